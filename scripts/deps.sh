@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# deps.sh GROUP... - install the Debian 12 packages a part of flowplan needs.
+# Groups: build (compilers, libraries), unit (cmocka tests), kunit (UML kernel),
+# vm (qemu + soft-RoCE guest), lab (network-namespace fabric), all.
+# Already-installed packages cost one dpkg query; apt-get runs only when needed.
+set -euo pipefail
+
+declare -A PKGS=(
+	[build]="build-essential pkg-config libjson-c-dev libnl-3-dev libnl-genl-3-dev libibverbs-dev librdmacm-dev"
+	[unit]="libcmocka-dev valgrind"
+	[kunit]="linux-source-6.1 flex bison bc busybox-static python3 xz-utils libelf-dev"
+	[vm]="qemu-system-x86 busybox-static cpio kmod rdma-core ibverbs-utils ibverbs-providers perftest tcpdump iproute2 libelf-dev"
+	[lab]="iproute2 iputils-ping ethtool"
+	[style]="perl"
+)
+
+want=""
+for g in "$@"; do
+	if [ "$g" = all ]; then
+		for k in "${!PKGS[@]}"; do want="$want ${PKGS[$k]}"; done
+		continue
+	fi
+	[ -n "${PKGS[$g]+x}" ] || { echo "deps.sh: unknown group '$g'" >&2; exit 1; }
+	want="$want ${PKGS[$g]}"
+done
+
+missing=""
+for p in $want; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO=sudo
+echo "deps.sh: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
