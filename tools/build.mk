@@ -1,0 +1,13 @@
+# tools/: flowplanctl. Every tools/*.c is part of it except the example
+# programs listed in TOOLS_EXAMPLES (built by their own rules).
+FLOWPLAN_VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
+TOOLS_EXAMPLES  :=
+TOOLS_LIBS      := $(JSONC_LIBS) -lm
+FLOWPLANCTL     := $(BUILD)/flowplanctl
+EXTRA_CFLAGS_tools = -DFLOWPLAN_VERSION='"$(FLOWPLAN_VERSION)"' $(JSONC_CFLAGS) $(TOOLS_CFLAGS)
+
+FLOWPLANCTL_SRC = $(filter-out $(TOOLS_EXAMPLES),$(sort $(wildcard tools/*.c)))
+$(FLOWPLANCTL): $(FLOWPLANCTL_SRC:%.c=$(BUILD)/%.o) $(PLANNER_LIB)
+	$(CC) $(CFLAGS) -o $@ $^ $(TOOLS_LIBS)
+
+ALL += $(FLOWPLANCTL)
