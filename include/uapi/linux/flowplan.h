@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * flowplan: the host's copy of a RoCEv2 path plan, its RDMA devices and links,
+ * per-path counters, and pinning of the RoCEv2 packets the kernel sends.
+ *
+ * Documentation
+ * =============
+ *
+ * The module is driven over generic netlink: family FLOWPLAN_GENL_NAME
+ * ("flowplan"), version FLOWPLAN_GENL_VERSION (1), one multicast group
+ * FLOWPLAN_MCGRP_EVENTS ("events"). Every command is strictly validated:
+ * an unknown attribute, a wrong length, a value out of range or an unknown
+ * flag bit is refused with -EINVAL and an extended ack message naming the
+ * attribute. Commands that change state need CAP_NET_ADMIN in the user
+ * namespace owning the caller's network namespace; reads do not. The plan
+ * table and the counters are per network namespace; RDMA devices are global
+ * (rdma shared namespace mode) and are listed in every namespace.
+ *
+ * All addresses are IPv4, struct in_addr (4 bytes, network byte order).
+ * Ports are NLA_U16 in host byte order. Attribute nests that hold a list
+ * ("array" below) contain one nested attribute per element; the type of the
+ * element attribute is its index, starting at 0, and is ignored on input.
+ *
+ * FLOWPLAN_CMD_SET_PLAN
+ * ---------------------
+ *
+ * Replaces this namespace's plan atomically: packets see either the whole old
+ * plan or the whole new one. Needs CAP_NET_ADMIN.
+ *
+ *    FLOWPLAN_A_GENERATION: NLA_U64, required; refused with -ESTALE when lower
+ *                           than the generation installed (equal is accepted,
+ *                           so a retried SET is harmless)
+ *    FLOWPLAN_A_ENTRIES: NLA_NESTED, array of at most the module parameter
+ *                        max_entries (default 1024) elements, else -E2BIG;
+ *                        may be absent (empty plan). Each element:
+ *        FLOWPLAN_ENTRY_A_LOCAL_ADDR: struct in_addr, required; the source
+ *                                     address of the packets
+ *        FLOWPLAN_ENTRY_A_REMOTE_ADDR: struct in_addr, required; destination
+ *        FLOWPLAN_ENTRY_A_DQPN: NLA_U32, 0..0xffffff, optional; destination
+ *                               QP, 0 (the default) matches any QP
+ *        FLOWPLAN_ENTRY_A_FLAGS: NLA_U32, optional, 0 or more of:
+ *            FLOWPLAN_ENTRY_F_ENFORCE: rewrite the UDP source port of the
+ *                                      RoCEv2 packets this host sends for
+ *                                      the entry to the planned one
+ *        FLOWPLAN_ENTRY_A_SUBFLOWS: NLA_NESTED, required, array of 1 to
+ *                                   FLOWPLAN_MAX_SUBFLOWS (16) elements:
+ *            FLOWPLAN_SUBFLOW_A_FLOW_LABEL: NLA_U32, 0..0xfffff, required
+ *            FLOWPLAN_SUBFLOW_A_SPORT: NLA_U16, non-zero, required; the UDP
+ *                                      source port of the subflow's path
+ *            FLOWPLAN_SUBFLOW_A_WEIGHT: NLA_U32, 0..65536, optional; share
+ *                                       of the bytes out of 65536
+ *
+ *    Two entries with the same (local, remote, dqpn) are refused (-EEXIST).
+ *    On success a FLOWPLAN_CMD_PLAN_CHANGED event is multicast.
+ *
+ * FLOWPLAN_CMD_GET_PLAN
+ * ---------------------
+ *
+ * A dump (NLM_F_DUMP) with no attributes. Each reply message carries:
+ *
+ *    FLOWPLAN_A_GENERATION: NLA_U64
+ *    FLOWPLAN_A_NENTRIES: NLA_U32, the number of entries of the whole plan
+ *    FLOWPLAN_A_ENTRIES: NLA_NESTED, array of entries as in SET_PLAN, with
+ *                        all their attributes present
+ *
+ * A plan may span several messages; when it changed during the dump, a
+ * message is flagged NLM_F_DUMP_INTR (genl_dump_check_consistent) and the
+ * caller should dump again.
+ *
+ * FLOWPLAN_CMD_DEL_PLAN
+ * ---------------------
+ *
+ * No attributes. Empties the plan and resets its generation to 0, so that a
+ * restarted planner may begin again at generation 1. Needs CAP_NET_ADMIN.
+ * Emits FLOWPLAN_CMD_PLAN_CHANGED.
+ *
+ * FLOWPLAN_CMD_GET_DEVICES
+ * ------------------------
+ *
+ * A dump with no attributes; one message per RDMA device:
+ *
+ *    FLOWPLAN_A_DEVICE: NLA_NESTED
+ *        FLOWPLAN_DEVICE_A_INDEX: NLA_U32, the RDMA device index
+ *        FLOWPLAN_DEVICE_A_NAME: NLA_NUL_STRING, e.g. "rxe0"
+ *        FLOWPLAN_DEVICE_A_PORTS: NLA_NESTED, array of:
+ *            FLOWPLAN_PORT_A_NUM: NLA_U32, port number (from 1)
+ *            FLOWPLAN_PORT_A_STATE: NLA_U8, enum flowplan_port_state
+ *            FLOWPLAN_PORT_A_LINK: NLA_U8, enum flowplan_link
+ *            FLOWPLAN_PORT_A_IFINDEX: NLA_U32, the netdev (0: none)
+ *            FLOWPLAN_PORT_A_NETDEV: NLA_NUL_STRING, its name (when any)
+ *            FLOWPLAN_PORT_A_GIDS: NLA_NESTED, array of:
+ *                FLOWPLAN_GID_A_INDEX: NLA_U32, GID table index
+ *                FLOWPLAN_GID_A_GID: 16 bytes (IPv4-mapped for RoCEv2/IPv4)
+ *                FLOWPLAN_GID_A_TYPE: NLA_U8, enum flowplan_gid_type
+ *
+ * FLOWPLAN_CMD_GET_COUNTERS
+ * -------------------------
+ *
+ * A dump with no attributes. Each reply message carries:
+ *
+ *    FLOWPLAN_A_UNTRACKED: NLA_U64, packets not counted per path because
+ *                          the counter table (module parameter
+ *                          max_counters) was full
+ *    FLOWPLAN_A_COUNTERS: NLA_NESTED, array of:
+ *        FLOWPLAN_COUNTER_A_REMOTE_ADDR: struct in_addr, the destination
+ *        FLOWPLAN_COUNTER_A_SPORT: NLA_U16, the UDP source port on the wire
+ *                                  (after any rewrite)
+ *        FLOWPLAN_COUNTER_A_PACKETS: NLA_U64
+ *        FLOWPLAN_COUNTER_A_BYTES: NLA_U64, IP datagram bytes
+ *        FLOWPLAN_COUNTER_A_REWRITTEN: NLA_U64, packets whose source port
+ *                                      was rewritten to this one
+ *
+ * Only IPv4 UDP packets to port FLOWPLAN_ROCE_PORT (4791) that this host
+ * sends are counted (netfilter LOCAL_OUT).
+ *
+ * Events (multicast group "events")
+ * ---------------------------------
+ *
+ *    FLOWPLAN_CMD_DEVICE_ADDED, FLOWPLAN_CMD_DEVICE_REMOVED:
+ *        FLOWPLAN_A_DEVICE as in GET_DEVICES (REMOVED: index and name only)
+ *    FLOWPLAN_CMD_LINK_CHANGED: the netdev of an RDMA port went up or down:
+ *        FLOWPLAN_A_DEVICE with index, name and FLOWPLAN_DEVICE_A_PORTS
+ *        holding the one port that changed (number, state, link, ifindex,
+ *        netdev; no GIDs)
+ *    FLOWPLAN_CMD_PLAN_CHANGED: FLOWPLAN_A_GENERATION, FLOWPLAN_A_NENTRIES
+ *        (sent in the namespace of the plan)
+ *
+ * Device and link events go to every network namespace.
+ */
+#ifndef _UAPI_LINUX_FLOWPLAN_H
+#define _UAPI_LINUX_FLOWPLAN_H
+
+#define FLOWPLAN_GENL_NAME	"flowplan"
+#define FLOWPLAN_GENL_VERSION	1
+#define FLOWPLAN_MCGRP_EVENTS	"events"
+
+#define FLOWPLAN_ROCE_PORT	4791
+#define FLOWPLAN_MAX_SUBFLOWS	16
+#define FLOWPLAN_WEIGHT_ONE	65536
+#define FLOWPLAN_DQPN_ANY	0
+#define FLOWPLAN_DQPN_MAX	0xffffff
+#define FLOWPLAN_FLOW_LABEL_MAX	0xfffff
+
+enum flowplan_cmd {
+	FLOWPLAN_CMD_UNSPEC,
+	FLOWPLAN_CMD_SET_PLAN,
+	FLOWPLAN_CMD_GET_PLAN,
+	FLOWPLAN_CMD_DEL_PLAN,
+	FLOWPLAN_CMD_GET_DEVICES,
+	FLOWPLAN_CMD_GET_COUNTERS,
+	FLOWPLAN_CMD_DEVICE_ADDED,
+	FLOWPLAN_CMD_DEVICE_REMOVED,
+	FLOWPLAN_CMD_LINK_CHANGED,
+	FLOWPLAN_CMD_PLAN_CHANGED,
+	__FLOWPLAN_CMD_MAX
+};
+#define FLOWPLAN_CMD_MAX (__FLOWPLAN_CMD_MAX - 1)
+
+enum flowplan_attr {
+	FLOWPLAN_A_UNSPEC,
+	FLOWPLAN_A_GENERATION,
+	FLOWPLAN_A_NENTRIES,
+	FLOWPLAN_A_ENTRIES,
+	FLOWPLAN_A_DEVICE,
+	FLOWPLAN_A_COUNTERS,
+	FLOWPLAN_A_UNTRACKED,
+	FLOWPLAN_A_PAD,
+	__FLOWPLAN_A_MAX
+};
+#define FLOWPLAN_A_MAX (__FLOWPLAN_A_MAX - 1)
+
+enum flowplan_entry_flag {
+	FLOWPLAN_ENTRY_F_ENFORCE = 1U << 0,
+	__FLOWPLAN_ENTRY_F_ALL = FLOWPLAN_ENTRY_F_ENFORCE
+};
+
+enum flowplan_entry_attr {
+	FLOWPLAN_ENTRY_A_UNSPEC,
+	FLOWPLAN_ENTRY_A_LOCAL_ADDR,
+	FLOWPLAN_ENTRY_A_REMOTE_ADDR,
+	FLOWPLAN_ENTRY_A_DQPN,
+	FLOWPLAN_ENTRY_A_FLAGS,
+	FLOWPLAN_ENTRY_A_SUBFLOWS,
+	__FLOWPLAN_ENTRY_A_MAX
+};
+#define FLOWPLAN_ENTRY_A_MAX (__FLOWPLAN_ENTRY_A_MAX - 1)
+
+enum flowplan_subflow_attr {
+	FLOWPLAN_SUBFLOW_A_UNSPEC,
+	FLOWPLAN_SUBFLOW_A_FLOW_LABEL,
+	FLOWPLAN_SUBFLOW_A_SPORT,
+	FLOWPLAN_SUBFLOW_A_WEIGHT,
+	__FLOWPLAN_SUBFLOW_A_MAX
+};
+#define FLOWPLAN_SUBFLOW_A_MAX (__FLOWPLAN_SUBFLOW_A_MAX - 1)
+
+enum flowplan_device_attr {
+	FLOWPLAN_DEVICE_A_UNSPEC,
+	FLOWPLAN_DEVICE_A_INDEX,
+	FLOWPLAN_DEVICE_A_NAME,
+	FLOWPLAN_DEVICE_A_PORTS,
+	__FLOWPLAN_DEVICE_A_MAX
+};
+#define FLOWPLAN_DEVICE_A_MAX (__FLOWPLAN_DEVICE_A_MAX - 1)
+
+enum flowplan_port_state {	/* the IB port state, as in IBTA */
+	FLOWPLAN_PORT_NOP,
+	FLOWPLAN_PORT_DOWN,
+	FLOWPLAN_PORT_INIT,
+	FLOWPLAN_PORT_ARMED,
+	FLOWPLAN_PORT_ACTIVE,
+	FLOWPLAN_PORT_ACTIVE_DEFER,
+};
+
+enum flowplan_link {		/* the port's netdev */
+	FLOWPLAN_LINK_UNKNOWN,	/* no netdev */
+	FLOWPLAN_LINK_DOWN,	/* administratively down or no carrier */
+	FLOWPLAN_LINK_UP,	/* up with carrier */
+};
+
+enum flowplan_port_attr {
+	FLOWPLAN_PORT_A_UNSPEC,
+	FLOWPLAN_PORT_A_NUM,
+	FLOWPLAN_PORT_A_STATE,
+	FLOWPLAN_PORT_A_LINK,
+	FLOWPLAN_PORT_A_IFINDEX,
+	FLOWPLAN_PORT_A_NETDEV,
+	FLOWPLAN_PORT_A_GIDS,
+	__FLOWPLAN_PORT_A_MAX
+};
+#define FLOWPLAN_PORT_A_MAX (__FLOWPLAN_PORT_A_MAX - 1)
+
+enum flowplan_gid_type {
+	FLOWPLAN_GID_IB,
+	FLOWPLAN_GID_ROCE_V1,
+	FLOWPLAN_GID_ROCE_V2,
+};
+
+enum flowplan_gid_attr {
+	FLOWPLAN_GID_A_UNSPEC,
+	FLOWPLAN_GID_A_INDEX,
+	FLOWPLAN_GID_A_GID,
+	FLOWPLAN_GID_A_TYPE,
+	__FLOWPLAN_GID_A_MAX
+};
+#define FLOWPLAN_GID_A_MAX (__FLOWPLAN_GID_A_MAX - 1)
+
+enum flowplan_counter_attr {
+	FLOWPLAN_COUNTER_A_UNSPEC,
+	FLOWPLAN_COUNTER_A_REMOTE_ADDR,
+	FLOWPLAN_COUNTER_A_SPORT,
+	FLOWPLAN_COUNTER_A_PACKETS,
+	FLOWPLAN_COUNTER_A_BYTES,
+	FLOWPLAN_COUNTER_A_REWRITTEN,
+	FLOWPLAN_COUNTER_A_PAD,
+	__FLOWPLAN_COUNTER_A_MAX
+};
+#define FLOWPLAN_COUNTER_A_MAX (__FLOWPLAN_COUNTER_A_MAX - 1)
+
+#endif /* _UAPI_LINUX_FLOWPLAN_H */
