@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fp_topo.h - the fabric model: switches, hosts with NICs, full-duplex links
+ * (two directed links each), failed links, ECMP routing and the hash model.
+ * Format: docs/formats.md "Topology".
+ */
+#ifndef FP_TOPO_H
+#define FP_TOPO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fp_err.h"
+
+enum fp_hash_fn { FP_HASH_CRC32, FP_HASH_CRC32C, FP_HASH_CRC16, FP_HASH_XOR, FP_HASH_TOEPLITZ };
+
+struct fp_node {
+	char *name;
+	bool is_nic;
+	int tier;		/* switches: 1 leaf, 2 spine/agg, 3 core; NICs: 0 */
+	int pod;		/* -1 when none */
+	uint32_t seed;		/* switch hash seed */
+	/* NICs */
+	int host;		/* host index */
+	int gpu;		/* -1 when none */
+	uint32_t addr;		/* network order */
+	int leaf;		/* node id of the NIC's leaf, -1 if unattached */
+	int up_link;		/* directed link NIC->leaf */
+	int down_link;		/* directed link leaf->NIC */
+	/* switches: out links in CSR form, sorted by neighbour name */
+	int out_off, out_n;
+	int leaf_idx;		/* index among leaves, -1 for others */
+};
+
+struct fp_link {
+	int from, to;		/* node ids */
+	double gbps;
+	bool up;
+	int rev;		/* the other direction */
+	int idx;		/* index of the undirected link in the file */
+};
+
+struct fp_host {
+	char *name;
+	int first_nic;		/* node id of its first NIC; NICs are contiguous */
+	int nnics;
+};
+
+struct fp_leafpair_paths;
+
+struct fp_topo {
+	char *name;
+	enum fp_hash_fn hash_fn;
+	uint32_t seed;
+	struct fp_node *nodes;
+	int nnodes;
+	struct fp_link *links;	/* directed; link 2i and 2i+1 are undirected link i */
+	int nlinks;
+	struct fp_host *hosts;
+	int nhosts;
+	int *out;		/* CSR of switch out links (switch-to-switch, live or not) */
+	int *leaves;		/* node ids of tier-1 switches */
+	int nleaves;
+	int max_tier;
+	bool two_tier;		/* every leaf connects to every spine, nothing above */
+	/* routing caches (lazily filled) */
+	int **dist_to_leaf;	/* per leaf index: hops from each node to it, live links */
+	struct fp_path_cache *paths;
+	/* name index */
+	int *name_ix;
+	size_t name_cap;
+};
+
+/* Load a topology file, or build one from a generator string ("leafspine:..."). */
+int fp_topo_load(const char *spec, struct fp_topo **out, struct fp_err *err);
+int fp_topo_parse(const char *text, size_t len, const char *name,
+		  struct fp_topo **out, struct fp_err *err);
+int fp_topo_generate(const char *spec, struct fp_topo **out, struct fp_err *err);
+void fp_topo_free(struct fp_topo *t);
+/* Write the resolved topology as JSON (the file format). Returns malloc'd text. */
+char *fp_topo_to_json(const struct fp_topo *t, bool pretty);
+
+int fp_topo_find(const struct fp_topo *t, const char *name);
+int fp_topo_find_addr(const struct fp_topo *t, uint32_t addr);
+
+/*
+ * Paths between leaves: shortest over live switch links. A path is the list of
+ * directed switch-to-switch links from the source leaf to the destination
+ * leaf (empty when they are the same leaf).
+ */
+struct fp_path {
+	uint8_t len;
+	int32_t link[6];
+};
+
+struct fp_pathset {
+	int n;
+	const struct fp_path *p;
+};
+
+/* All shortest live paths between two leaves (by node id); n == 0: unreachable. */
+struct fp_pathset fp_topo_paths(struct fp_topo *t, int src_leaf, int dst_leaf);
+
+/* ECMP hash model. */
+uint32_t fp_hash(enum fp_hash_fn fn, uint32_t seed, uint32_t saddr, uint32_t daddr,
+		 uint16_t sport, uint16_t dport);
+const char *fp_hash_name(enum fp_hash_fn fn);
+int fp_hash_parse(const char *s, enum fp_hash_fn *fn);
+
+/*
+ * Route of a RoCEv2 packet (src NIC, dst NIC, sport) under the hash model:
+ * returns the index into fp_topo_paths(src leaf, dst leaf) of the path it
+ * takes, or -1 when unroutable.
+ */
+int fp_topo_route(struct fp_topo *t, int src_nic, int dst_nic, uint16_t sport);
+
+#define FP_ROCE_PORT 4791
+
+#endif

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/* fp_util.h - small helpers shared by the planner library. */
+#ifndef FP_UTIL_H
+#define FP_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct json_object;
+struct fp_err;
+
+void *fp_xcalloc(size_t n, size_t sz);
+void *fp_xrealloc(void *p, size_t n, size_t sz);
+char *fp_xstrdup(const char *s);
+
+/* Grow *p (holding *cap elements of sz) so that it holds at least need. */
+void fp_grow(void **p, size_t *cap, size_t need, size_t sz);
+#define FP_GROW(arr, cap, need) fp_grow((void **)&(arr), &(cap), (need), sizeof(*(arr)))
+
+/* Read a whole file; NUL-terminated; errno value on failure. */
+int fp_read_file(const char *path, char **buf, size_t *len, struct fp_err *err);
+/*
+ * Parse JSON text; on a syntax error fill err with "NAME:LINE:COL: ...".
+ * Returns a new reference or NULL.
+ */
+struct json_object *fp_json_parse(const char *text, size_t len, const char *name,
+				  struct fp_err *err);
+/* Parse "1G", "64K", "1000" into bytes (powers of 1024). */
+int fp_parse_size(const char *s, uint64_t *out);
+/* Parse "a.b.c.d" into network-order IPv4. */
+int fp_parse_ipv4(const char *s, uint32_t *out);
+/* Format network-order IPv4 into buf (>= 16 bytes). */
+const char *fp_ipv4_str(uint32_t a, char *buf);
+
+/*
+ * Check that object @o has only keys from the NULL-terminated list @allowed;
+ * names the first unknown key in err as "NAME: WHERE: unknown key \"k\"".
+ */
+int fp_json_keys(struct json_object *o, const char *const *allowed,
+		 const char *name, const char *where, struct fp_err *err);
+
+/* Deterministic 64-bit generator (splitmix64). */
+static inline uint64_t fp_rand64(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+#endif

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: MIT
+/* util.c - allocation, file, JSON and number helpers for the planner. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "fp_err.h"
+#include "fp_util.h"
+
+int fp_fail(struct fp_err *e, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e) {
+		va_start(ap, fmt);
+		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+		va_end(ap);
+	}
+	return errnum;
+}
+
+static void oom(void)
+{
+	fputs("flowplan: out of memory\n", stderr);
+	abort();
+}
+
+void *fp_xcalloc(size_t n, size_t sz)
+{
+	void *p = calloc(n ? n : 1, sz ? sz : 1);
+
+	if (!p)
+		oom();
+	return p;
+}
+
+void *fp_xrealloc(void *p, size_t n, size_t sz)
+{
+	if (sz && n > SIZE_MAX / sz)
+		oom();
+	p = realloc(p, n && sz ? n * sz : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+char *fp_xstrdup(const char *s)
+{
+	char *d = strdup(s);
+
+	if (!d)
+		oom();
+	return d;
+}
+
+void fp_grow(void **p, size_t *cap, size_t need, size_t sz)
+{
+	size_t n = *cap ? *cap : 8;
+
+	if (need <= *cap)
+		return;
+	while (n < need)
+		n *= 2;
+	*p = fp_xrealloc(*p, n, sz);
+	memset((char *)*p + *cap * sz, 0, (n - *cap) * sz);
+	*cap = n;
+}
+
+int fp_read_file(const char *path, char **buf, size_t *len, struct fp_err *err)
+{
+	FILE *f = fopen(path, "rb");
+	size_t cap = 65536, n = 0, r;
+	char *b;
+
+	if (!f)
+		return fp_fail(err, errno, "%s: %s", path, strerror(errno));
+	b = fp_xcalloc(cap + 1, 1);
+	while ((r = fread(b + n, 1, cap - n, f)) > 0) {
+		n += r;
+		if (n == cap) {
+			b = fp_xrealloc(b, cap * 2 + 1, 1);
+			cap *= 2;
+		}
+	}
+	if (ferror(f)) {
+		int e = errno ? errno : EIO;
+
+		fclose(f);
+		free(b);
+		return fp_fail(err, e, "%s: read error: %s", path, strerror(e));
+	}
+	fclose(f);
+	b[n] = 0;
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+struct json_object *fp_json_parse(const char *text, size_t len, const char *name,
+				  struct fp_err *err)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *o;
+	enum json_tokener_error jerr;
+	size_t end, i;
+	int line = 1, col = 1;
+
+	if (!tok) {
+		fp_fail(err, ENOMEM, "%s: out of memory", name);
+		return NULL;
+	}
+	o = json_tokener_parse_ex(tok, text, (int)len);
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	if (!o && jerr == json_tokener_continue)
+		end = len;
+	if (o) {
+		/* Only whitespace may follow the document. */
+		for (i = end; i < len; i++)
+			if (!strchr(" \t\r\n", text[i]))
+				break;
+		if (i < len) {
+			json_object_put(o);
+			o = NULL;
+			end = i;
+			jerr = json_tokener_error_parse_unexpected;
+		}
+	}
+	if (!o) {
+		for (i = 0; i < end && i < len; i++) {
+			if (text[i] == '\n') {
+				line++;
+				col = 1;
+			} else {
+				col++;
+			}
+		}
+		fp_fail(err, EINVAL, "%s:%d:%d: %s", name, line, col,
+			jerr == json_tokener_continue ? "unexpected end of file" :
+			jerr == json_tokener_error_parse_unexpected ? "unexpected text after the document" :
+			json_tokener_error_desc(jerr));
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
+int fp_parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	int shift = 0;
+
+	if (!s || !*s || *s == '-')
+		return EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return EINVAL;
+	switch (*end) {
+	case 0:
+		break;
+	case 'k': case 'K':
+		shift = 10;
+		break;
+	case 'm': case 'M':
+		shift = 20;
+		break;
+	case 'g': case 'G':
+		shift = 30;
+		break;
+	case 't': case 'T':
+		shift = 40;
+		break;
+	default:
+		return EINVAL;
+	}
+	if (*end && end[1] && strcmp(end + 1, "B") && strcmp(end + 1, "iB"))
+		return EINVAL;
+	if (shift && v > (UINT64_MAX >> shift))
+		return ERANGE;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+int fp_parse_ipv4(const char *s, uint32_t *out)
+{
+	struct in_addr a;
+
+	if (!s || inet_pton(AF_INET, s, &a) != 1)
+		return EINVAL;
+	*out = a.s_addr;
+	return 0;
+}
+
+const char *fp_ipv4_str(uint32_t a, char *buf)
+{
+	struct in_addr in = { .s_addr = a };
+
+	return inet_ntop(AF_INET, &in, buf, 16);
+}
+
+int fp_json_keys(struct json_object *o, const char *const *allowed,
+		 const char *name, const char *where, struct fp_err *err)
+{
+	const char *const *k;
+
+	if (!json_object_is_type(o, json_type_object))
+		return fp_fail(err, EINVAL, "%s: %s: expected an object", name, where);
+	json_object_object_foreach(o, key, val) {
+		(void)val;
+		for (k = allowed; *k; k++)
+			if (!strcmp(*k, key))
+				break;
+		if (!*k)
+			return fp_fail(err, EINVAL, "%s: %s: unknown key \"%s\"", name, where, key);
+	}
+	return 0;
+}
