@@ -1,0 +1,121 @@
+# fabric.jq - turn a resolved flowplan topology (docs/formats.md) into the
+# shell commands that build it as network namespaces. Used by lab.sh only.
+#
+# Arguments: $p namespace prefix, $seed run seed, $rate Mbit/s of the fastest
+# link, $big "1" for the ideal reference (one switch, the same host links),
+# $icmp icmp_ratelimit for routers ("" keeps the kernel default).
+#
+# Addressing: hosts keep their NIC addresses (198.18.0.0/15); router i (its
+# index in switches[]) owns one address, 198.19.x.y, on its loopback, and its
+# interfaces are unnumbered (/32 routes, onlink next hops). ICMP errors of a
+# router therefore always come from that one address, which lab.sh writes to
+# the routers file the prober maps hops with.
+
+def q: "'" + (tostring | gsub("'"; "'\\''")) + "'";
+def rid($i): "198.19.\((($i + 1) / 256) | floor).\(($i + 1) % 256)";
+def okname: test("^[A-Za-z0-9_.-]{1,15}$");
+
+# The ideal reference: one switch, each NIC linked to it as in the fabric.
+def bigswitch:
+	. as $t
+	| ([$t.hosts[].nics[].name]) as $nn
+	| {
+		switches: [{name: "big", tier: 1}],
+		hosts: $t.hosts,
+		links: [$t.links[] | select((.a as $a | $nn | index([$a]))
+					    or (.b as $b | $nn | index([$b])))
+			| {a: (if (.a as $a | $nn | index([$a])) then .a else .b end),
+			   b: "big", gbps: .gbps, up: (.up // true)}]
+	};
+
+def bfs($adj; $src):
+	{dist: {($src): 0}, front: [$src]}
+	| until(.front | length == 0;
+		. as $st
+		| reduce ($st.front[] as $u | ($adj[$u] // [])[] | [$u, .]) as $e
+			({dist: $st.dist, next: []};
+			 if .dist[$e[1]] == null
+			 then .dist[$e[1]] = ($st.dist[$e[0]] + 1) | .next += [$e[1]]
+			 else . end)
+		| {dist, front: .next})
+	| .dist;
+
+(if $big == "1" then bigswitch else . end) as $t
+| ($t.switches | map(.name)) as $sws
+| (reduce range(0; $sws | length) as $i ({}; .[$sws[$i]] = $i)) as $swix
+| [$t.hosts[] as $h | $h.nics | to_entries[]
+   | {nic: .value.name, addr: .value.addr, host: $h.name, j: .key}] as $nics
+| (reduce $nics[] as $n ({}; .[$n.nic] = $n)) as $nicby
+| [$t.links | to_entries[] | select(.value.up // true)
+   | {i: .key, a: .value.a, b: .value.b, gbps: .value.gbps}] as $links
+| ([$t.links[].gbps] | max) as $gmax
+| (reduce $links[] as $l ({}; .[$l.a] += [$l] | .[$l.b] += [$l])) as $bynode
+# Interface name of end $x of link $l: NICs are n<j> in their host; a switch
+# names the port after its peer when that is a valid, unique name.
+| def ifn($l; $x):
+	(if $l.a == $x then $l.b else $l.a end) as $peer
+	| if $nicby[$x] then "n\($nicby[$x].j)"
+	  elif ($peer | okname)
+	       and ([$bynode[$x][] | select(.a == $peer or .b == $peer)] | length) == 1
+	  then $peer else "l\($l.i)" end;
+  def ns($x): "\($p)-\($nicby[$x].host // $x)";
+  def isw($x): $swix[$x] != null;
+  # NIC -> its leaf (the switch at the other end of its live link)
+  (reduce $links[] as $l ({};
+	if $nicby[$l.a] and isw($l.b) then .[$l.a] = $l.b
+	elif $nicby[$l.b] and isw($l.a) then .[$l.b] = $l.a else . end)) as $leafof
+| (reduce ($links[] | select(isw(.a) and isw(.b))) as $l ({};
+	.[$l.a] += [$l.b] | .[$l.b] += [$l.a])) as $adj
+| ([$leafof[]] | unique) as $leaves
+| (reduce $leaves[] as $L ({}; .[$L] = bfs($adj; $L))) as $dist
+| ($t.hosts | map("\($p)-\(.name)")) as $hostns
+| ($sws | map("\($p)-\(.)")) as $swns
+| (($seed | tonumber) * 1000) as $sbase
+| "set -e",
+  # namespaces, recorded as soon as they exist so teardown finds every one
+  (($hostns + $swns)[] | "ip netns add \(q) && echo \(q) >>\"$STATE/netns\""),
+  (($hostns + $swns)[] | "ip -n \(q) link set lo up"),
+  ($hostns[] | "ip netns exec \(q) sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 net.ipv4.tcp_no_metrics_save=1"),
+  ($sws | to_entries[] | "ip netns exec \("\($p)-\(.value)" | q) sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 net.ipv4.ip_forward=1 net.ipv4.fib_multipath_hash_policy=1 net.ipv4.fib_multipath_hash_seed=\($sbase + .key + 1)\(if $icmp != "" then " net.ipv4.icmp_ratelimit=\($icmp)" else "" end)"),
+  ($sws | to_entries[] | "ip -n \("\($p)-\(.value)" | q) addr add \(rid(.key))/32 dev lo",
+			   "echo \(rid(.key)) \(.value | q) >>\"$STATE/routers\""),
+  # links: a veth per live link, each end shaped to its rate
+  ($links[] as $l
+   | (($l.gbps / $gmax * ($rate | tonumber) * 1000) | floor) as $kbit
+   | ([$kbit * 1000 / 8 * 0.05, 200000] | max | floor) as $lim
+   | "ip link add name \(ifn($l; $l.a) | q) netns \(ns($l.a) | q) type veth peer name \(ifn($l; $l.b) | q) netns \(ns($l.b) | q)",
+     ([$l.a, $l.b][] as $x
+      | "ip -n \(ns($x) | q) link set \(ifn($l; $x) | q) up",
+	"tc -n \(ns($x) | q) qdisc add dev \(ifn($l; $x) | q) root handle 1: htb default 1",
+	"tc -n \(ns($x) | q) class add dev \(ifn($l; $x) | q) parent 1: classid 1:1 htb rate \($kbit)kbit ceil \($kbit)kbit burst 64k cburst 64k quantum 60000",
+	"tc -n \(ns($x) | q) qdisc add dev \(ifn($l; $x) | q) parent 1:1 handle 10: bfifo limit \($lim)",
+	"echo \(ns($x) | q) \(ifn($l; $x) | q) \($x | q) \(if $l.a == $x then $l.b else $l.a end | q) \($kbit) >>\"$STATE/ports\"")),
+  # hosts: NIC address, a table per NIC (policy routing by source address)
+  ($nics[] | select($leafof[.nic]) as $n
+   | rid($swix[$leafof[$n.nic]]) as $gw
+   | "ip -n \(ns($n.nic) | q) addr add \($n.addr)/32 dev n\($n.j)",
+     "ip -n \(ns($n.nic) | q) route add default via \($gw) dev n\($n.j) onlink src \($n.addr) table \(100 + $n.j)",
+     "ip -n \(ns($n.nic) | q) rule add from \($n.addr) table \(100 + $n.j) pref \(1000 + $n.j)",
+     (if $n.j == 0 then "ip -n \(ns($n.nic) | q) route add default via \($gw) dev n0 onlink src \($n.addr)" else empty end),
+     "echo \($n.nic | q) \(ns($n.nic) | q) \($n.addr) n\($n.j) \($leafof[$n.nic] | q) >>\"$STATE/nics\""),
+  # routers: neighbour addresses, NIC routes (ECMP over shortest live paths)
+  ($sws[] as $s
+   | ([$links[] | select(isw(.a) and isw(.b) and (.a == $s or .b == $s))
+       | {l: ., m: (if .a == $s then .b else .a end)}]) as $ups
+   | (($ups | unique_by(.m))[]
+      | "ip -n \(ns($s) | q) route add \(rid($swix[.m]))/32 dev \(ifn(.l; $s) | q)"),
+     ($nics[] | select($leafof[.nic]) as $n
+      | $leafof[$n.nic] as $L
+      | if $L == $s then
+	  ([$links[] | select((.a == $s and .b == $n.nic) or (.b == $s and .a == $n.nic))][0]) as $l
+	  | "ip -n \(ns($s) | q) route add \($n.addr)/32 dev \(ifn($l; $s) | q)"
+	else
+	  $dist[$L][$s] as $d
+	  | [$ups[] | select($d != null and $dist[$L][.m] == $d - 1)] as $nh
+	  | if ($nh | length) == 0 then empty
+	    elif ($nh | length) == 1 then
+	      "ip -n \(ns($s) | q) route add \($n.addr)/32 via \(rid($swix[$nh[0].m])) dev \(ifn($nh[0].l; $s) | q) onlink"
+	    else
+	      "ip -n \(ns($s) | q) route add \($n.addr)/32" + ([$nh[] | " nexthop via \(rid($swix[.m])) dev \(ifn(.l; $s) | q) onlink"] | join(""))
+	    end
+	end))

@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# lab.sh - a flowplan fabric of network namespaces on this machine.
+#
+#   lab.sh up TOPO [seed S] [rate MBIT] [prefix P] [ideal] [icmp-ratelimit MS]
+#   lab.sh down [P]            tear down lab P (default: every lab of this user)
+#   lab.sh run TOPO [options] -- CMD [ARGS]
+#                              up, run CMD with LAB_PREFIX and LAB_STATE set,
+#                              down on exit (even on failure or a signal)
+#   lab.sh list
+#
+# TOPO is a topology file or generator string (docs/formats.md), resolved with
+# `flowplanctl topology export`, or a resolved topology JSON file. Every host
+# is a namespace P-<host> with its NICs as veths n0, n1, ...; every switch a
+# namespace P-<switch>, a Linux router doing ECMP on the L4 hash
+# (fib_multipath_hash_policy=1) with fib_multipath_hash_seed fixed by the run
+# seed. Links with "up": false are not created. Every link is shaped with htb
+# to its share of MBIT (the fastest link of the topology gets MBIT). `ideal`
+# builds the non-blocking reference instead: one switch "big" with the same
+# host links.
+#
+# State lives in /run/flowplan-lab/P/: netns (the namespaces this run made,
+# the only ones teardown deletes), routers ("ADDR SWITCH", the prober's hop
+# map), nics ("NIC NETNS ADDR IFNAME LEAF"), ports ("NETNS IFNAME NODE PEER
+# KBIT"), topo.json, env. Nothing is created outside those namespaces.
+set -euo pipefail
+
+LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$LAB_DIR/../.." && pwd)
+RUNDIR=${FLOWPLAN_LAB_RUNDIR:-/run/flowplan-lab}
+FLOWPLANCTL=${FLOWPLANCTL:-$ROOT/build/flowplanctl}
+
+die() { echo "lab.sh: $*" >&2; exit 1; }
+
+lab_check() {
+	[ "$(id -u)" = 0 ] || die "needs root (network namespaces, CAP_SYS_ADMIN and CAP_NET_ADMIN)"
+	command -v jq >/dev/null || die "needs jq (scripts/deps.sh lab)"
+	command -v ip >/dev/null || die "needs iproute2 (scripts/deps.sh lab)"
+}
+
+# Resolve TOPO into JSON on stdout.
+resolve_topo() {
+	local t=$1
+
+	if [ -f "$t" ] && jq -e '.format == "flowplan-topology" and (.links | length) > 0
+				  and all(.hosts[].nics[]; .addr)' "$t" >/dev/null 2>&1; then
+		cat "$t"
+		return
+	fi
+	[ -x "$FLOWPLANCTL" ] || die "cannot resolve '$t': $FLOWPLANCTL not built"
+	"$FLOWPLANCTL" topology export "$t" ||
+		die "cannot resolve '$t' (flowplanctl topology export failed)"
+}
+
+lab_teardown() {
+	local st=$1 ns pid
+
+	[ -d "$st" ] || return 0
+	if [ -f "$st/netns" ]; then
+		while read -r ns; do
+			[ -e "/run/netns/$ns" ] || continue
+			for pid in $(ip netns pids "$ns" 2>/dev/null); do
+				kill -KILL "$pid" 2>/dev/null || true
+			done
+			ip netns del "$ns" 2>/dev/null || true
+		done <"$st/netns"
+	fi
+	rm -rf "$st"
+}
+
+lab_up() {
+	local topo="" seed=1 rate=50 prefix="" ideal=0 icmp="" st json
+
+	[ $# -ge 1 ] || die "up needs TOPO"
+	topo=$1
+	shift
+	while [ $# -gt 0 ]; do
+		case $1 in
+		seed) seed=$2; shift ;;
+		rate) rate=$2; shift ;;
+		prefix) prefix=$2; shift ;;
+		ideal) ideal=1 ;;
+		icmp-ratelimit) icmp=$2; shift ;;
+		*) die "unknown option '$1'" ;;
+		esac
+		shift
+	done
+	[[ $seed =~ ^[0-9]+$ && $seed -lt 4000000 ]] || die "seed must be an integer below 4000000"
+	[[ $rate =~ ^[0-9]+$ && $rate -ge 1 ]] || die "rate must be a positive integer (Mbit/s)"
+	lab_check
+	json=$(resolve_topo "$topo")
+	mkdir -p "$RUNDIR"
+	if [ -z "$prefix" ]; then
+		while :; do
+			prefix=fpl$(od -An -N2 -tx2 /dev/urandom | tr -d ' ')
+			mkdir "$RUNDIR/$prefix" 2>/dev/null && break
+		done
+	else
+		[[ $prefix =~ ^[A-Za-z0-9_-]{1,16}$ ]] || die "bad prefix '$prefix'"
+		mkdir "$RUNDIR/$prefix" 2>/dev/null || die "lab '$prefix' exists"
+	fi
+	st=$RUNDIR/$prefix
+	# Tear down whatever was made if anything below fails.
+	trap 'lab_teardown "$st"' EXIT
+	: >"$st/netns"
+	: >"$st/routers"
+	: >"$st/nics"
+	: >"$st/ports"
+	printf '%s\n' "$json" >"$st/topo.json"
+	printf 'LAB_PREFIX=%s\nLAB_SEED=%s\nLAB_RATE=%s\nLAB_IDEAL=%s\n' \
+		"$prefix" "$seed" "$rate" "$ideal" >"$st/env"
+	jq -r --arg p "$prefix" --arg seed "$seed" --arg rate "$rate" \
+		--arg big "$ideal" --arg icmp "$icmp" -f "$LAB_DIR/fabric.jq" \
+		"$st/topo.json" >"$st/setup.sh"
+	STATE=$st bash -e "$st/setup.sh" >"$st/setup.log" 2>&1 || {
+		tail -5 "$st/setup.log" >&2
+		die "building the fabric failed"
+	}
+	trap - EXIT
+	echo "$prefix"
+}
+
+lab_down() {
+	local st
+
+	if [ $# -ge 1 ]; then
+		[[ $1 =~ ^[A-Za-z0-9_-]{1,16}$ ]] || die "bad prefix '$1'"
+		lab_teardown "$RUNDIR/$1"
+		return
+	fi
+	[ -d "$RUNDIR" ] || return 0
+	for st in "$RUNDIR"/*/; do
+		[ -f "$st/netns" ] && lab_teardown "${st%/}"
+	done
+	return 0
+}
+
+lab_run() {
+	local args=() prefix rc
+
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		args+=("$1")
+		shift
+	done
+	[ $# -ge 2 ] || die "run needs -- CMD"
+	shift
+	prefix=$(lab_up "${args[@]}")
+	trap 'lab_teardown "$RUNDIR/$prefix"' EXIT
+	trap 'exit 130' INT TERM
+	rc=0
+	LAB_PREFIX=$prefix LAB_STATE=$RUNDIR/$prefix "$@" || rc=$?
+	return $rc
+}
+
+case ${1:-} in
+up) shift; lab_up "$@" ;;
+down) shift; lab_down "$@" ;;
+run) shift; lab_run "$@" ;;
+list) ls "$RUNDIR" 2>/dev/null || true ;;
+*) sed -n '4,12s/^# \{0,1\}//p' "$0" >&2; exit 1 ;;
+esac
