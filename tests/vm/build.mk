@@ -1,0 +1,38 @@
+# tests/vm/: qemu tests with Debian's own kernel (tier check-vm).
+#
+#   make check-vm               every test in tests/vm/tests/
+#   make check-vm VM_TESTS=x    only tests/vm/tests/x.sh (space-separated list)
+#
+# The module comes from kmod/build.mk (target "module", variable FLOWPLAN_KO);
+# when that is not there the tests that need it skip. Other parts add programs
+# the tests run to VM_BINS (they land in /usr/bin of the VM).
+
+VM_BUILD  := $(BUILD)/vm
+VM_INIT   := $(VM_BUILD)/init
+VM_NLFUZZ := $(VM_BUILD)/fp-nlfuzz
+VM_TESTS  ?=
+VM_BINS   += $(VM_NLFUZZ) $(FLOWPLANCTL)
+NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
+NL_LIBS   := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null || echo -lnl-genl-3 -lnl-3)
+
+.PHONY: check-vm vm-progs
+
+# Static, so that PID 1 needs nothing from the image to start.
+$(VM_INIT): tests/vm/init.c
+	@mkdir -p $(@D)
+	$(CC) $(FP_CFLAGS) -static -o $@ $<
+
+$(VM_NLFUZZ): tests/vm/nlfuzz.c include/uapi/linux/flowplan.h
+	@mkdir -p $(@D)
+	$(CC) $(FP_CFLAGS) -Iinclude/uapi $(NL_CFLAGS) -o $@ $< $(NL_LIBS)
+
+vm-progs: $(VM_INIT) $(filter-out $(FLOWPLANCTL),$(VM_BINS))
+
+check-vm:
+	@scripts/deps.sh build vm
+	@$(MAKE) --no-print-directory vm-progs $(FLOWPLANCTL) \
+		$(if $(FLOWPLAN_KO),module)
+	@VM_INIT=$(VM_INIT) VM_OUT=$(VM_BUILD) VM_BINS="$(VM_BINS)" \
+		FLOWPLAN_KO="$(FLOWPLAN_KO)" tests/vm/run.sh $(VM_TESTS)
+
+CHECK_TIERS += check-vm

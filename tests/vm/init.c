@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: MIT
+/*
+ * PID 1 of the qemu test VM: mount what the tests need, run one test script
+ * with bash, check the kernel log and the taint flags, print the verdict
+ * line with the nonce the host gave on the kernel command line, power off.
+ *
+ * Kernel command line: fp.test=NAME fp.nonce=WORD [fp.timeout=SECONDS]
+ * Verdict: "flowplan-vm: NONCE NAME pass|fail|skip [why]". The host counts
+ * a test as passed only when it sees "pass" with its nonce; a panic, a hang
+ * or a test that prints a forged line cannot produce it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/klog.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define TEST_DIR	"/tests"
+#define SKIP_RC		77
+
+static char test[128] = "none";
+static char nonce[64] = "none";
+static unsigned int timeout_s = 600;
+
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("flowplan-vm: ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
+static void __attribute__((noreturn)) power_off(void)
+{
+	sync();
+	reboot(RB_POWER_OFF);
+	for (;;)
+		pause();
+}
+
+static void verdict(const char *what, const char *why)
+{
+	say("%s %s %s%s%s", nonce, test, what, why ? " " : "", why ? why : "");
+}
+
+static void __attribute__((noreturn)) panic_out(const char *what)
+{
+	say("init: %s: %s", what, strerror(errno));
+	verdict("fail", "init could not set up the VM");
+	power_off();
+}
+
+static void do_mount(const char *src, const char *dst, const char *type)
+{
+	if (mkdir(dst, 0755) && errno != EEXIST)
+		panic_out(dst);
+	if (mount(src, dst, type, 0, NULL) && errno != EBUSY)
+		panic_out(dst);
+}
+
+static void write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+
+	if (fd < 0)
+		return;
+	if (write(fd, val, strlen(val)) < 0)
+		say("init: cannot write %s", path);
+	close(fd);
+}
+
+static void copy_param(const char *cmdline, const char *key, char *dst,
+		       size_t len)
+{
+	const char *p = strstr(cmdline, key);
+	size_t n;
+
+	if (!p)
+		return;
+	p += strlen(key);
+	n = strcspn(p, " \n");
+	if (n >= len)
+		n = len - 1;
+	memcpy(dst, p, n);
+	dst[n] = '\0';
+}
+
+static void read_cmdline(void)
+{
+	char buf[4096] = "", t[16] = "";
+	ssize_t n;
+	int fd;
+
+	fd = open("/proc/cmdline", O_RDONLY);
+	if (fd < 0)
+		panic_out("/proc/cmdline");
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		panic_out("/proc/cmdline");
+	buf[n] = '\0';
+	copy_param(buf, "fp.test=", test, sizeof(test));
+	copy_param(buf, "fp.nonce=", nonce, sizeof(nonce));
+	copy_param(buf, "fp.timeout=", t, sizeof(t));
+	if (t[0])
+		timeout_s = strtoul(t, NULL, 10);
+}
+
+static void setup(void)
+{
+	do_mount("proc", "/proc", "proc");
+	do_mount("sysfs", "/sys", "sysfs");
+	do_mount("devtmpfs", "/dev", "devtmpfs");
+	do_mount("tmpfs", "/tmp", "tmpfs");
+	do_mount("tmpfs", "/run", "tmpfs");
+	do_mount("debugfs", "/sys/kernel/debug", "debugfs");
+	if (mkdir("/run/netns", 0755) && errno != EEXIST)
+		panic_out("/run/netns");
+	if (mkdir("/dev/pts", 0755) && errno != EEXIST)
+		panic_out("/dev/pts");
+	do_mount("devpts", "/dev/pts", "devpts");
+	if (symlink("/proc/self/fd", "/dev/fd") && errno != EEXIST)
+		panic_out("/dev/fd");
+	chmod("/tmp", 01777);
+	write_file("/proc/sys/kernel/printk", "4 4 1 7");
+	write_file("/proc/sys/kernel/panic_on_oops", "1");
+	setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
+	setenv("HOME", "/root", 1);
+	setenv("TERM", "dumb", 1);
+	setenv("FP_TEST", test, 1);
+}
+
+static pid_t child;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	if (child > 0)
+		kill(-child, SIGKILL);
+}
+
+/* Runs the test in its own session; returns its exit status, -1 on timeout. */
+static int run_test(void)
+{
+	char path[256];
+	int status = 0;
+	pid_t p;
+
+	snprintf(path, sizeof(path), TEST_DIR "/%s.sh", test);
+	if (access(path, R_OK)) {
+		say("no test script %s", path);
+		return 1;
+	}
+	child = fork();
+	if (child < 0)
+		panic_out("fork");
+	if (child == 0) {
+		setsid();
+		if (chdir("/tmp"))
+			_exit(126);
+		execl("/bin/bash", "bash", path, (char *)NULL);
+		_exit(127);
+	}
+	signal(SIGALRM, on_alarm);
+	alarm(timeout_s);
+	/* PID 1 reaps every orphan; the verdict is the test script's status. */
+	for (;;) {
+		p = wait(&status);
+		if (p < 0 && errno == EINTR)
+			continue;
+		if (p < 0 || p == child)
+			break;
+	}
+	alarm(0);
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+/* Lines that mean the kernel is unhappy, whatever the test thought. */
+static const char *const bad_words[] = {
+	"WARNING:", "BUG:", "Oops", "KASAN", "UBSAN", "refcount_t",
+	"general protection", "Call Trace", "list_add corruption",
+	"list_del corruption", "soft lockup", "hard LOCKUP",
+	"blocked for more than", "kernel BUG", "stack-protector",
+	"Unable to handle", "double fault", NULL,
+};
+
+/* TAINT_BAD_PAGE, TAINT_DIE, TAINT_WARN, TAINT_SOFTLOCKUP */
+#define BAD_TAINT ((1UL << 5) | (1UL << 7) | (1UL << 9) | (1UL << 14))
+
+static int check_kernel(void)
+{
+	int n, bad = 0, len = klogctl(10, NULL, 0);
+	unsigned long taint = 0;
+	char *buf, *line, *save;
+	FILE *f;
+
+	if (len < 4096)
+		len = 1 << 20;
+	buf = calloc(1, len + 1);
+	if (!buf)
+		return 1;
+	n = klogctl(3, buf, len);
+	if (n < 0) {
+		say("init: cannot read the kernel log: %s", strerror(errno));
+		free(buf);
+		return 1;
+	}
+	buf[n] = '\0';
+	say("---- kernel log ----");
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		const char *const *w;
+
+		printf("dmesg: %s\n", line);
+		for (w = bad_words; *w; w++)
+			if (strstr(line, *w)) {
+				bad++;
+				break;
+			}
+	}
+	free(buf);
+	f = fopen("/proc/sys/kernel/tainted", "r");
+	if (f) {
+		if (fscanf(f, "%lu", &taint) != 1)
+			taint = 0;
+		fclose(f);
+	}
+	say("---- end of kernel log: %d bad line(s), taint %lu ----", bad,
+	    taint);
+	if (taint & BAD_TAINT)
+		bad++;
+	return bad;
+}
+
+int main(void)
+{
+	char why[96];
+	int rc, bad;
+
+	setup();
+	read_cmdline();
+	say("init: running %s (timeout %us)", test, timeout_s);
+	rc = run_test();
+	bad = check_kernel();
+	if (rc == -1) {
+		snprintf(why, sizeof(why), "timed out after %us", timeout_s);
+		verdict("fail", why);
+	} else if (bad) {
+		verdict("fail", "the kernel log has warnings or oopses (above)");
+	} else if (rc == SKIP_RC) {
+		verdict("skip", NULL);
+	} else if (rc) {
+		snprintf(why, sizeof(why), "exit status %d", rc);
+		verdict("fail", why);
+	} else {
+		verdict("pass", NULL);
+	}
+	power_off();
+}

@@ -1,0 +1,79 @@
+# shellcheck shell=bash
+# common.sh - helpers every in-VM test sources first:
+#   . /tests/lib/common.sh
+# It turns on `set -eu -o pipefail`, reports the line of a failing command,
+# and gives: log, fail, skip, poll, need_module, fp_load, fp_unload, as_user,
+# dmesg_clean, retry_until.
+set -eEu -o pipefail
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+
+ABI=$(cat /tests/abi)
+FLOWPLAN_KO=/usr/lib/modules/extra/flowplan.ko
+
+trap 'echo "FAIL: ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND (status $?)"' ERR
+
+log() { echo "[$(cut -d' ' -f1 /proc/uptime)] $*"; }
+
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+
+# Exit 77: the test cannot run here; the reason reaches the host's summary.
+skip() {
+	echo "flowplan-vm-skip: $*"
+	exit 77
+}
+
+# poll SECONDS COMMAND...: run COMMAND every 0.1 s until it succeeds; fail
+# (return 1) after SECONDS. Use instead of sleep.
+poll() {
+	local t=$(($1 * 10))
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		t=$((t - 1))
+		[ $t -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
+need_module() {
+	[ -f "$FLOWPLAN_KO" ] ||
+		skip "flowplan.ko was not built (kmod/build.mk: make module)"
+}
+
+# Load flowplan.ko and the Debian modules it depends on.
+fp_load() {
+	local d
+	need_module
+	for d in $(modinfo -F depends "$FLOWPLAN_KO" | tr ',' ' '); do
+		modprobe "$d"
+	done
+	insmod "$FLOWPLAN_KO" "$@"
+	poll 5 test -d /sys/module/flowplan || fail "flowplan did not appear"
+}
+
+fp_unload() {
+	rmmod flowplan
+	poll 5 test ! -d /sys/module/flowplan || fail "flowplan did not go away"
+}
+
+# as_user CMD...: run as uid/gid 65534 with no capabilities at all.
+as_user() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--inh-caps=-all --bounding-set=-all --no-new-privs -- "$@"
+}
+
+# Nothing the kernel said so far is a warning, bug or oops.
+dmesg_clean() {
+	! dmesg | grep -E 'WARNING:|BUG:|Oops|KASAN|UBSAN|refcount_t|general protection|Call Trace|list_(add|del) corruption'
+}
+
+# expect_fail CMD...: CMD must fail; its output is kept in $OUTPUT.
+expect_fail() {
+	if OUTPUT=$("$@" 2>&1); then
+		echo "$OUTPUT"
+		fail "expected to fail: $*"
+	fi
+	return 0
+}

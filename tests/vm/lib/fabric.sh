@@ -1,0 +1,146 @@
+# shellcheck shell=bash
+# fabric.sh - a two-leaf, two-spine ECMP fabric of Linux routers in one VM,
+# with soft-RoCE at both ends. Source common.sh first, then this, then call
+# fabric_up.
+#
+#            spine1          spine2        (network namespaces)
+#             |    \        /    |
+#             |     \      /     |         sS-lL / lL-sS  10.1L.S.0/24
+#           leaf1            leaf2         ECMP, L4 hash (policy 1)
+#             |                 |          lL-h   10.0.L.254
+#          h1 10.0.1.1      h2 10.0.2.1    veths in init_net
+#          rxe0             rxe1           (rxe in 6.1 works in init_net only)
+#
+# Both hosts live in init_net, so policy routing (rules ahead of the local
+# table) sends h1 -> h2 out through leaf1, a spine and leaf2 instead of
+# looping back. The ECMP hash seed is random per boot: ask spine_of or
+# sport_for_spine which spine a source port takes in this boot.
+#
+# Provides: H1 H2 (addresses), RXE0 RXE1 (device names), GID_INDEX (the
+# RoCEv2 IPv4 GID index of both), fabric_up, spine_of SPORT [SRC DST],
+# sport_for_spine SPINE [FIRST [SRC DST]], spine_rx SPINE LEAF,
+# rxe_counter DEV NAME, bw_server / bw_client (ib_write_bw with the settings
+# TCG needs), leaf_of ADDR.
+
+H1=10.0.1.1
+H2=10.0.2.1
+RXE0=rxe0
+RXE1=rxe1
+GID_INDEX=1
+
+sysctl_set() { echo "$2" >"/proc/sys/${1//.//}"; }
+
+fabric_up() {
+	local n l s
+	modprobe veth
+	modprobe rdma_rxe
+	ip link set lo up
+	sysctl_set net.core.netdev_max_backlog 10000
+	for n in leaf1 leaf2 spine1 spine2; do
+		ip netns add $n
+		ip -n $n link set lo up
+		ip netns exec $n bash -c '
+			echo 1 >/proc/sys/net/ipv4/ip_forward
+			echo 0 >/proc/sys/net/ipv4/conf/all/rp_filter
+			echo 0 >/proc/sys/net/ipv4/conf/default/rp_filter'
+	done
+	for l in 1 2; do
+		ip netns exec leaf$l bash -c \
+			'echo 1 >/proc/sys/net/ipv4/fib_multipath_hash_policy'
+		ip link add h$l type veth peer name l$l-h netns leaf$l
+		ip addr add 10.0.$l.1/24 dev h$l
+		ip link set h$l up
+		ip -n leaf$l addr add 10.0.$l.254/24 dev l$l-h
+		ip -n leaf$l link set l$l-h up
+		for s in 1 2; do
+			ip -n leaf$l link add l$l-s$s type veth \
+				peer name s$s-l$l netns spine$s
+			ip -n leaf$l addr add 10.1$l.$s.1/24 dev l$l-s$s
+			ip -n leaf$l link set l$l-s$s up
+			ip -n spine$s addr add 10.1$l.$s.2/24 dev s$s-l$l
+			ip -n spine$s link set s$s-l$l up
+			ip -n spine$s route add 10.0.$l.0/24 via 10.1$l.$s.1
+		done
+	done
+	ip -n leaf1 route add 10.0.2.0/24 \
+		nexthop via 10.11.1.2 nexthop via 10.11.2.2
+	ip -n leaf2 route add 10.0.1.0/24 \
+		nexthop via 10.12.1.2 nexthop via 10.12.2.2
+	# Locally generated h1 <-> h2 traffic leaves through the fabric.
+	ip route add default via 10.0.1.254 dev h1 src $H1 table 101
+	ip route add default via 10.0.2.254 dev h2 src $H2 table 102
+	ip rule add pref 100 iif lo from $H1 to 10.0.2.0/24 lookup 101
+	ip rule add pref 101 iif lo from $H2 to 10.0.1.0/24 lookup 102
+	ip rule add pref 1000 lookup local
+	ip rule del pref 0 lookup local
+	for n in all default h1 h2; do
+		sysctl_set net.ipv4.conf.$n.rp_filter 0
+		sysctl_set net.ipv4.conf.$n.accept_local 1
+	done
+	ping -c 1 -W 5 -I $H1 $H2 >/dev/null ||
+		fail "fabric: h1 cannot reach h2"
+	rdma link add $RXE0 type rxe netdev h1
+	rdma link add $RXE1 type rxe netdev h2
+	poll 10 port_active $RXE0 || fail "fabric: $RXE0 not active"
+	poll 10 port_active $RXE1 || fail "fabric: $RXE1 not active"
+	poll 10 gid_is $RXE0 $GID_INDEX $H1 || fail "fabric: no IPv4 GID on $RXE0"
+	poll 10 gid_is $RXE1 $GID_INDEX $H2 || fail "fabric: no IPv4 GID on $RXE1"
+}
+
+port_active() { grep -q ACTIVE "/sys/class/infiniband/$1/ports/1/state"; }
+
+# gid_is DEV INDEX ADDR: GID INDEX of DEV is the IPv4-mapped ADDR.
+gid_is() {
+	local g want
+	g=$(cat "/sys/class/infiniband/$1/ports/1/gids/$2")
+	want=$(printf '0000:0000:0000:0000:0000:ffff:%02x%02x:%02x%02x' \
+		${3//./ })
+	[ "$g" = "$want" ]
+}
+
+leaf_of() { echo "${1#10.0.}" | cut -d. -f1; }
+
+# spine_of SPORT [SRC DST]: the spine leaf(SRC) forwards a RoCEv2 packet of
+# SRC -> DST with UDP source port SPORT to, in this boot.
+spine_of() {
+	local src=${2:-$H1} dst=${3:-$H2} l dev
+	l=$(leaf_of "$src")
+	dev=$(ip -n leaf$l route get "$dst" from "$src" iif l$l-h \
+		ipproto 17 sport "$1" dport 4791 | grep -o "dev l$l-s[0-9]")
+	echo "${dev##*-s}"
+}
+
+# sport_for_spine SPINE [FIRST [SRC DST]]: the first source port from FIRST
+# (default 0xC001) that ECMP sends to SPINE.
+sport_for_spine() {
+	local p=${2:-49153} end
+	end=$((p + 256))
+	while [ $p -lt $end ]; do
+		if [ "$(spine_of $p "${3:-$H1}" "${4:-$H2}")" = "$1" ]; then
+			echo $p
+			return 0
+		fi
+		p=$((p + 1))
+	done
+	return 1
+}
+
+# spine_rx SPINE LEAF: packets spine SPINE received from leaf LEAF.
+spine_rx() {
+	ip netns exec spine$1 cat /sys/class/net/s$1-l$2/statistics/rx_packets
+}
+
+rxe_counter() {
+	cat "/sys/class/infiniband/$1/ports/1/hw_counters/$2"
+}
+
+# ib_write_bw with what TCG needs (QP timeout 18); server on RXE1 (h2),
+# client on RXE0 (h1) so data flows h1 -> h2. Extra args go to both.
+bw_server() {
+	ib_write_bw -d $RXE1 -x $GID_INDEX -u 18 "$@"
+}
+
+bw_client() {
+	# The TCP side channel runs over lo; the RDMA traffic over the fabric.
+	ib_write_bw -d $RXE0 -x $GID_INDEX -u 18 "$@" 127.0.0.1
+}

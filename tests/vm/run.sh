@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# run.sh [TEST...] - boot Debian's own kernel in qemu once per test and run
+# tests/vm/tests/TEST.sh in it (all tests when none is named). Prints one
+# line per test and ends with "vm: N passed, N failed, N skipped".
+#
+# Environment (set by tests/vm/build.mk):
+#   FLOWPLAN_KO   the module to put in the image (/usr/lib/modules/extra/)
+#   VM_BINS       programs to put in /usr/bin (with the shared libraries
+#                 the base image lacks)
+#   VM_INIT       the PID-1 program built from init.c
+#   VM_OUT        where logs and the run part go (default build/vm)
+#   VM_SMP, VM_MEM, VM_TIMEOUT   defaults; a test overrides them with a line
+#                 "# vm: smp=2 mem=1024 timeout=300" near its top
+set -uo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$HERE/../.." && pwd)
+OUT=${VM_OUT:-$TOP/build/vm}
+VM_SMP=${VM_SMP:-1}
+VM_MEM=${VM_MEM:-1024}
+VM_TIMEOUT=${VM_TIMEOUT:-300}
+VM_INIT=${VM_INIT:-$OUT/init}
+
+pass=0 fail=0 skip=0
+
+summary() {
+	echo "vm: $pass passed, $fail failed, $skip skipped"
+	[ "$fail" = 0 ]
+	exit
+}
+
+# Every test is skipped, for one reason the environment gives.
+skip_all() {
+	local t
+	for t in "${tests[@]}"; do
+		echo "vm: $t skipped: $1"
+		skip=$((skip + 1))
+	done
+	summary
+}
+
+tests=()
+if [ $# -gt 0 ]; then
+	tests=("$@")
+else
+	for f in "$HERE"/tests/*.sh; do
+		t=${f##*/}
+		tests+=("${t%.sh}")
+	done
+fi
+
+command -v qemu-system-x86_64 >/dev/null ||
+	skip_all "qemu-system-x86_64 is not installed (scripts/deps.sh vm)"
+[ -x "$VM_INIT" ] || skip_all "no init program at $VM_INIT"
+
+ABI=$("$TOP/scripts/debian-kernel.sh" abi) ||
+	skip_all "cannot tell Debian's kernel ABI (no package mirror?)"
+KROOT=$("$TOP/scripts/debian-kernel.sh" image) ||
+	skip_all "cannot fetch linux-image-$ABI"
+KERNEL=$KROOT/boot/vmlinuz-$ABI
+BASE=$("$HERE/mkinitramfs.sh" "$KROOT" "$ABI") ||
+	skip_all "cannot build the base initramfs"
+BASE_LIST=${BASE%/*}/base.list
+
+# ---- the per-run part: init, tests, module, programs, missing libraries ----
+R=$OUT/runpart
+rm -rf "$R"
+mkdir -p "$R/tests/lib" "$R/usr/bin" "$R/usr/lib/modules/extra" \
+	"$R/usr/lib/x86_64-linux-gnu" "$OUT/logs"
+cp "$VM_INIT" "$R/init"
+cp "$HERE"/tests/*.sh "$R/tests/"
+cp "$HERE"/lib/*.sh "$R/tests/lib/"
+[ -d "$HERE/tests/data" ] && cp -r "$HERE/tests/data" "$R/tests/"
+if [ -n "${FLOWPLAN_KO:-}" ] && [ -f "$FLOWPLAN_KO" ]; then
+	cp "$FLOWPLAN_KO" "$R/usr/lib/modules/extra/flowplan.ko"
+fi
+in_base() {
+	grep -qxF ".$1" "$BASE_LIST" || grep -qxF "./usr$1" "$BASE_LIST"
+}
+for b in ${VM_BINS:-}; do
+	[ -f "$b" ] || continue
+	cp "$b" "$R/usr/bin/"
+	for l in $(ldd "$b" 2>/dev/null | grep -o '/[^ ]*' | sort -u); do
+		in_base "$l" || cp -L "$l" "$R/usr/lib/x86_64-linux-gnu/"
+	done
+done
+# The tests run in the VM from a clean environment; tell them what the ABI is.
+echo "$ABI" >"$R/tests/abi"
+(cd "$R" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 |
+	gzip -1) >"$OUT/run.cpio.gz"
+cat "$BASE" "$OUT/run.cpio.gz" >"$OUT/initrd.img"
+
+# A test's "# vm: key=value ..." line overrides the defaults.
+opt() {
+	local v
+	v=$(sed -n 's/^# vm:.*\<'"$2"'=\([0-9]*\).*/\1/p' "$HERE/tests/$1.sh" |
+		head -1)
+	echo "${v:-$3}"
+}
+
+# ---- one boot per test ----
+for t in "${tests[@]}"; do
+	if [ ! -f "$HERE/tests/$t.sh" ]; then
+		echo "vm: $t failed: no tests/vm/tests/$t.sh"
+		fail=$((fail + 1))
+		continue
+	fi
+	log=$OUT/logs/$t.log
+	nonce=$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')
+	smp=$(opt "$t" smp "$VM_SMP")
+	mem=$(opt "$t" mem "$VM_MEM")
+	to=$(opt "$t" timeout "$VM_TIMEOUT")
+	start=$(date +%s.%N)
+	timeout -k 5 $((to + 60)) qemu-system-x86_64 -accel tcg -cpu max \
+		-smp "$smp" -m "$mem" -nographic -no-reboot -nic none \
+		-kernel "$KERNEL" -initrd "$OUT/initrd.img" \
+		-append "console=ttyS0 quiet loglevel=4 panic=-1 fp.test=$t fp.nonce=$nonce fp.timeout=$to" \
+		</dev/null >"$log" 2>&1
+	qrc=$?
+	secs=$(echo "$(date +%s.%N) - $start" | bc)
+	secs=$(printf '%.1f' "$secs")
+	line=$(grep -a "^flowplan-vm: $nonce $t " "$log" | tail -1 | tr -d '\r')
+	verdict=$(echo "$line" | cut -d' ' -f4)
+	why=$(echo "$line" | cut -d' ' -f5-)
+	if [ -z "$line" ] && [ "$qrc" != 0 ] && [ "$qrc" != 124 ] &&
+	   [ "$qrc" != 137 ] && ! grep -aq 'flowplan-vm: init:' "$log"; then
+		echo "vm: $t skipped: qemu did not start (exit $qrc): $(tail -1 "$log")"
+		skip=$((skip + 1))
+		continue
+	fi
+	case $verdict in
+	pass)
+		echo "vm: $t passed (${secs} s)"
+		pass=$((pass + 1))
+		;;
+	skip)
+		why=$(grep -a '^flowplan-vm-skip: ' "$log" | tail -1 | cut -d' ' -f2- | tr -d '\r')
+		echo "vm: $t skipped: ${why:-no reason given} (${secs} s)"
+		skip=$((skip + 1))
+		;;
+	*)
+		[ -z "$line" ] && why="no verdict (panic, hang or qemu exit $qrc)"
+		echo "vm: $t FAILED: $why (${secs} s); log: $log"
+		# The test's own output, then the kernel's complaints.
+		grep -av '^dmesg: ' "$log" | tail -40 | sed 's/^/    /'
+		grep -aE '^dmesg: .*(WARNING:|BUG:|Oops|KASAN|UBSAN|refcount_t|Call Trace|lockup|blocked for)' \
+			"$log" | head -20 | sed 's/^/    /'
+		fail=$((fail + 1))
+		;;
+	esac
+done
+summary
