@@ -11,8 +11,8 @@
  * FLOWPLAN_MCGRP_EVENTS ("events"). Every command is strictly validated:
  * an unknown attribute, a wrong length, a value out of range or an unknown
  * flag bit is refused with -EINVAL and an extended ack message naming the
- * attribute. Commands that change state need CAP_NET_ADMIN in the user
- * namespace owning the caller's network namespace; reads do not. The plan
+ * attribute. Commands that change state need CAP_NET_ADMIN (-EPERM
+ * otherwise); reads do not. The plan
  * table and the counters are per network namespace; RDMA devices are global
  * (rdma shared namespace mode) and are listed in every namespace.
  *
@@ -41,7 +41,11 @@
  *        FLOWPLAN_ENTRY_A_FLAGS: NLA_U32, optional, 0 or more of:
  *            FLOWPLAN_ENTRY_F_ENFORCE: rewrite the UDP source port of the
  *                                      RoCEv2 packets this host sends for
- *                                      the entry to the planned one
+ *                                      the entry when it is none of the
+ *                                      entry's subflow ports: a packet to
+ *                                      QP q gets the port of subflow
+ *                                      q % (number of subflows), and a new
+ *                                      ICRC
  *        FLOWPLAN_ENTRY_A_SUBFLOWS: NLA_NESTED, required, array of 1 to
  *                                   FLOWPLAN_MAX_SUBFLOWS (16) elements:
  *            FLOWPLAN_SUBFLOW_A_FLOW_LABEL: NLA_U32, 0..0xfffff, required

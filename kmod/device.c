@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * device.c - the host's RDMA devices, their ports, GIDs and netdevs: an RDMA
+ * client for devices coming and going, a netdevice notifier for links going
+ * up and down, and events for both.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/netdevice.h>
+#include <linux/slab.h>
+#include <net/genetlink.h>
+#include <rdma/ib_cache.h>
+#include <rdma/ib_verbs.h>
+
+#include "flowplan.h"
+
+/* GIDs listed per port: rxe has 1024 slots, a handful in use. */
+#define FP_MAX_GID_SCAN	256
+
+struct fp_dev {
+	struct list_head list;
+	struct ib_device *ibdev;
+	u8 *link;		/* last enum flowplan_link sent, per port */
+};
+
+static LIST_HEAD(fp_devs);
+static DEFINE_MUTEX(fp_devs_lock);
+static struct ib_client fp_ib_client;
+
+/* Call under rcu_read_lock(). */
+static struct net_device *fp_port_netdev(struct ib_device *ibdev, u32 port)
+{
+	return rcu_dereference(ibdev->port_data[port].netdev);
+}
+
+static u8 fp_netdev_link(const struct net_device *ndev)
+{
+	if (!ndev)
+		return FLOWPLAN_LINK_UNKNOWN;
+	return netif_running(ndev) && netif_carrier_ok(ndev) ?
+	       FLOWPLAN_LINK_UP : FLOWPLAN_LINK_DOWN;
+}
+
+static int fp_put_gids(struct sk_buff *skb, struct ib_device *ibdev, u32 port)
+{
+	int len = min(ibdev->port_data[port].immutable.gid_tbl_len,
+		      FP_MAX_GID_SCAN);
+	const struct ib_gid_attr *attr;
+	struct nlattr *gids, *g;
+	int i, n = 0, ret = 0;
+
+	gids = nla_nest_start(skb, FLOWPLAN_PORT_A_GIDS);
+	if (!gids)
+		return -EMSGSIZE;
+	for (i = 0; i < len && !ret; i++) {
+		attr = rdma_get_gid_attr(ibdev, port, i);
+		if (IS_ERR(attr))
+			continue;
+		g = nla_nest_start(skb, n++);
+		if (!g ||
+		    nla_put_u32(skb, FLOWPLAN_GID_A_INDEX, i) ||
+		    nla_put(skb, FLOWPLAN_GID_A_GID, sizeof(attr->gid.raw),
+			    attr->gid.raw) ||
+		    nla_put_u8(skb, FLOWPLAN_GID_A_TYPE, attr->gid_type))
+			ret = -EMSGSIZE;
+		else
+			nla_nest_end(skb, g);
+		rdma_put_gid_attr(attr);
+	}
+	if (ret) {
+		nla_nest_cancel(skb, gids);
+		return ret;
+	}
+	nla_nest_end(skb, gids);
+	return 0;
+}
+
+static int fp_put_port(struct sk_buff *skb, int idx, struct ib_device *ibdev,
+		       u32 port, bool gids)
+{
+	enum ib_port_state state = IB_PORT_NOP;
+	char name[IFNAMSIZ] = "";
+	struct net_device *ndev;
+	struct nlattr *nest;
+	int ifindex = 0;
+	u8 link;
+
+	ib_get_cached_port_state(ibdev, port, &state);
+	rcu_read_lock();
+	ndev = fp_port_netdev(ibdev, port);
+	link = fp_netdev_link(ndev);
+	if (ndev) {
+		ifindex = ndev->ifindex;
+		strscpy(name, ndev->name, sizeof(name));
+	}
+	rcu_read_unlock();
+
+	nest = nla_nest_start(skb, idx);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, FLOWPLAN_PORT_A_NUM, port) ||
+	    nla_put_u8(skb, FLOWPLAN_PORT_A_STATE, state) ||
+	    nla_put_u8(skb, FLOWPLAN_PORT_A_LINK, link) ||
+	    nla_put_u32(skb, FLOWPLAN_PORT_A_IFINDEX, ifindex) ||
+	    (name[0] && nla_put_string(skb, FLOWPLAN_PORT_A_NETDEV, name)) ||
+	    (gids && fp_put_gids(skb, ibdev, port))) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* The FLOWPLAN_A_DEVICE nest: all ports, or only @only_port when non-zero. */
+static int fp_put_device(struct sk_buff *skb, struct ib_device *ibdev,
+			 bool ports, u32 only_port)
+{
+	struct nlattr *dev, *pnest;
+	int idx = 0;
+	u32 port;
+
+	dev = nla_nest_start(skb, FLOWPLAN_A_DEVICE);
+	if (!dev)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, FLOWPLAN_DEVICE_A_INDEX, ibdev->index) ||
+	    nla_put_string(skb, FLOWPLAN_DEVICE_A_NAME, dev_name(&ibdev->dev)))
+		goto cancel;
+	if (ports) {
+		pnest = nla_nest_start(skb, FLOWPLAN_DEVICE_A_PORTS);
+		if (!pnest)
+			goto cancel;
+		rdma_for_each_port(ibdev, port) {
+			if (only_port && port != only_port)
+				continue;
+			if (fp_put_port(skb, idx++, ibdev, port, !only_port))
+				goto cancel;
+		}
+		nla_nest_end(skb, pnest);
+	}
+	nla_nest_end(skb, dev);
+	return 0;
+cancel:
+	nla_nest_cancel(skb, dev);
+	return -EMSGSIZE;
+}
+
+static void fp_device_event(u8 cmd, struct ib_device *ibdev, bool ports,
+			    u32 only_port)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = fp_nl_event_new(cmd, &hdr);
+	if (!skb)
+		return;
+	if (fp_put_device(skb, ibdev, ports, only_port)) {
+		nlmsg_free(skb);
+		return;
+	}
+	fp_nl_event_send_all(skb, hdr);
+}
+
+int fp_device_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	long skip = cb->args[0], i = 0;
+	struct fp_dev *fd;
+	int ret = 0;
+	void *hdr;
+
+	mutex_lock(&fp_devs_lock);
+	list_for_each_entry(fd, &fp_devs, list) {
+		if (i++ < skip)
+			continue;
+		hdr = fp_nl_dump_put(skb, cb, FLOWPLAN_CMD_GET_DEVICES);
+		if (!hdr) {
+			ret = -EMSGSIZE;
+			break;
+		}
+		ret = fp_put_device(skb, fd->ibdev, true, 0);
+		if (ret) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+		cb->args[0] = i;
+	}
+	mutex_unlock(&fp_devs_lock);
+	/* A device too large for an empty message is an error, else resume. */
+	if (ret && cb->args[0] == skip)
+		return ret;
+	return skb->len;
+}
+
+static int fp_ib_add(struct ib_device *ibdev)
+{
+	struct fp_dev *fd;
+	u32 port;
+
+	fd = kzalloc(sizeof(*fd), GFP_KERNEL);
+	if (!fd)
+		return -ENOMEM;
+	fd->link = kcalloc(rdma_end_port(ibdev) + 1, sizeof(*fd->link),
+			   GFP_KERNEL);
+	if (!fd->link) {
+		kfree(fd);
+		return -ENOMEM;
+	}
+	fd->ibdev = ibdev;
+	rcu_read_lock();
+	rdma_for_each_port(ibdev, port)
+		fd->link[port] = fp_netdev_link(fp_port_netdev(ibdev, port));
+	rcu_read_unlock();
+	mutex_lock(&fp_devs_lock);
+	list_add_tail(&fd->list, &fp_devs);
+	ib_set_client_data(ibdev, &fp_ib_client, fd);
+	mutex_unlock(&fp_devs_lock);
+	fp_device_event(FLOWPLAN_CMD_DEVICE_ADDED, ibdev, true, 0);
+	return 0;
+}
+
+static void fp_ib_remove(struct ib_device *ibdev, void *data)
+{
+	struct fp_dev *fd = data;
+
+	mutex_lock(&fp_devs_lock);
+	list_del(&fd->list);
+	mutex_unlock(&fp_devs_lock);
+	fp_device_event(FLOWPLAN_CMD_DEVICE_REMOVED, ibdev, false, 0);
+	kfree(fd->link);
+	kfree(fd);
+}
+
+static struct ib_client fp_ib_client = {
+	.name = KBUILD_MODNAME,
+	.add = fp_ib_add,
+	.remove = fp_ib_remove,
+};
+
+static int fp_netdev_event(struct notifier_block *nb, unsigned long event,
+			   void *ptr)
+{
+	struct net_device *ndev = netdev_notifier_info_to_dev(ptr);
+	struct ib_device *ibdev;
+	struct fp_dev *fd;
+	u8 link = fp_netdev_link(ndev);
+	u32 port;
+
+	if (event != NETDEV_UP && event != NETDEV_DOWN &&
+	    event != NETDEV_CHANGE)
+		return NOTIFY_DONE;
+	ibdev = ib_device_get_by_netdev(ndev, RDMA_DRIVER_UNKNOWN);
+	if (!ibdev)
+		return NOTIFY_DONE;
+	mutex_lock(&fp_devs_lock);
+	list_for_each_entry(fd, &fp_devs, list) {
+		if (fd->ibdev != ibdev)
+			continue;
+		rdma_for_each_port(ibdev, port) {
+			rcu_read_lock();
+			if (fp_port_netdev(ibdev, port) != ndev ||
+			    fd->link[port] == link) {
+				rcu_read_unlock();
+				continue;
+			}
+			rcu_read_unlock();
+			fd->link[port] = link;
+			fp_device_event(FLOWPLAN_CMD_LINK_CHANGED, ibdev, true,
+					port);
+		}
+	}
+	mutex_unlock(&fp_devs_lock);
+	ib_device_put(ibdev);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block fp_netdev_nb = {
+	.notifier_call = fp_netdev_event,
+};
+
+int fp_device_init(void)
+{
+	int ret;
+
+	ret = ib_register_client(&fp_ib_client);
+	if (ret)
+		return ret;
+	ret = register_netdevice_notifier(&fp_netdev_nb);
+	if (ret)
+		goto err_client;
+	return 0;
+err_client:
+	ib_unregister_client(&fp_ib_client);
+	return ret;
+}
+
+void fp_device_exit(void)
+{
+	unregister_netdevice_notifier(&fp_netdev_nb);
+	ib_unregister_client(&fp_ib_client);
+}

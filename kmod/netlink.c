@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0
+/* netlink.c - the "flowplan" generic netlink family. */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/err.h>
+#include <net/genetlink.h>
+#include <net/sock.h>
+
+#include "flowplan.h"
+#include "policy.h"
+
+static struct genl_family fp_family __ro_after_init;
+
+enum fp_mcgrp {
+	FP_MCGRP_EVENTS,
+};
+
+static int fp_nl_set_plan(struct sk_buff *skb, struct genl_info *info)
+{
+	struct fp_net *fn = fp_net(genl_info_net(info));
+	struct fp_plan *plan, *old;
+	u64 generation;
+	unsigned int n;
+	int ret = 0;
+
+	plan = fp_nl_parse_plan(info->attrs, READ_ONCE(fp_max_entries),
+				info->extack);
+	if (IS_ERR(plan))
+		return PTR_ERR(plan);
+
+	mutex_lock(&fn->lock);
+	old = rcu_dereference_protected(fn->plan, lockdep_is_held(&fn->lock));
+	if (old && plan->generation < old->generation) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[FLOWPLAN_A_GENERATION],
+				    "generation is older than the installed plan's");
+		ret = -ESTALE;
+		old = plan;
+		goto out;
+	}
+	rcu_assign_pointer(fn->plan, plan);
+	smp_wmb();
+	WRITE_ONCE(fn->seq, fn->seq + 1);
+	generation = plan->generation;
+	n = plan->n;
+	fp_nl_notify_plan(fn, generation, n);
+out:
+	mutex_unlock(&fn->lock);
+	if (old) {
+		synchronize_rcu();
+		fp_plan_free(old);
+	}
+	return ret;
+}
+
+static int fp_nl_del_plan(struct sk_buff *skb, struct genl_info *info)
+{
+	struct fp_net *fn = fp_net(genl_info_net(info));
+	struct fp_plan *old;
+
+	mutex_lock(&fn->lock);
+	old = rcu_replace_pointer(fn->plan, NULL, lockdep_is_held(&fn->lock));
+	smp_wmb();
+	WRITE_ONCE(fn->seq, fn->seq + 1);
+	fp_nl_notify_plan(fn, 0, 0);
+	mutex_unlock(&fn->lock);
+	if (old) {
+		synchronize_rcu();
+		fp_plan_free(old);
+	}
+	return 0;
+}
+
+static int fp_nl_get_plan_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct fp_net *fn = fp_net(sock_net(skb->sk));
+	unsigned int idx = cb->args[0], first;
+	const struct fp_plan *plan;
+	struct nlattr *ents;
+	int ret = -EMSGSIZE;
+	void *hdr;
+
+	if (cb->args[1])
+		return 0;
+	rcu_read_lock();
+	cb->seq = READ_ONCE(fn->seq);
+	smp_rmb();
+	plan = rcu_dereference(fn->plan);
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &fp_family, NLM_F_MULTI, FLOWPLAN_CMD_GET_PLAN);
+	if (!hdr)
+		goto out;
+	genl_dump_check_consistent(cb, hdr);
+	if (nla_put_u64_64bit(skb, FLOWPLAN_A_GENERATION,
+			      plan ? plan->generation : 0, FLOWPLAN_A_PAD) ||
+	    nla_put_u32(skb, FLOWPLAN_A_NENTRIES, plan ? plan->n : 0))
+		goto cancel;
+	ents = nla_nest_start(skb, FLOWPLAN_A_ENTRIES);
+	if (!ents)
+		goto cancel;
+	for (first = idx; plan && idx < plan->n; idx++)
+		if (fp_nl_put_entry(skb, idx, &plan->entries[idx]))
+			break;
+	if (plan && idx < plan->n && idx == first)
+		goto cancel;
+	nla_nest_end(skb, ents);
+	genlmsg_end(skb, hdr);
+	if (!plan || idx >= plan->n)
+		cb->args[1] = 1;
+	cb->args[0] = idx;
+	ret = skb->len;
+	goto out;
+cancel:
+	genlmsg_cancel(skb, hdr);
+out:
+	rcu_read_unlock();
+	return ret;
+}
+
+static int fp_nl_put_counter(struct sk_buff *skb, int idx,
+			     const struct fp_counter_val *v)
+{
+	struct nlattr *nest = nla_nest_start(skb, idx);
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_in_addr(skb, FLOWPLAN_COUNTER_A_REMOTE_ADDR, v->daddr) ||
+	    nla_put_u16(skb, FLOWPLAN_COUNTER_A_SPORT, v->sport) ||
+	    nla_put_u64_64bit(skb, FLOWPLAN_COUNTER_A_PACKETS, v->packets,
+			      FLOWPLAN_COUNTER_A_PAD) ||
+	    nla_put_u64_64bit(skb, FLOWPLAN_COUNTER_A_BYTES, v->bytes,
+			      FLOWPLAN_COUNTER_A_PAD) ||
+	    nla_put_u64_64bit(skb, FLOWPLAN_COUNTER_A_REWRITTEN, v->rewritten,
+			      FLOWPLAN_COUNTER_A_PAD)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int fp_nl_get_counters_dump(struct sk_buff *skb,
+				   struct netlink_callback *cb)
+{
+	struct fp_counters *c = fp_net(sock_net(skb->sk))->counters;
+	unsigned int pos = cb->args[0], at;
+	struct fp_counter_val v;
+	struct nlattr *nest;
+	int n = 0;
+	void *hdr;
+
+	if (cb->args[1])
+		return 0;
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &fp_family, NLM_F_MULTI, FLOWPLAN_CMD_GET_COUNTERS);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u64_64bit(skb, FLOWPLAN_A_UNTRACKED,
+			      atomic64_read(&c->untracked), FLOWPLAN_A_PAD))
+		goto cancel;
+	nest = nla_nest_start(skb, FLOWPLAN_A_COUNTERS);
+	if (!nest)
+		goto cancel;
+	for (at = pos; fp_counters_read(c, &pos, &v); at = pos) {
+		if (fp_nl_put_counter(skb, n, &v)) {
+			pos = at;
+			break;
+		}
+		n++;
+	}
+	if (!n && pos <= c->mask)
+		goto cancel;
+	nla_nest_end(skb, nest);
+	genlmsg_end(skb, hdr);
+	if (pos > c->mask)
+		cb->args[1] = 1;
+	cb->args[0] = pos;
+	return skb->len;
+cancel:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+static const struct genl_ops fp_ops[] = {
+	{
+		.cmd = FLOWPLAN_CMD_SET_PLAN,
+		.doit = fp_nl_set_plan,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = FLOWPLAN_CMD_GET_PLAN,
+		.dumpit = fp_nl_get_plan_dump,
+	},
+	{
+		.cmd = FLOWPLAN_CMD_DEL_PLAN,
+		.doit = fp_nl_del_plan,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = FLOWPLAN_CMD_GET_DEVICES,
+		.dumpit = fp_device_dump,
+	},
+	{
+		.cmd = FLOWPLAN_CMD_GET_COUNTERS,
+		.dumpit = fp_nl_get_counters_dump,
+	},
+};
+
+static const struct genl_multicast_group fp_mcgrps[] = {
+	[FP_MCGRP_EVENTS] = { .name = FLOWPLAN_MCGRP_EVENTS },
+};
+
+static struct genl_family fp_family __ro_after_init = {
+	.name = FLOWPLAN_GENL_NAME,
+	.version = FLOWPLAN_GENL_VERSION,
+	.maxattr = FLOWPLAN_A_MAX,
+	.policy = fp_attr_policy,
+	.netnsok = true,
+	.module = THIS_MODULE,
+	.ops = fp_ops,
+	.n_ops = ARRAY_SIZE(fp_ops),
+	.resv_start_op = FLOWPLAN_CMD_GET_COUNTERS + 1,
+	.mcgrps = fp_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(fp_mcgrps),
+};
+
+void *fp_nl_dump_put(struct sk_buff *skb, struct netlink_callback *cb, u8 cmd)
+{
+	return genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			   &fp_family, NLM_F_MULTI, cmd);
+}
+
+struct sk_buff *fp_nl_event_new(u8 cmd, void **hdr)
+{
+	struct sk_buff *skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+
+	if (!skb)
+		return NULL;
+	*hdr = genlmsg_put(skb, 0, 0, &fp_family, 0, cmd);
+	if (!*hdr) {
+		nlmsg_free(skb);
+		return NULL;
+	}
+	return skb;
+}
+
+/* Device and link events go to every namespace: RDMA devices are global. */
+void fp_nl_event_send_all(struct sk_buff *skb, void *hdr)
+{
+	genlmsg_end(skb, hdr);
+	rcu_read_lock();
+	genlmsg_multicast_allns(&fp_family, skb, 0, FP_MCGRP_EVENTS);
+	rcu_read_unlock();
+}
+
+void fp_nl_notify_plan(struct fp_net *fn, u64 generation, unsigned int n)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = fp_nl_event_new(FLOWPLAN_CMD_PLAN_CHANGED, &hdr);
+	if (!skb)
+		return;
+	if (nla_put_u64_64bit(skb, FLOWPLAN_A_GENERATION, generation,
+			      FLOWPLAN_A_PAD) ||
+	    nla_put_u32(skb, FLOWPLAN_A_NENTRIES, n)) {
+		nlmsg_free(skb);
+		return;
+	}
+	genlmsg_end(skb, hdr);
+	genlmsg_multicast_netns(&fp_family, fn->net, skb, 0, FP_MCGRP_EVENTS,
+				GFP_KERNEL);
+}
+
+int fp_genl_init(void)
+{
+	return genl_register_family(&fp_family);
+}
+
+void fp_genl_exit(void)
+{
+	genl_unregister_family(&fp_family);
+}

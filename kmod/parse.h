@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * parse.h - RoCEv2 over IPv4: the headers the datapath reads, checked against
+ * the bytes actually present. Pure logic on a linear buffer.
+ */
+#ifndef _FLOWPLAN_PARSE_H
+#define _FLOWPLAN_PARSE_H
+
+#include <linux/types.h>
+
+#define FP_BTH_LEN	12
+#define FP_ICRC_LEN	4
+/* The most any parse reads: IPv4 header with options, UDP, BTH. */
+#define FP_PARSE_MAX	(60 + 8 + FP_BTH_LEN)
+
+struct fp_roce4 {
+	__be32 saddr;
+	__be32 daddr;
+	u16 sport;
+	u8 opcode;
+	u32 dqpn;
+	unsigned int tot_len;	/* IP datagram length */
+	unsigned int udp_off;	/* from the start of the IP header */
+	/*
+	 * Whole, option-free datagram: its ICRC can be recomputed the way
+	 * receivers check it (20-byte IP header).
+	 */
+	bool rewritable;
+};
+
+/*
+ * fp_parse_roce4 - parse an IPv4 RoCEv2 packet.
+ * @hdr: the first @hdr_len bytes of the IP datagram
+ * @pkt_len: bytes of the datagram present in the packet (>= @hdr_len)
+ *
+ * Returns 0, -EPROTONOSUPPORT when the packet is not IPv4 UDP to port 4791
+ * (or is a non-first fragment), or -EBADMSG when it claims to be one but a
+ * header is truncated or inconsistent.
+ */
+int fp_parse_roce4(const u8 *hdr, unsigned int hdr_len, unsigned int pkt_len,
+		   struct fp_roce4 *p);
+
+#endif

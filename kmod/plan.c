@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * plan.c - the plan table. Built once by fp_plan_add() before publication,
+ * read locklessly under RCU afterwards.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/errno.h>
+#include <linux/jhash.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "plan.h"
+
+static u32 fp_plan_hash(const struct fp_plan *plan, __be32 local,
+			__be32 remote, u32 dqpn)
+{
+	return jhash_3words((__force u32)local, (__force u32)remote, dqpn, 0) &
+	       plan->hmask;
+}
+
+struct fp_plan *fp_plan_alloc(unsigned int cap, u64 generation, gfp_t gfp)
+{
+	unsigned int nb = roundup_pow_of_two(max(cap, 1U) * 2);
+	struct fp_plan *plan;
+
+	plan = kvzalloc(struct_size(plan, entries, cap), gfp);
+	if (!plan)
+		return NULL;
+	plan->bucket = kvcalloc(nb, sizeof(*plan->bucket), gfp);
+	if (!plan->bucket) {
+		kvfree(plan);
+		return NULL;
+	}
+	plan->cap = cap;
+	plan->hmask = nb - 1;
+	plan->generation = generation;
+	return plan;
+}
+
+void fp_plan_free(struct fp_plan *plan)
+{
+	if (!plan)
+		return;
+	kvfree(plan->bucket);
+	kvfree(plan);
+}
+
+static const struct fp_entry *fp_plan_find(const struct fp_plan *plan,
+					   __be32 local, __be32 remote,
+					   u32 dqpn)
+{
+	u32 i = plan->bucket[fp_plan_hash(plan, local, remote, dqpn)];
+	const struct fp_entry *e;
+
+	while (i) {
+		e = &plan->entries[i - 1];
+		if (e->local == local && e->remote == remote && e->dqpn == dqpn)
+			return e;
+		i = e->next;
+	}
+	return NULL;
+}
+
+int fp_plan_add(struct fp_plan *plan, const struct fp_entry *e)
+{
+	struct fp_entry *n;
+	u32 h;
+
+	if (fp_plan_find(plan, e->local, e->remote, e->dqpn))
+		return -EEXIST;
+	if (plan->n >= plan->cap)
+		return -ENOSPC;
+	n = &plan->entries[plan->n++];
+	*n = *e;
+	h = fp_plan_hash(plan, e->local, e->remote, e->dqpn);
+	n->next = plan->bucket[h];
+	plan->bucket[h] = plan->n;
+	return 0;
+}
+
+const struct fp_entry *fp_plan_lookup(const struct fp_plan *plan,
+				      __be32 local, __be32 remote, u32 dqpn)
+{
+	const struct fp_entry *e;
+
+	if (!plan || !plan->n)
+		return NULL;
+	if (dqpn != FLOWPLAN_DQPN_ANY) {
+		e = fp_plan_find(plan, local, remote, dqpn);
+		if (e)
+			return e;
+	}
+	return fp_plan_find(plan, local, remote, FLOWPLAN_DQPN_ANY);
+}
+
+u16 fp_entry_pick_sport(const struct fp_entry *e, u32 dqpn, u16 sport)
+{
+	unsigned int i;
+
+	if (!e->nsub)
+		return sport;
+	for (i = 0; i < e->nsub; i++)
+		if (e->sub[i].sport == sport)
+			return sport;
+	return e->sub[dqpn % e->nsub].sport;
+}
