@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ctx.c - the library context: the plan, the RDMA devices opened so far (one
+ * protection domain each), the report ring, and collective marks.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fp_core.h"
+
+static uint32_t ctx_serial;
+
+static unsigned int env_uint(const char *name, unsigned int def)
+{
+	const char *v = getenv(name);
+	char *end;
+	unsigned long x;
+
+	if (!v || !*v)
+		return def;
+	x = strtoul(v, &end, 0);
+	return *end || x > 0xffffffffu ? def : (unsigned int)x;
+}
+
+static void report_open(struct fp_ctx *ctx)
+{
+	const char *dir = getenv("FLOWPLAN_REPORT_DIR");
+	uint32_t serial = __atomic_add_fetch(&ctx_serial, 1, __ATOMIC_RELAXED);
+	char path[108];
+	int ret;
+
+	if (!fp_report_wanted(ctx->flags))
+		return;
+	snprintf(path, sizeof(path), "%s/flowplan-%d-%u",
+		 dir && *dir ? dir : "/dev/shm", (int)getpid(), serial);
+	ret = fp_ring_create(&ctx->ring, path,
+			     env_uint("FLOWPLAN_REPORT_RECORDS", 1u << 16));
+	/* Reports are best effort: a job never fails because of them. */
+	if (ret && getenv("FLOWPLAN_DEBUG"))
+		fprintf(stderr, "libflowplan: no report ring %s: %s\n", path,
+			strerror(ret));
+}
+
+struct fp_ctx *fp_ctx_open(const struct fp_ctx_attr *attr)
+{
+	struct fp_ctx_attr def = { 0 };
+	struct fp_err err = { { 0 } };
+	struct fp_ctx *ctx;
+	int ret;
+
+	if (!attr)
+		attr = &def;
+	if ((attr->dev && strlen(attr->dev) >= sizeof(ctx->dev_name)) ||
+	    attr->default_k > FP_MAX_SUBFLOWS ||
+	    (attr->plan && strlen(attr->plan) >= sizeof(ctx->plan_file))) {
+		errno = EINVAL;
+		return NULL;
+	}
+	ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return NULL;
+	ctx->flags = attr->flags;
+	ctx->default_k = attr->default_k ? attr->default_k :
+			 env_uint("FLOWPLAN_DEFAULT_K", 1);
+	if (!ctx->default_k || ctx->default_k > FP_MAX_SUBFLOWS)
+		ctx->default_k = 1;
+	ctx->timeout_ms = attr->timeout_ms ? attr->timeout_ms :
+			  env_uint("FLOWPLAN_TIMEOUT_MS", 10000);
+	ctx->comm = attr->comm;
+	if (attr->dev)
+		strcpy(ctx->dev_name, attr->dev);
+	if (attr->plan)
+		strcpy(ctx->plan_file, attr->plan);
+
+	ret = fp_plan_load(&ctx->plan, attr->plan,
+			   attr->flags & FP_CTX_NO_NETLINK, ctx->default_k,
+			   &err);
+	if (ret) {
+		if (getenv("FLOWPLAN_DEBUG") || ret != ENOENT)
+			fprintf(stderr, "libflowplan: %s\n", err.msg);
+		free(ctx);
+		errno = ret;
+		return NULL;
+	}
+	report_open(ctx);
+	return ctx;
+}
+
+int fp_ctx_close(struct fp_ctx *ctx)
+{
+	int i;
+
+	if (!ctx)
+		return EINVAL;
+	if (ctx->ngroups || ctx->nbufs)
+		return EBUSY;
+	for (i = 0; i < ctx->ndev; i++) {
+		ibv_dealloc_pd(ctx->dev[i].pd);
+		ibv_close_device(ctx->dev[i].verbs);
+	}
+	fp_ring_close(&ctx->ring);
+	fp_plan_free(&ctx->plan);
+	free(ctx);
+	return 0;
+}
+
+int fp_ctx_query(const struct fp_ctx *ctx, struct fp_ctx_info *info)
+{
+	if (!ctx || !info)
+		return EINVAL;
+	memset(info, 0, sizeof(*info));
+	info->source = ctx->plan.source;
+	info->generation = ctx->plan.t.generation;
+	info->entries = ctx->plan.t.n;
+	if (ctx->ring.hdr)
+		snprintf(info->report, sizeof(info->report), "%s",
+			 ctx->ring.path);
+	return 0;
+}
+
+int fp_ctx_reload(struct fp_ctx *ctx)
+{
+	struct fp_err err = { { 0 } };
+	struct fp_plan p;
+	int ret;
+
+	if (!ctx)
+		return EINVAL;
+	ret = fp_plan_load(&p, ctx->plan_file[0] ? ctx->plan_file : NULL,
+			   ctx->flags & FP_CTX_NO_NETLINK, ctx->default_k,
+			   &err);
+	if (ret) {
+		if (getenv("FLOWPLAN_DEBUG"))
+			fprintf(stderr, "libflowplan: %s\n", err.msg);
+		return ret;	/* keep the plan we have */
+	}
+	fp_plan_free(&ctx->plan);
+	ctx->plan = p;
+	return 0;
+}
+
+int fp_ctx_dev_open(struct fp_ctx *ctx, const char *name)
+{
+	struct ibv_device **list;
+	struct fp_dev *d;
+	int i, n, ret = ENODEV;
+
+	for (i = 0; i < ctx->ndev; i++)
+		if (!strcmp(ctx->dev[i].name, name))
+			return i;
+	if (ctx->ndev == FP_MAX_DEVS)
+		return -ENOSPC;
+	list = ibv_get_device_list(&n);
+	if (!list)
+		return -(errno ? errno : ENODEV);
+	d = &ctx->dev[ctx->ndev];
+	for (i = 0; i < n; i++) {
+		if (strcmp(ibv_get_device_name(list[i]), name))
+			continue;
+		d->verbs = ibv_open_device(list[i]);
+		if (!d->verbs) {
+			ret = errno ? errno : ENODEV;
+			break;
+		}
+		d->pd = ibv_alloc_pd(d->verbs);
+		if (!d->pd) {
+			ret = errno ? errno : ENOMEM;
+			ibv_close_device(d->verbs);
+			break;
+		}
+		snprintf(d->name, sizeof(d->name), "%s", name);
+		ret = 0;
+		break;
+	}
+	ibv_free_device_list(list);
+	if (ret)
+		return -ret;
+	return ctx->ndev++;
+}
+
+/* ------------------------------------------------------------- reports */
+
+void fp_report_msg(struct fp_ctx *ctx, const struct fp_group *g,
+		   const struct fp_msg *m)
+{
+	struct fp_report_rec r = {
+		.comm = m->comm,
+		.op = m->op,
+		.status = m->status,
+		.src = m->op == FP_OP_RECV ? g->peer : g->local,
+		.dst = m->op == FP_OP_RECV ? g->local : g->peer,
+		.coll = m->coll,
+		.bytes = m->bytes,
+		.start_ns = m->start_ns,
+		.end_ns = m->end_ns,
+	};
+
+	fp_ring_put(&ctx->ring, &r);
+}
+
+int fp_coll_begin(struct fp_ctx *ctx, uint32_t comm, enum fp_op op,
+		  uint64_t bytes)
+{
+	if (!ctx || op < FP_OP_ALLREDUCE || op > FP_OP_COLL_OTHER)
+		return EINVAL;
+	if (ctx->coll)
+		return EBUSY;
+	ctx->coll = ++ctx->coll_serial;
+	if (!ctx->coll)
+		ctx->coll = ++ctx->coll_serial;
+	ctx->coll_op = op;
+	ctx->coll_comm = comm;
+	ctx->coll_bytes = bytes;
+	ctx->coll_start = fp_now_ns();
+	return 0;
+}
+
+int fp_coll_end(struct fp_ctx *ctx)
+{
+	if (!ctx)
+		return EINVAL;
+	if (!ctx->coll)
+		return ENOENT;
+	if (ctx->ring.hdr) {
+		struct fp_report_rec r = {
+			.comm = ctx->coll_comm,
+			.op = ctx->coll_op,
+			.coll = ctx->coll,
+			.bytes = ctx->coll_bytes,
+			.start_ns = ctx->coll_start,
+			.end_ns = fp_now_ns(),
+		};
+
+		fp_ring_put(&ctx->ring, &r);
+	}
+	ctx->coll = 0;
+	return 0;
+}

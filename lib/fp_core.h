@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/* fp_core.h - the objects behind the public handles (verbs side). */
+#ifndef FP_CORE_H
+#define FP_CORE_H
+
+#include <infiniband/verbs.h>
+
+#include "fp_priv.h"
+
+#define FP_MAX_DEVS	8
+#define FP_SQ_DEPTH	512
+#define FP_RQ_DEPTH	512
+
+struct fp_dev {
+	char name[64];
+	struct ibv_context *verbs;
+	struct ibv_pd *pd;
+};
+
+struct fp_ctx {
+	unsigned int flags;
+	unsigned int default_k;
+	unsigned int timeout_ms;
+	uint32_t comm;
+	char dev_name[64];		/* "" : per peer */
+	char plan_file[4096];
+	struct fp_plan plan;
+	struct fp_dev dev[FP_MAX_DEVS];
+	int ndev;
+	struct fp_ring ring;		/* ring.hdr NULL: reports off */
+	uint32_t coll_serial;
+	uint32_t coll;			/* open collective, 0: none */
+	uint16_t coll_op;
+	uint32_t coll_comm;
+	uint64_t coll_bytes;
+	uint64_t coll_start;
+	int ngroups;
+	int nbufs;
+};
+
+struct fp_buf_reg {
+	struct ibv_mr *mr;
+	enum fp_reg_kind how;
+	void *base;			/* what the NIC sees: addr or staging */
+};
+
+struct fp_buf {
+	struct fp_ctx *ctx;
+	void *addr;
+	size_t len;
+	enum fp_mem_kind kind;
+	int gpu;
+	bool owned;
+	unsigned int access;
+	enum fp_pci_level level;
+	int home;			/* first device registered, -1: none */
+	struct fp_buf_reg reg[FP_MAX_DEVS];
+};
+
+struct fp_sub {
+	struct ibv_qp *qp;
+	uint32_t label;			/* ours */
+	uint32_t weight;		/* ours */
+	uint32_t remote_qpn;
+	unsigned int sq_used;
+	unsigned int rq_used;
+};
+
+struct fp_group {
+	struct fp_ctx *ctx;
+	int dev;			/* index in ctx->dev */
+	uint8_t port;
+	int gid_index;
+	union ibv_gid gid;
+	enum ibv_mtu mtu;
+	uint32_t local;			/* IPv4, network order */
+	uint32_t peer;
+	int fd;				/* bootstrap socket */
+	struct ibv_cq *cq;
+	unsigned int k;
+	struct fp_sub sub[FP_MAX_SUBFLOWS];
+	uint32_t w[FP_MAX_SUBFLOWS];	/* our send weights */
+	uint32_t rw[FP_MAX_SUBFLOWS];	/* the peer's send weights */
+	uint64_t chunk_max, split_min;	/* ours */
+	uint64_t rchunk_max, rsplit_min; /* the peer's (receive mirror) */
+	struct fp_spread sp_write, sp_send, sp_recv;
+	struct fp_msgtab tab;
+	struct fp_chunk *chunks;	/* scratch */
+	unsigned int nchunks;
+	uint64_t timeout_ns;
+	uint8_t qp_timeout, retry_cnt;
+	int error;
+	enum fp_plan_source source;
+	uint64_t generation;
+	uint64_t next_check_ns;
+	unsigned int polls;
+};
+
+/* ctx.c */
+FP_HIDDEN int fp_ctx_dev_open(struct fp_ctx *ctx, const char *name);
+FP_HIDDEN void fp_report_msg(struct fp_ctx *ctx, const struct fp_group *g,
+			     const struct fp_msg *m);
+/* post.c: chunk completions into the table, deadline and peer checks */
+FP_HIDDEN int fp_group_progress(struct fp_group *g);
+/* buf.c */
+FP_HIDDEN const struct fp_buf_reg *fp_buf_reg_for(struct fp_buf *buf, int dev);
+
+#endif

@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fp_priv.h - libflowplan internals shared between its files and its unit
+ * tests. Nothing here is exported (lib/libflowplan.map).
+ */
+#ifndef FP_PRIV_H
+#define FP_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "flowplan.h"
+#include "fp_entries.h"
+
+#define FP_HIDDEN __attribute__((visibility("hidden")))
+
+/* ---------------------------------------------------------------- split */
+
+/*
+ * One contiguous piece of a message on one subflow: bytes [off, off + len)
+ * of the message go on subflow @sub.
+ */
+struct fp_chunk {
+	uint64_t off;
+	uint64_t len;
+	unsigned int sub;
+};
+
+/*
+ * Deficit state that spreads unsplit (short) messages over the subflows in
+ * proportion to their weights, deterministically: both ends of a group run
+ * the same sequence of lengths through it and reach the same choices.
+ */
+struct fp_spread {
+	uint64_t sent[FP_MAX_SUBFLOWS];
+};
+
+/*
+ * fp_split_shares - the byte share of every subflow: share[i] =
+ * floor(len * W_i / W) - floor(len * W_{i-1} / W) where W_i is the sum of the
+ * first i + 1 weights and W their total. Every byte is counted once and each
+ * share is within one byte of len * w_i / W. Returns 0 or EINVAL (no subflow,
+ * zero total weight).
+ */
+FP_HIDDEN int fp_split_shares(uint64_t len, const uint32_t *w, unsigned int k,
+			      uint64_t *share);
+
+/*
+ * fp_split - cut a message of @len bytes into chunks: subflow i carries the
+ * contiguous range of its share, cut into pieces of at most @chunk_max.
+ * Messages shorter than @split_min go whole on the subflow @sp picks.
+ * Returns the number of chunks written to @out (at most @max), or -EINVAL,
+ * or -ENOSPC when @max is too small. Zero-length messages give one empty
+ * chunk.
+ */
+FP_HIDDEN int fp_split(uint64_t len, const uint32_t *w, unsigned int k,
+		       uint64_t chunk_max, uint64_t split_min,
+		       struct fp_spread *sp, struct fp_chunk *out,
+		       unsigned int max);
+
+/* How many chunks fp_split() will produce, without changing @sp. */
+FP_HIDDEN unsigned int fp_split_count(uint64_t len, const uint32_t *w,
+				      unsigned int k, uint64_t chunk_max,
+				      uint64_t split_min);
+
+/* ---------------------------------------------------- completion table */
+
+enum fp_msg_flags {
+	FP_MSG_LIVE = 1 << 0,		/* slot in use */
+	FP_MSG_DELIVERED = 1 << 1,	/* completion handed to the caller */
+	FP_MSG_QUEUED = 1 << 2,		/* on the done queue */
+};
+
+struct fp_msg {
+	uint64_t seq;			/* chunk wr_ids carry it */
+	uint64_t wr_id;
+	uint64_t bytes;
+	uint64_t start_ns;		/* CLOCK_MONOTONIC */
+	uint64_t deadline_ns;		/* 0: none */
+	uint64_t end_ns;
+	uint64_t got;			/* bytes received (FP_OP_RECV) */
+	uint32_t subs;			/* bit mask of subflows it uses */
+	uint32_t coll;			/* enclosing collective (reports) */
+	uint32_t comm;			/* communicator (reports) */
+	uint32_t pending;		/* chunks not completed */
+	int status;
+	int vendor_status;
+	int subflow;
+	uint16_t op;
+	uint16_t flags;
+};
+
+/*
+ * Messages in flight. Slots are taken in sequence order and freed in any
+ * order; the oldest live message has the earliest deadline.
+ */
+struct fp_msgtab {
+	unsigned int cap;		/* power of two */
+	struct fp_msg *m;
+	uint64_t next;			/* next sequence number (from 1) */
+	uint64_t oldest;		/* oldest sequence possibly live */
+	uint64_t *done;			/* done queue of sequence numbers */
+	unsigned int dhead, dtail;	/* dtail - dhead entries */
+	uint64_t stale;			/* chunk completions matching no message */
+};
+
+FP_HIDDEN int fp_msgtab_init(struct fp_msgtab *t, unsigned int cap);
+FP_HIDDEN void fp_msgtab_fini(struct fp_msgtab *t);
+/* A new message of @nchunks chunks, or NULL (errno EAGAIN: table full). */
+FP_HIDDEN struct fp_msg *fp_msg_start(struct fp_msgtab *t, uint64_t wr_id,
+				      uint16_t op, uint64_t bytes,
+				      uint32_t nchunks, uint64_t now,
+				      uint64_t deadline);
+/*
+ * A chunk of message @seq completed with @status (0 or errno), on subflow
+ * @sub with ibv status @vstatus, carrying @bytes (receives). The first error
+ * wins; a receive whose chunks carried other than its length fails with
+ * EMSGSIZE. Returns the message when this completion finished it, else NULL
+ * (stale @seq included).
+ */
+FP_HIDDEN struct fp_msg *fp_msg_chunk_done(struct fp_msgtab *t, uint64_t seq,
+					   int status, int vstatus, int sub,
+					   uint64_t bytes, uint64_t now);
+/* Forget the newest message: none of its chunks was posted. */
+FP_HIDDEN void fp_msg_cancel(struct fp_msgtab *t, struct fp_msg *m);
+/* @n chunks of @m will never complete (posting failed) with @err. */
+FP_HIDDEN void fp_msg_unposted(struct fp_msgtab *t, struct fp_msg *m,
+			       uint32_t n, int err, uint64_t now);
+/*
+ * Fail every message whose deadline passed with ETIMEDOUT and hand it to the
+ * caller now; its slot stays taken until its chunks are flushed. Returns the
+ * union of the subflow masks of the expired messages (the QPs to move to the
+ * error state).
+ */
+FP_HIDDEN uint32_t fp_msgtab_expire(struct fp_msgtab *t, uint64_t now);
+/* Fail every undelivered message with @err (peer gone, group closed). */
+FP_HIDDEN void fp_msgtab_fail_all(struct fp_msgtab *t, int err, uint64_t now);
+/* Pop up to @n completed messages; fills @wc and @msgs (either may be NULL). */
+FP_HIDDEN int fp_msgtab_reap(struct fp_msgtab *t, struct fp_wc *wc,
+			     struct fp_msg *msgs, int n);
+FP_HIDDEN unsigned int fp_msgtab_live(const struct fp_msgtab *t);
+
+/* Map an enum ibv_wc_status to the errno a message completes with. */
+FP_HIDDEN int fp_wc_errno(int ibv_status);
+
+/* ----------------------------------------------------------------- plan */
+
+struct fp_plan {
+	enum fp_plan_source source;
+	struct fp_entries t;
+	char path[4096];		/* FP_PLAN_FILE */
+	struct timespec mtime;
+	unsigned int default_k;
+};
+
+/*
+ * fp_plan_load - fill @p: from the module over netlink unless @no_netlink,
+ * else from @file (NULL: $FLOWPLAN_PLAN), else the default. A plan file that
+ * is named but cannot be read is an error (errno value, @err says why); a
+ * module that is not loaded is not.
+ */
+FP_HIDDEN int fp_plan_load(struct fp_plan *p, const char *file,
+			   bool no_netlink, unsigned int default_k,
+			   struct fp_err *err);
+FP_HIDDEN void fp_plan_free(struct fp_plan *p);
+
+/* The subflows for traffic src -> dst (network order addresses). */
+struct fp_pinset {
+	unsigned int k;
+	uint32_t label[FP_MAX_SUBFLOWS];
+	uint32_t weight[FP_MAX_SUBFLOWS];
+};
+
+FP_HIDDEN void fp_plan_pins(const struct fp_plan *p, uint32_t src,
+			    uint32_t dst, uint32_t dqpn, struct fp_pinset *ps);
+/* Netlink source (lib/nl.c): 0, ENOENT when the family is absent, errno. */
+FP_HIDDEN int fp_nl_get_plan(struct fp_entries *t, struct fp_err *err);
+
+/* ---------------------------------------------------------------- report */
+
+#define FP_REPORT_MAGIC		0x5450525046504cULL	/* "LPFPRPT" */
+#define FP_REPORT_VERSION	1
+
+/* The ring header; records follow at @rec_off (docs/reports.md). */
+struct fp_report_hdr {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t hdr_size;
+	uint32_t rec_size;
+	uint32_t cap;			/* records, a power of two */
+	uint64_t rec_off;
+	int64_t realtime_offset_ns;	/* CLOCK_REALTIME - CLOCK_MONOTONIC */
+	uint32_t pid;
+	uint32_t pad;
+	uint64_t head;			/* records ever written (release) */
+};
+
+struct fp_ring {
+	struct fp_report_hdr *hdr;
+	struct fp_report_rec *rec;
+	size_t map_len;
+	char path[108];
+	bool unlink_on_close;
+};
+
+/* Create the ring at @path with @cap records (a power of two). */
+FP_HIDDEN int fp_ring_create(struct fp_ring *r, const char *path,
+			     uint32_t cap);
+FP_HIDDEN void fp_ring_close(struct fp_ring *r);
+/* Append a record; @rec->seq is filled in. Lock-free, one producer. */
+FP_HIDDEN void fp_ring_put(struct fp_ring *r, struct fp_report_rec *rec);
+/* Reports are on when FLOWPLAN_REPORT=1 or the daemon's socket exists. */
+FP_HIDDEN bool fp_report_wanted(unsigned int ctx_flags);
+
+#define FP_DAEMON_SOCKET	"/run/flowplan/daemon.sock"
+
+static inline uint64_t fp_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+#endif

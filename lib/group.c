@@ -1,0 +1,758 @@
+// SPDX-License-Identifier: MIT
+/*
+ * group.c - flow groups: k RC QPs to one peer, each pinned to a path by the
+ * GRH flow label set at RTR.
+ *
+ * Addressing: the local address is the caller's or the source address of the
+ * route to the peer; the RDMA device and port are what rdma_resolve_addr()
+ * picks for that pair (librdmacm), or, where the rdma_cm device is missing,
+ * the device whose GID table holds the local address as a RoCEv2 GID.
+ *
+ * Bootstrap (out of band, like rc_pingpong): one TCP connection per group,
+ * kept open for fp_group_xchg(), re-pinning and noticing a peer that went
+ * away. Round 1 ("hello") agrees on the number of QPs, the larger of the two
+ * sides' k; round 2 carries QP numbers, GID, MTU and each side's send
+ * weights and split parameters, which the receiving side mirrors to post
+ * matching receives. A one-byte "ready" from each side, sent after its QPs
+ * reached RTS, ends the exchange.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <rdma/rdma_cma.h>
+
+#ifdef HAVE_MLX5DV
+#include <infiniband/mlx5dv.h>
+#endif
+
+#include "fp_core.h"
+
+#define FP_HELLO_MAGIC	0x46504731u	/* "FPG1" */
+
+struct hello {
+	uint32_t magic;
+	uint32_t version;
+	uint32_t k;
+	uint32_t addr;
+};
+
+struct qpinfo {
+	uint8_t gid[16];
+	uint32_t mtu;
+	uint32_t k;
+	uint64_t chunk_max;
+	uint64_t split_min;
+	uint32_t qpn[FP_MAX_SUBFLOWS];
+	uint32_t weight[FP_MAX_SUBFLOWS];
+};
+
+/* -------------------------------------------------------------- socket io */
+
+static int io_all(int fd, void *p, size_t len, bool wr, int timeout_ms)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		struct pollfd pfd = { .fd = fd, .events = wr ? POLLOUT : POLLIN };
+		ssize_t n;
+		int r = poll(&pfd, 1, timeout_ms);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return errno;
+		if (!r)
+			return ETIMEDOUT;
+		n = wr ? send(fd, (char *)p + done, len - done, MSG_NOSIGNAL) :
+			 recv(fd, (char *)p + done, len - done, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno;
+		if (!n)
+			return ECONNRESET;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+static int xchg(struct fp_group *g, const void *out, void *in, size_t len,
+		int timeout_ms)
+{
+	int ret = io_all(g->fd, (void *)out, len, true, timeout_ms);
+
+	return ret ? ret : io_all(g->fd, in, len, false, timeout_ms);
+}
+
+int fp_group_xchg(struct fp_group *g, const void *out, void *in, size_t len)
+{
+	if (!g || (len && (!out || !in)))
+		return EINVAL;
+	return xchg(g, out, in, len, (int)(g->timeout_ns / 1000000));
+}
+
+static int tcp_connect(uint32_t peer, uint16_t port, int timeout_ms, int *fdp)
+{
+	struct sockaddr_in sa = {
+		.sin_family = AF_INET,
+		.sin_port = htons(port),
+		.sin_addr.s_addr = peer,
+	};
+	uint64_t end = fp_now_ns() + (uint64_t)timeout_ms * 1000000;
+	int fd, one = 1;
+
+	/* The peer may not listen yet: retry until the deadline. */
+	for (;;) {
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return errno;
+		if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+			break;
+		close(fd);
+		if (fp_now_ns() > end)
+			return ETIMEDOUT;
+		usleep(100000);
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	*fdp = fd;
+	return 0;
+}
+
+static int tcp_accept(uint32_t local, uint16_t port, int timeout_ms,
+		      uint32_t *peer, int *fdp)
+{
+	struct sockaddr_in sa = {
+		.sin_family = AF_INET,
+		.sin_port = htons(port),
+		.sin_addr.s_addr = local,
+	};
+	socklen_t sl = sizeof(sa);
+	struct pollfd pfd;
+	int ls, fd, one = 1, ret;
+
+	ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (ls < 0)
+		return errno;
+	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(ls, (struct sockaddr *)&sa, sizeof(sa)) || listen(ls, 1)) {
+		ret = errno;
+		goto out;
+	}
+	pfd = (struct pollfd){ .fd = ls, .events = POLLIN };
+	ret = poll(&pfd, 1, timeout_ms);
+	if (ret <= 0) {
+		ret = ret ? errno : ETIMEDOUT;
+		goto out;
+	}
+	fd = accept4(ls, (struct sockaddr *)&sa, &sl, SOCK_CLOEXEC);
+	if (fd < 0) {
+		ret = errno;
+		goto out;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	*peer = sa.sin_addr.s_addr;
+	*fdp = fd;
+	ret = 0;
+out:
+	close(ls);
+	return ret;
+}
+
+/* ------------------------------------------------------------ addressing */
+
+/* The source address of the route to @peer. */
+static int route_src(uint32_t peer, uint32_t *src)
+{
+	struct sockaddr_in sa = {
+		.sin_family = AF_INET,
+		.sin_port = htons(4791),
+		.sin_addr.s_addr = peer,
+	};
+	socklen_t sl = sizeof(sa);
+	int fd, ret = 0;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    getsockname(fd, (struct sockaddr *)&sa, &sl))
+		ret = errno;
+	else
+		*src = sa.sin_addr.s_addr;
+	close(fd);
+	return ret;
+}
+
+/* librdmacm: the device and port that serve (local, peer). */
+static int cm_resolve(uint32_t local, uint32_t peer, char *dev, size_t len,
+		      uint8_t *port)
+{
+	struct sockaddr_in src = { .sin_family = AF_INET,
+				   .sin_addr.s_addr = local };
+	struct sockaddr_in dst = { .sin_family = AF_INET,
+				   .sin_addr.s_addr = peer };
+	struct rdma_event_channel *ch;
+	struct rdma_cm_event *ev;
+	struct rdma_cm_id *id;
+	int ret;
+
+	ch = rdma_create_event_channel();
+	if (!ch)
+		return errno ? errno : ENODEV;
+	if (rdma_create_id(ch, &id, NULL, RDMA_PS_TCP)) {
+		ret = errno;
+		goto out_ch;
+	}
+	if (rdma_resolve_addr(id, (struct sockaddr *)&src,
+			      (struct sockaddr *)&dst, 2000)) {
+		ret = errno;
+		goto out_id;
+	}
+	if (rdma_get_cm_event(ch, &ev)) {
+		ret = errno;
+		goto out_id;
+	}
+	ret = ev->event == RDMA_CM_EVENT_ADDR_RESOLVED ? 0 : EHOSTUNREACH;
+	rdma_ack_cm_event(ev);
+	if (!ret && id->verbs) {
+		snprintf(dev, len, "%s", ibv_get_device_name(id->verbs->device));
+		*port = id->port_num;
+	} else if (!ret) {
+		ret = ENODEV;
+	}
+out_id:
+	rdma_destroy_id(id);
+out_ch:
+	rdma_destroy_event_channel(ch);
+	return ret;
+}
+
+static void v4_gid(uint32_t addr, union ibv_gid *gid)
+{
+	memset(gid, 0, sizeof(*gid));
+	gid->raw[10] = 0xff;
+	gid->raw[11] = 0xff;
+	memcpy(&gid->raw[12], &addr, 4);
+}
+
+/* The RoCEv2 GID index of @addr on (verbs, port), or -1. */
+static int gid_index(struct ibv_context *verbs, uint8_t port, uint32_t addr)
+{
+	struct ibv_port_attr pa;
+	union ibv_gid want;
+	int i;
+
+	v4_gid(addr, &want);
+	if (ibv_query_port(verbs, port, &pa))
+		return -1;
+	for (i = 0; i < pa.gid_tbl_len; i++) {
+		struct ibv_gid_entry e;
+
+		if (ibv_query_gid_ex(verbs, port, (uint32_t)i, &e, 0))
+			continue;
+		if (e.gid_type == IBV_GID_TYPE_ROCE_V2 &&
+		    !memcmp(e.gid.raw, want.raw, 16))
+			return i;
+	}
+	return -1;
+}
+
+static int resolve(struct fp_group *g)
+{
+	struct fp_ctx *ctx = g->ctx;
+	char name[64] = "";
+	uint8_t port = 1;
+	int ret, i, n;
+
+	if (ctx->dev_name[0]) {
+		snprintf(name, sizeof(name), "%s", ctx->dev_name);
+	} else if (cm_resolve(g->local, g->peer, name, sizeof(name), &port)) {
+		/* No rdma_cm (rdma_ucm not loaded): scan the GID tables. */
+		struct ibv_device **list = ibv_get_device_list(&n);
+
+		name[0] = 0;
+		for (i = 0; list && i < n && !name[0]; i++) {
+			struct ibv_context *v = ibv_open_device(list[i]);
+			struct ibv_device_attr da;
+			uint8_t p;
+
+			if (!v)
+				continue;
+			if (!ibv_query_device(v, &da))
+				for (p = 1; p <= da.phys_port_cnt; p++)
+					if (gid_index(v, p, g->local) >= 0) {
+						snprintf(name, sizeof(name), "%s",
+							 ibv_get_device_name(list[i]));
+						port = p;
+						break;
+					}
+			ibv_close_device(v);
+		}
+		if (list)
+			ibv_free_device_list(list);
+		if (!name[0])
+			return ENODEV;
+	}
+	ret = fp_ctx_dev_open(ctx, name);
+	if (ret < 0)
+		return -ret;
+	g->dev = ret;
+	g->port = port;
+	g->gid_index = gid_index(ctx->dev[g->dev].verbs, port, g->local);
+	if (g->gid_index < 0 && ctx->dev_name[0]) {
+		struct ibv_device_attr da;
+		uint8_t p;
+
+		/* A named device: find the port that holds the address. */
+		if (!ibv_query_device(ctx->dev[g->dev].verbs, &da))
+			for (p = 1; p <= da.phys_port_cnt && g->gid_index < 0;
+			     p++) {
+				g->gid_index = gid_index(ctx->dev[g->dev].verbs,
+							 p, g->local);
+				g->port = p;
+			}
+	}
+	if (g->gid_index < 0)
+		return EADDRNOTAVAIL;
+	if (ibv_query_gid(ctx->dev[g->dev].verbs, g->port, g->gid_index,
+			  &g->gid))
+		return errno ? errno : EIO;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ QPs */
+
+static void destroy_qps(struct fp_sub *sub, unsigned int k)
+{
+	unsigned int i;
+
+	for (i = 0; i < k; i++)
+		if (sub[i].qp) {
+			ibv_destroy_qp(sub[i].qp);
+			sub[i].qp = NULL;
+		}
+}
+
+static int create_qps(struct fp_group *g, struct fp_sub *sub, unsigned int k)
+{
+	struct fp_dev *d = &g->ctx->dev[g->dev];
+	unsigned int i;
+
+	for (i = 0; i < k; i++) {
+		struct ibv_qp_init_attr ia = {
+			.send_cq = g->cq,
+			.recv_cq = g->cq,
+			.qp_type = IBV_QPT_RC,
+			.cap = {
+				.max_send_wr = FP_SQ_DEPTH,
+				.max_recv_wr = FP_RQ_DEPTH,
+				.max_send_sge = 1,
+				.max_recv_sge = 1,
+			},
+		};
+		struct ibv_qp_attr a = {
+			.qp_state = IBV_QPS_INIT,
+			.port_num = g->port,
+			.qp_access_flags = IBV_ACCESS_REMOTE_WRITE |
+					   IBV_ACCESS_REMOTE_READ,
+		};
+
+		memset(&sub[i], 0, sizeof(sub[i]));
+		sub[i].qp = ibv_create_qp(d->pd, &ia);
+		if (!sub[i].qp)
+			goto err;
+		if (ibv_modify_qp(sub[i].qp, &a, IBV_QP_STATE |
+				  IBV_QP_PKEY_INDEX | IBV_QP_PORT |
+				  IBV_QP_ACCESS_FLAGS)) {
+			errno = errno ? errno : EIO;
+			goto err;
+		}
+	}
+	return 0;
+err:
+	i = (unsigned int)errno;
+	destroy_qps(sub, k);
+	return i ? (int)i : EIO;
+}
+
+static int connect_qp(struct fp_group *g, struct fp_sub *s, const uint8_t *gid,
+		      enum ibv_mtu mtu)
+{
+	struct ibv_qp_attr a = {
+		.qp_state = IBV_QPS_RTR,
+		.path_mtu = mtu,
+		.dest_qp_num = s->remote_qpn,
+		.rq_psn = 0,
+		.max_dest_rd_atomic = 1,
+		.min_rnr_timer = 12,
+		.ah_attr = {
+			.is_global = 1,
+			.port_num = g->port,
+			.grh = {
+				.sgid_index = (uint8_t)g->gid_index,
+				.hop_limit = 64,
+				.flow_label = s->label,
+			},
+		},
+	};
+
+	memcpy(a.ah_attr.grh.dgid.raw, gid, 16);
+	if (ibv_modify_qp(s->qp, &a, IBV_QP_STATE | IBV_QP_AV |
+			  IBV_QP_PATH_MTU | IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
+			  IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER))
+		return errno ? errno : EIO;
+	a = (struct ibv_qp_attr){
+		.qp_state = IBV_QPS_RTS,
+		.timeout = g->qp_timeout,
+		.retry_cnt = g->retry_cnt,
+		.rnr_retry = 7,
+		.sq_psn = 0,
+		.max_rd_atomic = 1,
+	};
+	if (ibv_modify_qp(s->qp, &a, IBV_QP_STATE | IBV_QP_TIMEOUT |
+			  IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY | IBV_QP_SQ_PSN |
+			  IBV_QP_MAX_QP_RD_ATOMIC))
+		return errno ? errno : EIO;
+	return 0;
+}
+
+/*
+ * Agree with the peer on the subflows and bring up a fresh set of QPs on the
+ * current plan; on success they replace g->sub (which must be drained).
+ */
+static int pin(struct fp_group *g, int timeout_ms)
+{
+	struct fp_sub sub[FP_MAX_SUBFLOWS];
+	struct qpinfo me = { 0 }, peer;
+	struct hello h = {
+		.magic = FP_HELLO_MAGIC,
+		.version = FP_ABI_VERSION,
+		.addr = g->local,
+	}, ph;
+	struct fp_pinset ps;
+	struct ibv_port_attr pa;
+	unsigned int i, k;
+	char ready = 1, pready;
+	int ret;
+
+	fp_plan_pins(&g->ctx->plan, g->local, g->peer, FP_DQPN_ANY, &ps);
+	h.k = ps.k;
+	ret = xchg(g, &h, &ph, sizeof(h), timeout_ms);
+	if (ret)
+		return ret;
+	if (ph.magic != FP_HELLO_MAGIC || ph.version != FP_ABI_VERSION ||
+	    !ph.k || ph.k > FP_MAX_SUBFLOWS)
+		return EPROTO;
+	k = ps.k > ph.k ? ps.k : ph.k;
+
+	if (ibv_query_port(g->ctx->dev[g->dev].verbs, g->port, &pa))
+		return errno ? errno : EIO;
+	ret = create_qps(g, sub, k);
+	if (ret)
+		return ret;
+	memcpy(me.gid, g->gid.raw, 16);
+	me.mtu = pa.active_mtu;
+	me.k = k;
+	me.chunk_max = g->chunk_max;
+	me.split_min = g->split_min;
+	for (i = 0; i < k; i++) {
+		me.qpn[i] = sub[i].qp->qp_num;
+		/* Subflows beyond our k carry nothing our way. */
+		me.weight[i] = i < ps.k ? ps.weight[i] : 0;
+		sub[i].label = ps.label[i % ps.k];
+		sub[i].weight = me.weight[i];
+	}
+	ret = xchg(g, &me, &peer, sizeof(me), timeout_ms);
+	if (ret)
+		goto err;
+	if (peer.k != k) {
+		ret = EPROTO;
+		goto err;
+	}
+	for (i = 0; i < k; i++) {
+		sub[i].remote_qpn = peer.qpn[i];
+		ret = connect_qp(g, &sub[i], peer.gid,
+				 (enum ibv_mtu)(peer.mtu < me.mtu ? peer.mtu :
+						me.mtu));
+		if (ret)
+			goto err;
+	}
+	ret = xchg(g, &ready, &pready, 1, timeout_ms);
+	if (ret)
+		goto err;
+
+	destroy_qps(g->sub, g->k);
+	memcpy(g->sub, sub, sizeof(sub));
+	g->k = k;
+	for (i = 0; i < k; i++) {
+		g->w[i] = me.weight[i];
+		g->rw[i] = peer.weight[i];
+	}
+	g->rchunk_max = peer.chunk_max;
+	g->rsplit_min = peer.split_min;
+	memset(&g->sp_write, 0, sizeof(g->sp_write));
+	memset(&g->sp_send, 0, sizeof(g->sp_send));
+	memset(&g->sp_recv, 0, sizeof(g->sp_recv));
+	g->source = g->ctx->plan.source;
+	g->generation = g->ctx->plan.t.generation;
+	g->error = 0;
+	return 0;
+err:
+	destroy_qps(sub, k);
+	return ret;
+}
+
+/* ---------------------------------------------------------------- groups */
+
+struct fp_group *fp_group_connect(struct fp_ctx *ctx,
+				  const struct fp_group_attr *attr)
+{
+	struct fp_group *g;
+	int ret, tmo;
+	uint32_t a = 0;
+
+	if (!ctx || !attr || !attr->port || (!attr->peer &&
+	    !(attr->flags & FP_GROUP_LISTEN)) || attr->retry_cnt > 6 ||
+	    (attr->flags & ~FP_GROUP_LISTEN)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return NULL;
+	g->ctx = ctx;
+	g->fd = -1;
+	g->chunk_max = attr->chunk_max ? attr->chunk_max : 1u << 20;
+	g->split_min = attr->split_min ? attr->split_min : 16384;
+	g->timeout_ns = (uint64_t)(attr->timeout_ms ? attr->timeout_ms :
+				   ctx->timeout_ms) * 1000000;
+	g->qp_timeout = attr->qp_timeout ? attr->qp_timeout : 14;
+	g->retry_cnt = attr->retry_cnt ? attr->retry_cnt : 6;
+	tmo = attr->connect_timeout_ms ? (int)attr->connect_timeout_ms : 30000;
+
+	ret = EINVAL;
+	if (attr->peer && inet_pton(AF_INET, attr->peer, &g->peer) != 1)
+		goto err;
+	if (attr->local && inet_pton(AF_INET, attr->local, &g->local) != 1)
+		goto err;
+
+	if (attr->flags & FP_GROUP_LISTEN) {
+		ret = tcp_accept(g->local, attr->port, tmo, &a, &g->fd);
+		if (ret)
+			goto err;
+		if (attr->peer && a != g->peer) {
+			ret = EACCES;
+			goto err;
+		}
+		g->peer = a;
+		if (!g->local) {
+			struct sockaddr_in sa;
+			socklen_t sl = sizeof(sa);
+
+			if (getsockname(g->fd, (struct sockaddr *)&sa, &sl)) {
+				ret = errno;
+				goto err;
+			}
+			g->local = sa.sin_addr.s_addr;
+		}
+	} else {
+		if (!g->local) {
+			ret = route_src(g->peer, &g->local);
+			if (ret)
+				goto err;
+		}
+		ret = tcp_connect(g->peer, attr->port, tmo, &g->fd);
+		if (ret)
+			goto err;
+	}
+
+	ret = resolve(g);
+	if (ret)
+		goto err;
+	ret = fp_msgtab_init(&g->tab, attr->max_msgs ? attr->max_msgs : 256);
+	if (ret)
+		goto err;
+	g->cq = ibv_create_cq(ctx->dev[g->dev].verbs,
+			      FP_MAX_SUBFLOWS * (FP_SQ_DEPTH + FP_RQ_DEPTH),
+			      NULL, NULL, 0);
+	if (!g->cq) {
+		ret = errno ? errno : ENOMEM;
+		goto err_tab;
+	}
+	ret = pin(g, tmo);
+	if (ret)
+		goto err_cq;
+	ctx->ngroups++;
+	return g;
+
+err_cq:
+	ibv_destroy_cq(g->cq);
+err_tab:
+	fp_msgtab_fini(&g->tab);
+err:
+	if (g->fd >= 0)
+		close(g->fd);
+	free(g);
+	errno = ret;
+	return NULL;
+}
+
+int fp_group_close(struct fp_group *g)
+{
+	int ret = 0;
+
+	if (!g)
+		return EINVAL;
+	destroy_qps(g->sub, g->k);
+	if (ibv_destroy_cq(g->cq))
+		ret = errno ? errno : EBUSY;
+	fp_msgtab_fini(&g->tab);
+	free(g->chunks);
+	close(g->fd);
+	g->ctx->ngroups--;
+	free(g);
+	return ret;
+}
+
+int fp_group_query(const struct fp_group *g, struct fp_group_info *info)
+{
+	unsigned int i;
+
+	if (!g || !info)
+		return EINVAL;
+	memset(info, 0, sizeof(*info));
+	info->k = g->k;
+	info->source = g->source;
+	info->generation = g->generation;
+	info->error = g->error;
+	snprintf(info->dev, sizeof(info->dev), "%s", g->ctx->dev[g->dev].name);
+	info->port = g->port;
+	info->gid_index = g->gid_index;
+	inet_ntop(AF_INET, &g->local, info->local, sizeof(info->local));
+	inet_ntop(AF_INET, &g->peer, info->peer, sizeof(info->peer));
+	for (i = 0; i < g->k; i++) {
+		const struct fp_sub *s = &g->sub[i];
+		uint32_t fl = s->label ? s->label :
+			      fp_qpn_flow_label(s->qp->qp_num, s->remote_qpn);
+
+		info->sub[i] = (struct fp_subflow_info){
+			.qpn = s->qp->qp_num,
+			.remote_qpn = s->remote_qpn,
+			.flow_label = s->label,
+			.sport = fp_label_to_sport(fl),
+			.weight = s->weight,
+		};
+	}
+	return 0;
+}
+
+/* 1 when the context's plan pins this pair differently now, else 0. */
+int fp_group_plan_changed(struct fp_group *g)
+{
+	struct fp_pinset ps;
+	unsigned int i;
+
+	if (!g)
+		return 0;
+	fp_plan_pins(&g->ctx->plan, g->local, g->peer, FP_DQPN_ANY, &ps);
+	for (i = 0; i < g->k; i++) {
+		uint32_t w = i < ps.k ? ps.weight[i] : 0;
+
+		if (ps.k > g->k || g->sub[i].label != ps.label[i % ps.k] ||
+		    g->sub[i].weight != w)
+			return 1;
+	}
+	return 0;
+}
+
+/* Wait until no chunk is on the wire; completions stay queued for fp_poll. */
+static int drain(struct fp_group *g, uint64_t deadline)
+{
+	for (;;) {
+		unsigned int i, busy = 0;
+		int ret;
+
+		for (i = 0; i < g->k; i++)
+			busy += g->sub[i].sq_used;
+		if (!busy)
+			return 0;
+		ret = fp_group_progress(g);
+		if (ret)
+			return ret;
+		if (fp_now_ns() > deadline)
+			return ETIMEDOUT;
+	}
+}
+
+#ifdef HAVE_MLX5DV
+/* Same QPs, new source ports (mlx5 only): no new QPs, nothing to move. */
+static int repin_live(struct fp_group *g, const struct fp_pinset *ps)
+{
+	unsigned int i;
+
+	if (strncmp(g->ctx->dev[g->dev].name, "mlx5", 4) || ps->k != g->k)
+		return EOPNOTSUPP;
+	for (i = 0; i < g->k; i++) {
+		uint32_t fl = ps->label[i];
+		int ret;
+
+		if (!fl)
+			return EOPNOTSUPP;
+		ret = mlx5dv_modify_qp_udp_sport(g->sub[i].qp,
+						 fp_label_to_sport(fl));
+		if (ret)
+			return ret;
+	}
+	for (i = 0; i < g->k; i++) {
+		g->sub[i].label = ps->label[i];
+		g->sub[i].weight = g->w[i] = ps->weight[i];
+	}
+	return 0;
+}
+#endif
+
+/*
+ * Both ends call fp_group_repin() at the same point of their traffic (no
+ * receive posted). Sends and writes in flight are drained on the old QPs,
+ * then new QPs on the new paths replace them; completions of the drained
+ * messages are still returned by fp_poll().
+ */
+int fp_group_repin(struct fp_group *g)
+{
+	unsigned int i;
+	int ret, tmo;
+
+	if (!g)
+		return EINVAL;
+	for (i = 0; i < g->k; i++)
+		if (g->sub[i].rq_used)
+			return EBUSY;
+	tmo = (int)(g->timeout_ns / 1000000);
+	ret = drain(g, fp_now_ns() + g->timeout_ns);
+	if (ret)
+		return ret;
+#ifdef HAVE_MLX5DV
+	{
+		struct fp_pinset ps;
+		char ok = 0, pok = 0;
+
+		fp_plan_pins(&g->ctx->plan, g->local, g->peer, FP_DQPN_ANY,
+			     &ps);
+		ok = repin_live(g, &ps) == 0;
+		ret = xchg(g, &ok, &pok, 1, tmo);
+		if (ret)
+			return ret;
+		if (ok && pok)
+			return 0;
+	}
+#endif
+	return pin(g, tmo);
+}

@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: MIT
+/*
+ * msgtab.c - one completion per message out of many chunk completions.
+ *
+ * Every chunk is posted signaled with the message's sequence number as its
+ * wr_id. A message completes when its last chunk does; the first error it
+ * sees is its status. A message whose deadline passes is handed to the caller
+ * at once with ETIMEDOUT, and its slot stays taken until the chunks it still
+ * has on the wire are flushed, so that a late completion can never be taken
+ * for another message's.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <infiniband/verbs.h>
+
+#include "fp_priv.h"
+
+int fp_msgtab_init(struct fp_msgtab *t, unsigned int cap)
+{
+	unsigned int c = 1;
+
+	while (c < cap)
+		c <<= 1;
+	memset(t, 0, sizeof(*t));
+	t->m = calloc(c, sizeof(*t->m));
+	t->done = calloc(c, sizeof(*t->done));
+	if (!t->m || !t->done) {
+		free(t->m);
+		free(t->done);
+		return ENOMEM;
+	}
+	t->cap = c;
+	t->next = 1;
+	t->oldest = 1;
+	return 0;
+}
+
+void fp_msgtab_fini(struct fp_msgtab *t)
+{
+	free(t->m);
+	free(t->done);
+	t->m = NULL;
+	t->done = NULL;
+}
+
+static struct fp_msg *slot(const struct fp_msgtab *t, uint64_t seq)
+{
+	return &t->m[seq & (t->cap - 1)];
+}
+
+/* Advance @oldest past slots that are free. */
+static void trim(struct fp_msgtab *t)
+{
+	while (t->oldest < t->next) {
+		struct fp_msg *m = slot(t, t->oldest);
+
+		if (m->seq == t->oldest && (m->flags & FP_MSG_LIVE))
+			break;
+		t->oldest++;
+	}
+}
+
+unsigned int fp_msgtab_live(const struct fp_msgtab *t)
+{
+	unsigned int n = 0;
+	uint64_t s;
+
+	for (s = t->oldest; s < t->next; s++) {
+		const struct fp_msg *m = slot(t, s);
+
+		n += m->seq == s && (m->flags & FP_MSG_LIVE);
+	}
+	return n;
+}
+
+struct fp_msg *fp_msg_start(struct fp_msgtab *t, uint64_t wr_id, uint16_t op,
+			    uint64_t bytes, uint32_t nchunks, uint64_t now,
+			    uint64_t deadline)
+{
+	struct fp_msg *m;
+
+	trim(t);
+	if (t->next - t->oldest >= t->cap) {
+		errno = EAGAIN;
+		return NULL;
+	}
+	m = slot(t, t->next);
+	*m = (struct fp_msg){
+		.seq = t->next++,
+		.wr_id = wr_id,
+		.bytes = bytes,
+		.start_ns = now,
+		.deadline_ns = deadline,
+		.pending = nchunks,
+		.subflow = -1,
+		.op = op,
+		.flags = FP_MSG_LIVE,
+	};
+	return m;
+}
+
+static void queue_done(struct fp_msgtab *t, struct fp_msg *m, uint64_t now)
+{
+	if (m->flags & (FP_MSG_DELIVERED | FP_MSG_QUEUED))
+		return;
+	m->end_ns = now;
+	m->flags |= FP_MSG_QUEUED;
+	t->done[t->dtail++ & (t->cap - 1)] = m->seq;
+}
+
+static void release(struct fp_msgtab *t, struct fp_msg *m)
+{
+	if (!m->pending && (m->flags & FP_MSG_DELIVERED)) {
+		m->flags = 0;
+		trim(t);
+	}
+}
+
+static void set_error(struct fp_msg *m, int status, int vstatus, int sub)
+{
+	if (m->status)
+		return;
+	m->status = status;
+	m->vendor_status = vstatus;
+	m->subflow = sub;
+}
+
+struct fp_msg *fp_msg_chunk_done(struct fp_msgtab *t, uint64_t seq, int status,
+				 int vstatus, int sub, uint64_t bytes,
+				 uint64_t now)
+{
+	struct fp_msg *m = slot(t, seq);
+
+	if (m->seq != seq || !(m->flags & FP_MSG_LIVE) || !m->pending) {
+		t->stale++;
+		return NULL;
+	}
+	if (status)
+		set_error(m, status, vstatus, sub);
+	m->got += bytes;
+	if (--m->pending || (m->flags & FP_MSG_QUEUED))
+		return NULL;
+	if (m->op == FP_OP_RECV && m->got != m->bytes)
+		set_error(m, EMSGSIZE, 0, sub);
+	if (m->flags & FP_MSG_DELIVERED) {
+		/* Timed out earlier: its last flushed chunk frees the slot. */
+		release(t, m);
+		return NULL;
+	}
+	queue_done(t, m, now);
+	return m;
+}
+
+void fp_msg_cancel(struct fp_msgtab *t, struct fp_msg *m)
+{
+	m->flags = 0;
+	if (m->seq + 1 == t->next)
+		t->next--;
+	trim(t);
+}
+
+void fp_msg_unposted(struct fp_msgtab *t, struct fp_msg *m, uint32_t n,
+		     int err, uint64_t now)
+{
+	set_error(m, err, 0, -1);
+	m->pending -= n < m->pending ? n : m->pending;
+	if (!m->pending) {
+		if (m->flags & FP_MSG_DELIVERED)
+			release(t, m);
+		else
+			queue_done(t, m, now);
+	}
+}
+
+uint32_t fp_msgtab_expire(struct fp_msgtab *t, uint64_t now)
+{
+	uint32_t subs = 0;
+	uint64_t s;
+
+	for (s = t->oldest; s < t->next; s++) {
+		struct fp_msg *m = slot(t, s);
+
+		if (m->seq != s || !(m->flags & FP_MSG_LIVE) ||
+		    (m->flags & (FP_MSG_DELIVERED | FP_MSG_QUEUED)))
+			continue;
+		if (!m->deadline_ns || m->deadline_ns > now)
+			continue;
+		set_error(m, ETIMEDOUT, 0, -1);
+		subs |= m->subs;
+		queue_done(t, m, now);
+	}
+	return subs;
+}
+
+void fp_msgtab_fail_all(struct fp_msgtab *t, int err, uint64_t now)
+{
+	uint64_t s;
+
+	for (s = t->oldest; s < t->next; s++) {
+		struct fp_msg *m = slot(t, s);
+
+		if (m->seq != s || !(m->flags & FP_MSG_LIVE))
+			continue;
+		set_error(m, err, 0, -1);
+		queue_done(t, m, now);
+	}
+}
+
+int fp_msgtab_reap(struct fp_msgtab *t, struct fp_wc *wc, struct fp_msg *msgs,
+		   int n)
+{
+	int i = 0;
+
+	while (i < n && t->dhead != t->dtail) {
+		uint64_t seq = t->done[t->dhead++ & (t->cap - 1)];
+		struct fp_msg *m = slot(t, seq);
+
+		m->flags &= ~FP_MSG_QUEUED;
+		m->flags |= FP_MSG_DELIVERED;
+		if (wc)
+			wc[i] = (struct fp_wc){
+				.wr_id = m->wr_id,
+				.status = m->status,
+				.op = (enum fp_op)m->op,
+				.subflow = m->status ? m->subflow : -1,
+				.vendor_status = m->vendor_status,
+				.len = m->bytes,
+			};
+		if (msgs)
+			msgs[i] = *m;
+		release(t, m);
+		i++;
+	}
+	return i;
+}
+
+int fp_wc_errno(int st)
+{
+	switch (st) {
+	case IBV_WC_SUCCESS:
+		return 0;
+	case IBV_WC_RETRY_EXC_ERR:
+	case IBV_WC_RNR_RETRY_EXC_ERR:
+	case IBV_WC_RESP_TIMEOUT_ERR:
+		return ETIMEDOUT;
+	case IBV_WC_WR_FLUSH_ERR:
+		return ECANCELED;
+	case IBV_WC_REM_ACCESS_ERR:
+	case IBV_WC_LOC_PROT_ERR:
+	case IBV_WC_MW_BIND_ERR:
+		return EACCES;
+	case IBV_WC_LOC_LEN_ERR:
+	case IBV_WC_REM_INV_REQ_ERR:
+		return EMSGSIZE;
+	case IBV_WC_REM_ABORT_ERR:
+		return ECONNRESET;
+	default:
+		return EIO;
+	}
+}

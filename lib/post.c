@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: MIT
+/*
+ * post.c - split posting and one completion per message.
+ *
+ * Every chunk is posted signaled with its message's sequence number as
+ * wr_id (lib/msgtab.c). fp_poll() feeds chunk completions to the table,
+ * enforces the per-message deadline (the QPs a late message uses are moved
+ * to the error state, which flushes them, so that no message waits on rxe's
+ * retries), notices a peer whose bootstrap socket closed, and hands out the
+ * completed messages, recording each in the report ring when reports are on.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "fp_core.h"
+
+#define FP_CHECK_NS	10000000ull	/* deadline / peer checks when busy */
+
+static int chunks_room(struct fp_group *g, unsigned int n)
+{
+	struct fp_chunk *c;
+
+	if (n <= g->nchunks)
+		return 0;
+	c = realloc(g->chunks, n * sizeof(*c));
+	if (!c)
+		return ENOMEM;
+	g->chunks = c;
+	g->nchunks = n;
+	return 0;
+}
+
+static int post_msg(struct fp_group *g, enum fp_op op, struct fp_buf *buf,
+		    size_t off, size_t len, const struct fp_rbuf *rb,
+		    uint64_t roff, uint64_t wr_id)
+{
+	unsigned int need[FP_MAX_SUBFLOWS] = { 0 }, i;
+	const struct fp_buf_reg *reg;
+	struct fp_spread sp, *spp;
+	const uint32_t *w;
+	uint64_t cmax, smin, now;
+	struct fp_msg *m;
+	int n, ret;
+
+	if (!g || !buf || buf->ctx != g->ctx || off > buf->len ||
+	    len > buf->len - off)
+		return EINVAL;
+	if (op == FP_OP_WRITE && (!rb || roff > rb->len || len > rb->len - roff))
+		return EINVAL;
+	if (g->error)
+		return ENOTCONN;
+	reg = fp_buf_reg_for(buf, g->dev);
+	if (!reg)
+		return errno;
+
+	if (op == FP_OP_RECV) {
+		w = g->rw;
+		cmax = g->rchunk_max;
+		smin = g->rsplit_min;
+		spp = &g->sp_recv;
+	} else {
+		w = g->w;
+		cmax = g->chunk_max;
+		smin = g->split_min;
+		spp = op == FP_OP_WRITE ? &g->sp_write : &g->sp_send;
+	}
+	ret = chunks_room(g, fp_split_count(len, w, g->k, cmax, smin));
+	if (ret)
+		return ret;
+	sp = *spp;
+	n = fp_split(len, w, g->k, cmax, smin, &sp, g->chunks, g->nchunks);
+	if (n < 0)
+		return -n;
+	for (i = 0; i < (unsigned int)n; i++)
+		need[g->chunks[i].sub]++;
+	for (i = 0; i < g->k; i++) {
+		unsigned int used = op == FP_OP_RECV ? g->sub[i].rq_used :
+				    g->sub[i].sq_used;
+
+		if (used + need[i] > (op == FP_OP_RECV ? FP_RQ_DEPTH :
+				      FP_SQ_DEPTH))
+			return EAGAIN;
+	}
+	now = fp_now_ns();
+	m = fp_msg_start(&g->tab, wr_id, (uint16_t)op, len, (uint32_t)n, now,
+			 op == FP_OP_RECV ? 0 : now + g->timeout_ns);
+	if (!m)
+		return errno;
+	m->coll = g->ctx->coll;
+	m->comm = g->ctx->coll ? g->ctx->coll_comm : g->ctx->comm;
+
+	for (i = 0; i < (unsigned int)n; i++) {
+		const struct fp_chunk *c = &g->chunks[i];
+		struct fp_sub *s = &g->sub[c->sub];
+		struct ibv_sge sge = {
+			.addr = (uintptr_t)reg->base + off + c->off,
+			.length = (uint32_t)c->len,
+			.lkey = reg->mr->lkey,
+		};
+
+		if (op == FP_OP_RECV) {
+			struct ibv_recv_wr wr = {
+				.wr_id = m->seq,
+				.sg_list = &sge,
+				.num_sge = c->len ? 1 : 0,
+			}, *bad;
+
+			ret = ibv_post_recv(s->qp, &wr, &bad);
+			if (!ret)
+				s->rq_used++;
+		} else {
+			struct ibv_send_wr wr = {
+				.wr_id = m->seq,
+				.sg_list = &sge,
+				.num_sge = c->len ? 1 : 0,
+				.opcode = op == FP_OP_WRITE ? IBV_WR_RDMA_WRITE :
+							      IBV_WR_SEND,
+				.send_flags = IBV_SEND_SIGNALED,
+			}, *bad;
+
+			if (op == FP_OP_WRITE) {
+				wr.wr.rdma.remote_addr = rb->addr + roff + c->off;
+				wr.wr.rdma.rkey = rb->rkey;
+			}
+			ret = ibv_post_send(s->qp, &wr, &bad);
+			if (!ret)
+				s->sq_used++;
+		}
+		if (ret) {
+			if (!i) {
+				fp_msg_cancel(&g->tab, m);
+				return ret;
+			}
+			/* Part of it is on the wire: it completes, failed. */
+			fp_msg_unposted(&g->tab, m, (uint32_t)n - i, ret, now);
+			break;
+		}
+		m->subs |= 1u << c->sub;
+	}
+	*spp = sp;
+	return 0;
+}
+
+int fp_post_write(struct fp_group *g, struct fp_buf *buf, size_t off,
+		  size_t len, const struct fp_rbuf *rbuf, uint64_t roff,
+		  uint64_t wr_id)
+{
+	return post_msg(g, FP_OP_WRITE, buf, off, len, rbuf, roff, wr_id);
+}
+
+int fp_post_send(struct fp_group *g, struct fp_buf *buf, size_t off,
+		 size_t len, uint64_t wr_id)
+{
+	return post_msg(g, FP_OP_SEND, buf, off, len, NULL, 0, wr_id);
+}
+
+int fp_post_recv(struct fp_group *g, struct fp_buf *buf, size_t off,
+		 size_t len, uint64_t wr_id)
+{
+	return post_msg(g, FP_OP_RECV, buf, off, len, NULL, 0, wr_id);
+}
+
+static int sub_of(const struct fp_group *g, uint32_t qpn)
+{
+	unsigned int i;
+
+	for (i = 0; i < g->k; i++)
+		if (g->sub[i].qp->qp_num == qpn)
+			return (int)i;
+	return -1;
+}
+
+static void qp_error(struct fp_group *g, uint32_t mask)
+{
+	struct ibv_qp_attr a = { .qp_state = IBV_QPS_ERR };
+	unsigned int i;
+
+	for (i = 0; i < g->k; i++)
+		if (mask & (1u << i))
+			ibv_modify_qp(g->sub[i].qp, &a, IBV_QP_STATE);
+}
+
+/* The peer closed the bootstrap socket: it is gone. */
+static bool peer_gone(struct fp_group *g)
+{
+	char c;
+	ssize_t n = recv(g->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+			  errno != EINTR);
+}
+
+/* Chunk completions into the table; deadline and peer checks. */
+int fp_group_progress(struct fp_group *g)
+{
+	struct ibv_wc wc[32];
+	uint64_t now = 0;
+	int n, i;
+
+	n = ibv_poll_cq(g->cq, 32, wc);
+	if (n < 0)
+		return EIO;
+	if (n)
+		now = fp_now_ns();
+	for (i = 0; i < n; i++) {
+		int sub = sub_of(g, wc[i].qp_num);
+		int st = fp_wc_errno(wc[i].status);
+
+		if (sub >= 0) {
+			if (wc[i].opcode & IBV_WC_RECV) {
+				if (g->sub[sub].rq_used)
+					g->sub[sub].rq_used--;
+			} else if (g->sub[sub].sq_used) {
+				g->sub[sub].sq_used--;
+			}
+		}
+		if (st && !g->error)
+			g->error = st;
+		fp_msg_chunk_done(&g->tab, wc[i].wr_id, st, wc[i].status, sub,
+				  st ? 0 : wc[i].byte_len, now);
+	}
+	if (n && ++g->polls % 64)
+		return 0;
+	if (!now)
+		now = fp_now_ns();
+	if (now < g->next_check_ns)
+		return 0;
+	g->next_check_ns = now + FP_CHECK_NS;
+	if (fp_msgtab_live(&g->tab)) {
+		uint32_t late = fp_msgtab_expire(&g->tab, now);
+
+		if (late) {
+			if (!g->error)
+				g->error = ETIMEDOUT;
+			qp_error(g, late);
+		}
+		if (peer_gone(g)) {
+			g->error = ECONNRESET;
+			qp_error(g, ~0u);
+			fp_msgtab_fail_all(&g->tab, ECONNRESET, now);
+		}
+	}
+	return 0;
+}
+
+int fp_poll(struct fp_group *g, struct fp_wc *wc, int n)
+{
+	struct fp_msg msgs[32];
+	int ret, got = 0;
+
+	if (!g || !wc || n < 0)
+		return -EINVAL;
+	ret = fp_group_progress(g);
+	if (ret)
+		return -ret;
+	while (got < n) {
+		int want = n - got < 32 ? n - got : 32, r, i;
+
+		r = fp_msgtab_reap(&g->tab, wc + got, msgs, want);
+		if (g->ctx->ring.hdr)
+			for (i = 0; i < r; i++)
+				fp_report_msg(g->ctx, g, &msgs[i]);
+		got += r;
+		if (r < want)
+			break;
+	}
+	return got;
+}
