@@ -1,0 +1,788 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fp_probe.c - path discovery by TTL-limited probes (see fp_probe.h).
+ *
+ * Every (pair, port, ttl) is a slot. A slot is sent, waits for its ICMP reply
+ * and is resent with a doubling timeout until it is answered or out of
+ * retries. The IP ID of a probe is a token naming its slot, so a reply (the
+ * quoted IP header) finds its slot whatever the order of arrival. One heap of
+ * timed events (send, timeout) drives everything; a token bucket paces sends.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <linux/icmp.h>
+#include <sys/socket.h>
+
+#include "fp_probe.h"
+#include "fp_util.h"
+
+enum { SL_IDLE, SL_WANT, SL_FLIGHT, SL_GOT, SL_FAIL };
+enum { PT_IDLE, PT_ACTIVE, PT_DONE, PT_FAIL };
+enum { EV_SEND, EV_TIMEOUT };
+
+struct fp_probe_pst {
+	uint8_t st;
+	uint8_t slot[FP_PROBE_MAX_HOPS];
+	uint8_t attempt[FP_PROBE_MAX_HOPS];
+	uint32_t hop[FP_PROBE_MAX_HOPS];
+};
+
+struct ev {
+	uint64_t t;
+	uint32_t pair;
+	uint16_t port;
+	uint8_t ttl;		/* 1-based */
+	uint8_t kind;
+	uint8_t attempt;
+};
+
+struct tok {
+	uint32_t pair;
+	uint16_t port;
+	uint8_t ttl;
+	uint8_t used;
+};
+
+struct src_sock {
+	uint32_t addr;
+	int fd;
+};
+
+struct prober {
+	const struct fp_probe_cfg *cfg;
+	struct fp_probe_pair *pairs;
+	size_t n;
+	struct fp_probe_stats *st;
+	struct ev *heap;
+	size_t nheap, capheap;
+	struct tok *tok;	/* 65536 */
+	uint16_t next_tok;
+	struct src_sock *src;
+	size_t nsrc;
+	int icmp_fd;
+	double rate, tokens;
+	uint64_t last_refill;
+	size_t unfinished;
+	unsigned int per_path, retries, timeout_ms;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void plog(struct prober *pr, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void plog(struct prober *pr, const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+
+	if (!pr->cfg->log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	pr->cfg->log(pr->cfg->log_arg, line);
+}
+
+/* ---- event heap ---- */
+
+static void heap_push(struct prober *pr, struct ev e)
+{
+	size_t i;
+
+	FP_GROW(pr->heap, pr->capheap, pr->nheap + 1);
+	i = pr->nheap++;
+	while (i) {
+		size_t p = (i - 1) / 2;
+
+		if (pr->heap[p].t <= e.t)
+			break;
+		pr->heap[i] = pr->heap[p];
+		i = p;
+	}
+	pr->heap[i] = e;
+}
+
+static struct ev heap_pop(struct prober *pr)
+{
+	struct ev top = pr->heap[0], last = pr->heap[--pr->nheap];
+	size_t i = 0, n = pr->nheap;
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= n)
+			break;
+		if (c + 1 < n && pr->heap[c + 1].t < pr->heap[c].t)
+			c++;
+		if (last.t <= pr->heap[c].t)
+			break;
+		pr->heap[i] = pr->heap[c];
+		i = c;
+	}
+	if (n)
+		pr->heap[i] = last;
+	return top;
+}
+
+/* ---- packets ---- */
+
+static uint32_t csum_add(uint32_t sum, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	for (; len > 1; p += 2, len -= 2)
+		sum += (uint32_t)(p[0] << 8 | p[1]);
+	if (len)
+		sum += (uint32_t)(p[0] << 8);
+	return sum;
+}
+
+static uint16_t csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons((uint16_t)~sum);
+}
+
+/* IPv4 header, then UDP or TCP SYN; returns the length. */
+static size_t build_probe(const struct fp_probe_cfg *cfg, uint8_t *b, uint32_t src,
+			  uint32_t dst, uint16_t sport, uint8_t ttl, uint16_t id)
+{
+	static const char payload[16] = "flowplan-probe";
+	struct iphdr *ip = (struct iphdr *)b;
+	uint8_t *l4 = b + sizeof(*ip), pseudo[12];
+	size_t l4len = cfg->proto == FP_PROBE_TCP ? 20 : 8 + sizeof(payload);
+	uint16_t dport = htons(cfg->dport), sp = htons(sport), c;
+	uint32_t sum;
+
+	memset(b, 0, sizeof(*ip) + l4len);
+	ip->version = 4;
+	ip->ihl = 5;
+	ip->tot_len = htons((uint16_t)(sizeof(*ip) + l4len));
+	ip->id = htons(id);
+	ip->ttl = ttl;
+	ip->protocol = cfg->proto == FP_PROBE_TCP ? IPPROTO_TCP : IPPROTO_UDP;
+	ip->saddr = src;
+	ip->daddr = dst;
+	memcpy(l4, &sp, 2);
+	memcpy(l4 + 2, &dport, 2);
+	if (cfg->proto == FP_PROBE_TCP) {
+		uint32_t seq = htonl((uint32_t)id << 16 | sport);
+		uint16_t win = htons(65535);
+
+		memcpy(l4 + 4, &seq, 4);
+		l4[12] = 5 << 4;	/* data offset */
+		l4[13] = 0x02;		/* SYN */
+		memcpy(l4 + 14, &win, 2);
+	} else {
+		uint16_t len = htons((uint16_t)l4len);
+
+		memcpy(l4 + 4, &len, 2);
+		memcpy(l4 + 8, payload, sizeof(payload));
+	}
+	memcpy(pseudo, &src, 4);
+	memcpy(pseudo + 4, &dst, 4);
+	pseudo[8] = 0;
+	pseudo[9] = ip->protocol;
+	pseudo[10] = (uint8_t)(l4len >> 8);
+	pseudo[11] = (uint8_t)l4len;
+	sum = csum_add(0, pseudo, sizeof(pseudo));
+	sum = csum_add(sum, l4, l4len);
+	c = csum_fold(sum);
+	if (cfg->proto == FP_PROBE_UDP && !c)
+		c = 0xffff;
+	memcpy(l4 + (cfg->proto == FP_PROBE_TCP ? 16 : 6), &c, 2);
+	return sizeof(*ip) + l4len;
+}
+
+static int src_fd(struct prober *pr, uint32_t addr)
+{
+	size_t i;
+
+	for (i = 0; i < pr->nsrc; i++)
+		if (pr->src[i].addr == addr)
+			return pr->src[i].fd;
+	return -1;
+}
+
+static int open_sockets(struct prober *pr, struct fp_err *err)
+{
+	struct icmp_filter flt = {
+		.data = ~((1u << ICMP_TIME_EXCEEDED) | (1u << ICMP_DEST_UNREACH)),
+	};
+	int one = 1, buf = 1 << 20;
+	size_t i;
+
+	pr->icmp_fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMP);
+	if (pr->icmp_fd < 0) {
+		if (errno == EPERM || errno == EACCES)
+			return fp_fail(err, EPERM,
+				       "probing needs raw sockets: capability CAP_NET_RAW is missing "
+				       "(run as root, or: setcap cap_net_raw+ep flowplanctl)");
+		return fp_fail(err, errno, "raw ICMP socket: %s", strerror(errno));
+	}
+	setsockopt(pr->icmp_fd, SOL_RAW, ICMP_FILTER, &flt, sizeof(flt));
+	setsockopt(pr->icmp_fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	pr->src = fp_xcalloc(pr->n, sizeof(*pr->src));
+	for (i = 0; i < pr->n; i++) {
+		struct sockaddr_in sa = { .sin_family = AF_INET };
+		uint32_t a = pr->pairs[i].src;
+		char s[16];
+		int fd;
+
+		if (src_fd(pr, a) >= 0)
+			continue;
+		fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+		if (fd < 0)
+			return fp_fail(err, errno, "raw socket: %s", strerror(errno));
+		pr->src[pr->nsrc++] = (struct src_sock){ a, fd };
+		setsockopt(fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one));
+		sa.sin_addr.s_addr = a;
+		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)))
+			return fp_fail(err, errno == EADDRNOTAVAIL ? EADDRNOTAVAIL : errno,
+				       "source address %s: %s%s", fp_ipv4_str(a, s), strerror(errno),
+				       errno == EADDRNOTAVAIL ?
+				       " (probe from the network namespace of the host that owns it, "
+				       "e.g. ip netns exec HOST flowplanctl probe ...)" : "");
+	}
+	return 0;
+}
+
+/* ---- pair and port bookkeeping ---- */
+
+static bool pair_satisfied(struct prober *pr, struct fp_probe_pair *p)
+{
+	unsigned int i;
+
+	if (!p->nfound)
+		return false;
+	if (p->npaths && p->nfound < p->npaths)
+		return false;
+	for (i = 0; i < p->nfound; i++)
+		if (p->paths[i].nports < pr->per_path)
+			return false;
+	/* Unknown path count: stop once a run of ports showed nothing new. */
+	return p->npaths || p->since_new >= 8;
+}
+
+static void pair_finish(struct prober *pr, struct fp_probe_pair *p, const char *why)
+{
+	char s[16], d[16];
+
+	if (p->finished)
+		return;
+	p->finished = true;
+	pr->unfinished--;
+	p->resolved = p->nfound && (!p->npaths || p->nfound >= p->npaths) &&
+		      pair_satisfied(pr, p);
+	if (!p->resolved && !p->why[0]) {
+		if (why)
+			snprintf(p->why, sizeof(p->why), "%s", why);
+		else if (!p->nfound)
+			snprintf(p->why, sizeof(p->why), "no port got a complete path");
+		else if (p->npaths && p->nfound < p->npaths)
+			snprintf(p->why, sizeof(p->why), "found %u of %u paths", p->nfound,
+				 p->npaths);
+		else
+			snprintf(p->why, sizeof(p->why), "fewer than %u ports on some path",
+				 pr->per_path);
+	}
+	plog(pr, "%s -> %s: %s, %u paths, %u ports%s%s", fp_ipv4_str(p->src, s),
+	     fp_ipv4_str(p->dst, d), p->resolved ? "resolved" : "unresolved", p->nfound,
+	     p->nres, p->resolved ? "" : ": ", p->resolved ? "" : p->why);
+}
+
+static bool edge_ttl(const struct fp_probe_pair *p, unsigned int ttl)
+{
+	return ttl == 1 || ttl == p->hops;
+}
+
+static void port_check(struct prober *pr, struct fp_probe_pair *p, unsigned int k);
+
+static void port_start(struct prober *pr, struct fp_probe_pair *p, uint32_t pi,
+		       unsigned int k, uint64_t now)
+{
+	struct fp_probe_pst *ps = &p->pst[k];
+	unsigned int ttl, want = 0;
+
+	ps->st = PT_ACTIVE;
+	p->active++;
+	for (ttl = 1; ttl <= p->hops; ttl++) {
+		bool known = (ttl == 1 && p->edge[0]) || (ttl == p->hops && p->edge[1]);
+
+		if (edge_ttl(p, ttl) && known) {
+			ps->slot[ttl - 1] = SL_GOT;
+			continue;
+		}
+		ps->slot[ttl - 1] = SL_WANT;
+		heap_push(pr, (struct ev){ .t = now, .pair = pi, .port = (uint16_t)k,
+					   .ttl = (uint8_t)ttl, .kind = EV_SEND });
+		want++;
+	}
+	if (!want)
+		port_check(pr, p, k);
+}
+
+static void port_check(struct prober *pr, struct fp_probe_pair *p, unsigned int k)
+{
+	struct fp_probe_pst *ps = &p->pst[k];
+	unsigned int ttl, i;
+
+	if (ps->st != PT_ACTIVE)
+		return;
+	for (ttl = 1; ttl <= p->hops; ttl++)
+		if (ps->slot[ttl - 1] == SL_FAIL) {
+			ps->st = PT_FAIL;
+			p->active--;
+			/* Without its first and last hop a pair goes nowhere. */
+			if ((!p->edge[0] || !p->edge[1]) && ++p->fails >= 2)
+				pair_finish(pr, p, NULL);
+			return;
+		} else if (ps->slot[ttl - 1] != SL_GOT) {
+			return;
+		}
+	ps->hop[0] = p->edge[0] ? p->edge[0] : ps->hop[0];
+	ps->hop[p->hops - 1] = p->edge[1] ? p->edge[1] : ps->hop[p->hops - 1];
+	ps->st = PT_DONE;
+	p->active--;
+	p->done_ports++;
+	for (i = 0; i < p->nfound; i++)
+		if (!memcmp(p->paths[i].hop, ps->hop, sizeof(ps->hop)))
+			break;
+	if (i == p->nfound) {
+		if (i == FP_PROBE_MAX_PATHS)
+			return;
+		memcpy(p->paths[i].hop, ps->hop, sizeof(ps->hop));
+		p->nfound++;
+		p->since_new = 0;
+	} else {
+		p->since_new++;
+	}
+	p->paths[i].nports++;
+	p->res = fp_xrealloc(p->res, p->nres + 1, sizeof(*p->res));
+	p->res[p->nres++] = (struct fp_probe_result){ pr->cfg->ports[k], i };
+	if (pair_satisfied(pr, p))
+		pair_finish(pr, p, NULL);
+}
+
+static void pair_refill(struct prober *pr, uint32_t pi, uint64_t now)
+{
+	struct fp_probe_pair *p = &pr->pairs[pi];
+	unsigned int win = pr->cfg->window;
+
+	if (!win)
+		win = p->npaths ? p->npaths * pr->per_path : 4;
+	/* Until the edges are known, one port learns them for all. */
+	if (!p->edge[0] || !p->edge[1])
+		win = 1;
+	while (!p->finished && p->active < win && p->next < pr->cfg->nports)
+		port_start(pr, p, pi, p->next++, now);
+	if (!p->finished && !p->active && p->next >= pr->cfg->nports)
+		pair_finish(pr, p, NULL);
+}
+
+static uint64_t slot_timeout(struct prober *pr, unsigned int attempt)
+{
+	return (uint64_t)pr->timeout_ms * 1000000ull << (attempt > 6 ? 6 : attempt);
+}
+
+static void send_slot(struct prober *pr, const struct ev *e, uint64_t now)
+{
+	struct fp_probe_pair *p = &pr->pairs[e->pair];
+	struct fp_probe_pst *ps = &p->pst[e->port];
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = p->dst };
+	uint8_t pkt[64];
+	uint16_t id;
+	size_t len;
+
+	/* Token 0 stays unused: the kernel fills a zero IP ID itself. */
+	if (!++pr->next_tok)
+		pr->next_tok = 1;
+	id = pr->next_tok;
+	pr->tok[id] = (struct tok){ e->pair, e->port, e->ttl, 1 };
+	len = build_probe(pr->cfg, pkt, p->src, p->dst, pr->cfg->ports[e->port], e->ttl, id);
+	if (sendto(src_fd(pr, p->src), pkt, len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		plog(pr, "send: %s", strerror(errno));
+	pr->st->sent++;
+	ps->slot[e->ttl - 1] = SL_FLIGHT;
+	heap_push(pr, (struct ev){ .t = now + slot_timeout(pr, ps->attempt[e->ttl - 1]),
+				   .pair = e->pair, .port = e->port, .ttl = e->ttl,
+				   .kind = EV_TIMEOUT, .attempt = ps->attempt[e->ttl - 1] });
+}
+
+static void on_timeout(struct prober *pr, const struct ev *e, uint64_t now)
+{
+	struct fp_probe_pair *p = &pr->pairs[e->pair];
+	struct fp_probe_pst *ps = &p->pst[e->port];
+	uint8_t *sl = &ps->slot[e->ttl - 1], *at = &ps->attempt[e->ttl - 1];
+
+	if (*sl != SL_FLIGHT || *at != e->attempt)
+		return;
+	pr->st->lost++;
+	/* Most losses are ICMP rate limiting: slow down for everyone. */
+	pr->rate = pr->rate / 2 < 2 ? 2 : pr->rate / 2;
+	if (++*at > pr->retries) {
+		*sl = SL_FAIL;
+		pr->st->failed++;
+		if (edge_ttl(p, e->ttl) && !p->edge[e->ttl == 1 ? 0 : 1] && p->why[0] == 0)
+			snprintf(p->why, sizeof(p->why), "no reply from hop %u after %u tries",
+				 e->ttl, pr->retries + 1);
+		port_check(pr, p, e->port);
+		pair_refill(pr, e->pair, now);
+		return;
+	}
+	*sl = SL_WANT;
+	heap_push(pr, (struct ev){ .t = now, .pair = e->pair, .port = e->port,
+				   .ttl = e->ttl, .kind = EV_SEND });
+}
+
+static void on_reply(struct prober *pr, const uint8_t *b, size_t len, uint64_t now)
+{
+	const struct iphdr *ip = (const struct iphdr *)b, *in;
+	const struct icmphdr *ic;
+	struct fp_probe_pair *p;
+	struct fp_probe_pst *ps;
+	const uint8_t *l4;
+	struct tok *t;
+	uint16_t sport;
+	size_t off;
+
+	if (len < sizeof(*ip) || ip->ihl < 5)
+		return;
+	off = ip->ihl * 4u;
+	if (len < off + sizeof(*ic) + sizeof(*in))
+		return;
+	ic = (const struct icmphdr *)(b + off);
+	in = (const struct iphdr *)(b + off + sizeof(*ic));
+	if (in->ihl < 5 || len < off + sizeof(*ic) + in->ihl * 4u + 4)
+		return;
+	l4 = (const uint8_t *)in + in->ihl * 4u;
+	t = &pr->tok[ntohs(in->id)];
+	if (!t->used || t->pair >= pr->n)
+		return;
+	p = &pr->pairs[t->pair];
+	sport = (uint16_t)(l4[0] << 8 | l4[1]);
+	if (in->saddr != p->src || in->daddr != p->dst || sport != pr->cfg->ports[t->port] ||
+	    in->protocol != (pr->cfg->proto == FP_PROBE_TCP ? IPPROTO_TCP : IPPROTO_UDP))
+		return;
+	pr->st->replies++;
+	pr->rate = pr->rate + 1 > pr->cfg->rate ? pr->cfg->rate : pr->rate + 1;
+	ps = &p->pst[t->port];
+	if (p->finished || ps->st != PT_ACTIVE || ps->slot[t->ttl - 1] == SL_GOT ||
+	    ps->slot[t->ttl - 1] == SL_FAIL)
+		return;
+	if (ic->type == ICMP_DEST_UNREACH) {
+		char h[16];
+
+		pr->st->unreach++;
+		ps->slot[t->ttl - 1] = SL_FAIL;
+		snprintf(p->why, sizeof(p->why), "hop %s: destination unreachable (code %u)",
+			 fp_ipv4_str(ip->saddr, h), ic->code);
+		port_check(pr, p, t->port);
+		pair_refill(pr, t->pair, now);
+		return;
+	}
+	if (ic->type != ICMP_TIME_EXCEEDED || ic->code != ICMP_EXC_TTL)
+		return;
+	ps->slot[t->ttl - 1] = SL_GOT;
+	ps->hop[t->ttl - 1] = ip->saddr;
+	if (t->ttl == 1 && !p->edge[0])
+		p->edge[0] = ip->saddr;
+	if (t->ttl == p->hops && !p->edge[1])
+		p->edge[1] = ip->saddr;
+	port_check(pr, p, t->port);
+	pair_refill(pr, t->pair, now);
+}
+
+static void drain(struct prober *pr, uint64_t now)
+{
+	uint8_t b[1500];
+	ssize_t len;
+
+	while ((len = recv(pr->icmp_fd, b, sizeof(b), 0)) > 0)
+		on_reply(pr, b, (size_t)len, now);
+}
+
+static int check_input(const struct fp_probe_cfg *cfg, struct fp_probe_pair *pairs,
+		       size_t n, struct fp_err *err)
+{
+	size_t i;
+
+	if (!cfg->nports || cfg->nports > 65535)
+		return fp_fail(err, EINVAL, "probe: need 1..65535 candidate ports");
+	if (cfg->proto != FP_PROBE_UDP && cfg->proto != FP_PROBE_TCP)
+		return fp_fail(err, EINVAL, "probe: unknown protocol");
+	for (i = 0; i < n; i++)
+		if (!pairs[i].hops || pairs[i].hops > FP_PROBE_MAX_HOPS)
+			return fp_fail(err, EINVAL, "probe: pair %zu: hops must be 1..%d", i,
+				       FP_PROBE_MAX_HOPS);
+	return 0;
+}
+
+static int cmp_res(const void *a, const void *b)
+{
+	const struct fp_probe_result *x = a, *y = b;
+
+	return (int)x->sport - (int)y->sport;
+}
+
+int fp_probe_run(const struct fp_probe_cfg *cfg, struct fp_probe_pair *pairs, size_t n,
+		 struct fp_probe_stats *st, struct fp_err *err)
+{
+	struct fp_probe_stats dummy;
+	struct prober pr = {
+		.cfg = cfg, .pairs = pairs, .n = n, .icmp_fd = -1,
+		.per_path = cfg->per_path ? cfg->per_path : 2,
+		.retries = cfg->retries ? cfg->retries : 5,
+		.timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : 250,
+	};
+	uint64_t start, deadline;
+	double maxrate;
+	size_t i;
+	int rc;
+
+	memset(st ? st : &dummy, 0, sizeof(*st));
+	pr.st = st ? st : &dummy;
+	rc = check_input(cfg, pairs, n, err);
+	if (rc)
+		return rc;
+	for (i = 0; i < n; i++) {
+		struct fp_probe_pair *p = &pairs[i];
+
+		p->resolved = p->finished = false;
+		p->nres = p->nfound = p->next = p->active = p->done_ports = p->since_new = 0;
+		p->fails = 0;
+		p->edge[0] = p->edge[1] = 0;
+		p->why[0] = 0;
+		free(p->res);
+		p->res = NULL;
+		free(p->pst);
+		p->pst = fp_xcalloc(cfg->nports, sizeof(*p->pst));
+		memset(p->paths, 0, sizeof(p->paths));
+	}
+	pr.tok = fp_xcalloc(65536, sizeof(*pr.tok));
+	rc = open_sockets(&pr, err);
+	if (rc)
+		goto out;
+	maxrate = cfg->rate > 0 ? cfg->rate : 200;
+	pr.rate = maxrate;
+	pr.tokens = 1;
+	start = pr.last_refill = now_ns();
+	deadline = start + (uint64_t)(cfg->deadline_s ? cfg->deadline_s : 120) * 1000000000ull;
+	pr.unfinished = n;
+	for (i = 0; i < n; i++)
+		pair_refill(&pr, (uint32_t)i, start);
+
+	while (pr.unfinished) {
+		uint64_t now = now_ns(), wait;
+		struct pollfd pfd = { .fd = pr.icmp_fd, .events = POLLIN };
+
+		if (now >= deadline) {
+			for (i = 0; i < n; i++)
+				pair_finish(&pr, &pairs[i], pairs[i].nfound ? NULL :
+					    "gave up at the deadline");
+			break;
+		}
+		pr.tokens += (double)(now - pr.last_refill) * 1e-9 * pr.rate;
+		if (pr.tokens > 1 + pr.rate / 50)
+			pr.tokens = 1 + pr.rate / 50;
+		pr.last_refill = now;
+		while (pr.nheap && pr.heap[0].t <= now) {
+			struct ev e = pr.heap[0];
+			struct fp_probe_pair *p = &pairs[e.pair];
+
+			if (e.kind == EV_SEND && pr.tokens < 1)
+				break;
+			heap_pop(&pr);
+			if (p->finished)
+				continue;
+			if (e.kind == EV_TIMEOUT) {
+				on_timeout(&pr, &e, now);
+			} else if (p->pst[e.port].slot[e.ttl - 1] == SL_WANT) {
+				send_slot(&pr, &e, now);
+				pr.tokens -= 1;
+			}
+		}
+		drain(&pr, now);
+		if (!pr.unfinished)
+			break;
+		wait = 50000000ull;
+		if (pr.nheap) {
+			uint64_t t = pr.heap[0].t;
+
+			if (pr.heap[0].kind == EV_SEND && pr.tokens < 1) {
+				uint64_t need = (uint64_t)((1 - pr.tokens) / pr.rate * 1e9);
+
+				t = t > now + need ? t : now + need;
+			}
+			wait = t > now ? t - now : 0;
+		}
+		if (wait > 50000000ull)
+			wait = 50000000ull;
+		if (poll(&pfd, 1, (int)((wait + 999999) / 1000000)) > 0)
+			drain(&pr, now_ns());
+	}
+	pr.st->seconds = (double)(now_ns() - start) * 1e-9;
+	for (i = 0; i < n; i++)
+		qsort(pairs[i].res, pairs[i].nres, sizeof(*pairs[i].res), cmp_res);
+out:
+	for (i = 0; i < pr.nsrc; i++)
+		close(pr.src[i].fd);
+	if (pr.icmp_fd >= 0)
+		close(pr.icmp_fd);
+	for (i = 0; i < n; i++) {
+		free(pairs[i].pst);
+		pairs[i].pst = NULL;
+	}
+	free(pr.src);
+	free(pr.tok);
+	free(pr.heap);
+	return rc;
+}
+
+void fp_probe_pair_release(struct fp_probe_pair *p)
+{
+	free(p->res);
+	free(p->pst);
+	p->res = NULL;
+	p->pst = NULL;
+	p->nres = 0;
+}
+
+const char *fp_probe_router_name(const struct fp_probe_cfg *cfg, uint32_t addr)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nrouters; i++)
+		if (cfg->routers[i].addr == addr)
+			return cfg->routers[i].name;
+	return NULL;
+}
+
+/* "leaf0,spine1,leaf1" into @buf; false (and the unknown address) if a hop is unnamed. */
+static bool path_names(const struct fp_probe_cfg *cfg, const struct fp_probe_pair *p,
+		       const struct fp_probe_path *pa, char *buf, size_t len)
+{
+	size_t off = 0;
+	unsigned int h;
+
+	buf[0] = 0;
+	for (h = 0; h < p->hops; h++) {
+		const char *nm = fp_probe_router_name(cfg, pa->hop[h]);
+		char a[16];
+
+		if (!nm) {
+			snprintf(buf, len, "%s", fp_ipv4_str(pa->hop[h], a));
+			return false;
+		}
+		off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "%s%s",
+					h ? "," : "", nm);
+	}
+	return off < len;
+}
+
+int fp_probe_write_portmap(FILE *f, const struct fp_probe_cfg *cfg,
+			   const struct fp_probe_pair *pairs, size_t n, bool header)
+{
+	size_t i;
+
+	if (header)
+		fprintf(f, "# flowplan-portmap 1\n"
+			   "# src_addr     dst_addr     sport  path (switches, comma separated)\n");
+	for (i = 0; i < n; i++) {
+		const struct fp_probe_pair *p = &pairs[i];
+		unsigned int k, named = 0;
+		char s[16], d[16], path[FP_PROBE_MAX_HOPS * 64];
+
+		fp_ipv4_str(p->src, s);
+		fp_ipv4_str(p->dst, d);
+		for (k = 0; k < p->nres; k++) {
+			const struct fp_probe_path *pa = &p->paths[p->res[k].path];
+
+			if (path_names(cfg, p, pa, path, sizeof(path))) {
+				fprintf(f, "%-12s %-12s %-6u %s\n", s, d, p->res[k].sport, path);
+				named++;
+			} else {
+				fprintf(f, "# %s %s %u: hop %s is not in the router map\n", s, d,
+					p->res[k].sport, path);
+			}
+		}
+		if (!named) {
+			fprintf(f, "# %s %s: %s\n", s, d, p->why[0] ? p->why : "no named path");
+			fprintf(f, "%-12s %-12s %-6s %s\n", s, d, "-", "unresolved");
+		} else if (!p->resolved) {
+			fprintf(f, "# %s %s: incomplete: %s\n", s, d, p->why);
+		}
+	}
+	fflush(f);
+	return ferror(f) ? EIO : 0;
+}
+
+int fp_probe_routers_load(const char *path, struct fp_probe_router **out, size_t *n,
+			  struct fp_err *err)
+{
+	struct fp_probe_router *r = NULL;
+	size_t nr = 0, cap = 0;
+	char *buf, *ln, *next;
+	size_t len;
+	int rc, line = 0;
+
+	rc = fp_read_file(path, &buf, &len, err);
+	if (rc)
+		return rc;
+	for (ln = buf; ln && *ln; ln = next) {
+		char a[64], nm[256], extra[2];
+		uint32_t addr;
+		int nf;
+
+		next = strchr(ln, '\n');
+		if (next)
+			*next++ = 0;
+		line++;
+		while (*ln == ' ' || *ln == '\t')
+			ln++;
+		if (!*ln || *ln == '#')
+			continue;
+		nf = sscanf(ln, "%63s %255s %1s", a, nm, extra);
+		if (nf != 2 || fp_parse_ipv4(a, &addr)) {
+			rc = fp_fail(err, EINVAL, "%s:%d: expected \"ADDR SWITCH\"", path, line);
+			break;
+		}
+		FP_GROW(r, cap, nr + 1);
+		r[nr].addr = addr;
+		r[nr].name = fp_xstrdup(nm);
+		nr++;
+	}
+	free(buf);
+	if (rc) {
+		fp_probe_routers_free(r, nr);
+		return rc;
+	}
+	*out = r;
+	*n = nr;
+	return 0;
+}
+
+void fp_probe_routers_free(struct fp_probe_router *r, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(r[i].name);
+	free(r);
+}
