@@ -1,0 +1,626 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fp-nlfuzz - send malformed flowplan generic netlink messages and check
+ * that the kernel refuses every one of them with an error reply.
+ *
+ *   fp-nlfuzz [-n COUNT] [-s SEED] [-e ENTRIES] [-u] [-v]
+ *
+ * Each message is built to be invalid by the protocol of
+ * <linux/flowplan.h> (unknown command, unknown or truncated attribute,
+ * wrong length, missing required attribute, out-of-range value, unknown
+ * flag, garbage nest, duplicate or too many entries, bad netlink header),
+ * with random bytes around the fault. Run as an unprivileged user, the
+ * mutations must be refused as well (-EPERM before anything is parsed);
+ * -u adds well-formed mutations, which only the missing CAP_NET_ADMIN
+ * refuses. -e N ends with a plan of N entries (more than max_entries).
+ * Exit 0 when every message got an error, 1 when one was accepted or got
+ * no answer, 2 on setup errors (e.g. the family is not registered).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/netlink.h>
+
+#include <linux/flowplan.h>
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+#define BUF_MAX		(256 * 1024)
+#define ERRNO_MAX	160
+
+struct fuzz {
+	struct nl_sock *sk;
+	int family;
+	uint64_t rng;
+	uint32_t seq;
+	bool verbose;
+	bool unprivileged;
+	unsigned char *buf;
+	size_t len;
+	unsigned long sent, refused, accepted, silent;
+	unsigned long by_errno[ERRNO_MAX];
+	unsigned long with_extack;
+};
+
+static uint32_t rnd(struct fuzz *f)
+{
+	/* xorshift64*: reproducible from -s */
+	f->rng ^= f->rng >> 12;
+	f->rng ^= f->rng << 25;
+	f->rng ^= f->rng >> 27;
+	return (uint32_t)((f->rng * 0x2545F4914F6CDD1DULL) >> 32);
+}
+
+static uint32_t below(struct fuzz *f, uint32_t n)
+{
+	return n ? rnd(f) % n : 0;
+}
+
+/* ---- building messages byte by byte ---- */
+
+static void *room(struct fuzz *f, size_t n)
+{
+	void *p;
+
+	if (f->len + NLA_ALIGN(n) > BUF_MAX)
+		return NULL;
+	p = f->buf + f->len;
+	memset(p, 0, NLA_ALIGN(n));
+	f->len += NLA_ALIGN(n);
+	return p;
+}
+
+static void put_hdr(struct fuzz *f, uint8_t cmd, uint16_t flags)
+{
+	struct nlmsghdr *nlh;
+	struct genlmsghdr *g;
+
+	f->len = 0;
+	nlh = room(f, NLMSG_HDRLEN);
+	nlh->nlmsg_type = f->family;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	nlh->nlmsg_seq = ++f->seq;
+	g = room(f, GENL_HDRLEN);
+	g->cmd = cmd;
+	g->version = FLOWPLAN_GENL_VERSION;
+}
+
+/* Starts an attribute; nest_end() fixes its length afterwards. */
+static size_t nest_start(struct fuzz *f, uint16_t type)
+{
+	struct nlattr *a = room(f, NLA_HDRLEN);
+	size_t off = f->len - NLA_HDRLEN;
+
+	if (a)
+		a->nla_type = type | NLA_F_NESTED;
+	return off;
+}
+
+static void nest_end(struct fuzz *f, size_t off)
+{
+	struct nlattr *a = (struct nlattr *)(f->buf + off);
+
+	a->nla_len = f->len - off;
+}
+
+static void put_attr(struct fuzz *f, uint16_t type, const void *data,
+		     size_t n)
+{
+	struct nlattr *a = room(f, NLA_HDRLEN + n);
+
+	if (!a)
+		return;
+	a->nla_type = type;
+	a->nla_len = NLA_HDRLEN + n;
+	if (n)
+		memcpy((char *)a + NLA_HDRLEN, data, n);
+}
+
+static void put_u16(struct fuzz *f, uint16_t type, uint16_t v)
+{
+	put_attr(f, type, &v, sizeof(v));
+}
+
+static void put_u32(struct fuzz *f, uint16_t type, uint32_t v)
+{
+	put_attr(f, type, &v, sizeof(v));
+}
+
+static void put_u64(struct fuzz *f, uint16_t type, uint64_t v)
+{
+	put_attr(f, type, &v, sizeof(v));
+}
+
+static void put_random(struct fuzz *f, uint16_t type, size_t n)
+{
+	unsigned char tmp[512];
+	size_t i;
+
+	if (n > sizeof(tmp))
+		n = sizeof(tmp);
+	for (i = 0; i < n; i++)
+		tmp[i] = rnd(f);
+	put_attr(f, type, tmp, n);
+}
+
+static void put_subflow(struct fuzz *f, uint32_t fl, uint16_t sport,
+			uint32_t weight)
+{
+	size_t s = nest_start(f, below(f, 4));
+
+	put_u32(f, FLOWPLAN_SUBFLOW_A_FLOW_LABEL, fl);
+	put_u16(f, FLOWPLAN_SUBFLOW_A_SPORT, sport);
+	put_u32(f, FLOWPLAN_SUBFLOW_A_WEIGHT, weight);
+	nest_end(f, s);
+}
+
+/* A valid entry for 10.99.x.y -> 10.98.x.y, distinct per n. */
+static void put_entry(struct fuzz *f, uint32_t n, uint32_t flags,
+		      unsigned int nsub)
+{
+	uint32_t local = htonl(0x0a630000 | (n & 0xffff));
+	uint32_t remote = htonl(0x0a620000 | (n & 0xffff));
+	size_t e, s;
+	unsigned int i;
+
+	e = nest_start(f, n & 0x7fff);
+	put_attr(f, FLOWPLAN_ENTRY_A_LOCAL_ADDR, &local, 4);
+	put_attr(f, FLOWPLAN_ENTRY_A_REMOTE_ADDR, &remote, 4);
+	put_u32(f, FLOWPLAN_ENTRY_A_DQPN, n >> 16);
+	put_u32(f, FLOWPLAN_ENTRY_A_FLAGS, flags);
+	s = nest_start(f, FLOWPLAN_ENTRY_A_SUBFLOWS);
+	for (i = 0; i < nsub; i++)
+		put_subflow(f, 1 + i, 0xc001 + i, FLOWPLAN_WEIGHT_ONE / nsub);
+	nest_end(f, s);
+	nest_end(f, e);
+}
+
+/* Random attributes that a command's policy knows, with good lengths. */
+static void put_noise(struct fuzz *f)
+{
+	unsigned int i, n = below(f, 3);
+
+	for (i = 0; i < n; i++)
+		if (rnd(f) & 1)
+			put_u64(f, FLOWPLAN_A_GENERATION, rnd(f));
+		else
+			put_u32(f, FLOWPLAN_A_NENTRIES, rnd(f));
+}
+
+static const uint8_t real_cmds[] = {
+	FLOWPLAN_CMD_SET_PLAN, FLOWPLAN_CMD_GET_PLAN, FLOWPLAN_CMD_DEL_PLAN,
+	FLOWPLAN_CMD_GET_DEVICES, FLOWPLAN_CMD_GET_COUNTERS,
+};
+
+static uint8_t any_cmd(struct fuzz *f)
+{
+	return real_cmds[below(f, sizeof(real_cmds))];
+}
+
+/* GETs are dumps; asking for them as such reaches their policy. */
+static uint16_t flags_for(uint8_t cmd)
+{
+	return (cmd == FLOWPLAN_CMD_SET_PLAN || cmd == FLOWPLAN_CMD_DEL_PLAN) ?
+		0 : NLM_F_DUMP;
+}
+
+/*
+ * One invalid SET_PLAN: a valid frame with exactly one fault in it. The
+ * generation is always present, so the fault is what gets refused.
+ */
+static const char *bad_set(struct fuzz *f)
+{
+	unsigned int kind = below(f, 13), i;
+	uint32_t local = htonl(0x0a630001), remote = htonl(0x0a620001);
+	const char *what;
+	size_t l, e, s;
+
+	put_hdr(f, FLOWPLAN_CMD_SET_PLAN, 0);
+	if (kind != 0)
+		put_u64(f, FLOWPLAN_A_GENERATION, 1000000 + below(f, 1000));
+	l = nest_start(f, FLOWPLAN_A_ENTRIES);
+	e = nest_start(f, 0);
+	if (kind != 1)
+		put_attr(f, FLOWPLAN_ENTRY_A_LOCAL_ADDR, &local, 4);
+	if (kind != 2)
+		put_attr(f, FLOWPLAN_ENTRY_A_REMOTE_ADDR, &remote, 4);
+	put_u32(f, FLOWPLAN_ENTRY_A_DQPN,
+		kind == 3 ? FLOWPLAN_DQPN_MAX + 1 + below(f, 1000) : 0);
+	put_u32(f, FLOWPLAN_ENTRY_A_FLAGS,
+		kind == 4 ? (1U << (1 + below(f, 31))) | (rnd(f) & 1) : 1);
+	if (kind != 5) {
+		s = nest_start(f, FLOWPLAN_ENTRY_A_SUBFLOWS);
+		if (kind == 6)
+			for (i = 0; i <= FLOWPLAN_MAX_SUBFLOWS + below(f, 8); i++)
+				put_subflow(f, 1 + i, 0xc001 + i, 1);
+		else if (kind == 7)
+			put_subflow(f, FLOWPLAN_FLOW_LABEL_MAX + 1 + below(f, 99),
+				    0xc001, FLOWPLAN_WEIGHT_ONE);
+		else if (kind == 8)
+			put_subflow(f, 1, 0, FLOWPLAN_WEIGHT_ONE);
+		else if (kind == 9)
+			put_subflow(f, 1, 0xc001,
+				    FLOWPLAN_WEIGHT_ONE + 1 + below(f, 9999));
+		else if (kind == 10)
+			put_random(f, below(f, 4), 4 + below(f, 60));
+		else if (kind == 11)
+			put_u32(f, FLOWPLAN_SUBFLOW_A_MAX + 1 + below(f, 9), 1);
+		/* kind 12: an empty array: 1 to 16 subflows are required */
+		nest_end(f, s);
+	}
+	nest_end(f, e);
+	nest_end(f, l);
+	switch (kind) {
+	case 0: what = "set without generation"; break;
+	case 1: what = "entry without local address"; break;
+	case 2: what = "entry without remote address"; break;
+	case 3: what = "dqpn out of range"; break;
+	case 4: what = "unknown entry flag"; break;
+	case 5: what = "entry without subflows"; break;
+	case 6: what = "too many subflows"; break;
+	case 7: what = "flow label out of range"; break;
+	case 8: what = "sport 0"; break;
+	case 9: what = "weight out of range"; break;
+	case 10: what = "garbage subflow nest"; break;
+	case 11: what = "unknown subflow attribute"; break;
+	default: what = "no subflows"; break;
+	}
+	return what;
+}
+
+/* Well-formed mutations: refused only because the caller lacks the right. */
+static const char *valid_mutation(struct fuzz *f)
+{
+	size_t l;
+
+	if (rnd(f) & 1) {
+		put_hdr(f, FLOWPLAN_CMD_DEL_PLAN, 0);
+		return "unprivileged delete";
+	}
+	put_hdr(f, FLOWPLAN_CMD_SET_PLAN, 0);
+	put_u64(f, FLOWPLAN_A_GENERATION, 2000000 + below(f, 1000));
+	l = nest_start(f, FLOWPLAN_A_ENTRIES);
+	put_entry(f, below(f, 1000), rnd(f) & 1, 1 + below(f, 16));
+	nest_end(f, l);
+	return "unprivileged set";
+}
+
+static const char *bad_message(struct fuzz *f, bool *raw)
+{
+	unsigned int kind = below(f, f->unprivileged ? 15 : 14), i, n;
+	uint8_t cmd = any_cmd(f);
+	struct nlmsghdr *nlh;
+	size_t l, e;
+
+	*raw = false;
+	switch (kind) {
+	case 0:
+		/* no such command (6..9 are events, not requests) */
+		put_hdr(f, below(f, 2) ? 0 : FLOWPLAN_CMD_DEVICE_ADDED +
+			below(f, 250), below(f, 2) ? NLM_F_DUMP : 0);
+		put_noise(f);
+		return "unknown command";
+	case 1:
+		put_hdr(f, cmd, flags_for(cmd));
+		put_noise(f);
+		put_random(f, FLOWPLAN_A_MAX + 1 + below(f, 200), below(f, 40));
+		return "unknown attribute";
+	case 2:
+		put_hdr(f, cmd, flags_for(cmd));
+		put_random(f, 0, below(f, 16));
+		return "attribute type 0";
+	case 3:
+		/* the attribute claims more than the message holds */
+		put_hdr(f, cmd, flags_for(cmd));
+		put_u64(f, FLOWPLAN_A_GENERATION, 1);
+		((struct nlattr *)(f->buf + f->len - 12))->nla_len =
+			12 + 4 + below(f, 1000);
+		return "truncated attribute";
+	case 4:
+		put_hdr(f, cmd, flags_for(cmd));
+		put_random(f, FLOWPLAN_A_GENERATION, below(f, 8));
+		return "short generation";
+	case 5:
+		put_hdr(f, cmd, flags_for(cmd));
+		put_random(f, FLOWPLAN_A_GENERATION, 9 + below(f, 50));
+		return "long generation";
+	case 6:
+		/* leftover bytes after the last attribute */
+		put_hdr(f, cmd, flags_for(cmd));
+		put_noise(f);
+		nlh = (struct nlmsghdr *)f->buf;
+		n = 1 + below(f, 3);
+		memset(f->buf + f->len, 0xff, n);
+		f->len += n;
+		nlh->nlmsg_len = f->len;
+		*raw = true;
+		return "trailing bytes";
+	case 7:
+		/* an attribute header shorter than a header */
+		put_hdr(f, cmd, flags_for(cmd));
+		put_u32(f, FLOWPLAN_A_NENTRIES, 1);
+		((struct nlattr *)(f->buf + f->len - 8))->nla_len = below(f, 4);
+		return "attribute length below 4";
+	case 8:
+		/* a netlink header that lies about the message length */
+		put_hdr(f, cmd, flags_for(cmd));
+		put_u64(f, FLOWPLAN_A_GENERATION, 1);
+		nlh = (struct nlmsghdr *)f->buf;
+		nlh->nlmsg_len = NLMSG_HDRLEN + below(f, GENL_HDRLEN);
+		f->len = nlh->nlmsg_len;
+		*raw = true;
+		return "message shorter than its headers";
+	case 9:
+		/* entries nest that is no nest */
+		put_hdr(f, FLOWPLAN_CMD_SET_PLAN, 0);
+		put_u64(f, FLOWPLAN_A_GENERATION, 1);
+		l = nest_start(f, FLOWPLAN_A_ENTRIES);
+		n = 1 + below(f, 4);
+		for (i = 0; i < n; i++) {
+			e = nest_start(f, i);
+			put_random(f, 1 + below(f, FLOWPLAN_ENTRY_A_MAX + 3),
+				   below(f, 24));
+			nest_end(f, e);
+		}
+		nest_end(f, l);
+		return "garbage entries";
+	case 10:
+		put_hdr(f, FLOWPLAN_CMD_SET_PLAN, 0);
+		put_u64(f, FLOWPLAN_A_GENERATION, 1);
+		put_random(f, FLOWPLAN_A_ENTRIES, 1 + below(f, 3));
+		return "entries shorter than a header";
+	case 11:
+		/* the same (local, remote, dqpn) twice */
+		put_hdr(f, FLOWPLAN_CMD_SET_PLAN, 0);
+		put_u64(f, FLOWPLAN_A_GENERATION, 1);
+		l = nest_start(f, FLOWPLAN_A_ENTRIES);
+		n = below(f, 100);
+		put_entry(f, n, 0, 1);
+		put_entry(f, n, 1, 2);
+		nest_end(f, l);
+		return "duplicate entries";
+	case 12:
+		/* nested garbage deeper than any policy */
+		put_hdr(f, cmd, flags_for(cmd));
+		n = 1 + below(f, 6);
+		for (i = 0; i < n; i++)
+			nest_start(f, FLOWPLAN_A_MAX + 1 + below(f, 50));
+		put_random(f, below(f, 300), below(f, 64));
+		for (i = n; i > 0; i--)
+			nest_end(f, NLMSG_HDRLEN + GENL_HDRLEN +
+				 (i - 1) * NLA_HDRLEN);
+		return "deep unknown nests";
+	case 14:
+		return valid_mutation(f);
+	default:
+		return bad_set(f);
+	}
+}
+
+/* ---- sending and reading the answer ---- */
+
+static void note_extack(struct fuzz *f, struct nlmsghdr *nlh, const char *what)
+{
+	struct nlmsgerr *err = NLMSG_DATA(nlh);
+	size_t off = sizeof(*err);
+	struct nlattr *a;
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += err->msg.nlmsg_len - NLMSG_HDRLEN;
+	while (NLMSG_HDRLEN + off + NLA_HDRLEN <= nlh->nlmsg_len) {
+		a = (struct nlattr *)((char *)err + off);
+		if (a->nla_len < NLA_HDRLEN ||
+		    NLMSG_HDRLEN + off + a->nla_len > nlh->nlmsg_len)
+			break;
+		if ((a->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG) {
+			f->with_extack++;
+			if (f->verbose)
+				printf("  %s: %s: %.*s\n", what,
+				       strerror(-err->error),
+				       (int)(a->nla_len - NLA_HDRLEN),
+				       (char *)a + NLA_HDRLEN);
+			return;
+		}
+		off += NLA_ALIGN(a->nla_len);
+	}
+}
+
+/* 1: refused; 0: accepted; -1: no answer. */
+static int answer(struct fuzz *f, uint32_t seq, const char *what)
+{
+	struct sockaddr_nl peer;
+	unsigned char *msg = NULL;
+	struct nlmsghdr *nlh;
+	int n, err, verdict = -2;
+
+	while (verdict == -2) {
+		n = nl_recv(f->sk, &peer, &msg, NULL);
+		if (n <= 0) {
+			free(msg);
+			return -1;
+		}
+		for (nlh = (struct nlmsghdr *)msg; NLMSG_OK(nlh, (unsigned int)n);
+		     nlh = NLMSG_NEXT(nlh, n)) {
+			if (nlh->nlmsg_seq != seq)
+				continue;
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				err = ((struct nlmsgerr *)NLMSG_DATA(nlh))->error;
+				if (err < 0 && -err < ERRNO_MAX)
+					f->by_errno[-err]++;
+				if (err < 0)
+					note_extack(f, nlh, what);
+				verdict = err < 0;
+				break;
+			}
+			if (nlh->nlmsg_type == NLMSG_DONE) {
+				err = 0;
+				if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(int)))
+					memcpy(&err, NLMSG_DATA(nlh), sizeof(err));
+				verdict = err < 0;
+				break;
+			}
+			/* a data reply: the request was taken as valid */
+			verdict = 0;
+		}
+		free(msg);
+		msg = NULL;
+	}
+	return verdict;
+}
+
+static int fuzz_one(struct fuzz *f, unsigned long i)
+{
+	const char *what;
+	bool raw;
+	uint32_t seq;
+	int v;
+
+	what = bad_message(f, &raw);
+	if (!raw)
+		((struct nlmsghdr *)f->buf)->nlmsg_len = f->len;
+	seq = ((struct nlmsghdr *)f->buf)->nlmsg_seq;
+	if (nl_sendto(f->sk, f->buf, f->len) < 0) {
+		/* the socket layer refused it: refused all the same */
+		f->sent++;
+		f->refused++;
+		return 0;
+	}
+	f->sent++;
+	v = answer(f, seq, what);
+	if (v == 1) {
+		f->refused++;
+		return 0;
+	}
+	if (v == 0) {
+		f->accepted++;
+		printf("ACCEPTED message %lu (%s), %zu bytes\n", i, what, f->len);
+	} else {
+		f->silent++;
+		printf("NO ANSWER to message %lu (%s)\n", i, what);
+	}
+	/* What is left of an accepted dump is skipped by its sequence. */
+	return 1;
+}
+
+/* More entries than the default max_entries: refused with -E2BIG. */
+static void too_many(struct fuzz *f, unsigned int n)
+{
+	size_t l;
+	unsigned int i;
+	int v;
+
+	put_hdr(f, FLOWPLAN_CMD_SET_PLAN, 0);
+	put_u64(f, FLOWPLAN_A_GENERATION, 1);
+	l = nest_start(f, FLOWPLAN_A_ENTRIES);
+	for (i = 0; i < n; i++)
+		put_entry(f, i, 0, 1);
+	nest_end(f, l);
+	((struct nlmsghdr *)f->buf)->nlmsg_len = f->len;
+	f->sent++;
+	if (nl_sendto(f->sk, f->buf, f->len) < 0) {
+		f->refused++;
+		return;
+	}
+	v = answer(f, f->seq, "too many entries");
+	if (v == 1) {
+		f->refused++;
+	} else {
+		if (v)
+			f->silent++;
+		else
+			f->accepted++;
+		printf("%s to a plan of %u entries\n",
+		       v ? "NO ANSWER" : "ACCEPTED", n);
+	}
+}
+
+static int setup(struct fuzz *f)
+{
+	struct timeval tv = { .tv_sec = 10 };
+	int one = 1, fd;
+
+	f->sk = nl_socket_alloc();
+	if (!f->sk || genl_connect(f->sk)) {
+		fprintf(stderr, "fp-nlfuzz: cannot open a netlink socket\n");
+		return -1;
+	}
+	f->family = genl_ctrl_resolve(f->sk, FLOWPLAN_GENL_NAME);
+	if (f->family < 0) {
+		fprintf(stderr, "fp-nlfuzz: family %s: %s\n",
+			FLOWPLAN_GENL_NAME, nl_geterror(f->family));
+		return -1;
+	}
+	fd = nl_socket_get_fd(f->sk);
+	setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	nl_socket_set_buffer_size(f->sk, 1 << 20, 1 << 20);
+	nl_socket_set_msg_buf_size(f->sk, 1 << 20);
+	f->buf = calloc(1, BUF_MAX);
+	return f->buf ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct fuzz f = { .rng = 0x5eed };
+	unsigned long i, count = 3000;
+	unsigned int huge = 0;
+	int c, e;
+
+	while ((c = getopt(argc, argv, "n:s:e:uv")) != -1) {
+		switch (c) {
+		case 'n':
+			count = strtoul(optarg, NULL, 0);
+			break;
+		case 's':
+			f.rng = strtoull(optarg, NULL, 0) | 1;
+			break;
+		case 'e':
+			huge = strtoul(optarg, NULL, 0);
+			break;
+		case 'u':
+			f.unprivileged = true;
+			break;
+		case 'v':
+			f.verbose = true;
+			break;
+		default:
+			fprintf(stderr,
+				"usage: fp-nlfuzz [-n COUNT] [-s SEED] [-e ENTRIES] [-u] [-v]\n");
+			return 2;
+		}
+	}
+	if (setup(&f))
+		return 2;
+	for (i = 0; i < count; i++)
+		fuzz_one(&f, i);
+	if (huge)
+		too_many(&f, huge);
+	printf("fp-nlfuzz: %lu sent, %lu refused, %lu accepted, %lu unanswered, %lu with an extack message\n",
+	       f.sent, f.refused, f.accepted, f.silent, f.with_extack);
+	printf("fp-nlfuzz: errors:");
+	for (e = 0; e < ERRNO_MAX; e++)
+		if (f.by_errno[e])
+			printf(" %s=%lu", strerrorname_np(e) ?: "?", f.by_errno[e]);
+	printf("\n");
+	nl_socket_free(f.sk);
+	free(f.buf);
+	return f.accepted || f.silent || f.sent != f.refused ? 1 : 0;
+}
