@@ -1,0 +1,99 @@
+# kernels/: the pack/unpack/reduce kernels.
+#
+#   $(BUILD)/libfpkernels.a        CPU reference + dispatcher (always, -fPIC)
+#   $(BUILD)/libfpkernels_cuda.so  CUDA kernels, when nvcc is found; loaded at
+#                                  run time with dlopen(), so nothing links CUDA
+#
+# Also owns the GPU placement pieces of libflowplan (lib/gpu.c, lib/pcitopo.c:
+# objects built by the top Makefile's pattern rules), their tests and the
+# `check-kernels` tier and `bench-kernels` benchmark.
+# FLOWPLAN_NO_CUDA=1 skips CUDA even where nvcc exists.
+
+KERNELS_SRC     := kernels/ref.c kernels/dispatch.c
+KERNELS_LIB     := $(BUILD)/libfpkernels.a
+KERNELS_SAN_LIB := $(BUILD)/san/libfpkernels.a
+EXTRA_CFLAGS_kernels := -fPIC
+
+ifeq ($(FLOWPLAN_NO_CUDA),1)
+NVCC :=
+else ifeq ($(origin NVCC),undefined)
+NVCC := $(shell command -v nvcc 2>/dev/null || { test -x /usr/local/cuda/bin/nvcc && echo /usr/local/cuda/bin/nvcc; })
+endif
+# sm_90 (H100) machine code plus compute_90 PTX, which newer GPUs JIT.
+NVCC_ARCH  ?= -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90
+NVCC_FLAGS := -std=c++17 -O3 $(NVCC_ARCH) -Werror all-warnings \
+	      -Xcompiler -fPIC,-fvisibility=hidden,-Wall,-Wextra
+KERNELS_CUDA_SO := $(BUILD)/libfpkernels_cuda.so
+KERNELS_BENCH   := $(BUILD)/kernels/bench-kernels
+
+$(KERNELS_LIB): $(KERNELS_SRC:%.c=$(BUILD)/%.o)
+	$(AR) rcs $@ $^
+$(KERNELS_SAN_LIB): $(KERNELS_SRC:%.c=$(BUILD)/san/%.o)
+	$(AR) rcs $@ $^
+
+ALL += $(KERNELS_LIB)
+
+ifneq ($(NVCC),)
+$(BUILD)/kernels/fp_kernels.cu.o: kernels/fp_kernels.cu kernels/fp_half.h \
+		kernels/fp_kernels_cuda.h kernels/fp_kernels.h
+	@mkdir -p $(@D)
+	nice $(NVCC) $(NVCC_FLAGS) -c -o $@ $<
+$(KERNELS_CUDA_SO): $(BUILD)/kernels/fp_kernels.cu.o kernels/fp_kernels_cuda.map
+	$(NVCC) -shared -cudart static \
+		-Xlinker --version-script=kernels/fp_kernels_cuda.map -o $@ $<
+$(KERNELS_BENCH): kernels/bench.cu $(BUILD)/kernels/fp_kernels.cu.o
+	@mkdir -p $(@D)
+	nice $(NVCC) $(NVCC_FLAGS) -cudart static -o $@ $^
+ALL += $(KERNELS_CUDA_SO)
+KERNELS_GPU_ENV := FLOWPLAN_KERNELS_CUDA=$(abspath $(KERNELS_CUDA_SO))
+else
+ALL += kernels-cuda-skipped
+.PHONY: kernels-cuda-skipped
+kernels-cuda-skipped:
+	@echo "kernels: nvcc not found, CUDA kernels skipped"
+KERNELS_CUDA_SO :=
+KERNELS_GPU_ENV :=
+endif
+
+# Tests: sanitizer objects, one cmocka binary per unit.
+KT := $(BUILD)/tests/unit
+KERNELS_TESTS := $(KT)/test_kernels_ref $(KT)/test_pcitopo
+GPU_LIBS := -libverbs
+
+$(KT)/test_kernels_ref: $(BUILD)/san/tests/unit/test_kernels_ref.o $(KERNELS_SAN_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lcmocka -lm
+$(KT)/test_pcitopo: $(BUILD)/san/tests/unit/test_pcitopo.o $(BUILD)/san/lib/pcitopo.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lcmocka
+$(KT)/test_gpu: $(BUILD)/san/tests/unit/test_gpu.o $(BUILD)/san/lib/gpu.o \
+		$(BUILD)/san/tests/gpu/kernels_cmp.o $(KERNELS_SAN_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lcmocka $(GPU_LIBS) -lm
+
+# The GPU-vs-CPU comparison as a plain program, for GPU machines.
+$(BUILD)/tests/gpu/kernels-cmp: $(BUILD)/tests/gpu/cmp_main.o \
+		$(BUILD)/tests/gpu/kernels_cmp.o $(KERNELS_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ -lm
+
+# flowplanctl gpu: the placement objects (see TOOLS_EXTRA_* in tools/build.mk).
+
+# CUDA with ASan: the driver maps memory in ASan's shadow gap.
+KERNELS_TEST_ENV := $(KERNELS_GPU_ENV) ASAN_OPTIONS=protect_shadow_gap=0 \
+	FP_MKSYSFS=$(abspath tests/data/mksysfs.sh)
+
+.PHONY: check-kernels bench-kernels
+check-kernels: $(KERNELS_TESTS) $(KERNELS_CUDA_SO)
+	@$(KERNELS_TEST_ENV) kernels/check.sh kernels $(KERNELS_TESTS)
+
+ifneq ($(NVCC),)
+bench-kernels: $(KERNELS_BENCH)
+	@$(KERNELS_BENCH)
+else
+bench-kernels:
+	@echo "bench-kernels: skipped: nvcc not found, no CUDA kernels to measure"
+endif
+
+CHECK_TIERS += check-kernels
+BENCH += bench-kernels
