@@ -39,8 +39,8 @@ static int fp_nl_set_plan(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 	rcu_assign_pointer(fn->plan, plan);
-	smp_wmb();
-	WRITE_ONCE(fn->seq, fn->seq + 1);
+	/* Pairs with the dump's acquire: a new seq implies the new plan. */
+	smp_store_release(&fn->seq, fn->seq + 1);
 	generation = plan->generation;
 	n = plan->n;
 	fp_nl_notify_plan(fn, generation, n);
@@ -60,8 +60,8 @@ static int fp_nl_del_plan(struct sk_buff *skb, struct genl_info *info)
 
 	mutex_lock(&fn->lock);
 	old = rcu_replace_pointer(fn->plan, NULL, lockdep_is_held(&fn->lock));
-	smp_wmb();
-	WRITE_ONCE(fn->seq, fn->seq + 1);
+	/* Pairs with the dump's acquire: a new seq implies the new plan. */
+	smp_store_release(&fn->seq, fn->seq + 1);
 	fp_nl_notify_plan(fn, 0, 0);
 	mutex_unlock(&fn->lock);
 	if (old) {
@@ -83,8 +83,8 @@ static int fp_nl_get_plan_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	if (cb->args[1])
 		return 0;
 	rcu_read_lock();
-	cb->seq = READ_ONCE(fn->seq);
-	smp_rmb();
+	/* Pairs with the writers' release: seq first, then the plan. */
+	cb->seq = smp_load_acquire(&fn->seq);
 	plan = rcu_dereference(fn->plan);
 	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
 			  &fp_family, NLM_F_MULTI, FLOWPLAN_CMD_GET_PLAN);

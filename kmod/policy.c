@@ -32,7 +32,7 @@ const struct nla_policy fp_entry_policy[FLOWPLAN_ENTRY_A_MAX + 1] = {
 		NLA_POLICY_EXACT_LEN(sizeof(struct in_addr)),
 	[FLOWPLAN_ENTRY_A_REMOTE_ADDR] =
 		NLA_POLICY_EXACT_LEN(sizeof(struct in_addr)),
-	[FLOWPLAN_ENTRY_A_DQPN] = 
+	[FLOWPLAN_ENTRY_A_DQPN] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &fp_dqpn_range),
 	[FLOWPLAN_ENTRY_A_FLAGS] =
 		NLA_POLICY_MASK(NLA_U32, __FLOWPLAN_ENTRY_F_ALL),

@@ -1,0 +1,38 @@
+# kmod/build.mk - flowplan.ko and its test tiers.
+#
+#   make module            build $(FLOWPLAN_KO) against Debian's 6.1 headers
+#                          (scripts/debian-kernel.sh headers installs them);
+#                          FLOWPLAN_KDIR=<kernel build dir> builds elsewhere
+#   FLOWPLAN_KO            the module's path: kmod/flowplan.ko (kbuild writes
+#                          its objects next to the sources, in kmod/)
+#   make check-kmod-build  W=1 build in a scratch copy, any warning fails;
+#                          checkpatch.pl of Debian's linux-source on every file
+#   make check-kunit       the KUnit suites in a cached UML kernel
+#                          (tests/kunit/run.sh; cold: builds UML, 8-12 min)
+#
+# `make all` builds the module too when Debian's headers are installed.
+FLOWPLAN_KO  := kmod/flowplan.ko
+KMOD_SRC     := $(wildcard kmod/*.c kmod/*.h) kmod/Kbuild Kbuild \
+		include/uapi/linux/flowplan.h
+
+.PHONY: module check-kmod-build check-kunit
+
+module: $(FLOWPLAN_KO)
+
+$(FLOWPLAN_KO): $(KMOD_SRC)
+	kdir=$${FLOWPLAN_KDIR:-$$(scripts/debian-kernel.sh headers)} && \
+	$(MAKE) -C "$$kdir" M=$(CURDIR) modules
+
+ifneq ($(wildcard /usr/src/linux-headers-6.1.*-amd64/Makefile),)
+ALL += $(FLOWPLAN_KO)
+endif
+
+check-kmod-build:
+	@scripts/deps.sh build kunit style
+	@tests/kunit/kmod-build.sh
+
+check-kunit:
+	@scripts/deps.sh build kunit
+	@tests/kunit/run.sh test
+
+CHECK_TIERS += check-kmod-build check-kunit

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# kmod-build.sh - the module builds against Debian's 6.1 linux-headers with
+# W=1 and not one warning, and checkpatch.pl (from Debian's linux-source-6.1)
+# finds no error or warning in the module's files and the UAPI header.
+# Last line: "kmod-build: N passed, N failed, 0 skipped".
+set -uo pipefail
+TOP=$(realpath "$(dirname "$0")/../..")
+CACHE=${FLOWPLAN_CACHE:-/var/cache/flowplan}/checkpatch
+pass=0 fail=0
+
+ok() { echo "ok: $*"; pass=$((pass + 1)); }
+bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
+
+kdir=$("$TOP/scripts/debian-kernel.sh" headers) || {
+	echo "kmod-build: cannot install Debian's linux-headers"
+	echo "kmod-build: 0 passed, 1 failed, 0 skipped"
+	exit 1
+}
+
+# A full build in a scratch copy: an incremental one would hide warnings.
+w=$(mktemp -d /tmp/flowplan-kmod.XXXXXX)
+trap 'rm -rf "$w"' EXIT
+mkdir -p "$w/include"
+cp -a "$TOP/Kbuild" "$w/"
+cp -a "$TOP/include/uapi" "$w/include/"
+mkdir "$w/kmod"
+cp -a "$TOP/kmod/Kbuild" "$w/kmod/"
+for f in "$TOP"/kmod/*.[ch]; do
+	case $f in *.mod.c) ;; *) cp -a "$f" "$w/kmod/" ;; esac
+done
+if nice make -C "$kdir" M="$w" W=1 modules >"$w/build.log" 2>&1 &&
+   [ -e "$w/kmod/flowplan.ko" ]; then
+	if grep -qiE 'warning|error' "$w/build.log"; then
+		grep -iE -B2 -A4 'warning|error' "$w/build.log"
+		bad "module build (W=1) against $kdir has warnings"
+	else
+		ok "module builds with W=1 against $kdir, no warnings"
+	fi
+else
+	cat "$w/build.log"
+	bad "module build against $kdir"
+fi
+
+# checkpatch.pl and its data files, from the linux-source tarball.
+ver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
+cp=$CACHE/$ver
+if [ ! -e "$cp/.complete" ]; then
+	mkdir -p "$cp"
+	tar -C "$cp" --strip-components=1 -xf /usr/src/linux-source-6.1.tar.xz \
+		linux-source-6.1/scripts/checkpatch.pl \
+		linux-source-6.1/scripts/spelling.txt \
+		linux-source-6.1/scripts/const_structs.checkpatch &&
+		touch "$cp/.complete"
+fi
+cd "$TOP"
+for f in kmod/*.c kmod/*.h include/uapi/linux/flowplan.h; do
+	case $f in *.mod.c) continue ;; esac
+	out=$(perl "$cp/scripts/checkpatch.pl" --no-tree --terse --show-types \
+		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f "$f" 2>&1)
+	if grep -qE ': (ERROR|WARNING):' <<<"$out"; then
+		grep -E ': (ERROR|WARNING):' <<<"$out"
+		bad "checkpatch $f"
+	else
+		ok "checkpatch $f"
+	fi
+done
+echo "kmod-build: $pass passed, $fail failed, 0 skipped"
+[ "$fail" = 0 ]
