@@ -20,7 +20,8 @@ struct fp_node {
 	bool is_nic;
 	int tier;		/* switches: 1 leaf, 2 spine/agg, 3 core; NICs: 0 */
 	int pod;		/* -1 when none */
-	uint32_t seed;		/* switch hash seed */
+	uint32_t seed;		/* switch hash seed (effective) */
+	bool seed_set;		/* given in the file, not derived */
 	/* NICs */
 	int host;		/* host index */
 	int gpu;		/* -1 when none */

@@ -35,6 +35,25 @@ static uint64_t name_hash(const char *s)
 	return h;
 }
 
+static uint32_t fnv1a32(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 16777619u;
+	return h;
+}
+
+/* MurmurHash3's 32-bit finaliser: decorrelates the tiers' linear hashes. */
+static uint32_t fmix32(uint32_t h)
+{
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	return h ^ (h >> 16);
+}
+
 static void index_rebuild(struct fp_topo *t)
 {
 	size_t cap = 16, i, j;
@@ -165,6 +184,13 @@ static int finalize(struct fp_topo *t, const char *name, struct fp_err *err)
 	char a[16];
 
 	index_rebuild(t);
+	/*
+	 * Switches without a seed of their own hash with the global seed mixed
+	 * with their name: equal seeds everywhere would polarise multi-tier ECMP.
+	 */
+	for (i = 0; i < t->nnodes; i++)
+		if (!t->nodes[i].is_nic && !t->nodes[i].seed_set)
+			t->nodes[i].seed = t->seed ^ fnv1a32(t->nodes[i].name);
 	for (i = 0; i < t->nnodes; i++) {
 		if (fp_topo_find(t, t->nodes[i].name) != i)
 			return fp_fail(err, EINVAL, "%s: name \"%s\" is used twice", name,
@@ -462,8 +488,10 @@ static int parse_json(struct json_object *root, const char *name, struct builder
 		rc = get_int(s, "seed", 0, UINT32_MAX, &v, name, where, err);
 		if (rc && rc != ENOENT)
 			return rc;
-		if (!rc)
+		if (!rc) {
 			t->nodes[id].seed = (uint32_t)v;
+			t->nodes[id].seed_set = true;
+		}
 	}
 
 	arr = get_arr(root, "hosts", name, err, &rc);
@@ -909,7 +937,7 @@ char *fp_topo_to_json(const struct fp_topo *t, bool pretty)
 		json_object_object_add(o, "tier", json_object_new_int(n->tier));
 		if (n->pod >= 0)
 			json_object_object_add(o, "pod", json_object_new_int(n->pod));
-		if (n->seed != t->seed)
+		if (n->seed_set)
 			json_object_object_add(o, "seed", json_object_new_int64(n->seed));
 		json_object_array_add(a, o);
 	}
@@ -1090,7 +1118,7 @@ int fp_topo_route(struct fp_topo *t, int src_nic, int dst_nic, uint16_t sport)
 				cand[nc++] = l;
 		}
 		h = fp_hash(t->hash_fn, n->seed, s->addr, z->addr, sport, FP_ROCE_PORT);
-		pick = cand[h % (uint32_t)nc];
+		pick = cand[fmix32(h) % (uint32_t)nc];
 		while (lo < hi && ps.p[lo].link[hop] != pick)
 			lo++;
 		i = lo;

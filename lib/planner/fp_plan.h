@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fp_plan.h - strategies that route a schedule over a fabric, flowplan's
+ * planner among them, the lower bound they are judged against, and the plan
+ * file writer (docs/formats.md "Plan").
+ */
+#ifndef FP_PLAN_H
+#define FP_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fp_entries.h"
+#include "fp_portmap.h"
+#include "fp_sched.h"
+#include "fp_topo.h"
+
+enum fp_strategy {
+	FP_STRAT_ECMP,		/* one QP per connection, port from the QP numbers */
+	FP_STRAT_ECMPK,		/* k QPs per connection, random ports */
+	FP_STRAT_SPRAY,		/* ideal packet spraying (fractional, per-hop even split) */
+	FP_STRAT_FLOWPLAN,	/* planned subflows */
+};
+
+struct fp_plan_opts {
+	enum fp_strategy strategy;
+	int k;			/* FP_STRAT_ECMPK: QPs per connection (default 4) */
+	uint64_t seed;		/* QP numbers and random ports of the ECMP strategies */
+	const struct fp_portmap *pm;	/* learned ports; NULL: the topology's hash model */
+	int max_split;		/* flowplan: most subflows per flow (default 8, <= 16) */
+	uint64_t generation;
+	bool enforce;		/* entries ask the module to enforce */
+};
+
+struct fp_sub {
+	uint64_t bytes;
+	uint32_t flow_label;	/* 0 for spraying, which has no port */
+	uint16_t sport;
+	int16_t path;		/* index into fp_topo_paths(src leaf, dst leaf); -1 off-fabric */
+};
+
+struct fp_pflow {
+	uint32_t first, n;	/* subflows of the flow in fp_plan_phase.subs */
+};
+
+enum fp_method { FP_METHOD_NONE, FP_METHOD_EXACT, FP_METHOD_GREEDY };
+
+struct fp_plan_phase {
+	struct fp_pflow *flows;	/* parallel to the schedule phase's flows */
+	struct fp_sub *subs;
+	size_t nsubs, cap;
+	double *link_bytes;	/* per directed link */
+	double max_load;	/* seconds: max over links of bytes / capacity */
+	double lower_bound;	/* seconds: no routing, split or not, does better */
+	int bottleneck;		/* link with max_load */
+	enum fp_method method;
+	int max_subflows;	/* most subflows any flow got */
+	size_t split_flows;	/* flows with more than one subflow */
+};
+
+struct fp_plan {
+	enum fp_strategy strategy;
+	int k;
+	uint64_t generation;
+	bool enforce;
+	struct fp_topo *topo;
+	const struct fp_sched *sched;
+	struct fp_plan_phase *ph;
+	size_t nph;
+};
+
+int fp_plan_compute(struct fp_topo *t, const struct fp_sched *s, const struct fp_plan_opts *o,
+		    struct fp_plan **out, struct fp_err *err);
+void fp_plan_free(struct fp_plan *p);
+/* Plan file (format flowplan-plan). @links: include per-link loads. */
+char *fp_plan_to_json(const struct fp_plan *p, bool pretty, bool links);
+const char *fp_strategy_name(enum fp_strategy s);
+int fp_strategy_parse(const char *s, enum fp_strategy *st, int *k);
+
+/* Link load in seconds for @bytes on directed link @l. */
+double fp_link_load(const struct fp_topo *t, int l, double bytes);
+/*
+ * Lower bound on the maximum link load of a phase for any routing over live
+ * shortest paths, split arbitrarily: host links, leaf and pod cuts, and the
+ * LP dual bound for the length function derived from @link_bytes (may be NULL).
+ */
+double fp_phase_lower_bound(struct fp_topo *t, const struct fp_phase *ph,
+			    const double *link_bytes);
+
+#endif

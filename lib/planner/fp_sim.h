@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fp_sim.h - flow-level, event-driven simulation with max-min fair sharing
+ * (progressive filling) over link capacities. Every subflow (QP) is one
+ * entity; all flows of a phase start together, a phase starts when the
+ * previous one has finished.
+ */
+#ifndef FP_SIM_H
+#define FP_SIM_H
+
+#include <stddef.h>
+
+#include "fp_plan.h"
+
+struct fp_sim_phase {
+	double cct;		/* seconds from the phase start to its last byte */
+	double *fct;		/* per flow of the phase */
+	size_t events;
+};
+
+struct fp_sim {
+	double total;		/* sum of the phases' CCTs */
+	struct fp_sim_phase *ph;
+	size_t nph;
+};
+
+int fp_simulate(const struct fp_plan *p, struct fp_sim **out, struct fp_err *err);
+void fp_sim_free(struct fp_sim *s);
+
+#endif

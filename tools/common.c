@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+/* common.c - helpers for the offline (planner) commands of flowplanctl. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "common.h"
+#include "flowplanctl.h"
+
+struct fp_topo *load_topo(const char *spec)
+{
+	struct fp_topo *t;
+	struct fp_err err;
+
+	if (fp_topo_load(spec, &t, &err)) {
+		fp_err("%s", err.msg);
+		return NULL;
+	}
+	return t;
+}
+
+struct fp_sched *load_sched(const char *spec, const struct fp_topo *t)
+{
+	struct fp_sched *s;
+	struct fp_err err;
+
+	if (fp_sched_load(spec, t, &s, &err)) {
+		fp_err("%s", err.msg);
+		return NULL;
+	}
+	return s;
+}
+
+struct fp_portmap *load_portmap(const char *path, struct fp_topo *t)
+{
+	struct fp_portmap *pm;
+	struct fp_err err;
+
+	if (fp_portmap_load(path, t, &pm, &err)) {
+		fp_err("%s", err.msg);
+		return NULL;
+	}
+	return pm;
+}
+
+int write_out(const char *path, const char *text)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+
+	if (!f)
+		return fp_err("%s: %s", path, strerror(errno));
+	if (fputs(text, f) < 0 || fputc('\n', f) < 0 || (f != stdout && fclose(f))) {
+		fp_err("%s: write failed: %s", path, strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+double now_sec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
