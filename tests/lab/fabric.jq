@@ -10,6 +10,12 @@
 # interfaces are unnumbered (/32 routes, onlink next hops). ICMP errors of a
 # router therefore always come from that one address, which lab.sh writes to
 # the routers file the prober maps hops with.
+#
+# ECMP hashes the 5-tuple (policy 3, fields 0x37: addresses, protocol,
+# ports). Policy 1 would do the same on a real wire, but between namespaces
+# of one kernel a TCP packet keeps the socket's random skb->hash, which
+# policy 1 uses when present: every connection would take a random path,
+# whatever its ports. Policy 3 always dissects the packet.
 
 def q: "'" + (tostring | gsub("'"; "'\\''")) + "'";
 def rid($i): "198.19.\((($i + 1) / 256) | floor).\(($i + 1) % 256)";
@@ -76,7 +82,7 @@ def bfs($adj; $src):
   (($hostns + $swns)[] | "ip netns add \(q) && echo \(q) >>\"$STATE/netns\""),
   (($hostns + $swns)[] | "ip -n \(q) link set lo up"),
   ($hostns[] | "ip netns exec \(q) sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 net.ipv4.tcp_no_metrics_save=1"),
-  ($sws | to_entries[] | "ip netns exec \("\($p)-\(.value)" | q) sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 net.ipv4.ip_forward=1 net.ipv4.fib_multipath_hash_policy=1 net.ipv4.fib_multipath_hash_seed=\($sbase + .key + 1)\(if $icmp != "" then " net.ipv4.icmp_ratelimit=\($icmp)" else "" end)"),
+  ($sws | to_entries[] | "ip netns exec \("\($p)-\(.value)" | q) sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 net.ipv4.ip_forward=1 net.ipv4.fib_multipath_hash_policy=3 net.ipv4.fib_multipath_hash_fields=0x0037 net.ipv4.fib_multipath_hash_seed=\($sbase + .key + 1)\(if $icmp != "" then " net.ipv4.icmp_ratelimit=\($icmp)" else "" end)"),
   ($sws | to_entries[] | "ip -n \("\($p)-\(.value)" | q) addr add \(rid(.key))/32 dev lo",
 			   "echo \(rid(.key)) \(.value | q) >>\"$STATE/routers\""),
   # links: a veth per live link, each end shaped to its rate

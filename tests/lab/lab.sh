@@ -13,9 +13,10 @@
 # TOPO is a topology file or generator string (docs/formats.md), resolved with
 # `flowplanctl topology export`, or a resolved topology JSON file. Every host
 # is a namespace P-<host> with its NICs as veths n0, n1, ...; every switch a
-# namespace P-<switch>, a Linux router doing ECMP on the L4 hash
-# (fib_multipath_hash_policy=1) with fib_multipath_hash_seed fixed by the run
-# seed. Links with "up": false are not created. Every link is shaped with htb
+# namespace P-<switch>, a Linux router doing ECMP on the 5-tuple hash
+# (fib_multipath_hash_policy=3 over addresses, protocol and ports; see
+# fabric.jq for why not policy 1) with fib_multipath_hash_seed fixed by the
+# run seed. Links with "up": false are not created. Every link is shaped with htb
 # to its share of MBIT (the fastest link of the topology gets MBIT). `ideal`
 # builds the non-blocking reference instead: one switch "big" with the same
 # host links.
