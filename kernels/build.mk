@@ -57,7 +57,7 @@ endif
 
 # Tests: sanitizer objects, one cmocka binary per unit.
 KT := $(BUILD)/tests/unit
-KERNELS_TESTS := $(KT)/test_kernels_ref $(KT)/test_pcitopo
+KERNELS_TESTS := $(KT)/test_kernels_ref $(KT)/test_pcitopo $(KT)/test_gpu
 GPU_LIBS := -libverbs
 
 $(KT)/test_kernels_ref: $(BUILD)/san/tests/unit/test_kernels_ref.o $(KERNELS_SAN_LIB)
@@ -67,7 +67,8 @@ $(KT)/test_pcitopo: $(BUILD)/san/tests/unit/test_pcitopo.o $(BUILD)/san/lib/pcit
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lcmocka
 $(KT)/test_gpu: $(BUILD)/san/tests/unit/test_gpu.o $(BUILD)/san/lib/gpu.o \
-		$(BUILD)/san/tests/gpu/kernels_cmp.o $(KERNELS_SAN_LIB)
+		$(BUILD)/san/lib/pcitopo.o $(BUILD)/san/tests/gpu/kernels_cmp.o \
+		$(KERNELS_SAN_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lcmocka $(GPU_LIBS) -lm
 
@@ -79,12 +80,16 @@ $(BUILD)/tests/gpu/kernels-cmp: $(BUILD)/tests/gpu/cmp_main.o \
 
 # flowplanctl gpu: the placement objects (see TOOLS_EXTRA_* in tools/build.mk).
 
+# flowplanctl gpu: the placement objects (see TOOLS_EXTRA_* in tools/build.mk).
+TOOLS_EXTRA_OBJS += $(BUILD)/lib/pcitopo.o $(BUILD)/lib/gpu.o
+TOOLS_EXTRA_LIBS += $(GPU_LIBS)
+
 # CUDA with ASan: the driver maps memory in ASan's shadow gap.
 KERNELS_TEST_ENV := $(KERNELS_GPU_ENV) ASAN_OPTIONS=protect_shadow_gap=0 \
 	FP_MKSYSFS=$(abspath tests/data/mksysfs.sh)
 
 .PHONY: check-kernels bench-kernels
-check-kernels: $(KERNELS_TESTS) $(KERNELS_CUDA_SO)
+check-kernels: $(KERNELS_TESTS) $(BUILD)/tests/gpu/kernels-cmp $(KERNELS_CUDA_SO)
 	@$(KERNELS_TEST_ENV) kernels/check.sh kernels $(KERNELS_TESTS)
 
 ifneq ($(NVCC),)
