@@ -10,7 +10,7 @@ declare -A PKGS=(
 	[unit]="libcmocka-dev valgrind"
 	[kunit]="linux-source-6.1 flex bison bc busybox-static python3 xz-utils libelf-dev"
 	[vm]="qemu-system-x86 busybox-static cpio kmod rdma-core ibverbs-utils ibverbs-providers perftest tcpdump iproute2 libelf-dev jq util-linux libnl-3-200 libnl-genl-3-200 libjson-c5"
-	[lab]="iproute2 iputils-ping ethtool"
+	[lab]="iproute2 iputils-ping ethtool jq util-linux procps"
 	[style]="perl"
 )
 
