@@ -56,6 +56,7 @@ struct fp_topo {
 	uint32_t seed;
 	struct fp_node *nodes;
 	int nnodes;
+	int nswitches;		/* switches are nodes 0..nswitches-1, NICs follow */
 	struct fp_link *links;	/* directed; link 2i and 2i+1 are undirected link i */
 	int nlinks;
 	struct fp_host *hosts;
@@ -66,7 +67,8 @@ struct fp_topo {
 	int max_tier;
 	bool two_tier;		/* every leaf connects to every spine, nothing above */
 	/* routing caches (lazily filled) */
-	int **dist_to_leaf;	/* per leaf index: hops from each node to it, live links */
+	int **dist_to_leaf;	/* per leaf index: hops from each switch to it, live links */
+	int *s2l;		/* two-tier: [spine node * nleaves + leaf idx] -> link spine->leaf */
 	struct fp_path_cache *paths;
 	/* name index */
 	int *name_ix;
@@ -115,6 +117,20 @@ int fp_hash_parse(const char *s, enum fp_hash_fn *fn);
  * takes, or -1 when unroutable.
  */
 int fp_topo_route(struct fp_topo *t, int src_nic, int dst_nic, uint16_t sport);
+
+/*
+ * fp_topo_port_search - the first flow label, trying start, start+1, ...
+ * (wrapping within 1..0x3fff), whose port the hash model routes over path
+ * @path between the NICs. Returns 0 and sets *fl, or ENOENT.
+ */
+int fp_topo_port_search(struct fp_topo *t, int src_nic, int dst_nic, int path,
+			uint32_t start, uint32_t *fl);
+
+/*
+ * Every hash of the model is linear over GF(2) in its input, so
+ * hash(seed, s, d, sport) == hash(seed, s, d, 0) ^ fp_hash_sport_delta(fn, sport).
+ */
+uint32_t fp_hash_sport_delta(enum fp_hash_fn fn, uint16_t sport);
 
 #define FP_ROCE_PORT 4791
 

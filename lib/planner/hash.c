@@ -4,6 +4,7 @@
  * saddr(4) daddr(4) proto(1) sport(2) dport(2), network byte order.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fp_topo.h"
@@ -127,4 +128,22 @@ int fp_hash_parse(const char *s, enum fp_hash_fn *fn)
 		}
 	}
 	return EINVAL;
+}
+
+uint32_t fp_hash_sport_delta(enum fp_hash_fn fn, uint16_t sport)
+{
+	static uint32_t *tab[FP_HASH_TOEPLITZ + 1];
+	uint32_t z, i;
+
+	if (!tab[fn]) {
+		uint32_t *t = malloc(65536 * sizeof(uint32_t));
+
+		if (!t)
+			abort();
+		z = fp_hash(fn, 0, 0, 0, 0, FP_ROCE_PORT);
+		for (i = 0; i < 65536; i++)
+			t[i] = fp_hash(fn, 0, 0, 0, (uint16_t)i, FP_ROCE_PORT) ^ z;
+		tab[fn] = t;
+	}
+	return tab[fn][sport];
 }

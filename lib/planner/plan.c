@@ -248,7 +248,7 @@ static int find_label(struct fp_topo *t, const struct fp_portmap *pm, int src, i
 		      int path, uint32_t salt, uint32_t *fl, uint16_t *sport, struct fp_err *err)
 {
 	const struct fp_node *s = &t->nodes[src], *d = &t->nodes[dst];
-	uint32_t i, f;
+	uint32_t f;
 
 	if (pm) {
 		size_t n, k, cnt = 0;
@@ -272,13 +272,10 @@ static int find_label(struct fp_topo *t, const struct fp_portmap *pm, int src, i
 			return fp_fail(err, ENOENT, "port map has no port for %s -> %s on path %d",
 				       s->name, d->name, path);
 	}
-	for (i = 0; i < 0x3fff; i++) {
-		f = 1 + (salt + i) % 0x3fff;
-		if (s->leaf == d->leaf || fp_topo_route(t, src, dst, fp_label_to_sport(f)) == path) {
-			*fl = f;
-			*sport = fp_label_to_sport(f);
-			return 0;
-		}
+	if (!fp_topo_port_search(t, src, dst, path, salt % 0x3fff, &f)) {
+		*fl = f;
+		*sport = fp_label_to_sport(f);
+		return 0;
 	}
 	return fp_fail(err, ENOENT, "no flow label of 1..0x3fff takes %s -> %s over path %d under the %s hash model",
 		       s->name, d->name, path, fp_hash_name(t->hash_fn));

@@ -183,6 +183,12 @@ static int finalize(struct fp_topo *t, const char *name, struct fp_err *err)
 	uint32_t *addrs, next = FP_ADDR_BASE;
 	char a[16];
 
+	for (i = 0; i < t->nnodes && !t->nodes[i].is_nic; i++)
+		;
+	t->nswitches = i;
+	for (; i < t->nnodes; i++)
+		if (!t->nodes[i].is_nic)
+			return fp_fail(err, EINVAL, "%s: internal error: switches must precede NICs", name);
 	index_rebuild(t);
 	/*
 	 * Switches without a seed of their own hash with the global seed mixed
@@ -320,6 +326,16 @@ static int finalize(struct fp_topo *t, const char *name, struct fp_err *err)
 			prev = to;
 		}
 	}
+	if (t->two_tier) {
+		t->s2l = fp_xcalloc((size_t)t->nswitches * (size_t)t->nleaves, sizeof(int));
+		for (l = 0; l < t->nlinks; l++) {
+			const struct fp_link *k = &t->links[l];
+
+			if (!t->nodes[k->from].is_nic && t->nodes[k->from].tier == 2)
+				t->s2l[(size_t)k->from * (size_t)t->nleaves +
+				       (size_t)t->nodes[k->to].leaf_idx] = l;
+		}
+	}
 	t->dist_to_leaf = fp_xcalloc((size_t)t->nleaves, sizeof(int *));
 	t->paths = fp_xcalloc(1, sizeof(*t->paths));
 	return 0;
@@ -347,6 +363,7 @@ void fp_topo_free(struct fp_topo *t)
 		free(t->paths);
 	}
 	free(t->dist_to_leaf);
+	free(t->s2l);
 	free(t->nodes);
 	free(t->links);
 	free(t->hosts);
@@ -988,9 +1005,9 @@ static const int *dist_to(struct fp_topo *t, int dst_leaf)
 
 	if (t->dist_to_leaf[li])
 		return t->dist_to_leaf[li];
-	d = fp_xcalloc((size_t)t->nnodes, sizeof(int));
-	q = fp_xcalloc((size_t)t->nnodes, sizeof(int));
-	for (i = 0; i < t->nnodes; i++)
+	d = fp_xcalloc((size_t)t->nswitches, sizeof(int));
+	q = fp_xcalloc((size_t)t->nswitches, sizeof(int));
+	for (i = 0; i < t->nswitches; i++)
 		d[i] = -1;
 	d[dst_leaf] = 0;
 	q[qt++] = dst_leaf;
@@ -1081,9 +1098,33 @@ struct fp_pathset fp_topo_paths(struct fp_topo *t, int src_leaf, int dst_leaf)
 			j = (j + 1) & (c->cap - 1);
 		}
 	}
-	d = dist_to(t, dst_leaf);
-	if (d[src_leaf] >= 0)
-		enum_paths(t, d, src_leaf, &cur, &p, &n, &cap);
+	if (src_leaf == dst_leaf) {
+		static const struct fp_path local;
+
+		return (struct fp_pathset){ 1, &local };
+	}
+	if (t->two_tier) {
+		/* leaf -> spine -> leaf, spines in name order, both links live */
+		const struct fp_node *a = &t->nodes[src_leaf];
+		int i, up, dn;
+
+		for (i = 0; i < a->out_n; i++) {
+			up = t->out[a->out_off + i];
+			dn = t->s2l[(size_t)t->links[up].to * (size_t)t->nleaves +
+				    (size_t)t->nodes[dst_leaf].leaf_idx];
+			if (!t->links[up].up || !t->links[dn].up)
+				continue;
+			FP_GROW(p, cap, (size_t)n + 1);
+			p[n].len = 2;
+			p[n].link[0] = up;
+			p[n].link[1] = dn;
+			n++;
+		}
+	} else {
+		d = dist_to(t, dst_leaf);
+		if (d[src_leaf] >= 0)
+			enum_paths(t, d, src_leaf, &cur, &p, &n, &cap);
+	}
 	if ((c->used + 1) * 2 > c->cap)
 		cache_grow(c);
 	j = (key * 0x9e3779b97f4a7c15ull) >> 20 & (c->cap - 1);
@@ -1096,37 +1137,83 @@ struct fp_pathset fp_topo_paths(struct fp_topo *t, int src_leaf, int dst_leaf)
 	return (struct fp_pathset){ n, p };
 }
 
+/*
+ * The next hops a switch has toward the destination are the distinct next
+ * links among the shortest paths sharing the prefix that reached it, and the
+ * path enumeration keeps them in neighbour-name order, in contiguous blocks.
+ */
+static int hop_blocks(const struct fp_pathset *ps, int hop, int lo, int hi, int *start, int max)
+{
+	int n = 0, i;
+
+	for (i = lo; i < hi && n < max; i++)
+		if (i == lo || ps->p[i].link[hop] != ps->p[i - 1].link[hop])
+			start[n++] = i;
+	start[n] = hi;
+	return n;
+}
+
 int fp_topo_route(struct fp_topo *t, int src_nic, int dst_nic, uint16_t sport)
 {
 	const struct fp_node *s = &t->nodes[src_nic], *z = &t->nodes[dst_nic];
 	struct fp_pathset ps = fp_topo_paths(t, s->leaf, z->leaf);
-	const int *d = dist_to(t, z->leaf);
-	int v = s->leaf, hop = 0, i, lo = 0, hi = ps.n;
+	uint32_t dl = fp_hash_sport_delta(t->hash_fn, sport);
+	int lo = 0, hi = ps.n, hop, start[65], nc;
 
 	if (!ps.n)
 		return -1;
-	/* Walk the hash decisions and narrow the range of paths sharing the prefix. */
-	while (d[v] > 0) {
-		const struct fp_node *n = &t->nodes[v];
-		int cand[64], nc = 0, pick;
+	for (hop = 0; hop < ps.p[0].len; hop++) {
+		const struct fp_node *n = &t->nodes[t->links[ps.p[lo].link[hop]].from];
 		uint32_t h;
+		int pick;
 
-		for (i = 0; i < n->out_n && nc < 64; i++) {
-			int l = t->out[n->out_off + i];
-
-			if (t->links[l].up && d[t->links[l].to] == d[v] - 1)
-				cand[nc++] = l;
+		nc = hop_blocks(&ps, hop, lo, hi, start, 64);
+		if (nc > 1) {
+			h = fp_hash(t->hash_fn, n->seed, s->addr, z->addr, 0, FP_ROCE_PORT) ^ dl;
+			pick = (int)(fmix32(h) % (uint32_t)nc);
+			lo = start[pick];
+			hi = start[pick + 1];
 		}
-		h = fp_hash(t->hash_fn, n->seed, s->addr, z->addr, sport, FP_ROCE_PORT);
-		pick = cand[fmix32(h) % (uint32_t)nc];
-		while (lo < hi && ps.p[lo].link[hop] != pick)
-			lo++;
-		i = lo;
-		while (i < hi && ps.p[i].link[hop] == pick)
-			i++;
-		hi = i;
-		v = t->links[pick].to;
-		hop++;
 	}
-	return lo < hi ? lo : -1;
+	return lo;
+}
+
+int fp_topo_port_search(struct fp_topo *t, int src_nic, int dst_nic, int path,
+			uint32_t start, uint32_t *fl)
+{
+	const struct fp_node *s = &t->nodes[src_nic], *z = &t->nodes[dst_nic];
+	struct fp_pathset ps = fp_topo_paths(t, s->leaf, z->leaf);
+	uint32_t base[6], n[6], want[6], i, f;
+	int h, k, len, lo = 0, hi = ps.n, blk[65];
+
+	if (path < 0 || path >= ps.n)
+		return ENOENT;
+	len = ps.p[path].len;
+	/* Per hop: the switch's base hash, its next-hop count, the index we need. */
+	for (h = 0; h < len; h++) {
+		const struct fp_node *nd = &t->nodes[t->links[ps.p[path].link[h]].from];
+
+		n[h] = (uint32_t)hop_blocks(&ps, h, lo, hi, blk, 64);
+		for (k = 0; k < (int)n[h]; k++)
+			if (path >= blk[k] && path < blk[k + 1])
+				break;
+		want[h] = (uint32_t)k;
+		lo = blk[k];
+		hi = blk[k + 1];
+		base[h] = fp_hash(t->hash_fn, nd->seed, s->addr, z->addr, 0, FP_ROCE_PORT);
+	}
+	for (i = 0; i < 0x3fff; i++) {
+		uint32_t dl;
+
+		f = 1 + (start + i) % 0x3fff;
+		dl = fp_hash_sport_delta(t->hash_fn, (uint16_t)(0xC000u | f));
+		for (h = 0; h < len; h++)
+			if (n[h] > 1 && fmix32(base[h] ^ dl) % n[h] != want[h])
+				break;
+		if (h == len) {
+			*fl = f;
+			return 0;
+		}
+	}
+	return ENOENT;
 }
