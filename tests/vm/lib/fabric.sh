@@ -19,7 +19,7 @@
 # Provides: H1 H2 (addresses), RXE0 RXE1 (device names), GID_INDEX (the
 # RoCEv2 IPv4 GID index of both), fabric_up, spine_of SPORT [SRC DST],
 # sport_for_spine SPINE [FIRST [SRC DST]], spine_rx SPINE LEAF,
-# rxe_counter DEV NAME, bw_server / bw_client (ib_write_bw with the settings
+# rxe_counter DEV NAME, qp_sport LQPN RQPN, bw_sport CLIENT_OUTPUT, bw_server / bw_client (ib_write_bw with the settings
 # TCG needs), leaf_of ADDR.
 
 H1=10.0.1.1
@@ -130,6 +130,24 @@ spine_rx() {
 	ip netns exec spine$1 cat /sys/class/net/s$1-l$2/statistics/rx_packets
 }
 
+# qp_sport LQPN RQPN: the UDP source port rxe uses for a QP with flow
+# label 0 (rdma_calc_flow_label, then rdma_flow_label_to_udp_sport).
+qp_sport() {
+	local v=$(($1 * $2)) fl
+	v=$((v ^ (v >> 20)))
+	v=$((v ^ (v >> 40)))
+	fl=$((v & 0xfffff))
+	echo $((0xc000 | ((fl & 0x3fff) ^ (fl >> 14))))
+}
+
+# bw_sport FILE: the source port of the QP of an ib_write_bw client's output.
+bw_sport() {
+	local l r
+	l=$(sed -n 's/.*local address:.* QPN \(0x[0-9a-f]*\).*/\1/p' "$1" | head -1)
+	r=$(sed -n 's/.*remote address:.* QPN \(0x[0-9a-f]*\).*/\1/p' "$1" | head -1)
+	qp_sport "$l" "$r"
+}
+
 rxe_counter() {
 	cat "/sys/class/infiniband/$1/ports/1/hw_counters/$2"
 }
@@ -143,4 +161,22 @@ bw_server() {
 bw_client() {
 	# The TCP side channel runs over lo; the RDMA traffic over the fabric.
 	ib_write_bw -d $RXE0 -x $GID_INDEX -u 18 "$@" 127.0.0.1
+}
+
+# bw_server_bg ARGS...: start the server (output /tmp/srv, pid BW_SERVER)
+# and return once it listens.
+bw_server_bg() {
+	bw_server "$@" >/tmp/srv 2>&1 &
+	BW_SERVER=$!
+	poll 10 grep -q ':4853 .* 0A ' /proc/net/tcp ||
+		fail "ib_write_bw server did not listen"
+}
+
+# bw_run ARGS...: one complete ib_write_bw run h1 -> h2, client output in
+# /tmp/cli; fails the test when either side fails or it takes over 120 s.
+bw_run() {
+	bw_server_bg "$@"
+	timeout 120 ib_write_bw -d $RXE0 -x $GID_INDEX -u 18 "$@" 127.0.0.1 \
+		>/tmp/cli 2>&1 || { cat /tmp/cli; fail "ib_write_bw client failed"; }
+	wait $BW_SERVER || { cat /tmp/srv; fail "ib_write_bw server failed"; }
 }

@@ -1,0 +1,72 @@
+# shellcheck shell=bash
+# flowplan.sh - helpers for tests that drive flowplan.ko and flowplanctl.
+# Source common.sh first.
+#
+#   need_ctl OBJECT [COMMAND...]
+#                          skip unless flowplanctl knows OBJECT COMMAND
+#                          (e.g. need_ctl plan set show delete)
+#   write_plan FILE GEN [ENTRY]...
+#       a plan file (docs/formats.md) holding only "entries"; each ENTRY is
+#       "SRC DST DQPN ENFORCE SPORT[,SPORT...]" (ENFORCE true|false); flow
+#       labels are SPORT - 0xC000, weights split evenly
+#   plan_json              flowplanctl -j plan show
+#   counter_packets DST SPORT [FIELD]
+#                          the module's packets (or FIELD) for DST, SPORT
+#   start_monitor FILE / monitor_has FILE REGEX / stop_monitor
+
+need_ctl() {
+	local obj=$1 c
+	shift
+	command -v flowplanctl >/dev/null || skip "flowplanctl is not built"
+	flowplanctl help 2>&1 | grep -qw "$obj" ||
+		skip "flowplanctl has no \"$obj\" command yet"
+	for c in "$@"; do
+		flowplanctl "$obj" help 2>&1 | grep -q "flowplanctl $obj $c" ||
+			skip "flowplanctl has no \"$obj $c\" command yet"
+	done
+}
+
+write_plan() {
+	local file=$1 gen=$2 sep="" e src dst dqpn enf sports s n i w sub
+	shift 2
+	{
+		printf '{ "format": "flowplan-plan", "version": 1, "generation": %s,\n' "$gen"
+		printf '  "topology": "vm-2x2", "schedule": "vm", "strategy": "flowplan",\n'
+		printf '  "entries": ['
+		for e in "$@"; do
+			read -r src dst dqpn enf sports <<<"$e"
+			IFS=, read -r -a s <<<"$sports"
+			n=${#s[@]}
+			sub=""
+			for ((i = 0; i < n; i++)); do
+				w=$((65536 / n))
+				[ $i = $((n - 1)) ] && w=$((65536 - w * (n - 1)))
+				sub="$sub${sub:+, }{ \"flow_label\": $((s[i] - 0xc000)), \"sport\": ${s[i]}, \"weight\": $w }"
+			done
+			printf '%s\n    { "src_addr": "%s", "dst_addr": "%s", "dqpn": %s, "enforce": %s,\n      "subflows": [ %s ] }' \
+				"$sep" "$src" "$dst" "$dqpn" "$enf" "$sub"
+			sep=,
+		done
+		printf ' ],\n  "phases": [] }\n'
+	} >"$file"
+}
+
+plan_json() { flowplanctl -j plan show; }
+
+counter_packets() {
+	flowplanctl -j counters show | jq -r --arg d "$1" --argjson p "$2" \
+		--arg f "${3:-packets}" \
+		'[.counters[]? | select(.remote_addr == $d and .sport == $p) | .[$f]] | add // 0'
+}
+
+start_monitor() {
+	flowplanctl monitor >"$1" 2>&1 &
+	MONITOR_PID=$!
+}
+
+monitor_has() { grep -qE "$2" "$1"; }
+
+stop_monitor() {
+	kill "$MONITOR_PID" 2>/dev/null || true
+	wait "$MONITOR_PID" 2>/dev/null || true
+}

@@ -1,0 +1,56 @@
+# fuzz: a few thousand malformed flowplan netlink messages, as root and as an
+# unprivileged user, each refused with an error reply; the module keeps its
+# plan and keeps answering, and the kernel log stays free of warnings (init
+# checks the log and the taint flags after every test).
+# vm: timeout=300
+. /tests/lib/common.sh
+. /tests/lib/flowplan.sh
+
+need_module
+fp_load max_entries=32
+# Devices to report while being fuzzed.
+modprobe veth
+modprobe rdma_rxe
+ip link add f0 type veth peer name f1
+ip addr add 10.9.0.1/24 dev f0
+ip link set f0 up
+ip link set f1 up
+rdma link add rxe0 type rxe netdev f0
+
+have_ctl=0
+if (need_ctl plan set show delete && need_ctl device show) >/dev/null; then
+	have_ctl=1
+	write_plan /tmp/p.json 7 "10.9.0.1 10.9.0.2 0 true 49153,49154"
+	flowplanctl plan set /tmp/p.json
+	before=$(plan_json | jq -S .)
+fi
+
+max=$(cat /sys/module/flowplan/parameters/max_entries)
+[ "$max" = 32 ] || fail "max_entries is $max, not 32"
+seed=$(( $(od -An -N2 -tu2 /dev/urandom) + 1 ))
+log "fuzzing as root, seed $seed"
+fp-nlfuzz -n 3000 -s $seed -e $((max + 1)) -v >/tmp/root.out 2>&1 ||
+	{ grep -v '^  ' /tmp/root.out; fail "root: a malformed message was not refused (seed $seed)"; }
+grep '^fp-nlfuzz' /tmp/root.out
+# A sample of what the kernel said, one line per kind of fault.
+grep '^  ' /tmp/root.out | sort -u -t: -k1,1 | head -30
+
+log "fuzzing as uid 65534, seed $((seed + 1))"
+as_user fp-nlfuzz -u -n 1500 -s $((seed + 1)) -v >/tmp/user.out 2>&1 ||
+	{ grep -v '^  ' /tmp/user.out; fail "user: a message was not refused (seed $((seed + 1)))"; }
+grep '^fp-nlfuzz' /tmp/user.out
+grep -q 'EPERM=' /tmp/user.out || fail "no mutation was refused with EPERM as a user"
+
+# Refusals come with a reason: most errors carry an extack message.
+n=$(sed -n 's/.* \([0-9]*\) with an extack message/\1/p' /tmp/root.out)
+[ "$n" -ge 1500 ] || fail "only $n of the root refusals carry an extack message"
+
+if [ $have_ctl = 1 ]; then
+	after=$(plan_json | jq -S .)
+	[ "$before" = "$after" ] || {
+		echo "$before"; echo "$after"; fail "the plan changed under fuzzing"; }
+	flowplanctl device show | grep -q rxe0
+	flowplanctl plan delete
+fi
+dmesg_clean || fail "the kernel complained"
+fp_unload
