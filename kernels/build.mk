@@ -78,11 +78,10 @@ $(BUILD)/tests/gpu/kernels-cmp: $(BUILD)/tests/gpu/cmp_main.o \
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ -lm
 
-# flowplanctl gpu: the placement objects (see TOOLS_EXTRA_* in tools/build.mk).
-
-# flowplanctl gpu: the placement objects (see TOOLS_EXTRA_* in tools/build.mk).
-TOOLS_EXTRA_OBJS += $(BUILD)/lib/pcitopo.o $(BUILD)/lib/gpu.o
-TOOLS_EXTRA_LIBS += $(GPU_LIBS)
+# flowplanctl gpu (tools/gpu.c) needs the placement objects: extra
+# prerequisites land in the link's $^, the library in a target variable.
+$(BUILD)/flowplanctl: $(BUILD)/lib/pcitopo.o $(BUILD)/lib/gpu.o
+$(BUILD)/flowplanctl: TOOLS_LIBS += $(GPU_LIBS)
 
 # CUDA with ASan: the driver maps memory in ASan's shadow gap.
 KERNELS_TEST_ENV := $(KERNELS_GPU_ENV) ASAN_OPTIONS=protect_shadow_gap=0 \

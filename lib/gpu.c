@@ -158,8 +158,12 @@ static void cu_load(void)
 	h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
 		cu_err = ENOENT;
-		snprintf(cu_why, sizeof(cu_why),
-			 "%s not found (no NVIDIA driver): %s", lib, dlerror());
+		if (path && *path)
+			snprintf(cu_why, sizeof(cu_why), "%s not found: %s",
+				 lib, dlerror());
+		else
+			snprintf(cu_why, sizeof(cu_why),
+				 "libcuda.so.1 not found (no NVIDIA driver)");
 		return;
 	}
 	for (i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {

@@ -24,6 +24,7 @@ static const struct fp_cmd objects[] = {
 	{ "plan", cmd_plan, "plan { compute | show | set | delete } ..." },
 	{ "simulate", cmd_simulate, "simulate TOPO SCHED [strategies LIST]" },
 	{ "probe", cmd_probe, "probe TOPO [pairs SRC:DST,...|all] [ports N] [per-path K] [proto udp|tcp] [dport P] [rate PPS] routers FILE [out FILE]" },
+	{ "gpu", cmd_gpu, "gpu show [sysroot DIR] [nic NIC|GPU:NIC,...]" },
 	{ NULL, NULL, NULL },
 };
 

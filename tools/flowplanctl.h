@@ -63,5 +63,6 @@ int cmd_schedule(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
+int cmd_gpu(int argc, char **argv);
 
 #endif
