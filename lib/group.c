@@ -96,7 +96,8 @@ int fp_group_xchg(struct fp_group *g, const void *out, void *in, size_t len)
 {
 	if (!g || (len && (!out || !in)))
 		return EINVAL;
-	return xchg(g, out, in, len, (int)(g->timeout_ns / 1000000));
+	/* Blocks until the peer answers or goes away (its socket closes). */
+	return xchg(g, out, in, len, -1);
 }
 
 static int tcp_connect(uint32_t peer, uint16_t port, int timeout_ms, int *fdp)

@@ -187,7 +187,11 @@ static void qp_error(struct fp_group *g, uint32_t mask)
 static bool peer_gone(struct fp_group *g)
 {
 	char c;
-	ssize_t n = recv(g->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	ssize_t n;
+
+	if (g->fd < 0)
+		return false;
+	n = recv(g->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
 
 	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
 			  errno != EINTR);

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: MIT
+/*
+ * bench_post - the CPU cost libflowplan adds per posted message, for
+ * callgrind: the same number of messages posted and completed either with
+ * raw ibv_post_send() + ibv_poll_cq() on one QP, or with fp_post_write() +
+ * fp_poll() on a flow group of k QPs. Both run against the same in-process
+ * provider stub (the ops table libibverbs dispatches through, which accepts
+ * every work request and completes it at once), so the difference is the
+ * library's own work: splitting, the message table, the per-chunk posts and
+ * the aggregation of completions. The build machine has no RDMA device; the
+ * provider's own cost (rxe: a doorbell system call per post) comes on top of
+ * both and is measured by the soft-RoCE half of bench-lib in qemu.
+ *
+ *   bench_post raw N SIZE
+ *   bench_post fp N SIZE K
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fp_core.h"
+
+#define STUB_CQ 4096
+
+static struct ibv_wc stub_wc[STUB_CQ];
+static unsigned int stub_head, stub_tail;
+
+static int stub_post_send(struct ibv_qp *qp, struct ibv_send_wr *wr,
+			  struct ibv_send_wr **bad)
+{
+	for (; wr; wr = wr->next) {
+		if (stub_tail - stub_head == STUB_CQ) {
+			*bad = wr;
+			return ENOMEM;
+		}
+		stub_wc[stub_tail++ % STUB_CQ] = (struct ibv_wc){
+			.wr_id = wr->wr_id,
+			.status = IBV_WC_SUCCESS,
+			.opcode = IBV_WC_RDMA_WRITE,
+			.qp_num = qp->qp_num,
+		};
+	}
+	return 0;
+}
+
+static int stub_poll_cq(struct ibv_cq *cq, int n, struct ibv_wc *wc)
+{
+	int i = 0;
+
+	(void)cq;
+	while (i < n && stub_head != stub_tail)
+		wc[i++] = stub_wc[stub_head++ % STUB_CQ];
+	return i;
+}
+
+static struct ibv_context stub_ctx = {
+	.ops = {
+		.post_send = stub_post_send,
+		.poll_cq = stub_poll_cq,
+	},
+};
+static struct ibv_qp stub_qp[FP_MAX_SUBFLOWS];
+static struct ibv_cq stub_cq = { .context = &stub_ctx };
+static struct ibv_mr stub_mr = { .context = &stub_ctx, .lkey = 1, .rkey = 2 };
+
+static int run_raw(long n, size_t size, char *buf)
+{
+	struct ibv_qp *qp = &stub_qp[0];
+	struct ibv_wc wc[16];
+	long i;
+
+	for (i = 0; i < n; i++) {
+		struct ibv_sge sge = {
+			.addr = (uintptr_t)buf,
+			.length = (uint32_t)size,
+			.lkey = stub_mr.lkey,
+		};
+		struct ibv_send_wr wr = {
+			.wr_id = (uint64_t)i,
+			.sg_list = &sge,
+			.num_sge = 1,
+			.opcode = IBV_WR_RDMA_WRITE,
+			.send_flags = IBV_SEND_SIGNALED,
+			.wr.rdma = { .remote_addr = 0x1000, .rkey = 2 },
+		}, *bad;
+
+		if (ibv_post_send(qp, &wr, &bad))
+			return 1;
+		if (ibv_poll_cq(&stub_cq, 16, wc) != 1 || wc[0].status)
+			return 1;
+	}
+	return 0;
+}
+
+static int run_fp(long n, size_t size, unsigned int k, char *buf)
+{
+	struct fp_ctx_attr ca = { .flags = FP_CTX_NO_NETLINK | FP_CTX_NO_REPORT };
+	struct fp_rbuf rb = { .addr = 0x1000, .len = size, .rkey = 2 };
+	struct fp_group *g;
+	struct fp_buf *b;
+	struct fp_ctx *ctx;
+	struct fp_wc wc[16];
+	unsigned int i;
+	long m;
+
+	ctx = fp_ctx_open(&ca);
+	g = calloc(1, sizeof(*g));
+	b = calloc(1, sizeof(*b));
+	if (!ctx || !g || !b)
+		return 1;
+	/* A group and a buffer wired to the stub, as fp_group_connect leaves them. */
+	ctx->ndev = 1;
+	snprintf(ctx->dev[0].name, sizeof(ctx->dev[0].name), "stub0");
+	*b = (struct fp_buf){ .ctx = ctx, .addr = buf, .len = size, .home = 0 };
+	b->reg[0] = (struct fp_buf_reg){ .mr = &stub_mr, .how = FP_REG_HOST,
+					 .base = buf };
+	g->ctx = ctx;
+	g->fd = -1;
+	g->cq = &stub_cq;
+	g->k = k;
+	g->chunk_max = 1 << 20;
+	g->split_min = 16384;
+	g->timeout_ns = 10000000000ull;
+	for (i = 0; i < k; i++) {
+		g->sub[i].qp = &stub_qp[i];
+		g->w[i] = FP_WEIGHT_ONE / k + (i < FP_WEIGHT_ONE % k);
+	}
+	if (fp_msgtab_init(&g->tab, 256))
+		return 1;
+	for (m = 0; m < n; m++) {
+		int r;
+
+		if (fp_post_write(g, b, 0, size, &rb, 0, (uint64_t)m))
+			return 1;
+		r = fp_poll(g, wc, 16);
+		if (r != 1 || wc[0].status || wc[0].wr_id != (uint64_t)m)
+			return 1;
+	}
+	fp_msgtab_fini(&g->tab);
+	free(g->chunks);
+	free(g);
+	free(b);
+	ctx->ndev = 0;
+	return fp_ctx_close(ctx) ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int i;
+	long n;
+	size_t size;
+	char *buf;
+	int ret;
+
+	if (argc < 4 || (strcmp(argv[1], "raw") && strcmp(argv[1], "fp")) ||
+	    (!strcmp(argv[1], "fp") && argc < 5)) {
+		fprintf(stderr, "usage: bench_post raw N SIZE | fp N SIZE K\n");
+		return 2;
+	}
+	n = atol(argv[2]);
+	size = strtoul(argv[3], NULL, 0);
+	buf = calloc(1, size ? size : 1);
+	if (!buf)
+		return 1;
+	for (i = 0; i < FP_MAX_SUBFLOWS; i++)
+		stub_qp[i] = (struct ibv_qp){ .context = &stub_ctx,
+					      .qp_num = 0x100 + i };
+	if (!strcmp(argv[1], "raw"))
+		ret = run_raw(n, size, buf);
+	else
+		ret = run_fp(n, size, (unsigned int)atoi(argv[4]), buf);
+	free(buf);
+	if (ret)
+		fprintf(stderr, "bench_post: %s failed\n", argv[1]);
+	return ret;
+}

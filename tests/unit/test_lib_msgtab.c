@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_lib_msgtab - one completion per message out of chunk completions:
+ * chunks completing out of order, an error failing exactly its message,
+ * no double completion, the library deadline, and table limits.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <infiniband/verbs.h>
+
+#include "fp_priv.h"
+
+static uint64_t rng_state = 12345;
+
+static uint64_t rnd(void)
+{
+	rng_state = rng_state * 6364136223846793005ull + 1442695040888963407ull;
+	return rng_state >> 33;
+}
+
+static int setup(void **state)
+{
+	static struct fp_msgtab t;
+
+	if (fp_msgtab_init(&t, 64))
+		return -1;
+	*state = &t;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fp_msgtab_fini(*state);
+	return 0;
+}
+
+/* Messages of random chunk counts, chunks completed in random order. */
+static void test_out_of_order(void **state)
+{
+	struct fp_msgtab *t = *state;
+	uint64_t chunks[2000], seqs[40];
+	unsigned int nch = 0, i, done[40] = { 0 };
+	struct fp_wc wc[64];
+	int round;
+
+	for (round = 0; round < 50; round++) {
+		nch = 0;
+		for (i = 0; i < 40; i++) {
+			uint32_t n = 1 + (uint32_t)(rnd() % 16), j;
+			struct fp_msg *m = fp_msg_start(t, 1000 + i, FP_OP_WRITE,
+							 n * 10, n, 1, 0);
+
+			assert_non_null(m);
+			seqs[i] = m->seq;
+			for (j = 0; j < n; j++)
+				chunks[nch++] = m->seq;
+			done[i] = 0;
+		}
+		for (i = nch - 1; i > 0; i--) {	/* shuffle */
+			unsigned int j = (unsigned int)(rnd() % (i + 1));
+			uint64_t x = chunks[i];
+
+			chunks[i] = chunks[j];
+			chunks[j] = x;
+		}
+		for (i = 0; i < nch; i++) {
+			struct fp_msg *m = fp_msg_chunk_done(t, chunks[i], 0, 0,
+							     0, 0, 2);
+			unsigned int r, j;
+			int n;
+
+			/* Complete exactly when its last chunk is seen. */
+			if (m) {
+				for (j = i + 1; j < nch; j++)
+					assert_true(chunks[j] != m->seq);
+			}
+			n = fp_msgtab_reap(t, wc, NULL, 64);
+			for (r = 0; r < (unsigned int)n; r++) {
+				assert_int_equal(wc[r].status, 0);
+				assert_int_equal(wc[r].subflow, -1);
+				assert_true(wc[r].wr_id >= 1000 &&
+					    wc[r].wr_id < 1040);
+				done[wc[r].wr_id - 1000]++;
+			}
+		}
+		for (i = 0; i < 40; i++)
+			assert_int_equal(done[i], 1);
+		assert_int_equal(fp_msgtab_live(t), 0);
+		(void)seqs;
+	}
+}
+
+/* An error on one chunk fails exactly that message; first error wins. */
+static void test_one_error(void **state)
+{
+	struct fp_msgtab *t = *state;
+	struct fp_msg *a, *b, *c;
+	struct fp_wc wc[8];
+	int n, i;
+
+	a = fp_msg_start(t, 1, FP_OP_WRITE, 30, 3, 1, 0);
+	b = fp_msg_start(t, 2, FP_OP_WRITE, 30, 3, 1, 0);
+	c = fp_msg_start(t, 3, FP_OP_SEND, 30, 3, 1, 0);
+	uint64_t sa = a->seq, sb = b->seq, sc = c->seq;
+
+	fp_msg_chunk_done(t, sb, ETIMEDOUT, IBV_WC_RETRY_EXC_ERR, 2, 0, 2);
+	fp_msg_chunk_done(t, sb, ECANCELED, IBV_WC_WR_FLUSH_ERR, 1, 0, 2);
+	for (i = 0; i < 3; i++) {
+		fp_msg_chunk_done(t, sa, 0, 0, i, 0, 3);
+		fp_msg_chunk_done(t, sc, 0, 0, i, 0, 3);
+	}
+	assert_int_equal(fp_msgtab_reap(t, wc, NULL, 8), 2);
+	assert_int_equal(wc[0].wr_id, 1);
+	assert_int_equal(wc[1].wr_id, 3);
+	assert_int_equal(wc[0].status, 0);
+	assert_int_equal(wc[1].status, 0);
+	assert_int_equal(wc[1].op, FP_OP_SEND);
+	fp_msg_chunk_done(t, sb, ECANCELED, IBV_WC_WR_FLUSH_ERR, 0, 0, 4);
+	n = fp_msgtab_reap(t, wc, NULL, 8);
+	assert_int_equal(n, 1);
+	assert_int_equal(wc[0].wr_id, 2);
+	assert_int_equal(wc[0].status, ETIMEDOUT);	/* the first error */
+	assert_int_equal(wc[0].subflow, 2);
+	assert_int_equal(wc[0].vendor_status, IBV_WC_RETRY_EXC_ERR);
+	assert_int_equal(wc[0].len, 30);
+	assert_int_equal(fp_msgtab_live(t), 0);
+}
+
+/* Completions for finished or unknown messages change nothing. */
+static void test_no_double_completion(void **state)
+{
+	struct fp_msgtab *t = *state;
+	struct fp_msg *m = fp_msg_start(t, 7, FP_OP_WRITE, 10, 1, 1, 0);
+	uint64_t seq = m->seq, stale = t->stale;
+	struct fp_wc wc[4];
+
+	assert_non_null(fp_msg_chunk_done(t, seq, 0, 0, 0, 0, 2));
+	assert_null(fp_msg_chunk_done(t, seq, 0, 0, 0, 0, 2));
+	assert_int_equal(fp_msgtab_reap(t, wc, NULL, 4), 1);
+	assert_null(fp_msg_chunk_done(t, seq, 0, 0, 0, 0, 2));
+	assert_null(fp_msg_chunk_done(t, 999999, 0, 0, 0, 0, 2));
+	assert_int_equal(fp_msgtab_reap(t, wc, NULL, 4), 0);
+	assert_true(t->stale == stale + 3);
+}
+
+/*
+ * Deadline: a message whose chunks never complete is handed out with
+ * ETIMEDOUT once, its subflows named for the error state; the flushes that
+ * follow free its slot without a second completion.
+ */
+static void test_deadline(void **state)
+{
+	struct fp_msgtab *t = *state;
+	struct fp_msg *late, *ok;
+	uint64_t sl, so;
+	struct fp_wc wc[4];
+	uint32_t mask;
+
+	late = fp_msg_start(t, 10, FP_OP_WRITE, 100, 2, 100, 1100);
+	late->subs = 0x5;
+	sl = late->seq;
+	ok = fp_msg_start(t, 11, FP_OP_WRITE, 100, 1, 200, 1200);
+	ok->subs = 0x2;
+	so = ok->seq;
+	assert_int_equal(fp_msgtab_expire(t, 1000), 0);
+	fp_msg_chunk_done(t, so, 0, 0, 1, 0, 1050);
+	mask = fp_msgtab_expire(t, 1150);
+	assert_int_equal(mask, 0x5);
+	assert_int_equal(fp_msgtab_reap(t, wc, NULL, 4), 2);
+	assert_int_equal(wc[0].wr_id, 11);
+	assert_int_equal(wc[0].status, 0);
+	assert_int_equal(wc[1].wr_id, 10);
+	assert_int_equal(wc[1].status, ETIMEDOUT);
+	/* Expiring again or flushing its chunks: no second completion. */
+	assert_int_equal(fp_msgtab_expire(t, 5000), 0);
+	assert_int_equal(fp_msgtab_live(t), 1);
+	fp_msg_chunk_done(t, sl, ECANCELED, IBV_WC_WR_FLUSH_ERR, 0, 0, 5001);
+	fp_msg_chunk_done(t, sl, ECANCELED, IBV_WC_WR_FLUSH_ERR, 2, 0, 5002);
+	assert_int_equal(fp_msgtab_reap(t, wc, NULL, 4), 0);
+	assert_int_equal(fp_msgtab_live(t), 0);
+}
+
+static void test_full_and_cancel(void **state)
+{
+	struct fp_msgtab *t = *state;
+	struct fp_msg *m[64], *x;
+	struct fp_wc wc[64];
+	int i;
+
+	for (i = 0; i < 64; i++) {
+		m[i] = fp_msg_start(t, (uint64_t)i, FP_OP_WRITE, 1, 1, 1, 0);
+		assert_non_null(m[i]);
+	}
+	errno = 0;
+	assert_null(fp_msg_start(t, 99, FP_OP_WRITE, 1, 1, 1, 0));
+	assert_int_equal(errno, EAGAIN);
+	fp_msg_cancel(t, m[63]);
+	x = fp_msg_start(t, 100, FP_OP_WRITE, 1, 1, 1, 0);
+	assert_non_null(x);
+	/* Posting failed half way: it completes once, with the error. */
+	fp_msg_unposted(t, x, 1, EINVAL, 2);
+	for (i = 0; i < 63; i++)
+		fp_msg_chunk_done(t, m[i]->seq, 0, 0, 0, 0, 2);
+	assert_int_equal(fp_msgtab_reap(t, wc, NULL, 64), 64);
+	/* Completions come in the order messages finished. */
+	assert_int_equal(wc[0].wr_id, 100);
+	assert_int_equal(wc[0].status, EINVAL);
+	for (i = 1; i < 64; i++)
+		assert_int_equal(wc[i].status, 0);
+	assert_int_equal(fp_msgtab_live(t), 0);
+	/* The table is usable again after wrapping. */
+	for (i = 0; i < 64; i++)
+		assert_non_null(fp_msg_start(t, (uint64_t)i, FP_OP_WRITE, 1, 1,
+					     1, 0));
+}
+
+static void test_recv_length(void **state)
+{
+	struct fp_msgtab *t = *state;
+	struct fp_msg *m = fp_msg_start(t, 5, FP_OP_RECV, 100, 2, 1, 0);
+	uint64_t s = m->seq;
+	struct fp_wc wc[2];
+
+	fp_msg_chunk_done(t, s, 0, 0, 0, 50, 2);
+	fp_msg_chunk_done(t, s, 0, 0, 1, 40, 2);	/* 10 bytes short */
+	assert_int_equal(fp_msgtab_reap(t, wc, NULL, 2), 1);
+	assert_int_equal(wc[0].status, EMSGSIZE);
+	assert_int_equal(wc[0].op, FP_OP_RECV);
+}
+
+static void test_fail_all(void **state)
+{
+	struct fp_msgtab *t = *state;
+	struct fp_wc wc[4];
+
+	fp_msg_start(t, 1, FP_OP_RECV, 10, 1, 1, 0);
+	fp_msg_start(t, 2, FP_OP_RECV, 10, 1, 1, 0);
+	fp_msgtab_fail_all(t, ECONNRESET, 3);
+	fp_msgtab_fail_all(t, ECONNRESET, 4);
+	assert_int_equal(fp_msgtab_reap(t, wc, NULL, 4), 2);
+	assert_int_equal(wc[0].status, ECONNRESET);
+	assert_int_equal(wc[1].status, ECONNRESET);
+}
+
+static void test_wc_errno(void **state)
+{
+	(void)state;
+	assert_int_equal(fp_wc_errno(IBV_WC_SUCCESS), 0);
+	assert_int_equal(fp_wc_errno(IBV_WC_RETRY_EXC_ERR), ETIMEDOUT);
+	assert_int_equal(fp_wc_errno(IBV_WC_WR_FLUSH_ERR), ECANCELED);
+	assert_int_equal(fp_wc_errno(IBV_WC_REM_ACCESS_ERR), EACCES);
+	assert_int_equal(fp_wc_errno(IBV_WC_LOC_LEN_ERR), EMSGSIZE);
+	assert_int_equal(fp_wc_errno(IBV_WC_GENERAL_ERR), EIO);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_out_of_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_double_completion, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deadline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_and_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recv_length, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fail_all, setup, teardown),
+		cmocka_unit_test(test_wc_errno),
+	};
+
+	return cmocka_run_group_tests_name("lib_msgtab", tests, NULL, NULL);
+}

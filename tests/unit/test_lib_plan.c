@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_lib_plan - where libflowplan takes its plan from: a plan file (the
+ * context attribute or $FLOWPLAN_PLAN), bad plan files refused with a reason,
+ * and the documented default when there is none. The kernel module path is
+ * not exercised here (FLOWPLAN_NO_NETLINK is set by the tier; the host kernel
+ * cannot load modules) but in the qemu test.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "fp_priv.h"
+
+static char dir[64];
+
+static const char *write_file(const char *name, const char *text)
+{
+	static char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (!f)
+		return NULL;
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static const char good_plan[] =
+	"{ \"format\": \"flowplan-plan\", \"version\": 1, \"generation\": 7,\n"
+	"  \"entries\": [\n"
+	"    { \"src_addr\": \"198.18.0.1\", \"dst_addr\": \"198.18.0.5\", \"dqpn\": 0,\n"
+	"      \"subflows\": [ { \"flow_label\": 1, \"sport\": 49153, \"weight\": 16384 },\n"
+	"                    { \"flow_label\": 2, \"sport\": 49154, \"weight\": 16384 },\n"
+	"                    { \"flow_label\": 3, \"sport\": 49155, \"weight\": 16384 },\n"
+	"                    { \"flow_label\": 4, \"sport\": 49156, \"weight\": 16384 } ] },\n"
+	"    { \"src_addr\": \"198.18.0.1\", \"dst_addr\": \"198.18.0.5\", \"dqpn\": 77,\n"
+	"      \"subflows\": [ { \"flow_label\": 9, \"weight\": 65536 } ] },\n"
+	"    { \"src_addr\": \"198.18.0.5\", \"dst_addr\": \"198.18.0.1\",\n"
+	"      \"subflows\": [ { \"flow_label\": 20, \"weight\": 40000 },\n"
+	"                    { \"flow_label\": 21, \"weight\": 25536 } ] } ],\n"
+	"  \"phases\": [] }\n";
+
+static uint32_t ip(const char *s)
+{
+	uint32_t a;
+
+	inet_pton(AF_INET, s, &a);
+	return a;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/fp-test-plan-XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	unsetenv("FLOWPLAN_PLAN");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd);
+}
+
+static void test_plan_file(void **state)
+{
+	struct fp_err err = { { 0 } };
+	struct fp_pinset ps;
+	struct fp_plan p;
+	const char *path = write_file("good.json", good_plan);
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(fp_plan_load(&p, path, true, 1, &err), 0);
+	assert_int_equal(p.source, FP_PLAN_FILE);
+	assert_int_equal(p.t.generation, 7);
+
+	fp_plan_pins(&p, ip("198.18.0.1"), ip("198.18.0.5"), FP_DQPN_ANY, &ps);
+	assert_int_equal(ps.k, 4);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(ps.label[i], i + 1);
+		assert_int_equal(ps.weight[i], 16384);
+	}
+	/* An exact destination QP wins over the wildcard entry. */
+	fp_plan_pins(&p, ip("198.18.0.1"), ip("198.18.0.5"), 77, &ps);
+	assert_int_equal(ps.k, 1);
+	assert_int_equal(ps.label[0], 9);
+	fp_plan_pins(&p, ip("198.18.0.1"), ip("198.18.0.5"), 78, &ps);
+	assert_int_equal(ps.k, 4);
+	/* The reverse direction has its own entry. */
+	fp_plan_pins(&p, ip("198.18.0.5"), ip("198.18.0.1"), 0, &ps);
+	assert_int_equal(ps.k, 2);
+	assert_int_equal(ps.weight[0], 40000);
+	/* A pair the plan does not know: the default. */
+	fp_plan_pins(&p, ip("198.18.0.9"), ip("198.18.0.1"), 0, &ps);
+	assert_int_equal(ps.k, 1);
+	assert_int_equal(ps.label[0], 0);
+	assert_int_equal(ps.weight[0], FP_WEIGHT_ONE);
+	fp_plan_free(&p);
+}
+
+static void test_plan_env_and_default(void **state)
+{
+	struct fp_err err = { { 0 } };
+	struct fp_pinset ps;
+	struct fp_plan p;
+	unsigned int i, sum = 0;
+
+	(void)state;
+	/* No file anywhere: the default, k from the caller, label 0. */
+	assert_int_equal(fp_plan_load(&p, NULL, true, 3, &err), 0);
+	assert_int_equal(p.source, FP_PLAN_DEFAULT);
+	fp_plan_pins(&p, ip("10.0.0.1"), ip("10.0.0.2"), 0, &ps);
+	assert_int_equal(ps.k, 3);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(ps.label[i], 0);
+		sum += ps.weight[i];
+	}
+	assert_int_equal(sum, FP_WEIGHT_ONE);
+	fp_plan_free(&p);
+
+	setenv("FLOWPLAN_PLAN", write_file("env.json", good_plan), 1);
+	assert_int_equal(fp_plan_load(&p, NULL, true, 1, &err), 0);
+	assert_int_equal(p.source, FP_PLAN_FILE);
+	fp_plan_free(&p);
+	unsetenv("FLOWPLAN_PLAN");
+
+	assert_int_equal(fp_plan_load(&p, NULL, true, FP_MAX_SUBFLOWS + 1,
+				      &err), EINVAL);
+}
+
+static void test_plan_bad_input(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *text;
+		const char *says;	/* part of the error message */
+	} cases[] = {
+		{ "notjson", "{ \"format\": ", "notjson" },
+		{ "format", "{ \"format\": \"flowplan-topology\", \"version\": 1, \"entries\": [] }",
+		  "format" },
+		{ "weights", "{ \"format\": \"flowplan-plan\", \"version\": 1, \"entries\": ["
+		  "{ \"src_addr\": \"1.1.1.1\", \"dst_addr\": \"1.1.1.2\", \"subflows\": ["
+		  "{ \"flow_label\": 1, \"weight\": 60000 } ] } ] }", "weights" },
+		{ "addr", "{ \"format\": \"flowplan-plan\", \"version\": 1, \"entries\": ["
+		  "{ \"src_addr\": \"1.1.1\", \"dst_addr\": \"1.1.1.2\", \"subflows\": ["
+		  "{ \"flow_label\": 1, \"weight\": 65536 } ] } ] }", "src_addr" },
+		{ "sport", "{ \"format\": \"flowplan-plan\", \"version\": 1, \"entries\": ["
+		  "{ \"src_addr\": \"1.1.1.1\", \"dst_addr\": \"1.1.1.2\", \"subflows\": ["
+		  "{ \"flow_label\": 1, \"sport\": 5, \"weight\": 65536 } ] } ] }", "sport" },
+	};
+	struct fp_plan p;
+	size_t c;
+
+	(void)state;
+	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct fp_err err = { { 0 } };
+		const char *path = write_file(cases[c].name, cases[c].text);
+
+		assert_int_not_equal(fp_plan_load(&p, path, true, 1, &err), 0);
+		if (!strstr(err.msg, cases[c].says))
+			fail_msg("%s: error \"%s\" does not mention \"%s\"",
+				 cases[c].name, err.msg, cases[c].says);
+	}
+	{
+		struct fp_err err = { { 0 } };
+		char missing[128];
+
+		snprintf(missing, sizeof(missing), "%s/none.json", dir);
+		assert_int_equal(fp_plan_load(&p, missing, true, 1, &err),
+				 ENOENT);
+	}
+}
+
+/* The public side: fp_ctx_open needs no RDMA device to read its plan. */
+static void test_ctx_plan(void **state)
+{
+	struct fp_ctx_attr a = {
+		.plan = write_file("ctx.json", good_plan),
+		.flags = FP_CTX_NO_NETLINK | FP_CTX_NO_REPORT,
+	};
+	struct fp_ctx_info info;
+	struct fp_ctx *ctx;
+
+	(void)state;
+	ctx = fp_ctx_open(&a);
+	assert_non_null(ctx);
+	assert_int_equal(fp_ctx_query(ctx, &info), 0);
+	assert_int_equal(info.source, FP_PLAN_FILE);
+	assert_int_equal(info.generation, 7);
+	assert_int_equal(info.entries, 3);
+	assert_string_equal(info.report, "");
+	/* A reload that fails keeps the plan in use. */
+	unlink(a.plan);
+	assert_int_equal(fp_ctx_reload(ctx), ENOENT);
+	assert_int_equal(fp_ctx_query(ctx, &info), 0);
+	assert_int_equal(info.entries, 3);
+	assert_int_equal(fp_ctx_close(ctx), 0);
+
+	a.plan = write_file("bad.json", "[]");
+	errno = 0;
+	assert_null(fp_ctx_open(&a));
+	assert_int_equal(errno, EINVAL);
+	a.plan = NULL;
+	a.default_k = 99;
+	assert_null(fp_ctx_open(&a));
+	assert_int_equal(errno, EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_plan_file),
+		cmocka_unit_test(test_plan_env_and_default),
+		cmocka_unit_test(test_plan_bad_input),
+		cmocka_unit_test(test_ctx_plan),
+	};
+
+	return cmocka_run_group_tests_name("lib_plan", tests, setup, teardown);
+}

@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_lib_report - the schedule report ring: records read back in order,
+ * wrap-around counted as lost, a reader that refuses what is not a ring,
+ * collective marks, and the conversion to the schedule format.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <json-c/json.h>
+
+#include "fp_priv.h"
+
+static char dir[64];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/fp-test-report-XXXXXX");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd);
+}
+
+static void put(struct fp_ring *r, uint64_t bytes)
+{
+	struct fp_report_rec rec = {
+		.comm = 1,
+		.op = FP_OP_WRITE,
+		.bytes = bytes,
+		.start_ns = bytes * 10,
+		.end_ns = bytes * 10 + 5,
+	};
+
+	fp_ring_put(r, &rec);
+}
+
+static void test_ring_wrap(void **state)
+{
+	struct fp_report_rec recs[32];
+	struct fp_report *rep;
+	struct fp_ring r;
+	char path[128];
+	uint64_t lost, i;
+	size_t got;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/ring", dir);
+	assert_int_equal(fp_ring_create(&r, path, 8), 0);
+	rep = fp_report_open(path);
+	assert_non_null(rep);
+
+	/* Fewer than the ring holds: all of them, in order. */
+	for (i = 1; i <= 5; i++)
+		put(&r, i);
+	assert_int_equal(fp_report_read(rep, recs, 32, &got, &lost), 0);
+	assert_int_equal(got, 5);
+	assert_int_equal(lost, 0);
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(recs[i].seq, i + 1);
+		assert_int_equal(recs[i].bytes, i + 1);
+		assert_int_equal(recs[i].op, FP_OP_WRITE);
+		/* Stamped with the ring's realtime offset. */
+		assert_true(recs[i].end_ns - recs[i].start_ns == 5);
+	}
+	/* Nothing new: nothing read. */
+	assert_int_equal(fp_report_read(rep, recs, 32, &got, &lost), 0);
+	assert_int_equal(got, 0);
+
+	/* 20 more into 8 slots: the reader lost 12, gets the last 8. */
+	for (i = 6; i <= 25; i++)
+		put(&r, i);
+	assert_int_equal(fp_report_read(rep, recs, 32, &got, &lost), 0);
+	assert_int_equal(got, 8);
+	assert_int_equal(lost, 12);
+	for (i = 0; i < 8; i++) {
+		assert_int_equal(recs[i].seq, 18 + i);
+		assert_int_equal(recs[i].bytes, 18 + i);
+	}
+	/* Reading in small steps across the wrap. */
+	for (i = 26; i <= 37; i++)
+		put(&r, i);
+	assert_int_equal(fp_report_read(rep, recs, 3, &got, &lost), 0);
+	assert_int_equal(got, 3);
+	assert_int_equal(lost, 4);
+	assert_int_equal(recs[0].bytes, 30);
+	assert_int_equal(fp_report_read(rep, recs, 32, &got, &lost), 0);
+	assert_int_equal(got, 5);
+	assert_int_equal(recs[4].bytes, 37);
+
+	assert_int_equal(fp_report_close(rep), 0);
+	fp_ring_close(&r);
+	assert_int_equal(access(path, F_OK), -1);	/* unlinked */
+}
+
+static void test_reader_refuses(void **state)
+{
+	char path[128];
+	struct fp_ring r;
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/junk", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "%4096s", "not a ring");
+	fclose(f);
+	errno = 0;
+	assert_null(fp_report_open(path));
+	assert_int_equal(errno, EPROTO);
+	snprintf(path, sizeof(path), "%s/none", dir);
+	assert_null(fp_report_open(path));
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(fp_ring_create(&r, path, 6), EINVAL);	/* not 2^n */
+}
+
+static json_object *phase(json_object *root, size_t i)
+{
+	json_object *phases;
+
+	assert_true(json_object_object_get_ex(root, "phases", &phases));
+	return json_object_array_get_idx(phases, i);
+}
+
+static json_object *get(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		fail_msg("no \"%s\"", key);
+	return v;
+}
+
+static uint32_t ip(const char *s)
+{
+	uint32_t a;
+
+	inet_pton(AF_INET, s, &a);
+	return a;
+}
+
+static void test_schedule(void **state)
+{
+	const uint64_t ms = 1000000;
+	struct fp_report_rec recs[] = {
+		/* an allreduce (collective 1): two steps to each neighbour */
+		{ .seq = 1, .comm = 4, .op = FP_OP_WRITE, .src = ip("198.18.0.1"),
+		  .dst = ip("198.18.0.2"), .coll = 1, .bytes = 100,
+		  .start_ns = 10 * ms, .end_ns = 11 * ms },
+		{ .seq = 2, .comm = 4, .op = FP_OP_RECV, .src = ip("198.18.0.2"),
+		  .dst = ip("198.18.0.1"), .coll = 1, .bytes = 100,
+		  .start_ns = 10 * ms, .end_ns = 11 * ms },
+		{ .seq = 3, .comm = 4, .op = FP_OP_WRITE, .src = ip("198.18.0.1"),
+		  .dst = ip("198.18.0.2"), .coll = 1, .bytes = 100,
+		  .start_ns = 12 * ms, .end_ns = 13 * ms },
+		{ .seq = 4, .comm = 4, .op = FP_OP_ALLREDUCE, .coll = 1,
+		  .bytes = 400, .start_ns = 9 * ms, .end_ns = 14 * ms },
+		/* unmarked: two start together, one later */
+		{ .seq = 5, .comm = 0, .op = FP_OP_SEND, .src = ip("198.18.0.1"),
+		  .dst = ip("198.18.0.3"), .bytes = 7,
+		  .start_ns = 100 * ms, .end_ns = 101 * ms },
+		{ .seq = 6, .comm = 0, .op = FP_OP_WRITE, .src = ip("198.18.0.1"),
+		  .dst = ip("198.18.0.4"), .bytes = 8,
+		  .start_ns = 100 * ms + 1000, .end_ns = 101 * ms },
+		{ .seq = 7, .comm = 0, .op = FP_OP_WRITE, .src = ip("198.18.0.1"),
+		  .dst = ip("198.18.0.4"), .bytes = 9,
+		  .start_ns = 200 * ms, .end_ns = 201 * ms },
+	};
+	char *buf = NULL;
+	size_t len = 0;
+	json_object *root, *p, *flows, *f;
+	FILE *out = open_memstream(&buf, &len);
+
+	(void)state;
+	assert_non_null(out);
+	assert_int_equal(fp_report_schedule(recs, 7, 0, "t", out), 0);
+	fclose(out);
+	root = json_tokener_parse(buf);
+	assert_non_null(root);
+	assert_string_equal(json_object_get_string(get(root, "format")),
+			    "flowplan-schedule");
+	assert_int_equal(json_object_get_int(get(root, "version")), 1);
+	assert_string_equal(json_object_get_string(get(root, "name")), "t");
+	assert_int_equal(json_object_array_length(get(root, "phases")), 3);
+
+	p = phase(root, 0);
+	assert_string_equal(json_object_get_string(get(p, "name")),
+			    "allreduce-1");
+	flows = get(p, "flows");
+	assert_int_equal(json_object_array_length(flows), 1);
+	f = json_object_array_get_idx(flows, 0);
+	assert_string_equal(json_object_get_string(get(f, "src")), "198.18.0.1");
+	assert_string_equal(json_object_get_string(get(f, "dst")), "198.18.0.2");
+	assert_int_equal(json_object_get_int64(get(f, "bytes")), 200);
+	assert_string_equal(json_object_get_string(get(f, "job")), "comm4");
+	assert_false(json_object_object_get_ex(p, "_coll", NULL));
+
+	p = phase(root, 1);
+	assert_string_equal(json_object_get_string(get(p, "name")), "phase-1");
+	assert_int_equal(json_object_array_length(get(p, "flows")), 2);
+	p = phase(root, 2);
+	flows = get(p, "flows");
+	assert_int_equal(json_object_array_length(flows), 1);
+	f = json_object_array_get_idx(flows, 0);
+	assert_int_equal(json_object_get_int64(get(f, "bytes")), 9);
+	json_object_put(root);
+	free(buf);
+
+	assert_int_equal(fp_report_schedule(NULL, 1, 0, NULL, stdout), EINVAL);
+}
+
+/* A context with reports on: messages and collective marks land in its ring. */
+static void test_ctx_coll(void **state)
+{
+	struct fp_ctx_attr a = { .flags = FP_CTX_NO_NETLINK | FP_CTX_REPORT,
+				 .comm = 3 };
+	struct fp_report_rec recs[4];
+	struct fp_ctx_info info;
+	struct fp_report *rep;
+	struct fp_ctx *ctx;
+	size_t got;
+
+	(void)state;
+	setenv("FLOWPLAN_REPORT_DIR", dir, 1);
+	ctx = fp_ctx_open(&a);
+	assert_non_null(ctx);
+	assert_int_equal(fp_ctx_query(ctx, &info), 0);
+	assert_true(strncmp(info.report, dir, strlen(dir)) == 0);
+	rep = fp_report_open(info.report);
+	assert_non_null(rep);
+
+	assert_int_equal(fp_coll_end(ctx), ENOENT);
+	assert_int_equal(fp_coll_begin(ctx, 9, FP_OP_WRITE, 1), EINVAL);
+	assert_int_equal(fp_coll_begin(ctx, 9, FP_OP_ALLGATHER, 4096), 0);
+	assert_int_equal(fp_coll_begin(ctx, 9, FP_OP_ALLGATHER, 4096), EBUSY);
+	assert_int_equal(fp_coll_end(ctx), 0);
+	assert_int_equal(fp_report_read(rep, recs, 4, &got, NULL), 0);
+	assert_int_equal(got, 1);
+	assert_int_equal(recs[0].op, FP_OP_ALLGATHER);
+	assert_int_equal(recs[0].comm, 9);
+	assert_int_equal(recs[0].coll, 1);
+	assert_int_equal(recs[0].bytes, 4096);
+	assert_true(recs[0].end_ns >= recs[0].start_ns);
+	assert_string_equal(fp_op_str(FP_OP_ALLGATHER), "allgather");
+
+	assert_int_equal(fp_report_close(rep), 0);
+	assert_int_equal(fp_ctx_close(ctx), 0);
+	assert_int_equal(access(info.report, F_OK), -1);
+
+	/* Off: FLOWPLAN_REPORT=0 and no daemon. */
+	a.flags = FP_CTX_NO_NETLINK;
+	setenv("FLOWPLAN_REPORT", "0", 1);
+	ctx = fp_ctx_open(&a);
+	assert_non_null(ctx);
+	assert_int_equal(fp_ctx_query(ctx, &info), 0);
+	assert_string_equal(info.report, "");
+	assert_int_equal(fp_coll_begin(ctx, 1, FP_OP_ALLREDUCE, 1), 0);
+	assert_int_equal(fp_coll_end(ctx), 0);
+	assert_int_equal(fp_ctx_close(ctx), 0);
+	unsetenv("FLOWPLAN_REPORT");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ring_wrap),
+		cmocka_unit_test(test_reader_refuses),
+		cmocka_unit_test(test_schedule),
+		cmocka_unit_test(test_ctx_coll),
+	};
+
+	return cmocka_run_group_tests_name("lib_report", tests, setup, teardown);
+}

@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_lib_verbs - a flow group over a real RDMA device (soft-RoCE in the
+ * qemu test): two contexts in one process, one listening in a thread, talk
+ * over the device's loopback. Asserts: the plan's k and labels are what the
+ * QPs carry, RDMA writes and sends split over 4 subflows arrive byte for
+ * byte with one completion per message, re-pinning after a plan change moves
+ * traffic to new QPs without loss, and a remote access error fails exactly
+ * its message and then the group.
+ *
+ * Without an RDMA device it skips (exit 77): the host kernel of the build
+ * machine has no RDMA. FP_TEST_ADDR names the local address to use; by
+ * default the first RoCEv2 IPv4 GID.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <infiniband/verbs.h>
+
+#include "flowplan.h"
+
+#define PORT	18600
+#define BUFLEN	(8u << 20)
+
+static char addr[INET_ADDRSTRLEN];
+static char plan_path[128];
+
+struct side {
+	struct fp_ctx *ctx;
+	struct fp_group *g;
+	struct fp_buf *buf;
+	struct fp_rbuf peer;
+};
+
+static struct side cli, srv;
+static pthread_t srv_thread;
+static int srv_ret = -1;
+
+static int find_addr(void)
+{
+	struct ibv_device **list;
+	int n, i;
+
+	if (getenv("FP_TEST_ADDR")) {
+		snprintf(addr, sizeof(addr), "%s", getenv("FP_TEST_ADDR"));
+		return 0;
+	}
+	list = ibv_get_device_list(&n);
+	for (i = 0; list && i < n && !addr[0]; i++) {
+		struct ibv_context *v = ibv_open_device(list[i]);
+		struct ibv_gid_entry e;
+		uint32_t idx;
+
+		for (idx = 0; v && idx < 16 && !addr[0]; idx++) {
+			if (ibv_query_gid_ex(v, 1, idx, &e, 0) ||
+			    e.gid_type != IBV_GID_TYPE_ROCE_V2 ||
+			    e.gid.raw[10] != 0xff || e.gid.raw[11] != 0xff)
+				continue;
+			inet_ntop(AF_INET, &e.gid.raw[12], addr, sizeof(addr));
+		}
+		if (v)
+			ibv_close_device(v);
+	}
+	if (list)
+		ibv_free_device_list(list);
+	return addr[0] ? 0 : -1;
+}
+
+static void write_plan(uint64_t gen, uint32_t base)
+{
+	FILE *f = fopen(plan_path, "w");
+
+	if (!f)
+		return;
+	/* Both contexts use the same address: one entry serves both ways. */
+	fprintf(f, "{ \"format\": \"flowplan-plan\", \"version\": 1, "
+		"\"generation\": %llu, \"entries\": [ { \"src_addr\": \"%s\", "
+		"\"dst_addr\": \"%s\", \"subflows\": ["
+		"{ \"flow_label\": %u, \"weight\": 8192 },"
+		"{ \"flow_label\": %u, \"weight\": 24576 },"
+		"{ \"flow_label\": %u, \"weight\": 16384 },"
+		"{ \"flow_label\": %u, \"weight\": 16384 } ] } ] }\n",
+		(unsigned long long)gen, addr, addr, base, base + 1, base + 2,
+		base + 3);
+	fclose(f);
+}
+
+static int open_side(struct side *s, bool listen)
+{
+	struct fp_ctx_attr ca = { .plan = plan_path,
+				  .flags = FP_CTX_NO_NETLINK,
+				  .timeout_ms = 20000 };
+	struct fp_group_attr ga = {
+		.peer = listen ? NULL : addr,
+		.local = addr,
+		.port = PORT,
+		.flags = listen ? FP_GROUP_LISTEN : 0,
+		.chunk_max = 256 << 10,
+		.qp_timeout = 18,
+	};
+	struct fp_rbuf mine;
+
+	s->ctx = fp_ctx_open(&ca);
+	if (!s->ctx)
+		return errno;
+	s->g = fp_group_connect(s->ctx, &ga);
+	if (!s->g)
+		return errno;
+	s->buf = fp_buf_alloc(s->ctx, BUFLEN, NULL);
+	if (!s->buf)
+		return errno;
+	if (fp_buf_export(s->g, s->buf, &mine))
+		return EIO;
+	return fp_group_xchg(s->g, &mine, &s->peer, sizeof(mine));
+}
+
+static int barrier(struct side *s, int v)
+{
+	int pv = -1;
+
+	if (fp_group_xchg(s->g, &v, &pv, sizeof(v)))
+		return -1;
+	return pv;
+}
+
+/* Poll until @n messages completed; their statuses into @st (by wr_id). */
+static int wait_msgs(struct side *s, int n, int *st, size_t *len)
+{
+	struct fp_wc wc[16];
+	int got = 0, i, r;
+
+	while (got < n) {
+		r = fp_poll(s->g, wc, 16);
+		if (r < 0)
+			return r;
+		for (i = 0; i < r; i++) {
+			st[wc[i].wr_id] = wc[i].status;
+			if (len)
+				len[wc[i].wr_id] = wc[i].len;
+		}
+		got += r;
+	}
+	return 0;
+}
+
+static uint8_t pat(unsigned int seed, size_t i)
+{
+	return (uint8_t)(seed * 31 + i * 13 + (i >> 9));
+}
+
+static void *server(void *arg)
+{
+	static const size_t sizes[] = { 1, 4000, 70000, 3u << 20 };
+	uint8_t *b;
+	int st[8], i, ret = 1;
+	size_t j, off;
+
+	(void)arg;
+	if (open_side(&srv, true))
+		goto out;
+	b = fp_buf_addr(srv.buf);
+	/* Phase 1: the client writes; check the bytes it says it wrote. */
+	if (barrier(&srv, 0) != 1)
+		goto out;
+	for (j = 0; j < BUFLEN - 5; j++)
+		if (b[j] != pat(1, j))
+			break;
+	if (barrier(&srv, j == BUFLEN - 5) < 0)
+		goto out;
+	/* Phase 2: receives of mixed sizes, then the client sends. */
+	for (i = 0, off = 0; i < 4; off += sizes[i], i++)
+		if (fp_post_recv(srv.g, srv.buf, off, sizes[i], (uint64_t)i))
+			goto out;
+	if (barrier(&srv, 2) != 2)
+		goto out;
+	if (wait_msgs(&srv, 4, st, NULL))
+		goto out;
+	for (i = 0, off = 0; i < 4; off += sizes[i], i++) {
+		if (st[i])
+			goto out;
+		for (j = 0; j < sizes[i]; j++)
+			if (b[off + j] != pat(10 + (unsigned int)i, j))
+				goto out;
+	}
+	if (barrier(&srv, 3) != 3)
+		goto out;
+	/* Phase 3: both re-pin on the new plan. */
+	if (barrier(&srv, 4) != 4 || fp_ctx_reload(srv.ctx) ||
+	    fp_group_plan_changed(srv.g) != 1 || fp_group_repin(srv.g))
+		goto out;
+	if (barrier(&srv, 5) != 5)
+		goto out;
+	for (j = 0; j < BUFLEN; j++)
+		if (b[j] != pat(7, j))
+			break;
+	if (barrier(&srv, j == BUFLEN) < 0)
+		goto out;
+	/* Phase 4: the client breaks its group; wait for it to say so. */
+	if (barrier(&srv, 6) != 6)
+		goto out;
+	ret = 0;
+out:
+	srv_ret = ret;
+	return NULL;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(plan_path, sizeof(plan_path), "/tmp/fp-test-verbs-%d.json",
+		 (int)getpid());
+	write_plan(1, 0x101);
+	if (pthread_create(&srv_thread, NULL, server, NULL))
+		return -1;
+	return open_side(&cli, false);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	pthread_join(srv_thread, NULL);
+	fp_buf_free(cli.buf);
+	fp_group_close(cli.g);
+	fp_ctx_close(cli.ctx);
+	fp_buf_free(srv.buf);
+	fp_group_close(srv.g);
+	fp_ctx_close(srv.ctx);
+	unlink(plan_path);
+	return srv_ret;
+}
+
+static void test_pins(void **state)
+{
+	struct fp_group_info gi;
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(fp_group_query(cli.g, &gi), 0);
+	assert_int_equal(gi.k, 4);
+	assert_int_equal(gi.source, FP_PLAN_FILE);
+	assert_int_equal(gi.generation, 1);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(gi.sub[i].flow_label, 0x101 + i);
+		assert_int_equal(gi.sub[i].sport, 0xC000 | (0x101 + i));
+		assert_int_not_equal(gi.sub[i].remote_qpn, 0);
+	}
+	assert_int_equal(gi.sub[1].weight, 24576);
+}
+
+static void test_write(void **state)
+{
+	uint8_t *b = fp_buf_addr(cli.buf);
+	int st[4] = { -1, -1, -1, -1 };
+	size_t len[4], j;
+
+	(void)state;
+	for (j = 0; j < BUFLEN; j++)
+		b[j] = pat(1, j);
+	/* One odd-sized message over 4 subflows, 256 KiB chunks. */
+	assert_int_equal(fp_post_write(cli.g, cli.buf, 0, BUFLEN - 5,
+				       &cli.peer, 0, 0), 0);
+	assert_int_equal(wait_msgs(&cli, 1, st, len), 0);
+	assert_int_equal(st[0], 0);
+	assert_int_equal(len[0], BUFLEN - 5);
+	assert_int_equal(barrier(&cli, 1), 0);
+	assert_int_equal(barrier(&cli, 0), 1);	/* server verified */
+}
+
+static void test_send(void **state)
+{
+	static const size_t sizes[] = { 1, 4000, 70000, 3u << 20 };
+	uint8_t *b = fp_buf_addr(cli.buf);
+	int st[4], i;
+	size_t off, j;
+
+	(void)state;
+	for (i = 0, off = 0; i < 4; off += sizes[i], i++)
+		for (j = 0; j < sizes[i]; j++)
+			b[off + j] = pat(10 + (unsigned int)i, j);
+	assert_int_equal(barrier(&cli, 2), 2);	/* receives posted */
+	for (i = 0, off = 0; i < 4; off += sizes[i], i++)
+		assert_int_equal(fp_post_send(cli.g, cli.buf, off, sizes[i],
+					      (uint64_t)i), 0);
+	assert_int_equal(wait_msgs(&cli, 4, st, NULL), 0);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(st[i], 0);
+	assert_int_equal(barrier(&cli, 3), 3);	/* server verified */
+}
+
+static void test_repin(void **state)
+{
+	uint8_t *b = fp_buf_addr(cli.buf);
+	struct fp_group_info gi;
+	int st[1];
+	unsigned int i;
+	size_t j;
+
+	(void)state;
+	write_plan(2, 0x201);
+	assert_int_equal(fp_group_plan_changed(cli.g), 0);	/* not reloaded */
+	assert_int_equal(fp_ctx_reload(cli.ctx), 0);
+	assert_int_equal(fp_group_plan_changed(cli.g), 1);
+	/* A write in flight while re-pinning is drained, not lost. */
+	for (j = 0; j < BUFLEN; j++)
+		b[j] = pat(7, j);
+	assert_int_equal(fp_post_write(cli.g, cli.buf, 0, BUFLEN, &cli.peer, 0,
+				       0), 0);
+	assert_int_equal(barrier(&cli, 4), 4);
+	assert_int_equal(fp_group_repin(cli.g), 0);
+	assert_int_equal(wait_msgs(&cli, 1, st, NULL), 0);
+	assert_int_equal(st[0], 0);
+	assert_int_equal(fp_group_query(cli.g, &gi), 0);
+	assert_int_equal(gi.generation, 2);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(gi.sub[i].flow_label, 0x201 + i);
+	assert_int_equal(fp_group_plan_changed(cli.g), 0);
+	assert_int_equal(barrier(&cli, 5), 5);
+	assert_int_equal(barrier(&cli, 0), 1);	/* server verified */
+}
+
+static void test_remote_error(void **state)
+{
+	struct fp_rbuf bad = cli.peer;
+	struct fp_group_info gi;
+	int st[2] = { -1, -1 };
+
+	(void)state;
+	bad.rkey ^= 0x5a5a;
+	assert_int_equal(fp_post_write(cli.g, cli.buf, 0, 1 << 20, &bad, 0, 0),
+			 0);
+	assert_int_equal(wait_msgs(&cli, 1, st, NULL), 0);
+	assert_int_equal(st[0], EACCES);
+	assert_int_equal(fp_group_query(cli.g, &gi), 0);
+	assert_int_equal(gi.error, EACCES);
+	assert_int_equal(fp_post_write(cli.g, cli.buf, 0, 10, &cli.peer, 0, 1),
+			 ENOTCONN);
+	assert_int_equal(barrier(&cli, 6), 6);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pins),
+		cmocka_unit_test(test_write),
+		cmocka_unit_test(test_send),
+		cmocka_unit_test(test_repin),
+		cmocka_unit_test(test_remote_error),
+	};
+	struct ibv_device **list;
+	int n = 0;
+
+	list = ibv_get_device_list(&n);
+	if (list)
+		ibv_free_device_list(list);
+	if (!n) {
+		printf("test_lib_verbs: SKIP: no RDMA device here (the host kernel has no RDMA); the qemu test lib-flowgroup runs it over soft-RoCE\n");
+		return 77;
+	}
+	if (find_addr()) {
+		printf("test_lib_verbs: SKIP: no RoCEv2 IPv4 GID on any device\n");
+		return 77;
+	}
+	return cmocka_run_group_tests_name("lib_verbs", tests, setup, teardown);
+}
