@@ -12,3 +12,15 @@ $(PLANNER_SAN_LIB): $(PLANNER_SRC:%.c=$(BUILD)/san/%.o)
 	$(AR) rcs $@ $^
 
 ALL += $(PLANNER_LIB)
+
+# Unit tests (cmocka, ASan/UBSan): tests/unit/test_planner_*.c
+PLANNER_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(sort $(wildcard tests/unit/test_planner_*.c)))
+EXTRA_CFLAGS_tests/unit += $(JSONC_CFLAGS)
+$(BUILD)/tests/test_planner_%: $(BUILD)/san/tests/unit/test_planner_%.o $(PLANNER_SAN_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lcmocka $(JSONC_LIBS) -lm
+
+.PHONY: check-planner
+check-planner: $(PLANNER_TESTS)
+	@scripts/run-cmocka.sh planner $(PLANNER_TESTS)
+CHECK_TIERS += check-planner

@@ -134,7 +134,8 @@ int fp_portmap_parse(const char *text, const char *name, struct fp_topo *t,
 		fp_portmap_free(pm);
 		return rc;
 	}
-	qsort(pm->rows, pm->n, sizeof(*pm->rows), cmp_row);
+	if (pm->n)
+		qsort(pm->rows, pm->n, sizeof(*pm->rows), cmp_row);
 	*out = pm;
 	return 0;
 }

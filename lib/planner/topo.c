@@ -168,6 +168,11 @@ static int cmp_out(const void *a, const void *b)
 	return c ? c : x->to - y->to ? x->to - y->to : *(const int *)a - *(const int *)b;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 static int cmp_addr(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -204,6 +209,28 @@ static int finalize(struct fp_topo *t, const char *name, struct fp_err *err)
 	}
 	if (!t->nhosts)
 		return fp_fail(err, EINVAL, "%s: no hosts", name);
+	{
+		const char **hn = fp_xcalloc((size_t)t->nhosts, sizeof(char *));
+
+		for (i = 0; i < t->nhosts; i++) {
+			hn[i] = t->hosts[i].name;
+			if (fp_topo_find(t, hn[i]) >= 0) {
+				free(hn);
+				return fp_fail(err, EINVAL, "%s: name \"%s\" is used twice", name,
+					       t->hosts[i].name);
+			}
+		}
+		qsort(hn, (size_t)t->nhosts, sizeof(char *), cmp_str);
+		for (i = 1; i < t->nhosts; i++) {
+			if (!strcmp(hn[i], hn[i - 1])) {
+				int rc = fp_fail(err, EINVAL, "%s: name \"%s\" is used twice", name, hn[i]);
+
+				free(hn);
+				return rc;
+			}
+		}
+		free(hn);
+	}
 
 	cnt = fp_xcalloc((size_t)t->nnodes, sizeof(int));
 	for (l = 0; l < t->nlinks; l++) {

@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The planner: spraying bound met exactly on two-tier fabrics with equal
+ * flows, within 5% of the lower bound elsewhere, bytes conserved, ports that
+ * the model routes onto the planned paths, determinism, plan files.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "fp_util.h"
+#include "planner_util.h"
+
+/* Every subflow's port takes the planned path under the hash model. */
+static void assert_ports_route(const struct fp_plan *p)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < p->nph; i++) {
+		for (j = 0; j < p->sched->ph[i].n; j++) {
+			const struct fp_flow *f = &p->sched->ph[i].flows[j];
+
+			for (k = 0; k < p->ph[i].flows[j].n; k++) {
+				const struct fp_sub *s = &p->ph[i].subs[p->ph[i].flows[j].first + k];
+
+				if (s->path < 0)
+					continue;
+				assert_true(s->flow_label >= 1 && s->flow_label < 0x4000);
+				assert_int_equal(s->sport, 0xC000 | s->flow_label);
+				assert_int_equal(fp_topo_route(p->topo, f->src, f->dst, s->sport), s->path);
+			}
+		}
+	}
+}
+
+/* Random equal-flow phases on random leaf-spine fabrics. */
+static void test_exact_meets_spraying_bound(void **state)
+{
+	uint64_t rng = 7;
+	int trial;
+
+	(void)state;
+	for (trial = 0; trial < 60; trial++) {
+		int L = 2 + (int)(fp_rand64(&rng) % 9), S = 1 + (int)(fp_rand64(&rng) % 8);
+		int H = 1 + (int)(fp_rand64(&rng) % 5), nf = 1 + (int)(fp_rand64(&rng) % 200), i;
+		char spec[128];
+		struct fp_topo *t;
+		struct fp_sched *s = calloc(1, sizeof(*s));
+		struct fp_plan *p, *sp;
+		int64_t out_l[16] = { 0 }, in_l[16] = { 0 }, delta = 0;
+		double bound;
+		size_t split_max;
+
+		snprintf(spec, sizeof(spec), "leafspine:leaves=%d,spines=%d,hosts=%d", L, S, H);
+		t = gen_topo(spec);
+		s->name = fp_xstrdup("random");
+		fp_sched_job(s, "j0");
+		for (i = 0; i < nf; i++) {
+			int a = (int)(fp_rand64(&rng) % (uint64_t)t->nhosts);
+			int b = (int)(fp_rand64(&rng) % (uint64_t)t->nhosts);
+			int sa = t->hosts[a].first_nic, sb = t->hosts[b].first_nic;
+
+			if (a == b)
+				continue;
+			fp_sched_add(s, 0, sa, sb, 1000003, 0);
+			if (t->nodes[sa].leaf != t->nodes[sb].leaf) {
+				out_l[t->nodes[t->nodes[sa].leaf].leaf_idx]++;
+				in_l[t->nodes[t->nodes[sb].leaf].leaf_idx]++;
+			}
+		}
+		if (!s->nph) {
+			fp_sched_free(s);
+			fp_topo_free(t);
+			continue;
+		}
+		for (i = 0; i < L; i++) {
+			delta = out_l[i] > delta ? out_l[i] : delta;
+			delta = in_l[i] > delta ? in_l[i] : delta;
+		}
+		p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+		sp = do_plan(t, s, FP_STRAT_SPRAY, 0, 0);
+		assert_int_equal(p->ph[0].method, FP_METHOD_EXACT);
+		bound = p->ph[0].lower_bound;
+		/* equal to the bound and to ideal spraying, up to rounding of bytes */
+		if (p->ph[0].max_load > bound * (1 + 1e-6) + 1e-12 ||
+		    p->ph[0].max_load > sp->ph[0].max_load * (1 + 1e-6) + 1e-12)
+			fail_msg("%s, %d flows: max load %.9g, bound %.9g, spray %.9g", spec, nf,
+				 p->ph[0].max_load, bound, sp->ph[0].max_load);
+		assert_conserved(p);
+		assert_ports_route(p);
+		/* Only units on a bin boundary split: at most S-1 of them, L flows each. */
+		split_max = (size_t)(S - 1) * (size_t)L;
+		assert_true(p->ph[0].split_flows <= split_max);
+		if (delta % S == 0)
+			assert_int_equal(p->ph[0].split_flows, 0);
+		if (delta >= S)
+			assert_true(p->ph[0].max_subflows <= 2);
+		fp_plan_free(p);
+		fp_plan_free(sp);
+		fp_sched_free(s);
+		fp_topo_free(t);
+	}
+}
+
+struct general_case {
+	const char *topo, *sched;
+};
+
+static const struct general_case general[] = {
+	{ "fattree:k=4", "alltoall:bytes=64M" },
+	{ "fattree:k=4", "ring-allreduce:bytes=256M,place=frag" },
+	{ "fattree:k=6,fail=agg0.0-core0+leaf4-agg1.1", "alltoall:bytes=16M" },
+	{ "fattree:k=8", "ring-allreduce:bytes=64M,place=frag;alltoall:bytes=16M,count=16,off=1,place=frag" },
+	{ "leafspine:leaves=6,spines=4,hosts=4,fail=leaf0-spine1+leaf3-spine2", "alltoall:bytes=64M" },
+	{ "leafspine:leaves=6,spines=3,hosts=4,up_gbps=50", "ring-allreduce:bytes=1G,place=frag" },
+	/* two jobs of different sizes: not equal flows */
+	{ "leafspine:leaves=4,spines=4,hosts=4",
+	  "ring-allreduce:bytes=1G,count=8,place=frag;alltoall:bytes=96M,count=8,off=2,place=frag" },
+	{ "fattree:k=4,nics=2", "hd-allreduce:bytes=64M,hosts=0-7" },
+};
+
+static void test_general_within_5pct(void **state)
+{
+	size_t i, ph;
+
+	(void)state;
+	for (i = 0; i < sizeof(general) / sizeof(general[0]); i++) {
+		struct fp_topo *t = gen_topo(general[i].topo);
+		struct fp_sched *s = gen_sched(general[i].sched, t);
+		struct fp_plan *p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+		struct fp_plan *e = do_plan(t, s, FP_STRAT_ECMP, 0, 1);
+
+		for (ph = 0; ph < p->nph; ph++) {
+			if (p->ph[ph].max_load > p->ph[ph].lower_bound * 1.05)
+				fail_msg("%s / %s phase %zu: %.6g vs bound %.6g", general[i].topo,
+					 general[i].sched, ph, p->ph[ph].max_load, p->ph[ph].lower_bound);
+			assert_true(p->ph[ph].max_load <= e->ph[ph].max_load * (1 + 1e-9));
+			assert_true(p->ph[ph].max_subflows <= FP_MAX_SUBFLOWS);
+		}
+		assert_conserved(p);
+		assert_conserved(e);
+		assert_ports_route(p);
+		fp_plan_free(p);
+		fp_plan_free(e);
+		fp_sched_free(s);
+		fp_topo_free(t);
+	}
+}
+
+/* A mixed-speed fabric written as a file: one spine has half the capacity. */
+static void test_mixed_speeds(void **state)
+{
+	const char *txt =
+		"{\"format\":\"flowplan-topology\",\"version\":1,\"name\":\"mixed\","
+		"\"switches\":[{\"name\":\"leaf0\",\"tier\":1},{\"name\":\"leaf1\",\"tier\":1},"
+		"{\"name\":\"spine0\",\"tier\":2},{\"name\":\"spine1\",\"tier\":2}],"
+		"\"hosts\":[{\"name\":\"a\",\"nics\":[{\"name\":\"a0\"}]},{\"name\":\"b\",\"nics\":[{\"name\":\"b0\"}]},"
+		"{\"name\":\"c\",\"nics\":[{\"name\":\"c0\"}]},{\"name\":\"d\",\"nics\":[{\"name\":\"d0\"}]},"
+		"{\"name\":\"e\",\"nics\":[{\"name\":\"e0\"}]},{\"name\":\"f\",\"nics\":[{\"name\":\"f0\"}]}],"
+		"\"links\":[{\"a\":\"a0\",\"b\":\"leaf0\",\"gbps\":100},{\"a\":\"b0\",\"b\":\"leaf0\",\"gbps\":100},"
+		"{\"a\":\"c0\",\"b\":\"leaf0\",\"gbps\":100},{\"a\":\"d0\",\"b\":\"leaf1\",\"gbps\":100},"
+		"{\"a\":\"e0\",\"b\":\"leaf1\",\"gbps\":100},{\"a\":\"f0\",\"b\":\"leaf1\",\"gbps\":100},"
+		"{\"a\":\"leaf0\",\"b\":\"spine0\",\"gbps\":100},{\"a\":\"leaf0\",\"b\":\"spine1\",\"gbps\":50},"
+		"{\"a\":\"leaf1\",\"b\":\"spine0\",\"gbps\":100},{\"a\":\"leaf1\",\"b\":\"spine1\",\"gbps\":50}]}";
+	struct fp_topo *t = NULL;
+	struct fp_err err;
+	struct fp_sched *s;
+	struct fp_plan *p;
+
+	(void)state;
+	assert_int_equal(fp_topo_parse(txt, strlen(txt), "mixed", &t, &err), 0);
+	s = gen_sched("pipeline:bytes=300M,hosts=0+3+1+4+2+5", t);
+	p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+	/* 3 cross flows of 300 MiB each way over 150 Gbit/s: bound = 900 MiB / 150 Gbit/s... */
+	assert_int_equal(p->ph[0].method, FP_METHOD_GREEDY);
+	assert_true(p->ph[0].max_load <= p->ph[0].lower_bound * 1.05);
+	assert_conserved(p);
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
+static void test_deterministic(void **state)
+{
+	struct fp_topo *t = gen_topo("fattree:k=4");
+	struct fp_sched *s = gen_sched("alltoall:bytes=64M;ring-allreduce:bytes=32M,place=frag", t);
+	struct fp_plan *a = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+	struct fp_plan *b = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+	char *ja = fp_plan_to_json(a, false, true), *jb = fp_plan_to_json(b, false, true);
+
+	(void)state;
+	assert_string_equal(ja, jb);
+	free(ja);
+	free(jb);
+	fp_plan_free(a);
+	fp_plan_free(b);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
+/* The plan file's entries read back, weights exact, one per address pair. */
+static void test_entries_round_trip(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=8,spines=3,hosts=4");
+	struct fp_sched *s = gen_sched("alltoall:bytes=256M", t);
+	struct fp_plan *p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+	char *js = fp_plan_to_json(p, false, false);
+	struct fp_entries e;
+	struct fp_err err;
+	size_t i, split = 0;
+	unsigned int k;
+
+	(void)state;
+	assert_int_equal(fp_entries_parse(js, strlen(js), "plan", &e, &err), 0);
+	assert_int_equal(e.n, s->ph[0].n);
+	assert_int_equal(e.generation, 1);
+	for (i = 0; i < e.n; i++) {
+		uint64_t w = 0;
+
+		for (k = 0; k < e.e[i].nsub; k++)
+			w += e.e[i].sub[k].weight;
+		assert_int_equal(w, FP_WEIGHT_ONE);
+		split += e.e[i].nsub > 1;
+		assert_ptr_equal(fp_entries_find(&e, e.e[i].src_addr, e.e[i].dst_addr, 1234), &e.e[i]);
+	}
+	assert_int_equal(split, p->ph[0].split_flows);
+	fp_entries_free(&e);
+	free(js);
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
+/* With a learned port map, only its ports are used and missing pairs are named. */
+static void test_portmap_plan(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=4,hosts=2");
+	struct fp_sched *s = gen_sched("ring-allreduce:bytes=1G,place=frag", t);
+	struct fp_plan_opts o = { .strategy = FP_STRAT_FLOWPLAN, .generation = 1 };
+	char text[8192], sa[16], da[16];
+	size_t len, i, k;
+	struct fp_portmap *pm;
+	struct fp_plan *p;
+	struct fp_err err;
+	int path;
+
+	(void)state;
+	/* Map only spines 0 and 2, two ports each, learned from the model. */
+	len = (size_t)snprintf(text, sizeof(text), "# flowplan-portmap 1\n");
+	for (i = 0; i < s->ph[0].n; i++) {
+		const struct fp_flow *f = &s->ph[0].flows[i];
+
+		for (path = 0; path < 4; path += 2) {
+			uint32_t fl, start = 0;
+
+			for (k = 0; k < 2; k++) {
+				assert_int_equal(fp_topo_port_search(t, f->src, f->dst, path, start, &fl), 0);
+				len += (size_t)snprintf(text + len, sizeof(text) - len, "%s %s %u leaf%d,spine%d,leaf%d\n",
+					fp_ipv4_str(t->nodes[f->src].addr, sa), fp_ipv4_str(t->nodes[f->dst].addr, da),
+					fp_label_to_sport(fl), t->nodes[t->nodes[f->src].leaf].leaf_idx, path,
+					t->nodes[t->nodes[f->dst].leaf].leaf_idx);
+				start = fl;
+			}
+		}
+	}
+	assert_int_equal(fp_portmap_parse(text, "pm", t, &pm, &err), 0);
+	o.pm = pm;
+	assert_int_equal(fp_plan_compute(t, s, &o, &p, &err), 0);
+	for (i = 0; i < s->ph[0].n; i++) {
+		for (k = 0; k < p->ph[0].flows[i].n; k++) {
+			const struct fp_sub *sub = &p->ph[0].subs[p->ph[0].flows[i].first + k];
+			size_t n, r;
+			const struct fp_pm_row *rows = fp_portmap_pair(pm, t->nodes[s->ph[0].flows[i].src].addr,
+								       t->nodes[s->ph[0].flows[i].dst].addr, &n);
+			bool found = false;
+
+			assert_true(sub->path == 0 || sub->path == 2);
+			for (r = 0; r < n; r++)
+				found |= rows[r].sport == sub->sport && rows[r].path == sub->path;
+			assert_true(found);
+		}
+	}
+	/* two spines of four: the bound is twice the unrestricted one */
+	assert_true(p->ph[0].max_load <= p->ph[0].lower_bound * 2 * 1.05);
+	fp_plan_free(p);
+	fp_portmap_free(pm);
+
+	/* a pair the map lacks is named */
+	assert_int_equal(fp_portmap_parse("# flowplan-portmap 1\n", "empty", t, &pm, &err), 0);
+	o.pm = pm;
+	assert_int_equal(fp_plan_compute(t, s, &o, &p, &err), ENOENT);
+	assert_non_null(strstr(err.msg, "port map has no port for h"));
+	fp_portmap_free(pm);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
+static void test_unreachable_is_an_error(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=1,fail=leaf0-spine0+leaf0-spine1");
+	struct fp_sched *s = gen_sched("pipeline:bytes=1M", t);
+	struct fp_plan_opts o = { .strategy = FP_STRAT_FLOWPLAN };
+	struct fp_plan *p = NULL;
+	struct fp_err err;
+
+	(void)state;
+	assert_int_equal(fp_plan_compute(t, s, &o, &p, &err), EHOSTUNREACH);
+	assert_non_null(strstr(err.msg, "h0.n0 -> h1.n0: no live path"));
+	assert_null(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
+/* The ECMP baselines: one QP-derived port per flow, or k random ones. */
+static void test_ecmp_strategies(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=4,spines=4,hosts=4");
+	struct fp_sched *s = gen_sched("alltoall:bytes=64M", t);
+	struct fp_plan *e = do_plan(t, s, FP_STRAT_ECMP, 0, 3);
+	struct fp_plan *k = do_plan(t, s, FP_STRAT_ECMPK, 4, 3);
+	size_t i;
+
+	(void)state;
+	assert_int_equal(e->ph[0].nsubs, s->ph[0].n);
+	assert_int_equal(k->ph[0].nsubs, s->ph[0].n * 4);
+	for (i = 0; i < s->ph[0].n; i++)
+		assert_int_equal(fp_topo_route(t, s->ph[0].flows[i].src, s->ph[0].flows[i].dst,
+					       e->ph[0].subs[e->ph[0].flows[i].first].sport),
+				 e->ph[0].subs[e->ph[0].flows[i].first].path);
+	assert_true(e->ph[0].max_load >= e->ph[0].lower_bound);
+	assert_conserved(e);
+	assert_conserved(k);
+	fp_plan_free(e);
+	fp_plan_free(k);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_exact_meets_spraying_bound),
+		cmocka_unit_test(test_general_within_5pct),
+		cmocka_unit_test(test_mixed_speeds),
+		cmocka_unit_test(test_deterministic),
+		cmocka_unit_test(test_entries_round_trip),
+		cmocka_unit_test(test_portmap_plan),
+		cmocka_unit_test(test_unreachable_is_an_error),
+		cmocka_unit_test(test_ecmp_strategies),
+	};
+
+	return cmocka_run_group_tests_name("planner_plan", tests, NULL, NULL);
+}

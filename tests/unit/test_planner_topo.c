@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: MIT
+/* Fabric model: generators, wiring, routing, the hash model, files and bad input. */
+#include <stdlib.h>
+
+#include "fp_util.h"
+#include "planner_util.h"
+
+static int count_tier(const struct fp_topo *t, int tier)
+{
+	int i, n = 0;
+
+	for (i = 0; i < t->nnodes; i++)
+		n += !t->nodes[i].is_nic && t->nodes[i].tier == tier;
+	return n;
+}
+
+static void test_leafspine_shape(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=4,spines=3,hosts=2,nics=2");
+	int h;
+
+	(void)state;
+	assert_int_equal(t->nhosts, 8);
+	assert_int_equal(count_tier(t, 1), 4);
+	assert_int_equal(count_tier(t, 2), 3);
+	assert_int_equal(t->nlinks / 2, 16 + 12);
+	assert_true(t->two_tier);
+	/* plain wiring: both NICs of a host on the same leaf */
+	for (h = 0; h < t->nhosts; h++)
+		assert_int_equal(t->nodes[t->hosts[h].first_nic].leaf,
+				 t->nodes[t->hosts[h].first_nic + 1].leaf);
+	fp_topo_free(t);
+}
+
+static void test_rail_wiring(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=8,spines=2,hosts=3,nics=4,rail");
+	int h, i;
+
+	(void)state;
+	assert_int_equal(t->nhosts, 6);
+	for (h = 0; h < t->nhosts; h++) {
+		for (i = 0; i < 4; i++) {
+			const struct fp_node *n = &t->nodes[t->hosts[h].first_nic + i];
+			char want[16];
+
+			snprintf(want, sizeof(want), "leaf%d", (h / 3) * 4 + i);
+			assert_string_equal(t->nodes[n->leaf].name, want);
+		}
+	}
+	fp_topo_free(t);
+}
+
+static void test_fattree_shape(void **state)
+{
+	struct fp_topo *t = gen_topo("fattree:k=4");
+	struct fp_pathset ps;
+	int a = fp_topo_find(t, "leaf0"), b = fp_topo_find(t, "leaf2"), c = fp_topo_find(t, "leaf1");
+
+	(void)state;
+	assert_int_equal(t->nhosts, 16);
+	assert_int_equal(count_tier(t, 1), 8);
+	assert_int_equal(count_tier(t, 2), 8);
+	assert_int_equal(count_tier(t, 3), 4);
+	assert_false(t->two_tier);
+	ps = fp_topo_paths(t, a, b);	/* across pods: (k/2)^2 */
+	assert_int_equal(ps.n, 4);
+	assert_int_equal(ps.p[0].len, 4);
+	ps = fp_topo_paths(t, a, c);	/* same pod: k/2 */
+	assert_int_equal(ps.n, 2);
+	assert_int_equal(ps.p[0].len, 2);
+	fp_topo_free(t);
+}
+
+static void test_failed_links_remove_paths(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=4,hosts=1,fail=leaf0-spine1+spine3-leaf1");
+	struct fp_pathset ps = fp_topo_paths(t, fp_topo_find(t, "leaf0"), fp_topo_find(t, "leaf1"));
+	int i;
+
+	(void)state;
+	assert_int_equal(ps.n, 2);
+	for (i = 0; i < ps.n; i++) {
+		const char *sp = t->nodes[t->links[ps.p[i].link[0]].to].name;
+
+		assert_true(!strcmp(sp, "spine0") || !strcmp(sp, "spine2"));
+	}
+	assert_false(t->two_tier && false);
+	fp_topo_free(t);
+}
+
+/* A CRC32 written bit by bit, independent of the table-driven one. */
+static uint32_t crc32_bitwise(uint32_t init, const uint8_t *p, int n)
+{
+	uint32_t c = ~init;
+	int i, b;
+
+	for (i = 0; i < n; i++) {
+		c ^= p[i];
+		for (b = 0; b < 8; b++)
+			c = c & 1 ? (c >> 1) ^ 0xEDB88320u : c >> 1;
+	}
+	return ~c;
+}
+
+static void test_hash_crc32_reference(void **state)
+{
+	uint8_t in[13] = { 198, 18, 0, 1, 198, 18, 0, 9, 17, 0xC0, 0x01, 0x12, 0xB7 };
+	uint32_t s, d;
+
+	(void)state;
+	memcpy(&s, in, 4);
+	memcpy(&d, in + 4, 4);
+	assert_int_equal(fp_hash(FP_HASH_CRC32, 0, s, d, 0xC001, 4791), crc32_bitwise(0, in, 13));
+	assert_int_equal(fp_hash(FP_HASH_CRC32, 77, s, d, 0xC001, 4791), crc32_bitwise(77, in, 13));
+	/* the textbook check value: CRC-32 of "123456789" */
+	assert_int_equal(crc32_bitwise(0, (const uint8_t *)"123456789", 9), 0xCBF43926u);
+}
+
+/* The port search relies on hash(sport) == hash(0) ^ delta(sport) for every model. */
+static void test_hash_linearity(void **state)
+{
+	uint64_t rng = 42;
+	int fn, i;
+
+	(void)state;
+	for (fn = FP_HASH_CRC32; fn <= FP_HASH_TOEPLITZ; fn++) {
+		for (i = 0; i < 2000; i++) {
+			uint32_t seed = (uint32_t)fp_rand64(&rng), s = (uint32_t)fp_rand64(&rng);
+			uint32_t d = (uint32_t)fp_rand64(&rng);
+			uint16_t sp = (uint16_t)fp_rand64(&rng);
+
+			assert_int_equal(fp_hash(fn, seed, s, d, sp, 4791),
+					 fp_hash(fn, seed, s, d, 0, 4791) ^ fp_hash_sport_delta(fn, sp));
+		}
+	}
+}
+
+static void test_label_to_sport(void **state)
+{
+	(void)state;
+	assert_int_equal(fp_label_to_sport(1), 0xC001);
+	assert_int_equal(fp_label_to_sport(0x3fff), 0xFFFF);
+	/* labels above 0x3fff fold their high bits into the low 14 */
+	assert_int_equal(fp_label_to_sport(0x4001), 0xC000 | (0x0001 ^ 0x1));
+	assert_int_equal(fp_label_to_sport(0xfffff), 0xC000 | (0x3fff ^ 0x3f));
+	/* the kernel's QPN-derived label: v = l*r; v ^= v>>20; v ^= v>>40 */
+	assert_int_equal(fp_qpn_flow_label(0x11, 0x12), (0x11 * 0x12) & 0xfffff);
+	assert_int_equal(fp_qpn_flow_label(0x123456, 0x654321),
+			 (uint32_t)(((0x123456ull * 0x654321ull) ^ ((0x123456ull * 0x654321ull) >> 20) ^
+				     (((0x123456ull * 0x654321ull) ^ ((0x123456ull * 0x654321ull) >> 20)) >> 40)) & 0xfffff));
+}
+
+/* Every port the search returns is routed by the model onto the wanted path. */
+static void test_port_search_agrees_with_route(void **state)
+{
+	static const char *const topos[] = {
+		"leafspine:leaves=3,spines=5,hosts=2",
+		"fattree:k=4,hash=toeplitz,seed=9",
+		"fattree:k=6,fail=agg0.0-core1,hash=crc16",
+		"leafspine:leaves=2,spines=3,hosts=1,hash=xor",
+	};
+	size_t i;
+	int p;
+
+	(void)state;
+	for (i = 0; i < sizeof(topos) / sizeof(topos[0]); i++) {
+		struct fp_topo *t = gen_topo(topos[i]);
+		int src = t->hosts[0].first_nic, dst = t->hosts[t->nhosts - 1].first_nic;
+		struct fp_pathset ps = fp_topo_paths(t, t->nodes[src].leaf, t->nodes[dst].leaf);
+
+		assert_true(ps.n > 1);
+		for (p = 0; p < ps.n; p++) {
+			uint32_t fl;
+
+			if (fp_topo_port_search(t, src, dst, p, 0, &fl)) {
+				/* xor folds to 16 bits: some paths may be unreachable; others not */
+				assert_int_equal(t->hash_fn, FP_HASH_XOR);
+				continue;
+			}
+			assert_int_equal(fp_topo_route(t, src, dst, fp_label_to_sport(fl)), p);
+		}
+		fp_topo_free(t);
+	}
+}
+
+static void test_json_round_trip(void **state)
+{
+	struct fp_topo *t = gen_topo("fattree:k=4,nics=2,fail=leaf0-agg0.1,up_gbps=40,seed=5");
+	struct fp_topo *u = NULL;
+	struct fp_err err;
+	char *a = fp_topo_to_json(t, false), *b;
+
+	(void)state;
+	assert_int_equal(fp_topo_parse(a, strlen(a), "rt", &u, &err), 0);
+	b = fp_topo_to_json(u, false);
+	assert_string_equal(a, b);
+	assert_int_equal(u->nlinks, t->nlinks);
+	free(a);
+	free(b);
+	fp_topo_free(t);
+	fp_topo_free(u);
+}
+
+struct bad_case {
+	const char *name;
+	const char *text;	/* JSON, or a generator string when it starts with no '{' */
+	const char *want;	/* substring of the error */
+};
+
+#define HDR "{\"format\":\"flowplan-topology\",\"version\":1,"
+#define SW "\"switches\":[{\"name\":\"leaf0\",\"tier\":1}],"
+#define HOSTS "\"hosts\":[{\"name\":\"h0\",\"nics\":[{\"name\":\"h0.n0\"}]}],"
+
+static const struct bad_case bad[] = {
+	{ "syntax", "{\n \"format\": \"flowplan-topology\",\n \"version\": 1,,\n}", "bad:3:" },
+	{ "truncated", HDR SW, "unexpected end of file" },
+	{ "trailing", HDR SW HOSTS "\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":100}]} x", "unexpected text" },
+	{ "format", "{\"format\":\"x\",\"version\":1}", "\"format\" must be" },
+	{ "version", "{\"format\":\"flowplan-topology\",\"version\":2}", "version" },
+	{ "unknown key", HDR "\"colour\":1," SW HOSTS "\"links\":[]}", "unknown key \"colour\"" },
+	{ "tier", HDR "\"switches\":[{\"name\":\"s\",\"tier\":7}]," HOSTS "\"links\":[]}", "switches[0].tier: 7 is out of range" },
+	{ "unknown node", HDR SW HOSTS "\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf9\",\"gbps\":100}]}", "links[0]: unknown node \"leaf9\"" },
+	{ "gbps", HDR SW HOSTS "\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":-1}]}", "links[0].gbps" },
+	{ "no link", HDR SW HOSTS "\"links\":[]}", "NIC h0.n0 has no link" },
+	{ "two links", HDR "\"switches\":[{\"name\":\"leaf0\",\"tier\":1},{\"name\":\"leaf1\",\"tier\":1}]," HOSTS
+	  "\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":1},{\"a\":\"leaf1\",\"b\":\"h0.n0\",\"gbps\":1}]}", "second link" },
+	{ "nic to spine", HDR "\"switches\":[{\"name\":\"s\",\"tier\":2}]," HOSTS
+	  "\"links\":[{\"a\":\"h0.n0\",\"b\":\"s\",\"gbps\":1}]}", "to a leaf" },
+	{ "dup name", HDR "\"switches\":[{\"name\":\"h0\",\"tier\":1}]," HOSTS
+	  "\"links\":[{\"a\":\"h0.n0\",\"b\":\"h0\",\"gbps\":1}]}", "used twice" },
+	{ "bad addr", HDR SW "\"hosts\":[{\"name\":\"h0\",\"nics\":[{\"name\":\"h0.n0\",\"addr\":\"1.2.3\"}]}],"
+	  "\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":1}]}", "not an IPv4 address" },
+	{ "hash", HDR "\"hash\":{\"fn\":\"md5\"}," SW HOSTS "\"links\":[]}", "unknown hash \"md5\"" },
+	{ "gen kind", "ring:leaves=2", "unknown generator" },
+	{ "gen param", "leafspine:leaves=2,spines=2,hosts=1,colour=3", "unknown parameter \"colour\"" },
+	{ "gen number", "leafspine:leaves=x,spines=2,hosts=1", "not a valid number" },
+	{ "gen rail", "leafspine:leaves=3,spines=2,hosts=1,nics=2,rail", "multiple of nics" },
+	{ "gen fail", "leafspine:leaves=2,spines=2,hosts=1,fail=leaf0-leaf1", "no link between" },
+	{ "gen k", "fattree:k=5", "k must be even" },
+	{ "gen huge", "leafspine:leaves=100000,spines=1000,hosts=1000", "too large" },
+};
+
+static void test_bad_input(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct fp_topo *t = NULL;
+		struct fp_err err = { "" };
+		int rc = bad[i].text[0] == '{' ?
+			 fp_topo_parse(bad[i].text, strlen(bad[i].text), "bad", &t, &err) :
+			 fp_topo_generate(bad[i].text, &t, &err);
+
+		if (!rc || !strstr(err.msg, bad[i].want))
+			fail_msg("case %s: rc %d, error \"%s\", wanted \"%s\"", bad[i].name, rc, err.msg,
+				 bad[i].want);
+		assert_null(t);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_leafspine_shape),
+		cmocka_unit_test(test_rail_wiring),
+		cmocka_unit_test(test_fattree_shape),
+		cmocka_unit_test(test_failed_links_remove_paths),
+		cmocka_unit_test(test_hash_crc32_reference),
+		cmocka_unit_test(test_hash_linearity),
+		cmocka_unit_test(test_label_to_sport),
+		cmocka_unit_test(test_port_search_agrees_with_route),
+		cmocka_unit_test(test_json_round_trip),
+		cmocka_unit_test(test_bad_input),
+	};
+
+	return cmocka_run_group_tests_name("planner_topo", tests, NULL, NULL);
+}
