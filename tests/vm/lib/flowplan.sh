@@ -56,7 +56,8 @@ plan_json() { flowplanctl -j plan show; }
 counter_packets() {
 	flowplanctl -j counters show | jq -r --arg d "$1" --argjson p "$2" \
 		--arg f "${3:-packets}" \
-		'[.counters[]? | select(.remote_addr == $d and .sport == $p) | .[$f]] | add // 0'
+		'[.. | objects | select((.remote_addr // .dst_addr // .remote) == $d
+			and .sport == $p) | .[$f]] | add // 0'
 }
 
 start_monitor() {
