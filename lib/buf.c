@@ -211,6 +211,30 @@ struct fp_buf *fp_buf_reg(struct fp_ctx *ctx, void *addr, size_t len,
 	return buf_new(ctx, addr, len, attr, false);
 }
 
+/*
+ * Staged GPU buffers: the NIC sees the staging copy. Sends and writes copy
+ * the message's bytes there first; receives copy them back on completion.
+ */
+int fp_buf_stage_out(struct fp_buf *b, int dev, size_t off, size_t len)
+{
+#if HAVE_GPU
+	if (b->reg[dev].how == FP_REG_STAGED)
+		return fp_gpu_stage_to_host(b->gpu, b->addr, off, len);
+#endif
+	(void)b, (void)dev, (void)off, (void)len;
+	return 0;
+}
+
+int fp_buf_stage_in(struct fp_buf *b, int dev, size_t off, size_t len)
+{
+#if HAVE_GPU
+	if (b->reg[dev].how == FP_REG_STAGED)
+		return fp_gpu_stage_to_gpu(b->gpu, b->addr, off, len);
+#endif
+	(void)b, (void)dev, (void)off, (void)len;
+	return 0;
+}
+
 int fp_buf_free(struct fp_buf *b)
 {
 	int i, ret = 0;
@@ -232,6 +256,11 @@ int fp_buf_free(struct fp_buf *b)
 #endif
 			free(b->addr);
 	}
+#if HAVE_GPU
+	else if (b->kind == FP_MEM_CUDA) {
+		fp_gpu_staging_release(b->addr);
+	}
+#endif
 	b->ctx->nbufs--;
 	free(b);
 	return ret;

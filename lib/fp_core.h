@@ -104,5 +104,9 @@ FP_HIDDEN void fp_report_msg(struct fp_ctx *ctx, const struct fp_group *g,
 FP_HIDDEN int fp_group_progress(struct fp_group *g);
 /* buf.c */
 FP_HIDDEN const struct fp_buf_reg *fp_buf_reg_for(struct fp_buf *buf, int dev);
+FP_HIDDEN int fp_buf_stage_out(struct fp_buf *b, int dev, size_t off,
+			       size_t len);
+FP_HIDDEN int fp_buf_stage_in(struct fp_buf *b, int dev, size_t off,
+			      size_t len);
 
 #endif

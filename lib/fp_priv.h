@@ -84,6 +84,8 @@ struct fp_msg {
 	uint32_t subs;			/* bit mask of subflows it uses */
 	uint32_t coll;			/* enclosing collective (reports) */
 	uint32_t comm;			/* communicator (reports) */
+	void *buf;			/* struct fp_buf of a receive */
+	uint64_t buf_off;
 	uint32_t pending;		/* chunks not completed */
 	int status;
 	int vendor_status;

@@ -55,6 +55,11 @@ static int post_msg(struct fp_group *g, enum fp_op op, struct fp_buf *buf,
 	reg = fp_buf_reg_for(buf, g->dev);
 	if (!reg)
 		return errno;
+	if (reg->how == FP_REG_STAGED && op != FP_OP_RECV) {
+		ret = fp_buf_stage_out(buf, g->dev, off, len);
+		if (ret)
+			return ret;
+	}
 
 	if (op == FP_OP_RECV) {
 		w = g->rw;
@@ -90,6 +95,8 @@ static int post_msg(struct fp_group *g, enum fp_op op, struct fp_buf *buf,
 	if (!m)
 		return errno;
 	m->coll = g->ctx->coll;
+	m->buf = buf;
+	m->buf_off = off;
 	m->comm = g->ctx->coll ? g->ctx->coll_comm : g->ctx->comm;
 
 	for (i = 0; i < (unsigned int)n; i++) {
@@ -264,6 +271,16 @@ int fp_poll(struct fp_group *g, struct fp_wc *wc, int n)
 		int want = n - got < 32 ? n - got : 32, r, i;
 
 		r = fp_msgtab_reap(&g->tab, wc + got, msgs, want);
+		for (i = 0; i < r; i++) {
+			struct fp_buf *b = msgs[i].buf;
+
+			if (msgs[i].op != FP_OP_RECV || msgs[i].status ||
+			    b->reg[g->dev].how != FP_REG_STAGED)
+				continue;
+			wc[got + i].status = fp_buf_stage_in(b, g->dev,
+							     msgs[i].buf_off,
+							     msgs[i].bytes);
+		}
 		if (g->ctx->ring.hdr)
 			for (i = 0; i < r; i++)
 				fp_report_msg(g->ctx, g, &msgs[i]);
