@@ -43,6 +43,9 @@ include $(sort $(wildcard */build.mk */*/build.mk))
 
 all: $(ALL)
 
+# Each part installs itself through its own install-<part> target.
+install: install-lib
+
 deps:
 	scripts/deps.sh build unit
 
