@@ -949,6 +949,8 @@ int fp_topo_load(const char *spec, struct fp_topo **out, struct fp_err *err)
 	if (!strncmp(spec, "leafspine:", 10) || !strncmp(spec, "fattree:", 8))
 		return fp_topo_generate(spec, out, err);
 	rc = fp_read_file(spec, &buf, &len, err);
+	if (rc == ENOENT && strchr(spec, ':') && strchr(spec, '='))
+		return fp_topo_generate(spec, out, err);
 	if (rc)
 		return rc;
 	rc = fp_topo_parse(buf, len, spec, out, err);

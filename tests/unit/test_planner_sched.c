@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: MIT
+/* Collective schedule generators, schedule files and bad input. */
+#include <stdlib.h>
+
+#include "fp_util.h"
+#include "planner_util.h"
+
+static void test_ring_per_rail(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=4,spines=2,hosts=2,nics=4,rail");
+	struct fp_sched *s = gen_sched("ring-allreduce:bytes=8M", t);
+	size_t i;
+
+	(void)state;
+	assert_int_equal(s->nph, 1);
+	assert_int_equal(s->ph[0].n, 2 * 4);	/* 2 hosts, one ring per rail */
+	for (i = 0; i < s->ph[0].n; i++) {
+		const struct fp_flow *f = &s->ph[0].flows[i];
+
+		/* ring flows stay on their rail: NIC index equal on both ends */
+		assert_int_equal(f->src - t->hosts[t->nodes[f->src].host].first_nic,
+				 f->dst - t->hosts[t->nodes[f->dst].host].first_nic);
+		assert_int_equal(f->bytes, 8ull << 20);	/* 2(n-1)/n * 8M with n=2 */
+	}
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
+static void test_hd_and_rd(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=4");
+	struct fp_sched *hd = gen_sched("hd-allreduce:bytes=64M", t);
+	struct fp_sched *rd = gen_sched("rd-allreduce:bytes=64M", t);
+	size_t i, j;
+
+	(void)state;
+	assert_int_equal(hd->nph, 6);	/* log2(8) halving + 3 doubling */
+	assert_int_equal(rd->nph, 3);
+	for (i = 0; i < hd->nph; i++) {
+		size_t k = i < 3 ? i : 5 - i;
+
+		assert_int_equal(hd->ph[i].n, 8);
+		for (j = 0; j < hd->ph[i].n; j++) {
+			const struct fp_flow *f = &hd->ph[i].flows[j];
+
+			assert_int_equal(t->nodes[f->src].host ^ t->nodes[f->dst].host, 8 >> (k + 1));
+			assert_int_equal(f->bytes, (64ull << 20) >> (k + 1));
+		}
+	}
+	for (i = 0; i < rd->nph; i++)
+		for (j = 0; j < rd->ph[i].n; j++)
+			assert_int_equal(t->nodes[rd->ph[i].flows[j].src].host ^
+					 t->nodes[rd->ph[i].flows[j].dst].host, 1 << i);
+	fp_sched_free(hd);
+	fp_sched_free(rd);
+	fp_topo_free(t);
+}
+
+static void test_alltoall_skips_own_host(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=2,nics=2");
+	struct fp_sched *s = gen_sched("alltoall:bytes=64M", t);
+	size_t i;
+
+	(void)state;
+	/* 4 hosts x 2 NICs = 8 ranks; each sends to the 6 ranks of other hosts */
+	assert_int_equal(s->ph[0].n, 8 * 6);
+	for (i = 0; i < s->ph[0].n; i++)
+		assert_int_not_equal(t->nodes[s->ph[0].flows[i].src].host,
+				     t->nodes[s->ph[0].flows[i].dst].host);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
+/* Fragmented placement spreads a job over every leaf; concurrent jobs merge phases. */
+static void test_frag_and_jobs(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=4,spines=2,hosts=4");
+	struct fp_sched *s = gen_sched("ring-allreduce:bytes=1G,count=4,place=frag;"
+				       "pipeline:bytes=1M,hosts=0-3,job=pp", t);
+	bool leaf_seen[4] = { false };
+	size_t i, nring = 0;
+
+	(void)state;
+	assert_int_equal(s->njobs, 2);
+	assert_string_equal(s->jobs[1], "pp");
+	assert_int_equal(s->nph, 1);
+	for (i = 0; i < s->ph[0].n; i++) {
+		const struct fp_flow *f = &s->ph[0].flows[i];
+
+		if (f->job != 0)
+			continue;
+		nring++;
+		leaf_seen[t->nodes[t->nodes[f->src].leaf].leaf_idx] = true;
+	}
+	assert_int_equal(nring, 4);
+	for (i = 0; i < 4; i++)
+		assert_true(leaf_seen[i]);
+	assert_int_equal(s->ph[0].n, 4 + 3);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
+static void test_json_round_trip(void **state)
+{
+	struct fp_topo *t = gen_topo("fattree:k=4");
+	struct fp_sched *s = gen_sched("hd-allreduce:bytes=1M,hosts=0-7;alltoall:bytes=3M,hosts=8-11", t);
+	struct fp_sched *u = NULL;
+	struct fp_err err;
+	char *a = fp_sched_to_json(s, t, 0), *b;
+
+	(void)state;
+	assert_int_equal(fp_sched_parse(a, strlen(a), "rt", t, &u, &err), 0);
+	b = fp_sched_to_json(u, t, 0);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	fp_sched_free(s);
+	fp_sched_free(u);
+	fp_topo_free(t);
+}
+
+struct bad_case {
+	const char *name, *text, *want;
+};
+
+#define SH "{\"format\":\"flowplan-schedule\",\"version\":1,\"phases\":[{\"flows\":["
+
+static const struct bad_case bad[] = {
+	{ "collective", "allsum:bytes=1M", "unknown collective \"allsum\"" },
+	{ "no bytes", "ring-allreduce:hosts=0-3", "bytes=SIZE is required" },
+	{ "bad bytes", "ring-allreduce:bytes=12Q", "not a size" },
+	{ "hosts range", "alltoall:bytes=1M,hosts=0-99", "outside 0..7" },
+	{ "hosts syntax", "alltoall:bytes=1M,hosts=a-b", "not an index or range" },
+	{ "hd pow2", "hd-allreduce:bytes=1M,hosts=0-2", "power-of-two" },
+	{ "one host", "ring-allreduce:bytes=1M,hosts=3", "at least 2 hosts" },
+	{ "nic", "ring-allreduce:bytes=1M,nics=1", "outside 0..0" },
+	{ "param", "alltoall:bytes=1M,colour=1", "unknown parameter \"colour\"" },
+	{ "count", "alltoall:bytes=1M,count=9", "must be 0..8" },
+	{ "json nic", SH "{\"src\":\"h0.n0\",\"dst\":\"h9.n0\",\"bytes\":1}]}]}", "phases[0].flows[0].dst: \"h9.n0\" is not a NIC" },
+	{ "json switch", SH "{\"src\":\"leaf0\",\"dst\":\"h1.n0\",\"bytes\":1}]}]}", "\"leaf0\" is not a NIC" },
+	{ "json bytes", SH "{\"src\":\"h0.n0\",\"dst\":\"h1.n0\",\"bytes\":0}]}]}", "bytes: expected a positive integer" },
+	{ "json same", SH "{\"src\":\"h0.n0\",\"dst\":\"h0.n0\",\"bytes\":5}]}]}", "src and dst are the same NIC" },
+	{ "json key", SH "{\"src\":\"h0.n0\",\"dst\":\"h1.n0\",\"bytes\":5,\"prio\":1}]}]}", "unknown key \"prio\"" },
+	{ "json syntax", SH "{\"src\":\"h0.n0\"", "unexpected end of file" },
+	{ "json empty", "{\"format\":\"flowplan-schedule\",\"version\":1,\"phases\":[]}", "no phases" },
+};
+
+static void test_bad_input(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=4");
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct fp_sched *s = NULL;
+		struct fp_err err = { "" };
+		int rc = bad[i].text[0] == '{' ?
+			 fp_sched_parse(bad[i].text, strlen(bad[i].text), "bad", t, &s, &err) :
+			 fp_sched_load(bad[i].text, t, &s, &err);
+
+		if (!rc || !strstr(err.msg, bad[i].want))
+			fail_msg("case %s: rc %d, error \"%s\", wanted \"%s\"", bad[i].name, rc, err.msg,
+				 bad[i].want);
+		assert_null(s);
+	}
+	fp_topo_free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ring_per_rail),
+		cmocka_unit_test(test_hd_and_rd),
+		cmocka_unit_test(test_alltoall_skips_own_host),
+		cmocka_unit_test(test_frag_and_jobs),
+		cmocka_unit_test(test_json_round_trip),
+		cmocka_unit_test(test_bad_input),
+	};
+
+	return cmocka_run_group_tests_name("planner_sched", tests, NULL, NULL);
+}
