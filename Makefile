@@ -49,6 +49,12 @@ install: install-lib
 deps:
 	scripts/deps.sh build unit
 
+# The main job on the built-in example (examples/): plan and compare strategies.
+demo:
+	scripts/deps.sh build
+	$(MAKE) --no-print-directory $(FLOWPLANCTL)
+	FLOWPLANCTL=$(FLOWPLANCTL) scripts/demo.sh
+
 # Build and dependency installation come first, so that a tier never fails on
 # a missing package; then every tier runs even if an earlier one failed.
 check:

@@ -24,3 +24,11 @@ $(BUILD)/tests/test_planner_%: $(BUILD)/san/tests/unit/test_planner_%.o $(PLANNE
 check-planner: $(PLANNER_TESTS)
 	@scripts/run-cmocka.sh planner $(PLANNER_TESTS)
 CHECK_TIERS += check-planner
+
+# Benchmark: make bench-planner
+$(BUILD)/bench_planner: $(BUILD)/tests/bench/bench_planner.o $(PLANNER_LIB)
+	$(CC) $(CFLAGS) -o $@ $^ $(JSONC_LIBS) -lm
+.PHONY: bench-planner
+bench-planner: $(BUILD)/bench_planner
+	$(BUILD)/bench_planner
+BENCH += bench-planner
