@@ -212,6 +212,9 @@ enum fp_group_flags {
  * @peer: peer IPv4 address (dotted quad); may be NULL with FP_GROUP_LISTEN
  * @local: local IPv4 address; NULL: the source address of the route to @peer
  * @port: TCP port of the bootstrap exchange
+ * @bootstrap: IPv4 address of the bootstrap exchange when it is not @peer
+ *	(connecting side) or @local (listening side), e.g. 127.0.0.1 when both
+ *	ends share a machine; NULL: those
  * @flags: FP_GROUP_*
  * @max_msgs: messages in flight (0: 256)
  * @chunk_max: largest chunk a subflow carries (0: 1 MiB)
@@ -226,6 +229,7 @@ struct fp_group_attr {
 	const char *peer;
 	const char *local;
 	uint16_t port;
+	const char *bootstrap;
 	unsigned int flags;
 	unsigned int max_msgs;
 	size_t chunk_max;

@@ -513,12 +513,57 @@ err:
 
 /* ---------------------------------------------------------------- groups */
 
+/*
+ * Round 0 of the bootstrap: the connecting side says which address its RDMA
+ * traffic comes from, the listening side answers with its own. The socket
+ * may run elsewhere (e.g. over lo when both ends share a machine).
+ */
+static int meet(struct fp_group *g, bool listen, bool peer_given, int tmo)
+{
+	struct hello me = { .magic = FP_HELLO_MAGIC,
+			    .version = FP_ABI_VERSION }, them;
+	int ret;
+
+	if (!listen) {
+		if (!g->local) {
+			ret = route_src(g->peer, &g->local);
+			if (ret)
+				return ret;
+		}
+		me.addr = g->local;
+		ret = io_all(g->fd, &me, sizeof(me), true, tmo);
+		if (!ret)
+			ret = io_all(g->fd, &them, sizeof(them), false, tmo);
+		if (ret)
+			return ret;
+		if (them.magic != FP_HELLO_MAGIC ||
+		    them.version != FP_ABI_VERSION)
+			return EPROTO;
+		return them.addr == g->peer ? 0 : EADDRNOTAVAIL;
+	}
+	ret = io_all(g->fd, &them, sizeof(them), false, tmo);
+	if (ret)
+		return ret;
+	if (them.magic != FP_HELLO_MAGIC || them.version != FP_ABI_VERSION)
+		return EPROTO;
+	if (peer_given && them.addr != g->peer)
+		return EACCES;
+	g->peer = them.addr;
+	if (!g->local) {
+		ret = route_src(g->peer, &g->local);
+		if (ret)
+			return ret;
+	}
+	me.addr = g->local;
+	return io_all(g->fd, &me, sizeof(me), true, tmo);
+}
+
 struct fp_group *fp_group_connect(struct fp_ctx *ctx,
 				  const struct fp_group_attr *attr)
 {
 	struct fp_group *g;
 	int ret, tmo;
-	uint32_t a = 0;
+	uint32_t a = 0, boot = 0;
 
 	if (!ctx || !attr || !attr->port || (!attr->peer &&
 	    !(attr->flags & FP_GROUP_LISTEN)) || attr->retry_cnt > 6 ||
@@ -545,35 +590,20 @@ struct fp_group *fp_group_connect(struct fp_ctx *ctx,
 	if (attr->local && inet_pton(AF_INET, attr->local, &g->local) != 1)
 		goto err;
 
-	if (attr->flags & FP_GROUP_LISTEN) {
-		ret = tcp_accept(g->local, attr->port, tmo, &a, &g->fd);
-		if (ret)
-			goto err;
-		if (attr->peer && a != g->peer) {
-			ret = EACCES;
-			goto err;
-		}
-		g->peer = a;
-		if (!g->local) {
-			struct sockaddr_in sa;
-			socklen_t sl = sizeof(sa);
+	if (attr->bootstrap && inet_pton(AF_INET, attr->bootstrap, &boot) != 1)
+		goto err;
 
-			if (getsockname(g->fd, (struct sockaddr *)&sa, &sl)) {
-				ret = errno;
-				goto err;
-			}
-			g->local = sa.sin_addr.s_addr;
-		}
-	} else {
-		if (!g->local) {
-			ret = route_src(g->peer, &g->local);
-			if (ret)
-				goto err;
-		}
-		ret = tcp_connect(g->peer, attr->port, tmo, &g->fd);
-		if (ret)
-			goto err;
-	}
+	if (attr->flags & FP_GROUP_LISTEN)
+		ret = tcp_accept(boot ? boot : g->local, attr->port, tmo, &a,
+				 &g->fd);
+	else
+		ret = tcp_connect(boot ? boot : g->peer, attr->port, tmo,
+				  &g->fd);
+	if (ret)
+		goto err;
+	ret = meet(g, attr->flags & FP_GROUP_LISTEN, !!attr->peer, tmo);
+	if (ret)
+		goto err;
 
 	ret = resolve(g);
 	if (ret)

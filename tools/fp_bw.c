@@ -43,7 +43,9 @@ struct bw_opts {
 	const char *local;
 	const char *dev;
 	const char *plan;
+	const char *bootstrap;
 	uint16_t port;
+	uint8_t qp_timeout;
 	unsigned int k;
 	unsigned int timeout_ms;
 	size_t size;
@@ -62,6 +64,8 @@ static void usage(void)
 		"       fp_bw [options] SERVER_ADDR (client)\n"
 		"  -p PORT     TCP port of the bootstrap exchange (18515)\n"
 		"  -l ADDR     local address (default: the route's source)\n"
+		"  -b ADDR     address of the TCP bootstrap when not the peer's\n"
+		"              (client) or the local one (server), e.g. 127.0.0.1\n"
 		"  -d DEV      RDMA device (default: the one serving the peer)\n"
 		"  -P FILE     plan file (default: $FLOWPLAN_PLAN, the module)\n"
 		"  -k K        subflows when the plan has no entry (1)\n"
@@ -71,6 +75,7 @@ static void usage(void)
 		"  -w WINDOW   messages in flight (16)\n"
 		"  -o OP       write (default) or send\n"
 		"  -t MS       per-message deadline (10000)\n"
+		"  -u EXP      QP ACK timeout exponent, 4.096 us * 2^EXP (14)\n"
 		"  -q          quiet: only the result line\n");
 	exit(1);
 }
@@ -153,6 +158,8 @@ static int bw_init(struct bw_ctx *bw, const struct bw_opts *o)
 		.peer = o->peer,
 		.local = o->local,
 		.port = o->port,
+		.bootstrap = o->bootstrap,
+		.qp_timeout = o->qp_timeout,
 		.flags = o->server ? FP_GROUP_LISTEN : 0,
 		.max_msgs = o->window * 2,
 		.chunk_max = o->chunk,
@@ -373,11 +380,13 @@ int main(int argc, char **argv)
 	struct bw_ctx bw;
 	int c, ret;
 
-	while ((c = getopt(argc, argv, "sp:l:d:P:k:n:C:c:w:o:t:qh")) != -1) {
+	while ((c = getopt(argc, argv, "sp:l:b:d:P:k:n:C:c:w:o:t:u:qh")) != -1) {
 		switch (c) {
 		case 's': o.server = true; break;
 		case 'p': o.port = (uint16_t)atoi(optarg); break;
 		case 'l': o.local = optarg; break;
+		case 'b': o.bootstrap = optarg; break;
+		case 'u': o.qp_timeout = (uint8_t)atoi(optarg); break;
 		case 'd': o.dev = optarg; break;
 		case 'P': o.plan = optarg; break;
 		case 'k': o.k = (unsigned int)atoi(optarg); break;
