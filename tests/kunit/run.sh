@@ -83,7 +83,7 @@ prune() {
 }
 
 run_test() {
-	local c w rc=0 line p f s log
+	local c rc=0 line p f s log
 	c=$(kernel)
 	# M= writes into the module dir: build in a scratch copy.
 	w=$(mktemp -d /tmp/flowplan-kunit.XXXXXX)
@@ -104,10 +104,26 @@ run_test() {
 	timeout -k 10 300 "$c/build/linux" mem=256M rootfstype=hostfs \
 		rootflags=/ ro quiet con=fd:0,fd:1 init="$HERE/uml-init.sh" \
 		KO="$w/kmod/flowplan_test.ko" </dev/null >"$log" 2>&1 || true
+	# Modules' suites are logged one by one, each numbered 1 and with no
+	# document header: give them one and number them in order.
+	tr -d '\r' <"$log" | sed 's/^\[ *[0-9.]*\] //' | awk '
+		/^    KTAP version 1$/ { on = 1 }
+		!on { next }
+		/^(not )?ok [0-9]+ / {
+			n++
+			sub(/ok [0-9]+ /, "ok " n " ")
+		}
+		{ body[++nb] = $0 }
+		END {
+			print "KTAP version 1"
+			print "1.." n
+			for (i = 1; i <= nb; i++)
+				print body[i]
+		}' >"$w/ktap.txt"
 	python3 "$c/linux-source-6.1/tools/testing/kunit/kunit.py" parse \
-		"$(realpath "$log")" >"$w/parse.txt" 2>&1 || rc=$?
+		"$w/ktap.txt" >"$w/parse.txt" 2>&1 || rc=$?
 	cat "$w/parse.txt"
-	if [ $rc -ne 0 ] && ! grep -q '^KTAP version' "$log"; then
+	if [ $rc -ne 0 ] && ! grep -q '^1\.\.[1-9]' "$w/ktap.txt"; then
 		tail -60 "$log"
 	fi
 	line=$(grep -o 'Ran [0-9]* tests:.*' "$w/parse.txt" | tail -1 || true)
@@ -115,6 +131,11 @@ run_test() {
 	f=$(sed -n 's/.*failed: \([0-9]*\).*/\1/p' <<<"$line")
 	s=$(sed -n 's/.*skipped: \([0-9]*\).*/\1/p' <<<"$line")
 	# A crash, an insmod failure or no KTAP at all is a failure.
+	if grep -q '^FLOWPLAN-INSMOD-FAILED' "$log" ||
+	   ! grep -q '^FLOWPLAN-KUNIT-DONE' "$log"; then
+		grep '^FLOWPLAN-INSMOD-FAILED' "$log" || echo "kunit: UML did not finish"
+		rc=1
+	fi
 	if [ $rc -ne 0 ] && [ "${f:-0}" = 0 ]; then f=1; fi
 	echo "kunit: ${p:-0} passed, ${f:-0} failed, ${s:-0} skipped"
 	return $rc

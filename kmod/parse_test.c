@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0
+/* parse_test.c - KUnit: IPv4/UDP/BTH parsing, good and malformed. */
+#include <kunit/test.h>
+#include <linux/ip.h>
+#include <linux/udp.h>
+#include <net/ip.h>
+
+#include "parse.h"
+#include "test_pkt.h"
+
+#define PAYLOAD	16
+#define BASE_LEN (20 + 8 + FP_BTH_LEN + PAYLOAD + FP_ICRC_LEN)
+
+struct parse_case {
+	const char *name;
+	/* Changes the good packet; returns the bytes handed to the parser. */
+	unsigned int (*mutate)(u8 *pkt, unsigned int len);
+	unsigned int hdr_len;	/* 0: min(len, FP_PARSE_MAX) */
+	int ret;
+	bool rewritable;
+};
+
+static unsigned int keep(u8 *p, unsigned int len)
+{
+	return len;
+}
+
+static struct iphdr *ip(u8 *p)
+{
+	return (struct iphdr *)p;
+}
+
+static struct udphdr *udp(u8 *p)
+{
+	return (struct udphdr *)(p + ip(p)->ihl * 4);
+}
+
+static unsigned int ipv6(u8 *p, unsigned int len)
+{
+	ip(p)->version = 6;
+	return len;
+}
+
+static unsigned int tcp(u8 *p, unsigned int len)
+{
+	ip(p)->protocol = IPPROTO_TCP;
+	return len;
+}
+
+static unsigned int ihl4(u8 *p, unsigned int len)
+{
+	ip(p)->ihl = 4;
+	return len;
+}
+
+/* Insert 4 bytes of options (NOPs) after the fixed header. */
+static unsigned int options(u8 *p, unsigned int len)
+{
+	memmove(p + 24, p + 20, len - 20);
+	memset(p + 20, IPOPT_NOOP, 4);
+	ip(p)->ihl = 6;
+	len += 4;
+	ip(p)->tot_len = htons(len);
+	return len;
+}
+
+static unsigned int other_dport(u8 *p, unsigned int len)
+{
+	udp(p)->dest = htons(4792);
+	return len;
+}
+
+static unsigned int later_fragment(u8 *p, unsigned int len)
+{
+	ip(p)->frag_off = htons(100);
+	return len;
+}
+
+static unsigned int first_fragment(u8 *p, unsigned int len)
+{
+	ip(p)->frag_off = htons(IP_MF);
+	udp(p)->len = htons(1000);
+	return len;
+}
+
+static unsigned int short_datagram(u8 *p, unsigned int len)
+{
+	return len - 1;		/* tot_len claims one byte more than present */
+}
+
+static unsigned int tot_len_tiny(u8 *p, unsigned int len)
+{
+	ip(p)->tot_len = htons(20 + 8 + FP_BTH_LEN + FP_ICRC_LEN - 1);
+	return len;
+}
+
+static unsigned int udp_len_wrong(u8 *p, unsigned int len)
+{
+	udp(p)->len = htons(ntohs(udp(p)->len) - 2);
+	return len;
+}
+
+static unsigned int bth_version(u8 *p, unsigned int len)
+{
+	p[20 + 8 + 1] |= 0x01;
+	return len;
+}
+
+static unsigned int trailing_bytes(u8 *p, unsigned int len)
+{
+	return len + 8;		/* Ethernet padding past tot_len is fine */
+}
+
+static const struct parse_case parse_cases[] = {
+	{ "good", keep, 0, 0, true },
+	{ "trailing bytes", trailing_bytes, 0, 0, true },
+	{ "IP options", options, 0, 0, false },
+	{ "first fragment", first_fragment, 0, 0, false },
+	{ "IPv6 version", ipv6, 0, -EPROTONOSUPPORT },
+	{ "TCP", tcp, 0, -EPROTONOSUPPORT },
+	{ "other port", other_dport, 0, -EPROTONOSUPPORT },
+	{ "later fragment", later_fragment, 0, -EPROTONOSUPPORT },
+	{ "IP header cut", keep, 19, -EPROTONOSUPPORT },
+	{ "IHL below 5", ihl4, 0, -EBADMSG },
+	{ "UDP header cut", keep, 27, -EBADMSG },
+	{ "BTH cut", keep, 20 + 8 + FP_BTH_LEN - 1, -EBADMSG },
+	{ "datagram shorter than tot_len", short_datagram, 0, -EBADMSG },
+	{ "tot_len too small for BTH and ICRC", tot_len_tiny, 0, -EBADMSG },
+	{ "UDP length disagrees", udp_len_wrong, 0, -EBADMSG },
+	{ "BTH transport version 1", bth_version, 0, -EBADMSG },
+};
+
+static void parse_case_desc(const struct parse_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(parse, parse_cases, parse_case_desc);
+
+static void parse_test(struct kunit *test)
+{
+	const struct parse_case *c = test->param_value;
+	__be32 s = htonl(0xc6120001), d = htonl(0xc6120005);
+	unsigned int len, hlen;
+	struct fp_roce4 p;
+	u8 *pkt;
+	int ret;
+
+	pkt = kunit_kzalloc(test, FP_TEST_PKT_MAX, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pkt);
+	len = fp_test_pkt(pkt, s, d, 0xc001, 0x123456, PAYLOAD);
+	KUNIT_ASSERT_EQ(test, len, BASE_LEN);
+	len = c->mutate(pkt, len);
+	hlen = c->hdr_len ?: min_t(unsigned int, len, FP_PARSE_MAX);
+
+	memset(&p, 0xa5, sizeof(p));
+	ret = fp_parse_roce4(pkt, hlen, len, &p);
+	KUNIT_EXPECT_EQ(test, ret, c->ret);
+	if (ret)
+		return;
+	KUNIT_EXPECT_EQ(test, p.saddr, s);
+	KUNIT_EXPECT_EQ(test, p.daddr, d);
+	KUNIT_EXPECT_EQ(test, p.sport, 0xc001);
+	KUNIT_EXPECT_EQ(test, p.dqpn, 0x123456);
+	KUNIT_EXPECT_EQ(test, p.opcode, 0x0a);
+	KUNIT_EXPECT_EQ(test, p.udp_off, ip(pkt)->ihl * 4U);
+	KUNIT_EXPECT_EQ(test, p.tot_len, (unsigned int)ntohs(ip(pkt)->tot_len));
+	KUNIT_EXPECT_EQ(test, p.rewritable, c->rewritable);
+}
+
+/* Every prefix of a good packet: never a read past the given bytes. */
+static void parse_every_prefix_test(struct kunit *test)
+{
+	struct fp_roce4 p;
+	unsigned int len, n;
+	u8 *pkt, *cut;
+	int ret;
+
+	pkt = kunit_kzalloc(test, FP_TEST_PKT_MAX, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pkt);
+	len = fp_test_pkt(pkt, htonl(1), htonl(2), 0xc001, 7, PAYLOAD);
+	for (n = 0; n < len; n++) {
+		/* An exact-size copy, so KASAN would see an overread. */
+		cut = kunit_kmalloc(test, n ?: 1, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, cut);
+		memcpy(cut, pkt, n);
+		ret = fp_parse_roce4(cut, min_t(unsigned int, n, FP_PARSE_MAX),
+				     n, &p);
+		KUNIT_EXPECT_NE_MSG(test, ret, 0, "prefix of %u bytes", n);
+	}
+	KUNIT_EXPECT_EQ(test, fp_parse_roce4(pkt, len, len, &p), 0);
+}
+
+static struct kunit_case parse_test_cases[] = {
+	KUNIT_CASE_PARAM(parse_test, parse_gen_params),
+	KUNIT_CASE(parse_every_prefix_test),
+	{}
+};
+
+static struct kunit_suite parse_test_suite = {
+	.name = "flowplan_parse",
+	.test_cases = parse_test_cases,
+};
+
+kunit_test_suite(parse_test_suite);

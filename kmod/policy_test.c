@@ -1,0 +1,413 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * policy_test.c - KUnit: SET_PLAN requests through the family's policies
+ * (strict, as genetlink applies them) and fp_nl_parse_plan(): what is
+ * accepted, what is refused, with which errno and extack message.
+ */
+#include <kunit/test.h>
+#include <linux/skbuff.h>
+
+#include "policy.h"
+
+#define A(x)	htonl(0xc6120000 | (x))
+
+struct sub_spec {
+	u32 label;
+	u32 sport;
+	u32 weight;		/* ~0: absent */
+};
+
+static void put_sub(struct sk_buff *skb, int idx, u32 label, u32 sport,
+		    u32 weight)
+{
+	struct nlattr *n = nla_nest_start(skb, idx);
+
+	nla_put_u32(skb, FLOWPLAN_SUBFLOW_A_FLOW_LABEL, label);
+	if (sport != ~0U)
+		nla_put_u16(skb, FLOWPLAN_SUBFLOW_A_SPORT, sport);
+	if (weight != ~0U)
+		nla_put_u32(skb, FLOWPLAN_SUBFLOW_A_WEIGHT, weight);
+	nla_nest_end(skb, n);
+}
+
+/* One entry with @nsub equal subflows from port 0xc001. */
+static struct nlattr *put_entry(struct sk_buff *skb, int idx, __be32 l,
+				__be32 r, u32 dqpn, u32 flags,
+				unsigned int nsub)
+{
+	struct nlattr *e = nla_nest_start(skb, idx), *subs;
+	unsigned int i;
+
+	nla_put_in_addr(skb, FLOWPLAN_ENTRY_A_LOCAL_ADDR, l);
+	nla_put_in_addr(skb, FLOWPLAN_ENTRY_A_REMOTE_ADDR, r);
+	nla_put_u32(skb, FLOWPLAN_ENTRY_A_DQPN, dqpn);
+	nla_put_u32(skb, FLOWPLAN_ENTRY_A_FLAGS, flags);
+	subs = nla_nest_start(skb, FLOWPLAN_ENTRY_A_SUBFLOWS);
+	for (i = 0; i < nsub; i++)
+		put_sub(skb, i, i + 1, 0xc001 + i, ~0U);
+	nla_nest_end(skb, subs);
+	return e;
+}
+
+static void put_gen(struct sk_buff *skb, u64 g)
+{
+	nla_put(skb, FLOWPLAN_A_GENERATION, sizeof(g), &g);
+}
+
+static struct nlattr *start(struct sk_buff *skb)
+{
+	put_gen(skb, 7);
+	return nla_nest_start(skb, FLOWPLAN_A_ENTRIES);
+}
+
+static void b_good(struct sk_buff *skb)
+{
+	struct nlattr *ents = start(skb), *e, *subs;
+
+	e = put_entry(skb, 0, A(1), A(5), 0, FLOWPLAN_ENTRY_F_ENFORCE, 0);
+	subs = nla_nest_start(skb, FLOWPLAN_ENTRY_A_SUBFLOWS);
+	put_sub(skb, 0, 1, 0xc001, 40000);
+	put_sub(skb, 1, 2, 0xc002, 25536);
+	nla_nest_end(skb, subs);
+	nla_nest_end(skb, e);
+	nla_nest_end(skb, put_entry(skb, 1, A(1), A(5), 77, 0, 1));
+	nla_nest_end(skb, ents);
+}
+
+static void b_empty(struct sk_buff *skb)
+{
+	put_gen(skb, 3);
+}
+
+static void b_no_generation(struct sk_buff *skb)
+{
+	struct nlattr *ents = nla_nest_start(skb, FLOWPLAN_A_ENTRIES);
+
+	nla_nest_end(skb, put_entry(skb, 0, A(1), A(5), 0, 0, 1));
+	nla_nest_end(skb, ents);
+}
+
+static void b_unknown_flag(struct sk_buff *skb)
+{
+	struct nlattr *ents = start(skb);
+
+	nla_nest_end(skb, put_entry(skb, 0, A(1), A(5), 0, 0x2, 1));
+	nla_nest_end(skb, ents);
+}
+
+static void b_big_dqpn(struct sk_buff *skb)
+{
+	struct nlattr *ents = start(skb);
+
+	nla_nest_end(skb, put_entry(skb, 0, A(1), A(5), 0x1000000, 0, 1));
+	nla_nest_end(skb, ents);
+}
+
+static void one_sub(struct sk_buff *skb, u32 label, u32 sport, u32 weight)
+{
+	struct nlattr *ents = start(skb), *e, *subs;
+
+	e = put_entry(skb, 0, A(1), A(5), 0, 0, 0);
+	subs = nla_nest_start(skb, FLOWPLAN_ENTRY_A_SUBFLOWS);
+	put_sub(skb, 0, label, sport, weight);
+	nla_nest_end(skb, subs);
+	nla_nest_end(skb, e);
+	nla_nest_end(skb, ents);
+}
+
+static void b_big_label(struct sk_buff *skb)
+{
+	one_sub(skb, 0x100000, 0xc001, ~0U);
+}
+
+static void b_sport_zero(struct sk_buff *skb)
+{
+	one_sub(skb, 1, 0, ~0U);
+}
+
+static void b_no_sport(struct sk_buff *skb)
+{
+	one_sub(skb, 1, ~0U, ~0U);
+}
+
+static void b_big_weight(struct sk_buff *skb)
+{
+	one_sub(skb, 1, 0xc001, 65537);
+}
+
+static void b_bad_weights(struct sk_buff *skb)
+{
+	one_sub(skb, 1, 0xc001, 60000);
+}
+
+static void b_short_addr(struct sk_buff *skb)
+{
+	struct nlattr *ents = start(skb), *e;
+
+	e = nla_nest_start(skb, 0);
+	nla_put(skb, FLOWPLAN_ENTRY_A_LOCAL_ADDR, 3, "abc");
+	nla_nest_end(skb, e);
+	nla_nest_end(skb, ents);
+}
+
+static void b_no_remote(struct sk_buff *skb)
+{
+	struct nlattr *ents = start(skb), *e;
+
+	e = nla_nest_start(skb, 0);
+	nla_put_in_addr(skb, FLOWPLAN_ENTRY_A_LOCAL_ADDR, A(1));
+	nla_nest_end(skb, e);
+	nla_nest_end(skb, ents);
+}
+
+static void b_no_subflows(struct sk_buff *skb)
+{
+	struct nlattr *ents = start(skb);
+
+	nla_nest_end(skb, put_entry(skb, 0, A(1), A(5), 0, 0, 0));
+	nla_nest_end(skb, ents);
+}
+
+static void b_17_subflows(struct sk_buff *skb)
+{
+	struct nlattr *ents = start(skb);
+
+	nla_nest_end(skb, put_entry(skb, 0, A(1), A(5), 0, 0, 17));
+	nla_nest_end(skb, ents);
+}
+
+static void b_16_subflows(struct sk_buff *skb)
+{
+	struct nlattr *ents = start(skb);
+
+	nla_nest_end(skb, put_entry(skb, 0, A(1), A(5), 0, 0, 16));
+	nla_nest_end(skb, ents);
+}
+
+static void b_duplicate(struct sk_buff *skb)
+{
+	struct nlattr *ents = start(skb);
+
+	nla_nest_end(skb, put_entry(skb, 0, A(1), A(5), 9, 0, 1));
+	nla_nest_end(skb, put_entry(skb, 1, A(1), A(5), 9, 0, 2));
+	nla_nest_end(skb, ents);
+}
+
+static void b_three(struct sk_buff *skb)
+{
+	struct nlattr *ents = start(skb);
+
+	nla_nest_end(skb, put_entry(skb, 0, A(1), A(5), 0, 0, 1));
+	nla_nest_end(skb, put_entry(skb, 1, A(1), A(6), 0, 0, 1));
+	nla_nest_end(skb, put_entry(skb, 2, A(1), A(7), 0, 0, 1));
+	nla_nest_end(skb, ents);
+}
+
+static void b_unknown_attr(struct sk_buff *skb)
+{
+	struct nlattr *ents = start(skb), *e;
+
+	e = put_entry(skb, 0, A(1), A(5), 0, 0, 1);
+	nla_put_u32(skb, FLOWPLAN_ENTRY_A_MAX + 1, 1);
+	nla_nest_end(skb, e);
+	nla_nest_end(skb, ents);
+}
+
+static void b_reply_attr(struct sk_buff *skb)
+{
+	put_gen(skb, 1);
+	nla_put_u32(skb, FLOWPLAN_A_NENTRIES, 1);
+}
+
+static void b_no_nested_flag(struct sk_buff *skb)
+{
+	struct nlattr *ents = start(skb), *e;
+
+	e = nla_nest_start_noflag(skb, 0);
+	nla_put_in_addr(skb, FLOWPLAN_ENTRY_A_LOCAL_ADDR, A(1));
+	nla_nest_end(skb, e);
+	nla_nest_end(skb, ents);
+}
+
+struct policy_case {
+	const char *name;
+	void (*build)(struct sk_buff *skb);
+	unsigned int max_entries;
+	int ret;
+	const char *msg;	/* NULL: not checked */
+	unsigned int n;
+};
+
+static const struct policy_case policy_cases[] = {
+	{ "good", b_good, 8, 0, NULL, 2 },
+	{ "no entries", b_empty, 8, 0, NULL, 0 },
+	{ "16 subflows", b_16_subflows, 8, 0, NULL, 1 },
+	{ "max_entries exactly", b_three, 3, 0, NULL, 3 },
+	{ "no generation", b_no_generation, 8, -EINVAL,
+	  "a plan needs a generation" },
+	{ "unknown flag bit", b_unknown_flag, 8, -EINVAL, "reserved bit set" },
+	{ "dqpn above 24 bits", b_big_dqpn, 8, -ERANGE,
+	  "integer out of range" },
+	{ "flow label above 20 bits", b_big_label, 8, -ERANGE,
+	  "integer out of range" },
+	{ "source port 0", b_sport_zero, 8, -ERANGE, "integer out of range" },
+	{ "weight above 65536", b_big_weight, 8, -ERANGE,
+	  "integer out of range" },
+	{ "3-byte address", b_short_addr, 8, -ERANGE,
+	  "binary attribute size out of range" },
+	{ "unknown entry attribute", b_unknown_attr, 8, -EINVAL, NULL },
+	{ "reply-only attribute", b_reply_attr, 8, -EINVAL, NULL },
+	{ "nest without NLA_F_NESTED", b_no_nested_flag, 8, -EINVAL, NULL },
+	{ "no remote address", b_no_remote, 8, -EINVAL,
+	  "an entry needs a remote address" },
+	{ "no source port", b_no_sport, 8, -EINVAL,
+	  "a subflow needs a source port" },
+	{ "no subflows", b_no_subflows, 8, -EINVAL,
+	  "an entry needs at least one subflow" },
+	{ "17 subflows", b_17_subflows, 8, -E2BIG,
+	  "more than 16 subflows in an entry" },
+	{ "weights not summing to 65536", b_bad_weights, 8, -EINVAL,
+	  "subflow weights must sum to 65536 (or be absent)" },
+	{ "duplicate key", b_duplicate, 8, -EEXIST,
+	  "duplicate entry (same local, remote and dqpn)" },
+	{ "past max_entries", b_three, 2, -E2BIG,
+	  "more plan entries than the module parameter max_entries allows" },
+};
+
+static void policy_case_desc(const struct policy_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(policy, policy_cases, policy_case_desc);
+
+static int skb_res_init(struct kunit_resource *res, void *size)
+{
+	res->data = alloc_skb(*(unsigned int *)size, GFP_KERNEL);
+	return res->data ? 0 : -ENOMEM;
+}
+
+static void skb_res_free(struct kunit_resource *res)
+{
+	kfree_skb(res->data);
+}
+
+/* An skb freed with the test, however it ends. */
+static struct sk_buff *new_skb(struct kunit *test, unsigned int size)
+{
+	struct sk_buff *skb;
+
+	skb = kunit_alloc_resource(test, skb_res_init, skb_res_free,
+				   GFP_KERNEL, &size);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	return skb;
+}
+
+/* What genetlink does with a SET_PLAN request, then the module. */
+static int set_plan(struct sk_buff *skb, unsigned int max,
+		    struct fp_plan **plan, struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[FLOWPLAN_A_MAX + 1];
+	int ret;
+
+	ret = nla_parse(tb, FLOWPLAN_A_MAX, (struct nlattr *)skb->data,
+			skb->len, fp_attr_policy, extack);
+	if (ret)
+		return ret;
+	*plan = fp_nl_parse_plan(tb, max, extack);
+	return PTR_ERR_OR_ZERO(*plan);
+}
+
+static void policy_test(struct kunit *test)
+{
+	const struct policy_case *c = test->param_value;
+	struct netlink_ext_ack extack = {};
+	struct sk_buff *skb = new_skb(test, 8192);
+	struct fp_plan *plan = NULL;
+	int ret;
+
+	c->build(skb);
+	ret = set_plan(skb, c->max_entries, &plan, &extack);
+	KUNIT_EXPECT_EQ(test, ret, c->ret);
+	if (c->ret)
+		KUNIT_EXPECT_NOT_NULL(test, extack._msg);
+	if (c->msg && extack._msg)
+		KUNIT_EXPECT_STREQ(test, extack._msg, c->msg);
+	if (ret)
+		return;
+	KUNIT_EXPECT_EQ(test, plan->n, c->n);
+	fp_plan_free(plan);
+}
+
+/* The good plan, looked up, put back into attributes and parsed again. */
+static void policy_roundtrip_test(struct kunit *test)
+{
+	struct sk_buff *skb = new_skb(test, 8192);
+	struct sk_buff *out = new_skb(test, 8192);
+	struct netlink_ext_ack extack = {};
+	struct fp_plan *plan, *again;
+	const struct fp_entry *e;
+	struct nlattr *ents;
+	unsigned int i;
+
+	b_good(skb);
+	KUNIT_ASSERT_EQ(test, set_plan(skb, 8, &plan, &extack), 0);
+	KUNIT_EXPECT_EQ(test, plan->generation, 7ULL);
+	e = fp_plan_lookup(plan, A(1), A(5), 1234);
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	KUNIT_EXPECT_EQ(test, e->flags, (u32)FLOWPLAN_ENTRY_F_ENFORCE);
+	KUNIT_EXPECT_EQ(test, e->nsub, 2U);
+	KUNIT_EXPECT_EQ(test, e->sub[1].sport, 0xc002);
+	KUNIT_EXPECT_EQ(test, e->sub[1].flow_label, 2U);
+	KUNIT_EXPECT_EQ(test, e->sub[0].weight, 40000U);
+	e = fp_plan_lookup(plan, A(1), A(5), 77);
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	KUNIT_EXPECT_EQ(test, e->dqpn, 77U);
+	KUNIT_EXPECT_EQ(test, e->sub[0].weight, 0U);
+
+	put_gen(out, plan->generation);
+	ents = nla_nest_start(out, FLOWPLAN_A_ENTRIES);
+	for (i = 0; i < plan->n; i++)
+		KUNIT_ASSERT_EQ(test, fp_nl_put_entry(out, i,
+						      &plan->entries[i]), 0);
+	nla_nest_end(out, ents);
+	KUNIT_ASSERT_EQ(test, set_plan(out, 8, &again, &extack), 0);
+	KUNIT_ASSERT_EQ(test, again->n, plan->n);
+	for (i = 0; i < plan->n; i++) {
+		e = &again->entries[i];
+		KUNIT_EXPECT_EQ(test, e->local, plan->entries[i].local);
+		KUNIT_EXPECT_EQ(test, e->remote, plan->entries[i].remote);
+		KUNIT_EXPECT_EQ(test, e->dqpn, plan->entries[i].dqpn);
+		KUNIT_EXPECT_EQ(test, e->flags, plan->entries[i].flags);
+		KUNIT_EXPECT_EQ(test, e->nsub, plan->entries[i].nsub);
+		KUNIT_EXPECT_EQ(test, memcmp(e->sub, plan->entries[i].sub,
+					     sizeof(e->sub)), 0);
+	}
+	fp_plan_free(again);
+	fp_plan_free(plan);
+}
+
+/* A too-small message: the entry is not half-written. */
+static void policy_put_full_test(struct kunit *test)
+{
+	struct fp_entry e = { .local = A(1), .remote = A(2), .nsub = 16 };
+	struct sk_buff *skb = new_skb(test, 64);
+	unsigned int len = skb->len;
+
+	KUNIT_EXPECT_EQ(test, fp_nl_put_entry(skb, 0, &e), -EMSGSIZE);
+	KUNIT_EXPECT_EQ(test, skb->len, len);
+}
+
+static struct kunit_case policy_test_cases[] = {
+	KUNIT_CASE_PARAM(policy_test, policy_gen_params),
+	KUNIT_CASE(policy_roundtrip_test),
+	KUNIT_CASE(policy_put_full_test),
+	{}
+};
+
+static struct kunit_suite policy_test_suite = {
+	.name = "flowplan_policy",
+	.test_cases = policy_test_cases,
+};
+
+kunit_test_suite(policy_test_suite);
