@@ -92,9 +92,13 @@ def bfs($adj; $src):
    | "ip link add name \(ifn($l; $l.a) | q) netns \(ns($l.a) | q) type veth peer name \(ifn($l; $l.b) | q) netns \(ns($l.b) | q)",
      ([$l.a, $l.b][] as $x
       | "ip -n \(ns($x) | q) link set \(ifn($l; $x) | q) up",
-	"tc -n \(ns($x) | q) qdisc add dev \(ifn($l; $x) | q) root handle 1: htb default 1",
+	"tc -n \(ns($x) | q) qdisc add dev \(ifn($l; $x) | q) root handle 1: htb default 20",
 	"tc -n \(ns($x) | q) class add dev \(ifn($l; $x) | q) parent 1: classid 1:1 htb rate \($kbit)kbit ceil \($kbit)kbit burst 64k cburst 64k quantum 60000",
-	"tc -n \(ns($x) | q) qdisc add dev \(ifn($l; $x) | q) parent 1:1 handle 10: bfifo limit \($lim)",
+	"tc -n \(ns($x) | q) class add dev \(ifn($l; $x) | q) parent 1:1 classid 1:10 htb prio 0 rate \($kbit / 10 | floor)kbit ceil \($kbit)kbit burst 64k cburst 64k quantum 60000",
+	"tc -n \(ns($x) | q) class add dev \(ifn($l; $x) | q) parent 1:1 classid 1:20 htb prio 1 rate \($kbit - ($kbit / 10 | floor))kbit ceil \($kbit)kbit burst 64k cburst 64k quantum 60000",
+	"tc -n \(ns($x) | q) qdisc add dev \(ifn($l; $x) | q) parent 1:10 handle 10: pfifo limit 1000",
+	"tc -n \(ns($x) | q) qdisc add dev \(ifn($l; $x) | q) parent 1:20 handle 20: bfifo limit \($lim)",
+	"tc -n \(ns($x) | q) filter add dev \(ifn($l; $x) | q) parent 1: protocol ip prio 1 u32 match u16 0x0000 0xff80 at 2 flowid 1:10",
 	"echo \(ns($x) | q) \(ifn($l; $x) | q) \($x | q) \(if $l.a == $x then $l.b else $l.a end | q) \($kbit) >>\"$STATE/ports\"")),
   # hosts: NIC address, a table per NIC (policy routing by source address)
   ($nics[] | select($leafof[.nic]) as $n

@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# bench.sh - the bench-lab benchmark: one collective through real Linux
+# routers, side by side, over several hash seeds:
+#   ecmp      one TCP connection per flow, pseudo-random source port
+#   ecmp4     four connections per flow, bytes split evenly
+#   flowplan  the planner's subflows on ports learned by probing this fabric
+#   ideal     the same flows on one big switch with the same host links
+# Times are collective completion times (CCT) in seconds, ratios against the
+# ideal of the same run; next to them, the simulator's prediction
+# (flowplanctl -j simulate) scaled to the lab's link rate and TCP/IP framing.
+#
+# Environment: BENCH_LAB_SEEDS (default "1 2 3 4"), BENCH_LAB_RATE (Mbit/s,
+# default 50), BENCH_LAB_SCENARIOS (lines "TOPO SCHED").
+set -euo pipefail
+
+LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$LAB_DIR/../.." && pwd)
+F=${FLOWPLANCTL:-$ROOT/build/flowplanctl}
+TRAFFIC=${FP_TRAFFIC:-$ROOT/build/fp-traffic}
+LAB=$LAB_DIR/lab.sh
+SEEDS=${BENCH_LAB_SEEDS:-1 2 3 4}
+RATE=${BENCH_LAB_RATE:-50}
+SCENARIOS=${BENCH_LAB_SCENARIOS:-"leafspine:leaves=2,spines=4,hosts=4 ring-allreduce:bytes=4M,place=frag
+fattree:k=4 ring-allreduce:bytes=2M,place=frag"}
+# Wire bytes per payload byte: MSS 1448 (timestamps) in 1514-byte frames,
+# which is what htb counts on a veth.
+FRAMING=$(awk 'BEGIN {print 1514 / 1448}')
+P="" W=""
+
+cleanup() {
+	[ -n "$P" ] && "$LAB" down "$P" >/dev/null 2>&1
+	[ -n "$W" ] && rm -rf "$W"
+	return 0
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if [ "$(id -u)" != 0 ]; then
+	echo "bench-lab: skipped: the fabric lab needs root"
+	exit 0
+fi
+if ! unshare --net true 2>/dev/null; then
+	echo "bench-lab: skipped: network namespaces are not available"
+	exit 0
+fi
+"$ROOT/scripts/deps.sh" lab
+W=$(mktemp -d /tmp/flowplan-bench.XXXXXX)
+
+# cct FLOWS: run the connections, print the CCT.
+cct() {
+	"$TRAFFIC" -t 300 "$1" >"$1.json" || { echo "bench-lab: traffic failed" >&2; return 1; }
+	jq .cct "$1.json"
+}
+
+flows() {	# MODE K SEED PLAN NICS
+	jq -r --arg mode "$1" --arg k "$2" --arg seed "$3" --rawfile nics "$5" \
+		-f "$LAB_DIR/flows.jq" "$4"
+}
+
+# probe_all STATE TOPOJSON OUT: probe from every host at once.
+probe_all() {
+	local st=$1 h pids=()
+
+	for h in $(cut -d' ' -f2 "$st/nics" | sort -u); do
+		ip netns exec "$h" "$F" probe "$2" proto tcp dport 5201 ports 64 per-path 2 \
+			routers "$st/routers" out "$W/map.$h" >/dev/null 2>"$W/probe.$h" &
+		pids+=($!)
+	done
+	for h in "${pids[@]}"; do wait "$h" || true; done
+	# A host whose probe left pairs unresolved probes once more (its log says why).
+	for h in $(cut -d' ' -f2 "$st/nics" | sort -u); do
+		grep -q 'unresolved\|incomplete' "$W/map.$h" 2>/dev/null || [ ! -s "$W/map.$h" ] || continue
+		echo "bench-lab: $h: $(grep -m1 'unresolved\|incomplete' "$W/map.$h"); probing again" >&2
+		ip netns exec "$h" "$F" probe "$2" proto tcp dport 5201 ports 64 per-path 2 \
+			routers "$st/routers" out "$W/map.$h" >/dev/null 2>>"$W/probe.$h" || true
+	done
+	{
+		echo "# flowplan-portmap 1"
+		cat "$W"/map.* | grep -v '^# flowplan-portmap'
+	} >"$3"
+	rm -f "$W"/map.*
+}
+
+start=$(date +%s)
+hits=0 cases=0 sim_ok=0 sim_n=0
+while read -r topo sched; do
+	[ -n "$topo" ] || continue
+	"$F" topology export "$topo" >"$W/topo.json"
+	gmax=$(jq '[.links[].gbps] | max' "$W/topo.json")
+	scale=$(awk -v g="$gmax" -v r="$RATE" -v f="$FRAMING" 'BEGIN {print g * 1000 / r * f}')
+	"$F" -j simulate "$W/topo.json" "$sched" seeds 20 >"$W/sim.json"
+	sim() { jq --arg s "$1" --argjson k "$scale" \
+		'.strategies[] | select(.name == $s) | .cct * $k' "$W/sim.json"; }
+	sim_ecmp=$(sim ecmp) sim_ecmp4=$(sim ecmp4) sim_spray=$(sim spray) sim_fp0=$(sim flowplan)
+
+	# The ideal reference: one switch, the same host links.
+	P=$("$LAB" up "$W/topo.json" ideal rate "$RATE")
+	"$F" plan compute "$W/topo.json" "$sched" strategy ecmp out "$W/flows-plan.json" >/dev/null
+	flows ecmp 1 0 "$W/flows-plan.json" "/run/flowplan-lab/$P/nics" >"$W/ideal"
+	ideal=$(cct "$W/ideal")
+	"$LAB" down "$P"
+	P=""
+
+	printf '\n== %s  %s  (%s Mbit/s per %s Gbit/s link, %d flows)\n' "$topo" "$sched" \
+		"$RATE" "$gmax" "$(wc -l <"$W/ideal")"
+	printf '%-5s %8s %8s %9s %8s | %8s %8s %9s | %9s %7s  %s\n' seed ecmp ecmp4 flowplan \
+		ideal ecmp/id ecmp4/id fplan/id sim-fplan err probe
+	sums=""
+	for seed in $SEEDS; do
+		P=$("$LAB" up "$W/topo.json" seed "$seed" rate "$RATE" icmp-ratelimit 0)
+		st=/run/flowplan-lab/$P
+		t0=$(date +%s.%N)
+		probe_all "$st" "$W/topo.json" "$W/map"
+		tprobe=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1fs", b - a}')
+		if ! "$F" plan compute "$W/topo.json" "$sched" strategy flowplan \
+			portmap "$W/map" out "$W/plan.json" >"$W/plan.out" 2>&1; then
+			echo "bench-lab: plan with the probed map failed: $(tail -1 "$W/plan.out")"
+			"$LAB" down "$P"; P=""
+			continue
+		fi
+		"$F" -j simulate "$W/topo.json" "$sched" strategies flowplan portmap "$W/map" \
+			>"$W/simf.json"
+		sim_f=$(jq --argjson k "$scale" '.strategies[0].cct * $k' "$W/simf.json")
+		flows ecmp 1 "$seed" "$W/plan.json" "$st/nics" >"$W/ecmp"
+		flows ecmp 4 "$seed" "$W/plan.json" "$st/nics" >"$W/ecmp4"
+		flows plan 1 "$seed" "$W/plan.json" "$st/nics" >"$W/fplan"
+		e=$(cct "$W/ecmp") e4=$(cct "$W/ecmp4") fp=$(cct "$W/fplan")
+		"$LAB" down "$P"
+		P=""
+		read -r re re4 rf err hit ok <<<"$(awk -v e="$e" -v e4="$e4" -v f="$fp" \
+			-v i="$ideal" -v s="$sim_f" 'BEGIN {
+			err = (s - f) / f * 100
+			printf "%.2f %.2f %.2f %+.1f%% %d %d\n", e / i, e4 / i, f / i, err,
+				(e / i >= 1.3) ? (f / i <= 1.1 ? 1 : 0) : -1,
+				(err <= 15 && err >= -15)
+		}')"
+		[ "$hit" -ge 0 ] && cases=$((cases + 1)) && hits=$((hits + hit))
+		sums="$sums $e $e4 $fp"
+		sim_n=$((sim_n + 1)) sim_ok=$((sim_ok + ok))
+		printf '%-5s %8.3f %8.3f %9.3f %8.3f | %8s %8s %9s | %9.3f %7s  %s\n' "$seed" \
+			"$e" "$e4" "$fp" "$ideal" "$re" "$re4" "$rf" "$sim_f" "$err" "$tprobe"
+	done
+	awk -v i="$ideal" -v se="$sim_ecmp" -v se4="$sim_ecmp4" -v sf="$sim_spray" -v sfp="$sim_fp0" '
+		{ for (k = 1; k <= NF; k += 3) { e += $k; e4 += $(k + 1); f += $(k + 2); n++ } }
+		END { if (!n) exit
+		      printf "%-5s %8.3f %8.3f %9.3f %8.3f | %8.2f %8.2f %9.2f |\n", "mean", e / n,
+			     e4 / n, f / n, i, e / n / i, e4 / n / i, f / n / i
+		      printf "%-5s %8.3f %8.3f %9.3f %8.3f | %8.2f %8.2f %9.2f | (simulator: ECMP mean over 20 model seeds)\n",
+			     "sim", se, se4, sfp, sf, se / sf, se4 / sf, sfp / sf }' <<<"$sums"
+	err_i=$(awk -v s="$sim_spray" -v i="$ideal" 'BEGIN {printf "%+.1f%%", (s - i) / i * 100}')
+	ok_i=$(awk -v s="$sim_spray" -v i="$ideal" 'BEGIN {d = (s - i) / i; print (d <= .15 && d >= -.15)}')
+	sim_n=$((sim_n + 1)) sim_ok=$((sim_ok + ok_i))
+	printf 'simulator: ideal (spray) %.3f s vs measured %.3f s (%s)\n' "$sim_spray" "$ideal" "$err_i"
+done <<<"$SCENARIOS"
+
+printf '\nbench-lab: flowplan within 10%% of ideal on %d of %d seed runs where ECMP was >= 30%% behind;\n' \
+	"$hits" "$cases"
+printf 'bench-lab: simulator CCT within 15%% of measured in %d of %d cases (flowplan per seed, ideal per scenario); %ds\n' \
+	"$sim_ok" "$sim_n" "$(( $(date +%s) - start ))"
