@@ -110,15 +110,15 @@ for t in "${tests[@]}"; do
 	smp=$(opt "$t" smp "$VM_SMP")
 	mem=$(opt "$t" mem "$VM_MEM")
 	to=$(opt "$t" timeout "$VM_TIMEOUT")
-	start=$(date +%s.%N)
+	start=$(date +%s%N)
 	timeout -k 5 $((to + 60)) qemu-system-x86_64 -accel tcg -cpu max \
 		-smp "$smp" -m "$mem" -nographic -no-reboot -nic none \
 		-kernel "$KERNEL" -initrd "$OUT/initrd.img" \
 		-append "console=ttyS0 quiet loglevel=4 panic=-1 fp.test=$t fp.nonce=$nonce fp.timeout=$to" \
 		</dev/null >"$log" 2>&1
 	qrc=$?
-	secs=$(echo "$(date +%s.%N) - $start" | bc)
-	secs=$(printf '%.1f' "$secs")
+	secs=$((($(date +%s%N) - start) / 100000000))
+	secs=$((secs / 10)).$((secs % 10))
 	line=$(grep -a "^flowplan-vm: $nonce $t " "$log" | tail -1 | tr -d '\r')
 	verdict=$(echo "$line" | cut -d' ' -f4)
 	why=$(echo "$line" | cut -d' ' -f5-)
