@@ -25,6 +25,8 @@ NVCC_FLAGS := -std=c++17 -O3 $(NVCC_ARCH) -Werror all-warnings \
 	      -Xcompiler -fPIC,-fvisibility=hidden,-Wall,-Wextra
 KERNELS_CUDA_SO := $(BUILD)/libfpkernels_cuda.so
 KERNELS_BENCH   := $(BUILD)/kernels/bench-kernels
+# the kernels' thread bodies run on the CPU against the reference (no GPU needed)
+KERNELS_EMU     := $(BUILD)/kernels/emu-kernels
 
 $(KERNELS_LIB): $(KERNELS_SRC:%.c=$(BUILD)/%.o)
 	$(AR) rcs $@ $^
@@ -34,7 +36,7 @@ $(KERNELS_SAN_LIB): $(KERNELS_SRC:%.c=$(BUILD)/san/%.o)
 ALL += $(KERNELS_LIB)
 
 ifneq ($(NVCC),)
-$(BUILD)/kernels/fp_kernels.cu.o: kernels/fp_kernels.cu kernels/fp_half.h \
+$(BUILD)/kernels/fp_kernels.cu.o: kernels/fp_kernels.cu kernels/fp_half.h kernels/fp_kernels_dev.cuh \
 		kernels/fp_kernels_cuda.h kernels/fp_kernels.h
 	@mkdir -p $(@D)
 	nice $(NVCC) $(NVCC_FLAGS) -c -o $@ $<
@@ -44,6 +46,9 @@ $(KERNELS_CUDA_SO): $(BUILD)/kernels/fp_kernels.cu.o kernels/fp_kernels_cuda.map
 $(KERNELS_BENCH): kernels/bench.cu $(BUILD)/kernels/fp_kernels.cu.o
 	@mkdir -p $(@D)
 	nice $(NVCC) $(NVCC_FLAGS) -cudart static -o $@ $^
+$(KERNELS_EMU): kernels/emu.cu kernels/fp_kernels_dev.cuh kernels/fp_half.h $(KERNELS_LIB)
+	@mkdir -p $(@D)
+	nice $(NVCC) $(NVCC_FLAGS) -o $@ kernels/emu.cu $(KERNELS_LIB)
 ALL += $(KERNELS_CUDA_SO)
 KERNELS_GPU_ENV := FLOWPLAN_KERNELS_CUDA=$(abspath $(KERNELS_CUDA_SO))
 else
@@ -88,8 +93,9 @@ KERNELS_TEST_ENV := $(KERNELS_GPU_ENV) ASAN_OPTIONS=protect_shadow_gap=0 \
 	FP_MKSYSFS=$(abspath tests/data/mksysfs.sh)
 
 .PHONY: check-kernels bench-kernels
-check-kernels: $(KERNELS_TESTS) $(BUILD)/tests/gpu/kernels-cmp $(KERNELS_CUDA_SO)
-	@$(KERNELS_TEST_ENV) kernels/check.sh kernels $(KERNELS_TESTS)
+check-kernels: $(KERNELS_TESTS) $(BUILD)/tests/gpu/kernels-cmp $(KERNELS_CUDA_SO) \
+		$(if $(NVCC),$(KERNELS_EMU))
+	@$(KERNELS_TEST_ENV) kernels/check.sh kernels $(KERNELS_TESTS) $(KERNELS_EMU)
 
 ifneq ($(NVCC),)
 bench-kernels: $(KERNELS_BENCH)

@@ -8,6 +8,11 @@ tier=$1
 shift
 tp=0 tf=0 ts=0
 for t in "$@"; do
+	if [ ! -x "$t" ]; then
+		echo "$tier: $(basename "$t") skipped: not built (nvcc not found)"
+		ts=$((ts + 1))
+		continue
+	fi
 	out=$(mktemp)
 	"$t" 2>&1 | tee "$out"
 	rc=${PIPESTATUS[0]}
