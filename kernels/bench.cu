@@ -6,6 +6,7 @@
  * bytes moves 2B, a reduction of n sources of B bytes moves (n + 1)B.
  * Without a GPU it says so and exits 0.
  */
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +110,11 @@ int main(void)
 	int n = 0, dt;
 	cudaError_t e;
 
+	if (!dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL)) {
+		printf("bench-kernels: skipped: no CUDA device: libcuda.so.1 "
+		       "not found (no NVIDIA driver)\n");
+		return 0;
+	}
 	e = cudaGetDeviceCount(&n);
 	if (e != cudaSuccess || !n) {
 		printf("bench-kernels: skipped: no CUDA device: %s\n",
