@@ -24,6 +24,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#define __noreturn	__attribute__((noreturn))
+
 #define TEST_DIR	"/tests"
 #define SKIP_RC		77
 
@@ -43,7 +45,7 @@ static void say(const char *fmt, ...)
 	fflush(stdout);
 }
 
-static void __attribute__((noreturn)) power_off(void)
+static void __noreturn power_off(void)
 {
 	sync();
 	reboot(RB_POWER_OFF);
@@ -56,7 +58,7 @@ static void verdict(const char *what, const char *why)
 	say("%s %s %s%s%s", nonce, test, what, why ? " " : "", why ? why : "");
 }
 
-static void __attribute__((noreturn)) panic_out(const char *what)
+static void __noreturn panic_out(const char *what)
 {
 	say("init: %s: %s", what, strerror(errno));
 	verdict("fail", "init could not set up the VM");

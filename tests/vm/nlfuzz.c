@@ -219,6 +219,14 @@ static uint16_t flags_for(uint8_t cmd)
 		0 : NLM_F_DUMP;
 }
 
+static const char *const set_faults[] = {
+	"set without generation", "entry without local address",
+	"entry without remote address", "dqpn out of range",
+	"unknown entry flag", "entry without subflows", "too many subflows",
+	"flow label out of range", "sport 0", "weight out of range",
+	"garbage subflow nest", "unknown subflow attribute", "no subflows",
+};
+
 /*
  * One invalid SET_PLAN: a valid frame with exactly one fault in it. The
  * generation is always present, so the fault is what gets refused.
@@ -227,7 +235,6 @@ static const char *bad_set(struct fuzz *f)
 {
 	unsigned int kind = below(f, 13), i;
 	uint32_t local = htonl(0x0a630001), remote = htonl(0x0a620001);
-	const char *what;
 	size_t l, e, s;
 
 	put_hdr(f, FLOWPLAN_CMD_SET_PLAN, 0);
@@ -265,22 +272,7 @@ static const char *bad_set(struct fuzz *f)
 	}
 	nest_end(f, e);
 	nest_end(f, l);
-	switch (kind) {
-	case 0: what = "set without generation"; break;
-	case 1: what = "entry without local address"; break;
-	case 2: what = "entry without remote address"; break;
-	case 3: what = "dqpn out of range"; break;
-	case 4: what = "unknown entry flag"; break;
-	case 5: what = "entry without subflows"; break;
-	case 6: what = "too many subflows"; break;
-	case 7: what = "flow label out of range"; break;
-	case 8: what = "sport 0"; break;
-	case 9: what = "weight out of range"; break;
-	case 10: what = "garbage subflow nest"; break;
-	case 11: what = "unknown subflow attribute"; break;
-	default: what = "no subflows"; break;
-	}
-	return what;
+	return set_faults[kind];
 }
 
 /* Well-formed mutations: refused only because the caller lacks the right. */
@@ -625,8 +617,9 @@ int main(int argc, char **argv)
 		fuzz_one(&f, i);
 	if (huge)
 		too_many(&f, huge);
-	printf("fp-nlfuzz: %lu sent, %lu refused, %lu accepted, %lu unanswered, %lu with an extack message\n",
-	       f.sent, f.refused, f.accepted, f.silent, f.with_extack);
+	printf("fp-nlfuzz: %lu sent, %lu refused, %lu accepted, %lu unanswered, ",
+	       f.sent, f.refused, f.accepted, f.silent);
+	printf("%lu with an extack message\n", f.with_extack);
 	printf("fp-nlfuzz: errors:");
 	for (e = 0; e < ERRNO_MAX; e++)
 		if (f.by_errno[e])
