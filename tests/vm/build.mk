@@ -15,7 +15,7 @@ VM_BINS   += $(VM_NLFUZZ) $(FLOWPLANCTL)
 NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
 NL_LIBS   := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null || echo -lnl-genl-3 -lnl-3)
 
-.PHONY: check-vm vm-progs
+.PHONY: check-vm
 
 # Static, so that PID 1 needs nothing from the image to start.
 $(VM_INIT): tests/vm/init.c
@@ -26,11 +26,11 @@ $(VM_NLFUZZ): tests/vm/nlfuzz.c include/uapi/linux/flowplan.h
 	@mkdir -p $(@D)
 	$(CC) $(FP_CFLAGS) -Iinclude/uapi $(NL_CFLAGS) -o $@ $< $(NL_LIBS)
 
-vm-progs: $(VM_INIT) $(filter-out $(FLOWPLANCTL),$(VM_BINS))
-
+# VM_BINS is read in the recipe: build.mk files included after this one may
+# still add to it.
 check-vm:
 	@scripts/deps.sh build vm
-	@$(MAKE) --no-print-directory vm-progs $(FLOWPLANCTL) \
+	@$(MAKE) --no-print-directory $(VM_INIT) $(VM_BINS) \
 		$(if $(FLOWPLAN_KO),module)
 	@VM_INIT=$(VM_INIT) VM_OUT=$(VM_BUILD) VM_BINS="$(VM_BINS)" \
 		FLOWPLAN_KO="$(FLOWPLAN_KO)" tests/vm/run.sh $(VM_TESTS)
