@@ -1,0 +1,117 @@
+# lib-flowgroup: libflowplan over soft-RoCE through the two-leaf, two-spine
+# ECMP fabric (tests/vm/lib/fabric.sh), plan from a file (no module needed).
+#  1. test_lib_verbs (the library's verbs unit test) passes on rxe0.
+#  2. fp_bw moves data h1 -> h2 over a flow group of 4 subflows, RDMA writes
+#     and sends, verified byte for byte by the receiver; each subflow carries
+#     the source port of its plan entry, and the spines carry the traffic the
+#     plan puts on them: 2+2 subflows split it evenly, 3+1 three to one,
+#     0+4 all on spine 2.
+#  3. A spine loses its link to leaf 2 in the middle of a transfer: the
+#     sender fails with a time-out within the library's deadline, the
+#     receiver found no corrupt message, nothing hangs.
+# vm: timeout=500 mem=1536 smp=2
+. /tests/lib/common.sh
+. /tests/lib/fabric.sh
+. /tests/lib/flowplan.sh
+
+command -v fp_bw >/dev/null || skip "fp_bw is not built"
+fabric_up
+export FLOWPLAN_NO_NETLINK=1 FLOWPLAN_REPORT=0
+
+# ---- 1. the verbs unit test, loopback on rxe0
+if command -v test_lib_verbs >/dev/null; then
+	ASAN_OPTIONS=detect_leaks=0 FP_TEST_ADDR=$H1 timeout 200 test_lib_verbs ||
+		fail "test_lib_verbs failed"
+fi
+
+# ---- calibration: the ECMP seed is random per boot
+sports_for() {	# sports_for SPINE N: N source ports that leaf1 sends to SPINE
+	local p=49153 n=0 out=""
+	while [ $n -lt "$2" ]; do
+		p=$(sport_for_spine "$1" $p) || return 1
+		out="$out${out:+,}$p"
+		p=$((p + 1))
+		n=$((n + 1))
+	done
+	echo "$out"
+}
+S1=$(sports_for 1 3) || fail "too few ports take spine 1"
+S2=$(sports_for 2 4) || fail "too few ports take spine 2"
+log "calibration: spine 1: $S1; spine 2: $S2"
+first() { echo "$1" | cut -d, -f"$2"; }
+
+# bw PLAN OP SIZE COUNT [extra client args]: one fp_bw run h1 -> h2; the
+# bootstrap runs over lo, the RDMA traffic over the fabric.
+bw() {
+	local plan=$1 op=$2 size=$3 count=$4
+	shift 4
+	fp_bw -s -l $H2 -b 127.0.0.1 -P "$plan" -o "$op" -n "$size" \
+		-c "$count" -u 18 >/tmp/srv 2>&1 &
+	SRV=$!
+	timeout 240 fp_bw -l $H1 -b 127.0.0.1 -P "$plan" -o "$op" -n "$size" \
+		-c "$count" -u 18 "$@" $H2 >/tmp/cli 2>&1
+	CLI_RC=$?
+	wait $SRV
+	SRV_RC=$?
+}
+
+# share PLAN_SPORTS OP EXPECT_PCT_SPINE1 TOLERANCE
+share() {
+	local sports=$1 op=$2 want=$3 tol=$4 p1 p2 a b pct s
+	write_plan /tmp/plan.json 1 "$H1 $H2 0 false $sports" \
+		"$H2 $H1 0 false $sports"
+	a=$(spine_rx 1 1) b=$(spine_rx 2 1)
+	bw /tmp/plan.json "$op" 1M 48 || true
+	p1=$(($(spine_rx 1 1) - a)) p2=$(($(spine_rx 2 1) - b))
+	cat /tmp/cli
+	[ "$CLI_RC" = 0 ] || { cat /tmp/srv; fail "fp_bw client failed ($sports, $op)"; }
+	[ "$SRV_RC" = 0 ] || { cat /tmp/srv; fail "fp_bw server failed ($sports, $op)"; }
+	grep -q "fp_bw: verified" /tmp/srv || fail "server did not verify ($op)"
+	# Every subflow carries the port its plan entry names.
+	for s in ${sports//,/ }; do
+		grep -q "sport $s " /tmp/cli || fail "no subflow on sport $s"
+	done
+	[ "$(grep -c 'subflow [0-9]* qpn' /tmp/cli)" = 4 ] || fail "not 4 subflows"
+	pct=$((p1 * 100 / (p1 + p2)))
+	log "plan $sports ($op): spine1 $p1, spine2 $p2 packets: $pct% on spine 1 (want $want +- $tol)"
+	[ $((p1 + p2)) -ge 48000 ] || fail "too few packets crossed the spines"
+	[ $pct -ge $((want - tol)) ] && [ $pct -le $((want + tol)) ] ||
+		fail "spine 1 carried $pct%, the plan puts $want% there"
+}
+
+# ---- 2. data verified, paths as planned
+share "$(first $S1 1),$(first $S1 2),$(first $S2 1),$(first $S2 2)" write 50 8
+share "$(first $S1 1),$(first $S1 2),$(first $S2 1),$(first $S2 2)" send 50 8
+share "$S1,$(first $S2 1)" write 75 8
+share "$S2" send 0 2
+
+# ---- 3. a spine link goes down mid-transfer
+write_plan /tmp/plan.json 1 \
+	"$H1 $H2 0 false $(first $S1 1),$(first $S1 2),$(first $S2 1),$(first $S2 2)" \
+	"$H2 $H1 0 false $(first $S1 1),$(first $S1 2),$(first $S2 1),$(first $S2 2)"
+fp_bw -s -l $H2 -b 127.0.0.1 -P /tmp/plan.json -o send -n 256K -c 100000 \
+	-u 18 >/tmp/srv 2>&1 &
+SRV=$!
+timeout 120 fp_bw -l $H1 -b 127.0.0.1 -P /tmp/plan.json -o send -n 256K \
+	-c 100000 -u 18 -t 5000 $H2 >/tmp/cli 2>&1 &
+CLI=$!
+a=$(spine_rx 1 1)
+moving() { [ $(($(spine_rx 1 1) - a)) -gt 2000 ]; }
+poll 60 moving || fail "no traffic on spine 1"
+ip -n spine1 link set s1-l2 down
+log "spine1 - leaf2 link down"
+t0=$(cut -d. -f1 /proc/uptime)
+CLI_RC=0 SRV_RC=0
+wait $CLI || CLI_RC=$?
+t1=$(cut -d. -f1 /proc/uptime)
+timeout 60 tail --pid=$SRV -f /dev/null || fail "server hangs after the client left"
+wait $SRV || SRV_RC=$?
+cat /tmp/cli /tmp/srv
+[ "$CLI_RC" != 124 ] || fail "client hung"
+[ "$CLI_RC" != 0 ] || fail "client did not notice the dead path"
+grep -q "timed out" /tmp/cli || fail "client failed without a time-out status"
+grep -q "corrupt 0" /tmp/srv || fail "server saw corrupt data"
+[ $((t1 - t0)) -le 40 ] || fail "client took $((t1 - t0)) s to fail"
+log "client failed after $((t1 - t0)) s; server: $(grep -o 'send [0-9]* x' /tmp/srv) verified before"
+ip -n spine1 link set s1-l2 up
+dmesg_clean
