@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# bench.sh - make bench-lib. Two measurements, each a ratio against a
+# baseline taken in the same run:
+#  1. CPU instructions per posted and completed message (callgrind):
+#     fp_post_write + fp_poll over a flow group against raw ibv_post_send +
+#     ibv_poll_cq, both on the in-process provider stub of bench_post.c (the
+#     build machine has no RDMA device; the provider's own cost adds to both).
+#  2. Throughput over soft-RoCE in qemu through the 2x2 fabric (shaped
+#     uplinks): flow groups of 1 and 4 subflows against a raw QP
+#     (ib_write_bw), by lib/bench/vm-bench.sh under the tests/vm harness.
+#     Skipped with a reason when the harness cannot run.
+# Environment: BENCH_BIN, FP_BW (set by lib/build.mk), BENCH_VM=0 to skip 2.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BIN=${BENCH_BIN:-build/lib/bench/bench_post}
+
+count() {	# count ARGS...: instructions callgrind collected
+	valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 |
+		sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+}
+
+# per_msg MODE SIZE [K]: instructions per message, start-up cost removed
+per_msg() {
+	local a b
+	a=$(count "$BIN" "$1" 2000 "$2" ${3:-})
+	b=$(count "$BIN" "$1" 12000 "$2" ${3:-})
+	echo $(((b - a) / 10000))
+}
+
+echo "bench-lib: instructions per message (callgrind; provider stub, see lib/bench/bench_post.c)"
+printf '%-10s %-28s %12s %8s\n' size path instr ratio
+for size in 4096 65536 1048576; do
+	raw=$(per_msg raw $size)
+	printf '%-10s %-28s %12s %8s\n' $size "raw ibv_post_send" "$raw" 1.00
+	for k in 1 4; do
+		fp=$(per_msg fp $size $k)
+		printf '%-10s %-28s %12s %8s\n' $size "fp_post_write k=$k" "$fp" \
+			"$(echo "scale=2; $fp / $raw" | bc)"
+	done
+done
+
+if [ "${BENCH_VM:-1}" = 0 ]; then
+	echo "bench-lib: soft-RoCE throughput skipped (BENCH_VM=0)"
+	exit 0
+fi
+# The harness runs the tests of its own directory: give it a copy with the
+# benchmark added, so that check-vm does not run it.
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+mkdir -p "$T/tests"
+cp -r tests/vm "$T/tests/vm"
+ln -s "$PWD/scripts" "$T/scripts"
+cp lib/bench/vm-bench.sh "$T/tests/vm/tests/lib-bench.sh"
+scripts/deps.sh vm >/dev/null
+make --no-print-directory vm-progs >/dev/null
+out=$(VM_OUT=$PWD/build/vm-bench VM_INIT=$PWD/build/vm/init \
+	VM_BINS="${FP_BW:-build/fp_bw} build/flowplanctl" \
+	"$T/tests/vm/run.sh" lib-bench || true)
+echo "$out"
+grep -a '^lib-bench:' build/vm-bench/logs/lib-bench.log 2>/dev/null | tr -d '\r' ||
+	echo "bench-lib: no soft-RoCE figures (see above)"
