@@ -62,7 +62,9 @@ endif
 
 # Tests: sanitizer objects, one cmocka binary per unit.
 KT := $(BUILD)/tests/unit
-KERNELS_TESTS := $(KT)/test_kernels_ref $(KT)/test_pcitopo $(KT)/test_gpu
+KERNELS_TESTS := $(KT)/test_kernels_ref $(KT)/test_pcitopo $(KT)/test_gpu \
+		 $(KT)/test_gpu_reg
+FAKECUDA := $(BUILD)/tests/gpu/fakecuda/libcuda.so.1
 GPU_LIBS := -libverbs
 
 $(KT)/test_kernels_ref: $(BUILD)/san/tests/unit/test_kernels_ref.o $(KERNELS_SAN_LIB)
@@ -77,6 +79,16 @@ $(KT)/test_gpu: $(BUILD)/san/tests/unit/test_gpu.o $(BUILD)/san/lib/gpu.o \
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lcmocka $(GPU_LIBS) -lm
 
+# lib/gpu.c against a stand-in driver, verbs registration wrapped.
+$(KT)/test_gpu_reg: $(BUILD)/san/tests/unit/test_gpu_reg.o $(BUILD)/san/lib/gpu.o \
+		$(BUILD)/san/lib/pcitopo.o $(FAKECUDA)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $(filter %.o,$^) -lcmocka $(GPU_LIBS) \
+		-Wl,--wrap=ibv_reg_mr,--wrap=ibv_reg_mr_iova2,--wrap=ibv_reg_dmabuf_mr
+$(FAKECUDA): tests/gpu/fakecuda.c
+	@mkdir -p $(@D)
+	$(CC) $(FP_CFLAGS) -fPIC -shared -fvisibility=hidden -o $@ $<
+
 # The GPU-vs-CPU comparison as a plain program, for GPU machines.
 $(BUILD)/tests/gpu/kernels-cmp: $(BUILD)/tests/gpu/cmp_main.o \
 		$(BUILD)/tests/gpu/kernels_cmp.o $(KERNELS_LIB)
@@ -90,7 +102,7 @@ $(BUILD)/flowplanctl: TOOLS_LIBS += $(GPU_LIBS)
 
 # CUDA with ASan: the driver maps memory in ASan's shadow gap.
 KERNELS_TEST_ENV := $(KERNELS_GPU_ENV) ASAN_OPTIONS=protect_shadow_gap=0 \
-	FP_MKSYSFS=$(abspath tests/data/mksysfs.sh)
+	FP_MKSYSFS=$(abspath tests/data/mksysfs.sh) FP_FAKECUDA=$(abspath $(FAKECUDA))
 
 .PHONY: check-kernels bench-kernels
 check-kernels: $(KERNELS_TESTS) $(BUILD)/tests/gpu/kernels-cmp $(KERNELS_CUDA_SO) \
