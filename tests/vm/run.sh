@@ -63,8 +63,11 @@ BASE=$("$HERE/mkinitramfs.sh" "$KROOT" "$ABI") ||
 BASE_LIST=${BASE%/*}/base.list
 
 # ---- the per-run part: init, tests, module, programs, missing libraries ----
-R=$OUT/runpart
-rm -rf "$R"
+# Private to this run: two runs in one tree must not mix their parts.
+mkdir -p "$OUT"
+W=$(mktemp -d "$OUT/run.XXXXXX")
+trap 'rm -rf "$W"' EXIT
+R=$W/root
 mkdir -p "$R/tests/lib" "$R/usr/bin" "$R/usr/lib/modules/extra" \
 	"$R/usr/lib/x86_64-linux-gnu" "$OUT/logs"
 cp "$VM_INIT" "$R/init"
@@ -87,8 +90,8 @@ done
 # The tests run in the VM from a clean environment; tell them what the ABI is.
 echo "$ABI" >"$R/tests/abi"
 (cd "$R" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 |
-	gzip -1) >"$OUT/run.cpio.gz"
-cat "$BASE" "$OUT/run.cpio.gz" >"$OUT/initrd.img"
+	gzip -1) >"$W/run.cpio.gz"
+cat "$BASE" "$W/run.cpio.gz" >"$W/initrd.img"
 
 # A test's "# vm: key=value ..." line overrides the defaults.
 opt() {
@@ -113,7 +116,7 @@ for t in "${tests[@]}"; do
 	start=$(date +%s%N)
 	timeout -k 5 $((to + 60)) qemu-system-x86_64 -accel tcg -cpu max \
 		-smp "$smp" -m "$mem" -nographic -no-reboot -nic none \
-		-kernel "$KERNEL" -initrd "$OUT/initrd.img" \
+		-kernel "$KERNEL" -initrd "$W/initrd.img" \
 		-append "console=ttyS0 quiet loglevel=4 panic=-1 fp.test=$t fp.nonce=$nonce fp.timeout=$to" \
 		</dev/null >"$log" 2>&1
 	qrc=$?
