@@ -36,7 +36,7 @@ MODS="rdma_rxe ib_uverbs rdma_ucm ib_core udp_tunnel ip6_udp_tunnel
 key=$( {
 	echo "$ABI"
 	# shellcheck disable=SC2086
-	dpkg-query -W -f='${Package}=${Version}\n' $PKGS | sort
+	dpkg-query -W -f='${Package}=${Version}\n' $PKGS 2>/dev/null | sort
 	cat "$0"
 	md5sum "$KROOT/boot/vmlinuz-$ABI"
 } | sha256sum | cut -c1-16)
@@ -114,5 +114,8 @@ mkdir -p "$out"
 	>"$out/base.cpio.gz.tmp"
 mv "$out/base.list.tmp" "$out/base.list"
 mv "$out/base.cpio.gz.tmp" "$out/base.cpio.gz"
+# Older images (other keys) are dead weight once they are not in use.
+find "$CACHE" -mindepth 1 -maxdepth 1 -type d -name '*-*' ! -path "$out" \
+	-mmin +60 -exec rm -rf {} + 2>/dev/null || true
 echo "mkinitramfs: $(du -h "$out/base.cpio.gz" | cut -f1) $out/base.cpio.gz" >&2
 echo "$out/base.cpio.gz"
