@@ -102,12 +102,14 @@ $(BUILD)/flowplanctl: TOOLS_LIBS += $(GPU_LIBS)
 
 # CUDA with ASan: the driver maps memory in ASan's shadow gap.
 KERNELS_TEST_ENV := $(KERNELS_GPU_ENV) ASAN_OPTIONS=protect_shadow_gap=0 \
-	FP_MKSYSFS=$(abspath tests/data/mksysfs.sh) FP_FAKECUDA=$(abspath $(FAKECUDA))
+	FP_MKSYSFS=$(abspath tests/data/mksysfs.sh) FP_FAKECUDA=$(abspath $(FAKECUDA)) \
+	FP_FLOWPLANCTL=$(abspath $(BUILD)/flowplanctl)
 
 .PHONY: check-kernels bench-kernels
 check-kernels: $(KERNELS_TESTS) $(BUILD)/tests/gpu/kernels-cmp $(KERNELS_CUDA_SO) \
 		$(if $(NVCC),$(KERNELS_EMU))
-	@$(KERNELS_TEST_ENV) kernels/check.sh kernels $(KERNELS_TESTS) $(KERNELS_EMU)
+	@$(KERNELS_TEST_ENV) kernels/check.sh kernels $(KERNELS_TESTS) $(KERNELS_EMU) \
+		tests/gpu/ctl_gpu.sh
 
 ifneq ($(NVCC),)
 bench-kernels: $(KERNELS_BENCH)
