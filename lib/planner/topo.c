@@ -692,6 +692,7 @@ static int gen_parse(const char *spec, const char *params, struct gen_args *g,
 		}
 		*eq++ = 0;
 		if (!strcmp(tok, "fail")) {
+			free(*fail_buf);	/* the last fail= wins */
 			*fail_buf = fp_xstrdup(eq);
 			g->fail = *fail_buf;
 			continue;
