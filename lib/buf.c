@@ -52,6 +52,10 @@ static int reg_dev(struct fp_buf *b, int dev)
 			return ret;
 		r->how = (enum fp_reg_kind)how;
 		r->base = how == FP_REG_STAGED ? staging : b->addr;
+		if (how == FP_REG_STAGED && !b->staged) {
+			b->staged = true;
+			b->ctx->staged++;
+		}
 		goto done;
 	}
 #endif
@@ -262,6 +266,8 @@ int fp_buf_free(struct fp_buf *b)
 	}
 #endif
 	b->ctx->nbufs--;
+	if (b->staged)
+		b->ctx->staged--;
 	free(b);
 	return ret;
 }

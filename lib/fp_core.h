@@ -36,6 +36,7 @@ struct fp_ctx {
 	uint64_t coll_start;
 	int ngroups;
 	int nbufs;
+	int staged;			/* buffers registered FP_REG_STAGED */
 };
 
 struct fp_buf_reg {
@@ -51,6 +52,7 @@ struct fp_buf {
 	enum fp_mem_kind kind;
 	int gpu;
 	bool owned;
+	bool staged;
 	unsigned int access;
 	enum fp_pci_level level;
 	int home;			/* first device registered, -1: none */

@@ -33,16 +33,40 @@ static int chunks_room(struct fp_group *g, unsigned int n)
 	return 0;
 }
 
+/* Post one chunk; wr and sge are prepared by the caller, reused. */
+static int post_chunk(struct fp_sub *s, bool recv, struct ibv_send_wr *swr,
+		      struct ibv_recv_wr *rwr)
+{
+	struct ibv_send_wr *sbad;
+	struct ibv_recv_wr *rbad;
+	int ret;
+
+	if (recv) {
+		ret = ibv_post_recv(s->qp, rwr, &rbad);
+		if (!ret)
+			s->rq_used++;
+	} else {
+		ret = ibv_post_send(s->qp, swr, &sbad);
+		if (!ret)
+			s->sq_used++;
+	}
+	return ret;
+}
+
 static int post_msg(struct fp_group *g, enum fp_op op, struct fp_buf *buf,
 		    size_t off, size_t len, const struct fp_rbuf *rb,
 		    uint64_t roff, uint64_t wr_id)
 {
-	unsigned int need[FP_MAX_SUBFLOWS] = { 0 }, i;
+	unsigned int need[FP_MAX_SUBFLOWS], i, depth;
 	const struct fp_buf_reg *reg;
 	struct fp_spread sp, *spp;
 	const uint32_t *w;
 	uint64_t cmax, smin, now;
+	struct ibv_send_wr swr;
+	struct ibv_recv_wr rwr;
+	struct ibv_sge sge;
 	struct fp_msg *m;
+	bool recv = op == FP_OP_RECV;
 	int n, ret;
 
 	if (!g || !buf || buf->ctx != g->ctx || off > buf->len ||
@@ -52,16 +76,19 @@ static int post_msg(struct fp_group *g, enum fp_op op, struct fp_buf *buf,
 		return EINVAL;
 	if (g->error)
 		return ENOTCONN;
-	reg = fp_buf_reg_for(buf, g->dev);
-	if (!reg)
-		return errno;
-	if (reg->how == FP_REG_STAGED && op != FP_OP_RECV) {
+	reg = &buf->reg[g->dev];
+	if (!reg->mr) {
+		reg = fp_buf_reg_for(buf, g->dev);
+		if (!reg)
+			return errno;
+	}
+	if (reg->how == FP_REG_STAGED && !recv) {
 		ret = fp_buf_stage_out(buf, g->dev, off, len);
 		if (ret)
 			return ret;
 	}
 
-	if (op == FP_OP_RECV) {
+	if (recv) {
 		w = g->rw;
 		cmax = g->rchunk_max;
 		smin = g->rsplit_min;
@@ -72,70 +99,71 @@ static int post_msg(struct fp_group *g, enum fp_op op, struct fp_buf *buf,
 		smin = g->split_min;
 		spp = op == FP_OP_WRITE ? &g->sp_write : &g->sp_send;
 	}
-	ret = chunks_room(g, fp_split_count(len, w, g->k, cmax, smin));
-	if (ret)
-		return ret;
 	sp = *spp;
 	n = fp_split(len, w, g->k, cmax, smin, &sp, g->chunks, g->nchunks);
+	if (n == -ENOSPC) {
+		ret = chunks_room(g, fp_split_count(len, w, g->k, cmax, smin));
+		if (ret)
+			return ret;
+		sp = *spp;
+		n = fp_split(len, w, g->k, cmax, smin, &sp, g->chunks,
+			     g->nchunks);
+	}
 	if (n < 0)
 		return -n;
-	for (i = 0; i < (unsigned int)n; i++)
-		need[g->chunks[i].sub]++;
-	for (i = 0; i < g->k; i++) {
-		unsigned int used = op == FP_OP_RECV ? g->sub[i].rq_used :
-				    g->sub[i].sq_used;
+	/* All or nothing: every chunk must find room on its QP. */
+	depth = recv ? FP_RQ_DEPTH : FP_SQ_DEPTH;
+	if (n == 1) {
+		const struct fp_sub *s = &g->sub[g->chunks[0].sub];
 
-		if (used + need[i] > (op == FP_OP_RECV ? FP_RQ_DEPTH :
-				      FP_SQ_DEPTH))
+		if ((recv ? s->rq_used : s->sq_used) >= depth)
 			return EAGAIN;
+	} else {
+		memset(need, 0, g->k * sizeof(need[0]));
+		for (i = 0; i < (unsigned int)n; i++)
+			need[g->chunks[i].sub]++;
+		for (i = 0; i < g->k; i++)
+			if ((recv ? g->sub[i].rq_used : g->sub[i].sq_used) +
+			    need[i] > depth)
+				return EAGAIN;
 	}
 	now = fp_now_ns();
 	m = fp_msg_start(&g->tab, wr_id, (uint16_t)op, len, (uint32_t)n, now,
-			 op == FP_OP_RECV ? 0 : now + g->timeout_ns);
+			 recv ? 0 : now + g->timeout_ns);
 	if (!m)
 		return errno;
 	m->coll = g->ctx->coll;
+	m->comm = g->ctx->coll ? g->ctx->coll_comm : g->ctx->comm;
 	m->buf = buf;
 	m->buf_off = off;
-	m->comm = g->ctx->coll ? g->ctx->coll_comm : g->ctx->comm;
 
+	sge.lkey = reg->mr->lkey;
+	if (recv) {
+		rwr = (struct ibv_recv_wr){ .wr_id = m->seq, .sg_list = &sge };
+	} else {
+		swr = (struct ibv_send_wr){
+			.wr_id = m->seq,
+			.sg_list = &sge,
+			.opcode = op == FP_OP_WRITE ? IBV_WR_RDMA_WRITE :
+						      IBV_WR_SEND,
+			.send_flags = IBV_SEND_SIGNALED,
+		};
+		if (op == FP_OP_WRITE)
+			swr.wr.rdma.rkey = rb->rkey;
+	}
 	for (i = 0; i < (unsigned int)n; i++) {
 		const struct fp_chunk *c = &g->chunks[i];
-		struct fp_sub *s = &g->sub[c->sub];
-		struct ibv_sge sge = {
-			.addr = (uintptr_t)reg->base + off + c->off,
-			.length = (uint32_t)c->len,
-			.lkey = reg->mr->lkey,
-		};
 
-		if (op == FP_OP_RECV) {
-			struct ibv_recv_wr wr = {
-				.wr_id = m->seq,
-				.sg_list = &sge,
-				.num_sge = c->len ? 1 : 0,
-			}, *bad;
-
-			ret = ibv_post_recv(s->qp, &wr, &bad);
-			if (!ret)
-				s->rq_used++;
+		sge.addr = (uintptr_t)reg->base + off + c->off;
+		sge.length = (uint32_t)c->len;
+		if (recv) {
+			rwr.num_sge = c->len ? 1 : 0;
 		} else {
-			struct ibv_send_wr wr = {
-				.wr_id = m->seq,
-				.sg_list = &sge,
-				.num_sge = c->len ? 1 : 0,
-				.opcode = op == FP_OP_WRITE ? IBV_WR_RDMA_WRITE :
-							      IBV_WR_SEND,
-				.send_flags = IBV_SEND_SIGNALED,
-			}, *bad;
-
-			if (op == FP_OP_WRITE) {
-				wr.wr.rdma.remote_addr = rb->addr + roff + c->off;
-				wr.wr.rdma.rkey = rb->rkey;
-			}
-			ret = ibv_post_send(s->qp, &wr, &bad);
-			if (!ret)
-				s->sq_used++;
+			swr.num_sge = c->len ? 1 : 0;
+			if (op == FP_OP_WRITE)
+				swr.wr.rdma.remote_addr = rb->addr + roff + c->off;
 		}
+		ret = post_chunk(&g->sub[c->sub], recv, &swr, &rwr);
 		if (ret) {
 			if (!i) {
 				fp_msg_cancel(&g->tab, m);
@@ -270,8 +298,11 @@ int fp_poll(struct fp_group *g, struct fp_wc *wc, int n)
 	while (got < n) {
 		int want = n - got < 32 ? n - got : 32, r, i;
 
-		r = fp_msgtab_reap(&g->tab, wc + got, msgs, want);
-		for (i = 0; i < r; i++) {
+		r = fp_msgtab_reap(&g->tab, wc + got,
+				   g->ctx->ring.hdr || g->ctx->staged ? msgs :
+									NULL,
+				   want);
+		for (i = 0; g->ctx->staged && i < r; i++) {
 			struct fp_buf *b = msgs[i].buf;
 
 			if (msgs[i].op != FP_OP_RECV || msgs[i].status ||

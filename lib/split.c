@@ -25,6 +25,18 @@ int fp_split_shares(uint64_t len, const uint32_t *w, unsigned int k,
 		total += w[i];
 	if (!total)
 		return EINVAL;
+	/* 64-bit arithmetic whenever len * total cannot overflow it. */
+	if (len <= UINT64_MAX / total) {
+		for (i = 0; i < k; i++) {
+			uint64_t b;
+
+			cum += w[i];
+			b = len * cum / total;
+			share[i] = b - prev;
+			prev = b;
+		}
+		return 0;
+	}
 	for (i = 0; i < k; i++) {
 		uint64_t b;
 
@@ -118,14 +130,11 @@ int fp_split(uint64_t len, const uint32_t *w, unsigned int k,
 		return -EINVAL;
 	if (!chunk_max)
 		chunk_max = UINT64_MAX;
-	ret = fp_split_shares(len, w, k, share);
-	if (ret)
-		return -ret;
 
 	if (len < split_min || len == 0 || k == 1) {
 		unsigned int s = k == 1 ? 0 : spread_pick(sp, w, k);
 
-		if (k == 1 && !w[0])
+		if (!w[s])
 			return -EINVAL;
 		ret = cut(0, len, s, chunk_max, out, max, &n);
 		if (ret)
@@ -133,6 +142,9 @@ int fp_split(uint64_t len, const uint32_t *w, unsigned int k,
 		sp->sent[s] += len;
 		return (int)n;
 	}
+	ret = fp_split_shares(len, w, k, share);
+	if (ret)
+		return -ret;
 
 	for (i = 0; i < k; i++) {
 		if (!share[i])
