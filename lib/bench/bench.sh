@@ -52,7 +52,7 @@ cp -r tests/vm "$T/tests/vm"
 ln -s "$PWD/scripts" "$T/scripts"
 cp lib/bench/vm-bench.sh "$T/tests/vm/tests/lib-bench.sh"
 scripts/deps.sh vm >/dev/null
-make --no-print-directory vm-progs >/dev/null
+make --no-print-directory build/vm/init "${FP_BW:-build/fp_bw}" build/flowplanctl >/dev/null
 out=$(VM_OUT=$PWD/build/vm-bench VM_INIT=$PWD/build/vm/init \
 	VM_BINS="${FP_BW:-build/fp_bw} build/flowplanctl" \
 	"$T/tests/vm/run.sh" lib-bench || true)

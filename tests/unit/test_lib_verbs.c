@@ -98,9 +98,12 @@ static void write_plan(uint64_t gen, uint32_t base)
 
 static int open_side(struct side *s, bool listen)
 {
+	/* The client records its messages (test_report). */
 	struct fp_ctx_attr ca = { .plan = plan_path,
-				  .flags = FP_CTX_NO_NETLINK,
-				  .timeout_ms = 20000 };
+				  .flags = FP_CTX_NO_NETLINK |
+					   (listen ? FP_CTX_NO_REPORT : FP_CTX_REPORT),
+				  .timeout_ms = 20000,
+				  .comm = 42 };
 	struct fp_group_attr ga = {
 		.peer = listen ? NULL : addr,
 		.local = addr,
@@ -220,6 +223,7 @@ static int setup(void **state)
 	(void)state;
 	snprintf(plan_path, sizeof(plan_path), "/tmp/fp-test-verbs-%d.json",
 		 (int)getpid());
+	setenv("FLOWPLAN_REPORT_DIR", "/tmp", 1);
 	write_plan(1, 0x101);
 	if (pthread_create(&srv_thread, NULL, server, NULL))
 		return -1;
@@ -275,6 +279,32 @@ static void test_write(void **state)
 	assert_int_equal(len[0], BUFLEN - 5);
 	assert_int_equal(barrier(&cli, 1), 0);
 	assert_int_equal(barrier(&cli, 0), 1);	/* server verified */
+}
+
+/* The write of test_write is in the client's report ring. */
+static void test_report(void **state)
+{
+	struct fp_report_rec recs[8];
+	struct fp_ctx_info info;
+	struct fp_report *rep;
+	uint32_t a;
+	size_t got;
+
+	(void)state;
+	assert_int_equal(fp_ctx_query(cli.ctx, &info), 0);
+	rep = fp_report_open(info.report);
+	assert_non_null(rep);
+	assert_int_equal(fp_report_read(rep, recs, 8, &got, NULL), 0);
+	assert_int_equal(got, 1);
+	inet_pton(AF_INET, addr, &a);
+	assert_int_equal(recs[0].op, FP_OP_WRITE);
+	assert_int_equal(recs[0].comm, 42);
+	assert_int_equal(recs[0].status, 0);
+	assert_int_equal(recs[0].bytes, BUFLEN - 5);
+	assert_int_equal(recs[0].src, a);
+	assert_int_equal(recs[0].dst, a);
+	assert_true(recs[0].end_ns >= recs[0].start_ns);
+	assert_int_equal(fp_report_close(rep), 0);
 }
 
 static void test_send(void **state)
@@ -353,6 +383,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pins),
 		cmocka_unit_test(test_write),
+		cmocka_unit_test(test_report),
 		cmocka_unit_test(test_send),
 		cmocka_unit_test(test_repin),
 		cmocka_unit_test(test_remote_error),
