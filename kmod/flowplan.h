@@ -11,6 +11,7 @@
 
 #include "counters.h"
 #include "plan.h"
+#include "policy.h"
 
 struct fp_net {
 	struct net *net;
@@ -18,6 +19,7 @@ struct fp_net {
 	/* Serialises writers; bumps seq, which dumps check for changes. */
 	struct mutex lock;
 	unsigned int seq;
+	struct fp_staging staging;	/* under lock */
 	struct fp_counters *counters;
 	struct nf_hook_ops hook;
 };

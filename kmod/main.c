@@ -48,6 +48,7 @@ static void __net_exit fp_net_exit(struct net *net)
 	/* Unregistering waits for the hook's readers. */
 	fp_hook_unregister(net);
 	fp_plan_free(rcu_dereference_protected(fn->plan, true));
+	fp_staging_reset(&fn->staging);
 	fp_counters_free(fn->counters);
 }
 

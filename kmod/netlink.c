@@ -18,38 +18,66 @@ enum fp_mcgrp {
 static int fp_nl_set_plan(struct sk_buff *skb, struct genl_info *info)
 {
 	struct fp_net *fn = fp_net(genl_info_net(info));
-	struct fp_plan *plan, *old;
-	u64 generation;
-	unsigned int n;
-	int ret = 0;
+	struct nlattr *gattr = info->attrs[FLOWPLAN_A_GENERATION];
+	struct fp_staging *st = &fn->staging;
+	struct fp_plan *plan = NULL, *old;
+	u32 flags = 0;
+	u64 gen;
+	int ret;
 
-	plan = fp_nl_parse_plan(info->attrs, READ_ONCE(fp_max_entries),
-				info->extack);
-	if (IS_ERR(plan))
-		return PTR_ERR(plan);
+	if (!gattr) {
+		NL_SET_ERR_MSG(info->extack, "a plan needs a generation");
+		return -EINVAL;
+	}
+	gen = nla_get_u64(gattr);
+	if (info->attrs[FLOWPLAN_A_FLAGS])
+		flags = nla_get_u32(info->attrs[FLOWPLAN_A_FLAGS]);
 
 	mutex_lock(&fn->lock);
 	old = rcu_dereference_protected(fn->plan, lockdep_is_held(&fn->lock));
-	if (old && plan->generation < old->generation) {
-		NL_SET_ERR_MSG_ATTR(info->extack,
-				    info->attrs[FLOWPLAN_A_GENERATION],
+	if (old && gen < old->generation) {
+		NL_SET_ERR_MSG_ATTR(info->extack, gattr,
 				    "generation is older than the installed plan's");
 		ret = -ESTALE;
-		old = plan;
+		goto err;
+	}
+	/* Another sender or another plan: what was staged is given up. */
+	if (st->active && (st->portid != info->snd_portid ||
+			   st->generation != gen))
+		fp_staging_reset(st);
+	if (!st->active) {
+		st->active = true;
+		st->portid = info->snd_portid;
+		st->generation = gen;
+	}
+	ret = fp_nl_stage(st, info->attrs, READ_ONCE(fp_max_entries),
+			  info->extack);
+	if (ret)
+		goto err;
+	if (flags & FLOWPLAN_F_MORE) {
+		mutex_unlock(&fn->lock);
+		return 0;
+	}
+	plan = fp_staging_build(st, info->extack);
+	fp_staging_reset(st);
+	if (IS_ERR(plan)) {
+		ret = PTR_ERR(plan);
 		goto out;
 	}
 	rcu_assign_pointer(fn->plan, plan);
 	/* Pairs with the dump's acquire: a new seq implies the new plan. */
 	smp_store_release(&fn->seq, fn->seq + 1);
-	generation = plan->generation;
-	n = plan->n;
-	fp_nl_notify_plan(fn, generation, n);
-out:
+	fp_nl_notify_plan(fn, plan->generation, plan->n);
 	mutex_unlock(&fn->lock);
 	if (old) {
 		synchronize_rcu();
 		fp_plan_free(old);
 	}
+	return 0;
+err:
+	fp_staging_reset(st);
+out:
+	mutex_unlock(&fn->lock);
 	return ret;
 }
 
@@ -59,6 +87,7 @@ static int fp_nl_del_plan(struct sk_buff *skb, struct genl_info *info)
 	struct fp_plan *old;
 
 	mutex_lock(&fn->lock);
+	fp_staging_reset(&fn->staging);
 	old = rcu_replace_pointer(fn->plan, NULL, lockdep_is_held(&fn->lock));
 	/* Pairs with the dump's acquire: a new seq implies the new plan. */
 	smp_store_release(&fn->seq, fn->seq + 1);

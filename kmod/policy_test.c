@@ -203,6 +203,15 @@ static void b_three(struct sk_buff *skb)
 	nla_nest_end(skb, ents);
 }
 
+static void b_two_more(struct sk_buff *skb)
+{
+	struct nlattr *ents = start(skb);
+
+	nla_nest_end(skb, put_entry(skb, 0, A(3), A(5), 0, 0, 1));
+	nla_nest_end(skb, put_entry(skb, 1, A(3), A(5), 1, 0, 1));
+	nla_nest_end(skb, ents);
+}
+
 static void b_unknown_attr(struct sk_buff *skb)
 {
 	struct nlattr *ents = start(skb), *e;
@@ -387,6 +396,74 @@ static void policy_roundtrip_test(struct kunit *test)
 	fp_plan_free(plan);
 }
 
+static int stage(struct kunit *test, struct fp_staging *st,
+		 void (*build)(struct sk_buff *skb), unsigned int max,
+		 struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[FLOWPLAN_A_MAX + 1];
+	struct sk_buff *skb = new_skb(test, 8192);
+	int ret;
+
+	build(skb);
+	ret = nla_parse(tb, FLOWPLAN_A_MAX, (struct nlattr *)skb->data,
+			skb->len, fp_attr_policy, extack);
+	return ret ?: fp_nl_stage(st, tb, max, extack);
+}
+
+/* A plan in several messages: counted and checked as one. */
+static void policy_staging_test(struct kunit *test)
+{
+	struct netlink_ext_ack extack = {};
+	struct fp_staging st = {};
+	struct fp_plan *plan;
+
+	KUNIT_ASSERT_EQ(test, stage(test, &st, b_three, 8, &extack), 0);
+	KUNIT_ASSERT_EQ(test, stage(test, &st, b_two_more, 8, &extack), 0);
+	KUNIT_EXPECT_EQ(test, st.n, 5U);
+	plan = fp_staging_build(&st, &extack);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(plan));
+	KUNIT_EXPECT_EQ(test, plan->n, 5U);
+	KUNIT_EXPECT_NOT_NULL(test, fp_plan_lookup(plan, A(1), A(7), 1));
+	KUNIT_EXPECT_NOT_NULL(test, fp_plan_lookup(plan, A(3), A(5), 1));
+	fp_plan_free(plan);
+
+	/* The limit holds for the sum of the messages. */
+	KUNIT_EXPECT_EQ(test, stage(test, &st, b_three, 7, &extack), -E2BIG);
+	KUNIT_EXPECT_STREQ(test, extack._msg,
+			   "more plan entries than the module parameter max_entries allows");
+
+	/* A key sent twice, in different messages. */
+	fp_staging_reset(&st);
+	KUNIT_ASSERT_EQ(test, stage(test, &st, b_three, 8, &extack), 0);
+	KUNIT_ASSERT_EQ(test, stage(test, &st, b_three, 8, &extack), 0);
+	plan = fp_staging_build(&st, &extack);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(plan), -EEXIST);
+	fp_staging_reset(&st);
+	KUNIT_EXPECT_NULL(test, st.e);
+	KUNIT_EXPECT_EQ(test, st.n, 0U);
+}
+
+/* Flags: MORE is known, any other bit is refused. */
+static void policy_flags_test(struct kunit *test)
+{
+	struct nlattr *tb[FLOWPLAN_A_MAX + 1];
+	struct netlink_ext_ack extack = {};
+	struct sk_buff *skb = new_skb(test, 256);
+
+	put_gen(skb, 1);
+	nla_put_u32(skb, FLOWPLAN_A_FLAGS, FLOWPLAN_F_MORE);
+	KUNIT_EXPECT_EQ(test, nla_parse(tb, FLOWPLAN_A_MAX,
+					(struct nlattr *)skb->data, skb->len,
+					fp_attr_policy, &extack), 0);
+	skb = new_skb(test, 256);
+	put_gen(skb, 1);
+	nla_put_u32(skb, FLOWPLAN_A_FLAGS, FLOWPLAN_F_MORE | 0x80);
+	KUNIT_EXPECT_EQ(test, nla_parse(tb, FLOWPLAN_A_MAX,
+					(struct nlattr *)skb->data, skb->len,
+					fp_attr_policy, &extack), -EINVAL);
+	KUNIT_EXPECT_STREQ(test, extack._msg, "reserved bit set");
+}
+
 /* A too-small message: the entry is not half-written. */
 static void policy_put_full_test(struct kunit *test)
 {
@@ -402,6 +479,8 @@ static struct kunit_case policy_test_cases[] = {
 	KUNIT_CASE_PARAM(policy_test, policy_gen_params),
 	KUNIT_CASE(policy_roundtrip_test),
 	KUNIT_CASE(policy_put_full_test),
+	KUNIT_CASE(policy_staging_test),
+	KUNIT_CASE(policy_flags_test),
 	{}
 };
 

@@ -20,6 +20,7 @@
  * Ports are NLA_U16 in host byte order. Attribute nests that hold a list
  * ("array" below) contain one nested attribute per element; the type of the
  * element attribute is its index, starting at 0, and is ignored on input.
+ * Every nest, elements included, must carry NLA_F_NESTED.
  *
  * FLOWPLAN_CMD_SET_PLAN
  * ---------------------
@@ -30,9 +31,13 @@
  *    FLOWPLAN_A_GENERATION: NLA_U64, required; refused with -ESTALE when lower
  *                           than the generation installed (equal is accepted,
  *                           so a retried SET is harmless)
- *    FLOWPLAN_A_ENTRIES: NLA_NESTED, array of at most the module parameter
- *                        max_entries (default 1024) elements, else -E2BIG;
- *                        may be absent (empty plan). Each element:
+ *    FLOWPLAN_A_FLAGS: NLA_U32, optional, 0 or more of:
+ *        FLOWPLAN_F_MORE: more entries of this plan follow in further
+ *                         SET_PLAN messages (see below)
+ *    FLOWPLAN_A_ENTRIES: NLA_NESTED, array of entries; may be absent. The
+ *                        plan holds at most the module parameter
+ *                        max_entries (default 1024) entries, else -E2BIG.
+ *                        Each element:
  *        FLOWPLAN_ENTRY_A_LOCAL_ADDR: struct in_addr, required; the source
  *                                     address of the packets
  *        FLOWPLAN_ENTRY_A_REMOTE_ADDR: struct in_addr, required; destination
@@ -55,7 +60,17 @@
  *                                       of the bytes out of 65536
  *
  *    Two entries with the same (local, remote, dqpn) are refused (-EEXIST).
- *    On success a FLOWPLAN_CMD_PLAN_CHANGED event is multicast.
+ *    A packet's entry is the one with its exact dqpn, else its pair's
+ *    dqpn 0 entry.
+ *
+ *    An attribute holds at most 64 KiB, about 900 one-subflow entries, so a
+ *    larger plan is sent in several messages of the same generation, every
+ *    one but the last with FLOWPLAN_F_MORE. They are staged and installed
+ *    together by the last one; until then the old plan stays in force. A
+ *    SET_PLAN from another socket or of another generation discards what was
+ *    staged; an error discards it too.
+ *
+ *    When a plan is installed, a FLOWPLAN_CMD_PLAN_CHANGED event is multicast.
  *
  * FLOWPLAN_CMD_GET_PLAN
  * ---------------------
@@ -169,9 +184,15 @@ enum flowplan_attr {
 	FLOWPLAN_A_COUNTERS,
 	FLOWPLAN_A_UNTRACKED,
 	FLOWPLAN_A_PAD,
+	FLOWPLAN_A_FLAGS,
 	__FLOWPLAN_A_MAX
 };
 #define FLOWPLAN_A_MAX (__FLOWPLAN_A_MAX - 1)
+
+enum flowplan_flag {
+	FLOWPLAN_F_MORE = 1U << 0,
+	__FLOWPLAN_F_ALL = FLOWPLAN_F_MORE
+};
 
 enum flowplan_entry_flag {
 	FLOWPLAN_ENTRY_F_ENFORCE = 1U << 0,
