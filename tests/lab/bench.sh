@@ -47,6 +47,9 @@ if ! unshare --net true 2>/dev/null; then
 fi
 "$ROOT/scripts/deps.sh" lab
 W=$(mktemp -d /tmp/flowplan-bench.XXXXXX)
+# Run copies: the shared build tree may be relinked under our feet.
+cp "$F" "$W/flowplanctl" && F=$W/flowplanctl || { echo "lab: $F is not built" >&2; exit 1; }
+cp "$TRAFFIC" "$W/fp-traffic" && TRAFFIC=$W/fp-traffic
 
 # cct FLOWS: run the connections, print the CCT.
 cct() {
@@ -72,7 +75,8 @@ probe_all() {
 	# A host whose probe left pairs unresolved probes once more (its log says why).
 	for h in $(cut -d' ' -f2 "$st/nics" | sort -u); do
 		grep -q 'unresolved\|incomplete' "$W/map.$h" 2>/dev/null || [ ! -s "$W/map.$h" ] || continue
-		echo "bench-lab: $h: $(grep -m1 'unresolved\|incomplete' "$W/map.$h"); probing again" >&2
+		echo "bench-lab: ${h#*-}: $( (grep -m1 'unresolved\|incomplete' "$W/map.$h" ||
+			tail -1 "$W/probe.$h") 2>/dev/null); probing again" >&2
 		ip netns exec "$h" "$F" probe "$2" proto tcp dport 5201 ports 64 per-path 2 \
 			routers "$st/routers" out "$W/map.$h" >/dev/null 2>>"$W/probe.$h" || true
 	done

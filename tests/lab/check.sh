@@ -45,6 +45,9 @@ fi
 [ -x "$TRAFFIC" ] || { nok "$TRAFFIC is not built"; exit; }
 W=$(mktemp -d /tmp/flowplan-lab.XXXXXX)
 chmod 755 "$W"	# the unprivileged probe below reads from here
+# Run copies: the shared build tree may be relinked under our feet.
+cp "$F" "$W/flowplanctl" && F=$W/flowplanctl || { nok "$F is not built"; exit; }
+cp "$TRAFFIC" "$W/fp-traffic" && TRAFFIC=$W/fp-traffic
 
 # Teardown after a failure half-way: a topology whose second NIC address is
 # bad makes `ip addr add` fail after the namespaces exist.
