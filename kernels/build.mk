@@ -81,13 +81,14 @@ $(KT)/test_gpu: $(BUILD)/san/tests/unit/test_gpu.o $(BUILD)/san/lib/gpu.o \
 
 # lib/gpu.c against a stand-in driver, verbs registration wrapped.
 $(KT)/test_gpu_reg: $(BUILD)/san/tests/unit/test_gpu_reg.o $(BUILD)/san/lib/gpu.o \
-		$(BUILD)/san/lib/pcitopo.o $(FAKECUDA)
+		$(BUILD)/san/lib/pcitopo.o $(KERNELS_SAN_LIB) $(FAKECUDA)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $(filter %.o,$^) -lcmocka $(GPU_LIBS) \
+	$(CC) $(CFLAGS) $(SAN) -o $@ $(filter %.o %.a,$^) -lcmocka $(GPU_LIBS) \
 		-Wl,--wrap=ibv_reg_mr,--wrap=ibv_reg_mr_iova2,--wrap=ibv_reg_dmabuf_mr
 $(FAKECUDA): tests/gpu/fakecuda.c
 	@mkdir -p $(@D)
-	$(CC) $(FP_CFLAGS) -fPIC -shared -fvisibility=hidden -o $@ $<
+	$(CC) $(FP_CFLAGS) -fPIC -shared -fvisibility=hidden \
+		-Wl,-soname,libcuda.so.1 -o $@ $<
 
 # The GPU-vs-CPU comparison as a plain program, for GPU machines.
 $(BUILD)/tests/gpu/kernels-cmp: $(BUILD)/tests/gpu/cmp_main.o \

@@ -56,6 +56,7 @@ EXPORT int cuGetErrorName(int e, const char **s);
 EXPORT int cuMemGetHandleForAddressRange(void *h, unsigned long long p,
 					 size_t len, int type,
 					 unsigned long long flags);
+EXPORT int cuPointerGetAttribute(void *v, int attr, unsigned long long p);
 EXPORT int fakecuda_dev_of(const void *p);
 EXPORT int fakecuda_live(int dev_mem);
 EXPORT int fakecuda_syncmemops(const void *p);
@@ -216,6 +217,17 @@ int cuPointerSetAttribute(const void *v, int attr, unsigned long long p)
 		return 1;
 	if (attr == 6)
 		m->syncmemops = *(const unsigned int *)v;
+	return 0;
+}
+
+/* CU_POINTER_ATTRIBUTE_MEMORY_TYPE: CU_MEMORYTYPE_DEVICE or _HOST */
+int cuPointerGetAttribute(void *v, int attr, unsigned long long p)
+{
+	struct mem *m = find((void *)(uintptr_t)p);
+
+	if (attr != 2 || !m)
+		return 1;	/* CUDA_ERROR_INVALID_VALUE: not CUDA's */
+	*(unsigned int *)v = m->dev >= 0 ? 2 : 1;
 	return 0;
 }
 

@@ -29,6 +29,7 @@
 #include <cmocka.h>
 #include <infiniband/verbs.h>
 
+#include "../../kernels/fp_kernels.h"
 #include "../../lib/gpu.h"
 
 /* ------------------------------------------------------------ wrapped verbs */
@@ -403,6 +404,45 @@ static void test_reg_restricted(void **state)
 	run_case(env, restricted);
 }
 
+/*
+ * The kernel dispatcher asks the driver already in the process which
+ * buffers are device memory: device buffers without CUDA kernels are refused
+ * (never touched by the CPU), mixed ones too, host ones run on the CPU.
+ */
+static int dispatch(void)
+{
+	struct fp_chunk c = { 3, 10 };
+	unsigned char h1[16] = "0123456789abcde", h2[16] = { 0 };
+	const void *hsrcs[1] = { h1 }, *dsrcs[1];
+	char why[256];
+	void *d;
+
+	CHECK(fp_gpu_alloc(0, 4096, &d, why, sizeof(why)) == 0);
+	dsrcs[0] = d;
+	CHECK(fp_pack(d, 16, (char *)d + 1024, 16, &c, 1, NULL) == ENOTSUP);
+	CHECK(fp_unpack(d, 16, (char *)d + 1024, 16, &c, 1, NULL) == ENOTSUP);
+	CHECK(fp_reduce_sum(FP_F32, d, dsrcs, 1, 4, NULL) == ENOTSUP);
+	CHECK(fp_kernels_gpu(why, sizeof(why)) == ENOENT);
+	CHECK(strstr(why, "CUDA kernels not loadable"));
+	CHECK(fp_pack(h2, 16, d, 16, &c, 1, NULL) == EINVAL);
+	CHECK(fp_reduce_sum(FP_F32, h2, dsrcs, 1, 4, NULL) == EINVAL);
+	CHECK(fp_pack(h2, 16, h1, 16, &c, 1, NULL) == 0);
+	CHECK(!memcmp(h2, "3456789abc", 10));
+	CHECK(fp_reduce_sum(FP_F32, h2, hsrcs, 1, 4, NULL) == 0);
+	CHECK(!memcmp(h2, h1, 16));
+	fp_gpu_free(0, d, 4096);
+	return 0;
+}
+
+static void test_kernel_dispatch(void **state)
+{
+	static const char *const env[] = {
+		"FLOWPLAN_KERNELS_CUDA=/nonexistent/libfpkernels_cuda.so", NULL };
+
+	(void)state;
+	run_case(env, dispatch);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -414,6 +454,7 @@ int main(void)
 		cmocka_unit_test(test_reg_nic_refuses_dmabuf),
 		cmocka_unit_test(test_reg_staged),
 		cmocka_unit_test(test_reg_restricted),
+		cmocka_unit_test(test_kernel_dispatch),
 	};
 
 	if (!getenv("FP_FAKECUDA"))
