@@ -123,6 +123,21 @@ else
 	nok "probe: ${bad:+failed:$bad; }$nboth of $npairs cross-leaf pairs found both spines (want 8 of 8)"
 fi
 
+# RoCEv2 probes (UDP to 4791), and more ports than the routers' ICMP burst
+# allows (Linux: 6, then 1/s per destination): the prober loses replies,
+# backs off, retries, and still resolves the pair.
+set -- ${NICS[0]}; src_ns=$2 src_nic=$1
+dst_nic=$(awk -v l="$5" '$5 != l {print $1; exit}' "$ST/nics")
+if ip netns exec "$src_ns" "$F" -j probe "$W/topo.json" pairs "$src_nic:$dst_nic" \
+	per-path 8 routers "$ST/routers" out "$W/map.udp" >"$W/udp.json" 2>"$W/udp.err" &&
+   jq -e '.probe.resolved == 1 and .probe.lost > 0' "$W/udp.json" >/dev/null &&
+   [ "$(awk '!/^#/ {split($4, p, ","); print p[2]}' "$W/map.udp" | sort | uniq -c |
+	awk '$1 >= 8' | wc -l)" = 2 ]; then
+	ok "probe udp/4791 under ICMP rate limiting: 8 ports on each spine, $(jq .probe.lost "$W/udp.json") probes lost and retried"
+else
+	nok "probe udp/4791 under ICMP rate limiting: $(cat "$W/udp.json" "$W/udp.err")"
+fi
+
 # The planner plans with the probed map; its ports and paths are the map's.
 if "$F" plan compute "$W/topo.json" "$SCHED" strategy flowplan portmap "$W/map" \
 	out "$W/plan.json" >"$W/plan.out" 2>&1; then
