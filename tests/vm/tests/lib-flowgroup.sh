@@ -9,6 +9,9 @@
 #  3. A spine loses its link to leaf 2 in the middle of a transfer: the
 #     sender fails with a time-out within the library's deadline, the
 #     receiver found no corrupt message, nothing hangs.
+#  4. With flowplan.ko loaded (when built), the plan comes from the module
+#     over netlink, and the module's per-port counters show each of the 4
+#     subflows carrying its share on its planned port.
 # vm: timeout=500 mem=1536 smp=2
 . /tests/lib/common.sh
 . /tests/lib/fabric.sh
@@ -117,4 +120,39 @@ grep -q "corrupt 0" /tmp/srv || fail "server saw corrupt data"
 [ $((t1 - t0)) -le 40 ] || fail "client took $((t1 - t0)) s to fail"
 log "client failed after $((t1 - t0)) s; server: $(grep -o 'send [0-9]* x' /tmp/srv) verified before"
 ip -n spine1 link set s1-l2 up
+
+# ---- 4. the plan from the module
+if [ ! -f "$FLOWPLAN_KO" ] || ! command -v flowplanctl >/dev/null ||
+   ! flowplanctl plan help 2>&1 | grep -q "flowplanctl plan set"; then
+	log "flowplan.ko or flowplanctl plan set missing: netlink plan source not exercised"
+	dmesg_clean
+	exit 0
+fi
+fp_load
+P4="$(first $S1 1),$(first $S1 2),$(first $S2 1),$(first $S2 2)"
+write_plan /tmp/plan.json 5 "$H1 $H2 0 false $P4" "$H2 $H1 0 false $P4"
+flowplanctl plan set /tmp/plan.json
+unset FLOWPLAN_NO_NETLINK
+declare -A C0 C
+for s in ${P4//,/ }; do C0[$s]=$(counter_packets $H2 $s); done
+a=$(spine_rx 1 1) b=$(spine_rx 2 1)
+bw "" write 1M 48 || true
+p1=$(($(spine_rx 1 1) - a)) p2=$(($(spine_rx 2 1) - b))
+cat /tmp/cli
+[ "$CLI_RC" = 0 ] && [ "$SRV_RC" = 0 ] || { cat /tmp/srv; fail "fp_bw failed with the module's plan"; }
+grep -q "plan netlink gen 5" /tmp/cli || fail "the plan did not come from the module"
+total=0
+for s in ${P4//,/ }; do
+	C[$s]=$(($(counter_packets $H2 $s) - C0[$s]))
+	total=$((total + C[$s]))
+done
+for s in ${P4//,/ }; do
+	log "module counter: sport $s carried ${C[$s]} of $total packets (spine $(spine_of $s))"
+	[ $((C[$s] * 100)) -ge $((total * 20)) ] && [ $((C[$s] * 100)) -le $((total * 30)) ] ||
+		fail "subflow on sport $s carried ${C[$s]} of $total packets, planned a quarter"
+done
+pct=$((p1 * 100 / (p1 + p2)))
+[ $pct -ge 42 ] && [ $pct -le 58 ] || fail "spine 1 carried $pct%, planned 50%"
+flowplanctl plan delete
+fp_unload
 dmesg_clean
