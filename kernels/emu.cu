@@ -116,15 +116,17 @@ static void run_reduce(struct rargs *a, size_t es)
 		fpk_reduce_thread<E>(*a, t, blocks * THREADS);
 }
 
+#define NCOUNTS	8
+
 static void test_reduce(enum fp_dtype dt)
 {
-	static const size_t counts[] = { 1, 2, 3, 7, 17, 255, 1001, 65537 };
+	static const size_t counts[NCOUNTS] = { 1, 2, 3, 7, 17, 255, 1001, 65537 };
 	const size_t maxc = 65537 + 16, es = fp_dtype_size(dt);
 	unsigned char *h[FP_REDUCE_MAX_SRCS + 1], *e = (unsigned char *)malloc(maxc * es);
 	const void *hs[FP_REDUCE_MAX_SRCS];
 	char why[200] = "", name[64];
 	unsigned int n, k;
-	size_t ci, i;
+	size_t ci, i, cs;
 	int ok = 1, shared;
 
 	for (k = 0; k <= FP_REDUCE_MAX_SRCS; k++) {
@@ -140,11 +142,15 @@ static void test_reduce(enum fp_dtype dt)
 			memcpy(h[k] + i, &v, 2);
 		}
 	}
-	for (n = 1; ok && n <= FP_REDUCE_MAX_SRCS; n++)
-	for (ci = 0; ok && ci < sizeof(counts) / sizeof(counts[0]); ci++)
-	for (shared = 0; ok && shared < 2; shared++) {
-		size_t skew[FP_REDUCE_MAX_SRCS + 1], count = counts[ci];
+	/* every source count x element count x (shared, mixed) skews */
+	for (cs = 0; ok && cs < FP_REDUCE_MAX_SRCS * NCOUNTS * 2; cs++) {
+		size_t skew[FP_REDUCE_MAX_SRCS + 1], count;
 		struct rargs a;
+
+		n = 1 + (unsigned int)(cs / (NCOUNTS * 2));
+		ci = (cs / 2) % NCOUNTS;
+		shared = (int)(cs % 2);
+		count = counts[ci];
 
 		for (k = 0; k <= n; k++)
 			skew[k] = shared ? (n + ci) % 9 : (k * 3 + ci) % 9;

@@ -211,16 +211,18 @@ static int is_nan(enum fp_dtype dt, const unsigned char *p, size_t i)
 	return dt == FP_F16 ? (h & 0x7fff) > 0x7c00 : (h & 0x7fff) > 0x7f80;
 }
 
+#define NCOUNTS	9
+
 int fpk_cmp_reduce(enum fp_dtype dt, char *msg, size_t len)
 {
-	static const size_t counts[] = { 1, 2, 3, 7, 17, 255, 1001, 65537,
+	static const size_t counts[NCOUNTS] = { 1, 2, 3, 7, 17, 255, 1001, 65537,
 					 (1 << 20) + 3 };
 	const size_t maxc = (1 << 20) + 3 + 16, es = fp_dtype_size(dt);
 	unsigned char *h[FP_REDUCE_MAX_SRCS + 1], *out = malloc(maxc * es);
 	void *d[FP_REDUCE_MAX_SRCS + 1] = { NULL };
 	const void *hs[FP_REDUCE_MAX_SRCS], *ds[FP_REDUCE_MAX_SRCS];
 	unsigned int n, k, nb = FP_REDUCE_MAX_SRCS + 1;
-	size_t ci, i, skew[FP_REDUCE_MAX_SRCS + 1];
+	size_t ci, i, cs, skew[FP_REDUCE_MAX_SRCS + 1];
 	int ret = out ? 0 : ENOMEM, shared;
 
 	for (k = 0; k < nb; k++) {
@@ -238,10 +240,14 @@ int fpk_cmp_reduce(enum fp_dtype dt, char *msg, size_t len)
 		fill_vals(dt, h[k], maxc);
 		ret = fp_kernels_dev_copy(d[k], h[k], maxc * es);
 	}
-	for (n = 1; !ret && n <= FP_REDUCE_MAX_SRCS; n++)
-	for (ci = 0; !ret && ci < sizeof(counts) / sizeof(counts[0]); ci++)
-	for (shared = 0; !ret && shared < 2; shared++) {
-		size_t count = counts[ci];
+	/* every source count x element count x (shared, mixed) skews */
+	for (cs = 0; !ret && cs < FP_REDUCE_MAX_SRCS * NCOUNTS * 2; cs++) {
+		size_t count;
+
+		n = 1 + (unsigned int)(cs / (NCOUNTS * 2));
+		ci = (cs / 2) % NCOUNTS;
+		shared = (int)(cs % 2);
+		count = counts[ci];
 
 		/* element offsets: one shared skew (vector path), or mixed */
 		for (k = 0; k < nb; k++)

@@ -19,7 +19,7 @@
 
 #include "../../lib/pcitopo.h"
 
-static char tmp[] = "/tmp/fp-sysfs-XXXXXX";
+static char tmp[] = "/tmp/fp-sysfs-XXXXXX";	/* mkdtemp() fills it */
 static char root[PATH_MAX];
 
 static const char *layout(const char *name)
