@@ -107,8 +107,14 @@ KERNELS_TEST_ENV := $(KERNELS_GPU_ENV) ASAN_OPTIONS=protect_shadow_gap=0 \
 	FP_FLOWPLANCTL=$(abspath $(BUILD)/flowplanctl)
 
 .PHONY: check-kernels bench-kernels
-check-kernels: $(KERNELS_TESTS) $(BUILD)/tests/gpu/kernels-cmp $(KERNELS_CUDA_SO) \
+# The tier installs what its tests build with (cmocka, rdma-core headers)
+# before building them.
+.PHONY: kernels-test-bins
+kernels-test-bins: $(KERNELS_TESTS) $(BUILD)/tests/gpu/kernels-cmp $(KERNELS_CUDA_SO) \
 		$(if $(NVCC),$(KERNELS_EMU))
+check-kernels:
+	@scripts/deps.sh build unit
+	@$(MAKE) --no-print-directory kernels-test-bins
 	@$(KERNELS_TEST_ENV) kernels/check.sh kernels $(KERNELS_TESTS) $(KERNELS_EMU) \
 		tests/gpu/ctl_gpu.sh
 
