@@ -25,6 +25,9 @@ static const struct fp_cmd objects[] = {
 	{ "simulate", cmd_simulate, "simulate TOPO SCHED [strategies LIST]" },
 	{ "probe", cmd_probe, "probe TOPO [pairs SRC:DST,...|all] [ports N] [per-path K] [proto udp|tcp] [dport P] [rate PPS] routers FILE [out FILE]" },
 	{ "gpu", cmd_gpu, "gpu show [sysroot DIR] [nic NIC|GPU:NIC,...]" },
+	{ "device", cmd_device, "device show" },
+	{ "counters", cmd_counters, "counters show" },
+	{ "monitor", cmd_monitor, "monitor" },
 	{ NULL, NULL, NULL },
 };
 

@@ -64,5 +64,12 @@ int cmd_plan(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_gpu(int argc, char **argv);
+/* Online commands, over the flowplan netlink family (nl.c). */
+int cmd_device(int argc, char **argv);
+int cmd_counters(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
+int cmd_plan_show(int argc, char **argv);
+int cmd_plan_set(int argc, char **argv);
+int cmd_plan_delete(int argc, char **argv);
 
 #endif

@@ -153,6 +153,9 @@ out:
 static const struct fp_cmd cmds[] = {
 	{ "compute", plan_compute,
 	  "compute TOPO SCHED [strategy S] [portmap FILE] [seed N] [generation N] [max-split N] [enforce] [out FILE]" },
+	{ "show", cmd_plan_show, "show" },
+	{ "set", cmd_plan_set, "set FILE [generation N] [enforce] [local ADDR]..." },
+	{ "delete", cmd_plan_delete, "delete" },
 	{ NULL, NULL, NULL },
 };
 
