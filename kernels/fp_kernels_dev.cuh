@@ -107,35 +107,62 @@ FP_HD uint32_t fpk_funnel(uint32_t lo, uint32_t hi, unsigned int bytes)
 }
 
 /*
- * @d 4-byte aligned, @s not: read aligned source words and shift each pair
- * into place (little endian). The word before @s and the last word read
- * share an aligned word with bytes of the chunk, so they never leave the
- * allocation. The last word and the tail go byte by byte.
+ * @d 16-byte aligned, @s not: read aligned 16-byte source vectors and shift
+ * each pair into place (little endian), @WSH whole words plus (@s & 3)
+ * bytes. The vector before @s and the last one read share an aligned block
+ * with bytes of the chunk, so they never leave the allocation. The last
+ * vector and the tail go byte by byte.
  */
+template <int WSH>
+FP_HD uint4 fpk_shift_vec(uint4 lo, uint4 hi, unsigned int b)
+{
+	uint32_t w[8] = { lo.x, lo.y, lo.z, lo.w, hi.x, hi.y, hi.z, hi.w };
+	uint4 o;
+
+	o.x = fpk_funnel(w[WSH], w[WSH + 1], b);
+	o.y = fpk_funnel(w[WSH + 1], w[WSH + 2], b);
+	o.z = fpk_funnel(w[WSH + 2], w[WSH + 3], b);
+	o.w = fpk_funnel(w[WSH + 3], w[WSH + 4], b);
+	return o;
+}
+
+template <int WSH>
 FP_HD void fpk_copy_shift(char *d, const char *s, uint64_t n, unsigned int tid)
 {
-	unsigned int sh = (unsigned int)((uintptr_t)s & 3);
-	const uint32_t *sa = (const uint32_t *)(s - sh);
-	uint32_t *dw = (uint32_t *)d;
-	uint64_t nw = n / 4, i;
+	unsigned int sh = (unsigned int)((uintptr_t)s & 15), b = sh & 3;
+	const uint4 *sa = (const uint4 *)(s - sh);
+	uint4 *dv = (uint4 *)d, lo[UNROLL], hi[UNROLL];
+	uint64_t nv = n / 16, i = tid;
+	int u;
 
-	nw = nw ? nw - 1 : 0;
-	if (nw) {
-		FPK_ALIGNED(dw, 4);
-		FPK_ALIGNED(sa, 4);
+	nv = nv ? nv - 1 : 0;
+	if (nv) {
+		FPK_ALIGNED(dv, 16);
+		FPK_ALIGNED(sa, 16);
 	}
-	for (i = tid; i < nw; i += THREADS)
-		dw[i] = fpk_funnel(sa[i], sa[i + 1], sh);
-	for (i = nw * 4 + tid; i < n; i += THREADS)
+	for (; i + (UNROLL - 1) * THREADS < nv; i += UNROLL * THREADS) {
+FPK_UNROLL
+		for (u = 0; u < UNROLL; u++) {
+			lo[u] = sa[i + u * THREADS];
+			hi[u] = sa[i + u * THREADS + 1];
+		}
+FPK_UNROLL
+		for (u = 0; u < UNROLL; u++)
+			dv[i + u * THREADS] = fpk_shift_vec<WSH>(lo[u], hi[u], b);
+	}
+	for (; i < nv; i += THREADS)
+		dv[i] = fpk_shift_vec<WSH>(sa[i], sa[i + 1], b);
+	for (i = nv * 16 + tid; i < n; i += THREADS)
 		d[i] = s[i];
 }
 
-/* Copy one slice: widest access the relative alignment allows. */
+/*
+ * Copy one slice: byte head up to a 16-byte aligned destination, then
+ * 16-byte vectors, shifted when source and destination differ modulo 16.
+ */
 FP_HD void fpk_copy_range(char *d, const char *s, uint64_t n, unsigned int tid)
 {
-	unsigned int rel = (unsigned int)(((uintptr_t)d ^ (uintptr_t)s) & 15);
-	unsigned int al = rel & 3 ? 4 : 16;
-	uint64_t head = (al - ((uintptr_t)d & (al - 1))) & (al - 1);
+	uint64_t head = (16 - ((uintptr_t)d & 15)) & 15;
 
 	if (head > n)
 		head = n;
@@ -144,14 +171,23 @@ FP_HD void fpk_copy_range(char *d, const char *s, uint64_t n, unsigned int tid)
 	d += head;
 	s += head;
 	n -= head;
-	if (!rel)
-		fpk_copy_vec<uint4>(d, s, n, tid);
-	else if (!(rel & 7))
-		fpk_copy_vec<uint2>(d, s, n, tid);
-	else if (!(rel & 3))
-		fpk_copy_vec<uint32_t>(d, s, n, tid);
-	else
-		fpk_copy_shift(d, s, n, tid);
+	switch (((uintptr_t)s & 15) >> 2) {
+	case 0:
+		if (!((uintptr_t)s & 15))
+			fpk_copy_vec<uint4>(d, s, n, tid);
+		else
+			fpk_copy_shift<0>(d, s, n, tid);
+		break;
+	case 1:
+		fpk_copy_shift<1>(d, s, n, tid);
+		break;
+	case 2:
+		fpk_copy_shift<2>(d, s, n, tid);
+		break;
+	default:
+		fpk_copy_shift<3>(d, s, n, tid);
+		break;
+	}
 }
 
 /* Thread @tid of block @b of the pack kernel. */
