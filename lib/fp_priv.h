@@ -53,7 +53,8 @@ FP_HIDDEN int fp_split_shares(uint64_t len, const uint32_t *w, unsigned int k,
  * Messages shorter than @split_min go whole on the subflow @sp picks.
  * Returns the number of chunks written to @out (at most @max), or -EINVAL,
  * or -ENOSPC when @max is too small. Zero-length messages give one empty
- * chunk.
+ * chunk. On success the bytes are added to @sp->sent; on failure @sp is
+ * unchanged.
  */
 FP_HIDDEN int fp_split(uint64_t len, const uint32_t *w, unsigned int k,
 		       uint64_t chunk_max, uint64_t split_min,

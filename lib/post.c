@@ -33,6 +33,17 @@ static int chunks_room(struct fp_group *g, unsigned int n)
 	return 0;
 }
 
+/* A message that was not posted gives its bytes back to the spread state. */
+static int unspread(struct fp_spread *sp, const struct fp_chunk *c, int n,
+		    int err)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		sp->sent[c[i].sub] -= c[i].len;
+	return err;
+}
+
 /* Post one chunk; wr and sge are prepared by the caller, reused. */
 static int post_chunk(struct fp_sub *s, bool recv, struct ibv_send_wr *swr,
 		      struct ibv_recv_wr *rwr)
@@ -59,7 +70,7 @@ static int post_msg(struct fp_group *g, enum fp_op op, struct fp_buf *buf,
 {
 	unsigned int need[FP_MAX_SUBFLOWS], i, depth;
 	const struct fp_buf_reg *reg;
-	struct fp_spread sp, *spp;
+	struct fp_spread *spp;
 	const uint32_t *w;
 	uint64_t cmax, smin, now;
 	struct ibv_send_wr swr;
@@ -99,14 +110,13 @@ static int post_msg(struct fp_group *g, enum fp_op op, struct fp_buf *buf,
 		smin = g->split_min;
 		spp = op == FP_OP_WRITE ? &g->sp_write : &g->sp_send;
 	}
-	sp = *spp;
-	n = fp_split(len, w, g->k, cmax, smin, &sp, g->chunks, g->nchunks);
+	/* fp_split advances the spread state; unspread() undoes it. */
+	n = fp_split(len, w, g->k, cmax, smin, spp, g->chunks, g->nchunks);
 	if (n == -ENOSPC) {
 		ret = chunks_room(g, fp_split_count(len, w, g->k, cmax, smin));
 		if (ret)
 			return ret;
-		sp = *spp;
-		n = fp_split(len, w, g->k, cmax, smin, &sp, g->chunks,
+		n = fp_split(len, w, g->k, cmax, smin, spp, g->chunks,
 			     g->nchunks);
 	}
 	if (n < 0)
@@ -117,7 +127,7 @@ static int post_msg(struct fp_group *g, enum fp_op op, struct fp_buf *buf,
 		const struct fp_sub *s = &g->sub[g->chunks[0].sub];
 
 		if ((recv ? s->rq_used : s->sq_used) >= depth)
-			return EAGAIN;
+			return unspread(spp, g->chunks, n, EAGAIN);
 	} else {
 		memset(need, 0, g->k * sizeof(need[0]));
 		for (i = 0; i < (unsigned int)n; i++)
@@ -125,13 +135,13 @@ static int post_msg(struct fp_group *g, enum fp_op op, struct fp_buf *buf,
 		for (i = 0; i < g->k; i++)
 			if ((recv ? g->sub[i].rq_used : g->sub[i].sq_used) +
 			    need[i] > depth)
-				return EAGAIN;
+				return unspread(spp, g->chunks, n, EAGAIN);
 	}
 	now = fp_now_ns();
 	m = fp_msg_start(&g->tab, wr_id, (uint16_t)op, len, (uint32_t)n, now,
 			 recv ? 0 : now + g->timeout_ns);
 	if (!m)
-		return errno;
+		return unspread(spp, g->chunks, n, errno);
 	m->coll = g->ctx->coll;
 	m->comm = g->ctx->coll ? g->ctx->coll_comm : g->ctx->comm;
 	m->buf = buf;
@@ -167,7 +177,7 @@ static int post_msg(struct fp_group *g, enum fp_op op, struct fp_buf *buf,
 		if (ret) {
 			if (!i) {
 				fp_msg_cancel(&g->tab, m);
-				return ret;
+				return unspread(spp, g->chunks, n, ret);
 			}
 			/* Part of it is on the wire: it completes, failed. */
 			fp_msg_unposted(&g->tab, m, (uint32_t)n - i, ret, now);
@@ -175,7 +185,6 @@ static int post_msg(struct fp_group *g, enum fp_op op, struct fp_buf *buf,
 		}
 		m->subs |= 1u << c->sub;
 	}
-	*spp = sp;
 	return 0;
 }
 

@@ -151,9 +151,10 @@ int fp_split(uint64_t len, const uint32_t *w, unsigned int k,
 			continue;
 		ret = cut(off, share[i], i, chunk_max, out, max, &n);
 		if (ret)
-			return ret;
+			return ret;	/* @sp untouched */
 		off += share[i];
-		sp->sent[i] += share[i];
 	}
+	for (i = 0; i < k; i++)
+		sp->sent[i] += share[i];
 	return (int)n;
 }

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <flowplan.h>
 
@@ -36,6 +37,8 @@ struct bw_ctx {
 	bool send;
 	bool quiet;
 	bool *busy;		/* buffer slot of a message in flight */
+	const char *plan;
+	const char *repin_plan;
 };
 
 struct bw_opts {
@@ -44,6 +47,7 @@ struct bw_opts {
 	const char *dev;
 	const char *plan;
 	const char *bootstrap;
+	const char *repin_plan;
 	uint16_t port;
 	uint8_t qp_timeout;
 	unsigned int k;
@@ -76,6 +80,8 @@ static void usage(void)
 		"  -o OP       write (default) or send\n"
 		"  -t MS       per-message deadline (10000)\n"
 		"  -u EXP      QP ACK timeout exponent, 4.096 us * 2^EXP (14)\n"
+		"  -R FILE     half way, both ends install FILE as their -P plan\n"
+		"              and re-pin the group onto it\n"
 		"  -q          quiet: only the result line\n");
 	exit(1);
 }
@@ -175,6 +181,8 @@ static int bw_init(struct bw_ctx *bw, const struct bw_opts *o)
 		.server = o->server,
 		.send = o->send,
 		.quiet = o->quiet,
+		.plan = o->plan,
+		.repin_plan = o->repin_plan,
 	};
 	bw->ctx = fp_ctx_open(&cattr);
 	if (!bw->ctx) {
@@ -276,12 +284,73 @@ static int reap(struct bw_ctx *bw, long *done, long *errs, long *bad)
 	return 0;
 }
 
+/* Install @from as @to (atomically: readers see the old or the new plan). */
+static int copy_file(const char *from, const char *to)
+{
+	char tmp[4096], buf[65536];
+	FILE *in, *out;
+	size_t n;
+	int ret = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s.%d", to, (int)getpid());
+	in = fopen(from, "r");
+	if (!in)
+		return errno;
+	out = fopen(tmp, "w");
+	if (!out) {
+		ret = errno;
+		fclose(in);
+		return ret;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			ret = EIO;
+	fclose(in);
+	if (fclose(out) || ret || rename(tmp, to)) {
+		ret = ret ? ret : errno;
+		unlink(tmp);
+	}
+	return ret;
+}
+
+/* Both ends: install the new plan, reload it, move the group onto it. */
+static int repin(struct bw_ctx *bw)
+{
+	char a = 1, b;
+	int ret;
+
+	ret = fp_group_xchg(bw->group, &a, &b, 1);
+	if (!ret)
+		ret = copy_file(bw->repin_plan, bw->plan);
+	if (!ret)
+		ret = fp_group_xchg(bw->group, &a, &b, 1);
+	if (!ret)
+		ret = fp_ctx_reload(bw->ctx);
+	if (ret) {
+		fprintf(stderr, "fp_bw: new plan: %s\n", strerror(ret));
+		return ret;
+	}
+	if (!fp_group_plan_changed(bw->group) && !bw->quiet)
+		printf("fp_bw: the new plan pins the group as before\n");
+	ret = fp_group_repin(bw->group);
+	if (ret) {
+		fprintf(stderr, "fp_bw: fp_group_repin: %s\n", strerror(ret));
+		return ret;
+	}
+	if (!bw->quiet)
+		printf("fp_bw: re-pinned\n");
+	print_group(bw);
+	return 0;
+}
+
 static int run(struct bw_ctx *bw)
 {
 	uint8_t *base = fp_buf_addr(bw->buf);
 	long posted = 0, done = 0, errs = 0, bad = 0, total = bw->iters;
 	bool sender = !bw->server;
 	bool receiver = bw->server && bw->send;
+	bool repinned = !bw->repin_plan;
+	long limit = repinned ? total : total / 2;
 	double t0, dt;
 	char go = 1, pgo, res[2], pres[2];
 	int ret;
@@ -289,7 +358,7 @@ static int run(struct bw_ctx *bw)
 	if (sender && !bw->send)
 		fill(base, bw->size, total - 1);
 	if (receiver)	/* pre-post: never make the sender wait for RNR */
-		for (; posted < bw->window && posted < total; posted++) {
+		for (; posted < bw->window && posted < limit; posted++) {
 			if (fp_post_recv(bw->group, bw->buf,
 					 (size_t)(posted % bw->window) * bw->size,
 					 bw->size, (uint64_t)posted))
@@ -302,7 +371,7 @@ static int run(struct bw_ctx *bw)
 
 	t0 = now_s();
 	while ((sender || receiver) && done < total) {
-		while (posted < total && posted - done < bw->window &&
+		while (posted < limit && posted - done < bw->window &&
 		       !bw->busy[posted % bw->window]) {
 			size_t slot = (size_t)(posted % bw->window) * bw->size;
 
@@ -332,9 +401,17 @@ static int run(struct bw_ctx *bw)
 		}
 		if (reap(bw, &done, &errs, &bad))
 			return 1;
+		if (!repinned && !errs && done == limit && posted == done) {
+			if (repin(bw))
+				return 1;
+			repinned = true;
+			limit = total;
+		}
 		if (errs && posted == done)
 			break;
 	}
+	if (!sender && !receiver && !repinned && repin(bw))
+		return 1;
 	dt = now_s() - t0;
 	if (sender || receiver)
 		printf("fp_bw: %s %ld x %zu B in %.3f s = %.1f Mbit/s, errors %ld, corrupt %ld\n",
@@ -380,7 +457,7 @@ int main(int argc, char **argv)
 	struct bw_ctx bw;
 	int c, ret;
 
-	while ((c = getopt(argc, argv, "sp:l:b:d:P:k:n:C:c:w:o:t:u:qh")) != -1) {
+	while ((c = getopt(argc, argv, "sp:l:b:d:P:R:k:n:C:c:w:o:t:u:qh")) != -1) {
 		switch (c) {
 		case 's': o.server = true; break;
 		case 'p': o.port = (uint16_t)atoi(optarg); break;
@@ -389,6 +466,7 @@ int main(int argc, char **argv)
 		case 'u': o.qp_timeout = (uint8_t)atoi(optarg); break;
 		case 'd': o.dev = optarg; break;
 		case 'P': o.plan = optarg; break;
+		case 'R': o.repin_plan = optarg; break;
 		case 'k': o.k = (unsigned int)atoi(optarg); break;
 		case 'n': o.size = parse_size(optarg); break;
 		case 'C': o.chunk = parse_size(optarg); break;
@@ -409,7 +487,7 @@ int main(int argc, char **argv)
 		usage();
 	if (!o.server)
 		o.peer = argv[optind];
-	if (!o.window || o.iters <= 0 || !o.port)
+	if (!o.window || o.iters <= 0 || !o.port || (o.repin_plan && !o.plan))
 		usage();
 	if (bw_init(&bw, &o))
 		return 1;

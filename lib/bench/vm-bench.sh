@@ -1,6 +1,6 @@
 # lib-bench (run by lib/bench/bench.sh, not by check-vm): throughput over
 # soft-RoCE through the 2x2 ECMP fabric with both leaf1 uplinks shaped to
-# 40 Mbit/s: a single raw QP (ib_write_bw) against a libflowplan flow group
+# 20 Mbit/s: a single raw QP (ib_write_bw) against a libflowplan flow group
 # of one subflow (the library's overhead) and of 4 subflows planned 2+2 over
 # the spines (what splitting buys), in one boot. Every fp_bw run is verified
 # byte for byte by its receiver. Prints "lib-bench: ..." lines.
@@ -13,7 +13,7 @@ command -v fp_bw >/dev/null || skip "fp_bw is not built"
 fabric_up
 export FLOWPLAN_NO_NETLINK=1 FLOWPLAN_REPORT=0
 for s in 1 2; do
-	ip netns exec leaf1 tc qdisc add dev l1-s$s root tbf rate 40mbit \
+	ip netns exec leaf1 tc qdisc add dev l1-s$s root tbf rate 20mbit \
 		burst 32kb limit 400kb
 done
 

@@ -6,6 +6,8 @@
 #     the source port of its plan entry, and the spines carry the traffic the
 #     plan puts on them: 2+2 subflows split it evenly, 3+1 three to one,
 #     0+4 all on spine 2.
+#     A plan change half way through a transfer re-pins the group (new QPs
+#     on the other spine) without losing or corrupting a byte.
 #  3. A spine loses its link to leaf 2 in the middle of a transfer: the
 #     sender fails with a time-out within the library's deadline, the
 #     receiver found no corrupt message, nothing hangs.
@@ -38,18 +40,18 @@ sports_for() {	# sports_for SPINE N: N source ports that leaf1 sends to SPINE
 	done
 	echo "$out"
 }
-S1=$(sports_for 1 3) || fail "too few ports take spine 1"
+S1=$(sports_for 1 4) || fail "too few ports take spine 1"
 S2=$(sports_for 2 4) || fail "too few ports take spine 2"
 log "calibration: spine 1: $S1; spine 2: $S2"
 first() { echo "$1" | cut -d, -f"$2"; }
 
-# bw PLAN OP SIZE COUNT [extra client args]: one fp_bw run h1 -> h2; the
-# bootstrap runs over lo, the RDMA traffic over the fabric.
+# bw PLAN OP SIZE COUNT [extra args of both ends]: one fp_bw run h1 -> h2;
+# the bootstrap runs over lo, the RDMA traffic over the fabric.
 bw() {
 	local plan=$1 op=$2 size=$3 count=$4
 	shift 4
 	fp_bw -s -l $H2 -b 127.0.0.1 -P "$plan" -o "$op" -n "$size" \
-		-c "$count" -u 18 >/tmp/srv 2>&1 &
+		-c "$count" -u 18 "$@" >/tmp/srv 2>&1 &
 	SRV=$!
 	timeout 240 fp_bw -l $H1 -b 127.0.0.1 -P "$plan" -o "$op" -n "$size" \
 		-c "$count" -u 18 "$@" $H2 >/tmp/cli 2>&1
@@ -85,8 +87,30 @@ share() {
 # ---- 2. data verified, paths as planned
 share "$(first $S1 1),$(first $S1 2),$(first $S2 1),$(first $S2 2)" write 50 8
 share "$(first $S1 1),$(first $S1 2),$(first $S2 1),$(first $S2 2)" send 50 8
-share "$S1,$(first $S2 1)" write 75 8
+share "$(first $S1 1),$(first $S1 2),$(first $S1 3),$(first $S2 1)" write 75 8
 share "$S2" send 0 2
+
+# A new plan half way: all 4 subflows move from spine 1 to spine 2.
+for op in send write; do
+	write_plan /tmp/plan.json 1 "$H1 $H2 0 false $S1" "$H2 $H1 0 false $S1"
+	write_plan /tmp/plan2.json 2 "$H1 $H2 0 false $S2" "$H2 $H1 0 false $S2"
+	a=$(spine_rx 1 1) b=$(spine_rx 2 1)
+	bw /tmp/plan.json $op 1M 48 -R /tmp/plan2.json || true
+	p1=$(($(spine_rx 1 1) - a)) p2=$(($(spine_rx 2 1) - b))
+	cat /tmp/cli
+	[ "$CLI_RC" = 0 ] && [ "$SRV_RC" = 0 ] ||
+		{ cat /tmp/srv; fail "fp_bw with a re-pin failed ($op)"; }
+	grep -q "fp_bw: verified" /tmp/srv || fail "server did not verify ($op)"
+	grep -q "re-pinned" /tmp/cli || fail "client did not re-pin"
+	grep -q "re-pinned" /tmp/srv || fail "server did not re-pin"
+	for s in ${S2//,/ }; do
+		grep -q "sport $s " /tmp/cli || fail "no subflow on sport $s after the re-pin"
+	done
+	pct=$((p1 * 100 / (p1 + p2)))
+	log "re-pin ($op): spine1 $p1, spine2 $p2 packets: $pct% before the re-pin (want 50 +- 8)"
+	[ $pct -ge 42 ] && [ $pct -le 58 ] ||
+		fail "spine 1 carried $pct%; half the messages were planned there"
+done
 
 # ---- 3. a spine link goes down mid-transfer
 write_plan /tmp/plan.json 1 \
