@@ -7,9 +7,11 @@
  *
  * Pack/unpack: each chunk is cut into slices of SLICE bytes, one thread
  * block per slice; a block finds its chunk by binary search over the slices'
- * first block numbers. Within a slice the copy uses the widest access that
- * the relative alignment of source and destination allows (16, 8, 4, 2 or 1
- * bytes), after a byte-wise head that aligns the destination.
+ * first block numbers. Within a slice, after a byte-wise head that aligns
+ * the destination to 16 bytes, the copy moves 16-byte vectors: plain ones
+ * when source and destination agree modulo 16, else two aligned source
+ * loads funnel-shifted into each store. The thread bodies live in
+ * fp_kernels_dev.cuh, shared with the CPU emulation in emu.cu.
  *
  * Reduce: one thread per element or per 16-byte vector of elements when all
  * buffers share their alignment modulo 16; sources added in order in f32 with
