@@ -15,9 +15,10 @@
  *
  * Reduce: one thread per element or per 16-byte vector of elements when all
  * buffers share their alignment modulo 16; sources added in order in f32 with
- * __fadd_rn() (never contracted), f16/bf16 converted by fp_half.h exactly as
- * the CPU reference does. Results equal ref.c's bit for bit except for the
- * sign and payload of NaNs.
+ * __fadd_rn() (never contracted), f16/bf16 converted by the hardware's
+ * exact widening and round-to-nearest-even narrowing, which give what
+ * fp_half.h gives the CPU reference. Results equal ref.c's bit for bit
+ * except for the sign and payload of NaNs.
  */
 #include <errno.h>
 #include <stdint.h>

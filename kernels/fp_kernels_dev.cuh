@@ -11,6 +11,8 @@
 
 #include <stdint.h>
 
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
 #include <vector_types.h>
 
 #include "fp_half.h"
@@ -215,15 +217,46 @@ struct f32_t {
 	static __host__ __device__ __forceinline__ float ld(float v) { return v; }
 	static __host__ __device__ __forceinline__ float st(float v) { return v; }
 };
+/*
+ * Element types. On the GPU the conversions are the hardware's (cvt: exact
+ * widening, round-to-nearest-even narrowing, IEEE subnormals and overflow:
+ * the same results as fp_half.h's, which the CPU reference and the host
+ * emulation use, except NaN payloads), because the by-hand narrowing would
+ * make f16 reductions compute-bound.
+ */
 struct f16_t {
 	typedef uint16_t raw;
-	static __host__ __device__ __forceinline__ float ld(uint16_t v) { return fph_f16_to_f32(v); }
-	static __host__ __device__ __forceinline__ uint16_t st(float v) { return fph_f32_to_f16(v); }
+	static __host__ __device__ __forceinline__ float ld(uint16_t v)
+	{
+#ifdef __CUDA_ARCH__
+		return __half2float(__ushort_as_half(v));
+#else
+		return fph_f16_to_f32(v);
+#endif
+	}
+	static __host__ __device__ __forceinline__ uint16_t st(float v)
+	{
+#ifdef __CUDA_ARCH__
+		return __half_as_ushort(__float2half_rn(v));
+#else
+		return fph_f32_to_f16(v);
+#endif
+	}
 };
 struct bf16_t {
 	typedef uint16_t raw;
-	static __host__ __device__ __forceinline__ float ld(uint16_t v) { return fph_bf16_to_f32(v); }
-	static __host__ __device__ __forceinline__ uint16_t st(float v) { return fph_f32_to_bf16(v); }
+	static __host__ __device__ __forceinline__ float ld(uint16_t v)
+	{
+		return fph_bf16_to_f32(v);	/* a shift */
+	}
+	static __host__ __device__ __forceinline__ uint16_t st(float v)
+	{
+#ifdef __CUDA_ARCH__
+		return __bfloat16_as_ushort(__float2bfloat16_rn(v));
+#else
+		return fph_f32_to_bf16(v);
+#endif
+	}
 };
 
 template <typename E>
