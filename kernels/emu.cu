@@ -3,10 +3,11 @@
  * emu.cu - run the CUDA kernels' thread bodies (fp_kernels_dev.cuh) on the
  * CPU, every thread of every block in turn, and compare with the CPU
  * reference bit for bit. Built by nvcc wherever it exists and run by
- * check-kernels, so the index arithmetic, alignment paths and rounding of
+ * check-kernels, so the index arithmetic, alignment paths and summation of
  * the GPU code are checked even on machines without a GPU. (What it cannot
- * check: the device compiler's code generation and real concurrency; the
- * GPU comparison in tests/gpu/ does that on a GPU.)
+ * check: the device compiler's code generation, the hardware's f16/bf16
+ * conversions and real concurrency; the GPU comparison in tests/gpu/ does
+ * that on a GPU.)
  *
  * Prints cmocka-style summary lines for kernels/check.sh.
  */

@@ -11,7 +11,8 @@
  *
  * GPU and CPU results are bit-for-bit identical: pack/unpack are copies, and
  * the reduction adds the sources in the same order with the same IEEE f32
- * round-to-nearest-even additions and the same conversions on both sides.
+ * round-to-nearest-even additions and IEEE conversions (exact widening,
+ * round-to-nearest-even narrowing) on both sides.
  * The only exception is a NaN result, whose sign and payload are unspecified.
  *
  * Conventions: int functions return 0 or an errno value.
