@@ -78,6 +78,20 @@ static int add_pair(struct fp_topo *t, int s, int d, struct fp_probe_pair **pair
 	if (p->hops > FP_PROBE_MAX_HOPS)
 		return fp_err("probe: %s -> %s: paths of %u switches are too long", ns->name,
 			      nd->name, p->hops);
+	/* The paths by switch name, so that a port's probing stops once one fits. */
+	if (ps.n && ps.n <= 64 && p->hops > 2) {
+		const char **names = fp_xcalloc((size_t)ps.n * p->hops, sizeof(*names));
+		int i;
+		unsigned int h;
+
+		for (i = 0; i < ps.n; i++)
+			for (h = 0; h < p->hops; h++)
+				names[(size_t)i * p->hops + h] = t->nodes[h ?
+					t->links[ps.p[i].link[h - 1]].to :
+					t->links[ps.p[i].link[0]].from].name;
+		p->cand = names;
+		p->ncand = (unsigned int)ps.n;
+	}
 	return 0;
 }
 
@@ -332,8 +346,10 @@ int cmd_probe(int argc, char **argv)
 	if (rc)
 		fp_err("probe: some pairs are unresolved (see the port map's comments)");
 out:
-	for (i = 0; i < npairs; i++)
+	for (i = 0; i < npairs; i++) {
 		fp_probe_pair_release(&pairs[i]);
+		free((void *)pairs[i].cand);
+	}
 	free(pairs);
 	free(ports);
 	fp_probe_routers_free(rt, nrt);

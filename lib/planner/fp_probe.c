@@ -34,6 +34,7 @@ struct fp_probe_pst {
 	uint8_t slot[FP_PROBE_MAX_HOPS];
 	uint8_t attempt[FP_PROBE_MAX_HOPS];
 	uint32_t hop[FP_PROBE_MAX_HOPS];
+	uint64_t mask;		/* candidate paths still possible; 0: no inference */
 };
 
 struct ev {
@@ -314,14 +315,123 @@ static bool edge_ttl(const struct fp_probe_pair *p, unsigned int ttl)
 
 static void port_check(struct prober *pr, struct fp_probe_pair *p, unsigned int k);
 
+static void push_send(struct prober *pr, uint32_t pi, unsigned int k, unsigned int ttl,
+		      uint64_t now)
+{
+	pr->pairs[pi].pst[k].slot[ttl - 1] = SL_WANT;
+	heap_push(pr, (struct ev){ .t = now, .pair = pi, .port = (uint16_t)k,
+				   .ttl = (uint8_t)ttl, .kind = EV_SEND });
+}
+
+static const char *cand_name(const struct fp_probe_pair *p, unsigned int c, unsigned int h)
+{
+	return p->cand[c * p->hops + h];
+}
+
+static uint32_t name_addr(const struct fp_probe_cfg *cfg, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nrouters; i++)
+		if (!strcmp(cfg->routers[i].name, name))
+			return cfg->routers[i].addr;
+	return 0;
+}
+
+/* The idle middle hop whose names split the remaining candidates most. */
+static unsigned int pick_ttl(const struct fp_probe_pair *p, const struct fp_probe_pst *ps)
+{
+	unsigned int ttl, best = 0, bestn = 0, c, d;
+
+	for (ttl = 2; ttl < p->hops; ttl++) {
+		unsigned int n = 0;
+
+		if (ps->slot[ttl - 1] != SL_IDLE)
+			continue;
+		for (c = 0; c < p->ncand; c++) {
+			if (!(ps->mask >> c & 1))
+				continue;
+			for (d = 0; d < c; d++)
+				if (ps->mask >> d & 1 &&
+				    !strcmp(cand_name(p, c, ttl - 1), cand_name(p, d, ttl - 1)))
+					break;
+			n += d == c;
+		}
+		if (n > bestn) {
+			best = ttl;
+			bestn = n;
+		}
+	}
+	return best;
+}
+
+/* Probe every hop not asked yet (no inference for this port). */
+static void probe_rest(struct prober *pr, uint32_t pi, unsigned int k, uint64_t now)
+{
+	struct fp_probe_pair *p = &pr->pairs[pi];
+	unsigned int ttl;
+
+	p->pst[k].mask = 0;
+	for (ttl = 1; ttl <= p->hops; ttl++)
+		if (p->pst[k].slot[ttl - 1] == SL_IDLE)
+			push_send(pr, pi, k, ttl, now);
+}
+
+/*
+ * A middle hop answered: keep the candidates that pass through it. One left:
+ * the other hops are known. None: the topology does not match, probe all.
+ */
+static void infer(struct prober *pr, uint32_t pi, unsigned int k, unsigned int ttl,
+		  uint64_t now)
+{
+	struct fp_probe_pair *p = &pr->pairs[pi];
+	struct fp_probe_pst *ps = &p->pst[k];
+	const char *nm = fp_probe_router_name(pr->cfg, ps->hop[ttl - 1]);
+	unsigned int c, h, last = 0, n = 0;
+	uint64_t keep = 0;
+
+	for (c = 0; nm && c < p->ncand; c++)
+		if (ps->mask >> c & 1 && !strcmp(cand_name(p, c, ttl - 1), nm)) {
+			keep |= 1ull << c;
+			last = c;
+			n++;
+		}
+	ps->mask = keep;
+	if (n == 1) {
+		for (h = 1; h + 1 < p->hops; h++) {
+			uint32_t a = name_addr(pr->cfg, cand_name(p, last, h));
+
+			if (ps->slot[h] == SL_GOT)
+				continue;
+			if (!a || ps->slot[h] != SL_IDLE) {
+				probe_rest(pr, pi, k, now);
+				return;
+			}
+		}
+		for (h = 1; h + 1 < p->hops; h++)
+			if (ps->slot[h] != SL_GOT) {
+				ps->hop[h] = name_addr(pr->cfg, cand_name(p, last, h));
+				ps->slot[h] = SL_GOT;
+			}
+		return;
+	}
+	h = n ? pick_ttl(p, ps) : 0;
+	if (h)
+		push_send(pr, pi, k, h, now);
+	else
+		probe_rest(pr, pi, k, now);
+}
+
 static void port_start(struct prober *pr, struct fp_probe_pair *p, uint32_t pi,
 		       unsigned int k, uint64_t now)
 {
 	struct fp_probe_pst *ps = &p->pst[k];
 	unsigned int ttl, want = 0;
+	bool inf = p->ncand && p->ncand <= 64 && p->cand && p->edge[0] && p->edge[1];
 
 	ps->st = PT_ACTIVE;
 	p->active++;
+	ps->mask = inf ? (p->ncand == 64 ? ~0ull : (1ull << p->ncand) - 1) : 0;
 	for (ttl = 1; ttl <= p->hops; ttl++) {
 		bool known = (ttl == 1 && p->edge[0]) || (ttl == p->hops && p->edge[1]);
 
@@ -329,13 +439,20 @@ static void port_start(struct prober *pr, struct fp_probe_pair *p, uint32_t pi,
 			ps->slot[ttl - 1] = SL_GOT;
 			continue;
 		}
-		ps->slot[ttl - 1] = SL_WANT;
-		heap_push(pr, (struct ev){ .t = now, .pair = pi, .port = (uint16_t)k,
-					   .ttl = (uint8_t)ttl, .kind = EV_SEND });
+		ps->slot[ttl - 1] = SL_IDLE;
 		want++;
+		if (!inf)
+			push_send(pr, pi, k, ttl, now);
 	}
-	if (!want)
+	if (!want) {
 		port_check(pr, p, k);
+	} else if (inf) {
+		ttl = pick_ttl(p, ps);
+		if (ttl)
+			push_send(pr, pi, k, ttl, now);
+		else
+			probe_rest(pr, pi, k, now);
+	}
 }
 
 static void port_check(struct prober *pr, struct fp_probe_pair *p, unsigned int k)
@@ -505,6 +622,8 @@ static void on_reply(struct prober *pr, const uint8_t *b, size_t len, uint64_t n
 		p->edge[0] = ip->saddr;
 	if (t->ttl == p->hops && !p->edge[1])
 		p->edge[1] = ip->saddr;
+	if (ps->mask && !edge_ttl(p, t->ttl))
+		infer(pr, t->pair, t->port, t->ttl, now);
 	port_check(pr, p, t->port);
 	pair_refill(pr, t->pair, now);
 }

@@ -59,6 +59,14 @@ struct fp_probe_pair {
 	uint32_t src, dst;		/* network order */
 	unsigned int hops;		/* switches on each path, 1..FP_PROBE_MAX_HOPS */
 	unsigned int npaths;		/* equal-cost paths expected; 0: unknown */
+	/*
+	 * Optional: the switch names along every equal-cost path, ncand rows
+	 * of hops names. With them a port is probed only until its replies
+	 * fit one path (in a fat-tree the core alone names the path): fewer
+	 * probes spent against the routers' ICMP rate limits.
+	 */
+	const char *const *cand;
+	unsigned int ncand;
 	/* output of fp_probe_run() */
 	bool resolved;			/* every expected path has per_path ports */
 	unsigned int nres;
