@@ -143,7 +143,9 @@ grep -q "timed out" /tmp/cli || fail "client failed without a time-out status"
 grep -q "corrupt 0" /tmp/srv || fail "server saw corrupt data"
 [ $((t1 - t0)) -le 40 ] || fail "client took $((t1 - t0)) s to fail"
 log "client failed after $((t1 - t0)) s; server: $(grep -o 'send [0-9]* x' /tmp/srv) verified before"
+# Back up; the route the link took down with it comes back by hand.
 ip -n spine1 link set s1-l2 up
+ip -n spine1 route replace 10.0.2.0/24 via 10.12.1.1
 
 # ---- 4. the plan from the module
 if [ ! -f "$FLOWPLAN_KO" ] || ! command -v flowplanctl >/dev/null ||
