@@ -105,6 +105,13 @@ struct fp_pathset {
 /* All shortest live paths between two leaves (by node id); n == 0: unreachable. */
 struct fp_pathset fp_topo_paths(struct fp_topo *t, int src_leaf, int dst_leaf);
 
+/*
+ * Paths sharing their first @hop links are contiguous in a path set and their
+ * next links come in contiguous blocks, one per next hop, in neighbour-name
+ * order. Fills start[0..n] with the block boundaries within [lo, hi); returns n.
+ */
+int fp_pathset_blocks(const struct fp_pathset *ps, int hop, int lo, int hi, int *start, int max);
+
 /* ECMP hash model. */
 uint32_t fp_hash(enum fp_hash_fn fn, uint32_t seed, uint32_t saddr, uint32_t daddr,
 		 uint16_t sport, uint16_t dport);

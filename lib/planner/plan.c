@@ -320,54 +320,42 @@ static int plan_ecmp(struct fp_topo *t, const struct fp_phase *ph, struct fp_pla
 	return 0;
 }
 
+/* Each switch sprays evenly over its next hops: weights by recursive halving of ranges. */
+static void spray_weights(const struct fp_pathset *ps, int hop, int lo, int hi, double w,
+			  double *out)
+{
+	int start[65], n, k;
+
+	if (hop == ps->p[lo].len) {
+		out[lo] = w;
+		return;
+	}
+	n = fp_pathset_blocks(ps, hop, lo, hi, start, 64);
+	for (k = 0; k < n; k++)
+		spray_weights(ps, hop + 1, start[k], start[k + 1], w / n, out);
+}
+
 static int plan_spray(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phase *pp)
 {
+	double w[64];
 	size_t i;
-	int p, h;
+	int p;
 
 	for (i = 0; i < ph->n; i++) {
 		const struct fp_flow *f = &ph->flows[i];
 		struct fp_pathset ps;
-		uint64_t given = 0;
+		uint64_t given = 0, b;
 
 		if (same_host(t, f)) {
 			add_sub(pp, i, f->bytes, -1, 0, 0);
 			continue;
 		}
 		ps = flow_paths(t, f);
-		if (!ps.n)
-			return EHOSTUNREACH;
-		/* Each switch sprays evenly over its next hops toward the destination. */
+		if (!ps.n || ps.n > 64)
+			return ps.n ? E2BIG : EHOSTUNREACH;
+		spray_weights(&ps, 0, 0, ps.n, 1.0, w);
 		for (p = 0; p < ps.n; p++) {
-			double w = 1;
-			uint64_t b;
-
-			for (h = 0; h < ps.p[p].len; h++) {
-				int from = t->links[ps.p[p].link[h]].from, nc = 0, q, r;
-
-				for (q = 0; q < ps.n; q++) {
-					for (r = 0; r < h; r++)
-						if (ps.p[q].link[r] != ps.p[p].link[r])
-							break;
-					if (r < h)
-						continue;
-					/* count distinct next hops of paths sharing the prefix */
-					for (r = 0; r < q; r++) {
-						int s2;
-
-						for (s2 = 0; s2 < h; s2++)
-							if (ps.p[r].link[s2] != ps.p[p].link[s2])
-								break;
-						if (s2 == h && ps.p[r].link[h] == ps.p[q].link[h])
-							break;
-					}
-					if (r == q)
-						nc++;
-				}
-				(void)from;
-				w /= nc;
-			}
-			b = p == ps.n - 1 ? f->bytes - given : (uint64_t)((double)f->bytes * w);
+			b = p == ps.n - 1 ? f->bytes - given : (uint64_t)((double)f->bytes * w[p]);
 			given += b;
 			add_sub(pp, i, b, p, 0, 0);
 		}
@@ -949,9 +937,12 @@ static int plan_general(struct fp_topo *t, const struct fp_phase *ph, struct fp_
 				}
 			}
 			if (!some) {
-				rc = fp_fail(err, ENOENT, "port map has no port for %s -> %s (%s -> ...)",
+				char sa[16], da[16];
+
+				rc = fp_fail(err, ENOENT, "port map has no port for %s -> %s (%s -> %s)",
 					     t->nodes[f->src].name, t->nodes[f->dst].name,
-					     fp_ipv4_str(t->nodes[f->src].addr, (char[16]){ 0 }));
+					     fp_ipv4_str(t->nodes[f->src].addr, sa),
+					     fp_ipv4_str(t->nodes[f->dst].addr, da));
 				goto out;
 			}
 		}

@@ -1172,7 +1172,7 @@ struct fp_pathset fp_topo_paths(struct fp_topo *t, int src_leaf, int dst_leaf)
  * links among the shortest paths sharing the prefix that reached it, and the
  * path enumeration keeps them in neighbour-name order, in contiguous blocks.
  */
-static int hop_blocks(const struct fp_pathset *ps, int hop, int lo, int hi, int *start, int max)
+int fp_pathset_blocks(const struct fp_pathset *ps, int hop, int lo, int hi, int *start, int max)
 {
 	int n = 0, i;
 
@@ -1197,7 +1197,7 @@ int fp_topo_route(struct fp_topo *t, int src_nic, int dst_nic, uint16_t sport)
 		uint32_t h;
 		int pick;
 
-		nc = hop_blocks(&ps, hop, lo, hi, start, 64);
+		nc = fp_pathset_blocks(&ps, hop, lo, hi, start, 64);
 		if (nc > 1) {
 			h = fp_hash(t->hash_fn, n->seed, s->addr, z->addr, 0, FP_ROCE_PORT) ^ dl;
 			pick = (int)(fmix32(h) % (uint32_t)nc);
@@ -1223,7 +1223,7 @@ int fp_topo_port_search(struct fp_topo *t, int src_nic, int dst_nic, int path,
 	for (h = 0; h < len; h++) {
 		const struct fp_node *nd = &t->nodes[t->links[ps.p[path].link[h]].from];
 
-		n[h] = (uint32_t)hop_blocks(&ps, h, lo, hi, blk, 64);
+		n[h] = (uint32_t)fp_pathset_blocks(&ps, h, lo, hi, blk, 64);
 		for (k = 0; k < (int)n[h]; k++)
 			if (path >= blk[k] && path < blk[k + 1])
 				break;
