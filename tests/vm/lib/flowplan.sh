@@ -15,13 +15,17 @@
 #   start_monitor FILE / monitor_has FILE REGEX / stop_monitor
 
 need_ctl() {
-	local obj=$1 c
+	local obj=$1 c out
 	shift
 	command -v flowplanctl >/dev/null || skip "flowplanctl is not built"
-	flowplanctl help 2>&1 | grep -qw "$obj" ||
+	# Whole outputs, not pipes: grep -q would end the pipe early (SIGPIPE
+	# under pipefail).
+	out=$(flowplanctl help 2>&1 || true)
+	grep -qw "$obj" <<<"$out" ||
 		skip "flowplanctl has no \"$obj\" command yet"
+	out=$(flowplanctl "$obj" help 2>&1 || true)
 	for c in "$@"; do
-		flowplanctl "$obj" help 2>&1 | grep -q "flowplanctl $obj $c" ||
+		grep -q "flowplanctl $obj $c" <<<"$out" ||
 			skip "flowplanctl has no \"$obj $c\" command yet"
 	done
 }
@@ -65,7 +69,7 @@ start_monitor() {
 	MONITOR_PID=$!
 }
 
-monitor_has() { grep -qE "$2" "$1"; }
+monitor_has() { grep -E "$2" "$1" >/dev/null; }
 
 stop_monitor() {
 	kill "$MONITOR_PID" 2>/dev/null || true
