@@ -125,7 +125,7 @@ static int place(struct fp_ctx *ctx, struct fp_buf *b,
 	}
 #else
 	debug("GPU placement unavailable", "built without lib/gpu.c");
-	return kind == FP_MEM_AUTO ? 0 : ENOSYS;
+	return kind == FP_MEM_AUTO ? 0 : EOPNOTSUPP;
 #endif
 }
 
@@ -151,7 +151,7 @@ static struct fp_buf *buf_new(struct fp_ctx *ctx, void *addr, size_t len,
 	if (ret)
 		goto err;
 	if (!alloc) {
-		/* Caller's memory: GPU pointers are the caller's to describe. */
+		/* The caller's memory: theirs to describe (attr->kind). */
 		b->addr = addr;
 	} else if (b->kind == FP_MEM_CUDA) {
 #if HAVE_GPU
@@ -261,9 +261,8 @@ int fp_buf_free(struct fp_buf *b)
 			free(b->addr);
 	}
 #if HAVE_GPU
-	else if (b->kind == FP_MEM_CUDA) {
+	else if (b->kind == FP_MEM_CUDA)
 		fp_gpu_staging_release(b->addr);
-	}
 #endif
 	b->ctx->nbufs--;
 	if (b->staged)

@@ -123,7 +123,7 @@ struct fp_buf_info {
 };
 
 /**
- * struct fp_rbuf - a remote buffer, as the peer exported it with fp_buf_export()
+ * struct fp_rbuf - a remote buffer, as the peer's fp_buf_export() gave it
  */
 struct fp_rbuf {
 	uint64_t addr;

@@ -106,7 +106,7 @@ struct fp_msgtab {
 	uint64_t oldest;		/* oldest sequence possibly live */
 	uint64_t *done;			/* done queue of sequence numbers */
 	unsigned int dhead, dtail;	/* dtail - dhead entries */
-	uint64_t stale;			/* chunk completions matching no message */
+	uint64_t stale;			/* completions of no live message */
 };
 
 FP_HIDDEN int fp_msgtab_init(struct fp_msgtab *t, unsigned int cap);

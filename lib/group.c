@@ -61,7 +61,8 @@ static int io_all(int fd, void *p, size_t len, bool wr, int timeout_ms)
 	size_t done = 0;
 
 	while (done < len) {
-		struct pollfd pfd = { .fd = fd, .events = wr ? POLLOUT : POLLIN };
+		struct pollfd pfd = { .fd = fd,
+				      .events = wr ? POLLOUT : POLLIN };
 		ssize_t n;
 		int r = poll(&pfd, 1, timeout_ms);
 
@@ -224,7 +225,8 @@ static int cm_resolve(uint32_t local, uint32_t peer, char *dev, size_t len,
 	ret = ev->event == RDMA_CM_EVENT_ADDR_RESOLVED ? 0 : EHOSTUNREACH;
 	rdma_ack_cm_event(ev);
 	if (!ret && id->verbs) {
-		snprintf(dev, len, "%s", ibv_get_device_name(id->verbs->device));
+		snprintf(dev, len, "%s",
+			 ibv_get_device_name(id->verbs->device));
 		*port = id->port_num;
 	} else if (!ret) {
 		ret = ENODEV;
@@ -266,40 +268,50 @@ static int gid_index(struct ibv_context *verbs, uint8_t port, uint32_t addr)
 	return -1;
 }
 
+/* The device and port whose GID table holds @addr as a RoCEv2 GID. */
+static bool scan_gids(uint32_t addr, char *name, size_t len, uint8_t *port)
+{
+	struct ibv_device **list;
+	bool found = false;
+	int i, n;
+
+	list = ibv_get_device_list(&n);
+	for (i = 0; list && i < n && !found; i++) {
+		struct ibv_context *v = ibv_open_device(list[i]);
+		struct ibv_device_attr da;
+		uint8_t p;
+
+		if (!v)
+			continue;
+		if (!ibv_query_device(v, &da))
+			for (p = 1; p <= da.phys_port_cnt && !found; p++) {
+				if (gid_index(v, p, addr) < 0)
+					continue;
+				snprintf(name, len, "%s",
+					 ibv_get_device_name(list[i]));
+				*port = p;
+				found = true;
+			}
+		ibv_close_device(v);
+	}
+	if (list)
+		ibv_free_device_list(list);
+	return found;
+}
+
 static int resolve(struct fp_group *g)
 {
 	struct fp_ctx *ctx = g->ctx;
 	char name[64] = "";
 	uint8_t port = 1;
-	int ret, i, n;
+	int ret;
 
 	if (ctx->dev_name[0]) {
 		snprintf(name, sizeof(name), "%s", ctx->dev_name);
 	} else if (cm_resolve(g->local, g->peer, name, sizeof(name), &port)) {
 		/* No rdma_cm (rdma_ucm not loaded): scan the GID tables. */
-		struct ibv_device **list = ibv_get_device_list(&n);
-
 		name[0] = 0;
-		for (i = 0; list && i < n && !name[0]; i++) {
-			struct ibv_context *v = ibv_open_device(list[i]);
-			struct ibv_device_attr da;
-			uint8_t p;
-
-			if (!v)
-				continue;
-			if (!ibv_query_device(v, &da))
-				for (p = 1; p <= da.phys_port_cnt; p++)
-					if (gid_index(v, p, g->local) >= 0) {
-						snprintf(name, sizeof(name), "%s",
-							 ibv_get_device_name(list[i]));
-						port = p;
-						break;
-					}
-			ibv_close_device(v);
-		}
-		if (list)
-			ibv_free_device_list(list);
-		if (!name[0])
+		if (!scan_gids(g->local, name, sizeof(name), &port))
 			return ENODEV;
 	}
 	ret = fp_ctx_dev_open(ctx, name);

@@ -75,7 +75,8 @@ static int parse_entry(struct nlattr *a, struct fp_entry *e)
 	memset(e, 0, sizeof(*e));
 	if (nla_parse_nested(tb, FLOWPLAN_ENTRY_A_MAX, a, NULL))
 		return EPROTO;
-	if (!tb[FLOWPLAN_ENTRY_A_LOCAL_ADDR] || !tb[FLOWPLAN_ENTRY_A_REMOTE_ADDR] ||
+	if (!tb[FLOWPLAN_ENTRY_A_LOCAL_ADDR] ||
+	    !tb[FLOWPLAN_ENTRY_A_REMOTE_ADDR] ||
 	    !tb[FLOWPLAN_ENTRY_A_SUBFLOWS] ||
 	    nla_len(tb[FLOWPLAN_ENTRY_A_LOCAL_ADDR]) != 4 ||
 	    nla_len(tb[FLOWPLAN_ENTRY_A_REMOTE_ADDR]) != 4)
@@ -131,8 +132,8 @@ static int dump_cb(struct nl_msg *msg, void *arg)
 		}
 		d->err = parse_entry(a, &d->t->e[d->t->n]);
 		if (d->err) {
-			fp_fail(d->e, d->err, "netlink: malformed plan entry %zu",
-				d->t->n);
+			fp_fail(d->e, d->err,
+				"netlink: malformed plan entry %zu", d->t->n);
 			return NL_STOP;
 		}
 		d->t->n++;

@@ -83,7 +83,8 @@ static int post_msg(struct fp_group *g, enum fp_op op, struct fp_buf *buf,
 	if (!g || !buf || buf->ctx != g->ctx || off > buf->len ||
 	    len > buf->len - off)
 		return EINVAL;
-	if (op == FP_OP_WRITE && (!rb || roff > rb->len || len > rb->len - roff))
+	if (op == FP_OP_WRITE &&
+	    (!rb || roff > rb->len || len > rb->len - roff))
 		return EINVAL;
 	if (g->error)
 		return ENOTCONN;
@@ -171,7 +172,8 @@ static int post_msg(struct fp_group *g, enum fp_op op, struct fp_buf *buf,
 		} else {
 			swr.num_sge = c->len ? 1 : 0;
 			if (op == FP_OP_WRITE)
-				swr.wr.rdma.remote_addr = rb->addr + roff + c->off;
+				swr.wr.rdma.remote_addr = rb->addr + roff +
+							  c->off;
 		}
 		ret = post_chunk(&g->sub[c->sub], recv, &swr, &rwr);
 		if (ret) {

@@ -193,8 +193,10 @@ int fp_report_read(struct fp_report *rep, struct fp_report_rec *recs,
 		rep->next = head - cap;
 	}
 	while (n < max && rep->next < head) {
-		const struct fp_report_rec *s = &rep->rec[rep->next & (cap - 1)];
+		const struct fp_report_rec *s;
 		uint64_t want = rep->next + 1, s1, s2;
+
+		s = &rep->rec[rep->next & (cap - 1)];
 
 		s1 = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
 		memcpy(&recs[n], s, sizeof(*s));
@@ -248,8 +250,8 @@ static bool is_coll(uint16_t op)
 
 static int by_start(const void *a, const void *b)
 {
-	const struct fp_report_rec *x = *(const struct fp_report_rec * const *)a;
-	const struct fp_report_rec *y = *(const struct fp_report_rec * const *)b;
+	typedef const struct fp_report_rec *recp;
+	recp x = *(const recp *)a, y = *(const recp *)b;
 
 	if (x->start_ns != y->start_ns)
 		return x->start_ns < y->start_ns ? -1 : 1;
@@ -266,6 +268,24 @@ static const struct fp_report_rec *find_coll(const struct fp_report_rec *recs,
 		if (is_coll(recs[i].op) && recs[i].coll == coll &&
 		    recs[i].comm == comm)
 			return &recs[i];
+	return NULL;
+}
+
+/* The phase already opened for collective @coll of @comm, or NULL. */
+static json_object *coll_phase(json_object *phases, uint32_t comm,
+			       uint32_t coll)
+{
+	size_t j, n = json_object_array_length(phases);
+
+	for (j = 0; j < n; j++) {
+		json_object *p = json_object_array_get_idx(phases, j), *c, *cm;
+
+		if (json_object_object_get_ex(p, "_coll", &c) &&
+		    json_object_object_get_ex(p, "_comm", &cm) &&
+		    (uint32_t)json_object_get_int64(c) == coll &&
+		    (uint32_t)json_object_get_int64(cm) == comm)
+			return p;
+	}
 	return NULL;
 }
 
@@ -300,7 +320,8 @@ static int add_flow(json_object *flows, const struct fp_report_rec *r)
 		return ENOMEM;
 	json_object_object_add(f, "src", json_object_new_string(src));
 	json_object_object_add(f, "dst", json_object_new_string(dst));
-	json_object_object_add(f, "bytes", json_object_new_int64((int64_t)r->bytes));
+	json_object_object_add(f, "bytes",
+			       json_object_new_int64((int64_t)r->bytes));
 	json_object_object_add(f, "job", json_object_new_string(job));
 	return json_object_array_add(flows, f) ? ENOMEM : 0;
 }
@@ -341,8 +362,8 @@ int fp_report_schedule(const struct fp_report_rec *recs, size_t n,
 	json_object_object_add(root, "format",
 			       json_object_new_string("flowplan-schedule"));
 	json_object_object_add(root, "version", json_object_new_int(1));
-	json_object_object_add(root, "name",
-			       json_object_new_string(name ? name : "observed"));
+	json_object_object_add(root, "name", json_object_new_string(name ?
+			       name : "observed"));
 
 	for (i = 0; i < m; i++) {
 		const struct fp_report_rec *r = v[i];
@@ -355,23 +376,15 @@ int fp_report_schedule(const struct fp_report_rec *recs, size_t n,
 			same = phase && !cur_coll &&
 			       r->start_ns - t0 < window_ns;
 		if (!same && r->coll && phase) {
-			/* A collective's messages may interleave: find its phase. */
-			size_t j, npl = json_object_array_length(phases);
+			/* A collective's messages may interleave. */
+			json_object *p = coll_phase(phases, r->comm, r->coll);
 
-			for (j = 0; j < npl; j++) {
-				json_object *p = json_object_array_get_idx(phases, j), *c, *cm;
-
-				if (json_object_object_get_ex(p, "_coll", &c) &&
-				    json_object_object_get_ex(p, "_comm", &cm) &&
-				    (uint32_t)json_object_get_int64(c) == r->coll &&
-				    (uint32_t)json_object_get_int64(cm) == r->comm) {
-					phase = p;
-					json_object_object_get_ex(p, "flows", &flows);
-					cur_coll = r->coll;
-					cur_comm = r->comm;
-					same = true;
-					break;
-				}
+			if (p) {
+				phase = p;
+				json_object_object_get_ex(p, "flows", &flows);
+				cur_coll = r->coll;
+				cur_comm = r->comm;
+				same = true;
 			}
 		}
 		if (!same) {
@@ -420,7 +433,8 @@ int fp_report_schedule(const struct fp_report_rec *recs, size_t n,
 	json_object_object_add(root, "phases", phases);
 	phases = NULL;
 	if (fprintf(out, "%s\n", json_object_to_json_string_ext(root,
-			JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE)) < 0)
+			JSON_C_TO_STRING_PRETTY |
+			JSON_C_TO_STRING_NOSLASHESCAPE)) < 0)
 		ret = EIO;
 out:
 	json_object_put(phases);

@@ -92,10 +92,21 @@ static size_t parse_size(const char *s)
 	unsigned long long v = strtoull(s, &end, 0);
 
 	switch (*end) {
-	case 'G': case 'g': v <<= 10; /* fall through */
-	case 'M': case 'm': v <<= 10; /* fall through */
-	case 'K': case 'k': v <<= 10; end++; break;
-	default: break;
+	case 'G':
+	case 'g':
+		v <<= 10;
+		/* fall through */
+	case 'M':
+	case 'm':
+		v <<= 10;
+		/* fall through */
+	case 'K':
+	case 'k':
+		v <<= 10;
+		end++;
+		break;
+	default:
+		break;
 	}
 	if (*end || !v) {
 		fprintf(stderr, "fp_bw: bad size '%s'\n", s);
@@ -360,7 +371,8 @@ static int run(struct bw_ctx *bw)
 	if (receiver)	/* pre-post: never make the sender wait for RNR */
 		for (; posted < bw->window && posted < limit; posted++) {
 			if (fp_post_recv(bw->group, bw->buf,
-					 (size_t)(posted % bw->window) * bw->size,
+					 (size_t)(posted % bw->window) *
+					 bw->size,
 					 bw->size, (uint64_t)posted))
 				return 1;
 			bw->busy[posted % bw->window] = true;
@@ -390,7 +402,8 @@ static int run(struct bw_ctx *bw)
 			if (ret == EAGAIN)
 				break;
 			if (ret) {
-				fprintf(stderr, "fp_bw: post: %s\n", strerror(ret));
+				fprintf(stderr, "fp_bw: post: %s\n",
+					strerror(ret));
 				errs++;
 				total = posted;
 				break;
@@ -435,7 +448,8 @@ static int run(struct bw_ctx *bw)
 		size_t at = check(base, bw->size, bw->iters - 1);
 
 		if (at != bw->size) {
-			fprintf(stderr, "fp_bw: buffer differs at byte %zu\n", at);
+			fprintf(stderr, "fp_bw: buffer differs at byte %zu\n",
+				at);
 			bad++;
 		} else {
 			printf("fp_bw: verified %zu bytes\n", bw->size);
@@ -448,6 +462,7 @@ static int run(struct bw_ctx *bw)
 
 int main(int argc, char **argv)
 {
+	static const char opts[] = "sp:l:b:d:P:R:k:n:C:c:w:o:t:u:qh";
 	struct bw_opts o = {
 		.port = 18515,
 		.size = 1 << 20,
@@ -457,30 +472,61 @@ int main(int argc, char **argv)
 	struct bw_ctx bw;
 	int c, ret;
 
-	while ((c = getopt(argc, argv, "sp:l:b:d:P:R:k:n:C:c:w:o:t:u:qh")) != -1) {
+	while ((c = getopt(argc, argv, opts)) != -1) {
 		switch (c) {
-		case 's': o.server = true; break;
-		case 'p': o.port = (uint16_t)atoi(optarg); break;
-		case 'l': o.local = optarg; break;
-		case 'b': o.bootstrap = optarg; break;
-		case 'u': o.qp_timeout = (uint8_t)atoi(optarg); break;
-		case 'd': o.dev = optarg; break;
-		case 'P': o.plan = optarg; break;
-		case 'R': o.repin_plan = optarg; break;
-		case 'k': o.k = (unsigned int)atoi(optarg); break;
-		case 'n': o.size = parse_size(optarg); break;
-		case 'C': o.chunk = parse_size(optarg); break;
-		case 'c': o.iters = atol(optarg); break;
-		case 'w': o.window = (unsigned int)atoi(optarg); break;
-		case 't': o.timeout_ms = (unsigned int)atoi(optarg); break;
-		case 'q': o.quiet = true; break;
+		case 's':
+			o.server = true;
+			break;
+		case 'p':
+			o.port = (uint16_t)atoi(optarg);
+			break;
+		case 'l':
+			o.local = optarg;
+			break;
+		case 'b':
+			o.bootstrap = optarg;
+			break;
+		case 'u':
+			o.qp_timeout = (uint8_t)atoi(optarg);
+			break;
+		case 'd':
+			o.dev = optarg;
+			break;
+		case 'P':
+			o.plan = optarg;
+			break;
+		case 'R':
+			o.repin_plan = optarg;
+			break;
+		case 'k':
+			o.k = (unsigned int)atoi(optarg);
+			break;
+		case 'n':
+			o.size = parse_size(optarg);
+			break;
+		case 'C':
+			o.chunk = parse_size(optarg);
+			break;
+		case 'c':
+			o.iters = atol(optarg);
+			break;
+		case 'w':
+			o.window = (unsigned int)atoi(optarg);
+			break;
+		case 't':
+			o.timeout_ms = (unsigned int)atoi(optarg);
+			break;
+		case 'q':
+			o.quiet = true;
+			break;
 		case 'o':
 			if (!strcmp(optarg, "send"))
 				o.send = true;
 			else if (strcmp(optarg, "write"))
 				usage();
 			break;
-		default: usage();
+		default:
+			usage();
 		}
 	}
 	if (o.server ? optind != argc : optind != argc - 1)

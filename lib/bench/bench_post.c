@@ -95,7 +95,9 @@ static int run_raw(long n, size_t size, char *buf)
 
 static int run_fp(long n, size_t size, unsigned int k, char *buf)
 {
-	struct fp_ctx_attr ca = { .flags = FP_CTX_NO_NETLINK | FP_CTX_NO_REPORT };
+	struct fp_ctx_attr ca = {
+		.flags = FP_CTX_NO_NETLINK | FP_CTX_NO_REPORT,
+	};
 	struct fp_rbuf rb = { .addr = 0x1000, .len = size, .rkey = 2 };
 	struct fp_group *g;
 	struct fp_buf *b;
@@ -109,7 +111,7 @@ static int run_fp(long n, size_t size, unsigned int k, char *buf)
 	b = calloc(1, sizeof(*b));
 	if (!ctx || !g || !b)
 		return 1;
-	/* A group and a buffer wired to the stub, as fp_group_connect leaves them. */
+	/* A group and a buffer on the stub, as fp_group_connect makes them. */
 	ctx->ndev = 1;
 	snprintf(ctx->dev[0].name, sizeof(ctx->dev[0].name), "stub0");
 	*b = (struct fp_buf){ .ctx = ctx, .addr = buf, .len = size, .home = 0 };
