@@ -4,7 +4,7 @@
 # lab.sh - a flowplan fabric of network namespaces on this machine.
 #
 #   lab.sh up TOPO [seed S] [rate MBIT] [prefix P] [ideal] [icmp-ratelimit MS]
-#   lab.sh down [P]            tear down lab P (default: every lab of this user)
+#   lab.sh down P|all          tear down lab P, or every lab lab.sh recorded
 #   lab.sh run TOPO [options] -- CMD [ARGS]
 #                              up, run CMD with LAB_PREFIX and LAB_STATE set,
 #                              down on exit (even on failure or a signal)
@@ -102,8 +102,8 @@ lab_up() {
 		mkdir "$RUNDIR/$prefix" 2>/dev/null || die "lab '$prefix' exists"
 	fi
 	st=$RUNDIR/$prefix
-	# Tear down whatever was made if anything below fails.
-	trap 'lab_teardown "$st"' EXIT
+	# Tear down whatever was made if anything below fails (or a signal comes).
+	CUR_STATE=$st
 	: >"$st/netns"
 	: >"$st/routers"
 	: >"$st/nics"
@@ -118,14 +118,15 @@ lab_up() {
 		tail -5 "$st/setup.log" >&2
 		die "building the fabric failed"
 	}
-	trap - EXIT
+	LAB_UP_PREFIX=$prefix
 	echo "$prefix"
 }
 
 lab_down() {
 	local st
 
-	if [ $# -ge 1 ]; then
+	[ $# -ge 1 ] || die "down needs a lab prefix (lab.sh list), or all"
+	if [ "$1" != all ]; then
 		[[ $1 =~ ^[A-Za-z0-9_-]{1,16}$ ]] || die "bad prefix '$1'"
 		lab_teardown "$RUNDIR/$1"
 		return
@@ -138,7 +139,7 @@ lab_down() {
 }
 
 lab_run() {
-	local args=() prefix rc
+	local args=() rc
 
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do
 		args+=("$1")
@@ -146,16 +147,25 @@ lab_run() {
 	done
 	[ $# -ge 2 ] || die "run needs -- CMD"
 	shift
-	prefix=$(lab_up "${args[@]}")
-	trap 'lab_teardown "$RUNDIR/$prefix"' EXIT
-	trap 'exit 130' INT TERM
+	lab_up "${args[@]}" >/dev/null
+	# The command runs in the background so that a signal is handled at
+	# once (bash defers traps until a foreground child exits).
+	LAB_PREFIX=$LAB_UP_PREFIX LAB_STATE=$CUR_STATE "$@" &
+	RUN_CHILD=$!
+	trap 'kill "$RUN_CHILD" 2>/dev/null; exit 130' INT TERM
 	rc=0
-	LAB_PREFIX=$prefix LAB_STATE=$RUNDIR/$prefix "$@" || rc=$?
-	return $rc
+	wait "$RUN_CHILD" || rc=$?
+	exit $rc
 }
 
+# The lab being built (or run) is torn down on any exit until it is handed
+# over; signals during a step take effect when that step's command returns.
+CUR_STATE="" LAB_UP_PREFIX=""
+trap '[ -z "$CUR_STATE" ] || lab_teardown "$CUR_STATE"' EXIT
+trap 'exit 130' INT TERM
+
 case ${1:-} in
-up) shift; lab_up "$@" ;;
+up) shift; lab_up "$@"; CUR_STATE="" ;;
 down) shift; lab_down "$@" ;;
 run) shift; lab_run "$@" ;;
 list) ls "$RUNDIR" 2>/dev/null || true ;;
