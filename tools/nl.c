@@ -196,6 +196,9 @@ int fp_nl_request(struct fp_nl *nl, struct nl_msg *msg, const char *what,
 	}
 	while (!req.done && !req.err) {
 		ret = nl_recvmsgs(nl->sk, cb);
+		/* The kernel's own error (and reason) beats libnl's mapping. */
+		if (req.err || req.done)
+			break;
 		if (ret < 0) {
 			nl_cb_put(cb);
 			return fp_err("%s: %s", what, nl_geterror(ret));
@@ -224,7 +227,6 @@ int fp_nl_subscribe(struct fp_nl *nl)
 	if (ret < 0)
 		return fp_err("cannot join the \"%s\" group: %s",
 			      FLOWPLAN_MCGRP_EVENTS, nl_geterror(ret));
-	nl_socket_disable_seq_check(nl->sk);
 	return 0;
 }
 
@@ -247,6 +249,13 @@ static int fp_nl_event(struct nl_msg *msg, void *arg)
 	return ev->err ? NL_STOP : NL_OK;
 }
 
+static int fp_nl_no_seq_check(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	(void)arg;
+	return NL_OK;
+}
+
 int fp_nl_listen(struct fp_nl *nl, int (*fn)(uint8_t cmd, struct nlattr **tb,
 					      void *arg), void *arg)
 {
@@ -257,6 +266,8 @@ int fp_nl_listen(struct fp_nl *nl, int (*fn)(uint8_t cmd, struct nlattr **tb,
 	if (!cb)
 		return fp_err("monitor: out of memory");
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, fp_nl_event, &ev);
+	/* Events are not answers to a request: no sequence numbers to check. */
+	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, fp_nl_no_seq_check, NULL);
 	for (;;) {
 		ret = nl_recvmsgs(nl->sk, cb);
 		if (ret < 0 && ret != -NLE_INTR && ret != -NLE_NOMEM) {
