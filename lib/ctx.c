@@ -86,6 +86,13 @@ struct fp_ctx *fp_ctx_open(const struct fp_ctx_attr *attr)
 		return NULL;
 	}
 	report_open(ctx);
+	if (getenv("FLOWPLAN_DEBUG"))
+		fprintf(stderr, "libflowplan: plan: %s%s, generation %llu, %zu entries\n",
+			ctx->plan.source == FP_PLAN_NETLINK ? "netlink" :
+			ctx->plan.source == FP_PLAN_FILE ? "file " : "default",
+			ctx->plan.source == FP_PLAN_FILE ? ctx->plan.path : "",
+			(unsigned long long)ctx->plan.t.generation,
+			ctx->plan.t.n);
 	return ctx;
 }
 

@@ -306,14 +306,21 @@ static int resolve(struct fp_group *g)
 	uint8_t port = 1;
 	int ret;
 
+	const char *how = "rdma_cm";
+
 	if (ctx->dev_name[0]) {
 		snprintf(name, sizeof(name), "%s", ctx->dev_name);
+		how = "the context's device";
 	} else if (cm_resolve(g->local, g->peer, name, sizeof(name), &port)) {
 		/* No rdma_cm (rdma_ucm not loaded): scan the GID tables. */
 		name[0] = 0;
+		how = "GID tables";
 		if (!scan_gids(g->local, name, sizeof(name), &port))
 			return ENODEV;
 	}
+	if (getenv("FLOWPLAN_DEBUG"))
+		fprintf(stderr, "libflowplan: %s port %u from %s\n", name,
+			port, how);
 	ret = fp_ctx_dev_open(ctx, name);
 	if (ret < 0)
 		return -ret;

@@ -21,7 +21,7 @@
 
 command -v fp_bw >/dev/null || skip "fp_bw is not built"
 fabric_up
-export FLOWPLAN_NO_NETLINK=1 FLOWPLAN_REPORT=0
+export FLOWPLAN_NO_NETLINK=1 FLOWPLAN_REPORT=0 FLOWPLAN_DEBUG=1
 
 # ---- 1. the verbs unit test, loopback on rxe0
 if command -v test_lib_verbs >/dev/null; then
