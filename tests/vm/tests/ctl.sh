@@ -93,14 +93,21 @@ n=$(flowplanctl -j counters show | jq --arg d "$H2" \
 [ "$n" -ge 3200 ] || fail "counters show $n packets toward $H2, expected >= 3200"
 
 # ---- link events ----
+# rxe0's link as device show -j tells it
+link_is() {
+	flowplanctl -j device show >/tmp/dev.json
+	dev_has rxe0 "^$1\$"
+}
 ip link set h1 down
 poll 10 monitor_has /tmp/mon '(rxe0|h1).*(down|DOWN)|(down|DOWN).*(rxe0|h1)' ||
 	{ cat /tmp/mon; fail "monitor saw no link-down event"; }
+poll 10 link_is down || fail "device show does not report h1 down"
 ip link set h1 up
 poll 10 monitor_has /tmp/mon '(rxe0|h1).*(up|UP)|(up|UP).*(rxe0|h1)' ||
 	{ cat /tmp/mon; fail "monitor saw no link-up event"; }
-flowplanctl -j device show >/tmp/dev.json
 poll 10 port_active rxe0
+poll 10 link_is up || fail "device show does not report h1 up again"
+dev_has rxe0 '^ACTIVE$' || fail "device show: rxe0 is not ACTIVE again"
 
 # ---- an unprivileged user reads, and cannot change anything ----
 as_user flowplanctl device show | grep rxe0 >/dev/null || fail "user cannot show devices"
