@@ -13,6 +13,15 @@
 #   counter_packets DST SPORT [FIELD]
 #                          the module's packets (or FIELD) for DST, SPORT
 #   start_monitor FILE / monitor_has FILE REGEX / stop_monitor
+# With fabric.sh (fabric_up done), to let the planner compute plans:
+#   fabric_topology FILE [DOWN_SPINE]
+#                          the VM fabric as a topology file (h1.n0, h2.n0,
+#                          leaf1/2, spine1/2); leaf1-DOWN_SPINE marked down
+#   fabric_portmap FILE [DOWN_SPINE [COUNT]]
+#                          a port map of COUNT (8) ports from 49153 for
+#                          h1 -> h2 and h2 -> h1, learned with spine_of in
+#                          this boot (paths over DOWN_SPINE left out)
+#   plan_spine PLAN        the spine of the first subflow of the first flow
 
 need_ctl() {
 	local obj=$1 c out
@@ -74,4 +83,40 @@ monitor_has() { grep -E "$2" "$1" >/dev/null; }
 stop_monitor() {
 	kill "$MONITOR_PID" 2>/dev/null || true
 	wait "$MONITOR_PID" 2>/dev/null || true
+}
+
+fabric_topology() {
+	local up1=true up2=true
+	[ "${2:-}" = 1 ] && up1=false
+	[ "${2:-}" = 2 ] && up2=false
+	cat >"$1" <<EOT
+{ "format": "flowplan-topology", "version": 1, "name": "vm-2x2",
+  "switches": [ { "name": "leaf1", "tier": 1 }, { "name": "leaf2", "tier": 1 },
+    { "name": "spine1", "tier": 2 }, { "name": "spine2", "tier": 2 } ],
+  "hosts": [ { "name": "h1", "nics": [ { "name": "h1.n0", "addr": "$H1" } ] },
+    { "name": "h2", "nics": [ { "name": "h2.n0", "addr": "$H2" } ] } ],
+  "links": [ { "a": "h1.n0", "b": "leaf1", "gbps": 1 },
+    { "a": "h2.n0", "b": "leaf2", "gbps": 1 },
+    { "a": "leaf1", "b": "spine1", "gbps": 1, "up": $up1 },
+    { "a": "leaf1", "b": "spine2", "gbps": 1, "up": $up2 },
+    { "a": "leaf2", "b": "spine1", "gbps": 1 },
+    { "a": "leaf2", "b": "spine2", "gbps": 1 } ] }
+EOT
+}
+
+fabric_portmap() {
+	local file=$1 down=${2:-0} n=${3:-8} p s
+	echo "# flowplan-portmap 1" >"$file"
+	for ((p = 49153; p < 49153 + n; p++)); do
+		s=$(spine_of $p "$H1" "$H2")
+		[ "$s" = "$down" ] ||
+			echo "$H1 $H2 $p leaf1,spine$s,leaf2" >>"$file"
+		s=$(spine_of $p "$H2" "$H1")
+		echo "$H2 $H1 $p leaf2,spine$s,leaf1" >>"$file"
+	done
+}
+
+plan_spine() {
+	jq -r '.phases[0].flows[0].subflows[0].path[] | select(startswith("spine"))' "$1" |
+		head -1 | sed 's/spine//'
 }

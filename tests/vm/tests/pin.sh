@@ -1,6 +1,7 @@
 # pin: an unmodified ib_write_bw (flow label 0) between rxe0 on h1 and rxe1
 # on h2 is moved onto the spine an enforcing plan entry names, for each of
-# the two spines in turn: the spines' counters show >90% of the h1 -> h2
+# the two spines in turn (plans computed by flowplanctl plan compute from the
+# fabric's topology and a port map learned in this boot): the spines' counters show >90% of the h1 -> h2
 # packets on the planned spine, the transfer completes with every packet
 # accepted by the receiver (no ICRC drops, no retries), and the module's
 # per-port counters agree with the planned spine's.
@@ -25,12 +26,41 @@ fp_load
 h2_rx() { cat /sys/class/net/h2/statistics/rx_packets; }
 rxe() { rxe_counter "$1" "$2"; }
 
+cat >/tmp/sched.json <<EOF
+{ "format": "flowplan-schedule", "version": 1, "name": "vm-h1-h2",
+  "phases": [ { "name": "write", "flows": [
+    { "src": "h1.n0", "dst": "h2.n0", "bytes": 1073741824 } ] } ] }
+EOF
+have_compute=0
+if (need_ctl plan compute) >/dev/null; then
+	have_compute=1
+	fabric_portmap /tmp/pm-all.txt 0 12
+fi
+
 gen=1
-for spine in 1 2 1; do
-	other=$((3 - spine))
-	sp=${SPORT[$spine]}
+# With the planner: the operator marks leaf1's link to one spine down, the
+# planner (port map learned in this boot) names the other spine. Without
+# it: a hand-written plan with the calibrated port.
+for down in 2 1 2; do
 	gen=$((gen + 1))
-	write_plan /tmp/plan.json $gen "$H1 $H2 0 true $sp"
+	if [ $have_compute = 1 ]; then
+		fabric_topology /tmp/topo.json $down
+		grep -vE "leaf1,spine$down,|spine$down,leaf1$" /tmp/pm-all.txt >/tmp/pm.txt
+		flowplanctl plan compute /tmp/topo.json /tmp/sched.json \
+			portmap /tmp/pm.txt max-split 1 enforce generation $gen \
+			out /tmp/plan.json
+		spine=$(plan_spine /tmp/plan.json)
+		sp=$(jq ".entries[] | select(.src_addr == \"$H1\") | .subflows[0].sport" /tmp/plan.json)
+		[ "$spine" = $((3 - down)) ] ||
+			fail "the planner chose spine $spine with leaf1-spine$down down"
+		[ "$(spine_of "$sp")" = "$spine" ] ||
+			fail "the plan's port $sp does not lead to spine $spine"
+	else
+		spine=$((3 - down))
+		sp=${SPORT[$spine]}
+		write_plan /tmp/plan.json $gen "$H1 $H2 0 true $sp"
+	fi
+	other=$((3 - spine))
 	flowplanctl plan set /tmp/plan.json
 
 	m0=$(counter_packets $H2 "$sp")
