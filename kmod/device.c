@@ -75,8 +75,12 @@ static int fp_put_gids(struct sk_buff *skb, struct ib_device *ibdev, u32 port)
 	return 0;
 }
 
+/*
+ * One port. For a link event (@event) the IB port state is left out: the
+ * cache that holds it is updated after the netdev notifiers have run.
+ */
 static int fp_put_port(struct sk_buff *skb, int idx, struct ib_device *ibdev,
-		       u32 port, bool gids)
+		       u32 port, bool event)
 {
 	enum ib_port_state state = IB_PORT_NOP;
 	char name[IFNAMSIZ] = "";
@@ -99,11 +103,11 @@ static int fp_put_port(struct sk_buff *skb, int idx, struct ib_device *ibdev,
 	if (!nest)
 		return -EMSGSIZE;
 	if (nla_put_u32(skb, FLOWPLAN_PORT_A_NUM, port) ||
-	    nla_put_u8(skb, FLOWPLAN_PORT_A_STATE, state) ||
+	    (!event && nla_put_u8(skb, FLOWPLAN_PORT_A_STATE, state)) ||
 	    nla_put_u8(skb, FLOWPLAN_PORT_A_LINK, link) ||
 	    nla_put_u32(skb, FLOWPLAN_PORT_A_IFINDEX, ifindex) ||
 	    (name[0] && nla_put_string(skb, FLOWPLAN_PORT_A_NETDEV, name)) ||
-	    (gids && fp_put_gids(skb, ibdev, port))) {
+	    (!event && fp_put_gids(skb, ibdev, port))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -132,7 +136,8 @@ static int fp_put_device(struct sk_buff *skb, struct ib_device *ibdev,
 		rdma_for_each_port(ibdev, port) {
 			if (only_port && port != only_port)
 				continue;
-			if (fp_put_port(skb, idx++, ibdev, port, !only_port))
+			if (fp_put_port(skb, idx++, ibdev, port,
+					only_port != 0))
 				goto cancel;
 		}
 		nla_nest_end(skb, pnest);

@@ -31,8 +31,9 @@ static void print_link(struct nlattr *dev)
 		pr_str("netdev", " netdev %s", nd);
 		pr_str("link", " %s",
 		       fp_link_name(fp_nla_u8(pt[FLOWPLAN_PORT_A_LINK])));
-		pr_str("state", " (port %s)",
-		       fp_port_state_name(fp_nla_u8(pt[FLOWPLAN_PORT_A_STATE])));
+		if (pt[FLOWPLAN_PORT_A_STATE])
+			pr_str("state", " (port %s)",
+			       fp_port_state_name(fp_nla_u8(pt[FLOWPLAN_PORT_A_STATE])));
 		break;
 	}
 }

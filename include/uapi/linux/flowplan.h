@@ -139,8 +139,8 @@
  *        FLOWPLAN_A_DEVICE as in GET_DEVICES (REMOVED: index and name only)
  *    FLOWPLAN_CMD_LINK_CHANGED: the netdev of an RDMA port went up or down:
  *        FLOWPLAN_A_DEVICE with index, name and FLOWPLAN_DEVICE_A_PORTS
- *        holding the one port that changed (number, state, link, ifindex,
- *        netdev; no GIDs)
+ *        holding the one port that changed (number, link, ifindex, netdev;
+ *        no IB port state, which RDMA updates later, and no GIDs)
  *    FLOWPLAN_CMD_PLAN_CHANGED: FLOWPLAN_A_GENERATION, FLOWPLAN_A_NENTRIES
  *        (sent in the namespace of the plan)
  *
