@@ -311,7 +311,8 @@ static int resolve(struct fp_group *g)
 	if (ctx->dev_name[0]) {
 		snprintf(name, sizeof(name), "%s", ctx->dev_name);
 		how = "the context's device";
-	} else if (cm_resolve(g->local, g->peer, name, sizeof(name), &port)) {
+	} else if (getenv("FLOWPLAN_NO_RDMA_CM") ||
+		   cm_resolve(g->local, g->peer, name, sizeof(name), &port)) {
 		/* No rdma_cm (rdma_ucm not loaded): scan the GID tables. */
 		name[0] = 0;
 		how = "GID tables";

@@ -86,7 +86,9 @@ share() {
 
 # ---- 2. data verified, paths as planned
 share "$(first $S1 1),$(first $S1 2),$(first $S2 1),$(first $S2 2)" write 50 8
-share "$(first $S1 1),$(first $S1 2),$(first $S2 1),$(first $S2 2)" send 50 8
+# (this one finds the device by its GID table instead of rdma_cm)
+FLOWPLAN_NO_RDMA_CM=1 share "$(first $S1 1),$(first $S1 2),$(first $S2 1),$(first $S2 2)" send 50 8
+grep -q "from GID tables" /tmp/cli || fail "the GID table path was not taken"
 share "$(first $S1 1),$(first $S1 2),$(first $S1 3),$(first $S2 1)" write 75 8
 share "$S2" send 0 2
 
