@@ -10,6 +10,7 @@
  * QP's source port from the QP numbers, i.e. plain RoCE behaviour.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -42,8 +43,10 @@ int fp_plan_load(struct fp_plan *p, const char *file, bool no_netlink,
 		}
 		fp_entries_free(&p->t);
 		memset(&p->t, 0, sizeof(p->t));
-		if (ret && ret != ENOENT)
-			return ret;
+		/* A module we cannot read is no reason to fail: next source. */
+		if (ret && ret != ENOENT && getenv("FLOWPLAN_DEBUG"))
+			fprintf(stderr, "libflowplan: %s\n",
+				err ? err->msg : strerror(ret));
 	}
 
 	if (!file || !*file)
