@@ -162,7 +162,7 @@ struct fp_plan {
  * fp_plan_load - fill @p: from the module over netlink unless @no_netlink,
  * else from @file (NULL: $FLOWPLAN_PLAN), else the default. A plan file that
  * is named but cannot be read is an error (errno value, @err says why); a
- * module that is not loaded is not.
+ * module that is not loaded, or cannot be read, is not.
  */
 FP_HIDDEN int fp_plan_load(struct fp_plan *p, const char *file,
 			   bool no_netlink, unsigned int default_k,
