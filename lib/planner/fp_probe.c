@@ -266,16 +266,26 @@ static int open_sockets(struct prober *pr, struct fp_err *err)
 
 /* ---- pair and port bookkeeping ---- */
 
+/* Paths of the topology found (paths off the topology do not count). */
+static unsigned int pair_known_paths(const struct fp_probe_pair *p)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < p->nfound; i++)
+		n += !p->paths[i].foreign;
+	return n;
+}
+
 static bool pair_satisfied(struct prober *pr, struct fp_probe_pair *p)
 {
 	unsigned int i;
 
-	if (!p->nfound)
+	if (!pair_known_paths(p))
 		return false;
-	if (p->npaths && p->nfound < p->npaths)
+	if (p->npaths && pair_known_paths(p) < p->npaths)
 		return false;
 	for (i = 0; i < p->nfound; i++)
-		if (p->paths[i].nports < pr->per_path)
+		if (!p->paths[i].foreign && p->paths[i].nports < pr->per_path)
 			return false;
 	/* Unknown path count: stop once a run of ports showed nothing new. */
 	return p->npaths || p->since_new >= 8;
@@ -289,16 +299,18 @@ static void pair_finish(struct prober *pr, struct fp_probe_pair *p, const char *
 		return;
 	p->finished = true;
 	pr->unfinished--;
-	p->resolved = p->nfound && (!p->npaths || p->nfound >= p->npaths) &&
-		      pair_satisfied(pr, p);
+	p->resolved = pair_satisfied(pr, p);
 	if (!p->resolved && !p->why[0]) {
 		if (why)
 			snprintf(p->why, sizeof(p->why), "%s", why);
 		else if (!p->nfound)
 			snprintf(p->why, sizeof(p->why), "no port got a complete path");
-		else if (p->npaths && p->nfound < p->npaths)
-			snprintf(p->why, sizeof(p->why), "found %u of %u paths", p->nfound,
-				 p->npaths);
+		else if (!pair_known_paths(p))
+			snprintf(p->why, sizeof(p->why),
+				 "every path found is off the topology (stale topology?)");
+		else if (p->npaths && pair_known_paths(p) < p->npaths)
+			snprintf(p->why, sizeof(p->why), "found %u of %u paths",
+				 pair_known_paths(p), p->npaths);
 		else
 			snprintf(p->why, sizeof(p->why), "fewer than %u ports on some path",
 				 pr->per_path);
@@ -455,6 +467,27 @@ static void port_start(struct prober *pr, struct fp_probe_pair *p, uint32_t pi,
 	}
 }
 
+/* Whether the hops name one of the pair's topology paths (true if none given). */
+static bool path_in_topology(struct prober *pr, const struct fp_probe_pair *p,
+			     const uint32_t *hop)
+{
+	unsigned int c, h;
+
+	if (!p->cand || !p->ncand)
+		return true;
+	for (c = 0; c < p->ncand; c++) {
+		for (h = 0; h < p->hops; h++) {
+			const char *nm = fp_probe_router_name(pr->cfg, hop[h]);
+
+			if (!nm || strcmp(nm, cand_name(p, c, h)))
+				break;
+		}
+		if (h == p->hops)
+			return true;
+	}
+	return false;
+}
+
 static void port_check(struct prober *pr, struct fp_probe_pair *p, unsigned int k)
 {
 	struct fp_probe_pst *ps = &p->pst[k];
@@ -485,6 +518,7 @@ static void port_check(struct prober *pr, struct fp_probe_pair *p, unsigned int 
 		if (i == FP_PROBE_MAX_PATHS)
 			return;
 		memcpy(p->paths[i].hop, ps->hop, sizeof(ps->hop));
+		p->paths[i].foreign = !path_in_topology(pr, p, ps->hop);
 		p->nfound++;
 		p->since_new = 0;
 	} else {
@@ -833,7 +867,11 @@ int fp_probe_write_portmap(FILE *f, const struct fp_probe_cfg *cfg,
 		for (k = 0; k < p->nres; k++) {
 			const struct fp_probe_path *pa = &p->paths[p->res[k].path];
 
-			if (path_names(cfg, p, pa, path, sizeof(path))) {
+			if (pa->foreign) {
+				path_names(cfg, p, pa, path, sizeof(path));
+				fprintf(f, "# %s %s %u: path %s is not a live shortest path of the "
+					"topology\n", s, d, p->res[k].sport, path);
+			} else if (path_names(cfg, p, pa, path, sizeof(path))) {
 				fprintf(f, "%-12s %-12s %-6u %s\n", s, d, p->res[k].sport, path);
 				named++;
 			} else {

@@ -45,6 +45,7 @@ struct fp_probe_router {
 struct fp_probe_path {
 	uint32_t hop[FP_PROBE_MAX_HOPS];	/* router addresses, network order */
 	unsigned int nports;
+	bool foreign;			/* not one of the pair's cand paths */
 };
 
 struct fp_probe_result {

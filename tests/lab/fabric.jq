@@ -31,7 +31,7 @@ def bigswitch:
 		links: [$t.links[] | select((.a as $a | $nn | index([$a]))
 					    or (.b as $b | $nn | index([$b])))
 			| {a: (if (.a as $a | $nn | index([$a])) then .a else .b end),
-			   b: "big", gbps: .gbps, up: (.up // true)}]
+			   b: "big", gbps: .gbps, up: (.up != false)}]
 	};
 
 def bfs($adj; $src):
@@ -52,7 +52,7 @@ def bfs($adj; $src):
 | [$t.hosts[] as $h | $h.nics | to_entries[]
    | {nic: .value.name, addr: .value.addr, host: $h.name, j: .key}] as $nics
 | (reduce $nics[] as $n ({}; .[$n.nic] = $n)) as $nicby
-| [$t.links | to_entries[] | select(.value.up // true)
+| [$t.links | to_entries[] | select(.value.up != false)
    | {i: .key, a: .value.a, b: .value.b, gbps: .value.gbps}] as $links
 | ([$t.links[].gbps] | max) as $gmax
 | (reduce $links[] as $l ({}; .[$l.a] += [$l] | .[$l.b] += [$l])) as $bynode

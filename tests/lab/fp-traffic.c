@@ -2,7 +2,7 @@
 /*
  * fp-traffic - play a schedule through the fabric lab as real TCP connections.
  *
- *   fp-traffic [-t SECONDS] [-p PORT] FLOWS
+ *   fp-traffic [-t SECONDS] [-p PORT] [-v] FLOWS
  *
  * FLOWS has one line per connection (lab.sh's flows.jq writes it from a plan
  * or a schedule):
@@ -17,7 +17,8 @@
  * completes when its receivers hold every byte; a phase when its last flow
  * does. Prints JSON: {"phases":[{"phase":P,"cct":S,"flows":[{"flow":F,
  * "fct":S,"bytes":B}]}],"cct":S} with times in seconds. Gives up after -t
- * seconds (default 300), exit 1.
+ * seconds (default 300), exit 1. -v lists every connection's completion on
+ * stderr.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -422,10 +423,14 @@ int main(int argc, char **argv)
 {
 	double timeout = 300;
 	unsigned int i, first;
+	bool verbose = false;
 	int c;
 
-	while ((c = getopt(argc, argv, "t:p:")) != -1) {
+	while ((c = getopt(argc, argv, "t:p:v")) != -1) {
 		switch (c) {
+		case 'v':
+			verbose = true;
+			break;
 		case 't':
 			timeout = atof(optarg);
 			break;
@@ -455,6 +460,10 @@ int main(int argc, char **argv)
 			;
 		run_phase(first, i);
 	}
+	for (i = 0; verbose && i < nsub; i++)
+		fprintf(stderr, "phase %u flow %u port %u bytes %llu done %.6f\n", subs[i].phase,
+			subs[i].flow, subs[i].sport, (unsigned long long)subs[i].bytes,
+			subs[i].done);
 
 	/* Report: flow completion = its last connection; phase = its last flow. */
 	{
@@ -497,6 +506,6 @@ int main(int argc, char **argv)
 	}
 	return 0;
 usage:
-	fprintf(stderr, "Usage: fp-traffic [-t SECONDS] [-p PORT] FLOWS\n");
+	fprintf(stderr, "Usage: fp-traffic [-t SECONDS] [-p PORT] [-v] FLOWS\n");
 	return 1;
 }
