@@ -222,3 +222,25 @@ else
 	nok "teardown: $left namespaces of $P left, $procs runners, state $( [ -e "$ST" ] && echo present || echo gone)"
 fi
 P=""
+
+# A failed link is not built: leaf0 has no port to spine1 and every probed
+# path of h0 crosses spine0; lab.sh run tears down after its command.
+if "$F" topology export "leafspine:leaves=2,spines=2,hosts=1,fail=leaf0-spine1" \
+	>"$W/fail.json" 2>"$W/err"; then
+	out=$("$LAB" run "$W/fail.json" seed 3 -- bash -c '
+		echo "prefix $LAB_PREFIX"
+		! ip -n "$LAB_PREFIX-leaf0" link show spine1 >/dev/null 2>&1 || exit 9
+		ip netns exec "$LAB_PREFIX-h0" "$0" probe "$1" proto tcp dport 5201 \
+			per-path 4 routers "$LAB_STATE/routers"' "$F" "$W/fail.json" 2>&1)
+	rc=$?
+	fp=$(awk '/^prefix / {print $2}' <<<"$out")
+	paths=$(awk '/^198/ {print $4}' <<<"$out" | sort -u | tr '\n' ' ')
+	if [ $rc = 0 ] && [ "$paths" = "leaf0,spine0,leaf1 " ] && [ -n "$fp" ] &&
+	   ! ip netns list | grep -q "^$fp-"; then
+		ok "failed link: not built, every path via spine0, lab.sh run cleaned up"
+	else
+		nok "failed link: rc $rc, paths: $paths; $out"
+	fi
+else
+	skp "failed link: cannot export the topology ($(head -1 "$W/err"))"
+fi
