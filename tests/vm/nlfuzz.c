@@ -41,6 +41,8 @@
 #endif
 
 #define BUF_MAX		(256 * 1024)
+/* Above any installed plan's, so that the fault, not ESTALE, is refused. */
+#define FUZZ_GEN	(1ULL << 40)
 #define ERRNO_MAX	160
 
 struct fuzz {
@@ -239,7 +241,7 @@ static const char *bad_set(struct fuzz *f)
 
 	put_hdr(f, FLOWPLAN_CMD_SET_PLAN, 0);
 	if (kind != 0)
-		put_u64(f, FLOWPLAN_A_GENERATION, 1000000 + below(f, 1000));
+		put_u64(f, FLOWPLAN_A_GENERATION, FUZZ_GEN + below(f, 1000));
 	l = nest_start(f, FLOWPLAN_A_ENTRIES);
 	e = nest_start(f, 0);
 	if (kind != 1)
@@ -285,7 +287,7 @@ static const char *valid_mutation(struct fuzz *f)
 		return "unprivileged delete";
 	}
 	put_hdr(f, FLOWPLAN_CMD_SET_PLAN, 0);
-	put_u64(f, FLOWPLAN_A_GENERATION, 2000000 + below(f, 1000));
+	put_u64(f, FLOWPLAN_A_GENERATION, FUZZ_GEN + below(f, 1000));
 	l = nest_start(f, FLOWPLAN_A_ENTRIES);
 	put_entry(f, below(f, 1000), rnd(f) & 1, 1 + below(f, 16));
 	nest_end(f, l);
@@ -319,7 +321,7 @@ static const char *bad_message(struct fuzz *f, bool *raw)
 	case 3:
 		/* the attribute claims more than the message holds */
 		put_hdr(f, cmd, flags_for(cmd));
-		put_u64(f, FLOWPLAN_A_GENERATION, 1);
+		put_u64(f, FLOWPLAN_A_GENERATION, FUZZ_GEN);
 		((struct nlattr *)(f->buf + f->len - 12))->nla_len =
 			12 + 4 + below(f, 1000);
 		return "truncated attribute";
@@ -351,7 +353,7 @@ static const char *bad_message(struct fuzz *f, bool *raw)
 	case 8:
 		/* a netlink header that lies about the message length */
 		put_hdr(f, cmd, flags_for(cmd));
-		put_u64(f, FLOWPLAN_A_GENERATION, 1);
+		put_u64(f, FLOWPLAN_A_GENERATION, FUZZ_GEN);
 		nlh = (struct nlmsghdr *)f->buf;
 		nlh->nlmsg_len = NLMSG_HDRLEN + below(f, GENL_HDRLEN);
 		f->len = nlh->nlmsg_len;
@@ -360,7 +362,7 @@ static const char *bad_message(struct fuzz *f, bool *raw)
 	case 9:
 		/* entries nest that is no nest */
 		put_hdr(f, FLOWPLAN_CMD_SET_PLAN, 0);
-		put_u64(f, FLOWPLAN_A_GENERATION, 1);
+		put_u64(f, FLOWPLAN_A_GENERATION, FUZZ_GEN);
 		l = nest_start(f, FLOWPLAN_A_ENTRIES);
 		n = 1 + below(f, 4);
 		for (i = 0; i < n; i++) {
@@ -373,13 +375,13 @@ static const char *bad_message(struct fuzz *f, bool *raw)
 		return "garbage entries";
 	case 10:
 		put_hdr(f, FLOWPLAN_CMD_SET_PLAN, 0);
-		put_u64(f, FLOWPLAN_A_GENERATION, 1);
+		put_u64(f, FLOWPLAN_A_GENERATION, FUZZ_GEN);
 		put_random(f, FLOWPLAN_A_ENTRIES, 1 + below(f, 3));
 		return "entries shorter than a header";
 	case 11:
 		/* the same (local, remote, dqpn) twice */
 		put_hdr(f, FLOWPLAN_CMD_SET_PLAN, 0);
-		put_u64(f, FLOWPLAN_A_GENERATION, 1);
+		put_u64(f, FLOWPLAN_A_GENERATION, FUZZ_GEN);
 		l = nest_start(f, FLOWPLAN_A_ENTRIES);
 		n = below(f, 100);
 		put_entry(f, n, 0, 1);
@@ -520,7 +522,7 @@ static void too_many(struct fuzz *f, unsigned int n)
 	int v;
 
 	put_hdr(f, FLOWPLAN_CMD_SET_PLAN, 0);
-	put_u64(f, FLOWPLAN_A_GENERATION, 1);
+	put_u64(f, FLOWPLAN_A_GENERATION, FUZZ_GEN);
 	l = nest_start(f, FLOWPLAN_A_ENTRIES);
 	for (i = 0; i < n; i++)
 		put_entry(f, i, 0, 1);
