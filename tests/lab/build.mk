@@ -2,16 +2,18 @@
 #   check-lab   small fabric: probing, planning with the probed map, counters
 #   bench-lab   ECMP, ECMP x4, flowplan and the ideal switch over several seeds
 LAB_TRAFFIC := $(BUILD)/fp-traffic
+# tools/build.mk is included after this file: name flowplanctl literally.
+LAB_CTL     := $(BUILD)/flowplanctl
 
 $(LAB_TRAFFIC): $(BUILD)/tests/lab/fp-traffic.o
 	$(CC) $(CFLAGS) -o $@ $^
 
 .PHONY: check-lab bench-lab
-check-lab: $(FLOWPLANCTL) $(LAB_TRAFFIC)
-	@FLOWPLANCTL=$(FLOWPLANCTL) FP_TRAFFIC=$(LAB_TRAFFIC) tests/lab/check.sh
+check-lab: $(LAB_CTL) $(LAB_TRAFFIC)
+	@FLOWPLANCTL=$(LAB_CTL) FP_TRAFFIC=$(LAB_TRAFFIC) tests/lab/check.sh
 
-bench-lab: $(FLOWPLANCTL) $(LAB_TRAFFIC)
-	@FLOWPLANCTL=$(FLOWPLANCTL) FP_TRAFFIC=$(LAB_TRAFFIC) tests/lab/bench.sh
+bench-lab: $(LAB_CTL) $(LAB_TRAFFIC)
+	@FLOWPLANCTL=$(LAB_CTL) FP_TRAFFIC=$(LAB_TRAFFIC) tests/lab/bench.sh
 
 CHECK_TIERS += check-lab
 BENCH += bench-lab
