@@ -34,13 +34,6 @@ static int fp_nl_set_plan(struct sk_buff *skb, struct genl_info *info)
 		flags = nla_get_u32(info->attrs[FLOWPLAN_A_FLAGS]);
 
 	mutex_lock(&fn->lock);
-	old = rcu_dereference_protected(fn->plan, lockdep_is_held(&fn->lock));
-	if (old && gen < old->generation) {
-		NL_SET_ERR_MSG_ATTR(info->extack, gattr,
-				    "generation is older than the installed plan's");
-		ret = -ESTALE;
-		goto err;
-	}
 	/* Another sender or another plan: what was staged is given up. */
 	if (st->active && (st->portid != info->snd_portid ||
 			   st->generation != gen))
@@ -50,10 +43,18 @@ static int fp_nl_set_plan(struct sk_buff *skb, struct genl_info *info)
 		st->portid = info->snd_portid;
 		st->generation = gen;
 	}
+	/* The request's own faults first, then its place in the sequence. */
 	ret = fp_nl_stage(st, info->attrs, READ_ONCE(fp_max_entries),
 			  info->extack);
 	if (ret)
 		goto err;
+	old = rcu_dereference_protected(fn->plan, lockdep_is_held(&fn->lock));
+	if (old && gen < old->generation) {
+		NL_SET_ERR_MSG_ATTR(info->extack, gattr,
+				    "generation is older than the installed plan's");
+		ret = -ESTALE;
+		goto err;
+	}
 	if (flags & FLOWPLAN_F_MORE) {
 		mutex_unlock(&fn->lock);
 		return 0;
