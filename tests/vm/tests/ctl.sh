@@ -2,8 +2,9 @@
 # show (rxe devices, ports, GIDs, netdevs, link state), plan set/show/delete
 # (what is shown is what was set; an older generation and too many entries
 # are refused with the kernel's reason), counters show after soft-RoCE
-# traffic, monitor (link down/up and plan-changed events), and an
-# unprivileged user who can read everything and change nothing.
+# traffic, monitor (link down/up, device added/removed and plan-changed
+# events), and an unprivileged user who can read everything and change
+# nothing.
 # vm: timeout=300
 . /tests/lib/common.sh
 . /tests/lib/fabric.sh
@@ -108,6 +109,20 @@ poll 10 monitor_has /tmp/mon '(rxe0|h1).*(up|UP)|(up|UP).*(rxe0|h1)' ||
 poll 10 port_active rxe0
 poll 10 link_is up || fail "device show does not report h1 up again"
 dev_has rxe0 '^ACTIVE$' || fail "device show: rxe0 is not ACTIVE again"
+
+# ---- device added and removed ----
+ip link add x0 type veth peer name x1
+ip link set x0 up
+ip link set x1 up
+rdma link add rxe9 type rxe netdev x0
+poll 10 monitor_has /tmp/mon 'added.*rxe9|rxe9.*added' ||
+	{ cat /tmp/mon; fail "monitor saw no device-added event"; }
+flowplanctl device show | grep rxe9 >/dev/null || fail "device show misses rxe9"
+rdma link delete rxe9
+poll 10 monitor_has /tmp/mon 'removed.*rxe9|rxe9.*removed' ||
+	{ cat /tmp/mon; fail "monitor saw no device-removed event"; }
+! flowplanctl device show | grep rxe9 || fail "device show still lists rxe9"
+ip link del x0
 
 # ---- an unprivileged user reads, and cannot change anything ----
 as_user flowplanctl device show | grep rxe0 >/dev/null || fail "user cannot show devices"
