@@ -118,6 +118,8 @@ static int ns_index(const char *name)
 	if (ns_fd[nns] < 0)
 		die("%s: %s", path, strerror(errno));
 	ns_name[nns] = strdup(name);
+	if (!ns_name[nns])
+		die("out of memory");
 	return nns++;
 }
 
