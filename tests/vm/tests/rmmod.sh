@@ -2,7 +2,7 @@
 # leaves no oops and no stuck transfer: the traffic keeps flowing (now on its
 # own source port) and ib_write_bw ends cleanly; a monitor listening on the
 # events group survives the family going away; a reload starts empty.
-# vm: timeout=300
+# vm: timeout=300 smp=2
 . /tests/lib/common.sh
 . /tests/lib/fabric.sh
 . /tests/lib/flowplan.sh
