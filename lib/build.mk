@@ -43,6 +43,11 @@ $(BUILD)/tools/fp_bw.o: CPPFLAGS += -Ilib
 $(FP_BW): $(BUILD)/tools/fp_bw.o $(LIB_SO_LINK)
 	$(CC) $(CFLAGS) -o $@ $< -L$(BUILD) -lflowplan -Wl,-rpath,'$$ORIGIN'
 ALL += $(FP_BW)
+FP_SCHED := $(BUILD)/fp_sched
+$(BUILD)/tools/fp_sched.o: CPPFLAGS += -Ilib
+$(FP_SCHED): $(BUILD)/tools/fp_sched.o $(LIB_SO_LINK)
+	$(CC) $(CFLAGS) -o $@ $< -L$(BUILD) -lflowplan -Wl,-rpath,'$$ORIGIN'
+ALL += $(FP_SCHED)
 
 # --------------------------------------------------------------- unit tests
 LIB_TESTS     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(sort $(wildcard tests/unit/test_lib_*.c)))
@@ -54,7 +59,7 @@ $(BUILD)/tests/test_lib_%: $(BUILD)/san/tests/unit/test_lib_%.o $(LIB_SAN_OBJ) $
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LIB_TEST_LIBS)
 
 # The qemu tests (tests/vm/tests/lib-*.sh) run these over soft-RoCE.
-VM_BINS += $(FP_BW) $(BUILD)/tests/test_lib_verbs
+VM_BINS += $(FP_BW) $(FP_SCHED) $(BUILD)/tests/test_lib_verbs
 
 .PHONY: check-lib bench-lib install-lib
 check-lib:
@@ -67,7 +72,7 @@ check-lib:
 		*) f=$$((f+1)); echo "FAIL: $$t (exit $$rc)";; esac; \
 	done; \
 	echo "lib: $$p passed, $$f failed, $$s skipped"; [ $$f = 0 ]
-ALL_LIB_CHECK := $(LIB_SO_LINK) $(LIB_A) $(FP_BW)
+ALL_LIB_CHECK := $(LIB_SO_LINK) $(LIB_A) $(FP_BW) $(FP_SCHED)
 CHECK_TIERS += check-lib
 
 # --------------------------------------------------------------- benchmark

@@ -38,6 +38,9 @@ static void report_open(struct fp_ctx *ctx)
 		 dir && *dir ? dir : "/dev/shm", (int)getpid(), serial);
 	ret = fp_ring_create(&ctx->ring, path,
 			     env_uint("FLOWPLAN_REPORT_RECORDS", 1u << 16));
+	/* Keep a finished job's ring for a later look (fp_sched). */
+	if (!ret && getenv("FLOWPLAN_REPORT_KEEP"))
+		ctx->ring.unlink_on_close = false;
 	/* Reports are best effort: a job never fails because of them. */
 	if (ret && getenv("FLOWPLAN_DEBUG"))
 		fprintf(stderr, "libflowplan: no report ring %s: %s\n", path,

@@ -1,7 +1,7 @@
 # tools/: flowplanctl. Every tools/*.c is part of it except the example
 # programs listed in TOOLS_EXAMPLES (built by their own rules).
 FLOWPLAN_VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
-TOOLS_EXAMPLES  := tools/fp_bw.c
+TOOLS_EXAMPLES  := tools/fp_bw.c tools/fp_sched.c
 TOOLS_LIBS      := $(JSONC_LIBS) -lm
 FLOWPLANCTL     := $(BUILD)/flowplanctl
 

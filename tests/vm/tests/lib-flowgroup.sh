@@ -7,7 +7,8 @@
 #     plan puts on them: 2+2 subflows split it evenly, 3+1 three to one,
 #     0+4 all on spine 2.
 #     A plan change half way through a transfer re-pins the group (new QPs
-#     on the other spine) without losing or corrupting a byte.
+#     on the other spine) without losing or corrupting a byte. The report
+#     rings of a run, through fp_sched, give a schedule holding its bytes.
 #  3. A spine loses its link to leaf 2 in the middle of a transfer: the
 #     sender fails with a time-out within the library's deadline, the
 #     receiver found no corrupt message, nothing hangs.
@@ -91,6 +92,20 @@ FLOWPLAN_NO_RDMA_CM=1 share "$(first $S1 1),$(first $S1 2),$(first $S2 1),$(firs
 grep -q "from GID tables" /tmp/cli || fail "the GID table path was not taken"
 share "$(first $S1 1),$(first $S1 2),$(first $S1 3),$(first $S2 1)" write 75 8
 share "$S2" send 0 2
+
+# Schedule reports from real traffic: both ends' rings (kept after exit)
+# make a schedule that holds the 48 MiB h1 sent h2, counted once.
+rm -rf /tmp/rep
+mkdir /tmp/rep
+FLOWPLAN_REPORT=1 FLOWPLAN_REPORT_KEEP=1 FLOWPLAN_REPORT_DIR=/tmp/rep \
+	share "$(first $S1 1),$(first $S1 2),$(first $S2 1),$(first $S2 2)" send 50 8
+[ "$(ls /tmp/rep | wc -l)" = 2 ] || fail "expected 2 report rings: $(ls /tmp/rep)"
+fp_sched /tmp/rep/flowplan-* >/tmp/sched.json || fail "fp_sched failed"
+jq -e '.format == "flowplan-schedule" and .version == 1' /tmp/sched.json >/dev/null ||
+	fail "fp_sched did not write a schedule"
+sent=$(jq "[.phases[].flows[] | select(.src == \"$H1\" and .dst == \"$H2\") | .bytes] | add" /tmp/sched.json)
+log "reports: $(jq '.phases | length' /tmp/sched.json) phases, $sent bytes h1 -> h2"
+[ "$sent" = $((48 << 20)) ] || fail "the schedule has $sent bytes h1 -> h2, not 48 MiB"
 
 # A new plan half way: all 4 subflows move from spine 1 to spine 2.
 for op in send write; do
