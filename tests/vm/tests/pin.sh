@@ -1,10 +1,12 @@
 # pin: an unmodified ib_write_bw (flow label 0) between rxe0 on h1 and rxe1
 # on h2 is moved onto the spine an enforcing plan entry names, for each of
 # the two spines in turn (plans computed by flowplanctl plan compute from the
-# fabric's topology and a port map learned in this boot): the spines' counters show >90% of the h1 -> h2
-# packets on the planned spine, the transfer completes with every packet
+# fabric's topology and a port map learned in this boot): the spines'
+# counters show >90% of the h1 -> h2 packets on the planned spine, the transfer completes with every packet
 # accepted by the receiver (no ICRC drops, no retries), and the module's
-# per-port counters agree with the planned spine's.
+# per-port counters agree with the planned spine's. Then plans alternate
+# between the spines during one transfer: every packet leaves on a planned
+# port and is accepted.
 # vm: timeout=300
 . /tests/lib/common.sh
 . /tests/lib/fabric.sh
@@ -104,6 +106,33 @@ for down in 2 1 2; do
 	[ "$(bw_sport /tmp/cli)" = "$sp" ] || [ "$rw" -ge $((m * 99 / 100)) ] ||
 		fail "only $rw of $m packets were rewritten to $sp"
 done
+
+# Re-planning under traffic: plans alternate between the two spines while
+# one ib_write_bw runs. Each plan replaces the last atomically, so every
+# packet leaves on one of the two planned ports with a good ICRC.
+log "re-planning under traffic"
+s1=${SPORT[1]} s2=${SPORT[2]}
+a1=$(counter_packets $H2 $s1) a2=$(counter_packets $H2 $s2)
+h0=$(h2_rx) rcvd0=$(rxe $RXE1 rcvd_pkts) sent0=$(rxe $RXE0 sent_pkts)
+bw_server_bg -s 65536 -n 400
+bw_client -s 65536 -n 400 >/tmp/cli 2>&1 &
+cli=$!
+flips=0
+while kill -0 $cli 2>/dev/null; do
+	gen=$((gen + 1))
+	write_plan /tmp/flip.json $gen "$H1 $H2 0 true ${SPORT[$((gen % 2 + 1))]}"
+	flowplanctl plan set /tmp/flip.json >/dev/null
+	flips=$((flips + 1))
+done
+wait $cli || { cat /tmp/cli; fail "ib_write_bw failed while the plan changed"; }
+wait $BW_SERVER || { cat /tmp/srv; fail "ib_write_bw server failed while the plan changed"; }
+c=$(($(counter_packets $H2 $s1) - a1 + $(counter_packets $H2 $s2) - a2))
+h=$(($(h2_rx) - h0)) rcvd=$(($(rxe $RXE1 rcvd_pkts) - rcvd0))
+sent=$(($(rxe $RXE0 sent_pkts) - sent0))
+log "  $flips plans; rxe0 sent $sent, on the planned ports $c; h2 rx $h, rxe1 accepted $rcvd"
+[ $flips -ge 3 ] || fail "the plan changed only $flips times during the transfer"
+[ "$c" = "$sent" ] || fail "$((sent - c)) packets left on an unplanned port"
+[ "$rcvd" -ge $((h - 5)) ] || fail "rxe1 accepted $rcvd of $h packets: ICRC drops"
 
 flowplanctl plan delete
 fp_unload
