@@ -5,12 +5,19 @@ LAB_TRAFFIC := $(BUILD)/fp-traffic
 # tools/build.mk is included after this file: name flowplanctl literally.
 LAB_CTL     := $(BUILD)/flowplanctl
 
+# The prober's fabric-free parts, under ASan and UBSan.
+LAB_PROBE_TEST := $(BUILD)/san/probe-test
+
 $(LAB_TRAFFIC): $(BUILD)/tests/lab/fp-traffic.o
 	$(CC) $(CFLAGS) -o $@ $^
 
+$(LAB_PROBE_TEST): $(BUILD)/san/tests/lab/probe-test.o $(BUILD)/san/libfpplanner.a
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(JSONC_LIBS) -lm
+
 .PHONY: check-lab bench-lab
-check-lab: $(LAB_CTL) $(LAB_TRAFFIC)
-	@FLOWPLANCTL=$(LAB_CTL) FP_TRAFFIC=$(LAB_TRAFFIC) tests/lab/check.sh
+check-lab: $(LAB_CTL) $(LAB_TRAFFIC) $(LAB_PROBE_TEST)
+	@FLOWPLANCTL=$(LAB_CTL) FP_TRAFFIC=$(LAB_TRAFFIC) PROBE_TEST=$(LAB_PROBE_TEST) \
+		tests/lab/check.sh
 
 bench-lab: $(LAB_CTL) $(LAB_TRAFFIC)
 	@FLOWPLANCTL=$(LAB_CTL) FP_TRAFFIC=$(LAB_TRAFFIC) tests/lab/bench.sh

@@ -33,6 +33,22 @@ finish() {
 trap finish EXIT
 trap 'exit 130' INT TERM
 
+# The prober's parts that need no fabric (ASan/UBSan build); the refusal
+# without CAP_NET_RAW runs as nobody.
+PROBE_TEST=${PROBE_TEST:-$ROOT/build/san/probe-test}
+if [ -x "$PROBE_TEST" ]; then
+	"$PROBE_TEST" && ok "probe-test: port map round trip, router maps, bad input" ||
+		nok "probe-test"
+	if [ "$(id -u)" = 0 ]; then
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$PROBE_TEST" unprivileged
+	else
+		"$PROBE_TEST" unprivileged
+	fi && ok "probe-test: without CAP_NET_RAW probing fails naming it" ||
+		nok "probe-test unprivileged"
+else
+	nok "$PROBE_TEST is not built"
+fi
+
 if [ "$(id -u)" != 0 ]; then
 	skp "the fabric lab needs root (network namespaces, raw sockets)"
 	exit
