@@ -9,13 +9,15 @@
 #                          checkpatch.pl of Debian's linux-source on every file
 #   make check-kunit       the KUnit suites in a cached UML kernel
 #                          (tests/kunit/run.sh; cold: builds UML, 8-12 min)
+#   make bench-kmod        the datapath's cost per packet in that kernel:
+#                          ns/packet and ratios to baselines of the same run
 #
 # `make all` builds the module too when Debian's headers are installed.
 FLOWPLAN_KO  := kmod/flowplan.ko
 KMOD_SRC     := $(wildcard kmod/*.c kmod/*.h) kmod/Kbuild Kbuild \
 		include/uapi/linux/flowplan.h
 
-.PHONY: module check-kmod-build check-kunit
+.PHONY: module check-kmod-build check-kunit bench-kmod
 
 module: $(FLOWPLAN_KO)
 
@@ -35,4 +37,9 @@ check-kunit:
 	@scripts/deps.sh build kunit
 	@tests/kunit/run.sh test
 
+bench-kmod:
+	@scripts/deps.sh build kunit
+	@tests/kunit/run.sh bench
+
 CHECK_TIERS += check-kmod-build check-kunit
+BENCH += bench-kmod

@@ -6,6 +6,8 @@
 #   run.sh kernel        build (or reuse) the UML kernel; print its build dir
 #   run.sh test          build kmod/flowplan_test.ko for UML, boot, parse KTAP;
 #                        last line "kunit: N passed, N failed, N skipped"
+#   run.sh bench         build kmod/flowplan_bench.ko for UML, boot it, print
+#                        the datapath's cost per packet (ratios, same run)
 #   run.sh prune         remove cached kernels other than the current key
 #
 # The cache is $FLOWPLAN_CACHE/uml/<linux-source version>-<key> (default
@@ -82,8 +84,8 @@ prune() {
 	done
 }
 
-run_test() {
-	local c rc=0 line p f s log
+# Build the test and bench modules for UML in a scratch copy ($w).
+build_modules() {
 	c=$(kernel)
 	# M= writes into the module dir: build in a scratch copy.
 	w=$(mktemp -d /tmp/flowplan-kunit.XXXXXX)
@@ -93,17 +95,45 @@ run_test() {
 	cp -a "$TOP/include/uapi" "$w/include/uapi"
 	find "$w/kmod" \( -name '*.o' -o -name '*.ko' -o -name '*.mod*' \
 		-o -name '.*.cmd' -o -name '*.order' -o -name '*.symvers' \) -delete
-	if ! make -s ARCH=um -C "$c/build" M="$w/kmod" KCFLAGS=-Werror \
-		FLOWPLAN_KUNIT=1 modules >"$w/make.log" 2>&1; then
+	make -s ARCH=um -C "$c/build" M="$w/kmod" KCFLAGS=-Werror \
+		modules >"$w/make.log" 2>&1
+}
+
+# boot KO LOG: boot UML, load KO (path), kernel log into LOG.
+boot() {
+	timeout -k 10 300 "$c/build/linux" mem=256M rootfstype=hostfs \
+		rootflags=/ ro quiet con=fd:0,fd:1 init="$HERE/uml-init.sh" \
+		KO="$1" </dev/null >"$2" 2>&1 || true
+}
+
+run_bench() {
+	local log
+	if ! build_modules; then
+		cat "$w/make.log"
+		return 1
+	fi
+	log=$w/bench.log
+	boot "$w/kmod/flowplan_bench.ko" "$log"
+	if ! grep -q 'flowplan_bench: .*ns/packet' "$log"; then
+		tail -40 "$log"
+		echo "kunit: the benchmark printed nothing" >&2
+		return 1
+	fi
+	echo "kmod datapath cost per packet (UML, same run; ratios to a copy of the packet and to the hook with no plan):"
+	tr -d '\r' <"$log" | grep -E 'flowplan_bench: .*(ns/packet|packets of)' |
+		sed 's/^.*flowplan_bench: /  /'
+}
+
+run_test() {
+	local rc=0 line p f s log
+	if ! build_modules; then
 		cat "$w/make.log"
 		echo "kunit: 0 passed, 1 failed, 0 skipped"
 		return 1
 	fi
 	[ -e "$w/kmod/flowplan_test.ko" ] || die "no flowplan_test.ko was built"
 	log=${KUNIT_LOG:-$w/uml.log}
-	timeout -k 10 300 "$c/build/linux" mem=256M rootfstype=hostfs \
-		rootflags=/ ro quiet con=fd:0,fd:1 init="$HERE/uml-init.sh" \
-		KO="$w/kmod/flowplan_test.ko" </dev/null >"$log" 2>&1 || true
+	boot "$w/kmod/flowplan_test.ko" "$log"
 	# Modules' suites are logged one by one, each numbered 1 and with no
 	# document header: give them one and number them in order.
 	tr -d '\r' <"$log" | sed 's/^\[ *[0-9.]*\] //' | awk '
@@ -144,6 +174,7 @@ run_test() {
 case "${1:-}" in
 kernel) kernel ;;
 test) run_test ;;
+bench) run_bench ;;
 prune) prune ;;
-*) echo "usage: $0 kernel|test|prune" >&2; exit 2 ;;
+*) echo "usage: $0 kernel|test|bench|prune" >&2; exit 2 ;;
 esac
