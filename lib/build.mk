@@ -52,7 +52,8 @@ ALL += $(FP_SCHED)
 # --------------------------------------------------------------- unit tests
 LIB_TESTS     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(sort $(wildcard tests/unit/test_lib_*.c)))
 LIB_TEST_LIBS := -lcmocka $(LIB_LIBS)
-$(patsubst $(BUILD)/tests/%,$(BUILD)/san/tests/unit/%.o,$(LIB_TESTS)): CPPFLAGS += -Ilib
+$(patsubst $(BUILD)/tests/%,$(BUILD)/san/tests/unit/%.o,$(LIB_TESTS)): \
+	CPPFLAGS += -Ilib -Iinclude/uapi $(NL_CFLAGS)
 
 $(BUILD)/tests/test_lib_%: $(BUILD)/san/tests/unit/test_lib_%.o $(LIB_SAN_OBJ) $(LIB_PLANNER_SAN)
 	@mkdir -p $(@D)

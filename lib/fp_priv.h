@@ -181,6 +181,18 @@ FP_HIDDEN void fp_plan_pins(const struct fp_plan *p, uint32_t src,
 /* Netlink source (lib/nl.c): 0, ENOENT when the family is absent, errno. */
 FP_HIDDEN int fp_nl_get_plan(struct fp_entries *t, struct fp_err *err);
 
+/* One FLOWPLAN_CMD_GET_PLAN dump message into @d->t (entries appended). */
+struct nlmsghdr;
+struct fp_nl_dump {
+	struct fp_entries *t;
+	size_t cap;			/* entries allocated in t->e */
+	bool intr;			/* NLM_F_DUMP_INTR seen: dump again */
+	int err;
+	struct fp_err *e;
+};
+
+FP_HIDDEN int fp_nl_plan_msg(struct nlmsghdr *nlh, struct fp_nl_dump *d);
+
 /* ---------------------------------------------------------------- report */
 
 #define FP_REPORT_MAGIC		0x5450525046504cULL	/* "LPFPRPT" */

@@ -15,12 +15,24 @@
 
 #include "fp_priv.h"
 
-struct dump {
-	struct fp_entries *t;
-	size_t cap;
-	bool intr;
-	int err;
-	struct fp_err *e;
+static struct nla_policy top_policy[FLOWPLAN_A_MAX + 1] = {
+	[FLOWPLAN_A_GENERATION] = { .type = NLA_U64 },
+	[FLOWPLAN_A_NENTRIES] = { .type = NLA_U32 },
+	[FLOWPLAN_A_ENTRIES] = { .type = NLA_NESTED },
+};
+
+static struct nla_policy entry_policy[FLOWPLAN_ENTRY_A_MAX + 1] = {
+	[FLOWPLAN_ENTRY_A_LOCAL_ADDR] = { .minlen = 4, .maxlen = 4 },
+	[FLOWPLAN_ENTRY_A_REMOTE_ADDR] = { .minlen = 4, .maxlen = 4 },
+	[FLOWPLAN_ENTRY_A_DQPN] = { .type = NLA_U32 },
+	[FLOWPLAN_ENTRY_A_FLAGS] = { .type = NLA_U32 },
+	[FLOWPLAN_ENTRY_A_SUBFLOWS] = { .type = NLA_NESTED },
+};
+
+static struct nla_policy sub_policy[FLOWPLAN_SUBFLOW_A_MAX + 1] = {
+	[FLOWPLAN_SUBFLOW_A_FLOW_LABEL] = { .type = NLA_U32 },
+	[FLOWPLAN_SUBFLOW_A_SPORT] = { .type = NLA_U16 },
+	[FLOWPLAN_SUBFLOW_A_WEIGHT] = { .type = NLA_U32 },
 };
 
 static int nle_errno(int nle)
@@ -51,7 +63,8 @@ static int parse_subflows(struct nlattr *nest, struct fp_entry *e)
 
 		if (e->nsub >= FP_MAX_SUBFLOWS)
 			return EPROTO;
-		if (nla_parse_nested(tb, FLOWPLAN_SUBFLOW_A_MAX, a, NULL) ||
+		if (nla_parse_nested(tb, FLOWPLAN_SUBFLOW_A_MAX, a,
+				     sub_policy) ||
 		    !tb[FLOWPLAN_SUBFLOW_A_FLOW_LABEL])
 			return EPROTO;
 		p = &e->sub[e->nsub++];
@@ -73,7 +86,7 @@ static int parse_entry(struct nlattr *a, struct fp_entry *e)
 	int ret;
 
 	memset(e, 0, sizeof(*e));
-	if (nla_parse_nested(tb, FLOWPLAN_ENTRY_A_MAX, a, NULL))
+	if (nla_parse_nested(tb, FLOWPLAN_ENTRY_A_MAX, a, entry_policy))
 		return EPROTO;
 	if (!tb[FLOWPLAN_ENTRY_A_LOCAL_ADDR] ||
 	    !tb[FLOWPLAN_ENTRY_A_REMOTE_ADDR] ||
@@ -91,6 +104,10 @@ static int parse_entry(struct nlattr *a, struct fp_entry *e)
 	ret = parse_subflows(tb[FLOWPLAN_ENTRY_A_SUBFLOWS], e);
 	if (ret || !e->nsub)
 		return EPROTO;
+	for (i = 0; i < e->nsub; i++)
+		if (e->sub[i].flow_label > 0xfffff ||
+		    e->sub[i].weight > FP_WEIGHT_ONE)
+			return EPROTO;
 	/* Weights are optional in the module's table: absent means equal. */
 	for (i = 0; i < e->nsub; i++)
 		wsum += e->sub[i].weight;
@@ -101,47 +118,50 @@ static int parse_entry(struct nlattr *a, struct fp_entry *e)
 	return 0;
 }
 
-static int dump_cb(struct nl_msg *msg, void *arg)
+int fp_nl_plan_msg(struct nlmsghdr *nlh, struct fp_nl_dump *d)
 {
-	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 	struct nlattr *tb[FLOWPLAN_A_MAX + 1], *a;
-	struct dump *d = arg;
 	int rem;
 
 	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
 		d->intr = true;
-	if (genlmsg_parse(nlh, 0, tb, FLOWPLAN_A_MAX, NULL)) {
-		d->err = EPROTO;
-		return NL_STOP;
-	}
+	if (genlmsg_parse(nlh, 0, tb, FLOWPLAN_A_MAX, top_policy))
+		return fp_fail(d->e, EPROTO, "netlink: malformed plan message");
 	if (tb[FLOWPLAN_A_GENERATION])
 		d->t->generation = nla_get_u64(tb[FLOWPLAN_A_GENERATION]);
 	if (!tb[FLOWPLAN_A_ENTRIES])
-		return NL_OK;
+		return 0;
 	nla_for_each_nested(a, tb[FLOWPLAN_A_ENTRIES], rem) {
+		int err;
+
 		if (d->t->n == d->cap) {
 			size_t cap = d->cap ? 2 * d->cap : 16;
 			void *e = realloc(d->t->e, cap * sizeof(*d->t->e));
 
-			if (!e) {
-				d->err = ENOMEM;
-				return NL_STOP;
-			}
+			if (!e)
+				return ENOMEM;
 			d->t->e = e;
 			d->cap = cap;
 		}
-		d->err = parse_entry(a, &d->t->e[d->t->n]);
-		if (d->err) {
-			fp_fail(d->e, d->err,
-				"netlink: malformed plan entry %zu", d->t->n);
-			return NL_STOP;
-		}
+		err = parse_entry(a, &d->t->e[d->t->n]);
+		if (err)
+			return fp_fail(d->e, err,
+				       "netlink: malformed plan entry %zu",
+				       d->t->n);
 		d->t->n++;
 	}
-	return NL_OK;
+	return 0;
 }
 
-static int dump_once(struct nl_sock *sk, int family, struct dump *d)
+static int dump_cb(struct nl_msg *msg, void *arg)
+{
+	struct fp_nl_dump *d = arg;
+
+	d->err = fp_nl_plan_msg(nlmsg_hdr(msg), d);
+	return d->err ? NL_STOP : NL_OK;
+}
+
+static int dump_once(struct nl_sock *sk, int family, struct fp_nl_dump *d)
 {
 	struct nl_msg *msg;
 	int ret;
@@ -186,7 +206,7 @@ int fp_nl_get_plan(struct fp_entries *t, struct fp_err *err)
 		goto out;
 	}
 	for (tries = 0; tries < 5; tries++) {
-		struct dump d = { .t = t, .e = err };
+		struct fp_nl_dump d = { .t = t, .e = err };
 
 		free(t->e);
 		memset(t, 0, sizeof(*t));
