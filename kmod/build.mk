@@ -31,7 +31,7 @@ endif
 
 check-kmod-build:
 	@scripts/deps.sh build kunit style
-	@tests/kunit/kmod-build.sh
+	@BUILD=$(BUILD) tests/kunit/kmod-build.sh
 
 check-kunit:
 	@scripts/deps.sh build kunit

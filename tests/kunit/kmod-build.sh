@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # kmod-build.sh - the module builds against Debian's 6.1 linux-headers with
 # W=1 and not one warning, and checkpatch.pl (from Debian's linux-source-6.1)
-# finds no error or warning in the module's files and the UAPI header.
+# finds no error or warning in the module's files and the UAPI header; and
+# flowplanctl's online commands say so plainly when the module is absent.
 # Last line: "kmod-build: N passed, N failed, 0 skipped".
 set -uo pipefail
 TOP=$(realpath "$(dirname "$0")/../..")
@@ -64,5 +65,31 @@ for f in kmod/*.c kmod/*.h include/uapi/linux/flowplan.h; do
 		ok "checkpatch $f"
 	fi
 done
-echo "kmod-build: $pass passed, $fail failed, 0 skipped"
+# flowplanctl's online commands where the module is not loaded (this host's
+# kernel cannot load modules): a clear message and exit status 1.
+skipped=0
+case ${BUILD:-build} in
+/*) ctl=$BUILD/flowplanctl ;;
+*) ctl=$TOP/${BUILD:-build}/flowplanctl ;;
+esac
+if [ ! -x "$ctl" ]; then
+	echo "skip: $ctl is not built"
+	skipped=1
+elif [ -d /sys/module/flowplan ]; then
+	echo "skip: the flowplan module is loaded here"
+	skipped=1
+else
+	for c in "device show" "plan show" "plan delete" "counters show" \
+		 "monitor" "-j counters show"; do
+		# shellcheck disable=SC2086
+		out=$("$ctl" $c 2>&1)
+		rc=$?
+		if [ $rc = 1 ] && grep -q 'flowplan module not loaded' <<<"$out"; then
+			ok "flowplanctl $c without the module: $out"
+		else
+			bad "flowplanctl $c without the module: rc $rc: $out"
+		fi
+	done
+fi
+echo "kmod-build: $pass passed, $fail failed, $skipped skipped"
 [ "$fail" = 0 ]
