@@ -13,6 +13,9 @@
  * mutations must be refused as well (-EPERM before anything is parsed);
  * -u adds well-formed mutations, which only the missing CAP_NET_ADMIN
  * refuses. -e N ends with a plan of N entries (more than max_entries).
+ * As root, one message in 20 follows a valid part of a plan staged with
+ * FLOWPLAN_F_MORE (accepted, not counted as sent); the fuzzer exits with a
+ * part still staged, which closing its socket must discard.
  * Exit 0 when every message got an error, 1 when one was accepted or got
  * no answer, 2 on setup errors (e.g. the family is not registered).
  */
@@ -54,7 +57,8 @@ struct fuzz {
 	bool unprivileged;
 	unsigned char *buf;
 	size_t len;
-	unsigned long sent, refused, accepted, silent;
+	unsigned long sent, refused, accepted, silent, staged;
+	int last_err;
 	unsigned long by_errno[ERRNO_MAX];
 	unsigned long with_extack;
 };
@@ -186,8 +190,12 @@ static void put_entry(struct fuzz *f, uint32_t n, uint32_t flags,
 	put_u32(f, FLOWPLAN_ENTRY_A_DQPN, n >> 16);
 	put_u32(f, FLOWPLAN_ENTRY_A_FLAGS, flags);
 	s = nest_start(f, FLOWPLAN_ENTRY_A_SUBFLOWS);
+	/* weights sum to FLOWPLAN_WEIGHT_ONE: the last takes the remainder */
 	for (i = 0; i < nsub; i++)
-		put_subflow(f, 1 + i, 0xc001 + i, FLOWPLAN_WEIGHT_ONE / nsub);
+		put_subflow(f, 1 + i, 0xc001 + i, i + 1 < nsub ?
+			    FLOWPLAN_WEIGHT_ONE / nsub :
+			    FLOWPLAN_WEIGHT_ONE - (nsub - 1) *
+			    (FLOWPLAN_WEIGHT_ONE / nsub));
 	nest_end(f, s);
 	nest_end(f, e);
 }
@@ -296,7 +304,7 @@ static const char *valid_mutation(struct fuzz *f)
 
 static const char *bad_message(struct fuzz *f, bool *raw)
 {
-	unsigned int kind = below(f, f->unprivileged ? 15 : 14), i, n;
+	unsigned int kind = below(f, f->unprivileged ? 16 : 15), i, n;
 	uint8_t cmd = any_cmd(f);
 	struct nlmsghdr *nlh;
 	size_t l, e;
@@ -399,7 +407,14 @@ static const char *bad_message(struct fuzz *f, bool *raw)
 			nest_end(f, NLMSG_HDRLEN + GENL_HDRLEN +
 				 (i - 1) * NLA_HDRLEN);
 		return "deep unknown nests";
+	case 13:
+		put_hdr(f, FLOWPLAN_CMD_SET_PLAN, 0);
+		put_u64(f, FLOWPLAN_A_GENERATION, FUZZ_GEN);
+		put_u32(f, FLOWPLAN_A_FLAGS, 1U << (1 + below(f, 31)));
+		return "unknown plan flag";
 	case 14:
+		return bad_set(f);
+	case 15:
 		return valid_mutation(f);
 	default:
 		return bad_set(f);
@@ -456,6 +471,7 @@ static int answer(struct fuzz *f, uint32_t seq, const char *what)
 				continue;
 			if (nlh->nlmsg_type == NLMSG_ERROR) {
 				err = ((struct nlmsgerr *)NLMSG_DATA(nlh))->error;
+				f->last_err = -err;
 				if (err < 0 && -err < ERRNO_MAX)
 					f->by_errno[-err]++;
 				if (err < 0)
@@ -511,6 +527,87 @@ static int fuzz_one(struct fuzz *f, unsigned long i)
 	}
 	/* What is left of an accepted dump is skipped by its sequence. */
 	return 1;
+}
+
+/* Sends the message in f->buf; 1: refused, 0: accepted, -1: no answer. */
+static int send_one(struct fuzz *f, const char *what)
+{
+	((struct nlmsghdr *)f->buf)->nlmsg_len = f->len;
+	if (nl_sendto(f->sk, f->buf, f->len) < 0)
+		return 1;
+	return answer(f, ((struct nlmsghdr *)f->buf)->nlmsg_seq, what);
+}
+
+/* A valid staged part (FLOWPLAN_F_MORE) of @n entries from entry @from. */
+static void put_part(struct fuzz *f, uint64_t gen, unsigned int from,
+		     unsigned int n, bool more)
+{
+	unsigned int i;
+	size_t l;
+
+	put_hdr(f, FLOWPLAN_CMD_SET_PLAN, 0);
+	put_u64(f, FLOWPLAN_A_GENERATION, gen);
+	if (more)
+		put_u32(f, FLOWPLAN_A_FLAGS, FLOWPLAN_F_MORE);
+	l = nest_start(f, FLOWPLAN_A_ENTRIES);
+	for (i = from; i < from + n; i++)
+		put_entry(f, i, rnd(f) & 1, 1 + below(f, 4));
+	nest_end(f, l);
+}
+
+/*
+ * Plans staged over several messages (root only): a valid first part is
+ * accepted; what follows carries a fault, or the parts together exceed
+ * max_entries (@max), and must be refused. The staged part must then be
+ * gone: the test checks that the installed plan never changed.
+ */
+static void stage_then_fault(struct fuzz *f, unsigned int max)
+{
+	uint64_t gen = FUZZ_GEN + 5000 + below(f, 1000);
+	const char *what;
+	bool e2big = max && (rnd(f) & 1);
+	unsigned int n = e2big ? max / 2 + 1 : 1 + below(f, 8);
+	int v;
+
+	f->staged++;
+	put_part(f, gen, 0, n, true);
+	v = send_one(f, "staged part");
+	if (v != 0) {
+		f->silent++;
+		printf("a valid staged part was %s (%s)\n",
+		       v == 1 ? "refused" : "not answered",
+		       v == 1 ? strerror(f->last_err) : "-");
+		return;
+	}
+	if (e2big) {
+		put_part(f, gen, n, n, false);
+		what = "staged parts over max_entries";
+	} else {
+		bool raw;
+
+		what = bad_message(f, &raw);
+		if (raw) {
+			/* keep the length the fault gave it */
+			f->sent++;
+			v = nl_sendto(f->sk, f->buf, f->len) < 0 ? 1 :
+				answer(f, ((struct nlmsghdr *)f->buf)->nlmsg_seq,
+				       what);
+			goto judge;
+		}
+	}
+	f->sent++;
+	v = send_one(f, what);
+judge:
+	if (v == 1) {
+		f->refused++;
+	} else {
+		if (v)
+			f->silent++;
+		else
+			f->accepted++;
+		printf("%s after a staged part (%s)\n",
+		       v ? "NO ANSWER" : "ACCEPTED", what);
+	}
 }
 
 /* More entries than max_entries: refused, and with -E2BIG. */
@@ -616,12 +713,22 @@ int main(int argc, char **argv)
 	if (setup(&f))
 		return 2;
 	for (i = 0; i < count; i++)
-		fuzz_one(&f, i);
+		if (!f.unprivileged && below(&f, 20) == 0)
+			stage_then_fault(&f, huge ? huge - 1 : 0);
+		else
+			fuzz_one(&f, i);
 	if (huge)
 		too_many(&f, huge);
+	/* Leave a part staged: closing the socket must drop it. */
+	if (!f.unprivileged) {
+		put_part(&f, FUZZ_GEN + 9999, 0, 2, true);
+		if (send_one(&f, "last staged part") != 0)
+			printf("the last staged part was not accepted\n");
+	}
 	printf("fp-nlfuzz: %lu sent, %lu refused, %lu accepted, %lu unanswered, ",
 	       f.sent, f.refused, f.accepted, f.silent);
-	printf("%lu with an extack message\n", f.with_extack);
+	printf("%lu with an extack message, %lu after a staged part\n",
+	       f.with_extack, f.staged);
 	printf("fp-nlfuzz: errors:");
 	for (e = 0; e < ERRNO_MAX; e++)
 		if (f.by_errno[e])
