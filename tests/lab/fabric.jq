@@ -3,7 +3,8 @@
 #
 # Arguments: $p namespace prefix, $seed run seed, $rate Mbit/s of the fastest
 # link, $big "1" for the ideal reference (one switch, the same host links),
-# $icmp icmp_ratelimit for routers ("" keeps the kernel default).
+# $icmp icmp_ratelimit for routers ("" keeps the kernel default), $seedok "1"
+# when the kernel has net.ipv4.fib_multipath_hash_seed (Linux 6.11+).
 #
 # Addressing: hosts keep their NIC addresses (198.18.0.0/15); router i (its
 # index in switches[]) owns one address, 198.19.x.y, on its loopback, and its
@@ -16,6 +17,12 @@
 # of one kernel a TCP packet keeps the socket's random skb->hash, which
 # policy 1 uses when present: every connection would take a random path,
 # whatever its ports. Policy 3 always dissects the packet.
+#
+# Without the seed sysctl every router hashes with the same boot-time key,
+# so in a fat-tree an aggregation switch would repeat its leaf's choice and
+# half the paths would never be used; tiers then hash different fields
+# (leaves 0x37, aggregation 0x33 without the protocol, cores 0x35 without
+# the destination address), all of them on the ports.
 
 def q: "'" + (tostring | gsub("'"; "'\\''")) + "'";
 def rid($i): "198.19.\((($i + 1) / 256) | floor).\(($i + 1) % 256)";
@@ -82,7 +89,12 @@ def bfs($adj; $src):
   (($hostns + $swns)[] | "ip netns add \(q) && echo \(q) >>\"$STATE/netns\""),
   (($hostns + $swns)[] | "ip -n \(q) link set lo up"),
   ($hostns[] | "ip netns exec \(q) sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 net.ipv4.tcp_no_metrics_save=1"),
-  ($sws | to_entries[] | "ip netns exec \("\($p)-\(.value)" | q) sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 net.ipv4.ip_forward=1 net.ipv4.fib_multipath_hash_policy=3 net.ipv4.fib_multipath_hash_fields=0x0037 net.ipv4.fib_multipath_hash_seed=\($sbase + .key + 1)\(if $icmp != "" then " net.ipv4.icmp_ratelimit=\($icmp)" else "" end)"),
+  ($t.switches | to_entries[]
+   | (if $seedok == "1" then "0x0037 net.ipv4.fib_multipath_hash_seed=\($sbase + .key + 1)"
+      elif (.value.tier // 1) == 2 then "0x0033"
+      elif (.value.tier // 1) == 3 then "0x0035"
+      else "0x0037" end) as $hash
+   | "ip netns exec \("\($p)-\(.value.name)" | q) sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 net.ipv4.ip_forward=1 net.ipv4.fib_multipath_hash_policy=3 net.ipv4.fib_multipath_hash_fields=\($hash)\(if $icmp != "" then " net.ipv4.icmp_ratelimit=\($icmp)" else "" end)"),
   ($sws | to_entries[] | "ip -n \("\($p)-\(.value)" | q) addr add \(rid(.key))/32 dev lo",
 			   "echo \(rid(.key)) \(.value | q) >>\"$STATE/routers\""),
   # links: a veth per live link, each end shaped to its rate

@@ -71,7 +71,7 @@ lab_teardown() {
 }
 
 lab_up() {
-	local topo="" seed=1 rate=50 prefix="" ideal=0 icmp="" st json
+	local topo="" seed=1 rate=50 prefix="" ideal=0 icmp="" st json seedok
 
 	[ $# -ge 1 ] || die "up needs TOPO"
 	topo=$1
@@ -111,9 +111,15 @@ lab_up() {
 	printf '%s\n' "$json" >"$st/topo.json"
 	printf 'LAB_PREFIX=%s\nLAB_SEED=%s\nLAB_RATE=%s\nLAB_IDEAL=%s\n' \
 		"$prefix" "$seed" "$rate" "$ideal" >"$st/env"
+	seedok=1
+	if [ -n "${FLOWPLAN_LAB_NOSEED:-}" ] || [ ! -e /proc/sys/net/ipv4/fib_multipath_hash_seed ]; then
+		seedok=0
+		echo "lab.sh: this kernel has no net.ipv4.fib_multipath_hash_seed (Linux 6.11+):" \
+			"ECMP hashes with a boot-time key, seed $seed is not applied" >&2
+	fi
 	jq -r --arg p "$prefix" --arg seed "$seed" --arg rate "$rate" \
-		--arg big "$ideal" --arg icmp "$icmp" -f "$LAB_DIR/fabric.jq" \
-		"$st/topo.json" >"$st/setup.sh"
+		--arg big "$ideal" --arg icmp "$icmp" --arg seedok "$seedok" \
+		-f "$LAB_DIR/fabric.jq" "$st/topo.json" >"$st/setup.sh"
 	STATE=$st bash -e "$st/setup.sh" >"$st/setup.log" 2>&1 || {
 		tail -5 "$st/setup.log" >&2
 		die "building the fabric failed"
