@@ -10,11 +10,11 @@
  * ("flowplan"), version FLOWPLAN_GENL_VERSION (1), one multicast group
  * FLOWPLAN_MCGRP_EVENTS ("events"). Every command is strictly validated:
  * an unknown attribute, a wrong length, a value out of range or an unknown
- * flag bit is refused with -EINVAL and an extended ack message naming the
- * attribute. Commands that change state need CAP_NET_ADMIN (-EPERM
- * otherwise); reads do not. The plan
- * table and the counters are per network namespace; RDMA devices are global
- * (rdma shared namespace mode) and are listed in every namespace.
+ * flag bit is refused (-EINVAL, -ERANGE for lengths and values out of range)
+ * with an extended ack message naming the attribute. Commands that change
+ * state need CAP_NET_ADMIN (-EPERM otherwise); reads do not. The plan table
+ * and the counters are per network namespace; RDMA devices are global (rdma
+ * shared namespace mode) and are listed in every namespace.
  *
  * All addresses are IPv4, struct in_addr (4 bytes, network byte order).
  * Ports are NLA_U16 in host byte order. Attribute nests that hold a list
