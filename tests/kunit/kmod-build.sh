@@ -46,7 +46,8 @@ fi
 ver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
 cp=$CACHE/$ver
 if [ ! -e "$cp/.complete" ]; then
-	mkdir -p "$cp"
+	mkdir -p "$cp" 2>/dev/null ||
+		{ sudo mkdir -p "$cp" && sudo chown "$(id -u):$(id -g)" "$cp"; }
 	tar -C "$cp" --strip-components=1 -xf /usr/src/linux-source-6.1.tar.xz \
 		linux-source-6.1/scripts/checkpatch.pl \
 		linux-source-6.1/scripts/spelling.txt \

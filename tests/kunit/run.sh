@@ -25,6 +25,12 @@ SRC_TAR=/usr/src/linux-source-6.1.tar.xz
 
 die() { echo "kunit: $*" >&2; exit 2; }
 
+# The cache is shared; without root, make it once with sudo and own it.
+mkcache() {
+	mkdir -p "$1" 2>/dev/null ||
+		{ sudo mkdir -p "$1" && sudo chown "$(id -u):$(id -g)" "$1"; }
+}
+
 key() {
 	local kver
 	kver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null) ||
@@ -50,7 +56,7 @@ kernel() {
 	local k c t0
 	k=$(key)
 	c=$CACHE/$k
-	mkdir -p "$CACHE"
+	mkcache "$CACHE"
 	exec 9>"$c.lock"
 	flock 9
 	if [ ! -e "$c/.complete" ]; then
