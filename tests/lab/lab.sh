@@ -4,7 +4,8 @@
 # lab.sh - a flowplan fabric of network namespaces on this machine.
 #
 #   lab.sh up TOPO [seed S] [rate MBIT] [prefix P] [ideal] [icmp-ratelimit MS]
-#   lab.sh down P|all          tear down lab P, or every lab lab.sh recorded
+#   lab.sh down [P|all]        tear down lab P ($LAB_PREFIX, or the only lab,
+#                              when not given), or every lab lab.sh recorded
 #   lab.sh run TOPO [options] -- CMD [ARGS]
 #                              up, run CMD with LAB_PREFIX and LAB_STATE set,
 #                              down on exit (even on failure or a signal)
@@ -131,7 +132,17 @@ lab_up() {
 lab_down() {
 	local st
 
-	[ $# -ge 1 ] || die "down needs a lab prefix (lab.sh list), or all"
+	if [ $# -lt 1 ]; then
+		if [ -n "${LAB_PREFIX:-}" ]; then
+			set -- "$LAB_PREFIX"
+		elif [ "$(ls "$RUNDIR" 2>/dev/null | wc -l)" = 1 ]; then
+			set -- "$(ls "$RUNDIR")"
+		elif [ "$(ls "$RUNDIR" 2>/dev/null | wc -l)" = 0 ]; then
+			return 0
+		else
+			die "several labs are up ($(ls "$RUNDIR" | tr '\n' ' ')): name one, or all"
+		fi
+	fi
 	if [ "$1" != all ]; then
 		[[ $1 =~ ^[A-Za-z0-9_-]{1,16}$ ]] || die "bad prefix '$1'"
 		lab_teardown "$RUNDIR/$1"
@@ -175,5 +186,5 @@ up) shift; lab_up "$@"; CUR_STATE="" ;;
 down) shift; lab_down "$@" ;;
 run) shift; lab_run "$@" ;;
 list) ls "$RUNDIR" 2>/dev/null || true ;;
-*) sed -n '4,12s/^# \{0,1\}//p' "$0" >&2; exit 1 ;;
+*) sed -n '4,13s/^# \{0,1\}//p' "$0" >&2; exit 1 ;;
 esac
