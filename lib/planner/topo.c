@@ -328,9 +328,11 @@ static int finalize(struct fp_topo *t, const char *name, struct fp_err *err)
 	qsort(addrs, (size_t)nnic, sizeof(uint32_t), cmp_addr);
 	for (i = 1; i < nnic; i++) {
 		if (addrs[i] == addrs[i - 1]) {
+			int rc = fp_fail(err, EINVAL, "%s: address %s is used by two NICs", name,
+					 fp_ipv4_str(addrs[i], a));
+
 			free(addrs);
-			return fp_fail(err, EINVAL, "%s: address %s is used by two NICs", name,
-				       fp_ipv4_str(addrs[i], a));
+			return rc;
 		}
 	}
 	free(addrs);

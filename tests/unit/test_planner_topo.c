@@ -231,6 +231,9 @@ static const struct bad_case bad[] = {
 	  "\"links\":[{\"a\":\"h0.n0\",\"b\":\"h0\",\"gbps\":1}]}", "used twice" },
 	{ "bad addr", HDR SW "\"hosts\":[{\"name\":\"h0\",\"nics\":[{\"name\":\"h0.n0\",\"addr\":\"1.2.3\"}]}],"
 	  "\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":1}]}", "not an IPv4 address" },
+	{ "dup addr", HDR "\"switches\":[{\"name\":\"leaf0\",\"tier\":1}],\"hosts\":[{\"name\":\"a\",\"nics\":[{\"name\":\"a0\",\"addr\":\"198.18.0.7\"}]},"
+	  "{\"name\":\"b\",\"nics\":[{\"name\":\"b0\",\"addr\":\"198.18.0.7\"}]}],"
+	  "\"links\":[{\"a\":\"a0\",\"b\":\"leaf0\",\"gbps\":1},{\"a\":\"b0\",\"b\":\"leaf0\",\"gbps\":1}]}", "address 198.18.0.7 is used by two NICs" },
 	{ "hash", HDR "\"hash\":{\"fn\":\"md5\"}," SW HOSTS "\"links\":[]}", "unknown hash \"md5\"" },
 	{ "gen kind", "ring:leaves=2", "unknown generator" },
 	{ "gen param", "leafspine:leaves=2,spines=2,hosts=1,colour=3", "unknown parameter \"colour\"" },
