@@ -71,7 +71,7 @@ struct prober {
 	size_t nsrc;
 	int icmp_fd;
 	double rate, tokens;
-	uint64_t last_refill;
+	uint64_t last_refill, last_cut;
 	size_t unfinished;
 	unsigned int per_path, retries, timeout_ms;
 };
@@ -585,8 +585,14 @@ static void on_timeout(struct prober *pr, const struct ev *e, uint64_t now)
 	if (*sl != SL_FLIGHT || *at != e->attempt)
 		return;
 	pr->st->lost++;
-	/* Most losses are ICMP rate limiting: slow down for everyone. */
-	pr->rate = pr->rate / 2 < 2 ? 2 : pr->rate / 2;
+	/*
+	 * Most losses are ICMP rate limiting: slow down for everyone, once per
+	 * timeout period (the losses of one burst are one signal).
+	 */
+	if (now - pr->last_cut >= (uint64_t)pr->timeout_ms * 1000000ull) {
+		pr->rate = pr->rate / 2 < 2 ? 2 : pr->rate / 2;
+		pr->last_cut = now;
+	}
 	if (++*at > pr->retries) {
 		*sl = SL_FAIL;
 		pr->st->failed++;
