@@ -21,8 +21,9 @@ flowplanctl plan set /tmp/plan.json
 total() { echo $(($(spine_rx 1 1) + $(spine_rx 2 1))); }
 
 s0=$(spine_rx 2 1)
-bw_server_bg -s 65536 -D 14
-bw_client -s 65536 -D 14 >/tmp/cli 2>&1 &
+# Long enough to outlast a slow rmmod under TCG (2-8 s seen) with room after.
+bw_server_bg -s 65536 -D 25
+bw_client -s 65536 -D 25 >/tmp/cli 2>&1 &
 cli=$!
 enough_on_spine2() { [ $(($(spine_rx 2 1) - s0)) -gt 3000 ]; }
 poll 30 enough_on_spine2 || fail "pinned traffic did not start on spine 2"
