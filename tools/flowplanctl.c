@@ -23,7 +23,7 @@ static const struct fp_cmd objects[] = {
 	{ "schedule", cmd_schedule, "schedule show SCHED [topology TOPO]" },
 	{ "plan", cmd_plan, "plan { compute | show | set | delete } ..." },
 	{ "simulate", cmd_simulate, "simulate TOPO SCHED [strategies LIST]" },
-	{ "probe", cmd_probe, "probe TOPO [pairs SRC:DST,...|all] [ports N] [per-path K] [proto udp|tcp] [dport P] [rate PPS] routers FILE [out FILE]" },
+	{ "probe", cmd_probe, "probe TOPO [pairs SRC:DST,...|all] [ports N|sports LIST] [per-path K] [proto udp|tcp] [dport P] [rate PPS] routers FILE [out FILE]" },
 	{ "gpu", cmd_gpu, "gpu show [sysroot DIR] [nic NIC|GPU:NIC,...]" },
 	{ "device", cmd_device, "device show" },
 	{ "counters", cmd_counters, "counters show" },

@@ -2,14 +2,15 @@
 /*
  * probe.c - flowplanctl probe: learn the port-to-path map of a fabric.
  *
- *   flowplanctl probe TOPO [pairs SRC:DST,...|all] [ports N] [per-path K]
- *                     [proto udp|tcp] [dport P] [rate PPS] [routers FILE]
- *                     [retries N] [timeout MS] [deadline S] [out FILE]
+ *   flowplanctl probe TOPO [pairs SRC:DST,...|all] [ports N | sports LIST]
+ *                     [per-path K] [proto udp|tcp] [dport P] [rate PPS]
+ *                     [routers FILE] [retries N] [timeout MS] [deadline S]
+ *                     [out FILE]
  *
  * Runs where the source addresses live (a host, or `ip netns exec HOST` in
  * the lab). `all` probes from every local NIC of TOPO to every NIC of the
  * other hosts. Candidate ports are the RoCEv2 ports of flow labels 1..N
- * (0xC000 | label). The router map ("ADDR SWITCH" lines; lab.sh writes one)
+ * (0xC000 | label), or the given list ("49153,50000-50015"). The router map ("ADDR SWITCH" lines; lab.sh writes one)
  * names the hops.
  */
 #include <errno.h>
@@ -143,6 +144,34 @@ static int parse_pairs(struct fp_topo *t, const char *spec, struct fp_probe_pair
 	return rc;
 }
 
+/* "49153,50000-50015" into a port list; 0 or 1 after complaining. */
+static int parse_sports(const char *spec, uint16_t **ports, long *n)
+{
+	char *dup = fp_xstrdup(spec), *tok, *save = NULL, *end;
+	size_t cap = 0;
+	int rc = 0;
+
+	*n = 0;
+	for (tok = strtok_r(dup, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save)) {
+		long lo = strtol(tok, &end, 10), hi = lo;
+
+		if (*end == '-')
+			hi = strtol(end + 1, &end, 10);
+		if (*end || lo < 1 || hi > 65535 || lo > hi || *n + (hi - lo + 1) > 65535) {
+			rc = fp_err("probe: sports: \"%s\" is not a port or range of ports", tok);
+			break;
+		}
+		for (; lo <= hi; lo++) {
+			FP_GROW(*ports, cap, (size_t)*n + 1);
+			(*ports)[(*n)++] = (uint16_t)lo;
+		}
+	}
+	free(dup);
+	if (!rc && !*n)
+		rc = fp_err("probe: sports: no port given");
+	return rc;
+}
+
 static void probe_log(void *arg, const char *line)
 {
 	(void)arg;
@@ -226,6 +255,7 @@ int cmd_probe(int argc, char **argv)
 	struct fp_probe_cfg cfg = { .proto = FP_PROBE_UDP, .dport = FP_ROCE_PORT,
 				    .per_path = 2, .rate = 200, .log = probe_log };
 	const char *topo_spec, *pairs_spec = "all", *out = NULL, *routers = NULL;
+	const char *sports = NULL;
 	struct fp_probe_router *rt = NULL;
 	struct fp_probe_pair *pairs = NULL;
 	struct fp_probe_stats st;
@@ -239,8 +269,8 @@ int cmd_probe(int argc, char **argv)
 	FILE *f;
 
 	if (argc < 1 || fp_matches(argv[0], "help")) {
-		fprintf(stderr, "Usage: flowplanctl probe TOPO [pairs SRC:DST,...|all] [ports N] "
-			"[per-path K]\n"
+		fprintf(stderr, "Usage: flowplanctl probe TOPO [pairs SRC:DST,...|all] "
+			"[ports N | sports LIST] [per-path K]\n"
 			"                        [proto udp|tcp] [dport P] [rate PPS] [routers FILE]\n"
 			"                        [retries N] [timeout MS] [deadline S] [out FILE]\n");
 		return argc < 1;
@@ -255,6 +285,8 @@ int cmd_probe(int argc, char **argv)
 			pairs_spec = v;
 		else if (fp_matches(k, "ports"))
 			nports = num_arg(v, "ports", 1, 0x3fff, &bad);
+		else if (!strcmp(k, "sports"))
+			sports = v;
 		else if (fp_matches(k, "per-path"))
 			cfg.per_path = (unsigned int)num_arg(v, "per-path", 1, 1000, &bad);
 		else if (fp_matches(k, "proto")) {
@@ -305,9 +337,14 @@ int cmd_probe(int argc, char **argv)
 	}
 	if (parse_pairs(t, pairs_spec, &pairs, &npairs))
 		goto out;
-	ports = fp_xcalloc((size_t)nports, sizeof(*ports));
-	for (i = 0; i < (size_t)nports; i++)
-		ports[i] = fp_label_to_sport((uint32_t)i + 1);
+	if (sports) {
+		if (parse_sports(sports, &ports, &nports))
+			goto out;
+	} else {
+		ports = fp_xcalloc((size_t)nports, sizeof(*ports));
+		for (i = 0; i < (size_t)nports; i++)
+			ports[i] = fp_label_to_sport((uint32_t)i + 1);
+	}
 	cfg.ports = ports;
 	cfg.nports = (unsigned int)nports;
 	cfg.routers = rt;
