@@ -27,9 +27,9 @@ $(VM_NLFUZZ): tests/vm/nlfuzz.c include/uapi/linux/flowplan.h
 	$(CC) $(FP_CFLAGS) -Iinclude/uapi $(NL_CFLAGS) -o $@ $< $(NL_LIBS)
 
 # VM_BINS is read in the recipe: build.mk files included after this one may
-# still add to it.
+# still add to it. "unit" too: test programs in VM_BINS may need cmocka.
 check-vm:
-	@scripts/deps.sh build vm
+	@scripts/deps.sh build unit vm
 	@$(MAKE) --no-print-directory $(VM_INIT) $(VM_BINS) \
 		$(if $(FLOWPLAN_KO),module)
 	@VM_INIT=$(VM_INIT) VM_OUT=$(VM_BUILD) VM_BINS="$(VM_BINS)" \
