@@ -17,7 +17,6 @@ set -euo pipefail
 KROOT=$1
 ABI=$2
 CACHE=${FLOWPLAN_CACHE:-/var/cache/flowplan}/vm
-HERE=$(cd "$(dirname "$0")" && pwd)
 
 PKGS="bash busybox-static iproute2 kmod rdma-core ibverbs-utils
 	ibverbs-providers libibverbs1 librdmacm1 perftest tcpdump jq util-linux

@@ -7,6 +7,7 @@
 set -eEu -o pipefail
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 
+export ABI
 ABI=$(cat /tests/abi)
 FLOWPLAN_KO=/usr/lib/modules/extra/flowplan.ko
 
