@@ -27,6 +27,12 @@ ALL         :=
 CHECK_TIERS :=
 BENCH       :=
 
+# Products that parts refer to in their rules (build.mk files are read in
+# name order, so a part must not rely on another's definitions of these).
+FLOWPLANCTL     := $(BUILD)/flowplanctl
+PLANNER_LIB     := $(BUILD)/libfpplanner.a
+PLANNER_SAN_LIB := $(BUILD)/san/libfpplanner.a
+
 .DEFAULT_GOAL := all
 .PHONY: all check bench demo deps clean install style FORCE
 .DELETE_ON_ERROR:

@@ -283,6 +283,22 @@ static int find_label(struct fp_topo *t, const struct fp_portmap *pm, int src, i
 
 /* ---- baseline strategies ---- */
 
+/* The path a port map learned for this port, or -1 when it has none. */
+static int pm_route(const struct fp_portmap *pm, const struct fp_topo *t,
+		    const struct fp_flow *f, uint16_t sport)
+{
+	const struct fp_pm_row *r;
+	size_t n, k;
+
+	if (!pm)
+		return -1;
+	r = fp_portmap_pair(pm, t->nodes[f->src].addr, t->nodes[f->dst].addr, &n);
+	for (k = 0; k < n; k++)
+		if (r[k].sport == sport)
+			return r[k].path;
+	return -1;
+}
+
 static int plan_ecmp(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phase *pp,
 		     const struct fp_plan_opts *o, uint32_t *next_qpn, uint64_t *rng)
 {
@@ -311,7 +327,9 @@ static int plan_ecmp(struct fp_topo *t, const struct fp_phase *ph, struct fp_pla
 				fl = 1 + (uint32_t)(fp_rand64(rng) % 0x3fff);
 			}
 			sport = fp_label_to_sport(fl);
-			path = fp_topo_route(t, f->src, f->dst, sport);
+			path = pm_route(o->pm, t, f, sport);
+			if (path < 0)
+				path = fp_topo_route(t, f->src, f->dst, sport);
 			if (path < 0)
 				return EHOSTUNREACH;
 			add_sub(pp, i, b, path, fl, sport);
