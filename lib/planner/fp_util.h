@@ -3,6 +3,7 @@
 #ifndef FP_UTIL_H
 #define FP_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,8 @@ int fp_read_file(const char *path, char **buf, size_t *len, struct fp_err *err);
  */
 struct json_object *fp_json_parse(const char *text, size_t len, const char *name,
 				  struct fp_err *err);
+/* Serialise @root (and drop the reference); malloc'd text. */
+char *fp_json_dump(struct json_object *root, bool pretty);
 /* Parse "1G", "64K", "1000" into bytes (powers of 1024). */
 int fp_parse_size(const char *s, uint64_t *out);
 /* Parse "a.b.c.d" into network-order IPv4. */

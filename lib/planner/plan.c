@@ -919,12 +919,7 @@ static int plan_general(struct fp_topo *t, const struct fp_phase *ph, struct fp_
 
 		if (same_host(t, f))
 			continue;
-		ps = flow_paths(t, f);
-		if (!ps.n) {
-			rc = fp_fail(err, EHOSTUNREACH, "%s -> %s: no live path (failed links cut them apart)",
-				     t->nodes[f->src].name, t->nodes[f->dst].name);
-			goto out;
-		}
+		ps = flow_paths(t, f);	/* fp_plan_compute() refused flows with none */
 		if (ps.n > 64) {
 			rc = fp_fail(err, E2BIG, "%s -> %s: %d paths, the planner handles 64",
 				     t->nodes[f->src].name, t->nodes[f->dst].name, ps.n);

@@ -126,7 +126,6 @@ char *fp_plan_to_json(const struct fp_plan *p, bool pretty, bool links)
 {
 	const struct fp_topo *t = p->topo;
 	struct json_object *root = json_object_new_object(), *phs = json_object_new_array();
-	char *out;
 	size_t i, j, k;
 	int l;
 
@@ -187,9 +186,5 @@ char *fp_plan_to_json(const struct fp_plan *p, bool pretty, bool links)
 		json_object_array_add(phs, po);
 	}
 	json_object_object_add(root, "phases", phs);
-	out = fp_xstrdup(json_object_to_json_string_ext(root, (pretty ? JSON_C_TO_STRING_PRETTY |
-							     JSON_C_TO_STRING_SPACED : JSON_C_TO_STRING_PLAIN) |
-						    JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(root);
-	return out;
+	return fp_json_dump(root, pretty);
 }

@@ -525,7 +525,6 @@ int fp_sched_load(const char *spec, const struct fp_topo *t, struct fp_sched **o
 char *fp_sched_to_json(const struct fp_sched *s, const struct fp_topo *t, int pretty)
 {
 	struct json_object *root = json_object_new_object(), *phs = json_object_new_array();
-	char *out;
 	size_t i, j;
 
 	json_object_object_add(root, "format", json_object_new_string("flowplan-schedule"));
@@ -549,9 +548,5 @@ char *fp_sched_to_json(const struct fp_sched *s, const struct fp_topo *t, int pr
 		json_object_array_add(phs, po);
 	}
 	json_object_object_add(root, "phases", phs);
-	out = fp_xstrdup(json_object_to_json_string_ext(root, (pretty ? JSON_C_TO_STRING_PRETTY |
-							     JSON_C_TO_STRING_SPACED : JSON_C_TO_STRING_PLAIN) |
-						    JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(root);
-	return out;
+	return fp_json_dump(root, pretty);
 }

@@ -965,7 +965,6 @@ char *fp_topo_to_json(const struct fp_topo *t, bool pretty)
 {
 	struct json_object *root = json_object_new_object(), *a, *h, *o;
 	char ab[16];
-	char *s;
 	int i, l;
 
 	json_object_object_add(root, "format", json_object_new_string("flowplan-topology"));
@@ -1022,11 +1021,7 @@ char *fp_topo_to_json(const struct fp_topo *t, bool pretty)
 		json_object_array_add(a, o);
 	}
 	json_object_object_add(root, "links", a);
-	s = fp_xstrdup(json_object_to_json_string_ext(root, (pretty ? JSON_C_TO_STRING_PRETTY |
-							   JSON_C_TO_STRING_SPACED : JSON_C_TO_STRING_PLAIN) |
-						  JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(root);
-	return s;
+	return fp_json_dump(root, pretty);
 }
 
 /* ---- routing ---- */

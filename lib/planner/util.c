@@ -221,3 +221,13 @@ int fp_json_keys(struct json_object *o, const char *const *allowed,
 	}
 	return 0;
 }
+
+char *fp_json_dump(struct json_object *root, bool pretty)
+{
+	int flags = (pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED :
+		     JSON_C_TO_STRING_PLAIN) | JSON_C_TO_STRING_NOSLASHESCAPE;
+	char *s = fp_xstrdup(json_object_to_json_string_ext(root, flags));
+
+	json_object_put(root);
+	return s;
+}
