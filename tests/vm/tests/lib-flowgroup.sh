@@ -165,8 +165,10 @@ ip -n spine1 link set s1-l2 up
 ip -n spine1 route replace 10.0.2.0/24 via 10.12.1.1
 
 # ---- 4. the plan from the module
+# Capture first: grep -q ending a pipe under pipefail can SIGPIPE flowplanctl.
+plan_help=$(flowplanctl plan help 2>&1 || true)
 if [ ! -f "$FLOWPLAN_KO" ] || ! command -v flowplanctl >/dev/null ||
-   ! flowplanctl plan help 2>&1 | grep -q "flowplanctl plan set"; then
+   ! grep -q "flowplanctl plan set" <<<"$plan_help"; then
 	log "flowplan.ko or flowplanctl plan set missing: netlink plan source not exercised"
 	dmesg_clean
 	exit 0
