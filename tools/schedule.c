@@ -30,6 +30,19 @@ static int parse(int argc, char **argv, const char **sched, const char **topo, c
 	return 0;
 }
 
+static int load(const char *sp, const char *tp, struct fp_topo **t, struct fp_sched **s)
+{
+	*t = load_topo(tp);
+	if (!*t)
+		return 1;
+	*s = load_sched(sp, *t);
+	if (!*s) {
+		fp_topo_free(*t);
+		return 1;
+	}
+	return 0;
+}
+
 static int sched_show(int argc, char **argv)
 {
 	const char *sp, *tp;
@@ -37,16 +50,8 @@ static int sched_show(int argc, char **argv)
 	struct fp_sched *s;
 	size_t i, j;
 
-	if (parse(argc, argv, &sp, &tp, NULL))
+	if (parse(argc, argv, &sp, &tp, NULL) || load(sp, tp, &t, &s))
 		return 1;
-	t = load_topo(tp);
-	if (!t)
-		return 1;
-	s = load_sched(sp, t);
-	if (!s) {
-		fp_topo_free(t);
-		return 1;
-	}
 	pr_str("name", "schedule %s", s->name);
 	pr_str("topology", " on %s\n", t->name);
 	pr_arr_open("phases", NULL);
@@ -93,16 +98,8 @@ static int sched_export(int argc, char **argv)
 	char *txt;
 	int rc;
 
-	if (parse(argc, argv, &sp, &tp, &out))
+	if (parse(argc, argv, &sp, &tp, &out) || load(sp, tp, &t, &s))
 		return 1;
-	t = load_topo(tp);
-	if (!t)
-		return 1;
-	s = load_sched(sp, t);
-	if (!s) {
-		fp_topo_free(t);
-		return 1;
-	}
 	txt = fp_sched_to_json(s, t, 1);
 	rc = write_out(out, txt);
 	free(txt);
