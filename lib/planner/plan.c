@@ -900,11 +900,10 @@ static int plan_general(struct fp_topo *t, const struct fp_phase *ph, struct fp_
 {
 	struct gctx g = { .t = t, .ph = ph, .pm = o->pm };
 	int *split = fp_xcalloc(ph->n ? ph->n : 1, sizeof(int));
-	int *best_split = fp_xcalloc(ph->n ? ph->n : 1, sizeof(int));
 	int max_split = o->max_split > 0 ? o->max_split : MAX_SPLIT_DEFAULT, round, l, rc = 0;
 	double best = INFINITY, lbound = 0;
-	struct piece *pc = NULL;
-	size_t npc, i, j;
+	struct piece *pc = NULL, *best_pc = NULL;
+	size_t npc, best_npc = 0, i, j;
 	bool any = false;
 
 	if (max_split > FP_MAX_SUBFLOWS)
@@ -980,8 +979,12 @@ static int plan_general(struct fp_topo *t, const struct fp_phase *ph, struct fp_
 		if (lbr > lbound)
 			lbound = lbr;
 		if (umax < best * (1 - 1e-9)) {
+			/* Keep this round's placement: it is the one to emit. */
 			best = umax;
-			memcpy(best_split, split, sizeof(int) * ph->n);
+			free(best_pc);
+			best_pc = fp_xcalloc(npc ? npc : 1, sizeof(*pc));
+			memcpy(best_pc, pc, npc * sizeof(*pc));
+			best_npc = npc;
 		}
 		if (best <= lbound * (1 + 1e-6))
 			break;
@@ -1009,11 +1012,13 @@ static int plan_general(struct fp_topo *t, const struct fp_phase *ph, struct fp_
 		if (!grew)
 			break;
 	}
-	/* Re-run the best split counts and emit merged subflows. */
+	/* Emit the best round's pieces, merged per flow and path. */
 	free(pc);
-	pc = NULL;
-	npc = any ? solve_general(&g, best_split, &pc) : 0;
-	qsort(pc, npc, sizeof(*pc), cmp_piece_flow);
+	pc = best_pc;
+	npc = best_npc;
+	best_pc = NULL;
+	if (npc)
+		qsort(pc, npc, sizeof(*pc), cmp_piece_flow);
 	for (i = 0; i < ph->n; i++)
 		if (same_host(t, &ph->flows[i]))
 			add_sub(pp, i, ph->flows[i].bytes, -1, 0, 0);
@@ -1036,7 +1041,7 @@ static int plan_general(struct fp_topo *t, const struct fp_phase *ph, struct fp_
 out:
 	free(pc);
 	free(split);
-	free(best_split);
+	free(best_pc);
 	free(g.lb);
 	free(g.inv_cap);
 	free(g.allowed);
