@@ -41,12 +41,22 @@ err_counters:
 	return ret;
 }
 
+/*
+ * nf_unregister_net_hook() frees the hook array with call_rcu() and does not
+ * wait for the hook's readers: a CPU may still be in fp_hook_skb() with this
+ * namespace's plan and counters. Unregistering here, before the grace period
+ * the namespace core waits between pre_exit and exit, lets fp_net_exit()
+ * free them safely.
+ */
+static void __net_exit fp_net_pre_exit(struct net *net)
+{
+	fp_hook_unregister(net);
+}
+
 static void __net_exit fp_net_exit(struct net *net)
 {
 	struct fp_net *fn = fp_net(net);
 
-	/* Unregistering waits for the hook's readers. */
-	fp_hook_unregister(net);
 	fp_plan_free(rcu_dereference_protected(fn->plan, true));
 	fp_staging_reset(&fn->staging);
 	fp_counters_free(fn->counters);
@@ -54,6 +64,7 @@ static void __net_exit fp_net_exit(struct net *net)
 
 static struct pernet_operations fp_net_ops = {
 	.init = fp_net_init,
+	.pre_exit = fp_net_pre_exit,
 	.exit = fp_net_exit,
 	.id = &fp_net_id,
 	.size = sizeof(struct fp_net),
