@@ -104,6 +104,8 @@ FP_HIDDEN void fp_report_msg(struct fp_ctx *ctx, const struct fp_group *g,
 			     const struct fp_msg *m);
 /* post.c: chunk completions into the table, deadline and peer checks */
 FP_HIDDEN int fp_group_progress(struct fp_group *g);
+/* Move the subflows in @mask to the error state: their queues are flushed. */
+FP_HIDDEN void fp_qp_error(struct fp_group *g, uint32_t mask);
 /* buf.c */
 FP_HIDDEN const struct fp_buf_reg *fp_buf_reg_for(struct fp_buf *buf, int dev);
 FP_HIDDEN int fp_buf_stage_out(struct fp_buf *b, int dev, size_t off,

@@ -97,7 +97,9 @@ struct fp_msg {
 
 /*
  * Messages in flight. Slots are taken in sequence order and freed in any
- * order; the oldest live message has the earliest deadline.
+ * order; the oldest live message has the earliest deadline. Every message,
+ * receives included, has one: nothing waits longer than the group's
+ * timeout for a peer that is stuck or a path that died.
  */
 struct fp_msgtab {
 	unsigned int cap;		/* power of two */
@@ -126,16 +128,41 @@ FP_HIDDEN struct fp_msg *fp_msg_start(struct fp_msgtab *t, uint64_t wr_id,
 FP_HIDDEN struct fp_msg *fp_msg_chunk_done(struct fp_msgtab *t, uint64_t seq,
 					   int status, int vstatus, int sub,
 					   uint64_t bytes, uint64_t now);
+/*
+ * Chunk wr_ids: the message's sequence number, FP_WRID_RECV set on the
+ * chunks of a receive. The opcode of a completion in error is undefined
+ * (rxe leaves it 0, IBV_WC_SEND, on flushed receives), so the wr_id is what
+ * tells which queue's room a flushed chunk gives back.
+ */
+#define FP_WRID_RECV	(1ull << 63)
+
+static inline uint64_t fp_wrid(uint64_t seq, bool recv)
+{
+	return seq | (recv ? FP_WRID_RECV : 0);
+}
+
+static inline uint64_t fp_wrid_seq(uint64_t wr_id)
+{
+	return wr_id & ~FP_WRID_RECV;
+}
+
+static inline bool fp_wrid_recv(uint64_t wr_id)
+{
+	return wr_id & FP_WRID_RECV;
+}
+
 /* Forget the newest message: none of its chunks was posted. */
 FP_HIDDEN void fp_msg_cancel(struct fp_msgtab *t, struct fp_msg *m);
 /* @n chunks of @m will never complete (posting failed) with @err. */
 FP_HIDDEN void fp_msg_unposted(struct fp_msgtab *t, struct fp_msg *m,
 			       uint32_t n, int err, uint64_t now);
 /*
- * Fail every message whose deadline passed with ETIMEDOUT and hand it to the
- * caller now; its slot stays taken until its chunks are flushed. Returns the
- * union of the subflow masks of the expired messages (the QPs to move to the
- * error state).
+ * Fail every message (write, send or receive) whose deadline passed with
+ * ETIMEDOUT and hand it to the caller now, exactly once; its slot stays
+ * taken until its chunks are flushed, and those late completions (even
+ * successful ones) change nothing. A message whose last chunk completed
+ * before this call is not expired. Returns the union of the subflow masks of
+ * the expired messages (the QPs to move to the error state).
  */
 FP_HIDDEN uint32_t fp_msgtab_expire(struct fp_msgtab *t, uint64_t now);
 /* Fail every undelivered message with @err (peer gone, group closed). */

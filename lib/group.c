@@ -724,15 +724,21 @@ int fp_group_plan_changed(struct fp_group *g)
 	return 0;
 }
 
-/* Wait until no chunk is on the wire; completions stay queued for fp_poll. */
-static int drain(struct fp_group *g, uint64_t deadline)
+/*
+ * Wait until no chunk is on the wire (with @rq, no receive either);
+ * completions stay queued for fp_poll.
+ */
+static int drain(struct fp_group *g, uint64_t deadline, bool rq)
 {
 	for (;;) {
 		unsigned int i, busy = 0;
 		int ret;
 
-		for (i = 0; i < g->k; i++)
+		for (i = 0; i < g->k; i++) {
 			busy += g->sub[i].sq_used;
+			if (rq)
+				busy += g->sub[i].rq_used;
+		}
 		if (!busy)
 			return 0;
 		ret = fp_group_progress(g);
@@ -775,19 +781,31 @@ static int repin_live(struct fp_group *g, const struct fp_pinset *ps)
  * receive posted). Sends and writes in flight are drained on the old QPs,
  * then new QPs on the new paths replace them; completions of the drained
  * messages are still returned by fp_poll().
+ *
+ * A group that failed (a deadline passed, a subflow error) is repaired the
+ * same way: all its QPs are moved to the error state first, and whatever
+ * they still hold, receives included, is flushed (completions of messages
+ * not handed out yet are returned by fp_poll(), those of messages that
+ * already timed out are dropped), so that no slot of the completion table
+ * waits for a chunk on a QP that no longer exists.
  */
 int fp_group_repin(struct fp_group *g)
 {
+	bool broken;
 	unsigned int i;
 	int ret, tmo;
 
 	if (!g)
 		return EINVAL;
-	for (i = 0; i < g->k; i++)
-		if (g->sub[i].rq_used)
-			return EBUSY;
+	broken = g->error != 0;
+	if (broken)
+		fp_qp_error(g, ~0u);
+	else
+		for (i = 0; i < g->k; i++)
+			if (g->sub[i].rq_used)
+				return EBUSY;
 	tmo = (int)(g->timeout_ns / 1000000);
-	ret = drain(g, fp_now_ns() + g->timeout_ns);
+	ret = drain(g, fp_now_ns() + g->timeout_ns, broken);
 	if (ret)
 		return ret;
 #ifdef HAVE_MLX5DV
@@ -797,7 +815,8 @@ int fp_group_repin(struct fp_group *g)
 
 		fp_plan_pins(&g->ctx->plan, g->local, g->peer, FP_DQPN_ANY,
 			     &ps);
-		ok = repin_live(g, &ps) == 0;
+		/* QPs in the error state cannot be kept. */
+		ok = !broken && repin_live(g, &ps) == 0;
 		ret = xchg(g, &ok, &pok, 1, tmo);
 		if (ret)
 			return ret;

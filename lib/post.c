@@ -3,11 +3,13 @@
  * post.c - split posting and one completion per message.
  *
  * Every chunk is posted signaled with its message's sequence number as
- * wr_id (lib/msgtab.c). fp_poll() feeds chunk completions to the table,
- * enforces the per-message deadline (the QPs a late message uses are moved
+ * wr_id (lib/msgtab.c; receives carry FP_WRID_RECV too). fp_poll() feeds
+ * chunk completions to the table, enforces the per-message deadline of
+ * writes, sends and receives alike (the QPs a late message uses are moved
  * to the error state, which flushes them, so that no message waits on rxe's
- * retries), notices a peer whose bootstrap socket closed, and hands out the
- * completed messages, recording each in the report ring when reports are on.
+ * retries nor a receive on a peer that is stuck or a path that died),
+ * notices a peer whose bootstrap socket closed, and hands out the completed
+ * messages, recording each in the report ring when reports are on.
  */
 #include <errno.h>
 #include <poll.h>
@@ -139,8 +141,9 @@ static int post_msg(struct fp_group *g, enum fp_op op, struct fp_buf *buf,
 				return unspread(spp, g->chunks, n, EAGAIN);
 	}
 	now = fp_now_ns();
+	/* Receives too: a peer that never sends must not hang the caller. */
 	m = fp_msg_start(&g->tab, wr_id, (uint16_t)op, len, (uint32_t)n, now,
-			 recv ? 0 : now + g->timeout_ns);
+			 now + g->timeout_ns);
 	if (!m)
 		return unspread(spp, g->chunks, n, errno);
 	m->coll = g->ctx->coll;
@@ -150,10 +153,11 @@ static int post_msg(struct fp_group *g, enum fp_op op, struct fp_buf *buf,
 
 	sge.lkey = reg->mr->lkey;
 	if (recv) {
-		rwr = (struct ibv_recv_wr){ .wr_id = m->seq, .sg_list = &sge };
+		rwr = (struct ibv_recv_wr){ .wr_id = fp_wrid(m->seq, true),
+					    .sg_list = &sge };
 	} else {
 		swr = (struct ibv_send_wr){
-			.wr_id = m->seq,
+			.wr_id = fp_wrid(m->seq, false),
 			.sg_list = &sge,
 			.opcode = op == FP_OP_WRITE ? IBV_WR_RDMA_WRITE :
 						      IBV_WR_SEND,
@@ -219,7 +223,7 @@ static int sub_of(const struct fp_group *g, uint32_t qpn)
 	return -1;
 }
 
-static void qp_error(struct fp_group *g, uint32_t mask)
+void fp_qp_error(struct fp_group *g, uint32_t mask)
 {
 	struct ibv_qp_attr a = { .qp_state = IBV_QPS_ERR };
 	unsigned int i;
@@ -260,8 +264,9 @@ int fp_group_progress(struct fp_group *g)
 		int sub = sub_of(g, wc[i].qp_num);
 		int st = fp_wc_errno(wc[i].status);
 
+		/* Not wc.opcode: it is undefined on errors (flushes). */
 		if (sub >= 0) {
-			if (wc[i].opcode & IBV_WC_RECV) {
+			if (fp_wrid_recv(wc[i].wr_id)) {
 				if (g->sub[sub].rq_used)
 					g->sub[sub].rq_used--;
 			} else if (g->sub[sub].sq_used) {
@@ -270,8 +275,9 @@ int fp_group_progress(struct fp_group *g)
 		}
 		if (st && !g->error)
 			g->error = st;
-		fp_msg_chunk_done(&g->tab, wc[i].wr_id, st, wc[i].status, sub,
-				  st ? 0 : wc[i].byte_len, now);
+		fp_msg_chunk_done(&g->tab, fp_wrid_seq(wc[i].wr_id), st,
+				  wc[i].status, sub, st ? 0 : wc[i].byte_len,
+				  now);
 	}
 	if (n && ++g->polls % 64)
 		return 0;
@@ -286,11 +292,11 @@ int fp_group_progress(struct fp_group *g)
 		if (late) {
 			if (!g->error)
 				g->error = ETIMEDOUT;
-			qp_error(g, late);
+			fp_qp_error(g, late);
 		}
 		if (peer_gone(g)) {
 			g->error = ECONNRESET;
-			qp_error(g, ~0u);
+			fp_qp_error(g, ~0u);
 			fp_msgtab_fail_all(&g->tab, ECONNRESET, now);
 		}
 	}

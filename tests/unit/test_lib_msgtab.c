@@ -2,7 +2,9 @@
 /*
  * test_lib_msgtab - one completion per message out of chunk completions:
  * chunks completing out of order, an error failing exactly its message,
- * no double completion, the library deadline, and table limits.
+ * no double completion, the library deadline (of receives too: expired
+ * once with ETIMEDOUT, in time when the chunks beat it, late chunks
+ * ignored), and table limits.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -249,6 +251,165 @@ static void test_fail_all(void **state)
 	assert_int_equal(wc[1].status, ECONNRESET);
 }
 
+/*
+ * Receive deadlines. The table takes the time as an argument (the
+ * injectable clock of these tests): post.c gives a receive the deadline it
+ * gives a send, now + the group's timeout, and fp_poll() expires it.
+ */
+
+/* A receive whose chunks never complete expires once, with ETIMEDOUT. */
+static void test_recv_deadline(void **state)
+{
+	struct fp_msgtab *t = *state;
+	struct fp_msg *m = fp_msg_start(t, 20, FP_OP_RECV, 100, 2, 100, 1100);
+	uint64_t s = m->seq, stale;
+	struct fp_wc wc[4];
+
+	m->subs = 0x3;
+	assert_int_equal(fp_msgtab_expire(t, 1099), 0);
+	assert_int_equal(fp_msgtab_reap(t, wc, NULL, 4), 0);
+	assert_int_equal(fp_msgtab_expire(t, 1100), 0x3);
+	assert_int_equal(fp_msgtab_reap(t, wc, NULL, 4), 1);
+	assert_int_equal(wc[0].wr_id, 20);
+	assert_int_equal(wc[0].op, FP_OP_RECV);
+	assert_int_equal(wc[0].status, ETIMEDOUT);
+	assert_int_equal(wc[0].subflow, -1);
+	assert_int_equal(wc[0].vendor_status, 0);
+	assert_int_equal(wc[0].len, 100);
+	/* Never again, however often the deadline is checked. */
+	assert_int_equal(fp_msgtab_expire(t, 1200), 0);
+	assert_int_equal(fp_msgtab_expire(t, 99999), 0);
+	assert_int_equal(fp_msgtab_reap(t, wc, NULL, 4), 0);
+	/* Its slot waits for the chunks still posted. */
+	assert_int_equal(fp_msgtab_live(t), 1);
+	stale = t->stale;
+	/* Late: one chunk's data arrived after all, the other is flushed. */
+	assert_null(fp_msg_chunk_done(t, s, 0, 0, 0, 50, 1300));
+	assert_int_equal(fp_msgtab_reap(t, wc, NULL, 4), 0);
+	assert_int_equal(fp_msgtab_live(t), 1);
+	assert_null(fp_msg_chunk_done(t, s, ECANCELED, IBV_WC_WR_FLUSH_ERR, 1,
+				      0, 1301));
+	assert_int_equal(fp_msgtab_reap(t, wc, NULL, 4), 0);
+	assert_int_equal(fp_msgtab_live(t), 0);
+	assert_true(t->stale == stale);
+	/* A completion beyond its chunk count is stale, not a completion. */
+	assert_null(fp_msg_chunk_done(t, s, ECANCELED, IBV_WC_WR_FLUSH_ERR, 1,
+				      0, 1302));
+	assert_true(t->stale == stale + 1);
+	assert_int_equal(fp_msgtab_reap(t, wc, NULL, 4), 0);
+}
+
+/* Chunks completing just before the deadline: the receive succeeds. */
+static void test_recv_just_in_time(void **state)
+{
+	struct fp_msgtab *t = *state;
+	struct fp_msg *m = fp_msg_start(t, 21, FP_OP_RECV, 100, 2, 100, 1100);
+	uint64_t s = m->seq;
+	struct fp_wc wc[4];
+
+	m->subs = 0x6;
+	assert_null(fp_msg_chunk_done(t, s, 0, 0, 1, 60, 1098));
+	assert_non_null(fp_msg_chunk_done(t, s, 0, 0, 2, 40, 1099));
+	/* Checked only after the deadline: it finished in time. */
+	assert_int_equal(fp_msgtab_expire(t, 1100), 0);
+	assert_int_equal(fp_msgtab_expire(t, 5000), 0);
+	assert_int_equal(fp_msgtab_reap(t, wc, NULL, 4), 1);
+	assert_int_equal(wc[0].wr_id, 21);
+	assert_int_equal(wc[0].op, FP_OP_RECV);
+	assert_int_equal(wc[0].status, 0);
+	assert_int_equal(wc[0].subflow, -1);
+	assert_int_equal(wc[0].len, 100);
+	assert_int_equal(fp_msgtab_live(t), 0);
+}
+
+/*
+ * Expired but not reaped yet when its chunks complete, successfully: still
+ * one completion, ETIMEDOUT (the caller was told the deadline passed; what
+ * the buffer holds is undefined), and the slot is free after it.
+ */
+static void test_recv_expired_then_done(void **state)
+{
+	struct fp_msgtab *t = *state;
+	struct fp_msg *m = fp_msg_start(t, 22, FP_OP_RECV, 100, 2, 100, 1100);
+	uint64_t s = m->seq;
+	struct fp_wc wc[4];
+
+	m->subs = 0x1;
+	assert_int_equal(fp_msgtab_expire(t, 1101), 0x1);
+	assert_null(fp_msg_chunk_done(t, s, 0, 0, 0, 50, 1102));
+	assert_null(fp_msg_chunk_done(t, s, 0, 0, 0, 50, 1103));
+	assert_int_equal(fp_msgtab_reap(t, wc, NULL, 4), 1);
+	assert_int_equal(wc[0].wr_id, 22);
+	assert_int_equal(wc[0].status, ETIMEDOUT);
+	assert_int_equal(fp_msgtab_reap(t, wc, NULL, 4), 0);
+	assert_int_equal(fp_msgtab_live(t), 0);
+	/* A peer gone afterwards does not complete it a second time. */
+	fp_msgtab_fail_all(t, ECONNRESET, 1200);
+	assert_int_equal(fp_msgtab_reap(t, wc, NULL, 4), 0);
+}
+
+/*
+ * Receives and sends side by side: only the late ones expire, each once,
+ * and the subflow mask names only their QPs; then the peer goes away and
+ * only the receive still waiting fails, with ECONNRESET.
+ */
+static void test_recv_send_mixed(void **state)
+{
+	struct fp_msgtab *t = *state;
+	struct fp_msg *r1, *sd, *r2, *r3;
+	uint64_t s1, ssd, s2;
+	struct fp_wc wc[8];
+	int n, i, seen[4] = { 0 };
+
+	r1 = fp_msg_start(t, 0, FP_OP_RECV, 10, 1, 100, 1100);
+	r1->subs = 0x1;
+	s1 = r1->seq;
+	sd = fp_msg_start(t, 1, FP_OP_SEND, 10, 1, 150, 1150);
+	sd->subs = 0x2;
+	ssd = sd->seq;
+	r2 = fp_msg_start(t, 2, FP_OP_RECV, 10, 1, 200, 1200);
+	r2->subs = 0x4;
+	s2 = r2->seq;
+	r3 = fp_msg_start(t, 3, FP_OP_RECV, 10, 1, 900, 1900);
+	r3->subs = 0x8;
+	fp_msg_chunk_done(t, s2, 0, 0, 2, 10, 1000);
+	assert_int_equal(fp_msgtab_expire(t, 1160), 0x3);
+	n = fp_msgtab_reap(t, wc, NULL, 8);
+	assert_int_equal(n, 3);
+	for (i = 0; i < n; i++) {
+		seen[wc[i].wr_id]++;
+		assert_int_equal(wc[i].status,
+				 wc[i].wr_id == 2 ? 0 : ETIMEDOUT);
+	}
+	fp_msg_chunk_done(t, s1, ECANCELED, IBV_WC_WR_FLUSH_ERR, 0, 0, 1170);
+	fp_msg_chunk_done(t, ssd, ECANCELED, IBV_WC_WR_FLUSH_ERR, 1, 0, 1170);
+	assert_int_equal(fp_msgtab_live(t), 1);
+	fp_msgtab_fail_all(t, ECONNRESET, 1180);
+	assert_int_equal(fp_msgtab_expire(t, 2000), 0);
+	assert_int_equal(fp_msgtab_reap(t, wc, NULL, 8), 1);
+	assert_int_equal(wc[0].wr_id, 3);
+	assert_int_equal(wc[0].status, ECONNRESET);
+	seen[3]++;
+	for (i = 0; i < 4; i++)
+		assert_int_equal(seen[i], 1);
+}
+
+/* The wr_id of a chunk carries its sequence number and its queue. */
+static void test_wrid(void **state)
+{
+	uint64_t seqs[] = { 1, 2, 0x7fffffffull, 1ull << 40,
+			    FP_WRID_RECV - 1 };
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < sizeof(seqs) / sizeof(seqs[0]); i++) {
+		assert_true(fp_wrid_seq(fp_wrid(seqs[i], true)) == seqs[i]);
+		assert_true(fp_wrid_seq(fp_wrid(seqs[i], false)) == seqs[i]);
+		assert_true(fp_wrid_recv(fp_wrid(seqs[i], true)));
+		assert_false(fp_wrid_recv(fp_wrid(seqs[i], false)));
+	}
+}
+
 static void test_wc_errno(void **state)
 {
 	(void)state;
@@ -270,6 +431,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_full_and_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recv_length, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fail_all, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recv_deadline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recv_just_in_time, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recv_expired_then_done, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recv_send_mixed, setup, teardown),
+		cmocka_unit_test(test_wrid),
 		cmocka_unit_test(test_wc_errno),
 	};
 
