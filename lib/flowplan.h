@@ -170,7 +170,8 @@ enum fp_plan_source {
  * @dev: ibv device for every group; NULL: the device that routes to the peer
  * @flags: FP_CTX_*
  * @default_k: subflows per group when the plan has no entry (0: 1)
- * @timeout_ms: per-message deadline (0: $FLOWPLAN_TIMEOUT_MS or 10000)
+ * @timeout_ms: per-message deadline of writes, sends and receives alike,
+ *	counted from the post (0: $FLOWPLAN_TIMEOUT_MS or 10000)
  * @comm: communicator id stamped on schedule reports
  */
 struct fp_ctx_attr {
@@ -219,7 +220,8 @@ enum fp_group_flags {
  * @max_msgs: messages in flight (0: 256)
  * @chunk_max: largest chunk a subflow carries (0: 1 MiB)
  * @split_min: messages shorter than this go whole on one subflow (0: 16 KiB)
- * @timeout_ms: per-message deadline (0: the context's)
+ * @timeout_ms: per-message deadline of writes, sends and receives (0: the
+ *	context's); see "Deadlines" above fp_post_write()
  * @connect_timeout_ms: bootstrap deadline (0: 30000)
  * @qp_timeout: IB local ACK timeout exponent (0: 14, 4.096 us * 2^14)
  * @retry_cnt: transport retries, at most 6 (0: 6); 7 means "forever" on
@@ -313,8 +315,9 @@ enum fp_op {
  * struct fp_wc - the completion of one message
  * @wr_id: the caller's id
  * @status: 0, or an errno value: ETIMEDOUT (retries or the library deadline
- *	ran out), ECANCELED (flushed after another error), EACCES (remote
- *	access), EMSGSIZE (length), ECONNRESET (peer gone), EIO (other)
+ *	ran out; for a receive: no send filled it in time), ECANCELED
+ *	(flushed after another error), EACCES (remote access), EMSGSIZE
+ *	(length), ECONNRESET (peer gone), EIO (other)
  * @op: FP_OP_WRITE, FP_OP_SEND or FP_OP_RECV
  * @subflow: index of the subflow that failed first (-1 on success)
  * @vendor_status: the enum ibv_wc_status of that failure (0 if none)
@@ -329,6 +332,20 @@ struct fp_wc {
 	size_t len;
 };
 
+/*
+ * Deadlines: every message, fp_post_recv() included, must complete within
+ * the group's timeout_ms of its post. One that does not is returned by
+ * fp_poll() once, with ETIMEDOUT, and the subflows it uses are moved to the
+ * error state; chunks of it that complete later are dropped (a timed-out
+ * receive's buffer holds undefined bytes). A receive whose peer is stuck or
+ * whose path died fails this way instead of waiting for the peer to close;
+ * one still waiting when the peer's bootstrap socket closes fails with
+ * ECONNRESET. After a deadline passed the group has failed, as after a
+ * subflow error: fp_group_query() reports the error, posts return ENOTCONN,
+ * the other messages in flight complete (on their own deadline at the
+ * latest), and both ends call fp_group_repin() to bring it back, or close
+ * it. Expiry is checked by fp_poll(), about every 10 ms while it is called.
+ */
 int fp_post_write(struct fp_group *group, struct fp_buf *buf, size_t off,
 		  size_t len, const struct fp_rbuf *rbuf, uint64_t roff,
 		  uint64_t wr_id);
