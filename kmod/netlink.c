@@ -302,12 +302,47 @@ void fp_nl_notify_plan(struct fp_net *fn, u64 generation, unsigned int n)
 				GFP_KERNEL);
 }
 
+/*
+ * A sender that closes its socket before the last part of a plan takes its
+ * staged parts with it: nothing else would free them before the next
+ * SET_PLAN, and a later socket bound to the same port id could otherwise
+ * complete a plan it never started.
+ */
+static int fp_nl_release(struct notifier_block *nb, unsigned long event,
+			 void *ptr)
+{
+	struct netlink_notify *n = ptr;
+	struct fp_net *fn;
+
+	if (event != NETLINK_URELEASE || n->protocol != NETLINK_GENERIC)
+		return NOTIFY_DONE;
+	fn = fp_net(n->net);
+	mutex_lock(&fn->lock);
+	if (fn->staging.active && fn->staging.portid == n->portid)
+		fp_staging_reset(&fn->staging);
+	mutex_unlock(&fn->lock);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block fp_nl_release_nb = {
+	.notifier_call = fp_nl_release,
+};
+
 int fp_genl_init(void)
 {
-	return genl_register_family(&fp_family);
+	int ret;
+
+	ret = genl_register_family(&fp_family);
+	if (ret)
+		return ret;
+	ret = netlink_register_notifier(&fp_nl_release_nb);
+	if (ret)
+		genl_unregister_family(&fp_family);
+	return ret;
 }
 
 void fp_genl_exit(void)
 {
+	netlink_unregister_notifier(&fp_nl_release_nb);
 	genl_unregister_family(&fp_family);
 }

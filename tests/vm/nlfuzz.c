@@ -3,7 +3,7 @@
  * fp-nlfuzz - send malformed flowplan generic netlink messages and check
  * that the kernel refuses every one of them with an error reply.
  *
- *   fp-nlfuzz [-n COUNT] [-s SEED] [-e ENTRIES] [-u] [-v]
+ *   fp-nlfuzz [-n COUNT] [-s SEED] [-e ENTRIES] [-p PORTID] [-F] [-u] [-v]
  *
  * Each message is built to be invalid by the protocol of
  * <linux/flowplan.h> (unknown command, unknown or truncated attribute,
@@ -15,7 +15,11 @@
  * refuses. -e N ends with a plan of N entries (more than max_entries).
  * As root, one message in 20 follows a valid part of a plan staged with
  * FLOWPLAN_F_MORE (accepted, not counted as sent); the fuzzer exits with a
- * part still staged, which closing its socket must discard.
+ * part still staged, which closing its socket must discard. -p binds the
+ * socket to netlink port id PORTID; -F ends with the last part of that
+ * staged plan instead (one entry), which must be accepted: run after a
+ * fuzzer with the same -p has exited, the plan it installs must hold that
+ * one entry only.
  * Exit 0 when every message got an error, 1 when one was accepted or got
  * no answer, 2 on setup errors (e.g. the family is not registered).
  */
@@ -654,12 +658,14 @@ static void too_many(struct fuzz *f, unsigned int n)
 	}
 }
 
-static int setup(struct fuzz *f)
+static int setup(struct fuzz *f, uint32_t portid)
 {
 	struct timeval tv = { .tv_sec = 10 };
 	int one = 1, fd;
 
 	f->sk = nl_socket_alloc();
+	if (f->sk && portid)
+		nl_socket_set_local_port(f->sk, portid);
 	if (!f->sk || genl_connect(f->sk)) {
 		fprintf(stderr, "fp-nlfuzz: cannot open a netlink socket\n");
 		return -1;
@@ -685,9 +691,11 @@ int main(int argc, char **argv)
 	struct fuzz f = { .rng = 0x5eed };
 	unsigned long i, count = 3000;
 	unsigned int huge = 0;
+	uint32_t portid = 0;
+	bool finish = false;
 	int c, e;
 
-	while ((c = getopt(argc, argv, "n:s:e:uv")) != -1) {
+	while ((c = getopt(argc, argv, "n:s:e:p:Fuv")) != -1) {
 		switch (c) {
 		case 'n':
 			count = strtoul(optarg, NULL, 0);
@@ -698,6 +706,12 @@ int main(int argc, char **argv)
 		case 'e':
 			huge = strtoul(optarg, NULL, 0);
 			break;
+		case 'p':
+			portid = strtoul(optarg, NULL, 0);
+			break;
+		case 'F':
+			finish = true;
+			break;
 		case 'u':
 			f.unprivileged = true;
 			break;
@@ -706,11 +720,11 @@ int main(int argc, char **argv)
 			break;
 		default:
 			fprintf(stderr,
-				"usage: fp-nlfuzz [-n COUNT] [-s SEED] [-e ENTRIES] [-u] [-v]\n");
+				"usage: fp-nlfuzz [-n COUNT] [-s SEED] [-e ENTRIES] [-p PORTID] [-F] [-u] [-v]\n");
 			return 2;
 		}
 	}
-	if (setup(&f))
+	if (setup(&f, portid))
 		return 2;
 	for (i = 0; i < count; i++)
 		if (!f.unprivileged && below(&f, 20) == 0)
@@ -719,8 +733,14 @@ int main(int argc, char **argv)
 			fuzz_one(&f, i);
 	if (huge)
 		too_many(&f, huge);
-	/* Leave a part staged: closing the socket must drop it. */
-	if (!f.unprivileged) {
+	if (finish) {
+		put_part(&f, FUZZ_GEN + 9999, 2, 1, false);
+		if (send_one(&f, "last part") != 0) {
+			printf("the last part was not accepted\n");
+			f.silent++;
+		}
+	} else if (!f.unprivileged) {
+		/* Leave a part staged: closing the socket must drop it. */
 		put_part(&f, FUZZ_GEN + 9999, 0, 2, true);
 		if (send_one(&f, "last staged part") != 0)
 			printf("the last staged part was not accepted\n");

@@ -57,6 +57,16 @@ if [ $have_ctl = 1 ]; then
 	[ "$(plan_json | jq -c '[.generation, [.entries[].subflows[].sport]]')" = '[8,[49155]]' ] ||
 		fail "a new plan did not replace the old one after fuzzing"
 	flowplanctl plan delete
+	# Staged parts die with their socket, not with the next plan: a later
+	# socket bound to the same port id finishes a plan of its own only.
+	fp-nlfuzz -n 0 -p 4242 >/tmp/part.out 2>&1 ||
+		{ cat /tmp/part.out; fail "could not stage a part as port 4242"; }
+	fp-nlfuzz -n 0 -p 4242 -F >/tmp/last.out 2>&1 ||
+		{ cat /tmp/last.out; fail "a last part as port 4242 was refused"; }
+	n=$(plan_json | jq '.entries | length')
+	[ "$n" = 1 ] ||
+		fail "a closed socket's staged part outlived it: $n entries, not 1"
+	flowplanctl plan delete
 fi
 dmesg_clean || fail "the kernel complained"
 fp_unload
