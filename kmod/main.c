@@ -29,6 +29,11 @@ static int __net_init fp_net_init(struct net *net)
 
 	fn->net = net;
 	mutex_init(&fn->lock);
+	/*
+	 * nl_dump_check_consistent() ignores a previous seq of 0: a dump that
+	 * began at 0 would never be flagged NLM_F_DUMP_INTR.
+	 */
+	fn->seq = 1;
 	fn->counters = fp_counters_alloc(clamp(fp_max_counters, 1U, 1U << 20));
 	if (!fn->counters)
 		return -ENOMEM;

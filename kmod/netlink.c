@@ -67,7 +67,7 @@ static int fp_nl_set_plan(struct sk_buff *skb, struct genl_info *info)
 	}
 	rcu_assign_pointer(fn->plan, plan);
 	/* Pairs with the dump's acquire: a new seq implies the new plan. */
-	smp_store_release(&fn->seq, fn->seq + 1);
+	smp_store_release(&fn->seq, fn->seq + 1 ?: 1);
 	fp_nl_notify_plan(fn, plan->generation, plan->n);
 	mutex_unlock(&fn->lock);
 	if (old) {
@@ -91,7 +91,7 @@ static int fp_nl_del_plan(struct sk_buff *skb, struct genl_info *info)
 	fp_staging_reset(&fn->staging);
 	old = rcu_replace_pointer(fn->plan, NULL, lockdep_is_held(&fn->lock));
 	/* Pairs with the dump's acquire: a new seq implies the new plan. */
-	smp_store_release(&fn->seq, fn->seq + 1);
+	smp_store_release(&fn->seq, fn->seq + 1 ?: 1);
 	fp_nl_notify_plan(fn, 0, 0);
 	mutex_unlock(&fn->lock);
 	if (old) {
