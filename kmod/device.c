@@ -25,6 +25,8 @@ struct fp_dev {
 
 static LIST_HEAD(fp_devs);
 static DEFINE_MUTEX(fp_devs_lock);
+/* Bumped under fp_devs_lock when the list changes; never 0 (see dumps). */
+static unsigned int fp_devs_seq = 1;
 static struct ib_client fp_ib_client;
 
 /* Call under rcu_read_lock(). */
@@ -173,6 +175,8 @@ int fp_device_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	void *hdr;
 
 	mutex_lock(&fp_devs_lock);
+	/* Positions shift when a device goes: such a dump is flagged. */
+	cb->seq = fp_devs_seq;
 	list_for_each_entry(fd, &fp_devs, list) {
 		if (i++ < skip)
 			continue;
@@ -181,6 +185,7 @@ int fp_device_dump(struct sk_buff *skb, struct netlink_callback *cb)
 			ret = -EMSGSIZE;
 			break;
 		}
+		genl_dump_check_consistent(cb, hdr);
 		ret = fp_put_device(skb, fd->ibdev, true, 0);
 		if (ret) {
 			genlmsg_cancel(skb, hdr);
@@ -217,6 +222,7 @@ static int fp_ib_add(struct ib_device *ibdev)
 	rcu_read_unlock();
 	mutex_lock(&fp_devs_lock);
 	list_add_tail(&fd->list, &fp_devs);
+	fp_devs_seq = fp_devs_seq + 1 ?: 1;
 	ib_set_client_data(ibdev, &fp_ib_client, fd);
 	mutex_unlock(&fp_devs_lock);
 	fp_device_event(FLOWPLAN_CMD_DEVICE_ADDED, ibdev, true, 0);
@@ -229,6 +235,7 @@ static void fp_ib_remove(struct ib_device *ibdev, void *data)
 
 	mutex_lock(&fp_devs_lock);
 	list_del(&fd->list);
+	fp_devs_seq = fp_devs_seq + 1 ?: 1;
 	mutex_unlock(&fp_devs_lock);
 	fp_device_event(FLOWPLAN_CMD_DEVICE_REMOVED, ibdev, false, 0);
 	kfree(fd->link);

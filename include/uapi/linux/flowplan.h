@@ -96,7 +96,8 @@
  * FLOWPLAN_CMD_GET_DEVICES
  * ------------------------
  *
- * A dump with no attributes; one message per RDMA device:
+ * A dump with no attributes; one message per RDMA device. When a device
+ * came or went during the dump, a message is flagged NLM_F_DUMP_INTR:
  *
  *    FLOWPLAN_A_DEVICE: NLA_NESTED
  *        FLOWPLAN_DEVICE_A_INDEX: NLA_U32, the RDMA device index
