@@ -5,8 +5,10 @@
  * over the device's loopback. Asserts: the plan's k and labels are what the
  * QPs carry, RDMA writes and sends split over 4 subflows arrive byte for
  * byte with one completion per message, re-pinning after a plan change moves
- * traffic to new QPs without loss, and a remote access error fails exactly
- * its message and then the group.
+ * traffic to new QPs without loss, a receive nobody matches fails with
+ * ETIMEDOUT at the group's deadline (then posting answers ENOTCONN until
+ * both ends re-pin, after which the group carries data again), and a remote
+ * access error fails exactly its message and then the group.
  *
  * Without an RDMA device it skips (exit 77): the host kernel of the build
  * machine has no RDMA. FP_TEST_ADDR names the local address to use; by
@@ -111,6 +113,8 @@ static int open_side(struct side *s, bool listen)
 		.flags = listen ? FP_GROUP_LISTEN : 0,
 		.chunk_max = 256 << 10,
 		.qp_timeout = 18,
+		/* test_recv_timeout waits this long on the server's side. */
+		.timeout_ms = listen ? 5000 : 0,
 	};
 	struct fp_rbuf mine;
 
@@ -165,6 +169,7 @@ static uint8_t pat(unsigned int seed, size_t i)
 static void *server(void *arg)
 {
 	static const size_t sizes[] = { 1, 4000, 70000, 3u << 20 };
+	struct fp_group_info gi;
 	uint8_t *b;
 	int st[8], i, ret = 1;
 	size_t j, off;
@@ -197,6 +202,27 @@ static void *server(void *arg)
 				goto out;
 	}
 	if (barrier(&srv, 3) != 3)
+		goto out;
+	/* Phase 2b: a receive the client never matches times out. */
+	if (fp_post_recv(srv.g, srv.buf, 0, 4096, 0) ||
+	    wait_msgs(&srv, 1, st, NULL) || st[0] != ETIMEDOUT)
+		goto out;
+	if (fp_group_query(srv.g, &gi) || gi.error != ETIMEDOUT ||
+	    fp_post_recv(srv.g, srv.buf, 0, 4096, 1) != ENOTCONN)
+		goto out;
+	/* Both ends re-pin; the repaired group carries a message. */
+	if (barrier(&srv, 7) != 7 || fp_group_repin(srv.g) ||
+	    fp_group_query(srv.g, &gi) || gi.error)
+		goto out;
+	if (fp_post_recv(srv.g, srv.buf, 0, 4096, 2) || barrier(&srv, 8) != 8)
+		goto out;
+	st[2] = -1;
+	if (wait_msgs(&srv, 1, st, NULL) || st[2])
+		goto out;
+	for (j = 0; j < 4096; j++)
+		if (b[j] != pat(20, j))
+			break;
+	if (barrier(&srv, j == 4096) < 0)
 		goto out;
 	/* Phase 3: both re-pin on the new plan. */
 	if (barrier(&srv, 4) != 4 || fp_ctx_reload(srv.ctx) ||
@@ -328,6 +354,29 @@ static void test_send(void **state)
 	assert_int_equal(barrier(&cli, 3), 3);	/* server verified */
 }
 
+/*
+ * The server posts a receive and the client sends nothing: it fails with
+ * ETIMEDOUT at the server's deadline (5 s) instead of waiting forever, and
+ * leaves the server's group failed; both re-pin and a send gets through.
+ */
+static void test_recv_timeout(void **state)
+{
+	uint8_t *b = fp_buf_addr(cli.buf);
+	int st[1] = { -1 };
+	size_t j;
+
+	(void)state;
+	assert_int_equal(barrier(&cli, 7), 7);	/* server saw ETIMEDOUT */
+	assert_int_equal(fp_group_repin(cli.g), 0);
+	for (j = 0; j < 4096; j++)
+		b[j] = pat(20, j);
+	assert_int_equal(barrier(&cli, 8), 8);	/* receive posted */
+	assert_int_equal(fp_post_send(cli.g, cli.buf, 0, 4096, 0), 0);
+	assert_int_equal(wait_msgs(&cli, 1, st, NULL), 0);
+	assert_int_equal(st[0], 0);
+	assert_int_equal(barrier(&cli, 0), 1);	/* server verified */
+}
+
 static void test_repin(void **state)
 {
 	uint8_t *b = fp_buf_addr(cli.buf);
@@ -385,6 +434,7 @@ int main(void)
 		cmocka_unit_test(test_write),
 		cmocka_unit_test(test_report),
 		cmocka_unit_test(test_send),
+		cmocka_unit_test(test_recv_timeout),
 		cmocka_unit_test(test_repin),
 		cmocka_unit_test(test_remote_error),
 	};

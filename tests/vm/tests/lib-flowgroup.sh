@@ -11,7 +11,9 @@
 #     rings of a run, through fp_sched, give a schedule holding its bytes.
 #  3. A spine loses its link to leaf 2 in the middle of a transfer: the
 #     sender fails with a time-out within the library's deadline, the
-#     receiver found no corrupt message, nothing hangs.
+#     receiver found no corrupt message, nothing hangs. Then a sender that
+#     is alive but stuck (SIGSTOP, its socket open): the receiver's posted
+#     receives fail with a time-out within its deadline instead of waiting.
 #  4. With flowplan.ko loaded (when built), the plan comes from the module
 #     over netlink, and the module's per-port counters show each of the 4
 #     subflows carrying its share on its planned port.
@@ -163,6 +165,37 @@ log "client failed after $((t1 - t0)) s; server: $(grep -o 'send [0-9]* x' /tmp/
 # Back up; the route the link took down with it comes back by hand.
 ip -n spine1 link set s1-l2 up
 ip -n spine1 route replace 10.0.2.0/24 via 10.12.1.1
+
+# The sender stops (alive, bootstrap socket open, nothing sent any more):
+# the receiver (deadline 4 s; its window of 16 x 64 KiB receives fills far
+# sooner) must fail its receives with a time-out, not wait for a peer that
+# never closes. Spine 2 only, untouched above.
+write_plan /tmp/plan.json 1 "$H1 $H2 0 false $S2" "$H2 $H1 0 false $S2"
+fp_bw -s -l $H2 -b 127.0.0.1 -P /tmp/plan.json -o send -n 64K -c 1000000 \
+	-u 18 -t 4000 >/tmp/srv 2>&1 &
+SRV=$!
+fp_bw -l $H1 -b 127.0.0.1 -P /tmp/plan.json -o send -n 64K -c 1000000 \
+	-u 18 $H2 >/tmp/cli 2>&1 &
+CLI=$!
+b=$(spine_rx 2 1)
+moving2() { [ $(($(spine_rx 2 1) - b)) -gt 2000 ]; }
+poll 60 moving2 || { kill -KILL $CLI; fail "no traffic on spine 2"; }
+srv_done && { kill -KILL $CLI; cat /tmp/srv; fail "receiver failed before the sender stopped"; }
+kill -STOP $CLI
+log "sender stopped"
+t0=$(cut -d. -f1 /proc/uptime)
+SRV_RC=0
+poll 60 srv_done || { kill -KILL $CLI; fail "receiver hangs on a stopped sender"; }
+t1=$(cut -d. -f1 /proc/uptime)
+wait $SRV || SRV_RC=$?
+kill -KILL $CLI
+wait $CLI || true
+cat /tmp/srv
+[ "$SRV_RC" != 0 ] || fail "receiver did not notice the stopped sender"
+grep -q "timed out" /tmp/srv || fail "receiver failed without a time-out status"
+grep -q "corrupt 0" /tmp/srv || fail "receiver saw corrupt data"
+[ $((t1 - t0)) -le 20 ] || fail "receiver took $((t1 - t0)) s to fail"
+log "receiver failed $((t1 - t0)) s after the sender stopped"
 
 # ---- 4. the plan from the module
 # Capture first: grep -q ending a pipe under pipefail can SIGPIPE flowplanctl.
