@@ -21,7 +21,11 @@ struct fp_counters *fp_counters_alloc(unsigned int size)
 	struct fp_counters *c;
 
 	size = roundup_pow_of_two(max(size, 1U));
-	c = kvzalloc(struct_size(c, slot, size), GFP_KERNEL);
+	/*
+	 * Every namespace gets one, and unprivileged users create namespaces:
+	 * charge it to their memory cgroup like the rest of a netns.
+	 */
+	c = kvzalloc(struct_size(c, slot, size), GFP_KERNEL_ACCOUNT);
 	if (!c)
 		return NULL;
 	c->mask = size - 1;
