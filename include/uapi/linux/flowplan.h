@@ -68,7 +68,7 @@
  *    one but the last with FLOWPLAN_F_MORE. They are staged and installed
  *    together by the last one; until then the old plan stays in force. A
  *    SET_PLAN from another socket or of another generation discards what was
- *    staged; an error discards it too.
+ *    staged; an error, DEL_PLAN or closing the sending socket discards it too.
  *
  *    When a plan is installed, a FLOWPLAN_CMD_PLAN_CHANGED event is multicast.
  *
