@@ -117,6 +117,54 @@ static int fp_put_port(struct sk_buff *skb, int idx, struct ib_device *ibdev,
 	return 0;
 }
 
+/* Valid GIDs of @port among the first FP_MAX_GID_SCAN. */
+static unsigned int fp_count_gids(struct ib_device *ibdev, u32 port)
+{
+	int len = min(ibdev->port_data[port].immutable.gid_tbl_len,
+		      FP_MAX_GID_SCAN);
+	const struct ib_gid_attr *attr;
+	unsigned int n = 0;
+	int i;
+
+	for (i = 0; i < len; i++) {
+		attr = rdma_get_gid_attr(ibdev, port, i);
+		if (IS_ERR(attr))
+			continue;
+		rdma_put_gid_attr(attr);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Room for fp_put_device()'s nest, with slack for GIDs added meanwhile: a
+ * port's GIDs alone can be larger than a page.
+ */
+static size_t fp_device_size(struct ib_device *ibdev, bool ports,
+			     u32 only_port)
+{
+	const size_t gid = nla_total_size(0) + nla_total_size(sizeof(u32)) +
+			   nla_total_size(sizeof(union ib_gid)) +
+			   nla_total_size(sizeof(u8));
+	size_t size;
+	u32 port;
+
+	size = nla_total_size(0) + nla_total_size(sizeof(u32)) +
+	       nla_total_size(IB_DEVICE_NAME_MAX) + nla_total_size(0);
+	if (!ports)
+		return size;
+	rdma_for_each_port(ibdev, port) {
+		if (only_port && port != only_port)
+			continue;
+		size += nla_total_size(0) + 2 * nla_total_size(sizeof(u32)) +
+			2 * nla_total_size(sizeof(u8)) +
+			nla_total_size(IFNAMSIZ) + nla_total_size(0);
+		if (!only_port)
+			size += (fp_count_gids(ibdev, port) + 8) * gid;
+	}
+	return size;
+}
+
 /* The FLOWPLAN_A_DEVICE nest: all ports, or only @only_port when non-zero. */
 static int fp_put_device(struct sk_buff *skb, struct ib_device *ibdev,
 			 bool ports, u32 only_port)
@@ -157,7 +205,8 @@ static void fp_device_event(u8 cmd, struct ib_device *ibdev, bool ports,
 	struct sk_buff *skb;
 	void *hdr;
 
-	skb = fp_nl_event_new(cmd, &hdr);
+	skb = fp_nl_event_new(cmd, fp_device_size(ibdev, ports, only_port),
+			      &hdr);
 	if (!skb)
 		return;
 	if (fp_put_device(skb, ibdev, ports, only_port)) {
@@ -165,6 +214,20 @@ static void fp_device_event(u8 cmd, struct ib_device *ibdev, bool ports,
 		return;
 	}
 	fp_nl_event_send_all(skb, hdr);
+}
+
+/* Every dump message has room for the largest device. */
+int fp_device_dump_start(struct netlink_callback *cb)
+{
+	struct fp_dev *fd;
+	size_t size = 0;
+
+	mutex_lock(&fp_devs_lock);
+	list_for_each_entry(fd, &fp_devs, list)
+		size = max(size, fp_device_size(fd->ibdev, true, 0));
+	mutex_unlock(&fp_devs_lock);
+	cb->min_dump_alloc = min_t(size_t, genlmsg_total_size(size), U16_MAX);
+	return 0;
 }
 
 int fp_device_dump(struct sk_buff *skb, struct netlink_callback *cb)

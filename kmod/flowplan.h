@@ -38,7 +38,8 @@ int fp_genl_init(void);
 void fp_genl_exit(void);
 void fp_nl_notify_plan(struct fp_net *fn, u64 generation, unsigned int n);
 void *fp_nl_dump_put(struct sk_buff *skb, struct netlink_callback *cb, u8 cmd);
-struct sk_buff *fp_nl_event_new(u8 cmd, void **hdr);
+/* An event message of @size bytes of attributes (genlmsg_new()). */
+struct sk_buff *fp_nl_event_new(u8 cmd, size_t size, void **hdr);
 void fp_nl_event_send_all(struct sk_buff *skb, void *hdr);
 
 /* hook.c */
@@ -48,6 +49,7 @@ void fp_hook_unregister(struct net *net);
 /* device.c */
 int fp_device_init(void);
 void fp_device_exit(void);
+int fp_device_dump_start(struct netlink_callback *cb);
 int fp_device_dump(struct sk_buff *skb, struct netlink_callback *cb);
 
 #endif

@@ -228,6 +228,7 @@ static const struct genl_ops fp_ops[] = {
 	},
 	{
 		.cmd = FLOWPLAN_CMD_GET_DEVICES,
+		.start = fp_device_dump_start,
 		.dumpit = fp_device_dump,
 	},
 	{
@@ -260,9 +261,9 @@ void *fp_nl_dump_put(struct sk_buff *skb, struct netlink_callback *cb, u8 cmd)
 			   &fp_family, NLM_F_MULTI, cmd);
 }
 
-struct sk_buff *fp_nl_event_new(u8 cmd, void **hdr)
+struct sk_buff *fp_nl_event_new(u8 cmd, size_t size, void **hdr)
 {
-	struct sk_buff *skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	struct sk_buff *skb = genlmsg_new(size, GFP_KERNEL);
 
 	if (!skb)
 		return NULL;
@@ -288,7 +289,7 @@ void fp_nl_notify_plan(struct fp_net *fn, u64 generation, unsigned int n)
 	struct sk_buff *skb;
 	void *hdr;
 
-	skb = fp_nl_event_new(FLOWPLAN_CMD_PLAN_CHANGED, &hdr);
+	skb = fp_nl_event_new(FLOWPLAN_CMD_PLAN_CHANGED, NLMSG_GOODSIZE, &hdr);
 	if (!skb)
 		return;
 	if (nla_put_u64_64bit(skb, FLOWPLAN_A_GENERATION, generation,

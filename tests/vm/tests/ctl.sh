@@ -114,10 +114,16 @@ dev_has rxe0 '^ACTIVE$' || fail "device show: rxe0 is not ACTIVE again"
 ip link add x0 type veth peer name x1
 ip link set x0 up
 ip link set x1 up
+# 250 addresses, a RoCEv2 GID each: more GIDs than a page-sized event or
+# dump message holds.
+for i in $(seq 1 250); do ip addr add 10.77.$i.1/32 dev x0; done
 rdma link add rxe9 type rxe netdev x0
 poll 10 monitor_has /tmp/mon 'added.*rxe9|rxe9.*added' ||
 	{ cat /tmp/mon; fail "monitor saw no device-added event"; }
 flowplanctl device show | grep rxe9 >/dev/null || fail "device show misses rxe9"
+n=$(flowplanctl -j device show |
+	jq '[.devices[] | select(.name == "rxe9") | .ports[].gids[]] | length')
+[ "$n" -ge 250 ] || fail "device show lists $n GIDs of rxe9, not 250 or more"
 rdma link delete rxe9
 poll 10 monitor_has /tmp/mon 'removed.*rxe9|rxe9.*removed' ||
 	{ cat /tmp/mon; fail "monitor saw no device-removed event"; }
