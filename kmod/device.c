@@ -192,6 +192,9 @@ static int fp_put_device(struct sk_buff *skb, struct ib_device *ibdev,
 		}
 		nla_nest_end(skb, pnest);
 	}
+	/* nla_len is 16 bits: a longer nest would be sent with a wrong one. */
+	if (skb_tail_pointer(skb) - (unsigned char *)dev > U16_MAX)
+		goto cancel;
 	nla_nest_end(skb, dev);
 	return 0;
 cancel:
