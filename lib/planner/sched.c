@@ -314,8 +314,10 @@ static int gen_one(const char *spec, const struct fp_topo *t, struct fp_sched *s
 				goto out;
 			}
 		} else if (!strcmp(tok, "hosts")) {
+			free(hosts);	/* the last hosts= wins */
 			rc = parse_list(spec, tok, eq, t->nhosts, &hosts, &nh, err);
 		} else if (!strcmp(tok, "nics")) {
+			free(nics);
 			rc = parse_list(spec, tok, eq, t->hosts[0].nnics, &nics, &nn, err);
 		} else if (!strcmp(tok, "job")) {
 			jobname = eq;
