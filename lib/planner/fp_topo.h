@@ -48,7 +48,10 @@ struct fp_host {
 	int nnics;
 };
 
-struct fp_leafpair_paths;
+struct fp_addr_ix {
+	uint32_t addr;		/* first: compared as a plain address */
+	int node;
+};
 
 struct fp_topo {
 	char *name;
@@ -70,6 +73,8 @@ struct fp_topo {
 	int **dist_to_leaf;	/* per leaf index: hops from each switch to it, live links */
 	int *s2l;		/* two-tier: [spine node * nleaves + leaf idx] -> link spine->leaf */
 	struct fp_path_cache *paths;
+	struct fp_addr_ix *addr_ix;	/* NIC addresses, sorted */
+	int naddr;
 	/* name index */
 	int *name_ix;
 	size_t name_cap;

@@ -88,14 +88,23 @@ int fp_topo_find(const struct fp_topo *t, const char *name)
 	return -1;
 }
 
+/* Compares the leading uint32_t: plain addresses and struct fp_addr_ix alike. */
+static int cmp_addr(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 int fp_topo_find_addr(const struct fp_topo *t, uint32_t addr)
 {
-	int i;
+	struct fp_addr_ix key = { .addr = addr };
+	const struct fp_addr_ix *hit;
 
-	for (i = 0; i < t->nnodes; i++)
-		if (t->nodes[i].is_nic && t->nodes[i].addr == addr)
-			return i;
-	return -1;
+	if (!t->addr_ix)
+		return -1;
+	hit = bsearch(&key, t->addr_ix, (size_t)t->naddr, sizeof(key), cmp_addr);
+	return hit ? hit->node : -1;
 }
 
 static int add_node(struct builder *b, const char *name)
@@ -173,12 +182,6 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static int cmp_addr(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 /* Derive everything the planner needs once the nodes and links are in. */
 static int finalize(struct fp_topo *t, const char *name, struct fp_err *err)
@@ -322,20 +325,17 @@ static int finalize(struct fp_topo *t, const char *name, struct fp_err *err)
 		}
 		n->addr = __builtin_bswap32(next++);
 	}
-	for (i = 0, nnic = 0; i < t->nnodes; i++)
-		if (t->nodes[i].is_nic)
-			addrs[nnic++] = t->nodes[i].addr;
-	qsort(addrs, (size_t)nnic, sizeof(uint32_t), cmp_addr);
-	for (i = 1; i < nnic; i++) {
-		if (addrs[i] == addrs[i - 1]) {
-			int rc = fp_fail(err, EINVAL, "%s: address %s is used by two NICs", name,
-					 fp_ipv4_str(addrs[i], a));
-
-			free(addrs);
-			return rc;
-		}
-	}
 	free(addrs);
+	/* The address index: fp_topo_find_addr() and the duplicate check. */
+	t->addr_ix = fp_xcalloc((size_t)nnic, sizeof(*t->addr_ix));
+	for (i = 0, t->naddr = 0; i < t->nnodes; i++)
+		if (t->nodes[i].is_nic)
+			t->addr_ix[t->naddr++] = (struct fp_addr_ix){ t->nodes[i].addr, i };
+	qsort(t->addr_ix, (size_t)t->naddr, sizeof(*t->addr_ix), cmp_addr);
+	for (i = 1; i < t->naddr; i++)
+		if (t->addr_ix[i].addr == t->addr_ix[i - 1].addr)
+			return fp_fail(err, EINVAL, "%s: address %s is used by two NICs", name,
+				       fp_ipv4_str(t->addr_ix[i].addr, a));
 
 	/* Two-tier: leaves and spines only, every spine on every leaf once. */
 	t->two_tier = t->max_tier == 2;
@@ -393,6 +393,7 @@ void fp_topo_free(struct fp_topo *t)
 	}
 	free(t->dist_to_leaf);
 	free(t->s2l);
+	free(t->addr_ix);
 	free(t->nodes);
 	free(t->links);
 	free(t->hosts);
