@@ -2,6 +2,7 @@
 /* common.c - helpers for the offline (planner) commands of flowplanctl. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -63,4 +64,17 @@ double now_sec(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int parse_u64(const char *kw, const char *v, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long x;
+
+	errno = 0;
+	x = strtoull(v, &end, 0);
+	if (errno || *end || end == v || *v == '-' || x > max)
+		return fp_err("%s: \"%s\" is not a number in 0..%llu", kw, v, (unsigned long long)max);
+	*out = x;
+	return 0;
 }

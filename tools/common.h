@@ -12,5 +12,7 @@ struct fp_portmap *load_portmap(const char *path, struct fp_topo *t);
 /* Write @text (plus newline) to @path, or stdout for "-". Returns 0 or 1. */
 int write_out(const char *path, const char *text);
 double now_sec(void);
+/* Parse the value @v of keyword @kw as 0..@max; complains and returns 1 if it is not. */
+int parse_u64(const char *kw, const char *v, uint64_t max, uint64_t *out);
 
 #endif

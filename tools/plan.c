@@ -16,19 +16,6 @@ struct plan_args {
 	struct fp_plan_opts o;
 };
 
-static int parse_u64(const char *kw, const char *v, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long x;
-
-	errno = 0;
-	x = strtoull(v, &end, 0);
-	if (errno || *end || end == v || *v == '-' || x > max)
-		return fp_err("%s: \"%s\" is not a number in 0..%llu", kw, v, (unsigned long long)max);
-	*out = x;
-	return 0;
-}
-
 static int parse_args(int argc, char **argv, struct plan_args *a)
 {
 	uint64_t v;

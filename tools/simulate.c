@@ -4,7 +4,6 @@
  * same schedule: maximum link load against the lower bound, and the
  * simulated collective completion time against ideal spraying.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +67,7 @@ static int simulate(int argc, char **argv)
 	struct fp_topo *t = NULL;
 	struct fp_sched *s = NULL;
 	struct fp_portmap *pm = NULL;
-	unsigned long seeds = 1, k;
+	uint64_t seeds = 1, k;
 	double spray_cct = 0, bound = 0;
 	int n = 0, i, rc = 1;
 	size_t nflows = 0, ph;
@@ -76,7 +75,6 @@ static int simulate(int argc, char **argv)
 	memset(res, 0, sizeof(res));
 	for (; argc > 0; argc--, argv++) {
 		const char *kw = argv[0], *v;
-		char *end;
 
 		if (!strcmp(kw, "strategies") || !strcmp(kw, "seed") || !strcmp(kw, "seeds") ||
 		    !strcmp(kw, "portmap") || !strcmp(kw, "max-split")) {
@@ -91,18 +89,17 @@ static int simulate(int argc, char **argv)
 				pmpath = v;
 				continue;
 			}
-			errno = 0;
-			k = strtoul(v, &end, 0);
-			if (errno || *end || end == v || *v == '-')
-				return fp_err("%s: \"%s\" is not a number", kw, v);
+			if (parse_u64(kw, v, !strcmp(kw, "seed") ? UINT64_MAX :
+				      !strcmp(kw, "seeds") ? 1000 : FP_MAX_SUBFLOWS, &k))
+				return 1;
 			if (!strcmp(kw, "seed"))
 				base.seed = k;
-			else if (!strcmp(kw, "seeds") && k >= 1 && k <= 1000)
-				seeds = k;
-			else if (!strcmp(kw, "max-split") && k >= 1 && k <= FP_MAX_SUBFLOWS)
-				base.max_split = (int)k;
-			else
+			else if (!k)
 				return fp_err("%s: %s is out of range", kw, v);
+			else if (!strcmp(kw, "seeds"))
+				seeds = k;
+			else
+				base.max_split = (int)k;
 		} else if (!topo) {
 			topo = kw;
 		} else if (!sched) {
