@@ -1159,12 +1159,9 @@ int fp_plan_compute(struct fp_topo *t, const struct fp_sched *s, const struct fp
 		if (rc)
 			break;
 		account(t, ph, pp);
-		{
-			double lb = fp_phase_lower_bound(t, ph, pp->link_bytes);
-
-			if (lb > pp->lower_bound)
-				pp->lower_bound = lb;
-		}
+		/* The general method bounded its own (best, emitted) placement already. */
+		if (pp->method != FP_METHOD_GREEDY)
+			pp->lower_bound = fp_phase_lower_bound(t, ph, pp->link_bytes);
 	}
 	free(next_qpn);
 	if (rc) {
