@@ -44,24 +44,14 @@ static int ctr_reply(struct nlattr **tb, bool intr, void *arg)
 static int counters_show(int argc, char **argv)
 {
 	struct ctr_state st = { 0 };
-	struct nl_msg *msg;
-	struct fp_nl nl;
 	int rc;
 
 	(void)argv;
 	if (argc)
 		return fp_err("counters show takes no argument");
-	if (fp_nl_open(&nl))
-		return 1;
-	msg = fp_nl_msg(&nl, FLOWPLAN_CMD_GET_COUNTERS, true);
-	if (!msg) {
-		fp_nl_close(&nl);
-		return fp_err("out of memory");
-	}
 	pr_arr_open("counters", NULL);
-	rc = fp_nl_request(&nl, msg, "counters show", ctr_reply, &st);
+	rc = fp_nl_once(FLOWPLAN_CMD_GET_COUNTERS, true, "counters show", ctr_reply, &st);
 	pr_arr_close(NULL);
-	fp_nl_close(&nl);
 	if (rc)
 		return rc;
 	if (!st.n)

@@ -133,26 +133,16 @@ static int dev_reply(struct nlattr **tb, bool intr, void *arg)
 
 static int dev_show(int argc, char **argv)
 {
-	struct fp_nl nl;
-	struct nl_msg *msg;
 	int n = 0, rc;
 
 	(void)argv;
 	if (argc)
 		return fp_err("device show takes no argument");
-	if (fp_nl_open(&nl))
-		return 1;
-	msg = fp_nl_msg(&nl, FLOWPLAN_CMD_GET_DEVICES, true);
-	if (!msg) {
-		fp_nl_close(&nl);
-		return fp_err("out of memory");
-	}
 	pr_arr_open("devices", NULL);
-	rc = fp_nl_request(&nl, msg, "device show", dev_reply, &n);
+	rc = fp_nl_once(FLOWPLAN_CMD_GET_DEVICES, true, "device show", dev_reply, &n);
 	pr_arr_close(NULL);
 	if (!rc && !n)
 		pr_text("no RDMA device\n");
-	fp_nl_close(&nl);
 	return rc;
 }
 

@@ -332,3 +332,21 @@ const char *fp_nla_str(const struct nlattr *a)
 		return NULL;
 	return s;
 }
+
+int fp_nl_once(uint8_t cmd, bool dump, const char *what, fp_nl_reply_fn fn, void *arg)
+{
+	struct nl_msg *msg;
+	struct fp_nl nl;
+	int rc;
+
+	if (fp_nl_open(&nl))
+		return 1;
+	msg = fp_nl_msg(&nl, cmd, dump);
+	if (!msg) {
+		fp_nl_close(&nl);
+		return fp_err("out of memory");
+	}
+	rc = fp_nl_request(&nl, msg, what, fn, arg);
+	fp_nl_close(&nl);
+	return rc;
+}

@@ -48,6 +48,12 @@ typedef int (*fp_nl_reply_fn)(struct nlattr **tb, bool intr, void *arg);
 int fp_nl_request(struct fp_nl *nl, struct nl_msg *msg, const char *what,
 		  fp_nl_reply_fn fn, void *arg);
 
+/*
+ * fp_nl_once - open a socket, send one attribute-less @cmd (a dump when @dump),
+ * hand the replies to @fn as fp_nl_request() does, close. Returns 0 or 1.
+ */
+int fp_nl_once(uint8_t cmd, bool dump, const char *what, fp_nl_reply_fn fn, void *arg);
+
 /* Join the "events" group: later fp_nl_listen() sees every event. */
 int fp_nl_subscribe(struct fp_nl *nl);
 /* Deliver events to @fn (with the command in *@cmd) until an error. */

@@ -341,21 +341,8 @@ out:
 
 int cmd_plan_delete(int argc, char **argv)
 {
-	struct nl_msg *msg;
-	struct fp_nl nl;
-	int rc;
-
 	(void)argv;
 	if (argc)
 		return fp_err("plan delete takes no argument");
-	if (fp_nl_open(&nl))
-		return 1;
-	msg = fp_nl_msg(&nl, FLOWPLAN_CMD_DEL_PLAN, false);
-	if (!msg) {
-		fp_nl_close(&nl);
-		return fp_err("out of memory");
-	}
-	rc = fp_nl_request(&nl, msg, "plan delete", NULL, NULL);
-	fp_nl_close(&nl);
-	return rc;
+	return fp_nl_once(FLOWPLAN_CMD_DEL_PLAN, false, "plan delete", NULL, NULL);
 }
