@@ -17,7 +17,7 @@ DESTDIR   ?=
 CC        ?= cc
 CFLAGS    ?= -O2 -g
 WARN      := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes
-CPPFLAGS  += -D_GNU_SOURCE -Iinclude -Ilib/planner
+CPPFLAGS  += -D_GNU_SOURCE -I. -Iinclude -Ilib
 FP_CFLAGS  = -std=gnu11 $(WARN) $(CFLAGS) $(CPPFLAGS)
 SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 JSONC_CFLAGS := $(shell pkg-config --cflags json-c 2>/dev/null)
@@ -27,11 +27,19 @@ ALL         :=
 CHECK_TIERS :=
 BENCH       :=
 
-# Products that parts refer to in their rules (build.mk files are read in
-# name order, so a part must not rely on another's definitions of these).
+# Products that parts refer to in their rules, named here once: build.mk
+# files are read in name order, so a part must not rely on another part's
+# definitions. Static libraries in link order (a library before what it
+# needs): probe -> planner -> core.
 FLOWPLANCTL     := $(BUILD)/flowplanctl
+CORE_LIB        := $(BUILD)/libfpcore.a
+CORE_SAN_LIB    := $(BUILD)/san/libfpcore.a
 PLANNER_LIB     := $(BUILD)/libfpplanner.a
 PLANNER_SAN_LIB := $(BUILD)/san/libfpplanner.a
+PROBE_LIB       := $(BUILD)/libfpprobe.a
+PROBE_SAN_LIB   := $(BUILD)/san/libfpprobe.a
+NL_CFLAGS       ?= $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
+NL_LIBS         ?= $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null || echo -lnl-genl-3 -lnl-3)
 
 .DEFAULT_GOAL := all
 .PHONY: all check bench demo deps clean install style FORCE

@@ -4,7 +4,7 @@
 #   $(BUILD)/libfpkernels_cuda.so  CUDA kernels, when nvcc is found; loaded at
 #                                  run time with dlopen(), so nothing links CUDA
 #
-# Also owns the GPU placement pieces of libflowplan (lib/gpu.c, lib/pcitopo.c:
+# Also owns the GPU placement pieces of libflowplan (lib/flowplan/gpu.c, lib/flowplan/pcitopo.c:
 # objects built by the top Makefile's pattern rules), their tests and the
 # `check-kernels` tier and `bench-kernels` benchmark.
 # FLOWPLAN_NO_CUDA=1 skips CUDA even where nvcc exists.
@@ -81,18 +81,18 @@ GPU_LIBS := -libverbs
 $(KT)/test_kernels_ref: $(BUILD)/san/tests/unit/test_kernels_ref.o $(KERNELS_SAN_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lcmocka -lm
-$(KT)/test_pcitopo: $(BUILD)/san/tests/unit/test_pcitopo.o $(BUILD)/san/lib/pcitopo.o
+$(KT)/test_pcitopo: $(BUILD)/san/tests/unit/test_pcitopo.o $(BUILD)/san/lib/flowplan/pcitopo.o
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lcmocka
-$(KT)/test_gpu: $(BUILD)/san/tests/unit/test_gpu.o $(BUILD)/san/lib/gpu.o \
-		$(BUILD)/san/lib/pcitopo.o $(BUILD)/san/tests/gpu/kernels_cmp.o \
+$(KT)/test_gpu: $(BUILD)/san/tests/unit/test_gpu.o $(BUILD)/san/lib/flowplan/gpu.o \
+		$(BUILD)/san/lib/flowplan/pcitopo.o $(BUILD)/san/tests/gpu/kernels_cmp.o \
 		$(KERNELS_SAN_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lcmocka $(GPU_LIBS) -lm
 
-# lib/gpu.c against a stand-in driver, verbs registration wrapped.
-$(KT)/test_gpu_reg: $(BUILD)/san/tests/unit/test_gpu_reg.o $(BUILD)/san/lib/gpu.o \
-		$(BUILD)/san/lib/pcitopo.o $(KERNELS_SAN_LIB) $(FAKECUDA)
+# lib/flowplan/gpu.c against a stand-in driver, verbs registration wrapped.
+$(KT)/test_gpu_reg: $(BUILD)/san/tests/unit/test_gpu_reg.o $(BUILD)/san/lib/flowplan/gpu.o \
+		$(BUILD)/san/lib/flowplan/pcitopo.o $(KERNELS_SAN_LIB) $(FAKECUDA)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $(filter %.o %.a,$^) -lcmocka $(GPU_LIBS) \
 		-Wl,--wrap=ibv_reg_mr,--wrap=ibv_reg_mr_iova2,--wrap=ibv_reg_dmabuf_mr
@@ -109,7 +109,7 @@ $(BUILD)/tests/gpu/kernels-cmp: $(BUILD)/tests/gpu/cmp_main.o \
 
 # flowplanctl gpu (tools/gpu.c) needs the placement objects: extra
 # prerequisites land in the link's $^, the library in a target variable.
-$(BUILD)/flowplanctl: $(BUILD)/lib/pcitopo.o $(BUILD)/lib/gpu.o
+$(BUILD)/flowplanctl: $(BUILD)/lib/flowplan/pcitopo.o $(BUILD)/lib/flowplan/gpu.o
 $(BUILD)/flowplanctl: TOOLS_LIBS += $(GPU_LIBS)
 
 # CUDA with ASan: the driver maps memory in ASan's shadow gap.

@@ -3,7 +3,7 @@
 #ifndef FLOWPLANCTL_COMMON_H
 #define FLOWPLANCTL_COMMON_H
 
-#include "fp_plan.h"
+#include "planner/plan.h"
 
 /* Load a topology (file or generator), reporting errors; NULL on failure. */
 struct fp_topo *load_topo(const char *spec);

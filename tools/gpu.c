@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/gpu.h"
-#include "../lib/pcitopo.h"
+#include "flowplan/gpu.h"
+#include "flowplan/pcitopo.h"
 #include "flowplanctl.h"
 
 static int gpu_show(int argc, char **argv)

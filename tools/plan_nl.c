@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "flowplanctl.h"
-#include "fp_entries.h"
+#include "planner/entries.h"
 #include "nl.h"
 
 /* Keep a SET_PLAN message well below one attribute's 64 KiB. */

@@ -21,10 +21,10 @@
 #include <netinet/in.h>
 
 #include "flowplanctl.h"
-#include "fp_entries.h"
-#include "fp_probe.h"
-#include "fp_topo.h"
-#include "fp_util.h"
+#include "planner/entries.h"
+#include "probe/probe.h"
+#include "planner/topo.h"
+#include "planner/util.h"
 
 static bool addr_is_local(uint32_t a)
 {

@@ -10,7 +10,7 @@
 
 #include "common.h"
 #include "flowplanctl.h"
-#include "fp_sim.h"
+#include "planner/sim.h"
 
 #define MAX_STRATS 8
 

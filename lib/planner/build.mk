@@ -1,9 +1,7 @@
 # lib/planner: libfpplanner.a, the planning library (static; linked by tools,
-# daemon, libflowplan and tests).
+# the daemon and tests; it needs libfpcore.a).
 PLANNER_SRC := $(sort $(wildcard lib/planner/*.c))
 PLANNER_OBJ := $(PLANNER_SRC:%.c=$(BUILD)/%.o)
-PLANNER_LIB := $(BUILD)/libfpplanner.a
-PLANNER_SAN_LIB := $(BUILD)/san/libfpplanner.a
 EXTRA_CFLAGS_lib/planner := -fPIC $(JSONC_CFLAGS)
 
 $(PLANNER_LIB): $(PLANNER_OBJ)
@@ -16,7 +14,7 @@ ALL += $(PLANNER_LIB)
 # Unit tests (cmocka, ASan/UBSan): tests/unit/test_planner_*.c
 PLANNER_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(sort $(wildcard tests/unit/test_planner_*.c)))
 EXTRA_CFLAGS_tests/unit += $(JSONC_CFLAGS)
-$(BUILD)/tests/test_planner_%: $(BUILD)/san/tests/unit/test_planner_%.o $(PLANNER_SAN_LIB)
+$(BUILD)/tests/test_planner_%: $(BUILD)/san/tests/unit/test_planner_%.o $(PLANNER_SAN_LIB) $(CORE_SAN_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lcmocka $(JSONC_LIBS) -lm
 
@@ -26,7 +24,7 @@ check-planner: $(PLANNER_TESTS)
 CHECK_TIERS += check-planner
 
 # Benchmark: make bench-planner
-$(BUILD)/bench_planner: $(BUILD)/tests/bench/bench_planner.o $(PLANNER_LIB)
+$(BUILD)/bench_planner: $(BUILD)/tests/bench/bench_planner.o $(PLANNER_LIB) $(CORE_LIB)
 	$(CC) $(CFLAGS) -o $@ $^ $(JSONC_LIBS) -lm
 .PHONY: bench-planner
 bench-planner: $(BUILD)/bench_planner

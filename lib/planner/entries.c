@@ -7,8 +7,8 @@
 
 #include <json-c/json.h>
 
-#include "fp_entries.h"
-#include "fp_util.h"
+#include "planner/entries.h"
+#include "planner/util.h"
 
 void fp_entries_free(struct fp_entries *t)
 {

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fp_topo.h"
+#include "planner/topo.h"
 
 static uint32_t crc32_tab[256], crc32c_tab[256];
 static uint16_t crc16_tab[256];

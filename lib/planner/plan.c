@@ -22,9 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fp_entries.h"
-#include "fp_plan.h"
-#include "fp_util.h"
+#include "planner/entries.h"
+#include "planner/plan.h"
+#include "planner/util.h"
 
 #define MAX_SPLIT_DEFAULT 8
 

@@ -5,9 +5,9 @@
 
 #include <json-c/json.h>
 
-#include "fp_entries.h"
-#include "fp_plan.h"
-#include "fp_util.h"
+#include "planner/entries.h"
+#include "planner/plan.h"
+#include "planner/util.h"
 
 struct pick {
 	uint64_t key;		/* src << 32 | dst, host order for sorting */

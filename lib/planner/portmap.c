@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fp_portmap.h"
-#include "fp_util.h"
+#include "planner/portmap.h"
+#include "planner/util.h"
 
 void fp_portmap_free(struct fp_portmap *pm)
 {

@@ -7,8 +7,8 @@
 
 #include <json-c/json.h>
 
-#include "fp_sched.h"
-#include "fp_util.h"
+#include "planner/sched.h"
+#include "planner/util.h"
 
 void fp_sched_free(struct fp_sched *s)
 {

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fp_sim.h"
-#include "fp_util.h"
+#include "planner/sim.h"
+#include "planner/util.h"
 
 void fp_sim_free(struct fp_sim *s)
 {

@@ -9,8 +9,8 @@
 
 #include <json-c/json.h>
 
-#include "fp_topo.h"
-#include "fp_util.h"
+#include "planner/topo.h"
+#include "planner/util.h"
 
 #define FP_ADDR_BASE 0xC6120001u	/* 198.18.0.1 */
 

@@ -2,27 +2,14 @@
 /* util.c - allocation, file, JSON and number helpers for the planner. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
 
-#include "fp_err.h"
-#include "fp_util.h"
-
-int fp_fail(struct fp_err *e, int errnum, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (e) {
-		va_start(ap, fmt);
-		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-		va_end(ap);
-	}
-	return errnum;
-}
+#include "core/err.h"
+#include "planner/util.h"
 
 static void oom(void)
 {

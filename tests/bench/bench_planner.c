@@ -13,8 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fp_plan.h"
-#include "fp_sim.h"
+#include "planner/plan.h"
+#include "planner/sim.h"
 
 #define SEEDS 10
 

@@ -4,7 +4,7 @@
 FUZZ_TARGETS := topology schedule portmap entries
 FUZZ_CC      ?= clang
 FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-std=gnu11 -D_GNU_SOURCE -Ilib/planner $(JSONC_CFLAGS)
+		-std=gnu11 -D_GNU_SOURCE -Ilib $(JSONC_CFLAGS)
 # check-fuzz is reproducible: a fixed seed and a fixed number of runs per
 # target (10-20 s each here), so a CI result can be replayed. Explore longer
 # with e.g. make fuzz-schedule FUZZ_ARGS='-max_total_time=600'.
@@ -16,10 +16,10 @@ FUZZ_RUNS_entries  := 300000
 FUZZ_ARGS    ?= -seed=$(FUZZ_SEED) -runs=$(FUZZ_RUNS_$*) -max_total_time=300 -max_len=4096
 FUZZ_ARGS    += -artifact_prefix=$(BUILD)/fuzz/
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_planner.c $(PLANNER_SRC) $(wildcard lib/planner/*.h)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_planner.c $(PLANNER_SRC) $(CORE_SRC) $(wildcard lib/planner/*.h lib/core/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -DFUZZ_TARGET=$(if $(filter topology,$*),1,$(if $(filter schedule,$*),2,$(if $(filter portmap,$*),3,4))) \
-		-o $@ tests/fuzz/fuzz_planner.c $(PLANNER_SRC) $(JSONC_LIBS) -lm
+		-o $@ tests/fuzz/fuzz_planner.c $(PLANNER_SRC) $(CORE_SRC) $(JSONC_LIBS) -lm
 
 .PHONY: check-fuzz $(FUZZ_TARGETS:%=fuzz-%)
 $(FUZZ_TARGETS:%=fuzz-%): fuzz-%: $(BUILD)/fuzz/fuzz_%

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fp_entries.h"
-#include "fp_plan.h"
+#include "planner/entries.h"
+#include "planner/plan.h"
 
 static struct fp_topo *fabric(void)
 {

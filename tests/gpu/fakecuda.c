@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * fakecuda.c - a stand-in libcuda.so.1 for tests/unit/test_gpu_reg: the few
- * driver API calls lib/gpu.c makes, with "device memory" in host memory and
+ * driver API calls lib/flowplan/gpu.c makes, with "device memory" in host memory and
  * behaviour chosen by the environment, so that the no-device paths, the GPU
  * numbering and the registration fallbacks run on machines without a GPU.
  * Only for faults and hardware this machine cannot produce; on a GPU machine

@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 
-#include "../../kernels/fp_kernels.h"
+#include "kernels/fp_kernels.h"
 
 int fpk_cmp_pack(char *msg, size_t len);
 int fpk_cmp_unpack(char *msg, size_t len);

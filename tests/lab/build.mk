@@ -2,8 +2,7 @@
 #   check-lab   small fabric: probing, planning with the probed map, counters
 #   bench-lab   ECMP, ECMP x4, flowplan and the ideal switch over several seeds
 LAB_TRAFFIC := $(BUILD)/fp-traffic
-# tools/build.mk is included after this file: name flowplanctl literally.
-LAB_CTL     := $(BUILD)/flowplanctl
+LAB_CTL     := $(FLOWPLANCTL)
 
 # The prober's fabric-free parts, under ASan and UBSan.
 LAB_PROBE_TEST := $(BUILD)/san/probe-test
@@ -11,7 +10,7 @@ LAB_PROBE_TEST := $(BUILD)/san/probe-test
 $(LAB_TRAFFIC): $(BUILD)/tests/lab/fp-traffic.o
 	$(CC) $(CFLAGS) -o $@ $^
 
-$(LAB_PROBE_TEST): $(BUILD)/san/tests/lab/probe-test.o $(BUILD)/san/libfpplanner.a
+$(LAB_PROBE_TEST): $(BUILD)/san/tests/lab/probe-test.o $(PROBE_SAN_LIB) $(PLANNER_SAN_LIB) $(CORE_SAN_LIB)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(JSONC_LIBS) -lm
 
 .PHONY: check-lab bench-lab

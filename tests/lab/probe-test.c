@@ -12,10 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fp_portmap.h"
-#include "fp_probe.h"
-#include "fp_topo.h"
-#include "fp_util.h"
+#include "planner/portmap.h"
+#include "probe/probe.h"
+#include "planner/topo.h"
+#include "planner/util.h"
 
 static int failed;
 

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "fp_plan.h"
-#include "fp_sim.h"
+#include "planner/plan.h"
+#include "planner/sim.h"
 
 static inline struct fp_topo *gen_topo(const char *spec)
 {

@@ -22,7 +22,7 @@
 
 #include <cmocka.h>
 
-#include "../../lib/gpu.h"
+#include "flowplan/gpu.h"
 #include "../gpu/kernels_cmp.h"
 
 /* Run @fn in a child with no CUDA driver; its exit status is the verdict. */

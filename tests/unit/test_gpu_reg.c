@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_gpu_reg.c - lib/gpu.c against a stand-in driver (tests/gpu/fakecuda.c,
+ * test_gpu_reg.c - lib/flowplan/gpu.c against a stand-in driver (tests/gpu/fakecuda.c,
  * loaded through FLOWPLAN_LIBCUDA exactly as libcuda.so.1 would be) and
  * verbs registration calls wrapped with --wrap: there is neither a GPU nor
  * an RDMA device on this machine, so these are the faults and answers the
@@ -10,7 +10,7 @@
  * staging buffer's sharing, copies and release, and that every call leaves
  * the caller's CUDA context stack as it found it.
  *
- * lib/gpu.c loads its driver once per process, so each case runs in a child.
+ * lib/flowplan/gpu.c loads its driver once per process, so each case runs in a child.
  */
 #include <errno.h>
 #include <dlfcn.h>
@@ -29,8 +29,8 @@
 #include <cmocka.h>
 #include <infiniband/verbs.h>
 
-#include "../../kernels/fp_kernels.h"
-#include "../../lib/gpu.h"
+#include "kernels/fp_kernels.h"
+#include "flowplan/gpu.h"
 
 /* ------------------------------------------------------------ wrapped verbs */
 

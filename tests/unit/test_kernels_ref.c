@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "../../kernels/fp_kernels.h"
+#include "kernels/fp_kernels.h"
 
 static uint32_t f2u(float f)
 {

@@ -17,7 +17,7 @@
 #include <cmocka.h>
 #include <infiniband/verbs.h>
 
-#include "fp_priv.h"
+#include "flowplan/fp_priv.h"
 
 static uint64_t rng_state = 12345;
 

@@ -23,7 +23,7 @@
 
 #include <linux/flowplan.h>
 
-#include "fp_priv.h"
+#include "flowplan/fp_priv.h"
 
 struct sub {
 	uint32_t label;

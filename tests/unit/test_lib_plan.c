@@ -19,7 +19,7 @@
 
 #include <cmocka.h>
 
-#include "fp_priv.h"
+#include "flowplan/fp_priv.h"
 
 static char dir[64];
 

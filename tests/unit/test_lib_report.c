@@ -18,7 +18,7 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
-#include "fp_priv.h"
+#include "flowplan/fp_priv.h"
 
 static char dir[64];
 

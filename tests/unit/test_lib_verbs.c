@@ -30,7 +30,7 @@
 #include <cmocka.h>
 #include <infiniband/verbs.h>
 
-#include "flowplan.h"
+#include "flowplan/flowplan.h"
 
 #define PORT	18600
 #define BUFLEN	(8u << 20)

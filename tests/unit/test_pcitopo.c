@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "../../lib/pcitopo.h"
+#include "flowplan/pcitopo.h"
 
 static char tmp[] = "/tmp/fp-sysfs-XXXXXX";	/* mkdtemp() fills it */
 static char root[PATH_MAX];

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "fp_util.h"
+#include "planner/util.h"
 #include "planner_util.h"
 
 static void test_portmap_good(void **state)

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "fp_util.h"
+#include "planner/util.h"
 #include "planner_util.h"
 
 /* Every subflow's port takes the planned path under the hash model. */

@@ -2,7 +2,7 @@
 /* Collective schedule generators, schedule files and bad input. */
 #include <stdlib.h>
 
-#include "fp_util.h"
+#include "planner/util.h"
 #include "planner_util.h"
 
 static void test_ring_per_rail(void **state)

@@ -3,7 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "fp_util.h"
+#include "planner/util.h"
 #include "planner_util.h"
 
 #define GB (1000000000ull)

@@ -2,7 +2,7 @@
 /* Fabric model: generators, wiring, routing, the hash model, files and bad input. */
 #include <stdlib.h>
 
-#include "fp_util.h"
+#include "planner/util.h"
 #include "planner_util.h"
 
 static int count_tier(const struct fp_topo *t, int tier)

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fp_err.h"
+#include "core/err.h"
 
 enum fp_hash_fn { FP_HASH_CRC32, FP_HASH_CRC32C, FP_HASH_CRC16, FP_HASH_XOR, FP_HASH_TOEPLITZ };
 

@@ -7,12 +7,12 @@
 #     build machine has no RDMA device; the provider's own cost adds to both).
 #  2. Throughput over soft-RoCE in qemu through the 2x2 fabric (shaped
 #     uplinks): flow groups of 1 and 4 subflows against a raw QP
-#     (ib_write_bw), by lib/bench/vm-bench.sh under the tests/vm harness.
+#     (ib_write_bw), by lib/flowplan/bench/vm-bench.sh under the tests/vm harness.
 #     Skipped with a reason when the harness cannot run.
 # Environment: BENCH_BIN, FP_BW (set by lib/build.mk), BENCH_VM=0 to skip 2.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-BIN=${BENCH_BIN:-build/lib/bench/bench_post}
+BIN=${BENCH_BIN:-build/lib/flowplan/bench/bench_post}
 
 count() {	# count ARGS...: instructions callgrind collected
 	valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 |
@@ -27,7 +27,7 @@ per_msg() {
 	echo $(((b - a) / 10000))
 }
 
-echo "bench-lib: instructions per message (callgrind; provider stub, see lib/bench/bench_post.c)"
+echo "bench-lib: instructions per message (callgrind; provider stub, see lib/flowplan/bench/bench_post.c)"
 printf '%-10s %-28s %12s %8s\n' size path instr ratio
 for size in 4096 65536 1048576; do
 	raw=$(per_msg raw $size)
@@ -50,7 +50,7 @@ trap 'rm -rf "$T"' EXIT
 mkdir -p "$T/tests"
 cp -r tests/vm "$T/tests/vm"
 ln -s "$PWD/scripts" "$T/scripts"
-cp lib/bench/vm-bench.sh "$T/tests/vm/tests/lib-bench.sh"
+cp lib/flowplan/bench/vm-bench.sh "$T/tests/vm/tests/lib-bench.sh"
 scripts/deps.sh vm >/dev/null
 make --no-print-directory build/vm/init "${FP_BW:-build/fp_bw}" build/flowplanctl >/dev/null
 out=$(VM_OUT=$PWD/build/vm-bench VM_INIT=$PWD/build/vm/init \

@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "flowplan.h"
-#include "fp_entries.h"
+#include "planner/entries.h"
 
 #define FP_HIDDEN __attribute__((visibility("hidden")))
 
@@ -205,7 +205,7 @@ struct fp_pinset {
 
 FP_HIDDEN void fp_plan_pins(const struct fp_plan *p, uint32_t src,
 			    uint32_t dst, uint32_t dqpn, struct fp_pinset *ps);
-/* Netlink source (lib/nl.c): 0, ENOENT when the family is absent, errno. */
+/* Netlink source (lib/flowplan/nl.c): 0, ENOENT when the family is absent, errno. */
 FP_HIDDEN int fp_nl_get_plan(struct fp_entries *t, struct fp_err *err);
 
 /* One FLOWPLAN_CMD_GET_PLAN dump message into @d->t (entries appended). */

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fp_core.h"
+#include "flowplan/fp_core.h"
 
 #define STUB_CQ 4096
 

@@ -26,7 +26,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "fp_err.h"
+#include "core/err.h"
 
 #define FP_PROBE_MAX_HOPS	8	/* switches on a path */
 #define FP_PROBE_MAX_PATHS	64	/* distinct paths kept per pair */

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fp_topo.h"
+#include "planner/topo.h"
 
 struct fp_pm_row {
 	uint32_t src, dst;	/* network order */

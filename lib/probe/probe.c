@@ -22,8 +22,8 @@
 #include <linux/icmp.h>
 #include <sys/socket.h>
 
-#include "fp_probe.h"
-#include "fp_util.h"
+#include "probe/probe.h"
+#include "planner/util.h"
 
 enum { SL_IDLE, SL_WANT, SL_FLIGHT, SL_GOT, SL_FAIL };
 enum { PT_IDLE, PT_ACTIVE, PT_DONE, PT_FAIL };

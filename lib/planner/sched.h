@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fp_topo.h"
+#include "planner/topo.h"
 
 struct fp_flow {
 	int src, dst;		/* NIC node ids */

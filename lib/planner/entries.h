@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fp_err.h"
+#include "core/err.h"
 
 #define FP_MAX_SUBFLOWS	16
 #define FP_WEIGHT_ONE	65536u		/* weights of an entry sum to this */

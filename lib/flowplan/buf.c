@@ -4,8 +4,8 @@
  *
  * A buffer is registered with a NIC the first time a group on that NIC uses
  * it (or at once when the caller names the NIC), so callers never deal with
- * memory regions. GPU memory goes through lib/gpu.c (fp_gpu_*) and the NIC
- * nearest the GPU through lib/pcitopo.c; both are optional at build time and
+ * memory regions. GPU memory goes through lib/flowplan/gpu.c (fp_gpu_*) and the NIC
+ * nearest the GPU through lib/flowplan/pcitopo.c; both are optional at build time and
  * CUDA is optional at run time.
  */
 #include <errno.h>
@@ -124,7 +124,7 @@ static int place(struct fp_ctx *ctx, struct fp_buf *b,
 		return 0;
 	}
 #else
-	debug("GPU placement unavailable", "built without lib/gpu.c");
+	debug("GPU placement unavailable", "built without lib/flowplan/gpu.c");
 	return kind == FP_MEM_AUTO ? 0 : EOPNOTSUPP;
 #endif
 }
@@ -248,7 +248,7 @@ int fp_buf_free(struct fp_buf *b)
 	for (i = 0; i < FP_MAX_DEVS; i++) {
 		if (!b->reg[i].mr)
 			continue;
-		/* Staged GPU buffers: the staging memory is lib/gpu.c's. */
+		/* Staged GPU buffers: the staging memory is lib/flowplan/gpu.c's. */
 		if (ibv_dereg_mr(b->reg[i].mr))
 			ret = errno ? errno : EIO;
 	}

@@ -1,4 +1,4 @@
-# lib-bench (run by lib/bench/bench.sh, not by check-vm): throughput over
+# lib-bench (run by lib/flowplan/bench/bench.sh, not by check-vm): throughput over
 # soft-RoCE through the 2x2 ECMP fabric with both leaf1 uplinks shaped to
 # 20 Mbit/s: a single raw QP (ib_write_bw) against a libflowplan flow group
 # of one subflow (the library's overhead) and of 4 subflows planned 2+2 over

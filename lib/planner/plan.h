@@ -11,10 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fp_entries.h"
-#include "fp_portmap.h"
-#include "fp_sched.h"
-#include "fp_topo.h"
+#include "planner/entries.h"
+#include "planner/portmap.h"
+#include "planner/sched.h"
+#include "planner/topo.h"
 
 enum fp_strategy {
 	FP_STRAT_ECMP,		/* one QP per connection, port from the QP numbers */

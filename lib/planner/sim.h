@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "fp_plan.h"
+#include "planner/plan.h"
 
 struct fp_sim_phase {
 	double cct;		/* seconds from the phase start to its last byte */

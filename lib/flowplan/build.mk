@@ -1,37 +1,31 @@
-# lib/: libflowplan (shared $(BUILD)/libflowplan.so.1 + .so link, static .a),
-# its unit tests (tier check-lib), the example program fp_bw and the
-# benchmark bench-lib. lib/gpu.c and lib/pcitopo.c (GPU placement) are linked
-# in when they exist; lib/planner/ is its own part (libfpplanner.a).
+# lib/flowplan/: libflowplan (shared $(BUILD)/libflowplan.so.1 + .so link,
+# static .a), its unit tests (tier check-lib), the example programs
+# (examples/fp_bw.c, examples/fp_sched.c) and the benchmark bench-lib.
 
 LIB_SONAME   := libflowplan.so.1
 LIB_SO       := $(BUILD)/$(LIB_SONAME)
 LIB_SO_LINK  := $(BUILD)/libflowplan.so
 LIB_A        := $(BUILD)/libflowplan.a
 LIB_PC       := $(BUILD)/flowplan.pc
-LIB_SRC      := $(sort $(wildcard lib/*.c))
+LIB_SRC      := $(sort $(wildcard lib/flowplan/*.c))
 LIB_OBJ      := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB_SAN_OBJ  := $(LIB_SRC:%.c=$(BUILD)/san/%.o)
 LIB_VERSION  := 1.0.0
-# lib/planner/build.mk is read after this file: name its archives here.
-LIB_PLANNER     := $(BUILD)/libfpplanner.a
-LIB_PLANNER_SAN := $(BUILD)/san/libfpplanner.a
-NL_CFLAGS    ?= $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
-NL_LIBS      ?= $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null || echo -lnl-genl-3 -lnl-3)
 LIB_MLX5DV   := $(if $(wildcard /usr/include/infiniband/mlx5dv.h),$(if $(wildcard /usr/lib/*/libmlx5.so /usr/lib/libmlx5.so),1))
 LIB_LIBS     := $(if $(LIB_MLX5DV),-lmlx5) -libverbs -lrdmacm $(NL_LIBS) $(JSONC_LIBS) -ldl -lpthread
-EXTRA_CFLAGS_lib := -fPIC -Iinclude/uapi $(NL_CFLAGS) $(JSONC_CFLAGS) \
+EXTRA_CFLAGS_lib/flowplan := -fPIC -Iinclude/uapi $(NL_CFLAGS) $(JSONC_CFLAGS) \
 	$(if $(LIB_MLX5DV),-DHAVE_MLX5DV)
 
-$(LIB_SO): $(LIB_OBJ) $(LIB_PLANNER) lib/libflowplan.map
-	$(CC) -shared -Wl,-soname,$(LIB_SONAME) -Wl,--version-script=lib/libflowplan.map \
-		-Wl,--no-undefined $(CFLAGS) -o $@ $(LIB_OBJ) $(LIB_PLANNER) $(LIB_LIBS)
+$(LIB_SO): $(LIB_OBJ) $(PLANNER_LIB) $(CORE_LIB) lib/flowplan/libflowplan.map
+	$(CC) -shared -Wl,-soname,$(LIB_SONAME) -Wl,--version-script=lib/flowplan/libflowplan.map \
+		-Wl,--no-undefined $(CFLAGS) -o $@ $(LIB_OBJ) $(PLANNER_LIB) $(CORE_LIB) $(LIB_LIBS)
 $(LIB_SO_LINK): $(LIB_SO)
 	ln -sf $(LIB_SONAME) $@
 # The static library carries the planner objects it needs, so that
 # pkg-config --static --libs flowplan is all a static link asks for.
-$(LIB_A): $(LIB_OBJ) $(patsubst %.c,$(BUILD)/%.o,$(wildcard lib/planner/*.c))
+$(LIB_A): $(LIB_OBJ) $(patsubst %.c,$(BUILD)/%.o,$(wildcard lib/planner/*.c lib/core/*.c))
 	$(AR) rcs $@ $^
-$(LIB_PC): lib/flowplan.pc.in
+$(LIB_PC): lib/flowplan/flowplan.pc.in
 	@mkdir -p $(@D)
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(LIB_VERSION)|g' $< > $@
 
@@ -39,13 +33,13 @@ ALL += $(LIB_SO) $(LIB_SO_LINK) $(LIB_A) $(LIB_PC)
 
 # ---------------------------------------------------------- example program
 FP_BW := $(BUILD)/fp_bw
-$(BUILD)/tools/fp_bw.o: CPPFLAGS += -Ilib
-$(FP_BW): $(BUILD)/tools/fp_bw.o $(LIB_SO_LINK)
+$(BUILD)/examples/fp_bw.o: CPPFLAGS += -Ilib/flowplan
+$(FP_BW): $(BUILD)/examples/fp_bw.o $(LIB_SO_LINK)
 	$(CC) $(CFLAGS) -o $@ $< -L$(BUILD) -lflowplan -Wl,-rpath,'$$ORIGIN'
 ALL += $(FP_BW)
 FP_SCHED := $(BUILD)/fp_sched
-$(BUILD)/tools/fp_sched.o: CPPFLAGS += -Ilib
-$(FP_SCHED): $(BUILD)/tools/fp_sched.o $(LIB_SO_LINK)
+$(BUILD)/examples/fp_sched.o: CPPFLAGS += -Ilib/flowplan
+$(FP_SCHED): $(BUILD)/examples/fp_sched.o $(LIB_SO_LINK)
 	$(CC) $(CFLAGS) -o $@ $< -L$(BUILD) -lflowplan -Wl,-rpath,'$$ORIGIN'
 ALL += $(FP_SCHED)
 
@@ -53,9 +47,9 @@ ALL += $(FP_SCHED)
 LIB_TESTS     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(sort $(wildcard tests/unit/test_lib_*.c)))
 LIB_TEST_LIBS := -lcmocka $(LIB_LIBS)
 $(patsubst $(BUILD)/tests/%,$(BUILD)/san/tests/unit/%.o,$(LIB_TESTS)): \
-	CPPFLAGS += -Ilib -Iinclude/uapi $(NL_CFLAGS)
+	CPPFLAGS += -Iinclude/uapi $(NL_CFLAGS)
 
-$(BUILD)/tests/test_lib_%: $(BUILD)/san/tests/unit/test_lib_%.o $(LIB_SAN_OBJ) $(LIB_PLANNER_SAN)
+$(BUILD)/tests/test_lib_%: $(BUILD)/san/tests/unit/test_lib_%.o $(LIB_SAN_OBJ) $(PLANNER_SAN_LIB) $(CORE_SAN_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LIB_TEST_LIBS)
 
@@ -77,14 +71,13 @@ ALL_LIB_CHECK := $(LIB_SO_LINK) $(LIB_A) $(FP_BW) $(FP_SCHED)
 CHECK_TIERS += check-lib
 
 # --------------------------------------------------------------- benchmark
-LIB_BENCH := $(BUILD)/lib/bench/bench_post
-$(BUILD)/lib/bench/bench_post.o: CPPFLAGS += -Ilib
-$(LIB_BENCH): $(BUILD)/lib/bench/bench_post.o $(LIB_OBJ) $(LIB_PLANNER)
+LIB_BENCH := $(BUILD)/lib/flowplan/bench/bench_post
+$(LIB_BENCH): $(BUILD)/lib/flowplan/bench/bench_post.o $(LIB_OBJ) $(PLANNER_LIB) $(CORE_LIB)
 	$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
 bench-lib:
 	@scripts/deps.sh build unit
 	@$(MAKE) --no-print-directory $(LIB_BENCH) $(FP_BW)
-	@BENCH_BIN=$(LIB_BENCH) FP_BW=$(FP_BW) lib/bench/bench.sh
+	@BENCH_BIN=$(LIB_BENCH) FP_BW=$(FP_BW) lib/flowplan/bench/bench.sh
 BENCH += bench-lib
 
 # ----------------------------------------------------------------- install
@@ -95,6 +88,6 @@ install-lib: $(LIB_SO) $(LIB_A) $(LIB_PC)
 	install -m 0755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/$(LIB_SONAME)
 	ln -sf $(LIB_SONAME) $(DESTDIR)$(PREFIX)/lib/libflowplan.so
 	install -m 0644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/libflowplan.a
-	install -m 0644 lib/flowplan.h $(DESTDIR)$(PREFIX)/include/flowplan.h
+	install -m 0644 lib/flowplan/flowplan.h $(DESTDIR)$(PREFIX)/include/flowplan.h
 	install -m 0644 $(LIB_PC) $(DESTDIR)$(PREFIX)/lib/pkgconfig/flowplan.pc
 	$(if $(LIB_MAN),install -m 0644 $(LIB_MAN) $(DESTDIR)$(PREFIX)/share/man/man3/)
