@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * fp_probe.c - path discovery by TTL-limited probes (see fp_probe.h).
+ * probe.c - path discovery by TTL-limited probes (see probe/probe.h).
  *
  * Every (pair, port, ttl) is a slot. A slot is sent, waits for its ICMP reply
  * and is resent with a doubling timeout until it is answered or out of
@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -23,7 +24,6 @@
 #include <sys/socket.h>
 
 #include "probe/probe.h"
-#include "planner/util.h"
 
 enum { SL_IDLE, SL_WANT, SL_FLIGHT, SL_GOT, SL_FAIL };
 enum { PT_IDLE, PT_ACTIVE, PT_DONE, PT_FAIL };
@@ -74,7 +74,35 @@ struct prober {
 	uint64_t last_refill, last_cut;
 	size_t unfinished;
 	unsigned int per_path, retries, timeout_ms;
+	bool oom;		/* an allocation failed: the run ends with ENOMEM */
 };
+
+/* Grow *p (holding *cap elements of @sz) to hold @need; ENOMEM leaves it. */
+static int grow(void **p, size_t *cap, size_t need, size_t sz)
+{
+	size_t n = *cap ? *cap : 16;
+	void *q;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	if (n > SIZE_MAX / sz)
+		return ENOMEM;
+	q = realloc(*p, n * sz);
+	if (!q)
+		return ENOMEM;
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+static const char *ipv4_str(uint32_t a, char *buf)
+{
+	struct in_addr in = { .s_addr = a };
+
+	return inet_ntop(AF_INET, &in, buf, 16);
+}
 
 static uint64_t now_ns(void)
 {
@@ -105,7 +133,10 @@ static void heap_push(struct prober *pr, struct ev e)
 {
 	size_t i;
 
-	FP_GROW(pr->heap, pr->capheap, pr->nheap + 1);
+	if (grow((void **)&pr->heap, &pr->capheap, pr->nheap + 1, sizeof(*pr->heap))) {
+		pr->oom = true;
+		return;
+	}
 	i = pr->nheap++;
 	while (i) {
 		size_t p = (i - 1) / 2;
@@ -239,7 +270,9 @@ static int open_sockets(struct prober *pr, struct fp_err *err)
 	}
 	setsockopt(pr->icmp_fd, SOL_RAW, ICMP_FILTER, &flt, sizeof(flt));
 	setsockopt(pr->icmp_fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
-	pr->src = fp_xcalloc(pr->n, sizeof(*pr->src));
+	pr->src = calloc(pr->n ? pr->n : 1, sizeof(*pr->src));
+	if (!pr->src)
+		return fp_fail(err, ENOMEM, "probing: out of memory");
 	for (i = 0; i < pr->n; i++) {
 		struct sockaddr_in sa = { .sin_family = AF_INET };
 		uint32_t a = pr->pairs[i].src;
@@ -256,7 +289,7 @@ static int open_sockets(struct prober *pr, struct fp_err *err)
 		sa.sin_addr.s_addr = a;
 		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)))
 			return fp_fail(err, errno == EADDRNOTAVAIL ? EADDRNOTAVAIL : errno,
-				       "source address %s: %s%s", fp_ipv4_str(a, s), strerror(errno),
+				       "source address %s: %s%s", ipv4_str(a, s), strerror(errno),
 				       errno == EADDRNOTAVAIL ?
 				       " (probe from the network namespace of the host that owns it, "
 				       "e.g. ip netns exec HOST flowplanctl probe ...)" : "");
@@ -315,8 +348,8 @@ static void pair_finish(struct prober *pr, struct fp_probe_pair *p, const char *
 			snprintf(p->why, sizeof(p->why), "fewer than %u ports on some path",
 				 pr->per_path);
 	}
-	plog(pr, "%s -> %s: %s, %u paths, %u ports%s%s", fp_ipv4_str(p->src, s),
-	     fp_ipv4_str(p->dst, d), p->resolved ? "resolved" : "unresolved", p->nfound,
+	plog(pr, "%s -> %s: %s, %u paths, %u ports%s%s", ipv4_str(p->src, s),
+	     ipv4_str(p->dst, d), p->resolved ? "resolved" : "unresolved", p->nfound,
 	     p->nres, p->resolved ? "" : ": ", p->resolved ? "" : p->why);
 }
 
@@ -491,6 +524,7 @@ static bool path_in_topology(struct prober *pr, const struct fp_probe_pair *p,
 static void port_check(struct prober *pr, struct fp_probe_pair *p, unsigned int k)
 {
 	struct fp_probe_pst *ps = &p->pst[k];
+	struct fp_probe_result *res;
 	unsigned int ttl, i;
 
 	if (ps->st != PT_ACTIVE)
@@ -525,7 +559,12 @@ static void port_check(struct prober *pr, struct fp_probe_pair *p, unsigned int 
 		p->since_new++;
 	}
 	p->paths[i].nports++;
-	p->res = fp_xrealloc(p->res, p->nres + 1, sizeof(*p->res));
+	res = realloc(p->res, (p->nres + 1) * sizeof(*p->res));
+	if (!res) {
+		pr->oom = true;
+		return;
+	}
+	p->res = res;
 	p->res[p->nres++] = (struct fp_probe_result){ pr->cfg->ports[k], i };
 	if (pair_satisfied(pr, p))
 		pair_finish(pr, p, NULL);
@@ -649,7 +688,7 @@ static void on_reply(struct prober *pr, const uint8_t *b, size_t len, uint64_t n
 		pr->st->unreach++;
 		ps->slot[t->ttl - 1] = SL_FAIL;
 		snprintf(p->why, sizeof(p->why), "hop %s: destination unreachable (code %u)",
-			 fp_ipv4_str(ip->saddr, h), ic->code);
+			 ipv4_str(ip->saddr, h), ic->code);
 		port_check(pr, p, t->port);
 		pair_refill(pr, t->pair, now);
 		return;
@@ -731,10 +770,16 @@ int fp_probe_run(const struct fp_probe_cfg *cfg, struct fp_probe_pair *pairs, si
 		free(p->res);
 		p->res = NULL;
 		free(p->pst);
-		p->pst = fp_xcalloc(cfg->nports, sizeof(*p->pst));
+		p->pst = calloc(cfg->nports, sizeof(*p->pst));
 		memset(p->paths, 0, sizeof(p->paths));
+		if (!p->pst)
+			pr.oom = true;
 	}
-	pr.tok = fp_xcalloc(65536, sizeof(*pr.tok));
+	pr.tok = calloc(65536, sizeof(*pr.tok));
+	if (!pr.tok || pr.oom) {
+		rc = fp_fail(err, ENOMEM, "probing: out of memory");
+		goto out;
+	}
 	rc = open_sockets(&pr, err);
 	if (rc)
 		goto out;
@@ -747,7 +792,7 @@ int fp_probe_run(const struct fp_probe_cfg *cfg, struct fp_probe_pair *pairs, si
 	for (i = 0; i < n; i++)
 		pair_refill(&pr, (uint32_t)i, start);
 
-	while (pr.unfinished) {
+	while (pr.unfinished && !pr.oom) {
 		uint64_t now = now_ns(), wait;
 		struct pollfd pfd = { .fd = pr.icmp_fd, .events = POLLIN };
 
@@ -795,6 +840,10 @@ int fp_probe_run(const struct fp_probe_cfg *cfg, struct fp_probe_pair *pairs, si
 			wait = 50000000ull;
 		if (poll(&pfd, 1, (int)((wait + 999999) / 1000000)) > 0)
 			drain(&pr, now_ns());
+	}
+	if (pr.oom) {
+		rc = fp_fail(err, ENOMEM, "probing: out of memory");
+		goto out;
 	}
 	pr.st->seconds = (double)(now_ns() - start) * 1e-9;
 	for (i = 0; i < n; i++)
@@ -846,7 +895,7 @@ static bool path_names(const struct fp_probe_cfg *cfg, const struct fp_probe_pai
 		char a[16];
 
 		if (!nm) {
-			snprintf(buf, len, "%s", fp_ipv4_str(pa->hop[h], a));
+			snprintf(buf, len, "%s", ipv4_str(pa->hop[h], a));
 			return false;
 		}
 		off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "%s%s",
@@ -868,8 +917,8 @@ int fp_probe_write_portmap(FILE *f, const struct fp_probe_cfg *cfg,
 		unsigned int k, named = 0;
 		char s[16], d[16], path[FP_PROBE_MAX_HOPS * 64];
 
-		fp_ipv4_str(p->src, s);
-		fp_ipv4_str(p->dst, d);
+		ipv4_str(p->src, s);
+		ipv4_str(p->dst, d);
 		for (k = 0; k < p->nres; k++) {
 			const struct fp_probe_path *pa = &p->paths[p->res[k].path];
 
@@ -896,21 +945,61 @@ int fp_probe_write_portmap(FILE *f, const struct fp_probe_cfg *cfg,
 	return ferror(f) ? EIO : 0;
 }
 
+/* A router map is small: a few lines per switch. */
+#define ROUTERS_MAX	(16u << 20)
+
+static int read_text(const char *path, char **buf, struct fp_err *err)
+{
+	FILE *f = fopen(path, "r");
+	size_t n = 0, cap = 0, r;
+	char *b = NULL;
+	int rc = 0;
+
+	if (!f)
+		return fp_fail(err, errno, "%s: %s", path, strerror(errno));
+	do {
+		if (grow((void **)&b, &cap, n + 4097, 1)) {
+			rc = fp_fail(err, ENOMEM, "%s: out of memory", path);
+			break;
+		}
+		r = fread(b + n, 1, cap - n - 1, f);
+		n += r;
+		if (n > ROUTERS_MAX) {
+			rc = fp_fail(err, EFBIG, "%s: larger than %u MiB, not a router map", path,
+				     ROUTERS_MAX >> 20);
+			break;
+		}
+	} while (r);
+	if (!rc && ferror(f))
+		rc = fp_fail(err, EIO, "%s: read error", path);
+	fclose(f);
+	if (rc) {
+		free(b);
+		return rc;
+	}
+	b[n] = 0;
+	if (strlen(b) != n) {
+		free(b);
+		return fp_fail(err, EINVAL, "%s: contains a NUL byte", path);
+	}
+	*buf = b;
+	return 0;
+}
+
 int fp_probe_routers_load(const char *path, struct fp_probe_router **out, size_t *n,
 			  struct fp_err *err)
 {
 	struct fp_probe_router *r = NULL;
 	size_t nr = 0, cap = 0;
-	char *buf, *ln, *next;
-	size_t len;
+	char *buf = NULL, *ln, *next;
 	int rc, line = 0;
 
-	rc = fp_read_file(path, &buf, &len, err);
+	rc = read_text(path, &buf, err);
 	if (rc)
 		return rc;
 	for (ln = buf; ln && *ln; ln = next) {
 		char a[64], nm[256], extra[2];
-		uint32_t addr;
+		struct in_addr addr;
 		int nf;
 
 		next = strchr(ln, '\n');
@@ -922,13 +1011,15 @@ int fp_probe_routers_load(const char *path, struct fp_probe_router **out, size_t
 		if (!*ln || *ln == '#')
 			continue;
 		nf = sscanf(ln, "%63s %255s %1s", a, nm, extra);
-		if (nf != 2 || fp_parse_ipv4(a, &addr)) {
+		if (nf != 2 || inet_pton(AF_INET, a, &addr) != 1) {
 			rc = fp_fail(err, EINVAL, "%s:%d: expected \"ADDR SWITCH\"", path, line);
 			break;
 		}
-		FP_GROW(r, cap, nr + 1);
-		r[nr].addr = addr;
-		r[nr].name = fp_xstrdup(nm);
+		if (grow((void **)&r, &cap, nr + 1, sizeof(*r)) || !(r[nr].name = strdup(nm))) {
+			rc = fp_fail(err, ENOMEM, "%s: out of memory", path);
+			break;
+		}
+		r[nr].addr = addr.s_addr;
 		nr++;
 	}
 	free(buf);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fp_probe.h - learn which fabric path each source port takes, as traceroute
+ * probe/probe.h - learn which fabric path each source port takes, as traceroute
  * does: TTL-limited probes with the 5-tuple of the traffic (UDP to 4791 for
  * RoCEv2, or TCP SYN), ICMP time-exceeded replies naming each hop.
  *
@@ -16,7 +16,7 @@
  * on every reply. A pair stops as soon as each of its paths has per_path
  * ports.
  *
- * The output is the port map of docs/formats.md, read back by fp_portmap.h.
+ * The output is the port map of docs/formats.md, read back by planner/portmap.h.
  */
 #ifndef FP_PROBE_H
 #define FP_PROBE_H
