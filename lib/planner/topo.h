@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fp_topo.h - the fabric model: switches, hosts with NICs, full-duplex links
+ * planner/topo.h - the fabric model: switches, hosts with NICs, full-duplex links
  * (two directed links each), failed links, ECMP routing and the hash model.
  * Format: docs/formats.md "Topology".
  */

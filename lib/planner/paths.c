@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: MIT
+/*
+ * paths.c - shortest live paths between leaves, enumerated once per leaf
+ * pair and cached in the topology.
+ */
+#include <stdlib.h>
+
+#include "planner/topo.h"
+#include "planner/topo_priv.h"
+#include "planner/util.h"
+
+struct fp_path_cache {
+	uint64_t *key;		/* src_idx * nleaves + dst_idx + 1; 0 = empty */
+	struct fp_path **paths;
+	int *n;
+	size_t cap, used;
+};
+
+void fp_topo_paths_free(struct fp_topo *t)
+{
+	size_t i;
+
+	if (!t->paths)
+		return;
+	for (i = 0; i < t->paths->cap; i++)
+		free(t->paths->paths[i]);
+	free(t->paths->key);
+	free(t->paths->paths);
+	free(t->paths->n);
+	free(t->paths);
+	t->paths = NULL;
+}
+
+static const int *dist_to(struct fp_topo *t, int dst_leaf)
+{
+	int li = t->nodes[dst_leaf].leaf_idx, *d, *q, qh = 0, qt = 0, i;
+
+	if (t->dist_to_leaf[li])
+		return t->dist_to_leaf[li];
+	d = fp_xcalloc((size_t)t->nswitches, sizeof(int));
+	q = fp_xcalloc((size_t)t->nswitches, sizeof(int));
+	for (i = 0; i < t->nswitches; i++)
+		d[i] = -1;
+	d[dst_leaf] = 0;
+	q[qt++] = dst_leaf;
+	/* Links are symmetric in liveness, so out links of v lead to its predecessors. */
+	while (qh < qt) {
+		int v = q[qh++];
+		const struct fp_node *n = &t->nodes[v];
+
+		for (i = 0; i < n->out_n; i++) {
+			const struct fp_link *k = &t->links[t->out[n->out_off + i]];
+
+			if (k->up && d[k->to] < 0) {
+				d[k->to] = d[v] + 1;
+				q[qt++] = k->to;
+			}
+		}
+	}
+	free(q);
+	t->dist_to_leaf[li] = d;
+	return d;
+}
+
+static void enum_paths(struct fp_topo *t, const int *d, int v, struct fp_path *cur,
+		       struct fp_path **out, int *n, size_t *cap)
+{
+	const struct fp_node *nd = &t->nodes[v];
+	int i;
+
+	if (d[v] == 0) {
+		FP_GROW(*out, *cap, (size_t)*n + 1);
+		(*out)[(*n)++] = *cur;
+		return;
+	}
+	if (cur->len >= 6)
+		return;
+	for (i = 0; i < nd->out_n; i++) {
+		int l = t->out[nd->out_off + i];
+		const struct fp_link *k = &t->links[l];
+
+		if (!k->up || d[k->to] != d[v] - 1)
+			continue;
+		cur->link[cur->len++] = l;
+		enum_paths(t, d, k->to, cur, out, n, cap);
+		cur->len--;
+	}
+}
+
+static void cache_grow(struct fp_path_cache *c)
+{
+	struct fp_path_cache nc = { .cap = c->cap ? c->cap * 2 : 64 };
+	size_t i, j;
+
+	nc.key = fp_xcalloc(nc.cap, sizeof(uint64_t));
+	nc.paths = fp_xcalloc(nc.cap, sizeof(struct fp_path *));
+	nc.n = fp_xcalloc(nc.cap, sizeof(int));
+	for (i = 0; i < c->cap; i++) {
+		if (!c->key[i])
+			continue;
+		j = (c->key[i] * 0x9e3779b97f4a7c15ull) >> 20 & (nc.cap - 1);
+		while (nc.key[j])
+			j = (j + 1) & (nc.cap - 1);
+		nc.key[j] = c->key[i];
+		nc.paths[j] = c->paths[i];
+		nc.n[j] = c->n[i];
+	}
+	nc.used = c->used;
+	free(c->key);
+	free(c->paths);
+	free(c->n);
+	*c = nc;
+}
+
+struct fp_pathset fp_topo_paths(struct fp_topo *t, int src_leaf, int dst_leaf)
+{
+	struct fp_path_cache *c = t->paths;
+	uint64_t key = (uint64_t)t->nodes[src_leaf].leaf_idx * (uint64_t)t->nleaves +
+		       (uint64_t)t->nodes[dst_leaf].leaf_idx + 1;
+	struct fp_path cur = { 0 }, *p = NULL;
+	size_t j, cap = 0;
+	int n = 0;
+	const int *d;
+
+	if (!c)
+		c = t->paths = fp_xcalloc(1, sizeof(*c));
+	if (c->cap) {
+		j = (key * 0x9e3779b97f4a7c15ull) >> 20 & (c->cap - 1);
+		while (c->key[j]) {
+			if (c->key[j] == key)
+				return (struct fp_pathset){ c->n[j], c->paths[j] };
+			j = (j + 1) & (c->cap - 1);
+		}
+	}
+	if (src_leaf == dst_leaf) {
+		static const struct fp_path local;
+
+		return (struct fp_pathset){ 1, &local };
+	}
+	if (t->two_tier) {
+		/* leaf -> spine -> leaf, spines in name order, both links live */
+		const struct fp_node *a = &t->nodes[src_leaf];
+		int i, up, dn;
+
+		for (i = 0; i < a->out_n; i++) {
+			up = t->out[a->out_off + i];
+			dn = t->s2l[(size_t)t->links[up].to * (size_t)t->nleaves +
+				    (size_t)t->nodes[dst_leaf].leaf_idx];
+			if (!t->links[up].up || !t->links[dn].up)
+				continue;
+			FP_GROW(p, cap, (size_t)n + 1);
+			p[n].len = 2;
+			p[n].link[0] = up;
+			p[n].link[1] = dn;
+			n++;
+		}
+	} else {
+		d = dist_to(t, dst_leaf);
+		if (d[src_leaf] >= 0)
+			enum_paths(t, d, src_leaf, &cur, &p, &n, &cap);
+	}
+	if ((c->used + 1) * 2 > c->cap)
+		cache_grow(c);
+	j = (key * 0x9e3779b97f4a7c15ull) >> 20 & (c->cap - 1);
+	while (c->key[j])
+		j = (j + 1) & (c->cap - 1);
+	c->key[j] = key;
+	c->paths[j] = p;
+	c->n[j] = n;
+	c->used++;
+	return (struct fp_pathset){ n, p };
+}
+
+/*
+ * The next hops a switch has toward the destination are the distinct next
+ * links among the shortest paths sharing the prefix that reached it, and the
+ * path enumeration keeps them in neighbour-name order, in contiguous blocks.
+ */
+int fp_pathset_blocks(const struct fp_pathset *ps, int hop, int lo, int hi, int *start, int max)
+{
+	int n = 0, i;
+
+	for (i = lo; i < hi && n < max; i++)
+		if (i == lo || ps->p[i].link[hop] != ps->p[i - 1].link[hop])
+			start[n++] = i;
+	start[n] = hi;
+	return n;
+}
