@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fp_plan.h - strategies that route a schedule over a fabric, flowplan's
+ * planner/plan.h - strategies that route a schedule over a fabric, flowplan's
  * planner among them, the lower bound they are judged against, and the plan
  * file writer (docs/formats.md "Plan").
  */
@@ -33,22 +33,23 @@ struct fp_plan_opts {
 	bool enforce;		/* entries ask the module to enforce */
 };
 
-struct fp_sub {
+/* One planned subflow of a flow: its bytes, its port, its path. */
+struct fp_plan_subflow {
 	uint64_t bytes;
 	uint32_t flow_label;	/* 0 for spraying, which has no port */
 	uint16_t sport;
 	int16_t path;		/* index into fp_topo_paths(src leaf, dst leaf); -1 off-fabric */
 };
 
-struct fp_pflow {
+struct fp_plan_flow {
 	uint32_t first, n;	/* subflows of the flow in fp_plan_phase.subs */
 };
 
 enum fp_method { FP_METHOD_NONE, FP_METHOD_EXACT, FP_METHOD_GREEDY };
 
 struct fp_plan_phase {
-	struct fp_pflow *flows;	/* parallel to the schedule phase's flows */
-	struct fp_sub *subs;
+	struct fp_plan_flow *flows;	/* parallel to the schedule phase's flows */
+	struct fp_plan_subflow *subs;
 	size_t nsubs, cap;
 	double *link_bytes;	/* per directed link */
 	double max_load;	/* seconds: max over links of bytes / capacity */

@@ -67,7 +67,7 @@ static struct json_object *entries_json(const struct fp_plan *p)
 		if (pp->flows[best->flow].n > FP_MAX_SUBFLOWS || !pp->flows[best->flow].n)
 			continue;
 		for (w = 0; w < pp->flows[best->flow].n; w++) {
-			const struct fp_sub *s = &pp->subs[pp->flows[best->flow].first + w];
+			const struct fp_plan_subflow *s = &pp->subs[pp->flows[best->flow].first + w];
 
 			total += s->bytes;
 			if (!s->flow_label)
@@ -76,7 +76,7 @@ static struct json_object *entries_json(const struct fp_plan *p)
 		if (!ok || !total)
 			continue;
 		for (w = 0; w < pp->flows[best->flow].n; w++) {
-			const struct fp_sub *s = &pp->subs[pp->flows[best->flow].first + w];
+			const struct fp_plan_subflow *s = &pp->subs[pp->flows[best->flow].first + w];
 
 			wt[w] = (uint32_t)((__uint128_t)s->bytes * FP_WEIGHT_ONE / total);
 			wsum += wt[w];
@@ -91,7 +91,7 @@ static struct json_object *entries_json(const struct fp_plan *p)
 		json_object_object_add(e, "enforce", json_object_new_boolean(p->enforce));
 		subs = json_object_new_array();
 		for (w = 0; w < pp->flows[best->flow].n; w++) {
-			const struct fp_sub *s = &pp->subs[pp->flows[best->flow].first + w];
+			const struct fp_plan_subflow *s = &pp->subs[pp->flows[best->flow].first + w];
 			struct json_object *so = json_object_new_object();
 
 			json_object_object_add(so, "flow_label", json_object_new_int64(s->flow_label));
@@ -107,7 +107,7 @@ static struct json_object *entries_json(const struct fp_plan *p)
 }
 
 static struct json_object *path_json(const struct fp_topo *t, const struct fp_flow *f,
-				     const struct fp_sub *s)
+				     const struct fp_plan_subflow *s)
 {
 	struct json_object *a = json_object_new_array();
 	struct fp_pathset ps;
@@ -152,7 +152,7 @@ char *fp_plan_to_json(const struct fp_plan *p, bool pretty, bool links)
 			json_object_object_add(fo, "dst", json_object_new_string(t->nodes[f->dst].name));
 			json_object_object_add(fo, "bytes", json_object_new_int64((int64_t)f->bytes));
 			for (k = 0; k < pp->flows[j].n; k++) {
-				const struct fp_sub *s = &pp->subs[pp->flows[j].first + k];
+				const struct fp_plan_subflow *s = &pp->subs[pp->flows[j].first + k];
 				struct json_object *so = json_object_new_object();
 
 				json_object_object_add(so, "bytes", json_object_new_int64((int64_t)s->bytes));

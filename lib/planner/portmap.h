@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fp_portmap.h - learned source-port-to-path tables (docs/formats.md "Port map").
+ * planner/portmap.h - learned source-port-to-path tables (docs/formats.md "Port map").
  */
 #ifndef FP_PORTMAP_H
 #define FP_PORTMAP_H

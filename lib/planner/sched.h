@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fp_sched.h - collective schedules: phases of flows that start together.
+ * planner/sched.h - collective schedules: phases of flows that start together.
  * Format and generator syntax: docs/formats.md "Schedule".
  */
 #ifndef FP_SCHED_H

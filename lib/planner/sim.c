@@ -52,7 +52,7 @@ static void sim_phase(const struct fp_plan *p, size_t pi, struct fp_sim_phase *o
 			continue;
 		ps = fp_topo_paths(t, t->nodes[f->src].leaf, t->nodes[f->dst].leaf);
 		for (j = 0; j < pp->flows[i].n; j++) {
-			const struct fp_sub *s = &pp->subs[pp->flows[i].first + j];
+			const struct fp_plan_subflow *s = &pp->subs[pp->flows[i].first + j];
 
 			if (s->path < 0 || !s->bytes)
 				continue;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fp_sim.h - flow-level, event-driven simulation with max-min fair sharing
+ * planner/sim.h - flow-level, event-driven simulation with max-min fair sharing
  * (progressive filling) over link capacities. Every subflow (QP) is one
  * entity; all flows of a phase start together, a phase starts when the
  * previous one has finished.

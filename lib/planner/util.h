@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* fp_util.h - small helpers shared by the planner library. */
+/* planner/util.h - small helpers shared by the planner library. */
 #ifndef FP_UTIL_H
 #define FP_UTIL_H
 

@@ -21,7 +21,7 @@ static void assert_ports_route(const struct fp_plan *p)
 			const struct fp_flow *f = &p->sched->ph[i].flows[j];
 
 			for (k = 0; k < p->ph[i].flows[j].n; k++) {
-				const struct fp_sub *s = &p->ph[i].subs[p->ph[i].flows[j].first + k];
+				const struct fp_plan_subflow *s = &p->ph[i].subs[p->ph[i].flows[j].first + k];
 
 				if (s->path < 0)
 					continue;
@@ -268,7 +268,7 @@ static void test_portmap_plan(void **state)
 	assert_int_equal(fp_plan_compute(t, s, &o, &p, &err), 0);
 	for (i = 0; i < s->ph[0].n; i++) {
 		for (k = 0; k < p->ph[0].flows[i].n; k++) {
-			const struct fp_sub *sub = &p->ph[0].subs[p->ph[0].flows[i].first + k];
+			const struct fp_plan_subflow *sub = &p->ph[0].subs[p->ph[0].flows[i].first + k];
 			size_t n, r;
 			const struct fp_pm_row *rows = fp_portmap_pair(pm, t->nodes[s->ph[0].flows[i].src].addr,
 								       t->nodes[s->ph[0].flows[i].dst].addr, &n);

@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: MIT
+/*
+ * exact.c - the exact method: two-tier fabrics with uniform live uplinks and
+ * equal flows, planned at the spraying bound by peeling weighted perfect
+ * matchings (Birkhoff-von Neumann) and cutting them into one bin per spine.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "planner/plan.h"
+#include "planner/plan_priv.h"
+#include "planner/util.h"
+
+/* Is phase @ph on a uniform two-tier fabric with equal fabric flows? */
+bool fp_exact_applies(struct fp_topo *t, const struct fp_phase *ph, const struct fp_portmap *pm)
+{
+	double gbps = -1;
+	uint64_t bytes = 0;
+	size_t i;
+	int l;
+
+	if (!t->two_tier || pm || t->nleaves > 2048)
+		return false;
+	for (l = 0; l < t->nlinks; l++) {
+		const struct fp_link *k = &t->links[l];
+
+		if (t->nodes[k->from].is_nic || t->nodes[k->to].is_nic)
+			continue;
+		if (!k->up)
+			return false;
+		if (gbps < 0)
+			gbps = k->gbps;
+		else if (k->gbps != gbps)
+			return false;
+	}
+	for (i = 0; i < ph->n; i++) {
+		const struct fp_flow *f = &ph->flows[i];
+
+		if (fp_same_host(t, f) || t->nodes[f->src].leaf == t->nodes[f->dst].leaf)
+			continue;
+		if (!bytes)
+			bytes = f->bytes;
+		else if (f->bytes != bytes)
+			return false;
+	}
+	return true;
+}
+
+struct bvn {
+	int L;
+	int *pair_of;		/* L*L -> pair id or -1 */
+	int *pu, *pv;		/* pair endpoints */
+	int64_t *m;		/* remaining multiplicity */
+	int64_t *real;		/* real flows of the pair */
+	int np, pcap;
+	int **adj;		/* per left vertex: pair ids */
+	int *nadj, *cadj;
+	int *matchL, *matchR;	/* pair matched at left u / right v */
+	int *seen, stamp;
+};
+
+static int bvn_pair(struct bvn *b, int u, int v)
+{
+	int id = b->pair_of[(size_t)u * (size_t)b->L + (size_t)v];
+
+	if (id >= 0)
+		return id;
+	if (b->np == b->pcap) {
+		b->pcap = b->pcap ? b->pcap * 2 : 256;
+		b->pu = fp_xrealloc(b->pu, (size_t)b->pcap, sizeof(int));
+		b->pv = fp_xrealloc(b->pv, (size_t)b->pcap, sizeof(int));
+		b->m = fp_xrealloc(b->m, (size_t)b->pcap, sizeof(int64_t));
+		b->real = fp_xrealloc(b->real, (size_t)b->pcap, sizeof(int64_t));
+	}
+	id = b->np++;
+	b->pu[id] = u;
+	b->pv[id] = v;
+	b->m[id] = 0;
+	b->real[id] = 0;
+	b->pair_of[(size_t)u * (size_t)b->L + (size_t)v] = id;
+	if (b->nadj[u] == b->cadj[u]) {
+		b->cadj[u] = b->cadj[u] ? b->cadj[u] * 2 : 4;
+		b->adj[u] = fp_xrealloc(b->adj[u], (size_t)b->cadj[u], sizeof(int));
+	}
+	b->adj[u][b->nadj[u]++] = id;
+	return id;
+}
+
+/* Kuhn's augmenting path from left vertex u (iterative DFS). */
+static bool bvn_augment(struct bvn *b, int root, int *stack_u, int *stack_i)
+{
+	int sp = 0;
+
+	b->stamp++;
+	stack_u[0] = root;
+	stack_i[0] = 0;
+	while (sp >= 0) {
+		int u = stack_u[sp];
+
+		if (stack_i[sp] >= b->nadj[u]) {
+			sp--;
+			continue;
+		}
+		{
+			int p = b->adj[u][stack_i[sp]++], v;
+
+			if (!b->m[p])
+				continue;
+			v = b->pv[p];
+			if (b->seen[v] == b->stamp)
+				continue;
+			b->seen[v] = b->stamp;
+			if (b->matchR[v] < 0) {
+				/* Flip the path: each stacked u takes the pair it went through. */
+				int k;
+
+				for (k = sp; k >= 0; k--) {
+					int uu = stack_u[k], pp = b->adj[uu][stack_i[k] - 1];
+
+					b->matchL[uu] = pp;
+					b->matchR[b->pv[pp]] = pp;
+				}
+				return true;
+			}
+			sp++;
+			stack_u[sp] = b->pu[b->matchR[v]];
+			stack_i[sp] = 0;
+		}
+	}
+	return false;
+}
+
+int fp_plan_exact(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phase *pp,
+		  struct fp_err *err)
+{
+	struct bvn b = { .L = t->nleaves };
+	int L = t->nleaves, S = t->nodes[t->leaves[0]].out_n, u, v, p, k, l;
+	int64_t *out = fp_xcalloc((size_t)L, sizeof(int64_t));
+	int64_t *inn = fp_xcalloc((size_t)L, sizeof(int64_t));
+	int64_t delta = 0, pos = 0, total, binlen;
+	size_t i, *cursor = NULL, *fstart = NULL, *forder = NULL, nf = 0;
+	int *stack_u = NULL, *stack_i = NULL, *mt = NULL;
+	int64_t *mw = NULL;
+	size_t nmatch = 0, mcap = 0;
+	uint32_t salt = 0;
+	int rc = 0;
+
+	b.pair_of = fp_xcalloc((size_t)L * (size_t)L, sizeof(int));
+	memset(b.pair_of, 0xff, sizeof(int) * (size_t)L * (size_t)L);
+	b.adj = fp_xcalloc((size_t)L, sizeof(int *));
+	b.nadj = fp_xcalloc((size_t)L, sizeof(int));
+	b.cadj = fp_xcalloc((size_t)L, sizeof(int));
+	b.matchL = fp_xcalloc((size_t)L, sizeof(int));
+	b.matchR = fp_xcalloc((size_t)L, sizeof(int));
+	b.seen = fp_xcalloc((size_t)L, sizeof(int));
+	stack_u = fp_xcalloc((size_t)L + 1, sizeof(int));
+	stack_i = fp_xcalloc((size_t)L + 1, sizeof(int));
+
+	/* Local flows first; fabric flows become pair multiplicities. */
+	for (i = 0; i < ph->n; i++) {
+		const struct fp_flow *f = &ph->flows[i];
+
+		if (fp_same_host(t, f)) {
+			fp_plan_add_sub(pp, i, f->bytes, -1, 0, 0);
+			continue;
+		}
+		u = t->nodes[t->nodes[f->src].leaf].leaf_idx;
+		v = t->nodes[t->nodes[f->dst].leaf].leaf_idx;
+		if (u == v) {
+			uint32_t fl = 1 + (salt++ % 0x3fff);
+
+			fp_plan_add_sub(pp, i, f->bytes, 0, fl, fp_label_to_sport(fl));
+			continue;
+		}
+		p = bvn_pair(&b, u, v);
+		b.real[p]++;
+		b.m[p]++;
+		out[u]++;
+		inn[v]++;
+		nf++;
+	}
+	if (!nf)
+		goto out;
+	for (u = 0; u < L; u++) {
+		if (out[u] > delta)
+			delta = out[u];
+		if (inn[u] > delta)
+			delta = inn[u];
+	}
+	/* Pad to a Delta-regular bipartite multigraph with dummy edges. */
+	for (u = 0, v = 0; u < L; u++) {
+		while (out[u] < delta) {
+			int64_t add;
+
+			while (inn[v] >= delta)
+				v++;
+			add = delta - out[u] < delta - inn[v] ? delta - out[u] : delta - inn[v];
+			p = bvn_pair(&b, u, v);
+			b.m[p] += add;
+			out[u] += add;
+			inn[v] += add;
+		}
+	}
+	/*
+	 * Bins: fractional (Delta/S units per spine: the spraying bound, some
+	 * flows split) unless whole bins of ceil(Delta/S) units already stay
+	 * under what the host links force anyway: then nothing is split.
+	 */
+	binlen = delta;
+	{
+		int64_t c = (delta + S - 1) / S;
+		double host = 0, flowb = 0, up_gbps = t->links[t->out[t->nodes[t->leaves[0]].out_off]].gbps;
+		double *hb = fp_xcalloc((size_t)t->nlinks, sizeof(double));
+
+		for (i = 0; i < ph->n; i++) {
+			const struct fp_flow *f = &ph->flows[i];
+
+			if (fp_same_host(t, f))
+				continue;
+			hb[t->nodes[f->src].up_link] += (double)f->bytes;
+			hb[t->nodes[f->dst].down_link] += (double)f->bytes;
+			if (t->nodes[f->src].leaf != t->nodes[f->dst].leaf)
+				flowb = (double)f->bytes;
+		}
+		for (l = 0; l < t->nlinks; l++)
+			if (hb[l] > 0 && fp_link_load(t, l, hb[l]) > host)
+				host = fp_link_load(t, l, hb[l]);
+		free(hb);
+		if ((double)c * flowb * 8 / (up_gbps * 1e9) <= host * (1 + 1e-12))
+			binlen = c * S;
+	}
+	/* Birkhoff-von Neumann: peel weighted perfect matchings. */
+	for (u = 0; u < L; u++)
+		b.matchL[u] = b.matchR[u] = -1;
+	total = delta;
+	while (total > 0) {
+		int64_t w = INT64_MAX;
+
+		for (u = 0; u < L; u++) {
+			if (b.matchL[u] < 0 && !bvn_augment(&b, u, stack_u, stack_i)) {
+				rc = fp_fail(err, EDOM, "internal error: no perfect matching (phase with %zu flows)",
+					     ph->n);
+				goto out;
+			}
+		}
+		for (u = 0; u < L; u++)
+			if (b.m[b.matchL[u]] < w)
+				w = b.m[b.matchL[u]];
+		if (w > total)
+			w = total;
+		if (nmatch == mcap) {
+			mcap = mcap ? mcap * 2 : 64;
+			mt = fp_xrealloc(mt, mcap * (size_t)L, sizeof(int));
+			mw = fp_xrealloc(mw, mcap, sizeof(int64_t));
+		}
+		for (u = 0; u < L; u++) {
+			p = b.matchL[u];
+			mt[nmatch * (size_t)L + (size_t)u] = p;
+			b.m[p] -= w;
+		}
+		mw[nmatch++] = w;
+		total -= w;
+		for (u = 0; u < L; u++) {
+			p = b.matchL[u];
+			if (!b.m[p]) {
+				b.matchL[u] = -1;
+				b.matchR[b.pv[p]] = -1;
+			}
+		}
+	}
+
+	/* Flows of each pair, in schedule order. */
+	fstart = fp_xcalloc((size_t)b.np + 1, sizeof(size_t));
+	cursor = fp_xcalloc((size_t)b.np, sizeof(size_t));
+	forder = fp_xcalloc(nf, sizeof(size_t));
+	for (p = 0; p < b.np; p++)
+		fstart[p + 1] = fstart[p] + (size_t)b.real[p];
+	for (i = 0; i < ph->n; i++) {
+		const struct fp_flow *f = &ph->flows[i];
+
+		if (fp_same_host(t, f) || t->nodes[f->src].leaf == t->nodes[f->dst].leaf)
+			continue;
+		u = t->nodes[t->nodes[f->src].leaf].leaf_idx;
+		v = t->nodes[t->nodes[f->dst].leaf].leaf_idx;
+		p = b.pair_of[(size_t)u * (size_t)L + (size_t)v];
+		forder[fstart[p] + cursor[p]++] = i;
+	}
+	memset(cursor, 0, sizeof(size_t) * (size_t)b.np);
+
+	/*
+	 * Units on a line of length Delta*S (unit j is [jS, jS+S)); spine s owns
+	 * [s*binlen, (s+1)*binlen). A unit is a matching: one flow of each pair in it.
+	 */
+	for (k = 0; k < (int)nmatch; k++) {
+		int64_t j = 0;
+
+		while (j < mw[k]) {
+			int64_t a = (pos + j) * S, s0 = a / binlen, s1 = (a + S - 1) / binlen, run;
+
+			if (s0 == s1) {
+				/* Units wholly inside spine s0's bin: assign them in one go. */
+				int64_t end_bin = (s0 + 1) * binlen, fit = (end_bin - a) / S;
+
+				run = fit < mw[k] - j ? fit : mw[k] - j;
+			} else {
+				run = 1;
+			}
+			for (u = 0; u < L; u++) {
+				int64_t r;
+
+				p = mt[(size_t)k * (size_t)L + (size_t)u];
+				for (r = 0; r < run; r++) {
+					size_t fi;
+					const struct fp_flow *f;
+					int64_t s, given = 0;
+
+					if (cursor[p] >= (size_t)b.real[p])
+						break;	/* dummy unit */
+					fi = forder[fstart[p] + cursor[p]++];
+					f = &ph->flows[fi];
+					for (s = s0; s <= s1; s++) {
+						int64_t lo = a > s * binlen ? a : s * binlen;
+						int64_t hi = a + S < (s + 1) * binlen ? a + S : (s + 1) * binlen;
+						uint64_t bytes;
+						uint32_t fl;
+						uint16_t sport;
+
+						if (hi <= lo)
+							continue;
+						bytes = s == s1 ? f->bytes - (uint64_t)given :
+							(uint64_t)((__uint128_t)f->bytes * (uint64_t)(hi - lo) /
+								   (uint64_t)S);
+						given += (int64_t)bytes;
+						if (!bytes)
+							continue;
+						rc = fp_plan_label(t, NULL, f->src, f->dst, (int)s,
+								(uint32_t)(fi * 7919 + (size_t)s), &fl,
+								&sport, err);
+						if (rc)
+							goto out;
+						fp_plan_add_sub(pp, fi, bytes, (int)s, fl, sport);
+					}
+				}
+			}
+			j += run;
+		}
+		pos += mw[k];
+	}
+	pp->method = FP_METHOD_EXACT;
+out:
+	for (u = 0; u < L; u++)
+		free(b.adj[u]);
+	free(b.adj);
+	free(b.nadj);
+	free(b.cadj);
+	free(b.pair_of);
+	free(b.pu);
+	free(b.pv);
+	free(b.m);
+	free(b.real);
+	free(b.matchL);
+	free(b.matchR);
+	free(b.seen);
+	free(stack_u);
+	free(stack_i);
+	free(mt);
+	free(mw);
+	free(out);
+	free(inn);
+	free(fstart);
+	free(cursor);
+	free(forder);
+	return rc;
+}

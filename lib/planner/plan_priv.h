@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * planner/plan_priv.h - what the planner's files share: link capacities,
+ * a flow's paths, appending subflows, the ports of a path, and the methods
+ * fp_plan_compute() dispatches to. Not part of the planner's API.
+ */
+#ifndef FP_PLAN_PRIV_H
+#define FP_PLAN_PRIV_H
+
+#include "planner/plan.h"
+
+/* Capacity of directed link @l in bytes per second. */
+static inline double fp_cap_bps(const struct fp_topo *t, int l)
+{
+	return t->links[l].gbps * 1e9 / 8;
+}
+
+/* Traffic between two NICs of one host is not on the fabric (NVLink). */
+static inline bool fp_same_host(const struct fp_topo *t, const struct fp_flow *f)
+{
+	return t->nodes[f->src].host == t->nodes[f->dst].host;
+}
+
+static inline struct fp_pathset fp_flow_paths(struct fp_topo *t, const struct fp_flow *f)
+{
+	return fp_topo_paths(t, t->nodes[f->src].leaf, t->nodes[f->dst].leaf);
+}
+
+/* Append a subflow to flow @fi of @pp (a flow's subflows are contiguous). */
+void fp_plan_add_sub(struct fp_plan_phase *pp, size_t fi, uint64_t bytes, int path,
+		     uint32_t fl, uint16_t sport);
+
+/*
+ * fp_plan_label - a flow label whose port takes @path between two NICs: from
+ * the port map @pm when given (ENOENT naming the pair when it has none),
+ * else searched in the hash model. @salt spreads the choice.
+ */
+int fp_plan_label(struct fp_topo *t, const struct fp_portmap *pm, int src, int dst,
+		  int path, uint32_t salt, uint32_t *fl, uint16_t *sport, struct fp_err *err);
+/* The path a port map learned for @sport, or -1 when it has none. */
+int fp_pm_route(const struct fp_portmap *pm, const struct fp_topo *t,
+		const struct fp_flow *f, uint16_t sport);
+
+/* baseline.c */
+int fp_plan_ecmp(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phase *pp,
+		 const struct fp_plan_opts *o, uint32_t *next_qpn, uint64_t *rng);
+int fp_plan_spray(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phase *pp);
+/* exact.c */
+bool fp_exact_applies(struct fp_topo *t, const struct fp_phase *ph, const struct fp_portmap *pm);
+int fp_plan_exact(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phase *pp,
+		  struct fp_err *err);
+/* general.c */
+int fp_plan_general(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phase *pp,
+		    const struct fp_plan_opts *o, struct fp_err *err);
+
+#endif

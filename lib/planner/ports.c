@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ports.c - the ports that put subflows on their paths: from a learned port map
+ * or by searching the topology's hash model.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "planner/plan.h"
+#include "planner/plan_priv.h"
+#include "planner/util.h"
+
+/*
+ * A flow label whose port takes @path between the two NICs: from the port map
+ * when there is one, else by searching the hash model. @salt spreads choices.
+ */
+int fp_plan_label(struct fp_topo *t, const struct fp_portmap *pm, int src, int dst,
+		  int path, uint32_t salt, uint32_t *fl, uint16_t *sport, struct fp_err *err)
+{
+	const struct fp_node *s = &t->nodes[src], *d = &t->nodes[dst];
+	uint32_t f;
+
+	if (pm) {
+		size_t n, k, cnt = 0;
+		const struct fp_pm_row *r = fp_portmap_pair(pm, s->addr, d->addr, &n);
+
+		for (k = 0; k < n; k++)
+			if (r[k].path == path)
+				cnt++;
+		if (cnt) {
+			size_t want = salt % cnt;
+
+			for (k = 0; k < n; k++) {
+				if (r[k].path != path || want--)
+					continue;
+				*sport = r[k].sport;
+				*fl = (r[k].sport & 0xC000) == 0xC000 ? r[k].sport & 0x3fffu : 0;
+				return 0;
+			}
+		}
+		if (s->leaf != d->leaf)
+			return fp_fail(err, ENOENT, "port map has no port for %s -> %s on path %d",
+				       s->name, d->name, path);
+	}
+	if (!fp_topo_port_search(t, src, dst, path, salt % 0x3fff, &f)) {
+		*fl = f;
+		*sport = fp_label_to_sport(f);
+		return 0;
+	}
+	return fp_fail(err, ENOENT, "no flow label of 1..0x3fff takes %s -> %s over path %d under the %s hash model",
+		       s->name, d->name, path, fp_hash_name(t->hash_fn));
+}
+
+/* ---- baseline strategies ---- */
+
+/* The path a port map learned for this port, or -1 when it has none. */
+int fp_pm_route(const struct fp_portmap *pm, const struct fp_topo *t,
+		const struct fp_flow *f, uint16_t sport)
+{
+	const struct fp_pm_row *r;
+	size_t n, k;
+
+	if (!pm)
+		return -1;
+	r = fp_portmap_pair(pm, t->nodes[f->src].addr, t->nodes[f->dst].addr, &n);
+	for (k = 0; k < n; k++)
+		if (r[k].sport == sport)
+			return r[k].path;
+	return -1;
+}
