@@ -2,7 +2,7 @@
 # check-daemon: "daemon: N passed, N failed, N skipped") and the parts the
 # tests and the CLI share (daemon/ctl_client.c for `flowplanctl daemon`).
 
-DAEMON_UNITS := cycle fault
+DAEMON_UNITS := cycle fault conf
 DAEMON_OBJ      = $(DAEMON_UNITS:%=$(BUILD)/daemon/%.o)
 DAEMON_SAN_OBJ  = $(DAEMON_UNITS:%=$(BUILD)/san/daemon/%.o)
 EXTRA_CFLAGS_daemon := -Idaemon -Ilib
