@@ -229,7 +229,7 @@ static void conn_io(struct fpd_io *io, uint32_t events)
 		c->outlen = c->outoff = 0;
 	}
 	while (c->outoff < c->outlen) {
-		r = write(io->fd, c->out + c->outoff, c->outlen - c->outoff);
+		r = send(io->fd, c->out + c->outoff, c->outlen - c->outoff, MSG_NOSIGNAL);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0 && errno == EAGAIN)
@@ -267,7 +267,7 @@ static void ctl_accept(struct fpd_io *io, uint32_t events)
 			static const char busy[] =
 				"{\"ok\":false,\"error\":\"too many control connections\"}\n";
 
-			if (write(fd, busy, sizeof(busy) - 1) < 0) {
+			if (send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL) < 0) {
 				/* nothing more to tell it */
 			}
 			close(fd);
