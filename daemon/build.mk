@@ -2,11 +2,11 @@
 # check-daemon: "daemon: N passed, N failed, N skipped") and the parts the
 # tests and the CLI share (daemon/ctl_client.c for `flowplanctl daemon`).
 
-DAEMON_UNITS := cycle fault conf loop ctl ctl_client
+DAEMON_UNITS := cycle fault conf loop ctl ctl_client metrics
 DAEMON_OBJ      := $(DAEMON_UNITS:%=$(BUILD)/daemon/%.o)
 DAEMON_SAN_OBJ  := $(DAEMON_UNITS:%=$(BUILD)/san/daemon/%.o)
 DAEMON_SAN_LIB  := $(BUILD)/san/libfpd.a
-DAEMON_LIBS     := $(JSONC_LIBS) -lm
+DAEMON_LIBS     := $(JSONC_LIBS) $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd) -lm
 EXTRA_CFLAGS_daemon := -Idaemon -Ilib $(JSONC_CFLAGS)
 
 $(DAEMON_SAN_LIB): $(DAEMON_SAN_OBJ)
@@ -21,7 +21,7 @@ $(BUILD)/tests/test_daemon_%: $(BUILD)/san/tests/unit/test_daemon_%.o $(DAEMON_S
 
 .PHONY: check-daemon
 check-daemon:
-	@scripts/deps.sh build unit daemon
+	@scripts/deps.sh build unit
 	@$(MAKE) --no-print-directory $(DAEMON_TESTS)
 	@FLOWPLAN_SRCDIR=$(CURDIR) scripts/run-cmocka.sh daemon $(DAEMON_TESTS)
 CHECK_TIERS += check-daemon
