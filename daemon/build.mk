@@ -2,7 +2,7 @@
 # check-daemon: "daemon: N passed, N failed, N skipped") and the parts the
 # tests and the CLI share (daemon/ctl_client.c for `flowplanctl daemon`).
 
-DAEMON_UNITS := cycle fault conf loop ctl ctl_client metrics
+DAEMON_UNITS := cycle fault conf loop ctl ctl_client metrics rings
 DAEMON_OBJ      := $(DAEMON_UNITS:%=$(BUILD)/daemon/%.o)
 DAEMON_SAN_OBJ  := $(DAEMON_UNITS:%=$(BUILD)/san/daemon/%.o)
 DAEMON_SAN_LIB  := $(BUILD)/san/libfpd.a
@@ -15,9 +15,12 @@ $(DAEMON_SAN_LIB): $(DAEMON_SAN_OBJ)
 DAEMON_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(sort $(wildcard tests/unit/test_daemon_*.c)))
 $(DAEMON_TESTS:$(BUILD)/tests/%=$(BUILD)/san/tests/unit/%.o): CPPFLAGS += -Idaemon -Ilib
 
-$(BUILD)/tests/test_daemon_%: $(BUILD)/san/tests/unit/test_daemon_%.o $(DAEMON_SAN_LIB)
+# The ring reader is libflowplan's (fp_report_open/read): linked from the
+# shared library, which exports nothing of the planner.
+$(BUILD)/tests/test_daemon_%: $(BUILD)/san/tests/unit/test_daemon_%.o $(DAEMON_SAN_LIB) $(BUILD)/libflowplan.so
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lcmocka $(DAEMON_LIBS) -lpthread
+	$(CC) $(CFLAGS) $(SAN) -o $@ $(filter %.o %.a,$^) -lcmocka $(DAEMON_LIBS) \
+		-L$(BUILD) -lflowplan -Wl,-rpath,'$$ORIGIN/..' -lpthread
 
 .PHONY: check-daemon
 check-daemon:

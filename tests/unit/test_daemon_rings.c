@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_daemon_rings - report rings found and read: rings written by hand
+ * to the layout of docs/reports.md (so the test also holds the daemon to
+ * the documented format), present at start or appearing later (inotify),
+ * a ring whose header is not complete yet, write and send records turned
+ * into messages (receives, collectives and failed messages not), the job
+ * of a record without a communicator, a removed ring read to its end and
+ * let go, a ring left by a dead process never read, other files ignored.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "flowplan/flowplan.h"
+#include "rings.h"
+
+static char dir[64];
+
+struct wring {
+	uint8_t *map;
+	size_t len;
+	uint32_t cap;
+	char path[160];
+};
+
+/* A ring file per docs/reports.md; magic last unless @complete is false. */
+static void wr_create(struct wring *w, uint32_t pid, int n, uint32_t cap, bool complete)
+{
+	uint64_t magic = 0x005450525046504cull;
+	int fd;
+
+	snprintf(w->path, sizeof(w->path), "%s/flowplan-%u-%d", dir, pid, n);
+	w->cap = cap;
+	w->len = 4096 + (size_t)cap * 56;
+	fd = open(w->path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)w->len), 0);
+	w->map = mmap(NULL, w->len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	assert_true(w->map != MAP_FAILED);
+	close(fd);
+	*(uint32_t *)(w->map + 8) = 1;
+	*(uint32_t *)(w->map + 12) = 4096;
+	*(uint32_t *)(w->map + 16) = 56;
+	*(uint32_t *)(w->map + 20) = cap;
+	*(uint64_t *)(w->map + 24) = 4096;
+	*(uint32_t *)(w->map + 40) = pid;
+	if (complete)
+		__atomic_store_n((uint64_t *)w->map, magic, __ATOMIC_RELEASE);
+}
+
+static void wr_complete(struct wring *w)
+{
+	__atomic_store_n((uint64_t *)w->map, 0x005450525046504cull, __ATOMIC_RELEASE);
+}
+
+static void wr_put(struct wring *w, uint32_t comm, uint16_t op, int32_t status,
+		   uint32_t src, uint32_t dst, uint64_t bytes, uint64_t start)
+{
+	uint64_t *head = (uint64_t *)(w->map + 48), h = *head;
+	struct fp_report_rec *rec = (struct fp_report_rec *)(w->map + 4096) + (h % w->cap);
+
+	__atomic_store_n(&rec->seq, 0, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	*rec = (struct fp_report_rec){
+		.comm = comm, .op = op, .status = status, .src = src, .dst = dst,
+		.coll = 0, .bytes = bytes, .start_ns = start, .end_ns = start + 10,
+	};
+	__atomic_store_n(&rec->seq, h + 1, __ATOMIC_RELEASE);
+	__atomic_store_n(head, h + 1, __ATOMIC_RELEASE);
+}
+
+static void wr_unmap(struct wring *w)
+{
+	munmap(w->map, w->len);
+}
+
+struct got {
+	struct fpd_msg m[256];
+	size_t n;
+};
+
+static int collect(void *arg, const struct fpd_msg *m, size_t n)
+{
+	struct got *g = arg;
+
+	assert_true(g->n + n <= 256);
+	memcpy(&g->m[g->n], m, n * sizeof(*m));
+	g->n += n;
+	return 0;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/fpd-rings-XXXXXX");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd);
+}
+
+static void test_rings(void **state)
+{
+	struct wring a, b, c, dead;
+	struct fp_err err = { "" };
+	struct fpd_rings_stats st;
+	struct got got = { 0 };
+	struct fpd_rings *r;
+	struct fpd_loop l;
+	uint32_t me = (uint32_t)getpid();
+	pid_t child;
+	int fd, i;
+
+	(void)state;
+	/* a ring from before the daemon started, and one of a dead process */
+	wr_create(&a, me, 1, 64, true);
+	wr_put(&a, 5, FP_OP_WRITE, 0, 1, 2, 1000, 100);
+	child = fork();
+	if (!child)
+		_exit(0);
+	waitpid(child, NULL, 0);
+	wr_create(&dead, (uint32_t)child, 1, 64, true);
+	wr_put(&dead, 5, FP_OP_WRITE, 0, 1, 2, 1000, 100);
+	/* files that are not rings */
+	fd = open("/dev/null", O_RDONLY);
+	close(fd);
+	{
+		char p[128];
+
+		snprintf(p, sizeof(p), "%s/flowplan-x-1", dir);
+		close(open(p, O_CREAT | O_WRONLY, 0644));
+		snprintf(p, sizeof(p), "%s/other", dir);
+		close(open(p, O_CREAT | O_WRONLY, 0644));
+	}
+
+	assert_int_equal(fpd_loop_init(&l), 0);
+	r = fpd_rings_open(&l, dir, &err);
+	if (!r)
+		fail_msg("%s", err.msg);
+	assert_int_equal(fpd_rings_read(r, collect, &got), 0);
+	assert_int_equal(got.n, 1);
+	assert_int_equal(got.m[0].job, 5);
+	assert_int_equal(got.m[0].src, 1);
+	assert_int_equal(got.m[0].dst, 2);
+	assert_int_equal(got.m[0].bytes, 1000);
+	assert_int_equal(got.m[0].start_ns, 100);
+	assert_int_equal(got.m[0].end_ns, 110);
+	fpd_rings_stats(r, &st);
+	assert_int_equal(st.open, 1);
+	assert_int_equal(st.opened, 1);
+
+	/* a ring that appears while the daemon runs; one still being created */
+	wr_create(&b, me, 2, 64, true);
+	wr_create(&c, me, 3, 64, false);
+	for (i = 0; i < 5; i++)
+		fpd_loop_once(&l, 10);
+	wr_put(&b, 0, FP_OP_SEND, 0, 3, 4, 2000, 200);		/* no comm: the process */
+	wr_put(&b, 6, FP_OP_RECV, 0, 4, 3, 2000, 210);		/* receives do not count */
+	wr_put(&b, 6, FP_OP_ALLREDUCE, 0, 0, 0, 9999, 220);	/* nor collective marks */
+	wr_put(&b, 6, FP_OP_WRITE, 110, 3, 4, 2000, 230);	/* nor failed messages */
+	wr_put(&b, 6, FP_OP_WRITE, 0, 3, 4, 3000, 240);
+	wr_put(&c, 7, FP_OP_WRITE, 0, 5, 6, 4000, 300);
+	got.n = 0;
+	assert_int_equal(fpd_rings_read(r, collect, &got), 0);
+	assert_int_equal(got.n, 2);
+	assert_int_equal(got.m[0].job, 0x80000000u | me);
+	assert_int_equal(got.m[1].job, 6);
+	assert_int_equal(got.m[1].bytes, 3000);
+	wr_complete(&c);
+	got.n = 0;
+	assert_int_equal(fpd_rings_read(r, collect, &got), 0);
+	assert_int_equal(got.n, 1);
+	assert_int_equal(got.m[0].job, 7);
+
+	/* more records, then the file is removed: read to the end, let go */
+	wr_put(&a, 5, FP_OP_WRITE, 0, 1, 2, 5000, 400);
+	unlink(a.path);
+	for (i = 0; i < 5; i++)
+		fpd_loop_once(&l, 10);
+	got.n = 0;
+	assert_int_equal(fpd_rings_read(r, collect, &got), 0);
+	assert_int_equal(got.n, 1);
+	assert_int_equal(got.m[0].bytes, 5000);
+	fpd_rings_stats(r, &st);
+	assert_int_equal(st.open, 2);
+	assert_int_equal(st.closed, 1);
+	assert_int_equal(st.records, 1 + 5 + 1 + 1);
+
+	/* a ring overrun between two reads: the loss is counted */
+	for (i = 0; i < 100; i++)
+		wr_put(&b, 6, FP_OP_WRITE, 0, 3, 4, 1 << 20, 1000 + (uint64_t)i);
+	got.n = 0;
+	assert_int_equal(fpd_rings_read(r, collect, &got), 0);
+	assert_int_equal(got.n, 64);
+	fpd_rings_stats(r, &st);
+	assert_int_equal(st.lost, 36);
+
+	wr_unmap(&a);
+	wr_unmap(&b);
+	wr_unmap(&c);
+	wr_unmap(&dead);
+	fpd_rings_close(r);
+	fpd_loop_fini(&l);
+}
+
+static void test_no_dir(void **state)
+{
+	struct fp_err err = { "" };
+	struct fpd_loop l;
+
+	(void)state;
+	assert_int_equal(fpd_loop_init(&l), 0);
+	assert_null(fpd_rings_open(&l, "/nonexistent/dir", &err));
+	assert_int_equal(errno, ENOENT);
+	assert_string_equal(err.msg, "/nonexistent/dir: cannot watch for report rings: "
+				     "No such file or directory");
+	fpd_loop_fini(&l);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rings),
+		cmocka_unit_test(test_no_dir),
+	};
+
+	return cmocka_run_group_tests_name("daemon_rings", tests, setup, teardown);
+}
