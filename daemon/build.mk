@@ -2,7 +2,7 @@
 # check-daemon: "daemon: N passed, N failed, N skipped") and the parts the
 # tests and the CLI share (daemon/ctl_client.c for `flowplanctl daemon`).
 
-DAEMON_UNITS := cycle fault conf loop ctl ctl_client metrics rings
+DAEMON_UNITS := cycle fault conf loop ctl ctl_client metrics rings plan
 DAEMON_OBJ      := $(DAEMON_UNITS:%=$(BUILD)/daemon/%.o)
 DAEMON_SAN_OBJ  := $(DAEMON_UNITS:%=$(BUILD)/san/daemon/%.o)
 DAEMON_SAN_LIB  := $(BUILD)/san/libfpd.a
@@ -17,7 +17,8 @@ $(DAEMON_TESTS:$(BUILD)/tests/%=$(BUILD)/san/tests/unit/%.o): CPPFLAGS += -Idaem
 
 # The ring reader is libflowplan's (fp_report_open/read): linked from the
 # shared library, which exports nothing of the planner.
-$(BUILD)/tests/test_daemon_%: $(BUILD)/san/tests/unit/test_daemon_%.o $(DAEMON_SAN_LIB) $(BUILD)/libflowplan.so
+$(BUILD)/tests/test_daemon_%: $(BUILD)/san/tests/unit/test_daemon_%.o $(DAEMON_SAN_LIB) \
+		$(PLANNER_SAN_LIB) $(CORE_SAN_LIB) $(BUILD)/libflowplan.so
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $(filter %.o %.a,$^) -lcmocka $(DAEMON_LIBS) \
 		-L$(BUILD) -lflowplan -Wl,-rpath,'$$ORIGIN/..' -lpthread

@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_daemon_plan - observed cycles to this host's plan, in memory, on a
+ * 2-leaf 2-spine fabric: only the local pairs, weights summing to 65536,
+ * every subflow's path (NIC, leaf, spine, leaf, NIC) for fault watching;
+ * two jobs planned together; a failed uplink avoided; minimal movement
+ * (re-planning the same keeps every entry, a failure moves only the pairs
+ * that crossed the failed link); unknown addresses counted; a fixed
+ * schedule file; nothing to plan is ENODATA.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "plan.h"
+
+#define TOPO "leafspine:leaves=2,spines=2,hosts=2"
+
+static uint32_t A(int i)	/* 198.18.0.i, network order */
+{
+	return htonl(0xc6120000u + (uint32_t)i);
+}
+
+/* h0 (.1) and h1 (.2) on leaf0 send to h2 (.3) and h3 (.4) on leaf1. */
+static struct fpd_flow fl_a2a[] = {
+	{ 0, 0, 1 << 30 }, { 0, 0, 1 << 30 }, { 0, 0, 1 << 30 }, { 0, 0, 1 << 30 },
+};
+static struct fpd_cphase ph_a2a = { .n = 4, .f = fl_a2a, .steps = 1 };
+static struct fpd_cycle cy_a2a = { .job = 1, .period = 1, .nph = 1, .ph = &ph_a2a };
+
+static void init_flows(void)
+{
+	fl_a2a[0].src = A(1); fl_a2a[0].dst = A(3);
+	fl_a2a[1].src = A(1); fl_a2a[1].dst = A(4);
+	fl_a2a[2].src = A(2); fl_a2a[2].dst = A(3);
+	fl_a2a[3].src = A(2); fl_a2a[3].dst = A(4);
+}
+
+static void load(struct fpd_planner *p, const char *sched)
+{
+	struct fp_err err = { "" };
+	struct fpd_conf c;
+
+	fpd_conf_default(&c);
+	strcpy(c.topology, TOPO);
+	if (sched)
+		strcpy(c.schedule, sched);
+	memset(p, 0, sizeof(*p));
+	if (fpd_planner_load(p, &c, &err))
+		fail_msg("%s", err.msg);
+}
+
+struct out {
+	struct fp_hostplan hp;
+	struct fpd_fsub *fs;
+	size_t nfs;
+	struct fpd_plan_info info;
+};
+
+static void plan(struct fpd_planner *p, const struct fpd_cycle *const *cy, size_t n,
+		 struct out *o)
+{
+	struct fp_addr local = fp_addr_v4(A(1));
+	struct fp_err err = { "" };
+
+	if (fpd_planner_plan(p, cy, n, &local, 1, &o->hp, &o->fs, &o->nfs, &o->info, &err))
+		fail_msg("%s", err.msg);
+}
+
+static void out_free(struct out *o)
+{
+	fpd_hostplan_clear(&o->hp);
+	free(o->fs);
+	fpd_plan_info_free(&o->info);
+}
+
+static bool crosses(const struct out *o, int link)
+{
+	size_t i;
+	unsigned int k;
+
+	for (i = 0; i < o->nfs; i++)
+		for (k = 0; k < o->fs[i].nlinks; k++)
+			if (o->fs[i].link[k] == link)
+				return true;
+	return false;
+}
+
+static void check_entries(const struct out *o)
+{
+	size_t i, k, n = 0;
+	unsigned int j;
+
+	for (i = 0; i < o->hp.n; i++) {
+		const struct fp_hostplan_entry *e = &o->hp.e[i];
+		uint32_t w = 0;
+
+		assert_true(fp_addr_is_v4(&e->local));
+		assert_int_equal(fp_addr_to_v4(&e->local), A(1));
+		assert_true(e->nsub >= 1 && e->nsub <= 16);
+		for (j = 0; j < e->nsub; j++) {
+			w += e->sub[j].weight;
+			assert_int_equal(e->sub[j].sport, fp_label_to_sport(e->sub[j].flow_label));
+		}
+		assert_int_equal(w, 65536);
+		for (k = 0; k < o->nfs; k++)
+			n += o->fs[k].group == i;
+	}
+	assert_int_equal(n, o->nfs);
+	/* NIC up, leaf0 -> spine, spine -> leaf1, NIC down; or within a leaf */
+	for (k = 0; k < o->nfs; k++) {
+		bool same_leaf = fp_addr_to_v4(&o->fs[k].remote) == A(2);
+
+		assert_int_equal(o->fs[k].nlinks, same_leaf ? 2 : 4);
+	}
+}
+
+static void test_observed(void **state)
+{
+	const struct fpd_cycle *cy[] = { &cy_a2a };
+	struct fpd_planner p;
+	struct out o;
+
+	(void)state;
+	init_flows();
+	load(&p, NULL);
+	plan(&p, cy, 1, &o);
+	/* h0's two pairs, nothing of h1's */
+	assert_int_equal(o.hp.n, 2);
+	assert_int_equal(fp_addr_to_v4(&o.hp.e[0].remote), A(3));
+	assert_int_equal(fp_addr_to_v4(&o.hp.e[1].remote), A(4));
+	check_entries(&o);
+	assert_int_equal(o.info.flows, 4);
+	assert_int_equal(o.info.unmapped, 0);
+	assert_true(o.info.lower_bound > 0);
+	/* four equal flows over two spines: the spraying bound is met */
+	assert_true(o.info.max_load <= o.info.lower_bound * 1.0000001);
+	assert_true(o.info.nlinks > 0);
+	out_free(&o);
+	fpd_planner_free(&p);
+}
+
+static void test_failed_link_and_keep(void **state)
+{
+	const struct fpd_cycle *cy[] = { &cy_a2a };
+	struct fpd_planner p;
+	struct out o1, o2, o3;
+	int up, l, failed;
+	bool changed;
+	struct fp_err err = { "" };
+
+	(void)state;
+	init_flows();
+	load(&p, NULL);
+	plan(&p, cy, 1, &o1);
+	/* the uplink h0's first subflow takes */
+	up = o1.fs[0].link[1];
+	{
+		char name[80];
+
+		fpd_planner_link_name(&p, up, name, sizeof(name));
+		assert_true(!strcmp(name, "leaf0-spine0") || !strcmp(name, "leaf0-spine1"));
+		assert_int_equal(fpd_planner_link(&p, "leaf0", name + 6), up);
+	}
+
+	/* the same inputs again: every entry kept as it was */
+	plan(&p, cy, 1, &o2);
+	assert_int_equal(fpd_hostplan_keep(&o2.hp, o2.fs, o2.nfs, &o1.hp, o1.fs, o1.nfs), 2);
+	assert_true(fpd_hostplan_equal(&o1.hp, &o2.hp));
+	out_free(&o2);
+
+	/* leaf0-spine1 fails: the new plan avoids it */
+	failed = up / 2;
+	assert_int_equal(fpd_planner_set_failed(&p, &failed, 1, &changed, &err), 0);
+	assert_true(changed);
+	assert_int_equal(fpd_planner_set_failed(&p, &failed, 1, &changed, &err), 0);
+	assert_false(changed);
+	plan(&p, cy, 1, &o3);
+	check_entries(&o3);
+	assert_false(crosses(&o3, up));
+	assert_false(crosses(&o3, up ^ 1));
+	l = o1.fs[0].link[2];	/* that spine's link down to leaf1 */
+	assert_false(crosses(&o3, l));
+	/* entries whose subflows all went over spine 0 keep their labels */
+	{
+		size_t i, kept_expected = 0, k;
+
+		for (i = 0; i < o1.hp.n; i++) {
+			bool via1 = false;
+
+			for (k = 0; k < o1.nfs; k++)
+				if (o1.fs[k].group == i && o1.fs[k].link[1] == up)
+					via1 = true;
+			kept_expected += !via1 && o1.hp.e[i].nsub == o3.hp.e[i].nsub;
+		}
+		assert_true(fpd_hostplan_keep(&o3.hp, o3.fs, o3.nfs, &o1.hp, o1.fs, o1.nfs) <=
+			    kept_expected);
+	}
+	/* back up: all links up again */
+	assert_int_equal(fpd_planner_set_failed(&p, NULL, 0, &changed, &err), 0);
+	assert_true(changed);
+	failed = 99;
+	assert_int_equal(fpd_planner_set_failed(&p, &failed, 1, &changed, &err), EINVAL);
+	assert_string_equal(err.msg, "link 99 is not in the fabric");
+	out_free(&o1);
+	out_free(&o3);
+	fpd_planner_free(&p);
+}
+
+static void test_keep_moves_only_what_must(void **state)
+{
+	/* a synthetic previous plan: one entry on the same paths, one not */
+	struct fp_hostplan prev = { 0 }, next = { 0 };
+	struct fpd_fsub pf[2] = {
+		{ .group = 0, .sport = 0xc001, .weight = 65536, .nlinks = 2, .link = { 1, 3 } },
+		{ .group = 1, .sport = 0xc002, .weight = 65536, .nlinks = 2, .link = { 2, 4 } },
+	};
+	struct fpd_fsub nf[2] = {
+		{ .group = 0, .sport = 0xc007, .weight = 65536, .nlinks = 2, .link = { 1, 3 } },
+		{ .group = 1, .sport = 0xc008, .weight = 65536, .nlinks = 2, .link = { 1, 5 } },
+	};
+	struct fp_hostplan_entry e[2];
+	int i;
+
+	(void)state;
+	memset(e, 0, sizeof(e));
+	for (i = 0; i < 2; i++) {
+		e[i].local = fp_addr_v4(A(1));
+		e[i].remote = fp_addr_v4(A(3 + i));
+		e[i].nsub = 1;
+		e[i].sub[0] = (struct fp_subflow){ 1 + (uint32_t)i, (uint16_t)(0xc001 + i), 65536 };
+	}
+	prev.e = malloc(sizeof(e));
+	memcpy(prev.e, e, sizeof(e));
+	prev.n = 2;
+	e[0].sub[0] = (struct fp_subflow){ 7, 0xc007, 65536 };
+	e[1].sub[0] = (struct fp_subflow){ 8, 0xc008, 65536 };
+	next.e = malloc(sizeof(e));
+	memcpy(next.e, e, sizeof(e));
+	next.n = 2;
+	assert_int_equal(fpd_hostplan_keep(&next, nf, 2, &prev, pf, 2), 1);
+	assert_int_equal(next.e[0].sub[0].flow_label, 1);	/* kept */
+	assert_int_equal(nf[0].sport, 0xc001);			/* watched as kept */
+	assert_int_equal(next.e[1].sub[0].flow_label, 8);	/* moved */
+	assert_int_equal(nf[1].sport, 0xc008);
+	fpd_hostplan_clear(&prev);
+	fpd_hostplan_clear(&next);
+}
+
+static void test_two_jobs_and_unknown(void **state)
+{
+	static struct fpd_flow f2[2];
+	static struct fpd_cphase ph2[2] = {
+		{ .n = 1, .f = &f2[0], .steps = 3 }, { .n = 1, .f = &f2[1], .steps = 1 },
+	};
+	static struct fpd_cycle cy2 = { .job = 0x80000007u, .period = 4, .nph = 2, .ph = ph2 };
+	const struct fpd_cycle *cy[] = { &cy_a2a, &cy2 };
+	struct fpd_planner p;
+	struct out o;
+
+	(void)state;
+	init_flows();
+	f2[0] = (struct fpd_flow){ A(1), A(2), 1 << 20 };	/* same leaf */
+	f2[1] = (struct fpd_flow){ A(1), htonl(0x0a000001), 1 << 20 };	/* not in the fabric */
+	load(&p, NULL);
+	plan(&p, cy, 2, &o);
+	assert_int_equal(o.info.phases, 2);
+	assert_int_equal(o.info.unmapped, 1);
+	/* phase 1 repeats the all-to-all (a job's phases cycle) */
+	assert_int_equal(o.info.flows, 4 + 1 + 4);
+	out_free(&o);
+	fpd_planner_free(&p);
+}
+
+static void test_fixed_schedule_and_nothing(void **state)
+{
+	const struct fpd_cycle *none[1];
+	struct fp_err err = { "" };
+	struct fp_addr local = fp_addr_v4(A(1));
+	struct fpd_planner p;
+	struct fp_hostplan hp;
+	struct fpd_plan_info info;
+	struct fpd_fsub *fs;
+	size_t nfs;
+	struct out o;
+	struct fpd_conf c;
+
+	(void)state;
+	load(&p, "alltoall:bytes=64M");
+	plan(&p, none, 0, &o);
+	check_entries(&o);
+	assert_int_equal(o.hp.n, 3);	/* h0 to h1 on its leaf, h2 and h3 on leaf1 */
+	out_free(&o);
+	fpd_planner_free(&p);
+
+	load(&p, NULL);
+	assert_int_equal(fpd_planner_plan(&p, none, 0, &local, 1, &hp, &fs, &nfs, &info, &err),
+			 ENODATA);
+	assert_string_equal(err.msg, "nothing to plan: no cycle observed yet");
+	fpd_planner_free(&p);
+
+	/* no fabric: observe only */
+	fpd_conf_default(&c);
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(fpd_planner_load(&p, &c, &err), 0);
+	assert_false(fpd_planner_ready(&p));
+	strcpy(c.schedule, "x.json");
+	assert_int_equal(fpd_planner_load(&p, &c, &err), EINVAL);
+	fpd_conf_default(&c);
+	strcpy(c.topology, "leafspine:leaves=0");
+	assert_int_not_equal(fpd_planner_load(&p, &c, &err), 0);
+	fpd_planner_free(&p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_observed),
+		cmocka_unit_test(test_failed_link_and_keep),
+		cmocka_unit_test(test_keep_moves_only_what_must),
+		cmocka_unit_test(test_two_jobs_and_unknown),
+		cmocka_unit_test(test_fixed_schedule_and_nothing),
+	};
+
+	return cmocka_run_group_tests_name("daemon_plan", tests, NULL, NULL);
+}
