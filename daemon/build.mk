@@ -2,11 +2,11 @@
 # check-daemon: "daemon: N passed, N failed, N skipped") and the parts the
 # tests and the CLI share (daemon/ctl_client.c for `flowplanctl daemon`).
 
-DAEMON_UNITS := cycle fault conf loop ctl ctl_client metrics rings plan
+DAEMON_UNITS := cycle fault conf loop ctl ctl_client metrics rings plan fpd
 DAEMON_OBJ      := $(DAEMON_UNITS:%=$(BUILD)/daemon/%.o)
 DAEMON_SAN_OBJ  := $(DAEMON_UNITS:%=$(BUILD)/san/daemon/%.o)
 DAEMON_SAN_LIB  := $(BUILD)/san/libfpd.a
-DAEMON_LIBS     := $(JSONC_LIBS) $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd) -lm
+DAEMON_LIBS     := $(JSONC_LIBS) $(shell pkg-config --libs libmicrohttpd libsystemd 2>/dev/null || echo -lmicrohttpd -lsystemd) -lm
 EXTRA_CFLAGS_daemon := -Idaemon -Ilib $(JSONC_CFLAGS)
 
 $(DAEMON_SAN_LIB): $(DAEMON_SAN_OBJ)

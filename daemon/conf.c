@@ -246,7 +246,7 @@ static int set(struct fpd_conf *c, const struct key *k, const char *v,
 		return 0;
 	case T_MODE:
 		if (!strcmp(v, "local")) {
-			*(enum fpd_mode *)p = FPD_MODE_LOCAL;
+			*(enum fpd_mode_kind *)p = FPD_MODE_LOCAL;
 			return 0;
 		}
 		if (!strcmp(v, "agent") || !strcmp(v, "planner"))

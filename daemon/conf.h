@@ -25,13 +25,13 @@
 #define FPD_CONF_MAX	(1 << 20)	/* bytes; a larger file is refused */
 #define FPD_PATHLEN	256
 
-enum fpd_mode {
+enum fpd_mode_kind {
 	FPD_MODE_LOCAL,		/* observe, plan and install on this host */
 };
 
 struct fpd_conf {
 	/* [daemon] */
-	enum fpd_mode mode;
+	enum fpd_mode_kind mode;
 	char socket[108];		/* sun_path */
 	char metrics[64];		/* "ADDR:PORT", "" when off */
 	int log_level;			/* LOG_ERR .. LOG_DEBUG */

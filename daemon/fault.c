@@ -124,6 +124,11 @@ static const struct fpd_fcount *lookup(const struct fpd_fcount *c, size_t n,
 	return NULL;
 }
 
+static double share(const struct fpd_fsub *s)
+{
+	return s->planned ? (double)s->planned : (double)s->weight;
+}
+
 int fpd_fault_sample(struct fpd_fault *f, const struct fpd_fcount *c, size_t n)
 {
 	struct fpd_fcount *sorted = NULL;
@@ -152,19 +157,21 @@ int fpd_fault_sample(struct fpd_fault *f, const struct fpd_fcount *c, size_t n)
 	}
 	for (g = 0; g < f->n; g = end) {
 		uint64_t total = 0;
+		double shares = 0;
 		bool based = true;
 
 		for (end = g; end < f->n && f->subs[end].s.group == f->subs[g].s.group; end++) {
 			total += f->subs[end].delta;
+			shares += share(&f->subs[end].s);
 			based &= f->subs[end].based;
 		}
 		for (i = g; i < end; i++) {
 			struct sub *s = &f->subs[i];
-			double expect = (double)total * s->s.weight / 65536.0;
+			double expect = shares > 0 ? (double)total * share(&s->s) / shares : 0;
 
 			s->healthy = false;
 			/* a lone subflow has no peers to be compared with */
-			if (!based || end - g < 2 || total < f->o.min_bytes || !s->s.weight)
+			if (!based || end - g < 2 || total < f->o.min_bytes || !share(&s->s))
 				continue;
 			if ((double)s->delta < f->o.slow_ratio * expect) {
 				s->streak++;

@@ -24,12 +24,19 @@
 #define FPD_PATH_MAX	8
 #define FPD_SUSPECT_MAX	8	/* links named in one suspect */
 
-/* A subflow of the installed plan, with its path. */
+/*
+ * A subflow of the installed plan, with its path. Subflows of one @group
+ * are expected to move together, each its share (@planned bytes, or its
+ * @weight when none is given) of what the group moves: the subflows of one
+ * entry, or of every entry of one phase of a collective.
+ */
 struct fpd_fsub {
-	uint32_t group;			/* its entry: subflows of one entry share it */
+	uint32_t group;
+	uint32_t entry;			/* index of its host plan entry */
 	struct fp_addr remote;
 	uint16_t sport;
-	uint32_t weight;		/* out of 65536 */
+	uint32_t weight;		/* out of 65536, within its entry */
+	uint64_t planned;		/* bytes the plan gives it; 0: use @weight */
 	unsigned int nlinks;
 	int32_t link[FPD_PATH_MAX];
 };

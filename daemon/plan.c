@@ -134,6 +134,16 @@ void fpd_planner_link_name(const struct fpd_planner *p, int link, char *buf, siz
 	snprintf(buf, n, "%s-%s", p->topo->nodes[l->from].name, p->topo->nodes[l->to].name);
 }
 
+bool fpd_planner_link_is_fabric(const struct fpd_planner *p, int link)
+{
+	const struct fp_link *l;
+
+	if (!p->topo || link < 0 || link >= p->topo->nlinks)
+		return false;
+	l = &p->topo->links[link];
+	return !p->topo->nodes[l->from].is_nic && !p->topo->nodes[l->to].is_nic;
+}
+
 int fpd_planner_nic_link(const struct fpd_planner *p, uint32_t addr_be)
 {
 	int nic;
@@ -514,7 +524,10 @@ int fpd_planner_plan(struct fpd_planner *p, const struct fpd_cycle *const *cycle
 		for (j = 0; j < pf->n; j++) {
 			struct fpd_fsub *x = &fs[nfs++];
 
-			x->group = (uint32_t)hp->n;
+			/* the subflows of a phase move together */
+			x->group = (uint32_t)c->ph;
+			x->entry = (uint32_t)hp->n;
+			x->planned = sub[j].bytes;
 			x->remote = e->remote;
 			x->sport = e->sub[j].sport;
 			x->weight = e->sub[j].weight;
@@ -574,7 +587,7 @@ static unsigned int sigs(const struct fpd_fsub *fs, size_t n, uint32_t g, struct
 	size_t i;
 
 	for (i = 0; i < n && k < FP_MAX_SUBFLOWS; i++) {
-		if (fs[i].group != g)
+		if (fs[i].entry != g)
 			continue;
 		out[k].weight = fs[i].weight;
 		out[k].nlinks = fs[i].nlinks;
@@ -627,7 +640,7 @@ size_t fpd_hostplan_keep(struct fp_hostplan *next, struct fpd_fsub *next_fs,
 
 				/* the watched subflows follow the labels kept */
 				for (x = 0; x < nnext_fs; x++) {
-					if (next_fs[x].group != (uint32_t)i)
+					if (next_fs[x].entry != (uint32_t)i)
 						continue;
 					for (j = 0; j < na; j++)
 						if (a[j].sport == next_fs[x].sport) {

@@ -67,6 +67,8 @@ bool fpd_planner_ready(const struct fpd_planner *p);
 /* Directed link id of "A-B" (names of its ends), or -1. */
 int fpd_planner_link(const struct fpd_planner *p, const char *a, const char *b);
 void fpd_planner_link_name(const struct fpd_planner *p, int link, char *buf, size_t n);
+/* Does directed link @link join two switches (a path can avoid it)? */
+bool fpd_planner_link_is_fabric(const struct fpd_planner *p, int link);
 /* The NIC link (undirected index) of a local address, or -1. */
 int fpd_planner_nic_link(const struct fpd_planner *p, uint32_t addr_be);
 

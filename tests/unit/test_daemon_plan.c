@@ -113,7 +113,7 @@ static void check_entries(const struct out *o)
 		}
 		assert_int_equal(w, 65536);
 		for (k = 0; k < o->nfs; k++)
-			n += o->fs[k].group == i;
+			n += o->fs[k].entry == i;
 	}
 	assert_int_equal(n, o->nfs);
 	/* NIC up, leaf0 -> spine, spine -> leaf1, NIC down; or within a leaf */
@@ -198,7 +198,7 @@ static void test_failed_link_and_keep(void **state)
 			bool via1 = false;
 
 			for (k = 0; k < o1.nfs; k++)
-				if (o1.fs[k].group == i && o1.fs[k].link[1] == up)
+				if (o1.fs[k].entry == i && o1.fs[k].link[1] == up)
 					via1 = true;
 			kept_expected += !via1 && o1.hp.e[i].nsub == o3.hp.e[i].nsub;
 		}
@@ -221,12 +221,12 @@ static void test_keep_moves_only_what_must(void **state)
 	/* a synthetic previous plan: one entry on the same paths, one not */
 	struct fp_hostplan prev = { 0 }, next = { 0 };
 	struct fpd_fsub pf[2] = {
-		{ .group = 0, .sport = 0xc001, .weight = 65536, .nlinks = 2, .link = { 1, 3 } },
-		{ .group = 1, .sport = 0xc002, .weight = 65536, .nlinks = 2, .link = { 2, 4 } },
+		{ .entry = 0, .sport = 0xc001, .weight = 65536, .nlinks = 2, .link = { 1, 3 } },
+		{ .entry = 1, .sport = 0xc002, .weight = 65536, .nlinks = 2, .link = { 2, 4 } },
 	};
 	struct fpd_fsub nf[2] = {
-		{ .group = 0, .sport = 0xc007, .weight = 65536, .nlinks = 2, .link = { 1, 3 } },
-		{ .group = 1, .sport = 0xc008, .weight = 65536, .nlinks = 2, .link = { 1, 5 } },
+		{ .entry = 0, .sport = 0xc007, .weight = 65536, .nlinks = 2, .link = { 1, 3 } },
+		{ .entry = 1, .sport = 0xc008, .weight = 65536, .nlinks = 2, .link = { 1, 5 } },
 	};
 	struct fp_hostplan_entry e[2];
 	int i;

@@ -1,0 +1,1025 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fpd.c - flowpland's state, observers, re-planning and installing (fpd.h).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <inttypes.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "fpd.h"
+
+static const double lat_bounds[FPD_LAT_BUCKETS] = {
+	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
+};
+
+static int fail(struct fp_err *e, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(struct fp_err *e, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e) {
+		va_start(ap, fmt);
+		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+		va_end(ap);
+	}
+	return errnum;
+}
+
+void fpd_log(struct fpd *d, int level, const char *fmt, ...)
+{
+	static const char *const tag[] = { "emerg", "alert", "crit", "error", "warning",
+					   "notice", "info", "debug" };
+	va_list ap;
+
+	if (level > d->conf.log_level)
+		return;
+	/* under systemd the journal reads the <N> prefix as the priority */
+	if (getenv("JOURNAL_STREAM"))
+		fprintf(stderr, "<%d>", level);
+	else
+		fprintf(stderr, "flowpland: %s: ", tag[level & 7]);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void fpd_event(struct fpd *d, const char *kind, const char *fmt, ...)
+{
+	struct fpd_event *e = &d->ev[d->nev % FPD_EVENTS];
+	va_list ap;
+
+	e->wall_ns = fpd_wall();
+	snprintf(e->kind, sizeof(e->kind), "%s", kind);
+	va_start(ap, fmt);
+	vsnprintf(e->text, sizeof(e->text), fmt, ap);
+	va_end(ap);
+	d->nev++;
+	fpd_log(d, LOG_NOTICE, "%s: %s", e->kind, e->text);
+}
+
+/* ------------------------------------------------------------- modes */
+
+static void local_changed(struct fpd *d, const char *why)
+{
+	fpd_request_replan(d, why);
+}
+
+const struct fpd_mode fpd_mode_local = {
+	.name = "local",
+	.changed = local_changed,
+};
+
+/* ---------------------------------------------------------- addresses */
+
+static int parse_local(struct fpd *d, const char *list, struct fp_err *err)
+{
+	struct fp_addr *a = NULL;
+	size_t n = 0;
+	char buf[FPD_PATHLEN], *save = NULL, *tok;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		struct in_addr in;
+		struct fp_addr *na;
+
+		if (inet_pton(AF_INET, tok, &in) != 1) {
+			free(a);
+			return fail(err, EINVAL, "[fabric] local_addrs: '%s' is not an IPv4 address", tok);
+		}
+		na = realloc(a, (n + 1) * sizeof(*a));
+		if (!na) {
+			free(a);
+			return fail(err, ENOMEM, "out of memory");
+		}
+		a = na;
+		a[n++] = fp_addr_v4(in.s_addr);
+	}
+	free(d->local);
+	d->local = a;
+	d->nlocal = n;
+	return 0;
+}
+
+/* The host's IPv4 addresses (the RoCEv2 GIDs are made of them). */
+static int host_addrs(struct fpd *d, struct fp_err *err)
+{
+	struct ifaddrs *ifa, *i;
+	struct fp_addr *a = NULL, *na;
+	size_t n = 0;
+
+	if (getifaddrs(&ifa))
+		return fail(err, errno, "getifaddrs: %s", strerror(errno));
+	for (i = ifa; i; i = i->ifa_next) {
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET)
+			continue;
+		na = realloc(a, (n + 1) * sizeof(*a));
+		if (!na)
+			break;
+		a = na;
+		a[n++] = fp_addr_v4(((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr);
+	}
+	freeifaddrs(ifa);
+	free(d->local);
+	d->local = a;
+	d->nlocal = n;
+	return 0;
+}
+
+/* ------------------------------------------------------------ install */
+
+static void lat_record(struct fpd *d, double s)
+{
+	size_t i;
+
+	d->last_latency_s = s;
+	d->lat_count++;
+	d->lat_sum += s;
+	for (i = 0; i < FPD_LAT_BUCKETS; i++)
+		if (s <= lat_bounds[i])
+			d->lat_bucket[i]++;
+}
+
+int fpd_install(struct fpd *d, const struct fp_hostplan *hp, struct fp_err *err)
+{
+	uint64_t gen = d->generation + 1;
+	int ret;
+
+	if (!d->kmod_open)
+		return fail(err, ENOENT, "flowplan module not loaded: plan kept for when it is");
+	ret = d->kops->set_plan(d->kctx, hp, gen, err);
+	if (ret) {
+		d->install_errors++;
+		fpd_event(d, "install-failed", "generation %" PRIu64 ": %s", gen, err->msg);
+		return ret;
+	}
+	d->generation = gen;
+	ret = fpd_hostplan_copy(&d->installed, hp);
+	if (ret)
+		return fail(err, ret, "out of memory");
+	d->installed.generation = gen;
+	d->installs++;
+	fpd_event(d, "install", "generation %" PRIu64 ", %zu entries", gen, hp->n);
+	return 0;
+}
+
+/* Install the wanted plan unless the module holds it already. */
+static int sync_module(struct fpd *d, struct fp_err *err)
+{
+	int ret;
+
+	if (!d->have_wanted || !d->kmod_open)
+		return 0;
+	if (fpd_hostplan_equal(&d->wanted, &d->installed)) {
+		d->unchanged++;
+		fpd_log(d, LOG_DEBUG, "the module holds this plan already (generation %" PRIu64 ")",
+			d->installed.generation);
+		return 0;
+	}
+	ret = fpd_install(d, &d->wanted, err);
+	if (!ret && d->fault)
+		fpd_fault_set_plan(d->fault, d->fs, d->nfs);
+	return ret;
+}
+
+static void collect_failed(struct fpd *d, int *out, size_t *n)
+{
+	size_t i, k;
+
+	*n = 0;
+	for (i = 0; i < d->nfailed_ev + d->nfailed_fault; i++) {
+		int l = i < d->nfailed_ev ? d->failed_ev[i] : d->failed_fault[i - d->nfailed_ev];
+
+		for (k = 0; k < *n && out[k] != l; k++)
+			;
+		if (k == *n)
+			out[(*n)++] = l;
+	}
+}
+
+int fpd_replan_now(struct fpd *d, struct fp_err *err)
+{
+	const struct fpd_cycle **cy = NULL;
+	int failed[2 * FPD_FAILED_MAX];
+	struct fp_hostplan hp;
+	struct fpd_plan_info info;
+	struct fpd_fsub *fs = NULL;
+	size_t ncy, nfs = 0, nf, i, kept;
+	bool changed;
+	uint64_t t0 = d->replan_pending ? d->replan_t0 : fpd_now();
+	int ret;
+
+	d->replan_pending = false;
+	d->last_replan_ns = fpd_now();
+	d->replans++;
+	collect_failed(d, failed, &nf);
+	if (fpd_planner_ready(&d->planner)) {
+		ret = fpd_planner_set_failed(&d->planner, failed, nf, &changed, err);
+		if (ret)
+			fpd_log(d, LOG_WARNING, "links to plan around: %s", err->msg);
+	}
+	ncy = fpd_cyc_count(d->cyc);
+	cy = calloc(ncy + 1, sizeof(*cy));
+	if (!cy)
+		return fail(err, ENOMEM, "out of memory");
+	for (i = 0; i < ncy; i++)
+		cy[i] = fpd_cyc_get(d->cyc, i);
+	ret = fpd_planner_plan(&d->planner, cy, ncy, d->local, d->nlocal, &hp, &fs, &nfs,
+			       &info, err);
+	free(cy);
+	if (ret) {
+		snprintf(d->why, sizeof(d->why), "%s", err->msg);
+		return ret;
+	}
+	d->why[0] = 0;
+	kept = fpd_hostplan_keep(&hp, fs, nfs, &d->wanted, d->fs, d->nfs);
+	fpd_hostplan_clear(&d->wanted);
+	d->wanted = hp;
+	d->have_wanted = true;
+	free(d->fs);
+	d->fs = fs;
+	d->nfs = nfs;
+	fpd_plan_info_free(&d->info);
+	d->info = info;
+	fpd_log(d, LOG_INFO, "planned %zu phases, %zu flows: max load %.6g s, bound %.6g s; "
+		"%zu entries here, %zu kept as they were (%.1f ms)", info.phases, info.flows,
+		info.max_load, info.lower_bound, info.entries, kept, info.compute_ns / 1e6);
+	ret = sync_module(d, err);
+	if (!ret && d->kmod_open)
+		lat_record(d, (double)(fpd_now() - t0) / 1e9);
+	return ret == ENOENT ? 0 : ret;
+}
+
+static void on_replan_timer(struct fpd_timer *t, uint64_t n)
+{
+	struct fpd *d = t->arg;
+	struct fp_err err = { "" };
+
+	(void)n;
+	if (!d->replan_pending)
+		return;
+	if (fpd_replan_now(d, &err) && err.msg[0])
+		fpd_log(d, LOG_INFO, "re-plan (%s): %s", d->replan_why, err.msg);
+}
+
+void fpd_request_replan(struct fpd *d, const char *why)
+{
+	uint64_t now = fpd_now(), due = d->last_replan_ns + d->conf.holddown_ns;
+
+	if (!d->replan_pending) {
+		d->replan_pending = true;
+		d->replan_t0 = now;
+		snprintf(d->replan_why, sizeof(d->replan_why), "%s", why);
+	}
+	fpd_timer_set(&d->t_replan, due > now ? due - now : 1, 0);
+}
+
+/* --------------------------------------------------------- observers */
+
+static int feed(void *arg, const struct fpd_msg *m, size_t n)
+{
+	struct fpd *d = arg;
+
+	return fpd_cyc_add(d->cyc, m, n);
+}
+
+void fpd_read_reports(struct fpd *d, uint64_t now)
+{
+	struct fpd_cyc_event ev[32];
+	bool replan = false;
+	size_t nev, i;
+	int ret;
+
+	if (d->rings) {
+		ret = fpd_rings_read(d->rings, feed, d);
+		if (ret)
+			fpd_log(d, LOG_ERR, "reading report rings: %s", strerror(ret));
+	}
+	ret = fpd_cyc_advance(d->cyc, now, ev, 32, &nev);
+	if (ret)
+		fpd_log(d, LOG_ERR, "cycle detection: %s", strerror(ret));
+	for (i = 0; i < nev; i++) {
+		char job[24];
+
+		if (ev[i].job & 0x80000000u)
+			snprintf(job, sizeof(job), "pid%u", ev[i].job & 0x7fffffffu);
+		else
+			snprintf(job, sizeof(job), "comm%u", ev[i].job);
+		switch (ev[i].kind) {
+		case FPD_CYC_LOCKED:
+			fpd_event(d, "cycle", "job %s: cycle of %u phases found", job, ev[i].period);
+			replan = true;
+			break;
+		case FPD_CYC_CHANGED:
+			fpd_event(d, "cycle", "job %s: cycle changed from %u to %u phases", job,
+				  ev[i].old_period, ev[i].period);
+			replan = true;
+			break;
+		case FPD_CYC_LOST:
+			fpd_event(d, "cycle", "job %s: no longer follows its cycle (plan kept)", job);
+			break;
+		case FPD_CYC_GONE:
+			fpd_event(d, "cycle", "job %s: gone quiet", job);
+			replan = true;
+			break;
+		}
+	}
+	if (replan && !d->planner.fixed)
+		d->mode->changed(d, "the observed cycles changed");
+}
+
+static void on_report_timer(struct fpd_timer *t, uint64_t n)
+{
+	(void)n;
+	fpd_read_reports(t->arg, fpd_wall());
+}
+
+static bool same_set(const int *a, size_t na, const int *b, size_t nb)
+{
+	size_t i, k;
+
+	if (na != nb)
+		return false;
+	for (i = 0; i < na; i++) {
+		for (k = 0; k < nb && a[i] != b[k]; k++)
+			;
+		if (k == nb)
+			return false;
+	}
+	return true;
+}
+
+void fpd_read_counters(struct fpd *d)
+{
+	struct fp_err err = { "" };
+	struct fpd_fcount *c = NULL;
+	struct fpd_suspect sp[8];
+	int links[FPD_FAILED_MAX];
+	size_t n = 0, ns, i, nl = 0;
+	unsigned int k;
+
+	if (!d->kmod_open || !d->fault)
+		return;
+	if (d->kops->get_counters(d->kctx, &c, &n, &err)) {
+		fpd_log(d, LOG_WARNING, "counters: %s", err.msg);
+		return;
+	}
+	fpd_fault_sample(d->fault, c, n);
+	free(c);
+	ns = fpd_fault_suspects(d->fault, sp, 8);
+	memcpy(d->suspects, sp, ns * sizeof(*sp));
+	d->nsuspects = ns;
+	/*
+	 * Plan around the fabric links a suspect names (a host's own link
+	 * cannot be avoided; the module reports those itself). A new suspect
+	 * joins the links planned around; they stay until an operator's
+	 * replan or a reload tries them again.
+	 */
+	for (i = 0; i < ns; i++) {
+		char names[200] = "";
+		bool fresh = false;
+		size_t j;
+
+		for (k = 0; k < sp[i].nlinks; k++) {
+			int l = sp[i].link[k] / 2;
+			char name[80];
+
+			if (!fpd_planner_link_is_fabric(&d->planner, sp[i].link[k]))
+				continue;
+			fpd_planner_link_name(&d->planner, sp[i].link[k], name, sizeof(name));
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+				 names[0] ? " or " : "", name);
+			for (j = 0; j < d->nfailed_fault && d->failed_fault[j] != l; j++)
+				;
+			if (j == d->nfailed_fault && j < FPD_FAILED_MAX) {
+				d->failed_fault[d->nfailed_fault++] = l;
+				fresh = true;
+			}
+		}
+		if (!fresh)
+			continue;
+		d->faults_total++;
+		fpd_event(d, "fault", "%u subflows stalled while their peers moved: %s; "
+			  "planning around it", sp[i].nsubs, names);
+		d->mode->changed(d, "a suspected path fault");
+	}
+	(void)links;
+	(void)nl;
+}
+
+static void on_counters_timer(struct fpd_timer *t, uint64_t n)
+{
+	(void)n;
+	fpd_read_counters(t->arg);
+}
+
+/* The module's link events: the NIC links of the port's addresses. */
+void fpd_kmod_event(struct fpd *d, const struct fpd_kev *ev)
+{
+	struct fp_err err = { "" };
+	struct fp_hostplan hp = { 0 };
+	int before[FPD_FAILED_MAX];
+	size_t nb = d->nfailed_ev, i, k;
+
+	switch (ev->kind) {
+	case FPD_KEV_LINK:
+		memcpy(before, d->failed_ev, sizeof(before));
+		for (i = 0; i < ev->naddrs; i++) {
+			int l = fpd_planner_nic_link(&d->planner, ev->addrs[i]);
+
+			if (l < 0)
+				continue;
+			for (k = 0; k < d->nfailed_ev && d->failed_ev[k] != l; k++)
+				;
+			if (!ev->up && k == d->nfailed_ev && k < FPD_FAILED_MAX)
+				d->failed_ev[d->nfailed_ev++] = l;
+			else if (ev->up && k < d->nfailed_ev)
+				d->failed_ev[k] = d->failed_ev[--d->nfailed_ev];
+		}
+		fpd_event(d, ev->up ? "link-up" : "link-down", "%s port %u", ev->dev, ev->port);
+		if (!same_set(before, nb, d->failed_ev, d->nfailed_ev))
+			d->mode->changed(d, ev->up ? "a link came up" : "a link went down");
+		break;
+	case FPD_KEV_DEVICE:
+		fpd_event(d, "device", "%s came or went", ev->dev);
+		break;
+	case FPD_KEV_PLAN:
+		if (ev->generation > d->generation) {
+			/* someone else installed a plan: never go back below it */
+			fpd_event(d, "plan", "generation %" PRIu64 " installed by someone else",
+				  ev->generation);
+			d->generation = ev->generation;
+			if (!d->kops->get_plan(d->kctx, &hp, &err)) {
+				fpd_hostplan_copy(&d->installed, &hp);
+				fpd_hostplan_clear(&hp);
+			}
+		}
+		break;
+	case FPD_KEV_LOST:
+		fpd_event(d, "events-lost", "module events were lost: re-reading the plan");
+		if (!d->kops->get_plan(d->kctx, &hp, &err)) {
+			if (hp.generation > d->generation)
+				d->generation = hp.generation;
+			fpd_hostplan_copy(&d->installed, &hp);
+			fpd_hostplan_clear(&hp);
+		}
+		break;
+	}
+}
+
+static void on_kmod_event(struct fpd_io *io, uint32_t events)
+{
+	struct fpd *d = io->arg;
+	struct fp_err err = { "" };
+	struct fpd_kev ev;
+	int ret;
+
+	(void)events;
+	for (;;) {
+		ret = d->kops->read_event(d->kctx, &ev, &err);
+		if (ret == EAGAIN)
+			break;
+		if (ret == ENOBUFS) {
+			ev.kind = FPD_KEV_LOST;
+		} else if (ret) {
+			fpd_log(d, LOG_WARNING, "module events: %s", err.msg);
+			break;
+		}
+		fpd_kmod_event(d, &ev);
+		if (!d->kmod_open)
+			break;
+	}
+}
+
+static void kmod_down(struct fpd *d)
+{
+	if (!d->kmod_open)
+		return;
+	if (d->kev_io.loop)
+		fpd_io_del(&d->kev_io);
+	d->kops->close(d->kctx);
+	d->kmod_open = false;
+}
+
+/* Connect and resynchronise: continue from the module's generation. */
+static int kmod_up(struct fpd *d)
+{
+	struct fp_err err = { "" };
+	struct fp_hostplan hp = { 0 };
+	int fd, ret;
+
+	if (d->kmod_open)
+		return 0;
+	ret = d->kops->open(d->kctx, &err);
+	if (ret) {
+		if (ret != ENOENT)
+			fpd_log(d, LOG_WARNING, "module: %s", err.msg);
+		return ret;
+	}
+	d->kmod_open = true;
+	ret = d->kops->get_plan(d->kctx, &hp, &err);
+	if (ret) {
+		fpd_log(d, LOG_WARNING, "reading the installed plan: %s", err.msg);
+	} else {
+		if (hp.generation > d->generation)
+			d->generation = hp.generation;
+		fpd_hostplan_copy(&d->installed, &hp);
+		fpd_event(d, "module", "connected: generation %" PRIu64 ", %zu entries installed",
+			  hp.generation, hp.n);
+		fpd_hostplan_clear(&hp);
+	}
+	fd = d->kops->event_fd(d->kctx);
+	if (fd >= 0 && fpd_io_add(&d->loop, &d->kev_io, fd, EPOLLIN, on_kmod_event, d))
+		fpd_log(d, LOG_WARNING, "module events: cannot watch them");
+	if (d->fault && d->have_wanted)
+		fpd_fault_set_plan(d->fault, d->fs, d->nfs);
+	/* the module came back empty (insmod): install what we planned */
+	ret = sync_module(d, &err);
+	if (ret)
+		fpd_log(d, LOG_WARNING, "installing: %s", err.msg);
+	return 0;
+}
+
+void fpd_kmod_presence(struct fpd *d, bool present)
+{
+	if (present && !d->kmod_open) {
+		d->kmod_returns++;
+		if (!kmod_up(d))
+			fpd_event(d, "module", "the flowplan family is back");
+	} else if (!present && d->kmod_open) {
+		kmod_down(d);
+		fpd_event(d, "module", "the flowplan family is gone (module unloaded); "
+			  "waiting for it");
+	}
+}
+
+static void on_kmod_watch(struct fpd_io *io, uint32_t events)
+{
+	struct fpd *d = io->arg;
+	bool changed = false, present = false;
+
+	(void)events;
+	if (d->kops->read_watch(d->kctx, &changed, &present))
+		return;
+	if (changed)
+		fpd_kmod_presence(d, present);
+}
+
+static void on_watchdog(struct fpd_timer *t, uint64_t n)
+{
+	(void)t;
+	(void)n;
+	sd_notify(0, "WATCHDOG=1");
+}
+
+/* ------------------------------------------------------ control socket */
+
+static json_object *jdbl(double v)
+{
+	return json_object_new_double(v);
+}
+
+static const char *job_name(uint32_t job, char *buf, size_t n)
+{
+	if (job & 0x80000000u)
+		snprintf(buf, n, "pid%u", job & 0x7fffffffu);
+	else
+		snprintf(buf, n, "comm%u", job);
+	return buf;
+}
+
+json_object *fpd_status_json(struct fpd *d, bool show)
+{
+	json_object *o = json_object_new_object(), *m, *p, *j;
+	struct fpd_cyc_stats cs;
+	struct fpd_rings_stats rs = { 0 };
+	size_t i;
+
+	fpd_cyc_stats(d->cyc, &cs);
+	if (d->rings)
+		fpd_rings_stats(d->rings, &rs);
+	json_object_object_add(o, "mode", json_object_new_string(d->mode->name));
+	json_object_object_add(o, "pid", json_object_new_int64(getpid()));
+	json_object_object_add(o, "uptime_s",
+			       json_object_new_int64((int64_t)((fpd_now() - d->start_ns) / 1000000000u)));
+	m = json_object_new_object();
+	json_object_object_add(m, "loaded", json_object_new_boolean(d->kmod_open));
+	json_object_object_add(m, "generation", json_object_new_int64((int64_t)d->installed.generation));
+	json_object_object_add(m, "entries", json_object_new_int64((int64_t)d->installed.n));
+	json_object_object_add(o, "module", m);
+	p = json_object_new_object();
+	json_object_object_add(p, "generation", json_object_new_int64((int64_t)d->generation));
+	json_object_object_add(p, "source", json_object_new_string(
+		d->planner.fixed ? "schedule file" : "observed cycles"));
+	if (d->have_wanted) {
+		json_object_object_add(p, "entries", json_object_new_int64((int64_t)d->wanted.n));
+		json_object_object_add(p, "subflows", json_object_new_int64((int64_t)d->info.subflows));
+		json_object_object_add(p, "max_load", jdbl(d->info.max_load));
+		json_object_object_add(p, "lower_bound", jdbl(d->info.lower_bound));
+		json_object_object_add(p, "ratio", jdbl(d->info.lower_bound > 0 ?
+						      d->info.max_load / d->info.lower_bound : 1));
+		json_object_object_add(p, "installed", json_object_new_boolean(
+			d->kmod_open && fpd_hostplan_equal(&d->wanted, &d->installed)));
+	}
+	if (d->why[0] || !d->have_wanted)
+		json_object_object_add(p, "why", json_object_new_string(
+			d->why[0] ? d->why : !fpd_planner_ready(&d->planner) ?
+			"no fabric configured ([fabric] topology)" : "nothing planned yet"));
+	json_object_object_add(o, "plan", p);
+	json_object_object_add(o, "replans", json_object_new_int64((int64_t)d->replans));
+	json_object_object_add(o, "installs", json_object_new_int64((int64_t)d->installs));
+	json_object_object_add(o, "last_latency_ms", jdbl(d->last_latency_s * 1e3));
+	j = json_object_new_object();
+	json_object_object_add(j, "seen", json_object_new_int64((int64_t)cs.jobs));
+	json_object_object_add(j, "cycles", json_object_new_int64((int64_t)cs.locked));
+	json_object_object_add(o, "jobs", j);
+	json_object_object_add(o, "rings", json_object_new_int64((int64_t)rs.open));
+	json_object_object_add(o, "faults_now", json_object_new_int64((int64_t)d->nsuspects));
+	json_object_object_add(o, "faults_total", json_object_new_int64((int64_t)d->faults_total));
+	if (!show)
+		return o;
+
+	j = json_object_new_array();
+	for (i = 0; i < fpd_cyc_count(d->cyc); i++) {
+		const struct fpd_cycle *c = fpd_cyc_get(d->cyc, i);
+		json_object *co = json_object_new_object(), *phs = json_object_new_array();
+		char buf[24];
+		size_t k, f;
+
+		json_object_object_add(co, "job", json_object_new_string(job_name(c->job, buf, sizeof(buf))));
+		json_object_object_add(co, "period", json_object_new_int64(c->period));
+		json_object_object_add(co, "period_ms", jdbl((double)c->period_ns / 1e6));
+		json_object_object_add(co, "bytes", json_object_new_int64((int64_t)c->bytes));
+		for (k = 0; k < c->nph; k++) {
+			json_object *po = json_object_new_object(), *fl = json_object_new_array();
+
+			json_object_object_add(po, "steps", json_object_new_int64(c->ph[k].steps));
+			for (f = 0; f < c->ph[k].n; f++) {
+				json_object *fo = json_object_new_object();
+				char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+
+				inet_ntop(AF_INET, &c->ph[k].f[f].src, a, sizeof(a));
+				inet_ntop(AF_INET, &c->ph[k].f[f].dst, b, sizeof(b));
+				json_object_object_add(fo, "src", json_object_new_string(a));
+				json_object_object_add(fo, "dst", json_object_new_string(b));
+				json_object_object_add(fo, "bytes", json_object_new_int64(
+					(int64_t)c->ph[k].f[f].bytes));
+				json_object_array_add(fl, fo);
+			}
+			json_object_object_add(po, "flows", fl);
+			json_object_array_add(phs, po);
+		}
+		json_object_object_add(co, "phases", phs);
+		json_object_array_add(j, co);
+	}
+	json_object_object_add(o, "cycles", j);
+
+	j = json_object_new_array();
+	for (i = 0; i < d->nsuspects; i++) {
+		json_object *fo = json_object_new_object(), *l = json_object_new_array();
+		unsigned int k;
+
+		for (k = 0; k < d->suspects[i].nlinks; k++) {
+			char name[80];
+
+			fpd_planner_link_name(&d->planner, d->suspects[i].link[k], name, sizeof(name));
+			json_object_array_add(l, json_object_new_string(name));
+		}
+		json_object_object_add(fo, "links", l);
+		json_object_object_add(fo, "subflows", json_object_new_int64(d->suspects[i].nsubs));
+		json_object_array_add(j, fo);
+	}
+	json_object_object_add(o, "faults", j);
+
+	j = json_object_new_array();
+	for (i = 0; i < d->info.nlinks; i++) {
+		json_object *lo = json_object_new_object();
+
+		json_object_object_add(lo, "link", json_object_new_string(d->info.links[i].name));
+		json_object_object_add(lo, "load", jdbl(d->info.links[i].load));
+		json_object_array_add(j, lo);
+	}
+	json_object_object_add(o, "links", j);
+
+	j = json_object_new_array();
+	for (i = d->nev > FPD_EVENTS ? d->nev - FPD_EVENTS : 0; i < d->nev; i++) {
+		const struct fpd_event *e = &d->ev[i % FPD_EVENTS];
+		json_object *eo = json_object_new_object();
+
+		json_object_object_add(eo, "time_ms", json_object_new_int64((int64_t)(e->wall_ns / 1000000u)));
+		json_object_object_add(eo, "kind", json_object_new_string(e->kind));
+		json_object_object_add(eo, "text", json_object_new_string(e->text));
+		json_object_array_add(j, eo);
+	}
+	json_object_object_add(o, "events", j);
+	return o;
+}
+
+static json_object *ctl_handle(void *arg, const struct fpd_ctl_req *req,
+			       const struct ucred *cred, struct fp_err *err)
+{
+	struct fpd *d = arg;
+	int ret;
+
+	switch (req->cmd) {
+	case FPD_CTL_STATUS:
+		return fpd_status_json(d, false);
+	case FPD_CTL_SHOW:
+		return fpd_status_json(d, true);
+	case FPD_CTL_REPLAN:
+		if (cred->uid != 0 && cred->uid != geteuid()) {
+			fail(err, EPERM, "replan: permission denied (root or the daemon's user)");
+			return NULL;
+		}
+		/* an operator's re-plan tries the suspected links again */
+		d->nfailed_fault = 0;
+		d->nsuspects = 0;
+		d->replan_pending = true;
+		d->replan_t0 = fpd_now();
+		snprintf(d->replan_why, sizeof(d->replan_why), "flowplanctl daemon replan");
+		fpd_event(d, "replan", "asked for by uid %u", (unsigned int)cred->uid);
+		ret = fpd_replan_now(d, err);
+		if (ret)
+			return NULL;
+		return fpd_status_json(d, false);
+	}
+	fail(err, EINVAL, "unknown command");
+	return NULL;
+}
+
+/* ------------------------------------------------------------ metrics */
+
+void fpd_metrics_render(void *arg, FILE *f)
+{
+	struct fpd *d = arg;
+	struct fpd_cyc_stats cs;
+	struct fpd_rings_stats rs = { 0 };
+	char le[32], sport[8], addr[FP_ADDR_STRLEN];
+	size_t i;
+
+	fpd_cyc_stats(d->cyc, &cs);
+	if (d->rings)
+		fpd_rings_stats(d->rings, &rs);
+	fpd_prom_family(f, "flowpland_module_loaded", "gauge", "1 when the flowplan module is reachable.");
+	fpd_prom_sample_u64(f, "flowpland_module_loaded", NULL, d->kmod_open);
+	fpd_prom_family(f, "flowpland_plan_generation", "gauge", "Generation of the installed plan.");
+	fpd_prom_sample_u64(f, "flowpland_plan_generation", NULL, d->installed.generation);
+	fpd_prom_family(f, "flowpland_plan_entries", "gauge", "Entries of this host's plan.");
+	fpd_prom_sample_u64(f, "flowpland_plan_entries", NULL, d->wanted.n);
+	fpd_prom_family(f, "flowpland_plan_max_load_seconds", "gauge",
+			"Planned maximum link load, summed over the cycle's phases.");
+	fpd_prom_sample(f, "flowpland_plan_max_load_seconds", NULL, d->info.max_load);
+	fpd_prom_family(f, "flowpland_plan_lower_bound_seconds", "gauge",
+			"Lower bound on the maximum link load of any routing.");
+	fpd_prom_sample(f, "flowpland_plan_lower_bound_seconds", NULL, d->info.lower_bound);
+	fpd_prom_family(f, "flowpland_link_planned_load_seconds", "gauge",
+			"Planned load of each link direction, summed over phases.");
+	for (i = 0; i < d->info.nlinks; i++) {
+		const char *l[] = { "link", d->info.links[i].name, NULL };
+
+		fpd_prom_sample(f, "flowpland_link_planned_load_seconds", l, d->info.links[i].load);
+	}
+	fpd_prom_family(f, "flowpland_replans_total", "counter", "Plans computed.");
+	fpd_prom_sample_u64(f, "flowpland_replans_total", NULL, d->replans);
+	fpd_prom_family(f, "flowpland_installs_total", "counter", "Plans installed in the module.");
+	fpd_prom_sample_u64(f, "flowpland_installs_total", NULL, d->installs);
+	fpd_prom_family(f, "flowpland_install_errors_total", "counter", "Installs the module refused.");
+	fpd_prom_sample_u64(f, "flowpland_install_errors_total", NULL, d->install_errors);
+	fpd_prom_family(f, "flowpland_event_to_install_seconds", "histogram",
+			"From the change that asked for a re-plan to the new plan in the module.");
+	for (i = 0; i < FPD_LAT_BUCKETS; i++) {
+		const char *l[] = { "le", le, NULL };
+
+		snprintf(le, sizeof(le), "%g", lat_bounds[i]);
+		fpd_prom_sample_u64(f, "flowpland_event_to_install_seconds_bucket", l, d->lat_bucket[i]);
+	}
+	{
+		const char *l[] = { "le", "+Inf", NULL };
+
+		fpd_prom_sample_u64(f, "flowpland_event_to_install_seconds_bucket", l, d->lat_count);
+	}
+	fpd_prom_sample(f, "flowpland_event_to_install_seconds_sum", NULL, d->lat_sum);
+	fpd_prom_sample_u64(f, "flowpland_event_to_install_seconds_count", NULL, d->lat_count);
+	fpd_prom_family(f, "flowpland_faults_suspected", "gauge", "Suspected path faults now.");
+	fpd_prom_sample_u64(f, "flowpland_faults_suspected", NULL, d->nsuspects);
+	fpd_prom_family(f, "flowpland_faults_total", "counter", "Links suspected so far.");
+	fpd_prom_sample_u64(f, "flowpland_faults_total", NULL, d->faults_total);
+	fpd_prom_family(f, "flowpland_jobs", "gauge", "Jobs seen in schedule reports.");
+	fpd_prom_sample_u64(f, "flowpland_jobs", NULL, cs.jobs);
+	fpd_prom_family(f, "flowpland_cycles", "gauge", "Jobs whose cycle is known.");
+	fpd_prom_sample_u64(f, "flowpland_cycles", NULL, cs.locked);
+	fpd_prom_family(f, "flowpland_report_rings", "gauge", "Report rings being read.");
+	fpd_prom_sample_u64(f, "flowpland_report_rings", NULL, rs.open);
+	fpd_prom_family(f, "flowpland_report_records_total", "counter", "Report records read.");
+	fpd_prom_sample_u64(f, "flowpland_report_records_total", NULL, rs.records);
+	fpd_prom_family(f, "flowpland_report_records_lost_total", "counter",
+			"Report records overwritten before they were read.");
+	fpd_prom_sample_u64(f, "flowpland_report_records_lost_total", NULL, rs.lost);
+	fpd_prom_family(f, "flowpland_subflow_bytes_total", "counter",
+			"Bytes the module counted per planned subflow (remote address, source port).");
+	if (d->fault) {
+		for (i = 0; i < d->nfs; i++) {
+			const char *l[] = { "remote", addr, "sport", sport, NULL };
+			unsigned int streak;
+			uint64_t delta, total;
+
+			fpd_fault_sub_state(d->fault, i, &streak, &delta, &total);
+			inet_ntop(AF_INET, &d->fs[i].remote.b[12], addr, sizeof(addr));
+			snprintf(sport, sizeof(sport), "%u", d->fs[i].sport);
+			fpd_prom_sample_u64(f, "flowpland_subflow_bytes_total", l, total);
+		}
+	}
+}
+
+/* -------------------------------------------------------- init, fini */
+
+static int observers(struct fpd *d, struct fp_err *err)
+{
+	struct fpd_cycle_opts co;
+	struct fpd_fault_opts fo;
+	struct fpd_cyc *cyc;
+	struct fpd_fault *fault;
+
+	fpd_cycle_opts_default(&co);
+	co.window_ns = d->conf.window_ns;
+	co.settle_ns = d->conf.settle_ns;
+	co.confirm_ns = d->conf.confirm_ns;
+	co.idle_ns = d->conf.idle_ns;
+	co.min_bytes = d->conf.min_bytes;
+	co.max_period = d->conf.max_period;
+	cyc = fpd_cyc_new(&co);
+	if (!cyc)
+		return fail(err, errno, "cycle detector: %s", strerror(errno));
+	fpd_fault_opts_default(&fo);
+	fo.slow_ratio = d->conf.slow_ratio;
+	fo.intervals = d->conf.fault_intervals;
+	fo.min_bytes = d->conf.fault_min_bytes;
+	fault = fpd_fault_new(&fo);
+	if (!fault) {
+		fpd_cyc_free(cyc);
+		return fail(err, errno, "fault watch: %s", strerror(errno));
+	}
+	fpd_cyc_free(d->cyc);
+	fpd_fault_free(d->fault);
+	d->cyc = cyc;
+	d->fault = fault;
+	if (d->have_wanted)
+		fpd_fault_set_plan(d->fault, d->fs, d->nfs);
+	return 0;
+}
+
+static int services(struct fpd *d, const struct fpd_conf *old, struct fp_err *err)
+{
+	if (!old || strcmp(old->socket, d->conf.socket)) {
+		struct fpd_ctl *c = fpd_ctl_open(&d->loop, d->conf.socket, ctl_handle, d, err);
+
+		if (!c)
+			return errno;
+		fpd_ctl_close(d->ctl);
+		d->ctl = c;
+	}
+	if (!old || strcmp(old->metrics, d->conf.metrics)) {
+		struct fpd_metrics *m = NULL;
+
+		if (d->conf.metrics[0]) {
+			m = fpd_metrics_open(&d->loop, d->conf.metrics, fpd_metrics_render, d, err);
+			if (!m)
+				return errno;
+		}
+		fpd_metrics_close(d->metrics);
+		d->metrics = m;
+	}
+	if (!old || strcmp(old->report_dir, d->conf.report_dir)) {
+		struct fpd_rings *r = fpd_rings_open(&d->loop, d->conf.report_dir, err);
+
+		if (!r)
+			return errno;
+		fpd_rings_close(d->rings);
+		d->rings = r;
+	}
+	fpd_timer_set(&d->t_report, d->conf.report_interval_ns, d->conf.report_interval_ns);
+	fpd_timer_set(&d->t_counters, d->conf.counters_interval_ns, d->conf.counters_interval_ns);
+	return 0;
+}
+
+int fpd_init(struct fpd *d, const struct fpd_conf *conf, const char *conf_path,
+	     const struct fpd_kmod_ops *kops, void *kctx, struct fp_err *err)
+{
+	uint64_t wd = 0;
+	int ret, fd;
+
+	memset(d, 0, sizeof(*d));
+	d->conf = *conf;
+	snprintf(d->conf_path, sizeof(d->conf_path), "%s", conf_path ? conf_path : "");
+	d->mode = &fpd_mode_local;
+	d->kops = kops;
+	d->kctx = kctx;
+	d->start_ns = fpd_now();
+	d->t_report.io.fd = d->t_counters.io.fd = d->t_replan.io.fd = d->t_watchdog.io.fd = -1;
+	d->kev_io.fd = d->kwatch_io.fd = -1;
+	d->loop.epfd = -1;
+	ret = fpd_loop_init(&d->loop);
+	if (ret)
+		return fail(err, ret, "epoll: %s", strerror(ret));
+	ret = observers(d, err);
+	if (ret)
+		return ret;
+	ret = conf->local_addrs[0] ? parse_local(d, conf->local_addrs, err) : host_addrs(d, err);
+	if (ret)
+		return ret;
+	ret = fpd_planner_load(&d->planner, conf, err);
+	if (ret)
+		return ret;
+	if ((ret = fpd_timer_init(&d->loop, &d->t_report, on_report_timer, d)) ||
+	    (ret = fpd_timer_init(&d->loop, &d->t_counters, on_counters_timer, d)) ||
+	    (ret = fpd_timer_init(&d->loop, &d->t_replan, on_replan_timer, d)) ||
+	    (ret = fpd_timer_init(&d->loop, &d->t_watchdog, on_watchdog, d)))
+		return fail(err, ret, "timerfd: %s", strerror(ret));
+	ret = services(d, NULL, err);
+	if (ret)
+		return ret;
+	/* the module: watch its family, connect if it is there */
+	fd = kops->watch_fd(kctx);
+	if (fd >= 0 && fpd_io_add(&d->loop, &d->kwatch_io, fd, EPOLLIN, on_kmod_watch, d))
+		fpd_log(d, LOG_WARNING, "cannot watch the module come and go");
+	if (kmod_up(d) == ENOENT)
+		fpd_event(d, "module", "flowplan module not loaded: waiting for it");
+	if (sd_watchdog_enabled(0, &wd) > 0 && wd)
+		fpd_timer_set(&d->t_watchdog, wd * 500, wd * 500);
+	/* a fixed schedule is planned at once; observed cycles when found */
+	if (fpd_planner_ready(&d->planner) && d->planner.fixed)
+		fpd_request_replan(d, "start");
+	return 0;
+}
+
+int fpd_reload(struct fpd *d, struct fp_err *err)
+{
+	struct fpd_conf c, old = d->conf;
+	struct fpd_planner p = { 0 };
+	int ret;
+
+	fpd_conf_default(&c);
+	ret = fpd_conf_load(d->conf_path, &c, err);
+	if (ret)
+		return ret;
+	ret = fpd_planner_load(&p, &c, err);
+	if (ret)
+		return ret;
+	d->conf = c;
+	ret = services(d, &old, err);
+	if (ret) {
+		d->conf = old;
+		fpd_planner_free(&p);
+		services(d, NULL, NULL);
+		return ret;
+	}
+	fpd_planner_free(&d->planner);
+	d->planner = p;
+	ret = c.local_addrs[0] ? parse_local(d, c.local_addrs, err) : host_addrs(d, err);
+	if (!ret && (memcmp(&old.window_ns, &c.window_ns,
+			    offsetof(struct fpd_conf, fault_min_bytes) + sizeof(c.fault_min_bytes) -
+			    offsetof(struct fpd_conf, window_ns))))
+		ret = observers(d, err);
+	d->nfailed_fault = 0;
+	d->nsuspects = 0;
+	fpd_event(d, "reload", "configuration re-read from %s", d->conf_path);
+	fpd_request_replan(d, "configuration reloaded");
+	return ret;
+}
+
+void fpd_fini(struct fpd *d)
+{
+	fpd_ctl_close(d->ctl);
+	fpd_metrics_close(d->metrics);
+	fpd_rings_close(d->rings);
+	kmod_down(d);
+	if (d->kwatch_io.loop)
+		fpd_io_del(&d->kwatch_io);
+	fpd_timer_fini(&d->t_report);
+	fpd_timer_fini(&d->t_counters);
+	fpd_timer_fini(&d->t_replan);
+	fpd_timer_fini(&d->t_watchdog);
+	fpd_cyc_free(d->cyc);
+	fpd_fault_free(d->fault);
+	fpd_planner_free(&d->planner);
+	fpd_hostplan_clear(&d->installed);
+	fpd_hostplan_clear(&d->wanted);
+	fpd_plan_info_free(&d->info);
+	free(d->fs);
+	free(d->local);
+	fpd_loop_fini(&d->loop);
+}

@@ -1,0 +1,430 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_daemon_fpd - the daemon's loop end to end on the 2-leaf 2-spine
+ * fabric, with an in-memory module table standing in for flowplan.ko
+ * (kmod.h) so that what the module cannot do on demand can be driven:
+ * start and install generation 1; restart onto the same plan (nothing
+ * installed, the module's generation continued); the family vanishing and
+ * returning empty (re-installed with the next generation); stalled
+ * subflows -> a suspected link -> a plan around it; someone else's newer
+ * generation; observed cycles from messages; hold-down; the control
+ * socket's answers and permission; the metrics text.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "fpd.h"
+
+/* ------------------------------------------------------ the fake module */
+
+struct fake {
+	bool loaded, open;
+	struct fp_hostplan plan;
+	uint64_t sets;
+	struct fpd_fcount c[64];
+	size_t nc;
+};
+
+static int f_open(void *ctx, struct fp_err *err)
+{
+	struct fake *f = ctx;
+
+	if (!f->loaded) {
+		snprintf(err->msg, sizeof(err->msg), "flowplan module not loaded");
+		return ENOENT;
+	}
+	f->open = true;
+	return 0;
+}
+
+static void f_close(void *ctx)
+{
+	((struct fake *)ctx)->open = false;
+}
+
+static int f_get_plan(void *ctx, struct fp_hostplan *hp, struct fp_err *err)
+{
+	struct fake *f = ctx;
+
+	(void)err;
+	memset(hp, 0, sizeof(*hp));
+	return fpd_hostplan_copy(hp, &f->plan);
+}
+
+static int f_set_plan(void *ctx, const struct fp_hostplan *hp, uint64_t gen, struct fp_err *err)
+{
+	struct fake *f = ctx;
+
+	assert_true(f->open);
+	if (gen <= f->plan.generation) {
+		snprintf(err->msg, sizeof(err->msg), "plan set: kernel reports: generation %llu "
+			 "is older than %llu", (unsigned long long)gen,
+			 (unsigned long long)f->plan.generation);
+		return ESTALE;
+	}
+	fpd_hostplan_copy(&f->plan, hp);
+	f->plan.generation = gen;
+	f->sets++;
+	return 0;
+}
+
+static int f_get_counters(void *ctx, struct fpd_fcount **c, size_t *n, struct fp_err *err)
+{
+	struct fake *f = ctx;
+
+	(void)err;
+	*c = malloc(sizeof(f->c));
+	memcpy(*c, f->c, sizeof(f->c));
+	*n = f->nc;
+	return 0;
+}
+
+static int f_fd(void *ctx)
+{
+	(void)ctx;
+	return -1;
+}
+
+static int f_read_event(void *ctx, struct fpd_kev *ev, struct fp_err *err)
+{
+	(void)ctx;
+	(void)ev;
+	(void)err;
+	return EAGAIN;
+}
+
+static int f_read_watch(void *ctx, bool *changed, bool *present)
+{
+	(void)ctx;
+	*changed = false;
+	*present = true;
+	return 0;
+}
+
+static const struct fpd_kmod_ops fake_ops = {
+	.open = f_open, .close = f_close, .get_plan = f_get_plan, .set_plan = f_set_plan,
+	.get_counters = f_get_counters, .event_fd = f_fd, .read_event = f_read_event,
+	.watch_fd = f_fd, .read_watch = f_read_watch,
+};
+
+/* -------------------------------------------------------------- helpers */
+
+static char dir[64];
+
+static void conf(struct fpd_conf *c, const char *sched)
+{
+	fpd_conf_default(c);
+	snprintf(c->socket, sizeof(c->socket), "%s/daemon.sock", dir);
+	strcpy(c->metrics, "");
+	strcpy(c->topology, "leafspine:leaves=2,spines=2,hosts=2");
+	strcpy(c->local_addrs, "198.18.0.1");
+	snprintf(c->report_dir, sizeof(c->report_dir), "%s", dir);
+	if (sched)
+		strcpy(c->schedule, sched);
+	c->holddown_ns = 0;
+	c->log_level = getenv("FPD_TEST_DEBUG") ? 7 : 3;	/* errors only, unless asked */
+	c->counters_interval_ns = 0;
+}
+
+static void start(struct fpd *d, struct fake *f, const struct fpd_conf *c)
+{
+	struct fp_err err = { "" };
+
+	if (fpd_init(d, c, NULL, &fake_ops, f, &err))
+		fail_msg("%s", err.msg);
+}
+
+/* Run the loop until @cond or 2 s. */
+#define RUN_UNTIL(d, cond) do {							\
+	int _i;									\
+	for (_i = 0; _i < 200 && !(cond); _i++)					\
+		assert_int_equal(fpd_loop_once(&(d)->loop, 10), 0);		\
+	assert_true(cond);							\
+} while (0)
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/fpd-daemon-XXXXXX");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd);
+}
+
+/* ---------------------------------------------------------------- tests */
+
+static void test_install_restart_reload(void **state)
+{
+	struct fake f = { .loaded = true };
+	struct fpd_conf c;
+	struct fpd d;
+
+	(void)state;
+	conf(&c, "alltoall:bytes=64M");
+	start(&d, &f, &c);
+	RUN_UNTIL(&d, f.sets == 1);
+	assert_int_equal(f.plan.generation, 1);
+	assert_int_equal(f.plan.n, 3);
+	assert_int_equal(d.generation, 1);
+	assert_true(d.last_latency_s > 0);
+	fpd_fini(&d);
+
+	/* restart onto the installed plan: nothing moves, generation continued */
+	f.plan.generation = 5;
+	start(&d, &f, &c);
+	assert_int_equal(d.generation, 5);
+	RUN_UNTIL(&d, d.replans == 1);
+	assert_int_equal(f.sets, 1);
+	assert_int_equal(d.unchanged, 1);
+	assert_int_equal(f.plan.generation, 5);
+
+	/* rmmod: the family goes; insmod: it comes back empty, re-installed */
+	fpd_kmod_presence(&d, false);
+	assert_false(d.kmod_open);
+	assert_false(f.open);
+	f.loaded = false;
+	fpd_hostplan_clear(&f.plan);
+	fpd_kmod_presence(&d, true);	/* not there yet: nothing happens */
+	assert_false(d.kmod_open);
+	f.loaded = true;
+	fpd_kmod_presence(&d, true);
+	assert_true(d.kmod_open);
+	assert_int_equal(f.sets, 2);
+	assert_int_equal(f.plan.generation, 6);
+	assert_int_equal(f.plan.n, 3);
+
+	/* someone else installs generation 10: ours continue after it */
+	f.plan.generation = 10;
+	{
+		struct fpd_kev ev = { .kind = FPD_KEV_PLAN, .generation = 10 };
+
+		fpd_kmod_event(&d, &ev);
+	}
+	assert_int_equal(d.generation, 10);
+	fpd_fini(&d);
+	fpd_hostplan_clear(&f.plan);
+}
+
+/* Counters for every planned subflow; those crossing @dead barely move. */
+static void traffic(struct fpd *d, struct fake *f, int dead)
+{
+	size_t i;
+	unsigned int k;
+
+	f->nc = d->nfs;
+	for (i = 0; i < d->nfs; i++) {
+		bool hit = false;
+
+		for (k = 0; k < d->fs[i].nlinks; k++)
+			hit |= d->fs[i].link[k] / 2 == dead;
+		if (f->c[i].sport != d->fs[i].sport || fp_addr_cmp(&f->c[i].remote, &d->fs[i].remote))
+			f->c[i] = (struct fpd_fcount){ .remote = d->fs[i].remote,
+						       .sport = d->fs[i].sport };
+		f->c[i].bytes += hit ? 100 : 64 << 20;
+	}
+}
+
+static void test_fault_replan(void **state)
+{
+	struct fake f = { .loaded = true };
+	struct fpd_conf c;
+	struct fpd d;
+	int dead = -1, i;
+	size_t k;
+	unsigned int j;
+
+	(void)state;
+	/* two pairs from h0 over the spines: one of its uplinks will fail */
+	conf(&c, "alltoall:bytes=64M,hosts=0+2+3");
+	start(&d, &f, &c);
+	RUN_UNTIL(&d, f.sets == 1);
+	for (k = 0; k < d.nfs && dead < 0; k++)
+		if (d.fs[k].nlinks == 4)
+			dead = d.fs[k].link[1] / 2;	/* leaf0 -> its spine */
+	assert_true(dead >= 0);
+	for (i = 0; i < 5; i++) {
+		traffic(&d, &f, dead);
+		fpd_read_counters(&d);
+	}
+	assert_int_equal(d.faults_total, 1);
+	assert_true(d.nsuspects >= 1);
+	/*
+	 * Re-planned around it. The planner takes a failed link out of ECMP
+	 * too, so a label may route onto the other spine unchanged: installed
+	 * anew only when a label had to change.
+	 */
+	RUN_UNTIL(&d, d.replans == 2);
+	assert_int_equal(f.plan.generation, f.sets);
+	assert_true(d.installs + d.unchanged == 2);
+	for (k = 0; k < d.nfs; k++)
+		for (j = 0; j < d.fs[k].nlinks; j++)
+			assert_int_not_equal(d.fs[k].link[j] / 2, dead);
+	/* traffic now flows: no new fault */
+	for (i = 0; i < 5; i++) {
+		traffic(&d, &f, dead);
+		fpd_read_counters(&d);
+	}
+	assert_int_equal(d.faults_total, 1);
+
+	fpd_fini(&d);
+	fpd_hostplan_clear(&f.plan);
+}
+
+static void test_observed_cycle(void **state)
+{
+	struct fake f = { .loaded = true };
+	struct fpd_msg m[2 * 40];
+	struct fpd_conf c;
+	struct fpd d;
+	uint64_t t = 1000000000000ull;
+	size_t n = 0;
+	int it;
+
+	(void)state;
+	conf(&c, NULL);
+	start(&d, &f, &c);
+	/* 40 iterations of h0 -> h2 and h0 -> h3, every 50 ms */
+	for (it = 0; it < 40; it++) {
+		m[n++] = (struct fpd_msg){ .job = 3, .src = htonl(0xc6120001), .dst = htonl(0xc6120003),
+					   .bytes = 8 << 20, .start_ns = t, .end_ns = t + 1000000 };
+		m[n++] = (struct fpd_msg){ .job = 3, .src = htonl(0xc6120001), .dst = htonl(0xc6120004),
+					   .bytes = 8 << 20, .start_ns = t, .end_ns = t + 1000000 };
+		t += 50000000;
+	}
+	assert_int_equal(fpd_cyc_add(d.cyc, m, n), 0);
+	fpd_read_reports(&d, t + 2000000000ull);
+	assert_int_equal(fpd_cyc_count(d.cyc), 1);
+	RUN_UNTIL(&d, f.sets == 1);
+	assert_int_equal(f.plan.n, 2);
+
+	/* status and show over the socket */
+	{
+		struct fp_err err = { "" };
+		json_object *r, *v;
+		pid_t child;
+
+		child = fork();
+		if (!child) {
+			int rc = fpd_ctl_request(c.socket, "show", &r, &err);
+
+			if (!rc) {
+				rc = !json_object_object_get_ex(r, "cycles", &v) ||
+				     json_object_array_length(v) != 1;
+				json_object_put(r);
+			}
+			_exit(rc);
+		}
+		{
+			int st = -1, i;
+
+			for (i = 0; i < 300; i++) {
+				fpd_loop_once(&d.loop, 10);
+				if (waitpid(child, &st, WNOHANG) == child)
+					break;
+			}
+			assert_true(WIFEXITED(st));
+			assert_int_equal(WEXITSTATUS(st), 0);
+		}
+		r = fpd_status_json(&d, true);
+		assert_true(json_object_object_get_ex(r, "plan", &v));
+		assert_true(json_object_get_boolean(json_object_object_get(v, "installed")));
+		assert_true(json_object_get_double(json_object_object_get(v, "ratio")) >= 0.999999);
+		assert_true(json_object_object_get_ex(r, "events", &v));
+		assert_true(json_object_array_length(v) >= 2);
+		json_object_put(r);
+	}
+	/* the metrics text */
+	{
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *mf = open_memstream(&buf, &len);
+
+		fpd_metrics_render(&d, mf);
+		fclose(mf);
+		assert_non_null(strstr(buf, "flowpland_plan_generation 1\n"));
+		assert_non_null(strstr(buf, "flowpland_installs_total 1\n"));
+		assert_non_null(strstr(buf, "flowpland_cycles 1\n"));
+		assert_non_null(strstr(buf, "flowpland_link_planned_load_seconds{link=\"leaf0-spine"));
+		assert_non_null(strstr(buf, "flowpland_event_to_install_seconds_count 1\n"));
+		free(buf);
+	}
+	fpd_fini(&d);
+	fpd_hostplan_clear(&f.plan);
+}
+
+static void test_no_module_then_module(void **state)
+{
+	struct fake f = { .loaded = false };
+	struct fpd_conf c;
+	struct fpd d;
+
+	(void)state;
+	conf(&c, "alltoall:bytes=64M");
+	start(&d, &f, &c);
+	RUN_UNTIL(&d, d.replans == 1);
+	assert_true(d.have_wanted);
+	assert_int_equal(f.sets, 0);
+	f.loaded = true;
+	fpd_kmod_presence(&d, true);
+	assert_int_equal(f.sets, 1);
+	assert_int_equal(f.plan.generation, 1);
+	fpd_fini(&d);
+	fpd_hostplan_clear(&f.plan);
+}
+
+static void test_holddown(void **state)
+{
+	struct fake f = { .loaded = true };
+	struct fpd_conf c;
+	struct fpd d;
+	int i;
+
+	(void)state;
+	conf(&c, "alltoall:bytes=64M");
+	c.holddown_ns = 200000000;	/* 200 ms */
+	start(&d, &f, &c);
+	RUN_UNTIL(&d, d.replans == 1);
+	fpd_request_replan(&d, "one");
+	fpd_request_replan(&d, "two");
+	fpd_request_replan(&d, "three");
+	for (i = 0; i < 5; i++)
+		fpd_loop_once(&d.loop, 10);
+	assert_int_equal(d.replans, 1);		/* held down */
+	RUN_UNTIL(&d, d.replans == 2);
+	for (i = 0; i < 30; i++)
+		fpd_loop_once(&d.loop, 10);
+	assert_int_equal(d.replans, 2);		/* three asks, one re-plan */
+	fpd_fini(&d);
+	fpd_hostplan_clear(&f.plan);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_install_restart_reload),
+		cmocka_unit_test(test_fault_replan),
+		cmocka_unit_test(test_observed_cycle),
+		cmocka_unit_test(test_no_module_then_module),
+		cmocka_unit_test(test_holddown),
+	};
+
+	return cmocka_run_group_tests_name("daemon_fpd", tests, setup, teardown);
+}
