@@ -1,31 +1,107 @@
-# daemon/: flowpland, the planner daemon (issue 12), its unit tests (tier
-# check-daemon: "daemon: N passed, N failed, N skipped") and the parts the
-# tests and the CLI share (daemon/ctl_client.c for `flowplanctl daemon`).
+# daemon/: flowpland, the planner daemon (issue 12); its unit tests, fuzzers
+# and unit-file checks (tier check-daemon: "daemon: N passed, N failed,
+# N skipped"); and the client side of `flowplanctl daemon` (ctl_client.c,
+# entry point fpd_ctl_cli() in ctl.h) for tools/ to link.
 
-DAEMON_UNITS := cycle fault conf loop ctl ctl_client metrics rings plan fpd
+DAEMON_UNITS    := cycle fault conf loop ctl ctl_client metrics rings plan fpd
 DAEMON_OBJ      := $(DAEMON_UNITS:%=$(BUILD)/daemon/%.o)
 DAEMON_SAN_OBJ  := $(DAEMON_UNITS:%=$(BUILD)/san/daemon/%.o)
+DAEMON_LIB      := $(BUILD)/libfpd.a
 DAEMON_SAN_LIB  := $(BUILD)/san/libfpd.a
 DAEMON_LIBS     := $(JSONC_LIBS) $(shell pkg-config --libs libmicrohttpd libsystemd 2>/dev/null || echo -lmicrohttpd -lsystemd) -lm
-EXTRA_CFLAGS_daemon := -Idaemon -Ilib $(JSONC_CFLAGS)
+FLOWPLAND       := $(BUILD)/flowpland
+EXTRA_CFLAGS_daemon := -Idaemon -Iinclude/uapi $(JSONC_CFLAGS) $(NL_CFLAGS) \
+	-DFLOWPLAN_VERSION='"$(shell git describe --always --dirty 2>/dev/null || echo 0.1)"'
 
+$(DAEMON_LIB): $(DAEMON_OBJ)
+	$(AR) rcs $@ $^
 $(DAEMON_SAN_LIB): $(DAEMON_SAN_OBJ)
 	$(AR) rcs $@ $^
+ALL += $(DAEMON_LIB)
 
+# The daemon reads report rings with libflowplan's reader (the shared
+# library exports nothing of the planner, so the planner links beside it)
+# and speaks to the module through lib/core's netlink client. Until that
+# client is on main (issue 9), everything but the binary builds and is
+# tested (tests/unit/test_daemon_fpd.c drives the loop with a module table).
+ifneq ($(wildcard lib/core/nlclient.c),)
+$(FLOWPLAND): $(BUILD)/daemon/main.o $(BUILD)/daemon/kmod_nl.o $(DAEMON_LIB) \
+		$(PLANNER_LIB) $(CORE_LIB) $(BUILD)/libflowplan.so
+	$(CC) $(CFLAGS) -o $@ $(filter %.o %.a,$^) $(DAEMON_LIBS) $(NL_LIBS) \
+		-L$(BUILD) -lflowplan -Wl,-rpath,'$$ORIGIN'
+ALL += $(FLOWPLAND)
+VM_BINS += $(FLOWPLAND)
+endif
+
+# ------------------------------------------------------------ unit tests
 DAEMON_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(sort $(wildcard tests/unit/test_daemon_*.c)))
-$(DAEMON_TESTS:$(BUILD)/tests/%=$(BUILD)/san/tests/unit/%.o): CPPFLAGS += -Idaemon -Ilib
+$(DAEMON_TESTS:$(BUILD)/tests/%=$(BUILD)/san/tests/unit/%.o): \
+	CPPFLAGS += -Idaemon -Iinclude/uapi $(JSONC_CFLAGS)
 
-# The ring reader is libflowplan's (fp_report_open/read): linked from the
-# shared library, which exports nothing of the planner.
 $(BUILD)/tests/test_daemon_%: $(BUILD)/san/tests/unit/test_daemon_%.o $(DAEMON_SAN_LIB) \
 		$(PLANNER_SAN_LIB) $(CORE_SAN_LIB) $(BUILD)/libflowplan.so
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $(filter %.o %.a,$^) -lcmocka $(DAEMON_LIBS) \
 		-L$(BUILD) -lflowplan -Wl,-rpath,'$$ORIGIN/..' -lpthread
 
+# --------------------------------------------------------------- fuzzers
+# libFuzzer on the two parsers that take outside input: the configuration
+# file and the control socket's requests. A fixed seed and run count, so a
+# CI result can be replayed; longer: make fuzz-daemon-conf FUZZ_DAEMON_ARGS=...
+DAEMON_FUZZ       := conf ctl
+DAEMON_FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-std=gnu11 -D_GNU_SOURCE -I. -Iinclude -Ilib -Idaemon $(JSONC_CFLAGS)
+FUZZ_DAEMON_ARGS  ?= -seed=1 -runs=200000 -max_total_time=120 -max_len=4096
+$(BUILD)/fuzz/fuzz_daemon_%: daemon/fuzz/fuzz_%.c daemon/%.c daemon/%.h daemon/loop.c
+	@mkdir -p $(@D)
+	$(or $(FUZZ_CC),clang) $(DAEMON_FUZZ_FLAGS) -o $@ $< daemon/$*.c daemon/loop.c $(JSONC_LIBS)
+
+.PHONY: $(DAEMON_FUZZ:%=fuzz-daemon-%)
+$(DAEMON_FUZZ:%=fuzz-daemon-%): fuzz-daemon-%: $(BUILD)/fuzz/fuzz_daemon_%
+	@d=$$(mktemp -d); cp daemon/fuzz/corpus/$*/* $$d/; \
+	$(BUILD)/fuzz/fuzz_daemon_$* $(FUZZ_DAEMON_ARGS) -artifact_prefix=$(BUILD)/fuzz/ \
+		$$d > $$d.log 2>&1; rc=$$?; \
+	if [ $$rc = 0 ]; then echo "fuzz-daemon-$*: $$(tail -1 $$d.log)"; else tail -40 $$d.log; fi; \
+	rm -rf $$d $$d.log; exit $$rc
+
+# --------------------------------------------------------------- the unit
+DAEMON_UNIT := $(BUILD)/daemon/flowpland.service
+$(DAEMON_UNIT): daemon/flowpland.service.in
+	@mkdir -p $(@D)
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' $< > $@
+ALL += $(DAEMON_UNIT)
+
+# systemd-analyze verify, and the security score (daemon/check-unit.sh).
+.PHONY: check-daemon-unit
+check-daemon-unit:
+	@daemon/check-unit.sh $(FLOWPLAND)
+
+# ------------------------------------------------------------------ tier
 .PHONY: check-daemon
+check-daemon: SHELL := /bin/bash
 check-daemon:
-	@scripts/deps.sh build unit
-	@$(MAKE) --no-print-directory $(DAEMON_TESTS)
-	@FLOWPLAN_SRCDIR=$(CURDIR) scripts/run-cmocka.sh daemon $(DAEMON_TESTS)
+	@scripts/deps.sh build unit fuzz
+	@$(MAKE) --no-print-directory $(DAEMON_TESTS) $(DAEMON_FUZZ:%=$(BUILD)/fuzz/fuzz_daemon_%) \
+		$(if $(wildcard lib/core/nlclient.c),$(FLOWPLAND))
+	@FLOWPLAN_SRCDIR=$(CURDIR) scripts/run-cmocka.sh daemon-cmocka $(DAEMON_TESTS) | tee $(BUILD)/daemon-cmocka.log; \
+	line=$$(tail -1 $(BUILD)/daemon-cmocka.log); \
+	p=$$(sed -n 's/.*: \([0-9]*\) passed.*/\1/p' <<<"$$line"); \
+	f=$$(sed -n 's/.* \([0-9]*\) failed.*/\1/p' <<<"$$line"); \
+	s=$$(sed -n 's/.* \([0-9]*\) skipped.*/\1/p' <<<"$$line"); \
+	for t in $(DAEMON_FUZZ); do \
+		if $(MAKE) --no-print-directory fuzz-daemon-$$t; then p=$$((p+1)); \
+		else echo "daemon: the $$t fuzzer found a crash (above)"; f=$$((f+1)); fi; \
+	done; \
+	daemon/check-unit.sh $(FLOWPLAND); rc=$$?; \
+	case $$rc in 0) p=$$((p+1));; 77) s=$$((s+1));; *) f=$$((f+1));; esac; \
+	echo "daemon: $$p passed, $$f failed, $$s skipped"; [ $$f = 0 ]
 CHECK_TIERS += check-daemon
+
+# --------------------------------------------------------------- install
+.PHONY: install-daemon
+install-daemon: $(DAEMON_UNIT) $(if $(wildcard lib/core/nlclient.c),$(FLOWPLAND))
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)/etc/flowplan $(DESTDIR)/etc/systemd/system
+	$(if $(wildcard $(FLOWPLAND)),install -m 0755 $(FLOWPLAND) $(DESTDIR)$(PREFIX)/sbin/flowpland)
+	[ -e $(DESTDIR)/etc/flowplan/flowpland.conf ] || \
+		install -m 0644 daemon/flowpland.conf $(DESTDIR)/etc/flowplan/flowpland.conf
+	install -m 0644 $(DAEMON_UNIT) $(DESTDIR)/etc/systemd/system/flowpland.service

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kmod_nl.c - flowplan.ko through lib/core's netlink client (kmod.h), and
+ * the generic netlink controller's "notify" group, which says when the
+ * flowplan family is registered or unregistered (insmod, rmmod): the
+ * daemon reconnects and resynchronises on NEWFAMILY, as mptcpd's path
+ * manager does for its family.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/genetlink.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/netlink.h>
+
+#include <linux/flowplan.h>
+
+#include "core/nlclient.h"
+#include "kmod_nl.h"
+
+struct kmod_nl {
+	struct fp_nlc *nlc;
+	struct nl_sock *watch;
+	bool changed, present;
+};
+
+static int km_open(void *ctx, struct fp_err *err)
+{
+	struct kmod_nl *k = ctx;
+	int ret;
+
+	k->nlc = fp_nlc_open(err);
+	if (!k->nlc)
+		return errno;
+	ret = fp_nlc_subscribe(k->nlc, err);
+	if (ret) {
+		fp_nlc_close(k->nlc);
+		k->nlc = NULL;
+	}
+	return ret;
+}
+
+static void km_close(void *ctx)
+{
+	struct kmod_nl *k = ctx;
+
+	fp_nlc_close(k->nlc);
+	k->nlc = NULL;
+}
+
+static int km_get_plan(void *ctx, struct fp_hostplan *hp, struct fp_err *err)
+{
+	return fp_nlc_get_plan(((struct kmod_nl *)ctx)->nlc, hp, err);
+}
+
+static int km_set_plan(void *ctx, const struct fp_hostplan *hp, uint64_t gen,
+		       struct fp_err *err)
+{
+	/* each entry carries its own enforce flag */
+	return fp_nlc_set_plan(((struct kmod_nl *)ctx)->nlc, hp, gen, false, err);
+}
+
+static int km_get_counters(void *ctx, struct fpd_fcount **out, size_t *n, struct fp_err *err)
+{
+	struct fp_nl_counters c = { 0 };
+	size_t i;
+	int ret;
+
+	ret = fp_nlc_get_counters(((struct kmod_nl *)ctx)->nlc, &c, err);
+	if (ret)
+		return ret;
+	*out = calloc(c.n + 1, sizeof(**out));
+	if (!*out) {
+		fp_nl_counters_free(&c);
+		return ENOMEM;
+	}
+	for (i = 0; i < c.n; i++)
+		(*out)[i] = (struct fpd_fcount){ .remote = c.c[i].remote, .sport = c.c[i].sport,
+						 .bytes = c.c[i].bytes };
+	*n = c.n;
+	fp_nl_counters_free(&c);
+	return 0;
+}
+
+static int km_event_fd(void *ctx)
+{
+	struct kmod_nl *k = ctx;
+
+	return k->nlc ? fp_nlc_fd(k->nlc) : -1;
+}
+
+static int km_read_event(void *ctx, struct fpd_kev *ev, struct fp_err *err)
+{
+	struct kmod_nl *k = ctx;
+	struct fp_nl_event e;
+	size_t i;
+	int ret;
+
+	memset(ev, 0, sizeof(*ev));
+	ret = fp_nlc_read_event(k->nlc, &e, err);
+	if (ret)
+		return ret;
+	switch (e.kind) {
+	case FP_NL_EV_DEVICE_ADDED:
+	case FP_NL_EV_DEVICE_REMOVED:
+		ev->kind = FPD_KEV_DEVICE;
+		break;
+	case FP_NL_EV_LINK_CHANGED:
+		ev->kind = FPD_KEV_LINK;
+		if (e.dev.nports) {
+			const struct fp_nl_port *p = &e.dev.ports[0];
+
+			ev->port = p->num;
+			ev->up = p->link == FLOWPLAN_LINK_UP && p->state == FLOWPLAN_PORT_ACTIVE;
+			for (i = 0; i < p->ngids && ev->naddrs < FPD_KEV_ADDRS; i++)
+				if (fp_addr_is_v4(&p->gids[i].gid))
+					ev->addrs[ev->naddrs++] = fp_addr_to_v4(&p->gids[i].gid);
+		}
+		break;
+	case FP_NL_EV_PLAN_CHANGED:
+		ev->kind = FPD_KEV_PLAN;
+		ev->generation = e.generation;
+		ev->nentries = e.nentries;
+		break;
+	}
+	snprintf(ev->dev, sizeof(ev->dev), "%s", e.dev.name);
+	fp_nl_event_free(&e);
+	return 0;
+}
+
+/* ------------------------------------------- the controller's notices */
+
+static int on_ctrl(struct nl_msg *msg, void *arg)
+{
+	struct kmod_nl *k = arg;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct genlmsghdr *gh = nlmsg_data(nlh);
+	struct nlattr *tb[CTRL_ATTR_MAX + 1];
+
+	if (genlmsg_parse(nlh, 0, tb, CTRL_ATTR_MAX, NULL) || !tb[CTRL_ATTR_FAMILY_NAME])
+		return NL_OK;
+	if (strcmp(nla_get_string(tb[CTRL_ATTR_FAMILY_NAME]), FLOWPLAN_GENL_NAME))
+		return NL_OK;
+	if (gh->cmd == CTRL_CMD_NEWFAMILY) {
+		k->changed = true;
+		k->present = true;
+	} else if (gh->cmd == CTRL_CMD_DELFAMILY) {
+		k->changed = true;
+		k->present = false;
+	}
+	return NL_OK;
+}
+
+static int km_watch_fd(void *ctx)
+{
+	struct kmod_nl *k = ctx;
+
+	return k->watch ? nl_socket_get_fd(k->watch) : -1;
+}
+
+static int km_read_watch(void *ctx, bool *changed, bool *present)
+{
+	struct kmod_nl *k = ctx;
+	int ret;
+
+	k->changed = false;
+	do
+		ret = nl_recvmsgs_default(k->watch);
+	while (ret >= 0);
+	*changed = k->changed;
+	*present = k->present;
+	if (ret == -NLE_NOMEM) {
+		/* notices were lost: ask whether the family is there */
+		*changed = true;
+		*present = genl_ctrl_resolve(k->watch, FLOWPLAN_GENL_NAME) >= 0;
+	}
+	return 0;
+}
+
+static const struct fpd_kmod_ops ops = {
+	.open = km_open, .close = km_close, .get_plan = km_get_plan,
+	.set_plan = km_set_plan, .get_counters = km_get_counters,
+	.event_fd = km_event_fd, .read_event = km_read_event,
+	.watch_fd = km_watch_fd, .read_watch = km_read_watch,
+};
+
+const struct fpd_kmod_ops *fpd_kmod_nl(void **ctx, struct fp_err *err)
+{
+	struct kmod_nl *k = calloc(1, sizeof(*k));
+	int grp;
+
+	if (!k) {
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+		return NULL;
+	}
+	k->watch = nl_socket_alloc();
+	if (!k->watch || genl_connect(k->watch)) {
+		snprintf(err->msg, sizeof(err->msg), "generic netlink: cannot connect");
+		goto fail;
+	}
+	grp = genl_ctrl_resolve_grp(k->watch, "nlctrl", "notify");
+	if (grp < 0 || nl_socket_add_membership(k->watch, grp)) {
+		snprintf(err->msg, sizeof(err->msg),
+			 "generic netlink: cannot join the controller's notify group");
+		goto fail;
+	}
+	nl_socket_disable_seq_check(k->watch);
+	nl_socket_modify_cb(k->watch, NL_CB_VALID, NL_CB_CUSTOM, on_ctrl, k);
+	nl_socket_set_nonblocking(k->watch);
+	*ctx = k;
+	return &ops;
+fail:
+	if (k->watch)
+		nl_socket_free(k->watch);
+	free(k);
+	return NULL;
+}
+
+void fpd_kmod_nl_free(void *ctx)
+{
+	struct kmod_nl *k = ctx;
+
+	if (!k)
+		return;
+	if (k->nlc)
+		fp_nlc_close(k->nlc);
+	nl_socket_free(k->watch);
+	free(k);
+}
