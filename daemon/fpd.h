@@ -78,7 +78,7 @@ struct fpd {
 	struct fpd_fsub *fs;		/* @wanted's subflows with their paths */
 	size_t nfs;
 	struct fpd_plan_info info;
-	char why[256];			/* why there is no plan, when there is none */
+	char why[512];			/* why there is no plan, when there is none */
 
 	/* links planned around: from module link events and from faults */
 	int failed_ev[FPD_FAILED_MAX], failed_fault[FPD_FAILED_MAX];
