@@ -33,6 +33,14 @@ ALL += $(FLOWPLAND)
 VM_BINS += $(FLOWPLAND)
 endif
 
+# fpd-ctl: `flowplanctl daemon` on its own (tests, hosts without the CLI).
+FPD_CTL := $(BUILD)/fpd-ctl
+$(FPD_CTL): $(BUILD)/daemon/tools/fpd_ctl.o $(DAEMON_LIB)
+	$(CC) $(CFLAGS) -o $@ $^ $(JSONC_LIBS)
+EXTRA_CFLAGS_daemon/tools := -Idaemon $(JSONC_CFLAGS)
+ALL += $(FPD_CTL)
+VM_BINS += $(FPD_CTL)
+
 # ------------------------------------------------------------ unit tests
 DAEMON_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(sort $(wildcard tests/unit/test_daemon_*.c)))
 $(DAEMON_TESTS:$(BUILD)/tests/%=$(BUILD)/san/tests/unit/%.o): \
