@@ -105,6 +105,18 @@ check-daemon:
 	echo "daemon: $$p passed, $$f failed, $$s skipped"; [ $$f = 0 ]
 CHECK_TIERS += check-daemon
 
+# ----------------------------------------------------------------- bench
+DAEMON_BENCH := $(BUILD)/bench_daemon
+$(DAEMON_BENCH): $(BUILD)/daemon/bench/bench_daemon.o $(DAEMON_LIB) $(PLANNER_LIB) $(CORE_LIB) \
+		$(BUILD)/libflowplan.so
+	$(CC) $(CFLAGS) -o $@ $(filter %.o %.a,$^) $(DAEMON_LIBS) -L$(BUILD) -lflowplan \
+		-Wl,-rpath,'$$ORIGIN' -lpthread
+EXTRA_CFLAGS_daemon/bench := -Idaemon -Iinclude/uapi $(JSONC_CFLAGS)
+.PHONY: bench-daemon
+bench-daemon: $(DAEMON_BENCH)
+	@$(DAEMON_BENCH)
+BENCH += bench-daemon
+
 # --------------------------------------------------------------- install
 .PHONY: install-daemon
 install-daemon: $(DAEMON_UNIT) $(if $(wildcard lib/core/nlclient.c),$(FLOWPLAND))

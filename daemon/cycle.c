@@ -223,18 +223,35 @@ static struct phase *phase_insert(struct job *j, size_t at)
 	return &j->h[at];
 }
 
-/* Drop the oldest phases beyond twice what detection needs. */
-static void hist_trim(const struct fpd_cyc *c, struct job *j)
-{
-	size_t keep = hist_max(c), drop, i;
+/*
+ * Drop the oldest phases: keep every phase still settling and twice what
+ * detection looks at of the settled ones; a hard cap bounds a job whose
+ * phases come faster than they settle.
+ */
+#define HIST_CAP 65536
 
-	if (j->nh <= 2 * keep)
-		return;
-	drop = j->nh - keep;
+static void drop_first(struct job *j, size_t drop)
+{
+	size_t i;
+
 	for (i = 0; i < drop; i++)
 		free(j->h[i].f);
-	memmove(j->h, &j->h[drop], keep * sizeof(*j->h));
-	j->nh = keep;
+	memmove(j->h, &j->h[drop], (j->nh - drop) * sizeof(*j->h));
+	j->nh -= drop;
+}
+
+static void hist_trim(const struct fpd_cyc *c, struct job *j, uint64_t now)
+{
+	size_t keep = hist_max(c), settled = 0;
+
+	if (now) {
+		while (settled < j->nh && j->h[settled].first_ns + c->o.settle_ns <= now)
+			settled++;
+		if (settled > 2 * keep)
+			drop_first(j, settled - keep);
+	}
+	if (j->nh > HIST_CAP)
+		drop_first(j, j->nh - HIST_CAP / 2);
 }
 
 static int add_one(struct fpd_cyc *c, const struct fpd_msg *m)
@@ -321,7 +338,7 @@ int fpd_cyc_add(struct fpd_cyc *c, const struct fpd_msg *m, size_t n)
 			return ret;
 	}
 	for (i = 0; i < c->njobs; i++)
-		hist_trim(c, &c->jobs[i]);
+		hist_trim(c, &c->jobs[i], 0);
 	return 0;
 }
 
@@ -812,6 +829,7 @@ int fpd_cyc_advance(struct fpd_cyc *c, uint64_t now_ns,
 			c->njobs--;
 			continue;
 		}
+		hist_trim(c, j, now_ns);
 		ret = job_advance(c, j, now_ns, ev, max, nev);
 		if (ret)
 			return ret;

@@ -516,6 +516,35 @@ static void test_new_job_and_gone(void **state)
 	free(s.m);
 }
 
+static void test_fast_steps(void **state)
+{
+	/*
+	 * 14 steps 2 ms apart, 20 iterations a second: more phases settle each
+	 * second than detection keeps, so the history must keep those still
+	 * settling besides
+	 */
+	struct gen g = { .job = 12, .step_ns = 2 * MS, .gap_ns = 24 * MS };
+	const struct fpd_cycle *cy;
+	struct stream s = { 0 };
+	struct run r;
+	uint64_t t = 0;
+
+	(void)state;
+	while (t < 6000 * MS)
+		t = ring_iter(&s, &g, 8, 8 << 20, t);
+	sort_stream(&s);
+	run_init(&r, NULL);
+	run_to(&r, &s, t + 1500 * MS);
+	cy = cycle_of(&r, 12);
+	assert_non_null(cy);
+	assert_int_equal(cy->period, 14);
+	assert_int_equal(cy->nph, 1);
+	assert_int_equal(count_ev(&r, FPD_CYC_LOCKED, 12), 1);
+	assert_int_equal(count_ev(&r, FPD_CYC_CHANGED, 12), 0);
+	fpd_cyc_free(r.c);
+	free(s.m);
+}
+
 static void test_marked_collectives(void **state)
 {
 	/* marked collectives: one phase per (job, coll) even when slow */
@@ -582,6 +611,7 @@ int main(void)
 		cmocka_unit_test(test_jitter_and_noise),
 		cmocka_unit_test(test_job_changes),
 		cmocka_unit_test(test_new_job_and_gone),
+		cmocka_unit_test(test_fast_steps),
 		cmocka_unit_test(test_marked_collectives),
 		cmocka_unit_test(test_bad_options),
 	};
