@@ -12,6 +12,7 @@ declare -A PKGS=(
 	[vm]="qemu-system-x86 busybox-static cpio kmod rdma-core ibverbs-utils ibverbs-providers perftest tcpdump iproute2 libelf-dev jq util-linux libnl-3-200 libnl-genl-3-200 libjson-c5"
 	[lab]="iproute2 iputils-ping ethtool jq util-linux procps"
 	[style]="perl"
+	[nccl]="gdb binutils"
 	[fuzz]="clang libclang-rt-14-dev"
 )
 

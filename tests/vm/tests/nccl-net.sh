@@ -1,0 +1,163 @@
+# nccl-net: the flowplan NCCL net plugin (libnccl-net-flowplan.so) driven
+# by fpn-harness as NCCL's proxy drives a net plugin (dlopen, init, devices,
+# getProperties, listen and non-blocking connect/accept loops, regMr,
+# isend/irecv/test, grouped receives, iflush, close, finalize), h1 -> h2
+# over soft-RoCE through the two-leaf, two-spine fabric, plan from a file.
+#  1. Both rxe ports are devices with truthful properties.
+#  2. Sizes 0, 1, odd and 1 MiB arrive byte for byte over a connection of 4
+#     subflows, and the spines carry what the plan puts on them (2+2: 50%,
+#     3+1: 75%); the v10 and v9 entry points move data too.
+#  3. As many requests in flight as the plugin takes (32 per comm), each a
+#     group of 8 receives (maxRecvs) matched by tag, sent in shuffled order.
+#  4. setNetAttr hints choose the split threshold of new connections.
+#  5. One 512 MiB message, byte for byte.
+#  6. A spine loses its link to leaf 2 mid-transfer: both ends get
+#     ncclRemoteError from test() within a bound, none hangs, nothing
+#     corrupt was delivered.
+# vm: timeout=900 mem=2560 smp=2
+. /tests/lib/common.sh
+. /tests/lib/fabric.sh
+. /tests/lib/flowplan.sh
+
+command -v fpn-harness >/dev/null || skip "fpn-harness is not built"
+fabric_up
+export FLOWPLAN_NO_NETLINK=1 FLOWPLAN_REPORT=0
+# The bootstrap over lo, the RDMA traffic over the fabric.
+export FLOWPLAN_NCCL_BOOTSTRAP=127.0.0.1
+PLUGIN=/usr/bin/libnccl-net-flowplan.so
+export FPN_PLUGIN=$PLUGIN
+
+# ---- 1. devices and properties
+fpn-harness list >/tmp/list || { cat /tmp/list; fail "list failed"; }
+cat /tmp/list
+dev_of() { sed -n "s/^dev \([0-9]*\) name $1:1 .*/\1/p" /tmp/list; }
+D1=$(dev_of $RXE0) D2=$(dev_of $RXE1)
+[ -n "$D1" ] && [ -n "$D2" ] || fail "rxe0/rxe1 are not both devices"
+grep "name $RXE0:1 .*maxRecvs 8 .*maxP2pBytes 1073741824" /tmp/list >/dev/null ||
+	fail "properties of $RXE0 are not what the plugin promises"
+grep "name $RXE0:1 pci - .* ptr 0x1 regIsGlobal 0 " /tmp/list >/dev/null ||
+	fail "$RXE0 (no PCI device, no GPU) must say pciPath NULL and host memory only"
+for v in 10 9; do
+	fpn-harness -V $v list | grep "version $v: 2 devices" >/dev/null ||
+		fail "ncclNetPlugin_v$v does not list the devices"
+done
+
+sports_for() {	# sports_for SPINE N: N source ports that leaf1 sends to SPINE
+	local p=49153 n=0 out=""
+	while [ $n -lt "$2" ]; do
+		p=$(sport_for_spine "$1" $p) || return 1
+		out="$out${out:+,}$p"
+		p=$((p + 1))
+		n=$((n + 1))
+	done
+	echo "$out"
+}
+S1=$(sports_for 1 4) || fail "too few ports take spine 1"
+S2=$(sports_for 2 4) || fail "too few ports take spine 2"
+log "calibration: spine 1: $S1; spine 2: $S2"
+first() { echo "$1" | cut -d, -f"$2"; }
+
+# xfer ARGS...: one harness run h1 (send) -> h2 (recv); outputs /tmp/cli,
+# /tmp/srv, exit codes CLI_RC, SRV_RC.
+xfer() {
+	rm -f /tmp/handle
+	fpn-harness -d "$D2" -T 120 "$@" recv /tmp/handle >/tmp/srv 2>&1 &
+	SRV=$!
+	CLI_RC=0 SRV_RC=0
+	timeout 400 fpn-harness -d "$D1" -T 120 "$@" send /tmp/handle \
+		>/tmp/cli 2>&1 || CLI_RC=$?
+	wait $SRV || SRV_RC=$?
+}
+
+xfer_ok() {
+	xfer "$@"
+	cat /tmp/cli /tmp/srv
+	[ "$CLI_RC" = 0 ] || fail "sender failed ($*): exit $CLI_RC"
+	[ "$SRV_RC" = 0 ] || fail "receiver failed ($*): exit $SRV_RC"
+	grep "corrupt 0," /tmp/srv >/dev/null || fail "corrupt data ($*)"
+}
+
+# share SPORTS WANT_PCT TOL ARGS...: data through the plan SPORTS, and the
+# share of spine 1 in the packets leaf 1 sent up.
+share() {
+	local sports=$1 want=$2 tol=$3 a b p1 p2 pct s
+	shift 3
+	write_plan /tmp/plan.json 1 "$H1 $H2 0 false $sports" \
+		"$H2 $H1 0 false $sports"
+	a=$(spine_rx 1 1) b=$(spine_rx 2 1)
+	FLOWPLAN_PLAN=/tmp/plan.json xfer_ok "$@"
+	p1=$(($(spine_rx 1 1) - a)) p2=$(($(spine_rx 2 1) - b))
+	for s in ${sports//,/ }; do
+		grep "sport $s " /tmp/cli >/dev/null || fail "no subflow on sport $s"
+	done
+	[ "$(grep -c '^  subflow' /tmp/cli)" -ge 4 ] || fail "not 4 subflows"
+	pct=$((p1 * 100 / (p1 + p2)))
+	log "plan $sports: spine1 $p1, spine2 $p2 packets: $pct% on spine 1 (want $want +- $tol)"
+	[ $((p1 + p2)) -ge 4000 ] || fail "too few packets crossed the spines"
+	[ $pct -ge $((want - tol)) ] && [ $pct -le $((want + tol)) ] ||
+		fail "spine 1 carried $pct%, the plan puts $want% there"
+}
+
+# ---- 2. sizes, byte for byte, and the plan's shares on the spines
+P22="$(first $S1 1),$(first $S1 2),$(first $S2 1),$(first $S2 2)"
+P31="$(first $S1 1),$(first $S1 2),$(first $S1 3),$(first $S2 1)"
+share "$P22" 50 8 -s 0,1,4099,1M -c 8
+share "$P31" 75 8 -s 1M -c 24
+for v in 10 9; do
+	FLOWPLAN_PLAN=/tmp/plan.json xfer_ok -V $v -s 0,1,12345,256K -c 4
+done
+
+# ---- 3. every request the plugin takes in flight, grouped receives
+FLOWPLAN_PLAN=/tmp/plan.json xfer_ok -w 32 -n 8 -s 0,1,777,64K -c 40
+grep "max in flight 32 (window 32 x group 8)" /tmp/srv >/dev/null ||
+	fail "the receiver never had 32 grouped receives in flight"
+grep "max in flight 32 " /tmp/cli >/dev/null ||
+	fail "the sender never had 32 steps in flight"
+FLOWPLAN_DEBUG=1 FLOWPLAN_PLAN=/tmp/plan.json FPN_HARNESS_FLUSH=1 \
+	xfer_ok -s 4K -c 1
+grep "iflush: done at once" /tmp/srv >/dev/null || fail "iflush of host memory"
+
+# ---- 4. hints choose the split
+FLOWPLAN_PLAN=/tmp/plan.json xfer_ok -H p2p -s 64K -c 2
+grep "split_min 4194304 " /tmp/cli >/dev/null || fail "p2p hints: no 4 MiB split threshold"
+FLOWPLAN_PLAN=/tmp/plan.json xfer_ok -H coll -s 64K -c 2
+grep "split_min 65536 " /tmp/cli >/dev/null || fail "collective hints: no 64 KiB split threshold"
+
+# ---- 5. 512 MiB in one message (deadline raised: TCG moves tens of MB/s)
+t0=$(cut -d. -f1 /proc/uptime)
+FLOWPLAN_TIMEOUT_MS=300000 FLOWPLAN_PLAN=/tmp/plan.json \
+	xfer_ok -s 512M -c 1 -w 1 -M 600
+log "512 MiB took $(($(cut -d. -f1 /proc/uptime) - t0)) s: $(grep -o '[0-9.]* Mbit/s' /tmp/srv)"
+
+# ---- 6. a spine link goes down mid-transfer
+write_plan /tmp/plan.json 1 "$H1 $H2 0 false $P22" "$H2 $H1 0 false $P22"
+rm -f /tmp/handle
+export FLOWPLAN_TIMEOUT_MS=5000 FLOWPLAN_NCCL_KEEPALIVE_MS=500
+FLOWPLAN_PLAN=/tmp/plan.json fpn-harness -d "$D2" -T 100 -s 256K -c 1000000 \
+	recv /tmp/handle >/tmp/srv 2>&1 &
+SRV=$!
+FLOWPLAN_PLAN=/tmp/plan.json fpn-harness -d "$D1" -T 100 -s 256K -c 1000000 \
+	send /tmp/handle >/tmp/cli 2>&1 &
+CLI=$!
+a=$(spine_rx 1 1)
+moving() { [ $(($(spine_rx 1 1) - a)) -gt 3000 ]; }
+poll 90 moving || fail "no traffic on spine 1"
+ip -n spine1 link set s1-l2 down
+log "spine1 - leaf2 link down"
+t0=$(cut -d. -f1 /proc/uptime)
+CLI_RC=0 SRV_RC=0
+wait $CLI || CLI_RC=$?
+t1=$(cut -d. -f1 /proc/uptime)
+wait $SRV || SRV_RC=$?
+t2=$(cut -d. -f1 /proc/uptime)
+cat /tmp/cli /tmp/srv
+[ "$CLI_RC" != 124 ] && [ "$SRV_RC" != 124 ] || fail "a side hung (watchdog)"
+[ "$CLI_RC" = 3 ] || fail "sender: exit $CLI_RC, not an NCCL error"
+[ "$SRV_RC" = 3 ] || fail "receiver: exit $SRV_RC, not an NCCL error"
+grep "returned ncclRemoteError" /tmp/cli >/dev/null || fail "sender: not ncclRemoteError"
+grep "returned ncclRemoteError" /tmp/srv >/dev/null || fail "receiver: not ncclRemoteError"
+grep "^recv .* wrong" /tmp/srv && fail "the receiver got corrupt data"
+log "sender failed after $((t1 - t0)) s, receiver after $((t2 - t0)) s"
+[ $((t2 - t0)) -le 60 ] || fail "took $((t2 - t0)) s to fail"
+ip -n spine1 link set s1-l2 up
+dmesg_clean
