@@ -71,3 +71,22 @@ check-nccl:
 	fi; \
 	echo "nccl: $$p passed, $$f failed, $$s skipped"; [ $$f = 0 ]
 CHECK_TIERS += check-nccl
+
+# ------------------------------------------------------------------ bench
+# bench-nccl: instructions per request (callgrind, provider stub) against
+# raw verbs; throughput over soft-RoCE in qemu against a libflowplan flow
+# group (fp_bw) and a raw QP (ib_write_bw) on the same path.
+NCCL_BENCH := $(BUILD)/lib/nccl/bench/bench_req
+EXTRA_CFLAGS_lib/nccl/bench := -Ilib/flowplan
+$(NCCL_BENCH): $(BUILD)/lib/nccl/bench/bench_req.o \
+		$(BUILD)/lib/nccl/net.o $(BUILD)/lib/nccl/cuda.o \
+		$(patsubst %.c,$(BUILD)/%.o,$(wildcard lib/flowplan/*.c)) \
+		$(PLANNER_LIB) $(CORE_LIB)
+	$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
+.PHONY: bench-nccl
+bench-nccl:
+	@scripts/deps.sh build unit vm
+	@$(MAKE) --no-print-directory $(NCCL_BENCH) $(NCCL_NET_SO) \
+		$(NCCL_HARNESS) $(BUILD)/fp_bw $(BUILD)/vm/init
+	@BENCH_BIN=$(NCCL_BENCH) lib/nccl/bench/bench.sh
+BENCH += bench-nccl

@@ -1457,3 +1457,51 @@ int flowplan_nccl_comm_info(void *comm, struct fpn_comm_info *out)
 	out->probes = c->probes;
 	return 0;
 }
+
+/*
+ * For lib/nccl/bench/bench_req.c only (not exported): a comm around a flow
+ * group and control buffer built by hand on a provider stub, and a memory
+ * handle around a buffer registered there, so that callgrind can count the
+ * plugin's own instructions per request.
+ */
+void *fpn_bench_comm(struct fp_ctx *ctx, struct fp_group *g,
+		     struct fp_buf *ctl, const struct fp_rbuf *peer_ctl,
+		     bool send, unsigned int k);
+void *fpn_bench_comm(struct fp_ctx *ctx, struct fp_group *g,
+		     struct fp_buf *ctl, const struct fp_rbuf *peer_ctl,
+		     bool send, unsigned int k)
+{
+	struct fpn_comm *c = calloc(1, sizeof(*c));
+	unsigned int i;
+
+	if (!c)
+		return NULL;
+	c->magic = COMM_MAGIC;
+	c->send = send;
+	c->ctx = ctx;
+	c->g = g;
+	c->ctlbuf = ctl;
+	c->ctl = fp_buf_addr(ctl);
+	c->peer_ctl = *peer_ctl;
+	c->k = k;
+	for (i = 0; i < FPN_NREQ; i++)
+		c->req[i].c = c;
+	return c;
+}
+
+void *fpn_bench_mr(void *comm, struct fp_buf *b, size_t len);
+void *fpn_bench_mr(void *comm, struct fp_buf *b, size_t len)
+{
+	struct fpn_comm *c = comm_of(comm);
+	struct fpn_mr *m = calloc(1, sizeof(*m));
+
+	if (!c || !m || fp_buf_export(c->g, b, &m->rb)) {
+		free(m);
+		return NULL;
+	}
+	m->buf = b;
+	m->base = fp_buf_addr(b);
+	m->len = len;
+	m->type = NCCL_PTR_HOST;
+	return m;
+}

@@ -40,6 +40,7 @@
 #define EXPORT __attribute__((visibility("default")))
 #define FPN_POOL	4096
 #define EV_MAGIC	0x56455046u	/* "FPEV" */
+#define FPN_RING_FIRST	65537u
 
 struct pctx;
 
@@ -159,9 +160,14 @@ static ncclResult_t init_common(void **context, uint64_t comm_id,
 	c->rank = rank;
 	if (cs && *cs)
 		cap = strtoul(cs, NULL, 0);
-	snprintf(path, sizeof(path), "%s/flowplan-%d-nccl%u",
+	/*
+	 * The name the daemon looks for (flowplan-PID-N); N from 65537, so
+	 * as never to meet the ring of a libflowplan context of the process.
+	 */
+	snprintf(path, sizeof(path), "%s/flowplan-%d-%u",
 		 dir && *dir ? dir : "/dev/shm", (int)getpid(),
-		 __atomic_add_fetch(&ctx_serial, 1, __ATOMIC_RELAXED));
+		 FPN_RING_FIRST +
+		 __atomic_fetch_add(&ctx_serial, 1, __ATOMIC_RELAXED));
 	ret = fp_ring_create(&c->ring, path, (uint32_t)cap);
 	if (ret) {
 		/* Reports are best effort: a job never fails for them. */

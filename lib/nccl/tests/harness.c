@@ -358,6 +358,7 @@ struct slot {
 	size_t size;
 	int order[MAX_GROUP];		/* sender: tag order of this step */
 	int sent;			/* sender: isends posted */
+	int ndone;			/* sender: of those, tested done */
 	void *sreq[MAX_GROUP];
 };
 
@@ -484,8 +485,9 @@ static int run(bool send, int dev, const char *hfile)
 				for (i = 0; i < group; i++) {
 					/* a different tag order each step */
 					x->order[i] = (int)((i + posted) % group) + 1;
+					/* the buffer of tag t is number t - 1 */
 					fill(base + (size_t)i * slotsz, sz,
-					     posted, x->order[i]);
+					     posted, i + 1);
 				}
 				x->sent = 0;
 				x->req = x;	/* marks the slot taken */
@@ -524,27 +526,22 @@ static int run(bool send, int dev, const char *hfile)
 			int dn = 1, got[MAX_GROUP];
 
 			if (send) {
-				for (i = 0; i < group && dn; i++) {
-					if (!x->sreq[i]) {
-						dn = 0;
-						break;
-					}
-					CHECK(CALL(test, x->sreq[i], &dn, got), "test");
-					if (dn) {
-						if ((size_t)got[0] != x->size)
-							die(2, "send %" PRIu64 " tag %d: test says %d bytes, sent %zu",
-							    x->msg, i + 1, got[0], x->size);
-						x->sreq[i] = NULL;
-					} else {
-						dn = 0;
-					}
+				/* every tag's request, once sent, tested done */
+				for (i = 0; i < group; i++) {
+					int one = 0;
+
+					if (!x->sreq[i])
+						continue;
+					CHECK(CALL(test, x->sreq[i], &one, got), "test");
+					if (!one)
+						continue;
+					if ((size_t)got[0] != x->size)
+						die(2, "send %" PRIu64 " tag %d: test says %d bytes, sent %zu",
+						    x->msg, i + 1, got[0], x->size);
+					x->sreq[i] = NULL;
+					x->ndone++;
 				}
-				/* every tag's request tested done */
-				for (i = 0; i < group; i++)
-					if (x->sreq[i])
-						dn = 0;
-				if (x->sent < group)
-					dn = 0;
+				dn = x->ndone == group;
 			} else {
 				CHECK(CALL(test, x->req, &dn, got), "test");
 				if (dn) {
@@ -568,6 +565,7 @@ static int run(bool send, int dev, const char *hfile)
 			if (dn) {
 				x->req = NULL;
 				x->sent = 0;
+				x->ndone = 0;
 				done++;
 				msgs += (uint64_t)group;
 				busy = true;

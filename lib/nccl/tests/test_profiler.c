@@ -340,8 +340,8 @@ static void run(const struct api *a)
 	end(a, net);
 	end(a, st);
 	end(a, op);
-	snprintf(path, sizeof(path), "%s/flowplan-%d-nccl%d", dir, (int)getpid(),
-		 a->ver == 5 ? 1 : 2);
+	snprintf(path, sizeof(path), "%s/flowplan-%d-%d", dir, (int)getpid(),
+		 a->ver == 5 ? 65537 : 65538);
 	check_ring(path, a);
 	assert_int_equal(ncclProfiler_v5.finalize(ctx), 0);
 }
