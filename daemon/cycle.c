@@ -229,6 +229,7 @@ static struct phase *phase_insert(struct job *j, size_t at)
  * phases come faster than they settle.
  */
 #define HIST_CAP 65536
+#define HIST_WINDOW 8192
 
 static void drop_first(struct job *j, size_t drop)
 {
@@ -240,15 +241,34 @@ static void drop_first(struct job *j, size_t drop)
 	j->nh -= drop;
 }
 
+/*
+ * The first of the @settled phases detection looks at: the last hist_max()
+ * phases, or more when they span less than the confirm time and a half (a
+ * job with fast steps), up to HIST_WINDOW phases.
+ */
+static size_t window_start(const struct fpd_cyc *c, const struct job *j, size_t settled)
+{
+	size_t w = hist_max(c), first = settled > w ? settled - w : 0;
+	uint64_t span = c->o.confirm_ns + c->o.confirm_ns / 2;
+
+	if (!settled)
+		return 0;
+	while (first > 0 && settled - first < HIST_WINDOW &&
+	       j->h[first].first_ns + span > j->h[settled - 1].first_ns)
+		first--;
+	return first;
+}
+
 static void hist_trim(const struct fpd_cyc *c, struct job *j, uint64_t now)
 {
-	size_t keep = hist_max(c), settled = 0;
+	size_t settled = 0, first;
 
 	if (now) {
 		while (settled < j->nh && j->h[settled].first_ns + c->o.settle_ns <= now)
 			settled++;
-		if (settled > 2 * keep)
-			drop_first(j, settled - keep);
+		first = window_start(c, j, settled);
+		if (first > hist_max(c))
+			drop_first(j, first - hist_max(c) / 2);
 	}
 	if (j->nh > HIST_CAP)
 		drop_first(j, j->nh - HIST_CAP / 2);
@@ -408,11 +428,11 @@ struct seq {
 /* The settled, non-noise phases of the window a detection looks at. */
 static int seq_build(struct fpd_cyc *c, struct job *j, uint64_t now, struct seq *s)
 {
-	size_t settled = 0, first, i, k, w = hist_max(c);
+	size_t settled = 0, first, i, k;
 
 	while (settled < j->nh && j->h[settled].first_ns + c->o.settle_ns <= now)
 		settled++;
-	first = settled > w ? settled - w : 0;
+	first = window_start(c, j, settled);
 	while (first < settled && j->h[first].first_ns < j->cut_ns)
 		first++;
 

@@ -342,10 +342,32 @@ void fpd_read_reports(struct fpd *d, uint64_t now)
 		d->mode->changed(d, "the observed cycles changed");
 }
 
+/* With no ring to read and no job left to retire, the timer sleeps. */
+static void report_timer_arm(struct fpd *d, bool on)
+{
+	uint64_t i = on ? d->conf.report_interval_ns : 0;
+
+	fpd_timer_set(&d->t_report, i, i);
+}
+
 static void on_report_timer(struct fpd_timer *t, uint64_t n)
 {
+	struct fpd *d = t->arg;
+	struct fpd_rings_stats rs = { 0 };
+	struct fpd_cyc_stats cs;
+
 	(void)n;
-	fpd_read_reports(t->arg, fpd_wall());
+	fpd_read_reports(d, fpd_wall());
+	if (d->rings)
+		fpd_rings_stats(d->rings, &rs);
+	fpd_cyc_stats(d->cyc, &cs);
+	if (!rs.pending && !cs.jobs)
+		report_timer_arm(d, false);
+}
+
+static void on_new_ring(void *arg)
+{
+	report_timer_arm(arg, true);
 }
 
 static bool same_set(const int *a, size_t na, const int *b, size_t nb)
@@ -910,8 +932,9 @@ static int services(struct fpd *d, const struct fpd_conf *old, struct fp_err *er
 			return errno;
 		fpd_rings_close(d->rings);
 		d->rings = r;
+		fpd_rings_on_new(r, on_new_ring, d);
 	}
-	fpd_timer_set(&d->t_report, d->conf.report_interval_ns, d->conf.report_interval_ns);
+	report_timer_arm(d, true);
 	fpd_timer_set(&d->t_counters, d->conf.counters_interval_ns, d->conf.counters_interval_ns);
 	return 0;
 }

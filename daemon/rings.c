@@ -32,7 +32,15 @@ struct fpd_rings {
 	struct ring *r;
 	size_t n, cap;
 	struct fpd_rings_stats st;
+	void (*on_new)(void *arg);
+	void *on_new_arg;
 };
+
+void fpd_rings_on_new(struct fpd_rings *r, void (*fn)(void *arg), void *arg)
+{
+	r->on_new = fn;
+	r->on_new_arg = arg;
+}
 
 static int fail(struct fp_err *e, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -103,6 +111,8 @@ static void add(struct fpd_rings *r, const char *name)
 	memset(g, 0, sizeof(*g));
 	strcpy(g->name, name);
 	g->pid = pid;
+	if (r->on_new)
+		r->on_new(r->on_new_arg);
 }
 
 static void drop(struct fpd_rings *r, size_t i)
@@ -291,6 +301,7 @@ void fpd_rings_stats(const struct fpd_rings *r, struct fpd_rings_stats *st)
 
 	*st = r->st;
 	st->open = 0;
+	st->pending = r->n;
 	for (i = 0; i < r->n; i++)
 		st->open += r->r[i].rep != NULL;
 }

@@ -25,11 +25,15 @@ typedef int (*fpd_msgs_fn)(void *arg, const struct fpd_msg *m, size_t n);
 struct fpd_rings *fpd_rings_open(struct fpd_loop *l, const char *dir, struct fp_err *err);
 void fpd_rings_close(struct fpd_rings *r);
 
+/* Called when a ring appears (to wake a reader that went idle). */
+void fpd_rings_on_new(struct fpd_rings *r, void (*fn)(void *arg), void *arg);
+
 /* Read every ring; 0 or the callback's error. */
 int fpd_rings_read(struct fpd_rings *r, fpd_msgs_fn fn, void *arg);
 
 struct fpd_rings_stats {
 	size_t open;		/* rings being read */
+	size_t pending;		/* rings known, open or not yet */
 	uint64_t records, sends, lost, opened, closed;
 };
 void fpd_rings_stats(const struct fpd_rings *r, struct fpd_rings_stats *st);

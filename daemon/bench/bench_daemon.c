@@ -280,6 +280,8 @@ static void steady(double secs, bool ring)
 			rs.open, (unsigned long long)rs.records, (unsigned long long)rs.sends,
 			(unsigned long long)rs.lost, cs.jobs, (unsigned long long)cs.phases,
 			(unsigned long long)cs.noise, (unsigned long long)cs.msgs);
+		for (size_t e = 0; e < d.nev && e < FPD_EVENTS; e++)
+			fprintf(stderr, "event %s: %s\n", d.ev[e].kind, d.ev[e].text);
 	}
 	printf("bench-daemon: steady state %-28s %6.2f%% of a core over %.1f s (%llu records), "
 	       "%zu cycles locked, %llu installs, max RSS %ld MiB\n",

@@ -519,11 +519,11 @@ static void test_new_job_and_gone(void **state)
 static void test_fast_steps(void **state)
 {
 	/*
-	 * 14 steps 2 ms apart, 20 iterations a second: more phases settle each
+	 * 14 steps 2 ms apart, 40 iterations a second: more phases settle each
 	 * second than detection keeps, so the history must keep those still
-	 * settling besides
+	 * settling besides, and look at a confirm time's worth of them
 	 */
-	struct gen g = { .job = 12, .step_ns = 2 * MS, .gap_ns = 24 * MS };
+	struct gen g = { .job = 12, .step_ns = 2 * MS, .gap_ns = 2 * MS };
 	const struct fpd_cycle *cy;
 	struct stream s = { 0 };
 	struct run r;
