@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/epoll.h>
+#include <sys/signalfd.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -865,6 +867,73 @@ void fpd_metrics_render(void *arg, FILE *f)
 			fpd_prom_sample_u64(f, "flowpland_subflow_bytes_total", l, total);
 		}
 	}
+}
+
+/* ------------------------------------------------------ run, signals */
+
+int fpd_signals_block(void)
+{
+	sigset_t set;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	return sigprocmask(SIG_BLOCK, &set, NULL) ? errno : 0;
+}
+
+static void on_signal(struct fpd_io *io, uint32_t events)
+{
+	struct fpd *d = io->arg;
+	struct signalfd_siginfo si;
+	struct fp_err err = { "" };
+
+	(void)events;
+	while (read(io->fd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGHUP:
+			sd_notify(0, "RELOADING=1");
+			if (fpd_reload(d, &err))
+				fpd_log(d, LOG_ERR, "reload: %s (the previous configuration stays)",
+					err.msg);
+			sd_notify(0, "READY=1");
+			break;
+		case SIGTERM:
+		case SIGINT:
+			fpd_log(d, LOG_INFO, "signal %u: stopping", si.ssi_signo);
+			fpd_loop_quit(&d->loop);
+			break;
+		}
+	}
+}
+
+int fpd_run(struct fpd *d)
+{
+	struct fpd_io io;
+	sigset_t set;
+	int fd, ret;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	ret = fpd_io_add(&d->loop, &io, fd, EPOLLIN, on_signal, d);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	sd_notifyf(0, "READY=1\nSTATUS=planning for %zu local addresses; module %s",
+		   d->nlocal, d->kmod_open ? "connected" : "not loaded");
+	d->loop.stop = false;
+	ret = fpd_loop_run(&d->loop);
+	sd_notify(0, "STOPPING=1");
+	fpd_io_del(&io);
+	close(fd);
+	return ret;
 }
 
 /* -------------------------------------------------------- init, fini */

@@ -114,6 +114,18 @@ int fpd_init(struct fpd *d, const struct fpd_conf *conf, const char *conf_path,
 	     const struct fpd_kmod_ops *kops, void *kctx, struct fp_err *err);
 void fpd_fini(struct fpd *d);
 
+/*
+ * fpd_signals_block - block SIGTERM, SIGINT and SIGHUP (to be read from a
+ * signalfd by fpd_run()) and ignore SIGPIPE; call before any thread.
+ */
+int fpd_signals_block(void);
+/*
+ * fpd_run - tell systemd READY=1 (and a STATUS), run the loop until SIGTERM
+ * or SIGINT; SIGHUP reloads between RELOADING=1 and READY=1; STOPPING=1 at
+ * the end. 0 or an errno value.
+ */
+int fpd_run(struct fpd *d);
+
 /* Re-read the configuration (SIGHUP); on error the old one stays. */
 int fpd_reload(struct fpd *d, struct fp_err *err);
 

@@ -16,8 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/signalfd.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -40,31 +38,6 @@ static void usage(FILE *f)
 		   "  -V, --version       the version\n");
 }
 
-static void on_signal(struct fpd_io *io, uint32_t events)
-{
-	struct fpd *d = io->arg;
-	struct signalfd_siginfo si;
-	struct fp_err err = { "" };
-
-	(void)events;
-	while (read(io->fd, &si, sizeof(si)) == sizeof(si)) {
-		switch (si.ssi_signo) {
-		case SIGHUP:
-			sd_notify(0, "RELOADING=1");
-			if (fpd_reload(d, &err))
-				fpd_log(d, LOG_ERR, "reload: %s (the previous configuration stays)",
-					err.msg);
-			sd_notify(0, "READY=1");
-			break;
-		case SIGTERM:
-		case SIGINT:
-			fpd_log(d, LOG_INFO, "signal %u: stopping", si.ssi_signo);
-			fpd_loop_quit(&d->loop);
-			break;
-		}
-	}
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -78,13 +51,11 @@ int main(int argc, char **argv)
 	const char *path = FPD_CONF_PATH;
 	const struct fpd_kmod_ops *kops;
 	struct fp_err err = { "" };
-	struct fpd_io sigio;
 	struct fpd_conf conf;
 	bool test = false, given = false;
 	void *kctx = NULL;
 	static struct fpd d;
-	sigset_t set;
-	int c, sfd, ret;
+	int c, ret;
 
 	while ((c = getopt_long(argc, argv, "c:tfhV", opts, NULL)) != -1) {
 		switch (c) {
@@ -127,15 +98,9 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (sfd < 0) {
-		fprintf(stderr, "flowpland: signalfd: %s\n", strerror(errno));
+	/* before any thread or descriptor: the loop reads them from a signalfd */
+	if (fpd_signals_block()) {
+		fprintf(stderr, "flowpland: cannot block signals\n");
 		return 1;
 	}
 	kops = fpd_kmod_nl(&kctx, &err);
@@ -150,26 +115,15 @@ int main(int argc, char **argv)
 		fpd_kmod_nl_free(kctx);
 		return 1;
 	}
-	if (fpd_io_add(&d.loop, &sigio, sfd, EPOLLIN, on_signal, &d)) {
-		fprintf(stderr, "flowpland: cannot watch signals\n");
-		fpd_fini(&d);
-		fpd_kmod_nl_free(kctx);
-		return 1;
-	}
 	/* the effective configuration, as a file would say it */
 	if (conf.log_level >= LOG_INFO) {
 		fpd_log(&d, LOG_INFO, "flowpland %s starting; configuration (%s):",
 			FLOWPLAN_VERSION, path);
 		fpd_conf_write(&conf, stderr);
 	}
-	sd_notifyf(0, "READY=1\nSTATUS=planning for %zu local addresses; module %s",
-		   d.nlocal, d.kmod_open ? "connected" : "not loaded");
-	ret = fpd_loop_run(&d.loop);
-	sd_notify(0, "STOPPING=1");
+	ret = fpd_run(&d);
 	if (ret)
 		fpd_log(&d, LOG_ERR, "event loop: %s", strerror(ret));
-	fpd_io_del(&sigio);
-	close(sfd);
 	fpd_fini(&d);
 	fpd_kmod_nl_free(kctx);
 	return ret ? 1 : 0;
