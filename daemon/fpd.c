@@ -396,7 +396,7 @@ void fpd_read_counters(struct fpd *d)
 	size_t n = 0, ns, i, nl = 0;
 	unsigned int k;
 
-	if (!d->kmod_open || !d->fault)
+	if (!d->kmod_open || !d->fault || !d->have_wanted)
 		return;
 	if (d->kops->get_counters(d->kctx, &c, &n, &err)) {
 		fpd_log(d, LOG_WARNING, "counters: %s", err.msg);

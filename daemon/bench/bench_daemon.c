@@ -261,8 +261,9 @@ static void steady(double secs, bool ring)
 	}
 	t0 = now_s();
 	c0 = thread_cpu_s();
+	/* the loop sleeps until something is due, as flowpland's does */
 	while (now_s() - t0 < secs)
-		fpd_loop_once(&d.loop, 100);
+		fpd_loop_once(&d.loop, (int)((secs - (now_s() - t0)) * 1000) + 1);
 	cpu = thread_cpu_s() - c0;
 	wall = now_s() - t0;
 	if (ring) {
