@@ -13,7 +13,8 @@
 #include "planner/util.h"
 
 int fp_plan_ecmp(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phase *pp,
-		 const struct fp_plan_opts *o, uint32_t *next_qpn, uint64_t *rng)
+		 const struct fp_plan_opts *o, uint32_t *next_qpn, uint64_t *rng,
+		 struct fp_err *err)
 {
 	size_t i;
 	int q;
@@ -24,7 +25,7 @@ int fp_plan_ecmp(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_ph
 		uint64_t share = f->bytes / (uint64_t)k;
 
 		if (fp_same_host(t, f)) {
-			fp_plan_add_sub(pp, i, f->bytes, -1, 0, 0);
+			fp_plan_add_sub(pp, i, f->bytes, FP_PATH_NONE, 0, 0);
 			continue;
 		}
 		for (q = 0; q < k; q++) {
@@ -44,32 +45,36 @@ int fp_plan_ecmp(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_ph
 			if (path < 0)
 				path = fp_topo_route(t, f->src, f->dst, sport);
 			if (path < 0)
-				return EHOSTUNREACH;
+				return fp_unroutable(t, f, fp_flow_paths(t, f), err);
 			fp_plan_add_sub(pp, i, b, path, fl, sport);
 		}
 	}
 	return 0;
 }
 
-/* Each switch sprays evenly over its next hops: weights by recursive halving of ranges. */
+/* Each switch sprays evenly over its next hops, however many. */
 static void spray_weights(const struct fp_pathset *ps, int hop, int lo, int hi, double w,
 			  double *out)
 {
-	int start[65], n, k;
+	int n, b, blo, bhi;
 
 	if (hop == ps->p[lo].len) {
 		out[lo] = w;
 		return;
 	}
-	n = fp_pathset_blocks(ps, hop, lo, hi, start, 64);
-	for (k = 0; k < n; k++)
-		spray_weights(ps, hop + 1, start[k], start[k + 1], w / n, out);
+	n = fp_pathset_nexthops(ps, hop, lo, hi);
+	for (b = 0, blo = lo; b < n; b++, blo = bhi) {
+		for (bhi = blo + 1; bhi < hi && ps->p[bhi].link[hop] == ps->p[blo].link[hop]; bhi++)
+			;
+		spray_weights(ps, hop + 1, blo, bhi, w / n, out);
+	}
 }
 
-int fp_plan_spray(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phase *pp)
+int fp_plan_spray(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phase *pp,
+		  struct fp_err *err)
 {
-	double w[64];
-	size_t i;
+	double *w = NULL;
+	size_t i, wcap = 0;
 	int p;
 
 	for (i = 0; i < ph->n; i++) {
@@ -78,18 +83,25 @@ int fp_plan_spray(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_p
 		uint64_t given = 0, b;
 
 		if (fp_same_host(t, f)) {
-			fp_plan_add_sub(pp, i, f->bytes, -1, 0, 0);
+			fp_plan_add_sub(pp, i, f->bytes, FP_PATH_NONE, 0, 0);
 			continue;
 		}
 		ps = fp_flow_paths(t, f);
-		if (!ps.n || ps.n > 64)
-			return ps.n ? E2BIG : EHOSTUNREACH;
+		if (ps.n <= 0) {
+			free(w);
+			return fp_unroutable(t, f, ps, err);
+		}
+		FP_GROW(w, wcap, (size_t)ps.n);
 		spray_weights(&ps, 0, 0, ps.n, 1.0, w);
 		for (p = 0; p < ps.n; p++) {
 			b = p == ps.n - 1 ? f->bytes - given : (uint64_t)((double)f->bytes * w[p]);
+			if (b > f->bytes - given)
+				b = f->bytes - given;
 			given += b;
-			fp_plan_add_sub(pp, i, b, p, 0, 0);
+			if (b)
+				fp_plan_add_sub(pp, i, b, p, 0, 0);
 		}
 	}
+	free(w);
 	return 0;
 }

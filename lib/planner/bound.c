@@ -8,11 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "planner/mcf.h"
 #include "planner/plan.h"
 #include "planner/plan_priv.h"
 #include "planner/util.h"
 
-static double dual_bound(struct fp_topo *t, const struct fp_phase *ph, const double *len)
+/*
+ * The LP dual bound of lengths @len (host links included): the bytes of
+ * every flow times its shortest path under @len, over the capacity-weighted
+ * sum of the lengths. The flows are summed per leaf pair (@m).
+ */
+static double dual_bound(struct fp_topo *t, const struct fp_phase *ph, const struct fp_mcf *m,
+			 const double *len)
 {
 	double num = 0, den = 0;
 	size_t i;
@@ -24,23 +31,24 @@ static double dual_bound(struct fp_topo *t, const struct fp_phase *ph, const dou
 		return 0;
 	for (i = 0; i < ph->n; i++) {
 		const struct fp_flow *f = &ph->flows[i];
-		struct fp_pathset ps;
-		double best = INFINITY, base;
 
-		if (fp_same_host(t, f))
-			continue;
-		ps = fp_flow_paths(t, f);
-		base = len[t->nodes[f->src].up_link] + len[t->nodes[f->dst].down_link];
-		for (p = 0; p < ps.n; p++) {
+		if (!fp_same_host(t, f))
+			num += (double)f->bytes * (len[t->nodes[f->src].up_link] +
+						   len[t->nodes[f->dst].down_link]);
+	}
+	for (i = 0; i < m->nc; i++) {
+		const struct fp_pathset *ps = &m->c[i].ps;
+		double best = INFINITY;
+
+		for (p = 0; p < ps->n; p++) {
 			double d = 0;
 
-			for (h = 0; h < ps.p[p].len; h++)
-				d += len[ps.p[p].link[h]];
+			for (h = 0; h < ps->p[p].len; h++)
+				d += len[ps->p[p].link[h]];
 			if (d < best)
 				best = d;
 		}
-		if (ps.n)
-			num += (double)f->bytes * (base + best);
+		num += m->c[i].demand * best;
 	}
 	return num / den;
 }
@@ -55,6 +63,7 @@ double fp_phase_lower_bound(struct fp_topo *t, const struct fp_phase *ph,
 	double *in = fp_xcalloc((size_t)t->nnodes, sizeof(double));
 	double *upcap = fp_xcalloc((size_t)t->nnodes, sizeof(double));
 	double *peg = NULL, *pin = NULL, *pcap = NULL, lb = 0, umax = 0;
+	struct fp_mcf m;
 	int npods = 0, l;
 	size_t i, k;
 
@@ -108,7 +117,7 @@ double fp_phase_lower_bound(struct fp_topo *t, const struct fp_phase *ph,
 			lb = pin[l] / pcap[l];
 	}
 	/* LP duals for length functions shaped by a routing's loads. */
-	if (link_bytes && ph->n <= 400000) {
+	if (link_bytes && !fp_mcf_init(&m, t, ph, NULL, 1, NULL)) {
 		double *len = fp_xcalloc((size_t)t->nlinks, sizeof(double)), d;
 
 		for (l = 0; l < t->nlinks; l++)
@@ -119,7 +128,7 @@ double fp_phase_lower_bound(struct fp_topo *t, const struct fp_phase *ph,
 				len[l] = t->links[l].up &&
 					 fp_link_load(t, l, link_bytes[l]) >= theta[k] * umax * (1 - 1e-12) ?
 					 1 / fp_cap_bps(t, l) : 0;
-			d = dual_bound(t, ph, len);
+			d = dual_bound(t, ph, &m, len);
 			if (d > lb)
 				lb = d;
 		}
@@ -128,11 +137,12 @@ double fp_phase_lower_bound(struct fp_topo *t, const struct fp_phase *ph,
 				len[l] = t->links[l].up ?
 					 exp(kappa[k] * (fp_link_load(t, l, link_bytes[l]) / umax - 1)) /
 					 fp_cap_bps(t, l) : 0;
-			d = dual_bound(t, ph, len);
+			d = dual_bound(t, ph, &m, len);
 			if (d > lb)
 				lb = d;
 		}
 		free(len);
+		fp_mcf_free(&m);
 	}
 	free(fixed);
 	free(eg);

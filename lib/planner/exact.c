@@ -162,7 +162,7 @@ int fp_plan_exact(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_p
 		const struct fp_flow *f = &ph->flows[i];
 
 		if (fp_same_host(t, f)) {
-			fp_plan_add_sub(pp, i, f->bytes, -1, 0, 0);
+			fp_plan_add_sub(pp, i, f->bytes, FP_PATH_NONE, 0, 0);
 			continue;
 		}
 		u = t->nodes[t->nodes[f->src].leaf].leaf_idx;

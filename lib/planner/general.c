@@ -1,317 +1,395 @@
 // SPDX-License-Identifier: MIT
 /*
- * general.c - the general method: greedy placement of pieces on the path with
- * the least resulting maximum load, local search on the busiest link, more
- * pieces only for flows over links above the lower bound.
+ * general.c - the general method: any fabric the model describes (multi-
+ * tier, failed links, oversubscription, mixed speeds), flows of any sizes,
+ * several jobs, learned port maps.
+ *
+ * 1. The phase's flows become commodities, one per leaf pair (per NIC pair
+ *    with a port map), and the fractional multicommodity flow is solved:
+ *    exactly by the simplex method when the problem is small, else by
+ *    gradient projection (planner/mcf.h). Both prove a lower bound with
+ *    their dual lengths. When the host links already bound the phase above
+ *    what a first greedy routing puts on the fabric, that routing is kept:
+ *    nothing is split.
+ * 2. Each commodity's solution (a few paths with their bytes) is cut into
+ *    subflows: its flows, largest first, are laid end to end on a line, its
+ *    paths' byte counts (integers, largest first) too, and each flow takes
+ *    the paths its stretch of the line overlaps. So every path carries the
+ *    bytes the solution gives it, to the byte, and a flow is split only
+ *    where a path's share ends inside it: splits of any count, as many as
+ *    the solution needs. A flow that would need more than max_split
+ *    subflows keeps its largest pieces and the rest joins the largest one
+ *    (counted as capped: the plan is then above the fractional optimum).
+ * 3. Every subflow gets a flow label whose port takes its path.
  */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "planner/mcf.h"
 #include "planner/plan.h"
 #include "planner/plan_priv.h"
 #include "planner/util.h"
 
-#define MAX_SPLIT_DEFAULT 8
+#define MAX_SPLIT_DEFAULT	8
+/* The simplex method's limit: commodities plus links (dense basis). */
+#define LP_MAX_ROWS		700
+#define GP_TOL			1e-4
+#define GP_SWEEPS		400
+#define SLIVER			1e-5	/* of a commodity's bytes */
 
+/* A piece of a flow on a path; flows are local to their commodity. */
 struct piece {
-	size_t flow;
 	uint64_t bytes;
-	int path;
+	uint32_t flow;
+	uint16_t path;
 };
 
-struct gctx {
-	struct fp_topo *t;
-	const struct fp_phase *ph;
-	const struct fp_portmap *pm;
-	double *lb;		/* link bytes (switch links) */
-	double *inv_cap;	/* 1 / capacity, per link */
-	uint8_t *allowed;	/* per flow: bitmask over its paths (<= 64) or NULL = all */
-};
+static const struct fp_phase *sort_ph;
 
-static double path_cost(const struct gctx *g, const struct fp_path *p, double add, double *sum)
+static int cmp_flow_bytes(const void *a, const void *b)
 {
-	double m = 0, s = 0, u;
-	int h;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	uint64_t bx = sort_ph->flows[x].bytes, by = sort_ph->flows[y].bytes;
 
-	for (h = 0; h < p->len; h++) {
-		u = (g->lb[p->link[h]] + add) * g->inv_cap[p->link[h]];
-		s += u;
-		if (u > m)
-			m = u;
-	}
-	*sum = s;
-	return m;
+	if (bx != by)
+		return bx > by ? -1 : 1;
+	return x < y ? -1 : 1;
 }
 
-static void put(struct gctx *g, const struct fp_path *p, double bytes)
+static int cmp_sup(const void *a, const void *b)
 {
-	int h;
+	const struct fp_mcf_path *x = a, *y = b;
 
-	for (h = 0; h < p->len; h++)
-		g->lb[p->link[h]] += bytes;
+	if (x->x != y->x)
+		return x->x > y->x ? -1 : 1;
+	return (int)x->path - (int)y->path;
 }
 
-static int best_path(struct gctx *g, size_t fi, struct fp_pathset ps, double bytes, int avoid)
-{
-	int best = -1, q, n = ps.n;
-	double bm = INFINITY, bs = INFINITY, m, s;
-
-	for (q = 0; q < n; q++) {
-		int p = (int)((fi + (size_t)q) % (size_t)n);
-
-		if (p == avoid || (g->allowed && !(g->allowed[fi * 8 + (size_t)p / 8] & (1u << (p % 8)))))
-			continue;
-		m = path_cost(g, &ps.p[p], bytes, &s);
-		if (m < bm * (1 - 1e-12) || (m <= bm * (1 + 1e-12) && s < bs * (1 - 1e-12))) {
-			bm = m;
-			bs = s;
-			best = p;
-		}
-	}
-	return best;
-}
-
+/* By flow, then largest first. */
 static int cmp_piece(const void *a, const void *b)
-{
-	const struct piece *x = a, *y = b;
-
-	if (x->bytes != y->bytes)
-		return x->bytes > y->bytes ? -1 : 1;
-	return x->flow < y->flow ? -1 : x->flow > y->flow;
-}
-
-/* Greedy + local search for the given split counts; fills link bytes. */
-static size_t solve_general(struct gctx *g, const int *split, struct piece **out)
-{
-	struct fp_topo *t = g->t;
-	const struct fp_phase *ph = g->ph;
-	struct piece *pc = NULL;
-	size_t npc = 0, cap = 0, i;
-	int it, l;
-
-	memset(g->lb, 0, sizeof(double) * (size_t)t->nlinks);
-	for (i = 0; i < ph->n; i++) {
-		const struct fp_flow *f = &ph->flows[i];
-		int k;
-
-		if (split[i] <= 0)
-			continue;
-		for (k = 0; k < split[i]; k++) {
-			FP_GROW(pc, cap, npc + 1);
-			pc[npc++] = (struct piece){ i, f->bytes / (uint64_t)split[i] +
-						    (k == 0 ? f->bytes % (uint64_t)split[i] : 0), -1 };
-		}
-	}
-	qsort(pc, npc, sizeof(*pc), cmp_piece);
-	for (i = 0; i < npc; i++) {
-		struct fp_pathset ps = fp_flow_paths(t, &ph->flows[pc[i].flow]);
-
-		pc[i].path = best_path(g, pc[i].flow, ps, (double)pc[i].bytes, -1);
-		put(g, &ps.p[pc[i].path], (double)pc[i].bytes);
-	}
-	/* Local search: move pieces off the most loaded link while that helps. */
-	for (it = 0; it < 4000; it++) {
-		double umax = 0;
-		int emax = -1;
-		bool moved = false;
-
-		for (l = 0; l < t->nlinks; l++) {
-			double u = g->lb[l] * g->inv_cap[l];
-
-			if (u > umax) {
-				umax = u;
-				emax = l;
-			}
-		}
-		if (emax < 0)
-			break;
-		for (i = 0; i < npc && !moved; i++) {
-			struct fp_pathset ps = fp_flow_paths(t, &ph->flows[pc[i].flow]);
-			const struct fp_path *cur = &ps.p[pc[i].path];
-			double s, m;
-			int h, np;
-
-			for (h = 0; h < cur->len; h++)
-				if (cur->link[h] == emax)
-					break;
-			if (h == cur->len || ps.n < 2)
-				continue;
-			put(g, cur, -(double)pc[i].bytes);
-			np = best_path(g, pc[i].flow, ps, (double)pc[i].bytes, pc[i].path);
-			m = np >= 0 ? path_cost(g, &ps.p[np], (double)pc[i].bytes, &s) : INFINITY;
-			if (m < umax * (1 - 1e-9)) {
-				pc[i].path = np;
-				moved = true;
-			}
-			put(g, &ps.p[pc[i].path], (double)pc[i].bytes);
-		}
-		if (!moved)
-			break;
-	}
-	*out = pc;
-	return npc;
-}
-
-static int cmp_piece_flow(const void *a, const void *b)
 {
 	const struct piece *x = a, *y = b;
 
 	if (x->flow != y->flow)
 		return x->flow < y->flow ? -1 : 1;
-	return x->path - y->path;
+	if (x->bytes != y->bytes)
+		return x->bytes > y->bytes ? -1 : 1;
+	return (int)x->path - (int)y->path;
+}
+
+/* Integer byte counts per path that sum to the commodity's bytes exactly. */
+static void integer_bins(const struct fp_mcf_com *c, uint64_t total, uint64_t *bin)
+{
+	uint64_t given = 0;
+	int k, best;
+
+	for (k = 0; k < c->nsup; k++) {
+		double x = c->sup[k].x * ((double)total / c->demand);
+
+		bin[k] = x <= 0 ? 0 : x >= (double)total ? total : (uint64_t)x;
+		if (given + bin[k] > total)
+			bin[k] = total - given;
+		given += bin[k];
+	}
+	/* What truncation left goes to the paths one byte each, then to the largest. */
+	for (k = 0; given < total && k < c->nsup; k++, given++)
+		bin[k]++;
+	for (best = 0, k = 1; k < c->nsup; k++)
+		if (bin[k] > bin[best])
+			best = k;
+	bin[best] += total - given;
+}
+
+struct cutter {
+	struct piece *pc;
+	size_t n, cap;
+	int *np;		/* pieces per flow */
+	uint32_t *heap;		/* flows by remaining room, most first */
+	uint64_t *room;
+	size_t nh;
+};
+
+static bool heap_before(const struct cutter *cu, uint32_t a, uint32_t b)
+{
+	return cu->room[a] != cu->room[b] ? cu->room[a] > cu->room[b] : a < b;
+}
+
+static void heap_push(struct cutter *cu, uint32_t f)
+{
+	size_t i = cu->nh++;
+
+	while (i && heap_before(cu, f, cu->heap[(i - 1) / 2])) {
+		cu->heap[i] = cu->heap[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	cu->heap[i] = f;
+}
+
+static uint32_t heap_pop(struct cutter *cu)
+{
+	uint32_t top = cu->heap[0], last = cu->heap[--cu->nh];
+	size_t i = 0, c;
+
+	for (;;) {
+		c = 2 * i + 1;
+		if (c >= cu->nh)
+			break;
+		if (c + 1 < cu->nh && heap_before(cu, cu->heap[c + 1], cu->heap[c]))
+			c++;
+		if (!heap_before(cu, cu->heap[c], last))
+			break;
+		cu->heap[i] = cu->heap[c];
+		i = c;
+	}
+	if (cu->nh)
+		cu->heap[i] = last;
+	return top;
+}
+
+/*
+ * Cut commodity @c's flows over its paths and add the subflows to @pp; with
+ * @pp NULL only count, in @over, the flows that would need more than
+ * @max_split subflows.
+ */
+static int cut(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phase *pp,
+	       const struct fp_plan_opts *o, int max_split, struct fp_mcf *m,
+	       struct fp_mcf_com *c, size_t *over, struct fp_err *err)
+{
+	uint32_t *fl = m->order + c->first;
+	uint64_t *bin, *bin2, total = 0, left;
+	struct cutter cu = { 0 };
+	int k, rc = 0;
+	size_t i, j;
+
+	qsort(c->sup, (size_t)c->nsup, sizeof(*c->sup), cmp_sup);
+	/*
+	 * Slivers (an approximate solution leaves some) are not worth a
+	 * subflow: they join the largest share.
+	 */
+	while (c->nsup > 1 && c->sup[c->nsup - 1].x < SLIVER * c->demand)
+		c->sup[0].x += c->sup[--c->nsup].x;
+	bin = fp_xcalloc((size_t)c->nsup, sizeof(*bin));
+	for (i = 0; i < c->nflows; i++)
+		total += ph->flows[fl[i]].bytes;
+	integer_bins(c, total, bin);
+	sort_ph = ph;
+	qsort(fl, c->nflows, sizeof(*fl), cmp_flow_bytes);
+	cu.np = fp_xcalloc(c->nflows, sizeof(int));
+	cu.room = fp_xcalloc(c->nflows, sizeof(uint64_t));
+	cu.heap = fp_xcalloc(c->nflows, sizeof(uint32_t));
+	bin2 = fp_xcalloc((size_t)c->nsup, sizeof(*bin2));
+	memcpy(bin2, bin, (size_t)c->nsup * sizeof(*bin));
+	/*
+	 * First the line: flows, largest first, laid end to end over the
+	 * paths' shares, largest first: the fewest pieces (one more per share
+	 * boundary), but small shares gather in the last flows.
+	 */
+	for (i = 0, k = 0; i < c->nflows; i++) {
+		for (left = ph->flows[fl[i]].bytes; left;) {
+			uint64_t b;
+
+			while (!bin2[k])
+				k++;
+			b = bin2[k] < left ? bin2[k] : left;
+			FP_GROW(cu.pc, cu.cap, cu.n + 1);
+			cu.pc[cu.n++] = (struct piece){ b, (uint32_t)i, c->sup[k].path };
+			cu.np[i]++;
+			bin2[k] -= b;
+			left -= b;
+		}
+	}
+	for (i = 0; i < c->nflows && cu.np[i] <= max_split; i++)
+		;
+	/*
+	 * Too many pieces for a flow: smallest share first, each into the flow
+	 * with the most room left, so that small shares land in different
+	 * flows and the large ones fill what is left.
+	 */
+	if (i < c->nflows) {
+		cu.n = 0;
+		memset(cu.np, 0, c->nflows * sizeof(int));
+		for (i = 0; i < c->nflows; i++) {
+			cu.room[i] = ph->flows[fl[i]].bytes;
+			heap_push(&cu, (uint32_t)i);
+		}
+		for (k = c->nsup - 1; k >= 0; k--) {
+			for (left = bin[k]; left;) {
+				uint32_t f = heap_pop(&cu);
+				uint64_t b = cu.room[f] < left ? cu.room[f] : left;
+
+				FP_GROW(cu.pc, cu.cap, cu.n + 1);
+				cu.pc[cu.n++] = (struct piece){ b, f, c->sup[k].path };
+				cu.np[f]++;
+				cu.room[f] -= b;
+				left -= b;
+				if (cu.room[f])
+					heap_push(&cu, f);
+			}
+		}
+	}
+	*over = 0;
+	for (i = 0; i < c->nflows; i++)
+		if (cu.np[i] > max_split)
+			(*over)++;
+	if (!pp)
+		goto out;
+	qsort(cu.pc, cu.n, sizeof(*cu.pc), cmp_piece);
+	for (i = 0; i < cu.n && !rc; i = j) {
+		const struct fp_flow *f = &ph->flows[fl[cu.pc[i].flow]];
+		int np = 0;
+
+		for (j = i; j < cu.n && cu.pc[j].flow == cu.pc[i].flow; j++)
+			np += cu.pc[j].bytes > 0;
+		if (np > max_split) {
+			/* Still too many: the smallest pieces join the largest. */
+			size_t e;
+
+
+			for (e = i + (size_t)max_split; e < j; e++) {
+				cu.pc[i].bytes += cu.pc[e].bytes;
+				cu.pc[e].bytes = 0;
+			}
+			pp->capped_flows++;
+		}
+		for (; i < j && !rc; i++) {
+			uint32_t label;
+			uint16_t sport;
+
+			if (!cu.pc[i].bytes)
+				continue;
+			rc = fp_plan_label(t, o->pm, f->src, f->dst, cu.pc[i].path,
+					   fl[cu.pc[i].flow] * 7919u + cu.pc[i].path, &label, &sport, err);
+			if (!rc)
+				fp_plan_add_sub(pp, fl[cu.pc[i].flow], cu.pc[i].bytes, cu.pc[i].path,
+						label, sport);
+		}
+	}
+out:
+	free(bin);
+	free(bin2);
+	free(cu.pc);
+	free(cu.np);
+	free(cu.room);
+	free(cu.heap);
+	return rc;
+}
+
+/*
+ * Solve the fractional problem: exactly when small, else approximately.
+ * @again: after fp_mcf_restrict(), from where the last solution left off.
+ */
+static void solve(struct fp_mcf *m, struct fp_plan_phase *pp, double host, double cuts,
+		  bool again)
+{
+	int rc;
+
+	if (!again || pp->method == FP_METHOD_LP) {
+		fp_mcf_greedy(m);
+		if (!again && m->lambda <= host * (1 + 1e-12)) {
+			pp->method = FP_METHOD_GREEDY;	/* the host links bind */
+			return;
+		}
+		rc = fp_mcf_lp(m, LP_MAX_ROWS);
+		if (!rc) {
+			pp->method = FP_METHOD_LP;
+			return;
+		}
+		if (rc == EDOM)
+			fp_mcf_greedy(m);
+	}
+	pp->method = FP_METHOD_GP;
+	/*
+	 * Stop where the host links or the cuts bind: the fabric need not do
+	 * better than the phase can.
+	 */
+	if (host > m->bound)
+		m->bound = host;
+	if (cuts > m->bound)
+		m->bound = cuts;
+	fp_mcf_gp(m, GP_TOL, GP_SWEEPS);
 }
 
 int fp_plan_general(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phase *pp,
 		    const struct fp_plan_opts *o, struct fp_err *err)
 {
-	struct gctx g = { .t = t, .ph = ph, .pm = o->pm };
-	int *split = fp_xcalloc(ph->n ? ph->n : 1, sizeof(int));
-	int max_split = o->max_split > 0 ? o->max_split : MAX_SPLIT_DEFAULT, round, l, rc = 0;
-	double best = INFINITY, lbound = 0;
-	struct piece *pc = NULL, *best_pc = NULL;
-	size_t npc, best_npc = 0, i, j;
-	bool any = false;
+	int max_split = o->max_split > 0 ? o->max_split : MAX_SPLIT_DEFAULT, l, rc, round;
+	double host = 0, cuts, *hb;
+	struct fp_mcf m;
+	size_t i;
 
 	if (max_split > FP_MAX_SUBFLOWS)
 		max_split = FP_MAX_SUBFLOWS;
-	g.lb = fp_xcalloc((size_t)t->nlinks, sizeof(double));
-	g.inv_cap = fp_xcalloc((size_t)t->nlinks, sizeof(double));
-	for (l = 0; l < t->nlinks; l++)
-		g.inv_cap[l] = 1 / fp_cap_bps(t, l);
+	rc = fp_mcf_init(&m, t, ph, o->pm, max_split, err);
+	if (rc)
+		return rc;
+	/* What the host links carry whatever the routing. */
+	hb = fp_xcalloc((size_t)t->nlinks, sizeof(double));
 	for (i = 0; i < ph->n; i++) {
 		const struct fp_flow *f = &ph->flows[i];
-		struct fp_pathset ps;
 
 		if (fp_same_host(t, f))
 			continue;
-		ps = fp_flow_paths(t, f);	/* fp_plan_compute() refused flows with none */
-		if (ps.n > 64) {
-			rc = fp_fail(err, E2BIG, "%s -> %s: %d paths, the planner handles 64",
-				     t->nodes[f->src].name, t->nodes[f->dst].name, ps.n);
-			goto out;
-		}
-		split[i] = 1;
-		any = true;
+		hb[t->nodes[f->src].up_link] += (double)f->bytes;
+		hb[t->nodes[f->dst].down_link] += (double)f->bytes;
 	}
-	if (o->pm && any) {
-		g.allowed = fp_xcalloc(ph->n * 8, 1);
-		for (i = 0; i < ph->n; i++) {
-			const struct fp_flow *f = &ph->flows[i];
-			const struct fp_pm_row *r;
-			size_t n, k;
-			bool some = false;
+	for (l = 0; l < t->nlinks; l++)
+		if (hb[l] * m.inv_cap[l] > host)
+			host = hb[l] * m.inv_cap[l];
+	free(hb);
+	/* The cut bounds hold for the fabric too (they include the host links). */
+	cuts = fp_phase_lower_bound(t, ph, NULL);
 
-			if (!split[i])
-				continue;
-			if (t->nodes[f->src].leaf == t->nodes[f->dst].leaf) {
-				g.allowed[i * 8] = 1;
-				continue;
-			}
-			r = fp_portmap_pair(o->pm, t->nodes[f->src].addr, t->nodes[f->dst].addr, &n);
-			for (k = 0; k < n; k++) {
-				if (r[k].path >= 0) {
-					g.allowed[i * 8 + (size_t)r[k].path / 8] |= (uint8_t)(1u << (r[k].path % 8));
-					some = true;
-				}
-			}
-			if (!some) {
-				char sa[16], da[16];
+	/*
+	 * A commodity whose flows would need more than max_split subflows may
+	 * use only its max_split busiest paths, and the problem is solved again
+	 * (a few rounds): the cap then costs what it must, no more.
+	 */
+	for (round = 0;; round++) {
+		size_t over, nover = 0;
 
-				rc = fp_fail(err, ENOENT, "port map has no port for %s -> %s (%s -> %s)",
-					     t->nodes[f->src].name, t->nodes[f->dst].name,
-					     fp_ipv4_str(t->nodes[f->src].addr, sa),
-					     fp_ipv4_str(t->nodes[f->dst].addr, da));
-				goto out;
-			}
-		}
-	}
-	for (round = 0; any && round < 6; round++) {
-		double umax = 0, lbr;
-		bool grew = false;
-
-		free(pc);
-		npc = solve_general(&g, split, &pc);
-		/* Host links are fixed; add them to see the full picture. */
-		for (i = 0; i < ph->n; i++) {
-			if (!split[i])
-				continue;
-			g.lb[t->nodes[ph->flows[i].src].up_link] += (double)ph->flows[i].bytes;
-			g.lb[t->nodes[ph->flows[i].dst].down_link] += (double)ph->flows[i].bytes;
-		}
-		for (l = 0; l < t->nlinks; l++)
-			if (g.lb[l] * g.inv_cap[l] > umax)
-				umax = g.lb[l] * g.inv_cap[l];
-		lbr = fp_phase_lower_bound(t, ph, g.lb);
-		if (lbr > lbound)
-			lbound = lbr;
-		if (umax < best * (1 - 1e-9)) {
-			/* Keep this round's placement: it is the one to emit. */
-			best = umax;
-			free(best_pc);
-			best_pc = fp_xcalloc(npc ? npc : 1, sizeof(*pc));
-			memcpy(best_pc, pc, npc * sizeof(*pc));
-			best_npc = npc;
-		}
-		if (best <= lbound * (1 + 1e-6))
+		solve(&m, pp, host, cuts, round > 0);
+		if (round == 3)
 			break;
-		/* Split further only the flows crossing links above the bound. */
-		for (j = 0; j < npc; j++) {
-			struct fp_pathset ps = fp_flow_paths(t, &ph->flows[pc[j].flow]);
-			const struct fp_path *p = &ps.p[pc[j].path];
-			int h;
-
-			if (split[pc[j].flow] >= max_split || split[pc[j].flow] < 0)
-				continue;
-			for (h = 0; h < p->len; h++) {
-				if (g.lb[p->link[h]] * g.inv_cap[p->link[h]] > lbound * (1 + 1e-6) &&
-				    g.lb[p->link[h]] * g.inv_cap[p->link[h]] >= umax * 0.97) {
-					/* mark; doubled below once per flow */
-					split[pc[j].flow] = -split[pc[j].flow];
-					grew = true;
-					break;
-				}
+		for (i = 0; i < m.nc; i++) {
+			cut(t, ph, NULL, o, max_split, &m, &m.c[i], &over, err);
+			if (over) {
+				fp_mcf_restrict(&m, &m.c[i], max_split);
+				nover++;
 			}
 		}
-		for (i = 0; i < ph->n; i++)
-			if (split[i] < 0)
-				split[i] = -split[i] * 2 > max_split ? max_split : -split[i] * 2;
-		if (!grew)
+		if (!nover)
 			break;
+		fp_mcf_account(&m);
 	}
-	/* Emit the best round's pieces, merged per flow and path. */
-	free(pc);
-	pc = best_pc;
-	npc = best_npc;
-	best_pc = NULL;
-	if (npc)
-		qsort(pc, npc, sizeof(*pc), cmp_piece_flow);
-	for (i = 0; i < ph->n; i++)
-		if (fp_same_host(t, &ph->flows[i]))
-			fp_plan_add_sub(pp, i, ph->flows[i].bytes, -1, 0, 0);
-	for (i = 0; i < npc; i = j) {
-		const struct fp_flow *f = &ph->flows[pc[i].flow];
-		uint64_t bytes = 0;
-		uint32_t fl;
+	pp->iters = m.iters;
+	pp->lower_bound = m.bound > host ? m.bound : host;
+
+	/* Off the fabric, and within one leaf: no choice to make. */
+	for (i = 0; i < ph->n; i++) {
+		const struct fp_flow *f = &ph->flows[i];
+		uint32_t label;
 		uint16_t sport;
 
-		for (j = i; j < npc && pc[j].flow == pc[i].flow && pc[j].path == pc[i].path; j++)
-			bytes += pc[j].bytes;
-		rc = fp_plan_label(t, o->pm, f->src, f->dst, pc[i].path,
-				(uint32_t)(pc[i].flow * 7919 + (size_t)pc[i].path), &fl, &sport, err);
+		if (fp_same_host(t, f)) {
+			fp_plan_add_sub(pp, i, f->bytes, FP_PATH_NONE, 0, 0);
+		} else if (t->nodes[f->src].leaf == t->nodes[f->dst].leaf) {
+			rc = fp_plan_label(t, o->pm, f->src, f->dst, 0, (uint32_t)(i * 7919u),
+					   &label, &sport, err);
+			if (rc)
+				goto out;
+			fp_plan_add_sub(pp, i, f->bytes, 0, label, sport);
+		}
+	}
+	for (i = 0; i < m.nc; i++) {
+		size_t over;
+
+		rc = cut(t, ph, pp, o, max_split, &m, &m.c[i], &over, err);
 		if (rc)
 			goto out;
-		fp_plan_add_sub(pp, pc[i].flow, bytes, pc[i].path, fl, sport);
 	}
-	pp->method = FP_METHOD_GREEDY;
-	pp->lower_bound = lbound;
 out:
-	free(pc);
-	free(split);
-	free(best_pc);
-	free(g.lb);
-	free(g.inv_cap);
-	free(g.allowed);
+	fp_mcf_free(&m);
 	return rc;
 }

@@ -3,6 +3,7 @@
  * paths.c - shortest live paths between leaves, enumerated once per leaf
  * pair and cached in the topology.
  */
+#include <errno.h>
 #include <stdlib.h>
 
 #include "planner/topo.h"
@@ -62,19 +63,22 @@ static const int *dist_to(struct fp_topo *t, int dst_leaf)
 	return d;
 }
 
-static void enum_paths(struct fp_topo *t, const int *d, int v, struct fp_path *cur,
+/* Depth first, next hops in name order; false once there are too many. */
+static bool enum_paths(struct fp_topo *t, const int *d, int v, struct fp_path *cur,
 		       struct fp_path **out, int *n, size_t *cap)
 {
 	const struct fp_node *nd = &t->nodes[v];
 	int i;
 
 	if (d[v] == 0) {
+		if (*n == FP_MAX_PATHS)
+			return false;
 		FP_GROW(*out, *cap, (size_t)*n + 1);
 		(*out)[(*n)++] = *cur;
-		return;
+		return true;
 	}
-	if (cur->len >= 6)
-		return;
+	if (cur->len >= FP_PATH_MAX_LEN)
+		return true;
 	for (i = 0; i < nd->out_n; i++) {
 		int l = t->out[nd->out_off + i];
 		const struct fp_link *k = &t->links[l];
@@ -82,9 +86,11 @@ static void enum_paths(struct fp_topo *t, const int *d, int v, struct fp_path *c
 		if (!k->up || d[k->to] != d[v] - 1)
 			continue;
 		cur->link[cur->len++] = l;
-		enum_paths(t, d, k->to, cur, out, n, cap);
+		if (!enum_paths(t, d, k->to, cur, out, n, cap))
+			return false;
 		cur->len--;
 	}
+	return true;
 }
 
 static void cache_grow(struct fp_path_cache *c)
@@ -127,15 +133,17 @@ struct fp_pathset fp_topo_paths(struct fp_topo *t, int src_leaf, int dst_leaf)
 	if (c->cap) {
 		j = (key * 0x9e3779b97f4a7c15ull) >> 20 & (c->cap - 1);
 		while (c->key[j]) {
+			if (c->key[j] == key && c->n[j] < 0)
+				return (struct fp_pathset){ .too_many = true };
 			if (c->key[j] == key)
-				return (struct fp_pathset){ c->n[j], c->paths[j] };
+				return (struct fp_pathset){ c->n[j], c->paths[j], false };
 			j = (j + 1) & (c->cap - 1);
 		}
 	}
 	if (src_leaf == dst_leaf) {
 		static const struct fp_path local;
 
-		return (struct fp_pathset){ 1, &local };
+		return (struct fp_pathset){ 1, &local, false };
 	}
 	if (t->two_tier) {
 		/* leaf -> spine -> leaf, spines in name order, both links live */
@@ -148,6 +156,10 @@ struct fp_pathset fp_topo_paths(struct fp_topo *t, int src_leaf, int dst_leaf)
 				    (size_t)t->nodes[dst_leaf].leaf_idx];
 			if (!t->links[up].up || !t->links[dn].up)
 				continue;
+			if (n == FP_MAX_PATHS) {
+				n = -1;
+				break;
+			}
 			FP_GROW(p, cap, (size_t)n + 1);
 			p[n].len = 2;
 			p[n].link[0] = up;
@@ -156,8 +168,12 @@ struct fp_pathset fp_topo_paths(struct fp_topo *t, int src_leaf, int dst_leaf)
 		}
 	} else {
 		d = dist_to(t, dst_leaf);
-		if (d[src_leaf] >= 0)
-			enum_paths(t, d, src_leaf, &cur, &p, &n, &cap);
+		if (d[src_leaf] >= 0 && !enum_paths(t, d, src_leaf, &cur, &p, &n, &cap))
+			n = -1;
+	}
+	if (n < 0) {
+		free(p);
+		p = NULL;
 	}
 	if ((c->used + 1) * 2 > c->cap)
 		cache_grow(c);
@@ -168,7 +184,9 @@ struct fp_pathset fp_topo_paths(struct fp_topo *t, int src_leaf, int dst_leaf)
 	c->paths[j] = p;
 	c->n[j] = n;
 	c->used++;
-	return (struct fp_pathset){ n, p };
+	if (n < 0)
+		return (struct fp_pathset){ .too_many = true };
+	return (struct fp_pathset){ n, p, false };
 }
 
 /*
@@ -176,13 +194,54 @@ struct fp_pathset fp_topo_paths(struct fp_topo *t, int src_leaf, int dst_leaf)
  * links among the shortest paths sharing the prefix that reached it, and the
  * path enumeration keeps them in neighbour-name order, in contiguous blocks.
  */
-int fp_pathset_blocks(const struct fp_pathset *ps, int hop, int lo, int hi, int *start, int max)
+int fp_pathset_nexthops(const struct fp_pathset *ps, int hop, int lo, int hi)
 {
 	int n = 0, i;
 
-	for (i = lo; i < hi && n < max; i++)
+	for (i = lo; i < hi; i++)
 		if (i == lo || ps->p[i].link[hop] != ps->p[i - 1].link[hop])
-			start[n++] = i;
-	start[n] = hi;
+			n++;
 	return n;
+}
+
+int fp_pathset_nexthop(const struct fp_pathset *ps, int hop, int lo, int hi, int k,
+		       int *blo, int *bhi)
+{
+	int i, b = -1;
+
+	for (i = lo; i < hi; i++) {
+		if (i == lo || ps->p[i].link[hop] != ps->p[i - 1].link[hop]) {
+			if (b == k) {
+				*bhi = i;
+				return 0;
+			}
+			if (++b == k)
+				*blo = i;
+		}
+	}
+	if (b != k)
+		return ENOENT;
+	*bhi = hi;
+	return 0;
+}
+
+int fp_pathset_nexthop_of(const struct fp_pathset *ps, int hop, int lo, int hi, int path,
+			  int *blo, int *bhi)
+{
+	int i, b = 0, start = lo;
+
+	for (i = lo + 1; i < hi; i++) {
+		if (ps->p[i].link[hop] == ps->p[i - 1].link[hop])
+			continue;
+		if (i > path) {
+			*blo = start;
+			*bhi = i;
+			return b;
+		}
+		start = i;
+		b++;
+	}
+	*blo = start;
+	*bhi = hi;
+	return b;
 }

@@ -26,7 +26,7 @@ void fp_plan_add_sub(struct fp_plan_phase *pp, size_t fi, uint64_t bytes, int pa
 	if (!pp->flows[fi].n)
 		pp->flows[fi].first = (uint32_t)pp->nsubs;
 	pp->subs[pp->nsubs++] = (struct fp_plan_subflow){ .bytes = bytes, .flow_label = fl,
-							  .sport = sport, .path = (int16_t)path };
+							  .sport = sport, .path = (uint16_t)path };
 	pp->flows[fi].n++;
 }
 
@@ -47,7 +47,7 @@ static void plan_account(struct fp_topo *t, const struct fp_phase *ph, struct fp
 		for (j = 0; j < pp->flows[i].n; j++) {
 			const struct fp_plan_subflow *s = &pp->subs[pp->flows[i].first + j];
 
-			if (s->path < 0)
+			if (s->path == FP_PATH_NONE)
 				continue;
 			pp->link_bytes[t->nodes[f->src].up_link] += (double)s->bytes;
 			pp->link_bytes[t->nodes[f->dst].down_link] += (double)s->bytes;
@@ -81,6 +81,16 @@ static const char *const strat_names[] = {
 	[FP_STRAT_ECMP] = "ecmp", [FP_STRAT_ECMPK] = "ecmpk",
 	[FP_STRAT_SPRAY] = "spray", [FP_STRAT_FLOWPLAN] = "flowplan",
 };
+
+const char *fp_method_name(enum fp_method m)
+{
+	static const char *const names[] = {
+		[FP_METHOD_NONE] = "-", [FP_METHOD_EXACT] = "exact",
+		[FP_METHOD_LP] = "lp", [FP_METHOD_GP] = "gp", [FP_METHOD_GREEDY] = "greedy",
+	};
+
+	return (unsigned int)m < sizeof(names) / sizeof(names[0]) ? names[m] : "?";
+}
 
 const char *fp_strategy_name(enum fp_strategy s)
 {
@@ -153,28 +163,28 @@ int fp_plan_compute(struct fp_topo *t, const struct fp_sched *s, const struct fp
 		oo.k = p->k;
 		pp->flows = fp_xcalloc(ph->n ? ph->n : 1, sizeof(*pp->flows));
 		pp->link_bytes = fp_xcalloc((size_t)t->nlinks, sizeof(double));
-		for (f = 0; f < ph->n; f++) {
+		/* A failed host link carries nothing: its flows cannot run. */
+		for (f = 0; f < ph->n && !rc; f++) {
 			const struct fp_flow *fl = &ph->flows[f];
+			const struct fp_node *a = &t->nodes[fl->src], *b = &t->nodes[fl->dst];
 
-			if (!fp_same_host(t, fl) && !fp_flow_paths(t, fl).n) {
-				rc = fp_fail(err, EHOSTUNREACH, "phase %s: %s -> %s: no live path (failed links cut them apart)",
-					     ph->name, t->nodes[fl->src].name, t->nodes[fl->dst].name);
-				break;
-			}
+			if (fp_same_host(t, fl))
+				continue;
+			if (!t->links[a->up_link].up || !t->links[b->down_link].up)
+				rc = fp_fail(err, EHOSTUNREACH, "phase %s: %s -> %s: the link of %s to %s is down",
+					     ph->name, a->name, b->name,
+					     t->links[a->up_link].up ? b->name : a->name,
+					     t->nodes[t->links[a->up_link].up ? b->leaf : a->leaf].name);
 		}
 		if (rc)
 			break;
 		switch (o->strategy) {
 		case FP_STRAT_ECMP:
 		case FP_STRAT_ECMPK:
-			rc = fp_plan_ecmp(t, ph, pp, &oo, next_qpn, &rng);
-			if (rc)
-				fp_fail(err, rc, "phase %s: unroutable flow", ph->name);
+			rc = fp_plan_ecmp(t, ph, pp, &oo, next_qpn, &rng, err);
 			break;
 		case FP_STRAT_SPRAY:
-			rc = fp_plan_spray(t, ph, pp);
-			if (rc)
-				fp_fail(err, rc, "phase %s: unroutable flow", ph->name);
+			rc = fp_plan_spray(t, ph, pp, err);
 			break;
 		case FP_STRAT_FLOWPLAN:
 			if (fp_exact_applies(t, ph, o->pm))
@@ -183,12 +193,31 @@ int fp_plan_compute(struct fp_topo *t, const struct fp_sched *s, const struct fp
 				rc = fp_plan_general(t, ph, pp, o, err);
 			break;
 		}
-		if (rc)
+		if (rc) {
+			/* Name the phase in front of what the method said. */
+			char msg[sizeof(err->msg)];
+
+			if (err) {
+				snprintf(msg, sizeof(msg), "%s", err->msg);
+				fp_fail(err, rc, "phase %s: %s", ph->name, msg);
+			}
 			break;
+		}
 		plan_account(t, ph, pp);
-		/* The general method bounded its own (best, emitted) placement already. */
-		if (pp->method != FP_METHOD_GREEDY)
+		/*
+		 * The general method proved its bound with its own duals; the cuts
+		 * are cheap and sometimes stronger. With a port map its duals bound
+		 * only the mapped paths, so the routing's own duals are used.
+		 */
+		if (pp->method == FP_METHOD_LP || pp->method == FP_METHOD_GP ||
+		    pp->method == FP_METHOD_GREEDY) {
+			double lb = fp_phase_lower_bound(t, ph, o->pm ? pp->link_bytes : NULL);
+
+			if (o->pm || lb > pp->lower_bound)
+				pp->lower_bound = lb;
+		} else {
 			pp->lower_bound = fp_phase_lower_bound(t, ph, pp->link_bytes);
+		}
 	}
 	free(next_qpn);
 	if (rc) {

@@ -33,19 +33,29 @@ struct fp_plan_opts {
 	bool enforce;		/* entries ask the module to enforce */
 };
 
-/* One planned subflow of a flow: its bytes, its port, its path. */
+#define FP_PATH_NONE	0xffffu	/* a subflow off the fabric (two NICs of one host) */
+
+/* One planned subflow of a flow: its bytes, its port, its path. 16 bytes. */
 struct fp_plan_subflow {
 	uint64_t bytes;
 	uint32_t flow_label;	/* 0 for spraying, which has no port */
 	uint16_t sport;
-	int16_t path;		/* index into fp_topo_paths(src leaf, dst leaf); -1 off-fabric */
+	uint16_t path;		/* index into fp_topo_paths(src leaf, dst leaf), or FP_PATH_NONE */
 };
 
 struct fp_plan_flow {
 	uint32_t first, n;	/* subflows of the flow in fp_plan_phase.subs */
 };
 
-enum fp_method { FP_METHOD_NONE, FP_METHOD_EXACT, FP_METHOD_GREEDY };
+/*
+ * How flowplan planned a phase: exact (matchings, two-tier fabrics with
+ * uniform live uplinks and equal flows), lp (the multicommodity LP solved
+ * exactly), gp (the LP approximated by gradient projection: large problems),
+ * greedy (one path per flow was enough: the host links bind).
+ */
+enum fp_method { FP_METHOD_NONE, FP_METHOD_EXACT, FP_METHOD_LP, FP_METHOD_GP,
+		 FP_METHOD_GREEDY };
+const char *fp_method_name(enum fp_method m);
 
 struct fp_plan_phase {
 	struct fp_plan_flow *flows;	/* parallel to the schedule phase's flows */
@@ -58,6 +68,8 @@ struct fp_plan_phase {
 	enum fp_method method;
 	int max_subflows;	/* most subflows any flow got */
 	size_t split_flows;	/* flows with more than one subflow */
+	size_t capped_flows;	/* flows that needed more subflows than max_split */
+	size_t iters;		/* simplex pivots or gradient sweeps */
 };
 
 struct fp_plan {

@@ -26,6 +26,13 @@ static inline struct fp_pathset fp_flow_paths(struct fp_topo *t, const struct fp
 	return fp_topo_paths(t, t->nodes[f->src].leaf, t->nodes[f->dst].leaf);
 }
 
+/*
+ * fp_unroutable - the error for flow @f without a path: EHOSTUNREACH when
+ * failed links cut its leaves apart, E2BIG when they have too many paths.
+ */
+int fp_unroutable(struct fp_topo *t, const struct fp_flow *f, struct fp_pathset ps,
+		  struct fp_err *err);
+
 /* Append a subflow to flow @fi of @pp (a flow's subflows are contiguous). */
 void fp_plan_add_sub(struct fp_plan_phase *pp, size_t fi, uint64_t bytes, int path,
 		     uint32_t fl, uint16_t sport);
@@ -43,8 +50,10 @@ int fp_pm_route(const struct fp_portmap *pm, const struct fp_topo *t,
 
 /* baseline.c */
 int fp_plan_ecmp(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phase *pp,
-		 const struct fp_plan_opts *o, uint32_t *next_qpn, uint64_t *rng);
-int fp_plan_spray(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phase *pp);
+		 const struct fp_plan_opts *o, uint32_t *next_qpn, uint64_t *rng,
+		 struct fp_err *err);
+int fp_plan_spray(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phase *pp,
+		  struct fp_err *err);
 /* exact.c */
 bool fp_exact_applies(struct fp_topo *t, const struct fp_phase *ph, const struct fp_portmap *pm);
 int fp_plan_exact(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phase *pp,

@@ -113,7 +113,7 @@ static struct json_object *path_json(const struct fp_topo *t, const struct fp_fl
 	struct fp_pathset ps;
 	int h;
 
-	if (s->path < 0)
+	if (s->path == FP_PATH_NONE)
 		return a;
 	ps = fp_topo_paths((struct fp_topo *)t, t->nodes[f->src].leaf, t->nodes[f->dst].leaf);
 	json_object_array_add(a, json_object_new_string(t->nodes[t->nodes[f->src].leaf].name));

@@ -11,6 +11,19 @@
 #include "planner/plan_priv.h"
 #include "planner/util.h"
 
+int fp_unroutable(struct fp_topo *t, const struct fp_flow *f, struct fp_pathset ps,
+		  struct fp_err *err)
+{
+	const struct fp_node *a = &t->nodes[f->src], *b = &t->nodes[f->dst];
+
+	if (ps.too_many)
+		return fp_fail(err, E2BIG, "%s -> %s: more than %d equal-cost paths between %s and %s",
+			       a->name, b->name, FP_MAX_PATHS, t->nodes[a->leaf].name,
+			       t->nodes[b->leaf].name);
+	return fp_fail(err, EHOSTUNREACH, "%s -> %s: no live path (failed links cut %s from %s)",
+		       a->name, b->name, t->nodes[a->leaf].name, t->nodes[b->leaf].name);
+}
+
 /*
  * A flow label whose port takes @path between the two NICs: from the port map
  * when there is one, else by searching the hash model. @salt spreads choices.

@@ -54,7 +54,7 @@ static void sim_phase(const struct fp_plan *p, size_t pi, struct fp_sim_phase *o
 		for (j = 0; j < pp->flows[i].n; j++) {
 			const struct fp_plan_subflow *s = &pp->subs[pp->flows[i].first + j];
 
-			if (s->path < 0 || !s->bytes)
+			if (s->path == FP_PATH_NONE || !s->bytes)
 				continue;
 			sf[ns] = (struct sflow){ .flow = i, .left = (double)s->bytes, .off = nl,
 						 .active = 1 };

@@ -97,14 +97,23 @@ int fp_topo_find_addr(const struct fp_topo *t, uint32_t addr);
  * directed switch-to-switch links from the source leaf to the destination
  * leaf (empty when they are the same leaf).
  */
+#define FP_PATH_MAX_LEN	6
+/*
+ * The most equal-cost paths between two leaves: one distinct RoCEv2 source
+ * port (flow label 1..0x3fff) per path at least. An ECMP group may be as wide
+ * as that (k=64 fat-trees have 1024 paths between pods).
+ */
+#define FP_MAX_PATHS	16383
+
 struct fp_path {
 	uint8_t len;
-	int32_t link[6];
+	int32_t link[FP_PATH_MAX_LEN];
 };
 
 struct fp_pathset {
 	int n;
 	const struct fp_path *p;
+	bool too_many;		/* more than FP_MAX_PATHS: n is 0 */
 };
 
 /* All shortest live paths between two leaves (by node id); n == 0: unreachable. */
@@ -112,10 +121,18 @@ struct fp_pathset fp_topo_paths(struct fp_topo *t, int src_leaf, int dst_leaf);
 
 /*
  * Paths sharing their first @hop links are contiguous in a path set and their
- * next links come in contiguous blocks, one per next hop, in neighbour-name
- * order. Fills start[0..n] with the block boundaries within [lo, hi); returns n.
+ * next links come in contiguous blocks, one per next hop of the switch they
+ * reached, in neighbour-name order: that switch's ECMP group toward the
+ * destination. fp_pathset_nexthops() counts the blocks within [lo, hi);
+ * fp_pathset_nexthop() finds block @k (0-based) and returns 0, or ENOENT;
+ * fp_pathset_nexthop_of() finds the block holding path @path and returns its
+ * index. Any width: O(hi - lo).
  */
-int fp_pathset_blocks(const struct fp_pathset *ps, int hop, int lo, int hi, int *start, int max);
+int fp_pathset_nexthops(const struct fp_pathset *ps, int hop, int lo, int hi);
+int fp_pathset_nexthop(const struct fp_pathset *ps, int hop, int lo, int hi, int k,
+		       int *blo, int *bhi);
+int fp_pathset_nexthop_of(const struct fp_pathset *ps, int hop, int lo, int hi, int path,
+			  int *blo, int *bhi);
 
 /* ECMP hash model. */
 uint32_t fp_hash(enum fp_hash_fn fn, uint32_t seed, uint32_t saddr, uint32_t daddr,
