@@ -281,17 +281,19 @@ out:
  * @again: after fp_mcf_restrict(), from where the last solution left off.
  */
 static void solve(struct fp_mcf *m, struct fp_plan_phase *pp, double host, double cuts,
-		  bool again)
+		  int want, bool again)
 {
 	int rc;
 
-	if (!again || pp->method == FP_METHOD_LP) {
+	if (want == FP_METHOD_GP && !again) {
+		fp_mcf_greedy(m);
+	} else if (!again || pp->method == FP_METHOD_LP) {
 		fp_mcf_greedy(m);
 		if (!again && m->lambda <= host * (1 + 1e-12)) {
 			pp->method = FP_METHOD_GREEDY;	/* the host links bind */
 			return;
 		}
-		rc = fp_mcf_lp(m, LP_MAX_ROWS);
+		rc = fp_mcf_lp(m, want == FP_METHOD_LP ? 4 * LP_MAX_ROWS : LP_MAX_ROWS);
 		if (!rc) {
 			pp->method = FP_METHOD_LP;
 			return;
@@ -349,7 +351,7 @@ int fp_plan_general(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan
 	for (round = 0;; round++) {
 		size_t over, nover = 0;
 
-		solve(&m, pp, host, cuts, round > 0);
+		solve(&m, pp, host, cuts, o->method, round > 0);
 		if (round == 3)
 			break;
 		for (i = 0; i < m.nc; i++) {

@@ -31,6 +31,13 @@ struct fp_plan_opts {
 	int max_split;		/* flowplan: most subflows per flow (default 8, <= 16) */
 	uint64_t generation;
 	bool enforce;		/* entries ask the module to enforce */
+	/*
+	 * flowplan: FP_METHOD_NONE chooses (exact where it applies, else the
+	 * simplex method when the LP is small, else gradient projection);
+	 * FP_METHOD_GP or FP_METHOD_LP asks for one (the LP falls back to GP
+	 * when too large).
+	 */
+	int method;
 };
 
 #define FP_PATH_NONE	0xffffu	/* a subflow off the fabric (two NICs of one host) */
