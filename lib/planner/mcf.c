@@ -14,14 +14,45 @@
 
 /* ---- sorting (key, index) pairs: LSD radix, 16-bit digits ---- */
 
+struct kv {
+	uint64_t key;
+	uint32_t idx;
+};
+
+static int cmp_kv(const void *a, const void *b)
+{
+	const struct kv *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
 static void radix_sort(uint64_t *key, uint32_t *idx, size_t n)
 {
-	uint64_t *k2 = fp_xcalloc(n ? n : 1, sizeof(*k2));
-	uint32_t *i2 = fp_xcalloc(n ? n : 1, sizeof(*i2));
-	size_t *cnt = fp_xcalloc(65537, sizeof(*cnt)), i;
+	uint64_t *k2;
+	uint32_t *i2;
+	size_t *cnt, i;
 	uint64_t all_or = 0, all_and = ~0ull;
 	int shift;
 
+	if (n <= 4096) {
+		/* Small: a comparison sort, without the 512 KiB of counters. */
+		struct kv *kv = fp_xcalloc(n ? n : 1, sizeof(*kv));
+
+		for (i = 0; i < n; i++)
+			kv[i] = (struct kv){ key[i], idx[i] };
+		qsort(kv, n, sizeof(*kv), cmp_kv);
+		for (i = 0; i < n; i++) {
+			key[i] = kv[i].key;
+			idx[i] = kv[i].idx;
+		}
+		free(kv);
+		return;
+	}
+	k2 = fp_xcalloc(n, sizeof(*k2));
+	i2 = fp_xcalloc(n, sizeof(*i2));
+	cnt = fp_xcalloc(65537, sizeof(*cnt));
 	for (i = 0; i < n; i++) {
 		all_or |= key[i];
 		all_and &= key[i];
