@@ -302,6 +302,43 @@ static void test_pack_errors(void **state)
 	assert_int_equal(fp_pack(b, 64, a, 64, NULL, 0, NULL), 0);
 }
 
+/*
+ * Empty chunks are allowed anywhere inside the buffer, its end included
+ * (fp_kernels.h: "len: bytes (0 allowed)"); only an offset past the end is
+ * out of range. Both directions, and buffers that are empty themselves.
+ */
+static void test_pack_empty_chunks(void **state)
+{
+	unsigned char a[16], b[16];
+	struct fp_chunk tail[2] = { { 10, 6 }, { 16, 0 } };
+	struct fp_chunk only_end = { 16, 0 }, past_end = { 17, 0 };
+	struct fp_chunk zero = { 0, 0 };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 16; i++)
+		a[i] = (unsigned char)(i + 1);
+	memset(b, 0, sizeof(b));
+	assert_int_equal(fp_pack(b, 6, a, 16, tail, 2, NULL), 0);
+	assert_memory_equal(b, a + 10, 6);
+	assert_int_equal(fp_pack(b, 0, a, 16, &only_end, 1, NULL), 0);
+	assert_int_equal(fp_pack(b, 16, a, 16, &past_end, 1, NULL), ERANGE);
+
+	memset(a, 0, sizeof(a));
+	assert_int_equal(fp_unpack(a, 16, b, 6, tail, 2, NULL), 0);
+	assert_memory_equal(a + 10, b, 6);
+	assert_int_equal(fp_unpack(a, 16, b, 0, &only_end, 1, NULL), 0);
+	assert_int_equal(fp_unpack(a, 16, b, 16, &past_end, 1, NULL), ERANGE);
+
+	/* empty buffers (NULL is fine when there is nothing to touch) */
+	assert_int_equal(fp_pack(b, 0, a, 0, &zero, 1, NULL), 0);
+	assert_int_equal(fp_pack(NULL, 0, NULL, 0, &zero, 1, NULL), 0);
+	assert_int_equal(fp_unpack(NULL, 0, NULL, 0, &zero, 1, NULL), 0);
+	assert_int_equal(fp_pack(b, 0, a, 0, &only_end, 1, NULL), ERANGE);
+	assert_int_equal(fp_pack_ref(b, 6, a, 16, tail, 2), 0);
+	assert_int_equal(fp_unpack_ref(a, 16, b, 6, tail, 2), 0);
+}
+
 /* ------------------------------------------------------------ reduce */
 
 static float rndf(int wide)
@@ -461,6 +498,7 @@ int main(void)
 		cmocka_unit_test(test_bf16_edges),
 		cmocka_unit_test(test_pack_unpack_round_trip),
 		cmocka_unit_test(test_pack_errors),
+		cmocka_unit_test(test_pack_empty_chunks),
 		cmocka_unit_test(test_reduce_vs_double),
 		cmocka_unit_test(test_reduce_rounding),
 		cmocka_unit_test(test_reduce_in_place_and_errors),
