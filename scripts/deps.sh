@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # deps.sh GROUP... - install the Debian 12 packages a part of flowplan needs.
 # Groups: build (compilers, libraries), unit (cmocka tests), kunit (UML kernel),
-# vm (qemu + soft-RoCE guest), lab (network-namespace fabric), all.
+# vm (qemu + soft-RoCE guest), lab (network-namespace fabric), mutate (make
+# mutate), all.
 # Already-installed packages cost one dpkg query; apt-get runs only when needed.
 set -euo pipefail
 
@@ -14,6 +15,7 @@ declare -A PKGS=(
 	[style]="perl"
 	[nccl]="gdb binutils"
 	[fuzz]="clang libclang-rt-14-dev"
+	[mutate]="python3 util-linux"
 )
 
 want=""
