@@ -77,14 +77,23 @@ endif
 
 # Tests: sanitizer objects, one cmocka binary per unit.
 KT := $(BUILD)/tests/unit
-KERNELS_TESTS := $(KT)/test_kernels_ref $(KT)/test_pcitopo $(KT)/test_gpu \
-		 $(KT)/test_gpu_reg
+KERNELS_TESTS := $(KT)/test_kernels_ref $(KT)/test_kernels_dispatch $(KT)/test_pcitopo \
+		 $(KT)/test_gpu $(KT)/test_gpu_reg
 FAKECUDA := $(BUILD)/tests/gpu/fakecuda/libcuda.so.1
+FAKEKERNELS := $(BUILD)/tests/gpu/libfakekernels.so
 GPU_LIBS := -libverbs
 
 $(KT)/test_kernels_ref: $(BUILD)/san/tests/unit/test_kernels_ref.o $(KERNELS_SAN_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lcmocka -lm
+# dispatch.c's GPU side against stand-ins for the driver and the kernels
+$(KT)/test_kernels_dispatch: $(BUILD)/san/tests/unit/test_kernels_dispatch.o $(KERNELS_SAN_LIB) \
+		$(FAKECUDA) $(FAKEKERNELS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $(filter %.o %.a,$^) -lcmocka -ldl
+$(FAKEKERNELS): tests/gpu/fakekernels.c kernels/fp_kernels_cuda.h kernels/fp_kernels.h
+	@mkdir -p $(@D)
+	$(CC) $(FP_CFLAGS) -fPIC -shared -fvisibility=hidden -o $@ $< -ldl
 $(KT)/test_pcitopo: $(BUILD)/san/tests/unit/test_pcitopo.o $(BUILD)/san/lib/flowplan/pcitopo.o
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lcmocka
@@ -119,6 +128,7 @@ $(BUILD)/flowplanctl: TOOLS_LIBS += $(GPU_LIBS)
 # CUDA with ASan: the driver maps memory in ASan's shadow gap.
 KERNELS_TEST_ENV := $(KERNELS_GPU_ENV) ASAN_OPTIONS=protect_shadow_gap=0 \
 	FP_MKSYSFS=$(abspath tests/data/mksysfs.sh) FP_FAKECUDA=$(abspath $(FAKECUDA)) \
+	FP_FAKEKERNELS=$(abspath $(FAKEKERNELS)) \
 	FP_FLOWPLANCTL=$(abspath $(BUILD)/flowplanctl)
 
 .PHONY: check-kernels bench-kernels

@@ -43,7 +43,8 @@ MUTATE_BINS_flowplan  = $(LIB_TESTS)
 MUTATE_BINS_core      = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_core_*.c)) \
 			$(LIB_TESTS) $(PLANNER_TESTS)
 MUTATE_BINS_placement = $(MUTATE_KT)/test_pcitopo $(MUTATE_KT)/test_gpu $(MUTATE_KT)/test_gpu_reg
-MUTATE_BINS_kernels   = $(MUTATE_KT)/test_kernels_ref $(MUTATE_KT)/test_gpu \
+MUTATE_BINS_kernels   = $(MUTATE_KT)/test_kernels_ref $(MUTATE_KT)/test_kernels_dispatch \
+			$(MUTATE_KT)/test_gpu \
 			$(MUTATE_KT)/test_gpu_reg $(if $(NVCC),$(KERNELS_EMU))
 MUTATE_ENV_flowplan   = FLOWPLAN_NO_NETLINK=1 FLOWPLAN_SRCDIR=$(CURDIR)
 MUTATE_ENV_core       = $(MUTATE_ENV_flowplan)
