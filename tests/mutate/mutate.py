@@ -433,10 +433,11 @@ class Runner:
             elif mark:
                 rec["stale_mark"] = "%s but %s: remove the mark" % (mark[0], r["status"])
             res["mutants"].append(rec)
-            log("mutate: [%s %d/%d] %-10s %s:%d %s %s  `%s`%s"
-                % (part.name, k + 1, len(selected), rec["status"], m.path, m.line,
-                   m.id, m.cls, m.after, "  (" + rec["note"] + ")" if
-                   rec["note"] and rec["status"] != "killed" else ""))
+            log("mutate: [%s %d/%d %.0f+%.0f s] %-10s %s:%d %s %s  `%s`%s"
+                % (part.name, k + 1, len(selected), r["build_s"], r["test_s"],
+                   rec["status"], m.path, m.line, m.id, m.cls, m.after,
+                   "  (" + rec["note"] + ")" if rec["note"] and
+                   (rec["status"] != "killed" or rec["note"].startswith("timed out")) else ""))
 
 
 def _write(path, text):
