@@ -5,11 +5,16 @@
 #   make demo       plan and simulate the built-in example, side by side
 #   make check      every test tier (installs what it needs)
 #   make bench      the benchmarks; ratios against baselines of the same run
-#   make install    install libflowplan, flowplanctl, flowplan-daemon
+#   make install    libflowplan (library, header, pkg-config), flowplanctl,
+#                   the man pages, the planner library and headers (its own
+#                   pkg-config), the module's source for DKMS; DESTDIR, PREFIX
+#   make style      checkpatch on kmod/ and the user code; fails on a violation
+#   V=1             print the full command lines (default: "CC file.o")
 #
 # Each part adds itself in its own build.mk: sources and rules, and the
 # variables ALL (build products), CHECK_TIERS (targets that each print
-# "<tier>: N passed, N failed, N skipped"), BENCH (benchmark targets).
+# "<tier>: N passed, N failed, N skipped"), BENCH (benchmark targets),
+# INSTALL (its install-<part> targets).
 
 BUILD     ?= build
 PREFIX    ?= /usr/local
@@ -26,6 +31,25 @@ JSONC_LIBS   := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 ALL         :=
 CHECK_TIERS :=
 BENCH       :=
+INSTALL     :=
+
+# Quiet build: one short line per step; V=1 prints the commands instead.
+# A recipe line that starts with $(CC) or $(AR), as every build.mk's link
+# and archive lines do, prints "LD target" or "AR target". Archives are
+# written anew (rm first): ar rcs alone would keep members of deleted files.
+CC_CMD := $(CC)
+AR_CMD := $(AR)
+unexport CC AR
+ifeq ($(V),1)
+Q   :=
+say :=
+AR   = rm -f $@; $(AR_CMD)
+else
+Q   := @
+say  = printf '  %-7s %s\n' '$(1)' '$(patsubst $(BUILD)/%,%,$(2))';
+CC   = @$(call say,LD,$@)$(CC_CMD)
+AR   = @$(call say,AR,$@)rm -f $@; $(AR_CMD)
+endif
 
 # Products that parts refer to in their rules, named here once: build.mk
 # files are read in name order, so a part must not rely on another part's
@@ -33,6 +57,7 @@ BENCH       :=
 # needs): probe -> planner -> core.
 FLOWPLANCTL     := $(BUILD)/flowplanctl
 CORE_LIB        := $(BUILD)/libfpcore.a
+CORE_OBJ        := $(patsubst %.c,$(BUILD)/%.o,$(wildcard lib/core/*.c))
 CORE_SAN_LIB    := $(BUILD)/san/libfpcore.a
 PLANNER_LIB     := $(BUILD)/libfpplanner.a
 PLANNER_SAN_LIB := $(BUILD)/san/libfpplanner.a
@@ -44,21 +69,33 @@ NL_LIBS         ?= $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null || echo 
 .DEFAULT_GOAL := all
 .PHONY: all check bench demo deps clean install style FORCE
 .DELETE_ON_ERROR:
+# Objects are kept: make would otherwise delete those only a test needs.
+.SECONDARY:
 
 # Normal objects and sanitizer objects (tests) of the same source.
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(FP_CFLAGS) $(EXTRA_CFLAGS_$(<D)) -MMD -MP -c -o $@ $<
+	$(Q)$(call say,CC,$@)$(CC_CMD) $(FP_CFLAGS) $(EXTRA_CFLAGS_$(<D)) -MMD -MP -c -o $@ $<
 $(BUILD)/san/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(FP_CFLAGS) $(SAN) $(EXTRA_CFLAGS_$(<D)) -MMD -MP -c -o $@ $<
+	$(Q)$(call say,CC,$@)$(CC_CMD) $(FP_CFLAGS) $(SAN) $(EXTRA_CFLAGS_$(<D)) -MMD -MP -c -o $@ $<
 
 include $(sort $(wildcard */build.mk */*/build.mk))
 
 all: $(ALL)
 
-# Each part installs itself through its own install-<part> target.
-install: install-lib
+# Each part installs itself through its own install-<part> target, listed
+# in INSTALL; `make check-install` installs into a scratch DESTDIR and
+# builds and runs programs against what was installed.
+install: $(INSTALL)
+
+# Kernel style (checkpatch.pl of Debian's linux-source) on the module, through
+# its own target where kmod/build.mk has one, and on the user code.
+style:
+	@scripts/deps.sh style
+	@rc=0; if $(MAKE) -n style-kmod >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory style-kmod || rc=1; scripts/style.sh || rc=1; \
+	else scripts/style.sh kmod || rc=1; fi; exit $$rc
 
 deps:
 	scripts/deps.sh build unit

@@ -61,7 +61,7 @@ struct bw_opts {
 	bool quiet;
 };
 
-static void usage(void)
+static void print_usage(void)
 {
 	fprintf(stderr,
 		"usage: fp_bw -s [options]          (server)\n"
@@ -523,18 +523,18 @@ int main(int argc, char **argv)
 			if (!strcmp(optarg, "send"))
 				o.send = true;
 			else if (strcmp(optarg, "write"))
-				usage();
+				print_usage();
 			break;
 		default:
-			usage();
+			print_usage();
 		}
 	}
 	if (o.server ? optind != argc : optind != argc - 1)
-		usage();
+		print_usage();
 	if (!o.server)
 		o.peer = argv[optind];
 	if (!o.window || o.iters <= 0 || !o.port || (o.repin_plan && !o.plan))
-		usage();
+		print_usage();
 	if (bw_init(&bw, &o))
 		return 1;
 	ret = run(&bw);

@@ -21,7 +21,7 @@
 
 #include <flowplan.h>
 
-static void usage(void)
+static void print_usage(void)
 {
 	fprintf(stderr, "usage: fp_sched [-w WINDOW_US] [-n NAME] RING...\n");
 	exit(1);
@@ -82,11 +82,11 @@ int main(int argc, char **argv)
 			name = optarg;
 			break;
 		default:
-			usage();
+			print_usage();
 		}
 	}
 	if (optind == argc)
-		usage();
+		print_usage();
 	for (i = optind; i < argc; i++)
 		ret |= read_ring(argv[i], &recs, &n, &cap);
 	if (!ret && fp_report_schedule(recs, n, window_us * 1000, name,

@@ -4,9 +4,8 @@
 #   $(BUILD)/libfpkernels_cuda.so  CUDA kernels, when nvcc is found; loaded at
 #                                  run time with dlopen(), so nothing links CUDA
 #
-# Also owns the GPU placement pieces of libflowplan (lib/flowplan/gpu.c, lib/flowplan/pcitopo.c:
-# objects built by the top Makefile's pattern rules), their tests and the
-# `check-kernels` tier and `bench-kernels` benchmark.
+# Also the tests of libflowplan's GPU placement pieces (lib/flowplan/gpu.c,
+# lib/flowplan/pcitopo.c), the `check-kernels` tier and `bench-kernels`.
 # FLOWPLAN_NO_CUDA=1 skips CUDA even where nvcc exists.
 
 KERNELS_SRC     := kernels/ref.c kernels/dispatch.c
@@ -120,11 +119,6 @@ $(BUILD)/tests/gpu/kernels-cmp: $(BUILD)/tests/gpu/cmp_main.o \
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ -lm
 
-# flowplanctl gpu (tools/gpu.c) needs the placement objects: extra
-# prerequisites land in the link's $^, the library in a target variable.
-$(BUILD)/flowplanctl: $(BUILD)/lib/flowplan/pcitopo.o $(BUILD)/lib/flowplan/gpu.o
-$(BUILD)/flowplanctl: TOOLS_LIBS += $(GPU_LIBS)
-
 # CUDA with ASan: the driver maps memory in ASan's shadow gap.
 KERNELS_TEST_ENV := $(KERNELS_GPU_ENV) ASAN_OPTIONS=protect_shadow_gap=0 \
 	FP_MKSYSFS=$(abspath tests/data/mksysfs.sh) FP_FAKECUDA=$(abspath $(FAKECUDA)) \
@@ -140,7 +134,7 @@ kernels-test-bins: $(KERNELS_TESTS) $(BUILD)/tests/gpu/kernels-cmp $(KERNELS_CUD
 check-kernels:
 	@scripts/deps.sh build unit
 	@$(MAKE) --no-print-directory kernels-test-bins
-	@$(KERNELS_TEST_ENV) kernels/check.sh kernels $(KERNELS_TESTS) $(KERNELS_EMU) \
+	@$(KERNELS_TEST_ENV) scripts/run-cmocka.sh kernels $(KERNELS_TESTS) $(KERNELS_EMU) \
 		tests/gpu/ctl_gpu.sh
 
 ifneq ($(NVCC),)

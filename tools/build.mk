@@ -1,15 +1,21 @@
-# tools/: flowplanctl. Every tools/*.c is part of it.
+# tools/: flowplanctl, one file per object. Every tools/*.c is part of it.
+# It plans (the planner and the prober), speaks to the module (the core's
+# netlink client) and shows GPU placement (libflowplan's placement objects,
+# which need only libc and libibverbs).
 FLOWPLAN_VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
-TOOLS_LIBS      := $(JSONC_LIBS) -lm
+FLOWPLANCTL_SRC  := $(sort $(wildcard tools/*.c))
+FLOWPLANCTL_OBJ  := $(FLOWPLANCTL_SRC:%.c=$(BUILD)/%.o) \
+		    $(BUILD)/lib/flowplan/pcitopo.o $(BUILD)/lib/flowplan/gpu.o
+EXTRA_CFLAGS_tools := -DFLOWPLAN_VERSION='"$(FLOWPLAN_VERSION)"' -Iinclude/uapi \
+		      $(JSONC_CFLAGS) $(NL_CFLAGS)
 
-# The online commands (tools/nl.c and its users) speak the flowplan netlink
-# family (include/uapi/linux/flowplan.h) through libnl-genl-3.
-TOOLS_CFLAGS += -Iinclude/uapi $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
-TOOLS_LIBS   += $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null || echo -lnl-genl-3 -lnl-3)
-EXTRA_CFLAGS_tools = -DFLOWPLAN_VERSION='"$(FLOWPLAN_VERSION)"' $(JSONC_CFLAGS) $(TOOLS_CFLAGS)
-
-FLOWPLANCTL_SRC = $(sort $(wildcard tools/*.c))
-$(FLOWPLANCTL): $(FLOWPLANCTL_SRC:%.c=$(BUILD)/%.o) $(PROBE_LIB) $(PLANNER_LIB) $(CORE_LIB)
-	$(CC) $(CFLAGS) -o $@ $^ $(TOOLS_LIBS)
+$(FLOWPLANCTL): $(FLOWPLANCTL_OBJ) $(PROBE_LIB) $(PLANNER_LIB) $(CORE_LIB)
+	$(CC) $(CFLAGS) -o $@ $^ $(NL_LIBS) $(JSONC_LIBS) -libverbs -lm
 
 ALL += $(FLOWPLANCTL)
+
+.PHONY: install-tools
+install-tools: $(FLOWPLANCTL)
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0755 $(FLOWPLANCTL) $(DESTDIR)$(PREFIX)/sbin/flowplanctl
+	install -m 0644 man/man8/flowplanctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/

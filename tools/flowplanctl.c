@@ -16,14 +16,19 @@ struct fp_opts opts;
 
 static int cmd_help(int argc, char **argv);
 
-/* First entry is the default action. Keep in sync with flowplanctl.8. */
+/*
+ * First entry is the default action. Keep in sync with flowplanctl.8; each
+ * object's own table gives its commands' usage (flowplanctl OBJECT help).
+ */
 static const struct fp_cmd objects[] = {
 	{ "help", cmd_help, "help" },
-	{ "topology", cmd_topology, "topology { show | export } TOPO" },
-	{ "schedule", cmd_schedule, "schedule show SCHED [topology TOPO]" },
-	{ "plan", cmd_plan, "plan { compute | show | set | delete } ..." },
-	{ "simulate", cmd_simulate, "simulate TOPO SCHED [strategies LIST]" },
-	{ "probe", cmd_probe, "probe TOPO [pairs SRC:DST,...|all] [ports N|sports LIST] [per-path K] [proto udp|tcp] [dport P] [rate PPS] routers FILE [out FILE]" },
+	{ "topology", cmd_topology, "topology { show TOPO | export TOPO [out FILE] }" },
+	{ "schedule", cmd_schedule,
+	  "schedule { show | export } SCHED topology TOPO [out FILE]" },
+	{ "plan", cmd_plan, "plan { compute TOPO SCHED ... | show | set FILE ... | delete }" },
+	{ "simulate", cmd_simulate,
+	  "simulate TOPO SCHED [strategies LIST] [seed N] [seeds N] [portmap FILE] [max-split N]" },
+	{ "probe", cmd_probe, "probe TOPO routers FILE [pairs SRC:DST,...|all] [ports N|sports LIST] [per-path K] [proto udp|tcp] [dport P] [rate PPS] [out FILE]" },
 	{ "gpu", cmd_gpu, "gpu show [sysroot DIR] [nic NIC|GPU:NIC,...]" },
 	{ "device", cmd_device, "device show" },
 	{ "counters", cmd_counters, "counters show" },
@@ -155,6 +160,10 @@ int main(int argc, char **argv)
 	if (argc < 1) {
 		usage(stderr);
 		return 1;
+	}
+	if (fp_matches(argv[0], "help")) {
+		usage(stdout);
+		return 0;
 	}
 	pr_start();
 	rc = fp_dispatch(NULL, objects, argc, argv);

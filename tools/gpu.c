@@ -33,8 +33,7 @@ static int gpu_show(int argc, char **argv)
 			if (!ov)
 				return 1;
 		} else {
-			return fp_err("unknown argument \"%s\"; usage: flowplanctl "
-				      "gpu show [sysroot DIR] [nic NIC|GPU:NIC,...]",
+			return fp_err("unknown argument \"%s\"; usage: flowplanctl gpu show [sysroot DIR] [nic NIC|GPU:NIC,...]",
 				      argv[0]);
 		}
 	}

@@ -4,101 +4,91 @@
  * plan changes) as they happen, one line each (-j: one JSON object per
  * line), until interrupted.
  */
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
-#include <stdlib.h>
+#include <string.h>
 
+#include "core/nlclient.h"
 #include "flowplanctl.h"
-#include "nl.h"
-#include "online.h"
 
-static void print_link(struct nlattr *dev)
+static void print_event(const struct fp_nl_event *ev)
 {
-	struct nlattr *tb[FLOWPLAN_DEVICE_A_MAX + 1], *p;
-	struct nlattr *pt[FLOWPLAN_PORT_A_MAX + 1];
-	const char *nd;
-	int rem;
+	const struct fp_nl_port *p = ev->dev.nports ? &ev->dev.ports[0] : NULL;
 
-	if (fp_nl_parse_nested(tb, FLOWPLAN_DEVICE_A_MAX, dev) < 0)
-		return;
-	pr_str("device", "link %s", fp_nla_str(tb[FLOWPLAN_DEVICE_A_NAME]));
-	if (!tb[FLOWPLAN_DEVICE_A_PORTS])
-		return;
-	nla_for_each_nested(p, tb[FLOWPLAN_DEVICE_A_PORTS], rem) {
-		if (fp_nl_parse_nested(pt, FLOWPLAN_PORT_A_MAX, p) < 0)
-			continue;
-		nd = fp_nla_str(pt[FLOWPLAN_PORT_A_NETDEV]);
-		pr_u64("port", " port %llu", fp_nla_u32(pt[FLOWPLAN_PORT_A_NUM]));
-		pr_str("netdev", " netdev %s", nd);
-		pr_str("link", " %s",
-		       fp_link_name(fp_nla_u8(pt[FLOWPLAN_PORT_A_LINK])));
-		if (pt[FLOWPLAN_PORT_A_STATE])
-			pr_str("state", " (port %s)",
-			       fp_port_state_name(fp_nla_u8(pt[FLOWPLAN_PORT_A_STATE])));
-		break;
-	}
-}
-
-static int on_event(uint8_t cmd, struct nlattr **tb, void *arg)
-{
-	(void)arg;
-	switch (cmd) {
-	case FLOWPLAN_CMD_PLAN_CHANGED:
+	switch (ev->kind) {
+	case FP_NL_EV_PLAN_CHANGED:
 		pr_str("event", NULL, "plan");
-		pr_u64("generation", "plan changed: generation %llu",
-		       fp_nla_u64(tb[FLOWPLAN_A_GENERATION]));
-		pr_u64("nentries", ", %llu entries",
-		       fp_nla_u32(tb[FLOWPLAN_A_NENTRIES]));
+		pr_u64("generation", "plan changed: generation %llu", ev->generation);
+		pr_u64("nentries", ", %llu entries\n", ev->nentries);
 		break;
-	case FLOWPLAN_CMD_LINK_CHANGED:
+	case FP_NL_EV_LINK_CHANGED:
 		pr_str("event", NULL, "link");
-		if (tb[FLOWPLAN_A_DEVICE])
-			print_link(tb[FLOWPLAN_A_DEVICE]);
+		pr_str("device", "link %s", ev->dev.name);
+		pr_u64("port", " port %llu", p->num);
+		if (p->netdev[0])
+			pr_str("netdev", " netdev %s", p->netdev);
+		else
+			pr_null("netdev", " netdev %s");
+		pr_str("link", " %s\n", link_name(p->link));
 		break;
-	case FLOWPLAN_CMD_DEVICE_ADDED:
-	case FLOWPLAN_CMD_DEVICE_REMOVED:
-		pr_str("event", NULL, cmd == FLOWPLAN_CMD_DEVICE_ADDED ?
+	case FP_NL_EV_DEVICE_ADDED:
+	case FP_NL_EV_DEVICE_REMOVED:
+		pr_str("event", NULL, ev->kind == FP_NL_EV_DEVICE_ADDED ?
 		       "device added" : "device removed");
-		pr_text(cmd == FLOWPLAN_CMD_DEVICE_ADDED ? "device added: " :
+		pr_text(ev->kind == FP_NL_EV_DEVICE_ADDED ? "device added: " :
 			"device removed: ");
-		if (tb[FLOWPLAN_A_DEVICE]) {
-			if (opts.json) {
-				pr_obj_open("device");
-				fp_print_device(tb[FLOWPLAN_A_DEVICE], false);
-				pr_obj_close();
-			} else {
-				fp_print_device(tb[FLOWPLAN_A_DEVICE], false);
-			}
-		}
+		pr_obj_open("device");
+		print_device(&ev->dev, false);
+		pr_obj_close();
 		break;
-	default:
-		return 0;
 	}
-	if (cmd != FLOWPLAN_CMD_DEVICE_ADDED && cmd != FLOWPLAN_CMD_DEVICE_REMOVED)
-		pr_text("\n");
 	/* One line per event, visible at once even in a pipe or a file. */
-	pr_end();
-	pr_start();
-	fflush(stdout);
-	return 0;
+	pr_flush();
 }
 
-static int monitor(int argc, char **argv)
+static int watch(int argc, char **argv)
 {
-	struct fp_nl nl;
+	struct fp_nl_event ev;
+	struct fp_nlc *nlc;
+	struct fp_err err;
+	struct pollfd pfd;
+	int ret;
 
 	(void)argv;
 	if (argc)
 		return fp_err("monitor takes no argument");
-	if (fp_nl_open(&nl))
+	nlc = ctl_nlc_open();
+	if (!nlc)
 		return 1;
-	if (fp_nl_subscribe(&nl)) {
-		fp_nl_close(&nl);
-		return 1;
+	if (fp_nlc_subscribe(nlc, &err)) {
+		fp_nlc_close(nlc);
+		return fp_err("monitor: %s", err.msg);
 	}
+	pfd = (struct pollfd){ .fd = fp_nlc_fd(nlc), .events = POLLIN };
 	/* Runs until a signal ends the process or the socket fails. */
-	fp_nl_listen(&nl, on_event, NULL);
-	fp_nl_close(&nl);
-	return 1;
+	for (;;) {
+		if (poll(&pfd, 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			fp_fail(&err, errno, "%s", strerror(errno));
+			break;
+		}
+		while (!(ret = fp_nlc_read_event(nlc, &ev, &err))) {
+			print_event(&ev);
+			fp_nl_event_free(&ev);
+		}
+		if (ret == EAGAIN)
+			continue;
+		/* Lost events or one malformed: said, and monitoring goes on. */
+		if (ret == ENOBUFS || ret == EPROTO) {
+			fp_err("monitor: %s", err.msg);
+			continue;
+		}
+		break;
+	}
+	fp_nlc_close(nlc);
+	return fp_err("monitor: %s", err.msg);
 }
 
 int cmd_monitor(int argc, char **argv)
@@ -107,5 +97,5 @@ int cmd_monitor(int argc, char **argv)
 		fprintf(stderr, "Usage:\n  flowplanctl monitor\n");
 		return 0;
 	}
-	return monitor(argc, argv);
+	return watch(argc, argv);
 }

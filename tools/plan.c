@@ -1,70 +1,81 @@
 // SPDX-License-Identifier: MIT
 /*
- * plan.c - flowplanctl plan compute (offline); the online verbs (show, set,
- * delete) talk to the module and live in plan_nl.c.
+ * plan.c - flowplanctl plan: compute a plan file from a topology and a
+ * schedule (the planner), and show, set and delete the plan the module holds
+ * (the shared core's host plan and netlink client).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common.h"
+#include "core/nlclient.h"
 #include "flowplanctl.h"
+#include "planner/plan.h"
 
-struct plan_args {
+#define COMPUTE_USAGE "compute TOPO SCHED [strategy S] [portmap FILE] [seed N] " \
+		      "[generation N] [max-split N] [enforce] [out FILE]"
+#define SET_USAGE "set FILE [generation N] [enforce] [local ADDR]..."
+
+/* ---------------------------------------------------------------- compute */
+
+struct compute_args {
 	const char *topo, *sched, *portmap, *out;
 	struct fp_plan_opts o;
 };
 
-static int parse_args(int argc, char **argv, struct plan_args *a)
+static int compute_args(int argc, char **argv, struct compute_args *a)
 {
-	uint64_t v;
+	const char *kw, *v;
+	uint64_t n;
 
 	memset(a, 0, sizeof(*a));
 	a->o.strategy = FP_STRAT_FLOWPLAN;
 	a->o.generation = 1;
 	for (; argc > 0; argc--, argv++) {
-		const char *kw = argv[0], *val;
-
-		if (!strcmp(kw, "enforce")) {
+		kw = argv[0];
+		if (fp_matches(kw, "enforce")) {
 			a->o.enforce = true;
 			continue;
 		}
-		if (!strcmp(kw, "strategy") || !strcmp(kw, "portmap") || !strcmp(kw, "seed") ||
-		    !strcmp(kw, "generation") || !strcmp(kw, "max-split") || !strcmp(kw, "out")) {
-			val = fp_next_arg(&argc, &argv, kw);
-			if (!val)
+		if (fp_matches(kw, "strategy")) {
+			v = fp_next_arg(&argc, &argv, "strategy");
+			if (!v)
 				return 1;
-			if (!strcmp(kw, "strategy")) {
-				if (fp_strategy_parse(val, &a->o.strategy, &a->o.k))
-					return fp_err("strategy: \"%s\" (ecmp, ecmpK e.g. ecmp4, spray, flowplan)",
-						      val);
-			} else if (!strcmp(kw, "portmap")) {
-				a->portmap = val;
-			} else if (!strcmp(kw, "out")) {
-				a->out = val;
-			} else if (!strcmp(kw, "seed")) {
-				if (parse_u64(kw, val, UINT64_MAX, &a->o.seed))
-					return 1;
-			} else if (!strcmp(kw, "generation")) {
-				if (parse_u64(kw, val, INT64_MAX, &a->o.generation))
-					return 1;
-			} else {
-				if (parse_u64(kw, val, FP_MAX_SUBFLOWS, &v) || !v)
-					return fp_err("max-split: 1..%d", FP_MAX_SUBFLOWS);
-				a->o.max_split = (int)v;
-			}
-			continue;
-		}
-		if (!a->topo)
+			if (fp_strategy_parse(v, &a->o.strategy, &a->o.k))
+				return fp_err("strategy: \"%s\" (ecmp, ecmpK e.g. ecmp4, spray, flowplan)",
+					      v);
+		} else if (fp_matches(kw, "portmap")) {
+			a->portmap = fp_next_arg(&argc, &argv, "portmap");
+			if (!a->portmap)
+				return 1;
+		} else if (fp_matches(kw, "seed")) {
+			v = fp_next_arg(&argc, &argv, "seed");
+			if (!v || parse_u64("seed", v, UINT64_MAX, &a->o.seed))
+				return 1;
+		} else if (fp_matches(kw, "generation")) {
+			v = fp_next_arg(&argc, &argv, "generation");
+			if (!v || parse_u64("generation", v, INT64_MAX, &a->o.generation))
+				return 1;
+		} else if (fp_matches(kw, "max-split")) {
+			v = fp_next_arg(&argc, &argv, "max-split");
+			if (!v || parse_u64("max-split", v, FP_MAX_SUBFLOWS, &n) || !n)
+				return fp_err("max-split: 1..%d", FP_MAX_SUBFLOWS);
+			a->o.max_split = (int)n;
+		} else if (fp_matches(kw, "out")) {
+			a->out = fp_next_arg(&argc, &argv, "out");
+			if (!a->out)
+				return 1;
+		} else if (!a->topo) {
 			a->topo = kw;
-		else if (!a->sched)
+		} else if (!a->sched) {
 			a->sched = kw;
-		else
-			return fp_err("unexpected \"%s\"", kw);
+		} else {
+			return fp_err("plan compute: unexpected \"%s\"", kw);
+		}
 	}
 	if (!a->topo || !a->sched)
-		return fp_err("usage: flowplanctl plan compute TOPO SCHED [strategy S] [portmap FILE] [seed N] [generation N] [max-split N] [enforce] [out FILE]");
+		return fp_err("usage: flowplanctl plan " COMPUTE_USAGE);
 	return 0;
 }
 
@@ -73,9 +84,13 @@ static const char *method_name(enum fp_method m)
 	return m == FP_METHOD_EXACT ? "exact" : m == FP_METHOD_GREEDY ? "general" : "-";
 }
 
+/*
+ * The plan file goes to `out FILE` ("-": standard output); what was planned
+ * is printed either way, as text or (-j) JSON.
+ */
 static int plan_compute(int argc, char **argv)
 {
-	struct plan_args a;
+	struct compute_args a;
 	struct fp_topo *t = NULL;
 	struct fp_sched *s = NULL;
 	struct fp_portmap *pm = NULL;
@@ -83,9 +98,9 @@ static int plan_compute(int argc, char **argv)
 	struct fp_err err;
 	double t0, dt;
 	int rc = 1;
-	size_t i, nsub = 0;
+	size_t i;
 
-	if (parse_args(argc, argv, &a))
+	if (compute_args(argc, argv, &a))
 		return 1;
 	t = load_topo(a.topo);
 	if (!t)
@@ -105,29 +120,44 @@ static int plan_compute(int argc, char **argv)
 		goto out;
 	}
 	dt = now_sec() - t0;
-	if (a.out || opts.json) {
-		char *txt = fp_plan_to_json(p, opts.pretty || a.out, true);
+	if (a.out) {
+		char *txt = fp_plan_to_json(p, true, true);
 
-		rc = write_out(a.out ? a.out : "-", txt);
+		rc = write_out(a.out, txt);
 		free(txt);
-		if (rc || !a.out) {
-			opts.json = false;	/* the plan document was the output */
+		if (rc)
+			goto out;
+		/* Standard output holds the plan: nothing else goes there. */
+		if (!strcmp(a.out, "-")) {
+			rc = 0;
 			goto out;
 		}
 	}
-	opts.json = false;
-	printf("plan %s on %s: strategy %s, %zu phase%s, planned in %.1f ms%s%s\n", s->name, t->name,
-	       fp_strategy_name(p->strategy), p->nph, p->nph == 1 ? "" : "s", dt * 1e3,
-	       a.out ? ", written to " : "", a.out ? a.out : "");
+	pr_str("schedule", "plan %s", s->name);
+	pr_str("topology", " on %s", t->name);
+	pr_str("strategy", ": strategy %s", fp_strategy_name(p->strategy));
+	pr_u64("generation", ", generation %llu", p->generation);
+	pr_dbl("plan_ms", ", planned in %.1f ms", dt * 1e3);
+	if (a.out)
+		pr_str("out", ", written to %s", a.out);
+	pr_text("\n");
+	pr_arr_open("phases", NULL);
 	for (i = 0; i < p->nph; i++) {
 		const struct fp_plan_phase *pp = &p->ph[i];
 
-		nsub += pp->nsubs;
-		printf("  phase %-10s flows %-7zu subflows %-7zu split %-6zu method %-7s max load %.6g s  bound %.6g s  ratio %.4f\n",
-		       s->ph[i].name, s->ph[i].n, pp->nsubs, pp->split_flows, method_name(pp->method),
-		       pp->max_load, pp->lower_bound,
+		pr_obj_open(NULL);
+		pr_str("name", "  phase %-10s", s->ph[i].name);
+		pr_u64("flows", " flows %-7llu", s->ph[i].n);
+		pr_u64("subflows", " subflows %-7llu", pp->nsubs);
+		pr_u64("split_flows", " split %-6llu", pp->split_flows);
+		pr_str("method", " method %-7s", method_name(pp->method));
+		pr_dbl("max_link_load", " max load %.6g s", pp->max_load);
+		pr_dbl("lower_bound", "  bound %.6g s", pp->lower_bound);
+		pr_dbl("ratio", "  ratio %.4f\n",
 		       pp->lower_bound > 0 ? pp->max_load / pp->lower_bound : 1.0);
+		pr_obj_close();
 	}
+	pr_arr_close(NULL);
 	rc = 0;
 out:
 	fp_plan_free(p);
@@ -137,12 +167,180 @@ out:
 	return rc;
 }
 
+/* ------------------------------------------------------------------- show */
+
+static void print_entry(const struct fp_hostplan_entry *e)
+{
+	char l[FP_ADDR_STRLEN], r[FP_ADDR_STRLEN];
+	unsigned int i;
+
+	pr_obj_open(NULL);
+	pr_str("src_addr", "%s", fp_addr_str(&e->local, l));
+	pr_str("dst_addr", " -> %s", fp_addr_str(&e->remote, r));
+	if (e->dqpn)
+		pr_u64("dqpn", " dqpn %llu", e->dqpn);
+	else
+		pr_u64("dqpn", " dqpn any", 0);
+	pr_bool("enforce", NULL, e->enforce);
+	pr_text("%s\n", e->enforce ? " enforce" : "");
+	pr_arr_open("subflows", NULL);
+	for (i = 0; i < e->nsub; i++) {
+		pr_obj_open(NULL);
+		pr_u64("flow_label", "\tflow_label %llu", e->sub[i].flow_label);
+		pr_u64("sport", " sport %llu", e->sub[i].sport);
+		pr_u64("weight", " weight %llu\n", e->sub[i].weight);
+		pr_obj_close();
+	}
+	pr_arr_close(NULL);
+	pr_obj_close();
+}
+
+static int plan_show(int argc, char **argv)
+{
+	struct fp_hostplan hp;
+	struct fp_nlc *nlc;
+	struct fp_err err;
+	size_t i;
+	int ret;
+
+	(void)argv;
+	if (argc)
+		return fp_err("plan show takes no argument");
+	nlc = ctl_nlc_open();
+	if (!nlc)
+		return 1;
+	ret = fp_nlc_get_plan(nlc, &hp, &err);
+	fp_nlc_close(nlc);
+	if (ret)
+		return fp_err("plan show: %s", err.msg);
+	pr_u64("generation", "generation %llu", hp.generation);
+	pr_u64("nentries", ", %llu entries\n", hp.n);
+	pr_arr_open("entries", NULL);
+	for (i = 0; i < hp.n; i++)
+		print_entry(&hp.e[i]);
+	pr_arr_close(NULL);
+	fp_hostplan_free(&hp);
+	return 0;
+}
+
+/* -------------------------------------------------------------------- set */
+
+struct set_args {
+	const char *file;
+	uint64_t generation;
+	bool have_gen, enforce;
+	struct fp_addr *local;	/* `local ADDR`... ; NULL: this host's */
+	size_t nlocal;
+};
+
+static int set_args(int argc, char **argv, struct set_args *a)
+{
+	struct fp_addr *nl;
+	const char *v;
+
+	for (; argc > 0; argc--, argv++) {
+		if (fp_matches(argv[0], "generation")) {
+			v = fp_next_arg(&argc, &argv, "generation");
+			if (!v || parse_u64("generation", v, UINT64_MAX, &a->generation))
+				return 1;
+			a->have_gen = true;
+		} else if (fp_matches(argv[0], "enforce")) {
+			a->enforce = true;
+		} else if (fp_matches(argv[0], "local")) {
+			v = fp_next_arg(&argc, &argv, "local");
+			if (!v)
+				return 1;
+			nl = realloc(a->local, (a->nlocal + 1) * sizeof(*nl));
+			if (!nl)
+				return fp_err("out of memory");
+			a->local = nl;
+			if (fp_addr_parse(v, &a->local[a->nlocal]))
+				return fp_err("local: \"%s\" is not an IPv4 or IPv6 address", v);
+			a->nlocal++;
+		} else if (!a->file) {
+			a->file = argv[0];
+		} else {
+			return fp_err("plan set: unexpected \"%s\"", argv[0]);
+		}
+	}
+	if (!a->file)
+		return fp_err("plan set needs a plan file (flowplanctl plan compute ... out FILE)");
+	return 0;
+}
+
+static int plan_set(int argc, char **argv)
+{
+	struct set_args a = { 0 };
+	struct fp_hostplan hp;
+	struct fp_nlc *nlc;
+	struct fp_err err;
+	size_t total;
+	int rc = 1;
+
+	fp_hostplan_init(&hp);
+	if (set_args(argc, argv, &a))
+		goto out;
+	if (fp_hostplan_load(a.file, &hp, &err)) {
+		fp_err("%s", err.msg);
+		goto out;
+	}
+	if (!a.local && fp_local_addrs(&a.local, &a.nlocal)) {
+		fp_err("plan set: cannot list this host's addresses: %s", strerror(errno));
+		goto out;
+	}
+	total = hp.n;
+	fp_hostplan_select(&hp, a.local, a.nlocal);
+	/* An empty plan is `plan delete`'s job, never a plan file's accident. */
+	if (!hp.n) {
+		fp_err("plan set: none of the %zu entries of %s has a local src_addr%s",
+		       total, a.file, a.nlocal ? " (name this host's with local ADDR)" :
+		       " (this host has no address)");
+		goto out;
+	}
+	nlc = ctl_nlc_open();
+	if (!nlc)
+		goto out;
+	if (!a.have_gen)
+		a.generation = hp.generation;
+	rc = fp_nlc_set_plan(nlc, &hp, a.generation, a.enforce, &err);
+	fp_nlc_close(nlc);
+	if (rc) {
+		rc = fp_err("%s", err.msg);
+		goto out;
+	}
+	pr_u64("installed", "installed %llu", hp.n);
+	pr_u64("entries", " of %llu entries", total);
+	pr_u64("generation", ", generation %llu\n", a.generation);
+out:
+	fp_hostplan_free(&hp);
+	free(a.local);
+	return rc;
+}
+
+/* ----------------------------------------------------------------- delete */
+
+static int plan_delete(int argc, char **argv)
+{
+	struct fp_nlc *nlc;
+	struct fp_err err;
+	int ret;
+
+	(void)argv;
+	if (argc)
+		return fp_err("plan delete takes no argument");
+	nlc = ctl_nlc_open();
+	if (!nlc)
+		return 1;
+	ret = fp_nlc_del_plan(nlc, &err);
+	fp_nlc_close(nlc);
+	return ret ? fp_err("%s", err.msg) : 0;
+}
+
 static const struct fp_cmd cmds[] = {
-	{ "compute", plan_compute,
-	  "compute TOPO SCHED [strategy S] [portmap FILE] [seed N] [generation N] [max-split N] [enforce] [out FILE]" },
-	{ "show", cmd_plan_show, "show" },
-	{ "set", cmd_plan_set, "set FILE [generation N] [enforce] [local ADDR]..." },
-	{ "delete", cmd_plan_delete, "delete" },
+	{ "compute", plan_compute, COMPUTE_USAGE },
+	{ "show", plan_show, "show" },
+	{ "set", plan_set, SET_USAGE },
+	{ "delete", plan_delete, "delete" },
 	{ NULL, NULL, NULL },
 };
 

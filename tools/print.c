@@ -27,7 +27,7 @@ static void push(const char *key, struct json_object *o)
 {
 	if (depth == MAX_DEPTH) {
 		fprintf(stderr, "flowplanctl: JSON nesting too deep\n");
-		exit(1);
+		exit(1);	/* a bug of flowplanctl's own, never input */
 	}
 	if (depth)
 		add(key, o);
@@ -48,9 +48,19 @@ void pr_end(void)
 
 	if (!opts.json || !depth)
 		return;
-	puts(json_object_to_json_string_ext(stack[0], flags | JSON_C_TO_STRING_NOSLASHESCAPE));
+	/* A command whose output is a document (export) added nothing. */
+	if (json_object_object_length(stack[0]))
+		puts(json_object_to_json_string_ext(stack[0],
+						    flags | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(stack[0]);
 	depth = 0;
+}
+
+void pr_flush(void)
+{
+	pr_end();
+	fflush(stdout);
+	pr_start();
 }
 
 void pr_obj_open(const char *key)

@@ -21,7 +21,7 @@
 #include <netinet/in.h>
 
 #include "flowplanctl.h"
-#include "planner/entries.h"
+#include "core/hostplan.h"
 #include "probe/probe.h"
 #include "planner/topo.h"
 #include "planner/util.h"
@@ -113,8 +113,7 @@ static int parse_pairs(struct fp_topo *t, const char *spec, struct fp_probe_pair
 					rc = add_pair(t, s, d, pairs, n, &cap);
 		}
 		if (!rc && !*n)
-			return fp_err("probe: no NIC of topology %s is local here; run it in a "
-				      "host's network namespace (ip netns exec HOST flowplanctl probe ...)",
+			return fp_err("probe: no NIC of topology %s is local here; run it in a host's network namespace (ip netns exec HOST flowplanctl probe ...)",
 				      t->name);
 		return rc;
 	}
@@ -221,32 +220,31 @@ static void print_summary(const struct fp_probe_cfg *cfg, const struct fp_probe_
 		pr_obj_close();
 	}
 	pr_arr_close(NULL);
-	if (opts.json) {
-		pr_arr_open("ports", NULL);
-		for (i = 0; i < n; i++) {
-			const struct fp_probe_pair *p = &pairs[i];
-			char s[16], d[16];
+	/* The learned ports: JSON only (the text form is the port map). */
+	pr_arr_open("ports", NULL);
+	for (i = 0; i < n; i++) {
+		const struct fp_probe_pair *p = &pairs[i];
+		char s[16], d[16];
 
-			for (k = 0; k < p->nres; k++) {
-				const struct fp_probe_path *pa = &p->paths[p->res[k].path];
-				unsigned int h;
+		for (k = 0; k < p->nres; k++) {
+			const struct fp_probe_path *pa = &p->paths[p->res[k].path];
+			unsigned int h;
 
-				pr_obj_open(NULL);
-				pr_str("src_addr", NULL, fp_ipv4_str(p->src, s));
-				pr_str("dst_addr", NULL, fp_ipv4_str(p->dst, d));
-				pr_u64("sport", NULL, p->res[k].sport);
-				pr_arr_open("path", NULL);
-				for (h = 0; h < p->hops; h++) {
-					const char *nm = fp_probe_router_name(cfg, pa->hop[h]);
+			pr_obj_open(NULL);
+			pr_str("src_addr", NULL, fp_ipv4_str(p->src, s));
+			pr_str("dst_addr", NULL, fp_ipv4_str(p->dst, d));
+			pr_u64("sport", NULL, p->res[k].sport);
+			pr_arr_open("path", NULL);
+			for (h = 0; h < p->hops; h++) {
+				const char *nm = fp_probe_router_name(cfg, pa->hop[h]);
 
-					pr_str(NULL, NULL, nm ? nm : fp_ipv4_str(pa->hop[h], s));
-				}
-				pr_arr_close(NULL);
-				pr_obj_close();
+				pr_str(NULL, NULL, nm ? nm : fp_ipv4_str(pa->hop[h], s));
 			}
+			pr_arr_close(NULL);
+			pr_obj_close();
 		}
-		pr_arr_close(NULL);
 	}
+	pr_arr_close(NULL);
 	pr_obj_close();
 }
 
@@ -269,10 +267,11 @@ int cmd_probe(int argc, char **argv)
 	FILE *f;
 
 	if (argc < 1 || fp_matches(argv[0], "help")) {
-		fprintf(stderr, "Usage: flowplanctl probe TOPO [pairs SRC:DST,...|all] "
-			"[ports N | sports LIST] [per-path K]\n"
-			"                        [proto udp|tcp] [dport P] [rate PPS] [routers FILE]\n"
-			"                        [retries N] [timeout MS] [deadline S] [out FILE]\n");
+		fputs("Usage: flowplanctl probe TOPO routers FILE [pairs SRC:DST,...|all]\n"
+		      "                        [ports N | sports LIST] [per-path K]\n"
+		      "                        [proto udp|tcp] [dport P] [rate PPS]\n"
+		      "                        [retries N] [timeout MS] [deadline S] [out FILE]\n",
+		      stderr);
 		return argc < 1;
 	}
 	topo_spec = argv[0];
@@ -285,14 +284,14 @@ int cmd_probe(int argc, char **argv)
 			pairs_spec = v;
 		else if (fp_matches(k, "ports"))
 			nports = num_arg(v, "ports", 1, 0x3fff, &bad);
-		else if (!strcmp(k, "sports"))
+		else if (fp_matches(k, "sports"))
 			sports = v;
 		else if (fp_matches(k, "per-path"))
 			cfg.per_path = (unsigned int)num_arg(v, "per-path", 1, 1000, &bad);
 		else if (fp_matches(k, "proto")) {
-			if (!strcmp(v, "udp"))
+			if (fp_matches(v, "udp"))
 				cfg.proto = FP_PROBE_UDP;
-			else if (!strcmp(v, "tcp"))
+			else if (fp_matches(v, "tcp"))
 				cfg.proto = FP_PROBE_TCP;
 			else
 				return fp_err("probe: proto is udp or tcp, not \"%s\"", v);
@@ -316,8 +315,7 @@ int cmd_probe(int argc, char **argv)
 	if (bad)
 		return 1;
 	if (!routers)
-		return fp_err("probe: needs the router map, routers FILE (lines \"ADDR SWITCH\" "
-			      "naming every router address; lab.sh writes it)");
+		return fp_err("probe: needs the router map, routers FILE (lines \"ADDR SWITCH\" naming every router address; lab.sh writes it)");
 	if (fp_probe_routers_load(routers, &rt, &nrt, &err)) {
 		fp_err("%s", err.msg);
 		goto out;

@@ -3,8 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "common.h"
 #include "flowplanctl.h"
+#include "planner/sched.h"
+#include "planner/topo.h"
 
 static int parse(int argc, char **argv, const char **sched, const char **topo, const char **out)
 {
@@ -100,12 +101,12 @@ static int sched_export(int argc, char **argv)
 
 	if (parse(argc, argv, &sp, &tp, &out) || load(sp, tp, &t, &s))
 		return 1;
+	/* The document is the output, in either mode. */
 	txt = fp_sched_to_json(s, t, 1);
 	rc = write_out(out, txt);
 	free(txt);
 	fp_sched_free(s);
 	fp_topo_free(t);
-	opts.json = false;
 	return rc;
 }
 

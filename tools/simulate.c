@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common.h"
 #include "flowplanctl.h"
+#include "planner/plan.h"
 #include "planner/sim.h"
 
 #define MAX_STRATS 8
@@ -58,7 +58,7 @@ static int run_one(struct fp_topo *t, struct fp_sched *s, const struct fp_plan_o
 	return 0;
 }
 
-static int simulate(int argc, char **argv)
+static int run_simulate(int argc, char **argv)
 {
 	const char *topo = NULL, *sched = NULL, *pmpath = NULL;
 	char strats[256] = "ecmp,ecmp4,spray,flowplan", *save = NULL, *tok;
@@ -76,30 +76,33 @@ static int simulate(int argc, char **argv)
 	for (; argc > 0; argc--, argv++) {
 		const char *kw = argv[0], *v;
 
-		if (!strcmp(kw, "strategies") || !strcmp(kw, "seed") || !strcmp(kw, "seeds") ||
-		    !strcmp(kw, "portmap") || !strcmp(kw, "max-split")) {
-			v = fp_next_arg(&argc, &argv, kw);
+		/* Prefixes: the first keyword listed wins ("s": strategies). */
+		if (fp_matches(kw, "strategies")) {
+			v = fp_next_arg(&argc, &argv, "strategies");
 			if (!v)
 				return 1;
-			if (!strcmp(kw, "strategies")) {
-				snprintf(strats, sizeof(strats), "%s", v);
-				continue;
-			}
-			if (!strcmp(kw, "portmap")) {
-				pmpath = v;
-				continue;
-			}
-			if (parse_u64(kw, v, !strcmp(kw, "seed") ? UINT64_MAX :
-				      !strcmp(kw, "seeds") ? 1000 : FP_MAX_SUBFLOWS, &k))
+			snprintf(strats, sizeof(strats), "%s", v);
+		} else if (fp_matches(kw, "portmap")) {
+			pmpath = fp_next_arg(&argc, &argv, "portmap");
+			if (!pmpath)
 				return 1;
-			if (!strcmp(kw, "seed"))
-				base.seed = k;
-			else if (!k)
-				return fp_err("%s: %s is out of range", kw, v);
-			else if (!strcmp(kw, "seeds"))
-				seeds = k;
-			else
-				base.max_split = (int)k;
+		} else if (fp_matches(kw, "seed")) {
+			v = fp_next_arg(&argc, &argv, "seed");
+			if (!v || parse_u64("seed", v, UINT64_MAX, &base.seed))
+				return 1;
+		} else if (fp_matches(kw, "seeds")) {
+			v = fp_next_arg(&argc, &argv, "seeds");
+			if (!v || parse_u64("seeds", v, 1000, &seeds))
+				return 1;
+			if (!seeds)
+				return fp_err("seeds: 1..1000");
+		} else if (fp_matches(kw, "max-split")) {
+			v = fp_next_arg(&argc, &argv, "max-split");
+			if (!v || parse_u64("max-split", v, FP_MAX_SUBFLOWS, &k))
+				return 1;
+			if (!k)
+				return fp_err("max-split: 1..%d", FP_MAX_SUBFLOWS);
+			base.max_split = (int)k;
 		} else if (!topo) {
 			topo = kw;
 		} else if (!sched) {
@@ -193,5 +196,5 @@ int cmd_simulate(int argc, char **argv)
 		fprintf(stderr, "Usage: flowplanctl simulate TOPO SCHED [strategies LIST] [seed N] [seeds N] [portmap FILE] [max-split N]\n");
 		return 0;
 	}
-	return simulate(argc, argv);
+	return run_simulate(argc, argv);
 }

@@ -24,4 +24,10 @@ struct fp_err {
 int fp_fail(struct fp_err *e, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * fp_err_prefix - put "@prefix: " in front of the message @e holds (when
+ * @e is not NULL), cutting its end if the whole does not fit.
+ */
+void fp_err_prefix(struct fp_err *e, const char *prefix);
+
 #endif

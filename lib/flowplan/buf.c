@@ -14,11 +14,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fp_core.h"
+#include "flowplan/handles.h"
 
 #if __has_include("gpu.h") && __has_include("pcitopo.h")
-#include "gpu.h"
-#include "pcitopo.h"
+#include "flowplan/gpu.h"
+#include "flowplan/pcitopo.h"
 #define HAVE_GPU 1
 #else
 #define HAVE_GPU 0

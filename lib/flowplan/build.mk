@@ -16,14 +16,15 @@ LIB_LIBS     := $(if $(LIB_MLX5DV),-lmlx5) -libverbs -lrdmacm $(NL_LIBS) $(JSONC
 EXTRA_CFLAGS_lib/flowplan := -fPIC -Iinclude/uapi $(NL_CFLAGS) $(JSONC_CFLAGS) \
 	$(if $(LIB_MLX5DV),-DHAVE_MLX5DV)
 
-$(LIB_SO): $(LIB_OBJ) $(PLANNER_LIB) $(CORE_LIB) lib/flowplan/libflowplan.map
+# The data path only: the shared core, never the planner.
+$(LIB_SO): $(LIB_OBJ) $(CORE_LIB) lib/flowplan/libflowplan.map
 	$(CC) -shared -Wl,-soname,$(LIB_SONAME) -Wl,--version-script=lib/flowplan/libflowplan.map \
-		-Wl,--no-undefined $(CFLAGS) -o $@ $(LIB_OBJ) $(PLANNER_LIB) $(CORE_LIB) $(LIB_LIBS)
+		-Wl,--no-undefined $(CFLAGS) -o $@ $(LIB_OBJ) $(CORE_LIB) $(LIB_LIBS)
 $(LIB_SO_LINK): $(LIB_SO)
-	ln -sf $(LIB_SONAME) $@
-# The static library carries the planner objects it needs, so that
+	$(Q)$(call say,LN,$@)ln -sf $(LIB_SONAME) $@
+# The static library carries the core's objects, so that
 # pkg-config --static --libs flowplan is all a static link asks for.
-$(LIB_A): $(LIB_OBJ) $(patsubst %.c,$(BUILD)/%.o,$(wildcard lib/planner/*.c lib/core/*.c))
+$(LIB_A): $(LIB_OBJ) $(CORE_OBJ)
 	$(AR) rcs $@ $^
 $(LIB_PC): lib/flowplan/flowplan.pc.in
 	@mkdir -p $(@D)
@@ -49,9 +50,19 @@ LIB_TEST_LIBS := -lcmocka $(LIB_LIBS)
 $(patsubst $(BUILD)/tests/%,$(BUILD)/san/tests/unit/%.o,$(LIB_TESTS)): \
 	CPPFLAGS += -Iinclude/uapi $(NL_CFLAGS)
 
-$(BUILD)/tests/test_lib_%: $(BUILD)/san/tests/unit/test_lib_%.o $(LIB_SAN_OBJ) $(PLANNER_SAN_LIB) $(CORE_SAN_LIB)
+$(BUILD)/tests/test_lib_%: $(BUILD)/san/tests/unit/test_lib_%.o $(LIB_SAN_OBJ) $(CORE_SAN_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LIB_TEST_LIBS)
+
+# A program that links libflowplan.so and the planner library together.
+$(BUILD)/tests/test_lib_link: $(BUILD)/san/tests/unit/test_lib_link.o $(LIB_SO_LINK) \
+		$(PLANNER_SAN_LIB) $(CORE_SAN_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $< -L$(BUILD) -lflowplan $(PLANNER_SAN_LIB) $(CORE_SAN_LIB) \
+		-Wl,-rpath,'$$ORIGIN/..' -lcmocka $(JSONC_LIBS) -lm
+$(BUILD)/san/tests/unit/test_lib_link.o: CPPFLAGS += $(JSONC_CFLAGS)
+# What libflowplan.so is made of (tests/unit/test_lib_so.sh, run in the tier).
+LIB_TESTS += tests/unit/test_lib_so.sh
 
 # The qemu tests (tests/vm/tests/lib-*.sh) run these over soft-RoCE.
 VM_BINS += $(FP_BW) $(FP_SCHED) $(BUILD)/tests/test_lib_verbs
@@ -59,20 +70,15 @@ VM_BINS += $(FP_BW) $(FP_SCHED) $(BUILD)/tests/test_lib_verbs
 .PHONY: check-lib bench-lib install-lib
 check-lib:
 	@scripts/deps.sh build unit
-	@$(MAKE) --no-print-directory $(LIB_TESTS) $(ALL_LIB_CHECK)
-	@p=0; f=0; s=0; \
-	for t in $(LIB_TESTS); do \
-		FLOWPLAN_NO_NETLINK=1 FLOWPLAN_SRCDIR=$(CURDIR) $$t; rc=$$?; \
-		case $$rc in 0) p=$$((p+1));; 77) s=$$((s+1));; \
-		*) f=$$((f+1)); echo "FAIL: $$t (exit $$rc)";; esac; \
-	done; \
-	echo "lib: $$p passed, $$f failed, $$s skipped"; [ $$f = 0 ]
+	@$(MAKE) --no-print-directory $(filter-out %.sh,$(LIB_TESTS)) $(ALL_LIB_CHECK)
+	@FLOWPLAN_NO_NETLINK=1 FLOWPLAN_SRCDIR=$(CURDIR) FLOWPLAN_BUILD=$(BUILD) \
+		scripts/run-cmocka.sh lib $(LIB_TESTS)
 ALL_LIB_CHECK := $(LIB_SO_LINK) $(LIB_A) $(FP_BW) $(FP_SCHED)
 CHECK_TIERS += check-lib
 
 # --------------------------------------------------------------- benchmark
 LIB_BENCH := $(BUILD)/lib/flowplan/bench/bench_post
-$(LIB_BENCH): $(BUILD)/lib/flowplan/bench/bench_post.o $(LIB_OBJ) $(PLANNER_LIB) $(CORE_LIB)
+$(LIB_BENCH): $(BUILD)/lib/flowplan/bench/bench_post.o $(LIB_OBJ) $(CORE_LIB)
 	$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
 bench-lib:
 	@scripts/deps.sh build unit

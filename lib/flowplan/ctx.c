@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fp_core.h"
+#include "flowplan/handles.h"
 
 static uint32_t ctx_serial;
 
@@ -78,9 +78,9 @@ struct fp_ctx *fp_ctx_open(const struct fp_ctx_attr *attr)
 	if (attr->plan)
 		strcpy(ctx->plan_file, attr->plan);
 
-	ret = fp_plan_load(&ctx->plan, attr->plan,
-			   attr->flags & FP_CTX_NO_NETLINK, ctx->default_k,
-			   &err);
+	ret = fp_plansrc_load(&ctx->plan, attr->plan,
+			      attr->flags & FP_CTX_NO_NETLINK, ctx->default_k,
+			      &err);
 	if (ret) {
 		if (getenv("FLOWPLAN_DEBUG") || ret != ENOENT)
 			fprintf(stderr, "libflowplan: %s\n", err.msg);
@@ -94,8 +94,8 @@ struct fp_ctx *fp_ctx_open(const struct fp_ctx_attr *attr)
 			ctx->plan.source == FP_PLAN_NETLINK ? "netlink" :
 			ctx->plan.source == FP_PLAN_FILE ? "file " : "default",
 			ctx->plan.source == FP_PLAN_FILE ? ctx->plan.path : "",
-			(unsigned long long)ctx->plan.t.generation,
-			ctx->plan.t.n);
+			(unsigned long long)ctx->plan.hp.generation,
+			ctx->plan.hp.n);
 	return ctx;
 }
 
@@ -112,7 +112,7 @@ int fp_ctx_close(struct fp_ctx *ctx)
 		ibv_close_device(ctx->dev[i].verbs);
 	}
 	fp_ring_close(&ctx->ring);
-	fp_plan_free(&ctx->plan);
+	fp_plansrc_free(&ctx->plan);
 	free(ctx);
 	return 0;
 }
@@ -123,8 +123,8 @@ int fp_ctx_query(const struct fp_ctx *ctx, struct fp_ctx_info *info)
 		return EINVAL;
 	memset(info, 0, sizeof(*info));
 	info->source = ctx->plan.source;
-	info->generation = ctx->plan.t.generation;
-	info->entries = ctx->plan.t.n;
+	info->generation = ctx->plan.hp.generation;
+	info->entries = ctx->plan.hp.n;
 	if (ctx->ring.hdr)
 		snprintf(info->report, sizeof(info->report), "%s",
 			 ctx->ring.path);
@@ -134,20 +134,20 @@ int fp_ctx_query(const struct fp_ctx *ctx, struct fp_ctx_info *info)
 int fp_ctx_reload(struct fp_ctx *ctx)
 {
 	struct fp_err err = { { 0 } };
-	struct fp_plan p;
+	struct fp_plansrc p;
 	int ret;
 
 	if (!ctx)
 		return EINVAL;
-	ret = fp_plan_load(&p, ctx->plan_file[0] ? ctx->plan_file : NULL,
-			   ctx->flags & FP_CTX_NO_NETLINK, ctx->default_k,
-			   &err);
+	ret = fp_plansrc_load(&p, ctx->plan_file[0] ? ctx->plan_file : NULL,
+			      ctx->flags & FP_CTX_NO_NETLINK, ctx->default_k,
+			      &err);
 	if (ret) {
 		if (getenv("FLOWPLAN_DEBUG"))
 			fprintf(stderr, "libflowplan: %s\n", err.msg);
 		return ret;	/* keep the plan we have */
 	}
-	fp_plan_free(&ctx->plan);
+	fp_plansrc_free(&ctx->plan);
 	ctx->plan = p;
 	return 0;
 }

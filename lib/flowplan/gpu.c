@@ -21,13 +21,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gpu.h"
-#include "pcitopo.h"
+#include "flowplan/gpu.h"
+#include "flowplan/pcitopo.h"
 
-typedef int CUresult;
-typedef int CUdevice;
-typedef void *CUcontext;
-typedef unsigned long long CUdeviceptr;
+/* The CUDA driver API types (CUresult, CUdevice, ...), declared here. */
+typedef int cu_result_t;
+typedef int cu_device_t;
+typedef void *cu_context_t;
+typedef unsigned long long cu_deviceptr_t;
 
 #define CUDA_SUCCESS				0
 #define CUDA_ERROR_NO_DEVICE			100
@@ -39,24 +40,24 @@ typedef unsigned long long CUdeviceptr;
 #define MAX_GPUS	FP_PCI_MAX_DEVS
 
 static struct {
-	CUresult (*init)(unsigned int flags);
-	CUresult (*device_get_count)(int *n);
-	CUresult (*device_get)(CUdevice *dev, int ordinal);
-	CUresult (*device_get_pci_bus_id)(char *id, int len, CUdevice dev);
-	CUresult (*device_get_attribute)(int *v, int attr, CUdevice dev);
-	CUresult (*primary_ctx_retain)(CUcontext *ctx, CUdevice dev);
-	CUresult (*ctx_push)(CUcontext ctx);
-	CUresult (*ctx_pop)(CUcontext *ctx);
-	CUresult (*mem_alloc)(CUdeviceptr *p, size_t len);
-	CUresult (*mem_free)(CUdeviceptr p);
-	CUresult (*mem_host_alloc)(void **p, size_t len, unsigned int flags);
-	CUresult (*mem_free_host)(void *p);
-	CUresult (*memcpy_dtoh)(void *dst, CUdeviceptr src, size_t len);
-	CUresult (*memcpy_htod)(CUdeviceptr dst, const void *src, size_t len);
-	CUresult (*pointer_set_attribute)(const void *v, int attr, CUdeviceptr p);
-	CUresult (*get_error_name)(CUresult e, const char **name);
+	cu_result_t (*init)(unsigned int flags);
+	cu_result_t (*device_get_count)(int *n);
+	cu_result_t (*device_get)(cu_device_t *dev, int ordinal);
+	cu_result_t (*device_get_pci_bus_id)(char *id, int len, cu_device_t dev);
+	cu_result_t (*device_get_attribute)(int *v, int attr, cu_device_t dev);
+	cu_result_t (*primary_ctx_retain)(cu_context_t *ctx, cu_device_t dev);
+	cu_result_t (*ctx_push)(cu_context_t ctx);
+	cu_result_t (*ctx_pop)(cu_context_t *ctx);
+	cu_result_t (*mem_alloc)(cu_deviceptr_t *p, size_t len);
+	cu_result_t (*mem_free)(cu_deviceptr_t p);
+	cu_result_t (*mem_host_alloc)(void **p, size_t len, unsigned int flags);
+	cu_result_t (*mem_free_host)(void *p);
+	cu_result_t (*memcpy_dtoh)(void *dst, cu_deviceptr_t src, size_t len);
+	cu_result_t (*memcpy_htod)(cu_deviceptr_t dst, const void *src, size_t len);
+	cu_result_t (*pointer_set_attribute)(const void *v, int attr, cu_deviceptr_t p);
+	cu_result_t (*get_error_name)(cu_result_t e, const char **name);
 	/* optional: CUDA 11.7 and later */
-	CUresult (*get_handle_for_range)(void *handle, CUdeviceptr p, size_t len,
+	cu_result_t (*get_handle_for_range)(void *handle, cu_deviceptr_t p, size_t len,
 					 int type, unsigned long long flags);
 } cu;
 
@@ -66,8 +67,8 @@ static char cu_why[256];
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static int ngpus = -1;
-static CUdevice gpu_dev[MAX_GPUS];	/* index (PCI bus order) -> device */
-static CUcontext gpu_ctx[MAX_GPUS];
+static cu_device_t gpu_dev[MAX_GPUS];	/* index (PCI bus order) -> device */
+static cu_context_t gpu_ctx[MAX_GPUS];
 
 static __thread char reasons[512];
 
@@ -93,7 +94,7 @@ static void set_why(char *why, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
-static const char *cu_name(CUresult e)
+static const char *cu_name(cu_result_t e)
 {
 	const char *s = NULL;
 
@@ -102,7 +103,7 @@ static const char *cu_name(CUresult e)
 	return "CUDA error";
 }
 
-static int cu_errno(CUresult e)
+static int cu_errno(cu_result_t e)
 {
 	switch (e) {
 	case CUDA_SUCCESS:
@@ -152,7 +153,7 @@ static void cu_load(void)
 	const char *lib = path && *path ? path : "libcuda.so.1";
 	void *h;
 	size_t i;
-	CUresult e;
+	cu_result_t e;
 	int n = 0;
 
 	h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
@@ -233,7 +234,7 @@ static int map_gpus(void)
 	struct fp_pci_dev *sys;
 	char id[32];
 	int n = 0, ns = 0, i, j, k = 0;
-	CUdevice d;
+	cu_device_t d;
 
 	if (ngpus >= 0)
 		return 0;
@@ -259,13 +260,13 @@ static int map_gpus(void)
 				continue;
 			for (i = 0; i < n; i++)
 				if (!cmp_bus(v, ids[i]))
-					gpu_dev[j] = (CUdevice)ids[i][4];
+					gpu_dev[j] = (cu_device_t)ids[i][4];
 		}
 		k = ns;
 	} else {
 		qsort(ids, n, sizeof(ids[0]), cmp_bus);
 		for (i = 0; i < n; i++)
-			gpu_dev[i] = (CUdevice)ids[i][4];
+			gpu_dev[i] = (cu_device_t)ids[i][4];
 		k = n;
 	}
 	free(sys);
@@ -276,7 +277,7 @@ static int map_gpus(void)
 /* Push GPU @gpu's primary context; the caller pops it with pop(). */
 static int push(int gpu, char *why, size_t whylen)
 {
-	CUresult e;
+	cu_result_t e;
 	int ret;
 
 	ret = fp_gpu_available(why, whylen);
@@ -286,8 +287,8 @@ static int push(int gpu, char *why, size_t whylen)
 	ret = map_gpus();
 	if (!ret && (gpu < 0 || gpu >= ngpus || gpu_dev[gpu] < 0)) {
 		ret = ENODEV;
-		set_why(why, whylen, "no CUDA device for GPU %d (hidden by "
-			"CUDA_VISIBLE_DEVICES, or absent)", gpu);
+		set_why(why, whylen, "no CUDA device for GPU %d (hidden by CUDA_VISIBLE_DEVICES, or absent)",
+			gpu);
 	} else if (!ret && !gpu_ctx[gpu]) {
 		e = cu.primary_ctx_retain(&gpu_ctx[gpu], gpu_dev[gpu]);
 		if (e != CUDA_SUCCESS) {
@@ -311,15 +312,15 @@ static int push(int gpu, char *why, size_t whylen)
 
 static void pop(void)
 {
-	CUcontext c;
+	cu_context_t c;
 
 	cu.ctx_pop(&c);
 }
 
 int fp_gpu_alloc(int gpu, size_t len, void **dptr, char *why, size_t whylen)
 {
-	CUdeviceptr p = 0;
-	CUresult e;
+	cu_deviceptr_t p = 0;
+	cu_result_t e;
 	int ret;
 
 	*dptr = NULL;
@@ -361,7 +362,7 @@ void fp_gpu_free(int gpu, void *dptr, size_t len)
 	if (!dptr || push(gpu, NULL, 0))
 		return;
 	fp_gpu_staging_release(dptr);
-	cu.mem_free((CUdeviceptr)(uintptr_t)dptr);
+	cu.mem_free((cu_deviceptr_t)(uintptr_t)dptr);
 	pop();
 }
 
@@ -412,18 +413,18 @@ static struct ibv_mr *reg_dmabuf(struct ibv_pd *pd, int gpu, void *dptr,
 	uintptr_t end = (p + len + pgsz - 1) & ~(pgsz - 1);
 	struct ibv_mr *mr;
 	int fd = -1, ok = 0, err;
-	CUresult e;
+	cu_result_t e;
 
 	if (!cu.get_handle_for_range) {
-		add_reason("dmabuf", "driver has no cuMemGetHandleForAddressRange "
-			   "(CUDA 11.7 or later needed)");
+		add_reason("dmabuf",
+			   "driver has no cuMemGetHandleForAddressRange (CUDA 11.7 or later needed)");
 		return NULL;
 	}
 	e = cu.device_get_attribute(&ok, CU_DEVICE_ATTRIBUTE_DMA_BUF_SUPPORTED,
 				    gpu_dev[gpu]);
 	if (e != CUDA_SUCCESS || !ok) {
-		add_reason("dmabuf", "GPU or driver without dma-buf support "
-			   "(open kernel modules and Linux 5.12+ needed)");
+		add_reason("dmabuf",
+			   "GPU or driver without dma-buf support (open kernel modules and Linux 5.12+ needed)");
 		return NULL;
 	}
 	e = cu.get_handle_for_range(&fd, base, end - base,
@@ -449,11 +450,11 @@ static struct ibv_mr *reg_peer(struct ibv_pd *pd, void *dptr, size_t len,
 
 	/* GPUDirect needs synchronous memory operations on the range. */
 	cu.pointer_set_attribute(&one, CU_POINTER_ATTRIBUTE_SYNC_MEMOPS,
-				 (CUdeviceptr)(uintptr_t)dptr);
+				 (cu_deviceptr_t)(uintptr_t)dptr);
 	mr = ibv_reg_mr(pd, dptr, len, access);
 	if (!mr)
-		add_reason("peer", "ibv_reg_mr on device memory: %s "
-			   "(is nvidia-peermem loaded?)", strerror(errno));
+		add_reason("peer", "ibv_reg_mr on device memory: %s (is nvidia-peermem loaded?)",
+			   strerror(errno));
 	return mr;
 }
 
@@ -462,7 +463,7 @@ static struct ibv_mr *reg_staged(struct ibv_pd *pd, void *dptr, size_t len,
 {
 	struct staging *s;
 	struct ibv_mr *mr;
-	CUresult e;
+	cu_result_t e;
 
 	pthread_mutex_lock(&lock);
 	for (s = stagings; s; s = s->next)
@@ -534,8 +535,8 @@ int fp_gpu_reg(struct ibv_pd *pd, int gpu, void *dptr, size_t len, int access,
 static int stage(int gpu, void *dptr, size_t off, size_t len, bool to_host)
 {
 	struct staging *s;
-	CUdeviceptr d = (CUdeviceptr)(uintptr_t)dptr + off;
-	CUresult e;
+	cu_deviceptr_t d = (cu_deviceptr_t)(uintptr_t)dptr + off;
+	cu_result_t e;
 	int ret;
 
 	pthread_mutex_lock(&lock);

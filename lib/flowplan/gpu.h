@@ -15,7 +15,7 @@
 
 #include <stddef.h>
 
-#include "flowplan.h"
+#include "flowplan/flowplan.h"
 
 struct ibv_pd;
 struct ibv_mr;

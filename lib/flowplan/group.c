@@ -33,7 +33,7 @@
 #include <infiniband/mlx5dv.h>
 #endif
 
-#include "fp_core.h"
+#include "flowplan/handles.h"
 
 #define FP_HELLO_MAGIC	0x46504731u	/* "FPG1" */
 
@@ -351,7 +351,7 @@ static int resolve(struct fp_group *g)
 
 /* ------------------------------------------------------------------ QPs */
 
-static void destroy_qps(struct fp_sub *sub, unsigned int k)
+static void destroy_qps(struct fp_group_subflow *sub, unsigned int k)
 {
 	unsigned int i;
 
@@ -362,7 +362,7 @@ static void destroy_qps(struct fp_sub *sub, unsigned int k)
 		}
 }
 
-static int create_qps(struct fp_group *g, struct fp_sub *sub, unsigned int k)
+static int create_qps(struct fp_group *g, struct fp_group_subflow *sub, unsigned int k)
 {
 	struct fp_dev *d = &g->ctx->dev[g->dev];
 	unsigned int i;
@@ -404,7 +404,7 @@ err:
 	return i ? (int)i : EIO;
 }
 
-static int connect_qp(struct fp_group *g, struct fp_sub *s, const uint8_t *gid,
+static int connect_qp(struct fp_group *g, struct fp_group_subflow *s, const uint8_t *gid,
 		      enum ibv_mtu mtu)
 {
 	struct ibv_qp_attr a = {
@@ -445,26 +445,34 @@ static int connect_qp(struct fp_group *g, struct fp_sub *s, const uint8_t *gid,
 	return 0;
 }
 
+/* The plan's subflows for the group's pair of addresses. */
+static void group_subflows(const struct fp_group *g, struct fp_subflow_set *ps)
+{
+	struct fp_addr l = fp_addr_v4(g->local), r = fp_addr_v4(g->peer);
+
+	fp_plansrc_subflows(&g->ctx->plan, &l, &r, FP_DQPN_ANY, ps);
+}
+
 /*
  * Agree with the peer on the subflows and bring up a fresh set of QPs on the
  * current plan; on success they replace g->sub (which must be drained).
  */
 static int pin(struct fp_group *g, int timeout_ms)
 {
-	struct fp_sub sub[FP_MAX_SUBFLOWS];
+	struct fp_group_subflow sub[FP_MAX_SUBFLOWS];
 	struct qpinfo me = { 0 }, peer;
 	struct hello h = {
 		.magic = FP_HELLO_MAGIC,
 		.version = FP_ABI_VERSION,
 		.addr = g->local,
 	}, ph;
-	struct fp_pinset ps;
+	struct fp_subflow_set ps;
 	struct ibv_port_attr pa;
 	unsigned int i, k;
 	char ready = 1, pready;
 	int ret;
 
-	fp_plan_pins(&g->ctx->plan, g->local, g->peer, FP_DQPN_ANY, &ps);
+	group_subflows(g, &ps);
 	h.k = ps.k;
 	ret = xchg(g, &h, &ph, sizeof(h), timeout_ms);
 	if (ret)
@@ -523,7 +531,7 @@ static int pin(struct fp_group *g, int timeout_ms)
 	memset(&g->sp_send, 0, sizeof(g->sp_send));
 	memset(&g->sp_recv, 0, sizeof(g->sp_recv));
 	g->source = g->ctx->plan.source;
-	g->generation = g->ctx->plan.t.generation;
+	g->generation = g->ctx->plan.hp.generation;
 	g->error = 0;
 	return 0;
 err:
@@ -690,7 +698,7 @@ int fp_group_query(const struct fp_group *g, struct fp_group_info *info)
 	inet_ntop(AF_INET, &g->local, info->local, sizeof(info->local));
 	inet_ntop(AF_INET, &g->peer, info->peer, sizeof(info->peer));
 	for (i = 0; i < g->k; i++) {
-		const struct fp_sub *s = &g->sub[i];
+		const struct fp_group_subflow *s = &g->sub[i];
 		uint32_t fl = s->label ? s->label :
 			      fp_qpn_flow_label(s->qp->qp_num, s->remote_qpn);
 
@@ -708,12 +716,12 @@ int fp_group_query(const struct fp_group *g, struct fp_group_info *info)
 /* 1 when the context's plan pins this pair differently now, else 0. */
 int fp_group_plan_changed(struct fp_group *g)
 {
-	struct fp_pinset ps;
+	struct fp_subflow_set ps;
 	unsigned int i;
 
 	if (!g)
 		return 0;
-	fp_plan_pins(&g->ctx->plan, g->local, g->peer, FP_DQPN_ANY, &ps);
+	group_subflows(g, &ps);
 	for (i = 0; i < g->k; i++) {
 		uint32_t w = i < ps.k ? ps.weight[i] : 0;
 
@@ -751,7 +759,7 @@ static int drain(struct fp_group *g, uint64_t deadline, bool rq)
 
 #ifdef HAVE_MLX5DV
 /* Same QPs, new source ports (mlx5 only): no new QPs, nothing to move. */
-static int repin_live(struct fp_group *g, const struct fp_pinset *ps)
+static int repin_live(struct fp_group *g, const struct fp_subflow_set *ps)
 {
 	unsigned int i;
 
@@ -810,11 +818,10 @@ int fp_group_repin(struct fp_group *g)
 		return ret;
 #ifdef HAVE_MLX5DV
 	{
-		struct fp_pinset ps;
+		struct fp_subflow_set ps;
 		char ok = 0, pok = 0;
 
-		fp_plan_pins(&g->ctx->plan, g->local, g->peer, FP_DQPN_ANY,
-			     &ps);
+		group_subflows(g, &ps);
 		/* QPs in the error state cannot be kept. */
 		ok = !broken && repin_live(g, &ps) == 0;
 		ret = xchg(g, &ok, &pok, 1, tmo);

@@ -15,7 +15,7 @@
 
 #include <infiniband/verbs.h>
 
-#include "fp_priv.h"
+#include "flowplan/priv.h"
 
 int fp_msgtab_init(struct fp_msgtab *t, unsigned int cap)
 {

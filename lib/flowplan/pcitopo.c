@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pcitopo.h"
+#include "flowplan/pcitopo.h"
 
 #define NVIDIA_VENDOR	0x10de
 #define MAX_DEPTH	32

@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "flowplan.h"
+#include "flowplan/flowplan.h"
 
 #define FP_PCI_MAX_DEVS		64
 #define FP_PCI_NAME_MAX		64

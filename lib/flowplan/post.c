@@ -17,7 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "fp_core.h"
+#include "flowplan/handles.h"
 
 #define FP_CHECK_NS	10000000ull	/* deadline / peer checks when busy */
 
@@ -47,7 +47,7 @@ static int unspread(struct fp_spread *sp, const struct fp_chunk *c, int n,
 }
 
 /* Post one chunk; wr and sge are prepared by the caller, reused. */
-static int post_chunk(struct fp_sub *s, bool recv, struct ibv_send_wr *swr,
+static int post_chunk(struct fp_group_subflow *s, bool recv, struct ibv_send_wr *swr,
 		      struct ibv_recv_wr *rwr)
 {
 	struct ibv_send_wr *sbad;
@@ -127,7 +127,7 @@ static int post_msg(struct fp_group *g, enum fp_op op, struct fp_buf *buf,
 	/* All or nothing: every chunk must find room on its QP. */
 	depth = recv ? FP_RQ_DEPTH : FP_SQ_DEPTH;
 	if (n == 1) {
-		const struct fp_sub *s = &g->sub[g->chunks[0].sub];
+		const struct fp_group_subflow *s = &g->sub[g->chunks[0].sub];
 
 		if ((recv ? s->rq_used : s->sq_used) >= depth)
 			return unspread(spp, g->chunks, n, EAGAIN);

@@ -1,228 +1,43 @@
 // SPDX-License-Identifier: MIT
 /*
- * report.c - schedule reports: a shared-memory ring per context that the
- * library appends one record to per completed message and per marked
- * collective, a reader for it, and the conversion of records into the
- * schedule format of docs/formats.md. The layout is in docs/reports.md.
- *
- * One producer (the context's thread), any number of readers, no locks: each
- * record is guarded by its sequence number, written 0 before and its value
- * after the record's fields, and the header's head is published last.
+ * report.c - schedule reports: whether a context writes a ring, the public
+ * reader calls (the ring itself, writer and reader, is the shared core's:
+ * core/report.h, docs/reports.md), and the conversion of records into the
+ * schedule format of docs/formats.md.
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <json-c/json.h>
 
-#include "fp_priv.h"
-
-#define HDR_SIZE 4096u
+#include "flowplan/priv.h"
 
 bool fp_report_wanted(unsigned int flags)
 {
-	const char *env = getenv("FLOWPLAN_REPORT");
-
 	if (flags & FP_CTX_NO_REPORT)
 		return false;
 	if (flags & FP_CTX_REPORT)
 		return true;
-	if (env && *env)
-		return strcmp(env, "0") != 0;
-	return access(FP_DAEMON_SOCKET, F_OK) == 0;
+	return fp_ring_wanted();
 }
 
-static int64_t realtime_offset(void)
-{
-	struct timespec rt, mono;
-
-	clock_gettime(CLOCK_REALTIME, &rt);
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	return ((int64_t)rt.tv_sec - mono.tv_sec) * 1000000000ll +
-	       (rt.tv_nsec - mono.tv_nsec);
-}
-
-int fp_ring_create(struct fp_ring *r, const char *path, uint32_t cap)
-{
-	size_t len;
-	void *p;
-	int fd, ret;
-
-	memset(r, 0, sizeof(*r));
-	if (!cap || (cap & (cap - 1)) || strlen(path) >= sizeof(r->path))
-		return EINVAL;
-	len = HDR_SIZE + (size_t)cap * sizeof(struct fp_report_rec);
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return errno;
-	if (ftruncate(fd, (off_t)len)) {
-		ret = errno;
-		goto err;
-	}
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED) {
-		ret = errno;
-		goto err;
-	}
-	close(fd);
-	r->hdr = p;
-	r->rec = (struct fp_report_rec *)((char *)p + HDR_SIZE);
-	r->map_len = len;
-	strcpy(r->path, path);
-	r->unlink_on_close = true;
-	*r->hdr = (struct fp_report_hdr){
-		.version = FP_REPORT_VERSION,
-		.hdr_size = HDR_SIZE,
-		.rec_size = sizeof(struct fp_report_rec),
-		.cap = cap,
-		.rec_off = HDR_SIZE,
-		.realtime_offset_ns = realtime_offset(),
-		.pid = (uint32_t)getpid(),
-	};
-	/* Readers check the magic last. */
-	__atomic_store_n(&r->hdr->magic, FP_REPORT_MAGIC, __ATOMIC_RELEASE);
-	return 0;
-err:
-	close(fd);
-	unlink(path);
-	return ret;
-}
-
-void fp_ring_close(struct fp_ring *r)
-{
-	if (!r->hdr)
-		return;
-	munmap(r->hdr, r->map_len);
-	if (r->unlink_on_close)
-		unlink(r->path);
-	r->hdr = NULL;
-}
-
-void fp_ring_put(struct fp_ring *r, struct fp_report_rec *rec)
-{
-	uint64_t h = r->hdr->head;
-	struct fp_report_rec *slot = &r->rec[h & (r->hdr->cap - 1)];
-	int64_t off = r->hdr->realtime_offset_ns;
-
-	__atomic_store_n(&slot->seq, 0, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	slot->comm = rec->comm;
-	slot->op = rec->op;
-	slot->flags = rec->flags;
-	slot->status = rec->status;
-	slot->src = rec->src;
-	slot->dst = rec->dst;
-	slot->coll = rec->coll;
-	slot->bytes = rec->bytes;
-	slot->start_ns = rec->start_ns + (uint64_t)off;
-	slot->end_ns = rec->end_ns + (uint64_t)off;
-	rec->seq = h + 1;
-	__atomic_store_n(&slot->seq, h + 1, __ATOMIC_RELEASE);
-	__atomic_store_n(&r->hdr->head, h + 1, __ATOMIC_RELEASE);
-}
-
-/* ---------------------------------------------------------------- reader */
-
-struct fp_report {
-	const struct fp_report_hdr *hdr;
-	const struct fp_report_rec *rec;
-	size_t map_len;
-	uint64_t next;		/* index of the next record to read */
-};
-
+/* The reader is the core's (core/report.h); these are its public names. */
 struct fp_report *fp_report_open(const char *path)
 {
-	struct fp_report_hdr h;
-	struct fp_report *rep;
-	struct stat st;
-	void *p;
-	int fd, err;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) || (size_t)st.st_size < HDR_SIZE ||
-	    pread(fd, &h, sizeof(h), 0) != sizeof(h)) {
-		err = EPROTO;
-		goto err;
-	}
-	if (h.magic != FP_REPORT_MAGIC || h.version != FP_REPORT_VERSION ||
-	    h.rec_size != sizeof(struct fp_report_rec) || !h.cap ||
-	    (h.cap & (h.cap - 1)) || h.rec_off < sizeof(h) ||
-	    (size_t)st.st_size < h.rec_off + (size_t)h.cap * h.rec_size) {
-		err = EPROTO;
-		goto err;
-	}
-	rep = calloc(1, sizeof(*rep));
-	if (!rep) {
-		err = ENOMEM;
-		goto err;
-	}
-	rep->map_len = h.rec_off + (size_t)h.cap * h.rec_size;
-	p = mmap(NULL, rep->map_len, PROT_READ, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED) {
-		err = errno;
-		free(rep);
-		goto err;
-	}
-	close(fd);
-	rep->hdr = p;
-	rep->rec = (const void *)((const char *)p + h.rec_off);
-	return rep;
-err:
-	close(fd);
-	errno = err;
-	return NULL;
+	return fp_ring_reader_open(path);
 }
 
 int fp_report_read(struct fp_report *rep, struct fp_report_rec *recs,
 		   size_t max, size_t *got, uint64_t *lost)
 {
-	uint64_t head = __atomic_load_n(&rep->hdr->head, __ATOMIC_ACQUIRE);
-	uint32_t cap = rep->hdr->cap;
-	size_t n = 0;
-	uint64_t l = 0;
-
-	if (head > cap && rep->next < head - cap) {
-		l += head - cap - rep->next;
-		rep->next = head - cap;
-	}
-	while (n < max && rep->next < head) {
-		const struct fp_report_rec *s;
-		uint64_t want = rep->next + 1, s1, s2;
-
-		s = &rep->rec[rep->next & (cap - 1)];
-
-		s1 = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
-		memcpy(&recs[n], s, sizeof(*s));
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		s2 = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
-		rep->next++;
-		if (s1 != want || s2 != want) {
-			l++;		/* overwritten while we read */
-			continue;
-		}
-		recs[n].seq = want;
-		n++;
-	}
-	*got = n;
-	if (lost)
-		*lost = l;
-	return 0;
+	return fp_ring_read(rep, recs, max, got, lost);
 }
 
 int fp_report_close(struct fp_report *rep)
 {
-	if (!rep)
-		return EINVAL;
-	munmap((void *)rep->hdr, rep->map_len);
-	free(rep);
-	return 0;
+	return fp_ring_reader_close(rep);
 }
 
 /* ------------------------------------------------------------- schedule */

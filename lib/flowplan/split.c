@@ -9,7 +9,7 @@
  */
 #include <errno.h>
 
-#include "fp_priv.h"
+#include "flowplan/priv.h"
 
 typedef unsigned __int128 u128;
 

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "planner/entries.h"
+#include "core/hostplan.h"
 #include "planner/portmap.h"
 #include "planner/sched.h"
 #include "planner/topo.h"

@@ -5,7 +5,7 @@
 
 #include <json-c/json.h>
 
-#include "planner/entries.h"
+#include "core/hostplan.h"
 #include "planner/plan.h"
 #include "planner/util.h"
 

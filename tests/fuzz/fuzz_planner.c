@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
  * libFuzzer harness for every planner parser. FUZZ_TARGET selects one:
- * topology, schedule, portmap or entries. Inputs that parse are also used
+ * topology, schedule or portmap (the plan file's entries: fuzz_core.c). Inputs that parse are also used
  * (planned or looked up) so that the parsers' results are exercised too.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "planner/entries.h"
 #include "planner/plan.h"
 
 static struct fp_topo *fabric(void)
@@ -58,22 +57,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (size < 256 && !fp_sched_generate(txt, fabric(), &s, &err))
 			fp_sched_free(s);
 	}
-#elif FUZZ_TARGET == 3
+#else
 	{
 		struct fp_portmap *pm;
 
 		if (strlen(txt) == size && !fp_portmap_parse(txt, "fuzz", fabric(), &pm, &err))
 			fp_portmap_free(pm);
-	}
-#else
-	{
-		struct fp_entries e;
-
-		if (!fp_entries_parse(txt, size, "fuzz", &e, &err)) {
-			if (e.n)
-				fp_entries_find(&e, e.e[0].src_addr, e.e[0].dst_addr, 1);
-			fp_entries_free(&e);
-		}
 	}
 #endif
 	free(txt);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ctl_gpu.sh [FLOWPLANCTL] - `flowplanctl gpu show` on the fake sysfs layouts:
 # human and JSON output, the override, errors. Prints cmocka-style summary
-# lines for kernels/check.sh; exits 77 when flowplanctl is not built.
+# lines for scripts/run-cmocka.sh; exits 77 when flowplanctl is not built.
 set -uo pipefail
 ctl=${1:-${FP_FLOWPLANCTL:?usage: ctl_gpu.sh FLOWPLANCTL (or FP_FLOWPLANCTL)}}
 here=$(cd "$(dirname "$0")" && pwd)

@@ -17,7 +17,7 @@
 #include <cmocka.h>
 #include <infiniband/verbs.h>
 
-#include "flowplan/fp_priv.h"
+#include "flowplan/priv.h"
 
 static uint64_t rng_state = 12345;
 

@@ -19,7 +19,7 @@
 
 #include <cmocka.h>
 
-#include "flowplan/fp_priv.h"
+#include "flowplan/priv.h"
 
 static char dir[64];
 
@@ -52,12 +52,14 @@ static const char good_plan[] =
 	"                    { \"flow_label\": 21, \"weight\": 25536 } ] } ],\n"
 	"  \"phases\": [] }\n";
 
-static uint32_t ip(const char *s)
+static void subflows(const struct fp_plansrc *p, const char *l, const char *r,
+		     uint32_t dqpn, struct fp_subflow_set *ps)
 {
-	uint32_t a;
+	struct fp_addr a, b;
 
-	inet_pton(AF_INET, s, &a);
-	return a;
+	assert_int_equal(fp_addr_parse(l, &a), 0);
+	assert_int_equal(fp_addr_parse(r, &b), 0);
+	fp_plansrc_subflows(p, &a, &b, dqpn, ps);
 }
 
 static int setup(void **state)
@@ -82,67 +84,67 @@ static int teardown(void **state)
 static void test_plan_file(void **state)
 {
 	struct fp_err err = { { 0 } };
-	struct fp_pinset ps;
-	struct fp_plan p;
+	struct fp_subflow_set ps;
+	struct fp_plansrc p;
 	const char *path = write_file("good.json", good_plan);
 	unsigned int i;
 
 	(void)state;
-	assert_int_equal(fp_plan_load(&p, path, true, 1, &err), 0);
+	assert_int_equal(fp_plansrc_load(&p, path, true, 1, &err), 0);
 	assert_int_equal(p.source, FP_PLAN_FILE);
-	assert_int_equal(p.t.generation, 7);
+	assert_int_equal(p.hp.generation, 7);
 
-	fp_plan_pins(&p, ip("198.18.0.1"), ip("198.18.0.5"), FP_DQPN_ANY, &ps);
+	subflows(&p, "198.18.0.1", "198.18.0.5", FP_DQPN_ANY, &ps);
 	assert_int_equal(ps.k, 4);
 	for (i = 0; i < 4; i++) {
 		assert_int_equal(ps.label[i], i + 1);
 		assert_int_equal(ps.weight[i], 16384);
 	}
 	/* An exact destination QP wins over the wildcard entry. */
-	fp_plan_pins(&p, ip("198.18.0.1"), ip("198.18.0.5"), 77, &ps);
+	subflows(&p, "198.18.0.1", "198.18.0.5", 77, &ps);
 	assert_int_equal(ps.k, 1);
 	assert_int_equal(ps.label[0], 9);
-	fp_plan_pins(&p, ip("198.18.0.1"), ip("198.18.0.5"), 78, &ps);
+	subflows(&p, "198.18.0.1", "198.18.0.5", 78, &ps);
 	assert_int_equal(ps.k, 4);
 	/* The reverse direction has its own entry. */
-	fp_plan_pins(&p, ip("198.18.0.5"), ip("198.18.0.1"), 0, &ps);
+	subflows(&p, "198.18.0.5", "198.18.0.1", 0, &ps);
 	assert_int_equal(ps.k, 2);
 	assert_int_equal(ps.weight[0], 40000);
 	/* A pair the plan does not know: the default. */
-	fp_plan_pins(&p, ip("198.18.0.9"), ip("198.18.0.1"), 0, &ps);
+	subflows(&p, "198.18.0.9", "198.18.0.1", 0, &ps);
 	assert_int_equal(ps.k, 1);
 	assert_int_equal(ps.label[0], 0);
 	assert_int_equal(ps.weight[0], FP_WEIGHT_ONE);
-	fp_plan_free(&p);
+	fp_plansrc_free(&p);
 }
 
 static void test_plan_env_and_default(void **state)
 {
 	struct fp_err err = { { 0 } };
-	struct fp_pinset ps;
-	struct fp_plan p;
+	struct fp_subflow_set ps;
+	struct fp_plansrc p;
 	unsigned int i, sum = 0;
 
 	(void)state;
 	/* No file anywhere: the default, k from the caller, label 0. */
-	assert_int_equal(fp_plan_load(&p, NULL, true, 3, &err), 0);
+	assert_int_equal(fp_plansrc_load(&p, NULL, true, 3, &err), 0);
 	assert_int_equal(p.source, FP_PLAN_DEFAULT);
-	fp_plan_pins(&p, ip("10.0.0.1"), ip("10.0.0.2"), 0, &ps);
+	subflows(&p, "10.0.0.1", "10.0.0.2", 0, &ps);
 	assert_int_equal(ps.k, 3);
 	for (i = 0; i < 3; i++) {
 		assert_int_equal(ps.label[i], 0);
 		sum += ps.weight[i];
 	}
 	assert_int_equal(sum, FP_WEIGHT_ONE);
-	fp_plan_free(&p);
+	fp_plansrc_free(&p);
 
 	setenv("FLOWPLAN_PLAN", write_file("env.json", good_plan), 1);
-	assert_int_equal(fp_plan_load(&p, NULL, true, 1, &err), 0);
+	assert_int_equal(fp_plansrc_load(&p, NULL, true, 1, &err), 0);
 	assert_int_equal(p.source, FP_PLAN_FILE);
-	fp_plan_free(&p);
+	fp_plansrc_free(&p);
 	unsetenv("FLOWPLAN_PLAN");
 
-	assert_int_equal(fp_plan_load(&p, NULL, true, FP_MAX_SUBFLOWS + 1,
+	assert_int_equal(fp_plansrc_load(&p, NULL, true, FP_MAX_SUBFLOWS + 1,
 				      &err), EINVAL);
 }
 
@@ -166,7 +168,7 @@ static void test_plan_bad_input(void **state)
 		  "{ \"src_addr\": \"1.1.1.1\", \"dst_addr\": \"1.1.1.2\", \"subflows\": ["
 		  "{ \"flow_label\": 1, \"sport\": 5, \"weight\": 65536 } ] } ] }", "sport" },
 	};
-	struct fp_plan p;
+	struct fp_plansrc p;
 	size_t c;
 
 	(void)state;
@@ -174,7 +176,7 @@ static void test_plan_bad_input(void **state)
 		struct fp_err err = { { 0 } };
 		const char *path = write_file(cases[c].name, cases[c].text);
 
-		assert_int_not_equal(fp_plan_load(&p, path, true, 1, &err), 0);
+		assert_int_not_equal(fp_plansrc_load(&p, path, true, 1, &err), 0);
 		if (!strstr(err.msg, cases[c].says))
 			fail_msg("%s: error \"%s\" does not mention \"%s\"",
 				 cases[c].name, err.msg, cases[c].says);
@@ -184,7 +186,7 @@ static void test_plan_bad_input(void **state)
 		char missing[128];
 
 		snprintf(missing, sizeof(missing), "%s/none.json", dir);
-		assert_int_equal(fp_plan_load(&p, missing, true, 1, &err),
+		assert_int_equal(fp_plansrc_load(&p, missing, true, 1, &err),
 				 ENOENT);
 	}
 }

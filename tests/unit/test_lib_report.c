@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_lib_report - the schedule report ring: records read back in order,
- * wrap-around counted as lost, a reader that refuses what is not a ring,
- * collective marks, and the conversion to the schedule format.
+ * test_lib_report - libflowplan's schedule reports: the public reader
+ * refuses what is not a ring, a context's messages and collective marks land
+ * in its ring, and records convert to the schedule format. The ring itself
+ * (wrap-around, hostile files) is test_core_report's.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,7 +19,7 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
-#include "flowplan/fp_priv.h"
+#include "flowplan/priv.h"
 
 static char dir[64];
 
@@ -36,77 +37,6 @@ static int teardown(void **state)
 	(void)state;
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	return system(cmd);
-}
-
-static void put(struct fp_ring *r, uint64_t bytes)
-{
-	struct fp_report_rec rec = {
-		.comm = 1,
-		.op = FP_OP_WRITE,
-		.bytes = bytes,
-		.start_ns = bytes * 10,
-		.end_ns = bytes * 10 + 5,
-	};
-
-	fp_ring_put(r, &rec);
-}
-
-static void test_ring_wrap(void **state)
-{
-	struct fp_report_rec recs[32];
-	struct fp_report *rep;
-	struct fp_ring r;
-	char path[128];
-	uint64_t lost, i;
-	size_t got;
-
-	(void)state;
-	snprintf(path, sizeof(path), "%s/ring", dir);
-	assert_int_equal(fp_ring_create(&r, path, 8), 0);
-	rep = fp_report_open(path);
-	assert_non_null(rep);
-
-	/* Fewer than the ring holds: all of them, in order. */
-	for (i = 1; i <= 5; i++)
-		put(&r, i);
-	assert_int_equal(fp_report_read(rep, recs, 32, &got, &lost), 0);
-	assert_int_equal(got, 5);
-	assert_int_equal(lost, 0);
-	for (i = 0; i < 5; i++) {
-		assert_int_equal(recs[i].seq, i + 1);
-		assert_int_equal(recs[i].bytes, i + 1);
-		assert_int_equal(recs[i].op, FP_OP_WRITE);
-		/* Stamped with the ring's realtime offset. */
-		assert_true(recs[i].end_ns - recs[i].start_ns == 5);
-	}
-	/* Nothing new: nothing read. */
-	assert_int_equal(fp_report_read(rep, recs, 32, &got, &lost), 0);
-	assert_int_equal(got, 0);
-
-	/* 20 more into 8 slots: the reader lost 12, gets the last 8. */
-	for (i = 6; i <= 25; i++)
-		put(&r, i);
-	assert_int_equal(fp_report_read(rep, recs, 32, &got, &lost), 0);
-	assert_int_equal(got, 8);
-	assert_int_equal(lost, 12);
-	for (i = 0; i < 8; i++) {
-		assert_int_equal(recs[i].seq, 18 + i);
-		assert_int_equal(recs[i].bytes, 18 + i);
-	}
-	/* Reading in small steps across the wrap. */
-	for (i = 26; i <= 37; i++)
-		put(&r, i);
-	assert_int_equal(fp_report_read(rep, recs, 3, &got, &lost), 0);
-	assert_int_equal(got, 3);
-	assert_int_equal(lost, 4);
-	assert_int_equal(recs[0].bytes, 30);
-	assert_int_equal(fp_report_read(rep, recs, 32, &got, &lost), 0);
-	assert_int_equal(got, 5);
-	assert_int_equal(recs[4].bytes, 37);
-
-	assert_int_equal(fp_report_close(rep), 0);
-	fp_ring_close(&r);
-	assert_int_equal(access(path, F_OK), -1);	/* unlinked */
 }
 
 static void test_reader_refuses(void **state)
@@ -279,7 +209,6 @@ static void test_ctx_coll(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ring_wrap),
 		cmocka_unit_test(test_reader_refuses),
 		cmocka_unit_test(test_schedule),
 		cmocka_unit_test(test_ctx_coll),

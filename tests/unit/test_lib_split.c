@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "flowplan/fp_priv.h"
+#include "flowplan/priv.h"
 
 typedef unsigned __int128 u128;
 

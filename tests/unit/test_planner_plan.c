@@ -205,13 +205,13 @@ static void test_entries_round_trip(void **state)
 	struct fp_sched *s = gen_sched("alltoall:bytes=256M", t);
 	struct fp_plan *p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
 	char *js = fp_plan_to_json(p, false, false);
-	struct fp_entries e;
+	struct fp_hostplan e;
 	struct fp_err err;
 	size_t i, split = 0;
 	unsigned int k;
 
 	(void)state;
-	assert_int_equal(fp_entries_parse(js, strlen(js), "plan", &e, &err), 0);
+	assert_int_equal(fp_hostplan_parse(js, strlen(js), "plan", &e, &err), 0);
 	assert_int_equal(e.n, s->ph[0].n);
 	assert_int_equal(e.generation, 1);
 	for (i = 0; i < e.n; i++) {
@@ -221,10 +221,10 @@ static void test_entries_round_trip(void **state)
 			w += e.e[i].sub[k].weight;
 		assert_int_equal(w, FP_WEIGHT_ONE);
 		split += e.e[i].nsub > 1;
-		assert_ptr_equal(fp_entries_find(&e, e.e[i].src_addr, e.e[i].dst_addr, 1234), &e.e[i]);
+		assert_ptr_equal(fp_hostplan_find(&e, &e.e[i].local, &e.e[i].remote, 1234), &e.e[i]);
 	}
 	assert_int_equal(split, p->ph[0].split_flows);
-	fp_entries_free(&e);
+	fp_hostplan_free(&e);
 	free(js);
 	fp_plan_free(p);
 	fp_sched_free(s);

@@ -11,7 +11,7 @@
 #     Skipped with a reason when the harness cannot run.
 # Environment: BENCH_BIN, FP_BW (set by lib/build.mk), BENCH_VM=0 to skip 2.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../../.."
 BIN=${BENCH_BIN:-build/lib/flowplan/bench/bench_post}
 
 count() {	# count ARGS...: instructions callgrind collected

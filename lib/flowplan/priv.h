@@ -1,18 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fp_priv.h - libflowplan internals shared between its files and its unit
- * tests. Nothing here is exported (lib/libflowplan.map).
+ * flowplan/priv.h - libflowplan internals shared between its files and its
+ * unit tests. Nothing here is exported (lib/flowplan/libflowplan.map).
  */
-#ifndef FP_PRIV_H
-#define FP_PRIV_H
+#ifndef FLOWPLAN_PRIV_H
+#define FLOWPLAN_PRIV_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
-#include "flowplan.h"
-#include "planner/entries.h"
+#include "core/hostplan.h"
+#include "core/report.h"
+#include "flowplan/flowplan.h"
 
 #define FP_HIDDEN __attribute__((visibility("hidden")))
 
@@ -175,88 +176,47 @@ FP_HIDDEN unsigned int fp_msgtab_live(const struct fp_msgtab *t);
 /* Map an enum ibv_wc_status to the errno a message completes with. */
 FP_HIDDEN int fp_wc_errno(int ibv_status);
 
-/* ----------------------------------------------------------------- plan */
+/* ---------------------------------------------------------- plan source */
 
-struct fp_plan {
+/* Where a context takes its plan from, and the plan it took. */
+struct fp_plansrc {
 	enum fp_plan_source source;
-	struct fp_entries t;
+	struct fp_hostplan hp;		/* empty for FP_PLAN_DEFAULT */
 	char path[4096];		/* FP_PLAN_FILE */
 	struct timespec mtime;
 	unsigned int default_k;
 };
 
 /*
- * fp_plan_load - fill @p: from the module over netlink unless @no_netlink,
- * else from @file (NULL: $FLOWPLAN_PLAN), else the default. A plan file that
- * is named but cannot be read is an error (errno value, @err says why); a
- * module that is not loaded, or cannot be read, is not.
+ * fp_plansrc_load - fill @p: from the module over netlink unless
+ * @no_netlink, else from @file (NULL: $FLOWPLAN_PLAN), else the default. A
+ * plan file that is named but cannot be read is an error (errno value,
+ * @err says why); a module that is not loaded, or cannot be read, is not.
  */
-FP_HIDDEN int fp_plan_load(struct fp_plan *p, const char *file,
-			   bool no_netlink, unsigned int default_k,
-			   struct fp_err *err);
-FP_HIDDEN void fp_plan_free(struct fp_plan *p);
+FP_HIDDEN int fp_plansrc_load(struct fp_plansrc *p, const char *file,
+			      bool no_netlink, unsigned int default_k,
+			      struct fp_err *err);
+FP_HIDDEN void fp_plansrc_free(struct fp_plansrc *p);
 
-/* The subflows for traffic src -> dst (network order addresses). */
-struct fp_pinset {
+/* The subflows the plan gives traffic local -> remote (to QP @dqpn). */
+struct fp_subflow_set {
 	unsigned int k;
 	uint32_t label[FP_MAX_SUBFLOWS];
 	uint32_t weight[FP_MAX_SUBFLOWS];
 };
 
-FP_HIDDEN void fp_plan_pins(const struct fp_plan *p, uint32_t src,
-			    uint32_t dst, uint32_t dqpn, struct fp_pinset *ps);
-/* Netlink source (lib/flowplan/nl.c): 0, ENOENT when the family is absent, errno. */
-FP_HIDDEN int fp_nl_get_plan(struct fp_entries *t, struct fp_err *err);
-
-/* One FLOWPLAN_CMD_GET_PLAN dump message into @d->t (entries appended). */
-struct nlmsghdr;
-struct fp_nl_dump {
-	struct fp_entries *t;
-	size_t cap;			/* entries allocated in t->e */
-	bool intr;			/* NLM_F_DUMP_INTR seen: dump again */
-	int err;
-	struct fp_err *e;
-};
-
-FP_HIDDEN int fp_nl_plan_msg(struct nlmsghdr *nlh, struct fp_nl_dump *d);
+FP_HIDDEN void fp_plansrc_subflows(const struct fp_plansrc *p,
+				   const struct fp_addr *local,
+				   const struct fp_addr *remote, uint32_t dqpn,
+				   struct fp_subflow_set *set);
 
 /* ---------------------------------------------------------------- report */
 
-#define FP_REPORT_MAGIC		0x5450525046504cULL	/* "LPFPRPT" */
-#define FP_REPORT_VERSION	1
-
-/* The ring header; records follow at @rec_off (docs/reports.md). */
-struct fp_report_hdr {
-	uint64_t magic;
-	uint32_t version;
-	uint32_t hdr_size;
-	uint32_t rec_size;
-	uint32_t cap;			/* records, a power of two */
-	uint64_t rec_off;
-	int64_t realtime_offset_ns;	/* CLOCK_REALTIME - CLOCK_MONOTONIC */
-	uint32_t pid;
-	uint32_t pad;
-	uint64_t head;			/* records ever written (release) */
-};
-
-struct fp_ring {
-	struct fp_report_hdr *hdr;
-	struct fp_report_rec *rec;
-	size_t map_len;
-	char path[108];
-	bool unlink_on_close;
-};
-
-/* Create the ring at @path with @cap records (a power of two). */
-FP_HIDDEN int fp_ring_create(struct fp_ring *r, const char *path,
-			     uint32_t cap);
-FP_HIDDEN void fp_ring_close(struct fp_ring *r);
-/* Append a record; @rec->seq is filled in. Lock-free, one producer. */
-FP_HIDDEN void fp_ring_put(struct fp_ring *r, struct fp_report_rec *rec);
-/* Reports are on when FLOWPLAN_REPORT=1 or the daemon's socket exists. */
+/*
+ * Reports are on for a context opened with these flags: FP_CTX_NO_REPORT
+ * and FP_CTX_REPORT decide, else fp_ring_wanted() (core/report.h).
+ */
 FP_HIDDEN bool fp_report_wanted(unsigned int ctx_flags);
-
-#define FP_DAEMON_SOCKET	"/run/flowplan/daemon.sock"
 
 static inline uint64_t fp_now_ns(void)
 {
@@ -266,4 +226,4 @@ static inline uint64_t fp_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-#endif
+#endif /* FLOWPLAN_PRIV_H */

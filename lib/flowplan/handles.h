@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* fp_core.h - the objects behind the public handles (verbs side). */
-#ifndef FP_CORE_H
-#define FP_CORE_H
+/* flowplan/handles.h - the objects behind the public handles (verbs side). */
+#ifndef FLOWPLAN_HANDLES_H
+#define FLOWPLAN_HANDLES_H
 
 #include <infiniband/verbs.h>
 
-#include "fp_priv.h"
+#include "flowplan/priv.h"
 
 #define FP_MAX_DEVS	8
 #define FP_SQ_DEPTH	512
@@ -24,7 +24,7 @@ struct fp_ctx {
 	uint32_t comm;
 	char dev_name[64];		/* "" : per peer */
 	char plan_file[4096];
-	struct fp_plan plan;
+	struct fp_plansrc plan;
 	struct fp_dev dev[FP_MAX_DEVS];
 	int ndev;
 	struct fp_ring ring;		/* ring.hdr NULL: reports off */
@@ -59,7 +59,8 @@ struct fp_buf {
 	struct fp_buf_reg reg[FP_MAX_DEVS];
 };
 
-struct fp_sub {
+/* One subflow of a group: its QP, and the plan's label and weight. */
+struct fp_group_subflow {
 	struct ibv_qp *qp;
 	uint32_t label;			/* ours */
 	uint32_t weight;		/* ours */
@@ -80,7 +81,7 @@ struct fp_group {
 	int fd;				/* bootstrap socket */
 	struct ibv_cq *cq;
 	unsigned int k;
-	struct fp_sub sub[FP_MAX_SUBFLOWS];
+	struct fp_group_subflow sub[FP_MAX_SUBFLOWS];
 	uint32_t w[FP_MAX_SUBFLOWS];	/* our send weights */
 	uint32_t rw[FP_MAX_SUBFLOWS];	/* the peer's send weights */
 	uint64_t chunk_max, split_min;	/* ours */
@@ -113,4 +114,4 @@ FP_HIDDEN int fp_buf_stage_out(struct fp_buf *b, int dev, size_t off,
 FP_HIDDEN int fp_buf_stage_in(struct fp_buf *b, int dev, size_t off,
 			      size_t len);
 
-#endif
+#endif /* FLOWPLAN_HANDLES_H */

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
-/* common.c - helpers for the offline (planner) commands of flowplanctl. */
+/* util.c - flowplanctl's helpers: inputs, outputs, numbers, the module. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "common.h"
+#include "core/nlclient.h"
 #include "flowplanctl.h"
+#include "planner/plan.h"
 
 struct fp_topo *load_topo(const char *spec)
 {
@@ -51,7 +52,8 @@ int write_out(const char *path, const char *text)
 
 	if (!f)
 		return fp_err("%s: %s", path, strerror(errno));
-	if (fputs(text, f) < 0 || fputc('\n', f) < 0 || (f != stdout && fclose(f))) {
+	if (fputs(text, f) < 0 || fputc('\n', f) < 0 || fflush(f) ||
+	    (f != stdout && fclose(f))) {
 		fp_err("%s: write failed: %s", path, strerror(errno));
 		return 1;
 	}
@@ -74,7 +76,21 @@ int parse_u64(const char *kw, const char *v, uint64_t max, uint64_t *out)
 	errno = 0;
 	x = strtoull(v, &end, 0);
 	if (errno || *end || end == v || *v == '-' || x > max)
-		return fp_err("%s: \"%s\" is not a number in 0..%llu", kw, v, (unsigned long long)max);
+		return fp_err("%s: \"%s\" is not a number in 0..%llu", kw, v,
+			      (unsigned long long)max);
 	*out = x;
 	return 0;
+}
+
+struct fp_nlc *ctl_nlc_open(void)
+{
+	struct fp_err err;
+	struct fp_nlc *nlc = fp_nlc_open(&err);
+
+	if (!nlc) {
+		fp_err("%s", err.msg);
+		return NULL;
+	}
+	fp_nlc_set_debug(nlc, opts.debug);
+	return nlc;
 }

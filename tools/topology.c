@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
-/* topo.c - flowplanctl topology { show | export } */
+/* topology.c - flowplanctl topology { show | export } */
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "common.h"
 #include "flowplanctl.h"
+#include "planner/topo.h"
 
 static int topo_show(int argc, char **argv)
 {
@@ -65,11 +65,11 @@ static int topo_export(int argc, char **argv)
 	t = load_topo(argv[0]);
 	if (!t)
 		return 1;
+	/* The document is the output, in either mode. */
 	s = fp_topo_to_json(t, true);
 	rc = write_out(out, s);
 	free(s);
 	fp_topo_free(t);
-	opts.json = false;	/* the document is the output */
 	return rc;
 }
 

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * core/report.h - schedule report rings (docs/reports.md): a shared-memory
+ * ring of what a process sent, one writer, any number of readers, no locks.
+ *
+ * libflowplan writes one per context; the LD_PRELOAD interposer and the
+ * NCCL profiler plugin write theirs with the same calls, and the daemon
+ * reads them, none of them linking libflowplan. The record is libflowplan's
+ * public struct fp_report_rec (with enum fp_op for its op): the header is
+ * included for the type only.
+ */
+#ifndef FP_CORE_REPORT_H
+#define FP_CORE_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flowplan/flowplan.h"
+
+#define FP_REPORT_MAGIC		0x5450525046504cULL	/* "LPFPRPT" */
+#define FP_REPORT_VERSION	1
+#define FP_DAEMON_SOCKET	"/run/flowplan/daemon.sock"
+
+/* The ring header; records follow at @rec_off (docs/reports.md). */
+struct fp_report_hdr {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t hdr_size;
+	uint32_t rec_size;
+	uint32_t cap;			/* records, a power of two */
+	uint64_t rec_off;
+	int64_t realtime_offset_ns;	/* CLOCK_REALTIME - CLOCK_MONOTONIC */
+	uint32_t pid;
+	uint32_t pad;
+	uint64_t head;			/* records ever written (release) */
+};
+
+/* The writer's side of a ring. */
+struct fp_ring {
+	struct fp_report_hdr *hdr;	/* NULL: no ring */
+	struct fp_report_rec *rec;
+	size_t map_len;
+	char path[108];
+	bool unlink_on_close;
+};
+
+/*
+ * Reports are wanted when FLOWPLAN_REPORT is set to other than "0", or,
+ * when it is unset, while the daemon's socket exists.
+ */
+bool fp_ring_wanted(void);
+/* Create the ring at @path with @cap records (a power of two). 0 or errno. */
+int fp_ring_create(struct fp_ring *r, const char *path, uint32_t cap);
+/* Unmap; the file is removed unless @r->unlink_on_close was cleared. */
+void fp_ring_close(struct fp_ring *r);
+/*
+ * Append a record (lock-free, one producer). Its times are CLOCK_MONOTONIC
+ * nanoseconds and are stored as CLOCK_REALTIME; @rec->seq is filled in.
+ */
+void fp_ring_put(struct fp_ring *r, struct fp_report_rec *rec);
+
+/*
+ * The reader's side (libflowplan's public fp_report_open/read/close are
+ * these). Open: NULL and errno (EPROTO: not a ring of this version).
+ * Read: up to @max records not read yet, in order; @lost counts records
+ * overwritten before they could be read.
+ */
+struct fp_report;
+
+struct fp_report *fp_ring_reader_open(const char *path);
+int fp_ring_read(struct fp_report *rep, struct fp_report_rec *recs,
+		 size_t max, size_t *got, uint64_t *lost);
+int fp_ring_reader_close(struct fp_report *rep);
+
+#endif

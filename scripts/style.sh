@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# style.sh [kmod] - kernel coding style (checkpatch.pl from Debian's
+# linux-source-6.1) on flowplan's C code; any ERROR or WARNING fails.
+# Last line: "style: N passed, N failed, 0 skipped" (N: files).
+#
+#   kmod    also the module and the UAPI header, with the kernel's rules
+#           (used when kmod/build.mk has no style-kmod target of its own)
+#
+# User-space code follows the kernel's style, with these checks off, as the
+# kernel's rules do not fit a program or library outside it:
+#   USE_NEGATIVE_ERRNO  an int return is 0 or a positive errno value
+#                       (libibverbs' convention), never -errno
+#   ARRAY_SIZE          there is no ARRAY_SIZE() outside the kernel
+#   NEW_TYPEDEFS        public callback types (libFuzzer, libnl, emitters)
+#   PREFER_DEFINED_ATTRIBUTE_MACRO  no __printf()/__packed outside the kernel
+#   ENOSYS              ENOSYS also means "the driver lacks this call"
+#   SPDX_LICENSE_TAG, FILE_PATH_CHANGES  as for the module (kmod-build.sh)
+# and in tests also SPLIT_STRING (test inputs, JSON documents, are written
+# over several lines on purpose) and AVOID_EXTERNS (a stand-in library
+# declares the ABI it implements).
+set -uo pipefail
+TOP=$(realpath "$(dirname "$0")/..")
+CACHE=${FLOWPLAN_CACHE:-/var/cache/flowplan}/checkpatch
+cd "$TOP"
+
+ver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null) || {
+	echo "style: linux-source-6.1 is not installed (scripts/deps.sh style)"
+	echo "style: 0 passed, 1 failed, 0 skipped"
+	exit 1
+}
+cp=$CACHE/$ver
+if [ ! -e "$cp/.complete" ]; then
+	mkdir -p "$cp" 2>/dev/null ||
+		{ sudo mkdir -p "$cp" && sudo chown "$(id -u):$(id -g)" "$cp"; }
+	tar -C "$cp" --strip-components=1 -xf /usr/src/linux-source-6.1.tar.xz \
+		linux-source-6.1/scripts/checkpatch.pl \
+		linux-source-6.1/scripts/spelling.txt \
+		linux-source-6.1/scripts/const_structs.checkpatch &&
+		touch "$cp/.complete"
+fi
+
+KERNEL_IGNORE=FILE_PATH_CHANGES,SPDX_LICENSE_TAG
+USER_IGNORE=$KERNEL_IGNORE,USE_NEGATIVE_ERRNO,ARRAY_SIZE,NEW_TYPEDEFS,PREFER_DEFINED_ATTRIBUTE_MACRO,ENOSYS
+TEST_IGNORE=$USER_IGNORE,SPLIT_STRING,AVOID_EXTERNS
+pass=0 fail=0
+
+check() {	# IGNORE FILE...
+	local ign=$1 f out
+	shift
+	for f in "$@"; do
+		[ -f "$f" ] || continue
+		case $f in *.mod.c) continue ;; esac
+		out=$(perl "$cp/scripts/checkpatch.pl" --no-tree --terse --show-types \
+			--ignore "$ign" -f "$f" 2>&1)
+		if grep -qE ': (ERROR|WARNING):' <<<"$out"; then
+			grep -E ': (ERROR|WARNING):' <<<"$out"
+			fail=$((fail + 1))
+		else
+			pass=$((pass + 1))
+		fi
+	done
+}
+
+shopt -s nullglob globstar
+[ "${1:-}" = kmod ] && check "$KERNEL_IGNORE" kmod/*.c kmod/*.h include/uapi/linux/flowplan.h
+check "$USER_IGNORE" lib/**/*.c lib/**/*.h tools/*.c tools/*.h examples/*.c \
+	daemon/**/*.c daemon/**/*.h kernels/*.c kernels/*.h
+check "$TEST_IGNORE" tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/gpu/*.c \
+	tests/gpu/*.h tests/lab/*.c tests/vm/*.c
+echo "style: $pass passed, $fail failed, 0 skipped"
+[ "$fail" = 0 ]
