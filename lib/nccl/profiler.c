@@ -33,7 +33,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "flowplan/fp_priv.h"
+#include "core/report.h"
 #include "nccl/fpn.h"
 #include "nccl/nccl_abi.h"
 
@@ -150,7 +150,7 @@ static ncclResult_t init_common(void **context, uint64_t comm_id,
 		logfn = log;
 	*context = NULL;
 	*mask = 0;
-	if (!fp_report_wanted(0))
+	if (!fp_ring_wanted())
 		return ncclSuccess;	/* nothing to do: no events at all */
 	c = calloc(1, sizeof(*c));
 	if (!c)

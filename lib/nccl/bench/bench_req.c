@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "flowplan/fp_core.h"
+#include "flowplan/handles.h"
 #include "nccl/net.h"
 
 void *fpn_bench_comm(struct fp_ctx *ctx, struct fp_group *g,
