@@ -89,6 +89,12 @@ all: $(ALL)
 # builds and runs programs against what was installed.
 install: $(INSTALL)
 
+.PHONY: check-install
+check-install:
+	@scripts/deps.sh build
+	@MAKE="$(MAKE)" scripts/check-install.sh
+CHECK_TIERS += check-install
+
 # Kernel style (checkpatch.pl of Debian's linux-source) on the module, through
 # its own target where kmod/build.mk has one, and on the user code.
 style:

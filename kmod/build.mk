@@ -43,3 +43,19 @@ bench-kmod:
 
 CHECK_TIERS += check-kmod-build check-kunit
 BENCH += bench-kmod
+
+# Install (make install; added by the core engineer for issue 9): the
+# module's source where DKMS looks for it, /usr/src/flowplan-VERSION (the
+# version dkms.conf names), whatever PREFIX is.
+DKMS_SRCDIR  ?= /usr/src
+DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+DKMS_DIR      = $(DESTDIR)$(DKMS_SRCDIR)/flowplan-$(DKMS_VERSION)
+.PHONY: install-kmod-src
+install-kmod-src:
+	$(Q)$(call say,INSTALL,flowplan-$(DKMS_VERSION) (DKMS))install -d $(DKMS_DIR)/kmod \
+		$(DKMS_DIR)/include/uapi/linux
+	$(Q)install -m 0644 dkms.conf Kbuild $(DKMS_DIR)/
+	$(Q)install -m 0644 kmod/Kbuild $(filter-out %.mod.c,$(wildcard kmod/*.c kmod/*.h)) \
+		$(DKMS_DIR)/kmod/
+	$(Q)install -m 0644 include/uapi/linux/flowplan.h $(DKMS_DIR)/include/uapi/linux/
+INSTALL += install-kmod-src

@@ -16,6 +16,7 @@ ALL += $(FLOWPLANCTL)
 
 .PHONY: install-tools
 install-tools: $(FLOWPLANCTL)
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8
-	install -m 0755 $(FLOWPLANCTL) $(DESTDIR)$(PREFIX)/sbin/flowplanctl
-	install -m 0644 man/man8/flowplanctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	$(Q)$(call say,INSTALL,flowplanctl)install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8
+	$(Q)install -m 0755 $(FLOWPLANCTL) $(DESTDIR)$(PREFIX)/sbin/flowplanctl
+	$(Q)install -m 0644 man/man8/flowplanctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+INSTALL += install-tools

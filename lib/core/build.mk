@@ -32,3 +32,14 @@ check-core:
 	@$(MAKE) --no-print-directory $(CORE_TESTS)
 	@scripts/run-cmocka.sh core $(CORE_TESTS)
 CHECK_TIERS += check-core
+
+# Installed for programs that plan (the planner's headers include the core's)
+# under $(PREFIX)/include/flowplan/core/; flowplan-planner.pc links it.
+.PHONY: install-core
+install-core: $(CORE_LIB)
+	$(Q)$(call say,INSTALL,libfpcore)install -d $(DESTDIR)$(PREFIX)/lib \
+		$(DESTDIR)$(PREFIX)/include/flowplan/core
+	$(Q)install -m 0644 $(CORE_LIB) $(DESTDIR)$(PREFIX)/lib/
+	$(Q)install -m 0644 $(filter-out lib/core/nlcodec.h,$(wildcard lib/core/*.h)) \
+		$(DESTDIR)$(PREFIX)/include/flowplan/core/
+INSTALL += install-core

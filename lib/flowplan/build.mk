@@ -6,7 +6,6 @@ LIB_SONAME   := libflowplan.so.1
 LIB_SO       := $(BUILD)/$(LIB_SONAME)
 LIB_SO_LINK  := $(BUILD)/libflowplan.so
 LIB_A        := $(BUILD)/libflowplan.a
-LIB_PC       := $(BUILD)/flowplan.pc
 LIB_SRC      := $(sort $(wildcard lib/flowplan/*.c))
 LIB_OBJ      := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB_SAN_OBJ  := $(LIB_SRC:%.c=$(BUILD)/san/%.o)
@@ -26,11 +25,8 @@ $(LIB_SO_LINK): $(LIB_SO)
 # pkg-config --static --libs flowplan is all a static link asks for.
 $(LIB_A): $(LIB_OBJ) $(CORE_OBJ)
 	$(AR) rcs $@ $^
-$(LIB_PC): lib/flowplan/flowplan.pc.in
-	@mkdir -p $(@D)
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(LIB_VERSION)|g' $< > $@
-
-ALL += $(LIB_SO) $(LIB_SO_LINK) $(LIB_A) $(LIB_PC)
+# The pkg-config file names PREFIX: it is written when installing.
+ALL += $(LIB_SO) $(LIB_SO_LINK) $(LIB_A)
 
 # ---------------------------------------------------------- example program
 FP_BW := $(BUILD)/fp_bw
@@ -88,12 +84,14 @@ BENCH += bench-lib
 
 # ----------------------------------------------------------------- install
 LIB_MAN := $(sort $(wildcard man/man3/fp_*.3))
-install-lib: $(LIB_SO) $(LIB_A) $(LIB_PC)
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
+install-lib: $(LIB_SO) $(LIB_A)
+	$(Q)$(call say,INSTALL,libflowplan)install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
 		$(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/man/man3
-	install -m 0755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/$(LIB_SONAME)
-	ln -sf $(LIB_SONAME) $(DESTDIR)$(PREFIX)/lib/libflowplan.so
-	install -m 0644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/libflowplan.a
-	install -m 0644 lib/flowplan/flowplan.h $(DESTDIR)$(PREFIX)/include/flowplan.h
-	install -m 0644 $(LIB_PC) $(DESTDIR)$(PREFIX)/lib/pkgconfig/flowplan.pc
-	$(if $(LIB_MAN),install -m 0644 $(LIB_MAN) $(DESTDIR)$(PREFIX)/share/man/man3/)
+	$(Q)install -m 0755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/$(LIB_SONAME)
+	$(Q)ln -sf $(LIB_SONAME) $(DESTDIR)$(PREFIX)/lib/libflowplan.so
+	$(Q)install -m 0644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/libflowplan.a
+	$(Q)install -m 0644 lib/flowplan/flowplan.h $(DESTDIR)$(PREFIX)/include/flowplan.h
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(LIB_VERSION)|g' \
+		lib/flowplan/flowplan.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/flowplan.pc
+	$(Q)$(if $(LIB_MAN),install -m 0644 $(LIB_MAN) $(DESTDIR)$(PREFIX)/share/man/man3/)
+INSTALL += install-lib

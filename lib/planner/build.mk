@@ -30,3 +30,17 @@ $(BUILD)/bench_planner: $(BUILD)/tests/bench/bench_planner.o $(PLANNER_LIB) $(CO
 bench-planner: $(BUILD)/bench_planner
 	$(BUILD)/bench_planner
 BENCH += bench-planner
+
+# Install (make install; added by the core engineer for issue 9): the
+# planner library and its public headers under include/flowplan/planner/,
+# with its own pkg-config file, for programs that plan.
+.PHONY: install-planner
+install-planner: $(PLANNER_LIB)
+	$(Q)$(call say,INSTALL,libfpplanner)install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+		$(DESTDIR)$(PREFIX)/include/flowplan/planner
+	$(Q)install -m 0644 $(PLANNER_LIB) $(DESTDIR)$(PREFIX)/lib/
+	$(Q)install -m 0644 $(filter-out %_priv.h,$(wildcard lib/planner/*.h)) \
+		$(DESTDIR)$(PREFIX)/include/flowplan/planner/
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(LIB_VERSION)|g' \
+		lib/planner/flowplan-planner.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/flowplan-planner.pc
+INSTALL += install-planner

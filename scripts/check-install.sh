@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# check-install.sh - `make install` into a scratch DESTDIR (PREFIX=/usr), then
+# what the README says is installed is there and works:
+#  - libflowplan: library, header, pkg-config file, man pages; a program
+#    built with `pkg-config --cflags --libs flowplan` against the installed
+#    tree runs and reads a plan file;
+#  - the planner library and headers with flowplan-planner.pc: a program
+#    that plans, built against them and libflowplan together, runs;
+#  - flowplanctl and its man page;
+#  - the module's source for DKMS, which builds the module (kbuild) when
+#    Debian's linux-headers are installed.
+# Last line: "install: N passed, N failed, N skipped".
+set -uo pipefail
+TOP=$(realpath "$(dirname "$0")/..")
+MAKE=${MAKE:-make}
+cd "$TOP"
+D=$(mktemp -d /tmp/flowplan-install.XXXXXX)
+trap 'rm -rf "$D"' EXIT
+pass=0 fail=0 skip=0
+ok() { echo "ok: $*"; pass=$((pass + 1)); }
+bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
+
+if ! $MAKE --no-print-directory install DESTDIR="$D/root" PREFIX=/usr >"$D/install.log" 2>&1; then
+	cat "$D/install.log"
+	bad "make install DESTDIR=... PREFIX=/usr"
+	echo "install: $pass passed, $fail failed, $skip skipped"
+	exit 1
+fi
+ok "make install DESTDIR=... PREFIX=/usr"
+R=$D/root
+missing=""
+for f in usr/lib/libflowplan.so.1 usr/lib/libflowplan.so usr/lib/libflowplan.a \
+	 usr/include/flowplan.h usr/lib/pkgconfig/flowplan.pc \
+	 usr/share/man/man3/fp_ctx_open.3 usr/share/man/man3/fp_post_write.3 \
+	 usr/sbin/flowplanctl usr/share/man/man8/flowplanctl.8 \
+	 usr/lib/libfpplanner.a usr/lib/libfpcore.a usr/lib/pkgconfig/flowplan-planner.pc \
+	 usr/include/flowplan/planner/plan.h usr/include/flowplan/core/hostplan.h \
+	 usr/src/flowplan-0.1/dkms.conf usr/src/flowplan-0.1/Kbuild \
+	 usr/src/flowplan-0.1/kmod/Kbuild usr/src/flowplan-0.1/kmod/main.c \
+	 usr/src/flowplan-0.1/include/uapi/linux/flowplan.h; do
+	[ -e "$R/$f" ] || missing="$missing $f"
+done
+[ -z "$missing" ] && ok "every file the README names is installed" ||
+	bad "not installed:$missing"
+leaked=$(find "$R/usr/include" -name '*_priv.h' -o -name 'nlcodec.h' | sed "s|$R/||")
+[ -z "$leaked" ] && ok "no private header installed" || bad "private headers installed: $leaked"
+
+export PKG_CONFIG_PATH=$R/usr/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$R
+export LD_LIBRARY_PATH=$R/usr/lib
+cat >"$D/plan.json" <<'JSON'
+{ "format": "flowplan-plan", "version": 1, "generation": 3, "entries": [
+  { "src_addr": "10.0.0.1", "dst_addr": "10.0.0.2",
+    "subflows": [ { "flow_label": 1, "weight": 65536 } ] } ] }
+JSON
+cat >"$D/app.c" <<'C'
+#include <stdio.h>
+#include <flowplan.h>
+int main(int argc, char **argv)
+{
+	struct fp_ctx_attr a = { .plan = argv[1], .flags = FP_CTX_NO_NETLINK | FP_CTX_NO_REPORT };
+	struct fp_ctx_info info;
+	struct fp_ctx *ctx = fp_ctx_open(&a);
+
+	(void)argc;
+	if (!ctx || fp_ctx_query(ctx, &info))
+		return 1;
+	printf("generation %llu entries %zu\n", (unsigned long long)info.generation, info.entries);
+	return fp_ctx_close(ctx);
+}
+C
+if cc -o "$D/app" "$D/app.c" $(pkg-config --cflags --libs flowplan) 2>"$D/cc.log" &&
+   [ "$("$D/app" "$D/plan.json")" = "generation 3 entries 1" ]; then
+	ok "a libflowplan program built with pkg-config flowplan runs on the installed library"
+else
+	cat "$D/cc.log"
+	bad "a libflowplan program against the installed tree"
+fi
+cat >"$D/planner.c" <<'C'
+#include <stdio.h>
+#include <flowplan.h>
+#include "planner/plan.h"
+int main(void)
+{
+	struct fp_plan_opts o = { .strategy = FP_STRAT_FLOWPLAN, .generation = 1 };
+	struct fp_topo *t;
+	struct fp_sched *s;
+	struct fp_plan *p;
+	struct fp_err err;
+
+	if (fp_topo_generate("leafspine:leaves=2,spines=2,hosts=2", &t, &err) ||
+	    fp_sched_generate("ring-allreduce:bytes=1G", t, &s, &err) ||
+	    fp_plan_compute(t, s, &o, &p, &err)) {
+		fprintf(stderr, "%s\n", err.msg);
+		return 1;
+	}
+	printf("%zu phases, libflowplan op %s\n", p->nph, fp_op_str(FP_OP_WRITE));
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+	return 0;
+}
+C
+if cc -o "$D/planner" "$D/planner.c" $(pkg-config --cflags --libs flowplan-planner flowplan) \
+	2>"$D/cc.log" && "$D/planner" | grep -q "libflowplan op write"; then
+	ok "a program that plans links the installed planner and libflowplan together"
+else
+	cat "$D/cc.log"
+	bad "a program against flowplan-planner and flowplan"
+fi
+if "$R/usr/sbin/flowplanctl" -V >/dev/null && man -l "$R/usr/share/man/man8/flowplanctl.8" >/dev/null 2>&1 ||
+   [ -s "$R/usr/share/man/man8/flowplanctl.8" ]; then
+	ok "flowplanctl runs, its man page is there"
+else
+	bad "flowplanctl or its man page"
+fi
+kdir=$(ls -d /usr/src/linux-headers-6.1.*-amd64 2>/dev/null | tail -1)
+if [ -n "$kdir" ]; then
+	cp -r "$R/usr/src/flowplan-0.1" "$D/dkms"
+	if nice make -C "$kdir" M="$D/dkms" modules >"$D/kbuild.log" 2>&1 &&
+	   [ -e "$D/dkms/kmod/flowplan.ko" ]; then
+		ok "the installed DKMS source builds flowplan.ko against $kdir"
+	else
+		tail -20 "$D/kbuild.log"
+		bad "the installed DKMS source does not build"
+	fi
+else
+	echo "skip: no Debian linux-headers here to build the DKMS source with"
+	skip=$((skip + 1))
+fi
+echo "install: $pass passed, $fail failed, $skip skipped"
+[ "$fail" = 0 ]
