@@ -20,23 +20,10 @@
 # declares the ABI it implements).
 set -uo pipefail
 TOP=$(realpath "$(dirname "$0")/..")
-CACHE=${FLOWPLAN_CACHE:-/var/cache/flowplan}/checkpatch
 cd "$TOP"
-
-ver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null) || {
-	echo "style: linux-source-6.1 is not installed (scripts/deps.sh style)"
+if ! scripts/checkpatch.sh --version >/dev/null; then
 	echo "style: 0 passed, 1 failed, 0 skipped"
 	exit 1
-}
-cp=$CACHE/$ver
-if [ ! -e "$cp/.complete" ]; then
-	mkdir -p "$cp" 2>/dev/null ||
-		{ sudo mkdir -p "$cp" && sudo chown "$(id -u):$(id -g)" "$cp"; }
-	tar -C "$cp" --strip-components=1 -xf /usr/src/linux-source-6.1.tar.xz \
-		linux-source-6.1/scripts/checkpatch.pl \
-		linux-source-6.1/scripts/spelling.txt \
-		linux-source-6.1/scripts/const_structs.checkpatch &&
-		touch "$cp/.complete"
 fi
 
 KERNEL_IGNORE=FILE_PATH_CHANGES,SPDX_LICENSE_TAG
@@ -50,7 +37,7 @@ check() {	# IGNORE FILE...
 	for f in "$@"; do
 		[ -f "$f" ] || continue
 		case $f in *.mod.c) continue ;; esac
-		out=$(perl "$cp/scripts/checkpatch.pl" --no-tree --terse --show-types \
+		out=$(scripts/checkpatch.sh --no-tree --terse --show-types \
 			--ignore "$ign" -f "$f" 2>&1)
 		if grep -qE ': (ERROR|WARNING):' <<<"$out"; then
 			grep -E ': (ERROR|WARNING):' <<<"$out"

@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "core/hostplan.h"
+#include "test_core_tmpdir.h"
 
 /* ------------------------------------------ allocation failure injection */
 
@@ -59,40 +60,11 @@ void *__wrap_realloc(void *p, size_t n)
 
 /* ---------------------------------------------------------------- helpers */
 
-static char dir[64];
-
-static int setup(void **state)
-{
-	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/fp-test-core-XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
-}
-
 static const char *path_of(const char *name)
 {
 	static char path[128];
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return path;
-}
-
-static const char *write_file(const char *name, const char *text)
-{
-	const char *path = path_of(name);
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	snprintf(path, sizeof(path), "%s/%s", test_dir, name);
 	return path;
 }
 
@@ -357,7 +329,7 @@ static void test_planfile_good(void **state)
 	struct fp_addr a = A("198.18.0.1"), b = A("198.18.0.5");
 
 	(void)state;
-	assert_int_equal(fp_hostplan_load(write_file("good.json", good_plan), &hp, &err), 0);
+	assert_int_equal(fp_hostplan_load(test_file("good.json", good_plan), &hp, &err), 0);
 	assert_int_equal(hp.generation, 7);
 	assert_int_equal(hp.n, 4);
 	/* Sorted: 198.18.0.1 (dqpn 0, 77), 198.18.0.5, then the IPv6 one. */
@@ -521,7 +493,7 @@ static void test_planfile_limits(void **state)
 	assert_int_equal(mkfifo(p, 0600), 0);
 	assert_int_equal(fp_hostplan_load(p, &hp, &err), EINVAL);
 	assert_non_null(strstr(err.msg, "not a regular file"));
-	assert_int_equal(fp_hostplan_load(dir, &hp, &err), EINVAL);
+	assert_int_equal(fp_hostplan_load(test_dir, &hp, &err), EINVAL);
 	assert_int_equal(fp_hostplan_load(path_of("none.json"), &hp, &err), ENOENT);
 	assert_non_null(strstr(err.msg, "none.json: No such file"));
 	assert_int_equal(fp_hostplan_load(NULL, &hp, &err), EINVAL);
@@ -539,7 +511,7 @@ static void test_write_entry_round_trip(void **state)
 	int pretty;
 
 	(void)state;
-	assert_int_equal(fp_hostplan_load(write_file("rt.json", good_plan), &hp, &err), 0);
+	assert_int_equal(fp_hostplan_load(test_file("rt.json", good_plan), &hp, &err), 0);
 	hp.e[0].enforce = true;
 	for (pretty = 0; pretty < 2; pretty++) {
 		f = open_memstream(&text, &len);
@@ -576,7 +548,7 @@ static void test_write_entry_round_trip(void **state)
  */
 static void test_enomem(void **state)
 {
-	const char *path = write_file("mem.json", good_plan);
+	const char *path = test_file("mem.json", good_plan);
 	struct fp_hostplan hp;
 	struct fp_err err;
 	long n;
@@ -612,5 +584,5 @@ int main(void)
 		cmocka_unit_test(test_enomem),
 	};
 
-	return cmocka_run_group_tests_name("core_hostplan", tests, setup, teardown);
+	return cmocka_run_group_tests_name("core_hostplan", tests, tmpdir_setup, tmpdir_teardown);
 }

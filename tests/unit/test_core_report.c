@@ -20,24 +20,7 @@
 #include <cmocka.h>
 
 #include "core/report.h"
-
-static char dir[64];
-
-static int setup(void **state)
-{
-	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/fp-test-ring-XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
-}
+#include "test_core_tmpdir.h"
 
 static void put(struct fp_ring *r, uint64_t bytes)
 {
@@ -62,7 +45,7 @@ static void test_ring_wrap(void **state)
 	size_t got;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/ring", dir);
+	snprintf(path, sizeof(path), "%s/ring", test_dir);
 	assert_int_equal(fp_ring_create(&r, path, 8), 0);
 	rep = fp_ring_reader_open(path);
 	assert_non_null(rep);
@@ -134,7 +117,7 @@ static void test_reader_hostile(void **state)
 	int fd;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/hostile", dir);
+	snprintf(path, sizeof(path), "%s/hostile", test_dir);
 	for (i = 0; i < sizeof(spoil) / sizeof(spoil[0]); i++) {
 		assert_int_equal(fp_ring_create(&r, path, 8), 0);
 		r.unlink_on_close = false;
@@ -151,9 +134,9 @@ static void test_reader_hostile(void **state)
 	}
 	/* A directory, a FIFO: no ring either, and no hang. */
 	errno = 0;
-	assert_null(fp_ring_reader_open(dir));
+	assert_null(fp_ring_reader_open(test_dir));
 	assert_int_equal(errno, EPROTO);
-	snprintf(path, sizeof(path), "%s/fifo", dir);
+	snprintf(path, sizeof(path), "%s/fifo", test_dir);
 	assert_int_equal(mkfifo(path, 0600), 0);
 	assert_null(fp_ring_reader_open(path));
 	assert_int_equal(errno, EPROTO);
@@ -181,5 +164,5 @@ int main(void)
 		cmocka_unit_test(test_wanted),
 	};
 
-	return cmocka_run_group_tests_name("core_report", tests, setup, teardown);
+	return cmocka_run_group_tests_name("core_report", tests, tmpdir_setup, tmpdir_teardown);
 }

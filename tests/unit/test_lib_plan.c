@@ -20,22 +20,7 @@
 #include <cmocka.h>
 
 #include "flowplan/priv.h"
-
-static char dir[64];
-
-static const char *write_file(const char *name, const char *text)
-{
-	static char path[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	if (!f)
-		return NULL;
-	fputs(text, f);
-	fclose(f);
-	return path;
-}
+#include "test_core_tmpdir.h"
 
 static const char good_plan[] =
 	"{ \"format\": \"flowplan-plan\", \"version\": 1, \"generation\": 7,\n"
@@ -64,21 +49,8 @@ static void subflows(const struct fp_plansrc *p, const char *l, const char *r,
 
 static int setup(void **state)
 {
-	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/fp-test-plan-XXXXXX");
-	if (!mkdtemp(dir))
-		return -1;
 	unsetenv("FLOWPLAN_PLAN");
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
+	return tmpdir_setup(state);
 }
 
 static void test_plan_file(void **state)
@@ -86,7 +58,7 @@ static void test_plan_file(void **state)
 	struct fp_err err = { { 0 } };
 	struct fp_subflow_set ps;
 	struct fp_plansrc p;
-	const char *path = write_file("good.json", good_plan);
+	const char *path = test_file("good.json", good_plan);
 	unsigned int i;
 
 	(void)state;
@@ -138,7 +110,7 @@ static void test_plan_env_and_default(void **state)
 	assert_int_equal(sum, FP_WEIGHT_ONE);
 	fp_plansrc_free(&p);
 
-	setenv("FLOWPLAN_PLAN", write_file("env.json", good_plan), 1);
+	setenv("FLOWPLAN_PLAN", test_file("env.json", good_plan), 1);
 	assert_int_equal(fp_plansrc_load(&p, NULL, true, 1, &err), 0);
 	assert_int_equal(p.source, FP_PLAN_FILE);
 	fp_plansrc_free(&p);
@@ -174,7 +146,7 @@ static void test_plan_bad_input(void **state)
 	(void)state;
 	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
 		struct fp_err err = { { 0 } };
-		const char *path = write_file(cases[c].name, cases[c].text);
+		const char *path = test_file(cases[c].name, cases[c].text);
 
 		assert_int_not_equal(fp_plansrc_load(&p, path, true, 1, &err), 0);
 		if (!strstr(err.msg, cases[c].says))
@@ -185,7 +157,7 @@ static void test_plan_bad_input(void **state)
 		struct fp_err err = { { 0 } };
 		char missing[128];
 
-		snprintf(missing, sizeof(missing), "%s/none.json", dir);
+		snprintf(missing, sizeof(missing), "%s/none.json", test_dir);
 		assert_int_equal(fp_plansrc_load(&p, missing, true, 1, &err),
 				 ENOENT);
 	}
@@ -195,7 +167,7 @@ static void test_plan_bad_input(void **state)
 static void test_ctx_plan(void **state)
 {
 	struct fp_ctx_attr a = {
-		.plan = write_file("ctx.json", good_plan),
+		.plan = test_file("ctx.json", good_plan),
 		.flags = FP_CTX_NO_NETLINK | FP_CTX_NO_REPORT,
 	};
 	struct fp_ctx_info info;
@@ -216,7 +188,7 @@ static void test_ctx_plan(void **state)
 	assert_int_equal(info.entries, 3);
 	assert_int_equal(fp_ctx_close(ctx), 0);
 
-	a.plan = write_file("bad.json", "[]");
+	a.plan = test_file("bad.json", "[]");
 	errno = 0;
 	assert_null(fp_ctx_open(&a));
 	assert_int_equal(errno, EINVAL);
@@ -235,5 +207,5 @@ int main(void)
 		cmocka_unit_test(test_ctx_plan),
 	};
 
-	return cmocka_run_group_tests_name("lib_plan", tests, setup, teardown);
+	return cmocka_run_group_tests_name("lib_plan", tests, setup, tmpdir_teardown);
 }

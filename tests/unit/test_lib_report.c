@@ -20,24 +20,7 @@
 #include <json-c/json.h>
 
 #include "flowplan/priv.h"
-
-static char dir[64];
-
-static int setup(void **state)
-{
-	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/fp-test-report-XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
-}
+#include "test_core_tmpdir.h"
 
 static void test_reader_refuses(void **state)
 {
@@ -46,7 +29,7 @@ static void test_reader_refuses(void **state)
 	FILE *f;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/junk", dir);
+	snprintf(path, sizeof(path), "%s/junk", test_dir);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fprintf(f, "%4096s", "not a ring");
@@ -54,7 +37,7 @@ static void test_reader_refuses(void **state)
 	errno = 0;
 	assert_null(fp_report_open(path));
 	assert_int_equal(errno, EPROTO);
-	snprintf(path, sizeof(path), "%s/none", dir);
+	snprintf(path, sizeof(path), "%s/none", test_dir);
 	assert_null(fp_report_open(path));
 	assert_int_equal(errno, ENOENT);
 	assert_int_equal(fp_ring_create(&r, path, 6), EINVAL);	/* not 2^n */
@@ -167,11 +150,11 @@ static void test_ctx_coll(void **state)
 	size_t got;
 
 	(void)state;
-	setenv("FLOWPLAN_REPORT_DIR", dir, 1);
+	setenv("FLOWPLAN_REPORT_DIR", test_dir, 1);
 	ctx = fp_ctx_open(&a);
 	assert_non_null(ctx);
 	assert_int_equal(fp_ctx_query(ctx, &info), 0);
-	assert_true(strncmp(info.report, dir, strlen(dir)) == 0);
+	assert_true(strncmp(info.report, test_dir, strlen(test_dir)) == 0);
 	rep = fp_report_open(info.report);
 	assert_non_null(rep);
 
@@ -214,5 +197,5 @@ int main(void)
 		cmocka_unit_test(test_ctx_coll),
 	};
 
-	return cmocka_run_group_tests_name("lib_report", tests, setup, teardown);
+	return cmocka_run_group_tests_name("lib_report", tests, tmpdir_setup, tmpdir_teardown);
 }

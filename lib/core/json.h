@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * core/json.h - reading a JSON document (json-c) with errors that say
+ * where: "NAME:LINE:COL: what". For the readers of the core (the plan file)
+ * and of the planner (topology, schedule).
+ */
+#ifndef FP_CORE_JSON_H
+#define FP_CORE_JSON_H
+
+#include <stddef.h>
+
+#include "core/err.h"
+
+struct json_object;
+
+/*
+ * fp_json_text - parse @len bytes of @text (not necessarily NUL-terminated)
+ * as one JSON document, nothing but whitespace after it; the document
+ * "null" is refused. 0 and a new reference in *@out, or EINVAL/ENOMEM with
+ * @err saying where.
+ */
+int fp_json_text(const char *text, size_t len, const char *name,
+		 struct json_object **out, struct fp_err *err);
+
+#endif
