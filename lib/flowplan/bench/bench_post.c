@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "flowplan/fp_core.h"
+#include "flowplan/handles.h"
 
 #define STUB_CQ 4096
 
