@@ -274,6 +274,7 @@ static int plan_set(int argc, char **argv)
 	struct fp_hostplan hp;
 	struct fp_nlc *nlc;
 	struct fp_err err;
+	bool explicit;
 	size_t total;
 	int rc = 1;
 
@@ -284,7 +285,8 @@ static int plan_set(int argc, char **argv)
 		fp_err("%s", err.msg);
 		goto out;
 	}
-	if (!a.local && fp_local_addrs(&a.local, &a.nlocal)) {
+	explicit = a.local != NULL;
+	if (!explicit && fp_local_addrs(&a.local, &a.nlocal)) {
 		fp_err("plan set: cannot list this host's addresses: %s", strerror(errno));
 		goto out;
 	}
@@ -292,9 +294,9 @@ static int plan_set(int argc, char **argv)
 	fp_hostplan_select(&hp, a.local, a.nlocal);
 	/* An empty plan is `plan delete`'s job, never a plan file's accident. */
 	if (!hp.n) {
-		fp_err("plan set: none of the %zu entries of %s has a local src_addr%s",
-		       total, a.file, a.nlocal ? " (name this host's with local ADDR)" :
-		       " (this host has no address)");
+		fp_err("plan set: none of the %zu entries of %s has a%s src_addr%s", total,
+		       a.file, explicit ? " given local" : " local",
+		       explicit ? "" : " (name others with local ADDR)");
 		goto out;
 	}
 	nlc = ctl_nlc_open();
