@@ -12,6 +12,7 @@
 #include "counters.h"
 #include "plan.h"
 #include "policy.h"
+#include "staging.h"
 
 struct fp_net {
 	struct net *net;
@@ -19,7 +20,7 @@ struct fp_net {
 	/* Serialises writers; bumps seq, which dumps check for changes. */
 	struct mutex lock;
 	unsigned int seq;
-	struct fp_staging staging;	/* under lock */
+	struct fp_stages stages;	/* SET_PLAN parts, under lock */
 	struct fp_counters *counters;
 	struct nf_hook_ops hook;
 };

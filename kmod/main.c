@@ -29,6 +29,7 @@ static int __net_init fp_net_init(struct net *net)
 
 	fn->net = net;
 	mutex_init(&fn->lock);
+	fp_stages_init(&fn->stages);
 	/*
 	 * nl_dump_check_consistent() ignores a previous seq of 0: a dump that
 	 * began at 0 would never be flagged NLM_F_DUMP_INTR.
@@ -63,7 +64,7 @@ static void __net_exit fp_net_exit(struct net *net)
 	struct fp_net *fn = fp_net(net);
 
 	fp_plan_free(rcu_dereference_protected(fn->plan, true));
-	fp_staging_reset(&fn->staging);
+	fp_stages_drop_all(&fn->stages);
 	fp_counters_free(fn->counters);
 }
 

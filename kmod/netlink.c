@@ -19,52 +19,28 @@ static int fp_nl_set_plan(struct sk_buff *skb, struct genl_info *info)
 {
 	struct fp_net *fn = fp_net(genl_info_net(info));
 	struct nlattr *gattr = info->attrs[FLOWPLAN_A_GENERATION];
-	struct fp_staging *st = &fn->staging;
-	struct fp_plan *plan = NULL, *old;
-	u32 flags = 0;
-	u64 gen;
-	int ret;
-
-	if (!gattr) {
-		NL_SET_ERR_MSG(info->extack, "a plan needs a generation");
-		return -EINVAL;
-	}
-	gen = nla_get_u64(gattr);
-	if (info->attrs[FLOWPLAN_A_FLAGS])
-		flags = nla_get_u32(info->attrs[FLOWPLAN_A_FLAGS]);
+	struct fp_plan *plan, *old;
+	int ret = 0;
 
 	mutex_lock(&fn->lock);
-	/* Another sender or another plan: what was staged is given up. */
-	if (st->active && (st->portid != info->snd_portid ||
-			   st->generation != gen))
-		fp_staging_reset(st);
-	if (!st->active) {
-		st->active = true;
-		st->portid = info->snd_portid;
-		st->generation = gen;
-	}
 	/* The request's own faults first, then its place in the sequence. */
-	ret = fp_nl_stage(st, info->attrs, READ_ONCE(fp_max_entries),
-			  info->extack);
-	if (ret)
-		goto err;
-	old = rcu_dereference_protected(fn->plan, lockdep_is_held(&fn->lock));
-	if (old && gen < old->generation) {
-		NL_SET_ERR_MSG_ATTR(info->extack, gattr,
-				    "generation is older than the installed plan's");
-		ret = -ESTALE;
-		goto err;
-	}
-	if (flags & FLOWPLAN_F_MORE) {
-		mutex_unlock(&fn->lock);
-		return 0;
-	}
-	plan = fp_staging_build(st, info->extack);
-	fp_staging_reset(st);
+	plan = fp_stages_add(&fn->stages, info->snd_portid, info->attrs,
+			     READ_ONCE(fp_max_entries), info->extack);
 	if (IS_ERR(plan)) {
 		ret = PTR_ERR(plan);
 		goto out;
 	}
+	old = rcu_dereference_protected(fn->plan, lockdep_is_held(&fn->lock));
+	if (old && nla_get_u64(gattr) < old->generation) {
+		NL_SET_ERR_MSG_ATTR(info->extack, gattr,
+				    "generation is older than the installed plan's");
+		fp_stages_drop(&fn->stages, info->snd_portid);
+		fp_plan_free(plan);
+		ret = -ESTALE;
+		goto out;
+	}
+	if (!plan)	/* more parts to come */
+		goto out;
 	rcu_assign_pointer(fn->plan, plan);
 	/* Pairs with the dump's acquire: a new seq implies the new plan. */
 	smp_store_release(&fn->seq, fn->seq + 1 ?: 1);
@@ -75,8 +51,6 @@ static int fp_nl_set_plan(struct sk_buff *skb, struct genl_info *info)
 		fp_plan_free(old);
 	}
 	return 0;
-err:
-	fp_staging_reset(st);
 out:
 	mutex_unlock(&fn->lock);
 	return ret;
@@ -88,7 +62,7 @@ static int fp_nl_del_plan(struct sk_buff *skb, struct genl_info *info)
 	struct fp_plan *old;
 
 	mutex_lock(&fn->lock);
-	fp_staging_reset(&fn->staging);
+	fp_stages_drop_all(&fn->stages);
 	old = rcu_replace_pointer(fn->plan, NULL, lockdep_is_held(&fn->lock));
 	/* Pairs with the dump's acquire: a new seq implies the new plan. */
 	smp_store_release(&fn->seq, fn->seq + 1 ?: 1);
@@ -319,8 +293,7 @@ static int fp_nl_release(struct notifier_block *nb, unsigned long event,
 		return NOTIFY_DONE;
 	fn = fp_net(n->net);
 	mutex_lock(&fn->lock);
-	if (fn->staging.active && fn->staging.portid == n->portid)
-		fp_staging_reset(&fn->staging);
+	fp_stages_drop(&fn->stages, n->portid);
 	mutex_unlock(&fn->lock);
 	return NOTIFY_DONE;
 }

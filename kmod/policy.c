@@ -44,12 +44,13 @@ const struct nla_policy fp_entry_policy[FLOWPLAN_ENTRY_A_MAX + 1] = {
 
 const struct nla_policy fp_attr_policy[FLOWPLAN_A_MAX + 1] = {
 	[FLOWPLAN_A_GENERATION] = { .type = NLA_U64 },
-	[FLOWPLAN_A_NENTRIES] = { .type = NLA_REJECT },
+	[FLOWPLAN_A_NENTRIES] = { .type = NLA_U32 },
 	[FLOWPLAN_A_ENTRIES] = NLA_POLICY_NESTED_ARRAY(fp_entry_policy),
 	[FLOWPLAN_A_DEVICE] = { .type = NLA_REJECT },
 	[FLOWPLAN_A_COUNTERS] = { .type = NLA_REJECT },
 	[FLOWPLAN_A_UNTRACKED] = { .type = NLA_REJECT },
 	[FLOWPLAN_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, __FLOWPLAN_F_ALL),
+	[FLOWPLAN_A_PART] = { .type = NLA_U32 },
 };
 
 /* A missing attribute: the nest and type for tools, a sentence for people. */
@@ -85,8 +86,8 @@ static int fp_nl_parse_subflow(const struct nlattr *nla, struct fp_subflow *s,
 	return 0;
 }
 
-static int fp_nl_parse_entry(const struct nlattr *nla, struct fp_entry *e,
-			     struct netlink_ext_ack *extack)
+int fp_nl_parse_entry(const struct nlattr *nla, struct fp_entry *e,
+		      struct netlink_ext_ack *extack)
 {
 	struct nlattr *tb[FLOWPLAN_ENTRY_A_MAX + 1];
 	const struct nlattr *sub;
@@ -136,100 +137,25 @@ static int fp_nl_parse_entry(const struct nlattr *nla, struct fp_entry *e,
 	return 0;
 }
 
-static int fp_staging_grow(struct fp_staging *st, unsigned int want)
-{
-	unsigned int cap = max3(want, st->cap * 2, 16U);
-	struct fp_entry *e;
-
-	e = kvmalloc_array(cap, sizeof(*e), GFP_KERNEL);
-	if (!e)
-		return -ENOMEM;
-	if (st->n)
-		memcpy(e, st->e, st->n * sizeof(*e));
-	kvfree(st->e);
-	st->e = e;
-	st->cap = cap;
-	return 0;
-}
-
-int fp_nl_stage(struct fp_staging *st, struct nlattr **attrs,
-		unsigned int max_entries, struct netlink_ext_ack *extack)
-{
-	struct nlattr *ents = attrs[FLOWPLAN_A_ENTRIES];
-	unsigned int n = 0;
-	struct nlattr *nla;
-	int ret, rem;
-
-	if (!attrs[FLOWPLAN_A_GENERATION]) {
-		NL_SET_ERR_MSG(extack, "a plan needs a generation");
-		return -EINVAL;
-	}
-	if (!ents)
-		return 0;
-	nla_for_each_nested(nla, ents, rem)
-		n++;
-	if (n > max_entries || st->n + n > max_entries) {
-		NL_SET_ERR_MSG_ATTR(extack, ents,
-				    "more plan entries than the module parameter max_entries allows");
-		return -E2BIG;
-	}
-	if (st->n + n > st->cap) {
-		ret = fp_staging_grow(st, st->n + n);
-		if (ret)
-			return ret;
-	}
-	nla_for_each_nested(nla, ents, rem) {
-		ret = fp_nl_parse_entry(nla, &st->e[st->n], extack);
-		if (ret)
-			return ret;
-		st->n++;
-	}
-	return 0;
-}
-
-struct fp_plan *fp_staging_build(const struct fp_staging *st,
-				 struct netlink_ext_ack *extack)
+struct fp_plan *fp_plan_build(const struct fp_entry *e, unsigned int n,
+			      u64 generation, struct netlink_ext_ack *extack)
 {
 	struct fp_plan *plan;
 	unsigned int i;
 
-	plan = fp_plan_alloc(st->n, st->generation, GFP_KERNEL);
-	if (!plan)
+	plan = fp_plan_alloc(n, generation, GFP_KERNEL_ACCOUNT);
+	if (!plan) {
+		NL_SET_ERR_MSG(extack, "out of memory building the plan");
 		return ERR_PTR(-ENOMEM);
-	for (i = 0; i < st->n; i++) {
-		if (fp_plan_add(plan, &st->e[i])) {
+	}
+	for (i = 0; i < n; i++) {
+		if (fp_plan_add(plan, &e[i])) {
 			NL_SET_ERR_MSG(extack,
 				       "duplicate entry (same local, remote and dqpn)");
 			fp_plan_free(plan);
 			return ERR_PTR(-EEXIST);
 		}
 	}
-	return plan;
-}
-
-void fp_staging_reset(struct fp_staging *st)
-{
-	kvfree(st->e);
-	memset(st, 0, sizeof(*st));
-}
-
-struct fp_plan *fp_nl_parse_plan(struct nlattr **attrs,
-				 unsigned int max_entries,
-				 struct netlink_ext_ack *extack)
-{
-	struct fp_staging st = {};
-	struct fp_plan *plan;
-	int ret;
-
-	ret = fp_nl_stage(&st, attrs, max_entries, extack);
-	if (ret) {
-		plan = ERR_PTR(ret);
-		goto out;
-	}
-	st.generation = nla_get_u64(attrs[FLOWPLAN_A_GENERATION]);
-	plan = fp_staging_build(&st, extack);
-out:
-	fp_staging_reset(&st);
 	return plan;
 }
 

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * policy_test.c - KUnit: SET_PLAN requests through the family's policies
- * (strict, as genetlink applies them) and fp_nl_parse_plan(): what is
- * accepted, what is refused, with which errno and extack message.
+ * (strict, as genetlink applies them) and the module's own checks of a
+ * one-message plan: what is accepted, what is refused, with which errno and
+ * extack message.
  */
 #include <kunit/test.h>
 #include <linux/skbuff.h>
 
 #include "policy.h"
+#include "staging.h"
 
 #define A(x)	htonl(0xc6120000 | (x))
 
@@ -225,7 +227,7 @@ static void b_unknown_attr(struct sk_buff *skb)
 static void b_reply_attr(struct sk_buff *skb)
 {
 	put_gen(skb, 1);
-	nla_put_u32(skb, FLOWPLAN_A_NENTRIES, 1);
+	nla_put_u64_64bit(skb, FLOWPLAN_A_UNTRACKED, 1, FLOWPLAN_A_PAD);
 }
 
 static void b_no_nested_flag(struct sk_buff *skb)
@@ -317,13 +319,20 @@ static int set_plan(struct sk_buff *skb, unsigned int max,
 		    struct fp_plan **plan, struct netlink_ext_ack *extack)
 {
 	struct nlattr *tb[FLOWPLAN_A_MAX + 1];
+	struct fp_stages ss;
 	int ret;
 
 	ret = nla_parse(tb, FLOWPLAN_A_MAX, (struct nlattr *)skb->data,
 			skb->len, fp_attr_policy, extack);
 	if (ret)
 		return ret;
-	*plan = fp_nl_parse_plan(tb, max, extack);
+	fp_stages_init(&ss);
+	*plan = fp_stages_add(&ss, 1, tb, max, extack);
+	/* One message: nothing stays staged, whatever the outcome. */
+	if (WARN_ON(!list_empty(&ss.list) || ss.entries))
+		fp_stages_drop_all(&ss);
+	if (!*plan)
+		return -EINPROGRESS;
 	return PTR_ERR_OR_ZERO(*plan);
 }
 
@@ -396,53 +405,6 @@ static void policy_roundtrip_test(struct kunit *test)
 	fp_plan_free(plan);
 }
 
-static int stage(struct kunit *test, struct fp_staging *st,
-		 void (*build)(struct sk_buff *skb), unsigned int max,
-		 struct netlink_ext_ack *extack)
-{
-	struct nlattr *tb[FLOWPLAN_A_MAX + 1];
-	struct sk_buff *skb = new_skb(test, 8192);
-	int ret;
-
-	build(skb);
-	ret = nla_parse(tb, FLOWPLAN_A_MAX, (struct nlattr *)skb->data,
-			skb->len, fp_attr_policy, extack);
-	return ret ?: fp_nl_stage(st, tb, max, extack);
-}
-
-/* A plan in several messages: counted and checked as one. */
-static void policy_staging_test(struct kunit *test)
-{
-	struct netlink_ext_ack extack = {};
-	struct fp_staging st = {};
-	struct fp_plan *plan;
-
-	KUNIT_ASSERT_EQ(test, stage(test, &st, b_three, 8, &extack), 0);
-	KUNIT_ASSERT_EQ(test, stage(test, &st, b_two_more, 8, &extack), 0);
-	KUNIT_EXPECT_EQ(test, st.n, 5U);
-	plan = fp_staging_build(&st, &extack);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(plan));
-	KUNIT_EXPECT_EQ(test, plan->n, 5U);
-	KUNIT_EXPECT_NOT_NULL(test, fp_plan_lookup(plan, A(1), A(7), 1));
-	KUNIT_EXPECT_NOT_NULL(test, fp_plan_lookup(plan, A(3), A(5), 1));
-	fp_plan_free(plan);
-
-	/* The limit holds for the sum of the messages. */
-	KUNIT_EXPECT_EQ(test, stage(test, &st, b_three, 7, &extack), -E2BIG);
-	KUNIT_EXPECT_STREQ(test, extack._msg,
-			   "more plan entries than the module parameter max_entries allows");
-
-	/* A key sent twice, in different messages. */
-	fp_staging_reset(&st);
-	KUNIT_ASSERT_EQ(test, stage(test, &st, b_three, 8, &extack), 0);
-	KUNIT_ASSERT_EQ(test, stage(test, &st, b_three, 8, &extack), 0);
-	plan = fp_staging_build(&st, &extack);
-	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(plan), -EEXIST);
-	fp_staging_reset(&st);
-	KUNIT_EXPECT_NULL(test, st.e);
-	KUNIT_EXPECT_EQ(test, st.n, 0U);
-}
-
 /* Flags: MORE is known, any other bit is refused. */
 static void policy_flags_test(struct kunit *test)
 {
@@ -479,7 +441,6 @@ static struct kunit_case policy_test_cases[] = {
 	KUNIT_CASE_PARAM(policy_test, policy_gen_params),
 	KUNIT_CASE(policy_roundtrip_test),
 	KUNIT_CASE(policy_put_full_test),
-	KUNIT_CASE(policy_staging_test),
 	KUNIT_CASE(policy_flags_test),
 	{}
 };

@@ -4,6 +4,7 @@
  * that the kernel refuses every one of them with an error reply.
  *
  *   fp-nlfuzz [-n COUNT] [-s SEED] [-e ENTRIES] [-p PORTID] [-F] [-u] [-v]
+ *   fp-nlfuzz -m
  *
  * Each message is built to be invalid by the protocol of
  * <linux/flowplan.h> (unknown command, unknown or truncated attribute,
@@ -16,10 +17,14 @@
  * As root, one message in 20 follows a valid part of a plan staged with
  * FLOWPLAN_F_MORE (accepted, not counted as sent); the fuzzer exits with a
  * part still staged, which closing its socket must discard. -p binds the
- * socket to netlink port id PORTID; -F ends with the last part of that
- * staged plan instead (one entry), which must be accepted: run after a
- * fuzzer with the same -p has exited, the plan it installs must hold that
- * one entry only.
+ * socket to netlink port id PORTID; -F ends with part 1 of that staged
+ * plan instead, which must be refused: run after a fuzzer with the same -p
+ * has exited, whose staged part died with its socket, it has nothing to
+ * complete.
+ * -m instead runs plans in several parts from two sockets with the other
+ * socket's plans, parts and DEL_PLAN between them, and checks that a last
+ * part installs its whole plan or is refused, never a fragment (as root,
+ * with no plan installed; it leaves none).
  * Exit 0 when every message got an error, 1 when one was accepted or got
  * no answer, 2 on setup errors (e.g. the family is not registered).
  */
@@ -542,17 +547,24 @@ static int send_one(struct fuzz *f, const char *what)
 	return answer(f, ((struct nlmsghdr *)f->buf)->nlmsg_seq, what);
 }
 
-/* A valid staged part (FLOWPLAN_F_MORE) of @n entries from entry @from. */
-static void put_part(struct fuzz *f, uint64_t gen, unsigned int from,
-		     unsigned int n, bool more)
+/*
+ * A valid part @part of a plan: @n entries from entry @from; all but the
+ * last with FLOWPLAN_F_MORE, the last with the plan's @total entries.
+ */
+static void put_part(struct fuzz *f, uint64_t gen, uint32_t part,
+		     unsigned int from, unsigned int n, bool more,
+		     unsigned int total)
 {
 	unsigned int i;
 	size_t l;
 
 	put_hdr(f, FLOWPLAN_CMD_SET_PLAN, 0);
 	put_u64(f, FLOWPLAN_A_GENERATION, gen);
+	put_u32(f, FLOWPLAN_A_PART, part);
 	if (more)
 		put_u32(f, FLOWPLAN_A_FLAGS, FLOWPLAN_F_MORE);
+	else
+		put_u32(f, FLOWPLAN_A_NENTRIES, total);
 	l = nest_start(f, FLOWPLAN_A_ENTRIES);
 	for (i = from; i < from + n; i++)
 		put_entry(f, i, rnd(f) & 1, 1 + below(f, 4));
@@ -574,7 +586,7 @@ static void stage_then_fault(struct fuzz *f, unsigned int max)
 	int v;
 
 	f->staged++;
-	put_part(f, gen, 0, n, true);
+	put_part(f, gen, 0, 0, n, true, 0);
 	v = send_one(f, "staged part");
 	if (v != 0) {
 		f->silent++;
@@ -584,7 +596,7 @@ static void stage_then_fault(struct fuzz *f, unsigned int max)
 		return;
 	}
 	if (e2big) {
-		put_part(f, gen, n, n, false);
+		put_part(f, gen, 1, n, n, false, 2 * n);
 		what = "staged parts over max_entries";
 	} else {
 		bool raw;
@@ -686,16 +698,153 @@ static int setup(struct fuzz *f, uint32_t portid)
 	return f->buf ? 0 : -1;
 }
 
+/* ---- plans in several parts from several sockets (-m) ---- */
+
+/* Entries and generation of the installed plan (GET_PLAN dump); -1: error. */
+static long plan_entries(struct fuzz *f, uint64_t *gen)
+{
+	struct sockaddr_nl peer;
+	unsigned char *msg = NULL;
+	struct nlmsghdr *nlh;
+	struct nlattr *a, *e;
+	long n = 0;
+	int len, rem, erem;
+	bool done = false;
+
+	put_hdr(f, FLOWPLAN_CMD_GET_PLAN, NLM_F_DUMP);
+	((struct nlmsghdr *)f->buf)->nlmsg_len = f->len;
+	if (nl_sendto(f->sk, f->buf, f->len) < 0)
+		return -1;
+	while (!done) {
+		len = nl_recv(f->sk, &peer, &msg, NULL);
+		if (len <= 0)
+			return -1;
+		for (nlh = (struct nlmsghdr *)msg; NLMSG_OK(nlh, (unsigned int)len);
+		     nlh = NLMSG_NEXT(nlh, len)) {
+			if (nlh->nlmsg_seq != f->seq)
+				continue;
+			if (nlh->nlmsg_type == NLMSG_DONE ||
+			    nlh->nlmsg_type == NLMSG_ERROR) {
+				done = true;
+				break;
+			}
+			rem = nlh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
+			a = (struct nlattr *)((char *)NLMSG_DATA(nlh) + GENL_HDRLEN);
+			for (; rem >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN &&
+			       a->nla_len <= rem;
+			     rem -= NLA_ALIGN(a->nla_len),
+			     a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len))) {
+				if ((a->nla_type & NLA_TYPE_MASK) == FLOWPLAN_A_GENERATION)
+					memcpy(gen, (char *)a + NLA_HDRLEN, 8);
+				if ((a->nla_type & NLA_TYPE_MASK) != FLOWPLAN_A_ENTRIES)
+					continue;
+				erem = a->nla_len - NLA_HDRLEN;
+				for (e = (struct nlattr *)((char *)a + NLA_HDRLEN);
+				     erem >= NLA_HDRLEN && e->nla_len >= NLA_HDRLEN &&
+				     e->nla_len <= erem;
+				     erem -= NLA_ALIGN(e->nla_len),
+				     e = (struct nlattr *)((char *)e + NLA_ALIGN(e->nla_len)))
+					n++;
+			}
+		}
+		free(msg);
+		msg = NULL;
+	}
+	return n;
+}
+
+static struct fuzz *sock_b(struct fuzz *a)
+{
+	static struct fuzz b;
+
+	if (!b.sk) {
+		b = (struct fuzz){ .rng = a->rng ^ 0xb };
+		if (setup(&b, 0))
+			exit(2);
+	}
+	return &b;
+}
+
+static int check(bool ok, const char *what)
+{
+	printf("%s: %s\n", ok ? "ok" : "FAIL", what);
+	return ok ? 0 : 1;
+}
+
+/*
+ * What another socket does between the parts of a plan never makes the
+ * last part install a fragment: it installs the whole plan or is refused.
+ */
+static int multi_socket(struct fuzz *a)
+{
+	struct fuzz *b = sock_b(a);
+	uint64_t gen = 0, g0 = FUZZ_GEN + 20000;
+	int bad = 0;
+	long n;
+
+	/* A's two parts around B's whole plan: A's plan installs whole. */
+	put_part(a, g0, 0, 0, 3, true, 0);
+	bad += check(send_one(a, "A part 0") == 0, "A: part 0 staged");
+	put_part(b, g0 + 1, 0, 100, 1, false, 1);
+	bad += check(send_one(b, "B plan") == 0, "B: a whole plan between A's parts");
+	put_part(a, g0 + 1, 1, 3, 2, false, 5);
+	bad += check(send_one(a, "A part 1") == 1,
+		     "A: part of another generation than part 0 refused");
+	put_part(a, g0 + 2, 0, 0, 3, true, 0);
+	bad += check(send_one(a, "A part 0") == 0, "A: part 0 staged again");
+	put_part(b, g0 + 2, 0, 100, 1, false, 1);
+	bad += check(send_one(b, "B plan") == 0, "B: a whole plan between A's parts");
+	put_part(a, g0 + 2, 1, 3, 2, false, 5);
+	bad += check(send_one(a, "A part 1") == 0, "A: last part accepted");
+	n = plan_entries(a, &gen);
+	bad += check(n == 5 && gen == g0 + 2, "the plan installed is A's whole plan of 5 entries");
+
+	/* B's own parts interleaved with A's: both install whole. */
+	put_part(a, g0 + 3, 0, 0, 2, true, 0);
+	bad += check(send_one(a, "A part 0") == 0, "A: part 0 staged");
+	put_part(b, g0 + 3, 0, 100, 4, true, 0);
+	bad += check(send_one(b, "B part 0") == 0, "B: part 0 staged");
+	put_part(a, g0 + 3, 1, 2, 1, false, 3);
+	bad += check(send_one(a, "A part 1") == 0, "A: last part accepted");
+	n = plan_entries(a, &gen);
+	bad += check(n == 3, "A's plan of 3 entries installed");
+	put_part(b, g0 + 3, 1, 104, 2, false, 6);
+	bad += check(send_one(b, "B part 1") == 0, "B: last part accepted");
+	n = plan_entries(a, &gen);
+	bad += check(n == 6, "B's plan of 6 entries installed");
+
+	/* DEL_PLAN between A's parts: A's last part is refused. */
+	put_part(a, g0 + 4, 0, 0, 3, true, 0);
+	bad += check(send_one(a, "A part 0") == 0, "A: part 0 staged");
+	put_hdr(b, FLOWPLAN_CMD_DEL_PLAN, 0);
+	bad += check(send_one(b, "B delete") == 0, "B: plan deleted between A's parts");
+	put_part(a, g0 + 4, 1, 3, 2, false, 5);
+	bad += check(send_one(a, "A part 1") == 1, "A: last part refused after DEL_PLAN");
+	n = plan_entries(a, &gen);
+	bad += check(n == 0 && gen == 0, "no fragment installed: the plan is empty");
+
+	/* The last part must carry the count. */
+	put_part(a, g0 + 5, 0, 0, 3, true, 0);
+	bad += check(send_one(a, "A part 0") == 0, "A: part 0 staged");
+	put_part(a, g0 + 5, 1, 3, 2, false, 4);
+	bad += check(send_one(a, "A part 1") == 1, "A: last part with a wrong count refused");
+	n = plan_entries(a, &gen);
+	bad += check(n == 0, "nothing installed");
+	nl_socket_free(b->sk);
+	free(b->buf);
+	return bad;
+}
+
 int main(int argc, char **argv)
 {
 	struct fuzz f = { .rng = 0x5eed };
 	unsigned long i, count = 3000;
 	unsigned int huge = 0;
 	uint32_t portid = 0;
-	bool finish = false;
+	bool finish = false, multi = false;
 	int c, e;
 
-	while ((c = getopt(argc, argv, "n:s:e:p:Fuv")) != -1) {
+	while ((c = getopt(argc, argv, "n:s:e:p:Fmuv")) != -1) {
 		switch (c) {
 		case 'n':
 			count = strtoul(optarg, NULL, 0);
@@ -712,6 +861,9 @@ int main(int argc, char **argv)
 		case 'F':
 			finish = true;
 			break;
+		case 'm':
+			multi = true;
+			break;
 		case 'u':
 			f.unprivileged = true;
 			break;
@@ -720,12 +872,14 @@ int main(int argc, char **argv)
 			break;
 		default:
 			fprintf(stderr,
-				"usage: fp-nlfuzz [-n COUNT] [-s SEED] [-e ENTRIES] [-p PORTID] [-F] [-u] [-v]\n");
+				"usage: fp-nlfuzz [-n COUNT] [-s SEED] [-e ENTRIES] [-p PORTID] [-F] [-m] [-u] [-v]\n");
 			return 2;
 		}
 	}
 	if (setup(&f, portid))
 		return 2;
+	if (multi)
+		return multi_socket(&f) ? 1 : 0;
 	for (i = 0; i < count; i++)
 		if (!f.unprivileged && below(&f, 20) == 0)
 			stage_then_fault(&f, huge ? huge - 1 : 0);
@@ -734,14 +888,22 @@ int main(int argc, char **argv)
 	if (huge)
 		too_many(&f, huge);
 	if (finish) {
-		put_part(&f, FUZZ_GEN + 9999, 2, 1, false);
-		if (send_one(&f, "last part") != 0) {
-			printf("the last part was not accepted\n");
-			f.silent++;
+		/*
+		 * Part 1 of the plan a fuzzer with this port id left staged:
+		 * with that part gone (its socket closed), there is nothing to
+		 * finish and it must be refused.
+		 */
+		put_part(&f, FUZZ_GEN + 9999, 1, 2, 1, false, 3);
+		f.sent++;
+		if (send_one(&f, "last part of a closed socket's plan") == 1) {
+			f.refused++;
+		} else {
+			printf("ACCEPTED the last part of a plan whose socket closed\n");
+			f.accepted++;
 		}
 	} else if (!f.unprivileged) {
 		/* Leave a part staged: closing the socket must drop it. */
-		put_part(&f, FUZZ_GEN + 9999, 0, 2, true);
+		put_part(&f, FUZZ_GEN + 9999, 0, 0, 2, true, 0);
 		if (send_one(&f, "last staged part") != 0)
 			printf("the last staged part was not accepted\n");
 	}

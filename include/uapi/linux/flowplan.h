@@ -32,8 +32,14 @@
  *                           than the generation installed (equal is accepted,
  *                           so a retried SET is harmless)
  *    FLOWPLAN_A_FLAGS: NLA_U32, optional, 0 or more of:
- *        FLOWPLAN_F_MORE: more entries of this plan follow in further
+ *        FLOWPLAN_F_MORE: more parts of this plan follow in further
  *                         SET_PLAN messages (see below)
+ *    FLOWPLAN_A_PART: NLA_U32, optional; the 0-based index of this message
+ *                     among the parts of one plan; absent means 0
+ *    FLOWPLAN_A_NENTRIES: NLA_U32; the number of entries of the whole
+ *                         plan. Required on the last part of a plan in
+ *                         more than one part, optional elsewhere; when
+ *                         present it must be the plan's total.
  *    FLOWPLAN_A_ENTRIES: NLA_NESTED, array of entries; may be absent. The
  *                        plan holds at most the module parameter
  *                        max_entries (default 1024) entries, else -E2BIG.
@@ -63,12 +69,37 @@
  *    A packet's entry is the one with its exact dqpn, else its pair's
  *    dqpn 0 entry.
  *
- *    An attribute holds at most 64 KiB, about 900 one-subflow entries, so a
- *    larger plan is sent in several messages of the same generation, every
- *    one but the last with FLOWPLAN_F_MORE. They are staged and installed
- *    together by the last one; until then the old plan stays in force. A
- *    SET_PLAN from another socket or of another generation discards what was
- *    staged; an error, DEL_PLAN or closing the sending socket discards it too.
+ *    Plans in several messages. An attribute holds at most 64 KiB, about
+ *    900 one-subflow entries, so a larger plan is sent in parts: SET_PLAN
+ *    messages of one generation from one socket, FLOWPLAN_A_PART 0, 1, 2,
+ *    ..., every one but the last with FLOWPLAN_F_MORE, the last with
+ *    FLOWPLAN_A_NENTRIES. The parts are staged per sending socket (netlink
+ *    port id) and installed together by the last one; until then the old
+ *    plan stays in force, and other sockets' SET_PLANs, complete or staged,
+ *    do not touch this socket's staged parts.
+ *
+ *    - Part 0 starts a new plan for its socket, discarding whatever that
+ *      socket had staged.
+ *    - A part whose index is not the next one its socket is due to send
+ *      (none staged, skipped or repeated index), or whose generation is not
+ *      that of the parts staged before it, is refused with -EINVAL and an
+ *      extended ack message, and the socket's staged parts are discarded.
+ *    - The last part of a plan in more than one part must carry
+ *      FLOWPLAN_A_NENTRIES; when the entries staged differ from it (or it
+ *      is missing), it is refused with -EINVAL and nothing is installed.
+ *    - An error the module finds in a part (a required attribute missing,
+ *      weights, a duplicate entry, too many entries, -ESTALE, ...) discards
+ *      the socket's staged parts. A message that the attribute policies
+ *      refuse before the module sees it (a wrong length, a value out of
+ *      range, an unknown attribute or flag bit) leaves them as they were.
+ *      DEL_PLAN discards the staged parts of every socket; closing a socket
+ *      discards its own.
+ *    - A plan holds at most max_entries entries (-E2BIG), and the parts
+ *      staged by all sockets of a namespace together at most max_entries
+ *      as well (a socket with parts staged counts at least one): a part
+ *      beyond that is refused with -EBUSY.
+ *
+ *    A one-message plan is part 0 without FLOWPLAN_F_MORE.
  *
  *    When a plan is installed, a FLOWPLAN_CMD_PLAN_CHANGED event is multicast.
  *
@@ -186,6 +217,7 @@ enum flowplan_attr {
 	FLOWPLAN_A_UNTRACKED,
 	FLOWPLAN_A_PAD,
 	FLOWPLAN_A_FLAGS,
+	FLOWPLAN_A_PART,
 	__FLOWPLAN_A_MAX
 };
 #define FLOWPLAN_A_MAX (__FLOWPLAN_A_MAX - 1)
