@@ -90,3 +90,10 @@ bench-nccl:
 		$(NCCL_HARNESS) $(BUILD)/fp_bw $(BUILD)/vm/init
 	@BENCH_BIN=$(NCCL_BENCH) lib/nccl/bench/bench.sh
 BENCH += bench-nccl
+
+# ----------------------------------------------------------------- install
+.PHONY: install-nccl
+install: install-nccl
+install-nccl: $(NCCL_NET_SO) $(NCCL_PROF_SO)
+	install -d $(DESTDIR)$(PREFIX)/lib
+	install -m 0755 $(NCCL_NET_SO) $(NCCL_PROF_SO) $(DESTDIR)$(PREFIX)/lib/
