@@ -18,7 +18,8 @@
  * -n GROUP (receives grouped per irecv, tags 1..GROUP; the sender sends
  * them in a different order each step), -H coll|p2p (setNetAttr hints
  * before connecting), -T SECONDS (watchdog: exit 124), -M BYTES (buffer
- * memory cap; the window shrinks for large messages).
+ * memory cap; the window shrinks for large messages), -X BYTES (the
+ * sender sends that much more than the receiver posted: a usage error).
  *
  * Exit: 0 all verified; 2 corrupt data or a wrong size; 3 the plugin
  * returned an NCCL error (printed by name); 124 the watchdog fired.
@@ -262,7 +263,7 @@ static long check(const uint8_t *p, size_t len, uint64_t msg, int tag)
 /* ------------------------------------------------------------ options */
 
 static size_t sizes[MAX_SIZES];
-static int nsizes, count = 4, window, group = 1, mem_cap_mb = 1024;
+static int nsizes, count = 4, window, group = 1, mem_cap_mb = 1024, extra;
 static const char *hints;
 
 static size_t parse_size(const char *s)
@@ -508,7 +509,8 @@ static int run(bool send, int dev, const char *hfile)
 					void *r = NULL;
 
 					CHECK(p_isend(comm, base + (size_t)(tag - 1) * slotsz,
-						      x->size, tag, mh, &r), "isend");
+						      x->size + (size_t)extra, tag,
+						      mh, &r), "isend");
 					if (!r)
 						break;
 					x->sreq[tag - 1] = r;
@@ -628,7 +630,7 @@ int main(int argc, char **argv)
 
 	parse_sizes(dflt);
 	window = NCCL_NET_MAX_REQUESTS;
-	while ((opt = getopt(argc, argv, "p:V:d:s:c:w:n:H:T:M:")) != -1) {
+	while ((opt = getopt(argc, argv, "p:V:d:s:c:w:n:H:T:M:X:")) != -1) {
 		switch (opt) {
 		case 'p': plugin = optarg; break;
 		case 'V': ver = atoi(optarg); break;
@@ -640,6 +642,7 @@ int main(int argc, char **argv)
 		case 'H': hints = optarg; break;
 		case 'T': tmo = atoi(optarg); break;
 		case 'M': mem_cap_mb = atoi(optarg); break;
+		case 'X': extra = atoi(optarg); break;
 		default:
 			die(1, "usage: fpn-harness [-p PLUGIN] [-V VER] [-d DEV] "
 			    "[-s SIZES] [-c N] [-w N] [-n N] [-H coll|p2p] "

@@ -6,7 +6,9 @@
 #  1. Both rxe ports are devices with truthful properties.
 #  2. Sizes 0, 1, odd and 1 MiB arrive byte for byte over a connection of 4
 #     subflows, and the spines carry what the plan puts on them (2+2: 50%,
-#     3+1: 75%); the v10 and v9 entry points move data too.
+#     3+1: 75%); the v10 and v9 entry points move data too. A send larger
+#     than its receive is ncclInvalidUsage; the receiver whose peer left
+#     gets ncclRemoteError.
 #  3. As many requests in flight as the plugin takes (32 per comm), each a
 #     group of 8 receives (maxRecvs) matched by tag, sent in shuffled order.
 #  4. setNetAttr hints choose the split threshold of new connections.
@@ -106,6 +108,15 @@ share "$P31" 75 8 -s 1M -c 24
 for v in 10 9; do
 	FLOWPLAN_PLAN=/tmp/plan.json xfer_ok -V $v -s 0,1,12345,256K -c 4
 done
+
+# A send larger than its receive is NCCL's usage error, and the receiver,
+# whose peer left, fails instead of waiting.
+FLOWPLAN_NCCL_KEEPALIVE_MS=300 FLOWPLAN_PLAN=/tmp/plan.json xfer -s 4000 -c 4 -X 8
+cat /tmp/cli /tmp/srv
+[ "$CLI_RC" = 3 ] && grep "isend returned ncclInvalidUsage" /tmp/cli >/dev/null ||
+	fail "a send larger than the receive was not ncclInvalidUsage"
+[ "$SRV_RC" = 3 ] && grep "returned ncclRemoteError" /tmp/srv >/dev/null ||
+	fail "the receiver of a peer that left did not get ncclRemoteError"
 
 # ---- 3. every request the plugin takes in flight, grouped receives
 FLOWPLAN_PLAN=/tmp/plan.json xfer_ok -w 32 -n 8 -s 0,1,777,64K -c 40
