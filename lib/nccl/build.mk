@@ -97,3 +97,9 @@ install: install-nccl
 install-nccl: $(NCCL_NET_SO) $(NCCL_PROF_SO)
 	install -d $(DESTDIR)$(PREFIX)/lib
 	install -m 0755 $(NCCL_NET_SO) $(NCCL_PROF_SO) $(DESTDIR)$(PREFIX)/lib/
+
+# For a machine with a GPU (issue 18): lib/nccl/tests/gpu.sh runs it.
+NCCL_SMOKE := $(BUILD)/fpn-nccl-smoke
+$(NCCL_SMOKE): $(BUILD)/lib/nccl/tests/nccl_smoke.o $(NCCL_FPLIB)
+	$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
+ALL += $(NCCL_SMOKE)
