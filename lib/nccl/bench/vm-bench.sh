@@ -14,6 +14,8 @@ command -v fpn-harness >/dev/null || skip "fpn-harness is not built"
 fabric_up
 export FLOWPLAN_NO_NETLINK=1 FLOWPLAN_REPORT=0 FLOWPLAN_TIMEOUT_MS=60000
 export FLOWPLAN_NCCL_BOOTSTRAP=127.0.0.1 FPN_PLUGIN=/usr/bin/libnccl-net-flowplan.so
+# The ACK timeout fp_bw runs with (-u 18), for the same retransmission delays.
+export FLOWPLAN_NCCL_IB_TIMEOUT=18
 for s in 1 2; do
 	ip netns exec leaf1 tc qdisc add dev l1-s$s root tbf rate 20mbit \
 		burst 32kb limit 400kb
