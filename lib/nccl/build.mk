@@ -93,7 +93,7 @@ BENCH += bench-nccl
 
 # ----------------------------------------------------------------- install
 .PHONY: install-nccl
-install: install-nccl
+INSTALL += install-nccl
 install-nccl: $(NCCL_NET_SO) $(NCCL_PROF_SO)
 	install -d $(DESTDIR)$(PREFIX)/lib
 	install -m 0755 $(NCCL_NET_SO) $(NCCL_PROF_SO) $(DESTDIR)$(PREFIX)/lib/
