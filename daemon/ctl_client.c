@@ -188,13 +188,15 @@ static void print_status(json_object *r)
 		       gi(r, "module.generation"), gi(r, "module.entries"));
 	else
 		printf("module: not loaded\n");
-	if (gen && gi(r, "plan.generation"))
-		printf("plan: generation %" PRId64 " from %s, %" PRId64 " entries, max load %.4g s"
-		       " (bound %.4g s, %.2fx)\n", gi(r, "plan.generation"), gs(r, "plan.source"),
-		       gi(r, "plan.entries"), gd(r, "plan.max_load"), gd(r, "plan.lower_bound"),
-		       gd(r, "plan.ratio"));
-	else
-		printf("plan: none yet (%s)\n", gs(r, "plan.why"));
+	(void)gen;
+	if (get(r, "plan.entries"))
+		printf("plan: from %s, %" PRId64 " entries, max load %.4g s (bound %.4g s, %.2fx), "
+		       "%s\n", gs(r, "plan.source"), gi(r, "plan.entries"), gd(r, "plan.max_load"),
+		       gd(r, "plan.lower_bound"), gd(r, "plan.ratio"),
+		       json_object_get_boolean(get(r, "plan.installed")) ? "installed" :
+		       "not installed");
+	if (get(r, "plan.why"))
+		printf("plan: %s\n", gs(r, "plan.why"));
 	printf("re-plans: %" PRId64 ", last event to install %.3f ms\n", gi(r, "replans"),
 	       gd(r, "last_latency_ms"));
 	printf("jobs: %" PRId64 " seen, %" PRId64 " with a cycle; report rings: %" PRId64

@@ -201,14 +201,21 @@ size_t fpd_fault_stalled(const struct fpd_fault *f)
 	return n;
 }
 
-void fpd_fault_sub_state(const struct fpd_fault *f, size_t i,
-			 unsigned int *streak, uint64_t *delta, uint64_t *total)
+size_t fpd_fault_count(const struct fpd_fault *f)
+{
+	return f->n;
+}
+
+const struct fpd_fsub *fpd_fault_sub_state(const struct fpd_fault *f, size_t i,
+					   unsigned int *streak, uint64_t *delta,
+					   uint64_t *total)
 {
 	const struct sub *s = &f->subs[i];
 
 	*streak = s->streak;
 	*delta = s->delta;
 	*total = s->last;
+	return &s->s;
 }
 
 static bool on_path(const struct sub *s, int32_t l)

@@ -86,8 +86,11 @@ int fpd_fault_sample(struct fpd_fault *f, const struct fpd_fcount *c, size_t n);
 size_t fpd_fault_stalled(const struct fpd_fault *f);
 size_t fpd_fault_suspects(const struct fpd_fault *f, struct fpd_suspect *out,
 			  size_t max);
-/* The i-th watched subflow's state: its streak of slow samples, last delta. */
-void fpd_fault_sub_state(const struct fpd_fault *f, size_t i,
-			 unsigned int *streak, uint64_t *delta, uint64_t *total);
+/* The watched subflows, and the i-th one's streak of slow samples, its last
+ * delta and its counter; the subflow itself is returned. */
+size_t fpd_fault_count(const struct fpd_fault *f);
+const struct fpd_fsub *fpd_fault_sub_state(const struct fpd_fault *f, size_t i,
+					   unsigned int *streak, uint64_t *delta,
+					   uint64_t *total);
 
 #endif

@@ -855,17 +855,20 @@ void fpd_metrics_render(void *arg, FILE *f)
 	fpd_prom_sample_u64(f, "flowpland_report_records_lost_total", NULL, rs.lost);
 	fpd_prom_family(f, "flowpland_subflow_bytes_total", "counter",
 			"Bytes the module counted per planned subflow (remote address, source port).");
-	if (d->fault) {
-		for (i = 0; i < d->nfs; i++) {
-			const char *l[] = { "remote", addr, "sport", sport, NULL };
-			unsigned int streak;
-			uint64_t delta, total;
+	/* the subflows being watched: those of the installed plan */
+	for (i = 0; d->fault && i < fpd_fault_count(d->fault); i++) {
+		const char *l[] = { "remote", addr, "sport", sport, NULL };
+		const struct fpd_fsub *s;
+		unsigned int streak;
+		uint64_t delta, total;
 
-			fpd_fault_sub_state(d->fault, i, &streak, &delta, &total);
-			inet_ntop(AF_INET, &d->fs[i].remote.b[12], addr, sizeof(addr));
-			snprintf(sport, sizeof(sport), "%u", d->fs[i].sport);
-			fpd_prom_sample_u64(f, "flowpland_subflow_bytes_total", l, total);
-		}
+		s = fpd_fault_sub_state(d->fault, i, &streak, &delta, &total);
+		if (fp_addr_is_v4(&s->remote))
+			inet_ntop(AF_INET, &s->remote.b[12], addr, sizeof(addr));
+		else
+			inet_ntop(AF_INET6, s->remote.b, addr, sizeof(addr));
+		snprintf(sport, sizeof(sport), "%u", s->sport);
+		fpd_prom_sample_u64(f, "flowpland_subflow_bytes_total", l, total);
 	}
 }
 

@@ -382,6 +382,18 @@ static void test_no_module_then_module(void **state)
 	RUN_UNTIL(&d, d.replans == 1);
 	assert_true(d.have_wanted);
 	assert_int_equal(f.sets, 0);
+	/* planned, not installed: the metrics have nothing of subflows yet */
+	{
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *mf = open_memstream(&buf, &len);
+
+		fpd_metrics_render(&d, mf);
+		fclose(mf);
+		assert_null(strstr(buf, "flowpland_subflow_bytes_total{"));
+		assert_non_null(strstr(buf, "flowpland_module_loaded 0\n"));
+		free(buf);
+	}
 	f.loaded = true;
 	fpd_kmod_presence(&d, true);
 	assert_int_equal(f.sets, 1);
