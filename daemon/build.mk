@@ -19,19 +19,14 @@ $(DAEMON_SAN_LIB): $(DAEMON_SAN_OBJ)
 	$(AR) rcs $@ $^
 ALL += $(DAEMON_LIB)
 
-# The daemon reads report rings with libflowplan's reader (the shared
-# library exports nothing of the planner, so the planner links beside it)
-# and speaks to the module through lib/core's netlink client. Until that
-# client is on main (issue 9), everything but the binary builds and is
-# tested (tests/unit/test_daemon_fpd.c drives the loop with a module table).
-ifneq ($(wildcard lib/core/nlclient.c),)
+# The daemon reads report rings and speaks to the module through lib/core
+# (its ring reader and netlink client), and plans with lib/planner; it does
+# not link libflowplan.
 $(FLOWPLAND): $(BUILD)/daemon/main.o $(BUILD)/daemon/kmod_nl.o $(DAEMON_LIB) \
-		$(PLANNER_LIB) $(CORE_LIB) $(BUILD)/libflowplan.so
-	$(CC) $(CFLAGS) -o $@ $(filter %.o %.a,$^) $(DAEMON_LIBS) $(NL_LIBS) \
-		-L$(BUILD) -lflowplan -Wl,-rpath,'$$ORIGIN'
+		$(PLANNER_LIB) $(CORE_LIB)
+	$(CC) $(CFLAGS) -o $@ $(filter %.o %.a,$^) $(DAEMON_LIBS) $(NL_LIBS)
 ALL += $(FLOWPLAND)
 VM_BINS += $(FLOWPLAND)
-endif
 
 # fpd-ctl: `flowplanctl daemon` on its own (tests, hosts without the CLI).
 FPD_CTL := $(BUILD)/fpd-ctl
@@ -47,10 +42,9 @@ $(DAEMON_TESTS:$(BUILD)/tests/%=$(BUILD)/san/tests/unit/%.o): \
 	CPPFLAGS += -Idaemon -Iinclude/uapi $(JSONC_CFLAGS)
 
 $(BUILD)/tests/test_daemon_%: $(BUILD)/san/tests/unit/test_daemon_%.o $(DAEMON_SAN_LIB) \
-		$(PLANNER_SAN_LIB) $(CORE_SAN_LIB) $(BUILD)/libflowplan.so
+		$(PLANNER_SAN_LIB) $(CORE_SAN_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $(filter %.o %.a,$^) -lcmocka $(DAEMON_LIBS) \
-		-L$(BUILD) -lflowplan -Wl,-rpath,'$$ORIGIN/..' -lpthread
+	$(CC) $(CFLAGS) $(SAN) -o $@ $(filter %.o %.a,$^) -lcmocka $(DAEMON_LIBS) $(NL_LIBS) -lpthread
 
 # --------------------------------------------------------------- fuzzers
 # libFuzzer on the two parsers that take outside input: the configuration
@@ -90,7 +84,7 @@ check-daemon: SHELL := /bin/bash
 check-daemon:
 	@scripts/deps.sh build unit fuzz
 	@$(MAKE) --no-print-directory $(DAEMON_TESTS) $(DAEMON_FUZZ:%=$(BUILD)/fuzz/fuzz_daemon_%) \
-		$(if $(wildcard lib/core/nlclient.c),$(FLOWPLAND))
+		$(FLOWPLAND)
 	@FLOWPLAN_SRCDIR=$(CURDIR) scripts/run-cmocka.sh daemon-cmocka $(DAEMON_TESTS) | tee $(BUILD)/daemon-cmocka.log; \
 	line=$$(tail -1 $(BUILD)/daemon-cmocka.log); \
 	p=$$(sed -n 's/.*: \([0-9]*\) passed.*/\1/p' <<<"$$line"); \
@@ -107,10 +101,8 @@ CHECK_TIERS += check-daemon
 
 # ----------------------------------------------------------------- bench
 DAEMON_BENCH := $(BUILD)/bench_daemon
-$(DAEMON_BENCH): $(BUILD)/daemon/bench/bench_daemon.o $(DAEMON_LIB) $(PLANNER_LIB) $(CORE_LIB) \
-		$(BUILD)/libflowplan.so
-	$(CC) $(CFLAGS) -o $@ $(filter %.o %.a,$^) $(DAEMON_LIBS) -L$(BUILD) -lflowplan \
-		-Wl,-rpath,'$$ORIGIN' -lpthread
+$(DAEMON_BENCH): $(BUILD)/daemon/bench/bench_daemon.o $(DAEMON_LIB) $(PLANNER_LIB) $(CORE_LIB)
+	$(CC) $(CFLAGS) -o $@ $(filter %.o %.a,$^) $(DAEMON_LIBS) $(NL_LIBS) -lpthread
 EXTRA_CFLAGS_daemon/bench := -Idaemon -Iinclude/uapi $(JSONC_CFLAGS)
 .PHONY: bench-daemon
 bench-daemon: $(DAEMON_BENCH)
@@ -119,9 +111,17 @@ BENCH += bench-daemon
 
 # --------------------------------------------------------------- install
 .PHONY: install-daemon
-install-daemon: $(DAEMON_UNIT) $(if $(wildcard lib/core/nlclient.c),$(FLOWPLAND))
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)/etc/flowplan $(DESTDIR)/etc/systemd/system
-	$(if $(wildcard $(FLOWPLAND)),install -m 0755 $(FLOWPLAND) $(DESTDIR)$(PREFIX)/sbin/flowpland)
+# flowpland and fpd-ctl, the unit (in PREFIX/lib/systemd/system, which
+# systemd reads for /usr and /usr/local), and the configuration file unless
+# one is there already.
+install-daemon: $(FLOWPLAND) $(FPD_CTL)
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/flowplan \
+		$(DESTDIR)$(PREFIX)/lib/systemd/system
+	install -m 0755 $(FLOWPLAND) $(DESTDIR)$(PREFIX)/sbin/flowpland
+	install -m 0755 $(FPD_CTL) $(DESTDIR)$(PREFIX)/bin/fpd-ctl
 	[ -e $(DESTDIR)/etc/flowplan/flowpland.conf ] || \
 		install -m 0644 daemon/flowpland.conf $(DESTDIR)/etc/flowplan/flowpland.conf
-	install -m 0644 $(DAEMON_UNIT) $(DESTDIR)/etc/systemd/system/flowpland.service
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' daemon/flowpland.service.in \
+		> $(DESTDIR)$(PREFIX)/lib/systemd/system/flowpland.service
+	chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/flowpland.service
+INSTALL += install-daemon

@@ -6,7 +6,7 @@ set -uo pipefail
 bin=$1
 here=$(cd "$(dirname "$0")" && pwd)
 if [ ! -x "$bin" ]; then
-	echo "unit file: skipped: $bin is not built (lib/core's netlink client is not on this branch)"
+	echo "unit file: skipped: $bin is not built"
 	exit 77
 fi
 command -v systemd-analyze >/dev/null || { echo "unit file: skipped: no systemd-analyze"; exit 77; }

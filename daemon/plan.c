@@ -12,12 +12,6 @@
 
 #include <json-c/json.h>
 
-/*
- * planner/entries.h (the pre-core host view, going away with issue 9)
- * defines what core/hostplan.h defines; the planner's own headers need
- * nothing from it, so it is kept out.
- */
-#define FP_ENTRIES_H
 #include "planner/plan.h"
 #include "planner/portmap.h"
 #include "planner/sched.h"

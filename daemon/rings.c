@@ -14,7 +14,7 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
-#include "flowplan/flowplan.h"
+#include "core/report.h"
 #include "rings.h"
 
 #define PREFIX "flowplan-"
@@ -118,7 +118,7 @@ static void add(struct fpd_rings *r, const char *name)
 static void drop(struct fpd_rings *r, size_t i)
 {
 	if (r->r[i].rep) {
-		fp_report_close(r->r[i].rep);
+		fp_ring_reader_close(r->r[i].rep);
 		r->st.closed++;
 	}
 	r->r[i] = r->r[--r->n];
@@ -228,7 +228,7 @@ static int read_ring(struct fpd_rings *r, struct ring *g, fpd_msgs_fn fn, void *
 	int ret;
 
 	do {
-		ret = fp_report_read(g->rep, recs, BATCH, &got, &lost);
+		ret = fp_ring_read(g->rep, recs, BATCH, &got, &lost);
 		if (ret)
 			return 0;	/* this ring only */
 		r->st.lost += lost;
@@ -274,7 +274,7 @@ int fpd_rings_read(struct fpd_rings *r, fpd_msgs_fn fn, void *arg)
 			char path[PATH_MAX + NAME_MAX + 2];
 
 			snprintf(path, sizeof(path), "%s/%s", r->dir, g->name);
-			g->rep = fp_report_open(path);
+			g->rep = fp_ring_reader_open(path);
 			if (g->rep)
 				r->st.opened++;
 			else if (errno == ENOENT)

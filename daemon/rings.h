@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * daemon/rings.h - libflowplan's schedule-report rings on this host
- * (docs/reports.md): found as they appear (inotify on the report
+ * daemon/rings.h - the schedule-report rings on this host (docs/reports.md;
+ * libflowplan, the interposer and the NCCL profiler write them, lib/core's
+ * reader reads them): found as they appear (inotify on the report
  * directory), read on the daemon's report timer, turned into messages for
  * the cycle detector, and let go when their file is removed or their
  * writer has died and every record is read.

@@ -25,7 +25,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define FP_ENTRIES_H
 #include "planner/plan.h"
 #include "planner/sched.h"
 #include "planner/topo.h"
