@@ -56,7 +56,8 @@ DAEMON_FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-re
 FUZZ_DAEMON_ARGS  ?= -seed=1 -runs=200000 -max_total_time=120 -max_len=4096
 $(BUILD)/fuzz/fuzz_daemon_%: daemon/fuzz/fuzz_%.c daemon/%.c daemon/%.h daemon/loop.c
 	@mkdir -p $(@D)
-	$(or $(FUZZ_CC),clang) $(DAEMON_FUZZ_FLAGS) -o $@ $< daemon/$*.c daemon/loop.c $(JSONC_LIBS)
+	$(Q)$(call say,FUZZ,$@)$(or $(FUZZ_CC),clang) $(DAEMON_FUZZ_FLAGS) -o $@ $< daemon/$*.c \
+		daemon/loop.c $(JSONC_LIBS)
 
 .PHONY: $(DAEMON_FUZZ:%=fuzz-daemon-%)
 $(DAEMON_FUZZ:%=fuzz-daemon-%): fuzz-daemon-%: $(BUILD)/fuzz/fuzz_daemon_%
@@ -70,7 +71,7 @@ $(DAEMON_FUZZ:%=fuzz-daemon-%): fuzz-daemon-%: $(BUILD)/fuzz/fuzz_daemon_%
 DAEMON_UNIT := $(BUILD)/daemon/flowpland.service
 $(DAEMON_UNIT): daemon/flowpland.service.in
 	@mkdir -p $(@D)
-	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' $< > $@
+	$(Q)$(call say,GEN,$@)sed 's|@SBINDIR@|$(PREFIX)/sbin|g' $< > $@
 ALL += $(DAEMON_UNIT)
 
 # systemd-analyze verify, and the security score (daemon/check-unit.sh).
@@ -115,13 +116,13 @@ BENCH += bench-daemon
 # systemd reads for /usr and /usr/local), and the configuration file unless
 # one is there already.
 install-daemon: $(FLOWPLAND) $(FPD_CTL)
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/flowplan \
+	$(Q)$(call say,INSTALL,flowpland)install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/flowplan \
 		$(DESTDIR)$(PREFIX)/lib/systemd/system
-	install -m 0755 $(FLOWPLAND) $(DESTDIR)$(PREFIX)/sbin/flowpland
-	install -m 0755 $(FPD_CTL) $(DESTDIR)$(PREFIX)/bin/fpd-ctl
-	[ -e $(DESTDIR)/etc/flowplan/flowpland.conf ] || \
+	$(Q)install -m 0755 $(FLOWPLAND) $(DESTDIR)$(PREFIX)/sbin/flowpland
+	$(Q)install -m 0755 $(FPD_CTL) $(DESTDIR)$(PREFIX)/bin/fpd-ctl
+	$(Q)[ -e $(DESTDIR)/etc/flowplan/flowpland.conf ] || \
 		install -m 0644 daemon/flowpland.conf $(DESTDIR)/etc/flowplan/flowpland.conf
-	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' daemon/flowpland.service.in \
+	$(Q)sed 's|@SBINDIR@|$(PREFIX)/sbin|g' daemon/flowpland.service.in \
 		> $(DESTDIR)$(PREFIX)/lib/systemd/system/flowpland.service
-	chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/flowpland.service
+	$(Q)chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/flowpland.service
 INSTALL += install-daemon
