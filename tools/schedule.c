@@ -78,7 +78,7 @@ static int sched_show(int argc, char **argv)
 				pr_str("src", "    %s", t->nodes[f->src].name);
 				pr_str("dst", " -> %s", t->nodes[f->dst].name);
 				pr_u64("bytes", " %llu", f->bytes);
-				pr_str("job", " job %s\n", s->jobs[f->job]);
+				pr_str("job", " job %s\n", s->jobs[fp_flow_job(&s->ph[i], j)]);
 				pr_obj_close();
 			}
 			pr_arr_close(NULL);

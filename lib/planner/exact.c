@@ -10,6 +10,7 @@
 
 #include "planner/plan.h"
 #include "planner/plan_priv.h"
+#include "planner/topo_priv.h"
 #include "planner/util.h"
 
 /* Is phase @ph on a uniform two-tier fabric with equal fabric flows? */
@@ -131,6 +132,108 @@ static bool bvn_augment(struct bvn *b, int root, int *stack_u, int *stack_i)
 	return false;
 }
 
+/*
+ * The flows a bin holds whole: the flows of one leaf pair are alike (equal
+ * bytes, same candidate paths), so which of them takes which spine is free.
+ * Each flow tries labels in turn and takes the spine its port hashes to as
+ * soon as the pair still owes that spine flows (the hash model's route:
+ * on a uniform two-tier fabric with every link up the source leaf alone
+ * chooses, among all spines); a flow no label fits searches the model for
+ * a port to a spine still owed.
+ */
+static int whole_flows(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phase *pp,
+		       const struct bvn *b, const uint32_t *forder, const size_t *fstart,
+		       const uint16_t *spine, int S, struct fp_err *err)
+{
+	int *owed = fp_xcalloc((size_t)S, sizeof(int)), p, s, r, rc = 0;
+	uint8_t *done = NULL;
+	uint32_t *pend = NULL, *base = NULL, *label0 = NULL;
+	const uint32_t *delta = fp_hash_sport_deltas(t->hash_fn);
+	size_t q, cap = 0, npend;
+
+	for (p = 0; p < b->np && !rc; p++) {
+		size_t lo = fstart[p], hi = fstart[p] + (size_t)b->real[p];
+
+		if (hi - lo > cap) {
+			cap = hi - lo;
+			free(done);
+			free(pend);
+			free(base);
+			free(label0);
+			label0 = fp_xcalloc(cap, sizeof(*label0));
+			done = fp_xcalloc(cap, 1);
+			pend = fp_xcalloc(cap, sizeof(*pend));
+			base = fp_xcalloc(cap, sizeof(*base));
+		}
+		memset(done, 0, hi - lo);
+		for (q = lo; q < hi; q++)
+			if (spine[q] != FP_PATH_NONE)
+				owed[spine[q]]++;
+			else
+				done[q - lo] = 1;	/* split: planned already */
+		/*
+		 * Round r: every flow still waiting tries its r-th label. Rounds,
+		 * not one flow after the other, so that the last flows of a pair
+		 * do not try many labels for the last spine owed.
+		 */
+		npend = 0;
+		for (q = lo; q < hi; q++) {
+			const struct fp_flow *f = &ph->flows[forder[q]];
+			const struct fp_node *a = &t->nodes[f->src], *z = &t->nodes[f->dst];
+
+			if (done[q - lo])
+				continue;
+			pend[npend] = (uint32_t)q;
+			label0[npend] = 1 + forder[q] * 7919u % 0x3fff;
+			base[npend++] = fp_hash(t->hash_fn, t->nodes[a->leaf].seed, a->addr, z->addr, 0,
+						FP_ROCE_PORT);
+		}
+		for (r = 0; r < 0x3fff && npend; r++) {
+			size_t w = 0, e;
+
+			for (e = 0; e < npend; e++) {
+				uint32_t fl = label0[e] + (uint32_t)r;
+
+				fl = fl > 0x3fff ? fl - 0x3fff : fl;
+				s = (int)(fp_fmix32(base[e] ^ delta[0xC000u | fl]) % (uint32_t)S);
+				if (owed[s]) {
+					owed[s]--;
+					done[pend[e] - lo] = 1;
+					fp_plan_add_sub(pp, forder[pend[e]], ph->flows[forder[pend[e]]].bytes,
+							s, fl, fp_label_to_sport(fl));
+				} else {
+					pend[w] = pend[e];
+					label0[w] = label0[e];
+					base[w++] = base[e];
+				}
+			}
+			npend = w;
+		}
+		/* What no tried label fitted: a port to a spine still owed. */
+		for (q = lo, s = 0; q < hi && !rc; q++) {
+			const struct fp_flow *f = &ph->flows[forder[q]];
+			uint32_t fl;
+			uint16_t sport;
+
+			if (done[q - lo])
+				continue;
+			while (!owed[s])
+				s++;
+			owed[s]--;
+			rc = fp_plan_label(t, NULL, f->src, f->dst, s, forder[q] * 7919u + (uint32_t)s,
+					   &fl, &sport, err);
+			if (!rc)
+				fp_plan_add_sub(pp, forder[q], f->bytes, s, fl, sport);
+		}
+	}
+	free(owed);
+	free(done);
+	free(pend);
+	free(base);
+	free(label0);
+	return rc;
+}
+
 int fp_plan_exact(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phase *pp,
 		  struct fp_err *err)
 {
@@ -139,7 +242,9 @@ int fp_plan_exact(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_p
 	int64_t *out = fp_xcalloc((size_t)L, sizeof(int64_t));
 	int64_t *inn = fp_xcalloc((size_t)L, sizeof(int64_t));
 	int64_t delta = 0, pos = 0, total, binlen;
-	size_t i, *cursor = NULL, *fstart = NULL, *forder = NULL, nf = 0;
+	size_t i, *cursor = NULL, *fstart = NULL, nf = 0;
+	uint32_t *forder = NULL;
+	uint16_t *spine = NULL;
 	int *stack_u = NULL, *stack_i = NULL, *mt = NULL;
 	int64_t *mw = NULL;
 	size_t nmatch = 0, mcap = 0;
@@ -273,7 +378,8 @@ int fp_plan_exact(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_p
 	/* Flows of each pair, in schedule order. */
 	fstart = fp_xcalloc((size_t)b.np + 1, sizeof(size_t));
 	cursor = fp_xcalloc((size_t)b.np, sizeof(size_t));
-	forder = fp_xcalloc(nf, sizeof(size_t));
+	forder = fp_xcalloc(nf, sizeof(*forder));
+	spine = fp_xcalloc(nf, sizeof(*spine));
 	for (p = 0; p < b.np; p++)
 		fstart[p + 1] = fstart[p] + (size_t)b.real[p];
 	for (i = 0; i < ph->n; i++) {
@@ -284,7 +390,7 @@ int fp_plan_exact(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_p
 		u = t->nodes[t->nodes[f->src].leaf].leaf_idx;
 		v = t->nodes[t->nodes[f->dst].leaf].leaf_idx;
 		p = b.pair_of[(size_t)u * (size_t)L + (size_t)v];
-		forder[fstart[p] + cursor[p]++] = i;
+		forder[fstart[p] + cursor[p]++] = (uint32_t)i;
 	}
 	memset(cursor, 0, sizeof(size_t) * (size_t)b.np);
 
@@ -317,6 +423,12 @@ int fp_plan_exact(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_p
 
 					if (cursor[p] >= (size_t)b.real[p])
 						break;	/* dummy unit */
+					if (s0 == s1) {
+						/* Whole in one spine: ports chosen below. */
+						spine[fstart[p] + cursor[p]++] = (uint16_t)s0;
+						continue;
+					}
+					spine[fstart[p] + cursor[p]] = FP_PATH_NONE;
 					fi = forder[fstart[p] + cursor[p]++];
 					f = &ph->flows[fi];
 					for (s = s0; s <= s1; s++) {
@@ -347,6 +459,9 @@ int fp_plan_exact(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_p
 		}
 		pos += mw[k];
 	}
+	rc = whole_flows(t, ph, pp, &b, forder, fstart, spine, S, err);
+	if (rc)
+		goto out;
 	pp->method = FP_METHOD_EXACT;
 out:
 	for (u = 0; u < L; u++)
@@ -371,5 +486,6 @@ out:
 	free(fstart);
 	free(cursor);
 	free(forder);
+	free(spine);
 	return rc;
 }

@@ -366,7 +366,7 @@ int fp_plan_general(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan
 		fp_mcf_account(&m);
 	}
 	pp->iters = m.iters;
-	pp->lower_bound = m.bound > host ? m.bound : host;
+	pp->lower_bound = m.bound > cuts ? m.bound : cuts;
 
 	/* Off the fabric, and within one leaf: no choice to make. */
 	for (i = 0; i < ph->n; i++) {

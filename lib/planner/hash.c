@@ -130,7 +130,7 @@ int fp_hash_parse(const char *s, enum fp_hash_fn *fn)
 	return EINVAL;
 }
 
-uint32_t fp_hash_sport_delta(enum fp_hash_fn fn, uint16_t sport)
+const uint32_t *fp_hash_sport_deltas(enum fp_hash_fn fn)
 {
 	static uint32_t *tab[FP_HASH_TOEPLITZ + 1];
 	uint32_t z, i;
@@ -145,5 +145,10 @@ uint32_t fp_hash_sport_delta(enum fp_hash_fn fn, uint16_t sport)
 			t[i] = fp_hash(fn, 0, 0, 0, (uint16_t)i, FP_ROCE_PORT) ^ z;
 		tab[fn] = t;
 	}
-	return tab[fn][sport];
+	return tab[fn];
+}
+
+uint32_t fp_hash_sport_delta(enum fp_hash_fn fn, uint16_t sport)
+{
+	return fp_hash_sport_deltas(fn)[sport];
 }

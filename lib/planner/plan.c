@@ -22,7 +22,7 @@ double fp_link_load(const struct fp_topo *t, int l, double bytes)
 void fp_plan_add_sub(struct fp_plan_phase *pp, size_t fi, uint64_t bytes, int path,
 		     uint32_t fl, uint16_t sport)
 {
-	FP_GROW(pp->subs, pp->cap, pp->nsubs + 1);
+	FP_GROW_RAW(pp->subs, pp->cap, pp->nsubs + 1);
 	if (!pp->flows[fi].n)
 		pp->flows[fi].first = (uint32_t)pp->nsubs;
 	pp->subs[pp->nsubs++] = (struct fp_plan_subflow){ .bytes = bytes, .flow_label = fl,
@@ -162,6 +162,9 @@ int fp_plan_compute(struct fp_topo *t, const struct fp_sched *s, const struct fp
 
 		oo.k = p->k;
 		pp->flows = fp_xcalloc(ph->n ? ph->n : 1, sizeof(*pp->flows));
+		/* At least one subflow per flow: room for them at once. */
+		pp->subs = fp_xrealloc(NULL, ph->n ? ph->n : 1, sizeof(*pp->subs));
+		pp->cap = ph->n ? ph->n : 1;
 		pp->link_bytes = fp_xcalloc((size_t)t->nlinks, sizeof(double));
 		/* A failed host link carries nothing: its flows cannot run. */
 		for (f = 0; f < ph->n && !rc; f++) {
@@ -205,16 +208,17 @@ int fp_plan_compute(struct fp_topo *t, const struct fp_sched *s, const struct fp
 		}
 		plan_account(t, ph, pp);
 		/*
-		 * The general method proved its bound with its own duals; the cuts
-		 * are cheap and sometimes stronger. With a port map its duals bound
-		 * only the mapped paths, so the routing's own duals are used.
+		 * The general method proved its bound with its own duals and the
+		 * cuts. With a port map its duals bound only the mapped paths, so
+		 * the routing's own duals are used.
 		 */
 		if (pp->method == FP_METHOD_LP || pp->method == FP_METHOD_GP ||
 		    pp->method == FP_METHOD_GREEDY) {
-			double lb = fp_phase_lower_bound(t, ph, o->pm ? pp->link_bytes : NULL);
-
-			if (o->pm || lb > pp->lower_bound)
-				pp->lower_bound = lb;
+			if (o->pm)
+				pp->lower_bound = fp_phase_lower_bound(t, ph, pp->link_bytes);
+		} else if (pp->method == FP_METHOD_EXACT) {
+			/* It meets the host links' and leaves' cuts by construction. */
+			pp->lower_bound = fp_phase_lower_bound(t, ph, NULL);
 		} else {
 			pp->lower_bound = fp_phase_lower_bound(t, ph, pp->link_bytes);
 		}

@@ -19,6 +19,7 @@ void fp_sched_free(struct fp_sched *s)
 	for (i = 0; i < s->nph; i++) {
 		free(s->ph[i].name);
 		free(s->ph[i].flows);
+		free(s->ph[i].runs);
 	}
 	for (i = 0; i < s->njobs; i++)
 		free(s->jobs[i]);
@@ -56,8 +57,37 @@ void fp_sched_add(struct fp_sched *s, size_t ph, int src, int dst, uint64_t byte
 {
 	struct fp_phase *p = phase_at(s, ph);
 
-	FP_GROW(p->flows, p->cap, p->n + 1);
-	p->flows[p->n++] = (struct fp_flow){ .src = src, .dst = dst, .bytes = bytes, .job = job };
+	FP_GROW_RAW(p->flows, p->cap, p->n + 1);
+	if (!p->nruns || p->runs[p->nruns - 1].job != job) {
+		FP_GROW_RAW(p->runs, p->capruns, p->nruns + 1);
+		p->runs[p->nruns++] = (struct fp_job_run){ p->n, job };
+	}
+	p->flows[p->n++] = (struct fp_flow){ .src = src, .dst = dst, .bytes = bytes };
+}
+
+void fp_sched_reserve(struct fp_sched *s, size_t ph, size_t n)
+{
+	struct fp_phase *p = phase_at(s, ph);
+
+	if (p->n + n > p->cap) {
+		p->flows = fp_xrealloc(p->flows, p->n + n, sizeof(*p->flows));
+		p->cap = p->n + n;
+	}
+}
+
+int fp_flow_job(const struct fp_phase *ph, size_t i)
+{
+	size_t lo = 0, hi = ph->nruns;
+
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+
+		if (ph->runs[mid].first <= i)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return ph->nruns ? ph->runs[lo].job : 0;
 }
 
 /* ---- file ---- */
@@ -403,6 +433,7 @@ static int gen_one(const char *spec, const struct fp_topo *t, struct fp_sched *s
 		uint64_t b = c == C_RING_AR ? bytes / nh * 2 * (uint64_t)(nh - 1) :
 			     bytes / nh * (uint64_t)(nh - 1);
 
+		fp_sched_reserve(s, ph0, (size_t)nh * (size_t)nn);
 		for (r = 0; r < nn; r++)
 			for (i = 0; i < nh; i++)
 				fp_sched_add(s, ph0, NIC(i, r), NIC((i + 1) % nh, r), b ? b : 1, job);
@@ -439,6 +470,7 @@ static int gen_one(const char *spec, const struct fp_topo *t, struct fp_sched *s
 		uint64_t b = bytes / ((uint64_t)nh * (uint64_t)nn);
 		int j, q;
 
+		fp_sched_reserve(s, ph0, (size_t)nh * (size_t)(nh - 1) * (size_t)nn * (size_t)nn);
 		for (i = 0; i < nh; i++)
 			for (r = 0; r < nn; r++)
 				for (j = 0; j < nh; j++)
@@ -543,7 +575,8 @@ char *fp_sched_to_json(const struct fp_sched *s, const struct fp_topo *t, int pr
 			json_object_object_add(fo, "src", json_object_new_string(t->nodes[f->src].name));
 			json_object_object_add(fo, "dst", json_object_new_string(t->nodes[f->dst].name));
 			json_object_object_add(fo, "bytes", json_object_new_int64((int64_t)f->bytes));
-			json_object_object_add(fo, "job", json_object_new_string(s->jobs[f->job]));
+			json_object_object_add(fo, "job",
+					       json_object_new_string(s->jobs[fp_flow_job(&s->ph[i], j)]));
 			json_object_array_add(fl, fo);
 		}
 		json_object_object_add(po, "flows", fl);

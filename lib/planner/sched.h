@@ -11,9 +11,15 @@
 
 #include "planner/topo.h"
 
+/* One flow: 16 bytes, so that a 4096-NIC all-to-all (16.8 M flows) fits. */
 struct fp_flow {
 	int src, dst;		/* NIC node ids */
-	uint64_t bytes;
+	uint64_t bytes;		/* 1 .. FP_BYTES_MAX */
+};
+
+/* The flows from @first on (to the next run) belong to job @job. */
+struct fp_job_run {
+	size_t first;
 	int job;		/* index into fp_sched.jobs */
 };
 
@@ -21,7 +27,15 @@ struct fp_phase {
 	char *name;
 	struct fp_flow *flows;
 	size_t n, cap;
+	struct fp_job_run *runs;	/* flows' jobs, run-length */
+	size_t nruns, capruns;
 };
+
+/* Byte counts are signed 64-bit in JSON and in the module: at most 2^63 - 1. */
+#define FP_BYTES_MAX	((uint64_t)INT64_MAX)
+
+/* The job (index into fp_sched.jobs) of flow @i of @ph: O(log runs). */
+int fp_flow_job(const struct fp_phase *ph, size_t i);
 
 struct fp_sched {
 	char *name;
@@ -43,6 +57,8 @@ char *fp_sched_to_json(const struct fp_sched *s, const struct fp_topo *t, int pr
 
 /* Append a flow to phase @ph (created as needed, named "p<i>"). */
 void fp_sched_add(struct fp_sched *s, size_t ph, int src, int dst, uint64_t bytes, int job);
+/* Make room for @n more flows in phase @ph (a generator knows its count). */
+void fp_sched_reserve(struct fp_sched *s, size_t ph, size_t n);
 int fp_sched_job(struct fp_sched *s, const char *name);
 
 #endif

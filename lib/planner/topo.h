@@ -160,6 +160,8 @@ int fp_topo_port_search(struct fp_topo *t, int src_nic, int dst_nic, int path,
  * hash(seed, s, d, sport) == hash(seed, s, d, 0) ^ fp_hash_sport_delta(fn, sport).
  */
 uint32_t fp_hash_sport_delta(enum fp_hash_fn fn, uint16_t sport);
+/* The same for every sport at once: a table of 65536 deltas. */
+const uint32_t *fp_hash_sport_deltas(enum fp_hash_fn fn);
 
 #define FP_ROCE_PORT 4791
 

@@ -58,6 +58,18 @@ void fp_grow(void **p, size_t *cap, size_t need, size_t sz)
 	*cap = n;
 }
 
+void fp_grow_raw(void **p, size_t *cap, size_t need, size_t sz)
+{
+	size_t n = *cap ? *cap : 8;
+
+	if (need <= *cap)
+		return;
+	while (n < need)
+		n *= 2;
+	*p = fp_xrealloc(*p, n, sz);
+	*cap = n;
+}
+
 int fp_read_file(const char *path, char **buf, size_t *len, struct fp_err *err)
 {
 	FILE *f = fopen(path, "rb");

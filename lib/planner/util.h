@@ -17,6 +17,10 @@ char *fp_xstrdup(const char *s);
 /* Grow *p (holding *cap elements of sz) so that it holds at least need. */
 void fp_grow(void **p, size_t *cap, size_t need, size_t sz);
 #define FP_GROW(arr, cap, need) fp_grow((void **)&(arr), &(cap), (need), sizeof(*(arr)))
+/* The same without zeroing the new room: for arrays filled as they grow. */
+void fp_grow_raw(void **p, size_t *cap, size_t need, size_t sz);
+#define FP_GROW_RAW(arr, cap, need) \
+	fp_grow_raw((void **)&(arr), &(cap), (need), sizeof(*(arr)))
 
 /* Read a whole file; NUL-terminated; errno value on failure. */
 int fp_read_file(const char *path, char **buf, size_t *len, struct fp_err *err);

@@ -88,7 +88,7 @@ static void test_frag_and_jobs(void **state)
 	for (i = 0; i < s->ph[0].n; i++) {
 		const struct fp_flow *f = &s->ph[0].flows[i];
 
-		if (f->job != 0)
+		if (fp_flow_job(&s->ph[0], i) != 0)
 			continue;
 		nring++;
 		leaf_seen[t->nodes[t->nodes[f->src].leaf].leaf_idx] = true;
