@@ -131,6 +131,7 @@ void fp_plan_free(struct fp_plan *p)
 		free(p->ph[i].subs);
 		free(p->ph[i].link_bytes);
 	}
+	fp_plan_index_free(p->index, p->nph);
 	free(p->ph);
 	free(p);
 }

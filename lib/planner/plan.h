@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/addr.h"
 #include "core/hostplan.h"
 #include "planner/portmap.h"
 #include "planner/sched.h"
@@ -79,6 +80,8 @@ struct fp_plan_phase {
 	size_t iters;		/* simplex pivots or gradient sweeps */
 };
 
+struct fp_plan_index;
+
 struct fp_plan {
 	enum fp_strategy strategy;
 	int k;
@@ -88,12 +91,56 @@ struct fp_plan {
 	const struct fp_sched *sched;
 	struct fp_plan_phase *ph;
 	size_t nph;
+	struct fp_plan_index *index;	/* flows by source NIC, built when first needed */
 };
 
 int fp_plan_compute(struct fp_topo *t, const struct fp_sched *s, const struct fp_plan_opts *o,
 		    struct fp_plan **out, struct fp_err *err);
 void fp_plan_free(struct fp_plan *p);
-/* Plan file (format flowplan-plan). @links: include per-link loads. */
+/*
+ * fp_plan_hostplan - the plan's host plan (core/hostplan.h): per (source,
+ * destination) address pair, the subflows of the phase in which the pair
+ * carries the most bytes (the earliest on ties), weights their byte shares
+ * in exact integers summing to FP_WEIGHT_ONE (the largest subflow takes the
+ * rounding), dqpn FP_DQPN_ANY, enforce as planned, the plan's generation.
+ * Pairs off the fabric, spraying and subflows without a flow label (port
+ * maps learned with TCP) give no entry. @local/@nlocal: only the pairs whose
+ * source is one of these addresses (a host's share); NULL: every pair.
+ * @out is initialised here and finished (sorted). The one conversion from a
+ * plan to entries: the plan file, the per-host shares and the daemon use it.
+ * The first call builds an index of the flows by source (4 bytes per flow
+ * and phase), so a host's share costs what that host has. Not thread-safe
+ * on one plan (the index is the plan's scratch). 0 or an errno value.
+ */
+int fp_plan_hostplan(const struct fp_plan *p, const struct fp_addr *local, size_t nlocal,
+		     struct fp_hostplan *out, struct fp_err *err);
+/* The entries of one source NIC (node id), appended to @hp unfinished. */
+int fp_plan_nic_entries(const struct fp_plan *p, int nic, struct fp_hostplan *hp,
+			struct fp_err *err);
+
+/*
+ * The plan file (format flowplan-plan), streamed to @f: entries through the
+ * core's entry writer, then the phases (flows, subflows with their paths,
+ * method, load and bound; per-link loads with FP_PLAN_LINKS). 0 or an errno
+ * value (EIO when @f fails).
+ */
+#define FP_PLAN_PRETTY		1u
+#define FP_PLAN_LINKS		2u
+#define FP_PLAN_ENTRIES_ONLY	4u	/* no "phases" */
+#define FP_PLAN_COMPACT		8u	/* shares: planner/share.h's text, not JSON */
+int fp_plan_write(FILE *f, const struct fp_plan *p, unsigned int flags, struct fp_err *err);
+/* Host @host's share: a plan file with "host" and that host's entries only. */
+int fp_plan_write_share(FILE *f, const struct fp_plan *p, int host, unsigned int flags,
+			struct fp_err *err);
+/*
+ * Every host's share into directory @dir as HOST.json (a plan file), or
+ * HOST.share with FP_PLAN_COMPACT (planner/share.h), each written aside and
+ * renamed into place. Host names must be letters, digits, '.', '_' and '-'
+ * (not starting with '.'): EINVAL otherwise.
+ */
+int fp_plan_write_shares(const struct fp_plan *p, const char *dir, unsigned int flags,
+			 struct fp_err *err);
+/* The plan file in memory (NULL on failure). @links: per-link loads. */
 char *fp_plan_to_json(const struct fp_plan *p, bool pretty, bool links);
 const char *fp_strategy_name(enum fp_strategy s);
 int fp_strategy_parse(const char *s, enum fp_strategy *st, int *k);

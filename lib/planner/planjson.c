@@ -1,190 +1,388 @@
 // SPDX-License-Identifier: MIT
-/* planjson.c - write a plan file (docs/formats.md "Plan"). */
+/*
+ * planjson.c - the plan file (docs/formats.md "Plan"), written as it goes:
+ * no document tree, so the memory a plan file costs is the plan's. Its
+ * "entries" come from fp_plan_nic_entries() (planhost.c), one source NIC
+ * at a time, and are written by the core's entry writer; "phases" is the
+ * planner's report. A per-host share is a plan file with that host's
+ * entries only.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <json-c/json.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include "core/hostplan.h"
 #include "planner/plan.h"
+#include "planner/share.h"
 #include "planner/util.h"
 
-struct pick {
-	uint64_t key;		/* src << 32 | dst, host order for sorting */
-	uint64_t bytes;
-	size_t phase, flow;
+struct out {
+	FILE *f;
+	bool pretty;
+	int bad;		/* a write failed */
 };
 
-static int cmp_pick(const void *a, const void *b)
+static void put(struct out *o, const char *s)
 {
-	const struct pick *x = a, *y = b;
-
-	return x->key < y->key ? -1 : x->key > y->key;
+	if (fputs(s, o->f) < 0)
+		o->bad = 1;
 }
 
-/* Entries: per address pair, the phase in which the pair carries the most bytes. */
-static struct json_object *entries_json(const struct fp_plan *p)
+static void putf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void putf(struct out *o, const char *fmt, ...)
 {
-	const struct fp_topo *t = p->topo;
-	struct json_object *arr = json_object_new_array();
-	struct pick *pk = NULL;
-	size_t n = 0, cap = 0, i, j, w;
-	char a[16];
+	va_list ap;
 
-	if (p->strategy == FP_STRAT_SPRAY)
-		return arr;
-	for (i = 0; i < p->nph; i++) {
-		const struct fp_phase *ph = &p->sched->ph[i];
-
-		for (j = 0; j < ph->n; j++) {
-			const struct fp_flow *f = &ph->flows[j];
-
-			if (t->nodes[f->src].host == t->nodes[f->dst].host)
-				continue;
-			FP_GROW(pk, cap, n + 1);
-			pk[n++] = (struct pick){
-				.key = (uint64_t)__builtin_bswap32(t->nodes[f->src].addr) << 32 |
-				       __builtin_bswap32(t->nodes[f->dst].addr),
-				.bytes = f->bytes, .phase = i, .flow = j };
-		}
-	}
-	qsort(pk, n, sizeof(*pk), cmp_pick);
-	for (i = 0; i < n; i = j) {
-		const struct pick *best = &pk[i];
-		const struct fp_plan_phase *pp;
-		const struct fp_flow *f;
-		struct json_object *e, *subs;
-		uint64_t total = 0, wsum = 0;
-		uint32_t wt[FP_MAX_SUBFLOWS];
-		size_t big = 0;
-		bool ok = true;
-
-		for (j = i; j < n && pk[j].key == pk[i].key; j++)
-			if (pk[j].bytes > best->bytes)
-				best = &pk[j];
-		pp = &p->ph[best->phase];
-		f = &p->sched->ph[best->phase].flows[best->flow];
-		if (pp->flows[best->flow].n > FP_MAX_SUBFLOWS || !pp->flows[best->flow].n)
-			continue;
-		for (w = 0; w < pp->flows[best->flow].n; w++) {
-			const struct fp_plan_subflow *s = &pp->subs[pp->flows[best->flow].first + w];
-
-			total += s->bytes;
-			if (!s->flow_label)
-				ok = false;	/* a port no flow label expresses (TCP lab maps) */
-		}
-		if (!ok || !total)
-			continue;
-		for (w = 0; w < pp->flows[best->flow].n; w++) {
-			const struct fp_plan_subflow *s = &pp->subs[pp->flows[best->flow].first + w];
-
-			wt[w] = (uint32_t)((__uint128_t)s->bytes * FP_WEIGHT_ONE / total);
-			wsum += wt[w];
-			if (s->bytes > pp->subs[pp->flows[best->flow].first + big].bytes)
-				big = w;
-		}
-		wt[big] += (uint32_t)(FP_WEIGHT_ONE - wsum);
-		e = json_object_new_object();
-		json_object_object_add(e, "src_addr", json_object_new_string(fp_ipv4_str(t->nodes[f->src].addr, a)));
-		json_object_object_add(e, "dst_addr", json_object_new_string(fp_ipv4_str(t->nodes[f->dst].addr, a)));
-		json_object_object_add(e, "dqpn", json_object_new_int(0));
-		json_object_object_add(e, "enforce", json_object_new_boolean(p->enforce));
-		subs = json_object_new_array();
-		for (w = 0; w < pp->flows[best->flow].n; w++) {
-			const struct fp_plan_subflow *s = &pp->subs[pp->flows[best->flow].first + w];
-			struct json_object *so = json_object_new_object();
-
-			json_object_object_add(so, "flow_label", json_object_new_int64(s->flow_label));
-			json_object_object_add(so, "sport", json_object_new_int(s->sport));
-			json_object_object_add(so, "weight", json_object_new_int64(wt[w]));
-			json_object_array_add(subs, so);
-		}
-		json_object_object_add(e, "subflows", subs);
-		json_object_array_add(arr, e);
-	}
-	free(pk);
-	return arr;
+	va_start(ap, fmt);
+	if (vfprintf(o->f, fmt, ap) < 0)
+		o->bad = 1;
+	va_end(ap);
 }
 
-static struct json_object *path_json(const struct fp_topo *t, const struct fp_flow *f,
-				     const struct fp_plan_subflow *s)
+/* A JSON string, escaped. */
+static void str(struct out *o, const char *s)
 {
-	struct json_object *a = json_object_new_array();
+	putc('"', o->f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			putf(o, "\\%c", c);
+		else if (c < 0x20)
+			putf(o, "\\u%04x", c);
+		else
+			putc(c, o->f);
+	}
+	if (putc('"', o->f) == EOF)
+		o->bad = 1;
+}
+
+/* Newline and indentation when pretty. */
+static void nl(struct out *o, int depth)
+{
+	if (!o->pretty)
+		return;
+	putc('\n', o->f);
+	while (depth-- > 0)
+		fputs("  ", o->f);
+}
+
+static const char *sep(const struct out *o)
+{
+	return o->pretty ? " " : "";
+}
+
+/* A finite double (loads and capacities are), shortest exact form. */
+static void dbl(struct out *o, double v)
+{
+	char b[40];
+
+	if (!isfinite(v))
+		v = 0;	/* cannot happen: capacities are checked at parse time */
+	snprintf(b, sizeof(b), "%.15g", v);
+	if (strtod(b, NULL) != v)
+		snprintf(b, sizeof(b), "%.17g", v);
+	put(o, b);
+}
+
+static void header(struct out *o, const struct fp_plan *p, const char *host)
+{
+	const char *s = sep(o);
+
+	put(o, "{");
+	nl(o, 1);
+	putf(o, "\"format\":%s\"flowplan-plan\",%s\"version\":%s1,", s, s, s);
+	nl(o, 1);
+	putf(o, "\"generation\":%s%llu,", s, (unsigned long long)p->generation);
+	nl(o, 1);
+	putf(o, "\"topology\":%s", s);
+	str(o, p->topo->name);
+	putf(o, ",%s\"schedule\":%s", s, s);
+	str(o, p->sched->name);
+	putf(o, ",%s\"strategy\":%s", s, s);
+	str(o, fp_strategy_name(p->strategy));
+	put(o, ",");
+	if (host) {
+		nl(o, 1);
+		putf(o, "\"host\":%s", s);
+		str(o, host);
+		put(o, ",");
+	}
+}
+
+/* The entries of NICs [first, first + n) of the address index, or of @nics. */
+static int entries(struct out *o, const struct fp_plan *p, const int *nics, int n,
+		   struct fp_err *err)
+{
+	struct fp_hostplan hp;
+	size_t k;
+	int i, rc = 0, count = 0;
+
+	fp_hostplan_init(&hp);
+	nl(o, 1);
+	putf(o, "\"entries\":%s[", sep(o));
+	for (i = 0; i < n && !rc; i++) {
+		hp.n = 0;
+		rc = fp_plan_nic_entries(p, nics ? nics[i] : p->topo->addr_ix[i].node, &hp, err);
+		for (k = 0; k < hp.n && !rc; k++) {
+			if (count++)
+				put(o, ",");
+			nl(o, 2);
+			if (fp_hostplan_write_entry(o->f, &hp.e[k], o->pretty))
+				o->bad = 1;
+		}
+	}
+	fp_hostplan_free(&hp);
+	if (count)
+		nl(o, 1);
+	put(o, "]");
+	return rc;
+}
+
+static void path(struct out *o, const struct fp_topo *t, const struct fp_flow *f,
+		 const struct fp_plan_subflow *s)
+{
 	struct fp_pathset ps;
 	int h;
 
-	if (s->path == FP_PATH_NONE)
-		return a;
-	ps = fp_topo_paths((struct fp_topo *)t, t->nodes[f->src].leaf, t->nodes[f->dst].leaf);
-	json_object_array_add(a, json_object_new_string(t->nodes[t->nodes[f->src].leaf].name));
-	for (h = 0; h < ps.p[s->path].len; h++)
-		json_object_array_add(a, json_object_new_string(t->nodes[t->links[ps.p[s->path].link[h]].to].name));
-	return a;
+	put(o, "[");
+	if (s->path != FP_PATH_NONE) {
+		ps = fp_topo_paths((struct fp_topo *)t, t->nodes[f->src].leaf, t->nodes[f->dst].leaf);
+		str(o, t->nodes[t->nodes[f->src].leaf].name);
+		for (h = 0; h < ps.p[s->path].len; h++) {
+			put(o, ",");
+			str(o, t->nodes[t->links[ps.p[s->path].link[h]].to].name);
+		}
+	}
+	put(o, "]");
+}
+
+static void phases(struct out *o, const struct fp_plan *p, bool links)
+{
+	const struct fp_topo *t = p->topo;
+	const char *s = sep(o);
+	size_t i, j, k;
+	int l, cnt;
+
+	put(o, ",");
+	nl(o, 1);
+	putf(o, "\"phases\":%s[", s);
+	for (i = 0; i < p->nph; i++) {
+		const struct fp_phase *ph = &p->sched->ph[i];
+		const struct fp_plan_phase *pp = &p->ph[i];
+
+		if (i)
+			put(o, ",");
+		nl(o, 2);
+		putf(o, "{%s\"name\":%s", s, s);
+		str(o, ph->name);
+		putf(o, ",%s\"method\":%s", s, s);
+		str(o, fp_method_name(pp->method));
+		putf(o, ",%s\"max_link_load\":%s", s, s);
+		dbl(o, pp->max_load);
+		putf(o, ",%s\"lower_bound\":%s", s, s);
+		dbl(o, pp->lower_bound);
+		putf(o, ",%s\"subflows\":%s%zu,%s\"split_flows\":%s%zu,%s\"capped_flows\":%s%zu,",
+		     s, s, pp->nsubs, s, s, pp->split_flows, s, s, pp->capped_flows);
+		nl(o, 3);
+		putf(o, "\"flows\":%s[", s);
+		for (j = 0; j < ph->n; j++) {
+			const struct fp_flow *f = &ph->flows[j];
+
+			if (j)
+				put(o, ",");
+			nl(o, 4);
+			putf(o, "{%s\"src\":%s", s, s);
+			str(o, t->nodes[f->src].name);
+			putf(o, ",%s\"dst\":%s", s, s);
+			str(o, t->nodes[f->dst].name);
+			putf(o, ",%s\"bytes\":%s%llu,%s\"subflows\":%s[", s, s,
+			     (unsigned long long)f->bytes, s, s);
+			for (k = 0; k < pp->flows[j].n; k++) {
+				const struct fp_plan_subflow *sf = &pp->subs[pp->flows[j].first + k];
+
+				putf(o, "%s{%s\"bytes\":%s%llu,%s\"flow_label\":%s%u,%s\"sport\":%s%u,%s\"path\":%s",
+				     k ? "," : "", s, s, (unsigned long long)sf->bytes, s, s,
+				     sf->flow_label, s, s, sf->sport, s, s);
+				path(o, t, f, sf);
+				putf(o, "%s}", s);
+			}
+			putf(o, "]%s}", s);
+		}
+		nl(o, 3);
+		put(o, "]");
+		if (links) {
+			put(o, ",");
+			nl(o, 3);
+			putf(o, "\"links\":%s[", s);
+			for (l = 0, cnt = 0; l < t->nlinks; l++) {
+				if (pp->link_bytes[l] <= 0)
+					continue;
+				if (cnt++)
+					put(o, ",");
+				nl(o, 4);
+				putf(o, "{%s\"from\":%s", s, s);
+				str(o, t->nodes[t->links[l].from].name);
+				putf(o, ",%s\"to\":%s", s, s);
+				str(o, t->nodes[t->links[l].to].name);
+				putf(o, ",%s\"gbps\":%s", s, s);
+				dbl(o, t->links[l].gbps);
+				/* Never negative: a sum of 64-bit counts, written as such. */
+				putf(o, ",%s\"bytes\":%s%.0f,%s\"load\":%s", s, s, pp->link_bytes[l], s, s);
+				dbl(o, fp_link_load(t, l, pp->link_bytes[l]));
+				putf(o, "%s}", s);
+			}
+			nl(o, 3);
+			put(o, "]");
+		}
+		nl(o, 2);
+		put(o, "}");
+	}
+	nl(o, 1);
+	put(o, "]");
+}
+
+static int finish(struct out *o, int rc, struct fp_err *err)
+{
+	nl(o, 0);
+	put(o, "}\n");
+	if (fflush(o->f) || ferror(o->f))
+		o->bad = 1;
+	if (!rc && o->bad)
+		rc = fp_fail(err, EIO, "writing the plan: %s", strerror(errno ? errno : EIO));
+	return rc;
+}
+
+int fp_plan_write(FILE *f, const struct fp_plan *p, unsigned int flags, struct fp_err *err)
+{
+	struct out o = { f, flags & FP_PLAN_PRETTY, 0 };
+	int rc;
+
+	header(&o, p, NULL);
+	rc = entries(&o, p, NULL, p->topo->naddr, err);
+	if (!rc && !(flags & FP_PLAN_ENTRIES_ONLY))
+		phases(&o, p, flags & FP_PLAN_LINKS);
+	return finish(&o, rc, err);
+}
+
+int fp_plan_write_share(FILE *f, const struct fp_plan *p, int host, unsigned int flags,
+			struct fp_err *err)
+{
+	const struct fp_topo *t = p->topo;
+	struct out o = { f, flags & FP_PLAN_PRETTY, 0 };
+	int *nics, n, i, rc;
+
+	if (host < 0 || host >= t->nhosts)
+		return fp_fail(err, EINVAL, "plan: no host %d", host);
+	n = t->hosts[host].nnics;
+	nics = calloc((size_t)n ? (size_t)n : 1, sizeof(*nics));
+	if (!nics)
+		return fp_fail(err, ENOMEM, "plan: out of memory");
+	/* This host's NICs in address order, as the whole plan lists them. */
+	for (i = 0, n = 0; i < t->naddr; i++)
+		if (t->nodes[t->addr_ix[i].node].host == host)
+			nics[n++] = t->addr_ix[i].node;
+	header(&o, p, t->hosts[host].name);
+	rc = entries(&o, p, nics, n, err);
+	free(nics);
+	return finish(&o, rc, err);
+}
+
+/* Host names become file names: nothing that leaves the directory. */
+static bool file_name_ok(const char *s)
+{
+	if (!*s || *s == '.')
+		return false;
+	for (; *s; s++)
+		if (!(( *s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' || *s == '-'))
+			return false;
+	return true;
+}
+
+int fp_plan_write_shares(const struct fp_plan *p, const char *dir, unsigned int flags,
+			 struct fp_err *err)
+{
+	const struct fp_topo *t = p->topo;
+	size_t len = strlen(dir) + 300;
+	char *tmp = malloc(len), *dst = malloc(len);
+	const char *ext = flags & FP_PLAN_COMPACT ? "share" : "json";
+	mode_t mask = umask(0);
+	int h, rc = 0;
+
+	umask(mask);
+	if (!tmp || !dst) {
+		free(tmp);
+		free(dst);
+		return fp_fail(err, ENOMEM, "plan: out of memory");
+	}
+	for (h = 0; h < t->nhosts && !rc; h++) {
+		FILE *f;
+		int fd;
+
+		if (!file_name_ok(t->hosts[h].name) || strlen(t->hosts[h].name) > 200) {
+			rc = fp_fail(err, EINVAL, "%s: host name \"%s\" cannot name a file (letters, digits, . _ -)",
+				     dir, t->hosts[h].name);
+			break;
+		}
+		snprintf(dst, len, "%s/%s.%s", dir, t->hosts[h].name, ext);
+		snprintf(tmp, len, "%s/.%s.%s.XXXXXX", dir, t->hosts[h].name, ext);
+		/*
+		 * Written aside and renamed: a reader sees the old share or the
+		 * new, and a full disk leaves the old one in place.
+		 */
+		fd = mkstemp(tmp);
+		if (fd < 0) {
+			rc = fp_fail(err, errno, "%s: %s", dir, strerror(errno));
+			break;
+		}
+		/* A share is no secret: readable as any file the umask allows. */
+		fchmod(fd, 0644 & ~mask);
+		f = fdopen(fd, "w");
+		if (!f) {
+			rc = fp_fail(err, errno, "%s: %s", tmp, strerror(errno));
+			close(fd);
+			unlink(tmp);
+			break;
+		}
+		rc = flags & FP_PLAN_COMPACT ? fp_share_write(f, p, h, err) :
+					       fp_plan_write_share(f, p, h, flags, err);
+		if (!rc && fflush(f))
+			rc = fp_fail(err, errno, "%s: %s", tmp, strerror(errno));
+		if (fclose(f) && !rc)
+			rc = fp_fail(err, errno, "%s: %s", tmp, strerror(errno));
+		if (!rc && rename(tmp, dst))
+			rc = fp_fail(err, errno, "%s: %s", dst, strerror(errno));
+		if (rc)
+			unlink(tmp);
+	}
+	free(tmp);
+	free(dst);
+	return rc;
 }
 
 char *fp_plan_to_json(const struct fp_plan *p, bool pretty, bool links)
 {
-	const struct fp_topo *t = p->topo;
-	struct json_object *root = json_object_new_object(), *phs = json_object_new_array();
-	size_t i, j, k;
-	int l;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
 
-	json_object_object_add(root, "format", json_object_new_string("flowplan-plan"));
-	json_object_object_add(root, "version", json_object_new_int(1));
-	json_object_object_add(root, "generation", json_object_new_int64((int64_t)p->generation));
-	json_object_object_add(root, "topology", json_object_new_string(t->name));
-	json_object_object_add(root, "schedule", json_object_new_string(p->sched->name));
-	json_object_object_add(root, "strategy", json_object_new_string(fp_strategy_name(p->strategy)));
-	json_object_object_add(root, "entries", entries_json(p));
-	for (i = 0; i < p->nph; i++) {
-		const struct fp_phase *ph = &p->sched->ph[i];
-		const struct fp_plan_phase *pp = &p->ph[i];
-		struct json_object *po = json_object_new_object(), *fa = json_object_new_array();
-
-		json_object_object_add(po, "name", json_object_new_string(ph->name));
-		json_object_object_add(po, "max_link_load", json_object_new_double(pp->max_load));
-		json_object_object_add(po, "lower_bound", json_object_new_double(pp->lower_bound));
-		for (j = 0; j < ph->n; j++) {
-			const struct fp_flow *f = &ph->flows[j];
-			struct json_object *fo = json_object_new_object(), *sa = json_object_new_array();
-
-			json_object_object_add(fo, "src", json_object_new_string(t->nodes[f->src].name));
-			json_object_object_add(fo, "dst", json_object_new_string(t->nodes[f->dst].name));
-			json_object_object_add(fo, "bytes", json_object_new_int64((int64_t)f->bytes));
-			for (k = 0; k < pp->flows[j].n; k++) {
-				const struct fp_plan_subflow *s = &pp->subs[pp->flows[j].first + k];
-				struct json_object *so = json_object_new_object();
-
-				json_object_object_add(so, "bytes", json_object_new_int64((int64_t)s->bytes));
-				json_object_object_add(so, "flow_label", json_object_new_int64(s->flow_label));
-				json_object_object_add(so, "sport", json_object_new_int(s->sport));
-				json_object_object_add(so, "path", path_json(t, f, s));
-				json_object_array_add(sa, so);
-			}
-			json_object_object_add(fo, "subflows", sa);
-			json_object_array_add(fa, fo);
-		}
-		json_object_object_add(po, "flows", fa);
-		if (links) {
-			struct json_object *la = json_object_new_array();
-
-			for (l = 0; l < t->nlinks; l++) {
-				struct json_object *lo;
-
-				if (pp->link_bytes[l] <= 0)
-					continue;
-				lo = json_object_new_object();
-				json_object_object_add(lo, "from", json_object_new_string(t->nodes[t->links[l].from].name));
-				json_object_object_add(lo, "to", json_object_new_string(t->nodes[t->links[l].to].name));
-				json_object_object_add(lo, "gbps", json_object_new_double(t->links[l].gbps));
-				json_object_object_add(lo, "bytes", json_object_new_int64((int64_t)pp->link_bytes[l]));
-				json_object_object_add(lo, "load", json_object_new_double(fp_link_load(t, l, pp->link_bytes[l])));
-				json_object_array_add(la, lo);
-			}
-			json_object_object_add(po, "links", la);
-		}
-		json_object_array_add(phs, po);
+	if (!f)
+		return NULL;
+	if (fp_plan_write(f, p, (pretty ? FP_PLAN_PRETTY : 0) | (links ? FP_PLAN_LINKS : 0), NULL)) {
+		fclose(f);
+		free(buf);
+		return NULL;
 	}
-	json_object_object_add(root, "phases", phs);
-	return fp_json_dump(root, pretty);
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
 }

@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: MIT
+/*
+ * planhost.c - a computed plan as host plans (core/hostplan.h): the one
+ * conversion of the planner's subflows into entries, for the plan file's
+ * "entries", per-host shares, the daemon and programs that plan and install
+ * without a file in between.
+ *
+ * Per (source address, destination address) pair: the pair's flow in the
+ * phase where the pair carries the most bytes (the earliest on ties), its
+ * subflows' labels, and weights that are their byte shares in exact integer
+ * arithmetic (floor, the largest subflow takes what rounding left, so they
+ * sum to FP_WEIGHT_ONE). A pair off the fabric (two NICs of one host), a
+ * spraying plan and a subflow without a flow label (a port map learned
+ * with TCP) give no entry: there is nothing a host could pin.
+ *
+ * Entries are built one source NIC at a time from an index of the flows by
+ * source (4 bytes per flow and phase, built once per plan), so a host's
+ * share costs what the host has, and a writer streams a cluster's plan NIC
+ * after NIC without holding all of its entries.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/hostplan.h"
+#include "planner/plan.h"
+#include "planner/plan_priv.h"
+#include "planner/util.h"
+
+struct fp_plan_index {
+	uint32_t **off;		/* per phase: CSR offsets per node (nnodes + 1) */
+	uint32_t **flow;	/* per phase: flows ordered by source NIC */
+	int64_t *best;		/* per destination node: candidate index, -1: none */
+};
+
+void fp_plan_index_free(struct fp_plan_index *ix, size_t nph)
+{
+	size_t i;
+
+	if (!ix)
+		return;
+	for (i = 0; i < nph; i++) {
+		free(ix->off[i]);
+		free(ix->flow[i]);
+	}
+	free(ix->off);
+	free(ix->flow);
+	free(ix->best);
+	free(ix);
+}
+
+static int build_index(struct fp_plan *p, struct fp_err *err)
+{
+	const struct fp_topo *t = p->topo;
+	struct fp_plan_index *ix;
+	size_t i, j;
+
+	if (p->index)
+		return 0;
+	if ((uint64_t)t->nnodes >= UINT32_MAX)
+		return fp_fail(err, E2BIG, "plan: too many nodes to index");
+	ix = calloc(1, sizeof(*ix));
+	if (!ix)
+		return fp_fail(err, ENOMEM, "plan: out of memory");
+	ix->off = calloc(p->nph ? p->nph : 1, sizeof(*ix->off));
+	ix->flow = calloc(p->nph ? p->nph : 1, sizeof(*ix->flow));
+	ix->best = malloc((size_t)t->nnodes * sizeof(*ix->best));
+	if (!ix->off || !ix->flow || !ix->best)
+		goto oom;
+	memset(ix->best, 0xff, (size_t)t->nnodes * sizeof(*ix->best));
+	for (i = 0; i < p->nph; i++) {
+		const struct fp_phase *ph = &p->sched->ph[i];
+		uint32_t *off, *cur;
+
+		if (ph->n >= UINT32_MAX) {
+			fp_plan_index_free(ix, p->nph);
+			return fp_fail(err, E2BIG, "plan: phase %s has too many flows to index",
+				       ph->name);
+		}
+		off = ix->off[i] = calloc((size_t)t->nnodes + 1, sizeof(*off));
+		ix->flow[i] = malloc((ph->n ? ph->n : 1) * sizeof(uint32_t));
+		cur = calloc((size_t)t->nnodes, sizeof(*cur));
+		if (!off || !ix->flow[i] || !cur) {
+			free(cur);
+			goto oom;
+		}
+		for (j = 0; j < ph->n; j++)
+			off[ph->flows[j].src + 1]++;
+		for (j = 0; j < (size_t)t->nnodes; j++)
+			off[j + 1] += off[j];
+		for (j = 0; j < ph->n; j++) {
+			int s = ph->flows[j].src;
+
+			ix->flow[i][off[s] + cur[s]++] = (uint32_t)j;
+		}
+		free(cur);
+	}
+	p->index = ix;
+	return 0;
+oom:
+	fp_plan_index_free(ix, p->nph);
+	return fp_fail(err, ENOMEM, "plan: out of memory");
+}
+
+struct cand {
+	uint32_t phase, flow;
+	uint64_t bytes;
+	int dst;
+};
+
+/* The entry of flow @fl of phase @ph; false when it has none. */
+static bool flow_entry(const struct fp_plan *p, size_t ph, size_t fl, struct fp_hostplan_entry *e)
+{
+	const struct fp_topo *t = p->topo;
+	const struct fp_flow *f = &p->sched->ph[ph].flows[fl];
+	const struct fp_plan_flow *pf = &p->ph[ph].flows[fl];
+	const struct fp_plan_subflow *s = &p->ph[ph].subs[pf->first];
+	unsigned __int128 total = 0;
+	uint64_t given = 0;
+	unsigned int k, big = 0;
+
+	if (!pf->n || pf->n > FP_MAX_SUBFLOWS)
+		return false;
+	for (k = 0; k < pf->n; k++) {
+		if (!s[k].flow_label || s[k].path == FP_PATH_NONE)
+			return false;
+		total += s[k].bytes;
+		if (s[k].bytes > s[big].bytes)
+			big = k;
+	}
+	if (!total)
+		return false;
+	memset(e, 0, sizeof(*e));
+	e->local = fp_addr_v4(t->nodes[f->src].addr);
+	e->remote = fp_addr_v4(t->nodes[f->dst].addr);
+	e->dqpn = FP_DQPN_ANY;
+	e->enforce = p->enforce;
+	e->nsub = pf->n;
+	for (k = 0; k < pf->n; k++) {
+		e->sub[k].flow_label = s[k].flow_label;
+		e->sub[k].sport = fp_label_to_sport(s[k].flow_label);
+		e->sub[k].weight = (uint32_t)((unsigned __int128)s[k].bytes * FP_WEIGHT_ONE / total);
+		given += e->sub[k].weight;
+	}
+	e->sub[big].weight += (uint32_t)(FP_WEIGHT_ONE - given);
+	return true;
+}
+
+int fp_plan_nic_entries(const struct fp_plan *cp, int nic, struct fp_hostplan *hp,
+			struct fp_err *err)
+{
+	struct fp_plan *p = (struct fp_plan *)cp;	/* the index is a cache */
+	const struct fp_topo *t = p->topo;
+	struct cand *c = NULL;
+	size_t n = 0, i, j;
+	int rc;
+
+	if (p->strategy == FP_STRAT_SPRAY || nic < 0 || nic >= t->nnodes || !t->nodes[nic].is_nic)
+		return 0;
+	rc = build_index(p, err);
+	if (rc)
+		return rc;
+	for (i = 0; i < p->nph; i++)
+		n += p->index->off[i][nic + 1] - p->index->off[i][nic];
+	if (!n)
+		return 0;
+	c = malloc(n * sizeof(*c));
+	if (!c)
+		return fp_fail(err, ENOMEM, "plan: out of memory");
+	for (i = 0, n = 0; i < p->nph; i++) {
+		const struct fp_phase *ph = &p->sched->ph[i];
+
+		for (j = p->index->off[i][nic]; j < p->index->off[i][nic + 1]; j++) {
+			const struct fp_flow *f = &ph->flows[p->index->flow[i][j]];
+
+			if (t->nodes[f->src].host == t->nodes[f->dst].host)
+				continue;
+			c[n++] = (struct cand){ (uint32_t)i, p->index->flow[i][j], f->bytes, f->dst };
+		}
+	}
+	/*
+	 * Per destination the flow of the phase with the most bytes, the
+	 * earliest on ties (candidates come phase by phase): O(n), no sort.
+	 */
+	for (i = 0, j = 0; i < n; i++) {
+		int64_t *b = &p->index->best[c[i].dst];
+
+		if (*b < 0) {
+			*b = (int64_t)j;
+			c[j++] = c[i];
+		} else if (c[i].bytes > c[*b].bytes) {
+			c[*b] = c[i];
+		}
+	}
+	n = j;
+	for (i = 0, rc = 0; i < n; i++) {
+		struct fp_hostplan_entry e;
+
+		p->index->best[c[i].dst] = -1;
+		if (!rc && flow_entry(p, c[i].phase, c[i].flow, &e))
+			rc = fp_hostplan_add(hp, &e, err);
+	}
+	free(c);
+	return rc;
+}
+
+int fp_plan_hostplan(const struct fp_plan *p, const struct fp_addr *local, size_t nlocal,
+		     struct fp_hostplan *out, struct fp_err *err)
+{
+	const struct fp_topo *t = p->topo;
+	size_t k;
+	int rc = 0, i;
+
+	fp_hostplan_init(out);
+	out->generation = p->generation;
+	if (!local) {
+		for (i = 0; i < t->naddr && !rc; i++)
+			rc = fp_plan_nic_entries(p, t->addr_ix[i].node, out, err);
+	} else {
+		for (k = 0; k < nlocal && !rc; k++) {
+			size_t d;
+
+			if (!fp_addr_is_v4(&local[k]))
+				continue;	/* the fabric model is IPv4 */
+			for (d = 0; d < k && fp_addr_cmp(&local[d], &local[k]); d++)
+				;
+			i = fp_topo_find_addr(t, fp_addr_to_v4(&local[k]));
+			if (i >= 0 && d == k)
+				rc = fp_plan_nic_entries(p, i, out, err);
+		}
+	}
+	if (!rc)
+		rc = fp_hostplan_finish(out, err);
+	if (rc)
+		fp_hostplan_free(out);
+	return rc;
+}
