@@ -163,6 +163,21 @@ static int cut(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phas
 	int k, rc = 0;
 	size_t i, j;
 
+	if (c->whole) {
+		/* Every flow whole on its path (unsplit() placed them). */
+		*over = 0;
+		for (i = 0; pp && i < c->nflows && !rc; i++) {
+			const struct fp_flow *f = &ph->flows[fl[i]];
+			uint32_t label;
+			uint16_t sport;
+
+			rc = fp_plan_label(t, o->pm, f->src, f->dst, c->whole[i],
+					   fl[i] * 7919u + c->whole[i], &label, &sport, err);
+			if (!rc)
+				fp_plan_add_sub(pp, fl[i], f->bytes, c->whole[i], label, sport);
+		}
+		return rc;
+	}
 	qsort(c->sup, (size_t)c->nsup, sizeof(*c->sup), cmp_sup);
 	/*
 	 * Slivers (an approximate solution leaves some) are not worth a
@@ -277,6 +292,88 @@ out:
 }
 
 /*
+ * Splits only where the bound needs them: a commodity whose flows fit whole
+ * on its paths without any link going above @target (the phase's bound, or
+ * what the solution reached) takes them whole, largest flow first, each on
+ * the path with the most room. The others keep their fractional cut.
+ */
+static void unsplit(struct fp_mcf *m, const struct fp_phase *ph, double target)
+{
+	size_t i, j;
+	int k, h;
+
+	for (i = 0; i < m->nc; i++) {
+		struct fp_mcf_com *c = &m->c[i];
+		uint32_t *fl = m->order + c->first;
+		uint16_t *whole;
+		bool ok = true;
+
+		if (c->nsup < 2)
+			continue;
+		/* Take the commodity off the links; put it back whole if it fits. */
+		for (k = 0; k < c->nsup; k++) {
+			const struct fp_path *p = &c->ps.p[c->sup[k].path];
+
+			for (h = 0; h < p->len; h++)
+				m->y[p->link[h]] -= c->sup[k].x;
+		}
+		whole = fp_xcalloc(c->nflows, sizeof(*whole));
+		sort_ph = ph;
+		qsort(fl, c->nflows, sizeof(*fl), cmp_flow_bytes);
+		for (j = 0; j < c->nflows && ok; j++) {
+			double b = (double)ph->flows[fl[j]].bytes, best = -1;
+			int bk = -1;
+
+			for (k = 0; k < c->nsup; k++) {
+				const struct fp_path *p = &c->ps.p[c->sup[k].path];
+				double r = INFINITY;
+
+				for (h = 0; h < p->len; h++) {
+					double left = target / m->inv_cap[p->link[h]] * (1 + 1e-12) -
+						      m->y[p->link[h]] - b;
+
+					r = left < r ? left : r;
+				}
+				if (r >= 0 && r > best) {
+					best = r;
+					bk = k;
+				}
+			}
+			if (bk < 0) {
+				ok = false;
+				break;
+			}
+			whole[j] = c->sup[bk].path;
+			for (h = 0; h < c->ps.p[whole[j]].len; h++)
+				m->y[c->ps.p[whole[j]].link[h]] += b;
+		}
+		if (ok) {
+			/* The support becomes what the whole flows make. */
+			for (k = 0; k < c->nsup; k++)
+				c->sup[k].x = 0;
+			for (j = 0; j < c->nflows; j++)
+				for (k = 0; k < c->nsup; k++)
+					if (c->sup[k].path == whole[j])
+						c->sup[k].x += (double)ph->flows[fl[j]].bytes;
+			free(c->whole);
+			c->whole = whole;
+			continue;
+		}
+		/* Did not fit: undo what was placed, put the fractional solution back. */
+		while (j-- > 0)
+			for (h = 0; h < c->ps.p[whole[j]].len; h++)
+				m->y[c->ps.p[whole[j]].link[h]] -= (double)ph->flows[fl[j]].bytes;
+		for (k = 0; k < c->nsup; k++) {
+			const struct fp_path *p = &c->ps.p[c->sup[k].path];
+
+			for (h = 0; h < p->len; h++)
+				m->y[p->link[h]] += c->sup[k].x;
+		}
+		free(whole);
+	}
+}
+
+/*
  * Solve the fractional problem: exactly when small, else approximately.
  * @again: after fp_mcf_restrict(), from where the last solution left off.
  */
@@ -367,6 +464,8 @@ int fp_plan_general(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan
 	}
 	pp->iters = m.iters;
 	pp->lower_bound = m.bound > cuts ? m.bound : cuts;
+	if (pp->method != FP_METHOD_GREEDY)
+		unsplit(&m, ph, m.lambda > pp->lower_bound ? m.lambda : pp->lower_bound);
 
 	/* Off the fabric, and within one leaf: no choice to make. */
 	for (i = 0; i < ph->n; i++) {

@@ -93,6 +93,7 @@ void fp_mcf_free(struct fp_mcf *m)
 	for (i = 0; i < m->nc; i++) {
 		free(m->c[i].sup);
 		free(m->c[i].own);
+		free(m->c[i].whole);
 	}
 	free(m->c);
 	free(m->order);

@@ -50,6 +50,7 @@ struct fp_mcf_com {
 	int limit;		/* most paths it may use (splits its flows can take) */
 	int nsup, capsup;
 	struct fp_mcf_path *sup;	/* the paths it uses, with their bytes */
+	uint16_t *whole;	/* when set: each flow (in order[]) whole on this path */
 };
 
 struct fp_mcf {
