@@ -32,7 +32,8 @@ static double dual_bound(struct fp_topo *t, const struct fp_phase *ph, const str
 	for (i = 0; i < ph->n; i++) {
 		const struct fp_flow *f = &ph->flows[i];
 
-		if (!fp_same_host(t, f))
+		if (!fp_same_host(t, f) && t->links[t->nodes[f->src].up_link].up &&
+		    t->links[t->nodes[f->dst].down_link].up)
 			num += (double)f->bytes * (len[t->nodes[f->src].up_link] +
 						   len[t->nodes[f->dst].down_link]);
 	}
@@ -77,7 +78,9 @@ double fp_phase_lower_bound(struct fp_topo *t, const struct fp_phase *ph,
 		const struct fp_flow *f = &ph->flows[i];
 		int sl = t->nodes[f->src].leaf, dl = t->nodes[f->dst].leaf;
 
-		if (fp_same_host(t, f))
+		/* A flow over a failed host link cannot run: no plan carries it. */
+		if (fp_same_host(t, f) || !t->links[t->nodes[f->src].up_link].up ||
+		    !t->links[t->nodes[f->dst].down_link].up)
 			continue;
 		fixed[t->nodes[f->src].up_link] += (double)f->bytes;
 		fixed[t->nodes[f->dst].down_link] += (double)f->bytes;

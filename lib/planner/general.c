@@ -373,6 +373,23 @@ static void unsplit(struct fp_mcf *m, const struct fp_phase *ph, double target)
 	}
 }
 
+int fp_mcf_emit(struct fp_mcf *m, struct fp_plan_phase *pp, const struct fp_portmap *pm,
+		int max_split, double target, struct fp_err *err)
+{
+	struct fp_plan_opts o = { .pm = pm };
+	size_t i;
+	int rc = 0;
+
+	if (target >= 0)
+		unsplit(m, m->ph, target);
+	for (i = 0; i < m->nc && !rc; i++) {
+		size_t over;
+
+		rc = cut(m->t, m->ph, pp, &o, max_split, m, &m->c[i], &over, err);
+	}
+	return rc;
+}
+
 /*
  * Solve the fractional problem: exactly when small, else approximately.
  * @again: after fp_mcf_restrict(), from where the last solution left off.
@@ -464,8 +481,6 @@ int fp_plan_general(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan
 	}
 	pp->iters = m.iters;
 	pp->lower_bound = m.bound > cuts ? m.bound : cuts;
-	if (pp->method != FP_METHOD_GREEDY)
-		unsplit(&m, ph, m.lambda > pp->lower_bound ? m.lambda : pp->lower_bound);
 
 	/* Off the fabric, and within one leaf: no choice to make. */
 	for (i = 0; i < ph->n; i++) {
@@ -483,13 +498,9 @@ int fp_plan_general(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan
 			fp_plan_add_sub(pp, i, f->bytes, 0, label, sport);
 		}
 	}
-	for (i = 0; i < m.nc; i++) {
-		size_t over;
-
-		rc = cut(t, ph, pp, o, max_split, &m, &m.c[i], &over, err);
-		if (rc)
-			goto out;
-	}
+	rc = fp_mcf_emit(&m, pp, o->pm, max_split,
+			 pp->method == FP_METHOD_GREEDY ? -1 :
+			 m.lambda > pp->lower_bound ? m.lambda : pp->lower_bound, err);
 out:
 	fp_mcf_free(&m);
 	return rc;

@@ -238,6 +238,8 @@ int fp_mcf_lp(struct fp_mcf *m, size_t max_rows)
 
 	if (!m->nc)
 		return 0;
+	if (m->base)
+		return E2BIG;	/* fixed loads: gradient projection's business */
 	fp_mcf_account(m);
 	if (m->lambda <= 0)
 		return 0;

@@ -99,6 +99,7 @@ void fp_mcf_free(struct fp_mcf *m)
 	free(m->order);
 	free(m->allowed);
 	free(m->y);
+	free(m->base);
 	free(m->inv_cap);
 	free(m->len);
 	memset(m, 0, sizeof(*m));
@@ -130,7 +131,14 @@ static int mapped_paths(const struct fp_topo *t, const struct fp_portmap *pm, in
 int fp_mcf_init(struct fp_mcf *m, struct fp_topo *t, const struct fp_phase *ph,
 		const struct fp_portmap *pm, int max_split, struct fp_err *err)
 {
-	uint64_t *key = fp_xcalloc(ph->n ? ph->n : 1, sizeof(*key));
+	return fp_mcf_init_part(m, t, ph, pm, max_split, NULL, ph->n, NULL, err);
+}
+
+int fp_mcf_init_part(struct fp_mcf *m, struct fp_topo *t, const struct fp_phase *ph,
+		     const struct fp_portmap *pm, int max_split, const uint32_t *flows,
+		     size_t nflows, const double *base, struct fp_err *err)
+{
+	uint64_t *key = fp_xcalloc(nflows ? nflows : 1, sizeof(*key));
 	size_t n = 0, i, j, nalw = 0, capalw = 0;
 	uint64_t nnic = (uint64_t)t->nnodes;
 	int l, rc = 0;
@@ -138,9 +146,10 @@ int fp_mcf_init(struct fp_mcf *m, struct fp_topo *t, const struct fp_phase *ph,
 	memset(m, 0, sizeof(*m));
 	m->t = t;
 	m->ph = ph;
-	m->order = fp_xcalloc(ph->n ? ph->n : 1, sizeof(*m->order));
-	for (i = 0; i < ph->n; i++) {
-		const struct fp_flow *f = &ph->flows[i];
+	m->order = fp_xcalloc(nflows ? nflows : 1, sizeof(*m->order));
+	for (j = 0; j < nflows; j++) {
+		size_t fi = flows ? flows[j] : j;
+		const struct fp_flow *f = &ph->flows[fi];
 		int sl = t->nodes[f->src].leaf, dl = t->nodes[f->dst].leaf;
 
 		if (fp_same_host(t, f) || sl == dl)
@@ -148,7 +157,7 @@ int fp_mcf_init(struct fp_mcf *m, struct fp_topo *t, const struct fp_phase *ph,
 		key[n] = pm ? (uint64_t)f->src * nnic + (uint64_t)f->dst :
 			 (uint64_t)t->nodes[sl].leaf_idx * (uint64_t)t->nleaves +
 			 (uint64_t)t->nodes[dl].leaf_idx;
-		m->order[n++] = (uint32_t)i;
+		m->order[n++] = (uint32_t)fi;
 	}
 	radix_sort(key, m->order, n);
 	for (i = 0; i < n; i = j) {
@@ -198,6 +207,10 @@ int fp_mcf_init(struct fp_mcf *m, struct fp_topo *t, const struct fp_phase *ph,
 	for (i = 0; pm && i < m->nc; i++)
 		m->c[i].allowed = m->allowed + (uintptr_t)m->c[i].allowed;
 	m->y = fp_xcalloc((size_t)t->nlinks, sizeof(double));
+	if (base) {
+		m->base = fp_xcalloc((size_t)t->nlinks, sizeof(double));
+		memcpy(m->base, base, sizeof(double) * (size_t)t->nlinks);
+	}
 	m->inv_cap = fp_xcalloc((size_t)t->nlinks, sizeof(double));
 	m->len = fp_xcalloc((size_t)t->nlinks, sizeof(double));
 	for (l = 0; l < t->nlinks; l++)
@@ -236,7 +249,10 @@ void fp_mcf_account(struct fp_mcf *m)
 	size_t i;
 	int k, l;
 
-	memset(m->y, 0, sizeof(double) * (size_t)m->t->nlinks);
+	if (m->base)
+		memcpy(m->y, m->base, sizeof(double) * (size_t)m->t->nlinks);
+	else
+		memset(m->y, 0, sizeof(double) * (size_t)m->t->nlinks);
 	for (i = 0; i < m->nc; i++)
 		for (k = 0; k < m->c[i].nsup; k++)
 			put_path(m, &m->c[i].ps.p[m->c[i].sup[k].path], m->c[i].sup[k].x);
@@ -328,7 +344,10 @@ void fp_mcf_greedy(struct fp_mcf *m)
 	size_t i;
 	int k, h;
 
-	memset(m->y, 0, sizeof(double) * (size_t)m->t->nlinks);
+	if (m->base)
+		memcpy(m->y, m->base, sizeof(double) * (size_t)m->t->nlinks);
+	else
+		memset(m->y, 0, sizeof(double) * (size_t)m->t->nlinks);
 	for (i = 0; i < m->nc; i++)
 		ord[i] = (uint32_t)i;
 	sort_m = m;

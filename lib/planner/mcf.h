@@ -61,6 +61,7 @@ struct fp_mcf {
 	uint32_t *order;	/* fabric flows of the phase grouped by commodity */
 	uint16_t *allowed;	/* storage of the commodities' allowed paths */
 	double *y;		/* bytes per directed link of the current solution */
+	double *base;		/* bytes per link that other flows fix there (NULL: none) */
 	double *inv_cap;	/* seconds per byte, per directed link */
 	double *len;		/* dual lengths proving the best bound found */
 	double lambda;		/* max fabric link load of the solution (s) */
@@ -77,6 +78,21 @@ struct fp_mcf {
  */
 int fp_mcf_init(struct fp_mcf *m, struct fp_topo *t, const struct fp_phase *ph,
 		const struct fp_portmap *pm, int max_split, struct fp_err *err);
+/*
+ * The same for the flows @flows of @ph only, the others' bytes @base (per
+ * directed link, copied) fixed on the links: re-planning part of a phase.
+ */
+int fp_mcf_init_part(struct fp_mcf *m, struct fp_topo *t, const struct fp_phase *ph,
+		     const struct fp_portmap *pm, int max_split, const uint32_t *flows,
+		     size_t nflows, const double *base, struct fp_err *err);
+
+/*
+ * fp_mcf_emit - the solution as subflows of @pp (general.c): flows whole
+ * where they fit under @target, cut over their commodity's paths where
+ * not, labels from @pm or the hash model. Counts capped flows in @pp.
+ */
+int fp_mcf_emit(struct fp_mcf *m, struct fp_plan_phase *pp, const struct fp_portmap *pm,
+		int max_split, double target, struct fp_err *err);
 void fp_mcf_free(struct fp_mcf *m);
 
 /* Each commodity on one path, biggest first, least loaded maximum. */

@@ -245,3 +245,86 @@ int fp_pathset_nexthop_of(const struct fp_pathset *ps, int hop, int lo, int hi, 
 	*bhi = hi;
 	return b;
 }
+
+static bool path_uses(const struct fp_path *p, int l, int r)
+{
+	int h;
+
+	for (h = 0; h < p->len; h++)
+		if (p->link[h] == l || p->link[h] == r)
+			return true;
+	return false;
+}
+
+int fp_topo_link_set(struct fp_topo *t, int l, bool up)
+{
+	struct fp_path_cache *c = t->paths;
+	int r, i;
+	size_t j;
+
+	if (l < 0 || l >= t->nlinks)
+		return EINVAL;
+	r = t->links[l].rev;
+	if (t->links[l].up == up)
+		return 0;
+	t->links[l].up = t->links[r].up = up;
+	if (t->nodes[t->links[l].from].is_nic || t->nodes[t->links[l].to].is_nic)
+		return 0;	/* host links are on no path between leaves */
+	if (up) {
+		/* New shortest paths may appear anywhere: forget everything. */
+		for (i = 0; i < t->nleaves; i++) {
+			free(t->dist_to_leaf[i]);
+			t->dist_to_leaf[i] = NULL;
+		}
+		fp_topo_paths_free(t);
+		return 0;
+	}
+	/*
+	 * Down: only pairs with a shortest path over the link lose paths, and
+	 * only distances to leaves it was on the way to can grow.
+	 */
+	for (i = 0; i < t->nleaves; i++) {
+		const int *d = t->dist_to_leaf[i];
+		int a = t->links[l].from, b = t->links[l].to;
+
+		if (d && ((d[a] >= 0 && d[a] == d[b] + 1) || (d[b] >= 0 && d[b] == d[a] + 1))) {
+			free(t->dist_to_leaf[i]);
+			t->dist_to_leaf[i] = NULL;
+		}
+	}
+	if (!c || !c->cap)
+		return 0;
+	{
+		struct fp_path_cache keep = *c;
+		size_t k;
+
+		/* Rebuild the table without the pairs the link was on. */
+		c->key = fp_xcalloc(c->cap, sizeof(uint64_t));
+		c->paths = fp_xcalloc(c->cap, sizeof(struct fp_path *));
+		c->n = fp_xcalloc(c->cap, sizeof(int));
+		c->used = 0;
+		for (j = 0; j < keep.cap; j++) {
+			bool hit = false;
+
+			if (!keep.key[j])
+				continue;
+			for (i = 0; i < keep.n[j] && !hit; i++)
+				hit = path_uses(&keep.paths[j][i], l, r);
+			if (hit) {
+				free(keep.paths[j]);
+				continue;
+			}
+			k = (keep.key[j] * 0x9e3779b97f4a7c15ull) >> 20 & (c->cap - 1);
+			while (c->key[k])
+				k = (k + 1) & (c->cap - 1);
+			c->key[k] = keep.key[j];
+			c->paths[k] = keep.paths[j];
+			c->n[k] = keep.n[j];
+			c->used++;
+		}
+		free(keep.key);
+		free(keep.paths);
+		free(keep.n);
+	}
+	return 0;
+}

@@ -31,7 +31,7 @@ void fp_plan_add_sub(struct fp_plan_phase *pp, size_t fi, uint64_t bytes, int pa
 }
 
 /* Bytes of every subflow onto the links it crosses, then max load. */
-static void plan_account(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phase *pp)
+void fp_plan_account(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phase *pp)
 {
 	size_t i, j;
 	int l;
@@ -207,7 +207,7 @@ int fp_plan_compute(struct fp_topo *t, const struct fp_sched *s, const struct fp
 			}
 			break;
 		}
-		plan_account(t, ph, pp);
+		fp_plan_account(t, ph, pp);
 		/*
 		 * The general method proved its bound with its own duals and the
 		 * cuts. With a port map its duals bound only the mapped paths, so

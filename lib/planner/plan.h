@@ -98,6 +98,50 @@ int fp_plan_compute(struct fp_topo *t, const struct fp_sched *s, const struct fp
 		    struct fp_plan **out, struct fp_err *err);
 void fp_plan_free(struct fp_plan *p);
 /*
+ * fp_plan_repair - re-plan after links fail, moving only what must move.
+ * The daemon calls it when a link or a host goes down.
+ *
+ * @p: a flowplan plan from fp_plan_compute(); it is changed in place, and
+ * so is its topology (the links are marked down with fp_topo_link_set()).
+ * @links: directed link ids that failed (either direction of a link; see
+ * fp_topo_link() to find one by its ends; a host failure is its NICs'
+ * links). Per phase:
+ * - subflows whose path crosses a failed link move onto the live paths of
+ *   their flow: one piece on the path that keeps the busiest link lowest,
+ *   or, when that would go above the phase's load before the failure, as
+ *   many pieces as max_split still allows; they get new flow labels;
+ * - subflows of the pairs the failure touched keep their path; where the
+ *   hash model now sends their port elsewhere (a switch whose ECMP group
+ *   lost a member rehashes) they get a new port for the same path;
+ * - flows whose host link failed cannot run: their subflows go (the plan
+ *   flow keeps n == 0 and no entry is made for it);
+ * - every other subflow keeps its path and port.
+ * Loads, bottleneck and subflow counts are recomputed; the lower bound
+ * stays (failures never lower it), raised by the new cuts, or recomputed
+ * from the cuts when flows were dropped. The generation goes up by one.
+ * Cost: the flows of the touched pairs, plus one pass over all flows.
+ * 0, or an errno value (EINVAL: not a flowplan plan, a bad link id;
+ * EHOSTUNREACH: failures cut two leaves of a flow apart; ENOENT: no port
+ * for a path): the plan is then only partly repaired and should be
+ * computed again.
+ */
+struct fp_plan_repair_opts {
+	int max_split;				/* as fp_plan_opts (0: 8) */
+	const struct fp_portmap *pm;		/* ports for new subflows; NULL: the hash model */
+};
+
+struct fp_plan_repair_stats {
+	size_t moved;		/* subflows that crossed a failed link, moved */
+	size_t relabelled;	/* kept their path, got a new port */
+	size_t kept;		/* kept path and port, in the pairs the failure touched */
+	size_t dropped;		/* flows that cannot run: their host link failed */
+};
+
+int fp_plan_repair(struct fp_plan *p, const int *links, size_t nlinks,
+		   const struct fp_plan_repair_opts *o, struct fp_plan_repair_stats *st,
+		   struct fp_err *err);
+
+/*
  * fp_plan_hostplan - the plan's host plan (core/hostplan.h): per (source,
  * destination) address pair, the subflows of the phase in which the pair
  * carries the most bytes (the earliest on ties), weights their byte shares

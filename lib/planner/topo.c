@@ -348,6 +348,22 @@ int fp_topo_finalize(struct fp_topo *t, const char *name, struct fp_err *err)
 	return 0;
 }
 
+int fp_topo_link(const struct fp_topo *t, int a, int b)
+{
+	int i;
+
+	if (a < 0 || a >= t->nnodes || b < 0 || b >= t->nnodes)
+		return -1;
+	if (t->nodes[a].is_nic)
+		return t->links[t->nodes[a].up_link].to == b ? t->nodes[a].up_link : -1;
+	if (t->nodes[b].is_nic)
+		return t->links[t->nodes[b].down_link].from == a ? t->nodes[b].down_link : -1;
+	for (i = 0; i < t->nodes[a].out_n; i++)
+		if (t->links[t->out[t->nodes[a].out_off + i]].to == b)
+			return t->out[t->nodes[a].out_off + i];
+	return -1;
+}
+
 void fp_topo_free(struct fp_topo *t)
 {
 	size_t i;

@@ -116,8 +116,23 @@ struct fp_pathset {
 	bool too_many;		/* more than FP_MAX_PATHS: n is 0 */
 };
 
-/* All shortest live paths between two leaves (by node id); n == 0: unreachable. */
+/*
+ * All shortest live paths between two leaves (by node id); n == 0:
+ * unreachable. The set is cached: it stays valid, with the same indices,
+ * until a link on one of its paths changes state (fp_topo_link_set).
+ */
 struct fp_pathset fp_topo_paths(struct fp_topo *t, int src_leaf, int dst_leaf);
+
+/*
+ * fp_topo_link_set - mark link @l (a directed link id: both directions
+ * change) up or down, as when it fails or comes back. Down: the path sets
+ * of leaf pairs that had a path over it are recomputed when next asked
+ * for, every other pair keeps its paths and their indices; up: every set
+ * is recomputed. 0, or EINVAL for an id out of range.
+ */
+int fp_topo_link_set(struct fp_topo *t, int l, bool up);
+/* The directed link from node @a to node @b, or -1. */
+int fp_topo_link(const struct fp_topo *t, int a, int b);
 
 /*
  * Paths sharing their first @hop links are contiguous in a path set and their

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Incremental re-planning (fp_plan_repair): after a link or host fails,
+ * only the subflows that crossed it move, nothing is left on a dead link,
+ * every other subflow keeps its path and port, ports still take their
+ * paths under the hash model, bytes are conserved, the bound stays a
+ * bound, and the counts say what happened.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "planner/util.h"
+#include "planner_util.h"
+
+struct snap {
+	uint32_t *label;	/* per flow, its subflows' labels and paths */
+	uint16_t *path;
+	uint32_t *n;
+};
+
+static struct snap take(const struct fp_plan *p)
+{
+	const struct fp_plan_phase *pp = &p->ph[0];
+	size_t nf = p->sched->ph[0].n, i, k;
+	struct snap s = { calloc(nf * FP_MAX_SUBFLOWS, 4), calloc(nf * FP_MAX_SUBFLOWS, 2),
+			  calloc(nf, 4) };
+
+	for (i = 0; i < nf; i++) {
+		s.n[i] = pp->flows[i].n;
+		for (k = 0; k < pp->flows[i].n; k++) {
+			s.label[i * FP_MAX_SUBFLOWS + k] = pp->subs[pp->flows[i].first + k].flow_label;
+			s.path[i * FP_MAX_SUBFLOWS + k] = pp->subs[pp->flows[i].first + k].path;
+		}
+	}
+	return s;
+}
+
+static void snap_free(struct snap *s)
+{
+	free(s->label);
+	free(s->path);
+	free(s->n);
+}
+
+/* Valid after a repair: ports route, nothing on a dead link, bytes conserved. */
+static void assert_repaired(const struct fp_plan *p)
+{
+	const struct fp_topo *t = p->topo;
+	size_t ph, i, k;
+	int l;
+
+	for (ph = 0; ph < p->nph; ph++) {
+		const struct fp_plan_phase *pp = &p->ph[ph];
+		double *lb = calloc((size_t)t->nlinks, sizeof(double));
+
+		for (i = 0; i < p->sched->ph[ph].n; i++) {
+			const struct fp_flow *f = &p->sched->ph[ph].flows[i];
+			uint64_t sum = 0;
+
+			for (k = 0; k < pp->flows[i].n; k++) {
+				const struct fp_plan_subflow *s = &pp->subs[pp->flows[i].first + k];
+				struct fp_pathset ps;
+				int h;
+
+				sum += s->bytes;
+				if (s->path == FP_PATH_NONE)
+					continue;
+				assert_int_equal(fp_topo_route(p->topo, f->src, f->dst, s->sport), s->path);
+				ps = fp_topo_paths(p->topo, t->nodes[f->src].leaf, t->nodes[f->dst].leaf);
+				for (h = 0; h < ps.p[s->path].len; h++)
+					lb[ps.p[s->path].link[h]] += (double)s->bytes;
+			}
+			if (pp->flows[i].n)
+				assert_int_equal(sum, f->bytes);
+		}
+		for (l = 0; l < t->nlinks; l++) {
+			if (!t->links[l].up)
+				assert_true(pp->link_bytes[l] == 0 && lb[l] == 0);
+			if (!t->nodes[t->links[l].from].is_nic && !t->nodes[t->links[l].to].is_nic)
+				assert_true(fabs(lb[l] - pp->link_bytes[l]) <= 1e-6 * (lb[l] + 1));
+		}
+		assert_true(pp->max_load >= pp->lower_bound * (1 - 1e-12));
+		free(lb);
+	}
+}
+
+/* The first loaded switch link of phase 0. */
+static int loaded_link(const struct fp_plan *p)
+{
+	int l;
+
+	for (l = 0; l < p->topo->nlinks; l++)
+		if (!p->topo->nodes[p->topo->links[l].from].is_nic &&
+		    !p->topo->nodes[p->topo->links[l].to].is_nic && p->ph[0].link_bytes[l] > 0)
+			return l;
+	return -1;
+}
+
+static void test_ring_spine_link(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=16,spines=8,hosts=8,nics=4,rail");
+	struct fp_sched *s = gen_sched("ring-allreduce:bytes=1G,place=frag", t);
+	struct fp_plan *p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+	struct fp_plan_repair_stats st;
+	struct fp_err err;
+	double before = p->ph[0].max_load, bound = p->ph[0].lower_bound;
+	int l = loaded_link(p), r = t->links[l].rev;
+	struct snap a = take(p);
+	size_t i, k, changed = 0;
+
+	(void)state;
+	assert_int_equal(fp_plan_repair(p, &l, 1, NULL, &st, &err), 0);
+	assert_false(t->links[l].up);
+	assert_true(st.moved >= 1);
+	assert_int_equal(st.dropped, 0);
+	assert_int_equal(p->generation, 2);
+	assert_repaired(p);
+	assert_true(p->ph[0].lower_bound >= bound);
+	/* Nothing that avoided the link moved: only st.moved subflows differ. */
+	for (i = 0; i < s->ph[0].n; i++) {
+		const struct fp_plan_flow *pf = &p->ph[0].flows[i];
+		bool same = pf->n == a.n[i];
+
+		for (k = 0; same && k < pf->n; k++)
+			same = p->ph[0].subs[pf->first + k].flow_label == a.label[i * FP_MAX_SUBFLOWS + k];
+		changed += !same;
+	}
+	assert_true(changed <= st.moved + st.relabelled);
+	assert_true(changed >= 1);
+	/* At what the failure costs: the old load, or the new cuts (to the byte). */
+	if (p->ph[0].max_load > (before > p->ph[0].lower_bound ? before : p->ph[0].lower_bound) *
+	    (1 + 1e-8))
+		fail_msg("load %.9g, before %.9g, bound now %.9g", p->ph[0].max_load, before,
+			 p->ph[0].lower_bound);
+	assert_true(p->ph[0].link_bytes[r] == 0);
+	snap_free(&a);
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
+/* Fat-tree all-to-all: the moved bytes find room, twice in a row. */
+static void test_fat_tree_twice(void **state)
+{
+	struct fp_topo *t = gen_topo("fattree:k=6");
+	struct fp_sched *s = gen_sched("alltoall:bytes=256M", t);
+	struct fp_plan *p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+	struct fp_plan_repair_stats st;
+	struct fp_err err;
+	int l[2];
+
+	(void)state;
+	l[0] = fp_topo_link(t, fp_topo_find(t, "agg0.0"), fp_topo_find(t, "core0"));
+	l[1] = fp_topo_link(t, fp_topo_find(t, "leaf4"), fp_topo_find(t, "agg1.1"));
+	assert_int_equal(fp_plan_repair(p, &l[0], 1, NULL, &st, &err), 0);
+	assert_true(st.moved > 0);
+	assert_repaired(p);
+	assert_int_equal(fp_plan_repair(p, &l[1], 1, NULL, &st, &err), 0);
+	assert_true(st.moved > 0);
+	assert_repaired(p);
+	/* Within a few percent of the new bound: only the touched pairs moved. */
+	assert_true(p->ph[0].max_load <= p->ph[0].lower_bound * 1.05);
+	assert_int_equal(p->generation, 3);
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
+/* A host's link fails: its flows cannot run and leave the plan. */
+static void test_host_link(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=4,spines=2,hosts=2");
+	struct fp_sched *s = gen_sched("alltoall:bytes=64M", t);
+	struct fp_plan *p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+	struct fp_plan_repair_stats st;
+	struct fp_hostplan hp;
+	struct fp_err err;
+	int nic = fp_topo_find(t, "h0.n0"), l = t->nodes[nic].up_link;
+	size_t i, gone = 0;
+
+	(void)state;
+	assert_int_equal(fp_plan_repair(p, &l, 1, NULL, &st, &err), 0);
+	for (i = 0; i < s->ph[0].n; i++) {
+		bool mine = s->ph[0].flows[i].src == nic || s->ph[0].flows[i].dst == nic;
+
+		assert_int_equal(p->ph[0].flows[i].n == 0, mine);
+		gone += mine;
+	}
+	assert_int_equal(st.dropped, gone);
+	assert_int_equal(gone, 2 * 7);
+	assert_repaired(p);
+	assert_int_equal(fp_plan_hostplan(p, NULL, 0, &hp, &err), 0);
+	assert_int_equal(hp.n, 8 * 7 - 2 * 7);
+	fp_hostplan_free(&hp);
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
+static void test_bad(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=1");
+	struct fp_sched *s = gen_sched("pipeline:bytes=1M", t);
+	struct fp_plan *p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+	struct fp_plan *e = do_plan(t, s, FP_STRAT_ECMP, 0, 0);
+	struct fp_err err;
+	int l = 99999, both[2];
+
+	(void)state;
+	assert_int_equal(fp_plan_repair(p, &l, 1, NULL, NULL, &err), EINVAL);
+	l = 0;
+	assert_int_equal(fp_plan_repair(e, &l, 1, NULL, NULL, &err), EINVAL);
+	/* Both spines of a leaf: the flow has no path left. */
+	both[0] = fp_topo_link(t, fp_topo_find(t, "leaf0"), fp_topo_find(t, "spine0"));
+	both[1] = fp_topo_link(t, fp_topo_find(t, "leaf0"), fp_topo_find(t, "spine1"));
+	assert_int_equal(fp_plan_repair(p, both, 2, NULL, NULL, &err), EHOSTUNREACH);
+	assert_non_null(strstr(err.msg, "no live path"));
+	fp_plan_free(p);
+	fp_plan_free(e);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ring_spine_link),
+		cmocka_unit_test(test_fat_tree_twice),
+		cmocka_unit_test(test_host_link),
+		cmocka_unit_test(test_bad),
+	};
+
+	return cmocka_run_group_tests_name("planner_repair", tests, NULL, NULL);
+}
