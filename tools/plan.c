@@ -8,19 +8,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include "core/nlclient.h"
 #include "flowplanctl.h"
 #include "planner/plan.h"
 
 #define COMPUTE_USAGE "compute TOPO SCHED [strategy S] [portmap FILE] [seed N] " \
-		      "[generation N] [max-split N] [enforce] [out FILE]"
+		      "[generation N] [max-split N] [enforce] [out FILE] [host NAME] " \
+		      "[shares DIR [compact]]"
 #define SET_USAGE "set FILE [generation N] [enforce] [local ADDR]..."
 
 /* ---------------------------------------------------------------- compute */
 
+static mode_t current_umask(void)
+{
+	mode_t m = umask(0);
+
+	umask(m);
+	return m;
+}
+
 struct compute_args {
-	const char *topo, *sched, *portmap, *out;
+	const char *topo, *sched, *portmap, *out, *host, *shares;
+	bool compact;
 	struct fp_plan_opts o;
 };
 
@@ -36,6 +48,10 @@ static int compute_args(int argc, char **argv, struct compute_args *a)
 		kw = argv[0];
 		if (fp_matches(kw, "enforce")) {
 			a->o.enforce = true;
+			continue;
+		}
+		if (fp_matches(kw, "compact")) {
+			a->compact = true;
 			continue;
 		}
 		if (fp_matches(kw, "strategy")) {
@@ -66,6 +82,14 @@ static int compute_args(int argc, char **argv, struct compute_args *a)
 			a->out = fp_next_arg(&argc, &argv, "out");
 			if (!a->out)
 				return 1;
+		} else if (fp_matches(kw, "host")) {
+			a->host = fp_next_arg(&argc, &argv, "host");
+			if (!a->host)
+				return 1;
+		} else if (fp_matches(kw, "shares")) {
+			a->shares = fp_next_arg(&argc, &argv, "shares");
+			if (!a->shares)
+				return 1;
 		} else if (!a->topo) {
 			a->topo = kw;
 		} else if (!a->sched) {
@@ -76,12 +100,57 @@ static int compute_args(int argc, char **argv, struct compute_args *a)
 	}
 	if (!a->topo || !a->sched)
 		return fp_err("usage: flowplanctl plan " COMPUTE_USAGE);
+	if (a->compact && !a->shares)
+		return fp_err("plan compute: compact goes with shares DIR");
+	if (a->host && a->shares)
+		return fp_err("plan compute: host NAME (one share) or shares DIR (every host's), not both");
 	return 0;
 }
 
-static const char *method_name(enum fp_method m)
+/*
+ * The plan file (or host @host's share, when >= 0) to @path, streamed:
+ * "-" is standard output; a file is written aside and renamed into place,
+ * so a failed write (a full disk) leaves what was there.
+ */
+static int write_plan(const char *path, const struct fp_plan *p, int host)
 {
-	return m == FP_METHOD_EXACT ? "exact" : m == FP_METHOD_GREEDY ? "general" : "-";
+	size_t n = strlen(path) + 16;
+	char *tmp = malloc(n);
+	struct fp_err err;
+	FILE *f;
+	int rc, fd;
+
+	if (!tmp)
+		return fp_err("%s: out of memory", path);
+	if (!strcmp(path, "-")) {
+		f = stdout;
+	} else {
+		snprintf(tmp, n, "%s.XXXXXX", path);
+		fd = mkstemp(tmp);
+		f = fd < 0 ? NULL : fdopen(fd, "w");
+		if (!f) {
+			rc = fp_err("%s: %s", path, strerror(errno));
+			if (fd >= 0) {
+				close(fd);
+				unlink(tmp);
+			}
+			free(tmp);
+			return rc;
+		}
+		fchmod(fd, 0644 & ~current_umask());
+	}
+	rc = host >= 0 ? fp_plan_write_share(f, p, host, FP_PLAN_PRETTY, &err) :
+			 fp_plan_write(f, p, FP_PLAN_PRETTY | FP_PLAN_LINKS, &err);
+	if (f != stdout) {
+		if (fclose(f) && !rc)
+			rc = fp_fail(&err, errno, "%s: %s", path, strerror(errno));
+		if (!rc && rename(tmp, path))
+			rc = fp_fail(&err, errno, "%s: %s", path, strerror(errno));
+		if (rc)
+			unlink(tmp);
+	}
+	free(tmp);
+	return rc ? fp_err("%s: %s", path, err.msg) : 0;
 }
 
 /*
@@ -120,11 +189,30 @@ static int plan_compute(int argc, char **argv)
 		goto out;
 	}
 	dt = now_sec() - t0;
-	if (a.out) {
-		char *txt = fp_plan_to_json(p, true, true);
+	if (a.host) {
+		int h;
 
-		rc = write_out(a.out, txt);
-		free(txt);
+		for (h = 0; h < t->nhosts && strcmp(t->hosts[h].name, a.host); h++)
+			;
+		if (h == t->nhosts) {
+			fp_err("host: \"%s\" is not a host of topology %s", a.host, t->name);
+			goto out;
+		}
+		if (write_plan(a.out ? a.out : "-", p, h))
+			goto out;
+		if (!a.out || !strcmp(a.out, "-")) {
+			rc = 0;
+			goto out;
+		}
+	} else if (a.shares) {
+		if (fp_plan_write_shares(p, a.shares, a.compact ? FP_PLAN_COMPACT : FP_PLAN_PRETTY,
+					 &err)) {
+			fp_err("%s", err.msg);
+			goto out;
+		}
+	}
+	if (a.out && !a.host) {
+		rc = write_plan(a.out, p, -1);
 		if (rc)
 			goto out;
 		/* Standard output holds the plan: nothing else goes there. */
@@ -140,6 +228,8 @@ static int plan_compute(int argc, char **argv)
 	pr_dbl("plan_ms", ", planned in %.1f ms", dt * 1e3);
 	if (a.out)
 		pr_str("out", ", written to %s", a.out);
+	if (a.shares)
+		pr_str("shares", ", shares in %s", a.shares);
 	pr_text("\n");
 	pr_arr_open("phases", NULL);
 	for (i = 0; i < p->nph; i++) {
@@ -150,7 +240,7 @@ static int plan_compute(int argc, char **argv)
 		pr_u64("flows", " flows %-7llu", s->ph[i].n);
 		pr_u64("subflows", " subflows %-7llu", pp->nsubs);
 		pr_u64("split_flows", " split %-6llu", pp->split_flows);
-		pr_str("method", " method %-7s", method_name(pp->method));
+		pr_str("method", " method %-7s", fp_method_name(pp->method));
 		pr_dbl("max_link_load", " max load %.6g s", pp->max_load);
 		pr_dbl("lower_bound", "  bound %.6g s", pp->lower_bound);
 		pr_dbl("ratio", "  ratio %.4f\n",

@@ -4,6 +4,7 @@
  * same schedule: maximum link load against the lower bound, and the
  * simulated collective completion time against ideal spraying.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,10 @@
 #include "flowplanctl.h"
 #include "planner/plan.h"
 #include "planner/sim.h"
+#include "planner/svg.h"
+
+#define SIM_USAGE "simulate TOPO SCHED [strategies LIST] [seed N] [seeds N] [portmap FILE] " \
+		  "[max-split N] [picture FILE.svg]"
 
 #define MAX_STRATS 8
 
@@ -19,10 +24,12 @@ struct strat_result {
 	double load, bound, cct, cct_min, cct_max, plan_ms;
 	size_t subflows, split;
 	int runs;
+	double *links;		/* picture: per-link loads of the first run */
+	double load1, cct1;	/* ... and its figures */
 };
 
 static int run_one(struct fp_topo *t, struct fp_sched *s, const struct fp_plan_opts *o,
-		   struct strat_result *r)
+		   struct strat_result *r, bool picture)
 {
 	struct fp_plan *p;
 	struct fp_sim *sim;
@@ -43,6 +50,13 @@ static int run_one(struct fp_topo *t, struct fp_sched *s, const struct fp_plan_o
 		nsub += p->ph[i].nsubs;
 		split += p->ph[i].split_flows;
 	}
+	if (picture && !r->runs) {
+		r->links = calloc((size_t)t->nlinks, sizeof(double));
+		if (r->links)
+			fp_plan_link_loads(p, r->links);
+		r->load1 = load;
+		r->cct1 = sim->total;
+	}
 	r->load += load;
 	r->bound = bound;
 	r->cct += sim->total;
@@ -60,7 +74,7 @@ static int run_one(struct fp_topo *t, struct fp_sched *s, const struct fp_plan_o
 
 static int run_simulate(int argc, char **argv)
 {
-	const char *topo = NULL, *sched = NULL, *pmpath = NULL;
+	const char *topo = NULL, *sched = NULL, *pmpath = NULL, *picture = NULL;
 	char strats[256] = "ecmp,ecmp4,spray,flowplan", *save = NULL, *tok;
 	struct strat_result res[MAX_STRATS];
 	struct fp_plan_opts base = { .generation = 1 };
@@ -103,6 +117,10 @@ static int run_simulate(int argc, char **argv)
 			if (!k)
 				return fp_err("max-split: 1..%d", FP_MAX_SUBFLOWS);
 			base.max_split = (int)k;
+		} else if (fp_matches(kw, "picture")) {
+			picture = fp_next_arg(&argc, &argv, "picture");
+			if (!picture)
+				return 1;
 		} else if (!topo) {
 			topo = kw;
 		} else if (!sched) {
@@ -112,7 +130,7 @@ static int run_simulate(int argc, char **argv)
 		}
 	}
 	if (!topo || !sched)
-		return fp_err("usage: flowplanctl simulate TOPO SCHED [strategies LIST] [seed N] [seeds N] [portmap FILE] [max-split N]");
+		return fp_err("usage: flowplanctl " SIM_USAGE);
 	t = load_topo(topo);
 	if (!t)
 		goto out;
@@ -141,7 +159,7 @@ static int run_simulate(int argc, char **argv)
 		runs = o.strategy == FP_STRAT_ECMP || o.strategy == FP_STRAT_ECMPK ? seeds : 1;
 		for (k = 0; k < runs; k++) {
 			o.seed = base.seed + k;
-			if (run_one(t, s, &o, &res[n]))
+			if (run_one(t, s, &o, &res[n], picture))
 				goto out;
 		}
 		res[n].load /= res[n].runs;
@@ -183,7 +201,32 @@ static int run_simulate(int argc, char **argv)
 	}
 	pr_arr_close(NULL);
 	rc = 0;
+	if (picture) {
+		struct fp_svg_panel pn[MAX_STRATS];
+		char title[MAX_STRATS][64];
+		struct fp_err err = { "out of memory" };
+		FILE *f = NULL;
+		int bad = 0;
+
+		for (i = 0; i < n; i++) {
+			snprintf(title[i], sizeof(title[i]), "%.15s%s", res[i].name,
+				 res[i].runs > 1 ? " (first seed)" : "");
+			pn[i] = (struct fp_svg_panel){ title[i], res[i].links, res[i].load1, res[i].cct1 };
+			bad |= !res[i].links;
+		}
+		if (!bad) {
+			f = fopen(picture, "w");
+			if (!f)
+				snprintf(err.msg, sizeof(err.msg), "%s", strerror(errno));
+		}
+		if (!f || fp_svg_write(f, t, pn, (size_t)n, bound, &err))
+			rc = fp_err("picture: %s: %s", picture, err.msg);
+		if (f && fclose(f) && !rc)
+			rc = fp_err("picture: %s: %s", picture, strerror(errno));
+	}
 out:
+	for (i = 0; i < MAX_STRATS; i++)
+		free(res[i].links);
 	fp_portmap_free(pm);
 	fp_sched_free(s);
 	fp_topo_free(t);
@@ -193,7 +236,7 @@ out:
 int cmd_simulate(int argc, char **argv)
 {
 	if (argc && fp_matches(argv[0], "help")) {
-		fprintf(stderr, "Usage: flowplanctl simulate TOPO SCHED [strategies LIST] [seed N] [seeds N] [portmap FILE] [max-split N]\n");
+		fprintf(stderr, "Usage: flowplanctl " SIM_USAGE "\n");
 		return 0;
 	}
 	return run_simulate(argc, argv);

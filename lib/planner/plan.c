@@ -19,6 +19,18 @@ double fp_link_load(const struct fp_topo *t, int l, double bytes)
 	return bytes / fp_cap_bps(t, l);
 }
 
+void fp_plan_link_loads(const struct fp_plan *p, double *load)
+{
+	size_t i;
+	int l;
+
+	for (l = 0; l < p->topo->nlinks; l++) {
+		load[l] = 0;
+		for (i = 0; i < p->nph; i++)
+			load[l] += fp_link_load(p->topo, l, p->ph[i].link_bytes[l]);
+	}
+}
+
 void fp_plan_add_sub(struct fp_plan_phase *pp, size_t fi, uint64_t bytes, int path,
 		     uint32_t fl, uint16_t sport)
 {

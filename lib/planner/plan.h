@@ -179,8 +179,9 @@ int fp_plan_write_share(FILE *f, const struct fp_plan *p, int host, unsigned int
 /*
  * Every host's share into directory @dir as HOST.json (a plan file), or
  * HOST.share with FP_PLAN_COMPACT (planner/share.h), each written aside and
- * renamed into place. Host names must be letters, digits, '.', '_' and '-'
- * (not starting with '.'): EINVAL otherwise.
+ * renamed into place. @dir is created when missing (not its parents).
+ * Host names must be letters, digits, '.', '_' and '-' (not starting with
+ * '.'): EINVAL otherwise.
  */
 int fp_plan_write_shares(const struct fp_plan *p, const char *dir, unsigned int flags,
 			 struct fp_err *err);
@@ -188,6 +189,12 @@ int fp_plan_write_shares(const struct fp_plan *p, const char *dir, unsigned int 
 char *fp_plan_to_json(const struct fp_plan *p, bool pretty, bool links);
 const char *fp_strategy_name(enum fp_strategy s);
 int fp_strategy_parse(const char *s, enum fp_strategy *st, int *k);
+
+/*
+ * The seconds of transfer each directed link carries in @p, summed over its
+ * phases (@load: t->nlinks doubles): what a picture colours.
+ */
+void fp_plan_link_loads(const struct fp_plan *p, double *load);
 
 /* Link load in seconds for @bytes on directed link @l. */
 double fp_link_load(const struct fp_topo *t, int l, double bytes);

@@ -317,6 +317,13 @@ int fp_plan_write_shares(const struct fp_plan *p, const char *dir, unsigned int 
 	int h, rc = 0;
 
 	umask(mask);
+	/* The directory itself, when it is not there yet (not its parents). */
+	if (mkdir(dir, 0755) && errno != EEXIST) {
+		rc = fp_fail(err, errno, "%s: %s", dir, strerror(errno));
+		free(tmp);
+		free(dst);
+		return rc;
+	}
 	if (!tmp || !dst) {
 		free(tmp);
 		free(dst);

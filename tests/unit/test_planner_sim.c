@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* The flow simulator against hand-computed max-min fair cases. */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 
+#include "planner/svg.h"
 #include "planner/util.h"
 #include "planner_util.h"
 
@@ -148,6 +150,131 @@ static void test_phases_add_up(void **state)
 	fp_topo_free(t);
 }
 
+/*
+ * Incast: three senders to one host. Its downlink carries 3 GB at 100G:
+ * 0.24 s, and no strategy's simulated CCT may undercut a phase's bound.
+ */
+static void test_incast(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=2");
+	struct fp_sched *s = calloc(1, sizeof(*s));
+	static const enum fp_strategy st[] = { FP_STRAT_ECMP, FP_STRAT_ECMPK, FP_STRAT_SPRAY,
+					       FP_STRAT_FLOWPLAN };
+	size_t k;
+
+	(void)state;
+	s->name = fp_xstrdup("incast");
+	fp_sched_job(s, "j0");
+	fp_sched_add(s, 0, t->hosts[0].first_nic, t->hosts[3].first_nic, GB, 0);
+	fp_sched_add(s, 0, t->hosts[1].first_nic, t->hosts[3].first_nic, GB, 0);
+	fp_sched_add(s, 0, t->hosts[2].first_nic, t->hosts[3].first_nic, GB, 0);
+	for (k = 0; k < 4; k++) {
+		struct fp_plan *p = do_plan(t, s, st[k], 4, 1);
+		struct fp_sim *r = sim(p);
+
+		assert_close(r->ph[0].cct, 3 * GB * 8 / 100e9);
+		assert_true(r->ph[0].cct >= p->ph[0].lower_bound * (1 - 1e-9));
+		fp_sim_free(r);
+		fp_plan_free(p);
+	}
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
+/*
+ * Unequal flows, each alone on its links but for one shared uplink: every
+ * event reshares only what it touched. Flow a (1 GB) and b (3 GB) share
+ * leaf0's one uplink at 50G each until a ends at 0.16 s; b then runs at
+ * 100G: 2 GB more, 0.16 s. Flow c (2 GB) is alone elsewhere: 0.16 s.
+ */
+static void test_unequal_incremental(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=4,spines=1,hosts=2");
+	struct fp_sched *s = calloc(1, sizeof(*s));
+	struct fp_plan *p;
+	struct fp_sim *r;
+
+	(void)state;
+	s->name = fp_xstrdup("unequal");
+	fp_sched_job(s, "j0");
+	fp_sched_add(s, 0, t->hosts[0].first_nic, t->hosts[2].first_nic, GB, 0);
+	fp_sched_add(s, 0, t->hosts[1].first_nic, t->hosts[3].first_nic, 3 * GB, 0);
+	fp_sched_add(s, 0, t->hosts[4].first_nic, t->hosts[6].first_nic, 2 * GB, 0);
+	p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+	r = sim(p);
+	assert_close(r->ph[0].fct[0], 0.16);
+	assert_close(r->ph[0].fct[1], 0.32);
+	assert_close(r->ph[0].fct[2], 0.16);
+	assert_close(r->ph[0].cct, 0.32);
+	fp_sim_free(r);
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
+/* Many flows of many sizes: the event count stays the distinct ends. */
+static void test_many_unequal(void **state)
+{
+	struct fp_topo *t = gen_topo("fattree:k=8");
+	struct fp_sched *s = calloc(1, sizeof(*s));
+	uint64_t rng = 5;
+	struct fp_plan *p;
+	struct fp_sim *r;
+	int i, j;
+
+	(void)state;
+	s->name = fp_xstrdup("skewed");
+	fp_sched_job(s, "j0");
+	for (i = 0; i < 64; i++)
+		for (j = 0; j < 64; j++)
+			if (i != j)
+				fp_sched_add(s, 0, t->hosts[i].first_nic, t->hosts[j].first_nic,
+					     (1 + fp_rand64(&rng) % 64) << 20, 0);
+	p = do_plan(t, s, FP_STRAT_ECMP, 0, 3);
+	r = sim(p);
+	assert_true(r->ph[0].cct >= p->ph[0].lower_bound * (1 - 1e-9));
+	assert_true(r->ph[0].events <= s->ph[0].n);
+	fp_sim_free(r);
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
+/* The picture: well-formed enough, a panel per strategy, failed links dashed. */
+static void test_picture(void **state)
+{
+	struct fp_topo *t = gen_topo("fattree:k=4,fail=agg0.0-core0");
+	struct fp_sched *s = gen_sched("alltoall:bytes=64M", t);
+	struct fp_plan *a = do_plan(t, s, FP_STRAT_ECMP, 0, 1), *b = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+	double *la = calloc((size_t)t->nlinks, sizeof(double)), *lb = calloc((size_t)t->nlinks, sizeof(double));
+	struct fp_svg_panel pn[2] = { { "ecmp", la, a->ph[0].max_load, 0 },
+				      { "flow<plan>", lb, b->ph[0].max_load, 1.5 } };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct fp_err err;
+
+	(void)state;
+	fp_plan_link_loads(a, la);
+	fp_plan_link_loads(b, lb);
+	assert_int_equal(fp_svg_write(f, t, pn, 2, b->ph[0].lower_bound, &err), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "<svg "));
+	assert_non_null(strstr(buf, "</svg>\n"));
+	assert_non_null(strstr(buf, "flow&lt;plan&gt;"));
+	assert_non_null(strstr(buf, "stroke-dasharray"));
+	assert_non_null(strstr(buf, "agg0.0 - core0") ? strstr(buf, "agg0.0 - core0") :
+			strstr(buf, "core0 - agg0.0"));
+	free(buf);
+	assert_int_equal(fp_svg_write(stdout, t, pn, 0, 1, &err), EINVAL);
+	free(la);
+	free(lb);
+	fp_plan_free(a);
+	fp_plan_free(b);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -155,6 +282,10 @@ int main(void)
 		cmocka_unit_test(test_max_min),
 		cmocka_unit_test(test_split_halves_cct),
 		cmocka_unit_test(test_phases_add_up),
+		cmocka_unit_test(test_incast),
+		cmocka_unit_test(test_unequal_incremental),
+		cmocka_unit_test(test_many_unequal),
+		cmocka_unit_test(test_picture),
 	};
 
 	return cmocka_run_group_tests_name("planner_sim", tests, NULL, NULL);
