@@ -106,6 +106,7 @@ static int parse_json(struct json_object *root, const char *name, const struct f
 	if (!json_object_is_type(root, json_type_object))
 		return fp_fail(err, EINVAL, "%s: expected a JSON object", name);
 	if (!json_object_object_get_ex(root, "format", &x) ||
+	    !json_object_is_type(x, json_type_string) ||
 	    strcmp(json_object_get_string(x), "flowplan-schedule"))
 		return fp_fail(err, EINVAL, "%s: \"format\" must be \"flowplan-schedule\"", name);
 	if (!json_object_object_get_ex(root, "version", &x) ||
@@ -114,8 +115,9 @@ static int parse_json(struct json_object *root, const char *name, const struct f
 	rc = fp_json_keys(root, top_keys, name, "schedule", err);
 	if (rc)
 		return rc;
-	s->name = fp_xstrdup(json_object_object_get_ex(root, "name", &x) ?
-			     json_object_get_string(x) : "unnamed");
+	if (json_object_object_get_ex(root, "name", &x) && !json_object_is_type(x, json_type_string))
+		return fp_fail(err, EINVAL, "%s: name: expected a string", name);
+	s->name = fp_xstrdup(x ? json_object_get_string(x) : "unnamed");
 	if (!json_object_object_get_ex(root, "phases", &phases) ||
 	    !json_object_is_type(phases, json_type_array))
 		return fp_fail(err, EINVAL, "%s: missing array \"phases\"", name);
@@ -129,6 +131,8 @@ static int parse_json(struct json_object *root, const char *name, const struct f
 			return rc;
 		p = phase_at(s, i);
 		if (json_object_object_get_ex(po, "name", &x)) {
+			if (!json_object_is_type(x, json_type_string))
+				return fp_fail(err, EINVAL, "%s: %s.name: expected a string", name, where);
 			free(p->name);
 			p->name = fp_xstrdup(json_object_get_string(x));
 		}
@@ -168,10 +172,19 @@ static int parse_json(struct json_object *root, const char *name, const struct f
 			    (bytes = json_object_get_int64(b)) <= 0)
 				return fp_fail(err, EINVAL, "%s: %s.bytes: expected a positive integer",
 					       name, where);
-			if (json_object_object_get_ex(fo, "job", &x))
+			/* json-c saturates: a count that does not fit is refused, not clamped. */
+			if (json_object_get_uint64(b) > FP_BYTES_MAX)
+				return fp_fail(err, ERANGE, "%s: %s.bytes: %llu is 2^63 or more",
+					       name, where,
+					       (unsigned long long)json_object_get_uint64(b));
+			if (json_object_object_get_ex(fo, "job", &x)) {
+				if (!json_object_is_type(x, json_type_string))
+					return fp_fail(err, EINVAL, "%s: %s.job: expected a string",
+						       name, where);
 				job = fp_sched_job(s, json_object_get_string(x));
-			else
+			} else {
 				job = fp_sched_job(s, "j0");
+			}
 			fp_sched_add(s, i, src, dst, (uint64_t)bytes, job);
 		}
 	}
@@ -306,12 +319,42 @@ static int frag_hosts(const struct fp_topo *t, int count, int off, int *hosts)
 	return j;
 }
 
+/*
+ * Every @stride-th host from @off, wrapping around: when a turn comes back
+ * to a host already taken, the next free one. Each host once.
+ */
+static int stride_hosts(const struct fp_topo *t, int count, int off, int stride, int *hosts)
+{
+	char *taken = fp_xcalloc((size_t)t->nhosts, 1);
+	int j, h = off % t->nhosts;
+
+	for (j = 0; j < count && j < t->nhosts; j++) {
+		while (taken[h])
+			h = (h + 1) % t->nhosts;
+		taken[h] = 1;
+		hosts[j] = h;
+		h = (h + stride) % t->nhosts;
+	}
+	free(taken);
+	return j;
+}
+
+/* A collective's per-flow bytes, refused when a signed 64-bit count cannot hold them. */
+static int flow_bytes(const char *spec, unsigned __int128 b, uint64_t *out, struct fp_err *err)
+{
+	if (b > FP_BYTES_MAX)
+		return fp_fail(err, ERANGE, "%s: %.0f bytes per flow: 2^63 bytes or more per flow",
+			       spec, (double)b);
+	*out = b ? (uint64_t)b : 1;
+	return 0;
+}
+
 static int gen_one(const char *spec, const struct fp_topo *t, struct fp_sched *s,
 		   struct fp_err *err)
 {
 	char *dup = fp_xstrdup(spec), *save = NULL, *tok, *params = strchr(dup, ':');
 	int *hosts = NULL, *nics = NULL, nh = 0, nn = 0, rc = 0, job, i, r, count = -1, off = 0;
-	int frag = 0;
+	int frag = 0, stride = 0;
 	uint64_t bytes = 0;
 	const char *jobname = NULL;
 	enum coll c = C_RING_AR;
@@ -343,6 +386,10 @@ static int gen_one(const char *spec, const struct fp_topo *t, struct fp_sched *s
 				rc = fp_fail(err, EINVAL, "%s: bytes: \"%s\" is not a size (e.g. 64M)", spec, eq);
 				goto out;
 			}
+			if (bytes > FP_BYTES_MAX) {
+				rc = fp_fail(err, ERANGE, "%s: bytes: %s is 2^63 bytes or more", spec, eq);
+				goto out;
+			}
 		} else if (!strcmp(tok, "hosts")) {
 			free(hosts);	/* the last hosts= wins */
 			rc = parse_list(spec, tok, eq, t->nhosts, &hosts, &nh, err);
@@ -357,19 +404,22 @@ static int gen_one(const char *spec, const struct fp_topo *t, struct fp_sched *s
 				goto out;
 			}
 			frag = !strcmp(eq, "frag");
-		} else if (!strcmp(tok, "count") || !strcmp(tok, "off")) {
+		} else if (!strcmp(tok, "count") || !strcmp(tok, "off") || !strcmp(tok, "stride")) {
 			char *e;
 			long v = strtol(eq, &e, 10);
+			int lo = !strcmp(tok, "stride");
 
-			if (*e || e == eq || v < 0 || v > t->nhosts) {
-				rc = fp_fail(err, EINVAL, "%s: %s: \"%s\" must be 0..%d", spec, tok, eq,
-					     t->nhosts);
+			if (*e || e == eq || v < lo || v > t->nhosts) {
+				rc = fp_fail(err, EINVAL, "%s: %s: \"%s\" must be %d..%d", spec, tok, eq,
+					     lo, t->nhosts);
 				goto out;
 			}
 			if (!strcmp(tok, "count"))
 				count = (int)v;
-			else
+			else if (!strcmp(tok, "off"))
 				off = (int)v;
+			else
+				stride = (int)v;
 		} else {
 			rc = fp_fail(err, EINVAL, "%s: unknown parameter \"%s\"", spec, tok);
 		}
@@ -384,7 +434,9 @@ static int gen_one(const char *spec, const struct fp_topo *t, struct fp_sched *s
 		int want = count >= 0 ? count : t->nhosts - off;
 
 		hosts = fp_xcalloc((size_t)t->nhosts, sizeof(int));
-		if (frag) {
+		if (stride) {
+			nh = stride_hosts(t, want, off, stride, hosts);
+		} else if (frag) {
 			nh = frag_hosts(t, want, off, hosts);
 		} else {
 			for (nh = 0; nh < want && off + nh < t->nhosts; nh++)
@@ -430,9 +482,12 @@ static int gen_one(const char *spec, const struct fp_topo *t, struct fp_sched *s
 	case C_RING_AR:
 	case C_AG:
 	case C_RS: {
-		uint64_t b = c == C_RING_AR ? bytes / nh * 2 * (uint64_t)(nh - 1) :
-			     bytes / nh * (uint64_t)(nh - 1);
+		uint64_t b = 0;
 
+		rc = flow_bytes(spec, (unsigned __int128)(bytes / (uint64_t)nh) *
+				 (c == C_RING_AR ? 2u : 1u) * (uint64_t)(nh - 1), &b, err);
+		if (rc)
+			goto out;
 		fp_sched_reserve(s, ph0, (size_t)nh * (size_t)nn);
 		for (r = 0; r < nn; r++)
 			for (i = 0; i < nh; i++)

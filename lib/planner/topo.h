@@ -80,6 +80,17 @@ struct fp_topo {
 	size_t name_cap;
 };
 
+/*
+ * Link capacities: a finite number of Gbit/s in this range (1 Mbit/s to
+ * 1 Pbit/s). 0, -0, NaN, infinities and subnormals are refused.
+ */
+#define FP_GBPS_MIN	1e-3
+#define FP_GBPS_MAX	1e6
+static inline bool fp_gbps_ok(double g)
+{
+	return g >= FP_GBPS_MIN && g <= FP_GBPS_MAX;	/* false for NaN */
+}
+
 /* Load a topology file, or build one from a generator string ("leafspine:..."). */
 int fp_topo_load(const char *spec, struct fp_topo **out, struct fp_err *err);
 int fp_topo_parse(const char *text, size_t len, const char *name,

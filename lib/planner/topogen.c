@@ -16,6 +16,7 @@ struct gen_args {
 	int leaves, spines, hosts, nics, k;
 	bool rail;
 	double host_gbps, up_gbps;
+	bool up_set;
 	const char *fail;
 	uint32_t seed;
 	enum fp_hash_fn hash;
@@ -62,6 +63,11 @@ static int gen_parse(const char *spec, const char *params, struct gen_args *g,
 			rc = fp_fail(err, EINVAL, "%s: %s: \"%s\" is not a valid number", spec, tok, eq);
 			break;
 		}
+		if ((!strcmp(tok, "host_gbps") || !strcmp(tok, "up_gbps")) && !fp_gbps_ok(d)) {
+			rc = fp_fail(err, ERANGE, "%s: %s: \"%s\" must be a capacity in Gbit/s (%g..%g)",
+				     spec, tok, eq, FP_GBPS_MIN, FP_GBPS_MAX);
+			break;
+		}
 		if (!strcmp(tok, "leaves"))
 			g->leaves = (int)v;
 		else if (!strcmp(tok, "spines"))
@@ -72,15 +78,18 @@ static int gen_parse(const char *spec, const char *params, struct gen_args *g,
 			g->nics = (int)v;
 		else if (!strcmp(tok, "k"))
 			g->k = (int)v;
+		else if (!strcmp(tok, "seed") && v > (long)UINT32_MAX)
+			rc = fp_fail(err, ERANGE, "%s: seed: %s is out of range 0..%u", spec, eq,
+				     UINT32_MAX);
 		else if (!strcmp(tok, "seed"))
 			g->seed = (uint32_t)v;
 		else if (!strcmp(tok, "host_gbps"))
 			g->host_gbps = d;
 		else if (!strcmp(tok, "up_gbps"))
-			g->up_gbps = d;
+			g->up_gbps = d, g->up_set = true;
 		else
 			rc = fp_fail(err, EINVAL, "%s: unknown parameter \"%s\"", spec, tok);
-		if (!rc && (v > 1000000 || d > 1e6))
+		if (!rc && strcmp(tok, "seed") && (v > 1000000 || d > FP_GBPS_MAX))
 			rc = fp_fail(err, ERANGE, "%s: %s: %s is too large", spec, tok, eq);
 	}
 	free(dup);
@@ -265,7 +274,7 @@ int fp_topo_generate(const char *spec, struct fp_topo **out, struct fp_err *err)
 	rc = gen_parse(spec, colon + 1, &g, &fail_buf, err);
 	if (rc)
 		goto out;
-	if (!g.up_gbps)
+	if (!g.up_set)
 		g.up_gbps = g.host_gbps;
 	b.t->seed = g.seed;
 	b.t->hash_fn = g.hash;

@@ -68,7 +68,7 @@ static int check_header(struct json_object *root, const char *format, const char
 	if (!json_object_is_type(root, json_type_object))
 		return fp_fail(err, EINVAL, "%s: expected a JSON object", name);
 	if (!json_object_object_get_ex(root, "format", &f) ||
-	    strcmp(json_object_get_string(f), format))
+	    !json_object_is_type(f, json_type_string) || strcmp(json_object_get_string(f), format))
 		return fp_fail(err, EINVAL, "%s: \"format\" must be \"%s\"", name, format);
 	if (!json_object_object_get_ex(root, "version", &v) ||
 	    !json_object_is_type(v, json_type_int) || json_object_get_int(v) != 1)
@@ -98,15 +98,17 @@ static int parse_json(struct json_object *root, const char *name, struct fp_topo
 		rc = fp_json_keys(root, top_keys, name, "topology", err);
 	if (rc)
 		return rc;
-	t->name = fp_xstrdup(json_object_object_get_ex(root, "name", &x) ?
-			     json_object_get_string(x) : "unnamed");
+	if (json_object_object_get_ex(root, "name", &x) && !json_object_is_type(x, json_type_string))
+		return fp_fail(err, EINVAL, "%s: name: expected a string", name);
+	t->name = fp_xstrdup(x ? json_object_get_string(x) : "unnamed");
 	t->hash_fn = FP_HASH_CRC32;
 	if (json_object_object_get_ex(root, "hash", &h)) {
 		rc = fp_json_keys(h, hash_keys, name, "hash", err);
 		if (rc)
 			return rc;
-		if (json_object_object_get_ex(h, "fn", &x) &&
-		    fp_hash_parse(json_object_get_string(x), &t->hash_fn))
+		if (json_object_object_get_ex(h, "fn", &x) && !json_object_is_type(x, json_type_string))
+			return fp_fail(err, EINVAL, "%s: hash.fn: expected a string", name);
+		if (x && fp_hash_parse(json_object_get_string(x), &t->hash_fn))
 			return fp_fail(err, EINVAL, "%s: hash.fn: unknown hash \"%s\" (crc32, crc32c, crc16, xor, toeplitz)",
 				       name, json_object_get_string(x));
 		rc = get_int(h, "seed", 0, UINT32_MAX, &v, name, "hash", err);
@@ -182,7 +184,9 @@ static int parse_json(struct json_object *root, const char *name, struct fp_topo
 				return rc;
 			nid = fp_tb_nic(b, hid, nn);
 			if (json_object_object_get_ex(no, "addr", &x) &&
-			    fp_parse_ipv4(json_object_get_string(x), &t->nodes[nid].addr))
+			    !json_object_is_type(x, json_type_string))
+				return fp_fail(err, EINVAL, "%s: %s.addr: expected a string", name, where);
+			if (x && fp_parse_ipv4(json_object_get_string(x), &t->nodes[nid].addr))
 				return fp_fail(err, EINVAL, "%s: %s.addr: \"%s\" is not an IPv4 address",
 					       name, where, json_object_get_string(x));
 			rc = get_int(no, "gpu", 0, 1024, &v, name, where, err);
@@ -221,9 +225,9 @@ static int parse_json(struct json_object *root, const char *name, struct fp_topo
 				       ai < 0 ? an : bn);
 		if (!json_object_object_get_ex(lo, "gbps", &x) ||
 		    !(json_object_is_type(x, json_type_int) || json_object_is_type(x, json_type_double)) ||
-		    (gbps = json_object_get_double(x)) <= 0 || gbps > 1e6)
-			return fp_fail(err, EINVAL, "%s: %s.gbps: expected a capacity in Gbit/s (0 < gbps <= 1e6)",
-				       name, where);
+		    !fp_gbps_ok(gbps = json_object_get_double(x)))
+			return fp_fail(err, EINVAL, "%s: %s.gbps: expected a capacity in Gbit/s (%g..%g)",
+				       name, where, FP_GBPS_MIN, FP_GBPS_MAX);
 		if (json_object_object_get_ex(lo, "up", &x)) {
 			if (!json_object_is_type(x, json_type_boolean))
 				return fp_fail(err, EINVAL, "%s: %s.up: expected true or false", name, where);
