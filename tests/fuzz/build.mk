@@ -1,7 +1,9 @@
 # tests/fuzz: libFuzzer harnesses for the planner's parsers (topology,
-# schedule, port map) and the core's plan-file parser (planfile). `make check-fuzz` runs each for a
-# fixed number of runs from the seed corpus in tests/fuzz/corpus/<target>.
-FUZZ_TARGETS := topology schedule portmap planfile
+# schedule, port map, compact host share) and the core's plan-file parser
+# (planfile). `make check-fuzz` runs each for a fixed number of runs from the
+# seed corpus in tests/fuzz/corpus/<target>; the planner's targets start
+# with the hostile tokens of tests/fuzz/planner.dict.
+FUZZ_TARGETS := topology schedule portmap share planfile
 FUZZ_CC      ?= clang
 FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-std=gnu11 -D_GNU_SOURCE -Ilib $(JSONC_CFLAGS)
@@ -13,7 +15,12 @@ FUZZ_RUNS_topology := 30000
 FUZZ_RUNS_schedule := 300000
 FUZZ_RUNS_portmap  := 300000
 FUZZ_RUNS_planfile := 300000
-FUZZ_ARGS    ?= -seed=$(FUZZ_SEED) -runs=$(FUZZ_RUNS_$*) -max_total_time=300 -max_len=4096
+FUZZ_RUNS_share    := 300000
+FUZZ_DICT_topology := -dict=tests/fuzz/planner.dict
+FUZZ_DICT_schedule := -dict=tests/fuzz/planner.dict
+FUZZ_DICT_share    := -dict=tests/fuzz/planner.dict
+FUZZ_ARGS    ?= -seed=$(FUZZ_SEED) -runs=$(FUZZ_RUNS_$*) -max_total_time=300 -max_len=4096 \
+		$(FUZZ_DICT_$*)
 FUZZ_ARGS    += -artifact_prefix=$(BUILD)/fuzz/
 
 # The plan-file parser is the core's: its harness links the core only.
@@ -23,7 +30,7 @@ $(BUILD)/fuzz/fuzz_planfile: tests/fuzz/fuzz_core.c $(CORE_SRC) $(wildcard lib/c
 		$(CORE_SRC) $(JSONC_LIBS) $(NL_LIBS)
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_planner.c $(PLANNER_SRC) $(CORE_SRC) $(wildcard lib/planner/*.h lib/core/*.h)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -DFUZZ_TARGET=$(if $(filter topology,$*),1,$(if $(filter schedule,$*),2,3)) \
+	$(FUZZ_CC) $(FUZZ_FLAGS) -DFUZZ_TARGET=$(if $(filter topology,$*),1,$(if $(filter schedule,$*),2,$(if $(filter portmap,$*),3,4))) \
 		-Iinclude/uapi $(NL_CFLAGS) -o $@ tests/fuzz/fuzz_planner.c $(PLANNER_SRC) $(CORE_SRC) \
 		$(JSONC_LIBS) $(NL_LIBS) -lm
 

@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: MIT
 /*
  * libFuzzer harness for every planner parser. FUZZ_TARGET selects one:
- * topology, schedule or portmap (the plan file's entries: fuzz_core.c). Inputs that parse are also used
- * (planned or looked up) so that the parsers' results are exercised too.
+ * topology, schedule, portmap or share (the plan file's entries:
+ * fuzz_core.c). Inputs that parse are also used (planned, simulated,
+ * written and read back, looked up) so that the parsers' results are
+ * exercised too. tests/fuzz/planner.dict seeds the hostile tokens of
+ * docs/hostile-input.md (nulls, NaN, huge numbers).
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "planner/plan.h"
+#include "planner/share.h"
+#include "planner/sim.h"
 
 static struct fp_topo *fabric(void)
 {
@@ -50,19 +55,45 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct fp_plan_opts o = { .strategy = FP_STRAT_FLOWPLAN };
 
 		if (!fp_sched_parse(txt, size, "fuzz", fabric(), &s, &err)) {
-			if (!fp_plan_compute(fabric(), s, &o, &p, &err))
+			if (!fp_plan_compute(fabric(), s, &o, &p, &err)) {
+				struct fp_sim *sim;
+				struct fp_hostplan hp;
+				char *j = fp_plan_to_json(p, false, true);
+
+				if (!fp_simulate(p, &sim, &err))
+					fp_sim_free(sim);
+				if (j && fp_hostplan_parse(j, strlen(j), "plan", &hp, &err))
+					abort();	/* the writer's own output must read back */
+				if (j)
+					fp_hostplan_free(&hp);
+				free(j);
 				fp_plan_free(p);
+			}
 			fp_sched_free(s);
 		}
 		if (size < 256 && !fp_sched_generate(txt, fabric(), &s, &err))
 			fp_sched_free(s);
 	}
-#else
+#elif FUZZ_TARGET == 3
 	{
 		struct fp_portmap *pm;
 
 		if (strlen(txt) == size && !fp_portmap_parse(txt, "fuzz", fabric(), &pm, &err))
 			fp_portmap_free(pm);
+	}
+#else
+	{
+		struct fp_hostplan hp;
+		struct fp_addr a, r;
+
+		if (!fp_share_parse(txt, size, "fuzz", &hp, &err)) {
+			if (hp.n) {
+				a = hp.e[0].local;
+				r = hp.e[hp.n - 1].remote;
+				fp_hostplan_find(&hp, &a, &r, 1);
+			}
+			fp_hostplan_free(&hp);
+		}
 	}
 #endif
 	free(txt);

@@ -76,6 +76,10 @@ static const struct row rows[] = {
 	{ SCHED_GEN, "stride 0", "ring-allreduce:bytes=1M,stride=0", "stride: \"0\" must be" },
 	{ SCHED_GEN, "count past hosts", "ring-allreduce:bytes=1M,count=5", "count: \"5\" must be" },
 	{ TOPO_GEN, "no colon", "leafspine", "expected leafspine:... or fattree:..." },
+	{ TOPO_GEN, "seed past 32 bits", "leafspine:leaves=2,spines=1,hosts=1,seed=4294967296",
+	  "seed: 4294967296 is out of range 0..4294967295" },
+	{ TOPO_GEN, "leaves past 10^6", "leafspine:leaves=2000000,spines=1,hosts=1", "is too large" },
+	{ TOPO_GEN, "fabric too large", "leafspine:leaves=1000,spines=2,hosts=2000", "fabric too large" },
 	{ TOPO_GEN, "odd k", "fattree:k=5", "k must be even" },
 };
 
