@@ -599,6 +599,10 @@ static void on_kmod_watch(struct fpd_io *io, uint32_t events)
 	(void)events;
 	if (d->kops->read_watch(d->kctx, &changed, &present))
 		return;
+	/* registered while we hold a connection: it was reloaded under us and
+	 * the departure was missed; the old family id is gone */
+	if (changed && present && d->kmod_open)
+		kmod_down(d);
 	if (changed)
 		fpd_kmod_presence(d, present);
 }
