@@ -198,29 +198,13 @@ static int sync_module(struct fpd *d, struct fp_err *err)
 	return ret;
 }
 
-static void collect_failed(struct fpd *d, int *out, size_t *n)
-{
-	size_t i, k;
-
-	*n = 0;
-	for (i = 0; i < d->nfailed_ev + d->nfailed_fault; i++) {
-		int l = i < d->nfailed_ev ? d->failed_ev[i] : d->failed_fault[i - d->nfailed_ev];
-
-		for (k = 0; k < *n && out[k] != l; k++)
-			;
-		if (k == *n)
-			out[(*n)++] = l;
-	}
-}
-
 int fpd_replan_now(struct fpd *d, struct fp_err *err)
 {
 	const struct fpd_cycle **cy = NULL;
-	int failed[2 * FPD_FAILED_MAX];
 	struct fp_hostplan hp;
 	struct fpd_plan_info info;
 	struct fpd_fsub *fs = NULL;
-	size_t ncy, nfs = 0, nf, i, kept;
+	size_t ncy, nfs = 0, i, kept;
 	bool changed;
 	uint64_t t0 = d->replan_pending ? d->replan_t0 : fpd_now();
 	int ret;
@@ -228,9 +212,12 @@ int fpd_replan_now(struct fpd *d, struct fp_err *err)
 	d->replan_pending = false;
 	d->last_replan_ns = fpd_now();
 	d->replans++;
-	collect_failed(d, failed, &nf);
 	if (fpd_planner_ready(&d->planner)) {
-		ret = fpd_planner_set_failed(&d->planner, failed, nf, &changed, err);
+		/* down links are out of ECMP; suspected ones are still hashed onto */
+		ret = fpd_planner_set_failed(&d->planner, d->failed_ev, d->nfailed_ev, &changed, err);
+		if (!ret)
+			ret = fpd_planner_set_avoid(&d->planner, d->failed_fault, d->nfailed_fault,
+						    &changed, err);
 		if (ret)
 			fpd_log(d, LOG_WARNING, "links to plan around: %s", err->msg);
 	}

@@ -49,6 +49,9 @@ void fpd_planner_free(struct fpd_planner *p)
 		fp_portmap_free(p->pm);
 	if (p->topo)
 		fp_topo_free(p->topo);
+	if (p->live)
+		fp_topo_free(p->live);
+	free(p->avoid);
 	free(p->topo_json);
 	free(p->pm_path);
 	free(p->failed);
@@ -150,78 +153,180 @@ int fpd_planner_nic_link(const struct fpd_planner *p, uint32_t addr_be)
 	return p->topo->nodes[nic].up_link / 2;
 }
 
-int fpd_planner_set_failed(struct fpd_planner *p, const int *idx, size_t n,
-			   bool *changed, struct fp_err *err)
+static bool same_set(const int *a, size_t na, const int *b, size_t nb)
 {
-	json_object *root = NULL, *links;
-	struct fp_topo *t = NULL;
+	size_t i, k;
+
+	if (na != nb)
+		return false;
+	for (i = 0; i < na; i++) {
+		for (k = 0; k < nb && a[i] != b[k]; k++)
+			;
+		if (k == nb)
+			return false;
+	}
+	return true;
+}
+
+/* The topology with @down links down (and every other up). */
+static int topo_with(struct fpd_planner *p, const int *down, size_t n,
+		     struct fp_topo **out, struct fp_err *err)
+{
+	json_object *root, *links;
+	size_t i, nl = (size_t)p->topo->nlinks / 2;
+	int ret;
+
+	root = json_tokener_parse(p->topo_json);
+	if (!root || !json_object_object_get_ex(root, "links", &links) ||
+	    json_object_array_length(links) != nl) {
+		json_object_put(root);
+		return fail(err, EPROTO, "the planner's topology text is not what it reads");
+	}
+	for (i = 0; i < n; i++)
+		json_object_object_add(json_object_array_get_idx(links, (size_t)down[i]), "up",
+				       json_object_new_boolean(0));
+	{
+		const char *s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN);
+
+		ret = fp_topo_parse(s, strlen(s), "fabric", out, err);
+	}
+	json_object_put(root);
+	return ret;
+}
+
+static int set_links(struct fpd_planner *p, const int *failed, size_t nf,
+		     const int *avoid, size_t na, bool *changed, struct fp_err *err)
+{
+	struct fp_topo *t = NULL, *live = NULL;
 	struct fp_portmap *pm = NULL;
-	int *nf = NULL, ret;
-	size_t i, k, nl;
+	int *all = NULL, *nfl = NULL, *nav = NULL, ret;
+	size_t i, nl;
 
 	*changed = false;
 	if (!p->topo)
 		return fail(err, EINVAL, "no fabric to fail links in");
 	nl = (size_t)p->topo->nlinks / 2;
-	for (i = 0; i < n; i++)
-		if (idx[i] < 0 || (size_t)idx[i] >= nl)
-			return fail(err, EINVAL, "link %d is not in the fabric", idx[i]);
-	if (n == p->nfailed) {
-		for (i = 0; i < n; i++) {
-			for (k = 0; k < n && p->failed[k] != idx[i]; k++)
-				;
-			if (k == n)
-				break;
-		}
-		if (i == n)
-			return 0;
-	}
-	root = json_tokener_parse(p->topo_json);
-	if (!root || !json_object_object_get_ex(root, "links", &links) ||
-	    json_object_array_length(links) != nl) {
-		ret = fail(err, EPROTO, "the planner's topology text is not what it reads");
-		goto out;
-	}
-	for (i = 0; i < n; i++)
-		json_object_object_add(json_object_array_get_idx(links, (size_t)idx[i]), "up",
-				       json_object_new_boolean(0));
-	{
-		const char *s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN);
+	for (i = 0; i < nf + na; i++) {
+		int l = i < nf ? failed[i] : avoid[i - nf];
 
-		ret = fp_topo_parse(s, strlen(s), "fabric", &t, err);
+		if (l < 0 || (size_t)l >= nl)
+			return fail(err, EINVAL, "link %d is not in the fabric", l);
 	}
-	if (ret)
-		goto out;
-	if (p->pm_path) {
-		ret = fp_portmap_load(p->pm_path, t, &pm, err);
-		if (ret)
-			goto out;
-	}
-	nf = n ? malloc(n * sizeof(*nf)) : NULL;
-	if (n && !nf) {
+	if (same_set(failed, nf, p->failed, p->nfailed) &&
+	    same_set(avoid, na, p->avoid, p->navoid))
+		return 0;
+	all = malloc((nf + na + 1) * sizeof(*all));
+	nfl = malloc((nf + 1) * sizeof(*nfl));
+	nav = malloc((na + 1) * sizeof(*nav));
+	if (!all || !nfl || !nav) {
 		ret = fail(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	if (n)
-		memcpy(nf, idx, n * sizeof(*nf));
+	if (nf)
+		memcpy(all, failed, nf * sizeof(*all));
+	if (na)
+		memcpy(all + nf, avoid, na * sizeof(*all));
+	ret = topo_with(p, all, nf + na, &t, err);
+	if (!ret)
+		ret = topo_with(p, failed, nf, &live, err);
+	if (!ret && p->pm_path)
+		ret = fp_portmap_load(p->pm_path, t, &pm, err);
+	if (ret)
+		goto out;
+	if (nf)
+		memcpy(nfl, failed, nf * sizeof(*nfl));
+	if (na)
+		memcpy(nav, avoid, na * sizeof(*nav));
 	fp_topo_free(p->topo);
 	p->topo = t;
 	t = NULL;
+	if (p->live)
+		fp_topo_free(p->live);
+	p->live = live;
+	live = NULL;
 	if (p->pm)
 		fp_portmap_free(p->pm);
 	p->pm = pm;
 	pm = NULL;
 	free(p->failed);
-	p->failed = nf;
-	p->nfailed = n;
+	p->failed = nfl;
+	p->nfailed = nf;
+	nfl = NULL;
+	free(p->avoid);
+	p->avoid = nav;
+	p->navoid = na;
+	nav = NULL;
 	*changed = true;
 out:
 	if (t)
 		fp_topo_free(t);
+	if (live)
+		fp_topo_free(live);
 	if (pm)
 		fp_portmap_free(pm);
-	json_object_put(root);
+	free(all);
+	free(nfl);
+	free(nav);
 	return ret;
+}
+
+int fpd_planner_set_failed(struct fpd_planner *p, const int *idx, size_t n,
+			   bool *changed, struct fp_err *err)
+{
+	return set_links(p, idx, n, p->avoid, p->navoid, changed, err);
+}
+
+int fpd_planner_set_avoid(struct fpd_planner *p, const int *idx, size_t n,
+			  bool *changed, struct fp_err *err)
+{
+	return set_links(p, p->failed, p->nfailed, idx, n, changed, err);
+}
+
+/*
+ * With avoided links and the hash model: the label of a subflow planned
+ * over path @path (of @p->topo) must take that path in the live fabric,
+ * where the avoided links are still hashed onto. 0 and a label in *fl
+ * (unchanged when it already does), or ENOENT.
+ */
+static int live_label(struct fpd_planner *p, int src, int dst, int path, uint32_t *fl,
+		      const struct fp_hostplan_entry *e, unsigned int upto)
+{
+	const struct fp_node *a = &p->topo->nodes[src], *b = &p->topo->nodes[dst];
+	struct fp_pathset want, live;
+	uint32_t start = *fl;
+	int i, k, li = -1, r, tries;
+
+	if (!p->live || !p->navoid || p->pm || path < 0 || a->leaf < 0 || b->leaf < 0)
+		return 0;
+	want = fp_topo_paths(p->topo, a->leaf, b->leaf);
+	live = fp_topo_paths(p->live, a->leaf, b->leaf);
+	if (path >= want.n)
+		return 0;
+	for (i = 0; i < live.n && li < 0; i++) {
+		if (live.p[i].len != want.p[path].len)
+			continue;
+		for (k = 0; k < live.p[i].len && live.p[i].link[k] == want.p[path].link[k]; k++)
+			;
+		if (k == live.p[i].len)
+			li = i;
+	}
+	if (li < 0)
+		return ENOENT;
+	r = fp_topo_route(p->live, src, dst, fp_label_to_sport(*fl));
+	if (r == li)
+		return 0;
+	for (tries = 0; tries < 64; tries++) {
+		unsigned int j;
+
+		if (fp_topo_port_search(p->live, src, dst, li, start + 1, fl))
+			return ENOENT;
+		for (j = 0; j < upto && e->sub[j].flow_label != *fl; j++)
+			;
+		if (j == upto)
+			return 0;
+		start = *fl;	/* taken by another subflow of the entry */
+	}
+	return ENOENT;
 }
 
 void fpd_plan_info_free(struct fpd_plan_info *info)
@@ -507,8 +612,12 @@ int fpd_planner_plan(struct fpd_planner *p, const struct fpd_cycle *const *cycle
 		e->enforce = p->enforce;
 		e->nsub = pf->n;
 		for (j = 0; j < pf->n; j++) {
-			e->sub[j].flow_label = sub[j].flow_label;
-			e->sub[j].sport = sub[j].sport;
+			uint32_t fl = sub[j].flow_label;
+
+			if (live_label(p, f->src, f->dst, sub[j].path, &fl, e, j) == ENOENT)
+				info->unmapped++;	/* no label takes it: kept as planned */
+			e->sub[j].flow_label = fl;
+			e->sub[j].sport = fp_label_to_sport(fl);
 			e->sub[j].weight = tot ? (uint32_t)(sub[j].bytes * FP_WEIGHT_ONE / tot) :
 						 FP_WEIGHT_ONE / pf->n;
 			given += e->sub[j].weight;

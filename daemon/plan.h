@@ -48,13 +48,16 @@ struct fpd_plan_info {
 };
 
 struct fpd_planner {
-	struct fp_topo *topo;		/* with the failed links applied */
+	struct fp_topo *topo;		/* with failed and avoided links down */
+	struct fp_topo *live;		/* with failed links down only: what ECMP hashes over */
 	char *topo_json;		/* as loaded, to apply failures to */
 	struct fp_portmap *pm;
 	char *pm_path;
 	struct fp_sched *fixed;		/* [plan] schedule, or NULL */
 	int *failed;			/* undirected link indices marked down */
 	size_t nfailed;
+	int *avoid;			/* suspected: still hashed onto, planned around */
+	size_t navoid;
 	unsigned int max_split;
 	bool enforce;
 };
@@ -79,6 +82,14 @@ int fpd_planner_nic_link(const struct fpd_planner *p, uint32_t addr_be);
  */
 int fpd_planner_set_failed(struct fpd_planner *p, const int *idx, size_t n,
 			   bool *changed, struct fp_err *err);
+/*
+ * fpd_planner_set_avoid - links suspected of a fault but still up: the
+ * switches keep hashing onto them, so besides planning around them, a
+ * subflow whose label the hash model (no port map) would still route over
+ * one gets a label that takes its planned path. Same returns.
+ */
+int fpd_planner_set_avoid(struct fpd_planner *p, const int *idx, size_t n,
+			  bool *changed, struct fp_err *err);
 
 /*
  * fpd_planner_plan - plan @cycles (or the fixed schedule when there is

@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "planner/topo.h"
 #include "plan.h"
 
 #define TOPO "leafspine:leaves=2,spines=2,hosts=2"
@@ -216,6 +217,56 @@ static void test_failed_link_and_keep(void **state)
 	fpd_planner_free(&p);
 }
 
+/*
+ * A suspected (gray) fault: the link stays in ECMP, so a planned label the
+ * hash model would still send over it must change; every subflow's port,
+ * routed by the hash model over the whole fabric, avoids the link.
+ */
+static void test_avoid_relabels(void **state)
+{
+	const struct fpd_cycle *cy[] = { &cy_a2a };
+	struct fp_err err = { "" };
+	struct fpd_planner p;
+	struct fp_topo *whole;
+	struct out o1, o2;
+	bool changed;
+	int up, avoid;
+	size_t k;
+
+	(void)state;
+	init_flows();
+	load(&p, NULL);
+	plan(&p, cy, 1, &o1);
+	up = o1.fs[0].link[1];
+	avoid = up / 2;
+	assert_int_equal(fpd_planner_set_avoid(&p, &avoid, 1, &changed, &err), 0);
+	assert_true(changed);
+	plan(&p, cy, 1, &o2);
+	assert_int_equal(fp_topo_load(TOPO, &whole, &err), 0);
+	for (k = 0; k < o2.hp.n; k++) {
+		const struct fp_hostplan_entry *e = &o2.hp.e[k];
+		int src = fp_topo_find_addr(whole, fp_addr_to_v4(&e->local));
+		int dst = fp_topo_find_addr(whole, fp_addr_to_v4(&e->remote));
+		unsigned int j;
+
+		for (j = 0; j < e->nsub; j++) {
+			int r = fp_topo_route(whole, src, dst, e->sub[j].sport);
+			struct fp_pathset ps = fp_topo_paths(whole, whole->nodes[src].leaf,
+							     whole->nodes[dst].leaf);
+			int l;
+
+			assert_true(r >= 0 && r < ps.n);
+			for (l = 0; l < ps.p[r].len; l++)
+				assert_int_not_equal(ps.p[r].link[l] / 2, avoid);
+		}
+	}
+	assert_false(crosses(&o2, up));
+	fp_topo_free(whole);
+	out_free(&o1);
+	out_free(&o2);
+	fpd_planner_free(&p);
+}
+
 static void test_keep_moves_only_what_must(void **state)
 {
 	/* a synthetic previous plan: one entry on the same paths, one not */
@@ -326,6 +377,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_observed),
 		cmocka_unit_test(test_failed_link_and_keep),
+		cmocka_unit_test(test_avoid_relabels),
 		cmocka_unit_test(test_keep_moves_only_what_must),
 		cmocka_unit_test(test_two_jobs_and_unknown),
 		cmocka_unit_test(test_fixed_schedule_and_nothing),
