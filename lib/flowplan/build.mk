@@ -48,7 +48,11 @@ $(patsubst $(BUILD)/tests/%,$(BUILD)/san/tests/unit/%.o,$(LIB_TESTS)): \
 
 $(BUILD)/tests/test_lib_%: $(BUILD)/san/tests/unit/test_lib_%.o $(LIB_SAN_OBJ) $(CORE_SAN_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LIB_TEST_LIBS)
+	$(CC) $(CFLAGS) $(SAN) $(LIB_TEST_LDFLAGS) -o $@ $^ $(LIB_TEST_LIBS)
+# The data path on an in-process provider: the verbs calls that are
+# functions, not inline dispatch, are the test's (tests/unit/test_lib_post.c).
+$(BUILD)/tests/test_lib_post: LIB_TEST_LDFLAGS := \
+	-Wl,--wrap=ibv_create_qp,--wrap=ibv_modify_qp,--wrap=ibv_destroy_qp,--wrap=ibv_query_port
 
 # A program that links libflowplan.so and the planner library together.
 $(BUILD)/tests/test_lib_link: $(BUILD)/san/tests/unit/test_lib_link.o $(LIB_SO_LINK) \

@@ -101,10 +101,9 @@ struct fp_msg *fp_msg_start(struct fp_msgtab *t, uint64_t wr_id, uint16_t op,
 	return m;
 }
 
+/* Callers queue a message once: never one queued or handed out already. */
 static void queue_done(struct fp_msgtab *t, struct fp_msg *m, uint64_t now)
 {
-	if (m->flags & (FP_MSG_DELIVERED | FP_MSG_QUEUED))
-		return;
 	m->end_ns = now;
 	m->flags |= FP_MSG_QUEUED;
 	t->done[t->dtail++ & (t->cap - 1)] = m->seq;
@@ -194,6 +193,12 @@ uint32_t fp_msgtab_expire(struct fp_msgtab *t, uint64_t now)
 	return subs;
 }
 
+/*
+ * Only messages nobody has been told about yet: one already handed out
+ * (timed out, its chunks still being flushed) was completed once and stays
+ * so; one queued is complete, with the status its chunks gave it, even
+ * when the peer goes away before the caller reaps it.
+ */
 void fp_msgtab_fail_all(struct fp_msgtab *t, int err, uint64_t now)
 {
 	uint64_t s;
@@ -201,7 +206,8 @@ void fp_msgtab_fail_all(struct fp_msgtab *t, int err, uint64_t now)
 	for (s = t->oldest; s < t->next; s++) {
 		struct fp_msg *m = slot(t, s);
 
-		if (m->seq != s || !(m->flags & FP_MSG_LIVE))
+		if (m->seq != s || !(m->flags & FP_MSG_LIVE) ||
+		    (m->flags & (FP_MSG_DELIVERED | FP_MSG_QUEUED)))
 			continue;
 		set_error(m, err, 0, -1);
 		queue_done(t, m, now);

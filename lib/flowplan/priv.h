@@ -166,7 +166,10 @@ FP_HIDDEN void fp_msg_unposted(struct fp_msgtab *t, struct fp_msg *m,
  * the expired messages (the QPs to move to the error state).
  */
 FP_HIDDEN uint32_t fp_msgtab_expire(struct fp_msgtab *t, uint64_t now);
-/* Fail every undelivered message with @err (peer gone, group closed). */
+/*
+ * Fail with @err (peer gone) every message that is neither complete nor
+ * handed out yet; those that are keep their one completion and its status.
+ */
 FP_HIDDEN void fp_msgtab_fail_all(struct fp_msgtab *t, int err, uint64_t now);
 /* Pop up to @n completed messages; fills @wc and @msgs (either may be NULL). */
 FP_HIDDEN int fp_msgtab_reap(struct fp_msgtab *t, struct fp_wc *wc,

@@ -143,8 +143,9 @@ static int add_flow(json_object *flows, const struct fp_report_rec *r)
 
 /*
  * Phases: the messages of one marked collective form one phase (named after
- * it); unmarked messages that start within @window_ns of the first message
- * of a phase form one. Only the sending side is counted (write and send);
+ * it); an unmarked message joins the open phase when it starts less than
+ * @window_ns after the phase's first message (start - first < window_ns),
+ * else it opens the next one (docs/reports.md). Only the sending side is counted (write and send);
  * receives mirror the peer's sends. Flow endpoints are IPv4 addresses: the
  * reader of the schedule maps them to the topology's NIC names.
  */

@@ -394,6 +394,90 @@ static void test_recv_send_mixed(void **state)
 		assert_int_equal(seen[i], 1);
 }
 
+/*
+ * Issue 17's sequence: a message expires and is handed out (ETIMEDOUT)
+ * while its chunks are still on the wire, then the peer goes away
+ * (fp_msgtab_fail_all, as fp_poll calls it on every check from then on),
+ * then the chunks are flushed: one completion, never a second with the
+ * same wr_id, and the slot is free at the end.
+ */
+static void test_expired_then_peer_gone(void **state)
+{
+	struct fp_msgtab *t = *state;
+	struct fp_msg *m = fp_msg_start(t, 40, FP_OP_WRITE, 100, 2, 100, 1100);
+	uint64_t s = m->seq;
+	struct fp_wc wc[4];
+
+	m->subs = 0x3;
+	assert_int_equal(fp_msgtab_expire(t, 1100), 0x3);
+	assert_int_equal(fp_msgtab_reap(t, wc, NULL, 4), 1);
+	assert_int_equal(wc[0].wr_id, 40);
+	assert_int_equal(wc[0].status, ETIMEDOUT);
+	assert_int_equal(fp_msgtab_live(t), 1);	/* chunks still posted */
+	fp_msgtab_fail_all(t, ECONNRESET, 1200);
+	assert_int_equal(fp_msgtab_reap(t, wc, NULL, 4), 0);
+	fp_msgtab_fail_all(t, ECONNRESET, 1300);
+	assert_int_equal(fp_msgtab_expire(t, 1300), 0);
+	assert_int_equal(fp_msgtab_reap(t, wc, NULL, 4), 0);
+	assert_null(fp_msg_chunk_done(t, s, ECANCELED, IBV_WC_WR_FLUSH_ERR, 0,
+				      0, 1400));
+	fp_msgtab_fail_all(t, ECONNRESET, 1450);
+	assert_int_equal(fp_msgtab_reap(t, wc, NULL, 4), 0);
+	assert_null(fp_msg_chunk_done(t, s, ECANCELED, IBV_WC_WR_FLUSH_ERR, 1,
+				      0, 1500));
+	assert_int_equal(fp_msgtab_reap(t, wc, NULL, 4), 0);
+	assert_int_equal(fp_msgtab_live(t), 0);
+	fp_msgtab_fail_all(t, ECONNRESET, 1600);
+	assert_int_equal(fp_msgtab_reap(t, wc, NULL, 4), 0);
+}
+
+/*
+ * The same, with the expiry and the peer's departure seen by one check,
+ * before the caller reaps: still one completion, and it says ETIMEDOUT
+ * (what happened first).
+ */
+static void test_expired_and_peer_gone_at_once(void **state)
+{
+	struct fp_msgtab *t = *state;
+	struct fp_msg *m = fp_msg_start(t, 41, FP_OP_SEND, 10, 1, 100, 1100);
+	uint64_t s = m->seq;
+	struct fp_wc wc[4];
+
+	m->subs = 0x1;
+	assert_int_equal(fp_msgtab_expire(t, 2000), 0x1);
+	fp_msgtab_fail_all(t, ECONNRESET, 2000);
+	assert_int_equal(fp_msgtab_reap(t, wc, NULL, 4), 1);
+	assert_int_equal(wc[0].wr_id, 41);
+	assert_int_equal(wc[0].status, ETIMEDOUT);
+	fp_msgtab_fail_all(t, ECONNRESET, 2100);
+	assert_null(fp_msg_chunk_done(t, s, ECANCELED, IBV_WC_WR_FLUSH_ERR, 0,
+				      0, 2200));
+	assert_int_equal(fp_msgtab_reap(t, wc, NULL, 4), 0);
+	assert_int_equal(fp_msgtab_live(t), 0);
+}
+
+/*
+ * A message whose chunks all completed before the peer went away, not
+ * reaped yet: it succeeded and says so; only the one still waiting fails.
+ */
+static void test_peer_gone_keeps_success(void **state)
+{
+	struct fp_msgtab *t = *state;
+	struct fp_msg *a = fp_msg_start(t, 50, FP_OP_WRITE, 10, 1, 100, 1100);
+	uint64_t sa = a->seq;
+	struct fp_wc wc[4];
+
+	fp_msg_start(t, 51, FP_OP_RECV, 10, 1, 100, 1100);
+	assert_non_null(fp_msg_chunk_done(t, sa, 0, 0, 0, 0, 500));
+	fp_msgtab_fail_all(t, ECONNRESET, 600);
+	assert_int_equal(fp_msgtab_reap(t, wc, NULL, 4), 2);
+	assert_int_equal(wc[0].wr_id, 50);
+	assert_int_equal(wc[0].status, 0);
+	assert_int_equal(wc[0].subflow, -1);
+	assert_int_equal(wc[1].wr_id, 51);
+	assert_int_equal(wc[1].status, ECONNRESET);
+}
+
 /* The wr_id of a chunk carries its sequence number and its queue. */
 static void test_wrid(void **state)
 {
@@ -435,6 +519,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_recv_just_in_time, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recv_expired_then_done, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recv_send_mixed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_expired_then_peer_gone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_expired_and_peer_gone_at_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_peer_gone_keeps_success, setup, teardown),
 		cmocka_unit_test(test_wrid),
 		cmocka_unit_test(test_wc_errno),
 	};

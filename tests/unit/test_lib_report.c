@@ -138,6 +138,81 @@ static void test_schedule(void **state)
 	assert_int_equal(fp_report_schedule(NULL, 1, 0, NULL, stdout), EINVAL);
 }
 
+/* The names of the phases and how many flows each has. */
+static void phases_are(const struct fp_report_rec *recs, size_t n,
+		       uint64_t window, const char *const *names,
+		       const int *nflows, size_t nphases)
+{
+	char *buf = NULL;
+	size_t len = 0, i;
+	json_object *root;
+	FILE *out = open_memstream(&buf, &len);
+
+	assert_non_null(out);
+	assert_int_equal(fp_report_schedule(recs, n, window, "w", out), 0);
+	fclose(out);
+	root = json_tokener_parse(buf);
+	assert_non_null(root);
+	assert_int_equal(json_object_array_length(get(root, "phases")), nphases);
+	for (i = 0; i < nphases; i++) {
+		json_object *p = phase(root, i);
+
+		assert_string_equal(json_object_get_string(get(p, "name")),
+				    names[i]);
+		assert_int_equal(json_object_array_length(get(p, "flows")),
+				 nflows[i]);
+	}
+	json_object_put(root);
+	free(buf);
+}
+
+/*
+ * The phase window (docs/reports.md): an unmarked message joins the open
+ * phase when it starts less than window_ns after the phase's first
+ * message; one starting exactly window_ns after it opens the next phase.
+ * The window counts from the first message, not the previous one, so a
+ * chain of messages 0.6 windows apart does not make one long phase.
+ */
+static void test_phase_window(void **state)
+{
+	const uint64_t w = 1000, t = 5000;
+	struct fp_report_rec recs[] = {
+		{ .seq = 1, .op = FP_OP_WRITE, .src = ip("198.18.0.1"),
+		  .dst = ip("198.18.0.2"), .bytes = 1, .start_ns = t },
+		{ .seq = 2, .op = FP_OP_WRITE, .src = ip("198.18.0.1"),
+		  .dst = ip("198.18.0.3"), .bytes = 1, .start_ns = t + w - 1 },
+		{ .seq = 3, .op = FP_OP_WRITE, .src = ip("198.18.0.1"),
+		  .dst = ip("198.18.0.4"), .bytes = 1, .start_ns = t + w },
+		{ .seq = 4, .op = FP_OP_SEND, .src = ip("198.18.0.1"),
+		  .dst = ip("198.18.0.5"), .bytes = 1,
+		  .start_ns = t + w + 6 * w / 10 },
+		{ .seq = 5, .op = FP_OP_SEND, .src = ip("198.18.0.1"),
+		  .dst = ip("198.18.0.6"), .bytes = 1,
+		  .start_ns = t + w + 12 * w / 10 },
+		/* a receive never counts, nor opens a phase */
+		{ .seq = 6, .op = FP_OP_RECV, .src = ip("198.18.0.9"),
+		  .dst = ip("198.18.0.1"), .bytes = 1, .start_ns = t + 9 * w },
+	};
+	static const char *const names[] = { "phase-0", "phase-1", "phase-2" };
+	static const int flows[] = { 2, 2, 1 };
+	static const char *const one[] = { "phase-0" };
+	static const int five[] = { 5 };
+
+	(void)state;
+	phases_are(recs, 6, w, names, flows, 3);
+	/* The same records in another order: the same phases. */
+	{
+		struct fp_report_rec rev[6];
+		size_t i;
+
+		for (i = 0; i < 6; i++)
+			rev[i] = recs[5 - i];
+		phases_are(rev, 6, w, names, flows, 3);
+	}
+	/* One window wider than the whole: one phase. */
+	phases_are(recs, 6, 2 * w + 2 * w / 10 + 1, one, five, 1);
+}
+
 /* A context with reports on: messages and collective marks land in its ring. */
 static void test_ctx_coll(void **state)
 {
@@ -194,6 +269,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reader_refuses),
 		cmocka_unit_test(test_schedule),
+		cmocka_unit_test(test_phase_window),
 		cmocka_unit_test(test_ctx_coll),
 	};
 

@@ -1,0 +1,485 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_lib_post - libflowplan's data path (post.c) and QP set-up (group.c)
+ * on an in-process provider: what a real device cannot do on demand here,
+ * in an order a test chooses.
+ *
+ * The provider is libibverbs' own dispatch: a context whose ops table posts
+ * and polls into arrays of this file, and -Wl,--wrap of the verbs calls
+ * that are functions (ibv_create_qp, ibv_modify_qp, ibv_destroy_qp,
+ * ibv_query_port). Work requests are held until the test completes them
+ * (stub_complete) or the QP is moved to the error state and the test
+ * flushes it (stub_flush); QP creation fails at the N-th call when asked
+ * (a QP or memlock limit). The peer's end of the bootstrap socket is one
+ * end of a socketpair: the test writes what the peer would say, or closes
+ * it (the peer went away).
+ *
+ * Asserts: one completion per message through fp_poll() when a deadline
+ * passes and the peer goes away afterwards or at the same check (issue
+ * 17), a message that completed keeping its success when the peer leaves
+ * before it is reaped; QP creation failing part-way unwinds exactly the
+ * QPs it created and leaves the group as it was (issue 11).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "flowplan/handles.h"
+
+/* ------------------------------------------------------------ provider */
+
+#define STUB_WRS	8192
+#define STUB_QPS	64
+
+struct stub_wr {
+	uint64_t wr_id;
+	uint32_t qp_num;
+	uint32_t len;
+	uint64_t addr;
+	int num_sge;
+	bool recv;
+	bool done;
+};
+
+struct stub_qp {
+	struct ibv_qp qp;
+	bool live;
+	enum ibv_qp_state state;
+};
+
+static struct stub_wr wrs[STUB_WRS];
+static unsigned int nwrs;
+static struct ibv_wc cq[STUB_WRS];
+static unsigned int cq_head, cq_tail;
+static struct stub_qp qps[STUB_QPS];
+static unsigned int qp_created, qp_destroyed, qp_fail_at, qp_calls;
+static bool qp_bad_destroy;
+
+static struct stub_qp *stub_of(struct ibv_qp *qp)
+{
+	unsigned int i;
+
+	for (i = 0; i < STUB_QPS; i++)
+		if (&qps[i].qp == qp && qps[i].live)
+			return &qps[i];
+	return NULL;
+}
+
+static int stub_post(struct ibv_qp *qp, uint64_t wr_id, struct ibv_sge *sg,
+		     int num_sge, bool recv)
+{
+	struct stub_qp *s = stub_of(qp);
+
+	if (!s || nwrs == STUB_WRS)
+		return ENOMEM;
+	if (s->state == IBV_QPS_ERR)
+		return EINVAL;
+	wrs[nwrs++] = (struct stub_wr){
+		.wr_id = wr_id,
+		.qp_num = qp->qp_num,
+		.len = num_sge ? sg->length : 0,
+		.addr = num_sge ? sg->addr : 0,
+		.num_sge = num_sge,
+		.recv = recv,
+	};
+	return 0;
+}
+
+static int stub_post_send(struct ibv_qp *qp, struct ibv_send_wr *wr,
+			  struct ibv_send_wr **bad)
+{
+	for (; wr; wr = wr->next) {
+		int ret = stub_post(qp, wr->wr_id, wr->sg_list, wr->num_sge,
+				    false);
+
+		if (ret) {
+			*bad = wr;
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static int stub_post_recv(struct ibv_qp *qp, struct ibv_recv_wr *wr,
+			  struct ibv_recv_wr **bad)
+{
+	for (; wr; wr = wr->next) {
+		int ret = stub_post(qp, wr->wr_id, wr->sg_list, wr->num_sge,
+				    true);
+
+		if (ret) {
+			*bad = wr;
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static int stub_poll_cq(struct ibv_cq *c, int n, struct ibv_wc *wc)
+{
+	int i = 0;
+
+	(void)c;
+	while (i < n && cq_head != cq_tail)
+		wc[i++] = cq[cq_head++ % STUB_WRS];
+	return i;
+}
+
+static struct ibv_context stub_ctx = {
+	.ops = {
+		.post_send = stub_post_send,
+		.post_recv = stub_post_recv,
+		.poll_cq = stub_poll_cq,
+	},
+};
+static struct ibv_pd stub_pd = { .context = &stub_ctx };
+static struct ibv_cq stub_cq = { .context = &stub_ctx };
+static struct ibv_mr stub_mr = { .context = &stub_ctx, .lkey = 1, .rkey = 2 };
+
+static void complete(struct stub_wr *w, enum ibv_wc_status st)
+{
+	w->done = true;
+	cq[cq_tail++ % STUB_WRS] = (struct ibv_wc){
+		.wr_id = w->wr_id,
+		.status = st,
+		.opcode = w->recv ? IBV_WC_RECV : IBV_WC_RDMA_WRITE,
+		.qp_num = w->qp_num,
+		.byte_len = st ? 0 : w->len,
+	};
+}
+
+/* Complete every work request posted so far, successfully. */
+static void stub_complete(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < nwrs; i++)
+		if (!wrs[i].done)
+			complete(&wrs[i], IBV_WC_SUCCESS);
+}
+
+/* Flush what QPs in the error state still hold, as the device would. */
+static void stub_flush(void)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < nwrs; i++) {
+		if (wrs[i].done)
+			continue;
+		for (j = 0; j < STUB_QPS; j++)
+			if (qps[j].live && qps[j].qp.qp_num == wrs[i].qp_num &&
+			    qps[j].state == IBV_QPS_ERR)
+				complete(&wrs[i], IBV_WC_WR_FLUSH_ERR);
+	}
+}
+
+static unsigned int stub_pending(void)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < nwrs; i++)
+		n += !wrs[i].done;
+	return n;
+}
+
+struct ibv_qp *__wrap_ibv_create_qp(struct ibv_pd *pd,
+				    struct ibv_qp_init_attr *ia);
+int __wrap_ibv_modify_qp(struct ibv_qp *qp, struct ibv_qp_attr *a, int mask);
+int __wrap_ibv_destroy_qp(struct ibv_qp *qp);
+int __wrap_ibv_query_port(struct ibv_context *c, uint8_t port,
+			  struct ibv_port_attr *pa);
+
+struct ibv_qp *__wrap_ibv_create_qp(struct ibv_pd *pd,
+				    struct ibv_qp_init_attr *ia)
+{
+	unsigned int i;
+
+	(void)ia;
+	if (++qp_calls == qp_fail_at) {
+		errno = ENOMEM;		/* what a QP or memlock limit gives */
+		return NULL;
+	}
+	for (i = 0; i < STUB_QPS; i++) {
+		if (qps[i].live)
+			continue;
+		qps[i] = (struct stub_qp){
+			.qp = { .context = pd->context, .pd = pd,
+				.qp_num = 0x100 + i + 0x40 * (qp_created / 8) },
+			.live = true,
+			.state = IBV_QPS_RESET,
+		};
+		qp_created++;
+		return &qps[i].qp;
+	}
+	errno = ENOMEM;
+	return NULL;
+}
+
+int __wrap_ibv_modify_qp(struct ibv_qp *qp, struct ibv_qp_attr *a, int mask)
+{
+	struct stub_qp *s = stub_of(qp);
+
+	if (!s)
+		return EINVAL;
+	if (mask & IBV_QP_STATE)
+		s->state = a->qp_state;
+	return 0;
+}
+
+int __wrap_ibv_destroy_qp(struct ibv_qp *qp)
+{
+	struct stub_qp *s = stub_of(qp);
+
+	if (!s) {
+		qp_bad_destroy = true;	/* not a QP of ours: garbage */
+		return EINVAL;
+	}
+	s->live = false;
+	qp_destroyed++;
+	return 0;
+}
+
+int __wrap_ibv_query_port(struct ibv_context *c, uint8_t port,
+			  struct ibv_port_attr *pa)
+{
+	(void)c;
+	(void)port;
+	memset(pa, 0, sizeof(*pa));
+	pa->active_mtu = IBV_MTU_1024;
+	pa->state = IBV_PORT_ACTIVE;
+	return 0;
+}
+
+/* ------------------------------------------------------------- a group */
+
+struct fixture {
+	struct fp_ctx *ctx;
+	struct fp_group *g;
+	struct fp_buf *b;
+	char *mem;
+	int peer;		/* the peer's end of the bootstrap socket */
+};
+
+#define MEMLEN	(1u << 20)
+
+static void stub_reset(void)
+{
+	memset(wrs, 0, sizeof(wrs));
+	memset(qps, 0, sizeof(qps));
+	nwrs = cq_head = cq_tail = 0;
+	qp_created = qp_destroyed = qp_fail_at = qp_calls = 0;
+	qp_bad_destroy = false;
+}
+
+/* A group of @k subflows on the provider, as fp_group_connect makes one. */
+static int setup_k(void **state, unsigned int k)
+{
+	struct fp_ctx_attr ca = { .flags = FP_CTX_NO_NETLINK | FP_CTX_NO_REPORT };
+	struct fixture *f = calloc(1, sizeof(*f));
+	int sv[2];
+	unsigned int i;
+
+	stub_reset();
+	if (!f || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+		return -1;
+	f->ctx = fp_ctx_open(&ca);
+	f->g = calloc(1, sizeof(*f->g));
+	f->b = calloc(1, sizeof(*f->b));
+	f->mem = calloc(1, MEMLEN);
+	if (!f->ctx || !f->g || !f->b || !f->mem)
+		return -1;
+	f->ctx->ndev = 1;
+	snprintf(f->ctx->dev[0].name, sizeof(f->ctx->dev[0].name), "stub0");
+	f->ctx->dev[0].verbs = &stub_ctx;
+	f->ctx->dev[0].pd = &stub_pd;
+	*f->b = (struct fp_buf){ .ctx = f->ctx, .addr = f->mem, .len = MEMLEN,
+				 .home = 0 };
+	f->b->reg[0] = (struct fp_buf_reg){ .mr = &stub_mr, .how = FP_REG_HOST,
+					    .base = f->mem };
+	f->ctx->nbufs = 1;
+	f->g->ctx = f->ctx;
+	f->g->fd = sv[0];
+	f->peer = sv[1];
+	f->g->cq = &stub_cq;
+	f->g->port = 1;
+	f->g->k = k;
+	f->g->chunk_max = 1 << 20;
+	f->g->split_min = 16384;
+	f->g->rchunk_max = 1 << 20;
+	f->g->rsplit_min = 16384;
+	f->g->timeout_ns = 10000000000ull;
+	f->g->qp_timeout = 14;
+	f->g->retry_cnt = 6;
+	for (i = 0; i < k; i++) {
+		struct ibv_qp *qp = __wrap_ibv_create_qp(&stub_pd, NULL);
+
+		if (!qp)
+			return -1;
+		f->g->sub[i].qp = qp;
+		f->g->sub[i].remote_qpn = 0x900 + i;
+	}
+	fp_weights_equal(f->g->w, k);
+	fp_weights_equal(f->g->rw, k);
+	if (fp_msgtab_init(&f->g->tab, 64))
+		return -1;
+	f->ctx->ngroups = 1;
+	*state = f;
+	return 0;
+}
+
+static int setup2(void **state)
+{
+	return setup_k(state, 2);
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	unsigned int i;
+
+	for (i = 0; i < f->g->k; i++)
+		if (f->g->sub[i].qp)
+			__wrap_ibv_destroy_qp(f->g->sub[i].qp);
+	fp_msgtab_fini(&f->g->tab);
+	free(f->g->chunks);
+	if (f->g->fd >= 0)
+		close(f->g->fd);
+	if (f->peer >= 0)
+		close(f->peer);
+	free(f->g);
+	free(f->b);
+	free(f->mem);
+	f->ctx->ndev = 0;
+	f->ctx->ngroups = 0;
+	f->ctx->nbufs = 0;
+	assert_int_equal(fp_ctx_close(f->ctx), 0);
+	free(f);
+	return 0;
+}
+
+/* Make fp_poll() check deadlines and the peer now, not in 10 ms. */
+static int poll_checked(struct fp_group *g, struct fp_wc *wc, int n)
+{
+	g->next_check_ns = 0;
+	g->polls = 63;
+	return fp_poll(g, wc, n);
+}
+
+static void peer_leaves(struct fixture *f)
+{
+	close(f->peer);
+	f->peer = -1;
+}
+
+/* ------------------------------------------------------------ issue 17 */
+
+/*
+ * A write over two subflows times out (fp_poll hands it out once with
+ * ETIMEDOUT and moves its QPs to the error state), then the peer goes
+ * away, then the QPs are flushed: no second completion with its wr_id.
+ */
+static void test_expiry_then_peer_gone(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_rbuf rb = { .addr = 0x10000, .len = MEMLEN, .rkey = 2 };
+	struct fp_wc wc[8];
+	struct fp_group_info info;
+	int i;
+
+	f->g->timeout_ns = 1;		/* the deadline passes at once */
+	assert_int_equal(fp_post_write(f->g, f->b, 0, 65536, &rb, 0, 77), 0);
+	assert_int_equal(stub_pending(), 2);
+	usleep(1000);
+	assert_int_equal(poll_checked(f->g, wc, 8), 1);
+	assert_int_equal(wc[0].wr_id, 77);
+	assert_int_equal(wc[0].status, ETIMEDOUT);
+	assert_int_equal(qps[0].state, IBV_QPS_ERR);
+	assert_int_equal(qps[1].state, IBV_QPS_ERR);
+	assert_int_equal(fp_group_query(f->g, &info), 0);
+	assert_int_equal(info.error, ETIMEDOUT);
+	assert_int_equal(fp_post_write(f->g, f->b, 0, 8, &rb, 0, 78), ENOTCONN);
+
+	peer_leaves(f);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(poll_checked(f->g, wc, 8), 0);
+	assert_int_equal(fp_group_query(f->g, &info), 0);
+	assert_int_equal(info.error, ECONNRESET);
+	stub_flush();
+	for (i = 0; i < 3; i++)
+		assert_int_equal(poll_checked(f->g, wc, 8), 0);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+}
+
+/* Deadline and departure seen by the same check: one completion. */
+static void test_expiry_and_peer_gone_together(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_wc wc[8];
+	int i, n = 0;
+
+	f->g->timeout_ns = 1;
+	assert_int_equal(fp_post_recv(f->g, f->b, 0, 100000, 5), 0);
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 100, 6), 0);
+	usleep(1000);
+	peer_leaves(f);
+	for (i = 0; i < 4; i++) {
+		int r = poll_checked(f->g, wc + n, 8 - n);
+
+		assert_true(r >= 0);
+		n += r;
+		stub_flush();
+	}
+	assert_int_equal(n, 2);
+	assert_int_equal(wc[0].wr_id, 5);
+	assert_int_equal(wc[0].op, FP_OP_RECV);
+	assert_int_equal(wc[0].status, ETIMEDOUT);
+	assert_int_equal(wc[1].wr_id, 6);
+	assert_int_equal(wc[1].status, ETIMEDOUT);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+}
+
+/*
+ * A send that completed, not reaped yet when the peer's departure is
+ * noticed: it is handed out with its success; the receive still waiting
+ * fails with ECONNRESET.
+ */
+static void test_peer_gone_keeps_success(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_wc wc[8];
+
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 100, 1), 0);
+	stub_complete();
+	assert_int_equal(fp_post_recv(f->g, f->b, 4096, 100, 2), 0);
+	assert_int_equal(fp_poll(f->g, wc, 0), 0);	/* taken in, not reaped */
+	peer_leaves(f);
+	assert_int_equal(poll_checked(f->g, wc, 0), 0);
+	stub_flush();
+	assert_int_equal(poll_checked(f->g, wc, 8), 2);
+	assert_int_equal(wc[0].wr_id, 1);
+	assert_int_equal(wc[0].status, 0);
+	assert_int_equal(wc[1].wr_id, 2);
+	assert_int_equal(wc[1].status, ECONNRESET);
+	assert_int_equal(poll_checked(f->g, wc, 8), 0);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_expiry_then_peer_gone, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_expiry_and_peer_gone_together, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_peer_gone_keeps_success, setup2, teardown),
+	};
+
+	return cmocka_run_group_tests_name("lib_post", tests, NULL, NULL);
+}
