@@ -38,6 +38,8 @@
 #define GP_TOL			1e-4
 #define GP_SWEEPS		400
 #define SLIVER			1e-5	/* of a commodity's bytes */
+/* What fewer subflows may cost, relative to the solution's load. */
+#define SPARSE_SLACK		1e-4
 
 /* A piece of a flow on a path; flows are local to their commodity. */
 struct piece {
@@ -373,6 +375,71 @@ static void unsplit(struct fp_mcf *m, const struct fp_phase *ph, double target)
 	}
 }
 
+/*
+ * Fewer paths per commodity: an approximate solution spreads bytes thin.
+ * Its smallest share moves onto its other paths, as much as each has room
+ * under @target, for as long as a share can go whole: the loads stay under
+ * the target and the commodity's flows need fewer subflows.
+ */
+static void sparsify(struct fp_mcf *m, double target)
+{
+	size_t i;
+	int k, h;
+
+	for (i = 0; i < m->nc; i++) {
+		struct fp_mcf_com *c = &m->c[i];
+		double *give = NULL;
+
+		while (c->nsup > 1) {
+			struct fp_mcf_path *sm = &c->sup[0];
+			const struct fp_path *sp;
+			double need, room = 0;
+
+			for (k = 1; k < c->nsup; k++)
+				if (c->sup[k].x < sm->x)
+					sm = &c->sup[k];
+			sp = &c->ps.p[sm->path];
+			need = sm->x;
+			free(give);
+			give = fp_xcalloc((size_t)c->nsup, sizeof(double));
+			/* Off its path; onto the others, each filled as the last left it. */
+			for (h = 0; h < sp->len; h++)
+				m->y[sp->link[h]] -= need;
+			for (k = 0; k < c->nsup && room < need; k++) {
+				const struct fp_path *q = &c->ps.p[c->sup[k].path];
+				double r = INFINITY;
+
+				if (&c->sup[k] == sm)
+					continue;
+				for (h = 0; h < q->len; h++) {
+					double left = target / m->inv_cap[q->link[h]] - m->y[q->link[h]];
+
+					r = left < r ? left : r;
+				}
+				if (r <= 0)
+					continue;
+				give[k] = r < need - room ? r : need - room;
+				room += give[k];
+				for (h = 0; h < q->len; h++)
+					m->y[q->link[h]] += give[k];
+			}
+			if (room < need * (1 - 1e-12)) {
+				/* It does not go whole: put everything back. */
+				for (k = 0; k < c->nsup; k++)
+					for (h = 0; give[k] && h < c->ps.p[c->sup[k].path].len; h++)
+						m->y[c->ps.p[c->sup[k].path].link[h]] -= give[k];
+				for (h = 0; h < sp->len; h++)
+					m->y[sp->link[h]] += need;
+				break;
+			}
+			for (k = 0; k < c->nsup; k++)
+				c->sup[k].x += give[k];
+			*sm = c->sup[--c->nsup];
+		}
+		free(give);
+	}
+}
+
 int fp_mcf_emit(struct fp_mcf *m, struct fp_plan_phase *pp, const struct fp_portmap *pm,
 		int max_split, double target, struct fp_err *err)
 {
@@ -380,8 +447,10 @@ int fp_mcf_emit(struct fp_mcf *m, struct fp_plan_phase *pp, const struct fp_port
 	size_t i;
 	int rc = 0;
 
-	if (target >= 0)
-		unsplit(m, m->ph, target);
+	if (target >= 0) {
+		sparsify(m, target * (1 + SPARSE_SLACK));
+		unsplit(m, m->ph, target * (1 + SPARSE_SLACK));
+	}
 	for (i = 0; i < m->nc && !rc; i++) {
 		size_t over;
 

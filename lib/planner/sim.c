@@ -58,6 +58,7 @@ struct simst {
 	int *lk;		/* links of each subflow */
 	int nlinks;
 	uint32_t *loff, *lsf;	/* link -> subflows (CSR) */
+	uint32_t *lend;		/* ... active ones in [loff[l], lend[l]) */
 	double *cap, *resid;
 	int *cnt;		/* unfrozen active subflows per link */
 	uint8_t *lmark;
@@ -66,7 +67,8 @@ struct simst {
 		double share;
 		int link;
 	} *heap;
-	size_t nheap, capheap;
+	size_t nheap;
+	int *hpos;		/* per link: its place in the heap, -1: not in it */
 	int *lq;		/* BFS queue of links */
 	uint32_t *comp;		/* subflows of the part being recomputed */
 	size_t ncomp;
@@ -107,23 +109,16 @@ static void fpop(struct simst *s)
 		s->fh[i] = last;
 }
 
-static void hpush(struct simst *s, double share, int link)
+/*
+ * The links of the part being filled, in an indexed heap by fair share:
+ * one entry per link, whose share only grows as subflows freeze elsewhere
+ * (a subflow frozen at x <= share leaves (R - x) / (n - 1) >= R / n), so
+ * an update sifts down.
+ */
+static void hsift_down(struct simst *s, size_t i)
 {
-	size_t i;
-
-	FP_GROW_RAW(s->heap, s->capheap, s->nheap + 1);
-	i = s->nheap++;
-	while (i && s->heap[(i - 1) / 2].share > share) {
-		s->heap[i] = s->heap[(i - 1) / 2];
-		i = (i - 1) / 2;
-	}
-	s->heap[i] = (struct hent){ share, link };
-}
-
-static struct hent hpop(struct simst *s)
-{
-	struct hent top = s->heap[0], last = s->heap[--s->nheap];
-	size_t i = 0, c;
+	struct hent e = s->heap[i];
+	size_t c;
 
 	for (;;) {
 		c = 2 * i + 1;
@@ -131,14 +126,66 @@ static struct hent hpop(struct simst *s)
 			break;
 		if (c + 1 < s->nheap && s->heap[c + 1].share < s->heap[c].share)
 			c++;
-		if (s->heap[c].share >= last.share)
+		if (s->heap[c].share >= e.share)
 			break;
 		s->heap[i] = s->heap[c];
+		s->hpos[s->heap[i].link] = (int)i;
 		i = c;
 	}
-	if (s->nheap)
-		s->heap[i] = last;
+	s->heap[i] = e;
+	s->hpos[e.link] = (int)i;
+}
+
+static void hbuild(struct simst *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nheap; i++)
+		s->hpos[s->heap[i].link] = (int)i;
+	for (i = s->nheap / 2; i-- > 0;)
+		hsift_down(s, i);
+}
+
+static struct hent hpop(struct simst *s)
+{
+	struct hent top = s->heap[0];
+
+	s->hpos[top.link] = -1;
+	if (--s->nheap) {
+		s->heap[0] = s->heap[s->nheap];
+		hsift_down(s, 0);
+	}
 	return top;
+}
+
+/* Link @l's share grew to @share (it is in the heap). */
+static void hraise(struct simst *s, int l, double share)
+{
+	size_t i = (size_t)s->hpos[l];
+
+	s->heap[i].share = share;
+	hsift_down(s, i);
+}
+
+/* Link @l's last subflow froze: out of the heap. */
+static void hremove(struct simst *s, int l)
+{
+	size_t i = (size_t)s->hpos[l];
+	struct hent last;
+
+	s->hpos[l] = -1;
+	if (i == --s->nheap)
+		return;
+	last = s->heap[s->nheap];
+	/* The last entry fills the hole: up or down, whichever it needs. */
+	while (i && s->heap[(i - 1) / 2].share > last.share) {
+		s->heap[i] = s->heap[(i - 1) / 2];
+		s->hpos[s->heap[i].link] = (int)i;
+		i = (i - 1) / 2;
+	}
+	s->heap[i] = last;
+	s->hpos[last.link] = (int)i;
+	hsift_down(s, i);
 }
 
 /*
@@ -160,7 +207,7 @@ static void component(struct simst *s, const int *seed, size_t nseed, double now
 	while (qh < qt) {
 		int l = s->lq[qh++];
 
-		for (k = s->loff[l]; k < s->loff[l + 1]; k++) {
+		for (k = s->loff[l]; k < s->lend[l]; k++) {
 			struct sflow *f = &s->sf[s->lsf[k]];
 			int h;
 
@@ -208,8 +255,9 @@ static void component(struct simst *s, const int *seed, size_t nseed, double now
 		int l = s->lq[i];
 
 		if (s->cnt[l])
-			hpush(s, s->resid[l] / s->cnt[l], l);
+			s->heap[s->nheap++] = (struct hent){ s->resid[l] / s->cnt[l], l };
 	}
+	hbuild(s);
 	while (s->nheap) {
 		struct hent e = hpop(s);
 		int l = e.link;
@@ -218,11 +266,9 @@ static void component(struct simst *s, const int *seed, size_t nseed, double now
 		if (!s->cnt[l])
 			continue;
 		x = s->resid[l] / s->cnt[l];
-		if (e.share < x * (1 - 1e-12))
-			continue;	/* stale: the link's share has grown since */
 		if (x < 0)
 			x = 0;
-		for (k = s->loff[l]; k < s->loff[l + 1]; k++) {
+		for (k = s->loff[l]; k < s->lend[l]; k++) {
 			struct sflow *f = &s->sf[s->lsf[k]];
 			int h;
 
@@ -234,17 +280,56 @@ static void component(struct simst *s, const int *seed, size_t nseed, double now
 				int m = s->lk[f->off + h];
 
 				s->resid[m] -= x;
-				if (--s->cnt[m] && m != l)
-					hpush(s, s->resid[m] / s->cnt[m], m);
+				--s->cnt[m];
+				if (m == l || s->hpos[m] < 0)
+					continue;
+				if (s->cnt[m])
+					hraise(s, m, s->resid[m] / s->cnt[m]);
+				else
+					hremove(s, m);
 			}
 		}
 	}
-	for (i = 0; i < s->ncomp; i++) {
-		struct sflow *f = &s->sf[s->comp[i]];
+	for (i = 0; i < s->ncomp; i++)
+		s->sf[s->comp[i]].version++;
+	if (s->ncomp * 2 < s->nfh) {
+		for (i = 0; i < s->ncomp; i++) {
+			struct sflow *f = &s->sf[s->comp[i]];
 
-		f->version++;
-		if (f->rate > 0)
-			fpush(s, (struct fin){ now + f->left / f->rate, s->comp[i], f->version });
+			if (f->rate > 0)
+				fpush(s, (struct fin){ now + f->left / f->rate, s->comp[i], f->version });
+		}
+		return;
+	}
+	/*
+	 * Most of the heap would go stale: build it again from every active
+	 * subflow (Floyd's heapify), so it never holds more than one entry each.
+	 */
+	s->nfh = 0;
+	for (i = 0; i < s->ns; i++) {
+		struct sflow *f = &s->sf[i];
+
+		if (!f->active || f->rate <= 0)
+			continue;
+		FP_GROW_RAW(s->fh, s->capfh, s->nfh + 1);
+		s->fh[s->nfh++] = (struct fin){ f->t0 + f->left / f->rate, (uint32_t)i, f->version };
+	}
+	for (i = s->nfh / 2; i-- > 0;) {
+		size_t j = i, c;
+		struct fin e = s->fh[i];
+
+		for (;;) {
+			c = 2 * j + 1;
+			if (c >= s->nfh)
+				break;
+			if (c + 1 < s->nfh && s->fh[c + 1].t < s->fh[c].t)
+				c++;
+			if (s->fh[c].t >= e.t)
+				break;
+			s->fh[j] = s->fh[c];
+			j = c;
+		}
+		s->fh[j] = e;
 	}
 }
 
@@ -299,11 +384,18 @@ static void sim_phase(const struct fp_plan *p, size_t pi, struct fp_sim_phase *o
 			s.lsf[s.loff[l] + fill[l]++] = (uint32_t)i;
 		}
 	free(fill);
+	s.lend = fp_xcalloc((size_t)t->nlinks + 1, sizeof(uint32_t));
+	for (l = 0; l < t->nlinks; l++)
+		s.lend[l] = s.loff[l + 1];
 	s.cap = fp_xcalloc((size_t)t->nlinks, sizeof(double));
 	s.resid = fp_xcalloc((size_t)t->nlinks, sizeof(double));
 	s.cnt = fp_xcalloc((size_t)t->nlinks, sizeof(int));
 	s.lmark = fp_xcalloc((size_t)t->nlinks, 1);
 	s.lq = fp_xcalloc((size_t)t->nlinks + 1, sizeof(int));
+	s.heap = fp_xcalloc((size_t)t->nlinks + 1, sizeof(*s.heap));
+	s.hpos = fp_xcalloc((size_t)t->nlinks + 1, sizeof(int));
+	for (l = 0; l < t->nlinks; l++)
+		s.hpos[l] = -1;
 	s.comp = fp_xcalloc(s.ns + 1, sizeof(uint32_t));
 	seed = fp_xcalloc((size_t)t->nlinks + 1, sizeof(int));
 	for (l = 0; l < t->nlinks; l++)
@@ -347,8 +439,16 @@ static void sim_phase(const struct fp_plan *p, size_t pi, struct fp_sim_phase *o
 				}
 			}
 		}
-		for (i = 0; i < nseed; i++)
+		/* Finished subflows leave the lists of their links (the seeds). */
+		for (i = 0; i < nseed; i++) {
+			uint32_t w = s.loff[seed[i]], r;
+
 			s.lmark[seed[i]] = 0;
+			for (r = w; r < s.lend[seed[i]]; r++)
+				if (s.sf[s.lsf[r]].active)
+					s.lsf[w++] = s.lsf[r];
+			s.lend[seed[i]] = w;
+		}
 		if (active)
 			component(&s, seed, nseed, now);
 	}
@@ -362,6 +462,7 @@ static void sim_phase(const struct fp_plan *p, size_t pi, struct fp_sim_phase *o
 	free(s.sf);
 	free(s.lk);
 	free(s.loff);
+	free(s.lend);
 	free(s.lsf);
 	free(s.cap);
 	free(s.resid);
@@ -370,6 +471,7 @@ static void sim_phase(const struct fp_plan *p, size_t pi, struct fp_sim_phase *o
 	free(s.lq);
 	free(s.comp);
 	free(s.heap);
+	free(s.hpos);
 	free(s.fh);
 	free(seed);
 }
