@@ -81,27 +81,49 @@ static int cmp_piece(const void *a, const void *b)
 	return (int)x->path - (int)y->path;
 }
 
-/* Integer byte counts per path that sum to the commodity's bytes exactly. */
-static void integer_bins(const struct fp_mcf_com *c, uint64_t total, uint64_t *bin)
+/*
+ * Integer byte counts per path that sum to the commodity's bytes exactly:
+ * each share rounded down, and the bytes that leaves over go one each to
+ * the paths whose busiest link has the most room (@m's loads), so that the
+ * rounding lands where it costs nothing; what is still left (shares beyond
+ * 2^53 bytes round in double) goes to the largest.
+ */
+static void integer_bins(const struct fp_mcf *m, const struct fp_mcf_com *c, uint64_t total,
+			 uint64_t *bin)
 {
+	double *busy = fp_xcalloc((size_t)c->nsup, sizeof(double));
 	uint64_t given = 0;
-	int k, best;
+	int k, best, h;
 
 	for (k = 0; k < c->nsup; k++) {
+		const struct fp_path *p = &c->ps.p[c->sup[k].path];
 		double x = c->sup[k].x * ((double)total / c->demand);
 
 		bin[k] = x <= 0 ? 0 : x >= (double)total ? total : (uint64_t)x;
 		if (given + bin[k] > total)
 			bin[k] = total - given;
 		given += bin[k];
+		for (h = 0; h < p->len; h++) {
+			double u = m->y[p->link[h]] * m->inv_cap[p->link[h]];
+
+			busy[k] = u > busy[k] ? u : busy[k];
+		}
 	}
-	/* What truncation left goes to the paths one byte each, then to the largest. */
-	for (k = 0; given < total && k < c->nsup; k++, given++)
-		bin[k]++;
+	while (given < total) {
+		for (best = -1, k = 0; k < c->nsup; k++)
+			if (busy[k] < INFINITY && (best < 0 || busy[k] < busy[best]))
+				best = k;
+		if (best < 0)
+			break;
+		bin[best]++;
+		given++;
+		busy[best] = INFINITY;	/* one byte each */
+	}
 	for (best = 0, k = 1; k < c->nsup; k++)
 		if (bin[k] > bin[best])
 			best = k;
 	bin[best] += total - given;
+	free(busy);
 }
 
 struct cutter {
@@ -190,7 +212,7 @@ static int cut(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phas
 	bin = fp_xcalloc((size_t)c->nsup, sizeof(*bin));
 	for (i = 0; i < c->nflows; i++)
 		total += ph->flows[fl[i]].bytes;
-	integer_bins(c, total, bin);
+	integer_bins(m, c, total, bin);
 	sort_ph = ph;
 	qsort(fl, c->nflows, sizeof(*fl), cmp_flow_bytes);
 	cu.np = fp_xcalloc(c->nflows, sizeof(int));
