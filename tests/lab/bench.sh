@@ -8,8 +8,14 @@
 #   ecmp4     four connections per flow (four labels), bytes split evenly
 #   flowplan  the planner's subflows on ports learned by probing this fabric
 #   ideal     the same flows on one big switch with the same host links
+#   bound     the fabric's own spraying bound: the planner's proven lower
+#             bound on the max link load (host links, cuts, LP duals) of this
+#             fabric, as a time at the lab's rate. Where the fabric itself is
+#             the bottleneck (a failed uplink, oversubscription) the big
+#             switch is out of any routing's reach, and this is the target.
 # Times are collective completion times (CCT) in seconds, ratios against the
-# ideal of the same run; next to them, the simulator's prediction
+# ideal of the same run and against the better of ideal and bound ("best");
+# next to them, the simulator's prediction
 # (flowplanctl -j simulate) scaled to the lab's link rate and TCP/IP framing:
 # for flowplan with the probed port map, for ECMP with a port map holding
 # only the ports ECMP used (every label's path is probed, so the simulator
@@ -28,7 +34,8 @@ LAB=$LAB_DIR/lab.sh
 SEEDS=${BENCH_LAB_SEEDS:-1 2 3 4}
 RATE=${BENCH_LAB_RATE:-50}
 SCENARIOS=${BENCH_LAB_SCENARIOS:-"leafspine:leaves=2,spines=4,hosts=4 ring-allreduce:bytes=4M,place=frag
-fattree:k=4 ring-allreduce:bytes=2M,place=frag"}
+fattree:k=4 ring-allreduce:bytes=2M,place=frag
+leafspine:leaves=2,spines=4,hosts=4,fail=leaf0-spine1+leaf1-spine3 ring-allreduce:bytes=4M,place=frag"}
 # Wire bytes per payload byte: MSS 1448 (timestamps) in 1514-byte frames,
 # which is what htb counts on a veth.
 FRAMING=$(awk 'BEGIN {print 1514 / 1448}')
@@ -112,6 +119,7 @@ while read -r topo sched; do
 	sim() { jq --arg s "$1" --argjson k "$scale" \
 		'.strategies[] | select(.name == $s) | .cct * $k' "$W/sim.json"; }
 	sim_ecmp=$(sim ecmp) sim_ecmp4=$(sim ecmp4) sim_spray=$(sim spray) sim_fp0=$(sim flowplan)
+	bound=$(jq --argjson k "$scale" '.lower_bound * $k' "$W/sim.json")
 
 	# The ideal reference: one switch, the same host links.
 	P=$("$LAB" up "$W/topo.json" ideal rate "$RATE")
@@ -121,10 +129,14 @@ while read -r topo sched; do
 	"$LAB" down "$P"
 	P=""
 
+	best=$(awk -v i="$ideal" -v b="$bound" 'BEGIN {print i > b ? i : b}')
 	printf '\n== %s  %s  (%s Mbit/s per %s Gbit/s link, %d flows)\n' "$topo" "$sched" \
 		"$RATE" "$gmax" "$(wc -l <"$W/ideal")"
-	printf '%-5s %7s %7s %8s %7s | %7s %8s %8s | %8s %6s %9s %6s  %s\n' seed ecmp \
-		ecmp4 flowplan ideal ecmp/id ecmp4/id fplan/id sim-ecmp err sim-fplan err probe
+	printf 'fabric spraying bound %.3f s, ideal switch %.3f s: best reachable %.3f s\n' \
+		"$bound" "$ideal" "$best"
+	printf '%-5s %7s %7s %8s %7s | %7s %8s %8s %9s | %8s %6s %9s %6s  %s\n' seed ecmp \
+		ecmp4 flowplan ideal ecmp/id ecmp4/id fplan/id fplan/best sim-ecmp err sim-fplan err \
+		probe
 	sums=""
 	for seed in $SEEDS; do
 		P=$("$LAB" up "$W/topo.json" seed "$seed" rate "$RATE" icmp-ratelimit 0)
@@ -155,35 +167,37 @@ while read -r topo sched; do
 		e=$(cct "$W/ecmp") e4=$(cct "$W/ecmp4") fp=$(cct "$W/fplan")
 		"$LAB" down "$P"
 		P=""
-		read -r re re4 rf err erre hit ok <<<"$(awk -v e="$e" -v e4="$e4" -v f="$fp" \
-			-v i="$ideal" -v s="$sim_f" -v se="$sim_e" 'BEGIN {
+		# A hit: ECMP 30% or more behind the best reachable, flowplan within 10% of it.
+		read -r re re4 rf rb err erre hit ok <<<"$(awk -v e="$e" -v e4="$e4" -v f="$fp" \
+			-v i="$ideal" -v b="$best" -v s="$sim_f" -v se="$sim_e" 'BEGIN {
 			err = (s - f) / f * 100
 			erre = (se - e) / e * 100
-			printf "%.2f %.2f %.2f %+.1f%% %+.1f%% %d %d\n", e / i, e4 / i, f / i, err,
-				erre, (e / i >= 1.3) ? (f / i <= 1.1 ? 1 : 0) : -1,
+			printf "%.2f %.2f %.2f %.2f %+.1f%% %+.1f%% %d %d\n", e / i, e4 / i, f / i, f / b,
+				err, erre, (e / b >= 1.3) ? (f / b <= 1.1 ? 1 : 0) : -1,
 				(err <= 15 && err >= -15) + (se > 0 && erre <= 15 && erre >= -15)
 		}')"
 		[ "$hit" -ge 0 ] && cases=$((cases + 1)) && hits=$((hits + hit))
 		sums="$sums $e $e4 $fp"
 		sim_n=$((sim_n + 2)) sim_ok=$((sim_ok + ok))
-		printf '%-5s %7.3f %7.3f %8.3f %7.3f | %7s %8s %8s | %8.3f %6s %9.3f %6s  %s\n' \
-			"$seed" "$e" "$e4" "$fp" "$ideal" "$re" "$re4" "$rf" "$sim_e" "$erre" \
+		printf '%-5s %7.3f %7.3f %8.3f %7.3f | %7s %8s %8s %9s | %8.3f %6s %9.3f %6s  %s\n' \
+			"$seed" "$e" "$e4" "$fp" "$ideal" "$re" "$re4" "$rf" "$rb" "$sim_e" "$erre" \
 			"$sim_f" "$err" "$tprobe"
 	done
-	awk -v i="$ideal" -v se="$sim_ecmp" -v se4="$sim_ecmp4" -v sf="$sim_spray" -v sfp="$sim_fp0" '
+	awk -v i="$ideal" -v b="$best" -v se="$sim_ecmp" -v se4="$sim_ecmp4" -v sf="$sim_spray" \
+	    -v sfp="$sim_fp0" '
 		{ for (k = 1; k <= NF; k += 3) { e += $k; e4 += $(k + 1); f += $(k + 2); n++ } }
 		END { if (!n) exit
-		      printf "%-5s %7.3f %7.3f %8.3f %7.3f | %7.2f %8.2f %8.2f |\n", "mean", e / n,
-			     e4 / n, f / n, i, e / n / i, e4 / n / i, f / n / i
-		      printf "%-5s %7.3f %7.3f %8.3f %7.3f | %7.2f %8.2f %8.2f | simulator, ECMP: mean of 20 model seeds\n",
-			     "sim", se, se4, sfp, sf, se / sf, se4 / sf, sfp / sf }' <<<"$sums"
+		      printf "%-5s %7.3f %7.3f %8.3f %7.3f | %7.2f %8.2f %8.2f %9.2f |\n", "mean", e / n,
+			     e4 / n, f / n, i, e / n / i, e4 / n / i, f / n / i, f / n / b
+		      printf "%-5s %7.3f %7.3f %8.3f %7.3f | %7.2f %8.2f %8.2f %9s | simulator, ECMP: mean of 20 model seeds\n",
+			     "sim", se, se4, sfp, sf, se / sf, se4 / sf, sfp / sf, "" }' <<<"$sums"
 	err_i=$(awk -v s="$sim_spray" -v i="$ideal" 'BEGIN {printf "%+.1f%%", (s - i) / i * 100}')
 	ok_i=$(awk -v s="$sim_spray" -v i="$ideal" 'BEGIN {d = (s - i) / i; print (d <= .15 && d >= -.15)}')
 	sim_n=$((sim_n + 1)) sim_ok=$((sim_ok + ok_i))
 	printf 'simulator: ideal (spray) %.3f s vs measured %.3f s (%s)\n' "$sim_spray" "$ideal" "$err_i"
 done <<<"$SCENARIOS"
 
-printf '\nbench-lab: flowplan within 10%% of ideal on %d of %d seed runs where ECMP was >= 30%% behind;\n' \
+printf '\nbench-lab: flowplan within 10%% of the best reachable (ideal switch or the fabric'"'"'s spraying bound, the higher) on %d of %d seed runs where ECMP was >= 30%% behind it;\n' \
 	"$hits" "$cases"
 printf 'bench-lab: simulator CCT within 15%% of measured in %d of %d cases (ECMP and flowplan per seed, ideal per scenario); %ds\n' \
 	"$sim_ok" "$sim_n" "$(( $(date +%s) - start ))"
