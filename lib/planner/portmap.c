@@ -145,7 +145,7 @@ int fp_portmap_load(const char *path, struct fp_topo *t, struct fp_portmap **out
 {
 	char *buf;
 	size_t len;
-	int rc = fp_read_file(path, &buf, &len, err);
+	int rc = fp_read_file(path, FP_PORTMAP_FILE_MAX, &buf, &len, err);
 
 	if (rc)
 		return rc;

@@ -600,7 +600,7 @@ int fp_sched_load(const char *spec, const struct fp_topo *t, struct fp_sched **o
 
 	if (is_generator(spec))
 		return fp_sched_generate(spec, t, out, err);
-	rc = fp_read_file(spec, &buf, &len, err);
+	rc = fp_read_file(spec, FP_SCHED_FILE_MAX, &buf, &len, err);
 	/* "name:key=value" that is no file: let the generator say what is wrong */
 	if (rc == ENOENT && strchr(spec, ':') && strchr(spec, '='))
 		return fp_sched_generate(spec, t, out, err);

@@ -283,7 +283,7 @@ int fp_topo_load(const char *spec, struct fp_topo **out, struct fp_err *err)
 
 	if (!strncmp(spec, "leafspine:", 10) || !strncmp(spec, "fattree:", 8))
 		return fp_topo_generate(spec, out, err);
-	rc = fp_read_file(spec, &buf, &len, err);
+	rc = fp_read_file(spec, FP_TOPO_FILE_MAX, &buf, &len, err);
 	if (rc == ENOENT && strchr(spec, ':') && strchr(spec, '='))
 		return fp_topo_generate(spec, out, err);
 	if (rc)

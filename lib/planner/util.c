@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 
 #include "core/err.h"
+#include "core/file.h"
 #include "planner/util.h"
 
 static void oom(void)
@@ -70,34 +71,10 @@ void fp_grow_raw(void **p, size_t *cap, size_t need, size_t sz)
 	*cap = n;
 }
 
-int fp_read_file(const char *path, char **buf, size_t *len, struct fp_err *err)
+int fp_read_file(const char *path, size_t max, char **buf, size_t *len, struct fp_err *err)
 {
-	FILE *f = fopen(path, "rb");
-	size_t cap = 65536, n = 0, r;
-	char *b;
-
-	if (!f)
-		return fp_fail(err, errno, "%s: %s", path, strerror(errno));
-	b = fp_xcalloc(cap + 1, 1);
-	while ((r = fread(b + n, 1, cap - n, f)) > 0) {
-		n += r;
-		if (n == cap) {
-			b = fp_xrealloc(b, cap * 2 + 1, 1);
-			cap *= 2;
-		}
-	}
-	if (ferror(f)) {
-		int e = errno ? errno : EIO;
-
-		fclose(f);
-		free(b);
-		return fp_fail(err, e, "%s: read error: %s", path, strerror(e));
-	}
-	fclose(f);
-	b[n] = 0;
-	*buf = b;
-	*len = n;
-	return 0;
+	/* The core's reader: regular files only, nothing past @max. */
+	return fp_file_read(path, max, buf, len, err);
 }
 
 struct json_object *fp_json_parse(const char *text, size_t len, const char *name,
@@ -111,6 +88,11 @@ struct json_object *fp_json_parse(const char *text, size_t len, const char *name
 
 	if (!tok) {
 		fp_fail(err, ENOMEM, "%s: out of memory", name);
+		return NULL;
+	}
+	if (len > INT32_MAX) {
+		json_tokener_free(tok);
+		fp_fail(err, EFBIG, "%s: %zu bytes, more than a JSON document may have here", name, len);
 		return NULL;
 	}
 	o = json_tokener_parse_ex(tok, text, (int)len);
@@ -139,9 +121,12 @@ struct json_object *fp_json_parse(const char *text, size_t len, const char *name
 				col++;
 			}
 		}
-		fp_fail(err, EINVAL, "%s:%d:%d: %s", name, line, col,
+		fp_fail(err, jerr == json_tokener_success ? ENOMEM : EINVAL, "%s:%d:%d: %s", name,
+			line, col,
 			jerr == json_tokener_continue ? "unexpected end of file" :
 			jerr == json_tokener_error_parse_unexpected ? "unexpected text after the document" :
+			/* json-c gave up without an error: its memory ran out */
+			jerr == json_tokener_success ? "out of memory reading the document" :
 			json_tokener_error_desc(jerr));
 	}
 	json_tokener_free(tok);

@@ -22,8 +22,20 @@ void fp_grow_raw(void **p, size_t *cap, size_t need, size_t sz);
 #define FP_GROW_RAW(arr, cap, need) \
 	fp_grow_raw((void **)&(arr), &(cap), (need), sizeof(*(arr)))
 
-/* Read a whole file; NUL-terminated; errno value on failure. */
-int fp_read_file(const char *path, char **buf, size_t *len, struct fp_err *err);
+/*
+ * Read a whole regular file of at most @max bytes, NUL-terminated: an errno
+ * value on failure (EFBIG past @max, EINVAL for a FIFO or a device).
+ */
+int fp_read_file(const char *path, size_t max, char **buf, size_t *len, struct fp_err *err);
+
+/*
+ * Input files are read whole, and JSON takes some 30 times a file's size in
+ * memory: limits that keep the planner's readers within a few GiB. Larger
+ * fabrics and schedules are what the generators are for.
+ */
+#define FP_TOPO_FILE_MAX	(64u << 20)
+#define FP_SCHED_FILE_MAX	(256u << 20)
+#define FP_PORTMAP_FILE_MAX	(256u << 20)
 /*
  * Parse JSON text; on a syntax error fill err with "NAME:LINE:COL: ...".
  * Returns a new reference or NULL.

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -144,10 +145,47 @@ static void test_table(void **state)
 			 sizeof(rows) / sizeof(rows[0]));
 }
 
+/* Files: not regular ones, and ones past the readers' limits. */
+static void test_files(void **state)
+{
+	char dir[] = "/tmp/fp-hostile-XXXXXX", path[128], cmd[160];
+	struct fp_topo *t = NULL, *net;
+	struct fp_sched *s = NULL;
+	struct fp_err err = { "" };
+	int rc;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(fp_topo_load("/dev/zero", &t, &err), EINVAL);
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(fp_topo_load(path, &t, &err), EINVAL);	/* without blocking */
+	/* A sparse file one byte past the limit: refused before reading. */
+	snprintf(path, sizeof(path), "%s/big.json", dir);
+	assert_int_equal(truncate(path, 0) == 0 || errno == ENOENT, 1);
+	{
+		FILE *f = fopen(path, "w");
+
+		assert_non_null(f);
+		fclose(f);
+	}
+	assert_int_equal(truncate(path, (off_t)FP_TOPO_FILE_MAX + 1), 0);
+	assert_int_equal(fp_topo_load(path, &t, &err), EFBIG);
+	fp_topo_generate("leafspine:leaves=2,spines=1,hosts=2", &net, &err);
+	assert_int_equal(truncate(path, (off_t)FP_SCHED_FILE_MAX + 1), 0);
+	rc = fp_sched_load(path, net, &s, &err);
+	assert_int_equal(rc, EFBIG);
+	assert_null(t);
+	fp_topo_free(net);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_files),
 	};
 
 	return cmocka_run_group_tests_name("planner_hostile", tests, NULL, NULL);

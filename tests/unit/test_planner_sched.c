@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Collective schedule generators, schedule files and bad input. */
+#include <errno.h>
 #include <stdlib.h>
 
 #include "planner/util.h"
@@ -167,6 +168,93 @@ static void test_bad_input(void **state)
 	fp_topo_free(t);
 }
 
+/* Every collective's per-flow bytes, as docs/formats.md states them. */
+static void test_per_flow_bytes(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=4,nics=2");
+	static const struct {
+		const char *spec;
+		size_t phases, flows;	/* flows of phase 0 */
+		uint64_t bytes;		/* of every flow of phase 0 */
+	} c[] = {
+		/* n = 8 hosts, r = 2 rails, SIZE = 1000 */
+		{ "ring-allreduce:bytes=1000", 1, 16, 2 * 7 * (1000 / 8) },
+		{ "allgather:bytes=1000", 1, 16, 7 * (1000 / 8) },
+		{ "reducescatter:bytes=1000", 1, 16, 7 * (1000 / 8) },
+		{ "hd-allreduce:bytes=1000", 6, 16, 1000 >> 1 },
+		{ "rd-allreduce:bytes=1000", 3, 16, 1000 },
+		{ "alltoall:bytes=1000", 1, 8 * 2 * 7 * 2, 1000 / (8 * 2) },
+		{ "pipeline:bytes=1000", 1, 7 * 2, 1000 },
+		/* a count that would be 0 is 1 */
+		{ "alltoall:bytes=3", 1, 8 * 2 * 7 * 2, 1 },
+	};
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct fp_sched *s = gen_sched(c[i].spec, t);
+
+		assert_int_equal(s->nph, c[i].phases);
+		assert_int_equal(s->ph[0].n, c[i].flows);
+		for (j = 0; j < s->ph[0].n; j++)
+			if (s->ph[0].flows[j].bytes != c[i].bytes)
+				fail_msg("%s: flow %zu has %llu bytes, not %llu", c[i].spec, j,
+					 (unsigned long long)s->ph[0].flows[j].bytes,
+					 (unsigned long long)c[i].bytes);
+		fp_sched_free(s);
+	}
+	/* hd-allreduce's later steps halve again, then the all-gather mirrors them */
+	{
+		struct fp_sched *s = gen_sched("hd-allreduce:bytes=1000", t);
+
+		assert_int_equal(s->ph[1].flows[0].bytes, 1000 >> 2);
+		assert_int_equal(s->ph[2].flows[0].bytes, 1000 >> 3);
+		assert_int_equal(s->ph[3].flows[0].bytes, 1000 >> 3);
+		assert_int_equal(s->ph[5].flows[0].bytes, 1000 >> 1);
+		fp_sched_free(s);
+	}
+	fp_topo_free(t);
+}
+
+/* count and off at the host count, stride's turns, the boundaries of lists. */
+static void test_placement_bounds(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=4");
+	struct fp_sched *s;
+	struct fp_err err;
+
+	(void)state;
+	s = gen_sched("ring-allreduce:bytes=1M,count=8", t);
+	assert_int_equal(s->ph[0].n, 8);
+	fp_sched_free(s);
+	assert_int_equal(fp_sched_generate("ring-allreduce:bytes=1M,off=8", t, &s, &err), EINVAL);
+	assert_non_null(strstr(err.msg, "at least 2 hosts"));
+	assert_int_equal(fp_sched_generate("ring-allreduce:bytes=1M,count=9", t, &s, &err), EINVAL);
+	/* stride 3 over 8 hosts from 1: 1 4 7 2 5 0 3 6 */
+	s = gen_sched("ring-allreduce:bytes=1M,stride=3,off=1,count=8", t);
+	{
+		static const int want[] = { 1, 4, 7, 2, 5, 0, 3, 6 };
+		size_t i;
+
+		for (i = 0; i < 8; i++)
+			assert_int_equal(t->nodes[s->ph[0].flows[i].src].host, want[i]);
+	}
+	fp_sched_free(s);
+	/* stride 4 comes back to taken hosts: the next free one */
+	s = gen_sched("ring-allreduce:bytes=1M,stride=4", t);
+	{
+		static const int want[] = { 0, 4, 1, 5, 2, 6, 3, 7 };
+		size_t i;
+
+		for (i = 0; i < 8; i++)
+			assert_int_equal(t->nodes[s->ph[0].flows[i].src].host, want[i]);
+	}
+	fp_sched_free(s);
+	assert_int_equal(fp_sched_generate("ring-allreduce:bytes=1M,hosts=0-8", t, &s, &err), ERANGE);
+	assert_non_null(strstr(err.msg, "outside 0..7"));
+	fp_topo_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -176,6 +264,8 @@ int main(void)
 		cmocka_unit_test(test_frag_and_jobs),
 		cmocka_unit_test(test_json_round_trip),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_per_flow_bytes),
+		cmocka_unit_test(test_placement_bounds),
 	};
 
 	return cmocka_run_group_tests_name("planner_sched", tests, NULL, NULL);
