@@ -8,7 +8,7 @@ set -euo pipefail
 
 declare -A PKGS=(
 	[build]="build-essential pkg-config libjson-c-dev libnl-3-dev libnl-genl-3-dev libibverbs-dev librdmacm-dev libmicrohttpd-dev libsystemd-dev"
-	[unit]="libcmocka-dev valgrind glpk-utils"
+	[unit]="libcmocka-dev valgrind glpk-utils jq"
 	[kunit]="linux-source-6.1 flex bison bc busybox-static python3 xz-utils libelf-dev"
 	[vm]="qemu-system-x86 busybox-static cpio kmod rdma-core ibverbs-utils ibverbs-providers perftest tcpdump iproute2 libelf-dev jq util-linux libnl-3-200 libnl-genl-3-200 libjson-c5"
 	[lab]="iproute2 iputils-ping ethtool jq util-linux procps"

@@ -130,6 +130,7 @@ int main(int argc, char **argv)
 	};
 	int c, rc;
 
+	atexit(close_stdout);
 	while ((c = getopt_long(argc, argv, "+jpdVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':

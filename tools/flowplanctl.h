@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct fp_opts {
 	bool json;		/* -j */
@@ -83,8 +84,29 @@ struct fp_nl_device;
 struct fp_topo *load_topo(const char *spec);
 struct fp_sched *load_sched(const char *spec, const struct fp_topo *t);
 struct fp_portmap *load_portmap(const char *path, struct fp_topo *t);
+/*
+ * Output files are written aside (PATH.XXXXXX) and renamed into place once
+ * every byte is on disk, so that a failed write (a full disk) leaves what
+ * was there and says so. "-" is standard output. out_open() returns the
+ * stream or NULL after complaining; out_close(@o, @rc) finishes it: @rc is
+ * the caller's result so far (non-zero: throw the file away), and the
+ * result is 0 or 1.
+ */
+struct out_file {
+	FILE *f;
+	const char *path;
+	char *tmp;		/* NULL: standard output */
+};
+
+FILE *out_open(struct out_file *o, const char *path);
+int out_close(struct out_file *o, int rc);
 /* Write @text (plus newline) to @path, or stdout for "-". Returns 0 or 1. */
 int write_out(const char *path, const char *text);
+/*
+ * atexit: standard output flushed and closed, a failed write (a full disk,
+ * /dev/full) said on stderr and the exit status made 1.
+ */
+void close_stdout(void);
 double now_sec(void);
 /* Parse the value @v of keyword @kw as 0..@max; complains and returns 1 if not. */
 int parse_u64(const char *kw, const char *v, uint64_t max, uint64_t *out);

@@ -22,14 +22,6 @@
 
 /* ---------------------------------------------------------------- compute */
 
-static mode_t current_umask(void)
-{
-	mode_t m = umask(0);
-
-	umask(m);
-	return m;
-}
-
 struct compute_args {
 	const char *topo, *sched, *portmap, *out, *host, *shares;
 	bool compact;
@@ -114,43 +106,18 @@ static int compute_args(int argc, char **argv, struct compute_args *a)
  */
 static int write_plan(const char *path, const struct fp_plan *p, int host)
 {
-	size_t n = strlen(path) + 16;
-	char *tmp = malloc(n);
+	struct out_file o;
 	struct fp_err err;
-	FILE *f;
-	int rc, fd;
+	FILE *f = out_open(&o, path);
+	int rc;
 
-	if (!tmp)
-		return fp_err("%s: out of memory", path);
-	if (!strcmp(path, "-")) {
-		f = stdout;
-	} else {
-		snprintf(tmp, n, "%s.XXXXXX", path);
-		fd = mkstemp(tmp);
-		f = fd < 0 ? NULL : fdopen(fd, "w");
-		if (!f) {
-			rc = fp_err("%s: %s", path, strerror(errno));
-			if (fd >= 0) {
-				close(fd);
-				unlink(tmp);
-			}
-			free(tmp);
-			return rc;
-		}
-		fchmod(fd, 0644 & ~current_umask());
-	}
+	if (!f)
+		return 1;
 	rc = host >= 0 ? fp_plan_write_share(f, p, host, FP_PLAN_PRETTY, &err) :
 			 fp_plan_write(f, p, FP_PLAN_PRETTY | FP_PLAN_LINKS, &err);
-	if (f != stdout) {
-		if (fclose(f) && !rc)
-			rc = fp_fail(&err, errno, "%s: %s", path, strerror(errno));
-		if (!rc && rename(tmp, path))
-			rc = fp_fail(&err, errno, "%s: %s", path, strerror(errno));
-		if (rc)
-			unlink(tmp);
-	}
-	free(tmp);
-	return rc ? fp_err("%s: %s", path, err.msg) : 0;
+	if (rc)
+		fp_err("%s: %s", path, err.msg);
+	return out_close(&o, rc);
 }
 
 /*

@@ -353,22 +353,19 @@ int cmd_probe(int argc, char **argv)
 		fp_err("%s", err.msg);
 		goto out;
 	}
-	f = out ? fopen(out, "w") : (opts.json ? NULL : stdout);
-	if (out && !f) {
-		fp_err("%s: %s", out, strerror(errno));
-		goto out;
-	}
-	if (f) {
+	if (out || !opts.json) {
+		struct out_file o;
+
+		f = out_open(&o, out ? out : "-");
+		if (!f)
+			goto out;
 		if (fp_probe_write_portmap(f, &cfg, pairs, npairs, true)) {
-			fp_err("%s: write error", out ? out : "stdout");
-			if (out)
-				fclose(f);
+			fp_err("%s: write error", out ? out : "standard output");
+			out_close(&o, 1);
 			goto out;
 		}
-		if (out && fclose(f)) {
-			fp_err("%s: %s", out, strerror(errno));
+		if (out_close(&o, 0))
 			goto out;
-		}
 	}
 	if (opts.json || out)
 		print_summary(&cfg, pairs, npairs, &st);

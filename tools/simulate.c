@@ -214,15 +214,20 @@ static int run_simulate(int argc, char **argv)
 			pn[i] = (struct fp_svg_panel){ title[i], res[i].links, res[i].load1, res[i].cct1 };
 			bad |= !res[i].links;
 		}
-		if (!bad) {
-			f = fopen(picture, "w");
-			if (!f)
-				snprintf(err.msg, sizeof(err.msg), "%s", strerror(errno));
-		}
-		if (!f || fp_svg_write(f, t, pn, (size_t)n, bound, &err))
+		if (bad) {
 			rc = fp_err("picture: %s: %s", picture, err.msg);
-		if (f && fclose(f) && !rc)
-			rc = fp_err("picture: %s: %s", picture, strerror(errno));
+		} else {
+			struct out_file o;
+
+			f = out_open(&o, picture);
+			if (!f) {
+				rc = 1;
+			} else {
+				if (fp_svg_write(f, t, pn, (size_t)n, bound, &err))
+					rc = fp_err("picture: %s: %s", picture, err.msg);
+				rc = out_close(&o, rc);
+			}
+		}
 	}
 out:
 	for (i = 0; i < MAX_STRATS; i++)

@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/nlclient.h"
 #include "flowplanctl.h"
@@ -46,18 +48,100 @@ struct fp_portmap *load_portmap(const char *path, struct fp_topo *t)
 	return pm;
 }
 
+static mode_t current_umask(void)
+{
+	mode_t m = umask(0);
+
+	umask(m);
+	return m;
+}
+
+FILE *out_open(struct out_file *o, const char *path)
+{
+	size_t n;
+	int fd;
+
+	memset(o, 0, sizeof(*o));
+	o->path = path;
+	if (!strcmp(path, "-")) {
+		o->f = stdout;
+		return o->f;
+	}
+	n = strlen(path) + sizeof(".XXXXXX");
+	o->tmp = malloc(n);
+	if (!o->tmp) {
+		fp_err("%s: out of memory", path);
+		return NULL;
+	}
+	snprintf(o->tmp, n, "%s.XXXXXX", path);
+	fd = mkstemp(o->tmp);
+	o->f = fd < 0 ? NULL : fdopen(fd, "w");
+	if (!o->f) {
+		fp_err("%s: %s", path, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(o->tmp);
+		}
+		free(o->tmp);
+		o->tmp = NULL;
+		return NULL;
+	}
+	/* What a plain fopen() would have made (mkstemp makes 0600). */
+	fchmod(fd, 0666 & ~current_umask());
+	return o->f;
+}
+
+int out_close(struct out_file *o, int rc)
+{
+	int e = 0;
+
+	if (!o->f)
+		return 1;
+	if (fflush(o->f) || ferror(o->f))
+		e = errno ? errno : EIO;
+	if (o->f == stdout) {
+		if (e && !rc)
+			rc = fp_err("standard output: %s", strerror(e));
+		return rc ? 1 : 0;
+	}
+	if (fsync(fileno(o->f)) && !e)
+		e = errno;
+	if (fclose(o->f) && !e)
+		e = errno;
+	if (e && !rc)
+		rc = fp_err("%s: write error: %s", o->path, strerror(e));
+	if (!rc && rename(o->tmp, o->path))
+		rc = fp_err("%s: %s", o->path, strerror(errno));
+	if (rc)
+		unlink(o->tmp);
+	free(o->tmp);
+	return rc ? 1 : 0;
+}
+
 int write_out(const char *path, const char *text)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+	struct out_file o;
+	FILE *f = out_open(&o, path);
 
 	if (!f)
-		return fp_err("%s: %s", path, strerror(errno));
-	if (fputs(text, f) < 0 || fputc('\n', f) < 0 || fflush(f) ||
-	    (f != stdout && fclose(f))) {
-		fp_err("%s: write failed: %s", path, strerror(errno));
 		return 1;
+	fputs(text, f);
+	fputc('\n', f);
+	return out_close(&o, 0);
+}
+
+void close_stdout(void)
+{
+	int e = fflush(stdout) ? errno : 0;
+
+	if (ferror(stdout) && !e)
+		e = EIO;
+	if (fclose(stdout) && !e)
+		e = errno;
+	if (e && e != EBADF) {
+		fprintf(stderr, "flowplanctl: standard output: %s\n", strerror(e));
+		_exit(1);
 	}
-	return 0;
 }
 
 double now_sec(void)

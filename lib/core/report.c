@@ -9,12 +9,17 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/posix_acl.h>
+#include <linux/posix_acl_xattr.h>
 
 #include "core/report.h"
 
@@ -39,6 +44,49 @@ static int64_t realtime_offset(void)
 	       (rt.tv_nsec - mono.tv_nsec);
 }
 
+/*
+ * The daemon's user may read the ring: when its socket exists, is a socket,
+ * belongs to another user than ours and root, and sits in a directory only
+ * root or that user may write (so nobody else can have planted it), that
+ * user gets read access through a POSIX ACL. Where the file system has no
+ * ACLs the ring stays the writer's alone; a daemon running as root reads
+ * it anyway.
+ */
+static void grant_daemon(int fd)
+{
+	struct {
+		struct posix_acl_xattr_header h;
+		struct posix_acl_xattr_entry e[5];
+	} acl;
+	struct stat ss, ds;
+	char dir[sizeof(FP_DAEMON_SOCKET)], *slash;
+
+	if (lstat(FP_DAEMON_SOCKET, &ss) || !S_ISSOCK(ss.st_mode) ||
+	    !ss.st_uid || ss.st_uid == geteuid())
+		return;
+	strcpy(dir, FP_DAEMON_SOCKET);
+	slash = strrchr(dir, '/');
+	*slash = 0;
+	if (lstat(dir, &ds) || !S_ISDIR(ds.st_mode) || (ds.st_mode & 022) ||
+	    (ds.st_uid && ds.st_uid != ss.st_uid))
+		return;
+	acl.h.a_version = POSIX_ACL_XATTR_VERSION;
+	acl.e[0] = (struct posix_acl_xattr_entry){ ACL_USER_OBJ,
+		ACL_READ | ACL_WRITE, (uint32_t)ACL_UNDEFINED_ID };
+	acl.e[1] = (struct posix_acl_xattr_entry){ ACL_USER, ACL_READ,
+						    ss.st_uid };
+	acl.e[2] = (struct posix_acl_xattr_entry){ ACL_GROUP_OBJ, 0,
+		(uint32_t)ACL_UNDEFINED_ID };
+	acl.e[3] = (struct posix_acl_xattr_entry){ ACL_MASK, ACL_READ,
+		(uint32_t)ACL_UNDEFINED_ID };
+	acl.e[4] = (struct posix_acl_xattr_entry){ ACL_OTHER, 0,
+		(uint32_t)ACL_UNDEFINED_ID };
+	if (fsetxattr(fd, "system.posix_acl_access", &acl, sizeof(acl), 0) &&
+	    getenv("FLOWPLAN_DEBUG"))
+		fprintf(stderr, "flowplan: report ring not readable by the daemon's user %u: %s\n",
+			(unsigned int)ss.st_uid, strerror(errno));
+}
+
 int fp_ring_create(struct fp_ring *r, const char *path, uint32_t cap)
 {
 	size_t len;
@@ -46,12 +94,16 @@ int fp_ring_create(struct fp_ring *r, const char *path, uint32_t cap)
 	int fd, ret;
 
 	memset(r, 0, sizeof(*r));
-	if (!path || !cap || (cap & (cap - 1)) || strlen(path) >= sizeof(r->path))
+	if (!path || !cap || (cap & (cap - 1)) || cap > FP_RING_MAX_RECORDS)
 		return EINVAL;
+	if (strlen(path) >= sizeof(r->path))
+		return ENAMETOOLONG;
 	len = HDR_SIZE + (size_t)cap * sizeof(struct fp_report_rec);
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  0600);
 	if (fd < 0)
 		return errno;
+	grant_daemon(fd);
 	if (ftruncate(fd, (off_t)len)) {
 		ret = errno;
 		goto err;
@@ -65,6 +117,8 @@ int fp_ring_create(struct fp_ring *r, const char *path, uint32_t cap)
 	r->hdr = p;
 	r->rec = (struct fp_report_rec *)((char *)p + HDR_SIZE);
 	r->map_len = len;
+	r->cap = cap;
+	r->realtime_offset_ns = realtime_offset();
 	strcpy(r->path, path);
 	r->unlink_on_close = true;
 	*r->hdr = (struct fp_report_hdr){
@@ -73,7 +127,7 @@ int fp_ring_create(struct fp_ring *r, const char *path, uint32_t cap)
 		.rec_size = sizeof(struct fp_report_rec),
 		.cap = cap,
 		.rec_off = HDR_SIZE,
-		.realtime_offset_ns = realtime_offset(),
+		.realtime_offset_ns = r->realtime_offset_ns,
 		.pid = (uint32_t)getpid(),
 	};
 	/* Readers check the magic last. */
@@ -81,8 +135,34 @@ int fp_ring_create(struct fp_ring *r, const char *path, uint32_t cap)
 	return 0;
 err:
 	close(fd);
-	unlink(path);
+	unlink(path);		/* ours: O_EXCL made it */
 	return ret;
+}
+
+int fp_ring_create_in(struct fp_ring *r, const char *dir, uint32_t pid,
+		      uint32_t *serial, uint32_t cap, struct fp_err *err)
+{
+	char path[sizeof(r->path)];
+	int tries, n, ret = EEXIST;
+
+	memset(r, 0, sizeof(*r));
+	if (!dir || !serial)
+		return fp_fail(err, EINVAL, "no directory for the report ring");
+	for (tries = 0; tries < 64 && ret == EEXIST; tries++) {
+		uint32_t i = __atomic_add_fetch(serial, 1, __ATOMIC_RELAXED);
+
+		n = snprintf(path, sizeof(path), "%s/flowplan-%u-%u", dir, pid, i);
+		if (n < 0 || (size_t)n >= sizeof(path))
+			return fp_fail(err, ENAMETOOLONG,
+				       "%s: name too long for a report ring (%zu bytes at most, with /flowplan-PID-N)",
+				       dir, sizeof(path) - 1);
+		ret = fp_ring_create(r, path, cap);
+	}
+	if (ret)
+		return fp_fail(err, ret, "%s: %s", ret == EEXIST ? dir : path,
+			       ret == EEXIST ? "64 ring names in a row taken already" :
+			       strerror(ret));
+	return 0;
 }
 
 void fp_ring_close(struct fp_ring *r)
@@ -97,9 +177,9 @@ void fp_ring_close(struct fp_ring *r)
 
 void fp_ring_put(struct fp_ring *r, struct fp_report_rec *rec)
 {
-	uint64_t h = r->hdr->head;
-	struct fp_report_rec *slot = &r->rec[h & (r->hdr->cap - 1)];
-	int64_t off = r->hdr->realtime_offset_ns;
+	uint64_t h = r->head;
+	struct fp_report_rec *slot = &r->rec[h & (r->cap - 1)];
+	uint64_t off = (uint64_t)r->realtime_offset_ns;
 
 	__atomic_store_n(&slot->seq, 0, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
@@ -111,9 +191,10 @@ void fp_ring_put(struct fp_ring *r, struct fp_report_rec *rec)
 	slot->dst = rec->dst;
 	slot->coll = rec->coll;
 	slot->bytes = rec->bytes;
-	slot->start_ns = rec->start_ns + (uint64_t)off;
-	slot->end_ns = rec->end_ns + (uint64_t)off;
+	slot->start_ns = rec->start_ns + off;
+	slot->end_ns = rec->end_ns + off;
 	rec->seq = h + 1;
+	r->head = h + 1;
 	__atomic_store_n(&slot->seq, h + 1, __ATOMIC_RELEASE);
 	__atomic_store_n(&r->hdr->head, h + 1, __ATOMIC_RELEASE);
 }
@@ -121,10 +202,9 @@ void fp_ring_put(struct fp_ring *r, struct fp_report_rec *rec)
 /* ---------------------------------------------------------------- reader */
 
 struct fp_report {
-	const struct fp_report_hdr *hdr;
-	const struct fp_report_rec *rec;
-	size_t map_len;
+	int fd;
 	uint32_t cap;		/* as validated at open, never re-read */
+	uint64_t rec_off;	/* likewise */
 	uint64_t next;		/* index of the next record to read */
 };
 
@@ -133,29 +213,29 @@ struct fp_report *fp_ring_reader_open(const char *path)
 	struct fp_report_hdr h;
 	struct fp_report *rep;
 	struct stat st;
-	size_t recs;
-	void *p;
+	uint64_t size;
 	int fd, err;
 
 	if (!path) {
 		errno = EINVAL;
 		return NULL;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW |
+		  O_NOCTTY);
 	if (fd < 0)
 		return NULL;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (size_t)st.st_size < HDR_SIZE ||
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size < HDR_SIZE ||
 	    pread(fd, &h, sizeof(h), 0) != sizeof(h)) {
 		err = EPROTO;
 		goto err;
 	}
-	recs = (size_t)h.cap * sizeof(struct fp_report_rec);
+	size = (uint64_t)st.st_size;
+	/* cap * rec_size < 2^37: no overflow once rec_off <= size. */
 	if (h.magic != FP_REPORT_MAGIC || h.version != FP_REPORT_VERSION ||
 	    h.rec_size != sizeof(struct fp_report_rec) || !h.cap ||
 	    (h.cap & (h.cap - 1)) || h.rec_off < sizeof(h) ||
-	    h.rec_off % _Alignof(struct fp_report_rec) ||
-	    h.rec_off > (uint64_t)st.st_size ||
-	    recs > (size_t)st.st_size - h.rec_off) {
+	    h.rec_off % _Alignof(struct fp_report_rec) || h.rec_off > size ||
+	    (uint64_t)h.cap * sizeof(struct fp_report_rec) > size - h.rec_off) {
 		err = EPROTO;
 		goto err;
 	}
@@ -164,17 +244,9 @@ struct fp_report *fp_ring_reader_open(const char *path)
 		err = ENOMEM;
 		goto err;
 	}
-	rep->map_len = h.rec_off + recs;
+	rep->fd = fd;
 	rep->cap = h.cap;
-	p = mmap(NULL, rep->map_len, PROT_READ, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED) {
-		err = errno;
-		free(rep);
-		goto err;
-	}
-	close(fd);
-	rep->hdr = p;
-	rep->rec = (const void *)((const char *)p + h.rec_off);
+	rep->rec_off = h.rec_off;
 	return rep;
 err:
 	close(fd);
@@ -182,50 +254,150 @@ err:
 	return NULL;
 }
 
+/* @len bytes at @off, all of them, or EPROTO (the file was cut short). */
+static int read_at(int fd, void *buf, size_t len, uint64_t off)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pread(fd, (char *)buf + done, len - done,
+				  (off_t)(off + done));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno;
+		if (!n)
+			return EPROTO;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+static int read_head(const struct fp_report *rep, uint64_t *head)
+{
+	int ret = read_at(rep->fd, head, sizeof(*head),
+			  offsetof(struct fp_report_hdr, head));
+
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return ret;
+}
+
+/* A record the reader hands out: one of the ops, a sane size and time. */
+static bool rec_sane(const struct fp_report_rec *r)
+{
+	switch (r->op) {
+	case FP_OP_WRITE: case FP_OP_SEND: case FP_OP_RECV:
+	case FP_OP_ALLREDUCE: case FP_OP_ALLGATHER: case FP_OP_REDUCESCATTER:
+	case FP_OP_ALLTOALL: case FP_OP_BROADCAST: case FP_OP_COLL_OTHER:
+		break;
+	default:
+		return false;
+	}
+	return r->bytes < (1ull << 63) && r->end_ns >= r->start_ns;
+}
+
+/*
+ * One batch: records [next, next + n) copied in one or two reads (the ring
+ * wraps), then the head read again: a record the writer overwrote during
+ * the copy (its index + cap below the new head) is lost; the others are
+ * whole when their sequence number is theirs. The
+ * sane ones are packed at the front of @recs; returns how many slots were
+ * consumed (0: nothing new) in *@used.
+ */
+static int read_batch(struct fp_report *rep, struct fp_report_rec *recs,
+		      size_t max, size_t *got, uint64_t *lost, uint64_t *used)
+{
+	const size_t rs = sizeof(struct fp_report_rec);
+	uint64_t head, head2, seq2, i, n, first, run;
+	size_t out = 0;
+	int ret;
+
+	*got = 0;
+	*used = 0;
+	ret = read_head(rep, &head);
+	if (ret)
+		return ret;
+	if (head > rep->cap && rep->next < head - rep->cap) {
+		*lost += head - rep->cap - rep->next;
+		rep->next = head - rep->cap;
+	}
+	/* A head that went back (a writer that lies) gives nothing. */
+	n = head <= rep->next ? 0 : head - rep->next < max ? head - rep->next : max;
+	if (!n)
+		return 0;
+	first = rep->next & (rep->cap - 1);
+	run = n < rep->cap - first ? n : rep->cap - first;
+	ret = read_at(rep->fd, recs, (size_t)run * rs, rep->rec_off + first * rs);
+	if (!ret && run < n)
+		ret = read_at(rep->fd, recs + run, (size_t)(n - run) * rs,
+			      rep->rec_off);
+	if (!ret)
+		ret = read_head(rep, &head2);
+	/*
+	 * The writer may be overwriting record head2 - cap right now (it
+	 * writes record j while head is j): that one is whole only if its
+	 * sequence number is still its own after the copy (seqlock).
+	 */
+	if (!ret && head2 >= rep->cap && head2 - rep->cap >= rep->next &&
+	    head2 - rep->cap < rep->next + n) {
+		uint64_t idx = head2 - rep->cap;
+
+		ret = read_at(rep->fd, &seq2, sizeof(seq2), rep->rec_off +
+			      (idx & (rep->cap - 1)) * rs);
+		if (!ret && seq2 != idx + 1)
+			recs[idx - rep->next].seq = 0;
+	}
+	if (ret)
+		return ret;
+	for (i = 0; i < n; i++) {
+		uint64_t idx = rep->next + i;
+
+		if (recs[i].seq != idx + 1 || idx + rep->cap < head2 ||
+		    !rec_sane(&recs[i])) {
+			(*lost)++;
+			continue;
+		}
+		if (out != i)
+			recs[out] = recs[i];
+		out++;
+	}
+	rep->next += n;
+	*got = out;
+	*used = n;
+	return 0;
+}
+
 int fp_ring_read(struct fp_report *rep, struct fp_report_rec *recs,
 		 size_t max, size_t *got, uint64_t *lost)
 {
-	uint64_t head, l = 0;
-	uint32_t cap;
-	size_t n = 0;
+	uint64_t l = 0, used, seen = 0;
+	size_t n = 0, g;
+	int ret = 0;
 
 	if (!rep || !got || (max && !recs))
 		return EINVAL;
-	head = __atomic_load_n(&rep->hdr->head, __ATOMIC_ACQUIRE);
-	cap = rep->cap;
-	if (head > cap && rep->next < head - cap) {
-		l += head - cap - rep->next;
-		rep->next = head - cap;
-	}
-	while (n < max && rep->next < head) {
-		const struct fp_report_rec *s;
-		uint64_t want = rep->next + 1, s1, s2;
-
-		s = &rep->rec[rep->next & (cap - 1)];
-
-		s1 = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
-		memcpy(&recs[n], s, sizeof(*s));
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		s2 = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
-		rep->next++;
-		if (s1 != want || s2 != want) {
-			l++;		/* overwritten while we read */
-			continue;
-		}
-		recs[n].seq = want;
-		n++;
-	}
+	/*
+	 * Slots that held no sane record leave room for more, but no call
+	 * looks at more than @max slots: a writer that only writes garbage,
+	 * however fast, cannot keep the reader here.
+	 */
+	do {
+		ret = read_batch(rep, recs + n, max - seen, &g, &l, &used);
+		n += g;
+		seen += used;
+	} while (!ret && used && seen < max);
 	*got = n;
 	if (lost)
 		*lost = l;
-	return 0;
+	return ret;
 }
 
 int fp_ring_reader_close(struct fp_report *rep)
 {
 	if (!rep)
 		return EINVAL;
-	munmap((void *)rep->hdr, rep->map_len);
+	close(rep->fd);
 	free(rep);
 	return 0;
 }

@@ -16,11 +16,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/err.h"
 #include "flowplan/flowplan.h"
 
 #define FP_REPORT_MAGIC		0x5450525046504cULL	/* "LPFPRPT" */
 #define FP_REPORT_VERSION	1
 #define FP_DAEMON_SOCKET	"/run/flowplan/daemon.sock"
+#define FP_RING_MAX_RECORDS	(1u << 24)	/* 896 MiB of records */
 
 /* The ring header; records follow at @rec_off (docs/reports.md). */
 struct fp_report_hdr {
@@ -36,11 +38,17 @@ struct fp_report_hdr {
 	uint64_t head;			/* records ever written (release) */
 };
 
-/* The writer's side of a ring. */
+/*
+ * The writer's side of a ring. What the writer needs it keeps here, not in
+ * the shared header: whoever else can write the file cannot steer it.
+ */
 struct fp_ring {
 	struct fp_report_hdr *hdr;	/* NULL: no ring */
 	struct fp_report_rec *rec;
 	size_t map_len;
+	uint32_t cap;
+	uint64_t head;
+	int64_t realtime_offset_ns;
 	char path[108];
 	bool unlink_on_close;
 };
@@ -50,8 +58,25 @@ struct fp_ring {
  * when it is unset, while the daemon's socket exists.
  */
 bool fp_ring_wanted(void);
-/* Create the ring at @path with @cap records (a power of two). 0 or errno. */
+/*
+ * fp_ring_create - create the ring at @path with @cap records (a power of
+ * two, at most FP_RING_MAX_RECORDS; else EINVAL). The file is made here and
+ * now, never taken over: O_EXCL | O_NOFOLLOW (EEXIST when anything, a
+ * symbolic link included, is there), mode 0600 (the writer's user only,
+ * and the daemon's: when the daemon's socket exists and belongs to another
+ * user, that user is given read access with a POSIX ACL where the file
+ * system has them). A path longer than the ring's is ENAMETOOLONG, never
+ * cut. 0 or an errno value.
+ */
 int fp_ring_create(struct fp_ring *r, const char *path, uint32_t cap);
+/*
+ * fp_ring_create_in - create a ring in @dir named flowplan-<@pid>-<n> (the
+ * name the daemon looks for, docs/reports.md), n taken from *@serial
+ * (incremented atomically; names taken already are skipped). @err says
+ * why not ("DIR: name too long for a report ring: ...").
+ */
+int fp_ring_create_in(struct fp_ring *r, const char *dir, uint32_t pid,
+		      uint32_t *serial, uint32_t cap, struct fp_err *err);
 /* Unmap; the file is removed unless @r->unlink_on_close was cleared. */
 void fp_ring_close(struct fp_ring *r);
 /*
@@ -62,9 +87,14 @@ void fp_ring_put(struct fp_ring *r, struct fp_report_rec *rec);
 
 /*
  * The reader's side (libflowplan's public fp_report_open/read/close are
- * these). Open: NULL and errno (EPROTO: not a ring of this version).
- * Read: up to @max records not read yet, in order; @lost counts records
- * overwritten before they could be read.
+ * these). It trusts nothing in the file but what it checked at open, and
+ * reads with pread(), never through a mapping, so that a writer that dies,
+ * truncates the file or writes garbage costs the reader records, never a
+ * signal or a wild access. Open: NULL and errno (EPROTO: not a ring of this
+ * version; ELOOP: a symbolic link, not followed). Read: up to @max records
+ * not read yet, in order; @lost counts records overwritten before they
+ * could be read and records that are not sane (docs/reports.md); EPROTO
+ * when the file no longer holds the ring it held at open (cut short).
  */
 struct fp_report;
 

@@ -53,6 +53,7 @@ $(BUILD)/tests/test_lib_%: $(BUILD)/san/tests/unit/test_lib_%.o $(LIB_SAN_OBJ) $
 # functions, not inline dispatch, are the test's (tests/unit/test_lib_post.c).
 $(BUILD)/tests/test_lib_post: LIB_TEST_LDFLAGS := \
 	-Wl,--wrap=ibv_create_qp,--wrap=ibv_modify_qp,--wrap=ibv_destroy_qp,--wrap=ibv_query_port
+$(BUILD)/san/tests/unit/test_lib_post.o: CPPFLAGS += $(if $(LIB_MLX5DV),-DHAVE_MLX5DV)
 
 # A program that links libflowplan.so and the planner library together.
 $(BUILD)/tests/test_lib_link: $(BUILD)/san/tests/unit/test_lib_link.o $(LIB_SO_LINK) \

@@ -4,6 +4,7 @@
  * protection domain each), the report ring, and collective marks.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,40 +12,65 @@
 
 #include "flowplan/handles.h"
 
-static uint32_t ctx_serial;
+static uint32_t ctx_serial;	/* names the process's report rings */
 
-static unsigned int env_uint(const char *name, unsigned int def)
+/*
+ * An environment variable as an integer in @min..@max, @def when it is
+ * unset or empty. Anything else is a mistake the user wants to hear about,
+ * not a value to replace silently: EINVAL, said on stderr.
+ */
+static int env_uint(const char *name, unsigned int def, unsigned int min,
+		    unsigned int max, unsigned int *out)
 {
 	const char *v = getenv(name);
+	unsigned long long x;
 	char *end;
-	unsigned long x;
 
+	*out = def;
 	if (!v || !*v)
-		return def;
-	x = strtoul(v, &end, 0);
-	return *end || x > 0xffffffffu ? def : (unsigned int)x;
+		return 0;
+	errno = 0;
+	x = strtoull(v, &end, 10);
+	if (errno || *end || *v == '-' || x < min || x > max) {
+		fprintf(stderr, "libflowplan: %s=\"%.32s\": expected an integer %u..%u\n",
+			name, v, min, max);
+		return EINVAL;
+	}
+	*out = (unsigned int)x;
+	return 0;
 }
 
+/*
+ * Reports are best effort: a job never fails because of them. A ring that
+ * cannot be made for a reason of the system's (no /dev/shm, no memory) is
+ * said with FLOWPLAN_DEBUG; one the user's settings forbid (a record count
+ * that is no power of two, a directory whose name leaves no room for the
+ * ring's) is always said.
+ */
 static void report_open(struct fp_ctx *ctx)
 {
 	const char *dir = getenv("FLOWPLAN_REPORT_DIR");
-	uint32_t serial = __atomic_add_fetch(&ctx_serial, 1, __ATOMIC_RELAXED);
-	char path[108];
+	struct fp_err err = { { 0 } };
+	unsigned int cap;
 	int ret;
 
 	if (!fp_report_wanted(ctx->flags))
 		return;
-	snprintf(path, sizeof(path), "%s/flowplan-%d-%u",
-		 dir && *dir ? dir : "/dev/shm", (int)getpid(), serial);
-	ret = fp_ring_create(&ctx->ring, path,
-			     env_uint("FLOWPLAN_REPORT_RECORDS", 1u << 16));
+	if (env_uint("FLOWPLAN_REPORT_RECORDS", 1u << 16, 8, FP_RING_MAX_RECORDS,
+		     &cap))
+		return;
+	if (cap & (cap - 1)) {
+		fprintf(stderr, "libflowplan: FLOWPLAN_REPORT_RECORDS=%u: not a power of two, no report ring\n",
+			cap);
+		return;
+	}
+	ret = fp_ring_create_in(&ctx->ring, dir && *dir ? dir : "/dev/shm",
+				(uint32_t)getpid(), &ctx_serial, cap, &err);
 	/* Keep a finished job's ring for a later look (fp_sched). */
 	if (!ret && getenv("FLOWPLAN_REPORT_KEEP"))
 		ctx->ring.unlink_on_close = false;
-	/* Reports are best effort: a job never fails because of them. */
-	if (ret && getenv("FLOWPLAN_DEBUG"))
-		fprintf(stderr, "libflowplan: no report ring %s: %s\n", path,
-			strerror(ret));
+	if (ret && (ret == ENAMETOOLONG || getenv("FLOWPLAN_DEBUG")))
+		fprintf(stderr, "libflowplan: no report ring: %s\n", err.msg);
 }
 
 struct fp_ctx *fp_ctx_open(const struct fp_ctx_attr *attr)
@@ -57,7 +83,9 @@ struct fp_ctx *fp_ctx_open(const struct fp_ctx_attr *attr)
 	if (!attr)
 		attr = &def;
 	if ((attr->dev && strlen(attr->dev) >= sizeof(ctx->dev_name)) ||
-	    attr->default_k > FP_MAX_SUBFLOWS ||
+	    attr->default_k > FP_MAX_SUBFLOWS || attr->timeout_ms > INT_MAX ||
+	    (attr->flags & ~(FP_CTX_NO_NETLINK | FP_CTX_REPORT |
+			     FP_CTX_NO_REPORT)) ||
 	    (attr->plan && strlen(attr->plan) >= sizeof(ctx->plan_file))) {
 		errno = EINVAL;
 		return NULL;
@@ -66,12 +94,18 @@ struct fp_ctx *fp_ctx_open(const struct fp_ctx_attr *attr)
 	if (!ctx)
 		return NULL;
 	ctx->flags = attr->flags;
-	ctx->default_k = attr->default_k ? attr->default_k :
-			 env_uint("FLOWPLAN_DEFAULT_K", 1);
-	if (!ctx->default_k || ctx->default_k > FP_MAX_SUBFLOWS)
-		ctx->default_k = 1;
-	ctx->timeout_ms = attr->timeout_ms ? attr->timeout_ms :
-			  env_uint("FLOWPLAN_TIMEOUT_MS", 10000);
+	ctx->default_k = attr->default_k;
+	ctx->timeout_ms = attr->timeout_ms;
+	if ((!ctx->default_k &&
+	     env_uint("FLOWPLAN_DEFAULT_K", 1, 1, FP_MAX_SUBFLOWS,
+		      &ctx->default_k)) ||
+	    (!ctx->timeout_ms &&
+	     env_uint("FLOWPLAN_TIMEOUT_MS", 10000, 1, INT_MAX,
+		      &ctx->timeout_ms))) {
+		free(ctx);
+		errno = EINVAL;
+		return NULL;
+	}
 	ctx->comm = attr->comm;
 	if (attr->dev)
 		strcpy(ctx->dev_name, attr->dev);

@@ -31,6 +31,8 @@ extern "C" {
 
 #define FP_ABI_VERSION		1
 #define FP_GROUP_MAX_SUBFLOWS	16
+#define FP_GROUP_MAX_MSGS	65536		/* fp_group_attr.max_msgs */
+#define FP_GROUP_MAX_CHUNK	(1ull << 31)	/* fp_group_attr.chunk_max */
 
 struct fp_ctx;
 struct fp_group;
@@ -217,12 +219,15 @@ enum fp_group_flags {
  *	(connecting side) or @local (listening side), e.g. 127.0.0.1 when both
  *	ends share a machine; NULL: those
  * @flags: FP_GROUP_*
- * @max_msgs: messages in flight (0: 256)
- * @chunk_max: largest chunk a subflow carries (0: 1 MiB)
+ * @max_msgs: messages in flight (0: 256), at most FP_GROUP_MAX_MSGS
+ * @chunk_max: largest chunk a subflow carries (0: 1 MiB), at most
+ *	FP_GROUP_MAX_CHUNK (2 GiB, the largest RDMA message rxe and mlx5 take)
  * @split_min: messages shorter than this go whole on one subflow (0: 16 KiB)
  * @timeout_ms: per-message deadline of writes, sends and receives (0: the
- *	context's); see "Deadlines" above fp_post_write()
- * @connect_timeout_ms: bootstrap deadline (0: 30000)
+ *	context's), at most INT_MAX; see "Deadlines" above fp_post_write()
+ * @connect_timeout_ms: bootstrap deadline (0: 30000), at most INT_MAX
+ *
+ * A value out of range is refused (EINVAL), never clamped.
  * @qp_timeout: IB local ACK timeout exponent (0: 14, 4.096 us * 2^14)
  * @retry_cnt: transport retries, at most 6 (0: 6); 7 means "forever" on
  *	rxe and is refused

@@ -18,6 +18,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -362,11 +363,18 @@ static void destroy_qps(struct fp_group_subflow *sub, unsigned int k)
 		}
 }
 
+/*
+ * @k fresh QPs in INIT into @sub. When one cannot be made (a QP or memlock
+ * limit) or moved to INIT, those made so far are destroyed, and only
+ * those: @sub holds no QP afterwards.
+ */
 static int create_qps(struct fp_group *g, struct fp_group_subflow *sub, unsigned int k)
 {
 	struct fp_dev *d = &g->ctx->dev[g->dev];
 	unsigned int i;
+	int ret;
 
+	memset(sub, 0, k * sizeof(*sub));
 	for (i = 0; i < k; i++) {
 		struct ibv_qp_init_attr ia = {
 			.send_cq = g->cq,
@@ -386,22 +394,23 @@ static int create_qps(struct fp_group *g, struct fp_group_subflow *sub, unsigned
 					   IBV_ACCESS_REMOTE_READ,
 		};
 
-		memset(&sub[i], 0, sizeof(sub[i]));
 		sub[i].qp = ibv_create_qp(d->pd, &ia);
-		if (!sub[i].qp)
+		if (!sub[i].qp) {
+			ret = errno ? errno : ENOMEM;
 			goto err;
-		if (ibv_modify_qp(sub[i].qp, &a, IBV_QP_STATE |
-				  IBV_QP_PKEY_INDEX | IBV_QP_PORT |
-				  IBV_QP_ACCESS_FLAGS)) {
-			errno = errno ? errno : EIO;
+		}
+		ret = ibv_modify_qp(sub[i].qp, &a, IBV_QP_STATE |
+				    IBV_QP_PKEY_INDEX | IBV_QP_PORT |
+				    IBV_QP_ACCESS_FLAGS);
+		if (ret) {
+			ret = ret > 0 ? ret : errno ? errno : EIO;
 			goto err;
 		}
 	}
 	return 0;
 err:
-	i = (unsigned int)errno;
-	destroy_qps(sub, k);
-	return i ? (int)i : EIO;
+	destroy_qps(sub, i + 1);
+	return ret;
 }
 
 static int connect_qp(struct fp_group *g, struct fp_group_subflow *s, const uint8_t *gid,
@@ -445,6 +454,30 @@ static int connect_qp(struct fp_group *g, struct fp_group_subflow *s, const uint
 	return 0;
 }
 
+/*
+ * What the peer says about its side is input like any other: a value a
+ * correct peer never sends (a k other than the one agreed, weights that do
+ * not sum to FP_WEIGHT_ONE, a chunk size past FP_GROUP_MAX_CHUNK, an MTU
+ * or QP number out of range) is refused before anything is connected.
+ */
+static int check_peer(const struct qpinfo *p, unsigned int k)
+{
+	uint64_t sum = 0;
+	unsigned int i;
+
+	if (p->k != k || p->mtu < IBV_MTU_256 || p->mtu > IBV_MTU_4096 ||
+	    !p->chunk_max || p->chunk_max > FP_GROUP_MAX_CHUNK || !p->split_min)
+		return EPROTO;
+	for (i = 0; i < FP_MAX_SUBFLOWS; i++) {
+		if (i >= k ? p->qpn[i] || p->weight[i] :
+		    p->qpn[i] < 2 || p->qpn[i] > 0xffffff ||
+		    p->weight[i] > FP_WEIGHT_ONE)
+			return EPROTO;
+		sum += p->weight[i];
+	}
+	return sum == FP_WEIGHT_ONE ? 0 : EPROTO;
+}
+
 /* The plan's subflows for the group's pair of addresses. */
 static void group_subflows(const struct fp_group *g, struct fp_subflow_set *ps)
 {
@@ -459,7 +492,7 @@ static void group_subflows(const struct fp_group *g, struct fp_subflow_set *ps)
  */
 static int pin(struct fp_group *g, int timeout_ms)
 {
-	struct fp_group_subflow sub[FP_MAX_SUBFLOWS];
+	struct fp_group_subflow sub[FP_MAX_SUBFLOWS] = { { 0 } };
 	struct qpinfo me = { 0 }, peer;
 	struct hello h = {
 		.magic = FP_HELLO_MAGIC,
@@ -500,12 +533,10 @@ static int pin(struct fp_group *g, int timeout_ms)
 		sub[i].weight = me.weight[i];
 	}
 	ret = xchg(g, &me, &peer, sizeof(me), timeout_ms);
+	if (!ret)
+		ret = check_peer(&peer, k);
 	if (ret)
 		goto err;
-	if (peer.k != k) {
-		ret = EPROTO;
-		goto err;
-	}
 	for (i = 0; i < k; i++) {
 		sub[i].remote_qpn = peer.qpn[i];
 		ret = connect_qp(g, &sub[i], peer.gid,
@@ -595,7 +626,10 @@ struct fp_group *fp_group_connect(struct fp_ctx *ctx,
 
 	if (!ctx || !attr || !attr->port || (!attr->peer &&
 	    !(attr->flags & FP_GROUP_LISTEN)) || attr->retry_cnt > 6 ||
-	    (attr->flags & ~FP_GROUP_LISTEN)) {
+	    (attr->flags & ~FP_GROUP_LISTEN) ||
+	    attr->max_msgs > FP_GROUP_MAX_MSGS ||
+	    attr->chunk_max > FP_GROUP_MAX_CHUNK ||
+	    attr->timeout_ms > INT_MAX || attr->connect_timeout_ms > INT_MAX) {
 		errno = EINVAL;
 		return NULL;
 	}

@@ -21,9 +21,11 @@ int fp_msgtab_init(struct fp_msgtab *t, unsigned int cap)
 {
 	unsigned int c = 1;
 
+	memset(t, 0, sizeof(*t));
+	if (cap > FP_MSGTAB_MAX)
+		return EINVAL;
 	while (c < cap)
 		c <<= 1;
-	memset(t, 0, sizeof(*t));
 	t->m = calloc(c, sizeof(*t->m));
 	t->done = calloc(c, sizeof(*t->done));
 	if (!t->m || !t->done) {

@@ -21,13 +21,13 @@
 
 #define FP_CHECK_NS	10000000ull	/* deadline / peer checks when busy */
 
-static int chunks_room(struct fp_group *g, unsigned int n)
+static int chunks_room(struct fp_group *g, uint64_t n)
 {
 	struct fp_chunk *c;
 
 	if (n <= g->nchunks)
 		return 0;
-	c = realloc(g->chunks, n * sizeof(*c));
+	c = realloc(g->chunks, (size_t)n * sizeof(*c));
 	if (!c)
 		return ENOMEM;
 	g->chunks = c;
@@ -113,10 +113,19 @@ static int post_msg(struct fp_group *g, enum fp_op op, struct fp_buf *buf,
 		smin = g->split_min;
 		spp = op == FP_OP_WRITE ? &g->sp_write : &g->sp_send;
 	}
-	/* fp_split advances the spread state; unspread() undoes it. */
+	/*
+	 * fp_split advances the spread state; unspread() undoes it. A
+	 * message that needs more chunks than its queues can ever hold is
+	 * EMSGSIZE, not an EAGAIN that no amount of polling would end.
+	 */
+	depth = recv ? FP_RQ_DEPTH : FP_SQ_DEPTH;
 	n = fp_split(len, w, g->k, cmax, smin, spp, g->chunks, g->nchunks);
 	if (n == -ENOSPC) {
-		ret = chunks_room(g, fp_split_count(len, w, g->k, cmax, smin));
+		uint64_t cnt = fp_split_count(len, w, g->k, cmax, smin);
+
+		if (cnt > (uint64_t)g->k * depth)
+			return EMSGSIZE;
+		ret = chunks_room(g, cnt);
 		if (ret)
 			return ret;
 		n = fp_split(len, w, g->k, cmax, smin, spp, g->chunks,
@@ -125,7 +134,6 @@ static int post_msg(struct fp_group *g, enum fp_op op, struct fp_buf *buf,
 	if (n < 0)
 		return -n;
 	/* All or nothing: every chunk must find room on its QP. */
-	depth = recv ? FP_RQ_DEPTH : FP_SQ_DEPTH;
 	if (n == 1) {
 		const struct fp_group_subflow *s = &g->sub[g->chunks[0].sub];
 
@@ -135,10 +143,15 @@ static int post_msg(struct fp_group *g, enum fp_op op, struct fp_buf *buf,
 		memset(need, 0, g->k * sizeof(need[0]));
 		for (i = 0; i < (unsigned int)n; i++)
 			need[g->chunks[i].sub]++;
-		for (i = 0; i < g->k; i++)
-			if ((recv ? g->sub[i].rq_used : g->sub[i].sq_used) +
-			    need[i] > depth)
+		for (i = 0; i < g->k; i++) {
+			unsigned int used = recv ? g->sub[i].rq_used :
+					    g->sub[i].sq_used;
+
+			if (need[i] > depth)
+				return unspread(spp, g->chunks, n, EMSGSIZE);
+			if (used + need[i] > depth)
 				return unspread(spp, g->chunks, n, EAGAIN);
+		}
 	}
 	now = fp_now_ns();
 	/* Receives too: a peer that never sends must not hang the caller. */

@@ -62,10 +62,13 @@ FP_HIDDEN int fp_split(uint64_t len, const uint32_t *w, unsigned int k,
 		       struct fp_spread *sp, struct fp_chunk *out,
 		       unsigned int max);
 
-/* How many chunks fp_split() will produce, without changing @sp. */
-FP_HIDDEN unsigned int fp_split_count(uint64_t len, const uint32_t *w,
-				      unsigned int k, uint64_t chunk_max,
-				      uint64_t split_min);
+/*
+ * How many chunks fp_split() will produce, without changing @sp (at most
+ * UINT64_MAX: a count that large is refused by its caller anyway).
+ */
+FP_HIDDEN uint64_t fp_split_count(uint64_t len, const uint32_t *w,
+				  unsigned int k, uint64_t chunk_max,
+				  uint64_t split_min);
 
 /* ---------------------------------------------------- completion table */
 
@@ -112,6 +115,8 @@ struct fp_msgtab {
 	uint64_t stale;			/* completions of no live message */
 };
 
+/* A table of @cap messages, rounded up to 2^n; more than FP_MSGTAB_MAX: EINVAL. */
+#define FP_MSGTAB_MAX	(1u << 20)
 FP_HIDDEN int fp_msgtab_init(struct fp_msgtab *t, unsigned int cap);
 FP_HIDDEN void fp_msgtab_fini(struct fp_msgtab *t);
 /* A new message of @nchunks chunks, or NULL (errno EAGAIN: table full). */

@@ -85,20 +85,22 @@ static unsigned int spread_pick(const struct fp_spread *sp, const uint32_t *w,
 	return best;
 }
 
-unsigned int fp_split_count(uint64_t len, const uint32_t *w, unsigned int k,
-			    uint64_t chunk_max, uint64_t split_min)
+uint64_t fp_split_count(uint64_t len, const uint32_t *w, unsigned int k,
+			uint64_t chunk_max, uint64_t split_min)
 {
-	uint64_t share[FP_MAX_SUBFLOWS];
-	unsigned int i, n = 0;
+	uint64_t share[FP_MAX_SUBFLOWS], n = 0, c;
+	unsigned int i;
 
 	if (!chunk_max)
 		chunk_max = UINT64_MAX;
 	if (len < split_min || len == 0 || k == 1)
-		return len ? (unsigned int)div_up(len, chunk_max) : 1;
+		return len ? div_up(len, chunk_max) : 1;
 	if (fp_split_shares(len, w, k, share))
 		return 0;
-	for (i = 0; i < k; i++)
-		n += (unsigned int)div_up(share[i], chunk_max);
+	for (i = 0; i < k; i++) {
+		c = div_up(share[i], chunk_max);
+		n = n > UINT64_MAX - c ? UINT64_MAX : n + c;
+	}
 	return n;
 }
 

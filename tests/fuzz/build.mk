@@ -4,6 +4,7 @@
 # seed corpus in tests/fuzz/corpus/<target>; the planner's targets start
 # with the hostile tokens of tests/fuzz/planner.dict.
 FUZZ_TARGETS := topology schedule portmap share planfile
+FUZZ_TARGETS += ring	# the core's report ring reader (stanza at the end)
 FUZZ_CC      ?= clang
 FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-std=gnu11 -D_GNU_SOURCE -Ilib $(JSONC_CFLAGS)
@@ -50,3 +51,13 @@ check-fuzz:
 		else echo "fuzz: $$t found a crash (see above)"; f=$$((f+1)); fi; \
 	done; echo "fuzz: $$p passed, $$f failed, 0 skipped"; [ $$f = 0 ]
 CHECK_TIERS += check-fuzz
+
+# The shared core's report ring reader (tests/fuzz/fuzz_ring.c): the file a
+# hostile or crashed writer left, and what it does while the reader reads.
+# The plan-file target starts from the core's hostile JSON tokens.
+FUZZ_RUNS_ring := 100000
+FUZZ_DICT_planfile := -dict=tests/fuzz/core.dict
+$(BUILD)/fuzz/fuzz_ring: tests/fuzz/fuzz_ring.c $(CORE_SRC) $(wildcard lib/core/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Iinclude/uapi $(NL_CFLAGS) -o $@ tests/fuzz/fuzz_ring.c \
+		$(CORE_SRC) $(JSONC_LIBS) $(NL_LIBS)

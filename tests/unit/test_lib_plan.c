@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -198,6 +199,73 @@ static void test_ctx_plan(void **state)
 	assert_int_equal(errno, EINVAL);
 }
 
+/*
+ * Inside an application: what FLOWPLAN_PLAN and the other variables name is
+ * input. A device, a FIFO or a file past the plan-file limit (checked by
+ * size before a byte is read) fail fp_ctx_open() with the reason; a variable
+ * that does not parse is an error, not a silent default.
+ */
+static void test_ctx_hostile_env(void **state)
+{
+	static const struct {
+		const char *var, *val;
+	} bad[] = {
+		{ "FLOWPLAN_TIMEOUT_MS", "abc" },
+		{ "FLOWPLAN_TIMEOUT_MS", "-5" },
+		{ "FLOWPLAN_TIMEOUT_MS", "0" },
+		{ "FLOWPLAN_TIMEOUT_MS", "4294967296" },
+		{ "FLOWPLAN_TIMEOUT_MS", "2147483648" },
+		{ "FLOWPLAN_DEFAULT_K", "17" },
+		{ "FLOWPLAN_DEFAULT_K", "4x" },
+	};
+	struct fp_ctx_attr a = { .flags = FP_CTX_NO_NETLINK | FP_CTX_NO_REPORT };
+	struct fp_ctx *ctx;
+	char big[128];
+	size_t i;
+	int fd;
+
+	(void)state;
+	setenv("FLOWPLAN_PLAN", "/dev/zero", 1);
+	errno = 0;
+	assert_null(fp_ctx_open(&a));
+	assert_int_equal(errno, EINVAL);
+	snprintf(big, sizeof(big), "%s/huge.json", test_dir);
+	fd = open(big, O_CREAT | O_WRONLY, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)FP_PLANFILE_MAX + 1), 0);
+	close(fd);
+	setenv("FLOWPLAN_PLAN", big, 1);
+	assert_null(fp_ctx_open(&a));
+	assert_int_equal(errno, EFBIG);
+	unlink(big);
+	unsetenv("FLOWPLAN_PLAN");
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setenv(bad[i].var, bad[i].val, 1);
+		errno = 0;
+		ctx = fp_ctx_open(&a);
+		if (ctx)
+			fail_msg("%s=%s: opened", bad[i].var, bad[i].val);
+		assert_int_equal(errno, EINVAL);
+		unsetenv(bad[i].var);
+	}
+	setenv("FLOWPLAN_TIMEOUT_MS", "2147483647", 1);
+	setenv("FLOWPLAN_DEFAULT_K", "16", 1);
+	ctx = fp_ctx_open(&a);
+	assert_non_null(ctx);
+	assert_int_equal(fp_ctx_close(ctx), 0);
+	unsetenv("FLOWPLAN_TIMEOUT_MS");
+	unsetenv("FLOWPLAN_DEFAULT_K");
+	/* Attributes: a deadline past INT_MAX ms, flags nobody defined. */
+	a.timeout_ms = 1u << 31;
+	assert_null(fp_ctx_open(&a));
+	assert_int_equal(errno, EINVAL);
+	a.timeout_ms = 0;
+	a.flags |= 1u << 7;
+	assert_null(fp_ctx_open(&a));
+	assert_int_equal(errno, EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -205,6 +273,7 @@ int main(void)
 		cmocka_unit_test(test_plan_env_and_default),
 		cmocka_unit_test(test_plan_bad_input),
 		cmocka_unit_test(test_ctx_plan),
+		cmocka_unit_test(test_ctx_hostile_env),
 	};
 
 	return cmocka_run_group_tests_name("lib_plan", tests, setup, tmpdir_teardown);

@@ -18,7 +18,10 @@
  * passes and the peer goes away afterwards or at the same check (issue
  * 17), a message that completed keeping its success when the peer leaves
  * before it is reaped; QP creation failing part-way unwinds exactly the
- * QPs it created and leaves the group as it was (issue 11).
+ * QPs it created and leaves the group as it was, a peer whose side of the
+ * exchange lies is refused, chunks are never cut to 32 bits, a message
+ * that can never fit its queues is EMSGSIZE, attributes out of range are
+ * refused (issue 11).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -473,12 +476,324 @@ static void test_peer_gone_keeps_success(void **state)
 	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
 }
 
+/* ------------------------------------------------------------ issue 11 */
+
+/* The bootstrap messages of group.c, as a peer sends them (the protocol). */
+struct hello {
+	uint32_t magic;
+	uint32_t version;
+	uint32_t k;
+	uint32_t addr;
+};
+
+struct qpinfo {
+	uint8_t gid[16];
+	uint32_t mtu;
+	uint32_t k;
+	uint64_t chunk_max;
+	uint64_t split_min;
+	uint32_t qpn[FP_MAX_SUBFLOWS];
+	uint32_t weight[FP_MAX_SUBFLOWS];
+};
+
+static void peer_says(struct fixture *f, uint32_t k, const struct qpinfo *qi)
+{
+	struct hello h = { .magic = 0x46504731u, .version = FP_ABI_VERSION,
+			   .k = k };
+	char ready = 1;
+
+#ifdef HAVE_MLX5DV
+	{
+		char keep = 0;	/* fp_group_repin's "keep the QPs?": no */
+
+		assert_int_equal(write(f->peer, &keep, 1), 1);
+	}
+#endif
+	assert_int_equal(write(f->peer, &h, sizeof(h)), sizeof(h));
+	if (qi) {
+		assert_int_equal(write(f->peer, qi, sizeof(*qi)), sizeof(*qi));
+		assert_int_equal(write(f->peer, &ready, 1), 1);
+	}
+}
+
+/* What a correct peer of k subflows says about its side. */
+static struct qpinfo good_peer(uint32_t k)
+{
+	struct qpinfo qi = { .mtu = IBV_MTU_1024, .k = k,
+			     .chunk_max = 1 << 20, .split_min = 16384 };
+	uint32_t i;
+
+	fp_weights_equal(qi.weight, k);
+	for (i = 0; i < k; i++)
+		qi.qpn[i] = 0x500 + i;
+	return qi;
+}
+
+static void assert_group_intact(struct fixture *f, struct ibv_qp **old,
+				unsigned int k)
+{
+	unsigned int i;
+
+	assert_int_equal(f->g->k, k);
+	for (i = 0; i < k; i++) {
+		assert_ptr_equal(f->g->sub[i].qp, old[i]);
+		assert_non_null(stub_of(old[i]));
+	}
+	assert_false(qp_bad_destroy);
+}
+
+/*
+ * QP creation failing part-way (the N-th of four new QPs: a QP or memlock
+ * limit): exactly the N - 1 made are destroyed, nothing else is touched,
+ * the error is the one creation gave, and the group keeps the QPs it had.
+ * A group of four first, then failing early and late, leaves pointers of
+ * QPs (the group's, those a try destroyed) where a try's unused slots are:
+ * the unwinding must not take them for QPs of its own.
+ */
+static void test_pin_fails_partway(void **state)
+{
+	struct fixture *f = *state;
+	struct qpinfo qi = good_peer(4);
+	struct ibv_qp *old[4];
+	static const unsigned int order[] = { 1, 4, 1, 3, 2 };
+	unsigned int i;
+
+	/* First a group of 4, so that its QPs' pointers are all about. */
+	peer_says(f, 4, &qi);
+	assert_int_equal(fp_group_repin(f->g), 0);
+	for (i = 0; i < 4; i++)
+		old[i] = f->g->sub[i].qp;
+	for (i = 0; i < 5; i++) {
+		unsigned int made = qp_created, gone = qp_destroyed;
+		unsigned int at = order[i];
+
+		peer_says(f, 4, NULL);
+		qp_fail_at = qp_calls + at;
+		assert_int_equal(fp_group_repin(f->g), ENOMEM);
+		assert_int_equal(qp_created - made, at - 1);
+		assert_int_equal(qp_destroyed - gone, at - 1);
+		assert_group_intact(f, old, 4);
+	}
+}
+
+/*
+ * The peer's side of the exchange is checked before anything is connected:
+ * each lie refused with EPROTO, the QPs made for it destroyed, the group
+ * as it was.
+ */
+enum lie_field { L_K, L_CHUNK, L_SPLIT, L_WEIGHT, L_MTU, L_QPN };
+
+static void lie(struct qpinfo *qi, enum lie_field f, unsigned int i,
+		uint64_t v)
+{
+	switch (f) {
+	case L_K:
+		qi->k = (uint32_t)v;
+		break;
+	case L_CHUNK:
+		qi->chunk_max = v;
+		break;
+	case L_SPLIT:
+		qi->split_min = v;
+		break;
+	case L_WEIGHT:
+		qi->weight[i] = (uint32_t)v;
+		break;
+	case L_MTU:
+		qi->mtu = (uint32_t)v;
+		break;
+	case L_QPN:
+		qi->qpn[i] = (uint32_t)v;
+		break;
+	}
+}
+
+static void test_pin_refuses_peer(void **state)
+{
+	static const struct {
+		enum lie_field f;
+		unsigned int i;
+		uint64_t v;
+		enum lie_field f2;	/* a second lie in the same message */
+		uint64_t v2;
+	} lies[] = {
+		{ L_K, 0, 3, L_K, 3 },
+		{ L_CHUNK, 0, 0, L_CHUNK, 0 },
+		{ L_CHUNK, 0, FP_GROUP_MAX_CHUNK + 1, L_CHUNK, FP_GROUP_MAX_CHUNK + 1 },
+		{ L_CHUNK, 0, 1ull << 33, L_CHUNK, 1ull << 33 },	/* > 4 GiB */
+		{ L_SPLIT, 0, 0, L_SPLIT, 0 },
+		{ L_WEIGHT, 0, 1, L_WEIGHT, 1 },			/* sum != 2^16 */
+		{ L_WEIGHT, 0, 0xffffffffu, L_K, 2 },			/* 2^32 - 1 + ... */
+		{ L_WEIGHT, 2, 5, L_WEIGHT, 5 },			/* beyond k */
+		{ L_MTU, 0, 0, L_MTU, 0 },
+		{ L_MTU, 0, 6, L_MTU, 6 },
+		{ L_QPN, 1, 1u << 24, L_QPN, 1u << 24 },
+		{ L_QPN, 0, 1, L_QPN, 1 },
+	};
+	struct fixture *f = *state;
+	struct ibv_qp *old[2] = { f->g->sub[0].qp, f->g->sub[1].qp };
+	struct qpinfo qi;
+	size_t c;
+
+	for (c = 0; c < sizeof(lies) / sizeof(lies[0]); c++) {
+		unsigned int made = qp_created, gone = qp_destroyed;
+		int sv[2];
+
+		qi = good_peer(2);
+		lie(&qi, lies[c].f, lies[c].i, lies[c].v);
+		lie(&qi, lies[c].f2, lies[c].i, lies[c].v2);
+		peer_says(f, 2, &qi);
+		if (fp_group_repin(f->g) != EPROTO)
+			fail_msg("case %zu: not refused", c);
+		assert_int_equal(qp_created - made, 2);
+		assert_int_equal(qp_destroyed - gone, 2);
+		assert_group_intact(f, old, 2);
+		/* What the refused exchange left unread goes with it. */
+		close(f->peer);
+		close(f->g->fd);
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+		f->g->fd = sv[0];
+		f->peer = sv[1];
+	}
+}
+
+/* A correct peer: new QPs replace the old ones, its weights mirrored. */
+static void test_pin_ok(void **state)
+{
+	struct fixture *f = *state;
+	struct qpinfo qi = good_peer(4);
+	unsigned int gone = qp_destroyed, i;
+
+	qi.weight[0] = 40000;
+	qi.weight[1] = 25536;
+	qi.weight[2] = qi.weight[3] = 0;
+	qi.chunk_max = FP_GROUP_MAX_CHUNK;	/* the largest there is */
+	peer_says(f, 4, &qi);
+	assert_int_equal(fp_group_repin(f->g), 0);
+	assert_int_equal(qp_destroyed - gone, 2);	/* the old ones */
+	assert_int_equal(f->g->k, 4);
+	for (i = 0; i < 4; i++) {
+		assert_non_null(stub_of(f->g->sub[i].qp));
+		assert_int_equal(f->g->sub[i].remote_qpn, 0x500 + i);
+		assert_int_equal(f->g->rw[i], qi.weight[i]);
+	}
+	assert_true(f->g->rchunk_max == FP_GROUP_MAX_CHUNK);
+	assert_false(qp_bad_destroy);
+}
+
+/*
+ * Chunks are never longer than a work request can say: a message of
+ * 5 GiB + 1 on one subflow with the largest chunk size goes as 2 GiB,
+ * 2 GiB and 1 GiB + 1, each at its offset. (The buffer is not touched: the
+ * provider only records what was posted.)
+ */
+static void test_chunks_over_4g(void **state)
+{
+	struct fixture *f = *state;
+	const uint64_t len = (5ull << 30) + 1;
+	struct fp_rbuf rb = { .addr = 1ull << 40, .len = len, .rkey = 2 };
+	struct fp_wc wc[2];
+
+	f->g->k = 1;
+	f->g->w[0] = FP_WEIGHT_ONE;
+	f->g->chunk_max = FP_GROUP_MAX_CHUNK;
+	f->b->len = len;
+	assert_int_equal(fp_post_write(f->g, f->b, 0, len, &rb, 0, 9), 0);
+	assert_int_equal(nwrs, 3);
+	assert_true(wrs[0].len == 1u << 31 && wrs[0].addr == (uintptr_t)f->mem);
+	assert_true(wrs[1].len == 1u << 31 &&
+		    wrs[1].addr == (uintptr_t)f->mem + (1ull << 31));
+	assert_true(wrs[2].len == (1u << 30) + 1 &&
+		    wrs[2].addr == (uintptr_t)f->mem + (1ull << 32));
+	stub_complete();
+	assert_int_equal(fp_poll(f->g, wc, 2), 1);
+	assert_int_equal(wc[0].status, 0);
+	assert_true(wc[0].len == len);
+	f->g->k = 2;
+	f->b->len = MEMLEN;
+}
+
+/*
+ * A message that needs more chunks on a subflow than its queue holds can
+ * never be posted: EMSGSIZE at once, not EAGAIN for ever; nothing posted,
+ * the spread state as it was.
+ */
+static void test_too_many_chunks(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_rbuf rb = { .addr = 0x10000, .len = MEMLEN, .rkey = 2 };
+	struct fp_spread before = f->g->sp_write;
+
+	f->g->chunk_max = 1;
+	assert_int_equal(fp_post_write(f->g, f->b, 0, 2 * FP_SQ_DEPTH + 2, &rb,
+				       0, 1), EMSGSIZE);
+	assert_int_equal(fp_post_write(f->g, f->b, 0, 1u << 20, &rb, 0, 1),
+			 EMSGSIZE);
+	/* Unsplit, on one subflow: its queue's depth is the limit. */
+	assert_int_equal(fp_post_write(f->g, f->b, 0, FP_SQ_DEPTH + 1, &rb, 0,
+				       1), EMSGSIZE);
+	assert_int_equal(nwrs, 0);
+	assert_memory_equal(&before, &f->g->sp_write, sizeof(before));
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+	assert_int_equal(fp_post_write(f->g, f->b, 0, FP_SQ_DEPTH, &rb, 0, 2), 0);
+	assert_int_equal(nwrs, FP_SQ_DEPTH);
+	f->g->chunk_max = 1 << 20;
+}
+
+/*
+ * Attributes out of range are refused before anything is done (no socket,
+ * no device): max_msgs past FP_GROUP_MAX_MSGS (2^31 + 1 used to hang in
+ * the table's sizing loop), chunk_max past FP_GROUP_MAX_CHUNK (chunks over
+ * 4 GiB were cut to their low 32 bits), deadlines past INT_MAX ms.
+ */
+static void test_connect_attrs(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_group_attr bad[] = {
+		{ .max_msgs = FP_GROUP_MAX_MSGS + 1 },
+		{ .max_msgs = (1u << 31) + 1 },
+		{ .chunk_max = FP_GROUP_MAX_CHUNK + 1 },
+		{ .chunk_max = 8ull << 30 },
+		{ .timeout_ms = 1u << 31 },
+		{ .connect_timeout_ms = 1u << 31 },
+		{ .retry_cnt = 7 },
+		{ .flags = 1u << 5 },
+	};
+	struct fp_msgtab t;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		bad[i].peer = "127.0.0.1";
+		bad[i].port = 9;
+		if (!bad[i].connect_timeout_ms)
+			bad[i].connect_timeout_ms = 50;
+		errno = 0;
+		assert_null(fp_group_connect(f->ctx, &bad[i]));
+		if (errno != EINVAL)
+			fail_msg("attribute set %zu: errno %d, not EINVAL", i,
+				 errno);
+	}
+	alarm(10);	/* the old sizing loop never ended */
+	assert_int_equal(fp_msgtab_init(&t, (1u << 31) + 1), EINVAL);
+	assert_int_equal(fp_msgtab_init(&t, UINT32_MAX), EINVAL);
+	assert_int_equal(fp_msgtab_init(&t, FP_GROUP_MAX_MSGS), 0);
+	assert_int_equal(t.cap, FP_GROUP_MAX_MSGS);
+	fp_msgtab_fini(&t);
+	alarm(0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_expiry_then_peer_gone, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_expiry_and_peer_gone_together, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_gone_keeps_success, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_pin_fails_partway, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_pin_refuses_peer, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_pin_ok, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_chunks_over_4g, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_too_many_chunks, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_connect_attrs, setup2, teardown),
 	};
 
 	return cmocka_run_group_tests_name("lib_post", tests, NULL, NULL);

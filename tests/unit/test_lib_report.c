@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -264,6 +265,54 @@ static void test_ctx_coll(void **state)
 	unsetenv("FLOWPLAN_REPORT");
 }
 
+/*
+ * Report settings the ring cannot honour: no ring (the context opens all
+ * the same: reports never fail a job), never one under another name. A
+ * FLOWPLAN_REPORT_DIR whose name leaves no room for the ring's used to be
+ * cut, so that two processes met in one file.
+ */
+static void test_ctx_report_settings(void **state)
+{
+	struct fp_ctx_attr a = { .flags = FP_CTX_NO_NETLINK | FP_CTX_REPORT };
+	struct fp_ctx_info info;
+	struct fp_ctx *ctx;
+	char dir[200];
+	size_t n;
+
+	(void)state;
+	n = (size_t)snprintf(dir, sizeof(dir), "%s/", test_dir);
+	memset(dir + n, 'd', 95 - n);
+	dir[95] = 0;
+	assert_int_equal(mkdir(dir, 0700), 0);
+	setenv("FLOWPLAN_REPORT_DIR", dir, 1);
+	ctx = fp_ctx_open(&a);
+	assert_non_null(ctx);
+	assert_int_equal(fp_ctx_query(ctx, &info), 0);
+	assert_string_equal(info.report, "");
+	assert_int_equal(fp_ctx_close(ctx), 0);
+
+	setenv("FLOWPLAN_REPORT_DIR", test_dir, 1);
+	setenv("FLOWPLAN_REPORT_RECORDS", "1000", 1);	/* not 2^n */
+	ctx = fp_ctx_open(&a);
+	assert_non_null(ctx);
+	assert_int_equal(fp_ctx_query(ctx, &info), 0);
+	assert_string_equal(info.report, "");
+	assert_int_equal(fp_ctx_close(ctx), 0);
+	setenv("FLOWPLAN_REPORT_RECORDS", "64k", 1);	/* not a number */
+	ctx = fp_ctx_open(&a);
+	assert_non_null(ctx);
+	assert_int_equal(fp_ctx_query(ctx, &info), 0);
+	assert_string_equal(info.report, "");
+	assert_int_equal(fp_ctx_close(ctx), 0);
+	setenv("FLOWPLAN_REPORT_RECORDS", "64", 1);
+	ctx = fp_ctx_open(&a);
+	assert_non_null(ctx);
+	assert_int_equal(fp_ctx_query(ctx, &info), 0);
+	assert_true(strncmp(info.report, test_dir, strlen(test_dir)) == 0);
+	assert_int_equal(fp_ctx_close(ctx), 0);
+	unsetenv("FLOWPLAN_REPORT_RECORDS");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -271,6 +320,7 @@ int main(void)
 		cmocka_unit_test(test_schedule),
 		cmocka_unit_test(test_phase_window),
 		cmocka_unit_test(test_ctx_coll),
+		cmocka_unit_test(test_ctx_report_settings),
 	};
 
 	return cmocka_run_group_tests_name("lib_report", tests, tmpdir_setup, tmpdir_teardown);
