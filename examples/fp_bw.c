@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,33 +87,55 @@ static void print_usage(void)
 	exit(1);
 }
 
+/* A number in @min..@max, or the program ends saying why. */
+static unsigned long long parse_num(char opt, const char *s,
+				    unsigned long long min,
+				    unsigned long long max)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s || *end || *s == '-' || v < min || v > max) {
+		fprintf(stderr, "fp_bw: -%c %s: expected a number in %llu..%llu\n",
+			opt, s, min, max);
+		exit(1);
+	}
+	return v;
+}
+
+/* "64K", "1M", "2G" or bytes; 1 .. SIZE_MAX, nothing cut. */
 static size_t parse_size(const char *s)
 {
+	unsigned long long v;
+	unsigned int shift = 0;
 	char *end;
-	unsigned long long v = strtoull(s, &end, 0);
 
+	errno = 0;
+	v = strtoull(s, &end, 0);
 	switch (*end) {
 	case 'G':
 	case 'g':
-		v <<= 10;
+		shift += 10;
 		/* fall through */
 	case 'M':
 	case 'm':
-		v <<= 10;
+		shift += 10;
 		/* fall through */
 	case 'K':
 	case 'k':
-		v <<= 10;
+		shift += 10;
 		end++;
 		break;
 	default:
 		break;
 	}
-	if (*end || !v) {
+	if (errno || *end || *s == '-' || !v || v > (SIZE_MAX >> shift)) {
 		fprintf(stderr, "fp_bw: bad size '%s'\n", s);
 		exit(1);
 	}
-	return (size_t)v;
+	return (size_t)(v << shift);
 }
 
 static double now_s(void)
@@ -478,7 +501,7 @@ int main(int argc, char **argv)
 			o.server = true;
 			break;
 		case 'p':
-			o.port = (uint16_t)atoi(optarg);
+			o.port = (uint16_t)parse_num('p', optarg, 1, 65535);
 			break;
 		case 'l':
 			o.local = optarg;
@@ -487,7 +510,7 @@ int main(int argc, char **argv)
 			o.bootstrap = optarg;
 			break;
 		case 'u':
-			o.qp_timeout = (uint8_t)atoi(optarg);
+			o.qp_timeout = (uint8_t)parse_num('u', optarg, 0, 31);
 			break;
 		case 'd':
 			o.dev = optarg;
@@ -499,7 +522,8 @@ int main(int argc, char **argv)
 			o.repin_plan = optarg;
 			break;
 		case 'k':
-			o.k = (unsigned int)atoi(optarg);
+			o.k = (unsigned int)parse_num('k', optarg, 0,
+						       FP_GROUP_MAX_SUBFLOWS);
 			break;
 		case 'n':
 			o.size = parse_size(optarg);
@@ -508,13 +532,15 @@ int main(int argc, char **argv)
 			o.chunk = parse_size(optarg);
 			break;
 		case 'c':
-			o.iters = atol(optarg);
+			o.iters = (long)parse_num('c', optarg, 1, LONG_MAX);
 			break;
 		case 'w':
-			o.window = (unsigned int)atoi(optarg);
+			o.window = (unsigned int)parse_num('w', optarg, 1,
+							    FP_GROUP_MAX_MSGS / 2);
 			break;
 		case 't':
-			o.timeout_ms = (unsigned int)atoi(optarg);
+			o.timeout_ms = (unsigned int)parse_num('t', optarg, 0,
+								INT_MAX);
 			break;
 		case 'q':
 			o.quiet = true;

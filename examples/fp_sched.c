@@ -57,11 +57,16 @@ static int read_ring(const char *path, struct fp_report_rec **recs,
 		ret = fp_report_read(rep, *recs + *n, 4096, &got, &l);
 		*n += got;
 		lost += l;
-	} while (!ret && got);
+		/* A read may find only lost records: more may follow. */
+	} while (!ret && (got || l));
 	fp_report_close(rep);
 	if (lost)
 		fprintf(stderr, "fp_sched: %s: %" PRIu64 " records lost\n",
 			path, lost);
+	if (ret)
+		fprintf(stderr, "fp_sched: %s: %s\n", path,
+			ret == EPROTO ? "the ring was cut short while read" :
+			strerror(ret));
 	return ret != 0;
 }
 
@@ -75,9 +80,19 @@ int main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "w:n:h")) != -1) {
 		switch (c) {
-		case 'w':
-			window_us = strtoull(optarg, NULL, 0);
+		case 'w': {
+			char *end;
+
+			errno = 0;
+			window_us = strtoull(optarg, &end, 0);
+			if (errno || end == optarg || *end || *optarg == '-' ||
+			    !window_us || window_us > UINT64_MAX / 1000) {
+				fprintf(stderr, "fp_sched: -w %s: expected microseconds, 1..%" PRIu64 "\n",
+					optarg, UINT64_MAX / 1000);
+				return 1;
+			}
 			break;
+		}
 		case 'n':
 			name = optarg;
 			break;
@@ -89,9 +104,18 @@ int main(int argc, char **argv)
 		print_usage();
 	for (i = optind; i < argc; i++)
 		ret |= read_ring(argv[i], &recs, &n, &cap);
-	if (!ret && fp_report_schedule(recs, n, window_us * 1000, name,
-				       stdout))
-		ret = 1;
+	if (!ret) {
+		int e = fp_report_schedule(recs, n, window_us * 1000, name,
+					   stdout);
+
+		if (!e && (fflush(stdout) || ferror(stdout)))
+			e = errno ? errno : EIO;
+		if (e) {
+			fprintf(stderr, "fp_sched: %s\n", e == EOVERFLOW ?
+				"byte counts of 2^63 or more" : strerror(e));
+			ret = 1;
+		}
+	}
 	free(recs);
 	return ret;
 }

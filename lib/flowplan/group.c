@@ -129,44 +129,42 @@ static int tcp_connect(uint32_t peer, uint16_t port, int timeout_ms, int *fdp)
 	return 0;
 }
 
-static int tcp_accept(uint32_t local, uint16_t port, int timeout_ms,
-		      uint32_t *peer, int *fdp)
+static int tcp_listen(uint32_t local, uint16_t port, int *lsp)
 {
 	struct sockaddr_in sa = {
 		.sin_family = AF_INET,
 		.sin_port = htons(port),
 		.sin_addr.s_addr = local,
 	};
-	socklen_t sl = sizeof(sa);
-	struct pollfd pfd;
-	int ls, fd, one = 1, ret;
+	int ls, one = 1, ret;
 
 	ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (ls < 0)
 		return errno;
 	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(ls, (struct sockaddr *)&sa, sizeof(sa)) || listen(ls, 1)) {
+	if (bind(ls, (struct sockaddr *)&sa, sizeof(sa)) || listen(ls, 4)) {
 		ret = errno;
-		goto out;
+		close(ls);
+		return ret;
 	}
-	pfd = (struct pollfd){ .fd = ls, .events = POLLIN };
+	*lsp = ls;
+	return 0;
+}
+
+static int tcp_accept(int ls, int timeout_ms, int *fdp)
+{
+	struct pollfd pfd = { .fd = ls, .events = POLLIN };
+	int fd, one = 1, ret;
+
 	ret = poll(&pfd, 1, timeout_ms);
-	if (ret <= 0) {
-		ret = ret ? errno : ETIMEDOUT;
-		goto out;
-	}
-	fd = accept4(ls, (struct sockaddr *)&sa, &sl, SOCK_CLOEXEC);
-	if (fd < 0) {
-		ret = errno;
-		goto out;
-	}
+	if (ret <= 0)
+		return ret ? errno : ETIMEDOUT;
+	fd = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return errno;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	*peer = sa.sin_addr.s_addr;
 	*fdp = fd;
-	ret = 0;
-out:
-	close(ls);
-	return ret;
+	return 0;
 }
 
 /* ------------------------------------------------------------ addressing */
@@ -617,12 +615,57 @@ static int meet(struct fp_group *g, bool listen, bool peer_given, int tmo)
 	return io_all(g->fd, &me, sizeof(me), true, tmo);
 }
 
+/*
+ * The listening side: connections that are not the peer's (a port scanner,
+ * a health check, a stranger who says nothing or something else, a peer
+ * from another address than the one named) are closed and the next one is
+ * taken, until the peer's or the deadline: a stray connection must not
+ * cost the group its peer. A connection that says nothing gets
+ * FP_HELLO_MS to say its hello.
+ */
+#define FP_HELLO_MS	1000
+
+static int listen_meet(struct fp_group *g, uint32_t addr, uint16_t port,
+		       bool peer_given, int tmo)
+{
+	uint64_t end = fp_now_ns() + (uint64_t)tmo * 1000000;
+	uint32_t peer = g->peer, local = g->local;
+	int ls = -1, ret;
+
+	ret = tcp_listen(addr, port, &ls);
+	if (ret)
+		return ret;
+	for (;;) {
+		uint64_t now = fp_now_ns();
+		int left = now >= end ? 0 : (int)((end - now + 999999) / 1000000);
+
+		if (!left) {
+			ret = ETIMEDOUT;
+			break;
+		}
+		ret = tcp_accept(ls, left, &g->fd);
+		if (ret)
+			break;
+		ret = meet(g, true, peer_given,
+			   left < FP_HELLO_MS ? left : FP_HELLO_MS);
+		if (!ret || (ret != EPROTO && ret != EACCES &&
+			     ret != ECONNRESET && ret != ETIMEDOUT))
+			break;
+		close(g->fd);
+		g->fd = -1;
+		g->peer = peer;
+		g->local = local;
+	}
+	close(ls);
+	return ret;
+}
+
 struct fp_group *fp_group_connect(struct fp_ctx *ctx,
 				  const struct fp_group_attr *attr)
 {
 	struct fp_group *g;
 	int ret, tmo;
-	uint32_t a = 0, boot = 0;
+	uint32_t boot = 0;
 
 	if (!ctx || !attr || !attr->port || (!attr->peer &&
 	    !(attr->flags & FP_GROUP_LISTEN)) || attr->retry_cnt > 6 ||
@@ -655,15 +698,15 @@ struct fp_group *fp_group_connect(struct fp_ctx *ctx,
 	if (attr->bootstrap && inet_pton(AF_INET, attr->bootstrap, &boot) != 1)
 		goto err;
 
-	if (attr->flags & FP_GROUP_LISTEN)
-		ret = tcp_accept(boot ? boot : g->local, attr->port, tmo, &a,
-				 &g->fd);
-	else
+	if (attr->flags & FP_GROUP_LISTEN) {
+		ret = listen_meet(g, boot ? boot : g->local, attr->port,
+				  !!attr->peer, tmo);
+	} else {
 		ret = tcp_connect(boot ? boot : g->peer, attr->port, tmo,
 				  &g->fd);
-	if (ret)
-		goto err;
-	ret = meet(g, attr->flags & FP_GROUP_LISTEN, !!attr->peer, tmo);
+		if (!ret)
+			ret = meet(g, false, false, tmo);
+	}
 	if (ret)
 		goto err;
 

@@ -73,61 +73,41 @@ static int by_start(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-static const struct fp_report_rec *find_coll(const struct fp_report_rec *recs,
-					     size_t n, uint32_t comm,
-					     uint32_t coll)
+/*
+ * The conversion's state. Lookups go through json-c objects (hash
+ * tables), so that n records cost O(n log n), not O(n^2): the collective
+ * records by "comm:coll", the collectives' phases likewise, and the flows
+ * by "phase|src|dst|comm".
+ */
+struct sched {
+	json_object *phases;
+	json_object *coll_op;		/* "comm:coll" -> op name */
+	json_object *coll_phase;	/* "comm:coll" -> phase (its flows) */
+	json_object *flow_of;		/* "phase|src|dst|comm" -> flow */
+	size_t np;
+};
+
+/* Add @r's bytes to the flow of its pair in phase @ph, or a new flow. */
+static int add_flow(struct sched *sc, json_object *flows, size_t ph,
+		    const struct fp_report_rec *r)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (is_coll(recs[i].op) && recs[i].coll == coll &&
-		    recs[i].comm == comm)
-			return &recs[i];
-	return NULL;
-}
-
-/* The phase already opened for collective @coll of @comm, or NULL. */
-static json_object *coll_phase(json_object *phases, uint32_t comm,
-			       uint32_t coll)
-{
-	size_t j, n = json_object_array_length(phases);
-
-	for (j = 0; j < n; j++) {
-		json_object *p = json_object_array_get_idx(phases, j), *c, *cm;
-
-		if (json_object_object_get_ex(p, "_coll", &c) &&
-		    json_object_object_get_ex(p, "_comm", &cm) &&
-		    (uint32_t)json_object_get_int64(c) == coll &&
-		    (uint32_t)json_object_get_int64(cm) == comm)
-			return p;
-	}
-	return NULL;
-}
-
-/* Add @r's bytes to the flow of its pair in @flows, or a new flow. */
-static int add_flow(json_object *flows, const struct fp_report_rec *r)
-{
-	char src[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN], job[24];
-	size_t i, n = json_object_array_length(flows);
-	json_object *f;
+	char src[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN], job[24], key[80];
+	json_object *f, *b;
 
 	inet_ntop(AF_INET, &r->src, src, sizeof(src));
 	inet_ntop(AF_INET, &r->dst, dst, sizeof(dst));
 	snprintf(job, sizeof(job), "comm%u", r->comm);
-	for (i = 0; i < n; i++) {
-		json_object *s, *d, *b, *j;
+	snprintf(key, sizeof(key), "%zu|%s|%s|%u", ph, src, dst, r->comm);
+	if (r->bytes >= 1ull << 63)
+		return EOVERFLOW;
+	if (json_object_object_get_ex(sc->flow_of, key, &f)) {
+		int64_t sum = 0;
 
-		f = json_object_array_get_idx(flows, i);
-		json_object_object_get_ex(f, "src", &s);
-		json_object_object_get_ex(f, "dst", &d);
 		json_object_object_get_ex(f, "bytes", &b);
-		json_object_object_get_ex(f, "job", &j);
-		if (strcmp(json_object_get_string(s), src) ||
-		    strcmp(json_object_get_string(d), dst) ||
-		    strcmp(json_object_get_string(j), job))
-			continue;
-		json_object_set_int64(b, json_object_get_int64(b) +
-					 (int64_t)r->bytes);
+		if (__builtin_add_overflow(json_object_get_int64(b),
+					   (int64_t)r->bytes, &sum))
+			return EOVERFLOW;
+		json_object_set_int64(b, sum);
 		return 0;
 	}
 	f = json_object_new_object();
@@ -138,25 +118,56 @@ static int add_flow(json_object *flows, const struct fp_report_rec *r)
 	json_object_object_add(f, "bytes",
 			       json_object_new_int64((int64_t)r->bytes));
 	json_object_object_add(f, "job", json_object_new_string(job));
+	if (json_object_object_add(sc->flow_of, key, json_object_get(f))) {
+		json_object_put(f);
+		json_object_put(f);
+		return ENOMEM;
+	}
 	return json_object_array_add(flows, f) ? ENOMEM : 0;
+}
+
+/* A new phase named @name (its flows in *@flows), or NULL. */
+static json_object *new_phase(struct sched *sc, const char *name,
+			      json_object **flows)
+{
+	json_object *p = json_object_new_object();
+
+	*flows = json_object_new_array();
+	if (!p || !*flows) {
+		json_object_put(p);
+		json_object_put(*flows);
+		return NULL;
+	}
+	json_object_object_add(p, "name", json_object_new_string(name));
+	json_object_object_add(p, "flows", *flows);
+	if (json_object_array_add(sc->phases, p)) {
+		json_object_put(p);
+		return NULL;
+	}
+	sc->np++;
+	return p;
 }
 
 /*
  * Phases: the messages of one marked collective form one phase (named after
  * it); an unmarked message joins the open phase when it starts less than
  * @window_ns after the phase's first message (start - first < window_ns),
- * else it opens the next one (docs/reports.md). Only the sending side is counted (write and send);
- * receives mirror the peer's sends. Flow endpoints are IPv4 addresses: the
- * reader of the schedule maps them to the topology's NIC names.
+ * else it opens the next one (docs/reports.md). Only the sending side is
+ * counted (write and send); receives mirror the peer's sends. Flow
+ * endpoints are IPv4 addresses: the reader of the schedule maps them to
+ * the topology's NIC names. Byte counts that reach 2^63 (one record's or a
+ * flow's sum) are EOVERFLOW.
  */
 int fp_report_schedule(const struct fp_report_rec *recs, size_t n,
 		       uint64_t window_ns, const char *name, FILE *out)
 {
 	const struct fp_report_rec **v;
-	json_object *root, *phases, *phase = NULL, *flows = NULL;
+	struct sched sc = { 0 };
+	json_object *root, *flows = NULL, *x;
 	uint64_t t0 = 0;
-	uint32_t cur_coll = 0, cur_comm = 0;
-	size_t i, m = 0, np = 0;
+	bool open = false, open_coll = false;
+	size_t i, m = 0, ph = 0;
+	char key[32], pname[64];
 	int ret = 0;
 
 	if (!out || (n && !recs))
@@ -165,14 +176,27 @@ int fp_report_schedule(const struct fp_report_rec *recs, size_t n,
 		window_ns = 1000000;
 	v = calloc(n ? n : 1, sizeof(*v));
 	root = json_object_new_object();
-	phases = json_object_new_array();
-	if (!v || !root || !phases) {
+	sc.phases = json_object_new_array();
+	sc.coll_op = json_object_new_object();
+	sc.coll_phase = json_object_new_object();
+	sc.flow_of = json_object_new_object();
+	if (!v || !root || !sc.phases || !sc.coll_op || !sc.coll_phase ||
+	    !sc.flow_of) {
 		ret = ENOMEM;
 		goto out;
 	}
-	for (i = 0; i < n; i++)
-		if (recs[i].op == FP_OP_WRITE || recs[i].op == FP_OP_SEND)
+	for (i = 0; i < n; i++) {
+		if (recs[i].op == FP_OP_WRITE || recs[i].op == FP_OP_SEND) {
 			v[m++] = &recs[i];
+		} else if (is_coll(recs[i].op)) {
+			snprintf(key, sizeof(key), "%u:%u", recs[i].comm,
+				 recs[i].coll);
+			if (!json_object_object_get_ex(sc.coll_op, key, NULL))
+				json_object_object_add(sc.coll_op, key,
+					json_object_new_string(fp_op_str(
+						(enum fp_op)recs[i].op)));
+		}
+	}
 	qsort(v, m, sizeof(*v), by_start);
 
 	json_object_object_add(root, "format",
@@ -181,79 +205,60 @@ int fp_report_schedule(const struct fp_report_rec *recs, size_t n,
 	json_object_object_add(root, "name", json_object_new_string(name ?
 			       name : "observed"));
 
-	for (i = 0; i < m; i++) {
+	for (i = 0; i < m && !ret; i++) {
 		const struct fp_report_rec *r = v[i];
-		bool same;
 
-		if (r->coll)
-			same = phase && cur_coll == r->coll &&
-			       cur_comm == r->comm;
-		else
-			same = phase && !cur_coll &&
-			       r->start_ns - t0 < window_ns;
-		if (!same && r->coll && phase) {
-			/* A collective's messages may interleave. */
-			json_object *p = coll_phase(phases, r->comm, r->coll);
-
-			if (p) {
-				phase = p;
-				json_object_object_get_ex(p, "flows", &flows);
-				cur_coll = r->coll;
-				cur_comm = r->comm;
-				same = true;
-			}
-		}
-		if (!same) {
-			const struct fp_report_rec *c = r->coll ?
-				find_coll(recs, n, r->comm, r->coll) : NULL;
-			char pname[64];
-
-			if (r->coll)
+		if (r->coll) {
+			/* A collective's messages may interleave with others. */
+			snprintf(key, sizeof(key), "%u:%u", r->comm, r->coll);
+			if (json_object_object_get_ex(sc.coll_phase, key, &x)) {
+				ph = (size_t)json_object_get_int64(
+					json_object_array_get_idx(x, 0));
+				flows = json_object_array_get_idx(x, 1);
+			} else {
 				snprintf(pname, sizeof(pname), "%s-%u",
-					 c ? fp_op_str((enum fp_op)c->op) :
-					     "collective", r->coll);
-			else
-				snprintf(pname, sizeof(pname), "phase-%zu", np);
-			np++;
-			phase = json_object_new_object();
-			flows = json_object_new_array();
-			if (!phase || !flows) {
+					 json_object_object_get_ex(sc.coll_op, key, &x) ?
+					 json_object_get_string(x) : "collective",
+					 r->coll);
+				ph = sc.np;
+				x = json_object_new_array();
+				if (!x || !new_phase(&sc, pname, &flows)) {
+					json_object_put(x);
+					ret = ENOMEM;
+					break;
+				}
+				json_object_array_add(x, json_object_new_int64((int64_t)ph));
+				json_object_array_add(x, json_object_get(flows));
+				json_object_object_add(sc.coll_phase, key, x);
+			}
+			open = true;
+			open_coll = true;
+		} else if (!open || open_coll || r->start_ns - t0 >= window_ns) {
+			snprintf(pname, sizeof(pname), "phase-%zu", sc.np);
+			ph = sc.np;
+			if (!new_phase(&sc, pname, &flows)) {
 				ret = ENOMEM;
-				goto out;
+				break;
 			}
-			json_object_object_add(phase, "name",
-					       json_object_new_string(pname));
-			json_object_object_add(phase, "flows", flows);
-			if (r->coll) {
-				json_object_object_add(phase, "_coll",
-					json_object_new_int64(r->coll));
-				json_object_object_add(phase, "_comm",
-					json_object_new_int64(r->comm));
-			}
-			json_object_array_add(phases, phase);
 			t0 = r->start_ns;
-			cur_coll = r->coll;
-			cur_comm = r->comm;
+			open = true;
+			open_coll = false;
 		}
-		ret = add_flow(flows, r);
-		if (ret)
-			goto out;
+		ret = add_flow(&sc, flows, ph, r);
 	}
-	/* Internal bookkeeping keys are not part of the format. */
-	for (i = 0; i < json_object_array_length(phases); i++) {
-		json_object *p = json_object_array_get_idx(phases, i);
-
-		json_object_object_del(p, "_coll");
-		json_object_object_del(p, "_comm");
-	}
-	json_object_object_add(root, "phases", phases);
-	phases = NULL;
+	if (ret)
+		goto out;
+	json_object_object_add(root, "phases", sc.phases);
+	sc.phases = NULL;
 	if (fprintf(out, "%s\n", json_object_to_json_string_ext(root,
 			JSON_C_TO_STRING_PRETTY |
 			JSON_C_TO_STRING_NOSLASHESCAPE)) < 0)
 		ret = EIO;
 out:
-	json_object_put(phases);
+	json_object_put(sc.phases);
+	json_object_put(sc.coll_op);
+	json_object_put(sc.coll_phase);
+	json_object_put(sc.flow_of);
 	json_object_put(root);
 	free(v);
 	return ret;

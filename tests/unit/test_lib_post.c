@@ -21,9 +21,13 @@
  * QPs it created and leaves the group as it was, a peer whose side of the
  * exchange lies is refused, chunks are never cut to 32 bits, a message
  * that can never fit its queues is EMSGSIZE, attributes out of range are
- * refused (issue 11).
+ * refused, stray connections to a listening group do not cost it its peer
+ * (issue 11).
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -782,6 +786,96 @@ static void test_connect_attrs(void **state)
 	alarm(0);
 }
 
+/*
+ * The listening side of the bootstrap takes the peer's connection, not the
+ * first one: a connection closed at once, one that says something else,
+ * one that says nothing (held FP_HELLO_MS, then dropped) come first; the
+ * peer's hello after them is answered, and the group goes on to find its
+ * device (none here: ENODEV, where a stray used to end it with EPROTO).
+ */
+struct listener {
+	struct fp_ctx *ctx;
+	uint16_t port;
+	int err;
+};
+
+static void *listen_thread(void *arg)
+{
+	struct listener *l = arg;
+	struct fp_group_attr a = { .local = "127.0.0.1", .port = l->port,
+				   .flags = FP_GROUP_LISTEN,
+				   .connect_timeout_ms = 20000 };
+
+	errno = 0;
+	if (fp_group_connect(l->ctx, &a))
+		l->err = -1;
+	else
+		l->err = errno;
+	return NULL;
+}
+
+static int dial(uint16_t port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int i, fd;
+
+	for (i = 0; i < 200; i++) {
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -1;
+		if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+			return fd;
+		close(fd);
+		usleep(20000);
+	}
+	return -1;
+}
+
+static void test_listen_strays(void **state)
+{
+	struct fixture *f = *state;
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof(sa);
+	struct listener l = { .ctx = f->ctx };
+	struct hello h = { .magic = 0x46504731u, .version = FP_ABI_VERSION,
+			   .k = 1, .addr = htonl(INADDR_LOOPBACK) }, back;
+	char junk[16] = "GET / HTTP/1.0\r\n";
+	pthread_t th;
+	int fd, silent, peer;
+
+	/* A free port, found by the kernel. */
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	close(fd);
+	l.port = ntohs(sa.sin_port);
+	setenv("FLOWPLAN_NO_RDMA_CM", "1", 1);
+	assert_int_equal(pthread_create(&th, NULL, listen_thread, &l), 0);
+
+	fd = dial(l.port);		/* closed at once */
+	assert_true(fd >= 0);
+	close(fd);
+	fd = dial(l.port);		/* says something else */
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, junk, sizeof(junk)), sizeof(junk));
+	silent = dial(l.port);		/* says nothing */
+	assert_true(silent >= 0);
+	peer = dial(l.port);
+	assert_true(peer >= 0);
+	assert_int_equal(write(peer, &h, sizeof(h)), sizeof(h));
+	assert_int_equal(read(peer, &back, sizeof(back)), sizeof(back));
+	assert_int_equal(back.magic, 0x46504731u);
+	assert_int_equal(back.addr, htonl(INADDR_LOOPBACK));
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(l.err, ENODEV);
+	close(fd);
+	close(silent);
+	close(peer);
+	unsetenv("FLOWPLAN_NO_RDMA_CM");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -794,6 +888,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_chunks_over_4g, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_too_many_chunks, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_attrs, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_listen_strays, setup2, teardown),
 	};
 
 	return cmocka_run_group_tests_name("lib_post", tests, NULL, NULL);

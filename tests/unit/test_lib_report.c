@@ -214,6 +214,38 @@ static void test_phase_window(void **state)
 	phases_are(recs, 6, 2 * w + 2 * w / 10 + 1, one, five, 1);
 }
 
+/*
+ * Byte counts that a schedule cannot hold: a record of 2^63 bytes or more
+ * (records come from rings anybody may write), two whose sum per flow gets
+ * there. EOVERFLOW, nothing written; 2^63 - 1 in all is still a flow.
+ */
+static void test_schedule_overflow(void **state)
+{
+	struct fp_report_rec r[2] = {
+		{ .seq = 1, .op = FP_OP_WRITE, .src = ip("198.18.0.1"),
+		  .dst = ip("198.18.0.2"), .bytes = 1ull << 63 },
+		{ .seq = 2, .op = FP_OP_WRITE, .src = ip("198.18.0.1"),
+		  .dst = ip("198.18.0.2"), .bytes = 1, .start_ns = 1 },
+	};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	(void)state;
+	assert_non_null(out);
+	assert_int_equal(fp_report_schedule(r, 2, 0, "o", out), EOVERFLOW);
+	r[0].bytes = (1ull << 62);
+	r[1].bytes = (1ull << 62);
+	assert_int_equal(fp_report_schedule(r, 2, 0, "o", out), EOVERFLOW);
+	fflush(out);
+	assert_int_equal(len, 0);
+	r[1].bytes = (1ull << 62) - 1;
+	assert_int_equal(fp_report_schedule(r, 2, 0, "o", out), 0);
+	fclose(out);
+	assert_non_null(strstr(buf, "9223372036854775807"));
+	free(buf);
+}
+
 /* A context with reports on: messages and collective marks land in its ring. */
 static void test_ctx_coll(void **state)
 {
@@ -319,6 +351,7 @@ int main(void)
 		cmocka_unit_test(test_reader_refuses),
 		cmocka_unit_test(test_schedule),
 		cmocka_unit_test(test_phase_window),
+		cmocka_unit_test(test_schedule_overflow),
 		cmocka_unit_test(test_ctx_coll),
 		cmocka_unit_test(test_ctx_report_settings),
 	};
