@@ -33,10 +33,13 @@ CHECK_TIERS += check-mutate
 
 # The tiers parts.conf names: mutate-build-PART builds the test binaries,
 # mutate-test-PART runs them. Only the binaries that exercise the part's
-# files, and no package installation, so that a mutant costs little. After
-# the baseline, mutate-test-PART runs only the binaries the mutant's build
-# relinked: make's dependencies say which ones contain the mutated code,
-# and the others cannot notice it.
+# files, and no package installation, so that a mutant costs little:
+#  - after the baseline, only the binaries the mutant's build relinked run
+#    (make's dependencies say which contain the mutated code; the others
+#    cannot notice it);
+#  - the first failure ends the run (CMOCKA_TEST_ABORT=1 within a binary):
+#    a mutant needs one failing test to die, so the binaries are listed
+#    with the quickest to fail first.
 MUTATE_KT := $(BUILD)/tests/unit
 MUTATE_BINS_planner   = $(PLANNER_TESTS)
 MUTATE_BINS_flowplan  = $(LIB_TESTS)
@@ -44,8 +47,7 @@ MUTATE_BINS_core      = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard te
 			$(LIB_TESTS) $(PLANNER_TESTS)
 MUTATE_BINS_placement = $(MUTATE_KT)/test_pcitopo $(MUTATE_KT)/test_gpu $(MUTATE_KT)/test_gpu_reg
 MUTATE_BINS_kernels   = $(MUTATE_KT)/test_kernels_ref $(MUTATE_KT)/test_kernels_dispatch \
-			$(MUTATE_KT)/test_gpu \
-			$(MUTATE_KT)/test_gpu_reg $(if $(NVCC),$(KERNELS_EMU))
+			$(if $(NVCC),$(KERNELS_EMU)) $(MUTATE_KT)/test_gpu $(MUTATE_KT)/test_gpu_reg
 MUTATE_ENV_flowplan   = FLOWPLAN_NO_NETLINK=1 FLOWPLAN_SRCDIR=$(CURDIR)
 MUTATE_ENV_core       = $(MUTATE_ENV_flowplan)
 MUTATE_ENV_placement  = $(KERNELS_TEST_ENV)
@@ -61,4 +63,9 @@ mutate-test-%:
 		bins=$$(for b in $$bins; do [ $$b -nt $(MUTATE_STAMP) ] && echo $$b; done); \
 		[ -n "$$bins" ] || { echo "$*: no test binary contains the mutated code"; exit 0; }; \
 	fi; \
-	$(MUTATE_ENV_$*) scripts/run-cmocka.sh $* $$bins
+	for b in $$bins; do \
+		$(MUTATE_ENV_$*) CMOCKA_TEST_ABORT=1 $$b >$(BUILD)/mutate-test-$*.log 2>&1; rc=$$?; \
+		case $$rc in 0|77) ;; *) tail -20 $(BUILD)/mutate-test-$*.log; \
+			echo "$*: $$b FAILED (exit $$rc)"; exit 1;; esac; \
+	done; \
+	echo "$*: $$(echo $$bins | wc -w) test binaries passed"
