@@ -488,6 +488,45 @@ static void test_reduce_in_place_and_errors(void **state)
 	assert_int_equal(fp_reduce_sum(FP_F32, a, srcs, 2, 0, NULL), 0);
 }
 
+/*
+ * The reference checks its own arguments (libflowplan and emu-kernels call
+ * it directly, not through fp_reduce_sum()), and so does the dispatcher on
+ * the host path.
+ */
+static void test_reduce_ref_errors(void **state)
+{
+	float a[4] = { 1, 2, 3, 4 }, b[4] = { 5, 6, 7, 8 }, out[4];
+	const void *srcs[2] = { a, b }, *nul[2] = { a, NULL };
+	const void *mis[2] = { a, (const char *)b + 2 };
+	const void *eight[FP_REDUCE_MAX_SRCS + 1];
+	size_t big = SIZE_MAX / 4 + 1;
+	int i;
+
+	(void)state;
+	for (i = 0; i <= FP_REDUCE_MAX_SRCS; i++)
+		eight[i] = a;
+	assert_int_equal(fp_reduce_sum_ref(FP_F32, NULL, srcs, 2, 4), EINVAL);
+	assert_int_equal(fp_reduce_sum_ref(FP_F32, out, NULL, 2, 4), EINVAL);
+	assert_int_equal(fp_reduce_sum_ref(FP_F32, out, srcs, 0, 4), EINVAL);
+	assert_int_equal(fp_reduce_sum_ref(FP_F32, out, eight, FP_REDUCE_MAX_SRCS + 1, 4),
+			 EINVAL);
+	assert_int_equal(fp_reduce_sum_ref((enum fp_dtype)3, out, srcs, 2, 4), EINVAL);
+	assert_int_equal(fp_reduce_sum_ref(FP_F32, (char *)out + 2, srcs, 2, 1), EINVAL);
+	assert_int_equal(fp_reduce_sum_ref(FP_F16, (char *)out + 1, srcs, 2, 1), EINVAL);
+	assert_int_equal(fp_reduce_sum_ref(FP_F32, out, nul, 2, 4), EINVAL);
+	assert_int_equal(fp_reduce_sum_ref(FP_F32, out, mis, 2, 1), EINVAL);
+	assert_int_equal(fp_reduce_sum_ref(FP_F32, out, srcs, 2, big), ERANGE);
+	assert_int_equal(fp_reduce_sum_ref(FP_F16, out, srcs, 2, SIZE_MAX / 2 + 1), ERANGE);
+	assert_int_equal(fp_reduce_sum(FP_F32, out, srcs, 2, big, NULL), ERANGE);
+	assert_int_equal(fp_reduce_sum(FP_F16, out, mis, 2, 1, NULL), 0);	/* 2-aligned */
+	/* the limits themselves are fine */
+	assert_int_equal(fp_reduce_sum_ref(FP_F32, out, eight, FP_REDUCE_MAX_SRCS, 4), 0);
+	for (i = 0; i < 4; i++)
+		assert_true(out[i] == a[i] * FP_REDUCE_MAX_SRCS);
+	assert_int_equal(fp_reduce_sum_ref(FP_F32, out, srcs, 2, 0), 0);
+	assert_int_equal(fp_reduce_sum_ref(FP_BF16, out, srcs, 1, 2), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -502,6 +541,7 @@ int main(void)
 		cmocka_unit_test(test_reduce_vs_double),
 		cmocka_unit_test(test_reduce_rounding),
 		cmocka_unit_test(test_reduce_in_place_and_errors),
+		cmocka_unit_test(test_reduce_ref_errors),
 	};
 
 	return cmocka_run_group_tests_name("kernels_ref", tests, NULL, NULL);
