@@ -172,6 +172,32 @@ static void test_pack_on_gpu(void **state)
 	run_case(NULL, NULL, pack_on_gpu);
 }
 
+/* Pinned host memory is CUDA's but not the device's: the CPU copies it. */
+static int pinned_host(void)
+{
+	int (*host_alloc)(void **, size_t, unsigned int) =
+		(int (*)(void **, size_t, unsigned int))dlsym(RTLD_DEFAULT, "cuMemHostAlloc");
+	struct fp_chunk c = { 2, 5 };
+	unsigned char plain[8] = { 0 };
+	void *p, *q, *d;
+
+	CHECK(host_alloc && !host_alloc(&p, 16, 0) && !host_alloc(&q, 16, 0));
+	memcpy(p, "0123456789abcdef", 16);
+	CHECK(fp_pack(q, 5, p, 16, &c, 1, NULL) == 0 && !memcmp(q, "23456", 5));
+	CHECK(fp_pack(plain, 5, p, 16, &c, 1, NULL) == 0 && !memcmp(plain, "23456", 5));
+	CHECK(last->calls == 0);
+	CHECK(dev_buf(&d, 16, NULL) == 0);
+	CHECK(fp_pack(d, 5, p, 16, &c, 1, NULL) == EINVAL);		/* mixed */
+	CHECK(last->calls == 0);
+	return 0;
+}
+
+static void test_pinned_host_memory(void **state)
+{
+	(void)state;
+	run_case(NULL, NULL, pinned_host);
+}
+
 /* ------------------------------------------------------------ reduce */
 
 static int reduce_on_gpu(void)
@@ -380,6 +406,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pack_on_gpu),
+		cmocka_unit_test(test_pinned_host_memory),
 		cmocka_unit_test(test_reduce_on_gpu),
 		cmocka_unit_test(test_other_abi),
 		cmocka_unit_test(test_no_table),
