@@ -48,13 +48,17 @@ $(KERNELS_CUDA_SO): $(BUILD)/kernels/fp_kernels.cu.o kernels/fp_kernels_cuda.map
 $(KERNELS_BENCH): kernels/bench.cu $(BUILD)/kernels/fp_kernels.cu.o
 	@mkdir -p $(@D)
 	nice $(NVCC) $(NVCC_FLAGS) -cudart static -o $@ $^
-# compiled and linked apart: a change to the reference relinks, no nvcc pass
+# compiled and linked apart: a change to the reference relinks, no nvcc pass.
+# With the sanitizers, like the unit tests: a thread that reads or writes
+# outside its buffers (or its registers' arrays) fails here, not on a GPU.
+NVCC_SAN := $(foreach f,-fsanitize=address -fsanitize=undefined -fno-omit-frame-pointer \
+	      -fno-sanitize-recover=all,-Xcompiler $(f))
 $(BUILD)/kernels/emu.o: kernels/emu.cu kernels/fp_kernels_dev.cuh kernels/fp_half.h \
 		kernels/fp_kernels.h
 	@mkdir -p $(@D)
-	nice $(NVCC) $(NVCC_FLAGS) -c -o $@ $<
-$(KERNELS_EMU): $(BUILD)/kernels/emu.o $(KERNELS_LIB)
-	$(NVCC) -o $@ $^
+	nice $(NVCC) $(NVCC_FLAGS) $(NVCC_SAN) -c -o $@ $<
+$(KERNELS_EMU): $(BUILD)/kernels/emu.o $(KERNELS_SAN_LIB)
+	$(NVCC) $(NVCC_SAN) -o $@ $^
 $(BUILD)/kernels/nvcc-strict.stamp: kernels/fp_kernels.cu kernels/bench.cu kernels/emu.cu \
 		kernels/fp_kernels_dev.cuh kernels/fp_half.h kernels/fp_kernels_cuda.h \
 		kernels/fp_kernels.h
