@@ -65,6 +65,8 @@ static const struct {
 	{ "quiet NaN", 0x7fc00000, 0x7e00 },
 	{ "NaN payload kept, quieted", 0x7f802000, 0x7e01 },
 	{ "negative NaN", 0xffc00000, 0xfe00 },
+	{ "smallest NaN payload stays NaN", 0x7f800001, 0x7e00 },
+	{ "negative, payload only in low bits", 0xff800fff, 0xfe00 },
 	{ "smallest normal 2^-14", 0x38800000, 0x0400 },
 	{ "smallest subnormal 2^-24", 0x33800000, 0x0001 },
 	{ "2^-25 tie to even zero", 0x33000000, 0x0000 },
