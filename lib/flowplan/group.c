@@ -554,6 +554,7 @@ static int pin(struct fp_group *g, int timeout_ms)
 		g->w[i] = me.weight[i];
 		g->rw[i] = peer.weight[i];
 	}
+	g->sge_ready = NULL;		/* post.c: the weights changed */
 	g->rchunk_max = peer.chunk_max;
 	g->rsplit_min = peer.split_min;
 	memset(&g->sp_write, 0, sizeof(g->sp_write));
@@ -716,6 +717,7 @@ struct fp_group *fp_group_connect(struct fp_ctx *ctx,
 	ret = fp_msgtab_init(&g->tab, attr->max_msgs ? attr->max_msgs : 256);
 	if (ret)
 		goto err;
+	g->tab.timeout_ns = g->timeout_ns;
 	g->cq = ibv_create_cq(ctx->dev[g->dev].verbs,
 			      FP_MAX_SUBFLOWS * (FP_SQ_DEPTH + FP_RQ_DEPTH),
 			      NULL, NULL, 0);
@@ -857,6 +859,7 @@ static int repin_live(struct fp_group *g, const struct fp_subflow_set *ps)
 		g->sub[i].label = ps->label[i];
 		g->sub[i].weight = g->w[i] = ps->weight[i];
 	}
+	g->sge_ready = NULL;		/* post.c: the weights changed */
 	return 0;
 }
 #endif

@@ -97,6 +97,16 @@ struct fp_group {
 	uint64_t generation;
 	uint64_t next_check_ns;
 	unsigned int polls;
+	/*
+	 * The fast way's work requests, made once (post.c): a post fills in
+	 * what changes from one message to the next.
+	 */
+	struct ibv_sge *sge_ready;	/* &sge once they are made; NULL:
+					 * make them again (weights changed) */
+	unsigned int split_ok;		/* 1: w sums to 2^16, 2: rw does */
+	struct ibv_sge sge;
+	struct ibv_send_wr swr;
+	struct ibv_recv_wr rwr;
 };
 
 /* ctx.c */

@@ -2,12 +2,15 @@
 /*
  * msgtab.c - one completion per message out of many chunk completions.
  *
- * Every chunk is posted signaled with the message's sequence number as its
+ * Every chunk is posted signaled with the message's sequence number in its
  * wr_id. A message completes when its last chunk does; the first error it
- * sees is its status. A message whose deadline passes is handed to the caller
- * at once with ETIMEDOUT, and its slot stays taken until the chunks it still
- * has on the wire are flushed, so that a late completion can never be taken
- * for another message's.
+ * sees is its status. fp_poll() hands the common case out at once
+ * (fp_msg_chunk_ok(), fp_msg_deliver() in priv.h); everything else goes
+ * through the done queue here: errors, expiry, a peer gone, chunks that
+ * could not be posted. A message whose deadline passes is handed to the
+ * caller at once with ETIMEDOUT, and its slot stays taken until the chunks
+ * it still has on the wire are flushed, so that a late completion can never
+ * be taken for another message's.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -34,6 +37,7 @@ int fp_msgtab_init(struct fp_msgtab *t, unsigned int cap)
 		return ENOMEM;
 	}
 	t->cap = c;
+	t->mask = c - 1;
 	t->next = 1;
 	t->oldest = 1;
 	return 0;
@@ -49,48 +53,33 @@ void fp_msgtab_fini(struct fp_msgtab *t)
 
 static struct fp_msg *slot(const struct fp_msgtab *t, uint64_t seq)
 {
-	return &t->m[seq & (t->cap - 1)];
+	return &t->m[seq & t->mask];
 }
 
-/* Advance @oldest past slots that are free. */
-static void trim(struct fp_msgtab *t)
+static bool live(const struct fp_msg *m, uint64_t seq)
 {
-	while (t->oldest < t->next) {
-		struct fp_msg *m = slot(t, t->oldest);
+	return m->seq == seq && (m->flags & FP_MSG_LIVE);
+}
 
-		if (m->seq == t->oldest && (m->flags & FP_MSG_LIVE))
-			break;
+bool fp_msgtab_trim(struct fp_msgtab *t)
+{
+	while (t->oldest < t->next && !live(slot(t, t->oldest), t->oldest))
 		t->oldest++;
-	}
-}
-
-unsigned int fp_msgtab_live(const struct fp_msgtab *t)
-{
-	unsigned int n = 0;
-	uint64_t s;
-
-	for (s = t->oldest; s < t->next; s++) {
-		const struct fp_msg *m = slot(t, s);
-
-		n += m->seq == s && (m->flags & FP_MSG_LIVE);
-	}
-	return n;
+	return t->next - t->oldest < t->cap;
 }
 
 struct fp_msg *fp_msg_start(struct fp_msgtab *t, uint64_t wr_id, uint16_t op,
 			    uint64_t bytes, uint32_t nchunks, uint64_t now,
 			    uint64_t deadline)
 {
-	struct fp_msg *m;
+	struct fp_msg *m = fp_msg_slot(t);
 
-	trim(t);
-	if (t->next - t->oldest >= t->cap) {
+	if (!m) {
 		errno = EAGAIN;
 		return NULL;
 	}
-	m = slot(t, t->next);
 	*m = (struct fp_msg){
-		.seq = t->next++,
+		.seq = t->next,
 		.wr_id = wr_id,
 		.bytes = bytes,
 		.start_ns = now,
@@ -100,6 +89,7 @@ struct fp_msg *fp_msg_start(struct fp_msgtab *t, uint64_t wr_id, uint16_t op,
 		.op = op,
 		.flags = FP_MSG_LIVE,
 	};
+	fp_msg_commit(t);
 	return m;
 }
 
@@ -108,14 +98,14 @@ static void queue_done(struct fp_msgtab *t, struct fp_msg *m, uint64_t now)
 {
 	m->end_ns = now;
 	m->flags |= FP_MSG_QUEUED;
-	t->done[t->dtail++ & (t->cap - 1)] = m->seq;
+	t->done[t->dtail++ & t->mask] = m->seq;
 }
 
 static void release(struct fp_msgtab *t, struct fp_msg *m)
 {
 	if (!m->pending && (m->flags & FP_MSG_DELIVERED)) {
 		m->flags = 0;
-		trim(t);
+		t->live--;
 	}
 }
 
@@ -134,7 +124,8 @@ struct fp_msg *fp_msg_chunk_done(struct fp_msgtab *t, uint64_t seq, int status,
 {
 	struct fp_msg *m = slot(t, seq);
 
-	if (m->seq != seq || !(m->flags & FP_MSG_LIVE) || !m->pending) {
+	if ((m->seq & FP_WRID_SEQ) != seq || !(m->flags & FP_MSG_LIVE) ||
+	    !m->pending) {
 		t->stale++;
 		return NULL;
 	}
@@ -157,9 +148,9 @@ struct fp_msg *fp_msg_chunk_done(struct fp_msgtab *t, uint64_t seq, int status,
 void fp_msg_cancel(struct fp_msgtab *t, struct fp_msg *m)
 {
 	m->flags = 0;
+	t->live--;
 	if (m->seq + 1 == t->next)
 		t->next--;
-	trim(t);
 }
 
 void fp_msg_unposted(struct fp_msgtab *t, struct fp_msg *m, uint32_t n,
@@ -170,7 +161,7 @@ void fp_msg_unposted(struct fp_msgtab *t, struct fp_msg *m, uint32_t n,
 	if (!m->pending) {
 		if (m->flags & FP_MSG_DELIVERED)
 			release(t, m);
-		else
+		else if (!(m->flags & FP_MSG_QUEUED))
 			queue_done(t, m, now);
 	}
 }
@@ -183,9 +174,12 @@ uint32_t fp_msgtab_expire(struct fp_msgtab *t, uint64_t now)
 	for (s = t->oldest; s < t->next; s++) {
 		struct fp_msg *m = slot(t, s);
 
-		if (m->seq != s || !(m->flags & FP_MSG_LIVE) ||
-		    (m->flags & (FP_MSG_DELIVERED | FP_MSG_QUEUED)))
+		if (!live(m, s) || (m->flags & (FP_MSG_DELIVERED | FP_MSG_QUEUED)))
 			continue;
+		if (m->deadline_ns == FP_DEADLINE_STAMP) {
+			m->deadline_ns = now + t->timeout_ns;
+			continue;
+		}
 		if (!m->deadline_ns || m->deadline_ns > now)
 			continue;
 		set_error(m, ETIMEDOUT, 0, -1);
@@ -208,8 +202,7 @@ void fp_msgtab_fail_all(struct fp_msgtab *t, int err, uint64_t now)
 	for (s = t->oldest; s < t->next; s++) {
 		struct fp_msg *m = slot(t, s);
 
-		if (m->seq != s || !(m->flags & FP_MSG_LIVE) ||
-		    (m->flags & (FP_MSG_DELIVERED | FP_MSG_QUEUED)))
+		if (!live(m, s) || (m->flags & (FP_MSG_DELIVERED | FP_MSG_QUEUED)))
 			continue;
 		set_error(m, err, 0, -1);
 		queue_done(t, m, now);
@@ -222,7 +215,7 @@ int fp_msgtab_reap(struct fp_msgtab *t, struct fp_wc *wc, struct fp_msg *msgs,
 	int i = 0;
 
 	while (i < n && t->dhead != t->dtail) {
-		uint64_t seq = t->done[t->dhead++ & (t->cap - 1)];
+		uint64_t seq = t->done[t->dhead++ & t->mask];
 		struct fp_msg *m = slot(t, seq);
 
 		m->flags &= ~FP_MSG_QUEUED;
@@ -233,7 +226,7 @@ int fp_msgtab_reap(struct fp_msgtab *t, struct fp_wc *wc, struct fp_msg *msgs,
 				.status = m->status,
 				.op = (enum fp_op)m->op,
 				.subflow = m->status ? m->subflow : -1,
-				.vendor_status = m->vendor_status,
+				.vendor_status = m->status ? m->vendor_status : 0,
 				.len = m->bytes,
 			};
 		if (msgs)

@@ -2,14 +2,27 @@
 /*
  * post.c - split posting and one completion per message.
  *
- * Every chunk is posted signaled with its message's sequence number as
- * wr_id (lib/msgtab.c; receives carry FP_WRID_RECV too). fp_poll() feeds
- * chunk completions to the table, enforces the per-message deadline of
- * writes, sends and receives alike (the QPs a late message uses are moved
- * to the error state, which flushes them, so that no message waits on rxe's
- * retries nor a receive on a peer that is stuck or a path that died),
- * notices a peer whose bootstrap socket closed, and hands out the completed
- * messages, recording each in the report ring when reports are on.
+ * Every chunk is posted signaled with its message's sequence number and
+ * subflow in its wr_id (priv.h; receives carry FP_WRID_RECV too).
+ *
+ * Two ways through. The fast one, taken by most messages: one chunk on one
+ * subflow (k = 1, or shorter than the split threshold), from a registered
+ * host buffer, no reports: no split, no clock read, the message table's
+ * slot filled with what its completion needs, one work request built and
+ * posted; fp_poll() hands its completion out as it polls it, without the
+ * done queue. The general one (post_general()): split messages, staged GPU
+ * buffers, reports, zero-length messages, and every completion that is not
+ * the last good chunk of a message fp_poll() has room for: errors, expiry,
+ * a peer gone go through the table's done queue (msgtab.c).
+ *
+ * fp_poll() feeds chunk completions to the table, enforces the per-message
+ * deadline of writes, sends and receives alike (the QPs a late message uses
+ * are moved to the error state, which flushes them, so that no message
+ * waits on rxe's retries nor a receive on a peer that is stuck or a path
+ * that died), notices a peer whose bootstrap socket closed, and hands out
+ * the completed messages, recording each in the report ring when reports
+ * are on. Deadlines and the peer are checked every 64 polls that find
+ * completions and every poll that finds none, at most every FP_CHECK_NS.
  */
 #include <errno.h>
 #include <poll.h>
@@ -20,6 +33,7 @@
 #include "flowplan/handles.h"
 
 #define FP_CHECK_NS	10000000ull	/* deadline / peer checks when busy */
+#define FP_POLL_BATCH	32
 
 static int chunks_room(struct fp_group *g, uint64_t n)
 {
@@ -31,7 +45,7 @@ static int chunks_room(struct fp_group *g, uint64_t n)
 	if (!c)
 		return ENOMEM;
 	g->chunks = c;
-	g->nchunks = n;
+	g->nchunks = (unsigned int)n;
 	return 0;
 }
 
@@ -66,30 +80,34 @@ static int post_chunk(struct fp_group_subflow *s, bool recv, struct ibv_send_wr 
 	return ret;
 }
 
-static int post_msg(struct fp_group *g, enum fp_op op, struct fp_buf *buf,
-		    size_t off, size_t len, const struct fp_rbuf *rb,
-		    uint64_t roff, uint64_t wr_id)
+/* The spread state of @op's direction. */
+static struct fp_spread *spread_of(struct fp_group *g, enum fp_op op)
+{
+	return op == FP_OP_RECV ? &g->sp_recv :
+	       op == FP_OP_WRITE ? &g->sp_write : &g->sp_send;
+}
+
+/*
+ * Anything the fast way does not take: the message split or cut, the
+ * buffer registered now or staged, reports recorded. Arguments are checked
+ * by the caller.
+ */
+static int __attribute__((noinline))
+post_general(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
+	     size_t len, const struct fp_rbuf *rb, uint64_t roff, uint64_t wr_id)
 {
 	unsigned int need[FP_MAX_SUBFLOWS], i, depth;
 	const struct fp_buf_reg *reg;
-	struct fp_spread *spp;
+	struct fp_spread *spp = spread_of(g, op);
 	const uint32_t *w;
-	uint64_t cmax, smin, now;
+	uint64_t cmax, smin, now = 0;
 	struct ibv_send_wr swr;
 	struct ibv_recv_wr rwr;
 	struct ibv_sge sge;
 	struct fp_msg *m;
-	bool recv = op == FP_OP_RECV;
+	bool recv = op == FP_OP_RECV, hooks;
 	int n, ret;
 
-	if (!g || !buf || buf->ctx != g->ctx || off > buf->len ||
-	    len > buf->len - off)
-		return EINVAL;
-	if (op == FP_OP_WRITE &&
-	    (!rb || roff > rb->len || len > rb->len - roff))
-		return EINVAL;
-	if (g->error)
-		return ENOTCONN;
 	reg = &buf->reg[g->dev];
 	if (!reg->mr) {
 		reg = fp_buf_reg_for(buf, g->dev);
@@ -106,12 +124,10 @@ static int post_msg(struct fp_group *g, enum fp_op op, struct fp_buf *buf,
 		w = g->rw;
 		cmax = g->rchunk_max;
 		smin = g->rsplit_min;
-		spp = &g->sp_recv;
 	} else {
 		w = g->w;
 		cmax = g->chunk_max;
 		smin = g->split_min;
-		spp = op == FP_OP_WRITE ? &g->sp_write : &g->sp_send;
 	}
 	/*
 	 * fp_split advances the spread state; unspread() undoes it. A
@@ -153,24 +169,29 @@ static int post_msg(struct fp_group *g, enum fp_op op, struct fp_buf *buf,
 				return unspread(spp, g->chunks, n, EAGAIN);
 		}
 	}
-	now = fp_now_ns();
+	/* Completion times matter only to reports. */
+	hooks = g->ctx->ring.hdr || (recv && reg->how == FP_REG_STAGED);
+	if (g->ctx->ring.hdr)
+		now = fp_now_ns();
 	/* Receives too: a peer that never sends must not hang the caller. */
 	m = fp_msg_start(&g->tab, wr_id, (uint16_t)op, len, (uint32_t)n, now,
-			 now + g->timeout_ns);
+			 FP_DEADLINE_STAMP);
 	if (!m)
 		return unspread(spp, g->chunks, n, errno);
-	m->coll = g->ctx->coll;
-	m->comm = g->ctx->coll ? g->ctx->coll_comm : g->ctx->comm;
-	m->buf = buf;
-	m->buf_off = off;
+	if (hooks) {
+		/* fp_poll() takes it through the done queue, to the hooks. */
+		m->flags |= FP_MSG_HOOKS;
+		m->coll = g->ctx->coll;
+		m->comm = g->ctx->coll ? g->ctx->coll_comm : g->ctx->comm;
+		m->buf = buf;
+		m->buf_off = off;
+	}
 
 	sge.lkey = reg->mr->lkey;
 	if (recv) {
-		rwr = (struct ibv_recv_wr){ .wr_id = fp_wrid(m->seq, true),
-					    .sg_list = &sge };
+		rwr = (struct ibv_recv_wr){ .sg_list = &sge };
 	} else {
 		swr = (struct ibv_send_wr){
-			.wr_id = fp_wrid(m->seq, false),
 			.sg_list = &sge,
 			.opcode = op == FP_OP_WRITE ? IBV_WR_RDMA_WRITE :
 						      IBV_WR_SEND,
@@ -182,11 +203,14 @@ static int post_msg(struct fp_group *g, enum fp_op op, struct fp_buf *buf,
 	for (i = 0; i < (unsigned int)n; i++) {
 		const struct fp_chunk *c = &g->chunks[i];
 
+		/* Chunks never exceed FP_GROUP_MAX_CHUNK: 32 bits hold them. */
 		sge.addr = (uintptr_t)reg->base + off + c->off;
 		sge.length = (uint32_t)c->len;
 		if (recv) {
+			rwr.wr_id = fp_wrid(m->seq, true, c->sub);
 			rwr.num_sge = c->len ? 1 : 0;
 		} else {
+			swr.wr_id = fp_wrid(m->seq, false, c->sub);
 			swr.num_sge = c->len ? 1 : 0;
 			if (op == FP_OP_WRITE)
 				swr.wr.rdma.remote_addr = rb->addr + roff +
@@ -207,33 +231,253 @@ static int post_msg(struct fp_group *g, enum fp_op op, struct fp_buf *buf,
 	return 0;
 }
 
+
+/*
+ * The fast way's work requests (one chunk, signaled, nothing chained), and
+ * whether each direction's weights sum to FP_WEIGHT_ONE (post_split()).
+ * Made on the first post, again after the weights change.
+ */
+static void __attribute__((noinline)) wr_template(struct fp_group *g)
+{
+	uint64_t sw = 0, rw = 0;
+	unsigned int i;
+
+	g->swr = (struct ibv_send_wr){ .sg_list = &g->sge, .num_sge = 1,
+				       .send_flags = IBV_SEND_SIGNALED };
+	g->rwr = (struct ibv_recv_wr){ .sg_list = &g->sge, .num_sge = 1 };
+	for (i = 0; i < g->k; i++) {
+		sw += g->w[i];
+		rw += g->rw[i];
+	}
+	g->split_ok = (sw == FP_WEIGHT_ONE ? 1u : 0) |
+		      (rw == FP_WEIGHT_ONE ? 2u : 0);
+	g->sge_ready = &g->sge;
+}
+
+/*
+ * A message split over the subflows, each share one chunk (no share over
+ * the chunk size): the shares of fp_split() (the weights sum to
+ * FP_WEIGHT_ONE = 2^16, so the division is a shift while len < 2^48),
+ * posted from the group's work request. Room is checked first on every
+ * subflow of non-zero weight, so that nothing is posted when one chunk
+ * cannot be. What it does not take (a share over the chunk size, weights
+ * that do not sum to 2^16, 2^48 bytes or more) goes to post_general().
+ */
+static int __attribute__((noinline))
+post_split(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
+	   size_t len, const struct fp_rbuf *rb, uint64_t roff, uint64_t wr_id)
+{
+	const bool recv = op == FP_OP_RECV;
+	const uint32_t *w = recv ? g->rw : g->w;
+	const struct fp_buf_reg *reg = &buf->reg[g->dev];
+	const unsigned int depth = recv ? FP_RQ_DEPTH : FP_SQ_DEPTH;
+	uint64_t cmax = recv ? g->rchunk_max : g->chunk_max;
+	uint64_t cum = 0, prev = 0, seq, base;
+	struct fp_spread *sp = spread_of(g, op);
+	unsigned int i, k = g->k, posted = 0;
+	uint32_t subs = 0;
+	struct fp_msg *m;
+	int ret = 0;
+
+	if (unlikely(g->sge_ready != &g->sge))
+		wr_template(g);
+	if (unlikely(!(g->split_ok & (recv ? 2u : 1u)) || len >> 48))
+		return post_general(g, op, buf, off, len, rb, roff, wr_id);
+	for (i = 0; i < k; i++) {
+		if (!w[i])
+			continue;
+		if (unlikely(len > cmax)) {
+			cum += w[i];
+			if (((len * cum) >> 16) - prev > cmax)
+				return post_general(g, op, buf, off, len, rb,
+						    roff, wr_id);
+			prev = (len * cum) >> 16;
+		}
+		if (unlikely((recv ? g->sub[i].rq_used : g->sub[i].sq_used) >=
+			     depth))
+			return EAGAIN;
+	}
+	m = fp_msg_slot(&g->tab);
+	if (unlikely(!m))
+		return EAGAIN;
+	seq = g->tab.next;
+	g->sge.lkey = reg->mr->lkey;
+	if (!recv) {
+		g->swr.opcode = op == FP_OP_WRITE ? IBV_WR_RDMA_WRITE :
+						   IBV_WR_SEND;
+		if (op == FP_OP_WRITE)
+			g->swr.wr.rdma.rkey = rb->rkey;
+	}
+	base = (uintptr_t)reg->base + off;
+	cum = 0;
+	prev = 0;
+	for (i = 0; i < k; i++) {
+		struct fp_group_subflow *s = &g->sub[i];
+		uint64_t b, share;
+
+		cum += w[i];
+		b = (len * cum) >> 16;
+		share = b - prev;
+		if (!share)
+			continue;
+		g->sge.addr = base + prev;
+		g->sge.length = (uint32_t)share;
+		if (recv) {
+			struct ibv_recv_wr *bad;
+
+			g->rwr.wr_id = fp_wrid(seq, true, i);
+			ret = ibv_post_recv(s->qp, &g->rwr, &bad);
+		} else {
+			struct ibv_send_wr *bad;
+
+			g->swr.wr_id = fp_wrid(seq, false, i);
+			if (op == FP_OP_WRITE)
+				g->swr.wr.rdma.remote_addr = rb->addr + roff +
+							     prev;
+			ret = ibv_post_send(s->qp, &g->swr, &bad);
+		}
+		if (unlikely(ret))
+			break;
+		if (recv)
+			s->rq_used++;
+		else
+			s->sq_used++;
+		sp->sent[i] += share;
+		subs |= 1u << i;
+		posted++;
+		prev = b;
+	}
+	if (unlikely(!posted))
+		return ret;		/* nothing posted, nothing taken */
+	m->seq = seq;
+	m->wr_id = wr_id;
+	m->bytes = len;
+	m->pending = posted;
+	m->op = (uint16_t)op;
+	m->flags = FP_MSG_LIVE;
+	m->status = 0;
+	m->subs = subs;
+	m->deadline_ns = FP_DEADLINE_STAMP;
+	m->got = 0;
+	fp_msg_commit(&g->tab);
+	/* Part of it is on the wire: it completes, failed. */
+	if (unlikely(ret))
+		fp_msg_unposted(&g->tab, m, 0, ret, 0);
+	return 0;
+}
+
+/*
+ * The fast way (see the top of this file), @op a constant in each caller.
+ * A message it does not take goes to post_general().
+ */
+static inline __attribute__((always_inline)) int
+post(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
+     size_t len, const struct fp_rbuf *rb, uint64_t roff, uint64_t wr_id)
+{
+	const bool recv = op == FP_OP_RECV;
+	const struct fp_buf_reg *reg;
+	struct fp_group_subflow *s;
+	struct fp_spread *sp;
+	struct fp_msg *m;
+	unsigned int sub = 0;
+	uint64_t seq, cmax;
+	int ret;
+
+	if (unlikely(!g || !buf || buf->ctx != g->ctx || off > buf->len ||
+		     len > buf->len - off))
+		return EINVAL;
+	if (op == FP_OP_WRITE &&
+	    unlikely(!rb || roff > rb->len || len > rb->len - roff))
+		return EINVAL;
+	if (unlikely(g->error))
+		return ENOTCONN;
+	reg = &buf->reg[g->dev];
+	cmax = recv ? g->rchunk_max : g->chunk_max;
+	if (unlikely(!len || !reg->mr || reg->how == FP_REG_STAGED ||
+		     g->ctx->ring.hdr))
+		return post_general(g, op, buf, off, len, rb, roff, wr_id);
+	if (g->k > 1 && len >= (recv ? g->rsplit_min : g->split_min))
+		return post_split(g, op, buf, off, len, rb, roff, wr_id);
+	if (unlikely(len > cmax))
+		return post_general(g, op, buf, off, len, rb, roff, wr_id);
+	sp = spread_of(g, op);
+	if (g->k > 1) {
+		const uint32_t *w = recv ? g->rw : g->w;
+
+		sub = fp_spread_pick(sp, w, g->k);
+		if (unlikely(!w[sub]))
+			return post_general(g, op, buf, off, len, rb, roff,
+					    wr_id);
+	}
+	s = &g->sub[sub];
+	if (unlikely((recv ? s->rq_used : s->sq_used) >=
+		     (recv ? FP_RQ_DEPTH : FP_SQ_DEPTH)))
+		return EAGAIN;
+	m = fp_msg_slot(&g->tab);
+	if (unlikely(!m))
+		return EAGAIN;
+	seq = g->tab.next;
+	m->seq = seq;
+	m->wr_id = wr_id;
+	m->bytes = len;
+	m->pending = 1;
+	m->op = (uint16_t)op;
+	m->flags = FP_MSG_LIVE;
+	m->status = 0;
+	m->subs = 1u << sub;
+	m->deadline_ns = FP_DEADLINE_STAMP;
+	m->got = 0;
+	if (unlikely(g->sge_ready != &g->sge))
+		wr_template(g);
+	g->sge.addr = (uintptr_t)reg->base + off;
+	g->sge.length = (uint32_t)len;
+	g->sge.lkey = reg->mr->lkey;
+	if (recv) {
+		struct ibv_recv_wr *bad;
+
+		g->rwr.wr_id = fp_wrid(seq, true, sub);
+		ret = ibv_post_recv(s->qp, &g->rwr, &bad);
+	} else {
+		struct ibv_send_wr *bad;
+
+		g->swr.wr_id = fp_wrid(seq, false, sub);
+		g->swr.opcode = op == FP_OP_WRITE ? IBV_WR_RDMA_WRITE :
+						   IBV_WR_SEND;
+		if (op == FP_OP_WRITE) {
+			g->swr.wr.rdma.remote_addr = rb->addr + roff;
+			g->swr.wr.rdma.rkey = rb->rkey;
+		}
+		ret = ibv_post_send(s->qp, &g->swr, &bad);
+	}
+	if (unlikely(ret))
+		return ret;		/* the slot was not taken */
+	fp_msg_commit(&g->tab);
+	if (recv)
+		s->rq_used++;
+	else
+		s->sq_used++;
+	if (g->k > 1)
+		sp->sent[sub] += len;
+	return 0;
+}
+
 int fp_post_write(struct fp_group *g, struct fp_buf *buf, size_t off,
 		  size_t len, const struct fp_rbuf *rbuf, uint64_t roff,
 		  uint64_t wr_id)
 {
-	return post_msg(g, FP_OP_WRITE, buf, off, len, rbuf, roff, wr_id);
+	return post(g, FP_OP_WRITE, buf, off, len, rbuf, roff, wr_id);
 }
 
 int fp_post_send(struct fp_group *g, struct fp_buf *buf, size_t off,
 		 size_t len, uint64_t wr_id)
 {
-	return post_msg(g, FP_OP_SEND, buf, off, len, NULL, 0, wr_id);
+	return post(g, FP_OP_SEND, buf, off, len, NULL, 0, wr_id);
 }
 
 int fp_post_recv(struct fp_group *g, struct fp_buf *buf, size_t off,
 		 size_t len, uint64_t wr_id)
 {
-	return post_msg(g, FP_OP_RECV, buf, off, len, NULL, 0, wr_id);
-}
-
-static int sub_of(const struct fp_group *g, uint32_t qpn)
-{
-	unsigned int i;
-
-	for (i = 0; i < g->k; i++)
-		if (g->sub[i].qp->qp_num == qpn)
-			return (int)i;
-	return -1;
+	return post(g, FP_OP_RECV, buf, off, len, NULL, 0, wr_id);
 }
 
 void fp_qp_error(struct fp_group *g, uint32_t mask)
@@ -260,95 +504,149 @@ static bool peer_gone(struct fp_group *g)
 			  errno != EINTR);
 }
 
+/* Deadlines and the peer, at most every FP_CHECK_NS. */
+static void __attribute__((noinline)) check(struct fp_group *g)
+{
+	uint64_t now = fp_now_ns();
+	uint32_t late;
+
+	if (now < g->next_check_ns)
+		return;
+	g->next_check_ns = now + FP_CHECK_NS;
+	if (!fp_msgtab_live(&g->tab))
+		return;
+	g->tab.timeout_ns = g->timeout_ns;
+	late = fp_msgtab_expire(&g->tab, now);
+	if (late) {
+		if (!g->error)
+			g->error = ETIMEDOUT;
+		fp_qp_error(g, late);
+	}
+	if (peer_gone(g)) {
+		g->error = ECONNRESET;
+		fp_qp_error(g, ~0u);
+		fp_msgtab_fail_all(&g->tab, ECONNRESET, now);
+	}
+}
+
+/* A completion that is not the common case, into the table (msgtab.c). */
+static void __attribute__((noinline))
+chunk_slow(struct fp_group *g, const struct ibv_wc *wc, unsigned int sub)
+{
+	int st = fp_wc_errno(wc->status);
+	uint64_t now = g->ctx->ring.hdr ? fp_now_ns() : 0;
+
+	if (st && !g->error)
+		g->error = st;
+	fp_msg_chunk_done(&g->tab, fp_wrid_seq(wc->wr_id), st, wc->status,
+			  sub < g->k ? (int)sub : -1,
+			  st || !fp_wrid_recv(wc->wr_id) ? 0 : wc->byte_len,
+			  now);
+}
+
+/*
+ * Poll the CQ once (up to FP_POLL_BATCH completions): the last good chunk
+ * of a message goes straight into @wc while there is room and nothing
+ * waits on the done queue before it (completion order is kept); every
+ * other completion goes into the table. Then the checks.
+ */
+static inline __attribute__((always_inline)) int
+cq_step(struct fp_group *g, struct fp_wc *wc, int n, int *got)
+{
+	struct ibv_wc cqe[FP_POLL_BATCH];
+	int c, i;
+
+	c = ibv_poll_cq(g->cq, FP_POLL_BATCH, cqe);
+	if (unlikely(c < 0))
+		return EIO;
+	for (i = 0; i < c; i++) {
+		uint64_t id = cqe[i].wr_id;
+		unsigned int sub = FP_WRID_SUB(id);
+		struct fp_msg *m;
+
+		/* Not wc.opcode: it is undefined on errors (flushes). */
+		if (likely(sub < g->k)) {
+			struct fp_group_subflow *s = &g->sub[sub];
+
+			if (fp_wrid_recv(id)) {
+				if (s->rq_used)
+					s->rq_used--;
+			} else if (s->sq_used) {
+				s->sq_used--;
+			}
+		}
+		if (likely(!cqe[i].status)) {
+			m = fp_msg_chunk_fast(&g->tab, fp_wrid_seq(id),
+					      fp_wrid_recv(id) ? cqe[i].byte_len : 0,
+					      *got < n && !fp_msgtab_queued(&g->tab));
+			if (m == FP_CHUNK_TAKEN)
+				continue;
+			if (likely(m)) {
+				fp_msg_deliver(&g->tab, m, &wc[(*got)++]);
+				continue;
+			}
+		}
+		chunk_slow(g, &cqe[i], sub);
+	}
+	if (unlikely(!c || !(++g->polls & 63)))
+		check(g);
+	return 0;
+}
+
+/*
+ * Hand out up to @n queued messages: staged receives copied back, reports
+ * recorded.
+ */
+static int __attribute__((noinline))
+reap(struct fp_group *g, struct fp_wc *wc, int n)
+{
+	struct fp_msg msgs[FP_POLL_BATCH];
+	int got = 0;
+
+	while (got < n && fp_msgtab_queued(&g->tab)) {
+		int want = n - got < FP_POLL_BATCH ? n - got : FP_POLL_BATCH;
+		int r, i;
+
+		r = fp_msgtab_reap(&g->tab, wc + got, msgs, want);
+		for (i = 0; i < r; i++) {
+			struct fp_buf *b = msgs[i].buf;
+
+			if (!(msgs[i].flags & FP_MSG_HOOKS))
+				continue;
+			if (msgs[i].op == FP_OP_RECV && !msgs[i].status &&
+			    b->reg[g->dev].how == FP_REG_STAGED)
+				wc[got + i].status =
+					fp_buf_stage_in(b, g->dev,
+							msgs[i].buf_off,
+							msgs[i].bytes);
+			if (g->ctx->ring.hdr)
+				fp_report_msg(g->ctx, g, &msgs[i]);
+		}
+		got += r;
+	}
+	return got;
+}
+
 /* Chunk completions into the table; deadline and peer checks. */
 int fp_group_progress(struct fp_group *g)
 {
-	struct ibv_wc wc[32];
-	uint64_t now = 0;
-	int n, i;
+	int got = 0;
 
-	n = ibv_poll_cq(g->cq, 32, wc);
-	if (n < 0)
-		return EIO;
-	/* Completion times matter only to reports. */
-	if (n && g->ctx->ring.hdr)
-		now = fp_now_ns();
-	for (i = 0; i < n; i++) {
-		int sub = sub_of(g, wc[i].qp_num);
-		int st = fp_wc_errno(wc[i].status);
-
-		/* Not wc.opcode: it is undefined on errors (flushes). */
-		if (sub >= 0) {
-			if (fp_wrid_recv(wc[i].wr_id)) {
-				if (g->sub[sub].rq_used)
-					g->sub[sub].rq_used--;
-			} else if (g->sub[sub].sq_used) {
-				g->sub[sub].sq_used--;
-			}
-		}
-		if (st && !g->error)
-			g->error = st;
-		fp_msg_chunk_done(&g->tab, fp_wrid_seq(wc[i].wr_id), st,
-				  wc[i].status, sub, st ? 0 : wc[i].byte_len,
-				  now);
-	}
-	if (n && ++g->polls % 64)
-		return 0;
-	if (!now)
-		now = fp_now_ns();
-	if (now < g->next_check_ns)
-		return 0;
-	g->next_check_ns = now + FP_CHECK_NS;
-	if (fp_msgtab_live(&g->tab)) {
-		uint32_t late = fp_msgtab_expire(&g->tab, now);
-
-		if (late) {
-			if (!g->error)
-				g->error = ETIMEDOUT;
-			fp_qp_error(g, late);
-		}
-		if (peer_gone(g)) {
-			g->error = ECONNRESET;
-			fp_qp_error(g, ~0u);
-			fp_msgtab_fail_all(&g->tab, ECONNRESET, now);
-		}
-	}
-	return 0;
+	return cq_step(g, NULL, 0, &got);
 }
 
 int fp_poll(struct fp_group *g, struct fp_wc *wc, int n)
 {
-	struct fp_msg msgs[32];
-	int ret, got = 0;
+	int got = 0, ret;
 
-	if (!g || !wc || n < 0)
+	if (unlikely(!g || !wc || n < 0))
 		return -EINVAL;
-	ret = fp_group_progress(g);
-	if (ret)
+	if (unlikely(fp_msgtab_queued(&g->tab)))
+		got = reap(g, wc, n);
+	ret = cq_step(g, wc, n, &got);
+	if (unlikely(ret))
 		return -ret;
-	while (got < n) {
-		int want = n - got < 32 ? n - got : 32, r, i;
-
-		r = fp_msgtab_reap(&g->tab, wc + got,
-				   g->ctx->ring.hdr || g->ctx->staged ? msgs :
-									NULL,
-				   want);
-		for (i = 0; g->ctx->staged && i < r; i++) {
-			struct fp_buf *b = msgs[i].buf;
-
-			if (msgs[i].op != FP_OP_RECV || msgs[i].status ||
-			    b->reg[g->dev].how != FP_REG_STAGED)
-				continue;
-			wc[got + i].status = fp_buf_stage_in(b, g->dev,
-							     msgs[i].buf_off,
-							     msgs[i].bytes);
-		}
-		if (g->ctx->ring.hdr)
-			for (i = 0; i < r; i++)
-				fp_report_msg(g->ctx, g, &msgs[i]);
-		got += r;
-		if (r < want)
-			break;
-	}
+	if (unlikely(fp_msgtab_queued(&g->tab)) && got < n)
+		got += reap(g, wc + got, n - got);
 	return got;
 }

@@ -63,6 +63,15 @@ FP_HIDDEN int fp_split(uint64_t len, const uint32_t *w, unsigned int k,
 		       unsigned int max);
 
 /*
+ * The subflow the next unsplit message goes on: the largest deficit
+ * w_i * T - sent_i * W (T: bytes sent so far, W: the weight total), the
+ * lowest index on ties, never a subflow of weight 0 while another has
+ * weight. fp_split() takes it and adds the message to @sp->sent.
+ */
+FP_HIDDEN unsigned int fp_spread_pick(const struct fp_spread *sp,
+				      const uint32_t *w, unsigned int k);
+
+/*
  * How many chunks fp_split() will produce, without changing @sp (at most
  * UINT64_MAX: a count that large is refused by its caller anyway).
  */
@@ -72,44 +81,90 @@ FP_HIDDEN uint64_t fp_split_count(uint64_t len, const uint32_t *w,
 
 /* ---------------------------------------------------- completion table */
 
+#define likely(x)	__builtin_expect(!!(x), 1)
+#define unlikely(x)	__builtin_expect(!!(x), 0)
+
 enum fp_msg_flags {
 	FP_MSG_LIVE = 1 << 0,		/* slot in use */
 	FP_MSG_DELIVERED = 1 << 1,	/* completion handed to the caller */
 	FP_MSG_QUEUED = 1 << 2,		/* on the done queue */
+	FP_MSG_HOOKS = 1 << 3,		/* staged receive or reports: fp_poll
+					 * hands it out through the queue */
 };
 
+/*
+ * Chunk wr_ids: the message's sequence number (56 bits), the subflow it
+ * was posted on (4 bits) and FP_WRID_RECV on the chunks of a receive. The
+ * opcode of a completion in error is undefined (rxe leaves it 0,
+ * IBV_WC_SEND, on flushed receives), so the wr_id is what tells which
+ * queue's room a flushed chunk gives back.
+ */
+#define FP_WRID_RECV	(1ull << 63)
+#define FP_WRID_SEQ	((1ull << 56) - 1)
+#define FP_WRID_SUB(x)	((unsigned int)((x) >> 56) & 15u)
+
+static inline uint64_t fp_wrid(uint64_t seq, bool recv, unsigned int sub)
+{
+	return (seq & FP_WRID_SEQ) | (uint64_t)sub << 56 |
+	       (recv ? FP_WRID_RECV : 0);
+}
+
+static inline uint64_t fp_wrid_seq(uint64_t wr_id)
+{
+	return wr_id & FP_WRID_SEQ;
+}
+
+static inline bool fp_wrid_recv(uint64_t wr_id)
+{
+	return wr_id & FP_WRID_RECV;
+}
+
+/*
+ * A deadline set by the next fp_msgtab_expire(): that check's time plus
+ * the table's timeout. Posting reads no clock: a message's deadline counts
+ * from the first check that sees it in flight, at most about 10 ms after
+ * its post while fp_poll() is called.
+ */
+#define FP_DEADLINE_STAMP	UINT64_MAX
+
 struct fp_msg {
+	/* Every message: written at post, read at completion. */
 	uint64_t seq;			/* chunk wr_ids carry it */
 	uint64_t wr_id;
 	uint64_t bytes;
-	uint64_t start_ns;		/* CLOCK_MONOTONIC */
-	uint64_t deadline_ns;		/* 0: none */
-	uint64_t end_ns;
-	uint64_t got;			/* bytes received (FP_OP_RECV) */
+	uint32_t pending;		/* chunks not completed */
+	uint16_t op;
+	uint16_t flags;
+	int status;
 	uint32_t subs;			/* bit mask of subflows it uses */
+	uint64_t deadline_ns;		/* 0: none; FP_DEADLINE_STAMP */
+	uint64_t got;			/* bytes received (FP_OP_RECV) */
+	/* Set only when an error is (vendor_status, subflow), or reports
+	 * or staged buffers need them (the rest). */
+	int vendor_status;
+	int subflow;
+	uint64_t start_ns;		/* CLOCK_MONOTONIC */
+	uint64_t end_ns;
 	uint32_t coll;			/* enclosing collective (reports) */
 	uint32_t comm;			/* communicator (reports) */
 	void *buf;			/* struct fp_buf of a receive */
 	uint64_t buf_off;
-	uint32_t pending;		/* chunks not completed */
-	int status;
-	int vendor_status;
-	int subflow;
-	uint16_t op;
-	uint16_t flags;
 };
 
 /*
  * Messages in flight. Slots are taken in sequence order and freed in any
- * order; the oldest live message has the earliest deadline. Every message,
- * receives included, has one: nothing waits longer than the group's
- * timeout for a peer that is stuck or a path that died.
+ * order. Every message, receives included, has a deadline: nothing waits
+ * longer than the group's timeout for a peer that is stuck or a path that
+ * died.
  */
 struct fp_msgtab {
-	unsigned int cap;		/* power of two */
 	struct fp_msg *m;
+	uint64_t mask;			/* cap - 1 */
 	uint64_t next;			/* next sequence number (from 1) */
 	uint64_t oldest;		/* oldest sequence possibly live */
+	unsigned int cap;		/* power of two */
+	unsigned int live;		/* messages in the table */
+	uint64_t timeout_ns;		/* for FP_DEADLINE_STAMP */
 	uint64_t *done;			/* done queue of sequence numbers */
 	unsigned int dhead, dtail;	/* dtail - dhead entries */
 	uint64_t stale;			/* completions of no live message */
@@ -119,7 +174,32 @@ struct fp_msgtab {
 #define FP_MSGTAB_MAX	(1u << 20)
 FP_HIDDEN int fp_msgtab_init(struct fp_msgtab *t, unsigned int cap);
 FP_HIDDEN void fp_msgtab_fini(struct fp_msgtab *t);
-/* A new message of @nchunks chunks, or NULL (errno EAGAIN: table full). */
+/* Advance t->oldest past free slots; false when the table is still full. */
+FP_HIDDEN bool fp_msgtab_trim(struct fp_msgtab *t);
+
+/*
+ * Taking a slot in two steps, so that a post that fails leaves nothing to
+ * undo: fp_msg_slot() is the slot the next message gets (NULL: the table
+ * is full), fp_msg_commit() makes it that message's, filled in by the
+ * caller.
+ */
+static inline struct fp_msg *fp_msg_slot(struct fp_msgtab *t)
+{
+	if (unlikely(t->next - t->oldest >= t->cap) && !fp_msgtab_trim(t))
+		return NULL;
+	return &t->m[t->next & t->mask];
+}
+
+static inline void fp_msg_commit(struct fp_msgtab *t)
+{
+	t->next++;
+	t->live++;
+}
+
+/*
+ * A new message of @nchunks chunks, or NULL (errno EAGAIN: table full),
+ * with the deadline @deadline (0: none; FP_DEADLINE_STAMP).
+ */
 FP_HIDDEN struct fp_msg *fp_msg_start(struct fp_msgtab *t, uint64_t wr_id,
 				      uint16_t op, uint64_t bytes,
 				      uint32_t nchunks, uint64_t now,
@@ -128,33 +208,58 @@ FP_HIDDEN struct fp_msg *fp_msg_start(struct fp_msgtab *t, uint64_t wr_id,
  * A chunk of message @seq completed with @status (0 or errno), on subflow
  * @sub with ibv status @vstatus, carrying @bytes (receives). The first error
  * wins; a receive whose chunks carried other than its length fails with
- * EMSGSIZE. Returns the message when this completion finished it, else NULL
- * (stale @seq included).
+ * EMSGSIZE. The message, when this completion finished it, goes on the done
+ * queue and is returned, else NULL (stale @seq included).
  */
 FP_HIDDEN struct fp_msg *fp_msg_chunk_done(struct fp_msgtab *t, uint64_t seq,
 					   int status, int vstatus, int sub,
 					   uint64_t bytes, uint64_t now);
+
 /*
- * Chunk wr_ids: the message's sequence number, FP_WRID_RECV set on the
- * chunks of a receive. The opcode of a completion in error is undefined
- * (rxe leaves it 0, IBV_WC_SEND, on flushed receives), so the wr_id is what
- * tells which queue's room a flushed chunk gives back.
+ * The common cases of fp_msg_chunk_done(), for fp_poll(): a chunk that
+ * completed well, of a message neither failed, nor queued, nor handed out.
+ * Not its last chunk: counted, and FP_CHUNK_TAKEN is returned. Its last,
+ * all its bytes there, and @room to hand it out at once: the message is
+ * returned (the caller hands it out with fp_msg_deliver()). Anything else:
+ * NULL, nothing done (the caller calls fp_msg_chunk_done()).
  */
-#define FP_WRID_RECV	(1ull << 63)
+#define FP_CHUNK_TAKEN	((struct fp_msg *)1)
 
-static inline uint64_t fp_wrid(uint64_t seq, bool recv)
+static inline struct fp_msg *fp_msg_chunk_fast(struct fp_msgtab *t,
+					       uint64_t seq, uint64_t bytes,
+					       bool room)
 {
-	return seq | (recv ? FP_WRID_RECV : 0);
+	struct fp_msg *m = &t->m[seq & t->mask];
+
+	if (unlikely((m->seq & FP_WRID_SEQ) != seq ||
+		     m->flags != FP_MSG_LIVE || m->status || !m->pending))
+		return NULL;
+	if (m->pending > 1) {
+		m->pending--;
+		m->got += bytes;
+		return FP_CHUNK_TAKEN;
+	}
+	if (likely(room && (m->op != FP_OP_RECV ||
+			    m->got + bytes == m->bytes)))
+		return m;
+	return NULL;
 }
 
-static inline uint64_t fp_wrid_seq(uint64_t wr_id)
+/* Hand @m (complete, not queued) out into @wc; its slot is free. */
+static inline void fp_msg_deliver(struct fp_msgtab *t, struct fp_msg *m,
+				  struct fp_wc *wc)
 {
-	return wr_id & ~FP_WRID_RECV;
-}
-
-static inline bool fp_wrid_recv(uint64_t wr_id)
-{
-	return wr_id & FP_WRID_RECV;
+	wc->wr_id = m->wr_id;
+	wc->status = 0;
+	wc->op = (enum fp_op)m->op;
+	wc->subflow = -1;
+	wc->vendor_status = 0;
+	wc->len = m->bytes;
+	m->pending = 0;
+	m->flags = 0;
+	t->live--;
+	if (m->seq == t->oldest)
+		t->oldest++;
 }
 
 /* Forget the newest message: none of its chunks was posted. */
@@ -163,12 +268,13 @@ FP_HIDDEN void fp_msg_cancel(struct fp_msgtab *t, struct fp_msg *m);
 FP_HIDDEN void fp_msg_unposted(struct fp_msgtab *t, struct fp_msg *m,
 			       uint32_t n, int err, uint64_t now);
 /*
- * Fail every message (write, send or receive) whose deadline passed with
- * ETIMEDOUT and hand it to the caller now, exactly once; its slot stays
- * taken until its chunks are flushed, and those late completions (even
+ * Give every message still without a deadline (FP_DEADLINE_STAMP) @now +
+ * t->timeout_ns. Fail every message (write, send or receive) whose deadline
+ * passed with ETIMEDOUT and queue it, exactly once; its slot stays taken
+ * until its chunks are flushed, and those late completions (even
  * successful ones) change nothing. A message whose last chunk completed
- * before this call is not expired. Returns the union of the subflow masks of
- * the expired messages (the QPs to move to the error state).
+ * before this call is not expired. Returns the union of the subflow masks
+ * of the expired messages (the QPs to move to the error state).
  */
 FP_HIDDEN uint32_t fp_msgtab_expire(struct fp_msgtab *t, uint64_t now);
 /*
@@ -179,7 +285,16 @@ FP_HIDDEN void fp_msgtab_fail_all(struct fp_msgtab *t, int err, uint64_t now);
 /* Pop up to @n completed messages; fills @wc and @msgs (either may be NULL). */
 FP_HIDDEN int fp_msgtab_reap(struct fp_msgtab *t, struct fp_wc *wc,
 			     struct fp_msg *msgs, int n);
-FP_HIDDEN unsigned int fp_msgtab_live(const struct fp_msgtab *t);
+
+static inline unsigned int fp_msgtab_live(const struct fp_msgtab *t)
+{
+	return t->live;
+}
+
+static inline bool fp_msgtab_queued(const struct fp_msgtab *t)
+{
+	return t->dhead != t->dtail;
+}
 
 /* Map an enum ibv_wc_status to the errno a message completes with. */
 FP_HIDDEN int fp_wc_errno(int ibv_status);

@@ -53,8 +53,8 @@ static uint64_t div_up(uint64_t a, uint64_t b)
 	return a / b + (a % b != 0);
 }
 
-static unsigned int spread_pick(const struct fp_spread *sp, const uint32_t *w,
-				unsigned int k)
+unsigned int fp_spread_pick(const struct fp_spread *sp, const uint32_t *w,
+			    unsigned int k)
 {
 	uint64_t total = 0, wsum = 0;
 	unsigned int i, best = 0;
@@ -134,7 +134,7 @@ int fp_split(uint64_t len, const uint32_t *w, unsigned int k,
 		chunk_max = UINT64_MAX;
 
 	if (len < split_min || len == 0 || k == 1) {
-		unsigned int s = k == 1 ? 0 : spread_pick(sp, w, k);
+		unsigned int s = k == 1 ? 0 : fp_spread_pick(sp, w, k);
 
 		if (!w[s])
 			return -EINVAL;

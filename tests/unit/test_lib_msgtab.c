@@ -478,19 +478,25 @@ static void test_peer_gone_keeps_success(void **state)
 	assert_int_equal(wc[1].status, ECONNRESET);
 }
 
-/* The wr_id of a chunk carries its sequence number and its queue. */
+/* The wr_id of a chunk carries its sequence number, its subflow and its queue. */
 static void test_wrid(void **state)
 {
-	uint64_t seqs[] = { 1, 2, 0x7fffffffull, 1ull << 40,
-			    FP_WRID_RECV - 1 };
-	unsigned int i;
+	uint64_t seqs[] = { 1, 2, 0x7fffffffull, 1ull << 40, FP_WRID_SEQ };
+	unsigned int i, sub;
 
 	(void)state;
 	for (i = 0; i < sizeof(seqs) / sizeof(seqs[0]); i++) {
-		assert_true(fp_wrid_seq(fp_wrid(seqs[i], true)) == seqs[i]);
-		assert_true(fp_wrid_seq(fp_wrid(seqs[i], false)) == seqs[i]);
-		assert_true(fp_wrid_recv(fp_wrid(seqs[i], true)));
-		assert_false(fp_wrid_recv(fp_wrid(seqs[i], false)));
+		for (sub = 0; sub < FP_MAX_SUBFLOWS; sub++) {
+			uint64_t r = fp_wrid(seqs[i], true, sub);
+			uint64_t s = fp_wrid(seqs[i], false, sub);
+
+			assert_true(fp_wrid_seq(r) == seqs[i]);
+			assert_true(fp_wrid_seq(s) == seqs[i]);
+			assert_true(fp_wrid_recv(r));
+			assert_false(fp_wrid_recv(s));
+			assert_int_equal(FP_WRID_SUB(r), sub);
+			assert_int_equal(FP_WRID_SUB(s), sub);
+		}
 	}
 }
 

@@ -22,7 +22,9 @@
  * exchange lies is refused, chunks are never cut to 32 bits, a message
  * that can never fit its queues is EMSGSIZE, attributes out of range are
  * refused, stray connections to a listening group do not cost it its peer
- * (issue 11).
+ * (issue 11); the fast ways of posting (issue 14) cut and place every
+ * message as fp_split() does, keep completion order with the done queue,
+ * and leave nothing behind when a queue, the table or the provider refuses.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -405,6 +407,8 @@ static void test_expiry_then_peer_gone(void **state)
 	f->g->timeout_ns = 1;		/* the deadline passes at once */
 	assert_int_equal(fp_post_write(f->g, f->b, 0, 65536, &rb, 0, 77), 0);
 	assert_int_equal(stub_pending(), 2);
+	/* Posting reads no clock: the first check gives it its deadline. */
+	assert_int_equal(poll_checked(f->g, wc, 8), 0);
 	usleep(1000);
 	assert_int_equal(poll_checked(f->g, wc, 8), 1);
 	assert_int_equal(wc[0].wr_id, 77);
@@ -436,6 +440,7 @@ static void test_expiry_and_peer_gone_together(void **state)
 	f->g->timeout_ns = 1;
 	assert_int_equal(fp_post_recv(f->g, f->b, 0, 100000, 5), 0);
 	assert_int_equal(fp_post_send(f->g, f->b, 0, 100, 6), 0);
+	assert_int_equal(poll_checked(f->g, wc, 8), 0);	/* deadlines set */
 	usleep(1000);
 	peer_leaves(f);
 	for (i = 0; i < 4; i++) {
@@ -478,6 +483,253 @@ static void test_peer_gone_keeps_success(void **state)
 	assert_int_equal(wc[1].status, ECONNRESET);
 	assert_int_equal(poll_checked(f->g, wc, 8), 0);
 	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+}
+
+/* ------------------------------------------------------------ issue 14 */
+
+static int setup4(void **state)
+{
+	return setup_k(state, 4);
+}
+
+/* The subflow (index into the group) a recorded work request went to. */
+static unsigned int wr_sub(const struct fixture *f, const struct stub_wr *w)
+{
+	unsigned int i;
+
+	for (i = 0; i < f->g->k; i++)
+		if (f->g->sub[i].qp->qp_num == w->qp_num)
+			return i;
+	fail_msg("work request on no QP of the group");
+	return 0;
+}
+
+/*
+ * What was posted since work request @from is exactly what fp_split()
+ * makes of @len with the group's weights (same subflows, offsets, lengths,
+ * in subflow order), each work request carrying its subflow in its wr_id;
+ * @sp is the spread state fp_split() starts from, advanced as it goes.
+ */
+static void assert_posted_as_split(struct fixture *f, unsigned int from,
+				   uint64_t len, bool recv, struct fp_spread *sp)
+{
+	struct fp_chunk c[64];
+	const uint32_t *w = recv ? f->g->rw : f->g->w;
+	uint64_t cmax = recv ? f->g->rchunk_max : f->g->chunk_max;
+	uint64_t smin = recv ? f->g->rsplit_min : f->g->split_min;
+	int n, i;
+
+	n = fp_split(len, w, f->g->k, cmax, smin, sp, c, 64);
+	assert_true(n > 0);
+	assert_int_equal(nwrs - from, (unsigned int)n);
+	for (i = 0; i < n; i++) {
+		const struct stub_wr *x = &wrs[from + (unsigned int)i];
+
+		assert_int_equal(wr_sub(f, x), c[i].sub);
+		assert_int_equal(FP_WRID_SUB(x->wr_id), c[i].sub);
+		assert_int_equal(fp_wrid_recv(x->wr_id), recv);
+		assert_true(x->addr == (uintptr_t)f->mem + c[i].off);
+		assert_true(x->len == c[i].len);
+	}
+}
+
+/*
+ * Unsplit messages (shorter than the split threshold) take the fast way:
+ * each goes, whole, on the subflow fp_split() would pick, and fp_poll()
+ * hands out one completion per message, in order, as it polls them.
+ */
+static void test_fast_unsplit(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_spread sp = { 0 };
+	struct fp_wc wc[8];
+	uint64_t lens[] = { 100, 3000, 8, 5000, 1, 16383 };
+	unsigned int i;
+
+	for (i = 0; i < 6; i++) {
+		unsigned int from = nwrs;
+
+		assert_int_equal(fp_post_send(f->g, f->b, 0, lens[i], 10 + i), 0);
+		assert_posted_as_split(f, from, lens[i], false, &sp);
+	}
+	assert_memory_equal(&sp, &f->g->sp_send, sizeof(sp));
+	stub_complete();
+	assert_int_equal(fp_poll(f->g, wc, 8), 6);
+	for (i = 0; i < 6; i++) {
+		assert_int_equal(wc[i].wr_id, 10 + i);
+		assert_int_equal(wc[i].status, 0);
+		assert_int_equal(wc[i].op, FP_OP_SEND);
+		assert_int_equal(wc[i].subflow, -1);
+		assert_true(wc[i].len == lens[i]);
+	}
+	assert_int_equal(fp_poll(f->g, wc, 8), 0);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+	assert_int_equal(f->g->sub[0].sq_used + f->g->sub[1].sq_used, 0);
+}
+
+/*
+ * Split messages, one chunk a subflow, take the fast way too; its shares
+ * are fp_split()'s to the byte (the receiving end may take the general
+ * way: both must cut a message alike), for writes, sends and receives,
+ * with uneven weights, a weight of 0, and shares over the chunk size or
+ * weights that do not sum to 2^16 (the general way).
+ */
+static void test_fast_split(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_rbuf rb = { .addr = 0x10000, .len = MEMLEN, .rkey = 2 };
+	const uint32_t uneven[4] = { 10000, 20000, 0, 35536 };
+	const uint32_t off16[4] = { 1, 2, 3, 4 };
+	uint64_t lens[] = { 16384, 100003, 65536, 1000001, MEMLEN };
+	struct fp_spread spw = { 0 }, sps = { 0 }, spr = { 0 };
+	struct fp_wc wc[8];
+	unsigned int i, j, total = 0;
+
+	for (j = 0; j < 3; j++) {
+		if (j == 1) {
+			memcpy(f->g->w, uneven, sizeof(uneven));
+			memcpy(f->g->rw, uneven, sizeof(uneven));
+		} else if (j == 2) {
+			memcpy(f->g->w, off16, sizeof(off16));
+			memcpy(f->g->rw, off16, sizeof(off16));
+		}
+		f->g->sge_ready = NULL;	/* what group.c does on new weights */
+		for (i = 0; i < 5; i++) {
+			unsigned int from = nwrs;
+			uint64_t id = 100 * j + i;
+
+			assert_int_equal(fp_post_write(f->g, f->b, 0, lens[i],
+						       &rb, 0, id), 0);
+			assert_posted_as_split(f, from, lens[i], false, &spw);
+			from = nwrs;
+			assert_int_equal(fp_post_send(f->g, f->b, 0, lens[i],
+						      id), 0);
+			assert_posted_as_split(f, from, lens[i], false, &sps);
+			from = nwrs;
+			assert_int_equal(fp_post_recv(f->g, f->b, 0, lens[i],
+						      id), 0);
+			assert_posted_as_split(f, from, lens[i], true, &spr);
+			stub_complete();
+			assert_int_equal(fp_poll(f->g, wc, 8), 3);
+			assert_int_equal(wc[0].op, FP_OP_WRITE);
+			assert_int_equal(wc[1].op, FP_OP_SEND);
+			assert_int_equal(wc[2].op, FP_OP_RECV);
+			for (total = 0; total < 3; total++) {
+				assert_int_equal(wc[total].wr_id, id);
+				assert_int_equal(wc[total].status, 0);
+				assert_true(wc[total].len == lens[i]);
+			}
+		}
+	}
+	assert_memory_equal(&spw, &f->g->sp_write, sizeof(spw));
+	assert_memory_equal(&sps, &f->g->sp_send, sizeof(sps));
+	assert_memory_equal(&spr, &f->g->sp_recv, sizeof(spr));
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+}
+
+/*
+ * Completion order is kept between the fast way and the done queue: a
+ * message that failed (queued) and one that completed well after it come
+ * out in that order; with room for one completion only, the next waits
+ * in the table for the next fp_poll().
+ */
+static void test_fast_order(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_wc wc[8];
+
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 100, 1), 0);
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 100, 2), 0);
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 100, 3), 0);
+	complete(&wrs[0], IBV_WC_REM_ACCESS_ERR);
+	complete(&wrs[1], IBV_WC_SUCCESS);
+	complete(&wrs[2], IBV_WC_SUCCESS);
+	assert_int_equal(fp_poll(f->g, wc, 1), 1);
+	assert_int_equal(wc[0].wr_id, 1);
+	assert_int_equal(wc[0].status, EACCES);
+	assert_int_equal(wc[0].subflow, 0);
+	assert_int_equal(fp_poll(f->g, wc, 1), 1);
+	assert_int_equal(wc[0].wr_id, 2);
+	assert_int_equal(wc[0].status, 0);
+	assert_int_equal(fp_poll(f->g, wc, 8), 1);
+	assert_int_equal(wc[0].wr_id, 3);
+	assert_int_equal(wc[0].status, 0);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+	assert_int_equal(f->g->sub[0].sq_used + f->g->sub[1].sq_used, 0);
+}
+
+/*
+ * A receive whose chunks carried less than its length fails with
+ * EMSGSIZE, on the fast way as on the general one; a receive split over
+ * two subflows completes once, when both chunks are in.
+ */
+static void test_fast_recv_short(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_wc wc[8];
+
+	assert_int_equal(fp_post_recv(f->g, f->b, 0, 1000, 1), 0);
+	assert_int_equal(fp_post_recv(f->g, f->b, 0, 65536, 2), 0);
+	assert_int_equal(nwrs, 3);
+	complete(&wrs[0], IBV_WC_SUCCESS);
+	cq[(cq_tail - 1) % STUB_WRS].byte_len = 999;
+	complete(&wrs[1], IBV_WC_SUCCESS);
+	assert_int_equal(fp_poll(f->g, wc, 8), 1);
+	assert_int_equal(wc[0].wr_id, 1);
+	assert_int_equal(wc[0].status, EMSGSIZE);
+	assert_int_equal(fp_poll(f->g, wc, 8), 0);	/* half of 2 only */
+	complete(&wrs[2], IBV_WC_SUCCESS);
+	assert_int_equal(fp_poll(f->g, wc, 8), 1);
+	assert_int_equal(wc[0].wr_id, 2);
+	assert_int_equal(wc[0].status, 0);
+	assert_true(wc[0].len == 65536);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+}
+
+/*
+ * A full queue or table is EAGAIN with nothing posted nor taken, on both
+ * fast ways; a post the provider refuses leaves nothing behind either.
+ */
+static void test_fast_full(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_rbuf rb = { .addr = 0x10000, .len = MEMLEN, .rkey = 2 };
+	struct fp_spread before;
+	struct fp_wc wc[64];
+	unsigned int i, n = 0;
+
+	f->g->sub[1].sq_used = FP_SQ_DEPTH;
+	before = f->g->sp_write;
+	assert_int_equal(fp_post_write(f->g, f->b, 0, 65536, &rb, 0, 1), EAGAIN);
+	assert_int_equal(nwrs, 0);
+	assert_memory_equal(&before, &f->g->sp_write, sizeof(before));
+	f->g->sub[1].sq_used = 0;
+	/* The table holds 64 messages. */
+	for (i = 0; i < 64; i++)
+		assert_int_equal(fp_post_write(f->g, f->b, 0, 8, &rb, 0, i), 0);
+	assert_int_equal(fp_post_write(f->g, f->b, 0, 8, &rb, 0, 64), EAGAIN);
+	assert_int_equal(fp_post_write(f->g, f->b, 0, 65536, &rb, 0, 64),
+			 EAGAIN);
+	assert_int_equal(nwrs, 64);
+	stub_complete();
+	while (n < 64) {
+		int r = fp_poll(f->g, wc, 64);
+
+		assert_true(r > 0);
+		for (i = 0; i < (unsigned int)r; i++, n++) {
+			assert_int_equal(wc[i].wr_id, n);
+			assert_int_equal(wc[i].status, 0);
+		}
+	}
+	/* The provider refuses: its error, nothing taken. */
+	qps[0].state = IBV_QPS_ERR;
+	qps[1].state = IBV_QPS_ERR;
+	assert_int_equal(fp_post_write(f->g, f->b, 0, 8, &rb, 0, 70), EINVAL);
+	assert_int_equal(fp_post_write(f->g, f->b, 0, 65536, &rb, 0, 71),
+			 EINVAL);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+	assert_int_equal(f->g->sub[0].sq_used + f->g->sub[1].sq_used, 0);
+	assert_int_equal(fp_poll(f->g, wc, 64), 0);
 }
 
 /* ------------------------------------------------------------ issue 11 */
@@ -882,6 +1134,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_expiry_then_peer_gone, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_expiry_and_peer_gone_together, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_gone_keeps_success, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_fast_unsplit, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_fast_split, setup4, teardown),
+		cmocka_unit_test_setup_teardown(test_fast_order, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_fast_recv_short, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_fast_full, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_pin_fails_partway, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_pin_refuses_peer, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_pin_ok, setup2, teardown),
