@@ -477,6 +477,61 @@ static void test_host_bound_no_split(void **state)
 	fp_topo_free(t);
 }
 
+/*
+ * A tight split cap on commodities of many flows: an approximate solution
+ * spreads each over many paths, the line cut would give the last flows too
+ * many pieces, and the room-first cut must keep every flow within the cap
+ * with no path off its share (nothing capped, the load where it was).
+ */
+static void test_tight_cap(void **state)
+{
+	struct fp_topo *t = gen_topo("fattree:k=6,up_gbps=50,fail=agg0.0-core0+agg1.1-core4");
+	struct fp_sched *s = gen_sched("alltoall:bytes=2G", t);
+	struct fp_plan_opts o = { .strategy = FP_STRAT_FLOWPLAN, .generation = 1, .max_split = 2,
+				  .method = FP_METHOD_GP };
+	struct fp_plan *p;
+	struct fp_err err;
+
+	(void)state;
+	assert_int_equal(fp_plan_compute(t, s, &o, &p, &err), 0);
+	assert_int_equal(p->ph[0].method, FP_METHOD_GP);
+	assert_true(p->ph[0].max_subflows <= 2);
+	assert_int_equal(p->ph[0].capped_flows, 0);
+	assert_true(p->ph[0].split_flows > 0);
+	assert_true(p->ph[0].max_load <= p->ph[0].lower_bound * (1 + 1e-3));
+	assert_conserved(p);
+	assert_ports_route(p);
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
+static void test_strategy_names(void **state)
+{
+	enum fp_strategy st;
+	int k = 0;
+
+	(void)state;
+	assert_int_equal(fp_strategy_parse("ecmp", &st, &k), 0);
+	assert_int_equal(st, FP_STRAT_ECMP);
+	assert_int_equal(fp_strategy_parse("ecmp1", &st, &k), 0);
+	assert_true(st == FP_STRAT_ECMPK && k == 1);
+	assert_int_equal(fp_strategy_parse("ecmp16", &st, &k), 0);
+	assert_true(st == FP_STRAT_ECMPK && k == 16);
+	assert_int_equal(fp_strategy_parse("ecmp0", &st, &k), EINVAL);
+	assert_int_equal(fp_strategy_parse("ecmp17", &st, &k), EINVAL);
+	assert_int_equal(fp_strategy_parse("ecmp4x", &st, &k), EINVAL);
+	assert_int_equal(fp_strategy_parse("spray", &st, &k), 0);
+	assert_int_equal(st, FP_STRAT_SPRAY);
+	assert_int_equal(fp_strategy_parse("flowplan", &st, &k), 0);
+	assert_int_equal(st, FP_STRAT_FLOWPLAN);
+	assert_int_equal(fp_strategy_parse("flow", &st, &k), EINVAL);
+	assert_string_equal(fp_strategy_name(FP_STRAT_ECMPK), "ecmpk");
+	assert_string_equal(fp_method_name(FP_METHOD_LP), "lp");
+	assert_string_equal(fp_method_name(FP_METHOD_GREEDY), "greedy");
+	assert_string_equal(fp_method_name((enum fp_method)99), "?");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -491,6 +546,8 @@ int main(void)
 		cmocka_unit_test(test_wide_groups),
 		cmocka_unit_test(test_bound_parts),
 		cmocka_unit_test(test_host_bound_no_split),
+		cmocka_unit_test(test_tight_cap),
+		cmocka_unit_test(test_strategy_names),
 	};
 
 	return cmocka_run_group_tests_name("planner_plan", tests, NULL, NULL);

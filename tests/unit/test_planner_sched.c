@@ -112,6 +112,23 @@ static void test_json_round_trip(void **state)
 
 	(void)state;
 	assert_int_equal(fp_sched_parse(a, strlen(a), "rt", t, &u, &err), 0);
+	/* What was written is what was there: every phase, flow and job. */
+	assert_int_equal(u->nph, s->nph);
+	{
+		size_t i, j;
+
+		for (i = 0; i < s->nph; i++) {
+			assert_string_equal(u->ph[i].name, s->ph[i].name);
+			assert_int_equal(u->ph[i].n, s->ph[i].n);
+			for (j = 0; j < s->ph[i].n; j++) {
+				assert_int_equal(u->ph[i].flows[j].src, s->ph[i].flows[j].src);
+				assert_int_equal(u->ph[i].flows[j].dst, s->ph[i].flows[j].dst);
+				assert_int_equal(u->ph[i].flows[j].bytes, s->ph[i].flows[j].bytes);
+				assert_string_equal(u->jobs[fp_flow_job(&u->ph[i], j)],
+						    s->jobs[fp_flow_job(&s->ph[i], j)]);
+			}
+		}
+	}
 	b = fp_sched_to_json(u, t, 0);
 	assert_string_equal(a, b);
 	free(a);

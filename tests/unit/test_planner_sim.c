@@ -263,6 +263,11 @@ static void test_picture(void **state)
 	assert_non_null(strstr(buf, "</svg>\n"));
 	assert_non_null(strstr(buf, "flow&lt;plan&gt;"));
 	assert_non_null(strstr(buf, "stroke-dasharray"));
+	/* the scale: idle grey, the bound yellow, 1.5x and more dark red */
+	assert_non_null(strstr(buf, "fill=\"#d0d0d0\""));
+	assert_non_null(strstr(buf, "fill=\"#ffdc3c\""));
+	assert_non_null(strstr(buf, "fill=\"#960000\""));
+	assert_non_null(strstr(buf, "stroke=\"#000000\" stroke-width=\"1.5\" stroke-dasharray"));
 	assert_non_null(strstr(buf, "agg0.0 - core0") ? strstr(buf, "agg0.0 - core0") :
 			strstr(buf, "core0 - agg0.0"));
 	free(buf);
