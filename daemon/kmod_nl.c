@@ -5,6 +5,11 @@
  * flowplan family is registered or unregistered (insmod, rmmod): the
  * daemon reconnects and resynchronises on NEWFAMILY, as mptcpd's path
  * manager does for its family.
+ *
+ * Requests and events go through two clients: the kernel multicasts
+ * PLAN_CHANGED to the events group before it acknowledges the SET_PLAN
+ * that caused it, so on one socket the event would come in the middle of
+ * the request's replies.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -21,7 +26,8 @@
 #include "kmod_nl.h"
 
 struct kmod_nl {
-	struct fp_nlc *nlc;
+	struct fp_nlc *nlc;	/* requests */
+	struct fp_nlc *ev;	/* subscribed to the events group, nothing else */
 	struct nl_sock *watch;
 	bool changed, present;
 };
@@ -31,14 +37,22 @@ static int km_open(void *ctx, struct fp_err *err)
 	struct kmod_nl *k = ctx;
 	int ret;
 
-	k->nlc = fp_nlc_open(err);
-	if (!k->nlc)
+	/* events first: none is missed between them and reading the plan */
+	k->ev = fp_nlc_open(err);
+	if (!k->ev)
 		return errno;
-	ret = fp_nlc_subscribe(k->nlc, err);
-	if (ret) {
-		fp_nlc_close(k->nlc);
-		k->nlc = NULL;
+	ret = fp_nlc_subscribe(k->ev, err);
+	if (ret)
+		goto fail;
+	k->nlc = fp_nlc_open(err);
+	if (!k->nlc) {
+		ret = errno;
+		goto fail;
 	}
+	return 0;
+fail:
+	fp_nlc_close(k->ev);
+	k->ev = NULL;
 	return ret;
 }
 
@@ -47,7 +61,8 @@ static void km_close(void *ctx)
 	struct kmod_nl *k = ctx;
 
 	fp_nlc_close(k->nlc);
-	k->nlc = NULL;
+	fp_nlc_close(k->ev);
+	k->nlc = k->ev = NULL;
 }
 
 static int km_get_plan(void *ctx, struct fp_hostplan *hp, struct fp_err *err)
@@ -88,7 +103,7 @@ static int km_event_fd(void *ctx)
 {
 	struct kmod_nl *k = ctx;
 
-	return k->nlc ? fp_nlc_fd(k->nlc) : -1;
+	return k->ev ? fp_nlc_fd(k->ev) : -1;
 }
 
 static int km_read_event(void *ctx, struct fpd_kev *ev, struct fp_err *err)
@@ -99,7 +114,7 @@ static int km_read_event(void *ctx, struct fpd_kev *ev, struct fp_err *err)
 	int ret;
 
 	memset(ev, 0, sizeof(*ev));
-	ret = fp_nlc_read_event(k->nlc, &e, err);
+	ret = fp_nlc_read_event(k->ev, &e, err);
 	if (ret)
 		return ret;
 	switch (e.kind) {
@@ -224,8 +239,8 @@ void fpd_kmod_nl_free(void *ctx)
 
 	if (!k)
 		return;
-	if (k->nlc)
-		fp_nlc_close(k->nlc);
+	fp_nlc_close(k->nlc);
+	fp_nlc_close(k->ev);
 	nl_socket_free(k->watch);
 	free(k);
 }

@@ -248,6 +248,12 @@ static int transact(struct fp_nlc *nlc, struct nl_msg *msg, const char *what,
 
 	if (!msg)
 		return fp_fail(err, ENOMEM, "%s: out of memory", what);
+	if (nlc->subscribed) {
+		/* events would come between the replies: a stream out of step */
+		nlmsg_free(msg);
+		return fp_fail(err, EINVAL, "%s: this netlink client reads events; "
+			       "requests need a client of their own", what);
+	}
 	cb = nl_cb_alloc(nlc->debug ? NL_CB_DEBUG : NL_CB_DEFAULT);
 	if (!cb) {
 		nlmsg_free(msg);

@@ -111,6 +111,9 @@ void fp_nl_counters_free(struct fp_nl_counters *c);
  * socket and makes it non-blocking; poll fp_nlc_fd() for POLLIN and call
  * fp_nlc_read_event() until it returns EAGAIN. ENOBUFS means events were
  * lost (the socket overran): re-read the state with the GET commands.
+ * A subscribed client reads events only: requests on it are refused
+ * (EINVAL), since the kernel's events would come between their replies
+ * (SET_PLAN's PLAN_CHANGED comes before its ACK). Open a second client.
  */
 enum fp_nl_event_kind {
 	FP_NL_EV_DEVICE_ADDED,

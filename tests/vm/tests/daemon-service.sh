@@ -30,7 +30,7 @@ has_event() { ctl show | jq -e --arg k "$1" 'any(.events[]; .kind == $k)' >/dev/
 entries() { plan_json | jq -c '[.entries[] | {src_addr, dst_addr, subflows: [.subflows[].sport]}]'; }
 
 mkdir -p /etc/flowplan /run/flowplan /dev/shm
-mountpoint -q /dev/shm || mount -t tmpfs -o mode=1777 tmpfs /dev/shm
+grep -q " /dev/shm " /proc/mounts || mount -t tmpfs -o mode=1777 tmpfs /dev/shm
 chown 65534:65534 /run/flowplan
 fabric_topology /etc/flowplan/fabric.json
 fabric_portmap /etc/flowplan/ports.map
