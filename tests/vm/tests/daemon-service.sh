@@ -1,4 +1,5 @@
-# daemon-service: flowpland run as its systemd unit runs it (uid 65534, only
+# daemon-service: flowpland run as its systemd unit runs it (a user of its
+# own, as DynamicUser= gives it, not the "nobody" of as_user; only
 # CAP_NET_ADMIN and CAP_NET_RAW, its configuration file) on the two-spine
 # fabric, planning a schedule file with a port map learned in this boot.
 #  1. It installs generation 1 with h1's entry; the control socket (fpd-ctl,
@@ -31,7 +32,8 @@ entries() { plan_json | jq -c '[.entries[] | {src_addr, dst_addr, subflows: [.su
 
 mkdir -p /etc/flowplan /run/flowplan /dev/shm
 grep -q " /dev/shm " /proc/mounts || mount -t tmpfs -o mode=1777 tmpfs /dev/shm
-chown 65534:65534 /run/flowplan
+FPD_UID=61184		# the first uid systemd's DynamicUser= hands out
+chown $FPD_UID:$FPD_UID /run/flowplan
 fabric_topology /etc/flowplan/fabric.json
 fabric_portmap /etc/flowplan/ports.map
 cat >/etc/flowplan/jobs.json <<EOT
@@ -60,7 +62,7 @@ write_conf 4
 
 # as the unit: a user of its own, CAP_NET_ADMIN and CAP_NET_RAW only
 start_daemon() {
-	setpriv --reuid=65534 --regid=65534 --clear-groups \
+	setpriv --reuid=$FPD_UID --regid=$FPD_UID --clear-groups \
 		--inh-caps=-all,+net_admin,+net_raw --ambient-caps=-all,+net_admin,+net_raw \
 		--bounding-set=-all,+net_admin,+net_raw --no-new-privs -- \
 		flowpland -c /etc/flowplan/flowpland.conf >>/tmp/fpd.log 2>&1 &
