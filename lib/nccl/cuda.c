@@ -26,16 +26,25 @@ typedef int CUdevice;
 #define CU_FLUSH_GPU_DIRECT_RDMA_WRITES_TARGET_CURRENT_CTX	0
 #define CU_FLUSH_GPU_DIRECT_RDMA_WRITES_TO_OWNER	100
 
+/* The driver calls used here, as libcuda.so.1 exports them. */
+typedef CUresult cu_init_fn(unsigned int);
+typedef CUresult cu_count_fn(int *);
+typedef CUresult cu_get_fn(CUdevice *, int);
+typedef CUresult cu_attr_fn(int *, int, CUdevice);
+typedef CUresult cu_ptr_attr_fn(void *, int, unsigned long long);
+typedef CUresult cu_bus_id_fn(char *, int, CUdevice);
+typedef CUresult cu_flush_fn(int, int);
+
 static struct {
 	pthread_once_t once;
 	int err;
-	CUresult (*init)(unsigned int);
-	CUresult (*count)(int *);
-	CUresult (*get)(CUdevice *, int);
-	CUresult (*attr)(int *, int, CUdevice);
-	CUresult (*ptr_attr)(void *, int, unsigned long long);
-	CUresult (*bus_id)(char *, int, CUdevice);
-	CUresult (*flush)(int, int);
+	cu_init_fn *init;
+	cu_count_fn *count;
+	cu_get_fn *get;
+	cu_attr_fn *attr;
+	cu_ptr_attr_fn *ptr_attr;
+	cu_bus_id_fn *bus_id;
+	cu_flush_fn *flush;
 } cu = { .once = PTHREAD_ONCE_INIT };
 
 static void load(void)
@@ -46,17 +55,13 @@ static void load(void)
 		cu.err = ENOENT;
 		return;
 	}
-	cu.init = (CUresult (*)(unsigned int))dlsym(h, "cuInit");
-	cu.count = (CUresult (*)(int *))dlsym(h, "cuDeviceGetCount");
-	cu.get = (CUresult (*)(CUdevice *, int))dlsym(h, "cuDeviceGet");
-	cu.attr = (CUresult (*)(int *, int, CUdevice))
-		dlsym(h, "cuDeviceGetAttribute");
-	cu.ptr_attr = (CUresult (*)(void *, int, unsigned long long))
-		dlsym(h, "cuPointerGetAttribute");
-	cu.bus_id = (CUresult (*)(char *, int, CUdevice))
-		dlsym(h, "cuDeviceGetPCIBusId");
-	cu.flush = (CUresult (*)(int, int))
-		dlsym(h, "cuFlushGPUDirectRDMAWrites");
+	cu.init = (cu_init_fn *)dlsym(h, "cuInit");
+	cu.count = (cu_count_fn *)dlsym(h, "cuDeviceGetCount");
+	cu.get = (cu_get_fn *)dlsym(h, "cuDeviceGet");
+	cu.attr = (cu_attr_fn *)dlsym(h, "cuDeviceGetAttribute");
+	cu.ptr_attr = (cu_ptr_attr_fn *)dlsym(h, "cuPointerGetAttribute");
+	cu.bus_id = (cu_bus_id_fn *)dlsym(h, "cuDeviceGetPCIBusId");
+	cu.flush = (cu_flush_fn *)dlsym(h, "cuFlushGPUDirectRDMAWrites");
 	if (!cu.init || !cu.count || !cu.get || !cu.attr || !cu.ptr_attr ||
 	    !cu.bus_id) {
 		cu.err = ENOSYS;

@@ -163,23 +163,53 @@ static int port_speed(const struct ibv_port_attr *pa)
 	int lanes, mbps;
 
 	switch (pa->active_width) {
-	case 1: lanes = 1; break;
-	case 2: lanes = 4; break;
-	case 4: lanes = 8; break;
-	case 8: lanes = 12; break;
-	case 16: lanes = 2; break;
-	default: lanes = 1; break;
+	case 1:
+		lanes = 1;
+		break;
+	case 2:
+		lanes = 4;
+		break;
+	case 4:
+		lanes = 8;
+		break;
+	case 8:
+		lanes = 12;
+		break;
+	case 16:
+		lanes = 2;
+		break;
+	default:
+		lanes = 1;
+		break;
 	}
 	switch (pa->active_speed) {
-	case 1: mbps = 2500; break;
-	case 2: mbps = 5000; break;
-	case 4: mbps = 10000; break;
-	case 8: mbps = 10000; break;
-	case 16: mbps = 14000; break;
-	case 32: mbps = 25000; break;
-	case 64: mbps = 50000; break;
-	case 128: mbps = 100000; break;
-	default: mbps = 2500; break;
+	case 1:
+		mbps = 2500;
+		break;
+	case 2:
+		mbps = 5000;
+		break;
+	case 4:
+		mbps = 10000;
+		break;
+	case 8:
+		mbps = 10000;
+		break;
+	case 16:
+		mbps = 14000;
+		break;
+	case 32:
+		mbps = 25000;
+		break;
+	case 64:
+		mbps = 50000;
+		break;
+	case 128:
+		mbps = 100000;
+		break;
+	default:
+		mbps = 2500;
+		break;
 	}
 	return lanes * mbps;
 }
@@ -932,8 +962,8 @@ static ncclResult_t reg(struct fpn_comm *c, void *data, size_t size, int type,
 		return ncclInvalidArgument;
 	if (type == NCCL_PTR_CUDA) {
 		if (!(g_dev[c->dev].ptr_support & NCCL_PTR_CUDA)) {
-			FPN_WARN("regMr: GPU memory but %s has no GPUDirect "
-				 "(ptrSupport said so)", g_dev[c->dev].name);
+			FPN_WARN("regMr: GPU memory but %s has no GPUDirect (ptrSupport said so)",
+				 g_dev[c->dev].name);
 			return ncclInvalidUsage;
 		}
 		a.kind = FP_MEM_CUDA;
@@ -1165,7 +1195,7 @@ ncclResult_t fpn_isend(void *comm, void *data, size_t size, int tag,
 {
 	struct fpn_comm *c = comm_of(comm);
 	struct fpn_mr *m = mhandle;
-	volatile struct fpn_cts *e;
+	struct fpn_cts *e;	/* read after its mark's acquire load */
 	struct fpn_req *r = NULL;
 	unsigned int slot, n, i, ent;
 	uint32_t mark;
@@ -1201,9 +1231,8 @@ ncclResult_t fpn_isend(void *comm, void *data, size_t size, int tag,
 	if (ent == n)
 		return ncclSuccess;	/* not this one's turn yet */
 	if (size > e[ent].size) {
-		FPN_WARN("isend of %zu bytes with tag %d: the receive posted "
-			 "only %" PRIu64 " (NCCL calls do not match)", size,
-			 tag, (uint64_t)e[ent].size);
+		FPN_WARN("isend of %zu bytes with tag %d: the receive posted only %" PRIu64 " (NCCL calls do not match)",
+			 size, tag, (uint64_t)e[ent].size);
 		return ncclInvalidUsage;
 	}
 	if (size && (!m || (char *)data < m->base ||

@@ -48,7 +48,8 @@ static int stub_post_send(struct ibv_qp *qp, struct ibv_send_wr *wr,
 			return ENOMEM;
 		}
 		/* Control writes land; data is not copied (that is the
-		 * NIC's work, the same for raw verbs and the plugin). */
+		 * NIC's work, the same for raw verbs and the plugin).
+		 */
 		if (wr->opcode == IBV_WR_RDMA_WRITE && wr->num_sge &&
 		    wr->sg_list[0].length <= 256)
 			memcpy((void *)(uintptr_t)wr->wr.rdma.remote_addr,

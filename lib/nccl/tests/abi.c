@@ -18,6 +18,7 @@
 #define E(name)			printf("= %s %lld\n", #name, (long long)(name))
 
 #define NET_COMMON(ty) \
+do { \
 	F(ty, name, name); F(ty, init, init); F(ty, devices, devices); \
 	F(ty, getProperties, getProperties); F(ty, listen, listen); \
 	F(ty, connect, connect); F(ty, accept, accept); F(ty, regMr, regMr); \
@@ -26,29 +27,36 @@
 	F(ty, test, test); F(ty, closeSend, closeSend); \
 	F(ty, closeRecv, closeRecv); F(ty, closeListen, closeListen); \
 	F(ty, getDeviceMr, getDeviceMr); F(ty, irecvConsumed, irecvConsumed); \
-	F(ty, makeVDevice, makeVDevice)
+	F(ty, makeVDevice, makeVDevice); \
+} while (0)
 
 #define PROPS(ty) \
+do { \
 	F(ty, name, name); F(ty, pciPath, pciPath); F(ty, guid, guid); \
 	F(ty, ptrSupport, ptrSupport); F(ty, regIsGlobal, regIsGlobal); \
 	F(ty, forceFlush, forceFlush); F(ty, speed, speed); F(ty, port, port); \
 	F(ty, latency, latency); F(ty, maxComms, maxComms); \
 	F(ty, maxRecvs, maxRecvs); F(ty, netDeviceType, netDeviceType); \
 	F(ty, netDeviceVersion, netDeviceVersion); F(ty, vProps, vProps); \
-	F(ty, maxP2pBytes, maxP2pBytes); F(ty, maxCollBytes, maxCollBytes)
+	F(ty, maxP2pBytes, maxP2pBytes); F(ty, maxCollBytes, maxCollBytes); \
+} while (0)
 
 #define PROF(ty) \
+do { \
 	F(ty, name, name); F(ty, init, init); F(ty, startEvent, startEvent); \
 	F(ty, stopEvent, stopEvent); \
-	F(ty, recordEventState, recordEventState); F(ty, finalize, finalize)
+	F(ty, recordEventState, recordEventState); F(ty, finalize, finalize); \
+} while (0)
 
 #define DESCR_TAIL(ty) \
+do { \
 	F(ty, proxyOp.pid, pid); F(ty, proxyOp.channelId, channelId); \
 	F(ty, proxyOp.peer, peer); F(ty, proxyOp.nSteps, nSteps); \
 	F(ty, proxyOp.chunkSize, chunkSize); F(ty, proxyOp.isSend, isSend); \
 	F(ty, proxyStep.step, step); F(ty, kernelCh.channelId, channelId); \
 	F(ty, kernelCh.pTimer, pTimer); F(ty, netPlugin.id, id); \
-	F(ty, netPlugin.data, data)
+	F(ty, netPlugin.data, data); \
+} while (0)
 
 int main(void)
 {

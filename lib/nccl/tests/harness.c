@@ -56,7 +56,7 @@ static struct {
 
 static const char *res_name(ncclResult_t r)
 {
-	static const char *n[] = { "ncclSuccess", "ncclUnhandledCudaError",
+	static const char * const n[] = { "ncclSuccess", "ncclUnhandledCudaError",
 		"ncclSystemError", "ncclInternalError", "ncclInvalidArgument",
 		"ncclInvalidUsage", "ncclRemoteError", "ncclInProgress" };
 
@@ -272,9 +272,21 @@ static size_t parse_size(const char *s)
 	unsigned long long v = strtoull(s, &end, 0);
 
 	switch (*end) {
-	case 'K': case 'k': v <<= 10; end++; break;
-	case 'M': case 'm': v <<= 20; end++; break;
-	case 'G': case 'g': v <<= 30; end++; break;
+	case 'K':
+	case 'k':
+		v <<= 10;
+		end++;
+		break;
+	case 'M':
+	case 'm':
+		v <<= 20;
+		end++;
+		break;
+	case 'G':
+	case 'g':
+		v <<= 30;
+		end++;
+		break;
 	}
 	if (*end)
 		die(1, "bad size '%s'", s);
@@ -392,6 +404,7 @@ static int run(bool send, int dev, const char *hfile)
 	t0 = now_ms();
 	if (!send) {
 		FILE *f;
+
 		if (P.v11)
 			CHECK(P.v11->listen(P.ctx, dev, handle, &listen), "listen");
 		else if (P.v10)
@@ -546,22 +559,20 @@ static int run(bool send, int dev, const char *hfile)
 				dn = x->ndone == group;
 			} else {
 				CHECK(CALL(test, x->req, &dn, got), "test");
-				if (dn) {
-					for (i = 0; i < group; i++) {
-						long bad;
+				for (i = 0; dn && i < group; i++) {
+					long bad;
 
-						if ((size_t)got[i] != x->size)
-							die(2, "recv %" PRIu64 " tag %d: %d bytes, want %zu",
-							    x->msg, i + 1, got[i], x->size);
-						bad = check(base + (size_t)i * slotsz,
-							    x->size, x->msg, i + 1);
-						if (bad >= 0) {
-							corrupt++;
-							printf("recv %" PRIu64 " tag %d size %zu: byte %ld wrong\n",
-							       x->msg, i + 1, x->size, bad);
-						}
-						total += x->size;
+					if ((size_t)got[i] != x->size)
+						die(2, "recv %" PRIu64 " tag %d: %d bytes, want %zu",
+						    x->msg, i + 1, got[i], x->size);
+					bad = check(base + (size_t)i * slotsz,
+						    x->size, x->msg, i + 1);
+					if (bad >= 0) {
+						corrupt++;
+						printf("recv %" PRIu64 " tag %d size %zu: byte %ld wrong\n",
+						       x->msg, i + 1, x->size, bad);
 					}
+					total += x->size;
 				}
 			}
 			if (dn) {
@@ -632,17 +643,39 @@ int main(int argc, char **argv)
 	window = NCCL_NET_MAX_REQUESTS;
 	while ((opt = getopt(argc, argv, "p:V:d:s:c:w:n:H:T:M:X:")) != -1) {
 		switch (opt) {
-		case 'p': plugin = optarg; break;
-		case 'V': ver = atoi(optarg); break;
-		case 'd': dev = atoi(optarg); break;
-		case 's': parse_sizes(optarg); break;
-		case 'c': count = atoi(optarg); break;
-		case 'w': window = atoi(optarg); break;
-		case 'n': group = atoi(optarg); break;
-		case 'H': hints = optarg; break;
-		case 'T': tmo = atoi(optarg); break;
-		case 'M': mem_cap_mb = atoi(optarg); break;
-		case 'X': extra = atoi(optarg); break;
+		case 'p':
+			plugin = optarg;
+			break;
+		case 'V':
+			ver = atoi(optarg);
+			break;
+		case 'd':
+			dev = atoi(optarg);
+			break;
+		case 's':
+			parse_sizes(optarg);
+			break;
+		case 'c':
+			count = atoi(optarg);
+			break;
+		case 'w':
+			window = atoi(optarg);
+			break;
+		case 'n':
+			group = atoi(optarg);
+			break;
+		case 'H':
+			hints = optarg;
+			break;
+		case 'T':
+			tmo = atoi(optarg);
+			break;
+		case 'M':
+			mem_cap_mb = atoi(optarg);
+			break;
+		case 'X':
+			extra = atoi(optarg);
+			break;
 		default:
 			die(1, "usage: fpn-harness [-p PLUGIN] [-V VER] [-d DEV] "
 			    "[-s SIZES] [-c N] [-w N] [-n N] [-H coll|p2p] "

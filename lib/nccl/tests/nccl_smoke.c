@@ -41,14 +41,16 @@ static void *sym(void *h, const char *name)
 
 int main(int argc, char **argv)
 {
-	const char *rtnames[] = { "libcudart.so", "libcudart.so.13",
-				  "libcudart.so.12", NULL };
+	static const char * const rtnames[] = { "libcudart.so",
+		"libcudart.so.13", "libcudart.so.12", NULL };
 	void *rt = NULL, *nc, *comms[8], *bufs[8], *streams[8];
-	int (*get_count)(int *);
-	int (*init_all)(void **, int, const int *);
-	int (*allreduce)(const void *, void *, size_t, int, int, void *, void *);
-	int (*group_start)(void), (*group_end)(void);
-	int (*destroy)(void *);
+	int (*get_count)(int *count);
+	int (*init_all)(void **comms, int ndev, const int *devlist);
+	int (*allreduce)(const void *sendbuff, void *recvbuff, size_t count,
+			 int datatype, int op, void *comm, void *stream);
+	int (*group_start)(void);
+	int (*group_end)(void);
+	int (*destroy)(void *comm);
 	int n = 0, devs[8], i, it, r;
 	struct fp_report_rec recs[4096];
 	struct fp_report *rep;

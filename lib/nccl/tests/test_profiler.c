@@ -54,7 +54,8 @@ static const struct kind kinds[] = {
 #define NCH	2	/* channels */
 #define NSTEPS	3	/* steps per proxy op */
 
-static char dir[] = "/tmp/fpn-prof-XXXXXX";
+#define DIR_TEMPLATE	"/tmp/fpn-prof-XXXXXX"
+static char dir[sizeof(DIR_TEMPLATE)] = DIR_TEMPLATE;	/* mkdtemp() fills it */
 static uint32_t H1, H2;
 
 /* One version's calls, with the version's descriptor built from ours. */
