@@ -15,9 +15,10 @@
 #   PREFER_DEFINED_ATTRIBUTE_MACRO  no __printf()/__packed outside the kernel
 #   ENOSYS              ENOSYS also means "the driver lacks this call"
 #   SPDX_LICENSE_TAG, FILE_PATH_CHANGES  as for the module (kmod-build.sh)
-# and in tests also SPLIT_STRING (test inputs, JSON documents, are written
-# over several lines on purpose) and AVOID_EXTERNS (a stand-in library
-# declares the ABI it implements).
+# and in tests (tests/ and a part's own tests/, such as lib/nccl/tests/)
+# also SPLIT_STRING (test inputs, JSON documents, are written over several
+# lines on purpose) and AVOID_EXTERNS (a stand-in library declares the ABI
+# it implements, a test the ABI it drives).
 set -uo pipefail
 TOP=$(realpath "$(dirname "$0")/..")
 cd "$TOP"
@@ -50,9 +51,13 @@ check() {	# IGNORE FILE...
 
 shopt -s nullglob globstar
 [ "${1:-}" = kmod ] && check "$KERNEL_IGNORE" kmod/*.c kmod/*.h include/uapi/linux/flowplan.h
-check "$USER_IGNORE" lib/**/*.c lib/**/*.h tools/*.c tools/*.h examples/*.c \
+lib_src=() lib_tests=()
+for f in lib/**/*.c lib/**/*.h; do
+	case $f in lib/*/tests/*) lib_tests+=("$f") ;; *) lib_src+=("$f") ;; esac
+done
+check "$USER_IGNORE" "${lib_src[@]}" tools/*.c tools/*.h examples/*.c \
 	daemon/**/*.c daemon/**/*.h kernels/*.c kernels/*.h
-check "$TEST_IGNORE" tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/gpu/*.c \
-	tests/gpu/*.h tests/lab/*.c tests/vm/*.c
+check "$TEST_IGNORE" "${lib_tests[@]}" tests/unit/*.c tests/unit/*.h \
+	tests/fuzz/*.c tests/gpu/*.c tests/gpu/*.h tests/lab/*.c tests/vm/*.c
 echo "style: $pass passed, $fail failed, 0 skipped"
 [ "$fail" = 0 ]

@@ -90,7 +90,7 @@ static int fk_reduce(int dt, void *dst, const void *const *srcs,
 
 static int fk_alloc(void **p, size_t len)
 {
-	int (*alloc)(unsigned long long *, size_t) =
+	int (*alloc)(unsigned long long *dptr, size_t bytes) =
 		(int (*)(unsigned long long *, size_t))dlsym(RTLD_DEFAULT, "cuMemAlloc_v2");
 	unsigned long long a;
 
@@ -102,7 +102,7 @@ static int fk_alloc(void **p, size_t len)
 
 static void fk_free(void *p)
 {
-	int (*fr)(unsigned long long) =
+	int (*fr)(unsigned long long dptr) =
 		(int (*)(unsigned long long))dlsym(RTLD_DEFAULT, "cuMemFree_v2");
 
 	if (fr)

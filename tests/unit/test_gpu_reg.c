@@ -106,14 +106,16 @@ struct ibv_mr *__wrap_ibv_reg_dmabuf_mr(struct ibv_pd *pd, uint64_t offset,
 /* ------------------------------------------------------------ harness */
 
 static char sysroot[PATH_MAX];
-static char tmp[] = "/tmp/fp-gpureg-XXXXXX";
+#define TMP_TEMPLATE	"/tmp/fp-gpureg-XXXXXX"
+static char tmp[sizeof(TMP_TEMPLATE)] = TMP_TEMPLATE;	/* mkdtemp() fills it */
 
+/* Cases run in a child (run_case()): a failed check ends it with status 1. */
 #define CHECK(cond)							\
 	do {								\
 		if (!(cond)) {						\
 			fprintf(stderr, "%s:%d: %s\n", __FILE__,	\
 				__LINE__, #cond);			\
-			return 1;					\
+			_exit(1);					\
 		}							\
 	} while (0)
 

@@ -19,7 +19,8 @@
 
 #include "flowplan/pcitopo.h"
 
-static char tmp[] = "/tmp/fp-sysfs-XXXXXX";	/* mkdtemp() fills it */
+#define TMP_TEMPLATE	"/tmp/fp-sysfs-XXXXXX"
+static char tmp[sizeof(TMP_TEMPLATE)] = TMP_TEMPLATE;	/* mkdtemp() fills it */
 static char root[PATH_MAX];
 
 static const char *layout(const char *name)

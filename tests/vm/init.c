@@ -93,7 +93,7 @@ static void copy_param(const char *cmdline, const char *key, char *dst,
 	if (!p)
 		return;
 	p += strlen(key);
-	n = strcspn(p, " \n");
+	n = strcspn(p, "\n ");
 	if (n >= len)
 		n = len - 1;
 	memcpy(dst, p, n);
