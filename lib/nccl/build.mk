@@ -34,6 +34,8 @@ VM_BINS += $(NCCL_NET_SO) $(NCCL_PROF_SO) $(NCCL_HARNESS)
 NCCL_ABI       := $(BUILD)/lib/nccl/tests/fpn-abi
 NCCL_PROF_TEST := $(BUILD)/tests/test_nccl_profiler
 NCCL_VM_TESTS  := $(patsubst tests/vm/tests/%.sh,%,$(wildcard tests/vm/tests/nccl-*.sh))
+# run here, so a plain check-vm leaves them out (tests/vm/build.mk)
+VM_TESTS_ELSEWHERE += $(NCCL_VM_TESTS)
 
 $(NCCL_ABI): lib/nccl/tests/abi.c lib/nccl/nccl_abi.h
 	@mkdir -p $(@D)

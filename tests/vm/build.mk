@@ -1,16 +1,20 @@
 # tests/vm/: qemu tests with Debian's own kernel (tier check-vm).
 #
-#   make check-vm               every test in tests/vm/tests/
+#   make check-vm               every test in tests/vm/tests/, less those in
+#                               VM_TESTS_ELSEWHERE
 #   make check-vm VM_TESTS=x    only tests/vm/tests/x.sh (space-separated list)
 #
 # The module comes from kmod/build.mk (target "module", variable FLOWPLAN_KO);
 # when that is not there the tests that need it skip. Other parts add programs
-# the tests run to VM_BINS (they land in /usr/bin of the VM).
+# the tests run to VM_BINS (they land in /usr/bin of the VM). A part whose own
+# tier runs some of the tests (check-vm VM_TESTS=...) adds their names to
+# VM_TESTS_ELSEWHERE, so that make check runs each test once.
 
 VM_BUILD  := $(BUILD)/vm
 VM_INIT   := $(VM_BUILD)/init
 VM_NLFUZZ := $(VM_BUILD)/fp-nlfuzz
 VM_TESTS  ?=
+VM_TESTS_ALL = $(patsubst tests/vm/tests/%.sh,%,$(wildcard tests/vm/tests/*.sh))
 VM_BINS   += $(VM_NLFUZZ) $(FLOWPLANCTL)
 NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
 NL_LIBS   := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null || echo -lnl-genl-3 -lnl-3)
@@ -32,7 +36,10 @@ check-vm:
 	@scripts/deps.sh build unit vm
 	@$(MAKE) --no-print-directory $(VM_INIT) $(VM_BINS) \
 		$(if $(FLOWPLAN_KO),module)
+	$(if $(VM_TESTS),,$(if $(VM_TESTS_ELSEWHERE),@echo "vm: left to \
+		their own tiers: $(sort $(VM_TESTS_ELSEWHERE))"))
 	@VM_INIT=$(VM_INIT) VM_OUT=$(VM_BUILD) VM_BINS="$(VM_BINS)" \
-		FLOWPLAN_KO="$(FLOWPLAN_KO)" tests/vm/run.sh $(VM_TESTS)
+		FLOWPLAN_KO="$(FLOWPLAN_KO)" tests/vm/run.sh \
+		$(or $(VM_TESTS),$(filter-out $(VM_TESTS_ELSEWHERE),$(VM_TESTS_ALL)))
 
 CHECK_TIERS += check-vm
