@@ -263,7 +263,7 @@ static void __attribute__((noinline)) wr_template(struct fp_group *g)
  * cannot be. What it does not take (a share over the chunk size, weights
  * that do not sum to 2^16, 2^48 bytes or more) goes to post_general().
  */
-static int __attribute__((noinline))
+static inline __attribute__((always_inline)) int
 post_split(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 	   size_t len, const struct fp_rbuf *rb, uint64_t roff, uint64_t wr_id)
 {
@@ -272,7 +272,7 @@ post_split(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 	const struct fp_buf_reg *reg = &buf->reg[g->dev];
 	const unsigned int depth = recv ? FP_RQ_DEPTH : FP_SQ_DEPTH;
 	uint64_t cmax = recv ? g->rchunk_max : g->chunk_max;
-	uint64_t cum = 0, prev = 0, seq, base;
+	uint64_t cum = 0, prev = 0, seq, base, raddr = 0;
 	struct fp_spread *sp = spread_of(g, op);
 	unsigned int i, k = g->k, posted = 0;
 	uint32_t subs = 0;
@@ -309,6 +309,8 @@ post_split(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 			g->swr.wr.rdma.rkey = rb->rkey;
 	}
 	base = (uintptr_t)reg->base + off;
+	if (op == FP_OP_WRITE)
+		raddr = rb->addr + roff;
 	cum = 0;
 	prev = 0;
 	for (i = 0; i < k; i++) {
@@ -332,8 +334,7 @@ post_split(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 
 			g->swr.wr_id = fp_wrid(seq, false, i);
 			if (op == FP_OP_WRITE)
-				g->swr.wr.rdma.remote_addr = rb->addr + roff +
-							     prev;
+				g->swr.wr.rdma.remote_addr = raddr + prev;
 			ret = ibv_post_send(s->qp, &g->swr, &bad);
 		}
 		if (unlikely(ret))
@@ -577,11 +578,11 @@ cq_step(struct fp_group *g, struct fp_wc *wc, int n, int *got)
 		}
 		if (likely(!cqe[i].status)) {
 			m = fp_msg_chunk_fast(&g->tab, fp_wrid_seq(id),
-					      fp_wrid_recv(id) ? cqe[i].byte_len : 0,
-					      *got < n && !fp_msgtab_queued(&g->tab));
+					      fp_wrid_recv(id) ? cqe[i].byte_len : 0);
 			if (m == FP_CHUNK_TAKEN)
 				continue;
-			if (likely(m)) {
+			if (likely(m && *got < n &&
+				   !fp_msgtab_queued(&g->tab))) {
 				fp_msg_deliver(&g->tab, m, &wc[(*got)++]);
 				continue;
 			}

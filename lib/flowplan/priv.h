@@ -219,15 +219,15 @@ FP_HIDDEN struct fp_msg *fp_msg_chunk_done(struct fp_msgtab *t, uint64_t seq,
  * The common cases of fp_msg_chunk_done(), for fp_poll(): a chunk that
  * completed well, of a message neither failed, nor queued, nor handed out.
  * Not its last chunk: counted, and FP_CHUNK_TAKEN is returned. Its last,
- * all its bytes there, and @room to hand it out at once: the message is
- * returned (the caller hands it out with fp_msg_deliver()). Anything else:
- * NULL, nothing done (the caller calls fp_msg_chunk_done()).
+ * all its bytes there: the message is returned, nothing done (the caller
+ * hands it out with fp_msg_deliver() when it has room, else calls
+ * fp_msg_chunk_done()). Anything else: NULL, nothing done (the caller
+ * calls fp_msg_chunk_done()).
  */
 #define FP_CHUNK_TAKEN	((struct fp_msg *)1)
 
 static inline struct fp_msg *fp_msg_chunk_fast(struct fp_msgtab *t,
-					       uint64_t seq, uint64_t bytes,
-					       bool room)
+					       uint64_t seq, uint64_t bytes)
 {
 	struct fp_msg *m = &t->m[seq & t->mask];
 
@@ -239,8 +239,7 @@ static inline struct fp_msg *fp_msg_chunk_fast(struct fp_msgtab *t,
 		m->got += bytes;
 		return FP_CHUNK_TAKEN;
 	}
-	if (likely(room && (m->op != FP_OP_RECV ||
-			    m->got + bytes == m->bytes)))
+	if (likely(m->op != FP_OP_RECV || m->got + bytes == m->bytes))
 		return m;
 	return NULL;
 }
