@@ -173,7 +173,9 @@ enum fp_plan_source {
  * @flags: FP_CTX_*
  * @default_k: subflows per group when the plan has no entry (0: 1)
  * @timeout_ms: per-message deadline of writes, sends and receives alike,
- *	counted from the post (0: $FLOWPLAN_TIMEOUT_MS or 10000)
+ *	counted from the first deadline check of fp_poll() after the post
+ *	(within 10 ms of it while fp_poll() is called: posting reads no
+ *	clock; 0: $FLOWPLAN_TIMEOUT_MS or 10000)
  * @comm: communicator id stamped on schedule reports
  */
 struct fp_ctx_attr {
