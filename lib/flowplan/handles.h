@@ -101,8 +101,8 @@ struct fp_group {
 	 * The fast way's work requests, made once (post.c): a post fills in
 	 * what changes from one message to the next.
 	 */
-	struct ibv_sge *sge_ready;	/* &sge once they are made; NULL:
-					 * make them again (weights changed) */
+	/* &sge once they are made; NULL: make them again (new weights) */
+	struct ibv_sge *sge_ready;
 	unsigned int split_ok;		/* 1: w sums to 2^16, 2: rw does */
 	struct ibv_sge sge;
 	struct ibv_send_wr swr;

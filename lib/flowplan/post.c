@@ -373,7 +373,7 @@ post_split(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
  */
 static inline __attribute__((always_inline)) int
 post(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
-     size_t len, const struct fp_rbuf *rb, uint64_t roff, uint64_t wr_id)
+	size_t len, const struct fp_rbuf *rb, uint64_t roff, uint64_t wr_id)
 {
 	const bool recv = op == FP_OP_RECV;
 	const struct fp_buf_reg *reg;

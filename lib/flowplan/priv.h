@@ -88,8 +88,10 @@ enum fp_msg_flags {
 	FP_MSG_LIVE = 1 << 0,		/* slot in use */
 	FP_MSG_DELIVERED = 1 << 1,	/* completion handed to the caller */
 	FP_MSG_QUEUED = 1 << 2,		/* on the done queue */
-	FP_MSG_HOOKS = 1 << 3,		/* staged receive or reports: fp_poll
-					 * hands it out through the queue */
+	/* A staged receive or reports: fp_poll() hands it out through the
+	 * done queue.
+	 */
+	FP_MSG_HOOKS = 1 << 3,
 };
 
 /*
@@ -139,8 +141,10 @@ struct fp_msg {
 	uint32_t subs;			/* bit mask of subflows it uses */
 	uint64_t deadline_ns;		/* 0: none; FP_DEADLINE_STAMP */
 	uint64_t got;			/* bytes received (FP_OP_RECV) */
-	/* Set only when an error is (vendor_status, subflow), or reports
-	 * or staged buffers need them (the rest). */
+	/*
+	 * Set only when an error is (vendor_status, subflow), or reports or
+	 * staged buffers need them (the rest).
+	 */
 	int vendor_status;
 	int subflow;
 	uint64_t start_ns;		/* CLOCK_MONOTONIC */
