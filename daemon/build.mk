@@ -22,9 +22,11 @@ ALL += $(DAEMON_LIB)
 # The daemon reads report rings and speaks to the module through lib/core
 # (its ring reader and netlink client), and plans with lib/planner; it does
 # not link libflowplan.
-$(FLOWPLAND): $(BUILD)/daemon/main.o $(BUILD)/daemon/kmod_nl.o $(DAEMON_LIB) \
+# Cluster mode is its own library (daemon/cluster/build.mk: NATS, libcrypto).
+DAEMON_CLUSTER_LIB := $(BUILD)/libfpcluster.a
+$(FLOWPLAND): $(BUILD)/daemon/main.o $(BUILD)/daemon/kmod_nl.o $(DAEMON_CLUSTER_LIB) $(DAEMON_LIB) \
 		$(PLANNER_LIB) $(CORE_LIB)
-	$(CC) $(CFLAGS) -o $@ $(filter %.o %.a,$^) $(DAEMON_LIBS) $(NL_LIBS)
+	$(CC) $(CFLAGS) -o $@ $(filter %.o %.a,$^) $(DAEMON_LIBS) $(CLUSTER_LIBS) $(NL_LIBS)
 ALL += $(FLOWPLAND)
 VM_BINS += $(FLOWPLAND)
 

@@ -51,6 +51,22 @@ static const struct key keys[] = {
 	{ "faults", "slow_ratio", T_DOUBLE, F(slow_ratio), 0.001, 0.999 },
 	{ "faults", "intervals", T_UINT, F(fault_intervals), 1, 1000 },
 	{ "faults", "min_bytes", T_SIZE, F(fault_min_bytes), 0, 1099511627776.0 },
+	{ "cluster", "servers", T_STR, F(servers), 0, 0 },
+	{ "cluster", "host", T_STR, F(host), 0, 0 },
+	{ "cluster", "name", T_STR, F(name), 0, 0 },
+	{ "cluster", "bucket", T_STR, F(bucket), 0, 0 },
+	{ "cluster", "prefix", T_STR, F(prefix), 0, 0 },
+	{ "cluster", "replicas", T_UINT, F(replicas), 1, 5 },
+	{ "cluster", "user", T_STR, F(user), 0, 0 },
+	{ "cluster", "password_file", T_STR, F(password_file), 0, 0 },
+	{ "cluster", "nkey_seed", T_STR, F(nkey_seed), 0, 0 },
+	{ "cluster", "tls_ca", T_STR, F(tls_ca), 0, 0 },
+	{ "cluster", "tls_cert", T_STR, F(tls_cert), 0, 0 },
+	{ "cluster", "tls_key", T_STR, F(tls_key), 0, 0 },
+	{ "cluster", "lease", T_DUR, F(lease_ns), 300e6, 600e9 },
+	{ "cluster", "resync", T_DUR, F(resync_ns), 0, 86400e9 },
+	{ "cluster", "summary_interval", T_DUR, F(summary_ns), 0, 86400e9 },
+	{ "cluster", "table", T_STR, F(table), 0, 0 },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -77,6 +93,26 @@ void fpd_conf_default(struct fpd_conf *c)
 	c->slow_ratio = 0.1;
 	c->fault_intervals = 3;
 	c->fault_min_bytes = 1 << 20;
+	strcpy(c->servers, "nats://127.0.0.1:4222");
+	strcpy(c->bucket, "flowplan");
+	strcpy(c->prefix, "fp");
+	c->replicas = 3;
+	c->lease_ns = 3000000000ull;
+	c->resync_ns = 30000000000ull;
+	c->summary_ns = 10000000000ull;
+}
+
+const char *fpd_mode_name(enum fpd_mode_kind m)
+{
+	switch (m) {
+	case FPD_MODE_LOCAL:
+		return "local";
+	case FPD_MODE_AGENT:
+		return "agent";
+	case FPD_MODE_PLANNER:
+		return "planner";
+	}
+	return "?";
 }
 
 static int fail(struct fp_err *e, int errnum, const char *fmt, ...)
@@ -245,14 +281,14 @@ static int set(struct fpd_conf *c, const struct key *k, const char *v,
 				    where, k->name, v);
 		return 0;
 	case T_MODE:
-		if (!strcmp(v, "local")) {
-			*(enum fpd_mode_kind *)p = FPD_MODE_LOCAL;
-			return 0;
+		for (i = FPD_MODE_LOCAL; i <= FPD_MODE_PLANNER; i++) {
+			if (!strcmp(v, fpd_mode_name((enum fpd_mode_kind)i))) {
+				*(enum fpd_mode_kind *)p = (enum fpd_mode_kind)i;
+				return 0;
+			}
 		}
-		if (!strcmp(v, "agent") || !strcmp(v, "planner"))
-			return fail(err, EINVAL, "%s: mode %s (cluster mode) is not available in this build",
-				    where, v);
-		return fail(err, EINVAL, "%s: mode must be local, not '%s'", where, v);
+		return fail(err, EINVAL, "%s: mode must be local, agent or planner, not '%s'",
+			    where, v);
 	case T_LOG:
 		for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
 			if (levels[i] && !strcmp(v, levels[i])) {
@@ -349,7 +385,7 @@ int fpd_conf_parse(const char *text, size_t len, const char *name,
 				;
 			if (i == NKEYS)
 				return fail(err, EINVAL,
-					    "%s: unknown section [%s] (daemon, fabric, plan, observe, faults)",
+					    "%s: unknown section [%s] (daemon, fabric, plan, observe, faults, cluster)",
 					    where, s + 1);
 			strcpy(sect, s + 1);
 			continue;
@@ -461,7 +497,7 @@ void fpd_conf_write(const struct fpd_conf *c, FILE *f)
 			fprintf(f, "%s = %s\n", k->name, *(const bool *)p ? "yes" : "no");
 			break;
 		case T_MODE:
-			fprintf(f, "%s = local\n", k->name);
+			fprintf(f, "%s = %s\n", k->name, fpd_mode_name(*(const enum fpd_mode_kind *)p));
 			break;
 		case T_LOG:
 			fprintf(f, "%s = %s\n", k->name, levels[*(const int *)p]);

@@ -27,6 +27,8 @@
 
 enum fpd_mode_kind {
 	FPD_MODE_LOCAL,		/* observe, plan and install on this host */
+	FPD_MODE_AGENT,		/* cluster: publish observations, install the share given */
+	FPD_MODE_PLANNER,	/* cluster: plan every host's share (daemon/cluster/) */
 };
 
 struct fpd_conf {
@@ -55,7 +57,25 @@ struct fpd_conf {
 	double slow_ratio;
 	unsigned int fault_intervals;
 	uint64_t fault_min_bytes;
+	/* [cluster] (modes agent and planner; daemon/cluster/cluster.h) */
+	char servers[1024];		/* NATS URLs, comma separated */
+	char host[64];			/* this host's name in the fabric; "": gethostname() */
+	char name[64];			/* a planner's name on the bus; "": host name and pid */
+	char bucket[64];		/* the JetStream key-value bucket of the shares */
+	char prefix[32];		/* first token of every subject */
+	unsigned int replicas;		/* of the bucket and the observation stream */
+	char user[64];
+	char password_file[FPD_PATHLEN];
+	char nkey_seed[FPD_PATHLEN];
+	char tls_ca[FPD_PATHLEN], tls_cert[FPD_PATHLEN], tls_key[FPD_PATHLEN];
+	uint64_t lease_ns;		/* the planner lease's time to live */
+	uint64_t resync_ns;		/* agents re-read their share this often; 0: only on reconnect */
+	uint64_t summary_ns;		/* agents publish counter summaries this often; 0: never */
+	char table[FPD_PATHLEN];	/* install into this file instead of the module */
 };
+
+/* The name of a mode as the file says it. */
+const char *fpd_mode_name(enum fpd_mode_kind m);
 
 void fpd_conf_default(struct fpd_conf *c);
 

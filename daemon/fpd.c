@@ -198,6 +198,22 @@ static int sync_module(struct fpd *d, struct fp_err *err)
 	return ret;
 }
 
+int fpd_set_plan(struct fpd *d, const struct fp_hostplan *hp, struct fp_err *err)
+{
+	int ret = fpd_hostplan_copy(&d->wanted, hp);
+
+	if (ret)
+		return fail(err, ret, "out of memory");
+	d->have_wanted = true;
+	d->why[0] = 0;
+	free(d->fs);
+	d->fs = NULL;
+	d->nfs = 0;
+	if (!d->kmod_open)
+		return fail(err, ENOENT, "flowplan module not loaded: plan kept for when it is");
+	return sync_module(d, err);
+}
+
 int fpd_replan_now(struct fpd *d, struct fp_err *err)
 {
 	const struct fpd_cycle **cy = NULL;
@@ -448,6 +464,8 @@ void fpd_kmod_event(struct fpd *d, const struct fpd_kev *ev)
 
 	switch (ev->kind) {
 	case FPD_KEV_LINK:
+		if (d->mode->link)
+			d->mode->link(d, ev);
 		memcpy(before, d->failed_ev, sizeof(before));
 		for (i = 0; i < ev->naddrs; i++) {
 			int l = fpd_planner_nic_link(&d->planner, ev->addrs[i]);
@@ -665,6 +683,8 @@ json_object *fpd_status_json(struct fpd *d, bool show)
 	json_object_object_add(o, "rings", json_object_new_int64((int64_t)rs.open));
 	json_object_object_add(o, "faults_now", json_object_new_int64((int64_t)d->nsuspects));
 	json_object_object_add(o, "faults_total", json_object_new_int64((int64_t)d->faults_total));
+	if (d->mode->status)
+		d->mode->status(d, o, show);
 	if (!show)
 		return o;
 
@@ -767,7 +787,7 @@ static json_object *ctl_handle(void *arg, const struct fpd_ctl_req *req,
 		d->replan_t0 = fpd_now();
 		snprintf(d->replan_why, sizeof(d->replan_why), "flowplanctl daemon replan");
 		fpd_event(d, "replan", "asked for by uid %u", (unsigned int)cred->uid);
-		ret = fpd_replan_now(d, err);
+		ret = d->mode->replan ? d->mode->replan(d, err) : fpd_replan_now(d, err);
 		if (ret)
 			return NULL;
 		return fpd_status_json(d, false);
@@ -861,6 +881,8 @@ void fpd_metrics_render(void *arg, FILE *f)
 		snprintf(sport, sizeof(sport), "%u", s->sport);
 		fpd_prom_sample_u64(f, "flowpland_subflow_bytes_total", l, total);
 	}
+	if (d->mode->metrics)
+		d->mode->metrics(d, f);
 }
 
 /* ------------------------------------------------------ run, signals */
@@ -1046,8 +1068,9 @@ int fpd_init(struct fpd *d, const struct fpd_conf *conf, const char *conf_path,
 		fpd_event(d, "module", "flowplan module not loaded: waiting for it");
 	if (sd_watchdog_enabled(0, &wd) > 0 && wd)
 		fpd_timer_set(&d->t_watchdog, wd * 500, wd * 500);
-	/* a fixed schedule is planned at once; observed cycles when found */
-	if (fpd_planner_ready(&d->planner) && d->planner.fixed)
+	/* a fixed schedule is planned at once; observed cycles when found
+	 * (cluster modes: the planner's, when fpd_cluster_open() is called) */
+	if (conf->mode == FPD_MODE_LOCAL && fpd_planner_ready(&d->planner) && d->planner.fixed)
 		fpd_request_replan(d, "start");
 	return 0;
 }
@@ -1061,6 +1084,11 @@ int fpd_reload(struct fpd *d, struct fp_err *err)
 	fpd_conf_default(&c);
 	ret = fpd_conf_load(d->conf_path, &c, err);
 	if (ret)
+		return ret;
+	if (c.mode != old.mode)
+		return fail(err, EINVAL, "[daemon] mode changed from %s to %s: restart the daemon",
+			    fpd_mode_name(old.mode), fpd_mode_name(c.mode));
+	if (d->mode->reload && (ret = d->mode->reload(d, &c, err)))
 		return ret;
 	ret = fpd_planner_load(&p, &c, err);
 	if (ret)
@@ -1083,12 +1111,14 @@ int fpd_reload(struct fpd *d, struct fp_err *err)
 	d->nfailed_fault = 0;
 	d->nsuspects = 0;
 	fpd_event(d, "reload", "configuration re-read from %s", d->conf_path);
-	fpd_request_replan(d, "configuration reloaded");
+	d->mode->changed(d, "configuration reloaded");
 	return ret;
 }
 
 void fpd_fini(struct fpd *d)
 {
+	if (d->mode && d->mode->fini)
+		d->mode->fini(d);
 	fpd_ctl_close(d->ctl);
 	fpd_metrics_close(d->metrics);
 	fpd_rings_close(d->rings);

@@ -37,6 +37,18 @@ struct fpd_mode {
 	const char *name;
 	/* Something the plan depends on changed (@why: for logs and events). */
 	void (*changed)(struct fpd *d, const char *why);
+	/* The rest is optional (cluster modes, daemon/cluster/): */
+	/* a port's link changed (before the local fabric is consulted) */
+	void (*link)(struct fpd *d, const struct fpd_kev *ev);
+	/* an operator asked for a re-plan (instead of planning here) */
+	int (*replan)(struct fpd *d, struct fp_err *err);
+	/* refuse a reload (0 or an errno value and why) before it applies */
+	int (*reload)(struct fpd *d, const struct fpd_conf *next, struct fp_err *err);
+	/* add to the control socket's status object and to the metrics */
+	void (*status)(struct fpd *d, json_object *o, bool show);
+	void (*metrics)(struct fpd *d, FILE *f);
+	/* undo what the mode set up, before the daemon's own teardown */
+	void (*fini)(struct fpd *d);
 };
 
 struct fpd_event {
@@ -52,6 +64,7 @@ struct fpd {
 	struct fpd_conf conf;
 	char conf_path[FPD_PATHLEN];
 	const struct fpd_mode *mode;
+	void *cluster;			/* the cluster mode's state (daemon/cluster/) */
 	struct fpd_loop loop;
 	uint64_t start_ns;
 
@@ -135,6 +148,12 @@ void fpd_request_replan(struct fpd *d, const char *why);
 int fpd_replan_now(struct fpd *d, struct fp_err *err);
 /* Install @hp as the next generation (cluster agents call this too). */
 int fpd_install(struct fpd *d, const struct fp_hostplan *hp, struct fp_err *err);
+/*
+ * fpd_set_plan - make @hp the wanted plan (a cluster agent's share) and
+ * install it as the next generation unless the module holds it already;
+ * ENOENT when the module is not loaded (kept, installed when it comes).
+ */
+int fpd_set_plan(struct fpd *d, const struct fp_hostplan *hp, struct fp_err *err);
 
 /* Observers' entry points (timers call them; tests may too). */
 void fpd_read_reports(struct fpd *d, uint64_t now_wall_ns);

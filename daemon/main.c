@@ -21,6 +21,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "cluster/cluster.h"
 #include "fpd.h"
 #include "kmod_nl.h"
 
@@ -94,6 +95,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (test) {
+		if (fpd_cluster_check(&conf, &err)) {
+			fprintf(stderr, "flowpland: %s\n", err.msg);
+			return 1;
+		}
 		fpd_conf_write(&conf, stdout);
 		return 0;
 	}
@@ -103,16 +108,22 @@ int main(int argc, char **argv)
 		fprintf(stderr, "flowpland: cannot block signals\n");
 		return 1;
 	}
-	kops = fpd_kmod_nl(&kctx, &err);
+	/* the module, or a file standing in for it ([cluster] table) */
+	kops = conf.table[0] ? fpd_table_ops(&kctx, conf.table, &err) : fpd_kmod_nl(&kctx, &err);
 	if (!kops) {
 		fprintf(stderr, "flowpland: %s\n", err.msg);
 		return 1;
 	}
 	ret = fpd_init(&d, &conf, path, kops, kctx, &err);
+	if (!ret && conf.mode != FPD_MODE_LOCAL)
+		ret = fpd_cluster_open(&d, &err);
 	if (ret) {
 		fprintf(stderr, "flowpland: %s\n", err.msg);
 		fpd_fini(&d);
-		fpd_kmod_nl_free(kctx);
+		if (conf.table[0])
+			fpd_table_free(kctx);
+		else
+			fpd_kmod_nl_free(kctx);
 		return 1;
 	}
 	/* the effective configuration, as a file would say it */
@@ -125,6 +136,9 @@ int main(int argc, char **argv)
 	if (ret)
 		fpd_log(&d, LOG_ERR, "event loop: %s", strerror(ret));
 	fpd_fini(&d);
-	fpd_kmod_nl_free(kctx);
+	if (conf.table[0])
+		fpd_table_free(kctx);
+	else
+		fpd_kmod_nl_free(kctx);
 	return ret ? 1 : 0;
 }

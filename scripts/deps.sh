@@ -2,12 +2,12 @@
 # deps.sh GROUP... - install the Debian 12 packages a part of flowplan needs.
 # Groups: build (compilers, libraries), unit (cmocka tests), kunit (UML kernel),
 # vm (qemu + soft-RoCE guest), lab (network-namespace fabric), mutate (make
-# mutate), all.
+# mutate), cluster (NATS servers and tools of the cluster tests), all.
 # Already-installed packages cost one dpkg query; apt-get runs only when needed.
 set -euo pipefail
 
 declare -A PKGS=(
-	[build]="build-essential pkg-config libjson-c-dev libnl-3-dev libnl-genl-3-dev libibverbs-dev librdmacm-dev libmicrohttpd-dev libsystemd-dev"
+	[build]="build-essential pkg-config libjson-c-dev libnl-3-dev libnl-genl-3-dev libibverbs-dev librdmacm-dev libmicrohttpd-dev libsystemd-dev libnats-dev libssl-dev"
 	[unit]="libcmocka-dev valgrind glpk-utils jq"
 	[kunit]="linux-source-6.1 flex bison bc busybox-static python3 xz-utils libelf-dev"
 	[vm]="qemu-system-x86 busybox-static cpio kmod rdma-core ibverbs-utils ibverbs-providers perftest tcpdump iproute2 libelf-dev jq util-linux libnl-3-200 libnl-genl-3-200 libjson-c5"
@@ -16,6 +16,7 @@ declare -A PKGS=(
 	[nccl]="gdb binutils"
 	[fuzz]="clang libclang-rt-14-dev"
 	[mutate]="python3 util-linux"
+	[cluster]="nats-server libnats-dev libssl-dev openssl socat jq curl procps"
 )
 
 want=""

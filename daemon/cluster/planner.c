@@ -1,0 +1,1241 @@
+// SPDX-License-Identifier: MIT
+/*
+ * planner.c - the cluster's planner (planner.h).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <syslog.h>
+
+#include "planner.h"
+#include "planner/plan.h"
+#include "planner/portmap.h"
+#include "planner/sched.h"
+#include "planner/share.h"
+#include "planner/topo.h"
+
+#define JS_WRONG_LAST_SEQ	10071	/* JSStreamWrongLastSequenceErr */
+#define HEADER_LEN		200	/* "flowplan-share 1\ngeneration N\n" and more */
+
+struct fpc_host {
+	const char *name;	/* the topology's */
+	/* the share in the bucket */
+	uint64_t rev, epoch;
+	char *body;		/* the share's text after its generation line */
+	size_t blen;
+	/* a write in flight */
+	char *pend;
+	size_t plen;
+	uint64_t pend_epoch;
+	bool pending, reread;
+	/* what the host publishes */
+	struct fpd_cycle *cy;
+	size_t ncy;
+	uint32_t *down;		/* addresses of its ports that are down */
+	size_t ndown;
+	char *portmap;
+	struct fpc_installed inst;
+	bool seen, warned;
+};
+
+static void say(struct fpc_planner *p, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void say(struct fpc_planner *p, int level, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (p->ops->log)
+		p->ops->log(p->arg, level, buf);
+}
+
+static void event(struct fpc_planner *p, const char *kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void event(struct fpc_planner *p, const char *kind, const char *fmt, ...)
+{
+	char buf[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (p->ops->event)
+		p->ops->event(p->arg, kind, buf);
+	else
+		say(p, LOG_NOTICE, "%s: %s", kind, buf);
+}
+
+static int fail(struct fp_err *e, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(struct fp_err *e, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e) {
+		va_start(ap, fmt);
+		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+		va_end(ap);
+	}
+	return errnum;
+}
+
+static uint64_t cpu_us(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000u +
+	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
+/* -------------------------------------------------------------- hosts */
+
+static struct fpc_planner *sort_ctx;
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(sort_ctx->hosts[*(const size_t *)a].name,
+		      sort_ctx->hosts[*(const size_t *)b].name);
+}
+
+static struct fpc_host *host_find(struct fpc_planner *p, const char *name)
+{
+	size_t lo = 0, hi = p->nhosts;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(name, p->hosts[p->by_name[mid]].name);
+
+		if (!c)
+			return &p->hosts[p->by_name[mid]];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+/* The text after "flowplan-share 1\ngeneration N\n". */
+static const char *share_body(const char *t, size_t len, size_t *blen)
+{
+	const char *a = memchr(t, '\n', len), *b;
+
+	if (!a)
+		return NULL;
+	b = memchr(a + 1, '\n', len - (size_t)(a + 1 - t));
+	if (!b)
+		return NULL;
+	*blen = len - (size_t)(b + 1 - t);
+	return b + 1;
+}
+
+/* The epoch of a share's text ("generation N" on its second line), or 0. */
+static uint64_t share_epoch(const char *t, size_t len)
+{
+	const char *a = memchr(t, '\n', len);
+	char buf[40];
+	size_t n;
+
+	if (!a || (size_t)(a + 1 - t) + 11 > len || strncmp(a + 1, "generation ", 11))
+		return 0;
+	a += 12;
+	n = (size_t)(t + len - a);
+	if (n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	memcpy(buf, a, n);
+	buf[n] = 0;
+	return strtoull(buf, NULL, 10);
+}
+
+/* What the bucket holds for @h (read or written). */
+static void host_stored(struct fpc_host *h, uint64_t rev, const char *t, size_t len)
+{
+	const char *b;
+	size_t bl = 0;
+
+	h->rev = rev;
+	h->epoch = share_epoch(t, len);
+	free(h->body);
+	h->body = NULL;
+	h->blen = 0;
+	b = share_body(t, len, &bl);
+	if (b && (h->body = malloc(bl + 1))) {
+		memcpy(h->body, b, bl);
+		h->body[bl] = 0;
+		h->blen = bl;
+	}
+}
+
+static void host_clear_obs(struct fpc_host *h)
+{
+	fpc_cycles_free(h->cy, h->ncy);
+	h->cy = NULL;
+	h->ncy = 0;
+	free(h->down);
+	h->down = NULL;
+	h->ndown = 0;
+	free(h->portmap);
+	h->portmap = NULL;
+}
+
+/* -------------------------------------------------------- observations */
+
+static void obs(struct fpc_planner *p, const char *subject, const char *data, size_t len)
+{
+	struct fp_err err = { "" };
+	char name[FPC_NAME_MAX + 1];
+	enum fpc_obs_kind k;
+	struct fpc_host *h;
+
+	if (!fpc_subj_obs_parse(p->nm, subject, name, sizeof(name), &k))
+		return;
+	h = host_find(p, name);
+	if (!h) {
+		p->obs_bad++;
+		say(p, LOG_DEBUG, "%s: no host %s in the fabric", subject, name);
+		return;
+	}
+	h->seen = true;
+	switch (k) {
+	case FPC_OBS_CYCLES: {
+		struct fpd_cycle *cy;
+		size_t n;
+
+		if (fpc_cycles_decode(data, len, &cy, &n, &err))
+			break;
+		fpc_cycles_free(h->cy, h->ncy);
+		h->cy = cy;
+		h->ncy = n;
+		if (!p->fixed) {
+			p->sched_dirty = true;
+			fpc_planner_request(p, "a host's cycles changed");
+		}
+		return;
+	}
+	case FPC_OBS_LINKS: {
+		struct fpc_port *pt;
+		size_t n, i, k2, nd = 0;
+		uint32_t *down;
+
+		if (fpc_links_decode(data, len, &pt, &n, &err))
+			break;
+		down = calloc(n * 8 + 1, sizeof(*down));
+		if (!down) {
+			free(pt);
+			return;
+		}
+		for (i = 0; i < n; i++)
+			for (k2 = 0; !pt[i].up && k2 < pt[i].naddrs; k2++)
+				down[nd++] = pt[i].addrs[k2];
+		free(pt);
+		if (nd == h->ndown && (!nd || !memcmp(down, h->down, nd * sizeof(*down)))) {
+			free(down);
+			return;
+		}
+		free(h->down);
+		h->down = down;
+		h->ndown = nd;
+		fpc_planner_request(p, "a host's link changed");
+		return;
+	}
+	case FPC_OBS_PORTMAP: {
+		char *t = malloc(len + 2);
+
+		if (!t)
+			return;
+		memcpy(t, data, len);
+		t[len] = '\n';
+		t[len + 1] = 0;
+		if (h->portmap && !strcmp(h->portmap, t)) {
+			free(t);
+			return;
+		}
+		free(h->portmap);
+		h->portmap = t;
+		p->pm_dirty = true;
+		fpc_planner_request(p, "a host's port map changed");
+		return;
+	}
+	case FPC_OBS_INSTALLED:
+		if (fpc_installed_decode(data, len, &h->inst, &err))
+			break;
+		return;
+	case FPC_OBS_COUNTERS:
+	case FPC_OBS_KINDS:
+		return;
+	}
+	p->obs_bad++;
+	say(p, LOG_WARNING, "%s: %s", subject, err.msg);
+}
+
+static void fabric(struct fpc_planner *p, const char *subject, const char *data, size_t len)
+{
+	struct fp_err err = { "" };
+	struct fpc_fablink l;
+	int a, b, link;
+
+	if (fpc_fablink_decode(data, len, &l, &err)) {
+		p->obs_bad++;
+		say(p, LOG_WARNING, "%s: %s", subject, err.msg);
+		return;
+	}
+	a = fp_topo_find(p->topo, l.a);
+	b = fp_topo_find(p->topo, l.b);
+	link = a >= 0 && b >= 0 ? fp_topo_link(p->topo, a, b) : -1;
+	if (link < 0) {
+		p->obs_bad++;
+		say(p, LOG_WARNING, "%s: no link %s-%s in the fabric", subject, l.a, l.b);
+		return;
+	}
+	if (p->fab_down[link / 2] == !l.up)
+		return;
+	p->fab_down[link / 2] = !l.up;
+	event(p, l.up ? "link-up" : "link-down", "fabric link %s-%s", l.a, l.b);
+	fpc_planner_request(p, l.up ? "a fabric link came up" : "a fabric link went down");
+}
+
+static void on_msg(void *arg, natsMsg *m)
+{
+	struct fpc_planner *p = arg;
+	const char *s = natsMsg_GetSubject(m);
+	size_t pl = strlen(p->nm->prefix);
+
+	if (!strncmp(s, p->nm->prefix, pl) && !strncmp(s + pl, ".fabric.", 8))
+		fabric(p, s, natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m));
+	else
+		obs(p, s, natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m));
+}
+
+/*
+ * The last message of every subject of @filter in @stream, oldest first,
+ * to @fn: an ordered consumer read until nothing is pending.
+ */
+static int snapshot(struct fpc_planner *p, const char *stream, const char *filter,
+		    void (*fn)(struct fpc_planner *, natsMsg *), struct fp_err *err)
+{
+	jsSubOptions so;
+	natsSubscription *sub = NULL;
+	jsConsumerInfo *ci = NULL;
+	natsStatus s;
+	uint64_t left;
+	int ret = 0;
+
+	jsSubOptions_Init(&so);
+	so.Stream = stream;
+	so.Ordered = true;
+	so.Config.DeliverPolicy = js_DeliverLastPerSubject;
+	s = js_SubscribeSync(&sub, fpc_bus_js(p->bus), filter, NULL, &so, NULL);
+	if (s == NATS_OK)
+		s = natsSubscription_GetConsumerInfo(&ci, sub, NULL, NULL);
+	if (s != NATS_OK) {
+		ret = fpc_nats_err(err, s, filter);
+		goto out;
+	}
+	/* pushed already (delivered) or still to come (pending): read until the
+	 * last one says nothing is pending after it */
+	left = ci->NumPending + ci->Delivered.Consumer;
+	jsConsumerInfo_Destroy(ci);
+	while (left) {
+		natsMsg *m = NULL;
+		jsMsgMetaData *md = NULL;
+
+		s = natsSubscription_NextMsg(&m, sub, fpc_bus_timeout(p->bus));
+		if (s != NATS_OK) {
+			ret = fpc_nats_err(err, s, filter);
+			break;
+		}
+		if (natsMsg_GetMetaData(&md, m) == NATS_OK) {
+			left = md->NumPending;
+			jsMsgMetaData_Destroy(md);
+		} else {
+			left--;
+		}
+		fn(p, m);
+		natsMsg_Destroy(m);
+	}
+out:
+	if (sub) {
+		natsSubscription_Unsubscribe(sub);
+		natsSubscription_Destroy(sub);
+	}
+	return ret;
+}
+
+static void snap_obs(struct fpc_planner *p, natsMsg *m)
+{
+	on_msg(p, m);
+}
+
+static void snap_share(struct fpc_planner *p, natsMsg *m)
+{
+	char name[FPC_NAME_MAX + 1];
+	jsMsgMetaData *md = NULL;
+	struct fpc_host *h;
+
+	if (!fpc_subj_host(p->nm, natsMsg_GetSubject(m), name, sizeof(name)))
+		return;
+	h = host_find(p, name);
+	if (!h || natsMsg_GetMetaData(&md, m) != NATS_OK)
+		return;
+	host_stored(h, md->Sequence.Stream, natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m));
+	jsMsgMetaData_Destroy(md);
+}
+
+/* Bucket and stream, created when missing; the state read. */
+static int setup(struct fpc_planner *p, struct fp_err *err)
+{
+	char subj[2][96], rsrc[96], rdst[96];
+	const char *subjs[2] = { subj[0], subj[1] };
+	jsStreamConfig sc;
+	jsStreamInfo *si = NULL;
+	jsRePublish rp;
+	jsErrCode jerr = 0;
+	kvConfig kc;
+	natsStatus s;
+	int ret;
+
+	if (!p->kv) {
+		snprintf(rsrc, sizeof(rsrc), "$KV.%s.plan.>", p->nm->bucket);
+		snprintf(rdst, sizeof(rdst), "%s.plan.>", p->nm->prefix);
+		memset(&rp, 0, sizeof(rp));
+		rp.Source = rsrc;
+		rp.Destination = rdst;
+		kvConfig_Init(&kc);
+		kc.Bucket = p->nm->bucket;
+		kc.Description = "flowplan: every host's share of the plan, and the planner lease";
+		kc.History = 1;
+		kc.Replicas = (int)p->o.replicas;
+		kc.StorageType = js_FileStorage;
+		kc.RePublish = &rp;
+		s = js_CreateKeyValue(&p->kv, fpc_bus_js(p->bus), &kc);
+		if (s != NATS_OK) {
+			struct fp_err e2 = { "" };
+
+			fpc_nats_err(&e2, s, "creating the bucket");
+			s = js_KeyValue(&p->kv, fpc_bus_js(p->bus), p->nm->bucket);
+			if (s != NATS_OK)
+				return fail(err, EIO, "%s", e2.msg);
+			say(p, LOG_WARNING, "%s; using the bucket as it is", e2.msg);
+		}
+	}
+	snprintf(subj[0], sizeof(subj[0]), "%s.obs.>", p->nm->prefix);
+	snprintf(subj[1], sizeof(subj[1]), "%s.fabric.>", p->nm->prefix);
+	jsStreamConfig_Init(&sc);
+	sc.Name = p->nm->obs_stream;
+	sc.Description = "flowplan: the latest observation of each kind of each host";
+	sc.Subjects = subjs;
+	sc.SubjectsLen = 2;
+	sc.MaxMsgsPerSubject = 1;
+	sc.Storage = js_FileStorage;
+	sc.Replicas = (int)p->o.replicas;
+	sc.AllowDirect = true;
+	s = js_AddStream(&si, fpc_bus_js(p->bus), &sc, NULL, &jerr);
+	jsStreamInfo_Destroy(si);
+	if (s != NATS_OK && jerr != JSStreamNameExistErr)
+		return fpc_nats_err(err, s, "creating the observation stream");
+	/* what happened while we were away */
+	ret = snapshot(p, p->nm->obs_stream, subj[0], snap_obs, err);
+	if (!ret)
+		ret = snapshot(p, p->nm->obs_stream, subj[1], snap_obs, err);
+	if (ret)
+		return ret;
+	p->ready = true;
+	return 0;
+}
+
+/* ------------------------------------------------------------ planning */
+
+static struct fp_sched *observed(struct fpc_planner *p)
+{
+	struct fp_sched *s = calloc(1, sizeof(*s));
+	size_t h, i, k, f, nph = 0;
+
+	if (!s)
+		return NULL;
+	s->name = strdup("cluster");
+	for (h = 0; h < p->nhosts; h++)
+		for (i = 0; i < p->hosts[h].ncy; i++)
+			if (p->hosts[h].cy[i].nph > nph)
+				nph = p->hosts[h].cy[i].nph;
+	/* phase k: phase k (cyclically) of every job of every host */
+	for (k = 0; k < nph; k++) {
+		for (h = 0; h < p->nhosts; h++) {
+			const struct fpc_host *ho = &p->hosts[h];
+
+			for (i = 0; i < ho->ncy; i++) {
+				const struct fpd_cycle *c = &ho->cy[i];
+				const struct fpd_cphase *ph = &c->ph[k % c->nph];
+				char job[FPC_NAME_MAX + 32];
+				int j;
+
+				/* a communicator is one job across hosts; a process is its host's */
+				if (c->job & 0x80000000u)
+					snprintf(job, sizeof(job), "%s/pid%u", ho->name,
+						 c->job & 0x7fffffffu);
+				else
+					snprintf(job, sizeof(job), "comm%u", c->job);
+				j = fp_sched_job(s, job);
+				for (f = 0; f < ph->n; f++) {
+					int a = fp_topo_find_addr(p->topo, ph->f[f].src);
+					int b = fp_topo_find_addr(p->topo, ph->f[f].dst);
+
+					/* only what the host sends: each flow once */
+					if (a < 0 || b < 0 || a == b ||
+					    p->topo->nodes[a].host != (int)h || !ph->f[f].bytes)
+						continue;
+					fp_sched_add(s, k, a, b, ph->f[f].bytes * ph->steps, j);
+				}
+			}
+		}
+	}
+	return s;
+}
+
+/* The links that should be down: marked on the bus, or a host's port. */
+static void wanted_down(struct fpc_planner *p, unsigned char *down)
+{
+	size_t h, i;
+
+	memcpy(down, p->fab_down, p->nlinks);
+	for (h = 0; h < p->nhosts; h++) {
+		for (i = 0; i < p->hosts[h].ndown; i++) {
+			int nic = fp_topo_find_addr(p->topo, p->hosts[h].down[i]);
+
+			if (nic >= 0 && p->topo->nodes[nic].up_link >= 0)
+				down[p->topo->nodes[nic].up_link / 2] = 1;
+		}
+	}
+}
+
+static int merge_portmaps(struct fpc_planner *p, struct fp_err *err)
+{
+	size_t h, len = 0;
+	char *t, *w;
+	int ret;
+
+	if (p->pm) {
+		fp_portmap_free(p->pm);
+		p->pm = NULL;
+	}
+	p->pm_dirty = false;
+	len = p->pm_own ? strlen(p->pm_own) + 1 : 0;
+	for (h = 0; h < p->nhosts; h++)
+		len += p->hosts[h].portmap ? strlen(p->hosts[h].portmap) : 0;
+	if (!len)
+		return 0;
+	t = malloc(len + 32);
+	if (!t)
+		return fail(err, ENOMEM, "out of memory");
+	w = t + sprintf(t, "# flowplan-portmap 1\n");
+	if (p->pm_own)
+		w += sprintf(w, "%s\n", p->pm_own);
+	for (h = 0; h < p->nhosts; h++)
+		if (p->hosts[h].portmap)
+			w += sprintf(w, "%s", p->hosts[h].portmap);
+	ret = fp_portmap_parse(t, "the hosts' port maps", p->topo, &p->pm, err);
+	free(t);
+	return ret;
+}
+
+/* Plan from scratch with the links of @down down. */
+static int compute(struct fpc_planner *p, const unsigned char *down, struct fp_err *err)
+{
+	struct fp_plan_opts o = {
+		.strategy = FP_STRAT_FLOWPLAN, .max_split = (int)p->o.max_split,
+		.enforce = p->o.enforce,
+	};
+	struct fp_sched *s = NULL;
+	struct fp_plan *plan = NULL;
+	size_t i, flows = 0;
+	int ret;
+
+	if (p->plan) {
+		fp_plan_free(p->plan);
+		p->plan = NULL;
+	}
+	for (i = 0; i < p->nlinks; i++)
+		if (p->topo->links[2 * i].up == !!down[i])
+			fp_topo_link_set(p->topo, (int)(2 * i), !down[i]);
+	memcpy(p->plan_down, down, p->nlinks);
+	ret = merge_portmaps(p, err);
+	if (ret)
+		return ret;
+	o.pm = p->pm;
+	if (!p->fixed) {
+		s = observed(p);
+		if (!s)
+			return fail(err, ENOMEM, "out of memory");
+		if (p->sched)
+			fp_sched_free(p->sched);
+		p->sched = s;
+	}
+	s = p->fixed ? p->fixed : p->sched;
+	p->sched_dirty = false;
+	for (i = 0; i < s->nph; i++)
+		flows += s->ph[i].n;
+	if (!flows)
+		return fail(err, ENODATA, "nothing to plan: %s", p->fixed ?
+			    "the schedule has no flow" : "no host has published a cycle");
+	ret = fp_plan_compute(p->topo, s, &o, &plan, err);
+	if (ret)
+		return ret;
+	p->plan = plan;
+	return 0;
+}
+
+/* Only links went down since the plan: repair it. ENOENT-ish: compute. */
+static int repair(struct fpc_planner *p, const unsigned char *down, struct fp_err *err)
+{
+	struct fp_plan_repair_opts ro = { .max_split = (int)p->o.max_split, .pm = p->pm };
+	struct fp_plan_repair_stats st;
+	int *links;
+	size_t i, n = 0;
+	int ret;
+
+	links = calloc(p->nlinks + 1, sizeof(*links));
+	if (!links)
+		return fail(err, ENOMEM, "out of memory");
+	for (i = 0; i < p->nlinks; i++)
+		if (down[i] && !p->plan_down[i])
+			links[n++] = (int)(2 * i);
+	ret = fp_plan_repair(p->plan, links, n, &ro, &st, err);
+	free(links);
+	memcpy(p->plan_down, down, p->nlinks);
+	if (!ret)
+		say(p, LOG_INFO, "repair: %zu subflows moved, %zu relabelled, %zu flows dropped",
+		    st.moved, st.relabelled, st.dropped);
+	return ret;
+}
+
+/* Write every share that changed, at epoch @epoch; wait for the acks. */
+static int write_shares(struct fpc_planner *p, uint64_t epoch, struct fpc_replan *r,
+			struct fp_err *err)
+{
+	struct fpc_host *h;
+	char subj[160], *t = NULL;
+	size_t i, len = 0, sent = 0;
+	int ret = 0;
+
+	p->plan->generation = epoch;
+	for (i = 0; i < p->nhosts; i++) {
+		const char *b;
+		size_t bl = 0;
+		FILE *f;
+
+		h = &p->hosts[i];
+		f = open_memstream(&t, &len);
+		if (!f)
+			return fail(err, ENOMEM, "out of memory");
+		ret = fp_share_write(f, p->plan, (int)i, err);
+		if (fclose(f) && !ret)
+			ret = fail(err, EIO, "writing a share: %s", strerror(errno));
+		if (ret) {
+			free(t);
+			return ret;
+		}
+		b = share_body(t, len, &bl);
+		if (b && h->body && bl == h->blen && !memcmp(b, h->body, bl)) {
+			free(t);
+			t = NULL;
+			continue;	/* the same entries: the host keeps its epoch */
+		}
+		fpc_subj_key(p->nm, h->name, subj, sizeof(subj));
+		ret = fpc_bus_jspub(p->bus, subj, t, len, &h->rev, err);
+		if (ret) {
+			free(t);
+			break;
+		}
+		free(h->pend);
+		h->pend = t;
+		h->plen = len;
+		h->pend_epoch = epoch;
+		h->pending = true;
+		t = NULL;
+		sent++;
+	}
+	r->hosts = p->nhosts;
+	/* an epoch written anywhere (even if its ack was lost) is never used again */
+	if (sent)
+		p->n = FPC_EPOCH_N(epoch);
+	if (sent) {
+		struct fp_err e2 = { "" };
+		int w = fpc_bus_jswait(p->bus, 4 * fpc_bus_timeout(p->bus), &e2);
+
+		if (w && !ret)
+			ret = fail(err, w, "%s", e2.msg);
+	}
+	/* what did not come back as stored is read again */
+	for (i = 0; i < p->nhosts; i++) {
+		h = &p->hosts[i];
+		if (h->pending) {
+			h->pending = false;
+			h->reread = true;
+		}
+		if (h->pend && h->epoch == epoch) {
+			r->written++;
+			r->bytes += h->plen;
+		}
+		free(h->pend);
+		h->pend = NULL;
+	}
+	return ret;
+}
+
+/* Read back the shares whose write was refused or not acked. */
+static void reread(struct fpc_planner *p)
+{
+	struct fp_err err = { "" };
+	char subj[160];
+	size_t i;
+
+	for (i = 0; i < p->nhosts; i++) {
+		struct fpc_host *h = &p->hosts[i];
+		natsMsg *m = NULL;
+		const char *seq;
+		int ret;
+
+		if (!h->reread)
+			continue;
+		ret = fpc_bus_last(p->bus, p->nm->kv_stream,
+				   fpc_subj_key(p->nm, h->name, subj, sizeof(subj)), &m, &err);
+		if (ret == ENOENT) {
+			h->reread = false;
+			h->rev = 0;
+			continue;
+		}
+		if (ret) {
+			say(p, LOG_WARNING, "reading back the share of %s: %s", h->name, err.msg);
+			continue;
+		}
+		h->reread = false;
+		seq = fpc_msg_header(m, "Nats-Sequence");
+		host_stored(h, seq ? strtoull(seq, NULL, 10) : 0, natsMsg_GetData(m),
+			    (size_t)natsMsg_GetDataLength(m));
+		natsMsg_Destroy(m);
+		if (FPC_EPOCH_TERM(h->epoch) > p->lease.term) {
+			event(p, "lease", "the share of %s has epoch %" PRIu64 " of term %u, after "
+			      "ours (%u): another planner is active, standing by", h->name,
+			      h->epoch, FPC_EPOCH_TERM(h->epoch), p->lease.term);
+			fpc_lease_lost(&p->lease);
+			p->active = false;
+		}
+	}
+}
+
+int fpc_planner_replan_now(struct fpc_planner *p, bool full, const char *why,
+			   struct fp_err *err)
+{
+	struct fpc_replan r = { 0 };
+	unsigned char *down;
+	uint64_t t0 = fpd_now(), c0 = cpu_us(), tc;
+	bool links_up = false, links_down = false;
+	size_t i;
+	int ret;
+
+	p->replan_pending = false;
+	p->last_replan = t0;
+	if (!p->active || !fpc_lease_active(&p->lease, t0, 0))
+		return fail(err, EAGAIN, "not the active planner");
+	down = calloc(p->nlinks + 1, 1);
+	if (!down)
+		return fail(err, ENOMEM, "out of memory");
+	wanted_down(p, down);
+	for (i = 0; i < p->nlinks; i++) {
+		links_up |= p->plan_down[i] && !down[i];
+		links_down |= down[i] && !p->plan_down[i];
+	}
+	p->replans++;
+	snprintf(r.why, sizeof(r.why), "%s", why);
+	if (full || !p->plan || p->sched_dirty || p->pm_dirty || links_up) {
+		snprintf(r.method, sizeof(r.method), "full");
+		ret = compute(p, down, err);
+	} else if (links_down) {
+		snprintf(r.method, sizeof(r.method), "repair");
+		ret = repair(p, down, err);
+		if (ret) {
+			say(p, LOG_INFO, "repair: %s; planning from scratch", err->msg);
+			snprintf(r.method, sizeof(r.method), "full");
+			ret = compute(p, down, err);
+		}
+	} else {
+		snprintf(r.method, sizeof(r.method), "none");
+		ret = 0;
+	}
+	free(down);
+	tc = fpd_now();
+	if (ret)
+		return ret;
+	if (!p->plan)
+		return fail(err, ENODATA, "nothing planned yet");
+	r.epoch = FPC_EPOCH(p->lease.term, p->n + 1);
+	ret = write_shares(p, r.epoch, &r, err);
+	reread(p);
+	if (!r.written)
+		r.epoch = FPC_EPOCH(p->lease.term, p->n);
+	r.compute_us = (tc - t0) / 1000u;
+	r.wall_us = (fpd_now() - t0) / 1000u;
+	r.cpu_us = cpu_us() - c0;
+	p->written += r.written;
+	p->bytes += r.bytes;
+	p->last = r;
+	{
+		char subj[96], *t;
+		size_t len;
+
+		t = fpc_replan_encode(&r, &len);
+		if (t && fpc_bus_up(p->bus))
+			fpc_bus_pub(p->bus, fpc_subj_replan(p->nm, subj, sizeof(subj)), t, len, NULL);
+		free(t);
+	}
+	if (r.written)
+		event(p, "replan", "%s (%s): epoch %" PRIu64 ", %" PRIu64 " of %" PRIu64
+		      " shares written (%" PRIu64 " bytes) in %.1f ms", why, r.method, r.epoch,
+		      r.written, r.hosts, r.bytes, r.wall_us / 1e3);
+	else
+		say(p, LOG_INFO, "re-plan (%s, %s): no share changed", why, r.method);
+	return ret;
+}
+
+static void on_replan_timer(struct fpd_timer *t, uint64_t n)
+{
+	struct fpc_planner *p = t->arg;
+	struct fp_err err = { "" };
+	int ret;
+
+	(void)n;
+	if (!p->replan_pending)
+		return;
+	ret = fpc_planner_replan_now(p, false, p->replan_why, &err);
+	if (ret && ret != EAGAIN)
+		say(p, ret == ENODATA ? LOG_INFO : LOG_WARNING, "re-plan (%s): %s",
+		    p->replan_why, err.msg);
+	/* refused writes: once more soon */
+	for (n = 0; n < p->nhosts; n++)
+		if (p->hosts[n].reread && p->active) {
+			fpc_planner_request(p, "shares to read back");
+			break;
+		}
+}
+
+void fpc_planner_request(struct fpc_planner *p, const char *why)
+{
+	uint64_t now = fpd_now(), due = p->last_replan + p->o.holddown_ns;
+
+	if (!p->active)
+		return;
+	if (!p->replan_pending) {
+		p->replan_pending = true;
+		p->replan_t0 = now;
+		snprintf(p->replan_why, sizeof(p->replan_why), "%s", why);
+	}
+	fpd_timer_set(&p->t_replan, due > now ? due - now : 1, 0);
+}
+
+/* --------------------------------------------------------------- lease */
+
+static int lease_read(struct fpc_planner *p, struct fp_err *err)
+{
+	kvEntry *e = NULL;
+	struct fpc_lease_val v;
+	natsStatus s;
+	int ret;
+
+	s = kvStore_Get(&e, p->kv, "planner.lease");
+	if (s == NATS_NOT_FOUND) {
+		fpc_lease_observe(&p->lease, fpd_now(), 0, NULL);
+		return 0;
+	}
+	if (s != NATS_OK)
+		return fpc_nats_err(err, s, "reading the lease");
+	ret = fpc_lease_decode((const char *)kvEntry_Value(e), (size_t)kvEntry_ValueLen(e), &v,
+			       err);
+	if (!ret)
+		fpc_lease_observe(&p->lease, fpd_now(), kvEntry_Revision(e), &v);
+	kvEntry_Destroy(e);
+	return ret;
+}
+
+/* The highest term any share or any host's installed epoch carries. */
+static uint32_t max_term(struct fpc_planner *p)
+{
+	uint32_t t = 0;
+	size_t i;
+
+	for (i = 0; i < p->nhosts; i++) {
+		if (FPC_EPOCH_TERM(p->hosts[i].epoch) > t)
+			t = FPC_EPOCH_TERM(p->hosts[i].epoch);
+		if (FPC_EPOCH_TERM(p->hosts[i].inst.epoch) > t)
+			t = FPC_EPOCH_TERM(p->hosts[i].inst.epoch);
+	}
+	return t;
+}
+
+static int lease_write(struct fpc_planner *p, enum fpc_lease_action a, struct fp_err *err)
+{
+	struct fpc_lease_val v;
+	uint64_t expect, rev = 0, sent = fpd_now();
+	char *t;
+	size_t len;
+	natsStatus s;
+
+	fpc_lease_value(&p->lease, a, a == FPC_LEASE_RENEW ? 0 : max_term(p) + 1, &v, &expect);
+	t = fpc_lease_encode(&v, &len);
+	if (!t)
+		return fail(err, ENOMEM, "out of memory");
+	if (expect)
+		s = kvStore_Update(&rev, p->kv, "planner.lease", t, (int)len, expect);
+	else
+		s = kvStore_Create(&rev, p->kv, "planner.lease", t, (int)len);
+	free(t);
+	if (s != NATS_OK) {
+		int ret = fpc_nats_err(err, s, "writing the lease");
+
+		fpc_lease_lost(&p->lease);
+		return ret;
+	}
+	fpc_lease_won(&p->lease, sent, rev, &v);
+	return 0;
+}
+
+static void take_over(struct fpc_planner *p, enum fpc_lease_action a)
+{
+	struct fp_err err = { "" };
+	char filter[128];
+	size_t i;
+	int ret;
+
+	/* every share first: our term goes above theirs, and what would not
+	 * change is not written again */
+	for (i = 0; i < p->nhosts; i++) {
+		p->hosts[i].rev = 0;
+		p->hosts[i].epoch = 0;
+		free(p->hosts[i].body);
+		p->hosts[i].body = NULL;
+	}
+	snprintf(filter, sizeof(filter), "$KV.%s.plan.>", p->nm->bucket);
+	ret = snapshot(p, p->nm->kv_stream, filter, snap_share, &err);
+	if (ret) {
+		say(p, LOG_WARNING, "reading the shares before taking over: %s", err.msg);
+		return;
+	}
+	ret = lease_write(p, a, &err);
+	if (ret) {
+		say(p, LOG_INFO, "the lease went to another planner first (%s)", err.msg);
+		return;
+	}
+	p->active = true;
+	p->n = 0;
+	p->takeovers++;
+	event(p, "lease", "%s the active planner: term %u (lease revision %" PRIu64 ")",
+	      p->name, p->lease.term, p->lease.held_rev);
+	/* plan at once, from scratch: the shares read are compared, not trusted */
+	p->replan_pending = false;
+	if (p->plan) {
+		fp_plan_free(p->plan);
+		p->plan = NULL;
+	}
+	p->last_replan = 0;
+	fpc_planner_request(p, "took over");
+}
+
+void fpc_planner_lease_tick(struct fpc_planner *p)
+{
+	struct fp_err err = { "" };
+	uint64_t now = fpd_now();
+	enum fpc_lease_action a;
+
+	if (!fpc_bus_up(p->bus))
+		goto check;
+	if (!p->ready && setup(p, &err)) {
+		say(p, LOG_INFO, "setting up the bucket and stream: %s (again soon)", err.msg);
+		goto check;
+	}
+	if (p->lease.held) {
+		if (!fpc_lease_renew_due(&p->lease, now))
+			goto check;
+		if (!lease_write(p, FPC_LEASE_RENEW, &err)) {
+			if (!p->active) {
+				p->active = true;
+				event(p, "lease", "%s is active again: term %u", p->name, p->lease.term);
+				fpc_planner_request(p, "active again");
+			}
+			goto check;
+		}
+		say(p, LOG_INFO, "renewing the lease: %s", err.msg);
+	}
+	if (lease_read(p, &err)) {
+		say(p, LOG_INFO, "%s", err.msg);
+		goto check;
+	}
+	a = fpc_lease_next(&p->lease, fpd_now());
+	switch (a) {
+	case FPC_LEASE_CREATE:
+	case FPC_LEASE_TAKE:
+		take_over(p, a);
+		break;
+	case FPC_LEASE_RENEW:
+		if (!lease_write(p, a, &err)) {
+			p->active = true;
+			event(p, "lease", "%s is active again: term %u", p->name, p->lease.term);
+			fpc_planner_request(p, "active again");
+		}
+		break;
+	default:
+		break;
+	}
+check:
+	if (p->active && !fpc_lease_active(&p->lease, fpd_now(), 0)) {
+		p->active = false;
+		event(p, "lease", "%s could not renew the lease in time: standing by (the "
+		      "shares written stay)", p->name);
+	}
+}
+
+static void on_lease_timer(struct fpd_timer *t, uint64_t n)
+{
+	(void)n;
+	fpc_planner_lease_tick(t->arg);
+}
+
+/* ----------------------------------------------------------- bus glue */
+
+void fpc_planner_bus_event(struct fpc_planner *p, enum fpc_bus_event ev)
+{
+	struct fp_err err = { "" };
+
+	if (ev == FPC_BUS_CLOSED && p->kv) {
+		/* the bus makes a new connection: the bucket's handle goes with the old */
+		kvStore_Destroy(p->kv);
+		p->kv = NULL;
+		p->ready = false;
+	}
+	if (ev == FPC_BUS_CONNECTED || ev == FPC_BUS_SLOW) {
+		if (setup(p, &err))
+			say(p, LOG_INFO, "setting up: %s (again soon)", err.msg);
+		fpc_planner_lease_tick(p);
+	}
+}
+
+void fpc_planner_ack(struct fpc_planner *p, const char *subject, uint64_t seq, int errcode,
+		     const char *text)
+{
+	char name[FPC_NAME_MAX + 1];
+	struct fpc_host *h;
+
+	if (!fpc_subj_host(p->nm, subject, name, sizeof(name)))
+		return;
+	h = host_find(p, name);
+	if (!h || !h->pending)
+		return;
+	h->pending = false;
+	if (!errcode && h->pend) {
+		host_stored(h, seq, h->pend, h->plen);
+		return;
+	}
+	if (errcode == JS_WRONG_LAST_SEQ)
+		p->conflicts++;
+	say(p, errcode == JS_WRONG_LAST_SEQ ? LOG_NOTICE : LOG_WARNING,
+	    "the share of %s was not stored (%s): reading it back", name, text);
+	h->reread = true;
+}
+
+/* ----------------------------------------------------------- init, fini */
+
+int fpc_planner_init(struct fpc_planner *p, struct fpd_loop *loop, struct fpc_bus *bus,
+		     const struct fpc_names *nm, const struct fpc_planner_opts *o,
+		     const struct fpc_planner_ops *ops, void *arg, struct fp_err *err)
+{
+	char subj[96];
+	size_t i;
+	int ret;
+
+	memset(p, 0, sizeof(*p));
+	p->t_lease.io.fd = p->t_replan.io.fd = -1;
+	p->loop = loop;
+	p->bus = bus;
+	p->nm = nm;
+	p->o = *o;
+	p->ops = ops;
+	p->arg = arg;
+	if (!o->name || !fpc_token_ok(o->name))
+		return fail(err, EINVAL, "[cluster] name '%s': a planner's name is letters, digits, "
+			    "'_' and '-'", o->name ? o->name : "");
+	snprintf(p->name, sizeof(p->name), "%s", o->name);
+	p->o.name = p->name;
+	if (!o->topology || !*o->topology)
+		return fail(err, EINVAL, "the planner needs the fabric: [fabric] topology");
+	ret = fp_topo_load(o->topology, &p->topo, err);
+	if (ret)
+		return ret;
+	if (o->schedule && *o->schedule) {
+		ret = fp_sched_load(o->schedule, p->topo, &p->fixed, err);
+		if (ret)
+			return ret;
+	}
+	if (o->portmap && *o->portmap) {
+		FILE *f = fopen(o->portmap, "re");
+		size_t cap = 0;
+		ssize_t got;
+
+		if (!f)
+			return fail(err, errno, "%s: %s", o->portmap, strerror(errno));
+		got = getdelim(&p->pm_own, &cap, 0, f);
+		fclose(f);
+		if (got < 0)
+			return fail(err, EINVAL, "%s: empty", o->portmap);
+	}
+	p->nhosts = (size_t)p->topo->nhosts;
+	p->nlinks = (size_t)p->topo->nlinks / 2;
+	p->hosts = calloc(p->nhosts + 1, sizeof(*p->hosts));
+	p->by_name = calloc(p->nhosts + 1, sizeof(*p->by_name));
+	p->fab_down = calloc(p->nlinks + 1, 1);
+	p->plan_down = calloc(p->nlinks + 1, 1);
+	if (!p->hosts || !p->by_name || !p->fab_down || !p->plan_down)
+		return fail(err, ENOMEM, "out of memory");
+	for (i = 0; i < p->nhosts; i++) {
+		p->hosts[i].name = p->topo->hosts[i].name;
+		p->by_name[i] = i;
+		if (!fpc_token_ok(p->hosts[i].name))
+			return fail(err, EINVAL, "host '%s' of the fabric: a cluster host name is "
+				    "letters, digits, '_' and '-'", p->hosts[i].name);
+	}
+	sort_ctx = p;
+	qsort(p->by_name, p->nhosts, sizeof(*p->by_name), name_cmp);
+	sort_ctx = NULL;
+	for (i = 0; i < p->nlinks; i++)
+		p->plan_down[i] = !p->topo->links[2 * i].up;
+	memcpy(p->fab_down, p->plan_down, p->nlinks);	/* down in the file: down */
+	p->sched_dirty = true;
+	fpc_lease_init(&p->lease, p->name, o->lease_ns);
+	if ((ret = fpd_timer_init(loop, &p->t_lease, on_lease_timer, p)) ||
+	    (ret = fpd_timer_init(loop, &p->t_replan, on_replan_timer, p)))
+		return fail(err, ret, "timerfd: %s", strerror(ret));
+	fpd_timer_set(&p->t_lease, o->lease_ns / 4, o->lease_ns / 4);
+	snprintf(subj, sizeof(subj), "%s.obs.>", nm->prefix);
+	ret = fpc_bus_sub(bus, subj, on_msg, p, err);
+	if (!ret) {
+		snprintf(subj, sizeof(subj), "%s.fabric.>", nm->prefix);
+		ret = fpc_bus_sub(bus, subj, on_msg, p, err);
+	}
+	return ret;
+}
+
+void fpc_planner_fini(struct fpc_planner *p)
+{
+	size_t i;
+
+	fpd_timer_fini(&p->t_lease);
+	fpd_timer_fini(&p->t_replan);
+	if (p->kv)
+		kvStore_Destroy(p->kv);
+	for (i = 0; p->hosts && i < p->nhosts; i++) {
+		host_clear_obs(&p->hosts[i]);
+		free(p->hosts[i].body);
+		free(p->hosts[i].pend);
+	}
+	free(p->hosts);
+	free(p->by_name);
+	free(p->fab_down);
+	free(p->plan_down);
+	free(p->pm_own);
+	if (p->plan)
+		fp_plan_free(p->plan);
+	if (p->pm)
+		fp_portmap_free(p->pm);
+	if (p->sched)
+		fp_sched_free(p->sched);
+	if (p->fixed)
+		fp_sched_free(p->fixed);
+	if (p->topo)
+		fp_topo_free(p->topo);
+	memset(p, 0, sizeof(*p));
+}
+
+/* -------------------------------------------------------------- status */
+
+void fpc_planner_status(struct fpc_planner *p, json_object *o, bool show)
+{
+	json_object *l = json_object_new_object(), *r;
+	uint64_t now = fpd_now();
+	size_t i, inst = 0, seen = 0;
+
+	json_object_object_add(o, "active", json_object_new_boolean(p->active &&
+				fpc_lease_active(&p->lease, now, 0)));
+	json_object_object_add(o, "name", json_object_new_string(p->name));
+	json_object_object_add(l, "holder", json_object_new_string(p->lease.exists ?
+				p->lease.val.holder : ""));
+	json_object_object_add(l, "term", json_object_new_int64(p->lease.exists ?
+				p->lease.val.term : 0));
+	json_object_object_add(l, "revision", json_object_new_int64((int64_t)p->lease.rev));
+	json_object_object_add(o, "lease", l);
+	json_object_object_add(o, "epoch", json_object_new_uint64(
+		FPC_EPOCH(p->lease.term, p->n)));
+	for (i = 0; i < p->nhosts; i++) {
+		seen += p->hosts[i].seen;
+		inst += p->hosts[i].epoch && p->hosts[i].inst.epoch == p->hosts[i].epoch;
+	}
+	json_object_object_add(o, "hosts", json_object_new_int64((int64_t)p->nhosts));
+	json_object_object_add(o, "hosts_seen", json_object_new_int64((int64_t)seen));
+	json_object_object_add(o, "hosts_current", json_object_new_int64((int64_t)inst));
+	json_object_object_add(o, "replans", json_object_new_int64((int64_t)p->replans));
+	json_object_object_add(o, "shares_written", json_object_new_int64((int64_t)p->written));
+	json_object_object_add(o, "bytes_written", json_object_new_int64((int64_t)p->bytes));
+	json_object_object_add(o, "conflicts", json_object_new_int64((int64_t)p->conflicts));
+	json_object_object_add(o, "takeovers", json_object_new_int64((int64_t)p->takeovers));
+	r = json_object_new_object();
+	json_object_object_add(r, "epoch", json_object_new_uint64(p->last.epoch));
+	json_object_object_add(r, "method", json_object_new_string(p->last.method));
+	json_object_object_add(r, "why", json_object_new_string(p->last.why));
+	json_object_object_add(r, "written", json_object_new_int64((int64_t)p->last.written));
+	json_object_object_add(r, "bytes", json_object_new_int64((int64_t)p->last.bytes));
+	json_object_object_add(r, "wall_us", json_object_new_int64((int64_t)p->last.wall_us));
+	json_object_object_add(r, "cpu_us", json_object_new_int64((int64_t)p->last.cpu_us));
+	json_object_object_add(o, "last_replan", r);
+	{
+		json_object *fl = json_object_new_array();
+
+		for (i = 0; i < p->nlinks; i++) {
+			char name[160];
+			const struct fp_link *lk = &p->topo->links[2 * i];
+
+			if (!p->fab_down[i])
+				continue;
+			snprintf(name, sizeof(name), "%s-%s", p->topo->nodes[lk->from].name,
+				 p->topo->nodes[lk->to].name);
+			json_object_array_add(fl, json_object_new_string(name));
+		}
+		json_object_object_add(o, "fabric_down", fl);
+	}
+	if (!show)
+		return;
+	r = json_object_new_array();
+	for (i = 0; i < p->nhosts; i++) {
+		const struct fpc_host *h = &p->hosts[p->by_name[i]];
+		json_object *ho = json_object_new_object();
+
+		json_object_object_add(ho, "host", json_object_new_string(h->name));
+		json_object_object_add(ho, "epoch", json_object_new_uint64(h->epoch));
+		json_object_object_add(ho, "revision", json_object_new_uint64(h->rev));
+		json_object_object_add(ho, "installed_epoch", json_object_new_uint64(h->inst.epoch));
+		json_object_object_add(ho, "installed_generation",
+				       json_object_new_uint64(h->inst.generation));
+		json_object_object_add(ho, "cycles", json_object_new_int64((int64_t)h->ncy));
+		json_object_object_add(ho, "ports_down", json_object_new_int64((int64_t)h->ndown));
+		if (h->inst.error[0])
+			json_object_object_add(ho, "error", json_object_new_string(h->inst.error));
+		json_object_array_add(r, ho);
+	}
+	json_object_object_add(o, "shares", r);
+}

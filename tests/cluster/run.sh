@@ -1,0 +1,251 @@
+#!/usr/bin/env bash
+# tests/cluster/run.sh - cluster mode with real processes: three nats-server
+# processes (a JetStream cluster on loopback, TLS, NKeys and the shipped
+# permissions), an active and a standby planner, eight agents installing
+# into table files (no module can load here), one of them behind a proxy
+# that the test cuts. The cases run in order on the same cluster; each
+# prints "ok"/"not ok" and the run ends with
+# "cluster-procs: N passed, N failed, N skipped".
+#   BUILD=build tests/cluster/run.sh [CASE...]     KEEP=1 keeps the directory
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+P=0 F=0 S=0
+ok() { echo "ok - $1"; P=$((P + 1)); }
+nok() { echo "not ok - $1"; F=$((F + 1)); }
+skip_all() {
+	echo "cluster-procs: skipped: $1"
+	echo "cluster-procs: 0 passed, 0 failed, 1 skipped"
+	exit 0
+}
+check() {	# check NAME CMD...: one assertion
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else nok "$name"; fi
+}
+
+for x in nats-server openssl socat jq curl python3; do
+	command -v $x >/dev/null || skip_all "$x is not installed (scripts/deps.sh cluster)"
+done
+for x in "$FLOWPLAND" "$FPC" "$FPDCTL"; do
+	[ -x "$x" ] || skip_all "$x is not built"
+done
+
+T=$(mktemp -d /tmp/flowplan-cluster.XXXXXX)
+trap cl_cleanup EXIT
+[ -n "${KEEP:-}" ] && log "files in $T"
+
+# a ring across four leaves of two hosts: a leaf-spine link carries one or
+# two of its flows, so a failure changes a few shares and keeps the rest
+TOPO="leafspine:leaves=4,spines=4,hosts=2"
+SCHED="ring-allreduce:bytes=1G"
+HOSTS=(h0 h1 h2 h3 h4 h5 h6 h7)
+ADMIN=pa
+
+# ------------------------------------------------------------------ setup
+cl_certs
+{
+	for h in "${HOSTS[@]}"; do echo "agent $h $(nkey "$h")"; done
+	echo "planner pa $(nkey pa)"
+	echo "planner pb $(nkey pb)"
+	echo "fabric ops $(nkey ops)"
+} >"$T/users"
+nkey intruder >/dev/null	# a key the servers do not know
+cl_servers
+for ((i = 0; i < SERVERS; i++)); do server_start $i; done
+for ((i = 0; i < SERVERS; i++)); do
+	if ! wait_for 20 server_healthy $i; then
+		tail -20 "$T/n$i.log"
+		skip_all "nats-server n$i did not come up"
+	fi
+done
+
+# h7 reaches the servers only through a proxy the test can cut
+read -r PROXY <<<"$(free_ports 1)"
+proxy_start() {
+	start proxy "$T/proxy.log" setsid socat "TCP-LISTEN:$PROXY,bind=127.0.0.1,reuseaddr,fork" \
+		"TCP:127.0.0.1:${CPORT[1]}"
+	wait_for 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PROXY"
+}
+proxy_start
+
+conf planner pa
+conf planner pb
+for h in "${HOSTS[@]}"; do conf agent "$h"; done
+conf agent h7 "tls://127.0.0.1:$PROXY"
+{
+	echo "[cluster]"
+	echo "servers = $SURLS"
+	echo "nkey_seed = $T/keys/ops.seed"
+	echo "tls_ca = $T/tls/ca.pem"
+} >"$T/ops.conf"
+ops() { "$FPC" -c "$T/ops.conf" -i _INBOX.fabric.ops "$@"; }
+
+daemon_start pa
+wait_for 30 active_planner pa || { tail -30 "$T/pa.log"; }
+daemon_start pb
+LATE=h6
+for h in "${HOSTS[@]}"; do [ "$h" = $LATE ] || daemon_start "$h"; done
+ON=(h0 h1 h2 h3 h4 h5 h7)
+
+# --------------------------------------------------------------- the cases
+
+case_plan() {
+	check "the planner holds the lease" wait_for 20 active_planner pa
+	check "every running agent installs the epoch the bucket holds" wait_for 30 consistent "${ON[@]}"
+	local h bad=0
+	for h in "${ON[@]}"; do
+		same_table "$h" || { bad=1; log "$h: table != share"; }
+	done
+	check "each table holds exactly its host's share" [ $bad = 0 ]
+	check "the standby stands by" [ "$(st pb | jq -r .cluster.active)" = false ]
+}
+
+case_linkdown() {
+	local before after changed kept e0
+	before=$(shares)
+	e0=$(last_epoch pa)
+	check "a fabric link marked down is published" ops link down leaf0 spine0
+	check "the planner re-plans" wait_for 20 epoch_after pa "$e0"
+	check "every agent installs its new share" wait_for 30 consistent "${ON[@]}"
+	after=$(shares)
+	changed=$(join <(echo "$before") <(echo "$after") | awk '$2 != $3' | wc -l)
+	kept=$(join <(echo "$before") <(echo "$after") | awk '$2 == $3' | wc -l)
+	log "link down: $changed shares changed, $kept kept their epoch"
+	check "agents consistent after the link went down" consistent "${ON[@]}"
+	check "only shares that changed were written (some changed)" [ "$changed" -gt 0 ]
+	check "the re-plan was a repair" [ "$(st pa | jq -r .cluster.last_replan.method)" = repair ]
+	check "the planner wrote what changed and no more" \
+		[ "$(st pa | jq -r .cluster.last_replan.written)" = "$changed" ]
+}
+
+case_failover() {
+	local before term e0
+	before=$(shares)
+	stop pa KILL
+	log "killed the active planner"
+	check "the standby takes over" wait_for 30 active_planner pb
+	ADMIN=pb
+	term=$(st pb | jq -r .cluster.lease.term)
+	check "with the next term" [ "$term" -ge 2 ]
+	check "agents consistent with the bucket after the takeover" wait_for 30 consistent "${ON[@]}"
+	# every share is the old one or one of the new term
+	check "every share is from before or of the new term" bash -c "join <(echo \"$before\") \
+		<(echo \"$(shares)\") | awk '\$2 != \$3 && int(\$3 / 4294967296) < $term { bad = 1 } END { exit bad }'"
+	e0=$(last_epoch pb)
+	check "a link coming back is published" ops link up leaf0 spine0
+	check "the new planner re-plans" wait_for 20 epoch_after pb "$e0"
+	check "agents consistent after the new planner's re-plan" wait_for 30 consistent "${ON[@]}"
+	daemon_start pa	# back as a standby
+	check "the old planner comes back as a standby" \
+		wait_for 20 bash -c "$FPDCTL -j -s $T/pa.sock status | jq -e '.cluster.active == false and .cluster.lease.holder == \"pb\"'"
+}
+
+case_server_kill() {
+	local e0
+	e0=$(last_epoch pb)
+	stop n0 KILL
+	log "killed nats-server n0"
+	check "a link going down is published with a server gone" ops link down leaf1 spine1
+	check "and planned" wait_for 30 epoch_after pb "$e0"
+	check "agents consistent with one server gone" wait_for 40 consistent "${ON[@]}"
+	check "the bucket still holds every host's share" wait_for 20 all_shares
+	check "the planner saw every agent's report" \
+		wait_for 20 bash -c "$FPDCTL -j -s $T/pb.sock status | jq -e '.cluster.hosts_current >= ${#ON[@]}'"
+	server_start 0
+	check "the server rejoins" wait_for 30 server_healthy 0
+}
+
+case_cutoff() {
+	local tbl ep e2 e0 link
+	tbl=$(cat "$T/h7.table")
+	ep=$(agent_installed h7)
+	kill -- -"${PID[proxy]}" 2>/dev/null	# socat and the connections it forked
+	stop proxy
+	log "cut h7 off the bus"
+	check "the cut agent sees the bus gone" \
+		wait_for 20 bash -c "$FPDCTL -j -s $T/h7.sock status | jq -e '.cluster.bus.connected == false'"
+	# change the fabric until h7's share changes (h7 -> h0 leaves leaf3)
+	for link in spine0 spine1 spine2 spine3; do
+		e0=$(last_epoch "$ADMIN")
+		ops link down leaf3 $link
+		wait_for 20 epoch_after "$ADMIN" "$e0"
+		e2=$(shares | awk '$1 == "h7" { print $2 }')
+		[ "$e2" != "$ep" ] && break
+	done
+	check "h7's share changed while it was cut off" [ "$e2" != "$ep" ]
+	check "the cut agent is alive and keeps its plan" \
+		bash -c "kill -0 ${PID[h7]} && [ \"\$(cat $T/h7.table)\" = \"\$1\" ]" _ "$tbl"
+	proxy_start
+	check "back on the bus, it installs the share it missed" wait_for 30 consistent h7
+	check "its table holds the new share" same_table h7
+}
+
+case_late() {
+	daemon_start $LATE
+	ON+=($LATE)
+	check "an agent that joins late installs its share" wait_for 20 consistent $LATE
+	check "all of them consistent" consistent "${HOSTS[@]}"
+}
+
+case_refused() {
+	local out
+	out=$("$FPC" -s "$SURLS" -c "$T/h3.conf" -i _INBOX.host.h3 share h3 2>&1)
+	check "an agent reads its own share" [ -n "$out" ]
+	out=$("$FPC" -c "$T/h3.conf" -s "$SURLS" share h4 2>&1)
+	check "an agent reading another host's share is refused" \
+		bash -c "! \"$FPC\" -c \"$T/h3.conf\" -s \"$SURLS\" share h4"
+	log "h3 reading h4: $out"
+	check "an agent subscribing to another host's share is refused" \
+		bash -c "! \"$FPC\" -c \"$T/h3.conf\" -s \"$SURLS\" sub fp.plan.h4"
+	check "an agent publishing another host's observation is refused" \
+		bash -c "! \"$FPC\" -c \"$T/h3.conf\" -s \"$SURLS\" pub fp.obs.h4.links '{\"ports\":[]}'"
+	check "an agent publishing as the planner is refused" \
+		bash -c "! \"$FPC\" -c \"$T/h3.conf\" -s \"$SURLS\" pub '\$KV.flowplan.plan.h4' x"
+	check "an agent publishing its own observation is allowed" \
+		"$FPC" -c "$T/h3.conf" -s "$SURLS" pub fp.obs.h3.counters '{"generation":0,"subflows":[]}'
+	check "nobody publishes on the shares' subject, not even the planner" \
+		bash -c "! \"$FPC\" -c \"$T/pb.conf\" -s \"$SURLS\" pub fp.plan.h4 x"
+	out=$("$FPC" -c "$T/h3.conf" -s "$SURLS" -t 1500 share h3 2>&1 >/dev/null)
+	sed "s|nkey_seed = .*|nkey_seed = $T/keys/intruder.seed|" "$T/h3.conf" >"$T/intruder.conf"
+	out=$("$FPC" -c "$T/intruder.conf" -s "$SURLS" -t 1500 share h3 2>&1)
+	log "unknown key: $out"
+	check "an unknown NKey is refused" bash -c "! \"$FPC\" -c \"$T/intruder.conf\" -s \"$SURLS\" -t 1500 share h3"
+	sed "s|tls_ca = .*|tls_ca = $T/tls/other.pem|" "$T/h3.conf" >"$T/badca.conf"
+	out=$("$FPC" -c "$T/badca.conf" -s "$SURLS" -t 1500 share h3 2>&1)
+	log "untrusted server certificate: $out"
+	check "a server whose certificate the CA did not sign is refused" \
+		bash -c "! \"$FPC\" -c \"$T/badca.conf\" -s \"$SURLS\" -t 1500 share h3"
+	# an agent running with a key the servers do not know never installs
+	conf agent h5x "$SURLS" intruder
+	sed -i "s/host = h5x/host = h5/" "$T/h5x.conf"
+	daemon_start h5x
+	check "an agent with wrong credentials stays off the bus" \
+		wait_for 20 bash -c "$FPDCTL -j -s $T/h5x.sock status | jq -e '.cluster.bus.errors > 0 and .cluster.bus.connected == false and .cluster.shares == 0'"
+	stop h5x
+}
+
+case_monotonic() {
+	local h bad=0
+	for h in "${HOSTS[@]}"; do
+		if ! installed_epochs "$h" | increasing; then
+			bad=1
+			log "$h installed: $(installed_epochs "$h" | tr '\n' ' ')"
+		fi
+	done
+	check "no agent ever installed an older epoch" [ $bad = 0 ]
+	local r=0
+	for h in "${HOSTS[@]}"; do
+		r=$((r + $(st "$h" | jq -r .cluster.refused)))
+	done
+	log "shares refused for an older epoch, all agents: $r"
+	check "every process still running" bash -c "for p in ${PID[*]}; do kill -0 \$p || exit 1; done"
+}
+
+CASES=${*:-plan linkdown failover server_kill cutoff late refused monotonic}
+for c in $CASES; do
+	log "--- $c"
+	"case_$c"
+done
+echo "cluster-procs: $P passed, $F failed, $S skipped"
+[ $F = 0 ]
