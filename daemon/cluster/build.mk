@@ -1,8 +1,8 @@
 # daemon/cluster/: cluster mode of flowpland (issue 13) on NATS JetStream:
 # libfpcluster.a (linked into flowpland), the fpc tool, their unit tests
 # and the multi-process tests (tier check-cluster: "cluster: N passed,
-# N failed, N skipped"), the bench (bench-cluster), and the server
-# configuration and permissions shipped in daemon/cluster/nats/.
+# N failed, N skipped"), and the server configuration and permissions
+# generator shipped in daemon/cluster/nats/. (No bench-cluster yet.)
 
 CLUSTER_UNITS   := bus nkey proto lease agent planner mode table
 CLUSTER_OBJ     := $(CLUSTER_UNITS:%=$(BUILD)/daemon/cluster/%.o)
@@ -13,7 +13,6 @@ CLUSTER_CFLAGS  := -Idaemon -Idaemon/cluster -Iinclude/uapi $(JSONC_CFLAGS) \
 	$(shell pkg-config --cflags libnats 2>/dev/null)
 EXTRA_CFLAGS_daemon/cluster := $(CLUSTER_CFLAGS)
 EXTRA_CFLAGS_daemon/cluster/tools := $(CLUSTER_CFLAGS)
-EXTRA_CFLAGS_daemon/cluster/bench := $(CLUSTER_CFLAGS)
 FPC             := $(BUILD)/fpc
 
 $(DAEMON_CLUSTER_LIB): $(CLUSTER_OBJ)
@@ -59,24 +58,12 @@ check-cluster:
 	echo "cluster: $$p passed, $$f failed, $$s skipped"; [ $$f = 0 ]
 CHECK_TIERS += check-cluster
 
-# ----------------------------------------------------------------- bench
-CLUSTER_BENCH := $(BUILD)/bench_cluster
-$(CLUSTER_BENCH): $(BUILD)/daemon/cluster/bench/bench_cluster.o $(DAEMON_CLUSTER_LIB) \
-		$(DAEMON_LIB) $(PLANNER_LIB) $(CORE_LIB)
-	$(CC) $(CFLAGS) -o $@ $(filter %.o %.a,$^) $(DAEMON_LIBS) $(CLUSTER_LIBS) $(NL_LIBS)
-.PHONY: bench-cluster
-bench-cluster: $(CLUSTER_BENCH) $(FLOWPLAND)
-	@scripts/deps.sh cluster
-	@BUILD=$(BUILD) daemon/cluster/bench/bench.sh
-BENCH += bench-cluster
-
 # --------------------------------------------------------------- install
 .PHONY: install-cluster
-# fpc, and the servers' configuration and permission generator as examples.
+# fpc, and the servers' configuration and permission generator.
 install-cluster: $(FPC)
 	$(Q)$(call say,INSTALL,fpc)install -d $(DESTDIR)$(PREFIX)/bin \
 		$(DESTDIR)$(PREFIX)/share/flowplan/nats
 	$(Q)install -m 0755 $(FPC) $(DESTDIR)$(PREFIX)/bin/fpc
-	$(Q)install -m 0644 daemon/cluster/nats/*.conf.in $(DESTDIR)$(PREFIX)/share/flowplan/nats/
 	$(Q)install -m 0755 daemon/cluster/nats/fp-nats-conf $(DESTDIR)$(PREFIX)/share/flowplan/nats/
 INSTALL += install-cluster

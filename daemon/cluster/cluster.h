@@ -6,7 +6,7 @@
  * fpd_mode): an agent publishes it and installs the share the planner
  * gives it, a planner plans every host from what all agents publish. The
  * bus is NATS with JetStream (bus.h); the protocol is in proto.h and
- * docs/cluster.md; server configuration and permissions in
+ * the README's "Cluster mode"; server configuration and permissions in
  * daemon/cluster/nats/.
  */
 #ifndef FPC_CLUSTER_H

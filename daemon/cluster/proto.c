@@ -314,7 +314,7 @@ static int addr(json_object *v, uint32_t *be, const char *what, struct fp_err *e
 	if (!json_object_is_type(v, json_type_string) ||
 	    inet_pton(AF_INET, json_object_get_string(v), &in) != 1)
 		return fail(err, EINVAL, "%s: '%s' is not an IPv4 address", what,
-			    json_object_get_string(v));
+			    v ? json_object_get_string(v) : "null");
 	*be = in.s_addr;
 	return 0;
 }
@@ -478,9 +478,22 @@ int fpc_cycles_decode(const char *text, size_t len, struct fpd_cycle **out_cy, s
 				}
 				ph->f[f].bytes = json_object_get_uint64(v);
 			}
-			y->period += ph->steps;
-			for (f = 0; f < ph->n; f++)
-				y->bytes += ph->f[f].bytes * ph->steps;
+			/* sums past their types are refused, not wrapped */
+			if (__builtin_add_overflow(y->period, ph->steps, &y->period)) {
+				ret = fail(err, ERANGE, "%s: cycle %zu has more than %u steps", what,
+					   i, UINT32_MAX);
+				goto out;
+			}
+			for (f = 0; f < ph->n; f++) {
+				uint64_t b;
+
+				if (__builtin_mul_overflow(ph->f[f].bytes, (uint64_t)ph->steps, &b) ||
+				    __builtin_add_overflow(y->bytes, b, &y->bytes)) {
+					ret = fail(err, ERANGE, "%s: cycle %zu moves more than 2^64 bytes",
+						   what, i);
+					goto out;
+				}
+			}
 		}
 	}
 	*out_cy = cy;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * daemon/cluster/proto.h - what cluster mode puts on the bus: subjects,
- * keys, epochs and payloads (docs/cluster.md is the reference).
+ * keys, epochs and payloads (README, "Cluster mode", shows them at work).
  *
  *   KV bucket B (stream KV_B):
  *     plan.HOST        the host's share: planner/share.h's compact text,
