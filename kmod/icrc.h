@@ -5,12 +5,24 @@
  * and BTH headers with the variant fields set to ones (IP TOS, TTL and
  * checksum, UDP checksum, BTH reserved byte before the destination QP), and
  * everything after the BTH up to the ICRC. Stored little-endian, inverted.
+ *
+ * The datapath never recomputes it: CRC-32 is linear, so changing two bytes
+ * changes the ICRC by the CRC of their difference carried over the bytes
+ * that follow them, x^(8n) mod P, which fp_icrc_update16() takes from a
+ * table (constant time in the packet's length). fp_icrc4() is the full
+ * computation: the reference the tests and the icrc_check parameter hold
+ * the update to.
  */
 #ifndef _FLOWPLAN_ICRC_H
 #define _FLOWPLAN_ICRC_H
 
 #include <linux/types.h>
 
+/*
+ * fp_icrc_init - build the tables fp_icrc_update16() uses. Idempotent;
+ * call before the first update (module init, test suite init).
+ */
+void fp_icrc_init(void);
 /*
  * fp_icrc4 - ICRC of the datagram @ip of @len bytes (20-byte IP header, the
  * ICRC in its last 4 bytes, which are not covered).
@@ -20,8 +32,21 @@ u32 fp_icrc4(const u8 *ip, unsigned int len);
 u32 fp_icrc4_get(const u8 *ip, unsigned int len);
 void fp_icrc4_put(u8 *ip, unsigned int len, u32 icrc);
 /*
+ * fp_icrc_update16 - the ICRC of a packet of @len bytes (ICRC included)
+ * whose covered bytes at @off, @off + 1 changed from @old to @new (each as
+ * the two bytes read big-endian), given its ICRC @icrc before the change.
+ * Needs @off + 6 <= @len. Constant time when the bytes after the change
+ * are 4k + 2 (a RoCEv2 packet's UDP source port), fewer than
+ * FP_ICRC_TABLE_LEN; logarithmic in them otherwise.
+ */
+u32 fp_icrc_update16(u32 icrc, unsigned int len, unsigned int off, u16 old,
+		     u16 new);
+/* Bytes after a change that fp_icrc_update16() finds in its table. */
+#define FP_ICRC_TABLE_LEN	(4 * 2304)
+/*
  * fp_roce4_set_sport - give the datagram UDP source port @sport and the ICRC
- * that goes with it. The UDP checksum is the caller's business.
+ * that goes with it (updated, not recomputed: a packet whose ICRC was wrong
+ * stays wrong). The UDP checksum is the caller's business.
  */
 void fp_roce4_set_sport(u8 *ip, unsigned int len, u16 sport);
 

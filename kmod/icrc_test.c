@@ -2,10 +2,14 @@
 /*
  * icrc_test.c - KUnit: the RoCEv2 ICRC against packets whose ICRC was made
  * by someone else (rxe, a ConnectX-4 Lx, scapy), which fields it covers and
- * which it masks, and the source-port rewrite.
+ * which it masks, and the source-port rewrite. The incremental update is
+ * held to the full computation: a change at every covered offset of those
+ * packets, packets of every length past the update's table, both ways.
  */
 #include <kunit/test.h>
+#include <linux/crc32.h>
 #include <linux/ip.h>
+#include <linux/random.h>
 #include <linux/udp.h>
 
 #include "icrc.h"
@@ -274,7 +278,7 @@ static void icrc_builder_test(struct kunit *test)
 
 	pkt = kunit_kzalloc(test, FP_TEST_PKT_MAX, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, pkt);
-	for (pl = 0; pl <= 64; pl += 4) {
+	for (pl = 0; pl <= 64; pl++) {
 		len = fp_test_pkt(pkt, htonl(0x0a000001), htonl(0x0a000002),
 				  0xc000 + pl, pl, pl);
 		KUNIT_EXPECT_EQ(test, fp_icrc4(pkt, len), fp_icrc4_get(pkt, len));
@@ -283,17 +287,137 @@ static void icrc_builder_test(struct kunit *test)
 	}
 }
 
+static bool covered(unsigned int off)
+{
+	return off != 1 && off != 8 && off != 10 && off != 11 && off != 26 &&
+	       off != 27 && off != 32;
+}
+
+static u16 get16(const u8 *p)
+{
+	return ((u16)p[0] << 8) | p[1];
+}
+
+static void put16(u8 *p, u16 v)
+{
+	p[0] = v >> 8;
+	p[1] = v;
+}
+
+/*
+ * Two bytes changed at every covered offset of a captured packet: the
+ * update gives the full ICRC of the changed packet, and changing them back
+ * gives the packet's own ICRC again.
+ */
+static void icrc_update_offsets_test(struct kunit *test)
+{
+	const struct icrc_case *c = test->param_value;
+	u32 icrc = fp_icrc4_get(c->pkt, c->len), up;
+	unsigned int off;
+	u16 old, new;
+	u8 *p;
+
+	p = dup_pkt(test, c->pkt, c->len);
+	for (off = 0; off + 2 + FP_ICRC_LEN <= c->len; off++) {
+		if (!covered(off) || !covered(off + 1))
+			continue;
+		old = get16(p + off);
+		new = old ^ (0x0101 + off * 0x3b5d);
+		put16(p + off, new);
+		up = fp_icrc_update16(icrc, c->len, off, old, new);
+		KUNIT_EXPECT_EQ_MSG(test, up, fp_icrc4(p, c->len),
+				    "change at byte %u", off);
+		KUNIT_EXPECT_EQ_MSG(test, fp_icrc_update16(up, c->len, off, new,
+							   old), icrc,
+				    "change back at byte %u", off);
+		put16(p + off, old);
+	}
+	/* No change, no update. */
+	KUNIT_EXPECT_EQ(test, fp_icrc_update16(icrc, c->len, 20, 7, 7), icrc);
+}
+
+/*
+ * Built packets of every length to past the table, the port and the bytes
+ * next to it changed (so every distance to the ICRC is met), both ways.
+ */
+static void icrc_update_lengths_test(struct kunit *test)
+{
+	const unsigned int most = FP_ICRC_TABLE_LEN + 64;
+	unsigned int pl, len, off;
+	u32 icrc, up;
+	u16 old, new;
+	u8 *pkt;
+
+	pkt = kunit_kzalloc(test, FP_TEST_PKT_LEN(most), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pkt);
+	for (pl = 0; pl <= most; pl += 4) {
+		len = fp_test_pkt(pkt, htonl(0x0a000001), htonl(0x0a000002),
+				  0xc000 + pl % 0x3fff, pl, pl);
+		icrc = fp_icrc4_get(pkt, len);
+		KUNIT_ASSERT_EQ(test, fp_icrc4(pkt, len), icrc);
+		for (off = 20; off < 24; off++) {
+			if (!covered(off) || !covered(off + 1))
+				continue;
+			old = get16(pkt + off);
+			new = ~old ^ pl;
+			put16(pkt + off, new);
+			up = fp_icrc_update16(icrc, len, off, old, new);
+			KUNIT_EXPECT_EQ_MSG(test, up, fp_icrc4(pkt, len),
+					    "%u bytes, change at byte %u", len,
+					    off);
+			put16(pkt + off, old);
+			KUNIT_EXPECT_EQ_MSG(test, fp_icrc_update16(up, len, off,
+								   new, old),
+					    icrc, "%u bytes, back", len);
+		}
+	}
+}
+
+/*
+ * The update against lib/crc32's own zero extension, for distances up to
+ * 64 KiB (the table's and the fallback's) and random differences.
+ */
+static void icrc_update_shift_test(struct kunit *test)
+{
+	unsigned int i, n;
+	u16 old, new;
+	u8 d[2];
+	u32 icrc, want;
+
+	for (i = 0; i < 20000; i++) {
+		n = i < 10000 ? i : get_random_u32() % 65536;
+		old = get_random_u32();
+		new = get_random_u32();
+		icrc = get_random_u32();
+		put16(d, old ^ new);
+		want = icrc ^ crc32_le_shift(crc32_le(0, d, 2), n);
+		KUNIT_EXPECT_EQ_MSG(test, fp_icrc_update16(icrc, n + 6, 0, old,
+							   new), want,
+				    "%u bytes after the change", n);
+	}
+}
+
+static int icrc_suite_init(struct kunit_suite *suite)
+{
+	fp_icrc_init();
+	return 0;
+}
+
 static struct kunit_case icrc_test_cases[] = {
 	KUNIT_CASE_PARAM(icrc_known_test, icrc_gen_params),
 	KUNIT_CASE_PARAM(icrc_masked_test, icrc_gen_params),
 	KUNIT_CASE_PARAM(icrc_covered_test, icrc_gen_params),
 	KUNIT_CASE_PARAM(icrc_set_sport_test, icrc_gen_params),
 	KUNIT_CASE(icrc_builder_test),
+	KUNIT_CASE_PARAM(icrc_update_offsets_test, icrc_gen_params),
+	KUNIT_CASE(icrc_update_lengths_test),
+	KUNIT_CASE(icrc_update_shift_test),
 	{}
 };
 
 static struct kunit_suite icrc_test_suite = {
 	.name = "flowplan_icrc",
+	.suite_init = icrc_suite_init,
 	.test_cases = icrc_test_cases,
 };
 

@@ -10,6 +10,7 @@
 #include <net/genetlink.h>
 
 #include "flowplan.h"
+#include "icrc.h"
 
 unsigned int fp_max_entries = 1024;
 module_param_named(max_entries, fp_max_entries, uint, 0644);
@@ -80,6 +81,7 @@ static int __init fp_mod_init(void)
 {
 	int ret;
 
+	fp_icrc_init();
 	ret = register_pernet_subsys(&fp_net_ops);
 	if (ret)
 		goto err_pernet;

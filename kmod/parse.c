@@ -10,14 +10,65 @@
 #include "parse.h"
 
 #define FP_BTH_TVER_MASK	0x0f
+#define FP_BTH_PAD(b1)		(((b1) >> 4) & 0x3)
+#define FP_PKEY_INVALID(k)	(((k) & 0x7fff) == 0)
+
+/*
+ * Extended header bytes + 1 per opcode (IBTA vol. 1, 9.2 and A16/A17 for
+ * RoCEv2; 0: unknown). The low five bits are the operation, the high three
+ * the transport; RD (0x40) has no RoCEv2 implementation and is left out.
+ */
+#define OP(x)	((x) + 1)
+static const u8 fp_rc_ext[32] = {
+	[0x00] = OP(0), [0x01] = OP(0), [0x02] = OP(0),	/* SEND F/M/L */
+	[0x03] = OP(4), [0x04] = OP(0), [0x05] = OP(4),	/* ImmDt */
+	[0x06] = OP(16), [0x07] = OP(0), [0x08] = OP(0),	/* WRITE, RETH */
+	[0x09] = OP(4), [0x0a] = OP(16), [0x0b] = OP(20),
+	[0x0c] = OP(16),				/* READ REQUEST */
+	[0x0d] = OP(4), [0x0e] = OP(0), [0x0f] = OP(4),	/* READ RESP, AETH */
+	[0x10] = OP(4), [0x11] = OP(4),			/* ONLY, ACK */
+	[0x12] = OP(12),				/* ATOMIC ACK */
+	[0x13] = OP(28), [0x14] = OP(28),		/* AtomicETH */
+	[0x16] = OP(4), [0x17] = OP(4),			/* IETH */
+	[0x1c] = OP(20),				/* FLUSH: FETH, RETH */
+	[0x1d] = OP(16),				/* ATOMIC WRITE */
+};
+#undef OP
+
+#define FP_XRCETH_LEN	4
+
+int fp_bth_ext_len(u8 opcode)
+{
+	u8 op = opcode & 0x1f;
+
+	switch (opcode >> 5) {
+	case 0:		/* RC */
+		return (int)fp_rc_ext[op] - 1;
+	case 1:		/* UC: sends and writes as RC */
+		return op <= 0x0b ? (int)fp_rc_ext[op] - 1 : -1;
+	case 3:		/* UD: DETH, ImmDt */
+		return op == 0x04 ? 8 : op == 0x05 ? 12 : -1;
+	case 4:		/* CNP: 16 reserved bytes */
+		return opcode == 0x81 ? 16 : -1;
+	case 5:		/* XRC: as RC, requests with an XRCETH */
+		if (!fp_rc_ext[op])
+			return -1;
+		if (op >= 0x0d && op <= 0x12)
+			return fp_rc_ext[op] - 1;
+		return fp_rc_ext[op] - 1 + FP_XRCETH_LEN;
+	default:
+		return -1;
+	}
+}
 
 int fp_parse_roce4(const u8 *hdr, unsigned int hdr_len, unsigned int pkt_len,
 		   struct fp_roce4 *p)
 {
 	const struct iphdr *iph = (const struct iphdr *)hdr;
 	const struct udphdr *uh;
+	unsigned int ihl, ulen, rest;
 	const u8 *bth;
-	unsigned int ihl, ulen;
+	int ext;
 	u16 frag;
 
 	if (hdr_len > pkt_len || hdr_len < sizeof(*iph))
@@ -43,6 +94,15 @@ int fp_parse_roce4(const u8 *hdr, unsigned int hdr_len, unsigned int pkt_len,
 		return -EBADMSG;
 	bth = (const u8 *)(uh + 1);
 	if (bth[1] & FP_BTH_TVER_MASK)
+		return -EBADMSG;
+	if (FP_PKEY_INVALID(((u16)bth[2] << 8) | bth[3]))
+		return -EBADMSG;
+	/* The opcode's headers, a payload padded to 4 bytes, the ICRC. */
+	ext = fp_bth_ext_len(bth[0]);
+	if (ext < 0 || ulen < sizeof(*uh) + FP_BTH_LEN + ext + FP_ICRC_LEN)
+		return -EBADMSG;
+	rest = ulen - sizeof(*uh) - FP_BTH_LEN - ext - FP_ICRC_LEN;
+	if (rest % 4 || rest < FP_BTH_PAD(bth[1]))
 		return -EBADMSG;
 
 	p->saddr = iph->saddr;

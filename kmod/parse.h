@@ -22,20 +22,31 @@ struct fp_roce4 {
 	unsigned int tot_len;	/* IP datagram length */
 	unsigned int udp_off;	/* from the start of the IP header */
 	/*
-	 * Whole, option-free datagram: its ICRC can be recomputed the way
+	 * Whole, option-free datagram: its ICRC can be updated the way
 	 * receivers check it (20-byte IP header).
 	 */
 	bool rewritable;
 };
 
 /*
+ * fp_bth_ext_len - bytes of the extended transport headers (RETH, AETH,
+ * DETH, ImmDt, ...; the CNP's reserved bytes) that follow a BTH with
+ * @opcode, or -1 for an opcode that no RoCEv2 transport flowplan knows
+ * (RC, UC, UD, XRC, CNP) defines.
+ */
+int fp_bth_ext_len(u8 opcode);
+
+/*
  * fp_parse_roce4 - parse an IPv4 RoCEv2 packet.
  * @hdr: the first @hdr_len bytes of the IP datagram
  * @pkt_len: bytes of the datagram present in the packet (>= @hdr_len)
  *
- * Returns 0, -EPROTONOSUPPORT when the packet is not IPv4 UDP to port 4791
- * (or is a non-first fragment), or -EBADMSG when it claims to be one but a
- * header is truncated or inconsistent.
+ * A RoCEv2 packet is UDP to port 4791 with a BTH of version 0, a known
+ * opcode, a valid P_Key, and a UDP length that holds the opcode's
+ * headers, a payload padded to 4 bytes (at least the pad count) and the
+ * ICRC. Returns 0, -EPROTONOSUPPORT when the packet is not IPv4 UDP to port
+ * 4791 (or is a non-first fragment), or -EBADMSG when it is but is no
+ * RoCEv2 packet or a header is truncated or inconsistent.
  */
 int fp_parse_roce4(const u8 *hdr, unsigned int hdr_len, unsigned int pkt_len,
 		   struct fp_roce4 *p);

@@ -106,6 +106,64 @@ static unsigned int bth_version(u8 *p, unsigned int len)
 	return len;
 }
 
+static u8 *bth(u8 *p)
+{
+	return (u8 *)(udp(p) + 1);
+}
+
+static unsigned int reserved_opcode(u8 *p, unsigned int len)
+{
+	bth(p)[0] = 0x15;
+	return len;
+}
+
+static unsigned int rd_opcode(u8 *p, unsigned int len)
+{
+	bth(p)[0] = 0x40;	/* RD SEND FIRST: no RoCEv2 */
+	return len;
+}
+
+static unsigned int pkey_zero(u8 *p, unsigned int len)
+{
+	bth(p)[2] = 0x80;
+	bth(p)[3] = 0x00;
+	return len;
+}
+
+/* COMPARE SWAP needs a 28-byte AtomicETH; the packet has 16 bytes. */
+static unsigned int headers_longer(u8 *p, unsigned int len)
+{
+	bth(p)[0] = 0x13;
+	return len;
+}
+
+/* One byte less in both lengths: no longer padded to 4 bytes. */
+static unsigned int unpadded(u8 *p, unsigned int len)
+{
+	bth(p)[0] = 0x04;	/* SEND ONLY: all 16 bytes are payload */
+	ip(p)->tot_len = htons(len - 1);
+	udp(p)->len = htons(ntohs(udp(p)->len) - 1);
+	return len;
+}
+
+/* SEND ONLY of 0 bytes claiming 3 pad bytes. */
+static unsigned int pad_beyond(u8 *p, unsigned int len)
+{
+	len -= PAYLOAD;
+	bth(p)[0] = 0x04;
+	bth(p)[1] |= 3 << 4;
+	ip(p)->tot_len = htons(len);
+	udp(p)->len = htons(ntohs(udp(p)->len) - PAYLOAD);
+	return len;
+}
+
+/* UD SEND ONLY: 8 bytes of DETH, 8 of payload. */
+static unsigned int ud_send(u8 *p, unsigned int len)
+{
+	bth(p)[0] = 0x64;
+	return len;
+}
+
 static unsigned int trailing_bytes(u8 *p, unsigned int len)
 {
 	return len + 8;		/* Ethernet padding past tot_len is fine */
@@ -128,6 +186,13 @@ static const struct parse_case parse_cases[] = {
 	{ "tot_len too small for BTH and ICRC", tot_len_tiny, 0, -EBADMSG },
 	{ "UDP length disagrees", udp_len_wrong, 0, -EBADMSG },
 	{ "BTH transport version 1", bth_version, 0, -EBADMSG },
+	{ "reserved opcode", reserved_opcode, 0, -EBADMSG },
+	{ "RD opcode", rd_opcode, 0, -EBADMSG },
+	{ "P_Key 0", pkey_zero, 0, -EBADMSG },
+	{ "shorter than the opcode's headers", headers_longer, 0, -EBADMSG },
+	{ "payload not padded to 4 bytes", unpadded, 0, -EBADMSG },
+	{ "pad count beyond the payload", pad_beyond, 0, -EBADMSG },
+	{ "UD SEND ONLY", ud_send, 0, 0, true },
 };
 
 static void parse_case_desc(const struct parse_case *c, char *desc)
@@ -162,7 +227,7 @@ static void parse_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, p.daddr, d);
 	KUNIT_EXPECT_EQ(test, p.sport, 0xc001);
 	KUNIT_EXPECT_EQ(test, p.dqpn, 0x123456);
-	KUNIT_EXPECT_EQ(test, p.opcode, 0x0a);
+	KUNIT_EXPECT_EQ(test, p.opcode, bth(pkt)[0]);
 	KUNIT_EXPECT_EQ(test, p.udp_off, ip(pkt)->ihl * 4U);
 	KUNIT_EXPECT_EQ(test, p.tot_len, (unsigned int)ntohs(ip(pkt)->tot_len));
 	KUNIT_EXPECT_EQ(test, p.rewritable, c->rewritable);
@@ -191,8 +256,74 @@ static void parse_every_prefix_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fp_parse_roce4(pkt, len, len, &p), 0);
 }
 
+/*
+ * Extended header lengths from the IBTA specification (vol. 1, 9.2, 9.3;
+ * annex A17 for the CNP), written out here rather than taken from the code.
+ */
+static const struct {
+	u8 opcode;
+	int ext;
+} bth_ext_cases[] = {
+	{ 0x00, 0 }, { 0x03, 4 }, { 0x04, 0 }, { 0x06, 16 }, { 0x0a, 16 },
+	{ 0x0b, 20 }, { 0x0c, 16 }, { 0x0d, 4 }, { 0x0e, 0 }, { 0x10, 4 },
+	{ 0x11, 4 }, { 0x12, 12 }, { 0x13, 28 }, { 0x14, 28 }, { 0x15, -1 },
+	{ 0x17, 4 }, { 0x18, -1 }, { 0x24, 0 }, { 0x2a, 16 }, { 0x2b, 20 },
+	{ 0x2c, -1 }, { 0x31, -1 }, { 0x40, -1 }, { 0x55, -1 }, { 0x63, -1 },
+	{ 0x64, 8 }, { 0x65, 12 }, { 0x66, -1 }, { 0x80, -1 }, { 0x81, 16 },
+	{ 0xa4, 4 }, { 0xaa, 20 }, { 0xad, 4 }, { 0xb1, 4 }, { 0xb2, 12 },
+	{ 0xb3, 32 }, { 0xe0, -1 }, { 0xff, -1 },
+};
+
+static void parse_bth_ext_test(struct kunit *test)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bth_ext_cases); i++)
+		KUNIT_EXPECT_EQ_MSG(test, fp_bth_ext_len(bth_ext_cases[i].opcode),
+				    bth_ext_cases[i].ext, "opcode 0x%02x",
+				    bth_ext_cases[i].opcode);
+}
+
+/*
+ * Every opcode, with exactly its headers and 0, 4 or 8 payload bytes: a
+ * RoCEv2 packet when the opcode is one; with 4 bytes fewer than its
+ * headers, never.
+ */
+static void parse_every_opcode_test(struct kunit *test)
+{
+	unsigned int op, pl, len;
+	struct fp_roce4 p;
+	int ext;
+	u8 *pkt;
+
+	pkt = kunit_kzalloc(test, FP_TEST_PKT_MAX, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pkt);
+	for (op = 0; op < 256; op++) {
+		ext = fp_bth_ext_len(op);
+		for (pl = 0; pl <= 8; pl += 4) {
+			len = fp_test_pkt(pkt, htonl(1), htonl(2), 0xc001, 7,
+					  max(ext, 0) + pl);
+			bth(pkt)[0] = op;
+			KUNIT_EXPECT_EQ_MSG(test, fp_parse_roce4(pkt,
+					min_t(unsigned int, len, FP_PARSE_MAX),
+					len, &p), ext < 0 ? -EBADMSG : 0,
+					"opcode 0x%02x, %u payload bytes", op, pl);
+		}
+		if (ext < 4)
+			continue;
+		len = fp_test_pkt(pkt, htonl(1), htonl(2), 0xc001, 7, ext - 4);
+		bth(pkt)[0] = op;
+		bth(pkt)[1] = 0;
+		KUNIT_EXPECT_EQ_MSG(test, fp_parse_roce4(pkt,
+				min_t(unsigned int, len, FP_PARSE_MAX), len, &p),
+				-EBADMSG, "opcode 0x%02x cut short", op);
+	}
+}
+
 static struct kunit_case parse_test_cases[] = {
 	KUNIT_CASE_PARAM(parse_test, parse_gen_params),
+	KUNIT_CASE(parse_bth_ext_test),
+	KUNIT_CASE(parse_every_opcode_test),
 	KUNIT_CASE(parse_every_prefix_test),
 	{}
 };

@@ -1,37 +1,113 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pin.c - the datapath: RoCEv2 packets this host sends (IPv4 UDP to port
- * 4791) are counted per (destination, source port) and, for plan entries
- * that enforce, moved to their planned source port with a new ICRC.
+ * pin.c - the datapath: RoCEv2 packets this host's RDMA stack sends (IPv4
+ * UDP to port 4791 with a valid BTH, from a kernel socket) are counted per
+ * (destination, source port) and, for plan entries that enforce, moved to
+ * their planned source port with an updated ICRC.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/ip.h>
+#include <linux/moduleparam.h>
 #include <linux/netfilter.h>
 #include <linux/skbuff.h>
 #include <linux/udp.h>
+#include <net/checksum.h>
+#include <net/sock.h>
+#include <asm/unaligned.h>
 
 #include "flowplan.h"
 #include "icrc.h"
 #include "parse.h"
 #include "pin.h"
 
+/*
+ * Debugging: recompute the whole ICRC of every packet rewritten and compare
+ * it with the incremental update (a mismatch warns and the full one is
+ * stored). Costs a CRC over the packet: off by default.
+ */
+bool fp_icrc_check;
+module_param_named(icrc_check, fp_icrc_check, bool, 0644);
+MODULE_PARM_DESC(icrc_check,
+		 "recompute every rewritten packet's ICRC in full and warn when the incremental update differs (debugging; default off)");
+
+static atomic64_t fp_icrc_mismatches = ATOMIC64_INIT(0);
+
+u64 fp_pin_icrc_mismatches(void)
+{
+	return atomic64_read(&fp_icrc_mismatches);
+}
+
+/*
+ * Only packets sent by a kernel socket: soft-RoCE (rxe) sends through its
+ * own kernel UDP sockets, hardware RoCE never passes netfilter, and a
+ * process's UDP or raw socket, privileged or not, is no RDMA transport.
+ * Anything else is neither counted nor touched.
+ */
+static bool fp_from_kernel(const struct sk_buff *skb)
+{
+	const struct sock *sk = skb->sk;
+
+	return sk && sk_fullsock(sk) && sk->sk_kern_sock;
+}
+
+/* @ip: the datagram after the update; @before_ok: its ICRC was right before. */
+static void fp_icrc_verify(u8 *ip, unsigned int len, bool before_ok)
+{
+	u32 full;
+
+	if (!before_ok)
+		return;
+	full = fp_icrc4(ip, len);
+	if (likely(full == fp_icrc4_get(ip, len)))
+		return;
+	atomic64_inc(&fp_icrc_mismatches);
+	WARN_ONCE(1, "incremental ICRC %08x differs from the full one %08x (%u bytes)\n",
+		  fp_icrc4_get(ip, len), full, len);
+	fp_icrc4_put(ip, len, full);
+}
+
 static bool fp_hook_rewrite(struct sk_buff *skb, const struct fp_roce4 *p,
 			    u16 sport)
 {
 	unsigned int off = skb_network_offset(skb);
+	bool check = READ_ONCE(fp_icrc_check), before_ok = false;
+	__be32 *icrc, old_icrc;
 	struct udphdr *uh;
+	__be16 old_port;
 	u8 *ip;
 
+	/*
+	 * rxe's packets are linear and not cloned here: this costs nothing.
+	 * A paged skb is pulled whole, since the ICRC is at its end.
+	 */
 	if (unlikely(skb_ensure_writable(skb, off + p->tot_len)))
 		return false;
 	ip = skb_network_header(skb);
+	uh = (struct udphdr *)(ip + p->udp_off);
+	icrc = (__be32 *)(ip + p->tot_len - FP_ICRC_LEN);
+	if (unlikely(check))
+		before_ok = fp_icrc4(ip, p->tot_len) ==
+			    fp_icrc4_get(ip, p->tot_len);
+	old_port = uh->source;
+	old_icrc = get_unaligned(icrc);
 	fp_roce4_set_sport(ip, p->tot_len, sport);
 	/*
-	 * A partial checksum is finished later over the new bytes; a complete
-	 * one would be stale, and IPv4 allows none.
+	 * The UDP checksum covers the port and the ICRC (a RoCEv2 datagram's
+	 * ICRC is 4-byte aligned in it). A partial one (offload) is finished
+	 * later over the new bytes and needs nothing; a complete one is
+	 * updated, never left stale; none (0) stays none.
 	 */
-	uh = (struct udphdr *)(ip + p->udp_off);
-	if (uh->check && skb->ip_summed != CHECKSUM_PARTIAL)
-		uh->check = 0;
+	if (uh->check && skb->ip_summed != CHECKSUM_PARTIAL) {
+		inet_proto_csum_replace2(&uh->check, skb, old_port, uh->source,
+					 false);
+		inet_proto_csum_replace4(&uh->check, skb, old_icrc,
+					 get_unaligned(icrc), false);
+		if (!uh->check)
+			uh->check = CSUM_MANGLED_0;
+	}
+	if (unlikely(check))
+		fp_icrc_verify(ip, p->tot_len, before_ok);
 	return true;
 }
 
@@ -45,7 +121,7 @@ unsigned int fp_hook_skb(struct fp_net *fn, struct sk_buff *skb)
 	const u8 *h;
 	u16 sport;
 
-	if (unlikely(skb->len <= off))
+	if (unlikely(skb->len <= off) || !fp_from_kernel(skb))
 		return NF_ACCEPT;
 	len = skb->len - off;
 	hlen = min_t(unsigned int, len, FP_PARSE_MAX);
@@ -65,4 +141,3 @@ unsigned int fp_hook_skb(struct fp_net *fn, struct sk_buff *skb)
 	fp_counters_add(fn->counters, p.daddr, p.sport, p.tot_len, rewritten);
 	return NF_ACCEPT;
 }
-

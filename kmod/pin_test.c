@@ -1,14 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pin_test.c - KUnit: the hook's work on real skbs: counting, rewriting
- * the source port of enforced entries with a correct ICRC, leaving alone
- * what it must not touch (clones stay intact, paged skbs are handled).
+ * the source port of enforced entries with a correct ICRC and UDP checksum
+ * (none, complete, or partial as offload leaves it), leaving alone what it
+ * must not touch (clones stay intact, paged skbs are handled, packets of
+ * processes' sockets and UDP datagrams that are no RoCEv2 are neither
+ * counted nor changed).
  */
 #include <kunit/test.h>
 #include <linux/ip.h>
+#include <linux/net.h>
 #include <linux/netfilter.h>
 #include <linux/skbuff.h>
 #include <linux/udp.h>
+#include <net/checksum.h>
+#include <net/ip.h>
+#include <net/net_namespace.h>
+#include <net/udp.h>
 
 #include "flowplan.h"
 #include "icrc.h"
@@ -21,6 +29,8 @@
 
 struct pin_ctx {
 	struct fp_net fn;
+	struct socket *ksock;	/* a kernel socket, as rxe sends from */
+	struct socket *usock;	/* a process's socket */
 };
 
 static int pin_init(struct kunit *test)
@@ -32,6 +42,11 @@ static int pin_init(struct kunit *test)
 	struct fp_plan *plan;
 
 	if (!ctx)
+		return -ENOMEM;
+	fp_icrc_init();
+	if (sock_create_kern(&init_net, AF_INET, SOCK_DGRAM, IPPROTO_UDP,
+			     &ctx->ksock) ||
+	    sock_create(AF_INET, SOCK_DGRAM, IPPROTO_UDP, &ctx->usock))
 		return -ENOMEM;
 	ctx->fn.counters = fp_counters_alloc(64);
 	plan = fp_plan_alloc(2, 1, GFP_KERNEL);
@@ -55,12 +70,21 @@ static void pin_exit(struct kunit *test)
 		return;
 	fp_plan_free(rcu_dereference_protected(ctx->fn.plan, true));
 	fp_counters_free(ctx->fn.counters);
+	if (ctx->ksock)
+		sock_release(ctx->ksock);
+	if (ctx->usock)
+		sock_release(ctx->usock);
+	fp_icrc_check = false;
 }
 
-/* A linear skb, or one with all but the first @head bytes in a page. */
+/*
+ * A linear skb, or one with all but the first @head bytes in a page, sent
+ * by the kernel socket.
+ */
 static struct sk_buff *pkt_skb(struct kunit *test, const u8 *pkt,
 			       unsigned int len, unsigned int head)
 {
+	struct pin_ctx *ctx = test->priv;
 	struct sk_buff *skb = alloc_skb(len + 64, GFP_KERNEL);
 	struct page *page;
 
@@ -80,6 +104,7 @@ static struct sk_buff *pkt_skb(struct kunit *test, const u8 *pkt,
 	}
 	skb_reset_network_header(skb);
 	skb->protocol = htons(ETH_P_IP);
+	skb->sk = ctx->ksock->sk;	/* no destructor: not charged */
 	return skb;
 }
 
@@ -179,6 +204,7 @@ static void pin_clone_test(struct kunit *test)
 	skb = pkt_skb(test, pkt, len, 0);
 	clone = skb_clone(skb, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, clone);
+	clone->sk = skb->sk;		/* clones have none of their own */
 	run(test, clone);
 	expect_pkt(test, clone, 0xc002, 0x21);
 	KUNIT_EXPECT_EQ(test, memcmp(skb->data, pkt, len), 0);
@@ -186,21 +212,190 @@ static void pin_clone_test(struct kunit *test)
 	kfree_skb(skb);
 }
 
-/* A UDP checksum is not left stale: zeroed (IPv4 allows it). */
+static __sum16 udp_hdr_check(struct sk_buff *skb)
+{
+	return ((struct udphdr *)(skb_network_header(skb) + 20))->check;
+}
+
+/* The UDP datagram's checksum over its pseudo-header: 0 when it is right. */
+static __sum16 udp_csum_check(struct sk_buff *skb)
+{
+	struct iphdr *iph = ip_hdr(skb);
+	unsigned int ulen = ntohs(iph->tot_len) - iph->ihl * 4;
+
+	return csum_tcpudp_magic(iph->saddr, iph->daddr, ulen, IPPROTO_UDP,
+				 skb_checksum(skb, iph->ihl * 4, ulen, 0));
+}
+
+static struct sk_buff *csum_skb(struct kunit *test, u8 *pkt,
+				unsigned int len)
+{
+	struct iphdr *iph = (struct iphdr *)pkt;
+	struct udphdr *uh = (struct udphdr *)(pkt + 20);
+
+	uh->check = 0;
+	uh->check = csum_tcpudp_magic(iph->saddr, iph->daddr, len - 20,
+				      IPPROTO_UDP,
+				      csum_partial(uh, len - 20, 0)) ?:
+		    CSUM_MANGLED_0;
+	return pkt_skb(test, pkt, len, 0);
+}
+
+/*
+ * A complete UDP checksum is updated for the new port and the new ICRC
+ * (both in the datagram), never left stale.
+ */
 static void pin_udp_csum_test(struct kunit *test)
+{
+	u8 pkt[FP_TEST_PKT_MAX];
+	struct sk_buff *skb;
+	unsigned int len, pl;
+
+	for (pl = 8; pl < 40; pl += 4) {
+		len = fp_test_pkt(pkt, A(1), A(5), SPORT, 0x20, pl);
+		skb = csum_skb(test, pkt, len);
+		skb->ip_summed = CHECKSUM_NONE;
+		run(test, skb);
+		KUNIT_EXPECT_NE(test, (__force u16)udp_hdr_check(skb), 0);
+		KUNIT_EXPECT_EQ(test, (__force u16)udp_csum_check(skb), 0);
+		expect_pkt(test, skb, 0xc001, 0x20);
+		kfree_skb(skb);
+	}
+}
+
+/* No checksum (rxe's, and allowed on IPv4) stays none. */
+static void pin_udp_no_csum_test(struct kunit *test)
 {
 	u8 pkt[FP_TEST_PKT_MAX];
 	struct sk_buff *skb;
 	unsigned int len;
 
-	len = fp_test_pkt(pkt, A(1), A(5), SPORT, 0x20, 8);
-	((struct udphdr *)(pkt + 20))->check = htons(0x1234);
+	len = fp_test_pkt(pkt, A(1), A(5), SPORT, 0x21, 8);
 	skb = pkt_skb(test, pkt, len, 0);
 	skb->ip_summed = CHECKSUM_NONE;
 	run(test, skb);
-	KUNIT_EXPECT_EQ(test, ((struct udphdr *)(skb->data + 20))->check, 0);
+	KUNIT_EXPECT_EQ(test, (__force u16)udp_hdr_check(skb), 0);
+	expect_pkt(test, skb, 0xc002, 0x21);
+	kfree_skb(skb);
+}
+
+/*
+ * Checksum offload: CHECKSUM_PARTIAL, the field holds the pseudo-header's
+ * sum and the device (here skb_checksum_help()) finishes it over the bytes
+ * as they are when it sends them, the new port included.
+ */
+static void pin_udp_csum_partial_test(struct kunit *test)
+{
+	u8 pkt[FP_TEST_PKT_MAX];
+	struct sk_buff *skb;
+	struct udphdr *uh;
+	unsigned int len;
+
+	len = fp_test_pkt(pkt, A(1), A(5), SPORT, 0x20, 24);
+	skb = pkt_skb(test, pkt, len, 0);
+	skb_set_transport_header(skb, 20);
+	uh = udp_hdr(skb);
+	skb->ip_summed = CHECKSUM_PARTIAL;
+	skb->csum_start = skb_transport_header(skb) - skb->head;
+	skb->csum_offset = offsetof(struct udphdr, check);
+	uh->check = ~csum_tcpudp_magic(A(1), A(5), len - 20, IPPROTO_UDP, 0);
+	run(test, skb);
+	expect_pkt(test, skb, 0xc001, 0x20);
+	KUNIT_ASSERT_EQ(test, skb_checksum_help(skb), 0);
+	KUNIT_EXPECT_EQ(test, (__force u16)udp_csum_check(skb), 0);
+	/* And the ICRC, which masks the checksum, still holds. */
 	expect_pkt(test, skb, 0xc001, 0x20);
 	kfree_skb(skb);
+}
+
+/*
+ * Debug mode (icrc_check): every update is checked against the full ICRC,
+ * and none differs. A packet whose ICRC was wrong before stays wrong: the
+ * update carries it over, it does not make a bad packet good.
+ */
+static void pin_icrc_check_test(struct kunit *test)
+{
+	u64 before = fp_pin_icrc_mismatches();
+	u8 pkt[FP_TEST_PKT_MAX], *buf;
+	struct sk_buff *skb;
+	unsigned int len, pl;
+
+	fp_icrc_check = true;
+	for (pl = 0; pl < 160; pl += 12) {
+		len = fp_test_pkt(pkt, A(1), A(5), SPORT + pl, 0x20 + pl, pl);
+		skb = pkt_skb(test, pkt, len, pl % 24 ? 0 : 30);
+		run(test, skb);
+		expect_pkt(test, skb, 0xc001 + pl % 2, 0x20 + pl);
+		kfree_skb(skb);
+	}
+	KUNIT_EXPECT_EQ(test, fp_pin_icrc_mismatches(), before);
+
+	len = fp_test_pkt(pkt, A(1), A(5), SPORT, 0x21, 32);
+	pkt[len - 1] ^= 0x40;		/* a bad ICRC */
+	skb = pkt_skb(test, pkt, len, 0);
+	run(test, skb);
+	buf = skb->data;
+	KUNIT_EXPECT_EQ(test, ntohs(((struct udphdr *)(buf + 20))->source),
+			0xc002);
+	KUNIT_EXPECT_NE(test, fp_icrc4(buf, len), fp_icrc4_get(buf, len));
+	KUNIT_EXPECT_EQ(test, fp_icrc4(buf, len) ^ fp_icrc4_get(buf, len),
+			0x40000000U);
+	KUNIT_EXPECT_EQ(test, fp_pin_icrc_mismatches(), before);
+	kfree_skb(skb);
+}
+
+/*
+ * Only the kernel's RDMA stack's packets: a process's UDP socket (any
+ * user can send to port 4791), or an skb of no socket, is neither counted
+ * nor rewritten, even with an enforcing entry for its addresses.
+ */
+static void pin_not_kernel_test(struct kunit *test)
+{
+	struct pin_ctx *ctx = test->priv;
+	u8 pkt[FP_TEST_PKT_MAX];
+	struct sk_buff *skb;
+	unsigned int len, i;
+
+	for (i = 0; i < 2; i++) {
+		len = fp_test_pkt(pkt, A(1), A(5), SPORT, 0x21, 64);
+		skb = pkt_skb(test, pkt, len, 0);
+		skb->sk = i ? NULL : ctx->usock->sk;
+		run(test, skb);
+		KUNIT_EXPECT_EQ(test, memcmp(skb->data, pkt, len), 0);
+		skb->sk = NULL;
+		kfree_skb(skb);
+	}
+	KUNIT_EXPECT_EQ(test, count(test, A(5), SPORT).packets, 0ULL);
+	KUNIT_EXPECT_EQ(test, count(test, A(5), 0xc002).packets, 0ULL);
+}
+
+/*
+ * UDP to port 4791 that is no RoCEv2 packet (an unknown opcode, a length
+ * that no opcode's headers and padding make): not counted, not rewritten.
+ */
+static void pin_not_roce_test(struct kunit *test)
+{
+	u8 pkt[FP_TEST_PKT_MAX];
+	struct sk_buff *skb;
+	unsigned int len;
+
+	len = fp_test_pkt(pkt, A(1), A(5), SPORT, 0x21, 64);
+	pkt[28] = 0x15;			/* reserved RC opcode */
+	skb = pkt_skb(test, pkt, len, 0);
+	run(test, skb);
+	KUNIT_EXPECT_EQ(test, memcmp(skb->data, pkt, len), 0);
+	kfree_skb(skb);
+
+	len = fp_test_pkt(pkt, A(1), A(5), SPORT, 0x21, 64);
+	pkt[28] = 0x13;			/* COMPARE SWAP: 28 header bytes */
+	pkt[29] = 0;
+	((struct iphdr *)pkt)->tot_len = htons(20 + 8 + 12 + 24);
+	((struct udphdr *)(pkt + 20))->len = htons(8 + 12 + 24);
+	skb = pkt_skb(test, pkt, 20 + 8 + 12 + 24, 0);
+	run(test, skb);
+	KUNIT_EXPECT_EQ(test, memcmp(skb->data, pkt, 20 + 8 + 12 + 24), 0);
+	kfree_skb(skb);
+	KUNIT_EXPECT_EQ(test, count(test, A(5), SPORT).packets, 0ULL);
 }
 
 /* Not ours, or not whole: counted when it is RoCE, never changed. */
@@ -246,6 +441,11 @@ static struct kunit_case pin_test_cases[] = {
 	KUNIT_CASE_PARAM(pin_test, pin_gen_params),
 	KUNIT_CASE(pin_clone_test),
 	KUNIT_CASE(pin_udp_csum_test),
+	KUNIT_CASE(pin_udp_no_csum_test),
+	KUNIT_CASE(pin_udp_csum_partial_test),
+	KUNIT_CASE(pin_icrc_check_test),
+	KUNIT_CASE(pin_not_kernel_test),
+	KUNIT_CASE(pin_not_roce_test),
 	KUNIT_CASE(pin_untouched_test),
 	{}
 };

@@ -205,15 +205,6 @@ static void b_three(struct sk_buff *skb)
 	nla_nest_end(skb, ents);
 }
 
-static void b_two_more(struct sk_buff *skb)
-{
-	struct nlattr *ents = start(skb);
-
-	nla_nest_end(skb, put_entry(skb, 0, A(3), A(5), 0, 0, 1));
-	nla_nest_end(skb, put_entry(skb, 1, A(3), A(5), 1, 0, 1));
-	nla_nest_end(skb, ents);
-}
-
 static void b_unknown_attr(struct sk_buff *skb)
 {
 	struct nlattr *ents = start(skb), *e;

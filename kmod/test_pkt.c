@@ -13,8 +13,8 @@
 unsigned int fp_test_pkt(u8 *buf, __be32 saddr, __be32 daddr, u16 sport,
 			 u32 dqpn, unsigned int payload)
 {
-	unsigned int len = sizeof(struct iphdr) + sizeof(struct udphdr) +
-			   FP_BTH_LEN + payload + FP_ICRC_LEN;
+	unsigned int len = FP_TEST_PKT_LEN(payload);
+	unsigned int pad = (4 - payload % 4) % 4;
 	struct iphdr *iph = (struct iphdr *)buf;
 	struct udphdr *uh = (struct udphdr *)(iph + 1);
 	u8 *bth = (u8 *)(uh + 1);
@@ -34,7 +34,8 @@ unsigned int fp_test_pkt(u8 *buf, __be32 saddr, __be32 daddr, u16 sport,
 	uh->source = htons(sport);
 	uh->dest = htons(FLOWPLAN_ROCE_PORT);
 	uh->len = htons(len - sizeof(*iph));
-	bth[0] = 0x0a;			/* RC RDMA WRITE ONLY */
+	bth[0] = payload >= 16 ? 0x0a : 0x04;	/* RC WRITE ONLY / SEND ONLY */
+	bth[1] = pad << 4;
 	bth[2] = 0xff;			/* default P_Key */
 	bth[3] = 0xff;
 	bth[5] = dqpn >> 16;

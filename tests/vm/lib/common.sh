@@ -43,14 +43,16 @@ need_module() {
 		skip "flowplan.ko was not built (kmod/build.mk: make module)"
 }
 
-# Load flowplan.ko and the Debian modules it depends on.
+# Load flowplan.ko and the Debian modules it depends on. Every rewritten
+# packet's incremental ICRC is checked against the full one (icrc_check=1:
+# a mismatch warns, and a warning fails the test).
 fp_load() {
 	local d
 	need_module
 	for d in $(modinfo -F depends "$FLOWPLAN_KO" | tr ',' ' '); do
 		modprobe "$d"
 	done
-	insmod "$FLOWPLAN_KO" "$@"
+	insmod "$FLOWPLAN_KO" icrc_check=1 "$@"
 	poll 5 test -d /sys/module/flowplan || fail "flowplan did not appear"
 }
 
