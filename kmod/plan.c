@@ -96,6 +96,27 @@ const struct fp_entry *fp_plan_lookup(const struct fp_plan *plan,
 	return fp_plan_find(plan, local, remote, FLOWPLAN_DQPN_ANY);
 }
 
+/*
+ * dqpn % n without a division (a few ns per rewritten packet): with
+ * m = floor((2^32 - 1) / n) + 1, floor(q m / 2^32) is floor(q / n) for
+ * every q < 2^28 and n <= 16, and a QP number has 24 bits.
+ */
+static const u32 fp_div_magic[FLOWPLAN_MAX_SUBFLOWS + 1] = {
+	0, 0, 0x80000000, 0x55555556, 0x40000000, 0x33333334, 0x2aaaaaab,
+	0x24924925, 0x20000000, 0x1c71c71d, 0x1999999a, 0x1745d175,
+	0x15555556, 0x13b13b14, 0x12492493, 0x11111112, 0x10000000,
+};
+
+unsigned int fp_subflow_of(u32 dqpn, unsigned int nsub)
+{
+	u32 q;
+
+	if (nsub <= 1)
+		return 0;
+	q = ((u64)dqpn * fp_div_magic[nsub]) >> 32;
+	return dqpn - q * nsub;
+}
+
 u16 fp_entry_pick_sport(const struct fp_entry *e, u32 dqpn, u16 sport)
 {
 	unsigned int i;
@@ -105,5 +126,5 @@ u16 fp_entry_pick_sport(const struct fp_entry *e, u32 dqpn, u16 sport)
 	for (i = 0; i < e->nsub; i++)
 		if (e->sub[i].sport == sport)
 			return sport;
-	return e->sub[dqpn % e->nsub].sport;
+	return e->sub[fp_subflow_of(dqpn, e->nsub)].sport;
 }

@@ -51,5 +51,7 @@ const struct fp_entry *fp_plan_lookup(const struct fp_plan *plan,
  * port of subflow dqpn % nsub.
  */
 u16 fp_entry_pick_sport(const struct fp_entry *e, u32 dqpn, u16 sport);
+/* @dqpn % @nsub (@dqpn < 2^24, 1 <= @nsub <= FLOWPLAN_MAX_SUBFLOWS). */
+unsigned int fp_subflow_of(u32 dqpn, unsigned int nsub);
 
 #endif

@@ -147,6 +147,21 @@ static void plan_pick_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fp_entry_pick_sport(&one, 99, 0xc00a), 0xc00a);
 }
 
+/* The division-free dqpn % n, for every n and QP numbers to 2^24 - 1. */
+static void plan_subflow_of_test(struct kunit *test)
+{
+	unsigned int n;
+	u32 q;
+
+	for (n = 1; n <= FLOWPLAN_MAX_SUBFLOWS; n++) {
+		for (q = 0; q <= FLOWPLAN_DQPN_MAX; q += q < 4096 ? 1 : 4093)
+			KUNIT_ASSERT_EQ_MSG(test, fp_subflow_of(q, n), q % n,
+					    "%u %% %u", q, n);
+		KUNIT_EXPECT_EQ(test, fp_subflow_of(FLOWPLAN_DQPN_MAX, n),
+				FLOWPLAN_DQPN_MAX % n);
+	}
+}
+
 /*
  * Plan g maps every pair to port g. A reader that looks up all pairs
  * through one rcu_dereference() must find one g throughout, however often
@@ -275,6 +290,7 @@ static struct kunit_case plan_test_cases[] = {
 	KUNIT_CASE(plan_limits_test),
 	KUNIT_CASE(plan_many_test),
 	KUNIT_CASE(plan_pick_test),
+	KUNIT_CASE(plan_subflow_of_test),
 	KUNIT_CASE(plan_replace_test),
 	KUNIT_CASE(counters_test),
 	{}
