@@ -174,6 +174,7 @@ static int fp_bench_size(struct fp_net *fn, struct fp_plan **plans,
 static int __init fp_bench_init(void)
 {
 	struct fp_plan *plans[FP_BENCH_N] = {};
+	struct fp_counters *c = NULL;
 	struct socket *sock = NULL;
 	struct fp_net *fn;
 	unsigned int i, m;
@@ -188,11 +189,12 @@ static int __init fp_bench_init(void)
 	if (ret)
 		goto out;
 	ret = -ENOMEM;
-	fn->counters = fp_counters_alloc(4096);
+	c = fp_counters_alloc(4096);
+	RCU_INIT_POINTER(fn->counters, c);
 	plans[FP_BENCH_NO_ENFORCE] = fp_bench_plan(false);
 	plans[FP_BENCH_PINNED] = fp_bench_plan(true);
 	plans[FP_BENCH_REWRITE] = fp_bench_plan(true);
-	if (!fn->counters || !plans[FP_BENCH_NO_ENFORCE] ||
+	if (!c || !plans[FP_BENCH_NO_ENFORCE] ||
 	    !plans[FP_BENCH_PINNED] || !plans[FP_BENCH_REWRITE])
 		goto out;
 	for (i = 0; i < ARRAY_SIZE(fp_bench_sizes); i++) {
@@ -203,8 +205,7 @@ static int __init fp_bench_init(void)
 out:
 	for (m = 0; m < FP_BENCH_N; m++)
 		fp_plan_free(plans[m]);
-	if (fn)
-		fp_counters_free(fn->counters);
+	fp_counters_free(c);
 	kfree(fn);
 	if (sock)
 		sock_release(sock);

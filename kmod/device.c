@@ -3,12 +3,18 @@
  * device.c - the host's RDMA devices, their ports, GIDs and netdevs: an RDMA
  * client for devices coming and going, a netdevice notifier for links going
  * up and down, and events for both.
+ *
+ * A namespace sees the devices the RDMA subsystem lets it use
+ * (rdma_dev_access_netns(): all of them in its default shared mode, its own
+ * in exclusive mode), and a port's netdev by name and index only when the
+ * netdev is in that namespace, as the RDMA netlink interface shows them.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/netdevice.h>
 #include <linux/slab.h>
 #include <net/genetlink.h>
+#include <net/net_namespace.h>
 #include <rdma/ib_cache.h>
 #include <rdma/ib_verbs.h>
 
@@ -81,8 +87,8 @@ static int fp_put_gids(struct sk_buff *skb, struct ib_device *ibdev, u32 port)
  * One port. For a link event (@event) the IB port state is left out: the
  * cache that holds it is updated after the netdev notifiers have run.
  */
-static int fp_put_port(struct sk_buff *skb, int idx, struct ib_device *ibdev,
-		       u32 port, bool event)
+static int fp_put_port(struct sk_buff *skb, const struct net *net, int idx,
+		       struct ib_device *ibdev, u32 port, bool event)
 {
 	enum ib_port_state state = IB_PORT_NOP;
 	char name[IFNAMSIZ] = "";
@@ -95,7 +101,7 @@ static int fp_put_port(struct sk_buff *skb, int idx, struct ib_device *ibdev,
 	rcu_read_lock();
 	ndev = fp_port_netdev(ibdev, port);
 	link = fp_netdev_link(ndev);
-	if (ndev) {
+	if (ndev && net_eq(dev_net(ndev), net)) {
 		ifindex = ndev->ifindex;
 		strscpy(name, ndev->name, sizeof(name));
 	}
@@ -165,9 +171,12 @@ static size_t fp_device_size(struct ib_device *ibdev, bool ports,
 	return size;
 }
 
-/* The FLOWPLAN_A_DEVICE nest: all ports, or only @only_port when non-zero. */
-static int fp_put_device(struct sk_buff *skb, struct ib_device *ibdev,
-			 bool ports, u32 only_port)
+/*
+ * The FLOWPLAN_A_DEVICE nest as namespace @net sees it: all ports, or only
+ * @only_port when non-zero.
+ */
+static int fp_put_device(struct sk_buff *skb, const struct net *net,
+			 struct ib_device *ibdev, bool ports, u32 only_port)
 {
 	struct nlattr *dev, *pnest;
 	int idx = 0;
@@ -186,7 +195,7 @@ static int fp_put_device(struct sk_buff *skb, struct ib_device *ibdev,
 		rdma_for_each_port(ibdev, port) {
 			if (only_port && port != only_port)
 				continue;
-			if (fp_put_port(skb, idx++, ibdev, port,
+			if (fp_put_port(skb, net, idx++, ibdev, port,
 					only_port != 0))
 				goto cancel;
 		}
@@ -202,21 +211,34 @@ cancel:
 	return -EMSGSIZE;
 }
 
+/*
+ * An event to every namespace that may use @ibdev and listens, each its own
+ * copy (netdevs are named in their own namespace only). Under RCU: the
+ * messages are built atomically.
+ */
 static void fp_device_event(u8 cmd, struct ib_device *ibdev, bool ports,
 			    u32 only_port)
 {
+	size_t size = fp_device_size(ibdev, ports, only_port);
 	struct sk_buff *skb;
+	struct net *net;
 	void *hdr;
 
-	skb = fp_nl_event_new(cmd, fp_device_size(ibdev, ports, only_port),
-			      &hdr);
-	if (!skb)
-		return;
-	if (fp_put_device(skb, ibdev, ports, only_port)) {
-		nlmsg_free(skb);
-		return;
+	rcu_read_lock();
+	for_each_net_rcu(net) {
+		if (!rdma_dev_access_netns(ibdev, net) ||
+		    !fp_nl_event_listened(net))
+			continue;
+		skb = fp_nl_event_new(cmd, size, GFP_ATOMIC, &hdr);
+		if (!skb)
+			continue;
+		if (fp_put_device(skb, net, ibdev, ports, only_port)) {
+			nlmsg_free(skb);
+			continue;
+		}
+		fp_nl_event_send(net, skb, hdr, GFP_ATOMIC);
 	}
-	fp_nl_event_send_all(skb, hdr);
+	rcu_read_unlock();
 }
 
 /* Every dump message has room for the largest device. */
@@ -227,7 +249,8 @@ int fp_device_dump_start(struct netlink_callback *cb)
 
 	mutex_lock(&fp_devs_lock);
 	list_for_each_entry(fd, &fp_devs, list)
-		size = max(size, fp_device_size(fd->ibdev, true, 0));
+		if (rdma_dev_access_netns(fd->ibdev, sock_net(cb->skb->sk)))
+			size = max(size, fp_device_size(fd->ibdev, true, 0));
 	mutex_unlock(&fp_devs_lock);
 	cb->min_dump_alloc = min_t(size_t, genlmsg_total_size(size), U16_MAX);
 	return 0;
@@ -235,6 +258,7 @@ int fp_device_dump_start(struct netlink_callback *cb)
 
 int fp_device_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
+	const struct net *net = sock_net(skb->sk);
 	long skip = cb->args[0], i = 0;
 	struct fp_dev *fd;
 	int ret = 0;
@@ -246,13 +270,15 @@ int fp_device_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	list_for_each_entry(fd, &fp_devs, list) {
 		if (i++ < skip)
 			continue;
+		if (!rdma_dev_access_netns(fd->ibdev, net))
+			continue;
 		hdr = fp_nl_dump_put(skb, cb, FLOWPLAN_CMD_GET_DEVICES);
 		if (!hdr) {
 			ret = -EMSGSIZE;
 			break;
 		}
 		genl_dump_check_consistent(cb, hdr);
-		ret = fp_put_device(skb, fd->ibdev, true, 0);
+		ret = fp_put_device(skb, net, fd->ibdev, true, 0);
 		if (ret) {
 			genlmsg_cancel(skb, hdr);
 			break;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* flowplan.h - module-wide state: per-namespace plan and counters. */
+/* flowplan.h - module-wide state: per-namespace plan, staging, counters. */
 #ifndef _FLOWPLAN_FLOWPLAN_H
 #define _FLOWPLAN_FLOWPLAN_H
 
@@ -21,7 +21,9 @@ struct fp_net {
 	struct mutex lock;
 	unsigned int seq;
 	struct fp_stages stages;	/* SET_PLAN parts, under lock */
-	struct fp_counters *counters;
+	/* Replaced whole (DEL_COUNTERS) under lock; read under RCU. */
+	struct fp_counters __rcu *counters;
+	unsigned int counters_seq;	/* bumped with each new table */
 	struct nf_hook_ops hook;
 };
 
@@ -34,14 +36,24 @@ static inline struct fp_net *fp_net(const struct net *net)
 	return net_generic(net, fp_net_id);
 }
 
+/* net.c */
+int fp_net_register(void);
+void fp_net_unregister(void);
+/* An empty counter table of the size max_counters asks for. */
+struct fp_counters *fp_net_counters_alloc(void);
+
 /* netlink.c */
 int fp_genl_init(void);
 void fp_genl_exit(void);
 void fp_nl_notify_plan(struct fp_net *fn, u64 generation, unsigned int n);
 void *fp_nl_dump_put(struct sk_buff *skb, struct netlink_callback *cb, u8 cmd);
 /* An event message of @size bytes of attributes (genlmsg_new()). */
-struct sk_buff *fp_nl_event_new(u8 cmd, size_t size, void **hdr);
-void fp_nl_event_send_all(struct sk_buff *skb, void *hdr);
+struct sk_buff *fp_nl_event_new(u8 cmd, size_t size, gfp_t gfp, void **hdr);
+/* Someone in @net listens to the events group. */
+bool fp_nl_event_listened(struct net *net);
+/* End the event and multicast it in @net (consumes @skb). */
+void fp_nl_event_send(struct net *net, struct sk_buff *skb, void *hdr,
+		      gfp_t gfp);
 
 /* hook.c */
 int fp_hook_register(struct net *net);

@@ -13,6 +13,16 @@ static unsigned int fp_hook(void *priv, struct sk_buff *skb,
 	return fp_hook_skb(priv, skb);
 }
 
+/*
+ * POST_ROUTING, last: the packet as it leaves. Earlier (LOCAL_OUT), NAT
+ * ran after the rewrite: conntrack had recorded the packet's own source
+ * port, and SNAT in POST_ROUTING wrote it back, so the packet left on its
+ * old port with an ICRC made for the new one, which the receiver drops.
+ * Here NAT, conntrack helpers and mangling have all had their say; only
+ * conntrack's confirmation, which changes no byte, may still follow.
+ */
+#define FP_HOOK_PRIORITY	NF_IP_PRI_LAST
+
 int fp_hook_register(struct net *net)
 {
 	struct fp_net *fn = fp_net(net);
@@ -21,9 +31,8 @@ int fp_hook_register(struct net *net)
 		.hook = fp_hook,
 		.priv = fn,
 		.pf = NFPROTO_IPV4,
-		.hooknum = NF_INET_LOCAL_OUT,
-		/* after DNAT and filtering: count what leaves */
-		.priority = NF_IP_PRI_FILTER + 1,
+		.hooknum = NF_INET_POST_ROUTING,
+		.priority = FP_HOOK_PRIORITY,
 	};
 	return nf_register_net_hook(net, &fn->hook);
 }

@@ -102,8 +102,12 @@ static int fp_nl_get_plan_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	ents = nla_nest_start(skb, FLOWPLAN_A_ENTRIES);
 	if (!ents)
 		goto cancel;
+	/*
+	 * An element's type is its index in this message's array: a type
+	 * holds 14 bits, and a message far fewer entries than 16384.
+	 */
 	for (first = idx; plan && idx < plan->n; idx++)
-		if (fp_nl_put_entry(skb, idx, &plan->entries[idx]))
+		if (fp_nl_put_entry(skb, idx - first, &plan->entries[idx]))
 			break;
 	if (plan && idx < plan->n && idx == first)
 		goto cancel;
@@ -146,19 +150,25 @@ static int fp_nl_put_counter(struct sk_buff *skb, int idx,
 static int fp_nl_get_counters_dump(struct sk_buff *skb,
 				   struct netlink_callback *cb)
 {
-	struct fp_counters *c = fp_net(sock_net(skb->sk))->counters;
+	struct fp_net *fn = fp_net(sock_net(skb->sk));
 	unsigned int pos = cb->args[0], at;
 	struct fp_counter_val v;
+	struct fp_counters *c;
 	struct nlattr *nest;
-	int n = 0;
+	int n = 0, ret = -EMSGSIZE;
 	void *hdr;
 
 	if (cb->args[1])
 		return 0;
+	rcu_read_lock();
+	/* Pairs with DEL_COUNTERS' release: a new seq implies a new table. */
+	cb->seq = smp_load_acquire(&fn->counters_seq);
+	c = rcu_dereference(fn->counters);
 	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
 			  &fp_family, NLM_F_MULTI, FLOWPLAN_CMD_GET_COUNTERS);
 	if (!hdr)
-		return -EMSGSIZE;
+		goto out;
+	genl_dump_check_consistent(cb, hdr);
 	if (nla_put_u64_64bit(skb, FLOWPLAN_A_UNTRACKED,
 			      atomic64_read(&c->untracked), FLOWPLAN_A_PAD))
 		goto cancel;
@@ -179,17 +189,45 @@ static int fp_nl_get_counters_dump(struct sk_buff *skb,
 	if (pos > c->mask)
 		cb->args[1] = 1;
 	cb->args[0] = pos;
-	return skb->len;
+	ret = skb->len;
+	goto out;
 cancel:
 	genlmsg_cancel(skb, hdr);
-	return -EMSGSIZE;
+out:
+	rcu_read_unlock();
+	return ret;
+}
+
+/*
+ * A new, empty counter table; the old one goes once no packet counts
+ * into it. Needs CAP_NET_ADMIN over the namespace.
+ */
+static int fp_nl_del_counters(struct sk_buff *skb, struct genl_info *info)
+{
+	struct fp_net *fn = fp_net(genl_info_net(info));
+	struct fp_counters *c, *old;
+
+	c = fp_net_counters_alloc();
+	if (!c) {
+		NL_SET_ERR_MSG(info->extack,
+			       "out of memory for a new counter table");
+		return -ENOMEM;
+	}
+	mutex_lock(&fn->lock);
+	old = rcu_replace_pointer(fn->counters, c, lockdep_is_held(&fn->lock));
+	/* Pairs with the dump's acquire: a new seq implies the new table. */
+	smp_store_release(&fn->counters_seq, fn->counters_seq + 1 ?: 1);
+	mutex_unlock(&fn->lock);
+	synchronize_rcu();
+	fp_counters_free(old);
+	return 0;
 }
 
 static const struct genl_ops fp_ops[] = {
 	{
 		.cmd = FLOWPLAN_CMD_SET_PLAN,
 		.doit = fp_nl_set_plan,
-		.flags = GENL_ADMIN_PERM,
+		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = FLOWPLAN_CMD_GET_PLAN,
@@ -198,7 +236,7 @@ static const struct genl_ops fp_ops[] = {
 	{
 		.cmd = FLOWPLAN_CMD_DEL_PLAN,
 		.doit = fp_nl_del_plan,
-		.flags = GENL_ADMIN_PERM,
+		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = FLOWPLAN_CMD_GET_DEVICES,
@@ -208,6 +246,11 @@ static const struct genl_ops fp_ops[] = {
 	{
 		.cmd = FLOWPLAN_CMD_GET_COUNTERS,
 		.dumpit = fp_nl_get_counters_dump,
+	},
+	{
+		.cmd = FLOWPLAN_CMD_DEL_COUNTERS,
+		.doit = fp_nl_del_counters,
+		.flags = GENL_UNS_ADMIN_PERM,
 	},
 };
 
@@ -235,9 +278,9 @@ void *fp_nl_dump_put(struct sk_buff *skb, struct netlink_callback *cb, u8 cmd)
 			   &fp_family, NLM_F_MULTI, cmd);
 }
 
-struct sk_buff *fp_nl_event_new(u8 cmd, size_t size, void **hdr)
+struct sk_buff *fp_nl_event_new(u8 cmd, size_t size, gfp_t gfp, void **hdr)
 {
-	struct sk_buff *skb = genlmsg_new(size, GFP_KERNEL);
+	struct sk_buff *skb = genlmsg_new(size, gfp);
 
 	if (!skb)
 		return NULL;
@@ -249,13 +292,17 @@ struct sk_buff *fp_nl_event_new(u8 cmd, size_t size, void **hdr)
 	return skb;
 }
 
-/* Device and link events go to every namespace: RDMA devices are global. */
-void fp_nl_event_send_all(struct sk_buff *skb, void *hdr)
+bool fp_nl_event_listened(struct net *net)
+{
+	return netlink_has_listeners(net->genl_sock,
+				     fp_family.mcgrp_offset + FP_MCGRP_EVENTS);
+}
+
+void fp_nl_event_send(struct net *net, struct sk_buff *skb, void *hdr,
+		      gfp_t gfp)
 {
 	genlmsg_end(skb, hdr);
-	rcu_read_lock();
-	genlmsg_multicast_allns(&fp_family, skb, 0, FP_MCGRP_EVENTS);
-	rcu_read_unlock();
+	genlmsg_multicast_netns(&fp_family, net, skb, 0, FP_MCGRP_EVENTS, gfp);
 }
 
 void fp_nl_notify_plan(struct fp_net *fn, u64 generation, unsigned int n)
@@ -263,7 +310,8 @@ void fp_nl_notify_plan(struct fp_net *fn, u64 generation, unsigned int n)
 	struct sk_buff *skb;
 	void *hdr;
 
-	skb = fp_nl_event_new(FLOWPLAN_CMD_PLAN_CHANGED, NLMSG_GOODSIZE, &hdr);
+	skb = fp_nl_event_new(FLOWPLAN_CMD_PLAN_CHANGED, NLMSG_GOODSIZE,
+			      GFP_KERNEL, &hdr);
 	if (!skb)
 		return;
 	if (nla_put_u64_64bit(skb, FLOWPLAN_A_GENERATION, generation,
@@ -272,9 +320,7 @@ void fp_nl_notify_plan(struct fp_net *fn, u64 generation, unsigned int n)
 		nlmsg_free(skb);
 		return;
 	}
-	genlmsg_end(skb, hdr);
-	genlmsg_multicast_netns(&fp_family, fn->net, skb, 0, FP_MCGRP_EVENTS,
-				GFP_KERNEL);
+	fp_nl_event_send(fn->net, skb, hdr, GFP_KERNEL);
 }
 
 /*

@@ -13,6 +13,7 @@
 #include <linux/skbuff.h>
 #include <linux/udp.h>
 #include <net/checksum.h>
+#include <net/netfilter/nf_conntrack.h>
 #include <net/sock.h>
 #include <asm/unaligned.h>
 
@@ -51,6 +52,23 @@ static bool fp_from_kernel(const struct sk_buff *skb)
 	return sk && sk_fullsock(sk) && sk->sk_kern_sock;
 }
 
+/*
+ * NAT rewrote this packet's addresses or ports after rxe made its ICRC
+ * (the hook runs after NAT): an update would carry the error over, so the
+ * whole ICRC is computed instead. Only such packets pay for it.
+ */
+static bool fp_natted(const struct sk_buff *skb)
+{
+#if IS_ENABLED(CONFIG_NF_NAT)
+	enum ip_conntrack_info ctinfo;
+	const struct nf_conn *ct = nf_ct_get(skb, &ctinfo);
+
+	return ct && (ct->status & IPS_NAT_MASK);
+#else
+	return false;
+#endif
+}
+
 /* @ip: the datagram after the update; @before_ok: its ICRC was right before. */
 static void fp_icrc_verify(u8 *ip, unsigned int len, bool before_ok)
 {
@@ -78,10 +96,11 @@ static bool fp_hook_rewrite(struct sk_buff *skb, const struct fp_roce4 *p,
 	u8 *ip;
 
 	/*
-	 * rxe's packets are linear and not cloned here: this costs nothing.
-	 * A paged skb is pulled whole, since the ICRC is at its end.
+	 * rxe's packets are linear and not cloned here: nothing to do. A
+	 * paged skb is pulled whole, since the ICRC is at its end.
 	 */
-	if (unlikely(skb_ensure_writable(skb, off + p->tot_len)))
+	if (unlikely(skb_cloned(skb) || off + p->tot_len > skb_headlen(skb)) &&
+	    skb_ensure_writable(skb, off + p->tot_len))
 		return false;
 	ip = skb_network_header(skb);
 	uh = (struct udphdr *)(ip + p->udp_off);
@@ -92,6 +111,8 @@ static bool fp_hook_rewrite(struct sk_buff *skb, const struct fp_roce4 *p,
 	old_port = uh->source;
 	old_icrc = get_unaligned(icrc);
 	fp_roce4_set_sport(ip, p->tot_len, sport);
+	if (unlikely(fp_natted(skb)))
+		fp_icrc4_put(ip, p->tot_len, fp_icrc4(ip, p->tot_len));
 	/*
 	 * The UDP checksum covers the port and the ICRC (a RoCEv2 datagram's
 	 * ICRC is 4-byte aligned in it). A partial one (offload) is finished
@@ -138,6 +159,7 @@ unsigned int fp_hook_skb(struct fp_net *fn, struct sk_buff *skb)
 			rewritten = true;
 		}
 	}
-	fp_counters_add(fn->counters, p.daddr, p.sport, p.tot_len, rewritten);
+	fp_counters_add(rcu_dereference(fn->counters), p.daddr, p.sport,
+			p.tot_len, rewritten);
 	return NF_ACCEPT;
 }

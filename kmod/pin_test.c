@@ -31,6 +31,7 @@ struct pin_ctx {
 	struct fp_net fn;
 	struct socket *ksock;	/* a kernel socket, as rxe sends from */
 	struct socket *usock;	/* a process's socket */
+	struct fp_counters *c;
 };
 
 static int pin_init(struct kunit *test)
@@ -48,10 +49,11 @@ static int pin_init(struct kunit *test)
 			     &ctx->ksock) ||
 	    sock_create(AF_INET, SOCK_DGRAM, IPPROTO_UDP, &ctx->usock))
 		return -ENOMEM;
-	ctx->fn.counters = fp_counters_alloc(64);
+	ctx->c = fp_counters_alloc(64);
 	plan = fp_plan_alloc(2, 1, GFP_KERNEL);
-	if (!ctx->fn.counters || !plan)
+	if (!ctx->c || !plan)
 		return -ENOMEM;
+	RCU_INIT_POINTER(ctx->fn.counters, ctx->c);
 	e.sub[0].sport = 0xc001;
 	e.sub[1].sport = 0xc002;
 	quiet.sub[0].sport = 0xc003;
@@ -69,7 +71,7 @@ static void pin_exit(struct kunit *test)
 	if (!ctx)
 		return;
 	fp_plan_free(rcu_dereference_protected(ctx->fn.plan, true));
-	fp_counters_free(ctx->fn.counters);
+	fp_counters_free(ctx->c);
 	if (ctx->ksock)
 		sock_release(ctx->ksock);
 	if (ctx->usock)
@@ -125,7 +127,7 @@ static struct fp_counter_val count(struct kunit *test, __be32 d, u16 sport)
 	struct fp_counter_val v, z = {};
 	unsigned int pos = 0;
 
-	while (fp_counters_read(ctx->fn.counters, &pos, &v))
+	while (fp_counters_read(ctx->c, &pos, &v))
 		if (v.daddr == d && v.sport == sport)
 			return v;
 	return z;

@@ -124,6 +124,12 @@ int fp_nl_parse_entry(const struct nlattr *nla, struct fp_entry *e,
 			return ret;
 		wsum += e->sub[e->nsub++].weight;
 	}
+	/* The policies stop at an array's last whole element. */
+	if (rem) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[FLOWPLAN_ENTRY_A_SUBFLOWS],
+				    "bytes left over after the last subflow");
+		return -EINVAL;
+	}
 	if (!e->nsub) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[FLOWPLAN_ENTRY_A_SUBFLOWS],
 				    "an entry needs at least one subflow");

@@ -231,6 +231,29 @@ static void b_no_nested_flag(struct sk_buff *skb)
 	nla_nest_end(skb, ents);
 }
 
+/* Bytes after the last element of an array, which the policies let by. */
+static void b_leftover_entries(struct sk_buff *skb)
+{
+	struct nlattr *ents = start(skb);
+
+	nla_nest_end(skb, put_entry(skb, 0, A(1), A(5), 0, 0, 1));
+	skb_put_data(skb, "\xa5\xa5", 2);
+	nla_nest_end(skb, ents);
+}
+
+static void b_leftover_subflows(struct sk_buff *skb)
+{
+	struct nlattr *ents = start(skb), *e, *subs;
+
+	e = put_entry(skb, 0, A(1), A(5), 0, 0, 0);
+	subs = nla_nest_start(skb, FLOWPLAN_ENTRY_A_SUBFLOWS);
+	put_sub(skb, 0, 1, 0xc001, ~0U);
+	skb_put_zero(skb, 4);
+	nla_nest_end(skb, subs);
+	nla_nest_end(skb, e);
+	nla_nest_end(skb, ents);
+}
+
 struct policy_case {
 	const char *name;
 	void (*build)(struct sk_buff *skb);
@@ -272,6 +295,10 @@ static const struct policy_case policy_cases[] = {
 	  "subflow weights must sum to 65536 (or be absent)" },
 	{ "duplicate key", b_duplicate, 8, -EEXIST,
 	  "duplicate entry (same local, remote and dqpn)" },
+	{ "bytes after the last entry", b_leftover_entries, 8, -EINVAL,
+	  "bytes left over after the last entry" },
+	{ "bytes after the last subflow", b_leftover_subflows, 8, -EINVAL,
+	  "bytes left over after the last subflow" },
 	{ "past max_entries", b_three, 2, -E2BIG,
 	  "more plan entries than the module parameter max_entries allows" },
 };

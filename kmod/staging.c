@@ -138,9 +138,16 @@ static int fp_stage_entries(struct fp_stages *ss, struct fp_stage *s,
 	struct nlattr *nla;
 	int ret, rem;
 
-	if (ents)
+	if (ents) {
 		nla_for_each_nested(nla, ents, rem)
 			n++;
+		/* The policies stop at an array's last whole element. */
+		if (rem) {
+			NL_SET_ERR_MSG_ATTR(extack, ents,
+					    "bytes left over after the last entry");
+			return -EINVAL;
+		}
+	}
 	if (n > max_entries || s->n + n > max_entries) {
 		NL_SET_ERR_MSG_ATTR(extack, ents,
 				    "more plan entries than the module parameter max_entries allows");

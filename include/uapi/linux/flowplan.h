@@ -11,22 +11,36 @@
  * FLOWPLAN_MCGRP_EVENTS ("events"). Every command is strictly validated:
  * an unknown attribute, a wrong length, a value out of range or an unknown
  * flag bit is refused (-EINVAL, -ERANGE for lengths and values out of range)
- * with an extended ack message naming the attribute. Commands that change
- * state need CAP_NET_ADMIN (-EPERM otherwise); reads do not. The plan table
- * and the counters are per network namespace; RDMA devices are global (rdma
- * shared namespace mode) and are listed in every namespace.
+ * with an extended ack message naming the attribute; so is running out of
+ * memory (-ENOMEM).
+ *
+ * Namespaces and rights. The plan, the SET_PLAN parts staged and the
+ * counters belong to a network namespace, and the hook acts on the packets
+ * sent in it. Commands that change them (SET_PLAN, DEL_PLAN, DEL_COUNTERS)
+ * need CAP_NET_ADMIN in the user namespace that owns the network namespace
+ * (GENL_UNS_ADMIN_PERM, -EPERM otherwise), as WireGuard's do: root in a
+ * container manages its own namespace's plan, never another's, and its
+ * tables are charged to its memory cgroup and bounded by the module
+ * parameters. Reads (GET_*) and the events group need no capability: they
+ * show nothing secret (paths, ports, counts, devices), the same to every
+ * user of a namespace, as the RDMA subsystem's own netlink reads do.
+ * RDMA devices are global; a namespace sees those the RDMA subsystem lets
+ * it use (all in its default "shared" netns mode, only its own in
+ * "exclusive" mode), and a port's netdev only when that netdev is in the
+ * namespace (ifindex 0, no name, otherwise), as "rdma link" shows them.
  *
  * All addresses are IPv4, struct in_addr (4 bytes, network byte order).
  * Ports are NLA_U16 in host byte order. Attribute nests that hold a list
  * ("array" below) contain one nested attribute per element; the type of the
- * element attribute is its index, starting at 0, and is ignored on input.
- * Every nest, elements included, must carry NLA_F_NESTED.
+ * element attribute is its index within that nest in that message,
+ * starting at 0, and is ignored on input. Every nest, elements included,
+ * must carry NLA_F_NESTED.
  *
  * FLOWPLAN_CMD_SET_PLAN
  * ---------------------
  *
  * Replaces this namespace's plan atomically: packets see either the whole old
- * plan or the whole new one. Needs CAP_NET_ADMIN.
+ * plan or the whole new one. Needs CAP_NET_ADMIN over the namespace.
  *
  *    FLOWPLAN_A_GENERATION: NLA_U64, required; refused with -ESTALE when lower
  *                           than the generation installed (equal is accepted,
@@ -52,11 +66,12 @@
  *        FLOWPLAN_ENTRY_A_FLAGS: NLA_U32, optional, 0 or more of:
  *            FLOWPLAN_ENTRY_F_ENFORCE: rewrite the UDP source port of the
  *                                      RoCEv2 packets this host sends for
- *                                      the entry when it is none of the
- *                                      entry's subflow ports: a packet to
- *                                      QP q gets the port of subflow
- *                                      q % (number of subflows), and a new
- *                                      ICRC
+ *                                      the entry (see "The hook") when it
+ *                                      is none of the entry's subflow
+ *                                      ports: a packet to QP q gets the
+ *                                      port of subflow q % (number of
+ *                                      subflows), and its ICRC and UDP
+ *                                      checksum are updated to match
  *        FLOWPLAN_ENTRY_A_SUBFLOWS: NLA_NESTED, required, array of 1 to
  *                                   FLOWPLAN_MAX_SUBFLOWS (16) elements:
  *            FLOWPLAN_SUBFLOW_A_FLOW_LABEL: NLA_U32, 0..0xfffff, required
@@ -113,7 +128,8 @@
  *    FLOWPLAN_A_ENTRIES: NLA_NESTED, array of entries as in SET_PLAN, with
  *                        all their attributes present
  *
- * A plan may span several messages; when it changed during the dump, a
+ * A plan may span several messages, each with its own FLOWPLAN_A_ENTRIES
+ * (element types from 0 in each); when it changed during the dump, a
  * message is flagged NLM_F_DUMP_INTR (genl_dump_check_consistent) and the
  * caller should dump again.
  *
@@ -121,14 +137,16 @@
  * ---------------------
  *
  * No attributes. Empties the plan and resets its generation to 0, so that a
- * restarted planner may begin again at generation 1. Needs CAP_NET_ADMIN.
+ * restarted planner may begin again at generation 1, and discards the
+ * parts every socket has staged. Needs CAP_NET_ADMIN over the namespace.
  * Emits FLOWPLAN_CMD_PLAN_CHANGED.
  *
  * FLOWPLAN_CMD_GET_DEVICES
  * ------------------------
  *
- * A dump with no attributes; one message per RDMA device. When a device
- * came or went during the dump, a message is flagged NLM_F_DUMP_INTR:
+ * A dump with no attributes; one message per RDMA device the namespace may
+ * use (see "Namespaces and rights"). When a device came or went during the
+ * dump, a message is flagged NLM_F_DUMP_INTR:
  *
  *    FLOWPLAN_A_DEVICE: NLA_NESTED
  *        FLOWPLAN_DEVICE_A_INDEX: NLA_U32, the RDMA device index
@@ -137,8 +155,10 @@
  *            FLOWPLAN_PORT_A_NUM: NLA_U32, port number (from 1)
  *            FLOWPLAN_PORT_A_STATE: NLA_U8, enum flowplan_port_state
  *            FLOWPLAN_PORT_A_LINK: NLA_U8, enum flowplan_link
- *            FLOWPLAN_PORT_A_IFINDEX: NLA_U32, the netdev (0: none)
- *            FLOWPLAN_PORT_A_NETDEV: NLA_NUL_STRING, its name (when any)
+ *            FLOWPLAN_PORT_A_IFINDEX: NLA_U32, the netdev (0: none, or
+ *                                     in another namespace)
+ *            FLOWPLAN_PORT_A_NETDEV: NLA_NUL_STRING, its name (when the
+ *                                    ifindex is not 0)
  *            FLOWPLAN_PORT_A_GIDS: NLA_NESTED, array of:
  *                FLOWPLAN_GID_A_INDEX: NLA_U32, GID table index
  *                FLOWPLAN_GID_A_GID: 16 bytes (IPv4-mapped for RoCEv2/IPv4)
@@ -150,8 +170,7 @@
  * A dump with no attributes. Each reply message carries:
  *
  *    FLOWPLAN_A_UNTRACKED: NLA_U64, packets not counted per path because
- *                          the counter table (module parameter
- *                          max_counters) was full
+ *                          the counter table was full
  *    FLOWPLAN_A_COUNTERS: NLA_NESTED, array of:
  *        FLOWPLAN_COUNTER_A_REMOTE_ADDR: struct in_addr, the destination
  *        FLOWPLAN_COUNTER_A_SPORT: NLA_U16, the UDP source port on the wire
@@ -161,8 +180,46 @@
  *        FLOWPLAN_COUNTER_A_REWRITTEN: NLA_U64, packets whose source port
  *                                      was rewritten to this one
  *
- * Only IPv4 UDP packets to port FLOWPLAN_ROCE_PORT (4791) that this host
- * sends are counted (netfilter LOCAL_OUT).
+ * When DEL_COUNTERS replaced the table during the dump, a message is
+ * flagged NLM_F_DUMP_INTR.
+ *
+ * The counter table has max_counters slots (the module parameter when the
+ * table was made). A slot, once a (destination, port) took it, stays that
+ * path's until DEL_COUNTERS: counts are exact and never move between paths,
+ * and the datapath takes no lock. Only packets of the host's RDMA stack are
+ * counted (see "The hook"): no process can fill the table with UDP
+ * datagrams, and when paths used over time do, the rest is counted as
+ * untracked until an administrator empties it.
+ *
+ * FLOWPLAN_CMD_DEL_COUNTERS
+ * -------------------------
+ *
+ * No attributes. Replaces this namespace's counter table with an empty one
+ * of max_counters slots (untracked back to 0). Needs CAP_NET_ADMIN over
+ * the namespace.
+ *
+ * The hook
+ * --------
+ *
+ * Each namespace has a netfilter hook at IPv4 POST_ROUTING with the last
+ * priority (NF_IP_PRI_LAST): it sees the packet as it leaves, after NAT,
+ * conntrack helpers and mangling, so that nothing restores the old source
+ * port after the ICRC was made for the new one (SNAT in POST_ROUTING
+ * did, from the hook's old place in LOCAL_OUT: conntrack had recorded the
+ * port before the rewrite). A packet that NAT changed (its conntrack entry
+ * says so) gets its whole ICRC computed, not updated: NAT does not know
+ * the ICRC. Other rules that change a RoCEv2 packet's addresses or ports
+ * break its ICRC (which covers them) whatever flowplan does. The hook
+ * counts and pins RoCEv2 packets
+ * only: UDP to port FLOWPLAN_ROCE_PORT (4791) with a BTH of transport
+ * version 0, a valid P_Key and an opcode of RC, UC, UD, XRC or the CNP,
+ * whose UDP length holds that opcode's headers, a payload padded to 4
+ * bytes (at least the pad count) and the ICRC; sent from a kernel socket,
+ * as soft-RoCE (rxe) sends them; hardware RoCE never passes netfilter. A
+ * process's UDP or raw socket to port 4791, privileged or not, is neither
+ * counted nor rewritten. Packets with IP options or fragmented are counted,
+ * never rewritten. The ICRC is updated for the two bytes of the port, not
+ * recomputed: a packet whose ICRC was wrong stays wrong.
  *
  * Events (multicast group "events")
  * ---------------------------------
@@ -176,7 +233,9 @@
  *    FLOWPLAN_CMD_PLAN_CHANGED: FLOWPLAN_A_GENERATION, FLOWPLAN_A_NENTRIES
  *        (sent in the namespace of the plan)
  *
- * Device and link events go to every network namespace.
+ * Device and link events go to every namespace that may use the device,
+ * each with the netdevs of its own namespace only (as in GET_DEVICES).
+ * Joining the group needs no capability (see "Namespaces and rights").
  */
 #ifndef _UAPI_LINUX_FLOWPLAN_H
 #define _UAPI_LINUX_FLOWPLAN_H
@@ -203,6 +262,7 @@ enum flowplan_cmd {
 	FLOWPLAN_CMD_DEVICE_REMOVED,
 	FLOWPLAN_CMD_LINK_CHANGED,
 	FLOWPLAN_CMD_PLAN_CHANGED,
+	FLOWPLAN_CMD_DEL_COUNTERS,
 	__FLOWPLAN_CMD_MAX
 };
 #define FLOWPLAN_CMD_MAX (__FLOWPLAN_CMD_MAX - 1)
