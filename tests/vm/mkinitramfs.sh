@@ -20,16 +20,19 @@ CACHE=${FLOWPLAN_CACHE:-/var/cache/flowplan}/vm
 
 PKGS="bash busybox-static iproute2 kmod rdma-core ibverbs-utils
 	ibverbs-providers libibverbs1 librdmacm1 perftest tcpdump jq util-linux
-	libnl-3-200 libnl-genl-3-200 libnl-route-3-200 libjson-c5 libc6"
+	libnl-3-200 libnl-genl-3-200 libnl-route-3-200 libjson-c5 libc6
+	nftables"
 BINS="/bin/bash /usr/sbin/ip /usr/sbin/tc /usr/bin/rdma /usr/bin/kmod
 	/usr/bin/ibv_devices /usr/bin/ibv_devinfo /usr/bin/ibv_rc_pingpong
 	/usr/bin/ib_write_bw /usr/bin/ib_send_bw /usr/bin/ib_read_bw
-	/usr/bin/ib_write_lat /usr/bin/tcpdump /usr/bin/jq /usr/bin/setpriv"
+	/usr/bin/ib_write_lat /usr/bin/tcpdump /usr/bin/jq /usr/bin/setpriv
+	/usr/bin/unshare /usr/bin/nsenter /usr/sbin/nft"
 # Libraries loaded with dlopen, which ldd cannot see.
 DLOPEN="/usr/lib/x86_64-linux-gnu/libibverbs/librxe-rdmav34.so"
 MODS="rdma_rxe ib_uverbs rdma_ucm ib_core udp_tunnel ip6_udp_tunnel
 	crc32_generic veth dummy sch_tbf sch_htb sch_netem sch_ingress
-	cls_u32 cls_matchall act_pedit"
+	cls_u32 cls_matchall act_pedit nf_tables nft_chain_nat nft_nat nf_nat
+	nf_conntrack"
 
 # A cheap, order-independent fingerprint of everything the image is made of.
 key=$( {
@@ -96,6 +99,8 @@ KM=$KROOT/lib/modules/$ABI
 MD=$R/usr/lib/modules/$ABI
 want=""
 for m in $MODS; do
+	# A debug kernel has them built in: modprobe finds them there.
+	grep -qE "(^|/)$m\.ko$" "$KM/modules.builtin" && continue
 	p=$(grep -E "(^|/)$m\.ko(\.xz)?:" "$KM/modules.dep" | head -1) ||
 		{ echo "mkinitramfs: module $m not in $ABI" >&2; exit 1; }
 	want="$want ${p%%:*} ${p#*:}"
@@ -113,8 +118,9 @@ mkdir -p "$out"
 	>"$out/base.cpio.gz.tmp"
 mv "$out/base.list.tmp" "$out/base.list"
 mv "$out/base.cpio.gz.tmp" "$out/base.cpio.gz"
-# Older images (other keys) are dead weight once they are not in use.
-find "$CACHE" -mindepth 1 -maxdepth 1 -type d -name '*-*' ! -path "$out" \
+# Older images of this kernel (other keys) are dead weight once they are
+# not in use; the other kernel's (Debian's, the debug one) are not.
+find "$CACHE" -mindepth 1 -maxdepth 1 -type d -name "$ABI-*" ! -path "$out" \
 	-mmin +60 -exec rm -rf {} + 2>/dev/null || true
 echo "mkinitramfs: $(du -h "$out/base.cpio.gz" | cut -f1) $out/base.cpio.gz" >&2
 echo "$out/base.cpio.gz"

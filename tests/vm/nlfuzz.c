@@ -5,6 +5,7 @@
  *
  *   fp-nlfuzz [-n COUNT] [-s SEED] [-e ENTRIES] [-p PORTID] [-F] [-u] [-v]
  *   fp-nlfuzz -m
+ *   fp-nlfuzz -c del-plan|del-counters
  *
  * Each message is built to be invalid by the protocol of
  * <linux/flowplan.h> (unknown command, unknown or truncated attribute,
@@ -835,6 +836,35 @@ static int multi_socket(struct fuzz *a)
 	return bad;
 }
 
+/*
+ * -c COMMAND: one request without attributes (del-plan, del-counters),
+ * e.g. for commands flowplanctl does not have; prints what the kernel
+ * answered. Exit 0 when it was accepted, 1 when refused.
+ */
+static int bare_command(struct fuzz *f, const char *name)
+{
+	static const struct { const char *name; uint8_t cmd; } cmds[] = {
+		{ "del-plan", FLOWPLAN_CMD_DEL_PLAN },
+		{ "del-counters", FLOWPLAN_CMD_DEL_COUNTERS },
+	};
+	unsigned int i;
+	int v;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(name, cmds[i].name))
+			break;
+	if (i == sizeof(cmds) / sizeof(cmds[0])) {
+		fprintf(stderr, "fp-nlfuzz: unknown command %s\n", name);
+		return 2;
+	}
+	f->verbose = true;
+	put_hdr(f, cmds[i].cmd, 0);
+	v = send_one(f, name);
+	printf("%s: %s\n", name, v == 0 ? "done" : v == 1 ?
+	       strerror(f->last_err) : "no answer");
+	return v == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct fuzz f = { .rng = 0x5eed };
@@ -842,9 +872,10 @@ int main(int argc, char **argv)
 	unsigned int huge = 0;
 	uint32_t portid = 0;
 	bool finish = false, multi = false;
+	const char *one = NULL;
 	int c, e;
 
-	while ((c = getopt(argc, argv, "n:s:e:p:Fmuv")) != -1) {
+	while ((c = getopt(argc, argv, "c:n:s:e:p:Fmuv")) != -1) {
 		switch (c) {
 		case 'n':
 			count = strtoul(optarg, NULL, 0);
@@ -864,6 +895,9 @@ int main(int argc, char **argv)
 		case 'm':
 			multi = true;
 			break;
+		case 'c':
+			one = optarg;
+			break;
 		case 'u':
 			f.unprivileged = true;
 			break;
@@ -880,6 +914,8 @@ int main(int argc, char **argv)
 		return 2;
 	if (multi)
 		return multi_socket(&f) ? 1 : 0;
+	if (one)
+		return bare_command(&f, one);
 	for (i = 0; i < count; i++)
 		if (!f.unprivileged && below(&f, 20) == 0)
 			stage_then_fault(&f, huge ? huge - 1 : 0);
