@@ -1,9 +1,13 @@
-# fuzz: a few thousand malformed flowplan netlink messages, as root and as an
-# unprivileged user, each refused with an error reply (some following a valid
-# part of a multi-message plan); the module keeps its plan, drops what was
-# staged, and keeps answering, and the kernel log stays free of warnings (init
-# checks the log and the taint flags after every test).
-# vm: timeout=300
+# fuzz: malformed flowplan netlink messages, each refused: 100 000 made from
+# the family's own policies (fp-nlpolicy: one violation at a random place of
+# an otherwise valid message, any command) and a few thousand hand-made ones
+# (fp-nlfuzz: bad headers, missing attributes, values the module checks, some
+# after a valid part of a plan), as root and as an unprivileged user; then
+# thousands of valid but hostile sequences of plan parts from three sockets
+# against a model of the rules (fp-nlseq). The module keeps its plan, drops
+# what was staged, and keeps answering, and the kernel log stays free of
+# warnings (init checks the log and the taint flags after every test).
+# vm: timeout=600
 . /tests/lib/common.sh
 . /tests/lib/flowplan.sh
 
@@ -46,6 +50,17 @@ grep -q 'EPERM=' /tmp/user.out || fail "no mutation was refused with EPERM as a 
 n=$(sed -n 's/.* \([0-9]*\) with an extack message.*/\1/p' /tmp/root.out)
 [ "$n" -ge 1500 ] || fail "only $n of the root refusals carry an extack message"
 
+npol=100000
+log "fuzzing from the policies: $npol messages, seed $seed"
+fp-nlpolicy -n "$npol" -s $seed >/tmp/pol.out 2>&1 ||
+	{ tail -20 /tmp/pol.out; fail "a malformed message made from the policies was not refused (seed $seed)"; }
+grep -E '^(policy|fp-nlpolicy)' /tmp/pol.out
+n=$(sed -n 's/^fp-nlpolicy: \([0-9]*\) sent, \([0-9]*\) refused.*/\2/p' /tmp/pol.out)
+[ "$n" = "$npol" ] || fail "fp-nlpolicy: $n of $npol refused"
+as_user fp-nlpolicy -n 5000 -s $((seed + 2)) >/tmp/upol.out 2>&1 ||
+	{ tail -20 /tmp/upol.out; fail "user: a malformed message was not refused"; }
+grep '^fp-nlpolicy: [0-9]* sent' /tmp/upol.out
+
 if [ $have_ctl = 1 ]; then
 	after=$(plan_json | jq -S .)
 	[ "$before" = "$after" ] || {
@@ -70,5 +85,9 @@ fi
 # and DEL_PLAN between them: whole plans or refusals, never a fragment.
 fp-nlfuzz -m >/tmp/multi.out 2>&1 || { cat /tmp/multi.out; fail "a plan in parts went wrong"; }
 cat /tmp/multi.out
+# And at random, against the model (max_entries 32: E2BIG, EBUSY too).
+fp-nlseq -n 3000 -k 3 -s $seed >/tmp/seq.out 2>&1 ||
+	{ tail -20 /tmp/seq.out; fail "module and model disagree (seed $seed)"; }
+cat /tmp/seq.out
 dmesg_clean || fail "the kernel complained"
 fp_unload
