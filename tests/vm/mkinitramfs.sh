@@ -99,8 +99,10 @@ KM=$KROOT/lib/modules/$ABI
 MD=$R/usr/lib/modules/$ABI
 want=""
 for m in $MODS; do
-	# A debug kernel has them built in: modprobe finds them there.
+	# A debug kernel has them built in (modprobe finds them there), or
+	# has no such thing (ip6_udp_tunnel without IPv6) and no modules.
 	grep -qE "(^|/)$m\.ko$" "$KM/modules.builtin" && continue
+	[ -s "$KM/modules.dep" ] || continue
 	p=$(grep -E "(^|/)$m\.ko(\.xz)?:" "$KM/modules.dep" | head -1) ||
 		{ echo "mkinitramfs: module $m not in $ABI" >&2; exit 1; }
 	want="$want ${p%%:*} ${p#*:}"

@@ -11,6 +11,11 @@
 #   VM_OUT        where logs and the run part go (default build/vm)
 #   VM_SMP, VM_MEM, VM_TIMEOUT   defaults; a test overrides them with a line
 #                 "# vm: smp=2 mem=1024 timeout=300" near its top
+#   VM_KERNEL     "debian" (default): Debian's linux-image; "debug": the
+#                 debug kernel of debug-kernel.sh (KASAN, kmemleak, lockdep,
+#                 ...), every test with 2 vCPUs, 2 GiB and VM_DEBUG_SLOWER
+#                 (4) times its time-out, flowplan.ko built against it, and
+#                 a kmemleak scan after each test (a leak fails it)
 set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -22,9 +27,11 @@ VM_TIMEOUT=${VM_TIMEOUT:-300}
 VM_INIT=${VM_INIT:-$OUT/init}
 
 pass=0 fail=0 skip=0
+TIER=vm
+[ "${VM_KERNEL:-debian}" = debug ] && TIER=vm-debug
 
 summary() {
-	echo "vm: $pass passed, $fail failed, $skip skipped"
+	echo "$TIER: $pass passed, $fail failed, $skip skipped"
 	[ "$fail" = 0 ]
 	exit
 }
@@ -33,7 +40,7 @@ summary() {
 skip_all() {
 	local t
 	for t in "${tests[@]}"; do
-		echo "vm: $t skipped: $1"
+		echo "$TIER: $t skipped: $1"
 		skip=$((skip + 1))
 	done
 	summary
@@ -53,10 +60,27 @@ command -v qemu-system-x86_64 >/dev/null ||
 	skip_all "qemu-system-x86_64 is not installed (scripts/deps.sh vm)"
 [ -x "$VM_INIT" ] || skip_all "no init program at $VM_INIT"
 
-ABI=$("$TOP/scripts/debian-kernel.sh" abi) ||
-	skip_all "cannot tell Debian's kernel ABI (no package mirror?)"
-KROOT=$("$TOP/scripts/debian-kernel.sh" image) ||
-	skip_all "cannot fetch linux-image-$ABI"
+VM_KERNEL=${VM_KERNEL:-debian}
+case $VM_KERNEL in
+debian)
+	ABI=$("$TOP/scripts/debian-kernel.sh" abi) ||
+		skip_all "cannot tell Debian's kernel ABI (no package mirror?)"
+	KROOT=$("$TOP/scripts/debian-kernel.sh" image) ||
+		skip_all "cannot fetch linux-image-$ABI"
+	;;
+debug)
+	KROOT=$("$HERE/debug-kernel.sh" image) ||
+		skip_all "cannot build the debug kernel"
+	ABI=$("$HERE/debug-kernel.sh" release)
+	OUT=$OUT/debug
+	VM_SMP=2
+	VM_MEM=2048
+	;;
+*)
+	echo "run.sh: VM_KERNEL is debian or debug, not $VM_KERNEL" >&2
+	exit 2
+	;;
+esac
 KERNEL=$KROOT/boot/vmlinuz-$ABI
 BASE=$("$HERE/mkinitramfs.sh" "$KROOT" "$ABI") ||
 	skip_all "cannot build the base initramfs"
@@ -74,7 +98,19 @@ cp "$VM_INIT" "$R/init"
 cp "$HERE"/tests/*.sh "$R/tests/"
 cp "$HERE"/lib/*.sh "$R/tests/lib/"
 [ -d "$HERE/tests/data" ] && cp -r "$HERE/tests/data" "$R/tests/"
-if [ -n "${FLOWPLAN_KO:-}" ] && [ -f "$FLOWPLAN_KO" ]; then
+if [ "$VM_KERNEL" = debug ] && [ -n "${FLOWPLAN_KO:-}" ]; then
+	# The module of this tree, built for the debug kernel (KASAN and
+	# UBSAN instrument it too), in a scratch copy.
+	mkdir -p "$W/ko/include"
+	cp -a "$TOP/Kbuild" "$W/ko/" && cp -a "$TOP/include/uapi" "$W/ko/include/"
+	mkdir "$W/ko/kmod"
+	cp -a "$TOP/kmod/Kbuild" "$TOP"/kmod/*.[ch] "$W/ko/kmod/"
+	rm -f "$W"/ko/kmod/*.mod.c
+	make -s -C "$("$HERE/debug-kernel.sh" build-dir)" M="$W/ko" modules \
+		>"$W/ko.log" 2>&1 ||
+		{ cat "$W/ko.log"; echo "run.sh: flowplan.ko does not build for the debug kernel" >&2; exit 1; }
+	cp "$W/ko/kmod/flowplan.ko" "$R/usr/lib/modules/extra/flowplan.ko"
+elif [ -n "${FLOWPLAN_KO:-}" ] && [ -f "$FLOWPLAN_KO" ]; then
 	cp "$FLOWPLAN_KO" "$R/usr/lib/modules/extra/flowplan.ko"
 fi
 in_base() {
@@ -104,7 +140,7 @@ opt() {
 # ---- one boot per test ----
 for t in "${tests[@]}"; do
 	if [ ! -f "$HERE/tests/$t.sh" ]; then
-		echo "vm: $t failed: no tests/vm/tests/$t.sh"
+		echo "$TIER: $t failed: no tests/vm/tests/$t.sh"
 		fail=$((fail + 1))
 		continue
 	fi
@@ -113,6 +149,11 @@ for t in "${tests[@]}"; do
 	smp=$(opt "$t" smp "$VM_SMP")
 	mem=$(opt "$t" mem "$VM_MEM")
 	to=$(opt "$t" timeout "$VM_TIMEOUT")
+	if [ "$VM_KERNEL" = debug ]; then
+		smp=2
+		[ "$mem" -ge 2048 ] || mem=2048
+		to=$((to * ${VM_DEBUG_SLOWER:-4}))
+	fi
 	start=$(date +%s%N)
 	timeout -k 5 $((to + 60)) qemu-system-x86_64 -accel tcg -cpu max \
 		-smp "$smp" -m "$mem" -nographic -no-reboot -nic none \
@@ -127,23 +168,23 @@ for t in "${tests[@]}"; do
 	why=$(echo "$line" | cut -d' ' -f5-)
 	if [ -z "$line" ] && [ "$qrc" != 0 ] && [ "$qrc" != 124 ] &&
 	   [ "$qrc" != 137 ] && ! grep -aq 'flowplan-vm: init:' "$log"; then
-		echo "vm: $t skipped: qemu did not start (exit $qrc): $(tail -1 "$log")"
+		echo "$TIER: $t skipped: qemu did not start (exit $qrc): $(tail -1 "$log")"
 		skip=$((skip + 1))
 		continue
 	fi
 	case $verdict in
 	pass)
-		echo "vm: $t passed (${secs} s)"
+		echo "$TIER: $t passed (${secs} s)"
 		pass=$((pass + 1))
 		;;
 	skip)
 		why=$(grep -a '^flowplan-vm-skip: ' "$log" | tail -1 | cut -d' ' -f2- | tr -d '\r')
-		echo "vm: $t skipped: ${why:-no reason given} (${secs} s)"
+		echo "$TIER: $t skipped: ${why:-no reason given} (${secs} s)"
 		skip=$((skip + 1))
 		;;
 	*)
 		[ -z "$line" ] && why="no verdict (panic, hang or qemu exit $qrc)"
-		echo "vm: $t FAILED: $why (${secs} s); log: $log"
+		echo "$TIER: $t FAILED: $why (${secs} s); log: $log"
 		# The test's own output, then the kernel's complaints.
 		grep -av '^dmesg: ' "$log" | tail -40 | sed 's/^/    /'
 		grep -aE '^dmesg: .*(WARNING:|BUG:|Oops|KASAN|UBSAN|refcount_t|Call Trace|lockup|blocked for)' \
