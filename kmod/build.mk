@@ -7,6 +7,8 @@
 #                          its objects next to the sources, in kmod/)
 #   make check-kmod-build  W=1 build in a scratch copy, any warning fails;
 #                          checkpatch.pl of Debian's linux-source on every file
+#   make style-kmod        checkpatch.pl on kmod/ and the UAPI header; fails on
+#                          any error or warning (the top-level `style` calls it)
 #   make check-kunit       the KUnit suites in a cached UML kernel
 #                          (tests/kunit/run.sh; cold: builds UML, 8-12 min)
 #   make bench-kmod        the datapath's cost per packet in that kernel:
@@ -17,7 +19,7 @@ FLOWPLAN_KO  := kmod/flowplan.ko
 KMOD_SRC     := $(wildcard kmod/*.c kmod/*.h) kmod/Kbuild Kbuild \
 		include/uapi/linux/flowplan.h
 
-.PHONY: module check-kmod-build check-kunit bench-kmod
+.PHONY: module check-kmod-build check-kunit bench-kmod style-kmod
 
 module: $(FLOWPLAN_KO)
 
@@ -32,6 +34,10 @@ endif
 check-kmod-build:
 	@scripts/deps.sh build kunit style
 	@BUILD=$(BUILD) tests/kunit/kmod-build.sh
+
+style-kmod:
+	@scripts/deps.sh kunit style
+	@tests/kunit/checkpatch.sh
 
 check-kunit:
 	@scripts/deps.sh build kunit

@@ -6,7 +6,6 @@
 # Last line: "kmod-build: N passed, N failed, 0 skipped".
 set -uo pipefail
 TOP=$(realpath "$(dirname "$0")/../..")
-CACHE=${FLOWPLAN_CACHE:-/var/cache/flowplan}/checkpatch
 pass=0 fail=0
 
 ok() { echo "ok: $*"; pass=$((pass + 1)); }
@@ -42,30 +41,16 @@ else
 	bad "module build against $kdir"
 fi
 
-# checkpatch.pl and its data files, from the linux-source tarball.
-ver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
-cp=$CACHE/$ver
-if [ ! -e "$cp/.complete" ]; then
-	mkdir -p "$cp" 2>/dev/null ||
-		{ sudo mkdir -p "$cp" && sudo chown "$(id -u):$(id -g)" "$cp"; }
-	tar -C "$cp" --strip-components=1 -xf /usr/src/linux-source-6.1.tar.xz \
-		linux-source-6.1/scripts/checkpatch.pl \
-		linux-source-6.1/scripts/spelling.txt \
-		linux-source-6.1/scripts/const_structs.checkpatch &&
-		touch "$cp/.complete"
-fi
+# checkpatch.pl on every file (tests/kunit/checkpatch.sh, also `make
+# style-kmod`): one result line per file.
+while read -r line; do
+	case $line in
+	"ok: "*) ok "${line#ok: }" ;;
+	"FAIL: "*) bad "${line#FAIL: }" ;;
+	*) echo "$line" ;;
+	esac
+done < <("$TOP/tests/kunit/checkpatch.sh")
 cd "$TOP"
-for f in kmod/*.c kmod/*.h include/uapi/linux/flowplan.h; do
-	case $f in *.mod.c) continue ;; esac
-	out=$(perl "$cp/scripts/checkpatch.pl" --no-tree --terse --show-types \
-		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f "$f" 2>&1)
-	if grep -qE ': (ERROR|WARNING):' <<<"$out"; then
-		grep -E ': (ERROR|WARNING):' <<<"$out"
-		bad "checkpatch $f"
-	else
-		ok "checkpatch $f"
-	fi
-done
 # flowplanctl's online commands where the module is not loaded (this host's
 # kernel cannot load modules): a clear message and exit status 1.
 skipped=0
