@@ -352,10 +352,11 @@ static int stress(unsigned int seconds, const char *pin)
 	int ret;
 
 	if (sscanf(pin, "%31s %31s %u,%u", s_src, s_dst, &sp[0], &sp[1]) != 4 ||
-	    !inet_aton(s_src, &a) || (src = ntohl(a.s_addr), !inet_aton(s_dst, &a))) {
-		fprintf(stderr, "fp-nlseq: -P \"SRC DST SPORT1,SPORT2\"\n");
-		return 2;
-	}
+	    !inet_aton(s_src, &a))
+		goto usage;
+	src = ntohl(a.s_addr);
+	if (!inet_aton(s_dst, &a))
+		goto usage;
 	dst = ntohl(a.s_addr);
 	if (nlt_open(&t)) {
 		fprintf(stderr, "fp-nlseq: cannot reach the family\n");
@@ -412,10 +413,13 @@ static int stress(unsigned int seconds, const char *pin)
 		}
 		seq++;
 	}
-	printf("fp-nlseq: stress %us: %lu messages, %lu plans installed, %lu stale, %lu busy, %lu deletes\n",
+	printf("fp-nlseq: -S %us: %lu messages, %lu plans installed, %lu stale, %lu busy, %lu deletes\n",
 	       seconds, sent, installed, stale, busy, dels);
 	nlt_close(&t);
 	return 0;
+usage:
+	fprintf(stderr, "fp-nlseq: -P \"SRC DST SPORT1,SPORT2\"\n");
+	return 2;
 }
 
 static unsigned int sysfs_max(void)

@@ -29,9 +29,9 @@ int main(int argc, char **argv)
 	long i, n;
 	int fd;
 
-	if (argc != 4 || inet_pton(AF_INET, argv[1], &src.sin_addr) != 1 ||
-	    inet_pton(AF_INET, argv[2], &dst.sin_addr) != 1 ||
-	    (n = strtol(argv[3], NULL, 10)) <= 0) {
+	n = argc == 4 ? strtol(argv[3], NULL, 10) : 0;
+	if (n <= 0 || inet_pton(AF_INET, argv[1], &src.sin_addr) != 1 ||
+	    inet_pton(AF_INET, argv[2], &dst.sin_addr) != 1) {
 		fprintf(stderr, "usage: fp-udpsend SRC DST COUNT\n");
 		return 2;
 	}
