@@ -171,6 +171,12 @@ uint32_t fp_msgtab_expire(struct fp_msgtab *t, uint64_t now)
 	uint32_t subs = 0;
 	uint64_t s;
 
+	/*
+	 * fp_poll() moves @oldest on only past a message it hands out itself;
+	 * one freed out of order (through the done queue) would hold it back,
+	 * and this walk would cover up to the whole table every check.
+	 */
+	fp_msgtab_trim(t);
 	for (s = t->oldest; s < t->next; s++) {
 		struct fp_msg *m = slot(t, s);
 

@@ -478,6 +478,41 @@ static void test_peer_gone_keeps_success(void **state)
 	assert_int_equal(wc[1].status, ECONNRESET);
 }
 
+/*
+ * A message freed through the done queue does not hold back the oldest
+ * sequence the deadline checks walk from, while the ones after it are
+ * handed out by fp_poll()'s fast way (fp_msg_chunk_fast, fp_msg_deliver):
+ * the next check starts at the first live one, not at the freed one.
+ */
+static void test_oldest_moves_on(void **state)
+{
+	struct fp_msgtab *t = *state;
+	struct fp_wc wc[4];
+	struct fp_msg *a, *m;
+	uint64_t i, sa;
+
+	a = fp_msg_start(t, 1, FP_OP_WRITE, 10, 1, 0, 0);
+	assert_non_null(a);
+	sa = a->seq;
+	assert_non_null(fp_msg_chunk_done(t, sa, EIO, 0, 0, 0, 0));
+	for (i = 0; i < 40; i++) {
+		m = fp_msg_start(t, 2 + i, FP_OP_WRITE, 10, 1, 0, 0);
+		assert_non_null(m);
+		/* Its completion comes before the failed one is reaped. */
+		assert_ptr_equal(fp_msg_chunk_fast(t, m->seq, 0), m);
+		fp_msg_deliver(t, m, wc);
+		assert_int_equal(wc[0].wr_id, 2 + i);
+	}
+	assert_int_equal(fp_msgtab_reap(t, wc, NULL, 4), 1);
+	assert_int_equal(wc[0].wr_id, 1);
+	assert_int_equal(wc[0].status, EIO);
+	assert_int_equal(fp_msgtab_live(t), 0);
+	m = fp_msg_start(t, 50, FP_OP_WRITE, 10, 1, 0, 0);
+	assert_non_null(m);
+	assert_int_equal(fp_msgtab_expire(t, 1000), 0);
+	assert_true(t->oldest == m->seq);
+}
+
 /* The wr_id of a chunk carries its sequence number, its subflow and its queue. */
 static void test_wrid(void **state)
 {
@@ -528,6 +563,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_expired_then_peer_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_expired_and_peer_gone_at_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_gone_keeps_success, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oldest_moves_on, setup, teardown),
 		cmocka_unit_test(test_wrid),
 		cmocka_unit_test(test_wc_errno),
 	};
