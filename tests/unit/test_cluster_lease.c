@@ -46,8 +46,10 @@ static void key_read(const struct key *k, struct fpc_lease *l, uint64_t now)
 	fpc_lease_observe(l, now, k->rev, k->rev ? &k->val : NULL);
 }
 
-/* One round of a planner as planner.c's lease timer runs it: the holder
- * renews when due, anyone else reads the key and acts on what it says. */
+/*
+ * One round of a planner as planner.c's lease timer runs it: the holder
+ * renews when due, anyone else reads the key and acts on what it says.
+ */
 static enum fpc_lease_action step(struct key *k, struct fpc_lease *l, uint64_t now,
 				  uint32_t min_term)
 {
@@ -267,8 +269,10 @@ static void test_terms(void **state)
 	assert_int_equal(expect, 13);
 }
 
-/* Three planners, each holder killed 5 s into its term until one is
- * left: the terms strictly increase and no two are active at once. */
+/*
+ * Three planners, each holder killed 5 s into its term until one is
+ * left: the terms strictly increase and no two are active at once.
+ */
 static void test_three_planners_in_turn(void **state)
 {
 	struct key k = { 0 };
