@@ -1,8 +1,8 @@
 # daemon/cluster/: cluster mode of flowpland (issue 13) on NATS JetStream:
 # libfpcluster.a (linked into flowpland), the fpc tool, their unit tests
 # and the multi-process tests (tier check-cluster: "cluster: N passed,
-# N failed, N skipped"), and the server configuration and permissions
-# generator shipped in daemon/cluster/nats/. (No bench-cluster yet.)
+# N failed, N skipped"), the bench (bench-cluster), and the server
+# configuration and permissions generator shipped in daemon/cluster/nats/.
 
 CLUSTER_UNITS   := bus nkey proto lease agent planner mode table
 CLUSTER_OBJ     := $(CLUSTER_UNITS:%=$(BUILD)/daemon/cluster/%.o)
@@ -67,3 +67,15 @@ install-cluster: $(FPC)
 	$(Q)install -m 0755 $(FPC) $(DESTDIR)$(PREFIX)/bin/fpc
 	$(Q)install -m 0755 daemon/cluster/nats/fp-nats-conf $(DESTDIR)$(PREFIX)/share/flowplan/nats/
 INSTALL += install-cluster
+
+# ----------------------------------------------------------------- bench
+CLUSTER_BENCH := $(BUILD)/bench_cluster
+EXTRA_CFLAGS_daemon/cluster/bench := $(CLUSTER_CFLAGS)
+$(CLUSTER_BENCH): $(BUILD)/daemon/cluster/bench/bench_cluster.o $(DAEMON_CLUSTER_LIB) \
+		$(DAEMON_LIB) $(PLANNER_LIB) $(CORE_LIB)
+	$(CC) $(CFLAGS) -o $@ $(filter %.o %.a,$^) $(DAEMON_LIBS) $(CLUSTER_LIBS) $(NL_LIBS)
+.PHONY: bench-cluster
+bench-cluster: $(CLUSTER_BENCH) $(FLOWPLAND)
+	@scripts/deps.sh cluster
+	@BUILD=$(BUILD) daemon/cluster/bench/bench.sh
+BENCH += bench-cluster
