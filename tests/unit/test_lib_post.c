@@ -54,6 +54,7 @@ struct stub_wr {
 	uint32_t qp_num;
 	uint32_t len;
 	uint64_t addr;
+	uint64_t raddr;		/* RDMA writes: the remote address */
 	int num_sge;
 	bool recv;
 	bool done;
@@ -84,7 +85,7 @@ static struct stub_qp *stub_of(struct ibv_qp *qp)
 }
 
 static int stub_post(struct ibv_qp *qp, uint64_t wr_id, struct ibv_sge *sg,
-		     int num_sge, bool recv)
+		     int num_sge, bool recv, uint64_t raddr)
 {
 	struct stub_qp *s = stub_of(qp);
 
@@ -97,6 +98,7 @@ static int stub_post(struct ibv_qp *qp, uint64_t wr_id, struct ibv_sge *sg,
 		.qp_num = qp->qp_num,
 		.len = num_sge ? sg->length : 0,
 		.addr = num_sge ? sg->addr : 0,
+		.raddr = raddr,
 		.num_sge = num_sge,
 		.recv = recv,
 	};
@@ -108,7 +110,8 @@ static int stub_post_send(struct ibv_qp *qp, struct ibv_send_wr *wr,
 {
 	for (; wr; wr = wr->next) {
 		int ret = stub_post(qp, wr->wr_id, wr->sg_list, wr->num_sge,
-				    false);
+				    false, wr->opcode == IBV_WR_RDMA_WRITE ?
+					   wr->wr.rdma.remote_addr : 0);
 
 		if (ret) {
 			*bad = wr;
@@ -123,7 +126,7 @@ static int stub_post_recv(struct ibv_qp *qp, struct ibv_recv_wr *wr,
 {
 	for (; wr; wr = wr->next) {
 		int ret = stub_post(qp, wr->wr_id, wr->sg_list, wr->num_sge,
-				    true);
+				    true, 0);
 
 		if (ret) {
 			*bad = wr;
@@ -506,12 +509,15 @@ static unsigned int wr_sub(const struct fixture *f, const struct stub_wr *w)
 
 /*
  * What was posted since work request @from is exactly what fp_split()
- * makes of @len with the group's weights (same subflows, offsets, lengths,
- * in subflow order), each work request carrying its subflow in its wr_id;
- * @sp is the spread state fp_split() starts from, advanced as it goes.
+ * makes of @len bytes at @off of the buffer with the group's weights (same
+ * subflows, offsets, lengths, in subflow order; for a write, remote
+ * addresses from @raddr), each work request carrying its subflow in its
+ * wr_id; @sp is the spread state fp_split() starts from, advanced as it
+ * goes.
  */
 static void assert_posted_as_split(struct fixture *f, unsigned int from,
-				   uint64_t len, bool recv, struct fp_spread *sp)
+				   uint64_t off, uint64_t len, bool recv,
+				   uint64_t raddr, struct fp_spread *sp)
 {
 	struct fp_chunk c[64];
 	const uint32_t *w = recv ? f->g->rw : f->g->w;
@@ -528,8 +534,10 @@ static void assert_posted_as_split(struct fixture *f, unsigned int from,
 		assert_int_equal(wr_sub(f, x), c[i].sub);
 		assert_int_equal(FP_WRID_SUB(x->wr_id), c[i].sub);
 		assert_int_equal(fp_wrid_recv(x->wr_id), recv);
-		assert_true(x->addr == (uintptr_t)f->mem + c[i].off);
+		assert_true(x->addr == (uintptr_t)f->mem + off + c[i].off);
 		assert_true(x->len == c[i].len);
+		assert_int_equal(x->num_sge, 1);
+		assert_true(x->raddr == (raddr ? raddr + c[i].off : 0));
 	}
 }
 
@@ -549,8 +557,9 @@ static void test_fast_unsplit(void **state)
 	for (i = 0; i < 6; i++) {
 		unsigned int from = nwrs;
 
-		assert_int_equal(fp_post_send(f->g, f->b, 0, lens[i], 10 + i), 0);
-		assert_posted_as_split(f, from, lens[i], false, &sp);
+		assert_int_equal(fp_post_send(f->g, f->b, 100, lens[i], 10 + i),
+				 0);
+		assert_posted_as_split(f, from, 100, lens[i], false, 0, &sp);
 	}
 	assert_memory_equal(&sp, &f->g->sp_send, sizeof(sp));
 	stub_complete();
@@ -580,7 +589,7 @@ static void test_fast_split(void **state)
 	struct fp_rbuf rb = { .addr = 0x10000, .len = MEMLEN, .rkey = 2 };
 	const uint32_t uneven[4] = { 10000, 20000, 0, 35536 };
 	const uint32_t off16[4] = { 1, 2, 3, 4 };
-	uint64_t lens[] = { 16384, 100003, 65536, 1000001, MEMLEN };
+	uint64_t lens[] = { 16384, 100003, 65536, 1000001, MEMLEN - 7 };
 	struct fp_spread spw = { 0 }, sps = { 0 }, spr = { 0 };
 	struct fp_wc wc[8];
 	unsigned int i, j, total = 0;
@@ -598,17 +607,20 @@ static void test_fast_split(void **state)
 			unsigned int from = nwrs;
 			uint64_t id = 100 * j + i;
 
-			assert_int_equal(fp_post_write(f->g, f->b, 0, lens[i],
-						       &rb, 0, id), 0);
-			assert_posted_as_split(f, from, lens[i], false, &spw);
+			assert_int_equal(fp_post_write(f->g, f->b, 7, lens[i],
+						       &rb, 5, id), 0);
+			assert_posted_as_split(f, from, 7, lens[i], false,
+					       rb.addr + 5, &spw);
 			from = nwrs;
-			assert_int_equal(fp_post_send(f->g, f->b, 0, lens[i],
+			assert_int_equal(fp_post_send(f->g, f->b, 7, lens[i],
 						      id), 0);
-			assert_posted_as_split(f, from, lens[i], false, &sps);
+			assert_posted_as_split(f, from, 7, lens[i], false, 0,
+					       &sps);
 			from = nwrs;
 			assert_int_equal(fp_post_recv(f->g, f->b, 0, lens[i],
 						      id), 0);
-			assert_posted_as_split(f, from, lens[i], true, &spr);
+			assert_posted_as_split(f, from, 0, lens[i], true, 0,
+					       &spr);
 			stub_complete();
 			assert_int_equal(fp_poll(f->g, wc, 8), 3);
 			assert_int_equal(wc[0].op, FP_OP_WRITE);
@@ -644,6 +656,9 @@ static void test_fast_order(void **state)
 	complete(&wrs[0], IBV_WC_REM_ACCESS_ERR);
 	complete(&wrs[1], IBV_WC_SUCCESS);
 	complete(&wrs[2], IBV_WC_SUCCESS);
+	assert_int_equal(fp_poll(NULL, wc, 1), -EINVAL);
+	assert_int_equal(fp_poll(f->g, NULL, 1), -EINVAL);
+	assert_int_equal(fp_poll(f->g, wc, -1), -EINVAL);
 	assert_int_equal(fp_poll(f->g, wc, 1), 1);
 	assert_int_equal(wc[0].wr_id, 1);
 	assert_int_equal(wc[0].status, EACCES);
@@ -687,6 +702,30 @@ static void test_fast_recv_short(void **state)
 }
 
 /*
+ * A zero-length message (a send as a signal, its receive) goes as one
+ * work request with no scatter entry, and completes once.
+ */
+static void test_zero_length(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_wc wc[4];
+
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 0, 1), 0);
+	assert_int_equal(fp_post_recv(f->g, f->b, 0, 0, 2), 0);
+	assert_int_equal(nwrs, 2);
+	assert_int_equal(wrs[0].num_sge, 0);
+	assert_int_equal(wrs[1].num_sge, 0);
+	stub_complete();
+	assert_int_equal(fp_poll(f->g, wc, 4), 2);
+	assert_int_equal(wc[0].wr_id, 1);
+	assert_int_equal(wc[0].status, 0);
+	assert_true(wc[0].len == 0);
+	assert_int_equal(wc[1].wr_id, 2);
+	assert_int_equal(wc[1].status, 0);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+}
+
+/*
  * A full queue or table is EAGAIN with nothing posted nor taken, on both
  * fast ways; a post the provider refuses leaves nothing behind either.
  */
@@ -703,6 +742,13 @@ static void test_fast_full(void **state)
 	assert_int_equal(fp_post_write(f->g, f->b, 0, 65536, &rb, 0, 1), EAGAIN);
 	assert_int_equal(nwrs, 0);
 	assert_memory_equal(&before, &f->g->sp_write, sizeof(before));
+	/* The general way (8 chunks a subflow): room for all or nothing. */
+	f->g->chunk_max = 4096;
+	f->g->sub[1].sq_used = FP_SQ_DEPTH - 7;
+	assert_int_equal(fp_post_write(f->g, f->b, 0, 65536, &rb, 0, 1), EAGAIN);
+	assert_int_equal(nwrs, 0);
+	assert_memory_equal(&before, &f->g->sp_write, sizeof(before));
+	f->g->chunk_max = 1 << 20;
 	f->g->sub[1].sq_used = 0;
 	/* The table holds 64 messages. */
 	for (i = 0; i < 64; i++)
@@ -1138,6 +1184,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fast_split, setup4, teardown),
 		cmocka_unit_test_setup_teardown(test_fast_order, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_fast_recv_short, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_zero_length, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_fast_full, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_pin_fails_partway, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_pin_refuses_peer, setup2, teardown),
