@@ -251,7 +251,7 @@ int fpd_replan_now(struct fpd *d, struct fp_err *err)
 		return ret;
 	}
 	d->why[0] = 0;
-	kept = fpd_hostplan_keep(&hp, fs, nfs, &d->wanted, d->fs, d->nfs);
+	kept = fpd_hostplan_keep(&d->planner, &hp, fs, nfs, &d->wanted, d->fs, d->nfs);
 	fpd_hostplan_clear(&d->wanted);
 	d->wanted = hp;
 	d->have_wanted = true;
@@ -260,9 +260,16 @@ int fpd_replan_now(struct fpd *d, struct fp_err *err)
 	d->nfs = nfs;
 	fpd_plan_info_free(&d->info);
 	d->info = info;
-	fpd_log(d, LOG_INFO, "planned %zu phases, %zu flows: max load %.6g s, bound %.6g s; "
-		"%zu entries here, %zu kept as they were (%.1f ms)", info.phases, info.flows,
-		info.max_load, info.lower_bound, info.entries, kept, info.compute_ns / 1e6);
+	if (info.repaired)
+		fpd_log(d, LOG_INFO, "repaired the plan: %zu subflows moved, %zu relabelled, "
+			"%zu flows dropped; max load %.6g s, bound %.6g s; %zu entries here, "
+			"%zu kept as they were (%.1f ms)", info.repair.moved, info.repair.relabelled,
+			info.repair.dropped, info.max_load, info.lower_bound, info.entries, kept,
+			info.compute_ns / 1e6);
+	else
+		fpd_log(d, LOG_INFO, "planned %zu phases, %zu flows: max load %.6g s, bound %.6g s; "
+			"%zu entries here, %zu kept as they were (%.1f ms)", info.phases, info.flows,
+			info.max_load, info.lower_bound, info.entries, kept, info.compute_ns / 1e6);
 	ret = sync_module(d, err);
 	if (!ret && d->kmod_open)
 		lat_record(d, (double)(fpd_now() - t0) / 1e9);

@@ -10,12 +10,11 @@
 #include <string.h>
 #include <time.h>
 
-#include <json-c/json.h>
-
 #include "planner/plan.h"
 #include "planner/portmap.h"
 #include "planner/sched.h"
 #include "planner/topo.h"
+#include "planner/util.h"
 #include "plan.h"
 
 static int fail(struct fp_err *e, int errnum, const char *fmt, ...)
@@ -41,31 +40,53 @@ static uint64_t mono(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* The last plan and what only it needs. */
+static void drop_plan(struct fpd_planner *p)
+{
+	if (p->plan_sched && p->plan_sched != p->plan_in && p->plan_sched != p->fixed)
+		fp_sched_free(p->plan_sched);
+	if (p->plan_in)
+		fp_sched_free(p->plan_in);
+	fp_plan_free(p->plan);
+	if (p->plan_pm)
+		fp_portmap_free(p->plan_pm);
+	p->plan = NULL;
+	p->plan_in = p->plan_sched = NULL;
+	p->plan_pm = NULL;
+}
+
 void fpd_planner_free(struct fpd_planner *p)
 {
+	drop_plan(p);
 	if (p->fixed)
 		fp_sched_free(p->fixed);
-	if (p->pm)
-		fp_portmap_free(p->pm);
+	if (p->base)
+		fp_topo_free(p->base);
 	if (p->topo)
 		fp_topo_free(p->topo);
+	if (p->next)
+		fp_topo_free(p->next);
 	if (p->live)
 		fp_topo_free(p->live);
-	free(p->avoid);
-	free(p->topo_json);
-	free(p->pm_path);
+	free(p->pm);
 	free(p->failed);
+	free(p->avoid);
+	free(p->down);
 	memset(p, 0, sizeof(*p));
 }
 
 bool fpd_planner_ready(const struct fpd_planner *p)
 {
-	return p->topo != NULL;
+	return p->base != NULL;
 }
 
 int fpd_planner_load(struct fpd_planner *p, const struct fpd_conf *c, struct fp_err *err)
 {
 	struct fpd_planner n = { .max_split = c->max_split, .enforce = c->enforce };
+	struct fp_topo *t = NULL;
+	char *json = NULL, *pm = NULL;
+	struct fp_topo **copy[] = { &n.base, &n.topo, &n.next, &n.live };
+	size_t i;
 	int ret;
 
 	if (!c->topology[0]) {
@@ -75,259 +96,456 @@ int fpd_planner_load(struct fpd_planner *p, const struct fpd_conf *c, struct fp_
 		*p = n;
 		return 0;
 	}
-	ret = fp_topo_load(c->topology, &n.topo, err);
+	ret = fp_topo_load(c->topology, &t, err);
 	if (ret)
 		return ret;
-	n.topo_json = fp_topo_to_json(n.topo, false);
-	if (!n.topo_json) {
-		ret = fail(err, ENOMEM, "out of memory");
-		goto fail;
+	/* every copy from the same text: the same node and link ids */
+	json = fp_topo_to_json(t, false);
+	fp_topo_free(t);
+	if (!json)
+		return fail(err, ENOMEM, "out of memory");
+	for (i = 0; i < sizeof(copy) / sizeof(copy[0]) && !ret; i++)
+		ret = fp_topo_parse(json, strlen(json), c->topology, copy[i], err);
+	free(json);
+	if (!ret) {
+		n.down = calloc((size_t)n.base->nlinks / 2 + 1, 1);
+		if (!n.down)
+			ret = fail(err, ENOMEM, "out of memory");
 	}
-	if (c->portmap[0]) {
-		n.pm_path = strdup(c->portmap);
-		ret = n.pm_path ? fp_portmap_load(c->portmap, n.topo, &n.pm, err) :
-				  fail(err, ENOMEM, "out of memory");
-		if (ret)
-			goto fail;
+	if (!ret && c->portmap[0]) {
+		size_t len;
+
+		ret = fp_read_file(c->portmap, FP_PORTMAP_FILE_MAX, &pm, &len, err);
+		if (!ret && strlen(pm) != len)
+			ret = fail(err, EINVAL, "%s: contains a NUL byte", c->portmap);
+		if (!ret)
+			ret = fpd_planner_set_portmap(&n, pm, c->portmap, false, NULL, err);
+		free(pm);
 	}
-	if (c->schedule[0]) {
-		ret = fp_sched_load(c->schedule, n.topo, &n.fixed, err);
-		if (ret)
-			goto fail;
+	if (!ret && c->schedule[0])
+		ret = fp_sched_load(c->schedule, n.base, &n.fixed, err);
+	if (ret) {
+		fpd_planner_free(&n);
+		return ret;
 	}
 	fpd_planner_free(p);
 	*p = n;
 	return 0;
-fail:
-	fpd_planner_free(&n);
-	return ret;
 }
 
 int fpd_planner_link(const struct fpd_planner *p, const char *a, const char *b)
 {
-	int x, y, l;
+	int x, y;
 
-	if (!p->topo)
+	if (!p->base)
 		return -1;
-	x = fp_topo_find(p->topo, a);
-	y = fp_topo_find(p->topo, b);
+	x = fp_topo_find(p->base, a);
+	y = fp_topo_find(p->base, b);
 	if (x < 0 || y < 0)
 		return -1;
-	for (l = 0; l < p->topo->nlinks; l++)
-		if (p->topo->links[l].from == x && p->topo->links[l].to == y)
-			return l;
-	return -1;
+	return fp_topo_link(p->base, x, y);
 }
 
 void fpd_planner_link_name(const struct fpd_planner *p, int link, char *buf, size_t n)
 {
 	const struct fp_link *l;
 
-	if (!p->topo || link < 0 || link >= p->topo->nlinks) {
+	if (!p->base || link < 0 || link >= p->base->nlinks) {
 		snprintf(buf, n, "link%d", link);
 		return;
 	}
-	l = &p->topo->links[link];
-	snprintf(buf, n, "%s-%s", p->topo->nodes[l->from].name, p->topo->nodes[l->to].name);
+	l = &p->base->links[link];
+	snprintf(buf, n, "%s-%s", p->base->nodes[l->from].name, p->base->nodes[l->to].name);
 }
 
 bool fpd_planner_link_is_fabric(const struct fpd_planner *p, int link)
 {
 	const struct fp_link *l;
 
-	if (!p->topo || link < 0 || link >= p->topo->nlinks)
+	if (!p->base || link < 0 || link >= p->base->nlinks)
 		return false;
-	l = &p->topo->links[link];
-	return !p->topo->nodes[l->from].is_nic && !p->topo->nodes[l->to].is_nic;
+	l = &p->base->links[link];
+	return !p->base->nodes[l->from].is_nic && !p->base->nodes[l->to].is_nic;
 }
 
 int fpd_planner_nic_link(const struct fpd_planner *p, uint32_t addr_be)
 {
 	int nic;
 
-	if (!p->topo)
+	if (!p->base)
 		return -1;
-	nic = fp_topo_find_addr(p->topo, addr_be);
-	if (nic < 0 || p->topo->nodes[nic].up_link < 0)
+	nic = fp_topo_find_addr(p->base, addr_be);
+	if (nic < 0 || p->base->nodes[nic].up_link < 0)
 		return -1;
-	return p->topo->nodes[nic].up_link / 2;
+	return p->base->nodes[nic].up_link / 2;
+}
+
+static bool in_set(const int *a, size_t n, int x)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (a[i] == x)
+			return true;
+	return false;
 }
 
 static bool same_set(const int *a, size_t na, const int *b, size_t nb)
 {
-	size_t i, k;
+	size_t i;
 
 	if (na != nb)
 		return false;
-	for (i = 0; i < na; i++) {
-		for (k = 0; k < nb && a[i] != b[k]; k++)
-			;
-		if (k == nb)
+	for (i = 0; i < na; i++)
+		if (!in_set(b, nb, a[i]))
 			return false;
-	}
 	return true;
 }
 
-/* The topology with @down links down (and every other up). */
-static int topo_with(struct fpd_planner *p, const int *down, size_t n,
-		     struct fp_topo **out, struct fp_err *err)
+static int set_links(struct fpd_planner *p, int **set, size_t *nset, const int *idx, size_t n,
+		     bool *changed, struct fp_err *err)
 {
-	json_object *root, *links;
-	size_t i, nl = (size_t)p->topo->nlinks / 2;
-	int ret;
-
-	root = json_tokener_parse(p->topo_json);
-	if (!root || !json_object_object_get_ex(root, "links", &links) ||
-	    json_object_array_length(links) != nl) {
-		json_object_put(root);
-		return fail(err, EPROTO, "the planner's topology text is not what it reads");
-	}
-	for (i = 0; i < n; i++)
-		json_object_object_add(json_object_array_get_idx(links, (size_t)down[i]), "up",
-				       json_object_new_boolean(0));
-	{
-		const char *s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN);
-
-		ret = fp_topo_parse(s, strlen(s), "fabric", out, err);
-	}
-	json_object_put(root);
-	return ret;
-}
-
-static int set_links(struct fpd_planner *p, const int *failed, size_t nf,
-		     const int *avoid, size_t na, bool *changed, struct fp_err *err)
-{
-	struct fp_topo *t = NULL, *live = NULL;
-	struct fp_portmap *pm = NULL;
-	int *all = NULL, *nfl = NULL, *nav = NULL, ret;
 	size_t i, nl;
+	int *c;
 
 	*changed = false;
-	if (!p->topo)
+	if (!p->base)
 		return fail(err, EINVAL, "no fabric to fail links in");
-	nl = (size_t)p->topo->nlinks / 2;
-	for (i = 0; i < nf + na; i++) {
-		int l = i < nf ? failed[i] : avoid[i - nf];
-
-		if (l < 0 || (size_t)l >= nl)
-			return fail(err, EINVAL, "link %d is not in the fabric", l);
-	}
-	if (same_set(failed, nf, p->failed, p->nfailed) &&
-	    same_set(avoid, na, p->avoid, p->navoid))
+	nl = (size_t)p->base->nlinks / 2;
+	for (i = 0; i < n; i++)
+		if (idx[i] < 0 || (size_t)idx[i] >= nl)
+			return fail(err, EINVAL, "link %d is not in the fabric", idx[i]);
+	if (same_set(idx, n, *set, *nset))
 		return 0;
-	all = malloc((nf + na + 1) * sizeof(*all));
-	nfl = malloc((nf + 1) * sizeof(*nfl));
-	nav = malloc((na + 1) * sizeof(*nav));
-	if (!all || !nfl || !nav) {
-		ret = fail(err, ENOMEM, "out of memory");
-		goto out;
-	}
-	if (nf)
-		memcpy(all, failed, nf * sizeof(*all));
-	if (na)
-		memcpy(all + nf, avoid, na * sizeof(*all));
-	ret = topo_with(p, all, nf + na, &t, err);
-	if (!ret)
-		ret = topo_with(p, failed, nf, &live, err);
-	if (!ret && p->pm_path)
-		ret = fp_portmap_load(p->pm_path, t, &pm, err);
-	if (ret)
-		goto out;
-	if (nf)
-		memcpy(nfl, failed, nf * sizeof(*nfl));
-	if (na)
-		memcpy(nav, avoid, na * sizeof(*nav));
-	fp_topo_free(p->topo);
-	p->topo = t;
-	t = NULL;
-	if (p->live)
-		fp_topo_free(p->live);
-	p->live = live;
-	live = NULL;
-	if (p->pm)
-		fp_portmap_free(p->pm);
-	p->pm = pm;
-	pm = NULL;
-	free(p->failed);
-	p->failed = nfl;
-	p->nfailed = nf;
-	nfl = NULL;
-	free(p->avoid);
-	p->avoid = nav;
-	p->navoid = na;
-	nav = NULL;
+	c = malloc((n + 1) * sizeof(*c));
+	if (!c)
+		return fail(err, ENOMEM, "out of memory");
+	if (n)
+		memcpy(c, idx, n * sizeof(*c));
+	free(*set);
+	*set = c;
+	*nset = n;
 	*changed = true;
-out:
-	if (t)
-		fp_topo_free(t);
-	if (live)
-		fp_topo_free(live);
-	if (pm)
-		fp_portmap_free(pm);
-	free(all);
-	free(nfl);
-	free(nav);
-	return ret;
+	return 0;
 }
 
 int fpd_planner_set_failed(struct fpd_planner *p, const int *idx, size_t n,
 			   bool *changed, struct fp_err *err)
 {
-	return set_links(p, idx, n, p->avoid, p->navoid, changed, err);
+	return set_links(p, &p->failed, &p->nfailed, idx, n, changed, err);
 }
 
 int fpd_planner_set_avoid(struct fpd_planner *p, const int *idx, size_t n,
 			  bool *changed, struct fp_err *err)
 {
-	return set_links(p, p->failed, p->nfailed, idx, n, changed, err);
+	return set_links(p, &p->avoid, &p->navoid, idx, n, changed, err);
+}
+
+/* ------------------------------------------------------------ port maps */
+
+static bool same_path(const struct fp_path *a, const struct fp_path *b)
+{
+	return a->len == b->len && !memcmp(a->link, b->link, sizeof(a->link[0]) * a->len);
+}
+
+static int row_cmp(const void *x, const void *y)
+{
+	const struct fpd_pmrow *a = x, *b = y;
+
+	if (a->src != b->src)
+		return a->src < b->src ? -1 : 1;
+	if (a->dst != b->dst)
+		return a->dst < b->dst ? -1 : 1;
+	return (int)a->sport - (int)b->sport;
+}
+
+static bool pair_in(const struct fpd_pmrow *r, size_t n, uint32_t src, uint32_t dst)
+{
+	struct fpd_pmrow key = { .src = src, .dst = dst };
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (row_cmp(&r[mid], &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && r[lo].src == src && r[lo].dst == dst;
+}
+
+static const struct fpd_pmrow *row_find(const struct fpd_pmrow *r, size_t n, uint32_t src,
+					uint32_t dst, uint16_t sport)
+{
+	struct fpd_pmrow key = { .src = src, .dst = dst, .sport = sport };
+
+	return bsearch(&key, r, n, sizeof(*r), row_cmp);
+}
+
+/* Ports that differ between two sorted maps: another path, come or gone. */
+static size_t rows_moved(const struct fpd_pmrow *a, size_t na, const struct fpd_pmrow *b,
+			 size_t nb)
+{
+	size_t i = 0, k = 0, moved = 0;
+
+	while (i < na || k < nb) {
+		int d = i == na ? 1 : k == nb ? -1 : row_cmp(&a[i], &b[k]);
+
+		if (d) {
+			moved++;
+			d < 0 ? i++ : k++;
+			continue;
+		}
+		moved += !same_path(&a[i].path, &b[k].path);
+		i++;
+		k++;
+	}
+	return moved;
+}
+
+/* Ports whose path is not the one the hash model gives (no map in use yet). */
+static size_t rows_off_model(struct fpd_planner *p, const struct fpd_pmrow *r, size_t n)
+{
+	size_t i, moved = 0;
+
+	for (i = 0; i < n; i++) {
+		int s = fp_topo_find_addr(p->live, r[i].src), d = fp_topo_find_addr(p->live, r[i].dst);
+		struct fp_pathset ps;
+		int k;
+
+		if (!r[i].sport)
+			continue;
+		ps = fp_topo_paths(p->live, p->live->nodes[s].leaf, p->live->nodes[d].leaf);
+		k = fp_topo_route(p->live, s, d, r[i].sport);
+		moved += k < 0 || k >= ps.n || !same_path(&ps.p[k], &r[i].path);
+	}
+	return moved;
+}
+
+int fpd_planner_set_portmap(struct fpd_planner *p, const char *text, const char *name,
+			    bool merge, size_t *moved, struct fp_err *err)
+{
+	struct fp_portmap *pm = NULL;
+	struct fpd_pmrow *r;
+	size_t n = 0, i, k, m;
+	int ret;
+
+	if (moved)
+		*moved = 0;
+	if (!p->base)
+		return fail(err, EINVAL, "a port map needs a [fabric] topology");
+	ret = fp_portmap_parse(text, name, p->base, &pm, err);
+	if (ret)
+		return ret;
+	r = calloc(pm->n + (merge ? p->npm : 0) + 1, sizeof(*r));
+	if (!r) {
+		fp_portmap_free(pm);
+		return fail(err, ENOMEM, "out of memory");
+	}
+	for (i = 0; i < pm->n; i++) {
+		const struct fp_pm_row *x = &pm->rows[i];
+		int s = fp_topo_find_addr(p->base, x->src), d = fp_topo_find_addr(p->base, x->dst);
+
+		r[n] = (struct fpd_pmrow){ .src = x->src, .dst = x->dst, .sport = x->sport };
+		if (x->path >= 0) {
+			struct fp_pathset ps = fp_topo_paths(p->base, p->base->nodes[s].leaf,
+							     p->base->nodes[d].leaf);
+
+			if (x->path < ps.n)
+				r[n].path = ps.p[x->path];
+		}
+		n++;
+	}
+	fp_portmap_free(pm);
+	/* merging: the old map's pairs the new one does not name */
+	for (k = 0, m = n; merge && k < p->npm; k++)
+		if (!pair_in(r, m, p->pm[k].src, p->pm[k].dst))
+			r[n++] = p->pm[k];
+	if (n > 1)
+		qsort(r, n, sizeof(*r), row_cmp);
+	i = p->have_pm ? rows_moved(p->pm, p->npm, r, n) : rows_off_model(p, r, n);
+	if (moved)
+		*moved = i;
+	if (p->have_pm && !i) {
+		free(r);
+		return 0;
+	}
+	free(p->pm);
+	p->pm = r;
+	p->npm = n;
+	p->have_pm = true;
+	p->pm_gen++;
+	return 0;
+}
+
+/* The index of @path in @ps, or -1. */
+static int path_index(struct fp_pathset ps, const struct fp_path *path)
+{
+	int i;
+
+	for (i = 0; i < ps.n; i++)
+		if (same_path(&ps.p[i], path))
+			return i;
+	return -1;
+}
+
+/* Has the pair (the last rows of @pm, rows come by pair) a port on @path? */
+static bool pm_has(const struct fp_portmap *pm, uint32_t src, uint32_t dst, int path)
+{
+	size_t i;
+
+	for (i = pm->n; i > 0 && pm->rows[i - 1].src == src && pm->rows[i - 1].dst == dst; i--)
+		if (pm->rows[i - 1].path == path)
+			return true;
+	return false;
+}
+
+static int pmrow_cmp(const void *x, const void *y)
+{
+	const struct fp_pm_row *a = x, *b = y;
+
+	if (a->src != b->src)
+		return a->src < b->src ? -1 : 1;
+	if (a->dst != b->dst)
+		return a->dst < b->dst ? -1 : 1;
+	return (int)a->sport - (int)b->sport;
+}
+
+static bool is_local(uint32_t be, const struct fp_addr *local, size_t n);
+
+struct miss {
+	uint32_t src, dst;	/* network order */
+	int sn, dn;		/* NICs */
+};
+
+static int miss_cmp(const void *x, const void *y)
+{
+	const struct miss *a = x, *b = y;
+
+	if (a->src != b->src)
+		return a->src < b->src ? -1 : 1;
+	return a->dst < b->dst ? -1 : a->dst > b->dst;
+}
+
+/* Room for @more rows. */
+static int pm_grow(struct fp_portmap *pm, size_t more)
+{
+	struct fp_pm_row *r;
+	size_t cap;
+
+	if (pm->n + more <= pm->cap)
+		return 0;
+	cap = 2 * (pm->n + more);
+	r = realloc(pm->rows, cap * sizeof(*r));
+	if (!r)
+		return ENOMEM;
+	pm->rows = r;
+	pm->cap = cap;
+	return 0;
 }
 
 /*
- * With avoided links and the hash model: the label of a subflow planned
- * over path @path (of @p->topo) must take that path in the live fabric,
- * where the avoided links are still hashed onto. 0 and a label in *fl
- * (unchanged when it already does), or ENOENT.
+ * The port map in use as the planner reads it against @t, for schedule
+ * @s: ports whose path is down in @t are left out, one port a path. The
+ * planner wants ports for every pair it plans, and a probe learns only
+ * this host's: a pair of @s the map lacks gets, when its source is local
+ * (@local), the ports the hash model gives its paths, else any port on
+ * each path (another host's labels are not installed here; its paths are
+ * what counts).
  */
-static int live_label(struct fpd_planner *p, int src, int dst, int path, uint32_t *fl,
-		      const struct fp_hostplan_entry *e, unsigned int upto)
+static int pm_resolve(struct fpd_planner *p, struct fp_topo *t, const struct fp_sched *s,
+		      const struct fp_addr *local, size_t nlocal, struct fp_portmap **out,
+		      struct fp_err *err)
 {
-	const struct fp_node *a = &p->topo->nodes[src], *b = &p->topo->nodes[dst];
-	struct fp_pathset want, live;
-	uint32_t start = *fl;
-	int i, k, li = -1, r, tries;
+	struct fp_portmap *pm;
+	struct miss *miss = NULL;
+	size_t i, k, known, nmiss = 0, capmiss = 0;
 
-	if (!p->live || !p->navoid || p->pm || path < 0 || a->leaf < 0 || b->leaf < 0)
+	*out = NULL;
+	if (!p->have_pm)
 		return 0;
-	want = fp_topo_paths(p->topo, a->leaf, b->leaf);
-	live = fp_topo_paths(p->live, a->leaf, b->leaf);
-	if (path >= want.n)
-		return 0;
-	for (i = 0; i < live.n && li < 0; i++) {
-		if (live.p[i].len != want.p[path].len)
+	pm = calloc(1, sizeof(*pm));
+	if (!pm || pm_grow(pm, p->npm + 1)) {
+		free(pm);
+		return fail(err, ENOMEM, "out of memory");
+	}
+	for (i = 0; i < p->npm; i++) {
+		const struct fpd_pmrow *r = &p->pm[i];
+		int sn = fp_topo_find_addr(t, r->src), dn = fp_topo_find_addr(t, r->dst), path;
+
+		if (!r->sport)
+			continue;	/* unresolved: as if the map lacked it */
+		path = path_index(fp_topo_paths(t, t->nodes[sn].leaf, t->nodes[dn].leaf), &r->path);
+		/*
+		 * One port per path of a pair: the planner's mapped_paths()
+		 * (lib/planner/mcf.c) has room for as many rows as the pair
+		 * has paths, and a pair's flows need no more.
+		 */
+		if (path < 0 || pm_has(pm, r->src, r->dst, path))
 			continue;
-		for (k = 0; k < live.p[i].len && live.p[i].link[k] == want.p[path].link[k]; k++)
-			;
-		if (k == live.p[i].len)
-			li = i;
+		pm->rows[pm->n++] = (struct fp_pm_row){ r->src, r->dst, r->sport, path };
 	}
-	if (li < 0)
-		return ENOENT;
-	r = fp_topo_route(p->live, src, dst, fp_label_to_sport(*fl));
-	if (r == li)
-		return 0;
-	for (tries = 0; tries < 64; tries++) {
-		unsigned int j;
+	known = pm->n;
+	/* the pairs the map lacks, each once */
+	for (i = 0; s && i < s->nph; i++) {
+		for (k = 0; k < s->ph[i].n; k++) {
+			const struct fp_flow *f = &s->ph[i].flows[k];
+			const struct fp_node *a = &t->nodes[f->src], *b = &t->nodes[f->dst];
+			size_t n;
 
-		if (fp_topo_port_search(p->live, src, dst, li, start + 1, fl))
-			return ENOENT;
-		for (j = 0; j < upto && e->sub[j].flow_label != *fl; j++)
-			;
-		if (j == upto)
-			return 0;
-		start = *fl;	/* taken by another subflow of the entry */
+			if (a->leaf < 0 || b->leaf < 0 || a->leaf == b->leaf ||
+			    fp_portmap_pair(&(struct fp_portmap){ pm->rows, known, known }, a->addr,
+					    b->addr, &n))
+				continue;
+			if (nmiss == capmiss) {
+				struct miss *nm;
+
+				capmiss = capmiss ? 2 * capmiss : 64;
+				nm = realloc(miss, capmiss * sizeof(*nm));
+				if (!nm) {
+					free(miss);
+					fp_portmap_free(pm);
+					return fail(err, ENOMEM, "out of memory");
+				}
+				miss = nm;
+			}
+			miss[nmiss++] = (struct miss){ a->addr, b->addr, f->src, f->dst };
+		}
 	}
-	return ENOENT;
+	if (nmiss > 1)
+		qsort(miss, nmiss, sizeof(*miss), miss_cmp);
+	for (i = 0; i < nmiss; i++) {
+		const struct miss *m = &miss[i];
+		struct fp_pathset ps;
+		int j;
+
+		if (i && !miss_cmp(m, m - 1))
+			continue;
+		ps = fp_topo_paths(t, t->nodes[m->sn].leaf, t->nodes[m->dn].leaf);
+		if (pm_grow(pm, (size_t)ps.n)) {
+			free(miss);
+			fp_portmap_free(pm);
+			return fail(err, ENOMEM, "out of memory");
+		}
+		for (j = 0; j < ps.n; j++) {
+			uint32_t fl = (uint32_t)j + 1;
+
+			if (is_local(m->src, local, nlocal) &&
+			    fp_topo_port_search(t, m->sn, m->dn, j, 1, &fl))
+				continue;
+			pm->rows[pm->n++] = (struct fp_pm_row){ m->src, m->dst,
+								fp_label_to_sport(fl), j };
+		}
+	}
+	free(miss);
+	if (pm->n > known)
+		qsort(pm->rows, pm->n, sizeof(*pm->rows), pmrow_cmp);
+	*out = pm;
+	return 0;
 }
+
+/* ------------------------------------------------------------ hostplans */
 
 void fpd_plan_info_free(struct fpd_plan_info *info)
 {
@@ -384,27 +602,6 @@ bool fpd_hostplan_equal(const struct fp_hostplan *a, const struct fp_hostplan *b
 
 /* ------------------------------------------------------------ planning */
 
-struct cand {
-	uint32_t src, dst;	/* host order, for sorting */
-	size_t ph, fl;
-	uint64_t bytes;
-};
-
-static int cand_cmp(const void *a, const void *b)
-{
-	const struct cand *x = a, *y = b;
-
-	if (x->src != y->src)
-		return x->src < y->src ? -1 : 1;
-	if (x->dst != y->dst)
-		return x->dst < y->dst ? -1 : 1;
-	if (x->bytes != y->bytes)
-		return x->bytes > y->bytes ? -1 : 1;	/* most bytes first */
-	if (x->ph != y->ph)
-		return x->ph < y->ph ? -1 : 1;
-	return 0;
-}
-
 static bool is_local(uint32_t be, const struct fp_addr *local, size_t n)
 {
 	struct fp_addr a = fp_addr_v4(be);
@@ -455,6 +652,204 @@ static struct fp_sched *observed_sched(struct fp_topo *t, const struct fpd_cycle
 	return s;
 }
 
+static bool sched_equal(const struct fp_sched *a, const struct fp_sched *b)
+{
+	size_t i, k;
+
+	if (a->nph != b->nph)
+		return false;
+	for (i = 0; i < a->nph; i++) {
+		if (a->ph[i].n != b->ph[i].n)
+			return false;
+		for (k = 0; k < a->ph[i].n; k++)
+			if (a->ph[i].flows[k].src != b->ph[i].flows[k].src ||
+			    a->ph[i].flows[k].dst != b->ph[i].flows[k].dst ||
+			    a->ph[i].flows[k].bytes != b->ph[i].flows[k].bytes)
+				return false;
+	}
+	return true;
+}
+
+static bool host_link_up(const struct fp_topo *t, const struct fp_flow *f)
+{
+	const struct fp_node *a = &t->nodes[f->src], *b = &t->nodes[f->dst];
+
+	if (a->host == b->host)
+		return true;
+	return t->links[a->up_link].up && t->links[b->down_link].up;
+}
+
+/*
+ * @s without the flows whose host link is down in @t (they cannot run; the
+ * planner refuses them), or @s itself when there is none.
+ */
+static struct fp_sched *sched_live(const struct fp_topo *t, const struct fp_sched *s,
+				   size_t *dropped)
+{
+	struct fp_sched *c;
+	size_t i, k;
+
+	for (i = 0; i < s->nph; i++)
+		for (k = 0; k < s->ph[i].n; k++)
+			if (!host_link_up(t, &s->ph[i].flows[k]))
+				goto copy;
+	return (struct fp_sched *)s;
+copy:
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->name = strdup(s->name ? s->name : "schedule");
+	for (i = 0; i < s->njobs; i++)
+		fp_sched_job(c, s->jobs[i]);
+	for (i = 0; i < s->nph; i++) {
+		for (k = 0; k < s->ph[i].n; k++) {
+			const struct fp_flow *f = &s->ph[i].flows[k];
+
+			if (!host_link_up(t, f)) {
+				(*dropped)++;
+				continue;
+			}
+			fp_sched_add(c, i, f->src, f->dst, f->bytes, fp_flow_job(&s->ph[i], k));
+		}
+		if (c->nph <= i)	/* keep the phase, empty */
+			fp_sched_reserve(c, i, 1);
+	}
+	return c;
+}
+
+/* Bring @t's links to the wanted states: configured, and @down down. */
+static void topo_states(const struct fp_topo *base, struct fp_topo *t, const uint8_t *down)
+{
+	int i, nl = base->nlinks / 2;
+
+	for (i = 0; i < nl; i++) {
+		bool up = base->links[2 * i].up && !(down && down[i]);
+
+		if (t->links[2 * i].up != up)
+			fp_topo_link_set(t, 2 * i, up);
+	}
+}
+
+/* A fresh plan on @p->topo with every wanted link down. */
+static int compute(struct fpd_planner *p, struct fp_sched *in, const uint8_t *want,
+		   const uint8_t *failed, const struct fp_addr *local, size_t nlocal,
+		   size_t *dropped, struct fp_err *err)
+{
+	struct fp_plan_opts o = {
+		.strategy = FP_STRAT_FLOWPLAN, .max_split = (int)p->max_split,
+		.enforce = p->enforce,
+	};
+	struct fp_sched *s;
+	int ret;
+
+	drop_plan(p);
+	topo_states(p->base, p->topo, want);
+	topo_states(p->base, p->next, want);
+	topo_states(p->base, p->live, failed);
+	memcpy(p->down, want, (size_t)p->base->nlinks / 2);
+	s = sched_live(p->topo, in ? in : p->fixed, dropped);
+	if (!s) {
+		ret = fail(err, ENOMEM, "out of memory");
+		goto fail;
+	}
+	p->plan_in = in;
+	p->plan_sched = s;
+	ret = pm_resolve(p, p->topo, s, local, nlocal, &p->plan_pm, err);
+	if (ret)
+		goto fail;
+	o.pm = p->plan_pm;
+	ret = fp_plan_compute(p->topo, s, &o, &p->plan, err);
+	if (ret)
+		goto fail;
+	p->plan_pm_gen = p->pm_gen;
+	return 0;
+fail:
+	if (!p->plan_in)
+		p->plan_in = in;	/* freed with the rest */
+	drop_plan(p);
+	return ret;
+}
+
+/* The last plan, with the links of @add (undirected) down too: fp_plan_repair. */
+static int repair(struct fpd_planner *p, const int *add, size_t nadd, const uint8_t *failed,
+		  const struct fp_addr *local, size_t nlocal, struct fp_plan_repair_stats *st,
+		  struct fp_err *err)
+{
+	struct fp_plan_repair_opts o = { .max_split = (int)p->max_split };
+	struct fp_portmap *pm = NULL;
+	int *dl;
+	size_t i;
+	int ret;
+
+	dl = malloc((nadd + 1) * sizeof(*dl));
+	if (!dl)
+		return fail(err, ENOMEM, "out of memory");
+	for (i = 0; i < nadd; i++) {
+		dl[i] = 2 * add[i];
+		/* @next runs a step ahead, so that the port map fits the repaired plan */
+		fp_topo_link_set(p->next, dl[i], false);
+		if (failed[add[i]])
+			fp_topo_link_set(p->live, dl[i], false);
+	}
+	ret = pm_resolve(p, p->next, p->plan_sched, local, nlocal, &pm, err);
+	if (!ret) {
+		o.pm = pm;
+		ret = fp_plan_repair(p->plan, dl, nadd, &o, st, err);
+	}
+	for (i = 0; i < nadd; i++)
+		p->down[add[i]] = 1;
+	free(dl);
+	if (ret) {
+		if (pm)
+			fp_portmap_free(pm);
+		return ret;
+	}
+	if (p->plan_pm)
+		fp_portmap_free(p->plan_pm);
+	p->plan_pm = pm;
+	return 0;
+}
+
+/*
+ * With avoided links and the hash model: the label of a subflow planned
+ * over path @path (of @p->topo) must take that path in the live fabric,
+ * where the avoided links are still hashed onto. 0 and a label in *fl
+ * (unchanged when it already does), or ENOENT.
+ */
+static int live_label(struct fpd_planner *p, int src, int dst, int path, uint32_t *fl,
+		      const struct fp_hostplan_entry *e, unsigned int upto)
+{
+	const struct fp_node *a = &p->topo->nodes[src], *b = &p->topo->nodes[dst];
+	struct fp_pathset want, live;
+	uint32_t start = *fl;
+	int li, r, tries;
+
+	if (!p->navoid || p->have_pm || path < 0 || a->leaf < 0 || b->leaf < 0)
+		return 0;
+	want = fp_topo_paths(p->topo, a->leaf, b->leaf);
+	live = fp_topo_paths(p->live, a->leaf, b->leaf);
+	if (path >= want.n)
+		return 0;
+	li = path_index(live, &want.p[path]);
+	if (li < 0)
+		return ENOENT;
+	r = fp_topo_route(p->live, src, dst, fp_label_to_sport(*fl));
+	if (r == li)
+		return 0;
+	for (tries = 0; tries < 64; tries++) {
+		unsigned int j;
+
+		if (fp_topo_port_search(p->live, src, dst, li, start + 1, fl))
+			return ENOENT;
+		for (j = 0; j < upto && e->sub[j].flow_label != *fl; j++)
+			;
+		if (j == upto)
+			return 0;
+		start = *fl;	/* taken by another subflow of the entry */
+	}
+	return ENOENT;
+}
+
 static void sub_links(struct fp_topo *t, int src, int dst, int path, struct fpd_fsub *fs)
 {
 	const struct fp_node *a = &t->nodes[src], *b = &t->nodes[dst];
@@ -474,21 +869,169 @@ static void sub_links(struct fp_topo *t, int src, int dst, int path, struct fpd_
 		fs->link[fs->nlinks++] = b->down_link;
 }
 
+/* A local flow of the plan: where to find it. */
+struct lflow {
+	uint32_t src, dst;	/* addresses, host order: the entries' order */
+	uint32_t ph, fl;
+};
+
+static int lflow_cmp(const void *x, const void *y)
+{
+	const struct lflow *a = x, *b = y;
+
+	if (a->src != b->src)
+		return a->src < b->src ? -1 : 1;
+	if (a->dst != b->dst)
+		return a->dst < b->dst ? -1 : 1;
+	if (a->ph != b->ph)
+		return a->ph < b->ph ? -1 : 1;
+	return a->fl < b->fl ? -1 : a->fl > b->fl;
+}
+
+/*
+ * The subflows of @hp's entries with their paths, for fault watching:
+ * each entry is the plan flow of its pair whose subflows carry its labels
+ * (fp_plan_hostplan takes one flow per pair). With avoided links, labels
+ * the live fabric would send elsewhere are replaced here.
+ */
+static int watch_list(struct fpd_planner *p, const struct fp_addr *local, size_t nlocal,
+		      struct fp_hostplan *hp, struct fpd_fsub **fsp, size_t *nfsp,
+		      size_t *unmapped, struct fp_err *err)
+{
+	const struct fp_plan *plan = p->plan;
+	const struct fp_topo *t = p->topo;
+	struct lflow *lf = NULL;
+	struct fpd_fsub *fs;
+	size_t nlf = 0, cap = 0, i, k, nfs = 0;
+
+	for (i = 0; i < plan->nph; i++) {
+		const struct fp_phase *ph = &plan->sched->ph[i];
+
+		for (k = 0; k < ph->n; k++) {
+			uint32_t sa = t->nodes[ph->flows[k].src].addr;
+
+			if (!is_local(sa, local, nlocal) || !plan->ph[i].flows[k].n)
+				continue;
+			if (nlf == cap) {
+				struct lflow *n;
+
+				cap = cap ? 2 * cap : 64;
+				n = realloc(lf, cap * sizeof(*n));
+				if (!n) {
+					free(lf);
+					return fail(err, ENOMEM, "out of memory");
+				}
+				lf = n;
+			}
+			lf[nlf++] = (struct lflow){ ntohl(sa), ntohl(t->nodes[ph->flows[k].dst].addr),
+						    (uint32_t)i, (uint32_t)k };
+		}
+	}
+	if (nlf > 1)
+		qsort(lf, nlf, sizeof(*lf), lflow_cmp);
+	fs = calloc(hp->n * FP_MAX_SUBFLOWS + 1, sizeof(*fs));
+	if (!fs) {
+		free(lf);
+		return fail(err, ENOMEM, "out of memory");
+	}
+	for (i = 0, k = 0; i < hp->n; i++) {
+		struct fp_hostplan_entry *e = &hp->e[i];
+		uint32_t sa = ntohl(fp_addr_to_v4(&e->local)), da = ntohl(fp_addr_to_v4(&e->remote));
+		const struct fp_plan_subflow *sub = NULL;
+		const struct fp_flow *f = NULL;
+		size_t j;
+		unsigned int m;
+
+		while (k < nlf && (lf[k].src < sa || (lf[k].src == sa && lf[k].dst < da)))
+			k++;
+		for (j = k; j < nlf && lf[j].src == sa && lf[j].dst == da && !sub; j++) {
+			const struct fp_plan_flow *pf = &plan->ph[lf[j].ph].flows[lf[j].fl];
+			const struct fp_plan_subflow *s = &plan->ph[lf[j].ph].subs[pf->first];
+
+			if (pf->n != e->nsub)
+				continue;
+			for (m = 0; m < pf->n && s[m].flow_label == e->sub[m].flow_label; m++)
+				;
+			if (m == pf->n) {
+				sub = s;
+				f = &plan->sched->ph[lf[j].ph].flows[lf[j].fl];
+				break;
+			}
+		}
+		if (!sub) {
+			free(lf);
+			free(fs);
+			return fail(err, EPROTO, "the planner's entry %zu matches none of its flows", i);
+		}
+		for (m = 0; m < e->nsub; m++) {
+			struct fpd_fsub *x = &fs[nfs++];
+			int path = sub[m].path == FP_PATH_NONE ? -1 : sub[m].path;
+			uint32_t fl = e->sub[m].flow_label;
+
+			if (live_label(p, f->src, f->dst, path, &fl, e, m) == ENOENT)
+				(*unmapped)++;	/* no label takes it: kept as planned */
+			e->sub[m].flow_label = fl;
+			e->sub[m].sport = fp_label_to_sport(fl);
+			/* the subflows of a phase move together */
+			x->group = lf[j].ph;
+			x->entry = (uint32_t)i;
+			x->planned = sub[m].bytes;
+			x->remote = e->remote;
+			x->sport = e->sub[m].sport;
+			x->weight = e->sub[m].weight;
+			sub_links(p->topo, f->src, f->dst, path, x);
+		}
+	}
+	free(lf);
+	*fsp = fs;
+	*nfsp = nfs;
+	return 0;
+}
+
+static int figures(struct fpd_planner *p, struct fpd_plan_info *info, struct fp_err *err)
+{
+	const struct fp_plan *plan = p->plan;
+	size_t nl = (size_t)p->base->nlinks, i, k;
+	double *load = calloc(nl + 1, sizeof(*load));
+
+	if (!load)
+		return fail(err, ENOMEM, "out of memory");
+	for (i = 0; i < plan->nph; i++) {
+		info->max_load += plan->ph[i].max_load;
+		info->lower_bound += plan->ph[i].lower_bound;
+		info->flows += plan->sched->ph[i].n;
+	}
+	info->phases = plan->nph;
+	fp_plan_link_loads(plan, load);
+	for (i = 0; i < nl; i++)
+		info->nlinks += load[i] > 0;
+	info->links = calloc(info->nlinks + 1, sizeof(*info->links));
+	if (!info->links) {
+		free(load);
+		return fail(err, ENOMEM, "out of memory");
+	}
+	for (k = 0, i = 0; i < nl; i++) {
+		if (load[i] <= 0)
+			continue;
+		info->links[k].link = (int)i;
+		info->links[k].load = load[i];
+		fpd_planner_link_name(p, (int)i, info->links[k].name, sizeof(info->links[k].name));
+		k++;
+	}
+	free(load);
+	return 0;
+}
+
 int fpd_planner_plan(struct fpd_planner *p, const struct fpd_cycle *const *cycles,
 		     size_t ncycles, const struct fp_addr *local, size_t nlocal,
 		     struct fp_hostplan *hp, struct fpd_fsub **fsp, size_t *nfsp,
 		     struct fpd_plan_info *info, struct fp_err *err)
 {
-	struct fp_plan_opts o = {
-		.strategy = FP_STRAT_FLOWPLAN, .max_split = (int)p->max_split,
-		.pm = p->pm, .enforce = p->enforce,
-	};
 	struct fp_sched *own = NULL;
-	const struct fp_sched *s;
-	struct fp_plan *plan = NULL;
-	struct cand *cand = NULL;
-	struct fpd_fsub *fs = NULL;
-	size_t ncand = 0, capc = 0, nfs = 0, i, k, l;
+	uint8_t *want = NULL, *failed = NULL;
+	int *add = NULL;
+	size_t nl, nadd = 0, i, k, flows = 0, dropped = 0;
+	bool gone = false, same;
 	uint64_t t0 = mono();
 	int ret;
 
@@ -496,167 +1039,139 @@ int fpd_planner_plan(struct fpd_planner *p, const struct fpd_cycle *const *cycle
 	memset(info, 0, sizeof(*info));
 	*fsp = NULL;
 	*nfsp = 0;
-	if (!p->topo)
+	if (!p->base)
 		return fail(err, ENODATA, "no fabric configured ([fabric] topology)");
-	if (p->fixed) {
-		s = p->fixed;
-	} else {
-		own = observed_sched(p->topo, cycles, ncycles, &info->unmapped);
+	if (!p->fixed) {
+		own = observed_sched(p->base, cycles, ncycles, &info->unmapped);
 		if (!own)
 			return fail(err, ENOMEM, "out of memory");
-		s = own;
 	}
-	for (i = 0; i < s->nph; i++)
-		info->flows += s->ph[i].n;
-	info->phases = s->nph;
-	if (!info->flows) {
+	for (i = 0; i < (own ? own : p->fixed)->nph; i++)
+		flows += (own ? own : p->fixed)->ph[i].n;
+	if (!flows) {
 		ret = fail(err, ENODATA, "nothing to plan: %s", ncycles || p->fixed ?
 			   "no flow between addresses of the fabric" : "no cycle observed yet");
 		goto out;
 	}
-	ret = fp_plan_compute(p->topo, s, &o, &plan, err);
-	if (ret)
-		goto out;
-
-	/* figures: loads summed over phases */
-	{
-		double *load = calloc((size_t)p->topo->nlinks, sizeof(*load));
-
-		if (!load) {
-			ret = fail(err, ENOMEM, "out of memory");
-			goto out;
-		}
-		for (i = 0; i < plan->nph; i++) {
-			info->max_load += plan->ph[i].max_load;
-			info->lower_bound += plan->ph[i].lower_bound;
-			for (l = 0; l < (size_t)p->topo->nlinks; l++)
-				if (plan->ph[i].link_bytes[l] > 0)
-					load[l] += fp_link_load(p->topo, (int)l, plan->ph[i].link_bytes[l]);
-		}
-		for (l = 0; l < (size_t)p->topo->nlinks; l++)
-			info->nlinks += load[l] > 0;
-		info->links = calloc(info->nlinks + 1, sizeof(*info->links));
-		if (!info->links) {
-			free(load);
-			ret = fail(err, ENOMEM, "out of memory");
-			goto out;
-		}
-		for (k = 0, l = 0; l < (size_t)p->topo->nlinks; l++) {
-			if (load[l] <= 0)
-				continue;
-			info->links[k].link = (int)l;
-			info->links[k].load = load[l];
-			fpd_planner_link_name(p, (int)l, info->links[k].name,
-					      sizeof(info->links[k].name));
-			k++;
-		}
-		free(load);
-	}
-
-	/* this host's pairs, each from the phase where it carries the most */
-	for (i = 0; i < s->nph; i++) {
-		for (k = 0; k < s->ph[i].n; k++) {
-			const struct fp_flow *f = &s->ph[i].flows[k];
-			uint32_t sa = p->topo->nodes[f->src].addr, da = p->topo->nodes[f->dst].addr;
-
-			if (!is_local(sa, local, nlocal))
-				continue;
-			if (ncand == capc) {
-				struct cand *nc;
-
-				capc = capc ? 2 * capc : 64;
-				nc = realloc(cand, capc * sizeof(*nc));
-				if (!nc) {
-					ret = fail(err, ENOMEM, "out of memory");
-					goto out;
-				}
-				cand = nc;
-			}
-			cand[ncand++] = (struct cand){ .src = ntohl(sa), .dst = ntohl(da),
-						       .ph = i, .fl = k, .bytes = f->bytes };
-		}
-	}
-	if (ncand)
-		qsort(cand, ncand, sizeof(*cand), cand_cmp);
-	hp->e = calloc(ncand + 1, sizeof(*hp->e));
-	fs = calloc(ncand * FP_MAX_SUBFLOWS + 1, sizeof(*fs));
-	if (!hp->e || !fs) {
+	nl = (size_t)p->base->nlinks / 2;
+	want = calloc(nl + 1, 1);
+	failed = calloc(nl + 1, 1);
+	add = calloc(nl + 1, sizeof(*add));
+	if (!want || !failed || !add) {
 		ret = fail(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	hp->cap = ncand + 1;
-	for (i = 0; i < ncand; i++) {
-		const struct cand *c = &cand[i];
-		const struct fp_flow *f = &s->ph[c->ph].flows[c->fl];
-		const struct fp_plan_flow *pf = &plan->ph[c->ph].flows[c->fl];
-		const struct fp_plan_subflow *sub = &plan->ph[c->ph].subs[pf->first];
-		struct fp_hostplan_entry *e = &hp->e[hp->n];
-		uint64_t tot = 0, given = 0;
-		unsigned int j;
-
-		if (i && c->src == cand[i - 1].src && c->dst == cand[i - 1].dst)
-			continue;	/* the pair's entry is taken */
-		if (!pf->n || pf->n > FP_MAX_SUBFLOWS)
-			continue;
-		for (j = 0; j < pf->n; j++) {
-			tot += sub[j].bytes;
-			if (!sub[j].flow_label)
-				break;
-		}
-		if (j < pf->n)
-			continue;	/* a port without a label: nothing to install */
-		memset(e, 0, sizeof(*e));
-		e->local = fp_addr_v4(htonl(c->src));
-		e->remote = fp_addr_v4(htonl(c->dst));
-		e->dqpn = FP_DQPN_ANY;
-		e->enforce = p->enforce;
-		e->nsub = pf->n;
-		for (j = 0; j < pf->n; j++) {
-			uint32_t fl = sub[j].flow_label;
-
-			if (live_label(p, f->src, f->dst, sub[j].path, &fl, e, j) == ENOENT)
-				info->unmapped++;	/* no label takes it: kept as planned */
-			e->sub[j].flow_label = fl;
-			e->sub[j].sport = fp_label_to_sport(fl);
-			e->sub[j].weight = tot ? (uint32_t)(sub[j].bytes * FP_WEIGHT_ONE / tot) :
-						 FP_WEIGHT_ONE / pf->n;
-			given += e->sub[j].weight;
-		}
-		for (j = 0; given < FP_WEIGHT_ONE; j = (j + 1) % pf->n, given++)
-			e->sub[j].weight++;
-		for (j = 0; j < pf->n; j++) {
-			struct fpd_fsub *x = &fs[nfs++];
-
-			/* the subflows of a phase move together */
-			x->group = (uint32_t)c->ph;
-			x->entry = (uint32_t)hp->n;
-			x->planned = sub[j].bytes;
-			x->remote = e->remote;
-			x->sport = e->sub[j].sport;
-			x->weight = e->sub[j].weight;
-			sub_links(p->topo, f->src, f->dst, sub[j].path, x);
-		}
-		info->subflows += pf->n;
-		hp->n++;
+	for (i = 0; i < p->nfailed; i++)
+		want[p->failed[i]] = failed[p->failed[i]] = 1;
+	for (i = 0; i < p->navoid; i++)
+		want[p->avoid[i]] = 1;
+	for (i = 0; i < nl; i++) {
+		gone |= p->down[i] && !want[i];
+		if (want[i] && !p->down[i])
+			add[nadd++] = (int)i;
 	}
+	same = p->plan && p->plan_pm_gen == p->pm_gen &&
+	       (own ? p->plan_in && sched_equal(p->plan_in, own) : !p->plan_in);
+	if (same && !gone && nadd) {
+		ret = repair(p, add, nadd, failed, local, nlocal, &info->repair, err);
+		if (!ret) {
+			info->repaired = true;
+		} else {
+			/* a partly repaired plan: computed anew instead */
+			same = false;
+		}
+	}
+	if (!same || gone) {
+		ret = compute(p, own, want, failed, local, nlocal, &dropped, err);
+		own = NULL;
+		if (ret)
+			goto out;
+	}
+	ret = fp_plan_hostplan(p->plan, local, nlocal, hp, err);
+	if (!ret)
+		ret = watch_list(p, local, nlocal, hp, fsp, nfsp, &info->unmapped, err);
+	if (!ret)
+		ret = figures(p, info, err);
+	if (ret)
+		goto out;
+	info->unmapped += dropped;
 	info->entries = hp->n;
+	for (k = 0; k < hp->n; k++)
+		info->subflows += hp->e[k].nsub;
 	info->compute_ns = mono() - t0;
-	*fsp = fs;
-	*nfsp = nfs;
-	fs = NULL;
-	ret = 0;
 out:
 	if (ret) {
 		fpd_hostplan_clear(hp);
 		fpd_plan_info_free(info);
+		free(*fsp);
+		*fsp = NULL;
+		*nfsp = 0;
 	}
-	free(fs);
-	free(cand);
-	if (plan)
-		fp_plan_free(plan);
 	if (own)
 		fp_sched_free(own);
+	free(want);
+	free(failed);
+	free(add);
 	return ret;
+}
+
+static int pair_cmp(const void *x, const void *y)
+{
+	const uint32_t *a = x, *b = y;
+
+	if (a[0] != b[0])
+		return a[0] < b[0] ? -1 : 1;
+	return a[1] < b[1] ? -1 : a[1] > b[1];
+}
+
+int fpd_planner_pairs(const struct fpd_planner *p, const struct fp_addr *local, size_t nlocal,
+		      uint32_t **pairs, size_t *n)
+{
+	const struct fp_plan *plan = p->plan;
+	const struct fp_topo *t = p->base;
+	uint32_t *a = NULL;
+	size_t cap = 0, m = 0, i, k;
+
+	*pairs = NULL;
+	*n = 0;
+	if (!plan)
+		return 0;
+	for (i = 0; i < plan->nph; i++) {
+		const struct fp_phase *ph = &plan->sched->ph[i];
+
+		for (k = 0; k < ph->n; k++) {
+			const struct fp_node *s = &t->nodes[ph->flows[k].src];
+			const struct fp_node *d = &t->nodes[ph->flows[k].dst];
+
+			if (!is_local(s->addr, local, nlocal) || s->leaf == d->leaf)
+				continue;
+			if (m == cap) {
+				uint32_t *na;
+
+				cap = cap ? 2 * cap : 16;
+				na = realloc(a, 2 * cap * sizeof(*a));
+				if (!na) {
+					free(a);
+					return ENOMEM;
+				}
+				a = na;
+			}
+			a[2 * m] = s->addr;
+			a[2 * m + 1] = d->addr;
+			m++;
+		}
+	}
+	if (m > 1)
+		qsort(a, m, 2 * sizeof(*a), pair_cmp);
+	for (i = 0, k = 0; i < m; i++)
+		if (!k || pair_cmp(&a[2 * i], &a[2 * (k - 1)])) {
+			a[2 * k] = a[2 * i];
+			a[2 * k + 1] = a[2 * i + 1];
+			k++;
+		}
+	*pairs = a;
+	*n = k;
+	return 0;
 }
 
 /* ----------------------------------------------------- minimal movement */
@@ -713,8 +1228,44 @@ static int key_cmp(const struct fp_hostplan_entry *a, const struct fp_hostplan_e
 	return d;
 }
 
-size_t fpd_hostplan_keep(struct fp_hostplan *next, struct fpd_fsub *next_fs,
-			 size_t nnext_fs, const struct fp_hostplan *prev,
+/*
+ * Does @sport, from @local to @remote, still take the fabric links of
+ * @s (NIC up, switch links, NIC down) in the fabric as it is now?
+ */
+static bool still_takes(const struct fpd_planner *p, const struct fp_hostplan_entry *e,
+			const struct psig *s)
+{
+	uint32_t sa = fp_addr_to_v4(&e->local), da = fp_addr_to_v4(&e->remote);
+	struct fp_path want = { .len = 0 };
+	struct fp_pathset ps;
+	int src, dst, r;
+	unsigned int i;
+
+	if (!p || !p->base || s->nlinks <= 2)
+		return true;	/* within a leaf: one way */
+	for (i = 1; i + 1 < s->nlinks && want.len < FP_PATH_MAX_LEN; i++)
+		want.link[want.len++] = s->link[i];
+	if (p->have_pm) {
+		const struct fpd_pmrow *row = row_find(p->pm, p->npm, sa, da, s->sport);
+
+		if (!row || !same_path(&row->path, &want))
+			return false;
+		for (i = 0; i < want.len; i++)
+			if (!p->live->links[want.link[i]].up)
+				return false;	/* the port goes elsewhere now */
+		return true;
+	}
+	src = fp_topo_find_addr(p->live, sa);
+	dst = fp_topo_find_addr(p->live, da);
+	if (src < 0 || dst < 0)
+		return false;
+	r = fp_topo_route(p->live, src, dst, s->sport);
+	ps = fp_topo_paths(p->live, p->live->nodes[src].leaf, p->live->nodes[dst].leaf);
+	return r >= 0 && r < ps.n && same_path(&ps.p[r], &want);
+}
+
+size_t fpd_hostplan_keep(const struct fpd_planner *p, struct fp_hostplan *next,
+			 struct fpd_fsub *next_fs, size_t nnext_fs, const struct fp_hostplan *prev,
 			 const struct fpd_fsub *prev_fs, size_t nprev_fs)
 {
 	struct psig a[FP_MAX_SUBFLOWS], b[FP_MAX_SUBFLOWS];
@@ -736,7 +1287,8 @@ size_t fpd_hostplan_keep(struct fp_hostplan *next, struct fpd_fsub *next_fs,
 		nb = sigs(prev_fs, nprev_fs, (uint32_t)k, b);
 		if (na == nb && na == next->e[i].nsub && nb == prev->e[k].nsub &&
 		    next->e[i].enforce == prev->e[k].enforce) {
-			for (j = 0; j < na && !psig_cmp(&a[j], &b[j]); j++)
+			for (j = 0; j < na && !psig_cmp(&a[j], &b[j]) &&
+				    still_takes(p, &prev->e[k], &b[j]); j++)
 				;
 			if (j == na) {
 				size_t x;

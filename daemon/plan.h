@@ -1,16 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * daemon/plan.h - from what the daemon knows (fabric, port map, failed
- * links, the observed cycles or a schedule file) to this host's plan, in
- * memory: the planner library computes the plan, and its subflows whose
- * source is one of this host's addresses become the host plan the module
- * installs (docs/formats.md "entries": per pair, the phase in which it
- * carries the most bytes; weights are byte shares).
+ * daemon/plan.h - from what the daemon knows (fabric, port map, failed and
+ * avoided links, the observed cycles or a schedule file) to this host's
+ * plan, in memory, with the planner library: fp_plan_compute() plans,
+ * fp_plan_repair() re-plans after links go down moving only what crossed
+ * them, fp_plan_hostplan() gives this host's entries (docs/formats.md
+ * "entries": per pair, the phase in which it carries the most bytes).
  *
- * Two things here belong to the planner and move there when it has them
- * (issue 10; see the daemon's closing report): the plan -> host plan
- * conversion, and marking links failed, done here by re-reading the
- * topology with "up": false on them.
+ * The planner keeps its last plan. A re-plan with the same schedule, the
+ * same port map and only more links down repairs it; anything else (a new
+ * cycle, a link back up, a new port map) computes anew, and
+ * fpd_hostplan_keep() then keeps the entries whose subflows still take the
+ * same paths, so their QPs do not move.
+ *
+ * Links are the planner's ids: directed link 2i and 2i+1 are undirected
+ * link i of the topology as configured (every topology here is read from
+ * the same text, so ids agree).
  */
 #ifndef FPD_PLAN_H
 #define FPD_PLAN_H
@@ -25,6 +30,7 @@
 #include "conf.h"
 #include "cycle.h"
 #include "fault.h"
+#include "planner/plan.h"
 
 struct fp_topo;
 struct fp_portmap;
@@ -45,21 +51,42 @@ struct fpd_plan_info {
 	size_t nlinks;
 	struct fpd_link_load *links;	/* loaded links */
 	uint64_t compute_ns;
+	bool repaired;			/* the last plan repaired, not computed anew */
+	struct fp_plan_repair_stats repair;
+};
+
+/* A port of the port map in use, its path as links of the fabric as configured. */
+struct fpd_pmrow {
+	uint32_t src, dst;	/* network order */
+	uint16_t sport;		/* 0: the pair is unresolved */
+	struct fp_path path;
 };
 
 struct fpd_planner {
-	struct fp_topo *topo;		/* with failed and avoided links down */
-	struct fp_topo *live;		/* with failed links down only: what ECMP hashes over */
-	char *topo_json;		/* as loaded, to apply failures to */
-	struct fp_portmap *pm;
-	char *pm_path;
+	struct fp_topo *base;		/* as configured: names, ids, port map paths */
+	struct fp_topo *topo;		/* failed and avoided links down: the plan's */
+	struct fp_topo *next;		/* topo's link states, a repair ahead: its port map */
+	struct fp_topo *live;		/* failed links down only: what ECMP hashes over */
 	struct fp_sched *fixed;		/* [plan] schedule, or NULL */
-	int *failed;			/* undirected link indices marked down */
+	/* the port map in use (file, then probes), and its version */
+	struct fpd_pmrow *pm;
+	size_t npm;
+	unsigned int pm_gen;
+	bool have_pm;
+	/* links wanted down beyond the configured ones (undirected indices) */
+	int *failed;			/* down: out of ECMP */
 	size_t nfailed;
 	int *avoid;			/* suspected: still hashed onto, planned around */
 	size_t navoid;
 	unsigned int max_split;
 	bool enforce;
+	/* the last plan and what it was computed from */
+	struct fp_plan *plan;
+	struct fp_sched *plan_in;	/* the observed schedule it plans (NULL: fixed) */
+	struct fp_sched *plan_sched;	/* what it plans: flows of dead host links left out */
+	struct fp_portmap *plan_pm;	/* the port map resolved against topo */
+	unsigned int plan_pm_gen;
+	uint8_t *down;			/* per undirected link: down in topo beyond the configured */
 };
 
 /* Load the fabric, port map and fixed schedule of @c. 0 or an errno value. */
@@ -76,9 +103,9 @@ bool fpd_planner_link_is_fabric(const struct fpd_planner *p, int link);
 int fpd_planner_nic_link(const struct fpd_planner *p, uint32_t addr_be);
 
 /*
- * fpd_planner_set_failed - mark the undirected links @idx down (and every
- * other link up again); 0 when nothing changed or after the change,
- * EINVAL for an index out of range.
+ * fpd_planner_set_failed - the undirected links @idx are down (every other
+ * link as configured); applied by the next fpd_planner_plan(). *@changed
+ * says whether the set changed. 0, or EINVAL for an index out of range.
  */
 int fpd_planner_set_failed(struct fpd_planner *p, const int *idx, size_t n,
 			   bool *changed, struct fp_err *err);
@@ -90,6 +117,17 @@ int fpd_planner_set_failed(struct fpd_planner *p, const int *idx, size_t n,
  */
 int fpd_planner_set_avoid(struct fpd_planner *p, const int *idx, size_t n,
 			  bool *changed, struct fp_err *err);
+
+/*
+ * fpd_planner_set_portmap - a port map (docs/formats.md) for the next plans.
+ * With @merge, its pairs replace those pairs' ports and every other pair
+ * keeps its own (a probe of this host's pairs over the configured map).
+ * *@moved (may be NULL): ports whose path changed, that came or that went,
+ * against the map in use; a map with none leaves the planner as it was.
+ * 0, or EINVAL (a map that does not fit the fabric) with the reason.
+ */
+int fpd_planner_set_portmap(struct fpd_planner *p, const char *text, const char *name,
+			    bool merge, size_t *moved, struct fp_err *err);
 
 /*
  * fpd_planner_plan - plan @cycles (or the fixed schedule when there is
@@ -105,14 +143,24 @@ int fpd_planner_plan(struct fpd_planner *p, const struct fpd_cycle *const *cycle
 void fpd_plan_info_free(struct fpd_plan_info *info);
 
 /*
+ * fpd_planner_pairs - the (source, destination) address pairs of the last
+ * plan whose source is one of @local (network order, each once), for
+ * probing; *@pairs malloc'd, two addresses a pair. 0 or ENOMEM.
+ */
+int fpd_planner_pairs(const struct fpd_planner *p, const struct fp_addr *local, size_t nlocal,
+		      uint32_t **pairs, size_t *n);
+
+/*
  * fpd_hostplan_keep - minimal movement: an entry of @next whose pair had,
  * in @prev, subflows on the same paths with the same weights is replaced
- * by @prev's entry, so its QPs keep their labels and nothing moves.
+ * by @prev's entry, so its QPs keep their labels and nothing moves; with
+ * @p, only when each of @prev's ports still takes its path in the fabric
+ * as it is now (the port map, or the hash model over live links).
  * @prev_fs/@next_fs give the paths (as fpd_planner_plan returned them).
  * Returns how many entries were kept.
  */
-size_t fpd_hostplan_keep(struct fp_hostplan *next, struct fpd_fsub *next_fs,
-			 size_t nnext_fs, const struct fp_hostplan *prev,
+size_t fpd_hostplan_keep(const struct fpd_planner *p, struct fp_hostplan *next,
+			 struct fpd_fsub *next_fs, size_t nnext_fs, const struct fp_hostplan *prev,
 			 const struct fpd_fsub *prev_fs, size_t nprev_fs);
 
 /* Same entries (ignoring the generation). */

@@ -6,7 +6,10 @@
  * two jobs planned together; a failed uplink avoided; minimal movement
  * (re-planning the same keeps every entry, a failure moves only the pairs
  * that crossed the failed link); unknown addresses counted; a fixed
- * schedule file; nothing to plan is ENODATA.
+ * schedule file; nothing to plan is ENODATA. The planner's incremental
+ * re-plan after a failure moves only what crossed the failed link; port
+ * maps (configured, or probed and merged) survive failures and changes;
+ * a host's own link going down drops its flows.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -175,7 +178,7 @@ static void test_failed_link_and_keep(void **state)
 
 	/* the same inputs again: every entry kept as it was */
 	plan(&p, cy, 1, &o2);
-	assert_int_equal(fpd_hostplan_keep(&o2.hp, o2.fs, o2.nfs, &o1.hp, o1.fs, o1.nfs), 2);
+	assert_int_equal(fpd_hostplan_keep(NULL, &o2.hp, o2.fs, o2.nfs, &o1.hp, o1.fs, o1.nfs), 2);
 	assert_true(fpd_hostplan_equal(&o1.hp, &o2.hp));
 	out_free(&o2);
 
@@ -203,7 +206,7 @@ static void test_failed_link_and_keep(void **state)
 					via1 = true;
 			kept_expected += !via1 && o1.hp.e[i].nsub == o3.hp.e[i].nsub;
 		}
-		assert_true(fpd_hostplan_keep(&o3.hp, o3.fs, o3.nfs, &o1.hp, o1.fs, o1.nfs) <=
+		assert_true(fpd_hostplan_keep(NULL, &o3.hp, o3.fs, o3.nfs, &o1.hp, o1.fs, o1.nfs) <=
 			    kept_expected);
 	}
 	/* back up: all links up again */
@@ -298,7 +301,7 @@ static void test_keep_moves_only_what_must(void **state)
 	next.e = malloc(sizeof(e));
 	memcpy(next.e, e, sizeof(e));
 	next.n = 2;
-	assert_int_equal(fpd_hostplan_keep(&next, nf, 2, &prev, pf, 2), 1);
+	assert_int_equal(fpd_hostplan_keep(NULL, &next, nf, 2, &prev, pf, 2), 1);
 	assert_int_equal(next.e[0].sub[0].flow_label, 1);	/* kept */
 	assert_int_equal(nf[0].sport, 0xc001);			/* watched as kept */
 	assert_int_equal(next.e[1].sub[0].flow_label, 8);	/* moved */
@@ -372,6 +375,243 @@ static void test_fixed_schedule_and_nothing(void **state)
 	fpd_planner_free(&p);
 }
 
+/* The fabric's spine of @sport from leaf0 to leaf1 under the hash model. */
+static int spine_of(struct fp_topo *t, int src, int dst, uint16_t sport)
+{
+	struct fp_pathset ps = fp_topo_paths(t, t->nodes[src].leaf, t->nodes[dst].leaf);
+	int r = fp_topo_route(t, src, dst, sport);
+
+	assert_true(r >= 0 && r < ps.n);
+	return t->links[ps.p[r].link[0]].to;
+}
+
+/*
+ * A port map of 16 ports for h0 and h1 to h2 and h3 (leaf0 to leaf1): the
+ * spine the hash model gives, or the other one with @swap (a switch that
+ * re-hashed every port).
+ */
+static char *portmap_text(bool swap)
+{
+	struct fp_err err = { "" };
+	struct fp_topo *t;
+	char *txt = calloc(1, 16384);
+	size_t off = 0;
+	int i, d, k;
+
+	assert_int_equal(fp_topo_load(TOPO, &t, &err), 0);
+	off += (size_t)sprintf(txt, "# flowplan-portmap 1\n");
+	for (i = 1; i <= 2; i++) {
+		for (d = 3; d <= 4; d++) {
+			int src = fp_topo_find_addr(t, A(i)), dst = fp_topo_find_addr(t, A(d));
+
+			for (k = 1; k <= 16; k++) {
+				int sp = spine_of(t, src, dst, fp_label_to_sport((uint32_t)k));
+				const char *name = t->nodes[sp].name;
+
+				if (swap)
+					name = strcmp(name, "spine0") ? "spine0" : "spine1";
+				off += (size_t)sprintf(txt + off,
+						       "198.18.0.%d 198.18.0.%d %u leaf0,%s,leaf1\n",
+						       i, d, fp_label_to_sport((uint32_t)k), name);
+			}
+		}
+	}
+	fp_topo_free(t);
+	return txt;
+}
+
+/* Each subflow's port takes the path its watch entry says, by the port map text. */
+static void check_by_map(const struct fpd_planner *p, const struct out *o, const char *map)
+{
+	size_t k;
+
+	for (k = 0; k < o->nfs; k++) {
+		char line[128], a[16];
+		const char *spine;
+
+		if (o->fs[k].nlinks != 4)
+			continue;
+		inet_ntop(AF_INET, &o->fs[k].remote.b[12], a, sizeof(a));
+		spine = p->base->nodes[p->base->links[o->fs[k].link[1]].to].name;
+		snprintf(line, sizeof(line), "198.18.0.1 %s %u leaf0,%s,leaf1\n", a, o->fs[k].sport,
+			 spine);
+		if (!strstr(map, line))
+			fail_msg("subflow %zu: port %u is not on %s in the map", k, o->fs[k].sport,
+				 spine);
+	}
+}
+
+/*
+ * A spine uplink fails: the planner's incremental re-plan moves the
+ * subflows that crossed it and nothing else; the labels of the rest stay.
+ */
+static void test_repair_moves_only_crossing(void **state)
+{
+	const struct fpd_cycle *cy[] = { &cy_a2a };
+	struct fp_err err = { "" };
+	struct fpd_planner p;
+	struct out o1, o2;
+	bool changed;
+	int up, failed;
+	size_t k, kept = 0, crossing = 0;
+
+	(void)state;
+	init_flows();
+	load(&p, NULL);
+	p.max_split = 1;	/* one subflow a flow: some cross the link, some do not */
+	plan(&p, cy, 1, &o1);
+	assert_false(o1.info.repaired);
+	up = o1.fs[0].link[1];
+	failed = up / 2;
+	for (k = 0; k < o1.nfs; k++)
+		crossing += o1.fs[k].link[1] == up;
+	assert_true(crossing > 0 && crossing < o1.nfs);
+	assert_int_equal(fpd_planner_set_failed(&p, &failed, 1, &changed, &err), 0);
+	plan(&p, cy, 1, &o2);
+	assert_true(o2.info.repaired);
+	assert_true(o2.info.repair.moved >= crossing);
+	check_entries(&o2);
+	assert_false(crosses(&o2, up));
+	assert_false(crosses(&o2, up ^ 1));
+	/* the subflows that did not cross the link keep their labels */
+	for (k = 0; k < o1.nfs; k++) {
+		size_t j;
+
+		if (o1.fs[k].link[1] == up)
+			continue;
+		for (j = 0; j < o2.nfs; j++)
+			if (!fp_addr_cmp(&o2.fs[j].remote, &o1.fs[k].remote) &&
+			    o2.fs[j].sport == o1.fs[k].sport)
+				kept++;
+	}
+	assert_int_equal(kept, o1.nfs - crossing);
+	out_free(&o2);
+
+	/* the same again: the plan is reused as it is */
+	plan(&p, cy, 1, &o2);
+	assert_false(o2.info.repaired);
+	out_free(&o2);
+	/* back up: computed anew over both spines */
+	assert_int_equal(fpd_planner_set_failed(&p, NULL, 0, &changed, &err), 0);
+	plan(&p, cy, 1, &o2);
+	assert_false(o2.info.repaired);
+	assert_true(crosses(&o2, up));
+	out_free(&o1);
+	out_free(&o2);
+	fpd_planner_free(&p);
+}
+
+/*
+ * With a port map: a failed (or avoided) link leaves out the ports over it,
+ * the repaired plan's ports take their planned paths by the map; a probe's
+ * map (merged) that moved every port is a change, the same map is none,
+ * and a plan after it follows the new map; the old entries are not kept,
+ * since their ports now take other spines.
+ */
+static void test_portmap_failure_and_change(void **state)
+{
+	const struct fpd_cycle *cy[] = { &cy_a2a };
+	struct fp_err err = { "" };
+	struct fpd_planner p;
+	struct out o1, o2, o3;
+	char *map = portmap_text(false), *swapped = portmap_text(true);
+	size_t moved;
+	bool changed;
+	unsigned int gen;
+	int up, failed;
+
+	(void)state;
+	init_flows();
+	load(&p, NULL);
+	/* what the hash model says: nothing moved, but the map is in use */
+	assert_int_equal(fpd_planner_set_portmap(&p, map, "map", false, &moved, &err), 0);
+	assert_int_equal(moved, 0);
+	assert_int_equal(p.npm, 64);
+	plan(&p, cy, 1, &o1);
+	check_entries(&o1);
+	check_by_map(&p, &o1, map);
+	up = o1.fs[0].link[1];
+	failed = up / 2;
+	assert_int_equal(fpd_planner_set_avoid(&p, &failed, 1, &changed, &err), 0);
+	plan(&p, cy, 1, &o2);
+	assert_true(o2.info.repaired);
+	check_entries(&o2);
+	check_by_map(&p, &o2, map);
+	assert_false(crosses(&o2, up));
+	out_free(&o2);
+	assert_int_equal(fpd_planner_set_avoid(&p, NULL, 0, &changed, &err), 0);
+
+	/* the same map from a probe: nothing moved, nothing to re-plan */
+	gen = p.pm_gen;
+	assert_int_equal(fpd_planner_set_portmap(&p, map, "probe", true, &moved, &err), 0);
+	assert_int_equal(moved, 0);
+	assert_int_equal(p.pm_gen, gen);
+	/* a switch re-hashed every port */
+	assert_int_equal(fpd_planner_set_portmap(&p, swapped, "probe", true, &moved, &err), 0);
+	assert_int_equal(moved, 64);
+	plan(&p, cy, 1, &o3);
+	assert_false(o3.info.repaired);
+	check_by_map(&p, &o3, swapped);
+	assert_int_equal(fpd_hostplan_keep(&p, &o3.hp, o3.fs, o3.nfs, &o1.hp, o1.fs, o1.nfs), 0);
+	check_by_map(&p, &o3, swapped);
+	/* a map naming an unknown switch is refused, the old one stays */
+	assert_int_equal(fpd_planner_set_portmap(&p, "# flowplan-portmap 1\n"
+		"198.18.0.1 198.18.0.3 49153 leaf0,spine9,leaf1\n", "bad", true, &moved, &err),
+		EINVAL);
+	assert_non_null(strstr(err.msg, "spine9"));
+	assert_int_equal(p.pm_gen, gen + 1);
+	out_free(&o1);
+	out_free(&o3);
+	free(map);
+	free(swapped);
+	fpd_planner_free(&p);
+}
+
+/*
+ * This host's NIC link goes down: its flows cannot run and leave the plan
+ * (repaired, or planned anew without them), the other host's stay.
+ */
+static void test_host_link_down(void **state)
+{
+	const struct fpd_cycle *cy[] = { &cy_a2a };
+	struct fp_addr local[2] = { fp_addr_v4(A(1)), fp_addr_v4(A(2)) };
+	struct fp_err err = { "" };
+	struct fpd_planner p;
+	struct out o;
+	bool changed;
+	int nic;
+
+	(void)state;
+	init_flows();
+	load(&p, NULL);
+	nic = fpd_planner_nic_link(&p, A(1));
+	assert_true(nic >= 0);
+	assert_int_equal(fpd_planner_set_failed(&p, &nic, 1, &changed, &err), 0);
+	/* first plan with the link down already: computed without its flows */
+	if (fpd_planner_plan(&p, cy, 1, local, 2, &o.hp, &o.fs, &o.nfs, &o.info, &err))
+		fail_msg("%s", err.msg);
+	assert_false(o.info.repaired);
+	assert_int_equal(o.hp.n, 2);
+	assert_int_equal(fp_addr_to_v4(&o.hp.e[0].local), A(2));
+	assert_int_equal(o.info.unmapped, 2);
+	out_free(&o);
+	/* up, planned; down again: repaired, dropping the flows */
+	assert_int_equal(fpd_planner_set_failed(&p, NULL, 0, &changed, &err), 0);
+	if (fpd_planner_plan(&p, cy, 1, local, 2, &o.hp, &o.fs, &o.nfs, &o.info, &err))
+		fail_msg("%s", err.msg);
+	assert_int_equal(o.hp.n, 4);
+	out_free(&o);
+	assert_int_equal(fpd_planner_set_failed(&p, &nic, 1, &changed, &err), 0);
+	if (fpd_planner_plan(&p, cy, 1, local, 2, &o.hp, &o.fs, &o.nfs, &o.info, &err))
+		fail_msg("%s", err.msg);
+	assert_true(o.info.repaired);
+	assert_int_equal(o.info.repair.dropped, 2);
+	assert_int_equal(o.hp.n, 2);
+	assert_int_equal(fp_addr_to_v4(&o.hp.e[1].local), A(2));
+	out_free(&o);
+	fpd_planner_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -381,6 +621,9 @@ int main(void)
 		cmocka_unit_test(test_keep_moves_only_what_must),
 		cmocka_unit_test(test_two_jobs_and_unknown),
 		cmocka_unit_test(test_fixed_schedule_and_nothing),
+		cmocka_unit_test(test_repair_moves_only_crossing),
+		cmocka_unit_test(test_portmap_failure_and_change),
+		cmocka_unit_test(test_host_link_down),
 	};
 
 	return cmocka_run_group_tests_name("daemon_plan", tests, NULL, NULL);
