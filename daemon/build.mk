@@ -3,7 +3,7 @@
 # N skipped"); and the client side of `flowplanctl daemon` (ctl_client.c,
 # entry point fpd_ctl_cli() in ctl.h) for tools/ to link.
 
-DAEMON_UNITS    := cycle fault conf loop ctl ctl_client metrics rings plan fpd
+DAEMON_UNITS    := cycle fault conf loop ctl ctl_client metrics rings plan probe fpd
 DAEMON_OBJ      := $(DAEMON_UNITS:%=$(BUILD)/daemon/%.o)
 DAEMON_SAN_OBJ  := $(DAEMON_UNITS:%=$(BUILD)/san/daemon/%.o)
 DAEMON_LIB      := $(BUILD)/libfpd.a
@@ -25,10 +25,13 @@ ALL += $(DAEMON_LIB)
 # Cluster mode is its own library (daemon/cluster/build.mk: NATS, libcrypto).
 DAEMON_CLUSTER_LIB := $(BUILD)/libfpcluster.a
 $(FLOWPLAND): $(BUILD)/daemon/main.o $(BUILD)/daemon/kmod_nl.o $(DAEMON_CLUSTER_LIB) $(DAEMON_LIB) \
-		$(PLANNER_LIB) $(CORE_LIB)
+		$(PROBE_LIB) $(PLANNER_LIB) $(CORE_LIB)
 	$(CC) $(CFLAGS) -o $@ $(filter %.o %.a,$^) $(DAEMON_LIBS) $(CLUSTER_LIBS) $(NL_LIBS)
 ALL += $(FLOWPLAND)
 VM_BINS += $(FLOWPLAND)
+
+# flowplanctl daemon (tools/daemon.c) is this client.
+$(FLOWPLANCTL): $(BUILD)/daemon/ctl_client.o
 
 # fpd-ctl: `flowplanctl daemon` on its own (tests, hosts without the CLI).
 FPD_CTL := $(BUILD)/fpd-ctl
@@ -44,7 +47,7 @@ $(DAEMON_TESTS:$(BUILD)/tests/%=$(BUILD)/san/tests/unit/%.o): \
 	CPPFLAGS += -Idaemon -Iinclude/uapi $(JSONC_CFLAGS)
 
 $(BUILD)/tests/test_daemon_%: $(BUILD)/san/tests/unit/test_daemon_%.o $(DAEMON_SAN_LIB) \
-		$(PLANNER_SAN_LIB) $(CORE_SAN_LIB)
+		$(PROBE_SAN_LIB) $(PLANNER_SAN_LIB) $(CORE_SAN_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $(filter %.o %.a,$^) -lcmocka $(DAEMON_LIBS) $(NL_LIBS) -lpthread
 
@@ -104,7 +107,8 @@ CHECK_TIERS += check-daemon
 
 # ----------------------------------------------------------------- bench
 DAEMON_BENCH := $(BUILD)/bench_daemon
-$(DAEMON_BENCH): $(BUILD)/daemon/bench/bench_daemon.o $(DAEMON_LIB) $(PLANNER_LIB) $(CORE_LIB)
+$(DAEMON_BENCH): $(BUILD)/daemon/bench/bench_daemon.o $(DAEMON_LIB) $(PROBE_LIB) $(PLANNER_LIB) \
+		$(CORE_LIB)
 	$(CC) $(CFLAGS) -o $@ $(filter %.o %.a,$^) $(DAEMON_LIBS) $(NL_LIBS) -lpthread
 EXTRA_CFLAGS_daemon/bench := -Idaemon -Iinclude/uapi $(JSONC_CFLAGS)
 .PHONY: bench-daemon

@@ -67,6 +67,12 @@ static const struct key keys[] = {
 	{ "cluster", "resync", T_DUR, F(resync_ns), 0, 86400e9 },
 	{ "cluster", "summary_interval", T_DUR, F(summary_ns), 0, 86400e9 },
 	{ "cluster", "table", T_STR, F(table), 0, 0 },
+	{ "probe", "routers", T_STR, F(routers), 0, 0 },
+	{ "probe", "interval", T_DUR, F(probe_interval_ns), 0, 86400e9 },
+	{ "probe", "ports", T_UINT, F(probe_ports), 1, 0x3fff },
+	{ "probe", "per_path", T_UINT, F(probe_per_path), 1, 1000 },
+	{ "probe", "rate", T_UINT, F(probe_rate), 1, 100000 },
+	{ "probe", "deadline", T_DUR, F(probe_deadline_ns), 1e9, 86400e9 },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -113,6 +119,11 @@ const char *fpd_mode_name(enum fpd_mode_kind m)
 		return "planner";
 	}
 	return "?";
+	c->probe_interval_ns = 600000000000ull;
+	c->probe_ports = 32;
+	c->probe_per_path = 2;
+	c->probe_rate = 200;
+	c->probe_deadline_ns = 60000000000ull;
 }
 
 static int fail(struct fp_err *e, int errnum, const char *fmt, ...)
@@ -385,7 +396,7 @@ int fpd_conf_parse(const char *text, size_t len, const char *name,
 				;
 			if (i == NKEYS)
 				return fail(err, EINVAL,
-					    "%s: unknown section [%s] (daemon, fabric, plan, observe, faults, cluster)",
+					    "%s: unknown section [%s] (daemon, fabric, plan, observe, faults, probe, cluster)",
 					    where, s + 1);
 			strcpy(sect, s + 1);
 			continue;

@@ -72,6 +72,13 @@ struct fpd_conf {
 	uint64_t resync_ns;		/* agents re-read their share this often; 0: only on reconnect */
 	uint64_t summary_ns;		/* agents publish counter summaries this often; 0: never */
 	char table[FPD_PATHLEN];	/* install into this file instead of the module */
+	/* [probe] */
+	char routers[FPD_PATHLEN];	/* router map; "": no probing */
+	uint64_t probe_interval_ns;	/* 0: at start and on demand only */
+	unsigned int probe_ports;	/* candidate ports: flow labels 1..N */
+	unsigned int probe_per_path;
+	unsigned int probe_rate;	/* probes per second */
+	uint64_t probe_deadline_ns;
 };
 
 /* The name of a mode as the file says it. */

@@ -54,6 +54,7 @@ static int fail(struct fp_err *e, int errnum, const char *fmt, ...)
 
 static const char *const cmds[] = {
 	[FPD_CTL_STATUS] = "status", [FPD_CTL_SHOW] = "show", [FPD_CTL_REPLAN] = "replan",
+	[FPD_CTL_PROBE] = "probe",
 };
 
 const char *fpd_ctl_cmd_name(enum fpd_ctl_cmd c)
@@ -116,7 +117,7 @@ int fpd_ctl_parse(const char *line, size_t len, struct fpd_ctl_req *req,
 			goto out;
 		}
 	}
-	fail(err, EINVAL, "request: unknown command '%.64s' (status, show, replan)",
+	fail(err, EINVAL, "request: unknown command '%.64s' (status, show, replan, probe)",
 	     json_object_get_string(cmd));
 out:
 	json_object_put(o);

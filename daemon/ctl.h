@@ -9,6 +9,8 @@
  *     {"cmd": "status"}     generation, planned load against the bound, counts
  *     {"cmd": "show"}       status, plus the cycles, recent events and faults
  *     {"cmd": "replan"}     plan and install now (root or the daemon's user)
+ *     {"cmd": "probe"}      learn this host's port map now (same users); the
+ *                           answer comes at once, the result in later status
  *
  * and reads one JSON object on one line per request, in order:
  * {"ok": true, ...} or {"ok": false, "error": "why"}. A request that does
@@ -32,7 +34,7 @@
 #define FPD_CTL_RESP_MAX	(64u << 20)
 #define FPD_CTL_CONNS_MAX	32
 
-enum fpd_ctl_cmd { FPD_CTL_STATUS, FPD_CTL_SHOW, FPD_CTL_REPLAN };
+enum fpd_ctl_cmd { FPD_CTL_STATUS, FPD_CTL_SHOW, FPD_CTL_REPLAN, FPD_CTL_PROBE };
 
 struct fpd_ctl_req {
 	enum fpd_ctl_cmd cmd;
@@ -75,7 +77,7 @@ int fpd_ctl_request(const char *path, const char *cmd, json_object **resp,
 		    struct fp_err *err);
 
 /*
- * fpd_ctl_cli - `flowplanctl [-j] [-p] daemon [show|status|replan]`:
+ * fpd_ctl_cli - `flowplanctl [-j] [-p] daemon [show|status|replan|probe]`:
  * @argv[0] is the command (default status, prefixes accepted); @sock the
  * socket (NULL: the default). Prints to stdout, errors to stderr. Returns
  * the exit status (0 or 1).

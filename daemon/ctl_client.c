@@ -202,6 +202,19 @@ static void print_status(json_object *r)
 	printf("jobs: %" PRId64 " seen, %" PRId64 " with a cycle; report rings: %" PRId64
 	       "; suspected faults: %" PRId64 "\n", gi(r, "jobs.seen"), gi(r, "jobs.cycles"),
 	       gi(r, "rings"), gi(r, "faults_now"));
+	printf("port map: %" PRId64 " ports", gi(r, "portmap.ports"));
+	if (!json_object_get_boolean(get(r, "probe.on")))
+		printf("; probing off\n");
+	else if (!get(r, "probe.last"))
+		printf("; %s\n", json_object_get_boolean(get(r, "probe.running")) ?
+		       "first probe under way" : "not probed yet");
+	else if (!json_object_get_boolean(get(r, "probe.last.ok")))
+		printf("; last probe failed: %s\n", gs(r, "probe.last.why"));
+	else
+		printf("; last probe %" PRId64 " of %" PRId64 " pairs resolved in %.1f s, %" PRId64
+		       " ports moved%s\n", gi(r, "probe.last.resolved"), gi(r, "probe.last.pairs"),
+		       gd(r, "probe.last.seconds"), gi(r, "probe.last.moved"),
+		       json_object_get_boolean(get(r, "probe.running")) ? "; probing again" : "");
 }
 
 static void print_show(json_object *r)
@@ -266,31 +279,44 @@ static int match(const char *arg, const char *word)
 	return *arg && !strncmp(arg, word, strlen(arg));
 }
 
+static const char *const cli_cmds[] = { "status", "show", "replan", "probe" };
+
+static void cli_usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Usage:\n");
+	for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++)
+		fprintf(f, "  flowplanctl daemon %s\n", cli_cmds[i]);
+	fprintf(f, "  (-j: the daemon's JSON; socket PATH before the command: another daemon)\n");
+}
+
 int fpd_ctl_cli(int argc, char **argv, const char *sock, bool json, bool pretty)
 {
 	const char *cmd = "status";
 	struct fp_err err = { "" };
 	json_object *r;
+	size_t i;
 
 	if (argc > 1) {
-		fprintf(stderr, "flowplanctl daemon: one command at most (show, status, replan)\n");
+		fprintf(stderr, "flowplanctl daemon: one command at most (show, status, replan, probe)\n");
 		return 1;
 	}
 	if (argc == 1) {
-		if (match(argv[0], "show"))
-			cmd = "show";
-		else if (match(argv[0], "status"))
-			cmd = "status";
-		else if (match(argv[0], "replan"))
-			cmd = "replan";
-		else if (!strcmp(argv[0], "help")) {
-			fprintf(stderr, "Usage: flowplanctl [-j] [-p] daemon [show|status|replan]\n");
+		if (!strcmp(argv[0], "help")) {
+			cli_usage(stdout);
 			return 0;
-		} else {
-			fprintf(stderr, "flowplanctl daemon: unknown command '%s' (show, status, replan)\n",
+		}
+		for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++)
+			if (match(argv[0], cli_cmds[i]))
+				break;
+		/* "s" is status, the default */
+		if (i == sizeof(cli_cmds) / sizeof(cli_cmds[0])) {
+			fprintf(stderr, "flowplanctl daemon: unknown command '%s' (show, status, replan, probe)\n",
 				argv[0]);
 			return 1;
 		}
+		cmd = cli_cmds[i];
 	}
 	if (fpd_ctl_request(sock ? sock : FPD_SOCKET_PATH, cmd, &r, &err)) {
 		fprintf(stderr, "%s\n", err.msg);
@@ -304,6 +330,9 @@ int fpd_ctl_cli(int argc, char **argv, const char *sock, bool json, bool pretty)
 		print_show(r);
 	} else if (!strcmp(cmd, "status")) {
 		print_status(r);
+	} else if (!strcmp(cmd, "probe")) {
+		printf("probing: %" PRId64 " probes so far, the result in status when it ends\n",
+		       gi(r, "probe.runs"));
 	} else {
 		printf("re-planned: generation %" PRId64 "\n", gi(r, "plan.generation"));
 	}

@@ -273,6 +273,13 @@ int fpd_replan_now(struct fpd *d, struct fp_err *err)
 	ret = sync_module(d, err);
 	if (!ret && d->kmod_open)
 		lat_record(d, (double)(fpd_now() - t0) / 1e9);
+	/* the first plan's pairs are probed at once */
+	if (d->probe_on && !d->probes && !fpd_probe_running(&d->probe)) {
+		struct fp_err perr = { "" };
+
+		if (fpd_probe_now(d, "start", &perr))
+			fpd_log(d, LOG_WARNING, "probe: %s", perr.msg);
+	}
 	return ret == ENOENT ? 0 : ret;
 }
 
@@ -298,6 +305,144 @@ void fpd_request_replan(struct fpd *d, const char *why)
 		snprintf(d->replan_why, sizeof(d->replan_why), "%s", why);
 	}
 	fpd_timer_set(&d->t_replan, due > now ? due - now : 1, 0);
+}
+
+/* ------------------------------------------------------------ probing */
+
+static void probe_done(void *arg, const struct fpd_probe_result *r)
+{
+	struct fpd *d = arg;
+	struct fp_err err = { "" };
+	size_t moved = 0;
+
+	d->probe_wall_ns = fpd_wall();
+	d->probe_last.status = r->status;
+	d->probe_last.pairs = r->pairs;
+	d->probe_last.resolved = r->resolved;
+	d->probe_last.seconds = r->seconds;
+	d->probe_last.moved = 0;
+	snprintf(d->probe_last.why, sizeof(d->probe_last.why), "%s", r->why);
+	if (!r->status && fpd_planner_set_portmap(&d->planner, r->map, "probe", true, &moved,
+						  &err)) {
+		d->probe_last.status = EINVAL;
+		snprintf(d->probe_last.why, sizeof(d->probe_last.why), "%s", err.msg);
+	}
+	if (d->probe_last.status) {
+		d->probe_failures++;
+		fpd_event(d, "probe-failed", "%s", d->probe_last.why);
+		return;
+	}
+	d->probe_last.moved = moved;
+	if (!moved) {
+		fpd_log(d, LOG_INFO, "probe: %zu of %zu pairs resolved in %.1f s, every port on "
+			"the path the map in use says", r->resolved, r->pairs, r->seconds);
+		return;
+	}
+	d->probe_changes++;
+	fpd_event(d, "probe", "%zu ports take other paths than the port map in use says "
+		  "(%zu of %zu pairs resolved, %.1f s): re-planning", moved, r->resolved,
+		  r->pairs, r->seconds);
+	d->mode->changed(d, "the probed port map changed");
+}
+
+int fpd_probe_now(struct fpd *d, const char *why, struct fp_err *err)
+{
+	uint32_t *pairs = NULL;
+	size_t n = 0, i, k;
+	int ret;
+
+	if (!d->probe_on)
+		return fail(err, ENOTSUP, "probing is off ([probe] routers)");
+	if (!fpd_planner_ready(&d->planner))
+		return fail(err, ENOTSUP, "no fabric to probe ([fabric] topology)");
+	if (fpd_probe_running(&d->probe))
+		return fail(err, EBUSY, "a probe is under way");
+	if (fpd_planner_pairs(&d->planner, d->local, d->nlocal, &pairs, &n))
+		return fail(err, ENOMEM, "out of memory");
+	if (!n) {
+		/* nothing planned yet: this host's NICs to every other host's */
+		const struct fp_topo *t = d->planner.base;
+		struct fp_addr a;
+		int s, x;
+
+		for (s = 0; s < t->nnodes; s++) {
+			if (!t->nodes[s].is_nic)
+				continue;
+			a = fp_addr_v4(t->nodes[s].addr);
+			for (i = 0; i < d->nlocal && fp_addr_cmp(&a, &d->local[i]); i++)
+				;
+			if (i == d->nlocal)
+				continue;
+			for (x = 0; x < t->nnodes; x++) {
+				uint32_t *np;
+
+				if (!t->nodes[x].is_nic || t->nodes[x].host == t->nodes[s].host)
+					continue;
+				np = realloc(pairs, 2 * (n + 1) * sizeof(*np));
+				if (!np) {
+					free(pairs);
+					return fail(err, ENOMEM, "out of memory");
+				}
+				pairs = np;
+				pairs[2 * n] = t->nodes[s].addr;
+				pairs[2 * n + 1] = t->nodes[x].addr;
+				n++;
+			}
+		}
+	}
+	ret = fpd_probe_start(&d->probe, d->planner.base, pairs, n, err);
+	k = n;
+	free(pairs);
+	if (ret)
+		return ret;
+	d->probes++;
+	fpd_log(d, LOG_INFO, "probe (%s): %zu pairs", why, k);
+	return 0;
+}
+
+void fpd_set_probe_engine(struct fpd *d, fpd_probe_engine e)
+{
+	d->probe_engine = e;
+	if (d->probe_on)
+		fpd_probe_set_engine(&d->probe, e);
+}
+
+static void on_probe_timer(struct fpd_timer *t, uint64_t n)
+{
+	struct fpd *d = t->arg;
+	struct fp_err err = { "" };
+	int ret;
+
+	(void)n;
+	ret = fpd_probe_now(d, "periodic", &err);
+	if (ret && ret != EBUSY)
+		fpd_log(d, LOG_INFO, "probe: %s", err.msg);
+}
+
+static int probe_setup(struct fpd *d, struct fp_err *err)
+{
+	uint64_t i = d->conf.probe_interval_ns;
+	int ret;
+
+	if (d->probe_on)
+		fpd_probe_fini(&d->probe);
+	d->probe_on = false;
+	fpd_timer_set(&d->t_probe, 0, 0);
+	if (!d->conf.routers[0])
+		return 0;
+	if (!fpd_planner_ready(&d->planner))
+		return fail(err, EINVAL, "[probe] routers needs a [fabric] topology");
+	ret = fpd_probe_init(&d->probe, &d->loop, d->conf.routers, d->conf.probe_ports,
+			     d->conf.probe_per_path, d->conf.probe_rate,
+			     (unsigned int)(d->conf.probe_deadline_ns / 1000000000u),
+			     d->probe_engine, probe_done, d, err);
+	if (ret)
+		return ret;
+	d->probe_on = true;
+	d->probes = 0;	/* the next plan's pairs are probed at once */
+	if (i)
+		fpd_timer_set(&d->t_probe, i, i);
+	return 0;
 }
 
 /* --------------------------------------------------------- observers */
@@ -397,14 +542,47 @@ static bool same_set(const int *a, size_t na, const int *b, size_t nb)
 	return true;
 }
 
+bool fpd_avoid(struct fpd *d, const int32_t *links, size_t n, unsigned int nsubs)
+{
+	char names[200] = "";
+	bool fresh = false;
+	size_t k, j;
+
+	/*
+	 * Only fabric links can be planned around (a host's own link cannot
+	 * be avoided; the module reports those itself).
+	 */
+	for (k = 0; k < n; k++) {
+		int l = links[k] / 2;
+		char name[80];
+
+		if (!fpd_planner_link_is_fabric(&d->planner, links[k]))
+			continue;
+		fpd_planner_link_name(&d->planner, links[k], name, sizeof(name));
+		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+			 names[0] ? " or " : "", name);
+		for (j = 0; j < d->nfailed_fault && d->failed_fault[j] != l; j++)
+			;
+		if (j == d->nfailed_fault && j < FPD_FAILED_MAX) {
+			d->failed_fault[d->nfailed_fault++] = l;
+			fresh = true;
+		}
+	}
+	if (!fresh)
+		return false;
+	d->faults_total++;
+	fpd_event(d, "fault", "%u subflows stalled while their peers moved: %s; "
+		  "planning around it", nsubs, names);
+	d->mode->changed(d, "a suspected path fault");
+	return true;
+}
+
 void fpd_read_counters(struct fpd *d)
 {
 	struct fp_err err = { "" };
 	struct fpd_fcount *c = NULL;
 	struct fpd_suspect sp[8];
-	int links[FPD_FAILED_MAX];
-	size_t n = 0, ns, i, nl = 0;
-	unsigned int k;
+	size_t n = 0, ns, i;
 
 	if (!d->kmod_open || !d->fault || !d->have_wanted)
 		return;
@@ -417,42 +595,9 @@ void fpd_read_counters(struct fpd *d)
 	ns = fpd_fault_suspects(d->fault, sp, 8);
 	memcpy(d->suspects, sp, ns * sizeof(*sp));
 	d->nsuspects = ns;
-	/*
-	 * Plan around the fabric links a suspect names (a host's own link
-	 * cannot be avoided; the module reports those itself). A new suspect
-	 * joins the links planned around; they stay until an operator's
-	 * replan or a reload tries them again.
-	 */
-	for (i = 0; i < ns; i++) {
-		char names[200] = "";
-		bool fresh = false;
-		size_t j;
-
-		for (k = 0; k < sp[i].nlinks; k++) {
-			int l = sp[i].link[k] / 2;
-			char name[80];
-
-			if (!fpd_planner_link_is_fabric(&d->planner, sp[i].link[k]))
-				continue;
-			fpd_planner_link_name(&d->planner, sp[i].link[k], name, sizeof(name));
-			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
-				 names[0] ? " or " : "", name);
-			for (j = 0; j < d->nfailed_fault && d->failed_fault[j] != l; j++)
-				;
-			if (j == d->nfailed_fault && j < FPD_FAILED_MAX) {
-				d->failed_fault[d->nfailed_fault++] = l;
-				fresh = true;
-			}
-		}
-		if (!fresh)
-			continue;
-		d->faults_total++;
-		fpd_event(d, "fault", "%u subflows stalled while their peers moved: %s; "
-			  "planning around it", sp[i].nsubs, names);
-		d->mode->changed(d, "a suspected path fault");
-	}
-	(void)links;
-	(void)nl;
+	/* a new suspect joins the links planned around until a replan or reload */
+	for (i = 0; i < ns; i++)
+		fpd_avoid(d, sp[i].link, sp[i].nlinks, sp[i].nsubs);
 }
 
 static void on_counters_timer(struct fpd_timer *t, uint64_t n)
@@ -692,6 +837,33 @@ json_object *fpd_status_json(struct fpd *d, bool show)
 	json_object_object_add(o, "faults_total", json_object_new_int64((int64_t)d->faults_total));
 	if (d->mode->status)
 		d->mode->status(d, o, show);
+	j = json_object_new_object();
+	json_object_object_add(j, "ports", json_object_new_int64((int64_t)d->planner.npm));
+	json_object_object_add(j, "version", json_object_new_int64(d->planner.pm_gen));
+	json_object_object_add(o, "portmap", j);
+	j = json_object_new_object();
+	json_object_object_add(j, "on", json_object_new_boolean(d->probe_on));
+	json_object_object_add(j, "running", json_object_new_boolean(
+		d->probe_on && fpd_probe_running(&d->probe)));
+	json_object_object_add(j, "runs", json_object_new_int64((int64_t)d->probes));
+	json_object_object_add(j, "changes", json_object_new_int64((int64_t)d->probe_changes));
+	json_object_object_add(j, "failures", json_object_new_int64((int64_t)d->probe_failures));
+	if (d->probe_wall_ns) {
+		json_object *l = json_object_new_object();
+
+		json_object_object_add(l, "time_ms", json_object_new_int64(
+			(int64_t)(d->probe_wall_ns / 1000000u)));
+		json_object_object_add(l, "ok", json_object_new_boolean(!d->probe_last.status));
+		if (d->probe_last.status)
+			json_object_object_add(l, "why", json_object_new_string(d->probe_last.why));
+		json_object_object_add(l, "pairs", json_object_new_int64((int64_t)d->probe_last.pairs));
+		json_object_object_add(l, "resolved", json_object_new_int64(
+			(int64_t)d->probe_last.resolved));
+		json_object_object_add(l, "moved", json_object_new_int64((int64_t)d->probe_last.moved));
+		json_object_object_add(l, "seconds", jdbl(d->probe_last.seconds));
+		json_object_object_add(j, "last", l);
+	}
+	json_object_object_add(o, "probe", j);
 	if (!show)
 		return o;
 
@@ -798,6 +970,15 @@ static json_object *ctl_handle(void *arg, const struct fpd_ctl_req *req,
 		if (ret)
 			return NULL;
 		return fpd_status_json(d, false);
+	case FPD_CTL_PROBE:
+		if (cred->uid != 0 && cred->uid != geteuid()) {
+			fail(err, EPERM, "probe: permission denied (root or the daemon's user)");
+			return NULL;
+		}
+		if (fpd_probe_now(d, "asked for", err))
+			return NULL;
+		fpd_event(d, "probe", "asked for by uid %u", (unsigned int)cred->uid);
+		return fpd_status_json(d, false);
 	}
 	fail(err, EINVAL, "unknown command");
 	return NULL;
@@ -860,6 +1041,13 @@ void fpd_metrics_render(void *arg, FILE *f)
 	fpd_prom_sample_u64(f, "flowpland_faults_suspected", NULL, d->nsuspects);
 	fpd_prom_family(f, "flowpland_faults_total", "counter", "Links suspected so far.");
 	fpd_prom_sample_u64(f, "flowpland_faults_total", NULL, d->faults_total);
+	fpd_prom_family(f, "flowpland_probes_total", "counter", "Probes of this host's port map.");
+	fpd_prom_sample_u64(f, "flowpland_probes_total", NULL, d->probes);
+	fpd_prom_family(f, "flowpland_probe_changes_total", "counter",
+			"Probes that found ports on other paths than the map in use.");
+	fpd_prom_sample_u64(f, "flowpland_probe_changes_total", NULL, d->probe_changes);
+	fpd_prom_family(f, "flowpland_probe_failures_total", "counter", "Probes that failed.");
+	fpd_prom_sample_u64(f, "flowpland_probe_failures_total", NULL, d->probe_failures);
 	fpd_prom_family(f, "flowpland_jobs", "gauge", "Jobs seen in schedule reports.");
 	fpd_prom_sample_u64(f, "flowpland_jobs", NULL, cs.jobs);
 	fpd_prom_family(f, "flowpland_cycles", "gauge", "Jobs whose cycle is known.");
@@ -1045,6 +1233,9 @@ int fpd_init(struct fpd *d, const struct fpd_conf *conf, const char *conf_path,
 	d->kctx = kctx;
 	d->start_ns = fpd_now();
 	d->t_report.io.fd = d->t_counters.io.fd = d->t_replan.io.fd = d->t_watchdog.io.fd = -1;
+	d->t_probe.io.fd = -1;
+	d->probe.pid = -1;
+	d->probe.io.fd = -1;
 	d->kev_io.fd = d->kwatch_io.fd = -1;
 	d->loop.epfd = -1;
 	ret = fpd_loop_init(&d->loop);
@@ -1062,9 +1253,12 @@ int fpd_init(struct fpd *d, const struct fpd_conf *conf, const char *conf_path,
 	if ((ret = fpd_timer_init(&d->loop, &d->t_report, on_report_timer, d)) ||
 	    (ret = fpd_timer_init(&d->loop, &d->t_counters, on_counters_timer, d)) ||
 	    (ret = fpd_timer_init(&d->loop, &d->t_replan, on_replan_timer, d)) ||
-	    (ret = fpd_timer_init(&d->loop, &d->t_watchdog, on_watchdog, d)))
+	    (ret = fpd_timer_init(&d->loop, &d->t_watchdog, on_watchdog, d)) ||
+	    (ret = fpd_timer_init(&d->loop, &d->t_probe, on_probe_timer, d)))
 		return fail(err, ret, "timerfd: %s", strerror(ret));
 	ret = services(d, NULL, err);
+	if (!ret)
+		ret = probe_setup(d, err);
 	if (ret)
 		return ret;
 	/* the module: watch its family, connect if it is there */
@@ -1110,6 +1304,9 @@ int fpd_reload(struct fpd *d, struct fp_err *err)
 	}
 	fpd_planner_free(&d->planner);
 	d->planner = p;
+	ret = probe_setup(d, err);
+	if (ret)
+		fpd_log(d, LOG_ERR, "probing: %s", err->msg);
 	ret = c.local_addrs[0] ? parse_local(d, c.local_addrs, err) : host_addrs(d, err);
 	if (!ret && (memcmp(&old.window_ns, &c.window_ns,
 			    offsetof(struct fpd_conf, fault_min_bytes) + sizeof(c.fault_min_bytes) -
@@ -1136,6 +1333,9 @@ void fpd_fini(struct fpd *d)
 	fpd_timer_fini(&d->t_counters);
 	fpd_timer_fini(&d->t_replan);
 	fpd_timer_fini(&d->t_watchdog);
+	fpd_timer_fini(&d->t_probe);
+	if (d->probe_on)
+		fpd_probe_fini(&d->probe);
 	fpd_cyc_free(d->cyc);
 	fpd_fault_free(d->fault);
 	fpd_planner_free(&d->planner);

@@ -26,6 +26,7 @@
 #include "loop.h"
 #include "metrics.h"
 #include "plan.h"
+#include "probe.h"
 #include "rings.h"
 
 #define FPD_EVENTS	64
@@ -105,6 +106,20 @@ struct fpd {
 	char replan_why[128];
 	uint64_t last_replan_ns;
 
+	/* probing: the port map of this host's pairs */
+	struct fpd_probe probe;
+	fpd_probe_engine probe_engine;	/* NULL: lib/probe's */
+	bool probe_on;			/* [probe] routers given */
+	struct fpd_timer t_probe;
+	uint64_t probes, probe_changes, probe_failures;
+	uint64_t probe_wall_ns;		/* when the last one ended */
+	struct {
+		int status;
+		char why[256];
+		size_t pairs, resolved, moved;
+		double seconds;
+	} probe_last;
+
 	/* services */
 	struct fpd_ctl *ctl;
 	struct fpd_metrics *metrics;
@@ -160,6 +175,21 @@ void fpd_read_reports(struct fpd *d, uint64_t now_wall_ns);
 void fpd_read_counters(struct fpd *d);
 void fpd_kmod_event(struct fpd *d, const struct fpd_kev *ev);
 void fpd_kmod_presence(struct fpd *d, bool present);
+/*
+ * fpd_avoid - plan around fabric links (directed ids) suspected of a fault
+ * (the counters' verdict, or a cluster's): they join the links avoided
+ * until an operator's replan or a reload. @nsubs: stalled subflows they
+ * explain, for the event. Returns whether one was new (a re-plan asked).
+ */
+bool fpd_avoid(struct fpd *d, const int32_t *links, size_t n, unsigned int nsubs);
+/*
+ * fpd_probe_now - learn this host's port map now (the planned pairs; with
+ * no plan yet, every NIC of this host to every NIC of the others). 0,
+ * EBUSY while a probe runs, ENOTSUP without [probe] routers.
+ */
+int fpd_probe_now(struct fpd *d, const char *why, struct fp_err *err);
+/* Tests: the engine probes run in their child (NULL: lib/probe's). */
+void fpd_set_probe_engine(struct fpd *d, fpd_probe_engine e);
 
 /* The control socket's answers and the metrics text. */
 json_object *fpd_status_json(struct fpd *d, bool show);

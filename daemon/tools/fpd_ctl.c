@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * fpd-ctl - `flowplanctl daemon` on its own, for tests and for hosts
- * without flowplanctl: fpd-ctl [-j] [-p] [-s SOCKET] [show|status|replan].
+ * without flowplanctl: fpd-ctl [-j] [-p] [-s SOCKET] [show|status|replan|probe].
  * Everything is in daemon/ctl_client.c (fpd_ctl_cli()).
  */
 #include <getopt.h>
@@ -28,7 +28,7 @@ int main(int argc, char **argv)
 			sock = optarg;
 			break;
 		default:
-			fprintf(stderr, "Usage: fpd-ctl [-j] [-p] [-s SOCKET] [show|status|replan]\n");
+			fprintf(stderr, "Usage: fpd-ctl [-j] [-p] [-s SOCKET] [show|status|replan|probe]\n");
 			return c == 'h' ? 0 : 1;
 		}
 	}

@@ -246,7 +246,7 @@ static void test_server(void **state)
 
 	run(&l, &c, req_bogus);
 	assert_int_equal(c.ret, EINVAL);
-	assert_string_equal(c.err.msg, "flowpland: request: unknown command 'bogus' (status, show, replan)");
+	assert_string_equal(c.err.msg, "flowpland: request: unknown command 'bogus' (status, show, replan, probe)");
 
 	/* pipelined requests: answered in order on one connection */
 	c.send = "{\"cmd\":\"show\"}\n{\"cmd\":\"status\"}\n";

@@ -8,7 +8,8 @@
  * returning empty (re-installed with the next generation); stalled
  * subflows -> a suspected link -> a plan around it; someone else's newer
  * generation; observed cycles from messages; hold-down; the control
- * socket's answers and permission; the metrics text.
+ * socket's answers and permission; the metrics text; probing in a child
+ * whose port map shows a switch re-hash.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -428,6 +429,174 @@ static void test_holddown(void **state)
 	fpd_hostplan_clear(&f.plan);
 }
 
+/*
+ * Probing: a child runs the engine (here one that writes a port map the
+ * test chooses, as lib/probe would after a switch re-hashed), the loop
+ * reads its map. The first plan's pairs are probed at once; the same map
+ * again moves nothing; a map whose ports all changed spine is a change:
+ * re-planned, every installed port on the spine the new map names; a
+ * failing probe keeps the map in use; `probe` over the control socket
+ * needs root or the daemon's user.
+ */
+static bool swap_spines;
+static bool probe_error;
+
+static int fake_engine(const struct fp_probe_cfg *cfg, struct fp_probe_pair *pairs, size_t n,
+		       FILE *out, struct fp_probe_stats *st, struct fp_err *err)
+{
+	struct fp_topo *t;
+	size_t i;
+	unsigned int k;
+
+	if (probe_error) {
+		snprintf(err->msg, sizeof(err->msg), "probe: no reply from hop 1 after 6 tries");
+		return EHOSTUNREACH;
+	}
+	assert_int_equal(fp_topo_load("leafspine:leaves=2,spines=2,hosts=2", &t, err), 0);
+	fprintf(out, "# flowplan-portmap 1\n");
+	for (i = 0; i < n; i++) {
+		int s = fp_topo_find_addr(t, pairs[i].src), d = fp_topo_find_addr(t, pairs[i].dst);
+		struct fp_pathset ps = fp_topo_paths(t, t->nodes[s].leaf, t->nodes[d].leaf);
+		char a[16], b[16];
+
+		assert_int_equal(pairs[i].hops, 3);
+		assert_int_equal(pairs[i].npaths, 2);
+		inet_ntop(AF_INET, &pairs[i].src, a, sizeof(a));
+		inet_ntop(AF_INET, &pairs[i].dst, b, sizeof(b));
+		for (k = 0; k < cfg->nports; k++) {
+			int r = fp_topo_route(t, s, d, cfg->ports[k]);
+			int sp = t->links[ps.p[r].link[0]].to;
+			const char *name = t->nodes[sp].name;
+
+			if (swap_spines)
+				name = strcmp(name, "spine0") ? "spine0" : "spine1";
+			fprintf(out, "%s %s %u %s,%s,%s\n", a, b, cfg->ports[k],
+				t->nodes[t->nodes[s].leaf].name, name, t->nodes[t->nodes[d].leaf].name);
+		}
+		pairs[i].resolved = true;
+	}
+	st->sent = n * cfg->nports;
+	fp_topo_free(t);
+	return 0;
+}
+
+/* Every installed port of h0 -> h2/h3 takes, by the hash model, the other spine
+ * than its watched path when @swapped (the new map is the truth), else the same. */
+static void check_ports(struct fpd *d, bool swapped)
+{
+	struct fp_topo *t = d->planner.base;
+	size_t k;
+
+	for (k = 0; k < d->nfs; k++) {
+		const struct fpd_fsub *x = &d->fs[k];
+		int s, r, spine, planned;
+		struct fp_pathset ps;
+
+		if (x->nlinks != 4)
+			continue;
+		s = fp_topo_find_addr(t, htonl(0xc6120001u));
+		r = fp_topo_route(t, s, fp_topo_find_addr(t, fp_addr_to_v4(&x->remote)), x->sport);
+		ps = fp_topo_paths(t, t->nodes[s].leaf, t->nodes[fp_topo_find_addr(t,
+				   fp_addr_to_v4(&x->remote))].leaf);
+		spine = t->links[ps.p[r].link[0]].to;
+		planned = t->links[x->link[1]].to;
+		if (swapped)
+			assert_int_not_equal(spine, planned);
+		else
+			assert_int_equal(spine, planned);
+	}
+}
+
+static void test_probe(void **state)
+{
+	struct fake f = { .loaded = true };
+	struct fp_err err = { "" };
+	struct fpd_conf c;
+	struct fpd d;
+	char routers[128], path[128];
+	FILE *rf;
+	uint64_t sets;
+	json_object *r;
+
+	(void)state;
+	snprintf(routers, sizeof(routers), "%s/routers", dir);
+	rf = fopen(routers, "w");
+	fprintf(rf, "10.0.0.1 leaf0\n10.0.0.2 leaf1\n10.0.0.3 spine0\n10.0.0.4 spine1\n");
+	fclose(rf);
+	conf(&c, "alltoall:bytes=64M,hosts=0+2+3");
+	snprintf(c.routers, sizeof(c.routers), "%s", routers);
+	c.probe_interval_ns = 0;
+	c.probe_ports = 8;
+	swap_spines = false;
+	probe_error = false;
+	start(&d, &f, &c);
+	fpd_set_probe_engine(&d, fake_engine);
+	RUN_UNTIL(&d, f.sets == 1);
+	/* the first plan's pairs probed at once: the map the hash model gives */
+	assert_int_equal(d.probes, 1);
+	RUN_UNTIL(&d, d.probe_wall_ns != 0);
+	if (d.probe_last.status)
+		fail_msg("probe: %s", d.probe_last.why);
+	assert_int_equal(d.probe_last.pairs, 2);
+	assert_int_equal(d.probe_last.resolved, 2);
+	/* the daemon planned by the hash model, which the map repeats */
+	assert_int_equal(d.probe_changes, 0);
+	check_ports(&d, false);
+
+	/* a switch re-hashed every port: re-planned on the new map */
+	swap_spines = true;
+	sets = f.sets;
+	assert_int_equal(fpd_probe_now(&d, "test", &err), 0);
+	assert_int_equal(fpd_probe_now(&d, "test", &err), EBUSY);
+	RUN_UNTIL(&d, d.probe_changes == 1 && f.sets == sets + 1);
+	assert_int_equal(d.probe_last.moved, 16);
+	check_ports(&d, true);
+	assert_int_equal(d.planner.npm, 16);
+
+	/* the same map again: nothing moves */
+	d.probe_wall_ns = 0;
+	assert_int_equal(fpd_probe_now(&d, "test", &err), 0);
+	RUN_UNTIL(&d, d.probe_wall_ns != 0);
+	assert_int_equal(d.probe_changes, 1);
+	assert_int_equal(d.probe_last.moved, 0);
+
+	/* a failing probe: the map in use stays */
+	probe_error = true;
+	d.probe_wall_ns = 0;
+	assert_int_equal(fpd_probe_now(&d, "test", &err), 0);
+	RUN_UNTIL(&d, d.probe_wall_ns != 0);
+	assert_int_equal(d.probe_failures, 1);
+	assert_string_equal(d.probe_last.why, "probe: no reply from hop 1 after 6 tries");
+	assert_int_equal(d.planner.npm, 16);
+
+	/* over the control socket (this process is the daemon's user) */
+	probe_error = false;
+	snprintf(path, sizeof(path), "%s/daemon.sock", dir);
+	{
+		pid_t pid = fork();
+
+		if (!pid) {
+			int rc = fpd_ctl_request(path, "probe", &r, &err);
+
+			if (!rc)
+				json_object_put(r);
+			_exit(rc ? 1 : 0);
+		}
+		for (;;) {
+			int st;
+
+			assert_int_equal(fpd_loop_once(&d.loop, 10), 0);
+			if (waitpid(pid, &st, WNOHANG) == pid) {
+				assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+				break;
+			}
+		}
+	}
+	assert_int_equal(d.probes, 5);
+	fpd_fini(&d);	/* a probe under way is stopped */
+	fpd_hostplan_clear(&f.plan);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -436,6 +605,7 @@ int main(void)
 		cmocka_unit_test(test_observed_cycle),
 		cmocka_unit_test(test_no_module_then_module),
 		cmocka_unit_test(test_holddown),
+		cmocka_unit_test(test_probe),
 	};
 
 	return cmocka_run_group_tests_name("daemon_fpd", tests, setup, teardown);
