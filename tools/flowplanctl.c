@@ -33,6 +33,7 @@ static const struct fp_cmd objects[] = {
 	{ "device", cmd_device, "device show" },
 	{ "counters", cmd_counters, "counters show" },
 	{ "monitor", cmd_monitor, "monitor" },
+	{ "daemon", cmd_daemon, "daemon [socket PATH] { show | status | replan | probe }" },
 	{ NULL, NULL, NULL },
 };
 

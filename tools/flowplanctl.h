@@ -73,6 +73,7 @@ int cmd_gpu(int argc, char **argv);
 int cmd_device(int argc, char **argv);
 int cmd_counters(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
+int cmd_daemon(int argc, char **argv);	/* daemon/ctl_client.c's fpd_ctl_cli() */
 
 /* util.c: loading inputs, writing outputs, numbers, the netlink client. */
 struct fp_topo;
