@@ -73,6 +73,7 @@ static const struct key keys[] = {
 	{ "probe", "per_path", T_UINT, F(probe_per_path), 1, 1000 },
 	{ "probe", "rate", T_UINT, F(probe_rate), 1, 100000 },
 	{ "probe", "deadline", T_DUR, F(probe_deadline_ns), 1e9, 86400e9 },
+	{ "probe", "state", T_STR, F(probe_state), 0, 0 },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -124,6 +125,7 @@ const char *fpd_mode_name(enum fpd_mode_kind m)
 	c->probe_per_path = 2;
 	c->probe_rate = 200;
 	c->probe_deadline_ns = 60000000000ull;
+	strcpy(c->probe_state, "/var/lib/flowpland/portmap");
 }
 
 static int fail(struct fp_err *e, int errnum, const char *fmt, ...)

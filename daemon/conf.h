@@ -79,6 +79,7 @@ struct fpd_conf {
 	unsigned int probe_per_path;
 	unsigned int probe_rate;	/* probes per second */
 	uint64_t probe_deadline_ns;
+	char probe_state[FPD_PATHLEN];	/* the learned map, kept across restarts; "": not */
 };
 
 /* The name of a mode as the file says it. */

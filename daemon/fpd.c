@@ -21,6 +21,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "fpd.h"
+#include "planner/util.h"
 
 static const double lat_bounds[FPD_LAT_BUCKETS] = {
 	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
@@ -309,6 +310,50 @@ void fpd_request_replan(struct fpd *d, const char *why)
 
 /* ------------------------------------------------------------ probing */
 
+/* The learned map, for the next start ([probe] state): aside, then renamed. */
+static void save_portmap(struct fpd *d)
+{
+	char tmp[FPD_PATHLEN + 16];
+	FILE *f;
+	int ret;
+
+	if (!d->conf.probe_state[0])
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.new", d->conf.probe_state);
+	f = fopen(tmp, "w");
+	if (!f) {
+		fpd_log(d, LOG_WARNING, "%s: %s (the learned port map is not kept)", tmp,
+			strerror(errno));
+		return;
+	}
+	ret = fpd_planner_write_portmap(&d->planner, f);
+	if (fclose(f) || ret || rename(tmp, d->conf.probe_state)) {
+		fpd_log(d, LOG_WARNING, "%s: cannot write it", d->conf.probe_state);
+		unlink(tmp);
+		return;
+	}
+	d->probe_saved = true;
+}
+
+/* The map learned before a restart, over the configured one. */
+static void load_portmap(struct fpd *d)
+{
+	struct fp_err err = { "" };
+	char *text = NULL;
+	size_t len, moved = 0;
+
+	if (!d->probe_on || !d->conf.probe_state[0] || access(d->conf.probe_state, F_OK))
+		return;
+	if (fp_read_file(d->conf.probe_state, FP_PORTMAP_FILE_MAX, &text, &len, &err) ||
+	    strlen(text) != len ||
+	    fpd_planner_set_portmap(&d->planner, text, d->conf.probe_state, true, &moved, &err))
+		fpd_log(d, LOG_WARNING, "%s: %s (not used; the next probe learns the map)",
+			d->conf.probe_state, err.msg[0] ? err.msg : "unreadable");
+	else
+		fpd_event(d, "portmap", "the port map learned before: %s", d->conf.probe_state);
+	free(text);
+}
+
 static void probe_done(void *arg, const struct fpd_probe_result *r)
 {
 	struct fpd *d = arg;
@@ -333,6 +378,8 @@ static void probe_done(void *arg, const struct fpd_probe_result *r)
 		return;
 	}
 	d->probe_last.moved = moved;
+	if (moved || !d->probe_saved)
+		save_portmap(d);
 	if (!moved) {
 		fpd_log(d, LOG_INFO, "probe: %zu of %zu pairs resolved in %.1f s, every port on "
 			"the path the map in use says", r->resolved, r->pairs, r->seconds);
@@ -440,6 +487,8 @@ static int probe_setup(struct fpd *d, struct fp_err *err)
 		return ret;
 	d->probe_on = true;
 	d->probes = 0;	/* the next plan's pairs are probed at once */
+	d->probe_saved = false;
+	load_portmap(d);
 	if (i)
 		fpd_timer_set(&d->t_probe, i, i);
 	return 0;
@@ -810,6 +859,7 @@ json_object *fpd_status_json(struct fpd *d, bool show)
 	json_object_object_add(p, "generation", json_object_new_int64((int64_t)d->generation));
 	json_object_object_add(p, "source", json_object_new_string(
 		d->planner.fixed ? "schedule file" : "observed cycles"));
+	json_object_object_add(p, "pending", json_object_new_boolean(d->replan_pending));
 	if (d->have_wanted) {
 		json_object_object_add(p, "entries", json_object_new_int64((int64_t)d->wanted.n));
 		json_object_object_add(p, "subflows", json_object_new_int64((int64_t)d->info.subflows));

@@ -110,6 +110,7 @@ struct fpd {
 	struct fpd_probe probe;
 	fpd_probe_engine probe_engine;	/* NULL: lib/probe's */
 	bool probe_on;			/* [probe] routers given */
+	bool probe_saved;		/* the learned map written to [probe] state */
 	struct fpd_timer t_probe;
 	uint64_t probes, probe_changes, probe_failures;
 	uint64_t probe_wall_ns;		/* when the last one ended */

@@ -379,6 +379,30 @@ int fpd_planner_set_portmap(struct fpd_planner *p, const char *text, const char 
 	return 0;
 }
 
+int fpd_planner_write_portmap(const struct fpd_planner *p, FILE *f)
+{
+	size_t i;
+	int h;
+
+	fprintf(f, "# flowplan-portmap 1\n");
+	for (i = 0; i < p->npm; i++) {
+		const struct fpd_pmrow *r = &p->pm[i];
+		char a[16], b[16];
+
+		if (!r->sport || !r->path.len)
+			continue;
+		inet_ntop(AF_INET, &r->src, a, sizeof(a));
+		inet_ntop(AF_INET, &r->dst, b, sizeof(b));
+		fprintf(f, "%s %s %u %s", a, b, r->sport,
+			p->base->nodes[p->base->links[r->path.link[0]].from].name);
+		for (h = 0; h < r->path.len; h++)
+			fprintf(f, ",%s", p->base->nodes[p->base->links[r->path.link[h]].to].name);
+		fputc('\n', f);
+	}
+	fflush(f);
+	return ferror(f) ? EIO : 0;
+}
+
 /* The index of @path in @ps, or -1. */
 static int path_index(struct fp_pathset ps, const struct fp_path *path)
 {

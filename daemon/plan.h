@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/addr.h"
 #include "core/err.h"
@@ -128,6 +129,9 @@ int fpd_planner_set_avoid(struct fpd_planner *p, const int *idx, size_t n,
  */
 int fpd_planner_set_portmap(struct fpd_planner *p, const char *text, const char *name,
 			    bool merge, size_t *moved, struct fp_err *err);
+
+/* The port map in use as a port map file (pairs within a leaf left out). */
+int fpd_planner_write_portmap(const struct fpd_planner *p, FILE *f);
 
 /*
  * fpd_planner_plan - plan @cycles (or the fixed schedule when there is

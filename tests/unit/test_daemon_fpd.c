@@ -135,6 +135,7 @@ static void conf(struct fpd_conf *c, const char *sched)
 		strcpy(c->schedule, sched);
 	c->holddown_ns = 0;
 	c->log_level = getenv("FPD_TEST_DEBUG") ? 7 : 3;	/* errors only, unless asked */
+	snprintf(c->probe_state, sizeof(c->probe_state), "%s/portmap", dir);
 	c->counters_interval_ns = 0;
 }
 
@@ -436,7 +437,8 @@ static void test_holddown(void **state)
  * again moves nothing; a map whose ports all changed spine is a change:
  * re-planned, every installed port on the spine the new map names; a
  * failing probe keeps the map in use; `probe` over the control socket
- * needs root or the daemon's user.
+ * needs root or the daemon's user; a restart reads the learned map back
+ * and installs nothing.
  */
 static bool swap_spines;
 static bool probe_error;
@@ -594,6 +596,17 @@ static void test_probe(void **state)
 	}
 	assert_int_equal(d.probes, 5);
 	fpd_fini(&d);	/* a probe under way is stopped */
+
+	/* a restart reads the learned map back: the same plan, nothing installed */
+	sets = f.sets;
+	start(&d, &f, &c);
+	fpd_set_probe_engine(&d, fake_engine);
+	assert_int_equal(d.planner.npm, 16);
+	RUN_UNTIL(&d, d.replans == 1);
+	assert_int_equal(f.sets, sets);
+	assert_int_equal(d.unchanged, 1);
+	check_ports(&d, true);
+	fpd_fini(&d);
 	fpd_hostplan_clear(&f.plan);
 }
 
