@@ -1222,15 +1222,20 @@ static int psig_cmp(const void *a, const void *b)
 	return 0;
 }
 
-/* The subflows of entry @g as sorted signatures; returns how many. */
-static unsigned int sigs(const struct fpd_fsub *fs, size_t n, uint32_t g, struct psig *out)
+/*
+ * The subflows of entry @g as sorted signatures; returns how many. The
+ * subflows come entry after entry (as fpd_planner_plan gives them): *@at
+ * walks them, so that all entries cost one pass.
+ */
+static unsigned int sigs(const struct fpd_fsub *fs, size_t n, size_t *at, uint32_t g,
+			 struct psig *out)
 {
 	unsigned int k = 0;
 	size_t i;
 
-	for (i = 0; i < n && k < FP_MAX_SUBFLOWS; i++) {
-		if (fs[i].entry != g)
-			continue;
+	while (*at < n && fs[*at].entry < g)
+		(*at)++;
+	for (i = *at; i < n && fs[i].entry == g && k < FP_MAX_SUBFLOWS; i++) {
 		out[k].weight = fs[i].weight;
 		out[k].nlinks = fs[i].nlinks;
 		memcpy(out[k].link, fs[i].link, sizeof(out[k].link));
@@ -1293,7 +1298,7 @@ size_t fpd_hostplan_keep(const struct fpd_planner *p, struct fp_hostplan *next,
 			 const struct fpd_fsub *prev_fs, size_t nprev_fs)
 {
 	struct psig a[FP_MAX_SUBFLOWS], b[FP_MAX_SUBFLOWS];
-	size_t i = 0, k = 0, kept = 0;
+	size_t i = 0, k = 0, kept = 0, at_next = 0, at_prev = 0;
 
 	while (i < next->n && k < prev->n) {
 		int d = key_cmp(&next->e[i], &prev->e[k]);
@@ -1307,8 +1312,8 @@ size_t fpd_hostplan_keep(const struct fpd_planner *p, struct fp_hostplan *next,
 			k++;
 			continue;
 		}
-		na = sigs(next_fs, nnext_fs, (uint32_t)i, a);
-		nb = sigs(prev_fs, nprev_fs, (uint32_t)k, b);
+		na = sigs(next_fs, nnext_fs, &at_next, (uint32_t)i, a);
+		nb = sigs(prev_fs, nprev_fs, &at_prev, (uint32_t)k, b);
 		if (na == nb && na == next->e[i].nsub && nb == prev->e[k].nsub &&
 		    next->e[i].enforce == prev->e[k].enforce) {
 			for (j = 0; j < na && !psig_cmp(&a[j], &b[j]) &&
@@ -1318,9 +1323,8 @@ size_t fpd_hostplan_keep(const struct fpd_planner *p, struct fp_hostplan *next,
 				size_t x;
 
 				/* the watched subflows follow the labels kept */
-				for (x = 0; x < nnext_fs; x++) {
-					if (next_fs[x].entry != (uint32_t)i)
-						continue;
+				for (x = at_next; x < nnext_fs && next_fs[x].entry == (uint32_t)i;
+				     x++) {
 					for (j = 0; j < na; j++)
 						if (a[j].sport == next_fs[x].sport) {
 							next_fs[x].sport = b[j].sport;
