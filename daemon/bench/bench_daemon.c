@@ -2,11 +2,14 @@
 /*
  * bench_daemon - make bench-daemon.
  *
- * 1. Event to install: a link-down event on the daemon's loop until the new
- *    plan is in the module table (here the in-memory table of kmod.h, so
- *    the figure is the daemon's own path: failure applied to the fabric,
- *    plan, host share, install call), against the planner's fp_plan_compute
- *    on the same fabric and schedule measured in the same run.
+ * 1. Event to install: an event on the daemon's loop until the new plan is
+ *    in the module table (here the in-memory table of kmod.h, so the figure
+ *    is the daemon's own path: the change applied to the fabric, the plan
+ *    repaired or computed, this host's share, the install call): a NIC link
+ *    down and up (the module's event), a spine link suspected and tried
+ *    again; against the planner's fp_plan_compute and fp_plan_repair on the
+ *    same fabric and schedule, measured in the same run. The real module,
+ *    in qemu: make bench-daemon-vm.
  * 2. Steady state: the loop for a few seconds while a writer appends a
  *    training job's schedule reports to a ring (8 ranks, ring all-reduce,
  *    20 iterations a second), against the same loop with no ring: the
@@ -114,64 +117,131 @@ static void base_conf(struct fpd_conf *c, const char *topo, const char *sched, c
 
 /* -------------------------------------------------- 1. event to install */
 
-static void event_to_install(const char *topo, const char *sched, const char *local)
+#define ROUNDS 10
+
+/* Run the loop until the fake module has more installs than @sets. */
+static double until_installed(struct fpd *d, struct fake *f, uint64_t sets, double t0)
+{
+	while (f->sets == sets)
+		fpd_loop_once(&d->loop, 100);
+	return now_s() - t0;
+}
+
+static double p50(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(double), cmp_d);
+	return v[n / 2];
+}
+
+/*
+ * Host 0 (all its NICs local) on @topo planning @sched. Two events, each
+ * way: one of its NIC links goes down (the module's link event; its flows
+ * leave the plan: a repair) and up (planned anew); a spine link a planned
+ * subflow crosses is suspected (fpd_avoid: a repair) and tried again (an
+ * operator's replan: planned anew). Each timed from the event to the new
+ * plan in the module table, against the planner alone on the same inputs.
+ */
+static void event_to_install(const char *topo, const char *sched)
 {
 	struct fp_err err = { "" };
 	struct fake f = { 0 };
 	struct fpd_conf c;
 	static struct fpd d;
-	double lat[20], base[20];
+	double nic_down[ROUNDS], nic_up[ROUNDS], avoid[ROUNDS], retry[ROUNDS];
+	double base[ROUNDS], base_rep[ROUNDS];
 	struct fp_topo *t;
 	struct fp_sched *s;
-	struct in_addr la;
+	char local[FPD_PATHLEN] = "";
+	uint32_t nic_addr;
+	int32_t spine_link = -1;
 	int i, k;
+	size_t x;
 
+	if (fp_topo_load(topo, &t, &err) || fp_sched_load(sched, t, &s, &err)) {
+		fprintf(stderr, "bench-daemon: %s\n", err.msg);
+		exit(1);
+	}
+	for (k = 0; k < t->hosts[0].nnics; k++) {
+		char a[16];
+		uint32_t ad = t->nodes[t->hosts[0].first_nic + k].addr;
+
+		inet_ntop(AF_INET, &ad, a, sizeof(a));
+		snprintf(local + strlen(local), sizeof(local) - strlen(local), "%s%s",
+			 k ? "," : "", a);
+	}
+	nic_addr = t->nodes[t->hosts[0].first_nic].addr;
 	base_conf(&c, topo, sched, local);
 	if (fpd_init(&d, &c, NULL, &fake_ops, &f, &err)) {
 		fprintf(stderr, "bench-daemon: %s\n", err.msg);
 		exit(1);
 	}
-	while (!f.sets)
-		fpd_loop_once(&d.loop, 100);
-	inet_pton(AF_INET, local, &la);
-	for (i = 0; i < 20; i++) {
-		struct fpd_kev ev = { .kind = FPD_KEV_LINK, .up = i % 2 == 1, .naddrs = 1,
-				      .addrs = { la.s_addr } };
-		uint64_t sets = f.sets, replans = d.replans;
-		double t0 = now_s();
+	until_installed(&d, &f, 0, now_s());
+	for (x = 0; x < d.nfs && spine_link < 0; x++)
+		if (d.fs[x].nlinks >= 4 && fpd_planner_link_is_fabric(&d.planner, d.fs[x].link[1]))
+			spine_link = d.fs[x].link[1];
+	for (i = 0; i < ROUNDS; i++) {
+		struct fpd_kev ev = { .kind = FPD_KEV_LINK, .naddrs = 1, .addrs = { nic_addr },
+				      .port = 1 };
+		double t0;
 
 		snprintf(ev.dev, sizeof(ev.dev), "rxe0");
-		ev.port = 1;
+		t0 = now_s();
 		fpd_kmod_event(&d, &ev);
-		while (d.replans == replans)
-			fpd_loop_once(&d.loop, 100);
-		lat[i] = now_s() - t0;
-		(void)sets;
+		nic_down[i] = until_installed(&d, &f, f.sets, t0);
+		ev.up = true;
+		t0 = now_s();
+		fpd_kmod_event(&d, &ev);
+		nic_up[i] = until_installed(&d, &f, f.sets, t0);
+		if (spine_link < 0)
+			continue;
+		t0 = now_s();
+		fpd_avoid(&d, &spine_link, 1, 1);
+		avoid[i] = until_installed(&d, &f, f.sets, t0);
+		/* what an operator's replan does: the suspects are tried again */
+		t0 = now_s();
+		d.nfailed_fault = 0;
+		d.nsuspects = 0;
+		fpd_request_replan(&d, "bench");
+		retry[i] = until_installed(&d, &f, f.sets, t0);
 	}
 	fpd_fini(&d);
 	fpd_hostplan_clear(&f.plan);
 
-	/* baseline: the planner alone, same fabric and schedule */
-	if (fp_topo_load(topo, &t, &err) || fp_sched_load(sched, t, &s, &err)) {
-		fprintf(stderr, "bench-daemon: %s\n", err.msg);
-		exit(1);
-	}
-	for (k = 0; k < 20; k++) {
+	/* the planner alone: a plan, and its repair after that spine link fails */
+	for (k = 0; k < ROUNDS; k++) {
 		struct fp_plan_opts o = { .strategy = FP_STRAT_FLOWPLAN, .max_split = 8 };
 		struct fp_plan *p;
 		double t0 = now_s();
 
 		fp_plan_compute(t, s, &o, &p, &err);
 		base[k] = now_s() - t0;
+		t0 = now_s();
+		if (spine_link >= 0)
+			fp_plan_repair(p, &spine_link, 1, &(struct fp_plan_repair_opts){ 0 }, NULL,
+				       &err);
+		base_rep[k] = now_s() - t0;
 		fp_plan_free(p);
+		fp_topo_link_set(t, spine_link, true);
 	}
 	fp_sched_free(s);
 	fp_topo_free(t);
-	qsort(lat, 20, sizeof(double), cmp_d);
-	qsort(base, 20, sizeof(double), cmp_d);
-	printf("bench-daemon: event-to-install %-40s p50 %8.3f ms  p95 %8.3f ms  "
-	       "planner alone p50 %8.3f ms  ratio %.2f\n", topo, lat[10] * 1e3, lat[18] * 1e3,
-	       base[10] * 1e3, lat[10] / base[10]);
+	{
+		double nd = p50(nic_down, ROUNDS), nu = p50(nic_up, ROUNDS), pb = p50(base, ROUNDS);
+		double pr = p50(base_rep, ROUNDS);
+
+		printf("bench-daemon: event-to-install on %s, %s (host 0's NICs local)\n", topo,
+		       sched);
+		printf("bench-daemon:   NIC link down %9.3f ms (repair)   back up %9.3f ms "
+		       "(planned anew: %.2fx the planner alone, %.3f ms)\n", nd * 1e3, nu * 1e3,
+		       nu / pb, pb * 1e3);
+		if (spine_link >= 0) {
+			double av = p50(avoid, ROUNDS), re = p50(retry, ROUNDS);
+
+			printf("bench-daemon:   spine link suspected %9.3f ms (repair: %.2fx the "
+			       "planner's alone, %.3f ms)   tried again %9.3f ms\n", av * 1e3,
+			       av / pr, pr * 1e3, re * 1e3);
+		}
+	}
 }
 
 /* ------------------------------------------------------ 2. steady state */
@@ -300,11 +370,11 @@ int main(void)
 	if (!mkdtemp(dir))
 		return 1;
 	if (!getenv("FPD_BENCH_DEBUG")) {
-	event_to_install("leafspine:leaves=2,spines=2,hosts=2", "alltoall:bytes=64M", "198.18.0.1");
+	event_to_install("leafspine:leaves=2,spines=2,hosts=2", "alltoall:bytes=64M");
 	event_to_install("leafspine:leaves=8,spines=4,hosts=4,nics=8",
-			 "ring-allreduce:bytes=1G,place=frag", "198.18.0.1");
+			 "ring-allreduce:bytes=1G,place=frag");
 	event_to_install("leafspine:leaves=16,spines=8,hosts=8,nics=8",
-			 "alltoall:bytes=16M", "198.18.0.1");
+			 "alltoall:bytes=16M");
 	}
 	/* each in a process of its own, so that its memory is its own */
 	{
