@@ -107,6 +107,12 @@ void fpd_conf_default(struct fpd_conf *c)
 	c->lease_ns = 3000000000ull;
 	c->resync_ns = 30000000000ull;
 	c->summary_ns = 10000000000ull;
+	c->probe_interval_ns = 600000000000ull;
+	c->probe_ports = 32;
+	c->probe_per_path = 2;
+	c->probe_rate = 200;
+	c->probe_deadline_ns = 60000000000ull;
+	strcpy(c->probe_state, "/var/lib/flowpland/portmap");
 }
 
 const char *fpd_mode_name(enum fpd_mode_kind m)
@@ -120,12 +126,6 @@ const char *fpd_mode_name(enum fpd_mode_kind m)
 		return "planner";
 	}
 	return "?";
-	c->probe_interval_ns = 600000000000ull;
-	c->probe_ports = 32;
-	c->probe_per_path = 2;
-	c->probe_rate = 200;
-	c->probe_deadline_ns = 60000000000ull;
-	strcpy(c->probe_state, "/var/lib/flowpland/portmap");
 }
 
 static int fail(struct fp_err *e, int errnum, const char *fmt, ...)
