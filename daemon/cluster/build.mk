@@ -21,7 +21,7 @@ $(CLUSTER_SAN_LIB): $(CLUSTER_SAN_OBJ)
 	$(AR) rcs $@ $^
 ALL += $(DAEMON_CLUSTER_LIB)
 
-$(FPC): $(BUILD)/daemon/cluster/tools/fpc.o $(DAEMON_CLUSTER_LIB) $(DAEMON_LIB) $(PLANNER_LIB) \
+$(FPC): $(BUILD)/daemon/cluster/tools/fpc.o $(DAEMON_CLUSTER_LIB) $(DAEMON_LIB) $(PROBE_LIB) $(PLANNER_LIB) \
 		$(CORE_LIB)
 	$(CC) $(CFLAGS) -o $@ $(filter %.o %.a,$^) $(DAEMON_LIBS) $(CLUSTER_LIBS) $(NL_LIBS)
 ALL += $(FPC)
@@ -32,7 +32,7 @@ CLUSTER_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(sort $(wildcard te
 $(CLUSTER_TESTS:$(BUILD)/tests/%=$(BUILD)/san/tests/unit/%.o): CPPFLAGS += $(CLUSTER_CFLAGS)
 
 $(BUILD)/tests/test_cluster_%: $(BUILD)/san/tests/unit/test_cluster_%.o $(CLUSTER_SAN_LIB) \
-		$(DAEMON_SAN_LIB) $(PLANNER_SAN_LIB) $(CORE_SAN_LIB)
+		$(DAEMON_SAN_LIB) $(PROBE_SAN_LIB) $(PLANNER_SAN_LIB) $(CORE_SAN_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $(filter %.o %.a,$^) -lcmocka $(DAEMON_LIBS) $(CLUSTER_LIBS) $(NL_LIBS)
 
@@ -72,7 +72,7 @@ INSTALL += install-cluster
 CLUSTER_BENCH := $(BUILD)/bench_cluster
 EXTRA_CFLAGS_daemon/cluster/bench := $(CLUSTER_CFLAGS)
 $(CLUSTER_BENCH): $(BUILD)/daemon/cluster/bench/bench_cluster.o $(DAEMON_CLUSTER_LIB) \
-		$(DAEMON_LIB) $(PLANNER_LIB) $(CORE_LIB)
+		$(DAEMON_LIB) $(PROBE_LIB) $(PLANNER_LIB) $(CORE_LIB)
 	$(CC) $(CFLAGS) -o $@ $(filter %.o %.a,$^) $(DAEMON_LIBS) $(CLUSTER_LIBS) $(NL_LIBS)
 .PHONY: bench-cluster
 bench-cluster: $(CLUSTER_BENCH) $(FLOWPLAND)
