@@ -702,6 +702,34 @@ static void test_fast_recv_short(void **state)
 }
 
 /*
+ * A late message taken the fast way moves the QP it is on to the error
+ * state, and only that one: its subflow is in the message's mask.
+ */
+static void test_fast_expiry_subflow(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_wc wc[4];
+
+	f->g->timeout_ns = 1;
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 100, 1), 0);
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 100, 2), 0);
+	assert_int_equal(wr_sub(f, &wrs[0]), 0);
+	assert_int_equal(wr_sub(f, &wrs[1]), 1);
+	complete(&wrs[0], IBV_WC_SUCCESS);
+	assert_int_equal(poll_checked(f->g, wc, 4), 1);	/* deadlines set */
+	assert_int_equal(wc[0].wr_id, 1);
+	usleep(1000);
+	assert_int_equal(poll_checked(f->g, wc, 4), 1);
+	assert_int_equal(wc[0].wr_id, 2);
+	assert_int_equal(wc[0].status, ETIMEDOUT);
+	assert_int_equal(qps[0].state, IBV_QPS_RESET);
+	assert_int_equal(qps[1].state, IBV_QPS_ERR);
+	stub_flush();
+	assert_int_equal(poll_checked(f->g, wc, 4), 0);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+}
+
+/*
  * A zero-length message (a send as a signal, its receive) goes as one
  * work request with no scatter entry, and completes once.
  */
@@ -1185,6 +1213,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fast_order, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_fast_recv_short, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_zero_length, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_fast_expiry_subflow, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_fast_full, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_pin_fails_partway, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_pin_refuses_peer, setup2, teardown),
