@@ -15,6 +15,9 @@
 #   PREFER_DEFINED_ATTRIBUTE_MACRO  no __printf()/__packed outside the kernel
 #   ENOSYS              ENOSYS also means "the driver lacks this call"
 #   SPDX_LICENSE_TAG, FILE_PATH_CHANGES  as for the module (kmod-build.sh)
+# kernels/fp_half.h, which nvcc compiles too, also COMPLEX_MACRO: CUDA's
+# function qualifiers (__host__ __device__ __forceinline__) are several
+# words that one macro names;
 # and in tests (tests/ and a part's own tests/, such as lib/nccl/tests/)
 # also SPLIT_STRING (test inputs, JSON documents, are written over several
 # lines on purpose) and AVOID_EXTERNS (a stand-in library declares the ABI
@@ -55,8 +58,13 @@ lib_src=() lib_tests=()
 for f in lib/**/*.c lib/**/*.h; do
 	case $f in lib/*/tests/*) lib_tests+=("$f") ;; *) lib_src+=("$f") ;; esac
 done
+cuda_hdr=kernels/fp_half.h
 check "$USER_IGNORE" "${lib_src[@]}" tools/*.c tools/*.h examples/*.c \
-	daemon/**/*.c daemon/**/*.h kernels/*.c kernels/*.h
+	daemon/**/*.c daemon/**/*.h kernels/*.c
+for f in kernels/*.h; do
+	[ "$f" = "$cuda_hdr" ] || check "$USER_IGNORE" "$f"
+done
+check "$USER_IGNORE,COMPLEX_MACRO" "$cuda_hdr"
 check "$TEST_IGNORE" "${lib_tests[@]}" tests/unit/*.c tests/unit/*.h \
 	tests/fuzz/*.c tests/gpu/*.c tests/gpu/*.h tests/lab/*.c tests/vm/*.c
 echo "style: $pass passed, $fail failed, 0 skipped"

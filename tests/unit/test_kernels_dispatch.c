@@ -38,17 +38,20 @@ struct fakekernels_call {
 
 static struct fakekernels_call *last;
 
+/* Cases run in a child (run_case()): a failed check ends it with status 1. */
 #define CHECK(e) do { \
 	if (!(e)) { \
 		fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #e); \
-		return 1; \
+		_exit(1); \
 	} } while (0)
 
 /* fakecuda needs a current context before it hands out device memory */
 static int fake_driver(void)
 {
 	const char *lib = getenv("FP_FAKECUDA");
-	int (*init)(unsigned int), (*retain)(void **, int), (*push)(void *);
+	int (*init)(unsigned int flags);
+	int (*retain)(void **ctx, int dev);
+	int (*push)(void *ctx);
 	void *h, *ctx;
 
 	h = dlopen(lib, RTLD_NOW | RTLD_GLOBAL);
@@ -175,7 +178,7 @@ static void test_pack_on_gpu(void **state)
 /* Pinned host memory is CUDA's but not the device's: the CPU copies it. */
 static int pinned_host(void)
 {
-	int (*host_alloc)(void **, size_t, unsigned int) =
+	int (*host_alloc)(void **pp, size_t bytes, unsigned int flags) =
 		(int (*)(void **, size_t, unsigned int))dlsym(RTLD_DEFAULT, "cuMemHostAlloc");
 	struct fp_chunk c = { 2, 5 };
 	unsigned char plain[8] = { 0 };
@@ -281,7 +284,7 @@ static int unusable(int want, const char *reason)
 	unsigned char h[16] = { 0 };
 	const void *srcs[1];
 	void *d = (void *)1;
-	int (*alloc)(unsigned long long *, size_t);
+	int (*alloc)(unsigned long long *dptr, size_t bytes);
 	unsigned long long a;
 
 	CHECK(fp_kernels_gpu(why, sizeof(why)) == want);
