@@ -234,6 +234,43 @@ static int whole_flows(struct fp_topo *t, const struct fp_phase *ph, struct fp_p
 	return rc;
 }
 
+/*
+ * A unit [a, a + S) across the bins of spines s0..s1: flow @fi gets in each
+ * spine the bytes of the unit's part in its bin, in the last one the rest.
+ */
+static int straddle(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phase *pp,
+		    size_t fi, int64_t a, int S, int64_t binlen, int64_t s0, int64_t s1,
+		    struct fp_err *err)
+{
+	const struct fp_flow *f = &ph->flows[fi];
+	int64_t s, given = 0;
+	int rc;
+
+	for (s = s0; s <= s1; s++) {
+		int64_t lo = a > s * binlen ? a : s * binlen;
+		int64_t hi = a + S < (s + 1) * binlen ? a + S : (s + 1) * binlen;
+		uint64_t bytes;
+		uint32_t fl;
+		uint16_t sport;
+
+		if (hi <= lo)
+			continue;
+		bytes = s == s1 ? f->bytes - (uint64_t)given :
+			(uint64_t)((__uint128_t)f->bytes * (uint64_t)(hi - lo) /
+				   (uint64_t)S);
+		given += (int64_t)bytes;
+		if (!bytes)
+			continue;
+		rc = fp_plan_label(t, NULL, f->src, f->dst, (int)s,
+				   (uint32_t)(fi * 7919 + (size_t)s), &fl,
+				   &sport, err);
+		if (rc)
+			return rc;
+		fp_plan_add_sub(pp, fi, bytes, (int)s, fl, sport);
+	}
+	return 0;
+}
+
 int fp_plan_exact(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phase *pp,
 		  struct fp_err *err)
 {
@@ -418,8 +455,6 @@ int fp_plan_exact(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_p
 				p = mt[(size_t)k * (size_t)L + (size_t)u];
 				for (r = 0; r < run; r++) {
 					size_t fi;
-					const struct fp_flow *f;
-					int64_t s, given = 0;
 
 					if (cursor[p] >= (size_t)b.real[p])
 						break;	/* dummy unit */
@@ -430,29 +465,9 @@ int fp_plan_exact(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_p
 					}
 					spine[fstart[p] + cursor[p]] = FP_PATH_NONE;
 					fi = forder[fstart[p] + cursor[p]++];
-					f = &ph->flows[fi];
-					for (s = s0; s <= s1; s++) {
-						int64_t lo = a > s * binlen ? a : s * binlen;
-						int64_t hi = a + S < (s + 1) * binlen ? a + S : (s + 1) * binlen;
-						uint64_t bytes;
-						uint32_t fl;
-						uint16_t sport;
-
-						if (hi <= lo)
-							continue;
-						bytes = s == s1 ? f->bytes - (uint64_t)given :
-							(uint64_t)((__uint128_t)f->bytes * (uint64_t)(hi - lo) /
-								   (uint64_t)S);
-						given += (int64_t)bytes;
-						if (!bytes)
-							continue;
-						rc = fp_plan_label(t, NULL, f->src, f->dst, (int)s,
-								(uint32_t)(fi * 7919 + (size_t)s), &fl,
-								&sport, err);
-						if (rc)
-							goto out;
-						fp_plan_add_sub(pp, fi, bytes, (int)s, fl, sport);
-					}
+					rc = straddle(t, ph, pp, fi, a, S, binlen, s0, s1, err);
+					if (rc)
+						goto out;
 				}
 			}
 			j += run;

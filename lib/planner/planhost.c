@@ -27,6 +27,8 @@
 #include "planner/plan_priv.h"
 #include "planner/util.h"
 
+typedef unsigned __int128 u128;
+
 struct fp_plan_index {
 	uint32_t **off;		/* per phase: CSR offsets per node (nnodes + 1) */
 	uint32_t **flow;	/* per phase: flows ordered by source NIC */
@@ -115,7 +117,7 @@ static bool flow_entry(const struct fp_plan *p, size_t ph, size_t fl, struct fp_
 	const struct fp_flow *f = &p->sched->ph[ph].flows[fl];
 	const struct fp_plan_flow *pf = &p->ph[ph].flows[fl];
 	const struct fp_plan_subflow *s = &p->ph[ph].subs[pf->first];
-	unsigned __int128 total = 0;
+	u128 total = 0;
 	uint64_t given = 0;
 	unsigned int k, big = 0;
 
@@ -139,7 +141,7 @@ static bool flow_entry(const struct fp_plan *p, size_t ph, size_t fl, struct fp_
 	for (k = 0; k < pf->n; k++) {
 		e->sub[k].flow_label = s[k].flow_label;
 		e->sub[k].sport = fp_label_to_sport(s[k].flow_label);
-		e->sub[k].weight = (uint32_t)((unsigned __int128)s[k].bytes * FP_WEIGHT_ONE / total);
+		e->sub[k].weight = (uint32_t)((u128)s[k].bytes * FP_WEIGHT_ONE / total);
 		given += e->sub[k].weight;
 	}
 	e->sub[big].weight += (uint32_t)(FP_WEIGHT_ONE - given);

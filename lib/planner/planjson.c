@@ -117,8 +117,8 @@ static void header(struct out *o, const struct fp_plan *p, const char *host)
 }
 
 /* The entries of NICs [first, first + n) of the address index, or of @nics. */
-static int entries(struct out *o, const struct fp_plan *p, const int *nics, int n,
-		   struct fp_err *err)
+static int put_entries(struct out *o, const struct fp_plan *p, const int *nics, int n,
+		       struct fp_err *err)
 {
 	struct fp_hostplan hp;
 	size_t k;
@@ -163,7 +163,7 @@ static void path(struct out *o, const struct fp_topo *t, const struct fp_flow *f
 	put(o, "]");
 }
 
-static void phases(struct out *o, const struct fp_plan *p, bool links)
+static void put_phases(struct out *o, const struct fp_plan *p, bool links)
 {
 	const struct fp_topo *t = p->topo;
 	const char *s = sep(o);
@@ -265,9 +265,9 @@ int fp_plan_write(FILE *f, const struct fp_plan *p, unsigned int flags, struct f
 	int rc;
 
 	header(&o, p, NULL);
-	rc = entries(&o, p, NULL, p->topo->naddr, err);
+	rc = put_entries(&o, p, NULL, p->topo->naddr, err);
 	if (!rc && !(flags & FP_PLAN_ENTRIES_ONLY))
-		phases(&o, p, flags & FP_PLAN_LINKS);
+		put_phases(&o, p, flags & FP_PLAN_LINKS);
 	return finish(&o, rc, err);
 }
 
@@ -289,7 +289,7 @@ int fp_plan_write_share(FILE *f, const struct fp_plan *p, int host, unsigned int
 		if (t->nodes[t->addr_ix[i].node].host == host)
 			nics[n++] = t->addr_ix[i].node;
 	header(&o, p, t->hosts[host].name);
-	rc = entries(&o, p, nics, n, err);
+	rc = put_entries(&o, p, nics, n, err);
 	free(nics);
 	return finish(&o, rc, err);
 }
@@ -300,7 +300,7 @@ static bool file_name_ok(const char *s)
 	if (!*s || *s == '.')
 		return false;
 	for (; *s; s++)
-		if (!(( *s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
 		      (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' || *s == '-'))
 			return false;
 	return true;

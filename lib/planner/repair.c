@@ -102,6 +102,34 @@ struct newsub {
 };
 
 /*
+ * The path of @ps least loaded with @b more bytes on it, and that load in
+ * *@load; with @full, only a path of the @n the flow keeps (@ns).
+ */
+static int least_loaded(const struct fp_topo *t, const double *lb, const struct fp_pathset *ps,
+			uint64_t b, bool full, const struct newsub *ns, unsigned int n,
+			double *load)
+{
+	double bm = INFINITY;
+	int bp = 0, c;
+
+	for (c = 0; c < ps->n; c++) {
+		double u = load_with(t, lb, &ps->p[c], (double)b);
+		unsigned int e;
+
+		for (e = 0; full && e < n && ns[e].path != c; e++)
+			;
+		if (full && e == n)
+			continue;
+		if (u < bm) {
+			bm = u;
+			bp = c;
+		}
+	}
+	*load = bm;
+	return bp;
+}
+
+/*
  * When moving the crossed subflows alone leaves the phase above @target
  * (its load before the failure, or the new cuts): the flows of the touched
  * pairs are planned again together, by gradient projection from where they
@@ -320,22 +348,9 @@ static int repair_phase(struct fp_plan *p, size_t pi, const struct oldset *old, 
 
 				for (q = 0; q < pieces; q++) {
 					uint64_t b = share + (q == 0 ? moving % pieces : 0);
-					double bm = INFINITY;
-					int bp = 0, c;
+					double bm;
+					int bp = least_loaded(t, lb, &ps, b, full, ns, n, &bm);
 
-					for (c = 0; c < ps.n; c++) {
-						double u = load_with(t, lb, &ps.p[c], (double)b);
-						unsigned int e;
-
-						for (e = 0; full && e < n && ns[e].path != c; e++)
-							;
-						if (full && e == n)
-							continue;
-						if (u < bm) {
-							bm = u;
-							bp = c;
-						}
-					}
 					chosen[q] = bp;
 					put(lb, &ps.p[bp], (double)b);
 					worst = bm > worst ? bm : worst;
@@ -356,22 +371,10 @@ static int repair_phase(struct fp_plan *p, size_t pi, const struct oldset *old, 
 
 				for (q = 0; q < best_pieces && !rc; q++) {
 					uint64_t b = share + (q == 0 ? moving % best_pieces : 0);
-					double bm = INFINITY;
+					double bm;
 					unsigned int e;
-					int bp = 0, c;
+					int bp = least_loaded(t, pp->link_bytes, &ps, b, full, ns, n, &bm);
 
-					for (c = 0; c < ps.n; c++) {
-						double u = load_with(t, pp->link_bytes, &ps.p[c], (double)b);
-
-						for (e = 0; full && e < n && ns[e].path != c; e++)
-							;
-						if (full && e == n)
-							continue;
-						if (u < bm) {
-							bm = u;
-							bp = c;
-						}
-					}
 					put(pp->link_bytes, &ps.p[bp], (double)b);
 					/* The same path as a survivor or piece: one subflow. */
 					for (e = 0; e < n && ns[e].path != bp; e++)
@@ -480,9 +483,8 @@ int fp_plan_repair(struct fp_plan *p, const int *links, size_t nlinks,
 			memcpy(old[nold].p, ps.p, (size_t)ps.n * sizeof(*ps.p));
 			nold++;
 			/* Later flows of the pair find it: sorted below, deduplicated. */
-			if (nold > 1 && old[nold - 1].key == old[nold - 2].key) {
+			if (nold > 1 && old[nold - 1].key == old[nold - 2].key)
 				free(old[--nold].p);
-			}
 		}
 	}
 	if (nold)

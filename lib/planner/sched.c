@@ -10,6 +10,8 @@
 #include "planner/sched.h"
 #include "planner/util.h"
 
+typedef unsigned __int128 u128;
+
 void fp_sched_free(struct fp_sched *s)
 {
 	size_t i;
@@ -144,6 +146,7 @@ static int parse_json(struct json_object *root, const char *name, const struct f
 			const char *sn, *dn;
 			int src, dst, job = 0;
 			int64_t bytes;
+			bool ok;
 
 			snprintf(where, sizeof(where), "phases[%zu].flows[%zu]", i, j);
 			rc = fp_json_keys(fo, fl_keys, name, where, err);
@@ -167,9 +170,10 @@ static int parse_json(struct json_object *root, const char *name, const struct f
 					       name, where, dn, t->name);
 			if (src == dst)
 				return fp_fail(err, EINVAL, "%s: %s: src and dst are the same NIC", name, where);
-			if (!json_object_object_get_ex(fo, "bytes", &b) ||
-			    !json_object_is_type(b, json_type_int) ||
-			    (bytes = json_object_get_int64(b)) <= 0)
+			ok = json_object_object_get_ex(fo, "bytes", &b) &&
+			     json_object_is_type(b, json_type_int);
+			bytes = ok ? json_object_get_int64(b) : 0;
+			if (bytes <= 0)
 				return fp_fail(err, EINVAL, "%s: %s.bytes: expected a positive integer",
 					       name, where);
 			/* json-c saturates: a count that does not fit is refused, not clamped. */
@@ -340,7 +344,7 @@ static int stride_hosts(const struct fp_topo *t, int count, int off, int stride,
 }
 
 /* A collective's per-flow bytes, refused when a signed 64-bit count cannot hold them. */
-static int flow_bytes(const char *spec, unsigned __int128 b, uint64_t *out, struct fp_err *err)
+static int flow_bytes(const char *spec, u128 b, uint64_t *out, struct fp_err *err)
 {
 	if (b > FP_BYTES_MAX)
 		return fp_fail(err, ERANGE, "%s: %.0f bytes per flow: 2^63 bytes or more per flow",
@@ -484,7 +488,7 @@ static int gen_one(const char *spec, const struct fp_topo *t, struct fp_sched *s
 	case C_RS: {
 		uint64_t b = 0;
 
-		rc = flow_bytes(spec, (unsigned __int128)(bytes / (uint64_t)nh) *
+		rc = flow_bytes(spec, (u128)(bytes / (uint64_t)nh) *
 				 (c == C_RING_AR ? 2u : 1u) * (uint64_t)(nh - 1), &b, err);
 		if (rc)
 			goto out;
@@ -529,10 +533,9 @@ static int gen_one(const char *spec, const struct fp_topo *t, struct fp_sched *s
 		for (i = 0; i < nh; i++)
 			for (r = 0; r < nn; r++)
 				for (j = 0; j < nh; j++)
-					for (q = 0; q < nn; q++)
-						if (i != j)
-							fp_sched_add(s, ph0, NIC(i, r), NIC(j, q),
-								     b ? b : 1, job);
+					for (q = 0; q < nn && i != j; q++)
+						fp_sched_add(s, ph0, NIC(i, r), NIC(j, q),
+							     b ? b : 1, job);
 		break;
 	}
 	case C_PIPE:

@@ -128,8 +128,8 @@ int fp_svg_write(FILE *f, const struct fp_topo *t, const struct fp_svg_panel *p,
 	lo.x = fp_xcalloc((size_t)t->nnodes, sizeof(double));
 	lo.y = fp_xcalloc((size_t)t->nnodes, sizeof(double));
 	place(t, &lo);
-	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
-		"font-family=\"sans-serif\" font-size=\"11\">\n", PANEL_W * (double)n, PANEL_H + 40);
+	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" font-family=\"sans-serif\" font-size=\"11\">\n",
+		PANEL_W * (double)n, PANEL_H + 40);
 	fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
 	/* The scale, once: the bound is 1.0. */
 	fprintf(f, "<g transform=\"translate(%.0f,%.0f)\">", MARGIN, PANEL_H + 8);
@@ -139,11 +139,11 @@ int fp_svg_write(FILE *f, const struct fp_topo *t, const struct fp_svg_panel *p,
 		colour(r, c, sizeof(c));
 		fprintf(f, "<rect x=\"%d\" y=\"0\" width=\"10\" height=\"12\" fill=\"%s\"/>", i * 10, c);
 	}
-	fprintf(f, "<line x1=\"200\" y1=\"-3\" x2=\"200\" y2=\"16\" stroke=\"black\" stroke-width=\"2\"/>"
-		"<text x=\"0\" y=\"28\">0</text><text x=\"188\" y=\"28\">bound (%.4g s)</text>"
-		"<text x=\"290\" y=\"28\">1.5x</text>"
-		"<text x=\"330\" y=\"10\">link load / lower bound; a link's colour is its busier direction</text></g>\n",
+	fprintf(f, "<line x1=\"200\" y1=\"-3\" x2=\"200\" y2=\"16\" stroke=\"black\" stroke-width=\"2\"/>");
+	fprintf(f, "<text x=\"0\" y=\"28\">0</text><text x=\"188\" y=\"28\">bound (%.4g s)</text>",
 		bound);
+	fprintf(f, "<text x=\"290\" y=\"28\">1.5x</text>");
+	fprintf(f, "<text x=\"330\" y=\"10\">link load / lower bound; a link's colour is its busier direction</text></g>\n");
 	for (k = 0; k < n; k++) {
 		const struct fp_svg_panel *pn = &p[k];
 		double ox = PANEL_W * (double)k, busiest = 0;
@@ -176,8 +176,7 @@ int fp_svg_write(FILE *f, const struct fp_topo *t, const struct fp_svg_panel *p,
 				continue;
 			}
 			colour(r, c, sizeof(c));
-			fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"%s\"%s>"
-				"<title>%s - %s: %.4g s, %.3fx the bound</title></line>\n",
+			fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"%s\"%s><title>%s - %s: %.4g s, %.3fx the bound</title></line>\n",
 				lo.x[a], lo.y[a], lo.x[b], lo.y[b], lk->up ? c : "#000000",
 				r > 1 ? "2.5" : "1.5", lk->up ? "" : " stroke-dasharray=\"4,3\"",
 				t->nodes[a].name, t->nodes[b].name, ld, r);
@@ -190,8 +189,7 @@ int fp_svg_write(FILE *f, const struct fp_topo *t, const struct fp_svg_panel *p,
 				if (t->nodes[i].tier != 1)
 					continue;
 				colour(bound > 0 ? bar[i] / bound : 0, c, sizeof(c));
-				fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"6\" height=\"40\" fill=\"%s\">"
-					"<title>host links of %s: busiest %.4g s</title></rect>\n",
+				fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"6\" height=\"40\" fill=\"%s\"><title>host links of %s: busiest %.4g s</title></rect>\n",
 					lo.x[i] - 3, lo.y[i] + 12, c, t->nodes[i].name, bar[i]);
 			}
 		}

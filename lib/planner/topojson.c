@@ -206,7 +206,7 @@ static int parse_json(struct json_object *root, const char *name, struct fp_topo
 		const char *an, *bn;
 		int ai, bi;
 		double gbps;
-		bool up = true;
+		bool up = true, ok;
 
 		snprintf(where, sizeof(where), "links[%zu]", i);
 		rc = fp_json_keys(lo, link_keys, name, where, err);
@@ -223,9 +223,10 @@ static int parse_json(struct json_object *root, const char *name, struct fp_topo
 		if (ai < 0 || bi < 0)
 			return fp_fail(err, EINVAL, "%s: %s: unknown node \"%s\"", name, where,
 				       ai < 0 ? an : bn);
-		if (!json_object_object_get_ex(lo, "gbps", &x) ||
-		    !(json_object_is_type(x, json_type_int) || json_object_is_type(x, json_type_double)) ||
-		    !fp_gbps_ok(gbps = json_object_get_double(x)))
+		ok = json_object_object_get_ex(lo, "gbps", &x) &&
+		     (json_object_is_type(x, json_type_int) || json_object_is_type(x, json_type_double));
+		gbps = ok ? json_object_get_double(x) : 0;
+		if (!ok || !fp_gbps_ok(gbps))
 			return fp_fail(err, EINVAL, "%s: %s.gbps: expected a capacity in Gbit/s (%g..%g)",
 				       name, where, FP_GBPS_MIN, FP_GBPS_MAX);
 		if (json_object_object_get_ex(lo, "up", &x)) {

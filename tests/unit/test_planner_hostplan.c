@@ -15,6 +15,8 @@
 #include "planner/util.h"
 #include "planner_util.h"
 
+typedef unsigned __int128 u128;
+
 static bool entry_eq(const struct fp_hostplan_entry *a, const struct fp_hostplan_entry *b)
 {
 	unsigned int k;
@@ -94,7 +96,7 @@ static void test_conversion(void **state)
 		assert_int_equal(e->nsub, p->ph[bp].flows[bf].n);
 		for (k = 0; k < e->nsub; k++) {
 			const struct fp_plan_subflow *sf = &p->ph[bp].subs[p->ph[bp].flows[bf].first + k];
-			unsigned __int128 exact = (unsigned __int128)sf->bytes * FP_WEIGHT_ONE / best;
+			u128 exact = (u128)sf->bytes * FP_WEIGHT_ONE / best;
 
 			assert_int_equal(e->sub[k].flow_label, sf->flow_label);
 			/* floor of the share, or the remainder on top of the largest */
@@ -254,7 +256,7 @@ static const struct share_case bad_share[] = {
 	{ "gen twice", "flowplan-share 1\ngeneration 1\ngeneration 2\n", "a second generation" },
 	{ "enforce", "flowplan-share 1\nenforce 2\n", "enforce: 0 or 1" },
 	{ "late", "flowplan-share 1\nsrc 10.0.0.1\nenforce 1\n", "after the first src" },
-	{ "trailing", "flowplan-share 1\nsrc 10.0.0.1\n10.0.0.2 1 \n", "" },
+	{ "trailing", "flowplan-share 1\nsrc 10.0.0.1\n10.0.0.2 1\x20\n", "" },	/* a blank */
 	{ "nul", "flowplan-share 1\nsrc 10.0.0.1\0\n", "NUL" },
 };
 

@@ -30,7 +30,8 @@
 #include "planner/util.h"
 #include "planner_util.h"
 
-static char dir[] = "/tmp/fp-lp-XXXXXX";
+#define DIR_TEMPLATE	"/tmp/fp-lp-XXXXXX"
+static char dir[sizeof(DIR_TEMPLATE)] = DIR_TEMPLATE;	/* mkdtemp() fills it */
 
 /* ---- the LP, from scratch ---- */
 
@@ -158,7 +159,7 @@ static int write_lp(const struct fp_topo *t, const struct fp_phase *ph, const ch
 }
 
 /* glpsol in exact arithmetic: the optimum, or NAN. */
-static double glpsol(const char *lp)
+static double glpsol_optimum(const char *lp)
 {
 	char cmd[1024], raw[320], line[512];
 	double obj = NAN;
@@ -248,7 +249,7 @@ static void compare(struct fp_topo *t, struct fp_sched *s, int max_split, int me
 
 		snprintf(lp, sizeof(lp), "%s/p.lp", dir);
 		assert_int_equal(write_lp(t, &s->ph[i], lp), 0);
-		opt = glpsol(lp);
+		opt = glpsol_optimum(lp);
 		if (isnan(opt))
 			fail_msg("%s phase %zu: glpsol found no optimum", what, i);
 		if (getenv("FP_TEST_VERBOSE"))
