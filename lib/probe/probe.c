@@ -264,8 +264,7 @@ static int open_sockets(struct prober *pr, struct fp_err *err)
 	if (pr->icmp_fd < 0) {
 		if (errno == EPERM || errno == EACCES)
 			return fp_fail(err, EPERM,
-				       "probing needs raw sockets: capability CAP_NET_RAW is missing "
-				       "(run as root, or: setcap cap_net_raw+ep flowplanctl)");
+				       "probing needs raw sockets: capability CAP_NET_RAW is missing (run as root, or: setcap cap_net_raw+ep flowplanctl)");
 		return fp_fail(err, errno, "raw ICMP socket: %s", strerror(errno));
 	}
 	setsockopt(pr->icmp_fd, SOL_RAW, ICMP_FILTER, &flt, sizeof(flt));
@@ -291,8 +290,8 @@ static int open_sockets(struct prober *pr, struct fp_err *err)
 			return fp_fail(err, errno == EADDRNOTAVAIL ? EADDRNOTAVAIL : errno,
 				       "source address %s: %s%s", ipv4_str(a, s), strerror(errno),
 				       errno == EADDRNOTAVAIL ?
-				       " (probe from the network namespace of the host that owns it, "
-				       "e.g. ip netns exec HOST flowplanctl probe ...)" : "");
+				       " (probe from the network namespace of the host that owns it, e.g. ip netns exec HOST flowplanctl probe ...)" :
+				       "");
 	}
 	return 0;
 }
@@ -924,8 +923,8 @@ int fp_probe_write_portmap(FILE *f, const struct fp_probe_cfg *cfg,
 
 			if (pa->foreign) {
 				path_names(cfg, p, pa, path, sizeof(path));
-				fprintf(f, "# %s %s %u: path %s is not a live shortest path of the "
-					"topology\n", s, d, p->res[k].sport, path);
+				fprintf(f, "# %s %s %u: path %s is not a live shortest path of the topology\n",
+					s, d, p->res[k].sport, path);
 			} else if (path_names(cfg, p, pa, path, sizeof(path))) {
 				fprintf(f, "%-12s %-12s %-6u %s\n", s, d, p->res[k].sport, path);
 				named++;
@@ -998,7 +997,7 @@ int fp_probe_routers_load(const char *path, struct fp_probe_router **out, size_t
 	if (rc)
 		return rc;
 	for (ln = buf; ln && *ln; ln = next) {
-		char a[64], nm[256], extra[2];
+		char a[64], nm[256], extra[2], *name;
 		struct in_addr addr;
 		int nf;
 
@@ -1015,10 +1014,12 @@ int fp_probe_routers_load(const char *path, struct fp_probe_router **out, size_t
 			rc = fp_fail(err, EINVAL, "%s:%d: expected \"ADDR SWITCH\"", path, line);
 			break;
 		}
-		if (grow((void **)&r, &cap, nr + 1, sizeof(*r)) || !(r[nr].name = strdup(nm))) {
+		name = grow((void **)&r, &cap, nr + 1, sizeof(*r)) ? NULL : strdup(nm);
+		if (!name) {
 			rc = fp_fail(err, ENOMEM, "%s: out of memory", path);
 			break;
 		}
+		r[nr].name = name;
 		r[nr].addr = addr.s_addr;
 		nr++;
 	}
