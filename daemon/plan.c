@@ -283,7 +283,12 @@ static const struct fpd_pmrow *row_find(const struct fpd_pmrow *r, size_t n, uin
 	return bsearch(&key, r, n, sizeof(*r), row_cmp);
 }
 
-/* Ports that differ between two sorted maps: another path, come or gone. */
+/*
+ * Ports of sorted map @b that take another path than map @a (in use) says,
+ * and ports of pairs @a does not name. A port only one of them names, of a
+ * pair both name, is no news: a probe stops once every path it found has
+ * its ports, and which ports answer first varies from probe to probe.
+ */
 static size_t rows_moved(const struct fpd_pmrow *a, size_t na, const struct fpd_pmrow *b,
 			 size_t nb)
 {
@@ -292,14 +297,16 @@ static size_t rows_moved(const struct fpd_pmrow *a, size_t na, const struct fpd_
 	while (i < na || k < nb) {
 		int d = i == na ? 1 : k == nb ? -1 : row_cmp(&a[i], &b[k]);
 
-		if (d) {
-			moved++;
-			d < 0 ? i++ : k++;
-			continue;
+		if (d < 0) {
+			i++;
+		} else if (d > 0) {
+			moved += !pair_in(a, na, b[k].src, b[k].dst);
+			k++;
+		} else {
+			moved += !same_path(&a[i].path, &b[k].path);
+			i++;
+			k++;
 		}
-		moved += !same_path(&a[i].path, &b[k].path);
-		i++;
-		k++;
 	}
 	return moved;
 }

@@ -123,8 +123,9 @@ int fpd_planner_set_avoid(struct fpd_planner *p, const int *idx, size_t n,
  * fpd_planner_set_portmap - a port map (docs/formats.md) for the next plans.
  * With @merge, its pairs replace those pairs' ports and every other pair
  * keeps its own (a probe of this host's pairs over the configured map).
- * *@moved (may be NULL): ports whose path changed, that came or that went,
- * against the map in use; a map with none leaves the planner as it was.
+ * *@moved (may be NULL): ports the map in use names on another path, and
+ * ports of pairs it does not name; a map with none leaves the planner as it
+ * was (a probe that saw other ports of the same paths is no change).
  * 0, or EINVAL (a map that does not fit the fabric) with the reason.
  */
 int fpd_planner_set_portmap(struct fpd_planner *p, const char *text, const char *name,
