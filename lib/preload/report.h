@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * preload/report.h - the interposer's schedule reports: one ring per
+ * process (docs/reports.md, "flowplan-<pid>-0"), records of the QPs it saw
+ * connect, go away and move. Created at the first connected QP when
+ * reports are wanted (FLOWPLAN_REPORT, or the daemon's socket exists).
+ */
+#ifndef FP_PRELOAD_REPORT_H
+#define FP_PRELOAD_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/addr.h"
+
+/* Record ops of the interposer (docs/reports.md). */
+#define FP_OP_QP_UP		32	/* a QP went to RTR */
+#define FP_OP_QP_DOWN		33	/* a connected QP was reset or destroyed */
+#define FP_OP_QP_REPIN		34	/* the plan moved a connected QP */
+
+#define FP_PREC_F_PLANNED	0x1	/* it sends with the plan's label */
+#define FP_PREC_F_RECONNECT	0x2	/* the plan moved it, the device could not */
+
+struct fp_pring {
+	void *r;			/* the ring, NULL: none */
+	bool tried;
+};
+
+bool fp_pring_ready(const struct fp_pring *p);
+void fp_pring_open(struct fp_pring *p);
+void fp_pring_put(struct fp_pring *p, uint16_t op, uint16_t flags, int status,
+		  const struct fp_addr *src, const struct fp_addr *dst,
+		  uint32_t lqpn, uint32_t rqpn, unsigned int nqp);
+void fp_pring_close(struct fp_pring *p);
+/* After fork, in the child: the parent's ring is not ours to write. */
+void fp_pring_forget(struct fp_pring *p);
+
+#endif

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_preload_dlopen - a program that binds verbs as NCCL does: it does
+ * not link libibverbs, loads it with dlopen (RTLD_LOCAL: not in the global
+ * scope, so not reachable by RTLD_NEXT) and resolves every call with
+ * dlvsym(handle, name, "IBVERBS_1.1"). Its QPs are pinned all the same
+ * (stand-in libraries, sanitizer build of the interposer preloaded); and,
+ * in a child process, nothing changes with FLOWPLAN_PRELOAD=0 or with a
+ * plan file that does not exist.
+ */
+#include <dlfcn.h>
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <infiniband/verbs.h>
+
+#include "tplan.h"
+
+#define V "IBVERBS_1.1"
+
+static struct {
+	void *h;
+	struct ibv_device **(*get_device_list)(int *);
+	struct ibv_context *(*open_device)(struct ibv_device *);
+	struct ibv_pd *(*alloc_pd)(struct ibv_context *);
+	struct ibv_qp *(*create_qp)(struct ibv_pd *, struct ibv_qp_init_attr *);
+	int (*modify_qp)(struct ibv_qp *, struct ibv_qp_attr *, int);
+	int (*destroy_qp)(struct ibv_qp *);
+	void (*set_gid)(uint8_t, int, const uint8_t *);
+	uint32_t (*qp_label)(const struct ibv_qp *);
+} ibv;
+
+static char plan_path[64];
+static struct ibv_context *ctx;
+static struct ibv_pd *pd;
+static struct ibv_cq cq;
+
+static const char *plan =
+	"{ \"format\": \"flowplan-plan\", \"version\": 1, \"generation\": 3,\n"
+	"  \"entries\": [ { \"src_addr\": \"10.0.1.1\", \"dst_addr\": \"10.0.2.1\",\n"
+	"    \"dqpn\": 0, \"enforce\": false, \"subflows\": [\n"
+	"      { \"flow_label\": 4660, \"sport\": 53812, \"weight\": 32768 },\n"
+	"      { \"flow_label\": 22136, \"sport\": 55672, \"weight\": 32768 } ] } ],\n"
+	"  \"phases\": [] }\n";
+
+static void *sym(const char *name, const char *ver)
+{
+	void *p = ver ? dlvsym(ibv.h, name, ver) : dlsym(ibv.h, name);
+
+	if (!p) {
+		fprintf(stderr, "%s: %s\n", name, dlerror());
+		exit(1);
+	}
+	return p;
+}
+
+static void load(void)
+{
+	uint8_t gid[16];
+
+	/* As NCCL: dlopen, then dlvsym for each call. */
+	ibv.h = dlopen("libibverbs.so.1", RTLD_NOW);
+	if (!ibv.h) {
+		fprintf(stderr, "dlopen: %s\n", dlerror());
+		exit(1);
+	}
+	*(void **)&ibv.get_device_list = sym("ibv_get_device_list", V);
+	*(void **)&ibv.open_device = sym("ibv_open_device", V);
+	*(void **)&ibv.alloc_pd = sym("ibv_alloc_pd", V);
+	*(void **)&ibv.create_qp = sym("ibv_create_qp", V);
+	*(void **)&ibv.modify_qp = sym("ibv_modify_qp", V);
+	*(void **)&ibv.destroy_qp = sym("ibv_destroy_qp", V);
+	*(void **)&ibv.set_gid = sym("fake_set_gid", NULL);
+	*(void **)&ibv.qp_label = sym("fake_qp_label", NULL);
+	tp_gid_v4(gid, "10.0.1.1");
+	ibv.set_gid(1, 1, gid);
+	ctx = ibv.open_device(ibv.get_device_list(NULL)[0]);
+	pd = ctx ? ibv.alloc_pd(ctx) : NULL;
+	cq.context = ctx;
+	if (!pd)
+		exit(1);
+}
+
+static struct ibv_qp *create(bool ex)
+{
+	struct ibv_qp_init_attr a = {
+		.qp_type = IBV_QPT_RC, .send_cq = &cq, .recv_cq = &cq,
+	};
+	struct ibv_qp_init_attr_ex ax = {
+		.qp_type = IBV_QPT_RC, .send_cq = &cq, .recv_cq = &cq, .pd = pd,
+		.comp_mask = IBV_QP_INIT_ATTR_PD | IBV_QP_INIT_ATTR_CREATE_FLAGS,
+	};
+
+	if (!ex)
+		return ibv.create_qp(pd, &a);
+	/* What the ibv_create_qp_ex inline does (it names ibv_create_qp too,
+	 * which this program must not link). */
+	return verbs_get_ctx_op(ctx, create_qp_ex)->create_qp_ex(ctx, &ax);
+}
+
+static int connect_qp(struct ibv_qp *qp, uint32_t dqpn)
+{
+	struct ibv_qp_attr a = { .qp_state = IBV_QPS_INIT, .port_num = 1 };
+	struct ibv_qp_attr rtr = {
+		.qp_state = IBV_QPS_RTR, .dest_qp_num = dqpn,
+		.ah_attr = { .is_global = 1, .port_num = 1,
+			     .grh = { .sgid_index = 1, .hop_limit = 64 } },
+	};
+
+	if (ibv.modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_PORT))
+		return -1;
+	tp_gid_v4(rtr.ah_attr.grh.dgid.raw, "10.0.2.1");
+	return ibv.modify_qp(qp, &rtr, IBV_QP_STATE | IBV_QP_AV |
+			     IBV_QP_DEST_QPN);
+}
+
+static void pinned(void **state)
+{
+	struct ibv_qp *qp[3];
+	Dl_info di;
+	int i;
+
+	(void)state;
+	load();
+	/* The program holds the interposer's function, not libibverbs'. */
+	assert_true(dladdr((void *)ibv.modify_qp, &di));
+	assert_non_null(strstr(di.dli_fname, "libflowplan-preload.so"));
+	for (i = 0; i < 3; i++) {
+		qp[i] = create(i == 1);
+		assert_non_null(qp[i]);
+		assert_int_equal(connect_qp(qp[i], 0x40 + i), 0);
+	}
+	assert_int_equal(ibv.qp_label(qp[0]), 4660);
+	assert_int_equal(ibv.qp_label(qp[1]), 22136);
+	assert_int_equal(ibv.qp_label(qp[2]), 4660);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(ibv.destroy_qp(qp[i]), 0);
+}
+
+/* In a child: no change at all under @env; exit status 0 when so. */
+static void untouched_with(const char *env)
+{
+	pid_t pid = fork();
+	int st;
+
+	assert_true(pid >= 0);
+	if (!pid) {
+		char *argv[] = { "/proc/self/exe", "--untouched", NULL };
+
+		putenv((char *)env);
+		execv("/proc/self/exe", argv);
+		_exit(2);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+static void disabled(void **state)
+{
+	(void)state;
+	untouched_with("FLOWPLAN_PRELOAD=0");
+	untouched_with("FLOWPLAN_PLAN=/nonexistent/plan.json");
+}
+
+static int untouched(void)
+{
+	struct ibv_qp *qp;
+	int bad;
+
+	const char *off = getenv("FLOWPLAN_PRELOAD");
+	Dl_info di;
+
+	load();
+	/* Not vacuous: unless turned off, the interposer is in the path. */
+	if (!(off && !strcmp(off, "0")) &&
+	    (!dladdr((void *)ibv.modify_qp, &di) ||
+	     !strstr(di.dli_fname, "libflowplan-preload.so")))
+		return 3;
+	qp = create(false);
+	if (!qp)
+		return 1;
+	bad = connect_qp(qp, 0x99) || ibv.qp_label(qp) != 0;
+	ibv.destroy_qp(qp);
+	return bad;
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(pinned),
+		cmocka_unit_test(disabled),
+	};
+	int ret;
+
+	snprintf(plan_path, sizeof(plan_path),
+		 "/tmp/fp-preload-dlopen-%d.json", (int)getpid());
+	if (argc > 1 && !strcmp(argv[1], "--untouched"))
+		return untouched();
+	if (!getenv("FP_TEST_PRELOADED"))
+		tp_write_plan(plan_path, plan);
+	tp_reexec(argv, plan_path, NULL);
+	ret = cmocka_run_group_tests_name("preload_dlopen", tests, NULL, NULL);
+	unlink(plan_path);
+	return ret;
+}
