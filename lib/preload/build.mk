@@ -70,3 +70,29 @@ check-preload: $(PRELOAD_TESTS) $(PRELOAD_SAN_SO) $(PRELOAD_SO)
 	@FP_PRELOAD_SO=$(CURDIR)/$(PRELOAD_SAN_SO) FP_PRELOAD_PLAIN_SO=$(CURDIR)/$(PRELOAD_SO) \
 		scripts/run-cmocka.sh preload $(PRELOAD_TESTS)
 CHECK_TIERS += check-preload
+
+# ------------------------------------------------------------- qemu tests
+# tests/vm/tests/preload-*.sh run unmodified programs (perftest, rping,
+# ibv_rc_pingpong, ucx_perftest) and this NCCL-style one with the
+# interposer preloaded, over soft-RoCE.
+PRELOAD_DLVSYM := $(BUILD)/fp-preload-dlvsym
+$(PRELOAD_DLVSYM): $(BUILD)/lib/preload/tests/dlvsym_rc.o
+	$(CC) $(CFLAGS) -o $@ $< -ldl
+VM_BINS += $(PRELOAD_SO) $(PRELOAD_DLVSYM)
+
+# --------------------------------------------------------------- benchmark
+PRELOAD_QPBENCH   := $(BUILD)/fp-preload-qpbench
+PRELOAD_POSTBENCH := $(BUILD)/fp-preload-postbench
+$(PRELOAD_QPBENCH): $(BUILD)/lib/preload/bench/qpbench.o
+	$(CC) $(CFLAGS) -o $@ $< -libverbs
+$(PRELOAD_POSTBENCH): $(BUILD)/lib/preload/bench/postbench.o
+	$(CC) $(CFLAGS) -o $@ $<
+EXTRA_CFLAGS_lib/preload/bench := -fno-inline-functions-called-once
+
+.PHONY: bench-preload
+bench-preload:
+	@scripts/deps.sh build unit
+	@$(MAKE) --no-print-directory $(PRELOAD_SO) $(PRELOAD_QPBENCH) \
+		$(PRELOAD_POSTBENCH) $(PRELOAD_FAKE)
+	@BUILD=$(BUILD) lib/preload/bench/bench.sh
+BENCH += bench-preload

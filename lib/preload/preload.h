@@ -116,6 +116,7 @@ struct plansrc {
 	struct fp_nlc *nl, *ev;
 	bool module_dirty;		/* an event said the plan changed */
 	int64_t next_open_ns;		/* when to look for the module again */
+	int64_t next_full_ns;		/* when a cheap refresh looks anyway */
 	/* the plan file */
 	char *path;			/* FLOWPLAN_PLAN, or NULL */
 	bool have_st;
@@ -129,12 +130,14 @@ struct plansrc {
 void ps_init(struct plansrc *s);
 void ps_free(struct plansrc *s);
 /*
- * ps_refresh - bring the snapshot up to date: events of the module drained
+ * ps_refresh - bring the plan up to date: events of the module drained
  * (dumped again when the plan changed), the plan file re-read when it
- * changed on disk. Cheap when nothing changed (no dump, one stat). Returns
- * true when the snapshot changed (s->version bumped).
+ * changed on disk, the module looked for (at most once a second). @cheap:
+ * return at once when no descriptor of the sources is readable and the
+ * last full look is less than a second old (one poll() system call).
+ * Returns true when the plan in use changed (s->version bumped).
  */
-bool ps_refresh(struct plansrc *s);
+bool ps_refresh(struct plansrc *s, bool cheap);
 /* The current plan, NULL when there is none. */
 const struct fp_hostplan *ps_plan(const struct plansrc *s);
 const char *ps_kind_str(enum ps_kind k);

@@ -20,10 +20,10 @@ void fp_pring_open(struct fp_pring *p)
 
 void fp_pring_put(struct fp_pring *p, uint16_t op, uint16_t flags, int status,
 		  const struct fp_addr *src, const struct fp_addr *dst,
-		  uint32_t lqpn, uint32_t rqpn, unsigned int nqp)
+		  uint32_t lqpn, uint32_t label, unsigned int nqp)
 {
 	(void)p; (void)op; (void)flags; (void)status; (void)src; (void)dst;
-	(void)lqpn; (void)rqpn; (void)nqp;
+	(void)lqpn; (void)label; (void)nqp;
 }
 
 void fp_pring_close(struct fp_pring *p)

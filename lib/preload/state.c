@@ -10,6 +10,7 @@
  * were absent. FLOWPLAN_PRELOAD=0 turns it off entirely.
  */
 #include <errno.h>
+#include <link.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -140,7 +141,7 @@ static void report_n(const struct pl_qp *q, uint16_t op, int status,
 	if (q->stale)
 		flags |= FP_PREC_F_RECONNECT;
 	fp_pring_put(&ring, op, flags, status, &q->local, &q->remote, q->qpn,
-		     q->dqpn, nqp);
+		     q->label, nqp);
 }
 
 static void report(const struct pl_qp *q, uint16_t op, int status)
@@ -226,7 +227,7 @@ static void *watch(void *arg)
 		if (pfd[0].revents & POLLIN && read(wake_fd, &v, sizeof(v)) < 0)
 			continue;
 		pthread_mutex_lock(&lock);
-		if (ps_refresh(&src))
+		if (ps_refresh(&src, false))
 			repin_all();
 		pthread_mutex_unlock(&lock);
 	}
@@ -330,10 +331,31 @@ void fp_st_qp_reset(const void *qp)
 	pthread_mutex_unlock(&lock);
 }
 
-/* libflowplan pins its own QPs from the same plan: leave them to it. */
+static int count_adds(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	*(unsigned long long *)data = info->dlpi_adds;
+	return 1;
+}
+
+/*
+ * libflowplan pins its own QPs from the same plan: leave them to it. Asked
+ * again only when objects were loaded since (dlpi_adds).
+ */
 static bool libflowplan_present(void)
 {
-	return fp_hook_lookup("fp_ctx_open") != NULL;
+	static unsigned long long seen = ~0ull;
+	static bool present;
+	unsigned long long adds = 0;
+
+	if (present)
+		return true;
+	dl_iterate_phdr(count_adds, &adds);
+	if (adds != __atomic_load_n(&seen, __ATOMIC_RELAXED)) {
+		present = fp_hook_lookup("fp_ctx_open") != NULL;
+		__atomic_store_n(&seen, adds, __ATOMIC_RELAXED);
+	}
+	return present;
 }
 
 struct fp_rtr fp_st_rtr_begin(const void *qp, uint32_t qpn, uint8_t type,
@@ -351,7 +373,9 @@ struct fp_rtr fp_st_rtr_begin(const void *qp, uint32_t qpn, uint8_t type,
 	if (!init_locked())
 		goto out;
 	nfd0 = ps_fds(&src, fds, 3);
-	if (ps_refresh(&src))
+	/* Once the watcher runs, it keeps the plan; a look at its fds here
+	 * closes the window between a change and the watcher's turn. */
+	if (ps_refresh(&src, watching))
 		repin_all();
 	if (ps_fds(&src, fds, 3) != nfd0)
 		watch_kick();

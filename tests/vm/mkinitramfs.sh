@@ -21,14 +21,18 @@ CACHE=${FLOWPLAN_CACHE:-/var/cache/flowplan}/vm
 PKGS="bash busybox-static iproute2 kmod rdma-core ibverbs-utils
 	ibverbs-providers libibverbs1 librdmacm1 perftest tcpdump jq util-linux
 	libnl-3-200 libnl-genl-3-200 libnl-route-3-200 libjson-c5 libc6
-	nftables"
+	nftables rdmacm-utils ucx-utils libucx0"
 BINS="/bin/bash /usr/sbin/ip /usr/sbin/tc /usr/bin/rdma /usr/bin/kmod
 	/usr/bin/ibv_devices /usr/bin/ibv_devinfo /usr/bin/ibv_rc_pingpong
 	/usr/bin/ib_write_bw /usr/bin/ib_send_bw /usr/bin/ib_read_bw
 	/usr/bin/ib_write_lat /usr/bin/tcpdump /usr/bin/jq /usr/bin/setpriv
-	/usr/bin/unshare /usr/bin/nsenter /usr/sbin/nft"
+	/usr/bin/unshare /usr/bin/nsenter /usr/sbin/nft
+	/usr/bin/rping /usr/bin/ucx_perftest /usr/bin/ucx_info"
 # Libraries loaded with dlopen, which ldd cannot see.
-DLOPEN="/usr/lib/x86_64-linux-gnu/libibverbs/librxe-rdmav34.so"
+DLOPEN="/usr/lib/x86_64-linux-gnu/libibverbs/librxe-rdmav34.so
+	/usr/lib/x86_64-linux-gnu/ucx/libuct_ib.so.0
+	/usr/lib/x86_64-linux-gnu/ucx/libuct_rdmacm.so.0
+	/usr/lib/x86_64-linux-gnu/ucx/libuct_cma.so.0"
 MODS="rdma_rxe ib_uverbs rdma_ucm ib_core udp_tunnel ip6_udp_tunnel
 	crc32_generic veth dummy sch_tbf sch_htb sch_netem sch_ingress
 	cls_u32 cls_matchall act_pedit nf_tables nft_chain_nat nft_nat nf_nat

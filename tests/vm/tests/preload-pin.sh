@@ -1,0 +1,173 @@
+# preload-pin: unmodified verbs programs, with libflowplan-preload.so
+# preloaded, send on the paths the plan names. flowplan.ko is loaded but
+# enforces nothing (it only counts packets per destination and source
+# port), so, as on a hardware NIC, the flow label the interposer sets at
+# RTR alone decides each QP's UDP source port and hence its spine. For
+# ib_write_bw -q 4, ib_send_bw, ibv_rc_pingpong, rping (librdmacm) and a
+# program that resolves verbs with dlopen + dlvsym as NCCL does: the
+# module's counters show the packets h1 sends to h2 on exactly the planned
+# ports (one subflow per QP, in creation order), the spines' counters show
+# them on the planned spines, and every program completes with its data
+# intact (pingpong --chk, rping -V, the dlvsym program's own check; perftest:
+# rxe1 accepted every packet that reached h2, so none carried a wrong port
+# or ICRC). Without a plan, the
+# QPs keep the ports rxe derives from their QP numbers (ECMP's choice). A
+# plan change while QPs are in RTS cannot move them on rxe (no
+# mlx5dv_modify_qp_udp_sport): the interposer says a reconnect is needed,
+# the traffic stays on its port, and the QPs connected after it take the
+# new plan.
+# vm: timeout=900 mem=1536 smp=2
+. /tests/lib/common.sh
+. /tests/lib/fabric.sh
+. /tests/lib/flowplan.sh
+
+PRE=/usr/bin/libflowplan-preload.so
+[ -f $PRE ] || skip "libflowplan-preload.so is not built"
+need_module
+need_ctl plan set delete
+need_ctl counters show
+fabric_up
+# rdma_cm accepts a request only when the route back to the peer leaves
+# through the device it came in on, looked up with that device as oif and
+# no iif; the fabric's rules match iif lo only.
+ip rule add pref 102 from $H2 to 10.0.1.0/24 oif h2 lookup 102
+ip rule add pref 103 from $H1 to 10.0.2.0/24 oif h1 lookup 101
+fp_load
+
+. /tests/data/preload-lib.sh
+preload_calibrate
+
+# ---- ib_write_bw -q 4: four subflows, two per spine
+P="$(nth $S1 1),$(nth $S2 1),$(nth $S1 2),$(nth $S2 2)"
+plan "$P"
+log "ib_write_bw -q 4, plan $P"
+snap
+LD_PRELOAD=$PRE bw_server_bg -q 4 -s 65536 -n 200
+LD_PRELOAD=$PRE timeout 180 ib_write_bw -d $RXE0 -x $GID_INDEX -u 20 -q 4 \
+	-s 65536 -n 200 127.0.0.1 >/tmp/cli 2>&1 || { cat /tmp/cli; fail "ib_write_bw failed"; }
+wait $BW_SERVER || { cat /tmp/srv; fail "ib_write_bw server failed"; }
+delta "$P"
+pinned_by_preload /tmp/cli 4
+expect ib_write_bw "$P" 12800
+
+# ---- ib_send_bw: one QP, on each spine in turn
+for sp in 1 2; do
+	[ $sp = 1 ] && P=$(nth $S1 3) || P=$(nth $S2 3)
+	plan "$P"
+	log "ib_send_bw, plan $P (spine $sp)"
+	snap
+	LD_PRELOAD=$PRE ib_send_bw -d $RXE1 -x $GID_INDEX -u 20 -s 65536 \
+		-n 200 >/tmp/srv 2>&1 &
+	srv=$!
+	poll 10 grep -q ':4853 .* 0A ' /proc/net/tcp || fail "ib_send_bw did not listen"
+	LD_PRELOAD=$PRE timeout 180 ib_send_bw -d $RXE0 -x $GID_INDEX -u 20 \
+		-s 65536 -n 200 127.0.0.1 >/tmp/cli 2>&1 ||
+		{ cat /tmp/cli; fail "ib_send_bw failed"; }
+	wait $srv || { cat /tmp/srv; fail "ib_send_bw server failed"; }
+	delta "$P"
+	pinned_by_preload /tmp/cli 1
+	expect ib_send_bw "$P" 12800
+	[ $sp = 1 ] && [ $((P1 * 100)) -ge $((SENT * 95)) ] || [ $sp = 2 ] ||
+		fail "ib_send_bw: spine 1 carried $P1 of $SENT"
+	[ $sp = 2 ] && [ $((P2 * 100)) -ge $((SENT * 95)) ] || [ $sp = 1 ] ||
+		fail "ib_send_bw: spine 2 carried $P2 of $SENT"
+done
+
+# ---- ibv_rc_pingpong --chk: every message checked by the receiver
+P=$(nth $S2 4)
+plan "$P"
+log "ibv_rc_pingpong, plan $P"
+snap
+LD_PRELOAD=$PRE ibv_rc_pingpong -d $RXE1 -g $GID_INDEX -s 4096 -n 500 --chk \
+	>/tmp/srv 2>&1 &
+srv=$!
+poll 10 grep -q ':4853 .* 0A ' /proc/net/tcp || fail "ibv_rc_pingpong did not listen"
+LD_PRELOAD=$PRE timeout 180 ibv_rc_pingpong -d $RXE0 -g $GID_INDEX -s 4096 \
+	-n 500 --chk 127.0.0.1 >/tmp/cli 2>&1 || { cat /tmp/cli; fail "ibv_rc_pingpong failed"; }
+wait $srv || { cat /tmp/srv; fail "ibv_rc_pingpong server failed"; }
+delta "$P"
+pinned_by_preload /tmp/cli 1
+expect ibv_rc_pingpong "$P" 1000
+
+# ---- rping (librdmacm: rdma_create_qp, rdma_connect): -V verifies
+P=$(nth $S1 4)
+plan "$P"
+log "rping, plan $P"
+snap
+LD_PRELOAD=$PRE rping -s -a $H2 -V -C 300 -S 8192 >/tmp/srv 2>&1 &
+srv=$!
+rdma_listening() { rdma resource show cm_id | grep LISTEN >/dev/null; }
+poll 10 rdma_listening || fail "rping did not listen"
+LD_PRELOAD=$PRE timeout 180 rping -c -a $H2 -I $H1 -V -C 300 -S 8192 \
+	>/tmp/cli 2>&1 || { cat /tmp/cli; fail "rping failed"; }
+wait $srv || { cat /tmp/srv; fail "rping server failed"; }
+grep -qi "verify failed\|error" /tmp/cli /tmp/srv && fail "rping reported an error"
+delta "$P"
+pinned_by_preload /tmp/cli 1
+expect rping "$P" 1000
+
+# ---- NCCL's way: dlopen + dlvsym("IBVERBS_1.1"), 4 QPs
+P="$(nth $S2 1),$(nth $S1 1),$(nth $S2 2),$(nth $S1 2)"
+plan "$P"
+log "fp-preload-dlvsym -k 4, plan $P"
+snap
+LD_PRELOAD=$PRE timeout 180 fp-preload-dlvsym -k 4 -n 65536 -i 50 \
+	$RXE0 $GID_INDEX $RXE1 $GID_INDEX >/tmp/cli 2>&1 ||
+	{ cat /tmp/cli; fail "fp-preload-dlvsym failed"; }
+delta "$P"
+grep -q "fp-preload-dlvsym: verified" /tmp/cli || fail "fp-preload-dlvsym did not verify"
+pinned_by_preload /tmp/cli 4
+expect fp-preload-dlvsym "$P" 12800
+
+# ---- no plan: ECMP's choice, the ports rxe derives from the QP numbers
+flowplanctl plan delete
+rm -f /tmp/plan.json
+log "ib_write_bw -q 2, no plan"
+snap
+LD_PRELOAD=$PRE bw_server_bg -q 2 -s 65536 -n 200
+LD_PRELOAD=$PRE timeout 180 ib_write_bw -d $RXE0 -x $GID_INDEX -u 20 -q 2 \
+	-s 65536 -n 200 127.0.0.1 >/tmp/cli 2>&1 || { cat /tmp/cli; fail "ib_write_bw failed"; }
+wait $BW_SERVER || { cat /tmp/srv; fail "ib_write_bw server failed"; }
+P=$(perftest_qpns /tmp/cli | while read -r l r; do qp_sport "$l" "$r"; done |
+	paste -sd,)
+[ "$(tr , '\n' <<<"$P" | wc -l)" = 2 ] || { cat /tmp/cli; fail "no QP numbers in ib_write_bw's output"; }
+delta "$P"
+[ "$(grep -c "$H1 -> $H2 qp .*: no plan entry" /tmp/cli)" = 2 ] ||
+	{ cat /tmp/cli; fail "the interposer did not see both QPs"; }
+expect "no plan" "$P" 12800
+
+# ---- the plan changes while the QPs are in RTS: rxe cannot move a live
+# QP, so the interposer reports a reconnect is needed; the traffic stays
+# where it was and ends well; a QP connected afterwards takes the new plan.
+A=$(nth $S1 1) B=$(nth $S2 1)
+plan "$A"
+log "plan change under ib_write_bw: $A -> $B"
+snap
+LD_PRELOAD=$PRE bw_server_bg -s 65536 -n 600
+LD_PRELOAD=$PRE timeout 240 ib_write_bw -d $RXE0 -x $GID_INDEX -u 20 \
+	-s 65536 -n 600 127.0.0.1 >/tmp/cli 2>&1 &
+cli=$!
+flowing() { [ "$(($(spine_rx 1 1) - P10))" -gt 2000 ]; }
+poll 60 flowing || fail "no traffic before the plan change"
+plan "$B"
+stale() { grep "reconnect needed for label 0x$(printf %x $((B - 0xc000)))" /tmp/cli >/dev/null; }
+poll 30 stale || { cat /tmp/cli; fail "no reconnect-needed report after the plan change"; }
+wait $cli || { cat /tmp/cli; fail "ib_write_bw failed across the plan change"; }
+wait $BW_SERVER || { cat /tmp/srv; fail "ib_write_bw server failed across the plan change"; }
+delta "$A"
+expect "plan change" "$A" 38400
+log "ib_send_bw after the change, plan $B"
+snap
+LD_PRELOAD=$PRE ib_send_bw -d $RXE1 -x $GID_INDEX -u 20 -s 65536 -n 100 \
+	>/tmp/srv 2>&1 &
+srv=$!
+poll 10 grep -q ':4853 .* 0A ' /proc/net/tcp || fail "ib_send_bw did not listen"
+LD_PRELOAD=$PRE timeout 180 ib_send_bw -d $RXE0 -x $GID_INDEX -u 20 \
+	-s 65536 -n 100 127.0.0.1 >/tmp/cli 2>&1 || { cat /tmp/cli; fail "ib_send_bw failed"; }
+wait $srv || { cat /tmp/srv; fail "ib_send_bw server failed"; }
+delta "$B"
+expect "after the change" "$B" 6400
+
+flowplanctl plan delete
+fp_unload
+dmesg_clean
