@@ -8,12 +8,8 @@ PRELOAD_SAN_SO  := $(BUILD)/san/libflowplan-preload.so
 PRELOAD_MAP     := lib/preload/libflowplan-preload.map
 PRELOAD_SRC     := $(sort $(wildcard lib/preload/*.c))
 PRELOAD_ASM     := $(if $(filter x86_64,$(shell uname -m)),lib/preload/dlsym_x86_64.S)
-# TEMPORARY: until lib/core implements hostplan.h and nlclient.h.
-PRELOAD_SHIM    := $(if $(wildcard lib/core/hostplan.c),,lib/preload/tests/coreshim.c)
-PRELOAD_OBJ     := $(PRELOAD_SRC:%.c=$(BUILD)/%.o) $(PRELOAD_ASM:%.S=$(BUILD)/%.o) \
-		   $(PRELOAD_SHIM:%.c=$(BUILD)/%.o)
-PRELOAD_SAN_OBJ := $(PRELOAD_SRC:%.c=$(BUILD)/san/%.o) $(PRELOAD_ASM:%.S=$(BUILD)/%.o) \
-		   $(PRELOAD_SHIM:%.c=$(BUILD)/san/%.o)
+PRELOAD_OBJ     := $(PRELOAD_SRC:%.c=$(BUILD)/%.o) $(PRELOAD_ASM:%.S=$(BUILD)/%.o)
+PRELOAD_SAN_OBJ := $(PRELOAD_SRC:%.c=$(BUILD)/san/%.o) $(PRELOAD_ASM:%.S=$(BUILD)/%.o)
 PRELOAD_LIBS    := $(NL_LIBS) $(JSONC_LIBS) -ldl -lpthread
 PRELOAD_LDFLAGS := -shared -Wl,-soname,libflowplan-preload.so \
 	-Wl,--version-script=$(PRELOAD_MAP) -Wl,--exclude-libs,ALL \
@@ -23,7 +19,7 @@ EXTRA_CFLAGS_lib/preload/tests := -fPIC -fvisibility=hidden $(JSONC_CFLAGS)
 
 $(BUILD)/lib/preload/%.o: lib/preload/%.S
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -c -o $@ $<
+	$(Q)$(call say,AS,$@)$(CC_CMD) $(CPPFLAGS) -c -o $@ $<
 
 $(PRELOAD_SO): $(PRELOAD_OBJ) $(CORE_LIB) $(PRELOAD_MAP)
 	$(CC) $(CFLAGS) $(PRELOAD_LDFLAGS) -o $@ $(PRELOAD_OBJ) $(CORE_LIB) $(PRELOAD_LIBS)
@@ -32,6 +28,12 @@ $(PRELOAD_SAN_SO): $(PRELOAD_SAN_OBJ) $(CORE_SAN_LIB) $(PRELOAD_MAP)
 	$(CC) $(CFLAGS) $(SAN) $(PRELOAD_LDFLAGS) -o $@ $(PRELOAD_SAN_OBJ) $(CORE_SAN_LIB) $(PRELOAD_LIBS)
 
 ALL += $(PRELOAD_SO)
+
+.PHONY: install-preload
+install-preload: $(PRELOAD_SO)
+	$(Q)$(call say,INSTALL,libflowplan-preload)install -d $(DESTDIR)$(PREFIX)/lib
+	$(Q)install -m 0755 $(PRELOAD_SO) $(DESTDIR)$(PREFIX)/lib/libflowplan-preload.so
+INSTALL += install-preload
 
 # --------------------------------------------------------------- unit tests
 # A stand-in libibverbs.so.1 and libmlx5.so.1 (tests/fakeverbs.c) for the
@@ -51,15 +53,15 @@ PRELOAD_TESTS := $(PRELOAD_T)/test_preload_qptab $(PRELOAD_T)/test_preload_bind 
 	$(PRELOAD_T)/test_preload_dlopen
 
 $(PRELOAD_T)/test_preload_qptab: $(BUILD)/san/lib/preload/tests/test_preload_qptab.o \
-		$(BUILD)/san/lib/preload/qptab.o $(PRELOAD_SHIM:%.c=$(BUILD)/san/%.o) $(CORE_SAN_LIB)
+		$(BUILD)/san/lib/preload/qptab.o $(CORE_SAN_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lcmocka $(JSONC_LIBS)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lcmocka $(NL_LIBS) $(JSONC_LIBS)
 # Linked against the stand-in libraries (found through RUNPATH), run with
 # the sanitizer build of the interposer preloaded.
 $(PRELOAD_T)/test_preload_bind: $(BUILD)/san/lib/preload/tests/test_preload_bind.o \
-		$(BUILD)/san/lib/preload/tests/tplan.o $(PRELOAD_FAKE)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $(filter %.o,$^) $(PRELOAD_FAKE) \
-		-Wl,-rpath,'$$ORIGIN/fake' -lcmocka -ldl -lpthread
+		$(BUILD)/san/lib/preload/tests/tplan.o $(PRELOAD_FAKE) $(CORE_SAN_LIB)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $(filter %.o,$^) $(PRELOAD_FAKE) $(CORE_SAN_LIB) \
+		-Wl,-rpath,'$$ORIGIN/fake' -lcmocka $(NL_LIBS) $(JSONC_LIBS) -ldl -lpthread
 $(PRELOAD_T)/test_preload_dlopen: $(BUILD)/san/lib/preload/tests/test_preload_dlopen.o \
 		$(BUILD)/san/lib/preload/tests/tplan.o $(PRELOAD_FAKE)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $(filter %.o,$^) \

@@ -380,7 +380,11 @@ struct fp_rtr fp_st_rtr_begin(const void *qp, uint32_t qpn, uint8_t type,
 	if (ps_fds(&src, fds, 3) != nfd0)
 		watch_kick();
 	q = pl_add(&tab, qp, qpn, type);
-	if (!q || pl_connect(&tab, q, local, remote, dqpn, app_label))
+	if (!q)
+		goto out;
+	if (q->connected)		/* connected again without a reset */
+		disconnect(q);
+	if (pl_connect(&tab, q, local, remote, dqpn, app_label))
 		goto out;
 	r.label = pl_planned(ps_plan(&src), q, NULL);
 	r.version = src.version;

@@ -16,18 +16,23 @@
  *    place where mlx5dv_modify_qp_udp_sport works, left (reconnect needed)
  *    where it does not.
  */
+#include <arpa/inet.h>
 #include <dlfcn.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 #include <infiniband/verbs.h>
 
+#include "core/report.h"
+#include "preload/report.h"
 #include "tplan.h"
 
 /* The stand-ins' test hooks. */
@@ -47,7 +52,7 @@ struct ibv_qp *mlx5dv_create_qp(struct ibv_context *ctx,
 int modify_1_0(struct ibv_qp *qp, struct ibv_qp_attr *a, int mask);
 __asm__(".symver modify_1_0, ibv_modify_qp@IBVERBS_1.0");
 
-static char plan_path[64];
+static char plan_path[64], ring_dir[64];
 static struct ibv_context *ctx;
 static struct ibv_pd *pd;
 static struct ibv_cq cq;
@@ -58,15 +63,14 @@ static struct ibv_cq cq;
 #define ENTRY(src, dst, dqpn, subs) \
 	"{ \"src_addr\": \"" src "\", \"dst_addr\": \"" dst "\", \"dqpn\": " \
 	#dqpn ", \"enforce\": false, \"subflows\": [ " subs " ] }"
-#define SUB(fl, w) \
-	"{ \"flow_label\": " #fl ", \"sport\": 0, \"weight\": " #w " }"
+#define SUB(fl, sport, w) \
+	"{ \"flow_label\": " #fl ", \"sport\": " #sport ", \"weight\": " #w " }"
 
-/* sport 0 is not checked by the stand-in's plan reader; weights are. */
 static const char *plan1 =
 	PLAN(ENTRY("10.0.1.1", "10.0.2.1", 0,
-		   SUB(17, 21846) ", " SUB(34, 21845) ", " SUB(51, 21845)) ",\n"
-	     ENTRY("10.0.1.1", "10.0.2.2", 119, SUB(68, 65536)) ",\n"
-	     ENTRY("10.0.1.1", "10.0.2.2", 0, SUB(85, 65536)));
+		   SUB(17, 49169, 21846) ", " SUB(34, 49186, 21845) ", " SUB(51, 49203, 21845)) ",\n"
+	     ENTRY("10.0.1.1", "10.0.2.2", 119, SUB(68, 49220, 65536)) ",\n"
+	     ENTRY("10.0.1.1", "10.0.2.2", 0, SUB(85, 49237, 65536)));
 
 static struct ibv_qp *create(int how, enum ibv_qp_type type)
 {
@@ -349,13 +353,13 @@ static void replan(void **state)
 	/* The device can: the live QP moves by itself. */
 	fake_mlx5_sport_ok(1);
 	tp_write_plan(plan_path,
-		      PLAN(ENTRY("10.0.1.1", "10.0.2.2", 0, SUB(99, 65536))));
+		      PLAN(ENTRY("10.0.1.1", "10.0.2.2", 0, SUB(99, 49251, 65536))));
 	assert_int_equal(tp_poll(10, sport_is, &w), 0);
 	/* It cannot: the QP keeps its path, the attempt was made. */
 	fake_mlx5_sport_ok(0);
 	calls = fake_mlx5_sport_calls();
 	tp_write_plan(plan_path,
-		      PLAN(ENTRY("10.0.1.1", "10.0.2.2", 0, SUB(77, 65536))));
+		      PLAN(ENTRY("10.0.1.1", "10.0.2.2", 0, SUB(77, 49229, 65536))));
 	assert_int_equal(tp_poll(10, calls_above, &calls), 0);
 	assert_int_equal(fake_qp_sport(qp), 0xC000 | 99);
 	/* New QPs follow the new plan at once. */
@@ -365,6 +369,64 @@ static void replan(void **state)
 	assert_int_equal(fake_qp_label(qp), 77);
 	ibv_destroy_qp(qp);
 	tp_write_plan(plan_path, plan1);
+}
+
+/*
+ * The ring the interposer wrote for this process: a record per QP that
+ * connected (planned or not), went away, or was moved by a plan change,
+ * the one the device could not move marked "reconnect needed".
+ */
+static void reports(void **state)
+{
+	struct fp_report_rec rec[4096];
+	char path[128];
+	struct fp_report *rep;
+	size_t n, i, up = 0, down = 0, planned = 0, moved = 0, stale = 0;
+	uint64_t lost;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/flowplan-%d-65536", ring_dir,
+		 (int)getpid());
+	rep = fp_ring_reader_open(path);
+	assert_non_null(rep);
+	assert_int_equal(fp_ring_read(rep, rec, 4096, &n, &lost), 0);
+	assert_int_equal(lost, 0);
+	for (i = 0; i < n; i++) {
+		switch (rec[i].op) {
+		case FP_OP_QP_UP:
+			up++;
+			assert_int_equal(rec[i].src, htonl(0x0a000101));
+			if (rec[i].flags & FP_PREC_F_PLANNED) {
+				planned++;
+				assert_int_not_equal(rec[i].comm, 0);
+			}
+			assert_true(rec[i].bytes >= 1);
+			break;
+		case FP_OP_QP_DOWN:
+			down++;
+			break;
+		case FP_OP_QP_REPIN:
+			if (rec[i].status) {
+				stale++;
+				assert_int_equal(rec[i].status, EOPNOTSUPP);
+				assert_true(rec[i].flags & FP_PREC_F_RECONNECT);
+				assert_int_equal(rec[i].comm, 99);
+			} else {
+				moved++;
+				assert_int_equal(rec[i].comm, 99);
+			}
+			break;
+		default:
+			fail_msg("op %u in the interposer's ring", rec[i].op);
+		}
+	}
+	/* Connections of the tests before (the UD and no-GRH ones are not). */
+	assert_int_equal(up, 18);
+	assert_int_equal(planned, 16);
+	assert_int_equal(down, up);
+	assert_int_equal(moved, 1);
+	assert_int_equal(stale, 1);
+	fp_ring_reader_close(rep);
 }
 
 int main(int argc, char **argv)
@@ -377,17 +439,29 @@ int main(int argc, char **argv)
 		cmocka_unit_test(dlsym_paths),
 		cmocka_unit_test(rtld_next),
 		cmocka_unit_test(replan),
+		cmocka_unit_test(reports),
 	};
+	char env_dir[96];
 	int ret;
 
 	(void)argc;
 	/* exec keeps the pid: both runs name the same file. */
 	snprintf(plan_path, sizeof(plan_path), "/tmp/fp-preload-bind-%d.json",
 		 (int)getpid());
-	if (!getenv("FP_TEST_PRELOADED"))
+	snprintf(ring_dir, sizeof(ring_dir), "/tmp/fp-preload-bind-%d.d",
+		 (int)getpid());
+	snprintf(env_dir, sizeof(env_dir), "FLOWPLAN_REPORT_DIR=%s", ring_dir);
+	if (!getenv("FP_TEST_PRELOADED")) {
 		tp_write_plan(plan_path, plan1);
-	tp_reexec(argv, plan_path, NULL);
+		mkdir(ring_dir, 0700);
+	}
+	tp_reexec(argv, plan_path, (const char *const[]){
+		"FLOWPLAN_REPORT=1", "FLOWPLAN_REPORT_KEEP=1", env_dir, NULL });
 	ret = cmocka_run_group_tests_name("preload_bind", tests, setup, NULL);
 	unlink(plan_path);
+	snprintf(env_dir, sizeof(env_dir), "%s/flowplan-%d-65536", ring_dir,
+		 (int)getpid());
+	unlink(env_dir);
+	rmdir(ring_dir);
 	return ret;
 }

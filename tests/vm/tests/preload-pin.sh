@@ -48,6 +48,7 @@ LD_PRELOAD=$PRE timeout 180 ib_write_bw -d $RXE0 -x $GID_INDEX -u 20 -q 4 \
 wait $BW_SERVER || { cat /tmp/srv; fail "ib_write_bw server failed"; }
 delta "$P"
 pinned_by_preload /tmp/cli 4
+grep -q "plan source: module" /tmp/cli || fail "the plan did not come from the module"
 expect ib_write_bw "$P" 12800
 
 # ---- ib_send_bw: one QP, on each spine in turn
@@ -106,15 +107,17 @@ delta "$P"
 pinned_by_preload /tmp/cli 1
 expect rping "$P" 1000
 
-# ---- NCCL's way: dlopen + dlvsym("IBVERBS_1.1"), 4 QPs
+# ---- NCCL's way: dlopen + dlvsym("IBVERBS_1.1"), 4 QPs, plan file
 P="$(nth $S2 1),$(nth $S1 1),$(nth $S2 2),$(nth $S1 2)"
 plan "$P"
 log "fp-preload-dlvsym -k 4, plan $P"
 snap
-LD_PRELOAD=$PRE timeout 180 fp-preload-dlvsym -k 4 -n 65536 -i 50 \
-	$RXE0 $GID_INDEX $RXE1 $GID_INDEX >/tmp/cli 2>&1 ||
+# (the plan from the file this time: the module's is the same)
+FLOWPLAN_NO_NETLINK=1 LD_PRELOAD=$PRE timeout 180 fp-preload-dlvsym -k 4 \
+	-n 65536 -i 50 $RXE0 $GID_INDEX $RXE1 $GID_INDEX >/tmp/cli 2>&1 ||
 	{ cat /tmp/cli; fail "fp-preload-dlvsym failed"; }
 delta "$P"
+grep -q "plan source: file" /tmp/cli || fail "the plan did not come from the file"
 grep -q "fp-preload-dlvsym: verified" /tmp/cli || fail "fp-preload-dlvsym did not verify"
 pinned_by_preload /tmp/cli 4
 expect fp-preload-dlvsym "$P" 12800
