@@ -22,6 +22,11 @@
 
 #include "preload/preload.h"
 
+typedef ElfW(Dyn) elf_dyn;
+typedef ElfW(Sym) elf_sym;
+typedef ElfW(Half) elf_half;
+typedef ElfW(Addr) elf_addr;
+
 /* No strcmp: a sanitizer's interceptor of it may not be ready yet. */
 static FP_NOSAN bool same(const char *a, const char *b)
 {
@@ -57,7 +62,7 @@ static FP_NOSAN uint32_t sysv_hash(const char *s)
  * A dynamic-section address: glibc relocates most of them in place, the
  * vDSO's and those of read-only sections it leaves as offsets.
  */
-static FP_NOSAN uintptr_t dyn_addr(uintptr_t base, ElfW(Addr) v)
+static FP_NOSAN uintptr_t dyn_addr(uintptr_t base, elf_addr v)
 {
 	return v < base ? base + v : v;
 }
@@ -65,11 +70,11 @@ static FP_NOSAN uintptr_t dyn_addr(uintptr_t base, ElfW(Addr) v)
 /* The default (non-hidden), defined, global function @name, or NULL. */
 static FP_NOSAN void *lookup(const struct link_map *l, const char *name)
 {
-	const ElfW(Dyn) *dyn = l->l_ld;
-	const ElfW(Sym) *symtab = NULL;
+	const elf_dyn *dyn = l->l_ld;
+	const elf_sym *symtab = NULL;
 	const char *strtab = NULL;
 	const uint32_t *gnu = NULL, *sysv = NULL;
-	const ElfW(Half) *versym = NULL;
+	const elf_half *versym = NULL;
 	uintptr_t base = l->l_addr;
 	uint32_t idx, end;
 
@@ -98,7 +103,7 @@ static FP_NOSAN void *lookup(const struct link_map *l, const char *name)
 		return NULL;
 
 #define MATCH(k) ({							\
-	const ElfW(Sym) *s_ = &symtab[k];				\
+	const elf_sym *s_ = &symtab[k];				\
 	s_->st_shndx != SHN_UNDEF && s_->st_value &&			\
 	ELF64_ST_TYPE(s_->st_info) == STT_FUNC &&			\
 	ELF64_ST_BIND(s_->st_info) != STB_LOCAL &&			\
@@ -112,7 +117,7 @@ static FP_NOSAN void *lookup(const struct link_map *l, const char *name)
 
 		if (!nbuckets)
 			return NULL;
-		buckets = (const uint32_t *)((const ElfW(Addr) *)&gnu[4] +
+		buckets = (const uint32_t *)((const elf_addr *)&gnu[4] +
 					     bloom);
 		chain = buckets + nbuckets;
 		idx = buckets[h % nbuckets];

@@ -45,6 +45,26 @@ struct ibv_qp *mlx5dv_create_qp(struct ibv_context *ctx,
 				struct ibv_qp_init_attr_ex *attr,
 				struct mlx5dv_qp_init_attr *mattr);
 
+/* The real functions' types. */
+typedef struct ibv_context *open_device_fn(struct ibv_device *dev);
+typedef int close_device_fn(struct ibv_context *ctx);
+typedef struct ibv_pd *alloc_pd_fn(struct ibv_context *ctx);
+typedef struct ibv_qp *create_qp_fn(struct ibv_pd *pd,
+				    struct ibv_qp_init_attr *attr);
+typedef struct ibv_qp *mlx5_create_qp_fn(struct ibv_context *ctx,
+					 struct ibv_qp_init_attr_ex *attr,
+					 struct mlx5dv_qp_init_attr *mattr);
+typedef int destroy_qp_fn(struct ibv_qp *qp);
+typedef int modify_qp_fn(struct ibv_qp *qp, struct ibv_qp_attr *attr,
+			 int mask);
+typedef int query_gid_fn(struct ibv_context *ctx, uint8_t port, int index,
+			 union ibv_gid *gid);
+typedef int udp_sport_fn(struct ibv_qp *qp, uint16_t sport);
+typedef struct ibv_qp *create_qp_ex_fn(struct ibv_context *ctx,
+				       struct ibv_qp_init_attr_ex *attr);
+typedef void *dlsym_fn(void *handle, const char *name);
+typedef void *dlvsym_fn(void *handle, const char *name, const char *ver);
+
 /* ------------------------------------------------------ the real functions */
 
 enum real_id {
@@ -81,8 +101,8 @@ static const struct {
 #define R_NHOOKS R_QUERY_GID
 
 static void *real[R_N];
-static void *(*real_dlsym)(void *, const char *);
-static void *(*real_dlvsym)(void *, const char *, const char *);
+static dlsym_fn *real_dlsym;
+static dlvsym_fn *real_dlvsym;
 
 static FP_NOSAN bool same(const char *a, const char *b)
 {
@@ -125,12 +145,9 @@ static void *fp_real(enum real_id id)
 
 /* --------------------------------------------- ibv_create_qp_ex: the op */
 
-typedef struct ibv_qp *(*create_qp_ex_fn)(struct ibv_context *,
-					  struct ibv_qp_init_attr_ex *);
-
 struct ctx_hook {
 	struct ibv_context *ctx;
-	create_qp_ex_fn orig;
+	create_qp_ex_fn *orig;
 };
 
 static pthread_mutex_t ctx_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -150,7 +167,7 @@ static void created(struct ibv_qp *qp)
 static struct ibv_qp *hook_create_qp_ex(struct ibv_context *ctx,
 					struct ibv_qp_init_attr_ex *attr)
 {
-	create_qp_ex_fn orig = NULL;
+	create_qp_ex_fn *orig = NULL;
 	struct ibv_qp *qp;
 	size_t i;
 
@@ -219,12 +236,11 @@ static void unhook_ctx(struct ibv_context *ctx)
 
 /* ----------------------------------------------------------- the hooks */
 
-#define REAL(id, type) ((type)fp_real(id))
+#define REAL(id, type) ((type *)fp_real(id))
 
 FP_EXPORT struct ibv_context *ibv_open_device(struct ibv_device *dev)
 {
-	struct ibv_context *(*f)(struct ibv_device *) =
-		REAL(R_OPEN_DEVICE, struct ibv_context *(*)(struct ibv_device *));
+	open_device_fn *f = REAL(R_OPEN_DEVICE, open_device_fn);
 	struct ibv_context *ctx;
 
 	if (!f) {
@@ -239,8 +255,7 @@ FP_EXPORT struct ibv_context *ibv_open_device(struct ibv_device *dev)
 
 FP_EXPORT int ibv_close_device(struct ibv_context *ctx)
 {
-	int (*f)(struct ibv_context *) =
-		REAL(R_CLOSE_DEVICE, int (*)(struct ibv_context *));
+	close_device_fn *f = REAL(R_CLOSE_DEVICE, close_device_fn);
 
 	if (!f)
 		return ENOSYS;
@@ -251,8 +266,7 @@ FP_EXPORT int ibv_close_device(struct ibv_context *ctx)
 
 FP_EXPORT struct ibv_pd *ibv_alloc_pd(struct ibv_context *ctx)
 {
-	struct ibv_pd *(*f)(struct ibv_context *) =
-		REAL(R_ALLOC_PD, struct ibv_pd *(*)(struct ibv_context *));
+	alloc_pd_fn *f = REAL(R_ALLOC_PD, alloc_pd_fn);
 	struct ibv_pd *pd;
 
 	if (!f) {
@@ -268,9 +282,7 @@ FP_EXPORT struct ibv_pd *ibv_alloc_pd(struct ibv_context *ctx)
 FP_EXPORT struct ibv_qp *ibv_create_qp(struct ibv_pd *pd,
 				       struct ibv_qp_init_attr *attr)
 {
-	struct ibv_qp *(*f)(struct ibv_pd *, struct ibv_qp_init_attr *) =
-		REAL(R_CREATE_QP, struct ibv_qp *(*)(struct ibv_pd *,
-						     struct ibv_qp_init_attr *));
+	create_qp_fn *f = REAL(R_CREATE_QP, create_qp_fn);
 	struct ibv_qp *qp;
 
 	if (!f) {
@@ -289,12 +301,7 @@ FP_EXPORT struct ibv_qp *mlx5dv_create_qp(struct ibv_context *ctx,
 					  struct ibv_qp_init_attr_ex *attr,
 					  struct mlx5dv_qp_init_attr *mattr)
 {
-	struct ibv_qp *(*f)(struct ibv_context *, struct ibv_qp_init_attr_ex *,
-			    struct mlx5dv_qp_init_attr *) =
-		REAL(R_MLX5_CREATE_QP,
-		     struct ibv_qp *(*)(struct ibv_context *,
-					struct ibv_qp_init_attr_ex *,
-					struct mlx5dv_qp_init_attr *));
+	mlx5_create_qp_fn *f = REAL(R_MLX5_CREATE_QP, mlx5_create_qp_fn);
 	struct ibv_qp *qp;
 
 	if (!f) {
@@ -309,7 +316,7 @@ FP_EXPORT struct ibv_qp *mlx5dv_create_qp(struct ibv_context *ctx,
 
 FP_EXPORT int ibv_destroy_qp(struct ibv_qp *qp)
 {
-	int (*f)(struct ibv_qp *) = REAL(R_DESTROY_QP, int (*)(struct ibv_qp *));
+	destroy_qp_fn *f = REAL(R_DESTROY_QP, destroy_qp_fn);
 
 	if (!f)
 		return ENOSYS;
@@ -323,14 +330,10 @@ FP_EXPORT int ibv_destroy_qp(struct ibv_qp *qp)
 	return f(qp);
 }
 
-typedef int (*modify_fn)(struct ibv_qp *, struct ibv_qp_attr *, int);
-
-static int modify_rtr(modify_fn f, struct ibv_qp *qp, struct ibv_qp_attr *attr,
-		      int mask)
+static int modify_rtr(modify_qp_fn *f, struct ibv_qp *qp,
+		      struct ibv_qp_attr *attr, int mask)
 {
-	int (*qgid)(struct ibv_context *, uint8_t, int, union ibv_gid *) =
-		REAL(R_QUERY_GID, int (*)(struct ibv_context *, uint8_t, int,
-					  union ibv_gid *));
+	query_gid_fn *qgid = REAL(R_QUERY_GID, query_gid_fn);
 	struct fp_addr local, remote;
 	struct ibv_qp_attr a;
 	union ibv_gid gid;
@@ -368,7 +371,7 @@ static int modify_rtr(modify_fn f, struct ibv_qp *qp, struct ibv_qp_attr *attr,
 FP_EXPORT int ibv_modify_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr,
 			    int mask)
 {
-	modify_fn f = REAL(R_MODIFY_QP, modify_fn);
+	modify_qp_fn *f = REAL(R_MODIFY_QP, modify_qp_fn);
 	int ret;
 
 	if (!f)
@@ -396,8 +399,7 @@ FP_EXPORT int ibv_modify_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr,
 
 int fp_hook_set_sport(const void *qp, uint16_t sport)
 {
-	int (*f)(struct ibv_qp *, uint16_t) =
-		REAL(R_MLX5_UDP_SPORT, int (*)(struct ibv_qp *, uint16_t));
+	udp_sport_fn *f = REAL(R_MLX5_UDP_SPORT, udp_sport_fn);
 
 	if (!f)
 		return EOPNOTSUPP;
@@ -406,22 +408,32 @@ int fp_hook_set_sport(const void *qp, uint16_t sport)
 
 void *fp_hook_lookup(const char *name)
 {
-	if (!real_dlsym)
-		fp_dlsym_route(RTLD_DEFAULT, NULL);
-	return real_dlsym ? real_dlsym(RTLD_DEFAULT, name) : NULL;
+	dlsym_fn *r;
+
+	fp_dlsym_route(RTLD_DEFAULT, NULL);
+	r = __atomic_load_n(&real_dlsym, __ATOMIC_ACQUIRE);
+	return r ? r(RTLD_DEFAULT, name) : NULL;
 }
 
 static void *hook_of(enum real_id id)
 {
 	switch (id) {
-	case R_OPEN_DEVICE: return (void *)ibv_open_device;
-	case R_CLOSE_DEVICE: return (void *)ibv_close_device;
-	case R_ALLOC_PD: return (void *)ibv_alloc_pd;
-	case R_CREATE_QP: return (void *)ibv_create_qp;
-	case R_MODIFY_QP: return (void *)ibv_modify_qp;
-	case R_DESTROY_QP: return (void *)ibv_destroy_qp;
-	case R_MLX5_CREATE_QP: return (void *)mlx5dv_create_qp;
-	default: return NULL;
+	case R_OPEN_DEVICE:
+		return (void *)ibv_open_device;
+	case R_CLOSE_DEVICE:
+		return (void *)ibv_close_device;
+	case R_ALLOC_PD:
+		return (void *)ibv_alloc_pd;
+	case R_CREATE_QP:
+		return (void *)ibv_create_qp;
+	case R_MODIFY_QP:
+		return (void *)ibv_modify_qp;
+	case R_DESTROY_QP:
+		return (void *)ibv_destroy_qp;
+	case R_MLX5_CREATE_QP:
+		return (void *)mlx5dv_create_qp;
+	default:
+		return NULL;
 	}
 }
 
@@ -503,8 +515,7 @@ static void *dlvsym_none(void *h, const char *name, const char *ver)
  */
 FP_NOSAN void *fp_dlsym_route(void *h, const char *name)
 {
-	void *(*r)(void *, const char *) =
-		__atomic_load_n(&real_dlsym, __ATOMIC_ACQUIRE);
+	dlsym_fn *r = __atomic_load_n(&real_dlsym, __ATOMIC_ACQUIRE);
 
 	if (!r) {
 		r = fp_elf_next_sym("dlsym");
@@ -519,8 +530,7 @@ FP_NOSAN void *fp_dlsym_route(void *h, const char *name)
 
 FP_NOSAN void *fp_dlvsym_route(void *h, const char *name, const char *ver)
 {
-	void *(*r)(void *, const char *, const char *) =
-		__atomic_load_n(&real_dlvsym, __ATOMIC_ACQUIRE);
+	dlvsym_fn *r = __atomic_load_n(&real_dlvsym, __ATOMIC_ACQUIRE);
 
 	(void)ver;
 	if (!r) {

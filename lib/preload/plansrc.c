@@ -41,9 +41,12 @@ static int64_t now_ns(void)
 const char *ps_kind_str(enum ps_kind k)
 {
 	switch (k) {
-	case PS_MODULE: return "module";
-	case PS_FILE: return "file";
-	case PS_NONE: break;
+	case PS_MODULE:
+		return "module";
+	case PS_FILE:
+		return "file";
+	case PS_NONE:
+		break;
 	}
 	return "none";
 }
@@ -324,9 +327,12 @@ bool ps_refresh(struct plansrc *s, bool cheap)
 const struct fp_hostplan *ps_plan(const struct plansrc *s)
 {
 	switch (s->kind) {
-	case PS_MODULE: return &s->hp;
-	case PS_FILE: return &s->file_hp;
-	case PS_NONE: break;
+	case PS_MODULE:
+		return &s->hp;
+	case PS_FILE:
+		return &s->file_hp;
+	case PS_NONE:
+		break;
 	}
 	return NULL;
 }

@@ -373,8 +373,10 @@ struct fp_rtr fp_st_rtr_begin(const void *qp, uint32_t qpn, uint8_t type,
 	if (!init_locked())
 		goto out;
 	nfd0 = ps_fds(&src, fds, 3);
-	/* Once the watcher runs, it keeps the plan; a look at its fds here
-	 * closes the window between a change and the watcher's turn. */
+	/*
+	 * Once the watcher runs, it keeps the plan; a look at its fds here
+	 * closes the window between a change and the watcher's turn.
+	 */
 	if (ps_refresh(&src, watching))
 		repin_all();
 	if (ps_fds(&src, fds, 3) != nfd0)

@@ -30,21 +30,25 @@
 
 /* Member names differ from verbs.h's macros (ibv_reg_mr, ibv_query_port). */
 static struct {
-	struct ibv_device **(*get_device_list)(int *);
-	const char *(*get_device_name)(struct ibv_device *);
-	struct ibv_context *(*open_device)(struct ibv_device *);
-	int (*query_gid)(struct ibv_context *, uint8_t, int, union ibv_gid *);
-	struct ibv_pd *(*alloc_pd)(struct ibv_context *);
-	struct ibv_mr *(*reg_mr)(struct ibv_pd *, void *, size_t, int);
-	struct ibv_cq *(*create_cq)(struct ibv_context *, int, void *,
-				    struct ibv_comp_channel *, int);
-	struct ibv_qp *(*create_qp)(struct ibv_pd *, struct ibv_qp_init_attr *);
-	int (*modify_qp)(struct ibv_qp *, struct ibv_qp_attr *, int);
-	int (*destroy_qp)(struct ibv_qp *);
-	int (*dereg_mr)(struct ibv_mr *);
-	int (*destroy_cq)(struct ibv_cq *);
-	int (*dealloc_pd)(struct ibv_pd *);
-	int (*close_device)(struct ibv_context *);
+	struct ibv_device **(*get_device_list)(int *n);
+	const char *(*get_device_name)(struct ibv_device *dev);
+	struct ibv_context *(*open_device)(struct ibv_device *dev);
+	int (*query_gid)(struct ibv_context *ctx, uint8_t port, int index,
+			 union ibv_gid *gid);
+	struct ibv_pd *(*alloc_pd)(struct ibv_context *ctx);
+	struct ibv_mr *(*reg_mr)(struct ibv_pd *pd, void *addr, size_t len,
+				 int access);
+	struct ibv_cq *(*create_cq)(struct ibv_context *ctx, int cqe,
+				    void *cq_ctx, struct ibv_comp_channel *ch,
+				    int vector);
+	struct ibv_qp *(*create_qp)(struct ibv_pd *pd,
+				    struct ibv_qp_init_attr *attr);
+	int (*modify_qp)(struct ibv_qp *qp, struct ibv_qp_attr *attr, int mask);
+	int (*destroy_qp)(struct ibv_qp *qp);
+	int (*dereg_mr)(struct ibv_mr *mr);
+	int (*destroy_cq)(struct ibv_cq *cq);
+	int (*dealloc_pd)(struct ibv_pd *pd);
+	int (*close_device)(struct ibv_context *ctx);
 } ibv;
 
 struct side {
@@ -195,11 +199,20 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "k:n:i:t:")) != -1) {
 		switch (opt) {
-		case 'k': k = atoi(optarg); break;
-		case 'n': n = strtoul(optarg, NULL, 0); break;
-		case 'i': iters = atoi(optarg); break;
-		case 't': timeout = atoi(optarg); break;
-		default: goto usage;
+		case 'k':
+			k = atoi(optarg);
+			break;
+		case 'n':
+			n = strtoul(optarg, NULL, 0);
+			break;
+		case 'i':
+			iters = atoi(optarg);
+			break;
+		case 't':
+			timeout = atoi(optarg);
+			break;
+		default:
+			goto usage;
 		}
 	}
 	if (argc - optind != 4 || k < 1 || k > MAXK || !n || iters < 1)

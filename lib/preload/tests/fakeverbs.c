@@ -17,26 +17,9 @@
 
 #include <infiniband/verbs.h>
 
-#define EXPORT __attribute__((visibility("default")))
+#include "fakeverbs.h"
 
-/* The test hooks (tests declare them too). */
-void fake_set_gid(uint8_t port, int index, const uint8_t raw[16]);
-uint32_t fake_qp_label(const struct ibv_qp *qp);
-uint16_t fake_qp_sport(const struct ibv_qp *qp);
-int fake_qp_nmodify(const struct ibv_qp *qp);
-void *fake_next(const char *name);
-struct ibv_qp *fake_new_qp(struct ibv_context *ctx, struct ibv_pd *pd,
-			   enum ibv_qp_type type);
-int fake_modify_qp_1_0(struct ibv_qp *qp, struct ibv_qp_attr *a, int mask);
-struct ibv_qp *fake_create_qp_1_0(struct ibv_pd *pd,
-				  struct ibv_qp_init_attr *a);
-void fake_mlx5_sport_ok(int ok);
-int fake_mlx5_sport_calls(void);
-struct mlx5dv_qp_init_attr;
-struct ibv_qp *mlx5dv_create_qp(struct ibv_context *ctx,
-				struct ibv_qp_init_attr_ex *a,
-				struct mlx5dv_qp_init_attr *m);
-int mlx5dv_modify_qp_udp_sport(struct ibv_qp *qp, uint16_t sport);
+#define EXPORT __attribute__((visibility("default")))
 
 struct fake_qp {
 	struct ibv_qp qp;
@@ -72,13 +55,14 @@ EXPORT int fake_qp_nmodify(const struct ibv_qp *qp)
 	return ((const struct fake_qp *)qp)->nmodify;
 }
 
-/* dlsym(RTLD_NEXT) as this library: not a tail call, which would ask as
- * our caller. */
+/*
+ * dlsym(RTLD_NEXT) as this library: not a tail call, which would ask as
+ * our caller.
+ */
+__attribute__((optimize("no-optimize-sibling-calls")))
 EXPORT void *fake_next(const char *name)
 {
-	void *volatile p = dlsym(RTLD_NEXT, name);
-
-	return p;
+	return dlsym(RTLD_NEXT, name);
 }
 
 /* Port 1: GID 1 is 10.0.1.1, GID 2 is 10.0.2.1 (one device, both ends). */

@@ -33,20 +33,8 @@
 
 #include "core/report.h"
 #include "preload/report.h"
+#include "fakeverbs.h"
 #include "tplan.h"
-
-/* The stand-ins' test hooks. */
-void fake_set_gid(uint8_t port, int index, const uint8_t raw[16]);
-uint32_t fake_qp_label(const struct ibv_qp *qp);
-uint16_t fake_qp_sport(const struct ibv_qp *qp);
-int fake_qp_nmodify(const struct ibv_qp *qp);
-void *fake_next(const char *name);
-void fake_mlx5_sport_ok(int ok);
-int fake_mlx5_sport_calls(void);
-struct mlx5dv_qp_init_attr;
-struct ibv_qp *mlx5dv_create_qp(struct ibv_context *ctx,
-				struct ibv_qp_init_attr_ex *a,
-				struct mlx5dv_qp_init_attr *m);
 
 /* A reference to the IBVERBS_1.0 version, as a 2007 binary has. */
 int modify_1_0(struct ibv_qp *qp, struct ibv_qp_attr *a, int mask);

@@ -28,14 +28,15 @@
 
 static struct {
 	void *h;
-	struct ibv_device **(*get_device_list)(int *);
-	struct ibv_context *(*open_device)(struct ibv_device *);
-	struct ibv_pd *(*alloc_pd)(struct ibv_context *);
-	struct ibv_qp *(*create_qp)(struct ibv_pd *, struct ibv_qp_init_attr *);
-	int (*modify_qp)(struct ibv_qp *, struct ibv_qp_attr *, int);
-	int (*destroy_qp)(struct ibv_qp *);
-	void (*set_gid)(uint8_t, int, const uint8_t *);
-	uint32_t (*qp_label)(const struct ibv_qp *);
+	struct ibv_device **(*get_device_list)(int *n);
+	struct ibv_context *(*open_device)(struct ibv_device *dev);
+	struct ibv_pd *(*alloc_pd)(struct ibv_context *ctx);
+	struct ibv_qp *(*create_qp)(struct ibv_pd *pd,
+				    struct ibv_qp_init_attr *attr);
+	int (*modify_qp)(struct ibv_qp *qp, struct ibv_qp_attr *attr, int mask);
+	int (*destroy_qp)(struct ibv_qp *qp);
+	void (*set_gid)(uint8_t port, int index, const uint8_t *raw);
+	uint32_t (*qp_label)(const struct ibv_qp *qp);
 } ibv;
 
 static char plan_path[64];
@@ -101,8 +102,10 @@ static struct ibv_qp *create(bool ex)
 
 	if (!ex)
 		return ibv.create_qp(pd, &a);
-	/* What the ibv_create_qp_ex inline does (it names ibv_create_qp too,
-	 * which this program must not link). */
+	/*
+	 * What the ibv_create_qp_ex inline does (it names ibv_create_qp too,
+	 * which this program must not link).
+	 */
 	return verbs_get_ctx_op(ctx, create_qp_ex)->create_qp_ex(ctx, &ax);
 }
 
@@ -153,7 +156,8 @@ static void untouched_with(const char *env)
 
 	assert_true(pid >= 0);
 	if (!pid) {
-		char *argv[] = { "/proc/self/exe", "--untouched", NULL };
+		static char *const argv[] = { "/proc/self/exe", "--untouched",
+					      NULL };
 
 		putenv((char *)env);
 		execv("/proc/self/exe", argv);
