@@ -27,7 +27,8 @@
  * The real functions are found lazily: from the handle a program resolved
  * them through, else RTLD_NEXT, else the already loaded libibverbs.so.1 /
  * libmlx5.so.1 (RTLD_NOLOAD: one loaded with RTLD_LOCAL is not in the
- * global scope). Nothing is ever loaded that the program did not load.
+ * global scope; the handle is kept, so that the library is not unloaded
+ * under the pointer). Nothing is loaded that the program did not load.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -128,10 +129,15 @@ static void *fp_real(enum real_id id)
 		return NULL;
 	p = real_from(RTLD_NEXT, id);
 	if (!p) {
+		/*
+		 * Kept open: the library stays loaded as long as the pointer
+		 * taken from it may be called.
+		 */
 		h = dlopen(syms[id].lib, RTLD_NOW | RTLD_NOLOAD);
 		if (h) {
 			p = real_from(h, id);
-			dlclose(h);
+			if (!p)
+				dlclose(h);
 		}
 	}
 	if (!p || (id < R_NHOOKS && p == hook_of(id)))
