@@ -51,6 +51,9 @@ $(PRELOAD_T)/fake/libmlx5.so.1: lib/preload/tests/fakeverbs.c lib/preload/tests/
 
 PRELOAD_TESTS := $(PRELOAD_T)/test_preload_qptab $(PRELOAD_T)/test_preload_bind \
 	$(PRELOAD_T)/test_preload_dlopen
+# test_preload_dlopen runs this build of itself, without sanitizers (whose
+# runtime calls dlvsym at start), for its dlsym-only case.
+PRELOAD_PLAIN_TEST := $(PRELOAD_T)/test_preload_dlopen_plain
 
 $(PRELOAD_T)/test_preload_qptab: $(BUILD)/san/lib/preload/tests/test_preload_qptab.o \
 		$(BUILD)/san/lib/preload/qptab.o $(CORE_SAN_LIB)
@@ -67,8 +70,12 @@ $(PRELOAD_T)/test_preload_dlopen: $(BUILD)/san/lib/preload/tests/test_preload_dl
 	$(CC) $(CFLAGS) $(SAN) -o $@ $(filter %.o,$^) \
 		-Wl,-rpath,'$$ORIGIN/fake' -lcmocka -ldl -lpthread
 
+$(PRELOAD_PLAIN_TEST): $(BUILD)/lib/preload/tests/test_preload_dlopen.o \
+		$(BUILD)/lib/preload/tests/tplan.o $(PRELOAD_FAKE)
+	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) -lcmocka -ldl -lpthread
+
 .PHONY: check-preload
-check-preload: $(PRELOAD_TESTS) $(PRELOAD_SAN_SO) $(PRELOAD_SO)
+check-preload: $(PRELOAD_TESTS) $(PRELOAD_PLAIN_TEST) $(PRELOAD_SAN_SO) $(PRELOAD_SO)
 	@FP_PRELOAD_SO=$(CURDIR)/$(PRELOAD_SAN_SO) FP_PRELOAD_PLAIN_SO=$(CURDIR)/$(PRELOAD_SO) \
 		scripts/run-cmocka.sh preload $(PRELOAD_TESTS)
 CHECK_TIERS += check-preload

@@ -82,6 +82,7 @@ enum real_id {
 };
 
 static void *hook_of(enum real_id id);
+static bool resolve_dl(void);
 
 static const struct {
 	const char *name, *ver, *lib;
@@ -123,9 +124,7 @@ static void *fp_real(enum real_id id)
 
 	if (p)
 		return p;
-	if (!real_dlvsym)
-		real_dlvsym = fp_elf_next_sym("dlvsym");
-	if (!real_dlvsym)
+	if (!resolve_dl())
 		return NULL;
 	p = real_from(RTLD_NEXT, id);
 	if (!p) {
@@ -414,11 +413,7 @@ int fp_hook_set_sport(const void *qp, uint16_t sport)
 
 void *fp_hook_lookup(const char *name)
 {
-	dlsym_fn *r;
-
-	fp_dlsym_route(RTLD_DEFAULT, NULL);
-	r = __atomic_load_n(&real_dlsym, __ATOMIC_ACQUIRE);
-	return r ? r(RTLD_DEFAULT, name) : NULL;
+	return resolve_dl() ? real_dlsym(RTLD_DEFAULT, name) : NULL;
 }
 
 static void *hook_of(enum real_id id)
@@ -519,35 +514,38 @@ static void *dlvsym_none(void *h, const char *name, const char *ver)
  * function they jump to. May run inside a sanitizer's start-up, before
  * anything is initialised: no instrumentation, no calls but the lookup.
  */
+/* Both real functions, found once; false when either cannot be. */
+static FP_NOSAN bool resolve_dl(void)
+{
+	void *p;
+
+	if (__atomic_load_n(&real_dlsym, __ATOMIC_ACQUIRE) &&
+	    __atomic_load_n(&real_dlvsym, __ATOMIC_ACQUIRE))
+		return true;
+	p = fp_elf_next_sym("dlsym");
+	if (p)
+		__atomic_store_n(&real_dlsym, (dlsym_fn *)p, __ATOMIC_RELEASE);
+	p = fp_elf_next_sym("dlvsym");
+	if (p)
+		__atomic_store_n(&real_dlvsym, (dlvsym_fn *)p, __ATOMIC_RELEASE);
+	return real_dlsym && real_dlvsym;
+}
+
 FP_NOSAN void *fp_dlsym_route(void *h, const char *name)
 {
-	dlsym_fn *r = __atomic_load_n(&real_dlsym, __ATOMIC_ACQUIRE);
-
-	if (!r) {
-		r = fp_elf_next_sym("dlsym");
-		if (!r)
-			return (void *)dlsym_none;
-		__atomic_store_n(&real_dlsym, r, __ATOMIC_RELEASE);
-	}
+	if (!resolve_dl())
+		return (void *)dlsym_none;
 	if (h == RTLD_NEXT || h == RTLD_DEFAULT || wrapped_id(name) < 0)
-		return (void *)r;
+		return (void *)real_dlsym;
 	return (void *)dlsym_wrap;
 }
 
 FP_NOSAN void *fp_dlvsym_route(void *h, const char *name, const char *ver)
 {
-	dlvsym_fn *r = __atomic_load_n(&real_dlvsym, __ATOMIC_ACQUIRE);
-
 	(void)ver;
-	if (!r) {
-		r = fp_elf_next_sym("dlvsym");
-		if (!r)
-			return (void *)dlvsym_none;
-		__atomic_store_n(&real_dlvsym, r, __ATOMIC_RELEASE);
-	}
+	if (!resolve_dl())
+		return (void *)dlvsym_none;
 	if (h == RTLD_NEXT || h == RTLD_DEFAULT || wrapped_id(name) < 0)
-		return (void *)r;
-	if (!__atomic_load_n(&real_dlsym, __ATOMIC_ACQUIRE))
-		fp_dlsym_route(RTLD_DEFAULT, NULL);
+		return (void *)real_dlvsym;
 	return (void *)dlvsym_wrap;
 }

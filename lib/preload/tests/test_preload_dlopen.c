@@ -52,9 +52,13 @@ static const char *plan =
 	"      { \"flow_label\": 9029, \"sport\": 58181, \"weight\": 32768 } ] } ],\n"
 	"  \"phases\": [] }\n";
 
+/* --dlsym: dlsym only, as ctypes or a JIT does, in a fresh process. */
+static bool dlsym_only;
+
 static void *sym(const char *name, const char *ver)
 {
-	void *p = ver ? dlvsym(ibv.h, name, ver) : dlsym(ibv.h, name);
+	void *p = ver && !dlsym_only ? dlvsym(ibv.h, name, ver) :
+				       dlsym(ibv.h, name);
 
 	if (!p) {
 		fprintf(stderr, "%s: %s\n", name, dlerror());
@@ -148,19 +152,22 @@ static void pinned(void **state)
 		assert_int_equal(ibv.destroy_qp(qp[i]), 0);
 }
 
-/* In a child: no change at all under @env; exit status 0 when so. */
-static void untouched_with(const char *env)
+/*
+ * In a child with @env: the check @mode; exit status 0 when it holds.
+ * @exe: the program to run (NULL: this one).
+ */
+static void child(const char *exe, const char *env, const char *mode)
 {
 	pid_t pid = fork();
 	int st;
 
 	assert_true(pid >= 0);
 	if (!pid) {
-		static char *const argv[] = { "/proc/self/exe", "--untouched",
-					      NULL };
+		char *const argv[] = { (char *)(exe ? exe : "/proc/self/exe"),
+				       (char *)mode, NULL };
 
 		putenv((char *)env);
-		execv("/proc/self/exe", argv);
+		execv(argv[0], argv);
 		_exit(2);
 	}
 	assert_int_equal(waitpid(pid, &st, 0), pid);
@@ -171,8 +178,47 @@ static void untouched_with(const char *env)
 static void disabled(void **state)
 {
 	(void)state;
-	untouched_with("FLOWPLAN_PRELOAD=0");
-	untouched_with("FLOWPLAN_PLAN=/nonexistent/plan.json");
+	child(NULL, "FLOWPLAN_PRELOAD=0", "--untouched");
+	child(NULL, "FLOWPLAN_PLAN=/nonexistent/plan.json", "--untouched");
+}
+
+/*
+ * Bound with dlsym alone, as ctypes or a JIT does, in a process where
+ * nothing ever called dlvsym: pinned all the same. The sanitizer's runtime
+ * calls dlvsym while it starts, so this runs an uninstrumented build of
+ * this program with the plain interposer.
+ */
+static void dlsym_alone(void **state)
+{
+	const char *plain = getenv("FP_PRELOAD_PLAIN_SO");
+	char exe[1024], pre[1100];
+	ssize_t n;
+
+	(void)state;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 8);
+	if (!plain || n <= 0)
+		skip();
+	exe[n] = 0;
+	strcat(exe, "_plain");
+	snprintf(pre, sizeof(pre), "LD_PRELOAD=%s", plain);
+	child(exe, pre, "--dlsym");
+}
+
+static int pinned_child(void)
+{
+	struct ibv_qp *qp[2];
+	int i, bad = 0;
+
+	load();
+	for (i = 0; i < 2; i++) {
+		qp[i] = create(false);
+		if (!qp[i] || connect_qp(qp[i], 0x60 + i))
+			return 1;
+	}
+	bad = ibv.qp_label(qp[0]) != 4660 || ibv.qp_label(qp[1]) != 9029;
+	for (i = 0; i < 2; i++)
+		ibv.destroy_qp(qp[i]);
+	return bad ? 4 : 0;
 }
 
 static int untouched(void)
@@ -202,6 +248,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(pinned),
 		cmocka_unit_test(disabled),
+		cmocka_unit_test(dlsym_alone),
 	};
 	int ret;
 
@@ -209,6 +256,10 @@ int main(int argc, char **argv)
 		 "/tmp/fp-preload-dlopen-%d.json", (int)getpid());
 	if (argc > 1 && !strcmp(argv[1], "--untouched"))
 		return untouched();
+	if (argc > 1 && !strcmp(argv[1], "--dlsym")) {
+		dlsym_only = true;
+		return pinned_child();
+	}
 	if (!getenv("FP_TEST_PRELOADED"))
 		tp_write_plan(plan_path, plan);
 	tp_reexec(argv, plan_path, NULL);
