@@ -75,7 +75,10 @@ $(PRELOAD_PLAIN_TEST): $(BUILD)/lib/preload/tests/test_preload_dlopen.o \
 	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) -lcmocka -ldl -lpthread
 
 .PHONY: check-preload
-check-preload: $(PRELOAD_TESTS) $(PRELOAD_PLAIN_TEST) $(PRELOAD_SAN_SO) $(PRELOAD_SO)
+check-preload:
+	@scripts/deps.sh build unit
+	@$(MAKE) --no-print-directory $(PRELOAD_TESTS) $(PRELOAD_PLAIN_TEST) \
+		$(PRELOAD_SAN_SO) $(PRELOAD_SO)
 	@FP_PRELOAD_SO=$(CURDIR)/$(PRELOAD_SAN_SO) FP_PRELOAD_PLAIN_SO=$(CURDIR)/$(PRELOAD_SO) \
 		scripts/run-cmocka.sh preload $(PRELOAD_TESTS)
 CHECK_TIERS += check-preload
