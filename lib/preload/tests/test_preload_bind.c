@@ -360,25 +360,51 @@ static void replan(void **state)
 }
 
 /*
+ * The records of the ring file @path, read straight from the file as
+ * docs/reports.md lays it out (the writer is done: no seqlock to honour).
+ * Not through fp_ring_read(): the core's reader hands out only records
+ * whose op is one of enum fp_op and counts the interposer's own ops
+ * (32..34) as lost.
+ */
+static size_t ring_records(const char *path, struct fp_report_rec *rec,
+			   size_t max)
+{
+	struct fp_report_hdr h;
+	size_t n, i;
+	FILE *f;
+
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fread(&h, sizeof(h), 1, f), 1);
+	assert_int_equal(h.magic, FP_REPORT_MAGIC);
+	assert_int_equal(h.version, FP_REPORT_VERSION);
+	assert_int_equal(h.rec_size, sizeof(*rec));
+	/* Nothing was overwritten: the ring holds every record written. */
+	assert_true(h.head <= h.cap && h.head <= max);
+	n = (size_t)h.head;
+	assert_int_equal(fseek(f, (long)h.rec_off, SEEK_SET), 0);
+	assert_int_equal(fread(rec, sizeof(*rec), n, f), n);
+	fclose(f);
+	for (i = 0; i < n; i++)
+		assert_int_equal(rec[i].seq, i + 1);
+	return n;
+}
+
+/*
  * The ring the interposer wrote for this process: a record per QP that
  * connected (planned or not), went away, or was moved by a plan change,
  * the one the device could not move marked "reconnect needed".
  */
 static void reports(void **state)
 {
-	struct fp_report_rec rec[4096];
+	static struct fp_report_rec rec[4096];
 	char path[128];
-	struct fp_report *rep;
 	size_t n, i, up = 0, down = 0, planned = 0, moved = 0, stale = 0;
-	uint64_t lost;
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/flowplan-%d-65536", ring_dir,
 		 (int)getpid());
-	rep = fp_ring_reader_open(path);
-	assert_non_null(rep);
-	assert_int_equal(fp_ring_read(rep, rec, 4096, &n, &lost), 0);
-	assert_int_equal(lost, 0);
+	n = ring_records(path, rec, 4096);
 	for (i = 0; i < n; i++) {
 		switch (rec[i].op) {
 		case FP_OP_QP_UP:
@@ -414,7 +440,6 @@ static void reports(void **state)
 	assert_int_equal(down, up);
 	assert_int_equal(moved, 1);
 	assert_int_equal(stale, 1);
-	fp_ring_reader_close(rep);
 }
 
 int main(int argc, char **argv)

@@ -37,13 +37,18 @@ fp_load
 . /tests/data/preload-lib.sh
 preload_calibrate
 
+# perftest: -F. Under TCG on a loaded host its clock calibration (r^2 of
+# cycles against gettimeofday) can fall below 0.9, and without -F it then
+# exits 1 with "Can't produce a report" after the traffic; this test judges
+# by counters and data checks, never by perftest's bandwidth figure.
+
 # ---- ib_write_bw -q 4: four subflows, two per spine
 P="$(nth $S1 1),$(nth $S2 1),$(nth $S1 2),$(nth $S2 2)"
 plan "$P"
 log "ib_write_bw -q 4, plan $P"
 snap
-LD_PRELOAD=$PRE bw_server_bg -q 4 -s 65536 -n 200
-LD_PRELOAD=$PRE timeout 180 ib_write_bw -d $RXE0 -x $GID_INDEX -u 20 -q 4 \
+LD_PRELOAD=$PRE bw_server_bg -F -q 4 -s 65536 -n 200
+LD_PRELOAD=$PRE timeout 180 ib_write_bw -d $RXE0 -x $GID_INDEX -u 20 -F -q 4 \
 	-s 65536 -n 200 127.0.0.1 >/tmp/cli 2>&1 || { cat /tmp/cli; fail "ib_write_bw failed"; }
 wait $BW_SERVER || { cat /tmp/srv; fail "ib_write_bw server failed"; }
 delta "$P"
@@ -57,11 +62,11 @@ for sp in 1 2; do
 	plan "$P"
 	log "ib_send_bw, plan $P (spine $sp)"
 	snap
-	LD_PRELOAD=$PRE ib_send_bw -d $RXE1 -x $GID_INDEX -u 20 -s 65536 \
+	LD_PRELOAD=$PRE ib_send_bw -d $RXE1 -x $GID_INDEX -u 20 -F -s 65536 \
 		-n 200 >/tmp/srv 2>&1 &
 	srv=$!
 	poll 10 grep -q ':4853 .* 0A ' /proc/net/tcp || fail "ib_send_bw did not listen"
-	LD_PRELOAD=$PRE timeout 180 ib_send_bw -d $RXE0 -x $GID_INDEX -u 20 \
+	LD_PRELOAD=$PRE timeout 180 ib_send_bw -d $RXE0 -x $GID_INDEX -u 20 -F \
 		-s 65536 -n 200 127.0.0.1 >/tmp/cli 2>&1 ||
 		{ cat /tmp/cli; fail "ib_send_bw failed"; }
 	wait $srv || { cat /tmp/srv; fail "ib_send_bw server failed"; }
@@ -127,8 +132,8 @@ flowplanctl plan delete
 rm -f /tmp/plan.json
 log "ib_write_bw -q 2, no plan"
 snap
-LD_PRELOAD=$PRE bw_server_bg -q 2 -s 65536 -n 200
-LD_PRELOAD=$PRE timeout 180 ib_write_bw -d $RXE0 -x $GID_INDEX -u 20 -q 2 \
+LD_PRELOAD=$PRE bw_server_bg -F -q 2 -s 65536 -n 200
+LD_PRELOAD=$PRE timeout 180 ib_write_bw -d $RXE0 -x $GID_INDEX -u 20 -F -q 2 \
 	-s 65536 -n 200 127.0.0.1 >/tmp/cli 2>&1 || { cat /tmp/cli; fail "ib_write_bw failed"; }
 wait $BW_SERVER || { cat /tmp/srv; fail "ib_write_bw server failed"; }
 P=$(perftest_qpns /tmp/cli | while read -r l r; do qp_sport "$l" "$r"; done |
@@ -146,8 +151,8 @@ A=$(nth $S1 1) B=$(nth $S2 1)
 plan "$A"
 log "plan change under ib_write_bw: $A -> $B"
 snap
-LD_PRELOAD=$PRE bw_server_bg -s 65536 -n 600
-LD_PRELOAD=$PRE timeout 240 ib_write_bw -d $RXE0 -x $GID_INDEX -u 20 \
+LD_PRELOAD=$PRE bw_server_bg -F -s 65536 -n 600
+LD_PRELOAD=$PRE timeout 240 ib_write_bw -d $RXE0 -x $GID_INDEX -u 20 -F \
 	-s 65536 -n 600 127.0.0.1 >/tmp/cli 2>&1 &
 cli=$!
 flowing() { [ "$(($(spine_rx 1 1) - P10))" -gt 2000 ]; }
@@ -161,11 +166,11 @@ delta "$A"
 expect "plan change" "$A" 38400
 log "ib_send_bw after the change, plan $B"
 snap
-LD_PRELOAD=$PRE ib_send_bw -d $RXE1 -x $GID_INDEX -u 20 -s 65536 -n 100 \
+LD_PRELOAD=$PRE ib_send_bw -d $RXE1 -x $GID_INDEX -u 20 -F -s 65536 -n 100 \
 	>/tmp/srv 2>&1 &
 srv=$!
 poll 10 grep -q ':4853 .* 0A ' /proc/net/tcp || fail "ib_send_bw did not listen"
-LD_PRELOAD=$PRE timeout 180 ib_send_bw -d $RXE0 -x $GID_INDEX -u 20 \
+LD_PRELOAD=$PRE timeout 180 ib_send_bw -d $RXE0 -x $GID_INDEX -u 20 -F \
 	-s 65536 -n 100 127.0.0.1 >/tmp/cli 2>&1 || { cat /tmp/cli; fail "ib_send_bw failed"; }
 wait $srv || { cat /tmp/srv; fail "ib_send_bw server failed"; }
 delta "$B"
