@@ -40,6 +40,19 @@
 int modify_1_0(struct ibv_qp *qp, struct ibv_qp_attr *a, int mask);
 __asm__(".symver modify_1_0, ibv_modify_qp@IBVERBS_1.0");
 
+/*
+ * dlsym and dlvsym are interposed on x86-64 only (the jump that keeps the
+ * caller's return address is written for it, docs/preload.md).
+ */
+#ifdef __x86_64__
+#define X86_64_ONLY() do { } while (0)
+#else
+#define X86_64_ONLY() do { \
+	printf("skip: dlsym/dlvsym are interposed on x86-64 only\n"); \
+	skip(); \
+} while (0)
+#endif
+
 static char plan_path[64], ring_dir[64];
 static struct ibv_context *ctx;
 static struct ibv_pd *pd;
@@ -254,12 +267,13 @@ typedef int (*modify_fn)(struct ibv_qp *, struct ibv_qp_attr *, int);
 
 static void dlsym_paths(void **state)
 {
-	void *h = dlopen("libibverbs.so.1", RTLD_NOW | RTLD_LOCAL);
-	void *hook = dlsym(RTLD_DEFAULT, "ibv_modify_qp");
-	void *p1, *p2, *p3;
+	void *h, *hook, *p1, *p2, *p3;
 	struct ibv_qp *qp;
 
 	(void)state;
+	X86_64_ONLY();
+	h = dlopen("libibverbs.so.1", RTLD_NOW | RTLD_LOCAL);
+	hook = dlsym(RTLD_DEFAULT, "ibv_modify_qp");
 	assert_non_null(h);
 	assert_string_equal(object_of(hook), "libflowplan-preload.so");
 	/* Through the handle: the wrapper, for the default and 1.1. */
@@ -298,9 +312,11 @@ static void dlsym_paths(void **state)
  */
 static void rtld_next(void **state)
 {
-	void *hook = dlsym(RTLD_DEFAULT, "ibv_modify_qp");
+	void *hook;
 
 	(void)state;
+	X86_64_ONLY();
+	hook = dlsym(RTLD_DEFAULT, "ibv_modify_qp");
 	assert_ptr_equal(dlsym(RTLD_NEXT, "ibv_modify_qp"), hook);
 	assert_ptr_equal(dlvsym(RTLD_NEXT, "ibv_modify_qp", "IBVERBS_1.1"),
 			 hook);
