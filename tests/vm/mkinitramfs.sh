@@ -117,6 +117,7 @@ for p in $(echo "$want" | tr ' ' '\n' | sort -u); do
 	mkdir -p "$MD/$(dirname "$p")"
 	cp "$KM/$p" "$MD/$p"
 done
+mkdir -p "$MD"	# the debug kernel has every module built in: none copied
 cp "$KM"/modules.builtin "$KM"/modules.builtin.modinfo "$KM"/modules.order "$MD/"
 depmod -b "$R" "$ABI"
 

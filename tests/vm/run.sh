@@ -20,7 +20,7 @@ set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
-OUT=${VM_OUT:-$TOP/build/vm}
+OUT=$(realpath -m "${VM_OUT:-$TOP/build/vm}")	# kbuild needs M= absolute
 VM_SMP=${VM_SMP:-1}
 VM_MEM=${VM_MEM:-1024}
 VM_TIMEOUT=${VM_TIMEOUT:-300}
