@@ -25,7 +25,7 @@ struct key {
 	double min, max;	/* numbers: the range allowed */
 };
 
-#define F(field) offsetof(struct fpd_conf, field), sizeof(((struct fpd_conf *)0)->field)
+#define F(field) .off = offsetof(struct fpd_conf, field), .size = sizeof(((struct fpd_conf *)0)->field)
 
 static const struct key keys[] = {
 	{ "daemon", "mode", T_MODE, F(mode), 0, 0 },

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * daemon/conf.h - flowpland's configuration (/etc/flowplan/flowpland.conf).
+ * conf.h - flowpland's configuration (/etc/flowplan/flowpland.conf).
  *
  * An INI file: "[section]" lines, "key = value" lines, '#' or ';' comments,
  * blank lines. Every key has a default (fpd_conf_default()); an unknown

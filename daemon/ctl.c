@@ -268,9 +268,8 @@ static void ctl_accept(struct fpd_io *io, uint32_t events)
 			static const char busy[] =
 				"{\"ok\":false,\"error\":\"too many control connections\"}\n";
 
-			if (send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL) < 0) {
-				/* nothing more to tell it */
-			}
+			/* if this fails there is nothing more to tell it */
+			(void)send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL);
 			close(fd);
 			continue;
 		}

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * daemon/ctl.h - the control socket of flowpland (`flowplanctl daemon`).
+ * ctl.h - the control socket of flowpland (`flowplanctl daemon`).
  *
  * Protocol: a SOCK_STREAM unix socket (default /run/flowplan/daemon.sock,
  * mode 0666). A client writes requests, each one JSON object on one line
@@ -49,7 +49,7 @@ const char *fpd_ctl_cmd_name(enum fpd_ctl_cmd c);
  * The daemon's answer to @req from a peer with @cred: a JSON object to
  * which the server adds "ok": true, or NULL and the reason in @err.
  */
-typedef json_object *(*fpd_ctl_fn)(void *arg, const struct fpd_ctl_req *req,
+typedef struct json_object *(*fpd_ctl_fn)(void *arg, const struct fpd_ctl_req *req,
 				   const struct ucred *cred, struct fp_err *err);
 
 struct fpd_ctl;

@@ -190,8 +190,8 @@ static void print_status(json_object *r)
 		printf("module: not loaded\n");
 	(void)gen;
 	if (get(r, "plan.entries"))
-		printf("plan: from %s, %" PRId64 " entries, max load %.4g s (bound %.4g s, %.2fx), "
-		       "%s\n", gs(r, "plan.source"), gi(r, "plan.entries"), gd(r, "plan.max_load"),
+		printf("plan: from %s, %" PRId64 " entries, max load %.4g s (bound %.4g s, %.2fx), %s\n",
+		       gs(r, "plan.source"), gi(r, "plan.entries"), gd(r, "plan.max_load"),
 		       gd(r, "plan.lower_bound"), gd(r, "plan.ratio"),
 		       json_object_get_boolean(get(r, "plan.installed")) ? "installed" :
 		       "not installed");

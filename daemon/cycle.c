@@ -477,33 +477,33 @@ static unsigned int detect_period(const struct fpd_cyc *c, const struct seq *s,
 				  double *score, unsigned int *maxp_out)
 {
 	unsigned int p, maxp = c->o.max_period, pick = 0;
-	size_t W = 0;
+	size_t win = 0;
 	double best = 0;
 
 	*maxp_out = 0;
 	if (s->n < c->o.min_reps ||
 	    s->p[s->n - 1]->first_ns - s->p[0]->first_ns < c->o.confirm_ns)
 		return 0;
-	while (W < s->n && s->p[s->n - 1]->first_ns - s->p[s->n - 1 - W]->first_ns <=
+	while (win < s->n && s->p[s->n - 1]->first_ns - s->p[s->n - 1 - win]->first_ns <=
 				   c->o.confirm_ns)
-		W++;
+		win++;
 	if (maxp > s->n / c->o.min_reps)
 		maxp = (unsigned int)(s->n / c->o.min_reps);
 	*maxp_out = maxp;
 	for (p = 1; p <= maxp; p++) {
-		size_t L = (size_t)(c->o.min_reps - 1) * p, t, ok = 0;
+		size_t tail = (size_t)(c->o.min_reps - 1) * p, t, ok = 0;
 
-		if (L < W)
-			L = W;
-		if (L > s->n - p)
-			L = s->n - p;
-		for (t = s->n - L; t < s->n; t++) {
+		if (tail < win)
+			tail = win;
+		if (tail > s->n - p)
+			tail = s->n - p;
+		for (t = s->n - tail; t < s->n; t++) {
 			bool gap = t - p == 0 || gap_like(c, s->gap[t], s->gap[t - p]);
 
 			if (gap && phase_like(c, s->p[t], s->p[t - p]))
 				ok++;
 		}
-		score[p] = (double)ok / (double)L;
+		score[p] = (double)ok / (double)tail;
 		if (score[p] > best)
 			best = score[p];
 	}

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * daemon/cycle.h - the repeating cycle of each job, found in the stream of
+ * cycle.h - the repeating cycle of each job, found in the stream of
  * messages the schedule reports show (docs/reports.md).
  *
  * Training repeats the same collectives every iteration. Messages that
@@ -36,7 +36,8 @@ struct fpd_flow {
 };
 
 /* A phase of a cycle: flows sorted by (src, dst); @steps identical phases
- * in a row (a ring's steps) are kept as one with its count. */
+ * in a row (a ring's steps) are kept as one with its count.
+ */
 struct fpd_cphase {
 	size_t n;
 	struct fpd_flow *f;

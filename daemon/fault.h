@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * daemon/fault.h - suspected path faults, from the module's counters.
+ * fault.h - suspected path faults, from the module's counters.
  *
  * The plan says how an entry's bytes split over its subflows (weights); the
  * module counts what each (remote address, source port) really sends. In an
@@ -87,7 +87,8 @@ size_t fpd_fault_stalled(const struct fpd_fault *f);
 size_t fpd_fault_suspects(const struct fpd_fault *f, struct fpd_suspect *out,
 			  size_t max);
 /* The watched subflows, and the i-th one's streak of slow samples, its last
- * delta and its counter; the subflow itself is returned. */
+ * delta and its counter; the subflow itself is returned.
+ */
 size_t fpd_fault_count(const struct fpd_fault *f);
 const struct fpd_fsub *fpd_fault_sub_state(const struct fpd_fault *f, size_t i,
 					   unsigned int *streak, uint64_t *delta,

@@ -262,9 +262,8 @@ int fpd_replan_now(struct fpd *d, struct fp_err *err)
 	fpd_plan_info_free(&d->info);
 	d->info = info;
 	if (info.repaired)
-		fpd_log(d, LOG_INFO, "repaired the plan: %zu subflows moved, %zu relabelled, "
-			"%zu flows dropped; max load %.6g s, bound %.6g s; %zu entries here, "
-			"%zu kept as they were (%.1f ms)", info.repair.moved, info.repair.relabelled,
+		fpd_log(d, LOG_INFO, "repaired the plan: %zu subflows moved, %zu relabelled, %zu flows dropped; max load %.6g s, bound %.6g s; %zu entries here, %zu kept as they were (%.1f ms)",
+			info.repair.moved, info.repair.relabelled,
 			info.repair.dropped, info.max_load, info.lower_bound, info.entries, kept,
 			info.compute_ns / 1e6);
 	else
@@ -381,14 +380,13 @@ static void probe_done(void *arg, const struct fpd_probe_result *r)
 	if (moved || !d->probe_saved)
 		save_portmap(d);
 	if (!moved) {
-		fpd_log(d, LOG_INFO, "probe: %zu of %zu pairs resolved in %.1f s, every port on "
-			"the path the map in use says", r->resolved, r->pairs, r->seconds);
+		fpd_log(d, LOG_INFO, "probe: %zu of %zu pairs resolved in %.1f s, every port on the path the map in use says",
+			r->resolved, r->pairs, r->seconds);
 		return;
 	}
 	d->probe_changes++;
-	fpd_event(d, "probe", "%zu ports take other paths than the port map in use says "
-		  "(%zu of %zu pairs resolved, %.1f s): re-planning", moved, r->resolved,
-		  r->pairs, r->seconds);
+	fpd_event(d, "probe", "%zu ports take other paths than the port map in use says (%zu of %zu pairs resolved, %.1f s): re-planning",
+		  moved, r->resolved, r->pairs, r->seconds);
 	d->mode->changed(d, "the probed port map changed");
 }
 
@@ -806,7 +804,8 @@ static void on_kmod_watch(struct fpd_io *io, uint32_t events)
 	if (d->kops->read_watch(d->kctx, &changed, &present))
 		return;
 	/* registered while we hold a connection: it was reloaded under us and
-	 * the departure was missed; the old family id is gone */
+	 * the departure was missed; the old family id is gone
+	 */
 	if (changed && present && d->kmod_open)
 		kmod_down(d);
 	if (changed)
@@ -1062,7 +1061,7 @@ void fpd_metrics_render(void *arg, FILE *f)
 	fpd_prom_family(f, "flowpland_link_planned_load_seconds", "gauge",
 			"Planned load of each link direction, summed over phases.");
 	for (i = 0; i < d->info.nlinks; i++) {
-		const char *l[] = { "link", d->info.links[i].name, NULL };
+		const char *const l[] = { "link", d->info.links[i].name, NULL };
 
 		fpd_prom_sample(f, "flowpland_link_planned_load_seconds", l, d->info.links[i].load);
 	}
@@ -1075,13 +1074,13 @@ void fpd_metrics_render(void *arg, FILE *f)
 	fpd_prom_family(f, "flowpland_event_to_install_seconds", "histogram",
 			"From the change that asked for a re-plan to the new plan in the module.");
 	for (i = 0; i < FPD_LAT_BUCKETS; i++) {
-		const char *l[] = { "le", le, NULL };
+		const char *const l[] = { "le", le, NULL };
 
 		snprintf(le, sizeof(le), "%g", lat_bounds[i]);
 		fpd_prom_sample_u64(f, "flowpland_event_to_install_seconds_bucket", l, d->lat_bucket[i]);
 	}
 	{
-		const char *l[] = { "le", "+Inf", NULL };
+		const char *const l[] = { "le", "+Inf", NULL };
 
 		fpd_prom_sample_u64(f, "flowpland_event_to_install_seconds_bucket", l, d->lat_count);
 	}
@@ -1113,7 +1112,7 @@ void fpd_metrics_render(void *arg, FILE *f)
 			"Bytes the module counted per planned subflow (remote address, source port).");
 	/* the subflows being watched: those of the installed plan */
 	for (i = 0; d->fault && i < fpd_fault_count(d->fault); i++) {
-		const char *l[] = { "remote", addr, "sport", sport, NULL };
+		const char *const l[] = { "remote", addr, "sport", sport, NULL };
 		const struct fpd_fsub *s;
 		unsigned int streak;
 		uint64_t delta, total;
@@ -1300,11 +1299,16 @@ int fpd_init(struct fpd *d, const struct fpd_conf *conf, const char *conf_path,
 	ret = fpd_planner_load(&d->planner, conf, err);
 	if (ret)
 		return ret;
-	if ((ret = fpd_timer_init(&d->loop, &d->t_report, on_report_timer, d)) ||
-	    (ret = fpd_timer_init(&d->loop, &d->t_counters, on_counters_timer, d)) ||
-	    (ret = fpd_timer_init(&d->loop, &d->t_replan, on_replan_timer, d)) ||
-	    (ret = fpd_timer_init(&d->loop, &d->t_watchdog, on_watchdog, d)) ||
-	    (ret = fpd_timer_init(&d->loop, &d->t_probe, on_probe_timer, d)))
+	ret = fpd_timer_init(&d->loop, &d->t_report, on_report_timer, d);
+	if (!ret)
+		ret = fpd_timer_init(&d->loop, &d->t_counters, on_counters_timer, d);
+	if (!ret)
+		ret = fpd_timer_init(&d->loop, &d->t_replan, on_replan_timer, d);
+	if (!ret)
+		ret = fpd_timer_init(&d->loop, &d->t_watchdog, on_watchdog, d);
+	if (!ret)
+		ret = fpd_timer_init(&d->loop, &d->t_probe, on_probe_timer, d);
+	if (ret)
 		return fail(err, ret, "timerfd: %s", strerror(ret));
 	ret = services(d, NULL, err);
 	if (!ret)
@@ -1320,7 +1324,8 @@ int fpd_init(struct fpd *d, const struct fpd_conf *conf, const char *conf_path,
 	if (sd_watchdog_enabled(0, &wd) > 0 && wd)
 		fpd_timer_set(&d->t_watchdog, wd * 500, wd * 500);
 	/* a fixed schedule is planned at once; observed cycles when found
-	 * (cluster modes: the planner's, when fpd_cluster_open() is called) */
+	 * (cluster modes: the planner's, when fpd_cluster_open() is called)
+	 */
 	if (conf->mode == FPD_MODE_LOCAL && fpd_planner_ready(&d->planner) && d->planner.fixed)
 		fpd_request_replan(d, "start");
 	return 0;
@@ -1339,8 +1344,11 @@ int fpd_reload(struct fpd *d, struct fp_err *err)
 	if (c.mode != old.mode)
 		return fail(err, EINVAL, "[daemon] mode changed from %s to %s: restart the daemon",
 			    fpd_mode_name(old.mode), fpd_mode_name(c.mode));
-	if (d->mode->reload && (ret = d->mode->reload(d, &c, err)))
-		return ret;
+	if (d->mode->reload) {
+		ret = d->mode->reload(d, &c, err);
+		if (ret)
+			return ret;
+	}
 	ret = fpd_planner_load(&p, &c, err);
 	if (ret)
 		return ret;

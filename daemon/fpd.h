@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * daemon/fpd.h - flowpland's state and its one loop: observe (report
+ * fpd.h - flowpland's state and its one loop: observe (report
  * rings -> cycles; module events; counters -> suspected faults), plan
  * (planner library, in memory), install (the module, next generation),
  * re-plan on a change. main.c only parses options and signals around it.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * daemon/kmod.h - what the daemon needs of flowplan.ko, as a table of
+ * kmod.h - what the daemon needs of flowplan.ko, as a table of
  * operations: the real one (kmod_nl.c) speaks the generic netlink family
  * through lib/core's client and watches the family come and go through
  * the controller's notifications, as mptcpd's path manager does; the unit
@@ -49,12 +49,14 @@ struct fpd_kmod_ops {
 	/* Every counter; *c malloc'd. */
 	int (*get_counters)(void *ctx, struct fpd_fcount **c, size_t *n, struct fp_err *err);
 	/* Module events: a descriptor to watch (-1: none) and one event per call;
-	 * EAGAIN when none is left. */
+	 * EAGAIN when none is left.
+	 */
 	int (*event_fd)(void *ctx);
 	int (*read_event)(void *ctx, struct fpd_kev *ev, struct fp_err *err);
 	/* The family appearing or vanishing (module load, unload): a descriptor
 	 * open whether or not the module is loaded (-1: none); *present says
-	 * whether the family is there after the notifications read. */
+	 * whether the family is there after the notifications read.
+	 */
 	int (*watch_fd)(void *ctx);
 	int (*read_watch)(void *ctx, bool *changed, bool *present);
 };

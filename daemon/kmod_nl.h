@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* daemon/kmod_nl.h - the module table over netlink (kmod_nl.c). */
+/* kmod_nl.h - the module table over netlink (kmod_nl.c). */
 #ifndef FPD_KMOD_NL_H
 #define FPD_KMOD_NL_H
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * daemon/loop.h - the daemon's one event loop: epoll over file descriptors
+ * loop.h - the daemon's one event loop: epoll over file descriptors
  * (netlink socket, control socket and its clients, inotify, the HTTP
  * server's epoll set), timerfd timers and a signalfd. Everything runs in
  * this thread, so callbacks need no locks; nothing polls.

@@ -193,8 +193,8 @@ struct fpd_metrics *fpd_metrics_open(struct fpd_loop *l, const char *listen,
 	m->mhd = MHD_start_daemon(MHD_USE_EPOLL | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 				  0, NULL, NULL, handle, m,
 				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
-				  MHD_OPTION_CONNECTION_LIMIT, (unsigned int)16,
+				  MHD_OPTION_CONNECTION_TIMEOUT, 10U,
+				  MHD_OPTION_CONNECTION_LIMIT, 16U,
 				  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 				  MHD_OPTION_END);
 	if (!m->mhd) {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * daemon/metrics.h - Prometheus metrics over HTTP (libmicrohttpd).
+ * metrics.h - Prometheus metrics over HTTP (libmicrohttpd).
  *
  * The HTTP server runs inside the daemon's loop: libmicrohttpd in its
  * external-epoll mode hands over one descriptor, which the loop watches,

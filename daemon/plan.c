@@ -1310,6 +1310,7 @@ size_t fpd_hostplan_keep(const struct fpd_planner *p, struct fp_hostplan *next,
 	while (i < next->n && k < prev->n) {
 		int d = key_cmp(&next->e[i], &prev->e[k]);
 		unsigned int na, nb, j;
+		bool same;
 
 		if (d < 0) {
 			i++;
@@ -1321,27 +1322,26 @@ size_t fpd_hostplan_keep(const struct fpd_planner *p, struct fp_hostplan *next,
 		}
 		na = sigs(next_fs, nnext_fs, &at_next, (uint32_t)i, a);
 		nb = sigs(prev_fs, nprev_fs, &at_prev, (uint32_t)k, b);
-		if (na == nb && na == next->e[i].nsub && nb == prev->e[k].nsub &&
-		    next->e[i].enforce == prev->e[k].enforce) {
-			for (j = 0; j < na && !psig_cmp(&a[j], &b[j]) &&
-				    still_takes(p, &prev->e[k], &b[j]); j++)
-				;
-			if (j == na) {
-				size_t x;
+		same = na == nb && na == next->e[i].nsub && nb == prev->e[k].nsub &&
+		       next->e[i].enforce == prev->e[k].enforce;
+		for (j = 0; same && j < na && !psig_cmp(&a[j], &b[j]) &&
+			    still_takes(p, &prev->e[k], &b[j]); j++)
+			;
+		if (same && j == na) {
+			size_t x;
 
-				/* the watched subflows follow the labels kept */
-				for (x = at_next; x < nnext_fs && next_fs[x].entry == (uint32_t)i;
-				     x++) {
-					for (j = 0; j < na; j++)
-						if (a[j].sport == next_fs[x].sport) {
-							next_fs[x].sport = b[j].sport;
-							a[j].sport = 0;	/* used */
-							break;
-						}
-				}
-				next->e[i] = prev->e[k];
-				kept++;
+			/* the watched subflows follow the labels kept */
+			for (x = at_next; x < nnext_fs && next_fs[x].entry == (uint32_t)i;
+			     x++) {
+				for (j = 0; j < na; j++)
+					if (a[j].sport == next_fs[x].sport) {
+						next_fs[x].sport = b[j].sport;
+						a[j].sport = 0;	/* used */
+						break;
+					}
 			}
+			next->e[i] = prev->e[k];
+			kept++;
 		}
 		i++;
 		k++;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * daemon/plan.h - from what the daemon knows (fabric, port map, failed and
+ * plan.h - from what the daemon knows (fabric, port map, failed and
  * avoided links, the observed cycles or a schedule file) to this host's
  * plan, in memory, with the planner library: fp_plan_compute() plans,
  * fp_plan_repair() re-plans after links go down moving only what crossed

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * daemon/probe.h - learning the port map of this host's pairs with the
+ * probe.h - learning the port map of this host's pairs with the
  * probing engine (lib/probe) without stopping the loop: a probe runs in a
  * child process that writes the port map (docs/formats.md) to a pipe the
  * loop reads; when the child is done the map is handed to a callback.

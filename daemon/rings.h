@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * daemon/rings.h - the schedule-report rings on this host (docs/reports.md;
+ * rings.h - the schedule-report rings on this host (docs/reports.md;
  * libflowplan, the interposer and the NCCL profiler write them, lib/core's
  * reader reads them): found as they appear (inotify on the report
  * directory), read on the daemon's report timer, turned into messages for

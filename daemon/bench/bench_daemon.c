@@ -68,7 +68,13 @@ static int f_cnt(void *c, struct fpd_fcount **o, size_t *n, struct fp_err *e)
 }
 static int f_fd(void *c) { (void)c; return -1; }
 static int f_ev(void *c, struct fpd_kev *ev, struct fp_err *e) { (void)c; (void)ev; (void)e; return EAGAIN; }
-static int f_w(void *c, bool *ch, bool *p) { (void)c; *ch = false; *p = true; return 0; }
+static int f_w(void *c, bool *ch, bool *p)
+{
+	(void)c;
+	*ch = false;
+	*p = true;
+	return 0;
+}
 
 static const struct fpd_kmod_ops fake_ops = {
 	.open = f_open, .close = f_close, .get_plan = f_get, .set_plan = f_set,
@@ -231,15 +237,13 @@ static void event_to_install(const char *topo, const char *sched)
 
 		printf("bench-daemon: event-to-install on %s, %s (host 0's NICs local)\n", topo,
 		       sched);
-		printf("bench-daemon:   NIC link down %9.3f ms (repair)   back up %9.3f ms "
-		       "(planned anew: %.2fx the planner alone, %.3f ms)\n", nd * 1e3, nu * 1e3,
-		       nu / pb, pb * 1e3);
+		printf("bench-daemon:   NIC link down %9.3f ms (repair)   back up %9.3f ms (planned anew: %.2fx the planner alone, %.3f ms)\n",
+		       nd * 1e3, nu * 1e3, nu / pb, pb * 1e3);
 		if (spine_link >= 0) {
 			double av = p50(avoid, ROUNDS), re = p50(retry, ROUNDS);
 
-			printf("bench-daemon:   spine link suspected %9.3f ms (repair: %.2fx the "
-			       "planner's alone, %.3f ms)   tried again %9.3f ms\n", av * 1e3,
-			       av / pr, pr * 1e3, re * 1e3);
+			printf("bench-daemon:   spine link suspected %9.3f ms (repair: %.2fx the planner's alone, %.3f ms)   tried again %9.3f ms\n",
+			       av * 1e3, av / pr, pr * 1e3, re * 1e3);
 		}
 	}
 }
@@ -248,7 +252,7 @@ static void event_to_install(const char *topo, const char *sched)
 
 struct writer {
 	char path[128];
-	volatile int stop;
+	int stop;		/* __atomic: set by the main thread */
 	uint64_t recs;
 };
 
@@ -274,7 +278,7 @@ static void *write_ring(void *arg)
 	*(uint32_t *)(m + 40) = (uint32_t)getpid();
 	__atomic_store_n((uint64_t *)m, 0x005450525046504cull, __ATOMIC_RELEASE);
 	head = (uint64_t *)(m + 48);
-	while (!w->stop) {
+	while (!__atomic_load_n(&w->stop, __ATOMIC_RELAXED)) {
 		struct timespec ts;
 		uint64_t t;
 		int st, r;
@@ -307,7 +311,7 @@ static void *write_ring(void *arg)
 	return NULL;
 }
 
-static void steady(double secs, bool ring)
+static void steady_state(double secs, bool ring)
 {
 	struct fp_err err = { "" };
 	struct fake f = { 0 };
@@ -336,7 +340,7 @@ static void steady(double secs, bool ring)
 	cpu = thread_cpu_s() - c0;
 	wall = now_s() - t0;
 	if (ring) {
-		w.stop = 1;
+		__atomic_store_n(&w.stop, 1, __ATOMIC_RELAXED);
 		pthread_join(th, NULL);
 	}
 	getrusage(RUSAGE_SELF, &ru);
@@ -353,8 +357,7 @@ static void steady(double secs, bool ring)
 		for (size_t e = 0; e < d.nev && e < FPD_EVENTS; e++)
 			fprintf(stderr, "event %s: %s\n", d.ev[e].kind, d.ev[e].text);
 	}
-	printf("bench-daemon: steady state %-28s %6.2f%% of a core over %.1f s (%llu records), "
-	       "%zu cycles locked, %llu installs, max RSS %ld MiB\n",
+	printf("bench-daemon: steady state %-28s %6.2f%% of a core over %.1f s (%llu records), %zu cycles locked, %llu installs, max RSS %ld MiB\n",
 	       ring ? "(8-rank ring job, 20 it/s)" : "(idle, no ring)", 100 * cpu / wall, wall,
 	       (unsigned long long)w.recs, fpd_cyc_count(d.cyc), (unsigned long long)f.sets,
 	       ru.ru_maxrss / 1024);
@@ -370,11 +373,11 @@ int main(void)
 	if (!mkdtemp(dir))
 		return 1;
 	if (!getenv("FPD_BENCH_DEBUG")) {
-	event_to_install("leafspine:leaves=2,spines=2,hosts=2", "alltoall:bytes=64M");
-	event_to_install("leafspine:leaves=8,spines=4,hosts=4,nics=8",
-			 "ring-allreduce:bytes=1G,place=frag");
-	event_to_install("leafspine:leaves=16,spines=8,hosts=8,nics=8",
-			 "alltoall:bytes=16M");
+		event_to_install("leafspine:leaves=2,spines=2,hosts=2", "alltoall:bytes=64M");
+		event_to_install("leafspine:leaves=8,spines=4,hosts=4,nics=8",
+				 "ring-allreduce:bytes=1G,place=frag");
+		event_to_install("leafspine:leaves=16,spines=8,hosts=8,nics=8",
+				 "alltoall:bytes=16M");
 	}
 	/* each in a process of its own, so that its memory is its own */
 	{
@@ -387,7 +390,7 @@ int main(void)
 			fflush(stdout);
 			pid = fork();
 			if (!pid) {
-				steady(k ? 8 : 4, k);
+				steady_state(k ? 8 : 4, k);
 				fflush(stdout);
 				_exit(0);
 			}

@@ -50,7 +50,8 @@ static void test_values(void **state)
 	(void)state;
 	fpd_conf_default(&c);
 	assert_int_equal(parse("# comment\n; also\n\n[daemon]\r\n"
-			       "  socket = /tmp/x.sock  \n"
+			       "  socket = /tmp/x.sock  "	/* blanks to trim */
+			       "\n"
 			       "metrics = [::1]:9100\n"
 			       "log_level = debug\n"
 			       "[fabric]\n"

@@ -112,8 +112,8 @@ static json_object *handler(void *arg, const struct fpd_ctl_req *req,
 
 struct client {
 	pthread_t th;
-	volatile int done;
-	void (*fn)(struct client *);
+	int done;		/* __atomic: set by the client's thread */
+	void (*fn)(struct client *c);
 	int ret;
 	json_object *resp;
 	struct fp_err err;
@@ -128,7 +128,7 @@ static void *client_main(void *arg)
 	struct client *c = arg;
 
 	c->fn(c);
-	c->done = 1;
+	__atomic_store_n(&c->done, 1, __ATOMIC_RELAXED);
 	return NULL;
 }
 
@@ -139,7 +139,7 @@ static void run(struct fpd_loop *l, struct client *c, void (*fn)(struct client *
 	c->fn = fn;
 	c->done = 0;
 	assert_int_equal(pthread_create(&c->th, NULL, client_main, c), 0);
-	for (i = 0; i < 500 && !c->done; i++)
+	for (i = 0; i < 500 && !__atomic_load_n(&c->done, __ATOMIC_RELAXED); i++)
 		assert_int_equal(fpd_loop_once(l, 10), 0);
 	pthread_join(c->th, NULL);
 	/* let the server see the last close */
@@ -345,7 +345,7 @@ static void test_socket_path(void **state)
 
 static void test_cli_usage(void **state)
 {
-	char *bad[] = { "frobnicate" }, *two[] = { "show", "status" };
+	char *bad[1] = { "frobnicate" }, *two[2] = { "show", "status" };
 
 	(void)state;
 	assert_int_equal(fpd_ctl_cli(1, bad, path, false, false), 1);

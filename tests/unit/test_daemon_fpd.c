@@ -483,7 +483,8 @@ static int fake_engine(const struct fp_probe_cfg *cfg, struct fp_probe_pair *pai
 }
 
 /* Every installed port of h0 -> h2/h3 takes, by the hash model, the other spine
- * than its watched path when @swapped (the new map is the truth), else the same. */
+ * than its watched path when @swapped (the new map is the truth), else the same.
+ */
 static void check_ports(struct fpd *d, bool swapped)
 {
 	struct fp_topo *t = d->planner.base;

@@ -26,7 +26,7 @@ static int renders;
 
 static void render(void *arg, FILE *f)
 {
-	const char *l[] = { "link", "leaf0-spine1", "note", "a \"q\" \\ b\nc", NULL };
+	const char *const l[] = { "link", "leaf0-spine1", "note", "a \"q\" \\ b\nc", NULL };
 
 	(void)arg;
 	renders++;
@@ -40,7 +40,7 @@ struct client {
 	uint16_t port;
 	const char *req;
 	char resp[8192];
-	volatile int done;
+	int done;		/* __atomic: set by the client's thread */
 };
 
 static void *client_main(void *arg)
@@ -59,7 +59,7 @@ static void *client_main(void *arg)
 			len += (size_t)r;
 	c->resp[len] = 0;
 	close(fd);
-	c->done = 1;
+	__atomic_store_n(&c->done, 1, __ATOMIC_RELAXED);
 	return NULL;
 }
 
@@ -70,7 +70,7 @@ static void get(struct fpd_loop *l, struct fpd_metrics *m, const char *req, char
 	int i;
 
 	assert_int_equal(pthread_create(&th, NULL, client_main, &c), 0);
-	for (i = 0; i < 1000 && !c.done; i++)
+	for (i = 0; i < 1000 && !__atomic_load_n(&c.done, __ATOMIC_RELAXED); i++)
 		assert_int_equal(fpd_loop_once(l, 10), 0);
 	pthread_join(th, NULL);
 	strcpy(out, c.resp);

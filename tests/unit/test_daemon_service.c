@@ -48,7 +48,13 @@ static int f_cnt(void *c, struct fpd_fcount **o, size_t *n, struct fp_err *e)
 }
 static int f_fd(void *c) { (void)c; return -1; }
 static int f_ev(void *c, struct fpd_kev *ev, struct fp_err *e) { (void)c; (void)ev; (void)e; return EAGAIN; }
-static int f_w(void *c, bool *ch, bool *p) { (void)c; *ch = false; *p = true; return 0; }
+static int f_w(void *c, bool *ch, bool *p)
+{
+	(void)c;
+	*ch = false;
+	*p = true;
+	return 0;
+}
 
 static const struct fpd_kmod_ops fake_ops = {
 	.open = f_open, .close = f_close, .get_plan = f_get, .set_plan = f_set,
@@ -81,7 +87,7 @@ static int child(void)
 	if (fpd_conf_load(conf_path, &c, &err))
 		return 11;
 	if (fpd_init(&d, &c, conf_path, &fake_ops, NULL, &err)) {
-		fprintf(stderr, "child: %s\n", err.msg);
+		fprintf(stderr, "%s: %s\n", __func__, err.msg);
 		return 12;
 	}
 	ret = fpd_run(&d);
