@@ -341,10 +341,12 @@ struct fp_wc {
 
 /*
  * Deadlines: every message, fp_post_recv() included, must complete within
- * the group's timeout_ms of its post. One that does not is returned by
- * fp_poll() once, with ETIMEDOUT, and the subflows it uses are moved to the
- * error state; chunks of it that complete later are dropped (a timed-out
- * receive's buffer holds undefined bytes). A receive whose peer is stuck or
+ * the group's timeout_ms, counted from the first deadline check of fp_poll()
+ * after its post (posting does not read the clock; while fp_poll() is
+ * called that is at most about 10 ms after the post). One that does not is
+ * returned by fp_poll() once, with ETIMEDOUT, and the subflows it uses are
+ * moved to the error state; chunks of it that complete later are dropped
+ * (a timed-out receive's buffer holds undefined bytes). A receive whose peer is stuck or
  * whose path died fails this way instead of waiting for the peer to close;
  * one still waiting when the peer's bootstrap socket closes fails with
  * ECONNRESET. After a deadline passed the group has failed, as after a
