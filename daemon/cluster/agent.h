@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * daemon/cluster/agent.h - a host of a cluster: it takes the share the
+ * agent.h - a host of a cluster: it takes the share the
  * planner wrote for it (its key in the bucket) and installs it, and it
  * publishes what it observes.
  *

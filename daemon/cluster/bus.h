@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * daemon/cluster/bus.h - a process's one connection to the NATS servers,
+ * bus.h - a process's one connection to the NATS servers,
  * handed to the daemon's loop.
  *
  * nats.c runs its own threads (reading, pinging, reconnecting, calling

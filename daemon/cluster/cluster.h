@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * daemon/cluster/cluster.h - cluster mode of flowpland (issue 13): what
+ * cluster.h - cluster mode of flowpland (issue 13): what
  * main.c calls. The daemon's loop, observers and module stay as they are;
  * a cluster mode replaces what happens with an observation (struct
  * fpd_mode): an agent publishes it and installs the share the planner

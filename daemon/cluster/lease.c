@@ -51,7 +51,8 @@ enum fpc_lease_action fpc_lease_next(const struct fpc_lease *l, uint64_t now)
 	if (!l->exists)
 		return FPC_LEASE_CREATE;
 	/* ours at the revision we wrote: renew, even after a pause (nobody
-	 * took it meanwhile, or the revision would differ) */
+	 * took it meanwhile, or the revision would differ)
+	 */
 	if (l->rev == l->held_rev && l->held_rev && !strcmp(l->val.holder, l->me))
 		return FPC_LEASE_RENEW;
 	if (now >= l->seen_at && now - l->seen_at >= expiry(l))

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * daemon/cluster/lease.h - which planner is active: a lease held in the
+ * lease.h - which planner is active: a lease held in the
  * bucket's key planner.lease, as decisions only (no I/O, so the unit tests
  * drive every interleaving).
  *

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * daemon/cluster/nkey.h - NATS NKeys of users: an Ed25519 key pair written
+ * nkey.h - NATS NKeys of users: an Ed25519 key pair written
  * as base32 text with a type prefix and a CRC-16 (the seed "SU...", the
  * public key "U..."). nats.c signs the server's nonce from a seed file but
  * wants the public key given too; the daemon derives it from the seed so

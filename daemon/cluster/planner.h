@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * daemon/cluster/planner.h - the cluster's planner: one active, any number
+ * planner.h - the cluster's planner: one active, any number
  * standing by, all keeping the same state from the bus.
  *
  * State: the fabric (its topology file, the same on every planner), the

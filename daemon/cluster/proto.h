@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * daemon/cluster/proto.h - what cluster mode puts on the bus: subjects,
+ * proto.h - what cluster mode puts on the bus: subjects,
  * keys, epochs and payloads (README, "Cluster mode", shows them at work).
  *
  *   KV bucket B (stream KV_B):

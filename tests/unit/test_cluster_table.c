@@ -24,7 +24,8 @@
 #include "cluster.h"
 #include "nkey.h"
 
-static char dir[] = "/tmp/test_cluster_table.XXXXXX";
+#define DIR_TEMPLATE	"/tmp/test_cluster_table.XXXXXX"
+static char dir[sizeof(DIR_TEMPLATE)] = DIR_TEMPLATE;	/* mkdtemp() fills it */
 
 static int setup(void **state)
 {
