@@ -45,8 +45,8 @@ int fpc_agent_init(struct fpc_agent *a, struct fpc_bus *bus, const struct fpc_na
 	memset(a, 0, sizeof(*a));
 	if (!fpc_token_ok(host)) {
 		snprintf(err->msg, sizeof(err->msg),
-			 "[cluster] host '%s': a cluster host name is letters, digits, '_' and '-' "
-			 "(at most %d)", host, FPC_NAME_MAX);
+			 "[cluster] host '%s': a cluster host name is letters, digits, '_' and '-' (at most %d)",
+			 host, FPC_NAME_MAX);
 		return EINVAL;
 	}
 	a->bus = bus;
@@ -195,8 +195,8 @@ void fpc_agent_share(struct fpc_agent *a, natsMsg *m)
 	uint64_t rev = seq ? strtoull(seq, NULL, 10) : 0;
 
 	if (op && (!strcmp(op, "DEL") || !strcmp(op, "PURGE"))) {
-		say(a, LOG_NOTICE, "the share was deleted from the bucket (%s): the plan installed "
-		    "stays", op);
+		say(a, LOG_NOTICE, "the share was deleted from the bucket (%s): the plan installed stays",
+		    op);
 		return;
 	}
 	fpc_agent_take(a, natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m), rev, &err);

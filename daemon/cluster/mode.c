@@ -95,8 +95,7 @@ int fpd_cluster_check(const struct fpd_conf *c, struct fp_err *err)
 		else
 			default_host(host, sizeof(host));
 		if (!fpc_token_ok(host))
-			return fail(err, EINVAL, "[cluster] host '%s': a cluster host name is "
-				    "letters, digits, '_' and '-' (set host = its name in the fabric)",
+			return fail(err, EINVAL, "[cluster] host '%s': a cluster host name is letters, digits, '_' and '-' (set host = its name in the fabric)",
 				    host);
 	}
 	if (c->mode == FPD_MODE_PLANNER && !c->topology[0])
@@ -110,10 +109,14 @@ int fpd_cluster_check(const struct fpd_conf *c, struct fp_err *err)
 		return fail(err, EINVAL, "[cluster] user and password_file go together");
 	if (!!c->tls_cert[0] != !!c->tls_key[0])
 		return fail(err, EINVAL, "[cluster] tls_cert and tls_key go together");
-	if ((ret = readable("password_file", c->password_file, err)) ||
-	    (ret = readable("tls_ca", c->tls_ca, err)) ||
-	    (ret = readable("tls_cert", c->tls_cert, err)) ||
-	    (ret = readable("tls_key", c->tls_key, err)))
+	ret = readable("password_file", c->password_file, err);
+	if (!ret)
+		ret = readable("tls_ca", c->tls_ca, err);
+	if (!ret)
+		ret = readable("tls_cert", c->tls_cert, err);
+	if (!ret)
+		ret = readable("tls_key", c->tls_key, err);
+	if (ret)
 		return ret;
 	if (c->nkey_seed[0]) {
 		ret = fpc_nkey_public(c->nkey_seed, pub, sizeof(pub), err);

@@ -146,7 +146,9 @@ const struct fpd_kmod_ops *fpd_table_ops(void **ctx, const char *path, struct fp
 {
 	struct table *t = calloc(1, sizeof(*t));
 
-	if (!t || !(t->path = strdup(path))) {
+	if (t)
+		t->path = strdup(path);
+	if (!t || !t->path) {
 		free(t);
 		snprintf(err->msg, sizeof(err->msg), "out of memory");
 		errno = ENOMEM;

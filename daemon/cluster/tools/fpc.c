@@ -103,7 +103,8 @@ static int cmd_nkey(int argc, char **argv, bool make)
 		return 1;
 	}
 	fd = open(argv[1], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+	f = fd < 0 ? NULL : fdopen(fd, "w");
+	if (!f) {
 		fprintf(stderr, "fpc: %s: %s\n", argv[1], strerror(errno));
 		if (fd >= 0)
 			close(fd);
