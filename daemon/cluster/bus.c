@@ -48,7 +48,7 @@ struct fpc_bus {
 	natsConnection *nc;
 	jsCtx *js;
 	int64_t timeout_ms;
-	volatile int up;
+	int up;			/* __atomic: NATS's threads set it */
 	char url[128];
 
 	pthread_mutex_t mu;
@@ -64,7 +64,8 @@ struct fpc_bus {
 	struct sub *subs;
 	uint64_t reconnects;
 	/* the library gives up on a server that refuses the same credentials
-	 * twice (so that new ones can be tried): start again after a while */
+	 * twice (so that new ones can be tried): start again after a while
+	 */
 	struct fpd_timer t_restart;
 	uint64_t restart_ns;
 	bool closing;
@@ -228,7 +229,7 @@ static void on_connected(natsConnection *nc, void *closure)
 	struct fpc_bus *b = closure;
 
 	set_url(b, nc);
-	b->up = 1;
+	__atomic_store_n(&b->up, 1, __ATOMIC_RELAXED);
 	push_state(b, FPC_BUS_CONNECTED, "connected to %s", b->url);
 }
 
@@ -237,7 +238,7 @@ static void on_reconnected(natsConnection *nc, void *closure)
 	struct fpc_bus *b = closure;
 
 	set_url(b, nc);
-	b->up = 1;
+	__atomic_store_n(&b->up, 1, __ATOMIC_RELAXED);
 	push_state(b, FPC_BUS_CONNECTED, "reconnected to %s", b->url);
 }
 
@@ -247,7 +248,7 @@ static void on_disconnected(natsConnection *nc, void *closure)
 	const char *last = NULL;
 
 	(void)nc;
-	b->up = 0;
+	__atomic_store_n(&b->up, 0, __ATOMIC_RELAXED);
 	natsConnection_GetLastError(nc, &last);
 	push_state(b, FPC_BUS_DISCONNECTED, "disconnected%s%s", last && *last ? ": " : "",
 		   last && *last ? last : "");
@@ -258,7 +259,7 @@ static void on_closed(natsConnection *nc, void *closure)
 	struct fpc_bus *b = closure;
 	const char *last = NULL;
 
-	b->up = 0;
+	__atomic_store_n(&b->up, 0, __ATOMIC_RELAXED);
 	natsConnection_GetLastError(nc, &last);
 	push_state(b, FPC_BUS_CLOSED, "connection closed%s%s", last && *last ? ": " : "",
 		   last && *last ? last : "");
@@ -387,7 +388,7 @@ static int read_secret(const char *path, char *buf, size_t n, struct fp_err *err
 	return 0;
 }
 
-static int options(struct fpc_bus *b, const struct fpc_bus_opts *o, struct fp_err *err)
+static int nats_options(struct fpc_bus *b, const struct fpc_bus_opts *o, struct fp_err *err)
 {
 	const char *urls[MAX_SERVERS];
 	char buf[1024], *save = NULL, *tok, pub[FPC_NKEY_PUBLEN + 1], pw[256];
@@ -405,8 +406,8 @@ static int options(struct fpc_bus *b, const struct fpc_bus_opts *o, struct fp_er
 		if (n == MAX_SERVERS)
 			return fail(err, EINVAL, "[cluster] servers: more than %d", MAX_SERVERS);
 		if (strncmp(tok, "nats://", 7) && strncmp(tok, "tls://", 6))
-			return fail(err, EINVAL, "[cluster] servers: '%s' is not nats://HOST:PORT "
-				    "or tls://HOST:PORT", tok);
+			return fail(err, EINVAL, "[cluster] servers: '%s' is not nats://HOST:PORT or tls://HOST:PORT",
+				    tok);
 		if (!strncmp(tok, "tls://", 6))
 			tls = true;
 		urls[n++] = tok;
@@ -521,7 +522,7 @@ static int connect_js(struct fpc_bus *b, struct fp_err *err)
 	s = natsConnection_Connect(&b->nc, b->opts);
 	if (s == NATS_OK) {
 		set_url(b, b->nc);
-		b->up = 1;
+		__atomic_store_n(&b->up, 1, __ATOMIC_RELAXED);
 		push_state(b, FPC_BUS_CONNECTED, "connected to %s", b->url);
 	} else if (s != NATS_NOT_YET_CONNECTED) {
 		return fpc_nats_err(err, s, "connecting");
@@ -554,7 +555,7 @@ static void drop_connection(struct fpc_bus *b)
 	}
 	natsConnection_Destroy(b->nc);
 	b->nc = NULL;
-	b->up = 0;
+	__atomic_store_n(&b->up, 0, __ATOMIC_RELAXED);
 }
 
 static void on_restart(struct fpd_timer *t, uint64_t n)
@@ -585,7 +586,7 @@ struct fpc_bus *fpc_bus_open(struct fpd_loop *loop, const struct fpc_bus_opts *o
 	b->io.fd = -1;
 	b->t_restart.io.fd = -1;
 	pthread_mutex_init(&b->mu, NULL);
-	ret = options(b, o, err);
+	ret = nats_options(b, o, err);
 	if (ret)
 		goto bad;
 	b->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -678,13 +679,13 @@ void fpc_bus_close(struct fpc_bus *b)
 
 bool fpc_bus_up(const struct fpc_bus *b)
 {
-	return b->up;
+	return __atomic_load_n(&b->up, __ATOMIC_RELAXED);
 }
 
 void fpc_bus_url(const struct fpc_bus *b, char *buf, size_t n)
 {
 	pthread_mutex_lock((pthread_mutex_t *)&b->mu);
-	snprintf(buf, n, "%s", b->up ? b->url : "");
+	snprintf(buf, n, "%s", __atomic_load_n(&b->up, __ATOMIC_RELAXED) ? b->url : "");
 	pthread_mutex_unlock((pthread_mutex_t *)&b->mu);
 }
 
@@ -723,7 +724,9 @@ int fpc_bus_sub(struct fpc_bus *b, const char *subject, fpc_msg_fn fn, void *arg
 	struct sub *s = calloc(1, sizeof(*s));
 	natsStatus st;
 
-	if (!s || !(s->subject = strdup(subject))) {
+	if (s)
+		s->subject = strdup(subject);
+	if (!s || !s->subject) {
 		free(s);
 		return fail(err, ENOMEM, "out of memory");
 	}
@@ -762,7 +765,7 @@ int fpc_bus_jspub(struct fpc_bus *b, const char *subject, const void *data, size
 	natsMsg *m = NULL;
 	natsStatus s;
 
-	if (!b->up)
+	if (!__atomic_load_n(&b->up, __ATOMIC_RELAXED))
 		return fail(err, EAGAIN, "%s: not connected", subject);
 	if (len > INT32_MAX)
 		return fail(err, EMSGSIZE, "%s: %zu bytes", subject, len);
@@ -800,13 +803,12 @@ int fpc_bus_last(struct fpc_bus *b, const char *stream, const char *subject, nat
 	natsStatus s;
 
 	*m = NULL;
-	if (!b->up)
+	if (!__atomic_load_n(&b->up, __ATOMIC_RELAXED))
 		return fail(err, ENOTCONN, "%s: not connected", subject);
 	jsDirectGetMsgOptions_Init(&o);
 	o.LastBySubject = subject;
 	s = js_DirectGetMsg(m, b->js, stream, NULL, &o);
-	if (s == NATS_NOT_FOUND) {
+	if (s == NATS_NOT_FOUND)
 		return fail(err, ENOENT, "%s: nothing stored", subject);
-	}
 	return fpc_nats_err(err, s, subject);
 }

@@ -249,10 +249,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	qsort(lat, nlat, sizeof(*lat), cmp);
-	printf("bench-cluster: %d hosts: link event to new share installed p50 %.2f ms, "
-	       "p99 %.2f ms (%" PRIu64 " shares, %d re-plans, %d of them repairs); per re-plan: "
-	       "planner CPU %.2f ms, %.1f shares and %.1f KiB written\n", nhosts,
-	       (double)lat[nlat / 2] / 1e6, (double)lat[(nlat * 99) / 100] / 1e6, nlat, rounds,
+	printf("bench-cluster: %d hosts: link event to new share installed p50 %.2f ms, p99 %.2f ms (%" PRIu64 " shares, %d re-plans, %d of them repairs); per re-plan: planner CPU %.2f ms, %.1f shares and %.1f KiB written\n",
+	       nhosts, (double)lat[nlat / 2] / 1e6, (double)lat[(nlat * 99) / 100] / 1e6, nlat, rounds,
 	       repairs, (double)cpu / rounds / 1e3, (double)written / rounds,
 	       (double)bytes / rounds / 1024.0);
 	/* the baseline of the same run: the planner's own computing */
