@@ -179,11 +179,24 @@ st() {	# st NAME: the daemon's status JSON
 	"$FPDCTL" -j -s "$T/$1.sock" status 2>/dev/null
 }
 
-# fpc as the planner (reads the whole bucket)
-fpc_admin() { "$FPC" -c "$T/${ADMIN:-pa}.conf" -s "$SURLS" "$@"; }
+# fpc as the planner (reads the whole bucket); a loaded 2-core machine
+# may take more than fpc's 2 s to list the bucket
+fpc_admin() { "$FPC" -c "$T/${ADMIN:-pa}.conf" -s "$SURLS" -t 5000 "$@"; }
 
-# shares: "host epoch" of every share in the bucket
-shares() { fpc_admin shares | awk '{ print $1, $2 }' | sort; }
+# shares: "host epoch" of every share in the bucket (a listing that timed
+# out is tried again: an empty answer would read as "no shares")
+shares() {
+	local out i
+	for i in 1 2 3; do
+		if out=$(fpc_admin shares); then
+			awk '{ print $1, $2 }' <<<"$out" | sort
+			return 0
+		fi
+		log "fpc shares failed (try $i)"
+		sleep 0.5
+	done
+	return 1
+}
 
 agent_epoch() { st "$1" | jq -r '.cluster.epoch'; }
 agent_installed() { st "$1" | jq -r '.cluster.installed_epoch'; }
