@@ -171,7 +171,9 @@ static void host_stored(struct fpc_host *h, uint64_t rev, const char *t, size_t 
 	h->body = NULL;
 	h->blen = 0;
 	b = share_body(t, len, &bl);
-	if (b && (h->body = malloc(bl + 1))) {
+	if (b)
+		h->body = malloc(bl + 1);
+	if (b && h->body) {
 		memcpy(h->body, b, bl);
 		h->body[bl] = 0;
 		h->blen = bl;
@@ -280,7 +282,7 @@ static void obs(struct fpc_planner *p, const char *subject, const char *data, si
 	say(p, LOG_WARNING, "%s: %s", subject, err.msg);
 }
 
-static void fabric(struct fpc_planner *p, const char *subject, const char *data, size_t len)
+static void on_fabric(struct fpc_planner *p, const char *subject, const char *data, size_t len)
 {
 	struct fp_err err = { "" };
 	struct fpc_fablink l;
@@ -313,7 +315,7 @@ static void on_msg(void *arg, natsMsg *m)
 	size_t pl = strlen(p->nm->prefix);
 
 	if (!strncmp(s, p->nm->prefix, pl) && !strncmp(s + pl, ".fabric.", 8))
-		fabric(p, s, natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m));
+		on_fabric(p, s, natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m));
 	else
 		obs(p, s, natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m));
 }
@@ -344,7 +346,8 @@ static int snapshot(struct fpc_planner *p, const char *stream, const char *filte
 		goto out;
 	}
 	/* pushed already (delivered) or still to come (pending): read until the
-	 * last one says nothing is pending after it */
+	 * last one says nothing is pending after it
+	 */
 	left = ci->NumPending + ci->Delivered.Consumer;
 	jsConsumerInfo_Destroy(ci);
 	while (left) {
@@ -596,7 +599,7 @@ static int compute(struct fpc_planner *p, const unsigned char *down, struct fp_e
 }
 
 /* Only links went down since the plan: repair it. ENOENT-ish: compute. */
-static int repair(struct fpc_planner *p, const unsigned char *down, struct fp_err *err)
+static int plan_repair(struct fpc_planner *p, const unsigned char *down, struct fp_err *err)
 {
 	struct fp_plan_repair_opts ro = { .max_split = (int)p->o.max_split, .pm = p->pm };
 	struct fp_plan_repair_stats st;
@@ -725,9 +728,8 @@ static void reread(struct fpc_planner *p)
 			    (size_t)natsMsg_GetDataLength(m));
 		natsMsg_Destroy(m);
 		if (FPC_EPOCH_TERM(h->epoch) > p->lease.term) {
-			event(p, "lease", "the share of %s has epoch %" PRIu64 " of term %u, after "
-			      "ours (%u): another planner is active, standing by", h->name,
-			      h->epoch, FPC_EPOCH_TERM(h->epoch), p->lease.term);
+			event(p, "lease", "the share of %s has epoch %" PRIu64 " of term %u, after ours (%u): another planner is active, standing by",
+			      h->name, h->epoch, FPC_EPOCH_TERM(h->epoch), p->lease.term);
 			fpc_lease_lost(&p->lease);
 			p->active = false;
 		}
@@ -763,7 +765,7 @@ int fpc_planner_replan_now(struct fpc_planner *p, bool full, const char *why,
 		ret = compute(p, down, err);
 	} else if (links_down) {
 		snprintf(r.method, sizeof(r.method), "repair");
-		ret = repair(p, down, err);
+		ret = plan_repair(p, down, err);
 		if (ret) {
 			say(p, LOG_INFO, "repair: %s; planning from scratch", err->msg);
 			snprintf(r.method, sizeof(r.method), "full");
@@ -917,7 +919,8 @@ static void take_over(struct fpc_planner *p, enum fpc_lease_action a)
 	int ret;
 
 	/* every share first: our term goes above theirs, and what would not
-	 * change is not written again */
+	 * change is not written again
+	 */
 	for (i = 0; i < p->nhosts; i++) {
 		p->hosts[i].rev = 0;
 		p->hosts[i].epoch = 0;
@@ -998,8 +1001,8 @@ void fpc_planner_lease_tick(struct fpc_planner *p)
 check:
 	if (p->active && !fpc_lease_active(&p->lease, fpd_now(), 0)) {
 		p->active = false;
-		event(p, "lease", "%s could not renew the lease in time: standing by (the "
-		      "shares written stay)", p->name);
+		event(p, "lease", "%s could not renew the lease in time: standing by (the shares written stay)",
+		      p->name);
 	}
 }
 
@@ -1070,8 +1073,8 @@ int fpc_planner_init(struct fpc_planner *p, struct fpd_loop *loop, struct fpc_bu
 	p->ops = ops;
 	p->arg = arg;
 	if (!o->name || !fpc_token_ok(o->name))
-		return fail(err, EINVAL, "[cluster] name '%s': a planner's name is letters, digits, "
-			    "'_' and '-'", o->name ? o->name : "");
+		return fail(err, EINVAL, "[cluster] name '%s': a planner's name is letters, digits, '_' and '-'",
+			    o->name ? o->name : "");
 	snprintf(p->name, sizeof(p->name), "%s", o->name);
 	p->o.name = p->name;
 	if (!o->topology || !*o->topology)
@@ -1108,8 +1111,8 @@ int fpc_planner_init(struct fpc_planner *p, struct fpd_loop *loop, struct fpc_bu
 		p->hosts[i].name = p->topo->hosts[i].name;
 		p->by_name[i] = i;
 		if (!fpc_token_ok(p->hosts[i].name))
-			return fail(err, EINVAL, "host '%s' of the fabric: a cluster host name is "
-				    "letters, digits, '_' and '-'", p->hosts[i].name);
+			return fail(err, EINVAL, "host '%s' of the fabric: a cluster host name is letters, digits, '_' and '-'",
+				    p->hosts[i].name);
 	}
 	sort_ctx = p;
 	qsort(p->by_name, p->nhosts, sizeof(*p->by_name), name_cmp);
@@ -1119,8 +1122,10 @@ int fpc_planner_init(struct fpc_planner *p, struct fpd_loop *loop, struct fpc_bu
 	memcpy(p->fab_down, p->plan_down, p->nlinks);	/* down in the file: down */
 	p->sched_dirty = true;
 	fpc_lease_init(&p->lease, p->name, o->lease_ns);
-	if ((ret = fpd_timer_init(loop, &p->t_lease, on_lease_timer, p)) ||
-	    (ret = fpd_timer_init(loop, &p->t_replan, on_replan_timer, p)))
+	ret = fpd_timer_init(loop, &p->t_lease, on_lease_timer, p);
+	if (!ret)
+		ret = fpd_timer_init(loop, &p->t_replan, on_replan_timer, p);
+	if (ret)
 		return fail(err, ret, "timerfd: %s", strerror(ret));
 	fpd_timer_set(&p->t_lease, o->lease_ns / 4, o->lease_ns / 4);
 	snprintf(subj, sizeof(subj), "%s.obs.>", nm->prefix);
