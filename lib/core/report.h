@@ -24,6 +24,15 @@
 #define FP_DAEMON_SOCKET	"/run/flowplan/daemon.sock"
 #define FP_RING_MAX_RECORDS	(1u << 24)	/* 896 MiB of records */
 
+/*
+ * Record ops beyond enum fp_op: the LD_PRELOAD interposer's connection
+ * events (docs/reports.md). Readers hand them out like any other record;
+ * a schedule is built from write and send records only.
+ */
+#define FP_OP_QP_UP		32	/* a QP went to RTR */
+#define FP_OP_QP_DOWN		33	/* a connected QP was reset or destroyed */
+#define FP_OP_QP_REPIN		34	/* the plan moved a connected QP */
+
 /* The ring header; records follow at @rec_off (docs/reports.md). */
 struct fp_report_hdr {
 	uint64_t magic;

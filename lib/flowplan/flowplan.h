@@ -346,10 +346,10 @@ struct fp_wc {
  * called that is at most about 10 ms after the post). One that does not is
  * returned by fp_poll() once, with ETIMEDOUT, and the subflows it uses are
  * moved to the error state; chunks of it that complete later are dropped
- * (a timed-out receive's buffer holds undefined bytes). A receive whose peer is stuck or
- * whose path died fails this way instead of waiting for the peer to close;
- * one still waiting when the peer's bootstrap socket closes fails with
- * ECONNRESET. After a deadline passed the group has failed, as after a
+ * (a timed-out receive's buffer holds undefined bytes). A receive whose
+ * peer is stuck or whose path died fails this way instead of waiting for
+ * the peer to close; one still waiting when the peer's bootstrap socket
+ * closes fails with ECONNRESET. After a deadline passed the group has failed, as after a
  * subflow error: fp_group_query() reports the error, posts return ENOTCONN,
  * the other messages in flight complete (on their own deadline at the
  * latest), and both ends call fp_group_repin() to bring it back, or close

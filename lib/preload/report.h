@@ -15,11 +15,7 @@
 #include <stdint.h>
 
 #include "core/addr.h"
-
-/* Record ops of the interposer (docs/reports.md). */
-#define FP_OP_QP_UP		32	/* a QP went to RTR */
-#define FP_OP_QP_DOWN		33	/* a connected QP was reset or destroyed */
-#define FP_OP_QP_REPIN		34	/* the plan moved a connected QP */
+#include "core/report.h"	/* FP_OP_QP_*: the interposer's record ops */
 
 #define FP_PREC_F_PLANNED	0x1	/* it sends with the plan's label */
 #define FP_PREC_F_RECONNECT	0x2	/* the plan moved it, the device could not */

@@ -42,6 +42,7 @@ static bool sane(const struct fp_report_rec *r)
 	case FP_OP_WRITE: case FP_OP_SEND: case FP_OP_RECV:
 	case FP_OP_ALLREDUCE: case FP_OP_ALLGATHER: case FP_OP_REDUCESCATTER:
 	case FP_OP_ALLTOALL: case FP_OP_BROADCAST: case FP_OP_COLL_OTHER:
+	case FP_OP_QP_UP: case FP_OP_QP_DOWN: case FP_OP_QP_REPIN:
 		break;
 	default:
 		return false;
