@@ -296,14 +296,20 @@ static void test_observed_cycle(void **state)
 	struct fpd_msg m[2 * 40];
 	struct fpd_conf c;
 	struct fpd d;
-	uint64_t t = 1000000000000ull;
+	uint64_t t;
 	size_t n = 0;
 	int it;
 
 	(void)state;
 	conf(&c, NULL);
 	start(&d, &f, &c);
-	/* 40 iterations of h0 -> h2 and h0 -> h3, every 50 ms */
+	/*
+	 * 40 iterations of h0 -> h2 and h0 -> h3, every 50 ms, read 2 s after
+	 * the last, that is now: the daemon's own report timer reads with the
+	 * wall clock, and a job silent for 10 s by that clock is gone (a slow,
+	 * loaded run must not see the cycle expire under it).
+	 */
+	t = fpd_wall() - 4000000000ull;
 	for (it = 0; it < 40; it++) {
 		m[n++] = (struct fpd_msg){ .job = 3, .src = htonl(0xc6120001), .dst = htonl(0xc6120003),
 					   .bytes = 8 << 20, .start_ns = t, .end_ns = t + 1000000 };
