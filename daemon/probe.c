@@ -189,9 +189,11 @@ static void finish(struct fpd_probe *p)
 				 WTERMSIG(st));
 		else
 			snprintf(r.why, sizeof(r.why), "the probe ended without its port map");
+	} else if (sscanf(t, TRAILER " pairs %zu resolved %zu probes %lu lost %lu seconds %lf",
+			  &r.pairs, &r.resolved, &r.probes, &r.lost, &r.seconds) != 5) {
+		r.status = EIO;
+		snprintf(r.why, sizeof(r.why), "the probe's summary line is not one it writes");
 	} else {
-		sscanf(t, TRAILER " pairs %zu resolved %zu probes %lu lost %lu seconds %lf",
-		       &r.pairs, &r.resolved, &r.probes, &r.lost, &r.seconds);
 		r.map = p->buf;
 	}
 	if (p->done)

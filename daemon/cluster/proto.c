@@ -78,8 +78,9 @@ int fpc_names_init(struct fpc_names *n, const char *prefix, const char *bucket,
 {
 	memset(n, 0, sizeof(*n));
 	if (!fpc_token_ok(prefix) || strlen(prefix) >= sizeof(n->prefix) - 4)
-		return fail(err, EINVAL, "[cluster] prefix '%s': letters, digits, '_' and '-', "
-			    "at most %zu", prefix, sizeof(n->prefix) - 5);
+		return fail(err, EINVAL,
+			    "[cluster] prefix '%s': letters, digits, '_' and '-', at most %zu",
+			    prefix, sizeof(n->prefix) - 5);
 	if (!fpc_token_ok(bucket) || strlen(bucket) >= sizeof(n->bucket))
 		return fail(err, EINVAL, "[cluster] bucket '%s': letters, digits, '_' and '-'",
 			    bucket);
@@ -407,11 +408,14 @@ int fpc_cycles_decode(const char *text, size_t len, struct fpd_cycle **out_cy, s
 			ret = fail(err, EINVAL, "%s: cycle %zu is not an object", what, i);
 			goto out;
 		}
-		if ((ret = u64(c, "job", UINT32_MAX, &x, what, err)))
+		ret = u64(c, "job", UINT32_MAX, &x, what, err);
+		if (ret)
 			goto out;
 		y->job = (uint32_t)x;
-		if ((ret = u64(c, "period_ns", UINT64_MAX, &y->period_ns, what, err)) ||
-		    (ret = field(c, "phases", json_type_array, &phs, what, err)))
+		ret = u64(c, "period_ns", UINT64_MAX, &y->period_ns, what, err);
+		if (!ret)
+			ret = field(c, "phases", json_type_array, &phs, what, err);
+		if (ret)
 			goto out;
 		y->nph = json_object_array_length(phs);
 		if (!y->nph || y->nph > PHASES_MAX) {
@@ -434,14 +438,16 @@ int fpc_cycles_decode(const char *text, size_t len, struct fpd_cycle **out_cy, s
 				ret = fail(err, EINVAL, "%s: a phase is not an object", what);
 				goto out;
 			}
-			if ((ret = u64(p, "steps", UINT32_MAX, &x, what, err)))
+			ret = u64(p, "steps", UINT32_MAX, &x, what, err);
+			if (ret)
 				goto out;
 			if (!x) {
 				ret = fail(err, ERANGE, "%s: a phase of 0 steps", what);
 				goto out;
 			}
 			ph->steps = (uint32_t)x;
-			if ((ret = field(p, "flows", json_type_array, &fl, what, err)))
+			ret = field(p, "flows", json_type_array, &fl, what, err);
+			if (ret)
 				goto out;
 			ph->n = json_object_array_length(fl);
 			total += ph->n;
@@ -465,10 +471,12 @@ int fpc_cycles_decode(const char *text, size_t len, struct fpd_cycle **out_cy, s
 						   what);
 					goto out;
 				}
-				if ((ret = addr(json_object_array_get_idx(t, 0), &ph->f[f].src, what,
-						err)) ||
-				    (ret = addr(json_object_array_get_idx(t, 1), &ph->f[f].dst, what,
-						err)))
+				ret = addr(json_object_array_get_idx(t, 0), &ph->f[f].src, what,
+					   err);
+				if (!ret)
+					ret = addr(json_object_array_get_idx(t, 1), &ph->f[f].dst,
+						   what, err);
+				if (ret)
 					goto out;
 				v = json_object_array_get_idx(t, 2);
 				if (!json_object_is_type(v, json_type_int) ||
@@ -562,10 +570,14 @@ int fpc_links_decode(const char *text, size_t len, struct fpc_port **out_p, size
 			ret = fail(err, EINVAL, "%s: a port is not an object", what);
 			goto out;
 		}
-		if ((ret = str(po, "dev", p[i].dev, sizeof(p[i].dev), what, err)) ||
-		    (ret = u64(po, "port", UINT32_MAX, &x, what, err)) ||
-		    (ret = field(po, "up", json_type_boolean, &v, what, err)) ||
-		    (ret = field(po, "addrs", json_type_array, &ad, what, err)))
+		ret = str(po, "dev", p[i].dev, sizeof(p[i].dev), what, err);
+		if (!ret)
+			ret = u64(po, "port", UINT32_MAX, &x, what, err);
+		if (!ret)
+			ret = field(po, "up", json_type_boolean, &v, what, err);
+		if (!ret)
+			ret = field(po, "addrs", json_type_array, &ad, what, err);
+		if (ret)
 			goto out;
 		p[i].port = (uint32_t)x;
 		p[i].up = json_object_get_boolean(v);
@@ -574,9 +586,11 @@ int fpc_links_decode(const char *text, size_t len, struct fpc_port **out_p, size
 			ret = fail(err, ERANGE, "%s: a port with more than 8 addresses", what);
 			goto out;
 		}
-		for (k = 0; k < p[i].naddrs; k++)
-			if ((ret = addr(json_object_array_get_idx(ad, k), &p[i].addrs[k], what, err)))
+		for (k = 0; k < p[i].naddrs; k++) {
+			ret = addr(json_object_array_get_idx(ad, k), &p[i].addrs[k], what, err);
+			if (ret)
 				goto out;
+		}
 	}
 	*out_p = p;
 	*out_n = n;
@@ -611,10 +625,14 @@ int fpc_installed_decode(const char *text, size_t len, struct fpc_installed *in,
 	ret = parse(text, len, what, &o, err);
 	if (ret)
 		return ret;
-	if ((ret = u64(o, "epoch", UINT64_MAX, &in->epoch, what, err)) ||
-	    (ret = u64(o, "generation", UINT64_MAX, &in->generation, what, err)) ||
-	    (ret = u64(o, "entries", UINT64_MAX, &in->entries, what, err)) ||
-	    (ret = str(o, "error", in->error, sizeof(in->error), what, err)))
+	ret = u64(o, "epoch", UINT64_MAX, &in->epoch, what, err);
+	if (!ret)
+		ret = u64(o, "generation", UINT64_MAX, &in->generation, what, err);
+	if (!ret)
+		ret = u64(o, "entries", UINT64_MAX, &in->entries, what, err);
+	if (!ret)
+		ret = str(o, "error", in->error, sizeof(in->error), what, err);
+	if (ret)
 		memset(in, 0, sizeof(*in));
 	json_object_put(o);
 	return ret;
@@ -654,8 +672,10 @@ int fpc_counters_decode(const char *text, size_t len, uint64_t *generation,
 	ret = parse(text, len, what, &o, err);
 	if (ret)
 		return ret;
-	if ((ret = u64(o, "generation", UINT64_MAX, generation, what, err)) ||
-	    (ret = field(o, "subflows", json_type_array, &a, what, err)))
+	ret = u64(o, "generation", UINT64_MAX, generation, what, err);
+	if (!ret)
+		ret = field(o, "subflows", json_type_array, &a, what, err);
+	if (ret)
 		goto out;
 	n = json_object_array_length(a);
 	if (n > FLOWS_MAX) {
@@ -674,7 +694,8 @@ int fpc_counters_decode(const char *text, size_t len, uint64_t *generation,
 			ret = fail(err, EINVAL, "%s: a subflow is not [remote, sport, bytes]", what);
 			goto out;
 		}
-		if ((ret = addr(json_object_array_get_idx(t, 0), &c[i].remote, what, err)))
+		ret = addr(json_object_array_get_idx(t, 0), &c[i].remote, what, err);
+		if (ret)
 			goto out;
 		v = json_object_array_get_idx(t, 1);
 		if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 ||
@@ -721,9 +742,12 @@ int fpc_fablink_decode(const char *text, size_t len, struct fpc_fablink *l, stru
 	ret = parse(text, len, what, &o, err);
 	if (ret)
 		return ret;
-	if (!(ret = str(o, "a", l->a, sizeof(l->a), what, err)) &&
-	    !(ret = str(o, "b", l->b, sizeof(l->b), what, err)) &&
-	    !(ret = field(o, "up", json_type_boolean, &v, what, err)))
+	ret = str(o, "a", l->a, sizeof(l->a), what, err);
+	if (!ret)
+		ret = str(o, "b", l->b, sizeof(l->b), what, err);
+	if (!ret)
+		ret = field(o, "up", json_type_boolean, &v, what, err);
+	if (!ret)
 		l->up = json_object_get_boolean(v);
 	json_object_put(o);
 	return ret;
@@ -750,9 +774,12 @@ int fpc_lease_decode(const char *text, size_t len, struct fpc_lease_val *v, stru
 	ret = parse(text, len, what, &o, err);
 	if (ret)
 		return ret;
-	if (!(ret = str(o, "holder", v->holder, sizeof(v->holder), what, err)) &&
-	    !(ret = u64(o, "term", UINT32_MAX, &x, what, err)) &&
-	    !(ret = u64(o, "ttl_ms", 86400000, &v->ttl_ms, what, err)))
+	ret = str(o, "holder", v->holder, sizeof(v->holder), what, err);
+	if (!ret)
+		ret = u64(o, "term", UINT32_MAX, &x, what, err);
+	if (!ret)
+		ret = u64(o, "ttl_ms", 86400000, &v->ttl_ms, what, err);
+	if (!ret)
 		v->term = (uint32_t)x;
 	json_object_put(o);
 	return ret;
@@ -786,15 +813,24 @@ int fpc_replan_decode(const char *text, size_t len, struct fpc_replan *r, struct
 	ret = parse(text, len, what, &o, err);
 	if (ret)
 		return ret;
-	if ((ret = u64(o, "epoch", UINT64_MAX, &r->epoch, what, err)) ||
-	    (ret = str(o, "method", r->method, sizeof(r->method), what, err)) ||
-	    (ret = str(o, "why", r->why, sizeof(r->why), what, err)) ||
-	    (ret = u64(o, "hosts", UINT64_MAX, &r->hosts, what, err)) ||
-	    (ret = u64(o, "written", UINT64_MAX, &r->written, what, err)) ||
-	    (ret = u64(o, "bytes", UINT64_MAX, &r->bytes, what, err)) ||
-	    (ret = u64(o, "compute_us", UINT64_MAX, &r->compute_us, what, err)) ||
-	    (ret = u64(o, "cpu_us", UINT64_MAX, &r->cpu_us, what, err)) ||
-	    (ret = u64(o, "wall_us", UINT64_MAX, &r->wall_us, what, err)))
+	ret = u64(o, "epoch", UINT64_MAX, &r->epoch, what, err);
+	if (!ret)
+		ret = str(o, "method", r->method, sizeof(r->method), what, err);
+	if (!ret)
+		ret = str(o, "why", r->why, sizeof(r->why), what, err);
+	if (!ret)
+		ret = u64(o, "hosts", UINT64_MAX, &r->hosts, what, err);
+	if (!ret)
+		ret = u64(o, "written", UINT64_MAX, &r->written, what, err);
+	if (!ret)
+		ret = u64(o, "bytes", UINT64_MAX, &r->bytes, what, err);
+	if (!ret)
+		ret = u64(o, "compute_us", UINT64_MAX, &r->compute_us, what, err);
+	if (!ret)
+		ret = u64(o, "cpu_us", UINT64_MAX, &r->cpu_us, what, err);
+	if (!ret)
+		ret = u64(o, "wall_us", UINT64_MAX, &r->wall_us, what, err);
+	if (ret)
 		memset(r, 0, sizeof(*r));
 	json_object_put(o);
 	return ret;

@@ -157,7 +157,7 @@ case_server_kill() {
 	check "agents consistent with one server gone" wait_for 40 consistent "${ON[@]}"
 	check "the bucket still holds every host's share" wait_for 20 all_shares
 	check "the planner saw every agent's report" \
-		wait_for 20 bash -c "$FPDCTL -j -s $T/pb.sock status | jq -e '.cluster.hosts_current >= ${#ON[@]}'"
+		wait_for 40 bash -c "$FPDCTL -j -s $T/pb.sock status | jq -e '.cluster.hosts_current >= ${#ON[@]}'"
 	server_start 0
 	check "the server rejoins" wait_for 30 server_healthy 0
 }

@@ -19,8 +19,26 @@
 
 #include "proto.h"
 
-/* a literal and its length (NULs inside included) */
-#define L(s)	(s), (sizeof(s) - 1)
+/* The decoders on a C string: its length without the NUL. */
+static int lease_dec(const char *s, struct fpc_lease_val *v, struct fp_err *err)
+{
+	return fpc_lease_decode(s, strlen(s), v, err);
+}
+
+static int links_dec(const char *s, struct fpc_port **p, size_t *n, struct fp_err *err)
+{
+	return fpc_links_decode(s, strlen(s), p, n, err);
+}
+
+static int fablink_dec(const char *s, struct fpc_fablink *l, struct fp_err *err)
+{
+	return fpc_fablink_decode(s, strlen(s), l, err);
+}
+
+static int installed_dec(const char *s, struct fpc_installed *in, struct fp_err *err)
+{
+	return fpc_installed_decode(s, strlen(s), in, err);
+}
 
 static uint32_t ip(const char *s)
 {
@@ -218,6 +236,7 @@ static void test_cycles_hostile(void **state)
 
 static void test_payload_limits(void **state)
 {
+	static const char nul[] = "{}\0{}";
 	struct fpc_lease_val v;
 	struct fp_err err = { "" };
 	size_t big = (16u << 20) + 1;
@@ -232,7 +251,7 @@ static void test_payload_limits(void **state)
 	assert_int_equal(fpc_lease_decode(t, big, &v, &err), EFBIG);
 	assert_non_null(strstr(err.msg, "lease: 16777217 bytes, more than 16777216"));
 	/* a NUL inside the given length is not the end of the text */
-	assert_int_equal(fpc_lease_decode(L("{}\0{}"), &v, &err), EINVAL);
+	assert_int_equal(fpc_lease_decode(nul, sizeof(nul) - 1, &v, &err), EINVAL);
 	free(t);
 }
 
@@ -249,8 +268,9 @@ static void test_links_roundtrip_and_hostile(void **state)
 	static const char nine[] = "{\"ports\":[{\"dev\":\"d\",\"port\":1,\"up\":true,\"addrs\":"
 		"[\"1.1.1.1\",\"1.1.1.2\",\"1.1.1.3\",\"1.1.1.4\",\"1.1.1.5\",\"1.1.1.6\","
 		"\"1.1.1.7\",\"1.1.1.8\",\"1.1.1.9\"]}]}";
-	static const char longdev[] = "{\"ports\":[{\"dev\":\"0123456789012345678901234567890"
-		"1234567890123456789012345678901234\",\"port\":1,\"up\":true,\"addrs\":[]}]}";
+	static const char longdev[] = "{\"ports\":[{\"dev\":\""
+		"01234567890123456789012345678901234567890123456789012345678901234"
+		"\",\"port\":1,\"up\":true,\"addrs\":[]}]}";
 
 	(void)state;
 	p[0].addrs[0] = ip("10.1.0.1");
@@ -273,8 +293,8 @@ static void test_links_roundtrip_and_hostile(void **state)
 	assert_non_null(strstr(err.msg, "more than 8 addresses"));
 	assert_int_equal(fpc_links_decode(longdev, strlen(longdev), &got, &n, &err), ERANGE);
 	assert_non_null(strstr(err.msg, "\"dev\" is longer than 63 bytes"));
-	assert_int_equal(fpc_links_decode(L("{\"ports\":[{\"dev\":\"d\",\"port\":1,\"up\":1,"
-					    "\"addrs\":[]}]}"), &got, &n, &err), EINVAL);
+	assert_int_equal(links_dec("{\"ports\":[{\"dev\":\"d\",\"port\":1,\"up\":1,"
+					    "\"addrs\":[]}]}", &got, &n, &err), EINVAL);
 	assert_non_null(strstr(err.msg, "\"up\" is not a boolean"));
 	assert_null(got);
 }
@@ -341,18 +361,18 @@ static void test_small_payloads(void **state)
 	free(t);
 
 	/* strict: a missing field or one of the wrong type is an error naming it */
-	assert_int_equal(fpc_lease_decode(L("{\"holder\":\"pa\",\"term\":1}"), &v2, &err), EINVAL);
+	assert_int_equal(lease_dec("{\"holder\":\"pa\",\"term\":1}", &v2, &err), EINVAL);
 	assert_non_null(strstr(err.msg, "lease: no \"ttl_ms\""));
-	assert_int_equal(fpc_lease_decode(L("{\"holder\":\"pa\",\"term\":4294967296,\"ttl_ms\":1}"),
+	assert_int_equal(lease_dec("{\"holder\":\"pa\",\"term\":4294967296,\"ttl_ms\":1}",
 					  &v2, &err), ERANGE);
 	assert_non_null(strstr(err.msg, "\"term\" is above 4294967295"));
-	assert_int_equal(fpc_lease_decode(L("{\"holder\":\"p\\u0000a\",\"term\":1,\"ttl_ms\":1}"),
+	assert_int_equal(lease_dec("{\"holder\":\"p\\u0000a\",\"term\":1,\"ttl_ms\":1}",
 					  &v2, &err), EINVAL);
 	assert_non_null(strstr(err.msg, "\"holder\" holds a NUL byte"));
-	assert_int_equal(fpc_fablink_decode(L("{\"a\":\"x\",\"b\":2,\"up\":true}"), &l2, &err),
+	assert_int_equal(fablink_dec("{\"a\":\"x\",\"b\":2,\"up\":true}", &l2, &err),
 			 EINVAL);
 	assert_non_null(strstr(err.msg, "fabric link: \"b\" is not a string"));
-	assert_int_equal(fpc_installed_decode(L("{\"epoch\":1}"), &in2, &err), EINVAL);
+	assert_int_equal(installed_dec("{\"epoch\":1}", &in2, &err), EINVAL);
 	assert_non_null(strstr(err.msg, "installed: no \"generation\""));
 	assert_int_equal(in2.epoch, 0);	/* nothing half-decoded */
 }
