@@ -343,13 +343,23 @@ static int stride_hosts(const struct fp_topo *t, int count, int off, int stride,
 	return j;
 }
 
-/* A collective's per-flow bytes, refused when a signed 64-bit count cannot hold them. */
-static int flow_bytes(const char *spec, u128 b, uint64_t *out, struct fp_err *err)
+/*
+ * A collective's per-flow bytes, refused when a signed 64-bit count cannot
+ * hold them, and when SIZE is too small to give each flow a byte (@least:
+ * the smallest SIZE that does): a flow of 0 bytes is no flow, and making it
+ * 1 would plan bytes nobody sends.
+ */
+static int flow_bytes(const char *spec, u128 b, uint64_t least, uint64_t *out,
+		      struct fp_err *err)
 {
 	if (b > FP_BYTES_MAX)
 		return fp_fail(err, ERANGE, "%s: %.0f bytes per flow: 2^63 bytes or more per flow",
 			       spec, (double)b);
-	*out = b ? (uint64_t)b : 1;
+	if (!b)
+		return fp_fail(err, ERANGE,
+			       "%s: bytes: flows of 0 bytes; this collective needs at least %llu",
+			       spec, (unsigned long long)least);
+	*out = (uint64_t)b;
 	return 0;
 }
 
@@ -489,27 +499,33 @@ static int gen_one(const char *spec, const struct fp_topo *t, struct fp_sched *s
 		uint64_t b = 0;
 
 		rc = flow_bytes(spec, (u128)(bytes / (uint64_t)nh) *
-				 (c == C_RING_AR ? 2u : 1u) * (uint64_t)(nh - 1), &b, err);
+				(c == C_RING_AR ? 2u : 1u) * (uint64_t)(nh - 1),
+				(uint64_t)nh, &b, err);
 		if (rc)
 			goto out;
 		fp_sched_reserve(s, ph0, (size_t)nh * (size_t)nn);
 		for (r = 0; r < nn; r++)
 			for (i = 0; i < nh; i++)
-				fp_sched_add(s, ph0, NIC(i, r), NIC((i + 1) % nh, r), b ? b : 1, job);
+				fp_sched_add(s, ph0, NIC(i, r), NIC((i + 1) % nh, r), b, job);
 		break;
 	}
 	case C_HD_AR: {
 		int steps = __builtin_ctz((unsigned int)nh), k;
+		uint64_t last = 0;
 
+		/* the last step's flows carry SIZE >> steps */
+		rc = flow_bytes(spec, bytes >> steps, 1ull << steps, &last, err);
+		if (rc)
+			goto out;
 		for (k = 0; k < steps; k++) {
 			int d = nh >> (k + 1);
 			uint64_t b = bytes >> (k + 1);
 
 			for (r = 0; r < nn; r++) {
 				for (i = 0; i < nh; i++) {
-					fp_sched_add(s, ph0 + (size_t)k, NIC(i, r), NIC(i ^ d, r), b ? b : 1, job);
+					fp_sched_add(s, ph0 + (size_t)k, NIC(i, r), NIC(i ^ d, r), b, job);
 					fp_sched_add(s, ph0 + (size_t)(2 * steps - 1 - k), NIC(i, r),
-						     NIC(i ^ d, r), b ? b : 1, job);
+						     NIC(i ^ d, r), b, job);
 				}
 			}
 		}
@@ -526,16 +542,19 @@ static int gen_one(const char *spec, const struct fp_topo *t, struct fp_sched *s
 		break;
 	}
 	case C_A2A: {
-		uint64_t b = bytes / ((uint64_t)nh * (uint64_t)nn);
+		uint64_t b = 0;
 		int j, q;
 
+		rc = flow_bytes(spec, bytes / ((uint64_t)nh * (uint64_t)nn),
+				(uint64_t)nh * (uint64_t)nn, &b, err);
+		if (rc)
+			goto out;
 		fp_sched_reserve(s, ph0, (size_t)nh * (size_t)(nh - 1) * (size_t)nn * (size_t)nn);
 		for (i = 0; i < nh; i++)
 			for (r = 0; r < nn; r++)
 				for (j = 0; j < nh; j++)
 					for (q = 0; q < nn && i != j; q++)
-						fp_sched_add(s, ph0, NIC(i, r), NIC(j, q),
-							     b ? b : 1, job);
+						fp_sched_add(s, ph0, NIC(i, r), NIC(j, q), b, job);
 		break;
 	}
 	case C_PIPE:

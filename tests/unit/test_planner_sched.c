@@ -155,6 +155,10 @@ static const struct bad_case bad[] = {
 	{ "nic", "ring-allreduce:bytes=1M,nics=1", "outside 0..0" },
 	{ "param", "alltoall:bytes=1M,colour=1", "unknown parameter \"colour\"" },
 	{ "count", "alltoall:bytes=1M,count=9", "must be 0..8" },
+	{ "a2a 0-byte flows", "alltoall:bytes=7", "flows of 0 bytes; this collective needs at least 8" },
+	{ "ring 0-byte flows", "ring-allreduce:bytes=7", "flows of 0 bytes; this collective needs at least 8" },
+	{ "hd 0-byte flows", "hd-allreduce:bytes=7", "flows of 0 bytes; this collective needs at least 8" },
+	{ "ag 0-byte flows", "allgather:bytes=1,hosts=0-1", "needs at least 2" },
 	{ "json nic", SH "{\"src\":\"h0.n0\",\"dst\":\"h9.n0\",\"bytes\":1}]}]}", "phases[0].flows[0].dst: \"h9.n0\" is not a NIC" },
 	{ "json switch", SH "{\"src\":\"leaf0\",\"dst\":\"h1.n0\",\"bytes\":1}]}]}", "\"leaf0\" is not a NIC" },
 	{ "json bytes", SH "{\"src\":\"h0.n0\",\"dst\":\"h1.n0\",\"bytes\":0}]}]}", "bytes: expected a positive integer" },
@@ -202,8 +206,9 @@ static void test_per_flow_bytes(void **state)
 		{ "rd-allreduce:bytes=1000", 3, 16, 1000 },
 		{ "alltoall:bytes=1000", 1, 8 * 2 * 7 * 2, 1000 / (8 * 2) },
 		{ "pipeline:bytes=1000", 1, 7 * 2, 1000 },
-		/* a count that would be 0 is 1 */
-		{ "alltoall:bytes=3", 1, 8 * 2 * 7 * 2, 1 },
+		/* the smallest SIZE that gives every flow a byte */
+		{ "alltoall:bytes=16", 1, 8 * 2 * 7 * 2, 1 },
+		{ "ring-allreduce:bytes=8", 1, 16, 2 * 7 },
 	};
 	size_t i, j;
 
