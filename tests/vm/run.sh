@@ -46,6 +46,17 @@ skip_all() {
 	summary
 }
 
+# Every test fails: this tree's own harness (kernel or image build) broke,
+# which must not pass for an environment that cannot run the tests.
+fail_all() {
+	local t
+	for t in "${tests[@]}"; do
+		echo "$TIER: $t failed: $1"
+		fail=$((fail + 1))
+	done
+	summary
+}
+
 tests=()
 if [ $# -gt 0 ]; then
 	tests=("$@")
@@ -70,7 +81,7 @@ debian)
 	;;
 debug)
 	KROOT=$("$HERE/debug-kernel.sh" image) ||
-		skip_all "cannot build the debug kernel"
+		fail_all "the debug kernel did not build (tests/vm/debug-kernel.sh)"
 	ABI=$("$HERE/debug-kernel.sh" release)
 	OUT=$OUT/debug
 	VM_SMP=2
@@ -83,7 +94,7 @@ debug)
 esac
 KERNEL=$KROOT/boot/vmlinuz-$ABI
 BASE=$("$HERE/mkinitramfs.sh" "$KROOT" "$ABI") ||
-	skip_all "cannot build the base initramfs"
+	fail_all "the base initramfs did not build (tests/vm/mkinitramfs.sh)"
 BASE_LIST=${BASE%/*}/base.list
 
 # ---- the per-run part: init, tests, module, programs, missing libraries ----
