@@ -73,7 +73,7 @@ trap 'kill $FPD 2>/dev/null; cat /tmp/fpd.log' EXIT
 
 # ---- 1. plan and install
 start_daemon
-poll 30 test "$(st .module.generation)" = 1 || fail "generation 1 was not installed: $(ctl show)"
+poll 30 eval 'test "$(st .module.generation)" = 1' || fail "generation 1 was not installed: $(ctl show)"
 [ "$(gen)" = 1 ] || fail "the module holds generation $(gen)"
 E1=$(entries)
 log "installed: $E1"
@@ -97,16 +97,16 @@ wait $FPD 2>/dev/null || true
 
 # ---- 3. restart: resync, nothing moves
 start_daemon
-poll 20 test "$(st .replans)" -ge 1 || fail "no plan after restart"
+poll 20 eval 'test "$(st .replans)" -ge 1' || fail "no plan after restart"
 [ "$(st .installs)" = 0 ] || fail "a restart installed a plan: $(ctl show)"
 [ "$(gen)" = 1 ] && [ "$(entries)" = "$E1" ] || fail "a restart moved traffic"
 [ "$(st .plan.generation)" = 1 ] || fail "the daemon did not continue from generation 1"
 
 # ---- 4. rmmod / insmod under the daemon
 fp_unload
-poll 10 test "$(st .module.loaded)" = false || fail "the daemon did not see the family go"
+poll 10 eval 'test "$(st .module.loaded)" = false' || fail "the daemon did not see the family go"
 fp_load
-poll 20 test "$(gen)" = 2 || fail "not re-installed after insmod (generation $(gen))"
+poll 20 eval 'test "$(gen)" = 2' || fail "not re-installed after insmod (generation $(gen))"
 [ "$(entries)" = "$E1" ] || fail "re-installed a different plan: $(entries)"
 
 # ---- 5. reload, a broken file refused, then stop
