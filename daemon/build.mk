@@ -116,6 +116,18 @@ bench-daemon: $(DAEMON_BENCH)
 	@$(DAEMON_BENCH)
 BENCH += bench-daemon
 
+# Event to install with the real module, in qemu: a link down until the new
+# plan is in flowplan.ko (tests/vm/tests/daemon-latency.sh, also a check-vm
+# test); its figures.
+.PHONY: bench-daemon-vm
+bench-daemon-vm:
+	@$(MAKE) --no-print-directory check-vm VM_TESTS=daemon-latency >$(BUILD)/bench-daemon-vm.log 2>&1 || \
+		{ tail -20 $(BUILD)/bench-daemon-vm.log; exit 1; }
+	@if grep -q '^bench-daemon-vm:' $(BUILD)/vm/logs/daemon-latency.log 2>/dev/null; then \
+		grep -a '^bench-daemon-vm:' $(BUILD)/vm/logs/daemon-latency.log | tr -d '\r'; \
+	else echo "bench-daemon-vm: skipped: $$(tail -1 $(BUILD)/bench-daemon-vm.log)"; fi
+BENCH += bench-daemon-vm
+
 # --------------------------------------------------------------- install
 .PHONY: install-daemon
 # flowpland and fpd-ctl, the unit (in PREFIX/lib/systemd/system, which
