@@ -12,8 +12,10 @@
  * the request's replies.
  */
 #include <errno.h>
+#include <ifaddrs.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 
 #include <linux/genetlink.h>
 #include <netlink/genl/ctrl.h>
@@ -106,6 +108,20 @@ static int km_event_fd(void *ctx)
 	return k->ev ? fp_nlc_fd(k->ev) : -1;
 }
 
+/* The IPv4 addresses of netdev @name (they stay while its link is down). */
+static void netdev_addrs(const char *name, struct fpd_kev *ev)
+{
+	struct ifaddrs *ifa, *i;
+
+	if (getifaddrs(&ifa))
+		return;
+	for (i = ifa; i && ev->naddrs < FPD_KEV_ADDRS; i = i->ifa_next)
+		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET && !strcmp(i->ifa_name, name))
+			ev->addrs[ev->naddrs++] =
+				((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr;
+	freeifaddrs(ifa);
+}
+
 static int km_read_event(void *ctx, struct fpd_kev *ev, struct fp_err *err)
 {
 	struct kmod_nl *k = ctx;
@@ -128,10 +144,15 @@ static int km_read_event(void *ctx, struct fpd_kev *ev, struct fp_err *err)
 			const struct fp_nl_port *p = &e.dev.ports[0];
 
 			ev->port = p->num;
-			ev->up = p->link == FLOWPLAN_LINK_UP && p->state == FLOWPLAN_PORT_ACTIVE;
+			/* a link event carries no port state: the link says it */
+			ev->up = p->link == FLOWPLAN_LINK_UP &&
+				 (!p->state || p->state == FLOWPLAN_PORT_ACTIVE);
 			for (i = 0; i < p->ngids && ev->naddrs < FPD_KEV_ADDRS; i++)
 				if (fp_addr_is_v4(&p->gids[i].gid))
 					ev->addrs[ev->naddrs++] = fp_addr_to_v4(&p->gids[i].gid);
+			/* nor GIDs: its netdev's IPv4 addresses are what they are made of */
+			if (!ev->naddrs && p->netdev[0])
+				netdev_addrs(p->netdev, ev);
 		}
 		break;
 	case FP_NL_EV_PLAN_CHANGED:
