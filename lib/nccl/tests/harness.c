@@ -534,6 +534,10 @@ static int run(bool send, int dev, const char *hfile)
 					break;	/* in order, as NCCL does */
 			}
 		}
+		/* In flight once all that could be posted is (before a test retires one). */
+		inflight = (int)(posted - done);
+		if (inflight > maxin)
+			maxin = inflight;
 		/* Test the oldest. */
 		if (done < posted) {
 			struct slot *x = &sl[done % w];
