@@ -35,7 +35,7 @@ $(FLOWPLANCTL): $(BUILD)/daemon/ctl_client.o
 
 # fpd-ctl: `flowplanctl daemon` on its own (tests, hosts without the CLI).
 FPD_CTL := $(BUILD)/fpd-ctl
-$(FPD_CTL): $(BUILD)/daemon/tools/fpd_ctl.o $(DAEMON_LIB)
+$(FPD_CTL): $(BUILD)/daemon/tools/fpd_ctl.o $(DAEMON_LIB) $(CORE_LIB)
 	$(CC) $(CFLAGS) -o $@ $^ $(JSONC_LIBS)
 EXTRA_CFLAGS_daemon/tools := -Idaemon $(JSONC_CFLAGS)
 ALL += $(FPD_CTL)
@@ -59,10 +59,10 @@ DAEMON_FUZZ       := conf ctl
 DAEMON_FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-std=gnu11 -D_GNU_SOURCE -I. -Iinclude -Ilib -Idaemon $(JSONC_CFLAGS)
 FUZZ_DAEMON_ARGS  ?= -seed=1 -runs=200000 -max_total_time=120 -max_len=4096
-$(BUILD)/fuzz/fuzz_daemon_%: daemon/fuzz/fuzz_%.c daemon/%.c daemon/%.h daemon/loop.c
+$(BUILD)/fuzz/fuzz_daemon_%: daemon/fuzz/fuzz_%.c daemon/%.c daemon/%.h daemon/loop.c lib/core/err.c
 	@mkdir -p $(@D)
 	$(Q)$(call say,FUZZ,$@)$(or $(FUZZ_CC),clang) $(DAEMON_FUZZ_FLAGS) -o $@ $< daemon/$*.c \
-		daemon/loop.c $(JSONC_LIBS)
+		daemon/loop.c lib/core/err.c $(JSONC_LIBS)
 
 .PHONY: $(DAEMON_FUZZ:%=fuzz-daemon-%)
 $(DAEMON_FUZZ:%=fuzz-daemon-%): fuzz-daemon-%: $(BUILD)/fuzz/fuzz_daemon_%

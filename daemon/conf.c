@@ -7,13 +7,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
+#include "core/err.h"
 #include "conf.h"
 
 enum type { T_STR, T_BOOL, T_UINT, T_SIZE, T_DUR, T_DOUBLE, T_MODE, T_LOG, T_LISTEN, T_SOCK };
@@ -126,21 +126,6 @@ const char *fpd_mode_name(enum fpd_mode_kind m)
 		return "planner";
 	}
 	return "?";
-}
-
-static int fail(struct fp_err *e, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(struct fp_err *e, int errnum, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (e) {
-		va_start(ap, fmt);
-		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-		va_end(ap);
-	}
-	return errnum;
 }
 
 static const char *const levels[] = {
@@ -271,10 +256,10 @@ static int set(struct fpd_conf *c, const struct key *k, const char *v,
 	case T_STR:
 	case T_SOCK:
 		if (strlen(v) >= k->size)
-			return fail(err, EINVAL, "%s: %s is %zu bytes long, at most %zu allowed",
+			return fp_fail(err, EINVAL, "%s: %s is %zu bytes long, at most %zu allowed",
 				    where, k->name, strlen(v), k->size - 1);
 		if (k->type == T_SOCK && v[0] != '/')
-			return fail(err, EINVAL, "%s: socket must be an absolute path", where);
+			return fp_fail(err, EINVAL, "%s: socket must be an absolute path", where);
 		memset(p, 0, k->size);
 		strcpy(p, v);
 		return 0;
@@ -283,14 +268,14 @@ static int set(struct fpd_conf *c, const struct key *k, const char *v,
 		if (!strcmp(v, "off"))
 			return 0;
 		if (strlen(v) >= k->size || !listen_ok(v))
-			return fail(err, EINVAL,
+			return fp_fail(err, EINVAL,
 				    "%s: metrics must be off, ADDR:PORT or [ADDR6]:PORT, not '%s'",
 				    where, v);
 		strcpy(p, v);
 		return 0;
 	case T_BOOL:
 		if (!boolean(v, (bool *)p))
-			return fail(err, EINVAL, "%s: %s must be yes or no, not '%s'",
+			return fp_fail(err, EINVAL, "%s: %s must be yes or no, not '%s'",
 				    where, k->name, v);
 		return 0;
 	case T_MODE:
@@ -300,7 +285,7 @@ static int set(struct fpd_conf *c, const struct key *k, const char *v,
 				return 0;
 			}
 		}
-		return fail(err, EINVAL, "%s: mode must be local, agent or planner, not '%s'",
+		return fp_fail(err, EINVAL, "%s: mode must be local, agent or planner, not '%s'",
 			    where, v);
 	case T_LOG:
 		for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
@@ -309,7 +294,7 @@ static int set(struct fpd_conf *c, const struct key *k, const char *v,
 				return 0;
 			}
 		}
-		return fail(err, EINVAL,
+		return fp_fail(err, EINVAL,
 			    "%s: log_level must be err, warning, notice, info or debug, not '%s'",
 			    where, v);
 	case T_UINT:
@@ -318,11 +303,11 @@ static int set(struct fpd_conf *c, const struct key *k, const char *v,
 	case T_DOUBLE:
 		if (number(v, k->type == T_DUR ? dur_units :
 			      k->type == T_SIZE ? size_units : NULL, &x))
-			return fail(err, EINVAL, "%s: %s: '%s' is not a %s", where, k->name, v,
+			return fp_fail(err, EINVAL, "%s: %s: '%s' is not a %s", where, k->name, v,
 				    k->type == T_DUR ? "duration (e.g. 250ms, 2s)" :
 				    k->type == T_SIZE ? "size (e.g. 64K, 1M)" : "number");
 		if (x < k->min || x > k->max)
-			return fail(err, ERANGE, "%s: %s = %s is out of range (%g to %g%s)",
+			return fp_fail(err, ERANGE, "%s: %s = %s is out of range (%g to %g%s)",
 				    where, k->name, v,
 				    k->type == T_DUR ? k->min / 1e9 : k->min,
 				    k->type == T_DUR ? k->max / 1e9 : k->max,
@@ -331,12 +316,12 @@ static int set(struct fpd_conf *c, const struct key *k, const char *v,
 			*(double *)p = x;
 		} else if (k->type == T_UINT) {
 			if (x != (double)(unsigned int)x)
-				return fail(err, EINVAL, "%s: %s must be a whole number, not '%s'",
+				return fp_fail(err, EINVAL, "%s: %s must be a whole number, not '%s'",
 					    where, k->name, v);
 			*(unsigned int *)p = (unsigned int)x;
 		} else {
 			if (x != (double)(uint64_t)x)
-				return fail(err, EINVAL, "%s: %s must be a whole number of %s, not '%s'",
+				return fp_fail(err, EINVAL, "%s: %s must be a whole number of %s, not '%s'",
 					    where, k->name,
 					    k->type == T_SIZE ? "bytes" : "nanoseconds", v);
 			*(uint64_t *)p = (uint64_t)x;
@@ -368,7 +353,7 @@ int fpd_conf_parse(const char *text, size_t len, const char *name,
 	int ret;
 
 	if (len > FPD_CONF_MAX)
-		return fail(err, EFBIG, "%s: %zu bytes, larger than the %d a configuration may have",
+		return fp_fail(err, EFBIG, "%s: %zu bytes, larger than the %d a configuration may have",
 			    name, len, FPD_CONF_MAX);
 	while (pos < len) {
 		const char *nl = memchr(text + pos, '\n', len - pos);
@@ -378,13 +363,13 @@ int fpd_conf_parse(const char *text, size_t len, const char *name,
 		lineno++;
 		snprintf(where, sizeof(where), "%s:%zu", name, lineno);
 		if (ll >= sizeof(line))
-			return fail(err, EINVAL, "%s: line longer than %zu bytes", where,
+			return fp_fail(err, EINVAL, "%s: line longer than %zu bytes", where,
 				    sizeof(line) - 1);
 		memcpy(line, text + pos, ll);
 		line[ll] = 0;
 		pos += ll + 1;
 		if (strlen(line) != ll)
-			return fail(err, EINVAL, "%s: NUL byte in the line", where);
+			return fp_fail(err, EINVAL, "%s: NUL byte in the line", where);
 		s = trim(line);
 		if (!*s || *s == '#' || *s == ';')
 			continue;
@@ -392,12 +377,12 @@ int fpd_conf_parse(const char *text, size_t len, const char *name,
 			char *e = strchr(s, ']');
 
 			if (!e || e[1] || e - s - 1 <= 0 || (size_t)(e - s - 1) >= sizeof(sect))
-				return fail(err, EINVAL, "%s: a section line is [NAME]", where);
+				return fp_fail(err, EINVAL, "%s: a section line is [NAME]", where);
 			*e = 0;
 			for (i = 0; i < NKEYS && strcmp(keys[i].sect, s + 1); i++)
 				;
 			if (i == NKEYS)
-				return fail(err, EINVAL,
+				return fp_fail(err, EINVAL,
 					    "%s: unknown section [%s] (daemon, fabric, plan, observe, faults, probe, cluster)",
 					    where, s + 1);
 			strcpy(sect, s + 1);
@@ -405,21 +390,21 @@ int fpd_conf_parse(const char *text, size_t len, const char *name,
 		}
 		eq = strchr(s, '=');
 		if (!eq)
-			return fail(err, EINVAL, "%s: expected KEY = VALUE", where);
+			return fp_fail(err, EINVAL, "%s: expected KEY = VALUE", where);
 		*eq = 0;
 		key = trim(s);
 		val = trim(eq + 1);
 		if (!*sect)
-			return fail(err, EINVAL, "%s: %s outside any [section]", where, key);
+			return fp_fail(err, EINVAL, "%s: %s outside any [section]", where, key);
 		if (!*key)
-			return fail(err, EINVAL, "%s: empty key", where);
+			return fp_fail(err, EINVAL, "%s: empty key", where);
 		for (i = 0; i < NKEYS; i++)
 			if (!strcmp(keys[i].sect, sect) && !strcmp(keys[i].name, key))
 				break;
 		if (i == NKEYS)
-			return fail(err, EINVAL, "%s: unknown key '%s' in [%s]", where, key, sect);
+			return fp_fail(err, EINVAL, "%s: unknown key '%s' in [%s]", where, key, sect);
 		if (seen[i])
-			return fail(err, EINVAL, "%s: %s is set twice in [%s]", where, key, sect);
+			return fp_fail(err, EINVAL, "%s: %s is set twice in [%s]", where, key, sect);
 		seen[i] = true;
 		ret = set(&c, &keys[i], val, where, err);
 		if (ret)
@@ -439,25 +424,25 @@ int fpd_conf_load(const char *path, struct fpd_conf *c, struct fp_err *err)
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return fail(err, errno, "%s: %s", path, strerror(errno));
+		return fp_fail(err, errno, "%s: %s", path, strerror(errno));
 	if (fstat(fd, &st)) {
 		ret = errno;
 		close(fd);
-		return fail(err, ret, "%s: %s", path, strerror(ret));
+		return fp_fail(err, ret, "%s: %s", path, strerror(ret));
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		return fail(err, EINVAL, "%s: not a regular file", path);
+		return fp_fail(err, EINVAL, "%s: not a regular file", path);
 	}
 	if (st.st_size > FPD_CONF_MAX) {
 		close(fd);
-		return fail(err, EFBIG, "%s: %jd bytes, larger than the %d a configuration may have",
+		return fp_fail(err, EFBIG, "%s: %jd bytes, larger than the %d a configuration may have",
 			    path, (intmax_t)st.st_size, FPD_CONF_MAX);
 	}
 	buf = malloc((size_t)st.st_size + 1);
 	if (!buf) {
 		close(fd);
-		return fail(err, ENOMEM, "%s: out of memory", path);
+		return fp_fail(err, ENOMEM, "%s: out of memory", path);
 	}
 	while (got < (size_t)st.st_size) {
 		r = read(fd, buf + got, (size_t)st.st_size - got);

@@ -4,7 +4,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "core/err.h"
 #include "ctl.h"
 
 struct conn {
@@ -37,21 +37,6 @@ struct fpd_ctl {
 	size_t nconns;
 };
 
-static int fail(struct fp_err *e, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(struct fp_err *e, int errnum, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (e) {
-		va_start(ap, fmt);
-		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-		va_end(ap);
-	}
-	return errnum;
-}
-
 static const char *const cmds[] = {
 	[FPD_CTL_STATUS] = "status", [FPD_CTL_SHOW] = "show", [FPD_CTL_REPLAN] = "replan",
 	[FPD_CTL_PROBE] = "probe",
@@ -71,43 +56,43 @@ int fpd_ctl_parse(const char *line, size_t len, struct fpd_ctl_req *req,
 	size_t i;
 
 	if (len > FPD_CTL_REQ_MAX)
-		return fail(err, EINVAL, "request longer than %d bytes", FPD_CTL_REQ_MAX);
+		return fp_fail(err, EINVAL, "request longer than %d bytes", FPD_CTL_REQ_MAX);
 	if (memchr(line, 0, len))
-		return fail(err, EINVAL, "NUL byte in the request");
+		return fp_fail(err, EINVAL, "NUL byte in the request");
 	tok = json_tokener_new_ex(16);
 	if (!tok)
-		return fail(err, ENOMEM, "out of memory");
+		return fp_fail(err, ENOMEM, "out of memory");
 	o = json_tokener_parse_ex(tok, line, (int)len);
 	if (!o) {
 		enum json_tokener_error je = json_tokener_get_error(tok);
 
-		fail(err, EINVAL, "request is not JSON: %s",
+		fp_fail(err, EINVAL, "request is not JSON: %s",
 		     je == json_tokener_continue ? "unexpected end" :
 		     json_tokener_error_desc(je));
 		goto out;
 	}
 	for (i = (size_t)json_tokener_get_parse_end(tok); i < len; i++) {
 		if (line[i] != ' ' && line[i] != '\t' && line[i] != '\r') {
-			fail(err, EINVAL, "request has text after its JSON object");
+			fp_fail(err, EINVAL, "request has text after its JSON object");
 			goto out;
 		}
 	}
 	if (!json_object_is_type(o, json_type_object)) {
-		fail(err, EINVAL, "request must be a JSON object");
+		fp_fail(err, EINVAL, "request must be a JSON object");
 		goto out;
 	}
 	{
 		json_object_object_foreach(o, k, v) {
 			(void)v;
 			if (strcmp(k, "cmd")) {
-				fail(err, EINVAL, "request: unknown key '%.64s'", k);
+				fp_fail(err, EINVAL, "request: unknown key '%.64s'", k);
 				goto out;
 			}
 		}
 	}
 	if (!json_object_object_get_ex(o, "cmd", &cmd) ||
 	    !json_object_is_type(cmd, json_type_string)) {
-		fail(err, EINVAL, "request: \"cmd\" must be a string");
+		fp_fail(err, EINVAL, "request: \"cmd\" must be a string");
 		goto out;
 	}
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
@@ -117,7 +102,7 @@ int fpd_ctl_parse(const char *line, size_t len, struct fpd_ctl_req *req,
 			goto out;
 		}
 	}
-	fail(err, EINVAL, "request: unknown command '%.64s' (status, show, replan, probe)",
+	fp_fail(err, EINVAL, "request: unknown command '%.64s' (status, show, replan, probe)",
 	     json_object_get_string(cmd));
 out:
 	json_object_put(o);
@@ -332,13 +317,13 @@ struct fpd_ctl *fpd_ctl_open(struct fpd_loop *l, const char *path,
 	int fd = -1, ret;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
-		errno = fail(err, ENAMETOOLONG, "%s: longer than a socket path may be", path);
+		errno = fp_fail(err, ENAMETOOLONG, "%s: longer than a socket path may be", path);
 		return NULL;
 	}
 	strcpy(sa.sun_path, path);
 	c = calloc(1, sizeof(*c));
 	if (!c) {
-		errno = fail(err, ENOMEM, "out of memory");
+		errno = fp_fail(err, ENOMEM, "out of memory");
 		return NULL;
 	}
 	strcpy(c->path, path);
@@ -347,16 +332,16 @@ struct fpd_ctl *fpd_ctl_open(struct fpd_loop *l, const char *path,
 	c->arg = arg;
 	ret = mkparent(path);
 	if (ret) {
-		fail(err, ret, "%s: cannot create its directory: %s", path, strerror(ret));
+		fp_fail(err, ret, "%s: cannot create its directory: %s", path, strerror(ret));
 		goto fail;
 	}
 	if (!lstat(path, &st)) {
 		if (!S_ISSOCK(st.st_mode)) {
-			ret = fail(err, EEXIST, "%s: exists and is not a socket", path);
+			ret = fp_fail(err, EEXIST, "%s: exists and is not a socket", path);
 			goto fail;
 		}
 		if (alive(&sa)) {
-			ret = fail(err, EADDRINUSE, "%s: another flowpland answers there", path);
+			ret = fp_fail(err, EADDRINUSE, "%s: another flowpland answers there", path);
 			goto fail;
 		}
 		unlink(path);
@@ -365,12 +350,12 @@ struct fpd_ctl *fpd_ctl_open(struct fpd_loop *l, const char *path,
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
 	    chmod(path, 0666) || listen(fd, 16)) {
 		ret = errno;
-		fail(err, ret, "%s: %s", path, strerror(ret));
+		fp_fail(err, ret, "%s: %s", path, strerror(ret));
 		goto fail;
 	}
 	ret = fpd_io_add(l, &c->io, fd, EPOLLIN, ctl_accept, c);
 	if (ret) {
-		fail(err, ret, "%s: %s", path, strerror(ret));
+		fp_fail(err, ret, "%s: %s", path, strerror(ret));
 		goto fail;
 	}
 	return c;

@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,23 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/err.h"
 #include "conf.h"
 #include "ctl.h"
-
-static int fail(struct fp_err *e, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(struct fp_err *e, int errnum, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (e) {
-		va_start(ap, fmt);
-		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-		va_end(ap);
-	}
-	return errnum;
-}
 
 int fpd_ctl_request(const char *path, const char *cmd, json_object **resp,
 		    struct fp_err *err)
@@ -47,11 +32,11 @@ int fpd_ctl_request(const char *path, const char *cmd, json_object **resp,
 
 	*resp = NULL;
 	if (strlen(path) >= sizeof(sa.sun_path))
-		return fail(err, ENAMETOOLONG, "%s: longer than a socket path may be", path);
+		return fp_fail(err, ENAMETOOLONG, "%s: longer than a socket path may be", path);
 	strcpy(sa.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return fail(err, errno, "socket: %s", strerror(errno));
+		return fp_fail(err, errno, "socket: %s", strerror(errno));
 	/* a daemon that does not answer must not hang the CLI */
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &(struct timeval){ .tv_sec = 10 },
 		   sizeof(struct timeval));
@@ -59,8 +44,8 @@ int fpd_ctl_request(const char *path, const char *cmd, json_object **resp,
 		ret = errno;
 		close(fd);
 		if (ret == ENOENT || ret == ECONNREFUSED)
-			return fail(err, ret, "flowpland is not running (no answer on %s)", path);
-		return fail(err, ret, "%s: %s", path, strerror(ret));
+			return fp_fail(err, ret, "flowpland is not running (no answer on %s)", path);
+		return fp_fail(err, ret, "%s: %s", path, strerror(ret));
 	}
 	req = json_object_new_object();
 	json_object_object_add(req, "cmd", json_object_new_string(cmd));
@@ -68,20 +53,20 @@ int fpd_ctl_request(const char *path, const char *cmd, json_object **resp,
 	len = strlen(s);
 	ret = 0;
 	if (write(fd, s, len) != (ssize_t)len || write(fd, "\n", 1) != 1)
-		ret = fail(err, errno ? errno : EIO, "%s: write: %s", path, strerror(errno));
+		ret = fp_fail(err, errno ? errno : EIO, "%s: write: %s", path, strerror(errno));
 	json_object_put(req);
 	len = 0;
 	while (!ret) {
 		if (len == cap) {
 			if (cap >= FPD_CTL_RESP_MAX) {
-				ret = fail(err, EPROTO, "%s: answer longer than %u bytes", path,
+				ret = fp_fail(err, EPROTO, "%s: answer longer than %u bytes", path,
 					   FPD_CTL_RESP_MAX);
 				break;
 			}
 			cap = cap ? 2 * cap : 65536;
 			nb = realloc(buf, cap);
 			if (!nb) {
-				ret = fail(err, ENOMEM, "out of memory");
+				ret = fp_fail(err, ENOMEM, "out of memory");
 				break;
 			}
 			buf = nb;
@@ -90,15 +75,15 @@ int fpd_ctl_request(const char *path, const char *cmd, json_object **resp,
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			ret = fail(err, ETIMEDOUT, "%s: the daemon did not answer within 10 s", path);
+			ret = fp_fail(err, ETIMEDOUT, "%s: the daemon did not answer within 10 s", path);
 			break;
 		}
 		if (r < 0) {
-			ret = fail(err, errno, "%s: read: %s", path, strerror(errno));
+			ret = fp_fail(err, errno, "%s: read: %s", path, strerror(errno));
 			break;
 		}
 		if (r == 0) {
-			ret = fail(err, EPROTO, "%s: the daemon closed without answering", path);
+			ret = fp_fail(err, EPROTO, "%s: the daemon closed without answering", path);
 			break;
 		}
 		len += (size_t)r;
@@ -116,11 +101,11 @@ int fpd_ctl_request(const char *path, const char *cmd, json_object **resp,
 	    !json_object_object_get_ex(*resp, "ok", &ok)) {
 		json_object_put(*resp);
 		*resp = NULL;
-		return fail(err, EPROTO, "%s: the daemon's answer is not understood", path);
+		return fp_fail(err, EPROTO, "%s: the daemon's answer is not understood", path);
 	}
 	if (!json_object_get_boolean(ok)) {
 		json_object_object_get_ex(*resp, "error", &why);
-		fail(err, EINVAL, "flowpland: %s", why ? json_object_get_string(why) : "failed");
+		fp_fail(err, EINVAL, "flowpland: %s", why ? json_object_get_string(why) : "failed");
 		ret = why && strstr(json_object_get_string(why), "permission") ? EPERM : EINVAL;
 		json_object_put(*resp);
 		*resp = NULL;

@@ -20,27 +20,13 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "core/err.h"
 #include "fpd.h"
 #include "planner/util.h"
 
 static const double lat_bounds[FPD_LAT_BUCKETS] = {
 	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 };
-
-static int fail(struct fp_err *e, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(struct fp_err *e, int errnum, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (e) {
-		va_start(ap, fmt);
-		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-		va_end(ap);
-	}
-	return errnum;
-}
 
 void fpd_log(struct fpd *d, int level, const char *fmt, ...)
 {
@@ -102,12 +88,12 @@ static int parse_local(struct fpd *d, const char *list, struct fp_err *err)
 
 		if (inet_pton(AF_INET, tok, &in) != 1) {
 			free(a);
-			return fail(err, EINVAL, "[fabric] local_addrs: '%s' is not an IPv4 address", tok);
+			return fp_fail(err, EINVAL, "[fabric] local_addrs: '%s' is not an IPv4 address", tok);
 		}
 		na = realloc(a, (n + 1) * sizeof(*a));
 		if (!na) {
 			free(a);
-			return fail(err, ENOMEM, "out of memory");
+			return fp_fail(err, ENOMEM, "out of memory");
 		}
 		a = na;
 		a[n++] = fp_addr_v4(in.s_addr);
@@ -126,7 +112,7 @@ static int host_addrs(struct fpd *d, struct fp_err *err)
 	size_t n = 0;
 
 	if (getifaddrs(&ifa))
-		return fail(err, errno, "getifaddrs: %s", strerror(errno));
+		return fp_fail(err, errno, "getifaddrs: %s", strerror(errno));
 	for (i = ifa; i; i = i->ifa_next) {
 		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET)
 			continue;
@@ -163,7 +149,7 @@ int fpd_install(struct fpd *d, const struct fp_hostplan *hp, struct fp_err *err)
 	int ret;
 
 	if (!d->kmod_open)
-		return fail(err, ENOENT, "flowplan module not loaded: plan kept for when it is");
+		return fp_fail(err, ENOENT, "flowplan module not loaded: plan kept for when it is");
 	ret = d->kops->set_plan(d->kctx, hp, gen, err);
 	if (ret) {
 		d->install_errors++;
@@ -173,7 +159,7 @@ int fpd_install(struct fpd *d, const struct fp_hostplan *hp, struct fp_err *err)
 	d->generation = gen;
 	ret = fpd_hostplan_copy(&d->installed, hp);
 	if (ret)
-		return fail(err, ret, "out of memory");
+		return fp_fail(err, ret, "out of memory");
 	d->installed.generation = gen;
 	d->installs++;
 	fpd_event(d, "install", "generation %" PRIu64 ", %zu entries", gen, hp->n);
@@ -204,14 +190,14 @@ int fpd_set_plan(struct fpd *d, const struct fp_hostplan *hp, struct fp_err *err
 	int ret = fpd_hostplan_copy(&d->wanted, hp);
 
 	if (ret)
-		return fail(err, ret, "out of memory");
+		return fp_fail(err, ret, "out of memory");
 	d->have_wanted = true;
 	d->why[0] = 0;
 	free(d->fs);
 	d->fs = NULL;
 	d->nfs = 0;
 	if (!d->kmod_open)
-		return fail(err, ENOENT, "flowplan module not loaded: plan kept for when it is");
+		return fp_fail(err, ENOENT, "flowplan module not loaded: plan kept for when it is");
 	return sync_module(d, err);
 }
 
@@ -241,7 +227,7 @@ int fpd_replan_now(struct fpd *d, struct fp_err *err)
 	ncy = fpd_cyc_count(d->cyc);
 	cy = calloc(ncy + 1, sizeof(*cy));
 	if (!cy)
-		return fail(err, ENOMEM, "out of memory");
+		return fp_fail(err, ENOMEM, "out of memory");
 	for (i = 0; i < ncy; i++)
 		cy[i] = fpd_cyc_get(d->cyc, i);
 	ret = fpd_planner_plan(&d->planner, cy, ncy, d->local, d->nlocal, &hp, &fs, &nfs,
@@ -397,13 +383,13 @@ int fpd_probe_now(struct fpd *d, const char *why, struct fp_err *err)
 	int ret;
 
 	if (!d->probe_on)
-		return fail(err, ENOTSUP, "probing is off ([probe] routers)");
+		return fp_fail(err, ENOTSUP, "probing is off ([probe] routers)");
 	if (!fpd_planner_ready(&d->planner))
-		return fail(err, ENOTSUP, "no fabric to probe ([fabric] topology)");
+		return fp_fail(err, ENOTSUP, "no fabric to probe ([fabric] topology)");
 	if (fpd_probe_running(&d->probe))
-		return fail(err, EBUSY, "a probe is under way");
+		return fp_fail(err, EBUSY, "a probe is under way");
 	if (fpd_planner_pairs(&d->planner, d->local, d->nlocal, &pairs, &n))
-		return fail(err, ENOMEM, "out of memory");
+		return fp_fail(err, ENOMEM, "out of memory");
 	if (!n) {
 		/* nothing planned yet: this host's NICs to every other host's */
 		const struct fp_topo *t = d->planner.base;
@@ -426,7 +412,7 @@ int fpd_probe_now(struct fpd *d, const char *why, struct fp_err *err)
 				np = realloc(pairs, 2 * (n + 1) * sizeof(*np));
 				if (!np) {
 					free(pairs);
-					return fail(err, ENOMEM, "out of memory");
+					return fp_fail(err, ENOMEM, "out of memory");
 				}
 				pairs = np;
 				pairs[2 * n] = t->nodes[s].addr;
@@ -476,7 +462,7 @@ static int probe_setup(struct fpd *d, struct fp_err *err)
 	if (!d->conf.routers[0])
 		return 0;
 	if (!fpd_planner_ready(&d->planner))
-		return fail(err, EINVAL, "[probe] routers needs a [fabric] topology");
+		return fp_fail(err, EINVAL, "[probe] routers needs a [fabric] topology");
 	ret = fpd_probe_init(&d->probe, &d->loop, d->conf.routers, d->conf.probe_ports,
 			     d->conf.probe_per_path, d->conf.probe_rate,
 			     (unsigned int)(d->conf.probe_deadline_ns / 1000000000u),
@@ -1005,7 +991,7 @@ static json_object *ctl_handle(void *arg, const struct fpd_ctl_req *req,
 		return fpd_status_json(d, true);
 	case FPD_CTL_REPLAN:
 		if (cred->uid != 0 && cred->uid != geteuid()) {
-			fail(err, EPERM, "replan: permission denied (root or the daemon's user)");
+			fp_fail(err, EPERM, "replan: permission denied (root or the daemon's user)");
 			return NULL;
 		}
 		/* an operator's re-plan tries the suspected links again */
@@ -1021,7 +1007,7 @@ static json_object *ctl_handle(void *arg, const struct fpd_ctl_req *req,
 		return fpd_status_json(d, false);
 	case FPD_CTL_PROBE:
 		if (cred->uid != 0 && cred->uid != geteuid()) {
-			fail(err, EPERM, "probe: permission denied (root or the daemon's user)");
+			fp_fail(err, EPERM, "probe: permission denied (root or the daemon's user)");
 			return NULL;
 		}
 		if (fpd_probe_now(d, "asked for", err))
@@ -1029,7 +1015,7 @@ static json_object *ctl_handle(void *arg, const struct fpd_ctl_req *req,
 		fpd_event(d, "probe", "asked for by uid %u", (unsigned int)cred->uid);
 		return fpd_status_json(d, false);
 	}
-	fail(err, EINVAL, "unknown command");
+	fp_fail(err, EINVAL, "unknown command");
 	return NULL;
 }
 
@@ -1214,7 +1200,7 @@ static int observers(struct fpd *d, struct fp_err *err)
 	co.max_period = d->conf.max_period;
 	cyc = fpd_cyc_new(&co);
 	if (!cyc)
-		return fail(err, errno, "cycle detector: %s", strerror(errno));
+		return fp_fail(err, errno, "cycle detector: %s", strerror(errno));
 	fpd_fault_opts_default(&fo);
 	fo.slow_ratio = d->conf.slow_ratio;
 	fo.intervals = d->conf.fault_intervals;
@@ -1222,7 +1208,7 @@ static int observers(struct fpd *d, struct fp_err *err)
 	fault = fpd_fault_new(&fo);
 	if (!fault) {
 		fpd_cyc_free(cyc);
-		return fail(err, errno, "fault watch: %s", strerror(errno));
+		return fp_fail(err, errno, "fault watch: %s", strerror(errno));
 	}
 	fpd_cyc_free(d->cyc);
 	fpd_fault_free(d->fault);
@@ -1289,7 +1275,7 @@ int fpd_init(struct fpd *d, const struct fpd_conf *conf, const char *conf_path,
 	d->loop.epfd = -1;
 	ret = fpd_loop_init(&d->loop);
 	if (ret)
-		return fail(err, ret, "epoll: %s", strerror(ret));
+		return fp_fail(err, ret, "epoll: %s", strerror(ret));
 	ret = observers(d, err);
 	if (ret)
 		return ret;
@@ -1309,7 +1295,7 @@ int fpd_init(struct fpd *d, const struct fpd_conf *conf, const char *conf_path,
 	if (!ret)
 		ret = fpd_timer_init(&d->loop, &d->t_probe, on_probe_timer, d);
 	if (ret)
-		return fail(err, ret, "timerfd: %s", strerror(ret));
+		return fp_fail(err, ret, "timerfd: %s", strerror(ret));
 	ret = services(d, NULL, err);
 	if (!ret)
 		ret = probe_setup(d, err);
@@ -1342,7 +1328,7 @@ int fpd_reload(struct fpd *d, struct fp_err *err)
 	if (ret)
 		return ret;
 	if (c.mode != old.mode)
-		return fail(err, EINVAL, "[daemon] mode changed from %s to %s: restart the daemon",
+		return fp_fail(err, EINVAL, "[daemon] mode changed from %s to %s: restart the daemon",
 			    fpd_mode_name(old.mode), fpd_mode_name(c.mode));
 	if (d->mode->reload) {
 		ret = d->mode->reload(d, &c, err);

@@ -13,6 +13,7 @@
 
 #include <microhttpd.h>
 
+#include "core/err.h"
 #include "metrics.h"
 
 struct fpd_metrics {
@@ -24,21 +25,6 @@ struct fpd_metrics {
 	uint16_t port;
 	uint64_t requests;
 };
-
-static int fail(struct fp_err *e, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(struct fp_err *e, int errnum, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (e) {
-		va_start(ap, fmt);
-		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-		va_end(ap);
-	}
-	return errnum;
-}
 
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status,
 			     const char *type, char *body, size_t len)
@@ -180,12 +166,12 @@ struct fpd_metrics *fpd_metrics_open(struct fpd_loop *l, const char *listen,
 	int ret;
 
 	if (parse_listen(listen, &ss, &sl)) {
-		errno = fail(err, EINVAL, "metrics: '%s' is not ADDR:PORT", listen);
+		errno = fp_fail(err, EINVAL, "metrics: '%s' is not ADDR:PORT", listen);
 		return NULL;
 	}
 	m = calloc(1, sizeof(*m));
 	if (!m) {
-		errno = fail(err, ENOMEM, "out of memory");
+		errno = fp_fail(err, ENOMEM, "out of memory");
 		return NULL;
 	}
 	m->fn = fn;
@@ -199,21 +185,21 @@ struct fpd_metrics *fpd_metrics_open(struct fpd_loop *l, const char *listen,
 				  MHD_OPTION_END);
 	if (!m->mhd) {
 		ret = errno ? errno : EADDRINUSE;
-		fail(err, ret, "metrics: cannot listen on %s: %s", listen, strerror(ret));
+		fp_fail(err, ret, "metrics: cannot listen on %s: %s", listen, strerror(ret));
 		goto fail;
 	}
 	info = MHD_get_daemon_info(m->mhd, MHD_DAEMON_INFO_BIND_PORT);
 	m->port = info ? info->port : 0;
 	info = MHD_get_daemon_info(m->mhd, MHD_DAEMON_INFO_EPOLL_FD);
 	if (!info) {
-		ret = fail(err, ENOTSUP, "metrics: libmicrohttpd has no epoll descriptor");
+		ret = fp_fail(err, ENOTSUP, "metrics: libmicrohttpd has no epoll descriptor");
 		goto fail;
 	}
 	ret = fpd_io_add(l, &m->io, info->epoll_fd, EPOLLIN, on_io, m);
 	if (!ret)
 		ret = fpd_timer_init(l, &m->tmo, on_timeout, m);
 	if (ret) {
-		fail(err, ret, "metrics: %s", strerror(ret));
+		fp_fail(err, ret, "metrics: %s", strerror(ret));
 		goto fail;
 	}
 	rearm(m);

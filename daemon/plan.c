@@ -4,33 +4,18 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "core/err.h"
 #include "planner/plan.h"
 #include "planner/portmap.h"
 #include "planner/sched.h"
 #include "planner/topo.h"
 #include "planner/util.h"
 #include "plan.h"
-
-static int fail(struct fp_err *e, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(struct fp_err *e, int errnum, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (e) {
-		va_start(ap, fmt);
-		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-		va_end(ap);
-	}
-	return errnum;
-}
 
 static uint64_t mono(void)
 {
@@ -91,7 +76,7 @@ int fpd_planner_load(struct fpd_planner *p, const struct fpd_conf *c, struct fp_
 
 	if (!c->topology[0]) {
 		if (c->schedule[0] || c->portmap[0])
-			return fail(err, EINVAL, "[plan] schedule and [fabric] portmap need a [fabric] topology");
+			return fp_fail(err, EINVAL, "[plan] schedule and [fabric] portmap need a [fabric] topology");
 		fpd_planner_free(p);
 		*p = n;
 		return 0;
@@ -103,21 +88,21 @@ int fpd_planner_load(struct fpd_planner *p, const struct fpd_conf *c, struct fp_
 	json = fp_topo_to_json(t, false);
 	fp_topo_free(t);
 	if (!json)
-		return fail(err, ENOMEM, "out of memory");
+		return fp_fail(err, ENOMEM, "out of memory");
 	for (i = 0; i < sizeof(copy) / sizeof(copy[0]) && !ret; i++)
 		ret = fp_topo_parse(json, strlen(json), c->topology, copy[i], err);
 	free(json);
 	if (!ret) {
 		n.down = calloc((size_t)n.base->nlinks / 2 + 1, 1);
 		if (!n.down)
-			ret = fail(err, ENOMEM, "out of memory");
+			ret = fp_fail(err, ENOMEM, "out of memory");
 	}
 	if (!ret && c->portmap[0]) {
 		size_t len;
 
 		ret = fp_read_file(c->portmap, FP_PORTMAP_FILE_MAX, &pm, &len, err);
 		if (!ret && strlen(pm) != len)
-			ret = fail(err, EINVAL, "%s: contains a NUL byte", c->portmap);
+			ret = fp_fail(err, EINVAL, "%s: contains a NUL byte", c->portmap);
 		if (!ret)
 			ret = fpd_planner_set_portmap(&n, pm, c->portmap, false, NULL, err);
 		free(pm);
@@ -210,16 +195,16 @@ static int set_links(struct fpd_planner *p, int **set, size_t *nset, const int *
 
 	*changed = false;
 	if (!p->base)
-		return fail(err, EINVAL, "no fabric to fail links in");
+		return fp_fail(err, EINVAL, "no fabric to fail links in");
 	nl = (size_t)p->base->nlinks / 2;
 	for (i = 0; i < n; i++)
 		if (idx[i] < 0 || (size_t)idx[i] >= nl)
-			return fail(err, EINVAL, "link %d is not in the fabric", idx[i]);
+			return fp_fail(err, EINVAL, "link %d is not in the fabric", idx[i]);
 	if (same_set(idx, n, *set, *nset))
 		return 0;
 	c = malloc((n + 1) * sizeof(*c));
 	if (!c)
-		return fail(err, ENOMEM, "out of memory");
+		return fp_fail(err, ENOMEM, "out of memory");
 	if (n)
 		memcpy(c, idx, n * sizeof(*c));
 	free(*set);
@@ -341,14 +326,14 @@ int fpd_planner_set_portmap(struct fpd_planner *p, const char *text, const char 
 	if (moved)
 		*moved = 0;
 	if (!p->base)
-		return fail(err, EINVAL, "a port map needs a [fabric] topology");
+		return fp_fail(err, EINVAL, "a port map needs a [fabric] topology");
 	ret = fp_portmap_parse(text, name, p->base, &pm, err);
 	if (ret)
 		return ret;
 	r = calloc(pm->n + (merge ? p->npm : 0) + 1, sizeof(*r));
 	if (!r) {
 		fp_portmap_free(pm);
-		return fail(err, ENOMEM, "out of memory");
+		return fp_fail(err, ENOMEM, "out of memory");
 	}
 	for (i = 0; i < pm->n; i++) {
 		const struct fp_pm_row *x = &pm->rows[i];
@@ -499,7 +484,7 @@ static int pm_resolve(struct fpd_planner *p, struct fp_topo *t, const struct fp_
 	pm = calloc(1, sizeof(*pm));
 	if (!pm || pm_grow(pm, p->npm + 1)) {
 		free(pm);
-		return fail(err, ENOMEM, "out of memory");
+		return fp_fail(err, ENOMEM, "out of memory");
 	}
 	for (i = 0; i < p->npm; i++) {
 		const struct fpd_pmrow *r = &p->pm[i];
@@ -537,7 +522,7 @@ static int pm_resolve(struct fpd_planner *p, struct fp_topo *t, const struct fp_
 				if (!nm) {
 					free(miss);
 					fp_portmap_free(pm);
-					return fail(err, ENOMEM, "out of memory");
+					return fp_fail(err, ENOMEM, "out of memory");
 				}
 				miss = nm;
 			}
@@ -557,7 +542,7 @@ static int pm_resolve(struct fpd_planner *p, struct fp_topo *t, const struct fp_
 		if (pm_grow(pm, (size_t)ps.n)) {
 			free(miss);
 			fp_portmap_free(pm);
-			return fail(err, ENOMEM, "out of memory");
+			return fp_fail(err, ENOMEM, "out of memory");
 		}
 		for (j = 0; j < ps.n; j++) {
 			uint32_t fl = (uint32_t)j + 1;
@@ -780,7 +765,7 @@ static int compute(struct fpd_planner *p, struct fp_sched *in, const uint8_t *wa
 	memcpy(p->down, want, (size_t)p->base->nlinks / 2);
 	s = sched_live(p->topo, in ? in : p->fixed, dropped);
 	if (!s) {
-		ret = fail(err, ENOMEM, "out of memory");
+		ret = fp_fail(err, ENOMEM, "out of memory");
 		goto fail;
 	}
 	p->plan_in = in;
@@ -814,7 +799,7 @@ static int repair(struct fpd_planner *p, const int *add, size_t nadd, const uint
 
 	dl = malloc((nadd + 1) * sizeof(*dl));
 	if (!dl)
-		return fail(err, ENOMEM, "out of memory");
+		return fp_fail(err, ENOMEM, "out of memory");
 	for (i = 0; i < nadd; i++) {
 		dl[i] = 2 * add[i];
 		/* @next runs a step ahead, so that the port map fits the repaired plan */
@@ -950,7 +935,7 @@ static int watch_list(struct fpd_planner *p, const struct fp_addr *local, size_t
 				n = realloc(lf, cap * sizeof(*n));
 				if (!n) {
 					free(lf);
-					return fail(err, ENOMEM, "out of memory");
+					return fp_fail(err, ENOMEM, "out of memory");
 				}
 				lf = n;
 			}
@@ -963,7 +948,7 @@ static int watch_list(struct fpd_planner *p, const struct fp_addr *local, size_t
 	fs = calloc(hp->n * FP_MAX_SUBFLOWS + 1, sizeof(*fs));
 	if (!fs) {
 		free(lf);
-		return fail(err, ENOMEM, "out of memory");
+		return fp_fail(err, ENOMEM, "out of memory");
 	}
 	for (i = 0, k = 0; i < hp->n; i++) {
 		struct fp_hostplan_entry *e = &hp->e[i];
@@ -992,7 +977,7 @@ static int watch_list(struct fpd_planner *p, const struct fp_addr *local, size_t
 		if (!sub) {
 			free(lf);
 			free(fs);
-			return fail(err, EPROTO, "the planner's entry %zu matches none of its flows", i);
+			return fp_fail(err, EPROTO, "the planner's entry %zu matches none of its flows", i);
 		}
 		for (m = 0; m < e->nsub; m++) {
 			struct fpd_fsub *x = &fs[nfs++];
@@ -1026,7 +1011,7 @@ static int figures(struct fpd_planner *p, struct fpd_plan_info *info, struct fp_
 	double *load = calloc(nl + 1, sizeof(*load));
 
 	if (!load)
-		return fail(err, ENOMEM, "out of memory");
+		return fp_fail(err, ENOMEM, "out of memory");
 	for (i = 0; i < plan->nph; i++) {
 		info->max_load += plan->ph[i].max_load;
 		info->lower_bound += plan->ph[i].lower_bound;
@@ -1039,7 +1024,7 @@ static int figures(struct fpd_planner *p, struct fpd_plan_info *info, struct fp_
 	info->links = calloc(info->nlinks + 1, sizeof(*info->links));
 	if (!info->links) {
 		free(load);
-		return fail(err, ENOMEM, "out of memory");
+		return fp_fail(err, ENOMEM, "out of memory");
 	}
 	for (k = 0, i = 0; i < nl; i++) {
 		if (load[i] <= 0)
@@ -1071,16 +1056,16 @@ int fpd_planner_plan(struct fpd_planner *p, const struct fpd_cycle *const *cycle
 	*fsp = NULL;
 	*nfsp = 0;
 	if (!p->base)
-		return fail(err, ENODATA, "no fabric configured ([fabric] topology)");
+		return fp_fail(err, ENODATA, "no fabric configured ([fabric] topology)");
 	if (!p->fixed) {
 		own = observed_sched(p->base, cycles, ncycles, &info->unmapped);
 		if (!own)
-			return fail(err, ENOMEM, "out of memory");
+			return fp_fail(err, ENOMEM, "out of memory");
 	}
 	for (i = 0; i < (own ? own : p->fixed)->nph; i++)
 		flows += (own ? own : p->fixed)->ph[i].n;
 	if (!flows) {
-		ret = fail(err, ENODATA, "nothing to plan: %s", ncycles || p->fixed ?
+		ret = fp_fail(err, ENODATA, "nothing to plan: %s", ncycles || p->fixed ?
 			   "no flow between addresses of the fabric" : "no cycle observed yet");
 		goto out;
 	}
@@ -1089,7 +1074,7 @@ int fpd_planner_plan(struct fpd_planner *p, const struct fpd_cycle *const *cycle
 	failed = calloc(nl + 1, 1);
 	add = calloc(nl + 1, sizeof(*add));
 	if (!want || !failed || !add) {
-		ret = fail(err, ENOMEM, "out of memory");
+		ret = fp_fail(err, ENOMEM, "out of memory");
 		goto out;
 	}
 	for (i = 0; i < p->nfailed; i++)

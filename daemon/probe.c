@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -13,27 +12,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/err.h"
 #include "core/hostplan.h"
 #include "planner/topo.h"
 #include "probe.h"
 
 #define FPD_PROBE_MAP_MAX	(256u << 20)
 #define TRAILER			"# flowpland-probe:"
-
-static int fail(struct fp_err *e, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(struct fp_err *e, int errnum, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (e) {
-		va_start(ap, fmt);
-		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-		va_end(ap);
-	}
-	return errnum;
-}
 
 static int engine(const struct fp_probe_cfg *cfg, struct fp_probe_pair *pairs, size_t n,
 		  FILE *out, struct fp_probe_stats *st, struct fp_err *err)
@@ -63,7 +48,7 @@ int fpd_probe_init(struct fpd_probe *p, struct fpd_loop *l, const char *routers,
 	sp = calloc(ports + 1, sizeof(*sp));
 	if (!sp) {
 		fp_probe_routers_free(p->routers, p->nrouters);
-		return fail(err, ENOMEM, "out of memory");
+		return fp_fail(err, ENOMEM, "out of memory");
 	}
 	for (i = 0; i < ports; i++)
 		sp[i] = fp_label_to_sport(i + 1);
@@ -254,12 +239,12 @@ int fpd_probe_start(struct fpd_probe *p, struct fp_topo *t, const uint32_t *addr
 	pid_t parent = getpid();
 
 	if (fpd_probe_running(p))
-		return fail(err, EBUSY, "a probe is under way");
+		return fp_fail(err, EBUSY, "a probe is under way");
 	if (!n)
-		return fail(err, ENODATA, "no pair of this host to probe");
+		return fp_fail(err, ENODATA, "no pair of this host to probe");
 	pairs = calloc(n, sizeof(*pairs));
 	if (!pairs)
-		return fail(err, ENOMEM, "out of memory");
+		return fp_fail(err, ENOMEM, "out of memory");
 	for (i = 0; i < n && !ret; i++) {
 		int s = fp_topo_find_addr(t, addrs[2 * i]), d = fp_topo_find_addr(t, addrs[2 * i + 1]);
 		struct fp_probe_pair *x = &pairs[np];
@@ -287,7 +272,7 @@ int fpd_probe_start(struct fpd_probe *p, struct fp_topo *t, const uint32_t *addr
 			cap = 2 * (nn + (size_t)ps.n * x->hops);
 			nb = realloc(names, cap * sizeof(*nb));
 			if (!nb) {
-				ret = fail(err, ENOMEM, "out of memory");
+				ret = fp_fail(err, ENOMEM, "out of memory");
 				break;
 			}
 			names = nb;
@@ -303,9 +288,9 @@ int fpd_probe_start(struct fpd_probe *p, struct fp_topo *t, const uint32_t *addr
 		if (pairs[i].ncand)
 			pairs[i].cand = names + (uintptr_t)pairs[i].cand;
 	if (!ret && !np)
-		ret = fail(err, ENODATA, "no pair of this host crosses the fabric");
+		ret = fp_fail(err, ENODATA, "no pair of this host crosses the fabric");
 	if (!ret && pipe2(fds, O_CLOEXEC))
-		ret = fail(err, errno, "pipe: %s", strerror(errno));
+		ret = fp_fail(err, errno, "pipe: %s", strerror(errno));
 	if (ret) {
 		free(names);
 		free(pairs);
@@ -323,14 +308,14 @@ int fpd_probe_start(struct fpd_probe *p, struct fp_topo *t, const uint32_t *addr
 	if (ret) {
 		close(fds[0]);
 		p->pid = -1;
-		return fail(err, ret, "fork: %s", strerror(ret));
+		return fp_fail(err, ret, "fork: %s", strerror(ret));
 	}
 	fcntl(fds[0], F_SETFL, O_NONBLOCK);
 	ret = fpd_io_add(p->loop, &p->io, fds[0], EPOLLIN, on_pipe, p);
 	if (ret) {
 		close(fds[0]);
 		reap(p, true);
-		return fail(err, ret, "epoll: %s", strerror(ret));
+		return fp_fail(err, ret, "epoll: %s", strerror(ret));
 	}
 	return 0;
 }

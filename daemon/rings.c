@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
+#include "core/err.h"
 #include "core/report.h"
 #include "rings.h"
 
@@ -40,21 +40,6 @@ void fpd_rings_on_new(struct fpd_rings *r, void (*fn)(void *arg), void *arg)
 {
 	r->on_new = fn;
 	r->on_new_arg = arg;
-}
-
-static int fail(struct fp_err *e, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(struct fp_err *e, int errnum, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (e) {
-		va_start(ap, fmt);
-		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-		va_end(ap);
-	}
-	return errnum;
 }
 
 /* "flowplan-<pid>-<n>": the writer's pid, or 0 when the name is not a ring's. */
@@ -173,12 +158,12 @@ struct fpd_rings *fpd_rings_open(struct fpd_loop *l, const char *dir, struct fp_
 	int fd, ret;
 
 	if (strlen(dir) >= sizeof(r->dir)) {
-		errno = fail(err, ENAMETOOLONG, "%s: path too long", dir);
+		errno = fp_fail(err, ENAMETOOLONG, "%s: path too long", dir);
 		return NULL;
 	}
 	r = calloc(1, sizeof(*r));
 	if (!r) {
-		errno = fail(err, ENOMEM, "out of memory");
+		errno = fp_fail(err, ENOMEM, "out of memory");
 		return NULL;
 	}
 	strcpy(r->dir, dir);
@@ -186,12 +171,12 @@ struct fpd_rings *fpd_rings_open(struct fpd_loop *l, const char *dir, struct fp_
 	if (fd < 0 || inotify_add_watch(fd, dir, IN_CREATE | IN_MOVED_TO | IN_DELETE |
 					 IN_MOVED_FROM | IN_ONLYDIR) < 0) {
 		ret = errno;
-		fail(err, ret, "%s: cannot watch for report rings: %s", dir, strerror(ret));
+		fp_fail(err, ret, "%s: cannot watch for report rings: %s", dir, strerror(ret));
 		goto fail;
 	}
 	ret = fpd_io_add(l, &r->io, fd, EPOLLIN, on_inotify, r);
 	if (ret) {
-		fail(err, ret, "%s: %s", dir, strerror(ret));
+		fp_fail(err, ret, "%s: %s", dir, strerror(ret));
 		goto fail;
 	}
 	scan(r);

@@ -13,6 +13,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "core/err.h"
 #include "bus.h"
 #include "nkey.h"
 
@@ -71,21 +72,6 @@ struct fpc_bus {
 	bool closing;
 };
 
-static int fail(struct fp_err *e, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(struct fp_err *e, int errnum, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (e) {
-		va_start(ap, fmt);
-		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-		va_end(ap);
-	}
-	return errnum;
-}
-
 int fpc_nats_err(struct fp_err *err, natsStatus s, const char *what)
 {
 	const char *last = nats_GetLastError(NULL);
@@ -122,7 +108,7 @@ int fpc_nats_err(struct fp_err *err, natsStatus s, const char *what)
 		e = EIO;
 		break;
 	}
-	fail(err, e, "%s: %s", what, last && *last ? last : natsStatus_GetText(s));
+	fp_fail(err, e, "%s: %s", what, last && *last ? last : natsStatus_GetText(s));
 	return e;
 }
 
@@ -375,16 +361,16 @@ static int read_secret(const char *path, char *buf, size_t n, struct fp_err *err
 	size_t len;
 
 	if (!f)
-		return fail(err, errno, "%s: %s", path, strerror(errno));
+		return fp_fail(err, errno, "%s: %s", path, strerror(errno));
 	if (!fgets(buf, (int)n, f)) {
 		fclose(f);
-		return fail(err, EINVAL, "%s: empty", path);
+		return fp_fail(err, EINVAL, "%s: empty", path);
 	}
 	fclose(f);
 	len = strcspn(buf, "\r\n");
 	buf[len] = 0;
 	if (!len)
-		return fail(err, EINVAL, "%s: the first line is empty", path);
+		return fp_fail(err, EINVAL, "%s: the first line is empty", path);
 	return 0;
 }
 
@@ -398,28 +384,28 @@ static int nats_options(struct fpc_bus *b, const struct fpc_bus_opts *o, struct 
 	int n = 0, ret;
 
 	if (!o->servers || !*o->servers)
-		return fail(err, EINVAL, "[cluster] servers: none given");
+		return fp_fail(err, EINVAL, "[cluster] servers: none given");
 	if (strlen(o->servers) >= sizeof(buf))
-		return fail(err, EINVAL, "[cluster] servers: too long");
+		return fp_fail(err, EINVAL, "[cluster] servers: too long");
 	snprintf(buf, sizeof(buf), "%s", o->servers);
 	for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
 		if (n == MAX_SERVERS)
-			return fail(err, EINVAL, "[cluster] servers: more than %d", MAX_SERVERS);
+			return fp_fail(err, EINVAL, "[cluster] servers: more than %d", MAX_SERVERS);
 		if (strncmp(tok, "nats://", 7) && strncmp(tok, "tls://", 6))
-			return fail(err, EINVAL, "[cluster] servers: '%s' is not nats://HOST:PORT or tls://HOST:PORT",
+			return fp_fail(err, EINVAL, "[cluster] servers: '%s' is not nats://HOST:PORT or tls://HOST:PORT",
 				    tok);
 		if (!strncmp(tok, "tls://", 6))
 			tls = true;
 		urls[n++] = tok;
 	}
 	if (!n)
-		return fail(err, EINVAL, "[cluster] servers: none given");
+		return fp_fail(err, EINVAL, "[cluster] servers: none given");
 	if ((o->tls_cert && *o->tls_cert) != (o->tls_key && *o->tls_key))
-		return fail(err, EINVAL, "[cluster] tls_cert and tls_key go together");
+		return fp_fail(err, EINVAL, "[cluster] tls_cert and tls_key go together");
 	if (o->user && *o->user && o->nkey_seed && *o->nkey_seed)
-		return fail(err, EINVAL, "[cluster] user and nkey_seed: one or the other");
+		return fp_fail(err, EINVAL, "[cluster] user and nkey_seed: one or the other");
 	if ((o->user && *o->user) != (o->password_file && *o->password_file))
-		return fail(err, EINVAL, "[cluster] user and password_file go together");
+		return fp_fail(err, EINVAL, "[cluster] user and password_file go together");
 
 	s = natsOptions_Create(&no);
 	if (s == NATS_OK)
@@ -576,7 +562,7 @@ struct fpc_bus *fpc_bus_open(struct fpd_loop *loop, const struct fpc_bus_opts *o
 	int ret;
 
 	if (!b) {
-		fail(err, ENOMEM, "out of memory");
+		fp_fail(err, ENOMEM, "out of memory");
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -591,7 +577,7 @@ struct fpc_bus *fpc_bus_open(struct fpd_loop *loop, const struct fpc_bus_opts *o
 		goto bad;
 	b->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (b->efd < 0) {
-		ret = fail(err, errno, "eventfd: %s", strerror(errno));
+		ret = fp_fail(err, errno, "eventfd: %s", strerror(errno));
 		goto bad;
 	}
 	if (loop) {
@@ -599,7 +585,7 @@ struct fpc_bus *fpc_bus_open(struct fpd_loop *loop, const struct fpc_bus_opts *o
 		if (!ret)
 			ret = fpd_timer_init(loop, &b->t_restart, on_restart, b);
 		if (ret) {
-			fail(err, ret, "epoll: %s", strerror(ret));
+			fp_fail(err, ret, "epoll: %s", strerror(ret));
 			goto bad;
 		}
 	}
@@ -728,7 +714,7 @@ int fpc_bus_sub(struct fpc_bus *b, const char *subject, fpc_msg_fn fn, void *arg
 		s->subject = strdup(subject);
 	if (!s || !s->subject) {
 		free(s);
-		return fail(err, ENOMEM, "out of memory");
+		return fp_fail(err, ENOMEM, "out of memory");
 	}
 	s->b = b;
 	s->fn = fn;
@@ -753,7 +739,7 @@ int fpc_bus_pub(struct fpc_bus *b, const char *subject, const void *data, size_t
 	natsStatus s;
 
 	if (len > INT32_MAX)
-		return fail(err, EMSGSIZE, "%s: %zu bytes", subject, len);
+		return fp_fail(err, EMSGSIZE, "%s: %zu bytes", subject, len);
 	s = natsConnection_Publish(b->nc, subject, data, (int)len);
 	return fpc_nats_err(err, s, subject);
 }
@@ -766,9 +752,9 @@ int fpc_bus_jspub(struct fpc_bus *b, const char *subject, const void *data, size
 	natsStatus s;
 
 	if (!__atomic_load_n(&b->up, __ATOMIC_RELAXED))
-		return fail(err, EAGAIN, "%s: not connected", subject);
+		return fp_fail(err, EAGAIN, "%s: not connected", subject);
 	if (len > INT32_MAX)
-		return fail(err, EMSGSIZE, "%s: %zu bytes", subject, len);
+		return fp_fail(err, EMSGSIZE, "%s: %zu bytes", subject, len);
 	jsPubOptions_Init(&po);
 	po.MaxWait = b->timeout_ms;	/* an ack that does not come is an error too */
 	if (expect) {
@@ -804,11 +790,11 @@ int fpc_bus_last(struct fpc_bus *b, const char *stream, const char *subject, nat
 
 	*m = NULL;
 	if (!__atomic_load_n(&b->up, __ATOMIC_RELAXED))
-		return fail(err, ENOTCONN, "%s: not connected", subject);
+		return fp_fail(err, ENOTCONN, "%s: not connected", subject);
 	jsDirectGetMsgOptions_Init(&o);
 	o.LastBySubject = subject;
 	s = js_DirectGetMsg(m, b->js, stream, NULL, &o);
 	if (s == NATS_NOT_FOUND)
-		return fail(err, ENOENT, "%s: nothing stored", subject);
+		return fp_fail(err, ENOENT, "%s: nothing stored", subject);
 	return fpc_nats_err(err, s, subject);
 }

@@ -7,13 +7,13 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stddef.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
 
+#include "core/err.h"
 #include "agent.h"
 #include "bus.h"
 #include "cluster.h"
@@ -40,21 +40,6 @@ struct mode {
 	char bus_text[200];
 };
 
-static int fail(struct fp_err *e, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(struct fp_err *e, int errnum, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (e) {
-		va_start(ap, fmt);
-		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-		va_end(ap);
-	}
-	return errnum;
-}
-
 static struct mode *M(struct fpd *d)
 {
 	return d->cluster;
@@ -74,7 +59,7 @@ static void default_host(char *buf, size_t n)
 static int readable(const char *key, const char *path, struct fp_err *err)
 {
 	if (path[0] && access(path, R_OK))
-		return fail(err, errno, "[cluster] %s: %s: %s", key, path, strerror(errno));
+		return fp_fail(err, errno, "[cluster] %s: %s: %s", key, path, strerror(errno));
 	return 0;
 }
 
@@ -95,20 +80,20 @@ int fpd_cluster_check(const struct fpd_conf *c, struct fp_err *err)
 		else
 			default_host(host, sizeof(host));
 		if (!fpc_token_ok(host))
-			return fail(err, EINVAL, "[cluster] host '%s': a cluster host name is letters, digits, '_' and '-' (set host = its name in the fabric)",
+			return fp_fail(err, EINVAL, "[cluster] host '%s': a cluster host name is letters, digits, '_' and '-' (set host = its name in the fabric)",
 				    host);
 	}
 	if (c->mode == FPD_MODE_PLANNER && !c->topology[0])
-		return fail(err, EINVAL, "mode planner needs the fabric: [fabric] topology");
+		return fp_fail(err, EINVAL, "mode planner needs the fabric: [fabric] topology");
 	if (c->name[0] && !fpc_token_ok(c->name))
-		return fail(err, EINVAL, "[cluster] name '%s': letters, digits, '_' and '-'",
+		return fp_fail(err, EINVAL, "[cluster] name '%s': letters, digits, '_' and '-'",
 			    c->name);
 	if (c->user[0] && c->nkey_seed[0])
-		return fail(err, EINVAL, "[cluster] user and nkey_seed: one or the other");
+		return fp_fail(err, EINVAL, "[cluster] user and nkey_seed: one or the other");
 	if (!!c->user[0] != !!c->password_file[0])
-		return fail(err, EINVAL, "[cluster] user and password_file go together");
+		return fp_fail(err, EINVAL, "[cluster] user and password_file go together");
 	if (!!c->tls_cert[0] != !!c->tls_key[0])
-		return fail(err, EINVAL, "[cluster] tls_cert and tls_key go together");
+		return fp_fail(err, EINVAL, "[cluster] tls_cert and tls_key go together");
 	ret = readable("password_file", c->password_file, err);
 	if (!ret)
 		ret = readable("tls_ca", c->tls_ca, err);
@@ -121,10 +106,10 @@ int fpd_cluster_check(const struct fpd_conf *c, struct fp_err *err)
 	if (c->nkey_seed[0]) {
 		ret = fpc_nkey_public(c->nkey_seed, pub, sizeof(pub), err);
 		if (ret)
-			return fail(err, ret, "[cluster] nkey_seed: %s", err->msg);
+			return fp_fail(err, ret, "[cluster] nkey_seed: %s", err->msg);
 	}
 	if (!c->servers[0])
-		return fail(err, EINVAL, "[cluster] servers: none given");
+		return fp_fail(err, EINVAL, "[cluster] servers: none given");
 	return 0;
 }
 
@@ -272,7 +257,7 @@ static int agent_replan(struct fpd *d, struct fp_err *err)
 {
 	int ret = fpc_agent_resync(&M(d)->agent, err);
 
-	return ret == ENOENT ? fail(err, ENOENT, "no share for %s in the bucket yet",
+	return ret == ENOENT ? fp_fail(err, ENOENT, "no share for %s in the bucket yet",
 				    M(d)->host) : ret;
 }
 
@@ -375,7 +360,7 @@ static int cluster_reload(struct fpd *d, const struct fpd_conf *next, struct fp_
 	size_t b = offsetof(struct fpd_conf, table) + sizeof(next->table);
 
 	if (memcmp((const char *)&d->conf + a, (const char *)next + a, b - a))
-		return fail(err, EINVAL, "the [cluster] section changed: restart the daemon for it");
+		return fp_fail(err, EINVAL, "the [cluster] section changed: restart the daemon for it");
 	return 0;
 }
 
@@ -506,7 +491,7 @@ int fpd_cluster_open(struct fpd *d, struct fp_err *err)
 		return ret;
 	m = calloc(1, sizeof(*m));
 	if (!m)
-		return fail(err, ENOMEM, "out of memory");
+		return fp_fail(err, ENOMEM, "out of memory");
 	m->d = d;
 	m->kind = c->mode;
 	m->t_tick.io.fd = -1;
@@ -546,7 +531,7 @@ int fpd_cluster_open(struct fpd *d, struct fp_err *err)
 	fpc_bus_on_ack(m->bus, on_ack, m);
 	ret = fpd_timer_init(&d->loop, &m->t_tick, on_tick, m);
 	if (ret) {
-		fail(err, ret, "timerfd: %s", strerror(ret));
+		fp_fail(err, ret, "timerfd: %s", strerror(ret));
 		goto bad;
 	}
 	/* subscriptions are made on the connection, which exists once started */

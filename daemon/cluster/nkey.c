@@ -7,7 +7,6 @@
  * then its lower bits << 3; the type of users is 20 << 3 ("U").
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,27 +14,13 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "core/err.h"
 #include "nkey.h"
 
 #define PREFIX_SEED	(18u << 3)
 #define PREFIX_USER	(20u << 3)
 
 static const char b32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-
-static int fail(struct fp_err *e, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(struct fp_err *e, int errnum, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (e) {
-		va_start(ap, fmt);
-		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-		va_end(ap);
-	}
-	return errnum;
-}
 
 uint16_t fpc_crc16(const uint8_t *p, size_t n)
 {
@@ -114,13 +99,13 @@ static int public_of(const uint8_t seed[32], char *pub, size_t n, struct fp_err 
 	size_t len = sizeof(pk);
 
 	if (n < FPC_NKEY_PUBLEN + 1)
-		return fail(err, ENOSPC, "nkey: buffer too small");
+		return fp_fail(err, ENOSPC, "nkey: buffer too small");
 	k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, 32);
 	if (!k)
-		return fail(err, EINVAL, "nkey: OpenSSL refused the Ed25519 seed");
+		return fp_fail(err, EINVAL, "nkey: OpenSSL refused the Ed25519 seed");
 	if (EVP_PKEY_get_raw_public_key(k, pk, &len) != 1 || len != 32) {
 		EVP_PKEY_free(k);
-		return fail(err, EINVAL, "nkey: no Ed25519 public key from the seed");
+		return fp_fail(err, EINVAL, "nkey: no Ed25519 public key from the seed");
 	}
 	EVP_PKEY_free(k);
 	encode_key(PREFIX_USER, pk, pub);
@@ -136,16 +121,16 @@ int fpc_nkey_seed_public(const char *seed, char *pub, size_t n, struct fp_err *e
 	int ret;
 
 	if (len != FPC_NKEY_SEEDLEN || strncmp(seed, "SU", 2))
-		return fail(err, EINVAL, "nkey: not a user seed (SU... of %d characters)",
+		return fp_fail(err, EINVAL, "nkey: not a user seed (SU... of %d characters)",
 			    FPC_NKEY_SEEDLEN);
 	got = dec(seed, len, raw, sizeof(raw));
 	if (got != 36)
-		return fail(err, EINVAL, "nkey: the seed is not base32 of 36 bytes");
+		return fp_fail(err, EINVAL, "nkey: the seed is not base32 of 36 bytes");
 	crc = (uint16_t)(raw[34] | raw[35] << 8);
 	if (crc != fpc_crc16(raw, 34))
-		return fail(err, EINVAL, "nkey: the seed's checksum is wrong");
+		return fp_fail(err, EINVAL, "nkey: the seed's checksum is wrong");
 	if (raw[0] != (PREFIX_SEED | (PREFIX_USER >> 5)) || raw[1] != ((PREFIX_USER & 31) << 3))
-		return fail(err, EINVAL, "nkey: the seed is not a user's");
+		return fp_fail(err, EINVAL, "nkey: the seed is not a user's");
 	ret = public_of(raw + 2, pub, n, err);
 	memset(raw, 0, sizeof(raw));
 	return ret;
@@ -158,7 +143,7 @@ int fpc_nkey_public(const char *path, char *pub, size_t n, struct fp_err *err)
 	int ret = -1;
 
 	if (!f)
-		return fail(err, errno, "%s: %s", path, strerror(errno));
+		return fp_fail(err, errno, "%s: %s", path, strerror(errno));
 	while (ret < 0 && fgets(line, sizeof(line), f)) {
 		char *s = line + strspn(line, " \t");
 
@@ -167,13 +152,13 @@ int fpc_nkey_public(const char *path, char *pub, size_t n, struct fp_err *err)
 
 			ret = fpc_nkey_seed_public(s, pub, n, &e);
 			if (ret)
-				fail(err, ret, "%s: %s", path, e.msg);
+				fp_fail(err, ret, "%s: %s", path, e.msg);
 		}
 	}
 	memset(line, 0, sizeof(line));
 	fclose(f);
 	if (ret < 0)
-		return fail(err, EINVAL, "%s: no NKey user seed (a line SU...)", path);
+		return fp_fail(err, EINVAL, "%s: no NKey user seed (a line SU...)", path);
 	return ret;
 }
 
@@ -184,11 +169,11 @@ int fpc_nkey_new(char *seed, size_t ns, char *pub, size_t np, struct fp_err *err
 	int ret;
 
 	if (ns < FPC_NKEY_SEEDLEN + 1)
-		return fail(err, ENOSPC, "nkey: buffer too small");
+		return fp_fail(err, ENOSPC, "nkey: buffer too small");
 	raw[0] = PREFIX_SEED | (PREFIX_USER >> 5);
 	raw[1] = (PREFIX_USER & 31) << 3;
 	if (RAND_bytes(raw + 2, 32) != 1)
-		return fail(err, EIO, "nkey: no random bytes from OpenSSL");
+		return fp_fail(err, EIO, "nkey: no random bytes from OpenSSL");
 	crc = fpc_crc16(raw, 34);
 	raw[34] = (uint8_t)crc;
 	raw[35] = (uint8_t)(crc >> 8);

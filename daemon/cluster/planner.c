@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #include <syslog.h>
 
+#include "core/err.h"
 #include "planner.h"
 #include "planner/plan.h"
 #include "planner/portmap.h"
@@ -73,21 +74,6 @@ static void event(struct fpc_planner *p, const char *kind, const char *fmt, ...)
 		p->ops->event(p->arg, kind, buf);
 	else
 		say(p, LOG_NOTICE, "%s: %s", kind, buf);
-}
-
-static int fail(struct fp_err *e, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(struct fp_err *e, int errnum, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (e) {
-		va_start(ap, fmt);
-		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-		va_end(ap);
-	}
-	return errnum;
 }
 
 static uint64_t cpu_us(void)
@@ -429,7 +415,7 @@ static int setup(struct fpc_planner *p, struct fp_err *err)
 			fpc_nats_err(&e2, s, "creating the bucket");
 			s = js_KeyValue(&p->kv, fpc_bus_js(p->bus), p->nm->bucket);
 			if (s != NATS_OK)
-				return fail(err, EIO, "%s", e2.msg);
+				return fp_fail(err, EIO, "%s", e2.msg);
 			say(p, LOG_WARNING, "%s; using the bucket as it is", e2.msg);
 		}
 	}
@@ -540,7 +526,7 @@ static int merge_portmaps(struct fpc_planner *p, struct fp_err *err)
 		return 0;
 	t = malloc(len + 32);
 	if (!t)
-		return fail(err, ENOMEM, "out of memory");
+		return fp_fail(err, ENOMEM, "out of memory");
 	w = t + sprintf(t, "# flowplan-portmap 1\n");
 	if (p->pm_own)
 		w += sprintf(w, "%s\n", p->pm_own);
@@ -579,7 +565,7 @@ static int compute(struct fpc_planner *p, const unsigned char *down, struct fp_e
 	if (!p->fixed) {
 		s = observed(p);
 		if (!s)
-			return fail(err, ENOMEM, "out of memory");
+			return fp_fail(err, ENOMEM, "out of memory");
 		if (p->sched)
 			fp_sched_free(p->sched);
 		p->sched = s;
@@ -589,7 +575,7 @@ static int compute(struct fpc_planner *p, const unsigned char *down, struct fp_e
 	for (i = 0; i < s->nph; i++)
 		flows += s->ph[i].n;
 	if (!flows)
-		return fail(err, ENODATA, "nothing to plan: %s", p->fixed ?
+		return fp_fail(err, ENODATA, "nothing to plan: %s", p->fixed ?
 			    "the schedule has no flow" : "no host has published a cycle");
 	ret = fp_plan_compute(p->topo, s, &o, &plan, err);
 	if (ret)
@@ -609,7 +595,7 @@ static int plan_repair(struct fpc_planner *p, const unsigned char *down, struct 
 
 	links = calloc(p->nlinks + 1, sizeof(*links));
 	if (!links)
-		return fail(err, ENOMEM, "out of memory");
+		return fp_fail(err, ENOMEM, "out of memory");
 	for (i = 0; i < p->nlinks; i++)
 		if (down[i] && !p->plan_down[i])
 			links[n++] = (int)(2 * i);
@@ -640,10 +626,10 @@ static int write_shares(struct fpc_planner *p, uint64_t epoch, struct fpc_replan
 		h = &p->hosts[i];
 		f = open_memstream(&t, &len);
 		if (!f)
-			return fail(err, ENOMEM, "out of memory");
+			return fp_fail(err, ENOMEM, "out of memory");
 		ret = fp_share_write(f, p->plan, (int)i, err);
 		if (fclose(f) && !ret)
-			ret = fail(err, EIO, "writing a share: %s", strerror(errno));
+			ret = fp_fail(err, EIO, "writing a share: %s", strerror(errno));
 		if (ret) {
 			free(t);
 			return ret;
@@ -677,7 +663,7 @@ static int write_shares(struct fpc_planner *p, uint64_t epoch, struct fpc_replan
 		int w = fpc_bus_jswait(p->bus, 4 * fpc_bus_timeout(p->bus), &e2);
 
 		if (w && !ret)
-			ret = fail(err, w, "%s", e2.msg);
+			ret = fp_fail(err, w, "%s", e2.msg);
 	}
 	/* what did not come back as stored is read again */
 	for (i = 0; i < p->nhosts; i++) {
@@ -749,10 +735,10 @@ int fpc_planner_replan_now(struct fpc_planner *p, bool full, const char *why,
 	p->replan_pending = false;
 	p->last_replan = t0;
 	if (!p->active || !fpc_lease_active(&p->lease, t0, 0))
-		return fail(err, EAGAIN, "not the active planner");
+		return fp_fail(err, EAGAIN, "not the active planner");
 	down = calloc(p->nlinks + 1, 1);
 	if (!down)
-		return fail(err, ENOMEM, "out of memory");
+		return fp_fail(err, ENOMEM, "out of memory");
 	wanted_down(p, down);
 	for (i = 0; i < p->nlinks; i++) {
 		links_up |= p->plan_down[i] && !down[i];
@@ -780,7 +766,7 @@ int fpc_planner_replan_now(struct fpc_planner *p, bool full, const char *why,
 	if (ret)
 		return ret;
 	if (!p->plan)
-		return fail(err, ENODATA, "nothing planned yet");
+		return fp_fail(err, ENODATA, "nothing planned yet");
 	r.epoch = FPC_EPOCH(p->lease.term, p->n + 1);
 	ret = write_shares(p, r.epoch, &r, err);
 	reread(p);
@@ -895,7 +881,7 @@ static int lease_write(struct fpc_planner *p, enum fpc_lease_action a, struct fp
 	fpc_lease_value(&p->lease, a, a == FPC_LEASE_RENEW ? 0 : max_term(p) + 1, &v, &expect);
 	t = fpc_lease_encode(&v, &len);
 	if (!t)
-		return fail(err, ENOMEM, "out of memory");
+		return fp_fail(err, ENOMEM, "out of memory");
 	if (expect)
 		s = kvStore_Update(&rev, p->kv, "planner.lease", t, (int)len, expect);
 	else
@@ -1073,12 +1059,12 @@ int fpc_planner_init(struct fpc_planner *p, struct fpd_loop *loop, struct fpc_bu
 	p->ops = ops;
 	p->arg = arg;
 	if (!o->name || !fpc_token_ok(o->name))
-		return fail(err, EINVAL, "[cluster] name '%s': a planner's name is letters, digits, '_' and '-'",
+		return fp_fail(err, EINVAL, "[cluster] name '%s': a planner's name is letters, digits, '_' and '-'",
 			    o->name ? o->name : "");
 	snprintf(p->name, sizeof(p->name), "%s", o->name);
 	p->o.name = p->name;
 	if (!o->topology || !*o->topology)
-		return fail(err, EINVAL, "the planner needs the fabric: [fabric] topology");
+		return fp_fail(err, EINVAL, "the planner needs the fabric: [fabric] topology");
 	ret = fp_topo_load(o->topology, &p->topo, err);
 	if (ret)
 		return ret;
@@ -1093,11 +1079,11 @@ int fpc_planner_init(struct fpc_planner *p, struct fpd_loop *loop, struct fpc_bu
 		ssize_t got;
 
 		if (!f)
-			return fail(err, errno, "%s: %s", o->portmap, strerror(errno));
+			return fp_fail(err, errno, "%s: %s", o->portmap, strerror(errno));
 		got = getdelim(&p->pm_own, &cap, 0, f);
 		fclose(f);
 		if (got < 0)
-			return fail(err, EINVAL, "%s: empty", o->portmap);
+			return fp_fail(err, EINVAL, "%s: empty", o->portmap);
 	}
 	p->nhosts = (size_t)p->topo->nhosts;
 	p->nlinks = (size_t)p->topo->nlinks / 2;
@@ -1106,12 +1092,12 @@ int fpc_planner_init(struct fpc_planner *p, struct fpd_loop *loop, struct fpc_bu
 	p->fab_down = calloc(p->nlinks + 1, 1);
 	p->plan_down = calloc(p->nlinks + 1, 1);
 	if (!p->hosts || !p->by_name || !p->fab_down || !p->plan_down)
-		return fail(err, ENOMEM, "out of memory");
+		return fp_fail(err, ENOMEM, "out of memory");
 	for (i = 0; i < p->nhosts; i++) {
 		p->hosts[i].name = p->topo->hosts[i].name;
 		p->by_name[i] = i;
 		if (!fpc_token_ok(p->hosts[i].name))
-			return fail(err, EINVAL, "host '%s' of the fabric: a cluster host name is letters, digits, '_' and '-'",
+			return fp_fail(err, EINVAL, "host '%s' of the fabric: a cluster host name is letters, digits, '_' and '-'",
 				    p->hosts[i].name);
 	}
 	sort_ctx = p;
@@ -1126,7 +1112,7 @@ int fpc_planner_init(struct fpc_planner *p, struct fpd_loop *loop, struct fpc_bu
 	if (!ret)
 		ret = fpd_timer_init(loop, &p->t_replan, on_replan_timer, p);
 	if (ret)
-		return fail(err, ret, "timerfd: %s", strerror(ret));
+		return fp_fail(err, ret, "timerfd: %s", strerror(ret));
 	fpd_timer_set(&p->t_lease, o->lease_ns / 4, o->lease_ns / 4);
 	snprintf(subj, sizeof(subj), "%s.obs.>", nm->prefix);
 	ret = fpc_bus_sub(bus, subj, on_msg, p, err);

@@ -7,34 +7,19 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
 
+#include "core/err.h"
 #include "proto.h"
 
 #define PAYLOAD_MAX	(16u << 20)	/* larger payloads are refused before parsing */
 #define CYCLES_MAX	256
 #define PHASES_MAX	4096
 #define FLOWS_MAX	(1u << 20)
-
-static int fail(struct fp_err *e, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(struct fp_err *e, int errnum, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (e) {
-		va_start(ap, fmt);
-		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-		va_end(ap);
-	}
-	return errnum;
-}
 
 static const char *const obs_names[FPC_OBS_KINDS] = {
 	[FPC_OBS_CYCLES] = "cycles", [FPC_OBS_LINKS] = "links",
@@ -78,11 +63,11 @@ int fpc_names_init(struct fpc_names *n, const char *prefix, const char *bucket,
 {
 	memset(n, 0, sizeof(*n));
 	if (!fpc_token_ok(prefix) || strlen(prefix) >= sizeof(n->prefix) - 4)
-		return fail(err, EINVAL,
+		return fp_fail(err, EINVAL,
 			    "[cluster] prefix '%s': letters, digits, '_' and '-', at most %zu",
 			    prefix, sizeof(n->prefix) - 5);
 	if (!fpc_token_ok(bucket) || strlen(bucket) >= sizeof(n->bucket))
-		return fail(err, EINVAL, "[cluster] bucket '%s': letters, digits, '_' and '-'",
+		return fp_fail(err, EINVAL, "[cluster] bucket '%s': letters, digits, '_' and '-'",
 			    bucket);
 	snprintf(n->prefix, sizeof(n->prefix), "%s", prefix);
 	snprintf(n->bucket, sizeof(n->bucket), "%s", bucket);
@@ -214,12 +199,12 @@ static int parse(const char *text, size_t len, const char *what, json_object **o
 
 	*o = NULL;
 	if (len > PAYLOAD_MAX)
-		return fail(err, EFBIG, "%s: %zu bytes, more than %u", what, len, PAYLOAD_MAX);
+		return fp_fail(err, EFBIG, "%s: %zu bytes, more than %u", what, len, PAYLOAD_MAX);
 	if (len > INT32_MAX)
-		return fail(err, EFBIG, "%s: too large", what);
+		return fp_fail(err, EFBIG, "%s: too large", what);
 	t = json_tokener_new();
 	if (!t)
-		return fail(err, ENOMEM, "out of memory");
+		return fp_fail(err, ENOMEM, "out of memory");
 	*o = json_tokener_parse_ex(t, text, (int)len);
 	je = json_tokener_get_error(t);
 	if (*o && je == json_tokener_success) {
@@ -234,14 +219,14 @@ static int parse(const char *text, size_t len, const char *what, json_object **o
 		json_object_put(*o);
 		*o = NULL;
 		json_tokener_free(t);
-		return fail(err, EINVAL, "%s: not JSON (%s)", what,
+		return fp_fail(err, EINVAL, "%s: not JSON (%s)", what,
 			    je == json_tokener_continue ? "incomplete" : json_tokener_error_desc(je));
 	}
 	json_tokener_free(t);
 	if (!json_object_is_type(*o, json_type_object)) {
 		json_object_put(*o);
 		*o = NULL;
-		return fail(err, EINVAL, "%s: not a JSON object", what);
+		return fp_fail(err, EINVAL, "%s: not a JSON object", what);
 	}
 	return 0;
 }
@@ -258,9 +243,9 @@ static int field(json_object *o, const char *name, json_type type, json_object *
 	};
 
 	if (!json_object_object_get_ex(o, name, v))
-		return fail(err, EINVAL, "%s: no \"%s\"", what, name);
+		return fp_fail(err, EINVAL, "%s: no \"%s\"", what, name);
 	if (!json_object_is_type(*v, type))
-		return fail(err, EINVAL, "%s: \"%s\" is not %s", what, name, tn[type]);
+		return fp_fail(err, EINVAL, "%s: \"%s\" is not %s", what, name, tn[type]);
 	return 0;
 }
 
@@ -276,10 +261,10 @@ static int u64(json_object *o, const char *name, uint64_t max, uint64_t *out_v,
 		return ret;
 	/* json-c keeps integers above INT64_MAX as unsigned: get_int64 clamps them */
 	if (json_object_get_int64(v) < 0)
-		return fail(err, ERANGE, "%s: \"%s\" is negative", what, name);
+		return fp_fail(err, ERANGE, "%s: \"%s\" is negative", what, name);
 	u = json_object_get_uint64(v);
 	if (u > max)
-		return fail(err, ERANGE, "%s: \"%s\" is above %" PRIu64, what, name, max);
+		return fp_fail(err, ERANGE, "%s: \"%s\" is above %" PRIu64, what, name, max);
 	*out_v = u;
 	return 0;
 }
@@ -293,10 +278,10 @@ static int str(json_object *o, const char *name, char *buf, size_t n, const char
 	if (ret)
 		return ret;
 	if ((size_t)json_object_get_string_len(v) >= n)
-		return fail(err, ERANGE, "%s: \"%s\" is longer than %zu bytes", what, name, n - 1);
+		return fp_fail(err, ERANGE, "%s: \"%s\" is longer than %zu bytes", what, name, n - 1);
 	memcpy(buf, json_object_get_string(v), (size_t)json_object_get_string_len(v) + 1);
 	if (strlen(buf) != (size_t)json_object_get_string_len(v))
-		return fail(err, EINVAL, "%s: \"%s\" holds a NUL byte", what, name);
+		return fp_fail(err, EINVAL, "%s: \"%s\" holds a NUL byte", what, name);
 	return 0;
 }
 
@@ -314,7 +299,7 @@ static int addr(json_object *v, uint32_t *be, const char *what, struct fp_err *e
 
 	if (!json_object_is_type(v, json_type_string) ||
 	    inet_pton(AF_INET, json_object_get_string(v), &in) != 1)
-		return fail(err, EINVAL, "%s: '%s' is not an IPv4 address", what,
+		return fp_fail(err, EINVAL, "%s: '%s' is not an IPv4 address", what,
 			    v ? json_object_get_string(v) : "null");
 	*be = in.s_addr;
 	return 0;
@@ -392,12 +377,12 @@ int fpc_cycles_decode(const char *text, size_t len, struct fpd_cycle **out_cy, s
 		goto out;
 	n = json_object_array_length(a);
 	if (n > CYCLES_MAX) {
-		ret = fail(err, ERANGE, "%s: %zu cycles, more than %d", what, n, CYCLES_MAX);
+		ret = fp_fail(err, ERANGE, "%s: %zu cycles, more than %d", what, n, CYCLES_MAX);
 		goto out;
 	}
 	cy = calloc(n + 1, sizeof(*cy));
 	if (!cy) {
-		ret = fail(err, ENOMEM, "out of memory");
+		ret = fp_fail(err, ENOMEM, "out of memory");
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -405,7 +390,7 @@ int fpc_cycles_decode(const char *text, size_t len, struct fpd_cycle **out_cy, s
 		struct fpd_cycle *y = &cy[i];
 
 		if (!json_object_is_type(c, json_type_object)) {
-			ret = fail(err, EINVAL, "%s: cycle %zu is not an object", what, i);
+			ret = fp_fail(err, EINVAL, "%s: cycle %zu is not an object", what, i);
 			goto out;
 		}
 		ret = u64(c, "job", UINT32_MAX, &x, what, err);
@@ -419,7 +404,7 @@ int fpc_cycles_decode(const char *text, size_t len, struct fpd_cycle **out_cy, s
 			goto out;
 		y->nph = json_object_array_length(phs);
 		if (!y->nph || y->nph > PHASES_MAX) {
-			ret = fail(err, ERANGE, "%s: cycle %zu has %zu phases (1 to %d)", what, i,
+			ret = fp_fail(err, ERANGE, "%s: cycle %zu has %zu phases (1 to %d)", what, i,
 				   y->nph, PHASES_MAX);
 			y->nph = 0;
 			goto out;
@@ -427,7 +412,7 @@ int fpc_cycles_decode(const char *text, size_t len, struct fpd_cycle **out_cy, s
 		y->ph = calloc(y->nph, sizeof(*y->ph));
 		if (!y->ph) {
 			y->nph = 0;
-			ret = fail(err, ENOMEM, "out of memory");
+			ret = fp_fail(err, ENOMEM, "out of memory");
 			goto out;
 		}
 		for (k = 0; k < y->nph; k++) {
@@ -435,14 +420,14 @@ int fpc_cycles_decode(const char *text, size_t len, struct fpd_cycle **out_cy, s
 			struct fpd_cphase *ph = &y->ph[k];
 
 			if (!json_object_is_type(p, json_type_object)) {
-				ret = fail(err, EINVAL, "%s: a phase is not an object", what);
+				ret = fp_fail(err, EINVAL, "%s: a phase is not an object", what);
 				goto out;
 			}
 			ret = u64(p, "steps", UINT32_MAX, &x, what, err);
 			if (ret)
 				goto out;
 			if (!x) {
-				ret = fail(err, ERANGE, "%s: a phase of 0 steps", what);
+				ret = fp_fail(err, ERANGE, "%s: a phase of 0 steps", what);
 				goto out;
 			}
 			ph->steps = (uint32_t)x;
@@ -453,13 +438,13 @@ int fpc_cycles_decode(const char *text, size_t len, struct fpd_cycle **out_cy, s
 			total += ph->n;
 			if (total > FLOWS_MAX) {
 				ph->n = 0;
-				ret = fail(err, ERANGE, "%s: more than %u flows", what, FLOWS_MAX);
+				ret = fp_fail(err, ERANGE, "%s: more than %u flows", what, FLOWS_MAX);
 				goto out;
 			}
 			ph->f = calloc(ph->n + 1, sizeof(*ph->f));
 			if (!ph->f) {
 				ph->n = 0;
-				ret = fail(err, ENOMEM, "out of memory");
+				ret = fp_fail(err, ENOMEM, "out of memory");
 				goto out;
 			}
 			for (f = 0; f < ph->n; f++) {
@@ -467,7 +452,7 @@ int fpc_cycles_decode(const char *text, size_t len, struct fpd_cycle **out_cy, s
 
 				if (!json_object_is_type(t, json_type_array) ||
 				    json_object_array_length(t) != 3) {
-					ret = fail(err, EINVAL, "%s: a flow is not [src, dst, bytes]",
+					ret = fp_fail(err, EINVAL, "%s: a flow is not [src, dst, bytes]",
 						   what);
 					goto out;
 				}
@@ -481,14 +466,14 @@ int fpc_cycles_decode(const char *text, size_t len, struct fpd_cycle **out_cy, s
 				v = json_object_array_get_idx(t, 2);
 				if (!json_object_is_type(v, json_type_int) ||
 				    json_object_get_int64(v) < 0) {
-					ret = fail(err, EINVAL, "%s: a flow's bytes are not a count", what);
+					ret = fp_fail(err, EINVAL, "%s: a flow's bytes are not a count", what);
 					goto out;
 				}
 				ph->f[f].bytes = json_object_get_uint64(v);
 			}
 			/* sums past their types are refused, not wrapped */
 			if (__builtin_add_overflow(y->period, ph->steps, &y->period)) {
-				ret = fail(err, ERANGE, "%s: cycle %zu has more than %u steps", what,
+				ret = fp_fail(err, ERANGE, "%s: cycle %zu has more than %u steps", what,
 					   i, UINT32_MAX);
 				goto out;
 			}
@@ -497,7 +482,7 @@ int fpc_cycles_decode(const char *text, size_t len, struct fpd_cycle **out_cy, s
 
 				if (__builtin_mul_overflow(ph->f[f].bytes, (uint64_t)ph->steps, &b) ||
 				    __builtin_add_overflow(y->bytes, b, &y->bytes)) {
-					ret = fail(err, ERANGE, "%s: cycle %zu moves more than 2^64 bytes",
+					ret = fp_fail(err, ERANGE, "%s: cycle %zu moves more than 2^64 bytes",
 						   what, i);
 					goto out;
 				}
@@ -555,19 +540,19 @@ int fpc_links_decode(const char *text, size_t len, struct fpc_port **out_p, size
 		goto out;
 	n = json_object_array_length(a);
 	if (n > 1024) {
-		ret = fail(err, ERANGE, "%s: %zu ports, more than 1024", what, n);
+		ret = fp_fail(err, ERANGE, "%s: %zu ports, more than 1024", what, n);
 		goto out;
 	}
 	p = calloc(n + 1, sizeof(*p));
 	if (!p) {
-		ret = fail(err, ENOMEM, "out of memory");
+		ret = fp_fail(err, ENOMEM, "out of memory");
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
 		json_object *po = json_object_array_get_idx(a, i), *ad;
 
 		if (!json_object_is_type(po, json_type_object)) {
-			ret = fail(err, EINVAL, "%s: a port is not an object", what);
+			ret = fp_fail(err, EINVAL, "%s: a port is not an object", what);
 			goto out;
 		}
 		ret = str(po, "dev", p[i].dev, sizeof(p[i].dev), what, err);
@@ -583,7 +568,7 @@ int fpc_links_decode(const char *text, size_t len, struct fpc_port **out_p, size
 		p[i].up = json_object_get_boolean(v);
 		p[i].naddrs = json_object_array_length(ad);
 		if (p[i].naddrs > 8) {
-			ret = fail(err, ERANGE, "%s: a port with more than 8 addresses", what);
+			ret = fp_fail(err, ERANGE, "%s: a port with more than 8 addresses", what);
 			goto out;
 		}
 		for (k = 0; k < p[i].naddrs; k++) {
@@ -679,19 +664,19 @@ int fpc_counters_decode(const char *text, size_t len, uint64_t *generation,
 		goto out;
 	n = json_object_array_length(a);
 	if (n > FLOWS_MAX) {
-		ret = fail(err, ERANGE, "%s: more than %u subflows", what, FLOWS_MAX);
+		ret = fp_fail(err, ERANGE, "%s: more than %u subflows", what, FLOWS_MAX);
 		goto out;
 	}
 	c = calloc(n + 1, sizeof(*c));
 	if (!c) {
-		ret = fail(err, ENOMEM, "out of memory");
+		ret = fp_fail(err, ENOMEM, "out of memory");
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
 		json_object *t = json_object_array_get_idx(a, i), *v;
 
 		if (!json_object_is_type(t, json_type_array) || json_object_array_length(t) != 3) {
-			ret = fail(err, EINVAL, "%s: a subflow is not [remote, sport, bytes]", what);
+			ret = fp_fail(err, EINVAL, "%s: a subflow is not [remote, sport, bytes]", what);
 			goto out;
 		}
 		ret = addr(json_object_array_get_idx(t, 0), &c[i].remote, what, err);
@@ -700,13 +685,13 @@ int fpc_counters_decode(const char *text, size_t len, uint64_t *generation,
 		v = json_object_array_get_idx(t, 1);
 		if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 ||
 		    json_object_get_int64(v) > 65535) {
-			ret = fail(err, ERANGE, "%s: a source port is not 0..65535", what);
+			ret = fp_fail(err, ERANGE, "%s: a source port is not 0..65535", what);
 			goto out;
 		}
 		c[i].sport = (uint16_t)json_object_get_int64(v);
 		v = json_object_array_get_idx(t, 2);
 		if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0) {
-			ret = fail(err, EINVAL, "%s: a byte count is not a count", what);
+			ret = fp_fail(err, EINVAL, "%s: a byte count is not a count", what);
 			goto out;
 		}
 		c[i].bytes = json_object_get_uint64(v);
