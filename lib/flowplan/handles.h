@@ -107,6 +107,8 @@ struct fp_group {
 	struct ibv_sge sge;
 	struct ibv_send_wr swr;
 	struct ibv_recv_wr rwr;
+	struct ibv_send_wr *sbad;	/* the provider's bad_wr, unused */
+	struct ibv_recv_wr *rbad;
 };
 
 /* ctx.c */

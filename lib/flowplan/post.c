@@ -368,56 +368,65 @@ post_split(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 }
 
 /*
- * The fast way (see the top of this file), @op a constant in each caller.
- * A message it does not take goes to post_general().
+ * A single-chunk post the provider refused: post_one() took the slot and
+ * counted the chunk on its queue before posting it (so that nothing but
+ * the group lives across the provider's call); give them back. The subflow
+ * is the one in the group's work request.
+ */
+static int __attribute__((noinline, cold))
+post_undo(struct fp_group *g, bool recv, int ret)
+{
+	struct fp_group_subflow *s =
+		&g->sub[FP_WRID_SUB(recv ? g->rwr.wr_id : g->swr.wr_id)];
+	struct fp_msgtab *t = &g->tab;
+
+	t->next--;
+	t->live--;
+	t->m[t->next & t->mask].flags = 0;
+	if (recv)
+		s->rq_used--;
+	else
+		s->sq_used--;
+	return ret;
+}
+
+/*
+ * One chunk, the whole message, on subflow @sub, from the group's work
+ * request; checked by the caller: the arguments, a registered host buffer,
+ * no reports, 0 < len <= the chunk size; with @ready, also the work
+ * requests made and a free slot in the table. EAGAIN when the queue or the
+ * table is full, nothing taken.
  */
 static inline __attribute__((always_inline)) int
-post(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
-	size_t len, const struct fp_rbuf *rb, uint64_t roff, uint64_t wr_id)
+post_one(struct fp_group *g, enum fp_op op, const struct fp_buf_reg *reg,
+	 size_t off, size_t len, const struct fp_rbuf *rb, uint64_t roff,
+	 uint64_t wr_id, unsigned int sub, bool ready)
 {
 	const bool recv = op == FP_OP_RECV;
-	const struct fp_buf_reg *reg;
-	struct fp_group_subflow *s;
-	struct fp_spread *sp;
+	struct fp_group_subflow *s = &g->sub[sub];
+	struct fp_msgtab *t = &g->tab;
 	struct fp_msg *m;
-	unsigned int sub = 0;
-	uint64_t seq, cmax;
+	uint64_t seq;
 	int ret;
 
-	if (unlikely(!g || !buf || buf->ctx != g->ctx || off > buf->len ||
-		     len > buf->len - off))
-		return EINVAL;
-	if (op == FP_OP_WRITE &&
-	    unlikely(!rb || roff > rb->len || len > rb->len - roff))
-		return EINVAL;
-	if (unlikely(g->error))
-		return ENOTCONN;
-	reg = &buf->reg[g->dev];
-	cmax = recv ? g->rchunk_max : g->chunk_max;
-	if (unlikely(!len || !reg->mr || reg->how == FP_REG_STAGED ||
-		     g->ctx->ring.hdr))
-		return post_general(g, op, buf, off, len, rb, roff, wr_id);
-	if (g->k > 1 && len >= (recv ? g->rsplit_min : g->split_min))
-		return post_split(g, op, buf, off, len, rb, roff, wr_id);
-	if (unlikely(len > cmax))
-		return post_general(g, op, buf, off, len, rb, roff, wr_id);
-	sp = spread_of(g, op);
-	if (g->k > 1) {
-		const uint32_t *w = recv ? g->rw : g->w;
-
-		sub = fp_spread_pick(sp, w, g->k);
-		if (unlikely(!w[sub]))
-			return post_general(g, op, buf, off, len, rb, roff,
-					    wr_id);
-	}
-	s = &g->sub[sub];
 	if (unlikely((recv ? s->rq_used : s->sq_used) >=
 		     (recv ? FP_RQ_DEPTH : FP_SQ_DEPTH)))
 		return EAGAIN;
-	m = fp_msg_slot(&g->tab);
-	if (unlikely(!m))
-		return EAGAIN;
-	seq = g->tab.next;
+	if (ready) {
+		m = &t->m[t->next & t->mask];
+	} else {
+		m = fp_msg_slot(t);
+		if (unlikely(!m))
+			return EAGAIN;
+		if (unlikely(g->sge_ready != &g->sge))
+			wr_template(g);
+	}
+	/*
+	 * The slot and the queue's room are taken before the provider is
+	 * called, and given back by post_undo() if it refuses the request:
+	 * only @g lives across the call.
+	 */
+	seq = t->next;
 	m->seq = seq;
 	m->wr_id = wr_id;
 	m->bytes = len;
@@ -428,19 +437,16 @@ post(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 	m->subs = 1u << sub;
 	m->deadline_ns = FP_DEADLINE_STAMP;
 	m->got = 0;
-	if (unlikely(g->sge_ready != &g->sge))
-		wr_template(g);
+	fp_msg_commit(t);
 	g->sge.addr = (uintptr_t)reg->base + off;
 	g->sge.length = (uint32_t)len;
 	g->sge.lkey = reg->mr->lkey;
 	if (recv) {
-		struct ibv_recv_wr *bad;
-
+		s->rq_used++;
 		g->rwr.wr_id = fp_wrid(seq, true, sub);
-		ret = ibv_post_recv(s->qp, &g->rwr, &bad);
+		ret = ibv_post_recv(s->qp, &g->rwr, &g->rbad);
 	} else {
-		struct ibv_send_wr *bad;
-
+		s->sq_used++;
 		g->swr.wr_id = fp_wrid(seq, false, sub);
 		g->swr.opcode = op == FP_OP_WRITE ? IBV_WR_RDMA_WRITE :
 						   IBV_WR_SEND;
@@ -448,18 +454,112 @@ post(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 			g->swr.wr.rdma.remote_addr = rb->addr + roff;
 			g->swr.wr.rdma.rkey = rb->rkey;
 		}
-		ret = ibv_post_send(s->qp, &g->swr, &bad);
+		ret = ibv_post_send(s->qp, &g->swr, &g->sbad);
 	}
 	if (unlikely(ret))
-		return ret;		/* the slot was not taken */
-	fp_msg_commit(&g->tab);
-	if (recv)
-		s->rq_used++;
-	else
-		s->sq_used++;
-	if (g->k > 1)
-		sp->sent[sub] += len;
+		return post_undo(g, recv, ret);
 	return 0;
+}
+
+/*
+ * Everything but one chunk on a group of one subflow: split posting, the
+ * unsplit message spread over the subflows, and what goes to
+ * post_general(). The arguments are checked by the caller.
+ */
+static inline __attribute__((always_inline)) int
+post_more(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
+	  size_t len, const struct fp_rbuf *rb, uint64_t roff, uint64_t wr_id)
+{
+	const bool recv = op == FP_OP_RECV;
+	const struct fp_buf_reg *reg = &buf->reg[g->dev];
+	const uint32_t *w = recv ? g->rw : g->w;
+	unsigned int sub = 0;
+	int ret;
+
+	if (unlikely(!len || !reg->mr || reg->how == FP_REG_STAGED ||
+		     g->ctx->ring.hdr))
+		return post_general(g, op, buf, off, len, rb, roff, wr_id);
+	if (g->k > 1 && len >= (recv ? g->rsplit_min : g->split_min))
+		return post_split(g, op, buf, off, len, rb, roff, wr_id);
+	if (unlikely(len > (recv ? g->rchunk_max : g->chunk_max)))
+		return post_general(g, op, buf, off, len, rb, roff, wr_id);
+	if (g->k > 1) {
+		sub = fp_spread_pick(spread_of(g, op), w, g->k);
+		if (unlikely(!w[sub]))
+			return post_general(g, op, buf, off, len, rb, roff,
+					    wr_id);
+	}
+	ret = post_one(g, op, reg, off, len, rb, roff, wr_id, sub, false);
+	if (!ret && g->k > 1)
+		spread_of(g, op)->sent[sub] += len;
+	return ret;
+}
+
+/*
+ * Not inlined in the entry points, and with their arguments, so that they
+ * jump to it (a sibling call) and their own common case saves no register
+ * but the group's.
+ */
+static int __attribute__((noinline))
+post_more_write(struct fp_group *g, struct fp_buf *buf, size_t off, size_t len,
+		const struct fp_rbuf *rb, uint64_t roff, uint64_t wr_id)
+{
+	return post_more(g, FP_OP_WRITE, buf, off, len, rb, roff, wr_id);
+}
+
+static int __attribute__((noinline))
+post_more_send(struct fp_group *g, struct fp_buf *buf, size_t off, size_t len,
+	       uint64_t wr_id)
+{
+	return post_more(g, FP_OP_SEND, buf, off, len, NULL, 0, wr_id);
+}
+
+static int __attribute__((noinline))
+post_more_recv(struct fp_group *g, struct fp_buf *buf, size_t off, size_t len,
+	       uint64_t wr_id)
+{
+	return post_more(g, FP_OP_RECV, buf, off, len, NULL, 0, wr_id);
+}
+
+/*
+ * The fast way (see the top of this file), @op a constant in each caller:
+ * the arguments checked, one chunk on a group of one subflow posted here,
+ * everything else in post_more().
+ */
+static inline __attribute__((always_inline)) int
+post(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
+	size_t len, const struct fp_rbuf *rb, uint64_t roff, uint64_t wr_id)
+{
+	const bool recv = op == FP_OP_RECV;
+	const struct fp_buf_reg *reg;
+
+	if (unlikely(!g || !buf || buf->ctx != g->ctx || off > buf->len ||
+		     len > buf->len - off))
+		return EINVAL;
+	if (op == FP_OP_WRITE &&
+	    unlikely(!rb || roff > rb->len || len > rb->len - roff))
+		return EINVAL;
+	if (unlikely(g->error))
+		return ENOTCONN;
+	reg = &buf->reg[g->dev];
+	/*
+	 * len - 1 >= chunk_max: also a zero length. The table full or the
+	 * work requests to be made: post_more() does it, so that the common
+	 * case calls nothing before the provider.
+	 */
+	if (unlikely(g->k != 1 ||
+		     len - 1 >= (recv ? g->rchunk_max : g->chunk_max) ||
+		     !reg->mr || reg->how == FP_REG_STAGED ||
+		     g->ctx->ring.hdr || g->sge_ready != &g->sge ||
+		     g->tab.next - g->tab.oldest >= g->tab.cap)) {
+		if (op == FP_OP_WRITE)
+			return post_more_write(g, buf, off, len, rb, roff,
+					       wr_id);
+		if (op == FP_OP_SEND)
+			return post_more_send(g, buf, off, len, wr_id);
+		return post_more_recv(g, buf, off, len, wr_id);
+	}
+	return post_one(g, op, reg, off, len, rb, roff, wr_id, 0, true);
 }
 
 int fp_post_write(struct fp_group *g, struct fp_buf *buf, size_t off,
@@ -546,13 +646,45 @@ chunk_slow(struct fp_group *g, const struct ibv_wc *wc, unsigned int sub)
 }
 
 /*
- * Poll the CQ once (up to FP_POLL_BATCH completions): the last good chunk
- * of a message goes straight into @wc while there is room and nothing
- * waits on the done queue before it (completion order is kept); every
- * other completion goes into the table. Then the checks.
+ * One chunk completion: the last good chunk of a message goes straight
+ * into @wc while there is room and nothing waits on the done queue before
+ * it (completion order is kept); every other completion goes into the
+ * table.
  */
-static inline __attribute__((always_inline)) int
-cq_step(struct fp_group *g, struct fp_wc *wc, int n, int *got)
+static inline __attribute__((always_inline)) void
+cqe_one(struct fp_group *g, const struct ibv_wc *cqe, struct fp_wc *wc, int n,
+	int *got)
+{
+	uint64_t id = cqe->wr_id;
+	unsigned int sub = FP_WRID_SUB(id);
+	struct fp_msg *m;
+
+	/* Not wc.opcode: it is undefined on errors (flushes). */
+	if (likely(sub < g->k)) {
+		struct fp_group_subflow *s = &g->sub[sub];
+
+		if (fp_wrid_recv(id)) {
+			if (s->rq_used)
+				s->rq_used--;
+		} else if (s->sq_used) {
+			s->sq_used--;
+		}
+	}
+	if (likely(!cqe->status)) {
+		m = fp_msg_chunk_fast(&g->tab, fp_wrid_seq(id),
+				      fp_wrid_recv(id) ? cqe->byte_len : 0);
+		if (m == FP_CHUNK_TAKEN)
+			return;
+		if (likely(m && *got < n && !fp_msgtab_queued(&g->tab))) {
+			fp_msg_deliver(&g->tab, m, &wc[(*got)++]);
+			return;
+		}
+	}
+	chunk_slow(g, cqe, sub);
+}
+
+/* Poll the CQ once (up to FP_POLL_BATCH completions); then the checks. */
+static int cq_step(struct fp_group *g, struct fp_wc *wc, int n, int *got)
 {
 	struct ibv_wc cqe[FP_POLL_BATCH];
 	int c, i;
@@ -560,35 +692,8 @@ cq_step(struct fp_group *g, struct fp_wc *wc, int n, int *got)
 	c = ibv_poll_cq(g->cq, FP_POLL_BATCH, cqe);
 	if (unlikely(c < 0))
 		return EIO;
-	for (i = 0; i < c; i++) {
-		uint64_t id = cqe[i].wr_id;
-		unsigned int sub = FP_WRID_SUB(id);
-		struct fp_msg *m;
-
-		/* Not wc.opcode: it is undefined on errors (flushes). */
-		if (likely(sub < g->k)) {
-			struct fp_group_subflow *s = &g->sub[sub];
-
-			if (fp_wrid_recv(id)) {
-				if (s->rq_used)
-					s->rq_used--;
-			} else if (s->sq_used) {
-				s->sq_used--;
-			}
-		}
-		if (likely(!cqe[i].status)) {
-			m = fp_msg_chunk_fast(&g->tab, fp_wrid_seq(id),
-					      fp_wrid_recv(id) ? cqe[i].byte_len : 0);
-			if (m == FP_CHUNK_TAKEN)
-				continue;
-			if (likely(m && *got < n &&
-				   !fp_msgtab_queued(&g->tab))) {
-				fp_msg_deliver(&g->tab, m, &wc[(*got)++]);
-				continue;
-			}
-		}
-		chunk_slow(g, &cqe[i], sub);
-	}
+	for (i = 0; i < c; i++)
+		cqe_one(g, &cqe[i], wc, n, got);
 	if (unlikely(!c || !(++g->polls & 63)))
 		check(g);
 	return 0;
@@ -636,18 +741,100 @@ int fp_group_progress(struct fp_group *g)
 	return cq_step(g, NULL, 0, &got);
 }
 
-int fp_poll(struct fp_group *g, struct fp_wc *wc, int n)
+/* fp_poll() the general way: the done queue first, then the CQ. */
+static int __attribute__((noinline))
+poll_general(struct fp_group *g, struct fp_wc *wc, int n)
 {
 	int got = 0, ret;
 
-	if (unlikely(!g || !wc || n < 0))
-		return -EINVAL;
-	if (unlikely(fp_msgtab_queued(&g->tab)))
+	if (fp_msgtab_queued(&g->tab))
 		got = reap(g, wc, n);
 	ret = cq_step(g, wc, n, &got);
 	if (unlikely(ret))
 		return -ret;
-	if (unlikely(fp_msgtab_queued(&g->tab)) && got < n)
+	if (fp_msgtab_queued(&g->tab) && got < n)
 		got += reap(g, wc + got, n - got);
+	return got;
+}
+
+/*
+ * The rest of fp_poll() once a completion is not the common case: the
+ * @c completions left in @cqe the general way, then the checks.
+ */
+static int __attribute__((noinline))
+poll_rest(struct fp_group *g, const struct ibv_wc *cqe, int c,
+	  struct fp_wc *wc, int n, int got)
+{
+	int i;
+
+	for (i = 0; i < c; i++)
+		cqe_one(g, &cqe[i], wc, n, &got);
+	if (!(++g->polls & 63))
+		check(g);
+	if (fp_msgtab_queued(&g->tab) && got < n)
+		got += reap(g, wc + got, n - got);
+	return got;
+}
+
+/* fp_poll() found nothing, or it is time for the checks. */
+static int __attribute__((noinline))
+poll_check(struct fp_group *g, struct fp_wc *wc, int n, int got)
+{
+	check(g);
+	if (fp_msgtab_queued(&g->tab) && got < n)
+		got += reap(g, wc + got, n - got);
+	return got;
+}
+
+/*
+ * The common case inline: nothing on the done queue, and every completion
+ * the good chunk of a message neither failed nor handed out, on a subflow
+ * of the group. At the first that is not, poll_rest() takes over.
+ */
+int fp_poll(struct fp_group *g, struct fp_wc *wc, int n)
+{
+	struct ibv_wc cqe[FP_POLL_BATCH];
+	struct fp_msgtab *t;
+	int c, i, got = 0;
+
+	if (unlikely(!g || !wc || n < 0))
+		return -EINVAL;
+	if (unlikely(fp_msgtab_queued(&g->tab)))
+		return poll_general(g, wc, n);
+	c = ibv_poll_cq(g->cq, FP_POLL_BATCH, cqe);
+	if (unlikely(c <= 0))
+		return c ? -EIO : poll_check(g, wc, n, 0);
+	t = &g->tab;
+	for (i = 0; i < c; i++) {
+		uint64_t id = cqe[i].wr_id, seq = fp_wrid_seq(id);
+		unsigned int sub = FP_WRID_SUB(id);
+		struct fp_group_subflow *s = &g->sub[sub];
+		struct fp_msg *m = &t->m[seq & t->mask];
+
+		if (unlikely(cqe[i].status || sub >= g->k || m->seq != seq ||
+			     m->flags != FP_MSG_LIVE || m->status || !m->pending))
+			return poll_rest(g, &cqe[i], c - i, wc, n, got);
+		if (fp_wrid_recv(id)) {
+			if (m->pending == 1 && m->got + cqe[i].byte_len != m->bytes)
+				return poll_rest(g, &cqe[i], c - i, wc, n, got);
+			if (s->rq_used)
+				s->rq_used--;
+			m->got += cqe[i].byte_len;
+		} else if (s->sq_used) {
+			s->sq_used--;
+		}
+		if (m->pending > 1) {
+			m->pending--;
+			continue;
+		}
+		if (unlikely(got >= n)) {
+			/* No room: it waits on the done queue. */
+			fp_msg_chunk_done(t, seq, 0, 0, (int)sub, 0, 0);
+			continue;
+		}
+		fp_msg_deliver(t, m, &wc[got++]);
+	}
+	if (unlikely(!(++g->polls & 63)))
+		return poll_check(g, wc, n, got);
 	return got;
 }

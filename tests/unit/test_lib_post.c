@@ -806,6 +806,146 @@ static void test_fast_full(void **state)
 	assert_int_equal(fp_poll(f->g, wc, 64), 0);
 }
 
+/*
+ * One subflow: the way with no split and no spread, where post_one() takes
+ * the slot and the queue's room before the provider is called. Every
+ * refusal leaves the table and the queue as they were, a slot is reused
+ * with a new sequence number (its generation) in the chunk's wr_id, and no
+ * completion is ever delivered twice: not a duplicate, not one of an
+ * older message of the same slot, not one past the room fp_poll() was
+ * given.
+ */
+static int setup1(void **state)
+{
+	return setup_k(state, 1);
+}
+
+static void test_one_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_rbuf rb = { .addr = 0x10000, .len = MEMLEN, .rkey = 2 };
+	struct fp_wc wc[4];
+	uint64_t next = f->g->tab.next;
+
+	/* A full send queue: EAGAIN, nothing posted nor taken. */
+	f->g->sub[0].sq_used = FP_SQ_DEPTH;
+	assert_int_equal(fp_post_write(f->g, f->b, 0, 8, &rb, 0, 1), EAGAIN);
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 8, 1), EAGAIN);
+	f->g->sub[0].sq_used = 0;
+	f->g->sub[0].rq_used = FP_RQ_DEPTH;
+	assert_int_equal(fp_post_recv(f->g, f->b, 0, 8, 1), EAGAIN);
+	f->g->sub[0].rq_used = 0;
+	assert_int_equal(nwrs, 0);
+	/* The provider refuses: its error, the slot and the room given back. */
+	qps[0].state = IBV_QPS_ERR;
+	assert_int_equal(fp_post_write(f->g, f->b, 0, 8, &rb, 0, 2), EINVAL);
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 8, 2), EINVAL);
+	assert_int_equal(fp_post_recv(f->g, f->b, 0, 8, 2), EINVAL);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+	assert_true(f->g->tab.next == next);
+	assert_int_equal(f->g->sub[0].sq_used, 0);
+	assert_int_equal(f->g->sub[0].rq_used, 0);
+	assert_int_equal(f->g->tab.m[next & f->g->tab.mask].flags, 0);
+	qps[0].state = IBV_QPS_RTS;
+	/* The same slot, the same sequence number, taken by the next post. */
+	assert_int_equal(fp_post_write(f->g, f->b, 0, 8, &rb, 0, 3), 0);
+	assert_int_equal(nwrs, 1);
+	assert_true(fp_wrid_seq(wrs[0].wr_id) == next);
+	assert_int_equal(f->g->sub[0].sq_used, 1);
+	stub_complete();
+	assert_int_equal(fp_poll(f->g, wc, 4), 1);
+	assert_int_equal(wc[0].wr_id, 3);
+	assert_int_equal(wc[0].status, 0);
+	assert_int_equal(wc[0].op, FP_OP_WRITE);
+	assert_true(wc[0].len == 8);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+	assert_int_equal(f->g->sub[0].sq_used, 0);
+}
+
+static void test_one_generation(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_rbuf rb = { .addr = 0x10000, .len = MEMLEN, .rkey = 2 };
+	unsigned int cap = f->g->tab.cap, i;
+	struct fp_wc wc[4];
+	struct stub_wr old;
+	uint64_t stale;
+
+	/* A full table: EAGAIN, nothing posted. */
+	for (i = 0; i < cap; i++)
+		assert_int_equal(fp_post_write(f->g, f->b, 0, 8, &rb, 0, i), 0);
+	assert_int_equal(fp_post_write(f->g, f->b, 0, 8, &rb, 0, cap), EAGAIN);
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 8, cap), EAGAIN);
+	assert_int_equal(nwrs, cap);
+	/* Room for one completion a call: each once, in order. */
+	stub_complete();
+	for (i = 0; i < cap; i++) {
+		assert_int_equal(fp_poll(f->g, wc, 1), 1);
+		assert_int_equal(wc[0].wr_id, i);
+		assert_int_equal(wc[0].status, 0);
+	}
+	assert_int_equal(fp_poll(f->g, wc, 4), 0);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+	/*
+	 * The next message takes the first message's slot with a new
+	 * sequence number: a late (duplicate) completion of the first is not
+	 * taken for it, and the message completes once, with its own wr_id.
+	 */
+	old = wrs[0];
+	stale = f->g->tab.stale;
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 8, 1000), 0);
+	assert_true((fp_wrid_seq(wrs[cap].wr_id) & f->g->tab.mask) ==
+		    (fp_wrid_seq(old.wr_id) & f->g->tab.mask));
+	assert_true(wrs[cap].wr_id != old.wr_id);
+	complete(&old, IBV_WC_SUCCESS);
+	assert_int_equal(fp_poll(f->g, wc, 4), 0);
+	assert_true(f->g->tab.stale == stale + 1);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 1);
+	complete(&wrs[cap], IBV_WC_SUCCESS);
+	assert_int_equal(fp_poll(f->g, wc, 4), 1);
+	assert_int_equal(wc[0].wr_id, 1000);
+	assert_int_equal(wc[0].op, FP_OP_SEND);
+	/* The same completion again: nothing. */
+	complete(&wrs[cap], IBV_WC_SUCCESS);
+	assert_int_equal(fp_poll(f->g, wc, 4), 0);
+	assert_true(f->g->tab.stale == stale + 2);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+}
+
+/*
+ * Completions past the room fp_poll() was given wait on the done queue,
+ * in order, behind which nothing overtakes them; receives count their
+ * bytes on the way (one short fails with EMSGSIZE).
+ */
+static void test_one_room(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_wc wc[8];
+	int i;
+
+	for (i = 0; i < 3; i++)
+		assert_int_equal(fp_post_send(f->g, f->b, 0, 100, 1 + i), 0);
+	assert_int_equal(fp_post_recv(f->g, f->b, 0, 1000, 4), 0);
+	assert_int_equal(fp_post_recv(f->g, f->b, 0, 1000, 5), 0);
+	stub_complete();
+	cq[(cq_tail - 1) % STUB_WRS].byte_len = 999;
+	assert_int_equal(fp_poll(f->g, wc, 1), 1);
+	assert_int_equal(wc[0].wr_id, 1);
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 100, 6), 0);
+	complete(&wrs[5], IBV_WC_SUCCESS);
+	assert_int_equal(fp_poll(f->g, wc, 8), 5);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(wc[i].wr_id, 2 + i);
+	assert_int_equal(wc[2].op, FP_OP_RECV);
+	assert_int_equal(wc[2].status, 0);
+	assert_true(wc[2].len == 1000);
+	assert_int_equal(wc[3].status, EMSGSIZE);
+	assert_int_equal(wc[4].status, 0);
+	assert_int_equal(fp_poll(f->g, wc, 8), 0);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+	assert_int_equal(f->g->sub[0].sq_used + f->g->sub[0].rq_used, 0);
+}
+
 /* ------------------------------------------------------------ issue 11 */
 
 /* The bootstrap messages of group.c, as a peer sends them (the protocol). */
@@ -1215,6 +1355,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_zero_length, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_fast_expiry_subflow, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_fast_full, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_fast_order, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_zero_length, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_expiry_and_peer_gone_together, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_peer_gone_keeps_success, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_one_refused, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_one_generation, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_one_room, setup1, teardown),
 		cmocka_unit_test_setup_teardown(test_pin_fails_partway, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_pin_refuses_peer, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_pin_ok, setup2, teardown),
