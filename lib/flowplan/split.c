@@ -70,6 +70,26 @@ unsigned int fp_spread_pick(const struct fp_spread *sp, const uint32_t *w,
 		total += sp->sent[i];
 		wsum += w[i];
 	}
+	/*
+	 * Both products under 2^63 (w_i <= W, sent_i <= T; true of the
+	 * first 2^47 bytes with weights that sum to 2^16): the same
+	 * deficits in 64 bits.
+	 */
+	if (likely(total && wsum &&
+		   128 - __builtin_clzll(total) - __builtin_clzll(wsum) <= 63)) {
+		/* No deficit is INT64_MIN: a weight of 0 is never picked. */
+		int64_t bd = INT64_MIN;
+
+		for (i = 0; i < k; i++) {
+			int64_t def = (int64_t)(w[i] * total) -
+				      (int64_t)(sp->sent[i] * wsum);
+
+			def = w[i] ? def : INT64_MIN;
+			best = def > bd ? i : best;
+			bd = def > bd ? def : bd;
+		}
+		return best;
+	}
 	for (i = 0; i < k; i++) {
 		__int128 def;
 

@@ -264,6 +264,82 @@ static void test_split_exact_cases(void **state)
 	}
 }
 
+/*
+ * The pick by its definition, in 128 bits: the largest w_i * T - sent_i * W,
+ * the lowest index on ties, never a weight of 0.
+ */
+static unsigned int ref_pick(const struct fp_spread *sp, const uint32_t *w,
+			     unsigned int k)
+{
+	u128 total = 0, wsum = 0;
+	__int128 best_def = 0;
+	unsigned int i, best = 0;
+	bool any = false;
+
+	for (i = 0; i < k; i++) {
+		total += sp->sent[i];
+		wsum += w[i];
+	}
+	for (i = 0; i < k; i++) {
+		__int128 def = (__int128)(w[i] * total) -
+			       (__int128)(sp->sent[i] * wsum);
+
+		if (w[i] && (!any || def > best_def)) {
+			best = i;
+			best_def = def;
+			any = true;
+		}
+	}
+	return best;
+}
+
+/*
+ * fp_spread_pick() takes 64 bits while both products fit, 128 above: the
+ * same pick as the definition on either side of that bound (totals near
+ * 2^47 with weights that sum to 2^16, near 2^31 with weights up to 2^32),
+ * with ties, zeros and weights of 0.
+ */
+static void test_spread_pick_bounds(void **state)
+{
+	unsigned int c;
+
+	(void)state;
+	for (c = 0; c < 200000; c++) {
+		unsigned int k = 1 + (unsigned int)(rnd() % FP_MAX_SUBFLOWS), i;
+		struct fp_spread sp = { { 0 } };
+		uint32_t w[FP_MAX_SUBFLOWS];
+		unsigned int shift;
+
+		rnd_weights(w, k, c % 3 != 0);
+		if (c % 7 == 0)
+			for (i = 0; i < k; i++)
+				w[i] = w[i] ? (uint32_t)(rnd() >> 32) | 1u : 0;
+		shift = (unsigned int)(rnd() % 64);
+		for (i = 0; i < k; i++) {
+			switch (rnd() % 4) {
+			case 0: sp.sent[i] = 0; break;
+			case 1: sp.sent[i] = rnd() >> shift; break;
+			case 2: sp.sent[i] = (1ull << 45) + rnd() % 4096; break;
+			default: sp.sent[i] = (1ull << 29) - rnd() % 4096;
+			}
+		}
+		if (c % 5 == 0 && k > 1)
+			sp.sent[1] = sp.sent[0];
+		/* T must not wrap: the sum of 64-bit counters, as it is. */
+		{
+			u128 t = 0;
+
+			for (i = 0; i < k; i++)
+				t += sp.sent[i];
+			if (t >> 64)
+				continue;
+		}
+		if (fp_spread_pick(&sp, w, k) != ref_pick(&sp, w, k))
+			fail_msg("case %u: k %u: %u, not %u", c, k,
+				 fp_spread_pick(&sp, w, k), ref_pick(&sp, w, k));
+	}
+}
+
 static void test_split_bad_input(void **state)
 {
 	uint32_t w[FP_MAX_SUBFLOWS + 1] = { 0 };
@@ -292,6 +368,7 @@ int main(void)
 		cmocka_unit_test(test_split_chunks_property),
 		cmocka_unit_test(test_spread_small),
 		cmocka_unit_test(test_spread_ties),
+		cmocka_unit_test(test_spread_pick_bounds),
 		cmocka_unit_test(test_split_bad_input),
 	};
 
