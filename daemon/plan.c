@@ -727,6 +727,10 @@ copy:
 			}
 			fp_sched_add(c, i, f->src, f->dst, f->bytes, fp_flow_job(&s->ph[i], k));
 		}
+		/* Background flows stay: the planner skips those over a down link. */
+		for (k = 0; k < s->ph[i].nbg; k++)
+			fp_sched_add_background(c, i, s->ph[i].bg[k].src, s->ph[i].bg[k].dst,
+						s->ph[i].bg[k].bytes, s->ph[i].bg[k].sport);
 		if (c->nph <= i)	/* keep the phase, empty */
 			fp_sched_reserve(c, i, 1);
 	}

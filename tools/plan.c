@@ -208,6 +208,16 @@ static int plan_compute(int argc, char **argv)
 		pr_u64("subflows", " subflows %-7llu", pp->nsubs);
 		pr_u64("split_flows", " split %-6llu", pp->split_flows);
 		pr_str("method", " method %-7s", fp_method_name(pp->method));
+		if (s->ph[i].nbg) {
+			double bgmax = 0;
+			int l;
+
+			for (l = 0; l < t->nlinks; l++)
+				if (fp_link_load(t, l, pp->bg_bytes[l]) > bgmax)
+					bgmax = fp_link_load(t, l, pp->bg_bytes[l]);
+			pr_u64("background_flows", " background %llu", s->ph[i].nbg);
+			pr_dbl("background_max_link_load", " (max %.6g s)", bgmax);
+		}
 		pr_dbl("max_link_load", " max load %.6g s", pp->max_load);
 		pr_dbl("lower_bound", "  bound %.6g s", pp->lower_bound);
 		pr_dbl("ratio", "  ratio %.4f\n",

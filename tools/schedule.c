@@ -68,7 +68,10 @@ static int sched_show(int argc, char **argv)
 		pr_str("name", "  phase %s", s->ph[i].name);
 		pr_u64("flows", " flows %llu", s->ph[i].n);
 		pr_u64("bytes", " bytes %llu", bytes);
-		pr_u64("max_flow_bytes", " largest %llu\n", maxb);
+		pr_u64("max_flow_bytes", " largest %llu", maxb);
+		if (s->ph[i].nbg)
+			pr_u64("background_flows", " background %llu", s->ph[i].nbg);
+		pr_text("\n");
 		if (opts.details) {
 			pr_arr_open("flow_list", NULL);
 			for (j = 0; j < s->ph[i].n; j++) {

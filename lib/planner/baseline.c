@@ -53,8 +53,8 @@ int fp_plan_ecmp(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_ph
 }
 
 /* Each switch sprays evenly over its next hops, however many. */
-static void spray_weights(const struct fp_pathset *ps, int hop, int lo, int hi, double w,
-			  double *out)
+void fp_spray_weights(const struct fp_pathset *ps, int hop, int lo, int hi, double w,
+		      double *out)
 {
 	int n, b, blo, bhi;
 
@@ -66,7 +66,7 @@ static void spray_weights(const struct fp_pathset *ps, int hop, int lo, int hi, 
 	for (b = 0, blo = lo; b < n; b++, blo = bhi) {
 		for (bhi = blo + 1; bhi < hi && ps->p[bhi].link[hop] == ps->p[blo].link[hop]; bhi++)
 			;
-		spray_weights(ps, hop + 1, blo, bhi, w / n, out);
+		fp_spray_weights(ps, hop + 1, blo, bhi, w / n, out);
 	}
 }
 
@@ -92,7 +92,7 @@ int fp_plan_spray(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_p
 			return fp_unroutable(t, f, ps, err);
 		}
 		FP_GROW(w, wcap, (size_t)ps.n);
-		spray_weights(&ps, 0, 0, ps.n, 1.0, w);
+		fp_spray_weights(&ps, 0, 0, ps.n, 1.0, w);
 		for (p = 0; p < ps.n; p++) {
 			b = p == ps.n - 1 ? f->bytes - given : (uint64_t)((double)f->bytes * w[p]);
 			if (b > f->bytes - given)

@@ -15,11 +15,12 @@
 
 /*
  * The LP dual bound of lengths @len (host links included): the bytes of
- * every flow times its shortest path under @len, over the capacity-weighted
- * sum of the lengths. The flows are summed per leaf pair (@m).
+ * every flow times its shortest path under @len, plus the fixed background
+ * bytes @bg (may be NULL) times their links' lengths, over the
+ * capacity-weighted sum of the lengths. The flows are summed per leaf pair (@m).
  */
 static double dual_bound(struct fp_topo *t, const struct fp_phase *ph, const struct fp_mcf *m,
-			 const double *len)
+			 const double *len, const double *bg)
 {
 	double num = 0, den = 0;
 	size_t i;
@@ -29,6 +30,8 @@ static double dual_bound(struct fp_topo *t, const struct fp_phase *ph, const str
 		den += fp_cap_bps(t, l) * len[l];
 	if (den <= 0)
 		return 0;
+	for (l = 0; bg && l < t->nlinks; l++)
+		num += bg[l] * len[l];
 	for (i = 0; i < ph->n; i++) {
 		const struct fp_flow *f = &ph->flows[i];
 
@@ -56,6 +59,17 @@ static double dual_bound(struct fp_topo *t, const struct fp_phase *ph, const str
 
 double fp_phase_lower_bound(struct fp_topo *t, const struct fp_phase *ph,
 			    const double *link_bytes)
+{
+	return fp_phase_lower_bound_bg(t, ph, link_bytes, NULL);
+}
+
+/*
+ * Background bytes are fixed on their links: they add to each link's own
+ * bound, to the cuts they cross (a leaf's up and down links, a pod's links
+ * to the cores) and to the dual bound's numerator.
+ */
+double fp_phase_lower_bound_bg(struct fp_topo *t, const struct fp_phase *ph,
+			       const double *link_bytes, const double *bg)
 {
 	static const double theta[] = { 1.0, 0.999, 0.99, 0.95, 0.9 };
 	static const double kappa[] = { 4, 16, 64 };
@@ -97,6 +111,18 @@ double fp_phase_lower_bound(struct fp_topo *t, const struct fp_phase *ph,
 		const struct fp_link *k2 = &t->links[l];
 		const struct fp_node *a = &t->nodes[k2->from], *z = &t->nodes[k2->to];
 
+		if (bg) {
+			fixed[l] += bg[l];
+			if (!a->is_nic && !z->is_nic && z->tier > a->tier) {
+				eg[k2->from] += bg[l];
+				if (a->pod >= 0 && z->pod != a->pod)
+					peg[a->pod] += bg[l];
+			} else if (!a->is_nic && !z->is_nic && z->tier < a->tier) {
+				in[k2->to] += bg[l];
+				if (z->pod >= 0 && z->pod != a->pod)
+					pin[z->pod] += bg[l];
+			}
+		}
 		if (fixed[l] > 0 && fp_link_load(t, l, fixed[l]) > lb)
 			lb = fp_link_load(t, l, fixed[l]);
 		if (!k2->up || a->is_nic || z->is_nic)
@@ -131,7 +157,7 @@ double fp_phase_lower_bound(struct fp_topo *t, const struct fp_phase *ph,
 				len[l] = t->links[l].up &&
 					 fp_link_load(t, l, link_bytes[l]) >= theta[k] * umax * (1 - 1e-12) ?
 					 1 / fp_cap_bps(t, l) : 0;
-			d = dual_bound(t, ph, &m, len);
+			d = dual_bound(t, ph, &m, len, bg);
 			if (d > lb)
 				lb = d;
 		}
@@ -140,7 +166,7 @@ double fp_phase_lower_bound(struct fp_topo *t, const struct fp_phase *ph,
 				len[l] = t->links[l].up ?
 					 exp(kappa[k] * (fp_link_load(t, l, link_bytes[l]) / umax - 1)) /
 					 fp_cap_bps(t, l) : 0;
-			d = dual_bound(t, ph, &m, len);
+			d = dual_bound(t, ph, &m, len, bg);
 			if (d > lb)
 				lb = d;
 		}

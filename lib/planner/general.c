@@ -528,7 +528,8 @@ int fp_plan_general(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan
 
 	if (max_split > FP_MAX_SUBFLOWS)
 		max_split = FP_MAX_SUBFLOWS;
-	rc = fp_mcf_init(&m, t, ph, o->pm, max_split, err);
+	/* Background flows (pp->bg_bytes) are load fixed before any flow is placed. */
+	rc = fp_mcf_init_part(&m, t, ph, o->pm, max_split, NULL, ph->n, pp->bg_bytes, err);
 	if (rc)
 		return rc;
 	/* What the host links carry whatever the routing. */

@@ -273,6 +273,9 @@ double fp_mcf_dual(const struct fp_mcf *m, const double *len)
 		den += len[l] / m->inv_cap[l];
 	if (den <= 0)
 		return 0;
+	/* Bytes fixed on the links count at their links' lengths. */
+	for (l = 0; m->base && l < t->nlinks; l++)
+		num += m->base[l] * len[l];
 	for (i = 0; i < m->nc; i++) {
 		const struct fp_mcf_com *c = &m->c[i];
 		double best = INFINITY;

@@ -27,7 +27,8 @@
  *
  * Both report the lengths of a dual solution, so that the lower bound next
  * to the plan is proven by the same computation: for any lengths ell >= 0,
- * sum_c D(c) * min_p ell(p) / sum_l cap(l) * ell(l) bounds lambda from below.
+ * (sum_c D(c) * min_p ell(p) + sum_l base(l) * ell(l)) / sum_l cap(l) * ell(l)
+ * bounds lambda from below (base: bytes fixed on the links, none by default).
  */
 #ifndef FP_MCF_H
 #define FP_MCF_H

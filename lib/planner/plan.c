@@ -42,13 +42,16 @@ void fp_plan_add_sub(struct fp_plan_phase *pp, size_t fi, uint64_t bytes, int pa
 	pp->flows[fi].n++;
 }
 
-/* Bytes of every subflow onto the links it crosses, then max load. */
+/* The background's bytes, then every subflow's onto the links it crosses, then max load. */
 void fp_plan_account(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phase *pp)
 {
 	size_t i, j;
 	int l;
 
-	memset(pp->link_bytes, 0, sizeof(double) * (size_t)t->nlinks);
+	if (pp->bg_bytes)
+		memcpy(pp->link_bytes, pp->bg_bytes, sizeof(double) * (size_t)t->nlinks);
+	else
+		memset(pp->link_bytes, 0, sizeof(double) * (size_t)t->nlinks);
 	for (i = 0; i < ph->n; i++) {
 		const struct fp_flow *f = &ph->flows[i];
 		struct fp_pathset ps;
@@ -142,6 +145,7 @@ void fp_plan_free(struct fp_plan *p)
 		free(p->ph[i].flows);
 		free(p->ph[i].subs);
 		free(p->ph[i].link_bytes);
+		free(p->ph[i].bg_bytes);
 	}
 	fp_plan_index_free(p->index, p->nph);
 	free(p->ph);
@@ -192,6 +196,9 @@ int fp_plan_compute(struct fp_topo *t, const struct fp_sched *s, const struct fp
 					     t->links[a->up_link].up ? b->name : a->name,
 					     t->nodes[t->links[a->up_link].up ? b->leaf : a->leaf].name);
 		}
+		/* Background flows first: fixed load the strategies plan around. */
+		if (!rc)
+			rc = fp_phase_background(t, ph, o->pm, &pp->bg_bytes, err);
 		if (rc)
 			break;
 		switch (o->strategy) {
@@ -203,7 +210,7 @@ int fp_plan_compute(struct fp_topo *t, const struct fp_sched *s, const struct fp
 			rc = fp_plan_spray(t, ph, pp, err);
 			break;
 		case FP_STRAT_FLOWPLAN:
-			if (fp_exact_applies(t, ph, o->pm))
+			if (!pp->bg_bytes && fp_exact_applies(t, ph, o->pm))
 				rc = fp_plan_exact(t, ph, pp, err);
 			else
 				rc = fp_plan_general(t, ph, pp, o, err);
@@ -227,13 +234,18 @@ int fp_plan_compute(struct fp_topo *t, const struct fp_sched *s, const struct fp
 		 */
 		if (pp->method == FP_METHOD_LP || pp->method == FP_METHOD_GP ||
 		    pp->method == FP_METHOD_GREEDY) {
-			if (o->pm)
-				pp->lower_bound = fp_phase_lower_bound(t, ph, pp->link_bytes);
+			if (o->pm || pp->bg_bytes) {
+				double lb = fp_phase_lower_bound_bg(t, ph, pp->link_bytes,
+								    pp->bg_bytes);
+
+				if (o->pm || lb > pp->lower_bound)
+					pp->lower_bound = lb;
+			}
 		} else if (pp->method == FP_METHOD_EXACT) {
 			/* It meets the host links' and leaves' cuts by construction. */
 			pp->lower_bound = fp_phase_lower_bound(t, ph, NULL);
 		} else {
-			pp->lower_bound = fp_phase_lower_bound(t, ph, pp->link_bytes);
+			pp->lower_bound = fp_phase_lower_bound_bg(t, ph, pp->link_bytes, pp->bg_bytes);
 		}
 	}
 	free(next_qpn);

@@ -69,7 +69,8 @@ struct fp_plan_phase {
 	struct fp_plan_flow *flows;	/* parallel to the schedule phase's flows */
 	struct fp_plan_subflow *subs;
 	size_t nsubs, cap;
-	double *link_bytes;	/* per directed link */
+	double *link_bytes;	/* per directed link, background included */
+	double *bg_bytes;	/* per directed link: the background flows' (NULL: none) */
 	double max_load;	/* seconds: max over links of bytes / capacity */
 	double lower_bound;	/* seconds: no routing, split or not, does better */
 	int bottleneck;		/* link with max_load */
@@ -205,5 +206,8 @@ double fp_link_load(const struct fp_topo *t, int l, double bytes);
  */
 double fp_phase_lower_bound(struct fp_topo *t, const struct fp_phase *ph,
 			    const double *link_bytes);
+/* The same with @bg_bytes (per directed link, may be NULL) fixed on the links. */
+double fp_phase_lower_bound_bg(struct fp_topo *t, const struct fp_phase *ph,
+			       const double *link_bytes, const double *bg_bytes);
 
 #endif

@@ -60,6 +60,22 @@ int fp_plan_ecmp(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_ph
 		 struct fp_err *err);
 int fp_plan_spray(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phase *pp,
 		  struct fp_err *err);
+/*
+ * The share of paths [@lo, @hi) of @ps (from hop @hop on, @w in all) when
+ * every switch splits evenly over its next hops, into @out[lo .. hi).
+ */
+void fp_spray_weights(const struct fp_pathset *ps, int hop, int lo, int hi, double w,
+		      double *out);
+/*
+ * background.c: the bytes the background flows of @ph put on each directed
+ * link (@out: t->nlinks doubles, allocated; NULL when @ph has none): a
+ * known port on its path (@pm's when it lists the port, else the hash
+ * model's), an unknown port split evenly at every switch (ECMP's
+ * expectation). Flows over a failed host link carry nothing. 0 or an
+ * errno value (EHOSTUNREACH, E2BIG: as for planned flows).
+ */
+int fp_phase_background(struct fp_topo *t, const struct fp_phase *ph,
+			const struct fp_portmap *pm, double **out, struct fp_err *err);
 /* exact.c */
 bool fp_exact_applies(struct fp_topo *t, const struct fp_phase *ph, const struct fp_portmap *pm);
 int fp_plan_exact(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phase *pp,

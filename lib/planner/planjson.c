@@ -190,6 +190,8 @@ static void put_phases(struct out *o, const struct fp_plan *p, bool links)
 		dbl(o, pp->lower_bound);
 		putf(o, ",%s\"subflows\":%s%zu,%s\"split_flows\":%s%zu,%s\"capped_flows\":%s%zu,",
 		     s, s, pp->nsubs, s, s, pp->split_flows, s, s, pp->capped_flows);
+		if (ph->nbg)
+			putf(o, "%s\"background_flows\":%s%zu,", s, s, ph->nbg);
 		nl(o, 3);
 		putf(o, "\"flows\":%s[", s);
 		for (j = 0; j < ph->n; j++) {
@@ -236,6 +238,8 @@ static void put_phases(struct out *o, const struct fp_plan *p, bool links)
 				/* Never negative: a sum of 64-bit counts, written as such. */
 				putf(o, ",%s\"bytes\":%s%.0f,%s\"load\":%s", s, s, pp->link_bytes[l], s, s);
 				dbl(o, fp_link_load(t, l, pp->link_bytes[l]));
+				if (pp->bg_bytes && pp->bg_bytes[l] > 0)
+					putf(o, ",%s\"background_bytes\":%s%.0f", s, s, pp->bg_bytes[l]);
 				putf(o, "%s}", s);
 			}
 			nl(o, 3);

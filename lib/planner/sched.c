@@ -22,6 +22,7 @@ void fp_sched_free(struct fp_sched *s)
 		free(s->ph[i].name);
 		free(s->ph[i].flows);
 		free(s->ph[i].runs);
+		free(s->ph[i].bg);
 	}
 	for (i = 0; i < s->njobs; i++)
 		free(s->jobs[i]);
@@ -67,6 +68,16 @@ void fp_sched_add(struct fp_sched *s, size_t ph, int src, int dst, uint64_t byte
 	p->flows[p->n++] = (struct fp_flow){ .src = src, .dst = dst, .bytes = bytes };
 }
 
+void fp_sched_add_background(struct fp_sched *s, size_t ph, int src, int dst, uint64_t bytes,
+			     int sport)
+{
+	struct fp_phase *p = phase_at(s, ph);
+
+	FP_GROW_RAW(p->bg, p->capbg, p->nbg + 1);
+	p->bg[p->nbg++] = (struct fp_bgflow){ .src = src, .dst = dst, .bytes = bytes,
+					      .sport = sport };
+}
+
 void fp_sched_reserve(struct fp_sched *s, size_t ph, size_t n)
 {
 	struct fp_phase *p = phase_at(s, ph);
@@ -99,7 +110,8 @@ static int parse_json(struct json_object *root, const char *name, const struct f
 {
 	static const char *const top_keys[] = { "format", "version", "name", "phases", NULL };
 	static const char *const ph_keys[] = { "name", "flows", NULL };
-	static const char *const fl_keys[] = { "src", "dst", "bytes", "job", NULL };
+	static const char *const fl_keys[] = { "src", "dst", "bytes", "job", "background",
+					       "sport", NULL };
 	struct json_object *x, *phases;
 	char where[96];
 	size_t i, j;
@@ -144,9 +156,9 @@ static int parse_json(struct json_object *root, const char *name, const struct f
 		for (j = 0; j < json_object_array_length(flows); j++) {
 			struct json_object *fo = json_object_array_get_idx(flows, j), *b;
 			const char *sn, *dn;
-			int src, dst, job = 0;
+			int src, dst, job = 0, sport = 0;
 			int64_t bytes;
-			bool ok;
+			bool ok, bg = false;
 
 			snprintf(where, sizeof(where), "phases[%zu].flows[%zu]", i, j);
 			rc = fp_json_keys(fo, fl_keys, name, where, err);
@@ -181,6 +193,30 @@ static int parse_json(struct json_object *root, const char *name, const struct f
 				return fp_fail(err, ERANGE, "%s: %s.bytes: %llu is 2^63 or more",
 					       name, where,
 					       (unsigned long long)json_object_get_uint64(b));
+			if (json_object_object_get_ex(fo, "background", &x)) {
+				if (!json_object_is_type(x, json_type_boolean))
+					return fp_fail(err, EINVAL, "%s: %s.background: expected true or false",
+						       name, where);
+				bg = json_object_get_boolean(x);
+			}
+			if (json_object_object_get_ex(fo, "sport", &x)) {
+				int64_t v = json_object_get_int64(x);
+
+				if (!bg)
+					return fp_fail(err, EINVAL, "%s: %s.sport: only a background flow has a port of its own (the planner chooses the others')",
+						       name, where);
+				if (!json_object_is_type(x, json_type_int) || v < 1 || v > 65535)
+					return fp_fail(err, ERANGE, "%s: %s.sport: expected a UDP port, 1..65535 (leave it out when the port is unknown)",
+						       name, where);
+				sport = (int)v;
+			}
+			if (bg) {
+				if (json_object_object_get_ex(fo, "job", &x))
+					return fp_fail(err, EINVAL, "%s: %s.job: a background flow belongs to no job",
+						       name, where);
+				fp_sched_add_background(s, i, src, dst, (uint64_t)bytes, sport);
+				continue;
+			}
 			if (json_object_object_get_ex(fo, "job", &x)) {
 				if (!json_object_is_type(x, json_type_string))
 					return fp_fail(err, EINVAL, "%s: %s.job: expected a string",
@@ -654,6 +690,18 @@ char *fp_sched_to_json(const struct fp_sched *s, const struct fp_topo *t, int pr
 			json_object_object_add(fo, "bytes", json_object_new_int64((int64_t)f->bytes));
 			json_object_object_add(fo, "job",
 					       json_object_new_string(s->jobs[fp_flow_job(&s->ph[i], j)]));
+			json_object_array_add(fl, fo);
+		}
+		for (j = 0; j < s->ph[i].nbg; j++) {
+			const struct fp_bgflow *f = &s->ph[i].bg[j];
+			struct json_object *fo = json_object_new_object();
+
+			json_object_object_add(fo, "src", json_object_new_string(t->nodes[f->src].name));
+			json_object_object_add(fo, "dst", json_object_new_string(t->nodes[f->dst].name));
+			json_object_object_add(fo, "bytes", json_object_new_int64((int64_t)f->bytes));
+			json_object_object_add(fo, "background", json_object_new_boolean(1));
+			if (f->sport)
+				json_object_object_add(fo, "sport", json_object_new_int(f->sport));
 			json_object_array_add(fl, fo);
 		}
 		json_object_object_add(po, "flows", fl);

@@ -23,12 +23,26 @@ struct fp_job_run {
 	int job;		/* index into fp_sched.jobs */
 };
 
+/*
+ * A background flow: traffic the planner cannot place (QPs pinned by no one:
+ * DEVX, GPU-initiated, other tenants). Its bytes are fixed load on the links
+ * ECMP gives it, added before the phase's flows are placed (docs/formats.md
+ * "Background flows").
+ */
+struct fp_bgflow {
+	int src, dst;		/* NIC node ids */
+	uint64_t bytes;		/* 1 .. FP_BYTES_MAX */
+	int sport;		/* its UDP source port, 1..65535; 0: unknown */
+};
+
 struct fp_phase {
 	char *name;
 	struct fp_flow *flows;
 	size_t n, cap;
 	struct fp_job_run *runs;	/* flows' jobs, run-length */
 	size_t nruns, capruns;
+	struct fp_bgflow *bg;		/* background flows, not planned */
+	size_t nbg, capbg;
 };
 
 /* Byte counts are signed 64-bit in JSON and in the module: at most 2^63 - 1. */
@@ -57,6 +71,9 @@ char *fp_sched_to_json(const struct fp_sched *s, const struct fp_topo *t, int pr
 
 /* Append a flow to phase @ph (created as needed, named "p<i>"). */
 void fp_sched_add(struct fp_sched *s, size_t ph, int src, int dst, uint64_t bytes, int job);
+/* Append a background flow to phase @ph (@sport 0: unknown). */
+void fp_sched_add_background(struct fp_sched *s, size_t ph, int src, int dst, uint64_t bytes,
+			     int sport);
 /* Make room for @n more flows in phase @ph (a generator knows its count). */
 void fp_sched_reserve(struct fp_sched *s, size_t ph, size_t n);
 int fp_sched_job(struct fp_sched *s, const char *name);
