@@ -114,6 +114,7 @@ static void set_error(struct fp_msg *m, int status, int vstatus, int sub)
 	if (m->status)
 		return;
 	m->status = status;
+	m->flags |= FP_MSG_FAILED;
 	m->vendor_status = vstatus;
 	m->subflow = sub;
 }

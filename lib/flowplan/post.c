@@ -811,8 +811,11 @@ int fp_poll(struct fp_group *g, struct fp_wc *wc, int n)
 		struct fp_group_subflow *s = &g->sub[sub];
 		struct fp_msg *m = &t->m[seq & t->mask];
 
+		/* FP_MSG_LIVE alone: not failed (FP_MSG_FAILED), not queued
+		 * nor handed out.
+		 */
 		if (unlikely(cqe[i].status || sub >= g->k || m->seq != seq ||
-			     m->flags != FP_MSG_LIVE || m->status || !m->pending))
+			     m->flags != FP_MSG_LIVE || !m->pending))
 			return poll_rest(g, &cqe[i], c - i, wc, n, got);
 		if (fp_wrid_recv(id)) {
 			if (m->pending == 1 && m->got + cqe[i].byte_len != m->bytes)

@@ -92,6 +92,8 @@ enum fp_msg_flags {
 	 * done queue.
 	 */
 	FP_MSG_HOOKS = 1 << 3,
+	/* Its status is set (an error): never FP_MSG_LIVE alone then. */
+	FP_MSG_FAILED = 1 << 4,
 };
 
 /*

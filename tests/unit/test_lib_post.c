@@ -807,6 +807,34 @@ static void test_fast_full(void **state)
 }
 
 /*
+ * A split message the provider takes in part: it completes once, with the
+ * provider's error, when the chunk that went out completes, even though
+ * that chunk completes well (a failed message is never the common case of
+ * fp_poll()).
+ */
+static void test_split_part_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_rbuf rb = { .addr = 0x10000, .len = MEMLEN, .rkey = 2 };
+	struct fp_wc wc[4];
+
+	qps[1].state = IBV_QPS_ERR;
+	assert_int_equal(fp_post_write(f->g, f->b, 0, 65536, &rb, 0, 9), 0);
+	assert_int_equal(nwrs, 1);
+	assert_int_equal(f->g->sub[0].sq_used, 1);
+	assert_int_equal(f->g->sub[1].sq_used, 0);
+	assert_int_equal(fp_poll(f->g, wc, 4), 0);
+	stub_complete();
+	assert_int_equal(fp_poll(f->g, wc, 4), 1);
+	assert_int_equal(wc[0].wr_id, 9);
+	assert_int_equal(wc[0].status, EINVAL);
+	complete(&wrs[0], IBV_WC_SUCCESS);	/* a duplicate: nothing */
+	assert_int_equal(fp_poll(f->g, wc, 4), 0);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+	assert_int_equal(f->g->sub[0].sq_used, 0);
+}
+
+/*
  * One subflow: the way with no split and no spread, where post_one() takes
  * the slot and the queue's room before the provider is called. Every
  * refusal leaves the table and the queue as they were, a slot is reused
@@ -1359,6 +1387,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_zero_length, setup1, teardown),
 		cmocka_unit_test_setup_teardown(test_expiry_and_peer_gone_together, setup1, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_gone_keeps_success, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_split_part_refused, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_one_refused, setup1, teardown),
 		cmocka_unit_test_setup_teardown(test_one_generation, setup1, teardown),
 		cmocka_unit_test_setup_teardown(test_one_room, setup1, teardown),
