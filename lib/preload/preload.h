@@ -45,6 +45,7 @@ struct pl_qp {
 	uint8_t port;			/* from the INIT transition; 0: not given */
 	bool connected;			/* went to RTR with a GRH */
 	bool stale;			/* the plan moved it; the device could not */
+	bool unplanned;			/* the current plan has no label for it */
 	struct fp_addr local, remote;
 	uint32_t dqpn;			/* the remote QP */
 	uint32_t app_label;		/* the flow label the program asked for */

@@ -19,6 +19,11 @@
 
 #define FP_PREC_F_PLANNED	0x1	/* it sends with the plan's label */
 #define FP_PREC_F_RECONNECT	0x2	/* the plan moved it, the device could not */
+/*
+ * The current plan has no label for it (no entry, no plan): it sends where
+ * the program or the device put it, background load for the planner.
+ */
+#define FP_PREC_F_UNPLANNED	0x4
 
 struct fp_pring {
 	void *r;			/* the ring, NULL: none */

@@ -140,6 +140,8 @@ static void report_n(const struct pl_qp *q, uint16_t op, int status,
 		flags |= FP_PREC_F_PLANNED;
 	if (q->stale)
 		flags |= FP_PREC_F_RECONNECT;
+	if (q->unplanned)
+		flags |= FP_PREC_F_UNPLANNED;
 	fp_pring_put(&ring, op, flags, status, &q->local, &q->remote, q->qpn,
 		     q->label, nqp);
 }
@@ -172,12 +174,15 @@ static void repin(struct pl_qp *q, void *arg)
 	const struct fp_hostplan *hp = arg;
 	char l[FP_ADDR_STRLEN], r[FP_ADDR_STRLEN];
 	uint32_t want = pl_planned(hp, q, NULL);
+	bool unplanned = !want;
 	int ret;
 
 	if (!want)
 		want = q->label;
 	q->want = want;
 	q->version = src.version;
+	/* Kept current for its next record; the plan's maker knows the change. */
+	q->unplanned = unplanned;
 	if (want == q->label) {
 		q->stale = false;
 		return;
@@ -412,6 +417,7 @@ void fp_st_rtr_end(const void *qp, const struct fp_rtr *r, int ret)
 		goto out;
 	}
 	q->label = r->label ? r->label : q->app_label;
+	q->unplanned = !r->label;
 	q->want = q->label;
 	q->version = r->version;
 	if (r->label)

@@ -403,13 +403,15 @@ static size_t ring_records(const char *path, struct fp_report_rec *rec,
 /*
  * The ring the interposer wrote for this process: a record per QP that
  * connected (planned or not), went away, or was moved by a plan change,
- * the one the device could not move marked "reconnect needed".
+ * the one the device could not move marked "reconnect needed", those the
+ * plan has no entry for marked "unplanned".
  */
 static void reports(void **state)
 {
 	static struct fp_report_rec rec[4096];
 	char path[128];
 	size_t n, i, up = 0, down = 0, planned = 0, moved = 0, stale = 0;
+	size_t unplanned = 0;
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/flowplan-%d-65536", ring_dir,
@@ -423,6 +425,16 @@ static void reports(void **state)
 			if (rec[i].flags & FP_PREC_F_PLANNED) {
 				planned++;
 				assert_int_not_equal(rec[i].comm, 0);
+				assert_false(rec[i].flags & FP_PREC_F_UNPLANNED);
+			}
+			/*
+			 * No entry: background for the planner, with the
+			 * label it sends with (0: the device's port).
+			 */
+			if (rec[i].flags & FP_PREC_F_UNPLANNED) {
+				unplanned++;
+				assert_int_equal(rec[i].dst, htonl(0x0a000209));
+				assert_true(rec[i].comm == 0 || rec[i].comm == 0x123);
 			}
 			assert_true(rec[i].bytes >= 1);
 			break;
@@ -447,6 +459,7 @@ static void reports(void **state)
 	/* Connections of the tests before (the UD and no-GRH ones are not). */
 	assert_int_equal(up, 18);
 	assert_int_equal(planned, 16);
+	assert_int_equal(unplanned, 2);
 	assert_int_equal(down, up);
 	assert_int_equal(moved, 1);
 	assert_int_equal(stale, 1);
