@@ -144,3 +144,12 @@ install-daemon: $(FLOWPLAND) $(FPD_CTL)
 		> $(DESTDIR)$(PREFIX)/lib/systemd/system/flowpland.service
 	$(Q)chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/flowpland.service
 INSTALL += install-daemon
+
+# ------------------------------------------------------------ qemu tests
+# fpd-traffic: a libflowplan job whose every message the receiver checks,
+# for tests/vm/tests/daemon-*.sh (it lands in the VM's /usr/bin).
+FPD_TRAFFIC := $(BUILD)/fpd-traffic
+$(FPD_TRAFFIC): $(BUILD)/daemon/tests/fpd_traffic.o $(LIB_SO_LINK)
+	$(CC) $(CFLAGS) -o $@ $< -L$(BUILD) -lflowplan -Wl,-rpath,'$$ORIGIN'
+EXTRA_CFLAGS_daemon/tests := -Ilib/flowplan
+VM_BINS += $(FPD_TRAFFIC)

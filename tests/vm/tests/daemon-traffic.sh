@@ -1,0 +1,214 @@
+# daemon-traffic: flowpland, run as its unit runs it (uid 65534, only
+# CAP_NET_ADMIN and CAP_NET_RAW), plans what a libflowplan job reports and
+# installs it in flowplan.ko, and the job's packets follow the plan across
+# the two-spine fabric while the fabric and the daemon change under them:
+#  1. fpd-traffic (h1 -> h2, 4 QPs, every message checked) reports its
+#     sends; the daemon finds the cycle and plans it, probes the planned
+#     pair at once (no port map is configured), plans again on the learned
+#     map and installs it with enforce, so the module moves the QPs' packets
+#     onto the planned ports. The spines carry the shares the plan gives.
+#  2. spine1 loses its link to leaf2 and the fabric's routing reacts as a
+#     routing protocol would: both leaves take spine1 out of their ECMP
+#     groups toward each other, a re-hash of every port. The periodic probe
+#     finds the ports on other paths; the daemon re-plans: nothing planned
+#     over spine1, and spine1 carries nothing. The link back: probed,
+#     re-planned over both spines, the split back to the plan's.
+#  3. SIGKILL: the module keeps the plan and the traffic its split; a
+#     restart reads the plan and the learned port map back, plans the same
+#     and installs nothing.
+#  4. rmmod/insmod under traffic: the plan is re-installed as the next
+#     generation.
+#  5. The job ends: every message arrived, none corrupt, none lost, no hang.
+# vm: timeout=600 mem=2048 smp=2
+. /tests/lib/common.sh
+. /tests/lib/fabric.sh
+. /tests/lib/flowplan.sh
+
+for p in flowpland fpd-ctl fpd-traffic; do
+	command -v $p >/dev/null || skip "$p is not built"
+done
+need_module
+fabric_up
+fp_load
+need_ctl plan show
+
+ctl() { fpd-ctl -j "$@"; }
+st() { ctl status | jq -r "$1"; }
+gen() { plan_json | jq -r '.generation'; }
+entry() {	# the installed h1 -> h2 entry: "SPORT:WEIGHT ..."
+	plan_json | jq -r --arg s "$H1" --arg d "$H2" \
+		'.entries[] | select(.src_addr == $s and .dst_addr == $d) |
+		 [.subflows[] | "\(.sport):\(.weight)"] | join(" ")'
+}
+# settled: a plan installed, no re-plan waiting, no probe under way
+settled() {
+	ctl status | jq -e '.plan.installed == true and .plan.pending == false and
+		.probe.running == false and .probe.runs >= 1' >/dev/null
+}
+# planned_pct: the share (percent) the installed plan gives spine 1
+planned_pct() {
+	local e w s1=0 tot=0
+	for e in $(entry); do
+		w=${e#*:}
+		tot=$((tot + w))
+		[ "$(spine_of "${e%:*}")" = 1 ] && s1=$((s1 + w))
+	done
+	[ $tot -gt 0 ] || fail "no h1 -> h2 entry installed"
+	echo $((s1 * 100 / tot))
+}
+# measured_pct SECONDS: the share (percent) of h1's packets spine 1 carried
+measured_pct() {
+	local a b p1 p2
+	a=$(spine_rx 1 1) b=$(spine_rx 2 1)
+	sleep "$1"
+	p1=$(($(spine_rx 1 1) - a)) p2=$(($(spine_rx 2 1) - b))
+	[ $((p1 + p2)) -ge 200 ] || fail "only $((p1 + p2)) packets crossed the spines in $1 s"
+	echo $((p1 * 100 / (p1 + p2)))
+}
+follows_plan() {	# follows_plan WHAT: the spines split as the plan says
+	local want got
+	want=$(planned_pct)
+	got=$(measured_pct 3)
+	log "$1: plan $(entry) (gen $(gen)): $want% on spine 1, measured $got%"
+	[ $got -ge $((want - 15)) ] && [ $got -le $((want + 15)) ] ||
+		fail "$1: spine 1 carried $got% of the packets, the plan gives it $want%"
+}
+
+# The routers answer every probe at once (no ICMP rate limit), and their
+# addresses name them.
+for n in leaf1 leaf2 spine1 spine2; do
+	ip netns exec $n bash -c 'echo 0 >/proc/sys/net/ipv4/icmp_ratelimit'
+done
+mkdir -p /etc/flowplan /run/flowplan /var/lib/flowpland /dev/shm
+mountpoint -q /dev/shm || mount -t tmpfs -o mode=1777 tmpfs /dev/shm
+chown 65534:65534 /run/flowplan /var/lib/flowpland
+cat >/etc/flowplan/routers <<EOT
+10.0.1.254 leaf1
+10.11.1.1 leaf1
+10.11.2.1 leaf1
+10.0.2.254 leaf2
+10.12.1.1 leaf2
+10.12.2.1 leaf2
+10.11.1.2 spine1
+10.12.1.2 spine1
+10.11.2.2 spine2
+10.12.2.2 spine2
+EOT
+fabric_topology /etc/flowplan/fabric.json
+cat >/etc/flowplan/flowpland.conf <<EOT
+[daemon]
+metrics = off
+log_level = debug
+[fabric]
+topology = /etc/flowplan/fabric.json
+local_addrs = $H1,$H2
+[plan]
+max_split = 4
+enforce = yes
+holddown = 0
+[observe]
+report_dir = /dev/shm
+[faults]
+counters_interval = 0
+[probe]
+routers = /etc/flowplan/routers
+interval = 3s
+ports = 16
+state = /var/lib/flowpland/portmap
+EOT
+chmod 0644 /etc/flowplan/*
+
+start_daemon() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--inh-caps=-all,+net_admin,+net_raw --ambient-caps=-all,+net_admin,+net_raw \
+		--bounding-set=-all,+net_admin,+net_raw --no-new-privs -- \
+		flowpland -c /etc/flowplan/flowpland.conf >>/tmp/fpd.log 2>&1 &
+	FPD=$!
+	poll 20 ctl status || { cat /tmp/fpd.log; fail "flowpland did not answer"; }
+}
+cleanup() {
+	touch /tmp/stop
+	kill $FPD 2>/dev/null || true
+	tail -60 /tmp/fpd.log
+	tail -5 /tmp/cli /tmp/srv 2>/dev/null || true
+}
+trap cleanup EXIT
+
+# ---- 1. the job reports, the daemon plans, probes, installs; spines follow
+start_daemon
+rm -f /tmp/stop
+fpd-traffic -s -l $H2 -b 127.0.0.1 >/tmp/srv 2>&1 &
+SRV=$!
+fpd-traffic -l $H1 -b 127.0.0.1 -S /tmp/stop $H2 >/tmp/cli 2>&1 &
+CLI=$!
+poll 90 settled || fail "no plan installed: $(ctl show)"
+[ "$(st .jobs.cycles)" -ge 1 ] || fail "no cycle found: $(ctl show)"
+[ "$(st .probe.last.ok)" = true ] || fail "the first probe failed: $(st .probe.last)"
+log "probed: $(st .probe.last); port map: $(st .portmap.ports) ports"
+follows_plan "planned on the learned map"
+
+# ---- 2. spine1 - leaf2 goes down, the fabric re-hashes, the daemon re-plans
+changes=$(st .probe.changes)
+G=$(gen)
+ip -n spine1 link set s1-l2 down
+ip -n leaf1 route replace 10.0.2.0/24 via 10.11.2.2
+ip -n leaf2 route replace 10.0.1.0/24 via 10.12.2.2
+log "spine1 - leaf2 down; the leaves route around spine1"
+poll 60 test "$(st .probe.changes)" -gt "$changes" || fail "no probe saw the re-hash: $(ctl show)"
+poll 30 settled || fail "not re-planned: $(ctl show)"
+[ "$(gen)" -gt "$G" ] || fail "no new plan installed after the re-hash"
+ctl show | jq -e '[.links[] | select(.link | test("spine1")) | .load] | add // 0 | . == 0' \
+	>/dev/null || fail "the plan still loads spine1: $(ctl show | jq -c .links)"
+[ "$(planned_pct)" = 0 ] || fail "the plan still puts traffic on spine 1: $(entry)"
+follows_plan "re-planned without spine1"
+
+changes=$(st .probe.changes)
+G=$(gen)
+ip -n spine1 link set s1-l2 up
+ip -n spine1 route replace 10.0.2.0/24 via 10.12.1.1
+ip -n leaf1 route replace 10.0.2.0/24 nexthop via 10.11.1.2 nexthop via 10.11.2.2
+ip -n leaf2 route replace 10.0.1.0/24 nexthop via 10.12.1.2 nexthop via 10.12.2.2
+log "spine1 - leaf2 back"
+poll 60 test "$(st .probe.changes)" -gt "$changes" || fail "no probe saw spine1 back: $(ctl show)"
+poll 30 settled || fail "not re-planned: $(ctl show)"
+[ "$(gen)" -gt "$G" ] || fail "no new plan installed with spine1 back"
+follows_plan "re-planned over both spines"
+
+# ---- 3. SIGKILL: the plan stays and so does the traffic; restart: nothing moves
+G=$(gen) E=$(entry)
+kill -KILL $FPD
+wait $FPD 2>/dev/null || true
+follows_plan "the daemon killed"
+[ "$(gen)" = "$G" ] && [ "$(entry)" = "$E" ] || fail "the plan changed when the daemon died"
+start_daemon
+poll 60 test "$(st .replans)" -ge 1 || fail "no plan after the restart: $(ctl show)"
+poll 30 settled || fail "the restarted daemon did not settle: $(ctl show)"
+[ "$(st .installs)" = 0 ] || fail "the restart installed a plan: $(ctl show)"
+[ "$(gen)" = "$G" ] && [ "$(entry)" = "$E" ] || fail "the restart moved traffic: $(entry)"
+follows_plan "after the restart"
+
+# ---- 4. rmmod / insmod under traffic
+fp_unload
+poll 10 test "$(st .module.loaded)" = false || fail "the daemon did not see the family go"
+fp_load
+poll 20 test "$(gen)" = $((G + 1)) || fail "not re-installed after insmod (generation $(gen))"
+[ "$(entry)" = "$E" ] || fail "re-installed a different plan: $(entry)"
+follows_plan "re-installed after insmod"
+
+# ---- 5. the job ends: every message intact, nothing lost, nothing hangs
+touch /tmp/stop
+ended() { [ ! -e /proc/$CLI ] && [ ! -e /proc/$SRV ] ||
+	{ grep -q '^[0-9]* ([^)]*) Z' /proc/$CLI/stat 2>/dev/null &&
+	  grep -q '^[0-9]* ([^)]*) Z' /proc/$SRV/stat 2>/dev/null; }; }
+poll 120 ended || fail "the job hangs"
+CLI_RC=0 SRV_RC=0
+wait $CLI || CLI_RC=$?
+wait $SRV || SRV_RC=$?
+tail -3 /tmp/cli /tmp/srv
+[ $CLI_RC = 0 ] && [ $SRV_RC = 0 ] || fail "the job failed (sender $CLI_RC, receiver $SRV_RC)"
+grep -E 'received ([0-9]+) of \1 messages .*corrupt 0, lost 0' /tmp/srv >/dev/null ||
+	fail "messages lost or corrupt: $(tail -1 /tmp/srv)"
+kill -TERM $FPD
+wait $FPD || fail "flowpland did not stop cleanly"
+trap - EXIT
+dmesg_clean || fail "kernel warnings"
