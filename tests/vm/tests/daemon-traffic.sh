@@ -156,7 +156,7 @@ ip -n spine1 link set s1-l2 down
 ip -n leaf1 route replace 10.0.2.0/24 via 10.11.2.2
 ip -n leaf2 route replace 10.0.1.0/24 via 10.12.2.2
 log "spine1 - leaf2 down; the leaves route around spine1"
-poll 60 test "$(st .probe.changes)" -gt "$changes" || fail "no probe saw the re-hash: $(ctl show)"
+poll 60 eval 'test "$(st .probe.changes)" -gt "$changes"' || fail "no probe saw the re-hash: $(ctl show)"
 poll 30 settled || fail "not re-planned: $(ctl show)"
 [ "$(gen)" -gt "$G" ] || log "generation $G kept: its ports take the new plan's paths"
 ctl show | jq -e '[.links[] | select(.link | test("spine1")) | .load] | add // 0 | . == 0' \
@@ -171,7 +171,7 @@ ip -n spine1 route replace 10.0.2.0/24 via 10.12.1.1
 ip -n leaf1 route replace 10.0.2.0/24 nexthop via 10.11.1.2 nexthop via 10.11.2.2
 ip -n leaf2 route replace 10.0.1.0/24 nexthop via 10.12.1.2 nexthop via 10.12.2.2
 log "spine1 - leaf2 back"
-poll 60 test "$(st .probe.changes)" -gt "$changes" || fail "no probe saw spine1 back: $(ctl show)"
+poll 60 eval 'test "$(st .probe.changes)" -gt "$changes"' || fail "no probe saw spine1 back: $(ctl show)"
 poll 30 settled || fail "not re-planned: $(ctl show)"
 [ "$(gen)" -gt "$G" ] || log "generation $G kept: its ports take the new plan's paths"
 follows_plan "re-planned over both spines"
@@ -183,7 +183,7 @@ wait $FPD 2>/dev/null || true
 follows_plan "the daemon killed"
 [ "$(gen)" = "$G" ] && [ "$(entry)" = "$E" ] || fail "the plan changed when the daemon died"
 start_daemon
-poll 60 test "$(st .replans)" -ge 1 || fail "no plan after the restart: $(ctl show)"
+poll 60 eval 'test "$(st .replans)" -ge 1' || fail "no plan after the restart: $(ctl show)"
 poll 30 settled || fail "the restarted daemon did not settle: $(ctl show)"
 [ "$(st .installs)" = 0 ] || fail "the restart installed a plan: $(ctl show)"
 [ "$(gen)" = "$G" ] && [ "$(entry)" = "$E" ] || fail "the restart moved traffic: $(entry)"
@@ -191,9 +191,9 @@ follows_plan "after the restart"
 
 # ---- 4. rmmod / insmod under traffic
 fp_unload
-poll 10 test "$(st .module.loaded)" = false || fail "the daemon did not see the family go"
+poll 10 eval 'test "$(st .module.loaded)" = false' || fail "the daemon did not see the family go"
 fp_load
-poll 20 test "$(gen)" = $((G + 1)) || fail "not re-installed after insmod (generation $(gen))"
+poll 20 eval 'test "$(gen)" = $((G + 1))' || fail "not re-installed after insmod (generation $(gen))"
 [ "$(entry)" = "$E" ] || fail "re-installed a different plan: $(entry)"
 follows_plan "re-installed after insmod"
 
