@@ -4,7 +4,15 @@
  * group, sends of -n bytes with at most -w in flight, every message a
  * pattern of its index that the receiver checks, for as long as the test
  * wants (until the file -S appears, or -T seconds), then an end marker
- * carrying the count, so the receiver can tell that nothing was lost.
+ * carrying the count, so the receiver can tell that nothing was lost. The
+ * end marker is a message of -n bytes like the others (libflowplan matches
+ * a send to a receive of exactly its length: a shorter one would fill one
+ * subflow's chunk of a split receive and leave the rest waiting), told
+ * apart by its first bytes, which no message's pattern can start with.
+ * With -P, the sender sends in bursts, one every -P milliseconds (a window
+ * at once, then waits for them): a cycle of one phase that the daemon finds
+ * at once, where a steady stream's phases come at whatever pace the
+ * machine allows.
  * Reports (schedule rings) carry communicator -c, so the daemon sees one
  * job. Every second both ends print their group: the plan generation it
  * is pinned with and each subflow's source port.
@@ -27,7 +35,12 @@
 
 #include <flowplan.h>
 
-#define END_LEN	8	/* the end marker: the count, 8 bytes */
+/*
+ * The end marker's first bytes, then the count (8 bytes). A message's
+ * pattern starts with bytes 7 apart (pattern()); these are not.
+ */
+static const char end_magic[8] = "fpd-end!";
+#define END_LEN	(sizeof(end_magic) + sizeof(uint64_t))
 
 struct opts {
 	bool server;
@@ -36,7 +49,7 @@ struct opts {
 	size_t size;
 	unsigned int window, k, timeout_ms, comm;
 	uint8_t qp_timeout;
-	double seconds;
+	double seconds, period;
 };
 
 static double now_s(void)
@@ -50,6 +63,16 @@ static double now_s(void)
 static uint8_t pattern(uint64_t msg, size_t i)
 {
 	return (uint8_t)(msg * 131 + i * 7 + (i >> 8));
+}
+
+/* message @msg's bytes into its slot of the window */
+static void fill(uint8_t *base, const struct opts *o, uint64_t msg)
+{
+	uint8_t *p = base + (size_t)(msg % o->window) * o->size;
+	size_t k;
+
+	for (k = 0; k < o->size; k++)
+		p[k] = pattern(msg, k);
 }
 
 static void status(const char *who, struct fp_group *g, uint64_t msgs)
@@ -70,10 +93,10 @@ static void status(const char *who, struct fp_group *g, uint64_t msgs)
 static int sender(const struct opts *o, struct fp_group *g, struct fp_buf *b)
 {
 	uint8_t *base = fp_buf_addr(b);
-	uint64_t posted = 0, done = 0;
-	double t0 = now_s(), last = t0;
+	uint64_t posted = 0, done = 0, filled = 0, f;
+	double t0 = now_s(), last = t0, next = t0;
 	bool *busy = calloc(o->window, sizeof(*busy));
-	bool stop = false;
+	bool stop = false, burst = o->period <= 0;
 	struct fp_wc wc[32];
 	int n, i, ret;
 
@@ -81,11 +104,27 @@ static int sender(const struct opts *o, struct fp_group *g, struct fp_buf *b)
 		if (!stop && ((o->stop && !access(o->stop, F_OK)) ||
 			      (o->seconds > 0 && now_s() - t0 > o->seconds)))
 			stop = true;
-		while (!stop && posted - done < o->window && !busy[posted % o->window]) {
-			size_t slot = (size_t)(posted % o->window) * o->size, k;
+		/*
+		 * -P: the next burst when the last one is done and its time
+		 * has come, its messages filled first, so that they start
+		 * together (one phase).
+		 */
+		if (o->period > 0 && !burst && !stop && done == posted) {
+			double wait = next - now_s();
 
-			for (k = 0; k < o->size; k++)
-				base[slot + k] = pattern(posted, k);
+			for (f = posted; f < posted + o->window; f++)
+				fill(base, o, f);
+			filled = posted + o->window;
+			if (wait > 0)
+				usleep((useconds_t)(wait * 1e6));
+			burst = true;
+		}
+		while (!stop && burst && posted - done < o->window &&
+		       !busy[posted % o->window]) {
+			size_t slot = (size_t)(posted % o->window) * o->size;
+
+			if (posted >= filled)
+				fill(base, o, posted);
 			ret = fp_post_send(g, b, slot, o->size, posted);
 			if (ret == EAGAIN)
 				break;
@@ -95,6 +134,12 @@ static int sender(const struct opts *o, struct fp_group *g, struct fp_buf *b)
 			}
 			busy[posted % o->window] = true;
 			posted++;
+			if (o->period > 0 && posted - done == o->window) {
+				burst = false;
+				next += o->period / 1e3;
+				if (next < now_s())
+					next = now_s();
+			}
 		}
 		n = fp_poll(g, wc, 32);
 		if (n < 0) {
@@ -115,9 +160,11 @@ static int sender(const struct opts *o, struct fp_group *g, struct fp_buf *b)
 			status("sender", g, done);
 		}
 	}
-	/* the end marker: how many there were */
-	memcpy(base, &done, END_LEN);
-	ret = fp_post_send(g, b, 0, END_LEN, UINT64_MAX);
+	/* the end marker, as long as the others: how many there were */
+	memset(base, 0, o->size);
+	memcpy(base, end_magic, sizeof(end_magic));
+	memcpy(base + sizeof(end_magic), &done, sizeof(done));
+	ret = fp_post_send(g, b, 0, o->size, UINT64_MAX);
 	while (!ret) {
 		n = fp_poll(g, wc, 1);
 		if (n < 0 || (n == 1 && wc[0].status)) {
@@ -169,8 +216,8 @@ static int receiver(const struct opts *o, struct fp_group *g, struct fp_buf *b)
 					wc[i].wr_id, strerror(wc[i].status));
 				return 1;
 			}
-			if (wc[i].len == END_LEN) {
-				memcpy(&count, p, END_LEN);
+			if (wc[i].len == o->size && !memcmp(p, end_magic, sizeof(end_magic))) {
+				memcpy(&count, p + sizeof(end_magic), sizeof(count));
 				continue;
 			}
 			/* receives complete in order: message @got is this one */
@@ -214,7 +261,7 @@ int main(int argc, char **argv)
 	char go = 1, pgo, res, pres;
 	int c, ret;
 
-	while ((c = getopt(argc, argv, "sl:b:p:n:w:k:c:u:t:T:S:h")) != -1) {
+	while ((c = getopt(argc, argv, "sl:b:p:n:w:k:c:u:t:T:P:S:h")) != -1) {
 		switch (c) {
 		case 's': o.server = true; break;
 		case 'l': o.local = optarg; break;
@@ -227,11 +274,12 @@ int main(int argc, char **argv)
 		case 'u': o.qp_timeout = (uint8_t)atoi(optarg); break;
 		case 't': o.timeout_ms = (unsigned int)atoi(optarg); break;
 		case 'T': o.seconds = atof(optarg); break;
+		case 'P': o.period = atof(optarg); break;
 		case 'S': o.stop = optarg; break;
 		default:
 			fprintf(stderr, "usage: fpd-traffic -s | PEER [-l ADDR] [-b ADDR] [-p PORT] "
 				"[-n SIZE] [-w WINDOW] [-k K] [-c COMM] [-u EXP] [-t MS] "
-				"[-T SECONDS] [-S STOPFILE]\n");
+				"[-T SECONDS] [-P MS] [-S STOPFILE]\n");
 			return c == 'h' ? 0 : 1;
 		}
 	}
@@ -240,7 +288,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (o.size <= END_LEN || !o.window) {
-		fprintf(stderr, "fpd-traffic: -n must be above %d bytes, -w at least 1\n", END_LEN);
+		fprintf(stderr, "fpd-traffic: -n must be above %zu bytes, -w at least 1\n", END_LEN);
 		return 1;
 	}
 	o.peer = o.server ? NULL : argv[optind];

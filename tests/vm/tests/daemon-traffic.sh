@@ -2,8 +2,8 @@
 # CAP_NET_ADMIN and CAP_NET_RAW), plans what a libflowplan job reports and
 # installs it in flowplan.ko, and the job's packets follow the plan across
 # the two-spine fabric while the fabric and the daemon change under them:
-#  1. fpd-traffic (h1 -> h2, 4 QPs, every message checked) reports its
-#     sends; the daemon finds the cycle and plans it, probes the planned
+#  1. fpd-traffic (h1 -> h2, 4 QPs, every message checked, a burst of 1 MiB
+#     every 500 ms: a cycle of one phase) reports its sends; the daemon finds the cycle and plans it, probes the planned
 #     pair at once (no port map is configured), plans again on the learned
 #     map and installs it with enforce, so the module moves the QPs' packets
 #     onto the planned ports. The spines carry the shares the plan gives.
@@ -110,6 +110,7 @@ enforce = yes
 holddown = 0
 [observe]
 report_dir = /dev/shm
+phase_window = 20ms
 [faults]
 counters_interval = 0
 [probe]
@@ -131,17 +132,24 @@ start_daemon() {
 cleanup() {
 	touch /tmp/stop
 	kill $FPD 2>/dev/null || true
-	tail -60 /tmp/fpd.log
-	tail -5 /tmp/cli /tmp/srv 2>/dev/null || true
+	echo "---- flowpland (periodic probes that found nothing left out)"
+	grep -v 'probe (periodic): 1 pairs\|every port on the path the map in use says' \
+		/tmp/fpd.log | tail -150
+	for f in /tmp/cli /tmp/srv; do
+		echo "---- $f"
+		grep -v 'messages, generation' $f | tail -20
+		grep 'messages, generation' $f | tail -3
+	done
 }
 trap cleanup EXIT
 
 # ---- 1. the job reports, the daemon plans, probes, installs; spines follow
 start_daemon
+log "flowpland answers"
 rm -f /tmp/stop
-fpd-traffic -s -l $H2 -b 127.0.0.1 >/tmp/srv 2>&1 &
+fpd-traffic -s -l $H2 -b 127.0.0.1 -w 8 >/tmp/srv 2>&1 &
 SRV=$!
-fpd-traffic -l $H1 -b 127.0.0.1 -S /tmp/stop $H2 >/tmp/cli 2>&1 &
+fpd-traffic -l $H1 -b 127.0.0.1 -w 4 -P 500 -S /tmp/stop $H2 >/tmp/cli 2>&1 &
 CLI=$!
 poll 90 settled || fail "no plan installed: $(ctl show)"
 [ "$(st .jobs.cycles)" -ge 1 ] || fail "no cycle found: $(ctl show)"
@@ -180,9 +188,11 @@ follows_plan "re-planned over both spines"
 G=$(gen) E=$(entry)
 kill -KILL $FPD
 wait $FPD 2>/dev/null || true
+log "flowpland killed"
 follows_plan "the daemon killed"
 [ "$(gen)" = "$G" ] && [ "$(entry)" = "$E" ] || fail "the plan changed when the daemon died"
 start_daemon
+log "flowpland restarted"
 poll 60 eval 'test "$(st .replans)" -ge 1' || fail "no plan after the restart: $(ctl show)"
 poll 30 settled || fail "the restarted daemon did not settle: $(ctl show)"
 [ "$(st .installs)" = 0 ] || fail "the restart installed a plan: $(ctl show)"
@@ -191,14 +201,17 @@ follows_plan "after the restart"
 
 # ---- 4. rmmod / insmod under traffic
 fp_unload
+log "flowplan.ko removed"
 poll 10 eval 'test "$(st .module.loaded)" = false' || fail "the daemon did not see the family go"
 fp_load
+log "flowplan.ko back"
 poll 20 eval 'test "$(gen)" = $((G + 1))' || fail "not re-installed after insmod (generation $(gen))"
 [ "$(entry)" = "$E" ] || fail "re-installed a different plan: $(entry)"
 follows_plan "re-installed after insmod"
 
 # ---- 5. the job ends: every message intact, nothing lost, nothing hangs
 touch /tmp/stop
+log "the job told to stop"
 ended() { [ ! -e /proc/$CLI ] && [ ! -e /proc/$SRV ] ||
 	{ grep -q '^[0-9]* ([^)]*) Z' /proc/$CLI/stat 2>/dev/null &&
 	  grep -q '^[0-9]* ([^)]*) Z' /proc/$SRV/stat 2>/dev/null; }; }
@@ -206,6 +219,7 @@ poll 120 ended || fail "the job hangs"
 CLI_RC=0 SRV_RC=0
 wait $CLI || CLI_RC=$?
 wait $SRV || SRV_RC=$?
+log "the job ended"
 tail -3 /tmp/cli /tmp/srv
 [ $CLI_RC = 0 ] && [ $SRV_RC = 0 ] || fail "the job failed (sender $CLI_RC, receiver $SRV_RC)"
 grep -E 'received ([0-9]+) of \1 messages .*corrupt 0, lost 0' /tmp/srv >/dev/null ||
