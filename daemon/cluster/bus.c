@@ -38,6 +38,7 @@ struct ev {
 	uint64_t seq;			/* EV_ACK */
 	int code;			/* EV_ACK: JetStream error code; EV_STATE: the event */
 	char text[200];
+	uint64_t at;			/* queued (fpd_now()) */
 	struct ev *next;
 };
 
@@ -70,6 +71,7 @@ struct fpc_bus {
 	struct fpd_timer t_restart;
 	uint64_t restart_ns;
 	bool closing;
+	uint64_t cur_at, cur_start;	/* the event being handled: queued, taken */
 };
 
 int fpc_nats_err(struct fp_err *err, natsStatus s, const char *what)
@@ -129,6 +131,7 @@ static void push(struct fpc_bus *b, struct ev *e)
 	ssize_t r;
 
 	e->next = NULL;
+	e->at = fpd_now();
 	pthread_mutex_lock(&b->mu);
 	if (b->tail)
 		b->tail->next = e;
@@ -270,6 +273,8 @@ static void handle(struct fpc_bus *b, struct ev *e)
 {
 	int i;
 
+	b->cur_at = e->at;
+	b->cur_start = fpd_now();
 	switch (e->kind) {
 	case EV_MSG:
 		e->sub->fn(e->sub->arg, e->msg);
@@ -687,6 +692,12 @@ void fpc_bus_stats(const struct fpc_bus *b, struct fpc_bus_stats *st)
 		natsStatistics_GetCounts(ns, &st->in_msgs, &st->in_bytes, &st->out_msgs,
 					 &st->out_bytes, NULL);
 	natsStatistics_Destroy(ns);
+}
+
+void fpc_bus_msg_times(const struct fpc_bus *b, uint64_t *queued, uint64_t *taken)
+{
+	*queued = b->cur_at;
+	*taken = b->cur_start;
 }
 
 natsConnection *fpc_bus_nc(struct fpc_bus *b)

@@ -82,6 +82,12 @@ struct fpc_bus_stats {
 };
 void fpc_bus_stats(const struct fpc_bus *b, struct fpc_bus_stats *st);
 
+/*
+ * The message (or ack) being handled, from its handler: when nats.c's
+ * thread queued it for the loop and when the loop took it (fpd_now()).
+ */
+void fpc_bus_msg_times(const struct fpc_bus *b, uint64_t *queued, uint64_t *taken);
+
 /* Subscribe (core NATS); kept until the bus closes. */
 int fpc_bus_sub(struct fpc_bus *b, const char *subject, fpc_msg_fn fn, void *arg,
 		struct fp_err *err);

@@ -29,9 +29,18 @@ struct fpc_host {
 	uint64_t rev, epoch;
 	char *body;		/* the share's text after its generation line */
 	size_t blen;
+	/*
+	 * The entries of that share in a compact binary form (entries()),
+	 * when this planner wrote it; NULL when only its text is known (read
+	 * from the bucket): then the text is compared.
+	 */
+	unsigned char *key;
+	size_t klen;
 	/* a write in flight */
 	char *pend;
 	size_t plen;
+	unsigned char *pkey;
+	size_t pklen;
 	uint64_t pend_epoch;
 	bool pending, reread;
 	/* what the host publishes */
@@ -153,6 +162,9 @@ static void host_stored(struct fpc_host *h, uint64_t rev, const char *t, size_t 
 
 	h->rev = rev;
 	h->epoch = share_epoch(t, len);
+	free(h->key);
+	h->key = NULL;
+	h->klen = 0;
 	free(h->body);
 	h->body = NULL;
 	h->blen = 0;
@@ -608,13 +620,108 @@ static int plan_repair(struct fpc_planner *p, const unsigned char *down, struct 
 	return ret;
 }
 
-/* Write every share that changed, at epoch @epoch; wait for the acks. */
+/* A growing byte buffer. */
+struct kbuf {
+	unsigned char *b;
+	size_t n, cap;
+	bool bad;
+};
+
+static void kput(struct kbuf *k, const void *v, size_t n)
+{
+	if (k->bad)
+		return;
+	if (k->n + n > k->cap) {
+		size_t cap = k->cap ? k->cap * 2 : 256;
+		unsigned char *b;
+
+		while (cap < k->n + n)
+			cap *= 2;
+		b = realloc(k->b, cap);
+		if (!b) {
+			k->bad = true;
+			return;
+		}
+		k->b = b;
+		k->cap = cap;
+	}
+	memcpy(k->b + k->n, v, n);
+	k->n += n;
+}
+
+/*
+ * Host @i's entries in @p, as the share writer takes them (its NICs in
+ * address order, each NIC's entries as fp_plan_nic_entries gives them),
+ * every field the share's text shows, in binary: equal bytes, equal share
+ * text (but for the generation). Costs what the host has, where the text
+ * costs a pass over every address of the fabric: so only the shares whose
+ * entries changed are written out as text.
+ */
+static int entries(struct fpc_planner *p, size_t i, struct kbuf *k, struct fp_err *err)
+{
+	struct fp_hostplan *hp = &p->scratch;
+	uint8_t en = p->plan->enforce;
+	size_t a, e;
+	unsigned int j;
+	int ret;
+
+	k->n = 0;
+	k->bad = false;
+	kput(k, &en, 1);
+	for (a = p->nic_off[i]; a < p->nic_off[i + 1]; a++) {
+		int nic = p->nics[a];
+
+		hp->n = 0;
+		ret = fp_plan_nic_entries(p->plan, nic, hp, err);
+		if (ret)
+			return ret;
+		if (!hp->n)
+			continue;
+		kput(k, &nic, sizeof(nic));
+		kput(k, &hp->n, sizeof(hp->n));
+		for (e = 0; e < hp->n; e++) {
+			const struct fp_hostplan_entry *x = &hp->e[e];
+			uint8_t xe = x->enforce;
+
+			kput(k, &x->local, sizeof(x->local));
+			kput(k, &x->remote, sizeof(x->remote));
+			kput(k, &x->dqpn, sizeof(x->dqpn));
+			kput(k, &xe, 1);
+			kput(k, &x->nsub, sizeof(x->nsub));
+			for (j = 0; j < x->nsub; j++) {
+				kput(k, &x->sub[j].flow_label, sizeof(x->sub[j].flow_label));
+				kput(k, &x->sub[j].weight, sizeof(x->sub[j].weight));
+			}
+		}
+	}
+	if (k->bad)
+		return fp_fail(err, ENOMEM, "out of memory");
+	return 0;
+}
+
+static unsigned char *kdup(const struct kbuf *k)
+{
+	unsigned char *b = malloc(k->n ? k->n : 1);
+
+	if (b)
+		memcpy(b, k->b, k->n);
+	return b;
+}
+
+/*
+ * Write every share that changed, at epoch @epoch; wait for the acks. All
+ * of them are encoded and compared first, then published at once without
+ * waiting (JetStream's asynchronous publish: the acks come back pipelined),
+ * then the acks are waited for together.
+ */
 static int write_shares(struct fpc_planner *p, uint64_t epoch, struct fpc_replan *r,
 			struct fp_err *err)
 {
 	struct fpc_host *h;
 	char subj[160], *t = NULL;
-	size_t i, len = 0, sent = 0;
+	size_t i, len = 0, sent = 0, changed = 0;
+	uint64_t t1 = fpd_now(), t2;
+	struct kbuf k = { 0 };
 	int ret = 0;
 
 	p->plan->generation = epoch;
@@ -624,34 +731,56 @@ static int write_shares(struct fpc_planner *p, uint64_t epoch, struct fpc_replan
 		FILE *f;
 
 		h = &p->hosts[i];
+		free(h->pend);
+		h->pend = NULL;
+		free(h->pkey);
+		h->pkey = NULL;
+		ret = entries(p, i, &k, err);
+		if (ret)
+			goto out;
+		if (h->key && h->klen == k.n && !memcmp(h->key, k.b, k.n))
+			continue;	/* the same entries as written: nothing to encode */
 		f = open_memstream(&t, &len);
-		if (!f)
-			return fp_fail(err, ENOMEM, "out of memory");
+		if (!f) {
+			ret = fp_fail(err, ENOMEM, "out of memory");
+			goto out;
+		}
 		ret = fp_share_write(f, p->plan, (int)i, err);
 		if (fclose(f) && !ret)
 			ret = fp_fail(err, EIO, "writing a share: %s", strerror(errno));
 		if (ret) {
 			free(t);
-			return ret;
+			goto out;
 		}
 		b = share_body(t, len, &bl);
 		if (b && h->body && bl == h->blen && !memcmp(b, h->body, bl)) {
+			/* the same entries (read from the bucket): the host keeps its epoch */
 			free(t);
 			t = NULL;
-			continue;	/* the same entries: the host keeps its epoch */
+			free(h->key);
+			h->key = kdup(&k);
+			h->klen = h->key ? k.n : 0;
+			continue;
 		}
-		fpc_subj_key(p->nm, h->name, subj, sizeof(subj));
-		ret = fpc_bus_jspub(p->bus, subj, t, len, &h->rev, err);
-		if (ret) {
-			free(t);
-			break;
-		}
-		free(h->pend);
 		h->pend = t;
 		h->plen = len;
+		h->pkey = kdup(&k);
+		h->pklen = h->pkey ? k.n : 0;
+		t = NULL;
+		changed++;
+	}
+	t2 = fpd_now();
+	r->encode_us = (t2 - t1) / 1000u;
+	for (i = 0; changed && i < p->nhosts; i++) {
+		h = &p->hosts[i];
+		if (!h->pend)
+			continue;
+		fpc_subj_key(p->nm, h->name, subj, sizeof(subj));
+		ret = fpc_bus_jspub(p->bus, subj, h->pend, h->plen, &h->rev, err);
+		if (ret)
+			break;
 		h->pend_epoch = epoch;
 		h->pending = true;
-		t = NULL;
 		sent++;
 	}
 	r->hosts = p->nhosts;
@@ -665,6 +794,7 @@ static int write_shares(struct fpc_planner *p, uint64_t epoch, struct fpc_replan
 		if (w && !ret)
 			ret = fp_fail(err, w, "%s", e2.msg);
 	}
+	r->put_us = (fpd_now() - t2) / 1000u;
 	/* what did not come back as stored is read again */
 	for (i = 0; i < p->nhosts; i++) {
 		h = &p->hosts[i];
@@ -678,7 +808,19 @@ static int write_shares(struct fpc_planner *p, uint64_t epoch, struct fpc_replan
 		}
 		free(h->pend);
 		h->pend = NULL;
+		free(h->pkey);
+		h->pkey = NULL;
 	}
+	free(k.b);
+	return ret;
+out:
+	for (i = 0; i < p->nhosts; i++) {
+		free(p->hosts[i].pend);
+		p->hosts[i].pend = NULL;
+		free(p->hosts[i].pkey);
+		p->hosts[i].pkey = NULL;
+	}
+	free(k.b);
 	return ret;
 }
 
@@ -732,6 +874,7 @@ int fpc_planner_replan_now(struct fpc_planner *p, bool full, const char *why,
 	size_t i;
 	int ret;
 
+	r.event_ns = p->replan_pending ? p->replan_t0 : t0;
 	p->replan_pending = false;
 	p->last_replan = t0;
 	if (!p->active || !fpc_lease_active(&p->lease, t0, 0))
@@ -774,6 +917,7 @@ int fpc_planner_replan_now(struct fpc_planner *p, bool full, const char *why,
 		r.epoch = FPC_EPOCH(p->lease.term, p->n);
 	r.compute_us = (tc - t0) / 1000u;
 	r.wall_us = (fpd_now() - t0) / 1000u;
+	r.wait_us = (t0 - r.event_ns) / 1000u;
 	r.cpu_us = cpu_us() - c0;
 	p->written += r.written;
 	p->bytes += r.bytes;
@@ -912,6 +1056,8 @@ static void take_over(struct fpc_planner *p, enum fpc_lease_action a)
 		p->hosts[i].epoch = 0;
 		free(p->hosts[i].body);
 		p->hosts[i].body = NULL;
+		free(p->hosts[i].key);
+		p->hosts[i].key = NULL;
 	}
 	snprintf(filter, sizeof(filter), "$KV.%s.plan.>", p->nm->bucket);
 	ret = snapshot(p, p->nm->kv_stream, filter, snap_share, &err);
@@ -1031,6 +1177,9 @@ void fpc_planner_ack(struct fpc_planner *p, const char *subject, uint64_t seq, i
 	h->pending = false;
 	if (!errcode && h->pend) {
 		host_stored(h, seq, h->pend, h->plen);
+		h->key = h->pkey;
+		h->klen = h->pklen;
+		h->pkey = NULL;
 		return;
 	}
 	if (errcode == JS_WRONG_LAST_SEQ)
@@ -1047,7 +1196,7 @@ int fpc_planner_init(struct fpc_planner *p, struct fpd_loop *loop, struct fpc_bu
 		     const struct fpc_planner_ops *ops, void *arg, struct fp_err *err)
 {
 	char subj[96];
-	size_t i;
+	size_t i, a;
 	int ret;
 
 	memset(p, 0, sizeof(*p));
@@ -1100,6 +1249,26 @@ int fpc_planner_init(struct fpc_planner *p, struct fpd_loop *loop, struct fpc_bu
 			return fp_fail(err, EINVAL, "host '%s' of the fabric: a cluster host name is letters, digits, '_' and '-'",
 				    p->hosts[i].name);
 	}
+	/* each host's NICs in address order, as the share writer takes them */
+	fp_hostplan_init(&p->scratch);
+	p->nic_off = calloc(p->nhosts + 2, sizeof(*p->nic_off));
+	p->nics = calloc((size_t)p->topo->naddr + 1, sizeof(*p->nics));
+	if (!p->nic_off || !p->nics)
+		return fp_fail(err, ENOMEM, "out of memory");
+	for (a = 0; a < (size_t)p->topo->naddr; a++) {
+		int hh = p->topo->nodes[p->topo->addr_ix[a].node].host;
+
+		if (hh >= 0 && (size_t)hh < p->nhosts)
+			p->nic_off[hh + 2]++;
+	}
+	for (i = 0; i < p->nhosts; i++)
+		p->nic_off[i + 2] += p->nic_off[i + 1];
+	for (a = 0; a < (size_t)p->topo->naddr; a++) {
+		int nic = p->topo->addr_ix[a].node, hh = p->topo->nodes[nic].host;
+
+		if (hh >= 0 && (size_t)hh < p->nhosts)
+			p->nics[p->nic_off[hh + 1]++] = nic;
+	}
 	sort_ctx = p;
 	qsort(p->by_name, p->nhosts, sizeof(*p->by_name), name_cmp);
 	sort_ctx = NULL;
@@ -1134,8 +1303,13 @@ void fpc_planner_fini(struct fpc_planner *p)
 	for (i = 0; p->hosts && i < p->nhosts; i++) {
 		host_clear_obs(&p->hosts[i]);
 		free(p->hosts[i].body);
+		free(p->hosts[i].key);
 		free(p->hosts[i].pend);
+		free(p->hosts[i].pkey);
 	}
+	free(p->nic_off);
+	free(p->nics);
+	fp_hostplan_free(&p->scratch);
 	free(p->hosts);
 	free(p->by_name);
 	free(p->fab_down);

@@ -32,6 +32,7 @@
 #include <json-c/json.h>
 
 #include "bus.h"
+#include "core/hostplan.h"
 #include "lease.h"
 #include "loop.h"
 #include "proto.h"
@@ -78,6 +79,9 @@ struct fpc_planner {
 	struct fpc_host *hosts;		/* per topology host */
 	size_t nhosts;
 	size_t *by_name;		/* host indices sorted by name */
+	size_t *nic_off;		/* host i's NICs: nics[nic_off[i] .. nic_off[i + 1]) */
+	int *nics;			/* in address order, as in its share */
+	struct fp_hostplan scratch;
 	unsigned char *fab_down;	/* per undirected link: marked down on the bus */
 	unsigned char *plan_down;	/* per undirected link: down in the plan */
 	size_t nlinks;			/* undirected */

@@ -785,6 +785,10 @@ char *fpc_replan_encode(const struct fpc_replan *r, size_t *len)
 	json_object_object_add(o, "compute_us", ju64(r->compute_us));
 	json_object_object_add(o, "cpu_us", ju64(r->cpu_us));
 	json_object_object_add(o, "wall_us", ju64(r->wall_us));
+	json_object_object_add(o, "wait_us", ju64(r->wait_us));
+	json_object_object_add(o, "encode_us", ju64(r->encode_us));
+	json_object_object_add(o, "put_us", ju64(r->put_us));
+	json_object_object_add(o, "event_ns", ju64(r->event_ns));
 	return out(o, len);
 }
 
@@ -815,6 +819,14 @@ int fpc_replan_decode(const char *text, size_t len, struct fpc_replan *r, struct
 		ret = u64(o, "cpu_us", UINT64_MAX, &r->cpu_us, what, err);
 	if (!ret)
 		ret = u64(o, "wall_us", UINT64_MAX, &r->wall_us, what, err);
+	if (!ret)
+		ret = u64(o, "wait_us", UINT64_MAX, &r->wait_us, what, err);
+	if (!ret)
+		ret = u64(o, "encode_us", UINT64_MAX, &r->encode_us, what, err);
+	if (!ret)
+		ret = u64(o, "put_us", UINT64_MAX, &r->put_us, what, err);
+	if (!ret)
+		ret = u64(o, "event_ns", UINT64_MAX, &r->event_ns, what, err);
 	if (ret)
 		memset(r, 0, sizeof(*r));
 	json_object_put(o);

@@ -144,6 +144,14 @@ struct fpc_replan {
 	char why[96];
 	uint64_t hosts, written, bytes;	/* shares: all, written, their bytes */
 	uint64_t compute_us, cpu_us, wall_us;
+	/*
+	 * Where the wall time went: from the request (the event) to the
+	 * re-plan's start (the hold-down), encoding and comparing every share,
+	 * writing the changed ones until the last is acked. @event_ns: the
+	 * planner's CLOCK_MONOTONIC at the request (a bench on the same
+	 * machine lines it up with its own clock).
+	 */
+	uint64_t wait_us, encode_us, put_us, event_ns;
 };
 char *fpc_replan_encode(const struct fpc_replan *r, size_t *len);
 int fpc_replan_decode(const char *text, size_t len, struct fpc_replan *r, struct fp_err *err);

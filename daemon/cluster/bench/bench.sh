@@ -40,6 +40,7 @@ for n in $SIZES; do
 		"$p" "$d" >"$d/nats.conf"
 	nats-server -c "$d/nats.conf" >"$d/nats.log" 2>&1 &
 	PIDS+=($!)
+	spid=$!
 	for _ in $(seq 100); do
 		(exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null && break
 		sleep 0.1
@@ -67,14 +68,16 @@ table = $d/planner.table
 EOC
 	"$B/flowpland" -c "$d/planner.conf" >"$d/planner.log" 2>&1 &
 	PIDS+=($!)
+	ppid=$!
 	# the uplinks of the ring's first leaf: its flows leave through them
 	links="leaf0,spine0,leaf0,spine1,leaf1,spine0,leaf1,spine1"
 	if ! timeout 600 "$B/bench_cluster" -s "nats://127.0.0.1:$p" -n $((leaves * 16)) \
-		-r "$ROUNDS" -l "$links"; then
+		-r "$ROUNDS" -P "$spid,$ppid" -l "$links"; then
 		echo "bench-cluster: $n hosts failed; the planner's log:"
 		tail -20 "$d/planner.log"
 		rc=1
 	fi
+	[ -z "${BENCH_CLUSTER_LOG:-}" ] || grep -E "replan|repair" "$d/planner.log" | tail -"$ROUNDS"
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
 	PIDS=()

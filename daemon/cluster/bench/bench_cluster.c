@@ -29,9 +29,14 @@
 struct host {
 	struct fpc_agent a;
 	uint64_t epoch, at;	/* the last epoch installed, when */
+	/* that share: queued by nats.c's thread, taken by the loop, install called */
+	uint64_t queued, taken, inst0;
+	uint64_t reported;	/* its epoch report acked */
+	bool report_pending;
 };
 
 static struct fpc_names nm;
+static struct fpc_bus *bus;
 static struct host *hosts;
 static int nhosts;
 static struct fpc_replan last;
@@ -44,8 +49,12 @@ static int install(void *arg, const struct fp_hostplan *hp, uint64_t epoch, uint
 
 	(void)hp;
 	(void)err;
+	h->inst0 = fpd_now();
+	fpc_bus_msg_times(bus, &h->queued, &h->taken);
 	h->epoch = epoch;
 	h->at = fpd_now();
+	h->reported = 0;
+	h->report_pending = true;
 	*gen = epoch;
 	return 0;
 }
@@ -88,8 +97,13 @@ static void on_ack(void *arg, const char *subject, uint64_t seq, int code, const
 
 	(void)arg;
 	(void)seq;
-	if (h)
-		fpc_agent_ack(&h->a, subject, code, text);
+	if (!h)
+		return;
+	if (h->report_pending && !code && strstr(subject, ".installed")) {
+		h->report_pending = false;
+		h->reported = fpd_now();
+	}
+	fpc_agent_ack(&h->a, subject, code, text);
 }
 
 static void on_replan(void *arg, natsMsg *m)
@@ -106,6 +120,37 @@ static int cmp(const void *a, const void *b)
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
 	return x < y ? -1 : x > y;
+}
+
+/* CPU time of process @pid (0: this one), in us; 0 when unknown. */
+static uint64_t proc_cpu(int pid)
+{
+	unsigned long ut = 0, st = 0;
+	char path[64], buf[1024], *c;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), pid ? "/proc/%d/stat" : "/proc/self/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	c = strrchr(buf, ')');	/* the name may hold spaces */
+	if (!c || sscanf(c + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
+			 &st) != 2)
+		return 0;
+	return (uint64_t)(ut + st) * 1000000u / (uint64_t)sysconf(_SC_CLK_TCK);
+}
+
+/* The p-th percentile of @v[@n] (sorted here), in ms. */
+static double pct(uint64_t *v, uint64_t n, int p)
+{
+	if (!n)
+		return 0.0;
+	qsort(v, n, sizeof(*v), cmp);
+	return (double)v[(n * (uint64_t)p) / 100] / 1e6;
 }
 
 static int all_installed(void)
@@ -133,12 +178,22 @@ int main(int argc, char **argv)
 	char *la[64], *lb[64];
 	int nlinks = 0, rounds = 4, opt, i, r;
 	uint64_t *lat, nlat = 0, cpu = 0, bytes = 0, written = 0, compute = 0, t0, deadline;
+	/* the breakdown: per host and share, per stage (from the event) */
+	uint64_t *arr, *tak, *ins, *rep, nrep = 0;
+	/* per re-plan, summed: the planner's stages, the agents' connection */
+	uint64_t s_event = 0, s_wait = 0, s_enc = 0, s_put = 0, s_in = 0, s_out = 0;
+	uint64_t s_inst = 0, s_parse = 0, c0[3], s_cpu[3] = { 0 };
+	int pids[3] = { 0, 0, 0 };	/* nats-server, planner, this process */
+	struct fpc_bus_stats st0, st1;
 	int repairs = 0;
 	struct fpd_loop loop;
-	struct fpc_bus *bus;
 
-	while ((opt = getopt(argc, argv, "s:n:r:l:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:n:r:l:P:")) != -1) {
 		switch (opt) {
+		case 'P':
+			if (sscanf(optarg, "%d,%d", &pids[0], &pids[1]) != 2)
+				goto usage;
+			break;
 		case 's':
 			o.servers = optarg;
 			break;
@@ -169,7 +224,11 @@ int main(int argc, char **argv)
 		goto usage;
 	hosts = calloc((size_t)nhosts, sizeof(*hosts));
 	lat = calloc((size_t)nhosts * (size_t)rounds + 1, sizeof(*lat));
-	if (!hosts || !lat || fpd_loop_init(&loop) || fpc_names_init(&nm, "fp", "flowplan", &err))
+	arr = calloc((size_t)nhosts * (size_t)rounds + 1, sizeof(*arr));
+	tak = calloc((size_t)nhosts * (size_t)rounds + 1, sizeof(*tak));
+	ins = calloc((size_t)nhosts * (size_t)rounds + 1, sizeof(*ins));
+	rep = calloc((size_t)nhosts * (size_t)rounds + 1, sizeof(*rep));
+	if (!hosts || !lat || !arr || !tak || !ins || !rep || fpd_loop_init(&loop) || fpc_names_init(&nm, "fp", "flowplan", &err))
 		return 1;
 	bus = fpc_bus_open(&loop, &o, &err);
 	if (!bus) {
@@ -209,6 +268,9 @@ int main(int argc, char **argv)
 		snprintf(l.b, sizeof(l.b), "%s", lb[k]);
 		t = fpc_fablink_encode(&l, &len);
 		fpc_subj_fabric(&nm, l.a, l.b, subj, sizeof(subj));
+		fpc_bus_stats(bus, &st0);
+		for (i = 0; i < 3; i++)
+			c0[i] = i == 2 || pids[i] ? proc_cpu(pids[i]) : 0;
 		t0 = fpd_now();
 		if (!t || fpc_bus_pub(bus, subj, t, len, &err)) {
 			free(t);
@@ -231,9 +293,40 @@ int main(int argc, char **argv)
 				"not every written share installed");
 			return 1;
 		}
-		for (i = 0; i < nhosts; i++)
-			if (hosts[i].epoch == last.epoch)
-				lat[nlat++] = hosts[i].at - t0;
+		/* the epoch reports of this round, acked (not part of the latency) */
+		deadline = fpd_now() + 10000000000ull;
+		for (;;) {
+			int left = 0;
+
+			for (i = 0; i < nhosts; i++)
+				left += hosts[i].epoch == last.epoch && hosts[i].report_pending;
+			if (!left || fpd_now() >= deadline)
+				break;
+			fpd_loop_once(&loop, 10);
+		}
+		for (i = 0; i < nhosts; i++) {
+			struct host *h = &hosts[i];
+
+			if (h->epoch != last.epoch)
+				continue;
+			arr[nlat] = h->queued - t0;
+			tak[nlat] = h->taken - t0;
+			s_parse += h->inst0 - h->taken;
+			s_inst += h->at - h->inst0;
+			if (!h->report_pending)
+				rep[nrep++] = h->reported - t0;
+			ins[nlat] = h->at - t0;
+			lat[nlat++] = h->at - t0;
+		}
+		for (i = 0; i < 3; i++)
+			s_cpu[i] += i == 2 || pids[i] ? proc_cpu(pids[i]) - c0[i] : 0;
+		fpc_bus_stats(bus, &st1);
+		s_in += st1.in_bytes - st0.in_bytes;
+		s_out += st1.out_bytes - st0.out_bytes;
+		s_event += last.event_ns > t0 ? last.event_ns - t0 : 0;
+		s_wait += last.wait_us;
+		s_enc += last.encode_us;
+		s_put += last.put_us;
 		cpu += last.cpu_us;
 		compute += last.compute_us;
 		repairs += !strcmp(last.method, "repair");
@@ -257,17 +350,42 @@ int main(int argc, char **argv)
 	printf("bench-cluster: %d hosts: p99 is %.1fx the planner's compute time (%.2f ms)\n",
 	       nhosts, compute ? (double)lat[(nlat * 99) / 100] / 1e3 / ((double)compute / rounds)
 	       : 0.0, (double)compute / rounds / 1e3);
+	/*
+	 * Where the time goes. The planner's stages, averaged per re-plan (in
+	 * order, each from the end of the one before); then the agents' side,
+	 * each stage's p50/p99 over every share, from the event: the share
+	 * queued by nats.c's thread (delivered), taken by the loop, installed,
+	 * its epoch report acked.
+	 */
+	printf("bench-cluster: %d hosts: breakdown per re-plan (mean): event to planner %.2f ms, hold-down and loop %.2f ms, compute %.2f ms, encode and compare %d shares %.2f ms, puts until acked %.2f ms; per share: parse %.1f us, install %.1f us\n",
+	       nhosts, (double)s_event / rounds / 1e6, (double)s_wait / rounds / 1e3,
+	       (double)compute / rounds / 1e3, nhosts, (double)s_enc / rounds / 1e3,
+	       (double)s_put / rounds / 1e3, (double)s_parse / (double)nlat / 1e3,
+	       (double)s_inst / (double)nlat / 1e3);
+	printf("bench-cluster: %d hosts: from the event, p50/p99 over shares: delivered %.2f/%.2f ms, taken %.2f/%.2f ms, installed %.2f/%.2f ms, epoch reported %.2f/%.2f ms\n",
+	       nhosts, pct(arr, nlat, 50), pct(arr, nlat, 99), pct(tak, nlat, 50), pct(tak, nlat, 99),
+	       pct(ins, nlat, 50), pct(ins, nlat, 99), pct(rep, nrep, 50), pct(rep, nrep, 99));
+	printf("bench-cluster: %d hosts: CPU per re-plan, from the event to every report acked: nats-server %.1f ms, planner %.1f ms, the %d agents %.1f ms\n",
+	       nhosts, (double)s_cpu[0] / rounds / 1e3, (double)s_cpu[1] / rounds / 1e3, nhosts,
+	       (double)s_cpu[2] / rounds / 1e3);
+	printf("bench-cluster: %d hosts: bytes on the bus per re-plan: shares written %.1f KiB; the agents' connection in %.1f KiB (shares, acks), out %.1f KiB (reports)\n",
+	       nhosts, (double)bytes / rounds / 1024.0, (double)s_in / rounds / 1024.0,
+	       (double)s_out / rounds / 1024.0);
 	for (i = 0; i < nhosts; i++)
 		fpc_agent_fini(&hosts[i].a);
 	fpc_bus_close(bus);
 	fpd_loop_fini(&loop);
 	free(hosts);
 	free(lat);
+	free(arr);
+	free(tak);
+	free(ins);
+	free(rep);
 	return 0;
 fail:
 	fprintf(stderr, "bench_cluster: %s\n", err.msg);
 	return 1;
 usage:
-	fprintf(stderr, "usage: bench_cluster -s URL -n HOSTS [-r ROUNDS] -l LEAF,SPINE[,...]\n");
+	fprintf(stderr, "usage: bench_cluster -s URL -n HOSTS [-r ROUNDS] [-P SERVER_PID,PLANNER_PID] -l LEAF,SPINE[,...]\n");
 	return 2;
 }
