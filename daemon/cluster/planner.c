@@ -550,34 +550,290 @@ static int merge_portmaps(struct fpc_planner *p, struct fp_err *err)
 	return ret;
 }
 
-/* Plan from scratch with the links of @down down. */
-static int compute(struct fpc_planner *p, const unsigned char *down, struct fp_err *err)
+/*
+ * A full plan that keeps what it need not move ("restore": a link came
+ * back, or a host's port did). A link coming up changes every ECMP group it
+ * joins, and the new plan from scratch is balanced anew everywhere: its
+ * flow labels differ for almost every flow even where the paths do not
+ * (the methods number them as they go), so taken whole it rewrites nearly
+ * every share. Instead, per phase, each flow keeps its subflows of the
+ * plan before when they still hold: a flow within a host or a leaf (any
+ * label takes the one path), or between leaves when the hash model still
+ * routes each of its ports over the same links as before (no port map:
+ * where one is learned, its ports are the new plan's); every other flow
+ * takes the new plan's subflows. The phase so stitched is taken only when
+ * its busiest link is no more loaded than the new plan's (the bound the
+ * planner reaches is reached all the same); otherwise the new plan's phase
+ * is taken whole.
+ */
+struct oldpaths {
+	struct fp_path *path;	/* per subflow of the plan before: the links it took */
+};
+
+/* The links each subflow of @old takes, before the topology changes. */
+static struct oldpaths *old_paths(struct fpc_planner *p, const struct fp_plan *old)
+{
+	struct fp_topo *t = p->topo;
+	struct oldpaths *op = calloc(old->nph + 1, sizeof(*op));
+	size_t i, j, k;
+
+	if (!op)
+		return NULL;
+	for (i = 0; i < old->nph; i++) {
+		const struct fp_plan_phase *pp = &old->ph[i];
+		const struct fp_phase *ph = &old->sched->ph[i];
+
+		op[i].path = calloc(pp->nsubs + 1, sizeof(*op[i].path));
+		if (!op[i].path)
+			goto bad;
+		for (j = 0; j < ph->n; j++) {
+			const struct fp_flow *f = &ph->flows[j];
+			struct fp_pathset ps;
+
+			if (t->nodes[f->src].host == t->nodes[f->dst].host || !pp->flows[j].n)
+				continue;
+			ps = fp_topo_paths(t, t->nodes[f->src].leaf, t->nodes[f->dst].leaf);
+			for (k = 0; k < pp->flows[j].n; k++) {
+				size_t x = pp->flows[j].first + k;
+
+				if (pp->subs[x].path < ps.n)
+					op[i].path[x] = ps.p[pp->subs[x].path];
+			}
+		}
+	}
+	return op;
+bad:
+	for (i = 0; i < old->nph; i++)
+		free(op[i].path);
+	free(op);
+	return NULL;
+}
+
+static void old_paths_free(struct oldpaths *op, size_t nph)
+{
+	size_t i;
+
+	for (i = 0; op && i < nph; i++)
+		free(op[i].path);
+	free(op);
+}
+
+/* The index in @ps of a path with the links of @want, or -1. */
+static int same_path(const struct fp_pathset *ps, const struct fp_path *want)
+{
+	int i;
+
+	for (i = 0; i < ps->n; i++)
+		if (ps->p[i].len == want->len &&
+		    !memcmp(ps->p[i].link, want->link, sizeof(want->link[0]) * want->len))
+			return i;
+	return -1;
+}
+
+/* Can flow @j of phase @i keep its subflows of @old? Their new path indices into @idx. */
+static bool keeps(struct fpc_planner *p, const struct fp_plan *old, const struct oldpaths *op,
+		  const struct fp_plan *np, size_t i, size_t j, int *idx)
+{
+	struct fp_topo *t = p->topo;
+	const struct fp_flow *f = &old->sched->ph[i].flows[j];
+	const struct fp_plan_flow *of = &old->ph[i].flows[j];
+	struct fp_pathset ps;
+	size_t k;
+
+	if (!of->n || !np->ph[i].flows[j].n)
+		return false;	/* it could not run before, or cannot now */
+	if (t->nodes[f->src].host == t->nodes[f->dst].host ||
+	    t->nodes[f->src].leaf == t->nodes[f->dst].leaf) {
+		for (k = 0; k < of->n; k++)
+			idx[k] = old->ph[i].subs[of->first + k].path;
+		return true;
+	}
+	if (p->pm)
+		return false;
+	ps = fp_topo_paths(t, t->nodes[f->src].leaf, t->nodes[f->dst].leaf);
+	for (k = 0; k < of->n; k++) {
+		const struct fp_plan_subflow *s = &old->ph[i].subs[of->first + k];
+		const struct fp_path *want = &op[i].path[of->first + k];
+		int r;
+
+		if (!s->flow_label || !want->len)
+			return false;
+		r = fp_topo_route(t, f->src, f->dst, s->sport);
+		if (r < 0 || r >= ps.n || ps.p[r].len != want->len ||
+		    memcmp(ps.p[r].link, want->link, sizeof(want->link[0]) * want->len))
+			return false;
+		idx[k] = same_path(&ps, want);
+		if (idx[k] < 0)
+			return false;
+	}
+	return true;
+}
+
+/* Loads, busiest link and subflow counts of @pp from its subflows. */
+static void account(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phase *pp)
+{
+	size_t i, j;
+	int l;
+
+	memset(pp->link_bytes, 0, sizeof(double) * (size_t)t->nlinks);
+	pp->max_subflows = 0;
+	pp->split_flows = 0;
+	for (i = 0; i < ph->n; i++) {
+		const struct fp_flow *f = &ph->flows[i];
+		struct fp_pathset ps;
+
+		if ((int)pp->flows[i].n > pp->max_subflows)
+			pp->max_subflows = (int)pp->flows[i].n;
+		pp->split_flows += pp->flows[i].n > 1;
+		if (t->nodes[f->src].host == t->nodes[f->dst].host)
+			continue;
+		ps = fp_topo_paths(t, t->nodes[f->src].leaf, t->nodes[f->dst].leaf);
+		for (j = 0; j < pp->flows[i].n; j++) {
+			const struct fp_plan_subflow *s = &pp->subs[pp->flows[i].first + j];
+
+			if (s->path == FP_PATH_NONE || s->path >= ps.n)
+				continue;
+			pp->link_bytes[t->nodes[f->src].up_link] += (double)s->bytes;
+			pp->link_bytes[t->nodes[f->dst].down_link] += (double)s->bytes;
+			for (l = 0; l < ps.p[s->path].len; l++)
+				pp->link_bytes[ps.p[s->path].link[l]] += (double)s->bytes;
+		}
+	}
+	pp->max_load = 0;
+	pp->bottleneck = -1;
+	for (l = 0; l < t->nlinks; l++) {
+		double u = fp_link_load(t, l, pp->link_bytes[l]);
+
+		if (u > pp->max_load) {
+			pp->max_load = u;
+			pp->bottleneck = l;
+		}
+	}
+}
+
+/* Stitch @np from @old where it holds (above); the flows kept and taken new. */
+static int stitch(struct fpc_planner *p, const struct fp_plan *old, const struct oldpaths *op,
+		  struct fp_plan *np, size_t *kept, size_t *moved, struct fp_err *err)
+{
+	struct fp_topo *t = p->topo;
+	size_t i, j, k;
+
+	*kept = *moved = 0;
+	for (i = 0; i < np->nph; i++) {
+		struct fp_plan_phase *pp = &np->ph[i];
+		const struct fp_phase *ph = &np->sched->ph[i];
+		struct fp_plan_subflow *subs;
+		struct fp_plan_flow *fl;
+		size_t n = 0, cap = 0, nk = 0, nm = 0;
+		double before = pp->max_load, lb = pp->lower_bound;
+		int idx[64];
+
+		for (j = 0; j < ph->n; j++)
+			cap += old->ph[i].flows[j].n > pp->flows[j].n ? old->ph[i].flows[j].n :
+			       pp->flows[j].n;
+		subs = calloc(cap + 1, sizeof(*subs));
+		fl = calloc(ph->n + 1, sizeof(*fl));
+		if (!subs || !fl) {
+			free(subs);
+			free(fl);
+			return fp_fail(err, ENOMEM, "out of memory");
+		}
+		for (j = 0; j < ph->n; j++) {
+			const struct fp_plan_flow *of = &old->ph[i].flows[j];
+			bool keep = of->n <= 64 && keeps(p, old, op, np, i, j, idx);
+
+			fl[j].first = (uint32_t)n;
+			if (keep) {
+				for (k = 0; k < of->n; k++) {
+					subs[n] = old->ph[i].subs[of->first + k];
+					subs[n++].path = (uint16_t)idx[k];
+				}
+				fl[j].n = of->n;
+				nk++;
+			} else {
+				memcpy(&subs[n], &pp->subs[pp->flows[j].first],
+				       pp->flows[j].n * sizeof(*subs));
+				n += pp->flows[j].n;
+				fl[j].n = pp->flows[j].n;
+				nm += pp->flows[j].n > 0;
+			}
+		}
+		{
+			struct fp_plan_phase trial = *pp;
+			double *lbytes = calloc((size_t)t->nlinks + 1, sizeof(double));
+
+			if (!lbytes) {
+				free(subs);
+				free(fl);
+				return fp_fail(err, ENOMEM, "out of memory");
+			}
+			trial.flows = fl;
+			trial.subs = subs;
+			trial.nsubs = n;
+			trial.cap = cap + 1;
+			trial.link_bytes = lbytes;
+			account(t, ph, &trial);
+			/* as good as planning anew (a hair of rounding allowed) */
+			if (trial.max_load <= (before > lb ? before : lb) * (1 + 1e-9)) {
+				free(pp->flows);
+				free(pp->subs);
+				free(pp->link_bytes);
+				*pp = trial;
+				*kept += nk;
+				*moved += nm;
+				continue;
+			}
+			free(lbytes);
+			free(subs);
+			free(fl);
+			for (j = 0; j < ph->n; j++)
+				*moved += pp->flows[j].n > 0;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Plan from scratch with the links of @down down; with @restore, keep of
+ * the plan before what need not move (above).
+ */
+static int compute(struct fpc_planner *p, const unsigned char *down, bool restore,
+		   struct fp_err *err)
 {
 	struct fp_plan_opts o = {
 		.strategy = FP_STRAT_FLOWPLAN, .max_split = (int)p->o.max_split,
 		.enforce = p->o.enforce,
 	};
 	struct fp_sched *s = NULL;
-	struct fp_plan *plan = NULL;
-	size_t i, flows = 0;
+	struct fp_plan *plan = NULL, *old = NULL;
+	struct oldpaths *op = NULL;
+	size_t i, flows = 0, kept = 0, moved = 0;
 	int ret;
 
-	if (p->plan) {
+	if (restore && p->plan && !p->sched_dirty && !p->pm_dirty)
+		op = old_paths(p, p->plan);
+	if (op)
+		old = p->plan;
+	else if (p->plan)
 		fp_plan_free(p->plan);
-		p->plan = NULL;
-	}
+	p->plan = NULL;
 	for (i = 0; i < p->nlinks; i++)
 		if (p->topo->links[2 * i].up == !!down[i])
 			fp_topo_link_set(p->topo, (int)(2 * i), !down[i]);
 	memcpy(p->plan_down, down, p->nlinks);
-	ret = merge_portmaps(p, err);
-	if (ret)
-		return ret;
+	if (!old) {
+		ret = merge_portmaps(p, err);
+		if (ret)
+			return ret;
+	}
 	o.pm = p->pm;
-	if (!p->fixed) {
+	/* the schedule the plan before was made for, unless it changed */
+	if (!p->fixed && (!old || !p->sched)) {
 		s = observed(p);
-		if (!s)
-			return fp_fail(err, ENOMEM, "out of memory");
+		if (!s) {
+			ret = fp_fail(err, ENOMEM, "out of memory");
+			goto out;
+		}
 		if (p->sched)
 			fp_sched_free(p->sched);
 		p->sched = s;
@@ -586,14 +842,30 @@ static int compute(struct fpc_planner *p, const unsigned char *down, struct fp_e
 	p->sched_dirty = false;
 	for (i = 0; i < s->nph; i++)
 		flows += s->ph[i].n;
-	if (!flows)
-		return fp_fail(err, ENODATA, "nothing to plan: %s", p->fixed ?
-			    "the schedule has no flow" : "no host has published a cycle");
+	if (!flows) {
+		ret = fp_fail(err, ENODATA, "nothing to plan: %s", p->fixed ?
+			      "the schedule has no flow" : "no host has published a cycle");
+		goto out;
+	}
 	ret = fp_plan_compute(p->topo, s, &o, &plan, err);
 	if (ret)
-		return ret;
+		goto out;
+	if (old && old->sched == s && old->nph == plan->nph) {
+		ret = stitch(p, old, op, plan, &kept, &moved, err);
+		if (ret) {
+			fp_plan_free(plan);
+			goto out;
+		}
+		say(p, LOG_INFO, "restore: %zu flows kept their subflows, %zu planned anew",
+		    kept, moved);
+	}
 	p->plan = plan;
-	return 0;
+out:
+	if (old) {
+		old_paths_free(op, old->nph);
+		fp_plan_free(old);
+	}
+	return ret;
 }
 
 /* Only links went down since the plan: repair it. ENOENT-ish: compute. */
@@ -889,16 +1161,20 @@ int fpc_planner_replan_now(struct fpc_planner *p, bool full, const char *why,
 	}
 	p->replans++;
 	snprintf(r.why, sizeof(r.why), "%s", why);
-	if (full || !p->plan || p->sched_dirty || p->pm_dirty || links_up) {
+	if (!full && p->plan && !p->sched_dirty && !p->pm_dirty && links_up) {
+		/* a link came back: planned anew, but only what must move moves */
+		snprintf(r.method, sizeof(r.method), "restore");
+		ret = compute(p, down, true, err);
+	} else if (full || !p->plan || p->sched_dirty || p->pm_dirty || links_up) {
 		snprintf(r.method, sizeof(r.method), "full");
-		ret = compute(p, down, err);
+		ret = compute(p, down, false, err);
 	} else if (links_down) {
 		snprintf(r.method, sizeof(r.method), "repair");
 		ret = plan_repair(p, down, err);
 		if (ret) {
 			say(p, LOG_INFO, "repair: %s; planning from scratch", err->msg);
 			snprintf(r.method, sizeof(r.method), "full");
-			ret = compute(p, down, err);
+			ret = compute(p, down, false, err);
 		}
 	} else {
 		snprintf(r.method, sizeof(r.method), "none");

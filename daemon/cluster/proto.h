@@ -140,7 +140,7 @@ int fpc_lease_decode(const char *text, size_t len, struct fpc_lease_val *v, stru
 /* What a re-plan did (P.planner.replan; the planner's status). */
 struct fpc_replan {
 	uint64_t epoch;
-	char method[16];	/* "full", "repair", "none" */
+	char method[16];	/* "full", "repair", "restore", "none" */
 	char why[96];
 	uint64_t hosts, written, bytes;	/* shares: all, written, their bytes */
 	uint64_t compute_us, cpu_us, wall_us;

@@ -126,7 +126,7 @@ case_linkdown() {
 }
 
 case_failover() {
-	local before term e0
+	local before term e0 changed
 	before=$(shares)
 	stop pa KILL
 	log "killed the active planner"
@@ -139,9 +139,16 @@ case_failover() {
 	check "every share is from before or of the new term" bash -c "join <(echo \"$before\") \
 		<(echo \"$(shares)\") | awk '\$2 != \$3 && int(\$3 / 4294967296) < $term { bad = 1 } END { exit bad }'"
 	e0=$(last_epoch pb)
+	before=$(shares)
 	check "a link coming back is published" ops link up leaf0 spine0
 	check "the new planner re-plans" wait_for 20 epoch_after pb "$e0"
 	check "agents consistent after the new planner's re-plan" wait_for 30 consistent "${ON[@]}"
+	changed=$(join <(echo "$before") <(echo "$(shares)") | awk '$2 != $3' | wc -l)
+	log "link up: $changed shares changed"
+	check "a link coming back is a restore (what need not move stays)" \
+		[ "$(st pb | jq -r .cluster.last_replan.method)" = restore ]
+	check "the restore wrote what changed and no more" \
+		[ "$(st pb | jq -r .cluster.last_replan.written)" = "$changed" ]
 	daemon_start pa	# back as a standby
 	check "the old planner comes back as a standby" \
 		wait_for 20 bash -c "$FPDCTL -j -s $T/pa.sock status | jq -e '.cluster.active == false and .cluster.lease.holder == \"pb\"'"

@@ -15,6 +15,7 @@
  * sample, the planner's CPU and bytes written per re-plan (its own
  * figures, from the summary).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -122,26 +123,38 @@ static int cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* CPU time of process @pid (0: this one), in us; 0 when unknown. */
+/*
+ * CPU time of process @pid (0: this one), in us: the sum of its threads'
+ * time on a CPU (schedstat, in ns); 0 when unknown.
+ */
 static uint64_t proc_cpu(int pid)
 {
-	unsigned long ut = 0, st = 0;
-	char path[64], buf[1024], *c;
-	FILE *f;
-	size_t n;
+	char path[300];
+	struct dirent *de;
+	uint64_t sum = 0;
+	DIR *d;
 
-	snprintf(path, sizeof(path), pid ? "/proc/%d/stat" : "/proc/self/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
+	snprintf(path, sizeof(path), "/proc/%d/task", pid ? pid : (int)getpid());
+	d = opendir(path);
+	if (!d)
 		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	c = strrchr(buf, ')');	/* the name may hold spaces */
-	if (!c || sscanf(c + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
-			 &st) != 2)
-		return 0;
-	return (uint64_t)(ut + st) * 1000000u / (uint64_t)sysconf(_SC_CLK_TCK);
+	while ((de = readdir(d))) {
+		unsigned long long ns = 0;
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/schedstat", pid ? pid : (int)getpid(),
+			 de->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		if (fscanf(f, "%llu", &ns) == 1)
+			sum += ns;
+		fclose(f);
+	}
+	closedir(d);
+	return sum / 1000u;
 }
 
 /* The p-th percentile of @v[@n] (sorted here), in ms. */
@@ -180,6 +193,9 @@ int main(int argc, char **argv)
 	uint64_t *lat, nlat = 0, cpu = 0, bytes = 0, written = 0, compute = 0, t0, deadline;
 	/* the breakdown: per host and share, per stage (from the event) */
 	uint64_t *arr, *tak, *ins, *rep, nrep = 0;
+	/* link down and link up apart: latencies, shares written */
+	uint64_t *kl[2], nkl[2] = { 0, 0 }, kw[2] = { 0, 0 };
+	int kr[2] = { 0, 0 };
 	/* per re-plan, summed: the planner's stages, the agents' connection */
 	uint64_t s_event = 0, s_wait = 0, s_enc = 0, s_put = 0, s_in = 0, s_out = 0;
 	uint64_t s_inst = 0, s_parse = 0, c0[3], s_cpu[3] = { 0 };
@@ -228,7 +244,10 @@ int main(int argc, char **argv)
 	tak = calloc((size_t)nhosts * (size_t)rounds + 1, sizeof(*tak));
 	ins = calloc((size_t)nhosts * (size_t)rounds + 1, sizeof(*ins));
 	rep = calloc((size_t)nhosts * (size_t)rounds + 1, sizeof(*rep));
-	if (!hosts || !lat || !arr || !tak || !ins || !rep || fpd_loop_init(&loop) || fpc_names_init(&nm, "fp", "flowplan", &err))
+	kl[0] = calloc((size_t)nhosts * (size_t)rounds + 1, sizeof(*kl[0]));
+	kl[1] = calloc((size_t)nhosts * (size_t)rounds + 1, sizeof(*kl[1]));
+	if (!kl[0] || !kl[1] ||
+	    !hosts || !lat || !arr || !tak || !ins || !rep || fpd_loop_init(&loop) || fpc_names_init(&nm, "fp", "flowplan", &err))
 		return 1;
 	bus = fpc_bus_open(&loop, &o, &err);
 	if (!bus) {
@@ -283,7 +302,7 @@ int main(int argc, char **argv)
 			if (replans == seen)
 				continue;
 			for (got = 0, i = 0; i < nhosts; i++)
-				got += hosts[i].epoch == last.epoch;
+				got += hosts[i].epoch == last.epoch && hosts[i].at >= t0;
 			if ((uint64_t)got >= last.written)
 				break;
 		}
@@ -299,7 +318,8 @@ int main(int argc, char **argv)
 			int left = 0;
 
 			for (i = 0; i < nhosts; i++)
-				left += hosts[i].epoch == last.epoch && hosts[i].report_pending;
+				left += hosts[i].epoch == last.epoch && hosts[i].at >= t0 &&
+					hosts[i].report_pending;
 			if (!left || fpd_now() >= deadline)
 				break;
 			fpd_loop_once(&loop, 10);
@@ -307,7 +327,8 @@ int main(int argc, char **argv)
 		for (i = 0; i < nhosts; i++) {
 			struct host *h = &hosts[i];
 
-			if (h->epoch != last.epoch)
+			/* installed in this round (a re-plan that wrote nothing keeps the epoch) */
+			if (h->epoch != last.epoch || h->at < t0)
 				continue;
 			arr[nlat] = h->queued - t0;
 			tak[nlat] = h->taken - t0;
@@ -316,8 +337,11 @@ int main(int argc, char **argv)
 			if (!h->report_pending)
 				rep[nrep++] = h->reported - t0;
 			ins[nlat] = h->at - t0;
+			kl[l.up][nkl[l.up]++] = h->at - t0;
 			lat[nlat++] = h->at - t0;
 		}
+		kr[l.up]++;
+		kw[l.up] += last.written;
 		for (i = 0; i < 3; i++)
 			s_cpu[i] += i == 2 || pids[i] ? proc_cpu(pids[i]) - c0[i] : 0;
 		fpc_bus_stats(bus, &st1);
@@ -350,6 +374,11 @@ int main(int argc, char **argv)
 	printf("bench-cluster: %d hosts: p99 is %.1fx the planner's compute time (%.2f ms)\n",
 	       nhosts, compute ? (double)lat[(nlat * 99) / 100] / 1e3 / ((double)compute / rounds)
 	       : 0.0, (double)compute / rounds / 1e3);
+	for (i = 0; i < 2; i++)
+		if (kr[i])
+			printf("bench-cluster: %d hosts: link %s (%d re-plans): p50 %.2f ms, p99 %.2f ms over %" PRIu64 " shares; %.1f shares written per re-plan\n",
+			       nhosts, i ? "up" : "down", kr[i], pct(kl[i], nkl[i], 50),
+			       pct(kl[i], nkl[i], 99), nkl[i], (double)kw[i] / kr[i]);
 	/*
 	 * Where the time goes. The planner's stages, averaged per re-plan (in
 	 * order, each from the end of the one before); then the agents' side,
@@ -381,6 +410,8 @@ int main(int argc, char **argv)
 	free(tak);
 	free(ins);
 	free(rep);
+	free(kl[0]);
+	free(kl[1]);
 	return 0;
 fail:
 	fprintf(stderr, "bench_cluster: %s\n", err.msg);
