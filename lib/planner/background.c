@@ -81,3 +81,23 @@ int fp_phase_background(struct fp_topo *t, const struct fp_phase *ph,
 	*out = bytes;
 	return 0;
 }
+
+int fp_plan_background_again(struct fp_plan *p, size_t pi, const struct fp_portmap *pm,
+			     struct fp_err *err)
+{
+	struct fp_plan_phase *pp = &p->ph[pi];
+	double *bg;
+	int rc, l;
+
+	rc = fp_phase_background(p->topo, &p->sched->ph[pi], pm, &bg, err);
+	if (rc)
+		return rc;
+	for (l = 0; l < p->topo->nlinks; l++) {
+		pp->link_bytes[l] += (bg ? bg[l] : 0) - (pp->bg_bytes ? pp->bg_bytes[l] : 0);
+		if (pp->link_bytes[l] < 0.5)
+			pp->link_bytes[l] = 0;	/* what subtraction left of nothing */
+	}
+	free(pp->bg_bytes);
+	pp->bg_bytes = bg;
+	return 0;
+}

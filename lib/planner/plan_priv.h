@@ -76,6 +76,13 @@ void fp_spray_weights(const struct fp_pathset *ps, int hop, int lo, int hi, doub
  */
 int fp_phase_background(struct fp_topo *t, const struct fp_phase *ph,
 			const struct fp_portmap *pm, double **out, struct fp_err *err);
+/*
+ * After links failed: phase @pi's background flows on the paths they now
+ * take (a switch that lost a next hop rehashes), @p's link bytes moved
+ * with them. 0 or an errno value, as fp_phase_background().
+ */
+int fp_plan_background_again(struct fp_plan *p, size_t pi, const struct fp_portmap *pm,
+			     struct fp_err *err);
 /* exact.c */
 bool fp_exact_applies(struct fp_topo *t, const struct fp_phase *ph, const struct fp_portmap *pm);
 int fp_plan_exact(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phase *pp,

@@ -507,7 +507,13 @@ int fp_plan_repair(struct fp_plan *p, const int *links, size_t nlinks,
 
 		size_t nd;
 
-		cut = fp_phase_lower_bound(t, &p->sched->ph[i], NULL);
+		/* Background flows first: ECMP moves them too, and nothing else can. */
+		if (p->ph[i].bg_bytes) {
+			rc = fp_plan_background_again(p, i, o ? o->pm : NULL, err);
+			if (rc)
+				break;
+		}
+		cut = fp_phase_lower_bound_bg(t, &p->sched->ph[i], NULL, pp->bg_bytes);
 		rc = repair_phase(p, i, old, nold, dead, o, cut, st, &nd, err);
 		if (rc)
 			break;
@@ -534,9 +540,10 @@ int fp_plan_repair(struct fp_plan *p, const int *links, size_t nlinks,
 		}
 		/*
 		 * A bound stays one when links fail, and the cuts may raise it;
-		 * but not when flows were dropped: they were part of it.
+		 * but not when flows were dropped: they were part of it, nor
+		 * with background flows, which rehashing may take off a link.
 		 */
-		pp->lower_bound = cut > lb || nd ? cut : lb;
+		pp->lower_bound = cut > lb || nd || pp->bg_bytes ? cut : lb;
 	}
 	for (i = 0; i < nold; i++)
 		free(old[i].p);

@@ -300,6 +300,53 @@ static void test_failed_links(void **state)
 	fp_topo_free(cut);
 }
 
+/*
+ * A link fails under the background: its switch rehashes it onto what is
+ * left, and fp_plan_repair() moves its bytes there before the planned
+ * flows are moved, so no load stays on the failed link.
+ */
+static void test_repair_moves_background(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=3,hosts=2");
+	int port = port_via(t, "h0.n0", "h2.n0", "spine0");
+	int dead = link_of(t, "leaf0", "spine0"), src = fp_topo_find(t, "h0.n0");
+	int dst = fp_topo_find(t, "h2.n0"), p2, l;
+	struct fp_plan_repair_stats st;
+	struct fp_err err = { "" };
+	struct fp_pathset ps;
+	struct fp_sched *s;
+	struct fp_plan *p;
+	double up = 0;
+	char text[512];
+
+	(void)state;
+	snprintf(text, sizeof(text),
+		 "{\"format\":\"flowplan-schedule\",\"version\":1,\"phases\":[{\"flows\":["
+		 "{\"src\":\"h1.n0\",\"dst\":\"h3.n0\",\"bytes\":1000000},"
+		 "{\"src\":\"h0.n0\",\"dst\":\"h2.n0\",\"bytes\":3000000,\"background\":true,\"sport\":%d}]}]}",
+		 port);
+	s = parse(t, text);
+	p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 1);
+	assert_true(p->ph[0].bg_bytes[dead] == 3000000);
+	assert_int_equal(fp_plan_repair(p, &dead, 1, NULL, &st, &err), 0);
+	assert_true(p->ph[0].bg_bytes[dead] == 0);
+	assert_true(p->ph[0].link_bytes[dead] == 0);
+	/* Where the hash model now sends its port, all of it. */
+	p2 = fp_topo_route(t, src, dst, (uint16_t)port);
+	assert_true(p2 >= 0);
+	ps = fp_topo_paths(t, t->nodes[src].leaf, t->nodes[dst].leaf);
+	assert_true(p->ph[0].bg_bytes[ps.p[p2].link[0]] == 3000000);
+	for (l = 0; l < t->nlinks; l++)
+		if (t->links[l].from == t->nodes[src].leaf && !t->nodes[t->links[l].to].is_nic)
+			up += p->ph[0].bg_bytes[l];
+	assert_true(up == 3000000);
+	assert_true(p->ph[0].max_load >= p->ph[0].lower_bound * (1 - 1e-9));
+	assert_conserved(p);
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
 #define SH "{\"format\":\"flowplan-schedule\",\"version\":1,\"phases\":[{\"flows\":["
 #define F "{\"src\":\"h0.n0\",\"dst\":\"h2.n0\",\"bytes\":5"
 static const struct {
@@ -355,6 +402,7 @@ int main(void)
 		cmocka_unit_test(test_bound_with_background),
 		cmocka_unit_test(test_plan_json_and_round_trip),
 		cmocka_unit_test(test_failed_links),
+		cmocka_unit_test(test_repair_moves_background),
 		cmocka_unit_test(test_bad_input),
 	};
 
