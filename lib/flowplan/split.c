@@ -53,13 +53,37 @@ static uint64_t div_up(uint64_t a, uint64_t b)
 	return a / b + (a % b != 0);
 }
 
+/* fp_spread_pick() in 128 bits: any counts, any weights. */
+static unsigned int __attribute__((noinline))
+pick_wide(const struct fp_spread *sp, const uint32_t *w, unsigned int k,
+	  uint64_t total, uint64_t wsum)
+{
+	unsigned int i, best = 0;
+	__int128 best_def = 0;
+	bool any = false;
+
+	for (i = 0; i < k; i++) {
+		__int128 def;
+
+		if (!w[i])
+			continue;
+		def = (__int128)w[i] * total - (__int128)sp->sent[i] * wsum;
+		if (!any || def > best_def) {
+			best = i;
+			best_def = def;
+			any = true;
+		}
+	}
+	return best;
+}
+
 unsigned int fp_spread_pick(const struct fp_spread *sp, const uint32_t *w,
 			    unsigned int k)
 {
 	uint64_t total = 0, wsum = 0;
 	unsigned int i, best = 0;
-	__int128 best_def = 0;
-	bool any = false;
+	/* No deficit is INT64_MIN: a weight of 0 is never picked. */
+	int64_t bd = INT64_MIN;
 
 	/*
 	 * Largest deficit w_i * T - sent_i * W (T: bytes sent so far, W: the
@@ -72,35 +96,19 @@ unsigned int fp_spread_pick(const struct fp_spread *sp, const uint32_t *w,
 	}
 	/*
 	 * Both products under 2^63 (w_i <= W, sent_i <= T; true of the
-	 * first 2^47 bytes with weights that sum to 2^16): the same
-	 * deficits in 64 bits.
+	 * first 2^46 bytes with weights that sum to 2^16): the same
+	 * deficits in 64 bits. Else pick_wide().
 	 */
-	if (likely(total && wsum &&
-		   128 - __builtin_clzll(total) - __builtin_clzll(wsum) <= 63)) {
-		/* No deficit is INT64_MIN: a weight of 0 is never picked. */
-		int64_t bd = INT64_MIN;
-
-		for (i = 0; i < k; i++) {
-			int64_t def = (int64_t)(w[i] * total) -
-				      (int64_t)(sp->sent[i] * wsum);
-
-			def = w[i] ? def : INT64_MIN;
-			best = def > bd ? i : best;
-			bd = def > bd ? def : bd;
-		}
-		return best;
-	}
+	if (unlikely(!total || !wsum ||
+		     128 - __builtin_clzll(total) - __builtin_clzll(wsum) > 63))
+		return pick_wide(sp, w, k, total, wsum);
 	for (i = 0; i < k; i++) {
-		__int128 def;
+		int64_t def = (int64_t)(w[i] * total) -
+			      (int64_t)(sp->sent[i] * wsum);
 
-		if (!w[i])
-			continue;
-		def = (__int128)w[i] * total - (__int128)sp->sent[i] * wsum;
-		if (!any || def > best_def) {
-			best = i;
-			best_def = def;
-			any = true;
-		}
+		def = w[i] ? def : INT64_MIN;
+		best = def > bd ? i : best;
+		bd = def > bd ? def : bd;
 	}
 	return best;
 }
