@@ -133,6 +133,27 @@ static bool bvn_augment(struct bvn *b, int root, int *stack_u, int *stack_i)
 }
 
 /*
+ * Subflows go straight into their flow's slots (laid out in flow order once
+ * every flow's count is known), so that the plan's readers, which walk the
+ * flows in schedule order, walk the subflows in order too.
+ */
+static void put_sub(struct fp_plan_phase *pp, size_t fi, uint64_t bytes, int path, uint32_t fl,
+		    uint16_t sport)
+{
+	struct fp_plan_flow *f = &pp->flows[fi];
+
+	pp->subs[f->first + f->n++] = (struct fp_plan_subflow){ .bytes = bytes, .flow_label = fl,
+								.sport = sport,
+								.path = (uint16_t)path };
+}
+
+/* x % d for a divisor fixed in a loop: one multiplication (Lemire's fastmod). */
+static inline uint32_t fastmod(uint32_t x, uint64_t m, uint32_t d)
+{
+	return (uint32_t)(((unsigned __int128)(m * x) * d) >> 64);
+}
+
+/*
  * The flows a bin holds whole: the flows of one leaf pair are alike (equal
  * bytes, same candidate paths), so which of them takes which spine is free.
  * Each flow tries labels in turn and takes the spine its port hashes to as
@@ -143,16 +164,38 @@ static bool bvn_augment(struct bvn *b, int root, int *stack_u, int *stack_i)
  */
 static int whole_flows(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phase *pp,
 		       const struct bvn *b, const uint32_t *forder, const size_t *fstart,
-		       const uint16_t *spine, int S, struct fp_err *err)
+		       const uint16_t *spine, int S, uint64_t fbytes, struct fp_err *err)
 {
+	uint64_t mS = UINT64_MAX / (uint32_t)S + 1;
 	int *owed = fp_xcalloc((size_t)S, sizeof(int)), p, s, r, rc = 0;
 	uint8_t *done = NULL;
 	uint32_t *pend = NULL, *base = NULL, *label0 = NULL;
 	const uint32_t *delta = fp_hash_sport_deltas(t->hash_fn);
 	size_t q, cap = 0, npend;
 
-	for (p = 0; p < b->np && !rc; p++) {
-		size_t lo = fstart[p], hi = fstart[p] + (size_t)b->real[p];
+	int *order = fp_xcalloc((size_t)b->np + 1, sizeof(int));
+	int *at = fp_xcalloc((size_t)b->L + 1, sizeof(int)), pi;
+
+	/*
+	 * Pairs by source leaf: a source leaf's flows and subflows stay in the
+	 * cache while its pairs are served (the result does not depend on the
+	 * order: each pair's spines are its own).
+	 */
+	for (p = 0; p < b->np; p++)
+		at[b->pu[p] + 1]++;
+	for (pi = 0; pi < b->L; pi++)
+		at[pi + 1] += at[pi];
+	for (p = 0; p < b->np; p++)
+		order[at[b->pu[p]]++] = p;
+	free(at);
+	for (pi = 0; pi < b->np && !rc; pi++) {
+		size_t lo, hi;
+
+		p = order[pi];
+		lo = fstart[p];
+		hi = fstart[p] + (size_t)b->real[p];
+		if (hi == lo)
+			continue;	/* padding only */
 
 		if (hi - lo > cap) {
 			cap = hi - lo;
@@ -195,12 +238,12 @@ static int whole_flows(struct fp_topo *t, const struct fp_phase *ph, struct fp_p
 				uint32_t fl = label0[e] + (uint32_t)r;
 
 				fl = fl > 0x3fff ? fl - 0x3fff : fl;
-				s = (int)(fp_fmix32(base[e] ^ delta[0xC000u | fl]) % (uint32_t)S);
+				s = (int)fastmod(fp_fmix32(base[e] ^ delta[0xC000u | fl]), mS, (uint32_t)S);
 				if (owed[s]) {
 					owed[s]--;
 					done[pend[e] - lo] = 1;
-					fp_plan_add_sub(pp, forder[pend[e]], ph->flows[forder[pend[e]]].bytes,
-							s, fl, fp_label_to_sport(fl));
+					/* Fabric flows are equal (fp_exact_applies): @fbytes each. */
+					put_sub(pp, forder[pend[e]], fbytes, s, fl, fp_label_to_sport(fl));
 				} else {
 					pend[w] = pend[e];
 					label0[w] = label0[e];
@@ -223,9 +266,10 @@ static int whole_flows(struct fp_topo *t, const struct fp_phase *ph, struct fp_p
 			rc = fp_plan_label(t, NULL, f->src, f->dst, s, forder[q] * 7919u + (uint32_t)s,
 					   &fl, &sport, err);
 			if (!rc)
-				fp_plan_add_sub(pp, forder[q], f->bytes, s, fl, sport);
+				put_sub(pp, forder[q], f->bytes, s, fl, sport);
 		}
 	}
+	free(order);
 	free(owed);
 	free(done);
 	free(pend);
@@ -237,11 +281,14 @@ static int whole_flows(struct fp_topo *t, const struct fp_phase *ph, struct fp_p
 /*
  * A unit [a, a + S) across the bins of spines s0..s1: flow @fi gets in each
  * spine the bytes of the unit's part in its bin, in the last one the rest.
+ * @pp NULL: only count them (the return value).
  */
 static int straddle(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phase *pp,
 		    size_t fi, int64_t a, int S, int64_t binlen, int64_t s0, int64_t s1,
 		    struct fp_err *err)
 {
+	int count = 0;
+
 	const struct fp_flow *f = &ph->flows[fi];
 	int64_t s, given = 0;
 	int rc;
@@ -261,15 +308,25 @@ static int straddle(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan
 		given += (int64_t)bytes;
 		if (!bytes)
 			continue;
+		if (!pp) {
+			count++;
+			continue;
+		}
 		rc = fp_plan_label(t, NULL, f->src, f->dst, (int)s,
 				   (uint32_t)(fi * 7919 + (size_t)s), &fl,
 				   &sport, err);
 		if (rc)
 			return rc;
-		fp_plan_add_sub(pp, fi, bytes, (int)s, fl, sport);
+		put_sub(pp, fi, bytes, (int)s, fl, sport);
 	}
-	return 0;
+	return pp ? 0 : count;
 }
+
+/* A unit across bins, kept until the subflows' slots are laid out. */
+struct strad {
+	size_t fi;
+	int64_t a, s0, s1;
+};
 
 int fp_plan_exact(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phase *pp,
 		  struct fp_err *err)
@@ -286,6 +343,9 @@ int fp_plan_exact(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_p
 	int64_t *mw = NULL;
 	size_t nmatch = 0, mcap = 0;
 	uint32_t salt = 0;
+	uint64_t fbytes = 0;
+	struct strad *st = NULL;
+	size_t nst = 0, stcap = 0, total_subs = 0;
 	int rc = 0;
 
 	b.pair_of = fp_xcalloc((size_t)L * (size_t)L, sizeof(int));
@@ -303,18 +363,14 @@ int fp_plan_exact(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_p
 	for (i = 0; i < ph->n; i++) {
 		const struct fp_flow *f = &ph->flows[i];
 
-		if (fp_same_host(t, f)) {
-			fp_plan_add_sub(pp, i, f->bytes, FP_PATH_NONE, 0, 0);
+		pp->flows[i].n = 1;	/* a count until the slots are laid out */
+		if (fp_same_host(t, f))
 			continue;
-		}
 		u = t->nodes[t->nodes[f->src].leaf].leaf_idx;
 		v = t->nodes[t->nodes[f->dst].leaf].leaf_idx;
-		if (u == v) {
-			uint32_t fl = 1 + (salt++ % 0x3fff);
-
-			fp_plan_add_sub(pp, i, f->bytes, 0, fl, fp_label_to_sport(fl));
+		if (u == v)
 			continue;
-		}
+		fbytes = f->bytes;
 		p = bvn_pair(&b, u, v);
 		b.real[p]++;
 		b.m[p]++;
@@ -323,7 +379,7 @@ int fp_plan_exact(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_p
 		nf++;
 	}
 	if (!nf)
-		goto out;
+		goto place;
 	for (u = 0; u < L; u++) {
 		if (out[u] > delta)
 			delta = out[u];
@@ -465,16 +521,47 @@ int fp_plan_exact(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_p
 					}
 					spine[fstart[p] + cursor[p]] = FP_PATH_NONE;
 					fi = forder[fstart[p] + cursor[p]++];
-					rc = straddle(t, ph, pp, fi, a, S, binlen, s0, s1, err);
-					if (rc)
-						goto out;
+					FP_GROW_RAW(st, stcap, nst + 1);
+					st[nst++] = (struct strad){ fi, a, s0, s1 };
+					pp->flows[fi].n = (uint32_t)straddle(t, ph, NULL, fi, a, S, binlen,
+									     s0, s1, err);
 				}
 			}
 			j += run;
 		}
 		pos += mw[k];
 	}
-	rc = whole_flows(t, ph, pp, &b, forder, fstart, spine, S, err);
+place:
+	/* Every flow's subflows in its slots, flows in schedule order. */
+	for (i = 0; i < ph->n; i++) {
+		pp->flows[i].first = (uint32_t)total_subs;
+		total_subs += pp->flows[i].n;
+		pp->flows[i].n = 0;
+	}
+	if (total_subs > UINT32_MAX) {
+		rc = fp_fail(err, E2BIG, "%zu subflows: more than a plan phase holds", total_subs);
+		goto out;
+	}
+	FP_GROW_RAW(pp->subs, pp->cap, total_subs);
+	pp->nsubs = total_subs;
+	/* Local flows, and flows within one leaf. */
+	for (i = 0; i < ph->n; i++) {
+		const struct fp_flow *f = &ph->flows[i];
+
+		if (fp_same_host(t, f)) {
+			put_sub(pp, i, f->bytes, FP_PATH_NONE, 0, 0);
+		} else if (t->nodes[f->src].leaf == t->nodes[f->dst].leaf) {
+			uint32_t fl = 1 + (salt++ % 0x3fff);
+
+			put_sub(pp, i, f->bytes, 0, fl, fp_label_to_sport(fl));
+		}
+	}
+	if (!nf)
+		goto out;	/* nothing on the fabric: no method to name */
+	for (i = 0; i < nst && !rc; i++)
+		rc = straddle(t, ph, pp, st[i].fi, st[i].a, S, binlen, st[i].s0, st[i].s1, err);
+	if (!rc)
+		rc = whole_flows(t, ph, pp, &b, forder, fstart, spine, S, fbytes, err);
 	if (rc)
 		goto out;
 	pp->method = FP_METHOD_EXACT;
@@ -502,5 +589,6 @@ out:
 	free(cursor);
 	free(forder);
 	free(spine);
+	free(st);
 	return rc;
 }

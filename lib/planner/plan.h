@@ -154,8 +154,9 @@ int fp_plan_repair(struct fp_plan *p, const int *links, size_t nlinks,
  * @out is initialised here and finished (sorted). The one conversion from a
  * plan to entries: the plan file, the per-host shares and the daemon use it.
  * The first call builds an index of the flows by source (4 bytes per flow
- * and phase), so a host's share costs what that host has. Not thread-safe
- * on one plan (the index is the plan's scratch). 0 or an errno value.
+ * and phase, none when the phase lists its flows by source already), so a
+ * host's share costs what that host has. Not thread-safe on one plan (the
+ * index is the plan's scratch). 0 or an errno value.
  */
 int fp_plan_hostplan(const struct fp_plan *p, const struct fp_addr *local, size_t nlocal,
 		     struct fp_hostplan *out, struct fp_err *err);

@@ -53,6 +53,16 @@ void fp_plan_account(struct fp_topo *t, const struct fp_phase *ph, struct fp_pla
 
 /* planhost.c */
 void fp_plan_index_free(struct fp_plan_index *ix, size_t nph);
+/*
+ * The entries of source NIC @nic, one call of @fn each (in the order
+ * fp_plan_nic_entries() appends them; the entry is gone after the call):
+ * writers stream them without copying. A non-zero return of @fn stops the
+ * walk and is returned.
+ */
+typedef int (*fp_plan_entry_fn)(void *ctx, const struct fp_hostplan_entry *e,
+				struct fp_err *err);
+int fp_plan_nic_visit(const struct fp_plan *p, int nic, fp_plan_entry_fn fn, void *ctx,
+		      struct fp_err *err);
 
 /* baseline.c */
 int fp_plan_ecmp(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phase *pp,

@@ -14,7 +14,8 @@
  * with TCP) give no entry: there is nothing a host could pin.
  *
  * Entries are built one source NIC at a time from an index of the flows by
- * source (4 bytes per flow and phase, built once per plan), so a host's
+ * source (4 bytes per flow and phase, built once per plan;
+ * none when the phase lists its flows by source already), so a host's
  * share costs what the host has, and a writer streams a cluster's plan NIC
  * after NIC without holding all of its entries.
  */
@@ -31,7 +32,8 @@ typedef unsigned __int128 u128;
 
 struct fp_plan_index {
 	uint32_t **off;		/* per phase: CSR offsets per node (nnodes + 1) */
-	uint32_t **flow;	/* per phase: flows ordered by source NIC */
+	uint32_t **flow;	/* per phase: flows ordered by source NIC; NULL: the
+				 * phase's flows are in that order already */
 	int64_t *best;		/* per destination node: candidate index, -1: none */
 };
 
@@ -79,17 +81,27 @@ static int build_index(struct fp_plan *p, struct fp_err *err)
 			return fp_fail(err, E2BIG, "plan: phase %s has too many flows to index",
 				       ph->name);
 		}
+		bool sorted = true;
+
 		off = ix->off[i] = calloc((size_t)t->nnodes + 1, sizeof(*off));
+		if (!off)
+			goto oom;
+		for (j = 0; j < ph->n; j++) {
+			off[ph->flows[j].src + 1]++;
+			if (j && ph->flows[j].src < ph->flows[j - 1].src)
+				sorted = false;
+		}
+		for (j = 0; j < (size_t)t->nnodes; j++)
+			off[j + 1] += off[j];
+		/* Flows by source already (what the generators make): no copy. */
+		if (sorted)
+			continue;
 		ix->flow[i] = malloc((ph->n ? ph->n : 1) * sizeof(uint32_t));
 		cur = calloc((size_t)t->nnodes, sizeof(*cur));
-		if (!off || !ix->flow[i] || !cur) {
+		if (!ix->flow[i] || !cur) {
 			free(cur);
 			goto oom;
 		}
-		for (j = 0; j < ph->n; j++)
-			off[ph->flows[j].src + 1]++;
-		for (j = 0; j < (size_t)t->nnodes; j++)
-			off[j + 1] += off[j];
 		for (j = 0; j < ph->n; j++) {
 			int s = ph->flows[j].src;
 
@@ -138,6 +150,13 @@ static bool flow_entry(const struct fp_plan *p, size_t ph, size_t fl, struct fp_
 	e->dqpn = FP_DQPN_ANY;
 	e->enforce = p->enforce;
 	e->nsub = pf->n;
+	if (pf->n == 1) {
+		/* What the division below gives a lone subflow, without it. */
+		e->sub[0].flow_label = s[0].flow_label;
+		e->sub[0].sport = fp_label_to_sport(s[0].flow_label);
+		e->sub[0].weight = FP_WEIGHT_ONE;
+		return true;
+	}
 	for (k = 0; k < pf->n; k++) {
 		e->sub[k].flow_label = s[k].flow_label;
 		e->sub[k].sport = fp_label_to_sport(s[k].flow_label);
@@ -148,8 +167,8 @@ static bool flow_entry(const struct fp_plan *p, size_t ph, size_t fl, struct fp_
 	return true;
 }
 
-int fp_plan_nic_entries(const struct fp_plan *cp, int nic, struct fp_hostplan *hp,
-			struct fp_err *err)
+int fp_plan_nic_visit(const struct fp_plan *cp, int nic, fp_plan_entry_fn fn, void *ctx,
+		      struct fp_err *err)
 {
 	struct fp_plan *p = (struct fp_plan *)cp;	/* the index is a cache */
 	const struct fp_topo *t = p->topo;
@@ -172,12 +191,15 @@ int fp_plan_nic_entries(const struct fp_plan *cp, int nic, struct fp_hostplan *h
 	for (i = 0, n = 0; i < p->nph; i++) {
 		const struct fp_phase *ph = &p->sched->ph[i];
 
+		const uint32_t *ord = p->index->flow[i];
+
 		for (j = p->index->off[i][nic]; j < p->index->off[i][nic + 1]; j++) {
-			const struct fp_flow *f = &ph->flows[p->index->flow[i][j]];
+			uint32_t fi = ord ? ord[j] : (uint32_t)j;
+			const struct fp_flow *f = &ph->flows[fi];
 
 			if (t->nodes[f->src].host == t->nodes[f->dst].host)
 				continue;
-			c[n++] = (struct cand){ (uint32_t)i, p->index->flow[i][j], f->bytes, f->dst };
+			c[n++] = (struct cand){ (uint32_t)i, fi, f->bytes, f->dst };
 		}
 	}
 	/*
@@ -200,10 +222,21 @@ int fp_plan_nic_entries(const struct fp_plan *cp, int nic, struct fp_hostplan *h
 
 		p->index->best[c[i].dst] = -1;
 		if (!rc && flow_entry(p, c[i].phase, c[i].flow, &e))
-			rc = fp_hostplan_add(hp, &e, err);
+			rc = fn(ctx, &e, err);
 	}
 	free(c);
 	return rc;
+}
+
+static int add_entry(void *hp, const struct fp_hostplan_entry *e, struct fp_err *err)
+{
+	return fp_hostplan_add(hp, e, err);
+}
+
+int fp_plan_nic_entries(const struct fp_plan *p, int nic, struct fp_hostplan *hp,
+			struct fp_err *err)
+{
+	return fp_plan_nic_visit(p, nic, add_entry, hp, err);
 }
 
 int fp_plan_hostplan(const struct fp_plan *p, const struct fp_addr *local, size_t nlocal,

@@ -79,14 +79,47 @@ static void waddr(struct wbuf *w, const struct fp_addr *a)
 	wput(w, s, strlen(s));
 }
 
+/* One entry's line; the NIC's "src" line before its first. */
+struct wnic {
+	struct wbuf *w;
+	bool started;
+};
+
+static int wentry(void *ctx, const struct fp_hostplan_entry *e, struct fp_err *err)
+{
+	struct wnic *n = ctx;
+	struct wbuf *w = n->w;
+	unsigned int j;
+
+	(void)err;
+	if (!n->started) {
+		wput(w, "src ", 4);
+		waddr(w, &e->local);
+		wput(w, "\n", 1);
+		n->started = true;
+	}
+	waddr(w, &e->remote);
+	if (e->dqpn != FP_DQPN_ANY) {
+		wput(w, "/", 1);
+		wu(w, e->dqpn);
+	}
+	for (j = 0; j < e->nsub; j++) {
+		wput(w, " ", 1);
+		wu(w, e->sub[j].flow_label);
+		if (e->nsub > 1) {
+			wput(w, ":", 1);
+			wu(w, e->sub[j].weight);
+		}
+	}
+	wput(w, "\n", 1);
+	return 0;
+}
+
 int fp_share_write(FILE *f, const struct fp_plan *p, int host, struct fp_err *err)
 {
 	const struct fp_topo *t = p->topo;
 	struct wbuf *w;
-	struct fp_hostplan hp;
 	int i, rc = 0;
-	size_t k;
-	unsigned int j;
 
 	if (host < 0 || host >= t->nhosts)
 		return fp_fail(err, EINVAL, "plan: no host %d", host);
@@ -96,7 +129,6 @@ int fp_share_write(FILE *f, const struct fp_plan *p, int host, struct fp_err *er
 	w->f = f;
 	w->n = 0;
 	w->bad = 0;
-	fp_hostplan_init(&hp);
 	wput(w, "flowplan-share 1\ngeneration ", 28);
 	wu(w, p->generation);
 	wput(w, "\nhost ", 6);
@@ -106,36 +138,14 @@ int fp_share_write(FILE *f, const struct fp_plan *p, int host, struct fp_err *er
 	for (i = 0; i < t->naddr && !rc; i++) {
 		int nic = t->addr_ix[i].node;
 
+		struct wnic wn = { w, false };
+
 		if (t->nodes[nic].host != host)
 			continue;
-		hp.n = 0;
-		rc = fp_plan_nic_entries(p, nic, &hp, err);
-		if (rc || !hp.n)
-			continue;
-		wput(w, "src ", 4);
-		waddr(w, &hp.e[0].local);
-		wput(w, "\n", 1);
-		for (k = 0; k < hp.n; k++) {
-			const struct fp_hostplan_entry *e = &hp.e[k];
-
-			waddr(w, &e->remote);
-			if (e->dqpn != FP_DQPN_ANY) {
-				wput(w, "/", 1);
-				wu(w, e->dqpn);
-			}
-			for (j = 0; j < e->nsub; j++) {
-				wput(w, " ", 1);
-				wu(w, e->sub[j].flow_label);
-				if (e->nsub > 1) {
-					wput(w, ":", 1);
-					wu(w, e->sub[j].weight);
-				}
-			}
-			wput(w, "\n", 1);
-		}
+		/* Entries are written as they are made: none is kept. */
+		rc = fp_plan_nic_visit(p, nic, wentry, &wn, err);
 	}
 	wflush(w);
-	fp_hostplan_free(&hp);
 	if (!rc && (w->bad || fflush(f) || ferror(f)))
 		rc = fp_fail(err, EIO, "writing the share of %s: %s", t->hosts[host].name,
 			     strerror(errno ? errno : EIO));
