@@ -10,11 +10,23 @@
  * moment the next subflows finish; all those finishing within a relative
  * 1e-9 of it finish together (equal flows do, by the thousand).
  *
- * Incremental: when subflows finish, only the connected part of the
- * network they were in (links and subflows reachable through shared
- * links) can change its rates; the rest keeps them, and their finish times
- * wait in a heap. So an event costs the part it touches: a phase of several
- * jobs on disjoint links, or the tail of a phase, costs little.
+ * Incremental (FP_SIM_LEVEL, the default): progressive filling freezes
+ * subflows in the order of their rates, and a subflow finishing at rate x
+ * only crosses links that saturate at x or above. So every subflow whose
+ * rate is below the least rate x of those finishing froze on a link the
+ * finished ones never touched, before level x, and keeps its rate exactly;
+ * only the subflows at x or above (a relative 1e-9 below, so that rounding
+ * cannot leave one out) are filled again, over what the others leave of
+ * each link. Active subflows are kept sorted by rate, so that set is a
+ * suffix found by a binary search, and the links' used capacity is kept
+ * per link. With equal flows the fast ones finish first and an event
+ * costs the few subflows at the top; finish times wait in a heap.
+ *
+ * FP_SIM_PART, the method before it (kept for comparison in the bench and
+ * the tests): the whole connected part of the network the finished
+ * subflows were in (links and subflows reachable through shared links) is
+ * filled again; cheap for disjoint jobs, the whole phase for one
+ * all-to-all.
  */
 #include <errno.h>
 #include <math.h>
@@ -74,6 +86,10 @@ struct simst {
 	size_t ncomp;
 	struct fin *fh;		/* finish times, a heap */
 	size_t nfh, capfh;
+	/* FP_SIM_LEVEL */
+	double *used;		/* per link: sum of its active subflows' rates */
+	uint32_t *rstart, *rfill, *rl;	/* link -> subflows being filled (CSR) */
+	int *tl;		/* links being filled */
 };
 
 static void fpush(struct simst *s, struct fin e)
@@ -188,6 +204,8 @@ static void hremove(struct simst *s, int l)
 	hsift_down(s, i);
 }
 
+static void new_finishes(struct simst *s, const uint32_t *sf, size_t n, double now);
+
 /*
  * The part of the network around links @seed: links reachable from them
  * through the active subflows crossing them. Marks it (lmark, sf.mark) and
@@ -290,14 +308,22 @@ static void component(struct simst *s, const int *seed, size_t nseed, double now
 			}
 		}
 	}
-	for (i = 0; i < s->ncomp; i++)
-		s->sf[s->comp[i]].version++;
-	if (s->ncomp * 2 < s->nfh) {
-		for (i = 0; i < s->ncomp; i++) {
-			struct sflow *f = &s->sf[s->comp[i]];
+	new_finishes(s, s->comp, s->ncomp, now);
+}
+
+/* Subflows @sf[0..n) have new rates since @now: their finish times. */
+static void new_finishes(struct simst *s, const uint32_t *sf, size_t n, double now)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		s->sf[sf[i]].version++;
+	if (n * 2 < s->nfh) {
+		for (i = 0; i < n; i++) {
+			struct sflow *f = &s->sf[sf[i]];
 
 			if (f->rate > 0)
-				fpush(s, (struct fin){ now + f->left / f->rate, s->comp[i], f->version });
+				fpush(s, (struct fin){ now + f->left / f->rate, sf[i], f->version });
 		}
 		return;
 	}
@@ -333,7 +359,213 @@ static void component(struct simst *s, const int *seed, size_t nseed, double now
 	}
 }
 
-static void sim_phase(const struct fp_plan *p, size_t pi, struct fp_sim_phase *out)
+/*
+ * FP_SIM_LEVEL: progressive filling of subflows @r[0..nr) (active, their
+ * bytes brought up to now, their rates taken out of s->used) over what the
+ * other active subflows leave of each link; their rates back into used.
+ */
+static void level_fill(struct simst *s, const uint32_t *r, size_t nr)
+{
+	size_t i, ntl = 0, pos = 0;
+	uint32_t k;
+
+	for (i = 0; i < nr; i++) {
+		struct sflow *f = &s->sf[r[i]];
+		int h;
+
+		f->frozen = 0;
+		for (h = 0; h < f->n; h++) {
+			int l = s->lk[f->off + h];
+
+			if (!s->lmark[l]) {
+				s->lmark[l] = 1;
+				s->tl[ntl++] = l;
+				s->cnt[l] = 0;
+			}
+			s->cnt[l]++;
+		}
+	}
+	s->nheap = 0;
+	for (i = 0; i < ntl; i++) {
+		int l = s->tl[i];
+
+		s->lmark[l] = 0;
+		s->rstart[l] = s->rfill[l] = (uint32_t)pos;
+		pos += (size_t)s->cnt[l];
+		s->resid[l] = s->cap[l] - s->used[l];
+		s->heap[s->nheap++] = (struct hent){ s->resid[l] / s->cnt[l], l };
+	}
+	for (i = 0; i < nr; i++) {
+		const struct sflow *f = &s->sf[r[i]];
+		int h;
+
+		for (h = 0; h < f->n; h++) {
+			int l = s->lk[f->off + h];
+
+			s->rl[s->rfill[l]++] = r[i];
+		}
+	}
+	hbuild(s);
+	while (s->nheap) {
+		struct hent e = hpop(s);
+		int l = e.link;
+		double x;
+
+		if (!s->cnt[l])
+			continue;
+		x = s->resid[l] / s->cnt[l];
+		if (x < 0)
+			x = 0;
+		for (k = s->rstart[l]; k < s->rfill[l]; k++) {
+			struct sflow *f = &s->sf[s->rl[k]];
+			int h;
+
+			if (f->frozen)
+				continue;
+			f->frozen = 1;
+			f->rate = x;
+			for (h = 0; h < f->n; h++) {
+				int m = s->lk[f->off + h];
+
+				s->resid[m] -= x;
+				s->used[m] += x;
+				--s->cnt[m];
+				if (m == l || s->hpos[m] < 0)
+					continue;
+				if (s->cnt[m])
+					hraise(s, m, s->resid[m] / s->cnt[m]);
+				else
+					hremove(s, m);
+			}
+		}
+	}
+}
+
+struct rk {
+	double rate;
+	uint32_t sf;
+};
+
+static int rk_cmp(const void *a, const void *b)
+{
+	const struct rk *x = a, *y = b;
+
+	if (x->rate != y->rate)
+		return x->rate < y->rate ? -1 : 1;
+	return x->sf < y->sf ? -1 : x->sf > y->sf;
+}
+
+/*
+ * FP_SIM_LEVEL's events. @ord: the active subflows by rate (ascending),
+ * @nord of them; @r and @rk: room for every subflow.
+ */
+static size_t level_run(struct simst *s, struct fp_sim_phase *out, size_t active)
+{
+	struct rk *rk = fp_xcalloc(s->ns + 1, sizeof(*rk));
+	uint32_t *ord = fp_xcalloc(s->ns + 1, sizeof(uint32_t));
+	uint32_t *r = fp_xcalloc(s->ns + 1, sizeof(uint32_t));
+	size_t nord = 0, nr, i, lo, hi;
+	double now = 0;
+	int h;
+
+	/* Everything at first. */
+	for (i = 0; i < s->ns; i++)
+		r[i] = (uint32_t)i;
+	nr = s->ns;
+	lo = 0;
+	for (;;) {
+		level_fill(s, r, nr);
+		/* The filled ones, by their new rates, after the ones that kept theirs. */
+		for (i = 0; i < nr; i++)
+			rk[i] = (struct rk){ s->sf[r[i]].rate, r[i] };
+		qsort(rk, nr, sizeof(*rk), rk_cmp);
+		for (i = 0; i < nr; i++)
+			ord[lo + i] = r[i] = rk[i].sf;
+		nord = lo + nr;
+		if (lo && nr && s->sf[ord[lo - 1]].rate > s->sf[ord[lo]].rate) {
+			/* Rounding put one a hair below a kept one: sort them all. */
+			for (i = 0; i < nord; i++)
+				rk[i] = (struct rk){ s->sf[ord[i]].rate, ord[i] };
+			qsort(rk, nord, sizeof(*rk), rk_cmp);
+			for (i = 0; i < nord; i++)
+				ord[i] = rk[i].sf;
+		}
+		new_finishes(s, r, nr, now);
+		/* The next event. */
+		for (;;) {
+			double end, xmin = INFINITY, y;
+
+			if (!active || !s->nfh)
+				goto done;
+			if (s->fh[0].version != s->sf[s->fh[0].sf].version) {
+				fpop(s);	/* stale: its rate changed since */
+				continue;
+			}
+			now = s->fh[0].t;
+			end = now * (1 + 1e-9);
+			out->events++;
+			/* Everything finishing within a hair of now finishes now. */
+			while (s->nfh && s->fh[0].t <= end) {
+				struct fin e = s->fh[0];
+				struct sflow *f = &s->sf[e.sf];
+
+				fpop(s);
+				if (e.version != f->version || !f->active)
+					continue;
+				f->active = 0;
+				f->left = 0;
+				active--;
+				if (now > out->fct[f->flow])
+					out->fct[f->flow] = now;
+				if (f->rate < xmin)
+					xmin = f->rate;
+				for (h = 0; h < f->n; h++)
+					s->used[s->lk[f->off + h]] -= f->rate;
+			}
+			if (!active)
+				goto done;
+			/* The subflows at the finished ones' level or above fill again. */
+			y = xmin * (1 - 1e-9);
+			lo = 0;
+			hi = nord;
+			while (lo < hi) {
+				size_t mid = lo + (hi - lo) / 2;
+
+				if (s->sf[ord[mid]].rate < y)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			nr = 0;
+			for (i = lo; i < nord; i++) {
+				struct sflow *f = &s->sf[ord[i]];
+
+				if (!f->active)
+					continue;
+				f->left -= f->rate * (now - f->t0);
+				f->left = f->left > 0 ? f->left : 0;
+				f->t0 = now;
+				for (h = 0; h < f->n; h++)
+					s->used[s->lk[f->off + h]] -= f->rate;
+				r[nr++] = ord[i];
+			}
+			if (!lo) {
+				/* All of them: no rounding carried over in used. */
+				for (h = 0; h < s->nlinks; h++)
+					s->used[h] = 0;
+			}
+			break;
+		}
+	}
+done:
+	free(rk);
+	free(ord);
+	free(r);
+	return active;
+}
+
+static void sim_phase(const struct fp_plan *p, size_t pi, enum fp_sim_method method,
+		      struct fp_sim_phase *out)
 {
 	struct fp_topo *t = p->topo;
 	const struct fp_phase *ph = &p->sched->ph[pi];
@@ -405,9 +637,18 @@ static void sim_phase(const struct fp_plan *p, size_t pi, struct fp_sim_phase *o
 		if (s.loff[l + 1] > s.loff[l])
 			seed[nfin++] = l;
 	active = s.ns;
-	if (active)
+	if (method == FP_SIM_LEVEL) {
+		s.used = fp_xcalloc((size_t)t->nlinks, sizeof(double));
+		s.rstart = fp_xcalloc((size_t)t->nlinks, sizeof(uint32_t));
+		s.rfill = fp_xcalloc((size_t)t->nlinks, sizeof(uint32_t));
+		s.rl = fp_xcalloc(nlk + 1, sizeof(uint32_t));
+		s.tl = fp_xcalloc((size_t)t->nlinks + 1, sizeof(int));
+		if (active)
+			active = level_run(&s, out, active);
+	} else if (active) {
 		component(&s, seed, nfin, 0);
-	while (active && s.nfh) {
+	}
+	while (method == FP_SIM_PART && active && s.nfh) {
 		double end;
 		size_t nseed = 0;
 
@@ -473,18 +714,33 @@ static void sim_phase(const struct fp_plan *p, size_t pi, struct fp_sim_phase *o
 	free(s.heap);
 	free(s.hpos);
 	free(s.fh);
+	free(s.used);
+	free(s.rstart);
+	free(s.rfill);
+	free(s.rl);
+	free(s.tl);
 	free(seed);
 }
 
 int fp_simulate(const struct fp_plan *p, struct fp_sim **out, struct fp_err *err)
 {
-	struct fp_sim *s = fp_xcalloc(1, sizeof(*s));
+	return fp_simulate_method(p, FP_SIM_LEVEL, out, err);
+}
+
+int fp_simulate_method(const struct fp_plan *p, enum fp_sim_method method, struct fp_sim **out,
+		       struct fp_err *err)
+{
+	struct fp_sim *s;
 	size_t i;
+
+	if (method != FP_SIM_LEVEL && method != FP_SIM_PART)
+		return fp_fail(err, EINVAL, "simulate: no method %d", (int)method);
+	s = fp_xcalloc(1, sizeof(*s));
 
 	s->nph = p->nph;
 	s->ph = fp_xcalloc(p->nph ? p->nph : 1, sizeof(*s->ph));
 	for (i = 0; i < p->nph; i++) {
-		sim_phase(p, i, &s->ph[i]);
+		sim_phase(p, i, method, &s->ph[i]);
 		if (!isfinite(s->ph[i].cct)) {
 			fp_sim_free(s);
 			return fp_fail(err, EDOM, "phase %s: subflows on links without capacity never end",

@@ -25,6 +25,17 @@ struct fp_sim {
 };
 
 int fp_simulate(const struct fp_plan *p, struct fp_sim **out, struct fp_err *err);
+
+/*
+ * How rates are found again after subflows finish (sim.c): FP_SIM_LEVEL
+ * (fp_simulate's) fills again only the subflows at or above the finished
+ * ones' rate; FP_SIM_PART, the method before it, fills the whole connected
+ * part of the network they were in. Both give the max-min rates; PART is
+ * kept to be compared with (bench, tests).
+ */
+enum fp_sim_method { FP_SIM_LEVEL, FP_SIM_PART };
+int fp_simulate_method(const struct fp_plan *p, enum fp_sim_method method, struct fp_sim **out,
+		       struct fp_err *err);
 void fp_sim_free(struct fp_sim *s);
 
 #endif

@@ -292,7 +292,7 @@ static int lp_bound(void)
 
 /* ---------------------------------------------------------------- 3. scale */
 
-enum job { J_PLAN, J_SHARES, J_FILE, J_REPAIR, J_SIM };
+enum job { J_PLAN, J_SHARES, J_FILE, J_REPAIR, J_SIM, J_SIM_PART };
 
 struct result {
 	double ms, ms2, rss_before, rss_after;
@@ -365,10 +365,10 @@ static void child(enum job j, const char *topo, const char *sched, const char *s
 		}
 		r.ms2 = (cpu_now() - t0) * 1e3;
 		r.moved = st.moved;
-	} else if (j == J_SIM) {
+	} else if (j == J_SIM || j == J_SIM_PART) {
 		struct fp_sim *sim;
 
-		if (fp_simulate(p, &sim, &err)) {
+		if (fp_simulate_method(p, j == J_SIM ? FP_SIM_LEVEL : FP_SIM_PART, &sim, &err)) {
 			fprintf(stderr, "bench: simulate: %s\n", err.msg);
 			_exit(1);
 		}
@@ -464,16 +464,26 @@ static int scale(void)
 		char sched[64];
 
 		snprintf(sched, sizeof(sched), "alltoall:bytes=1G");
-		if (spawn(J_SIM, "fattree:k=8", sched, "ecmp", &r, &peak))
+		if (spawn(J_SIM, "fattree:k=8", sched, "ecmp", &r, &peak) ||
+		    spawn(J_SIM_PART, "fattree:k=8", sched, "ecmp", &e, &peak2))
 			return 1;
 		printf("simulate ECMP, all-to-all on a k=8 fat-tree (16256 subflows): %.0f ms, "
-		       "%zu events\n", r.ms2, r.events);
+		       "%zu events; %.3fx the whole-part update's %.0f ms (%s)\n", r.ms2, r.events,
+		       r.ms2 / e.ms2, e.ms2, r.events == e.events ? "same events" : "EVENTS DIFFER");
+		if (spawn(J_SIM, "fattree:k=16", sched, "ecmp", &r, &peak))
+			return 1;
+		printf("simulate ECMP, all-to-all on a k=16 fat-tree (1.05 M subflows): %.0f ms, "
+		       "%zu events (the whole-part update: over 300 s)\n", r.ms2, r.events);
 		if (spawn(J_SIM, "leafspine:leaves=8,spines=4,hosts=8",
 			  "alltoall:bytes=1G,hosts=0-31;alltoall:bytes=300M,hosts=32-63;"
-			  "ring-allreduce:bytes=2G,place=frag", "ecmp4", &r, &peak))
+			  "ring-allreduce:bytes=2G,place=frag", "ecmp4", &r, &peak) ||
+		    spawn(J_SIM_PART, "leafspine:leaves=8,spines=4,hosts=8",
+			  "alltoall:bytes=1G,hosts=0-31;alltoall:bytes=300M,hosts=32-63;"
+			  "ring-allreduce:bytes=2G,place=frag", "ecmp4", &e, &peak2))
 			return 1;
 		printf("simulate ECMP x4, three jobs of unequal flows (%zu subflows): %.0f ms, "
-		       "%zu events\n", r.subs, r.ms2, r.events);
+		       "%zu events; %.3fx the whole-part update's %.0f ms\n", r.subs, r.ms2, r.events,
+		       r.ms2 / e.ms2, e.ms2);
 	}
 	return 0;
 }

@@ -240,6 +240,204 @@ static void test_many_unequal(void **state)
 	fp_topo_free(t);
 }
 
+/* ---- a brute-force reference: every rate found again at every event ---- */
+
+struct rsub {
+	int flow, n;
+	int link[FP_PATH_MAX_LEN + 2];
+	double left, rate;
+	bool active, frozen;
+};
+
+/* Max-min rates of the active subflows, progressive filling from scratch. */
+static void ref_fill(const struct fp_topo *t, struct rsub *r, size_t n)
+{
+	double *resid = calloc((size_t)t->nlinks, sizeof(double));
+	int *cnt = calloc((size_t)t->nlinks, sizeof(int)), l, h;
+	size_t i;
+
+	for (l = 0; l < t->nlinks; l++)
+		resid[l] = t->links[l].up ? t->links[l].gbps * 1e9 / 8 : 0;
+	for (i = 0; i < n; i++) {
+		r[i].frozen = !r[i].active;
+		r[i].rate = 0;
+		for (h = 0; h < r[i].n && r[i].active; h++)
+			cnt[r[i].link[h]]++;
+	}
+	for (;;) {
+		int best = -1;
+		double x = 0;
+
+		for (l = 0; l < t->nlinks; l++)
+			if (cnt[l] && (best < 0 || resid[l] / cnt[l] < x)) {
+				best = l;
+				x = resid[l] / cnt[l];
+			}
+		if (best < 0)
+			break;
+		x = x > 0 ? x : 0;
+		for (i = 0; i < n; i++) {
+			bool on = false;
+
+			if (r[i].frozen)
+				continue;
+			for (h = 0; h < r[i].n; h++)
+				on |= r[i].link[h] == best;
+			if (!on)
+				continue;
+			r[i].frozen = true;
+			r[i].rate = x;
+			for (h = 0; h < r[i].n; h++) {
+				resid[r[i].link[h]] -= x;
+				cnt[r[i].link[h]]--;
+			}
+		}
+	}
+	free(resid);
+	free(cnt);
+}
+
+/* Phase @pi of @p: per flow its completion time into @fct; the CCT. */
+static double ref_phase(struct fp_plan *p, size_t pi, double *fct)
+{
+	struct fp_topo *t = p->topo;
+	const struct fp_phase *ph = &p->sched->ph[pi];
+	const struct fp_plan_phase *pp = &p->ph[pi];
+	struct rsub *r = calloc(pp->nsubs + 1, sizeof(*r));
+	size_t n = 0, i, j, active = 0;
+	double now = 0, cct = 0;
+	int h;
+
+	for (i = 0; i < ph->n; i++) {
+		const struct fp_flow *f = &ph->flows[i];
+		struct fp_pathset ps;
+
+		fct[i] = 0;
+		if (t->nodes[f->src].host == t->nodes[f->dst].host)
+			continue;
+		ps = fp_topo_paths(t, t->nodes[f->src].leaf, t->nodes[f->dst].leaf);
+		for (j = 0; j < pp->flows[i].n; j++) {
+			const struct fp_plan_subflow *sub = &pp->subs[pp->flows[i].first + j];
+			struct rsub *x = &r[n];
+
+			if (sub->path == FP_PATH_NONE || !sub->bytes)
+				continue;
+			x->flow = (int)i;
+			x->left = (double)sub->bytes;
+			x->active = true;
+			x->link[x->n++] = t->nodes[f->src].up_link;
+			for (h = 0; h < ps.p[sub->path].len; h++)
+				x->link[x->n++] = ps.p[sub->path].link[h];
+			x->link[x->n++] = t->nodes[f->dst].down_link;
+			n++;
+			active++;
+		}
+	}
+	while (active) {
+		double tmin = INFINITY;
+
+		ref_fill(t, r, n);
+		for (i = 0; i < n; i++)
+			if (r[i].active && r[i].rate > 0 && now + r[i].left / r[i].rate < tmin)
+				tmin = now + r[i].left / r[i].rate;
+		assert_true(isfinite(tmin));
+		for (i = 0; i < n; i++) {
+			if (!r[i].active)
+				continue;
+			if (r[i].rate > 0 && now + r[i].left / r[i].rate <= tmin * (1 + 1e-9)) {
+				r[i].active = false;
+				active--;
+				if (tmin > fct[r[i].flow])
+					fct[r[i].flow] = tmin;
+			} else {
+				r[i].left -= r[i].rate * (tmin - now);
+			}
+		}
+		now = tmin;
+	}
+	for (i = 0; i < ph->n; i++)
+		cct = fct[i] > cct ? fct[i] : cct;
+	free(r);
+	return cct;
+}
+
+/*
+ * Small random cases (fabrics with and without failed links, every
+ * strategy, unequal flows, incasts): both of the simulator's methods agree
+ * with the reference to 1e-9 on every flow's completion, and no CCT is
+ * below the planner's lower bound.
+ */
+static void test_against_reference(void **state)
+{
+	static const char *const topos[] = {
+		"leafspine:leaves=4,spines=2,hosts=2", "leafspine:leaves=3,spines=3,hosts=3,nics=2",
+		"leafspine:leaves=4,spines=3,hosts=2,fail=leaf1-spine0", "fattree:k=4",
+		"fattree:k=4,fail=agg0.0-core0", "fattree:k=4,up_gbps=50",
+	};
+	static const char *const strat[] = { "ecmp", "ecmp4", "spray", "flowplan" };
+	uint64_t rng = 11;
+	int c, cases = 0;
+
+	(void)state;
+	for (c = 0; c < 48; c++) {
+		struct fp_topo *t = gen_topo(topos[c % 6]);
+		struct fp_sched *s = calloc(1, sizeof(*s));
+		struct fp_plan_opts o = { .generation = 1, .seed = (uint64_t)c };
+		struct fp_plan *p = NULL;
+		struct fp_err err;
+		int nics = 0, i, nf = 2 + (int)(fp_rand64(&rng) % 24), incast;
+		size_t m;
+
+		for (i = 0; i < t->nhosts; i++)
+			nics += t->hosts[i].nnics;
+		incast = t->hosts[fp_rand64(&rng) % (uint64_t)t->nhosts].first_nic;
+		s->name = fp_xstrdup("random");
+		fp_sched_job(s, "j0");
+		for (i = 0; i < nf; i++) {
+			int a = t->hosts[0].first_nic + (int)(fp_rand64(&rng) % (uint64_t)nics);
+			int b = c % 3 == 0 && i % 2 ? incast :
+				t->hosts[0].first_nic + (int)(fp_rand64(&rng) % (uint64_t)nics);
+
+			if (a == b)
+				continue;
+			fp_sched_add(s, 0, a, b, (1 + fp_rand64(&rng) % 40) * (GB / 16), 0);
+		}
+		if (!s->nph || !s->ph[0].n) {
+			fp_sched_free(s);
+			fp_topo_free(t);
+			continue;
+		}
+		assert_int_equal(fp_strategy_parse(strat[(c / 6) % 4], &o.strategy, &o.k), 0);
+		if (fp_plan_compute(t, s, &o, &p, &err))
+			fail_msg("case %d: %s", c, err.msg);
+		for (m = 0; m < 2; m++) {
+			struct fp_sim *r = NULL;
+			double *fct = calloc(s->ph[0].n, sizeof(double)), want;
+			size_t j;
+
+			assert_int_equal(fp_simulate_method(p, m ? FP_SIM_PART : FP_SIM_LEVEL, &r,
+							    &err), 0);
+			want = ref_phase(p, 0, fct);
+			if (fabs(r->ph[0].cct - want) > 1e-9 * want)
+				fail_msg("case %d (%s, %s, %zu flows), method %zu: CCT %.12g, reference %.12g",
+					 c, topos[c % 6], strat[(c / 6) % 4], s->ph[0].n, m,
+					 r->ph[0].cct, want);
+			for (j = 0; j < s->ph[0].n; j++)
+				if (fabs(r->ph[0].fct[j] - fct[j]) > 1e-9 * want)
+					fail_msg("case %d, method %zu, flow %zu: %.12g, reference %.12g",
+						 c, m, j, r->ph[0].fct[j], fct[j]);
+			assert_true(r->ph[0].cct >= p->ph[0].lower_bound * (1 - 1e-9));
+			free(fct);
+			fp_sim_free(r);
+		}
+		cases++;
+		fp_plan_free(p);
+		fp_sched_free(s);
+		fp_topo_free(t);
+	}
+	assert_true(cases >= 40);
+}
+
 /* The picture: well-formed enough, a panel per strategy, failed links dashed. */
 static void test_picture(void **state)
 {
@@ -290,6 +488,7 @@ int main(void)
 		cmocka_unit_test(test_incast),
 		cmocka_unit_test(test_unequal_incremental),
 		cmocka_unit_test(test_many_unequal),
+		cmocka_unit_test(test_against_reference),
 		cmocka_unit_test(test_picture),
 	};
 
