@@ -35,14 +35,20 @@ void fp_icrc4_put(u8 *ip, unsigned int len, u32 icrc);
  * fp_icrc_update16 - the ICRC of a packet of @len bytes (ICRC included)
  * whose covered bytes at @off, @off + 1 changed from @old to @new (each as
  * the two bytes read big-endian), given its ICRC @icrc before the change.
- * Needs @off + 6 <= @len. Constant time when the bytes after the change
- * are 4k + 2 (a RoCEv2 packet's UDP source port), fewer than
- * FP_ICRC_TABLE_LEN; logarithmic in them otherwise.
+ * Needs @off + 6 <= @len. Constant time (four table loads and one byte
+ * shift) when the bytes after the change are 4k + 2 (a RoCEv2 packet's UDP
+ * source port), fewer than FP_ICRC_TABLE_LEN; logarithmic in them otherwise.
  */
 u32 fp_icrc_update16(u32 icrc, unsigned int len, unsigned int off, u16 old,
 		     u16 new);
-/* Bytes after a change that fp_icrc_update16() finds in its table. */
-#define FP_ICRC_TABLE_LEN	(4 * 2304)
+/*
+ * Bytes after a change that fp_icrc_update16() finds in its table: more
+ * than any RoCEv2 packet's port has. The longest IPv4 one carries a 4096-byte
+ * payload (the largest IB MTU) after 20 + 8 + 12 + 24 bytes of headers (XRC
+ * RDMA WRITE ONLY with immediate) and before the ICRC: 4164 bytes, whose
+ * port is 4138 bytes from the ICRC.
+ */
+#define FP_ICRC_TABLE_LEN	(4 * 1040)
 /*
  * fp_roce4_set_sport - give the datagram UDP source port @sport and the ICRC
  * that goes with it (updated, not recomputed: a packet whose ICRC was wrong
