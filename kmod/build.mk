@@ -33,7 +33,7 @@ endif
 
 check-kmod-build:
 	@scripts/deps.sh build kunit style
-	@BUILD=$(BUILD) tests/kunit/kmod-build.sh
+	+@BUILD=$(BUILD) tests/kunit/kmod-build.sh
 
 style-kmod:
 	@scripts/deps.sh kunit style
