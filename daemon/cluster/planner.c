@@ -669,13 +669,19 @@ static bool keeps(struct fpc_planner *p, const struct fp_plan *old, const struct
 	return true;
 }
 
-/* Loads, busiest link and subflow counts of @pp from its subflows. */
+/*
+ * Loads, busiest link and subflow counts of @pp from its subflows, on top
+ * of the phase's background flows (docs/formats.md), as the planner has them.
+ */
 static void account(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phase *pp)
 {
 	size_t i, j;
 	int l;
 
-	memset(pp->link_bytes, 0, sizeof(double) * (size_t)t->nlinks);
+	if (pp->bg_bytes)
+		memcpy(pp->link_bytes, pp->bg_bytes, sizeof(double) * (size_t)t->nlinks);
+	else
+		memset(pp->link_bytes, 0, sizeof(double) * (size_t)t->nlinks);
 	pp->max_subflows = 0;
 	pp->split_flows = 0;
 	for (i = 0; i < ph->n; i++) {
