@@ -345,7 +345,7 @@ int fp_plan_exact(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_p
 	uint32_t salt = 0;
 	uint64_t fbytes = 0;
 	struct strad *st = NULL;
-	size_t nst = 0, stcap = 0, total_subs = 0;
+	size_t nst = 0, stcap = 0, total_subs = 0, extra = 0;
 	int rc = 0;
 
 	b.pair_of = fp_xcalloc((size_t)L * (size_t)L, sizeof(int));
@@ -363,13 +363,21 @@ int fp_plan_exact(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_p
 	for (i = 0; i < ph->n; i++) {
 		const struct fp_flow *f = &ph->flows[i];
 
-		pp->flows[i].n = 1;	/* a count until the slots are laid out */
-		if (fp_same_host(t, f))
+		/*
+		 * Until the slots are laid out, n counts a flow's subflows and
+		 * first says what it is: 0 on the fabric, 1 local, 2 in one leaf.
+		 */
+		pp->flows[i].n = 1;
+		if (fp_same_host(t, f)) {
+			pp->flows[i].first = 1;
 			continue;
+		}
 		u = t->nodes[t->nodes[f->src].leaf].leaf_idx;
 		v = t->nodes[t->nodes[f->dst].leaf].leaf_idx;
-		if (u == v)
+		if (u == v) {
+			pp->flows[i].first = 2;
 			continue;
+		}
 		fbytes = f->bytes;
 		p = bvn_pair(&b, u, v);
 		b.real[p]++;
@@ -525,6 +533,9 @@ int fp_plan_exact(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_p
 					st[nst++] = (struct strad){ fi, a, s0, s1 };
 					pp->flows[fi].n = (uint32_t)straddle(t, ph, NULL, fi, a, S, binlen,
 									     s0, s1, err);
+					/* (modulo 2^64: a flow of no part takes one back) */
+					extra += (size_t)pp->flows[fi].n;
+					extra -= 1;
 				}
 			}
 			j += run;
@@ -532,30 +543,30 @@ int fp_plan_exact(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_p
 		pos += mw[k];
 	}
 place:
-	/* Every flow's subflows in its slots, flows in schedule order. */
+	/*
+	 * Every flow's subflows in its slots, flows in schedule order; local
+	 * flows and flows within one leaf get theirs on the way.
+	 */
+	if (ph->n + extra > UINT32_MAX) {
+		rc = fp_fail(err, E2BIG, "%zu subflows: more than a plan phase holds", ph->n + extra);
+		goto out;
+	}
+	FP_GROW_RAW(pp->subs, pp->cap, ph->n + extra);
 	for (i = 0; i < ph->n; i++) {
+		uint32_t kind = pp->flows[i].first;
+
 		pp->flows[i].first = (uint32_t)total_subs;
 		total_subs += pp->flows[i].n;
 		pp->flows[i].n = 0;
-	}
-	if (total_subs > UINT32_MAX) {
-		rc = fp_fail(err, E2BIG, "%zu subflows: more than a plan phase holds", total_subs);
-		goto out;
-	}
-	FP_GROW_RAW(pp->subs, pp->cap, total_subs);
-	pp->nsubs = total_subs;
-	/* Local flows, and flows within one leaf. */
-	for (i = 0; i < ph->n; i++) {
-		const struct fp_flow *f = &ph->flows[i];
-
-		if (fp_same_host(t, f)) {
-			put_sub(pp, i, f->bytes, FP_PATH_NONE, 0, 0);
-		} else if (t->nodes[f->src].leaf == t->nodes[f->dst].leaf) {
+		if (kind == 1) {
+			put_sub(pp, i, ph->flows[i].bytes, FP_PATH_NONE, 0, 0);
+		} else if (kind == 2) {
 			uint32_t fl = 1 + (salt++ % 0x3fff);
 
-			put_sub(pp, i, f->bytes, 0, fl, fp_label_to_sport(fl));
+			put_sub(pp, i, ph->flows[i].bytes, 0, fl, fp_label_to_sport(fl));
 		}
 	}
+	pp->nsubs = total_subs;
 	if (!nf)
 		goto out;	/* nothing on the fabric: no method to name */
 	for (i = 0; i < nst && !rc; i++)
