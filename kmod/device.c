@@ -85,7 +85,10 @@ static int fp_put_gids(struct sk_buff *skb, struct ib_device *ibdev, u32 port)
 
 /*
  * One port. For a link event (@event) the IB port state is left out: the
- * cache that holds it is updated after the netdev notifiers have run.
+ * cache that holds it is updated after the netdev notifiers have run. Its
+ * GIDs are there, as the GID table holds them when the event is sent (a
+ * RoCE port's IPv4 GIDs stay while its link is down, being made of its
+ * netdev's addresses).
  */
 static int fp_put_port(struct sk_buff *skb, const struct net *net, int idx,
 		       struct ib_device *ibdev, u32 port, bool event)
@@ -115,7 +118,7 @@ static int fp_put_port(struct sk_buff *skb, const struct net *net, int idx,
 	    nla_put_u8(skb, FLOWPLAN_PORT_A_LINK, link) ||
 	    nla_put_u32(skb, FLOWPLAN_PORT_A_IFINDEX, ifindex) ||
 	    (name[0] && nla_put_string(skb, FLOWPLAN_PORT_A_NETDEV, name)) ||
-	    (!event && fp_put_gids(skb, ibdev, port))) {
+	    fp_put_gids(skb, ibdev, port)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -165,8 +168,7 @@ static size_t fp_device_size(struct ib_device *ibdev, bool ports,
 		size += nla_total_size(0) + 2 * nla_total_size(sizeof(u32)) +
 			2 * nla_total_size(sizeof(u8)) +
 			nla_total_size(IFNAMSIZ) + nla_total_size(0);
-		if (!only_port)
-			size += (fp_count_gids(ibdev, port) + 8) * gid;
+		size += (fp_count_gids(ibdev, port) + 8) * gid;
 	}
 	return size;
 }

@@ -228,8 +228,11 @@
  *        FLOWPLAN_A_DEVICE as in GET_DEVICES (REMOVED: index and name only)
  *    FLOWPLAN_CMD_LINK_CHANGED: the netdev of an RDMA port went up or down:
  *        FLOWPLAN_A_DEVICE with index, name and FLOWPLAN_DEVICE_A_PORTS
- *        holding the one port that changed (number, link, ifindex, netdev;
- *        no IB port state, which RDMA updates later, and no GIDs)
+ *        holding the one port that changed: number, link, ifindex, netdev
+ *        and FLOWPLAN_PORT_A_GIDS (as in GET_DEVICES), the port's GID table
+ *        when the event is sent (a RoCE port's IPv4 GIDs, made of its
+ *        netdev's addresses, stay while the link is down). No IB port state:
+ *        RDMA updates it after the event; the link says up or down.
  *    FLOWPLAN_CMD_PLAN_CHANGED: FLOWPLAN_A_GENERATION, FLOWPLAN_A_NENTRIES
  *        (sent in the namespace of the plan)
  *
