@@ -363,10 +363,13 @@ static void new_finishes(struct simst *s, const uint32_t *sf, size_t n, double n
  * FP_SIM_LEVEL: progressive filling of subflows @r[0..nr) (active, their
  * bytes brought up to now, their rates taken out of s->used) over what the
  * other active subflows leave of each link; their rates back into used.
+ * s->comp lists them in the order they froze: by rate, but for rounding.
  */
 static void level_fill(struct simst *s, const uint32_t *r, size_t nr)
 {
 	size_t i, ntl = 0, pos = 0;
+
+	s->ncomp = 0;
 	uint32_t k;
 
 	for (i = 0; i < nr; i++) {
@@ -424,6 +427,7 @@ static void level_fill(struct simst *s, const uint32_t *r, size_t nr)
 				continue;
 			f->frozen = 1;
 			f->rate = x;
+			s->comp[s->ncomp++] = s->rl[k];
 			for (h = 0; h < f->n; h++) {
 				int m = s->lk[f->off + h];
 
@@ -474,16 +478,22 @@ static size_t level_run(struct simst *s, struct fp_sim_phase *out, size_t active
 	nr = s->ns;
 	lo = 0;
 	for (;;) {
+		bool sorted = true;
+
 		level_fill(s, r, nr);
-		/* The filled ones, by their new rates, after the ones that kept theirs. */
-		for (i = 0; i < nr; i++)
-			rk[i] = (struct rk){ s->sf[r[i]].rate, r[i] };
-		qsort(rk, nr, sizeof(*rk), rk_cmp);
-		for (i = 0; i < nr; i++)
-			ord[lo + i] = r[i] = rk[i].sf;
+		/*
+		 * The filled ones, by their new rates, after the ones that kept
+		 * theirs: in the order they froze, which is by rate unless
+		 * rounding made a later level a hair lower.
+		 */
+		for (i = 0; i < nr; i++) {
+			ord[lo + i] = r[i] = s->comp[i];
+			if ((lo + i) && s->sf[ord[lo + i - 1]].rate > s->sf[ord[lo + i]].rate)
+				sorted = false;
+		}
 		nord = lo + nr;
-		if (lo && nr && s->sf[ord[lo - 1]].rate > s->sf[ord[lo]].rate) {
-			/* Rounding put one a hair below a kept one: sort them all. */
+		if (!sorted) {
+			/* Sort them all. */
 			for (i = 0; i < nord; i++)
 				rk[i] = (struct rk){ s->sf[ord[i]].rate, ord[i] };
 			qsort(rk, nord, sizeof(*rk), rk_cmp);
