@@ -36,6 +36,14 @@ static void on_share(void *arg, natsMsg *m)
 	fpc_agent_share(arg, m);
 }
 
+static void retry_install(struct fpc_agent *a, uint64_t now);
+
+static void on_retry(struct fpd_timer *t, uint64_t n)
+{
+	(void)n;
+	retry_install(t->arg, fpd_now());
+}
+
 int fpc_agent_init(struct fpc_agent *a, struct fpc_bus *bus, const struct fpc_names *nm,
 		   const char *host, uint64_t resync_ns, const struct fpc_agent_ops *ops,
 		   void *arg, struct fp_err *err)
@@ -43,6 +51,7 @@ int fpc_agent_init(struct fpc_agent *a, struct fpc_bus *bus, const struct fpc_na
 	char subj[160];
 
 	memset(a, 0, sizeof(*a));
+	a->t_retry.io.fd = -1;
 	if (!fpc_token_ok(host)) {
 		snprintf(err->msg, sizeof(err->msg),
 			 "[cluster] host '%s': a cluster host name is letters, digits, '_' and '-' (at most %d)",
@@ -65,6 +74,9 @@ void fpc_agent_fini(struct fpc_agent *a)
 	for (k = 0; k < FPC_OBS_KINDS; k++)
 		free(a->obs[k].text);
 	memset(a->obs, 0, sizeof(a->obs));
+	fpd_timer_fini(&a->t_retry);
+	free(a->retry_text);
+	a->retry_text = NULL;
 }
 
 bool fpc_agent_owns(const struct fpc_agent *a, const char *subject)
@@ -135,11 +147,104 @@ static void report(struct fpc_agent *a)
 	}
 }
 
+static void retry_clear(struct fpc_agent *a)
+{
+	free(a->retry_text);
+	a->retry_text = NULL;
+	a->retry_len = 0;
+	a->retry_at = 0;
+	a->backoff_ns = 0;
+	a->attempts = 0;
+	if (a->t_retry.io.loop)
+		fpd_timer_set(&a->t_retry, 0, 0);
+}
+
+/*
+ * Install @hp (the share taken, whose text is @text) and report what came
+ * of it; on a failure keep the text to try again after the backoff.
+ */
+static int install(struct fpc_agent *a, const struct fp_hostplan *hp, const char *text,
+		   size_t len, uint64_t now, struct fp_err *err)
+{
+	uint64_t gen = 0;
+	int ret;
+
+	memset(&a->inst, 0, sizeof(a->inst));
+	a->inst.epoch = hp->generation;
+	a->inst.entries = hp->n;
+	a->attempts++;
+	ret = a->ops->install(a->arg, hp, hp->generation, &gen, err);
+	a->inst.generation = gen;
+	if (!ret) {
+		a->installs++;
+		say(a, LOG_INFO, "installed epoch %" PRIu64 " (term %u) as generation %" PRIu64
+		    ", %zu entries%s", hp->generation, FPC_EPOCH_TERM(hp->generation), gen, hp->n,
+		    a->attempts > 1 ? " (after retrying)" : "");
+		retry_clear(a);
+		report(a);
+		return 0;
+	}
+	if (ret != ENOENT)
+		a->install_errors++;
+	if (a->retry_text != text) {
+		char *t = malloc(len + 1);
+
+		if (t) {
+			memcpy(t, text, len);
+			t[len] = 0;
+		}
+		free(a->retry_text);
+		a->retry_text = t;
+		a->retry_len = t ? len : 0;
+	}
+	a->backoff_ns = !a->backoff_ns ? FPC_RETRY_MIN_NS :
+			a->backoff_ns >= FPC_RETRY_MAX_NS / 2 ? FPC_RETRY_MAX_NS : 2 * a->backoff_ns;
+	if (a->retry_text) {
+		a->retry_at = now + a->backoff_ns;
+		/* the timer is made when first needed (the bench runs thousands of agents) */
+		if (!a->t_retry.io.loop && fpc_bus_loop(a->bus) &&
+		    fpd_timer_init(fpc_bus_loop(a->bus), &a->t_retry, on_retry, a))
+			say(a, LOG_WARNING, "no timer for retrying: on the next tick instead");
+		if (a->t_retry.io.loop)
+			fpd_timer_set(&a->t_retry, a->backoff_ns, 0);
+	}
+	snprintf(a->inst.error, sizeof(a->inst.error), "%.*s (attempt %u; again in %" PRIu64 " ms)",
+		 100, err->msg, a->attempts, a->backoff_ns / 1000000u);
+	say(a, ret == ENOENT ? (a->attempts > 1 ? LOG_DEBUG : LOG_NOTICE) :
+	    a->attempts > 1 ? LOG_WARNING : LOG_ERR, "epoch %" PRIu64 ": %s", hp->generation,
+	    a->inst.error);
+	report(a);
+	return ret;
+}
+
+/* The install that failed, once more (due at a->retry_at). */
+static void retry_install(struct fpc_agent *a, uint64_t now)
+{
+	struct fp_err err = { "" };
+	struct fp_hostplan hp;
+	char name[96];
+
+	if (!a->retry_text || now < a->retry_at)
+		return;
+	snprintf(name, sizeof(name), "share of %s", a->host);
+	if (fp_share_parse(a->retry_text, a->retry_len, name, &hp, &err)) {
+		say(a, LOG_ERR, "%s (not tried again)", err.msg);	/* it parsed before */
+		retry_clear(a);
+		return;
+	}
+	if (hp.generation == a->epoch) {
+		a->install_retries++;
+		install(a, &hp, a->retry_text, a->retry_len, now, &err);
+	} else {
+		retry_clear(a);
+	}
+	fp_hostplan_free(&hp);
+}
+
 int fpc_agent_take(struct fpc_agent *a, const char *text, size_t len, uint64_t rev,
 		   struct fp_err *err)
 {
 	struct fp_hostplan hp;
-	uint64_t gen = 0;
 	char name[96];
 	int ret;
 
@@ -165,25 +270,9 @@ int fpc_agent_take(struct fpc_agent *a, const char *text, size_t len, uint64_t r
 	a->have_share = true;
 	a->epoch = hp.generation;
 	a->revision = rev;
-	memset(&a->inst, 0, sizeof(a->inst));
-	a->inst.epoch = hp.generation;
-	a->inst.entries = hp.n;
-	ret = a->ops->install(a->arg, &hp, hp.generation, &gen, err);
-	a->inst.generation = gen;
-	if (!ret) {
-		a->installs++;
-		say(a, LOG_INFO, "installed epoch %" PRIu64 " (term %u) as generation %" PRIu64
-		    ", %zu entries", hp.generation, FPC_EPOCH_TERM(hp.generation), gen, hp.n);
-	} else {
-		if (ret != ENOENT)
-			a->install_errors++;
-		snprintf(a->inst.error, sizeof(a->inst.error), "%.*s",
-			 (int)sizeof(a->inst.error) - 1, err->msg);
-		say(a, ret == ENOENT ? LOG_NOTICE : LOG_ERR, "epoch %" PRIu64 ": %s",
-		    hp.generation, err->msg);
-	}
+	retry_clear(a);		/* a newer share replaces one waiting to be tried again */
+	ret = install(a, &hp, text, len, fpd_now(), err);
 	fp_hostplan_free(&hp);
-	report(a);
 	return ret;
 }
 
@@ -255,6 +344,7 @@ void fpc_agent_tick(struct fpc_agent *a, uint64_t now)
 {
 	int k;
 
+	retry_install(a, now);	/* installing needs no bus */
 	if (!fpc_bus_up(a->bus))
 		return;
 	for (k = 0; k < FPC_OBS_KINDS; k++)

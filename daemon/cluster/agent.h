@@ -12,6 +12,12 @@
  * taken is refused: no host ever goes back. While the bus is gone nothing
  * changes here; the installed plan stays.
  *
+ * An install that fails, for whatever reason (the module not loaded, an
+ * error from it, out of memory), is tried again with the same share, after
+ * FPC_RETRY_MIN_NS doubling up to FPC_RETRY_MAX_NS, until it succeeds or a
+ * newer share replaces it; each failure is reported (the installed
+ * observation carries the error and the attempt) and counted.
+ *
  * Observations are state, not events: the latest of each kind is kept
  * and published (a JetStream publish into the observation stream, which
  * keeps the last per subject); one that fails, or was made while
@@ -45,6 +51,9 @@ struct fpc_agent_ops {
 	void (*log)(void *arg, int level, const char *text);
 };
 
+#define FPC_RETRY_MIN_NS	100000000ull	/* 100 ms */
+#define FPC_RETRY_MAX_NS	30000000000ull	/* 30 s */
+
 struct fpc_agent {
 	struct fpc_bus *bus;
 	const struct fpc_names *nm;
@@ -60,6 +69,13 @@ struct fpc_agent {
 	bool have_share;
 	uint64_t last_resync;
 
+	/* an install to try again: the share's text, when (fpd_now()), the wait */
+	char *retry_text;
+	size_t retry_len;
+	uint64_t retry_at, backoff_ns;
+	unsigned int attempts;	/* of the share in retry_text */
+	struct fpd_timer t_retry;	/* on the bus's loop, when it has one */
+
 	/* observations: the latest of each kind */
 	struct {
 		char *text;
@@ -68,7 +84,7 @@ struct fpc_agent {
 	} obs[FPC_OBS_KINDS];
 
 	/* figures */
-	uint64_t shares, refused, installs, install_errors, bad, resyncs;
+	uint64_t shares, refused, installs, install_errors, install_retries, bad, resyncs;
 	char last_error[200];
 };
 
@@ -83,7 +99,7 @@ void fpc_agent_bus_event(struct fpc_agent *a, enum fpc_bus_event ev, uint64_t no
 /* an ack of one of this agent's subjects (fpc_agent_owns()) */
 void fpc_agent_ack(struct fpc_agent *a, const char *subject, int errcode, const char *text);
 bool fpc_agent_owns(const struct fpc_agent *a, const char *subject);
-/* now and then (a second): resync when due, publish what is waiting */
+/* now and then (a second): resync when due, publish what is waiting, retry an install */
 void fpc_agent_tick(struct fpc_agent *a, uint64_t now);
 
 /* Set an observation (copied) and publish it when it changed. */

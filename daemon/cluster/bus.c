@@ -700,6 +700,11 @@ void fpc_bus_msg_times(const struct fpc_bus *b, uint64_t *queued, uint64_t *take
 	*taken = b->cur_start;
 }
 
+struct fpd_loop *fpc_bus_loop(struct fpc_bus *b)
+{
+	return b->loop;
+}
+
 natsConnection *fpc_bus_nc(struct fpc_bus *b)
 {
 	return b->nc;

@@ -112,6 +112,9 @@ int fpc_bus_jswait(struct fpc_bus *b, int64_t timeout_ms, struct fp_err *err);
 int fpc_bus_last(struct fpc_bus *b, const char *stream, const char *subject, natsMsg **m,
 		 struct fp_err *err);
 
+/* The loop the bus was opened on (NULL in tests without one). */
+struct fpd_loop *fpc_bus_loop(struct fpc_bus *b);
+
 /* The library's handles, for what this file does not wrap (KV, streams). */
 natsConnection *fpc_bus_nc(struct fpc_bus *b);
 jsCtx *fpc_bus_js(struct fpc_bus *b);

@@ -396,6 +396,9 @@ static void cluster_status(struct fpd *d, json_object *o, bool show)
 		json_object_object_add(c, "refused", json_object_new_uint64(a->refused));
 		json_object_object_add(c, "installs", json_object_new_uint64(a->installs));
 		json_object_object_add(c, "install_errors", json_object_new_uint64(a->install_errors));
+		json_object_object_add(c, "install_retries", json_object_new_uint64(a->install_retries));
+		json_object_object_add(c, "retry_in_ms", json_object_new_uint64(
+			a->retry_at > fpd_now() ? (a->retry_at - fpd_now()) / 1000000u : 0));
 		json_object_object_add(c, "resyncs", json_object_new_uint64(a->resyncs));
 		json_object_object_add(c, "last_error", json_object_new_string(a->last_error));
 	} else {

@@ -6,8 +6,11 @@
  * servers): a newer epoch is installed, the same one again is nothing,
  * an older one is refused whatever its way in, a new term wins, a share
  * that does not parse keeps the installed plan, a missing module keeps
- * the share for later, and while disconnected the report of what was
- * installed waits to be published.
+ * the share for later, an install that fails for any reason is tried
+ * again with backoff until it succeeds (the failure comes from this
+ * test's install, standing in for the module: a fault the real one cannot
+ * make on demand) and each attempt is reported, and while disconnected the
+ * report of what was installed waits to be published.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -39,8 +42,11 @@ static int install(void *arg, const struct fp_hostplan *hp, uint64_t epoch, uint
 	h->last_epoch = epoch;
 	h->last_n = hp->n;
 	*gen = (uint64_t)h->installs;
-	if (h->answer)
+	if (h->answer == ENOENT)
 		snprintf(err->msg, sizeof(err->msg), "flowplan module not loaded");
+	else if (h->answer)
+		snprintf(err->msg, sizeof(err->msg), "the module refused the plan: %s",
+			 strerror(h->answer));
 	return h->answer;
 }
 
@@ -179,6 +185,111 @@ static void test_no_module_kept(void **state)
 	assert_int_equal(x->a.install_errors, 1);
 }
 
+/* The installed observation the agent would publish. */
+static void reported(struct fix *x, struct fpc_installed *in)
+{
+	struct fp_err err = { "" };
+
+	assert_non_null(x->a.obs[FPC_OBS_INSTALLED].text);
+	assert_int_equal(fpc_installed_decode(x->a.obs[FPC_OBS_INSTALLED].text,
+					      x->a.obs[FPC_OBS_INSTALLED].len, in, &err), 0);
+}
+
+static void test_install_retried(void **state)
+{
+	struct fix *x = *state;
+	struct fpc_installed in;
+	uint64_t now, b;
+	int i;
+
+	/* any failure, not only a missing module: kept, reported, tried again */
+	x->h.answer = EIO;
+	assert_int_equal(take(x, FPC_EPOCH(1, 1), 2), EIO);
+	assert_int_equal(x->h.installs, 1);
+	assert_int_equal(x->a.install_errors, 1);
+	assert_int_equal(x->a.installs, 0);
+	assert_non_null(x->a.retry_text);
+	assert_int_equal(x->a.backoff_ns, FPC_RETRY_MIN_NS);
+	reported(x, &in);
+	assert_int_equal(in.epoch, FPC_EPOCH(1, 1));
+	assert_non_null(strstr(in.error, "refused the plan"));
+	assert_non_null(strstr(in.error, "attempt 1"));
+	/* not before the backoff */
+	now = fpd_now();
+	fpc_agent_tick(&x->a, now);
+	assert_int_equal(x->h.installs, 1);
+	/* due: tried again, fails again, waits twice as long */
+	now += 1000000000ull;
+	fpc_agent_tick(&x->a, now);
+	assert_int_equal(x->h.installs, 2);
+	assert_int_equal(x->h.last_epoch, FPC_EPOCH(1, 1));
+	assert_int_equal(x->h.last_n, 2);
+	assert_int_equal(x->a.install_retries, 1);
+	assert_int_equal(x->a.install_errors, 2);
+	assert_int_equal(x->a.backoff_ns, 2 * FPC_RETRY_MIN_NS);
+	assert_int_equal(x->a.retry_at, now + 2 * FPC_RETRY_MIN_NS);
+	reported(x, &in);
+	assert_non_null(strstr(in.error, "attempt 2"));
+	/* the backoff doubles up to its most */
+	for (i = 0, b = x->a.backoff_ns; i < 20; i++) {
+		now += FPC_RETRY_MAX_NS;
+		fpc_agent_tick(&x->a, now);
+		assert_true(x->a.backoff_ns >= b);
+		assert_true(x->a.backoff_ns <= FPC_RETRY_MAX_NS);
+		b = x->a.backoff_ns;
+	}
+	assert_int_equal(x->a.backoff_ns, FPC_RETRY_MAX_NS);
+	assert_int_equal(x->h.installs, 22);
+	/* the fault goes: the next attempt installs it, the report says so */
+	x->h.answer = 0;
+	now += FPC_RETRY_MAX_NS;
+	fpc_agent_tick(&x->a, now);
+	assert_int_equal(x->h.installs, 23);
+	assert_int_equal(x->a.installs, 1);
+	assert_null(x->a.retry_text);
+	assert_int_equal(x->a.retry_at, 0);
+	reported(x, &in);
+	assert_int_equal(in.epoch, FPC_EPOCH(1, 1));
+	assert_string_equal(in.error, "");
+	assert_int_equal(in.generation, 23);
+	/* nothing more to try */
+	fpc_agent_tick(&x->a, now + 10 * FPC_RETRY_MAX_NS);
+	assert_int_equal(x->h.installs, 23);
+}
+
+static void test_newer_share_replaces_retry(void **state)
+{
+	struct fix *x = *state;
+	struct fpc_installed in;
+	uint64_t now;
+
+	x->h.answer = ENOMEM;
+	assert_int_equal(take(x, FPC_EPOCH(1, 1), 3), ENOMEM);
+	assert_non_null(x->a.retry_text);
+	/* a newer share while waiting: it is the one installed, the old not retried */
+	x->h.answer = 0;
+	assert_int_equal(take(x, FPC_EPOCH(1, 2), 1), 0);
+	assert_int_equal(x->h.installs, 2);
+	assert_int_equal(x->h.last_epoch, FPC_EPOCH(1, 2));
+	assert_null(x->a.retry_text);
+	now = fpd_now() + FPC_RETRY_MAX_NS;
+	fpc_agent_tick(&x->a, now);
+	assert_int_equal(x->h.installs, 2);
+	/* a missing module is retried too (the report changes once it loads) */
+	x->h.answer = ENOENT;
+	assert_int_equal(take(x, FPC_EPOCH(1, 3), 2), ENOENT);
+	assert_int_equal(x->a.install_errors, 1);	/* ENOMEM's; not loaded is no error */
+	reported(x, &in);
+	assert_non_null(strstr(in.error, "not loaded"));
+	x->h.answer = 0;
+	fpc_agent_tick(&x->a, fpd_now() + FPC_RETRY_MAX_NS);
+	assert_int_equal(x->h.installs, 4);
+	assert_int_equal(x->h.last_epoch, FPC_EPOCH(1, 3));
+	reported(x, &in);
+	assert_string_equal(in.error, "");
+	assert_int_equal(x->a.install_retries, 1);
+}
+
 static void test_reports_wait_for_the_bus(void **state)
 {
 	struct fix *x = *state;
@@ -218,6 +329,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_never_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_share_keeps_plan, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_module_kept, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_install_retried, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_newer_share_replaces_retry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reports_wait_for_the_bus, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_host_names, setup, teardown),
 	};
