@@ -4,6 +4,8 @@
 
 #include <linux/err.h>
 #include <linux/in.h>
+#include <linux/in6.h>
+#include <net/ipv6.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 
@@ -29,11 +31,40 @@ const struct nla_policy fp_subflow_policy[FLOWPLAN_SUBFLOW_A_MAX + 1] = {
 		NLA_POLICY_FULL_RANGE(NLA_U32, &fp_weight_range),
 };
 
+/*
+ * An address is 4 bytes (IPv4) or 16 (IPv6): the length is the family.
+ * IPv4 as an IPv4-mapped IPv6 address would be a second spelling of one
+ * entry, and IPv6 entries wait for the hook that pins IPv6 packets.
+ */
+static int fp_nl_validate_addr(const struct nlattr *nla,
+			       struct netlink_ext_ack *extack)
+{
+	switch (nla_len(nla)) {
+	case sizeof(struct in_addr):
+		return 0;
+	case sizeof(struct in6_addr):
+		if (ipv6_addr_v4mapped(nla_data(nla))) {
+			NL_SET_ERR_MSG_ATTR(extack, nla,
+					    "IPv4-mapped IPv6 address: send IPv4 as 4 bytes");
+			return -EINVAL;
+		}
+		NL_SET_ERR_MSG_ATTR(extack, nla,
+				    "IPv6 entries are not supported yet by this module");
+		return -EOPNOTSUPP;
+	default:
+		NL_SET_ERR_MSG_ATTR(extack, nla,
+				    "an address is 4 bytes (IPv4) or 16 (IPv6)");
+		return -ERANGE;
+	}
+}
+
 const struct nla_policy fp_entry_policy[FLOWPLAN_ENTRY_A_MAX + 1] = {
 	[FLOWPLAN_ENTRY_A_LOCAL_ADDR] =
-		NLA_POLICY_EXACT_LEN(sizeof(struct in_addr)),
+		NLA_POLICY_VALIDATE_FN(NLA_BINARY, fp_nl_validate_addr,
+				       sizeof(struct in6_addr)),
 	[FLOWPLAN_ENTRY_A_REMOTE_ADDR] =
-		NLA_POLICY_EXACT_LEN(sizeof(struct in_addr)),
+		NLA_POLICY_VALIDATE_FN(NLA_BINARY, fp_nl_validate_addr,
+				       sizeof(struct in6_addr)),
 	[FLOWPLAN_ENTRY_A_DQPN] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &fp_dqpn_range),
 	[FLOWPLAN_ENTRY_A_FLAGS] =

@@ -152,6 +152,45 @@ static void b_short_addr(struct sk_buff *skb)
 	nla_nest_end(skb, ents);
 }
 
+/* One entry whose local address is the @len bytes at @addr. */
+static void addr_entry(struct sk_buff *skb, const void *addr, int len)
+{
+	struct nlattr *ents = start(skb), *e, *subs;
+
+	e = nla_nest_start(skb, 0);
+	nla_put(skb, FLOWPLAN_ENTRY_A_LOCAL_ADDR, len, addr);
+	nla_put_in_addr(skb, FLOWPLAN_ENTRY_A_REMOTE_ADDR, A(5));
+	subs = nla_nest_start(skb, FLOWPLAN_ENTRY_A_SUBFLOWS);
+	put_sub(skb, 0, 1, 0xc001, ~0U);
+	nla_nest_end(skb, subs);
+	nla_nest_end(skb, e);
+	nla_nest_end(skb, ents);
+}
+
+static const u8 a6_doc[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+static const u8 a6_mapped[16] = { [10] = 0xff, 0xff, 0xc6, 0x12, 0, 1 };
+static const u8 a_long[20] = { 0x20, 0x01, 0x0d, 0xb8 };
+
+static void b_addr_v6(struct sk_buff *skb)
+{
+	addr_entry(skb, a6_doc, sizeof(a6_doc));
+}
+
+static void b_addr_v4mapped(struct sk_buff *skb)
+{
+	addr_entry(skb, a6_mapped, sizeof(a6_mapped));
+}
+
+static void b_addr_5(struct sk_buff *skb)
+{
+	addr_entry(skb, a_long, 5);
+}
+
+static void b_addr_17(struct sk_buff *skb)
+{
+	addr_entry(skb, a_long, 17);
+}
+
 static void b_no_remote(struct sk_buff *skb)
 {
 	struct nlattr *ents = start(skb), *e;
@@ -279,7 +318,14 @@ static const struct policy_case policy_cases[] = {
 	{ "weight above 65536", b_big_weight, 8, -ERANGE,
 	  "integer out of range" },
 	{ "3-byte address", b_short_addr, 8, -ERANGE,
-	  "binary attribute size out of range" },
+	  "an address is 4 bytes (IPv4) or 16 (IPv6)" },
+	{ "5-byte address", b_addr_5, 8, -ERANGE,
+	  "an address is 4 bytes (IPv4) or 16 (IPv6)" },
+	{ "17-byte address", b_addr_17, 8, -ERANGE, NULL },
+	{ "IPv4-mapped IPv6 address", b_addr_v4mapped, 8, -EINVAL,
+	  "IPv4-mapped IPv6 address: send IPv4 as 4 bytes" },
+	{ "IPv6 address", b_addr_v6, 8, -EOPNOTSUPP,
+	  "IPv6 entries are not supported yet by this module" },
 	{ "unknown entry attribute", b_unknown_attr, 8, -EINVAL, NULL },
 	{ "reply-only attribute", b_reply_attr, 8, -EINVAL, NULL },
 	{ "nest without NLA_F_NESTED", b_no_nested_flag, 8, -EINVAL, NULL },

@@ -29,7 +29,18 @@
  * "exclusive" mode), and a port's netdev only when that netdev is in the
  * namespace (ifindex 0, no name, otherwise), as "rdma link" shows them.
  *
- * All addresses are IPv4, struct in_addr (4 bytes, network byte order).
+ * Addresses. An address attribute holds 4 bytes, struct in_addr (IPv4),
+ * or 16, struct in6_addr (IPv6), in network byte order: its length is its
+ * family (there is no family attribute; old IPv4 clients send and read 4
+ * bytes as before). Any other length is refused (-ERANGE), and so is an
+ * IPv4-mapped IPv6 address, ::ffff:a.b.c.d (-EINVAL): IPv4 is sent as 4
+ * bytes. Both addresses of an entry are of one family (-EINVAL, "local and
+ * remote address of different families"). Replies write 4 bytes for IPv4
+ * and 16 for IPv6.
+ * IPv6 entries: this version of the module does not pin or count IPv6 yet
+ * and refuses an entry with a 16-byte address with -EOPNOTSUPP and the
+ * extended ack message "IPv6 entries are not supported yet by this
+ * module"; a version that does accepts them as documented here.
  * Ports are NLA_U16 in host byte order. Attribute nests that hold a list
  * ("array" below) contain one nested attribute per element; the type of the
  * element attribute is its index within that nest in that message,
@@ -58,9 +69,12 @@
  *                        plan holds at most the module parameter
  *                        max_entries (default 1024) entries, else -E2BIG.
  *                        Each element:
- *        FLOWPLAN_ENTRY_A_LOCAL_ADDR: struct in_addr, required; the source
- *                                     address of the packets
- *        FLOWPLAN_ENTRY_A_REMOTE_ADDR: struct in_addr, required; destination
+ *        FLOWPLAN_ENTRY_A_LOCAL_ADDR: struct in_addr or struct in6_addr
+ *                                     (see "Addresses"), required; the
+ *                                     source address of the packets
+ *        FLOWPLAN_ENTRY_A_REMOTE_ADDR: struct in_addr or struct in6_addr,
+ *                                      required, of the local address's
+ *                                      family; the destination
  *        FLOWPLAN_ENTRY_A_DQPN: NLA_U32, 0..0xffffff, optional; destination
  *                               QP, 0 (the default) matches any QP
  *        FLOWPLAN_ENTRY_A_FLAGS: NLA_U32, optional, 0 or more of:
@@ -172,7 +186,8 @@
  *    FLOWPLAN_A_UNTRACKED: NLA_U64, packets not counted per path because
  *                          the counter table was full
  *    FLOWPLAN_A_COUNTERS: NLA_NESTED, array of:
- *        FLOWPLAN_COUNTER_A_REMOTE_ADDR: struct in_addr, the destination
+ *        FLOWPLAN_COUNTER_A_REMOTE_ADDR: struct in_addr or struct
+ *                                        in6_addr, the destination
  *        FLOWPLAN_COUNTER_A_SPORT: NLA_U16, the UDP source port on the wire
  *                                  (after any rewrite)
  *        FLOWPLAN_COUNTER_A_PACKETS: NLA_U64
