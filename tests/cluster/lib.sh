@@ -243,6 +243,15 @@ increasing() {	# the numbers on stdin strictly increase
 last_epoch() { st "$1" | jq -r '.cluster.last_replan.epoch'; }
 epoch_after() { local e; e=$(last_epoch "$1") && [ -n "$e" ] && [ "$e" != null ] && [ "$e" -gt "$2" ]; }
 
+# planned_after E0: a planner holds the lease and its last re-plan is past
+# E0; ADMIN becomes that planner
+planned_after() {
+	local p
+	p=$(active_planner pa pb) || return 1
+	epoch_after "$p" "$1" || return 1
+	ADMIN=$p
+}
+
 active_planner() {
 	local p
 	for p in "$@"; do
