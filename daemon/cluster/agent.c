@@ -314,10 +314,12 @@ static void resync(struct fpc_agent *a, uint64_t now)
 
 	a->last_resync = now;
 	ret = fpc_agent_resync(a, &err);
+	/* a share written while we were away reaches us only by this read */
+	a->resync_failed = ret && ret != ENOENT;
 	if (ret == ENOENT)
 		say(a, LOG_DEBUG, "no share for %s in the bucket yet", a->host);
 	else if (ret)
-		say(a, LOG_WARNING, "reading the share: %s", err.msg);
+		say(a, LOG_WARNING, "reading the share: %s (again on the next tick)", err.msg);
 }
 
 void fpc_agent_bus_event(struct fpc_agent *a, enum fpc_bus_event ev, uint64_t now)
@@ -350,6 +352,6 @@ void fpc_agent_tick(struct fpc_agent *a, uint64_t now)
 	for (k = 0; k < FPC_OBS_KINDS; k++)
 		if (a->obs[k].dirty)
 			publish(a, (enum fpc_obs_kind)k);
-	if (a->resync_ns && now - a->last_resync >= a->resync_ns)
+	if (a->resync_failed || (a->resync_ns && now - a->last_resync >= a->resync_ns))
 		resync(a, now);
 }

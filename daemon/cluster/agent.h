@@ -68,6 +68,7 @@ struct fpc_agent {
 	struct fpc_installed inst;	/* what was done with it */
 	bool have_share;
 	uint64_t last_resync;
+	bool resync_failed;	/* the last read failed: again on the next tick */
 
 	/* an install to try again: the share's text, when (fpd_now()), the wait */
 	char *retry_text;

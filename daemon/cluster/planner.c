@@ -1439,6 +1439,11 @@ void fpc_planner_bus_event(struct fpc_planner *p, enum fpc_bus_event ev)
 		p->ready = false;
 	}
 	if (ev == FPC_BUS_CONNECTED || ev == FPC_BUS_SLOW) {
+		/* observations may have gone by while we were away (or dropped,
+		 * slow): not ready until a snapshot has read them, so that a
+		 * failed one is tried again on the lease's ticks
+		 */
+		p->ready = false;
 		if (setup(p, &err))
 			say(p, LOG_INFO, "setting up: %s (again soon)", err.msg);
 		fpc_planner_lease_tick(p);
