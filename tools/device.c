@@ -73,7 +73,10 @@ static void print_port(const struct fp_nl_port *p, bool gids)
 			pr_obj_open(NULL);
 			pr_u64("index", "\t\tgid %llu", p->gids[i].index);
 			pr_str("gid", " %s", buf);
-			pr_str("type", " %s\n", gid_type_name(p->gids[i].type));
+			pr_str("type", " %s", gid_type_name(p->gids[i].type));
+			/* The family of the address the GID holds (plan files'). */
+			pr_str("family", " %s\n",
+			       fp_addr_is_v4(&p->gids[i].gid) ? "inet" : "inet6");
 			pr_obj_close();
 		}
 		pr_arr_close(NULL);

@@ -92,7 +92,11 @@ static bool get_u64(const struct nlattr *a, uint64_t *v)
 	return true;
 }
 
-/* 4 bytes (struct in_addr) or 16 (struct in6_addr). */
+/*
+ * 4 bytes (struct in_addr) or 16 (struct in6_addr): the length is the
+ * family. An IPv4-mapped address in 16 bytes is not IPv6 (the UAPI sends
+ * IPv4 as 4 bytes), so it is refused rather than taken for IPv4.
+ */
 static bool get_addr(const struct nlattr *a, struct fp_addr *v)
 {
 	uint32_t be;
@@ -106,7 +110,7 @@ static bool get_addr(const struct nlattr *a, struct fp_addr *v)
 	}
 	if (nla_len(a) == 16) {
 		memcpy(v->b, nla_data(a), 16);
-		return true;
+		return !fp_addr_is_v4(v);
 	}
 	return false;
 }
@@ -193,6 +197,9 @@ static int decode_entry(struct nlattr *nest, struct fp_hostplan_entry *e,
 	if (!get_addr(tb[FLOWPLAN_ENTRY_A_LOCAL_ADDR], &e->local) ||
 	    !get_addr(tb[FLOWPLAN_ENTRY_A_REMOTE_ADDR], &e->remote))
 		return fp_fail(err, EPROTO, "%s: no local or remote address of 4 or 16 bytes",
+			       at);
+	if (fp_addr_is_v4(&e->local) != fp_addr_is_v4(&e->remote))
+		return fp_fail(err, EPROTO, "%s: local and remote address of different families",
 			       at);
 	if (tb[FLOWPLAN_ENTRY_A_DQPN] &&
 	    (!get_u32(tb[FLOWPLAN_ENTRY_A_DQPN], &e->dqpn) ||
@@ -359,7 +366,11 @@ static size_t nest_len(struct nl_msg *msg, const struct nlattr *nest)
 	return (size_t)((char *)nlmsg_tail(nlmsg_hdr(msg)) - (const char *)nest);
 }
 
-/* What the module refuses anyway, refused before anything is sent. */
+/*
+ * What the module refuses anyway, refused before anything is sent. An IPv6
+ * entry is sent as it is (16-byte addresses): a module that does not take
+ * IPv6 says so itself, in its extack, which the caller shows.
+ */
 static int check_for_module(const struct fp_hostplan_entry *e, size_t i,
 			    struct fp_err *err)
 {
@@ -367,9 +378,9 @@ static int check_for_module(const struct fp_hostplan_entry *e, size_t i,
 	uint64_t sum = 0;
 	unsigned int k;
 
-	if (!fp_addr_is_v4(&e->local) || !fp_addr_is_v4(&e->remote))
-		return fp_fail(err, EAFNOSUPPORT,
-			       "entry %zu (%s -> %s): the flowplan module takes IPv4 entries only",
+	if (fp_addr_is_v4(&e->local) != fp_addr_is_v4(&e->remote))
+		return fp_fail(err, EINVAL,
+			       "entry %zu (%s -> %s): local and remote address of different families",
 			       i, fp_addr_str(&e->local, l), fp_addr_str(&e->remote, r));
 	if (!e->nsub || e->nsub > FP_MAX_SUBFLOWS || e->dqpn > FLOWPLAN_DQPN_MAX)
 		return fp_fail(err, EINVAL, "entry %zu: %u subflows, dqpn %u", i,

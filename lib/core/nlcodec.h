@@ -70,8 +70,9 @@ int fp_nlm_entries_decode(struct nlattr *ents, struct fp_hostplan *hp,
  * until its FLOWPLAN_A_ENTRIES attribute would outgrow 65535 bytes; all
  * but the last carry FLOWPLAN_F_MORE. Where the UAPI has FLOWPLAN_A_PART,
  * a message after the first carries its index, and the last of several
- * carries FLOWPLAN_A_NENTRIES, the plan's total. IPv6 entries are refused
- * (EAFNOSUPPORT) while the module takes IPv4 only.
+ * carries FLOWPLAN_A_NENTRIES, the plan's total. Addresses go as 4 bytes
+ * (IPv4) or 16 (IPv6); an entry whose two addresses are of different
+ * families is refused (EINVAL) before anything is sent.
  */
 typedef int (*fp_nlm_emit_fn)(struct nl_msg *msg, void *arg);
 

@@ -225,7 +225,68 @@ static void test_plan_dump_ipv6(void **state)
 	assert_int_equal(decode(&d, plan_msg(3, 1, e, 1, false), &err), 0);
 	assert_int_equal(fp_nlm_plan_dump_end(&d, &err), 0);
 	assert_string_equal(fp_addr_str(&hp.e[0].remote, buf), "2001:db8::2");
+	assert_false(fp_addr_is_v4(&hp.e[0].local));
 	fp_hostplan_free(&hp);
+}
+
+/* One entry whose addresses are the raw bytes given (@llen, @rlen long). */
+static struct nl_msg *raw_addr_msg(const void *l, int llen, const void *r, int rlen)
+{
+	struct nl_msg *msg = kmsg(FLOWPLAN_CMD_GET_PLAN, NLM_F_MULTI);
+	struct nlattr *ents, *en, *subs, *sub;
+
+	kput_u64(msg, FLOWPLAN_A_GENERATION, 1, FLOWPLAN_A_PAD, false);
+	nla_put_u32(msg, FLOWPLAN_A_NENTRIES, 1);
+	ents = knest(msg, FLOWPLAN_A_ENTRIES);
+	en = knest(msg, 0);
+	nla_put(msg, FLOWPLAN_ENTRY_A_LOCAL_ADDR, llen, l);
+	nla_put(msg, FLOWPLAN_ENTRY_A_REMOTE_ADDR, rlen, r);
+	subs = knest(msg, FLOWPLAN_ENTRY_A_SUBFLOWS);
+	sub = knest(msg, 0);
+	nla_put_u32(msg, FLOWPLAN_SUBFLOW_A_FLOW_LABEL, 7);
+	nla_put_u16(msg, FLOWPLAN_SUBFLOW_A_SPORT, 49159);
+	nla_nest_end(msg, sub);
+	nla_nest_end(msg, subs);
+	nla_nest_end(msg, en);
+	nla_nest_end(msg, ents);
+	return msg;
+}
+
+/*
+ * What a module never sends is refused: an entry of two families, an
+ * IPv4-mapped address in 16 bytes (IPv4 is 4 bytes), another length.
+ */
+static void test_plan_dump_ipv6_malformed(void **state)
+{
+	struct fp_addr v6 = A("2001:db8::1"), v4 = A("10.0.0.1");
+	struct {
+		const void *l;
+		int llen;
+		const void *r;
+		int rlen;
+		const char *why;
+	} c[] = {
+		{ v6.b, 16, &v4.b[12], 4, "different families" },
+		{ &v4.b[12], 4, v6.b, 16, "different families" },
+		{ v4.b, 16, v4.b, 16, "of 4 or 16 bytes" },	/* ::ffff:10.0.0.1 */
+		{ v6.b, 8, v6.b, 8, "of 4 or 16 bytes" },
+		{ v6.b, 16, v6.b, 15, "of 4 or 16 bytes" },
+	};
+	struct fp_hostplan hp;
+	struct fp_nlm_plan_dump d;
+	struct fp_err err = { { 0 } };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		fp_hostplan_init(&hp);
+		fp_nlm_plan_dump_init(&d, &hp);
+		assert_int_equal(decode(&d, raw_addr_msg(c[i].l, c[i].llen, c[i].r, c[i].rlen),
+					&err), EPROTO);
+		assert_non_null(strstr(err.msg, c[i].why));
+		assert_non_null(strstr(err.msg, "plan dump: entry 0"));
+		fp_hostplan_free(&hp);
+	}
 }
 
 static void test_plan_dump_intr(void **state)
@@ -381,7 +442,22 @@ static void sent_free(struct sent *s)
 		nlmsg_free(s->m[--s->n]);
 }
 
-static struct fp_hostplan big_plan(size_t n, unsigned int k)
+/* Entry @i's address: IPv4 10.x / 11.x, or IPv6 2001:db8:a::x / :b:: every 2nd. */
+static struct fp_addr plan_addr(bool v6, uint8_t net, uint32_t host)
+{
+	struct fp_addr a = { .b = { 0x20, 0x01, 0x0d, 0xb8, 0, net } };
+
+	if (!v6)
+		return fp_addr_v4(htonl((uint32_t)net << 24 | host));
+	a.b[12] = (uint8_t)(host >> 24);
+	a.b[13] = (uint8_t)(host >> 16);
+	a.b[14] = (uint8_t)(host >> 8);
+	a.b[15] = (uint8_t)host;
+	return a;
+}
+
+/* @v6: 0 IPv4 only, 1 IPv6 only, 2 every other entry IPv6. */
+static struct fp_hostplan big_plan_af(size_t n, unsigned int k, int v6)
 {
 	struct fp_hostplan hp;
 	struct fp_err err;
@@ -392,8 +468,10 @@ static struct fp_hostplan big_plan(size_t n, unsigned int k)
 	hp.generation = 99;
 	for (i = 0; i < n; i++) {
 		struct fp_hostplan_entry e = {
-			.local = fp_addr_v4(htonl(0x0a000000u | (uint32_t)(i / 250))),
-			.remote = fp_addr_v4(htonl(0x0b000000u | (uint32_t)(i % 250))),
+			.local = plan_addr(v6 == 1 || (v6 == 2 && i % 2), 10,
+					   (uint32_t)(i / 250)),
+			.remote = plan_addr(v6 == 1 || (v6 == 2 && i % 2), 11,
+					    (uint32_t)(i % 250)),
 			.dqpn = (uint32_t)(i % 3),
 			.enforce = i % 5 == 0,
 			.nsub = 1 + (unsigned int)(i % k),
@@ -409,6 +487,11 @@ static struct fp_hostplan big_plan(size_t n, unsigned int k)
 	}
 	assert_int_equal(fp_hostplan_finish(&hp, &err), 0);
 	return hp;
+}
+
+static struct fp_hostplan big_plan(size_t n, unsigned int k)
+{
+	return big_plan_af(n, k, 0);
 }
 
 static size_t encoded_size(const struct fp_hostplan_entry *e)
@@ -526,6 +609,54 @@ static void test_set_plan_round_trip(void **state)
 	fp_hostplan_free(&hp);
 }
 
+/* IPv6 entries go as 16-byte addresses, IPv4 ones as 4, side by side. */
+static void test_set_plan_ipv6(void **state)
+{
+	struct fp_hostplan hp;
+	struct sent s = { .fail_at = -1 };
+	struct nlattr *tb[FLOWPLAN_A_MAX + 1], *en, *eb[FLOWPLAN_ENTRY_A_MAX + 1];
+	struct fp_err err = { { 0 } };
+	int rem, n4 = 0, n6 = 0;
+
+	(void)state;
+	hp = big_plan_af(10, 4, 1);
+	check_set(&hp, false, 1);
+	check_set(&hp, true, 1);
+	fp_hostplan_free(&hp);
+	hp = big_plan_af(5000, 16, 1);		/* split, each part full */
+	check_set(&hp, false, 0);
+	fp_hostplan_free(&hp);
+	hp = big_plan_af(3000, 2, 2);		/* dual stack */
+	check_set(&hp, false, 0);
+	fp_hostplan_free(&hp);
+
+	/* On the wire: the length is the family. */
+	hp = big_plan_af(40, 2, 2);
+	assert_int_equal(fp_nlm_set_plan_encode(FAMILY, &hp, 1, false, collect, &s, &err), 0);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(genlmsg_parse(nlmsg_hdr(s.m[0]), 0, tb, FLOWPLAN_A_MAX, NULL), 0);
+	nla_for_each_nested(en, tb[FLOWPLAN_A_ENTRIES], rem) {
+		int l;
+
+		assert_int_equal(nla_parse_nested(eb, FLOWPLAN_ENTRY_A_MAX, en, NULL), 0);
+		l = nla_len(eb[FLOWPLAN_ENTRY_A_LOCAL_ADDR]);
+		assert_int_equal(nla_len(eb[FLOWPLAN_ENTRY_A_REMOTE_ADDR]), l);
+		assert_true(l == 4 || l == 16);
+		if (l == 16) {
+			/* never IPv4-mapped: that is IPv4, sent as 4 bytes */
+			assert_int_equal(((uint8_t *)nla_data(eb[FLOWPLAN_ENTRY_A_LOCAL_ADDR]))[0],
+					 0x20);
+			n6++;
+		} else {
+			n4++;
+		}
+	}
+	assert_int_equal(n4, 20);
+	assert_int_equal(n6, 20);
+	sent_free(&s);
+	fp_hostplan_free(&hp);
+}
+
 static void test_set_plan_refused(void **state)
 {
 	struct fp_hostplan hp = big_plan(3000, 2);
@@ -540,16 +671,18 @@ static void test_set_plan_refused(void **state)
 	assert_int_equal(s.n, 1);
 	sent_free(&s);
 
-	/* IPv6 entries: refused, nothing sent, until the module takes them. */
+	/*
+	 * Local and remote of different families: refused, nothing sent.
+	 * (IPv6 as such is sent: whether the module takes it is its say.)
+	 */
 	e = &hp.e[hp.n - 1];
 	e->local = A("2001:db8::1");
-	e->remote = A("2001:db8::2");
 	s.fail_at = -1;
 	assert_int_equal(fp_nlm_set_plan_encode(FAMILY, &hp, 1, false, collect, &s, &err),
-			 EAFNOSUPPORT);
+			 EINVAL);
 	assert_int_equal(s.n, 0);
-	assert_non_null(strstr(err.msg, "2001:db8::1 -> 2001:db8::2"));
-	assert_non_null(strstr(err.msg, "IPv4 entries only"));
+	assert_non_null(strstr(err.msg, "2001:db8::1 -> "));
+	assert_non_null(strstr(err.msg, "different families"));
 	/* What the module's policy refuses is refused here first. */
 	*e = hp.e[0];
 	e->sub[0].sport = 0;
@@ -581,9 +714,12 @@ static void kput_port(struct nl_msg *msg, int idx, uint32_t num, bool event,
 		for (i = 0; i < ngids; i++) {
 			struct nlattr *g = knest(msg, i);
 
+			static const uint8_t ll[16] = { 0xfe, 0x80, [15] = 1 };
+
 			gid[15] = (uint8_t)i;
 			nla_put_u32(msg, FLOWPLAN_GID_A_INDEX, (uint32_t)i);
-			nla_put(msg, FLOWPLAN_GID_A_GID, 16, gid);
+			/* GID 0: the port's IPv6 link-local one, as rxe's */
+			nla_put(msg, FLOWPLAN_GID_A_GID, 16, i ? gid : ll);
 			nla_put_u8(msg, FLOWPLAN_GID_A_TYPE, FLOWPLAN_GID_ROCE_V2);
 			nla_nest_end(msg, g);
 		}
@@ -639,6 +775,7 @@ static void test_devices(void **state)
 	assert_string_equal(devs[0].ports[0].netdev, "eth0");
 	assert_int_equal(devs[0].ports[0].ngids, 3);
 	assert_string_equal(fp_addr_str(&devs[0].ports[0].gids[2].gid, buf), "10.0.0.2");
+	assert_string_equal(fp_addr_str(&devs[0].ports[0].gids[0].gid, buf), "fe80::1");
 	assert_int_equal(devs[0].ports[0].gids[2].type, FLOWPLAN_GID_ROCE_V2);
 	assert_string_equal(devs[0].ports[1].netdev, "");
 	assert_int_equal(devs[0].ports[1].ngids, 0);
@@ -665,8 +802,13 @@ static struct nl_msg *ctr_msg(uint64_t untracked, int n, int first, bool padded,
 	for (i = 0; i < n; i++) {
 		struct nlattr *c = knest(msg, i);
 		uint32_t d = htonl(0x0a000002u + (uint32_t)(first + i));
+		uint8_t d6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = (uint8_t)(first + i) };
 
-		nla_put(msg, FLOWPLAN_COUNTER_A_REMOTE_ADDR, spoil == 1 ? 2 : 4, &d);
+		/* every third counter an IPv6 destination (16 bytes) */
+		if ((first + i) % 3 == 2)
+			nla_put(msg, FLOWPLAN_COUNTER_A_REMOTE_ADDR, spoil == 1 ? 15 : 16, d6);
+		else
+			nla_put(msg, FLOWPLAN_COUNTER_A_REMOTE_ADDR, spoil == 1 ? 2 : 4, &d);
 		nla_put_u16(msg, FLOWPLAN_COUNTER_A_SPORT, (uint16_t)(49153 + first + i));
 		kput_u64(msg, FLOWPLAN_COUNTER_A_PACKETS, 100u + (uint64_t)i,
 			 FLOWPLAN_COUNTER_A_PAD, padded);
@@ -699,6 +841,8 @@ static void test_counters(void **state)
 	assert_int_equal(c.n, 103);
 	assert_int_equal(c.untracked, 6);
 	assert_string_equal(fp_addr_str(&c.c[102].remote, buf), "10.0.0.104");
+	assert_string_equal(fp_addr_str(&c.c[101].remote, buf), "2001:db8::65");
+	assert_string_equal(fp_addr_str(&c.c[2].remote, buf), "2001:db8::2");
 	assert_int_equal(c.c[102].sport, 49153 + 102);
 	assert_int_equal(c.c[101].packets, 101);
 	assert_int_equal(c.c[2].bytes, 2000);
@@ -713,6 +857,13 @@ static void test_counters(void **state)
 		nlmsg_free(msg);
 		fp_nl_counters_free(&c);
 	}
+	/* an IPv6 destination of 15 bytes */
+	cap = 0;
+	msg = ctr_msg(0, 1, 2, false, 1);
+	assert_int_equal(fp_nlm_counters_decode(nlmsg_hdr(msg), &c, &cap, &err), EPROTO);
+	assert_non_null(strstr(err.msg, "counter 0: malformed"));
+	nlmsg_free(msg);
+	fp_nl_counters_free(&c);
 }
 
 static void test_events(void **state)
@@ -826,10 +977,12 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plan_dump),
 		cmocka_unit_test(test_plan_dump_ipv6),
+		cmocka_unit_test(test_plan_dump_ipv6_malformed),
 		cmocka_unit_test(test_plan_dump_intr),
 		cmocka_unit_test(test_plan_dump_malformed),
 		cmocka_unit_test(test_plan_dump_inconsistent),
 		cmocka_unit_test(test_set_plan_round_trip),
+		cmocka_unit_test(test_set_plan_ipv6),
 		cmocka_unit_test(test_set_plan_refused),
 		cmocka_unit_test(test_devices),
 		cmocka_unit_test(test_counters),
