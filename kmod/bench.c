@@ -63,8 +63,8 @@ static struct fp_plan *fp_bench_plan(bool enforce)
 	if (!plan)
 		return NULL;
 	for (i = 0; i < ENTRIES; i++) {
-		e.local = A(1);
-		e.remote = A(2 + i);
+		e.local = FP_ADDR4(A(1));
+		e.remote = FP_ADDR4(A(2 + i));
 		e.flags = enforce ? FLOWPLAN_ENTRY_F_ENFORCE : 0;
 		e.nsub = 2;
 		e.sub[0].sport = 0xc001;

@@ -9,23 +9,35 @@
 #define _FLOWPLAN_COUNTERS_H
 
 #include <linux/atomic.h>
+#include <linux/in6.h>
+#include <linux/siphash.h>
 #include <linux/types.h>
 
+/*
+ * The key of an IPv4 destination is the destination and port themselves.
+ * An IPv6 destination does not fit in 64 bits: its key is the port and 46
+ * bits of a keyed hash of the address, and the slot holds the address,
+ * compared on a match, so two destinations never share a slot. The one
+ * who claims the slot writes the address after the key (marked pending
+ * until then); a packet of the same key meanwhile counts into it.
+ */
 struct fp_counter {
 	atomic64_t key;		/* 0: free; else fp_counter_key() */
 	atomic64_t packets;
 	atomic64_t bytes;
 	atomic64_t rewritten;
+	struct in6_addr daddr;	/* IPv6 keys only */
 };
 
 struct fp_counters {
 	unsigned int mask;
 	atomic64_t untracked;
+	siphash_key_t seed;
 	struct fp_counter slot[];
 };
 
 struct fp_counter_val {
-	__be32 daddr;
+	struct in6_addr daddr;	/* IPv4: FP_ADDR4() */
 	u16 sport;
 	u64 packets;
 	u64 bytes;
@@ -35,8 +47,9 @@ struct fp_counter_val {
 /* @size is rounded up to a power of two. */
 struct fp_counters *fp_counters_alloc(unsigned int size);
 void fp_counters_free(struct fp_counters *c);
-void fp_counters_add(struct fp_counters *c, __be32 daddr, u16 sport,
-		     unsigned int bytes, bool rewritten);
+/* @daddr: IPv4 as FP_ADDR4(). */
+void fp_counters_add(struct fp_counters *c, const struct in6_addr *daddr,
+		     u16 sport, unsigned int bytes, bool rewritten);
 /*
  * fp_counters_read - the next used slot at or after *@pos; advances *@pos
  * past it. Returns false at the end.

@@ -25,6 +25,7 @@ struct fp_net {
 	struct fp_counters __rcu *counters;
 	unsigned int counters_seq;	/* bumped with each new table */
 	struct nf_hook_ops hook;
+	struct nf_hook_ops hook6;	/* when the kernel has IPv6 */
 };
 
 extern unsigned int fp_net_id;

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
-/* icrc.c - RoCEv2 ICRC of IPv4 packets, computed the way rxe checks it. */
+/* icrc.c - RoCEv2 ICRC of IPv4 and IPv6 packets, the way rxe checks it. */
 #include <linux/cache.h>
 #include <linux/crc32.h>
 #include <linux/crc32poly.h>
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/string.h>
 #include <linux/udp.h>
 #include <asm/unaligned.h>
+
+#include <linux/flowplan.h>
 
 #include "icrc.h"
 #include "parse.h"
@@ -115,6 +118,30 @@ u32 fp_icrc4(const u8 *ip, unsigned int len)
 	return ~crc;
 }
 
+u32 fp_icrc6(const u8 *ip, unsigned int len)
+{
+	const unsigned int hlen = sizeof(struct ipv6hdr) +
+				  sizeof(struct udphdr) + FP_BTH_LEN;
+	u8 ps[sizeof(struct ipv6hdr) + sizeof(struct udphdr) + FP_BTH_LEN];
+	struct udphdr *uh = (struct udphdr *)(ps + sizeof(struct ipv6hdr));
+	u8 *bth = (u8 *)(uh + 1);
+	u32 crc;
+
+	memcpy(ps, ip, hlen);
+	/* traffic class and flow label: the 28 bits after the version */
+	ps[0] |= 0x0f;
+	ps[1] = 0xff;
+	ps[2] = 0xff;
+	ps[3] = 0xff;
+	((struct ipv6hdr *)ps)->hop_limit = 0xff;
+	uh->check = htons(0xffff);
+	bth[4] = 0xff;
+
+	crc = crc32_le(FP_ICRC_SEED, ps, hlen);
+	crc = crc32_le(crc, ip + hlen, len - hlen - FP_ICRC_LEN);
+	return ~crc;
+}
+
 u32 fp_icrc4_get(const u8 *ip, unsigned int len)
 {
 	return get_unaligned_le32(ip + len - FP_ICRC_LEN);
@@ -165,13 +192,32 @@ u32 fp_icrc_update16(u32 icrc, unsigned int len, unsigned int off, u16 old,
 	return __fp_icrc_update16(icrc, len, off, old, new);
 }
 
-void fp_roce4_set_sport(u8 *ip, unsigned int len, u16 sport)
+static __always_inline void fp_roce_set_sport(u8 *ip, unsigned int len,
+					      unsigned int udp_off, u16 sport)
 {
-	struct udphdr *uh = (struct udphdr *)(ip + sizeof(struct iphdr));
+	struct udphdr *uh = (struct udphdr *)(ip + udp_off);
 	u16 old = ntohs(uh->source);
 
 	uh->source = htons(sport);
 	fp_icrc4_put(ip, len, __fp_icrc_update16(fp_icrc4_get(ip, len), len,
-						 sizeof(struct iphdr), old,
-						 sport));
+						 udp_off, old, sport));
+}
+
+void fp_roce4_set_sport(u8 *ip, unsigned int len, u16 sport)
+{
+	fp_roce_set_sport(ip, len, sizeof(struct iphdr), sport);
+}
+
+void fp_roce6_set_sport(u8 *ip, unsigned int len, u16 sport)
+{
+	fp_roce_set_sport(ip, len, sizeof(struct ipv6hdr), sport);
+}
+
+void fp_roce6_set_flow_label(u8 *ip, u32 label)
+{
+	__be32 w = get_unaligned((__be32 *)ip);
+
+	w = (w & ~htonl(FLOWPLAN_FLOW_LABEL_MAX)) |
+	    htonl(label & FLOWPLAN_FLOW_LABEL_MAX);
+	put_unaligned(w, (__be32 *)ip);
 }

@@ -11,7 +11,9 @@
  * that follow them, x^(8n) mod P, which fp_icrc_update16() takes from a
  * table (constant time in the packet's length). fp_icrc4() is the full
  * computation: the reference the tests and the icrc_check parameter hold
- * the update to.
+ * the update to. IPv6 (fp_icrc6()): the same over the 40-byte IPv6 header
+ * with the traffic class, flow label and hop limit set to ones; the port
+ * update is the same, as it counts from the UDP header.
  */
 #ifndef _FLOWPLAN_ICRC_H
 #define _FLOWPLAN_ICRC_H
@@ -28,7 +30,16 @@ void fp_icrc_init(void);
  * ICRC in its last 4 bytes, which are not covered).
  */
 u32 fp_icrc4(const u8 *ip, unsigned int len);
-/* The ICRC the packet carries and storing a new one. */
+/*
+ * fp_icrc6 - ICRC of the IPv6 packet @ip of @len bytes (40-byte IPv6 header,
+ * UDP right after it). The variant fields set to ones: the traffic class,
+ * the flow label and the hop limit, the UDP checksum, the BTH reserved
+ * byte. So the flow label may change on the way (or by fp_roce6_set_flow_
+ * label()) without touching the ICRC; the payload length and next header
+ * are covered.
+ */
+u32 fp_icrc6(const u8 *ip, unsigned int len);
+/* The ICRC the packet carries and storing a new one (either family). */
 u32 fp_icrc4_get(const u8 *ip, unsigned int len);
 void fp_icrc4_put(u8 *ip, unsigned int len, u32 icrc);
 /*
@@ -55,5 +66,12 @@ u32 fp_icrc_update16(u32 icrc, unsigned int len, unsigned int off, u16 old,
  * stays wrong). The UDP checksum is the caller's business.
  */
 void fp_roce4_set_sport(u8 *ip, unsigned int len, u16 sport);
+/* The same for an IPv6 packet of @len bytes, header included. */
+void fp_roce6_set_sport(u8 *ip, unsigned int len, u16 sport);
+/*
+ * fp_roce6_set_flow_label - write @label into the IPv6 header at @ip.
+ * Neither the ICRC nor the UDP checksum covers it: nothing else changes.
+ */
+void fp_roce6_set_flow_label(u8 *ip, u32 label);
 
 #endif

@@ -132,7 +132,7 @@ static int fp_nl_put_counter(struct sk_buff *skb, int idx,
 
 	if (!nest)
 		return -EMSGSIZE;
-	if (nla_put_in_addr(skb, FLOWPLAN_COUNTER_A_REMOTE_ADDR, v->daddr) ||
+	if (fp_nl_put_addr(skb, FLOWPLAN_COUNTER_A_REMOTE_ADDR, &v->daddr) ||
 	    nla_put_u16(skb, FLOWPLAN_COUNTER_A_SPORT, v->sport) ||
 	    nla_put_u64_64bit(skb, FLOWPLAN_COUNTER_A_PACKETS, v->packets,
 			      FLOWPLAN_COUNTER_A_PAD) ||

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* parse.c - bounds-checked parsing of IPv4 RoCEv2 headers. */
+/* parse.c - bounds-checked parsing of IPv4 and IPv6 RoCEv2 headers. */
 #include <linux/errno.h>
 #include <linux/in.h>
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/udp.h>
 #include <net/ip.h>
 #include <linux/flowplan.h>
@@ -61,14 +62,37 @@ int fp_bth_ext_len(u8 opcode)
 	}
 }
 
+/*
+ * The BTH at @bth of a UDP datagram of @ulen bytes: version 0, a valid
+ * P_Key, the opcode's headers, a payload padded to 4 bytes (at least the
+ * pad count) and the ICRC.
+ */
+static int fp_parse_bth(const u8 *bth, unsigned int ulen)
+{
+	unsigned int rest;
+	int ext;
+
+	if (bth[1] & FP_BTH_TVER_MASK)
+		return -EBADMSG;
+	if (FP_PKEY_INVALID(((u16)bth[2] << 8) | bth[3]))
+		return -EBADMSG;
+	ext = fp_bth_ext_len(bth[0]);
+	if (ext < 0 ||
+	    ulen < sizeof(struct udphdr) + FP_BTH_LEN + ext + FP_ICRC_LEN)
+		return -EBADMSG;
+	rest = ulen - sizeof(struct udphdr) - FP_BTH_LEN - ext - FP_ICRC_LEN;
+	if (rest % 4 || rest < FP_BTH_PAD(bth[1]))
+		return -EBADMSG;
+	return 0;
+}
+
 int fp_parse_roce4(const u8 *hdr, unsigned int hdr_len, unsigned int pkt_len,
 		   struct fp_roce4 *p)
 {
 	const struct iphdr *iph = (const struct iphdr *)hdr;
 	const struct udphdr *uh;
-	unsigned int ihl, ulen, rest;
+	unsigned int ihl, ulen;
 	const u8 *bth;
-	int ext;
 	u16 frag;
 
 	if (hdr_len > pkt_len || hdr_len < sizeof(*iph))
@@ -93,16 +117,7 @@ int fp_parse_roce4(const u8 *hdr, unsigned int hdr_len, unsigned int pkt_len,
 	if (!(frag & IP_MF) && ulen != p->tot_len - ihl)
 		return -EBADMSG;
 	bth = (const u8 *)(uh + 1);
-	if (bth[1] & FP_BTH_TVER_MASK)
-		return -EBADMSG;
-	if (FP_PKEY_INVALID(((u16)bth[2] << 8) | bth[3]))
-		return -EBADMSG;
-	/* The opcode's headers, a payload padded to 4 bytes, the ICRC. */
-	ext = fp_bth_ext_len(bth[0]);
-	if (ext < 0 || ulen < sizeof(*uh) + FP_BTH_LEN + ext + FP_ICRC_LEN)
-		return -EBADMSG;
-	rest = ulen - sizeof(*uh) - FP_BTH_LEN - ext - FP_ICRC_LEN;
-	if (rest % 4 || rest < FP_BTH_PAD(bth[1]))
+	if (fp_parse_bth(bth, ulen))
 		return -EBADMSG;
 
 	p->saddr = iph->saddr;
@@ -112,5 +127,41 @@ int fp_parse_roce4(const u8 *hdr, unsigned int hdr_len, unsigned int pkt_len,
 	p->dqpn = ((u32)bth[5] << 16) | ((u32)bth[6] << 8) | bth[7];
 	p->udp_off = ihl;
 	p->rewritable = ihl == sizeof(*iph) && !(frag & IP_MF);
+	return 0;
+}
+
+int fp_parse_roce6(const u8 *hdr, unsigned int hdr_len, unsigned int pkt_len,
+		   struct fp_roce6 *p)
+{
+	const struct ipv6hdr *ip6h = (const struct ipv6hdr *)hdr;
+	const struct udphdr *uh;
+	unsigned int ulen;
+	const u8 *bth;
+
+	if (hdr_len > pkt_len || hdr_len < sizeof(*ip6h) + sizeof(*uh))
+		return -EPROTONOSUPPORT;
+	if (ip6h->version != 6 || ip6h->nexthdr != IPPROTO_UDP)
+		return -EPROTONOSUPPORT;
+	uh = (const struct udphdr *)(ip6h + 1);
+	if (uh->dest != htons(FLOWPLAN_ROCE_PORT))
+		return -EPROTONOSUPPORT;
+
+	ulen = ntohs(ip6h->payload_len);
+	p->tot_len = sizeof(*ip6h) + ulen;
+	if (ulen < sizeof(*uh) + FP_BTH_LEN + FP_ICRC_LEN ||
+	    p->tot_len > pkt_len || hdr_len < FP_PARSE6_LEN)
+		return -EBADMSG;
+	if (ntohs(uh->len) != ulen)
+		return -EBADMSG;
+	bth = (const u8 *)(uh + 1);
+	if (fp_parse_bth(bth, ulen))
+		return -EBADMSG;
+
+	p->saddr = ip6h->saddr;
+	p->daddr = ip6h->daddr;
+	p->sport = ntohs(uh->source);
+	p->opcode = bth[0];
+	p->dqpn = ((u32)bth[5] << 16) | ((u32)bth[6] << 8) | bth[7];
+	p->flow_label = ntohl(*(const __be32 *)hdr) & FLOWPLAN_FLOW_LABEL_MAX;
 	return 0;
 }

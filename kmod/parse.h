@@ -1,17 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * parse.h - RoCEv2 over IPv4: the headers the datapath reads, checked against
+ * parse.h - RoCEv2 over IPv4 and IPv6: the headers the datapath reads, checked against
  * the bytes actually present. Pure logic on a linear buffer.
  */
 #ifndef _FLOWPLAN_PARSE_H
 #define _FLOWPLAN_PARSE_H
 
+#include <linux/in6.h>
 #include <linux/types.h>
 
 #define FP_BTH_LEN	12
 #define FP_ICRC_LEN	4
 /* The most any parse reads: IPv4 header with options, UDP, BTH. */
 #define FP_PARSE_MAX	(60 + 8 + FP_BTH_LEN)
+/* What an IPv6 parse reads: IPv6 header (no extension header), UDP, BTH. */
+#define FP_PARSE6_LEN	(40 + 8 + FP_BTH_LEN)
 
 struct fp_roce4 {
 	__be32 saddr;
@@ -26,6 +29,16 @@ struct fp_roce4 {
 	 * receivers check it (20-byte IP header).
 	 */
 	bool rewritable;
+};
+
+struct fp_roce6 {
+	struct in6_addr saddr;
+	struct in6_addr daddr;
+	u16 sport;
+	u8 opcode;
+	u32 dqpn;
+	u32 flow_label;
+	unsigned int tot_len;	/* IPv6 header and payload */
 };
 
 /*
@@ -50,5 +63,16 @@ int fp_bth_ext_len(u8 opcode);
  */
 int fp_parse_roce4(const u8 *hdr, unsigned int hdr_len, unsigned int pkt_len,
 		   struct fp_roce4 *p);
+
+/*
+ * fp_parse_roce6 - parse an IPv6 RoCEv2 packet, as fp_parse_roce4() does
+ * (@hdr: the first @hdr_len bytes of the IPv6 packet, @pkt_len: its bytes
+ * present). Only a UDP header right after the IPv6 header is looked at, as
+ * RoCEv2 senders build them: a packet with extension headers (fragments
+ * included) or a jumbogram gets -EPROTONOSUPPORT. The UDP length must be
+ * the payload length.
+ */
+int fp_parse_roce6(const u8 *hdr, unsigned int hdr_len, unsigned int pkt_len,
+		   struct fp_roce6 *p);
 
 #endif

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pin.c - the datapath: RoCEv2 packets this host's RDMA stack sends (IPv4
- * UDP to port 4791 with a valid BTH, from a kernel socket) are counted per
- * (destination, source port) and, for plan entries that enforce, moved to
- * their planned source port with an updated ICRC.
+ * or IPv6 UDP to port 4791 with a valid BTH, from a kernel socket) are
+ * counted per (destination, source port) and, for plan entries that
+ * enforce, moved to their planned source port with an updated ICRC (and,
+ * on IPv6, given the subflow's flow label).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/moduleparam.h>
 #include <linux/netfilter.h>
 #include <linux/skbuff.h>
@@ -85,6 +87,26 @@ static void fp_icrc_verify(u8 *ip, unsigned int len, bool before_ok)
 	fp_icrc4_put(ip, len, full);
 }
 
+/*
+ * The UDP checksum covers the port and the ICRC (a RoCEv2 datagram's ICRC
+ * is 4-byte aligned in it), not the IPv6 flow label. A partial one
+ * (offload) is finished later over the new bytes and needs nothing; a
+ * complete one is updated, never left stale; none (0) stays none: rxe
+ * sends none, on IPv6 too, which RoCEv2 allows.
+ */
+static void fp_udp_csum_update(struct sk_buff *skb, struct udphdr *uh,
+			       __be16 old_port, __be32 old_icrc,
+			       const __be32 *icrc)
+{
+	if (!uh->check || skb->ip_summed == CHECKSUM_PARTIAL)
+		return;
+	inet_proto_csum_replace2(&uh->check, skb, old_port, uh->source, false);
+	inet_proto_csum_replace4(&uh->check, skb, old_icrc, get_unaligned(icrc),
+				 false);
+	if (!uh->check)
+		uh->check = CSUM_MANGLED_0;
+}
+
 static bool fp_hook_rewrite(struct sk_buff *skb, const struct fp_roce4 *p,
 			    u16 sport)
 {
@@ -113,20 +135,7 @@ static bool fp_hook_rewrite(struct sk_buff *skb, const struct fp_roce4 *p,
 	fp_roce4_set_sport(ip, p->tot_len, sport);
 	if (unlikely(fp_natted(skb)))
 		fp_icrc4_put(ip, p->tot_len, fp_icrc4(ip, p->tot_len));
-	/*
-	 * The UDP checksum covers the port and the ICRC (a RoCEv2 datagram's
-	 * ICRC is 4-byte aligned in it). A partial one (offload) is finished
-	 * later over the new bytes and needs nothing; a complete one is
-	 * updated, never left stale; none (0) stays none.
-	 */
-	if (uh->check && skb->ip_summed != CHECKSUM_PARTIAL) {
-		inet_proto_csum_replace2(&uh->check, skb, old_port, uh->source,
-					 false);
-		inet_proto_csum_replace4(&uh->check, skb, old_icrc,
-					 get_unaligned(icrc), false);
-		if (!uh->check)
-			uh->check = CSUM_MANGLED_0;
-	}
+	fp_udp_csum_update(skb, uh, old_port, old_icrc, icrc);
 	if (unlikely(check))
 		fp_icrc_verify(ip, p->tot_len, before_ok);
 	return true;
@@ -136,6 +145,7 @@ unsigned int fp_hook_skb(struct fp_net *fn, struct sk_buff *skb)
 {
 	unsigned int off = skb_network_offset(skb), len, hlen;
 	u8 buf[FP_PARSE_MAX];
+	struct in6_addr saddr, daddr;
 	const struct fp_entry *e;
 	struct fp_roce4 p;
 	bool rewritten = false;
@@ -150,7 +160,9 @@ unsigned int fp_hook_skb(struct fp_net *fn, struct sk_buff *skb)
 	if (unlikely(!h) || fp_parse_roce4(h, hlen, len, &p))
 		return NF_ACCEPT;
 
-	e = fp_plan_lookup(rcu_dereference(fn->plan), p.saddr, p.daddr, p.dqpn);
+	saddr = FP_ADDR4(p.saddr);
+	daddr = FP_ADDR4(p.daddr);
+	e = fp_plan_lookup(rcu_dereference(fn->plan), &saddr, &daddr, p.dqpn);
 	if (e && (e->flags & FLOWPLAN_ENTRY_F_ENFORCE) && p.rewritable &&
 	    !skb_is_gso(skb)) {
 		sport = fp_entry_pick_sport(e, p.dqpn, p.sport);
@@ -159,7 +171,94 @@ unsigned int fp_hook_skb(struct fp_net *fn, struct sk_buff *skb)
 			rewritten = true;
 		}
 	}
-	fp_counters_add(rcu_dereference(fn->counters), p.daddr, p.sport,
+	fp_counters_add(rcu_dereference(fn->counters), &daddr, p.sport,
+			p.tot_len, rewritten);
+	return NF_ACCEPT;
+}
+
+/* As fp_icrc_verify(), for IPv6. */
+static void fp_icrc6_verify(u8 *ip, unsigned int len, bool before_ok)
+{
+	u32 full;
+
+	if (!before_ok)
+		return;
+	full = fp_icrc6(ip, len);
+	if (likely(full == fp_icrc4_get(ip, len)))
+		return;
+	atomic64_inc(&fp_icrc_mismatches);
+	WARN_ONCE(1, "incremental ICRC %08x differs from the full one %08x (%u bytes)\n",
+		  fp_icrc4_get(ip, len), full, len);
+	fp_icrc4_put(ip, len, full);
+}
+
+/*
+ * An IPv6 packet gets the subflow's port and its flow label. The ICRC
+ * masks the flow label, so only the port changes it.
+ */
+static bool fp_hook_rewrite6(struct sk_buff *skb, const struct fp_roce6 *p,
+			     u16 sport, u32 label)
+{
+	unsigned int off = skb_network_offset(skb);
+	bool check = READ_ONCE(fp_icrc_check), before_ok = false;
+	__be32 *icrc, old_icrc;
+	struct udphdr *uh;
+	__be16 old_port;
+	u8 *ip;
+
+	if (unlikely(skb_cloned(skb) || off + p->tot_len > skb_headlen(skb)) &&
+	    skb_ensure_writable(skb, off + p->tot_len))
+		return false;
+	ip = skb_network_header(skb);
+	uh = (struct udphdr *)(ip + sizeof(struct ipv6hdr));
+	icrc = (__be32 *)(ip + p->tot_len - FP_ICRC_LEN);
+	if (unlikely(check))
+		before_ok = fp_icrc6(ip, p->tot_len) ==
+			    fp_icrc4_get(ip, p->tot_len);
+	old_port = uh->source;
+	old_icrc = get_unaligned(icrc);
+	if (sport != p->sport)
+		fp_roce6_set_sport(ip, p->tot_len, sport);
+	fp_roce6_set_flow_label(ip, label);
+	if (unlikely(fp_natted(skb)))
+		fp_icrc4_put(ip, p->tot_len, fp_icrc6(ip, p->tot_len));
+	fp_udp_csum_update(skb, uh, old_port, old_icrc, icrc);
+	if (unlikely(check))
+		fp_icrc6_verify(ip, p->tot_len, before_ok);
+	return true;
+}
+
+unsigned int fp_hook_skb6(struct fp_net *fn, struct sk_buff *skb)
+{
+	unsigned int off = skb_network_offset(skb), len, hlen;
+	u8 buf[FP_PARSE6_LEN];
+	const struct fp_entry *e;
+	const struct fp_subflow *sub;
+	struct fp_roce6 p;
+	bool rewritten = false;
+	const u8 *h;
+
+	if (unlikely(skb->len <= off) || !fp_from_kernel(skb))
+		return NF_ACCEPT;
+	len = skb->len - off;
+	hlen = min_t(unsigned int, len, FP_PARSE6_LEN);
+	h = skb_header_pointer(skb, off, hlen, buf);
+	if (unlikely(!h) || fp_parse_roce6(h, hlen, len, &p))
+		return NF_ACCEPT;
+
+	e = fp_plan_lookup(rcu_dereference(fn->plan), &p.saddr, &p.daddr,
+			   p.dqpn);
+	if (e && (e->flags & FLOWPLAN_ENTRY_F_ENFORCE) && e->nsub &&
+	    !skb_is_gso(skb)) {
+		sub = &e->sub[fp_entry_pick(e, p.dqpn, p.sport)];
+		if ((sub->sport != p.sport || sub->flow_label != p.flow_label) &&
+		    fp_hook_rewrite6(skb, &p, sub->sport, sub->flow_label) &&
+		    sub->sport != p.sport) {
+			p.sport = sub->sport;
+			rewritten = true;
+		}
+	}
+	fp_counters_add(rcu_dereference(fn->counters), &p.daddr, p.sport,
 			p.tot_len, rewritten);
 	return NF_ACCEPT;
 }

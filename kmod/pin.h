@@ -12,6 +12,8 @@ struct fp_net;
  * planned source port. Call under rcu_read_lock(); returns NF_ACCEPT.
  */
 unsigned int fp_hook_skb(struct fp_net *fn, struct sk_buff *skb);
+/* The same for an IPv6 @skb. */
+unsigned int fp_hook_skb6(struct fp_net *fn, struct sk_buff *skb);
 /* Module parameter icrc_check: verify every update against the full ICRC. */
 extern bool fp_icrc_check;
 /* Rewrites whose incremental ICRC differed from the full one (icrc_check). */

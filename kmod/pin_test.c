@@ -15,6 +15,7 @@
 #include <linux/udp.h>
 #include <net/checksum.h>
 #include <net/ip.h>
+#include <net/ipv6.h>
 #include <net/net_namespace.h>
 #include <net/udp.h>
 
@@ -37,9 +38,10 @@ struct pin_ctx {
 static int pin_init(struct kunit *test)
 {
 	struct pin_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
-	struct fp_entry e = { .local = A(1), .remote = A(5),
+	struct fp_entry e = { .local = FP_ADDR4(A(1)), .remote = FP_ADDR4(A(5)),
 			      .flags = FLOWPLAN_ENTRY_F_ENFORCE, .nsub = 2 };
-	struct fp_entry quiet = { .local = A(1), .remote = A(6), .nsub = 1 };
+	struct fp_entry quiet = { .local = FP_ADDR4(A(1)),
+				  .remote = FP_ADDR4(A(6)), .nsub = 1 };
 	struct fp_plan *plan;
 
 	if (!ctx)
@@ -128,7 +130,7 @@ static struct fp_counter_val count(struct kunit *test, __be32 d, u16 sport)
 	unsigned int pos = 0;
 
 	while (fp_counters_read(ctx->c, &pos, &v))
-		if (v.daddr == d && v.sport == sport)
+		if (ipv6_addr_equal(&v.daddr, &FP_ADDR4(d)) && v.sport == sport)
 			return v;
 	return z;
 }

@@ -11,14 +11,17 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <net/ipv6.h>
 
 #include "plan.h"
 
-static u32 fp_plan_hash(const struct fp_plan *plan, __be32 local,
-			__be32 remote, u32 dqpn)
+static u32 fp_plan_hash(const struct fp_plan *plan,
+			const struct in6_addr *local,
+			const struct in6_addr *remote, u32 dqpn)
 {
-	return jhash_3words((__force u32)local, (__force u32)remote, dqpn, 0) &
-	       plan->hmask;
+	u32 h = jhash2((const u32 *)local->s6_addr32, 4, dqpn);
+
+	return jhash2((const u32 *)remote->s6_addr32, 4, h) & plan->hmask;
 }
 
 struct fp_plan *fp_plan_alloc(unsigned int cap, u64 generation, gfp_t gfp)
@@ -49,7 +52,8 @@ void fp_plan_free(struct fp_plan *plan)
 }
 
 static const struct fp_entry *fp_plan_find(const struct fp_plan *plan,
-					   __be32 local, __be32 remote,
+					   const struct in6_addr *local,
+					   const struct in6_addr *remote,
 					   u32 dqpn)
 {
 	u32 i = plan->bucket[fp_plan_hash(plan, local, remote, dqpn)];
@@ -57,7 +61,8 @@ static const struct fp_entry *fp_plan_find(const struct fp_plan *plan,
 
 	while (i) {
 		e = &plan->entries[i - 1];
-		if (e->local == local && e->remote == remote && e->dqpn == dqpn)
+		if (e->dqpn == dqpn && ipv6_addr_equal(&e->local, local) &&
+		    ipv6_addr_equal(&e->remote, remote))
 			return e;
 		i = e->next;
 	}
@@ -69,20 +74,21 @@ int fp_plan_add(struct fp_plan *plan, const struct fp_entry *e)
 	struct fp_entry *n;
 	u32 h;
 
-	if (fp_plan_find(plan, e->local, e->remote, e->dqpn))
+	if (fp_plan_find(plan, &e->local, &e->remote, e->dqpn))
 		return -EEXIST;
 	if (plan->n >= plan->cap)
 		return -ENOSPC;
 	n = &plan->entries[plan->n++];
 	*n = *e;
-	h = fp_plan_hash(plan, e->local, e->remote, e->dqpn);
+	h = fp_plan_hash(plan, &e->local, &e->remote, e->dqpn);
 	n->next = plan->bucket[h];
 	plan->bucket[h] = plan->n;
 	return 0;
 }
 
 const struct fp_entry *fp_plan_lookup(const struct fp_plan *plan,
-				      __be32 local, __be32 remote, u32 dqpn)
+				      const struct in6_addr *local,
+				      const struct in6_addr *remote, u32 dqpn)
 {
 	const struct fp_entry *e;
 
@@ -117,14 +123,19 @@ unsigned int fp_subflow_of(u32 dqpn, unsigned int nsub)
 	return dqpn - q * nsub;
 }
 
-u16 fp_entry_pick_sport(const struct fp_entry *e, u32 dqpn, u16 sport)
+unsigned int fp_entry_pick(const struct fp_entry *e, u32 dqpn, u16 sport)
 {
 	unsigned int i;
 
-	if (!e->nsub)
-		return sport;
 	for (i = 0; i < e->nsub; i++)
 		if (e->sub[i].sport == sport)
-			return sport;
-	return e->sub[fp_subflow_of(dqpn, e->nsub)].sport;
+			return i;
+	return fp_subflow_of(dqpn, e->nsub);
+}
+
+u16 fp_entry_pick_sport(const struct fp_entry *e, u32 dqpn, u16 sport)
+{
+	if (!e->nsub)
+		return sport;
+	return e->sub[fp_entry_pick(e, dqpn, sport)].sport;
 }

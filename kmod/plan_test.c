@@ -9,15 +9,20 @@
 #include <linux/delay.h>
 #include <linux/kthread.h>
 
+#include <net/ipv6.h>
+
 #include "counters.h"
 #include "plan.h"
 
 #define A(x)	htonl(0xc6120000 | (x))
+/* The tables hold IPv4 as IPv4-mapped IPv6 addresses. */
+#define M(x)	(&FP_ADDR4(A(x)))
 
 static struct fp_entry ent(__be32 l, __be32 r, u32 dqpn, unsigned int nsub,
 			   u16 sport0)
 {
-	struct fp_entry e = { .local = l, .remote = r, .dqpn = dqpn };
+	struct fp_entry e = { .local = FP_ADDR4(l), .remote = FP_ADDR4(r),
+			      .dqpn = dqpn };
 	unsigned int i;
 
 	e.nsub = nsub;
@@ -79,7 +84,8 @@ static void plan_lookup_test(struct kunit *test)
 	x = ent(A(2), A(5), 88, 1, 400);
 	KUNIT_ASSERT_EQ(test, fp_plan_add(plan, &x), 0);
 
-	e = fp_plan_lookup(plan, c->local, c->remote, c->dqpn);
+	e = fp_plan_lookup(plan, &FP_ADDR4(c->local), &FP_ADDR4(c->remote),
+			   c->dqpn);
 	if (!c->sport0) {
 		KUNIT_EXPECT_NULL(test, e);
 	} else {
@@ -95,8 +101,8 @@ static void plan_limits_test(struct kunit *test)
 	struct fp_plan *plan = plan_new(test, 2, 1);
 	struct fp_entry x;
 
-	KUNIT_EXPECT_NULL(test, fp_plan_lookup(NULL, A(1), A(2), 0));
-	KUNIT_EXPECT_NULL(test, fp_plan_lookup(plan, A(1), A(2), 0));
+	KUNIT_EXPECT_NULL(test, fp_plan_lookup(NULL, M(1), M(2), 0));
+	KUNIT_EXPECT_NULL(test, fp_plan_lookup(plan, M(1), M(2), 0));
 	x = ent(A(1), A(2), 0, 2, 10);
 	KUNIT_EXPECT_EQ(test, fp_plan_add(plan, &x), 0);
 	KUNIT_EXPECT_EQ(test, fp_plan_add(plan, &x), -EEXIST);
@@ -122,12 +128,12 @@ static void plan_many_test(struct kunit *test)
 		KUNIT_ASSERT_EQ(test, fp_plan_add(plan, &x), 0);
 	}
 	for (i = 0; i < n; i++) {
-		e = fp_plan_lookup(plan, A(i % 64), A(64 + i / 64),
+		e = fp_plan_lookup(plan, M(i % 64), M(64 + i / 64),
 				   i % 3 ? i : 0);
 		KUNIT_ASSERT_NOT_NULL(test, e);
 		KUNIT_EXPECT_EQ(test, e->sub[0].sport, (u16)i);
 	}
-	KUNIT_EXPECT_NULL(test, fp_plan_lookup(plan, A(64), A(0), 0));
+	KUNIT_EXPECT_NULL(test, fp_plan_lookup(plan, M(64), M(0), 0));
 	fp_plan_free(plan);
 }
 
@@ -190,7 +196,7 @@ static int swap_reader(void *arg)
 		plan = rcu_dereference(s->plan);
 		want = plan->generation;
 		for (i = 0; i < SWAP_PAIRS; i++) {
-			e = fp_plan_lookup(plan, A(1), A(100 + i), 9);
+			e = fp_plan_lookup(plan, M(1), M(100 + i), 9);
 			if (!e || e->sub[0].sport != want)
 				s->mixed++;
 		}
@@ -252,13 +258,13 @@ static void counters_test(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	KUNIT_EXPECT_EQ(test, c->mask, 7U);
-	fp_counters_add(c, A(1), 0xc001, 100, false);
-	fp_counters_add(c, A(1), 0xc001, 50, true);
-	fp_counters_add(c, A(1), 0xc002, 10, false);
-	fp_counters_add(c, A(2), 0xc001, 1, false);
+	fp_counters_add(c, M(1), 0xc001, 100, false);
+	fp_counters_add(c, M(1), 0xc001, 50, true);
+	fp_counters_add(c, M(1), 0xc002, 10, false);
+	fp_counters_add(c, M(2), 0xc001, 1, false);
 	while (fp_counters_read(c, &pos, &v)) {
 		n++;
-		if (v.daddr == A(1) && v.sport == 0xc001) {
+		if (ipv6_addr_equal(&v.daddr, M(1)) && v.sport == 0xc001) {
 			KUNIT_EXPECT_EQ(test, v.packets, 2ULL);
 			KUNIT_EXPECT_EQ(test, v.bytes, 150ULL);
 			KUNIT_EXPECT_EQ(test, v.rewritten, 1ULL);
@@ -268,7 +274,7 @@ static void counters_test(struct kunit *test)
 
 	/* Full: ten more paths, eight slots. */
 	for (i = 0; i < 10; i++)
-		fp_counters_add(c, A(10 + i), 0xd000, 1000, false);
+		fp_counters_add(c, M(10 + i), 0xd000, 1000, false);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&c->untracked), 5LL);
 	pos = 0;
 	n = 0;

@@ -34,7 +34,7 @@ const struct nla_policy fp_subflow_policy[FLOWPLAN_SUBFLOW_A_MAX + 1] = {
 /*
  * An address is 4 bytes (IPv4) or 16 (IPv6): the length is the family.
  * IPv4 as an IPv4-mapped IPv6 address would be a second spelling of one
- * entry, and IPv6 entries wait for the hook that pins IPv6 packets.
+ * entry (and is how the tables hold IPv4): refused.
  */
 static int fp_nl_validate_addr(const struct nlattr *nla,
 			       struct netlink_ext_ack *extack)
@@ -48,14 +48,27 @@ static int fp_nl_validate_addr(const struct nlattr *nla,
 					    "IPv4-mapped IPv6 address: send IPv4 as 4 bytes");
 			return -EINVAL;
 		}
-		NL_SET_ERR_MSG_ATTR(extack, nla,
-				    "IPv6 entries are not supported yet by this module");
-		return -EOPNOTSUPP;
+		return 0;
 	default:
 		NL_SET_ERR_MSG_ATTR(extack, nla,
 				    "an address is 4 bytes (IPv4) or 16 (IPv6)");
 		return -ERANGE;
 	}
+}
+
+/* A validated address attribute; IPv4 as FP_ADDR4(). */
+static struct in6_addr fp_nl_get_addr(const struct nlattr *nla)
+{
+	if (nla_len(nla) == sizeof(struct in_addr))
+		return FP_ADDR4(nla_get_in_addr(nla));
+	return nla_get_in6_addr(nla);
+}
+
+int fp_nl_put_addr(struct sk_buff *skb, int type, const struct in6_addr *a)
+{
+	if (ipv6_addr_v4mapped(a))
+		return nla_put_in_addr(skb, type, a->s6_addr32[3]);
+	return nla_put_in6_addr(skb, type, a);
 }
 
 const struct nla_policy fp_entry_policy[FLOWPLAN_ENTRY_A_MAX + 1] = {
@@ -136,9 +149,15 @@ int fp_nl_parse_entry(const struct nlattr *nla, struct fp_entry *e,
 	    fp_nl_missing(extack, nla, tb, FLOWPLAN_ENTRY_A_SUBFLOWS,
 			  "an entry needs subflows"))
 		return -EINVAL;
+	if (nla_len(tb[FLOWPLAN_ENTRY_A_LOCAL_ADDR]) !=
+	    nla_len(tb[FLOWPLAN_ENTRY_A_REMOTE_ADDR])) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[FLOWPLAN_ENTRY_A_REMOTE_ADDR],
+				    "local and remote address of different families");
+		return -EINVAL;
+	}
 	memset(e, 0, sizeof(*e));
-	e->local = nla_get_in_addr(tb[FLOWPLAN_ENTRY_A_LOCAL_ADDR]);
-	e->remote = nla_get_in_addr(tb[FLOWPLAN_ENTRY_A_REMOTE_ADDR]);
+	e->local = fp_nl_get_addr(tb[FLOWPLAN_ENTRY_A_LOCAL_ADDR]);
+	e->remote = fp_nl_get_addr(tb[FLOWPLAN_ENTRY_A_REMOTE_ADDR]);
 	if (tb[FLOWPLAN_ENTRY_A_DQPN])
 		e->dqpn = nla_get_u32(tb[FLOWPLAN_ENTRY_A_DQPN]);
 	if (tb[FLOWPLAN_ENTRY_A_FLAGS])
@@ -204,8 +223,8 @@ int fp_nl_put_entry(struct sk_buff *skb, int idx, const struct fp_entry *e)
 	ent = nla_nest_start(skb, idx);
 	if (!ent)
 		return -EMSGSIZE;
-	if (nla_put_in_addr(skb, FLOWPLAN_ENTRY_A_LOCAL_ADDR, e->local) ||
-	    nla_put_in_addr(skb, FLOWPLAN_ENTRY_A_REMOTE_ADDR, e->remote) ||
+	if (fp_nl_put_addr(skb, FLOWPLAN_ENTRY_A_LOCAL_ADDR, &e->local) ||
+	    fp_nl_put_addr(skb, FLOWPLAN_ENTRY_A_REMOTE_ADDR, &e->remote) ||
 	    nla_put_u32(skb, FLOWPLAN_ENTRY_A_DQPN, e->dqpn) ||
 	    nla_put_u32(skb, FLOWPLAN_ENTRY_A_FLAGS, e->flags))
 		goto err;

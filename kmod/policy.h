@@ -28,6 +28,8 @@ int fp_nl_parse_entry(const struct nlattr *nla, struct fp_entry *e,
  */
 struct fp_plan *fp_plan_build(const struct fp_entry *e, unsigned int n,
 			      u64 generation, struct netlink_ext_ack *extack);
+/* Put address @a as attribute @type: 4 bytes for IPv4, 16 for IPv6. */
+int fp_nl_put_addr(struct sk_buff *skb, int type, const struct in6_addr *a);
 /* Put entry @e as element @idx of an entries nest. */
 int fp_nl_put_entry(struct sk_buff *skb, int idx, const struct fp_entry *e);
 

@@ -7,11 +7,13 @@
  */
 #include <kunit/test.h>
 #include <linux/skbuff.h>
+#include <net/ipv6.h>
 
 #include "policy.h"
 #include "staging.h"
 
 #define A(x)	htonl(0xc6120000 | (x))
+#define M(x)	(&FP_ADDR4(A(x)))
 
 struct sub_spec {
 	u32 label;
@@ -181,6 +183,67 @@ static void b_addr_v4mapped(struct sk_buff *skb)
 	addr_entry(skb, a6_mapped, sizeof(a6_mapped));
 }
 
+/* IPv6 address @x: 2001:db8::x. */
+static void put_a6(struct sk_buff *skb, int type, u8 x)
+{
+	u8 a[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = x };
+
+	nla_put(skb, type, sizeof(a), a);
+}
+
+/* One IPv6 entry 2001:db8::@l to 2001:db8::@r with @nsub subflows. */
+static struct nlattr *put_entry6(struct sk_buff *skb, int idx, u8 l, u8 r,
+				 u32 dqpn, unsigned int nsub)
+{
+	struct nlattr *e = nla_nest_start(skb, idx), *subs;
+	unsigned int i;
+
+	put_a6(skb, FLOWPLAN_ENTRY_A_LOCAL_ADDR, l);
+	put_a6(skb, FLOWPLAN_ENTRY_A_REMOTE_ADDR, r);
+	nla_put_u32(skb, FLOWPLAN_ENTRY_A_DQPN, dqpn);
+	nla_put_u32(skb, FLOWPLAN_ENTRY_A_FLAGS, FLOWPLAN_ENTRY_F_ENFORCE);
+	subs = nla_nest_start(skb, FLOWPLAN_ENTRY_A_SUBFLOWS);
+	for (i = 0; i < nsub; i++)
+		put_sub(skb, i, 0xabcd0 + i, 0xc001 + i, ~0U);
+	nla_nest_end(skb, subs);
+	return e;
+}
+
+/* IPv6 entries next to an IPv4 one. */
+static void b_v6(struct sk_buff *skb)
+{
+	struct nlattr *ents = start(skb);
+
+	nla_nest_end(skb, put_entry6(skb, 0, 1, 2, 0, 2));
+	nla_nest_end(skb, put_entry6(skb, 1, 1, 2, 9, 1));
+	nla_nest_end(skb, put_entry6(skb, 2, 1, 3, 0, 16));
+	nla_nest_end(skb, put_entry(skb, 3, A(1), A(2), 0, 0, 1));
+	nla_nest_end(skb, ents);
+}
+
+static void b_v6_duplicate(struct sk_buff *skb)
+{
+	struct nlattr *ents = start(skb);
+
+	nla_nest_end(skb, put_entry6(skb, 0, 1, 2, 9, 1));
+	nla_nest_end(skb, put_entry6(skb, 1, 1, 2, 9, 2));
+	nla_nest_end(skb, ents);
+}
+
+static void b_v4_local_v6_remote(struct sk_buff *skb)
+{
+	struct nlattr *ents = start(skb), *e, *subs;
+
+	e = nla_nest_start(skb, 0);
+	nla_put_in_addr(skb, FLOWPLAN_ENTRY_A_LOCAL_ADDR, A(1));
+	put_a6(skb, FLOWPLAN_ENTRY_A_REMOTE_ADDR, 2);
+	subs = nla_nest_start(skb, FLOWPLAN_ENTRY_A_SUBFLOWS);
+	put_sub(skb, 0, 1, 0xc001, ~0U);
+	nla_nest_end(skb, subs);
+	nla_nest_end(skb, e);
+	nla_nest_end(skb, ents);
+}
+
 static void b_addr_5(struct sk_buff *skb)
 {
 	addr_entry(skb, a_long, 5);
@@ -324,8 +387,13 @@ static const struct policy_case policy_cases[] = {
 	{ "17-byte address", b_addr_17, 8, -ERANGE, NULL },
 	{ "IPv4-mapped IPv6 address", b_addr_v4mapped, 8, -EINVAL,
 	  "IPv4-mapped IPv6 address: send IPv4 as 4 bytes" },
-	{ "IPv6 address", b_addr_v6, 8, -EOPNOTSUPP,
-	  "IPv6 entries are not supported yet by this module" },
+	{ "IPv6 local, IPv4 remote", b_addr_v6, 8, -EINVAL,
+	  "local and remote address of different families" },
+	{ "IPv4 local, IPv6 remote", b_v4_local_v6_remote, 8, -EINVAL,
+	  "local and remote address of different families" },
+	{ "IPv6 entries", b_v6, 8, 0, NULL, 4 },
+	{ "IPv6 duplicate key", b_v6_duplicate, 8, -EEXIST,
+	  "duplicate entry (same local, remote and dqpn)" },
 	{ "unknown entry attribute", b_unknown_attr, 8, -EINVAL, NULL },
 	{ "reply-only attribute", b_reply_attr, 8, -EINVAL, NULL },
 	{ "nest without NLA_F_NESTED", b_no_nested_flag, 8, -EINVAL, NULL },
@@ -435,14 +503,14 @@ static void policy_roundtrip_test(struct kunit *test)
 	b_good(skb);
 	KUNIT_ASSERT_EQ(test, set_plan(skb, 8, &plan, &extack), 0);
 	KUNIT_EXPECT_EQ(test, plan->generation, 7ULL);
-	e = fp_plan_lookup(plan, A(1), A(5), 1234);
+	e = fp_plan_lookup(plan, M(1), M(5), 1234);
 	KUNIT_ASSERT_NOT_NULL(test, e);
 	KUNIT_EXPECT_EQ(test, e->flags, (u32)FLOWPLAN_ENTRY_F_ENFORCE);
 	KUNIT_EXPECT_EQ(test, e->nsub, 2U);
 	KUNIT_EXPECT_EQ(test, e->sub[1].sport, 0xc002);
 	KUNIT_EXPECT_EQ(test, e->sub[1].flow_label, 2U);
 	KUNIT_EXPECT_EQ(test, e->sub[0].weight, 40000U);
-	e = fp_plan_lookup(plan, A(1), A(5), 77);
+	e = fp_plan_lookup(plan, M(1), M(5), 77);
 	KUNIT_ASSERT_NOT_NULL(test, e);
 	KUNIT_EXPECT_EQ(test, e->dqpn, 77U);
 	KUNIT_EXPECT_EQ(test, e->sub[0].weight, 0U);
@@ -457,8 +525,10 @@ static void policy_roundtrip_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, again->n, plan->n);
 	for (i = 0; i < plan->n; i++) {
 		e = &again->entries[i];
-		KUNIT_EXPECT_EQ(test, e->local, plan->entries[i].local);
-		KUNIT_EXPECT_EQ(test, e->remote, plan->entries[i].remote);
+		KUNIT_EXPECT_TRUE(test, ipv6_addr_equal(&e->local,
+							&plan->entries[i].local));
+		KUNIT_EXPECT_TRUE(test, ipv6_addr_equal(&e->remote,
+							&plan->entries[i].remote));
 		KUNIT_EXPECT_EQ(test, e->dqpn, plan->entries[i].dqpn);
 		KUNIT_EXPECT_EQ(test, e->flags, plan->entries[i].flags);
 		KUNIT_EXPECT_EQ(test, e->nsub, plan->entries[i].nsub);
@@ -490,10 +560,78 @@ static void policy_flags_test(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, extack._msg, "reserved bit set");
 }
 
+/*
+ * IPv6 entries and an IPv4 one, looked up, put back (16 bytes and 4) and
+ * parsed again.
+ */
+static void policy_roundtrip6_test(struct kunit *test)
+{
+	struct in6_addr l = { .s6_addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } };
+	struct in6_addr r = { .s6_addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 } };
+	struct sk_buff *skb = new_skb(test, 8192);
+	struct sk_buff *out = new_skb(test, 8192);
+	struct netlink_ext_ack extack = {};
+	struct fp_plan *plan, *again;
+	const struct fp_entry *e;
+	struct nlattr *ents, *a;
+	unsigned int i, n4 = 0, n16 = 0;
+	int rem, rem2;
+
+	b_v6(skb);
+	KUNIT_ASSERT_EQ(test, set_plan(skb, 8, &plan, &extack), 0);
+	e = fp_plan_lookup(plan, &l, &r, 9);
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	KUNIT_EXPECT_EQ(test, e->dqpn, 9U);
+	e = fp_plan_lookup(plan, &l, &r, 1234);
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	KUNIT_EXPECT_EQ(test, e->dqpn, 0U);
+	KUNIT_EXPECT_EQ(test, e->nsub, 2U);
+	KUNIT_EXPECT_EQ(test, e->sub[1].flow_label, 0xabcd1U);
+	/* the IPv4 entry of the same numbers is another entry */
+	e = fp_plan_lookup(plan, M(1), M(2), 0);
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	KUNIT_EXPECT_EQ(test, e->nsub, 1U);
+	KUNIT_EXPECT_NULL(test, fp_plan_lookup(plan, &r, &l, 0));
+
+	put_gen(out, plan->generation);
+	ents = nla_nest_start(out, FLOWPLAN_A_ENTRIES);
+	for (i = 0; i < plan->n; i++)
+		KUNIT_ASSERT_EQ(test, fp_nl_put_entry(out, i,
+						      &plan->entries[i]), 0);
+	nla_nest_end(out, ents);
+	nla_for_each_nested(a, ents, rem) {
+		const struct nlattr *f;
+
+		nla_for_each_nested(f, a, rem2) {
+			if (nla_type(f) != FLOWPLAN_ENTRY_A_LOCAL_ADDR &&
+			    nla_type(f) != FLOWPLAN_ENTRY_A_REMOTE_ADDR)
+				continue;
+			n4 += nla_len(f) == 4;
+			n16 += nla_len(f) == 16;
+		}
+	}
+	KUNIT_EXPECT_EQ(test, n4, 2U);
+	KUNIT_EXPECT_EQ(test, n16, 6U);
+	KUNIT_ASSERT_EQ(test, set_plan(out, 8, &again, &extack), 0);
+	KUNIT_ASSERT_EQ(test, again->n, plan->n);
+	for (i = 0; i < plan->n; i++) {
+		e = &again->entries[i];
+		KUNIT_EXPECT_TRUE(test, ipv6_addr_equal(&e->local,
+							&plan->entries[i].local));
+		KUNIT_EXPECT_TRUE(test, ipv6_addr_equal(&e->remote,
+							&plan->entries[i].remote));
+		KUNIT_EXPECT_EQ(test, memcmp(e->sub, plan->entries[i].sub,
+					     sizeof(e->sub)), 0);
+	}
+	fp_plan_free(again);
+	fp_plan_free(plan);
+}
+
 /* A too-small message: the entry is not half-written. */
 static void policy_put_full_test(struct kunit *test)
 {
-	struct fp_entry e = { .local = A(1), .remote = A(2), .nsub = 16 };
+	struct fp_entry e = { .local = FP_ADDR4(A(1)), .remote = FP_ADDR4(A(2)),
+			      .nsub = 16 };
 	struct sk_buff *skb = new_skb(test, 64);
 	unsigned int len = skb->len;
 
@@ -504,6 +642,7 @@ static void policy_put_full_test(struct kunit *test)
 static struct kunit_case policy_test_cases[] = {
 	KUNIT_CASE_PARAM(policy_test, policy_gen_params),
 	KUNIT_CASE(policy_roundtrip_test),
+	KUNIT_CASE(policy_roundtrip6_test),
 	KUNIT_CASE(policy_put_full_test),
 	KUNIT_CASE(policy_flags_test),
 	{}

@@ -214,8 +214,8 @@ static void seq_test(struct kunit *test)
 			/* The entries of every part, each once. */
 			for (k = 0; k < plan->n; k++)
 				KUNIT_EXPECT_NOT_NULL(test,
-					fp_plan_lookup(plan, A(1),
-						       plan->entries[k].remote,
+					fp_plan_lookup(plan, &FP_ADDR4(A(1)),
+						       &plan->entries[k].remote,
 						       plan->entries[k].dqpn));
 			fp_plan_free(plan);
 		}

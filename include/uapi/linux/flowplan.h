@@ -36,11 +36,8 @@
  * IPv4-mapped IPv6 address, ::ffff:a.b.c.d (-EINVAL): IPv4 is sent as 4
  * bytes. Both addresses of an entry are of one family (-EINVAL, "local and
  * remote address of different families"). Replies write 4 bytes for IPv4
- * and 16 for IPv6.
- * IPv6 entries: this version of the module does not pin or count IPv6 yet
- * and refuses an entry with a 16-byte address with -EOPNOTSUPP and the
- * extended ack message "IPv6 entries are not supported yet by this
- * module"; a version that does accepts them as documented here.
+ * and 16 for IPv6. IPv6 packets are matched against IPv6 entries only,
+ * IPv4 packets against IPv4 entries.
  * Ports are NLA_U16 in host byte order. Attribute nests that hold a list
  * ("array" below) contain one nested attribute per element; the type of the
  * element attribute is its index within that nest in that message,
@@ -85,7 +82,11 @@
  *                                      ports: a packet to QP q gets the
  *                                      port of subflow q % (number of
  *                                      subflows), and its ICRC and UDP
- *                                      checksum are updated to match
+ *                                      checksum are updated to match. An
+ *                                      IPv6 packet also gets the
+ *                                      subflow's flow label in its IPv6
+ *                                      header (whether or not its port
+ *                                      changed): a switch may hash either
  *        FLOWPLAN_ENTRY_A_SUBFLOWS: NLA_NESTED, required, array of 1 to
  *                                   FLOWPLAN_MAX_SUBFLOWS (16) elements:
  *            FLOWPLAN_SUBFLOW_A_FLOW_LABEL: NLA_U32, 0..0xfffff, required
@@ -217,7 +218,8 @@
  * --------
  *
  * Each namespace has a netfilter hook at IPv4 POST_ROUTING with the last
- * priority (NF_IP_PRI_LAST): it sees the packet as it leaves, after NAT,
+ * priority (NF_IP_PRI_LAST), and one at IPv6 POST_ROUTING with the last
+ * priority (NF_IP6_PRI_LAST) when the kernel has IPv6: it sees the packet as it leaves, after NAT,
  * conntrack helpers and mangling, so that nothing restores the old source
  * port after the ICRC was made for the new one (SNAT in POST_ROUTING
  * did, from the hook's old place in LOCAL_OUT: conntrack had recorded the
@@ -235,6 +237,16 @@
  * counted nor rewritten. Packets with IP options or fragmented are counted,
  * never rewritten. The ICRC is updated for the two bytes of the port, not
  * recomputed: a packet whose ICRC was wrong stays wrong.
+ *
+ * IPv6: the same, for packets whose UDP header follows the IPv6 header
+ * (as RoCEv2 senders build them; a packet with extension headers is
+ * neither counted nor rewritten) and whose UDP length is the payload
+ * length. The ICRC of an IPv6 packet masks (sets to ones) the traffic
+ * class, the flow label and the hop limit, so writing the flow label
+ * leaves it as it was; the UDP checksum does not cover the flow label
+ * either. The UDP checksum is updated for the port and the ICRC when
+ * there is one; a zero one (rxe sends zero, which RoCEv2 allows on IPv6)
+ * stays zero.
  *
  * Events (multicast group "events")
  * ---------------------------------
