@@ -24,9 +24,11 @@ VM_UDPSEND := $(VM_BUILD)/fp-udpsend
 VM_NLPOLICY := $(VM_BUILD)/fp-nlpolicy
 VM_NLSEQ  := $(VM_BUILD)/fp-nlseq
 VM_NLEVENT := $(VM_BUILD)/fp-nlevent
+VM_NLPLAN := $(VM_BUILD)/fp-nlplan
 VM_TESTS  ?=
 VM_TESTS_ALL = $(patsubst tests/vm/tests/%.sh,%,$(wildcard tests/vm/tests/*.sh))
 VM_BINS   += $(VM_NLFUZZ) $(VM_UDPSEND) $(VM_NLPOLICY) $(VM_NLSEQ) $(VM_NLEVENT) \
+	     $(VM_NLPLAN) \
 	     $(FLOWPLANCTL)
 NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
 NL_LIBS   := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null || echo -lnl-genl-3 -lnl-3)
@@ -50,7 +52,7 @@ $(VM_UDPSEND): tests/vm/udpsend.c
 	@mkdir -p $(@D)
 	$(CC) $(FP_CFLAGS) -o $@ $<
 
-$(VM_NLPOLICY) $(VM_NLSEQ) $(VM_NLEVENT): $(VM_BUILD)/fp-%: tests/vm/%.c tests/vm/nltest.c \
+$(VM_NLPOLICY) $(VM_NLSEQ) $(VM_NLEVENT) $(VM_NLPLAN): $(VM_BUILD)/fp-%: tests/vm/%.c tests/vm/nltest.c \
 		tests/vm/nltest.h include/uapi/linux/flowplan.h
 	@mkdir -p $(@D)
 	$(CC) $(FP_CFLAGS) -Iinclude/uapi -o $@ $< tests/vm/nltest.c

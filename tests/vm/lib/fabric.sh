@@ -184,3 +184,115 @@ bw_run() {
 		>/tmp/cli 2>&1 || { cat /tmp/cli; fail "ib_write_bw client failed"; }
 	wait $BW_SERVER || { cat /tmp/srv; fail "ib_write_bw server failed"; }
 }
+
+# ---- IPv6 on the same fabric (issue 15) ----
+#
+# fabric_up6, after fabric_up: every link gets an IPv6 address as well
+# (hosts fd00:L::1/64, leaves fd00:L::fe, leaf-spine links fd1L:S::1 and
+# ::2/64; all nodad, so nothing waits for DAD), the leaves ECMP over the
+# spines on the IPv6 5-tuple (fib_multipath_hash_policy 1 for IPv6), and
+# h1 -> h2 is policy-routed through the fabric as for IPv4. rxe gets a
+# RoCEv2 GID for each host's address: GID6_INDEX0 on rxe0, GID6_INDEX1 on
+# rxe1. spine_of6 / sport_for_spine6 as spine_of / sport_for_spine.
+
+H1_6=fd00:1::1
+H2_6=fd00:2::1
+
+# gid6_index DEV ADDR: the GID table index of DEV holding IPv6 ADDR (RoCE v2).
+gid6_index() {
+	local f i want
+	want=$(gid6_expand "$2")
+	for f in /sys/class/infiniband/$1/ports/1/gids/*; do
+		i=${f##*/}
+		[ "$(cat "$f" 2>/dev/null)" = "$want" ] || continue
+		grep -q 'RoCE v2' "/sys/class/infiniband/$1/ports/1/gid_attrs/types/$i" \
+			2>/dev/null || continue
+		echo "$i"
+		return 0
+	done
+	return 1
+}
+
+# gid6_expand fdXX:L::1: the GID text of the fabric's own addresses (the
+# image has no python): fd00:000L:0000:...:0001.
+gid6_expand() {
+	local a=${1%%::*} b=${1##*::} h1 h2
+	h1=${a%%:*} h2=${a#*:}
+	printf '%04x:%04x:0000:0000:0000:0000:0000:%04x\n' \
+		$((16#$h1)) $((16#$h2)) $((16#$b))
+}
+
+fabric_up6() {
+	local n l s
+	for n in leaf1 leaf2 spine1 spine2; do
+		ip netns exec $n bash -c '
+			echo 1 >/proc/sys/net/ipv6/conf/all/forwarding'
+	done
+	sysctl_set net.ipv6.conf.h1.accept_dad 0
+	sysctl_set net.ipv6.conf.h2.accept_dad 0
+	for l in 1 2; do
+		ip netns exec leaf$l bash -c \
+			'echo 1 >/proc/sys/net/ipv6/fib_multipath_hash_policy'
+		ip addr add fd00:$l::1/64 dev h$l nodad
+		ip -n leaf$l addr add fd00:$l::fe/64 dev l$l-h nodad
+		for s in 1 2; do
+			ip -n leaf$l addr add fd1$l:$s::1/64 dev l$l-s$s nodad
+			ip -n spine$s addr add fd1$l:$s::2/64 dev s$s-l$l nodad
+			ip -n spine$s route add fd00:$l::/64 via fd1$l:$s::1
+		done
+	done
+	ip -n leaf1 -6 route add fd00:2::/64 \
+		nexthop via fd11:1::2 dev l1-s1 nexthop via fd11:2::2 dev l1-s2
+	ip -n leaf2 -6 route add fd00:1::/64 \
+		nexthop via fd12:1::2 dev l2-s1 nexthop via fd12:2::2 dev l2-s2
+	ip -6 route add default via fd00:1::fe dev h1 src $H1_6 table 101
+	ip -6 route add default via fd00:2::fe dev h2 src $H2_6 table 102
+	ip -6 rule add pref 100 iif lo from $H1_6 to fd00:2::/64 lookup 101
+	ip -6 rule add pref 101 iif lo from $H2_6 to fd00:1::/64 lookup 102
+	ip -6 rule add pref 1000 lookup local
+	ip -6 rule del pref 0 lookup local
+	poll 20 bash -c "ping -6 -c 1 -W 2 -I $H1_6 $H2_6 || ping6 -c 1 -W 2 -I $H1_6 $H2_6" ||
+		fail "fabric6: h1 cannot reach h2 over IPv6"
+	poll 10 gid6_index $RXE0 $H1_6 >/dev/null ||
+		fail "fabric6: no IPv6 GID on $RXE0"
+	poll 10 gid6_index $RXE1 $H2_6 >/dev/null ||
+		fail "fabric6: no IPv6 GID on $RXE1"
+	GID6_INDEX0=$(gid6_index $RXE0 $H1_6)
+	GID6_INDEX1=$(gid6_index $RXE1 $H2_6)
+}
+
+# spine_of6 SPORT: the spine leaf1 forwards an IPv6 RoCEv2 packet of
+# h1 -> h2 with UDP source port SPORT to, in this boot.
+spine_of6() {
+	local dev
+	dev=$(ip -6 -n leaf1 route get "$H2_6" from "$H1_6" iif l1-h \
+		ipproto 17 sport "$1" dport 4791 | grep -o "dev l1-s[0-9]")
+	echo "${dev##*-s}"
+}
+
+# sport_for_spine6 SPINE [FIRST]: the first source port from FIRST
+# (default 0xC001) that ECMP sends to SPINE on IPv6.
+sport_for_spine6() {
+	local p=${2:-49153} end
+	end=$((p + 256))
+	while [ $p -lt $end ]; do
+		if [ "$(spine_of6 $p)" = "$1" ]; then
+			echo $p
+			return 0
+		fi
+		p=$((p + 1))
+	done
+	return 1
+}
+
+# bw_run6 ARGS...: bw_run over the IPv6 GIDs.
+bw_run6() {
+	ib_write_bw -d $RXE1 -x "$GID6_INDEX1" -u 20 -F "$@" >/tmp/srv 2>&1 &
+	BW_SERVER=$!
+	poll 10 grep -q ':4853 .* 0A ' /proc/net/tcp ||
+		fail "ib_write_bw server did not listen"
+	timeout 120 ib_write_bw -d $RXE0 -x "$GID6_INDEX0" -u 20 -F "$@" \
+		127.0.0.1 >/tmp/cli 2>&1 ||
+		{ cat /tmp/cli; fail "ib_write_bw client failed"; }
+	wait $BW_SERVER || { cat /tmp/srv; fail "ib_write_bw server failed"; }
+}
