@@ -179,7 +179,7 @@ static int counters_cb(void *arg, const struct nlattr *a, int len)
 	return 0;
 }
 
-static int usage(void)
+static int print_usage(void)
 {
 	fprintf(stderr, "usage: fp-nlplan set GEN SRC DST SPORT LABEL [SPORT LABEL]... | raw GEN SRCHEX DSTHEX | get | counters | del\n");
 	return 2;
@@ -192,7 +192,7 @@ int main(int argc, char **argv)
 	int ret, i;
 
 	if (argc < 2)
-		return usage();
+		return print_usage();
 	ret = nlt_open(&t);
 	if (ret) {
 		fprintf(stderr, "fp-nlplan: %s\n", strerror(-ret));
@@ -237,7 +237,7 @@ int main(int argc, char **argv)
 		nlt_nest_end(&t, ents);
 		ret = nlt_do(&t);
 	} else {
-		return usage();
+		return print_usage();
 	}
 	if (ret) {
 		fprintf(stderr, "fp-nlplan: %s: %s\n", strerror(-ret), t.extack);
