@@ -669,54 +669,6 @@ static bool keeps(struct fpc_planner *p, const struct fp_plan *old, const struct
 	return true;
 }
 
-/*
- * Loads, busiest link and subflow counts of @pp from its subflows, on top
- * of the phase's background flows (docs/formats.md), as the planner has them.
- */
-static void account(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phase *pp)
-{
-	size_t i, j;
-	int l;
-
-	if (pp->bg_bytes)
-		memcpy(pp->link_bytes, pp->bg_bytes, sizeof(double) * (size_t)t->nlinks);
-	else
-		memset(pp->link_bytes, 0, sizeof(double) * (size_t)t->nlinks);
-	pp->max_subflows = 0;
-	pp->split_flows = 0;
-	for (i = 0; i < ph->n; i++) {
-		const struct fp_flow *f = &ph->flows[i];
-		struct fp_pathset ps;
-
-		if ((int)pp->flows[i].n > pp->max_subflows)
-			pp->max_subflows = (int)pp->flows[i].n;
-		pp->split_flows += pp->flows[i].n > 1;
-		if (t->nodes[f->src].host == t->nodes[f->dst].host)
-			continue;
-		ps = fp_topo_paths(t, t->nodes[f->src].leaf, t->nodes[f->dst].leaf);
-		for (j = 0; j < pp->flows[i].n; j++) {
-			const struct fp_plan_subflow *s = &pp->subs[pp->flows[i].first + j];
-
-			if (s->path == FP_PATH_NONE || s->path >= ps.n)
-				continue;
-			pp->link_bytes[t->nodes[f->src].up_link] += (double)s->bytes;
-			pp->link_bytes[t->nodes[f->dst].down_link] += (double)s->bytes;
-			for (l = 0; l < ps.p[s->path].len; l++)
-				pp->link_bytes[ps.p[s->path].link[l]] += (double)s->bytes;
-		}
-	}
-	pp->max_load = 0;
-	pp->bottleneck = -1;
-	for (l = 0; l < t->nlinks; l++) {
-		double u = fp_link_load(t, l, pp->link_bytes[l]);
-
-		if (u > pp->max_load) {
-			pp->max_load = u;
-			pp->bottleneck = l;
-		}
-	}
-}
-
 /* Stitch @np from @old where it holds (above); the flows kept and taken new. */
 static int stitch(struct fpc_planner *p, const struct fp_plan *old, const struct oldpaths *op,
 		  struct fp_plan *np, size_t *kept, size_t *moved, struct fp_err *err)
@@ -778,7 +730,7 @@ static int stitch(struct fpc_planner *p, const struct fp_plan *old, const struct
 			trial.nsubs = n;
 			trial.cap = cap + 1;
 			trial.link_bytes = lbytes;
-			account(t, ph, &trial);
+			fp_plan_account(t, ph, &trial);
 			/* as good as planning anew (a hair of rounding allowed) */
 			if (trial.max_load <= (before > lb ? before : lb) * (1 + 1e-9)) {
 				free(pp->flows);

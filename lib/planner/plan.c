@@ -62,7 +62,7 @@ void fp_plan_account(struct fp_topo *t, const struct fp_phase *ph, struct fp_pla
 		for (j = 0; j < pp->flows[i].n; j++) {
 			const struct fp_plan_subflow *s = &pp->subs[pp->flows[i].first + j];
 
-			if (s->path == FP_PATH_NONE)
+			if (s->path == FP_PATH_NONE || s->path >= ps.n)
 				continue;
 			pp->link_bytes[t->nodes[f->src].up_link] += (double)s->bytes;
 			pp->link_bytes[t->nodes[f->dst].down_link] += (double)s->bytes;

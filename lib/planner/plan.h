@@ -99,6 +99,15 @@ int fp_plan_compute(struct fp_topo *t, const struct fp_sched *s, const struct fp
 		    struct fp_plan **out, struct fp_err *err);
 void fp_plan_free(struct fp_plan *p);
 /*
+ * fp_plan_account - @pp's link bytes (the background's, @pp->bg_bytes when
+ * not NULL, plus every subflow's on the links its path crosses), max load,
+ * bottleneck, most subflows per flow and split flows, from its subflows.
+ * @ph is the schedule phase @pp plans; a subflow whose path is FP_PATH_NONE
+ * or not in its flow's path set loads no link. For a caller that assembles
+ * subflows itself (the cluster planner keeping an old plan's paths).
+ */
+void fp_plan_account(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phase *pp);
+/*
  * fp_plan_repair - re-plan after links fail, moving only what must move.
  * The daemon calls it when a link or a host goes down.
  *

@@ -48,9 +48,6 @@ int fp_plan_label(struct fp_topo *t, const struct fp_portmap *pm, int src, int d
 int fp_pm_route(const struct fp_portmap *pm, const struct fp_topo *t,
 		const struct fp_flow *f, uint16_t sport);
 
-/* Link bytes, max load, bottleneck and subflow counts from the subflows. */
-void fp_plan_account(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phase *pp);
-
 /* planhost.c */
 void fp_plan_index_free(struct fp_plan_index *ix, size_t nph);
 /*
