@@ -500,7 +500,8 @@ static int pm_resolve(struct fpd_planner *p, struct fp_topo *t, const struct fp_
 		 */
 		if (path < 0 || pm_has(pm, r->src, r->dst, path))
 			continue;
-		pm->rows[pm->n++] = (struct fp_pm_row){ r->src, r->dst, r->sport, path };
+		pm->rows[pm->n++] = (struct fp_pm_row){ .src = r->src, .dst = r->dst,
+							.sport = r->sport, .path = path };
 	}
 	known = pm->n;
 	/* the pairs the map lacks, each once */
@@ -550,8 +551,9 @@ static int pm_resolve(struct fpd_planner *p, struct fp_topo *t, const struct fp_
 			if (is_local(m->src, local, nlocal) &&
 			    fp_topo_port_search(t, m->sn, m->dn, j, 1, &fl))
 				continue;
-			pm->rows[pm->n++] = (struct fp_pm_row){ m->src, m->dst,
-								fp_label_to_sport(fl), j };
+			pm->rows[pm->n++] = (struct fp_pm_row){ .src = m->src, .dst = m->dst,
+								.sport = fp_label_to_sport(fl),
+								.path = j };
 		}
 	}
 	free(miss);

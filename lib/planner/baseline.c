@@ -43,7 +43,7 @@ int fp_plan_ecmp(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_ph
 			sport = fp_label_to_sport(fl);
 			path = fp_pm_route(o->pm, t, f, sport);
 			if (path < 0)
-				path = fp_topo_route(t, f->src, f->dst, sport);
+				path = fp_topo_route_fl(t, f->src, f->dst, sport, fl);
 			if (path < 0)
 				return fp_unroutable(t, f, fp_flow_paths(t, f), err);
 			fp_plan_add_sub(pp, i, b, path, fl, sport);

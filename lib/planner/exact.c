@@ -170,7 +170,7 @@ static int whole_flows(struct fp_topo *t, const struct fp_phase *ph, struct fp_p
 	int *owed = fp_xcalloc((size_t)S, sizeof(int)), p, s, r, rc = 0;
 	uint8_t *done = NULL;
 	uint32_t *pend = NULL, *base = NULL, *label0 = NULL;
-	const uint32_t *delta = fp_hash_sport_deltas(t->hash_fn);
+	const uint32_t **delta = NULL;
 	size_t q, cap = 0, npend;
 
 	int *order = fp_xcalloc((size_t)b->np + 1, sizeof(int));
@@ -203,7 +203,9 @@ static int whole_flows(struct fp_topo *t, const struct fp_phase *ph, struct fp_p
 			free(pend);
 			free(base);
 			free(label0);
+			free(delta);
 			label0 = fp_xcalloc(cap, sizeof(*label0));
+			delta = fp_xcalloc(cap, sizeof(*delta));
 			done = fp_xcalloc(cap, 1);
 			pend = fp_xcalloc(cap, sizeof(*pend));
 			base = fp_xcalloc(cap, sizeof(*base));
@@ -223,13 +225,16 @@ static int whole_flows(struct fp_topo *t, const struct fp_phase *ph, struct fp_p
 		for (q = lo; q < hi; q++) {
 			const struct fp_flow *f = &ph->flows[forder[q]];
 			const struct fp_node *a = &t->nodes[f->src], *z = &t->nodes[f->dst];
+			const struct fp_node *l = &t->nodes[a->leaf];
+			enum fp_hash_key key = fp_hash_key_of(&a->ip, l->hfields);
 
 			if (done[q - lo])
 				continue;
 			pend[npend] = (uint32_t)q;
 			label0[npend] = 1 + forder[q] * 7919u % 0x3fff;
-			base[npend++] = fp_hash(t->hash_fn, t->nodes[a->leaf].seed, a->addr, z->addr, 0,
-						FP_ROCE_PORT);
+			delta[npend] = fp_hash_label_deltas(t->hash_fn, key);
+			base[npend++] = fp_hash_pkt(t->hash_fn, l->seed, key, &a->ip, &z->ip, 0,
+						    FP_ROCE_PORT, 0);
 		}
 		for (r = 0; r < 0x3fff && npend; r++) {
 			size_t w = 0, e;
@@ -238,7 +243,7 @@ static int whole_flows(struct fp_topo *t, const struct fp_phase *ph, struct fp_p
 				uint32_t fl = label0[e] + (uint32_t)r;
 
 				fl = fl > 0x3fff ? fl - 0x3fff : fl;
-				s = (int)fastmod(fp_fmix32(base[e] ^ delta[0xC000u | fl]), mS, (uint32_t)S);
+				s = (int)fastmod(fp_fmix32(base[e] ^ delta[e][fl]), mS, (uint32_t)S);
 				if (owed[s]) {
 					owed[s]--;
 					done[pend[e] - lo] = 1;
@@ -247,6 +252,7 @@ static int whole_flows(struct fp_topo *t, const struct fp_phase *ph, struct fp_p
 				} else {
 					pend[w] = pend[e];
 					label0[w] = label0[e];
+					delta[w] = delta[e];
 					base[w++] = base[e];
 				}
 			}
@@ -275,6 +281,7 @@ static int whole_flows(struct fp_topo *t, const struct fp_phase *ph, struct fp_p
 	free(pend);
 	free(base);
 	free(label0);
+	free(delta);
 	return rc;
 }
 

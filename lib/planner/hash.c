@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * hash.c - ECMP hash functions over the 13-byte 5-tuple
- * saddr(4) daddr(4) proto(1) sport(2) dport(2), network byte order.
+ * hash.c - ECMP hash functions over the fields a switch hashes, in
+ * network byte order: the IPv4 5-tuple saddr(4) daddr(4) proto(1) sport(2)
+ * dport(2); IPv6 saddr(16) daddr(16) proto(1), then sport(2) dport(2) when
+ * the switch hashes L4, then the 20-bit flow label as 3 bytes when it
+ * hashes that (docs/formats.md "ECMP model and source ports").
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,7 +40,11 @@ static void tables_init(void)
 	done = 1;
 }
 
-/* Standard Microsoft RSS key (40 bytes). */
+/*
+ * Standard Microsoft RSS key (40 bytes). IPv6 inputs longer than its 36
+ * bytes read on into a second copy without the seed, so that what a port
+ * or a label changes does not depend on the seed.
+ */
 static const uint8_t rss_key[40] = {
 	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67,
 	0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb,
@@ -61,7 +69,7 @@ static uint32_t toeplitz(uint32_t seed, const uint8_t *in, int n)
 			if (in[i] & (1u << b))
 				res ^= win;
 			win <<= 1;
-			if (key[kb / 8] & (1u << (7 - kb % 8)))
+			if ((kb < 320 ? key[kb / 8] : rss_key[kb / 8 - 40]) & (1u << (7 - kb % 8)))
 				win |= 1;
 			kb++;
 		}
@@ -69,42 +77,92 @@ static uint32_t toeplitz(uint32_t seed, const uint8_t *in, int n)
 	return res;
 }
 
-uint32_t fp_hash(enum fp_hash_fn fn, uint32_t seed, uint32_t saddr, uint32_t daddr,
-		 uint16_t sport, uint16_t dport)
+/* CRCs and Toeplitz over the input bytes. */
+static uint32_t hash_bytes(enum fp_hash_fn fn, uint32_t seed, const uint8_t *in, int n)
 {
-	uint8_t in[13];
 	uint32_t c;
 	uint16_t h;
 	int i;
-
-	tables_init();
-	memcpy(in, &saddr, 4);
-	memcpy(in + 4, &daddr, 4);
-	in[8] = 17;
-	in[9] = (uint8_t)(sport >> 8);
-	in[10] = (uint8_t)sport;
-	in[11] = (uint8_t)(dport >> 8);
-	in[12] = (uint8_t)dport;
 
 	switch (fn) {
 	case FP_HASH_CRC32:
 	case FP_HASH_CRC32C:
 		c = ~seed;
-		for (i = 0; i < 13; i++)
+		for (i = 0; i < n; i++)
 			c = (fn == FP_HASH_CRC32 ? crc32_tab : crc32c_tab)[(c ^ in[i]) & 0xff] ^ (c >> 8);
 		return ~c;
 	case FP_HASH_CRC16:
 		h = (uint16_t)(0xffff ^ seed ^ (seed >> 16));
-		for (i = 0; i < 13; i++)
+		for (i = 0; i < n; i++)
 			h = (uint16_t)((h << 8) ^ crc16_tab[((h >> 8) ^ in[i]) & 0xff]);
 		return h;
-	case FP_HASH_XOR:
-		c = saddr ^ daddr ^ 17u ^ ((uint32_t)sport << 16 | dport) ^ seed;
-		return (c ^ (c >> 16)) & 0xffff;
 	case FP_HASH_TOEPLITZ:
-		return toeplitz(seed, in, 13);
+		return toeplitz(seed, in, n);
+	case FP_HASH_XOR:
+		break;
 	}
 	return 0;
+}
+
+static uint32_t word(const uint8_t *p)
+{
+	uint32_t w;
+
+	memcpy(&w, p, 4);
+	return w;
+}
+
+uint32_t fp_hash_pkt(enum fp_hash_fn fn, uint32_t seed, enum fp_hash_key key,
+		     const struct fp_addr *s, const struct fp_addr *d, uint16_t sport,
+		     uint16_t dport, uint32_t fl)
+{
+	bool l4 = key != FP_HK_V6_L3_FL, hfl = key == FP_HK_V6_L4_FL || key == FP_HK_V6_L3_FL;
+	uint8_t in[40];
+	int n = 0, i;
+	uint32_t c;
+
+	tables_init();
+	fl &= 0xfffff;
+	if (key == FP_HK_V4) {
+		memcpy(in, &s->b[12], 4);
+		memcpy(in + 4, &d->b[12], 4);
+		n = 8;
+		hfl = false;
+	} else {
+		memcpy(in, s->b, 16);
+		memcpy(in + 16, d->b, 16);
+		n = 32;
+	}
+	in[n++] = 17;
+	if (l4) {
+		in[n++] = (uint8_t)(sport >> 8);
+		in[n++] = (uint8_t)sport;
+		in[n++] = (uint8_t)(dport >> 8);
+		in[n++] = (uint8_t)dport;
+	}
+	if (hfl) {
+		in[n++] = (uint8_t)(fl >> 16);
+		in[n++] = (uint8_t)(fl >> 8);
+		in[n++] = (uint8_t)fl;
+	}
+	if (fn != FP_HASH_XOR)
+		return hash_bytes(fn, seed, in, n);
+	c = 17u ^ seed;
+	for (i = 0; i < (key == FP_HK_V4 ? 8 : 32); i += 4)
+		c ^= word(in + i);
+	if (l4)
+		c ^= (uint32_t)sport << 16 | dport;
+	if (hfl)
+		c ^= fl;
+	return (c ^ (c >> 16)) & 0xffff;
+}
+
+uint32_t fp_hash(enum fp_hash_fn fn, uint32_t seed, uint32_t saddr, uint32_t daddr,
+		 uint16_t sport, uint16_t dport)
+{
+	struct fp_addr s = fp_addr_v4(saddr), d = fp_addr_v4(daddr);
+
+	return fp_hash_pkt(fn, seed, FP_HK_V4, &s, &d, sport, dport, 0);
 }
 
 static const char *const hash_names[] = {
@@ -130,22 +188,96 @@ int fp_hash_parse(const char *s, enum fp_hash_fn *fn)
 	return EINVAL;
 }
 
-const uint32_t *fp_hash_sport_deltas(enum fp_hash_fn fn)
-{
-	static uint32_t *tab[FP_HASH_TOEPLITZ + 1];
-	uint32_t z, i;
+static const char *const fields_names[] = {
+	[FP_HF_L4] = "l4", [FP_HF_L4_FL] = "l4+flowlabel", [FP_HF_L3_FL] = "l3+flowlabel",
+};
 
-	if (!tab[fn]) {
+const char *fp_hash_fields_name(enum fp_hash_fields f)
+{
+	return fields_names[f];
+}
+
+int fp_hash_fields_parse(const char *s, enum fp_hash_fields *f)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(fields_names) / sizeof(fields_names[0]); i++) {
+		if (!strcmp(s, fields_names[i])) {
+			*f = (enum fp_hash_fields)i;
+			return 0;
+		}
+	}
+	return EINVAL;
+}
+
+/*
+ * Every hash is affine over GF(2) in its input for a fixed input length, so
+ * the change a port or a label makes is the same whatever the seed and the
+ * addresses: tables of those changes, per function and key layout.
+ */
+#define NKEYS	(FP_HK_V6_L3_FL + 1)
+#define NFN	(FP_HASH_TOEPLITZ + 1)
+
+static uint32_t delta_direct(enum fp_hash_fn fn, enum fp_hash_key key, uint16_t sport,
+			     uint32_t fl)
+{
+	static const struct fp_addr z;
+
+	return fp_hash_pkt(fn, 0, key, &z, &z, sport, FP_ROCE_PORT, fl) ^
+	       fp_hash_pkt(fn, 0, key, &z, &z, 0, FP_ROCE_PORT, 0);
+}
+
+static const uint32_t *port_deltas(enum fp_hash_fn fn, enum fp_hash_key key)
+{
+	static uint32_t *tab[NFN][NKEYS];
+	uint32_t i;
+
+	if (!tab[fn][key]) {
 		uint32_t *t = malloc(65536 * sizeof(uint32_t));
 
 		if (!t)
 			abort();
-		z = fp_hash(fn, 0, 0, 0, 0, FP_ROCE_PORT);
 		for (i = 0; i < 65536; i++)
-			t[i] = fp_hash(fn, 0, 0, 0, (uint16_t)i, FP_ROCE_PORT) ^ z;
-		tab[fn] = t;
+			t[i] = key == FP_HK_V6_L3_FL ? 0 : delta_direct(fn, key, (uint16_t)i, 0);
+		tab[fn][key] = t;
 	}
-	return tab[fn];
+	return tab[fn][key];
+}
+
+const uint32_t *fp_hash_label_deltas(enum fp_hash_fn fn, enum fp_hash_key key)
+{
+	static uint32_t *tab[NFN][NKEYS];
+	uint32_t i;
+
+	if (!tab[fn][key]) {
+		uint32_t *t = malloc(0x4000 * sizeof(uint32_t));
+
+		if (!t)
+			abort();
+		for (i = 0; i < 0x4000; i++)
+			t[i] = delta_direct(fn, key, (uint16_t)(0xC000u | i), i);
+		tab[fn][key] = t;
+	}
+	return tab[fn][key];
+}
+
+uint32_t fp_hash_pkt_delta(enum fp_hash_fn fn, enum fp_hash_key key, uint16_t sport,
+			   uint32_t fl)
+{
+	uint32_t d;
+
+	fl &= 0xfffff;
+	if (fl < 0x4000 && sport == (0xC000u | fl))
+		return fp_hash_label_deltas(fn, key)[fl];
+	d = port_deltas(fn, key)[sport];
+	if ((key == FP_HK_V6_L4_FL || key == FP_HK_V6_L3_FL) && fl)
+		d ^= delta_direct(fn, key, 0, fl);
+	return d;
+}
+
+const uint32_t *fp_hash_sport_deltas(enum fp_hash_fn fn)
+{
+	return port_deltas(fn, FP_HK_V4);
 }
 
 uint32_t fp_hash_sport_delta(enum fp_hash_fn fn, uint16_t sport)

@@ -115,7 +115,7 @@ static int mapped_paths(const struct fp_topo *t, const struct fp_portmap *pm, in
 			uint16_t *out)
 {
 	size_t n, k;
-	const struct fp_pm_row *r = fp_portmap_pair(pm, t->nodes[src].addr, t->nodes[dst].addr, &n);
+	const struct fp_pm_row *r = fp_portmap_pair_ip(pm, &t->nodes[src].ip, &t->nodes[dst].ip, &n);
 	int cnt = 0, i, j;
 
 	for (k = 0; k < n; k++)
@@ -187,12 +187,12 @@ int fp_mcf_init_part(struct fp_mcf *m, struct fp_topo *t, const struct fp_phase 
 			c->allowed = (const uint16_t *)(uintptr_t)nalw;	/* fixed up below */
 			nalw += (size_t)c->nallowed;
 			if (!c->nallowed) {
-				char sa[16], da[16];
+				char sa[FP_ADDR_STRLEN], da[FP_ADDR_STRLEN];
 
 				rc = fp_fail(err, ENOENT, "port map has no port for %s -> %s (%s -> %s)",
 					     t->nodes[f->src].name, t->nodes[f->dst].name,
-					     fp_ipv4_str(t->nodes[f->src].addr, sa),
-					     fp_ipv4_str(t->nodes[f->dst].addr, da));
+					     fp_addr_str(&t->nodes[f->src].ip, sa),
+					     fp_addr_str(&t->nodes[f->dst].ip, da));
 				goto out;
 			}
 		} else {

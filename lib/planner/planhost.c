@@ -145,8 +145,8 @@ static bool flow_entry(const struct fp_plan *p, size_t ph, size_t fl, struct fp_
 	if (!total)
 		return false;
 	memset(e, 0, sizeof(*e));
-	e->local = fp_addr_v4(t->nodes[f->src].addr);
-	e->remote = fp_addr_v4(t->nodes[f->dst].addr);
+	e->local = t->nodes[f->src].ip;
+	e->remote = t->nodes[f->dst].ip;
 	e->dqpn = FP_DQPN_ANY;
 	e->enforce = p->enforce;
 	e->nsub = pf->n;
@@ -255,11 +255,9 @@ int fp_plan_hostplan(const struct fp_plan *p, const struct fp_addr *local, size_
 		for (k = 0; k < nlocal && !rc; k++) {
 			size_t d;
 
-			if (!fp_addr_is_v4(&local[k]))
-				continue;	/* the fabric model is IPv4 */
 			for (d = 0; d < k && fp_addr_cmp(&local[d], &local[k]); d++)
 				;
-			i = fp_topo_find_addr(t, fp_addr_to_v4(&local[k]));
+			i = fp_topo_find_ip(t, &local[k]);
 			if (i >= 0 && d == k)
 				rc = fp_plan_nic_entries(p, i, out, err);
 		}

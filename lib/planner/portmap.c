@@ -16,15 +16,25 @@ void fp_portmap_free(struct fp_portmap *pm)
 	free(pm);
 }
 
-static int cmp_row(const void *a, const void *b)
+/* Pair order: (src, dst), then (src6, dst6) for IPv6 rows (src, dst 0). */
+static int cmp_pair(const struct fp_pm_row *x, const struct fp_pm_row *y)
 {
-	const struct fp_pm_row *x = a, *y = b;
+	int c;
 
 	if (x->src != y->src)
 		return x->src < y->src ? -1 : 1;
 	if (x->dst != y->dst)
 		return x->dst < y->dst ? -1 : 1;
-	return (int)x->sport - (int)y->sport;
+	c = fp_addr_cmp(&x->src6, &y->src6);
+	return c ? c : fp_addr_cmp(&x->dst6, &y->dst6);
+}
+
+static int cmp_row(const void *a, const void *b)
+{
+	const struct fp_pm_row *x = a, *y = b;
+	int c = cmp_pair(x, y);
+
+	return c ? c : (int)x->sport - (int)y->sport;
 }
 
 /* Map a comma-separated switch list onto a path index between the NICs' leaves. */
@@ -70,7 +80,9 @@ int fp_portmap_parse(const char *text, const char *name, struct fp_topo *t,
 	for (ln = dup; ln && *ln && !rc; ln = next) {
 		char sa[64], da[64], sp[16], path[1024];
 		int snic, dnic, nf, p = -1;
-		uint32_t src, dst;
+		struct fp_addr src, dst;
+		struct fp_pm_row row = { 0 };
+		const char *why;
 		long port = 0;
 		char *end;
 
@@ -96,12 +108,18 @@ int fp_portmap_parse(const char *text, const char *name, struct fp_topo *t,
 			rc = fp_fail(err, EINVAL, "%s:%d: expected \"SRC DST SPORT PATH\"", name, line);
 			break;
 		}
-		if (fp_parse_ipv4(sa, &src) || fp_parse_ipv4(da, &dst)) {
-			rc = fp_fail(err, EINVAL, "%s:%d: bad IPv4 address", name, line);
+		if (fp_nic_addr_parse(sa, &src, &why) || fp_nic_addr_parse(da, &dst, &why)) {
+			rc = fp_fail(err, EINVAL, "%s:%d: \"%s\" is %s", name, line,
+				     fp_nic_addr_parse(sa, &src, &why) ? sa : da, why);
 			break;
 		}
-		snic = fp_topo_find_addr(t, src);
-		dnic = fp_topo_find_addr(t, dst);
+		if (fp_addr_is_v4(&src) != fp_addr_is_v4(&dst)) {
+			rc = fp_fail(err, EINVAL, "%s:%d: %s and %s are of different families", name,
+				     line, sa, da);
+			break;
+		}
+		snic = fp_topo_find_ip(t, &src);
+		dnic = fp_topo_find_ip(t, &dst);
 		if (snic < 0 || dnic < 0) {
 			rc = fp_fail(err, EINVAL, "%s:%d: %s is not a NIC address of topology %s", name,
 				     line, snic < 0 ? sa : da, t->name);
@@ -125,7 +143,16 @@ int fp_portmap_parse(const char *text, const char *name, struct fp_topo *t,
 			}
 		}
 		FP_GROW(pm->rows, pm->cap, pm->n + 1);
-		pm->rows[pm->n++] = (struct fp_pm_row){ src, dst, (uint16_t)port, p };
+		if (fp_addr_is_v4(&src)) {
+			row.src = fp_addr_to_v4(&src);
+			row.dst = fp_addr_to_v4(&dst);
+		} else {
+			row.src6 = src;
+			row.dst6 = dst;
+		}
+		row.sport = (uint16_t)port;
+		row.path = p;
+		pm->rows[pm->n++] = row;
 	}
 	if (!rc && !seen_header)
 		rc = fp_fail(err, EINVAL, "%s: empty file (first line must be \"# flowplan-portmap 1\")", name);
@@ -157,22 +184,44 @@ int fp_portmap_load(const char *path, struct fp_topo *t, struct fp_portmap **out
 	return rc;
 }
 
-const struct fp_pm_row *fp_portmap_pair(const struct fp_portmap *pm, uint32_t src,
-					uint32_t dst, size_t *n)
+static const struct fp_pm_row *pair(const struct fp_portmap *pm, const struct fp_pm_row *key,
+				    size_t *n)
 {
 	size_t lo = 0, hi = pm->n, e;
 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		const struct fp_pm_row *r = &pm->rows[mid];
 
-		if (r->src < src || (r->src == src && r->dst < dst))
+		if (cmp_pair(&pm->rows[mid], key) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	for (e = lo; e < pm->n && pm->rows[e].src == src && pm->rows[e].dst == dst; e++)
+	for (e = lo; e < pm->n && !cmp_pair(&pm->rows[e], key); e++)
 		;
 	*n = e - lo;
 	return *n ? &pm->rows[lo] : NULL;
+}
+
+const struct fp_pm_row *fp_portmap_pair(const struct fp_portmap *pm, uint32_t src,
+					uint32_t dst, size_t *n)
+{
+	struct fp_pm_row key = { .src = src, .dst = dst };
+
+	return pair(pm, &key, n);
+}
+
+const struct fp_pm_row *fp_portmap_pair_ip(const struct fp_portmap *pm, const struct fp_addr *src,
+					   const struct fp_addr *dst, size_t *n)
+{
+	struct fp_pm_row key = { 0 };
+
+	if (fp_addr_is_v4(src)) {
+		key.src = fp_addr_to_v4(src);
+		key.dst = fp_addr_to_v4(dst);
+	} else {
+		key.src6 = *src;
+		key.dst6 = *dst;
+	}
+	return pair(pm, &key, n);
 }

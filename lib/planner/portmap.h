@@ -10,14 +10,30 @@
 
 #include "planner/topo.h"
 
+/*
+ * A row's addresses: IPv4 in @src and @dst (network order; @src6 and @dst6
+ * zero), or IPv6 in @src6 and @dst6 (@src and @dst 0). fp_pm_row_src() and
+ * fp_pm_row_dst() give either as a struct fp_addr.
+ */
 struct fp_pm_row {
-	uint32_t src, dst;	/* network order */
+	uint32_t src, dst;	/* IPv4, network order */
 	uint16_t sport;		/* 0 for an unresolved pair */
 	int path;		/* index into fp_topo_paths(src leaf, dst leaf), -1 unresolved */
+	struct fp_addr src6, dst6;	/* IPv6 */
 };
 
+static inline struct fp_addr fp_pm_row_src(const struct fp_pm_row *r)
+{
+	return r->src ? fp_addr_v4(r->src) : r->src6;
+}
+
+static inline struct fp_addr fp_pm_row_dst(const struct fp_pm_row *r)
+{
+	return r->dst ? fp_addr_v4(r->dst) : r->dst6;
+}
+
 struct fp_portmap {
-	struct fp_pm_row *rows;	/* sorted by (src, dst, sport) */
+	struct fp_pm_row *rows;	/* sorted by (src, dst, src6, dst6, sport) */
 	size_t n, cap;
 };
 
@@ -30,5 +46,8 @@ void fp_portmap_free(struct fp_portmap *pm);
 /* Rows of one pair: returns the first, sets *n (0 when the pair is absent). */
 const struct fp_pm_row *fp_portmap_pair(const struct fp_portmap *pm, uint32_t src,
 					uint32_t dst, size_t *n);
+/* The same for a pair of either family. */
+const struct fp_pm_row *fp_portmap_pair_ip(const struct fp_portmap *pm, const struct fp_addr *src,
+					   const struct fp_addr *dst, size_t *n);
 
 #endif

@@ -36,7 +36,7 @@ int fp_plan_label(struct fp_topo *t, const struct fp_portmap *pm, int src, int d
 
 	if (pm) {
 		size_t n, k, cnt = 0;
-		const struct fp_pm_row *r = fp_portmap_pair(pm, s->addr, d->addr, &n);
+		const struct fp_pm_row *r = fp_portmap_pair_ip(pm, &s->ip, &d->ip, &n);
 
 		for (k = 0; k < n; k++)
 			if (r[k].path == path)
@@ -76,7 +76,7 @@ int fp_pm_route(const struct fp_portmap *pm, const struct fp_topo *t,
 
 	if (!pm)
 		return -1;
-	r = fp_portmap_pair(pm, t->nodes[f->src].addr, t->nodes[f->dst].addr, &n);
+	r = fp_portmap_pair_ip(pm, &t->nodes[f->src].ip, &t->nodes[f->dst].ip, &n);
 	for (k = 0; k < n; k++)
 		if (r[k].sport == sport)
 			return r[k].path;

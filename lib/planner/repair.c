@@ -312,7 +312,7 @@ static int repair_phase(struct fp_plan *p, size_t pi, const struct oldset *old, 
 			}
 			np = find_path(&ps, op);
 			ns[n] = (struct newsub){ s->bytes, s->flow_label, s->sport, (uint16_t)np };
-			if (s->flow_label && fp_topo_route(t, f->src, f->dst, s->sport) != np) {
+			if (s->flow_label && fp_topo_route_fl(t, f->src, f->dst, s->sport, s->flow_label) != np) {
 				/* Its port hashes elsewhere now: a new one for the same path. */
 				rc = fp_plan_label(t, o ? o->pm : NULL, f->src, f->dst, np,
 						   (uint32_t)(i * 7919u + (unsigned int)np), &ns[n].label,

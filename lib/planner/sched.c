@@ -182,6 +182,10 @@ static int parse_json(struct json_object *root, const char *name, const struct f
 					       name, where, dn, t->name);
 			if (src == dst)
 				return fp_fail(err, EINVAL, "%s: %s: src and dst are the same NIC", name, where);
+			if (fp_addr_is_v4(&t->nodes[src].ip) != fp_addr_is_v4(&t->nodes[dst].ip))
+				return fp_fail(err, EINVAL, "%s: %s: %s is %s and %s is %s: a flow's two NICs must be of one address family",
+					       name, where, sn, fp_addr_is_v4(&t->nodes[src].ip) ? "IPv4" : "IPv6",
+					       dn, fp_addr_is_v4(&t->nodes[dst].ip) ? "IPv4" : "IPv6");
 			ok = json_object_object_get_ex(fo, "bytes", &b) &&
 			     json_object_is_type(b, json_type_int);
 			bytes = ok ? json_object_get_int64(b) : 0;

@@ -67,23 +67,76 @@ int fp_topo_find(const struct fp_topo *t, const char *name)
 	return -1;
 }
 
-/* Compares the leading uint32_t: plain addresses and struct fp_addr_ix alike. */
-static int cmp_addr(const void *a, const void *b)
+/*
+ * Address order: IPv4 first, compared as the uint32_t of their network-order
+ * bytes (the order plan files have always listed IPv4 entries in), then
+ * IPv6 byte by byte.
+ */
+static int cmp_ip(const struct fp_addr *x, const struct fp_addr *y)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	bool a4 = fp_addr_is_v4(x), b4 = fp_addr_is_v4(y);
 
-	return x < y ? -1 : x > y;
+	if (a4 != b4)
+		return a4 ? -1 : 1;
+	if (a4) {
+		uint32_t a = fp_addr_to_v4(x), b = fp_addr_to_v4(y);
+
+		return a < b ? -1 : a > b;
+	}
+	return fp_addr_cmp(x, y);
 }
 
-int fp_topo_find_addr(const struct fp_topo *t, uint32_t addr)
+static int cmp_addr_ix(const void *a, const void *b)
 {
-	struct fp_addr_ix key = { .addr = addr };
+	return cmp_ip(&((const struct fp_addr_ix *)a)->ip, &((const struct fp_addr_ix *)b)->ip);
+}
+
+int fp_topo_find_ip(const struct fp_topo *t, const struct fp_addr *a)
+{
+	struct fp_addr_ix key = { .ip = *a };
 	const struct fp_addr_ix *hit;
 
 	if (!t->addr_ix)
 		return -1;
-	hit = bsearch(&key, t->addr_ix, (size_t)t->naddr, sizeof(key), cmp_addr);
+	hit = bsearch(&key, t->addr_ix, (size_t)t->naddr, sizeof(key), cmp_addr_ix);
 	return hit ? hit->node : -1;
+}
+
+int fp_topo_find_addr(const struct fp_topo *t, uint32_t addr)
+{
+	struct fp_addr a = fp_addr_v4(addr);
+
+	return fp_topo_find_ip(t, &a);
+}
+
+static bool ip_unset(const struct fp_addr *a)
+{
+	static const struct fp_addr zero;
+
+	return !fp_addr_cmp(a, &zero);
+}
+
+int fp_nic_addr_parse(const char *s, struct fp_addr *out, const char **why)
+{
+	struct fp_addr a;
+
+	*why = "not an IPv4 or IPv6 address";
+	if (!s || fp_addr_parse(s, &a))
+		return EINVAL;
+	if (fp_addr_is_v4(&a) && strchr(s, ':')) {
+		*why = "an IPv4-mapped IPv6 address (write IPv4 as a dotted quad)";
+		return EINVAL;
+	}
+	if (ip_unset(&a) || (fp_addr_is_v4(&a) && !fp_addr_to_v4(&a))) {
+		*why = "the unspecified address";
+		return EINVAL;
+	}
+	if (fp_addr_is_v4(&a) ? (a.b[12] & 0xf0) == 0xe0 : a.b[0] == 0xff) {
+		*why = "a multicast address";
+		return EINVAL;
+	}
+	*out = a;
+	return 0;
 }
 
 int fp_tb_node(struct fp_topo_builder *b, const char *name)
@@ -167,8 +220,9 @@ int fp_topo_finalize(struct fp_topo *t, const char *name, struct fp_err *err)
 {
 	int i, l, nsw = 0, nnic = 0;
 	int *cnt;
-	uint32_t *addrs, next = FP_ADDR_BASE;
-	char a[16];
+	uint32_t next = FP_ADDR_BASE, next6 = 1;
+	size_t given;
+	char a[FP_ADDR_STRLEN];
 
 	for (i = 0; i < t->nnodes && !t->nodes[i].is_nic; i++)
 		;
@@ -184,6 +238,9 @@ int fp_topo_finalize(struct fp_topo *t, const char *name, struct fp_err *err)
 	for (i = 0; i < t->nnodes; i++)
 		if (!t->nodes[i].is_nic && !t->nodes[i].seed_set)
 			t->nodes[i].seed = t->seed ^ fnv1a32(t->nodes[i].name);
+	for (i = 0; i < t->nnodes; i++)
+		if (!t->nodes[i].is_nic && !t->nodes[i].hfields_set)
+			t->nodes[i].hfields = (uint8_t)t->hash_fields;
 	for (i = 0; i < t->nnodes; i++) {
 		if (fp_topo_find(t, t->nodes[i].name) != i)
 			return fp_fail(err, EINVAL, "%s: name \"%s\" is used twice", name,
@@ -268,16 +325,15 @@ int fp_topo_finalize(struct fp_topo *t, const char *name, struct fp_err *err)
 	t->leaves = fp_xcalloc((size_t)t->nnodes, sizeof(int));
 	t->nleaves = 0;
 	t->max_tier = 0;
-	addrs = fp_xcalloc((size_t)t->nnodes, sizeof(uint32_t));
 	for (i = 0; i < t->nnodes; i++) {
 		struct fp_node *n = &t->nodes[i];
 
 		if (n->is_nic) {
-			if (n->leaf < 0) {
-				free(addrs);
+			if (n->leaf < 0)
 				return fp_fail(err, EINVAL, "%s: NIC %s has no link to a leaf", name, n->name);
-			}
-			addrs[nnic++] = n->addr;
+			if (ip_unset(&n->ip) && n->addr)
+				n->ip = fp_addr_v4(n->addr);
+			nnic++;
 			continue;
 		}
 		nsw++;
@@ -288,33 +344,50 @@ int fp_topo_finalize(struct fp_topo *t, const char *name, struct fp_err *err)
 			t->leaves[t->nleaves++] = i;
 		}
 	}
-	/* Generated addresses skip the ones given explicitly. */
-	qsort(addrs, (size_t)nnic, sizeof(uint32_t), cmp_addr);
+	/* The address index: fp_topo_find_ip() and the duplicate check. */
+	t->addr_ix = fp_xcalloc((size_t)nnic + 1, sizeof(*t->addr_ix));
+	for (i = 0, t->naddr = 0; i < t->nnodes; i++)
+		if (t->nodes[i].is_nic && !ip_unset(&t->nodes[i].ip))
+			t->addr_ix[t->naddr++] = (struct fp_addr_ix){ t->nodes[i].ip, i };
+	qsort(t->addr_ix, (size_t)t->naddr, sizeof(*t->addr_ix), cmp_addr_ix);
+	given = t->naddr;
+	/*
+	 * Generated addresses skip the ones given explicitly: IPv4 from
+	 * FP_ADDR_BASE, IPv6 (gen_v6) from 2001:2::1 (RFC 5180's benchmarking
+	 * prefix 2001:2::/48) on.
+	 */
 	for (i = 0; i < t->nnodes; i++) {
 		struct fp_node *n = &t->nodes[i];
+		struct fp_addr_ix key = { .node = i };
 
-		if (!n->is_nic || n->addr)
+		if (!n->is_nic || !ip_unset(&n->ip))
 			continue;
 		for (;;) {
-			uint32_t be = __builtin_bswap32(next);
-
-			if (!bsearch(&be, addrs, (size_t)nnic, sizeof(uint32_t), cmp_addr))
+			if (t->gen_v6) {
+				key.ip = (struct fp_addr){ .b = { 0x20, 0x01, 0x00, 0x02 } };
+				key.ip.b[12] = (uint8_t)(next6 >> 24);
+				key.ip.b[13] = (uint8_t)(next6 >> 16);
+				key.ip.b[14] = (uint8_t)(next6 >> 8);
+				key.ip.b[15] = (uint8_t)next6;
+				next6++;
+			} else {
+				key.ip = fp_addr_v4(__builtin_bswap32(next++));
+			}
+			if (!bsearch(&key, t->addr_ix, given, sizeof(key), cmp_addr_ix))
 				break;
-			next++;
 		}
-		n->addr = __builtin_bswap32(next++);
+		n->ip = key.ip;
+		t->addr_ix[t->naddr++] = key;
 	}
-	free(addrs);
-	/* The address index: fp_topo_find_addr() and the duplicate check. */
-	t->addr_ix = fp_xcalloc((size_t)nnic, sizeof(*t->addr_ix));
-	for (i = 0, t->naddr = 0; i < t->nnodes; i++)
+	for (i = 0; i < t->nnodes; i++)
 		if (t->nodes[i].is_nic)
-			t->addr_ix[t->naddr++] = (struct fp_addr_ix){ t->nodes[i].addr, i };
-	qsort(t->addr_ix, (size_t)t->naddr, sizeof(*t->addr_ix), cmp_addr);
+			t->nodes[i].addr = fp_addr_is_v4(&t->nodes[i].ip) ?
+					   fp_addr_to_v4(&t->nodes[i].ip) : 0;
+	qsort(t->addr_ix, (size_t)t->naddr, sizeof(*t->addr_ix), cmp_addr_ix);
 	for (i = 1; i < t->naddr; i++)
-		if (t->addr_ix[i].addr == t->addr_ix[i - 1].addr)
+		if (!fp_addr_cmp(&t->addr_ix[i].ip, &t->addr_ix[i - 1].ip))
 			return fp_fail(err, EINVAL, "%s: address %s is used by two NICs", name,
-				       fp_ipv4_str(t->addr_ix[i].addr, a));
+				       fp_addr_str(&t->addr_ix[i].ip, a));
 
 	/* Two-tier: leaves and spines only, every spine on every leaf once. */
 	t->two_tier = t->max_tier == 2;

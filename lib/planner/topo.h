@@ -11,9 +11,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/addr.h"
 #include "core/err.h"
 
 enum fp_hash_fn { FP_HASH_CRC32, FP_HASH_CRC32C, FP_HASH_CRC16, FP_HASH_XOR, FP_HASH_TOEPLITZ };
+
+/*
+ * Which fields of an IPv6 packet a switch hashes (docs/formats.md "ECMP
+ * model"): Linux's net.ipv6.fib_multipath_hash_policy 1 (l4), 3 with
+ * fib_multipath_hash_fields 0x3f (l4+flowlabel), 0 (l3+flowlabel). IPv4
+ * packets are hashed on their 5-tuple whatever the value.
+ */
+enum fp_hash_fields { FP_HF_L4, FP_HF_L4_FL, FP_HF_L3_FL };
 
 struct fp_node {
 	char *name;
@@ -22,10 +31,13 @@ struct fp_node {
 	int pod;		/* -1 when none */
 	uint32_t seed;		/* switch hash seed (effective) */
 	bool seed_set;		/* given in the file, not derived */
+	uint8_t hfields;	/* enum fp_hash_fields (effective) */
+	bool hfields_set;	/* given for this switch, not the fabric's */
 	/* NICs */
 	int host;		/* host index */
 	int gpu;		/* -1 when none */
-	uint32_t addr;		/* network order */
+	struct fp_addr ip;	/* IPv4 held IPv4-mapped, or IPv6 */
+	uint32_t addr;		/* IPv4 in network order; 0 for an IPv6 NIC */
 	int leaf;		/* node id of the NIC's leaf, -1 if unattached */
 	int up_link;		/* directed link NIC->leaf */
 	int down_link;		/* directed link leaf->NIC */
@@ -49,7 +61,7 @@ struct fp_host {
 };
 
 struct fp_addr_ix {
-	uint32_t addr;		/* first: compared as a plain address */
+	struct fp_addr ip;	/* IPv4 first (as uint32_t), then IPv6 (bytes) */
 	int node;
 };
 
@@ -57,6 +69,8 @@ struct fp_topo {
 	char *name;
 	enum fp_hash_fn hash_fn;
 	uint32_t seed;
+	enum fp_hash_fields hash_fields;	/* the fabric's default */
+	bool gen_v6;		/* NICs without an address get IPv6 ones */
 	struct fp_node *nodes;
 	int nnodes;
 	int nswitches;		/* switches are nodes 0..nswitches-1, NICs follow */
@@ -101,7 +115,17 @@ void fp_topo_free(struct fp_topo *t);
 char *fp_topo_to_json(const struct fp_topo *t, bool pretty);
 
 int fp_topo_find(const struct fp_topo *t, const char *name);
+/* The NIC of an IPv4 address (network order), or -1. */
 int fp_topo_find_addr(const struct fp_topo *t, uint32_t addr);
+/* The NIC of an address of either family, or -1. */
+int fp_topo_find_ip(const struct fp_topo *t, const struct fp_addr *a);
+/*
+ * A NIC address as the formats take it: a dotted quad or what
+ * inet_pton(AF_INET6) accepts. The unspecified address, multicast and
+ * IPv4-mapped IPv6 (write IPv4 as a dotted quad) are refused with a
+ * message in @why (static text). 0 or EINVAL.
+ */
+int fp_nic_addr_parse(const char *s, struct fp_addr *out, const char **why);
 
 /*
  * Paths between leaves: shortest over live switch links. A path is the list of
@@ -165,6 +189,47 @@ uint32_t fp_hash(enum fp_hash_fn fn, uint32_t seed, uint32_t saddr, uint32_t dad
 		 uint16_t sport, uint16_t dport);
 const char *fp_hash_name(enum fp_hash_fn fn);
 int fp_hash_parse(const char *s, enum fp_hash_fn *fn);
+/*
+ * The hash input's layout: IPv4's 5-tuple (13 bytes, whatever the switch's
+ * fields), IPv6's 5-tuple (37), IPv6's 5-tuple and flow label (40), IPv6's
+ * addresses, protocol and flow label (36).
+ */
+enum fp_hash_key { FP_HK_V4, FP_HK_V6_L4, FP_HK_V6_L4_FL, FP_HK_V6_L3_FL };
+
+static inline enum fp_hash_key fp_hash_key_of(const struct fp_addr *src, enum fp_hash_fields f)
+{
+	if (fp_addr_is_v4(src))
+		return FP_HK_V4;
+	return f == FP_HF_L4_FL ? FP_HK_V6_L4_FL : f == FP_HF_L3_FL ? FP_HK_V6_L3_FL : FP_HK_V6_L4;
+}
+
+/*
+ * fp_hash_pkt - the hash of a packet of @key's layout (@s and @d of the
+ * layout's family, @fl its 20-bit IPv6 flow label). fp_hash() is its IPv4
+ * form.
+ */
+uint32_t fp_hash_pkt(enum fp_hash_fn fn, uint32_t seed, enum fp_hash_key key,
+		     const struct fp_addr *s, const struct fp_addr *d, uint16_t sport,
+		     uint16_t dport, uint32_t fl);
+/*
+ * What a source port and a flow label change in the hash, whatever the seed
+ * and the addresses: fp_hash_pkt(.., sport, 4791, fl) ==
+ * fp_hash_pkt(.., 0, 4791, 0) ^ fp_hash_pkt_delta(fn, key, sport, fl).
+ * fp_hash_label_deltas() is the table of it for the planner's labels
+ * 0..0x3fff (port 0xC000 | label, the label in the IPv6 header).
+ */
+uint32_t fp_hash_pkt_delta(enum fp_hash_fn fn, enum fp_hash_key key, uint16_t sport,
+			   uint32_t fl);
+const uint32_t *fp_hash_label_deltas(enum fp_hash_fn fn, enum fp_hash_key key);
+/* The flow label a port carries as the model sees it: sport & 0x3fff from 0xC000 on, else 0. */
+static inline uint32_t fp_sport_label(uint16_t sport)
+{
+	return (sport & 0xC000u) == 0xC000u ? sport & 0x3fffu : 0;
+}
+
+/* "l4", "l4+flowlabel", "l3+flowlabel". */
+const char *fp_hash_fields_name(enum fp_hash_fields f);
+int fp_hash_fields_parse(const char *s, enum fp_hash_fields *f);
 
 /*
  * Route of a RoCEv2 packet (src NIC, dst NIC, sport) under the hash model:
@@ -172,6 +237,12 @@ int fp_hash_parse(const char *s, enum fp_hash_fn *fn);
  * takes, or -1 when unroutable.
  */
 int fp_topo_route(struct fp_topo *t, int src_nic, int dst_nic, uint16_t sport);
+/*
+ * The same for an IPv6 packet whose header carries flow label @fl (what
+ * switches that hash the label see); fp_topo_route() takes the label the
+ * port gives (fp_sport_label), as the planner's subflows carry it.
+ */
+int fp_topo_route_fl(struct fp_topo *t, int src_nic, int dst_nic, uint16_t sport, uint32_t fl);
 
 /*
  * fp_topo_port_search - the first flow label, trying start, start+1, ...

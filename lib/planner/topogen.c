@@ -20,6 +20,8 @@ struct gen_args {
 	const char *fail;
 	uint32_t seed;
 	enum fp_hash_fn hash;
+	enum fp_hash_fields fields;
+	bool v6;
 };
 
 static int gen_parse(const char *spec, const char *params, struct gen_args *g,
@@ -37,6 +39,10 @@ static int gen_parse(const char *spec, const char *params, struct gen_args *g,
 			g->rail = true;
 			continue;
 		}
+		if (!strcmp(tok, "ipv6")) {
+			g->v6 = true;
+			continue;
+		}
 		if (!eq) {
 			rc = fp_fail(err, EINVAL, "%s: \"%s\": expected key=value", spec, tok);
 			break;
@@ -51,6 +57,12 @@ static int gen_parse(const char *spec, const char *params, struct gen_args *g,
 		if (!strcmp(tok, "hash")) {
 			if (fp_hash_parse(eq, &g->hash))
 				rc = fp_fail(err, EINVAL, "%s: hash: unknown hash \"%s\" (crc32, crc32c, crc16, xor, toeplitz)",
+					     spec, eq);
+			continue;
+		}
+		if (!strcmp(tok, "fields")) {
+			if (fp_hash_fields_parse(eq, &g->fields))
+				rc = fp_fail(err, EINVAL, "%s: fields: \"%s\": expected l4, l4+flowlabel or l3+flowlabel",
 					     spec, eq);
 			continue;
 		}
@@ -278,6 +290,8 @@ int fp_topo_generate(const char *spec, struct fp_topo **out, struct fp_err *err)
 		g.up_gbps = g.host_gbps;
 	b.t->seed = g.seed;
 	b.t->hash_fn = g.hash;
+	b.t->hash_fields = g.fields;
+	b.t->gen_v6 = g.v6;
 	if (!strncmp(spec, "leafspine:", 10))
 		rc = gen_leafspine(&b, spec, &g, err);
 	else if (!strncmp(spec, "fattree:", 8))

@@ -47,6 +47,22 @@ static const char *get_str(struct json_object *o, const char *key, const char *n
 	return json_object_get_string(x);
 }
 
+/* The hash fields key ("l4" ...): ENOENT when absent. */
+static int get_fields(struct json_object *o, const char *key, enum fp_hash_fields *f,
+		      const char *name, const char *where, struct fp_err *err)
+{
+	struct json_object *x;
+
+	if (!json_object_object_get_ex(o, key, &x))
+		return ENOENT;
+	if (!json_object_is_type(x, json_type_string) ||
+	    fp_hash_fields_parse(json_object_get_string(x), f))
+		return fp_fail(err, EINVAL,
+			       "%s: %s.%s: expected \"l4\", \"l4+flowlabel\" or \"l3+flowlabel\"",
+			       name, where, key);
+	return 0;
+}
+
 static struct json_object *get_arr(struct json_object *o, const char *key, const char *name,
 				   struct fp_err *err, int *rc)
 {
@@ -81,13 +97,14 @@ static int parse_json(struct json_object *root, const char *name, struct fp_topo
 {
 	static const char *const top_keys[] = { "format", "version", "name", "hash", "switches",
 						"hosts", "links", NULL };
-	static const char *const hash_keys[] = { "fn", "seed", NULL };
-	static const char *const sw_keys[] = { "name", "tier", "pod", "seed", NULL };
+	static const char *const hash_keys[] = { "fn", "seed", "fields", NULL };
+	static const char *const sw_keys[] = { "name", "tier", "pod", "seed", "hash_fields", NULL };
 	static const char *const host_keys[] = { "name", "nics", NULL };
 	static const char *const nic_keys[] = { "name", "addr", "gpu", NULL };
 	static const char *const link_keys[] = { "a", "b", "gbps", "up", NULL };
 	struct fp_topo *t = b->t;
 	struct json_object *arr, *x, *h;
+	const char *why;
 	char where[96];
 	int rc;
 	size_t i, j;
@@ -115,6 +132,9 @@ static int parse_json(struct json_object *root, const char *name, struct fp_topo
 		if (rc && rc != ENOENT)
 			return rc;
 		t->seed = rc ? 0 : (uint32_t)v;
+		rc = get_fields(h, "fields", &t->hash_fields, name, "hash", err);
+		if (rc && rc != ENOENT)
+			return rc;
 	}
 
 	arr = get_arr(root, "switches", name, err, &rc);
@@ -148,6 +168,17 @@ static int parse_json(struct json_object *root, const char *name, struct fp_topo
 		if (!rc) {
 			t->nodes[id].seed = (uint32_t)v;
 			t->nodes[id].seed_set = true;
+		}
+		{
+			enum fp_hash_fields hf;
+
+			rc = get_fields(s, "hash_fields", &hf, name, where, err);
+			if (rc && rc != ENOENT)
+				return rc;
+			if (!rc) {
+				t->nodes[id].hfields = (uint8_t)hf;
+				t->nodes[id].hfields_set = true;
+			}
 		}
 	}
 
@@ -186,9 +217,9 @@ static int parse_json(struct json_object *root, const char *name, struct fp_topo
 			if (json_object_object_get_ex(no, "addr", &x) &&
 			    !json_object_is_type(x, json_type_string))
 				return fp_fail(err, EINVAL, "%s: %s.addr: expected a string", name, where);
-			if (x && fp_parse_ipv4(json_object_get_string(x), &t->nodes[nid].addr))
-				return fp_fail(err, EINVAL, "%s: %s.addr: \"%s\" is not an IPv4 address",
-					       name, where, json_object_get_string(x));
+			if (x && fp_nic_addr_parse(json_object_get_string(x), &t->nodes[nid].ip, &why))
+				return fp_fail(err, EINVAL, "%s: %s.addr: \"%s\" is %s",
+					       name, where, json_object_get_string(x), why);
 			rc = get_int(no, "gpu", 0, 1024, &v, name, where, err);
 			if (rc && rc != ENOENT)
 				return rc;
@@ -297,7 +328,7 @@ int fp_topo_load(const char *spec, struct fp_topo **out, struct fp_err *err)
 char *fp_topo_to_json(const struct fp_topo *t, bool pretty)
 {
 	struct json_object *root = json_object_new_object(), *a, *h, *o;
-	char ab[16];
+	char ab[FP_ADDR_STRLEN];
 	int i, l;
 
 	json_object_object_add(root, "format", json_object_new_string("flowplan-topology"));
@@ -306,6 +337,9 @@ char *fp_topo_to_json(const struct fp_topo *t, bool pretty)
 	h = json_object_new_object();
 	json_object_object_add(h, "fn", json_object_new_string(fp_hash_name(t->hash_fn)));
 	json_object_object_add(h, "seed", json_object_new_int64(t->seed));
+	if (t->hash_fields != FP_HF_L4)
+		json_object_object_add(h, "fields",
+				       json_object_new_string(fp_hash_fields_name(t->hash_fields)));
 	json_object_object_add(root, "hash", h);
 	a = json_object_new_array();
 	for (i = 0; i < t->nnodes; i++) {
@@ -320,6 +354,9 @@ char *fp_topo_to_json(const struct fp_topo *t, bool pretty)
 			json_object_object_add(o, "pod", json_object_new_int(n->pod));
 		if (n->seed_set)
 			json_object_object_add(o, "seed", json_object_new_int64(n->seed));
+		if (n->hfields_set)
+			json_object_object_add(o, "hash_fields",
+					       json_object_new_string(fp_hash_fields_name(n->hfields)));
 		json_object_array_add(a, o);
 	}
 	json_object_object_add(root, "switches", a);
@@ -334,7 +371,7 @@ char *fp_topo_to_json(const struct fp_topo *t, bool pretty)
 
 			o = json_object_new_object();
 			json_object_object_add(o, "name", json_object_new_string(n->name));
-			json_object_object_add(o, "addr", json_object_new_string(fp_ipv4_str(n->addr, ab)));
+			json_object_object_add(o, "addr", json_object_new_string(fp_addr_str(&n->ip, ab)));
 			if (n->gpu >= 0)
 				json_object_object_add(o, "gpu", json_object_new_int(n->gpu));
 			json_object_array_add(na, o);

@@ -45,7 +45,12 @@ static const struct bad_case bad_pm[] = {
 	{ "header", "198.18.0.1 198.18.0.2 49153 leaf0,spine0,leaf1\n", "pm:1: first line" },
 	{ "empty", "", "empty file" },
 	{ "fields", "# flowplan-portmap 1\n198.18.0.1 198.18.0.2 49153\n", "pm:2: expected" },
-	{ "addr", "# flowplan-portmap 1\n198.18.0.1 198.18.0 49153 leaf0\n", "pm:2: bad IPv4" },
+	{ "addr", "# flowplan-portmap 1\n198.18.0.1 198.18.0 49153 leaf0\n", "pm:2: \"198.18.0\" is not an IPv4 or IPv6 address" },
+	{ "v6 addr", "# flowplan-portmap 1\n198.18.0.1 2001:db8::g 49153 leaf0\n", "pm:2: \"2001:db8::g\" is not an IPv4 or IPv6 address" },
+	{ "v6 mapped", "# flowplan-portmap 1\n::ffff:198.18.0.1 198.18.0.2 49153 leaf0,spine0,leaf1\n", "IPv4-mapped IPv6 address (write IPv4 as a dotted quad)" },
+	{ "v6 unknown", "# flowplan-portmap 1\n2001:db8::1 2001:db8::2 49153 leaf0,spine0,leaf1\n", "2001:db8::1 is not a NIC address" },
+	{ "families", "# flowplan-portmap 1\n198.18.0.1 2001:db8::2 49153 leaf0,spine0,leaf1\n", "are of different families" },
+	{ "v6 multicast", "# flowplan-portmap 1\nff02::1 198.18.0.2 49153 leaf0,spine0,leaf1\n", "\"ff02::1\" is a multicast address" },
 	{ "unknown addr", "# flowplan-portmap 1\n10.9.9.9 198.18.0.2 49153 leaf0,spine0,leaf1\n", "10.9.9.9 is not a NIC address" },
 	{ "port", "# flowplan-portmap 1\n\n198.18.0.1 198.18.0.2 70000 leaf0,spine0,leaf1\n", "pm:3: \"70000\" is not a UDP port" },
 	{ "port 0", "# flowplan-portmap 1\n198.18.0.1 198.18.0.2 0 leaf0,spine0,leaf1\n", "pm:2: \"0\" is not a UDP port" },
@@ -74,6 +79,93 @@ static void test_portmap_bad(void **state)
 				 err.msg, bad_pm[i].want);
 		assert_null(pm);
 	}
+	fp_topo_free(t);
+}
+
+/* The IPv6 twin of test_portmap_good: rows, comments, lookups, any spelling. */
+static void test_portmap_good_v6(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=1,ipv6");
+	const char *txt = "# flowplan-portmap 1\n"
+			  "# a comment\n"
+			  "\n"
+			  "2001:2::1 2001:2::2 49154 leaf0,spine1,leaf1\n"
+			  "2001:0002:0:0::0001 2001:2::0:2 49153 leaf0,spine0,leaf1\n"
+			  "2001:2::2 2001:2::1 - unresolved\n";
+	struct fp_portmap *pm;
+	const struct fp_pm_row *r;
+	struct fp_addr a, b, x;
+	struct fp_err err;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(fp_portmap_parse(txt, "pm", t, &pm, &err), 0);
+	assert_int_equal(fp_addr_parse("2001:2::1", &a), 0);
+	assert_int_equal(fp_addr_parse("2001:2::2", &b), 0);
+	r = fp_portmap_pair_ip(pm, &a, &b, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(r[0].sport, 49153);	/* sorted by port */
+	assert_int_equal(r[0].path, 0);
+	assert_int_equal(r[1].path, 1);
+	x = fp_pm_row_src(&r[0]);
+	assert_int_equal(fp_addr_cmp(&x, &a), 0);
+	x = fp_pm_row_dst(&r[0]);
+	assert_int_equal(fp_addr_cmp(&x, &b), 0);
+	r = fp_portmap_pair_ip(pm, &b, &a, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(r[0].path, -1);
+	/* An IPv4 lookup finds nothing in an IPv6 map. */
+	assert_null(fp_portmap_pair(pm, 0x010012c6u, 0x020012c6u, &n));
+	assert_int_equal(n, 0);
+	fp_portmap_free(pm);
+	fp_topo_free(t);
+}
+
+/* One map of both families, on a fabric whose NICs are of both. */
+static void test_portmap_dual(void **state)
+{
+	static const char topo[] =
+		"{\"format\":\"flowplan-topology\",\"version\":1,\"name\":\"dual\","
+		"\"switches\":[{\"name\":\"leaf0\",\"tier\":1},{\"name\":\"leaf1\",\"tier\":1},"
+		"{\"name\":\"spine0\",\"tier\":2},{\"name\":\"spine1\",\"tier\":2}],"
+		"\"hosts\":[{\"name\":\"h0\",\"nics\":[{\"name\":\"h0.n0\",\"addr\":\"198.18.0.1\"},"
+		"{\"name\":\"h0.n1\",\"addr\":\"2001:db8::1\"}]},"
+		"{\"name\":\"h1\",\"nics\":[{\"name\":\"h1.n0\",\"addr\":\"198.18.0.2\"},"
+		"{\"name\":\"h1.n1\",\"addr\":\"2001:db8::2\"}]}],"
+		"\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":100},{\"a\":\"h0.n1\",\"b\":\"leaf0\",\"gbps\":100},"
+		"{\"a\":\"h1.n0\",\"b\":\"leaf1\",\"gbps\":100},{\"a\":\"h1.n1\",\"b\":\"leaf1\",\"gbps\":100},"
+		"{\"a\":\"leaf0\",\"b\":\"spine0\",\"gbps\":100},{\"a\":\"leaf0\",\"b\":\"spine1\",\"gbps\":100},"
+		"{\"a\":\"leaf1\",\"b\":\"spine0\",\"gbps\":100},{\"a\":\"leaf1\",\"b\":\"spine1\",\"gbps\":100}]}";
+	const char *txt = "# flowplan-portmap 1\n"
+			  "2001:db8::1 2001:db8::2 49154 leaf0,spine1,leaf1\n"
+			  "198.18.0.1 198.18.0.2 49153 leaf0,spine0,leaf1\n"
+			  "2001:db8::1 2001:db8::2 49155 leaf0,spine0,leaf1\n";
+	struct fp_topo *t = NULL;
+	struct fp_portmap *pm;
+	const struct fp_pm_row *r;
+	struct fp_addr a, b;
+	struct fp_err err = { "" };
+	size_t n;
+
+	(void)state;
+	if (fp_topo_parse(topo, strlen(topo), "dual", &t, &err))
+		fail_msg("%s", err.msg);
+	assert_int_equal(fp_portmap_parse(txt, "pm", t, &pm, &err), 0);
+	fp_addr_parse("2001:db8::1", &a);
+	fp_addr_parse("2001:db8::2", &b);
+	r = fp_portmap_pair_ip(pm, &a, &b, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(r[0].sport, 49154);
+	assert_int_equal(r[0].path, 1);
+	assert_int_equal(r[1].path, 0);
+	fp_addr_parse("198.18.0.1", &a);
+	fp_addr_parse("198.18.0.2", &b);
+	r = fp_portmap_pair_ip(pm, &a, &b, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(r[0].sport, 49153);
+	r = fp_portmap_pair(pm, fp_addr_to_v4(&a), fp_addr_to_v4(&b), &n);
+	assert_int_equal(n, 1);
+	fp_portmap_free(pm);
 	fp_topo_free(t);
 }
 
@@ -108,6 +200,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_portmap_good),
+		cmocka_unit_test(test_portmap_good_v6),
+		cmocka_unit_test(test_portmap_dual),
 		cmocka_unit_test(test_portmap_bad),
 		cmocka_unit_test(test_portmap_port_ends),
 	};

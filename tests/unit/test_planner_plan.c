@@ -29,18 +29,20 @@ static void assert_ports_route(const struct fp_plan *p)
 				assert_true(s->flow_label >= 1 && s->flow_label < 0x4000);
 				assert_int_equal(s->sport, 0xC000 | s->flow_label);
 				assert_int_equal(fp_topo_route(p->topo, f->src, f->dst, s->sport), s->path);
+				assert_int_equal(fp_topo_route_fl(p->topo, f->src, f->dst, s->sport,
+								  s->flow_label), s->path);
 			}
 		}
 	}
 }
 
-/* Random equal-flow phases on random leaf-spine fabrics. */
-static void test_exact_meets_spraying_bound(void **state)
+/* Random equal-flow phases on random leaf-spine fabrics (@v6: IPv6 ones). */
+static void exact_trials(bool v6)
 {
+	static const char *const fields[] = { "l4", "l4+flowlabel", "l3+flowlabel" };
 	uint64_t rng = 7;
 	int trial;
 
-	(void)state;
 	for (trial = 0; trial < 60; trial++) {
 		int L = 2 + (int)(fp_rand64(&rng) % 9), S = 1 + (int)(fp_rand64(&rng) % 8);
 		int H = 1 + (int)(fp_rand64(&rng) % 5), nf = 1 + (int)(fp_rand64(&rng) % 200), i;
@@ -52,7 +54,8 @@ static void test_exact_meets_spraying_bound(void **state)
 		double bound;
 		size_t split_max;
 
-		snprintf(spec, sizeof(spec), "leafspine:leaves=%d,spines=%d,hosts=%d", L, S, H);
+		snprintf(spec, sizeof(spec), "leafspine:leaves=%d,spines=%d,hosts=%d%s%s", L, S, H,
+			 v6 ? ",ipv6,fields=" : "", v6 ? fields[trial % 3] : "");
 		t = gen_topo(spec);
 		s->name = fp_xstrdup("random");
 		fp_sched_job(s, "j0");
@@ -103,6 +106,19 @@ static void test_exact_meets_spraying_bound(void **state)
 	}
 }
 
+static void test_exact_meets_spraying_bound(void **state)
+{
+	(void)state;
+	exact_trials(false);
+}
+
+/* The IPv6 twin: the same fabrics and phases, every hash-fields setting. */
+static void test_exact_meets_spraying_bound_v6(void **state)
+{
+	(void)state;
+	exact_trials(true);
+}
+
 struct general_case {
 	const char *topo, *sched;
 };
@@ -120,13 +136,17 @@ static const struct general_case general[] = {
 	{ "fattree:k=4,nics=2", "hd-allreduce:bytes=64M,hosts=0-7" },
 };
 
-static void test_general_at_the_bound(void **state)
+static void general_cases(const char *extra)
 {
 	size_t i, ph;
 
-	(void)state;
 	for (i = 0; i < sizeof(general) / sizeof(general[0]); i++) {
-		struct fp_topo *t = gen_topo(general[i].topo);
+		char spec[256];
+		struct fp_topo *t;
+
+		snprintf(spec, sizeof(spec), "%s%s", general[i].topo, extra);
+		t = gen_topo(spec);
+		{
 		struct fp_sched *s = gen_sched(general[i].sched, t);
 		struct fp_plan *p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
 		struct fp_plan *e = do_plan(t, s, FP_STRAT_ECMP, 0, 1);
@@ -148,7 +168,46 @@ static void test_general_at_the_bound(void **state)
 		fp_plan_free(e);
 		fp_sched_free(s);
 		fp_topo_free(t);
+		}
 	}
+}
+
+static void test_general_at_the_bound(void **state)
+{
+	(void)state;
+	general_cases("");
+}
+
+/* IPv6 twins: at the bound whichever fields the switches hash. */
+static void test_general_at_the_bound_v6(void **state)
+{
+	(void)state;
+	general_cases(",ipv6");
+	general_cases(",ipv6,fields=l4+flowlabel");
+	general_cases(",ipv6,fields=l3+flowlabel");
+}
+
+/* An IPv6 plan's loads and bound are its IPv4 twin's. */
+static void test_v6_twin_same_loads(void **state)
+{
+	struct fp_topo *t4 = gen_topo("fattree:k=4,fail=agg0.0-core0");
+	struct fp_topo *t6 = gen_topo("fattree:k=4,fail=agg0.0-core0,ipv6,fields=l4+flowlabel");
+	struct fp_sched *s4 = gen_sched("alltoall:bytes=64M", t4), *s6 = gen_sched("alltoall:bytes=64M", t6);
+	struct fp_plan *p4 = do_plan(t4, s4, FP_STRAT_FLOWPLAN, 0, 0);
+	struct fp_plan *p6 = do_plan(t6, s6, FP_STRAT_FLOWPLAN, 0, 0);
+
+	(void)state;
+	assert_int_equal(p4->nph, p6->nph);
+	assert_true(fabs(p4->ph[0].lower_bound - p6->ph[0].lower_bound) <= 1e-12 * p4->ph[0].lower_bound);
+	assert_true(p6->ph[0].max_load <= p6->ph[0].lower_bound * (1 + 1e-3));
+	assert_int_equal(p4->ph[0].method, p6->ph[0].method);
+	assert_ports_route(p6);
+	fp_plan_free(p4);
+	fp_plan_free(p6);
+	fp_sched_free(s4);
+	fp_sched_free(s6);
+	fp_topo_free(t4);
+	fp_topo_free(t6);
 }
 
 /* A mixed-speed fabric written as a file: one spine has half the capacity. */
@@ -203,9 +262,9 @@ static void test_deterministic(void **state)
 }
 
 /* The plan file's entries read back, weights exact, one per address pair. */
-static void test_entries_round_trip(void **state)
+static void entries_round_trip(const char *spec, bool v6)
 {
-	struct fp_topo *t = gen_topo("leafspine:leaves=8,spines=3,hosts=4");
+	struct fp_topo *t = gen_topo(spec);
 	struct fp_sched *s = gen_sched("alltoall:bytes=256M", t);
 	struct fp_plan *p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
 	char *js = fp_plan_to_json(p, false, false);
@@ -214,7 +273,6 @@ static void test_entries_round_trip(void **state)
 	size_t i, split = 0;
 	unsigned int k;
 
-	(void)state;
 	assert_int_equal(fp_hostplan_parse(js, strlen(js), "plan", &e, &err), 0);
 	assert_int_equal(e.n, s->ph[0].n);
 	assert_int_equal(e.generation, 1);
@@ -226,6 +284,10 @@ static void test_entries_round_trip(void **state)
 		assert_int_equal(w, FP_WEIGHT_ONE);
 		split += e.e[i].nsub > 1;
 		assert_ptr_equal(fp_hostplan_find(&e, &e.e[i].local, &e.e[i].remote, 1234), &e.e[i]);
+		assert_int_equal(fp_addr_is_v4(&e.e[i].local), !v6);
+		assert_int_equal(fp_addr_is_v4(&e.e[i].remote), !v6);
+		assert_true(fp_topo_find_ip(t, &e.e[i].local) >= 0);
+		assert_true(fp_topo_find_ip(t, &e.e[i].remote) >= 0);
 	}
 	assert_int_equal(split, p->ph[0].split_flows);
 	fp_hostplan_free(&e);
@@ -235,20 +297,31 @@ static void test_entries_round_trip(void **state)
 	fp_topo_free(t);
 }
 
-/* With a learned port map, only its ports are used and missing pairs are named. */
-static void test_portmap_plan(void **state)
+static void test_entries_round_trip(void **state)
 {
-	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=4,hosts=2");
+	(void)state;
+	entries_round_trip("leafspine:leaves=8,spines=3,hosts=4", false);
+}
+
+static void test_entries_round_trip_v6(void **state)
+{
+	(void)state;
+	entries_round_trip("leafspine:leaves=8,spines=3,hosts=4,ipv6,fields=l4+flowlabel", true);
+}
+
+/* With a learned port map, only its ports are used and missing pairs are named. */
+static void portmap_plan(const char *spec)
+{
+	struct fp_topo *t = gen_topo(spec);
 	struct fp_sched *s = gen_sched("ring-allreduce:bytes=1G,place=frag", t);
 	struct fp_plan_opts o = { .strategy = FP_STRAT_FLOWPLAN, .generation = 1 };
-	char text[8192], sa[16], da[16];
+	char text[16384], sa[FP_ADDR_STRLEN], da[FP_ADDR_STRLEN];
 	size_t len, i, k;
 	struct fp_portmap *pm;
 	struct fp_plan *p;
 	struct fp_err err;
 	int path;
 
-	(void)state;
 	/* Map only spines 0 and 2, two ports each, learned from the model. */
 	len = (size_t)snprintf(text, sizeof(text), "# flowplan-portmap 1\n");
 	for (i = 0; i < s->ph[0].n; i++) {
@@ -260,7 +333,7 @@ static void test_portmap_plan(void **state)
 			for (k = 0; k < 2; k++) {
 				assert_int_equal(fp_topo_port_search(t, f->src, f->dst, path, start, &fl), 0);
 				len += (size_t)snprintf(text + len, sizeof(text) - len, "%s %s %u leaf%d,spine%d,leaf%d\n",
-					fp_ipv4_str(t->nodes[f->src].addr, sa), fp_ipv4_str(t->nodes[f->dst].addr, da),
+					fp_addr_str(&t->nodes[f->src].ip, sa), fp_addr_str(&t->nodes[f->dst].ip, da),
 					fp_label_to_sport(fl), t->nodes[t->nodes[f->src].leaf].leaf_idx, path,
 					t->nodes[t->nodes[f->dst].leaf].leaf_idx);
 				start = fl;
@@ -274,8 +347,8 @@ static void test_portmap_plan(void **state)
 		for (k = 0; k < p->ph[0].flows[i].n; k++) {
 			const struct fp_plan_subflow *sub = &p->ph[0].subs[p->ph[0].flows[i].first + k];
 			size_t n, r;
-			const struct fp_pm_row *rows = fp_portmap_pair(pm, t->nodes[s->ph[0].flows[i].src].addr,
-								       t->nodes[s->ph[0].flows[i].dst].addr, &n);
+			const struct fp_pm_row *rows = fp_portmap_pair_ip(pm, &t->nodes[s->ph[0].flows[i].src].ip,
+									  &t->nodes[s->ph[0].flows[i].dst].ip, &n);
 			bool found = false;
 
 			assert_true(sub->path == 0 || sub->path == 2);
@@ -299,6 +372,18 @@ static void test_portmap_plan(void **state)
 	fp_topo_free(t);
 }
 
+static void test_portmap_plan(void **state)
+{
+	(void)state;
+	portmap_plan("leafspine:leaves=2,spines=4,hosts=2");
+}
+
+static void test_portmap_plan_v6(void **state)
+{
+	(void)state;
+	portmap_plan("leafspine:leaves=2,spines=4,hosts=2,ipv6,fields=l3+flowlabel");
+}
+
 static void test_unreachable_is_an_error(void **state)
 {
 	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=1,fail=leaf0-spine0+leaf0-spine1");
@@ -316,20 +401,20 @@ static void test_unreachable_is_an_error(void **state)
 }
 
 /* The ECMP baselines: one QP-derived port per flow, or k random ones. */
-static void test_ecmp_strategies(void **state)
+static void ecmp_strategies(const char *spec)
 {
-	struct fp_topo *t = gen_topo("leafspine:leaves=4,spines=4,hosts=4");
+	struct fp_topo *t = gen_topo(spec);
 	struct fp_sched *s = gen_sched("alltoall:bytes=64M", t);
 	struct fp_plan *e = do_plan(t, s, FP_STRAT_ECMP, 0, 3);
 	struct fp_plan *k = do_plan(t, s, FP_STRAT_ECMPK, 4, 3);
 	size_t i;
 
-	(void)state;
 	assert_int_equal(e->ph[0].nsubs, s->ph[0].n);
 	assert_int_equal(k->ph[0].nsubs, s->ph[0].n * 4);
 	for (i = 0; i < s->ph[0].n; i++)
-		assert_int_equal(fp_topo_route(t, s->ph[0].flows[i].src, s->ph[0].flows[i].dst,
-					       e->ph[0].subs[e->ph[0].flows[i].first].sport),
+		assert_int_equal(fp_topo_route_fl(t, s->ph[0].flows[i].src, s->ph[0].flows[i].dst,
+						  e->ph[0].subs[e->ph[0].flows[i].first].sport,
+						  e->ph[0].subs[e->ph[0].flows[i].first].flow_label),
 				 e->ph[0].subs[e->ph[0].flows[i].first].path);
 	assert_true(e->ph[0].max_load >= e->ph[0].lower_bound);
 	assert_conserved(e);
@@ -338,6 +423,21 @@ static void test_ecmp_strategies(void **state)
 	fp_plan_free(k);
 	fp_sched_free(s);
 	fp_topo_free(t);
+}
+
+static void test_ecmp_strategies(void **state)
+{
+	(void)state;
+	ecmp_strategies("leafspine:leaves=4,spines=4,hosts=4");
+}
+
+/* IPv6: the QP-derived label (20 bits) is what label-hashing switches see. */
+static void test_ecmp_strategies_v6(void **state)
+{
+	(void)state;
+	ecmp_strategies("leafspine:leaves=4,spines=4,hosts=4,ipv6");
+	ecmp_strategies("leafspine:leaves=4,spines=4,hosts=4,ipv6,fields=l3+flowlabel");
+	ecmp_strategies("leafspine:leaves=4,spines=4,hosts=4,ipv6,fields=l4+flowlabel");
 }
 
 /* Every strategy and method over 600-wide ECMP groups (at least 512). */
@@ -536,13 +636,19 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exact_meets_spraying_bound),
+		cmocka_unit_test(test_exact_meets_spraying_bound_v6),
 		cmocka_unit_test(test_general_at_the_bound),
+		cmocka_unit_test(test_general_at_the_bound_v6),
+		cmocka_unit_test(test_v6_twin_same_loads),
 		cmocka_unit_test(test_mixed_speeds),
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_entries_round_trip),
+		cmocka_unit_test(test_entries_round_trip_v6),
 		cmocka_unit_test(test_portmap_plan),
+		cmocka_unit_test(test_portmap_plan_v6),
 		cmocka_unit_test(test_unreachable_is_an_error),
 		cmocka_unit_test(test_ecmp_strategies),
+		cmocka_unit_test(test_ecmp_strategies_v6),
 		cmocka_unit_test(test_wide_groups),
 		cmocka_unit_test(test_bound_parts),
 		cmocka_unit_test(test_host_bound_no_split),

@@ -277,9 +277,61 @@ static void test_placement_bounds(void **state)
 	fp_topo_free(t);
 }
 
+/*
+ * A dual-stack fabric (NICs of both families): flows within a family plan,
+ * a flow across families is refused by name.
+ */
+static void test_sched_families(void **state)
+{
+	static const char topo[] =
+		"{\"format\":\"flowplan-topology\",\"version\":1,\"name\":\"dual\","
+		"\"switches\":[{\"name\":\"leaf0\",\"tier\":1},{\"name\":\"leaf1\",\"tier\":1},"
+		"{\"name\":\"spine0\",\"tier\":2},{\"name\":\"spine1\",\"tier\":2}],"
+		"\"hosts\":[{\"name\":\"h0\",\"nics\":[{\"name\":\"h0.n0\",\"addr\":\"198.18.0.1\"},"
+		"{\"name\":\"h0.n1\",\"addr\":\"2001:db8::1\"}]},"
+		"{\"name\":\"h1\",\"nics\":[{\"name\":\"h1.n0\",\"addr\":\"198.18.0.2\"},"
+		"{\"name\":\"h1.n1\",\"addr\":\"2001:db8::2\"}]}],"
+		"\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":100},{\"a\":\"h0.n1\",\"b\":\"leaf0\",\"gbps\":100},"
+		"{\"a\":\"h1.n0\",\"b\":\"leaf1\",\"gbps\":100},{\"a\":\"h1.n1\",\"b\":\"leaf1\",\"gbps\":100},"
+		"{\"a\":\"leaf0\",\"b\":\"spine0\",\"gbps\":100},{\"a\":\"leaf0\",\"b\":\"spine1\",\"gbps\":100},"
+		"{\"a\":\"leaf1\",\"b\":\"spine0\",\"gbps\":100},{\"a\":\"leaf1\",\"b\":\"spine1\",\"gbps\":100}]}";
+	static const char good[] =
+		"{\"format\":\"flowplan-schedule\",\"version\":1,\"phases\":[{\"flows\":["
+		"{\"src\":\"h0.n0\",\"dst\":\"h1.n0\",\"bytes\":1000000},"
+		"{\"src\":\"h0.n1\",\"dst\":\"h1.n1\",\"bytes\":1000000},"
+		"{\"src\":\"h1.n1\",\"dst\":\"h0.n1\",\"bytes\":1000000}]}]}";
+	static const char cross[] =
+		"{\"format\":\"flowplan-schedule\",\"version\":1,\"phases\":[{\"flows\":["
+		"{\"src\":\"h0.n0\",\"dst\":\"h1.n1\",\"bytes\":5}]}]}";
+	struct fp_topo *t = NULL;
+	struct fp_sched *s = NULL;
+	struct fp_plan *p;
+	struct fp_hostplan hp;
+	struct fp_err err = { "" };
+
+	(void)state;
+	if (fp_topo_parse(topo, strlen(topo), "dual", &t, &err))
+		fail_msg("%s", err.msg);
+	if (fp_sched_parse(good, strlen(good), "good", t, &s, &err))
+		fail_msg("%s", err.msg);
+	p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+	assert_true(p->ph[0].max_load <= p->ph[0].lower_bound * (1 + 1e-6));
+	assert_int_equal(fp_plan_hostplan(p, NULL, 0, &hp, &err), 0);
+	assert_int_equal(hp.n, 3);
+	fp_hostplan_free(&hp);
+	fp_plan_free(p);
+	fp_sched_free(s);
+	s = NULL;
+	assert_int_equal(fp_sched_parse(cross, strlen(cross), "cross", t, &s, &err), EINVAL);
+	assert_non_null(strstr(err.msg, "h0.n0 is IPv4 and h1.n1 is IPv6: a flow's two NICs must be of one address family"));
+	assert_null(s);
+	fp_topo_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sched_families),
 		cmocka_unit_test(test_ring_per_rail),
 		cmocka_unit_test(test_hd_and_rd),
 		cmocka_unit_test(test_alltoall_skips_own_host),

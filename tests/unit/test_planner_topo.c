@@ -244,6 +244,246 @@ static void test_port_search_agrees_with_route(void **state)
 	}
 }
 
+/*
+ * IPv6 known answers, from an independent implementation (Python: zlib's
+ * CRC-32, bitwise CRC-32C and CRC-16, a Toeplitz that gives Microsoft's
+ * published RSS vectors 0x51ccc178 for IPv4 and 0x40207d3d for IPv6 TCP),
+ * over each layout: 5-tuple, 5-tuple and flow label, L3 and flow label.
+ */
+static void test_hash_v6_known_answers(void **state)
+{
+	static const struct {
+		enum fp_hash_key key;
+		const char *s, *d;
+		uint16_t sport;
+		uint32_t fl, seed, crc32, crc32c, crc16, toeplitz, xor;
+	} v[] = {
+		{ FP_HK_V6_L4, "2001:db8::1", "2001:db8::5", 49153, 0x1, 0x0, 0xd0a02221, 0x706abf0a, 0x73dc, 0xa28f2611, 0xd6a7 },
+		{ FP_HK_V6_L4, "2001:db8:1:2::a", "fd00::9:8:7", 65535, 0x3fff, 0x12345678, 0x177c0e5d, 0xf15f6e70, 0x8648, 0xe4571c56, 0x1fc5 },
+		{ FP_HK_V6_L4, "2001:2::3", "2001:2::c8", 51000, 0xabcde, 0x7, 0x8ac417e5, 0x46fced89, 0x4e21, 0x4d46d242, 0x1e99 },
+		{ FP_HK_V6_L4_FL, "2001:db8::1", "2001:db8::5", 49153, 0x1, 0x0, 0xc0ad204b, 0xb3e1151c, 0xc133, 0x94220d7c, 0xd6a6 },
+		{ FP_HK_V6_L4_FL, "2001:db8:1:2::a", "fd00::9:8:7", 65535, 0x3fff, 0x12345678, 0x29c9b1ce, 0x47dcbf98, 0x06c4, 0x3dc642c7, 0x203a },
+		{ FP_HK_V6_L4_FL, "2001:2::3", "2001:2::c8", 51000, 0xabcde, 0x7, 0xed6ed25d, 0x139b45d7, 0x8569, 0x09f96582, 0xa24d },
+		{ FP_HK_V6_L3_FL, "2001:db8::1", "2001:db8::5", 49153, 0x1, 0x0, 0xc35440ab, 0xfd543303, 0xd92c, 0x8c7de97e, 0x0410 },
+		{ FP_HK_V6_L3_FL, "2001:db8:1:2::a", "fd00::9:8:7", 65535, 0x3fff, 0x12345678, 0x6f031369, 0xa5ad027a, 0x0ebb, 0x46cced54, 0xcd72 },
+		{ FP_HK_V6_L3_FL, "2001:2::3", "2001:2::c8", 51000, 0xabcde, 0x7, 0xfafeaf4d, 0xbcc3e169, 0x1d64, 0xe5dae7c6, 0x77c2 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct fp_addr s, d;
+
+		assert_int_equal(fp_addr_parse(v[i].s, &s), 0);
+		assert_int_equal(fp_addr_parse(v[i].d, &d), 0);
+#define H(fn) fp_hash_pkt(fn, v[i].seed, v[i].key, &s, &d, v[i].sport, 4791, v[i].fl)
+		assert_int_equal(H(FP_HASH_CRC32), v[i].crc32);
+		assert_int_equal(H(FP_HASH_CRC32C), v[i].crc32c);
+		assert_int_equal(H(FP_HASH_CRC16), v[i].crc16);
+		assert_int_equal(H(FP_HASH_TOEPLITZ), v[i].toeplitz);
+		assert_int_equal(H(FP_HASH_XOR), v[i].xor);
+#undef H
+	}
+}
+
+/* Which fields each layout hashes: a field outside it changes nothing. */
+static void test_hash_v6_fields(void **state)
+{
+	struct fp_addr s, d, s4, d4;
+	int fn;
+
+	(void)state;
+	fp_addr_parse("2001:db8::1", &s);
+	fp_addr_parse("2001:db8::2", &d);
+	fp_addr_parse("198.18.0.1", &s4);
+	fp_addr_parse("198.18.0.2", &d4);
+	for (fn = FP_HASH_CRC32; fn <= FP_HASH_TOEPLITZ; fn++) {
+		/* l4: the label is not hashed */
+		assert_int_equal(fp_hash_pkt(fn, 3, FP_HK_V6_L4, &s, &d, 0xC001, 4791, 1),
+				 fp_hash_pkt(fn, 3, FP_HK_V6_L4, &s, &d, 0xC001, 4791, 0x77));
+		/* l3+flowlabel: the ports are not */
+		assert_int_equal(fp_hash_pkt(fn, 3, FP_HK_V6_L3_FL, &s, &d, 0xC001, 4791, 5),
+				 fp_hash_pkt(fn, 3, FP_HK_V6_L3_FL, &s, &d, 0xD00D, 1, 5));
+		/* l4+flowlabel: both are */
+		assert_int_not_equal(fp_hash_pkt(fn, 3, FP_HK_V6_L4_FL, &s, &d, 0xC001, 4791, 1),
+				     fp_hash_pkt(fn, 3, FP_HK_V6_L4_FL, &s, &d, 0xC001, 4791, 2));
+		assert_int_not_equal(fp_hash_pkt(fn, 3, FP_HK_V6_L4_FL, &s, &d, 0xC001, 4791, 1),
+				     fp_hash_pkt(fn, 3, FP_HK_V6_L4_FL, &s, &d, 0xC002, 4791, 1));
+		/* IPv4 is the 5-tuple, as fp_hash() has it, whatever the label */
+		assert_int_equal(fp_hash_pkt(fn, 3, FP_HK_V4, &s4, &d4, 0xC001, 4791, 9),
+				 fp_hash(fn, 3, fp_addr_to_v4(&s4), fp_addr_to_v4(&d4), 0xC001, 4791));
+		/* only the label's 20 bits count */
+		assert_int_equal(fp_hash_pkt(fn, 3, FP_HK_V6_L3_FL, &s, &d, 0, 4791, 0x100005),
+				 fp_hash_pkt(fn, 3, FP_HK_V6_L3_FL, &s, &d, 0, 4791, 5));
+	}
+	assert_int_equal(fp_hash_key_of(&s4, FP_HF_L3_FL), FP_HK_V4);
+	assert_int_equal(fp_hash_key_of(&s, FP_HF_L4), FP_HK_V6_L4);
+	assert_int_equal(fp_hash_key_of(&s, FP_HF_L4_FL), FP_HK_V6_L4_FL);
+	assert_int_equal(fp_hash_key_of(&s, FP_HF_L3_FL), FP_HK_V6_L3_FL);
+}
+
+/* hash(sport, fl) == hash(0, 0) ^ delta(sport, fl) for every function and layout. */
+static void test_hash_v6_linearity(void **state)
+{
+	uint64_t rng = 43;
+	int fn, key, i, j;
+
+	(void)state;
+	for (fn = FP_HASH_CRC32; fn <= FP_HASH_TOEPLITZ; fn++) {
+		for (key = FP_HK_V4; key <= FP_HK_V6_L3_FL; key++) {
+			for (i = 0; i < 300; i++) {
+				uint32_t seed = (uint32_t)fp_rand64(&rng), fl = (uint32_t)fp_rand64(&rng);
+				uint16_t sp = (uint16_t)fp_rand64(&rng);
+				struct fp_addr s, d;
+
+				for (j = 0; j < 16; j++) {
+					s.b[j] = (uint8_t)fp_rand64(&rng);
+					d.b[j] = (uint8_t)fp_rand64(&rng);
+				}
+				if (key == FP_HK_V4) {
+					s = fp_addr_v4((uint32_t)fp_rand64(&rng));
+					d = fp_addr_v4((uint32_t)fp_rand64(&rng));
+				}
+				if (i & 1) {	/* a planner label: table path */
+					fl &= 0x3fff;
+					sp = (uint16_t)(0xC000 | fl);
+				}
+				assert_int_equal(fp_hash_pkt(fn, seed, key, &s, &d, sp, 4791, fl),
+						 fp_hash_pkt(fn, seed, key, &s, &d, 0, 4791, 0) ^
+						 fp_hash_pkt_delta(fn, key, sp, fl));
+			}
+		}
+	}
+}
+
+/*
+ * Routes on IPv6 fabrics: the port search's label takes its path for every
+ * hash-fields setting; l3+flowlabel switches route by the label alone,
+ * l4 ones by the port alone.
+ */
+static void test_route_v6(void **state)
+{
+	static const char *const topos[] = {
+		"leafspine:leaves=3,spines=5,hosts=2,ipv6",
+		"leafspine:leaves=3,spines=5,hosts=2,ipv6,fields=l4+flowlabel",
+		"fattree:k=4,hash=toeplitz,seed=9,ipv6,fields=l3+flowlabel",
+		"fattree:k=6,fail=agg0.0-core1,hash=crc16,ipv6,fields=l4+flowlabel",
+	};
+	size_t i;
+	int p, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(topos) / sizeof(topos[0]); i++) {
+		struct fp_topo *t = gen_topo(topos[i]);
+		int src = t->hosts[0].first_nic, dst = t->hosts[t->nhosts - 1].first_nic;
+		struct fp_pathset ps = fp_topo_paths(t, t->nodes[src].leaf, t->nodes[dst].leaf);
+		int moved_by_port = 0, moved_by_label = 0;
+
+		assert_false(fp_addr_is_v4(&t->nodes[src].ip));
+		assert_int_equal(t->nodes[src].addr, 0);
+		assert_true(ps.n > 1);
+		for (p = 0; p < ps.n; p++) {
+			uint32_t fl;
+
+			assert_int_equal(fp_topo_port_search(t, src, dst, p, 0, &fl), 0);
+			assert_int_equal(fp_topo_route(t, src, dst, fp_label_to_sport(fl)), p);
+			assert_int_equal(fp_topo_route_fl(t, src, dst, fp_label_to_sport(fl), fl), p);
+		}
+		for (k = 1; k < 200; k++) {
+			int r = fp_topo_route_fl(t, src, dst, 0xC001, 1);
+
+			moved_by_port += fp_topo_route_fl(t, src, dst, (uint16_t)(0xC001 + k), 1) != r;
+			moved_by_label += fp_topo_route_fl(t, src, dst, 0xC001, 1 + (uint32_t)k) != r;
+		}
+		switch (t->hash_fields) {
+		case FP_HF_L4:
+			assert_true(moved_by_port > 0 && !moved_by_label);
+			break;
+		case FP_HF_L3_FL:
+			assert_true(!moved_by_port && moved_by_label > 0);
+			break;
+		case FP_HF_L4_FL:
+			assert_true(moved_by_port > 0 && moved_by_label > 0);
+			break;
+		}
+		fp_topo_free(t);
+	}
+}
+
+/* Generated IPv6 addresses, and a file's own, found by address. */
+static void test_addr_v6(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=2,nics=2,ipv6");
+	struct fp_addr a;
+	char buf[FP_ADDR_STRLEN];
+	int i;
+
+	(void)state;
+	assert_string_equal(fp_addr_str(&t->nodes[t->hosts[0].first_nic].ip, buf), "2001:2::1");
+	assert_string_equal(fp_addr_str(&t->nodes[t->hosts[3].first_nic + 1].ip, buf), "2001:2::8");
+	for (i = t->nswitches; i < t->nnodes; i++)
+		assert_int_equal(fp_topo_find_ip(t, &t->nodes[i].ip), i);
+	fp_addr_parse("2001:2::9", &a);
+	assert_int_equal(fp_topo_find_ip(t, &a), -1);
+	fp_addr_parse("198.18.0.1", &a);
+	assert_int_equal(fp_topo_find_ip(t, &a), -1);
+	assert_int_equal(fp_topo_find_addr(t, fp_addr_to_v4(&a)), -1);
+	fp_topo_free(t);
+}
+
+/* IPv6 twin of the round trip, with per-switch hash fields over the fabric's. */
+static void test_json_round_trip_v6(void **state)
+{
+	static const char txt[] =
+		"{\"format\":\"flowplan-topology\",\"version\":1,\"name\":\"v6\","
+		"\"hash\":{\"fn\":\"crc32\",\"seed\":3,\"fields\":\"l4+flowlabel\"},"
+		"\"switches\":[{\"name\":\"leaf0\",\"tier\":1},{\"name\":\"leaf1\",\"tier\":1,\"hash_fields\":\"l3+flowlabel\"},"
+		"{\"name\":\"spine0\",\"tier\":2,\"hash_fields\":\"l4\"},{\"name\":\"spine1\",\"tier\":2}],"
+		"\"hosts\":[{\"name\":\"h0\",\"nics\":[{\"name\":\"h0.n0\",\"addr\":\"2001:DB8:0:0:0:0:0:0A\"}]},"
+		"{\"name\":\"h1\",\"nics\":[{\"name\":\"h1.n0\",\"addr\":\"2001:db8:0:1:1:0:0:1\"}]},"
+		"{\"name\":\"h2\",\"nics\":[{\"name\":\"h2.n0\"},{\"name\":\"h2.n1\",\"addr\":\"198.18.9.9\"}]}],"
+		"\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":100},{\"a\":\"h1.n0\",\"b\":\"leaf1\",\"gbps\":100},"
+		"{\"a\":\"h2.n0\",\"b\":\"leaf1\",\"gbps\":100},{\"a\":\"h2.n1\",\"b\":\"leaf1\",\"gbps\":100},"
+		"{\"a\":\"leaf0\",\"b\":\"spine0\",\"gbps\":100},{\"a\":\"leaf0\",\"b\":\"spine1\",\"gbps\":100},"
+		"{\"a\":\"leaf1\",\"b\":\"spine0\",\"gbps\":100},{\"a\":\"leaf1\",\"b\":\"spine1\",\"gbps\":100}]}";
+	struct fp_topo *t = NULL, *u = NULL, *g;
+	struct fp_err err = { "" };
+	char *a, *b;
+
+	(void)state;
+	if (fp_topo_parse(txt, strlen(txt), "v6", &t, &err))
+		fail_msg("%s", err.msg);
+	assert_int_equal(t->nodes[fp_topo_find(t, "leaf0")].hfields, FP_HF_L4_FL);
+	assert_int_equal(t->nodes[fp_topo_find(t, "leaf1")].hfields, FP_HF_L3_FL);
+	assert_int_equal(t->nodes[fp_topo_find(t, "spine0")].hfields, FP_HF_L4);
+	assert_int_equal(t->nodes[fp_topo_find(t, "spine1")].hfields, FP_HF_L4_FL);
+	a = fp_topo_to_json(t, false);
+	/* RFC 5952 text: lower case, longest zero run compressed, IPv4 dotted */
+	assert_non_null(strstr(a, "\"addr\":\"2001:db8::a\""));
+	assert_non_null(strstr(a, "\"addr\":\"2001:db8:0:1:1::1\""));
+	assert_non_null(strstr(a, "\"addr\":\"198.18.9.9\""));
+	assert_non_null(strstr(a, "\"addr\":\"198.18.0.1\""));	/* generated: IPv4 */
+	assert_non_null(strstr(a, "\"fields\":\"l4+flowlabel\""));
+	assert_int_equal(fp_topo_parse(a, strlen(a), "rt", &u, &err), 0);
+	b = fp_topo_to_json(u, false);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	fp_topo_free(t);
+	fp_topo_free(u);
+	/* a generated IPv6 fabric round-trips too */
+	g = gen_topo("fattree:k=4,nics=2,fail=leaf0-agg0.1,seed=5,ipv6,fields=l3+flowlabel");
+	a = fp_topo_to_json(g, false);
+	assert_int_equal(fp_topo_parse(a, strlen(a), "rt", &u, &err), 0);
+	b = fp_topo_to_json(u, false);
+	assert_string_equal(a, b);
+	assert_int_equal(u->hash_fields, FP_HF_L3_FL);
+	free(a);
+	free(b);
+	fp_topo_free(g);
+	fp_topo_free(u);
+}
+
 static void test_json_round_trip(void **state)
 {
 	struct fp_topo *t = gen_topo("fattree:k=4,nics=2,fail=leaf0-agg0.1,up_gbps=40,seed=5");
@@ -290,7 +530,27 @@ static const struct bad_case bad[] = {
 	{ "dup name", HDR "\"switches\":[{\"name\":\"h0\",\"tier\":1}]," HOSTS
 	  "\"links\":[{\"a\":\"h0.n0\",\"b\":\"h0\",\"gbps\":1}]}", "used twice" },
 	{ "bad addr", HDR SW "\"hosts\":[{\"name\":\"h0\",\"nics\":[{\"name\":\"h0.n0\",\"addr\":\"1.2.3\"}]}],"
-	  "\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":1}]}", "not an IPv4 address" },
+	  "\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":1}]}", "\"1.2.3\" is not an IPv4 or IPv6 address" },
+	{ "bad addr6", HDR SW "\"hosts\":[{\"name\":\"h0\",\"nics\":[{\"name\":\"h0.n0\",\"addr\":\"2001:db8:::1\"}]}],"
+	  "\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":1}]}", "hosts[0].nics[0].addr: \"2001:db8:::1\" is not an IPv4 or IPv6 address" },
+	{ "addr6 scope", HDR SW "\"hosts\":[{\"name\":\"h0\",\"nics\":[{\"name\":\"h0.n0\",\"addr\":\"fe80::1%eth0\"}]}],"
+	  "\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":1}]}", "\"fe80::1%eth0\" is not an IPv4 or IPv6 address" },
+	{ "addr6 mapped", HDR SW "\"hosts\":[{\"name\":\"h0\",\"nics\":[{\"name\":\"h0.n0\",\"addr\":\"::ffff:198.18.0.1\"}]}],"
+	  "\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":1}]}", "is an IPv4-mapped IPv6 address (write IPv4 as a dotted quad)" },
+	{ "addr6 unspecified", HDR SW "\"hosts\":[{\"name\":\"h0\",\"nics\":[{\"name\":\"h0.n0\",\"addr\":\"::\"}]}],"
+	  "\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":1}]}", "\"::\" is the unspecified address" },
+	{ "addr4 unspecified", HDR SW "\"hosts\":[{\"name\":\"h0\",\"nics\":[{\"name\":\"h0.n0\",\"addr\":\"0.0.0.0\"}]}],"
+	  "\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":1}]}", "\"0.0.0.0\" is the unspecified address" },
+	{ "addr6 multicast", HDR SW "\"hosts\":[{\"name\":\"h0\",\"nics\":[{\"name\":\"h0.n0\",\"addr\":\"ff02::1\"}]}],"
+	  "\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":1}]}", "is a multicast address" },
+	{ "addr6 number", HDR SW "\"hosts\":[{\"name\":\"h0\",\"nics\":[{\"name\":\"h0.n0\",\"addr\":6}]}],"
+	  "\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":1}]}", "addr: expected a string" },
+	{ "dup addr6", HDR "\"switches\":[{\"name\":\"leaf0\",\"tier\":1}],\"hosts\":[{\"name\":\"a\",\"nics\":[{\"name\":\"a0\",\"addr\":\"2001:db8::7\"}]},"
+	  "{\"name\":\"b\",\"nics\":[{\"name\":\"b0\",\"addr\":\"2001:DB8:0::0:7\"}]}],"
+	  "\"links\":[{\"a\":\"a0\",\"b\":\"leaf0\",\"gbps\":1},{\"a\":\"b0\",\"b\":\"leaf0\",\"gbps\":1}]}", "address 2001:db8::7 is used by two NICs" },
+	{ "hash fields", HDR "\"hash\":{\"fn\":\"crc32\",\"fields\":\"l3\"}," SW HOSTS "\"links\":[]}", "hash.fields: expected \"l4\", \"l4+flowlabel\" or \"l3+flowlabel\"" },
+	{ "switch hash fields", HDR "\"switches\":[{\"name\":\"leaf0\",\"tier\":1,\"hash_fields\":1}]," HOSTS "\"links\":[]}", "switches[0].hash_fields: expected" },
+	{ "gen fields", "leafspine:leaves=2,spines=2,hosts=1,fields=l3", "fields: \"l3\": expected l4, l4+flowlabel or l3+flowlabel" },
 	{ "dup addr", HDR "\"switches\":[{\"name\":\"leaf0\",\"tier\":1}],\"hosts\":[{\"name\":\"a\",\"nics\":[{\"name\":\"a0\",\"addr\":\"198.18.0.7\"}]},"
 	  "{\"name\":\"b\",\"nics\":[{\"name\":\"b0\",\"addr\":\"198.18.0.7\"}]}],"
 	  "\"links\":[{\"a\":\"a0\",\"b\":\"leaf0\",\"gbps\":1},{\"a\":\"b0\",\"b\":\"leaf0\",\"gbps\":1}]}", "address 198.18.0.7 is used by two NICs" },
@@ -337,6 +597,12 @@ int main(void)
 		cmocka_unit_test(test_label_to_sport),
 		cmocka_unit_test(test_port_search_agrees_with_route),
 		cmocka_unit_test(test_json_round_trip),
+		cmocka_unit_test(test_json_round_trip_v6),
+		cmocka_unit_test(test_hash_v6_known_answers),
+		cmocka_unit_test(test_hash_v6_fields),
+		cmocka_unit_test(test_hash_v6_linearity),
+		cmocka_unit_test(test_route_v6),
+		cmocka_unit_test(test_addr_v6),
 		cmocka_unit_test(test_bad_input),
 	};
 
