@@ -47,7 +47,7 @@ static size_t host_addrs(const struct fp_topo *t, int h, struct fp_addr *a)
 	int i;
 
 	for (i = 0; i < t->hosts[h].nnics; i++)
-		a[i] = fp_addr_v4(t->nodes[t->hosts[h].first_nic + i].addr);
+		a[i] = t->nodes[t->hosts[h].first_nic + i].ip;
 	return (size_t)i;
 }
 
@@ -168,9 +168,9 @@ static void test_no_entries(void **state)
 }
 
 /* Per-host shares in a directory, JSON and compact, read back. */
-static void test_shares(void **state)
+static void shares(const char *spec)
 {
-	struct fp_topo *t = gen_topo("leafspine:leaves=3,spines=3,hosts=2,nics=2,fail=leaf1-spine2");
+	struct fp_topo *t = gen_topo(spec);
 	struct fp_sched *s = gen_sched("alltoall:bytes=300M;ring-allreduce:bytes=1G", t);
 	struct fp_plan *p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
 	char dir[] = "/tmp/fp-shares-XXXXXX", path[256], cmd[300];
@@ -180,7 +180,6 @@ static void test_shares(void **state)
 	struct stat st;
 	int h;
 
-	(void)state;
 	assert_non_null(mkdtemp(dir));
 	assert_int_equal(fp_plan_write_shares(p, dir, 0, &err), 0);
 	assert_int_equal(fp_plan_write_shares(p, dir, FP_PLAN_COMPACT, &err), 0);
@@ -208,6 +207,19 @@ static void test_shares(void **state)
 	fp_plan_free(p);
 	fp_sched_free(s);
 	fp_topo_free(t);
+}
+
+static void test_shares(void **state)
+{
+	(void)state;
+	shares("leafspine:leaves=3,spines=3,hosts=2,nics=2,fail=leaf1-spine2");
+}
+
+/* The IPv6 twin: shares of IPv6 entries, JSON and compact, read back. */
+static void test_shares_v6(void **state)
+{
+	(void)state;
+	shares("leafspine:leaves=3,spines=3,hosts=2,nics=2,fail=leaf1-spine2,ipv6,fields=l4+flowlabel");
 }
 
 /* Host names that would leave the directory are refused. */
@@ -313,6 +325,7 @@ int main(void)
 		cmocka_unit_test(test_conversion),
 		cmocka_unit_test(test_no_entries),
 		cmocka_unit_test(test_shares),
+		cmocka_unit_test(test_shares_v6),
 		cmocka_unit_test(test_share_names),
 		cmocka_unit_test(test_share_bad),
 		cmocka_unit_test(test_share_good),
