@@ -14,10 +14,20 @@ FPDCTL=$B/fpd-ctl
 NATSCONF=$SRC/daemon/cluster/nats/fp-nats-conf
 
 T=""			# the run's directory
+# CL_ADDR: the servers' address (default 127.0.0.1); CL_NS: the network
+# namespace the servers, planners and admin tools run in (default: this one)
+: "${CL_ADDR:=127.0.0.1}"
+: "${CL_NS:=}"
 declare -A PID=()	# name -> pid of what we started
 SERVERS=3
 
 log() { echo "# $*"; }
+
+# NSX: the prefix that runs a command in CL_NS (it execs: the pid stays);
+# in_ns CMD...: CMD in CL_NS (here, when none is named)
+NSX=()
+[ -n "$CL_NS" ] && NSX=(ip netns exec "$CL_NS")
+in_ns() { "${NSX[@]}" "$@"; }
 
 cl_cleanup() {
 	local n p
@@ -83,8 +93,10 @@ cl_certs() {
 		-keyout "$d/ca.key" -out "$d/ca.pem" 2>/dev/null
 	openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
 		-keyout "$d/server.key" -out "$d/server.csr" 2>/dev/null
-	printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n' \
-		>"$d/ext"
+	local san=IP:127.0.0.1
+	[ "$CL_ADDR" = 127.0.0.1 ] || san="$san,IP:$CL_ADDR"
+	printf 'subjectAltName=%s,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n' \
+		"$san" >"$d/ext"
 	openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
 		-CAcreateserial -days 2 -extfile "$d/ext" -out "$d/server.pem" 2>/dev/null
 	# a CA nobody trusts, for the refused case
@@ -112,27 +124,27 @@ cl_servers() {
 	done
 	SURLS=""
 	for ((i = 0; i < SERVERS; i++)); do
-		SURLS="$SURLS${SURLS:+,}tls://127.0.0.1:${CPORT[i]}"
+		SURLS="$SURLS${SURLS:+,}tls://$CL_ADDR:${CPORT[i]}"
 	done
 	"$NATSCONF" auth "$T/users" >"$T/auth.conf"
 	for ((i = 0; i < SERVERS; i++)); do
 		local r=()
 		for ((j = 0; j < SERVERS; j++)); do
-			[ $j = $i ] || r+=(-r "127.0.0.1:${RPORT[j]}")
+			[ $j = $i ] || r+=(-r "$CL_ADDR:${RPORT[j]}")
 		done
-		"$NATSCONF" server -n "n$i" -l "127.0.0.1:${CPORT[i]}" -c "127.0.0.1:${RPORT[i]}" \
-			"${r[@]}" -s "$T/js/n$i" -a "$T/auth.conf" -m "127.0.0.1:${MPORT[i]}" \
+		"$NATSCONF" server -n "n$i" -l "$CL_ADDR:${CPORT[i]}" -c "$CL_ADDR:${RPORT[i]}" \
+			"${r[@]}" -s "$T/js/n$i" -a "$T/auth.conf" -m "$CL_ADDR:${MPORT[i]}" \
 			-T "$T/tls/server.pem" -K "$T/tls/server.key" -C "$T/tls/ca.pem" \
 			>"$T/n$i.conf"
 	done
 }
 
 server_start() {
-	start "n$1" "$T/n$1.log" nats-server -c "$T/n$1.conf"
+	start "n$1" "$T/n$1.log" "${NSX[@]}" nats-server -c "$T/n$1.conf"
 }
 
 server_healthy() {
-	curl -sf "http://127.0.0.1:${MPORT[$1]}/healthz?js-enabled-only=true" >/dev/null
+	in_ns curl -sf "http://$CL_ADDR:${MPORT[$1]}/healthz?js-enabled-only=true" >/dev/null
 }
 
 # --------------------------------------------------------------- daemons
@@ -172,7 +184,7 @@ conf() {
 }
 
 daemon_start() {	# daemon_start NAME
-	start "$1" "$T/$1.log" "$FLOWPLAND" -c "$T/$1.conf"
+	start "$1" "$T/$1.log" "${NSX[@]}" "$FLOWPLAND" -c "$T/$1.conf"
 }
 
 st() {	# st NAME: the daemon's status JSON
@@ -181,7 +193,7 @@ st() {	# st NAME: the daemon's status JSON
 
 # fpc as the planner (reads the whole bucket); a loaded 2-core machine
 # may take more than fpc's 2 s to list the bucket
-fpc_admin() { "$FPC" -c "$T/${ADMIN:-pa}.conf" -s "$SURLS" -t 5000 "$@"; }
+fpc_admin() { in_ns "$FPC" -c "$T/${ADMIN:-pa}.conf" -s "$SURLS" -t 5000 "$@"; }
 
 # shares: "host epoch" of every share in the bucket (a listing that timed
 # out is tried again: an empty answer would read as "no shares")
