@@ -4,6 +4,7 @@
 # lab.sh - a flowplan fabric of network namespaces on this machine.
 #
 #   lab.sh up TOPO [seed S] [rate MBIT] [prefix P] [ideal] [icmp-ratelimit MS]
+#             [ipv6] [hash6 POLICY[:FIELDS]]
 #   lab.sh down [P|all]        tear down lab P ($LAB_PREFIX, or the only lab,
 #                              when not given), or every lab lab.sh recorded
 #   lab.sh run TOPO [options] -- CMD [ARGS]
@@ -20,12 +21,19 @@
 # run seed. Links with "up": false are not created. Every link is shaped with htb
 # to its share of MBIT (the fastest link of the topology gets MBIT). `ideal`
 # builds the non-blocking reference instead: one switch "big" with the same
-# host links.
+# host links. `ipv6` builds a dual-stack fabric (implied when a NIC's address
+# in the topology is IPv6): every NIC gets an IPv6 address too, routers route
+# both families, IPv6 ECMP hashes with net.ipv6.fib_multipath_hash_policy
+# POLICY and, for policy 3, net.ipv6.fib_multipath_hash_fields FIELDS
+# (default 1, the 5-tuple, right for UDP such as RoCEv2; 3:0x37 hashes the
+# same fields also for TCP, whose packets carry the socket's own hash between
+# namespaces; 3:0x3f adds the flow label, field 0x08; see fabric.jq).
 #
 # State lives in /run/flowplan-lab/P/: netns (the namespaces this run made,
 # the only ones teardown deletes), routers ("ADDR SWITCH", the prober's hop
 # map), nics ("NIC NETNS ADDR IFNAME LEAF"), ports ("NETNS IFNAME NODE PEER
-# KBIT"), topo.json, env. Nothing is created outside those namespaces.
+# KBIT"), topo.json, env; with IPv6 also routers6 and nics6 (the same lines
+# with IPv6 addresses). Nothing is created outside those namespaces.
 set -euo pipefail
 
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -73,6 +81,7 @@ lab_teardown() {
 
 lab_up() {
 	local topo="" seed=1 rate=50 prefix="" ideal=0 icmp="" st json seedok
+	local v6=0 h6pol=1 h6fields=0x37 ns left tries
 
 	[ $# -ge 1 ] || die "up needs TOPO"
 	topo=$1
@@ -84,6 +93,14 @@ lab_up() {
 		prefix) prefix=$2; shift ;;
 		ideal) ideal=1 ;;
 		icmp-ratelimit) icmp=$2; shift ;;
+		ipv6) v6=1 ;;
+		hash6)
+			[[ ${2:-} =~ ^([0-3])(:(0x[0-9a-fA-F]{1,4}|[0-9]{1,5}))?$ ]] ||
+				die "hash6 wants POLICY[:FIELDS], e.g. 1 or 3:0x3f, not '${2:-}'"
+			h6pol=${BASH_REMATCH[1]}
+			[ -z "${BASH_REMATCH[3]}" ] || h6fields=${BASH_REMATCH[3]}
+			v6=1
+			shift ;;
 		*) die "unknown option '$1'" ;;
 		esac
 		shift
@@ -91,7 +108,9 @@ lab_up() {
 	[[ $seed =~ ^[0-9]+$ && $seed -lt 4000000 ]] || die "seed must be an integer below 4000000"
 	[[ $rate =~ ^[0-9]+$ && $rate -ge 1 ]] || die "rate must be a positive integer (Mbit/s)"
 	lab_check
+	[ -z "$icmp" ] || [[ $icmp =~ ^[0-9]+$ ]] || die "icmp-ratelimit must be milliseconds"
 	json=$(resolve_topo "$topo")
+	jq -e 'any(.hosts[].nics[]; .addr | test(":"))' <<<"$json" >/dev/null && v6=1
 	mkdir -p "$RUNDIR"
 	if [ -z "$prefix" ]; then
 		while :; do
@@ -109,9 +128,13 @@ lab_up() {
 	: >"$st/routers"
 	: >"$st/nics"
 	: >"$st/ports"
+	if [ $v6 = 1 ]; then
+		: >"$st/routers6"
+		: >"$st/nics6"
+	fi
 	printf '%s\n' "$json" >"$st/topo.json"
-	printf 'LAB_PREFIX=%s\nLAB_SEED=%s\nLAB_RATE=%s\nLAB_IDEAL=%s\n' \
-		"$prefix" "$seed" "$rate" "$ideal" >"$st/env"
+	printf 'LAB_PREFIX=%s\nLAB_SEED=%s\nLAB_RATE=%s\nLAB_IDEAL=%s\nLAB_IPV6=%s\n' \
+		"$prefix" "$seed" "$rate" "$ideal" "$v6" >"$st/env"
 	seedok=1
 	if [ -n "${FLOWPLAN_LAB_NOSEED:-}" ] || [ ! -e /proc/sys/net/ipv4/fib_multipath_hash_seed ]; then
 		seedok=0
@@ -120,11 +143,25 @@ lab_up() {
 	fi
 	jq -r --arg p "$prefix" --arg seed "$seed" --arg rate "$rate" \
 		--arg big "$ideal" --arg icmp "$icmp" --arg seedok "$seedok" \
+		--arg v6 "$v6" --arg h6pol "$h6pol" --arg h6fields "$h6fields" \
 		-f "$LAB_DIR/fabric.jq" "$st/topo.json" >"$st/setup.sh"
 	STATE=$st bash -e "$st/setup.sh" >"$st/setup.log" 2>&1 || {
 		tail -5 "$st/setup.log" >&2
 		die "building the fabric failed"
 	}
+	# DAD is off, so no address should be tentative; wait (30 s at most)
+	# rather than assume, a loaded machine may be slow to settle.
+	if [ $v6 = 1 ]; then
+		for ((tries = 0; tries < 300; tries++)); do
+			left=""
+			while read -r ns; do
+				[ -z "$(ip -n "$ns" -6 addr show tentative)" ] || left="$left $ns"
+			done <"$st/netns"
+			[ -z "$left" ] && break
+			sleep 0.1
+		done
+		[ -z "$left" ] || die "IPv6 addresses still tentative after 30 s in:$left"
+	fi
 	LAB_UP_PREFIX=$prefix
 	echo "$prefix"
 }
@@ -186,5 +223,5 @@ up) shift; lab_up "$@"; CUR_STATE="" ;;
 down) shift; lab_down "$@" ;;
 run) shift; lab_run "$@" ;;
 list) ls "$RUNDIR" 2>/dev/null || true ;;
-*) sed -n '4,13s/^# \{0,1\}//p' "$0" >&2; exit 1 ;;
+*) sed -n '4,14s/^# \{0,1\}//p' "$0" >&2; exit 1 ;;
 esac
