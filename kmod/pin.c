@@ -71,14 +71,18 @@ static bool fp_natted(const struct sk_buff *skb)
 #endif
 }
 
-/* @ip: the datagram after the update; @before_ok: its ICRC was right before. */
-static void fp_icrc_verify(u8 *ip, unsigned int len, bool before_ok)
+/*
+ * @ip: the packet after the update; @before_ok: its ICRC was right before;
+ * @icrc: the full ICRC of its family (fp_icrc4() or fp_icrc6()).
+ */
+static void fp_icrc_verify(u8 *ip, unsigned int len, bool before_ok,
+			   u32 (*icrc)(const u8 *ip, unsigned int len))
 {
 	u32 full;
 
 	if (!before_ok)
 		return;
-	full = fp_icrc4(ip, len);
+	full = icrc(ip, len);
 	if (likely(full == fp_icrc4_get(ip, len)))
 		return;
 	atomic64_inc(&fp_icrc_mismatches);
@@ -137,7 +141,7 @@ static bool fp_hook_rewrite(struct sk_buff *skb, const struct fp_roce4 *p,
 		fp_icrc4_put(ip, p->tot_len, fp_icrc4(ip, p->tot_len));
 	fp_udp_csum_update(skb, uh, old_port, old_icrc, icrc);
 	if (unlikely(check))
-		fp_icrc_verify(ip, p->tot_len, before_ok);
+		fp_icrc_verify(ip, p->tot_len, before_ok, fp_icrc4);
 	return true;
 }
 
@@ -176,22 +180,6 @@ unsigned int fp_hook_skb(struct fp_net *fn, struct sk_buff *skb)
 	return NF_ACCEPT;
 }
 
-/* As fp_icrc_verify(), for IPv6. */
-static void fp_icrc6_verify(u8 *ip, unsigned int len, bool before_ok)
-{
-	u32 full;
-
-	if (!before_ok)
-		return;
-	full = fp_icrc6(ip, len);
-	if (likely(full == fp_icrc4_get(ip, len)))
-		return;
-	atomic64_inc(&fp_icrc_mismatches);
-	WARN_ONCE(1, "incremental ICRC %08x differs from the full one %08x (%u bytes)\n",
-		  fp_icrc4_get(ip, len), full, len);
-	fp_icrc4_put(ip, len, full);
-}
-
 /*
  * An IPv6 packet gets the subflow's port and its flow label. The ICRC
  * masks the flow label, so only the port changes it.
@@ -224,7 +212,7 @@ static bool fp_hook_rewrite6(struct sk_buff *skb, const struct fp_roce6 *p,
 		fp_icrc4_put(ip, p->tot_len, fp_icrc6(ip, p->tot_len));
 	fp_udp_csum_update(skb, uh, old_port, old_icrc, icrc);
 	if (unlikely(check))
-		fp_icrc6_verify(ip, p->tot_len, before_ok);
+		fp_icrc_verify(ip, p->tot_len, before_ok, fp_icrc6);
 	return true;
 }
 
