@@ -110,16 +110,35 @@ static int cmp_u16(const void *a, const void *b)
 	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
 }
 
-/* The distinct mapped paths of a NIC pair, sorted, into @out; their count. */
+/*
+ * The distinct paths of a NIC pair's @npaths that its port-map rows map,
+ * ascending, into @out (room for @npaths); their count. A pair may list many
+ * ports per path (a probe learns every port it tries), more rows than the
+ * pair has paths: then the paths are marked first and each written once. A
+ * row whose path is not one of the pair's (-1: unresolved, or numbered for
+ * paths the pair no longer has) gives none.
+ */
 static int mapped_paths(const struct fp_topo *t, const struct fp_portmap *pm, int src, int dst,
-			uint16_t *out)
+			int npaths, uint16_t *out)
 {
 	size_t n, k;
 	const struct fp_pm_row *r = fp_portmap_pair_ip(pm, &t->nodes[src].ip, &t->nodes[dst].ip, &n);
 	int cnt = 0, i, j;
 
+	if (n > (size_t)npaths) {
+		uint8_t *seen = fp_xcalloc((size_t)npaths, 1);
+
+		for (k = 0; k < n; k++)
+			if (r[k].path >= 0 && r[k].path < npaths)
+				seen[r[k].path] = 1;
+		for (i = 0; i < npaths; i++)
+			if (seen[i])
+				out[cnt++] = (uint16_t)i;
+		free(seen);
+		return cnt;
+	}
 	for (k = 0; k < n; k++)
-		if (r[k].path >= 0 && r[k].path < FP_MAX_PATHS)
+		if (r[k].path >= 0 && r[k].path < npaths)
 			out[cnt++] = (uint16_t)r[k].path;
 	qsort(out, (size_t)cnt, sizeof(*out), cmp_u16);
 	for (i = 0, j = 0; i < cnt; i++)
@@ -183,7 +202,7 @@ int fp_mcf_init_part(struct fp_mcf *m, struct fp_topo *t, const struct fp_phase 
 			c->demand += (double)ph->flows[m->order[i]].bytes;
 		if (pm) {
 			FP_GROW(m->allowed, capalw, nalw + (size_t)c->ps.n);
-			c->nallowed = mapped_paths(t, pm, f->src, f->dst, m->allowed + nalw);
+			c->nallowed = mapped_paths(t, pm, f->src, f->dst, c->ps.n, m->allowed + nalw);
 			c->allowed = (const uint16_t *)(uintptr_t)nalw;	/* fixed up below */
 			nalw += (size_t)c->nallowed;
 			if (!c->nallowed) {

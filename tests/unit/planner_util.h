@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -60,6 +62,52 @@ static inline void assert_conserved(const struct fp_plan *p)
 			assert_int_equal(sum, p->sched->ph[i].flows[j].bytes);
 		}
 	}
+}
+
+/*
+ * A port map of @t (text, malloc'd) for every pair of NICs on different
+ * leaves that @s has a flow for: @per_path ports on each of the pair's
+ * paths, the ports the hash model sends there, as a probe would learn them.
+ */
+static inline char *pm_from_model(struct fp_topo *t, const struct fp_sched *s, int per_path)
+{
+	size_t nn = (size_t)t->nnodes, len = 0, i, j;
+	unsigned char *seen = calloc(nn * nn, 1);
+	char *text = NULL;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(seen);
+	assert_non_null(f);
+	fprintf(f, "# flowplan-portmap 1\n");
+	for (i = 0; i < s->nph; i++) {
+		for (j = 0; j < s->ph[i].n; j++) {
+			const struct fp_flow *fl = &s->ph[i].flows[j];
+			int sl = t->nodes[fl->src].leaf, dl = t->nodes[fl->dst].leaf, k, q, h;
+			char sa[FP_ADDR_STRLEN], da[FP_ADDR_STRLEN];
+			struct fp_pathset ps;
+
+			if (sl == dl || seen[(size_t)fl->src * nn + (size_t)fl->dst]++)
+				continue;
+			ps = fp_topo_paths(t, sl, dl);
+			for (k = 0; k < ps.n; k++) {
+				uint32_t label = 0;
+
+				for (q = 0; q < per_path; q++) {
+					assert_int_equal(fp_topo_port_search(t, fl->src, fl->dst, k,
+									     label + 1, &label), 0);
+					fprintf(f, "%s %s %u %s", fp_addr_str(&t->nodes[fl->src].ip, sa),
+						fp_addr_str(&t->nodes[fl->dst].ip, da),
+						fp_label_to_sport(label), t->nodes[sl].name);
+					for (h = 0; h < ps.p[k].len; h++)
+						fprintf(f, ",%s", t->nodes[t->links[ps.p[k].link[h]].to].name);
+					fprintf(f, "\n");
+				}
+			}
+		}
+	}
+	assert_int_equal(fclose(f), 0);
+	free(seen);
+	return text;
 }
 
 #endif

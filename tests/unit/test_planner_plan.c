@@ -372,6 +372,56 @@ static void portmap_plan(const char *spec)
 	fp_topo_free(t);
 }
 
+/*
+ * A probe learns every port it tries: 8 ports a path, 16 for a pair with
+ * two paths. The planner takes such a map (its allowed paths were once
+ * written a row each into room for one a path: a heap overflow, issue 13),
+ * and every port it plans is one of the pair's, on the path the map gives.
+ */
+static void test_portmap_many_ports(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=2");
+	struct fp_sched *s = gen_sched("ring-allreduce:bytes=1G", t);
+	struct fp_plan_opts o = { .strategy = FP_STRAT_FLOWPLAN, .max_split = 2, .generation = 1 };
+	char *text = pm_from_model(t, s, 8);
+	struct fp_portmap *pm;
+	struct fp_plan *p;
+	struct fp_err err;
+	size_t i, k, used[2] = { 0 };
+
+	(void)state;
+	assert_int_equal(fp_portmap_parse(text, "pm", t, &pm, &err), 0);
+	o.pm = pm;
+	assert_int_equal(fp_plan_compute(t, s, &o, &p, &err), 0);
+	assert_conserved(p);
+	for (i = 0; i < s->ph[0].n; i++) {
+		const struct fp_flow *f = &s->ph[0].flows[i];
+		size_t n, r;
+		const struct fp_pm_row *rows = fp_portmap_pair_ip(pm, &t->nodes[f->src].ip,
+								  &t->nodes[f->dst].ip, &n);
+
+		if (t->nodes[f->src].leaf == t->nodes[f->dst].leaf)
+			continue;
+		assert_int_equal(n, 16);
+		for (k = 0; k < p->ph[0].flows[i].n; k++) {
+			const struct fp_plan_subflow *sub = &p->ph[0].subs[p->ph[0].flows[i].first + k];
+			bool found = false;
+
+			for (r = 0; r < n; r++)
+				found |= rows[r].sport == sub->sport && rows[r].path == sub->path;
+			assert_true(found);
+			used[sub->path]++;
+		}
+	}
+	/* both spines carry the ring */
+	assert_true(used[0] && used[1]);
+	fp_plan_free(p);
+	fp_portmap_free(pm);
+	free(text);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
 static void test_portmap_plan(void **state)
 {
 	(void)state;
@@ -646,6 +696,7 @@ int main(void)
 		cmocka_unit_test(test_entries_round_trip_v6),
 		cmocka_unit_test(test_portmap_plan),
 		cmocka_unit_test(test_portmap_plan_v6),
+		cmocka_unit_test(test_portmap_many_ports),
 		cmocka_unit_test(test_unreachable_is_an_error),
 		cmocka_unit_test(test_ecmp_strategies),
 		cmocka_unit_test(test_ecmp_strategies_v6),
