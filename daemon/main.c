@@ -140,5 +140,6 @@ int main(int argc, char **argv)
 		fpd_table_free(kctx);
 	else
 		fpd_kmod_nl_free(kctx);
+	fpd_cluster_shutdown();
 	return ret ? 1 : 0;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/err.h"
@@ -55,6 +56,12 @@ struct fpc_bus {
 
 	pthread_mutex_t mu;
 	struct ev *head, *tail;
+	/* connections made and not yet reported closed: nats.c calls
+	 * on_closed() on its own thread after natsConnection_Close() returns,
+	 * so fpc_bus_close() waits for it before freeing what it is given
+	 */
+	pthread_cond_t closed_cond;
+	int open_conns;
 
 	struct {
 		fpc_state_fn fn;
@@ -252,6 +259,13 @@ static void on_closed(natsConnection *nc, void *closure)
 	natsConnection_GetLastError(nc, &last);
 	push_state(b, FPC_BUS_CLOSED, "connection closed%s%s", last && *last ? ": " : "",
 		   last && *last ? last : "");
+	/* the connection's last callback (they come in order, on one thread):
+	 * the unlock is the last touch of @b, which may be freed right after
+	 */
+	pthread_mutex_lock(&b->mu);
+	b->open_conns--;
+	pthread_cond_broadcast(&b->closed_cond);
+	pthread_mutex_unlock(&b->mu);
 }
 
 static void on_error(natsConnection *nc, natsSubscription *s, natsStatus st, void *closure)
@@ -511,6 +525,11 @@ static int connect_js(struct fpc_bus *b, struct fp_err *err)
 	struct sub *sub;
 
 	s = natsConnection_Connect(&b->nc, b->opts);
+	if (b->nc) {
+		pthread_mutex_lock(&b->mu);
+		b->open_conns++;
+		pthread_mutex_unlock(&b->mu);
+	}
 	if (s == NATS_OK) {
 		set_url(b, b->nc);
 		__atomic_store_n(&b->up, 1, __ATOMIC_RELAXED);
@@ -577,6 +596,7 @@ struct fpc_bus *fpc_bus_open(struct fpd_loop *loop, const struct fpc_bus_opts *o
 	b->io.fd = -1;
 	b->t_restart.io.fd = -1;
 	pthread_mutex_init(&b->mu, NULL);
+	pthread_cond_init(&b->closed_cond, NULL);
 	ret = nats_options(b, o, err);
 	if (ret)
 		goto bad;
@@ -622,6 +642,24 @@ int fpc_bus_start(struct fpc_bus *b, struct fp_err *err)
 	return connect_js(b, err);
 }
 
+/* true when every connection's closed callback has run (it comes soon
+ * after natsConnection_Close(): a few seconds is a broken library)
+ */
+static bool wait_closed(struct fpc_bus *b)
+{
+	struct timespec until;
+	int ret = 0;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 10;
+	pthread_mutex_lock(&b->mu);
+	while (b->open_conns > 0 && ret != ETIMEDOUT)
+		ret = pthread_cond_timedwait(&b->closed_cond, &b->mu, &until);
+	ret = b->open_conns;
+	pthread_mutex_unlock(&b->mu);
+	return ret <= 0;
+}
+
 void fpc_bus_close(struct fpc_bus *b)
 {
 	struct sub *s, *next;
@@ -634,6 +672,10 @@ void fpc_bus_close(struct fpc_bus *b)
 	fpd_timer_fini(&b->t_restart);
 	/* queued messages of the subscriptions go below, without their handler */
 	drop_connection(b);
+	if (!wait_closed(b)) {
+		/* nats.c still holds @b for a callback: leave it to it */
+		return;
+	}
 	b->nstate = 0;
 	b->ack = NULL;
 	/* drop what is left (the handlers' owners are going) */
@@ -662,8 +704,18 @@ void fpc_bus_close(struct fpc_bus *b)
 	natsOptions_Destroy(b->opts);
 	if (b->efd >= 0)
 		close(b->efd);
+	pthread_cond_destroy(&b->closed_cond);
 	pthread_mutex_destroy(&b->mu);
 	free(b);
+}
+
+void fpc_bus_shutdown(void)
+{
+	/* every connection must be gone already; the library's threads
+	 * (callbacks, timers, the last release of a TLS connection) end here,
+	 * not while exit() tears OpenSSL down under them
+	 */
+	nats_CloseAndWait(5000);
 }
 
 /* ----------------------------------------------------------- operations */

@@ -71,7 +71,18 @@ void fpc_bus_on_ack(struct fpc_bus *b, fpc_ack_fn fn, void *arg);
  * retrying cannot mend (bad options).
  */
 int fpc_bus_start(struct fpc_bus *b, struct fp_err *err);
+/*
+ * fpc_bus_close - disconnect and free @b; no handler is called after it
+ * returns (it waits for the library's last callback of the connection).
+ */
 void fpc_bus_close(struct fpc_bus *b);
+/*
+ * fpc_bus_shutdown - at the end of a process that used buses, after the
+ * last fpc_bus_close(): waits for the NATS library's threads to end, so
+ * that none of them frees TLS state while exit() cleans OpenSSL up (a
+ * crash at exit otherwise). No bus can be opened after it.
+ */
+void fpc_bus_shutdown(void);
 
 bool fpc_bus_up(const struct fpc_bus *b);
 /* The URL connected to, or "" (for status). */

@@ -26,6 +26,11 @@ int fpd_cluster_check(const struct fpd_conf *c, struct fp_err *err);
  * @d to the agent or planner mode of its configuration.
  */
 int fpd_cluster_open(struct fpd *d, struct fp_err *err);
+/*
+ * fpd_cluster_shutdown - the last call of the process, after fpd_fini():
+ * the NATS library's threads end before exit() (fpc_bus_shutdown()).
+ */
+void fpd_cluster_shutdown(void);
 
 /*
  * A plan table in a file instead of the module ([cluster] table): an

@@ -574,3 +574,8 @@ bad:
 	cluster_fini(d);
 	return ret;
 }
+
+void fpd_cluster_shutdown(void)
+{
+	fpc_bus_shutdown();
+}

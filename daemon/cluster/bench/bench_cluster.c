@@ -403,6 +403,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < nhosts; i++)
 		fpc_agent_fini(&hosts[i].a);
 	fpc_bus_close(bus);
+	fpc_bus_shutdown();
 	fpd_loop_fini(&loop);
 	free(hosts);
 	free(lat);

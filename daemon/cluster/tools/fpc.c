@@ -305,7 +305,7 @@ static int cmd_sub(struct ctx *c, int argc, char **argv)
 	return 0;
 }
 
-int main(int argc, char **argv)
+static int fpc_main(int argc, char **argv)
 {
 	struct fp_err err = { "" };
 	struct fpd_conf conf;
@@ -423,5 +423,13 @@ int main(int argc, char **argv)
 	}
 	fflush(stdout);
 	fpc_bus_close(c.bus);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	int ret = fpc_main(argc, argv);
+
+	fpc_bus_shutdown();
 	return ret;
 }
