@@ -194,11 +194,13 @@ static int receiver(const struct opts *o, struct fp_group *g, struct fp_buf *b)
 	char go = 1, pgo;
 
 	/* receives posted before the sender starts: no RNR wait */
-	for (; posted < o->window; posted++)
-		if ((ret = fp_post_recv(g, b, (size_t)posted * o->size, o->size, posted))) {
+	for (; posted < o->window; posted++) {
+		ret = fp_post_recv(g, b, (size_t)posted * o->size, o->size, posted);
+		if (ret) {
 			fprintf(stderr, "fpd-traffic: receive: %s\n", strerror(ret));
 			return 1;
 		}
+	}
 	if (fp_group_xchg(g, &go, &pgo, 1))
 		return 1;
 	while (count == UINT64_MAX) {
@@ -263,23 +265,48 @@ int main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "sl:b:p:n:w:k:c:u:t:T:P:S:h")) != -1) {
 		switch (c) {
-		case 's': o.server = true; break;
-		case 'l': o.local = optarg; break;
-		case 'b': o.bootstrap = optarg; break;
-		case 'p': o.port = (uint16_t)atoi(optarg); break;
-		case 'n': o.size = strtoul(optarg, NULL, 0); break;
-		case 'w': o.window = (unsigned int)atoi(optarg); break;
-		case 'k': o.k = (unsigned int)atoi(optarg); break;
-		case 'c': o.comm = (unsigned int)atoi(optarg); break;
-		case 'u': o.qp_timeout = (uint8_t)atoi(optarg); break;
-		case 't': o.timeout_ms = (unsigned int)atoi(optarg); break;
-		case 'T': o.seconds = atof(optarg); break;
-		case 'P': o.period = atof(optarg); break;
-		case 'S': o.stop = optarg; break;
+		case 's':
+			o.server = true;
+			break;
+		case 'l':
+			o.local = optarg;
+			break;
+		case 'b':
+			o.bootstrap = optarg;
+			break;
+		case 'p':
+			o.port = (uint16_t)atoi(optarg);
+			break;
+		case 'n':
+			o.size = strtoul(optarg, NULL, 0);
+			break;
+		case 'w':
+			o.window = (unsigned int)atoi(optarg);
+			break;
+		case 'k':
+			o.k = (unsigned int)atoi(optarg);
+			break;
+		case 'c':
+			o.comm = (unsigned int)atoi(optarg);
+			break;
+		case 'u':
+			o.qp_timeout = (uint8_t)atoi(optarg);
+			break;
+		case 't':
+			o.timeout_ms = (unsigned int)atoi(optarg);
+			break;
+		case 'T':
+			o.seconds = atof(optarg);
+			break;
+		case 'P':
+			o.period = atof(optarg);
+			break;
+		case 'S':
+			o.stop = optarg;
+			break;
 		default:
-			fprintf(stderr, "usage: fpd-traffic -s | PEER [-l ADDR] [-b ADDR] [-p PORT] "
-				"[-n SIZE] [-w WINDOW] [-k K] [-c COMM] [-u EXP] [-t MS] "
-				"[-T SECONDS] [-P MS] [-S STOPFILE]\n");
+			fprintf(stderr,
+				"usage: fpd-traffic -s | PEER [-l ADDR] [-b ADDR] [-p PORT] [-n SIZE] [-w WINDOW] [-k K] [-c COMM] [-u EXP] [-t MS] [-T SECONDS] [-P MS] [-S STOPFILE]\n");
 			return c == 'h' ? 0 : 1;
 		}
 	}

@@ -150,7 +150,7 @@ static void put_sub(struct fp_plan_phase *pp, size_t fi, uint64_t bytes, int pat
 /* x % d for a divisor fixed in a loop: one multiplication (Lemire's fastmod). */
 static inline uint32_t fastmod(uint32_t x, uint64_t m, uint32_t d)
 {
-	return (uint32_t)(((unsigned __int128)(m * x) * d) >> 64);
+	return (uint32_t)(((__uint128_t)(m * x) * d) >> 64);
 }
 
 /*

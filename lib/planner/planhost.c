@@ -32,8 +32,7 @@ typedef unsigned __int128 u128;
 
 struct fp_plan_index {
 	uint32_t **off;		/* per phase: CSR offsets per node (nnodes + 1) */
-	uint32_t **flow;	/* per phase: flows ordered by source NIC; NULL: the
-				 * phase's flows are in that order already */
+	uint32_t **flow;	/* per phase: flows ordered by source NIC, NULL if already */
 	int64_t *best;		/* per destination node: candidate index, -1: none */
 };
 

@@ -317,10 +317,17 @@ static void test_spread_pick_bounds(void **state)
 		shift = (unsigned int)(rnd() % 64);
 		for (i = 0; i < k; i++) {
 			switch (rnd() % 4) {
-			case 0: sp.sent[i] = 0; break;
-			case 1: sp.sent[i] = rnd() >> shift; break;
-			case 2: sp.sent[i] = (1ull << 45) + rnd() % 4096; break;
-			default: sp.sent[i] = (1ull << 29) - rnd() % 4096;
+			case 0:
+				sp.sent[i] = 0;
+				break;
+			case 1:
+				sp.sent[i] = rnd() >> shift;
+				break;
+			case 2:
+				sp.sent[i] = (1ull << 45) + rnd() % 4096;
+				break;
+			default:
+				sp.sent[i] = (1ull << 29) - rnd() % 4096;
 			}
 		}
 		if (c % 5 == 0 && k > 1)
