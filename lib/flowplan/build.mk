@@ -6,8 +6,10 @@ LIB_SONAME   := libflowplan.so.1
 LIB_SO       := $(BUILD)/$(LIB_SONAME)
 LIB_SO_LINK  := $(BUILD)/libflowplan.so
 LIB_A        := $(BUILD)/libflowplan.a
-LIB_SRC      := $(sort $(wildcard lib/flowplan/*.c))
+# compat.c (older symbol versions) goes into the shared library only.
+LIB_SRC      := $(filter-out lib/flowplan/compat.c,$(sort $(wildcard lib/flowplan/*.c)))
 LIB_OBJ      := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_SO_OBJ   := $(LIB_OBJ) $(BUILD)/lib/flowplan/compat.o
 LIB_SAN_OBJ  := $(LIB_SRC:%.c=$(BUILD)/san/%.o)
 LIB_VERSION  := 1.0.0
 LIB_MLX5DV   := $(if $(wildcard /usr/include/infiniband/mlx5dv.h),$(if $(wildcard /usr/lib/*/libmlx5.so /usr/lib/libmlx5.so),1))
@@ -16,9 +18,9 @@ EXTRA_CFLAGS_lib/flowplan := -fPIC -Iinclude/uapi $(NL_CFLAGS) $(JSONC_CFLAGS) \
 	$(if $(LIB_MLX5DV),-DHAVE_MLX5DV)
 
 # The data path only: the shared core, never the planner.
-$(LIB_SO): $(LIB_OBJ) $(CORE_LIB) lib/flowplan/libflowplan.map
+$(LIB_SO): $(LIB_SO_OBJ) $(CORE_LIB) lib/flowplan/libflowplan.map
 	$(CC) -shared -Wl,-soname,$(LIB_SONAME) -Wl,--version-script=lib/flowplan/libflowplan.map \
-		-Wl,--no-undefined $(CFLAGS) -o $@ $(LIB_OBJ) $(CORE_LIB) $(LIB_LIBS)
+		-Wl,--no-undefined $(CFLAGS) -o $@ $(LIB_SO_OBJ) $(CORE_LIB) $(LIB_LIBS)
 $(LIB_SO_LINK): $(LIB_SO)
 	$(Q)$(call say,LN,$@)ln -sf $(LIB_SONAME) $@
 # The static library carries the core's objects, so that
@@ -54,6 +56,10 @@ $(BUILD)/tests/test_lib_%: $(BUILD)/san/tests/unit/test_lib_%.o $(LIB_SAN_OBJ) $
 $(BUILD)/tests/test_lib_post: LIB_TEST_LDFLAGS := \
 	-Wl,--wrap=ibv_create_qp,--wrap=ibv_modify_qp,--wrap=ibv_destroy_qp,--wrap=ibv_query_port
 $(BUILD)/san/tests/unit/test_lib_post.o: CPPFLAGS += $(if $(LIB_MLX5DV),-DHAVE_MLX5DV)
+# fp_group_query@FLOWPLAN_1.0 (compat.c, in the shared library only) over
+# a wrapped current call (tests/unit/test_lib_group.c).
+$(BUILD)/tests/test_lib_group: $(BUILD)/san/lib/flowplan/compat.o
+$(BUILD)/tests/test_lib_group: LIB_TEST_LDFLAGS := -Wl,--wrap=fp_group_query
 
 # A program that links libflowplan.so and the planner library together.
 $(BUILD)/tests/test_lib_link: $(BUILD)/san/tests/unit/test_lib_link.o $(LIB_SO_LINK) \

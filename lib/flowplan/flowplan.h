@@ -33,6 +33,7 @@ extern "C" {
 #define FP_GROUP_MAX_SUBFLOWS	16
 #define FP_GROUP_MAX_MSGS	65536		/* fp_group_attr.max_msgs */
 #define FP_GROUP_MAX_CHUNK	(1ull << 31)	/* fp_group_attr.chunk_max */
+#define FP_GROUP_ADDR_STRLEN	46		/* INET6_ADDRSTRLEN */
 
 struct fp_ctx;
 struct fp_group;
@@ -214,12 +215,16 @@ enum fp_group_flags {
 
 /**
  * struct fp_group_attr - how to reach the peer
- * @peer: peer IPv4 address (dotted quad); may be NULL with FP_GROUP_LISTEN
- * @local: local IPv4 address; NULL: the source address of the route to @peer
+ * @peer: peer address, IPv4 (dotted quad) or IPv6 (what inet_pton() takes);
+ *	may be NULL with FP_GROUP_LISTEN
+ * @local: local address, of @peer's family; NULL: the source address of the
+ *	route to @peer. The group's RDMA traffic uses the RoCEv2 GID of this
+ *	address: the IPv4-mapped GID for IPv4, the IPv6 GID for IPv6.
  * @port: TCP port of the bootstrap exchange
- * @bootstrap: IPv4 address of the bootstrap exchange when it is not @peer
- *	(connecting side) or @local (listening side), e.g. 127.0.0.1 when both
- *	ends share a machine; NULL: those
+ * @bootstrap: address (either family) of the bootstrap exchange when it is
+ *	not @peer (connecting side) or @local (listening side), e.g. 127.0.0.1
+ *	or ::1 when both ends share a machine; NULL: those (a listening side
+ *	with neither listens on every address of both families)
  * @flags: FP_GROUP_*
  * @max_msgs: messages in flight (0: 256), at most FP_GROUP_MAX_MSGS
  * @chunk_max: largest chunk a subflow carries (0: 1 MiB), at most
@@ -274,9 +279,13 @@ struct fp_subflow_info {
  * @dev: ibv device name
  * @port: device port
  * @gid_index: RoCEv2 GID index of the local address
- * @local: local IPv4 address
- * @peer: peer IPv4 address
+ * @local: local address: IPv4 dotted quad or IPv6 (RFC 5952, inet_ntop())
+ * @peer: peer address, likewise
  * @sub: the subflows
+ *
+ * FLOWPLAN_1.1 made @local and @peer FP_GROUP_ADDR_STRLEN long for IPv6;
+ * programs built against FLOWPLAN_1.0 keep its layout (16 bytes each) and
+ * get EOVERFLOW for a group whose address does not fit it.
  */
 struct fp_group_info {
 	unsigned int k;
@@ -286,8 +295,8 @@ struct fp_group_info {
 	char dev[64];
 	uint8_t port;
 	int gid_index;
-	char local[16];
-	char peer[16];
+	char local[FP_GROUP_ADDR_STRLEN];
+	char peer[FP_GROUP_ADDR_STRLEN];
 	struct fp_subflow_info sub[FP_GROUP_MAX_SUBFLOWS];
 };
 

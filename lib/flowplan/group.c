@@ -3,10 +3,14 @@
  * group.c - flow groups: k RC QPs to one peer, each pinned to a path by the
  * GRH flow label set at RTR.
  *
- * Addressing: the local address is the caller's or the source address of the
- * route to the peer; the RDMA device and port are what rdma_resolve_addr()
- * picks for that pair (librdmacm), or, where the rdma_cm device is missing,
- * the device whose GID table holds the local address as a RoCEv2 GID.
+ * Addressing: IPv4 or IPv6 (the local address and the peer's of one
+ * family; the bootstrap socket may use either). The local address is the
+ * caller's or the source address of the route to the peer; the RDMA device
+ * and port are what rdma_resolve_addr() picks for that pair (librdmacm), or,
+ * where the rdma_cm device is missing, the device whose GID table holds the
+ * local address as a RoCEv2 GID. The GID is the address itself: for IPv4
+ * the IPv4-mapped GID (::ffff:a.b.c.d), for IPv6 the IPv6 one; a table entry
+ * of the other family never matches, nor a RoCE v1 one.
  *
  * Bootstrap (out of band, like rc_pingpong): one TCP connection per group,
  * kept open for fp_group_xchg(), re-pinning and noticing a peer that went
@@ -36,13 +40,15 @@
 
 #include "flowplan/handles.h"
 
-#define FP_HELLO_MAGIC	0x46504731u	/* "FPG1" */
+/* "FPG2": the hello carries 16-byte addresses (IPv6, IPv4-mapped IPv4). */
+#define FP_HELLO_MAGIC	0x46504732u
 
 struct hello {
 	uint32_t magic;
 	uint32_t version;
 	uint32_t k;
-	uint32_t addr;
+	uint32_t pad;
+	uint8_t addr[16];
 };
 
 struct qpinfo {
@@ -102,22 +108,52 @@ int fp_group_xchg(struct fp_group *g, const void *out, void *in, size_t len)
 	return xchg(g, out, in, len, -1);
 }
 
-static int tcp_connect(uint32_t peer, uint16_t port, int timeout_ms, int *fdp)
+/*
+ * The unspecified address, "::" or "0.0.0.0" (which FLOWPLAN_1.0 took for
+ * "not given" too): not given.
+ */
+static bool addr_unset(const struct fp_addr *a)
 {
-	struct sockaddr_in sa = {
-		.sin_family = AF_INET,
-		.sin_port = htons(port),
-		.sin_addr.s_addr = peer,
-	};
+	static const struct fp_addr zero;
+
+	return !fp_addr_cmp(a, &zero) ||
+	       (fp_addr_is_v4(a) && !fp_addr_to_v4(a));
+}
+
+/* The socket address of @a (either family) and @port; its length. */
+static socklen_t sockaddr_of(const struct fp_addr *a, uint16_t port,
+			     struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (fp_addr_is_v4(a)) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		s4->sin_addr.s_addr = fp_addr_to_v4(a);
+		return sizeof(*s4);
+	}
+	s6->sin6_family = AF_INET6;
+	s6->sin6_port = htons(port);
+	memcpy(s6->sin6_addr.s6_addr, a->b, 16);
+	return sizeof(*s6);
+}
+
+static int tcp_connect(const struct fp_addr *peer, uint16_t port,
+		       int timeout_ms, int *fdp)
+{
+	struct sockaddr_storage sa;
+	socklen_t sl = sockaddr_of(peer, port, &sa);
 	uint64_t end = fp_now_ns() + (uint64_t)timeout_ms * 1000000;
 	int fd, one = 1;
 
 	/* The peer may not listen yet: retry until the deadline. */
 	for (;;) {
-		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		fd = socket(sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd < 0)
 			return errno;
-		if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+		if (!connect(fd, (struct sockaddr *)&sa, sl))
 			break;
 		close(fd);
 		if (fp_now_ns() > end)
@@ -129,20 +165,29 @@ static int tcp_connect(uint32_t peer, uint16_t port, int timeout_ms, int *fdp)
 	return 0;
 }
 
-static int tcp_listen(uint32_t local, uint16_t port, int *lsp)
+/*
+ * Listen on @local, or, when it is unset, on every address of both families
+ * (IPv6's any address taking IPv4 too; IPv4's alone where the host has no
+ * IPv6).
+ */
+static int tcp_listen(const struct fp_addr *local, uint16_t port, int *lsp)
 {
-	struct sockaddr_in sa = {
-		.sin_family = AF_INET,
-		.sin_port = htons(port),
-		.sin_addr.s_addr = local,
-	};
-	int ls, one = 1, ret;
+	struct sockaddr_storage sa;
+	socklen_t sl = sockaddr_of(local, port, &sa);
+	int ls, one = 1, zero = 0, ret;
 
-	ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ls = socket(sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (ls < 0 && addr_unset(local) && errno == EAFNOSUPPORT) {
+		sl = sockaddr_of(&(struct fp_addr){ .b = { [10] = 0xff, [11] = 0xff } },
+				 port, &sa);
+		ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	}
 	if (ls < 0)
 		return errno;
 	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(ls, (struct sockaddr *)&sa, sizeof(sa)) || listen(ls, 4)) {
+	if (sa.ss_family == AF_INET6 && addr_unset(local))
+		setsockopt(ls, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if (bind(ls, (struct sockaddr *)&sa, sl) || listen(ls, 4)) {
 		ret = errno;
 		close(ls);
 		return ret;
@@ -169,37 +214,32 @@ static int tcp_accept(int ls, int timeout_ms, int *fdp)
 
 /* ------------------------------------------------------------ addressing */
 
-/* The source address of the route to @peer. */
-static int route_src(uint32_t peer, uint32_t *src)
+/* The source address of the route to @peer, of @peer's family. */
+static int route_src(const struct fp_addr *peer, struct fp_addr *src)
 {
-	struct sockaddr_in sa = {
-		.sin_family = AF_INET,
-		.sin_port = htons(4791),
-		.sin_addr.s_addr = peer,
-	};
-	socklen_t sl = sizeof(sa);
+	struct sockaddr_storage sa;
+	socklen_t sl = sockaddr_of(peer, 4791, &sa);
 	int fd, ret = 0;
 
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	fd = socket(sa.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	if (connect(fd, (struct sockaddr *)&sa, sl) ||
 	    getsockname(fd, (struct sockaddr *)&sa, &sl))
 		ret = errno;
+	else if (sa.ss_family == AF_INET)
+		*src = fp_addr_v4(((struct sockaddr_in *)&sa)->sin_addr.s_addr);
 	else
-		*src = sa.sin_addr.s_addr;
+		memcpy(src->b, ((struct sockaddr_in6 *)&sa)->sin6_addr.s6_addr, 16);
 	close(fd);
 	return ret;
 }
 
 /* librdmacm: the device and port that serve (local, peer). */
-static int cm_resolve(uint32_t local, uint32_t peer, char *dev, size_t len,
-		      uint8_t *port)
+static int cm_resolve(const struct fp_addr *local, const struct fp_addr *peer,
+		      char *dev, size_t len, uint8_t *port)
 {
-	struct sockaddr_in src = { .sin_family = AF_INET,
-				   .sin_addr.s_addr = local };
-	struct sockaddr_in dst = { .sin_family = AF_INET,
-				   .sin_addr.s_addr = peer };
+	struct sockaddr_storage src, dst;
 	struct rdma_event_channel *ch;
 	struct rdma_cm_event *ev;
 	struct rdma_cm_id *id;
@@ -212,6 +252,8 @@ static int cm_resolve(uint32_t local, uint32_t peer, char *dev, size_t len,
 		ret = errno;
 		goto out_ch;
 	}
+	sockaddr_of(local, 0, &src);
+	sockaddr_of(peer, 0, &dst);
 	if (rdma_resolve_addr(id, (struct sockaddr *)&src,
 			      (struct sockaddr *)&dst, 2000)) {
 		ret = errno;
@@ -237,22 +279,17 @@ out_ch:
 	return ret;
 }
 
-static void v4_gid(uint32_t addr, union ibv_gid *gid)
-{
-	memset(gid, 0, sizeof(*gid));
-	gid->raw[10] = 0xff;
-	gid->raw[11] = 0xff;
-	memcpy(&gid->raw[12], &addr, 4);
-}
-
-/* The RoCEv2 GID index of @addr on (verbs, port), or -1. */
-static int gid_index(struct ibv_context *verbs, uint8_t port, uint32_t addr)
+/*
+ * The RoCEv2 GID index of @addr on (verbs, port), or -1. struct fp_addr
+ * holds an address as its GID does (IPv4-mapped for IPv4), so the family
+ * picks the entry: IPv4's mapped GID, or IPv6's own.
+ */
+static int gid_index(struct ibv_context *verbs, uint8_t port,
+		     const struct fp_addr *addr)
 {
 	struct ibv_port_attr pa;
-	union ibv_gid want;
 	int i;
 
-	v4_gid(addr, &want);
 	if (ibv_query_port(verbs, port, &pa))
 		return -1;
 	for (i = 0; i < pa.gid_tbl_len; i++) {
@@ -261,14 +298,15 @@ static int gid_index(struct ibv_context *verbs, uint8_t port, uint32_t addr)
 		if (ibv_query_gid_ex(verbs, port, (uint32_t)i, &e, 0))
 			continue;
 		if (e.gid_type == IBV_GID_TYPE_ROCE_V2 &&
-		    !memcmp(e.gid.raw, want.raw, 16))
+		    !memcmp(e.gid.raw, addr->b, 16))
 			return i;
 	}
 	return -1;
 }
 
 /* The device and port whose GID table holds @addr as a RoCEv2 GID. */
-static bool scan_gids(uint32_t addr, char *name, size_t len, uint8_t *port)
+static bool scan_gids(const struct fp_addr *addr, char *name, size_t len,
+		      uint8_t *port)
 {
 	struct ibv_device **list;
 	bool found = false;
@@ -311,11 +349,11 @@ static int resolve(struct fp_group *g)
 		snprintf(name, sizeof(name), "%s", ctx->dev_name);
 		how = "the context's device";
 	} else if (getenv("FLOWPLAN_NO_RDMA_CM") ||
-		   cm_resolve(g->local, g->peer, name, sizeof(name), &port)) {
+		   cm_resolve(&g->local, &g->peer, name, sizeof(name), &port)) {
 		/* No rdma_cm (rdma_ucm not loaded): scan the GID tables. */
 		name[0] = 0;
 		how = "GID tables";
-		if (!scan_gids(g->local, name, sizeof(name), &port))
+		if (!scan_gids(&g->local, name, sizeof(name), &port))
 			return ENODEV;
 	}
 	if (getenv("FLOWPLAN_DEBUG"))
@@ -326,7 +364,7 @@ static int resolve(struct fp_group *g)
 		return -ret;
 	g->dev = ret;
 	g->port = port;
-	g->gid_index = gid_index(ctx->dev[g->dev].verbs, port, g->local);
+	g->gid_index = gid_index(ctx->dev[g->dev].verbs, port, &g->local);
 	if (g->gid_index < 0 && ctx->dev_name[0]) {
 		struct ibv_device_attr da;
 		uint8_t p;
@@ -336,7 +374,7 @@ static int resolve(struct fp_group *g)
 			for (p = 1; p <= da.phys_port_cnt && g->gid_index < 0;
 			     p++) {
 				g->gid_index = gid_index(ctx->dev[g->dev].verbs,
-							 p, g->local);
+							 p, &g->local);
 				g->port = p;
 			}
 	}
@@ -479,9 +517,7 @@ static int check_peer(const struct qpinfo *p, unsigned int k)
 /* The plan's subflows for the group's pair of addresses. */
 static void group_subflows(const struct fp_group *g, struct fp_subflow_set *ps)
 {
-	struct fp_addr l = fp_addr_v4(g->local), r = fp_addr_v4(g->peer);
-
-	fp_plansrc_subflows(&g->ctx->plan, &l, &r, FP_DQPN_ANY, ps);
+	fp_plansrc_subflows(&g->ctx->plan, &g->local, &g->peer, FP_DQPN_ANY, ps);
 }
 
 /*
@@ -495,7 +531,6 @@ static int pin(struct fp_group *g, int timeout_ms)
 	struct hello h = {
 		.magic = FP_HELLO_MAGIC,
 		.version = FP_ABI_VERSION,
-		.addr = g->local,
 	}, ph;
 	struct fp_subflow_set ps;
 	struct ibv_port_attr pa;
@@ -503,6 +538,7 @@ static int pin(struct fp_group *g, int timeout_ms)
 	char ready = 1, pready;
 	int ret;
 
+	memcpy(h.addr, g->local.b, 16);
 	group_subflows(g, &ps);
 	h.k = ps.k;
 	ret = xchg(g, &h, &ph, sizeof(h), timeout_ms);
@@ -583,12 +619,12 @@ static int meet(struct fp_group *g, bool listen, bool peer_given, int tmo)
 	int ret;
 
 	if (!listen) {
-		if (!g->local) {
-			ret = route_src(g->peer, &g->local);
+		if (addr_unset(&g->local)) {
+			ret = route_src(&g->peer, &g->local);
 			if (ret)
 				return ret;
 		}
-		me.addr = g->local;
+		memcpy(me.addr, g->local.b, 16);
 		ret = io_all(g->fd, &me, sizeof(me), true, tmo);
 		if (!ret)
 			ret = io_all(g->fd, &them, sizeof(them), false, tmo);
@@ -597,22 +633,26 @@ static int meet(struct fp_group *g, bool listen, bool peer_given, int tmo)
 		if (them.magic != FP_HELLO_MAGIC ||
 		    them.version != FP_ABI_VERSION)
 			return EPROTO;
-		return them.addr == g->peer ? 0 : EADDRNOTAVAIL;
+		return memcmp(them.addr, g->peer.b, 16) ? EADDRNOTAVAIL : 0;
 	}
 	ret = io_all(g->fd, &them, sizeof(them), false, tmo);
 	if (ret)
 		return ret;
 	if (them.magic != FP_HELLO_MAGIC || them.version != FP_ABI_VERSION)
 		return EPROTO;
-	if (peer_given && them.addr != g->peer)
+	if (peer_given && memcmp(them.addr, g->peer.b, 16))
 		return EACCES;
-	g->peer = them.addr;
-	if (!g->local) {
-		ret = route_src(g->peer, &g->local);
+	memcpy(g->peer.b, them.addr, 16);
+	/* A peer of the other family than our given address: a stranger. */
+	if (addr_unset(&g->peer) || (!addr_unset(&g->local) &&
+	    fp_addr_is_v4(&g->local) != fp_addr_is_v4(&g->peer)))
+		return EACCES;
+	if (addr_unset(&g->local)) {
+		ret = route_src(&g->peer, &g->local);
 		if (ret)
 			return ret;
 	}
-	me.addr = g->local;
+	memcpy(me.addr, g->local.b, 16);
 	return io_all(g->fd, &me, sizeof(me), true, tmo);
 }
 
@@ -626,11 +666,11 @@ static int meet(struct fp_group *g, bool listen, bool peer_given, int tmo)
  */
 #define FP_HELLO_MS	1000
 
-static int listen_meet(struct fp_group *g, uint32_t addr, uint16_t port,
-		       bool peer_given, int tmo)
+static int listen_meet(struct fp_group *g, const struct fp_addr *addr,
+		       uint16_t port, bool peer_given, int tmo)
 {
 	uint64_t end = fp_now_ns() + (uint64_t)tmo * 1000000;
-	uint32_t peer = g->peer, local = g->local;
+	struct fp_addr peer = g->peer, local = g->local;
 	int ls = -1, ret;
 
 	ret = tcp_listen(addr, port, &ls);
@@ -666,7 +706,7 @@ struct fp_group *fp_group_connect(struct fp_ctx *ctx,
 {
 	struct fp_group *g;
 	int ret, tmo;
-	uint32_t boot = 0;
+	struct fp_addr boot = { { 0 } };
 
 	if (!ctx || !attr || !attr->port || (!attr->peer &&
 	    !(attr->flags & FP_GROUP_LISTEN)) || attr->retry_cnt > 6 ||
@@ -690,21 +730,25 @@ struct fp_group *fp_group_connect(struct fp_ctx *ctx,
 	g->retry_cnt = attr->retry_cnt ? attr->retry_cnt : 6;
 	tmo = attr->connect_timeout_ms ? (int)attr->connect_timeout_ms : 30000;
 
+	/* IPv4 or IPv6; the group's two addresses of one family. */
 	ret = EINVAL;
-	if (attr->peer && inet_pton(AF_INET, attr->peer, &g->peer) != 1)
+	if (attr->peer && (fp_addr_parse(attr->peer, &g->peer) ||
+			   addr_unset(&g->peer)))
 		goto err;
-	if (attr->local && inet_pton(AF_INET, attr->local, &g->local) != 1)
+	if (attr->local && fp_addr_parse(attr->local, &g->local))
 		goto err;
-
-	if (attr->bootstrap && inet_pton(AF_INET, attr->bootstrap, &boot) != 1)
+	if (attr->peer && !addr_unset(&g->local) &&
+	    fp_addr_is_v4(&g->local) != fp_addr_is_v4(&g->peer))
+		goto err;
+	if (attr->bootstrap && fp_addr_parse(attr->bootstrap, &boot))
 		goto err;
 
 	if (attr->flags & FP_GROUP_LISTEN) {
-		ret = listen_meet(g, boot ? boot : g->local, attr->port,
-				  !!attr->peer, tmo);
+		ret = listen_meet(g, addr_unset(&boot) ? &g->local : &boot,
+				  attr->port, !!attr->peer, tmo);
 	} else {
-		ret = tcp_connect(boot ? boot : g->peer, attr->port, tmo,
-				  &g->fd);
+		ret = tcp_connect(addr_unset(&boot) ? &g->peer : &boot,
+				  attr->port, tmo, &g->fd);
 		if (!ret)
 			ret = meet(g, false, false, tmo);
 	}
@@ -760,6 +804,7 @@ int fp_group_close(struct fp_group *g)
 	return ret;
 }
 
+/* FLOWPLAN_1.1's (compat.c has FLOWPLAN_1.0's). */
 int fp_group_query(const struct fp_group *g, struct fp_group_info *info)
 {
 	unsigned int i;
@@ -774,8 +819,8 @@ int fp_group_query(const struct fp_group *g, struct fp_group_info *info)
 	snprintf(info->dev, sizeof(info->dev), "%s", g->ctx->dev[g->dev].name);
 	info->port = g->port;
 	info->gid_index = g->gid_index;
-	inet_ntop(AF_INET, &g->local, info->local, sizeof(info->local));
-	inet_ntop(AF_INET, &g->peer, info->peer, sizeof(info->peer));
+	fp_addr_str(&g->local, info->local);
+	fp_addr_str(&g->peer, info->peer);
 	for (i = 0; i < g->k; i++) {
 		const struct fp_group_subflow *s = &g->sub[i];
 		uint32_t fl = s->label ? s->label :

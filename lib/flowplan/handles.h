@@ -76,8 +76,8 @@ struct fp_group {
 	int gid_index;
 	union ibv_gid gid;
 	enum ibv_mtu mtu;
-	uint32_t local;			/* IPv4, network order */
-	uint32_t peer;
+	struct fp_addr local;		/* IPv4 (mapped) or IPv6 */
+	struct fp_addr peer;		/* of local's family */
 	int fd;				/* bootstrap socket */
 	struct ibv_cq *cq;
 	unsigned int k;

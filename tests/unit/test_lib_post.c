@@ -977,12 +977,19 @@ static void test_one_room(void **state)
 /* ------------------------------------------------------------ issue 11 */
 
 /* The bootstrap messages of group.c, as a peer sends them (the protocol). */
+#define HELLO_MAGIC	0x46504732u	/* "FPG2" */
+
 struct hello {
 	uint32_t magic;
 	uint32_t version;
 	uint32_t k;
-	uint32_t addr;
+	uint32_t pad;
+	uint8_t addr[16];	/* IPv6, or IPv4-mapped IPv4 */
 };
+
+/* 127.0.0.1 as the hello carries it. */
+static const uint8_t loopback_mapped[16] = { [10] = 0xff, [11] = 0xff,
+					     [12] = 127, [15] = 1 };
 
 struct qpinfo {
 	uint8_t gid[16];
@@ -996,7 +1003,7 @@ struct qpinfo {
 
 static void peer_says(struct fixture *f, uint32_t k, const struct qpinfo *qi)
 {
-	struct hello h = { .magic = 0x46504731u, .version = FP_ABI_VERSION,
+	struct hello h = { .magic = HELLO_MAGIC, .version = FP_ABI_VERSION,
 			   .k = k };
 	char ready = 1;
 
@@ -1333,8 +1340,8 @@ static void test_listen_strays(void **state)
 				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t sl = sizeof(sa);
 	struct listener l = { .ctx = f->ctx };
-	struct hello h = { .magic = 0x46504731u, .version = FP_ABI_VERSION,
-			   .k = 1, .addr = htonl(INADDR_LOOPBACK) }, back;
+	struct hello h = { .magic = HELLO_MAGIC, .version = FP_ABI_VERSION,
+			   .k = 1 }, back;
 	char junk[16] = "GET / HTTP/1.0\r\n";
 	pthread_t th;
 	int fd, silent, peer;
@@ -1345,6 +1352,7 @@ static void test_listen_strays(void **state)
 	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
 	close(fd);
 	l.port = ntohs(sa.sin_port);
+	memcpy(h.addr, loopback_mapped, 16);
 	setenv("FLOWPLAN_NO_RDMA_CM", "1", 1);
 	assert_int_equal(pthread_create(&th, NULL, listen_thread, &l), 0);
 
@@ -1360,8 +1368,8 @@ static void test_listen_strays(void **state)
 	assert_true(peer >= 0);
 	assert_int_equal(write(peer, &h, sizeof(h)), sizeof(h));
 	assert_int_equal(read(peer, &back, sizeof(back)), sizeof(back));
-	assert_int_equal(back.magic, 0x46504731u);
-	assert_int_equal(back.addr, htonl(INADDR_LOOPBACK));
+	assert_int_equal(back.magic, HELLO_MAGIC);
+	assert_memory_equal(back.addr, loopback_mapped, 16);
 	assert_int_equal(pthread_join(th, NULL), 0);
 	assert_int_equal(l.err, ENODEV);
 	close(fd);
