@@ -107,6 +107,84 @@ else
 	cat "$D/cc.log"
 	bad "a program against flowplan-planner and flowplan"
 fi
+# Symbol versions: FLOWPLAN_1.1's fp_group_query (IPv6 addresses in struct
+# fp_group_info) is the default, FLOWPLAN_1.0's is still there. A program
+# linked before 1.1 existed is made here by linking against a stand-in
+# libflowplan.so.1 that has FLOWPLAN_1.0 only (its references carry that
+# version, as an old binary's do); it then runs on the installed library.
+dyn=$(objdump -T "$R/usr/lib/libflowplan.so.1" 2>&1)
+if grep -E '\(?FLOWPLAN_1\.0\)? +fp_group_query$' <<<"$dyn" >/dev/null &&
+   grep -E '\(?FLOWPLAN_1\.1\)? +fp_group_query$' <<<"$dyn" >/dev/null &&
+   grep -E '\(?FLOWPLAN_1\.0\)? +fp_ctx_open$' <<<"$dyn" >/dev/null; then
+	ok "libflowplan.so.1 exports fp_group_query@FLOWPLAN_1.0 and @@FLOWPLAN_1.1"
+else
+	grep fp_group_query <<<"$dyn"
+	bad "libflowplan.so.1 does not export both versions of fp_group_query"
+fi
+mkdir -p "$D/old"
+printf 'FLOWPLAN_1.0 { global: fp_ctx_open; fp_ctx_close; fp_group_query; local: *; };\n' \
+	>"$D/old/v10.map"
+cat >"$D/old/stub.c" <<'C'
+int fp_ctx_open(void) { return 0; }
+int fp_ctx_close(void) { return 0; }
+int fp_group_query(void) { return 0; }
+C
+cat >"$D/old/app.c" <<'C'
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <flowplan.h>
+/* struct fp_group_info as FLOWPLAN_1.0's header had it. */
+struct old_info {
+	unsigned int k; enum fp_plan_source source; uint64_t generation; int error;
+	char dev[64]; uint8_t port; int gid_index; char local[16]; char peer[16];
+	struct fp_subflow_info sub[FP_GROUP_MAX_SUBFLOWS];
+};
+int main(void)
+{
+	struct fp_ctx_attr a = { .flags = FP_CTX_NO_NETLINK | FP_CTX_NO_REPORT };
+	struct fp_ctx *ctx = fp_ctx_open(&a);
+	struct old_info i;
+	int ret;
+
+	memset(&i, 0x5a, sizeof(i));
+	ret = fp_group_query(NULL, (struct fp_group_info *)&i);
+	printf("query %s\n", ret == EINVAL ? "EINVAL" : "?");
+	return !ctx || fp_ctx_close(ctx);
+}
+C
+if cc -shared -fPIC -o "$D/old/libflowplan.so.1" -Wl,-soname,libflowplan.so.1 \
+	-Wl,--version-script="$D/old/v10.map" "$D/old/stub.c" 2>"$D/cc.log" &&
+   ln -sf libflowplan.so.1 "$D/old/libflowplan.so" &&
+   cc -o "$D/old/app" "$D/old/app.c" -I"$R/usr/include" -L"$D/old" -lflowplan 2>>"$D/cc.log" &&
+   objdump -T "$D/old/app" | grep -E '\(?FLOWPLAN_1\.0\)? +fp_group_query$' >/dev/null &&
+   [ "$("$D/old/app")" = "query EINVAL" ]; then
+	ok "a program linked against FLOWPLAN_1.0 runs on the installed library (fp_group_query@FLOWPLAN_1.0)"
+else
+	cat "$D/cc.log"
+	bad "a FLOWPLAN_1.0 program on the installed library"
+fi
+cat >"$D/new.c" <<'C'
+#include <errno.h>
+#include <stdio.h>
+#include <flowplan.h>
+int main(void)
+{
+	struct fp_group_info i;
+
+	printf("query %s\n", fp_group_query(NULL, &i) == EINVAL ? "EINVAL" : "?");
+	return 0;
+}
+C
+if cc -o "$D/new" "$D/new.c" $(pkg-config --cflags --libs flowplan) 2>"$D/cc.log" &&
+   objdump -T "$D/new" | grep -E '\(?FLOWPLAN_1\.1\)? +fp_group_query$' >/dev/null &&
+   [ "$("$D/new")" = "query EINVAL" ]; then
+	ok "a program built now takes fp_group_query@FLOWPLAN_1.1"
+else
+	cat "$D/cc.log"
+	bad "a program built now does not bind fp_group_query@FLOWPLAN_1.1"
+fi
 if "$R/usr/sbin/flowplanctl" -V >/dev/null && man -l "$R/usr/share/man/man8/flowplanctl.8" >/dev/null 2>&1 ||
    [ -s "$R/usr/share/man/man8/flowplanctl.8" ]; then
 	ok "flowplanctl runs, its man page is there"
