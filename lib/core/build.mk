@@ -46,3 +46,19 @@ install-core: $(CORE_LIB)
 	$(Q)install -m 0644 $(filter-out lib/core/nlcodec.h,$(wildcard lib/core/*.h)) \
 		$(DESTDIR)$(PREFIX)/include/flowplan/core/
 INSTALL += install-core
+
+# make bench-core: the plan-file reader on a 512-NIC all-to-all plan (261,120
+# entries, 87 MB, most of it the "phases" report), against json-c building
+# the whole document in the same run. About a minute of one core.
+CORE_BENCH := $(BUILD)/lib/core/bench/bench_planload
+CORE_BENCH_PLAN := leafspine:leaves=16,spines=16,hosts=16,nics=2 alltoall:bytes=1M
+$(CORE_BENCH): $(BUILD)/lib/core/bench/bench_planload.o $(CORE_LIB)
+	$(CC) $(CFLAGS) -o $@ $^ $(CORE_LIBS)
+.PHONY: bench-core
+bench-core:
+	@scripts/deps.sh build
+	@$(MAKE) --no-print-directory $(CORE_BENCH) $(FLOWPLANCTL)
+	@d=$$(mktemp -d /tmp/fp-bench-core-XXXXXX) && trap 'rm -rf "$$d"' EXIT && \
+		$(FLOWPLANCTL) plan compute $(CORE_BENCH_PLAN) out $$d/plan.json >/dev/null && \
+		$(CORE_BENCH) $$d/plan.json
+BENCH += bench-core
