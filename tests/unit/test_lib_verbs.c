@@ -11,8 +11,9 @@
  * access error fails exactly its message and then the group.
  *
  * Without an RDMA device it skips (exit 77): the host kernel of the build
- * machine has no RDMA. FP_TEST_ADDR names the local address to use; by
- * default the first RoCEv2 IPv4 GID.
+ * machine has no RDMA. FP_TEST_ADDR names the local address to use, IPv4
+ * or IPv6 (lib-flowgroup6 runs it on rxe's IPv6 GID); by default the first
+ * RoCEv2 IPv4 GID.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -35,7 +36,7 @@
 #define PORT	18600
 #define BUFLEN	(8u << 20)
 
-static char addr[INET_ADDRSTRLEN];
+static char addr[INET6_ADDRSTRLEN];
 static char plan_path[128];
 
 struct side {
@@ -321,8 +322,13 @@ static void test_report(void **state)
 	rep = fp_report_open(info.report);
 	assert_non_null(rep);
 	assert_int_equal(fp_report_read(rep, recs, 8, &got, NULL), 0);
+	if (inet_pton(AF_INET, addr, &a) != 1) {
+		/* IPv6: a version 1 record holds IPv4 endpoints; not recorded. */
+		assert_int_equal(got, 0);
+		assert_int_equal(fp_report_close(rep), 0);
+		return;
+	}
 	assert_int_equal(got, 1);
-	inet_pton(AF_INET, addr, &a);
 	assert_int_equal(recs[0].op, FP_OP_WRITE);
 	assert_int_equal(recs[0].comm, 42);
 	assert_int_equal(recs[0].status, 0);

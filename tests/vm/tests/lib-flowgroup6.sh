@@ -1,6 +1,8 @@
 # lib-flowgroup6: lib-flowgroup's IPv6 twin. The fabric also carries IPv6
 # (fabric_up6) and a flow group runs between h1's and h2's IPv6 addresses,
 # so its QPs use rxe's IPv6 RoCEv2 GIDs; plan from a file with IPv6 entries.
+#  0. test_lib_verbs passes on rxe0's IPv6 GID (writes, sends, re-pin,
+#     deadlines, a remote access error; no report record for IPv6).
 #  1. fp_bw moves data h1 -> h2 over 4 subflows, RDMA writes and sends,
 #     verified byte for byte by the receiver; fp_group_query reports both
 #     IPv6 addresses and the IPv6 GID's index; every RoCEv2 packet h1 sends
@@ -28,6 +30,12 @@ fabric_up
 fabric_up6
 log "IPv6 GIDs: $RXE0 $GID6_INDEX0, $RXE1 $GID6_INDEX1"
 export FLOWPLAN_NO_NETLINK=1 FLOWPLAN_REPORT=0 FLOWPLAN_DEBUG=1
+
+# ---- 0. the verbs unit test, loopback on rxe0's IPv6 GID
+if command -v test_lib_verbs >/dev/null; then
+	ASAN_OPTIONS=detect_leaks=0 FP_TEST_ADDR=$H1_6 timeout 200 test_lib_verbs ||
+		fail "test_lib_verbs failed on $H1_6"
+fi
 
 # ---- calibration: the ECMP seed is random per boot
 sports_for6() {	# sports_for6 SPINE N: N source ports leaf1 sends to SPINE
