@@ -173,7 +173,7 @@ static void shares(const char *spec)
 	struct fp_topo *t = gen_topo(spec);
 	struct fp_sched *s = gen_sched("alltoall:bytes=300M;ring-allreduce:bytes=1G", t);
 	struct fp_plan *p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
-	char dir[] = "/tmp/fp-shares-XXXXXX", path[256], cmd[300];
+	char dir[] = "/tmp/fp-hostplan-XXXXXX", path[256], cmd[300];
 	struct fp_hostplan one, back;
 	struct fp_addr a[4];
 	struct fp_err err;
