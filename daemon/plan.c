@@ -474,7 +474,7 @@ static int pm_resolve(struct fpd_planner *p, struct fp_topo *t, const struct fp_
 		      const struct fp_addr *local, size_t nlocal, struct fp_portmap **out,
 		      struct fp_err *err)
 {
-	struct fp_portmap *pm;
+	struct fp_portmap *pm, kn;	/* kn: the rows known before the misses */
 	struct miss *miss = NULL;
 	size_t i, k, known, nmiss = 0, capmiss = 0;
 
@@ -504,6 +504,7 @@ static int pm_resolve(struct fpd_planner *p, struct fp_topo *t, const struct fp_
 							.sport = r->sport, .path = path };
 	}
 	known = pm->n;
+	kn = (struct fp_portmap){ .rows = pm->rows, .n = known, .cap = known };
 	/* the pairs the map lacks, each once */
 	for (i = 0; s && i < s->nph; i++) {
 		for (k = 0; k < s->ph[i].n; k++) {
@@ -512,8 +513,7 @@ static int pm_resolve(struct fpd_planner *p, struct fp_topo *t, const struct fp_
 			size_t n;
 
 			if (a->leaf < 0 || b->leaf < 0 || a->leaf == b->leaf ||
-			    fp_portmap_pair(&(struct fp_portmap){ pm->rows, known, known }, a->addr,
-					    b->addr, &n))
+			    fp_portmap_pair(&kn, a->addr, b->addr, &n))
 				continue;
 			if (nmiss == capmiss) {
 				struct miss *nm;

@@ -270,6 +270,7 @@ int fp_topo_link_set(struct fp_topo *t, int l, bool up)
 	t->links[l].up = t->links[r].up = up;
 	if (t->nodes[t->links[l].from].is_nic || t->nodes[t->links[l].to].is_nic)
 		return 0;	/* host links are on no path between leaves */
+	t->paths_gen++;
 	if (up) {
 		/* New shortest paths may appear anywhere: forget everything. */
 		for (i = 0; i < t->nleaves; i++) {

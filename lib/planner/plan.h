@@ -130,10 +130,18 @@ void fp_plan_account(struct fp_topo *t, const struct fp_phase *ph, struct fp_pla
  * stays (failures never lower it), raised by the new cuts, or recomputed
  * from the cuts when flows were dropped. The generation goes up by one.
  * Cost: the flows of the touched pairs, plus one pass over all flows.
+ * A port map (@o->pm) gives the ports of new subflows. One read against
+ * this topology as it is (fp_portmap_parse: its topo and paths_gen are the
+ * topology's) numbers its paths for the links before the failure: the
+ * repair uses a copy numbered for the paths left, the rows of the touched
+ * pairs renumbered (-1 where their path died; a pass over the map's rows)
+ * and @o->pm stays as it was. One its maker numbered itself (topo NULL) is
+ * taken as numbered for the paths after the failure.
  * 0, or an errno value (EINVAL: not a flowplan plan, a bad link id;
  * EHOSTUNREACH: failures cut two leaves of a flow apart; ENOENT: no port
- * for a path): the plan is then only partly repaired and should be
- * computed again.
+ * for a path; ESTALE: @o->pm was read against this topology before its
+ * links last changed, nothing is done: read it again): the plan is then
+ * only partly repaired and should be computed again.
  */
 struct fp_plan_repair_opts {
 	int max_split;				/* as fp_plan_opts (0: 8) */

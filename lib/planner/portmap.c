@@ -163,6 +163,8 @@ int fp_portmap_parse(const char *text, const char *name, struct fp_topo *t,
 	}
 	if (pm->n)
 		qsort(pm->rows, pm->n, sizeof(*pm->rows), cmp_row);
+	pm->topo = t;
+	pm->paths_gen = t->paths_gen;
 	*out = pm;
 	return 0;
 }

@@ -35,6 +35,13 @@ static inline struct fp_addr fp_pm_row_dst(const struct fp_pm_row *r)
 struct fp_portmap {
 	struct fp_pm_row *rows;	/* sorted by (src, dst, src6, dst6, sport) */
 	size_t n, cap;
+	/*
+	 * What the rows' path indices are numbered for: @topo's live paths
+	 * at its paths_gen @paths_gen (fp_portmap_parse sets both). @topo
+	 * NULL: a map its maker numbered for the topology it is used with.
+	 */
+	const struct fp_topo *topo;
+	uint64_t paths_gen;
 };
 
 /* Read a port map and resolve its paths against @t. */

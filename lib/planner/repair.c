@@ -430,6 +430,116 @@ static int repair_phase(struct fp_plan *p, size_t pi, const struct oldset *old, 
 	return 0;
 }
 
+/* Rows of one NIC pair: the same addresses. */
+static bool same_pair(const struct fp_pm_row *a, const struct fp_pm_row *b)
+{
+	return a->src == b->src && a->dst == b->dst && !fp_addr_cmp(&a->src6, &b->src6) &&
+	       !fp_addr_cmp(&a->dst6, &b->dst6);
+}
+
+/* The leaves of a row's NICs (-1 when a NIC is not the topology's). */
+static void row_leaves(struct fp_topo *t, const struct fp_pm_row *r, int *sl, int *dl)
+{
+	struct fp_addr a = fp_pm_row_src(r), b = fp_pm_row_dst(r);
+	int sn = fp_topo_find_ip(t, &a), dn = fp_topo_find_ip(t, &b);
+
+	*sl = sn < 0 ? -1 : t->nodes[sn].leaf;
+	*dl = dn < 0 ? -1 : t->nodes[dn].leaf;
+}
+
+/*
+ * The leaf pairs of @pm's rows that have a path over a dead link, each with
+ * a copy of its paths before: sorted by key, their count in *@n. Before the
+ * links are set down.
+ */
+static struct oldset *pm_touched(struct fp_topo *t, const struct fp_portmap *pm,
+				 const uint8_t *dead, size_t *n)
+{
+	size_t nl = (size_t)t->nleaves, k, e, cap = 0;
+	uint8_t *seen = fp_xcalloc(nl ? nl * nl : 1, 1);
+	struct oldset *os = NULL;
+
+	*n = 0;
+	for (k = 0; k < pm->n; k = e) {
+		struct fp_pathset ps;
+		uint64_t key;
+		int sl, dl, q;
+
+		for (e = k + 1; e < pm->n && same_pair(&pm->rows[e], &pm->rows[k]); e++)
+			;
+		row_leaves(t, &pm->rows[k], &sl, &dl);
+		if (sl < 0 || dl < 0 || sl == dl)
+			continue;
+		key = (uint64_t)t->nodes[sl].leaf_idx * nl + (uint64_t)t->nodes[dl].leaf_idx;
+		if (seen[key]++)
+			continue;
+		ps = fp_topo_paths(t, sl, dl);
+		for (q = 0; q < ps.n && !crosses(&ps.p[q], dead); q++)
+			;
+		if (q == ps.n)
+			continue;
+		FP_GROW(os, cap, *n + 1);
+		os[*n].key = key;
+		os[*n].n = ps.n;
+		os[*n].p = fp_xcalloc((size_t)ps.n, sizeof(*ps.p));
+		memcpy(os[*n].p, ps.p, (size_t)ps.n * sizeof(*ps.p));
+		(*n)++;
+	}
+	free(seen);
+	if (*n)
+		qsort(os, *n, sizeof(*os), cmp_key);
+	return os;
+}
+
+/*
+ * A copy of @pm numbered for the paths left after the links of @dead went
+ * down, as fp_portmap_parse would number it now: the rows of the touched
+ * pairs (@os, their paths before) take the index of their path in the
+ * pair's new set, or -1 where it crossed a dead link. After the links are
+ * set down.
+ */
+static struct fp_portmap *pm_renumber(struct fp_topo *t, const struct fp_portmap *pm,
+				      const struct oldset *os, size_t nos, const uint8_t *dead)
+{
+	struct fp_portmap *c = fp_xcalloc(1, sizeof(*c));
+	size_t nl = (size_t)t->nleaves, k, e;
+
+	c->rows = fp_xcalloc(pm->n ? pm->n : 1, sizeof(*c->rows));
+	if (pm->n)
+		memcpy(c->rows, pm->rows, pm->n * sizeof(*c->rows));
+	c->n = c->cap = pm->n;
+	c->topo = t;
+	c->paths_gen = t->paths_gen;
+	for (k = 0; k < c->n; k = e) {
+		struct oldset key;
+		const struct oldset *o;
+		struct fp_pathset ps;
+		int sl, dl;
+
+		for (e = k + 1; e < c->n && same_pair(&c->rows[e], &c->rows[k]); e++)
+			;
+		row_leaves(t, &c->rows[k], &sl, &dl);
+		if (sl < 0 || dl < 0 || sl == dl)
+			continue;
+		key.key = (uint64_t)t->nodes[sl].leaf_idx * nl + (uint64_t)t->nodes[dl].leaf_idx;
+		o = nos ? bsearch(&key, os, nos, sizeof(*os), cmp_key) : NULL;
+		if (!o)
+			continue;	/* untouched: the same paths, the same indices */
+		ps = fp_topo_paths(t, sl, dl);
+		for (; k < e; k++) {
+			struct fp_pm_row *r = &c->rows[k];
+
+			if (r->path < 0)
+				continue;
+			if (r->path >= o->n || crosses(&o->p[r->path], dead))
+				r->path = -1;
+			else
+				r->path = find_path(&ps, &o->p[r->path]);
+		}
+	}
+	return c;
+}
+
 int fp_plan_repair(struct fp_plan *p, const int *links, size_t nlinks,
 		   const struct fp_plan_repair_opts *o, struct fp_plan_repair_stats *st,
 		   struct fp_err *err)
@@ -437,8 +547,10 @@ int fp_plan_repair(struct fp_plan *p, const int *links, size_t nlinks,
 	struct fp_topo *t = p->topo;
 	struct fp_plan_repair_stats dummy;
 	uint8_t *dead = fp_xcalloc((size_t)t->nlinks, 1);
-	struct oldset *old = NULL;
-	size_t nold = 0, cap = 0, i, j;
+	struct fp_plan_repair_opts ro = { 0 };
+	struct oldset *old = NULL, *pmold = NULL;
+	struct fp_portmap *pm = NULL;
+	size_t nold = 0, cap = 0, npmold = 0, i, j;
 	int rc = 0, l;
 
 	if (!st)
@@ -447,6 +559,11 @@ int fp_plan_repair(struct fp_plan *p, const int *links, size_t nlinks,
 	if (p->strategy != FP_STRAT_FLOWPLAN) {
 		free(dead);
 		return fp_fail(err, EINVAL, "plan repair: only flowplan's plans are repaired");
+	}
+	if (o && o->pm && o->pm->topo == t && o->pm->paths_gen != t->paths_gen) {
+		free(dead);
+		return fp_fail(err, ESTALE, "plan repair: the port map was read before links of topology %s changed state: its paths are numbered for links that are no more as they were (read it again)",
+			       t->name);
 	}
 	for (i = 0; i < nlinks; i++) {
 		if (links[i] < 0 || links[i] >= t->nlinks) {
@@ -497,9 +614,26 @@ int fp_plan_repair(struct fp_plan *p, const int *links, size_t nlinks,
 		old[++j] = old[i];
 	}
 	nold = nold ? j + 1 : 0;
+	/*
+	 * A map read against this topology as it is (fp_portmap_parse's)
+	 * numbers its rows' paths for the paths before the failure: the ports
+	 * of new subflows are looked up in a copy numbered for the paths after
+	 * it, or the index of a moved subflow's new path would name a port on
+	 * the old path of that index (over the failed link, say).
+	 */
+	if (o) {
+		ro = *o;
+		if (o->pm && o->pm->topo == t)
+			pmold = pm_touched(t, o->pm, dead, &npmold);
+	}
 	for (l = 0; l < t->nlinks; l++)
 		if (dead[l] && l < t->links[l].rev)
 			fp_topo_link_set(t, l, false);
+	if (npmold) {
+		pm = pm_renumber(t, o->pm, pmold, npmold, dead);
+		ro.pm = pm;
+	}
+	o = o ? &ro : NULL;
 	for (i = 0; i < p->nph && !rc; i++) {
 		struct fp_plan_phase *pp = &p->ph[i];
 		double lb = pp->lower_bound, cut;
@@ -548,6 +682,10 @@ int fp_plan_repair(struct fp_plan *p, const int *links, size_t nlinks,
 	for (i = 0; i < nold; i++)
 		free(old[i].p);
 	free(old);
+	for (i = 0; i < npmold; i++)
+		free(pmold[i].p);
+	free(pmold);
+	fp_portmap_free(pm);
 	free(dead);
 	if (!rc)
 		p->generation++;

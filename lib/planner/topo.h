@@ -87,6 +87,7 @@ struct fp_topo {
 	int **dist_to_leaf;	/* per leaf index: hops from each switch to it, live links */
 	int *s2l;		/* two-tier: [spine node * nleaves + leaf idx] -> link spine->leaf */
 	struct fp_path_cache *paths;
+	uint64_t paths_gen;	/* +1 at each switch link change (path indices may move) */
 	struct fp_addr_ix *addr_ix;	/* NIC addresses, sorted */
 	int naddr;
 	/* name index */

@@ -258,14 +258,14 @@ echo "# flowplan-portmap 1" >"$T/portmap"
 for h in "${HOSTS[@]}"; do
 	for o in "${HOSTS[@]}"; do
 		[ "${LEAF[$h]}" != "${LEAF[$o]}" ] || continue
-		# one port per spine: lib/planner/mcf.c's mapped_paths() writes
-		# every row of a pair into room for one per path (an overflow
-		# with more rows than paths)
+		# four ports per spine, as a probe learns several a path (the
+		# planner once overflowed with more rows than a pair's paths)
 		for s in 1 2; do
-			for ((p = 49153; p < 49153 + 64; p++)); do
+			n=0
+			for ((p = 49153; p < 49153 + 64 && n < 4; p++)); do
 				[ "$(spine_of $h $o $p)" = $s ] || continue
 				echo "$(addr $h) $(addr $o) $p leaf${LEAF[$h]},spine$s,leaf${LEAF[$o]}"
-				break
+				n=$((n + 1))
 			done
 		done
 	done

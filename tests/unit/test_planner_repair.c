@@ -227,6 +227,139 @@ static void test_host_link(void **state)
 	fp_topo_free(t);
 }
 
+/* Over the dead link (either direction of @l)? NULL (a pair within a leaf): no. */
+static bool over(const struct fp_topo *t, const struct fp_path *p, int l)
+{
+	int h;
+
+	for (h = 0; p && h < p->len; h++)
+		if (p->link[h] == l || p->link[h] == t->links[l].rev)
+			return true;
+	return false;
+}
+
+/*
+ * The links of the path @pm learned for port @sport of a pair (before the
+ * failure: @was); NULL for a pair the map has no row for (within a leaf).
+ */
+static const struct fp_path *learned(const struct fp_portmap *pm, const struct fp_path *was,
+				     const struct fp_addr *src, const struct fp_addr *dst,
+				     uint16_t sport)
+{
+	size_t n, k;
+	const struct fp_pm_row *r = fp_portmap_pair_ip(pm, src, dst, &n);
+
+	if (!n)
+		return NULL;
+	for (k = 0; k < n; k++)
+		if (r[k].sport == sport)
+			return &was[r + k - pm->rows];
+	fail_msg("port %u is not in the port map", sport);
+	return NULL;
+}
+
+/*
+ * Under a port map read against the topology (issue 13's cluster planner):
+ * the subflows over the failed spine link move, and their new ports are
+ * the map's ports of their new path. The map's rows number the paths
+ * before the failure; read as numbers of the paths after it, a subflow
+ * moved to path 0 got the map's port of the old path 0 (over the dead
+ * link) and the shares did not change.
+ */
+static void test_portmap(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=2");
+	struct fp_sched *s = gen_sched("ring-allreduce:bytes=64M", t);
+	struct fp_plan_opts po = { .strategy = FP_STRAT_FLOWPLAN, .max_split = 2, .generation = 1 };
+	struct fp_plan_repair_opts ro = { .max_split = 2 };
+	char *text = pm_from_model(t, s, 8);
+	int l = fp_topo_link(t, fp_topo_find(t, "spine0"), fp_topo_find(t, "leaf1"));
+	struct fp_plan_repair_stats st;
+	struct fp_hostplan hb, ha;
+	struct fp_portmap *pm;
+	struct fp_path *was;
+	struct fp_plan *p;
+	struct fp_err err;
+	size_t i, k, e, before_dead = 0, changed = 0;
+
+	(void)state;
+	assert_true(l >= 0);
+	assert_int_equal(fp_portmap_parse(text, "pm", t, &pm, &err), 0);
+	/* every row's path, as links, before the failure */
+	was = calloc(pm->n, sizeof(*was));
+	for (k = 0; k < pm->n; k++) {
+		struct fp_addr a = fp_pm_row_src(&pm->rows[k]), b = fp_pm_row_dst(&pm->rows[k]);
+		int sn = fp_topo_find_ip(t, &a), dn = fp_topo_find_ip(t, &b);
+		struct fp_pathset ps = fp_topo_paths(t, t->nodes[sn].leaf, t->nodes[dn].leaf);
+
+		assert_true(pm->rows[k].path >= 0 && pm->rows[k].path < ps.n);
+		was[k] = ps.p[pm->rows[k].path];
+	}
+	po.pm = pm;
+	assert_int_equal(fp_plan_compute(t, s, &po, &p, &err), 0);
+	assert_int_equal(fp_plan_hostplan(p, NULL, 0, &hb, &err), 0);
+	for (e = 0; e < hb.n; e++)
+		for (k = 0; k < hb.e[e].nsub; k++)
+			before_dead += over(t, learned(pm, was, &hb.e[e].local, &hb.e[e].remote,
+						       hb.e[e].sub[k].sport), l);
+	assert_true(before_dead > 0);	/* the plan used the link that fails */
+
+	ro.pm = pm;
+	assert_int_equal(fp_plan_repair(p, &l, 1, &ro, &st, &err), 0);
+	assert_true(st.moved > 0);
+	assert_repaired(p);
+	/* every subflow's port is the map's on the path planned, none over the dead link */
+	for (i = 0; i < s->ph[0].n; i++) {
+		const struct fp_flow *f = &s->ph[0].flows[i];
+		struct fp_pathset ps;
+
+		if (t->nodes[f->src].leaf == t->nodes[f->dst].leaf)
+			continue;
+		ps = fp_topo_paths(t, t->nodes[f->src].leaf, t->nodes[f->dst].leaf);
+		for (k = 0; k < p->ph[0].flows[i].n; k++) {
+			const struct fp_plan_subflow *sub = &p->ph[0].subs[p->ph[0].flows[i].first + k];
+			const struct fp_path *lp = learned(pm, was, &t->nodes[f->src].ip,
+							   &t->nodes[f->dst].ip, sub->sport);
+
+			assert_false(over(t, lp, l));
+			assert_int_equal(lp->len, ps.p[sub->path].len);
+			assert_memory_equal(lp->link, ps.p[sub->path].link,
+					    lp->len * sizeof(lp->link[0]));
+		}
+	}
+	/* the shares: no port over the dead link, and the entries that had one changed */
+	assert_int_equal(fp_plan_hostplan(p, NULL, 0, &ha, &err), 0);
+	assert_int_equal(ha.n, hb.n);
+	for (e = 0; e < ha.n; e++) {
+		bool had = false;
+
+		for (k = 0; k < ha.e[e].nsub; k++)
+			assert_false(over(t, learned(pm, was, &ha.e[e].local, &ha.e[e].remote,
+						     ha.e[e].sub[k].sport), l));
+		for (k = 0; k < hb.e[e].nsub; k++)
+			had |= over(t, learned(pm, was, &hb.e[e].local, &hb.e[e].remote,
+					       hb.e[e].sub[k].sport), l);
+		if (had) {
+			assert_true(ha.e[e].nsub != hb.e[e].nsub ||
+				    memcmp(ha.e[e].sub, hb.e[e].sub, ha.e[e].nsub * sizeof(ha.e[e].sub[0])));
+			changed++;
+		}
+	}
+	assert_true(changed > 0);
+	/* the map's numbers are for the links before: another repair wants it read again */
+	l = fp_topo_link(t, fp_topo_find(t, "spine1"), fp_topo_find(t, "leaf0"));
+	assert_int_equal(fp_plan_repair(p, &l, 1, &ro, &st, &err), ESTALE);
+	assert_non_null(strstr(err.msg, "read it again"));
+	fp_hostplan_free(&hb);
+	fp_hostplan_free(&ha);
+	fp_plan_free(p);
+	free(was);
+	fp_portmap_free(pm);
+	free(text);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
 static void test_bad(void **state)
 {
 	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=1");
@@ -258,6 +391,7 @@ int main(void)
 		cmocka_unit_test(test_fat_tree_twice),
 		cmocka_unit_test(test_host_link),
 		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_portmap),
 	};
 
 	return cmocka_run_group_tests_name("planner_repair", tests, NULL, NULL);
