@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "core/err.h"
 #include "bus.h"
 #include "nkey.h"
@@ -715,7 +717,16 @@ void fpc_bus_shutdown(void)
 	 * (callbacks, timers, the last release of a TLS connection) end here,
 	 * not while exit() tears OpenSSL down under them
 	 */
-	nats_CloseAndWait(5000);
+	if (nats_CloseAndWait(5000) != NATS_OK)
+		return;
+	/*
+	 * Then OpenSSL, before the exit hooks: nats.c's hook frees OpenSSL's
+	 * list of compression methods and leaves OpenSSL's pointer to it, so
+	 * OpenSSL's own hook, when it runs after nats.c's (OpenSSL set up
+	 * first, as flowpland's key check does), frees it again and crashes.
+	 * Cleaned up here, both hooks find nothing left to free.
+	 */
+	OPENSSL_cleanup();
 }
 
 /* ----------------------------------------------------------- operations */

@@ -276,7 +276,27 @@ case_monotonic() {
 	check "every process still running" bash -c "for p in ${PID[*]}; do kill -0 \$p || exit 1; done"
 }
 
-CASES=${*:-plan linkdown failover server_kill cutoff late refused monotonic}
+# SIGTERM: a daemon ends with status 0 (a crash at exit, in nats.c's or
+# OpenSSL's clean-up, is a status of 139)
+stopped_cleanly() {
+	local p=${PID[$1]} rc
+	kill -TERM "$p"
+	for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+	kill -9 "$p" 2>/dev/null
+	wait "$p"
+	rc=$?
+	unset "PID[$1]"
+	log "$1 ended with status $rc"
+	[ "$rc" = 0 ]
+}
+
+case_shutdown() {
+	check "an agent stopped with SIGTERM exits 0" stopped_cleanly h0
+	check "a planner stopped with SIGTERM exits 0" stopped_cleanly pb
+	check "the other planner too" stopped_cleanly pa
+}
+
+CASES=${*:-plan linkdown failover server_kill cutoff late refused monotonic shutdown}
 for c in $CASES; do
 	log "--- $c"
 	"case_$c"
