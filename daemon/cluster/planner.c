@@ -520,9 +520,76 @@ static void wanted_down(struct fpc_planner *p, unsigned char *down)
 	}
 }
 
+/*
+ * Is port map line @ln (@len bytes) a row whose path crosses a switch link
+ * that is down (every link between two of its hops down)? Anything else,
+ * a line the reader will refuse included, is for the reader to judge.
+ */
+static bool row_over_down(const struct fp_topo *t, const char *ln, size_t len)
+{
+	char buf[1200], sa[64], da[64], sp[16], path[1024], *save = NULL, *tok;
+	int prev = -1;
+
+	if (len >= sizeof(buf))
+		return false;
+	memcpy(buf, ln, len);
+	buf[len] = 0;
+	if (sscanf(buf, "%63s %63s %15s %1023s", sa, da, sp, path) != 4 || sa[0] == '#')
+		return false;
+	for (tok = strtok_r(path, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int n = fp_topo_find(t, tok), k;
+		bool any = false, live = false;
+
+		if (n < 0 || t->nodes[n].is_nic)
+			return false;
+		for (k = 0; prev >= 0 && k < t->nodes[prev].out_n; k++) {
+			const struct fp_link *l = &t->links[t->out[t->nodes[prev].out_off + k]];
+
+			if (l->to == n) {
+				any = true;
+				live |= l->up;
+			}
+		}
+		if (any && !live)
+			return true;
+		prev = n;
+	}
+	return false;
+}
+
+/* Append the lines of @text to @w, but the rows over links down; the end. */
+static char *pm_append(const struct fp_topo *t, char *w, const char *text, size_t *left_out)
+{
+	const char *ln, *nl;
+
+	for (ln = text; *ln; ln = nl ? nl + 1 : ln + strlen(ln)) {
+		size_t len;
+
+		nl = strchr(ln, '\n');
+		len = nl ? (size_t)(nl - ln) : strlen(ln);
+		if (row_over_down(t, ln, len)) {
+			(*left_out)++;
+			continue;
+		}
+		memcpy(w, ln, len);
+		w += len;
+		*w++ = '\n';
+	}
+	return w;
+}
+
+/*
+ * The port map: the planner's own and the hosts', read against the
+ * topology as it is now. Its rows number the live paths of their pairs,
+ * which move whenever a switch link changes state (the topology's
+ * paths_gen): read again before each plan after such a change
+ * (pm_current()). Rows whose path crosses a link that is down are left out
+ * (daemon/plan.c's reader does the same): the ports the probes learned on
+ * it come back when the link does.
+ */
 static int merge_portmaps(struct fpc_planner *p, struct fp_err *err)
 {
-	size_t h, len = 0;
+	size_t h, len = 0, texts = 1, left_out = 0;
 	char *t, *w;
 	int ret;
 
@@ -532,22 +599,35 @@ static int merge_portmaps(struct fpc_planner *p, struct fp_err *err)
 	}
 	p->pm_dirty = false;
 	len = p->pm_own ? strlen(p->pm_own) + 1 : 0;
-	for (h = 0; h < p->nhosts; h++)
+	for (h = 0; h < p->nhosts; h++) {
 		len += p->hosts[h].portmap ? strlen(p->hosts[h].portmap) : 0;
+		texts += p->hosts[h].portmap != NULL;
+	}
 	if (!len)
 		return 0;
-	t = malloc(len + 32);
+	t = malloc(len + texts + 32);	/* a newline more at the end of each text */
 	if (!t)
 		return fp_fail(err, ENOMEM, "out of memory");
 	w = t + sprintf(t, "# flowplan-portmap 1\n");
 	if (p->pm_own)
-		w += sprintf(w, "%s\n", p->pm_own);
+		w = pm_append(p->topo, w, p->pm_own, &left_out);
 	for (h = 0; h < p->nhosts; h++)
 		if (p->hosts[h].portmap)
-			w += sprintf(w, "%s", p->hosts[h].portmap);
+			w = pm_append(p->topo, w, p->hosts[h].portmap, &left_out);
+	*w = 0;
+	if (left_out)
+		say(p, LOG_DEBUG, "port map: %zu rows over links that are down left out", left_out);
 	ret = fp_portmap_parse(t, "the hosts' port maps", p->topo, &p->pm, err);
 	free(t);
 	return ret;
+}
+
+/* The port map read for the links as they are now (merge_portmaps()). */
+static int pm_current(struct fpc_planner *p, struct fp_err *err)
+{
+	if (p->pm_dirty || (p->pm && p->pm->paths_gen != p->topo->paths_gen))
+		return merge_portmaps(p, err);
+	return 0;
 }
 
 /*
@@ -779,11 +859,10 @@ static int compute(struct fpc_planner *p, const unsigned char *down, bool restor
 		if (p->topo->links[2 * i].up == !!down[i])
 			fp_topo_link_set(p->topo, (int)(2 * i), !down[i]);
 	memcpy(p->plan_down, down, p->nlinks);
-	if (!old) {
-		ret = merge_portmaps(p, err);
-		if (ret)
-			return ret;
-	}
+	/* read for the links now: a restore's link back renumbers the paths too */
+	ret = old ? pm_current(p, err) : merge_portmaps(p, err);
+	if (ret)
+		goto out;
 	o.pm = p->pm;
 	/* the schedule the plan before was made for, unless it changed */
 	if (!p->fixed && (!old || !p->sched)) {
@@ -835,6 +914,11 @@ static int plan_repair(struct fpc_planner *p, const unsigned char *down, struct 
 	size_t i, n = 0;
 	int ret;
 
+	/* read for the links before this failure: not ESTALE after a repair before */
+	ret = pm_current(p, err);
+	if (ret)
+		return ret;
+	ro.pm = p->pm;
 	links = calloc(p->nlinks + 1, sizeof(*links));
 	if (!links)
 		return fp_fail(err, ENOMEM, "out of memory");
@@ -1094,21 +1178,17 @@ static void reread(struct fpc_planner *p)
 	}
 }
 
-int fpc_planner_replan_now(struct fpc_planner *p, bool full, const char *why,
-			   struct fp_err *err)
+/*
+ * The plan for the links wanted down now (@full: from scratch), its method
+ * in @r->method: restore, full, repair or none.
+ */
+static int plan_now(struct fpc_planner *p, bool full, struct fpc_replan *r, struct fp_err *err)
 {
-	struct fpc_replan r = { 0 };
 	unsigned char *down;
-	uint64_t t0 = fpd_now(), c0 = cpu_us(), tc;
 	bool links_up = false, links_down = false;
 	size_t i;
 	int ret;
 
-	r.event_ns = p->replan_pending ? p->replan_t0 : t0;
-	p->replan_pending = false;
-	p->last_replan = t0;
-	if (!p->active || !fpc_lease_active(&p->lease, t0, 0))
-		return fp_fail(err, EAGAIN, "not the active planner");
 	down = calloc(p->nlinks + 1, 1);
 	if (!down)
 		return fp_fail(err, ENOMEM, "out of memory");
@@ -1117,28 +1197,44 @@ int fpc_planner_replan_now(struct fpc_planner *p, bool full, const char *why,
 		links_up |= p->plan_down[i] && !down[i];
 		links_down |= down[i] && !p->plan_down[i];
 	}
-	p->replans++;
-	snprintf(r.why, sizeof(r.why), "%s", why);
 	if (!full && p->plan && !p->sched_dirty && !p->pm_dirty && links_up) {
 		/* a link came back: planned anew, but only what must move moves */
-		snprintf(r.method, sizeof(r.method), "restore");
+		snprintf(r->method, sizeof(r->method), "restore");
 		ret = compute(p, down, true, err);
 	} else if (full || !p->plan || p->sched_dirty || p->pm_dirty || links_up) {
-		snprintf(r.method, sizeof(r.method), "full");
+		snprintf(r->method, sizeof(r->method), "full");
 		ret = compute(p, down, false, err);
 	} else if (links_down) {
-		snprintf(r.method, sizeof(r.method), "repair");
+		snprintf(r->method, sizeof(r->method), "repair");
 		ret = plan_repair(p, down, err);
 		if (ret) {
 			say(p, LOG_INFO, "repair: %s; planning from scratch", err->msg);
-			snprintf(r.method, sizeof(r.method), "full");
+			snprintf(r->method, sizeof(r->method), "full");
 			ret = compute(p, down, false, err);
 		}
 	} else {
-		snprintf(r.method, sizeof(r.method), "none");
+		snprintf(r->method, sizeof(r->method), "none");
 		ret = 0;
 	}
 	free(down);
+	return ret;
+}
+
+int fpc_planner_replan_now(struct fpc_planner *p, bool full, const char *why,
+			   struct fp_err *err)
+{
+	struct fpc_replan r = { 0 };
+	uint64_t t0 = fpd_now(), c0 = cpu_us(), tc;
+	int ret;
+
+	r.event_ns = p->replan_pending ? p->replan_t0 : t0;
+	p->replan_pending = false;
+	p->last_replan = t0;
+	if (!p->active || !fpc_lease_active(&p->lease, t0, 0))
+		return fp_fail(err, EAGAIN, "not the active planner");
+	p->replans++;
+	snprintf(r.why, sizeof(r.why), "%s", why);
+	ret = plan_now(p, full, &r, err);
 	tc = fpd_now();
 	if (ret)
 		return ret;
