@@ -494,9 +494,12 @@ static int pm_resolve(struct fpd_planner *p, struct fp_topo *t, const struct fp_
 			continue;	/* unresolved: as if the map lacked it */
 		path = path_index(fp_topo_paths(t, t->nodes[sn].leaf, t->nodes[dn].leaf), &r->path);
 		/*
-		 * One port per path of a pair: the planner's mapped_paths()
-		 * (lib/planner/mcf.c) has room for as many rows as the pair
-		 * has paths, and a pair's flows need no more.
+		 * One port per path of a pair, the first row for it: the
+		 * planner would take more (mapped_paths() in lib/planner/mcf.c
+		 * marks a path once however many rows name it, and
+		 * fp_plan_label() picks among a path's ports), but every port
+		 * of a path crosses the same links, so a pair's flows need no
+		 * more and the map stays as small as the pair's path count.
 		 */
 		if (path < 0 || pm_has(pm, r->src, r->dst, path))
 			continue;
