@@ -45,11 +45,20 @@ int fp_topo_port_search(struct fp_topo *t, int src_nic, int dst_nic, int path,
 			uint32_t start, uint32_t *fl)
 {
 	const struct fp_node *s = &t->nodes[src_nic], *z = &t->nodes[dst_nic];
-	struct fp_pathset ps = fp_topo_paths(t, s->leaf, z->leaf);
+	struct fp_pathset ps;
 	uint32_t base[FP_PATH_MAX_LEN], n[FP_PATH_MAX_LEN], want[FP_PATH_MAX_LEN], i, f;
 	const uint32_t *dl[FP_PATH_MAX_LEN];
-	int h, len, lo = 0, hi = ps.n;
+	int h, len, lo = 0, hi;
 
+	/* Within one leaf: one path of no hop, so the first label takes it. */
+	if (s->leaf == z->leaf) {
+		if (path)
+			return ENOENT;
+		*fl = 1 + start % 0x3fff;
+		return 0;
+	}
+	ps = fp_topo_paths(t, s->leaf, z->leaf);
+	hi = ps.n;
 	if (path < 0 || path >= ps.n)
 		return ENOENT;
 	len = ps.p[path].len;

@@ -118,7 +118,8 @@ static void cache_grow(struct fp_path_cache *c)
 	*c = nc;
 }
 
-struct fp_pathset fp_topo_paths(struct fp_topo *t, int src_leaf, int dst_leaf)
+/* Between two leaves: from the cache, else enumerated and cached. */
+static struct fp_pathset leaf_paths(struct fp_topo *t, int src_leaf, int dst_leaf)
 {
 	struct fp_path_cache *c = t->paths;
 	uint64_t key = (uint64_t)t->nodes[src_leaf].leaf_idx * (uint64_t)t->nleaves +
@@ -139,11 +140,6 @@ struct fp_pathset fp_topo_paths(struct fp_topo *t, int src_leaf, int dst_leaf)
 				return (struct fp_pathset){ c->n[j], c->paths[j], false };
 			j = (j + 1) & (c->cap - 1);
 		}
-	}
-	if (src_leaf == dst_leaf) {
-		static const struct fp_path local;
-
-		return (struct fp_pathset){ 1, &local, false };
 	}
 	if (t->two_tier) {
 		/* leaf -> spine -> leaf, spines in name order, both links live */
@@ -187,6 +183,20 @@ struct fp_pathset fp_topo_paths(struct fp_topo *t, int src_leaf, int dst_leaf)
 	if (n < 0)
 		return (struct fp_pathset){ .too_many = true };
 	return (struct fp_pathset){ n, p, false };
+}
+
+struct fp_pathset fp_topo_paths(struct fp_topo *t, int src_leaf, int dst_leaf)
+{
+	/*
+	 * Within one leaf: one empty path, never cached; tested before the
+	 * cache is probed (most of a ring's flows stay in their leaf).
+	 */
+	if (src_leaf == dst_leaf) {
+		static const struct fp_path local;
+
+		return (struct fp_pathset){ 1, &local, false };
+	}
+	return leaf_paths(t, src_leaf, dst_leaf);
 }
 
 /*

@@ -16,11 +16,19 @@ char *fp_xstrdup(const char *s);
 
 /* Grow *p (holding *cap elements of sz) so that it holds at least need. */
 void fp_grow(void **p, size_t *cap, size_t need, size_t sz);
-#define FP_GROW(arr, cap, need) fp_grow((void **)&(arr), &(cap), (need), sizeof(*(arr)))
+/* (the room is checked here: most calls have it, and some run per subflow) */
+#define FP_GROW(arr, cap, need)								\
+	do {										\
+		if ((need) > (cap))							\
+			fp_grow((void **)&(arr), &(cap), (need), sizeof(*(arr)));	\
+	} while (0)
 /* The same without zeroing the new room: for arrays filled as they grow. */
 void fp_grow_raw(void **p, size_t *cap, size_t need, size_t sz);
-#define FP_GROW_RAW(arr, cap, need) \
-	fp_grow_raw((void **)&(arr), &(cap), (need), sizeof(*(arr)))
+#define FP_GROW_RAW(arr, cap, need)							\
+	do {										\
+		if ((need) > (cap))							\
+			fp_grow_raw((void **)&(arr), &(cap), (need), sizeof(*(arr)));	\
+	} while (0)
 
 /*
  * Read a whole regular file of at most @max bytes, NUL-terminated: an errno
