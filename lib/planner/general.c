@@ -528,10 +528,12 @@ int fp_plan_general(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan
 
 	if (max_split > FP_MAX_SUBFLOWS)
 		max_split = FP_MAX_SUBFLOWS;
-	/* Background flows (pp->bg_bytes) are load fixed before any flow is placed. */
-	rc = fp_mcf_init_part(&m, t, ph, o->pm, max_split, NULL, ph->n, pp->bg_bytes, err);
-	if (rc)
-		return rc;
+	/*
+	 * The cut bounds hold for the fabric too (they include the host links).
+	 * (Bounded first, and the host links next: each array they take and
+	 * give back is there for the next, not fresh pages to fault in.)
+	 */
+	cuts = fp_phase_lower_bound(t, ph, NULL);
 	/* What the host links carry whatever the routing. */
 	hb = fp_xcalloc((size_t)t->nlinks, sizeof(double));
 	for (i = 0; i < ph->n; i++) {
@@ -542,12 +544,17 @@ int fp_plan_general(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan
 		hb[t->nodes[f->src].up_link] += (double)f->bytes;
 		hb[t->nodes[f->dst].down_link] += (double)f->bytes;
 	}
-	for (l = 0; l < t->nlinks; l++)
-		if (hb[l] * m.inv_cap[l] > host)
-			host = hb[l] * m.inv_cap[l];
+	for (l = 0; l < t->nlinks; l++) {
+		double inv_cap = 1 / fp_cap_bps(t, l);	/* as fp_mcf_init_part() has it */
+
+		if (hb[l] * inv_cap > host)
+			host = hb[l] * inv_cap;
+	}
 	free(hb);
-	/* The cut bounds hold for the fabric too (they include the host links). */
-	cuts = fp_phase_lower_bound(t, ph, NULL);
+	/* Background flows (pp->bg_bytes) are load fixed before any flow is placed. */
+	rc = fp_mcf_init_part(&m, t, ph, o->pm, max_split, NULL, ph->n, pp->bg_bytes, err);
+	if (rc)
+		return rc;
 
 	/*
 	 * A commodity whose flows would need more than max_split subflows may

@@ -428,6 +428,8 @@ int fp_mcf_lp(struct fp_mcf *m, size_t max_rows)
 		lb = fp_mcf_dual(m, len);
 		if (lb > m->bound) {
 			m->bound = lb;
+			if (!m->len)
+				m->len = fp_xrealloc(NULL, (size_t)t->nlinks, sizeof(double));
 			memcpy(m->len, len, sizeof(double) * (size_t)t->nlinks);
 		}
 		m->exact = true;

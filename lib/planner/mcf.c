@@ -231,7 +231,6 @@ int fp_mcf_init_part(struct fp_mcf *m, struct fp_topo *t, const struct fp_phase 
 		memcpy(m->base, base, sizeof(double) * (size_t)t->nlinks);
 	}
 	m->inv_cap = fp_xcalloc((size_t)t->nlinks, sizeof(double));
-	m->len = fp_xcalloc((size_t)t->nlinks, sizeof(double));
 	for (l = 0; l < t->nlinks; l++)
 		m->inv_cap[l] = 1 / fp_cap_bps(t, l);
 out:
@@ -620,6 +619,8 @@ static void dual_scan(struct fp_mcf *m, double *len)
 		lb = fp_mcf_dual(m, len);
 		if (lb > m->bound) {
 			m->bound = lb;
+			if (!m->len)
+				m->len = fp_xrealloc(NULL, (size_t)t->nlinks, sizeof(double));
 			memcpy(m->len, len, sizeof(double) * (size_t)t->nlinks);
 		}
 		down = lb < prev ? down + 1 : 0;

@@ -64,7 +64,7 @@ struct fp_mcf {
 	double *y;		/* bytes per directed link of the current solution */
 	double *base;		/* bytes per link that other flows fix there (NULL: none) */
 	double *inv_cap;	/* seconds per byte, per directed link */
-	double *len;		/* dual lengths proving the best bound found */
+	double *len;		/* dual lengths proving the best bound found; NULL till one is */
 	double lambda;		/* max fabric link load of the solution (s) */
 	double bound;		/* best lower bound on the fabric's lambda (s) */
 	size_t iters;		/* simplex pivots or gradient sweeps */
