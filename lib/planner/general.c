@@ -209,6 +209,28 @@ static int cut(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phas
 	 */
 	while (c->nsup > 1 && c->sup[c->nsup - 1].x < SLIVER * c->demand)
 		c->sup[0].x += c->sup[--c->nsup].x;
+	if (c->nsup == 1 && max_split >= 1) {
+		/*
+		 * One path (the greedy routing's every commodity): each flow
+		 * whole on it, largest first, as the line below would lay them.
+		 */
+		sort_ph = ph;
+		qsort(fl, c->nflows, sizeof(*fl), cmp_flow_bytes);
+		*over = 0;
+		for (i = 0; pp && i < c->nflows && !rc; i++) {
+			const struct fp_flow *f = &ph->flows[fl[i]];
+			uint32_t label;
+			uint16_t sport;
+
+			if (!f->bytes)
+				continue;	/* no piece of the line */
+			rc = fp_plan_label(t, o->pm, f->src, f->dst, c->sup[0].path,
+					   fl[i] * 7919u + c->sup[0].path, &label, &sport, err);
+			if (!rc)
+				fp_plan_add_sub(pp, fl[i], f->bytes, c->sup[0].path, label, sport);
+		}
+		return rc;
+	}
 	bin = fp_xcalloc((size_t)c->nsup, sizeof(*bin));
 	for (i = 0; i < c->nflows; i++)
 		total += ph->flows[fl[i]].bytes;
