@@ -125,6 +125,20 @@ sport_for_spine() {
 	return 1
 }
 
+# sports_for SPINE N [FINDER]: N source ports, comma-separated, that leaf1
+# sends to SPINE, each found by FINDER (sport_for_spine, or sport_for_spine6
+# on the IPv6 fabric) from the one after the last.
+sports_for() {
+	local finder=${3:-sport_for_spine} p=49153 n=0 out=""
+	while [ $n -lt "$2" ]; do
+		p=$($finder "$1" $p) || return 1
+		out="$out${out:+,}$p"
+		p=$((p + 1))
+		n=$((n + 1))
+	done
+	echo "$out"
+}
+
 # spine_rx SPINE LEAF: packets spine SPINE received from leaf LEAF.
 spine_rx() {
 	ip netns exec spine$1 cat /sys/class/net/s$1-l$2/statistics/rx_packets

@@ -38,18 +38,8 @@ if command -v test_lib_verbs >/dev/null; then
 fi
 
 # ---- calibration: the ECMP seed is random per boot
-sports_for6() {	# sports_for6 SPINE N: N source ports leaf1 sends to SPINE
-	local p=49153 n=0 out=""
-	while [ $n -lt "$2" ]; do
-		p=$(sport_for_spine6 "$1" $p) || return 1
-		out="$out${out:+,}$p"
-		p=$((p + 1))
-		n=$((n + 1))
-	done
-	echo "$out"
-}
-S1=$(sports_for6 1 4) || fail "too few ports take spine 1 on IPv6"
-S2=$(sports_for6 2 4) || fail "too few ports take spine 2 on IPv6"
+S1=$(sports_for 1 4 sport_for_spine6) || fail "too few ports take spine 1 on IPv6"
+S2=$(sports_for 2 4 sport_for_spine6) || fail "too few ports take spine 2 on IPv6"
 log "calibration (IPv6): spine 1: $S1; spine 2: $S2"
 first() { echo "$1" | cut -d, -f"$2"; }
 

@@ -44,16 +44,6 @@ for v in 10 9; do
 		fail "ncclNetPlugin_v$v does not list the devices"
 done
 
-sports_for() {	# sports_for SPINE N: N source ports that leaf1 sends to SPINE
-	local p=49153 n=0 out=""
-	while [ $n -lt "$2" ]; do
-		p=$(sport_for_spine "$1" $p) || return 1
-		out="$out${out:+,}$p"
-		p=$((p + 1))
-		n=$((n + 1))
-	done
-	echo "$out"
-}
 S1=$(sports_for 1 4) || fail "too few ports take spine 1"
 S2=$(sports_for 2 4) || fail "too few ports take spine 2"
 log "calibration: spine 1: $S1; spine 2: $S2"
