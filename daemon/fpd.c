@@ -378,7 +378,8 @@ static void probe_done(void *arg, const struct fpd_probe_result *r)
 
 int fpd_probe_now(struct fpd *d, const char *why, struct fp_err *err)
 {
-	uint32_t *pairs = NULL;
+	struct fp_addr *pairs = NULL;
+	uint32_t *planned = NULL;
 	size_t n = 0, i, k;
 	int ret;
 
@@ -388,26 +389,33 @@ int fpd_probe_now(struct fpd *d, const char *why, struct fp_err *err)
 		return fp_fail(err, ENOTSUP, "no fabric to probe ([fabric] topology)");
 	if (fpd_probe_running(&d->probe))
 		return fp_fail(err, EBUSY, "a probe is under way");
-	if (fpd_planner_pairs(&d->planner, d->local, d->nlocal, &pairs, &n))
+	if (fpd_planner_pairs(&d->planner, d->local, d->nlocal, &planned, &n))
 		return fp_fail(err, ENOMEM, "out of memory");
+	pairs = calloc(2 * n + 1, sizeof(*pairs));
+	if (!pairs) {
+		free(planned);
+		return fp_fail(err, ENOMEM, "out of memory");
+	}
+	for (i = 0; i < 2 * n; i++)
+		pairs[i] = fp_addr_v4(planned[i]);
+	free(planned);
 	if (!n) {
-		/* nothing planned yet: this host's NICs to every other host's */
+		/* nothing planned yet: this host's NICs to every other host's, of one family */
 		const struct fp_topo *t = d->planner.base;
-		struct fp_addr a;
 		int s, x;
 
 		for (s = 0; s < t->nnodes; s++) {
 			if (!t->nodes[s].is_nic)
 				continue;
-			a = fp_addr_v4(t->nodes[s].addr);
-			for (i = 0; i < d->nlocal && fp_addr_cmp(&a, &d->local[i]); i++)
+			for (i = 0; i < d->nlocal && fp_addr_cmp(&t->nodes[s].ip, &d->local[i]); i++)
 				;
 			if (i == d->nlocal)
 				continue;
 			for (x = 0; x < t->nnodes; x++) {
-				uint32_t *np;
+				struct fp_addr *np;
 
-				if (!t->nodes[x].is_nic || t->nodes[x].host == t->nodes[s].host)
+				if (!t->nodes[x].is_nic || t->nodes[x].host == t->nodes[s].host ||
+				    fp_addr_is_v4(&t->nodes[x].ip) != fp_addr_is_v4(&t->nodes[s].ip))
 					continue;
 				np = realloc(pairs, 2 * (n + 1) * sizeof(*np));
 				if (!np) {
@@ -415,8 +423,8 @@ int fpd_probe_now(struct fpd *d, const char *why, struct fp_err *err)
 					return fp_fail(err, ENOMEM, "out of memory");
 				}
 				pairs = np;
-				pairs[2 * n] = t->nodes[s].addr;
-				pairs[2 * n + 1] = t->nodes[x].addr;
+				pairs[2 * n] = t->nodes[s].ip;
+				pairs[2 * n + 1] = t->nodes[x].ip;
 				n++;
 			}
 		}

@@ -229,8 +229,8 @@ static void on_pipe(struct fpd_io *io, uint32_t events)
 	finish(p);
 }
 
-int fpd_probe_start(struct fpd_probe *p, struct fp_topo *t, const uint32_t *addrs, size_t n,
-		    struct fp_err *err)
+int fpd_probe_start(struct fpd_probe *p, struct fp_topo *t, const struct fp_addr *addrs,
+		    size_t n, struct fp_err *err)
 {
 	struct fp_probe_pair *pairs;
 	const char **names = NULL;
@@ -246,14 +246,15 @@ int fpd_probe_start(struct fpd_probe *p, struct fp_topo *t, const uint32_t *addr
 	if (!pairs)
 		return fp_fail(err, ENOMEM, "out of memory");
 	for (i = 0; i < n && !ret; i++) {
-		int s = fp_topo_find_addr(t, addrs[2 * i]), d = fp_topo_find_addr(t, addrs[2 * i + 1]);
+		int s = fp_topo_find_ip(t, &addrs[2 * i]), d = fp_topo_find_ip(t, &addrs[2 * i + 1]);
 		struct fp_probe_pair *x = &pairs[np];
 		struct fp_pathset ps;
 		unsigned int h;
 		int k;
 
 		if (s < 0 || d < 0 || t->nodes[s].leaf < 0 || t->nodes[d].leaf < 0 ||
-		    t->nodes[s].leaf == t->nodes[d].leaf)
+		    t->nodes[s].leaf == t->nodes[d].leaf ||
+		    fp_addr_is_v4(&addrs[2 * i]) != fp_addr_is_v4(&addrs[2 * i + 1]))
 			continue;
 		ps = fp_topo_paths(t, t->nodes[s].leaf, t->nodes[d].leaf);
 		if (!ps.n || ps.p[0].len + 1u > FP_PROBE_MAX_HOPS)

@@ -74,10 +74,11 @@ bool fpd_probe_running(const struct fpd_probe *p);
 
 /*
  * fpd_probe_start - probe the address pairs @pairs (@n pairs, source and
- * destination, network order) of fabric @t. EBUSY while one runs; 0 or an
- * errno value with the reason.
+ * destination, 2 * @n addresses, IPv4 or IPv6, the two of a pair of one
+ * family) of fabric @t. EBUSY while one runs; 0 or an errno value with the
+ * reason.
  */
-int fpd_probe_start(struct fpd_probe *p, struct fp_topo *t, const uint32_t *pairs, size_t n,
-		    struct fp_err *err);
+int fpd_probe_start(struct fpd_probe *p, struct fp_topo *t, const struct fp_addr *pairs,
+		    size_t n, struct fp_err *err);
 
 #endif

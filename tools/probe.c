@@ -9,12 +9,14 @@
  *
  * Runs where the source addresses live (a host, or `ip netns exec HOST` in
  * the lab). `all` probes from every local NIC of TOPO to every NIC of the
- * other hosts. Candidate ports are the RoCEv2 ports of flow labels 1..N
- * (0xC000 | label), or the given list ("49153,50000-50015"). The router map ("ADDR SWITCH" lines; lab.sh writes one)
- * names the hops.
+ * other hosts of the same family (IPv4 or IPv6). A pair names two NICs by
+ * name or address, IPv6 addresses in brackets ([2001:db8::1]:[2001:db8::5]).
+ * Candidate ports are the RoCEv2 ports of flow labels 1..N
+ * (0xC000 | label), or the given list ("49153,50000-50015"). The router map
+ * ("ADDR SWITCH" lines, IPv4 or IPv6; lab.sh writes one per family) names
+ * the hops.
  */
 #include <errno.h>
-#include <ifaddrs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,31 +28,53 @@
 #include "planner/topo.h"
 #include "planner/util.h"
 
-static bool addr_is_local(uint32_t a)
+/* Whether @a is an address of this host (network namespace), either family. */
+static bool addr_is_local(const struct fp_addr *a, const struct fp_addr *local, size_t nlocal)
 {
-	struct ifaddrs *ifa, *i;
-	bool found = false;
+	size_t i;
 
-	if (getifaddrs(&ifa))
-		return false;
-	for (i = ifa; i && !found; i = i->ifa_next)
-		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET &&
-		    ((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr == a)
-			found = true;
-	freeifaddrs(ifa);
-	return found;
+	for (i = 0; i < nlocal; i++)
+		if (!fp_addr_cmp(a, &local[i]))
+			return true;
+	return false;
 }
 
-/* A NIC by name or address. */
+/* A NIC by name or address ("[IPv6]" taken too). */
 static int find_nic(struct fp_topo *t, const char *s)
 {
-	uint32_t a;
+	char buf[FP_ADDR_STRLEN + 2];
+	struct fp_addr a;
+	size_t len = strlen(s);
 	int n;
 
-	if (!fp_parse_ipv4(s, &a))
-		return fp_topo_find_addr(t, a);
+	if (s[0] == '[' && len > 2 && len < sizeof(buf) && s[len - 1] == ']') {
+		memcpy(buf, s + 1, len - 2);
+		buf[len - 2] = 0;
+		s = buf;
+	}
+	if (!fp_addr_parse(s, &a))
+		return fp_topo_find_ip(t, &a);
 	n = fp_topo_find(t, s);
 	return n >= 0 && t->nodes[n].is_nic ? n : -1;
+}
+
+/*
+ * Split "SRC:DST" at the colon between them: one colon, or brackets around
+ * an IPv6 address ("[2001:db8::1]:[2001:db8::5]", "h0.n0:[2001:db8::5]").
+ * NULL when there is no such colon.
+ */
+static char *pair_colon(char *tok)
+{
+	char *c;
+
+	if (tok[0] == '[') {
+		c = strchr(tok, ']');
+		return c && c[1] == ':' ? c + 1 : NULL;
+	}
+	c = strchr(tok, ':');
+	if (!c || (c[1] != '[' && strchr(c + 1, ':')))
+		return NULL;
+	return c;
 }
 
 static int add_pair(struct fp_topo *t, int s, int d, struct fp_probe_pair **pairs,
@@ -66,8 +90,11 @@ static int add_pair(struct fp_topo *t, int s, int d, struct fp_probe_pair **pair
 	FP_GROW(*pairs, *cap, *n + 1);
 	p = &(*pairs)[(*n)++];
 	memset(p, 0, sizeof(*p));
-	p->src = ns->addr;
-	p->dst = nd->addr;
+	if (fp_addr_is_v4(&ns->ip) != fp_addr_is_v4(&nd->ip))
+		return fp_err("probe: %s and %s are of two families (IPv4 and IPv6): a probe goes from one address to another of its family",
+			      ns->name, nd->name);
+	p->src = ns->ip;
+	p->dst = nd->ip;
 	if (!ps.n) {
 		/* Unreachable in the model: probe as far as a leaf-spine path goes. */
 		p->hops = 3;
@@ -104,14 +131,22 @@ static int parse_pairs(struct fp_topo *t, const char *spec, struct fp_probe_pair
 	int s, d, rc = 0;
 
 	if (!strcmp(spec, "all")) {
-		for (s = 0; s < t->nnodes; s++) {
-			if (!t->nodes[s].is_nic || !addr_is_local(t->nodes[s].addr))
+		struct fp_addr *local = NULL;
+		size_t nlocal = 0;
+
+		rc = fp_local_addrs(&local, &nlocal);
+		if (rc)
+			return fp_err("probe: this host's addresses: %s", strerror(rc));
+		for (s = 0; s < t->nnodes && !rc; s++) {
+			if (!t->nodes[s].is_nic || !addr_is_local(&t->nodes[s].ip, local, nlocal))
 				continue;
 			for (d = 0; d < t->nnodes && !rc; d++)
 				if (t->nodes[d].is_nic && t->nodes[d].host != t->nodes[s].host &&
-				    t->nodes[d].leaf >= 0 && t->nodes[s].leaf >= 0)
+				    t->nodes[d].leaf >= 0 && t->nodes[s].leaf >= 0 &&
+				    fp_addr_is_v4(&t->nodes[d].ip) == fp_addr_is_v4(&t->nodes[s].ip))
 					rc = add_pair(t, s, d, pairs, n, &cap);
 		}
+		free(local);
 		if (!rc && !*n)
 			return fp_err("probe: no NIC of topology %s is local here; run it in a host's network namespace (ip netns exec HOST flowplanctl probe ...)",
 				      t->name);
@@ -119,10 +154,11 @@ static int parse_pairs(struct fp_topo *t, const char *spec, struct fp_probe_pair
 	}
 	dup = fp_xstrdup(spec);
 	for (tok = strtok_r(dup, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save)) {
-		char *colon = strchr(tok, ':');
+		char *colon = pair_colon(tok);
 
 		if (!colon) {
-			rc = fp_err("probe: pair \"%s\" is not SRC:DST", tok);
+			rc = fp_err("probe: pair \"%s\" is not SRC:DST (IPv6 addresses in brackets: [2001:db8::1]:[2001:db8::5])",
+				    tok);
 			break;
 		}
 		*colon = 0;
@@ -207,13 +243,13 @@ static void print_summary(const struct fp_probe_cfg *cfg, const struct fp_probe_
 	pr_arr_open("unresolved", NULL);
 	for (i = 0; i < n; i++) {
 		const struct fp_probe_pair *p = &pairs[i];
-		char s[16], d[16];
+		char s[FP_ADDR_STRLEN], d[FP_ADDR_STRLEN];
 
 		if (p->resolved)
 			continue;
 		pr_obj_open(NULL);
-		pr_str("src", "unresolved: %s", fp_ipv4_str(p->src, s));
-		pr_str("dst", " -> %s", fp_ipv4_str(p->dst, d));
+		pr_str("src", "unresolved: %s", fp_addr_str(&p->src, s));
+		pr_str("dst", " -> %s", fp_addr_str(&p->dst, d));
 		pr_u64("paths_found", " (%llu", p->nfound);
 		pr_u64("paths_expected", " of %llu paths", p->npaths);
 		pr_str("why", "): %s\n", p->why);
@@ -224,21 +260,21 @@ static void print_summary(const struct fp_probe_cfg *cfg, const struct fp_probe_
 	pr_arr_open("ports", NULL);
 	for (i = 0; i < n; i++) {
 		const struct fp_probe_pair *p = &pairs[i];
-		char s[16], d[16];
+		char s[FP_ADDR_STRLEN], d[FP_ADDR_STRLEN];
 
 		for (k = 0; k < p->nres; k++) {
 			const struct fp_probe_path *pa = &p->paths[p->res[k].path];
 			unsigned int h;
 
 			pr_obj_open(NULL);
-			pr_str("src_addr", NULL, fp_ipv4_str(p->src, s));
-			pr_str("dst_addr", NULL, fp_ipv4_str(p->dst, d));
+			pr_str("src_addr", NULL, fp_addr_str(&p->src, s));
+			pr_str("dst_addr", NULL, fp_addr_str(&p->dst, d));
 			pr_u64("sport", NULL, p->res[k].sport);
 			pr_arr_open("path", NULL);
 			for (h = 0; h < p->hops; h++) {
-				const char *nm = fp_probe_router_name(cfg, pa->hop[h]);
+				const char *nm = fp_probe_router_name(cfg, &pa->hop[h]);
 
-				pr_str(NULL, NULL, nm ? nm : fp_ipv4_str(pa->hop[h], s));
+				pr_str(NULL, NULL, nm ? nm : fp_addr_str(&pa->hop[h], s));
 			}
 			pr_arr_close(NULL);
 			pr_obj_close();

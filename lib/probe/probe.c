@@ -4,8 +4,11 @@
  *
  * Every (pair, port, ttl) is a slot. A slot is sent, waits for its ICMP reply
  * and is resent with a doubling timeout until it is answered or out of
- * retries. The IP ID of a probe is a token naming its slot, so a reply (the
- * quoted IP header) finds its slot whatever the order of arrival. One heap of
+ * retries. Every probe carries a token naming its slot (the IPv4 ID; on IPv6
+ * the payload's last two bytes, or a TCP probe's sequence number), so a reply
+ * (the quoted probe) finds its slot whatever the order of arrival. IPv4 and
+ * IPv6 probes share the slots, the tokens and the pacing; each family has
+ * its raw ICMP socket, opened only when a pair needs it. One heap of
  * timed events (send, timeout) drives everything; a token bucket paces sends.
  */
 #include <errno.h>
@@ -19,7 +22,9 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/icmp6.h>
 #include <netinet/ip.h>
+#include <netinet/ip6.h>
 #include <linux/icmp.h>
 #include <sys/socket.h>
 
@@ -33,7 +38,7 @@ struct fp_probe_pst {
 	uint8_t st;
 	uint8_t slot[FP_PROBE_MAX_HOPS];
 	uint8_t attempt[FP_PROBE_MAX_HOPS];
-	uint32_t hop[FP_PROBE_MAX_HOPS];
+	struct fp_addr hop[FP_PROBE_MAX_HOPS];
 	uint64_t mask;		/* candidate paths still possible; 0: no inference */
 };
 
@@ -54,7 +59,7 @@ struct tok {
 };
 
 struct src_sock {
-	uint32_t addr;
+	struct fp_addr addr;
 	int fd;
 };
 
@@ -69,7 +74,7 @@ struct prober {
 	uint16_t next_tok;
 	struct src_sock *src;
 	size_t nsrc;
-	int icmp_fd;
+	int icmp_fd, icmp6_fd;	/* -1 when no pair is of that family */
 	double rate, tokens;
 	uint64_t last_refill, last_cut;
 	size_t unfinished;
@@ -97,11 +102,16 @@ static int grow(void **p, size_t *cap, size_t need, size_t sz)
 	return 0;
 }
 
-static const char *ipv4_str(uint32_t a, char *buf)
+static bool addr_unset(const struct fp_addr *a)
 {
-	struct in_addr in = { .s_addr = a };
+	static const struct fp_addr zero;
 
-	return inet_ntop(AF_INET, &in, buf, 16);
+	return !fp_addr_cmp(a, &zero);
+}
+
+static bool addr_eq(const struct fp_addr *x, const struct fp_addr *y)
+{
+	return !fp_addr_cmp(x, y);
 }
 
 static uint64_t now_ns(void)
@@ -191,30 +201,23 @@ static uint16_t csum_fold(uint32_t sum)
 	return htons((uint16_t)~sum);
 }
 
-/* IPv4 header, then UDP or TCP SYN; returns the length. */
-static size_t build_probe(const struct fp_probe_cfg *cfg, uint8_t *b, uint32_t src,
-			  uint32_t dst, uint16_t sport, uint8_t ttl, uint16_t id)
+/*
+ * UDP (16 bytes of payload, ending in the token) or TCP SYN (the token in the
+ * top half of the sequence number) at @l4, its checksum over @pseudo.
+ */
+static size_t build_l4(const struct fp_probe_cfg *cfg, uint8_t *l4, const uint8_t *pseudo,
+		       size_t plen, uint16_t sport, uint16_t tok)
 {
-	static const char payload[16] = "flowplan-probe";
-	struct iphdr *ip = (struct iphdr *)b;
-	uint8_t *l4 = b + sizeof(*ip), pseudo[12];
-	size_t l4len = cfg->proto == FP_PROBE_TCP ? 20 : 8 + sizeof(payload);
-	uint16_t dport = htons(cfg->dport), sp = htons(sport), c;
+	static const char payload[14] = "flowplan-probe";
+	size_t l4len = cfg->proto == FP_PROBE_TCP ? 20 : 8 + 16;
+	uint16_t dport = htons(cfg->dport), sp = htons(sport), t = htons(tok), c;
 	uint32_t sum;
 
-	memset(b, 0, sizeof(*ip) + l4len);
-	ip->version = 4;
-	ip->ihl = 5;
-	ip->tot_len = htons((uint16_t)(sizeof(*ip) + l4len));
-	ip->id = htons(id);
-	ip->ttl = ttl;
-	ip->protocol = cfg->proto == FP_PROBE_TCP ? IPPROTO_TCP : IPPROTO_UDP;
-	ip->saddr = src;
-	ip->daddr = dst;
+	memset(l4, 0, l4len);
 	memcpy(l4, &sp, 2);
 	memcpy(l4 + 2, &dport, 2);
 	if (cfg->proto == FP_PROBE_TCP) {
-		uint32_t seq = htonl((uint32_t)id << 16 | sport);
+		uint32_t seq = htonl((uint32_t)tok << 16 | sport);
 		uint16_t win = htons(65535);
 
 		memcpy(l4 + 4, &seq, 4);
@@ -226,30 +229,161 @@ static size_t build_probe(const struct fp_probe_cfg *cfg, uint8_t *b, uint32_t s
 
 		memcpy(l4 + 4, &len, 2);
 		memcpy(l4 + 8, payload, sizeof(payload));
+		memcpy(l4 + 8 + 14, &t, 2);
 	}
-	memcpy(pseudo, &src, 4);
-	memcpy(pseudo + 4, &dst, 4);
-	pseudo[8] = 0;
-	pseudo[9] = ip->protocol;
-	pseudo[10] = (uint8_t)(l4len >> 8);
-	pseudo[11] = (uint8_t)l4len;
-	sum = csum_add(0, pseudo, sizeof(pseudo));
+	sum = csum_add(0, pseudo, plen);
 	sum = csum_add(sum, l4, l4len);
 	c = csum_fold(sum);
 	if (cfg->proto == FP_PROBE_UDP && !c)
 		c = 0xffff;
 	memcpy(l4 + (cfg->proto == FP_PROBE_TCP ? 16 : 6), &c, 2);
-	return sizeof(*ip) + l4len;
+	return l4len;
 }
 
-static int src_fd(struct prober *pr, uint32_t addr)
+size_t fp_probe_build(const struct fp_probe_cfg *cfg, uint8_t *b, const struct fp_addr *src,
+		      const struct fp_addr *dst, uint16_t sport, uint8_t ttl, uint16_t tok)
+{
+	uint8_t proto = cfg->proto == FP_PROBE_TCP ? IPPROTO_TCP : IPPROTO_UDP;
+	size_t l4len = cfg->proto == FP_PROBE_TCP ? 20 : 8 + 16;
+
+	if (fp_addr_is_v4(src)) {
+		struct iphdr *ip = (struct iphdr *)b;
+		uint8_t pseudo[12];
+
+		memset(ip, 0, sizeof(*ip));
+		ip->version = 4;
+		ip->ihl = 5;
+		ip->tot_len = htons((uint16_t)(sizeof(*ip) + l4len));
+		ip->id = htons(tok);
+		ip->ttl = ttl;
+		ip->protocol = proto;
+		memcpy(&ip->saddr, &src->b[12], 4);
+		memcpy(&ip->daddr, &dst->b[12], 4);
+		memcpy(pseudo, &src->b[12], 4);
+		memcpy(pseudo + 4, &dst->b[12], 4);
+		pseudo[8] = 0;
+		pseudo[9] = proto;
+		pseudo[10] = (uint8_t)(l4len >> 8);
+		pseudo[11] = (uint8_t)l4len;
+		return sizeof(*ip) + build_l4(cfg, b + sizeof(*ip), pseudo, sizeof(pseudo), sport,
+					      tok);
+	} else {
+		struct ip6_hdr *ip6 = (struct ip6_hdr *)b;
+		uint32_t flow = htonl(6u << 28 | fp_probe_flow_label(sport));
+		uint8_t pseudo[40] = { 0 };
+
+		memset(ip6, 0, sizeof(*ip6));
+		ip6->ip6_flow = flow;
+		ip6->ip6_plen = htons((uint16_t)l4len);
+		ip6->ip6_nxt = proto;
+		ip6->ip6_hlim = ttl;
+		memcpy(&ip6->ip6_src, src->b, 16);
+		memcpy(&ip6->ip6_dst, dst->b, 16);
+		memcpy(pseudo, src->b, 16);
+		memcpy(pseudo + 16, dst->b, 16);
+		pseudo[34] = (uint8_t)(l4len >> 8);
+		pseudo[35] = (uint8_t)l4len;
+		pseudo[39] = proto;
+		return sizeof(*ip6) + build_l4(cfg, b + sizeof(*ip6), pseudo, sizeof(pseudo),
+					       sport, tok);
+	}
+}
+
+/* The ports and token of a quoted UDP or TCP probe (@len bytes of it at @l4). */
+static int quoted_l4(const uint8_t *l4, size_t len, uint8_t proto, bool v6,
+		     struct fp_probe_reply *r)
+{
+	if (proto != IPPROTO_UDP && proto != IPPROTO_TCP)
+		return ENOMSG;
+	if (len < (v6 ? (proto == IPPROTO_TCP ? 8 : 8 + 16) : 4))
+		return ENOMSG;
+	r->proto = proto;
+	r->sport = (uint16_t)(l4[0] << 8 | l4[1]);
+	r->dport = (uint16_t)(l4[2] << 8 | l4[3]);
+	if (v6)
+		r->tok = proto == IPPROTO_TCP ? (uint16_t)(l4[4] << 8 | l4[5]) :
+			 (uint16_t)(l4[8 + 14] << 8 | l4[8 + 15]);
+	return 0;
+}
+
+int fp_probe_parse_icmp4(const uint8_t *b, size_t len, struct fp_probe_reply *r)
+{
+	const struct iphdr *ip = (const struct iphdr *)b, *in;
+	const struct icmphdr *ic;
+	uint32_t a;
+	size_t off;
+
+	memset(r, 0, sizeof(*r));
+	if (len < sizeof(*ip) || ip->version != 4 || ip->ihl < 5)
+		return ENOMSG;
+	off = ip->ihl * 4u;
+	if (len < off + sizeof(*ic) + sizeof(*in))
+		return ENOMSG;
+	ic = (const struct icmphdr *)(b + off);
+	in = (const struct iphdr *)(b + off + sizeof(*ic));
+	if (ic->type == ICMP_TIME_EXCEEDED && ic->code == ICMP_EXC_TTL)
+		r->kind = FP_PROBE_REPLY_TIME;
+	else if (ic->type == ICMP_DEST_UNREACH)
+		r->kind = FP_PROBE_REPLY_UNREACH;
+	else
+		return ENOMSG;
+	if (in->version != 4 || in->ihl < 5 || len < off + sizeof(*ic) + in->ihl * 4u)
+		return ENOMSG;
+	r->code = ic->code;
+	r->tok = ntohs(in->id);
+	r->from = fp_addr_v4(ip->saddr);
+	memcpy(&a, &in->saddr, 4);
+	r->src = fp_addr_v4(a);
+	memcpy(&a, &in->daddr, 4);
+	r->dst = fp_addr_v4(a);
+	off += sizeof(*ic) + in->ihl * 4u;
+	return quoted_l4(b + off, len - off, in->protocol, false, r);
+}
+
+int fp_probe_parse_icmp6(const uint8_t *b, size_t len, const struct fp_addr *from,
+			 struct fp_probe_reply *r)
+{
+	const struct icmp6_hdr *ic = (const struct icmp6_hdr *)b;
+	const struct ip6_hdr *in;
+	size_t off = sizeof(*ic);
+
+	memset(r, 0, sizeof(*r));
+	if (len < sizeof(*ic) + sizeof(*in))
+		return ENOMSG;
+	if (ic->icmp6_type == ICMP6_TIME_EXCEEDED && ic->icmp6_code == ICMP6_TIME_EXCEED_TRANSIT)
+		r->kind = FP_PROBE_REPLY_TIME;
+	else if (ic->icmp6_type == ICMP6_DST_UNREACH)
+		r->kind = FP_PROBE_REPLY_UNREACH;
+	else
+		return ENOMSG;
+	in = (const struct ip6_hdr *)(b + off);
+	if ((b[off] >> 4) != 6)
+		return ENOMSG;
+	r->code = ic->icmp6_code;
+	r->from = *from;
+	memcpy(r->src.b, &in->ip6_src, 16);
+	memcpy(r->dst.b, &in->ip6_dst, 16);
+	off += sizeof(*in);
+	/* Probes have no extension header: anything else is not one. */
+	return quoted_l4(b + off, len - off, in->ip6_nxt, true, r);
+}
+
+static int src_fd(struct prober *pr, const struct fp_addr *addr)
 {
 	size_t i;
 
 	for (i = 0; i < pr->nsrc; i++)
-		if (pr->src[i].addr == addr)
+		if (addr_eq(&pr->src[i].addr, addr))
 			return pr->src[i].fd;
 	return -1;
+}
+
+static int raw_fail(struct fp_err *err, const char *what)
+{
+	if (errno == EPERM || errno == EACCES)
+		return fp_fail(err, EPERM,
+			       "probing needs raw sockets: capability CAP_NET_RAW is missing (run as root, or: setcap cap_net_raw+ep flowplanctl)");
+	return fp_fail(err, errno, "%s: %s", what, strerror(errno));
 }
 
 static int open_sockets(struct prober *pr, struct fp_err *err)
@@ -257,38 +391,61 @@ static int open_sockets(struct prober *pr, struct fp_err *err)
 	struct icmp_filter flt = {
 		.data = ~((1u << ICMP_TIME_EXCEEDED) | (1u << ICMP_DEST_UNREACH)),
 	};
+	struct icmp6_filter flt6;
 	int one = 1, buf = 1 << 20;
+	bool v4 = false, v6 = false;
 	size_t i;
 
-	pr->icmp_fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMP);
-	if (pr->icmp_fd < 0) {
-		if (errno == EPERM || errno == EACCES)
-			return fp_fail(err, EPERM,
-				       "probing needs raw sockets: capability CAP_NET_RAW is missing (run as root, or: setcap cap_net_raw+ep flowplanctl)");
-		return fp_fail(err, errno, "raw ICMP socket: %s", strerror(errno));
+	for (i = 0; i < pr->n; i++) {
+		v4 |= fp_addr_is_v4(&pr->pairs[i].src);
+		v6 |= !fp_addr_is_v4(&pr->pairs[i].src);
 	}
-	setsockopt(pr->icmp_fd, SOL_RAW, ICMP_FILTER, &flt, sizeof(flt));
-	setsockopt(pr->icmp_fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	if (v4) {
+		pr->icmp_fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMP);
+		if (pr->icmp_fd < 0)
+			return raw_fail(err, "raw ICMP socket");
+		setsockopt(pr->icmp_fd, SOL_RAW, ICMP_FILTER, &flt, sizeof(flt));
+		setsockopt(pr->icmp_fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	}
+	if (v6) {
+		pr->icmp6_fd = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+				      IPPROTO_ICMPV6);
+		if (pr->icmp6_fd < 0)
+			return raw_fail(err, "raw ICMPv6 socket");
+		ICMP6_FILTER_SETBLOCKALL(&flt6);
+		ICMP6_FILTER_SETPASS(ICMP6_TIME_EXCEEDED, &flt6);
+		ICMP6_FILTER_SETPASS(ICMP6_DST_UNREACH, &flt6);
+		setsockopt(pr->icmp6_fd, IPPROTO_ICMPV6, ICMP6_FILTER, &flt6, sizeof(flt6));
+		setsockopt(pr->icmp6_fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	}
 	pr->src = calloc(pr->n ? pr->n : 1, sizeof(*pr->src));
 	if (!pr->src)
 		return fp_fail(err, ENOMEM, "probing: out of memory");
 	for (i = 0; i < pr->n; i++) {
-		struct sockaddr_in sa = { .sin_family = AF_INET };
-		uint32_t a = pr->pairs[i].src;
-		char s[16];
-		int fd;
+		const struct fp_addr *a = &pr->pairs[i].src;
+		struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = fp_addr_to_v4(a) };
+		struct sockaddr_in6 sa6 = { .sin6_family = AF_INET6 };
+		char s[FP_ADDR_STRLEN];
+		int fd, r;
 
 		if (src_fd(pr, a) >= 0)
 			continue;
-		fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+		/* An IPv6 IPPROTO_RAW socket sends the packet as given, header included. */
+		fd = socket(fp_addr_is_v4(a) ? AF_INET : AF_INET6, SOCK_RAW | SOCK_CLOEXEC,
+			    IPPROTO_RAW);
 		if (fd < 0)
-			return fp_fail(err, errno, "raw socket: %s", strerror(errno));
-		pr->src[pr->nsrc++] = (struct src_sock){ a, fd };
-		setsockopt(fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one));
-		sa.sin_addr.s_addr = a;
-		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)))
+			return raw_fail(err, "raw socket");
+		pr->src[pr->nsrc++] = (struct src_sock){ *a, fd };
+		if (fp_addr_is_v4(a)) {
+			setsockopt(fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one));
+			r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+		} else {
+			memcpy(&sa6.sin6_addr, a->b, 16);
+			r = bind(fd, (struct sockaddr *)&sa6, sizeof(sa6));
+		}
+		if (r)
 			return fp_fail(err, errno == EADDRNOTAVAIL ? EADDRNOTAVAIL : errno,
-				       "source address %s: %s%s", ipv4_str(a, s), strerror(errno),
+				       "source address %s: %s%s", fp_addr_str(a, s), strerror(errno),
 				       errno == EADDRNOTAVAIL ?
 				       " (probe from the network namespace of the host that owns it, e.g. ip netns exec HOST flowplanctl probe ...)" :
 				       "");
@@ -325,7 +482,7 @@ static bool pair_satisfied(struct prober *pr, struct fp_probe_pair *p)
 
 static void pair_finish(struct prober *pr, struct fp_probe_pair *p, const char *why)
 {
-	char s[16], d[16];
+	char s[FP_ADDR_STRLEN], d[FP_ADDR_STRLEN];
 
 	if (p->finished)
 		return;
@@ -347,8 +504,8 @@ static void pair_finish(struct prober *pr, struct fp_probe_pair *p, const char *
 			snprintf(p->why, sizeof(p->why), "fewer than %u ports on some path",
 				 pr->per_path);
 	}
-	plog(pr, "%s -> %s: %s, %u paths, %u ports%s%s", ipv4_str(p->src, s),
-	     ipv4_str(p->dst, d), p->resolved ? "resolved" : "unresolved", p->nfound,
+	plog(pr, "%s -> %s: %s, %u paths, %u ports%s%s", fp_addr_str(&p->src, s),
+	     fp_addr_str(&p->dst, d), p->resolved ? "resolved" : "unresolved", p->nfound,
 	     p->nres, p->resolved ? "" : ": ", p->resolved ? "" : p->why);
 }
 
@@ -372,14 +529,17 @@ static const char *cand_name(const struct fp_probe_pair *p, unsigned int c, unsi
 	return p->cand[c * p->hops + h];
 }
 
-static uint32_t name_addr(const struct fp_probe_cfg *cfg, const char *name)
+/* The address of switch @name in @fam's family (that of @fam), or NULL. */
+static const struct fp_addr *name_addr(const struct fp_probe_cfg *cfg, const char *name,
+				       const struct fp_addr *fam)
 {
 	size_t i;
 
 	for (i = 0; i < cfg->nrouters; i++)
-		if (!strcmp(cfg->routers[i].name, name))
-			return cfg->routers[i].addr;
-	return 0;
+		if (!strcmp(cfg->routers[i].name, name) &&
+		    fp_addr_is_v4(&cfg->routers[i].addr) == fp_addr_is_v4(fam))
+			return &cfg->routers[i].addr;
+	return NULL;
 }
 
 /* The idle middle hop whose names split the remaining candidates most. */
@@ -430,7 +590,7 @@ static void infer(struct prober *pr, uint32_t pi, unsigned int k, unsigned int t
 {
 	struct fp_probe_pair *p = &pr->pairs[pi];
 	struct fp_probe_pst *ps = &p->pst[k];
-	const char *nm = fp_probe_router_name(pr->cfg, ps->hop[ttl - 1]);
+	const char *nm = fp_probe_router_name(pr->cfg, &ps->hop[ttl - 1]);
 	unsigned int c, h, last = 0, n = 0;
 	uint64_t keep = 0;
 
@@ -443,7 +603,8 @@ static void infer(struct prober *pr, uint32_t pi, unsigned int k, unsigned int t
 	ps->mask = keep;
 	if (n == 1) {
 		for (h = 1; h + 1 < p->hops; h++) {
-			uint32_t a = name_addr(pr->cfg, cand_name(p, last, h));
+			const struct fp_addr *a = name_addr(pr->cfg, cand_name(p, last, h),
+							    &p->src);
 
 			if (ps->slot[h] == SL_GOT)
 				continue;
@@ -454,7 +615,7 @@ static void infer(struct prober *pr, uint32_t pi, unsigned int k, unsigned int t
 		}
 		for (h = 1; h + 1 < p->hops; h++)
 			if (ps->slot[h] != SL_GOT) {
-				ps->hop[h] = name_addr(pr->cfg, cand_name(p, last, h));
+				ps->hop[h] = *name_addr(pr->cfg, cand_name(p, last, h), &p->src);
 				ps->slot[h] = SL_GOT;
 			}
 		return;
@@ -471,13 +632,15 @@ static void port_start(struct prober *pr, struct fp_probe_pair *p, uint32_t pi,
 {
 	struct fp_probe_pst *ps = &p->pst[k];
 	unsigned int ttl, want = 0;
-	bool inf = p->ncand && p->ncand <= 64 && p->cand && p->edge[0] && p->edge[1];
+	bool inf = p->ncand && p->ncand <= 64 && p->cand && !addr_unset(&p->edge[0]) &&
+		   !addr_unset(&p->edge[1]);
 
 	ps->st = PT_ACTIVE;
 	p->active++;
 	ps->mask = inf ? (p->ncand == 64 ? ~0ull : (1ull << p->ncand) - 1) : 0;
 	for (ttl = 1; ttl <= p->hops; ttl++) {
-		bool known = (ttl == 1 && p->edge[0]) || (ttl == p->hops && p->edge[1]);
+		bool known = (ttl == 1 && !addr_unset(&p->edge[0])) ||
+			     (ttl == p->hops && !addr_unset(&p->edge[1]));
 
 		if (edge_ttl(p, ttl) && known) {
 			ps->slot[ttl - 1] = SL_GOT;
@@ -501,7 +664,7 @@ static void port_start(struct prober *pr, struct fp_probe_pair *p, uint32_t pi,
 
 /* Whether the hops name one of the pair's topology paths (true if none given). */
 static bool path_in_topology(struct prober *pr, const struct fp_probe_pair *p,
-			     const uint32_t *hop)
+			     const struct fp_addr *hop)
 {
 	unsigned int c, h;
 
@@ -509,7 +672,7 @@ static bool path_in_topology(struct prober *pr, const struct fp_probe_pair *p,
 		return true;
 	for (c = 0; c < p->ncand; c++) {
 		for (h = 0; h < p->hops; h++) {
-			const char *nm = fp_probe_router_name(pr->cfg, hop[h]);
+			const char *nm = fp_probe_router_name(pr->cfg, &hop[h]);
 
 			if (!nm || strcmp(nm, cand_name(p, c, h)))
 				break;
@@ -533,14 +696,17 @@ static void port_check(struct prober *pr, struct fp_probe_pair *p, unsigned int 
 			ps->st = PT_FAIL;
 			p->active--;
 			/* Without its first and last hop a pair goes nowhere. */
-			if ((!p->edge[0] || !p->edge[1]) && ++p->fails >= 2)
+			if ((addr_unset(&p->edge[0]) || addr_unset(&p->edge[1])) &&
+			    ++p->fails >= 2)
 				pair_finish(pr, p, NULL);
 			return;
 		} else if (ps->slot[ttl - 1] != SL_GOT) {
 			return;
 		}
-	ps->hop[0] = p->edge[0] ? p->edge[0] : ps->hop[0];
-	ps->hop[p->hops - 1] = p->edge[1] ? p->edge[1] : ps->hop[p->hops - 1];
+	if (!addr_unset(&p->edge[0]))
+		ps->hop[0] = p->edge[0];
+	if (!addr_unset(&p->edge[1]))
+		ps->hop[p->hops - 1] = p->edge[1];
 	ps->st = PT_DONE;
 	p->active--;
 	p->done_ports++;
@@ -577,7 +743,7 @@ static void pair_refill(struct prober *pr, uint32_t pi, uint64_t now)
 	if (!win)
 		win = p->npaths ? p->npaths * pr->per_path : 4;
 	/* Until the edges are known, one port learns them for all. */
-	if (!p->edge[0] || !p->edge[1])
+	if (addr_unset(&p->edge[0]) || addr_unset(&p->edge[1]))
 		win = 1;
 	while (!p->finished && p->active < win && p->next < pr->cfg->nports)
 		port_start(pr, p, pi, p->next++, now);
@@ -594,18 +760,25 @@ static void send_slot(struct prober *pr, const struct ev *e, uint64_t now)
 {
 	struct fp_probe_pair *p = &pr->pairs[e->pair];
 	struct fp_probe_pst *ps = &p->pst[e->port];
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = p->dst };
-	uint8_t pkt[64];
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = fp_addr_to_v4(&p->dst) };
+	struct sockaddr_in6 sa6 = { .sin6_family = AF_INET6 };
+	bool v4 = fp_addr_is_v4(&p->dst);
+	uint8_t pkt[FP_PROBE_PKT_MAX];
 	uint16_t id;
 	size_t len;
+	ssize_t r;
 
 	/* Token 0 stays unused: the kernel fills a zero IP ID itself. */
 	if (!++pr->next_tok)
 		pr->next_tok = 1;
 	id = pr->next_tok;
 	pr->tok[id] = (struct tok){ e->pair, e->port, e->ttl, 1 };
-	len = build_probe(pr->cfg, pkt, p->src, p->dst, pr->cfg->ports[e->port], e->ttl, id);
-	if (sendto(src_fd(pr, p->src), pkt, len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+	len = fp_probe_build(pr->cfg, pkt, &p->src, &p->dst, pr->cfg->ports[e->port], e->ttl, id);
+	memcpy(&sa6.sin6_addr, p->dst.b, 16);
+	r = sendto(src_fd(pr, &p->src), pkt, len, 0,
+		   v4 ? (struct sockaddr *)&sa : (struct sockaddr *)&sa6,
+		   v4 ? sizeof(sa) : sizeof(sa6));
+	if (r < 0)
 		plog(pr, "send: %s", strerror(errno));
 	pr->st->sent++;
 	ps->slot[e->ttl - 1] = SL_FLIGHT;
@@ -634,7 +807,8 @@ static void on_timeout(struct prober *pr, const struct ev *e, uint64_t now)
 	if (++*at > pr->retries) {
 		*sl = SL_FAIL;
 		pr->st->failed++;
-		if (edge_ttl(p, e->ttl) && !p->edge[e->ttl == 1 ? 0 : 1] && p->why[0] == 0)
+		if (edge_ttl(p, e->ttl) && addr_unset(&p->edge[e->ttl == 1 ? 0 : 1]) &&
+		    p->why[0] == 0)
 			snprintf(p->why, sizeof(p->why), "no reply from hop %u after %u tries",
 				 e->ttl, pr->retries + 1);
 		port_check(pr, p, e->port);
@@ -646,34 +820,19 @@ static void on_timeout(struct prober *pr, const struct ev *e, uint64_t now)
 				   .ttl = e->ttl, .kind = EV_SEND });
 }
 
-static void on_reply(struct prober *pr, const uint8_t *b, size_t len, uint64_t now)
+static void on_reply(struct prober *pr, const struct fp_probe_reply *r, uint64_t now)
 {
-	const struct iphdr *ip = (const struct iphdr *)b, *in;
-	const struct icmphdr *ic;
 	struct fp_probe_pair *p;
 	struct fp_probe_pst *ps;
-	const uint8_t *l4;
 	struct tok *t;
-	uint16_t sport;
-	size_t off;
 
-	if (len < sizeof(*ip) || ip->ihl < 5)
-		return;
-	off = ip->ihl * 4u;
-	if (len < off + sizeof(*ic) + sizeof(*in))
-		return;
-	ic = (const struct icmphdr *)(b + off);
-	in = (const struct iphdr *)(b + off + sizeof(*ic));
-	if (in->ihl < 5 || len < off + sizeof(*ic) + in->ihl * 4u + 4)
-		return;
-	l4 = (const uint8_t *)in + in->ihl * 4u;
-	t = &pr->tok[ntohs(in->id)];
+	t = &pr->tok[r->tok];
 	if (!t->used || t->pair >= pr->n)
 		return;
 	p = &pr->pairs[t->pair];
-	sport = (uint16_t)(l4[0] << 8 | l4[1]);
-	if (in->saddr != p->src || in->daddr != p->dst || sport != pr->cfg->ports[t->port] ||
-	    in->protocol != (pr->cfg->proto == FP_PROBE_TCP ? IPPROTO_TCP : IPPROTO_UDP))
+	if (!addr_eq(&r->src, &p->src) || !addr_eq(&r->dst, &p->dst) ||
+	    r->sport != pr->cfg->ports[t->port] || r->dport != pr->cfg->dport ||
+	    r->proto != (pr->cfg->proto == FP_PROBE_TCP ? IPPROTO_TCP : IPPROTO_UDP))
 		return;
 	pr->st->replies++;
 	pr->rate = pr->rate + 1 > pr->cfg->rate ? pr->cfg->rate : pr->rate + 1;
@@ -681,25 +840,23 @@ static void on_reply(struct prober *pr, const uint8_t *b, size_t len, uint64_t n
 	if (p->finished || ps->st != PT_ACTIVE || ps->slot[t->ttl - 1] == SL_GOT ||
 	    ps->slot[t->ttl - 1] == SL_FAIL)
 		return;
-	if (ic->type == ICMP_DEST_UNREACH) {
-		char h[16];
+	if (r->kind == FP_PROBE_REPLY_UNREACH) {
+		char h[FP_ADDR_STRLEN];
 
 		pr->st->unreach++;
 		ps->slot[t->ttl - 1] = SL_FAIL;
 		snprintf(p->why, sizeof(p->why), "hop %s: destination unreachable (code %u)",
-			 ipv4_str(ip->saddr, h), ic->code);
+			 fp_addr_str(&r->from, h), r->code);
 		port_check(pr, p, t->port);
 		pair_refill(pr, t->pair, now);
 		return;
 	}
-	if (ic->type != ICMP_TIME_EXCEEDED || ic->code != ICMP_EXC_TTL)
-		return;
 	ps->slot[t->ttl - 1] = SL_GOT;
-	ps->hop[t->ttl - 1] = ip->saddr;
-	if (t->ttl == 1 && !p->edge[0])
-		p->edge[0] = ip->saddr;
-	if (t->ttl == p->hops && !p->edge[1])
-		p->edge[1] = ip->saddr;
+	ps->hop[t->ttl - 1] = r->from;
+	if (t->ttl == 1 && addr_unset(&p->edge[0]))
+		p->edge[0] = r->from;
+	if (t->ttl == p->hops && addr_unset(&p->edge[1]))
+		p->edge[1] = r->from;
 	if (ps->mask && !edge_ttl(p, t->ttl))
 		infer(pr, t->pair, t->port, t->ttl, now);
 	port_check(pr, p, t->port);
@@ -708,11 +865,27 @@ static void on_reply(struct prober *pr, const uint8_t *b, size_t len, uint64_t n
 
 static void drain(struct prober *pr, uint64_t now)
 {
+	struct fp_probe_reply r;
 	uint8_t b[1500];
 	ssize_t len;
 
-	while ((len = recv(pr->icmp_fd, b, sizeof(b), 0)) > 0)
-		on_reply(pr, b, (size_t)len, now);
+	if (pr->icmp_fd >= 0)
+		while ((len = recv(pr->icmp_fd, b, sizeof(b), 0)) > 0)
+			if (!fp_probe_parse_icmp4(b, (size_t)len, &r))
+				on_reply(pr, &r, now);
+	if (pr->icmp6_fd >= 0) {
+		struct sockaddr_in6 from;
+		socklen_t fl = sizeof(from);
+		struct fp_addr f;
+
+		while ((len = recvfrom(pr->icmp6_fd, b, sizeof(b), 0, (struct sockaddr *)&from,
+				       &fl)) > 0) {
+			memcpy(f.b, &from.sin6_addr, 16);
+			if (fl >= sizeof(from) && !fp_probe_parse_icmp6(b, (size_t)len, &f, &r))
+				on_reply(pr, &r, now);
+			fl = sizeof(from);
+		}
+	}
 }
 
 static int check_input(const struct fp_probe_cfg *cfg, struct fp_probe_pair *pairs,
@@ -724,10 +897,19 @@ static int check_input(const struct fp_probe_cfg *cfg, struct fp_probe_pair *pai
 		return fp_fail(err, EINVAL, "probe: need 1..65535 candidate ports");
 	if (cfg->proto != FP_PROBE_UDP && cfg->proto != FP_PROBE_TCP)
 		return fp_fail(err, EINVAL, "probe: unknown protocol");
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		if (!pairs[i].hops || pairs[i].hops > FP_PROBE_MAX_HOPS)
 			return fp_fail(err, EINVAL, "probe: pair %zu: hops must be 1..%d", i,
 				       FP_PROBE_MAX_HOPS);
+		if (fp_addr_is_v4(&pairs[i].src) != fp_addr_is_v4(&pairs[i].dst))
+			return fp_fail(err, EINVAL,
+				       "probe: pair %zu: source and destination are of two families (IPv4 and IPv6)",
+				       i);
+		if (addr_unset(&pairs[i].src) || addr_unset(&pairs[i].dst) ||
+		    (fp_addr_is_v4(&pairs[i].src) && (!fp_addr_to_v4(&pairs[i].src) ||
+						      !fp_addr_to_v4(&pairs[i].dst))))
+			return fp_fail(err, EINVAL, "probe: pair %zu: an unspecified address", i);
+	}
 	return 0;
 }
 
@@ -743,7 +925,7 @@ int fp_probe_run(const struct fp_probe_cfg *cfg, struct fp_probe_pair *pairs, si
 {
 	struct fp_probe_stats dummy;
 	struct prober pr = {
-		.cfg = cfg, .pairs = pairs, .n = n, .icmp_fd = -1,
+		.cfg = cfg, .pairs = pairs, .n = n, .icmp_fd = -1, .icmp6_fd = -1,
 		.per_path = cfg->per_path ? cfg->per_path : 2,
 		.retries = cfg->retries ? cfg->retries : 5,
 		.timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : 250,
@@ -764,7 +946,7 @@ int fp_probe_run(const struct fp_probe_cfg *cfg, struct fp_probe_pair *pairs, si
 		p->resolved = p->finished = false;
 		p->nres = p->nfound = p->next = p->active = p->done_ports = p->since_new = 0;
 		p->fails = 0;
-		p->edge[0] = p->edge[1] = 0;
+		memset(p->edge, 0, sizeof(p->edge));
 		p->why[0] = 0;
 		free(p->res);
 		p->res = NULL;
@@ -793,7 +975,8 @@ int fp_probe_run(const struct fp_probe_cfg *cfg, struct fp_probe_pair *pairs, si
 
 	while (pr.unfinished && !pr.oom) {
 		uint64_t now = now_ns(), wait;
-		struct pollfd pfd = { .fd = pr.icmp_fd, .events = POLLIN };
+		struct pollfd pfd[2] = { { .fd = pr.icmp_fd, .events = POLLIN },
+					 { .fd = pr.icmp6_fd, .events = POLLIN } };
 
 		if (now >= deadline) {
 			for (i = 0; i < n; i++)
@@ -837,7 +1020,7 @@ int fp_probe_run(const struct fp_probe_cfg *cfg, struct fp_probe_pair *pairs, si
 		}
 		if (wait > 50000000ull)
 			wait = 50000000ull;
-		if (poll(&pfd, 1, (int)((wait + 999999) / 1000000)) > 0)
+		if (poll(pfd, 2, (int)((wait + 999999) / 1000000)) > 0)
 			drain(&pr, now_ns());
 	}
 	if (pr.oom) {
@@ -852,6 +1035,8 @@ out:
 		close(pr.src[i].fd);
 	if (pr.icmp_fd >= 0)
 		close(pr.icmp_fd);
+	if (pr.icmp6_fd >= 0)
+		close(pr.icmp6_fd);
 	for (i = 0; i < n; i++) {
 		free(pairs[i].pst);
 		pairs[i].pst = NULL;
@@ -871,12 +1056,12 @@ void fp_probe_pair_release(struct fp_probe_pair *p)
 	p->nres = 0;
 }
 
-const char *fp_probe_router_name(const struct fp_probe_cfg *cfg, uint32_t addr)
+const char *fp_probe_router_name(const struct fp_probe_cfg *cfg, const struct fp_addr *addr)
 {
 	size_t i;
 
 	for (i = 0; i < cfg->nrouters; i++)
-		if (cfg->routers[i].addr == addr)
+		if (addr_eq(&cfg->routers[i].addr, addr))
 			return cfg->routers[i].name;
 	return NULL;
 }
@@ -890,11 +1075,11 @@ static bool path_names(const struct fp_probe_cfg *cfg, const struct fp_probe_pai
 
 	buf[0] = 0;
 	for (h = 0; h < p->hops; h++) {
-		const char *nm = fp_probe_router_name(cfg, pa->hop[h]);
-		char a[16];
+		const char *nm = fp_probe_router_name(cfg, &pa->hop[h]);
+		char a[FP_ADDR_STRLEN];
 
 		if (!nm) {
-			snprintf(buf, len, "%s", ipv4_str(pa->hop[h], a));
+			snprintf(buf, len, "%s", fp_addr_str(&pa->hop[h], a));
 			return false;
 		}
 		off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "%s%s",
@@ -914,10 +1099,10 @@ int fp_probe_write_portmap(FILE *f, const struct fp_probe_cfg *cfg,
 	for (i = 0; i < n; i++) {
 		const struct fp_probe_pair *p = &pairs[i];
 		unsigned int k, named = 0;
-		char s[16], d[16], path[FP_PROBE_MAX_HOPS * 64];
+		char s[FP_ADDR_STRLEN], d[FP_ADDR_STRLEN], path[FP_PROBE_MAX_HOPS * 64];
 
-		ipv4_str(p->src, s);
-		ipv4_str(p->dst, d);
+		fp_addr_str(&p->src, s);
+		fp_addr_str(&p->dst, d);
 		for (k = 0; k < p->nres; k++) {
 			const struct fp_probe_path *pa = &p->paths[p->res[k].path];
 
@@ -998,7 +1183,7 @@ int fp_probe_routers_load(const char *path, struct fp_probe_router **out, size_t
 		return rc;
 	for (ln = buf; ln && *ln; ln = next) {
 		char a[64], nm[256], extra[2], *name;
-		struct in_addr addr;
+		struct fp_addr addr;
 		int nf;
 
 		next = strchr(ln, '\n');
@@ -1010,8 +1195,19 @@ int fp_probe_routers_load(const char *path, struct fp_probe_router **out, size_t
 		if (!*ln || *ln == '#')
 			continue;
 		nf = sscanf(ln, "%63s %255s %1s", a, nm, extra);
-		if (nf != 2 || inet_pton(AF_INET, a, &addr) != 1) {
+		if (nf != 2 || fp_addr_parse(a, &addr)) {
 			rc = fp_fail(err, EINVAL, "%s:%d: expected \"ADDR SWITCH\"", path, line);
+			break;
+		}
+		if (fp_addr_is_v4(&addr) && strchr(a, ':')) {
+			rc = fp_fail(err, EINVAL,
+				     "%s:%d: %s is an IPv4-mapped IPv6 address (write IPv4 as a dotted quad)",
+				     path, line, a);
+			break;
+		}
+		if (addr_unset(&addr) || (fp_addr_is_v4(&addr) && !fp_addr_to_v4(&addr))) {
+			rc = fp_fail(err, EINVAL, "%s:%d: the unspecified address is no router's",
+				     path, line);
 			break;
 		}
 		name = grow((void **)&r, &cap, nr + 1, sizeof(*r)) ? NULL : strdup(nm);
@@ -1020,7 +1216,7 @@ int fp_probe_routers_load(const char *path, struct fp_probe_router **out, size_t
 			break;
 		}
 		r[nr].name = name;
-		r[nr].addr = addr.s_addr;
+		r[nr].addr = addr;
 		nr++;
 	}
 	free(buf);

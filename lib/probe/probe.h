@@ -26,6 +26,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "core/addr.h"
 #include "core/err.h"
 
 #define FP_PROBE_MAX_HOPS	8	/* switches on a path */
@@ -38,12 +39,12 @@ enum fp_probe_proto {
 
 /* A router address and the switch it belongs to. */
 struct fp_probe_router {
-	uint32_t addr;			/* network order */
+	struct fp_addr addr;		/* IPv4 held IPv4-mapped, or IPv6 */
 	char *name;
 };
 
 struct fp_probe_path {
-	uint32_t hop[FP_PROBE_MAX_HOPS];	/* router addresses, network order */
+	struct fp_addr hop[FP_PROBE_MAX_HOPS];	/* router addresses */
 	unsigned int nports;
 	bool foreign;			/* not one of the pair's cand paths */
 };
@@ -57,7 +58,7 @@ struct fp_probe_pst;
 
 struct fp_probe_pair {
 	/* input */
-	uint32_t src, dst;		/* network order */
+	struct fp_addr src, dst;	/* of one family */
 	unsigned int hops;		/* switches on each path, 1..FP_PROBE_MAX_HOPS */
 	unsigned int npaths;		/* equal-cost paths expected; 0: unknown */
 	/*
@@ -78,7 +79,7 @@ struct fp_probe_pair {
 	/* private */
 	struct fp_probe_pst *pst;
 	unsigned int next, active, done_ports, since_new, fails;
-	uint32_t edge[2];		/* first and last hop, once known */
+	struct fp_addr edge[2];		/* first and last hop, once known (else ::) */
 	bool finished;
 };
 
@@ -110,14 +111,15 @@ struct fp_probe_cfg {
  * that could not be resolved says why in @why. Returns 0 (even when some
  * pairs are unresolved), or an errno value with @err filled when probing
  * cannot run at all: EPERM without CAP_NET_RAW, EADDRNOTAVAIL when a source
- * address is not configured in this network namespace, EINVAL on bad input.
+ * address is not configured in this network namespace, EINVAL on bad input
+ * (a pair whose addresses are of two families, or unspecified).
  */
 int fp_probe_run(const struct fp_probe_cfg *cfg, struct fp_probe_pair *pairs, size_t n,
 		 struct fp_probe_stats *st, struct fp_err *err);
 void fp_probe_pair_release(struct fp_probe_pair *p);
 
 /* Name of the switch owning router address @addr, or NULL. */
-const char *fp_probe_router_name(const struct fp_probe_cfg *cfg, uint32_t addr);
+const char *fp_probe_router_name(const struct fp_probe_cfg *cfg, const struct fp_addr *addr);
 
 /*
  * fp_probe_write_portmap - the port map text of docs/formats.md. @header
@@ -129,11 +131,56 @@ int fp_probe_write_portmap(FILE *f, const struct fp_probe_cfg *cfg,
 			   const struct fp_probe_pair *pairs, size_t n, bool header);
 
 /*
- * fp_probe_routers_load - read a router map: lines "ADDR SWITCH", '#'
- * comments (lab.sh writes one per fabric). Returns 0 or an errno value.
+ * fp_probe_routers_load - read a router map: lines "ADDR SWITCH", ADDR IPv4
+ * or IPv6, '#' comments (lab.sh writes one per fabric and family). Returns 0
+ * or an errno value.
  */
 int fp_probe_routers_load(const char *path, struct fp_probe_router **out, size_t *n,
 			  struct fp_err *err);
 void fp_probe_routers_free(struct fp_probe_router *r, size_t n);
+
+/*
+ * The packets, exposed for tests (the engine uses nothing else).
+ *
+ * fp_probe_build - the probe of @cfg from @src to @dst (one family) with
+ * source port @sport, TTL or hop limit @ttl and token @tok, IP header
+ * included, into @buf (FP_PROBE_PKT_MAX bytes). Returns its length.
+ */
+#define FP_PROBE_PKT_MAX	96
+size_t fp_probe_build(const struct fp_probe_cfg *cfg, uint8_t *buf, const struct fp_addr *src,
+		      const struct fp_addr *dst, uint16_t sport, uint8_t ttl, uint16_t tok);
+
+/* The IPv6 flow label a probe from source port @sport carries. */
+static inline uint32_t fp_probe_flow_label(uint16_t sport)
+{
+	return sport >= 0xC000 ? sport & 0x3fffu : 0;
+}
+
+enum fp_probe_reply_kind {
+	FP_PROBE_REPLY_TIME = 1,	/* time exceeded in transit: a hop */
+	FP_PROBE_REPLY_UNREACH,		/* destination unreachable */
+};
+
+/* An ICMP error that quotes a probe. */
+struct fp_probe_reply {
+	enum fp_probe_reply_kind kind;
+	uint8_t code;			/* the ICMP code */
+	uint8_t proto;			/* the quoted probe's: IPPROTO_UDP or IPPROTO_TCP */
+	uint16_t sport, dport, tok;	/* the quoted probe's, host order */
+	struct fp_addr from;		/* the router that answered */
+	struct fp_addr src, dst;	/* the quoted probe's addresses */
+};
+
+/*
+ * fp_probe_parse_icmp4 - an ICMP message as a raw IPv4 ICMP socket reads it
+ * (IPv4 header first); fp_probe_parse_icmp6 - an ICMPv6 message as a raw
+ * ICMPv6 socket reads it (no IPv6 header), @from its source. 0 when it is
+ * time exceeded in transit or destination unreachable quoting a UDP or TCP
+ * packet with its ports (and, on IPv6, its token), else ENOMSG (not for a
+ * probe: another type, an extension header, too short).
+ */
+int fp_probe_parse_icmp4(const uint8_t *b, size_t len, struct fp_probe_reply *r);
+int fp_probe_parse_icmp6(const uint8_t *b, size_t len, const struct fp_addr *from,
+			 struct fp_probe_reply *r);
 
 #endif

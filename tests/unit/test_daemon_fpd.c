@@ -463,14 +463,14 @@ static int fake_engine(const struct fp_probe_cfg *cfg, struct fp_probe_pair *pai
 	assert_int_equal(fp_topo_load("leafspine:leaves=2,spines=2,hosts=2", &t, err), 0);
 	fprintf(out, "# flowplan-portmap 1\n");
 	for (i = 0; i < n; i++) {
-		int s = fp_topo_find_addr(t, pairs[i].src), d = fp_topo_find_addr(t, pairs[i].dst);
+		int s = fp_topo_find_ip(t, &pairs[i].src), d = fp_topo_find_ip(t, &pairs[i].dst);
 		struct fp_pathset ps = fp_topo_paths(t, t->nodes[s].leaf, t->nodes[d].leaf);
-		char a[16], b[16];
+		char a[FP_ADDR_STRLEN], b[FP_ADDR_STRLEN];
 
 		assert_int_equal(pairs[i].hops, 3);
 		assert_int_equal(pairs[i].npaths, 2);
-		inet_ntop(AF_INET, &pairs[i].src, a, sizeof(a));
-		inet_ntop(AF_INET, &pairs[i].dst, b, sizeof(b));
+		fp_addr_str(&pairs[i].src, a);
+		fp_addr_str(&pairs[i].dst, b);
 		for (k = 0; k < cfg->nports; k++) {
 			int r = fp_topo_route(t, s, d, cfg->ports[k]);
 			int sp = t->links[ps.p[r].link[0]].to;
