@@ -8,7 +8,8 @@
 # leaves nothing behind, also when building fails half-way. The same fabric
 # is dual stack: IPv6 UDP flows take the spine their source port (and, where
 # the routers hash it, their flow label) sends them to, by the spines'
-# packet counters, also while IPv4 flows run at once.
+# packet counters, also while IPv4 flows run at once; probing over IPv6
+# (hop limits, ICMPv6) learns a map those counters agree with.
 # Ends with "lab: N passed, N failed, N skipped".
 set -uo pipefail
 
@@ -366,6 +367,84 @@ if "$UDP" -c $N "$W/dual.flows" >"$W/dual.json" 2>"$W/dual.err"; then
 	fi
 else
 	nok "dual stack: $(cat "$W/dual.err")"
+fi
+
+# IPv6 probing: the same fabric described by its IPv6 addresses (lab.sh's
+# nics6), hop-limited RoCEv2 probes (UDP to 4791, each with the flow label
+# its port stands for) answered by ICMPv6 time exceeded from the routers'
+# IPv6 addresses, named by one router map of both families. From every host
+# at once, with an IPv4 RoCEv2 probe from h0 running alongside (dual stack).
+jq --rawfile n6 "$ST/nics6" '
+	($n6 | split("\n") | map(select(length > 0) | split(" ") | {(.[0]): .[2]}) | add) as $m
+	| .name = "lab6" | .hash.fields = "l4+flowlabel"
+	| .hosts[].nics[] |= (.addr = $m[.name])' "$W/topo.json" >"$W/topo6.json"
+cat "$ST/routers" "$ST/routers6" >"$W/routers46"
+bad="" pids=()
+for h in $(cut -d' ' -f2 "$ST/nics6" | sort -u); do
+	ip netns exec "$h" "$F" -j probe "$W/topo6.json" ports 32 per-path 2 \
+		routers "$W/routers46" out "$W/map6.$h" >"$W/probe6.$h" 2>&1 &
+	pids+=("$!:$h")
+done
+set -- ${NICS[0]}
+ip netns exec "$2" "$F" -j probe "$W/topo.json" ports 16 per-path 2 routers "$W/routers46" \
+	out "$W/map4u" >"$W/probe4u" 2>&1 &
+pids+=("$!:ipv4")
+for x in "${pids[@]}"; do
+	wait "${x%%:*}" || bad="$bad ${x#*:}($(tail -1 "$W/probe6.${x#*:}" 2>/dev/null || tail -1 "$W/probe4u"))"
+done
+echo "# flowplan-portmap 1" >"$W/map6"
+cat "$W"/map6.* | grep -v '^# flowplan-portmap' >>"$W/map6"
+cross=$(awk '!/^#/ && $4 ~ /spine/ {split($4, p, ","); print $1, $2, p[2]}' "$W/map6" |
+	sort -u | awk '{n[$1" "$2]++} END {for (k in n) print k, n[k]}')
+npairs=$(grep -c . <<<"$cross")
+nboth=$(awk '$3 == 2' <<<"$cross" | wc -l)
+nrows=$(awk '!/^#/ && $4 ~ /spine/' "$W/map6" | wc -l)
+if [ -z "$bad" ] && [ "$npairs" = 8 ] && [ "$nboth" = 8 ] && ! grep -q unresolved "$W/map6" &&
+   ! grep -q '^198\.' "$W/map6" &&
+   [ "$(awk '!/^#/ && $4 ~ /spine/ {split($4, p, ","); print p[2]}' "$W/map4u" | sort -u | wc -l)" = 2 ]; then
+	ok "ipv6 probe: all 8 cross-leaf IPv6 pairs found both spines ($nrows ports), and h0's IPv4 probe alongside found both"
+else
+	nok "ipv6 probe: ${bad:+failed:$bad; }$nboth of $npairs cross-leaf IPv6 pairs found both spines (want 8 of 8); $(grep -h '^#' "$W"/map6.* | grep -v flowplan-portmap | head -3 | tr '\n' ';')"
+fi
+
+# Every learned cross-leaf port of h0, IPv6 and IPv4, sent as a flow (its
+# port, on IPv6 its label): the spine whose counters move is the map's.
+agree=0 bad=""
+set -- ${NICS6[0]}; h0ns=$2
+while read -r sa da sp path; do
+	want=$(tr ',' '\n' <<<"$path" | grep spine)
+	dns=$(awk -v a="$da" '$3 == a {print $2}' "$ST/nics6" "$ST/nics")
+	if [[ $sa == *:* ]]; then lb=$((sp >= 49152 ? sp & 0x3fff : 0)); else lb=0; fi
+	got=$(flow_spine "$h0ns" "$sa" "$sp" "$dns" "$da" $lb)
+	if [ "$got" = "$want" ]; then agree=$((agree + 1)); else bad="$bad $sa:$sp($want, took $got)"; fi
+done < <(awk '!/^#/ && $4 ~ /spine/ {print $1, $2, $3, $4}' "$W/map6.$h0ns" "$W/map4u")
+n6=$(awk '!/^#/ && $4 ~ /spine/' "$W/map6.$h0ns" | wc -l)
+n4=$(awk '!/^#/ && $4 ~ /spine/' "$W/map4u" | wc -l)
+if [ -z "$bad" ] && [ "$n6" -ge 8 ] && [ "$n4" -ge 8 ]; then
+	ok "ipv6 probe vs counters: $agree of $agree learned ports of h0 ($n6 IPv6, $n4 IPv4) crossed the spine the map names"
+else
+	nok "ipv6 probe vs counters: $agree agree of $n6 IPv6 + $n4 IPv4 ports;$bad"
+fi
+
+# The planner plans the IPv6 fabric with the IPv6 map: ports and paths its.
+if "$F" plan compute "$W/topo6.json" "$SCHED" strategy flowplan portmap "$W/map6" \
+	out "$W/plan6.json" >"$W/plan6.out" 2>&1; then
+	jq -r '.phases[].flows[] as $f | $f.subflows[] | select((.path | length) > 1)
+	       | "\($f.src) \($f.dst) \(.sport) \(.path | join(","))"' \
+		"$W/plan6.json" >"$W/subs6"
+	bad=""
+	while read -r s d sp path; do
+		sa=$(awk -v n="$s" '$1 == n {print $3}' "$ST/nics6")
+		da=$(awk -v n="$d" '$1 == n {print $3}' "$ST/nics6")
+		grep -Eq "^$sa +$da +$sp +$path\$" "$W/map6" || bad="$bad $s->$d:$sp"
+	done <"$W/subs6"
+	if [ -s "$W/subs6" ] && [ -z "$bad" ]; then
+		ok "ipv6 plan: $(wc -l <"$W/subs6") cross-leaf subflows, all on probed IPv6 ports and paths"
+	else
+		nok "ipv6 plan: subflows not in the probed map:${bad:- (none planned)}"
+	fi
+else
+	nok "ipv6 plan compute with the probed map: $(tail -2 "$W/plan6.out")"
 fi
 
 # Policy 1 (layer 4) leaves the flow label out: with one source port every
