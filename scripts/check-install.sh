@@ -121,13 +121,74 @@ else
 	grep fp_group_query <<<"$dyn"
 	bad "libflowplan.so.1 does not export both versions of fp_group_query"
 fi
+# FLOWPLAN_1.2: struct fp_report_rec of report ring format 2 (16-byte
+# addresses); fp_report_read and fp_report_schedule of 1.0 keep the
+# 56-byte IPv4 record (docs/reports.md).
+if grep -E '\(?FLOWPLAN_1\.0\)? +fp_report_read$' <<<"$dyn" >/dev/null &&
+   grep -E '\(?FLOWPLAN_1\.2\)? +fp_report_read$' <<<"$dyn" >/dev/null &&
+   grep -E '\(?FLOWPLAN_1\.0\)? +fp_report_schedule$' <<<"$dyn" >/dev/null &&
+   grep -E '\(?FLOWPLAN_1\.2\)? +fp_report_schedule$' <<<"$dyn" >/dev/null &&
+   grep -E '\(?FLOWPLAN_1\.0\)? +fp_report_open$' <<<"$dyn" >/dev/null; then
+	ok "libflowplan.so.1 exports fp_report_read and fp_report_schedule @FLOWPLAN_1.0 and @@FLOWPLAN_1.2"
+else
+	grep fp_report_ <<<"$dyn"
+	bad "libflowplan.so.1 does not export both versions of fp_report_read and fp_report_schedule"
+fi
+# A format-2 ring written by hand to docs/reports.md's layout: records
+# 198.18.0.1 -> 198.18.0.2, 2001:db8::1 -> 2001:db8::2, and the first again.
+cat >"$D/ring.c" <<'C'
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+static uint8_t f[4096 + 8 * 80];
+static void put(int i, const uint8_t *src, const uint8_t *dst)
+{
+	uint8_t *r = f + 4096 + i * 80;
+	uint64_t seq = i + 1, bytes = 64, t = 1000;
+	uint16_t op = 1;
+
+	memcpy(r, &seq, 8); memcpy(r + 12, &op, 2);
+	memcpy(r + 24, src, 16); memcpy(r + 40, dst, 16);
+	memcpy(r + 56, &bytes, 8); memcpy(r + 64, &t, 8); memcpy(r + 72, &t, 8);
+}
+int main(int argc, char **argv)
+{
+	uint64_t magic = 0x005450525046504cull, off = 4096, head = 3;
+	uint32_t v = 2, hs = 4096, rs = 80, cap = 8;
+	uint8_t a4[16] = { [10] = 0xff, [11] = 0xff, 198, 18, 0, 1 };
+	uint8_t b4[16] = { [10] = 0xff, [11] = 0xff, 198, 18, 0, 2 };
+	uint8_t a6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	uint8_t b6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
+	FILE *o;
+
+	memcpy(f, &magic, 8); memcpy(f + 8, &v, 4); memcpy(f + 12, &hs, 4);
+	memcpy(f + 16, &rs, 4); memcpy(f + 20, &cap, 4); memcpy(f + 24, &off, 8);
+	memcpy(f + 48, &head, 8);
+	put(0, a4, b4);
+	put(1, a6, b6);
+	put(2, a4, b4);
+	o = argc > 1 ? fopen(argv[1], "w") : NULL;
+	return !o || fwrite(f, sizeof(f), 1, o) != 1 || fclose(o);
+}
+C
+if cc -o "$D/ring" "$D/ring.c" 2>"$D/cc.log" && "$D/ring" "$D/ring2"; then
+	ok "a report ring of format 2 written to docs/reports.md's layout"
+else
+	cat "$D/cc.log"
+	bad "writing a format-2 report ring by hand"
+fi
 mkdir -p "$D/old"
-printf 'FLOWPLAN_1.0 { global: fp_ctx_open; fp_ctx_close; fp_group_query; local: *; };\n' \
+printf 'FLOWPLAN_1.0 { global: fp_ctx_open; fp_ctx_close; fp_group_query; %s local: *; };\n' \
+	'fp_report_open; fp_report_read; fp_report_close; fp_report_schedule;' \
 	>"$D/old/v10.map"
 cat >"$D/old/stub.c" <<'C'
 int fp_ctx_open(void) { return 0; }
 int fp_ctx_close(void) { return 0; }
 int fp_group_query(void) { return 0; }
+int fp_report_open(void) { return 0; }
+int fp_report_read(void) { return 0; }
+int fp_report_close(void) { return 0; }
+int fp_report_schedule(void) { return 0; }
 C
 cat >"$D/old/app.c" <<'C'
 #include <errno.h>
@@ -141,16 +202,37 @@ struct old_info {
 	char dev[64]; uint8_t port; int gid_index; char local[16]; char peer[16];
 	struct fp_subflow_info sub[FP_GROUP_MAX_SUBFLOWS];
 };
-int main(void)
+/* struct fp_report_rec as FLOWPLAN_1.0's header had it (56 bytes). */
+struct old_rec {
+	uint64_t seq; uint32_t comm; uint16_t op, flags; int32_t status;
+	uint32_t src, dst, coll; uint64_t bytes, start_ns, end_ns;
+};
+int main(int argc, char **argv)
 {
 	struct fp_ctx_attr a = { .flags = FP_CTX_NO_NETLINK | FP_CTX_NO_REPORT };
 	struct fp_ctx *ctx = fp_ctx_open(&a);
+	struct fp_report *rep;
+	struct old_rec r[4];
 	struct old_info i;
-	int ret;
+	size_t got, got2;
+	int ret, ret2;
 
 	memset(&i, 0x5a, sizeof(i));
 	ret = fp_group_query(NULL, (struct fp_group_info *)&i);
 	printf("query %s\n", ret == EINVAL ? "EINVAL" : "?");
+	if (argc > 1) {
+		/* The IPv4 record; EOVERFLOW at the IPv6 one; then the last. */
+		rep = fp_report_open(argv[1]);
+		if (!rep)
+			return 1;
+		ret = fp_report_read(rep, (struct fp_report_rec *)r, 4, &got, NULL);
+		ret2 = fp_report_read(rep, (struct fp_report_rec *)&r[1], 3, &got2, NULL);
+		printf("read %d %zu %d %zu %u\n", ret == EOVERFLOW, got, ret2, got2,
+		       (unsigned int)r[1].seq);
+		fp_report_close(rep);
+		if (fp_report_schedule((struct fp_report_rec *)r, 2, 0, "old", stdout))
+			return 1;
+	}
 	return !ctx || fp_ctx_close(ctx);
 }
 C
@@ -165,15 +247,35 @@ else
 	cat "$D/cc.log"
 	bad "a FLOWPLAN_1.0 program on the installed library"
 fi
+# The same program reads the format-2 ring through fp_report_read@FLOWPLAN_1.0
+# (the IPv4 records, EOVERFLOW at the IPv6 one) and makes a schedule of the
+# 56-byte records with fp_report_schedule@FLOWPLAN_1.0.
+out=$(LD_LIBRARY_PATH="$R/usr/lib" "$D/old/app" "$D/ring2" 2>&1)
+if objdump -T "$D/old/app" | grep -E '\(?FLOWPLAN_1\.0\)? +fp_report_read$' >/dev/null &&
+   grep -qx "read 1 1 0 1 3" <<<"$out" && grep -q '"src": *"198.18.0.1"' <<<"$out" &&
+   [ "$(grep -c '"src"' <<<"$out")" = 1 ]; then
+	ok "a FLOWPLAN_1.0 program reads a format-2 ring's IPv4 records (EOVERFLOW for IPv6) and makes its schedule"
+else
+	echo "$out"
+	bad "a FLOWPLAN_1.0 program reading a format-2 ring"
+fi
 cat >"$D/new.c" <<'C'
 #include <errno.h>
 #include <stdio.h>
 #include <flowplan.h>
-int main(void)
+int main(int argc, char **argv)
 {
 	struct fp_group_info i;
+	struct fp_report_rec r[4];
+	struct fp_report *rep;
+	size_t got = 0;
 
 	printf("query %s\n", fp_group_query(NULL, &i) == EINVAL ? "EINVAL" : "?");
+	rep = argc > 1 ? fp_report_open(argv[1]) : NULL;
+	if (rep && !fp_report_read(rep, r, 4, &got, NULL) && got == 3)
+		fp_report_schedule(r, 3, 0, "new", stdout);
+	if (rep)
+		fp_report_close(rep);
 	return 0;
 }
 C
@@ -184,6 +286,15 @@ if cc -o "$D/new" "$D/new.c" $(pkg-config --cflags --libs flowplan) 2>"$D/cc.log
 else
 	cat "$D/cc.log"
 	bad "a program built now does not bind fp_group_query@FLOWPLAN_1.1"
+fi
+out=$(LD_LIBRARY_PATH="$R/usr/lib" "$D/new" "$D/ring2" 2>&1)
+if objdump -T "$D/new" | grep -E '\(?FLOWPLAN_1\.2\)? +fp_report_read$' >/dev/null &&
+   objdump -T "$D/new" | grep -E '\(?FLOWPLAN_1\.2\)? +fp_report_schedule$' >/dev/null &&
+   grep -q '"src": *"2001:db8::1"' <<<"$out" && grep -q '"src": *"198.18.0.1"' <<<"$out"; then
+	ok "a program built now takes fp_report_read@FLOWPLAN_1.2 and reads IPv4 and IPv6 records"
+else
+	echo "$out"
+	bad "a program built now and a format-2 ring"
 fi
 if "$R/usr/sbin/flowplanctl" -V >/dev/null && man -l "$R/usr/share/man/man8/flowplanctl.8" >/dev/null 2>&1 ||
    [ -s "$R/usr/share/man/man8/flowplanctl.8" ]; then

@@ -31,6 +31,7 @@
 #include "planner/plan.h"
 #include "planner/sched.h"
 #include "planner/topo.h"
+#include "core/addr.h"
 #include "flowplan/flowplan.h"
 #include "fpd.h"
 
@@ -261,7 +262,7 @@ static void *write_ring(void *arg)
 {
 	struct writer *w = arg;
 	uint32_t cap = 65536;
-	size_t len = 4096 + (size_t)cap * 56;
+	size_t len = 4096 + (size_t)cap * sizeof(struct fp_report_rec);
 	uint8_t *m;
 	uint64_t *head;
 	int fd = open(w->path, O_RDWR | O_CREAT | O_TRUNC, 0644);
@@ -270,9 +271,9 @@ static void *write_ring(void *arg)
 		return NULL;
 	m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
-	*(uint32_t *)(m + 8) = 1;
+	*(uint32_t *)(m + 8) = 2;	/* format version 2, 80-byte records */
 	*(uint32_t *)(m + 12) = 4096;
-	*(uint32_t *)(m + 16) = 56;
+	*(uint32_t *)(m + 16) = sizeof(struct fp_report_rec);
 	*(uint32_t *)(m + 20) = cap;
 	*(uint64_t *)(m + 24) = 4096;
 	*(uint32_t *)(m + 40) = (uint32_t)getpid();
@@ -292,13 +293,17 @@ static void *write_ring(void *arg)
 
 				__atomic_store_n(&rec->seq, 0, __ATOMIC_RELAXED);
 				__atomic_thread_fence(__ATOMIC_RELEASE);
+				struct fp_addr sa = fp_addr_v4(htonl(0xc6120001 + (uint32_t)r));
+				struct fp_addr da = fp_addr_v4(htonl(0xc6120001 +
+								     (uint32_t)((r + 1) % 8)));
+
 				*rec = (struct fp_report_rec){
 					.comm = 1, .op = FP_OP_WRITE,
-					.src = htonl(0xc6120001 + (uint32_t)r),
-					.dst = htonl(0xc6120001 + (uint32_t)((r + 1) % 8)),
 					.bytes = 16 << 20, .start_ns = t + (uint64_t)st * 2000000,
 					.end_ns = t + (uint64_t)st * 2000000 + 1500000,
 				};
+				memcpy(rec->src, sa.b, 16);
+				memcpy(rec->dst, da.b, 16);
 				__atomic_store_n(&rec->seq, h + 1, __ATOMIC_RELEASE);
 				__atomic_store_n(head, h + 1, __ATOMIC_RELEASE);
 				w->recs++;

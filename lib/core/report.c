@@ -21,9 +21,16 @@
 #include <linux/posix_acl.h>
 #include <linux/posix_acl_xattr.h>
 
+#include "core/addr.h"
 #include "core/report.h"
 
 #define HDR_SIZE 4096u
+
+_Static_assert(sizeof(struct fp_report_rec) == 80, "version 2 record: 80 bytes");
+_Static_assert(sizeof(struct fp_report_rec_v1) == 56, "version 1 record: 56 bytes");
+_Static_assert(offsetof(struct fp_report_rec, seq) == 0 &&
+	       offsetof(struct fp_report_rec_v1, seq) == 0,
+	       "the reader checks seq at a slot's start, in either version");
 
 bool fp_ring_wanted(void)
 {
@@ -187,9 +194,9 @@ void fp_ring_put(struct fp_ring *r, struct fp_report_rec *rec)
 	slot->op = rec->op;
 	slot->flags = rec->flags;
 	slot->status = rec->status;
-	slot->src = rec->src;
-	slot->dst = rec->dst;
 	slot->coll = rec->coll;
+	memcpy(slot->src, rec->src, sizeof(slot->src));
+	memcpy(slot->dst, rec->dst, sizeof(slot->dst));
 	slot->bytes = rec->bytes;
 	slot->start_ns = rec->start_ns + off;
 	slot->end_ns = rec->end_ns + off;
@@ -199,13 +206,75 @@ void fp_ring_put(struct fp_ring *r, struct fp_report_rec *rec)
 	__atomic_store_n(&r->hdr->head, h + 1, __ATOMIC_RELEASE);
 }
 
+/* ------------------------------------------------------ record versions */
+
+static const uint8_t unspec[16];
+
+void fp_report_rec_from_v1(struct fp_report_rec *out,
+			   const struct fp_report_rec_v1 *in)
+{
+	struct fp_addr a;
+
+	*out = (struct fp_report_rec){
+		.seq = in->seq, .comm = in->comm, .op = in->op,
+		.flags = in->flags, .status = in->status, .coll = in->coll,
+		.bytes = in->bytes, .start_ns = in->start_ns,
+		.end_ns = in->end_ns,
+	};
+	/* Version 1's 0 is "none", which version 2 writes as ::. */
+	if (in->src) {
+		a = fp_addr_v4(in->src);
+		memcpy(out->src, a.b, sizeof(out->src));
+	}
+	if (in->dst) {
+		a = fp_addr_v4(in->dst);
+		memcpy(out->dst, a.b, sizeof(out->dst));
+	}
+}
+
+/* @b: a version 2 address; its version 1 form in *@v4, or false. */
+static bool addr_to_v1(const uint8_t *b, uint32_t *v4)
+{
+	struct fp_addr a;
+
+	memcpy(a.b, b, sizeof(a.b));
+	if (!memcmp(b, unspec, sizeof(unspec)))
+		*v4 = 0;
+	else if (fp_addr_is_v4(&a))
+		*v4 = fp_addr_to_v4(&a);
+	else
+		return false;
+	return true;
+}
+
+int fp_report_rec_to_v1(struct fp_report_rec_v1 *out,
+			const struct fp_report_rec *in)
+{
+	uint32_t src, dst;
+
+	if (!addr_to_v1(in->src, &src) || !addr_to_v1(in->dst, &dst))
+		return EOVERFLOW;
+	*out = (struct fp_report_rec_v1){
+		.seq = in->seq, .comm = in->comm, .op = in->op,
+		.flags = in->flags, .status = in->status, .src = src,
+		.dst = dst, .coll = in->coll, .bytes = in->bytes,
+		.start_ns = in->start_ns, .end_ns = in->end_ns,
+	};
+	return 0;
+}
+
 /* ---------------------------------------------------------------- reader */
+
+/* Slots copied at once when they cannot go straight into the caller's array. */
+#define SCRATCH_SLOTS 256u
 
 struct fp_report {
 	int fd;
 	uint32_t cap;		/* as validated at open, never re-read */
+	uint32_t rec_size;	/* likewise: 56 (version 1) or 80 (2) */
 	uint64_t rec_off;	/* likewise */
 	uint64_t next;		/* index of the next record to read */
+	void *scratch;		/* SCRATCH_SLOTS slots, made when needed */
 };
 
 struct fp_report *fp_ring_reader_open(const char *path)
@@ -214,6 +283,7 @@ struct fp_report *fp_ring_reader_open(const char *path)
 	struct fp_report *rep;
 	struct stat st;
 	uint64_t size;
+	uint32_t rs;
 	int fd, err;
 
 	if (!path) {
@@ -230,12 +300,14 @@ struct fp_report *fp_ring_reader_open(const char *path)
 		goto err;
 	}
 	size = (uint64_t)st.st_size;
+	/* Each version has its record size, and no other. */
+	rs = h.version == 1 ? sizeof(struct fp_report_rec_v1) :
+	     h.version == FP_REPORT_VERSION ? sizeof(struct fp_report_rec) : 0;
 	/* cap * rec_size < 2^37: no overflow once rec_off <= size. */
-	if (h.magic != FP_REPORT_MAGIC || h.version != FP_REPORT_VERSION ||
-	    h.rec_size != sizeof(struct fp_report_rec) || !h.cap ||
+	if (h.magic != FP_REPORT_MAGIC || !rs || h.rec_size != rs || !h.cap ||
 	    (h.cap & (h.cap - 1)) || h.rec_off < sizeof(h) ||
 	    h.rec_off % _Alignof(struct fp_report_rec) || h.rec_off > size ||
-	    (uint64_t)h.cap * sizeof(struct fp_report_rec) > size - h.rec_off) {
+	    (uint64_t)h.cap * rs > size - h.rec_off) {
 		err = EPROTO;
 		goto err;
 	}
@@ -246,6 +318,7 @@ struct fp_report *fp_ring_reader_open(const char *path)
 	}
 	rep->fd = fd;
 	rep->cap = h.cap;
+	rep->rec_size = rs;
 	rep->rec_off = h.rec_off;
 	return rep;
 err:
@@ -283,9 +356,14 @@ static int read_head(const struct fp_report *rep, uint64_t *head)
 	return ret;
 }
 
-/* A record the reader hands out: one of the ops, a sane size and time. */
+/*
+ * A record the reader hands out: one of the ops, a sane size and time, and
+ * endpoints of one family (either may be :: for none).
+ */
 static bool rec_sane(const struct fp_report_rec *r)
 {
+	struct fp_addr s, d;
+
 	switch (r->op) {
 	case FP_OP_WRITE: case FP_OP_SEND: case FP_OP_RECV:
 	case FP_OP_ALLREDUCE: case FP_OP_ALLGATHER: case FP_OP_REDUCESCATTER:
@@ -295,27 +373,61 @@ static bool rec_sane(const struct fp_report_rec *r)
 	default:
 		return false;
 	}
+	memcpy(s.b, r->src, sizeof(s.b));
+	memcpy(d.b, r->dst, sizeof(d.b));
+	if (memcmp(r->src, unspec, sizeof(unspec)) &&
+	    memcmp(r->dst, unspec, sizeof(unspec)) &&
+	    fp_addr_is_v4(&s) != fp_addr_is_v4(&d))
+		return false;
 	return r->bytes < (1ull << 63) && r->end_ns >= r->start_ns;
+}
+
+/* Slot @i of a copy of slots in the ring's layout, as a version 2 record. */
+static void slot_get(const struct fp_report *rep, const void *slots,
+		     uint64_t i, struct fp_report_rec *out)
+{
+	const char *p = (const char *)slots + i * rep->rec_size;
+	struct fp_report_rec_v1 o;
+
+	if (rep->rec_size == sizeof(*out)) {
+		memcpy(out, p, sizeof(*out));
+		return;
+	}
+	memcpy(&o, p, sizeof(o));
+	fp_report_rec_from_v1(out, &o);
 }
 
 /*
  * One batch: records [next, next + n) copied in one or two reads (the ring
  * wraps), then the head read again: a record the writer overwrote during
  * the copy (its index + cap below the new head) is lost; the others are
- * whole when their sequence number is theirs. The
- * sane ones are packed at the front of @recs; returns how many slots were
- * consumed (0: nothing new) in *@used.
+ * whole when their sequence number is theirs. The sane ones go to the
+ * front of @out, version 2 records or, with @v1, version 1 records; how
+ * many slots were consumed (0: nothing new) goes to *@used. A version 2
+ * ring read into version 2 records is copied straight into @out; anything
+ * else goes through the scratch slots, SCRATCH_SLOTS at a time.
  */
-static int read_batch(struct fp_report *rep, struct fp_report_rec *recs,
+static int read_batch(struct fp_report *rep, void *out, bool v1,
 		      size_t max, size_t *got, uint64_t *lost, uint64_t *used)
 {
-	const size_t rs = sizeof(struct fp_report_rec);
+	const size_t rs = rep->rec_size;
+	bool direct = !v1 && rs == sizeof(struct fp_report_rec);
 	uint64_t head, head2, seq2, i, n, first, run;
-	size_t out = 0;
+	struct fp_report_rec x;
+	size_t nout = 0;
+	char *slots;
 	int ret;
 
 	*got = 0;
 	*used = 0;
+	if (!direct && !rep->scratch) {
+		rep->scratch = malloc(SCRATCH_SLOTS * sizeof(struct fp_report_rec));
+		if (!rep->scratch)
+			return ENOMEM;
+	}
+	slots = direct ? out : rep->scratch;
+	if (!direct && max > SCRATCH_SLOTS)
+		max = SCRATCH_SLOTS;
 	ret = read_head(rep, &head);
 	if (ret)
 		return ret;
@@ -329,16 +441,17 @@ static int read_batch(struct fp_report *rep, struct fp_report_rec *recs,
 		return 0;
 	first = rep->next & (rep->cap - 1);
 	run = n < rep->cap - first ? n : rep->cap - first;
-	ret = read_at(rep->fd, recs, (size_t)run * rs, rep->rec_off + first * rs);
+	ret = read_at(rep->fd, slots, (size_t)run * rs, rep->rec_off + first * rs);
 	if (!ret && run < n)
-		ret = read_at(rep->fd, recs + run, (size_t)(n - run) * rs,
+		ret = read_at(rep->fd, slots + run * rs, (size_t)(n - run) * rs,
 			      rep->rec_off);
 	if (!ret)
 		ret = read_head(rep, &head2);
 	/*
 	 * The writer may be overwriting record head2 - cap right now (it
 	 * writes record j while head is j): that one is whole only if its
-	 * sequence number is still its own after the copy (seqlock).
+	 * sequence number is still its own after the copy (seqlock). Both
+	 * versions have seq first in a slot.
 	 */
 	if (!ret && head2 >= rep->cap && head2 - rep->cap >= rep->next &&
 	    head2 - rep->cap < rep->next + n) {
@@ -347,31 +460,41 @@ static int read_batch(struct fp_report *rep, struct fp_report_rec *recs,
 		ret = read_at(rep->fd, &seq2, sizeof(seq2), rep->rec_off +
 			      (idx & (rep->cap - 1)) * rs);
 		if (!ret && seq2 != idx + 1)
-			recs[idx - rep->next].seq = 0;
+			memset(slots + (idx - rep->next) * rs, 0, sizeof(uint64_t));
 	}
 	if (ret)
 		return ret;
 	for (i = 0; i < n; i++) {
 		uint64_t idx = rep->next + i;
 
-		if (recs[i].seq != idx + 1 || idx + rep->cap < head2 ||
-		    !rec_sane(&recs[i])) {
+		slot_get(rep, slots, i, &x);
+		if (x.seq != idx + 1 || idx + rep->cap < head2 || !rec_sane(&x)) {
 			(*lost)++;
 			continue;
 		}
-		if (out != i)
-			recs[out] = recs[i];
-		out++;
+		if (!v1) {
+			((struct fp_report_rec *)out)[nout++] = x;
+		} else if (fp_report_rec_to_v1((struct fp_report_rec_v1 *)out + nout, &x)) {
+			/* Not for a version 1 reader: consumed, said. */
+			rep->next = idx + 1;
+			*got = nout;
+			*used = i + 1;
+			return EOVERFLOW;
+		} else {
+			nout++;
+		}
 	}
 	rep->next += n;
-	*got = out;
+	*got = nout;
 	*used = n;
 	return 0;
 }
 
-int fp_ring_read(struct fp_report *rep, struct fp_report_rec *recs,
-		 size_t max, size_t *got, uint64_t *lost)
+static int ring_read(struct fp_report *rep, void *recs, bool v1, size_t max,
+		     size_t *got, uint64_t *lost)
 {
+	const size_t rsz = v1 ? sizeof(struct fp_report_rec_v1) :
+				sizeof(struct fp_report_rec);
 	uint64_t l = 0, used, seen = 0;
 	size_t n = 0, g;
 	int ret = 0;
@@ -384,7 +507,8 @@ int fp_ring_read(struct fp_report *rep, struct fp_report_rec *recs,
 	 * however fast, cannot keep the reader here.
 	 */
 	do {
-		ret = read_batch(rep, recs + n, max - seen, &g, &l, &used);
+		ret = read_batch(rep, (char *)recs + n * rsz, v1, max - seen,
+				 &g, &l, &used);
 		n += g;
 		seen += used;
 	} while (!ret && used && seen < max);
@@ -394,11 +518,24 @@ int fp_ring_read(struct fp_report *rep, struct fp_report_rec *recs,
 	return ret;
 }
 
+int fp_ring_read(struct fp_report *rep, struct fp_report_rec *recs,
+		 size_t max, size_t *got, uint64_t *lost)
+{
+	return ring_read(rep, recs, false, max, got, lost);
+}
+
+int fp_ring_read_v1(struct fp_report *rep, struct fp_report_rec_v1 *recs,
+		    size_t max, size_t *got, uint64_t *lost)
+{
+	return ring_read(rep, recs, true, max, got, lost);
+}
+
 int fp_ring_reader_close(struct fp_report *rep)
 {
 	if (!rep)
 		return EINVAL;
 	close(rep->fd);
+	free(rep->scratch);
 	free(rep);
 	return 0;
 }

@@ -20,7 +20,7 @@
 #include "flowplan/flowplan.h"
 
 #define FP_REPORT_MAGIC		0x5450525046504cULL	/* "LPFPRPT" */
-#define FP_REPORT_VERSION	1
+#define FP_REPORT_VERSION	2	/* 16-byte addresses; 1: IPv4 only */
 #define FP_DAEMON_SOCKET	"/run/flowplan/daemon.sock"
 #define FP_RING_MAX_RECORDS	(1u << 24)	/* 896 MiB of records */
 
@@ -32,6 +32,26 @@
 #define FP_OP_QP_UP		32	/* a QP went to RTR */
 #define FP_OP_QP_DOWN		33	/* a connected QP was reset or destroyed */
 #define FP_OP_QP_REPIN		34	/* the plan moved a connected QP */
+
+/*
+ * A record of a version 1 ring (56 bytes; struct fp_report_rec of
+ * FLOWPLAN_1.0 and 1.1): IPv4 addresses in network byte order, 0 for none.
+ * The reader reads version 1 rings too, their records converted
+ * (docs/reports.md); nothing writes them any more.
+ */
+struct fp_report_rec_v1 {
+	uint64_t seq;
+	uint32_t comm;
+	uint16_t op;
+	uint16_t flags;
+	int32_t status;
+	uint32_t src;
+	uint32_t dst;
+	uint32_t coll;
+	uint64_t bytes;
+	uint64_t start_ns;
+	uint64_t end_ns;
+};
 
 /* The ring header; records follow at @rec_off (docs/reports.md). */
 struct fp_report_hdr {
@@ -99,17 +119,36 @@ void fp_ring_put(struct fp_ring *r, struct fp_report_rec *rec);
  * these). It trusts nothing in the file but what it checked at open, and
  * reads with pread(), never through a mapping, so that a writer that dies,
  * truncates the file or writes garbage costs the reader records, never a
- * signal or a wild access. Open: NULL and errno (EPROTO: not a ring of this
- * version; ELOOP: a symbolic link, not followed). Read: up to @max records
- * not read yet, in order; @lost counts records overwritten before they
- * could be read and records that are not sane (docs/reports.md); EPROTO
- * when the file no longer holds the ring it held at open (cut short).
+ * signal or a wild access. Open: NULL and errno (EPROTO: not a ring of
+ * version 1 or 2; ELOOP: a symbolic link, not followed). Read: up to @max
+ * records not read yet, in order, in version 2's layout whatever the
+ * ring's (a version 1 ring's IPv4 addresses come IPv4-mapped, 0 as ::);
+ * @lost counts records overwritten before they could be read and records
+ * that are not sane (docs/reports.md); EPROTO when the file no longer holds
+ * the ring it held at open (cut short).
  */
 struct fp_report;
 
 struct fp_report *fp_ring_reader_open(const char *path);
 int fp_ring_read(struct fp_report *rep, struct fp_report_rec *recs,
 		 size_t max, size_t *got, uint64_t *lost);
+/*
+ * fp_ring_read_v1 - the same in version 1's layout (for the readers of
+ * FLOWPLAN_1.0's ABI). A record with an IPv6 endpoint does not fit it: the
+ * read stops there and returns EOVERFLOW, *@got the records before it
+ * (valid); that record is consumed, counted in neither *@got nor *@lost,
+ * and the next call goes on after it.
+ */
+int fp_ring_read_v1(struct fp_report *rep, struct fp_report_rec_v1 *recs,
+		    size_t max, size_t *got, uint64_t *lost);
+/*
+ * One record from version 1's layout to version 2's (IPv4-mapped, 0 as
+ * ::), and back: 0, or EOVERFLOW (@in has an IPv6 endpoint; @out untouched).
+ */
+void fp_report_rec_from_v1(struct fp_report_rec *out,
+			   const struct fp_report_rec_v1 *in);
+int fp_report_rec_to_v1(struct fp_report_rec_v1 *out,
+			const struct fp_report_rec *in);
 int fp_ring_reader_close(struct fp_report *rep);
 
 #endif

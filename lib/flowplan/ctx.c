@@ -228,28 +228,26 @@ int fp_ctx_dev_open(struct fp_ctx *ctx, const char *name)
 /* ------------------------------------------------------------- reports */
 
 /*
- * A record's endpoints are IPv4 addresses (docs/reports.md, version 1):
- * the messages of an IPv6 group are not reported, rather than reported
- * with endpoints that are not theirs.
+ * A record's endpoints are 16 bytes (docs/reports.md, version 2): a group's
+ * addresses as they are, IPv4-mapped or IPv6.
  */
 void fp_report_msg(struct fp_ctx *ctx, const struct fp_group *g,
 		   const struct fp_msg *m)
 {
-	uint32_t l = fp_addr_to_v4(&g->local), p = fp_addr_to_v4(&g->peer);
+	bool in = m->op == FP_OP_RECV;
 	struct fp_report_rec r = {
 		.comm = m->comm,
 		.op = m->op,
 		.status = m->status,
-		.src = m->op == FP_OP_RECV ? p : l,
-		.dst = m->op == FP_OP_RECV ? l : p,
 		.coll = m->coll,
 		.bytes = m->bytes,
 		.start_ns = m->start_ns,
 		.end_ns = m->end_ns,
 	};
 
-	if (fp_addr_is_v4(&g->local))
-		fp_ring_put(&ctx->ring, &r);
+	memcpy(r.src, in ? g->peer.b : g->local.b, sizeof(r.src));
+	memcpy(r.dst, in ? g->local.b : g->peer.b, sizeof(r.dst));
+	fp_ring_put(&ctx->ring, &r);
 }
 
 int fp_coll_begin(struct fp_ctx *ctx, uint32_t comm, enum fp_op op,

@@ -380,18 +380,26 @@ int fp_coll_begin(struct fp_ctx *ctx, uint32_t comm, enum fp_op op,
 int fp_coll_end(struct fp_ctx *ctx);
 
 /**
- * struct fp_report_rec - one record of a report ring (docs/reports.md)
+ * struct fp_report_rec - one record of a report ring (docs/reports.md,
+ *	ring format version 2)
  * @seq: 1 + the record's index in the ring's history
  * @comm: communicator
  * @op: enum fp_op
  * @flags: FP_REC_* flags
  * @status: 0 or the errno the message completed with
- * @src: source IPv4 address, network order (0 for a collective)
- * @dst: destination IPv4 address, network order (0 for a collective)
  * @coll: serial number of the enclosing collective (0: none)
+ * @src: source address, 16 bytes in network order: an IPv6 address, or an
+ *	IPv4 address held IPv4-mapped (::ffff:a.b.c.d, as a RoCEv2 GID holds
+ *	it); all zero (::) for none (a collective)
+ * @dst: destination address, likewise
  * @bytes: message or collective bytes
  * @start_ns: start, CLOCK_REALTIME nanoseconds
  * @end_ns: end, CLOCK_REALTIME nanoseconds
+ *
+ * FLOWPLAN_1.2 made @src and @dst 16 bytes for IPv6 (80 bytes a record).
+ * Programs built against FLOWPLAN_1.0 or 1.1 keep that version's 56-byte
+ * record with 4-byte IPv4 addresses: their fp_report_read() returns
+ * EOVERFLOW for a record with an IPv6 endpoint, which it cannot hold.
  */
 struct fp_report_rec {
 	uint64_t seq;
@@ -399,9 +407,9 @@ struct fp_report_rec {
 	uint16_t op;
 	uint16_t flags;
 	int32_t status;
-	uint32_t src;
-	uint32_t dst;
 	uint32_t coll;
+	uint8_t src[16];
+	uint8_t dst[16];
 	uint64_t bytes;
 	uint64_t start_ns;
 	uint64_t end_ns;

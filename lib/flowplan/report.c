@@ -91,11 +91,15 @@ struct sched {
 static int add_flow(struct sched *sc, json_object *flows, size_t ph,
 		    const struct fp_report_rec *r)
 {
-	char src[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN], job[24], key[80];
+	char src[FP_ADDR_STRLEN], dst[FP_ADDR_STRLEN], job[24], key[128];
+	struct fp_addr a;
 	json_object *f, *b;
 
-	inet_ntop(AF_INET, &r->src, src, sizeof(src));
-	inet_ntop(AF_INET, &r->dst, dst, sizeof(dst));
+	/* IPv4 as a dotted quad, IPv6 as RFC 5952 has it: as the formats do. */
+	memcpy(a.b, r->src, sizeof(a.b));
+	fp_addr_str(&a, src);
+	memcpy(a.b, r->dst, sizeof(a.b));
+	fp_addr_str(&a, dst);
 	snprintf(job, sizeof(job), "comm%u", r->comm);
 	snprintf(key, sizeof(key), "%zu|%s|%s|%u", ph, src, dst, r->comm);
 	if (r->bytes >= 1ull << 63)

@@ -33,6 +33,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/addr.h"
 #include "core/report.h"
 #include "nccl/fpn.h"
 #include "nccl/nccl_abi.h"
@@ -321,6 +322,17 @@ static void start(struct pctx *c, void **handle, const struct edesc *d)
 	*handle = e;
 }
 
+/* A net event's IPv4 address as a version 2 record holds it (0: none). */
+static void net_addr(uint8_t *out, uint32_t v4)
+{
+	struct fp_addr a;
+
+	if (!v4)
+		return;
+	a = fp_addr_v4(v4);
+	memcpy(out, a.b, sizeof(a.b));
+}
+
 static ncclResult_t stop(void *handle)
 {
 	struct pev *e = handle;
@@ -347,8 +359,8 @@ static ncclResult_t stop(void *handle)
 			break;
 		r.op = e->net.op ? e->net.op : FP_OP_SEND;
 		r.status = e->net.status;
-		r.src = e->net.src;
-		r.dst = e->net.dst;
+		net_addr(r.src, e->net.src);
+		net_addr(r.dst, e->net.dst);
 		r.coll = e->serial;
 		r.bytes = e->net.bytes;
 		r.start_ns = e->start_ns;

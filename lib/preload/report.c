@@ -69,23 +69,21 @@ void fp_pring_open(struct fp_pring *p)
 	p->r = r;
 }
 
-static uint32_t v4(const struct fp_addr *a)
-{
-	return fp_addr_is_v4(a) ? fp_addr_to_v4(a) : 0;
-}
-
 void fp_pring_put(struct fp_pring *p, uint16_t op, uint16_t flags, int status,
 		  const struct fp_addr *src, const struct fp_addr *dst,
 		  uint32_t lqpn, uint32_t label, unsigned int nqp)
 {
 	struct fp_report_rec rec = {
 		.comm = label, .op = op, .flags = flags, .status = status,
-		.src = v4(src), .dst = v4(dst), .coll = lqpn, .bytes = nqp,
+		.coll = lqpn, .bytes = nqp,
 	};
 	struct timespec ts;
 
 	if (!p->r)
 		return;
+	/* Version 2 records: IPv4-mapped or IPv6, as the QP's GIDs. */
+	memcpy(rec.src, src->b, sizeof(rec.src));
+	memcpy(rec.dst, dst->b, sizeof(rec.dst));
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	rec.start_ns = rec.end_ns = (uint64_t)ts.tv_sec * 1000000000ull +
 				    (uint64_t)ts.tv_nsec;

@@ -7,8 +7,12 @@
  * crashes or is hostile (the file cut short under it, the header changed
  * after open, records of garbage, a head that jumps or goes back); ring
  * files made, never taken over (O_EXCL | O_NOFOLLOW, mode 0600), and names
- * never cut (issue 11).
+ * never cut (issue 11). Format version 2 (issue 15): IPv4 and IPv6 endpoints
+ * read back as written, version 1 rings (an old libflowplan's) read too,
+ * their records converted, and version 1's layout for FLOWPLAN_1.0's
+ * readers, which stop with EOVERFLOW at an IPv6 endpoint.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -23,6 +27,7 @@
 
 #include <cmocka.h>
 
+#include "core/addr.h"
 #include "core/report.h"
 #include "test_core_tmpdir.h"
 
@@ -106,8 +111,11 @@ static void test_reader_hostile(void **state)
 		int width;
 	} spoil[] = {
 		{ offsetof(struct fp_report_hdr, magic), 1, 8 },
-		{ offsetof(struct fp_report_hdr, version), 2, 4 },
+		{ offsetof(struct fp_report_hdr, version), 3, 4 },	/* a future one */
+		{ offsetof(struct fp_report_hdr, version), 0, 4 },
+		{ offsetof(struct fp_report_hdr, version), 1, 4 },	/* 80-byte records */
 		{ offsetof(struct fp_report_hdr, rec_size), 48, 4 },
+		{ offsetof(struct fp_report_hdr, rec_size), 56, 4 },	/* version 1's */
 		{ offsetof(struct fp_report_hdr, cap), 0, 4 },
 		{ offsetof(struct fp_report_hdr, cap), 6, 4 },
 		{ offsetof(struct fp_report_hdr, cap), 1u << 31, 4 },	/* past the file */
@@ -180,7 +188,7 @@ static void test_reader_truncated(void **state)
 	char path[128];
 	size_t got;
 	uint64_t lost;
-	int sizes[] = { 4096 + 3 * 56, 4096, 100, 0 }, i;
+	int sizes[] = { 4096 + 3 * 80, 4096, 100, 0 }, i;
 
 	(void)state;
 	for (i = 0; i < 4; i++) {
@@ -343,6 +351,235 @@ static void test_create_safely(void **state)
 	assert_int_equal(fp_ring_create(&r, other, 8), ENAMETOOLONG);
 }
 
+static struct fp_addr addr(const char *s)
+{
+	struct fp_addr a;
+
+	assert_int_equal(fp_addr_parse(s, &a), 0);
+	return a;
+}
+
+/* A write of @bytes from @src to @dst ("" for none). */
+static void put_addr(struct fp_ring *r, const char *src, const char *dst,
+		     uint64_t bytes)
+{
+	struct fp_report_rec rec = {
+		.comm = 2, .op = FP_OP_SEND, .coll = 7, .bytes = bytes,
+		.start_ns = 100, .end_ns = 200,
+	};
+	struct fp_addr a;
+
+	if (*src) {
+		a = addr(src);
+		memcpy(rec.src, a.b, 16);
+	}
+	if (*dst) {
+		a = addr(dst);
+		memcpy(rec.dst, a.b, 16);
+	}
+	fp_ring_put(r, &rec);
+}
+
+static void assert_addr(const uint8_t *b, const char *s)
+{
+	char buf[FP_ADDR_STRLEN];
+	struct fp_addr a;
+
+	memcpy(a.b, b, 16);
+	if (!*s) {
+		static const uint8_t zero[16];
+
+		assert_memory_equal(b, zero, 16);
+		return;
+	}
+	assert_string_equal(fp_addr_str(&a, buf), s);
+}
+
+/*
+ * Version 2: the header says 2 and 80-byte records at the documented
+ * offsets; IPv4 (held IPv4-mapped) and IPv6 endpoints and a collective's
+ * none come back as written, through fp_ring_read; through
+ * fp_ring_read_v1, the IPv4 ones and the collective come in version 1's
+ * layout, and the IPv6 one stops the read with EOVERFLOW, consumed, the
+ * read after it going on.
+ */
+static void test_v2_families(void **state)
+{
+	struct fp_report_rec recs[8];
+	struct fp_report_rec_v1 old[8];
+	struct fp_report *rep, *rep1;
+	struct fp_ring r;
+	char path[128];
+	uint64_t lost;
+	size_t got;
+	uint8_t raw[80];
+	int fd;
+
+	(void)state;
+	assert_int_equal(offsetof(struct fp_report_rec, coll), 20);
+	assert_int_equal(offsetof(struct fp_report_rec, src), 24);
+	assert_int_equal(offsetof(struct fp_report_rec, dst), 40);
+	assert_int_equal(offsetof(struct fp_report_rec, bytes), 56);
+	assert_int_equal(offsetof(struct fp_report_rec, end_ns), 72);
+	snprintf(path, sizeof(path), "%s/v2", test_dir);
+	assert_int_equal(fp_ring_create(&r, path, 8), 0);
+	assert_int_equal(r.hdr->version, 2);
+	assert_int_equal(r.hdr->rec_size, 80);
+	rep = fp_ring_reader_open(path);
+	rep1 = fp_ring_reader_open(path);
+	assert_non_null(rep);
+	assert_non_null(rep1);
+	put_addr(&r, "198.18.0.1", "198.18.0.2", 1);
+	put_addr(&r, "2001:db8::1", "2001:db8:0:1::2", 2);
+	put_addr(&r, "", "", 3);
+	put_addr(&r, "10.0.0.1", "10.0.0.2", 4);
+
+	/* In the file, at the documented offsets. */
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, raw, 80, 4096 + 80), 80);
+	close(fd);
+	assert_int_equal(raw[0], 2);			/* seq */
+	assert_int_equal(raw[20], 7);			/* coll */
+	assert_int_equal(raw[24], 0x20);		/* src: 2001:db8::1 */
+	assert_int_equal(raw[39], 1);
+	assert_int_equal(raw[55], 2);			/* dst */
+	assert_int_equal(raw[56], 2);			/* bytes */
+
+	assert_int_equal(fp_ring_read(rep, recs, 8, &got, &lost), 0);
+	assert_int_equal(got, 4);
+	assert_int_equal(lost, 0);
+	assert_addr(recs[0].src, "198.18.0.1");
+	assert_addr(recs[0].dst, "198.18.0.2");
+	assert_addr(recs[1].src, "2001:db8::1");
+	assert_addr(recs[1].dst, "2001:db8:0:1::2");
+	assert_addr(recs[2].src, "");
+	assert_addr(recs[2].dst, "");
+	assert_addr(recs[3].dst, "10.0.0.2");
+	assert_int_equal(recs[1].coll, 7);
+	assert_int_equal(recs[1].comm, 2);
+	assert_int_equal(recs[1].bytes, 2);
+
+	/* Version 1's layout: up to the IPv6 record, then after it. */
+	assert_int_equal(fp_ring_read_v1(rep1, old, 8, &got, &lost), EOVERFLOW);
+	assert_int_equal(got, 1);
+	assert_int_equal(lost, 0);
+	assert_int_equal(old[0].src, fp_addr_to_v4(&(struct fp_addr){ .b = {
+		[10] = 0xff, [11] = 0xff, 198, 18, 0, 1 } }));
+	assert_int_equal(old[0].bytes, 1);
+	assert_int_equal(fp_ring_read_v1(rep1, old, 8, &got, &lost), 0);
+	assert_int_equal(got, 2);
+	assert_int_equal(old[0].src, 0);		/* the collective's none */
+	assert_int_equal(old[0].bytes, 3);
+	assert_int_equal(old[1].bytes, 4);
+	assert_int_equal(fp_ring_read_v1(rep1, old, 8, &got, &lost), 0);
+	assert_int_equal(got, 0);
+	/* An IPv6 record first: EOVERFLOW, nothing handed out. */
+	put_addr(&r, "2001:db8::1", "2001:db8::2", 5);
+	assert_int_equal(fp_ring_read_v1(rep1, old, 8, &got, &lost), EOVERFLOW);
+	assert_int_equal(got, 0);
+	assert_int_equal(fp_ring_read_v1(rep1, old, 8, &got, &lost), 0);
+	assert_int_equal(got, 0);
+
+	assert_int_equal(fp_ring_reader_close(rep), 0);
+	assert_int_equal(fp_ring_reader_close(rep1), 0);
+	fp_ring_close(&r);
+}
+
+/*
+ * A version 1 ring (what a libflowplan older than format 2 in a running
+ * job writes) made by hand per its documented layout: read, its IPv4
+ * addresses handed out IPv4-mapped, 0 as none; across a wrap and with
+ * more records than the reader's scratch holds at once; read in version
+ * 1's layout unchanged. Its records are held to the same sanity.
+ */
+static void test_v1_ring(void **state)
+{
+	static struct fp_report_rec recs[600];
+	static struct fp_report_rec_v1 old[600];
+	const uint32_t cap = 512;
+	struct fp_report_hdr h = {
+		.magic = FP_REPORT_MAGIC, .version = 1, .hdr_size = 4096,
+		.rec_size = 56, .cap = cap, .rec_off = 4096,
+	};
+	struct fp_report *rep, *rep1;
+	char path[128];
+	uint64_t lost, i;
+	size_t got;
+	int fd;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/v1", test_dir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 4096 + cap * 56), 0);
+	/* 600 records into 512 slots: the first 88 overwritten. */
+	for (i = 0; i < 600; i++) {
+		struct fp_report_rec_v1 o = {
+			.seq = i + 1, .comm = 3, .op = FP_OP_WRITE,
+			.src = i % 3 ? htonl(0xc6120001) : 0,
+			.dst = htonl(0xc6120002), .bytes = i,
+			.start_ns = i, .end_ns = i + 1,
+		};
+
+		if (i == 599)
+			o.op = 99;		/* not sane in either version */
+		assert_int_equal(pwrite(fd, &o, 56, (off_t)(4096 + (i % cap) * 56)), 56);
+	}
+	h.head = 600;
+	assert_int_equal(pwrite(fd, &h, sizeof(h), 0), sizeof(h));
+	close(fd);
+
+	rep = fp_ring_reader_open(path);
+	rep1 = fp_ring_reader_open(path);
+	assert_non_null(rep);
+	assert_non_null(rep1);
+	assert_int_equal(fp_ring_read(rep, recs, 600, &got, &lost), 0);
+	assert_int_equal(got, 511);
+	assert_int_equal(lost, 88 + 1);
+	for (i = 0; i < got; i++) {
+		uint64_t k = 88 + i;
+
+		assert_int_equal(recs[i].seq, k + 1);
+		assert_int_equal(recs[i].bytes, k);
+		assert_addr(recs[i].src, k % 3 ? "198.18.0.1" : "");
+		assert_addr(recs[i].dst, "198.18.0.2");
+	}
+	assert_int_equal(fp_ring_read_v1(rep1, old, 600, &got, &lost), 0);
+	assert_int_equal(got, 511);
+	assert_int_equal(old[0].seq, 89);
+	assert_int_equal(old[0].dst, htonl(0xc6120002));
+	assert_int_equal(old[1].src, htonl(0xc6120001));
+	assert_int_equal(fp_ring_reader_close(rep), 0);
+	assert_int_equal(fp_ring_reader_close(rep1), 0);
+}
+
+/* Endpoints of two families in one record: not sane, counted as lost. */
+static void test_mixed_family(void **state)
+{
+	struct fp_report_rec recs[4];
+	struct fp_report *rep;
+	struct fp_ring r;
+	char path[128];
+	uint64_t lost;
+	size_t got;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/mixed", test_dir);
+	assert_int_equal(fp_ring_create(&r, path, 8), 0);
+	rep = fp_ring_reader_open(path);
+	assert_non_null(rep);
+	put_addr(&r, "198.18.0.1", "2001:db8::2", 1);
+	put_addr(&r, "2001:db8::1", "198.18.0.2", 2);
+	put_addr(&r, "2001:db8::1", "", 3);		/* one missing: kept */
+	assert_int_equal(fp_ring_read(rep, recs, 4, &got, &lost), 0);
+	assert_int_equal(got, 1);
+	assert_int_equal(lost, 2);
+	assert_int_equal(recs[0].bytes, 3);
+	assert_int_equal(fp_ring_reader_close(rep), 0);
+	fp_ring_close(&r);
+}
+
 static void test_wanted(void **state)
 {
 	(void)state;
@@ -363,6 +600,9 @@ int main(void)
 		cmocka_unit_test(test_header_changed_after_open),
 		cmocka_unit_test(test_insane_records),
 		cmocka_unit_test(test_create_safely),
+		cmocka_unit_test(test_v2_families),
+		cmocka_unit_test(test_v1_ring),
+		cmocka_unit_test(test_mixed_family),
 		cmocka_unit_test(test_wanted),
 	};
 

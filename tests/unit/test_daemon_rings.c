@@ -6,7 +6,8 @@
  * a ring whose header is not complete yet, write and send records turned
  * into messages (receives, collectives and failed messages not), the job
  * of a record without a communicator, a removed ring read to its end and
- * let go, a ring left by a dead process never read, other files ignored.
+ * let go, a ring left by a dead process never read, other files ignored;
+ * rings of format version 1 (an old libflowplan's) and 2 alike.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,27 +33,35 @@ struct wring {
 	uint8_t *map;
 	size_t len;
 	uint32_t cap;
+	uint32_t version;	/* 1: IPv4 only (an old libflowplan), 2 */
+	uint32_t rs;
 	char path[160];
 };
 
-/* A ring file per docs/reports.md; magic last unless @complete is false. */
-static void wr_create(struct wring *w, uint32_t pid, int n, uint32_t cap, bool complete)
+/*
+ * A ring file per docs/reports.md, of format @version; magic last unless
+ * @complete is false.
+ */
+static void wr_create_v(struct wring *w, uint32_t version, uint32_t pid, int n,
+			uint32_t cap, bool complete)
 {
 	uint64_t magic = 0x005450525046504cull;
 	int fd;
 
 	snprintf(w->path, sizeof(w->path), "%s/flowplan-%u-%d", dir, pid, n);
 	w->cap = cap;
-	w->len = 4096 + (size_t)cap * 56;
+	w->version = version;
+	w->rs = version == 1 ? 56 : 80;
+	w->len = 4096 + (size_t)cap * w->rs;
 	fd = open(w->path, O_RDWR | O_CREAT | O_TRUNC, 0644);
 	assert_true(fd >= 0);
 	assert_int_equal(ftruncate(fd, (off_t)w->len), 0);
 	w->map = mmap(NULL, w->len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	assert_true(w->map != MAP_FAILED);
 	close(fd);
-	*(uint32_t *)(w->map + 8) = 1;
+	*(uint32_t *)(w->map + 8) = version;
 	*(uint32_t *)(w->map + 12) = 4096;
-	*(uint32_t *)(w->map + 16) = 56;
+	*(uint32_t *)(w->map + 16) = w->rs;
 	*(uint32_t *)(w->map + 20) = cap;
 	*(uint64_t *)(w->map + 24) = 4096;
 	*(uint32_t *)(w->map + 40) = pid;
@@ -60,25 +69,71 @@ static void wr_create(struct wring *w, uint32_t pid, int n, uint32_t cap, bool c
 		__atomic_store_n((uint64_t *)w->map, magic, __ATOMIC_RELEASE);
 }
 
+static void wr_create(struct wring *w, uint32_t pid, int n, uint32_t cap, bool complete)
+{
+	wr_create_v(w, 2, pid, n, cap, complete);
+}
+
 static void wr_complete(struct wring *w)
 {
 	__atomic_store_n((uint64_t *)w->map, 0x005450525046504cull, __ATOMIC_RELEASE);
 }
 
+/*
+ * A record at the documented offsets. Version 2: 16-byte addresses at 24
+ * and 40 (@src, @dst as given); version 1: IPv4 at 20 and 24 (the last 4
+ * bytes of IPv4-mapped ones, else 0).
+ */
+static void wr_put_a(struct wring *w, uint32_t comm, uint16_t op, int32_t status,
+		     const uint8_t *src, const uint8_t *dst, uint64_t bytes, uint64_t start)
+{
+	uint64_t *head = (uint64_t *)(w->map + 48), h = *head, end = start + 10;
+	uint8_t *rec = w->map + 4096 + (h % w->cap) * w->rs;
+	uint32_t coll = 0;
+
+	__atomic_store_n((uint64_t *)rec, 0, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	memcpy(rec + 8, &comm, 4);
+	memcpy(rec + 12, &op, 2);
+	memset(rec + 14, 0, 2);
+	memcpy(rec + 16, &status, 4);
+	if (w->version == 1) {
+		memcpy(rec + 20, src + 12, 4);
+		memcpy(rec + 24, dst + 12, 4);
+		memcpy(rec + 28, &coll, 4);
+		memcpy(rec + 32, &bytes, 8);
+		memcpy(rec + 40, &start, 8);
+		memcpy(rec + 48, &end, 8);
+	} else {
+		memcpy(rec + 20, &coll, 4);
+		memcpy(rec + 24, src, 16);
+		memcpy(rec + 40, dst, 16);
+		memcpy(rec + 56, &bytes, 8);
+		memcpy(rec + 64, &start, 8);
+		memcpy(rec + 72, &end, 8);
+	}
+	__atomic_store_n((uint64_t *)rec, h + 1, __ATOMIC_RELEASE);
+	__atomic_store_n(head, h + 1, __ATOMIC_RELEASE);
+}
+
+/* IPv4 @v4 (network order; 0: none) in a version 2 record's form. */
+static void mapped(uint8_t *b, uint32_t v4)
+{
+	memset(b, 0, 16);
+	if (!v4)
+		return;
+	b[10] = b[11] = 0xff;
+	memcpy(b + 12, &v4, 4);
+}
+
 static void wr_put(struct wring *w, uint32_t comm, uint16_t op, int32_t status,
 		   uint32_t src, uint32_t dst, uint64_t bytes, uint64_t start)
 {
-	uint64_t *head = (uint64_t *)(w->map + 48), h = *head;
-	struct fp_report_rec *rec = (struct fp_report_rec *)(w->map + 4096) + (h % w->cap);
+	uint8_t s[16], d[16];
 
-	__atomic_store_n(&rec->seq, 0, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	*rec = (struct fp_report_rec){
-		.comm = comm, .op = op, .status = status, .src = src, .dst = dst,
-		.coll = 0, .bytes = bytes, .start_ns = start, .end_ns = start + 10,
-	};
-	__atomic_store_n(&rec->seq, h + 1, __ATOMIC_RELEASE);
-	__atomic_store_n(head, h + 1, __ATOMIC_RELEASE);
+	mapped(s, src);
+	mapped(d, dst);
+	wr_put_a(w, comm, op, status, s, d, bytes, start);
 }
 
 static void wr_unmap(struct wring *w)
@@ -131,13 +186,13 @@ static void test_rings(void **state)
 
 	(void)state;
 	/* a ring from before the daemon started, and one of a dead process */
-	wr_create(&a, me, 1, 64, true);
+	wr_create_v(&a, 1, me, 1, 64, true);	/* an old libflowplan's */
 	wr_put(&a, 5, FP_OP_WRITE, 0, 1, 2, 1000, 100);
 	child = fork();
 	if (!child)
 		_exit(0);
 	waitpid(child, NULL, 0);
-	wr_create(&dead, (uint32_t)child, 1, 64, true);
+	wr_create_v(&dead, 1, (uint32_t)child, 1, 64, true);
 	wr_put(&dead, 5, FP_OP_WRITE, 0, 1, 2, 1000, 100);
 	/* files that are not rings */
 	fd = open("/dev/null", O_RDONLY);
@@ -178,8 +233,17 @@ static void test_rings(void **state)
 	wr_put(&b, 6, FP_OP_WRITE, 110, 3, 4, 2000, 230);	/* nor failed messages */
 	wr_put(&b, 6, FP_OP_WRITE, 0, 3, 4, 3000, 240);
 	wr_put(&c, 7, FP_OP_WRITE, 0, 5, 6, 4000, 300);
+	{
+		/* 2001:db8::1 -> 2001:db8::2: read, not a message yet */
+		uint8_t s6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+		uint8_t d6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
+
+		wr_put_a(&b, 6, FP_OP_WRITE, 0, s6, d6, 3000, 245);
+	}
 	got.n = 0;
 	assert_int_equal(fpd_rings_read(r, collect, &got), 0);
+	fpd_rings_stats(r, &st);
+	assert_int_equal(st.v6, 1);
 	assert_int_equal(got.n, 2);
 	assert_int_equal(got.m[0].job, 0x80000000u | me);
 	assert_int_equal(got.m[1].job, 6);
@@ -202,7 +266,7 @@ static void test_rings(void **state)
 	fpd_rings_stats(r, &st);
 	assert_int_equal(st.open, 2);
 	assert_int_equal(st.closed, 1);
-	assert_int_equal(st.records, 1 + 5 + 1 + 1);
+	assert_int_equal(st.records, 1 + 6 + 1 + 1);
 
 	/* a ring overrun between two reads: the loss is counted */
 	for (i = 0; i < 100; i++)

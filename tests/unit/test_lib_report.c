@@ -3,7 +3,9 @@
  * test_lib_report - libflowplan's schedule reports: the public reader
  * refuses what is not a ring, a context's messages and collective marks land
  * in its ring, and records convert to the schedule format. The ring itself
- * (wrap-around, hostile files) is test_core_report's.
+ * (wrap-around, hostile files) is test_core_report's. IPv6 endpoints
+ * (format version 2) make IPv6 flows; FLOWPLAN_1.0's fp_report_read and
+ * fp_report_schedule (compat.c) keep the 56-byte IPv4 record.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -20,6 +22,7 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
+#include "flowplan/compat.h"
 #include "flowplan/priv.h"
 #include "test_core_tmpdir.h"
 
@@ -61,39 +64,36 @@ static json_object *get(json_object *o, const char *key)
 	return v;
 }
 
-static uint32_t ip(const char *s)
-{
-	uint32_t a;
-
-	inet_pton(AF_INET, s, &a);
-	return a;
-}
+/* An IPv4 address as a version 2 record holds it: IPv4-mapped. */
+#define V4(a, b, c, d) { [10] = 0xff, [11] = 0xff, a, b, c, d }
+/* 2001:db8::@x */
+#define V6(x) { 0x20, 0x01, 0x0d, 0xb8, [15] = x }
 
 static void test_schedule(void **state)
 {
 	const uint64_t ms = 1000000;
 	struct fp_report_rec recs[] = {
 		/* an allreduce (collective 1): two steps to each neighbour */
-		{ .seq = 1, .comm = 4, .op = FP_OP_WRITE, .src = ip("198.18.0.1"),
-		  .dst = ip("198.18.0.2"), .coll = 1, .bytes = 100,
+		{ .seq = 1, .comm = 4, .op = FP_OP_WRITE, .src = V4(198, 18, 0, 1),
+		  .dst = V4(198, 18, 0, 2), .coll = 1, .bytes = 100,
 		  .start_ns = 10 * ms, .end_ns = 11 * ms },
-		{ .seq = 2, .comm = 4, .op = FP_OP_RECV, .src = ip("198.18.0.2"),
-		  .dst = ip("198.18.0.1"), .coll = 1, .bytes = 100,
+		{ .seq = 2, .comm = 4, .op = FP_OP_RECV, .src = V4(198, 18, 0, 2),
+		  .dst = V4(198, 18, 0, 1), .coll = 1, .bytes = 100,
 		  .start_ns = 10 * ms, .end_ns = 11 * ms },
-		{ .seq = 3, .comm = 4, .op = FP_OP_WRITE, .src = ip("198.18.0.1"),
-		  .dst = ip("198.18.0.2"), .coll = 1, .bytes = 100,
+		{ .seq = 3, .comm = 4, .op = FP_OP_WRITE, .src = V4(198, 18, 0, 1),
+		  .dst = V4(198, 18, 0, 2), .coll = 1, .bytes = 100,
 		  .start_ns = 12 * ms, .end_ns = 13 * ms },
 		{ .seq = 4, .comm = 4, .op = FP_OP_ALLREDUCE, .coll = 1,
 		  .bytes = 400, .start_ns = 9 * ms, .end_ns = 14 * ms },
 		/* unmarked: two start together, one later */
-		{ .seq = 5, .comm = 0, .op = FP_OP_SEND, .src = ip("198.18.0.1"),
-		  .dst = ip("198.18.0.3"), .bytes = 7,
+		{ .seq = 5, .comm = 0, .op = FP_OP_SEND, .src = V4(198, 18, 0, 1),
+		  .dst = V4(198, 18, 0, 3), .bytes = 7,
 		  .start_ns = 100 * ms, .end_ns = 101 * ms },
-		{ .seq = 6, .comm = 0, .op = FP_OP_WRITE, .src = ip("198.18.0.1"),
-		  .dst = ip("198.18.0.4"), .bytes = 8,
+		{ .seq = 6, .comm = 0, .op = FP_OP_WRITE, .src = V4(198, 18, 0, 1),
+		  .dst = V4(198, 18, 0, 4), .bytes = 8,
 		  .start_ns = 100 * ms + 1000, .end_ns = 101 * ms },
-		{ .seq = 7, .comm = 0, .op = FP_OP_WRITE, .src = ip("198.18.0.1"),
-		  .dst = ip("198.18.0.4"), .bytes = 9,
+		{ .seq = 7, .comm = 0, .op = FP_OP_WRITE, .src = V4(198, 18, 0, 1),
+		  .dst = V4(198, 18, 0, 4), .bytes = 9,
 		  .start_ns = 200 * ms, .end_ns = 201 * ms },
 	};
 	char *buf = NULL;
@@ -178,21 +178,21 @@ static void test_phase_window(void **state)
 {
 	const uint64_t w = 1000, t = 5000;
 	struct fp_report_rec recs[] = {
-		{ .seq = 1, .op = FP_OP_WRITE, .src = ip("198.18.0.1"),
-		  .dst = ip("198.18.0.2"), .bytes = 1, .start_ns = t },
-		{ .seq = 2, .op = FP_OP_WRITE, .src = ip("198.18.0.1"),
-		  .dst = ip("198.18.0.3"), .bytes = 1, .start_ns = t + w - 1 },
-		{ .seq = 3, .op = FP_OP_WRITE, .src = ip("198.18.0.1"),
-		  .dst = ip("198.18.0.4"), .bytes = 1, .start_ns = t + w },
-		{ .seq = 4, .op = FP_OP_SEND, .src = ip("198.18.0.1"),
-		  .dst = ip("198.18.0.5"), .bytes = 1,
+		{ .seq = 1, .op = FP_OP_WRITE, .src = V4(198, 18, 0, 1),
+		  .dst = V4(198, 18, 0, 2), .bytes = 1, .start_ns = t },
+		{ .seq = 2, .op = FP_OP_WRITE, .src = V4(198, 18, 0, 1),
+		  .dst = V4(198, 18, 0, 3), .bytes = 1, .start_ns = t + w - 1 },
+		{ .seq = 3, .op = FP_OP_WRITE, .src = V4(198, 18, 0, 1),
+		  .dst = V4(198, 18, 0, 4), .bytes = 1, .start_ns = t + w },
+		{ .seq = 4, .op = FP_OP_SEND, .src = V4(198, 18, 0, 1),
+		  .dst = V4(198, 18, 0, 5), .bytes = 1,
 		  .start_ns = t + w + 6 * w / 10 },
-		{ .seq = 5, .op = FP_OP_SEND, .src = ip("198.18.0.1"),
-		  .dst = ip("198.18.0.6"), .bytes = 1,
+		{ .seq = 5, .op = FP_OP_SEND, .src = V4(198, 18, 0, 1),
+		  .dst = V4(198, 18, 0, 6), .bytes = 1,
 		  .start_ns = t + w + 12 * w / 10 },
 		/* a receive never counts, nor opens a phase */
-		{ .seq = 6, .op = FP_OP_RECV, .src = ip("198.18.0.9"),
-		  .dst = ip("198.18.0.1"), .bytes = 1, .start_ns = t + 9 * w },
+		{ .seq = 6, .op = FP_OP_RECV, .src = V4(198, 18, 0, 9),
+		  .dst = V4(198, 18, 0, 1), .bytes = 1, .start_ns = t + 9 * w },
 	};
 	static const char *const names[] = { "phase-0", "phase-1", "phase-2" };
 	static const int flows[] = { 2, 2, 1 };
@@ -222,10 +222,10 @@ static void test_phase_window(void **state)
 static void test_schedule_overflow(void **state)
 {
 	struct fp_report_rec r[2] = {
-		{ .seq = 1, .op = FP_OP_WRITE, .src = ip("198.18.0.1"),
-		  .dst = ip("198.18.0.2"), .bytes = 1ull << 63 },
-		{ .seq = 2, .op = FP_OP_WRITE, .src = ip("198.18.0.1"),
-		  .dst = ip("198.18.0.2"), .bytes = 1, .start_ns = 1 },
+		{ .seq = 1, .op = FP_OP_WRITE, .src = V4(198, 18, 0, 1),
+		  .dst = V4(198, 18, 0, 2), .bytes = 1ull << 63 },
+		{ .seq = 2, .op = FP_OP_WRITE, .src = V4(198, 18, 0, 1),
+		  .dst = V4(198, 18, 0, 2), .bytes = 1, .start_ns = 1 },
 	};
 	char *buf = NULL;
 	size_t len = 0;
@@ -244,6 +244,120 @@ static void test_schedule_overflow(void **state)
 	fclose(out);
 	assert_non_null(strstr(buf, "9223372036854775807"));
 	free(buf);
+}
+
+/* The schedule of @n records, parsed. */
+static json_object *schedule_of(const struct fp_report_rec *recs, size_t n)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	json_object *root;
+	FILE *out = open_memstream(&buf, &len);
+
+	assert_non_null(out);
+	assert_int_equal(fp_report_schedule(recs, n, 0, "six", out), 0);
+	fclose(out);
+	root = json_tokener_parse(buf);
+	assert_non_null(root);
+	free(buf);
+	return root;
+}
+
+/*
+ * IPv6 endpoints become IPv6 flows in RFC 5952 form (as the schedule
+ * format takes them), summed per pair like IPv4's, next to IPv4 flows of
+ * the same phase.
+ */
+static void test_schedule_v6(void **state)
+{
+	const struct fp_report_rec recs[] = {
+		{ .seq = 1, .comm = 2, .op = FP_OP_WRITE, .src = V6(1),
+		  .dst = V6(2), .bytes = 10, .start_ns = 1000 },
+		{ .seq = 2, .comm = 2, .op = FP_OP_WRITE, .src = V6(1),
+		  .dst = V6(2), .bytes = 5, .start_ns = 1001 },
+		{ .seq = 3, .comm = 2, .op = FP_OP_SEND, .src = V4(198, 18, 0, 1),
+		  .dst = V4(198, 18, 0, 2), .bytes = 7, .start_ns = 1002 },
+		{ .seq = 4, .comm = 2, .op = FP_OP_RECV, .src = V6(2),
+		  .dst = V6(1), .bytes = 7, .start_ns = 1003 },
+	};
+	json_object *root, *flows, *f;
+
+	(void)state;
+	root = schedule_of(recs, 4);
+	assert_int_equal(json_object_array_length(get(root, "phases")), 1);
+	flows = get(phase(root, 0), "flows");
+	assert_int_equal(json_object_array_length(flows), 2);
+	f = json_object_array_get_idx(flows, 0);
+	assert_string_equal(json_object_get_string(get(f, "src")), "2001:db8::1");
+	assert_string_equal(json_object_get_string(get(f, "dst")), "2001:db8::2");
+	assert_int_equal(json_object_get_int64(get(f, "bytes")), 15);
+	f = json_object_array_get_idx(flows, 1);
+	assert_string_equal(json_object_get_string(get(f, "src")), "198.18.0.1");
+	assert_int_equal(json_object_get_int64(get(f, "bytes")), 7);
+	json_object_put(root);
+}
+
+/*
+ * FLOWPLAN_1.0's calls, for programs built before format version 2: the
+ * record keeps its 56-byte layout; read from a version 2 ring, IPv4
+ * records come as they used to and an IPv6 one is EOVERFLOW (consumed,
+ * the next read going on); fp_report_schedule@FLOWPLAN_1.0 makes the
+ * schedule the current call makes of the same records.
+ */
+static void test_report_1_0(void **state)
+{
+	struct fp_report_rec_1_0 old[4];
+	struct fp_report_rec rec = { .comm = 1, .op = FP_OP_WRITE,
+				     .src = V4(198, 18, 0, 1),
+				     .dst = V4(198, 18, 0, 2), .bytes = 64 };
+	struct fp_report_rec six = { .comm = 1, .op = FP_OP_WRITE, .src = V6(1),
+				     .dst = V6(2), .bytes = 64 };
+	char *a = NULL, *b = NULL;
+	size_t alen = 0, blen = 0, got;
+	struct fp_report *rep;
+	struct fp_ring r;
+	char path[128];
+	uint64_t lost;
+	FILE *out;
+
+	(void)state;
+	assert_int_equal(sizeof(struct fp_report_rec_1_0), 56);
+	assert_int_equal(offsetof(struct fp_report_rec_1_0, src), 20);
+	assert_int_equal(offsetof(struct fp_report_rec_1_0, bytes), 32);
+	snprintf(path, sizeof(path), "%s/old-reader", test_dir);
+	assert_int_equal(fp_ring_create(&r, path, 8), 0);
+	rep = fp_report_open(path);
+	assert_non_null(rep);
+	fp_ring_put(&r, &rec);
+	fp_ring_put(&r, &six);
+	fp_ring_put(&r, &rec);
+	assert_int_equal(fp_report_read_1_0(rep, old, 4, &got, &lost), EOVERFLOW);
+	assert_int_equal(got, 1);
+	assert_int_equal(old[0].src, htonl(0xc6120001));
+	assert_int_equal(old[0].dst, htonl(0xc6120002));
+	assert_int_equal(old[0].bytes, 64);
+	assert_int_equal(fp_report_read_1_0(rep, old, 4, &got, &lost), 0);
+	assert_int_equal(got, 1);
+	assert_int_equal(old[0].seq, 3);
+	assert_int_equal(fp_report_close(rep), 0);
+	fp_ring_close(&r);
+
+	out = open_memstream(&a, &alen);
+	assert_non_null(out);
+	rec.seq = 1;
+	old[0].seq = 1;
+	old[0].start_ns = old[0].end_ns = 0;
+	assert_int_equal(fp_report_schedule_1_0(old, 1, 0, "x", out), 0);
+	fclose(out);
+	out = open_memstream(&b, &blen);
+	assert_non_null(out);
+	assert_int_equal(fp_report_schedule(&rec, 1, 0, "x", out), 0);
+	fclose(out);
+	assert_string_equal(a, b);
+	assert_non_null(strstr(a, "\"198.18.0.1\""));
+	free(a);
+	free(b);
+	assert_int_equal(fp_report_schedule_1_0(NULL, 1, 0, "x", stdout), EINVAL);
 }
 
 /* A context with reports on: messages and collective marks land in its ring. */
@@ -352,6 +466,8 @@ int main(void)
 		cmocka_unit_test(test_schedule),
 		cmocka_unit_test(test_phase_window),
 		cmocka_unit_test(test_schedule_overflow),
+		cmocka_unit_test(test_schedule_v6),
+		cmocka_unit_test(test_report_1_0),
 		cmocka_unit_test(test_ctx_coll),
 		cmocka_unit_test(test_ctx_report_settings),
 	};

@@ -2,7 +2,7 @@
 # (fabric_up6) and a flow group runs between h1's and h2's IPv6 addresses,
 # so its QPs use rxe's IPv6 RoCEv2 GIDs; plan from a file with IPv6 entries.
 #  0. test_lib_verbs passes on rxe0's IPv6 GID (writes, sends, re-pin,
-#     deadlines, a remote access error; no report record for IPv6).
+#     deadlines, a remote access error; the report record's IPv6 endpoints).
 #  1. fp_bw moves data h1 -> h2 over 4 subflows, RDMA writes and sends,
 #     verified byte for byte by the receiver; fp_group_query reports both
 #     IPv6 addresses and the IPv6 GID's index; every RoCEv2 packet h1 sends
