@@ -22,6 +22,7 @@
 
 #include "core/err.h"
 #include "fpd.h"
+#include "planner/topo.h"
 #include "planner/util.h"
 
 static const double lat_bounds[FPD_LAT_BUCKETS] = {
@@ -83,12 +84,13 @@ static int parse_local(struct fpd *d, const char *list, struct fp_err *err)
 
 	snprintf(buf, sizeof(buf), "%s", list);
 	for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
-		struct in_addr in;
-		struct fp_addr *na;
+		struct fp_addr *na, x;
+		const char *why;
 
-		if (inet_pton(AF_INET, tok, &in) != 1) {
+		/* as the topology takes NIC addresses: IPv4 or IPv6 (RFC 5952) */
+		if (fp_nic_addr_parse(tok, &x, &why)) {
 			free(a);
-			return fp_fail(err, EINVAL, "[fabric] local_addrs: '%s' is not an IPv4 address", tok);
+			return fp_fail(err, EINVAL, "[fabric] local_addrs: '%s' is %s", tok, why);
 		}
 		na = realloc(a, (n + 1) * sizeof(*a));
 		if (!na) {
@@ -96,7 +98,7 @@ static int parse_local(struct fpd *d, const char *list, struct fp_err *err)
 			return fp_fail(err, ENOMEM, "out of memory");
 		}
 		a = na;
-		a[n++] = fp_addr_v4(in.s_addr);
+		a[n++] = x;
 	}
 	free(d->local);
 	d->local = a;
@@ -104,25 +106,18 @@ static int parse_local(struct fpd *d, const char *list, struct fp_err *err)
 	return 0;
 }
 
-/* The host's IPv4 addresses (the RoCEv2 GIDs are made of them). */
+/*
+ * The host's IPv4 and IPv6 addresses (the RoCEv2 GIDs are made of them):
+ * those the fabric names are this host's NICs.
+ */
 static int host_addrs(struct fpd *d, struct fp_err *err)
 {
-	struct ifaddrs *ifa, *i;
-	struct fp_addr *a = NULL, *na;
+	struct fp_addr *a = NULL;
 	size_t n = 0;
+	int ret = fp_local_addrs(&a, &n);
 
-	if (getifaddrs(&ifa))
-		return fp_fail(err, errno, "getifaddrs: %s", strerror(errno));
-	for (i = ifa; i; i = i->ifa_next) {
-		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET)
-			continue;
-		na = realloc(a, (n + 1) * sizeof(*a));
-		if (!na)
-			break;
-		a = na;
-		a[n++] = fp_addr_v4(((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr);
-	}
-	freeifaddrs(ifa);
+	if (ret)
+		return fp_fail(err, ret, "getifaddrs: %s", strerror(ret));
 	free(d->local);
 	d->local = a;
 	d->nlocal = n;
@@ -661,7 +656,7 @@ void fpd_kmod_event(struct fpd *d, const struct fpd_kev *ev)
 			d->mode->link(d, ev);
 		memcpy(before, d->failed_ev, sizeof(before));
 		for (i = 0; i < ev->naddrs; i++) {
-			int l = fpd_planner_nic_link(&d->planner, ev->addrs[i]);
+			int l = fpd_planner_nic_link(&d->planner, &ev->addrs[i]);
 
 			if (l < 0)
 				continue;

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/addr.h"
 #include "core/err.h"
 #include "core/hostplan.h"
 #include "fault.h"
@@ -33,7 +34,8 @@ struct fpd_kev {
 	uint32_t port;
 	bool up;
 	size_t naddrs;
-	uint32_t addrs[FPD_KEV_ADDRS];	/* the port's IPv4 GIDs, network order */
+	/* the port's IPv4 and IPv6 GIDs, IPv4 first; not link-local ones */
+	struct fp_addr addrs[FPD_KEV_ADDRS];
 	uint64_t generation;
 	size_t nentries;
 };

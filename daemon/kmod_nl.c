@@ -108,17 +108,57 @@ static int km_event_fd(void *ctx)
 	return k->ev ? fp_nlc_fd(k->ev) : -1;
 }
 
-/* The IPv4 addresses of netdev @name (they stay while its link is down). */
+/*
+ * Link-local IPv6 (fe80::/10): every RoCE port has one as GID 0, but a
+ * fabric cannot name it (it needs a scope), so it says nothing here.
+ */
+static bool link_local(const struct fp_addr *a)
+{
+	return !fp_addr_is_v4(a) && a->b[0] == 0xfe && (a->b[1] & 0xc0) == 0x80;
+}
+
+/* Add @a to @ev's addresses, IPv4 before IPv6 (the order they always came in). */
+static void ev_add(struct fpd_kev *ev, const struct fp_addr *a)
+{
+	size_t i;
+
+	if (link_local(a))
+		return;
+	if (ev->naddrs == FPD_KEV_ADDRS) {
+		/* full: an IPv4 address still goes before the IPv6 ones, the last dropped */
+		if (!fp_addr_is_v4(a) || fp_addr_is_v4(&ev->addrs[ev->naddrs - 1]))
+			return;
+		ev->naddrs--;
+	}
+	i = ev->naddrs;
+	if (fp_addr_is_v4(a))
+		while (i > 0 && !fp_addr_is_v4(&ev->addrs[i - 1]))
+			i--;
+	memmove(&ev->addrs[i + 1], &ev->addrs[i], (ev->naddrs - i) * sizeof(*a));
+	ev->addrs[i] = *a;
+	ev->naddrs++;
+}
+
+/* The IPv4 and IPv6 addresses of netdev @name (they stay while its link is down). */
 static void netdev_addrs(const char *name, struct fpd_kev *ev)
 {
 	struct ifaddrs *ifa, *i;
 
 	if (getifaddrs(&ifa))
 		return;
-	for (i = ifa; i && ev->naddrs < FPD_KEV_ADDRS; i = i->ifa_next)
-		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET && !strcmp(i->ifa_name, name))
-			ev->addrs[ev->naddrs++] =
-				((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr;
+	for (i = ifa; i; i = i->ifa_next) {
+		struct fp_addr a;
+
+		if (!i->ifa_addr || strcmp(i->ifa_name, name))
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET)
+			a = fp_addr_v4(((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr);
+		else if (i->ifa_addr->sa_family == AF_INET6)
+			memcpy(a.b, ((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr.s6_addr, 16);
+		else
+			continue;
+		ev_add(ev, &a);
+	}
 	freeifaddrs(ifa);
 }
 
@@ -147,10 +187,9 @@ static int km_read_event(void *ctx, struct fpd_kev *ev, struct fp_err *err)
 			/* a link event carries no port state: the link says it */
 			ev->up = p->link == FLOWPLAN_LINK_UP &&
 				 (!p->state || p->state == FLOWPLAN_PORT_ACTIVE);
-			for (i = 0; i < p->ngids && ev->naddrs < FPD_KEV_ADDRS; i++)
-				if (fp_addr_is_v4(&p->gids[i].gid))
-					ev->addrs[ev->naddrs++] = fp_addr_to_v4(&p->gids[i].gid);
-			/* nor GIDs: its netdev's IPv4 addresses are what they are made of */
+			for (i = 0; i < p->ngids; i++)
+				ev_add(ev, &p->gids[i].gid);
+			/* nor GIDs: its netdev's addresses are what they are made of */
 			if (!ev->naddrs && p->netdev[0])
 				netdev_addrs(p->netdev, ev);
 		}

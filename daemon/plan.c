@@ -153,13 +153,13 @@ bool fpd_planner_link_is_fabric(const struct fpd_planner *p, int link)
 	return !p->base->nodes[l->from].is_nic && !p->base->nodes[l->to].is_nic;
 }
 
-int fpd_planner_nic_link(const struct fpd_planner *p, uint32_t addr_be)
+int fpd_planner_nic_link(const struct fpd_planner *p, const struct fp_addr *addr)
 {
 	int nic;
 
 	if (!p->base)
 		return -1;
-	nic = fp_topo_find_addr(p->base, addr_be);
+	nic = fp_topo_find_ip(p->base, addr);
 	if (nic < 0 || p->base->nodes[nic].up_link < 0)
 		return -1;
 	return p->base->nodes[nic].up_link / 2;
@@ -233,20 +233,40 @@ static bool same_path(const struct fp_path *a, const struct fp_path *b)
 	return a->len == b->len && !memcmp(a->link, b->link, sizeof(a->link[0]) * a->len);
 }
 
+/*
+ * The daemon's order of addresses (its port map rows, the probe's
+ * misses): IPv4 first, compared as the uint32_t of their network-order
+ * bytes (the order IPv4 rows always had, so a written map is as before),
+ * then IPv6 byte by byte.
+ */
+static int ip_cmp(const struct fp_addr *x, const struct fp_addr *y)
+{
+	bool a4 = fp_addr_is_v4(x), b4 = fp_addr_is_v4(y);
+
+	if (a4 != b4)
+		return a4 ? -1 : 1;
+	if (a4) {
+		uint32_t a = fp_addr_to_v4(x), b = fp_addr_to_v4(y);
+
+		return a < b ? -1 : a > b;
+	}
+	return fp_addr_cmp(x, y);
+}
+
 static int row_cmp(const void *x, const void *y)
 {
 	const struct fpd_pmrow *a = x, *b = y;
+	int c = ip_cmp(&a->src, &b->src);
 
-	if (a->src != b->src)
-		return a->src < b->src ? -1 : 1;
-	if (a->dst != b->dst)
-		return a->dst < b->dst ? -1 : 1;
-	return (int)a->sport - (int)b->sport;
+	if (!c)
+		c = ip_cmp(&a->dst, &b->dst);
+	return c ? c : (int)a->sport - (int)b->sport;
 }
 
-static bool pair_in(const struct fpd_pmrow *r, size_t n, uint32_t src, uint32_t dst)
+static bool pair_in(const struct fpd_pmrow *r, size_t n, const struct fp_addr *src,
+		    const struct fp_addr *dst)
 {
-	struct fpd_pmrow key = { .src = src, .dst = dst };
+	struct fpd_pmrow key = { .src = *src, .dst = *dst };
 	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
@@ -257,13 +277,14 @@ static bool pair_in(const struct fpd_pmrow *r, size_t n, uint32_t src, uint32_t 
 		else
 			hi = mid;
 	}
-	return lo < n && r[lo].src == src && r[lo].dst == dst;
+	return lo < n && !fp_addr_cmp(&r[lo].src, src) && !fp_addr_cmp(&r[lo].dst, dst);
 }
 
-static const struct fpd_pmrow *row_find(const struct fpd_pmrow *r, size_t n, uint32_t src,
-					uint32_t dst, uint16_t sport)
+static const struct fpd_pmrow *row_find(const struct fpd_pmrow *r, size_t n,
+					const struct fp_addr *src, const struct fp_addr *dst,
+					uint16_t sport)
 {
-	struct fpd_pmrow key = { .src = src, .dst = dst, .sport = sport };
+	struct fpd_pmrow key = { .src = *src, .dst = *dst, .sport = sport };
 
 	return bsearch(&key, r, n, sizeof(*r), row_cmp);
 }
@@ -285,7 +306,7 @@ static size_t rows_moved(const struct fpd_pmrow *a, size_t na, const struct fpd_
 		if (d < 0) {
 			i++;
 		} else if (d > 0) {
-			moved += !pair_in(a, na, b[k].src, b[k].dst);
+			moved += !pair_in(a, na, &b[k].src, &b[k].dst);
 			k++;
 		} else {
 			moved += !same_path(&a[i].path, &b[k].path);
@@ -302,7 +323,7 @@ static size_t rows_off_model(struct fpd_planner *p, const struct fpd_pmrow *r, s
 	size_t i, moved = 0;
 
 	for (i = 0; i < n; i++) {
-		int s = fp_topo_find_addr(p->live, r[i].src), d = fp_topo_find_addr(p->live, r[i].dst);
+		int s = fp_topo_find_ip(p->live, &r[i].src), d = fp_topo_find_ip(p->live, &r[i].dst);
 		struct fp_pathset ps;
 		int k;
 
@@ -337,9 +358,10 @@ int fpd_planner_set_portmap(struct fpd_planner *p, const char *text, const char 
 	}
 	for (i = 0; i < pm->n; i++) {
 		const struct fp_pm_row *x = &pm->rows[i];
-		int s = fp_topo_find_addr(p->base, x->src), d = fp_topo_find_addr(p->base, x->dst);
+		struct fp_addr xs = fp_pm_row_src(x), xd = fp_pm_row_dst(x);
+		int s = fp_topo_find_ip(p->base, &xs), d = fp_topo_find_ip(p->base, &xd);
 
-		r[n] = (struct fpd_pmrow){ .src = x->src, .dst = x->dst, .sport = x->sport };
+		r[n] = (struct fpd_pmrow){ .src = xs, .dst = xd, .sport = x->sport };
 		if (x->path >= 0) {
 			struct fp_pathset ps = fp_topo_paths(p->base, p->base->nodes[s].leaf,
 							     p->base->nodes[d].leaf);
@@ -352,7 +374,7 @@ int fpd_planner_set_portmap(struct fpd_planner *p, const char *text, const char 
 	fp_portmap_free(pm);
 	/* merging: the old map's pairs the new one does not name */
 	for (k = 0, m = n; merge && k < p->npm; k++)
-		if (!pair_in(r, m, p->pm[k].src, p->pm[k].dst))
+		if (!pair_in(r, m, &p->pm[k].src, &p->pm[k].dst))
 			r[n++] = p->pm[k];
 	if (n > 1)
 		qsort(r, n, sizeof(*r), row_cmp);
@@ -379,13 +401,11 @@ int fpd_planner_write_portmap(const struct fpd_planner *p, FILE *f)
 	fprintf(f, "# flowplan-portmap 1\n");
 	for (i = 0; i < p->npm; i++) {
 		const struct fpd_pmrow *r = &p->pm[i];
-		char a[16], b[16];
+		char a[FP_ADDR_STRLEN], b[FP_ADDR_STRLEN];
 
 		if (!r->sport || !r->path.len)
 			continue;
-		inet_ntop(AF_INET, &r->src, a, sizeof(a));
-		inet_ntop(AF_INET, &r->dst, b, sizeof(b));
-		fprintf(f, "%s %s %u %s", a, b, r->sport,
+		fprintf(f, "%s %s %u %s", fp_addr_str(&r->src, a), fp_addr_str(&r->dst, b), r->sport,
 			p->base->nodes[p->base->links[r->path.link[0]].from].name);
 		for (h = 0; h < r->path.len; h++)
 			fprintf(f, ",%s", p->base->nodes[p->base->links[r->path.link[h]].to].name);
@@ -406,42 +426,68 @@ static int path_index(struct fp_pathset ps, const struct fp_path *path)
 	return -1;
 }
 
-/* Has the pair (the last rows of @pm, rows come by pair) a port on @path? */
-static bool pm_has(const struct fp_portmap *pm, uint32_t src, uint32_t dst, int path)
+/* A planner port map row of pair @src -> @dst (either family). */
+static struct fp_pm_row pm_row(const struct fp_addr *src, const struct fp_addr *dst,
+			       uint16_t sport, int path)
+{
+	struct fp_pm_row r = { .sport = sport, .path = path };
+
+	if (fp_addr_is_v4(src)) {
+		r.src = fp_addr_to_v4(src);
+		r.dst = fp_addr_to_v4(dst);
+	} else {
+		r.src6 = *src;
+		r.dst6 = *dst;
+	}
+	return r;
+}
+
+static bool pm_same_pair(const struct fp_pm_row *a, const struct fp_pm_row *b)
+{
+	return a->src == b->src && a->dst == b->dst && !fp_addr_cmp(&a->src6, &b->src6) &&
+	       !fp_addr_cmp(&a->dst6, &b->dst6);
+}
+
+/* Has the pair of @r (the last rows of @pm, rows come by pair) a port on @path? */
+static bool pm_has(const struct fp_portmap *pm, const struct fp_pm_row *r, int path)
 {
 	size_t i;
 
-	for (i = pm->n; i > 0 && pm->rows[i - 1].src == src && pm->rows[i - 1].dst == dst; i--)
+	for (i = pm->n; i > 0 && pm_same_pair(&pm->rows[i - 1], r); i--)
 		if (pm->rows[i - 1].path == path)
 			return true;
 	return false;
 }
 
+/* The planner library's row order (lib/planner/portmap.c): its lookups bisect it. */
 static int pmrow_cmp(const void *x, const void *y)
 {
 	const struct fp_pm_row *a = x, *b = y;
+	int c;
 
 	if (a->src != b->src)
 		return a->src < b->src ? -1 : 1;
 	if (a->dst != b->dst)
 		return a->dst < b->dst ? -1 : 1;
-	return (int)a->sport - (int)b->sport;
+	c = fp_addr_cmp(&a->src6, &b->src6);
+	if (!c)
+		c = fp_addr_cmp(&a->dst6, &b->dst6);
+	return c ? c : (int)a->sport - (int)b->sport;
 }
 
-static bool is_local(uint32_t be, const struct fp_addr *local, size_t n);
+static bool is_local(const struct fp_addr *a, const struct fp_addr *local, size_t n);
 
 struct miss {
-	uint32_t src, dst;	/* network order */
+	struct fp_addr src, dst;
 	int sn, dn;		/* NICs */
 };
 
 static int miss_cmp(const void *x, const void *y)
 {
 	const struct miss *a = x, *b = y;
+	int c = ip_cmp(&a->src, &b->src);
 
-	if (a->src != b->src)
-		return a->src < b->src ? -1 : 1;
-	return a->dst < b->dst ? -1 : a->dst > b->dst;
+	return c ? c : ip_cmp(&a->dst, &b->dst);
 }
 
 /* Room for @more rows. */
@@ -488,7 +534,8 @@ static int pm_resolve(struct fpd_planner *p, struct fp_topo *t, const struct fp_
 	}
 	for (i = 0; i < p->npm; i++) {
 		const struct fpd_pmrow *r = &p->pm[i];
-		int sn = fp_topo_find_addr(t, r->src), dn = fp_topo_find_addr(t, r->dst), path;
+		int sn = fp_topo_find_ip(t, &r->src), dn = fp_topo_find_ip(t, &r->dst), path;
+		struct fp_pm_row row;
 
 		if (!r->sport)
 			continue;	/* unresolved: as if the map lacked it */
@@ -501,12 +548,18 @@ static int pm_resolve(struct fpd_planner *p, struct fp_topo *t, const struct fp_
 		 * of a path crosses the same links, so a pair's flows need no
 		 * more and the map stays as small as the pair's path count.
 		 */
-		if (path < 0 || pm_has(pm, r->src, r->dst, path))
+		row = pm_row(&r->src, &r->dst, r->sport, path);
+		if (path < 0 || pm_has(pm, &row, path))
 			continue;
-		pm->rows[pm->n++] = (struct fp_pm_row){ .src = r->src, .dst = r->dst,
-							.sport = r->sport, .path = path };
+		pm->rows[pm->n++] = row;
 	}
 	known = pm->n;
+	/* the daemon's order has IPv4 first, the library's IPv6 (src 0) */
+	for (i = 1; i < known; i++)
+		if (pmrow_cmp(&pm->rows[i - 1], &pm->rows[i]) > 0) {
+			qsort(pm->rows, known, sizeof(*pm->rows), pmrow_cmp);
+			break;
+		}
 	kn = (struct fp_portmap){ .rows = pm->rows, .n = known, .cap = known };
 	/* the pairs the map lacks, each once */
 	for (i = 0; s && i < s->nph; i++) {
@@ -516,7 +569,7 @@ static int pm_resolve(struct fpd_planner *p, struct fp_topo *t, const struct fp_
 			size_t n;
 
 			if (a->leaf < 0 || b->leaf < 0 || a->leaf == b->leaf ||
-			    fp_portmap_pair(&kn, a->addr, b->addr, &n))
+			    fp_portmap_pair_ip(&kn, &a->ip, &b->ip, &n))
 				continue;
 			if (nmiss == capmiss) {
 				struct miss *nm;
@@ -530,7 +583,7 @@ static int pm_resolve(struct fpd_planner *p, struct fp_topo *t, const struct fp_
 				}
 				miss = nm;
 			}
-			miss[nmiss++] = (struct miss){ a->addr, b->addr, f->src, f->dst };
+			miss[nmiss++] = (struct miss){ a->ip, b->ip, f->src, f->dst };
 		}
 	}
 	if (nmiss > 1)
@@ -551,12 +604,10 @@ static int pm_resolve(struct fpd_planner *p, struct fp_topo *t, const struct fp_
 		for (j = 0; j < ps.n; j++) {
 			uint32_t fl = (uint32_t)j + 1;
 
-			if (is_local(m->src, local, nlocal) &&
+			if (is_local(&m->src, local, nlocal) &&
 			    fp_topo_port_search(t, m->sn, m->dn, j, 1, &fl))
 				continue;
-			pm->rows[pm->n++] = (struct fp_pm_row){ .src = m->src, .dst = m->dst,
-								.sport = fp_label_to_sport(fl),
-								.path = j };
+			pm->rows[pm->n++] = pm_row(&m->src, &m->dst, fp_label_to_sport(fl), j);
 		}
 	}
 	free(miss);
@@ -623,13 +674,12 @@ bool fpd_hostplan_equal(const struct fp_hostplan *a, const struct fp_hostplan *b
 
 /* ------------------------------------------------------------ planning */
 
-static bool is_local(uint32_t be, const struct fp_addr *local, size_t n)
+static bool is_local(const struct fp_addr *a, const struct fp_addr *local, size_t n)
 {
-	struct fp_addr a = fp_addr_v4(be);
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (!fp_addr_cmp(&a, &local[i]))
+		if (!fp_addr_cmp(a, &local[i]))
 			return true;
 	return false;
 }
@@ -896,18 +946,25 @@ static void sub_links(struct fp_topo *t, int src, int dst, int path, struct fpd_
 
 /* A local flow of the plan: where to find it. */
 struct lflow {
-	uint32_t src, dst;	/* addresses, host order: the entries' order */
+	struct fp_addr src, dst;	/* compared as the entries are (fp_addr_cmp) */
 	uint32_t ph, fl;
 };
+
+static int lflow_pair_cmp(const struct lflow *a, const struct fp_addr *src,
+			  const struct fp_addr *dst)
+{
+	int c = fp_addr_cmp(&a->src, src);
+
+	return c ? c : fp_addr_cmp(&a->dst, dst);
+}
 
 static int lflow_cmp(const void *x, const void *y)
 {
 	const struct lflow *a = x, *b = y;
+	int c = lflow_pair_cmp(a, &b->src, &b->dst);
 
-	if (a->src != b->src)
-		return a->src < b->src ? -1 : 1;
-	if (a->dst != b->dst)
-		return a->dst < b->dst ? -1 : 1;
+	if (c)
+		return c;
 	if (a->ph != b->ph)
 		return a->ph < b->ph ? -1 : 1;
 	return a->fl < b->fl ? -1 : a->fl > b->fl;
@@ -933,7 +990,7 @@ static int watch_list(struct fpd_planner *p, const struct fp_addr *local, size_t
 		const struct fp_phase *ph = &plan->sched->ph[i];
 
 		for (k = 0; k < ph->n; k++) {
-			uint32_t sa = t->nodes[ph->flows[k].src].addr;
+			const struct fp_addr *sa = &t->nodes[ph->flows[k].src].ip;
 
 			if (!is_local(sa, local, nlocal) || !plan->ph[i].flows[k].n)
 				continue;
@@ -948,7 +1005,7 @@ static int watch_list(struct fpd_planner *p, const struct fp_addr *local, size_t
 				}
 				lf = n;
 			}
-			lf[nlf++] = (struct lflow){ ntohl(sa), ntohl(t->nodes[ph->flows[k].dst].addr),
+			lf[nlf++] = (struct lflow){ *sa, t->nodes[ph->flows[k].dst].ip,
 						    (uint32_t)i, (uint32_t)k };
 		}
 	}
@@ -961,15 +1018,14 @@ static int watch_list(struct fpd_planner *p, const struct fp_addr *local, size_t
 	}
 	for (i = 0, k = 0; i < hp->n; i++) {
 		struct fp_hostplan_entry *e = &hp->e[i];
-		uint32_t sa = ntohl(fp_addr_to_v4(&e->local)), da = ntohl(fp_addr_to_v4(&e->remote));
 		const struct fp_plan_subflow *sub = NULL;
 		const struct fp_flow *f = NULL;
 		size_t j;
 		unsigned int m;
 
-		while (k < nlf && (lf[k].src < sa || (lf[k].src == sa && lf[k].dst < da)))
+		while (k < nlf && lflow_pair_cmp(&lf[k], &e->local, &e->remote) < 0)
 			k++;
-		for (j = k; j < nlf && lf[j].src == sa && lf[j].dst == da && !sub; j++) {
+		for (j = k; j < nlf && !lflow_pair_cmp(&lf[j], &e->local, &e->remote) && !sub; j++) {
 			const struct fp_plan_flow *pf = &plan->ph[lf[j].ph].flows[lf[j].fl];
 			const struct fp_plan_subflow *s = &plan->ph[lf[j].ph].subs[pf->first];
 
@@ -1168,7 +1224,9 @@ int fpd_planner_pairs(const struct fpd_planner *p, const struct fp_addr *local, 
 			const struct fp_node *s = &t->nodes[ph->flows[k].src];
 			const struct fp_node *d = &t->nodes[ph->flows[k].dst];
 
-			if (!is_local(s->addr, local, nlocal) || s->leaf == d->leaf)
+			/* IPv4 pairs: the prober's (probe.h) */
+			if (!s->addr || !d->addr || !is_local(&s->ip, local, nlocal) ||
+			    s->leaf == d->leaf)
 				continue;
 			if (m == cap) {
 				uint32_t *na;
@@ -1265,7 +1323,6 @@ static int key_cmp(const struct fp_hostplan_entry *a, const struct fp_hostplan_e
 static bool still_takes(const struct fpd_planner *p, const struct fp_hostplan_entry *e,
 			const struct psig *s)
 {
-	uint32_t sa = fp_addr_to_v4(&e->local), da = fp_addr_to_v4(&e->remote);
 	struct fp_path want = { .len = 0 };
 	struct fp_pathset ps;
 	int src, dst, r;
@@ -1276,7 +1333,7 @@ static bool still_takes(const struct fpd_planner *p, const struct fp_hostplan_en
 	for (i = 1; i + 1 < s->nlinks && want.len < FP_PATH_MAX_LEN; i++)
 		want.link[want.len++] = s->link[i];
 	if (p->have_pm) {
-		const struct fpd_pmrow *row = row_find(p->pm, p->npm, sa, da, s->sport);
+		const struct fpd_pmrow *row = row_find(p->pm, p->npm, &e->local, &e->remote, s->sport);
 
 		if (!row || !same_path(&row->path, &want))
 			return false;
@@ -1285,8 +1342,8 @@ static bool still_takes(const struct fpd_planner *p, const struct fp_hostplan_en
 				return false;	/* the port goes elsewhere now */
 		return true;
 	}
-	src = fp_topo_find_addr(p->live, sa);
-	dst = fp_topo_find_addr(p->live, da);
+	src = fp_topo_find_ip(p->live, &e->local);
+	dst = fp_topo_find_ip(p->live, &e->remote);
 	if (src < 0 || dst < 0)
 		return false;
 	r = fp_topo_route(p->live, src, dst, s->sport);

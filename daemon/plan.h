@@ -58,7 +58,7 @@ struct fpd_plan_info {
 
 /* A port of the port map in use, its path as links of the fabric as configured. */
 struct fpd_pmrow {
-	uint32_t src, dst;	/* network order */
+	struct fp_addr src, dst;	/* IPv4 or IPv6, both of one family */
 	uint16_t sport;		/* 0: the pair is unresolved */
 	struct fp_path path;
 };
@@ -101,7 +101,7 @@ void fpd_planner_link_name(const struct fpd_planner *p, int link, char *buf, siz
 /* Does directed link @link join two switches (a path can avoid it)? */
 bool fpd_planner_link_is_fabric(const struct fpd_planner *p, int link);
 /* The NIC link (undirected index) of a local address, or -1. */
-int fpd_planner_nic_link(const struct fpd_planner *p, uint32_t addr_be);
+int fpd_planner_nic_link(const struct fpd_planner *p, const struct fp_addr *addr);
 
 /*
  * fpd_planner_set_failed - the undirected links @idx are down (every other
@@ -150,7 +150,8 @@ void fpd_plan_info_free(struct fpd_plan_info *info);
 /*
  * fpd_planner_pairs - the (source, destination) address pairs of the last
  * plan whose source is one of @local (network order, each once), for
- * probing; *@pairs malloc'd, two addresses a pair. 0 or ENOMEM.
+ * probing; *@pairs malloc'd, two addresses a pair. IPv4 pairs only: the
+ * prober's interface (probe.h) takes IPv4. 0 or ENOMEM.
  */
 int fpd_planner_pairs(const struct fpd_planner *p, const struct fp_addr *local, size_t nlocal,
 		      uint32_t **pairs, size_t *n);

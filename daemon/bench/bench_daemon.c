@@ -159,7 +159,7 @@ static void event_to_install(const char *topo, const char *sched)
 	struct fp_topo *t;
 	struct fp_sched *s;
 	char local[FPD_PATHLEN] = "";
-	uint32_t nic_addr;
+	struct fp_addr nic_addr;
 	int32_t spine_link = -1;
 	int i, k;
 	size_t x;
@@ -169,14 +169,13 @@ static void event_to_install(const char *topo, const char *sched)
 		exit(1);
 	}
 	for (k = 0; k < t->hosts[0].nnics; k++) {
-		char a[16];
-		uint32_t ad = t->nodes[t->hosts[0].first_nic + k].addr;
+		char a[FP_ADDR_STRLEN];
 
-		inet_ntop(AF_INET, &ad, a, sizeof(a));
+		fp_addr_str(&t->nodes[t->hosts[0].first_nic + k].ip, a);
 		snprintf(local + strlen(local), sizeof(local) - strlen(local), "%s%s",
 			 k ? "," : "", a);
 	}
-	nic_addr = t->nodes[t->hosts[0].first_nic].addr;
+	nic_addr = t->nodes[t->hosts[0].first_nic].ip;
 	base_conf(&c, topo, sched, local);
 	if (fpd_init(&d, &c, NULL, &fake_ops, &f, &err)) {
 		fprintf(stderr, "bench-daemon: %s\n", err.msg);

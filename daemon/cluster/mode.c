@@ -208,7 +208,7 @@ static void publish_summary(struct mode *m)
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		memcpy(&s[i].remote, &c[i].remote.b[12], 4);
+		s[i].remote = c[i].remote;
 		s[i].sport = c[i].sport;
 		s[i].bytes = c[i].bytes;
 	}
@@ -248,7 +248,7 @@ static void agent_link(struct fpd *d, const struct fpd_kev *ev)
 	/* a port going down may report no address any more: keep the last known */
 	if (ev->naddrs) {
 		m->ports[i].naddrs = ev->naddrs < 8 ? ev->naddrs : 8;
-		memcpy(m->ports[i].addrs, ev->addrs, m->ports[i].naddrs * sizeof(uint32_t));
+		memcpy(m->ports[i].addrs, ev->addrs, m->ports[i].naddrs * sizeof(ev->addrs[0]));
 	}
 	publish_links(m);
 }

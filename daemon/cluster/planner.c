@@ -46,7 +46,7 @@ struct fpc_host {
 	/* what the host publishes */
 	struct fpd_cycle *cy;
 	size_t ncy;
-	uint32_t *down;		/* addresses of its ports that are down */
+	struct fp_addr *down;	/* addresses of its ports that are down */
 	size_t ndown;
 	char *portmap;
 	struct fpc_installed inst;
@@ -227,7 +227,7 @@ static void obs(struct fpc_planner *p, const char *subject, const char *data, si
 	case FPC_OBS_LINKS: {
 		struct fpc_port *pt;
 		size_t n, i, k2, nd = 0;
-		uint32_t *down;
+		struct fp_addr *down;
 
 		if (fpc_links_decode(data, len, &pt, &n, &err))
 			break;
@@ -512,7 +512,7 @@ static void wanted_down(struct fpc_planner *p, unsigned char *down)
 	memcpy(down, p->fab_down, p->nlinks);
 	for (h = 0; h < p->nhosts; h++) {
 		for (i = 0; i < p->hosts[h].ndown; i++) {
-			int nic = fp_topo_find_addr(p->topo, p->hosts[h].down[i]);
+			int nic = fp_topo_find_ip(p->topo, &p->hosts[h].down[i]);
 
 			if (nic >= 0 && p->topo->nodes[nic].up_link >= 0)
 				down[p->topo->nodes[nic].up_link / 2] = 1;

@@ -13,6 +13,7 @@
 
 #include <json-c/json.h>
 
+#include "core/addr.h"
 #include "core/err.h"
 #include "proto.h"
 
@@ -285,15 +286,41 @@ static int str(json_object *o, const char *name, char *buf, size_t n, const char
 	return 0;
 }
 
-static json_object *jaddr(uint32_t be)
+/*
+ * Addresses travel as text: IPv4 as a dotted quad (as it always did), IPv6
+ * in RFC 5952 form. A reader before IPv6 refuses an IPv6 address with
+ * "'2001:db8::1' is not an IPv4 address" (inet_pton AF_INET).
+ */
+static json_object *jaddr(const struct fp_addr *a)
 {
-	char a[INET_ADDRSTRLEN];
+	char t[FP_ADDR_STRLEN];
 
-	inet_ntop(AF_INET, &be, a, sizeof(a));
-	return json_object_new_string(a);
+	return json_object_new_string(fp_addr_str(a, t));
 }
 
-static int addr(json_object *v, uint32_t *be, const char *what, struct fp_err *err)
+static int addr(json_object *v, struct fp_addr *a, const char *what, struct fp_err *err)
+{
+	const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+
+	if (!s || fp_addr_parse(s, a))
+		return fp_fail(err, EINVAL, "%s: '%s' is not an IPv4 or IPv6 address", what,
+			    v ? json_object_get_string(v) : "null");
+	/* one spelling per address */
+	if (fp_addr_is_v4(a) && strchr(s, ':'))
+		return fp_fail(err, EINVAL, "%s: '%s' is an IPv4-mapped IPv6 address (IPv4 is a dotted quad)",
+			    what, s);
+	return 0;
+}
+
+/* The cycles' addresses are IPv4 (cycle.h): an IPv6 one is refused, as before. */
+static json_object *jaddr4(uint32_t be)
+{
+	struct fp_addr a = fp_addr_v4(be);
+
+	return jaddr(&a);
+}
+
+static int addr4(json_object *v, uint32_t *be, const char *what, struct fp_err *err)
 {
 	struct in_addr in;
 
@@ -330,8 +357,8 @@ char *fpc_cycles_encode(const struct fpd_cycle *const *cy, size_t n, size_t *len
 			for (f = 0; f < ph->n; f++) {
 				json_object *t = json_object_new_array();
 
-				json_object_array_add(t, jaddr(ph->f[f].src));
-				json_object_array_add(t, jaddr(ph->f[f].dst));
+				json_object_array_add(t, jaddr4(ph->f[f].src));
+				json_object_array_add(t, jaddr4(ph->f[f].dst));
 				json_object_array_add(t, ju64(ph->f[f].bytes));
 				json_object_array_add(fl, t);
 			}
@@ -456,10 +483,10 @@ int fpc_cycles_decode(const char *text, size_t len, struct fpd_cycle **out_cy, s
 						   what);
 					goto out;
 				}
-				ret = addr(json_object_array_get_idx(t, 0), &ph->f[f].src, what,
+				ret = addr4(json_object_array_get_idx(t, 0), &ph->f[f].src, what,
 					   err);
 				if (!ret)
-					ret = addr(json_object_array_get_idx(t, 1), &ph->f[f].dst,
+					ret = addr4(json_object_array_get_idx(t, 1), &ph->f[f].dst,
 						   what, err);
 				if (ret)
 					goto out;
@@ -512,7 +539,7 @@ char *fpc_links_encode(const struct fpc_port *p, size_t n, size_t *len)
 		json_object_object_add(po, "port", ju64(p[i].port));
 		json_object_object_add(po, "up", json_object_new_boolean(p[i].up));
 		for (k = 0; k < p[i].naddrs; k++)
-			json_object_array_add(ad, jaddr(p[i].addrs[k]));
+			json_object_array_add(ad, jaddr(&p[i].addrs[k]));
 		json_object_object_add(po, "addrs", ad);
 		json_object_array_add(a, po);
 	}
@@ -634,7 +661,7 @@ char *fpc_counters_encode(uint64_t generation, const struct fpc_count *c, size_t
 	for (i = 0; i < n; i++) {
 		json_object *t = json_object_new_array();
 
-		json_object_array_add(t, jaddr(c[i].remote));
+		json_object_array_add(t, jaddr(&c[i].remote));
 		json_object_array_add(t, ju64(c[i].sport));
 		json_object_array_add(t, ju64(c[i].bytes));
 		json_object_array_add(a, t);

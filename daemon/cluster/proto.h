@@ -30,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/addr.h"
 #include "core/err.h"
 #include "cycle.h"
 
@@ -97,7 +98,7 @@ struct fpc_port {
 	uint32_t port;
 	bool up;
 	size_t naddrs;
-	uint32_t addrs[8];	/* IPv4, network order */
+	struct fp_addr addrs[8];	/* IPv4 or IPv6 */
 };
 char *fpc_links_encode(const struct fpc_port *p, size_t n, size_t *len);
 int fpc_links_decode(const char *text, size_t len, struct fpc_port **p, size_t *n,
@@ -114,7 +115,7 @@ int fpc_installed_decode(const char *text, size_t len, struct fpc_installed *in,
 
 /* One subflow's bytes as the module counted them. */
 struct fpc_count {
-	uint32_t remote;	/* IPv4, network order */
+	struct fp_addr remote;	/* IPv4 or IPv6 */
 	uint16_t sport;
 	uint64_t bytes;
 };

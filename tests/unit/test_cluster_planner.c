@@ -11,7 +11,9 @@
  * ESTALE and a fall back), spine0-leaf1 back (restore) and a full plan
  * with spine1-leaf0 down, every inter-leaf subflow's port is one the map
  * learned on the very path planned, no share has a port over a link that
- * is down, and the failures' shares changed.
+ * is down, and the failures' shares changed. The same on an IPv6 fabric;
+ * there, a host's port reported down by its IPv6 address takes its NIC
+ * link out of the plan (repaired: its flows dropped, the rest kept).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -51,11 +53,13 @@ struct fix {
 	struct fp_portmap *pm0;		/* the map read against it */
 };
 
+static const char *fix_topo = TOPO;
+
 static int fix_setup(void **state)
 {
 	struct fpc_bus_opts bo = { .servers = "nats://127.0.0.1:9" };
 	struct fpc_planner_opts o = {
-		.name = "p1", .topology = TOPO, .schedule = SCHED, .max_split = 4,
+		.name = "p1", .topology = fix_topo, .schedule = SCHED, .max_split = 4,
 		.replicas = 1, .lease_ns = 1000000000ull, .holddown_ns = 1000000ull,
 	};
 	struct fp_err err = { "" };
@@ -65,7 +69,7 @@ static int fix_setup(void **state)
 
 	if (!x || tmpdir_setup(state))
 		return -1;
-	x->t0 = gen_topo(TOPO);
+	x->t0 = gen_topo(fix_topo);
 	s = gen_sched(SCHED, x->t0);
 	text = pm_from_model(x->t0, s, 4);
 	fp_sched_free(s);
@@ -264,12 +268,88 @@ static void test_portmap_full_with_a_link_down(void **state)
 	fp_hostplan_free(&h0);
 }
 
+static int fix_setup6(void **state)
+{
+	fix_topo = TOPO ",ipv6";
+	return fix_setup(state);
+}
+
+static int fix_teardown6(void **state)
+{
+	fix_topo = TOPO;
+	return fix_teardown(state);
+}
+
+/*
+ * IPv6 hosts: every entry is IPv6; h0 reports its port down by its IPv6
+ * address (the agent's links message): its NIC link goes down, the plan is
+ * repaired, h0's flows leave it and h1's stay. A port of an address the
+ * fabric lacks changes nothing.
+ */
+static void test_ipv6_port_down(void **state)
+{
+	struct fix *x = *state;
+	int nic = fp_topo_find(x->p.topo, "h0.n0"), other = fp_topo_find(x->p.topo, "h1.n0");
+	struct fpc_port pt = { "rxe0", 1, false, 2, { { { 0 } } } };
+	struct fp_hostplan h0, h1;
+	struct fpc_replan r = { 0 };
+	struct fp_err err = { "" };
+	char subj[160], *t;
+	size_t len, e, mine = 0, theirs = 0;
+
+	assert_true(nic >= 0 && other >= 0);
+	x->p.active = true;
+	replan(x, false, "full", &h0);
+	for (e = 0; e < h0.n; e++) {
+		assert_false(fp_addr_is_v4(&h0.e[e].local));
+		assert_false(fp_addr_is_v4(&h0.e[e].remote));
+		mine += !fp_addr_cmp(&h0.e[e].local, &x->p.topo->nodes[nic].ip);
+	}
+	assert_true(mine > 0);
+
+	/* an address of no NIC: nothing to re-plan */
+	assert_int_equal(fp_addr_parse("2001:db8::99", &pt.addrs[0]), 0);
+	pt.naddrs = 1;
+	t = fpc_links_encode(&pt, 1, &len);
+	obs(&x->p, fpc_subj_obs(&x->nm, "h0", FPC_OBS_LINKS, subj, sizeof(subj)), t, len);
+	free(t);
+	assert_int_equal(plan_now(&x->p, false, &r, &err), 0);
+	assert_string_equal(r.method, "none");
+
+	/* h0's IPv4 loopback and its NIC's IPv6 address, the port down */
+	assert_int_equal(fp_addr_parse("127.0.0.1", &pt.addrs[0]), 0);
+	pt.addrs[1] = x->p.topo->nodes[nic].ip;
+	pt.naddrs = 2;
+	t = fpc_links_encode(&pt, 1, &len);
+	obs(&x->p, fpc_subj_obs(&x->nm, "h0", FPC_OBS_LINKS, subj, sizeof(subj)), t, len);
+	free(t);
+	assert_int_equal(x->p.obs_bad, 0);
+	assert_int_equal(plan_now(&x->p, false, &r, &err), 0);
+	assert_string_equal(r.method, "repair");
+	assert_non_null(x->p.plan);
+	assert_int_equal(fp_plan_hostplan(x->p.plan, NULL, 0, &h1, &err), 0);
+	for (e = 0, mine = 0; e < h1.n; e++) {
+		mine += !fp_addr_cmp(&h1.e[e].local, &x->p.topo->nodes[nic].ip) ||
+			!fp_addr_cmp(&h1.e[e].remote, &x->p.topo->nodes[nic].ip);
+		theirs += !fp_addr_cmp(&h1.e[e].local, &x->p.topo->nodes[other].ip);
+	}
+	assert_int_equal(mine, 0);
+	assert_true(theirs > 0);
+	fp_hostplan_free(&h0);
+	fp_hostplan_free(&h1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_portmap_through_failures, fix_setup, fix_teardown),
 		cmocka_unit_test_setup_teardown(test_portmap_full_with_a_link_down, fix_setup,
 						fix_teardown),
+		{ "test_portmap_through_failures_ipv6", test_portmap_through_failures, fix_setup6,
+		  fix_teardown6, NULL },
+		{ "test_portmap_full_with_a_link_down_ipv6", test_portmap_full_with_a_link_down,
+		  fix_setup6, fix_teardown6, NULL },
+		cmocka_unit_test_setup_teardown(test_ipv6_port_down, fix_setup6, fix_teardown6),
 	};
 
 	return cmocka_run_group_tests_name("cluster_planner", tests, NULL, NULL);

@@ -48,6 +48,14 @@ static uint32_t ip(const char *s)
 	return a.s_addr;
 }
 
+static struct fp_addr ipa(const char *s)
+{
+	struct fp_addr a;
+
+	assert_int_equal(fp_addr_parse(s, &a), 0);
+	return a;
+}
+
 static void test_epochs(void **state)
 {
 	uint64_t e = FPC_EPOCH(3, 7);
@@ -203,6 +211,8 @@ static const struct {
 	  "cycles: a flow is not [src, dst, bytes]", EINVAL },
 	{ "{\"cycles\":[{\"job\":1,\"period_ns\":1,\"phases\":[{\"steps\":1,\"flows\":[[\"10.0.0.1\",\"host\",1]]}]}]}",
 	  "cycles: 'host' is not an IPv4 address", EINVAL },
+	{ "{\"cycles\":[{\"job\":1,\"period_ns\":1,\"phases\":[{\"steps\":1,\"flows\":[[\"10.0.0.1\",\"2001:db8::1\",1]]}]}]}",
+	  "cycles: '2001:db8::1' is not an IPv4 address", EINVAL },
 	{ "{\"cycles\":[{\"job\":1,\"period_ns\":1,\"phases\":[{\"steps\":1,\"flows\":[[\"10.0.0.1\",null,1]]}]}]}",
 	  "cycles: 'null' is not an IPv4 address", EINVAL },
 	{ "{\"cycles\":[{\"job\":1,\"period_ns\":1,\"phases\":[{\"steps\":1,\"flows\":[[\"10.0.0.1\",\"10.0.0.2\",-5]]}]}]}",
@@ -258,8 +268,8 @@ static void test_payload_limits(void **state)
 static void test_links_roundtrip_and_hostile(void **state)
 {
 	struct fpc_port p[2] = {
-		{ "rxe0", 1, true, 2, { 0 } },
-		{ "mlx5_1", 2, false, 0, { 0 } },
+		{ "rxe0", 1, true, 2, { { { 0 } } } },
+		{ "mlx5_1", 2, false, 0, { { { 0 } } } },
 	};
 	struct fpc_port *got;
 	struct fp_err err = { "" };
@@ -273,8 +283,8 @@ static void test_links_roundtrip_and_hostile(void **state)
 		"\",\"port\":1,\"up\":true,\"addrs\":[]}]}";
 
 	(void)state;
-	p[0].addrs[0] = ip("10.1.0.1");
-	p[0].addrs[1] = ip("10.2.0.1");
+	p[0].addrs[0] = ipa("10.1.0.1");
+	p[0].addrs[1] = ipa("10.2.0.1");
 	t = fpc_links_encode(p, 2, &len);
 	assert_int_equal(fpc_links_decode(t, len, &got, &n, &err), 0);
 	assert_int_equal(n, 2);
@@ -282,7 +292,7 @@ static void test_links_roundtrip_and_hostile(void **state)
 	assert_int_equal(got[0].port, 1);
 	assert_true(got[0].up);
 	assert_int_equal(got[0].naddrs, 2);
-	assert_int_equal(got[0].addrs[1], ip("10.2.0.1"));
+	assert_memory_equal(got[0].addrs, p[0].addrs, 2 * sizeof(p[0].addrs[0]));
 	assert_string_equal(got[1].dev, "mlx5_1");
 	assert_false(got[1].up);
 	assert_int_equal(got[1].naddrs, 0);
@@ -301,7 +311,7 @@ static void test_links_roundtrip_and_hostile(void **state)
 
 static void test_counters(void **state)
 {
-	struct fpc_count c[2] = { { 0, 4791, 1ull << 40 }, { 0, 65535, 0 } };
+	struct fpc_count c[2] = { { { { 0 } }, 4791, 1ull << 40 }, { { { 0 } }, 65535, 0 } };
 	struct fpc_count *got;
 	struct fp_err err = { "" };
 	uint64_t gen;
@@ -310,8 +320,8 @@ static void test_counters(void **state)
 	static const char badport[] = "{\"generation\":1,\"subflows\":[[\"1.2.3.4\",65536,1]]}";
 
 	(void)state;
-	c[0].remote = ip("10.0.0.9");
-	c[1].remote = ip("10.0.0.10");
+	c[0].remote = ipa("10.0.0.9");
+	c[1].remote = ipa("10.0.0.10");
 	t = fpc_counters_encode(17, c, 2, &len);
 	assert_int_equal(fpc_counters_decode(t, len, &gen, &got, &n, &err), 0);
 	assert_int_equal(gen, 17);
@@ -322,6 +332,76 @@ static void test_counters(void **state)
 	assert_int_equal(fpc_counters_decode(badport, strlen(badport), &gen, &got, &n, &err),
 			 ERANGE);
 	assert_non_null(strstr(err.msg, "counters: a source port is not 0..65535"));
+}
+
+/*
+ * IPv6: a port's addresses and a subflow's remote address travel in RFC
+ * 5952 text beside IPv4 ones, which stay dotted quads (an IPv4 host's
+ * messages are as they were); other spellings of an IPv6 address read as
+ * it; IPv4-mapped, zones and non-addresses are refused by name; the
+ * cycles, IPv4 in the detector, refuse an IPv6 flow by name.
+ */
+static void test_ipv6_addresses(void **state)
+{
+	struct fpc_port p = { "rxe0", 1, false, 3, { { { 0 } } } }, *got;
+	struct fpc_count c[2] = { { { { 0 } }, 49153, 1000 }, { { { 0 } }, 49154, 7 } }, *gc;
+	struct fp_err err = { "" };
+	uint64_t gen;
+	size_t len, n;
+	char *t;
+
+	(void)state;
+	p.addrs[0] = ipa("198.18.0.1");
+	p.addrs[1] = ipa("2001:db8::1");
+	p.addrs[2] = ipa("2001:db8:0:0:1::a");
+	t = fpc_links_encode(&p, 1, &len);
+	assert_non_null(strstr(t, "\"198.18.0.1\""));
+	assert_non_null(strstr(t, "\"2001:db8::1\""));
+	assert_non_null(strstr(t, "\"2001:db8::1:0:0:a\""));	/* RFC 5952 */
+	assert_int_equal(fpc_links_decode(t, len, &got, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(got[0].naddrs, 3);
+	assert_memory_equal(got[0].addrs, p.addrs, 3 * sizeof(p.addrs[0]));
+	free(got);
+	free(t);
+	/* an IPv4 port's message: the text it always was */
+	p.naddrs = 1;
+	p.up = true;
+	t = fpc_links_encode(&p, 1, &len);
+	assert_string_equal(t, "{\"ports\":[{\"dev\":\"rxe0\",\"port\":1,\"up\":true,"
+			       "\"addrs\":[\"198.18.0.1\"]}]}");
+	free(t);
+
+	c[0].remote = ipa("2001:db8::3");
+	c[1].remote = ipa("198.18.0.3");
+	t = fpc_counters_encode(5, c, 2, &len);
+	assert_non_null(strstr(t, "[\"2001:db8::3\",49153,1000]"));
+	assert_non_null(strstr(t, "[\"198.18.0.3\",49154,7]"));
+	assert_int_equal(fpc_counters_decode(t, len, &gen, &gc, &n, &err), 0);
+	assert_int_equal(n, 2);
+	for (len = 0; len < 2; len++) {
+		assert_memory_equal(&gc[len].remote, &c[len].remote, sizeof(c[len].remote));
+		assert_int_equal(gc[len].sport, c[len].sport);
+		assert_int_equal(gc[len].bytes, c[len].bytes);
+	}
+	free(gc);
+	free(t);
+	/* upper case and uncompressed zeros read as the same address */
+	t = "{\"generation\":1,\"subflows\":[[\"2001:DB8:0:0::3\",49153,1]]}";
+	assert_int_equal(fpc_counters_decode(t, strlen(t), &gen, &gc, &n, &err), 0);
+	assert_memory_equal(&gc[0].remote, &c[0].remote, sizeof(c[0].remote));
+	free(gc);
+
+	t = "{\"generation\":1,\"subflows\":[[\"::ffff:198.18.0.3\",49153,1]]}";
+	assert_int_equal(fpc_counters_decode(t, strlen(t), &gen, &gc, &n, &err), EINVAL);
+	assert_string_equal(err.msg, "counters: '::ffff:198.18.0.3' is an IPv4-mapped IPv6 "
+				     "address (IPv4 is a dotted quad)");
+	t = "{\"ports\":[{\"dev\":\"d\",\"port\":1,\"up\":true,\"addrs\":[\"fe80::1%eth0\"]}]}";
+	assert_int_equal(fpc_links_decode(t, strlen(t), &got, &n, &err), EINVAL);
+	assert_string_equal(err.msg, "links: 'fe80::1%eth0' is not an IPv4 or IPv6 address");
+	t = "{\"ports\":[{\"dev\":\"d\",\"port\":1,\"up\":true,\"addrs\":[\"h0.n0\"]}]}";
+	assert_int_equal(fpc_links_decode(t, strlen(t), &got, &n, &err), EINVAL);
+	assert_string_equal(err.msg, "links: 'h0.n0' is not an IPv4 or IPv6 address");
 }
 
 static void test_small_payloads(void **state)
@@ -389,6 +469,7 @@ int main(void)
 		cmocka_unit_test(test_payload_limits),
 		cmocka_unit_test(test_links_roundtrip_and_hostile),
 		cmocka_unit_test(test_counters),
+		cmocka_unit_test(test_ipv6_addresses),
 		cmocka_unit_test(test_small_payloads),
 	};
 

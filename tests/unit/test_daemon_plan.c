@@ -9,7 +9,9 @@
  * schedule file; nothing to plan is ENODATA. The planner's incremental
  * re-plan after a failure moves only what crossed the failed link; port
  * maps (configured, or probed and merged) survive failures and changes;
- * a host's own link going down drops its flows.
+ * a host's own link going down drops its flows. On an IPv6 fabric and a
+ * dual-stack one (hosts with an IPv4 NIC and an IPv6 NIC): the host's
+ * IPv6 entries, IPv4 entries first, paths and port maps as on IPv4.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -26,6 +28,7 @@
 
 #include "planner/topo.h"
 #include "plan.h"
+#include "test_core_tmpdir.h"
 
 #define TOPO "leafspine:leaves=2,spines=2,hosts=2"
 
@@ -49,18 +52,23 @@ static void init_flows(void)
 	fl_a2a[3].src = A(2); fl_a2a[3].dst = A(4);
 }
 
-static void load(struct fpd_planner *p, const char *sched)
+static void load_topo(struct fpd_planner *p, const char *topo, const char *sched)
 {
 	struct fp_err err = { "" };
 	struct fpd_conf c;
 
 	fpd_conf_default(&c);
-	strcpy(c.topology, TOPO);
+	snprintf(c.topology, sizeof(c.topology), "%s", topo);
 	if (sched)
 		strcpy(c.schedule, sched);
 	memset(p, 0, sizeof(*p));
 	if (fpd_planner_load(p, &c, &err))
 		fail_msg("%s", err.msg);
+}
+
+static void load(struct fpd_planner *p, const char *sched)
+{
+	load_topo(p, TOPO, sched);
 }
 
 struct out {
@@ -613,7 +621,7 @@ static void test_host_link_down(void **state)
 	(void)state;
 	init_flows();
 	load(&p, NULL);
-	nic = fpd_planner_nic_link(&p, A(1));
+	nic = fpd_planner_nic_link(&p, &local[0]);
 	assert_true(nic >= 0);
 	assert_int_equal(fpd_planner_set_failed(&p, &nic, 1, &changed, &err), 0);
 	/* first plan with the link down already: computed without its flows */
@@ -641,6 +649,337 @@ static void test_host_link_down(void **state)
 	fpd_planner_free(&p);
 }
 
+
+static struct fp_addr ip(const char *s)
+{
+	struct fp_addr a;
+
+	assert_int_equal(fp_addr_parse(s, &a), 0);
+	return a;
+}
+
+static const char *str(const struct fp_addr *a)
+{
+	static char b[4][FP_ADDR_STRLEN];
+	static int i;
+
+	return fp_addr_str(a, b[i++ % 4]);
+}
+
+/*
+ * The entries of @o come from one of @local, are sorted as the formats
+ * list them (IPv4 sources first, then IPv6; fp_addr order), of one family
+ * per entry, with weights summing to 65536 and each subflow watched on
+ * its path: 2 links within a leaf, 4 across the spines.
+ */
+static void check_entries_ip(const struct out *o, const struct fp_addr *local, size_t nlocal,
+			     const struct fp_topo *t)
+{
+	size_t i, k;
+	unsigned int j;
+
+	for (i = 0; i < o->hp.n; i++) {
+		const struct fp_hostplan_entry *e = &o->hp.e[i];
+		uint32_t w = 0;
+
+		for (k = 0; k < nlocal && fp_addr_cmp(&e->local, &local[k]); k++)
+			;
+		assert_true(k < nlocal);
+		assert_int_equal(fp_addr_is_v4(&e->local), fp_addr_is_v4(&e->remote));
+		if (i) {
+			const struct fp_hostplan_entry *b = &o->hp.e[i - 1];
+
+			assert_false(!fp_addr_is_v4(&b->local) && fp_addr_is_v4(&e->local));
+			assert_true(fp_addr_cmp(&b->local, &e->local) < 0 ||
+				    (!fp_addr_cmp(&b->local, &e->local) &&
+				     fp_addr_cmp(&b->remote, &e->remote) < 0));
+		}
+		for (j = 0; j < e->nsub; j++) {
+			w += e->sub[j].weight;
+			assert_int_equal(e->sub[j].sport, fp_label_to_sport(e->sub[j].flow_label));
+		}
+		assert_int_equal(w, 65536);
+	}
+	for (k = 0; k < o->nfs; k++) {
+		const struct fp_hostplan_entry *e = &o->hp.e[o->fs[k].entry];
+		int a = fp_topo_find_ip(t, &e->local), b = fp_topo_find_ip(t, &o->fs[k].remote);
+
+		assert_true(o->fs[k].entry < o->hp.n);
+		assert_int_equal(fp_addr_cmp(&o->fs[k].remote, &e->remote), 0);
+		assert_true(a >= 0 && b >= 0);
+		assert_int_equal(o->fs[k].nlinks,
+				 t->nodes[a].leaf == t->nodes[b].leaf ? 2 : 4);
+		assert_int_equal(o->fs[k].link[0], t->nodes[a].up_link);
+		assert_int_equal(o->fs[k].link[o->fs[k].nlinks - 1], t->nodes[b].down_link);
+	}
+}
+
+static void plan_at(struct fpd_planner *p, const struct fp_addr *local, size_t nlocal,
+		    struct out *o)
+{
+	struct fp_err err = { "" };
+
+	if (fpd_planner_plan(p, NULL, 0, local, nlocal, &o->hp, &o->fs, &o->nfs, &o->info, &err))
+		fail_msg("%s", err.msg);
+}
+
+#define TOPO6 TOPO ",ipv6"
+
+/*
+ * An IPv6 fabric (the generator's 2001:2::/48), an all-to-all schedule:
+ * the host of 2001:2::1 gets its three IPv6 entries (an IPv4 address of
+ * the host that the fabric does not name changes nothing); a spine uplink
+ * fails: the repair moves only what crossed it; the host's own link: its
+ * NIC link is found by its IPv6 address.
+ */
+static void test_ipv6_host(void **state)
+{
+	struct fp_addr local[2] = { ip("127.0.0.1"), ip("2001:2::1") };
+	struct fp_err err = { "" };
+	struct fpd_planner p;
+	struct out o1, o2;
+	bool changed;
+	int up, nic, failed;
+	size_t i, k, crossing, kept = 0;
+
+	(void)state;
+	load_topo(&p, TOPO6, "alltoall:bytes=64M");
+	plan_at(&p, local, 2, &o1);
+	assert_int_equal(o1.hp.n, 3);
+	for (i = 0; i < 3; i++) {
+		char want[16];
+
+		snprintf(want, sizeof(want), "2001:2::%zu", i + 2);
+		assert_string_equal(str(&o1.hp.e[i].local), "2001:2::1");
+		assert_string_equal(str(&o1.hp.e[i].remote), want);
+	}
+	check_entries_ip(&o1, local, 2, p.base);
+	assert_int_equal(o1.info.unmapped, 0);
+	assert_true(o1.info.max_load <= o1.info.lower_bound * 1.0000001);
+
+	out_free(&o1);
+	fpd_planner_free(&p);
+
+	/* one subflow a flow; a spine uplink that some cross fails */
+	load_topo(&p, TOPO6, "alltoall:bytes=64M");
+	p.max_split = 1;
+	plan_at(&p, local, 2, &o1);
+	for (k = 0; k < o1.nfs && o1.fs[k].nlinks != 4; k++)
+		;
+	assert_true(k < o1.nfs);
+	up = o1.fs[k].link[1];
+	for (k = 0, crossing = 0; k < o1.nfs; k++)
+		crossing += o1.fs[k].nlinks == 4 && o1.fs[k].link[1] == up;
+	failed = up / 2;
+	assert_int_equal(fpd_planner_set_failed(&p, &failed, 1, &changed, &err), 0);
+	plan_at(&p, local, 2, &o2);
+	assert_true(o2.info.repaired);
+	assert_true(o2.info.repair.moved >= crossing);
+	assert_false(crosses(&o2, up));
+	assert_false(crosses(&o2, up ^ 1));
+	check_entries_ip(&o2, local, 2, p.base);
+	/* the subflows that did not cross it keep their labels */
+	for (k = 0; k < o1.nfs; k++) {
+		size_t j;
+
+		if (o1.fs[k].nlinks == 4 && o1.fs[k].link[1] == up)
+			continue;
+		for (j = 0; j < o2.nfs; j++)
+			if (!fp_addr_cmp(&o2.fs[j].remote, &o1.fs[k].remote) &&
+			    o2.fs[j].sport == o1.fs[k].sport)
+				kept++;
+	}
+	assert_int_equal(kept, o1.nfs - crossing);
+	out_free(&o2);
+
+	/* the host's own link, found by its IPv6 address */
+	nic = fpd_planner_nic_link(&p, &local[1]);
+	assert_true(nic >= 0);
+	assert_int_equal(fpd_planner_nic_link(&p, &local[0]), -1);
+	assert_int_equal(p.base->nodes[fp_topo_find_ip(p.base, &local[1])].up_link / 2, nic);
+	assert_int_equal(fpd_planner_set_failed(&p, &nic, 1, &changed, &err), 0);
+	plan_at(&p, local, 2, &o2);
+	assert_int_equal(o2.hp.n, 0);
+	out_free(&o2);
+	out_free(&o1);
+	fpd_planner_free(&p);
+}
+
+/* A dual-stack fabric: h0..h3, each an IPv4 NIC (n0) and an IPv6 one (n1). */
+static const char topo_dual[] =
+	"{\"format\":\"flowplan-topology\",\"version\":1,\"name\":\"dual\",\n"
+	"\"switches\":[{\"name\":\"leaf0\",\"tier\":1},{\"name\":\"leaf1\",\"tier\":1},\n"
+	"  {\"name\":\"spine0\",\"tier\":2},{\"name\":\"spine1\",\"tier\":2}],\n"
+	"\"hosts\":[\n"
+	"  {\"name\":\"h0\",\"nics\":[{\"name\":\"h0.n0\",\"addr\":\"198.18.0.1\"},{\"name\":\"h0.n1\",\"addr\":\"2001:db8::1\"}]},\n"
+	"  {\"name\":\"h1\",\"nics\":[{\"name\":\"h1.n0\",\"addr\":\"198.18.0.2\"},{\"name\":\"h1.n1\",\"addr\":\"2001:db8::2\"}]},\n"
+	"  {\"name\":\"h2\",\"nics\":[{\"name\":\"h2.n0\",\"addr\":\"198.18.0.3\"},{\"name\":\"h2.n1\",\"addr\":\"2001:db8::3\"}]},\n"
+	"  {\"name\":\"h3\",\"nics\":[{\"name\":\"h3.n0\",\"addr\":\"198.18.0.4\"},{\"name\":\"h3.n1\",\"addr\":\"2001:db8::4\"}]}],\n"
+	"\"links\":[\n"
+	"  {\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":100},{\"a\":\"h0.n1\",\"b\":\"leaf0\",\"gbps\":100},\n"
+	"  {\"a\":\"h1.n0\",\"b\":\"leaf0\",\"gbps\":100},{\"a\":\"h1.n1\",\"b\":\"leaf0\",\"gbps\":100},\n"
+	"  {\"a\":\"h2.n0\",\"b\":\"leaf1\",\"gbps\":100},{\"a\":\"h2.n1\",\"b\":\"leaf1\",\"gbps\":100},\n"
+	"  {\"a\":\"h3.n0\",\"b\":\"leaf1\",\"gbps\":100},{\"a\":\"h3.n1\",\"b\":\"leaf1\",\"gbps\":100},\n"
+	"  {\"a\":\"leaf0\",\"b\":\"spine0\",\"gbps\":100},{\"a\":\"leaf0\",\"b\":\"spine1\",\"gbps\":100},\n"
+	"  {\"a\":\"leaf1\",\"b\":\"spine0\",\"gbps\":100},{\"a\":\"leaf1\",\"b\":\"spine1\",\"gbps\":100}]}\n";
+
+/* Each family: h0 and h1 to h2 and h3, and h0 to h1 within leaf0. */
+static char *sched_dual(void)
+{
+	static const char *const pairs[][2] = {
+		{ "h0", "h2" }, { "h0", "h3" }, { "h1", "h2" }, { "h1", "h3" }, { "h0", "h1" },
+	};
+	char *t = calloc(1, 4096);
+	size_t off, i;
+	int n;
+
+	assert_non_null(t);
+	off = (size_t)sprintf(t, "{\"format\":\"flowplan-schedule\",\"version\":1,\"name\":\"d\","
+			      "\"phases\":[{\"name\":\"a2a\",\"flows\":[");
+	for (n = 0; n < 2; n++)
+		for (i = 0; i < 5; i++)
+			off += (size_t)sprintf(t + off, "%s{\"src\":\"%s.n%d\",\"dst\":\"%s.n%d\","
+					       "\"bytes\":1073741824}", n || i ? "," : "",
+					       pairs[i][0], n, pairs[i][1], n);
+	sprintf(t + off, "]}]}\n");
+	return t;
+}
+
+/*
+ * A port map of 4 ports for each of h0's pairs to leaf1, both families,
+ * each port on the other spine than the hash model's (so a plan that
+ * follows it can be told from one that does not), in the daemon's order.
+ */
+static char *portmap_dual(const struct fp_topo *t0)
+{
+	static const char *const src[] = { "198.18.0.1", "2001:db8::1" };
+	static const char *const dst[][2] = { { "198.18.0.3", "198.18.0.4" },
+					      { "2001:db8::3", "2001:db8::4" } };
+	struct fp_topo *t = (struct fp_topo *)t0;
+	char *txt = calloc(1, 8192);
+	size_t off;
+	int f, d, k;
+
+	assert_non_null(txt);
+	off = (size_t)sprintf(txt, "# flowplan-portmap 1\n");
+	for (f = 0; f < 2; f++) {
+		for (d = 0; d < 2; d++) {
+			struct fp_addr sa = ip(src[f]), da = ip(dst[f][d]);
+			int sn = fp_topo_find_ip(t, &sa), dn = fp_topo_find_ip(t, &da);
+
+			for (k = 1; k <= 4; k++) {
+				uint16_t sp = fp_label_to_sport((uint32_t)k);
+				const char *name = t->nodes[spine_of(t, sn, dn, sp)].name;
+
+				name = strcmp(name, "spine0") ? "spine0" : "spine1";
+				off += (size_t)sprintf(txt + off, "%s %s %u leaf0,%s,leaf1\n", src[f],
+						       dst[f][d], sp, name);
+			}
+		}
+	}
+	return txt;
+}
+
+/* Each crossing subflow's port takes its planned spine by port map @map. */
+static void check_by_map_ip(const struct fpd_planner *p, const struct out *o, const char *map)
+{
+	size_t k, n = 0;
+
+	for (k = 0; k < o->nfs; k++) {
+		const struct fp_hostplan_entry *e = &o->hp.e[o->fs[k].entry];
+		const char *spine;
+		char line[160];
+
+		if (o->fs[k].nlinks != 4)
+			continue;
+		spine = p->base->nodes[p->base->links[o->fs[k].link[1]].to].name;
+		snprintf(line, sizeof(line), "\n%s %s %u leaf0,%s,leaf1\n", str(&e->local),
+			 str(&o->fs[k].remote), o->fs[k].sport, spine);
+		if (!strstr(map, line))
+			fail_msg("subflow %zu:%s is not in the map", k, line);
+		n++;
+	}
+	assert_true(n > 0);
+}
+
+/*
+ * A dual-stack host: its IPv4 entries, then its IPv6 ones; a port map of
+ * both families is followed and written back as it was read; a failure
+ * repairs both families' flows.
+ */
+static void test_dual_stack(void **state)
+{
+	struct fp_addr local[2] = { ip("2001:db8::1"), ip("198.18.0.1") };
+	static const char *const want[][2] = {
+		{ "198.18.0.1", "198.18.0.2" }, { "198.18.0.1", "198.18.0.3" },
+		{ "198.18.0.1", "198.18.0.4" }, { "2001:db8::1", "2001:db8::2" },
+		{ "2001:db8::1", "2001:db8::3" }, { "2001:db8::1", "2001:db8::4" },
+	};
+	char *sched = sched_dual(), *map, *back = NULL, tp[128], sp[128];
+	struct fp_err err = { "" };
+	struct fpd_planner p;
+	struct out o1, o2;
+	size_t i, moved, len = 0;
+	bool changed;
+	int failed, v4 = 0, v6 = 0;
+	FILE *f;
+
+	(void)state;
+	snprintf(tp, sizeof(tp), "%s", test_file("dual.json", topo_dual));
+	snprintf(sp, sizeof(sp), "%s", test_file("dual-sched.json", sched));
+	free(sched);
+	load_topo(&p, tp, sp);
+	plan_at(&p, local, 2, &o1);
+	assert_int_equal(o1.hp.n, 6);
+	for (i = 0; i < 6; i++) {
+		assert_string_equal(str(&o1.hp.e[i].local), want[i][0]);
+		assert_string_equal(str(&o1.hp.e[i].remote), want[i][1]);
+	}
+	check_entries_ip(&o1, local, 2, p.base);
+	assert_true(o1.info.max_load <= o1.info.lower_bound * 1.0000001);
+	out_free(&o1);
+
+	/* a port map of both families */
+	map = portmap_dual(p.base);
+	assert_int_equal(fpd_planner_set_portmap(&p, map, "map", false, &moved, &err), 0);
+	assert_int_equal(moved, 16);	/* every port moved off the hash model's spine */
+	assert_int_equal(p.npm, 16);
+	plan_at(&p, local, 2, &o1);
+	assert_int_equal(o1.hp.n, 6);
+	check_entries_ip(&o1, local, 2, p.base);
+	check_by_map_ip(&p, &o1, map);
+	f = open_memstream(&back, &len);
+	assert_non_null(f);
+	assert_int_equal(fpd_planner_write_portmap(&p, f), 0);
+	fclose(f);
+	assert_string_equal(back, map);
+	free(back);
+
+	/* leaf0-spine0 fails: both families' crossing flows leave it */
+	failed = fpd_planner_link(&p, "leaf0", "spine0") / 2;
+	assert_true(failed >= 0);
+	assert_int_equal(fpd_planner_set_failed(&p, &failed, 1, &changed, &err), 0);
+	plan_at(&p, local, 2, &o2);
+	assert_true(o2.info.repaired);
+	assert_false(crosses(&o2, 2 * failed));
+	assert_false(crosses(&o2, 2 * failed + 1));
+	check_entries_ip(&o2, local, 2, p.base);
+	check_by_map_ip(&p, &o2, map);
+	for (i = 0; i < o2.nfs; i++) {
+		if (o2.fs[i].nlinks != 4)
+			continue;
+		if (fp_addr_is_v4(&o2.fs[i].remote))
+			v4++;
+		else
+			v6++;
+	}
+	assert_true(v4 > 0 && v6 > 0);
+	out_free(&o1);
+	out_free(&o2);
+	free(map);
+	fpd_planner_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -653,7 +992,9 @@ int main(void)
 		cmocka_unit_test(test_repair_moves_only_crossing),
 		cmocka_unit_test(test_portmap_failure_and_change),
 		cmocka_unit_test(test_host_link_down),
+		cmocka_unit_test(test_ipv6_host),
+		cmocka_unit_test(test_dual_stack),
 	};
 
-	return cmocka_run_group_tests_name("daemon_plan", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("daemon_plan", tests, tmpdir_setup, tmpdir_teardown);
 }
