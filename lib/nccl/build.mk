@@ -33,6 +33,7 @@ VM_BINS += $(NCCL_NET_SO) $(NCCL_PROF_SO) $(NCCL_HARNESS)
 # ------------------------------------------------------------------ tests
 NCCL_ABI       := $(BUILD)/lib/nccl/tests/fpn-abi
 NCCL_PROF_TEST := $(BUILD)/tests/test_nccl_profiler
+NCCL_NET_TEST  := $(BUILD)/tests/test_nccl_net
 NCCL_VM_TESTS  := $(patsubst tests/vm/tests/%.sh,%,$(wildcard tests/vm/tests/nccl-*.sh))
 # run here, so a plain check-vm leaves them out (tests/vm/build.mk)
 VM_TESTS_ELSEWHERE += $(NCCL_VM_TESTS)
@@ -48,17 +49,26 @@ $(NCCL_PROF_TEST): $(BUILD)/san/lib/nccl/tests/test_profiler.o \
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lcmocka $(LIB_LIBS)
 
+# The net plugin's address rules (GID choice, handle), with the sanitizers.
+$(NCCL_NET_TEST): $(BUILD)/san/lib/nccl/tests/test_net.o \
+		$(BUILD)/san/lib/nccl/net.o $(BUILD)/san/lib/nccl/cuda.o \
+		$(patsubst %.c,$(BUILD)/san/%.o,$(wildcard lib/flowplan/*.c)) \
+		$(PLANNER_SAN_LIB) $(CORE_SAN_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lcmocka $(LIB_LIBS)
+
 # check-nccl: each part prints its line; the tier adds them up.
 .PHONY: check-nccl
 check-nccl:
 	@scripts/deps.sh build unit nccl
 	@$(MAKE) --no-print-directory $(NCCL_NET_SO) $(NCCL_PROF_SO) \
-		$(NCCL_HARNESS) $(NCCL_ABI) $(NCCL_PROF_TEST)
+		$(NCCL_HARNESS) $(NCCL_ABI) $(NCCL_PROF_TEST) $(NCCL_NET_TEST)
 	@p=0; f=0; s=0; \
 	run() { "$$@"; case $$? in 0) p=$$((p+1));; 77) s=$$((s+1));; \
 		*) f=$$((f+1)); echo "FAIL: $$*";; esac; }; \
 	run lib/nccl/tests/abi.sh $(NCCL_ABI) $(NCCL_NET_SO) $(NCCL_PROF_SO); \
 	run $(NCCL_PROF_TEST); \
+	run $(NCCL_NET_TEST); \
 	run env FPN_PLUGIN=$(NCCL_NET_SO) $(NCCL_HARNESS) list; \
 	if [ -n "$(NCCL_VM_TESTS)" ]; then \
 		$(MAKE) --no-print-directory check-vm VM_TESTS="$(NCCL_VM_TESTS)" \

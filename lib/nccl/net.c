@@ -143,8 +143,9 @@ struct fpn_dev {
 	char name[80];			/* "rxe0:1" */
 	uint8_t port;
 	int gid_index;
-	uint32_t addr;			/* IPv4 of the RoCEv2 GID, network order */
-	char addr_str[INET_ADDRSTRLEN];
+	int family;			/* AF_INET or AF_INET6 */
+	struct fpn_ip addr;		/* the RoCEv2 GID's address */
+	char addr_str[INET6_ADDRSTRLEN];
 	char *pci;			/* realpath of the sysfs device, or NULL */
 	uint64_t guid;
 	int speed;			/* Mbit/s */
@@ -214,27 +215,171 @@ static int port_speed(const struct ibv_port_attr *pa)
 	return lanes * mbps;
 }
 
-/* The first RoCEv2 GID of (v, port) that holds an IPv4 address. */
-static int v4_gid(struct ibv_context *v, uint8_t port, int tbl, uint32_t *addr)
+/* ------------------------------------------------------------ addresses */
+
+static const uint8_t v4_prefix[12] = { [10] = 0xff, [11] = 0xff };
+
+int fpn_ip_family(const struct fpn_ip *a)
 {
-	static const uint8_t pfx[12] = { [10] = 0xff, [11] = 0xff };
-	int i;
+	return memcmp(a->b, v4_prefix, sizeof(v4_prefix)) ? AF_INET6 : AF_INET;
+}
 
-	for (i = 0; i < tbl; i++) {
-		struct ibv_gid_entry e;
+int fpn_ip_parse(const char *s, struct fpn_ip *out)
+{
+	struct in_addr a4;
 
-		if (ibv_query_gid_ex(v, port, (uint32_t)i, &e, 0))
-			continue;
-		if (e.gid_type != IBV_GID_TYPE_ROCE_V2 ||
-		    memcmp(e.gid.raw, pfx, sizeof(pfx)))
-			continue;
-		memcpy(addr, &e.gid.raw[12], 4);
-		return i;
+	memset(out, 0, sizeof(*out));
+	if (s && inet_pton(AF_INET, s, &a4) == 1) {
+		memcpy(out->b, v4_prefix, sizeof(v4_prefix));
+		memcpy(&out->b[12], &a4, 4);
+		return 0;
 	}
+	if (s && inet_pton(AF_INET6, s, out->b) == 1)
+		return 0;
+	return EINVAL;
+}
+
+const char *fpn_ip_str(const struct fpn_ip *a, char *buf, size_t len)
+{
+	if (fpn_ip_family(a) == AF_INET)
+		return inet_ntop(AF_INET, &a->b[12], buf, (socklen_t)len);
+	return inet_ntop(AF_INET6, a->b, buf, (socklen_t)len);
+}
+
+static socklen_t ip_sockaddr(const struct fpn_ip *a, uint16_t port,
+			     struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (fpn_ip_family(a) == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		memcpy(&s4->sin_addr, &a->b[12], 4);
+		return sizeof(*s4);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		memcpy(&s6->sin6_addr, a->b, 16);
+		return sizeof(*s6);
+	}
+}
+
+static const char *family_name(int family)
+{
+	return family == AF_INET ? "AF_INET" :
+	       family == AF_INET6 ? "AF_INET6" : "AF_UNSPEC";
+}
+
+int fpn_addr_family(int *family, const char **name, const char **value)
+{
+	static const char * const vars[] = { "FLOWPLAN_NCCL_ADDR_FAMILY",
+					     "NCCL_IB_ADDR_FAMILY" };
+	unsigned int i;
+
+	*family = AF_UNSPEC;
+	*name = *value = NULL;
+	for (i = 0; i < 2; i++) {
+		const char *v = getenv(vars[i]);
+
+		if (!v || !*v)
+			continue;
+		*name = vars[i];
+		*value = v;
+		if (!strcmp(v, "AF_INET"))
+			*family = AF_INET;
+		else if (!strcmp(v, "AF_INET6"))
+			*family = AF_INET6;
+		else
+			return EINVAL;
+		return 0;
+	}
+	return 0;
+}
+
+/* A GID that is a usable address of @family. */
+static bool gid_usable(const struct ibv_gid_entry *e, int family)
+{
+	const uint8_t *g = e->gid.raw;
+
+	if (e->gid_type != IBV_GID_TYPE_ROCE_V2)
+		return false;
+	if (!memcmp(g, v4_prefix, sizeof(v4_prefix)))
+		return family == AF_INET;
+	if (family != AF_INET6)
+		return false;
+	/* libflowplan refuses these: link-local (needs a scope), multicast,
+	 * unspecified */
+	if ((g[0] == 0xfe && (g[1] & 0xc0) == 0x80) || g[0] == 0xff)
+		return false;
+	for (int i = 0; i < 16; i++)
+		if (g[i])
+			return true;
+	return false;
+}
+
+int fpn_gid_pick(const struct ibv_gid_entry *e, int n, int family,
+		 struct fpn_ip *addr)
+{
+	int fams[2] = { family, AF_UNSPEC }, f, i;
+
+	if (family == AF_UNSPEC) {
+		fams[0] = AF_INET;
+		fams[1] = AF_INET6;
+	}
+	for (f = 0; f < 2 && fams[f] != AF_UNSPEC; f++)
+		for (i = 0; i < n; i++) {
+			if (!gid_usable(&e[i], fams[f]))
+				continue;
+			memcpy(addr->b, e[i].gid.raw, 16);
+			return (int)e[i].gid_index;
+		}
 	return -1;
 }
 
-static int scan_devices(void)
+int fpn_handle_check(const struct fpn_handle *h, int family, char *msg,
+		     size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (h->magic != FPN_MAGIC || h->version != FPN_HANDLE_VERSION) {
+		snprintf(msg, len, "not a flowplan handle of version %u (magic %#x version %u)",
+			 FPN_HANDLE_VERSION, h->magic, h->version);
+		return EPROTO;
+	}
+	if (fpn_ip_family(&h->addr) != family) {
+		snprintf(msg, len, "the listener's address %s is %s, this device's %s (set FLOWPLAN_NCCL_ADDR_FAMILY alike on every rank)",
+			 fpn_ip_str(&h->addr, a, sizeof(a)),
+			 family_name(fpn_ip_family(&h->addr)),
+			 family_name(family));
+		return EAFNOSUPPORT;
+	}
+	return 0;
+}
+
+/* The GID (of @family) a device's port (v, port) uses, or -1. */
+static int port_gid(struct ibv_context *v, uint8_t port, int tbl, int family,
+		    struct fpn_ip *addr)
+{
+	struct ibv_gid_entry *e;
+	int i, n = 0, gi;
+
+	if (tbl <= 0)
+		return -1;
+	e = calloc((size_t)tbl, sizeof(*e));
+	if (!e)
+		return -1;
+	for (i = 0; i < tbl; i++)
+		if (!ibv_query_gid_ex(v, port, (uint32_t)i, &e[n], 0))
+			n++;
+	gi = fpn_gid_pick(e, n, family, addr);
+	free(e);
+	return gi;
+}
+
+static int scan_devices(int family)
 {
 	struct ibv_device **list;
 	int i, n = 0, nd = 0;
@@ -262,17 +407,17 @@ static int scan_devices(void)
 			    pa.link_layer != IBV_LINK_LAYER_ETHERNET)
 				continue;
 			memset(d, 0, sizeof(*d));
-			gi = v4_gid(v, p, pa.gid_tbl_len, &d->addr);
+			gi = port_gid(v, p, pa.gid_tbl_len, family, &d->addr);
 			if (gi < 0)
 				continue;
+			d->family = fpn_ip_family(&d->addr);
 			snprintf(d->ibv, sizeof(d->ibv), "%s",
 				 ibv_get_device_name(list[i]));
 			snprintf(d->name, sizeof(d->name), "%s:%u",
 				 ibv_get_device_name(list[i]), p);
 			d->port = p;
 			d->gid_index = gi;
-			inet_ntop(AF_INET, &d->addr, d->addr_str,
-				  sizeof(d->addr_str));
+			fpn_ip_str(&d->addr, d->addr_str, sizeof(d->addr_str));
 			snprintf(path, sizeof(path),
 				 "/sys/class/infiniband/%s/device", d->ibv);
 			d->pci = realpath(path, NULL);
@@ -299,17 +444,32 @@ static int scan_devices(void)
 
 ncclResult_t fpn_init(ncclDebugLogger_t log, ncclProfilerCallback_t prof)
 {
+	const char *name, *value;
+	int family;
+
 	pthread_mutex_lock(&g_lock);
 	if (log)
 		logfn = log;
 	if (prof)
 		fpn_proffn = prof;
+	if (fpn_addr_family(&family, &name, &value)) {
+		pthread_mutex_unlock(&g_lock);
+		FPN_WARN("%s=%s: the address family is AF_INET or AF_INET6",
+			 name, value);
+		return ncclInvalidArgument;
+	}
 	if (g_ndev < 0)
-		g_ndev = scan_devices();
+		g_ndev = scan_devices(family);
 	g_inits++;
 	pthread_mutex_unlock(&g_lock);
 	if (!g_ndev)
-		FPN_INFO("no active RoCEv2 port with an IPv4 address");
+		FPN_INFO("no active RoCEv2 port with %s",
+			 family == AF_INET ? "an IPv4 address" :
+			 family == AF_INET6 ? "a global IPv6 address" :
+			 "an IPv4 or a global IPv6 address");
+	else if (name)
+		FPN_INFO("%s=%s: %s GIDs", name, value,
+			 family == AF_INET ? "IPv4" : "IPv6");
 	return ncclSuccess;
 }
 
@@ -520,7 +680,7 @@ struct fpn_comm {
 	struct fpn_ctl *ctl;
 	struct fp_rbuf peer_ctl;
 	struct fpn_mr *mrs;
-	uint32_t local, peer;
+	struct fpn_ip local, peer;
 	unsigned int k;
 	uint64_t split_min;
 	uint64_t head;			/* send: next CTS; recv: next irecv */
@@ -539,15 +699,15 @@ struct fpn_comm {
 
 static void comm_fail(struct fpn_comm *c, int err, const char *what)
 {
-	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
 
 	if (!c->error)
 		c->error = err ? err : EIO;
 	if (c->warned)
 		return;
 	c->warned = true;
-	inet_ntop(AF_INET, &c->local, a, sizeof(a));
-	inet_ntop(AF_INET, &c->peer, b, sizeof(b));
+	fpn_ip_str(&c->local, a, sizeof(a));
+	fpn_ip_str(&c->peer, b, sizeof(b));
 	FPN_WARN("%s comm %s -> %s (%s): %s: %s", c->send ? "send" : "recv",
 		 a, b, g_dev[c->dev].name, what, strerror(c->error));
 }
@@ -584,18 +744,6 @@ struct fpn_hello {
 
 /* ------------------------------------------------------- connection setup */
 
-struct fpn_handle {
-	uint32_t magic;
-	uint16_t version;
-	uint16_t pad;
-	uint32_t addr;			/* listener's RDMA address */
-	uint32_t boot;			/* its bootstrap address */
-	uint16_t port;
-	uint16_t pad2;
-	uint32_t pad3;
-	struct fpn_setup *stage;	/* connect() in progress (ours only) */
-};
-
 _Static_assert(sizeof(struct fpn_handle) <= NCCL_NET_HANDLE_MAXSIZE,
 	       "NCCL's connect handle holds 128 bytes");
 
@@ -609,7 +757,7 @@ struct fpn_setup {
 	/* inputs */
 	bool listen;
 	int dev;
-	uint32_t peer, boot;
+	struct fpn_ip peer, boot;
 	uint16_t port;
 	uint64_t split_min;
 	uint32_t comm_id;
@@ -619,7 +767,7 @@ struct fpn_listen {
 	uint32_t magic;
 	int dev;
 	int fd;				/* holds the port between accepts */
-	uint32_t boot;
+	struct fpn_ip boot;
 	uint16_t port;
 	struct fpn_nctx *nctx;
 	struct fpn_setup *acc;
@@ -644,7 +792,7 @@ static void setup_put(struct fpn_setup *s)
 static int setup_comm(struct fpn_setup *s, struct fpn_comm **out)
 {
 	struct fpn_dev *d = &g_dev[s->dev];
-	char peer[INET_ADDRSTRLEN], boot[INET_ADDRSTRLEN];
+	char peer[INET6_ADDRSTRLEN], boot[INET6_ADDRSTRLEN];
 	struct fp_group_info gi;
 	struct fpn_hello me, them;
 	struct fpn_comm *c;
@@ -670,8 +818,8 @@ static int setup_comm(struct fpn_setup *s, struct fpn_comm **out)
 	});
 	if (!c->ctx)
 		goto err_errno;
-	inet_ntop(AF_INET, &s->peer, peer, sizeof(peer));
-	inet_ntop(AF_INET, &s->boot, boot, sizeof(boot));
+	fpn_ip_str(&s->peer, peer, sizeof(peer));
+	fpn_ip_str(&s->boot, boot, sizeof(boot));
 	snprintf(s->what, sizeof(s->what), "flow group %s %s (bootstrap %s:%u)",
 		 s->listen ? "from" : "to", s->listen ? "any" : peer, boot,
 		 s->port);
@@ -679,8 +827,8 @@ static int setup_comm(struct fpn_setup *s, struct fpn_comm **out)
 		.peer = s->listen ? NULL : peer,
 		.local = d->addr_str,
 		.port = s->port,
-		.bootstrap = s->boot != (s->listen ? d->addr : s->peer) ?
-			     boot : NULL,
+		.bootstrap = memcmp(&s->boot, s->listen ? &d->addr : &s->peer,
+				    sizeof(s->boot)) ? boot : NULL,
 		.flags = s->listen ? FP_GROUP_LISTEN : 0,
 		.max_msgs = 1024,
 		.split_min = s->split_min,
@@ -717,8 +865,11 @@ static int setup_comm(struct fpn_setup *s, struct fpn_comm **out)
 	if (ret)
 		goto err;
 	c->k = gi.k;
-	inet_pton(AF_INET, gi.local, &c->local);
-	inet_pton(AF_INET, gi.peer, &c->peer);
+	if (fpn_ip_parse(gi.local, &c->local) ||
+	    fpn_ip_parse(gi.peer, &c->peer)) {
+		ret = EPROTO;
+		goto err;
+	}
 	FPN_INFO("%s comm %s -> %s on %s: %u subflows, split from %" PRIu64
 		 " bytes", c->send ? "send" : "recv", gi.local, gi.peer,
 		 d->name, c->k, c->split_min);
@@ -779,25 +930,27 @@ static int setup_poll(struct fpn_setup *s, struct fpn_comm **comm, int *err)
 	return 1;
 }
 
-static uint32_t boot_addr(const struct fpn_dev *d)
+/* The bootstrap address (either family, whatever the RDMA one's), or EINVAL. */
+static int boot_addr(const struct fpn_dev *d, struct fpn_ip *a)
 {
 	const char *b = getenv("FLOWPLAN_NCCL_BOOTSTRAP");
-	uint32_t a;
 
 	if (b && *b) {
-		if (inet_pton(AF_INET, b, &a) == 1)
-			return a;
-		FPN_WARN("FLOWPLAN_NCCL_BOOTSTRAP=%s is not an IPv4 address; "
-			 "using %s", b, d->addr_str);
+		if (!fpn_ip_parse(b, a))
+			return 0;
+		FPN_WARN("FLOWPLAN_NCCL_BOOTSTRAP=%s is not an IPv4 or IPv6 address",
+			 b);
+		return EINVAL;
 	}
-	return d->addr;
+	*a = d->addr;
+	return 0;
 }
 
 ncclResult_t fpn_listen(void *ctx, int dev, void *handle, void **listen)
 {
 	struct fpn_handle *h = handle;
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t sl = sizeof(sa);
+	struct sockaddr_storage sa;
+	socklen_t sl;
 	struct fpn_listen *l;
 	int one = 1;
 
@@ -809,16 +962,19 @@ ncclResult_t fpn_listen(void *ctx, int dev, void *handle, void **listen)
 	l->magic = LISTEN_MAGIC;
 	l->dev = dev;
 	l->nctx = ctx ? ctx : &default_nctx;
-	l->boot = boot_addr(&g_dev[dev]);
-	sa.sin_addr.s_addr = l->boot;
+	if (boot_addr(&g_dev[dev], &l->boot)) {
+		free(l);
+		return ncclInvalidArgument;
+	}
+	sl = ip_sockaddr(&l->boot, 0, &sa);
 	/*
 	 * Hold a port: bound, not listening, SO_REUSEADDR. Each accept binds
 	 * its own listener to it (libflowplan), one connection at a time.
 	 */
-	l->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	l->fd = socket(sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (l->fd < 0 ||
 	    setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(l->fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    bind(l->fd, (struct sockaddr *)&sa, sl) ||
 	    getsockname(l->fd, (struct sockaddr *)&sa, &sl)) {
 		FPN_WARN("listen on %s: %s", g_dev[dev].name, strerror(errno));
 		if (l->fd >= 0)
@@ -826,10 +982,12 @@ ncclResult_t fpn_listen(void *ctx, int dev, void *handle, void **listen)
 		free(l);
 		return ncclSystemError;
 	}
-	l->port = ntohs(sa.sin_port);
+	l->port = ntohs(sa.ss_family == AF_INET ?
+			((struct sockaddr_in *)&sa)->sin_port :
+			((struct sockaddr_in6 *)&sa)->sin6_port);
 	memset(h, 0, NCCL_NET_HANDLE_MAXSIZE);
 	h->magic = FPN_MAGIC;
-	h->version = FPN_VERSION;
+	h->version = FPN_HANDLE_VERSION;
 	h->addr = g_dev[dev].addr;
 	h->boot = l->boot;
 	h->port = l->port;
@@ -843,14 +1001,14 @@ ncclResult_t fpn_connect(void *ctx, int dev, void *handle, void **send)
 	struct fpn_nctx *x = ctx ? ctx : &default_nctx;
 	struct fpn_setup *s;
 	struct fpn_comm *c;
+	char msg[200];
 	int err;
 
 	if (!h || !send || dev < 0 || dev >= g_ndev)
 		return ncclInvalidArgument;
 	*send = NULL;
-	if (h->magic != FPN_MAGIC || h->version != FPN_VERSION) {
-		FPN_WARN("connect: not a flowplan handle (magic %#x version %u)",
-			 h->magic, h->version);
+	if (fpn_handle_check(h, g_dev[dev].family, msg, sizeof(msg))) {
+		FPN_WARN("connect on %s: %s", g_dev[dev].name, msg);
 		return ncclInvalidUsage;
 	}
 	s = h->stage;
@@ -1281,8 +1439,14 @@ ncclResult_t fpn_isend(void *comm, void *data, size_t size, int tag,
 	if (fpn_proffn && phandle) {
 		r->pd = (struct fpn_prof_net){ .magic = FPN_PROF_MAGIC,
 					       .op = FP_OP_SEND, .k = c->k,
-					       .src = c->local, .dst = c->peer,
+					       .family = (uint16_t)fpn_ip_family(&c->local),
 					       .bytes = size };
+		if (r->pd.family == AF_INET) {
+			memcpy(&r->pd.src, &c->local.b[12], 4);
+			memcpy(&r->pd.dst, &c->peer.b[12], 4);
+		}
+		memcpy(r->pd.src6, c->local.b, 16);
+		memcpy(r->pd.dst6, c->peer.b, 16);
 		r->phandle = phandle;
 		fpn_proffn(&r->ev, ncclProfilerNetEventStart, phandle,
 			   FPN_PROF_ID, &r->pd);
@@ -1475,8 +1639,9 @@ int flowplan_nccl_comm_info(void *comm, struct fpn_comm_info *out)
 	out->k = gi.k;
 	out->split_min = c->split_min;
 	out->error = c->error ? c->error : gi.error;
-	out->local = c->local;
-	out->peer = c->peer;
+	out->family = fpn_ip_family(&c->local);
+	fpn_ip_str(&c->local, out->local, sizeof(out->local));
+	fpn_ip_str(&c->peer, out->peer, sizeof(out->peer));
 	for (i = 0; i < gi.k && i < 16; i++) {
 		out->sport[i] = gi.sub[i].sport;
 		out->weight[i] = gi.sub[i].weight;

@@ -7,6 +7,7 @@
 #ifndef FPN_NET_H
 #define FPN_NET_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "nccl/nccl_abi.h"
@@ -47,6 +48,56 @@ ncclResult_t fpn_iflush(void *comm, int n, void **data, int *sizes,
 			void **mhandles, void **request);
 ncclResult_t fpn_test(void *request, int *done, int *sizes);
 ncclResult_t fpn_close(void *comm);
+
+/*
+ * Addresses and connect handles (net.c; pure functions, unit-tested in
+ * tests/test_nccl_net.c). An address of either family is 16 bytes, IPv4 as
+ * ::ffff:a.b.c.d (the RoCEv2 GID form).
+ */
+struct fpn_ip {
+	uint8_t b[16];
+};
+
+struct ibv_gid_entry;
+/*
+ * The address family rule: FLOWPLAN_NCCL_ADDR_FAMILY, else
+ * NCCL_IB_ADDR_FAMILY, "AF_INET" or "AF_INET6" (NCCL's spelling); unset:
+ * AF_UNSPEC (a port's IPv4 GID if it has one, else its IPv6 GID). 0, or
+ * EINVAL for any other value (*name, *value say which).
+ */
+int fpn_addr_family(int *family, const char **name, const char **value);
+/*
+ * The GID of @n entries (one port's table) that a device of @family
+ * (AF_INET, AF_INET6, AF_UNSPEC) uses: the first RoCEv2 GID holding an
+ * IPv4 address, or a global IPv6 one (not link-local, multicast or
+ * IPv4-mapped); for AF_UNSPEC IPv4 first. Its gid_index, and its address
+ * in *addr; -1 when there is none.
+ */
+int fpn_gid_pick(const struct ibv_gid_entry *e, int n, int family,
+		 struct fpn_ip *addr);
+int fpn_ip_family(const struct fpn_ip *a);
+/* An IPv4 or IPv6 address as text; 0 or EINVAL. */
+int fpn_ip_parse(const char *s, struct fpn_ip *out);
+const char *fpn_ip_str(const struct fpn_ip *a, char *buf, size_t len);
+
+/*
+ * The connect handle (version 2: addresses of either family; version 1 had
+ * 4-byte IPv4 ones). fpn_handle_check: 0, or EPROTO for a handle that is
+ * not ours or of another version, EAFNOSUPPORT when the listener's RDMA
+ * address is not of @family (the connecting device's); @msg says which.
+ */
+#define FPN_HANDLE_VERSION	2
+struct fpn_setup;
+struct fpn_handle {
+	uint32_t magic;
+	uint16_t version;
+	uint16_t port;			/* bootstrap TCP port */
+	struct fpn_ip addr;		/* listener's RDMA address */
+	struct fpn_ip boot;		/* its bootstrap address */
+	struct fpn_setup *stage;	/* connect() in progress (ours only) */
+};
+int fpn_handle_check(const struct fpn_handle *h, int family, char *msg,
+		     size_t len);
 
 /*
  * cuda.c: the CUDA driver, loaded at run time (nothing links CUDA).

@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "core/addr.h"
@@ -301,6 +302,11 @@ static void start(struct pctx *c, void **handle, const struct edesc *d)
 
 		if (d->net_id != FPN_PROF_ID || !n || n->magic != FPN_PROF_MAGIC)
 			return;		/* another net plugin's events */
+		/* The report record holds IPv4 addresses only (docs/reports.md):
+		 * an IPv6 connection's sends are not recorded, rather than
+		 * recorded with address 0. */
+		if (n->family != AF_INET)
+			return;
 		e = calloc(1, sizeof(*e));
 		if (!e)
 			return;

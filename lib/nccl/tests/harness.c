@@ -323,16 +323,13 @@ static void kick(void)
 static void print_info(const char *who, void *comm)
 {
 	struct fpn_comm_info ci;
-	char l[INET_ADDRSTRLEN], r[INET_ADDRSTRLEN];
 	unsigned int i;
 
 	if (!P.info || P.info(comm, &ci))
 		return;
-	inet_ntop(AF_INET, &ci.local, l, sizeof(l));
-	inet_ntop(AF_INET, &ci.peer, r, sizeof(r));
-	printf("%s comm %s -> %s: k %u split_min %" PRIu64 " msgs %" PRIu64
-	       " bytes %" PRIu64 " probes %" PRIu64 " error %d\n", who, l, r,
-	       ci.k, ci.split_min, ci.msgs, ci.bytes, ci.probes, ci.error);
+	printf("%s comm %s -> %s (%s): k %u split_min %" PRIu64 " msgs %" PRIu64
+	       " bytes %" PRIu64 " probes %" PRIu64 " error %d\n", who,
+	       ci.local, ci.peer, ci.family == AF_INET6 ? "IPv6" : "IPv4", ci.k, ci.split_min, ci.msgs, ci.bytes, ci.probes, ci.error);
 	for (i = 0; i < ci.k; i++)
 		printf("  subflow %u sport %u weight %u\n", i, ci.sport[i],
 		       ci.weight[i]);

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -214,6 +215,7 @@ static void play(const struct api *a, void *ctx, const struct kind *k)
 						.magic = FPN_PROF_MAGIC,
 						.op = FP_OP_SEND, .k = 4,
 						.src = H1, .dst = H2,
+						.family = AF_INET,
 						.bytes = step_bytes(ch, s) };
 					net = ev(a, ctx, (ncclProfilerEventDescr_v5_t){
 						.type = ncclProfileNetPlugin,
@@ -326,7 +328,11 @@ static void run(const struct api *a)
 	size_t i;
 	struct fpn_prof_net other = { .magic = 0x12345678 };
 	struct fpn_prof_net stray = { .magic = FPN_PROF_MAGIC, .op = FP_OP_SEND,
-				      .bytes = 777 };
+				      .family = AF_INET, .bytes = 777 };
+	struct fpn_prof_net v6 = { .magic = FPN_PROF_MAGIC, .op = FP_OP_SEND,
+				   .family = AF_INET6, .k = 4, .bytes = 4096,
+				   .src6 = { 0xfd, 0, 0, 1, [15] = 1 },
+				   .dst6 = { 0xfd, 0, 0, 2, [15] = 1 } };
 
 	if (a->ver == 5)
 		assert_int_equal(ncclProfiler_v5.init(&ctx, 0xabcdef, &mask,
@@ -345,6 +351,17 @@ static void run(const struct api *a)
 		.type = ncclProfileNetPlugin,
 		.netPlugin = { .id = (int64_t)NCCL_PROFILER_NET_TYPE_IB | 1,
 			       .data = &other } });
+	assert_null(net);
+	/* The net plugin's event of version 1 (4-byte addresses only): not
+	 * read as version 2. An IPv6 connection's send: no record (the record
+	 * has IPv4 addresses only), rather than one from 0.0.0.0. */
+	net = ev(a, ctx, (ncclProfilerEventDescr_v5_t){
+		.type = ncclProfileNetPlugin,
+		.netPlugin = { .id = (int64_t)(FPN_PROF_TYPE | 1), .data = &stray } });
+	assert_null(net);
+	net = ev(a, ctx, (ncclProfilerEventDescr_v5_t){
+		.type = ncclProfileNetPlugin,
+		.netPlugin = { .id = FPN_PROF_ID, .data = &v6 } });
 	assert_null(net);
 	/* A proxy op of another process (PXN): its parent is not read. */
 	g = (void *)0x1;		/* would crash if dereferenced */
