@@ -16,22 +16,44 @@
 #  6. A spine loses its link to leaf 2 mid-transfer: both ends get
 #     ncclRemoteError from test() within a bound, none hangs, nothing
 #     corrupt was delivered.
+# Every comm reports the addresses of its family (the RDMA addresses of
+# both ends). FAM=6 (nccl-net6.sh, which sources this file) runs the same
+# on the fabric's IPv6 addresses (fabric_up6), the devices on their IPv6
+# RoCEv2 GIDs (FLOWPLAN_NCCL_ADDR_FAMILY=AF_INET6) and the bootstrap over
+# ::1; it leaves out 5 (the size of one message is no matter of family) and
+# adds the family rule: without it a dual-stack port is an IPv4 device, and
+# an IPv4 device connecting to an IPv6 listener is ncclInvalidUsage.
 # vm: timeout=1200 mem=2560 smp=2
 . /tests/lib/common.sh
 . /tests/lib/fabric.sh
 . /tests/lib/flowplan.sh
 
+FAM=${FAM:-4}
 command -v fpn-harness >/dev/null || skip "fpn-harness is not built"
 fabric_up
 export FLOWPLAN_NO_NETLINK=1 FLOWPLAN_REPORT=0
 # The bootstrap over lo, the RDMA traffic over the fabric.
-export FLOWPLAN_NCCL_BOOTSTRAP=127.0.0.1
+if [ "$FAM" = 6 ]; then
+	fabric_up6
+	A1=$H1_6 A2=$H2_6 GI0=$GID6_INDEX0 GI1=$GID6_INDEX1
+	FINDER=sport_for_spine6
+	export FLOWPLAN_NCCL_BOOTSTRAP=::1 FLOWPLAN_NCCL_ADDR_FAMILY=AF_INET6
+else
+	A1=$H1 A2=$H2 GI0=$GID_INDEX GI1=$GID_INDEX
+	FINDER=sport_for_spine
+	export FLOWPLAN_NCCL_BOOTSTRAP=127.0.0.1
+fi
 PLUGIN=/usr/bin/libnccl-net-flowplan.so
 export FPN_PLUGIN=$PLUGIN
 
 # ---- 1. devices and properties
-fpn-harness list >/tmp/list || { cat /tmp/list; fail "list failed"; }
+FLOWPLAN_DEBUG=1 fpn-harness list >/tmp/list || { cat /tmp/list; fail "list failed"; }
 cat /tmp/list
+# each device on the GID of its family
+grep "device [0-9]*: $RXE0:1 $A1 gid $GI0," /tmp/list >/dev/null ||
+	fail "$RXE0 is not a device on $A1 (GID $GI0)"
+grep "device [0-9]*: $RXE1:1 $A2 gid $GI1," /tmp/list >/dev/null ||
+	fail "$RXE1 is not a device on $A2 (GID $GI1)"
 dev_of() { sed -n "s/^dev \([0-9]*\) name $1:1 .*/\1/p" /tmp/list; }
 D1=$(dev_of $RXE0) D2=$(dev_of $RXE1)
 [ -n "$D1" ] && [ -n "$D2" ] || fail "rxe0/rxe1 are not both devices"
@@ -44,9 +66,9 @@ for v in 10 9; do
 		fail "ncclNetPlugin_v$v does not list the devices"
 done
 
-S1=$(sports_for 1 4) || fail "too few ports take spine 1"
-S2=$(sports_for 2 4) || fail "too few ports take spine 2"
-log "calibration: spine 1: $S1; spine 2: $S2"
+S1=$(sports_for 1 4 $FINDER) || fail "too few ports take spine 1"
+S2=$(sports_for 2 4 $FINDER) || fail "too few ports take spine 2"
+log "calibration (IPv$FAM): spine 1: $S1; spine 2: $S2"
 first() { echo "$1" | cut -d, -f"$2"; }
 
 # xfer ARGS...: one harness run h1 (send) -> h2 (recv); outputs /tmp/cli,
@@ -67,6 +89,10 @@ xfer_ok() {
 	[ "$CLI_RC" = 0 ] || fail "sender failed ($*): exit $CLI_RC"
 	[ "$SRV_RC" = 0 ] || fail "receiver failed ($*): exit $SRV_RC"
 	grep "corrupt 0," /tmp/srv >/dev/null || fail "corrupt data ($*)"
+	grep "^send comm $A1 -> $A2 (IPv$FAM):" /tmp/cli >/dev/null ||
+		fail "the send comm is not $A1 -> $A2 over IPv$FAM ($*)"
+	grep "^recv comm $A2 -> $A1 (IPv$FAM):" /tmp/srv >/dev/null ||
+		fail "the receive comm is not $A2 -> $A1 over IPv$FAM ($*)"
 }
 
 # share SPORTS WANT_PCT TOL ARGS...: data through the plan SPORTS, and the
@@ -74,8 +100,8 @@ xfer_ok() {
 share() {
 	local sports=$1 want=$2 tol=$3 a b p1 p2 pct s
 	shift 3
-	write_plan /tmp/plan.json 1 "$H1 $H2 0 false $sports" \
-		"$H2 $H1 0 false $sports"
+	write_plan /tmp/plan.json 1 "$A1 $A2 0 false $sports" \
+		"$A2 $A1 0 false $sports"
 	a=$(spine_rx 1 1) b=$(spine_rx 2 1)
 	FLOWPLAN_PLAN=/tmp/plan.json xfer_ok "$@"
 	p1=$(($(spine_rx 1 1) - a)) p2=$(($(spine_rx 2 1) - b))
@@ -126,13 +152,35 @@ grep "split_min 65536 " /tmp/cli >/dev/null || fail "collective hints: no 64 KiB
 
 # ---- 5. 512 MiB in one message (deadline and watchdog raised: TCG on a
 # busy host moves 20-60 Mbit/s, so this one message takes minutes)
-t0=$(cut -d. -f1 /proc/uptime)
-XFER_TIMEOUT=700 FLOWPLAN_TIMEOUT_MS=650000 FLOWPLAN_PLAN=/tmp/plan.json \
-	xfer_ok -s 512M -c 1 -w 1 -M 600 -T 650
-log "512 MiB took $(($(cut -d. -f1 /proc/uptime) - t0)) s: $(grep -o '[0-9.]* Mbit/s' /tmp/srv)"
+if [ "$FAM" = 4 ]; then
+	t0=$(cut -d. -f1 /proc/uptime)
+	XFER_TIMEOUT=700 FLOWPLAN_TIMEOUT_MS=650000 FLOWPLAN_PLAN=/tmp/plan.json \
+		xfer_ok -s 512M -c 1 -w 1 -M 600 -T 650
+	log "512 MiB took $(($(cut -d. -f1 /proc/uptime) - t0)) s: $(grep -o '[0-9.]* Mbit/s' /tmp/srv)"
+else
+	# ---- 5'. the family rule: without it a dual-stack port is an IPv4
+	# device; an IPv4 device connecting to an IPv6 listener is refused
+	FLOWPLAN_DEBUG=1 FLOWPLAN_NCCL_ADDR_FAMILY= fpn-harness list >/tmp/list4 ||
+		{ cat /tmp/list4; fail "list (no family rule) failed"; }
+	grep "device [0-9]*: $RXE0:1 $H1 gid $GID_INDEX," /tmp/list4 >/dev/null ||
+		{ cat /tmp/list4; fail "without a family rule $RXE0 is not the IPv4 device $H1"; }
+	rm -f /tmp/handle
+	fpn-harness -d "$D2" -T 60 -s 4K -c 1 recv /tmp/handle >/tmp/srv 2>&1 &
+	SRV=$!
+	rc=0
+	FLOWPLAN_NCCL_ADDR_FAMILY=AF_INET timeout 60 fpn-harness -d "$D1" -T 50 \
+		-s 4K -c 1 send /tmp/handle >/tmp/cli 2>&1 || rc=$?
+	kill $SRV 2>/dev/null || true
+	wait $SRV 2>/dev/null || true
+	cat /tmp/cli
+	[ "$rc" = 3 ] && grep "connect returned ncclInvalidUsage" /tmp/cli >/dev/null ||
+		fail "an IPv4 device connecting to an IPv6 listener was not ncclInvalidUsage (exit $rc)"
+	grep "listener's address $H2_6 is AF_INET6, this device's AF_INET" /tmp/cli >/dev/null ||
+		fail "the refusal does not say which families"
+fi
 
 # ---- 6. a spine link goes down mid-transfer
-write_plan /tmp/plan.json 1 "$H1 $H2 0 false $P22" "$H2 $H1 0 false $P22"
+write_plan /tmp/plan.json 1 "$A1 $A2 0 false $P22" "$A2 $A1 0 false $P22"
 rm -f /tmp/handle
 export FLOWPLAN_TIMEOUT_MS=5000 FLOWPLAN_NCCL_KEEPALIVE_MS=500
 FLOWPLAN_PLAN=/tmp/plan.json fpn-harness -d "$D2" -T 100 -s 256K -c 1000000 \
