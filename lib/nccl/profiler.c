@@ -34,7 +34,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "core/addr.h"
 #include "core/report.h"
 #include "nccl/fpn.h"
 #include "nccl/nccl_abi.h"
@@ -302,11 +301,8 @@ static void start(struct pctx *c, void **handle, const struct edesc *d)
 
 		if (d->net_id != FPN_PROF_ID || !n || n->magic != FPN_PROF_MAGIC)
 			return;		/* another net plugin's events */
-		/* The report record holds IPv4 addresses only (docs/reports.md):
-		 * an IPv6 connection's sends are not recorded, rather than
-		 * recorded with address 0. */
-		if (n->family != AF_INET)
-			return;
+		if (n->family != AF_INET && n->family != AF_INET6)
+			return;		/* not an event of version 2 */
 		e = calloc(1, sizeof(*e));
 		if (!e)
 			return;
@@ -328,16 +324,9 @@ static void start(struct pctx *c, void **handle, const struct edesc *d)
 	*handle = e;
 }
 
-/* A net event's IPv4 address as a version 2 record holds it (0: none). */
-static void net_addr(uint8_t *out, uint32_t v4)
-{
-	struct fp_addr a;
-
-	if (!v4)
-		return;
-	a = fp_addr_v4(v4);
-	memcpy(out, a.b, sizeof(a.b));
-}
+_Static_assert(sizeof(((struct fp_report_rec *)0)->src) ==
+	       sizeof(((struct fpn_prof_net *)0)->src6),
+	       "the net event's addresses are the record's");
 
 static ncclResult_t stop(void *handle)
 {
@@ -365,8 +354,9 @@ static ncclResult_t stop(void *handle)
 			break;
 		r.op = e->net.op ? e->net.op : FP_OP_SEND;
 		r.status = e->net.status;
-		net_addr(r.src, e->net.src);
-		net_addr(r.dst, e->net.dst);
+		/* either family, IPv4 mapped: the record's form */
+		memcpy(r.src, e->net.src6, sizeof(r.src));
+		memcpy(r.dst, e->net.dst6, sizeof(r.dst));
 		r.coll = e->serial;
 		r.bytes = e->net.bytes;
 		r.start_ns = e->start_ns;

@@ -77,6 +77,14 @@ static uint32_t rec_v4(const uint8_t *b)
 	return a;
 }
 
+/* An IPv4 address as a version 2 event carries it (::ffff:a.b.c.d). */
+static void mapped(uint8_t *out, uint32_t v4)
+{
+	memset(out, 0, 16);
+	out[10] = out[11] = 0xff;
+	memcpy(out + 12, &v4, 4);
+}
+
 /* One version's calls, with the version's descriptor built from ours. */
 struct api {
 	int ver;
@@ -217,6 +225,8 @@ static void play(const struct api *a, void *ctx, const struct kind *k)
 						.src = H1, .dst = H2,
 						.family = AF_INET,
 						.bytes = step_bytes(ch, s) };
+					mapped(data.src6, H1);
+					mapped(data.dst6, H2);
 					net = ev(a, ctx, (ncclProfilerEventDescr_v5_t){
 						.type = ncclProfileNetPlugin,
 						.parentObj = st,
@@ -329,10 +339,6 @@ static void run(const struct api *a)
 	struct fpn_prof_net other = { .magic = 0x12345678 };
 	struct fpn_prof_net stray = { .magic = FPN_PROF_MAGIC, .op = FP_OP_SEND,
 				      .family = AF_INET, .bytes = 777 };
-	struct fpn_prof_net v6 = { .magic = FPN_PROF_MAGIC, .op = FP_OP_SEND,
-				   .family = AF_INET6, .k = 4, .bytes = 4096,
-				   .src6 = { 0xfd, 0, 0, 1, [15] = 1 },
-				   .dst6 = { 0xfd, 0, 0, 2, [15] = 1 } };
 
 	if (a->ver == 5)
 		assert_int_equal(ncclProfiler_v5.init(&ctx, 0xabcdef, &mask,
@@ -353,15 +359,10 @@ static void run(const struct api *a)
 			       .data = &other } });
 	assert_null(net);
 	/* The net plugin's event of version 1 (4-byte addresses only): not
-	 * read as version 2. An IPv6 connection's send: no record (the record
-	 * has IPv4 addresses only), rather than one from 0.0.0.0. */
+	 * read as version 2. */
 	net = ev(a, ctx, (ncclProfilerEventDescr_v5_t){
 		.type = ncclProfileNetPlugin,
 		.netPlugin = { .id = (int64_t)(FPN_PROF_TYPE | 1), .data = &stray } });
-	assert_null(net);
-	net = ev(a, ctx, (ncclProfilerEventDescr_v5_t){
-		.type = ncclProfileNetPlugin,
-		.netPlugin = { .id = FPN_PROF_ID, .data = &v6 } });
 	assert_null(net);
 	/* A proxy op of another process (PXN): its parent is not read. */
 	g = (void *)0x1;		/* would crash if dereferenced */
@@ -394,6 +395,46 @@ static void test_v4(void **state)
 	run(&v4);
 }
 
+/* An IPv6 connection's send: a record with both IPv6 addresses. */
+static void test_v6(void **state)
+{
+	struct fpn_prof_net v6 = { .magic = FPN_PROF_MAGIC, .op = FP_OP_SEND,
+				   .family = AF_INET6, .k = 4, .bytes = 4096,
+				   .src6 = { 0xfd, 0, 0, 1, [15] = 1 },
+				   .dst6 = { 0xfd, 0, 0, 2, [15] = 1 } };
+	struct fp_report_rec recs[4];
+	struct fp_report *rep;
+	char path[256];
+	void *ctx = NULL, *net;
+	uint64_t lost;
+	size_t got;
+	int mask = 0;
+
+	(void)state;
+	assert_int_equal(ncclProfiler_v5.init(&ctx, 0x6666, &mask, "test", 1,
+					      2, 0, NULL), 0);
+	assert_non_null(ctx);
+	net = ev(&v5, ctx, (ncclProfilerEventDescr_v5_t){
+		.type = ncclProfileNetPlugin,
+		.netPlugin = { .id = FPN_PROF_ID, .data = &v6 } });
+	assert_non_null(net);
+	assert_int_equal(v5.update(net, &v6), ncclSuccess);
+	end(&v5, net);
+	assert_int_equal(ncclProfiler_v5.finalize(ctx), 0);
+	snprintf(path, sizeof(path), "%s/flowplan-%d-%d", dir, (int)getpid(),
+		 65539);
+	rep = fp_report_open(path);
+	assert_non_null(rep);
+	assert_int_equal(fp_report_read(rep, recs, 4, &got, &lost), 0);
+	fp_report_close(rep);
+	assert_int_equal(got, 1);
+	assert_int_equal(lost, 0);
+	assert_int_equal(recs[0].op, FP_OP_SEND);
+	assert_int_equal(recs[0].bytes, 4096);
+	assert_memory_equal(recs[0].src, v6.src6, 16);
+	assert_memory_equal(recs[0].dst, v6.dst6, 16);
+}
+
 /* Reports off: no ring, no events asked for. */
 static void test_off(void **state)
 {
@@ -414,6 +455,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_v5),
 		cmocka_unit_test(test_v4),
+		cmocka_unit_test(test_v6),
 		cmocka_unit_test(test_off),
 	};
 	int ret;
