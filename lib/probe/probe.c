@@ -6,7 +6,11 @@
  * and is resent with a doubling timeout until it is answered or out of
  * retries. Every probe carries a token naming its slot (the IPv4 ID; on IPv6
  * the payload's last two bytes, or a TCP probe's sequence number), so a reply
- * (the quoted probe) finds its slot whatever the order of arrival. IPv4 and
+ * (the quoted probe) finds its slot whatever the order of arrival, and a
+ * random number of the run (in the payload, or a TCP probe's acknowledgment
+ * field), so that a prober takes no reply to another prober on the same host
+ * for its own when the router quotes that far (ICMPv6 always does, Linux's
+ * ICMP too; RFC 792 asks only for 8 bytes past the IP header). IPv4 and
  * IPv6 probes share the slots, the tokens and the pacing; each family has
  * its raw ICMP socket, opened only when a pair needs it. One heap of
  * timed events (send, timeout) drives everything; a token bucket paces sends.
@@ -14,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/random.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +77,7 @@ struct prober {
 	size_t nheap, capheap;
 	struct tok *tok;	/* 65536 */
 	uint16_t next_tok;
+	uint32_t nonce;		/* this run's, in every probe */
 	struct src_sock *src;
 	size_t nsrc;
 	int icmp_fd, icmp6_fd;	/* -1 when no pair is of that family */
@@ -202,16 +208,17 @@ static uint16_t csum_fold(uint32_t sum)
 }
 
 /*
- * UDP (16 bytes of payload, ending in the token) or TCP SYN (the token in the
- * top half of the sequence number) at @l4, its checksum over @pseudo.
+ * UDP (16 bytes of payload: "flowplan-p", the nonce, the token) or TCP SYN
+ * (the token in the top half of the sequence number, the nonce in the
+ * acknowledgment number, ACK not set) at @l4, its checksum over @pseudo.
  */
 static size_t build_l4(const struct fp_probe_cfg *cfg, uint8_t *l4, const uint8_t *pseudo,
-		       size_t plen, uint16_t sport, uint16_t tok)
+		       size_t plen, uint16_t sport, uint16_t tok, uint32_t nonce)
 {
-	static const char payload[14] = "flowplan-probe";
+	static const char payload[10] = "flowplan-p";
 	size_t l4len = cfg->proto == FP_PROBE_TCP ? 20 : 8 + 16;
 	uint16_t dport = htons(cfg->dport), sp = htons(sport), t = htons(tok), c;
-	uint32_t sum;
+	uint32_t sum, nn = htonl(nonce);
 
 	memset(l4, 0, l4len);
 	memcpy(l4, &sp, 2);
@@ -221,6 +228,7 @@ static size_t build_l4(const struct fp_probe_cfg *cfg, uint8_t *l4, const uint8_
 		uint16_t win = htons(65535);
 
 		memcpy(l4 + 4, &seq, 4);
+		memcpy(l4 + 8, &nn, 4);
 		l4[12] = 5 << 4;	/* data offset */
 		l4[13] = 0x02;		/* SYN */
 		memcpy(l4 + 14, &win, 2);
@@ -229,6 +237,7 @@ static size_t build_l4(const struct fp_probe_cfg *cfg, uint8_t *l4, const uint8_
 
 		memcpy(l4 + 4, &len, 2);
 		memcpy(l4 + 8, payload, sizeof(payload));
+		memcpy(l4 + 8 + 10, &nn, 4);
 		memcpy(l4 + 8 + 14, &t, 2);
 	}
 	sum = csum_add(0, pseudo, plen);
@@ -241,7 +250,8 @@ static size_t build_l4(const struct fp_probe_cfg *cfg, uint8_t *l4, const uint8_
 }
 
 size_t fp_probe_build(const struct fp_probe_cfg *cfg, uint8_t *b, const struct fp_addr *src,
-		      const struct fp_addr *dst, uint16_t sport, uint8_t ttl, uint16_t tok)
+		      const struct fp_addr *dst, uint16_t sport, uint8_t ttl, uint16_t tok,
+		      uint32_t nonce)
 {
 	uint8_t proto = cfg->proto == FP_PROBE_TCP ? IPPROTO_TCP : IPPROTO_UDP;
 	size_t l4len = cfg->proto == FP_PROBE_TCP ? 20 : 8 + 16;
@@ -266,7 +276,7 @@ size_t fp_probe_build(const struct fp_probe_cfg *cfg, uint8_t *b, const struct f
 		pseudo[10] = (uint8_t)(l4len >> 8);
 		pseudo[11] = (uint8_t)l4len;
 		return sizeof(*ip) + build_l4(cfg, b + sizeof(*ip), pseudo, sizeof(pseudo), sport,
-					      tok);
+					      tok, nonce);
 	} else {
 		struct ip6_hdr *ip6 = (struct ip6_hdr *)b;
 		uint32_t flow = htonl(6u << 28 | fp_probe_flow_label(sport));
@@ -285,7 +295,7 @@ size_t fp_probe_build(const struct fp_probe_cfg *cfg, uint8_t *b, const struct f
 		pseudo[35] = (uint8_t)l4len;
 		pseudo[39] = proto;
 		return sizeof(*ip6) + build_l4(cfg, b + sizeof(*ip6), pseudo, sizeof(pseudo),
-					       sport, tok);
+					       sport, tok, nonce);
 	}
 }
 
@@ -303,6 +313,16 @@ static int quoted_l4(const uint8_t *l4, size_t len, uint8_t proto, bool v6,
 	if (v6)
 		r->tok = proto == IPPROTO_TCP ? (uint16_t)(l4[4] << 8 | l4[5]) :
 			 (uint16_t)(l4[8 + 14] << 8 | l4[8 + 15]);
+	/* the nonce, where the router quoted that far */
+	if (proto == IPPROTO_TCP && len >= 12) {
+		r->has_nonce = true;
+		r->nonce = (uint32_t)l4[8] << 24 | (uint32_t)l4[9] << 16 | (uint32_t)l4[10] << 8 |
+			   l4[11];
+	} else if (proto == IPPROTO_UDP && len >= 8 + 14) {
+		r->has_nonce = true;
+		r->nonce = (uint32_t)l4[18] << 24 | (uint32_t)l4[19] << 16 |
+			   (uint32_t)l4[20] << 8 | l4[21];
+	}
 	return 0;
 }
 
@@ -773,7 +793,8 @@ static void send_slot(struct prober *pr, const struct ev *e, uint64_t now)
 		pr->next_tok = 1;
 	id = pr->next_tok;
 	pr->tok[id] = (struct tok){ e->pair, e->port, e->ttl, 1 };
-	len = fp_probe_build(pr->cfg, pkt, &p->src, &p->dst, pr->cfg->ports[e->port], e->ttl, id);
+	len = fp_probe_build(pr->cfg, pkt, &p->src, &p->dst, pr->cfg->ports[e->port], e->ttl, id,
+			     pr->nonce);
 	memcpy(&sa6.sin6_addr, p->dst.b, 16);
 	r = sendto(src_fd(pr, &p->src), pkt, len, 0,
 		   v4 ? (struct sockaddr *)&sa : (struct sockaddr *)&sa6,
@@ -826,6 +847,8 @@ static void on_reply(struct prober *pr, const struct fp_probe_reply *r, uint64_t
 	struct fp_probe_pst *ps;
 	struct tok *t;
 
+	if (r->has_nonce && r->nonce != pr->nonce)
+		return;		/* another prober's */
 	t = &pr->tok[r->tok];
 	if (!t->used || t->pair >= pr->n)
 		return;
@@ -956,6 +979,9 @@ int fp_probe_run(const struct fp_probe_cfg *cfg, struct fp_probe_pair *pairs, si
 		if (!p->pst)
 			pr.oom = true;
 	}
+	if (getrandom(&pr.nonce, sizeof(pr.nonce), GRND_NONBLOCK) != sizeof(pr.nonce))
+		pr.nonce = (uint32_t)now_ns() ^ (uint32_t)getpid() << 16;
+	pr.next_tok = (uint16_t)(pr.nonce >> 7);	/* nor the same tokens */
 	pr.tok = calloc(65536, sizeof(*pr.tok));
 	if (!pr.tok || pr.oom) {
 		rc = fp_fail(err, ENOMEM, "probing: out of memory");

@@ -2,13 +2,25 @@
 /*
  * probe/probe.h - learn which fabric path each source port takes, as traceroute
  * does: TTL-limited probes with the 5-tuple of the traffic (UDP to 4791 for
- * RoCEv2, or TCP SYN), ICMP time-exceeded replies naming each hop.
+ * RoCEv2, or TCP SYN), ICMP time-exceeded replies naming each hop. IPv4 and
+ * IPv6 alike (a pair is of one family; one run may mix pairs of both): an
+ * IPv6 probe is limited by its hop limit, carries the flow label its port
+ * stands for (docs/formats.md: P & 0x3fff for P >= 0xC000, else 0) and is
+ * answered by ICMPv6 time exceeded (type 3 code 0).
  *
- * Probes are built on a raw socket (IP_HDRINCL) bound to the source address,
- * replies read from a raw ICMP socket: both need CAP_NET_RAW, in the network
- * namespace that owns the source address. The first and the last switch of a
- * pair are the same for every port (a NIC has one link, to its leaf), so they
- * are learned once per pair; every further port costs hops - 2 probes.
+ * Probes are built whole on a raw socket (IP_HDRINCL; for IPv6 an
+ * IPPROTO_RAW socket, which includes the header) bound to the source
+ * address, replies read from a raw ICMP or ICMPv6 socket: both need
+ * CAP_NET_RAW, in the network namespace that owns the source address. A
+ * reply finds its probe by a token: the IPv4 ID, or for IPv6 (whose header
+ * has no ID) the last two payload bytes of a UDP probe or the top half of a
+ * TCP probe's sequence number, all quoted back by the error. A random
+ * number of the run rides along (payload, or TCP acknowledgment number), so
+ * that probers running at once on one host take only their own replies.
+ *
+ * The first and the last switch of a pair are the same for every port (a NIC
+ * has one link, to its leaf), so they are learned once per pair; every
+ * further port costs hops - 2 probes.
  *
  * Routers limit ICMP errors (Linux: icmp_ratelimit, 1/s per destination
  * after a burst of 6). Lost probes are retried with a doubling timeout, and
@@ -143,12 +155,14 @@ void fp_probe_routers_free(struct fp_probe_router *r, size_t n);
  * The packets, exposed for tests (the engine uses nothing else).
  *
  * fp_probe_build - the probe of @cfg from @src to @dst (one family) with
- * source port @sport, TTL or hop limit @ttl and token @tok, IP header
- * included, into @buf (FP_PROBE_PKT_MAX bytes). Returns its length.
+ * source port @sport, TTL or hop limit @ttl, token @tok and the run's
+ * @nonce, IP header included, into @buf (FP_PROBE_PKT_MAX bytes). Returns
+ * its length.
  */
 #define FP_PROBE_PKT_MAX	96
 size_t fp_probe_build(const struct fp_probe_cfg *cfg, uint8_t *buf, const struct fp_addr *src,
-		      const struct fp_addr *dst, uint16_t sport, uint8_t ttl, uint16_t tok);
+		      const struct fp_addr *dst, uint16_t sport, uint8_t ttl, uint16_t tok,
+		      uint32_t nonce);
 
 /* The IPv6 flow label a probe from source port @sport carries. */
 static inline uint32_t fp_probe_flow_label(uint16_t sport)
@@ -167,6 +181,8 @@ struct fp_probe_reply {
 	uint8_t code;			/* the ICMP code */
 	uint8_t proto;			/* the quoted probe's: IPPROTO_UDP or IPPROTO_TCP */
 	uint16_t sport, dport, tok;	/* the quoted probe's, host order */
+	bool has_nonce;			/* the quote reached the nonce */
+	uint32_t nonce;
 	struct fp_addr from;		/* the router that answered */
 	struct fp_addr src, dst;	/* the quoted probe's addresses */
 };

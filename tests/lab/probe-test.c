@@ -269,7 +269,7 @@ static void test_icmp6(void)
 	uint32_t flow;
 	size_t len, m;
 
-	len = fp_probe_build(&cfg, pkt, &src, &dst, port, 2, 0xbeef);
+	len = fp_probe_build(&cfg, pkt, &src, &dst, port, 2, 0xbeef, 0x01020304);
 	CHECK(len == 40 + 8 + 16, "UDP probe of %zu bytes", len);
 	memcpy(&flow, pkt, 4);
 	flow = ntohl(flow);
@@ -289,6 +289,7 @@ static void test_icmp6(void)
 	/* time exceeded in transit: the hop, and the probe by its token */
 	m = icmp6_wrap(msg, ICMP6_TIME_EXCEEDED, ICMP6_TIME_EXCEED_TRANSIT, pkt, len);
 	CHECK(!fp_probe_parse_icmp6(msg, m, &rtr, &r), "time exceeded parsed");
+	CHECK(r.has_nonce && r.nonce == 0x01020304, "the run's nonce quoted: 0x%x", r.nonce);
 	CHECK(r.kind == FP_PROBE_REPLY_TIME && r.tok == 0xbeef && r.sport == port &&
 	      r.dport == 4791 && r.proto == IPPROTO_UDP && !fp_addr_cmp(&r.from, &rtr) &&
 	      !fp_addr_cmp(&r.src, &src) && !fp_addr_cmp(&r.dst, &dst),
@@ -324,7 +325,7 @@ static void test_icmp6(void)
 	cfg.proto = FP_PROBE_TCP;
 	cfg.dport = 5201;
 	port = 5000;
-	len = fp_probe_build(&cfg, pkt, &src, &dst, port, 3, 0x0102);
+	len = fp_probe_build(&cfg, pkt, &src, &dst, port, 3, 0x0102, 0xa0b0c0d0);
 	CHECK(len == 40 + 20 && pkt[6] == IPPROTO_TCP && pkt[7] == 3 && pkt[53] == 0x02,
 	      "TCP SYN probe: %zu bytes", len);
 	memcpy(&flow, pkt, 4);
@@ -332,7 +333,9 @@ static void test_icmp6(void)
 	CHECK(l4_sum6(pkt, len) == 0xffff, "TCP checksum over the IPv6 pseudo-header");
 	m = icmp6_wrap(msg, ICMP6_TIME_EXCEEDED, 0, pkt, len);
 	CHECK(!fp_probe_parse_icmp6(msg, m, &rtr, &r) && r.tok == 0x0102 && r.sport == 5000 &&
-	      r.dport == 5201 && r.proto == IPPROTO_TCP, "TCP quote matched: tok 0x%x", r.tok);
+	      r.dport == 5201 && r.proto == IPPROTO_TCP && r.has_nonce && r.nonce == 0xa0b0c0d0,
+	      "TCP quote matched: tok 0x%x nonce 0x%x", r.tok, r.nonce);
+	CHECK(!(pkt[53] & 0x10), "the nonce in the acknowledgment field, ACK not set");
 }
 
 /* The IPv4 twin: the token is the IP ID, ICMP comes with the IPv4 header. */
@@ -346,7 +349,7 @@ static void test_icmp4(void)
 	struct fp_probe_reply r;
 	size_t len;
 
-	len = fp_probe_build(&cfg, pkt, &src, &dst, port, 2, 0x4242);
+	len = fp_probe_build(&cfg, pkt, &src, &dst, port, 2, 0x4242, 7);
 	CHECK(len == 20 + 8 + 16 && pkt[8] == 2 && pkt[4] == 0x42 && pkt[5] == 0x42,
 	      "IPv4 probe: TTL 2, ID the token");
 	memset(msg, 0, 28);
@@ -358,9 +361,12 @@ static void test_icmp4(void)
 	msg[21] = ICMP_EXC_TTL;
 	memcpy(msg + 28, pkt, 28);	/* RFC 792's minimum quote: header + 8 bytes */
 	CHECK(!fp_probe_parse_icmp4(msg, 28 + 28, &r) && r.kind == FP_PROBE_REPLY_TIME &&
-	      r.tok == 0x4242 && r.sport == 49153 && r.dport == 4791 &&
+	      r.tok == 0x4242 && r.sport == 49153 && r.dport == 4791 && !r.has_nonce &&
 	      !fp_addr_cmp(&r.from, &rtr) && !fp_addr_cmp(&r.dst, &dst),
 	      "IPv4 time exceeded matched: tok 0x%x", r.tok);
+	memcpy(msg + 28, pkt, len);	/* Linux quotes the whole probe */
+	CHECK(!fp_probe_parse_icmp4(msg, 28 + len, &r) && r.has_nonce && r.nonce == 7,
+	      "IPv4: the nonce when quoted");
 	msg[20] = ICMP_ECHOREPLY;
 	CHECK(fp_probe_parse_icmp4(msg, 28 + 28, &r) == ENOMSG, "IPv4 echo reply ignored");
 	msg[20] = ICMP_DEST_UNREACH;
