@@ -373,11 +373,19 @@ fi
 # nics6), hop-limited RoCEv2 probes (UDP to 4791, each with the flow label
 # its port stands for) answered by ICMPv6 time exceeded from the routers'
 # IPv6 addresses, named by one router map of both families. From every host
-# at once, with an IPv4 RoCEv2 probe from h0 running alongside (dual stack).
+# at once; alongside, on h0, one run probes both families (topo46: every NIC
+# twice, its IPv4 and its IPv6 address, on the same link), IPv6 pairs the
+# same as h0's IPv6-only run, which must not take the other's replies.
 jq --rawfile n6 "$ST/nics6" '
 	($n6 | split("\n") | map(select(length > 0) | split(" ") | {(.[0]): .[2]}) | add) as $m
 	| .name = "lab6" | .hash.fields = "l4+flowlabel"
 	| .hosts[].nics[] |= (.addr = $m[.name])' "$W/topo.json" >"$W/topo6.json"
+jq --rawfile n6 "$ST/nics6" '
+	($n6 | split("\n") | map(select(length > 0) | split(" ") | {(.[0]): .[2]}) | add) as $m
+	| .name = "lab46" | .hash.fields = "l4+flowlabel"
+	| .hosts[].nics |= (. + [.[] | {name: (.name + "v6"), addr: $m[.name]}])
+	| .links += [.links[] | select($m[.a]) | .a += "v6"] + [.links[] | select($m[.b]) | .b += "v6"]' \
+	"$W/topo.json" >"$W/topo46.json"
 cat "$ST/routers" "$ST/routers6" >"$W/routers46"
 bad="" pids=()
 for h in $(cut -d' ' -f2 "$ST/nics6" | sort -u); do
@@ -386,11 +394,11 @@ for h in $(cut -d' ' -f2 "$ST/nics6" | sort -u); do
 	pids+=("$!:$h")
 done
 set -- ${NICS[0]}
-ip netns exec "$2" "$F" -j probe "$W/topo.json" ports 16 per-path 2 routers "$W/routers46" \
-	out "$W/map4u" >"$W/probe4u" 2>&1 &
-pids+=("$!:ipv4")
+ip netns exec "$2" "$F" -j probe "$W/topo46.json" ports 16 per-path 2 routers "$W/routers46" \
+	out "$W/map46" >"$W/probe46" 2>&1 &
+pids+=("$!:46")
 for x in "${pids[@]}"; do
-	wait "${x%%:*}" || bad="$bad ${x#*:}($(tail -1 "$W/probe6.${x#*:}" 2>/dev/null || tail -1 "$W/probe4u"))"
+	wait "${x%%:*}" || bad="$bad ${x#*:}($(tail -1 "$W/probe6.${x#*:}" 2>/dev/null || tail -1 "$W/probe46"))"
 done
 echo "# flowplan-portmap 1" >"$W/map6"
 cat "$W"/map6.* | grep -v '^# flowplan-portmap' >>"$W/map6"
@@ -399,16 +407,20 @@ cross=$(awk '!/^#/ && $4 ~ /spine/ {split($4, p, ","); print $1, $2, p[2]}' "$W/
 npairs=$(grep -c . <<<"$cross")
 nboth=$(awk '$3 == 2' <<<"$cross" | wc -l)
 nrows=$(awk '!/^#/ && $4 ~ /spine/' "$W/map6" | wc -l)
+cross46=$(awk '!/^#/ && $4 ~ /spine/ {split($4, p, ","); print $1, $2, p[2]}' "$W/map46" |
+	sort -u | awk '{n[$1" "$2]++} END {for (k in n) print k, n[k]}')
+b4=$(awk '$3 == 2 && $1 !~ /:/' <<<"$cross46" | wc -l)
+b6=$(awk '$3 == 2 && $1 ~ /:/' <<<"$cross46" | wc -l)
 if [ -z "$bad" ] && [ "$npairs" = 8 ] && [ "$nboth" = 8 ] && ! grep -q unresolved "$W/map6" &&
-   ! grep -q '^198\.' "$W/map6" &&
-   [ "$(awk '!/^#/ && $4 ~ /spine/ {split($4, p, ","); print p[2]}' "$W/map4u" | sort -u | wc -l)" = 2 ]; then
-	ok "ipv6 probe: all 8 cross-leaf IPv6 pairs found both spines ($nrows ports), and h0's IPv4 probe alongside found both"
+   ! grep -q '^198\.' "$W/map6" && [ "$b4" = 2 ] && [ "$b6" = 2 ] && ! grep -q unresolved "$W/map46"; then
+	ok "ipv6 probe: all 8 cross-leaf IPv6 pairs found both spines ($nrows ports); one run on h0 found both for its 2 IPv4 and 2 IPv6 cross-leaf pairs at once"
 else
-	nok "ipv6 probe: ${bad:+failed:$bad; }$nboth of $npairs cross-leaf IPv6 pairs found both spines (want 8 of 8); $(grep -h '^#' "$W"/map6.* | grep -v flowplan-portmap | head -3 | tr '\n' ';')"
+	nok "ipv6 probe: ${bad:+failed:$bad; }$nboth of $npairs cross-leaf IPv6 pairs found both spines (want 8 of 8); dual-family run: $b4 IPv4 and $b6 IPv6 pairs found both spines (want 2 and 2); $(grep -h '^#' "$W"/map6.* | grep -v flowplan-portmap | head -3 | tr '\n' ';')"
 fi
 
-# Every learned cross-leaf port of h0, IPv6 and IPv4, sent as a flow (its
-# port, on IPv6 its label): the spine whose counters move is the map's.
+# Every learned cross-leaf port of h0, from both runs (IPv6; IPv6 and IPv4),
+# sent as a flow (its port, on IPv6 its label): the spine whose counters
+# move is the map's.
 agree=0 bad=""
 set -- ${NICS6[0]}; h0ns=$2
 while read -r sa da sp path; do
@@ -417,13 +429,14 @@ while read -r sa da sp path; do
 	if [[ $sa == *:* ]]; then lb=$((sp >= 49152 ? sp & 0x3fff : 0)); else lb=0; fi
 	got=$(flow_spine "$h0ns" "$sa" "$sp" "$dns" "$da" $lb)
 	if [ "$got" = "$want" ]; then agree=$((agree + 1)); else bad="$bad $sa:$sp($want, took $got)"; fi
-done < <(awk '!/^#/ && $4 ~ /spine/ {print $1, $2, $3, $4}' "$W/map6.$h0ns" "$W/map4u")
+done < <(awk '!/^#/ && $4 ~ /spine/ {print $1, $2, $3, $4}' "$W/map6.$h0ns" "$W/map46")
 n6=$(awk '!/^#/ && $4 ~ /spine/' "$W/map6.$h0ns" | wc -l)
-n4=$(awk '!/^#/ && $4 ~ /spine/' "$W/map4u" | wc -l)
-if [ -z "$bad" ] && [ "$n6" -ge 8 ] && [ "$n4" -ge 8 ]; then
-	ok "ipv6 probe vs counters: $agree of $agree learned ports of h0 ($n6 IPv6, $n4 IPv4) crossed the spine the map names"
+n46=$(awk '!/^#/ && $4 ~ /spine/ && $1 ~ /:/' "$W/map46" | wc -l)
+n4=$(awk '!/^#/ && $4 ~ /spine/ && $1 !~ /:/' "$W/map46" | wc -l)
+if [ -z "$bad" ] && [ "$n6" -ge 8 ] && [ "$n46" -ge 8 ] && [ "$n4" -ge 8 ]; then
+	ok "ipv6 probe vs counters: $agree of $agree learned ports of h0 ($n6 IPv6; $n46 IPv6 + $n4 IPv4 from the dual-family run) crossed the spine the map names"
 else
-	nok "ipv6 probe vs counters: $agree agree of $n6 IPv6 + $n4 IPv4 ports;$bad"
+	nok "ipv6 probe vs counters: $agree agree of $n6 IPv6 and $n46 IPv6 + $n4 IPv4 ports;$bad"
 fi
 
 # The planner plans the IPv6 fabric with the IPv6 map: ports and paths its.
