@@ -146,6 +146,9 @@ void fp_plan_free(struct fp_plan *p)
 		free(p->ph[i].subs);
 		free(p->ph[i].link_bytes);
 		free(p->ph[i].bg_bytes);
+		free(p->ph[i].rev);
+		free(p->ph[i].rev_off);
+		free(p->ph[i].rsubs);
 	}
 	fp_plan_index_free(p->index, p->nph);
 	free(p->ph);
@@ -249,6 +252,8 @@ int fp_plan_compute(struct fp_topo *t, const struct fp_sched *s, const struct fp
 		}
 	}
 	free(next_qpn);
+	if (!rc)
+		rc = fp_plan_reverse(p, o->pm, NULL, err);
 	if (rc) {
 		fp_plan_free(p);
 		return rc;

@@ -56,6 +56,25 @@ struct fp_plan_flow {
 };
 
 /*
+ * The reverse direction of a planned flow a -> b whose pair b -> a has no
+ * flow in the schedule: what b's QP sends back (RoCE acknowledgements,
+ * NAKs, READ responses) carries the source port of b's own QP, so b gets
+ * an entry b -> a with one subflow per subflow of the flow, each on the
+ * reverse of that subflow's path (fp_plan_reverse). Bytes: none counted
+ * (docs/formats.md "Reverse entries").
+ */
+struct fp_plan_rsub {
+	uint32_t flow_label;
+	uint16_t sport;
+	uint16_t path;		/* index into fp_topo_paths(dst leaf, src leaf) */
+};
+
+struct fp_plan_rev {
+	uint32_t flow;		/* the forward flow, in the schedule phase */
+	uint32_t first, n;	/* its reverse subflows in rsubs; n 0: none (no entry) */
+};
+
+/*
  * How flowplan planned a phase: exact (matchings, two-tier fabrics with
  * uniform live uplinks and equal flows), lp (the multicommodity LP solved
  * exactly), gp (the LP approximated by gradient projection: large problems),
@@ -79,6 +98,16 @@ struct fp_plan_phase {
 	size_t split_flows;	/* flows with more than one subflow */
 	size_t capped_flows;	/* flows that needed more subflows than max_split */
 	size_t iters;		/* simplex pivots or gradient sweeps */
+	/*
+	 * Flows whose pair has no reverse flow in any phase, ordered by
+	 * destination NIC (then flow): rev_off[n] .. rev_off[n + 1] are those
+	 * to NIC n (NULL when there are none); their reverse subflows.
+	 */
+	struct fp_plan_rev *rev;
+	size_t nrev;
+	uint32_t *rev_off;
+	struct fp_plan_rsub *rsubs;
+	size_t nrsubs;
 };
 
 struct fp_plan_index;
@@ -93,6 +122,7 @@ struct fp_plan {
 	struct fp_plan_phase *ph;
 	size_t nph;
 	struct fp_plan_index *index;	/* flows by source NIC, built when first needed */
+	bool rev_built;			/* the phases' rev lists are made (fp_plan_reverse) */
 };
 
 int fp_plan_compute(struct fp_topo *t, const struct fp_sched *s, const struct fp_plan_opts *o,
@@ -129,6 +159,8 @@ void fp_plan_account(struct fp_topo *t, const struct fp_phase *ph, struct fp_pla
  * Loads, bottleneck and subflow counts are recomputed; the lower bound
  * stays (failures never lower it), raised by the new cuts, or recomputed
  * from the cuts when flows were dropped. The generation goes up by one.
+ * - reverse subflows (fp_plan_reverse) follow their flows' new paths and
+ *   keep their labels where these still take the same reverse path.
  * Cost: the flows of the touched pairs, plus one pass over all flows.
  * A port map (@o->pm) gives the ports of new subflows. One read against
  * this topology as it is (fp_portmap_parse: its topo and paths_gen are the
@@ -160,13 +192,32 @@ int fp_plan_repair(struct fp_plan *p, const int *links, size_t nlinks,
 		   struct fp_err *err);
 
 /*
+ * fp_plan_reverse - (re)plan the reverse subflows of @p (fp_plan_rev above)
+ * for the flowplan strategy; others have none. fp_plan_compute and
+ * fp_plan_repair call it; a caller that changes subflows itself (the
+ * cluster planner's restore) calls it after. Reverse subflow i of a flow
+ * takes the reverse of the path of the flow's subflow i (any live path
+ * when that is gone), with a port from @pm (numbered for @p's topology as
+ * it is now) or the hash model. Where @prev (may be @p itself) plans the
+ * same schedule and its reverse subflow still routes onto that path, its
+ * label is kept, so that shares change only where they must. A flow
+ * whose reverse pair has no port for a path (a map without that pair)
+ * gets no reverse subflows. 0 or an errno value (ENOMEM, E2BIG).
+ */
+int fp_plan_reverse(struct fp_plan *p, const struct fp_portmap *pm, const struct fp_plan *prev,
+		    struct fp_err *err);
+
+/*
  * fp_plan_hostplan - the plan's host plan (core/hostplan.h): per (source,
  * destination) address pair, the subflows of the phase in which the pair
  * carries the most bytes (the earliest on ties), weights their byte shares
  * in exact integers summing to FP_WEIGHT_ONE (the largest subflow takes the
  * rounding), dqpn FP_DQPN_ANY, enforce as planned, the plan's generation.
  * Pairs off the fabric, spraying and subflows without a flow label (port
- * maps learned with TCP) give no entry. @local/@nlocal: only the pairs whose
+ * maps learned with TCP) give no entry. A flowplan plan adds, per pair
+ * a -> b whose reverse b -> a has no flow, a reverse entry b -> a: the
+ * forward entry's weights, the reverse subflows' labels (fp_plan_reverse).
+ * A NIC's reverse entries follow its own. @local/@nlocal: only the pairs whose
  * source is one of these addresses (a host's share); NULL: every pair.
  * @out is initialised here and finished (sorted). The one conversion from a
  * plan to entries: the plan file, the per-host shares and the daemon use it.

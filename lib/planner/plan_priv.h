@@ -61,6 +61,13 @@ typedef int (*fp_plan_entry_fn)(void *ctx, const struct fp_hostplan_entry *e,
 int fp_plan_nic_visit(const struct fp_plan *p, int nic, fp_plan_entry_fn fn, void *ctx,
 		      struct fp_err *err);
 
+/*
+ * Which flows of @p have no reverse flow (b -> a for a -> b, in any phase):
+ * each phase's rev list and rev_off (plan.h), made once per plan (they
+ * depend on the schedule only). 0 or an errno value.
+ */
+int fp_plan_rev_members(struct fp_plan *p, struct fp_err *err);
+
 /* baseline.c */
 int fp_plan_ecmp(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phase *pp,
 		 const struct fp_plan_opts *o, uint32_t *next_qpn, uint64_t *rng,

@@ -115,6 +115,124 @@ oom:
 	return fp_fail(err, ENOMEM, "plan: out of memory");
 }
 
+/*
+ * The flows a -> b with no flow b -> a in any phase. Sources by
+ * destination across phases (4 bytes per flow, freed before return); per
+ * NIC b, its destinations stamped, then each flow into b whose source is
+ * not stamped is one. O(flows + nodes x phases).
+ */
+int fp_plan_rev_members(struct fp_plan *p, struct fp_err *err)
+{
+	const struct fp_topo *t = p->topo;
+	size_t nn = (size_t)t->nnodes, total = 0, i, j, y;
+	size_t *gbase = NULL, *cap = NULL;
+	uint32_t *ioff = NULL, *in = NULL, *cur = NULL, *stamp = NULL;
+	int rc, b;
+
+	if (p->rev_built)
+		return 0;
+	rc = build_index(p, err);
+	if (rc)
+		return rc;
+	gbase = calloc(p->nph + 1, sizeof(*gbase));
+	cap = calloc(p->nph + 1, sizeof(*cap));
+	ioff = calloc(nn + 1, sizeof(*ioff));
+	cur = calloc(nn + 1, sizeof(*cur));
+	stamp = calloc(nn + 1, sizeof(*stamp));
+	if (!gbase || !cap || !ioff || !cur || !stamp)
+		goto oom;
+	for (i = 0; i < p->nph; i++) {
+		const struct fp_phase *ph = &p->sched->ph[i];
+
+		gbase[i] = total;
+		total += ph->n;
+		for (j = 0; j < ph->n; j++)
+			if (t->nodes[ph->flows[j].src].host != t->nodes[ph->flows[j].dst].host)
+				ioff[ph->flows[j].dst + 1]++;
+	}
+	gbase[p->nph] = total;
+	if (total >= UINT32_MAX) {
+		rc = fp_fail(err, E2BIG, "plan: too many flows to index");
+		goto out;
+	}
+	for (y = 0; y < nn; y++)
+		ioff[y + 1] += ioff[y];
+	in = malloc((ioff[nn] ? ioff[nn] : 1) * sizeof(*in));
+	if (!in)
+		goto oom;
+	for (i = 0; i < p->nph; i++) {
+		const struct fp_phase *ph = &p->sched->ph[i];
+
+		for (j = 0; j < ph->n; j++) {
+			int d = ph->flows[j].dst;
+
+			if (t->nodes[ph->flows[j].src].host != t->nodes[d].host)
+				in[ioff[d] + cur[d]++] = (uint32_t)(gbase[i] + j);
+		}
+	}
+	for (b = 0; b < t->nnodes; b++) {
+		if (ioff[b] == ioff[b + 1])
+			continue;
+		for (i = 0; i < p->nph; i++) {
+			const struct fp_phase *ph = &p->sched->ph[i];
+			const uint32_t *ord = p->index->flow[i];
+
+			for (j = p->index->off[i][b]; j < p->index->off[i][b + 1]; j++)
+				stamp[ph->flows[ord ? ord[j] : j].dst] = (uint32_t)b + 1;
+		}
+		for (y = ioff[b], i = 0; y < ioff[b + 1]; y++) {
+			struct fp_plan_phase *pp;
+			size_t g = in[y];
+
+			while (g >= gbase[i + 1])	/* ascending within b */
+				i++;
+			j = g - gbase[i];
+			if (stamp[p->sched->ph[i].flows[j].src] == (uint32_t)b + 1)
+				continue;
+			pp = &p->ph[i];
+			if (!pp->rev_off) {
+				pp->rev_off = calloc(nn + 1, sizeof(*pp->rev_off));
+				if (!pp->rev_off)
+					goto oom;
+			}
+			if (pp->nrev == cap[i]) {
+				size_t nc = cap[i] ? 2 * cap[i] : 16;
+				struct fp_plan_rev *nr = realloc(pp->rev, nc * sizeof(*nr));
+
+				if (!nr)
+					goto oom;
+				pp->rev = nr;
+				cap[i] = nc;
+			}
+			pp->rev[pp->nrev++] = (struct fp_plan_rev){ .flow = (uint32_t)j };
+			pp->rev_off[b + 1]++;
+		}
+	}
+	for (i = 0; i < p->nph; i++)
+		for (y = 0; p->ph[i].rev_off && y < nn; y++)
+			p->ph[i].rev_off[y + 1] += p->ph[i].rev_off[y];
+	p->rev_built = true;
+	rc = 0;
+	goto out;
+oom:
+	rc = fp_fail(err, ENOMEM, "plan: out of memory");
+	for (i = 0; i < p->nph; i++) {
+		free(p->ph[i].rev);
+		free(p->ph[i].rev_off);
+		p->ph[i].rev = NULL;
+		p->ph[i].rev_off = NULL;
+		p->ph[i].nrev = 0;
+	}
+out:
+	free(gbase);
+	free(cap);
+	free(ioff);
+	free(in);
+	free(cur);
+	free(stamp);
+	return rc;
+}
+
 struct cand {
 	uint32_t phase, flow;
 	uint64_t bytes;
@@ -166,6 +284,83 @@ static bool flow_entry(const struct fp_plan *p, size_t ph, size_t fl, struct fp_
 	return true;
 }
 
+/*
+ * The reverse entry of rev list item @r of phase @ph: the forward flow's
+ * entry (its weights) from its destination back to its source, with the
+ * reverse subflows' labels; false when it has none.
+ */
+static bool rev_entry(const struct fp_plan *p, size_t ph, size_t r, struct fp_hostplan_entry *e)
+{
+	const struct fp_plan_phase *pp = &p->ph[ph];
+	const struct fp_plan_rev *rv = &pp->rev[r];
+	struct fp_addr a;
+	unsigned int k;
+
+	if (!rv->n || rv->n != pp->flows[rv->flow].n || !flow_entry(p, ph, rv->flow, e))
+		return false;
+	a = e->local;
+	e->local = e->remote;
+	e->remote = a;
+	for (k = 0; k < e->nsub; k++) {
+		e->sub[k].flow_label = pp->rsubs[rv->first + k].flow_label;
+		e->sub[k].sport = fp_label_to_sport(e->sub[k].flow_label);
+	}
+	return true;
+}
+
+/*
+ * The reverse entries of NIC @nic (its pairs' replies, plan.h
+ * fp_plan_rev): per source, the flow of the phase with the most bytes
+ * (the earliest on ties), as that source's own entry takes it.
+ */
+static int nic_rev_visit(struct fp_plan *p, int nic, fp_plan_entry_fn fn, void *ctx,
+			 struct fp_err *err)
+{
+	struct cand *c;
+	size_t n = 0, i, j;
+	int rc = 0;
+
+	for (i = 0; i < p->nph; i++)
+		if (p->ph[i].rev_off)
+			n += p->ph[i].rev_off[nic + 1] - p->ph[i].rev_off[nic];
+	if (!n)
+		return 0;
+	c = malloc(n * sizeof(*c));
+	if (!c)
+		return fp_fail(err, ENOMEM, "plan: out of memory");
+	for (i = 0, n = 0; i < p->nph; i++) {
+		const struct fp_plan_phase *pp = &p->ph[i];
+
+		if (!pp->rev_off)
+			continue;
+		for (j = pp->rev_off[nic]; j < pp->rev_off[nic + 1]; j++) {
+			const struct fp_flow *f = &p->sched->ph[i].flows[pp->rev[j].flow];
+
+			c[n++] = (struct cand){ (uint32_t)i, (uint32_t)j, f->bytes, f->src };
+		}
+	}
+	for (i = 0, j = 0; i < n; i++) {
+		int64_t *b = &p->index->best[c[i].dst];
+
+		if (*b < 0) {
+			*b = (int64_t)j;
+			c[j++] = c[i];
+		} else if (c[i].bytes > c[*b].bytes) {
+			c[*b] = c[i];
+		}
+	}
+	n = j;
+	for (i = 0; i < n; i++) {
+		struct fp_hostplan_entry e;
+
+		p->index->best[c[i].dst] = -1;
+		if (!rc && rev_entry(p, c[i].phase, c[i].flow, &e))
+			rc = fn(ctx, &e, err);
+	}
+	free(c);
+	return rc;
+}
+
 int fp_plan_nic_visit(const struct fp_plan *cp, int nic, fp_plan_entry_fn fn, void *ctx,
 		      struct fp_err *err)
 {
@@ -183,7 +378,7 @@ int fp_plan_nic_visit(const struct fp_plan *cp, int nic, fp_plan_entry_fn fn, vo
 	for (i = 0; i < p->nph; i++)
 		n += p->index->off[i][nic + 1] - p->index->off[i][nic];
 	if (!n)
-		return 0;
+		return p->rev_built ? nic_rev_visit(p, nic, fn, ctx, err) : 0;
 	c = malloc(n * sizeof(*c));
 	if (!c)
 		return fp_fail(err, ENOMEM, "plan: out of memory");
@@ -224,6 +419,8 @@ int fp_plan_nic_visit(const struct fp_plan *cp, int nic, fp_plan_entry_fn fn, vo
 			rc = fn(ctx, &e, err);
 	}
 	free(c);
+	if (!rc && p->rev_built)
+		rc = nic_rev_visit(p, nic, fn, ctx, err);
 	return rc;
 }
 

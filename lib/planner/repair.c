@@ -679,6 +679,9 @@ int fp_plan_repair(struct fp_plan *p, const int *links, size_t nlinks,
 		 */
 		pp->lower_bound = cut > lb || nd || pp->bg_bytes ? cut : lb;
 	}
+	/* The replies follow their flows: the labels that still hold are kept. */
+	if (!rc)
+		rc = fp_plan_reverse(p, o ? o->pm : NULL, p, err);
 	for (i = 0; i < nold; i++)
 		free(old[i].p);
 	free(old);

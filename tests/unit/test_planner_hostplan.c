@@ -67,7 +67,7 @@ static void test_conversion(void **state)
 	struct fp_addr a[4];
 	struct fp_err err;
 	char *js;
-	size_t i, j, k, n;
+	size_t i, j, k, n, nrev = 0;
 	int h;
 
 	(void)state;
@@ -80,6 +80,7 @@ static void test_conversion(void **state)
 		int dst = fp_topo_find_addr(t, fp_addr_to_v4(&e->remote));
 		uint64_t best = 0, w = 0;
 		size_t bp = 0, bf = 0;
+		bool rev;
 
 		assert_true(e->enforce);
 		assert_int_equal(e->dqpn, FP_DQPN_ANY);
@@ -92,13 +93,39 @@ static void test_conversion(void **state)
 					bp = j;
 					bf = k;
 				}
+		/* no flow of its own: the reverse entry of the pair's largest flow back */
+		rev = !best;
+		for (j = 0; rev && j < s->nph; j++)
+			for (k = 0; k < s->ph[j].n; k++)
+				if (s->ph[j].flows[k].src == dst && s->ph[j].flows[k].dst == src &&
+				    s->ph[j].flows[k].bytes > best) {
+					best = s->ph[j].flows[k].bytes;
+					bp = j;
+					bf = k;
+				}
 		assert_true(best > 0);
+		nrev += rev;
 		assert_int_equal(e->nsub, p->ph[bp].flows[bf].n);
 		for (k = 0; k < e->nsub; k++) {
 			const struct fp_plan_subflow *sf = &p->ph[bp].subs[p->ph[bp].flows[bf].first + k];
 			u128 exact = (u128)sf->bytes * FP_WEIGHT_ONE / best;
 
-			assert_int_equal(e->sub[k].flow_label, sf->flow_label);
+			if (rev) {
+				/* on the reverse of the forward subflow's path */
+				struct fp_pathset fps = fp_topo_paths(t, t->nodes[dst].leaf,
+								      t->nodes[src].leaf);
+				struct fp_pathset rps = fp_topo_paths(t, t->nodes[src].leaf,
+								      t->nodes[dst].leaf);
+				int r = fp_topo_route(t, src, dst, e->sub[k].sport), h;
+
+				assert_true(r >= 0 && r < rps.n);
+				assert_int_equal(rps.p[r].len, fps.p[sf->path].len);
+				for (h = 0; h < rps.p[r].len; h++)
+					assert_int_equal(rps.p[r].link[h],
+							 t->links[fps.p[sf->path].link[rps.p[r].len - 1 - h]].rev);
+			} else {
+				assert_int_equal(e->sub[k].flow_label, sf->flow_label);
+			}
 			/* floor of the share, or the remainder on top of the largest */
 			assert_true(e->sub[k].weight >= (uint32_t)exact &&
 				    e->sub[k].weight < (uint32_t)exact + e->nsub + 1);
@@ -106,6 +133,7 @@ static void test_conversion(void **state)
 		}
 		assert_int_equal(w, FP_WEIGHT_ONE);
 	}
+	assert_true(nrev > 0);	/* the ring's pairs have no flow back */
 	/* The streamed plan file: valid JSON, and its entries are the same. */
 	js = fp_plan_to_json(p, true, true);
 	assert_non_null(js);
