@@ -944,6 +944,50 @@ static void sub_links(struct fp_topo *t, int src, int dst, int path, struct fpd_
 		fs->link[fs->nlinks++] = b->down_link;
 }
 
+/*
+ * Is @e a reverse entry of the plan (lib/planner/reverse.c: the replies of
+ * this host's QP for a flow that comes in, with no flow going back)? Its
+ * labels then take the live fabric as live_label() makes the data's. The
+ * replies are not watched for faults: their bytes follow the data's, which
+ * the sender's daemon watches.
+ */
+static bool rev_label(struct fpd_planner *p, struct fp_hostplan_entry *e)
+{
+	const struct fp_plan *plan = p->plan;
+	int src = fp_topo_find_ip(p->topo, &e->local), dst = fp_topo_find_ip(p->topo, &e->remote);
+	size_t i, r;
+	unsigned int m;
+
+	if (src < 0 || dst < 0)
+		return false;
+	for (i = 0; i < plan->nph; i++) {
+		const struct fp_plan_phase *pp = &plan->ph[i];
+
+		for (r = pp->rev_off ? pp->rev_off[src] : 0;
+		     pp->rev_off && r < pp->rev_off[src + 1]; r++) {
+			const struct fp_plan_rsub *rs = &pp->rsubs[pp->rev[r].first];
+
+			if (plan->sched->ph[i].flows[pp->rev[r].flow].src != dst ||
+			    pp->rev[r].n != e->nsub)
+				continue;
+			for (m = 0; m < e->nsub && rs[m].flow_label == e->sub[m].flow_label; m++)
+				;
+			if (m < e->nsub)
+				continue;
+			for (m = 0; m < e->nsub; m++) {
+				uint32_t fl = e->sub[m].flow_label;
+
+				if (!live_label(p, src, dst, rs[m].path, &fl, e, m)) {
+					e->sub[m].flow_label = fl;
+					e->sub[m].sport = fp_label_to_sport(fl);
+				}
+			}
+			return true;
+		}
+	}
+	return false;
+}
+
 /* A local flow of the plan: where to find it. */
 struct lflow {
 	struct fp_addr src, dst;	/* compared as the entries are (fp_addr_cmp) */
@@ -1039,7 +1083,9 @@ static int watch_list(struct fpd_planner *p, const struct fp_addr *local, size_t
 				break;
 			}
 		}
-		if (!sub) {
+		if (!sub && rev_label(p, e)) {
+			continue;	/* a reverse entry: replies, not watched */
+		} else if (!sub) {
 			free(lf);
 			free(fs);
 			return fp_fail(err, EPROTO, "the planner's entry %zu matches none of its flows", i);

@@ -889,6 +889,9 @@ static int compute(struct fpc_planner *p, const unsigned char *down, bool restor
 		goto out;
 	if (old && old->sched == s && old->nph == plan->nph) {
 		ret = stitch(p, old, op, plan, &kept, &moved, err);
+		/* the replies follow the subflows kept, on their labels before where they hold */
+		if (!ret)
+			ret = fp_plan_reverse(plan, p->pm, old, err);
 		if (ret) {
 			fp_plan_free(plan);
 			goto out;

@@ -72,6 +72,24 @@ static int fix_setup(void **state)
 	x->t0 = gen_topo(fix_topo);
 	s = gen_sched(SCHED, x->t0);
 	text = pm_from_model(x->t0, s, 4);
+	{
+		/* and the other way, as a probe learns both: the replies' ports */
+		char *back, *both;
+		size_t j;
+
+		for (j = 0; j < s->ph[0].n; j++) {
+			int a = s->ph[0].flows[j].src;
+
+			s->ph[0].flows[j].src = s->ph[0].flows[j].dst;
+			s->ph[0].flows[j].dst = a;
+		}
+		back = pm_from_model(x->t0, s, 4);
+		if (asprintf(&both, "%s%s", text, back) < 0)
+			return -1;
+		free(text);
+		free(back);
+		text = both;
+	}
 	fp_sched_free(s);
 	o.portmap = test_file("portmap", text);
 	if (!o.portmap || fp_portmap_parse(text, "pm", x->t0, &x->pm0, &err)) {
@@ -143,6 +161,54 @@ static bool over_down(struct fix *x, const struct fp_path *lp)
 }
 
 /*
+ * The ring's pairs have no flow back: every pair's replies have an entry
+ * (in the share of the data's receiver), as many subflows as the data's,
+ * each port the map's on the reverse of a data subflow's path: a live one.
+ */
+static void check_replies(struct fix *x, const struct fp_hostplan *hp, const char *method)
+{
+	const struct fp_plan *p = x->p.plan;
+	struct fp_topo *t = x->p.topo;
+	const struct fp_phase *ph = &p->sched->ph[0];
+	size_t j, e, k, nrev = 0;
+
+	for (j = 0; j < ph->n; j++) {
+		const struct fp_flow *f = &ph->flows[j];
+		const struct fp_plan_flow *pf = &p->ph[0].flows[j];
+		const struct fp_hostplan_entry *r = NULL;
+		struct fp_pathset ps = fp_topo_paths(t, t->nodes[f->src].leaf,
+						     t->nodes[f->dst].leaf);
+
+		for (e = 0; e < hp->n && !r; e++)
+			if (!fp_addr_cmp(&hp->e[e].local, &t->nodes[f->dst].ip) &&
+			    !fp_addr_cmp(&hp->e[e].remote, &t->nodes[f->src].ip))
+				r = &hp->e[e];
+		if (!r)
+			fail_msg("%s plan: no reply entry %s -> %s", method, t->nodes[f->dst].name,
+				 t->nodes[f->src].name);
+		nrev++;
+		assert_int_equal(r->nsub, pf->n);
+		if (t->nodes[f->src].leaf == t->nodes[f->dst].leaf)
+			continue;
+		for (k = 0; k < r->nsub; k++) {
+			const struct fp_plan_subflow *s = &p->ph[0].subs[pf->first + k];
+			const struct fp_path *lp = learned(x, &r->local, &r->remote, r->sub[k].sport);
+			int h;
+
+			if (!lp)
+				fail_msg("%s plan: reply port %u is not in the port map", method,
+					 r->sub[k].sport);
+			assert_false(over_down(x, lp));
+			assert_int_equal(lp->len, ps.p[s->path].len);
+			for (h = 0; h < lp->len; h++)
+				assert_int_equal(lp->link[h],
+						 t->links[ps.p[s->path].link[lp->len - 1 - h]].rev);
+		}
+	}
+	assert_int_equal(nrev, ph->n);
+}
+
+/*
  * Plan as the active planner does; the method it took must be @method.
  * Then: every inter-leaf subflow's port is the map's for the path it is
  * planned on, a live one; the shares (all hosts') have no port over a link
@@ -203,6 +269,7 @@ static void replan(struct fix *x, bool full, const char *method, struct fp_hostp
 				assert_false(over_down(x, lp));
 		}
 	}
+	check_replies(x, hp, method);
 }
 
 /* Some entry of @a differs from @b's. */

@@ -980,6 +980,61 @@ static void test_dual_stack(void **state)
 	fpd_planner_free(&p);
 }
 
+/*
+ * The receiving host's plan: the replies of its QPs to h0 and h1 (no flow
+ * goes back) get reverse entries, as many subflows as the data's, each
+ * port on the reverse of a data subflow's path; they are not watched.
+ */
+static void test_responder(void **state)
+{
+	const struct fpd_cycle *cy[] = { &cy_a2a };
+	struct fp_addr local;
+	struct fpd_planner p;
+	struct fp_err err = { "" };
+	struct out o;
+	size_t i;
+	unsigned int k;
+
+	(void)state;
+	init_flows();
+	load(&p, NULL);
+	local = fp_addr_v4(A(3));
+	if (fpd_planner_plan(&p, cy, 1, &local, 1, &o.hp, &o.fs, &o.nfs, &o.info, &err))
+		fail_msg("%s", err.msg);
+	assert_int_equal(o.hp.n, 2);
+	assert_int_equal(o.nfs, 0);
+	for (i = 0; i < o.hp.n; i++) {
+		const struct fp_hostplan_entry *e = &o.hp.e[i];
+		int src = fp_topo_find_ip(p.topo, &e->local), dst = fp_topo_find_ip(p.topo, &e->remote);
+		const struct fp_plan_flow *pf = NULL;
+		size_t f;
+
+		assert_int_equal(fp_addr_to_v4(&e->local), A(3));
+		assert_int_equal(fp_addr_to_v4(&e->remote), A(i + 1));
+		for (f = 0; f < p.plan->sched->ph[0].n; f++)
+			if (p.plan->sched->ph[0].flows[f].src == dst &&
+			    p.plan->sched->ph[0].flows[f].dst == src)
+				pf = &p.plan->ph[0].flows[f];
+		assert_non_null(pf);
+		assert_int_equal(e->nsub, pf->n);
+		for (k = 0; k < e->nsub; k++) {
+			const struct fp_plan_subflow *s = &p.plan->ph[0].subs[pf->first + k];
+			struct fp_pathset fps = fp_topo_paths(p.topo, p.topo->nodes[dst].leaf,
+							      p.topo->nodes[src].leaf);
+			struct fp_pathset rps = fp_topo_paths(p.topo, p.topo->nodes[src].leaf,
+							      p.topo->nodes[dst].leaf);
+			int r = fp_topo_route(p.topo, src, dst, e->sub[k].sport);
+
+			/* leaf1 -> the data's spine -> leaf0 */
+			assert_true(r >= 0 && r < rps.n);
+			assert_int_equal(rps.p[r].link[0], p.topo->links[fps.p[s->path].link[1]].rev);
+			assert_int_equal(rps.p[r].link[1], p.topo->links[fps.p[s->path].link[0]].rev);
+		}
+	}
+	out_free(&o);
+	fpd_planner_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -994,6 +1049,7 @@ int main(void)
 		cmocka_unit_test(test_host_link_down),
 		cmocka_unit_test(test_ipv6_host),
 		cmocka_unit_test(test_dual_stack),
+		cmocka_unit_test(test_responder),
 	};
 
 	return cmocka_run_group_tests_name("daemon_plan", tests, tmpdir_setup, tmpdir_teardown);
