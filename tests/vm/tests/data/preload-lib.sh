@@ -17,13 +17,18 @@
 #   pinned_by_preload FILE N
 #                        the interposer's log in FILE pinned N QPs h1 -> h2
 #   perftest_qpns FILE   "LQPN RQPN" per QP of a perftest client's output
+#   PL_SRC PL_DST        h1's and h2's address of the family under test
+#                        (set before sourcing; default $H1 $H2, IPv4), with
+#   PL_FINDER PL_SPINE_OF  sport_for_spine6 / spine_of6 for IPv6
 PRE=/usr/bin/libflowplan-preload.so
+PL_SRC=${PL_SRC:-$H1} PL_DST=${PL_DST:-$H2}
+PL_FINDER=${PL_FINDER:-sport_for_spine} PL_SPINE_OF=${PL_SPINE_OF:-spine_of}
 
 # ---- calibration: the ECMP seed is random per boot
 sports_for() {	# sports_for SPINE N: N source ports that leaf1 sends to SPINE
 	local p=49153 n=0 out=""
 	while [ $n -lt "$2" ]; do
-		p=$(sport_for_spine "$1" $p) || return 1
+		p=$($PL_FINDER "$1" $p) || return 1
 		out="$out${out:+,}$p"
 		p=$((p + 1))
 		n=$((n + 1))
@@ -41,7 +46,7 @@ gen=1
 # plan SPORTS: the plan h1 -> h2 (not enforced) in the module and in a file
 plan() {
 	gen=$((gen + 1))
-	write_plan /tmp/plan.json $gen "$H1 $H2 0 false $1"
+	write_plan /tmp/plan.json $gen "$PL_SRC $PL_DST 0 false $1"
 	flowplanctl plan set /tmp/plan.json
 	PLANNED=$1
 }
@@ -53,7 +58,7 @@ export FLOWPLAN_PLAN=/tmp/plan.json FLOWPLAN_DEBUG=1
 # can be asked too)
 declare -A C
 cnt() {	# cnt FILE SPORT: packets to h2 on SPORT in a counters snapshot
-	jq -r --arg d "$H2" --argjson p "$2" \
+	jq -r --arg d "$PL_DST" --argjson p "$2" \
 		'[.. | objects | select((.remote_addr // .dst_addr // .remote) == $d
 			and .sport == $p) | .packets] | add // 0' "$1"
 }
@@ -94,11 +99,11 @@ expect() {
 	for s in ${u//,/ }; do
 		n=$(tr , '\n' <<<"$ports" | grep -cx "$s")
 		want=$((ON * n / k))
-		log "  $name: sport $s (spine $(spine_of "$s")): ${C[$s]} packets, planned $n of $k QPs"
+		log "  $name: sport $s (spine $($PL_SPINE_OF "$s")): ${C[$s]} packets, planned $n of $k QPs"
 		[ $((C[$s] * 100)) -ge $((want * 80)) ] &&
 			[ $((C[$s] * 100)) -le $((want * 120)) ] ||
 			fail "$name: sport $s carried ${C[$s]} of $ON packets, planned $n of $k"
-		[ "$(spine_of "$s")" = 1 ] && on1=$((on1 + C[$s]))
+		[ "$($PL_SPINE_OF "$s")" = 1 ] && on1=$((on1 + C[$s]))
 	done
 	# The spines agree with the ports (ARP and the like aside).
 	[ $((P1 + 20)) -ge "$on1" ] && [ "$P1" -le $((on1 + SENT / 50 + 20)) ] ||
@@ -120,7 +125,7 @@ perftest_qpns() {
 # pinned_by_preload FILE N: the interposer's log shows N QPs pinned h1 -> h2
 pinned_by_preload() {
 	local n
-	n=$(grep -c "$H1 -> $H2 qp .*: subflow [0-9]*, label" "$1" || true)
+	n=$(grep -c "$PL_SRC -> $PL_DST qp .*: subflow [0-9]*, label" "$1" || true)
 	[ "$n" = "$2" ] || { cat "$1"; fail "the interposer pinned $n QPs, not $2"; }
 }
 
