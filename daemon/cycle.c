@@ -163,30 +163,44 @@ static struct job *job_get(struct fpd_cyc *c, uint32_t id)
 	return j;
 }
 
-static int flow_cmp(uint32_t s1, uint32_t d1, uint32_t s2, uint32_t d2)
+int fpd_addr_cmp(const struct fp_addr *a, const struct fp_addr *b)
 {
-	if (s1 != s2)
-		return s1 < s2 ? -1 : 1;
-	if (d1 != d2)
-		return d1 < d2 ? -1 : 1;
-	return 0;
+	bool a4 = fp_addr_is_v4(a), b4 = fp_addr_is_v4(b);
+
+	if (a4 != b4)
+		return a4 ? -1 : 1;
+	if (a4) {
+		uint32_t x = fp_addr_to_v4(a), y = fp_addr_to_v4(b);
+
+		return x < y ? -1 : x > y;
+	}
+	return fp_addr_cmp(a, b);
+}
+
+static int flow_cmp(const struct fp_addr *s1, const struct fp_addr *d1,
+		    const struct fp_addr *s2, const struct fp_addr *d2)
+{
+	int d = fpd_addr_cmp(s1, s2);
+
+	return d ? d : fpd_addr_cmp(d1, d2);
 }
 
 /* Add @bytes to the flow of (src, dst) in @p, keeping flows sorted. */
-static int phase_add(struct phase *p, uint32_t src, uint32_t dst, uint64_t bytes)
+static int phase_add(struct phase *p, const struct fp_addr *src,
+		     const struct fp_addr *dst, uint64_t bytes)
 {
 	size_t lo = 0, hi = p->n;
 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 
-		if (flow_cmp(p->f[mid].src, p->f[mid].dst, src, dst) < 0)
+		if (flow_cmp(&p->f[mid].src, &p->f[mid].dst, src, dst) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	p->bytes += bytes;
-	if (lo < p->n && p->f[lo].src == src && p->f[lo].dst == dst) {
+	if (lo < p->n && !flow_cmp(&p->f[lo].src, &p->f[lo].dst, src, dst)) {
 		p->f[lo].bytes += bytes;
 		return 0;
 	}
@@ -200,7 +214,7 @@ static int phase_add(struct phase *p, uint32_t src, uint32_t dst, uint64_t bytes
 		p->cap = cap;
 	}
 	memmove(&p->f[lo + 1], &p->f[lo], (p->n - lo) * sizeof(*p->f));
-	p->f[lo] = (struct fpd_flow){ .src = src, .dst = dst, .bytes = bytes };
+	p->f[lo] = (struct fpd_flow){ .src = *src, .dst = *dst, .bytes = bytes };
 	p->n++;
 	return 0;
 }
@@ -309,7 +323,7 @@ static int add_one(struct fpd_cyc *c, const struct fpd_msg *m)
 			p = &j->h[k];
 		}
 		if (p)
-			return phase_add(p, m->src, m->dst, m->bytes);
+			return phase_add(p, &m->src, &m->dst, m->bytes);
 	}
 
 	/* at: first phase starting after the message */
@@ -327,11 +341,11 @@ static int add_one(struct fpd_cyc *c, const struct fpd_msg *m)
 	if (!m->coll) {
 		if (at > 0 && !j->h[at - 1].coll &&
 		    m->start_ns - j->h[at - 1].first_ns <= c->o.window_ns)
-			return phase_add(&j->h[at - 1], m->src, m->dst, m->bytes);
+			return phase_add(&j->h[at - 1], &m->src, &m->dst, m->bytes);
 		if (at < j->nh && !j->h[at].coll &&
 		    j->h[at].first_ns - m->start_ns <= c->o.window_ns) {
 			j->h[at].first_ns = m->start_ns;
-			return phase_add(&j->h[at], m->src, m->dst, m->bytes);
+			return phase_add(&j->h[at], &m->src, &m->dst, m->bytes);
 		}
 	}
 	p = phase_insert(j, at);
@@ -339,7 +353,7 @@ static int add_one(struct fpd_cyc *c, const struct fpd_msg *m)
 		return ENOMEM;
 	p->first_ns = m->start_ns;
 	p->coll = m->coll;
-	return phase_add(p, m->src, m->dst, m->bytes);
+	return phase_add(p, &m->src, &m->dst, m->bytes);
 }
 
 int fpd_cyc_add(struct fpd_cyc *c, const struct fpd_msg *m, size_t n)
@@ -374,7 +388,7 @@ static double flows_sim(const struct fpd_flow *a, size_t na, uint64_t ta,
 	if (!big)
 		return 1.0;
 	while (i < na && k < nb) {
-		int d = flow_cmp(a[i].src, a[i].dst, b[k].src, b[k].dst);
+		int d = flow_cmp(&a[i].src, &a[i].dst, &b[k].src, &b[k].dst);
 
 		if (d < 0) {
 			i++;
@@ -554,7 +568,7 @@ static int cphase_cmp(const struct fpd_cphase *a, const struct fpd_cphase *b)
 	size_t i;
 
 	for (i = 0; i < a->n && i < b->n; i++) {
-		int d = flow_cmp(a->f[i].src, a->f[i].dst, b->f[i].src, b->f[i].dst);
+		int d = flow_cmp(&a->f[i].src, &a->f[i].dst, &b->f[i].src, &b->f[i].dst);
 
 		if (d)
 			return d;
@@ -584,7 +598,7 @@ static int vote(const struct seq *s, size_t base, unsigned int per,
 		const struct phase *p = s->p[base + pos + (size_t)r * per];
 
 		for (i = 0; i < p->n && !ret; i++)
-			ret = phase_add(&acc, p->f[i].src, p->f[i].dst, 0);
+			ret = phase_add(&acc, &p->f[i].src, &p->f[i].dst, 0);
 	}
 	for (i = 0; i < acc.n && !ret; i++) {
 		unsigned int nv = 0;
@@ -596,14 +610,14 @@ static int vote(const struct seq *s, size_t base, unsigned int per,
 			while (lo < hi) {
 				size_t mid = (lo + hi) / 2;
 
-				if (flow_cmp(p->f[mid].src, p->f[mid].dst,
-					     acc.f[i].src, acc.f[i].dst) < 0)
+				if (flow_cmp(&p->f[mid].src, &p->f[mid].dst,
+					     &acc.f[i].src, &acc.f[i].dst) < 0)
 					lo = mid + 1;
 				else
 					hi = mid;
 			}
-			if (lo < p->n && p->f[lo].src == acc.f[i].src &&
-			    p->f[lo].dst == acc.f[i].dst)
+			if (lo < p->n && !flow_cmp(&p->f[lo].src, &p->f[lo].dst,
+						   &acc.f[i].src, &acc.f[i].dst))
 				vals[nv++] = p->f[lo].bytes;
 		}
 		if (2 * nv <= reps)

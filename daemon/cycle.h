@@ -21,21 +21,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/addr.h"
+
 /* One sent message (a write or send record of a ring). */
 struct fpd_msg {
 	uint32_t job;		/* the communicator, or a per-process id */
 	uint32_t coll;		/* marked collective serial, 0: none */
-	uint32_t src, dst;	/* IPv4, network byte order */
+	struct fp_addr src, dst;	/* IPv4 (IPv4-mapped) or IPv6 */
 	uint64_t bytes;
 	uint64_t start_ns, end_ns;
 };
 
 struct fpd_flow {
-	uint32_t src, dst;
+	struct fp_addr src, dst;
 	uint64_t bytes;
 };
 
-/* A phase of a cycle: flows sorted by (src, dst); @steps identical phases
+/*
+ * A phase of a cycle: flows sorted by (src, dst), fpd_addr_cmp's order; @steps identical phases
  * in a row (a ring's steps) are kept as one with its count.
  */
 struct fpd_cphase {
@@ -68,6 +71,13 @@ struct fpd_cycle_opts {
 };
 
 void fpd_cycle_opts_default(struct fpd_cycle_opts *o);
+
+/*
+ * The order of a phase's flows: IPv4 addresses first, as the uint32_t of
+ * their network-order bytes (the order IPv4 cycles always had), then IPv6
+ * byte by byte.
+ */
+int fpd_addr_cmp(const struct fp_addr *a, const struct fp_addr *b);
 
 enum fpd_cyc_ev_kind {
 	FPD_CYC_LOCKED,		/* a job's cycle was found */

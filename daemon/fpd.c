@@ -922,10 +922,10 @@ json_object *fpd_status_json(struct fpd *d, bool show)
 			json_object_object_add(po, "steps", json_object_new_int64(c->ph[k].steps));
 			for (f = 0; f < c->ph[k].n; f++) {
 				json_object *fo = json_object_new_object();
-				char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+				char a[FP_ADDR_STRLEN], b[FP_ADDR_STRLEN];
 
-				inet_ntop(AF_INET, &c->ph[k].f[f].src, a, sizeof(a));
-				inet_ntop(AF_INET, &c->ph[k].f[f].dst, b, sizeof(b));
+				fp_addr_str(&c->ph[k].f[f].src, a);
+				fp_addr_str(&c->ph[k].f[f].dst, b);
 				json_object_object_add(fo, "src", json_object_new_string(a));
 				json_object_object_add(fo, "dst", json_object_new_string(b));
 				json_object_object_add(fo, "bytes", json_object_new_int64(

@@ -709,8 +709,8 @@ static struct fp_sched *observed_sched(struct fp_topo *t, const struct fpd_cycle
 				snprintf(job, sizeof(job), "comm%u", cy[i]->job);
 			j = fp_sched_job(s, job);
 			for (f = 0; f < ph->n; f++) {
-				int a = fp_topo_find_addr(t, ph->f[f].src);
-				int b = fp_topo_find_addr(t, ph->f[f].dst);
+				int a = fp_topo_find_ip(t, &ph->f[f].src);
+				int b = fp_topo_find_ip(t, &ph->f[f].dst);
 
 				if (a < 0 || b < 0 || a == b) {
 					*unmapped += 1;

@@ -221,24 +221,19 @@ static int read_ring(struct fpd_rings *r, struct ring *g, fpd_msgs_fn fn, void *
 		r->st.records += got;
 		for (i = n = 0; i < got; i++) {
 			const struct fp_report_rec *x = &recs[i];
-			struct fp_addr s, d;
 
 			if ((x->op != FP_OP_WRITE && x->op != FP_OP_SEND) || x->status ||
 			    x->end_ns < x->start_ns)
 				continue;
-			memcpy(s.b, x->src, sizeof(s.b));
-			memcpy(d.b, x->dst, sizeof(d.b));
-			/* The cycle detector keys flows by IPv4 address still. */
-			if (!fp_addr_is_v4(&s) || !fp_addr_is_v4(&d)) {
-				r->st.v6++;
-				continue;
-			}
-			msgs[n++] = (struct fpd_msg){
+			/* Either family: the record's 16 bytes are an fp_addr's. */
+			msgs[n] = (struct fpd_msg){
 				.job = fpd_job_of(x->comm, g->pid), .coll = x->coll,
-				.src = fp_addr_to_v4(&s), .dst = fp_addr_to_v4(&d),
 				.bytes = x->bytes, .start_ns = x->start_ns,
 				.end_ns = x->end_ns,
 			};
+			memcpy(msgs[n].src.b, x->src, sizeof(msgs[n].src.b));
+			memcpy(msgs[n].dst.b, x->dst, sizeof(msgs[n].dst.b));
+			n++;
 		}
 		r->st.sends += n;
 		if (n) {

@@ -36,7 +36,6 @@ struct fpd_rings_stats {
 	size_t open;		/* rings being read */
 	size_t pending;		/* rings known, open or not yet */
 	uint64_t records, sends, lost, opened, closed;
-	uint64_t v6;		/* sends between IPv6 addresses, not (yet) used */
 };
 void fpd_rings_stats(const struct fpd_rings *r, struct fpd_rings_stats *st);
 

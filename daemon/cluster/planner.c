@@ -489,8 +489,8 @@ static struct fp_sched *observed(struct fpc_planner *p)
 					snprintf(job, sizeof(job), "comm%u", c->job);
 				j = fp_sched_job(s, job);
 				for (f = 0; f < ph->n; f++) {
-					int a = fp_topo_find_addr(p->topo, ph->f[f].src);
-					int b = fp_topo_find_addr(p->topo, ph->f[f].dst);
+					int a = fp_topo_find_ip(p->topo, &ph->f[f].src);
+					int b = fp_topo_find_ip(p->topo, &ph->f[f].dst);
 
 					/* only what the host sends: each flow once */
 					if (a < 0 || b < 0 || a == b ||

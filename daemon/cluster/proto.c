@@ -312,26 +312,6 @@ static int addr(json_object *v, struct fp_addr *a, const char *what, struct fp_e
 	return 0;
 }
 
-/* The cycles' addresses are IPv4 (cycle.h): an IPv6 one is refused, as before. */
-static json_object *jaddr4(uint32_t be)
-{
-	struct fp_addr a = fp_addr_v4(be);
-
-	return jaddr(&a);
-}
-
-static int addr4(json_object *v, uint32_t *be, const char *what, struct fp_err *err)
-{
-	struct in_addr in;
-
-	if (!json_object_is_type(v, json_type_string) ||
-	    inet_pton(AF_INET, json_object_get_string(v), &in) != 1)
-		return fp_fail(err, EINVAL, "%s: '%s' is not an IPv4 address", what,
-			    v ? json_object_get_string(v) : "null");
-	*be = in.s_addr;
-	return 0;
-}
-
 static json_object *ju64(uint64_t v)
 {
 	return json_object_new_uint64(v);
@@ -357,8 +337,8 @@ char *fpc_cycles_encode(const struct fpd_cycle *const *cy, size_t n, size_t *len
 			for (f = 0; f < ph->n; f++) {
 				json_object *t = json_object_new_array();
 
-				json_object_array_add(t, jaddr4(ph->f[f].src));
-				json_object_array_add(t, jaddr4(ph->f[f].dst));
+				json_object_array_add(t, jaddr(&ph->f[f].src));
+				json_object_array_add(t, jaddr(&ph->f[f].dst));
 				json_object_array_add(t, ju64(ph->f[f].bytes));
 				json_object_array_add(fl, t);
 			}
@@ -483,11 +463,15 @@ int fpc_cycles_decode(const char *text, size_t len, struct fpd_cycle **out_cy, s
 						   what);
 					goto out;
 				}
-				ret = addr4(json_object_array_get_idx(t, 0), &ph->f[f].src, what,
+				ret = addr(json_object_array_get_idx(t, 0), &ph->f[f].src, what,
 					   err);
 				if (!ret)
-					ret = addr4(json_object_array_get_idx(t, 1), &ph->f[f].dst,
+					ret = addr(json_object_array_get_idx(t, 1), &ph->f[f].dst,
 						   what, err);
+				if (!ret && fp_addr_is_v4(&ph->f[f].src) != fp_addr_is_v4(&ph->f[f].dst))
+					ret = fp_fail(err, EINVAL, "%s: a flow from an %s address to an %s one",
+						   what, fp_addr_is_v4(&ph->f[f].src) ? "IPv4" : "IPv6",
+						   fp_addr_is_v4(&ph->f[f].dst) ? "IPv4" : "IPv6");
 				if (ret)
 					goto out;
 				v = json_object_array_get_idx(t, 2);

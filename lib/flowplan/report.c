@@ -158,7 +158,7 @@ static json_object *new_phase(struct sched *sc, const char *name,
  * @window_ns after the phase's first message (start - first < window_ns),
  * else it opens the next one (docs/reports.md). Only the sending side is
  * counted (write and send); receives mirror the peer's sends. Flow
- * endpoints are IPv4 addresses: the reader of the schedule maps them to
+ * endpoints are IPv4 or IPv6 addresses: the reader of the schedule maps them to
  * the topology's NIC names. Byte counts that reach 2^63 (one record's or a
  * flow's sum) are EOVERFLOW.
  */

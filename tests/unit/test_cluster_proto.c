@@ -146,10 +146,12 @@ static void test_subjects(void **state)
 
 static void test_cycles_roundtrip(void **state)
 {
-	struct fpd_flow f0[] = { { ip("10.0.0.1"), ip("10.0.1.1"), 1000 },
-				 { ip("10.0.0.2"), ip("10.0.1.2"), 5000000000ull } };
-	struct fpd_flow f1[] = { { ip("10.0.1.1"), ip("10.0.0.1"), 42 } };
-	struct fpd_cphase ph[] = { { 2, f0, 3 }, { 1, f1, 1 } };
+	struct fpd_flow f0[] = { { ipa("10.0.0.1"), ipa("10.0.1.1"), 1000 },
+				 { ipa("10.0.0.2"), ipa("10.0.1.2"), 5000000000ull } };
+	/* IPv6 flows (issue 15) travel as RFC 5952 text, beside IPv4 ones */
+	struct fpd_flow f1[] = { { ipa("10.0.1.1"), ipa("10.0.0.1"), 42 },
+				 { ipa("2001:db8::1"), ipa("2001:db8:0:1::2"), 7 } };
+	struct fpd_cphase ph[] = { { 2, f0, 3 }, { 2, f1, 1 } };
 	struct fpd_cycle c = { .job = 77, .period_ns = 123456789, .nph = 2, .ph = ph };
 	const struct fpd_cycle *cs[] = { &c };
 	struct fpd_cycle *got;
@@ -168,13 +170,17 @@ static void test_cycles_roundtrip(void **state)
 	assert_int_equal(got[0].nph, 2);
 	assert_int_equal(got[0].ph[0].steps, 3);
 	assert_int_equal(got[0].ph[0].n, 2);
-	assert_int_equal(got[0].ph[0].f[1].src, ip("10.0.0.2"));
-	assert_int_equal(got[0].ph[0].f[1].dst, ip("10.0.1.2"));
+	assert_int_equal(fp_addr_to_v4(&got[0].ph[0].f[1].src), ip("10.0.0.2"));
+	assert_int_equal(fp_addr_to_v4(&got[0].ph[0].f[1].dst), ip("10.0.1.2"));
+	assert_true(fp_addr_is_v4(&got[0].ph[0].f[1].src));
+	assert_int_equal(fp_addr_cmp(&got[0].ph[1].f[1].src, &f1[1].src), 0);
+	assert_int_equal(fp_addr_cmp(&got[0].ph[1].f[1].dst, &f1[1].dst), 0);
+	assert_non_null(strstr(t, "\"2001:db8:0:1::2\""));
 	assert_int_equal(got[0].ph[0].f[1].bytes, 5000000000ull);
 	assert_int_equal(got[0].ph[1].f[0].bytes, 42);
 	/* derived: steps per repetition and bytes per repetition */
 	assert_int_equal(got[0].period, 4);
-	assert_int_equal(got[0].bytes, (1000 + 5000000000ull) * 3 + 42);
+	assert_int_equal(got[0].bytes, (1000 + 5000000000ull) * 3 + 42 + 7);
 	fpc_cycles_free(got, n);
 	free(t);
 
@@ -210,11 +216,13 @@ static const struct {
 	{ "{\"cycles\":[{\"job\":1,\"period_ns\":1,\"phases\":[{\"steps\":1,\"flows\":[[\"10.0.0.1\",\"10.0.0.2\"]]}]}]}",
 	  "cycles: a flow is not [src, dst, bytes]", EINVAL },
 	{ "{\"cycles\":[{\"job\":1,\"period_ns\":1,\"phases\":[{\"steps\":1,\"flows\":[[\"10.0.0.1\",\"host\",1]]}]}]}",
-	  "cycles: 'host' is not an IPv4 address", EINVAL },
+	  "cycles: 'host' is not an IPv4 or IPv6 address", EINVAL },
 	{ "{\"cycles\":[{\"job\":1,\"period_ns\":1,\"phases\":[{\"steps\":1,\"flows\":[[\"10.0.0.1\",\"2001:db8::1\",1]]}]}]}",
-	  "cycles: '2001:db8::1' is not an IPv4 address", EINVAL },
+	  "cycles: a flow from an IPv4 address to an IPv6 one", EINVAL },
+	{ "{\"cycles\":[{\"job\":1,\"period_ns\":1,\"phases\":[{\"steps\":1,\"flows\":[[\"::ffff:10.0.0.1\",\"10.0.0.2\",1]]}]}]}",
+	  "cycles: '::ffff:10.0.0.1' is an IPv4-mapped IPv6 address", EINVAL },
 	{ "{\"cycles\":[{\"job\":1,\"period_ns\":1,\"phases\":[{\"steps\":1,\"flows\":[[\"10.0.0.1\",null,1]]}]}]}",
-	  "cycles: 'null' is not an IPv4 address", EINVAL },
+	  "cycles: 'null' is not an IPv4 or IPv6 address", EINVAL },
 	{ "{\"cycles\":[{\"job\":1,\"period_ns\":1,\"phases\":[{\"steps\":1,\"flows\":[[\"10.0.0.1\",\"10.0.0.2\",-5]]}]}]}",
 	  "cycles: a flow's bytes are not a count", EINVAL },
 	/* sums past their types: refused, not wrapped */

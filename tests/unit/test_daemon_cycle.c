@@ -45,6 +45,19 @@ static uint32_t ip(unsigned int i)
 	return 0xc6120000u + i + 1;	/* 198.18.0.(i+1), host order is fine */
 }
 
+/* The family the streams are made in: 4, or 6 (2001:db8::<ip(i)>). */
+static int fam = 4;
+
+static struct fp_addr A(uint32_t v)
+{
+	struct fp_addr a = { .b = { 0x20, 0x01, 0x0d, 0xb8 } };
+
+	if (fam == 4)
+		return fp_addr_v4(v);
+	memcpy(&a.b[12], &v, 4);
+	return a;
+}
+
 struct stream {
 	struct fpd_msg *m;
 	size_t n, cap;
@@ -59,7 +72,7 @@ static void put(struct stream *s, uint32_t job, uint32_t src, uint32_t dst,
 		assert_non_null(s->m);
 	}
 	s->m[s->n++] = (struct fpd_msg){
-		.job = job, .src = src, .dst = dst, .bytes = bytes,
+		.job = job, .src = A(src), .dst = A(dst), .bytes = bytes,
 		.start_ns = start, .end_ns = start + dur,
 	};
 }
@@ -213,10 +226,11 @@ static void sort_stream(struct stream *s)
 
 static uint64_t flow_bytes(const struct fpd_cphase *p, uint32_t src, uint32_t dst)
 {
+	struct fp_addr s = A(src), d = A(dst);
 	size_t i;
 
 	for (i = 0; i < p->n; i++)
-		if (p->f[i].src == src && p->f[i].dst == dst)
+		if (!fp_addr_cmp(&p->f[i].src, &s) && !fp_addr_cmp(&p->f[i].dst, &d))
 			return p->f[i].bytes;
 	return 0;
 }
@@ -367,6 +381,25 @@ static void test_pipeline(void **state)
 	assert_int_equal(flow_bytes(&cy->ph[1], ip(1), ip(0)), 2 << 20);
 	fpd_cyc_free(r.c);
 	free(s.m);
+}
+
+/*
+ * IPv6 (issue 15): test_ring's stream between IPv6 addresses locks the
+ * same cycle with the same flows. Flows sort IPv4 first, in the order
+ * they always had (the uint32_t of the address's bytes), then IPv6.
+ */
+static void test_ring6(void **state)
+{
+	struct fp_addr a4 = fp_addr_v4(ip(2)), b4 = fp_addr_v4(ip(1) + 256), six;
+
+	fam = 6;
+	test_ring(state);
+	six = A(ip(0));
+	fam = 4;
+	assert_true(fpd_addr_cmp(&a4, &six) < 0);
+	assert_true(fpd_addr_cmp(&six, &a4) > 0);
+	assert_int_equal(fpd_addr_cmp(&a4, &b4), ip(2) < ip(1) + 256 ? -1 : 1);
+	assert_int_equal(fpd_addr_cmp(&six, &six), 0);
 }
 
 static void test_two_jobs(void **state)
@@ -562,8 +595,8 @@ static void test_marked_collectives(void **state)
 		/* three messages of one collective, spread over 30 ms */
 		for (k = 0; k < 3; k++)
 			m[n++] = (struct fpd_msg){
-				.job = 11, .coll = (uint32_t)it + 1, .src = ip(0),
-				.dst = ip((unsigned int)k + 1), .bytes = 1 << 20,
+				.job = 11, .coll = (uint32_t)it + 1, .src = A(ip(0)),
+				.dst = A(ip((unsigned int)k + 1)), .bytes = 1 << 20,
 				.start_ns = t + (uint64_t)k * 10 * MS,
 				.end_ns = t + (uint64_t)k * 10 * MS + MS,
 			};
@@ -604,6 +637,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ring),
 		cmocka_unit_test(test_ring_back_to_back),
+		cmocka_unit_test(test_ring6),
 		cmocka_unit_test(test_halving_doubling),
 		cmocka_unit_test(test_alltoall),
 		cmocka_unit_test(test_pipeline),

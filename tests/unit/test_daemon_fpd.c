@@ -311,9 +311,11 @@ static void test_observed_cycle(void **state)
 	 */
 	t = fpd_wall() - 4000000000ull;
 	for (it = 0; it < 40; it++) {
-		m[n++] = (struct fpd_msg){ .job = 3, .src = htonl(0xc6120001), .dst = htonl(0xc6120003),
+		m[n++] = (struct fpd_msg){ .job = 3, .src = fp_addr_v4(htonl(0xc6120001)),
+					   .dst = fp_addr_v4(htonl(0xc6120003)),
 					   .bytes = 8 << 20, .start_ns = t, .end_ns = t + 1000000 };
-		m[n++] = (struct fpd_msg){ .job = 3, .src = htonl(0xc6120001), .dst = htonl(0xc6120004),
+		m[n++] = (struct fpd_msg){ .job = 3, .src = fp_addr_v4(htonl(0xc6120001)),
+					   .dst = fp_addr_v4(htonl(0xc6120004)),
 					   .bytes = 8 << 20, .start_ns = t, .end_ns = t + 1000000 };
 		t += 50000000;
 	}

@@ -39,17 +39,17 @@ static uint32_t A(int i)	/* 198.18.0.i, network order */
 
 /* h0 (.1) and h1 (.2) on leaf0 send to h2 (.3) and h3 (.4) on leaf1. */
 static struct fpd_flow fl_a2a[] = {
-	{ 0, 0, 1 << 30 }, { 0, 0, 1 << 30 }, { 0, 0, 1 << 30 }, { 0, 0, 1 << 30 },
+	{ .bytes = 1 << 30 }, { .bytes = 1 << 30 }, { .bytes = 1 << 30 }, { .bytes = 1 << 30 },
 };
 static struct fpd_cphase ph_a2a = { .n = 4, .f = fl_a2a, .steps = 1 };
 static struct fpd_cycle cy_a2a = { .job = 1, .period = 1, .nph = 1, .ph = &ph_a2a };
 
 static void init_flows(void)
 {
-	fl_a2a[0].src = A(1); fl_a2a[0].dst = A(3);
-	fl_a2a[1].src = A(1); fl_a2a[1].dst = A(4);
-	fl_a2a[2].src = A(2); fl_a2a[2].dst = A(3);
-	fl_a2a[3].src = A(2); fl_a2a[3].dst = A(4);
+	fl_a2a[0].src = fp_addr_v4(A(1)); fl_a2a[0].dst = fp_addr_v4(A(3));
+	fl_a2a[1].src = fp_addr_v4(A(1)); fl_a2a[1].dst = fp_addr_v4(A(4));
+	fl_a2a[2].src = fp_addr_v4(A(2)); fl_a2a[2].dst = fp_addr_v4(A(3));
+	fl_a2a[3].src = fp_addr_v4(A(2)); fl_a2a[3].dst = fp_addr_v4(A(4));
 }
 
 static void load_topo(struct fpd_planner *p, const char *topo, const char *sched)
@@ -331,8 +331,9 @@ static void test_two_jobs_and_unknown(void **state)
 
 	(void)state;
 	init_flows();
-	f2[0] = (struct fpd_flow){ A(1), A(2), 1 << 20 };	/* same leaf */
-	f2[1] = (struct fpd_flow){ A(1), htonl(0x0a000001), 1 << 20 };	/* not in the fabric */
+	f2[0] = (struct fpd_flow){ fp_addr_v4(A(1)), fp_addr_v4(A(2)), 1 << 20 };	/* same leaf */
+	f2[1] = (struct fpd_flow){ fp_addr_v4(A(1)), fp_addr_v4(htonl(0x0a000001)),
+				   1 << 20 };	/* not in the fabric */
 	load(&p, NULL);
 	plan(&p, cy, 2, &o);
 	assert_int_equal(o.info.phases, 2);
@@ -805,6 +806,44 @@ static void test_ipv6_host(void **state)
 	fpd_planner_free(&p);
 }
 
+/*
+ * A cycle the report rings showed between IPv6 addresses (issue 15; report
+ * record version 2): on the IPv6 fabric its flows map to the NICs, and the
+ * host of 2001:2::1 gets an entry per peer it sends to, as test_observed's
+ * IPv4 host does.
+ */
+static void test_observed6(void **state)
+{
+	struct fpd_flow fl[4] = {
+		{ ip("2001:2::1"), ip("2001:2::3"), 1 << 30 },
+		{ ip("2001:2::1"), ip("2001:2::4"), 1 << 30 },
+		{ ip("2001:2::2"), ip("2001:2::3"), 1 << 30 },
+		{ ip("2001:2::2"), ip("2001:2::4"), 1 << 30 },
+	};
+	struct fpd_cphase ph = { .n = 4, .f = fl, .steps = 1 };
+	struct fpd_cycle cyc = { .job = 1, .period = 1, .nph = 1, .ph = &ph };
+	const struct fpd_cycle *cy[] = { &cyc };
+	struct fp_addr local = ip("2001:2::1");
+	struct fp_err err = { "" };
+	struct fpd_planner p;
+	struct out o;
+
+	(void)state;
+	load_topo(&p, TOPO6, NULL);
+	if (fpd_planner_plan(&p, cy, 1, &local, 1, &o.hp, &o.fs, &o.nfs, &o.info, &err))
+		fail_msg("%s", err.msg);
+	assert_int_equal(o.hp.n, 2);
+	assert_string_equal(str(&o.hp.e[0].local), "2001:2::1");
+	assert_string_equal(str(&o.hp.e[0].remote), "2001:2::3");
+	assert_string_equal(str(&o.hp.e[1].remote), "2001:2::4");
+	check_entries_ip(&o, &local, 1, p.base);
+	assert_int_equal(o.info.flows, 4);
+	assert_int_equal(o.info.unmapped, 0);
+	assert_true(o.info.max_load <= o.info.lower_bound * 1.0000001);
+	out_free(&o);
+	fpd_planner_free(&p);
+}
+
 /* A dual-stack fabric: h0..h3, each an IPv4 NIC (n0) and an IPv6 one (n1). */
 static const char topo_dual[] =
 	"{\"format\":\"flowplan-topology\",\"version\":1,\"name\":\"dual\",\n"
@@ -1048,6 +1087,7 @@ int main(void)
 		cmocka_unit_test(test_portmap_failure_and_change),
 		cmocka_unit_test(test_host_link_down),
 		cmocka_unit_test(test_ipv6_host),
+		cmocka_unit_test(test_observed6),
 		cmocka_unit_test(test_dual_stack),
 		cmocka_unit_test(test_responder),
 	};

@@ -213,8 +213,10 @@ static void test_rings(void **state)
 	assert_int_equal(fpd_rings_read(r, collect, &got), 0);
 	assert_int_equal(got.n, 1);
 	assert_int_equal(got.m[0].job, 5);
-	assert_int_equal(got.m[0].src, 1);
-	assert_int_equal(got.m[0].dst, 2);
+	/* version 1's 4-byte addresses, IPv4-mapped */
+	assert_int_equal(fp_addr_to_v4(&got.m[0].src), 1);
+	assert_int_equal(fp_addr_to_v4(&got.m[0].dst), 2);
+	assert_true(fp_addr_is_v4(&got.m[0].src));
 	assert_int_equal(got.m[0].bytes, 1000);
 	assert_int_equal(got.m[0].start_ns, 100);
 	assert_int_equal(got.m[0].end_ns, 110);
@@ -234,7 +236,7 @@ static void test_rings(void **state)
 	wr_put(&b, 6, FP_OP_WRITE, 0, 3, 4, 3000, 240);
 	wr_put(&c, 7, FP_OP_WRITE, 0, 5, 6, 4000, 300);
 	{
-		/* 2001:db8::1 -> 2001:db8::2: read, not a message yet */
+		/* 2001:db8::1 -> 2001:db8::2: a message between IPv6 addresses */
 		uint8_t s6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
 		uint8_t d6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
 
@@ -242,12 +244,17 @@ static void test_rings(void **state)
 	}
 	got.n = 0;
 	assert_int_equal(fpd_rings_read(r, collect, &got), 0);
-	fpd_rings_stats(r, &st);
-	assert_int_equal(st.v6, 1);
-	assert_int_equal(got.n, 2);
+	assert_int_equal(got.n, 3);
 	assert_int_equal(got.m[0].job, 0x80000000u | me);
+	assert_int_equal(fp_addr_to_v4(&got.m[0].src), 3);
 	assert_int_equal(got.m[1].job, 6);
 	assert_int_equal(got.m[1].bytes, 3000);
+	assert_int_equal(got.m[2].job, 6);
+	assert_int_equal(got.m[2].start_ns, 245);
+	assert_false(fp_addr_is_v4(&got.m[2].src));
+	assert_int_equal(got.m[2].src.b[0], 0x20);
+	assert_int_equal(got.m[2].src.b[15], 1);
+	assert_int_equal(got.m[2].dst.b[15], 2);
 	wr_complete(&c);
 	got.n = 0;
 	assert_int_equal(fpd_rings_read(r, collect, &got), 0);
