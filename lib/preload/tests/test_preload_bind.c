@@ -14,7 +14,9 @@
  *    RTLD_NEXT and RTLD_DEFAULT keep their meaning for every caller;
  *  - a plan change reaches connected QPs by itself (the watcher): moved in
  *    place where mlx5dv_modify_qp_udp_sport works, left (reconnect needed)
- *    where it does not.
+ *    where it does not;
+ *  - the report ring holds every connection, a QP between IPv6 GIDs with
+ *    its IPv6 addresses (ring format version 2, docs/reports.md).
  */
 #include <arpa/inet.h>
 #include <dlfcn.h>
@@ -122,7 +124,13 @@ static int modify(int (*fn)(struct ibv_qp *, struct ibv_qp_attr *, int),
 		 IBV_QP_ACCESS_FLAGS);
 	if (ret)
 		return ret;
-	tp_gid_v4(rtr.ah_attr.grh.dgid.raw, ip);
+	if (strchr(ip, ':')) {
+		/* IPv6: from the port's IPv6 GID (index 2, ipv6_qp) */
+		rtr.ah_attr.grh.sgid_index = 2;
+		assert_int_equal(inet_pton(AF_INET6, ip, rtr.ah_attr.grh.dgid.raw), 1);
+	} else {
+		tp_gid_v4(rtr.ah_attr.grh.dgid.raw, ip);
+	}
 	before = rtr;
 	ret = fn(qp, &rtr, IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
 		 IBV_QP_DEST_QPN | IBV_QP_RQ_PSN | IBV_QP_MAX_DEST_RD_ATOMIC |
@@ -411,6 +419,19 @@ static size_t ring_records(const char *path, struct fp_report_rec *rec,
 	return n;
 }
 
+/* A QP between IPv6 GIDs (issue 15): its connection is recorded (reports). */
+static void ipv6_qp(void **state)
+{
+	struct ibv_qp *qp = create(0, IBV_QPT_RC);
+	uint8_t gid[16];
+
+	(void)state;
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8::1:1", gid), 1);
+	fake_set_gid(1, 2, gid);
+	connect_qp(qp, "2001:db8::2:9", 0x600, 0);
+	ibv_destroy_qp(qp);
+}
+
 /*
  * The ring the interposer wrote for this process: a record per QP that
  * connected (planned or not), went away, or was moved by a plan change,
@@ -422,7 +443,7 @@ static void reports(void **state)
 	static struct fp_report_rec rec[4096];
 	char path[128];
 	size_t n, i, up = 0, down = 0, planned = 0, moved = 0, stale = 0;
-	size_t unplanned = 0;
+	size_t unplanned = 0, six = 0;
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/flowplan-%d-65536", ring_dir,
@@ -432,6 +453,17 @@ static void reports(void **state)
 		switch (rec[i].op) {
 		case FP_OP_QP_UP:
 			up++;
+			if (rec[i].src[10] != 0xff) {
+				/* version 2 records: ipv6_qp's GIDs as they are */
+				uint8_t s6[16], d6[16];
+
+				six++;
+				inet_pton(AF_INET6, "2001:db8::1:1", s6);
+				inet_pton(AF_INET6, "2001:db8::2:9", d6);
+				assert_memory_equal(rec[i].src, s6, 16);
+				assert_memory_equal(rec[i].dst, d6, 16);
+				break;
+			}
 			assert_int_equal(rec_v4(rec[i].src), htonl(0x0a000101));
 			if (rec[i].flags & FP_PREC_F_PLANNED) {
 				planned++;
@@ -468,7 +500,8 @@ static void reports(void **state)
 		}
 	}
 	/* Connections of the tests before (the UD and no-GRH ones are not). */
-	assert_int_equal(up, 18);
+	assert_int_equal(up, 19);
+	assert_int_equal(six, 1);
 	assert_int_equal(planned, 16);
 	assert_int_equal(unplanned, 2);
 	assert_int_equal(down, up);
@@ -486,6 +519,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(dlsym_paths),
 		cmocka_unit_test(rtld_next),
 		cmocka_unit_test(replan),
+		cmocka_unit_test(ipv6_qp),
 		cmocka_unit_test(reports),
 	};
 	char env_dir[96];
