@@ -85,7 +85,7 @@ struct fp_ctx *fp_ctx_open(const struct fp_ctx_attr *attr)
 	if ((attr->dev && strlen(attr->dev) >= sizeof(ctx->dev_name)) ||
 	    attr->default_k > FP_MAX_SUBFLOWS || attr->timeout_ms > INT_MAX ||
 	    (attr->flags & ~(FP_CTX_NO_NETLINK | FP_CTX_REPORT |
-			     FP_CTX_NO_REPORT)) ||
+			     FP_CTX_NO_REPORT | FP_CTX_NO_FOLLOW)) ||
 	    (attr->plan && strlen(attr->plan) >= sizeof(ctx->plan_file))) {
 		errno = EINVAL;
 		return NULL;
@@ -101,11 +101,14 @@ struct fp_ctx *fp_ctx_open(const struct fp_ctx_attr *attr)
 		      &ctx->default_k)) ||
 	    (!ctx->timeout_ms &&
 	     env_uint("FLOWPLAN_TIMEOUT_MS", 10000, 1, INT_MAX,
-		      &ctx->timeout_ms))) {
+		      &ctx->timeout_ms)) ||
+	    fp_follow_env(&ctx->follow)) {
 		free(ctx);
 		errno = EINVAL;
 		return NULL;
 	}
+	if (attr->flags & FP_CTX_NO_FOLLOW)
+		ctx->follow = false;
 	ctx->comm = attr->comm;
 	if (attr->dev)
 		strcpy(ctx->dev_name, attr->dev);
@@ -123,6 +126,7 @@ struct fp_ctx *fp_ctx_open(const struct fp_ctx_attr *attr)
 		return NULL;
 	}
 	report_open(ctx);
+	fp_follow_open(ctx);
 	if (getenv("FLOWPLAN_DEBUG"))
 		fprintf(stderr, "libflowplan: plan: %s%s, generation %llu, %zu entries\n",
 			ctx->plan.source == FP_PLAN_NETLINK ? "netlink" :
@@ -146,6 +150,7 @@ int fp_ctx_close(struct fp_ctx *ctx)
 		ibv_close_device(ctx->dev[i].verbs);
 	}
 	fp_ring_close(&ctx->ring);
+	fp_follow_close(ctx);
 	fp_plansrc_free(&ctx->plan);
 	free(ctx);
 	return 0;
@@ -183,6 +188,7 @@ int fp_ctx_reload(struct fp_ctx *ctx)
 	}
 	fp_plansrc_free(&ctx->plan);
 	ctx->plan = p;
+	ctx->plan_serial++;		/* groups compare again (follow.c) */
 	return 0;
 }
 

@@ -151,6 +151,7 @@ enum fp_ctx_flags {
 	FP_CTX_NO_NETLINK = 1 << 0,	/* don't ask the kernel module */
 	FP_CTX_REPORT = 1 << 1,		/* always create the report ring */
 	FP_CTX_NO_REPORT = 1 << 2,	/* never create it */
+	FP_CTX_NO_FOLLOW = 1 << 3,	/* don't watch the plan source */
 };
 
 /**
@@ -308,6 +309,34 @@ int fp_group_xchg(struct fp_group *group, const void *out, void *in,
 		  size_t len);
 int fp_group_plan_changed(struct fp_group *group);
 int fp_group_repin(struct fp_group *group);
+
+/**
+ * struct fp_follow_info - how a group follows its context's plan source,
+ *	what fp_group_follow_query() reports (FLOWPLAN_1.2)
+ * @follow: 1 when the context watches its plan source (the default; off
+ *	with FP_CTX_NO_FOLLOW or FLOWPLAN_FOLLOW=0)
+ * @stale: 1 when the context's plan, as last read, pins this group's pair
+ *	otherwise than its QPs are pinned (fp_group_plan_changed())
+ * @ctx_generation: the generation of the plan the context holds
+ * @generation: the generation the group was pinned with
+ * @reloads: plan reloads the context made by itself on a change it saw
+ * @reload_errors: reloads that failed (the plan in use was kept)
+ * @last_error: the errno of the last failed reload, 0 if none
+ * @reserved: zero
+ */
+struct fp_follow_info {
+	unsigned int follow;
+	unsigned int stale;
+	uint64_t ctx_generation;
+	uint64_t generation;
+	uint64_t reloads;
+	uint64_t reload_errors;
+	int last_error;
+	int reserved0;
+	uint64_t reserved[6];
+};
+
+int fp_group_follow_query(struct fp_group *group, struct fp_follow_info *info);
 
 /* --------------------------------------------------------------- posting */
 

@@ -598,6 +598,8 @@ static int pin(struct fp_group *g, int timeout_ms)
 	memset(&g->sp_recv, 0, sizeof(g->sp_recv));
 	g->source = g->ctx->plan.source;
 	g->generation = g->ctx->plan.hp.generation;
+	g->plan_serial = g->ctx->plan_serial;
+	g->stale = false;
 	g->error = 0;
 	return 0;
 err:
@@ -905,6 +907,10 @@ static int repin_live(struct fp_group *g, const struct fp_subflow_set *ps)
 		g->sub[i].weight = g->w[i] = ps->weight[i];
 	}
 	g->sge_ready = NULL;		/* post.c: the weights changed */
+	g->source = g->ctx->plan.source;
+	g->generation = g->ctx->plan.hp.generation;
+	g->plan_serial = g->ctx->plan_serial;
+	g->stale = false;
 	return 0;
 }
 #endif

@@ -37,6 +37,13 @@ struct fp_ctx {
 	int ngroups;
 	int nbufs;
 	int staged;			/* buffers registered FP_REG_STAGED */
+	/* follow.c: the plan source watched, unless FP_CTX_NO_FOLLOW */
+	bool follow;
+	struct fp_nlc *nlev;		/* the module's events; NULL: none */
+	uint64_t follow_next_ns;	/* next look at the source */
+	uint64_t plan_serial;		/* +1 on every plan (re)load */
+	uint64_t reloads, reload_errors;
+	int reload_error;
 };
 
 struct fp_buf_reg {
@@ -97,6 +104,9 @@ struct fp_group {
 	uint64_t generation;
 	uint64_t next_check_ns;
 	unsigned int polls;
+	/* follow.c: ctx->plan_serial when the group last compared plans */
+	uint64_t plan_serial;
+	bool stale;			/* the plan pins the pair otherwise */
 	/*
 	 * The fast way's work requests, made once (post.c): a post fills in
 	 * what changes from one message to the next.
@@ -113,6 +123,20 @@ struct fp_group {
 
 /* ctx.c */
 FP_HIDDEN int fp_ctx_dev_open(struct fp_ctx *ctx, const char *name);
+/* follow.c */
+#define FP_FOLLOW_NS	100000000ull	/* a look at the plan source at most */
+FP_HIDDEN int fp_follow_env(bool *on);
+FP_HIDDEN void fp_follow_open(struct fp_ctx *ctx);
+FP_HIDDEN void fp_follow_close(struct fp_ctx *ctx);
+/*
+ * fp_ctx_follow - at most every FP_FOLLOW_NS (@now, CLOCK_MONOTONIC ns):
+ * the module's plan events read (non-blocking) or the plan file's stat()
+ * compared; on a change the plan is read again (fp_ctx_reload()). True when
+ * the context holds another plan now.
+ */
+FP_HIDDEN bool fp_ctx_follow(struct fp_ctx *ctx, uint64_t now);
+/* fp_group_follow - the context's plan looked at again for @g (check()). */
+FP_HIDDEN void fp_group_follow(struct fp_group *g, uint64_t now);
 FP_HIDDEN void fp_report_msg(struct fp_ctx *ctx, const struct fp_group *g,
 			     const struct fp_msg *m);
 /* post.c: chunk completions into the table, deadline and peer checks */

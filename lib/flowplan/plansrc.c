@@ -77,10 +77,26 @@ int fp_plansrc_load(struct fp_plansrc *p, const char *file, bool no_netlink,
 	if (ret)
 		return ret;
 	strcpy(p->path, file);
-	if (!stat(file, &st))
+	if (!stat(file, &st)) {
 		p->mtime = st.st_mtim;
+		p->ino = st.st_ino;
+		p->size = (uint64_t)st.st_size;
+	}
 	p->source = FP_PLAN_FILE;
 	return 0;
+}
+
+bool fp_plansrc_file_changed(const struct fp_plansrc *p)
+{
+	struct stat st;
+
+	if (p->source != FP_PLAN_FILE)
+		return false;
+	if (stat(p->path, &st))
+		return true;
+	return st.st_mtim.tv_sec != p->mtime.tv_sec ||
+	       st.st_mtim.tv_nsec != p->mtime.tv_nsec ||
+	       st.st_ino != p->ino || (uint64_t)st.st_size != p->size;
 }
 
 void fp_plansrc_free(struct fp_plansrc *p)

@@ -614,6 +614,7 @@ static void __attribute__((noinline)) check(struct fp_group *g)
 	if (now < g->next_check_ns)
 		return;
 	g->next_check_ns = now + FP_CHECK_NS;
+	fp_group_follow(g, now);
 	if (!fp_msgtab_live(&g->tab))
 		return;
 	g->tab.timeout_ns = g->timeout_ns;

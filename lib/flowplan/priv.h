@@ -311,7 +311,8 @@ struct fp_plansrc {
 	enum fp_plan_source source;
 	struct fp_hostplan hp;		/* empty for FP_PLAN_DEFAULT */
 	char path[4096];		/* FP_PLAN_FILE */
-	struct timespec mtime;
+	struct timespec mtime;		/* the file as read: follow.c */
+	uint64_t ino, size;
 	unsigned int default_k;
 };
 
@@ -337,6 +338,13 @@ FP_HIDDEN void fp_plansrc_subflows(const struct fp_plansrc *p,
 				   const struct fp_addr *local,
 				   const struct fp_addr *remote, uint32_t dqpn,
 				   struct fp_subflow_set *set);
+
+/*
+ * fp_plansrc_file_changed - whether the plan file @p was read from is
+ * another file now (mtime, inode or size differ, or it is gone): one stat().
+ * False for a plan that did not come from a file.
+ */
+FP_HIDDEN bool fp_plansrc_file_changed(const struct fp_plansrc *p);
 
 /* ---------------------------------------------------------------- report */
 
