@@ -172,12 +172,17 @@ int fp_ctx_query(const struct fp_ctx *ctx, struct fp_ctx_info *info)
 
 int fp_ctx_reload(struct fp_ctx *ctx)
 {
+	if (!ctx)
+		return EINVAL;
+	return fp_ctx_reload_from(ctx, false);
+}
+
+int fp_ctx_reload_from(struct fp_ctx *ctx, bool module_only)
+{
 	struct fp_err err = { { 0 } };
 	struct fp_plansrc p;
 	int ret;
 
-	if (!ctx)
-		return EINVAL;
 	ret = fp_plansrc_load(&p, ctx->plan_file[0] ? ctx->plan_file : NULL,
 			      ctx->flags & FP_CTX_NO_NETLINK, ctx->default_k,
 			      &err);
@@ -185,6 +190,10 @@ int fp_ctx_reload(struct fp_ctx *ctx)
 		if (getenv("FLOWPLAN_DEBUG"))
 			fprintf(stderr, "libflowplan: %s\n", err.msg);
 		return ret;	/* keep the plan we have */
+	}
+	if (module_only && p.source != FP_PLAN_NETLINK) {
+		fp_plansrc_free(&p);
+		return ENOENT;
 	}
 	fp_plansrc_free(&ctx->plan);
 	ctx->plan = p;

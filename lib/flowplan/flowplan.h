@@ -313,8 +313,8 @@ int fp_group_repin(struct fp_group *group);
 /**
  * struct fp_follow_info - how a group follows its context's plan source,
  *	what fp_group_follow_query() reports (FLOWPLAN_1.2)
- * @follow: 1 when the context watches its plan source (the default; off
- *	with FP_CTX_NO_FOLLOW or FLOWPLAN_FOLLOW=0)
+ * @follow: 1 when the context watches its plan source and switches its
+ *	groups (the default; off with FP_CTX_NO_FOLLOW or FLOWPLAN_FOLLOW=0)
  * @stale: 1 when the context's plan, as last read, pins this group's pair
  *	otherwise than its QPs are pinned (fp_group_plan_changed())
  * @ctx_generation: the generation of the plan the context holds
@@ -322,6 +322,15 @@ int fp_group_repin(struct fp_group *group);
  * @reloads: plan reloads the context made by itself on a change it saw
  * @reload_errors: reloads that failed (the plan in use was kept)
  * @last_error: the errno of the last failed reload, 0 if none
+ * @switch_error: the errno of the last in-band switch that failed, 0 if
+ *	none: ETIMEDOUT (the peer did not answer or drain in time),
+ *	ECONNABORTED (the peer gave up), or the error that failed the group
+ * @switches: in-band switches to new QPs done
+ * @switch_failures: switches given up (the old QPs kept) or failed
+ * @peer_follows: 1 when the peer's library speaks the in-band switch and
+ *	follows too; 0: a stale group keeps its QPs until both ends call
+ *	fp_group_repin()
+ * @switching: 1 while a switch is under way (sends and writes are held)
  * @reserved: zero
  */
 struct fp_follow_info {
@@ -332,8 +341,12 @@ struct fp_follow_info {
 	uint64_t reloads;
 	uint64_t reload_errors;
 	int last_error;
-	int reserved0;
-	uint64_t reserved[6];
+	int switch_error;
+	uint64_t switches;
+	uint64_t switch_failures;
+	unsigned int peer_follows;
+	unsigned int switching;
+	uint64_t reserved[3];
 };
 
 int fp_group_follow_query(struct fp_group *group, struct fp_follow_info *info);

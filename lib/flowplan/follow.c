@@ -50,23 +50,29 @@ int fp_follow_env(bool *on)
  * Events are a best effort: without the module (or a netlink that refuses
  * us) a context follows its plan file only. Said with FLOWPLAN_DEBUG.
  */
-void fp_follow_open(struct fp_ctx *ctx)
+static bool events_open(struct fp_ctx *ctx, bool quiet)
 {
 	struct fp_err err = { { 0 } };
 	struct fp_nlc *nlc;
 
+	nlc = fp_nlc_open(&err);
+	if (nlc && !fp_nlc_subscribe(nlc, &err)) {
+		ctx->nlev = nlc;
+		return true;
+	}
+	if (!quiet && getenv("FLOWPLAN_DEBUG"))
+		fprintf(stderr, "libflowplan: plan events: %s\n", err.msg);
+	fp_nlc_close(nlc);
+	return false;
+}
+
+void fp_follow_open(struct fp_ctx *ctx)
+{
 	ctx->plan_serial = 1;
 	if (!ctx->follow || (ctx->flags & FP_CTX_NO_NETLINK) ||
 	    getenv("FLOWPLAN_NO_NETLINK"))
 		return;
-	nlc = fp_nlc_open(&err);
-	if (nlc && !fp_nlc_subscribe(nlc, &err)) {
-		ctx->nlev = nlc;
-		return;
-	}
-	if (getenv("FLOWPLAN_DEBUG"))
-		fprintf(stderr, "libflowplan: plan events: %s\n", err.msg);
-	fp_nlc_close(nlc);
+	events_open(ctx, false);
 }
 
 void fp_follow_close(struct fp_ctx *ctx)
@@ -92,12 +98,18 @@ static bool module_changed(struct fp_ctx *ctx)
 			continue;
 		}
 		if (ret) {
-			/* The module is gone (rmmod): read from what is left. */
+			/*
+			 * The module is gone (rmmod): the groups keep their
+			 * paths (a module loaded again starts empty, and
+			 * flowpland puts the plan back); looked for again
+			 * every FP_FOLLOW_LOST_NS.
+			 */
 			if (getenv("FLOWPLAN_DEBUG"))
 				fprintf(stderr, "libflowplan: plan events: %s\n",
 					err.msg);
 			fp_follow_close(ctx);
-			return true;
+			ctx->nl_lost = true;
+			return changed;
 		}
 		if (ev.kind == FP_NL_EV_PLAN_CHANGED &&
 		    (ctx->plan.source != FP_PLAN_NETLINK ||
@@ -110,7 +122,7 @@ static bool module_changed(struct fp_ctx *ctx)
 
 bool fp_ctx_follow(struct fp_ctx *ctx, uint64_t now)
 {
-	bool changed = false;
+	bool changed = false, module_only = false;
 	int ret;
 
 	if (!ctx->follow || now < ctx->follow_next_ns)
@@ -120,9 +132,21 @@ bool fp_ctx_follow(struct fp_ctx *ctx, uint64_t now)
 		changed = true;
 	if (!changed && fp_plansrc_file_changed(&ctx->plan))
 		changed = true;
+	/* The module back: its plan, once it holds one again. */
+	if (!changed && !ctx->nlev && ctx->nl_lost &&
+	    now >= ctx->nl_retry_ns) {
+		ctx->nl_retry_ns = now + FP_FOLLOW_LOST_NS;
+		if (events_open(ctx, true)) {
+			ctx->nl_lost = false;
+			module_only = true;
+			changed = true;
+		}
+	}
 	if (!changed)
 		return false;
-	ret = fp_ctx_reload(ctx);
+	ret = fp_ctx_reload_from(ctx, module_only);
+	if (ret == ENOENT && module_only)
+		return false;		/* loaded, still empty: wait */
 	if (ret) {
 		ctx->reload_errors++;
 		ctx->reload_error = ret;
@@ -139,10 +163,12 @@ bool fp_ctx_follow(struct fp_ctx *ctx, uint64_t now)
 void fp_group_follow(struct fp_group *g, uint64_t now)
 {
 	fp_ctx_follow(g->ctx, now);
-	if (g->plan_serial == g->ctx->plan_serial)
-		return;
-	g->plan_serial = g->ctx->plan_serial;
-	g->stale = fp_group_plan_changed(g) == 1;
+	if (g->plan_serial != g->ctx->plan_serial) {
+		g->plan_serial = g->ctx->plan_serial;
+		g->stale = fp_group_plan_changed(g) == 1;
+	}
+	if (g->stale && g->ctx->follow)
+		fp_switch_propose(g, now);	/* switch.c */
 }
 
 int fp_group_follow_query(struct fp_group *g, struct fp_follow_info *info)
@@ -161,5 +187,10 @@ int fp_group_follow_query(struct fp_group *g, struct fp_follow_info *info)
 	info->reloads = g->ctx->reloads;
 	info->reload_errors = g->ctx->reload_errors;
 	info->last_error = g->ctx->reload_error;
+	info->switch_error = g->switch_error;
+	info->switches = g->switches;
+	info->switch_failures = g->switch_failures;
+	info->peer_follows = g->peer_follows;
+	info->switching = g->sw != FP_SW_IDLE || g->hold;
 	return 0;
 }

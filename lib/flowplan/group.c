@@ -92,6 +92,11 @@ static int io_all(int fd, void *p, size_t len, bool wr, int timeout_ms)
 	return 0;
 }
 
+int fp_sock_io(int fd, void *p, size_t len, bool wr, int timeout_ms)
+{
+	return io_all(fd, p, len, wr, timeout_ms);
+}
+
 static int xchg(struct fp_group *g, const void *out, void *in, size_t len,
 		int timeout_ms)
 {
@@ -100,10 +105,39 @@ static int xchg(struct fp_group *g, const void *out, void *in, size_t len,
 	return ret ? ret : io_all(g->fd, in, len, false, timeout_ms);
 }
 
+/*
+ * Between two ends that speak the in-band switch, the application's bytes
+ * go as a record (FP_CTL_XCHG, their length) and the bytes, so that a
+ * control record of the switch met on the way is told apart and taken.
+ */
+static int xchg_framed(struct fp_group *g, const void *out, void *in,
+		       size_t len)
+{
+	struct fp_ctl c = { .magic = FP_CTL_MAGIC, .type = FP_CTL_XCHG,
+			    .count = len };
+	int ret;
+
+	ret = io_all(g->fd, &c, sizeof(c), true, -1);
+	if (!ret && len)
+		ret = io_all(g->fd, (void *)out, len, true, -1);
+	while (!ret) {
+		ret = io_all(g->fd, &c, sizeof(c), false, -1);
+		if (ret)
+			break;
+		if (c.magic == FP_CTL_MAGIC && c.type == FP_CTL_XCHG)
+			return c.count != len ? EPROTO :
+			       len ? io_all(g->fd, in, len, false, -1) : 0;
+		ret = fp_switch_record(g, &c, fp_now_ns());
+	}
+	return ret;
+}
+
 int fp_group_xchg(struct fp_group *g, const void *out, void *in, size_t len)
 {
 	if (!g || (len && (!out || !in)))
 		return EINVAL;
+	if (g->peer_follows)
+		return xchg_framed(g, out, in, len);
 	/* Blocks until the peer answers or goes away (its socket closes). */
 	return xchg(g, out, in, len, -1);
 }
@@ -539,6 +573,8 @@ static int pin(struct fp_group *g, int timeout_ms)
 	int ret;
 
 	memcpy(h.addr, g->local.b, 16);
+	/* Older libraries send 0 here and never look at it. */
+	h.pad = g->ctx->follow ? FP_HELLO_FOLLOW : 0;
 	group_subflows(g, &ps);
 	h.k = ps.k;
 	ret = xchg(g, &h, &ph, sizeof(h), timeout_ms);
@@ -596,6 +632,8 @@ static int pin(struct fp_group *g, int timeout_ms)
 	memset(&g->sp_write, 0, sizeof(g->sp_write));
 	memset(&g->sp_send, 0, sizeof(g->sp_send));
 	memset(&g->sp_recv, 0, sizeof(g->sp_recv));
+	g->nsend = g->nrecv = 0;	/* switch.c counts from the new QPs */
+	g->peer_follows = (h.pad & ph.pad & FP_HELLO_FOLLOW) != 0;
 	g->source = g->ctx->plan.source;
 	g->generation = g->ctx->plan.hp.generation;
 	g->plan_serial = g->ctx->plan_serial;
@@ -605,6 +643,11 @@ static int pin(struct fp_group *g, int timeout_ms)
 err:
 	destroy_qps(sub, k);
 	return ret;
+}
+
+int fp_group_pin(struct fp_group *g, int timeout_ms)
+{
+	return pin(g, timeout_ms);
 }
 
 /* ---------------------------------------------------------------- groups */
@@ -745,6 +788,7 @@ struct fp_group *fp_group_connect(struct fp_ctx *ctx,
 	if (attr->bootstrap && fp_addr_parse(attr->bootstrap, &boot))
 		goto err;
 
+	g->listener = attr->flags & FP_GROUP_LISTEN;
 	if (attr->flags & FP_GROUP_LISTEN) {
 		ret = listen_meet(g, addr_unset(&boot) ? &g->local : &boot,
 				  attr->port, !!attr->peer, tmo);
@@ -800,6 +844,7 @@ int fp_group_close(struct fp_group *g)
 		ret = errno ? errno : EBUSY;
 	fp_msgtab_fini(&g->tab);
 	free(g->chunks);
+	free(g->q);
 	close(g->fd);
 	g->ctx->ngroups--;
 	free(g);
@@ -936,6 +981,9 @@ int fp_group_repin(struct fp_group *g)
 
 	if (!g)
 		return EINVAL;
+	/* The library is moving it already (switch.c). */
+	if (g->sw || g->qhead != g->qtail)
+		return EBUSY;
 	broken = g->error != 0;
 	if (broken)
 		fp_qp_error(g, ~0u);

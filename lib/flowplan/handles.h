@@ -40,6 +40,8 @@ struct fp_ctx {
 	/* follow.c: the plan source watched, unless FP_CTX_NO_FOLLOW */
 	bool follow;
 	struct fp_nlc *nlev;		/* the module's events; NULL: none */
+	bool nl_lost;			/* it went away (rmmod): look again */
+	uint64_t nl_retry_ns;
 	uint64_t follow_next_ns;	/* next look at the source */
 	uint64_t plan_serial;		/* +1 on every plan (re)load */
 	uint64_t reloads, reload_errors;
@@ -107,6 +109,20 @@ struct fp_group {
 	/* follow.c: ctx->plan_serial when the group last compared plans */
 	uint64_t plan_serial;
 	bool stale;			/* the plan pins the pair otherwise */
+	/* switch.c: the in-band switch to new QPs (docs/follow.md) */
+	bool listener;			/* settles a proposal from both ends */
+	bool peer_follows;		/* both hellos said FP_HELLO_FOLLOW */
+	bool hold;			/* sends and writes go to the queue */
+	bool peer_drained;
+	uint8_t sw;			/* enum fp_sw_state */
+	uint64_t epoch;			/* of the switch under way */
+	uint64_t sw_deadline, sw_retry_ns;
+	uint64_t nsend, nrecv;		/* send/receive messages since pin */
+	uint64_t peer_cut;		/* the peer's sends on the old QPs */
+	struct fp_qpost *q;		/* posts held during a switch */
+	unsigned int qhead, qtail, qcap;
+	uint64_t switches, switch_failures;
+	int switch_error;
 	/*
 	 * The fast way's work requests, made once (post.c): a post fills in
 	 * what changes from one message to the next.
@@ -121,10 +137,68 @@ struct fp_group {
 	struct ibv_recv_wr *rbad;
 };
 
+/* A send or write held while its group switches QPs (switch.c). */
+struct fp_qpost {
+	uint16_t op;
+	struct fp_buf *buf;
+	size_t off, len;
+	struct fp_rbuf rb;
+	uint64_t roff, wr_id;
+};
+
+enum fp_sw_state {
+	FP_SW_IDLE = 0,
+	FP_SW_PROPOSED,		/* we proposed; posting on */
+	FP_SW_ACKED,		/* the peer proposed, we froze and answered */
+	FP_SW_DRAIN,		/* both froze: the cut is known */
+	FP_SW_DRAINED,		/* ours is drained and said so */
+};
+
+/* group.c */
+FP_HIDDEN int fp_sock_io(int fd, void *p, size_t len, bool wr, int timeout_ms);
+/* pin(): agree on and connect a fresh set of QPs, replacing g->sub */
+FP_HIDDEN int fp_group_pin(struct fp_group *g, int timeout_ms);
+/* post.c: the held posts issued, a flushed receive posted again */
+FP_HIDDEN void fp_hold_issue(struct fp_group *g);
+FP_HIDDEN void fp_recv_repost(struct fp_group *g, struct fp_msg *m);
+FP_HIDDEN void fp_group_cqe(struct fp_group *g, const struct ibv_wc *cqe);
+/* switch.c */
+FP_HIDDEN void fp_switch_step(struct fp_group *g, uint64_t now);
+FP_HIDDEN void fp_switch_propose(struct fp_group *g, uint64_t now);
+/* A record that is not the application's, met by fp_group_xchg(). */
+FP_HIDDEN int fp_switch_record(struct fp_group *g, const void *rec,
+			       uint64_t now);
+FP_HIDDEN int fp_hold_post(struct fp_group *g, enum fp_op op,
+			   struct fp_buf *buf, size_t off, size_t len,
+			   const struct fp_rbuf *rb, uint64_t roff,
+			   uint64_t wr_id);
+
+#define FP_HELLO_FOLLOW	1u		/* hello.pad: speaks switch.c */
+#define FP_CTL_MAGIC	0x46504331u	/* "FPC1" */
+enum fp_ctl_type {
+	FP_CTL_PROPOSE = 1,
+	FP_CTL_ACK = 2,		/* count: the sender's sends before the cut */
+	FP_CTL_COMMIT = 3,	/* likewise */
+	FP_CTL_DRAINED = 4,
+	FP_CTL_ABORT = 5,
+	FP_CTL_XCHG = 6,	/* count: fp_group_xchg()'s bytes, which follow */
+};
+
+struct fp_ctl {
+	uint32_t magic;
+	uint32_t type;
+	uint64_t epoch;
+	uint64_t count;
+	uint64_t generation;
+};
+
 /* ctx.c */
 FP_HIDDEN int fp_ctx_dev_open(struct fp_ctx *ctx, const char *name);
 /* follow.c */
 #define FP_FOLLOW_NS	100000000ull	/* a look at the plan source at most */
+#define FP_FOLLOW_LOST_NS 1000000000ull	/* a module gone: looked for again */
+/* fp_ctx_reload(); with @module_only, ENOENT unless the module has a plan */
+FP_HIDDEN int fp_ctx_reload_from(struct fp_ctx *ctx, bool module_only);
 FP_HIDDEN int fp_follow_env(bool *on);
 FP_HIDDEN void fp_follow_open(struct fp_ctx *ctx);
 FP_HIDDEN void fp_follow_close(struct fp_ctx *ctx);

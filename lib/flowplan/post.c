@@ -178,6 +178,12 @@ post_general(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 			 FP_DEADLINE_STAMP);
 	if (!m)
 		return unspread(spp, g->chunks, n, errno);
+	if (recv) {
+		/* switch.c posts it again when a switch flushes it */
+		m->ridx = g->nrecv++;
+		m->laddr = (uintptr_t)reg->base + off;
+		m->lkey = reg->mr->lkey;
+	}
 	if (hooks) {
 		/* fp_poll() takes it through the done queue, to the hooks. */
 		m->flags |= FP_MSG_HOOKS;
@@ -220,6 +226,8 @@ post_general(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 		if (ret) {
 			if (!i) {
 				fp_msg_cancel(&g->tab, m);
+				if (recv)
+					g->nrecv--;
 				return unspread(spp, g->chunks, n, ret);
 			}
 			/* Part of it is on the wire: it completes, failed. */
@@ -228,6 +236,8 @@ post_general(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 		}
 		m->subs |= 1u << c->sub;
 	}
+	if (op == FP_OP_SEND)
+		g->nsend++;
 	return 0;
 }
 
@@ -360,6 +370,13 @@ post_split(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 	m->subs = subs;
 	m->deadline_ns = FP_DEADLINE_STAMP;
 	m->got = 0;
+	if (recv) {
+		m->ridx = g->nrecv++;
+		m->laddr = base;
+		m->lkey = reg->mr->lkey;
+	} else if (op == FP_OP_SEND) {
+		g->nsend++;
+	}
 	fp_msg_commit(&g->tab);
 	/* Part of it is on the wire: it completes, failed. */
 	if (unlikely(ret))
@@ -383,10 +400,12 @@ post_undo(struct fp_group *g, bool recv, int ret)
 	t->next--;
 	t->live--;
 	t->m[t->next & t->mask].flags = 0;
-	if (recv)
+	if (recv) {
 		s->rq_used--;
-	else
+		g->nrecv--;
+	} else {
 		s->sq_used--;
+	}
 	return ret;
 }
 
@@ -443,6 +462,9 @@ post_one(struct fp_group *g, enum fp_op op, const struct fp_buf_reg *reg,
 	g->sge.lkey = reg->mr->lkey;
 	if (recv) {
 		s->rq_used++;
+		m->ridx = g->nrecv++;
+		m->laddr = g->sge.addr;
+		m->lkey = g->sge.lkey;
 		g->rwr.wr_id = fp_wrid(seq, true, sub);
 		ret = ibv_post_recv(s->qp, &g->rwr, &g->rbad);
 	} else {
@@ -458,6 +480,8 @@ post_one(struct fp_group *g, enum fp_op op, const struct fp_buf_reg *reg,
 	}
 	if (unlikely(ret))
 		return post_undo(g, recv, ret);
+	if (op == FP_OP_SEND)
+		g->nsend++;
 	return 0;
 }
 
@@ -541,6 +565,9 @@ post(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 		return EINVAL;
 	if (unlikely(g->error))
 		return ENOTCONN;
+	/* An in-band switch under way (switch.c): held, issued after it. */
+	if (op != FP_OP_RECV && unlikely(g->hold))
+		return fp_hold_post(g, op, buf, off, len, rb, roff, wr_id);
 	reg = &buf->reg[g->dev];
 	/*
 	 * len - 1 >= chunk_max: also a zero length. The table full or the
@@ -611,10 +638,15 @@ static void __attribute__((noinline)) check(struct fp_group *g)
 	uint64_t now = fp_now_ns();
 	uint32_t late;
 
+	/* A switch under way takes every check, not one in 10 ms. */
+	if (g->sw || g->hold)
+		fp_switch_step(g, now);
 	if (now < g->next_check_ns)
 		return;
 	g->next_check_ns = now + FP_CHECK_NS;
 	fp_group_follow(g, now);
+	if (!g->sw && g->peer_follows)
+		fp_switch_step(g, now);		/* a proposal of the peer's */
 	if (!fp_msgtab_live(&g->tab))
 		return;
 	g->tab.timeout_ns = g->timeout_ns;
@@ -841,4 +873,146 @@ int fp_poll(struct fp_group *g, struct fp_wc *wc, int n)
 	if (unlikely(!(++g->polls & 63)))
 		return poll_check(g, wc, n, got);
 	return got;
+}
+
+/* --------------------------------------------------- in-band switch */
+
+/*
+ * A send or write while the group switches QPs: held, in order, within
+ * the group's max_msgs (EAGAIN beyond), and issued by fp_hold_issue().
+ */
+int fp_hold_post(struct fp_group *g, enum fp_op op, struct fp_buf *buf,
+		 size_t off, size_t len, const struct fp_rbuf *rb,
+		 uint64_t roff, uint64_t wr_id)
+{
+	unsigned int n = g->qtail - g->qhead;
+	struct fp_qpost *e;
+
+	if (n + fp_msgtab_live(&g->tab) >= g->tab.cap)
+		return EAGAIN;
+	if (n == g->qcap) {
+		unsigned int cap = g->qcap ? 2 * g->qcap : 64, i;
+		struct fp_qpost *q = malloc(cap * sizeof(*q));
+
+		if (!q)
+			return ENOMEM;
+		for (i = 0; i < n; i++)
+			q[i] = g->q[(g->qhead + i) % g->qcap];
+		free(g->q);
+		g->q = q;
+		g->qcap = cap;
+		g->qhead = 0;
+		g->qtail = n;
+	}
+	e = &g->q[g->qtail % g->qcap];
+	*e = (struct fp_qpost){ .op = (uint16_t)op, .buf = buf, .off = off,
+				.len = len, .roff = roff, .wr_id = wr_id };
+	if (rb)
+		e->rb = *rb;
+	g->qtail++;
+	return 0;
+}
+
+/*
+ * The held posts, in order, unless a switch is still under way. A queue
+ * or table full stops it (the next check goes on); any other refusal
+ * completes that message with the error, as fp_poll() reports any other.
+ */
+void fp_hold_issue(struct fp_group *g)
+{
+	if (g->sw >= FP_SW_ACKED)
+		return;
+	g->hold = false;
+	while (g->qhead != g->qtail) {
+		struct fp_qpost *e = &g->q[g->qhead % g->qcap];
+		struct fp_msg *m;
+		int ret;
+
+		ret = e->op == FP_OP_WRITE ?
+		      post(g, FP_OP_WRITE, e->buf, e->off, e->len, &e->rb,
+			   e->roff, e->wr_id) :
+		      post(g, FP_OP_SEND, e->buf, e->off, e->len, NULL, 0,
+			   e->wr_id);
+		if (ret == EAGAIN)
+			break;
+		if (ret) {
+			m = fp_msg_start(&g->tab, e->wr_id, e->op, e->len, 1, 0,
+					 0);
+			if (!m)
+				break;
+			fp_msg_unposted(&g->tab, m, 1, ret, 0);
+		}
+		g->qhead++;
+	}
+	g->hold = g->qhead != g->qtail;
+}
+
+/*
+ * A receive that a switch flushed from the old QPs before anything filled
+ * it: posted again on the new ones in its slot (same sequence number and
+ * wr_id), cut by the peer's new weights.
+ */
+void fp_recv_repost(struct fp_group *g, struct fp_msg *m)
+{
+	struct ibv_recv_wr rwr, *bad;
+	struct ibv_sge sge;
+	unsigned int need[FP_MAX_SUBFLOWS] = { 0 }, i;
+	int n, ret = 0;
+
+	n = fp_split(m->bytes, g->rw, g->k, g->rchunk_max, g->rsplit_min,
+		     &g->sp_recv, g->chunks, g->nchunks);
+	if (n == -ENOSPC) {
+		uint64_t cnt = fp_split_count(m->bytes, g->rw, g->k,
+					      g->rchunk_max, g->rsplit_min);
+
+		ret = cnt > (uint64_t)g->k * FP_RQ_DEPTH ? EMSGSIZE :
+		      chunks_room(g, cnt);
+		if (!ret)
+			n = fp_split(m->bytes, g->rw, g->k, g->rchunk_max,
+				     g->rsplit_min, &g->sp_recv, g->chunks,
+				     g->nchunks);
+	}
+	m->got = 0;
+	m->subs = 0;
+	m->ridx = g->nrecv++;
+	if (ret || n < 0) {
+		m->pending = 0;
+		fp_msg_unposted(&g->tab, m, 0, ret ? ret : -n, 0);
+		return;
+	}
+	for (i = 0; i < (unsigned int)n; i++)
+		need[g->chunks[i].sub]++;
+	for (i = 0; i < g->k; i++)
+		if (g->sub[i].rq_used + need[i] > FP_RQ_DEPTH) {
+			unspread(&g->sp_recv, g->chunks, n, 0);
+			m->pending = 0;
+			fp_msg_unposted(&g->tab, m, 0, ENOBUFS, 0);
+			return;
+		}
+	m->pending = (uint32_t)n;
+	sge.lkey = m->lkey;
+	rwr = (struct ibv_recv_wr){ .sg_list = &sge };
+	for (i = 0; i < (unsigned int)n; i++) {
+		const struct fp_chunk *c = &g->chunks[i];
+
+		sge.addr = m->laddr + c->off;
+		sge.length = (uint32_t)c->len;
+		rwr.wr_id = fp_wrid(m->seq, true, c->sub);
+		rwr.num_sge = c->len ? 1 : 0;
+		ret = ibv_post_recv(g->sub[c->sub].qp, &rwr, &bad);
+		if (ret) {
+			fp_msg_unposted(&g->tab, m, (uint32_t)n - i, ret, 0);
+			return;
+		}
+		g->sub[c->sub].rq_used++;
+		m->subs |= 1u << c->sub;
+	}
+}
+
+/* One completion, as fp_poll() takes it, onto the done queue. */
+void fp_group_cqe(struct fp_group *g, const struct ibv_wc *cqe)
+{
+	int got = 0;
+
+	cqe_one(g, cqe, NULL, 0, &got);
 }

@@ -94,6 +94,8 @@ enum fp_msg_flags {
 	FP_MSG_HOOKS = 1 << 3,
 	/* Its status is set (an error): never FP_MSG_LIVE alone then. */
 	FP_MSG_FAILED = 1 << 4,
+	/* A receive flushed by an in-band switch, to be posted again. */
+	FP_MSG_REPOST = 1 << 5,
 };
 
 /*
@@ -155,6 +157,14 @@ struct fp_msg {
 	uint32_t comm;			/* communicator (reports) */
 	void *buf;			/* struct fp_buf of a receive */
 	uint64_t buf_off;
+	/*
+	 * Receives: what re-posts it on new QPs after an in-band switch
+	 * (switch.c): its index among the receives posted since the last
+	 * pin, and the bytes as the NIC sees them.
+	 */
+	uint64_t ridx;
+	uint64_t laddr;
+	uint32_t lkey;
 };
 
 /*

@@ -73,6 +73,7 @@ static unsigned int cq_head, cq_tail;
 static struct stub_qp qps[STUB_QPS];
 static unsigned int qp_created, qp_destroyed, qp_fail_at, qp_calls;
 static bool qp_bad_destroy;
+static bool flush_on_err;	/* a QP moved to the error state flushes at once */
 
 static struct stub_qp *stub_of(struct ibv_qp *qp)
 {
@@ -244,6 +245,8 @@ int __wrap_ibv_modify_qp(struct ibv_qp *qp, struct ibv_qp_attr *a, int mask)
 		return EINVAL;
 	if (mask & IBV_QP_STATE)
 		s->state = a->qp_state;
+	if (flush_on_err && s->state == IBV_QPS_ERR)
+		stub_flush();
 	return 0;
 }
 
@@ -290,6 +293,7 @@ static void stub_reset(void)
 	nwrs = cq_head = cq_tail = 0;
 	qp_created = qp_destroyed = qp_fail_at = qp_calls = 0;
 	qp_bad_destroy = false;
+	flush_on_err = false;
 }
 
 /* A group of @k subflows on the provider, as fp_group_connect makes one. */
@@ -363,6 +367,7 @@ static int teardown(void **state)
 			__wrap_ibv_destroy_qp(f->g->sub[i].qp);
 	fp_msgtab_fini(&f->g->tab);
 	free(f->g->chunks);
+	free(f->g->q);
 	if (f->g->fd >= 0)
 		close(f->g->fd);
 	if (f->peer >= 0)
@@ -1378,6 +1383,298 @@ static void test_listen_strays(void **state)
 	unsetenv("FLOWPLAN_NO_RDMA_CM");
 }
 
+/* ------------------------------------------------- the in-band switch */
+
+/* What the peer's library says, and reads of ours. */
+static void peer_ctl(struct fixture *f, uint32_t type, uint64_t epoch,
+		     uint64_t count)
+{
+	struct fp_ctl c = { .magic = FP_CTL_MAGIC, .type = type,
+			    .epoch = epoch, .count = count };
+
+	assert_int_equal(write(f->peer, &c, sizeof(c)), sizeof(c));
+}
+
+static struct fp_ctl peer_reads(struct fixture *f)
+{
+	struct fp_ctl c;
+
+	assert_int_equal(fp_sock_io(f->peer, &c, sizeof(c), false, 1000), 0);
+	assert_int_equal(c.magic, FP_CTL_MAGIC);
+	return c;
+}
+
+static bool peer_has_nothing(struct fixture *f)
+{
+	char c;
+
+	return recv(f->peer, &c, 1, MSG_PEEK | MSG_DONTWAIT) < 0;
+}
+
+/* The peer's side of pin() (a library that follows), and ours read off. */
+static void peer_pins(struct fixture *f, uint32_t k, const struct qpinfo *qi)
+{
+	struct hello h = { .magic = HELLO_MAGIC, .version = FP_ABI_VERSION,
+			   .k = k, .pad = FP_HELLO_FOLLOW };
+	char ready = 1;
+
+	assert_int_equal(write(f->peer, &h, sizeof(h)), sizeof(h));
+	assert_int_equal(write(f->peer, qi, sizeof(*qi)), sizeof(*qi));
+	assert_int_equal(write(f->peer, &ready, 1), 1);
+}
+
+static void peer_reads_pin(struct fixture *f)
+{
+	struct hello h;
+	struct qpinfo qi;
+	char ready;
+
+	assert_int_equal(fp_sock_io(f->peer, &h, sizeof(h), false, 1000), 0);
+	assert_int_equal(h.pad, FP_HELLO_FOLLOW);
+	assert_int_equal(fp_sock_io(f->peer, &qi, sizeof(qi), false, 1000), 0);
+	assert_int_equal(fp_sock_io(f->peer, &ready, 1, false, 1000), 0);
+}
+
+/* Poll everything there is; count each message's completions by wr_id. */
+static void poll_count(struct fixture *f, unsigned int *seen, unsigned int n)
+{
+	struct fp_wc wc[16];
+	int got, i;
+
+	while ((got = poll_checked(f->g, wc, 16)) > 0)
+		for (i = 0; i < got; i++) {
+			assert_int_equal(wc[i].status, 0);
+			assert_true(wc[i].wr_id < n);
+			seen[wc[i].wr_id]++;
+		}
+	assert_true(got >= 0);
+}
+
+static void follows(struct fixture *f, bool listener)
+{
+	f->g->peer_follows = true;
+	f->g->listener = listener;
+	assert_true(f->ctx->follow);
+}
+
+/*
+ * The whole switch, this side proposing. Before the cut: 4 sends (the
+ * last posted after PROPOSE, not yet frozen), 4 receives. The peer has
+ * sent 2: receives 0 and 1 are filled on the old QPs, 2 and 3 (and one
+ * posted while frozen) are flushed and posted again on the new QPs with
+ * their wr_ids; a send and a write posted while frozen are held and
+ * issued on the new QPs after them. Every message completes exactly once.
+ */
+static void test_switch_cut(void **state)
+{
+	struct fixture *f = *state;
+	struct qpinfo qi = good_peer(2);
+	unsigned int seen[32] = { 0 }, i, old_nwrs;
+	uint32_t old_qpn[2] = { f->g->sub[0].qp->qp_num,
+				f->g->sub[1].qp->qp_num };
+	struct fp_rbuf rb = { .addr = 1 << 20, .len = 4096, .rkey = 2 };
+	uint64_t seq13 = 0;
+	struct fp_ctl c;
+
+	follows(f, true);
+	for (i = 1; i <= 3; i++)
+		assert_int_equal(fp_post_send(f->g, f->b, 0, 100, i), 0);
+	for (i = 11; i <= 14; i++)
+		assert_int_equal(fp_post_recv(f->g, f->b, 4096 * i, 100, i), 0);
+	fp_switch_propose(f->g, fp_now_ns());
+	c = peer_reads(f);
+	assert_int_equal(c.type, FP_CTL_PROPOSE);
+	assert_int_equal(f->g->sw, FP_SW_PROPOSED);
+	assert_false(f->g->hold);
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 100, 4), 0);
+	assert_int_equal(nwrs, 8);
+
+	/* The peer froze with 2 sends out: we freeze and say 4. */
+	peer_ctl(f, FP_CTL_ACK, c.epoch, 2);
+	assert_int_equal(poll_checked(f->g, (struct fp_wc[4]){ 0 }, 4), 0);
+	c = peer_reads(f);
+	assert_int_equal(c.type, FP_CTL_COMMIT);
+	assert_int_equal(c.count, 4);
+	assert_int_equal(f->g->sw, FP_SW_DRAIN);
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 100, 5), 0);
+	assert_int_equal(fp_post_write(f->g, f->b, 0, 100, &rb, 0, 6), 0);
+	assert_int_equal(nwrs, 8);		/* held */
+	assert_int_equal(fp_post_recv(f->g, f->b, 4096 * 15, 100, 15), 0);
+	assert_int_equal(nwrs, 9);		/* receives are never held */
+	for (i = 0; i < nwrs; i++)
+		if (wrs[i].recv && wrs[i].addr == (uintptr_t)f->mem + 4096 * 13)
+			seq13 = fp_wrid_seq(wrs[i].wr_id);
+	assert_int_not_equal(seq13, 0);
+
+	/* Not drained while receive 1 waits for the peer's second send. */
+	for (i = 0; i < nwrs; i++)
+		if (!wrs[i].recv || wrs[i].addr == (uintptr_t)f->mem + 4096 * 11)
+			complete(&wrs[i], IBV_WC_SUCCESS);
+	poll_count(f, seen, 32);
+	assert_true(peer_has_nothing(f));
+	assert_int_equal(f->g->sw, FP_SW_DRAIN);
+	for (i = 0; i < nwrs; i++)
+		if (wrs[i].recv && wrs[i].addr == (uintptr_t)f->mem + 4096 * 12)
+			complete(&wrs[i], IBV_WC_SUCCESS);
+	poll_count(f, seen, 32);
+	c = peer_reads(f);
+	assert_int_equal(c.type, FP_CTL_DRAINED);
+	assert_int_equal(f->g->sw, FP_SW_DRAINED);
+
+	/* The peer drained too, and pins: the switch. */
+	flush_on_err = true;
+	old_nwrs = nwrs;
+	peer_ctl(f, FP_CTL_DRAINED, c.epoch, 0);
+	peer_pins(f, 2, &qi);
+	poll_count(f, seen, 32);
+	peer_reads_pin(f);
+	assert_int_equal(f->g->sw, FP_SW_IDLE);
+	assert_false(f->g->hold);
+	assert_int_equal(f->g->switches, 1);
+	assert_int_equal(f->g->error, 0);
+	assert_int_equal(f->g->sub[0].remote_qpn, 0x500);
+	for (i = 0; i < 2; i++)
+		assert_int_not_equal(f->g->sub[i].qp->qp_num, old_qpn[0]);
+	/* 3 receives again, then the send and the write, on the new QPs. */
+	assert_int_equal(nwrs - old_nwrs, 5);
+	for (i = old_nwrs; i < nwrs; i++)
+		assert_true(wrs[i].qp_num == f->g->sub[0].qp->qp_num ||
+			    wrs[i].qp_num == f->g->sub[1].qp->qp_num);
+	assert_true(wrs[old_nwrs].recv && wrs[old_nwrs + 1].recv &&
+		    wrs[old_nwrs + 2].recv);
+	assert_int_equal(fp_wrid_seq(wrs[old_nwrs].wr_id), seq13);
+	assert_int_equal(wrs[old_nwrs].addr, (uintptr_t)f->mem + 4096 * 13);
+	assert_false(wrs[old_nwrs + 3].recv || wrs[old_nwrs + 4].recv);
+	assert_int_equal(f->g->nrecv, 3);
+	assert_int_equal(f->g->nsend, 1);
+
+	/* Nothing of the flushed ones was handed out; now all complete once. */
+	for (i = 13; i <= 15; i++)
+		assert_int_equal(seen[i], 0);
+	stub_complete();
+	poll_count(f, seen, 32);
+	for (i = 1; i <= 6; i++)
+		assert_int_equal(seen[i], 1);
+	for (i = 11; i <= 15; i++)
+		assert_int_equal(seen[i], 1);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+	assert_false(qp_bad_destroy);
+}
+
+/*
+ * The peer aborts after our COMMIT (its drain timed out): the old QPs stay,
+ * what was held goes out on them, the failure is counted and said.
+ */
+static void test_switch_abort(void **state)
+{
+	struct fixture *f = *state;
+	struct ibv_qp *old[2] = { f->g->sub[0].qp, f->g->sub[1].qp };
+	struct fp_follow_info fi;
+	struct fp_ctl c;
+
+	follows(f, true);
+	fp_switch_propose(f->g, fp_now_ns());
+	c = peer_reads(f);
+	peer_ctl(f, FP_CTL_ACK, c.epoch, 0);
+	assert_int_equal(poll_checked(f->g, (struct fp_wc[4]){ 0 }, 4), 0);
+	assert_int_equal(peer_reads(f).type, FP_CTL_COMMIT);
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 100, 1), 0);
+	assert_int_equal(nwrs, 0);
+	peer_ctl(f, FP_CTL_ABORT, c.epoch, 0);
+	assert_int_equal(poll_checked(f->g, (struct fp_wc[4]){ 0 }, 4), 0);
+	assert_int_equal(f->g->sw, FP_SW_IDLE);
+	assert_false(f->g->hold);
+	assert_int_equal(nwrs, 1);		/* issued, on an old QP */
+	assert_true(wrs[0].qp_num == old[0]->qp_num ||
+		    wrs[0].qp_num == old[1]->qp_num);
+	assert_group_intact(f, old, 2);
+	assert_int_equal(fp_group_follow_query(f->g, &fi), 0);
+	assert_int_equal(fi.switch_failures, 1);
+	assert_int_equal(fi.switch_error, ECONNABORTED);
+	assert_int_equal(fi.switches, 0);
+}
+
+/*
+ * A peer that does not answer: the proposal is given up at the deadline,
+ * never frozen meanwhile; a late ACK is answered with ABORT so that the
+ * peer lets go too. A peer that does not speak the switch (an older
+ * library) is never proposed to.
+ */
+static void test_switch_no_answer(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_ctl c;
+
+	fp_switch_propose(f->g, fp_now_ns());
+	assert_int_equal(f->g->sw, FP_SW_IDLE);
+	assert_true(peer_has_nothing(f));
+
+	follows(f, true);
+	fp_switch_propose(f->g, fp_now_ns());
+	c = peer_reads(f);
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 100, 1), 0);
+	assert_int_equal(nwrs, 1);
+	f->g->sw_deadline = 1;
+	assert_int_equal(poll_checked(f->g, (struct fp_wc[4]){ 0 }, 4), 0);
+	assert_int_equal(f->g->sw, FP_SW_IDLE);
+	assert_int_equal(f->g->switch_failures, 1);
+	assert_int_equal(f->g->switch_error, ETIMEDOUT);
+	/* Not again before a timeout has passed. */
+	fp_switch_propose(f->g, fp_now_ns());
+	assert_int_equal(f->g->sw, FP_SW_IDLE);
+	peer_ctl(f, FP_CTL_ACK, c.epoch, 0);
+	assert_int_equal(poll_checked(f->g, (struct fp_wc[4]){ 0 }, 4), 0);
+	c = peer_reads(f);
+	assert_int_equal(c.type, FP_CTL_ABORT);
+	assert_int_equal(f->g->sw, FP_SW_IDLE);
+	assert_false(f->g->hold);
+}
+
+/*
+ * Both ends propose at once: the connecting side answers the listener's
+ * proposal (freezes, ACK with its count) and its own is dropped; a COMMIT
+ * gives it the cut. The application's bytes (fp_group_xchg) pass a
+ * control record met on the way.
+ */
+static void test_switch_both_propose(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_ctl c, x = { .magic = FP_CTL_MAGIC, .type = FP_CTL_XCHG,
+			       .count = 3 };
+	char in[3];
+
+	follows(f, false);
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 100, 1), 0);
+	fp_switch_propose(f->g, fp_now_ns());
+	assert_int_equal(peer_reads(f).type, FP_CTL_PROPOSE);
+	/* The peer's PROPOSE, then its fp_group_xchg("abc"). */
+	peer_ctl(f, FP_CTL_PROPOSE, 7, 0);
+	assert_int_equal(write(f->peer, &x, sizeof(x)), sizeof(x));
+	assert_int_equal(write(f->peer, "abc", 3), 3);
+	assert_int_equal(fp_group_xchg(f->g, "xyz", in, 3), 0);
+	assert_memory_equal(in, "abc", 3);
+	c = peer_reads(f);
+	assert_int_equal(c.type, FP_CTL_XCHG);	/* ours, framed */
+	{
+		char out[3];
+
+		assert_int_equal(fp_sock_io(f->peer, out, 3, false, 1000), 0);
+		assert_memory_equal(out, "xyz", 3);
+	}
+	c = peer_reads(f);
+	assert_int_equal(c.type, FP_CTL_ACK);
+	assert_int_equal(c.epoch, 7);
+	assert_int_equal(c.count, 1);
+	assert_int_equal(f->g->sw, FP_SW_ACKED);
+	assert_true(f->g->hold);
+	peer_ctl(f, FP_CTL_COMMIT, 7, 5);
+	assert_int_equal(poll_checked(f->g, (struct fp_wc[4]){ 0 }, 4), 0);
+	assert_int_equal(f->g->sw, FP_SW_DRAIN);
+	assert_int_equal(f->g->peer_cut, 5);
+	/* fp_group_repin() by hand while the library switches: EBUSY. */
+	assert_int_equal(fp_group_repin(f->g), EBUSY);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1406,6 +1703,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_too_many_chunks, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_attrs, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_listen_strays, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_switch_cut, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_switch_abort, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_switch_no_answer, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_switch_both_propose, setup2, teardown),
 	};
 
 	return cmocka_run_group_tests_name("lib_post", tests, NULL, NULL);
