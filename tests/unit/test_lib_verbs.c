@@ -102,9 +102,13 @@ static void write_plan(uint64_t gen, uint32_t base)
 
 static int open_side(struct side *s, bool listen)
 {
-	/* The client records its messages (test_report). */
+	/*
+	 * The client records its messages (test_report). Both re-pin by
+	 * hand (test_repin, test_recv_timeout): not the library by itself
+	 * (lib-follow tests that).
+	 */
 	struct fp_ctx_attr ca = { .plan = plan_path,
-				  .flags = FP_CTX_NO_NETLINK |
+				  .flags = FP_CTX_NO_NETLINK | FP_CTX_NO_FOLLOW |
 					   (listen ? FP_CTX_NO_REPORT : FP_CTX_REPORT),
 				  .timeout_ms = 20000,
 				  .comm = 42 };
