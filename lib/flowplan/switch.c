@@ -241,9 +241,12 @@ static void do_switch(struct fp_group *g, uint64_t now)
 			unsigned int sub = FP_WRID_SUB(id);
 			struct fp_msg *m = &t->m[seq & t->mask];
 
+			/* FP_MSG_HOOKS (reports, staging) may be set. */
 			if (!fp_wrid_recv(id) || !cqe[j].status ||
 			    sub >= g->k || m->seq != seq ||
-			    m->flags != FP_MSG_LIVE || !m->pending ||
+			    !(m->flags & FP_MSG_LIVE) ||
+			    (m->flags & (FP_MSG_FAILED | FP_MSG_QUEUED |
+					 FP_MSG_DELIVERED)) || !m->pending ||
 			    m->op != FP_OP_RECV || m->ridx < g->peer_cut) {
 				/* Not a receive beyond the cut: as fp_poll(). */
 				fp_group_cqe(g, &cqe[j]);

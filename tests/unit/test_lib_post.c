@@ -1505,6 +1505,14 @@ static void test_switch_cut(void **state)
 		if (wrs[i].recv && wrs[i].addr == (uintptr_t)f->mem + 4096 * 13)
 			seq13 = fp_wrid_seq(wrs[i].wr_id);
 	assert_int_not_equal(seq13, 0);
+	/* As with reports on: it goes through the done queue (FP_MSG_HOOKS). */
+	{
+		struct fp_msg *m = &f->g->tab.m[seq13 & f->g->tab.mask];
+
+		m->flags |= FP_MSG_HOOKS;
+		m->buf = f->b;
+		m->buf_off = 4096 * 13;
+	}
 
 	/* Not drained while receive 1 waits for the peer's second send. */
 	for (i = 0; i < nwrs; i++)
