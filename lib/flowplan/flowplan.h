@@ -312,7 +312,7 @@ int fp_group_repin(struct fp_group *group);
 
 /**
  * struct fp_follow_info - how a group follows its context's plan source,
- *	what fp_group_follow_query() reports (FLOWPLAN_1.2)
+ *	what fp_group_follow_query() reports (FLOWPLAN_1.3)
  * @follow: 1 when the context watches its plan source and switches its
  *	groups (the default; off with FP_CTX_NO_FOLLOW or FLOWPLAN_FOLLOW=0)
  * @stale: 1 when the context's plan, as last read, pins this group's pair
