@@ -11,6 +11,7 @@ B=$(cd "$SRC/$BUILD" && pwd)
 FLOWPLAND=$B/flowpland
 FPC=$B/fpc
 FPDCTL=$B/fpd-ctl
+FLOWPLANCTL=$B/flowplanctl
 NATSCONF=$SRC/daemon/cluster/nats/fp-nats-conf
 
 T=""			# the run's directory

@@ -3,7 +3,9 @@
 # processes (a JetStream cluster on loopback, TLS, NKeys and the shipped
 # permissions), an active and a standby planner, eight agents installing
 # into table files (no module can load here), one of them behind a proxy
-# that the test cuts. The cases run in order on the same cluster; each
+# that the test cuts. The fabric is dual-stack: h0 and h4 have an IPv6 NIC
+# each besides their IPv4 one, with a flow between them. The cases run in
+# order on the same cluster; each
 # prints "ok"/"not ok" and the run ends with
 # "cluster-procs: N passed, N failed, N skipped".
 #   BUILD=build tests/cluster/run.sh [CASE...]     KEEP=1 keeps the directory
@@ -35,7 +37,7 @@ check() {	# check NAME CMD...: one assertion
 for x in nats-server openssl socat jq curl python3; do
 	command -v $x >/dev/null || skip_all "$x is not installed (scripts/deps.sh cluster)"
 done
-for x in "$FLOWPLAND" "$FPC" "$FPDCTL"; do
+for x in "$FLOWPLAND" "$FPC" "$FPDCTL" "$FLOWPLANCTL"; do
 	[ -x "$x" ] || skip_all "$x is not built"
 done
 
@@ -44,9 +46,21 @@ trap cl_cleanup EXIT
 [ -n "${KEEP:-}" ] && log "files in $T"
 
 # a ring across four leaves of two hosts: a leaf-spine link carries one or
-# two of its flows, so a failure changes a few shares and keeps the rest
-TOPO="leafspine:leaves=4,spines=4,hosts=2"
-SCHED="ring-allreduce:bytes=1G"
+# two of its flows, so a failure changes a few shares and keeps the rest;
+# and an IPv6 NIC on h0 (leaf0) and on h4 (leaf2) with a flow each way
+GEN_TOPO="leafspine:leaves=4,spines=4,hosts=2"
+V6_H0=2001:db8::1 V6_H4=2001:db8::5
+"$FLOWPLANCTL" topology export "$GEN_TOPO" | jq --arg a "$V6_H0" --arg b "$V6_H4" '
+	.hosts |= map(if .name == "h0" then .nics += [{ name: "h0.n1", addr: $a }]
+		      elif .name == "h4" then .nics += [{ name: "h4.n1", addr: $b }] else . end)
+	| .links += [{ a: "h0.n1", b: "leaf0", gbps: 100 }, { a: "h4.n1", b: "leaf2", gbps: 100 }]' \
+	>"$T/topo.json" || skip_all "cannot write the dual-stack topology"
+"$FLOWPLANCTL" schedule export ring-allreduce:bytes=1G topology "$GEN_TOPO" | jq '
+	.phases[0].flows += [{ src: "h0.n1", dst: "h4.n1", bytes: 1073741824, job: "v6" },
+			     { src: "h4.n1", dst: "h0.n1", bytes: 1073741824, job: "v6" }]' \
+	>"$T/sched.json" || skip_all "cannot write the schedule"
+TOPO=$T/topo.json
+SCHED=$T/sched.json
 HOSTS=(h0 h1 h2 h3 h4 h5 h6 h7)
 ADMIN=pa
 
@@ -108,6 +122,36 @@ case_plan() {
 	done
 	check "each table holds exactly its host's share" [ $bad = 0 ]
 	check "the standby stands by" [ "$(st pb | jq -r .cluster.active)" = false ]
+}
+
+# The dual-stack hosts: their IPv6 entries, planned with the IPv4 ring;
+# h4's port reported down by its IPv6 address takes h4.n1's link out of
+# the plan (a repair), its flows leave both shares, and come back with it.
+case_ipv6() {
+	local e0
+	check "h0's share holds its IPv6 entry to h4" \
+		bash -c '[ "$(grep -c "^$1 $2 " <<<"$3")" = 1 ]' _ "$V6_H0" "$V6_H4" "$(share_lines h0)"
+	check "h4's share holds its IPv6 entry to h0" \
+		bash -c '[ "$(grep -c "^$1 $2 " <<<"$3")" = 1 ]' _ "$V6_H4" "$V6_H0" "$(share_lines h4)"
+	check "h0's table holds the IPv6 entry" \
+		bash -c 'grep -q "^$1 $2 " <<<"$3"' _ "$V6_H0" "$V6_H4" "$(table_lines h0)"
+	e0=$(last_epoch "$ADMIN")
+	# h4's agent reports its IPv6 port down (what a link event gives it)
+	check "h4 publishes its IPv6 port down" "$FPC" -c "$T/h4.conf" -s "$SURLS" -t 5000 pub fp.obs.h4.links \
+		"{\"ports\":[{\"dev\":\"rxe1\",\"port\":1,\"up\":false,\"addrs\":[\"$V6_H4\"]}]}"
+	check "the planner re-plans around it" wait_for 20 epoch_after "$ADMIN" "$e0"
+	check "a repair" [ "$(st "$ADMIN" | jq -r .cluster.last_replan.method)" = repair ]
+	check "agents consistent after the IPv6 port went down" wait_for 30 consistent "${ON[@]}"
+	check "h0's share lost its IPv6 entry, kept its IPv4 ones" \
+		bash -c '! grep -q "^$1 " <<<"$2" && grep -q "^198\." <<<"$2"' _ "$V6_H0" "$(share_lines h0)"
+	check "h0's table too" bash -c '! grep -q "^$1 " <<<"$2"' _ "$V6_H0" "$(table_lines h0)"
+	e0=$(last_epoch "$ADMIN")
+	check "h4 publishes its IPv6 port up" "$FPC" -c "$T/h4.conf" -s "$SURLS" -t 5000 pub fp.obs.h4.links \
+		"{\"ports\":[{\"dev\":\"rxe1\",\"port\":1,\"up\":true,\"addrs\":[\"$V6_H4\"]}]}"
+	check "the planner re-plans" wait_for 20 epoch_after "$ADMIN" "$e0"
+	check "agents consistent after the IPv6 port came back" wait_for 30 consistent "${ON[@]}"
+	check "h0's IPv6 entry is back" \
+		bash -c 'grep -q "^$1 $2 " <<<"$3"' _ "$V6_H0" "$V6_H4" "$(share_lines h0)"
 }
 
 case_linkdown() {
@@ -298,7 +342,7 @@ case_shutdown() {
 	check "the other planner too" stopped_cleanly pa
 }
 
-CASES=${*:-plan linkdown failover server_kill cutoff late refused monotonic shutdown}
+CASES=${*:-plan ipv6 linkdown failover server_kill cutoff late refused monotonic shutdown}
 for c in $CASES; do
 	log "--- $c"
 	"case_$c"

@@ -290,6 +290,83 @@ static void test_fault_replan(void **state)
 	fpd_hostplan_clear(&f.plan);
 }
 
+/*
+ * An IPv6 fabric, the host's address IPv6 in [fabric] local_addrs: its
+ * three IPv6 entries installed; counters under IPv6 remotes find a dead
+ * spine link and the daemon re-plans around it; the module's link event
+ * for the port of the host's IPv6 GID takes its NIC link out (its flows
+ * leave the plan) and back. Addresses local_addrs refuses, by name.
+ */
+static void test_ipv6_host(void **state)
+{
+	struct fake f = { .loaded = true };
+	struct fp_err err = { "" };
+	struct fpd_kev ev = { .kind = FPD_KEV_LINK, .port = 1, .naddrs = 1 };
+	struct fpd_conf c;
+	struct fpd d;
+	int dead = -1, i;
+	size_t k;
+
+	(void)state;
+	conf(&c, "alltoall:bytes=64M");
+	strcpy(c.topology, "leafspine:leaves=2,spines=2,hosts=2,ipv6");
+	strcpy(c.local_addrs, "2001:2::1");
+	start(&d, &f, &c);
+	RUN_UNTIL(&d, f.sets == 1);
+	assert_int_equal(f.plan.n, 3);
+	for (k = 0; k < f.plan.n; k++) {
+		char a[FP_ADDR_STRLEN];
+
+		assert_string_equal(fp_addr_str(&f.plan.e[k].local, a), "2001:2::1");
+		assert_false(fp_addr_is_v4(&f.plan.e[k].remote));
+	}
+	for (k = 0; k < d.nfs && dead < 0; k++)
+		if (d.fs[k].nlinks == 4)
+			dead = d.fs[k].link[1] / 2;
+	assert_true(dead >= 0);
+	for (i = 0; i < 5; i++) {
+		traffic(&d, &f, dead);
+		fpd_read_counters(&d);
+	}
+	assert_int_equal(d.faults_total, 1);
+	RUN_UNTIL(&d, d.replans == 2);
+	for (k = 0; k < d.nfs; k++) {
+		unsigned int j;
+
+		for (j = 0; j < d.fs[k].nlinks; j++)
+			assert_int_not_equal(d.fs[k].link[j] / 2, dead);
+	}
+
+	/* a link-local GID only: no NIC of the fabric, nothing changes */
+	snprintf(ev.dev, sizeof(ev.dev), "rxe0");
+	assert_int_equal(fp_addr_parse("fe80::1", &ev.addrs[0]), 0);
+	fpd_kmod_event(&d, &ev);
+	assert_int_equal(d.nfailed_ev, 0);
+	/* the port of 2001:2::1 goes down: its NIC link with it */
+	assert_int_equal(fp_addr_parse("2001:2::1", &ev.addrs[0]), 0);
+	fpd_kmod_event(&d, &ev);
+	assert_int_equal(d.nfailed_ev, 1);
+	RUN_UNTIL(&d, d.replans == 3);
+	RUN_UNTIL(&d, f.plan.n == 0);
+	ev.up = true;
+	fpd_kmod_event(&d, &ev);
+	assert_int_equal(d.nfailed_ev, 0);
+	RUN_UNTIL(&d, f.plan.n == 3);
+	fpd_fini(&d);
+	fpd_hostplan_clear(&f.plan);
+
+	/* refused by name */
+	strcpy(c.local_addrs, "198.18.0.1, ::ffff:198.18.0.1");
+	assert_int_not_equal(fpd_init(&d, &c, NULL, &fake_ops, &f, &err), 0);
+	assert_string_equal(err.msg, "[fabric] local_addrs: '::ffff:198.18.0.1' is an IPv4-mapped "
+				     "IPv6 address (write IPv4 as a dotted quad)");
+	fpd_fini(&d);	/* as flowpland does after a failed start */
+	strcpy(c.local_addrs, "fe80::1%eth0");
+	assert_int_not_equal(fpd_init(&d, &c, NULL, &fake_ops, &f, &err), 0);
+	assert_string_equal(err.msg, "[fabric] local_addrs: 'fe80::1%eth0' is not an IPv4 or IPv6 address");
+	fpd_fini(&d);
+}
+
 static void test_observed_cycle(void **state)
 {
 	struct fake f = { .loaded = true };
@@ -624,6 +701,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_install_restart_reload),
 		cmocka_unit_test(test_fault_replan),
+		cmocka_unit_test(test_ipv6_host),
 		cmocka_unit_test(test_observed_cycle),
 		cmocka_unit_test(test_no_module_then_module),
 		cmocka_unit_test(test_holddown),
