@@ -18,8 +18,10 @@
 # group (its own port is down) but leaf1 does not know and keeps hashing
 # onto spine1, a black hole; the link is marked down on the bus (fpc link
 # down) and only the new plan moves the traffic: every affected host
-# installs its new share, spine1 carries nothing more, and every message
-# still arrives intact. Prints ok/not ok per check and
+# installs its new share, spine1 carries nothing more, neither data nor
+# the receivers' acknowledgements (each receiver has a reverse entry for
+# its QP's replies, planned on the reverse of the data's path), and every
+# message still arrives intact. Prints ok/not ok per check and
 # "cluster-vm: N passed, N failed, N skipped".
 #   BUILD=build FLOWPLAN_KO=kmod/flowplan.ko VM_INIT=build/vm/init tests/cluster-vm/run.sh
 set -uo pipefail
@@ -378,6 +380,19 @@ flows_since() {
 	done
 }
 moved() { echo $(($(spine_bytes 1 $1) - A1[$1] + $(spine_bytes 2 $1) - A2[$1])); }
+# replies_off SPINE: since mark, no flow's replies (acknowledgements from
+# the receiver's QP) went over SPINE, and every flow's came back: they carry
+# the port of the receiver's reverse entry, planned on the reverse of the
+# data's path (lib/planner/reverse.c)
+replies_off() {
+	local h on off bad=0
+	for h in "${HOSTS[@]}"; do
+		on=$(($(spine_bytes $1 r$h) - $([ $1 = 1 ] && echo "${R1[$h]}" || echo "${R2[$h]}")))
+		off=$(($(spine_bytes $((3 - $1)) r$h) - $([ $1 = 1 ] && echo "${R2[$h]}" || echo "${R1[$h]}")))
+		[ $on = 0 ] && [ $off -gt 0 ] || bad=1
+	done
+	[ $bad = 0 ]
+}
 # every flow has moved MIN bytes over the spines since mark
 window_full() { local h; vms_alive || return 1; for h in "${HOSTS[@]}"; do [ "$(moved $h)" -ge "$1" ] || return 1; done; }
 # follows WHAT: each flow's bytes split over the spines as its share says
@@ -400,6 +415,7 @@ log "plan: $(show | jq -c '[.cluster.shares[] | {host, epoch}]')"
 mark
 L0=$(links)
 must "traffic on every flow (1 MiB each over the spines)" wait_s 240 window_full 1048576
+flows_since
 log "routers' interface counters (rx bytes) before: $L0; after: $(links)"
 check "the spines carry each flow as its share says" follows "both spines"
 on1=""
@@ -433,6 +449,7 @@ flows_since
 must "traffic on every flow after the failure (1 MiB each)" [ $r = 0 ]
 log "routers' interface counters (rx bytes) before: $L1; after: $(links)"
 check "the spines carry each flow as its new share says: all on spine2" follows "spine1 - leaf2 down"
+check "the replies come back as planned: none over spine1" replies_off 1
 
 # ------------------------------------------------------------ the end
 start stop "$T/stop.log" "${NSX[@]}" socat -u "TCP-LISTEN:$RPORT_STOP,bind=$CL_ADDR,reuseaddr,fork" /dev/null
