@@ -374,7 +374,6 @@ static void probe_done(void *arg, const struct fpd_probe_result *r)
 int fpd_probe_now(struct fpd *d, const char *why, struct fp_err *err)
 {
 	struct fp_addr *pairs = NULL;
-	uint32_t *planned = NULL;
 	size_t n = 0, i, k;
 	int ret;
 
@@ -384,16 +383,9 @@ int fpd_probe_now(struct fpd *d, const char *why, struct fp_err *err)
 		return fp_fail(err, ENOTSUP, "no fabric to probe ([fabric] topology)");
 	if (fpd_probe_running(&d->probe))
 		return fp_fail(err, EBUSY, "a probe is under way");
-	if (fpd_planner_pairs(&d->planner, d->local, d->nlocal, &planned, &n))
+	/* the planned pairs of this host, both families */
+	if (fpd_planner_pairs(&d->planner, d->local, d->nlocal, &pairs, &n))
 		return fp_fail(err, ENOMEM, "out of memory");
-	pairs = calloc(2 * n + 1, sizeof(*pairs));
-	if (!pairs) {
-		free(planned);
-		return fp_fail(err, ENOMEM, "out of memory");
-	}
-	for (i = 0; i < 2 * n; i++)
-		pairs[i] = fp_addr_v4(planned[i]);
-	free(planned);
 	if (!n) {
 		/* nothing planned yet: this host's NICs to every other host's, of one family */
 		const struct fp_topo *t = d->planner.base;

@@ -1244,19 +1244,18 @@ out:
 
 static int pair_cmp(const void *x, const void *y)
 {
-	const uint32_t *a = x, *b = y;
+	const struct fp_addr *a = x, *b = y;
+	int c = ip_cmp(&a[0], &b[0]);
 
-	if (a[0] != b[0])
-		return a[0] < b[0] ? -1 : 1;
-	return a[1] < b[1] ? -1 : a[1] > b[1];
+	return c ? c : ip_cmp(&a[1], &b[1]);
 }
 
 int fpd_planner_pairs(const struct fpd_planner *p, const struct fp_addr *local, size_t nlocal,
-		      uint32_t **pairs, size_t *n)
+		      struct fp_addr **pairs, size_t *n)
 {
 	const struct fp_plan *plan = p->plan;
 	const struct fp_topo *t = p->base;
-	uint32_t *a = NULL;
+	struct fp_addr *a = NULL;
 	size_t cap = 0, m = 0, i, k;
 
 	*pairs = NULL;
@@ -1270,12 +1269,10 @@ int fpd_planner_pairs(const struct fpd_planner *p, const struct fp_addr *local, 
 			const struct fp_node *s = &t->nodes[ph->flows[k].src];
 			const struct fp_node *d = &t->nodes[ph->flows[k].dst];
 
-			/* IPv4 pairs: the prober's (probe.h) */
-			if (!s->addr || !d->addr || !is_local(&s->ip, local, nlocal) ||
-			    s->leaf == d->leaf)
+			if (!is_local(&s->ip, local, nlocal) || s->leaf == d->leaf)
 				continue;
 			if (m == cap) {
-				uint32_t *na;
+				struct fp_addr *na;
 
 				cap = cap ? 2 * cap : 16;
 				na = realloc(a, 2 * cap * sizeof(*a));
@@ -1285,8 +1282,8 @@ int fpd_planner_pairs(const struct fpd_planner *p, const struct fp_addr *local, 
 				}
 				a = na;
 			}
-			a[2 * m] = s->addr;
-			a[2 * m + 1] = d->addr;
+			a[2 * m] = s->ip;
+			a[2 * m + 1] = d->ip;
 			m++;
 		}
 	}

@@ -149,12 +149,11 @@ void fpd_plan_info_free(struct fpd_plan_info *info);
 
 /*
  * fpd_planner_pairs - the (source, destination) address pairs of the last
- * plan whose source is one of @local (network order, each once), for
- * probing; *@pairs malloc'd, two addresses a pair. IPv4 pairs only: the
- * prober's interface (probe.h) takes IPv4. 0 or ENOMEM.
+ * plan whose source is one of @local (each once; IPv4 pairs first, then
+ * IPv6), for probing; *@pairs malloc'd, two addresses a pair. 0 or ENOMEM.
  */
 int fpd_planner_pairs(const struct fpd_planner *p, const struct fp_addr *local, size_t nlocal,
-		      uint32_t **pairs, size_t *n);
+		      struct fp_addr **pairs, size_t *n);
 
 /*
  * fpd_hostplan_keep - minimal movement: an entry of @next whose pair had,

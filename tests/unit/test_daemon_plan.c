@@ -958,7 +958,8 @@ static void test_dual_stack(void **state)
 	struct fp_err err = { "" };
 	struct fpd_planner p;
 	struct out o1, o2;
-	size_t i, moved, len = 0;
+	size_t i, moved, len = 0, npairs;
+	struct fp_addr *pairs;
 	bool changed;
 	int failed, v4 = 0, v6 = 0;
 	FILE *f;
@@ -977,6 +978,14 @@ static void test_dual_stack(void **state)
 	check_entries_ip(&o1, local, 2, p.base);
 	assert_true(o1.info.max_load <= o1.info.lower_bound * 1.0000001);
 	out_free(&o1);
+	/* the pairs to probe: the host's across the spines, IPv4 first */
+	assert_int_equal(fpd_planner_pairs(&p, local, 2, &pairs, &npairs), 0);
+	assert_int_equal(npairs, 4);
+	for (i = 0; i < 4; i++) {
+		assert_string_equal(str(&pairs[2 * i]), want[i / 2 * 3 + i % 2 + 1][0]);
+		assert_string_equal(str(&pairs[2 * i + 1]), want[i / 2 * 3 + i % 2 + 1][1]);
+	}
+	free(pairs);
 
 	/* a port map of both families */
 	map = portmap_dual(p.base);
