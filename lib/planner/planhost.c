@@ -121,6 +121,85 @@ oom:
  * NIC b, its destinations stamped, then each flow into b whose source is
  * not stamped is one. O(flows + nodes x phases).
  */
+/*
+ * The same with a bit per (source, destination) node pair, where that is
+ * no bigger than the sources by destination (dense schedules: all-to-all):
+ * a pass to set the bits, a pass to test each flow's reverse, the few
+ * without one placed by destination (stable: flow order within one).
+ */
+static int rev_members_bits(struct fp_plan *p, size_t nn, struct fp_err *err)
+{
+	const struct fp_topo *t = p->topo;
+	uint64_t *bit = calloc((nn * nn + 63) / 64, sizeof(*bit));
+	size_t i, j, y;
+
+	if (!bit)
+		return fp_fail(err, ENOMEM, "plan: out of memory");
+	for (i = 0; i < p->nph; i++)
+		for (j = 0; j < p->sched->ph[i].n; j++) {
+			size_t k = (size_t)p->sched->ph[i].flows[j].src * nn +
+				   (size_t)p->sched->ph[i].flows[j].dst;
+
+			bit[k / 64] |= 1ull << (k % 64);
+		}
+	for (i = 0; i < p->nph; i++) {
+		const struct fp_phase *ph = &p->sched->ph[i];
+		struct fp_plan_phase *pp = &p->ph[i];
+		size_t n = 0;
+		uint32_t *cur;
+
+		for (j = 0; j < ph->n; j++) {
+			const struct fp_flow *f = &ph->flows[j];
+			size_t k = (size_t)f->dst * nn + (size_t)f->src;
+
+			if (t->nodes[f->src].host == t->nodes[f->dst].host ||
+			    (bit[k / 64] >> (k % 64)) & 1)
+				continue;
+			if (!pp->rev_off) {
+				pp->rev_off = calloc(nn + 1, sizeof(*pp->rev_off));
+				if (!pp->rev_off)
+					goto oom;
+			}
+			pp->rev_off[f->dst + 1]++;
+			n++;
+		}
+		if (!n)
+			continue;
+		for (y = 0; y < nn; y++)
+			pp->rev_off[y + 1] += pp->rev_off[y];
+		pp->rev = calloc(n, sizeof(*pp->rev));
+		cur = calloc(nn + 1, sizeof(*cur));
+		if (!pp->rev || !cur) {
+			free(cur);
+			goto oom;
+		}
+		for (j = 0; j < ph->n; j++) {
+			const struct fp_flow *f = &ph->flows[j];
+			size_t k = (size_t)f->dst * nn + (size_t)f->src;
+
+			if (t->nodes[f->src].host == t->nodes[f->dst].host ||
+			    (bit[k / 64] >> (k % 64)) & 1)
+				continue;
+			pp->rev[pp->rev_off[f->dst] + cur[f->dst]++].flow = (uint32_t)j;
+		}
+		pp->nrev = n;
+		free(cur);
+	}
+	free(bit);
+	p->rev_built = true;
+	return 0;
+oom:
+	free(bit);
+	for (i = 0; i < p->nph; i++) {
+		free(p->ph[i].rev);
+		free(p->ph[i].rev_off);
+		p->ph[i].rev = NULL;
+		p->ph[i].rev_off = NULL;
+		p->ph[i].nrev = 0;
+	}
+	return fp_fail(err, ENOMEM, "plan: out of memory");
+}
+
 int fp_plan_rev_members(struct fp_plan *p, struct fp_err *err)
 {
 	const struct fp_topo *t = p->topo;
@@ -131,6 +210,11 @@ int fp_plan_rev_members(struct fp_plan *p, struct fp_err *err)
 
 	if (p->rev_built)
 		return 0;
+	for (i = 0; i < p->nph; i++)
+		total += p->sched->ph[i].n;
+	if (nn <= 65536 && (nn * nn + 7) / 8 <= total * sizeof(*in))
+		return rev_members_bits(p, nn, err);
+	total = 0;
 	rc = build_index(p, err);
 	if (rc)
 		return rc;
