@@ -163,26 +163,12 @@ static struct job *job_get(struct fpd_cyc *c, uint32_t id)
 	return j;
 }
 
-int fpd_addr_cmp(const struct fp_addr *a, const struct fp_addr *b)
-{
-	bool a4 = fp_addr_is_v4(a), b4 = fp_addr_is_v4(b);
-
-	if (a4 != b4)
-		return a4 ? -1 : 1;
-	if (a4) {
-		uint32_t x = fp_addr_to_v4(a), y = fp_addr_to_v4(b);
-
-		return x < y ? -1 : x > y;
-	}
-	return fp_addr_cmp(a, b);
-}
-
 static int flow_cmp(const struct fp_addr *s1, const struct fp_addr *d1,
 		    const struct fp_addr *s2, const struct fp_addr *d2)
 {
-	int d = fpd_addr_cmp(s1, s2);
+	int d = fp_addr_order(s1, s2);
 
-	return d ? d : fpd_addr_cmp(d1, d2);
+	return d ? d : fp_addr_order(d1, d2);
 }
 
 /* Add @bytes to the flow of (src, dst) in @p, keeping flows sorted. */

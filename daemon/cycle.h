@@ -38,7 +38,7 @@ struct fpd_flow {
 };
 
 /*
- * A phase of a cycle: flows sorted by (src, dst), fpd_addr_cmp's order; @steps identical phases
+ * A phase of a cycle: flows sorted by (src, dst), fp_addr_order's order; @steps identical phases
  * in a row (a ring's steps) are kept as one with its count.
  */
 struct fpd_cphase {
@@ -71,13 +71,6 @@ struct fpd_cycle_opts {
 };
 
 void fpd_cycle_opts_default(struct fpd_cycle_opts *o);
-
-/*
- * The order of a phase's flows: IPv4 addresses first, as the uint32_t of
- * their network-order bytes (the order IPv4 cycles always had), then IPv6
- * byte by byte.
- */
-int fpd_addr_cmp(const struct fp_addr *a, const struct fp_addr *b);
 
 enum fpd_cyc_ev_kind {
 	FPD_CYC_LOCKED,		/* a job's cycle was found */

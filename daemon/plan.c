@@ -233,33 +233,13 @@ static bool same_path(const struct fp_path *a, const struct fp_path *b)
 	return a->len == b->len && !memcmp(a->link, b->link, sizeof(a->link[0]) * a->len);
 }
 
-/*
- * The daemon's order of addresses (its port map rows, the probe's
- * misses): IPv4 first, compared as the uint32_t of their network-order
- * bytes (the order IPv4 rows always had, so a written map is as before),
- * then IPv6 byte by byte.
- */
-static int ip_cmp(const struct fp_addr *x, const struct fp_addr *y)
-{
-	bool a4 = fp_addr_is_v4(x), b4 = fp_addr_is_v4(y);
-
-	if (a4 != b4)
-		return a4 ? -1 : 1;
-	if (a4) {
-		uint32_t a = fp_addr_to_v4(x), b = fp_addr_to_v4(y);
-
-		return a < b ? -1 : a > b;
-	}
-	return fp_addr_cmp(x, y);
-}
-
 static int row_cmp(const void *x, const void *y)
 {
 	const struct fpd_pmrow *a = x, *b = y;
-	int c = ip_cmp(&a->src, &b->src);
+	int c = fp_addr_order(&a->src, &b->src);
 
 	if (!c)
-		c = ip_cmp(&a->dst, &b->dst);
+		c = fp_addr_order(&a->dst, &b->dst);
 	return c ? c : (int)a->sport - (int)b->sport;
 }
 
@@ -485,9 +465,9 @@ struct miss {
 static int miss_cmp(const void *x, const void *y)
 {
 	const struct miss *a = x, *b = y;
-	int c = ip_cmp(&a->src, &b->src);
+	int c = fp_addr_order(&a->src, &b->src);
 
-	return c ? c : ip_cmp(&a->dst, &b->dst);
+	return c ? c : fp_addr_order(&a->dst, &b->dst);
 }
 
 /* Room for @more rows. */
@@ -1245,9 +1225,9 @@ out:
 static int pair_cmp(const void *x, const void *y)
 {
 	const struct fp_addr *a = x, *b = y;
-	int c = ip_cmp(&a[0], &b[0]);
+	int c = fp_addr_order(&a[0], &b[0]);
 
-	return c ? c : ip_cmp(&a[1], &b[1]);
+	return c ? c : fp_addr_order(&a[1], &b[1]);
 }
 
 int fpd_planner_pairs(const struct fpd_planner *p, const struct fp_addr *local, size_t nlocal,

@@ -51,6 +51,25 @@ static inline int fp_addr_cmp(const struct fp_addr *x, const struct fp_addr *y)
 	return memcmp(x->b, y->b, sizeof(x->b));
 }
 
+/*
+ * The order plan files, port maps and the daemon list addresses in: IPv4
+ * first, compared as the uint32_t of their network-order bytes (the order
+ * IPv4 entries always had), then IPv6 byte by byte.
+ */
+static inline int fp_addr_order(const struct fp_addr *x, const struct fp_addr *y)
+{
+	bool a4 = fp_addr_is_v4(x), b4 = fp_addr_is_v4(y);
+
+	if (a4 != b4)
+		return a4 ? -1 : 1;
+	if (a4) {
+		uint32_t a = fp_addr_to_v4(x), b = fp_addr_to_v4(y);
+
+		return a < b ? -1 : a > b;
+	}
+	return fp_addr_cmp(x, y);
+}
+
 /* "198.18.0.1" or "2001:db8::1"; 0 or EINVAL. */
 int fp_addr_parse(const char *s, struct fp_addr *out);
 /* Text form into @buf (FP_ADDR_STRLEN bytes): dotted quad for IPv4. */

@@ -67,28 +67,9 @@ int fp_topo_find(const struct fp_topo *t, const char *name)
 	return -1;
 }
 
-/*
- * Address order: IPv4 first, compared as the uint32_t of their network-order
- * bytes (the order plan files have always listed IPv4 entries in), then
- * IPv6 byte by byte.
- */
-static int cmp_ip(const struct fp_addr *x, const struct fp_addr *y)
-{
-	bool a4 = fp_addr_is_v4(x), b4 = fp_addr_is_v4(y);
-
-	if (a4 != b4)
-		return a4 ? -1 : 1;
-	if (a4) {
-		uint32_t a = fp_addr_to_v4(x), b = fp_addr_to_v4(y);
-
-		return a < b ? -1 : a > b;
-	}
-	return fp_addr_cmp(x, y);
-}
-
 static int cmp_addr_ix(const void *a, const void *b)
 {
-	return cmp_ip(&((const struct fp_addr_ix *)a)->ip, &((const struct fp_addr_ix *)b)->ip);
+	return fp_addr_order(&((const struct fp_addr_ix *)a)->ip, &((const struct fp_addr_ix *)b)->ip);
 }
 
 int fp_topo_find_ip(const struct fp_topo *t, const struct fp_addr *a)

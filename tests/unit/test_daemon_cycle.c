@@ -396,10 +396,10 @@ static void test_ring6(void **state)
 	test_ring(state);
 	six = A(ip(0));
 	fam = 4;
-	assert_true(fpd_addr_cmp(&a4, &six) < 0);
-	assert_true(fpd_addr_cmp(&six, &a4) > 0);
-	assert_int_equal(fpd_addr_cmp(&a4, &b4), ip(2) < ip(1) + 256 ? -1 : 1);
-	assert_int_equal(fpd_addr_cmp(&six, &six), 0);
+	assert_true(fp_addr_order(&a4, &six) < 0);
+	assert_true(fp_addr_order(&six, &a4) > 0);
+	assert_int_equal(fp_addr_order(&a4, &b4), ip(2) < ip(1) + 256 ? -1 : 1);
+	assert_int_equal(fp_addr_order(&six, &six), 0);
 }
 
 static void test_two_jobs(void **state)
