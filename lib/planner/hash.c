@@ -227,18 +227,41 @@ static uint32_t delta_direct(enum fp_hash_fn fn, enum fp_hash_key key, uint16_t 
 	       fp_hash_pkt(fn, 0, key, &z, &z, 0, FP_ROCE_PORT, 0);
 }
 
+/*
+ * The change is linear in the port's and the label's bits as well (the
+ * hash less its value at zero is), so a table of @n changes takes one hash
+ * per bit: entry i is the entry of i less its lowest set bit, plus that
+ * bit's change. Entry 0 is port @base_sport with label 0; with @fl_too,
+ * entry i's label is i as well (the planner's labels: port 0xC000 | i).
+ */
+static void fill_deltas(uint32_t *t, uint32_t n, enum fp_hash_fn fn, enum fp_hash_key key,
+			uint16_t base_sport, bool fl_too)
+{
+	uint32_t bit[16], i;
+	int b;
+
+	for (b = 0; (1u << b) < n; b++)
+		bit[b] = delta_direct(fn, key, (uint16_t)(base_sport | 1u << b),
+				      fl_too ? 1u << b : 0) ^
+			 delta_direct(fn, key, base_sport, 0);
+	t[0] = delta_direct(fn, key, base_sport, 0);
+	for (i = 1; i < n; i++)
+		t[i] = t[i & (i - 1)] ^ bit[__builtin_ctz(i)];
+}
+
 static const uint32_t *port_deltas(enum fp_hash_fn fn, enum fp_hash_key key)
 {
 	static uint32_t *tab[NFN][NKEYS];
-	uint32_t i;
 
 	if (!tab[fn][key]) {
 		uint32_t *t = malloc(65536 * sizeof(uint32_t));
 
 		if (!t)
 			abort();
-		for (i = 0; i < 65536; i++)
-			t[i] = key == FP_HK_V6_L3_FL ? 0 : delta_direct(fn, key, (uint16_t)i, 0);
+		if (key == FP_HK_V6_L3_FL)
+			memset(t, 0, 65536 * sizeof(uint32_t));
+		else
+			fill_deltas(t, 65536, fn, key, 0, false);
 		tab[fn][key] = t;
 	}
 	return tab[fn][key];
@@ -247,15 +270,13 @@ static const uint32_t *port_deltas(enum fp_hash_fn fn, enum fp_hash_key key)
 const uint32_t *fp_hash_label_deltas(enum fp_hash_fn fn, enum fp_hash_key key)
 {
 	static uint32_t *tab[NFN][NKEYS];
-	uint32_t i;
 
 	if (!tab[fn][key]) {
 		uint32_t *t = malloc(0x4000 * sizeof(uint32_t));
 
 		if (!t)
 			abort();
-		for (i = 0; i < 0x4000; i++)
-			t[i] = delta_direct(fn, key, (uint16_t)(0xC000u | i), i);
+		fill_deltas(t, 0x4000, fn, key, 0xC000u, true);
 		tab[fn][key] = t;
 	}
 	return tab[fn][key];

@@ -357,6 +357,39 @@ static void test_hash_v6_linearity(void **state)
 }
 
 /*
+ * The tables of changes, built from one change per bit, hold for every
+ * port and every planner label (port 0xC000 | label, the label in the
+ * header) of every function and layout.
+ */
+static void test_hash_delta_tables(void **state)
+{
+	struct fp_addr s4 = fp_addr_v4(0x0a000001), d4 = fp_addr_v4(0x0a0001fe), s6, d6;
+	int fn, key, j;
+	uint32_t i;
+
+	(void)state;
+	for (j = 0; j < 16; j++) {
+		s6.b[j] = (uint8_t)(0x20 + 3 * j);
+		d6.b[j] = (uint8_t)(0x91 ^ (7 * j));
+	}
+	for (fn = FP_HASH_CRC32; fn <= FP_HASH_TOEPLITZ; fn++) {
+		for (key = FP_HK_V4; key <= FP_HK_V6_L3_FL; key++) {
+			const struct fp_addr *s = key == FP_HK_V4 ? &s4 : &s6;
+			const struct fp_addr *d = key == FP_HK_V4 ? &d4 : &d6;
+			const uint32_t *lab = fp_hash_label_deltas(fn, key);
+			uint32_t h0 = fp_hash_pkt(fn, 77, key, s, d, 0, 4791, 0);
+
+			for (i = 0; i < 0x4000; i++)
+				assert_int_equal(fp_hash_pkt(fn, 77, key, s, d, (uint16_t)(0xC000 | i),
+							     4791, i), h0 ^ lab[i]);
+			for (i = 0; i < 65536; i++)
+				assert_int_equal(fp_hash_pkt(fn, 77, key, s, d, (uint16_t)i, 4791, 0),
+						 h0 ^ fp_hash_pkt_delta(fn, key, (uint16_t)i, 0));
+		}
+	}
+}
+
+/*
  * Routes on IPv6 fabrics: the port search's label takes its path for every
  * hash-fields setting; l3+flowlabel switches route by the label alone,
  * l4 ones by the port alone.
@@ -601,6 +634,7 @@ int main(void)
 		cmocka_unit_test(test_hash_v6_known_answers),
 		cmocka_unit_test(test_hash_v6_fields),
 		cmocka_unit_test(test_hash_v6_linearity),
+		cmocka_unit_test(test_hash_delta_tables),
 		cmocka_unit_test(test_route_v6),
 		cmocka_unit_test(test_addr_v6),
 		cmocka_unit_test(test_bad_input),
