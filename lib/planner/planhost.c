@@ -323,6 +323,31 @@ struct cand {
 	int dst;
 };
 
+/*
+ * Of the @n candidates @c (phase by phase), per destination the one of the
+ * phase with the most bytes, the earliest on ties, moved to the front in
+ * order of first appearance: O(n), no sort. How many are left. @ix->best
+ * (all -1 between calls) marks the destinations seen.
+ */
+static size_t most_bytes_per_dst(struct fp_plan_index *ix, struct cand *c, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0, j = 0; i < n; i++) {
+		int64_t *b = &ix->best[c[i].dst];
+
+		if (*b < 0) {
+			*b = (int64_t)j;
+			c[j++] = c[i];
+		} else if (c[i].bytes > c[*b].bytes) {
+			c[*b] = c[i];
+		}
+	}
+	for (i = 0; i < j; i++)
+		ix->best[c[i].dst] = -1;
+	return j;
+}
+
 /* The entry of flow @fl of phase @ph; false when it has none. */
 static bool flow_entry(const struct fp_plan *p, size_t ph, size_t fl, struct fp_hostplan_entry *e)
 {
@@ -423,21 +448,10 @@ static int nic_rev_visit(struct fp_plan *p, int nic, fp_plan_entry_fn fn, void *
 			c[n++] = (struct cand){ (uint32_t)i, (uint32_t)j, f->bytes, f->src };
 		}
 	}
-	for (i = 0, j = 0; i < n; i++) {
-		int64_t *b = &p->index->best[c[i].dst];
-
-		if (*b < 0) {
-			*b = (int64_t)j;
-			c[j++] = c[i];
-		} else if (c[i].bytes > c[*b].bytes) {
-			c[*b] = c[i];
-		}
-	}
-	n = j;
+	n = most_bytes_per_dst(p->index, c, n);
 	for (i = 0; i < n; i++) {
 		struct fp_hostplan_entry e;
 
-		p->index->best[c[i].dst] = -1;
 		if (!rc && rev_entry(p, c[i].phase, c[i].flow, &e))
 			rc = fn(ctx, &e, err);
 	}
@@ -480,25 +494,10 @@ int fp_plan_nic_visit(const struct fp_plan *cp, int nic, fp_plan_entry_fn fn, vo
 			c[n++] = (struct cand){ (uint32_t)i, fi, f->bytes, f->dst };
 		}
 	}
-	/*
-	 * Per destination the flow of the phase with the most bytes, the
-	 * earliest on ties (candidates come phase by phase): O(n), no sort.
-	 */
-	for (i = 0, j = 0; i < n; i++) {
-		int64_t *b = &p->index->best[c[i].dst];
-
-		if (*b < 0) {
-			*b = (int64_t)j;
-			c[j++] = c[i];
-		} else if (c[i].bytes > c[*b].bytes) {
-			c[*b] = c[i];
-		}
-	}
-	n = j;
+	n = most_bytes_per_dst(p->index, c, n);
 	for (i = 0, rc = 0; i < n; i++) {
 		struct fp_hostplan_entry e;
 
-		p->index->best[c[i].dst] = -1;
 		if (!rc && flow_entry(p, c[i].phase, c[i].flow, &e))
 			rc = fn(ctx, &e, err);
 	}
