@@ -207,6 +207,55 @@ static void hremove(struct simst *s, int l)
 static void new_finishes(struct simst *s, const uint32_t *sf, size_t n, double now);
 
 /*
+ * Progressive filling from the heap of link shares: the link of least
+ * share freezes its unfrozen subflows at that share, which leaves the
+ * links they cross less to share. @level (FP_SIM_LEVEL): the subflows of a
+ * link are its rl list, the rates go into used and the subflows into comp
+ * in the order they froze; else (a whole part) its active lsf list.
+ */
+static void freeze(struct simst *s, bool level)
+{
+	while (s->nheap) {
+		struct hent e = hpop(s);
+		int l = e.link;
+		const uint32_t *sf = level ? s->rl : s->lsf;
+		uint32_t k, end = level ? s->rfill[l] : s->lend[l];
+		double x;
+
+		if (!s->cnt[l])
+			continue;
+		x = s->resid[l] / s->cnt[l];
+		if (x < 0)
+			x = 0;
+		for (k = level ? s->rstart[l] : s->loff[l]; k < end; k++) {
+			struct sflow *f = &s->sf[sf[k]];
+			int h;
+
+			if (!f->active || f->frozen)
+				continue;
+			f->frozen = 1;
+			f->rate = x;
+			if (level)
+				s->comp[s->ncomp++] = sf[k];
+			for (h = 0; h < f->n; h++) {
+				int m = s->lk[f->off + h];
+
+				s->resid[m] -= x;
+				if (level)
+					s->used[m] += x;
+				--s->cnt[m];
+				if (m == l || s->hpos[m] < 0)
+					continue;
+				if (s->cnt[m])
+					hraise(s, m, s->resid[m] / s->cnt[m]);
+				else
+					hremove(s, m);
+			}
+		}
+	}
+}
+
+/*
  * The part of the network around links @seed: links reachable from them
  * through the active subflows crossing them. Marks it (lmark, sf.mark) and
  * lists its subflows in comp.
@@ -276,38 +325,7 @@ static void component(struct simst *s, const int *seed, size_t nseed, double now
 			s->heap[s->nheap++] = (struct hent){ s->resid[l] / s->cnt[l], l };
 	}
 	hbuild(s);
-	while (s->nheap) {
-		struct hent e = hpop(s);
-		int l = e.link;
-		double x;
-
-		if (!s->cnt[l])
-			continue;
-		x = s->resid[l] / s->cnt[l];
-		if (x < 0)
-			x = 0;
-		for (k = s->loff[l]; k < s->lend[l]; k++) {
-			struct sflow *f = &s->sf[s->lsf[k]];
-			int h;
-
-			if (!f->active || f->frozen)
-				continue;
-			f->frozen = 1;
-			f->rate = x;
-			for (h = 0; h < f->n; h++) {
-				int m = s->lk[f->off + h];
-
-				s->resid[m] -= x;
-				--s->cnt[m];
-				if (m == l || s->hpos[m] < 0)
-					continue;
-				if (s->cnt[m])
-					hraise(s, m, s->resid[m] / s->cnt[m]);
-				else
-					hremove(s, m);
-			}
-		}
-	}
+	freeze(s, false);
 	new_finishes(s, s->comp, s->ncomp, now);
 }
 
@@ -370,8 +388,6 @@ static void level_fill(struct simst *s, const uint32_t *r, size_t nr)
 	size_t i, ntl = 0, pos = 0;
 
 	s->ncomp = 0;
-	uint32_t k;
-
 	for (i = 0; i < nr; i++) {
 		struct sflow *f = &s->sf[r[i]];
 		int h;
@@ -409,40 +425,7 @@ static void level_fill(struct simst *s, const uint32_t *r, size_t nr)
 		}
 	}
 	hbuild(s);
-	while (s->nheap) {
-		struct hent e = hpop(s);
-		int l = e.link;
-		double x;
-
-		if (!s->cnt[l])
-			continue;
-		x = s->resid[l] / s->cnt[l];
-		if (x < 0)
-			x = 0;
-		for (k = s->rstart[l]; k < s->rfill[l]; k++) {
-			struct sflow *f = &s->sf[s->rl[k]];
-			int h;
-
-			if (f->frozen)
-				continue;
-			f->frozen = 1;
-			f->rate = x;
-			s->comp[s->ncomp++] = s->rl[k];
-			for (h = 0; h < f->n; h++) {
-				int m = s->lk[f->off + h];
-
-				s->resid[m] -= x;
-				s->used[m] += x;
-				--s->cnt[m];
-				if (m == l || s->hpos[m] < 0)
-					continue;
-				if (s->cnt[m])
-					hraise(s, m, s->resid[m] / s->cnt[m]);
-				else
-					hremove(s, m);
-			}
-		}
-	}
+	freeze(s, true);
 }
 
 struct rk {
