@@ -110,4 +110,61 @@ static inline char *pm_from_model(struct fp_topo *t, const struct fp_sched *s, i
 	return text;
 }
 
+/*
+ * Failing a link and repairing (the repair and reverse tests): the link
+ * that fails, and a port map's paths as they were before it failed.
+ */
+
+/* The first loaded switch link of phase 0. */
+static inline int loaded_link(const struct fp_plan *p)
+{
+	int l;
+
+	for (l = 0; l < p->topo->nlinks; l++)
+		if (!p->topo->nodes[p->topo->links[l].from].is_nic &&
+		    !p->topo->nodes[p->topo->links[l].to].is_nic && p->ph[0].link_bytes[l] > 0)
+			return l;
+	return -1;
+}
+
+/* Every row's path of @pm, as links, in @t as it is now (malloc'd, pm->n). */
+static inline struct fp_path *pm_paths(struct fp_topo *t, const struct fp_portmap *pm)
+{
+	struct fp_path *was = calloc(pm->n ? pm->n : 1, sizeof(*was));
+	size_t k;
+
+	assert_non_null(was);
+	for (k = 0; k < pm->n; k++) {
+		struct fp_addr a = fp_pm_row_src(&pm->rows[k]), b = fp_pm_row_dst(&pm->rows[k]);
+		int sn = fp_topo_find_ip(t, &a), dn = fp_topo_find_ip(t, &b);
+		struct fp_pathset ps = fp_topo_paths(t, t->nodes[sn].leaf, t->nodes[dn].leaf);
+
+		assert_true(pm->rows[k].path >= 0 && pm->rows[k].path < ps.n);
+		was[k] = ps.p[pm->rows[k].path];
+	}
+	return was;
+}
+
+/*
+ * The links of the path @pm learned for port @sport of a pair (@was:
+ * pm_paths() before the failure); NULL for a pair the map has no row for
+ * (within a leaf); a port the map lacks for a pair it has fails the test.
+ */
+static inline const struct fp_path *learned(const struct fp_portmap *pm,
+					    const struct fp_path *was,
+					    const struct fp_addr *src, const struct fp_addr *dst,
+					    uint16_t sport)
+{
+	size_t n, k;
+	const struct fp_pm_row *r = fp_portmap_pair_ip(pm, src, dst, &n);
+
+	if (!n)
+		return NULL;
+	for (k = 0; k < n; k++)
+		if (r[k].sport == sport)
+			return &was[r + k - pm->rows];
+	fail_msg("port %u is not in the port map", sport);
+	return NULL;
+}
+
 #endif

@@ -116,13 +116,13 @@ static void test_conversion(void **state)
 								      t->nodes[src].leaf);
 				struct fp_pathset rps = fp_topo_paths(t, t->nodes[src].leaf,
 								      t->nodes[dst].leaf);
-				int r = fp_topo_route(t, src, dst, e->sub[k].sport), h;
+				int r = fp_topo_route(t, src, dst, e->sub[k].sport), hop;
 
 				assert_true(r >= 0 && r < rps.n);
 				assert_int_equal(rps.p[r].len, fps.p[sf->path].len);
-				for (h = 0; h < rps.p[r].len; h++)
-					assert_int_equal(rps.p[r].link[h],
-							 t->links[fps.p[sf->path].link[rps.p[r].len - 1 - h]].rev);
+				for (hop = 0; hop < rps.p[r].len; hop++)
+					assert_int_equal(rps.p[r].link[hop],
+							 t->links[fps.p[sf->path].link[rps.p[r].len - 1 - hop]].rev);
 			} else {
 				assert_int_equal(e->sub[k].flow_label, sf->flow_label);
 			}

@@ -85,18 +85,6 @@ static void assert_repaired(const struct fp_plan *p)
 	}
 }
 
-/* The first loaded switch link of phase 0. */
-static int loaded_link(const struct fp_plan *p)
-{
-	int l;
-
-	for (l = 0; l < p->topo->nlinks; l++)
-		if (!p->topo->nodes[p->topo->links[l].from].is_nic &&
-		    !p->topo->nodes[p->topo->links[l].to].is_nic && p->ph[0].link_bytes[l] > 0)
-			return l;
-	return -1;
-}
-
 static void test_ring_spine_link(void **state)
 {
 	struct fp_topo *t = gen_topo("leafspine:leaves=16,spines=8,hosts=8,nics=4,rail");
@@ -239,26 +227,6 @@ static bool over(const struct fp_topo *t, const struct fp_path *p, int l)
 }
 
 /*
- * The links of the path @pm learned for port @sport of a pair (before the
- * failure: @was); NULL for a pair the map has no row for (within a leaf).
- */
-static const struct fp_path *learned(const struct fp_portmap *pm, const struct fp_path *was,
-				     const struct fp_addr *src, const struct fp_addr *dst,
-				     uint16_t sport)
-{
-	size_t n, k;
-	const struct fp_pm_row *r = fp_portmap_pair_ip(pm, src, dst, &n);
-
-	if (!n)
-		return NULL;
-	for (k = 0; k < n; k++)
-		if (r[k].sport == sport)
-			return &was[r + k - pm->rows];
-	fail_msg("port %u is not in the port map", sport);
-	return NULL;
-}
-
-/*
  * Under a port map read against the topology (issue 13's cluster planner):
  * the subflows over the failed spine link move, and their new ports are
  * the map's ports of their new path. The map's rows number the paths
@@ -285,16 +253,7 @@ static void test_portmap(void **state)
 	(void)state;
 	assert_true(l >= 0);
 	assert_int_equal(fp_portmap_parse(text, "pm", t, &pm, &err), 0);
-	/* every row's path, as links, before the failure */
-	was = calloc(pm->n, sizeof(*was));
-	for (k = 0; k < pm->n; k++) {
-		struct fp_addr a = fp_pm_row_src(&pm->rows[k]), b = fp_pm_row_dst(&pm->rows[k]);
-		int sn = fp_topo_find_ip(t, &a), dn = fp_topo_find_ip(t, &b);
-		struct fp_pathset ps = fp_topo_paths(t, t->nodes[sn].leaf, t->nodes[dn].leaf);
-
-		assert_true(pm->rows[k].path >= 0 && pm->rows[k].path < ps.n);
-		was[k] = ps.p[pm->rows[k].path];
-	}
+	was = pm_paths(t, pm);
 	po.pm = pm;
 	assert_int_equal(fp_plan_compute(t, s, &po, &p, &err), 0);
 	assert_int_equal(fp_plan_hostplan(p, NULL, 0, &hb, &err), 0);

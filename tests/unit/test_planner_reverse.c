@@ -40,22 +40,6 @@ static void reversed(const struct fp_topo *t, const struct fp_path *fwd, struct 
 		out->link[h] = t->links[fwd->link[fwd->len - 1 - h]].rev;
 }
 
-/* A port map's path of @sport from @src to @dst: its links as read (@was), or NULL. */
-static const struct fp_path *learned(const struct fp_portmap *pm, const struct fp_path *was,
-				     const struct fp_addr *src, const struct fp_addr *dst,
-				     uint16_t sport)
-{
-	size_t k;
-
-	for (k = 0; k < pm->n; k++) {
-		struct fp_addr a = fp_pm_row_src(&pm->rows[k]), b = fp_pm_row_dst(&pm->rows[k]);
-
-		if (!fp_addr_cmp(&a, src) && !fp_addr_cmp(&b, dst) && pm->rows[k].sport == sport)
-			return &was[k];
-	}
-	return NULL;
-}
-
 /*
  * Every entry of @p: a pair's own flow, or the reverse of a flow with no
  * flow back, subflow for subflow on the reversed paths (@pm/@was: by the
@@ -188,18 +172,6 @@ static void test_both_ways(void **state)
 	fp_plan_free(p);
 	fp_sched_free(s);
 	fp_topo_free(t);
-}
-
-/* The first loaded switch link of phase 0. */
-static int loaded_link(const struct fp_plan *p)
-{
-	int l;
-
-	for (l = 0; l < p->topo->nlinks; l++)
-		if (!p->topo->nodes[p->topo->links[l].from].is_nic &&
-		    !p->topo->nodes[p->topo->links[l].to].is_nic && p->ph[0].link_bytes[l] > 0)
-			return l;
-	return -1;
 }
 
 /* The reverse entries of @p by their pair. */
@@ -357,19 +329,12 @@ static void test_portmap(void **state)
 	struct fp_path *was;
 	struct fp_plan *p;
 	struct fp_err err;
-	size_t k, split;
+	size_t split;
 
 	(void)state;
 	assert_true(l >= 0);
 	assert_int_equal(fp_portmap_parse(text, "pm", t, &pm, &err), 0);
-	was = calloc(pm->n, sizeof(*was));
-	for (k = 0; k < pm->n; k++) {
-		struct fp_addr a = fp_pm_row_src(&pm->rows[k]), b = fp_pm_row_dst(&pm->rows[k]);
-		int sn = fp_topo_find_ip(t, &a), dn = fp_topo_find_ip(t, &b);
-		struct fp_pathset ps = fp_topo_paths(t, t->nodes[sn].leaf, t->nodes[dn].leaf);
-
-		was[k] = ps.p[pm->rows[k].path];
-	}
+	was = pm_paths(t, pm);
 	o.pm = pm;
 	assert_int_equal(fp_plan_compute(t, s, &o, &p, &err), 0);
 	assert_int_equal(check_reverse(p, pm, was, &split), s->ph[0].n);
