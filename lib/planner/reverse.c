@@ -79,14 +79,15 @@ static unsigned int rev_subs(struct fp_plan *p, size_t i, size_t fi,
 	const struct fp_flow *f = &p->sched->ph[i].flows[fi];
 	const struct fp_plan_flow *pf = &p->ph[i].flows[fi];
 	const struct fp_plan_subflow *s = &p->ph[i].subs[pf->first];
-	int a = f->src, b = f->dst;
+	int a = f->src, b = f->dst, al = t->nodes[a].leaf, bl = t->nodes[b].leaf;
 	struct fp_pathset fps, rps;
 	unsigned int k;
 
 	if (!pf->n || pf->n > FP_MAX_SUBFLOWS)
 		return 0;
-	fps = fp_topo_paths(t, t->nodes[a].leaf, t->nodes[b].leaf);
-	rps = fp_topo_paths(t, t->nodes[b].leaf, t->nodes[a].leaf);
+	/* Within a leaf (most of a rail ring's flows): one path of no hop, its own reverse. */
+	fps = fp_topo_paths(t, al, bl);
+	rps = al == bl ? fps : fp_topo_paths(t, bl, al);
 	if (!rps.n)
 		return 0;
 	for (k = 0; k < pf->n; k++) {
@@ -96,7 +97,7 @@ static unsigned int rev_subs(struct fp_plan *p, size_t i, size_t fi,
 
 		if (!s[k].flow_label || s[k].path == FP_PATH_NONE || s[k].path >= fps.n)
 			return 0;
-		want = rev_path(t, &fps.p[s[k].path], &rps);
+		want = al == bl ? 0 : rev_path(t, &fps.p[s[k].path], &rps);
 		if (want < 0)
 			want = s[k].path % rps.n;	/* its reverse is gone: any live one */
 		/* The label before, where it still takes that path. */
