@@ -57,19 +57,36 @@ static double dual_bound(struct fp_topo *t, const struct fp_phase *ph, const str
 	return num / den;
 }
 
+static double lower_bound(struct fp_topo *t, const struct fp_phase *ph,
+			  const double *link_bytes, const double *bg, double *host);
+
 double fp_phase_lower_bound(struct fp_topo *t, const struct fp_phase *ph,
 			    const double *link_bytes)
 {
-	return fp_phase_lower_bound_bg(t, ph, link_bytes, NULL);
+	return lower_bound(t, ph, link_bytes, NULL, NULL);
+}
+
+double fp_phase_lower_bound_bg(struct fp_topo *t, const struct fp_phase *ph,
+			       const double *link_bytes, const double *bg)
+{
+	return lower_bound(t, ph, link_bytes, bg, NULL);
+}
+
+double fp_phase_cut_bound(struct fp_topo *t, const struct fp_phase *ph, double *host)
+{
+	*host = 0;
+	return lower_bound(t, ph, NULL, NULL, host);
 }
 
 /*
  * Background bytes are fixed on their links: they add to each link's own
  * bound, to the cuts they cross (a leaf's up and down links, a pod's links
- * to the cores) and to the dual bound's numerator.
+ * to the cores) and to the dual bound's numerator. @host (with @bg NULL):
+ * the host links' most load is raised to, as the bytes over 1 / capacity
+ * (fp_mcf_init_part()'s arithmetic; the bound divides).
  */
-double fp_phase_lower_bound_bg(struct fp_topo *t, const struct fp_phase *ph,
-			       const double *link_bytes, const double *bg)
+static double lower_bound(struct fp_topo *t, const struct fp_phase *ph,
+			  const double *link_bytes, const double *bg, double *host)
 {
 	static const double theta[] = { 1.0, 0.999, 0.99, 0.95, 0.9 };
 	static const double kappa[] = { 4, 16, 64 };
@@ -123,8 +140,12 @@ double fp_phase_lower_bound_bg(struct fp_topo *t, const struct fp_phase *ph,
 					pin[z->pod] += bg[l];
 			}
 		}
-		if (fixed[l] > 0 && fp_link_load(t, l, fixed[l]) > lb)
-			lb = fp_link_load(t, l, fixed[l]);
+		if (fixed[l] > 0) {
+			if (fp_link_load(t, l, fixed[l]) > lb)
+				lb = fp_link_load(t, l, fixed[l]);
+			if (host && fixed[l] * (1 / fp_cap_bps(t, l)) > *host)
+				*host = fixed[l] * (1 / fp_cap_bps(t, l));
+		}
 		if (!k2->up || a->is_nic || z->is_nic)
 			continue;
 		/* Links are symmetric: up capacity out equals capacity in. */

@@ -543,36 +543,18 @@ static void solve(struct fp_mcf *m, struct fp_plan_phase *pp, double host, doubl
 int fp_plan_general(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phase *pp,
 		    const struct fp_plan_opts *o, struct fp_err *err)
 {
-	int max_split = o->max_split > 0 ? o->max_split : MAX_SPLIT_DEFAULT, l, rc, round;
-	double host = 0, cuts, *hb;
+	int max_split = o->max_split > 0 ? o->max_split : MAX_SPLIT_DEFAULT, rc, round;
+	double host = 0, cuts;
 	struct fp_mcf m;
 	size_t i;
 
 	if (max_split > FP_MAX_SUBFLOWS)
 		max_split = FP_MAX_SUBFLOWS;
 	/*
-	 * The cut bounds hold for the fabric too (they include the host links).
-	 * (Bounded first, and the host links next: each array they take and
-	 * give back is there for the next, not fresh pages to fault in.)
+	 * The cut bounds hold for the fabric too (they include the host links),
+	 * and what the host links carry whatever the routing, in one pass.
 	 */
-	cuts = fp_phase_lower_bound(t, ph, NULL);
-	/* What the host links carry whatever the routing. */
-	hb = fp_xcalloc((size_t)t->nlinks, sizeof(double));
-	for (i = 0; i < ph->n; i++) {
-		const struct fp_flow *f = &ph->flows[i];
-
-		if (fp_same_host(t, f))
-			continue;
-		hb[t->nodes[f->src].up_link] += (double)f->bytes;
-		hb[t->nodes[f->dst].down_link] += (double)f->bytes;
-	}
-	for (l = 0; l < t->nlinks; l++) {
-		double inv_cap = 1 / fp_cap_bps(t, l);	/* as fp_mcf_init_part() has it */
-
-		if (hb[l] * inv_cap > host)
-			host = hb[l] * inv_cap;
-	}
-	free(hb);
+	cuts = fp_phase_cut_bound(t, ph, &host);
 	/* Background flows (pp->bg_bytes) are load fixed before any flow is placed. */
 	rc = fp_mcf_init_part(&m, t, ph, o->pm, max_split, NULL, ph->n, pp->bg_bytes, err);
 	if (rc)

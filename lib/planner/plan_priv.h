@@ -101,6 +101,12 @@ int fp_plan_background_again(struct fp_plan *p, size_t pi, const struct fp_portm
 bool fp_exact_applies(struct fp_topo *t, const struct fp_phase *ph, const struct fp_portmap *pm);
 int fp_plan_exact(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phase *pp,
 		  struct fp_err *err);
+/*
+ * bound.c: fp_phase_lower_bound(@t, @ph, NULL), the cut bounds, and in
+ * *@host what the host links carry at most whatever the routing, as
+ * bytes x (1 / capacity). For phases whose flows' host links are all up.
+ */
+double fp_phase_cut_bound(struct fp_topo *t, const struct fp_phase *ph, double *host);
 /* general.c */
 int fp_plan_general(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phase *pp,
 		    const struct fp_plan_opts *o, struct fp_err *err);
