@@ -58,35 +58,36 @@ static double dual_bound(struct fp_topo *t, const struct fp_phase *ph, const str
 }
 
 static double lower_bound(struct fp_topo *t, const struct fp_phase *ph,
-			  const double *link_bytes, const double *bg, double *host);
+			  const double *link_bytes, const double *bg, double *host_load,
+			  double *host_inv);
 
 double fp_phase_lower_bound(struct fp_topo *t, const struct fp_phase *ph,
 			    const double *link_bytes)
 {
-	return lower_bound(t, ph, link_bytes, NULL, NULL);
+	return lower_bound(t, ph, link_bytes, NULL, NULL, NULL);
 }
 
 double fp_phase_lower_bound_bg(struct fp_topo *t, const struct fp_phase *ph,
 			       const double *link_bytes, const double *bg)
 {
-	return lower_bound(t, ph, link_bytes, bg, NULL);
+	return lower_bound(t, ph, link_bytes, bg, NULL, NULL);
 }
 
-double fp_phase_cut_bound(struct fp_topo *t, const struct fp_phase *ph, double *host)
+double fp_phase_cut_bound(struct fp_topo *t, const struct fp_phase *ph, double *host_load,
+			  double *host_inv)
 {
-	*host = 0;
-	return lower_bound(t, ph, NULL, NULL, host);
+	return lower_bound(t, ph, NULL, NULL, host_load, host_inv);
 }
 
 /*
  * Background bytes are fixed on their links: they add to each link's own
  * bound, to the cuts they cross (a leaf's up and down links, a pod's links
- * to the cores) and to the dual bound's numerator. @host (with @bg NULL):
- * the host links' most load is raised to, as the bytes over 1 / capacity
- * (fp_mcf_init_part()'s arithmetic; the bound divides).
+ * to the cores) and to the dual bound's numerator. @host_load and
+ * @host_inv (with @bg NULL; either may be NULL): fp_phase_cut_bound().
  */
 static double lower_bound(struct fp_topo *t, const struct fp_phase *ph,
-			  const double *link_bytes, const double *bg, double *host)
+			  const double *link_bytes, const double *bg, double *host_load,
+			  double *host_inv)
 {
 	static const double theta[] = { 1.0, 0.999, 0.99, 0.95, 0.9 };
 	static const double kappa[] = { 4, 16, 64 };
@@ -94,7 +95,7 @@ static double lower_bound(struct fp_topo *t, const struct fp_phase *ph,
 	double *eg = fp_xcalloc((size_t)t->nnodes, sizeof(double));
 	double *in = fp_xcalloc((size_t)t->nnodes, sizeof(double));
 	double *upcap = fp_xcalloc((size_t)t->nnodes, sizeof(double));
-	double *peg = NULL, *pin = NULL, *pcap = NULL, lb = 0, umax = 0;
+	double *peg = NULL, *pin = NULL, *pcap = NULL, lb = 0, umax = 0, hinv = 0;
 	struct fp_mcf m;
 	int npods = 0, l;
 	size_t i, k;
@@ -143,8 +144,8 @@ static double lower_bound(struct fp_topo *t, const struct fp_phase *ph,
 		if (fixed[l] > 0) {
 			if (fp_link_load(t, l, fixed[l]) > lb)
 				lb = fp_link_load(t, l, fixed[l]);
-			if (host && fixed[l] * (1 / fp_cap_bps(t, l)) > *host)
-				*host = fixed[l] * (1 / fp_cap_bps(t, l));
+			if (host_inv && fixed[l] * (1 / fp_cap_bps(t, l)) > hinv)
+				hinv = fixed[l] * (1 / fp_cap_bps(t, l));
 		}
 		if (!k2->up || a->is_nic || z->is_nic)
 			continue;
@@ -154,6 +155,11 @@ static double lower_bound(struct fp_topo *t, const struct fp_phase *ph,
 		if (a->pod >= 0 && z->tier > a->tier && z->pod != a->pod)
 			pcap[a->pod] += fp_cap_bps(t, l);
 	}
+	/* So far the host links' loads (and the background's links'). */
+	if (host_load)
+		*host_load = lb;
+	if (host_inv)
+		*host_inv = hinv;
 	for (l = 0; l < t->nnodes; l++) {
 		if (eg[l] > 0 && upcap[l] > 0 && eg[l] / upcap[l] > lb)
 			lb = eg[l] / upcap[l];

@@ -339,7 +339,7 @@ int fp_plan_exact(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_p
 		  struct fp_err *err)
 {
 	struct bvn b = { .L = t->nleaves };
-	int L = t->nleaves, S = t->nodes[t->leaves[0]].out_n, u, v, p, k, l;
+	int L = t->nleaves, S = t->nodes[t->leaves[0]].out_n, u, v, p, k;
 	int64_t *out = fp_xcalloc((size_t)L, sizeof(int64_t));
 	int64_t *inn = fp_xcalloc((size_t)L, sizeof(int64_t));
 	int64_t delta = 0, pos = 0, total, binlen;
@@ -354,7 +354,13 @@ int fp_plan_exact(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_p
 	struct strad *st = NULL;
 	size_t nst = 0, stcap = 0, total_subs = 0, extra = 0;
 	int rc = 0;
+	double host;
 
+	/*
+	 * The plan meets the host links' and the leaves' cuts by construction:
+	 * its bound is theirs, and what the host links carry decides the bins.
+	 */
+	pp->lower_bound = fp_phase_cut_bound(t, ph, &host, NULL);
 	b.pair_of = fp_xcalloc((size_t)L * (size_t)L, sizeof(int));
 	memset(b.pair_of, 0xff, sizeof(int) * (size_t)L * (size_t)L);
 	b.adj = fp_xcalloc((size_t)L, sizeof(int *));
@@ -423,23 +429,8 @@ int fp_plan_exact(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_p
 	binlen = delta;
 	{
 		int64_t c = (delta + S - 1) / S;
-		double host = 0, flowb = 0, up_gbps = t->links[t->out[t->nodes[t->leaves[0]].out_off]].gbps;
-		double *hb = fp_xcalloc((size_t)t->nlinks, sizeof(double));
+		double flowb = (double)fbytes, up_gbps = t->links[t->out[t->nodes[t->leaves[0]].out_off]].gbps;
 
-		for (i = 0; i < ph->n; i++) {
-			const struct fp_flow *f = &ph->flows[i];
-
-			if (fp_same_host(t, f))
-				continue;
-			hb[t->nodes[f->src].up_link] += (double)f->bytes;
-			hb[t->nodes[f->dst].down_link] += (double)f->bytes;
-			if (t->nodes[f->src].leaf != t->nodes[f->dst].leaf)
-				flowb = (double)f->bytes;
-		}
-		for (l = 0; l < t->nlinks; l++)
-			if (hb[l] > 0 && fp_link_load(t, l, hb[l]) > host)
-				host = fp_link_load(t, l, hb[l]);
-		free(hb);
 		if ((double)c * flowb * 8 / (up_gbps * 1e9) <= host * (1 + 1e-12))
 			binlen = c * S;
 	}

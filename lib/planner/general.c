@@ -554,7 +554,7 @@ int fp_plan_general(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan
 	 * The cut bounds hold for the fabric too (they include the host links),
 	 * and what the host links carry whatever the routing, in one pass.
 	 */
-	cuts = fp_phase_cut_bound(t, ph, &host);
+	cuts = fp_phase_cut_bound(t, ph, NULL, &host);
 	/* Background flows (pp->bg_bytes) are load fixed before any flow is placed. */
 	rc = fp_mcf_init_part(&m, t, ph, o->pm, max_split, NULL, ph->n, pp->bg_bytes, err);
 	if (rc)

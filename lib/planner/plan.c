@@ -244,10 +244,8 @@ int fp_plan_compute(struct fp_topo *t, const struct fp_sched *s, const struct fp
 				if (o->pm || lb > pp->lower_bound)
 					pp->lower_bound = lb;
 			}
-		} else if (pp->method == FP_METHOD_EXACT) {
-			/* It meets the host links' and leaves' cuts by construction. */
-			pp->lower_bound = fp_phase_lower_bound(t, ph, NULL);
-		} else {
+		} else if (pp->method != FP_METHOD_EXACT) {
+			/* (fp_plan_exact() gave its cut bound: it meets it by construction.) */
 			pp->lower_bound = fp_phase_lower_bound_bg(t, ph, pp->link_bytes, pp->bg_bytes);
 		}
 	}

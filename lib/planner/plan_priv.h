@@ -102,11 +102,14 @@ bool fp_exact_applies(struct fp_topo *t, const struct fp_phase *ph, const struct
 int fp_plan_exact(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phase *pp,
 		  struct fp_err *err);
 /*
- * bound.c: fp_phase_lower_bound(@t, @ph, NULL), the cut bounds, and in
- * *@host what the host links carry at most whatever the routing, as
- * bytes x (1 / capacity). For phases whose flows' host links are all up.
+ * bound.c: the cut bounds, fp_phase_lower_bound(@t, @ph, NULL), and what
+ * the host links carry at most whatever the routing, from the same pass:
+ * in *@host_load as loads (bytes / capacity, fp_link_load()), in
+ * *@host_inv as bytes x (1 / capacity) (fp_mcf's arithmetic); either may
+ * be NULL. For phases whose flows' host links are all up.
  */
-double fp_phase_cut_bound(struct fp_topo *t, const struct fp_phase *ph, double *host);
+double fp_phase_cut_bound(struct fp_topo *t, const struct fp_phase *ph, double *host_load,
+			  double *host_inv);
 /* general.c */
 int fp_plan_general(struct fp_topo *t, const struct fp_phase *ph, struct fp_plan_phase *pp,
 		    const struct fp_plan_opts *o, struct fp_err *err);
