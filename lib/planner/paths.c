@@ -146,6 +146,8 @@ static struct fp_pathset leaf_paths(struct fp_topo *t, int src_leaf, int dst_lea
 		const struct fp_node *a = &t->nodes[src_leaf];
 		int i, up, dn;
 
+		/* Room for a path per uplink at once, not grown path by path. */
+		FP_GROW(p, cap, (size_t)(a->out_n < FP_MAX_PATHS ? a->out_n : FP_MAX_PATHS));
 		for (i = 0; i < a->out_n; i++) {
 			up = t->out[a->out_off + i];
 			dn = t->s2l[(size_t)t->links[up].to * (size_t)t->nleaves +
