@@ -116,32 +116,77 @@ oom:
 }
 
 /*
- * The flows a -> b with no flow b -> a in any phase. Sources by
- * destination across phases (4 bytes per flow, freed before return); per
- * NIC b, its destinations stamped, then each flow into b whose source is
- * not stamped is one. O(flows + nodes x phases).
+ * The flows a -> b with no flow b -> a in any phase, same-host pairs
+ * left out: every flow's pair put in a set, each flow's reverse looked up,
+ * those without one placed by destination (stable: flow order within
+ * one). The set is a bit per (source, destination) node pair where that
+ * is no bigger than 4 bytes per flow (dense schedules: all-to-all), else
+ * a hash set of the pairs (8 bytes a slot, at least 2 slots a flow).
+ * O(flows + nodes x phases).
  */
-/*
- * The same with a bit per (source, destination) node pair, where that is
- * no bigger than the sources by destination (dense schedules: all-to-all):
- * a pass to set the bits, a pass to test each flow's reverse, the few
- * without one placed by destination (stable: flow order within one).
- */
-static int rev_members_bits(struct fp_plan *p, size_t nn, struct fp_err *err)
+struct pairset {
+	uint64_t *w;		/* the bits, or the keys: src * nn + dst + 1, 0 empty */
+	size_t nn, mask;	/* mask: slots - 1 of the hash set; 0: bits */
+	int shift;
+};
+
+static size_t pair_slot(const struct pairset *ps, uint64_t key)
+{
+	size_t j = (size_t)((key * 0x9e3779b97f4a7c15ull) >> ps->shift);
+
+	while (ps->w[j] && ps->w[j] != key)
+		j = (j + 1) & ps->mask;
+	return j;
+}
+
+static void pair_add(struct pairset *ps, int a, int b)
+{
+	uint64_t k = (uint64_t)a * ps->nn + (uint64_t)b;
+
+	if (!ps->mask)
+		ps->w[k / 64] |= 1ull << (k % 64);
+	else
+		ps->w[pair_slot(ps, k + 1)] = k + 1;
+}
+
+static bool pair_has(const struct pairset *ps, int a, int b)
+{
+	uint64_t k = (uint64_t)a * ps->nn + (uint64_t)b;
+
+	if (!ps->mask)
+		return (ps->w[k / 64] >> (k % 64)) & 1;
+	return ps->w[pair_slot(ps, k + 1)] != 0;
+}
+
+int fp_plan_rev_members(struct fp_plan *p, struct fp_err *err)
 {
 	const struct fp_topo *t = p->topo;
-	uint64_t *bit = calloc((nn * nn + 63) / 64, sizeof(*bit));
-	size_t i, j, y;
+	size_t nn = (size_t)t->nnodes, total = 0, i, j, y;
+	struct pairset ps = { .nn = nn };
 
-	if (!bit)
+	if (p->rev_built)
+		return 0;
+	for (i = 0; i < p->nph; i++)
+		total += p->sched->ph[i].n;
+	if (nn <= 65536 && (nn * nn + 7) / 8 <= total * sizeof(uint32_t)) {
+		ps.w = calloc((nn * nn + 63) / 64, sizeof(*ps.w));
+	} else {
+		size_t slots = 16;
+		int bits = 4;
+
+		while (slots < 2 * total) {
+			slots *= 2;
+			bits++;
+		}
+		ps.mask = slots - 1;
+		ps.shift = 64 - bits;
+		ps.w = calloc(slots, sizeof(*ps.w));
+	}
+	if (!ps.w)
 		return fp_fail(err, ENOMEM, "plan: out of memory");
 	for (i = 0; i < p->nph; i++)
-		for (j = 0; j < p->sched->ph[i].n; j++) {
-			size_t k = (size_t)p->sched->ph[i].flows[j].src * nn +
-				   (size_t)p->sched->ph[i].flows[j].dst;
-
-			bit[k / 64] |= 1ull << (k % 64);
-		}
+		for (j = 0; j < p->sched->ph[i].n; j++)
+			pair_add(&ps, p->sched->ph[i].flows[j].src, p->sched->ph[i].flows[j].dst);
 	for (i = 0; i < p->nph; i++) {
 		const struct fp_phase *ph = &p->sched->ph[i];
 		struct fp_plan_phase *pp = &p->ph[i];
@@ -150,10 +195,9 @@ static int rev_members_bits(struct fp_plan *p, size_t nn, struct fp_err *err)
 
 		for (j = 0; j < ph->n; j++) {
 			const struct fp_flow *f = &ph->flows[j];
-			size_t k = (size_t)f->dst * nn + (size_t)f->src;
 
 			if (t->nodes[f->src].host == t->nodes[f->dst].host ||
-			    (bit[k / 64] >> (k % 64)) & 1)
+			    pair_has(&ps, f->dst, f->src))
 				continue;
 			if (!pp->rev_off) {
 				pp->rev_off = calloc(nn + 1, sizeof(*pp->rev_off));
@@ -175,21 +219,20 @@ static int rev_members_bits(struct fp_plan *p, size_t nn, struct fp_err *err)
 		}
 		for (j = 0; j < ph->n; j++) {
 			const struct fp_flow *f = &ph->flows[j];
-			size_t k = (size_t)f->dst * nn + (size_t)f->src;
 
 			if (t->nodes[f->src].host == t->nodes[f->dst].host ||
-			    (bit[k / 64] >> (k % 64)) & 1)
+			    pair_has(&ps, f->dst, f->src))
 				continue;
 			pp->rev[pp->rev_off[f->dst] + cur[f->dst]++].flow = (uint32_t)j;
 		}
 		pp->nrev = n;
 		free(cur);
 	}
-	free(bit);
+	free(ps.w);
 	p->rev_built = true;
 	return 0;
 oom:
-	free(bit);
+	free(ps.w);
 	for (i = 0; i < p->nph; i++) {
 		free(p->ph[i].rev);
 		free(p->ph[i].rev_off);
@@ -198,123 +241,6 @@ oom:
 		p->ph[i].nrev = 0;
 	}
 	return fp_fail(err, ENOMEM, "plan: out of memory");
-}
-
-int fp_plan_rev_members(struct fp_plan *p, struct fp_err *err)
-{
-	const struct fp_topo *t = p->topo;
-	size_t nn = (size_t)t->nnodes, total = 0, i, j, y;
-	size_t *gbase = NULL, *cap = NULL;
-	uint32_t *ioff = NULL, *in = NULL, *cur = NULL, *stamp = NULL;
-	int rc, b;
-
-	if (p->rev_built)
-		return 0;
-	for (i = 0; i < p->nph; i++)
-		total += p->sched->ph[i].n;
-	if (nn <= 65536 && (nn * nn + 7) / 8 <= total * sizeof(*in))
-		return rev_members_bits(p, nn, err);
-	total = 0;
-	rc = build_index(p, err);
-	if (rc)
-		return rc;
-	gbase = calloc(p->nph + 1, sizeof(*gbase));
-	cap = calloc(p->nph + 1, sizeof(*cap));
-	ioff = calloc(nn + 1, sizeof(*ioff));
-	cur = calloc(nn + 1, sizeof(*cur));
-	stamp = calloc(nn + 1, sizeof(*stamp));
-	if (!gbase || !cap || !ioff || !cur || !stamp)
-		goto oom;
-	for (i = 0; i < p->nph; i++) {
-		const struct fp_phase *ph = &p->sched->ph[i];
-
-		gbase[i] = total;
-		total += ph->n;
-		for (j = 0; j < ph->n; j++)
-			if (t->nodes[ph->flows[j].src].host != t->nodes[ph->flows[j].dst].host)
-				ioff[ph->flows[j].dst + 1]++;
-	}
-	gbase[p->nph] = total;
-	if (total >= UINT32_MAX) {
-		rc = fp_fail(err, E2BIG, "plan: too many flows to index");
-		goto out;
-	}
-	for (y = 0; y < nn; y++)
-		ioff[y + 1] += ioff[y];
-	in = malloc((ioff[nn] ? ioff[nn] : 1) * sizeof(*in));
-	if (!in)
-		goto oom;
-	for (i = 0; i < p->nph; i++) {
-		const struct fp_phase *ph = &p->sched->ph[i];
-
-		for (j = 0; j < ph->n; j++) {
-			int d = ph->flows[j].dst;
-
-			if (t->nodes[ph->flows[j].src].host != t->nodes[d].host)
-				in[ioff[d] + cur[d]++] = (uint32_t)(gbase[i] + j);
-		}
-	}
-	for (b = 0; b < t->nnodes; b++) {
-		if (ioff[b] == ioff[b + 1])
-			continue;
-		for (i = 0; i < p->nph; i++) {
-			const struct fp_phase *ph = &p->sched->ph[i];
-			const uint32_t *ord = p->index->flow[i];
-
-			for (j = p->index->off[i][b]; j < p->index->off[i][b + 1]; j++)
-				stamp[ph->flows[ord ? ord[j] : j].dst] = (uint32_t)b + 1;
-		}
-		for (y = ioff[b], i = 0; y < ioff[b + 1]; y++) {
-			struct fp_plan_phase *pp;
-			size_t g = in[y];
-
-			while (g >= gbase[i + 1])	/* ascending within b */
-				i++;
-			j = g - gbase[i];
-			if (stamp[p->sched->ph[i].flows[j].src] == (uint32_t)b + 1)
-				continue;
-			pp = &p->ph[i];
-			if (!pp->rev_off) {
-				pp->rev_off = calloc(nn + 1, sizeof(*pp->rev_off));
-				if (!pp->rev_off)
-					goto oom;
-			}
-			if (pp->nrev == cap[i]) {
-				size_t nc = cap[i] ? 2 * cap[i] : 16;
-				struct fp_plan_rev *nr = realloc(pp->rev, nc * sizeof(*nr));
-
-				if (!nr)
-					goto oom;
-				pp->rev = nr;
-				cap[i] = nc;
-			}
-			pp->rev[pp->nrev++] = (struct fp_plan_rev){ .flow = (uint32_t)j };
-			pp->rev_off[b + 1]++;
-		}
-	}
-	for (i = 0; i < p->nph; i++)
-		for (y = 0; p->ph[i].rev_off && y < nn; y++)
-			p->ph[i].rev_off[y + 1] += p->ph[i].rev_off[y];
-	p->rev_built = true;
-	rc = 0;
-	goto out;
-oom:
-	rc = fp_fail(err, ENOMEM, "plan: out of memory");
-	for (i = 0; i < p->nph; i++) {
-		free(p->ph[i].rev);
-		free(p->ph[i].rev_off);
-		p->ph[i].rev = NULL;
-		p->ph[i].rev_off = NULL;
-		p->ph[i].nrev = 0;
-	}
-out:
-	free(gbase);
-	free(cap);
-	free(ioff);
-	free(in);
-	free(cur);
-	free(stamp);
-	return rc;
 }
 
 struct cand {
