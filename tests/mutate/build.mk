@@ -4,7 +4,10 @@
 #   make mutate                      every part of tests/mutate/parts.conf
 #   make mutate PART=kernels         one part (or PART=planner,kmod)
 #   make mutate FILES=lib/planner/sim.c
-#   make mutate COUNT=40 SEED=7      40 mutants per part, sampled with seed 7
+#   make mutate SAMPLE=40 SEED=7     40 mutants per part, drawn uniformly at
+#                                    random (seed 7: the same 40 each time),
+#                                    the kill rate given with its 95% interval
+#                                    (COUNT=40 says the same)
 #   make mutate TIME=600             stop starting mutants after 10 min per part
 #   make mutate IDS=m0123456789      rerun given mutants (after a new test)
 #   make mutate LIST=1 ...           list the selected mutants, run nothing
@@ -21,7 +24,8 @@ mutate:
 	@scripts/deps.sh build unit mutate
 	@tests/mutate/mutate.py --out $(abspath $(BUILD))/mutate \
 		$(if $(PART),--part '$(PART)') $(if $(FILES),--files '$(FILES)') \
-		$(if $(SEED),--seed '$(SEED)') $(if $(COUNT),--count '$(COUNT)') \
+		$(if $(SEED),--seed '$(SEED)') \
+		$(if $(or $(SAMPLE),$(COUNT)),--count '$(or $(SAMPLE),$(COUNT))') \
 		$(if $(TIME),--time '$(TIME)') $(if $(IDS),--ids '$(IDS)') \
 		$(if $(LIST),--list)
 
@@ -32,14 +36,17 @@ check-mutate:
 CHECK_TIERS += check-mutate
 
 # The tiers parts.conf names: mutate-build-PART builds the test binaries,
-# mutate-test-PART runs them. Only the binaries that exercise the part's
-# files, and no package installation, so that a mutant costs little:
-#  - after the baseline, only the binaries the mutant's build relinked run
-#    (make's dependencies say which contain the mutated code; the others
-#    cannot notice it);
-#  - the first failure ends the run (CMOCKA_TEST_ABORT=1 within a binary):
-#    a mutant needs one failing test to die, so the binaries are listed
-#    with the quickest to fail first.
+# mutate-test-PART runs them, mutate-cover-PART maps which binary executes
+# which line. Only the binaries that can notice the mutant are built and
+# run, and no package installation, so that a mutant costs little:
+#  - with a coverage map (parts.conf `cover`), the driver names them in
+#    MUTATE_TESTS: the binaries that execute a mutated line, quickest first
+#    (a mutant on lines no test executes is not built at all);
+#  - without one (or for a mutant on lines that hold no code, such as a
+#    table's initializer), the binaries the mutant's build relinked (make's
+#    dependencies say which contain the mutated code);
+#  - the first failure ends the run (CMOCKA_TEST_ABORT=1 within a binary,
+#    and no binary after the first that fails).
 MUTATE_KT := $(BUILD)/tests/unit
 MUTATE_BINS_planner   = $(PLANNER_TESTS)
 MUTATE_BINS_flowplan  = $(LIB_TESTS)
@@ -53,13 +60,18 @@ MUTATE_ENV_core       = $(MUTATE_ENV_flowplan)
 MUTATE_ENV_placement  = $(KERNELS_TEST_ENV)
 MUTATE_ENV_kernels    = $(KERNELS_TEST_ENV)
 MUTATE_STAMP          = $(BUILD)/mutate-stamp-$*
+# The coverage build: its own build directory, -O0 so that lines are lines,
+# no sanitizer (a sanitizer stops a program, it adds no line).
+MUTATE_COV            = $(BUILD)/cov
+MUTATE_COV_BINS       = $(patsubst $(BUILD)/%,$(MUTATE_COV)/%,$(filter $(BUILD)/%,$(MUTATE_BINS_$*))) \
+			$(filter-out $(BUILD)/%,$(MUTATE_BINS_$*))
 
 mutate-build-%:
 	@mkdir -p $(BUILD) && touch $(MUTATE_STAMP)
-	@$(MAKE) --no-print-directory $(MUTATE_BINS_$*)
+	@$(MAKE) --no-print-directory $(or $(MUTATE_TESTS),$(MUTATE_BINS_$*))
 mutate-test-%:
-	@bins="$(MUTATE_BINS_$*)"; \
-	if [ "$$MUTATE_BASELINE" != 1 ] && [ -e $(MUTATE_STAMP) ]; then \
+	@bins="$(or $(MUTATE_TESTS),$(MUTATE_BINS_$*))"; \
+	if [ -z "$$MUTATE_TESTS" ] && [ "$$MUTATE_BASELINE" != 1 ] && [ -e $(MUTATE_STAMP) ]; then \
 		bins=$$(for b in $$bins; do [ $$b -nt $(MUTATE_STAMP) ] && echo $$b; done); \
 		[ -n "$$bins" ] || { echo "$*: no test binary contains the mutated code"; exit 0; }; \
 	fi; \
@@ -69,3 +81,8 @@ mutate-test-%:
 			echo "$*: $$b FAILED (exit $$rc)"; exit 1;; esac; \
 	done; \
 	echo "$*: $$(echo $$bins | wc -w) test binaries passed"
+mutate-cover-%:
+	@$(MAKE) --no-print-directory BUILD=$(MUTATE_COV) CFLAGS='-O0 -g --coverage' SAN= \
+		$(filter $(MUTATE_COV)/%,$(MUTATE_COV_BINS))
+	@$(MUTATE_ENV_$*) tests/mutate/cover.py --from $(MUTATE_COV) --to $(BUILD) \
+		--out "$${MUTATE_COVER:?set by mutate.py}" $(MUTATE_COV_BINS)

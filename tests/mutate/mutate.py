@@ -17,7 +17,15 @@ A mutant is
   equivalent  survived, and tests/mutate/equivalent.txt marks it equivalent
               or accepted with a reason
   uncompiled  the build failed (counted apart)
-and each part's score is killed / (run - equivalent - uncompiled).
+and each part's score is killed / (run - equivalent - uncompiled): the
+non-equivalent kill rate, given with its 95% (Wilson) interval, which is
+what a sample (--count) says of all the part's mutants.
+
+A part with a `cover` command gets a coverage map after its baseline
+(cover.py: which test program executes which line). A mutant then runs
+only the programs that execute its lines, quickest first; one whose lines
+no program executes survives without a build (a line that never runs
+cannot change what a test sees).
 
 Usage: mutate.py [--part P,...] [--files GLOB,...] [--seed N] [--count N]
                  [--time S] [--ids ID,...] [--list] [--out DIR]
@@ -74,6 +82,7 @@ class Part:
         self.heavy = sec.get("heavy", "no").strip().lower() in ("yes", "true", "1")
         self.timeout = float(sec.get("timeout", "0") or 0)
         self.undef = sec.get("undef", "").split()
+        self.cover = sec.get("cover", "").strip()
         self.note = " ".join(sec.get("note", "").split())
         files = []
         for p in self.patterns:
@@ -293,6 +302,7 @@ class Runner:
         self.interrupted = False
         self.lock_wait = 0.0
         self.heavy = HeavyLock()
+        self.cover = None
 
     def env(self, part, extra=None):
         e = dict(os.environ)
@@ -341,6 +351,17 @@ class Runner:
             raise Fatal("part %s: the tier fails without any mutant (log %s):\n%s"
                         % (part.name, lp, tail(lp)))
         res["timeout_s"] = part.timeout or round(4 * sec + 20, 1)
+        if part.cover:
+            lp = os.path.join(logdir, "%s-cover.log" % part.name)
+            mp = os.path.join(self.out, "%s-cover.json" % part.name)
+            rc, sec, to = self.step(part, "cover", part.cover, 3600, lp,
+                                    {"MUTATE_BASELINE": "1", "MUTATE_COVER": mp})
+            res["cover_s"] = round(sec, 1)
+            if rc != 0:
+                raise Fatal("part %s: the coverage map failed (log %s):\n%s"
+                            % (part.name, lp, tail(lp)))
+            with open(mp) as f:
+                self.cover = Cover(json.load(f))
         return res
 
     def run_mutant(self, part, m, src, timeout):
@@ -348,11 +369,20 @@ class Runner:
         marker = os.path.join(self.work, ".mutating")
         lp = os.path.join(self.out, "logs", "%s.log" % m.id)
         r = {"status": None, "note": "", "build_s": 0.0, "test_s": 0.0}
+        extra = {"MUTATE_ID": m.id, "MUTATE_FILE": m.path}
+        if self.cover:
+            tests = self.cover.tests_for(m, src)
+            if tests == []:
+                r["status"] = "survived"
+                r["note"] = "no test executes the line"
+                return r
+            if tests:
+                extra["MUTATE_TESTS"] = " ".join(tests)
+                r["tests"] = len(tests)
         with open(marker, "w") as f:
             f.write(m.path + "\n")
         try:
             _write(path, m.apply(src))
-            extra = {"MUTATE_ID": m.id, "MUTATE_FILE": m.path}
             if part.build:
                 rc, sec, to = self.step(part, "build", part.build, 1800, lp, extra)
                 r["build_s"] = round(sec, 1)
@@ -391,11 +421,14 @@ class Runner:
             % (part.name, len(selected)))
         t0 = time.monotonic()
         self.lock_wait = 0.0
+        self.cover = None
         try:
             res["baseline"] = self.baseline(part)
             b = res["baseline"]
-            log("mutate: part %s: baseline build %.0f s, test %.0f s; test time-out %.0f s"
-                % (part.name, b.get("build_s", 0), b["test_s"], b["timeout_s"]))
+            log("mutate: part %s: baseline build %.0f s, test %.0f s%s; test time-out %.0f s"
+                % (part.name, b.get("build_s", 0), b["test_s"],
+                   ", coverage map %.0f s" % b["cover_s"] if "cover_s" in b else "",
+                   b["timeout_s"]))
             self._loop(part, selected, res)
         except Fatal as e:
             res["error"] = str(e)
@@ -438,6 +471,39 @@ class Runner:
                    rec["status"], m.path, m.line, m.id, m.cls, m.after,
                    "  (" + rec["note"] + ")" if rec["note"] and
                    (rec["status"] != "killed" or rec["note"].startswith("timed out")) else ""))
+
+
+class Cover:
+    """The coverage map of a part's tier (cover.py): which test programs
+    execute which line."""
+
+    def __init__(self, d):
+        self.seconds = d.get("tests", {})
+        self.always = d.get("always", [])
+        self.exec = {f: set(v) for f, v in d.get("exec", {}).items()}
+        self.lines = d.get("lines", {})
+
+    def tests_for(self, m, src):
+        """The programs to run for mutant @m, quickest first: those that
+        execute one of its lines, and the scripts gcov cannot see into; []
+        when that is none; None when its lines hold no code that gcov
+        counts (an initializer, a declaration): then every program."""
+        first = m.line
+        last = first + src[m.start:m.end].count("\n")
+        ex = self.exec.get(m.path)
+        if not ex:
+            return None
+        span = [n for n in range(first, last + 1) if n in ex]
+        if not span:
+            return None
+        hit = set(self.always)
+        for n in span:
+            hit.update(self.lines.get(m.path, {}).get(str(n), ()))
+        if not hit - set(self.always):
+            # no program gcov sees into executes it: only those it cannot see
+            # into (scripts) may still notice it
+            return sorted(self.always)
+        return sorted(hit, key=lambda t: (self.seconds.get(t, 0), t))
 
 
 def _write(path, text):
@@ -541,6 +607,20 @@ def fmt_score(s):
     return "n/a" if s is None else "%.1f%%" % (100 * s)
 
 
+def wilson(k, n, z=1.959964):
+    """The 95% Wilson score interval of a proportion k/n (None for n = 0):
+    the kill rate of all the part's non-equivalent mutants, estimated from
+    a uniform sample of n of them; unlike k/n +- 1.96 sd it stays inside
+    [0, 1] and is honest at k = n."""
+    if not n:
+        return None
+    p = k / n
+    d = 1 + z * z / n
+    c = (p + z * z / (2 * n)) / d
+    h = z * ((p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5) / d
+    return (0.0 if k == 0 else c - h), (1.0 if k == n else c + h)
+
+
 def text_report(results, args, marks):
     out = []
     out.append("flowplan mutation report: seed %s, count %s, time %s%s"
@@ -556,6 +636,15 @@ def text_report(results, args, marks):
         out.append("== part %s: score %s = killed %d / (run %d - equivalent %d - uncompiled %d)"
                    % (res["name"], fmt_score(s), tot["killed"], tot["run"],
                       tot["equivalent"], tot["uncompiled"]))
+        ci = wilson(tot["killed"], den)
+        if ci:
+            sampled = tot["run"] < res["generated"]
+            out.append("   non-equivalent kill rate %s, 95%% interval %.1f%%-%.1f%% "
+                       "(%d killed, %d survived of %d non-equivalent%s)"
+                       % (fmt_score(s), 100 * ci[0], 100 * ci[1], tot["killed"],
+                          tot["survived"], den,
+                          "; a uniform sample of the part's %d mutants" % res["generated"]
+                          if sampled else "; every mutant"))
         if res.get("error"):
             out.append("   NOT RUN: " + res["error"].split("\n")[0])
         out.append("   %d mutants in its files, %d selected, %d run%s"
@@ -565,6 +654,10 @@ def text_report(results, args, marks):
         out.append("   baseline: build %.0f s, test %.0f s; a mutant took %.1f s on average "
                    "(build + test); test time-out %.0f s"
                    % (b.get("build_s", 0), b.get("test_s", 0), avg, b.get("timeout_s", 0)))
+        nc = sum(1 for r in ran if r["note"] == "no test executes the line")
+        if nc:
+            out.append("   %d mutants on lines no test executes (coverage map): survived "
+                       "without a build" % nc)
         if res.get("elapsed_s"):
             out.append("   the part took %.0f s%s" % (res["elapsed_s"],
                        ", %.0f s of it waiting for the heavy-jobs lock" % res["lock_wait_s"]
@@ -589,8 +682,10 @@ def text_report(results, args, marks):
                 if r["file"] != last:
                     out.append("     %s" % r["file"])
                     last = r["file"]
-                out.append("       %s:%d %s %-5s `%s`" % (r["file"], r["line"], r["id"],
-                                                          r["class"], r["after"]))
+                out.append("       %s:%d %s %-5s `%s`%s" % (r["file"], r["line"], r["id"],
+                                                            r["class"], r["after"],
+                                                            "  (" + r["note"] + ")"
+                                                            if r["note"] else ""))
                 out.append("       %s    was `%s`" % (" " * len("%s:%d" % (r["file"], r["line"])),
                                                       r["before"]))
         eq = [r for r in res["mutants"] if r["status"] == "equivalent"]

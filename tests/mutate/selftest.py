@@ -149,6 +149,17 @@ def tree_hash(root):
     return h.hexdigest()
 
 
+def expected():
+    """selftest/expected.txt: what each fixture mutant comes to, by id."""
+    want = {}
+    with open(os.path.join(HERE, "selftest", "expected.txt")) as f:
+        for line in f:
+            if line.strip() and not line.startswith("#"):
+                w = line.split()
+                want[w[0]] = w[1]
+    return want
+
+
 class Fixture:
     """A private checkout holding only the fixture, a work dir and an out dir."""
 
@@ -204,12 +215,7 @@ class EndToEnd(unittest.TestCase):
         cls.fx.cleanup()
 
     def test_every_mutant_as_expected(self):
-        want = {}
-        with open(os.path.join(HERE, "selftest", "expected.txt")) as f:
-            for line in f:
-                if line.strip() and not line.startswith("#"):
-                    w = line.split()
-                    want[w[0]] = w[1]
+        want = expected()
         got = {}
         for m in self.report["parts"][0]["mutants"]:
             st = m["status"]
@@ -225,6 +231,10 @@ class EndToEnd(unittest.TestCase):
         self.assertIn("tests/mutate/selftest/fixture.c       28     20        5      2"
                       "          1        2  80.0%", self.text)
 
+    def test_kill_rate_with_interval(self):
+        self.assertIn("non-equivalent kill rate 80.0%, 95% interval 60.9%-91.1% (20 killed, "
+                      "5 survived of 25 non-equivalent; every mutant)", self.text)
+
     def test_report_lists_survivors_and_marks(self):
         self.assertIn("tests/mutate/selftest/fixture.c:24 m1b9b070a5 ret   "
                       "`return 0; for (i = 0; i < n; i++)`", self.text)
@@ -239,6 +249,57 @@ class EndToEnd(unittest.TestCase):
                 open(os.path.join(self.fx.work, FIXTURE)) as b:
             self.assertEqual(a.read(), b.read())
         self.assertFalse(os.path.exists(os.path.join(self.fx.work, ".mutating")))
+
+
+class Interval(unittest.TestCase):
+    def test_wilson(self):
+        lo, hi = mutate.wilson(20, 25)
+        self.assertAlmostEqual(lo, 0.6087, places=4)
+        self.assertAlmostEqual(hi, 0.9114, places=4)
+        self.assertEqual(mutate.wilson(10, 10)[1], 1.0)
+        self.assertLess(mutate.wilson(10, 10)[0], 0.75)      # 10 of 10 proves little
+        self.assertEqual(mutate.wilson(0, 7)[0], 0.0)
+        self.assertIsNone(mutate.wilson(0, 0))
+        a, b = mutate.wilson(90, 100), mutate.wilson(900, 1000)
+        self.assertLess(b[1] - b[0], a[1] - a[0])             # a larger sample, narrower
+
+
+COVER_CONF = """
+cover   = mkdir -p build/cov && cc -O0 --coverage -o build/cov/fx tests/mutate/selftest/fixture.c tests/mutate/selftest/test_fixture.c && tests/mutate/cover.py --from build/cov --to build --out "$MUTATE_COVER" build/cov/fx
+"""
+
+
+class CoverMap(unittest.TestCase):
+    """The coverage map may save work, never change a verdict."""
+
+    @classmethod
+    def setUpClass(cls):
+        with open(os.path.join(HERE, "selftest", "selftest.conf")) as f:
+            conf = f.read()
+        cls.fx = Fixture(conf.rstrip("\n") + COVER_CONF)
+        shutil.copy(os.path.join(HERE, "cover.py"), os.path.join(cls.fx.root, "tests/mutate"))
+        cls.rc, cls.stdout = cls.fx.main()
+        with open(os.path.join(cls.fx.out, "report.json")) as f:
+            cls.mutants = {m["id"]: m for m in json.load(f)["parts"][0]["mutants"]}
+        with open(os.path.join(cls.fx.out, "report.txt")) as f:
+            cls.text = f.read()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.fx.cleanup()
+
+    def test_same_verdicts(self):
+        self.assertEqual(self.rc, 0, self.stdout)
+        want = {i: "killed" if st == "timeout" else st for i, st in expected().items()}
+        self.assertEqual({i: m["status"] for i, m in self.mutants.items()}, want)
+
+    def test_unexecuted_line_not_built(self):
+        m = self.mutants["mc7ef50dd7"]                      # s -= a[i]: never runs
+        self.assertEqual((m["status"], m["note"], m["build_s"]),
+                         ("survived", "no test executes the line", 0.0))
+        self.assertIn("1 mutants on lines no test executes (coverage map)", self.text)
+        self.assertIn("`s -= a[i];`  (no test executes the line)", self.text)
+        self.assertEqual(self.mutants["m9eb77ffd5"]["tests"], 1)   # i--: runs, its one test
 
 
 class Selection(unittest.TestCase):
@@ -261,6 +322,20 @@ class Selection(unittest.TestCase):
         self.assertEqual(len(self.listing()), 28)
         # a larger sample of the same seed contains the smaller one
         self.assertTrue(set(a) <= set(self.listing("--count", "9", "--seed", "4")))
+
+    def test_sample_reported_as_a_sample(self):
+        rc, out = self.fx.main("--count", "6", "--seed", "3")
+        self.assertEqual(rc, 0, out)
+        self.assertRegex(out, r"non-equivalent kill rate [0-9.]+%, 95% interval "
+                         r"[0-9.]+%-[0-9.]+% \(\d+ killed, \d+ survived of \d+ "
+                         r"non-equivalent; a uniform sample of the part's 28 mutants\)")
+
+    def test_make_sample(self):
+        top = os.path.dirname(os.path.dirname(HERE))
+        out = subprocess.run(["make", "-n", "-s", "-C", top, "mutate", "SAMPLE=7", "SEED=3"],
+                             capture_output=True, text=True).stdout
+        self.assertIn("--seed '3'", out)
+        self.assertIn("--count '7'", out)
 
     def test_files_and_ids(self):
         self.assertEqual(len(self.listing("--files", "tests/mutate/*/fix*.c")), 28)
