@@ -790,6 +790,82 @@ static void test_devices(void **state)
 	fp_nl_devices_free(devs, n);
 }
 
+/*
+ * A GET_DEVICES reply with one port whose GID table holds one entry, spoiled
+ * as @spoil says: 0 none; 1 no index; 2 no type; 3 a 4-byte GID; 4 a
+ * 2-byte type; 5 a 2-byte port state.
+ */
+static struct nl_msg *gid_msg(int spoil)
+{
+	struct nl_msg *msg = kmsg(FLOWPLAN_CMD_GET_DEVICES, NLM_F_MULTI);
+	struct nlattr *d = knest(msg, FLOWPLAN_A_DEVICE), *ports, *p, *gids, *g;
+	static const uint8_t gid[16] = { 0xfe, 0x80, [15] = 1 };
+	uint16_t two = FLOWPLAN_PORT_ACTIVE;
+
+	nla_put_u32(msg, FLOWPLAN_DEVICE_A_INDEX, 7);
+	nla_put_string(msg, FLOWPLAN_DEVICE_A_NAME, "rxe0");
+	ports = knest(msg, FLOWPLAN_DEVICE_A_PORTS);
+	p = knest(msg, 0);
+	nla_put_u32(msg, FLOWPLAN_PORT_A_NUM, 1);
+	if (spoil == 5)
+		nla_put(msg, FLOWPLAN_PORT_A_STATE, sizeof(two), &two);
+	else
+		nla_put_u8(msg, FLOWPLAN_PORT_A_STATE, FLOWPLAN_PORT_ACTIVE);
+	nla_put_u8(msg, FLOWPLAN_PORT_A_LINK, FLOWPLAN_LINK_UP);
+	nla_put_u32(msg, FLOWPLAN_PORT_A_IFINDEX, 3);
+	gids = knest(msg, FLOWPLAN_PORT_A_GIDS);
+	g = knest(msg, 0);
+	if (spoil != 1)
+		nla_put_u32(msg, FLOWPLAN_GID_A_INDEX, 0);
+	nla_put(msg, FLOWPLAN_GID_A_GID, spoil == 3 ? 4 : 16, gid);
+	if (spoil == 4)
+		nla_put(msg, FLOWPLAN_GID_A_TYPE, sizeof(two), &two);
+	else if (spoil != 2)
+		nla_put_u8(msg, FLOWPLAN_GID_A_TYPE, FLOWPLAN_GID_ROCE_V2);
+	nla_nest_end(msg, g);
+	nla_nest_end(msg, gids);
+	nla_nest_end(msg, p);
+	nla_nest_end(msg, ports);
+	nla_nest_end(msg, d);
+	return msg;
+}
+
+/* Each part of a port's GID table, and its state, is checked, not assumed. */
+static void test_devices_malformed(void **state)
+{
+	static const char *const why[] = {
+		NULL, "GID 0: malformed", "GID 0: malformed", "GID 0: malformed",
+		"GID 0: malformed", "port 1: malformed state",
+	};
+	int spoil;
+
+	(void)state;
+	for (spoil = 0; spoil < (int)(sizeof(why) / sizeof(why[0])); spoil++) {
+		struct fp_nl_device *devs = NULL;
+		struct fp_err err = { { 0 } };
+		size_t n = 0, cap = 0;
+		bool intr = false;
+		struct nl_msg *msg = gid_msg(spoil);
+		char buf[FP_ADDR_STRLEN];
+		int ret = fp_nlm_devices_decode(nlmsg_hdr(msg), &devs, &n, &cap, &intr, &err);
+
+		nlmsg_free(msg);
+		if (!why[spoil]) {
+			assert_int_equal(ret, 0);
+			assert_int_equal(n, 1);
+			assert_int_equal(devs[0].ports[0].state, FLOWPLAN_PORT_ACTIVE);
+			assert_int_equal(devs[0].ports[0].ngids, 1);
+			assert_int_equal(devs[0].ports[0].gids[0].type, FLOWPLAN_GID_ROCE_V2);
+			assert_string_equal(fp_addr_str(&devs[0].ports[0].gids[0].gid, buf),
+					    "fe80::1");
+		} else {
+			assert_int_equal(ret, EPROTO);
+			assert_non_null(strstr(err.msg, why[spoil]));
+		}
+		fp_nl_devices_free(devs, n);
+	}
+}
+
 static struct nl_msg *ctr_msg(uint64_t untracked, int n, int first, bool padded,
 			      int spoil)
 {
@@ -985,6 +1061,7 @@ int main(void)
 		cmocka_unit_test(test_set_plan_ipv6),
 		cmocka_unit_test(test_set_plan_refused),
 		cmocka_unit_test(test_devices),
+		cmocka_unit_test(test_devices_malformed),
 		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_requests),
