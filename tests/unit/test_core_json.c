@@ -234,6 +234,38 @@ static void test_malformed(void **state)
 	}
 }
 
+/*
+ * Every proper prefix of a document, in a buffer of exactly its length (no
+ * NUL after it, so that reading past the end is a sanitizer error): refused
+ * by both parses, whatever token it ends in (number, string, escape,
+ * literal).
+ */
+static void test_cut_short(void **state)
+{
+	static const char full[] = "{\"a\":[-12.5e+3,0,7],\"phases\":[-0.25E-2,\"x\\u0041\\n\","
+				   "true,null,{\"f\":false}],\"b\":10}";
+	struct json_object *o;
+	size_t len;
+
+	(void)state;
+	for (len = 1; len < sizeof(full) - 1; len++) {
+		struct fp_err err = { 0 };
+		char *t = malloc(len);
+
+		assert_non_null(t);
+		memcpy(t, full, len);
+		o = NULL;
+		if (fp_json_text_skip(t, len, "t", "phases", &o, &err) != EINVAL)
+			fail_msg("skip: accepted %.*s", (int)len, full);
+		if (fp_json_text(t, len, "t", &o, &err) != EINVAL)
+			fail_msg("whole: accepted %.*s", (int)len, full);
+		free(t);
+	}
+	o = both(full);
+	assert_true(skipped(o));
+	json_object_put(o);
+}
+
 /* The error says where: line and column in the file as it is. */
 static void test_error_place(void **state)
 {
@@ -323,6 +355,7 @@ int main(void)
 		cmocka_unit_test(test_twice),
 		cmocka_unit_test(test_lenient_whole),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_cut_short),
 		cmocka_unit_test(test_error_place),
 		cmocka_unit_test(test_planfile),
 	};
