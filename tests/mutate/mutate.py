@@ -379,6 +379,8 @@ class Runner:
             if tests:
                 extra["MUTATE_TESTS"] = " ".join(tests)
                 r["tests"] = len(tests)
+                if set(tests) <= set(self.cover.always):
+                    r["note"] = "no test program executes the line; scripts ran"
         with open(marker, "w") as f:
             f.write(m.path + "\n")
         try:
