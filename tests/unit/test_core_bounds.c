@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_core_bounds - the core's limits at their edge: a message prefixed
+ * when it already fills struct fp_err, a report ring path one byte too long
+ * and one that just fits, and the free of nothing. Each found by make mutate
+ * (issue 17): a limit moved by one passed every other test.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/err.h"
+#include "core/hostplan.h"
+#include "core/report.h"
+
+/* A long message keeps the prefix, then as much of itself as fits. */
+static void test_err_prefix_full(void **state)
+{
+	struct fp_err *e = malloc(sizeof(*e));
+	size_t max = sizeof(e->msg) - 1, n, want;
+
+	(void)state;
+	assert_non_null(e);
+	for (n = max - 10; n <= max; n++) {
+		memset(e->msg, 'x', n);
+		e->msg[n] = 0;
+		fp_err_prefix(e, "abc");
+		want = n + 5 < max ? n + 5 : max;
+		assert_int_equal(strlen(e->msg), want);
+		assert_memory_equal(e->msg, "abc: xxx", 8);
+		assert_int_equal(strspn(e->msg + 5, "x"), want - 5);
+	}
+	/* a short one is kept whole */
+	strcpy(e->msg, "m");
+	fp_err_prefix(e, "p");
+	assert_string_equal(e->msg, "p: m");
+	free(e);
+}
+
+/* A ring path of sizeof(r->path) characters has no room for its NUL. */
+static void test_ring_path_length(void **state)
+{
+	char dir[] = "/tmp/fp-bounds-XXXXXX";
+	struct fp_ring *r = malloc(sizeof(*r));
+	size_t max = sizeof(r->path), dl;
+	char *path = malloc(max + 1);
+
+	(void)state;
+	assert_non_null(r);
+	assert_non_null(path);
+	assert_non_null(mkdtemp(dir));
+	dl = strlen(dir);
+	memcpy(path, dir, dl);
+	path[dl] = '/';
+	memset(path + dl + 1, 'r', max - dl - 1);
+	path[max] = 0;
+	assert_int_equal(fp_ring_create(r, path, 64), ENAMETOOLONG);
+	path[max - 1] = 0;				/* max - 1 characters: fits */
+	assert_int_equal(fp_ring_create(r, path, 64), 0);
+	assert_string_equal(r->path, path);
+	fp_ring_close(r);
+	unlink(path);
+	assert_int_equal(rmdir(dir), 0);
+	free(path);
+	free(r);
+}
+
+static void test_hostplan_free_null(void **state)
+{
+	(void)state;
+	fp_hostplan_free(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_err_prefix_full),
+		cmocka_unit_test(test_ring_path_length),
+		cmocka_unit_test(test_hostplan_free_null),
+	};
+
+	return cmocka_run_group_tests_name("core_bounds", tests, NULL, NULL);
+}
