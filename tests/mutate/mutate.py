@@ -381,6 +381,11 @@ class Runner:
                 r["tests"] = len(tests)
                 if set(tests) <= set(self.cover.always):
                     r["note"] = "no test program executes the line; scripts ran"
+                # the part's time-out is for all its programs: these few get
+                # 10 times their time under coverage (no sanitizer), + 30 s
+                if not part.timeout:
+                    timeout = min(timeout, 10 * sum(self.cover.seconds.get(t, 0)
+                                                    for t in tests) + 30)
         with open(marker, "w") as f:
             f.write(m.path + "\n")
         try:
