@@ -2,7 +2,7 @@
 /*
  * test_core_bounds - the core's limits at their edge: a message prefixed
  * when it already fills struct fp_err, a report ring path one byte too long
- * and one that just fits, and the free of nothing. Each found by make mutate
+ * and one that just fits, and calls given nothing (NULL). Each found by make mutate
  * (issue 17): a limit moved by one passed every other test.
  */
 #include <errno.h>
@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "core/addr.h"
 #include "core/err.h"
 #include "core/hostplan.h"
 #include "core/report.h"
@@ -42,6 +43,10 @@ static void test_err_prefix_full(void **state)
 	strcpy(e->msg, "m");
 	fp_err_prefix(e, "p");
 	assert_string_equal(e->msg, "p: m");
+	/* no prefix, or no message to put it on: nothing happens */
+	fp_err_prefix(e, NULL);
+	assert_string_equal(e->msg, "p: m");
+	fp_err_prefix(NULL, "p");
 	free(e);
 }
 
@@ -73,10 +78,16 @@ static void test_ring_path_length(void **state)
 	free(r);
 }
 
-static void test_hostplan_free_null(void **state)
+static void test_null_arguments(void **state)
 {
+	struct fp_addr *a = NULL;
+	size_t n = 0;
+
 	(void)state;
 	fp_hostplan_free(NULL);
+	assert_int_equal(fp_local_addrs(NULL, &n), EINVAL);
+	assert_int_equal(fp_local_addrs(&a, NULL), EINVAL);
+	assert_null(a);
 }
 
 int main(void)
@@ -84,7 +95,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_err_prefix_full),
 		cmocka_unit_test(test_ring_path_length),
-		cmocka_unit_test(test_hostplan_free_null),
+		cmocka_unit_test(test_null_arguments),
 	};
 
 	return cmocka_run_group_tests_name("core_bounds", tests, NULL, NULL);

@@ -609,6 +609,29 @@ static void test_set_plan_round_trip(void **state)
 	fp_hostplan_free(&hp);
 }
 
+/* Unequal weights go as they are (big_plan's equal ones may go as none). */
+static void test_set_plan_weights(void **state)
+{
+	struct fp_hostplan hp;
+	struct fp_err err;
+	struct fp_hostplan_entry e = {
+		.local = A("10.0.0.1"), .remote = A("10.0.0.2"), .dqpn = 5, .nsub = 3,
+		.sub = { { 1, 0, 40000 }, { 2, 0, 20000 }, { 3, 0, FLOWPLAN_WEIGHT_ONE - 60000 } },
+	};
+	unsigned int j;
+
+	(void)state;
+	fp_hostplan_init(&hp);
+	hp.generation = 6;
+	for (j = 0; j < e.nsub; j++)
+		e.sub[j].sport = fp_label_to_sport(e.sub[j].flow_label);
+	assert_int_equal(fp_hostplan_add(&hp, &e, &err), 0);
+	assert_int_equal(fp_hostplan_finish(&hp, &err), 0);
+	assert_int_equal(hp.e[0].sub[1].weight, 20000);
+	check_set(&hp, false, 1);
+	fp_hostplan_free(&hp);
+}
+
 /* IPv6 entries go as 16-byte addresses, IPv4 ones as 4, side by side. */
 static void test_set_plan_ipv6(void **state)
 {
@@ -1058,6 +1081,7 @@ int main(void)
 		cmocka_unit_test(test_plan_dump_malformed),
 		cmocka_unit_test(test_plan_dump_inconsistent),
 		cmocka_unit_test(test_set_plan_round_trip),
+		cmocka_unit_test(test_set_plan_weights),
 		cmocka_unit_test(test_set_plan_ipv6),
 		cmocka_unit_test(test_set_plan_refused),
 		cmocka_unit_test(test_devices),
