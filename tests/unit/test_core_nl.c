@@ -367,6 +367,35 @@ static void test_plan_dump_malformed(void **state)
 	}
 }
 
+/* An entry list that ends in part of an attribute: refused, not cut short. */
+static void test_plan_dump_truncated(void **state)
+{
+	const struct kentry good = { .local = "10.0.0.9", .remote = "10.0.0.8",
+				     .dqpn = 0, .nsub = 1, .sub = { { 1, 49153, 65536 } } };
+	struct nl_msg *msg = kmsg(FLOWPLAN_CMD_GET_PLAN, NLM_F_MULTI);
+	struct fp_err err = { { 0 } };
+	struct fp_nlm_plan_dump d;
+	struct fp_hostplan hp;
+	struct nlattr *ents, *bad;
+
+	(void)state;
+	kput_u64(msg, FLOWPLAN_A_GENERATION, 1, FLOWPLAN_A_PAD, false);
+	nla_put_u32(msg, FLOWPLAN_A_NENTRIES, 2);
+	ents = knest(msg, FLOWPLAN_A_ENTRIES);
+	kput_entry(msg, 0, &good);
+	/* the next entry's header, claiming more than the list holds */
+	bad = nlmsg_reserve(msg, NLA_HDRLEN, NLA_ALIGNTO);
+	assert_non_null(bad);
+	bad->nla_len = 200;
+	bad->nla_type = 1 | NLA_F_NESTED;
+	nla_nest_end(msg, ents);
+	fp_hostplan_init(&hp);
+	fp_nlm_plan_dump_init(&d, &hp);
+	assert_int_equal(decode(&d, msg, &err), EPROTO);
+	assert_non_null(strstr(err.msg, "entry 1: truncated"));
+	fp_hostplan_free(&hp);
+}
+
 /* Whole-dump faults: counts that do not add up, twins, missing headers. */
 static void test_plan_dump_inconsistent(void **state)
 {
@@ -1079,6 +1108,7 @@ int main(void)
 		cmocka_unit_test(test_plan_dump_ipv6_malformed),
 		cmocka_unit_test(test_plan_dump_intr),
 		cmocka_unit_test(test_plan_dump_malformed),
+		cmocka_unit_test(test_plan_dump_truncated),
 		cmocka_unit_test(test_plan_dump_inconsistent),
 		cmocka_unit_test(test_set_plan_round_trip),
 		cmocka_unit_test(test_set_plan_weights),
