@@ -3,7 +3,8 @@
  * The planner's file loaders, given paths: a file whose name starts like a
  * generator spec is still read as a file, and a port map file holding a NUL
  * byte is refused (the parsers take C strings: a NUL would cut the file
- * short unseen). Parsing itself: test_planner_io and test_planner_hostile.
+ * short unseen), and a host name one character too long for a share file
+ * is refused. Parsing itself: test_planner_io and test_planner_hostile.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -98,11 +99,50 @@ static void test_portmap_file(void **state)
 	fp_topo_free(t);
 }
 
+/* Per-host share files: a host name of 200 characters names one, 201 do not. */
+static void test_share_name_length(void **state)
+{
+	static const char fmt[] =
+		"{\"format\":\"flowplan-topology\",\"version\":1,\"switches\":[{\"name\":\"l0\",\"tier\":1}],"
+		"\"hosts\":[{\"name\":\"%s\",\"nics\":[{\"name\":\"a\"}]},{\"name\":\"b\",\"nics\":[{\"name\":\"b0\"}]}],"
+		"\"links\":[{\"a\":\"a\",\"b\":\"l0\",\"gbps\":100},{\"a\":\"b0\",\"b\":\"l0\",\"gbps\":100}]}";
+	char name[202], txt[1024], file[300];
+	size_t len;
+
+	(void)state;
+	for (len = 200; len <= 201; len++) {
+		struct fp_topo *t = NULL;
+		struct fp_sched *s;
+		struct fp_plan *p;
+		struct fp_err err = { "" };
+
+		memset(name, 'h', len);
+		name[len] = 0;
+		snprintf(txt, sizeof(txt), fmt, name);
+		assert_int_equal(fp_topo_parse(txt, strlen(txt), "t", &t, &err), 0);
+		s = gen_sched("pipeline:bytes=1M", t);
+		p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+		snprintf(file, sizeof(file), "%s/%s.share", dir, name);
+		if (len == 200) {
+			assert_int_equal(fp_plan_write_shares(p, dir, FP_PLAN_COMPACT, &err), 0);
+			assert_int_equal(access(file, R_OK), 0);
+		} else {
+			assert_int_equal(fp_plan_write_shares(p, dir, FP_PLAN_COMPACT, &err), EINVAL);
+			assert_non_null(strstr(err.msg, "cannot name a file"));
+			assert_int_not_equal(access(file, F_OK), 0);
+		}
+		fp_plan_free(p);
+		fp_sched_free(s);
+		fp_topo_free(t);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_topo_named_like_a_spec),
 		cmocka_unit_test(test_portmap_file),
+		cmocka_unit_test(test_share_name_length),
 	};
 
 	return cmocka_run_group_tests_name("planner_load", tests, setup, teardown);
