@@ -2,10 +2,13 @@
 /*
  * test_core_bounds - the core's limits at their edge: a message prefixed
  * when it already fills struct fp_err, a report ring path one byte too long
- * and one that just fits, and calls given nothing (NULL). Each found by make mutate
+ * and one that just fits, calls given nothing (NULL), and the host's
+ * IPv6 addresses whole. Each found by make mutate
  * (issue 17): a limit moved by one passed every other test.
  */
 #include <errno.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -90,12 +93,43 @@ static void test_null_arguments(void **state)
 	assert_null(a);
 }
 
+/* Every IPv6 address of this host, all 16 bytes of it. */
+static void test_local_addrs_v6(void **state)
+{
+	struct ifaddrs *ifa, *i;
+	struct fp_addr *v = NULL;
+	size_t n = 0, j, seen = 0;
+
+	(void)state;
+	assert_int_equal(fp_local_addrs(&v, &n), 0);
+	assert_int_equal(getifaddrs(&ifa), 0);
+	for (i = ifa; i; i = i->ifa_next) {
+		const struct sockaddr_in6 *s6 = (const void *)i->ifa_addr;
+
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET6)
+			continue;
+		for (j = 0; j < n; j++)
+			if (!memcmp(v[j].b, s6->sin6_addr.s6_addr, 16))
+				break;
+		if (j == n)
+			fail_msg("%s: an IPv6 address missing", i->ifa_name);
+		seen++;
+	}
+	freeifaddrs(ifa);
+	free(v);
+	if (!seen) {
+		printf("core_bounds: no IPv6 address on this host: skipped\n");
+		skip();
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_err_prefix_full),
 		cmocka_unit_test(test_ring_path_length),
 		cmocka_unit_test(test_null_arguments),
+		cmocka_unit_test(test_local_addrs_v6),
 	};
 
 	return cmocka_run_group_tests_name("core_bounds", tests, NULL, NULL);

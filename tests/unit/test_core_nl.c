@@ -918,6 +918,29 @@ static void test_devices_malformed(void **state)
 	}
 }
 
+/* A device dump part that is no device: not another command, not without one. */
+static void test_devices_not_a_device(void **state)
+{
+	int c;
+
+	(void)state;
+	for (c = 0; c < 2; c++) {
+		struct nl_msg *msg = c ? dev_msg(FLOWPLAN_CMD_GET_PLAN, NLM_F_MULTI, "rxe0", 1, false) :
+					 kmsg(FLOWPLAN_CMD_GET_DEVICES, NLM_F_MULTI);
+		struct fp_nl_device *devs = NULL;
+		struct fp_err err = { { 0 } };
+		size_t n = 0, cap = 0;
+		bool intr = false;
+
+		assert_int_equal(fp_nlm_devices_decode(nlmsg_hdr(msg), &devs, &n, &cap, &intr,
+						       &err), EPROTO);
+		assert_non_null(strstr(err.msg, "device dump: malformed message"));
+		assert_int_equal(n, 0);
+		nlmsg_free(msg);
+		fp_nl_devices_free(devs, n);
+	}
+}
+
 static struct nl_msg *ctr_msg(uint64_t untracked, int n, int first, bool padded,
 			      int spoil)
 {
@@ -1116,6 +1139,7 @@ int main(void)
 		cmocka_unit_test(test_set_plan_refused),
 		cmocka_unit_test(test_devices),
 		cmocka_unit_test(test_devices_malformed),
+		cmocka_unit_test(test_devices_not_a_device),
 		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_requests),
