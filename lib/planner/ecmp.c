@@ -41,8 +41,8 @@ int fp_topo_route(struct fp_topo *t, int src_nic, int dst_nic, uint16_t sport)
 	return fp_topo_route_fl(t, src_nic, dst_nic, sport, fp_sport_label(sport));
 }
 
-int fp_topo_port_search(struct fp_topo *t, int src_nic, int dst_nic, int path,
-			uint32_t start, uint32_t *fl)
+int fp_topo_port_search_fabric(struct fp_topo *t, int src_nic, int dst_nic, int path,
+			       uint32_t start, uint32_t *fl)
 {
 	const struct fp_node *s = &t->nodes[src_nic], *z = &t->nodes[dst_nic];
 	struct fp_pathset ps;
@@ -50,13 +50,6 @@ int fp_topo_port_search(struct fp_topo *t, int src_nic, int dst_nic, int path,
 	const uint32_t *dl[FP_PATH_MAX_LEN];
 	int h, len, lo = 0, hi;
 
-	/* Within one leaf: one path of no hop, so the first label takes it. */
-	if (s->leaf == z->leaf) {
-		if (path)
-			return ENOENT;
-		*fl = 1 + start % 0x3fff;
-		return 0;
-	}
 	ps = fp_topo_paths(t, s->leaf, z->leaf);
 	hi = ps.n;
 	if (path < 0 || path >= ps.n)

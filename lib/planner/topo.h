@@ -7,6 +7,7 @@
 #ifndef FP_TOPO_H
 #define FP_TOPO_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -245,13 +246,27 @@ int fp_topo_route(struct fp_topo *t, int src_nic, int dst_nic, uint16_t sport);
  */
 int fp_topo_route_fl(struct fp_topo *t, int src_nic, int dst_nic, uint16_t sport, uint32_t fl);
 
+/* fp_topo_port_search() between NICs on two leaves (ecmp.c). */
+int fp_topo_port_search_fabric(struct fp_topo *t, int src_nic, int dst_nic, int path,
+			       uint32_t start, uint32_t *fl);
+
 /*
  * fp_topo_port_search - the first flow label, trying start, start+1, ...
  * (wrapping within 1..0x3fff), whose port the hash model routes over path
- * @path between the NICs. Returns 0 and sets *fl, or ENOENT.
+ * @path between the NICs. Returns 0 and sets *fl, or ENOENT. Inline for
+ * the NICs of one leaf (most of a ring's flows): one path of no hop, so
+ * the first label takes it.
  */
-int fp_topo_port_search(struct fp_topo *t, int src_nic, int dst_nic, int path,
-			uint32_t start, uint32_t *fl);
+static inline int fp_topo_port_search(struct fp_topo *t, int src_nic, int dst_nic, int path,
+				      uint32_t start, uint32_t *fl)
+{
+	if (t->nodes[src_nic].leaf != t->nodes[dst_nic].leaf)
+		return fp_topo_port_search_fabric(t, src_nic, dst_nic, path, start, fl);
+	if (path)
+		return ENOENT;
+	*fl = 1 + start % 0x3fff;
+	return 0;
+}
 
 /*
  * Every hash of the model is linear over GF(2) in its input, so
