@@ -205,7 +205,7 @@ shares() {
 			awk '{ print $1, $2 }' <<<"$out" | sort
 			return 0
 		fi
-		log "fpc shares failed (try $i)"
+		log "fpc shares failed (try $i)" >&2
 		sleep 0.5
 	done
 	return 1
@@ -265,6 +265,40 @@ planned_after() {
 	ADMIN=$p
 }
 
+# reports_seen N: the active planner (ADMIN becomes it) has N hosts whose
+# installed epoch, as they reported it, is the one of their share
+reports_seen() {
+	local p
+	p=$(active_planner pa pb) || return 1
+	ADMIN=$p
+	[ "$(st "$p" | jq -r .cluster.hosts_current)" -ge "$1" ]
+}
+
+# replans_now: each planner's count of re-plans, for replanned
+declare -A REPLANS=()
+replans_now() {
+	local p
+	for p in pa pb; do REPLANS[$p]=$(st "$p" | jq -r '.cluster.replans // 0' 2>/dev/null); done
+}
+
+# replanned: a planner holding the lease re-planned since replans_now
+# (written or not: a change that moves no share writes nothing)
+replanned() {
+	local p n
+	p=$(active_planner pa pb) || return 1
+	n=$(st "$p" | jq -r .cluster.replans) || return 1
+	[ "$n" -gt "${REPLANS[$p]:-0}" ]
+}
+
+# share_moved_or_replanned HOST EPOCH: HOST's share in the bucket is past
+# EPOCH, or the active planner re-planned (replanned)
+share_moved_or_replanned() {
+	local e
+	e=$(shares | awk -v h="$1" '$1 == h { print $2 }')
+	[ "${e:-0}" -gt "$2" ] && return 0
+	replanned
+}
+
 active_planner() {
 	local p
 	for p in "$@"; do
@@ -274,4 +308,22 @@ active_planner() {
 		fi
 	done
 	return 1
+}
+
+# diag: what a failed check leaves to read (as "#" lines): each planner's
+# view (lease, last re-plan, bus), the last lines of its log, the servers'
+# health and the shares in the bucket
+diag() {
+	local p i
+	for p in pa pb; do
+		[ -n "${PID[$p]:-}" ] || continue
+		log "$p: $(st "$p" | jq -c '.cluster | {active, lease, epoch, last_replan,
+			hosts_seen, hosts_current, conflicts, takeovers, fabric_down,
+			bus: (.bus | {connected, url, last, disconnects})}' 2>&1)"
+		tail -n 12 "$T/$p.log" | sed "s/^/#   $p: /"
+	done
+	for ((i = 0; i < SERVERS; i++)); do
+		if server_healthy $i; then log "n$i healthy"; else log "n$i not healthy"; fi
+	done
+	log "shares: $(shares 2>&1 | tr '\n' ' ')"
 }
