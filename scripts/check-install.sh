@@ -302,18 +302,37 @@ if "$R/usr/sbin/flowplanctl" -V >/dev/null && man -l "$R/usr/share/man/man8/flow
 else
 	bad "flowplanctl or its man page"
 fi
-kdir=$(ls -d /usr/src/linux-headers-6.1.*-amd64 2>/dev/null | tail -1)
-if [ -n "$kdir" ]; then
+# The DKMS build. kbuild probes the compiler once per build (-mfentry among
+# others) and takes a probe that fails for any reason for "not supported":
+# one compiler run that fails at that moment (apt replacing the toolchain
+# or the headers for another tier's deps.sh) builds the module without
+# -mfentry, and modpost says "mcount" undefined. So: only headers whose
+# package dpkg has installed (the directory exists while dpkg unpacks it),
+# once no package installation runs; a build of its own (its own copy, no
+# make flags of ours); and a failure of that kind says what it was.
+dpkg_busy() {	# apt or dpkg holds dpkg's lock (a POSIX lock, in /proc/locks)
+	local ino
+	ino=$(stat -c %i /var/lib/dpkg/lock-frontend 2>/dev/null) || return 1
+	grep -qE " [0-9a-f]+:[0-9a-f]+:$ino " /proc/locks
+}
+for _ in $(seq 300); do dpkg_busy || break; sleep 2; done
+dpkg_busy && echo "note: a package installation still runs after 10 min"
+kdir=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' 'linux-headers-6.1.*-amd64' 2>/dev/null |
+	awk '$1 == "ii" { print "/usr/src/" $2 }' | sort -V | tail -1)
+if [ -n "$kdir" ] && [ -e "$kdir/Makefile" ]; then
 	cp -r "$R/usr/src/flowplan-0.1" "$D/dkms"
-	if nice make -C "$kdir" M="$D/dkms" modules >"$D/kbuild.log" 2>&1 &&
-	   [ -e "$D/dkms/kmod/flowplan.ko" ]; then
+	if env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL nice make -C "$kdir" M="$D/dkms" modules \
+		>"$D/kbuild.log" 2>&1 && [ -e "$D/dkms/kmod/flowplan.ko" ]; then
 		ok "the installed DKMS source builds flowplan.ko against $kdir"
 	else
 		tail -20 "$D/kbuild.log"
+		if grep -q '"mcount"' "$D/kbuild.log"; then
+			echo "note: built without -mfentry: kbuild's probe of the compiler failed during this build"
+		fi
 		bad "the installed DKMS source does not build"
 	fi
 else
-	echo "skip: no Debian linux-headers here to build the DKMS source with"
+	echo "skip: no Debian linux-headers installed here to build the DKMS source with"
 	skip=$((skip + 1))
 fi
 echo "install: $pass passed, $fail failed, $skip skipped"
