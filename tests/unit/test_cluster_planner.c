@@ -132,8 +132,8 @@ static size_t link_of(struct fix *x, const char *a, const char *b)
 }
 
 /* The path (links, the same ids in both topologies) the map learned for a port, or NULL. */
-static const struct fp_path *learned(struct fix *x, const struct fp_addr *src,
-				     const struct fp_addr *dst, uint16_t sport)
+static const struct fp_path *pm0_path(struct fix *x, const struct fp_addr *src,
+				      const struct fp_addr *dst, uint16_t sport)
 {
 	const struct fp_topo *t = x->t0;
 	size_t n, k;
@@ -192,7 +192,7 @@ static void check_replies(struct fix *x, const struct fp_hostplan *hp, const cha
 			continue;
 		for (k = 0; k < r->nsub; k++) {
 			const struct fp_plan_subflow *s = &p->ph[0].subs[pf->first + k];
-			const struct fp_path *lp = learned(x, &r->local, &r->remote, r->sub[k].sport);
+			const struct fp_path *lp = pm0_path(x, &r->local, &r->remote, r->sub[k].sport);
 			int h;
 
 			if (!lp)
@@ -243,8 +243,8 @@ static void replan(struct fix *x, bool full, const char *method, struct fp_hostp
 			for (k = 0; k < p->ph[i].flows[j].n; k++) {
 				const struct fp_plan_subflow *s =
 					&p->ph[i].subs[p->ph[i].flows[j].first + k];
-				const struct fp_path *lp = learned(x, &t->nodes[f->src].ip,
-								   &t->nodes[f->dst].ip, s->sport);
+				const struct fp_path *lp = pm0_path(x, &t->nodes[f->src].ip,
+								    &t->nodes[f->dst].ip, s->sport);
 
 				if (!lp)
 					fail_msg("%s plan: port %u is not in the port map", method,
@@ -262,8 +262,8 @@ static void replan(struct fix *x, bool full, const char *method, struct fp_hostp
 	assert_int_equal(fp_plan_hostplan(p, NULL, 0, hp, &err), 0);
 	for (e = 0; e < hp->n; e++) {
 		for (k = 0; k < hp->e[e].nsub; k++) {
-			const struct fp_path *lp = learned(x, &hp->e[e].local, &hp->e[e].remote,
-							   hp->e[e].sub[k].sport);
+			const struct fp_path *lp = pm0_path(x, &hp->e[e].local, &hp->e[e].remote,
+							    hp->e[e].sub[k].sport);
 
 			if (lp)
 				assert_false(over_down(x, lp));
