@@ -148,8 +148,10 @@ INSTALL += install-daemon
 # ------------------------------------------------------------ qemu tests
 # fpd-traffic: a libflowplan job whose every message the receiver checks,
 # for tests/vm/tests/daemon-*.sh (it lands in the VM's /usr/bin).
+# The library by its path: lib/flowplan/build.mk, which names it
+# LIB_SO_LINK, is read after this file, too late for a prerequisite.
 FPD_TRAFFIC := $(BUILD)/fpd-traffic
-$(FPD_TRAFFIC): $(BUILD)/daemon/tests/fpd_traffic.o $(LIB_SO_LINK)
+$(FPD_TRAFFIC): $(BUILD)/daemon/tests/fpd_traffic.o $(BUILD)/libflowplan.so
 	$(CC) $(CFLAGS) -o $@ $< -L$(BUILD) -lflowplan -Wl,-rpath,'$$ORIGIN'
 EXTRA_CFLAGS_daemon/tests := -Ilib/flowplan
 VM_BINS += $(FPD_TRAFFIC)
