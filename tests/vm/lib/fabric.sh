@@ -205,7 +205,10 @@ bw_run() {
 # (hosts fd00:L::1/64, leaves fd00:L::fe, leaf-spine links fd1L:S::1 and
 # ::2/64; all nodad, so nothing waits for DAD), the leaves ECMP over the
 # spines on the IPv6 5-tuple (fib_multipath_hash_policy 1 for IPv6), and
-# h1 -> h2 is policy-routed through the fabric as for IPv4. rxe gets a
+# h1 -> h2 is policy-routed through the fabric as for IPv4. A link set
+# down and up (a host's or a router's) keeps its IPv6 addresses, as its
+# IPv4 ones, and so rxe its IPv6 GIDs (keep_addr_on_down; the routes over
+# it are gone, as for IPv4). rxe gets a
 # RoCEv2 GID for each host's address: GID6_INDEX0 on rxe0, GID6_INDEX1 on
 # rxe1. spine_of6 / sport_for_spine6 as spine_of / sport_for_spine.
 
@@ -236,18 +239,24 @@ gid6_expand() {
 		$((16#$h1)) $((16#$h2)) $((16#$b))
 }
 
+# fabric_has6: the kernel can route h1 -> h2 over IPv6 through the fabric:
+# it has IPv6 policy routing (the debug kernel's config lacks it:
+# CONFIG_IPV6_MULTIPLE_TABLES). fabric_up6 skips the test without it.
+fabric_has6() { ip -6 rule show >/dev/null 2>&1; }
+
 fabric_up6() {
 	local n l s
-	# h1 -> h2 through the fabric needs IPv6 policy routing (the debug
-	# kernel's config lacks it: CONFIG_IPV6_MULTIPLE_TABLES).
-	ip -6 rule show >/dev/null 2>&1 ||
+	fabric_has6 ||
 		skip "fabric6: no IPv6 policy routing in this kernel (CONFIG_IPV6_MULTIPLE_TABLES)"
 	for n in leaf1 leaf2 spine1 spine2; do
 		ip netns exec $n bash -c '
-			echo 1 >/proc/sys/net/ipv6/conf/all/forwarding'
+			echo 1 >/proc/sys/net/ipv6/conf/all/forwarding
+			echo 1 >/proc/sys/net/ipv6/conf/all/keep_addr_on_down'
 	done
-	sysctl_set net.ipv6.conf.h1.accept_dad 0
-	sysctl_set net.ipv6.conf.h2.accept_dad 0
+	for n in h1 h2; do
+		sysctl_set net.ipv6.conf.$n.accept_dad 0
+		sysctl_set net.ipv6.conf.$n.keep_addr_on_down 1
+	done
 	for l in 1 2; do
 		ip netns exec leaf$l bash -c \
 			'echo 1 >/proc/sys/net/ipv6/fib_multipath_hash_policy'
