@@ -21,6 +21,11 @@
 #  4. rmmod/insmod under traffic: the plan is re-installed as the next
 #     generation.
 #  5. The job ends: every message arrived, none corrupt, none lost, no hang.
+# FAM=6 (daemon-traffic6.sh, which sources this file) runs it all on the
+# fabric's IPv6 addresses (fabric_up6): the topology's NICs, local_addrs,
+# the routers' addresses and the job are IPv6, the bootstrap runs over ::1,
+# the daemon probes with ICMPv6 replies, plans and installs IPv6 entries,
+# and spine1's link goes down and up under the leaves' IPv6 ECMP routes.
 # vm: timeout=600 mem=2048 smp=2
 . /tests/lib/common.sh
 . /tests/lib/fabric.sh
@@ -30,7 +35,19 @@ for p in flowpland fpd-ctl fpd-traffic; do
 	command -v $p >/dev/null || skip "$p is not built"
 done
 need_module
+FAM=${FAM:-4}
 fabric_up
+if [ "$FAM" = 6 ]; then
+	fabric_up6
+	A1=$H1_6 A2=$H2_6 BOOT=::1 SPINE_OF=spine_of6 IP="ip -6"
+	N1=fd00:1::/64 N2=fd00:2::/64
+	# via ADDR of the leaf-spine link L-S: IPv6 routes name the device
+	via() { echo "via fd1$1:$2::$3 dev $4"; }
+else
+	A1=$H1 A2=$H2 BOOT=127.0.0.1 SPINE_OF=spine_of IP=ip
+	N1=10.0.1.0/24 N2=10.0.2.0/24
+	via() { echo "via 10.1$1.$2.$3"; }
+fi
 fp_load
 need_ctl plan show
 
@@ -38,7 +55,7 @@ ctl() { fpd-ctl -j "$@"; }
 st() { ctl status | jq -r "$1"; }
 gen() { plan_json | jq -r '.generation'; }
 entry() {	# the installed h1 -> h2 entry: "SPORT:WEIGHT ..."
-	plan_json | jq -r --arg s "$H1" --arg d "$H2" \
+	plan_json | jq -r --arg s "$A1" --arg d "$A2" \
 		'.entries[] | select(.src_addr == $s and .dst_addr == $d) |
 		 [.subflows[] | "\(.sport):\(.weight)"] | join(" ")'
 }
@@ -53,7 +70,7 @@ planned_pct() {
 	for e in $(entry); do
 		w=${e#*:}
 		tot=$((tot + w))
-		[ "$(spine_of "${e%:*}")" = 1 ] && s1=$((s1 + w))
+		[ "$($SPINE_OF "${e%:*}")" = 1 ] && s1=$((s1 + w))
 	done
 	[ $tot -gt 0 ] || fail "no h1 -> h2 entry installed"
 	echo $((s1 * 100 / tot))
@@ -79,12 +96,25 @@ follows_plan() {	# follows_plan WHAT: the spines split as the plan says
 # The routers answer every probe at once (no ICMP rate limit), and their
 # addresses name them.
 for n in leaf1 leaf2 spine1 spine2; do
-	ip netns exec $n bash -c 'echo 0 >/proc/sys/net/ipv4/icmp_ratelimit'
+	ip netns exec $n bash -c 'echo 0 >/proc/sys/net/ipv4/icmp_ratelimit
+		echo 0 >/proc/sys/net/ipv6/icmp/ratelimit'
 done
 mkdir -p /etc/flowplan /run/flowplan /var/lib/flowpland /dev/shm
 grep -q " /dev/shm " /proc/mounts || mount -t tmpfs -o mode=1777 tmpfs /dev/shm
 chown 65534:65534 /run/flowplan /var/lib/flowpland
-cat >/etc/flowplan/routers <<EOT
+if [ "$FAM" = 6 ]; then cat >/etc/flowplan/routers <<EOT
+fd00:1::fe leaf1
+fd11:1::1 leaf1
+fd11:2::1 leaf1
+fd00:2::fe leaf2
+fd12:1::1 leaf2
+fd12:2::1 leaf2
+fd11:1::2 spine1
+fd12:1::2 spine1
+fd11:2::2 spine2
+fd12:2::2 spine2
+EOT
+else cat >/etc/flowplan/routers <<EOT
 10.0.1.254 leaf1
 10.11.1.1 leaf1
 10.11.2.1 leaf1
@@ -96,14 +126,15 @@ cat >/etc/flowplan/routers <<EOT
 10.11.2.2 spine2
 10.12.2.2 spine2
 EOT
-fabric_topology /etc/flowplan/fabric.json
+fi
+H1=$A1 H2=$A2 fabric_topology /etc/flowplan/fabric.json
 cat >/etc/flowplan/flowpland.conf <<EOT
 [daemon]
 metrics = off
 log_level = debug
 [fabric]
 topology = /etc/flowplan/fabric.json
-local_addrs = $H1,$H2
+local_addrs = $A1,$A2
 [plan]
 max_split = 4
 enforce = yes
@@ -147,9 +178,9 @@ trap cleanup EXIT
 start_daemon
 log "flowpland answers"
 rm -f /tmp/stop
-fpd-traffic -s -l $H2 -b 127.0.0.1 -w 8 >/tmp/srv 2>&1 &
+fpd-traffic -s -l $A2 -b $BOOT -w 8 >/tmp/srv 2>&1 &
 SRV=$!
-fpd-traffic -l $H1 -b 127.0.0.1 -w 4 -P 500 -S /tmp/stop $H2 >/tmp/cli 2>&1 &
+fpd-traffic -l $A1 -b $BOOT -w 4 -P 500 -S /tmp/stop $A2 >/tmp/cli 2>&1 &
 CLI=$!
 poll 90 settled || fail "no plan installed: $(ctl show)"
 [ "$(st .jobs.cycles)" -ge 1 ] || fail "no cycle found: $(ctl show)"
@@ -161,8 +192,8 @@ follows_plan "planned on the learned map"
 changes=$(st .probe.changes)
 G=$(gen)
 ip -n spine1 link set s1-l2 down
-ip -n leaf1 route replace 10.0.2.0/24 via 10.11.2.2
-ip -n leaf2 route replace 10.0.1.0/24 via 10.12.2.2
+$IP -n leaf1 route replace $N2 $(via 1 2 2 l1-s2)
+$IP -n leaf2 route replace $N1 $(via 2 2 2 l2-s2)
 log "spine1 - leaf2 down; the leaves route around spine1"
 poll 60 eval 'test "$(st .probe.changes)" -gt "$changes"' || fail "no probe saw the re-hash: $(ctl show)"
 poll 30 settled || fail "not re-planned: $(ctl show)"
@@ -175,9 +206,9 @@ follows_plan "re-planned without spine1"
 changes=$(st .probe.changes)
 G=$(gen)
 ip -n spine1 link set s1-l2 up
-ip -n spine1 route replace 10.0.2.0/24 via 10.12.1.1
-ip -n leaf1 route replace 10.0.2.0/24 nexthop via 10.11.1.2 nexthop via 10.11.2.2
-ip -n leaf2 route replace 10.0.1.0/24 nexthop via 10.12.1.2 nexthop via 10.12.2.2
+$IP -n spine1 route replace $N2 $(via 2 1 1 s1-l2)
+$IP -n leaf1 route replace $N2 nexthop $(via 1 1 2 l1-s1) nexthop $(via 1 2 2 l1-s2)
+$IP -n leaf2 route replace $N1 nexthop $(via 2 1 2 l2-s1) nexthop $(via 2 2 2 l2-s2)
 log "spine1 - leaf2 back"
 poll 60 eval 'test "$(st .probe.changes)" -gt "$changes"' || fail "no probe saw spine1 back: $(ctl show)"
 poll 30 settled || fail "not re-planned: $(ctl show)"
