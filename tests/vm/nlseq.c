@@ -12,10 +12,11 @@
  *       agree every time. MAX_ENTRIES: the module parameter (read from
  *       sysfs when not given). Exit 0 when it always agreed.
  *
- *   fp-nlseq -S SECONDS -P "SRC DST SPORT1,SPORT2" [-s SEED]
+ *   fp-nlseq -S SECONDS -P "SRC DST SPORT1,SPORT2" [-P ...] [-s SEED]
  *       Stress: for SECONDS, plans of 1 to 3 parts that hold the entry
- *       SRC -> DST (enforce), pinned to SPORT1 or SPORT2 in turn, and
- *       filler entries of this process, as fast as the module takes them;
+ *       SRC -> DST (enforce) of each -P (up to 4, IPv4 or IPv6), pinned
+ *       to SPORT1 or SPORT2 in turn, and filler entries of this process
+ *       (IPv6 ones too when a -P is IPv6), as fast as the module takes them;
  *       now and then DEL_PLAN. Several can run at once: another's plan,
  *       DEL_PLAN or parts may make a part stale (-ESTALE), refused
  *       (-EBUSY), or out of a sequence (-EINVAL); anything else fails.
@@ -55,16 +56,16 @@ static uint32_t below(uint32_t n)
 	return n ? rnd() % n : 0;
 }
 
-/* One entry; @local and @remote in host order. */
-static void put_entry(struct nlt *t, int idx, uint32_t local, uint32_t remote,
-		      bool enforce, uint16_t sport)
+/* One entry; @local and @remote of @alen bytes (4 or 16), network order. */
+static void put_entry_addr(struct nlt *t, int idx, const void *local,
+			   const void *remote, int alen, bool enforce,
+			   uint16_t sport)
 {
 	size_t e, subs, sub;
-	uint32_t l = htonl(local), r = htonl(remote);
 
 	e = nlt_nest_start(t, idx | NLA_F_NESTED);
-	nlt_put(t, FLOWPLAN_ENTRY_A_LOCAL_ADDR, &l, 4);
-	nlt_put(t, FLOWPLAN_ENTRY_A_REMOTE_ADDR, &r, 4);
+	nlt_put(t, FLOWPLAN_ENTRY_A_LOCAL_ADDR, local, alen);
+	nlt_put(t, FLOWPLAN_ENTRY_A_REMOTE_ADDR, remote, alen);
 	if (enforce)
 		nlt_put_u32(t, FLOWPLAN_ENTRY_A_FLAGS, FLOWPLAN_ENTRY_F_ENFORCE);
 	subs = nlt_nest_start(t, FLOWPLAN_ENTRY_A_SUBFLOWS | NLA_F_NESTED);
@@ -74,6 +75,15 @@ static void put_entry(struct nlt *t, int idx, uint32_t local, uint32_t remote,
 	nlt_nest_end(t, sub);
 	nlt_nest_end(t, subs);
 	nlt_nest_end(t, e);
+}
+
+/* One IPv4 entry; @local and @remote in host order. */
+static void put_entry(struct nlt *t, int idx, uint32_t local, uint32_t remote,
+		      bool enforce, uint16_t sport)
+{
+	uint32_t l = htonl(local), r = htonl(remote);
+
+	put_entry_addr(t, idx, &l, &r, 4, enforce, sport);
 }
 
 static void part_header(struct nlt *t, uint64_t gen, int part, bool more,
@@ -339,25 +349,49 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static int stress(unsigned int seconds, const char *pin)
+#define MAXPIN	4
+
+struct pin {
+	uint8_t src[16], dst[16];
+	int alen;
+	unsigned int sp[2];
+};
+
+/* "SRC DST SPORT1,SPORT2", both addresses of one family. */
+static bool pin_parse(const char *s, struct pin *p)
+{
+	char s_src[64], s_dst[64];
+
+	if (sscanf(s, "%63s %63s %u,%u", s_src, s_dst, &p->sp[0], &p->sp[1]) != 4 ||
+	    p->sp[0] > 65535 || p->sp[1] > 65535)
+		return false;
+	p->alen = 16;
+	if (inet_pton(AF_INET6, s_src, p->src) == 1 &&
+	    inet_pton(AF_INET6, s_dst, p->dst) == 1)
+		return true;
+	p->alen = 4;
+	return inet_pton(AF_INET, s_src, p->src) == 1 &&
+	       inet_pton(AF_INET, s_dst, p->dst) == 1;
+}
+
+static int stress(unsigned int seconds, const char **pins, unsigned int npin)
 {
 	unsigned long sent = 0, installed = 0, stale = 0, busy = 0, seq = 0,
 		      dels = 0;
-	uint32_t src, dst, sp[2];
 	uint64_t end = now_ns() + seconds * 1000000000ULL, gen;
-	char s_src[32], s_dst[32];
-	unsigned int parts, p, n, k, flip = 0, me = getpid() & 0xfff;
-	struct in_addr a;
+	unsigned int parts, p, n, k, i, flip = 0, me = getpid() & 0xfff;
+	struct pin pin[MAXPIN];
+	bool six = false;
 	struct nlt t;
 	int ret;
 
-	if (sscanf(pin, "%31s %31s %u,%u", s_src, s_dst, &sp[0], &sp[1]) != 4 ||
-	    !inet_aton(s_src, &a))
+	if (!npin)
 		goto usage;
-	src = ntohl(a.s_addr);
-	if (!inet_aton(s_dst, &a))
-		goto usage;
-	dst = ntohl(a.s_addr);
+	for (i = 0; i < npin; i++) {
+		if (!pin_parse(pins[i], &pin[i]))
+			goto usage;
+		six |= pin[i].alen == 16;
+	}
 	if (nlt_open(&t)) {
 		fprintf(stderr, "fp-nlseq: cannot reach the family\n");
 		return 2;
@@ -377,7 +411,7 @@ static int stress(unsigned int seconds, const char *pin)
 		/* Later plans carry later generations, whoever sends them. */
 		gen = now_ns();
 		parts = 1 + below(3);
-		n = 1 + below(6);
+		n = npin + below(6);
 		flip ^= 1;
 		for (p = 0; p < parts; p++) {
 			part_header(&t, gen, p, p + 1 < parts,
@@ -385,12 +419,25 @@ static int stress(unsigned int seconds, const char *pin)
 			size_t l = nlt_nest_start(&t, FLOWPLAN_A_ENTRIES | NLA_F_NESTED);
 
 			for (k = 0; k < n; k++) {
-				if (p == 0 && k == 0)
-					put_entry(&t, k, src, dst, true, sp[flip]);
-				else
-					put_entry(&t, k, 0x0a650000 | me,
-						  0x0c000000 | (uint32_t)(seq & 0xffff) << 8 |
-						  (p * n + k), false, 0xc001);
+				uint32_t fl = 0x0c000000 | (uint32_t)(seq & 0xffff) << 8 |
+					      (p * n + k);
+
+				if (p == 0 && k < npin) {
+					put_entry_addr(&t, k, pin[k].src, pin[k].dst,
+						       pin[k].alen, true,
+						       pin[k].sp[flip]);
+				} else if (six && k % 2) {
+					/* fd65::ME -> fd0c::FL */
+					uint8_t l6[16] = { 0xfd, 0x65 }, r6[16] = { 0xfd, 0x0c };
+
+					l6[14] = me >> 8;
+					l6[15] = me & 0xff;
+					fl = htonl(fl);
+					memcpy(r6 + 12, &fl, 4);
+					put_entry_addr(&t, k, l6, r6, 16, false, 0xc001);
+				} else {
+					put_entry(&t, k, 0x0a650000 | me, fl, false, 0xc001);
+				}
 			}
 			nlt_nest_end(&t, l);
 			ret = nlt_do(&t);
@@ -418,7 +465,8 @@ static int stress(unsigned int seconds, const char *pin)
 	nlt_close(&t);
 	return 0;
 usage:
-	fprintf(stderr, "fp-nlseq: -P \"SRC DST SPORT1,SPORT2\"\n");
+	fprintf(stderr, "fp-nlseq: -P \"SRC DST SPORT1,SPORT2\" (1 to %d, IPv4 or IPv6)\n",
+		MAXPIN);
 	return 2;
 }
 
@@ -439,7 +487,8 @@ int main(int argc, char **argv)
 {
 	unsigned long steps = 2000;
 	unsigned int k = 3, max = 0, seconds = 0;
-	const char *pin = NULL;
+	const char *pins[MAXPIN];
+	unsigned int npin = 0;
 	bool verbose = false;
 	int c;
 
@@ -463,18 +512,22 @@ int main(int argc, char **argv)
 			seconds = strtoul(optarg, NULL, 0);
 			break;
 		case 'P':
-			pin = optarg;
+			if (npin == MAXPIN) {
+				fprintf(stderr, "fp-nlseq: at most %d -P\n", MAXPIN);
+				return 2;
+			}
+			pins[npin++] = optarg;
 			break;
 		case 'v':
 			verbose = true;
 			break;
 		default:
 			fprintf(stderr, "usage: fp-nlseq [-n STEPS] [-k SOCKETS] [-s SEED] [-e MAX] [-v]\n"
-				"       fp-nlseq -S SECONDS -P \"SRC DST SPORT1,SPORT2\" [-s SEED]\n");
+				"       fp-nlseq -S SECONDS -P \"SRC DST SPORT1,SPORT2\" [-P ...] [-s SEED]\n");
 			return 2;
 		}
 	}
 	if (seconds)
-		return stress(seconds, pin ? pin : "");
+		return stress(seconds, pins, npin);
 	return sequences(steps, k, max ? max : sysfs_max(), verbose);
 }

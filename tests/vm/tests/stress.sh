@@ -1,10 +1,14 @@
 # stress: two vCPUs, bounded in time (60 s a phase, 30 s on the debug
 # kernel). Soft-RoCE traffic h1 -> h2 that the module pins and rewrites,
 # checked byte for byte (fp_bw sends, the receiver verifies every message),
-# runs while
+# in both families on a dual-stack fabric (fabric_up6): the runs alternate
+# between the IPv4 and the IPv6 addresses (rxe's IPv4 and IPv6 RoCEv2
+# GIDs), and every plan holds an enforcing entry of each family (IPv4 only
+# where the kernel cannot route IPv6 through the fabric: the debug
+# kernel's config, fabric_has6). It runs while
 #  - three processes replace the plan in 1 to 3 parts as fast as the module
-#    takes them, pinning the flow to one spine then the other, and delete it
-#    now and then (fp-nlseq -S);
+#    takes them, pinning both flows to one spine then the other, with IPv4
+#    and IPv6 filler entries, and delete it now and then (fp-nlseq -S);
 #  - network namespaces are made, given a plan and destroyed, in a loop;
 #  - fabric links flap (each spine's link from leaf1, down a moment) and an
 #    rxe device on a veth comes and goes and its link flaps (device and link
@@ -26,28 +30,51 @@ case $(uname -r) in *fpdebug*) T=30 ;; esac
 fabric_up
 S1=$(sport_for_spine 1) || fail "no source port takes spine 1"
 S2=$(sport_for_spine 2) || fail "no source port takes spine 2"
+# SIX: the IPv6 half; BW6, PIN6, SEQ6, NS6: what it adds to the plans,
+# fp-nlseq's pins and the namespaces' plan set.
+SIX=0 BW6=() PIN6=() SEQ6=() NS6=()
+if fabric_has6; then
+	fabric_up6
+	S1_6=$(sport_for_spine6 1) || fail "no source port takes spine 1 (IPv6)"
+	S2_6=$(sport_for_spine6 2) || fail "no source port takes spine 2 (IPv6)"
+	SIX=1
+	BW6=("$H1_6 $H2_6 0 false 49200" "$H2_6 $H1_6 0 false 49200")
+	PIN6=("$H1_6 $H2_6 0 true $S1_6")
+	SEQ6=(-P "$H1_6 $H2_6 $S1_6,$S2_6")
+	NS6=(local "$H1_6")
+else
+	log "no IPv6 policy routing in this kernel: IPv4 only"
+fi
 fp_load
 export FLOWPLAN_NO_NETLINK=1 FLOWPLAN_REPORT=0
 # fp_bw's own plan puts its QP on port 49200 (label 48), which the module's
 # entry does not name: every packet h1 -> h2 is rewritten.
-write_plan /tmp/bw.json 1 "$H1 $H2 0 false 49200" "$H2 $H1 0 false 49200"
-write_plan /tmp/pin.json 1 "$H1 $H2 0 true $S1"
+write_plan /tmp/bw.json 1 "$H1 $H2 0 false 49200" "$H2 $H1 0 false 49200" \
+	"${BW6[@]}"
+write_plan /tmp/pin.json 1 "$H1 $H2 0 true $S1" "${PIN6[@]}"
 flowplanctl plan set /tmp/pin.json
 
-runs=0 bytes=0
-# traffic_until END: fp_bw runs of 64 x 64 KiB until time END; each must
-# complete and be verified.
+runs=0 runs6=0 bytes=0
+# traffic_until END: fp_bw runs of 64 x 64 KiB until time END, every
+# other one over IPv6; each must complete and be verified.
 traffic_until() {
+	local a1 a2 fam
 	while [ "$(date +%s)" -lt "$1" ]; do
-		fp_bw -s -l $H2 -b 127.0.0.1 -P /tmp/bw.json -o send -n 64K \
+		if [ $SIX = 1 ] && [ $((runs % 2)) = 1 ]; then
+			a1=$H1_6 a2=$H2_6 fam=IPv6
+			runs6=$((runs6 + 1))
+		else
+			a1=$H1 a2=$H2 fam=IPv4
+		fi
+		fp_bw -s -l $a2 -b 127.0.0.1 -P /tmp/bw.json -o send -n 64K \
 			-c 64 -u 18 -t 60000 >/tmp/srv 2>&1 &
 		local srv=$!
-		timeout 180 fp_bw -l $H1 -b 127.0.0.1 -P /tmp/bw.json -o send \
-			-n 64K -c 64 -u 18 -t 60000 $H2 >/tmp/cli 2>&1 ||
-			{ cat /tmp/cli /tmp/srv; fail "fp_bw failed (run $runs)"; }
-		wait $srv || { cat /tmp/srv; fail "fp_bw server failed (run $runs)"; }
+		timeout 180 fp_bw -l $a1 -b 127.0.0.1 -P /tmp/bw.json -o send \
+			-n 64K -c 64 -u 18 -t 60000 $a2 >/tmp/cli 2>&1 ||
+			{ cat /tmp/cli /tmp/srv; fail "fp_bw failed (run $runs, $fam)"; }
+		wait $srv || { cat /tmp/srv; fail "fp_bw server failed (run $runs, $fam)"; }
 		grep -q "fp_bw: verified" /tmp/srv ||
-			{ cat /tmp/srv; fail "the receiver did not verify run $runs"; }
+			{ cat /tmp/srv; fail "the receiver did not verify run $runs ($fam)"; }
 		runs=$((runs + 1))
 		bytes=$((bytes + 64 * 65536))
 	done
@@ -59,7 +86,7 @@ end=$((t0 + T))
 log "phase 1: $T s of plan churn, namespaces, link flaps under traffic"
 pids=""
 for i in 1 2 3; do
-	fp-nlseq -S $T -s $i -P "$H1 $H2 $S1,$S2" >/tmp/seq$i 2>&1 &
+	fp-nlseq -S $T -s $i -P "$H1 $H2 $S1,$S2" "${SEQ6[@]}" >/tmp/seq$i 2>&1 &
 	pids="$pids $!"
 done
 (
@@ -67,7 +94,8 @@ done
 	while [ "$(date +%s)" -lt $end ]; do
 		i=$((i + 1))
 		ip netns add st$i
-		ip netns exec st$i flowplanctl plan set /tmp/pin.json local $H1 >/dev/null
+		ip netns exec st$i flowplanctl plan set /tmp/pin.json \
+			local $H1 "${NS6[@]}" >/dev/null
 		ip netns del st$i
 	done
 	echo "$i namespaces" >/tmp/ns.count
@@ -123,7 +151,8 @@ traffic_until $end
 wait $relpid || fail "the reload loop failed"
 cat /tmp/reload.count
 t2=$(date +%s)
-log "stress: $((t2 - t0)) s, $runs fp_bw runs, $bytes bytes sent and verified, 0 lost"
+log "stress: $((t2 - t0)) s, $runs fp_bw runs ($runs6 over IPv6), $bytes bytes sent and verified, 0 lost"
+[ $SIX = 0 ] || [ $runs6 -ge 1 ] || fail "no run over IPv6"
 flowplanctl plan delete
 dmesg_clean || fail "the kernel complained"
 fp_unload
