@@ -68,7 +68,7 @@ static int gids(const struct nlattr *a, char *out, size_t size)
 {
 	const struct nlattr *g, *ga;
 	const unsigned char *raw;
-	char s[INET_ADDRSTRLEN];
+	char s[INET6_ADDRSTRLEN];
 	int rem = nlt_len(a), garem;
 	size_t n = 0;
 
@@ -86,7 +86,7 @@ static int gids(const struct nlattr *a, char *out, size_t size)
 		if (!memcmp(raw, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12))
 			inet_ntop(AF_INET, raw + 12, s, sizeof(s));
 		else
-			snprintf(s, sizeof(s), "v6");
+			inet_ntop(AF_INET6, raw, s, sizeof(s));
 		n += snprintf(out + n, n < size ? size - n : 0, "%s%s",
 			      n ? "," : "", s);
 	}
