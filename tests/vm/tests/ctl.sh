@@ -16,6 +16,16 @@ need_ctl plan set show delete
 need_ctl counters show
 need_ctl monitor
 fabric_up
+# Dual-stack where the kernel can (fabric_has6): device show lists the
+# hosts' IPv6 GIDs too, and plan set/show round-trips an IPv6 entry beside
+# the IPv4 ones.
+P6=()
+if fabric_has6; then
+	fabric_up6
+	P6=("$H1_6 $H2_6 9 true 49161,49162")
+else
+	log "no IPv6 fabric in this kernel: IPv4 only"
+fi
 fp_load
 
 # ---- device show ----
@@ -38,6 +48,11 @@ for pair in "rxe0 h1 10.0.1.1" "rxe1 h2 10.0.2.1"; do
 	dev_has $d "${ip//./\\.}|$(printf '%02x%02x:%02x%02x' ${ip//./ })" ||
 		fail "device show -j: $d has no GID for $ip"
 done
+[ ${#P6[@]} = 0 ] || for pair in "rxe0 $H1_6" "rxe1 $H2_6"; do
+	read -r d ip <<<"$pair"
+	dev_has $d "^($ip|$(gid6_expand $ip))\$" ||
+		fail "device show -j: $d has no GID for $ip"
+done
 
 # ---- monitor, started early so that it sees everything below ----
 start_monitor /tmp/mon
@@ -45,7 +60,7 @@ start_monitor /tmp/mon
 # monitor reports it.
 write_plan /tmp/p1.json 5 \
 	"$H1 $H2 0 false 49153,49154" \
-	"$H2 $H1 77 true 49160"
+	"$H2 $H1 77 true 49160" "${P6[@]}"
 seen_plan() {
 	flowplanctl plan set /tmp/p1.json
 	monitor_has /tmp/mon '[Pp][Ll][Aa][Nn]'
