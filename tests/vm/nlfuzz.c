@@ -186,17 +186,26 @@ static void put_subflow(struct fuzz *f, uint32_t fl, uint16_t sport,
 }
 
 /* A valid entry for 10.99.x.y -> 10.98.x.y, distinct per n. */
+/* A valid entry; odd N an IPv6 one (fd63::N -> fd62::N). */
 static void put_entry(struct fuzz *f, uint32_t n, uint32_t flags,
 		      unsigned int nsub)
 {
 	uint32_t local = htonl(0x0a630000 | (n & 0xffff));
 	uint32_t remote = htonl(0x0a620000 | (n & 0xffff));
+	uint8_t l6[16] = { 0xfd, 0x63 }, r6[16] = { 0xfd, 0x62 };
 	size_t e, s;
 	unsigned int i;
 
 	e = nest_start(f, n & 0x7fff);
-	put_attr(f, FLOWPLAN_ENTRY_A_LOCAL_ADDR, &local, 4);
-	put_attr(f, FLOWPLAN_ENTRY_A_REMOTE_ADDR, &remote, 4);
+	if (n & 1) {
+		memcpy(l6 + 12, &local, 4);
+		memcpy(r6 + 12, &remote, 4);
+		put_attr(f, FLOWPLAN_ENTRY_A_LOCAL_ADDR, l6, 16);
+		put_attr(f, FLOWPLAN_ENTRY_A_REMOTE_ADDR, r6, 16);
+	} else {
+		put_attr(f, FLOWPLAN_ENTRY_A_LOCAL_ADDR, &local, 4);
+		put_attr(f, FLOWPLAN_ENTRY_A_REMOTE_ADDR, &remote, 4);
+	}
 	put_u32(f, FLOWPLAN_ENTRY_A_DQPN, n >> 16);
 	put_u32(f, FLOWPLAN_ENTRY_A_FLAGS, flags);
 	s = nest_start(f, FLOWPLAN_ENTRY_A_SUBFLOWS);
@@ -245,17 +254,58 @@ static const char *const set_faults[] = {
 	"unknown entry flag", "entry without subflows", "too many subflows",
 	"flow label out of range", "sport 0", "weight out of range",
 	"garbage subflow nest", "unknown subflow attribute", "no subflows",
+	"IPv4-mapped IPv6 addresses", "addresses of two families",
+	"address neither 4 nor 16 bytes",
 };
 
 /*
  * One invalid SET_PLAN: a valid frame with exactly one fault in it. The
- * generation is always present, so the fault is what gets refused.
+ * generation is always present, so the fault is what gets refused. The
+ * entry is IPv4 or IPv6 at random (fd63::1 -> fd62::1); kinds 13 to 15
+ * are faults of the addresses themselves.
  */
 static const char *bad_set(struct fuzz *f)
 {
-	unsigned int kind = below(f, 13), i;
+	unsigned int kind = below(f, 16), i, alen = rnd(f) & 1 ? 16 : 4;
 	uint32_t local = htonl(0x0a630001), remote = htonl(0x0a620001);
+	uint8_t l6[20] = { 0xfd, 0x63 }, r6[20] = { 0xfd, 0x62 };
+	const void *la = &local, *ra = &remote;
+	unsigned int llen = alen, rlen = alen, bad;
 	size_t l, e, s;
+
+	l6[15] = r6[15] = 1;
+	if (alen == 16) {
+		la = l6;
+		ra = r6;
+	}
+	if (kind == 13) {		/* ::ffff:10.99.0.1 -> ::ffff:10.98.0.1 */
+		memset(l6, 0, sizeof(l6));
+		memset(r6, 0, sizeof(r6));
+		l6[10] = l6[11] = r6[10] = r6[11] = 0xff;
+		memcpy(l6 + 12, &local, 4);
+		memcpy(r6 + 12, &remote, 4);
+		la = l6;
+		ra = r6;
+		llen = rlen = 16;
+	} else if (kind == 14) {	/* one IPv4, the other IPv6 */
+		bool v4_local = rnd(f) & 1;
+
+		la = v4_local ? (const void *)&local : l6;
+		ra = v4_local ? (const void *)r6 : &remote;
+		llen = v4_local ? 4 : 16;
+		rlen = v4_local ? 16 : 4;
+	} else if (kind == 15) {	/* 1 to 20 bytes, not 4 or 16 */
+		do
+			bad = 1 + below(f, 20);
+		while (bad == 4 || bad == 16);
+		if (rnd(f) & 1) {
+			la = l6;
+			llen = bad;
+		} else {
+			ra = r6;
+			rlen = bad;
+		}
+	}
 
 	put_hdr(f, FLOWPLAN_CMD_SET_PLAN, 0);
 	if (kind != 0)
@@ -263,9 +313,9 @@ static const char *bad_set(struct fuzz *f)
 	l = nest_start(f, FLOWPLAN_A_ENTRIES);
 	e = nest_start(f, 0);
 	if (kind != 1)
-		put_attr(f, FLOWPLAN_ENTRY_A_LOCAL_ADDR, &local, 4);
+		put_attr(f, FLOWPLAN_ENTRY_A_LOCAL_ADDR, la, llen);
 	if (kind != 2)
-		put_attr(f, FLOWPLAN_ENTRY_A_REMOTE_ADDR, &remote, 4);
+		put_attr(f, FLOWPLAN_ENTRY_A_REMOTE_ADDR, ra, rlen);
 	put_u32(f, FLOWPLAN_ENTRY_A_DQPN,
 		kind == 3 ? FLOWPLAN_DQPN_MAX + 1 + below(f, 1000) : 0);
 	put_u32(f, FLOWPLAN_ENTRY_A_FLAGS,
