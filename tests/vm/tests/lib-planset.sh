@@ -5,8 +5,9 @@
 #    dump (several messages too) reads back exactly the file's entries;
 #  - the monitor sees one plan change for it, not one per message;
 #  - a smaller plan of the next generation replaces it whole;
-#  - an IPv6 entry is refused before anything is sent, a file with no local
-#    entry is refused, and neither touches the installed plan.
+#  - an IPv6 entry installs and shows as an IPv4 one does (16-byte
+#    addresses); a file with no local entry is refused before anything is
+#    sent and leaves the installed plan as it was.
 # vm: timeout=300
 . /tests/lib/common.sh
 . /tests/lib/flowplan.sh
