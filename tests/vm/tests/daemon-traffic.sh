@@ -26,6 +26,8 @@
 # the routers' addresses and the job are IPv6, the bootstrap runs over ::1,
 # the daemon probes with ICMPv6 replies, plans and installs IPv6 entries,
 # and spine1's link goes down and up under the leaves' IPv6 ECMP routes.
+# It leaves out 4 (the daemon sees the family go and come back and installs
+# as in 1, whatever the family): over a minute of make check for nothing.
 # vm: timeout=600 mem=2048 smp=2
 . /tests/lib/common.sh
 . /tests/lib/fabric.sh
@@ -231,14 +233,16 @@ poll 30 settled || fail "the restarted daemon did not settle: $(ctl show)"
 follows_plan "after the restart"
 
 # ---- 4. rmmod / insmod under traffic
-fp_unload
-log "flowplan.ko removed"
-poll 10 eval 'test "$(st .module.loaded)" = false' || fail "the daemon did not see the family go"
-fp_load
-log "flowplan.ko back"
-poll 20 eval 'test "$(gen)" = $((G + 1))' || fail "not re-installed after insmod (generation $(gen))"
-[ "$(entry)" = "$E" ] || fail "re-installed a different plan: $(entry)"
-follows_plan "re-installed after insmod"
+if [ "$FAM" = 4 ]; then
+	fp_unload
+	log "flowplan.ko removed"
+	poll 10 eval 'test "$(st .module.loaded)" = false' || fail "the daemon did not see the family go"
+	fp_load
+	log "flowplan.ko back"
+	poll 20 eval 'test "$(gen)" = $((G + 1))' || fail "not re-installed after insmod (generation $(gen))"
+	[ "$(entry)" = "$E" ] || fail "re-installed a different plan: $(entry)"
+	follows_plan "re-installed after insmod"
+fi
 
 # ---- 5. the job ends: every message intact, nothing lost, nothing hangs
 touch /tmp/stop
