@@ -5,7 +5,7 @@
 # traffic, monitor (link down/up, device added/removed and plan-changed
 # events), and an unprivileged user who can read everything and change
 # nothing.
-# vm: timeout=300
+# vm: timeout=420
 . /tests/lib/common.sh
 . /tests/lib/fabric.sh
 . /tests/lib/flowplan.sh

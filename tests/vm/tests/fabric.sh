@@ -4,7 +4,7 @@
 # traffic takes. Every other fabric test builds on these three facts. The
 # same three on the fabric's IPv6 addresses (fabric_up6, spine_of6), which
 # the IPv6 tests build on.
-# vm: timeout=240
+# vm: timeout=300
 . /tests/lib/common.sh
 . /tests/lib/fabric.sh
 

@@ -5,7 +5,7 @@
 # 2 up) and no IB port state (RDMA sets it after the event). Where the
 # kernel cannot route IPv6 through the fabric (fabric_has6: the debug
 # kernel), IPv4 only.
-# vm: timeout=240
+# vm: timeout=300
 . /tests/lib/common.sh
 . /tests/lib/fabric.sh
 
