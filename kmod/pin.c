@@ -111,9 +111,19 @@ static void fp_udp_csum_update(struct sk_buff *skb, struct udphdr *uh,
 		uh->check = CSUM_MANGLED_0;
 }
 
-static bool fp_hook_rewrite(struct sk_buff *skb, const struct fp_roce4 *p,
-			    u16 sport)
+/*
+ * fp_rewrite - move the packet at the network header (@len bytes, its UDP
+ * header at @udp_off) to source port @sport with its ICRC and UDP checksum
+ * updated; on IPv6 (@v6) also give it flow label @label, which neither
+ * covers, so a packet whose port is already @sport gets only the label.
+ * Always inlined with @v6 constant: each family's hook keeps a straight
+ * path with direct calls, the same code as when each had its own copy.
+ */
+static __always_inline bool fp_rewrite(struct sk_buff *skb, unsigned int len,
+				       unsigned int udp_off, bool v6,
+				       u16 sport, u32 label)
 {
+	u32 (*full)(const u8 *ip, unsigned int len) = v6 ? fp_icrc6 : fp_icrc4;
 	unsigned int off = skb_network_offset(skb);
 	bool check = READ_ONCE(fp_icrc_check), before_ok = false;
 	__be32 *icrc, old_icrc;
@@ -125,23 +135,29 @@ static bool fp_hook_rewrite(struct sk_buff *skb, const struct fp_roce4 *p,
 	 * rxe's packets are linear and not cloned here: nothing to do. A
 	 * paged skb is pulled whole, since the ICRC is at its end.
 	 */
-	if (unlikely(skb_cloned(skb) || off + p->tot_len > skb_headlen(skb)) &&
-	    skb_ensure_writable(skb, off + p->tot_len))
+	if (unlikely(skb_cloned(skb) || off + len > skb_headlen(skb)) &&
+	    skb_ensure_writable(skb, off + len))
 		return false;
 	ip = skb_network_header(skb);
-	uh = (struct udphdr *)(ip + p->udp_off);
-	icrc = (__be32 *)(ip + p->tot_len - FP_ICRC_LEN);
+	uh = (struct udphdr *)(ip + udp_off);
+	icrc = (__be32 *)(ip + len - FP_ICRC_LEN);
 	if (unlikely(check))
-		before_ok = fp_icrc4(ip, p->tot_len) ==
-			    fp_icrc4_get(ip, p->tot_len);
+		before_ok = full(ip, len) == fp_icrc4_get(ip, len);
 	old_port = uh->source;
 	old_icrc = get_unaligned(icrc);
-	fp_roce4_set_sport(ip, p->tot_len, sport);
+	if (old_port != htons(sport)) {
+		if (v6)
+			fp_roce6_set_sport(ip, len, sport);
+		else
+			fp_roce4_set_sport(ip, len, sport);
+	}
+	if (v6)
+		fp_roce6_set_flow_label(ip, label);
 	if (unlikely(fp_natted(skb)))
-		fp_icrc4_put(ip, p->tot_len, fp_icrc4(ip, p->tot_len));
+		fp_icrc4_put(ip, len, full(ip, len));
 	fp_udp_csum_update(skb, uh, old_port, old_icrc, icrc);
 	if (unlikely(check))
-		fp_icrc_verify(ip, p->tot_len, before_ok, fp_icrc4);
+		fp_icrc_verify(ip, len, before_ok, full);
 	return true;
 }
 
@@ -170,7 +186,8 @@ unsigned int fp_hook_skb(struct fp_net *fn, struct sk_buff *skb)
 	if (e && (e->flags & FLOWPLAN_ENTRY_F_ENFORCE) && p.rewritable &&
 	    !skb_is_gso(skb)) {
 		sport = fp_entry_pick_sport(e, p.dqpn, p.sport);
-		if (sport != p.sport && fp_hook_rewrite(skb, &p, sport)) {
+		if (sport != p.sport &&
+		    fp_rewrite(skb, p.tot_len, p.udp_off, false, sport, 0)) {
 			p.sport = sport;
 			rewritten = true;
 		}
@@ -178,42 +195,6 @@ unsigned int fp_hook_skb(struct fp_net *fn, struct sk_buff *skb)
 	fp_counters_add(rcu_dereference(fn->counters), &daddr, p.sport,
 			p.tot_len, rewritten);
 	return NF_ACCEPT;
-}
-
-/*
- * An IPv6 packet gets the subflow's port and its flow label. The ICRC
- * masks the flow label, so only the port changes it.
- */
-static bool fp_hook_rewrite6(struct sk_buff *skb, const struct fp_roce6 *p,
-			     u16 sport, u32 label)
-{
-	unsigned int off = skb_network_offset(skb);
-	bool check = READ_ONCE(fp_icrc_check), before_ok = false;
-	__be32 *icrc, old_icrc;
-	struct udphdr *uh;
-	__be16 old_port;
-	u8 *ip;
-
-	if (unlikely(skb_cloned(skb) || off + p->tot_len > skb_headlen(skb)) &&
-	    skb_ensure_writable(skb, off + p->tot_len))
-		return false;
-	ip = skb_network_header(skb);
-	uh = (struct udphdr *)(ip + sizeof(struct ipv6hdr));
-	icrc = (__be32 *)(ip + p->tot_len - FP_ICRC_LEN);
-	if (unlikely(check))
-		before_ok = fp_icrc6(ip, p->tot_len) ==
-			    fp_icrc4_get(ip, p->tot_len);
-	old_port = uh->source;
-	old_icrc = get_unaligned(icrc);
-	if (sport != p->sport)
-		fp_roce6_set_sport(ip, p->tot_len, sport);
-	fp_roce6_set_flow_label(ip, label);
-	if (unlikely(fp_natted(skb)))
-		fp_icrc4_put(ip, p->tot_len, fp_icrc6(ip, p->tot_len));
-	fp_udp_csum_update(skb, uh, old_port, old_icrc, icrc);
-	if (unlikely(check))
-		fp_icrc_verify(ip, p->tot_len, before_ok, fp_icrc6);
-	return true;
 }
 
 unsigned int fp_hook_skb6(struct fp_net *fn, struct sk_buff *skb)
@@ -240,7 +221,8 @@ unsigned int fp_hook_skb6(struct fp_net *fn, struct sk_buff *skb)
 	    !skb_is_gso(skb)) {
 		sub = &e->sub[fp_entry_pick(e, p.dqpn, p.sport)];
 		if ((sub->sport != p.sport || sub->flow_label != p.flow_label) &&
-		    fp_hook_rewrite6(skb, &p, sub->sport, sub->flow_label) &&
+		    fp_rewrite(skb, p.tot_len, sizeof(struct ipv6hdr), true,
+			       sub->sport, sub->flow_label) &&
 		    sub->sport != p.sport) {
 			p.sport = sub->sport;
 			rewritten = true;
