@@ -23,62 +23,23 @@
 #include "icrc.h"
 #include "parse.h"
 #include "pin.h"
+#include "test_hook.h"
 #include "test_pkt.h"
 
 #define A(x)	htonl(0xc6120000 | (x))
 #define SPORT	0xe5a1		/* what rxe derives from QPNs with label 0 */
 
-struct pin_ctx {
-	struct fp_net fn;
-	struct socket *ksock;	/* a kernel socket, as rxe sends from */
-	struct socket *usock;	/* a process's socket */
-	struct fp_counters *c;
-};
-
 static int pin_init(struct kunit *test)
 {
-	struct pin_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
-	struct fp_entry e = { .local = FP_ADDR4(A(1)), .remote = FP_ADDR4(A(5)),
-			      .flags = FLOWPLAN_ENTRY_F_ENFORCE, .nsub = 2 };
-	struct fp_entry quiet = { .local = FP_ADDR4(A(1)),
-				  .remote = FP_ADDR4(A(6)), .nsub = 1 };
-	struct fp_plan *plan;
+	struct fp_entry e[] = {
+		{ .local = FP_ADDR4(A(1)), .remote = FP_ADDR4(A(5)),
+		  .flags = FLOWPLAN_ENTRY_F_ENFORCE, .nsub = 2,
+		  .sub = { { .sport = 0xc001 }, { .sport = 0xc002 } } },
+		{ .local = FP_ADDR4(A(1)), .remote = FP_ADDR4(A(6)), .nsub = 1,
+		  .sub = { { .sport = 0xc003 } } },
+	};
 
-	if (!ctx)
-		return -ENOMEM;
-	fp_icrc_init();
-	if (sock_create_kern(&init_net, AF_INET, SOCK_DGRAM, IPPROTO_UDP,
-			     &ctx->ksock) ||
-	    sock_create(AF_INET, SOCK_DGRAM, IPPROTO_UDP, &ctx->usock))
-		return -ENOMEM;
-	ctx->c = fp_counters_alloc(64);
-	plan = fp_plan_alloc(2, 1, GFP_KERNEL);
-	if (!ctx->c || !plan)
-		return -ENOMEM;
-	RCU_INIT_POINTER(ctx->fn.counters, ctx->c);
-	e.sub[0].sport = 0xc001;
-	e.sub[1].sport = 0xc002;
-	quiet.sub[0].sport = 0xc003;
-	if (fp_plan_add(plan, &e) || fp_plan_add(plan, &quiet))
-		return -EINVAL;
-	RCU_INIT_POINTER(ctx->fn.plan, plan);
-	test->priv = ctx;
-	return 0;
-}
-
-static void pin_exit(struct kunit *test)
-{
-	struct pin_ctx *ctx = test->priv;
-
-	if (!ctx)
-		return;
-	fp_plan_free(rcu_dereference_protected(ctx->fn.plan, true));
-	fp_counters_free(ctx->c);
-	if (ctx->ksock)
-		sock_release(ctx->ksock);
-	if (ctx->usock)
-		sock_release(ctx->usock);
-	fp_icrc_check = false;
+	return fp_test_hook_init(test, e, ARRAY_SIZE(e));
 }
 
 /*
@@ -88,7 +49,7 @@ static void pin_exit(struct kunit *test)
 static struct sk_buff *pkt_skb(struct kunit *test, const u8 *pkt,
 			       unsigned int len, unsigned int head)
 {
-	struct pin_ctx *ctx = test->priv;
+	struct fp_test_hook *ctx = test->priv;
 	struct sk_buff *skb = alloc_skb(len + 64, GFP_KERNEL);
 	struct page *page;
 
@@ -114,7 +75,7 @@ static struct sk_buff *pkt_skb(struct kunit *test, const u8 *pkt,
 
 static unsigned int run(struct kunit *test, struct sk_buff *skb)
 {
-	struct pin_ctx *ctx = test->priv;
+	struct fp_test_hook *ctx = test->priv;
 	unsigned int v;
 
 	rcu_read_lock();
@@ -125,7 +86,7 @@ static unsigned int run(struct kunit *test, struct sk_buff *skb)
 
 static struct fp_counter_val count(struct kunit *test, __be32 d, u16 sport)
 {
-	struct pin_ctx *ctx = test->priv;
+	struct fp_test_hook *ctx = test->priv;
 	struct fp_counter_val v, z = {};
 	unsigned int pos = 0;
 
@@ -355,7 +316,7 @@ static void pin_icrc_check_test(struct kunit *test)
  */
 static void pin_not_kernel_test(struct kunit *test)
 {
-	struct pin_ctx *ctx = test->priv;
+	struct fp_test_hook *ctx = test->priv;
 	u8 pkt[FP_TEST_PKT_MAX];
 	struct sk_buff *skb;
 	unsigned int len, i;
@@ -458,7 +419,7 @@ static struct kunit_suite pin_test_suite = {
 	.name = "flowplan_pin",
 	.test_cases = pin_test_cases,
 	.init = pin_init,
-	.exit = pin_exit,
+	.exit = fp_test_hook_exit,
 };
 
 kunit_test_suite(pin_test_suite);

@@ -22,6 +22,7 @@
 #include "icrc.h"
 #include "parse.h"
 #include "pin.h"
+#include "test_hook.h"
 
 /*
  * rxe's RC RDMA WRITE ONLY (1024 bytes, dqpn 0x11) from port 49441 with
@@ -493,64 +494,24 @@ static void roce6_parse_bad_test(struct kunit *test)
 
 /* ---- the datapath ---- */
 
-struct hook6_ctx {
-	struct fp_net fn;
-	struct socket *ksock;
-	struct socket *usock;
-	struct fp_counters *c;
-};
-
 static const struct in6_addr h1 = { .s6_addr = { 0xfd, 0, 0, 1, [15] = 1 } };
 static const struct in6_addr h2 = { .s6_addr = { 0xfd, 0, 0, 2, [15] = 1 } };
 
 static int hook6_init(struct kunit *test)
 {
-	struct hook6_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
-	struct fp_entry e = { .local = h1, .remote = h2,
-			      .flags = FLOWPLAN_ENTRY_F_ENFORCE, .nsub = 2 };
-	/* the IPv4 entry of the same last bytes matches no IPv6 packet */
-	struct fp_entry v4 = { .local = FP_ADDR4(htonl(0xfd000001)),
-			       .remote = FP_ADDR4(htonl(0xfd000002)),
-			       .flags = FLOWPLAN_ENTRY_F_ENFORCE, .nsub = 1 };
-	struct fp_plan *plan;
+	struct fp_entry e[] = {
+		{ .local = h1, .remote = h2, .flags = FLOWPLAN_ENTRY_F_ENFORCE,
+		  .nsub = 2,
+		  .sub = { { .sport = 0xc001, .flow_label = 0xabc01 },
+			   { .sport = 0xc002, .flow_label = 0xabc02 } } },
+		/* the IPv4 entry of the same last bytes matches no IPv6 packet */
+		{ .local = FP_ADDR4(htonl(0xfd000001)),
+		  .remote = FP_ADDR4(htonl(0xfd000002)),
+		  .flags = FLOWPLAN_ENTRY_F_ENFORCE, .nsub = 1,
+		  .sub = { { .sport = 0xc003 } } },
+	};
 
-	if (!ctx)
-		return -ENOMEM;
-	fp_icrc_init();
-	if (sock_create_kern(&init_net, AF_INET, SOCK_DGRAM, IPPROTO_UDP,
-			     &ctx->ksock) ||
-	    sock_create(AF_INET, SOCK_DGRAM, IPPROTO_UDP, &ctx->usock))
-		return -ENOMEM;
-	ctx->c = fp_counters_alloc(64);
-	plan = fp_plan_alloc(2, 1, GFP_KERNEL);
-	if (!ctx->c || !plan)
-		return -ENOMEM;
-	RCU_INIT_POINTER(ctx->fn.counters, ctx->c);
-	e.sub[0].sport = 0xc001;
-	e.sub[0].flow_label = 0xabc01;
-	e.sub[1].sport = 0xc002;
-	e.sub[1].flow_label = 0xabc02;
-	v4.sub[0].sport = 0xc003;
-	if (fp_plan_add(plan, &e) || fp_plan_add(plan, &v4))
-		return -EINVAL;
-	RCU_INIT_POINTER(ctx->fn.plan, plan);
-	test->priv = ctx;
-	return 0;
-}
-
-static void hook6_exit(struct kunit *test)
-{
-	struct hook6_ctx *ctx = test->priv;
-
-	if (!ctx)
-		return;
-	fp_plan_free(rcu_dereference_protected(ctx->fn.plan, true));
-	fp_counters_free(ctx->c);
-	if (ctx->ksock)
-		sock_release(ctx->ksock);
-	if (ctx->usock)
-		sock_release(ctx->usock);
-	fp_icrc_check = false;
+	return fp_test_hook_init(test, e, ARRAY_SIZE(e));
 }
 
 /* The UDP checksum over the IPv6 pseudo-header: 0 when it is right. */
@@ -609,7 +570,7 @@ KUNIT_ARRAY_PARAM(hook6, hook6_cases, hook6_case_desc);
 static void hook6_test(struct kunit *test)
 {
 	const struct hook6_case *c = test->param_value;
-	struct hook6_ctx *ctx = test->priv;
+	struct fp_test_hook *ctx = test->priv;
 	unsigned int len = sizeof(rxe6_write_only), pos = 0;
 	u64 mism = fp_pin_icrc_mismatches();
 	struct fp_counter_val v, found = {};
@@ -717,7 +678,7 @@ static struct kunit_case hook6_test_cases[] = {
 static struct kunit_suite hook6_test_suite = {
 	.name = "flowplan_hook6",
 	.init = hook6_init,
-	.exit = hook6_exit,
+	.exit = fp_test_hook_exit,
 	.test_cases = hook6_test_cases,
 };
 
