@@ -279,7 +279,6 @@ int fp_device_dump(struct sk_buff *skb, struct netlink_callback *cb)
 			ret = -EMSGSIZE;
 			break;
 		}
-		genl_dump_check_consistent(cb, hdr);
 		ret = fp_put_device(skb, net, fd->ibdev, true, 0);
 		if (ret) {
 			genlmsg_cancel(skb, hdr);

@@ -47,6 +47,10 @@ struct fp_counters *fp_net_counters_alloc(void);
 int fp_genl_init(void);
 void fp_genl_exit(void);
 void fp_nl_notify_plan(struct fp_net *fn, u64 generation, unsigned int n);
+/*
+ * The header of a dump's next message, flagged NLM_F_DUMP_INTR when the
+ * dumped object changed (cb->seq) since the dump began; NULL when full.
+ */
 void *fp_nl_dump_put(struct sk_buff *skb, struct netlink_callback *cb, u8 cmd);
 /* An event message of @size bytes of attributes (genlmsg_new()). */
 struct sk_buff *fp_nl_event_new(u8 cmd, size_t size, gfp_t gfp, void **hdr);

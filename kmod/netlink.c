@@ -90,11 +90,9 @@ static int fp_nl_get_plan_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	/* Pairs with the writers' release: seq first, then the plan. */
 	cb->seq = smp_load_acquire(&fn->seq);
 	plan = rcu_dereference(fn->plan);
-	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-			  &fp_family, NLM_F_MULTI, FLOWPLAN_CMD_GET_PLAN);
+	hdr = fp_nl_dump_put(skb, cb, FLOWPLAN_CMD_GET_PLAN);
 	if (!hdr)
 		goto out;
-	genl_dump_check_consistent(cb, hdr);
 	if (nla_put_u64_64bit(skb, FLOWPLAN_A_GENERATION,
 			      plan ? plan->generation : 0, FLOWPLAN_A_PAD) ||
 	    nla_put_u32(skb, FLOWPLAN_A_NENTRIES, plan ? plan->n : 0))
@@ -164,11 +162,9 @@ static int fp_nl_get_counters_dump(struct sk_buff *skb,
 	/* Pairs with DEL_COUNTERS' release: a new seq implies a new table. */
 	cb->seq = smp_load_acquire(&fn->counters_seq);
 	c = rcu_dereference(fn->counters);
-	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-			  &fp_family, NLM_F_MULTI, FLOWPLAN_CMD_GET_COUNTERS);
+	hdr = fp_nl_dump_put(skb, cb, FLOWPLAN_CMD_GET_COUNTERS);
 	if (!hdr)
 		goto out;
-	genl_dump_check_consistent(cb, hdr);
 	if (nla_put_u64_64bit(skb, FLOWPLAN_A_UNTRACKED,
 			      atomic64_read(&c->untracked), FLOWPLAN_A_PAD))
 		goto cancel;
@@ -274,8 +270,13 @@ static struct genl_family fp_family __ro_after_init = {
 
 void *fp_nl_dump_put(struct sk_buff *skb, struct netlink_callback *cb, u8 cmd)
 {
-	return genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-			   &fp_family, NLM_F_MULTI, cmd);
+	void *hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				cb->nlh->nlmsg_seq, &fp_family, NLM_F_MULTI,
+				cmd);
+
+	if (hdr)
+		genl_dump_check_consistent(cb, hdr);
+	return hdr;
 }
 
 struct sk_buff *fp_nl_event_new(u8 cmd, size_t size, gfp_t gfp, void **hdr)
