@@ -1027,18 +1027,18 @@ void fpd_metrics_render(void *arg, FILE *f)
 	fpd_cyc_stats(d->cyc, &cs);
 	if (d->rings)
 		fpd_rings_stats(d->rings, &rs);
-	fpd_prom_family(f, "flowpland_module_loaded", "gauge", "1 when the flowplan module is reachable.");
-	fpd_prom_sample_u64(f, "flowpland_module_loaded", NULL, d->kmod_open);
-	fpd_prom_family(f, "flowpland_plan_generation", "gauge", "Generation of the installed plan.");
-	fpd_prom_sample_u64(f, "flowpland_plan_generation", NULL, d->installed.generation);
-	fpd_prom_family(f, "flowpland_plan_entries", "gauge", "Entries of this host's plan.");
-	fpd_prom_sample_u64(f, "flowpland_plan_entries", NULL, d->wanted.n);
-	fpd_prom_family(f, "flowpland_plan_max_load_seconds", "gauge",
-			"Planned maximum link load, summed over the cycle's phases.");
-	fpd_prom_sample(f, "flowpland_plan_max_load_seconds", NULL, d->info.max_load);
-	fpd_prom_family(f, "flowpland_plan_lower_bound_seconds", "gauge",
-			"Lower bound on the maximum link load of any routing.");
-	fpd_prom_sample(f, "flowpland_plan_lower_bound_seconds", NULL, d->info.lower_bound);
+	fpd_prom_metric_u64(f, "flowpland_module_loaded", "gauge",
+			"1 when the flowplan module is reachable.", d->kmod_open);
+	fpd_prom_metric_u64(f, "flowpland_plan_generation", "gauge",
+			"Generation of the installed plan.", d->installed.generation);
+	fpd_prom_metric_u64(f, "flowpland_plan_entries", "gauge",
+			"Entries of this host's plan.", d->wanted.n);
+	fpd_prom_metric(f, "flowpland_plan_max_load_seconds", "gauge",
+			"Planned maximum link load, summed over the cycle's phases.",
+			d->info.max_load);
+	fpd_prom_metric(f, "flowpland_plan_lower_bound_seconds", "gauge",
+			"Lower bound on the maximum link load of any routing.",
+			d->info.lower_bound);
 	fpd_prom_family(f, "flowpland_link_planned_load_seconds", "gauge",
 			"Planned load of each link direction, summed over phases.");
 	for (i = 0; i < d->info.nlinks; i++) {
@@ -1046,12 +1046,11 @@ void fpd_metrics_render(void *arg, FILE *f)
 
 		fpd_prom_sample(f, "flowpland_link_planned_load_seconds", l, d->info.links[i].load);
 	}
-	fpd_prom_family(f, "flowpland_replans_total", "counter", "Plans computed.");
-	fpd_prom_sample_u64(f, "flowpland_replans_total", NULL, d->replans);
-	fpd_prom_family(f, "flowpland_installs_total", "counter", "Plans installed in the module.");
-	fpd_prom_sample_u64(f, "flowpland_installs_total", NULL, d->installs);
-	fpd_prom_family(f, "flowpland_install_errors_total", "counter", "Installs the module refused.");
-	fpd_prom_sample_u64(f, "flowpland_install_errors_total", NULL, d->install_errors);
+	fpd_prom_metric_u64(f, "flowpland_replans_total", "counter", "Plans computed.", d->replans);
+	fpd_prom_metric_u64(f, "flowpland_installs_total", "counter",
+			"Plans installed in the module.", d->installs);
+	fpd_prom_metric_u64(f, "flowpland_install_errors_total", "counter",
+			"Installs the module refused.", d->install_errors);
 	fpd_prom_family(f, "flowpland_event_to_install_seconds", "histogram",
 			"From the change that asked for a re-plan to the new plan in the module.");
 	for (i = 0; i < FPD_LAT_BUCKETS; i++) {
@@ -1067,28 +1066,27 @@ void fpd_metrics_render(void *arg, FILE *f)
 	}
 	fpd_prom_sample(f, "flowpland_event_to_install_seconds_sum", NULL, d->lat_sum);
 	fpd_prom_sample_u64(f, "flowpland_event_to_install_seconds_count", NULL, d->lat_count);
-	fpd_prom_family(f, "flowpland_faults_suspected", "gauge", "Suspected path faults now.");
-	fpd_prom_sample_u64(f, "flowpland_faults_suspected", NULL, d->nsuspects);
-	fpd_prom_family(f, "flowpland_faults_total", "counter", "Links suspected so far.");
-	fpd_prom_sample_u64(f, "flowpland_faults_total", NULL, d->faults_total);
-	fpd_prom_family(f, "flowpland_probes_total", "counter", "Probes of this host's port map.");
-	fpd_prom_sample_u64(f, "flowpland_probes_total", NULL, d->probes);
-	fpd_prom_family(f, "flowpland_probe_changes_total", "counter",
-			"Probes that found ports on other paths than the map in use.");
-	fpd_prom_sample_u64(f, "flowpland_probe_changes_total", NULL, d->probe_changes);
-	fpd_prom_family(f, "flowpland_probe_failures_total", "counter", "Probes that failed.");
-	fpd_prom_sample_u64(f, "flowpland_probe_failures_total", NULL, d->probe_failures);
-	fpd_prom_family(f, "flowpland_jobs", "gauge", "Jobs seen in schedule reports.");
-	fpd_prom_sample_u64(f, "flowpland_jobs", NULL, cs.jobs);
-	fpd_prom_family(f, "flowpland_cycles", "gauge", "Jobs whose cycle is known.");
-	fpd_prom_sample_u64(f, "flowpland_cycles", NULL, cs.locked);
-	fpd_prom_family(f, "flowpland_report_rings", "gauge", "Report rings being read.");
-	fpd_prom_sample_u64(f, "flowpland_report_rings", NULL, rs.open);
-	fpd_prom_family(f, "flowpland_report_records_total", "counter", "Report records read.");
-	fpd_prom_sample_u64(f, "flowpland_report_records_total", NULL, rs.records);
-	fpd_prom_family(f, "flowpland_report_records_lost_total", "counter",
-			"Report records overwritten before they were read.");
-	fpd_prom_sample_u64(f, "flowpland_report_records_lost_total", NULL, rs.lost);
+	fpd_prom_metric_u64(f, "flowpland_faults_suspected", "gauge",
+			"Suspected path faults now.", d->nsuspects);
+	fpd_prom_metric_u64(f, "flowpland_faults_total", "counter",
+			"Links suspected so far.", d->faults_total);
+	fpd_prom_metric_u64(f, "flowpland_probes_total", "counter",
+			"Probes of this host's port map.", d->probes);
+	fpd_prom_metric_u64(f, "flowpland_probe_changes_total", "counter",
+			"Probes that found ports on other paths than the map in use.",
+			d->probe_changes);
+	fpd_prom_metric_u64(f, "flowpland_probe_failures_total", "counter",
+			"Probes that failed.", d->probe_failures);
+	fpd_prom_metric_u64(f, "flowpland_jobs", "gauge",
+			"Jobs seen in schedule reports.", cs.jobs);
+	fpd_prom_metric_u64(f, "flowpland_cycles", "gauge",
+			"Jobs whose cycle is known.", cs.locked);
+	fpd_prom_metric_u64(f, "flowpland_report_rings", "gauge",
+			"Report rings being read.", rs.open);
+	fpd_prom_metric_u64(f, "flowpland_report_records_total", "counter",
+			"Report records read.", rs.records);
+	fpd_prom_metric_u64(f, "flowpland_report_records_lost_total", "counter",
+			"Report records overwritten before they were read.", rs.lost);
 	fpd_prom_family(f, "flowpland_subflow_bytes_total", "counter",
 			"Bytes the module counted per planned subflow (remote address, source port).");
 	/* the subflows being watched: those of the installed plan */

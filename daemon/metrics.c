@@ -283,3 +283,16 @@ void fpd_prom_sample_u64(FILE *f, const char *name, const char *const *l, uint64
 	labels(f, l);
 	fprintf(f, " %llu\n", (unsigned long long)v);
 }
+
+void fpd_prom_metric(FILE *f, const char *name, const char *type, const char *help, double v)
+{
+	fpd_prom_family(f, name, type, help);
+	fpd_prom_sample(f, name, NULL, v);
+}
+
+void fpd_prom_metric_u64(FILE *f, const char *name, const char *type, const char *help,
+			 uint64_t v)
+{
+	fpd_prom_family(f, name, type, help);
+	fpd_prom_sample_u64(f, name, NULL, v);
+}

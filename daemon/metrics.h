@@ -38,5 +38,9 @@ void fpd_prom_family(FILE *f, const char *name, const char *type, const char *he
 /* @labels: NULL-terminated name, value, name, value, ...; values are escaped. */
 void fpd_prom_sample(FILE *f, const char *name, const char *const *labels, double v);
 void fpd_prom_sample_u64(FILE *f, const char *name, const char *const *labels, uint64_t v);
+/* A family of one sample without labels: its name written once. */
+void fpd_prom_metric(FILE *f, const char *name, const char *type, const char *help, double v);
+void fpd_prom_metric_u64(FILE *f, const char *name, const char *type, const char *help,
+			 uint64_t v);
 
 #endif

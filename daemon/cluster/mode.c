@@ -411,33 +411,24 @@ static void cluster_metrics(struct fpd *d, FILE *f)
 {
 	struct mode *m = M(d);
 
-	fpd_prom_family(f, "flowpland_cluster_connected", "gauge",
-			"1 when connected to a NATS server.");
-	fpd_prom_sample_u64(f, "flowpland_cluster_connected", NULL, fpc_bus_up(m->bus));
-	fpd_prom_family(f, "flowpland_cluster_disconnects_total", "counter",
-			"Connections to the bus lost.");
-	fpd_prom_sample_u64(f, "flowpland_cluster_disconnects_total", NULL, m->disconnects);
+	fpd_prom_metric_u64(f, "flowpland_cluster_connected", "gauge",
+			"1 when connected to a NATS server.", fpc_bus_up(m->bus));
+	fpd_prom_metric_u64(f, "flowpland_cluster_disconnects_total", "counter",
+			"Connections to the bus lost.", m->disconnects);
 	if (m->kind == FPD_MODE_AGENT) {
-		fpd_prom_family(f, "flowpland_cluster_epoch", "gauge", "Epoch of the share taken.");
-		fpd_prom_sample_u64(f, "flowpland_cluster_epoch", NULL, m->agent.epoch);
-		fpd_prom_family(f, "flowpland_cluster_shares_total", "counter", "Shares taken.");
-		fpd_prom_sample_u64(f, "flowpland_cluster_shares_total", NULL, m->agent.shares);
-		fpd_prom_family(f, "flowpland_cluster_shares_refused_total", "counter",
-				"Shares refused for an older epoch.");
-		fpd_prom_sample_u64(f, "flowpland_cluster_shares_refused_total", NULL,
-				    m->agent.refused);
+		fpd_prom_metric_u64(f, "flowpland_cluster_epoch", "gauge",
+				"Epoch of the share taken.", m->agent.epoch);
+		fpd_prom_metric_u64(f, "flowpland_cluster_shares_total", "counter",
+				"Shares taken.", m->agent.shares);
+		fpd_prom_metric_u64(f, "flowpland_cluster_shares_refused_total", "counter",
+				"Shares refused for an older epoch.", m->agent.refused);
 	} else {
-		fpd_prom_family(f, "flowpland_cluster_active", "gauge",
-				"1 when this planner holds the lease.");
-		fpd_prom_sample_u64(f, "flowpland_cluster_active", NULL, m->planner.active);
-		fpd_prom_family(f, "flowpland_cluster_shares_written_total", "counter",
-				"Shares written into the bucket.");
-		fpd_prom_sample_u64(f, "flowpland_cluster_shares_written_total", NULL,
-				    m->planner.written);
-		fpd_prom_family(f, "flowpland_cluster_share_bytes_total", "counter",
-				"Bytes of the shares written.");
-		fpd_prom_sample_u64(f, "flowpland_cluster_share_bytes_total", NULL,
-				    m->planner.bytes);
+		fpd_prom_metric_u64(f, "flowpland_cluster_active", "gauge",
+				"1 when this planner holds the lease.", m->planner.active);
+		fpd_prom_metric_u64(f, "flowpland_cluster_shares_written_total", "counter",
+				"Shares written into the bucket.", m->planner.written);
+		fpd_prom_metric_u64(f, "flowpland_cluster_share_bytes_total", "counter",
+				"Bytes of the shares written.", m->planner.bytes);
 	}
 }
 

@@ -31,8 +31,9 @@ static void render(void *arg, FILE *f)
 
 	(void)arg;
 	renders++;
-	fpd_prom_family(f, "flowpland_test_total", "counter", "Renders so far.");
-	fpd_prom_sample_u64(f, "flowpland_test_total", NULL, (uint64_t)renders);
+	fpd_prom_metric_u64(f, "flowpland_test_total", "counter", "Renders so far.",
+			    (uint64_t)renders);
+	fpd_prom_metric(f, "flowpland_test_ratio", "gauge", "A ratio.", 0.5);
 	fpd_prom_family(f, "flowpland_link_load_seconds", "gauge", "A load.");
 	fpd_prom_sample(f, "flowpland_link_load_seconds", l, 0.25);
 }
@@ -104,6 +105,9 @@ static void test_endpoint(void **state)
 	assert_non_null(strstr(out, "\r\n\r\n# HELP flowpland_test_total Renders so far.\n"
 				    "# TYPE flowpland_test_total counter\n"
 				    "flowpland_test_total 1\n"));
+	assert_non_null(strstr(out, "\n# HELP flowpland_test_ratio A ratio.\n"
+				    "# TYPE flowpland_test_ratio gauge\n"
+				    "flowpland_test_ratio 0.5\n"));
 	assert_non_null(strstr(out, "flowpland_link_load_seconds{link=\"leaf0-spine1\","
 				    "note=\"a \\\"q\\\" \\\\ b\\nc\"} 0.25\n"));
 
