@@ -3,14 +3,17 @@
  * The planner's file loaders, given paths: a file whose name starts like a
  * generator spec is still read as a file, and a port map file holding a NUL
  * byte is refused (the parsers take C strings: a NUL would cut the file
- * short unseen), and a host name one character too long for a share file
- * is refused. Parsing itself: test_planner_io and test_planner_hostile.
+ * short unseen), a host name one character too long for a share file is
+ * refused, a share directory is made with its mode, and a picture that
+ * cannot be written is an error. Parsing itself: test_planner_io and test_planner_hostile.
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "planner/portmap.h"
+#include "planner/svg.h"
 #include "planner/util.h"
 #include "planner_util.h"
 
@@ -137,12 +140,61 @@ static void test_share_name_length(void **state)
 	}
 }
 
+/* A share directory that is not there is made, 0755 less the umask. */
+static void test_share_dir_mode(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=1,hosts=1");
+	struct fp_sched *s = gen_sched("pipeline:bytes=1M", t);
+	struct fp_plan *p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+	struct fp_err err = { "" };
+	char sub[64];
+	struct stat st;
+	mode_t mask = umask(022);
+
+	(void)state;
+	snprintf(sub, sizeof(sub), "%s/shares", dir);
+	assert_int_equal(fp_plan_write_shares(p, sub, FP_PLAN_COMPACT, &err), 0);
+	umask(mask);
+	assert_int_equal(stat(sub, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0755);
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
+/* A picture that cannot be written (a full device) says so. */
+static void test_picture_write_error(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=1");
+	double *load = calloc((size_t)t->nlinks, sizeof(double));
+	struct fp_svg_panel pn = { "ecmp", load, 1, 0 };
+	struct fp_err err = { "" };
+	FILE *f = fopen("/dev/full", "w");
+
+	(void)state;
+	if (!f) {
+		printf("planner_load: no /dev/full here: skipped\n");
+		fp_topo_free(t);
+		free(load);
+		skip();
+	}
+	assert_non_null(load);
+	assert_int_equal(fp_svg_write(f, t, &pn, 1, 1, &err), EIO);
+	assert_non_null(strstr(err.msg, "write error"));
+	fclose(f);
+	free(load);
+	fp_topo_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_topo_named_like_a_spec),
 		cmocka_unit_test(test_portmap_file),
 		cmocka_unit_test(test_share_name_length),
+		cmocka_unit_test(test_share_dir_mode),
+		cmocka_unit_test(test_picture_write_error),
 	};
 
 	return cmocka_run_group_tests_name("planner_load", tests, setup, teardown);
