@@ -645,13 +645,16 @@ def text_report(results, args, marks):
                       tot["equivalent"], tot["uncompiled"]))
         ci = wilson(tot["killed"], den)
         if ci:
-            sampled = tot["run"] < res["generated"]
+            if args.ids or args.files:
+                what = "; the mutants asked for (IDS, FILES): not a sample of the part"
+            elif tot["run"] < res["generated"]:
+                what = "; a uniform sample of the part's %d mutants" % res["generated"]
+            else:
+                what = "; every mutant"
             out.append("   non-equivalent kill rate %s, 95%% interval %.1f%%-%.1f%% "
                        "(%d killed, %d survived of %d non-equivalent%s)"
                        % (fmt_score(s), 100 * ci[0], 100 * ci[1], tot["killed"],
-                          tot["survived"], den,
-                          "; a uniform sample of the part's %d mutants" % res["generated"]
-                          if sampled else "; every mutant"))
+                          tot["survived"], den, what))
         if res.get("error"):
             out.append("   NOT RUN: " + res["error"].split("\n")[0])
         out.append("   %d mutants in its files, %d selected, %d run%s"

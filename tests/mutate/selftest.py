@@ -330,6 +330,12 @@ class Selection(unittest.TestCase):
                          r"[0-9.]+%-[0-9.]+% \(\d+ killed, \d+ survived of \d+ "
                          r"non-equivalent; a uniform sample of the part's 28 mutants\)")
 
+    def test_ids_not_called_a_sample(self):
+        rc, out = self.fx.main("--ids", "m1b9b070a5,mc813369c5")
+        self.assertEqual(rc, 0, out)
+        self.assertIn("(1 killed, 1 survived of 2 non-equivalent; the mutants asked for "
+                      "(IDS, FILES): not a sample of the part)", out)
+
     def test_make_sample(self):
         top = os.path.dirname(os.path.dirname(HERE))
         out = subprocess.run(["make", "-n", "-s", "-C", top, "mutate", "SAMPLE=7", "SEED=3"],
