@@ -216,18 +216,21 @@ H1_6=fd00:1::1
 H2_6=fd00:2::1
 
 # gid6_index DEV ADDR: the GID table index of DEV holding IPv6 ADDR (RoCE v2).
+# In index order and with read, not cat: rxe's table has 1024 entries, the
+# host's GIDs are among the first few, and under TCG a cat per entry in
+# the glob's order (0, 1, 10, 100, 1000, ...) took over a minute a call.
 gid6_index() {
-	local f i want
+	local d=/sys/class/infiniband/$1/ports/1 i g t want
 	want=$(gid6_expand "$2")
-	for f in /sys/class/infiniband/$1/ports/1/gids/*; do
-		i=${f##*/}
-		[ "$(cat "$f" 2>/dev/null)" = "$want" ] || continue
-		grep -q 'RoCE v2' "/sys/class/infiniband/$1/ports/1/gid_attrs/types/$i" \
-			2>/dev/null || continue
+	for ((i = 0; ; i++)); do
+		[ -e "$d/gids/$i" ] || return 1
+		read -r g <"$d/gids/$i" 2>/dev/null || continue
+		[ "$g" = "$want" ] || continue
+		read -r t <"$d/gid_attrs/types/$i" 2>/dev/null || continue
+		[ "$t" = "RoCE v2" ] || continue
 		echo "$i"
 		return 0
 	done
-	return 1
 }
 
 # gid6_expand fdXX:L::1: the GID text of the fabric's own addresses (the
