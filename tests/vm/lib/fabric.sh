@@ -144,6 +144,25 @@ spine_rx() {
 	ip netns exec spine$1 cat /sys/class/net/s$1-l$2/statistics/rx_packets
 }
 
+# spine_mark: remember what each spine has received from leaf 1, for
+# spine_share.
+spine_mark() { SPINE_MARK="$(spine_rx 1 1) $(spine_rx 2 1)"; }
+
+# spine_share WANT TOL MIN WHAT: since spine_mark, at least MIN packets
+# went from leaf 1 up to the spines and spine 1 carried WANT +- TOL percent
+# of them; fails the test, naming WHAT, otherwise.
+spine_share() {
+	local a b p1 p2 pct
+	read -r a b <<<"$SPINE_MARK"
+	p1=$(($(spine_rx 1 1) - a)) p2=$(($(spine_rx 2 1) - b))
+	[ $((p1 + p2)) -ge "$3" ] ||
+		fail "$4: $((p1 + p2)) packets crossed the spines, fewer than $3"
+	pct=$((p1 * 100 / (p1 + p2)))
+	log "$4: spine1 $p1, spine2 $p2 packets: $pct% on spine 1 (want $1 +- $2)"
+	[ $pct -ge $(($1 - $2)) ] && [ $pct -le $(($1 + $2)) ] ||
+		fail "$4: spine 1 carried $pct%, the plan puts $1% there"
+}
+
 # qp_sport LQPN RQPN: the UDP source port rxe uses for a QP with flow
 # label 0 (rdma_calc_flow_label, then rdma_flow_label_to_udp_sport).
 qp_sport() {

@@ -124,14 +124,13 @@ bw() {
 
 # share PLAN_SPORTS OP EXPECT_PCT_SPINE1 TOLERANCE
 share() {
-	local sports=$1 op=$2 want=$3 tol=$4 p1 p2 a b pct s
+	local sports=$1 op=$2 want=$3 tol=$4 s
 	write_plan /tmp/plan.json 1 "$A1 $A2 0 false $sports" \
 		"$A2 $A1 0 false $sports"
-	a=$(spine_rx 1 1) b=$(spine_rx 2 1)
+	spine_mark
 	[ "$FAM" = 4 ] || capture 8000
 	bw /tmp/plan.json "$op" 1M 48 || true
 	[ "$FAM" = 4 ] || capture_end
-	p1=$(($(spine_rx 1 1) - a)) p2=$(($(spine_rx 2 1) - b))
 	cat /tmp/cli
 	[ "$CLI_RC" = 0 ] || { cat /tmp/srv; fail "fp_bw client failed ($sports, $op)"; }
 	[ "$SRV_RC" = 0 ] || { cat /tmp/srv; fail "fp_bw server failed ($sports, $op)"; }
@@ -147,11 +146,7 @@ share() {
 	done
 	[ "$(grep -c 'subflow [0-9]* qpn' /tmp/cli)" = 4 ] || fail "not 4 subflows"
 	[ "$FAM" = 4 ] || wire_check "$sports"
-	pct=$((p1 * 100 / (p1 + p2)))
-	log "plan $sports ($op, bootstrap ${BW_BOOT:-$BOOT}): spine1 $p1, spine2 $p2 packets: $pct% on spine 1 (want $want +- $tol)"
-	[ $((p1 + p2)) -ge 48000 ] || fail "too few packets crossed the spines"
-	[ $pct -ge $((want - tol)) ] && [ $pct -le $((want + tol)) ] ||
-		fail "spine 1 carried $pct%, the plan puts $want% there"
+	spine_share "$want" "$tol" 48000 "plan $sports ($op, bootstrap ${BW_BOOT:-$BOOT})"
 }
 
 # ---- 2. data verified, paths as planned

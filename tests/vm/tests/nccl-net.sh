@@ -98,22 +98,17 @@ xfer_ok() {
 # share SPORTS WANT_PCT TOL ARGS...: data through the plan SPORTS, and the
 # share of spine 1 in the packets leaf 1 sent up.
 share() {
-	local sports=$1 want=$2 tol=$3 a b p1 p2 pct s
+	local sports=$1 want=$2 tol=$3 s
 	shift 3
 	write_plan /tmp/plan.json 1 "$A1 $A2 0 false $sports" \
 		"$A2 $A1 0 false $sports"
-	a=$(spine_rx 1 1) b=$(spine_rx 2 1)
+	spine_mark
 	FLOWPLAN_PLAN=/tmp/plan.json xfer_ok "$@"
-	p1=$(($(spine_rx 1 1) - a)) p2=$(($(spine_rx 2 1) - b))
 	for s in ${sports//,/ }; do
 		grep "sport $s " /tmp/cli >/dev/null || fail "no subflow on sport $s"
 	done
 	[ "$(grep -c '^  subflow' /tmp/cli)" -ge 4 ] || fail "not 4 subflows"
-	pct=$((p1 * 100 / (p1 + p2)))
-	log "plan $sports: spine1 $p1, spine2 $p2 packets: $pct% on spine 1 (want $want +- $tol)"
-	[ $((p1 + p2)) -ge 4000 ] || fail "too few packets crossed the spines"
-	[ $pct -ge $((want - tol)) ] && [ $pct -le $((want + tol)) ] ||
-		fail "spine 1 carried $pct%, the plan puts $want% there"
+	spine_share "$want" "$tol" 4000 "plan $sports"
 }
 
 # ---- 2. sizes, byte for byte, and the plan's shares on the spines
