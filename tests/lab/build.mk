@@ -8,10 +8,11 @@ LAB_CTL     := $(FLOWPLANCTL)
 # The prober's fabric-free parts, under ASan and UBSan.
 LAB_PROBE_TEST := $(BUILD)/san/probe-test
 
-$(LAB_TRAFFIC): $(BUILD)/tests/lab/fp-traffic.o
+# labtool.o: what both traffic tools share (namespaces by name, die, clock)
+$(LAB_TRAFFIC): $(BUILD)/tests/lab/fp-traffic.o $(BUILD)/tests/lab/labtool.o
 	$(CC) $(CFLAGS) -o $@ $^
 
-$(LAB_UDP): $(BUILD)/tests/lab/fp-udp.o
+$(LAB_UDP): $(BUILD)/tests/lab/fp-udp.o $(BUILD)/tests/lab/labtool.o
 	$(CC) $(CFLAGS) -o $@ $^
 
 $(LAB_PROBE_TEST): $(BUILD)/san/tests/lab/probe-test.o $(PROBE_SAN_LIB) $(PLANNER_SAN_LIB) $(CORE_SAN_LIB)

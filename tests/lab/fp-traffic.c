@@ -11,7 +11,9 @@
  *
  * Every connection is opened from SRC_ADDR:SPORT in SRC_NETNS to DST_ADDR:PORT
  * in DST_NETNS (one process, setns() for each socket; sockets stay in the
- * namespace they were made in). A flow is the set of connections with the
+ * namespace they were made in). Addresses are IPv4 or IPv6, the two of a
+ * line of one family; an IPv6 connection carries the flow label the host
+ * gives it (lab.sh sets net.ipv6.auto_flowlabels=0: none). A flow is the set of connections with the
  * same PHASE and FLOW. Phases run one after the other; inside a phase every
  * connection is established first, then all start sending at once. A flow
  * completes when its receivers hold every byte; a phase when its last flow
@@ -38,15 +40,16 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
+#include "labtool.h"
+
 #define MAX_SUB		65536
-#define MAX_NS		1024
 #define MAX_LISTEN	1024
 #define BUFSZ		(256 * 1024)
 
 struct sub {
 	unsigned int phase, flow;
 	int src_ns, dst_ns;
-	uint32_t src, dst;	/* network order */
+	union sa src, dst;	/* dst at the listening port */
 	uint16_t sport;
 	uint64_t bytes;
 	/* run time */
@@ -60,7 +63,7 @@ struct sub {
 
 struct listener {
 	int ns;
-	uint32_t addr;
+	union sa addr;
 	int fd;
 };
 
@@ -73,62 +76,12 @@ struct pending {
 
 static struct sub *subs;
 static unsigned int nsub;
-static char *ns_name[MAX_NS];
-static int ns_fd[MAX_NS], nns;
 static struct listener lis[MAX_LISTEN];
 static int nlis;
-static int home_ns = -1, epfd = -1;
+static int epfd = -1;
 static uint16_t lport = 5201;
 static double deadline;
 static char buf[BUFSZ];
-
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("fp-traffic: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int ns_index(const char *name)
-{
-	char path[512];
-	int i;
-
-	for (i = 0; i < nns; i++)
-		if (!strcmp(ns_name[i], name))
-			return i;
-	if (nns == MAX_NS)
-		die("more than %d namespaces", MAX_NS);
-	snprintf(path, sizeof(path), "/run/netns/%s", name);
-	ns_fd[nns] = open(path, O_RDONLY | O_CLOEXEC);
-	if (ns_fd[nns] < 0)
-		die("%s: %s", path, strerror(errno));
-	ns_name[nns] = strdup(name);
-	if (!ns_name[nns])
-		die("out of memory");
-	return nns++;
-}
-
-static void enter(int ns)
-{
-	if (setns(ns < 0 ? home_ns : ns_fd[ns], CLONE_NEWNET))
-		die("setns %s: %s (needs CAP_SYS_ADMIN)", ns < 0 ? "back" : ns_name[ns],
-		    strerror(errno));
-}
 
 static void ep_add(int fd, uint32_t events, uint64_t tag)
 {
@@ -182,9 +135,11 @@ static void read_flows(const char *path)
 		s = &subs[nsub];
 		if (sscanf(line, "%u %u %255s %63s %255s %63s %u %llu", &ph, &fl, sns, sa, dns,
 			   da, &sp, &bytes) != 8 || sp < 1 || sp > 65535 ||
-		    inet_pton(AF_INET, sa, &s->src) != 1 || inet_pton(AF_INET, da, &s->dst) != 1)
+		    !sa_parse(sa, sp, &s->src) || !sa_parse(da, lport, &s->dst))
 			die("%s:%u: expected PHASE FLOW SRC_NETNS SRC_ADDR DST_NETNS DST_ADDR "
 			    "SPORT BYTES", path, lno);
+		if (s->src.sa.sa_family != s->dst.sa.sa_family)
+			die("%s:%u: %s and %s are of two address families", path, lno, sa, da);
 		if (nsub && ph < subs[nsub - 1].phase)
 			die("%s:%u: phases must come in order", path, lno);
 		s->phase = ph;
@@ -206,27 +161,27 @@ static void open_listeners(void)
 	int j, one = 1;
 
 	for (i = 0; i < nsub; i++) {
-		struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(lport) };
+		const union sa *a = &subs[i].dst;
+		char txt[INET6_ADDRSTRLEN];
 		int fd;
 
 		for (j = 0; j < nlis; j++)
-			if (lis[j].ns == subs[i].dst_ns && lis[j].addr == subs[i].dst)
+			if (lis[j].ns == subs[i].dst_ns && sa_eq(&lis[j].addr, a))
 				break;
 		if (j < nlis)
 			continue;
 		if (nlis == MAX_LISTEN)
 			die("more than %d destinations", MAX_LISTEN);
-		enter(subs[i].dst_ns);
-		fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		enter(-1);
+		ns_enter(subs[i].dst_ns);
+		fd = socket(a->sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		ns_enter(-1);
 		if (fd < 0)
 			die("socket: %s", strerror(errno));
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		sa.sin_addr.s_addr = subs[i].dst;
-		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 4096))
-			die("listen on %s:%u in %s: %s", inet_ntoa(sa.sin_addr), lport,
-			    ns_name[subs[i].dst_ns], strerror(errno));
-		lis[nlis] = (struct listener){ subs[i].dst_ns, subs[i].dst, fd };
+		if (bind(fd, &a->sa, sa_len(a)) || listen(fd, 4096))
+			die("listen on %s port %u in %s: %s", sa_str(a, txt), lport,
+			    ns_name(subs[i].dst_ns), strerror(errno));
+		lis[nlis] = (struct listener){ subs[i].dst_ns, *a, fd };
 		ep_add(fd, EPOLLIN, TAG(T_LISTEN, nlis));
 		nlis++;
 	}
@@ -235,22 +190,19 @@ static void open_listeners(void)
 static void start_connect(unsigned int i)
 {
 	struct sub *s = &subs[i];
-	struct sockaddr_in src = { .sin_family = AF_INET, .sin_port = htons(s->sport),
-				   .sin_addr.s_addr = s->src };
-	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons(lport),
-				   .sin_addr.s_addr = s->dst };
+	char txt[INET6_ADDRSTRLEN];
 	int one = 1;
 
-	enter(s->src_ns);
-	s->sfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	enter(-1);
+	ns_enter(s->src_ns);
+	s->sfd = socket(s->src.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	ns_enter(-1);
 	if (s->sfd < 0)
 		die("socket: %s", strerror(errno));
 	setsockopt(s->sfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(s->sfd, (struct sockaddr *)&src, sizeof(src)))
-		die("bind %s:%u in %s: %s", inet_ntoa(src.sin_addr), s->sport,
-		    ns_name[s->src_ns], strerror(errno));
-	if (connect(s->sfd, (struct sockaddr *)&dst, sizeof(dst)) && errno != EINPROGRESS)
+	if (bind(s->sfd, &s->src.sa, sa_len(&s->src)))
+		die("bind %s port %u in %s: %s", sa_str(&s->src, txt), s->sport,
+		    ns_name(s->src_ns), strerror(errno));
+	if (connect(s->sfd, &s->dst.sa, sa_len(&s->dst)) && errno != EINPROGRESS)
 		die("connect from port %u: %s", s->sport, strerror(errno));
 	ep_add(s->sfd, EPOLLOUT, TAG(T_SEND, i));
 }
@@ -314,7 +266,7 @@ static void on_send(unsigned int i, bool started)
 
 		getsockopt(s->sfd, SOL_SOCKET, SO_ERROR, &e, &l);
 		if (e)
-			die("connect %s port %u: %s", ns_name[s->src_ns], s->sport, strerror(e));
+			die("connect %s port %u: %s", ns_name(s->src_ns), s->sport, strerror(e));
 		s->connected = true;
 		if (write(s->sfd, &id, 4) != 4)
 			die("write: %s", strerror(errno));
@@ -446,9 +398,7 @@ int main(int argc, char **argv)
 	if (optind != argc - 1 || timeout <= 0 || !lport)
 		goto usage;
 	signal(SIGPIPE, SIG_IGN);
-	home_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (home_ns < 0)
-		die("/proc/self/ns/net: %s", strerror(errno));
+	ns_home();
 	read_flows(argv[optind]);
 	if (!nsub)
 		die("%s: no connections", argv[optind]);

@@ -40,6 +40,8 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "labtool.h"
+
 /* linux/in6.h's values; glibc's netinet/in.h leaves them out. */
 #ifndef IPV6_FLOWINFO
 #define IPV6_FLOWINFO		11
@@ -49,14 +51,7 @@
 #endif
 
 #define MAX_FLOWS	256
-#define MAX_NS		64
 #define MAX_LABELS	4
-
-union sa {
-	struct sockaddr sa;
-	struct sockaddr_in in;
-	struct sockaddr_in6 in6;
-};
 
 struct flow {
 	int src_ns, dst_ns, fd, rx;	/* rx: index of the receiver */
@@ -76,103 +71,21 @@ struct receiver {
 static struct flow flows[MAX_FLOWS];
 static struct receiver rxs[MAX_FLOWS];
 static unsigned int nflows, nrx;
-static char *ns_name[MAX_NS];
-static int ns_fd[MAX_NS], nns, home_ns = -1;
-
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("fp-udp: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static unsigned int inflight(const struct flow *fl)
 {
 	return fl->sent > fl->received + fl->lost ? fl->sent - fl->received - fl->lost : 0;
 }
 
-static int ns_index(const char *name)
-{
-	char path[512];
-	int i;
-
-	for (i = 0; i < nns; i++)
-		if (!strcmp(ns_name[i], name))
-			return i;
-	if (nns == MAX_NS)
-		die("more than %d namespaces", MAX_NS);
-	snprintf(path, sizeof(path), "/run/netns/%s", name);
-	ns_fd[nns] = open(path, O_RDONLY | O_CLOEXEC);
-	if (ns_fd[nns] < 0)
-		die("%s: %s", path, strerror(errno));
-	ns_name[nns] = strdup(name);
-	if (!ns_name[nns])
-		die("out of memory");
-	return nns++;
-}
-
-static void enter(int ns)
-{
-	if (setns(ns < 0 ? home_ns : ns_fd[ns], CLONE_NEWNET))
-		die("setns %s: %s (needs CAP_SYS_ADMIN)", ns < 0 ? "back" : ns_name[ns],
-		    strerror(errno));
-}
-
-static bool parse_addr(const char *s, unsigned int port, union sa *out)
-{
-	memset(out, 0, sizeof(*out));
-	if (inet_pton(AF_INET, s, &out->in.sin_addr) == 1) {
-		out->in.sin_family = AF_INET;
-		out->in.sin_port = htons((uint16_t)port);
-		return true;
-	}
-	if (inet_pton(AF_INET6, s, &out->in6.sin6_addr) == 1) {
-		out->in6.sin6_family = AF_INET6;
-		out->in6.sin6_port = htons((uint16_t)port);
-		return true;
-	}
-	return false;
-}
-
-static socklen_t sa_len(const union sa *a)
-{
-	return a->sa.sa_family == AF_INET ? sizeof(a->in) : sizeof(a->in6);
-}
-
-static bool sa_eq(const union sa *a, const union sa *b)
-{
-	if (a->sa.sa_family != b->sa.sa_family)
-		return false;
-	if (a->sa.sa_family == AF_INET)
-		return a->in.sin_port == b->in.sin_port &&
-		       a->in.sin_addr.s_addr == b->in.sin_addr.s_addr;
-	return a->in6.sin6_port == b->in6.sin6_port &&
-	       !memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr, sizeof(a->in6.sin6_addr));
-}
-
 static int bound_socket(int ns, const union sa *a, bool rx)
 {
 	int fd, one = 1, buf = 4 << 20;
 
-	enter(ns);
+	ns_enter(ns);
 	fd = socket(a->sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	enter(-1);
+	ns_enter(-1);
 	if (fd < 0)
-		die("socket in %s: %s", ns_name[ns], strerror(errno));
+		die("socket in %s: %s", ns_name(ns), strerror(errno));
 	setsockopt(fd, SOL_SOCKET, rx ? SO_RCVBUF : SO_SNDBUF, &buf, sizeof(buf));
 	/* Flows that differ only in their flow label share the source port. */
 	if (!rx && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)))
@@ -184,12 +97,8 @@ static int bound_socket(int ns, const union sa *a, bool rx)
 	if (bind(fd, &a->sa, sa_len(a))) {
 		char s[INET6_ADDRSTRLEN];
 
-		inet_ntop(a->sa.sa_family, a->sa.sa_family == AF_INET ?
-			  (const void *)&a->in.sin_addr : (const void *)&a->in6.sin6_addr,
-			  s, sizeof(s));
-		die("bind %s port %u in %s: %s", s,
-		    ntohs(a->sa.sa_family == AF_INET ? a->in.sin_port : a->in6.sin6_port),
-		    ns_name[ns], strerror(errno));
+		die("bind %s port %u in %s: %s", sa_str(a, s), sa_port(a), ns_name(ns),
+		    strerror(errno));
 	}
 	return fd;
 }
@@ -213,7 +122,7 @@ static void read_flows(const char *path)
 			die("%s: more than %d flows", path, MAX_FLOWS);
 		if (sscanf(line, "%255s %63s %u %255s %63s %u %lu", sns, sa, &sp, dns, da, &dp,
 			   &label) != 7 || !sp || sp > 65535 || !dp || dp > 65535 ||
-		    !parse_addr(sa, sp, &fl->src) || !parse_addr(da, dp, &fl->dst))
+		    !sa_parse(sa, sp, &fl->src) || !sa_parse(da, dp, &fl->dst))
 			die("%s:%u: expected SRC_NETNS SRC_ADDR SPORT DST_NETNS DST_ADDR DPORT LABEL",
 			    path, lno);
 		if (fl->src.sa.sa_family != fl->dst.sa.sa_family)
@@ -315,9 +224,7 @@ int main(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		die("usage: fp-udp [-c COUNT] [-s SIZE 8..1400] [-w WINDOW] [-t SECONDS] FLOWS");
-	home_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (home_ns < 0)
-		die("/proc/self/ns/net: %s", strerror(errno));
+	ns_home();
 	read_flows(argv[optind]);
 	memset(payload, 'f', sizeof(payload));
 	start = now_s();
