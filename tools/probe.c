@@ -411,8 +411,14 @@ int cmd_probe(int argc, char **argv)
 	rc = 0;
 	for (i = 0; i < npairs; i++)
 		rc |= !pairs[i].resolved;
-	if (rc)
+	if (rc) {
+		/*
+		 * The summary says which pairs are unresolved and why: out
+		 * now, as flowplanctl prints a JSON document only on success.
+		 */
+		pr_flush();
 		fp_err("probe: some pairs are unresolved (see the port map's comments)");
+	}
 out:
 	for (i = 0; i < npairs; i++) {
 		fp_probe_pair_release(&pairs[i]);
