@@ -188,7 +188,7 @@ dst_nic=$(awk -v l="$5" '$5 != l {print $1; exit}' "$ST/nics")
 probe_limited() {
 	ip netns exec "$src_ns" "$F" -j probe "$2" pairs "$src_nic:$dst_nic" per-path 8 \
 		routers "$3" out "$W/$1.map" >"$W/$1.json" 2>"$W/$1.err" &&
-	jq -e '.probe.resolved == 1 and .probe.lost > 0' "$W/$1.json" >/dev/null &&
+	[ -s "$W/$1.json" ] && jq -e '.probe.resolved == 1 and .probe.lost > 0' "$W/$1.json" >/dev/null &&
 	[ "$(awk '!/^#/ {split($4, p, ","); print p[2]}' "$W/$1.map" | sort | uniq -c |
 		awk '$1 >= 8' | wc -l)" = 2 ]
 }
@@ -470,17 +470,18 @@ else
 fi
 # A spine that answers nothing more (its limit an hour): the prober learns
 # the other spine's ports and says what it could not learn, the pair
-# unresolved with the paths it found, and exits 1.
+# unresolved with the paths it found and why, and exits 1. (The JSON must
+# be there: jq 1.6 -e passes on an empty input.)
 ip netns exec "$P-spine1" sysctl -qw net.ipv6.icmp.ratelimit=3600000
 ip netns exec "$src_ns" "$F" -j probe "$W/topo6.json" pairs "$src_nic:$dst_nic" per-path 2 \
 	retries 2 timeout 200 routers "$W/routers46" out "$W/mute6.map" >"$W/mute6.json" 2>"$W/mute6.err"
 rc=$?
-if [ $rc = 1 ] && grep -q 'some pairs are unresolved' "$W/mute6.err" &&
+if [ $rc = 1 ] && grep -q 'some pairs are unresolved' "$W/mute6.err" && [ -s "$W/mute6.json" ] &&
    jq -e '.probe.resolved == 0 and (.probe.unresolved | length) == 1 and
 	  (.probe.unresolved[0] | .paths_found == 1 and .paths_expected == 2 and
-	   (.why | test("found 1 of 2 paths")))' "$W/mute6.json" >/dev/null &&
+	   (.why | length > 0))' "$W/mute6.json" >/dev/null &&
    [ "$(awk '!/^#/ && $4 ~ /spine/ {split($4, p, ","); print p[2]}' "$W/mute6.map" | sort -u)" = spine0 ]; then
-	ok "ipv6 probe with spine1's ICMPv6 errors cut off: exit 1, the pair unresolved ($(jq -c '.probe.unresolved[0] | [.paths_found, .paths_expected, .why]' "$W/mute6.json")), spine0's ports kept"
+	ok "ipv6 probe with spine1's ICMPv6 errors cut off: exit 1, the pair unresolved ($(jq -r '.probe.unresolved[0] | "\(.paths_found) of \(.paths_expected) paths: \(.why)"' "$W/mute6.json")), spine0's ports kept"
 else
 	nok "ipv6 probe with spine1 mute: rc $rc; $(cat "$W/mute6.json" "$W/mute6.err" "$W/mute6.map" 2>/dev/null | tr '\n' ' ' | cut -c1-600)"
 fi
