@@ -2,27 +2,35 @@
 # tests/cluster-vm/run.sh - cluster mode on real hosts: four qemu VMs (TCG,
 # Debian's kernel, flowplan.ko, rxe, flowpland as a cluster agent), each
 # attached by a tap to a leaf of a leaf-spine fabric of Linux routers in
-# network namespaces (two leaves, two spines, ECMP on the L4 hash), and by a
-# second tap to a management namespace where three nats-server processes
-# (JetStream, TLS, NKeys, the shipped permissions) and the planner run.
+# network namespaces (two leaves, two spines, ECMP on the L4 hash of both
+# families), and by a second tap to a management namespace where three
+# nats-server processes (JetStream, TLS, NKeys, the shipped permissions) and
+# the planner run. The fabric is dual-stack (issue 15): every host has an
+# IPv4 and an IPv6 address on its one fabric NIC, and rxe a RoCEv2 GID for
+# each.
 #
 #   h1 10.0.1.1  h2 10.0.2.1        h3 10.0.3.1  h4 10.0.4.1
+#      fd00:1::1    fd00:2::1          fd00:3::1    fd00:4::1
 #        \        /                       \        /
 #         leaf1 ==== spine1, spine2 ==== leaf2
 #
-# A ring across the hosts over libflowplan (fpd-traffic: h1 -> h3 -> h2 ->
-# h4 -> h1, every flow between the leaves, every message checked); the
-# planner plans it jointly from the cycles the agents publish; the spines'
-# counters (nftables counters per flow in each spine) follow each flow's
-# share. Then spine1 loses its link to leaf2: leaf2 drops it from its ECMP
+# Two rings across the hosts over libflowplan (fpd-traffic: h1 -> h3 -> h2
+# -> h4 -> h1, every flow between the leaves, every message checked), one
+# between the hosts' IPv4 GIDs and one between their IPv6 GIDs, at once, in
+# one boot (FAMS="4 6"; FAMS=4 or FAMS=6 runs one ring). The topology gives
+# each host a NIC per family (h.n0, h.n1: one port in fact, two in the
+# model), so the planner's ring-allreduce is a ring per family, planned
+# jointly; the spines' counters (nftables counters per flow and per reply
+# direction, both families, in each spine) follow each flow's share. Then
+# spine1 loses its link to leaf2: leaf2 drops it from its ECMP
 # group (its own port is down) but leaf1 does not know and keeps hashing
 # onto spine1, a black hole; the link is marked down on the bus (fpc link
 # down) and only the new plan moves the traffic: every affected host
 # installs its new share, spine1 carries nothing more, neither data nor
 # the receivers' acknowledgements (each receiver has a reverse entry for
 # its QP's replies, planned on the reverse of the data's path), and every
-# message still arrives intact. Prints ok/not ok per check and
-# "cluster-vm: N passed, N failed, N skipped".
+# message still arrives intact, in both families. Prints ok/not ok per
+# check and "cluster-vm: N passed, N failed, N skipped".
 #   BUILD=build FLOWPLAN_KO=kmod/flowplan.ko VM_INIT=build/vm/init tests/cluster-vm/run.sh
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -35,6 +43,11 @@ VM_INIT=${VM_INIT:-$B/vm/init}
 FLOWPLAN_KO=${FLOWPLAN_KO:-$TOP/kmod/flowplan.ko}
 VM_MEM=${VM_MEM:-512}
 VM_TIMEOUT=${VM_TIMEOUT:-600}
+FAMS=${FAMS:-4 6}
+case " $FAMS " in
+" 4 " | " 6 " | " 4 6 ") ;;
+*) echo "cluster-vm: FAMS is \"4 6\", \"4\" or \"6\", not \"$FAMS\"" >&2; exit 2 ;;
+esac
 
 P=0 F=0 S=0
 ok() { echo "ok - $1"; P=$((P + 1)); }
@@ -88,7 +101,16 @@ START=$(date +%s)
 HOSTS=(h1 h2 h3 h4)
 declare -A LEAF=([h1]=1 [h2]=1 [h3]=2 [h4]=2) IDX=([h1]=1 [h2]=2 [h3]=3 [h4]=4)
 declare -A NEXT=([h1]=h3 [h3]=h2 [h2]=h4 [h4]=h1)
-addr() { echo "10.0.${IDX[$1]}.1"; }
+# addr HOST [FAM]: HOST's fabric address in family FAM (4 when none)
+addr() { if [ "${2:-4}" = 6 ]; then echo "fd00:${IDX[$1]}::1"; else echo "10.0.${IDX[$1]}.1"; fi; }
+# the flows: HOST_FAM, HOST's flow to its NEXT in the ring of family FAM
+FLOWS=()
+for f in $FAMS; do for h in "${HOSTS[@]}"; do FLOWS+=("${h}_$f"); done; done
+fh() { echo "${1%_*}"; }		# a flow's sending host
+ff() { echo "${1#*_}"; }		# its family
+fsrc() { addr "$(fh $1)" "$(ff $1)"; }
+fdst() { addr "${NEXT[$(fh $1)]}" "$(ff $1)"; }
+fname() { echo "$(fh $1) -> ${NEXT[$(fh $1)]} (IPv$(ff $1))"; }
 lx() { ip netns exec "$R-$1" "${@:2}"; }
 for n in leaf1 leaf2 spine1 spine2 mgmt; do
 	ip netns add "$R-$n"
@@ -97,48 +119,65 @@ for n in leaf1 leaf2 spine1 spine2 mgmt; do
 	lx $n sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 \
 		net.ipv4.conf.default.rp_filter=0 net.ipv4.fib_multipath_hash_policy=1 \
 		net.ipv4.conf.all.ignore_routes_with_linkdown=1 \
-		net.ipv4.conf.default.ignore_routes_with_linkdown=1
+		net.ipv4.conf.default.ignore_routes_with_linkdown=1 \
+		net.ipv6.conf.all.forwarding=1 net.ipv6.fib_multipath_hash_policy=1 \
+		net.ipv6.conf.all.ignore_routes_with_linkdown=1 \
+		net.ipv6.conf.default.ignore_routes_with_linkdown=1 \
+		net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
 done
+# IPv4 10.1L.S.0/24 and IPv6 fd1L:S::/64 between leaf L and spine S
 for l in 1 2; do
 	for s in 1 2; do
 		ip -n "$R-leaf$l" link add l$l-s$s type veth peer name s$s-l$l netns "$R-spine$s"
 		ip -n "$R-leaf$l" addr add 10.1$l.$s.1/24 dev l$l-s$s
 		ip -n "$R-spine$s" addr add 10.1$l.$s.2/24 dev s$s-l$l
+		ip -n "$R-leaf$l" addr add fd1$l:$s::1/64 dev l$l-s$s nodad
+		ip -n "$R-spine$s" addr add fd1$l:$s::2/64 dev s$s-l$l nodad
 		ip -n "$R-leaf$l" link set l$l-s$s up
 		ip -n "$R-spine$s" link set s$s-l$l up
 	done
 done
 for h in "${HOSTS[@]}"; do
 	l=${LEAF[$h]} o=$((3 - ${LEAF[$h]})) i=${IDX[$h]}
-	for s in 1 2; do ip -n "$R-spine$s" route add 10.0.$i.0/24 via 10.1$l.$s.1; done
+	for s in 1 2; do
+		ip -n "$R-spine$s" route add 10.0.$i.0/24 via 10.1$l.$s.1
+		ip -n "$R-spine$s" -6 route add fd00:$i::/64 via fd1$l:$s::1
+	done
 	ip -n "$R-leaf$o" route add 10.0.$i.0/24 nexthop via 10.1$o.1.2 nexthop via 10.1$o.2.2
+	ip -n "$R-leaf$o" -6 route add fd00:$i::/64 nexthop via fd1$o:1::2 dev l$o-s1 \
+		nexthop via fd1$o:2::2 dev l$o-s2
 done
 ip -n "$CL_NS" link add br0 type bridge
 ip -n "$CL_NS" addr add $CL_ADDR/24 dev br0
 ip -n "$CL_NS" link set br0 up
 
-# nft counters in each spine: bytes of each flow (RoCEv2) it forwards
+# nft counters in each spine: bytes of each flow (RoCEv2) it forwards,
+# counter FLOW, and of its replies, counter rFLOW
 for s in 1 2; do
 	{
-		echo "table ip fpcv {"
-		for h in "${HOSTS[@]}"; do echo "counter $h {}"; echo "counter r$h {}"; done
+		echo "table inet fpcv {"
+		for f in "${FLOWS[@]}"; do echo "counter $f {}"; echo "counter r$f {}"; done
 		echo "chain flows { type filter hook forward priority 0;"
-		for h in "${HOSTS[@]}"; do
-			echo "ip saddr $(addr $h) ip daddr $(addr ${NEXT[$h]}) udp dport 4791 counter name $h"
+		for f in "${FLOWS[@]}"; do
+			ip=ip
+			[ "$(ff $f)" = 6 ] && ip=ip6
+			echo "$ip saddr $(fsrc $f) $ip daddr $(fdst $f) udp dport 4791 counter name $f"
 		done
 		echo "}"
 		# what comes back to HOST from its NEXT (its flow's acknowledgements),
 		# counted as it arrives, before a spine without a route drops it
 		echo "chain acks { type filter hook prerouting priority 0;"
-		for h in "${HOSTS[@]}"; do
-			echo "ip saddr $(addr ${NEXT[$h]}) ip daddr $(addr $h) udp dport 4791 counter name r$h"
+		for f in "${FLOWS[@]}"; do
+			ip=ip
+			[ "$(ff $f)" = 6 ] && ip=ip6
+			echo "$ip saddr $(fdst $f) $ip daddr $(fsrc $f) udp dport 4791 counter name r$f"
 		done
 		echo "}"; echo "}"
 	} >"$T/spine$s.nft"
 	lx spine$s nft -f "$T/spine$s.nft" || skip_all "nftables does not work in a namespace here"
 done
-# spine_bytes SPINE HOST: bytes of HOST's flow spine SPINE forwarded
-spine_bytes() { lx spine$1 nft -j list counter ip fpcv "$2" | jq '.nftables[1].counter.bytes'; }
+# spine_bytes SPINE COUNTER: bytes of a flow (or its replies) spine SPINE forwarded
+spine_bytes() { lx spine$1 nft -j list counter inet fpcv "$2" | jq '.nftables[1].counter.bytes'; }
 # wait_s SECONDS CMD...: CMD succeeds within SECONDS of wall time (a CMD that
 # takes a while itself does not stretch the limit, as wait_for's count does)
 wait_s() {
@@ -153,10 +192,11 @@ wait_s() {
 # link_rx SPINE LEAF: the spine's interface counter from the leaf
 link_rx() { lx spine$1 cat /sys/class/net/s$1-l$2/statistics/rx_bytes; }
 
-# spine_of SRC DST SPORT: the spine leaf(SRC) hashes that RoCEv2 packet to
+# spine_of SRC DST SPORT FAM: the spine leaf(SRC) hashes that RoCEv2 packet
+# of family FAM to (on IPv6 the leaves hash the 5-tuple, not the flow label)
 spine_of() {
 	local l=${LEAF[$1]} dev
-	dev=$(lx leaf$l ip route get "$(addr $2)" from "$(addr $1)" iif t-$1 \
+	dev=$(lx leaf$l ip -"$4" route get "$(addr $2 $4)" from "$(addr $1 $4)" iif t-$1 \
 		ipproto udp sport "$3" dport 4791 | grep -o "dev l$l-s[0-9]")
 	echo "${dev##*-s}"
 }
@@ -225,9 +265,11 @@ tls_ca = /etc/flowplan/ca.pem
 EOT
 	n=${NEXT[$h]}
 	cat >"$d/tests/host.env" <<EOT
-NAME=$h ADDR=$(addr $h) GW=10.0.$i.254 MGMT=10.99.0.$i CTL=$CL_ADDR
+NAME=$h FAMS="$FAMS" ADDR=$(addr $h) GW=10.0.$i.254 MGMT=10.99.0.$i CTL=$CL_ADDR
+ADDR6=$(addr $h 6) GW6=fd00:$i::fe
+GID6=$(python3 -c 'import ipaddress, sys; print(ipaddress.ip_address(sys.argv[1]).exploded)' "$(addr $h 6)")
 FAB_MAC=52:54:00:00:0$i:01 MGMT_MAC=52:54:00:00:0$i:02
-NEXT=$(addr $n) NEXT_MGMT=10.99.0.${IDX[$n]}
+NEXT=$(addr $n) NEXT6=$(addr $n 6) NEXT_MGMT=10.99.0.${IDX[$n]}
 READY=$RPORT_READY GO=$RPORT_GO STOP=$RPORT_STOP
 EOT
 	(cd "$d" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -1) >"$d.cpio.gz"
@@ -249,13 +291,16 @@ for h in "${HOSTS[@]}"; do
 	i=${IDX[$h]} l=${LEAF[$h]}
 	wait_for 30 ip -n "$R-leaf$l" link show t-$h || { nok "the taps of $h exist"; finish; }
 	ip -n "$R-leaf$l" addr add 10.0.$i.254/24 dev t-$h
+	ip -n "$R-leaf$l" addr add fd00:$i::fe/64 dev t-$h nodad
 	ip -n "$R-leaf$l" link set t-$h up
 	ip -n "$CL_NS" link set m-$h master br0
 	ip -n "$CL_NS" link set m-$h up
 done
 log "VMs booting"
 
-# the planner: the fabric as a topology, the port map of this boot
+# the planner: the fabric as a topology, the port map of this boot. A host
+# has a NIC per family of FAMS, in that order (h.n0, h.n1), each linked to
+# its leaf: ring-allreduce over them is a ring per family
 {
 	echo '{ "format": "flowplan-topology", "version": 1, "name": "cluster-vm",'
 	echo '  "switches": [ { "name": "leaf1", "tier": 1 }, { "name": "leaf2", "tier": 1 },'
@@ -263,34 +308,54 @@ log "VMs booting"
 	echo '  "hosts": ['
 	sep=""
 	for h in h1 h3 h2 h4; do
-		printf '%s    { "name": "%s", "nics": [ { "name": "%s.n0", "addr": "%s" } ] }' \
-			"$sep" $h $h "$(addr $h)"
+		nics="" k=0
+		for f in $FAMS; do
+			nics="$nics${nics:+, }{ \"name\": \"$h.n$k\", \"addr\": \"$(addr $h $f)\" }"
+			k=$((k + 1))
+		done
+		printf '%s    { "name": "%s", "nics": [ %s ] }' "$sep" $h "$nics"
 		sep=$',\n'
 	done
 	echo ' ],'
 	echo '  "links": ['
 	for h in "${HOSTS[@]}"; do
-		echo "    { \"a\": \"$h.n0\", \"b\": \"leaf${LEAF[$h]}\", \"gbps\": 1 },"
+		k=0
+		for f in $FAMS; do
+			echo "    { \"a\": \"$h.n$k\", \"b\": \"leaf${LEAF[$h]}\", \"gbps\": 1 },"
+			k=$((k + 1))
+		done
 	done
 	echo '    { "a": "leaf1", "b": "spine1", "gbps": 1 }, { "a": "leaf1", "b": "spine2", "gbps": 1 },'
 	echo '    { "a": "leaf2", "b": "spine1", "gbps": 1 }, { "a": "leaf2", "b": "spine2", "gbps": 1 } ] }'
 } >"$T/fabric.json"
 echo "# flowplan-portmap 1" >"$T/portmap"
-for h in "${HOSTS[@]}"; do
-	for o in "${HOSTS[@]}"; do
-		[ "${LEAF[$h]}" != "${LEAF[$o]}" ] || continue
-		# four ports per spine, as a probe learns several a path (the
-		# planner once overflowed with more rows than a pair's paths)
-		for s in 1 2; do
-			n=0
-			for ((p = 49153; p < 49153 + 64 && n < 4; p++)); do
-				[ "$(spine_of $h $o $p)" = $s ] || continue
-				echo "$(addr $h) $(addr $o) $p leaf${LEAF[$h]},spine$s,leaf${LEAF[$o]}"
-				n=$((n + 1))
+for f in $FAMS; do
+	for h in "${HOSTS[@]}"; do
+		for o in "${HOSTS[@]}"; do
+			[ "${LEAF[$h]}" != "${LEAF[$o]}" ] || continue
+			# four ports per spine, as a probe learns several a path (the
+			# planner once overflowed with more rows than a pair's paths)
+			cnt=(0 0 0)
+			for ((p = 49153; p < 49153 + 64 && cnt[1] + cnt[2] < 8; p++)); do
+				s=$(spine_of $h $o $p $f)
+				[ "${cnt[$s]:-4}" -lt 4 ] || continue
+				echo "$(addr $h $f) $(addr $o $f) $p leaf${LEAF[$h]},spine$s,leaf${LEAF[$o]}"
+				cnt[s]=$((cnt[s] + 1))
 			done
 		done
 	done
 done >>"$T/portmap"
+# the schedule: a ring per family over its NICs, concurrent (";"), the
+# second ring with twice the bytes of the first. With equal rings a plan may
+# put each family on a spine of its own (the planner did: IPv4 all on
+# spine1, IPv6 on spine2) and the failure below would re-plan one family
+# only; with one ring twice the other, a spine carrying a family alone is
+# loaded unevenly, so the plan mixes them (checked below)
+SCHED="" k=0
+for f in $FAMS; do
+	SCHED="$SCHED${SCHED:+;}ring-allreduce:bytes=$((64 * (k + 1)))M,nics=$k,job=ipv$f"
+	k=$((k + 1))
+done
 cat >"$T/pa.conf" <<EOT
 [daemon]
 mode = planner
@@ -301,7 +366,7 @@ log_level = info
 topology = $T/fabric.json
 portmap = $T/portmap
 [plan]
-schedule = ring-allreduce:bytes=64M
+schedule = $SCHED
 max_split = 2
 enforce = yes
 holddown = 100ms
@@ -345,39 +410,41 @@ installed_all() {
 		'[.cluster.shares[] | select(.epoch > 0 and .installed_epoch == .epoch)] | length == $n' \
 		>/dev/null
 }
-# share HOST: "LABEL WEIGHT" per subflow of HOST's flow to its next
+# share FLOW: "LABEL WEIGHT" per subflow of FLOW in its host's share (the
+# host's entry for the flow's destination address)
 share() {
-	fpc_admin share "$1" | awk -v d="$(addr ${NEXT[$1]})" '
+	fpc_admin share "$(fh $1)" | awk -v d="$(fdst $1)" '
 		$1 == "src" { next }
 		$1 == d { for (i = 2; i <= NF; i++) { n = split($i, a, ":"); print a[1], (n > 1 ? a[2] : 65536) } }'
 }
-# pm_spine SRC DST SPORT: the spine of that port in the planner's port map
+# pm_spine FLOW SPORT: the spine of that port of FLOW in the planner's port map
 pm_spine() {
-	awk -v k="$(addr $1) $(addr $2) $3" '$1 " " $2 " " $3 == k { sub(/.*spine/, "", $4); sub(/,.*/, "", $4); print $4 }' "$T/portmap"
+	awk -v k="$(fsrc $1) $(fdst $1) $2" '$1 " " $2 " " $3 == k { sub(/.*spine/, "", $4); sub(/,.*/, "", $4); print $4 }' "$T/portmap"
 }
-# planned HOST SPINE: the percentage of HOST's flow the plan sends over SPINE
+# planned FLOW SPINE: the percentage of FLOW the plan sends over SPINE
+# (label L is port 0xC000 + L; on IPv6 also the flow label that sets it)
 planned() {
 	local lab w on=0 tot=0
 	while read -r lab w; do
 		tot=$((tot + w))
-		[ "$(pm_spine "$1" "${NEXT[$1]}" $((0xc000 + lab)))" = "$2" ] && on=$((on + w))
+		[ "$(pm_spine "$1" $((0xc000 + lab)))" = "$2" ] && on=$((on + w))
 	done < <(share "$1")
 	[ $tot -gt 0 ] || { echo -1; return; }
 	echo $((on * 100 / tot))
 }
 declare -A A1 A2 R1 R2
 mark() {
-	local h
-	for h in "${HOSTS[@]}"; do
-		A1[$h]=$(spine_bytes 1 $h) A2[$h]=$(spine_bytes 2 $h)
-		R1[$h]=$(spine_bytes 1 r$h) R2[$h]=$(spine_bytes 2 r$h)
+	local f
+	for f in "${FLOWS[@]}"; do
+		A1[$f]=$(spine_bytes 1 $f) A2[$f]=$(spine_bytes 2 $f)
+		R1[$f]=$(spine_bytes 1 r$f) R2[$f]=$(spine_bytes 2 r$f)
 	done
 }
 # per flow since mark: its bytes over each spine, and what came back over each
 flows_since() {
-	local h
-	for h in "${HOSTS[@]}"; do
-		log "$h -> ${NEXT[$h]}: spine1 $(($(spine_bytes 1 $h) - A1[$h])) B, spine2 $(($(spine_bytes 2 $h) - A2[$h])) B; back from ${NEXT[$h]}: spine1 $(($(spine_bytes 1 r$h) - R1[$h])) B, spine2 $(($(spine_bytes 2 r$h) - R2[$h])) B"
+	local f
+	for f in "${FLOWS[@]}"; do
+		log "$(fname $f): spine1 $(($(spine_bytes 1 $f) - A1[$f])) B, spine2 $(($(spine_bytes 2 $f) - A2[$f])) B; back: spine1 $(($(spine_bytes 1 r$f) - R1[$f])) B, spine2 $(($(spine_bytes 2 r$f) - R2[$f])) B"
 	done
 }
 moved() { echo $(($(spine_bytes 1 $1) - A1[$1] + $(spine_bytes 2 $1) - A2[$1])); }
@@ -386,24 +453,24 @@ moved() { echo $(($(spine_bytes 1 $1) - A1[$1] + $(spine_bytes 2 $1) - A2[$1]));
 # the port of the receiver's reverse entry, planned on the reverse of the
 # data's path (lib/planner/reverse.c)
 replies_off() {
-	local h on off bad=0
-	for h in "${HOSTS[@]}"; do
-		on=$(($(spine_bytes $1 r$h) - $([ $1 = 1 ] && echo "${R1[$h]}" || echo "${R2[$h]}")))
-		off=$(($(spine_bytes $((3 - $1)) r$h) - $([ $1 = 1 ] && echo "${R2[$h]}" || echo "${R1[$h]}")))
-		[ $on = 0 ] && [ $off -gt 0 ] || bad=1
+	local f on off bad=0
+	for f in "${FLOWS[@]}"; do
+		on=$(($(spine_bytes $1 r$f) - $([ $1 = 1 ] && echo "${R1[$f]}" || echo "${R2[$f]}")))
+		off=$(($(spine_bytes $((3 - $1)) r$f) - $([ $1 = 1 ] && echo "${R2[$f]}" || echo "${R1[$f]}")))
+		[ $on = 0 ] && [ $off -gt 0 ] || { log "replies of $(fname $f): $on B over spine$1, $off B over spine$((3 - $1))"; bad=1; }
 	done
 	[ $bad = 0 ]
 }
 # every flow has moved MIN bytes over the spines since mark
-window_full() { local h; vms_alive || return 1; for h in "${HOSTS[@]}"; do [ "$(moved $h)" -ge "$1" ] || return 1; done; }
+window_full() { local f; vms_alive || return 1; for f in "${FLOWS[@]}"; do [ "$(moved $f)" -ge "$1" ] || return 1; done; }
 # follows WHAT: each flow's bytes split over the spines as its share says
 follows() {
-	local h d1 d2 want got bad=0
-	for h in "${HOSTS[@]}"; do
-		d1=$(($(spine_bytes 1 $h) - A1[$h])) d2=$(($(spine_bytes 2 $h) - A2[$h]))
-		want=$(planned $h 1)
+	local f d1 d2 want got bad=0
+	for f in "${FLOWS[@]}"; do
+		d1=$(($(spine_bytes 1 $f) - A1[$f])) d2=$(($(spine_bytes 2 $f) - A2[$f]))
+		want=$(planned $f 1)
 		got=$((d1 * 100 / (d1 + d2)))
-		log "$1: $h -> ${NEXT[$h]}: share $(share $h | tr '\n' ' ')(spine1 $want%); spine1 $d1 B, spine2 $d2 B ($got%)"
+		log "$1: $(fname $f): share $(share $f | tr '\n' ' ')(spine1 $want%); spine1 $d1 B, spine2 $d2 B ($got%)"
 		[ "$want" -ge 0 ] && [ $got -ge $((want - 15)) ] && [ $got -le $((want + 15)) ] || bad=1
 	done
 	[ $bad = 0 ]
@@ -413,16 +480,25 @@ links() { echo "leaf1->spine1 $(link_rx 1 1) leaf1->spine2 $(link_rx 2 1) leaf2-
 must "the planner plans the ring from the agents' cycles, every host installs its share" \
 	wait_for 240 installed_all
 log "plan: $(show | jq -c '[.cluster.shares[] | {host, epoch}]')"
+bad=0
+for f in "${FLOWS[@]}"; do [ -n "$(share $f)" ] || { log "no entry for $(fname $f)"; bad=1; }; done
+check "each host's share has an entry for its flow in each family ($FAMS)" [ $bad = 0 ]
 mark
 L0=$(links)
 must "traffic on every flow (1 MiB each over the spines)" wait_s 240 window_full 1048576
 flows_since
 log "routers' interface counters (rx bytes) before: $L0; after: $(links)"
 check "the spines carry each flow as its share says" follows "both spines"
-on1=""
-for h in "${HOSTS[@]}"; do [ "$(planned $h 1)" -gt 0 ] && on1="$on1 $h"; done
-log "hosts with a share on spine1:$on1"
-check "the joint plan uses spine1" [ -n "$on1" ]
+on1="" fon1=""
+for f in "${FLOWS[@]}"; do
+	[ "$(planned $f 1)" -gt 0 ] || continue
+	fon1="$fon1 $f"
+	[[ " $on1 " == *" $(fh $f) "* ]] || on1="$on1 $(fh $f)"
+done
+log "flows with a share on spine1:$fon1"
+bad=0
+for f in $FAMS; do [[ "$fon1 " == *"_$f "* ]] || bad=1; done
+check "the joint plan puts flows of each family ($FAMS) on spine1" [ $bad = 0 ]
 
 # ------------------------------------------------- spine1 - leaf2 fails
 before=$(shares)
@@ -440,7 +516,7 @@ bad=0
 for h in $on1; do [[ " $changed " == *" $h "* ]] || bad=1; done
 check "every host whose share crossed spine1 got a new one" [ $bad = 0 ]
 bad=0
-for h in "${HOSTS[@]}"; do [ "$(planned $h 1)" = 0 ] || bad=1; done
+for f in "${FLOWS[@]}"; do [ "$(planned $f 1)" = 0 ] || bad=1; done
 check "the new plan sends nothing over spine1" [ $bad = 0 ]
 mark
 L1=$(links)
