@@ -21,6 +21,11 @@
 # only the ports ECMP used (every label's path is probed, so the simulator
 # sees the paths the routers' hash chose), for the ideal switch its spraying.
 # ECMP x4 is compared with the simulator's mean over model seeds only.
+# A topology with `ipv6` (its NICs IPv6 only) runs everything over IPv6:
+# TCP over IPv6 through routers hashing the IPv6 5-tuple (hash6 3:0x37; the
+# hosts send flow label 0), IPv6 TCP probes answered by ICMPv6. The default
+# scenarios end with the first one's IPv6 twin, and the last lines compare
+# each IPv6 scenario's ratios with its IPv4 twin's of the same run.
 #
 # Environment: BENCH_LAB_SEEDS (default "1 2 3 4"), BENCH_LAB_RATE (Mbit/s,
 # default 50), BENCH_LAB_SCENARIOS (lines "TOPO SCHED").
@@ -35,7 +40,8 @@ SEEDS=${BENCH_LAB_SEEDS:-1 2 3 4}
 RATE=${BENCH_LAB_RATE:-50}
 SCENARIOS=${BENCH_LAB_SCENARIOS:-"leafspine:leaves=2,spines=4,hosts=4 ring-allreduce:bytes=4M,place=frag
 fattree:k=4 ring-allreduce:bytes=2M,place=frag
-leafspine:leaves=2,spines=4,hosts=4,fail=leaf0-spine1+leaf1-spine3 ring-allreduce:bytes=4M,place=frag"}
+leafspine:leaves=2,spines=4,hosts=4,fail=leaf0-spine1+leaf1-spine3 ring-allreduce:bytes=4M,place=frag
+leafspine:leaves=2,spines=4,hosts=4,ipv6 ring-allreduce:bytes=4M,place=frag"}
 # Wire bytes per payload byte: MSS 1448 (timestamps) in 1514-byte frames,
 # which is what htb counts on a veth.
 FRAMING=$(awk 'BEGIN {print 1514 / 1448}')
@@ -81,24 +87,29 @@ used_map() {
 	     { k = $4 " " $6 " " $7; if (k in row) print row[k]; else print "# missing " k }' "$2" "$1"
 }
 
+# nics STATE: the lab's NIC lines of the run's family (an IPv6 topology's
+# NICs are in nics6 only)
+nics() { if [ -s "$1/nics" ]; then echo "$1/nics"; else echo "$1/nics6"; fi; }
+
 # probe_all STATE TOPOJSON OUT: probe every label port from every host at once.
 probe_all() {
 	local st=$1 h pids=()
 
-	for h in $(cut -d' ' -f2 "$st/nics" | sort -u); do
+	cat "$st/routers" "$st/routers6" >"$W/routers" 2>/dev/null || true
+	for h in $(cut -d' ' -f2 "$(nics "$st")" | sort -u); do
 		ip netns exec "$h" "$F" probe "$2" proto tcp dport 5201 ports 64 per-path 64 \
-			rate 1000 routers "$st/routers" out "$W/map.$h" >/dev/null 2>"$W/probe.$h" &
+			rate 1000 routers "$W/routers" out "$W/map.$h" >/dev/null 2>"$W/probe.$h" &
 		pids+=($!)
 	done
 	for h in "${pids[@]}"; do wait "$h" || true; done
 	# A host whose probe failed or left pairs unresolved probes once more.
 	# ("incomplete" is expected: no path gets 64 of the 64 ports.)
-	for h in $(cut -d' ' -f2 "$st/nics" | sort -u); do
+	for h in $(cut -d' ' -f2 "$(nics "$st")" | sort -u); do
 		grep -q 'unresolved$' "$W/map.$h" 2>/dev/null || [ ! -s "$W/map.$h" ] || continue
 		echo "bench-lab: ${h#*-}: $( (grep -m1 'unresolved$' "$W/map.$h" ||
 			tail -1 "$W/probe.$h") 2>/dev/null); probing again" >&2
 		ip netns exec "$h" "$F" probe "$2" proto tcp dport 5201 ports 64 per-path 64 \
-			rate 1000 routers "$st/routers" out "$W/map.$h" >/dev/null \
+			rate 1000 routers "$W/routers" out "$W/map.$h" >/dev/null \
 			2>>"$W/probe.$h" || true
 	done
 	{
@@ -122,9 +133,9 @@ while read -r topo sched; do
 	bound=$(jq --argjson k "$scale" '.lower_bound * $k' "$W/sim.json")
 
 	# The ideal reference: one switch, the same host links.
-	P=$("$LAB" up "$W/topo.json" ideal rate "$RATE")
+	P=$("$LAB" up "$W/topo.json" ideal rate "$RATE" hash6 3:0x37)
 	"$F" plan compute "$W/topo.json" "$sched" strategy ecmp out "$W/flows-plan.json" >/dev/null
-	flows ecmp 1 0 "$W/flows-plan.json" "/run/flowplan-lab/$P/nics" >"$W/ideal"
+	flows ecmp 1 0 "$W/flows-plan.json" "$(nics "/run/flowplan-lab/$P")" >"$W/ideal"
 	ideal=$(cct "$W/ideal")
 	"$LAB" down "$P"
 	P=""
@@ -139,7 +150,7 @@ while read -r topo sched; do
 		probe
 	sums=""
 	for seed in $SEEDS; do
-		P=$("$LAB" up "$W/topo.json" seed "$seed" rate "$RATE" icmp-ratelimit 0)
+		P=$("$LAB" up "$W/topo.json" seed "$seed" rate "$RATE" icmp-ratelimit 0 hash6 3:0x37)
 		st=/run/flowplan-lab/$P
 		t0=$(date +%s.%N)
 		probe_all "$st" "$W/topo.json" "$W/map"
@@ -153,9 +164,9 @@ while read -r topo sched; do
 		"$F" -j simulate "$W/topo.json" "$sched" strategies flowplan portmap "$W/map" \
 			>"$W/simf.json"
 		sim_f=$(jq --argjson k "$scale" '.strategies[0].cct * $k' "$W/simf.json")
-		flows ecmp 1 "$seed" "$W/plan.json" "$st/nics" >"$W/ecmp"
-		flows ecmp 4 "$seed" "$W/plan.json" "$st/nics" >"$W/ecmp4"
-		flows plan 1 "$seed" "$W/plan.json" "$st/nics" >"$W/fplan"
+		flows ecmp 1 "$seed" "$W/plan.json" "$(nics "$st")" >"$W/ecmp"
+		flows ecmp 4 "$seed" "$W/plan.json" "$(nics "$st")" >"$W/ecmp4"
+		flows plan 1 "$seed" "$W/plan.json" "$(nics "$st")" >"$W/fplan"
 		used_map "$W/ecmp" "$W/map" >"$W/ecmp.map"
 		if "$F" -j simulate "$W/topo.json" "$sched" strategies flowplan max-split 1 \
 			portmap "$W/ecmp.map" >"$W/sime.json" 2>"$W/sime.err"; then
@@ -183,12 +194,15 @@ while read -r topo sched; do
 			"$seed" "$e" "$e4" "$fp" "$ideal" "$re" "$re4" "$rf" "$rb" "$sim_e" "$erre" \
 			"$sim_f" "$err" "$tprobe"
 	done
+	# (the means also into $W/means, "TOPO ideal ecmp/id ecmp4/id fplan/id fplan/best")
 	awk -v i="$ideal" -v b="$best" -v se="$sim_ecmp" -v se4="$sim_ecmp4" -v sf="$sim_spray" \
-	    -v sfp="$sim_fp0" '
+	    -v sfp="$sim_fp0" -v topo="$topo" -v means="$W/means" '
 		{ for (k = 1; k <= NF; k += 3) { e += $k; e4 += $(k + 1); f += $(k + 2); n++ } }
 		END { if (!n) exit
 		      printf "%-5s %7.3f %7.3f %8.3f %7.3f | %7.2f %8.2f %8.2f %9.2f |\n", "mean", e / n,
 			     e4 / n, f / n, i, e / n / i, e4 / n / i, f / n / i, f / n / b
+		      printf "%s %.3f %.2f %.2f %.2f %.2f\n", topo, i, e / n / i, e4 / n / i, f / n / i,
+			     f / n / b >>means
 		      printf "%-5s %7.3f %7.3f %8.3f %7.3f | %7.2f %8.2f %8.2f %9s | simulator, ECMP: mean of 20 model seeds\n",
 			     "sim", se, se4, sfp, sf, se / sf, se4 / sf, sfp / sf, "" }' <<<"$sums"
 	err_i=$(awk -v s="$sim_spray" -v i="$ideal" 'BEGIN {printf "%+.1f%%", (s - i) / i * 100}')
@@ -196,6 +210,16 @@ while read -r topo sched; do
 	sim_n=$((sim_n + 1)) sim_ok=$((sim_ok + ok_i))
 	printf 'simulator: ideal (spray) %.3f s vs measured %.3f s (%s)\n' "$sim_spray" "$ideal" "$err_i"
 done <<<"$SCENARIOS"
+
+# Each IPv6 scenario against its IPv4 twin (the same topology without ipv6)
+# of this run: the ideal switch's CCT, and each strategy's ratio to it.
+touch "$W/means"
+while read -r t6 i6 e6 e46 f6 b6; do
+	read -r _ i4 e4 e44 f4 b4 < <(awk -v t="${t6/,ipv6/}" '$1 == t' "$W/means") || continue
+	printf '\nbench-lab: IPv6 vs IPv4, %s: ideal switch %.3f s vs %.3f s (%.2fx); ecmp/id %s vs %s, ecmp4/id %s vs %s, fplan/id %s vs %s, fplan/best %s vs %s\n' \
+		"${t6/,ipv6/}" "$i6" "$i4" "$(awk -v a="$i6" -v b="$i4" 'BEGIN {print a / b}')" \
+		"$e6" "$e4" "$e46" "$e44" "$f6" "$f4" "$b6" "$b4"
+done < <(grep ',ipv6' "$W/means")
 
 printf '\nbench-lab: flowplan within 10%% of the best reachable (ideal switch or the fabric'"'"'s spraying bound, the higher) on %d of %d seed runs where ECMP was >= 30%% behind it;\n' \
 	"$hits" "$cases"
