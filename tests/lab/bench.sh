@@ -140,7 +140,7 @@ while read -r topo sched; do
 	"$LAB" down "$P"
 	P=""
 
-	best=$(awk -v i="$ideal" -v b="$bound" 'BEGIN {print i > b ? i : b}')
+	best=$(awk -v i="$ideal" -v b="$bound" 'BEGIN {print (i > b ? i : b)}')
 	printf '\n== %s  %s  (%s Mbit/s per %s Gbit/s link, %d flows)\n' "$topo" "$sched" \
 		"$RATE" "$gmax" "$(wc -l <"$W/ideal")"
 	printf 'fabric spraying bound %.3f s, ideal switch %.3f s: best reachable %.3f s\n' \
