@@ -18,6 +18,10 @@
 #     library says it switched (FLOWPLAN_DEBUG) and no switch failed, and
 #     the receiver's says it posted the receives beyond the cut again
 #     (its 8 against the sender's 4 in flight: at least 4 each time).
+# FAM=6 (lib-follow6.sh, which sources this file): the same between h1's
+# and h2's IPv6 addresses (fabric_up6, rxe's IPv6 GIDs, bootstrap over
+# ::1): the plans' entries are IPv6, so each end finds its group's new
+# entry in the module by IPv6 addresses.
 # vm: timeout=480 mem=1536 smp=2
 . /tests/lib/common.sh
 . /tests/lib/fabric.sh
@@ -26,18 +30,25 @@
 command -v fpd-traffic >/dev/null || skip "fpd-traffic is not built"
 need_module
 need_ctl plan set delete
+FAM=${FAM:-4}
 fabric_up
+if [ "$FAM" = 6 ]; then
+	fabric_up6
+	A1=$H1_6 A2=$H2_6 BOOT=::1 FINDER=sport_for_spine6
+else
+	A1=$H1 A2=$H2 BOOT=127.0.0.1 FINDER=sport_for_spine
+fi
 fp_load
 export FLOWPLAN_REPORT=0 FLOWPLAN_DEBUG=1
 unset FLOWPLAN_NO_NETLINK FLOWPLAN_PLAN FLOWPLAN_FOLLOW
 
-S1=$(sports_for 1 4) || fail "too few ports take spine 1"
-S2=$(sports_for 2 4) || fail "too few ports take spine 2"
-log "calibration: spine 1: $S1; spine 2: $S2"
+S1=$(sports_for 1 4 $FINDER) || fail "too few ports take spine 1"
+S2=$(sports_for 2 4 $FINDER) || fail "too few ports take spine 2"
+log "calibration (IPv$FAM): spine 1: $S1; spine 2: $S2"
 
 # plan GEN SPORTS: install GEN with SPORTS both ways
 plan() {
-	write_plan /tmp/plan.json "$1" "$H1 $H2 0 false $2" "$H2 $H1 0 false $2"
+	write_plan /tmp/plan.json "$1" "$A1 $A2 0 false $2" "$A2 $A1 0 false $2"
 	flowplanctl plan set /tmp/plan.json || fail "plan set $1 failed"
 	log "plan generation $1 installed: $2"
 }
@@ -63,9 +74,9 @@ share() {
 }
 
 plan 1 "$S1"
-fpd-traffic -s -l $H2 -b 127.0.0.1 -w 8 -n 65536 -u 18 >/tmp/srv 2>/tmp/srv.err &
+fpd-traffic -s -l $A2 -b $BOOT -w 8 -n 65536 -u 18 >/tmp/srv 2>/tmp/srv.err &
 SRV=$!
-fpd-traffic -l $H1 -b 127.0.0.1 -w 4 -n 65536 -u 18 -S /tmp/stop $H2 \
+fpd-traffic -l $A1 -b $BOOT -w 4 -n 65536 -u 18 -S /tmp/stop $A2 \
 	>/tmp/cli 2>/tmp/cli.err &
 CLI=$!
 stop() { touch /tmp/stop; kill -KILL $CLI $SRV 2>/dev/null; }
