@@ -82,7 +82,8 @@ static void print_usage(void)
 		"  -t MS       per-message deadline (10000)\n"
 		"  -u EXP      QP ACK timeout exponent, 4.096 us * 2^EXP (14)\n"
 		"  -R FILE     half way, both ends install FILE as their -P plan\n"
-		"              and re-pin the group onto it\n"
+		"              and re-pin the group onto it (by hand: the\n"
+		"              context does not follow its plan source)\n"
 		"  -q          quiet: only the result line\n");
 	exit(1);
 }
@@ -193,6 +194,11 @@ static int bw_init(struct bw_ctx *bw, const struct bw_opts *o)
 		.dev = o->dev,
 		.default_k = o->k,
 		.timeout_ms = o->timeout_ms,
+		/*
+		 * -R re-pins by hand at a point of its own: the library must
+		 * not notice the new plan file first and switch by itself.
+		 */
+		.flags = o->repin_plan ? FP_CTX_NO_FOLLOW : 0,
 	};
 	struct fp_group_attr gattr = {
 		.peer = o->peer,
