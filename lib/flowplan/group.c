@@ -626,7 +626,7 @@ static int pin(struct fp_group *g, int timeout_ms)
 		g->w[i] = me.weight[i];
 		g->rw[i] = peer.weight[i];
 	}
-	g->sge_ready = NULL;		/* post.c: the weights changed */
+	fp_group_unready(g);		/* post.c: the weights changed */
 	g->rchunk_max = peer.chunk_max;
 	g->rsplit_min = peer.split_min;
 	memset(&g->sp_write, 0, sizeof(g->sp_write));
@@ -951,7 +951,7 @@ static int repin_live(struct fp_group *g, const struct fp_subflow_set *ps)
 		g->sub[i].label = ps->label[i];
 		g->sub[i].weight = g->w[i] = ps->weight[i];
 	}
-	g->sge_ready = NULL;		/* post.c: the weights changed */
+	fp_group_unready(g);		/* post.c: the weights changed */
 	g->source = g->ctx->plan.source;
 	g->generation = g->ctx->plan.hp.generation;
 	g->plan_serial = g->ctx->plan_serial;

@@ -130,12 +130,47 @@ struct fp_group {
 	/* &sge once they are made; NULL: make them again (new weights) */
 	struct ibv_sge *sge_ready;
 	unsigned int split_ok;		/* 1: w sums to 2^16, 2: rw does */
+	/*
+	 * The longest write or send post() takes on its one chunk, checking
+	 * nothing else of the group: made with the work requests, the chunk
+	 * size on a group of one subflow without reports, neither failed
+	 * (error) nor holding posts (hold); else 0, and fp_group_unready()
+	 * makes it 0 again. Its receive twin (never held): rfast_len, the
+	 * peer's chunk size.
+	 */
+	uint64_t fast_len, rfast_len;
 	struct ibv_sge sge;
 	struct ibv_send_wr swr;
 	struct ibv_recv_wr rwr;
 	struct ibv_send_wr *sbad;	/* the provider's bad_wr, unused */
 	struct ibv_recv_wr *rbad;
 };
+
+/*
+ * What post.c's fast way relies on changed (the weights, the subflows, an
+ * error, posts held): the work requests are made again, and fast_len with
+ * them, on the next post.
+ */
+static inline void fp_group_unready(struct fp_group *g)
+{
+	g->sge_ready = NULL;
+	g->fast_len = 0;
+	g->rfast_len = 0;
+}
+
+/* The group failed with @err (an errno value): posts get ENOTCONN. */
+static inline void fp_group_fail(struct fp_group *g, int err)
+{
+	g->error = err;
+	fp_group_unready(g);
+}
+
+/* Sends and writes held (switch.c), or issued again. */
+static inline void fp_group_hold(struct fp_group *g, bool hold)
+{
+	g->hold = hold;
+	fp_group_unready(g);
+}
 
 /* A send or write held while its group switches QPs (switch.c). */
 struct fp_qpost {

@@ -243,14 +243,18 @@ post_general(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 
 
 /*
- * The fast way's work requests (one chunk, signaled, nothing chained), and
- * whether each direction's weights sum to FP_WEIGHT_ONE (post_split()).
- * Made on the first post, again after the weights change.
+ * The fast way's work requests (one chunk, signaled, nothing chained),
+ * whether each direction's weights sum to FP_WEIGHT_ONE (post_split()),
+ * and the longest message post() takes the fast way (fast_len, rfast_len:
+ * everything else about the group checked here, once). Made on the first
+ * post, again after fp_group_unready() (new weights, an error, posts held
+ * or issued).
  */
 static void __attribute__((noinline)) wr_template(struct fp_group *g)
 {
 	uint64_t sw = 0, rw = 0;
 	unsigned int i;
+	bool fast;
 
 	g->swr = (struct ibv_send_wr){ .sg_list = &g->sge, .num_sge = 1,
 				       .send_flags = IBV_SEND_SIGNALED };
@@ -262,6 +266,9 @@ static void __attribute__((noinline)) wr_template(struct fp_group *g)
 	g->split_ok = (sw == FP_WEIGHT_ONE ? 1u : 0) |
 		      (rw == FP_WEIGHT_ONE ? 2u : 0);
 	g->sge_ready = &g->sge;
+	fast = g->k == 1 && !g->ctx->ring.hdr && !g->error;
+	g->fast_len = fast && !g->hold ? g->chunk_max : 0;
+	g->rfast_len = fast ? g->rchunk_max : 0;
 }
 
 /*
@@ -486,9 +493,10 @@ post_one(struct fp_group *g, enum fp_op op, const struct fp_buf_reg *reg,
 }
 
 /*
- * Everything but one chunk on a group of one subflow: split posting, the
- * unsplit message spread over the subflows, and what goes to
- * post_general(). The arguments are checked by the caller.
+ * Everything but one chunk on a group of one subflow: a group failed or
+ * holding posts, split posting, the unsplit message spread over the
+ * subflows, and what goes to post_general(). The arguments are checked by
+ * the caller.
  */
 static inline __attribute__((always_inline)) int
 post_more(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
@@ -500,6 +508,11 @@ post_more(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 	unsigned int sub = 0;
 	int ret;
 
+	if (unlikely(g->error))
+		return ENOTCONN;
+	/* An in-band switch under way (switch.c): held, issued after it. */
+	if (op != FP_OP_RECV && unlikely(g->hold))
+		return fp_hold_post(g, op, buf, off, len, rb, roff, wr_id);
 	if (unlikely(!len || !reg->mr || reg->how == FP_REG_STAGED ||
 		     g->ctx->ring.hdr))
 		return post_general(g, op, buf, off, len, rb, roff, wr_id);
@@ -563,21 +576,15 @@ post(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 	if (op == FP_OP_WRITE &&
 	    unlikely(!rb || roff > rb->len || len > rb->len - roff))
 		return EINVAL;
-	if (unlikely(g->error))
-		return ENOTCONN;
-	/* An in-band switch under way (switch.c): held, issued after it. */
-	if (op != FP_OP_RECV && unlikely(g->hold))
-		return fp_hold_post(g, op, buf, off, len, rb, roff, wr_id);
 	reg = &buf->reg[g->dev];
 	/*
-	 * len - 1 >= chunk_max: also a zero length. The table full or the
-	 * work requests to be made: post_more() does it, so that the common
-	 * case calls nothing before the provider.
+	 * len - 1 >= fast_len: also a zero length, and k > 1, reports on, a
+	 * group failed or holding posts, or the work requests to be made
+	 * (fast_len 0, wr_template()). The table full: post_more() does it,
+	 * so that the common case calls nothing before the provider.
 	 */
-	if (unlikely(g->k != 1 ||
-		     len - 1 >= (recv ? g->rchunk_max : g->chunk_max) ||
+	if (unlikely(len - 1 >= (recv ? g->rfast_len : g->fast_len) ||
 		     !reg->mr || reg->how == FP_REG_STAGED ||
-		     g->ctx->ring.hdr || g->sge_ready != &g->sge ||
 		     g->tab.next - g->tab.oldest >= g->tab.cap)) {
 		if (op == FP_OP_WRITE)
 			return post_more_write(g, buf, off, len, rb, roff,
@@ -653,11 +660,11 @@ static void __attribute__((noinline)) check(struct fp_group *g)
 	late = fp_msgtab_expire(&g->tab, now);
 	if (late) {
 		if (!g->error)
-			g->error = ETIMEDOUT;
+			fp_group_fail(g, ETIMEDOUT);
 		fp_qp_error(g, late);
 	}
 	if (peer_gone(g)) {
-		g->error = ECONNRESET;
+		fp_group_fail(g, ECONNRESET);
 		fp_qp_error(g, ~0u);
 		fp_msgtab_fail_all(&g->tab, ECONNRESET, now);
 	}
@@ -671,7 +678,7 @@ chunk_slow(struct fp_group *g, const struct ibv_wc *wc, unsigned int sub)
 	uint64_t now = g->ctx->ring.hdr ? fp_now_ns() : 0;
 
 	if (st && !g->error)
-		g->error = st;
+		fp_group_fail(g, st);
 	fp_msg_chunk_done(&g->tab, fp_wrid_seq(wc->wr_id), st, wc->status,
 			  sub < g->k ? (int)sub : -1,
 			  st || !fp_wrid_recv(wc->wr_id) ? 0 : wc->byte_len,
@@ -922,7 +929,7 @@ void fp_hold_issue(struct fp_group *g)
 {
 	if (g->sw >= FP_SW_ACKED)
 		return;
-	g->hold = false;
+	fp_group_hold(g, false);
 	while (g->qhead != g->qtail) {
 		struct fp_qpost *e = &g->q[g->qhead % g->qcap];
 		struct fp_msg *m;
@@ -944,7 +951,7 @@ void fp_hold_issue(struct fp_group *g)
 		}
 		g->qhead++;
 	}
-	g->hold = g->qhead != g->qtail;
+	fp_group_hold(g, g->qhead != g->qtail);
 }
 
 /*

@@ -79,7 +79,7 @@ static int ctl_send(struct fp_group *g, uint32_t type, uint64_t count)
 
 static void freeze(struct fp_group *g)
 {
-	g->hold = true;
+	fp_group_hold(g, true);
 }
 
 /* Back to the old QPs: nothing was flushed; what was held is issued. */
@@ -93,7 +93,7 @@ static void give_up(struct fp_group *g, int why, uint64_t now)
 	g->switch_failures++;
 	g->switch_error = why;
 	g->sw_retry_ns = now + g->timeout_ns;
-	g->hold = g->qhead != g->qtail;
+	fp_group_hold(g, g->qhead != g->qtail);
 	fp_hold_issue(g);
 }
 
@@ -264,7 +264,7 @@ static void do_switch(struct fp_group *g, uint64_t now)
 		if (debug())
 			fprintf(stderr, "libflowplan: switch %llu: failed: %s\n",
 				(unsigned long long)g->epoch, strerror(ret));
-		g->error = ret;
+		fp_group_fail(g, ret);
 		g->switch_failures++;
 		g->switch_error = ret;
 		for (s = t->oldest; s < t->next; s++)
@@ -291,7 +291,7 @@ static void do_switch(struct fp_group *g, uint64_t now)
 	}
 	g->sw = FP_SW_IDLE;
 	g->peer_drained = false;
-	g->hold = g->qhead != g->qtail;
+	fp_group_hold(g, g->qhead != g->qtail);
 	fp_hold_issue(g);
 }
 
@@ -328,7 +328,7 @@ void fp_switch_step(struct fp_group *g, uint64_t now)
 	while (read_record(g, &c)) {
 		ret = input(g, &c, now);
 		if (ret) {
-			g->error = g->error ? g->error : ret;
+			fp_group_fail(g, g->error ? g->error : ret);
 			break;
 		}
 	}
@@ -372,11 +372,11 @@ void fp_switch_step(struct fp_group *g, uint64_t now)
 		if (g->peer_drained) {
 			do_switch(g, now);
 		} else if (now > g->sw_deadline) {
-			g->error = ETIMEDOUT;
+			fp_group_fail(g, ETIMEDOUT);
 			g->sw = FP_SW_IDLE;
 			g->switch_failures++;
 			g->switch_error = ETIMEDOUT;
-			g->hold = g->qhead != g->qtail;
+			fp_group_hold(g, g->qhead != g->qtail);
 			fp_hold_issue(g);
 		}
 		return;
