@@ -139,6 +139,23 @@ struct fp_group {
 	 * peer's chunk size.
 	 */
 	uint64_t fast_len, rfast_len;
+	/*
+	 * post_more()'s view of a direction ([0]: ours, for writes and
+	 * sends; [1]: the peer's, for receives), made with the work
+	 * requests, so that it checks nothing else of the group: a message
+	 * of 0 < len <= one_max goes unsplit on the subflow the spread
+	 * state picks, one of from <= len < 2^48 is split when len - from <
+	 * span (one_max, span 0: neither; k = 1, reports on, a group failed
+	 * or holding posts; span also when the weights do not sum to
+	 * FP_WEIGHT_ONE). post_split() takes the subflows of non-zero weight
+	 * in order (n of them) and the weight sum through each.
+	 */
+	struct {
+		uint64_t one_max, from, span;
+		unsigned int n;
+		uint8_t sub[FP_MAX_SUBFLOWS];
+		uint32_t cum[FP_MAX_SUBFLOWS];
+	} splan[2];
 	struct ibv_sge sge;
 	struct ibv_send_wr swr;
 	struct ibv_recv_wr rwr;
@@ -156,6 +173,8 @@ static inline void fp_group_unready(struct fp_group *g)
 	g->sge_ready = NULL;
 	g->fast_len = 0;
 	g->rfast_len = 0;
+	g->splan[0].one_max = g->splan[0].span = 0;
+	g->splan[1].one_max = g->splan[1].span = 0;
 }
 
 /* The group failed with @err (an errno value): posts get ENOTCONN. */

@@ -252,8 +252,8 @@ post_general(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
  */
 static void __attribute__((noinline)) wr_template(struct fp_group *g)
 {
-	uint64_t sw = 0, rw = 0;
-	unsigned int i;
+	uint64_t sw = 0, rw = 0, cmax;
+	unsigned int i, d;
 	bool fast;
 
 	g->swr = (struct ibv_send_wr){ .sg_list = &g->sge, .num_sge = 1,
@@ -266,52 +266,78 @@ static void __attribute__((noinline)) wr_template(struct fp_group *g)
 	g->split_ok = (sw == FP_WEIGHT_ONE ? 1u : 0) |
 		      (rw == FP_WEIGHT_ONE ? 2u : 0);
 	g->sge_ready = &g->sge;
-	fast = g->k == 1 && !g->ctx->ring.hdr && !g->error;
-	g->fast_len = fast && !g->hold ? g->chunk_max : 0;
-	g->rfast_len = fast ? g->rchunk_max : 0;
+	fast = !g->ctx->ring.hdr && !g->error;
+	g->fast_len = fast && g->k == 1 && !g->hold ? g->chunk_max : 0;
+	g->rfast_len = fast && g->k == 1 ? g->rchunk_max : 0;
+	for (d = 0; d < 2; d++) {
+		const uint32_t *w = d ? g->rw : g->w;
+		uint64_t from = d ? g->rsplit_min : g->split_min;
+		unsigned int n = 0;
+		uint32_t cum = 0;
+
+		for (i = 0; i < g->k; i++) {
+			if (!w[i])
+				continue;
+			cum += w[i];
+			g->splan[d].sub[n] = (uint8_t)i;
+			g->splan[d].cum[n++] = cum;
+		}
+		g->splan[d].n = n;
+		/* A zero length is never split (post_general()). */
+		g->splan[d].from = from ? from : 1;
+		g->splan[d].span = 0;
+		g->splan[d].one_max = 0;
+		if (!fast || g->k == 1 || (!d && g->hold))
+			continue;
+		/* Unsplit: shorter than the split threshold, one chunk. */
+		cmax = d ? g->rchunk_max : g->chunk_max;
+		from = g->splan[d].from - 1;
+		g->splan[d].one_max = from < cmax ? from : cmax;
+		if ((g->split_ok & (1u << d)) && g->splan[d].from < 1ull << 48)
+			g->splan[d].span = (1ull << 48) - g->splan[d].from;
+	}
 }
 
 /*
  * A message split over the subflows, each share one chunk (no share over
  * the chunk size): the shares of fp_split() (the weights sum to
  * FP_WEIGHT_ONE = 2^16, so the division is a shift while len < 2^48),
- * posted from the group's work request. Room is checked first on every
- * subflow of non-zero weight, so that nothing is posted when one chunk
- * cannot be. What it does not take (a share over the chunk size, weights
- * that do not sum to 2^16, 2^48 bytes or more) goes to post_general().
+ * posted from the group's work request, over the subflows of non-zero
+ * weight that wr_template() listed (g->splan). Room is checked first on
+ * each of them, so that nothing is posted when one chunk cannot be. The
+ * caller checked the group (g->splan's span) and the buffer; a share over
+ * the chunk size goes to post_general().
  */
 static inline __attribute__((always_inline)) int
 post_split(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 	   size_t len, const struct fp_rbuf *rb, uint64_t roff, uint64_t wr_id)
 {
 	const bool recv = op == FP_OP_RECV;
-	const uint32_t *w = recv ? g->rw : g->w;
 	const struct fp_buf_reg *reg = &buf->reg[g->dev];
 	const unsigned int depth = recv ? FP_RQ_DEPTH : FP_SQ_DEPTH;
-	uint64_t cmax = recv ? g->rchunk_max : g->chunk_max;
-	uint64_t cum = 0, prev = 0, seq, base, raddr = 0;
+	const uint64_t cmax = recv ? g->rchunk_max : g->chunk_max;
+	const uint8_t *sub = g->splan[recv].sub;
+	const uint32_t *cum = g->splan[recv].cum;
+	const unsigned int n = g->splan[recv].n;
+	uint64_t prev = 0, seq, base, raddr = 0;
 	struct fp_spread *sp = spread_of(g, op);
-	unsigned int i, k = g->k, posted = 0;
+	unsigned int j, posted = 0;
 	uint32_t subs = 0;
 	struct fp_msg *m;
 	int ret = 0;
 
-	if (unlikely(g->sge_ready != &g->sge))
-		wr_template(g);
-	if (unlikely(!(g->split_ok & (recv ? 2u : 1u)) || len >> 48))
-		return post_general(g, op, buf, off, len, rb, roff, wr_id);
-	for (i = 0; i < k; i++) {
-		if (!w[i])
-			continue;
+	for (j = 0; j < n; j++) {
+		const struct fp_group_subflow *s = &g->sub[sub[j]];
+
 		if (unlikely(len > cmax)) {
-			cum += w[i];
-			if (((len * cum) >> 16) - prev > cmax)
+			uint64_t b = (len * cum[j]) >> 16;
+
+			if (b - prev > cmax)
 				return post_general(g, op, buf, off, len, rb,
 						    roff, wr_id);
-			prev = (len * cum) >> 16;
+			prev = b;
 		}
-		if (unlikely((recv ? g->sub[i].rq_used : g->sub[i].sq_used) >=
-			     depth))
+		if (unlikely((recv ? s->rq_used : s->sq_used) >= depth))
 			return EAGAIN;
 	}
 	m = fp_msg_slot(&g->tab);
@@ -328,15 +354,12 @@ post_split(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 	base = (uintptr_t)reg->base + off;
 	if (op == FP_OP_WRITE)
 		raddr = rb->addr + roff;
-	cum = 0;
 	prev = 0;
-	for (i = 0; i < k; i++) {
+	for (j = 0; j < n; j++) {
+		unsigned int i = sub[j];
 		struct fp_group_subflow *s = &g->sub[i];
-		uint64_t b, share;
+		uint64_t b = (len * cum[j]) >> 16, share = b - prev;
 
-		cum += w[i];
-		b = (len * cum) >> 16;
-		share = b - prev;
 		if (!share)
 			continue;
 		g->sge.addr = base + prev;
@@ -493,10 +516,77 @@ post_one(struct fp_group *g, enum fp_op op, const struct fp_buf_reg *reg,
 }
 
 /*
- * Everything but one chunk on a group of one subflow: a group failed or
- * holding posts, split posting, the unsplit message spread over the
- * subflows, and what goes to post_general(). The arguments are checked by
- * the caller.
+ * An unsplit message on a group of more than one subflow: on the subflow
+ * the spread state picks, one chunk. Checked by the caller: the group and
+ * the buffer, 0 < len <= the chunk size.
+ */
+static inline __attribute__((always_inline)) int
+post_spread(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
+	    size_t len, const struct fp_rbuf *rb, uint64_t roff, uint64_t wr_id)
+{
+	const uint32_t *w = op == FP_OP_RECV ? g->rw : g->w;
+	struct fp_spread *sp = spread_of(g, op);
+	unsigned int sub = fp_spread_pick(sp, w, g->k);
+	int ret;
+
+	if (unlikely(!w[sub]))
+		return post_general(g, op, buf, off, len, rb, roff, wr_id);
+	ret = post_one(g, op, &buf->reg[g->dev], off, len, rb, roff, wr_id,
+		       sub, false);
+	if (!ret)
+		sp->sent[sub] += len;
+	return ret;
+}
+
+/*
+ * post_split() and post_spread() per operation, not inlined: post_more()
+ * jumps to them (a sibling call), so that neither's registers weigh on
+ * the other's way.
+ */
+#define FP_WAYS(way)							\
+static int __attribute__((noinline))					\
+way##_write(struct fp_group *g, struct fp_buf *buf, size_t off,		\
+	    size_t len, const struct fp_rbuf *rb, uint64_t roff,	\
+	    uint64_t wr_id)						\
+{									\
+	return way(g, FP_OP_WRITE, buf, off, len, rb, roff, wr_id);	\
+}									\
+static int __attribute__((noinline))					\
+way##_send(struct fp_group *g, struct fp_buf *buf, size_t off,		\
+	   size_t len, uint64_t wr_id)					\
+{									\
+	return way(g, FP_OP_SEND, buf, off, len, NULL, 0, wr_id);	\
+}									\
+static int __attribute__((noinline))					\
+way##_recv(struct fp_group *g, struct fp_buf *buf, size_t off,		\
+	   size_t len, uint64_t wr_id)					\
+{									\
+	return way(g, FP_OP_RECV, buf, off, len, NULL, 0, wr_id);	\
+}
+FP_WAYS(post_split)
+FP_WAYS(post_spread)
+
+/* One of the above for @op, a constant in each caller. */
+static inline __attribute__((always_inline)) int
+post_way(bool split, struct fp_group *g, enum fp_op op, struct fp_buf *buf,
+	 size_t off, size_t len, const struct fp_rbuf *rb, uint64_t roff,
+	 uint64_t wr_id)
+{
+	if (op == FP_OP_WRITE)
+		return split ?
+		       post_split_write(g, buf, off, len, rb, roff, wr_id) :
+		       post_spread_write(g, buf, off, len, rb, roff, wr_id);
+	if (op == FP_OP_SEND)
+		return split ? post_split_send(g, buf, off, len, wr_id) :
+			       post_spread_send(g, buf, off, len, wr_id);
+	return split ? post_split_recv(g, buf, off, len, wr_id) :
+		       post_spread_recv(g, buf, off, len, wr_id);
+}
+
+/*
+ * What none of post()'s ways takes: a group failed or holding posts, the
+ * work requests to be made, one chunk on a full table, and what goes to
+ * post_general(). The arguments are checked by the caller.
  */
 static inline __attribute__((always_inline)) int
 post_more(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
@@ -504,9 +594,6 @@ post_more(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 {
 	const bool recv = op == FP_OP_RECV;
 	const struct fp_buf_reg *reg = &buf->reg[g->dev];
-	const uint32_t *w = recv ? g->rw : g->w;
-	unsigned int sub = 0;
-	int ret;
 
 	if (unlikely(g->error))
 		return ENOTCONN;
@@ -516,20 +603,21 @@ post_more(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 	if (unlikely(!len || !reg->mr || reg->how == FP_REG_STAGED ||
 		     g->ctx->ring.hdr))
 		return post_general(g, op, buf, off, len, rb, roff, wr_id);
-	if (g->k > 1 && len >= (recv ? g->rsplit_min : g->split_min))
-		return post_split(g, op, buf, off, len, rb, roff, wr_id);
-	if (unlikely(len > (recv ? g->rchunk_max : g->chunk_max)))
+	/*
+	 * The ways of post() again, with the work requests made now; what
+	 * none takes: split by weights that do not sum to 2^16, 2^48 bytes
+	 * or more, over the chunk size, all weights 0; or one chunk on a
+	 * group of one subflow (its table full: EAGAIN).
+	 */
+	if (g->sge_ready != &g->sge)
+		wr_template(g);
+	if (len - 1 < g->splan[recv].one_max)
+		return post_way(false, g, op, buf, off, len, rb, roff, wr_id);
+	if (len - g->splan[recv].from < g->splan[recv].span)
+		return post_way(true, g, op, buf, off, len, rb, roff, wr_id);
+	if (g->k > 1 || len > (recv ? g->rchunk_max : g->chunk_max))
 		return post_general(g, op, buf, off, len, rb, roff, wr_id);
-	if (g->k > 1) {
-		sub = fp_spread_pick(spread_of(g, op), w, g->k);
-		if (unlikely(!w[sub]))
-			return post_general(g, op, buf, off, len, rb, roff,
-					    wr_id);
-	}
-	ret = post_one(g, op, reg, off, len, rb, roff, wr_id, sub, false);
-	if (!ret && g->k > 1)
-		spread_of(g, op)->sent[sub] += len;
-	return ret;
+	return post_one(g, op, reg, off, len, rb, roff, wr_id, 0, false);
 }
 
 /*
@@ -556,6 +644,56 @@ post_more_recv(struct fp_group *g, struct fp_buf *buf, size_t off, size_t len,
 	       uint64_t wr_id)
 {
 	return post_more(g, FP_OP_RECV, buf, off, len, NULL, 0, wr_id);
+}
+
+/*
+ * The ways of posting over more than one subflow, the group checked once
+ * (g->splan, wr_template()), the buffer here: one compare each, then a
+ * jump. Everything else: post_more(). Per operation, not inlined in
+ * post() (its k = 1 way keeps its few registers), with post()'s
+ * arguments: jumps, with no frame of their own.
+ */
+static inline __attribute__((always_inline)) int
+post_ways(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
+	  size_t len, const struct fp_rbuf *rb, uint64_t roff, uint64_t wr_id)
+{
+	const bool recv = op == FP_OP_RECV;
+	const struct fp_buf_reg *reg = &buf->reg[g->dev];
+
+	if (likely(reg->mr && reg->how != FP_REG_STAGED)) {
+		if (len - 1 < g->splan[recv].one_max)
+			return post_way(false, g, op, buf, off, len, rb, roff,
+					wr_id);
+		if (len - g->splan[recv].from < g->splan[recv].span)
+			return post_way(true, g, op, buf, off, len, rb, roff,
+					wr_id);
+	}
+	if (op == FP_OP_WRITE)
+		return post_more_write(g, buf, off, len, rb, roff, wr_id);
+	if (op == FP_OP_SEND)
+		return post_more_send(g, buf, off, len, wr_id);
+	return post_more_recv(g, buf, off, len, wr_id);
+}
+
+static int __attribute__((noinline))
+post_ways_write(struct fp_group *g, struct fp_buf *buf, size_t off, size_t len,
+		const struct fp_rbuf *rb, uint64_t roff, uint64_t wr_id)
+{
+	return post_ways(g, FP_OP_WRITE, buf, off, len, rb, roff, wr_id);
+}
+
+static int __attribute__((noinline))
+post_ways_send(struct fp_group *g, struct fp_buf *buf, size_t off, size_t len,
+	       uint64_t wr_id)
+{
+	return post_ways(g, FP_OP_SEND, buf, off, len, NULL, 0, wr_id);
+}
+
+static int __attribute__((noinline))
+post_ways_recv(struct fp_group *g, struct fp_buf *buf, size_t off, size_t len,
+	       uint64_t wr_id)
+{
+	return post_ways(g, FP_OP_RECV, buf, off, len, NULL, 0, wr_id);
 }
 
 /*
@@ -587,11 +725,11 @@ post(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 		     !reg->mr || reg->how == FP_REG_STAGED ||
 		     g->tab.next - g->tab.oldest >= g->tab.cap)) {
 		if (op == FP_OP_WRITE)
-			return post_more_write(g, buf, off, len, rb, roff,
+			return post_ways_write(g, buf, off, len, rb, roff,
 					       wr_id);
 		if (op == FP_OP_SEND)
-			return post_more_send(g, buf, off, len, wr_id);
-		return post_more_recv(g, buf, off, len, wr_id);
+			return post_ways_send(g, buf, off, len, wr_id);
+		return post_ways_recv(g, buf, off, len, wr_id);
 	}
 	return post_one(g, op, reg, off, len, rb, roff, wr_id, 0, true);
 }

@@ -607,8 +607,7 @@ static void test_fast_split(void **state)
 			memcpy(f->g->w, off16, sizeof(off16));
 			memcpy(f->g->rw, off16, sizeof(off16));
 		}
-		f->g->sge_ready = NULL;	/* what group.c does on new weights */
-		f->g->fast_len = f->g->rfast_len = 0;
+		fp_group_unready(f->g);	/* what group.c does on new weights */
 		for (i = 0; i < 5; i++) {
 			unsigned int from = nwrs;
 			uint64_t id = 100 * j + i;
