@@ -539,9 +539,10 @@ post_spread(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 }
 
 /*
- * post_split() and post_spread() per operation, not inlined: post_more()
- * jumps to them (a sibling call), so that neither's registers weigh on
- * the other's way.
+ * A way of posting per operation, not inlined: its caller jumps to it (a
+ * sibling call), so that neither's registers weigh on the other's way,
+ * and the caller's own common case saves no register but the group's;
+ * way_op() picks one by @op, a constant in each caller.
  */
 #define FP_WAYS(way)							\
 static int __attribute__((noinline))					\
@@ -562,25 +563,29 @@ way##_recv(struct fp_group *g, struct fp_buf *buf, size_t off,		\
 	   size_t len, uint64_t wr_id)					\
 {									\
 	return way(g, FP_OP_RECV, buf, off, len, NULL, 0, wr_id);	\
+}									\
+static inline __attribute__((always_inline)) int			\
+way##_op(struct fp_group *g, enum fp_op op, struct fp_buf *buf,		\
+	 size_t off, size_t len, const struct fp_rbuf *rb,		\
+	 uint64_t roff, uint64_t wr_id)					\
+{									\
+	if (op == FP_OP_WRITE)						\
+		return way##_write(g, buf, off, len, rb, roff, wr_id);	\
+	if (op == FP_OP_SEND)						\
+		return way##_send(g, buf, off, len, wr_id);		\
+	return way##_recv(g, buf, off, len, wr_id);			\
 }
 FP_WAYS(post_split)
 FP_WAYS(post_spread)
 
-/* One of the above for @op, a constant in each caller. */
+/* post_split() or post_spread(), per operation. */
 static inline __attribute__((always_inline)) int
 post_way(bool split, struct fp_group *g, enum fp_op op, struct fp_buf *buf,
 	 size_t off, size_t len, const struct fp_rbuf *rb, uint64_t roff,
 	 uint64_t wr_id)
 {
-	if (op == FP_OP_WRITE)
-		return split ?
-		       post_split_write(g, buf, off, len, rb, roff, wr_id) :
-		       post_spread_write(g, buf, off, len, rb, roff, wr_id);
-	if (op == FP_OP_SEND)
-		return split ? post_split_send(g, buf, off, len, wr_id) :
-			       post_spread_send(g, buf, off, len, wr_id);
-	return split ? post_split_recv(g, buf, off, len, wr_id) :
-		       post_spread_recv(g, buf, off, len, wr_id);
+	return split ? post_split_op(g, op, buf, off, len, rb, roff, wr_id) :
+		       post_spread_op(g, op, buf, off, len, rb, roff, wr_id);
 }
 
 /*
@@ -620,31 +625,7 @@ post_more(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 	return post_one(g, op, reg, off, len, rb, roff, wr_id, 0, false);
 }
 
-/*
- * Not inlined in the entry points, and with their arguments, so that they
- * jump to it (a sibling call) and their own common case saves no register
- * but the group's.
- */
-static int __attribute__((noinline))
-post_more_write(struct fp_group *g, struct fp_buf *buf, size_t off, size_t len,
-		const struct fp_rbuf *rb, uint64_t roff, uint64_t wr_id)
-{
-	return post_more(g, FP_OP_WRITE, buf, off, len, rb, roff, wr_id);
-}
-
-static int __attribute__((noinline))
-post_more_send(struct fp_group *g, struct fp_buf *buf, size_t off, size_t len,
-	       uint64_t wr_id)
-{
-	return post_more(g, FP_OP_SEND, buf, off, len, NULL, 0, wr_id);
-}
-
-static int __attribute__((noinline))
-post_more_recv(struct fp_group *g, struct fp_buf *buf, size_t off, size_t len,
-	       uint64_t wr_id)
-{
-	return post_more(g, FP_OP_RECV, buf, off, len, NULL, 0, wr_id);
-}
+FP_WAYS(post_more)
 
 /*
  * The ways of posting over more than one subflow, the group checked once
@@ -668,33 +649,10 @@ post_ways(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 			return post_way(true, g, op, buf, off, len, rb, roff,
 					wr_id);
 	}
-	if (op == FP_OP_WRITE)
-		return post_more_write(g, buf, off, len, rb, roff, wr_id);
-	if (op == FP_OP_SEND)
-		return post_more_send(g, buf, off, len, wr_id);
-	return post_more_recv(g, buf, off, len, wr_id);
+	return post_more_op(g, op, buf, off, len, rb, roff, wr_id);
 }
 
-static int __attribute__((noinline))
-post_ways_write(struct fp_group *g, struct fp_buf *buf, size_t off, size_t len,
-		const struct fp_rbuf *rb, uint64_t roff, uint64_t wr_id)
-{
-	return post_ways(g, FP_OP_WRITE, buf, off, len, rb, roff, wr_id);
-}
-
-static int __attribute__((noinline))
-post_ways_send(struct fp_group *g, struct fp_buf *buf, size_t off, size_t len,
-	       uint64_t wr_id)
-{
-	return post_ways(g, FP_OP_SEND, buf, off, len, NULL, 0, wr_id);
-}
-
-static int __attribute__((noinline))
-post_ways_recv(struct fp_group *g, struct fp_buf *buf, size_t off, size_t len,
-	       uint64_t wr_id)
-{
-	return post_ways(g, FP_OP_RECV, buf, off, len, NULL, 0, wr_id);
-}
+FP_WAYS(post_ways)
 
 /*
  * The fast way (see the top of this file), @op a constant in each caller:
@@ -724,12 +682,7 @@ post(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 	if (unlikely(len - 1 >= (recv ? g->rfast_len : g->fast_len) ||
 		     !reg->mr || reg->how == FP_REG_STAGED ||
 		     g->tab.next - g->tab.oldest >= g->tab.cap)) {
-		if (op == FP_OP_WRITE)
-			return post_ways_write(g, buf, off, len, rb, roff,
-					       wr_id);
-		if (op == FP_OP_SEND)
-			return post_ways_send(g, buf, off, len, wr_id);
-		return post_ways_recv(g, buf, off, len, wr_id);
+		return post_ways_op(g, op, buf, off, len, rb, roff, wr_id);
 	}
 	return post_one(g, op, reg, off, len, rb, roff, wr_id, 0, true);
 }
