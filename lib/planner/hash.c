@@ -240,11 +240,10 @@ static void fill_deltas(uint32_t *t, uint32_t n, enum fp_hash_fn fn, enum fp_has
 	uint32_t bit[16], i;
 	int b;
 
+	t[0] = delta_direct(fn, key, base_sport, 0);
 	for (b = 0; (1u << b) < n; b++)
 		bit[b] = delta_direct(fn, key, (uint16_t)(base_sport | 1u << b),
-				      fl_too ? 1u << b : 0) ^
-			 delta_direct(fn, key, base_sport, 0);
-	t[0] = delta_direct(fn, key, base_sport, 0);
+				      fl_too ? 1u << b : 0) ^ t[0];
 	for (i = 1; i < n; i++)
 		t[i] = t[i & (i - 1)] ^ bit[__builtin_ctz(i)];
 }
