@@ -611,6 +611,42 @@ static void test_bound_parts(void **state)
 	fp_topo_free(t);
 }
 
+/*
+ * The LP dual bound of a length function given by hand (the routing's link
+ * bytes): 1/capacity on the links at the maximum, as the first dual takes
+ * them. With the case of test_bound_parts (one path, over spine1) and h0's
+ * uplink and h2's downlink at the maximum too, the dual is
+ *   (100 MiB x 2 host links + 200 MiB x 2 fabric links) / 4 links
+ * = 150 MiB per 100G, above the host links' and cuts' 100 MiB: it binds.
+ * A link just under the maximum (leaf1 -> spine1, which carries nothing)
+ * joins only the next dual (theta 0.999), which it lowers to 600 / 5.
+ */
+static void test_dual_bound_lengths(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=3,hosts=2,"
+				     "fail=leaf0-spine2+leaf1-spine0");
+	static const int f[][3] = { { 0, 2, 100 }, { 1, 3, 100 } };
+	struct fp_sched *s = flows_of(t, f, 2);
+	double *lb = calloc((size_t)t->nlinks, sizeof(double)), x = 1e9, b;
+	const double mib = 8.0 * (1 << 20);
+
+	(void)state;
+	assert_non_null(lb);
+	lb[t->nodes[t->hosts[0].first_nic].up_link] = x;
+	lb[t->nodes[t->hosts[2].first_nic].down_link] = x;
+	lb[fp_topo_link(t, fp_topo_find(t, "leaf0"), fp_topo_find(t, "spine1"))] = x;
+	lb[fp_topo_link(t, fp_topo_find(t, "spine1"), fp_topo_find(t, "leaf1"))] = x;
+	lb[fp_topo_link(t, fp_topo_find(t, "leaf1"), fp_topo_find(t, "spine1"))] = x * 0.9995;
+	b = fp_phase_lower_bound(t, &s->ph[0], lb);
+	assert_true(fabs(b / (150 * mib / 100e9) - 1) < 1e-9);
+	/* Without the link bytes, the host links and cuts: 100 MiB per 100G. */
+	b = fp_phase_lower_bound(t, &s->ph[0], NULL);
+	assert_true(fabs(b / (100 * mib / 100e9) - 1) < 1e-12);
+	free(lb);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
 /* When the host links bind, the first routing stays and nothing is split. */
 static void test_host_bound_no_split(void **state)
 {
@@ -702,6 +738,7 @@ int main(void)
 		cmocka_unit_test(test_ecmp_strategies_v6),
 		cmocka_unit_test(test_wide_groups),
 		cmocka_unit_test(test_bound_parts),
+		cmocka_unit_test(test_dual_bound_lengths),
 		cmocka_unit_test(test_host_bound_no_split),
 		cmocka_unit_test(test_tight_cap),
 		cmocka_unit_test(test_strategy_names),
