@@ -343,6 +343,51 @@ static void test_bad(void **state)
 	fp_topo_free(t);
 }
 
+/*
+ * A repair under a tighter split cap than the plan's: every flow it
+ * re-plans gets one subflow; those the solution would split keep their
+ * largest piece, the rest joins it, and they are counted as capped.
+ */
+static void test_tighter_cap(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=3,spines=3,hosts=2,up_gbps=50");
+	struct fp_sched *s = gen_sched("alltoall:bytes=1G", t);
+	struct fp_plan_opts po = { .strategy = FP_STRAT_FLOWPLAN, .generation = 1, .max_split = 3 };
+	struct fp_plan_repair_opts ro = { .max_split = 1 };
+	struct fp_plan_repair_stats st;
+	struct fp_plan *p;
+	struct fp_err err;
+	struct snap a;
+	size_t i, k, replanned = 0;
+	int l;
+
+	(void)state;
+	assert_int_equal(fp_plan_compute(t, s, &po, &p, &err), 0);
+	assert_int_equal(p->ph[0].capped_flows, 0);
+	assert_int_equal(p->ph[0].max_subflows, 2);
+	a = take(p);
+	l = loaded_link(p);
+	assert_int_equal(fp_plan_repair(p, &l, 1, &ro, &st, &err), 0);
+	assert_repaired(p);
+	assert_int_equal(p->ph[0].capped_flows, 4);
+	for (i = 0; i < s->ph[0].n; i++) {
+		const struct fp_plan_flow *pf = &p->ph[0].flows[i];
+		bool same = pf->n == a.n[i];
+
+		for (k = 0; same && k < pf->n; k++)
+			same = p->ph[0].subs[pf->first + k].flow_label == a.label[i * FP_MAX_SUBFLOWS + k];
+		if (!same) {
+			assert_int_equal(pf->n, 1);
+			replanned++;
+		}
+	}
+	assert_true(replanned >= 4);
+	snap_free(&a);
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -350,6 +395,7 @@ int main(void)
 		cmocka_unit_test(test_fat_tree_twice),
 		cmocka_unit_test(test_host_link),
 		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_tighter_cap),
 		cmocka_unit_test(test_portmap),
 	};
 
