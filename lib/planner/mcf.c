@@ -28,7 +28,7 @@ static int cmp_kv(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-static void radix_sort(uint64_t *key, uint32_t *idx, size_t n)
+void fp_mcf_sort(uint64_t *key, uint32_t *idx, size_t n)
 {
 	uint64_t *k2;
 	uint32_t *i2;
@@ -178,7 +178,7 @@ int fp_mcf_init_part(struct fp_mcf *m, struct fp_topo *t, const struct fp_phase 
 			 (uint64_t)t->nodes[dl].leaf_idx;
 		m->order[n++] = (uint32_t)fi;
 	}
-	radix_sort(key, m->order, n);
+	fp_mcf_sort(key, m->order, n);
 	for (i = 0; i < n; i = j) {
 		struct fp_mcf_com *c;
 		const struct fp_flow *f = &ph->flows[m->order[i]];

@@ -80,6 +80,12 @@ struct fp_mcf {
 int fp_mcf_init(struct fp_mcf *m, struct fp_topo *t, const struct fp_phase *ph,
 		const struct fp_portmap *pm, int max_split, struct fp_err *err);
 /*
+ * Sort @n pairs (@key[i], @idx[i]) by key; pairs of equal keys keep their
+ * order (the callers' indices ascend). An LSD radix sort over the 16-bit
+ * digits in which the keys differ, a comparison sort for a few thousand.
+ */
+void fp_mcf_sort(uint64_t *key, uint32_t *idx, size_t n);
+/*
  * The same for the flows @flows of @ph only, the others' bytes @base (per
  * directed link, copied) fixed on the links: re-planning part of a phase.
  */

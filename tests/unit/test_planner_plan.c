@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "planner/mcf.h"
 #include "planner/util.h"
 #include "planner_util.h"
 
@@ -647,6 +648,53 @@ static void test_dual_bound_lengths(void **state)
 	fp_topo_free(t);
 }
 
+/*
+ * fp_mcf_sort, which groups a phase's flows into commodities, for a few
+ * hundred pairs (a comparison sort) and for more than 4096 (the radix
+ * sort, which the tests' phases are too small to reach): keys that differ
+ * in some 16-bit digits and not in others, many equal. Checked against
+ * the input: a permutation, keys ascending, equal keys in index order.
+ */
+static void test_mcf_sort(void **state)
+{
+	static const size_t sizes[] = { 0, 1, 300, 5000 };
+	uint64_t rng = 17, *key, *was;
+	uint32_t *idx;
+	unsigned char *seen;
+	size_t z, i, n;
+
+	(void)state;
+	for (z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++) {
+		n = sizes[z];
+		key = calloc(n + 1, sizeof(*key));
+		was = calloc(n + 1, sizeof(*was));
+		idx = calloc(n + 1, sizeof(*idx));
+		seen = calloc(n + 1, 1);
+		assert_true(key && was && idx && seen);
+		for (i = 0; i < n; i++) {
+			uint64_t r = fp_rand64(&rng);
+
+			/* digits 1 and 2 vary, 0 never, 3 in its top bit */
+			key[i] = (r % 37) << 40 | (r >> 8) % 5 << 16 | (r >> 20 & 1) << 63 | 0xbeef;
+			was[i] = key[i];
+			idx[i] = (uint32_t)i;
+		}
+		fp_mcf_sort(key, idx, n);
+		for (i = 0; i < n; i++) {
+			assert_true(idx[i] < n && !seen[idx[i]]);
+			seen[idx[i]] = 1;
+			assert_true(key[i] == was[idx[i]]);
+			if (i)
+				assert_true(key[i - 1] < key[i] ||
+					    (key[i - 1] == key[i] && idx[i - 1] < idx[i]));
+		}
+		free(key);
+		free(was);
+		free(idx);
+		free(seen);
+	}
+}
+
 /* When the host links bind, the first routing stays and nothing is split. */
 static void test_host_bound_no_split(void **state)
 {
@@ -739,6 +787,7 @@ int main(void)
 		cmocka_unit_test(test_wide_groups),
 		cmocka_unit_test(test_bound_parts),
 		cmocka_unit_test(test_dual_bound_lengths),
+		cmocka_unit_test(test_mcf_sort),
 		cmocka_unit_test(test_host_bound_no_split),
 		cmocka_unit_test(test_tight_cap),
 		cmocka_unit_test(test_strategy_names),
