@@ -394,13 +394,7 @@ static void unsplit(struct fp_mcf *m, const struct fp_phase *ph, double target)
 				m->y[c->ps.p[whole[j]].link[h]] += b;
 		}
 		if (ok) {
-			/* The support becomes what the whole flows make. */
-			for (k = 0; k < c->nsup; k++)
-				c->sup[k].x = 0;
-			for (j = 0; j < c->nflows; j++)
-				for (k = 0; k < c->nsup; k++)
-					if (c->sup[k].path == whole[j])
-						c->sup[k].x += (double)ph->flows[fl[j]].bytes;
+			/* cut() lays the flows from whole[]: the support is not read again. */
 			free(c->whole);
 			c->whole = whole;
 			continue;
