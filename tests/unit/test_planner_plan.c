@@ -695,6 +695,39 @@ static void test_mcf_sort(void **state)
 	}
 }
 
+/*
+ * The simplex method proves its own optimum: its duals, as lengths, give a
+ * bound equal to the lambda it reached (strong duality), whatever bound the
+ * caller had before (here none), on fabrics where the cuts are not tight.
+ */
+static void test_lp_duals_prove(void **state)
+{
+	static const char *const topo[] = {
+		"leafspine:leaves=8,spines=4,hosts=4,fail=leaf0-spine1+leaf3-spine2",
+		"fattree:k=4,up_gbps=50,fail=agg0.0-core0+agg0.1-core2+agg2.0-core1",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(topo) / sizeof(topo[0]); i++) {
+		struct fp_topo *t = gen_topo(topo[i]);
+		struct fp_sched *s = gen_sched("alltoall:bytes=1G", t);
+		struct fp_err err;
+		struct fp_mcf m;
+
+		assert_int_equal(fp_mcf_init(&m, t, &s->ph[0], NULL, 8, &err), 0);
+		fp_mcf_greedy(&m);
+		m.bound = 0;
+		assert_int_equal(fp_mcf_lp(&m, 2800), 0);
+		assert_true(m.exact);
+		assert_true(m.lambda > 0);
+		assert_true(fabs(m.bound / m.lambda - 1) < 1e-9);
+		fp_mcf_free(&m);
+		fp_sched_free(s);
+		fp_topo_free(t);
+	}
+}
+
 /* When the host links bind, the first routing stays and nothing is split. */
 static void test_host_bound_no_split(void **state)
 {
@@ -795,6 +828,7 @@ int main(void)
 		cmocka_unit_test(test_bound_parts),
 		cmocka_unit_test(test_dual_bound_lengths),
 		cmocka_unit_test(test_mcf_sort),
+		cmocka_unit_test(test_lp_duals_prove),
 		cmocka_unit_test(test_host_bound_no_split),
 		cmocka_unit_test(test_tight_cap),
 		cmocka_unit_test(test_strategy_names),
