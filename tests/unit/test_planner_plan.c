@@ -696,11 +696,13 @@ static void test_mcf_sort(void **state)
 }
 
 /*
- * The simplex method proves its own optimum: its duals, as lengths, give a
- * bound equal to the lambda it reached (strong duality), whatever bound the
- * caller had before (here none), on fabrics where the cuts are not tight.
+ * Each solver proves what it reached with its own duals, whatever bound
+ * the caller had before (here none), on fabrics where the cuts are not
+ * tight: the simplex method's duals, as lengths, give a bound equal to its
+ * lambda (strong duality); gradient projection's smooth-maximum lengths a
+ * bound within its tolerance of its lambda, and at most the optimum.
  */
-static void test_lp_duals_prove(void **state)
+static void test_duals_prove(void **state)
 {
 	static const char *const topo[] = {
 		"leafspine:leaves=8,spines=4,hosts=4,fail=leaf0-spine1+leaf3-spine2",
@@ -714,6 +716,7 @@ static void test_lp_duals_prove(void **state)
 		struct fp_sched *s = gen_sched("alltoall:bytes=1G", t);
 		struct fp_err err;
 		struct fp_mcf m;
+		double opt;
 
 		assert_int_equal(fp_mcf_init(&m, t, &s->ph[0], NULL, 8, &err), 0);
 		fp_mcf_greedy(&m);
@@ -722,6 +725,14 @@ static void test_lp_duals_prove(void **state)
 		assert_true(m.exact);
 		assert_true(m.lambda > 0);
 		assert_true(fabs(m.bound / m.lambda - 1) < 1e-9);
+		opt = m.lambda;
+		fp_mcf_free(&m);
+		assert_int_equal(fp_mcf_init(&m, t, &s->ph[0], NULL, 8, &err), 0);
+		fp_mcf_greedy(&m);
+		m.bound = 0;
+		fp_mcf_gp(&m, 1e-4, 400);
+		assert_true(m.bound > 0 && m.bound <= opt * (1 + 1e-9));
+		assert_true(m.lambda >= opt * (1 - 1e-9) && m.lambda <= m.bound * (1 + 1e-4));
 		fp_mcf_free(&m);
 		fp_sched_free(s);
 		fp_topo_free(t);
@@ -828,7 +839,7 @@ int main(void)
 		cmocka_unit_test(test_bound_parts),
 		cmocka_unit_test(test_dual_bound_lengths),
 		cmocka_unit_test(test_mcf_sort),
-		cmocka_unit_test(test_lp_duals_prove),
+		cmocka_unit_test(test_duals_prove),
 		cmocka_unit_test(test_host_bound_no_split),
 		cmocka_unit_test(test_tight_cap),
 		cmocka_unit_test(test_strategy_names),
