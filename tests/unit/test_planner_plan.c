@@ -595,6 +595,30 @@ static void test_bound_parts(void **state)
 	assert_true(fabs(bound_of(t, s, false) - 100 * mib / 10e9 * 2 / 2) < 1e-9);
 	fp_sched_free(s);
 	fp_topo_free(t);
+	/* Leaf cut, inward: leaf0's and leaf1's two hosts each send to leaf2's four. */
+	t = gen_topo("leafspine:leaves=3,spines=2,hosts=4,up_gbps=50");
+	{
+		static const int f[][3] = { { 0, 8, 100 }, { 1, 9, 100 }, { 4, 10, 100 }, { 5, 11, 100 } };
+
+		s = flows_of(t, f, 4);
+	}
+	assert_true(fabs(bound_of(t, s, false) - 400 * mib / 100e9) < 1e-12);
+	fp_sched_free(s);
+	fp_topo_free(t);
+	/*
+	 * Pod cut alone: pod0 has lost one of its four core links; its four
+	 * hosts send 100 MiB each to pod1. Its leaves' cuts see 200 MiB over
+	 * 2 x 100G, the pod's 400 MiB over 3 x 100G.
+	 */
+	t = gen_topo("fattree:k=4,fail=agg0.0-core0");
+	{
+		static const int f[][3] = { { 0, 4, 100 }, { 1, 5, 100 }, { 2, 6, 100 }, { 3, 7, 100 } };
+
+		s = flows_of(t, f, 4);
+	}
+	assert_true(fabs(bound_of(t, s, false) - 400 * mib / 300e9) < 1e-12);
+	fp_sched_free(s);
+	fp_topo_free(t);
 	/*
 	 * The LP dual alone: leaf0 keeps spines 0 and 1, leaf1 spines 1 and 2,
 	 * so leaf0 -> leaf1 has one path (spine1). Two flows of 100 MiB: the
