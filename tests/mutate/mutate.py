@@ -83,6 +83,7 @@ class Part:
         self.timeout = float(sec.get("timeout", "0") or 0)
         self.undef = sec.get("undef", "").split()
         self.cover = sec.get("cover", "").strip()
+        self.finish = sec.get("finish", "").strip()
         self.note = " ".join(sec.get("note", "").split())
         files = []
         for p in self.patterns:
@@ -445,6 +446,12 @@ class Runner:
             res["stopped"] = "interrupted after %d of %d mutants" % (len(res["mutants"]),
                                                                      len(selected))
         finally:
+            if part.finish:
+                # e.g. the VM tier's VM, which lives across the mutants
+                lp = os.path.join(logdir, "%s-finish.log" % part.name)
+                rc, _, _ = self.step(part, "finish", part.finish, 300, lp)
+                if rc != 0:
+                    log("mutate: part %s: `%s` failed (log %s)" % (part.name, part.finish, lp))
             self.heavy.release()
         res["elapsed_s"] = round(time.monotonic() - t0, 1)
         res["lock_wait_s"] = round(self.lock_wait, 1)
@@ -492,7 +499,7 @@ class Cover:
 
     def tests_for(self, m, src):
         """The programs to run for mutant @m, quickest first: those that
-        execute one of its lines, and the scripts gcov cannot see into; []
+        execute one of its lines, then the scripts gcov cannot see into; []
         when that is none; None when its lines hold no code that gcov
         counts (an initializer, a declaration): then every program."""
         first = m.line
@@ -510,7 +517,11 @@ class Cover:
             # no program gcov sees into executes it: only those it cannot see
             # into (scripts) may still notice it
             return sorted(self.always)
-        return sorted(hit, key=lambda t: (self.seconds.get(t, 0), t))
+        # the scripts last, in the part's order: their time is unknown (0 in
+        # the map), and the last may be slow (the VM tier's), while a quick
+        # program may kill first
+        order = {t: i for i, t in enumerate(self.always)}
+        return sorted(hit, key=lambda t: (order.get(t, -1), self.seconds.get(t, 0), t))
 
 
 def _write(path, text):

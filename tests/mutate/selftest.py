@@ -302,6 +302,33 @@ class CoverMap(unittest.TestCase):
         self.assertEqual(self.mutants["m9eb77ffd5"]["tests"], 1)   # i--: runs, its one test
 
 
+class CoverOrder(unittest.TestCase):
+    def test_scripts_after_programs(self):
+        """A mutant's programs run quickest first and the scripts (whose
+        time the map does not know: the VM tier's) after them all."""
+        c = mutate.Cover({"tests": {"b/slow": 9.0, "b/quick": 0.5, "z.sh": 0.0, "vm.sh": 0.0},
+                          "always": ["z.sh", "vm.sh"], "exec": {"f.c": [3]},
+                          "lines": {"f.c": {"3": ["b/slow", "b/quick"]}}})
+
+        class M:
+            path, line, start, end = "f.c", 3, 0, 1
+        self.assertEqual(c.tests_for(M, "x"), ["b/quick", "b/slow", "z.sh", "vm.sh"])
+
+
+class Finish(unittest.TestCase):
+    def test_finish_runs_once_after_the_part(self):
+        with open(os.path.join(HERE, "selftest", "selftest.conf")) as f:
+            conf = f.read()
+        fx = Fixture(conf.rstrip("\n") + "\nfinish  = echo done >>build/finished\n")
+        try:
+            rc, out = fx.main("--count", "2", "--seed", "3")
+            self.assertEqual(rc, 0, out)
+            with open(os.path.join(fx.work, "build", "finished")) as f:
+                self.assertEqual(f.read(), "done\n")
+        finally:
+            fx.cleanup()
+
+
 class Selection(unittest.TestCase):
     def setUp(self):
         self.fx = Fixture()
