@@ -473,16 +473,15 @@ static int read_batch(struct fp_report *rep, void *out, bool v1,
 			continue;
 		}
 		if (!v1) {
-			((struct fp_report_rec *)out)[nout++] = x;
+			((struct fp_report_rec *)out)[nout] = x;
 		} else if (fp_report_rec_to_v1((struct fp_report_rec_v1 *)out + nout, &x)) {
 			/* Not for a version 1 reader: consumed, said. */
 			rep->next = idx + 1;
 			*got = nout;
 			*used = i + 1;
 			return EOVERFLOW;
-		} else {
-			nout++;
 		}
+		nout++;
 	}
 	rep->next += n;
 	*got = nout;

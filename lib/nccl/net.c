@@ -249,6 +249,8 @@ const char *fpn_ip_str(const struct fpn_ip *a, char *buf, size_t len)
 static socklen_t ip_sockaddr(const struct fpn_ip *a, uint16_t port,
 			     struct sockaddr_storage *ss)
 {
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
 	memset(ss, 0, sizeof(*ss));
 	if (fpn_ip_family(a) == AF_INET) {
 		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
@@ -257,14 +259,11 @@ static socklen_t ip_sockaddr(const struct fpn_ip *a, uint16_t port,
 		s4->sin_port = htons(port);
 		memcpy(&s4->sin_addr, &a->b[12], 4);
 		return sizeof(*s4);
-	} else {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(port);
-		memcpy(&s6->sin6_addr, a->b, 16);
-		return sizeof(*s6);
 	}
+	s6->sin6_family = AF_INET6;
+	s6->sin6_port = htons(port);
+	memcpy(&s6->sin6_addr, a->b, 16);
+	return sizeof(*s6);
 }
 
 static const char *family_name(int family)
@@ -311,7 +310,8 @@ static bool gid_usable(const struct ibv_gid_entry *e, int family)
 	if (family != AF_INET6)
 		return false;
 	/* libflowplan refuses these: link-local (needs a scope), multicast,
-	 * unspecified */
+	 * unspecified
+	 */
 	if ((g[0] == 0xfe && (g[1] & 0xc0) == 0x80) || g[0] == 0xff)
 		return false;
 	for (int i = 0; i < 16; i++)

@@ -117,12 +117,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t fsize, nrec, lost, last = 0;
 	size_t got, max, i;
 	int reads, step;
-	bool v1out;
+	bool v1out, v1ring;
 
 	if (size < 8 + sizeof(h))
 		return 0;
 	v1out = ctl[1] & 0x80;
-	RS = ctl[1] & 0x40 ? sizeof(struct fp_report_rec_v1) : sizeof(struct fp_report_rec);
+	v1ring = ctl[1] & 0x40;
+	RS = v1ring ? sizeof(struct fp_report_rec_v1) : sizeof(struct fp_report_rec);
 	if (fd < 0) {
 		/* tmpfs: the harness rewrites the file on every run. */
 		snprintf(path, sizeof(path), "/dev/shm/fuzz-ring-XXXXXX");
@@ -141,7 +142,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	nrec = size / RS;
 	if (ctl[2] & 1) {
 		h.magic = FP_REPORT_MAGIC;
-		h.version = RS == sizeof(struct fp_report_rec_v1) ? 1 : FP_REPORT_VERSION;
+		h.version = v1ring ? 1 : FP_REPORT_VERSION;
 		h.hdr_size = 4096;
 		h.rec_size = RS;
 		h.rec_off = 4096;

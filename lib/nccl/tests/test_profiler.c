@@ -359,7 +359,8 @@ static void run(const struct api *a)
 			       .data = &other } });
 	assert_null(net);
 	/* The net plugin's event of version 1 (4-byte addresses only): not
-	 * read as version 2. */
+	 * read as version 2.
+	 */
 	net = ev(a, ctx, (ncclProfilerEventDescr_v5_t){
 		.type = ncclProfileNetPlugin,
 		.netPlugin = { .id = (int64_t)(FPN_PROF_TYPE | 1), .data = &stray } });
