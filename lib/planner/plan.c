@@ -150,9 +150,93 @@ void fp_plan_free(struct fp_plan *p)
 		free(p->ph[i].rev_off);
 		free(p->ph[i].rsubs);
 	}
+	free(p->unroutable);
 	fp_plan_index_free(p->index, p->nph);
 	free(p->ph);
 	free(p);
+}
+
+/* Why flow @f cannot run in @t (0: it can), for a partial plan. */
+static enum fp_unroutable_why flow_unroutable(struct fp_topo *t, const struct fp_flow *f)
+{
+	const struct fp_node *a = &t->nodes[f->src], *b = &t->nodes[f->dst];
+	struct fp_pathset ps;
+
+	if (fp_same_host(t, f))
+		return 0;
+	if (!t->links[a->up_link].up || !t->links[b->down_link].up)
+		return FP_UNROUTABLE_HOST_LINK;
+	if (a->leaf == b->leaf)
+		return 0;
+	ps = fp_flow_paths(t, f);
+	/* too many paths is no failure: the method says so */
+	return ps.n <= 0 && !ps.too_many ? FP_UNROUTABLE_CUT : 0;
+}
+
+/*
+ * A partial plan's phase @ph without the flows that cannot run: those are
+ * appended to @p's unroutable list, the others' indices into @ph go to
+ * *@map (NULL when every flow runs; @live is then @ph). Background flows
+ * that cannot run are left out.
+ */
+static void phase_routable(struct fp_plan *p, size_t pi, const struct fp_phase *ph,
+			   struct fp_phase *live, uint32_t **map)
+{
+	struct fp_topo *t = p->topo;
+	size_t f, n = 0, cap = 0, nbg = 0, ucap = p->nunroutable;
+	enum fp_unroutable_why why;
+	bool cut = false;
+
+	*live = *ph;
+	*map = NULL;
+	for (f = 0; f < ph->n && !cut; f++)
+		cut = flow_unroutable(t, &ph->flows[f]);
+	for (f = 0; f < ph->nbg && !cut; f++)
+		cut = flow_unroutable(t, &(struct fp_flow){ .src = ph->bg[f].src,
+							    .dst = ph->bg[f].dst });
+	if (!cut)
+		return;
+	live->flows = fp_xcalloc(ph->n ? ph->n : 1, sizeof(*live->flows));
+	*map = fp_xcalloc(ph->n ? ph->n : 1, sizeof(**map));
+	for (f = 0; f < ph->n; f++) {
+		why = flow_unroutable(t, &ph->flows[f]);
+		if (!why) {
+			(*map)[n] = (uint32_t)f;
+			live->flows[n++] = ph->flows[f];
+			continue;
+		}
+		FP_GROW(p->unroutable, ucap, p->nunroutable + 1);
+		p->unroutable[p->nunroutable++] = (struct fp_plan_unroutable){
+			.phase = (uint32_t)pi, .flow = (uint32_t)f, .why = why };
+		p->ph[pi].unroutable++;
+	}
+	live->n = n;
+	live->cap = n;
+	live->runs = NULL;	/* jobs: the schedule's, read through @ph */
+	live->nruns = 0;
+	live->bg = NULL;
+	for (f = 0; f < ph->nbg; f++) {
+		if (flow_unroutable(t, &(struct fp_flow){ .src = ph->bg[f].src,
+							  .dst = ph->bg[f].dst }))
+			continue;
+		FP_GROW(live->bg, cap, nbg + 1);
+		live->bg[nbg++] = ph->bg[f];
+	}
+	live->nbg = nbg;
+	live->capbg = cap;
+}
+
+/* @pp planned @live's flows: now indexed by @ph's (@map[i]: flow i of @live). */
+static void phase_unmap(struct fp_plan_phase *pp, const struct fp_phase *ph,
+			const struct fp_phase *live, const uint32_t *map)
+{
+	struct fp_plan_flow *all = fp_xcalloc(ph->n ? ph->n : 1, sizeof(*all));
+	size_t i;
+
+	for (i = 0; i < live->n; i++)
+		all[map[i]] = pp->flows[i];
+	free(pp->flows);
+	pp->flows = all;
 }
 
 int fp_plan_compute(struct fp_topo *t, const struct fp_sched *s, const struct fp_plan_opts *o,
@@ -161,6 +245,7 @@ int fp_plan_compute(struct fp_topo *t, const struct fp_sched *s, const struct fp
 	struct fp_plan *p = fp_xcalloc(1, sizeof(*p));
 	uint32_t *next_qpn = fp_xcalloc((size_t)t->nnodes, sizeof(uint32_t));
 	uint64_t rng = o->seed * 0x2545F4914F6CDD1Dull + 1;
+	bool any_down = false;
 	size_t i, f;
 	int rc = 0, n;
 
@@ -175,12 +260,20 @@ int fp_plan_compute(struct fp_topo *t, const struct fp_sched *s, const struct fp
 	/* QP numbers start at a seeded point per NIC, as on hosts with other QPs open. */
 	for (n = 0; n < t->nnodes; n++)
 		next_qpn[n] = 0x11 + (uint32_t)(fp_rand64(&rng) % 0x10000);
+	for (n = 0; n < t->nlinks && !any_down; n++)
+		any_down = !t->links[n].up;
 	for (i = 0; i < s->nph && !rc; i++) {
-		const struct fp_phase *ph = &s->ph[i];
+		const struct fp_phase *full = &s->ph[i], *ph = full;
 		struct fp_plan_phase *pp = &p->ph[i];
 		struct fp_plan_opts oo = *o;
+		struct fp_phase live;
+		uint32_t *map = NULL;
 
 		oo.k = p->k;
+		if (o->partial && any_down) {
+			phase_routable(p, i, full, &live, &map);
+			ph = &live;
+		}
 		pp->flows = fp_xcalloc(ph->n ? ph->n : 1, sizeof(*pp->flows));
 		/* At least one subflow per flow: room for them at once. */
 		pp->subs = fp_xrealloc(NULL, ph->n ? ph->n : 1, sizeof(*pp->subs));
@@ -189,21 +282,20 @@ int fp_plan_compute(struct fp_topo *t, const struct fp_sched *s, const struct fp
 		/* A failed host link carries nothing: its flows cannot run. */
 		for (f = 0; f < ph->n && !rc; f++) {
 			const struct fp_flow *fl = &ph->flows[f];
-			const struct fp_node *a = &t->nodes[fl->src], *b = &t->nodes[fl->dst];
+			char why[256];
 
-			if (fp_same_host(t, fl))
+			if (fp_same_host(t, fl) || (t->links[t->nodes[fl->src].up_link].up &&
+						    t->links[t->nodes[fl->dst].down_link].up))
 				continue;
-			if (!t->links[a->up_link].up || !t->links[b->down_link].up)
-				rc = fp_fail(err, EHOSTUNREACH, "phase %s: %s -> %s: the link of %s to %s is down",
-					     ph->name, a->name, b->name,
-					     t->links[a->up_link].up ? b->name : a->name,
-					     t->nodes[t->links[a->up_link].up ? b->leaf : a->leaf].name);
+			fp_flow_why(t, fl, FP_UNROUTABLE_HOST_LINK, why, sizeof(why));
+			rc = fp_fail(err, EHOSTUNREACH, "phase %s: %s -> %s: %s", ph->name,
+				     t->nodes[fl->src].name, t->nodes[fl->dst].name, why);
 		}
 		/* Background flows first: fixed load the strategies plan around. */
 		if (!rc)
 			rc = fp_phase_background(t, ph, o->pm, &pp->bg_bytes, err);
-		if (rc)
-			break;
+		if (rc || !ph->n)
+			goto phase_done;	/* (nothing to route: no method) */
 		switch (o->strategy) {
 		case FP_STRAT_ECMP:
 		case FP_STRAT_ECMPK:
@@ -227,16 +319,22 @@ int fp_plan_compute(struct fp_topo *t, const struct fp_sched *s, const struct fp
 				snprintf(msg, sizeof(msg), "%s", err->msg);
 				fp_fail(err, rc, "phase %s: %s", ph->name, msg);
 			}
-			break;
 		}
-		fp_plan_account(t, ph, pp);
+phase_done:
+		if (!rc && map)
+			phase_unmap(pp, full, ph, map);
+		if (!rc)
+			fp_plan_account(t, full, pp);
 		/*
 		 * The general method proved its bound with its own duals and the
 		 * cuts. With a port map its duals bound only the mapped paths, so
-		 * the routing's own duals are used.
+		 * the routing's own duals are used. The bound is that of the
+		 * flows that can run: the link bytes are theirs.
 		 */
-		if (pp->method == FP_METHOD_LP || pp->method == FP_METHOD_GP ||
-		    pp->method == FP_METHOD_GREEDY) {
+		if (rc) {
+			/* (the plan is dropped below) */
+		} else if (pp->method == FP_METHOD_LP || pp->method == FP_METHOD_GP ||
+			   pp->method == FP_METHOD_GREEDY) {
 			if (o->pm || pp->bg_bytes) {
 				double lb = fp_phase_lower_bound_bg(t, ph, pp->link_bytes,
 								    pp->bg_bytes);
@@ -247,6 +345,11 @@ int fp_plan_compute(struct fp_topo *t, const struct fp_sched *s, const struct fp
 		} else if (pp->method != FP_METHOD_EXACT) {
 			/* (fp_plan_exact() gave its cut bound: it meets it by construction.) */
 			pp->lower_bound = fp_phase_lower_bound_bg(t, ph, pp->link_bytes, pp->bg_bytes);
+		}
+		if (map) {
+			free(live.flows);
+			free(live.bg);
+			free(map);
 		}
 	}
 	free(next_qpn);

@@ -39,6 +39,28 @@ struct fp_plan_opts {
 	 * when too large).
 	 */
 	int method;
+	/*
+	 * Plan the flows that can run and list those that cannot in the plan's
+	 * unroutable[] (below) instead of failing: a flow whose host link is
+	 * down, or whose leaves failed links cut apart. Each phase is then
+	 * planned, and bounded, for the flows that remain; a background flow
+	 * that cannot run carries nothing. Without it such a flow fails the
+	 * whole plan (EHOSTUNREACH, naming it). A caller that sets it must
+	 * read fp_plan.nunroutable: a plan with unroutable flows leaves hosts
+	 * without entries for them.
+	 */
+	bool partial;
+};
+
+/* Why a flow of a partial plan (fp_plan_opts.partial) has no route. */
+enum fp_unroutable_why {
+	FP_UNROUTABLE_HOST_LINK = 1,	/* the link of its source or destination NIC is down */
+	FP_UNROUTABLE_CUT,		/* failed links cut its two leaves apart */
+};
+
+struct fp_plan_unroutable {
+	uint32_t phase, flow;		/* the flow in the schedule */
+	enum fp_unroutable_why why;
 };
 
 #define FP_PATH_NONE	0xffffu	/* a subflow off the fabric (two NICs of one host) */
@@ -98,6 +120,7 @@ struct fp_plan_phase {
 	size_t split_flows;	/* flows with more than one subflow */
 	size_t capped_flows;	/* flows that needed more subflows than max_split */
 	size_t iters;		/* simplex pivots or gradient sweeps */
+	size_t unroutable;	/* flows that cannot run (fp_plan_opts.partial) */
 	/*
 	 * Flows whose pair has no reverse flow in any phase, ordered by
 	 * destination NIC (then flow): rev_off[n] .. rev_off[n + 1] are those
@@ -123,7 +146,20 @@ struct fp_plan {
 	size_t nph;
 	struct fp_plan_index *index;	/* flows by source NIC, built when first needed */
 	bool rev_built;			/* the phases' rev lists are made (fp_plan_reverse) */
+	/*
+	 * A partial plan's flows that cannot run, by phase and flow: they
+	 * have no subflows and no entries. The phase's unroutable counts them.
+	 */
+	struct fp_plan_unroutable *unroutable;
+	size_t nunroutable;
 };
+
+/*
+ * Why flow @u of @p cannot run, into @buf: "no live path (failed links cut
+ * leaf3 from leaf0)" or "the link of h0.n0 to leaf0 is down". Returns @buf.
+ */
+const char *fp_plan_unroutable_why(const struct fp_plan *p, const struct fp_plan_unroutable *u,
+				   char *buf, size_t len);
 
 int fp_plan_compute(struct fp_topo *t, const struct fp_sched *s, const struct fp_plan_opts *o,
 		    struct fp_plan **out, struct fp_err *err);
@@ -170,7 +206,8 @@ void fp_plan_account(struct fp_topo *t, const struct fp_phase *ph, struct fp_pla
  * and @o->pm stays as it was. One its maker numbered itself (topo NULL) is
  * taken as numbered for the paths after the failure.
  * 0, or an errno value (EINVAL: not a flowplan plan, a bad link id;
- * EHOSTUNREACH: failures cut two leaves of a flow apart; ENOENT: no port
+ * EHOSTUNREACH: failures cut two leaves of a flow apart, or @p is a
+ * partial plan with unroutable flows, nothing done; ENOENT: no port
  * for a path; ESTALE: @o->pm was read against this topology before its
  * links last changed, nothing is done: read it again): the plan is then
  * only partly repaired and should be computed again.

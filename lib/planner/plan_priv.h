@@ -32,6 +32,9 @@ static inline struct fp_pathset fp_flow_paths(struct fp_topo *t, const struct fp
  */
 int fp_unroutable(struct fp_topo *t, const struct fp_flow *f, struct fp_pathset ps,
 		  struct fp_err *err);
+/* Why flow @f cannot run (fp_plan_unroutable_why). */
+void fp_flow_why(const struct fp_topo *t, const struct fp_flow *f, enum fp_unroutable_why why,
+		 char *buf, size_t len);
 
 /* Append a subflow to flow @fi of @pp (a flow's subflows are contiguous). */
 void fp_plan_add_sub(struct fp_plan_phase *pp, size_t fi, uint64_t bytes, int path,

@@ -167,6 +167,7 @@ static void put_phases(struct out *o, const struct fp_plan *p, bool links)
 {
 	const struct fp_topo *t = p->topo;
 	const char *s = sep(o);
+	const struct fp_plan_unroutable *u = p->unroutable, *ue = u + p->nunroutable;
 	size_t i, j, k;
 	int l, cnt;
 
@@ -192,6 +193,8 @@ static void put_phases(struct out *o, const struct fp_plan *p, bool links)
 		     s, s, pp->nsubs, s, s, pp->split_flows, s, s, pp->capped_flows);
 		if (ph->nbg)
 			putf(o, "%s\"background_flows\":%s%zu,", s, s, ph->nbg);
+		if (pp->unroutable)
+			putf(o, "%s\"unroutable_flows\":%s%zu,", s, s, pp->unroutable);
 		nl(o, 3);
 		putf(o, "\"flows\":%s[", s);
 		for (j = 0; j < ph->n; j++) {
@@ -204,8 +207,16 @@ static void put_phases(struct out *o, const struct fp_plan *p, bool links)
 			str(o, t->nodes[f->src].name);
 			putf(o, ",%s\"dst\":%s", s, s);
 			str(o, t->nodes[f->dst].name);
-			putf(o, ",%s\"bytes\":%s%llu,%s\"subflows\":%s[", s, s,
-			     (unsigned long long)f->bytes, s, s);
+			putf(o, ",%s\"bytes\":%s%llu,", s, s, (unsigned long long)f->bytes);
+			if (u < ue && u->phase == i && u->flow == j) {
+				char why[192];
+
+				putf(o, "%s\"unroutable\":%s", s, s);
+				str(o, fp_plan_unroutable_why(p, u, why, sizeof(why)));
+				put(o, ",");
+				u++;
+			}
+			putf(o, "%s\"subflows\":%s[", s, s);
 			for (k = 0; k < pp->flows[j].n; k++) {
 				const struct fp_plan_subflow *sf = &pp->subs[pp->flows[j].first + k];
 

@@ -4,6 +4,7 @@
  * or by searching the topology's hash model.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,17 +12,39 @@
 #include "planner/plan_priv.h"
 #include "planner/util.h"
 
+void fp_flow_why(const struct fp_topo *t, const struct fp_flow *f, enum fp_unroutable_why why,
+		 char *buf, size_t len)
+{
+	const struct fp_node *a = &t->nodes[f->src], *b = &t->nodes[f->dst];
+	bool a_up = t->links[a->up_link].up;
+
+	if (why == FP_UNROUTABLE_HOST_LINK)
+		snprintf(buf, len, "the link of %s to %s is down", a_up ? b->name : a->name,
+			 t->nodes[a_up ? b->leaf : a->leaf].name);
+	else
+		snprintf(buf, len, "no live path (failed links cut %s from %s)",
+			 t->nodes[a->leaf].name, t->nodes[b->leaf].name);
+}
+
+const char *fp_plan_unroutable_why(const struct fp_plan *p, const struct fp_plan_unroutable *u,
+				   char *buf, size_t len)
+{
+	fp_flow_why(p->topo, &p->sched->ph[u->phase].flows[u->flow], u->why, buf, len);
+	return buf;
+}
+
 int fp_unroutable(struct fp_topo *t, const struct fp_flow *f, struct fp_pathset ps,
 		  struct fp_err *err)
 {
 	const struct fp_node *a = &t->nodes[f->src], *b = &t->nodes[f->dst];
+	char why[256];
 
 	if (ps.too_many)
 		return fp_fail(err, E2BIG, "%s -> %s: more than %d equal-cost paths between %s and %s",
 			       a->name, b->name, FP_MAX_PATHS, t->nodes[a->leaf].name,
 			       t->nodes[b->leaf].name);
-	return fp_fail(err, EHOSTUNREACH, "%s -> %s: no live path (failed links cut %s from %s)",
-		       a->name, b->name, t->nodes[a->leaf].name, t->nodes[b->leaf].name);
+	fp_flow_why(t, f, FP_UNROUTABLE_CUT, why, sizeof(why));
+	return fp_fail(err, EHOSTUNREACH, "%s -> %s: %s", a->name, b->name, why);
 }
 
 /*

@@ -560,6 +560,12 @@ int fp_plan_repair(struct fp_plan *p, const int *links, size_t nlinks,
 		free(dead);
 		return fp_fail(err, EINVAL, "plan repair: only flowplan's plans are repaired");
 	}
+	if (p->nunroutable) {
+		/* its phases are planned and bounded without those flows */
+		free(dead);
+		return fp_fail(err, EHOSTUNREACH, "plan repair: %zu flows of the plan cannot run (a partial plan): computed anew, not repaired",
+			       p->nunroutable);
+	}
 	if (o && o->pm && o->pm->topo == t && o->pm->paths_gen != t->paths_gen) {
 		free(dead);
 		return fp_fail(err, ESTALE, "plan repair: the port map was read before links of topology %s changed state: its paths are numbered for links that are no more as they were (read it again)",

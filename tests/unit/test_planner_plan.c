@@ -451,6 +451,123 @@ static void test_unreachable_is_an_error(void **state)
 	fp_topo_free(t);
 }
 
+/*
+ * A partial plan (fp_plan_opts.partial) with leaf3 cut off from every
+ * spine and h0.n0's own link down: the flows that can run are planned as
+ * a schedule of only those would be (same load, at the same bound), the
+ * others are listed with why, have no subflows and no entries.
+ */
+static void test_partial_plan(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=4,spines=2,hosts=2,up_gbps=25,fail=leaf3-spine0+leaf3-spine1+h0.n0-leaf0");
+	struct fp_sched *s = gen_sched("alltoall:bytes=64M", t), *rest = calloc(1, sizeof(*rest));
+	struct fp_plan_opts o = { .strategy = FP_STRAT_FLOWPLAN, .generation = 1, .partial = true };
+	struct fp_plan *p = NULL, *q = NULL;
+	struct fp_hostplan hp;
+	struct fp_err err = { "" };
+	size_t i, cut = 0, host = 0, k = 0;
+	char buf[256], *json;
+
+	(void)state;
+	assert_int_equal(fp_plan_compute(t, s, &o, &p, &err), 0);
+	assert_non_null(p);
+	/* 8 NICs: h0.n0's 14 flows; h6.n0 and h7.n0 to and from the 5 others */
+	assert_int_equal(p->nunroutable, 14 + 2 * 2 * 5);
+	assert_int_equal(p->ph[0].unroutable, p->nunroutable);
+	rest->name = strdup("rest");
+	for (i = 0; i < s->ph[0].n; i++) {
+		const struct fp_flow *f = &s->ph[0].flows[i];
+		const struct fp_plan_unroutable *u = &p->unroutable[k];
+
+		if (k < p->nunroutable && u->flow == i) {
+			assert_int_equal(u->phase, 0);
+			assert_int_equal(p->ph[0].flows[i].n, 0);
+			fp_plan_unroutable_why(p, u, buf, sizeof(buf));
+			if (u->why == FP_UNROUTABLE_HOST_LINK) {
+				assert_string_equal(buf, "the link of h0.n0 to leaf0 is down");
+				host++;
+			} else {
+				assert_int_equal(u->why, FP_UNROUTABLE_CUT);
+				assert_non_null(strstr(buf, "no live path (failed links cut leaf"));
+				cut++;
+			}
+			k++;
+			continue;
+		}
+		assert_true(p->ph[0].flows[i].n > 0);
+		fp_sched_add(rest, 0, f->src, f->dst, f->bytes, 0);
+	}
+	assert_int_equal(k, p->nunroutable);
+	assert_int_equal(host, 14);
+	assert_int_equal(cut, 20);
+	/* h6.n0 <-> h7.n0 stay within leaf3: planned */
+	assert_int_equal(rest->ph[0].n, 56 - 34);
+	assert_conserved(p);
+
+	o.partial = false;
+	assert_int_equal(fp_plan_compute(t, s, &o, &q, &err), EHOSTUNREACH);
+	assert_null(q);
+	assert_int_equal(fp_plan_compute(t, rest, &o, &q, &err), 0);
+	assert_int_equal(q->nunroutable, 0);
+	assert_float_equal(p->ph[0].lower_bound, q->ph[0].lower_bound, 1e-12);
+	assert_float_equal(p->ph[0].max_load, q->ph[0].max_load, 1e-12);
+	assert_true(p->ph[0].max_load <= p->ph[0].lower_bound * (1 + 1e-6));
+	assert_true(p->ph[0].lower_bound > 0);
+
+	/* one entry per flow planned: none from h0.n0, none across leaf3's cut */
+	assert_int_equal(fp_plan_hostplan(p, NULL, 0, &hp, &err), 0);
+	assert_int_equal(hp.n, rest->ph[0].n);
+	for (i = 0; i < hp.n; i++)
+		assert_int_not_equal(fp_addr_cmp(&hp.e[i].local,
+						 &t->nodes[t->hosts[0].first_nic].ip), 0);
+	fp_hostplan_free(&hp);
+
+	json = fp_plan_to_json(p, false, false);
+	assert_non_null(json);
+	assert_non_null(strstr(json, "\"unroutable_flows\":34,"));
+	assert_non_null(strstr(json, "\"src\":\"h0.n0\",\"dst\":\"h1.n0\",\"bytes\":8388608,\"unroutable\":\"the link of h0.n0 to leaf0 is down\",\"subflows\":[]"));
+	assert_non_null(strstr(json, "\"src\":\"h6.n0\",\"dst\":\"h2.n0\",\"bytes\":8388608,\"unroutable\":\"no live path (failed links cut leaf3 from leaf1)\",\"subflows\":[]"));
+	free(json);
+	fp_plan_free(q);
+	fp_plan_free(p);
+	fp_sched_free(rest);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
+/* Every flow of a phase cut off: the phase is empty, the plan still made. */
+static void test_partial_plan_nothing_routable(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=1,fail=leaf0-spine0+leaf0-spine1");
+	struct fp_sched *s = gen_sched("pipeline:bytes=1M", t);
+	struct fp_plan_opts o = { .strategy = FP_STRAT_FLOWPLAN, .partial = true };
+	struct fp_plan *p = NULL;
+	struct fp_hostplan hp;
+	struct fp_err err = { "" };
+	char buf[256];
+	int l;
+
+	(void)state;
+	assert_int_equal(fp_plan_compute(t, s, &o, &p, &err), 0);
+	assert_int_equal(p->nunroutable, 1);
+	assert_int_equal(p->unroutable[0].flow, 0);
+	assert_string_equal(fp_plan_unroutable_why(p, &p->unroutable[0], buf, sizeof(buf)),
+			    "no live path (failed links cut leaf0 from leaf1)");
+	assert_int_equal(p->ph[0].nsubs, 0);
+	assert_float_equal(p->ph[0].max_load, 0, 0);
+	assert_int_equal(fp_plan_hostplan(p, NULL, 0, &hp, &err), 0);
+	assert_int_equal(hp.n, 0);
+	fp_hostplan_free(&hp);
+	/* planned without a flow: not repaired, computed anew */
+	l = fp_topo_link(t, fp_topo_find(t, "spine0"), fp_topo_find(t, "leaf1"));
+	assert_int_equal(fp_plan_repair(p, &l, 1, NULL, NULL, &err), EHOSTUNREACH);
+	assert_non_null(strstr(err.msg, "1 flows of the plan cannot run"));
+	assert_true(t->links[l].up);
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
 /* The ECMP baselines: one QP-derived port per flow, or k random ones. */
 static void ecmp_strategies(const char *spec)
 {
@@ -867,6 +984,8 @@ int main(void)
 		cmocka_unit_test(test_host_bound_no_split),
 		cmocka_unit_test(test_tight_cap),
 		cmocka_unit_test(test_strategy_names),
+		cmocka_unit_test(test_partial_plan),
+		cmocka_unit_test(test_partial_plan_nothing_routable),
 	};
 
 	return cmocka_run_group_tests_name("planner_plan", tests, NULL, NULL);
