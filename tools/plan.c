@@ -16,8 +16,8 @@
 #include "planner/plan.h"
 
 #define COMPUTE_USAGE "compute TOPO SCHED [strategy S] [portmap FILE] [seed N] " \
-		      "[generation N] [max-split N] [enforce] [out FILE] [host NAME] " \
-		      "[shares DIR [compact]]"
+		      "[generation N] [max-split N] [enforce] [partial] [out FILE] " \
+		      "[host NAME] [shares DIR [compact]]"
 #define SET_USAGE "set FILE [generation N] [enforce] [local ADDR]..."
 
 /* ---------------------------------------------------------------- compute */
@@ -44,6 +44,10 @@ static int compute_args(int argc, char **argv, struct compute_args *a)
 		}
 		if (fp_matches(kw, "compact")) {
 			a->compact = true;
+			continue;
+		}
+		if (fp_matches(kw, "partial")) {
+			a->o.partial = true;
 			continue;
 		}
 		if (fp_matches(kw, "strategy")) {
@@ -121,6 +125,49 @@ static int write_plan(const char *path, const struct fp_plan *p, int host)
 }
 
 /*
+ * A partial plan's flows that cannot run, each with why (JSON: "unroutable",
+ * also when empty). 1 when there are any: the plan leaves them out.
+ */
+static int print_unroutable(const struct fp_plan *p)
+{
+	const struct fp_topo *t = p->topo;
+	char why[192];
+	size_t i;
+
+	if (p->nunroutable)
+		pr_text("%zu flows cannot run, planned without them:\n", p->nunroutable);
+	pr_arr_open("unroutable", NULL);
+	for (i = 0; i < p->nunroutable; i++) {
+		const struct fp_plan_unroutable *u = &p->unroutable[i];
+		const struct fp_flow *f = &p->sched->ph[u->phase].flows[u->flow];
+
+		pr_obj_open(NULL);
+		pr_str("phase", "  phase %s:", p->sched->ph[u->phase].name);
+		pr_str("src", " %s", t->nodes[f->src].name);
+		pr_str("dst", " -> %s", t->nodes[f->dst].name);
+		pr_u64("bytes", NULL, f->bytes);
+		pr_str("why", ": %s\n", fp_plan_unroutable_why(p, u, why, sizeof(why)));
+		pr_obj_close();
+	}
+	pr_arr_close(NULL);
+	if (!p->nunroutable)
+		return 0;
+	/* out now: flowplanctl prints a JSON document only on success */
+	pr_flush();
+	return fp_err("plan compute: %zu flows cannot run; the plan leaves them out",
+		      p->nunroutable);
+}
+
+/* Where standard output holds the plan: the unroutable flows' count on stderr. */
+static int unroutable_said(const struct fp_plan *p)
+{
+	if (!p->nunroutable)
+		return 0;
+	return fp_err("plan compute: %zu flows cannot run; the plan leaves them out (its phases say why)",
+		      p->nunroutable);
+}
+
+/*
  * The plan file goes to `out FILE` ("-": standard output); what was planned
  * is printed either way, as text or (-j) JSON.
  */
@@ -152,7 +199,8 @@ static int plan_compute(int argc, char **argv)
 	}
 	t0 = now_sec();
 	if (fp_plan_compute(t, s, &a.o, &p, &err)) {
-		fp_err("%s", err.msg);
+		fp_err("%s%s", err.msg, a.o.partial ? "" :
+		       " (partial plans the flows that can run and lists the others)");
 		goto out;
 	}
 	dt = now_sec() - t0;
@@ -168,7 +216,7 @@ static int plan_compute(int argc, char **argv)
 		if (write_plan(a.out ? a.out : "-", p, h))
 			goto out;
 		if (!a.out || !strcmp(a.out, "-")) {
-			rc = 0;
+			rc = unroutable_said(p);
 			goto out;
 		}
 	} else if (a.shares) {
@@ -184,7 +232,7 @@ static int plan_compute(int argc, char **argv)
 			goto out;
 		/* Standard output holds the plan: nothing else goes there. */
 		if (!strcmp(a.out, "-")) {
-			rc = 0;
+			rc = unroutable_said(p);
 			goto out;
 		}
 	}
@@ -218,6 +266,8 @@ static int plan_compute(int argc, char **argv)
 			pr_u64("background_flows", " background %llu", s->ph[i].nbg);
 			pr_dbl("background_max_link_load", " (max %.6g s)", bgmax);
 		}
+		if (a.o.partial)
+			pr_u64("unroutable_flows", " unroutable %-5llu", pp->unroutable);
 		pr_dbl("max_link_load", " max load %.6g s", pp->max_load);
 		pr_dbl("lower_bound", "  bound %.6g s", pp->lower_bound);
 		pr_dbl("ratio", "  ratio %.4f\n",
@@ -225,7 +275,7 @@ static int plan_compute(int argc, char **argv)
 		pr_obj_close();
 	}
 	pr_arr_close(NULL);
-	rc = 0;
+	rc = print_unroutable(p);
 out:
 	fp_plan_free(p);
 	fp_portmap_free(pm);

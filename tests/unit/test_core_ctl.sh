@@ -9,7 +9,8 @@
 #    file, exit status 1, the file's old content intact and no temporary
 #    file left beside it; for topology export, schedule export, plan
 #    compute and simulate's picture;
-#  - written files appear whole, with the mode the umask gives.
+#  - written files appear whole, with the mode the umask gives;
+#  - plan compute partial with a leaf cut off (below).
 # FLOWPLAN_BUILD: the build directory (default build).
 set -uo pipefail
 B=${FLOWPLAN_BUILD:-build}
@@ -65,6 +66,40 @@ written() {	# FILE ARGS...: flowplanctl ARGS writes FILE whole, mode 0644
 	[ "$(stat -c %a "$f")" = 644 ] || { echo "mode $(stat -c %a "$f")"; return 1; }
 }
 
+# partial: leaf3 cut off; ring flows h2 -> h3 and h3 -> h0 cannot run (the
+# plan has 4 entries: h0 -> h1, h1 -> h2 and their reverse ones). Without
+# `partial` the plan fails naming one; with it the rest is planned, the two
+# are listed (text, -j) with why, the plan file is written, and status is 1.
+partial() {
+	local cut=leafspine:leaves=4,spines=2,hosts=1,fail=leaf3-spine0+leaf3-spine1
+	local out err rc
+	err=$("$CTL" plan compute "$cut" "$SCHED" 2>&1 >/dev/null)
+	rc=$?
+	[ $rc = 1 ] && grep -q "h2.n0 -> h3.n0: no live path" <<<"$err" ||
+		{ echo "without partial: status $rc, said: $err"; return 1; }
+	out=$("$CTL" plan compute "$cut" "$SCHED" partial out "$T/partial.json" 2>"$T/err")
+	rc=$?
+	[ $rc = 1 ] || { echo "text: status $rc"; return 1; }
+	grep -q "2 flows cannot run" "$T/err" || { echo "said: $(cat "$T/err")"; return 1; }
+	grep -qx "  phase p0: h2.n0 -> h3.n0: no live path (failed links cut leaf2 from leaf3)" \
+		<<<"$out" || { echo "text: $out"; return 1; }
+	grep -qx "  phase p0: h3.n0 -> h0.n0: no live path (failed links cut leaf3 from leaf0)" \
+		<<<"$out" || { echo "text: $out"; return 1; }
+	[ "$(jq -c '[.phases[0].unroutable_flows, [.phases[0].flows[] | select(.unroutable)
+		     | .src, (.subflows | length)], (.entries | length)]' "$T/partial.json")" = \
+	  '[2,["h2.n0",0,"h3.n0",0],4]' ] || { echo "plan file: $(head -c 400 "$T/partial.json")"; return 1; }
+	out=$("$CTL" -j plan compute "$cut" "$SCHED" partial 2>/dev/null)
+	rc=$?
+	[ $rc = 1 ] || { echo "-j: status $rc"; return 1; }
+	[ "$(jq -c '[.phases[0].unroutable_flows, [.unroutable[] | .src, .dst, .why]]' <<<"$out")" = \
+	  '[2,["h2.n0","h3.n0","no live path (failed links cut leaf2 from leaf3)","h3.n0","h0.n0","no live path (failed links cut leaf3 from leaf0)"]]' ] ||
+		{ echo "-j: $out"; return 1; }
+	out=$("$CTL" -j plan compute "$TOPO" "$SCHED" partial) &&
+		[ "$(jq -c '[.unroutable, .phases[0].unroutable_flows]' <<<"$out")" = '[[],0]' ] ||
+		{ echo "-j, nothing cut: $out"; return 1; }
+}
+
+check "plan compute partial: the rest planned, the unroutable listed, status 1" partial
 check "topology show > /dev/full: error, status 1" full_stdout topology show "$TOPO"
 check "-j topology show > /dev/full: error, status 1" full_stdout -j topology show "$TOPO"
 check "-j plan compute out - > /dev/full: error, status 1" \
