@@ -180,6 +180,38 @@ static int sync_module(struct fpd *d, struct fp_err *err)
 	return ret;
 }
 
+/* "unroutable_flows": N and "unroutable": ["SRC -> DST: why", ...] into @o. */
+static void add_unroutable(struct json_object *o, const struct fpd_plan_info *info)
+{
+	struct json_object *a = json_object_new_array();
+	size_t i;
+
+	for (i = 0; i < info->nunroutable; i++)
+		json_object_array_add(a, json_object_new_string(info->unroutable[i].text));
+	json_object_object_add(o, "unroutable_flows", json_object_new_int64((int64_t)info->nunroutable));
+	json_object_object_add(o, "unroutable", a);
+}
+
+/*
+ * The flows the plan leaves out, as one warning: the first few by name, the
+ * rest counted (the status lists them all).
+ */
+static void log_unroutable(struct fpd *d, const struct fpd_plan_info *info)
+{
+	char list[1024];
+	size_t i, at = 0, shown = 0;
+
+	list[0] = 0;
+	for (i = 0; i < info->nunroutable && at < sizeof(list) - 300; i++, shown++)
+		at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%s", i ? "; " : "",
+				       info->unroutable[i].text);
+	if (shown < info->nunroutable)
+		snprintf(list + at, sizeof(list) - at, "; and %zu more (fpd-ctl status lists them)",
+			 info->nunroutable - shown);
+	fpd_log(d, LOG_WARNING, "%zu of %zu flows cannot run, planned without them: %s",
+		info->nunroutable, info->flows, list);
+}
+
 int fpd_set_plan(struct fpd *d, const struct fp_hostplan *hp, struct fp_err *err)
 {
 	int ret = fpd_hostplan_copy(&d->wanted, hp);
@@ -251,6 +283,8 @@ int fpd_replan_now(struct fpd *d, struct fp_err *err)
 		fpd_log(d, LOG_INFO, "planned %zu phases, %zu flows: max load %.6g s, bound %.6g s; "
 			"%zu entries here, %zu kept as they were (%.1f ms)", info.phases, info.flows,
 			info.max_load, info.lower_bound, info.entries, kept, info.compute_ns / 1e6);
+	if (info.nunroutable)
+		log_unroutable(d, &info);
 	ret = sync_module(d, err);
 	if (!ret && d->kmod_open)
 		lat_record(d, (double)(fpd_now() - t0) / 1e9);
@@ -849,6 +883,7 @@ json_object *fpd_status_json(struct fpd *d, bool show)
 						      d->info.max_load / d->info.lower_bound : 1));
 		json_object_object_add(p, "installed", json_object_new_boolean(
 			d->kmod_open && fpd_hostplan_equal(&d->wanted, &d->installed)));
+		add_unroutable(p, &d->info);
 	}
 	if (d->why[0] || !d->have_wanted)
 		json_object_object_add(p, "why", json_object_new_string(
@@ -1033,6 +1068,9 @@ void fpd_metrics_render(void *arg, FILE *f)
 			"Generation of the installed plan.", d->installed.generation);
 	fpd_prom_metric_u64(f, "flowpland_plan_entries", "gauge",
 			"Entries of this host's plan.", d->wanted.n);
+	fpd_prom_metric_u64(f, "flowpland_plan_unroutable_flows", "gauge",
+			"Flows of the plan that cannot run (failed links cut their leaves apart).",
+			d->info.nunroutable);
 	fpd_prom_metric(f, "flowpland_plan_max_load_seconds", "gauge",
 			"Planned maximum link load, summed over the cycle's phases.",
 			d->info.max_load);

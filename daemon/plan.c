@@ -602,6 +602,7 @@ static int pm_resolve(struct fpd_planner *p, struct fp_topo *t, const struct fp_
 void fpd_plan_info_free(struct fpd_plan_info *info)
 {
 	free(info->links);
+	free(info->unroutable);
 	memset(info, 0, sizeof(*info));
 }
 
@@ -790,9 +791,10 @@ static int compute(struct fpd_planner *p, struct fp_sched *in, const uint8_t *wa
 		   const uint8_t *failed, const struct fp_addr *local, size_t nlocal,
 		   size_t *dropped, struct fp_err *err)
 {
+	/* a flow that cannot run leaves the plan (info says which), not the rest */
 	struct fp_plan_opts o = {
 		.strategy = FP_STRAT_FLOWPLAN, .max_split = (int)p->max_split,
-		.enforce = p->enforce,
+		.enforce = p->enforce, .partial = true,
 	};
 	struct fp_sched *s;
 	int ret;
@@ -1126,6 +1128,20 @@ static int figures(struct fpd_planner *p, struct fpd_plan_info *info, struct fp_
 		k++;
 	}
 	free(load);
+	info->unroutable = calloc(plan->nunroutable + 1, sizeof(*info->unroutable));
+	if (!info->unroutable)
+		return fp_fail(err, ENOMEM, "out of memory");
+	for (i = 0; i < plan->nunroutable; i++) {
+		const struct fp_plan_unroutable *u = &plan->unroutable[i];
+		const struct fp_flow *f = &plan->sched->ph[u->phase].flows[u->flow];
+		char why[192];
+
+		snprintf(info->unroutable[i].text, sizeof(info->unroutable[i].text),
+			 "%s -> %s: %s", plan->topo->nodes[f->src].name,
+			 plan->topo->nodes[f->dst].name,
+			 fp_plan_unroutable_why(plan, u, why, sizeof(why)));
+	}
+	info->nunroutable = plan->nunroutable;
 	return 0;
 }
 

@@ -45,9 +45,20 @@ struct fpd_link_load {
 };
 
 /* What a computation gave, for status and metrics. */
+/* A flow the plan leaves out: "h7.n0 -> h0.n0: no live path (...)". */
+struct fpd_unroutable {
+	char text[256];
+};
+
 struct fpd_plan_info {
 	double max_load, lower_bound;	/* seconds, summed over phases */
 	size_t phases, flows, unmapped;	/* unmapped: flows whose addresses the fabric lacks */
+	/*
+	 * Flows that cannot run (failed links cut their leaves apart): planned
+	 * without them, each with why. The load and bound are the rest's.
+	 */
+	size_t nunroutable;
+	struct fpd_unroutable *unroutable;
 	size_t entries, subflows;	/* of this host's share */
 	size_t nlinks;
 	struct fpd_link_load *links;	/* loaded links */

@@ -457,6 +457,46 @@ static void test_observed_cycle(void **state)
 	fpd_hostplan_clear(&f.plan);
 }
 
+/*
+ * leaf2 configured cut off from both spines: the plan for the rest is
+ * installed, and the flows to and from leaf2's hosts are in the status
+ * (count and each with why) and the metrics.
+ */
+static void test_unroutable_reported(void **state)
+{
+	struct fake f = { .loaded = true };
+	struct fpd_conf c;
+	struct fpd d;
+	json_object *r, *p, *u;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mf;
+
+	(void)state;
+	conf(&c, "alltoall:bytes=64M");
+	strcpy(c.topology, "leafspine:leaves=3,spines=2,hosts=2,fail=leaf2-spine0+leaf2-spine1");
+	start(&d, &f, &c);
+	RUN_UNTIL(&d, f.sets == 1);
+	/* h0.n0 to h1, h2, h3; not to h4, h5 */
+	assert_int_equal(f.plan.n, 3);
+	r = fpd_status_json(&d, false);
+	assert_true(json_object_object_get_ex(r, "plan", &p));
+	assert_int_equal(json_object_get_int64(json_object_object_get(p, "unroutable_flows")),
+			 2 * 2 * 4);
+	assert_true(json_object_object_get_ex(p, "unroutable", &u));
+	assert_int_equal(json_object_array_length(u), 16);
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(u, 0)),
+			    "h0.n0 -> h4.n0: no live path (failed links cut leaf0 from leaf2)");
+	json_object_put(r);
+	mf = open_memstream(&buf, &len);
+	fpd_metrics_render(&d, mf);
+	fclose(mf);
+	assert_non_null(strstr(buf, "flowpland_plan_unroutable_flows 16\n"));
+	free(buf);
+	fpd_fini(&d);
+	fpd_hostplan_clear(&f.plan);
+}
+
 static void test_no_module_then_module(void **state)
 {
 	struct fake f = { .loaded = false };
@@ -703,6 +743,7 @@ int main(void)
 		cmocka_unit_test(test_fault_replan),
 		cmocka_unit_test(test_ipv6_host),
 		cmocka_unit_test(test_observed_cycle),
+		cmocka_unit_test(test_unroutable_reported),
 		cmocka_unit_test(test_no_module_then_module),
 		cmocka_unit_test(test_holddown),
 		cmocka_unit_test(test_probe),

@@ -9,7 +9,8 @@
  * schedule file; nothing to plan is ENODATA. The planner's incremental
  * re-plan after a failure moves only what crossed the failed link; port
  * maps (configured, or probed and merged) survive failures and changes;
- * a host's own link going down drops its flows. On an IPv6 fabric and a
+ * a host's own link going down drops its flows; a leaf cut off from every
+ * spine leaves out only the flows to it, listed. On an IPv6 fabric and a
  * dual-stack one (hosts with an IPv4 NIC and an IPv6 NIC): the host's
  * IPv6 entries, IPv4 entries first, paths and port maps as on IPv4.
  */
@@ -651,6 +652,70 @@ static void test_host_link_down(void **state)
 }
 
 
+/*
+ * leaf2 loses both spine links: the flows to it cannot run and are listed,
+ * the others are planned and installed (not the whole re-plan failing);
+ * the links back, everything is planned again.
+ */
+static void test_leaf_cut_off(void **state)
+{
+	struct fpd_flow fl[] = {
+		{ .src = fp_addr_v4(A(1)), .dst = fp_addr_v4(A(3)), .bytes = 1 << 30 },
+		{ .src = fp_addr_v4(A(1)), .dst = fp_addr_v4(A(5)), .bytes = 1 << 30 },
+		{ .src = fp_addr_v4(A(2)), .dst = fp_addr_v4(A(4)), .bytes = 1 << 30 },
+		{ .src = fp_addr_v4(A(2)), .dst = fp_addr_v4(A(6)), .bytes = 1 << 30 },
+	};
+	struct fpd_cphase ph = { .n = 4, .f = fl, .steps = 1 };
+	struct fpd_cycle c = { .job = 1, .period = 1, .nph = 1, .ph = &ph };
+	const struct fpd_cycle *cy[] = { &c };
+	struct fp_addr local[2] = { fp_addr_v4(A(1)), fp_addr_v4(A(2)) };
+	struct fp_err err = { "" };
+	struct fpd_planner p;
+	struct out o;
+	bool changed;
+	int cut[2];
+	size_t i;
+
+	(void)state;
+	load_topo(&p, "leafspine:leaves=3,spines=2,hosts=2", NULL);
+	/* undirected links: half the directed ids */
+	cut[0] = fpd_planner_link(&p, "leaf2", "spine0") / 2;
+	cut[1] = fpd_planner_link(&p, "spine1", "leaf2") / 2;
+	assert_true(cut[0] >= 0 && cut[1] >= 0 && cut[0] != cut[1]);
+	if (fpd_planner_plan(&p, cy, 1, local, 2, &o.hp, &o.fs, &o.nfs, &o.info, &err))
+		fail_msg("%s", err.msg);
+	assert_int_equal(o.hp.n, 4);
+	assert_int_equal(o.info.nunroutable, 0);
+	out_free(&o);
+
+	assert_int_equal(fpd_planner_set_failed(&p, cut, 2, &changed, &err), 0);
+	if (fpd_planner_plan(&p, cy, 1, local, 2, &o.hp, &o.fs, &o.nfs, &o.info, &err))
+		fail_msg("%s", err.msg);
+	assert_false(o.info.repaired);
+	assert_int_equal(o.info.flows, 4);
+	assert_int_equal(o.info.nunroutable, 2);
+	assert_string_equal(o.info.unroutable[0].text,
+			    "h0.n0 -> h4.n0: no live path (failed links cut leaf0 from leaf2)");
+	assert_string_equal(o.info.unroutable[1].text,
+			    "h1.n0 -> h5.n0: no live path (failed links cut leaf0 from leaf2)");
+	/* the pairs within reach planned, at the bound of what remains */
+	assert_int_equal(o.hp.n, 2);
+	for (i = 0; i < o.hp.n; i++)
+		assert_true(fp_addr_to_v4(&o.hp.e[i].remote) == A(3) ||
+			    fp_addr_to_v4(&o.hp.e[i].remote) == A(4));
+	assert_true(o.info.lower_bound > 0);
+	assert_true(o.info.max_load <= o.info.lower_bound * (1 + 1e-6));
+	out_free(&o);
+
+	assert_int_equal(fpd_planner_set_failed(&p, NULL, 0, &changed, &err), 0);
+	if (fpd_planner_plan(&p, cy, 1, local, 2, &o.hp, &o.fs, &o.nfs, &o.info, &err))
+		fail_msg("%s", err.msg);
+	assert_int_equal(o.hp.n, 4);
+	assert_int_equal(o.info.nunroutable, 0);
+	out_free(&o);
+	fpd_planner_free(&p);
+}
+
 static struct fp_addr ip(const char *s)
 {
 	struct fp_addr a;
@@ -1095,6 +1160,7 @@ int main(void)
 		cmocka_unit_test(test_repair_moves_only_crossing),
 		cmocka_unit_test(test_portmap_failure_and_change),
 		cmocka_unit_test(test_host_link_down),
+		cmocka_unit_test(test_leaf_cut_off),
 		cmocka_unit_test(test_ipv6_host),
 		cmocka_unit_test(test_observed6),
 		cmocka_unit_test(test_dual_stack),
