@@ -192,26 +192,6 @@ static void add_unroutable(struct json_object *o, const struct fpd_plan_info *in
 	json_object_object_add(o, "unroutable", a);
 }
 
-/*
- * The flows the plan leaves out, as one warning: the first few by name, the
- * rest counted (the status lists them all).
- */
-static void log_unroutable(struct fpd *d, const struct fpd_plan_info *info)
-{
-	char list[1024];
-	size_t i, at = 0, shown = 0;
-
-	list[0] = 0;
-	for (i = 0; i < info->nunroutable && at < sizeof(list) - 300; i++, shown++)
-		at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%s", i ? "; " : "",
-				       info->unroutable[i].text);
-	if (shown < info->nunroutable)
-		snprintf(list + at, sizeof(list) - at, "; and %zu more (fpd-ctl status lists them)",
-			 info->nunroutable - shown);
-	fpd_log(d, LOG_WARNING, "%zu of %zu flows cannot run, planned without them: %s",
-		info->nunroutable, info->flows, list);
-}
-
 int fpd_set_plan(struct fpd *d, const struct fp_hostplan *hp, struct fp_err *err)
 {
 	int ret = fpd_hostplan_copy(&d->wanted, hp);
@@ -283,8 +263,13 @@ int fpd_replan_now(struct fpd *d, struct fp_err *err)
 		fpd_log(d, LOG_INFO, "planned %zu phases, %zu flows: max load %.6g s, bound %.6g s; "
 			"%zu entries here, %zu kept as they were (%.1f ms)", info.phases, info.flows,
 			info.max_load, info.lower_bound, info.entries, kept, info.compute_ns / 1e6);
-	if (info.nunroutable)
-		log_unroutable(d, &info);
+	if (info.nunroutable) {
+		char line[1024];
+
+		fpd_unroutable_line(info.unroutable, info.nunroutable, info.flows,
+				    "fpd-ctl status", line, sizeof(line));
+		fpd_log(d, LOG_WARNING, "%s", line);
+	}
 	ret = sync_module(d, err);
 	if (!ret && d->kmod_open)
 		lat_record(d, (double)(fpd_now() - t0) / 1e9);

@@ -1097,11 +1097,48 @@ static int watch_list(struct fpd_planner *p, const struct fp_addr *local, size_t
 	return 0;
 }
 
+int fpd_unroutable_list(const struct fp_plan *plan, struct fpd_unroutable **out,
+			struct fp_err *err)
+{
+	struct fpd_unroutable *u = calloc(plan->nunroutable + 1, sizeof(*u));
+	size_t i;
+
+	*out = u;
+	if (!u)
+		return fp_fail(err, ENOMEM, "out of memory");
+	for (i = 0; i < plan->nunroutable; i++) {
+		const struct fp_plan_unroutable *x = &plan->unroutable[i];
+		const struct fp_flow *f = &plan->sched->ph[x->phase].flows[x->flow];
+		char why[192];
+
+		snprintf(u[i].text, sizeof(u[i].text), "%s -> %s: %s",
+			 plan->topo->nodes[f->src].name, plan->topo->nodes[f->dst].name,
+			 fp_plan_unroutable_why(plan, x, why, sizeof(why)));
+	}
+	return 0;
+}
+
+void fpd_unroutable_line(const struct fpd_unroutable *u, size_t n, size_t flows,
+			 const char *where, char *buf, size_t len)
+{
+	size_t i, at;
+
+	at = (size_t)snprintf(buf, len, "%zu of %zu flows cannot run, planned without them: ",
+			      n, flows);
+	/* as many as leave room for the count of the rest */
+	for (i = 0; i < n && at + strlen(u[i].text) + 2 + 80 < len; i++)
+		at += (size_t)snprintf(buf + at, len - at, "%s%s", i ? "; " : "", u[i].text);
+	if (i < n && at < len)
+		snprintf(buf + at, len - at, "%sand %zu more (%s lists them)", i ? "; " : "",
+			 n - i, where);
+}
+
 static int figures(struct fpd_planner *p, struct fpd_plan_info *info, struct fp_err *err)
 {
 	const struct fp_plan *plan = p->plan;
 	size_t nl = (size_t)p->base->nlinks, i, k;
 	double *load = calloc(nl + 1, sizeof(*load));
+	int ret;
 
 	if (!load)
 		return fp_fail(err, ENOMEM, "out of memory");
@@ -1128,19 +1165,9 @@ static int figures(struct fpd_planner *p, struct fpd_plan_info *info, struct fp_
 		k++;
 	}
 	free(load);
-	info->unroutable = calloc(plan->nunroutable + 1, sizeof(*info->unroutable));
-	if (!info->unroutable)
-		return fp_fail(err, ENOMEM, "out of memory");
-	for (i = 0; i < plan->nunroutable; i++) {
-		const struct fp_plan_unroutable *u = &plan->unroutable[i];
-		const struct fp_flow *f = &plan->sched->ph[u->phase].flows[u->flow];
-		char why[192];
-
-		snprintf(info->unroutable[i].text, sizeof(info->unroutable[i].text),
-			 "%s -> %s: %s", plan->topo->nodes[f->src].name,
-			 plan->topo->nodes[f->dst].name,
-			 fp_plan_unroutable_why(plan, u, why, sizeof(why)));
-	}
+	ret = fpd_unroutable_list(plan, &info->unroutable, err);
+	if (ret)
+		return ret;
 	info->nunroutable = plan->nunroutable;
 	return 0;
 }

@@ -50,6 +50,18 @@ struct fpd_unroutable {
 	char text[256];
 };
 
+struct fp_plan;
+/* @plan's unroutable flows (fp_plan.unroutable) as text, into *@out (freed by the caller). */
+int fpd_unroutable_list(const struct fp_plan *plan, struct fpd_unroutable **out,
+			struct fp_err *err);
+/*
+ * One log line for @n unroutable flows of @flows: "2 of 4 flows cannot run,
+ * planned without them: A -> B: why; ...", the first that fit @len, then
+ * "and K more (@where lists them)".
+ */
+void fpd_unroutable_line(const struct fpd_unroutable *u, size_t n, size_t flows,
+			 const char *where, char *buf, size_t len);
+
 struct fpd_plan_info {
 	double max_load, lower_bound;	/* seconds, summed over phases */
 	size_t phases, flows, unmapped;	/* unmapped: flows whose addresses the fabric lacks */

@@ -429,6 +429,9 @@ static void cluster_metrics(struct fpd *d, FILE *f)
 				"Shares written into the bucket.", m->planner.written);
 		fpd_prom_metric_u64(f, "flowpland_cluster_share_bytes_total", "counter",
 				"Bytes of the shares written.", m->planner.bytes);
+		fpd_prom_metric_u64(f, "flowpland_cluster_unroutable_flows", "gauge",
+				"Flows of the last re-plan that cannot run (failed links cut their leaves apart).",
+				m->planner.last.unroutable);
 	}
 }
 

@@ -13,6 +13,7 @@
 #include <syslog.h>
 
 #include "core/err.h"
+#include "plan.h"
 #include "planner.h"
 #include "planner/plan.h"
 #include "planner/portmap.h"
@@ -838,9 +839,10 @@ static int stitch(struct fpc_planner *p, const struct fp_plan *old, const struct
 static int compute(struct fpc_planner *p, const unsigned char *down, bool restore,
 		   struct fp_err *err)
 {
+	/* a flow that cannot run leaves the plan (listed), not the rest */
 	struct fp_plan_opts o = {
 		.strategy = FP_STRAT_FLOWPLAN, .max_split = (int)p->o.max_split,
-		.enforce = p->o.enforce,
+		.enforce = p->o.enforce, .partial = true,
 	};
 	struct fp_sched *s = NULL;
 	struct fp_plan *plan = NULL, *old = NULL;
@@ -1223,6 +1225,29 @@ static int plan_now(struct fpc_planner *p, bool full, struct fpc_replan *r, stru
 	return ret;
 }
 
+/* The plan's flows that cannot run: kept for the status, counted in @r, logged. */
+static int say_unroutable(struct fpc_planner *p, struct fpc_replan *r, struct fp_err *err)
+{
+	struct fpd_unroutable *u;
+	char line[480];
+	size_t i, flows = 0;
+	int ret = fpd_unroutable_list(p->plan, &u, err);
+
+	if (ret)
+		return ret;
+	free(p->unroutable);
+	p->unroutable = u;
+	r->unroutable = p->plan->nunroutable;
+	if (!r->unroutable)
+		return 0;
+	for (i = 0; i < p->plan->nph; i++)
+		flows += p->plan->sched->ph[i].n;
+	fpd_unroutable_line(u, p->plan->nunroutable, flows, "the planner's status", line,
+			    sizeof(line));
+	say(p, LOG_WARNING, "%s", line);
+	return 0;
+}
+
 int fpc_planner_replan_now(struct fpc_planner *p, bool full, const char *why,
 			   struct fp_err *err)
 {
@@ -1243,6 +1268,9 @@ int fpc_planner_replan_now(struct fpc_planner *p, bool full, const char *why,
 		return ret;
 	if (!p->plan)
 		return fp_fail(err, ENODATA, "nothing planned yet");
+	ret = say_unroutable(p, &r, err);
+	if (ret)
+		return ret;
 	r.epoch = FPC_EPOCH(p->lease.term, p->n + 1);
 	ret = write_shares(p, r.epoch, &r, err);
 	reread(p);
@@ -1663,6 +1691,7 @@ void fpc_planner_fini(struct fpc_planner *p)
 		fp_sched_free(p->fixed);
 	if (p->topo)
 		fp_topo_free(p->topo);
+	free(p->unroutable);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -1705,7 +1734,12 @@ void fpc_planner_status(struct fpc_planner *p, json_object *o, bool show)
 	json_object_object_add(r, "bytes", json_object_new_int64((int64_t)p->last.bytes));
 	json_object_object_add(r, "wall_us", json_object_new_int64((int64_t)p->last.wall_us));
 	json_object_object_add(r, "cpu_us", json_object_new_int64((int64_t)p->last.cpu_us));
+	json_object_object_add(r, "unroutable", json_object_new_int64((int64_t)p->last.unroutable));
 	json_object_object_add(o, "last_replan", r);
+	r = json_object_new_array();
+	for (i = 0; p->unroutable && i < p->last.unroutable; i++)
+		json_object_array_add(r, json_object_new_string(p->unroutable[i].text));
+	json_object_object_add(o, "unroutable", r);
 	{
 		json_object *fl = json_object_new_array();
 

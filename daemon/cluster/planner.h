@@ -103,6 +103,8 @@ struct fpc_planner {
 	/* figures */
 	uint64_t replans, written, bytes, conflicts, takeovers, obs_bad;
 	struct fpc_replan last;
+	/* the plan's flows that cannot run, with why (last.unroutable of them) */
+	struct fpd_unroutable *unroutable;
 };
 
 int fpc_planner_init(struct fpc_planner *p, struct fpd_loop *loop, struct fpc_bus *bus,

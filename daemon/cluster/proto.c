@@ -800,6 +800,7 @@ char *fpc_replan_encode(const struct fpc_replan *r, size_t *len)
 	json_object_object_add(o, "encode_us", ju64(r->encode_us));
 	json_object_object_add(o, "put_us", ju64(r->put_us));
 	json_object_object_add(o, "event_ns", ju64(r->event_ns));
+	json_object_object_add(o, "unroutable", ju64(r->unroutable));
 	return out(o, len);
 }
 
@@ -838,6 +839,9 @@ int fpc_replan_decode(const char *text, size_t len, struct fpc_replan *r, struct
 		ret = u64(o, "put_us", UINT64_MAX, &r->put_us, what, err);
 	if (!ret)
 		ret = u64(o, "event_ns", UINT64_MAX, &r->event_ns, what, err);
+	/* (from an older planner: none said) */
+	if (!ret && json_object_object_get_ex(o, "unroutable", NULL))
+		ret = u64(o, "unroutable", UINT64_MAX, &r->unroutable, what, err);
 	if (ret)
 		memset(r, 0, sizeof(*r));
 	json_object_put(o);

@@ -153,6 +153,11 @@ struct fpc_replan {
 	 * machine lines it up with its own clock).
 	 */
 	uint64_t wait_us, encode_us, put_us, event_ns;
+	/*
+	 * Flows of the plan that cannot run (failed links cut their leaves
+	 * apart): planned without them. Absent from an older planner's: 0.
+	 */
+	uint64_t unroutable;
 };
 char *fpc_replan_encode(const struct fpc_replan *r, size_t *len);
 int fpc_replan_decode(const char *text, size_t len, struct fpc_replan *r, struct fp_err *err);

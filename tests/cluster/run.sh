@@ -109,6 +109,7 @@ daemon_start pb
 LATE=h6
 for h in "${HOSTS[@]}"; do [ "$h" = $LATE ] || daemon_start "$h"; done
 ON=(h0 h1 h2 h3 h4 h5 h7)
+LEAF3_DOWN=()	# leaf3's spine links the cases took down
 
 # --------------------------------------------------------------- the cases
 
@@ -235,20 +236,20 @@ case_cutoff() {
 	log "cut h7 off the bus"
 	check "the cut agent sees the bus gone" \
 		wait_for 20 bash -c "$FPDCTL -j -s $T/h7.sock status | jq -e '.cluster.bus.connected == false'"
-	# change the fabric until h7's share changes: one of leaf3's spine
-	# links carries h7 -> h0, and which one depends on the plans before
-	# (a takeover plans anew). Each link goes down and, when h7's share
-	# did not change, back up before the next: with all four down leaf3
-	# is cut off and no plan can be made at all
-	for link in spine0 spine1 spine2 spine3 spine0 spine1 spine2 spine3; do
-		for how in down up; do
-			replans_now
-			ops link $how leaf3 $link || log "fpc link $how leaf3 $link failed"
-			wait_for 20 share_moved_or_replanned h7 "$ep" || log "no re-plan after leaf3-$link $how"
-			e2=$(shares | awk '$1 == "h7" { print $2 }')
-			log "leaf3-$link $how: active $(active_planner pa pb), h7's share at ${e2:-?}, installed $ep"
-			[ "${e2:-0}" -gt "$ep" ] && break 2
-		done
+	# take leaf3's spine links down one by one until h7's share changes:
+	# one of them carries h7 -> h0, and which one depends on the plans
+	# before (a takeover plans anew). They stay down: with all four down
+	# leaf3 is cut off, h7 -> h0 cannot run and leaves the plan (the rest
+	# is planned), so h7's share changes at the latest then
+	LEAF3_DOWN=()
+	for link in spine0 spine1 spine2 spine3; do
+		replans_now
+		ops link down leaf3 $link || log "fpc link down leaf3 $link failed"
+		LEAF3_DOWN+=($link)
+		wait_for 20 share_moved_or_replanned h7 "$ep" || log "no re-plan after leaf3-$link down"
+		e2=$(shares | awk '$1 == "h7" { print $2 }')
+		log "leaf3-$link down: active $(active_planner pa pb), h7's share at ${e2:-?}, installed $ep"
+		[ "${e2:-0}" -gt "$ep" ] && break
 	done
 	# (a later epoch: a server that rejoined may answer from an older state)
 	check "h7's share changed while it was cut off" [ "${e2:-0}" -gt "$ep" ]
@@ -258,6 +259,50 @@ case_cutoff() {
 	check "back on the bus, it installs the share it missed" wait_for 30 consistent h7
 	# (a late re-plan can land between the two reads: read again)
 	check "its table holds the new share" wait_for 30 same_table h7
+}
+
+# the active planner lists exactly the ring's two flows across leaf3's cut
+# (h5 -> h6 and h7 -> h0) in its status and last re-plan, or none ($1 = none)
+unroutable_listed() {
+	local p want='["h5.n0 -> h6.n0: no live path (failed links cut leaf2 from leaf3)","h7.n0 -> h0.n0: no live path (failed links cut leaf3 from leaf0)"]'
+	p=$(active_planner pa pb) || return 1
+	[ "${1:-}" = none ] && want='[]'
+	st "$p" | jq -e --argjson w "$want" \
+		'(.cluster.unroutable | sort) == $w and .cluster.last_replan.unroutable == ($w | length)' \
+		>/dev/null
+}
+
+# h7's table has an entry to h0's address ($1 = no: has none)
+h7_to_h0() {
+	local n
+	n=$(jq --arg a "$(jq -r '.hosts[] | select(.name == "h0") | .nics[0].addr' "$TOPO")" \
+		'[.entries[] | select(.dst_addr == $a)] | length' "$T/h7.table") || return 1
+	if [ "${1:-}" = no ]; then [ "$n" = 0 ]; else [ "$n" -gt 0 ]; fi
+}
+
+# leaf3 cut off from every spine (the links the cutoff case left down, and
+# the rest): the flows across the cut leave the plan and are listed, the
+# rest is planned and installed everywhere; the links back, all planned
+case_leafcut() {
+	local link e0
+	e0=$(last_epoch "$(active_planner pa pb || echo "$ADMIN")")
+	for link in spine0 spine1 spine2 spine3; do
+		[[ " ${LEAF3_DOWN[*]:-} " == *" $link "* ]] && continue
+		ops link down leaf3 $link || log "fpc link down leaf3 $link failed"
+		LEAF3_DOWN+=($link)
+	done
+	check "leaf3 cut off: re-planned, not refused" wait_for 60 planned_after "${e0:-0}"
+	check "the planner lists the two flows across the cut, with why" wait_for 30 unroutable_listed
+	check "every agent installs the plan for the rest" wait_for 40 consistent "${ON[@]}"
+	check "h7's table: no entry to h0, which it cannot reach" wait_for 30 h7_to_h0 no
+	check "the other tables hold their shares" wait_for 30 same_table h0
+	for link in "${LEAF3_DOWN[@]}"; do
+		ops link up leaf3 $link || log "fpc link up leaf3 $link failed"
+	done
+	LEAF3_DOWN=()
+	check "leaf3 back: nothing left out" wait_for 60 unroutable_listed none
+	check "and h7 reaches h0 again" wait_for 40 h7_to_h0
+	check "every agent consistent again" wait_for 40 consistent "${ON[@]}"
 }
 
 case_late() {
@@ -351,7 +396,7 @@ case_shutdown() {
 	check "the other planner too" stopped_cleanly pa
 }
 
-CASES=${*:-plan ipv6 linkdown failover server_kill cutoff late refused monotonic shutdown}
+CASES=${*:-plan ipv6 linkdown failover server_kill cutoff leafcut late refused monotonic shutdown}
 for c in $CASES; do
 	log "--- $c"
 	"case_$c"

@@ -418,7 +418,7 @@ static void test_small_payloads(void **state)
 	struct fpc_fablink l = { "leaf0", "spine3", false }, l2;
 	struct fpc_lease_val v = { "pa", 7, 3000 }, v2;
 	struct fpc_replan r = { 5, "repair", "link leaf0~spine0 down", 8, 2, 300, 11, 12, 13, 1, 14, 15,
-				 123456789012ull }, r2;
+				 123456789012ull, 2 }, r2;
 	struct fp_err err = { "" };
 	size_t len;
 	char *t;
@@ -448,6 +448,18 @@ static void test_small_payloads(void **state)
 	assert_int_equal(fpc_replan_decode(t, len, &r2, &err), 0);
 	assert_memory_equal(&r, &r2, sizeof(r));
 	free(t);
+	/* an older planner's says nothing of unroutable flows: none */
+	t = "{\"epoch\":5,\"method\":\"full\",\"why\":\"x\",\"hosts\":8,\"written\":2,"
+	    "\"bytes\":300,\"compute_us\":1,\"cpu_us\":1,\"wall_us\":1,\"wait_us\":1,"
+	    "\"encode_us\":1,\"put_us\":1,\"event_ns\":1}";
+	assert_int_equal(fpc_replan_decode(t, strlen(t), &r2, &err), 0);
+	assert_int_equal(r2.unroutable, 0);
+	assert_int_equal(r2.written, 2);
+	t = "{\"epoch\":5,\"method\":\"full\",\"why\":\"x\",\"hosts\":8,\"written\":2,"
+	    "\"bytes\":300,\"compute_us\":1,\"cpu_us\":1,\"wall_us\":1,\"wait_us\":1,"
+	    "\"encode_us\":1,\"put_us\":1,\"event_ns\":1,\"unroutable\":-1}";
+	assert_int_equal(fpc_replan_decode(t, strlen(t), &r2, &err), ERANGE);
+	assert_non_null(strstr(err.msg, "\"unroutable\" is negative"));
 
 	/* strict: a missing field or one of the wrong type is an error naming it */
 	assert_int_equal(lease_dec("{\"holder\":\"pa\",\"term\":1}", &v2, &err), EINVAL);
