@@ -260,7 +260,8 @@ static int plan_compute(int argc, char **argv)
 			double bgmax = 0;
 			int l;
 
-			for (l = 0; l < t->nlinks; l++)
+			/* (none when a partial plan's background cannot run) */
+			for (l = 0; pp->bg_bytes && l < t->nlinks; l++)
 				if (fp_link_load(t, l, pp->bg_bytes[l]) > bgmax)
 					bgmax = fp_link_load(t, l, pp->bg_bytes[l]);
 			pr_u64("background_flows", " background %llu", s->ph[i].nbg);

@@ -173,6 +173,13 @@ static enum fp_unroutable_why flow_unroutable(struct fp_topo *t, const struct fp
 	return ps.n <= 0 && !ps.too_many ? FP_UNROUTABLE_CUT : 0;
 }
 
+static enum fp_unroutable_why bg_unroutable(struct fp_topo *t, const struct fp_bgflow *b)
+{
+	const struct fp_flow f = { .src = b->src, .dst = b->dst };
+
+	return flow_unroutable(t, &f);
+}
+
 /*
  * A partial plan's phase @ph without the flows that cannot run: those are
  * appended to @p's unroutable list, the others' indices into @ph go to
@@ -192,8 +199,7 @@ static void phase_routable(struct fp_plan *p, size_t pi, const struct fp_phase *
 	for (f = 0; f < ph->n && !cut; f++)
 		cut = flow_unroutable(t, &ph->flows[f]);
 	for (f = 0; f < ph->nbg && !cut; f++)
-		cut = flow_unroutable(t, &(struct fp_flow){ .src = ph->bg[f].src,
-							    .dst = ph->bg[f].dst });
+		cut = bg_unroutable(t, &ph->bg[f]);
 	if (!cut)
 		return;
 	live->flows = fp_xcalloc(ph->n ? ph->n : 1, sizeof(*live->flows));
@@ -216,8 +222,7 @@ static void phase_routable(struct fp_plan *p, size_t pi, const struct fp_phase *
 	live->nruns = 0;
 	live->bg = NULL;
 	for (f = 0; f < ph->nbg; f++) {
-		if (flow_unroutable(t, &(struct fp_flow){ .src = ph->bg[f].src,
-							  .dst = ph->bg[f].dst }))
+		if (bg_unroutable(t, &ph->bg[f]))
 			continue;
 		FP_GROW(live->bg, cap, nbg + 1);
 		live->bg[nbg++] = ph->bg[f];

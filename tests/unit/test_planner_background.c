@@ -271,7 +271,10 @@ static void test_plan_json_and_round_trip(void **state)
 	fp_topo_free(t);
 }
 
-/* Over a failed host link it carries nothing; across a cut fabric it is refused. */
+/*
+ * Over a failed host link it carries nothing; across a cut fabric it is
+ * refused, or in a partial plan carries nothing too.
+ */
 static void test_failed_links(void **state)
 {
 	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=2,fail=h1.n0-leaf0");
@@ -293,6 +296,14 @@ static void test_failed_links(void **state)
 	assert_int_equal(fp_plan_compute(cut, s2, &o, &q, &err), EHOSTUNREACH);
 	assert_null(q);
 	assert_non_null(strstr(err.msg, "background flow: h1.n0 -> h3.n0: no live path"));
+	/* a partial plan: it carries nothing there either, h2 -> h3 is planned */
+	o.partial = true;
+	assert_int_equal(fp_plan_compute(cut, s2, &o, &q, &err), 0);
+	assert_int_equal(q->nunroutable, 0);
+	assert_int_equal(q->ph[0].flows[0].n, 1);
+	for (l = 0; l < cut->nlinks; l++)
+		assert_true(!q->ph[0].bg_bytes || q->ph[0].bg_bytes[l] == 0);
+	fp_plan_free(q);
 	fp_plan_free(p);
 	fp_sched_free(s);
 	fp_sched_free(s2);
