@@ -1090,6 +1090,7 @@ static int write_shares(struct fpc_planner *p, uint64_t epoch, struct fpc_replan
 	}
 	t2 = fpd_now();
 	r->encode_us = (t2 - t1) / 1000u;
+	r->changed = changed;
 	for (i = 0; changed && i < p->nhosts; i++) {
 		h = &p->hosts[i];
 		if (!h->pend)
@@ -1225,6 +1226,34 @@ static int plan_now(struct fpc_planner *p, bool full, struct fpc_replan *r, stru
 	return ret;
 }
 
+/*
+ * What a re-plan stored: its shares written (and those not stored), none
+ * changed, or none of those that changed stored (@error: why, when the
+ * writes failed). A share not stored still differs from what the planner
+ * knows the bucket holds, so the next re-plan writes it again.
+ */
+static void say_written(struct fpc_planner *p, const char *why, const struct fpc_replan *r,
+			const char *error)
+{
+	uint64_t lost = r->changed - r->written;
+
+	if (r->written)
+		event(p, "replan", "%s (%s): epoch %" PRIu64 ", %" PRIu64 " of %" PRIu64
+		      " shares written (%" PRIu64 " bytes) in %.1f ms%s", why, r->method, r->epoch,
+		      r->written, r->hosts, r->bytes, r->wall_us / 1e3,
+		      lost ? "; others not stored" : "");
+	if (r->written && lost)
+		say(p, LOG_WARNING, "re-plan (%s, %s): %" PRIu64 " of %" PRIu64 " changed shares not stored%s%s%s: written again at the next re-plan",
+		    why, r->method, lost, r->changed, error ? " (" : "", error ? error : "",
+		    error ? ")" : "");
+	else if (!r->written && r->changed)
+		say(p, LOG_WARNING, "re-plan (%s, %s): %" PRIu64 " shares changed, none stored%s%s%s: epoch stays %" PRIu64 ", written again at the next re-plan",
+		    why, r->method, r->changed, error ? " (" : "", error ? error : "",
+		    error ? ")" : "", r->epoch);
+	else if (!r->written)
+		say(p, LOG_INFO, "re-plan (%s, %s): no share changed", why, r->method);
+}
+
 /* The plan's flows that cannot run: kept for the status, counted in @r, logged. */
 static int say_unroutable(struct fpc_planner *p, struct fpc_replan *r, struct fp_err *err)
 {
@@ -1274,8 +1303,11 @@ int fpc_planner_replan_now(struct fpc_planner *p, bool full, const char *why,
 	r.epoch = FPC_EPOCH(p->lease.term, p->n + 1);
 	ret = write_shares(p, r.epoch, &r, err);
 	reread(p);
-	if (!r.written)
-		r.epoch = FPC_EPOCH(p->lease.term, p->n);
+	/* the epoch of the last plan stored, not of writes that were not */
+	if (r.written)
+		p->n_stored = FPC_EPOCH_N(r.epoch);
+	else
+		r.epoch = FPC_EPOCH(p->lease.term, p->n_stored);
 	r.compute_us = (tc - t0) / 1000u;
 	r.wall_us = (fpd_now() - t0) / 1000u;
 	r.wait_us = (t0 - r.event_ns) / 1000u;
@@ -1292,12 +1324,7 @@ int fpc_planner_replan_now(struct fpc_planner *p, bool full, const char *why,
 			fpc_bus_pub(p->bus, fpc_subj_replan(p->nm, subj, sizeof(subj)), t, len, NULL);
 		free(t);
 	}
-	if (r.written)
-		event(p, "replan", "%s (%s): epoch %" PRIu64 ", %" PRIu64 " of %" PRIu64
-		      " shares written (%" PRIu64 " bytes) in %.1f ms", why, r.method, r.epoch,
-		      r.written, r.hosts, r.bytes, r.wall_us / 1e3);
-	else
-		say(p, LOG_INFO, "re-plan (%s, %s): no share changed", why, r.method);
+	say_written(p, why, &r, ret ? err->msg : NULL);
 	return ret;
 }
 
@@ -1402,6 +1429,22 @@ static int lease_write(struct fpc_planner *p, enum fpc_lease_action a, struct fp
 	return 0;
 }
 
+/*
+ * Why a lease write failed (lease_write's errno value and message): the
+ * bucket refused it because its revision moved (JetStream's "wrong last
+ * sequence": another planner wrote first), it never got an answer (no
+ * server, "No responders" while the stream has no leader, a timeout), or
+ * something else; in the last two, who holds the lease is read again.
+ */
+static const char *lease_lost_why(int ret, const char *msg)
+{
+	if (ret == EHOSTUNREACH || ret == ETIMEDOUT || ret == ENOTCONN)
+		return "the lease could not be written: the bucket did not answer";
+	if (strstr(msg, "wrong last sequence"))
+		return "the lease went to another planner first";
+	return "the lease could not be written";
+}
+
 static void take_over(struct fpc_planner *p, enum fpc_lease_action a)
 {
 	struct fp_err err = { "" };
@@ -1428,11 +1471,12 @@ static void take_over(struct fpc_planner *p, enum fpc_lease_action a)
 	}
 	ret = lease_write(p, a, &err);
 	if (ret) {
-		say(p, LOG_INFO, "the lease went to another planner first (%s)", err.msg);
+		say(p, LOG_INFO, "%s (%s)", lease_lost_why(ret, err.msg), err.msg);
 		return;
 	}
 	p->active = true;
 	p->n = 0;
+	p->n_stored = 0;
 	p->takeovers++;
 	event(p, "lease", "%s the active planner: term %u (lease revision %" PRIu64 ")",
 	      p->name, p->lease.term, p->lease.held_rev);
@@ -1730,6 +1774,7 @@ void fpc_planner_status(struct fpc_planner *p, json_object *o, bool show)
 	json_object_object_add(r, "epoch", json_object_new_uint64(p->last.epoch));
 	json_object_object_add(r, "method", json_object_new_string(p->last.method));
 	json_object_object_add(r, "why", json_object_new_string(p->last.why));
+	json_object_object_add(r, "changed", json_object_new_int64((int64_t)p->last.changed));
 	json_object_object_add(r, "written", json_object_new_int64((int64_t)p->last.written));
 	json_object_object_add(r, "bytes", json_object_new_int64((int64_t)p->last.bytes));
 	json_object_object_add(r, "wall_us", json_object_new_int64((int64_t)p->last.wall_us));

@@ -91,6 +91,7 @@ struct fpc_planner {
 	struct fp_plan *plan;
 	struct fp_portmap *pm;
 	uint32_t n;			/* re-plans written in this term */
+	uint32_t n_stored;		/* the last of them the bucket stored a share of */
 
 	/* the lease */
 	struct fpc_lease lease;

@@ -801,6 +801,7 @@ char *fpc_replan_encode(const struct fpc_replan *r, size_t *len)
 	json_object_object_add(o, "put_us", ju64(r->put_us));
 	json_object_object_add(o, "event_ns", ju64(r->event_ns));
 	json_object_object_add(o, "unroutable", ju64(r->unroutable));
+	json_object_object_add(o, "changed", ju64(r->changed));
 	return out(o, len);
 }
 
@@ -842,6 +843,8 @@ int fpc_replan_decode(const char *text, size_t len, struct fpc_replan *r, struct
 	/* (from an older planner: none said) */
 	if (!ret && json_object_object_get_ex(o, "unroutable", NULL))
 		ret = u64(o, "unroutable", UINT64_MAX, &r->unroutable, what, err);
+	if (!ret && json_object_object_get_ex(o, "changed", NULL))
+		ret = u64(o, "changed", UINT64_MAX, &r->changed, what, err);
 	if (ret)
 		memset(r, 0, sizeof(*r));
 	json_object_put(o);

@@ -143,7 +143,7 @@ struct fpc_replan {
 	uint64_t epoch;
 	char method[16];	/* "full", "repair", "restore", "none" */
 	char why[96];
-	uint64_t hosts, written, bytes;	/* shares: all, written, their bytes */
+	uint64_t hosts, written, bytes;	/* shares: all, written (stored), their bytes */
 	uint64_t compute_us, cpu_us, wall_us;
 	/*
 	 * Where the wall time went: from the request (the event) to the
@@ -158,6 +158,12 @@ struct fpc_replan {
 	 * apart): planned without them. Absent from an older planner's: 0.
 	 */
 	uint64_t unroutable;
+	/*
+	 * Shares that changed, so were to be written; those not stored
+	 * (written < changed: the bucket did not answer, or refused) are
+	 * written again at the next re-plan. Absent from an older planner's: 0.
+	 */
+	uint64_t changed;
 };
 char *fpc_replan_encode(const struct fpc_replan *r, size_t *len);
 int fpc_replan_decode(const char *text, size_t len, struct fpc_replan *r, struct fp_err *err);

@@ -35,11 +35,16 @@
 #define TOPO	"leafspine:leaves=2,spines=3,hosts=2"
 #define SCHED	"ring-allreduce:bytes=64M"
 
+static char logged[8192];	/* the planner's log lines since a test cleared it */
+
 static void logline(void *arg, int level, const char *text)
 {
+	size_t at = strlen(logged);
+
 	(void)arg;
 	(void)level;
 	fprintf(stderr, "  planner: %s\n", text);
+	snprintf(logged + at, sizeof(logged) - at, "%s\n", text);
 }
 
 static const struct fpc_planner_ops ops = { .log = logline };
@@ -406,6 +411,42 @@ static void test_ipv6_port_down(void **state)
 	fp_hostplan_free(&h1);
 }
 
+/*
+ * No server to store the shares: a re-plan whose shares changed says that
+ * none was stored (not "no share changed"), and its epoch stays that of
+ * the last plan stored, none yet in this term. Why a lease write failed:
+ * only the bucket's refusal is "another planner first".
+ */
+static void test_nothing_stored(void **state)
+{
+	struct fix *x = *state;
+	struct fpc_lease_val v = { "p1", 3, 60000 };
+	struct fp_err err = { "" };
+
+	x->p.active = true;
+	fpc_lease_won(&x->p.lease, fpd_now(), 1, &v);
+	logged[0] = 0;
+	assert_int_not_equal(fpc_planner_replan_now(&x->p, true, "test", &err), 0);
+	assert_true(x->p.last.changed > 0);
+	assert_int_equal(x->p.last.written, 0);
+	assert_int_equal(x->p.last.epoch, FPC_EPOCH(3, 0));
+	assert_int_equal(x->p.n, 0);	/* nothing sent: the epoch is not spent */
+	assert_non_null(strstr(logged, "re-plan (test, full): "));
+	assert_non_null(strstr(logged, " shares changed, none stored ("));
+	assert_non_null(strstr(logged, "epoch stays 12884901888, written again at the next re-plan"));
+	assert_null(strstr(logged, "no share changed"));
+
+	assert_string_equal(lease_lost_why(EHOSTUNREACH,
+					   "writing the lease: No responders available for request"),
+			    "the lease could not be written: the bucket did not answer");
+	assert_string_equal(lease_lost_why(ETIMEDOUT, "writing the lease: Timeout"),
+			    "the lease could not be written: the bucket did not answer");
+	assert_string_equal(lease_lost_why(EIO, "writing the lease: wrong last sequence: 7"),
+			    "the lease went to another planner first");
+	assert_string_equal(lease_lost_why(EIO, "writing the lease: stream not found"),
+			    "the lease could not be written");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -417,6 +458,7 @@ int main(void)
 		{ "test_portmap_full_with_a_link_down_ipv6", test_portmap_full_with_a_link_down,
 		  fix_setup6, fix_teardown6, NULL },
 		cmocka_unit_test_setup_teardown(test_ipv6_port_down, fix_setup6, fix_teardown6),
+		cmocka_unit_test_setup_teardown(test_nothing_stored, fix_setup, fix_teardown),
 	};
 
 	return cmocka_run_group_tests_name("cluster_planner", tests, NULL, NULL);

@@ -418,7 +418,7 @@ static void test_small_payloads(void **state)
 	struct fpc_fablink l = { "leaf0", "spine3", false }, l2;
 	struct fpc_lease_val v = { "pa", 7, 3000 }, v2;
 	struct fpc_replan r = { 5, "repair", "link leaf0~spine0 down", 8, 2, 300, 11, 12, 13, 1, 14, 15,
-				 123456789012ull, 2 }, r2;
+				 123456789012ull, 2, 3 }, r2;
 	struct fp_err err = { "" };
 	size_t len;
 	char *t;
