@@ -9,7 +9,7 @@
 static int topo_show(int argc, char **argv)
 {
 	struct fp_topo *t;
-	int tiers[4] = { 0 }, i, nics = 0, failed = 0;
+	int tiers[4] = { 0 }, i, nics = 0, dual = 0, failed = 0;
 
 	if (argc != 1)
 		return fp_err("usage: flowplanctl topology show TOPO");
@@ -17,7 +17,9 @@ static int topo_show(int argc, char **argv)
 	if (!t)
 		return 1;
 	for (i = 0; i < t->nnodes; i++) {
-		if (t->nodes[i].is_nic)
+		if (t->nodes[i].is_twin)
+			dual++;
+		else if (t->nodes[i].is_nic)
 			nics++;
 		else
 			tiers[t->nodes[i].tier]++;
@@ -27,6 +29,7 @@ static int topo_show(int argc, char **argv)
 	pr_str("name", "topology %s\n", t->name);
 	pr_u64("hosts", "  hosts %llu", (uint64_t)t->nhosts);
 	pr_u64("nics", " nics %llu", (uint64_t)nics);
+	pr_u64("dual_stack", " dual-stack %llu", (uint64_t)dual);
 	pr_u64("leaves", " leaves %llu", (uint64_t)tiers[1]);
 	pr_u64("tier2", " tier-2 %llu", (uint64_t)tiers[2]);
 	pr_u64("tier3", " tier-3 %llu\n", (uint64_t)tiers[3]);

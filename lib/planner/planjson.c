@@ -207,6 +207,8 @@ static void put_phases(struct out *o, const struct fp_plan *p, bool links)
 			str(o, t->nodes[f->src].name);
 			putf(o, ",%s\"dst\":%s", s, s);
 			str(o, t->nodes[f->dst].name);
+			if (fp_topo_family_key(t, f->src, f->dst))
+				putf(o, ",%s\"family\":%s%d", s, s, fp_topo_family_key(t, f->src, f->dst));
 			putf(o, ",%s\"bytes\":%s%llu,", s, s, (unsigned long long)f->bytes);
 			if (u < ue && u->phase == i && u->flow == j) {
 				char why[192];

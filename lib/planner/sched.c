@@ -105,12 +105,44 @@ int fp_flow_job(const struct fp_phase *ph, size_t i)
 
 /* ---- file ---- */
 
+/*
+ * Turn a flow's NICs into the nodes of its family: the flow's "family"
+ * (4 or 6), else fp_topo_flow_family()'s.
+ */
+static int flow_family(struct json_object *fo, const struct fp_topo *t, int *src, int *dst,
+		       const char *name, const char *where, struct fp_err *err)
+{
+	const struct fp_node *s = &t->nodes[*src], *d = &t->nodes[*dst];
+	struct json_object *x;
+	int fam, a, b;
+
+	if (json_object_object_get_ex(fo, "family", &x)) {
+		fam = json_object_is_type(x, json_type_int) ? json_object_get_int(x) : 0;
+		if (fam != 4 && fam != 6)
+			return fp_fail(err, EINVAL, "%s: %s.family: expected 4 or 6", name, where);
+	} else {
+		fam = fp_topo_flow_family(t, *src, *dst);
+		if (!fam)
+			return fp_fail(err, EINVAL, "%s: %s: %s is %s and %s is %s: a flow's two NICs must be of one address family",
+				       name, where, s->name, fp_addr_is_v4(&s->ip) ? "IPv4" : "IPv6",
+				       d->name, fp_addr_is_v4(&d->ip) ? "IPv4" : "IPv6");
+	}
+	a = fp_topo_nic_family(t, *src, fam == 6);
+	b = fp_topo_nic_family(t, *dst, fam == 6);
+	if (a < 0 || b < 0)
+		return fp_fail(err, EINVAL, "%s: %s.family: %s has no IPv%d address", name, where,
+			       (a < 0 ? s : d)->name, fam);
+	*src = a;
+	*dst = b;
+	return 0;
+}
+
 static int parse_json(struct json_object *root, const char *name, const struct fp_topo *t,
 		      struct fp_sched *s, struct fp_err *err)
 {
 	static const char *const top_keys[] = { "format", "version", "name", "phases", NULL };
 	static const char *const ph_keys[] = { "name", "flows", NULL };
-	static const char *const fl_keys[] = { "src", "dst", "bytes", "job", "background",
+	static const char *const fl_keys[] = { "src", "dst", "family", "bytes", "job", "background",
 					       "sport", NULL };
 	struct json_object *x, *phases;
 	char where[96];
@@ -182,10 +214,9 @@ static int parse_json(struct json_object *root, const char *name, const struct f
 					       name, where, dn, t->name);
 			if (src == dst)
 				return fp_fail(err, EINVAL, "%s: %s: src and dst are the same NIC", name, where);
-			if (fp_addr_is_v4(&t->nodes[src].ip) != fp_addr_is_v4(&t->nodes[dst].ip))
-				return fp_fail(err, EINVAL, "%s: %s: %s is %s and %s is %s: a flow's two NICs must be of one address family",
-					       name, where, sn, fp_addr_is_v4(&t->nodes[src].ip) ? "IPv4" : "IPv6",
-					       dn, fp_addr_is_v4(&t->nodes[dst].ip) ? "IPv4" : "IPv6");
+			rc = flow_family(fo, t, &src, &dst, name, where, err);
+			if (rc)
+				return rc;
 			ok = json_object_object_get_ex(fo, "bytes", &b) &&
 			     json_object_is_type(b, json_type_int);
 			bytes = ok ? json_object_get_int64(b) : 0;
@@ -408,7 +439,7 @@ static int gen_one(const char *spec, const struct fp_topo *t, struct fp_sched *s
 {
 	char *dup = fp_xstrdup(spec), *save = NULL, *tok, *params = strchr(dup, ':');
 	int *hosts = NULL, *nics = NULL, nh = 0, nn = 0, rc = 0, job, i, r, count = -1, off = 0;
-	int frag = 0, stride = 0;
+	int frag = 0, stride = 0, fam = 0;
 	uint64_t bytes = 0;
 	const char *jobname = NULL;
 	enum coll c = C_RING_AR;
@@ -452,6 +483,12 @@ static int gen_one(const char *spec, const struct fp_topo *t, struct fp_sched *s
 			rc = parse_list(spec, tok, eq, t->hosts[0].nnics, &nics, &nn, err);
 		} else if (!strcmp(tok, "job")) {
 			jobname = eq;
+		} else if (!strcmp(tok, "family")) {
+			if (strcmp(eq, "4") && strcmp(eq, "6")) {
+				rc = fp_fail(err, EINVAL, "%s: family: \"%s\" (4 or 6)", spec, eq);
+				goto out;
+			}
+			fam = *eq - '0';
 		} else if (!strcmp(tok, "place")) {
 			if (strcmp(eq, "frag") && strcmp(eq, "pack")) {
 				rc = fp_fail(err, EINVAL, "%s: place: \"%s\" (frag or pack)", spec, eq);
@@ -510,9 +547,16 @@ static int gen_one(const char *spec, const struct fp_topo *t, struct fp_sched *s
 	}
 	for (i = 0; i < nh; i++) {
 		for (r = 0; r < nn; r++) {
+			int n = t->hosts[hosts[i]].first_nic + nics[r];
+
 			if (nics[r] >= t->hosts[hosts[i]].nnics) {
 				rc = fp_fail(err, EINVAL, "%s: host %s has no NIC %d", spec,
 					     t->hosts[hosts[i]].name, nics[r]);
+				goto out;
+			}
+			if (fam && fp_topo_nic_family(t, n, fam == 6) < 0) {
+				rc = fp_fail(err, EINVAL, "%s: family=%d: %s has no IPv%d address", spec,
+					     fam, t->nodes[n].name, fam);
 				goto out;
 			}
 		}
@@ -531,7 +575,9 @@ static int gen_one(const char *spec, const struct fp_topo *t, struct fp_sched *s
 		jobname = jn;
 	}
 	job = fp_sched_job(s, jobname);
-#define NIC(h, r) (t->hosts[hosts[h]].first_nic + nics[r])
+	/* family=: the node of that family (a dual-stack NIC's twin for 6) */
+#define NIC(h, r) (fam ? fp_topo_nic_family(t, t->hosts[hosts[h]].first_nic + nics[r], fam == 6) : \
+		 t->hosts[hosts[h]].first_nic + nics[r])
 	switch (c) {
 	case C_RING_AR:
 	case C_AG:
@@ -691,6 +737,9 @@ char *fp_sched_to_json(const struct fp_sched *s, const struct fp_topo *t, int pr
 
 			json_object_object_add(fo, "src", json_object_new_string(t->nodes[f->src].name));
 			json_object_object_add(fo, "dst", json_object_new_string(t->nodes[f->dst].name));
+			if (fp_topo_family_key(t, f->src, f->dst))
+				json_object_object_add(fo, "family", json_object_new_int(
+					fp_topo_family_key(t, f->src, f->dst)));
 			json_object_object_add(fo, "bytes", json_object_new_int64((int64_t)f->bytes));
 			json_object_object_add(fo, "job",
 					       json_object_new_string(s->jobs[fp_flow_job(&s->ph[i], j)]));
@@ -702,6 +751,9 @@ char *fp_sched_to_json(const struct fp_sched *s, const struct fp_topo *t, int pr
 
 			json_object_object_add(fo, "src", json_object_new_string(t->nodes[f->src].name));
 			json_object_object_add(fo, "dst", json_object_new_string(t->nodes[f->dst].name));
+			if (fp_topo_family_key(t, f->src, f->dst))
+				json_object_object_add(fo, "family", json_object_new_int(
+					fp_topo_family_key(t, f->src, f->dst)));
 			json_object_object_add(fo, "bytes", json_object_new_int64((int64_t)f->bytes));
 			json_object_object_add(fo, "background", json_object_new_boolean(1));
 			if (f->sport)

@@ -98,10 +98,16 @@ static void place(const struct fp_topo *t, struct layout *lo)
 		double w = (PANEL_W - 2 * MARGIN) / (lo->tiers[1] ? lo->tiers[1] : 1);
 
 		for (i = t->nswitches; i < t->nnodes; i++)
-			cnt[t->nodes[i].leaf]++;
+			cnt[t->nodes[i].leaf] += !t->nodes[i].is_twin;
 		for (i = t->nswitches; i < t->nnodes; i++) {
-			int leaf = t->nodes[i].leaf, j = k[leaf]++;
+			int leaf = t->nodes[i].leaf, j;
 
+			if (t->nodes[i].is_twin) {	/* twins follow their NICs: placed */
+				lo->x[i] = lo->x[t->nodes[i].twin];
+				lo->y[i] = lo->y[t->nodes[i].twin];
+				continue;
+			}
+			j = k[leaf]++;
 			lo->x[i] = lo->x[leaf] - w * 0.4 + w * 0.8 * (j + 0.5) / cnt[leaf];
 			lo->y[i] = rowy[1] + 70;
 		}
@@ -201,6 +207,8 @@ int fp_svg_write(FILE *f, const struct fp_topo *t, const struct fp_svg_panel *p,
 		}
 		if (!lo.nic_bars)
 			for (i = t->nswitches; i < t->nnodes; i++) {
+				if (t->nodes[i].is_twin)
+					continue;
 				fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"3\" height=\"3\" fill=\"#668\"><title>",
 					lo.x[i] - 1.5, lo.y[i] - 1.5);
 				text_esc(f, t->nodes[i].name);

@@ -45,6 +45,8 @@ void fp_topo_index_names(struct fp_topo *t)
 	for (i = 0; i < cap; i++)
 		t->name_ix[i] = -1;
 	for (i = 0; i < (size_t)t->nnodes; i++) {
+		if (t->nodes[i].is_twin)	/* its name is its NIC's */
+			continue;
 		j = name_hash(t->nodes[i].name) & (cap - 1);
 		while (t->name_ix[j] >= 0)
 			j = (j + 1) & (cap - 1);
@@ -81,6 +83,32 @@ int fp_topo_find_ip(const struct fp_topo *t, const struct fp_addr *a)
 		return -1;
 	hit = bsearch(&key, t->addr_ix, (size_t)t->naddr, sizeof(key), cmp_addr_ix);
 	return hit ? hit->node : -1;
+}
+
+int fp_topo_nic_family(const struct fp_topo *t, int nic, bool v6)
+{
+	if (nic < 0 || nic >= t->nnodes || !t->nodes[nic].is_nic)
+		return -1;
+	if (fp_addr_is_v4(&t->nodes[nic].ip) != v6)
+		return nic;
+	nic = t->nodes[nic].twin;
+	return nic >= 0 && fp_addr_is_v4(&t->nodes[nic].ip) != v6 ? nic : -1;
+}
+
+int fp_topo_flow_family(const struct fp_topo *t, int src, int dst)
+{
+	if (fp_topo_nic_family(t, src, false) >= 0 && fp_topo_nic_family(t, dst, false) >= 0)
+		return 4;
+	if (fp_topo_nic_family(t, src, true) >= 0 && fp_topo_nic_family(t, dst, true) >= 0)
+		return 6;
+	return 0;
+}
+
+int fp_topo_family_key(const struct fp_topo *t, int src, int dst)
+{
+	int fam = fp_addr_is_v4(&t->nodes[src].ip) ? 4 : 6;
+
+	return fam == fp_topo_flow_family(t, src, dst) ? 0 : fam;
 }
 
 int fp_topo_find_addr(const struct fp_topo *t, uint32_t addr)
@@ -133,6 +161,7 @@ int fp_tb_node(struct fp_topo_builder *b, const char *name)
 	n->leaf = -1;
 	n->up_link = n->down_link = -1;
 	n->leaf_idx = -1;
+	n->twin = -1;
 	n->seed = t->seed;
 	return t->nnodes++;
 }
@@ -163,6 +192,20 @@ int fp_tb_nic(struct fp_topo_builder *b, int host, const char *name)
 	b->t->nodes[id].is_nic = true;
 	b->t->nodes[id].host = host;
 	b->t->hosts[host].nnics++;
+	return id;
+}
+
+int fp_tb_twin(struct fp_topo_builder *b, int nic, const struct fp_addr *ip)
+{
+	int id = fp_tb_node(b, b->t->nodes[nic].name);
+	struct fp_node *n = &b->t->nodes[id], *o = &b->t->nodes[nic];
+
+	n->is_nic = n->is_twin = true;
+	n->host = o->host;
+	n->gpu = o->gpu;
+	n->ip = *ip;
+	n->twin = nic;
+	o->twin = id;
 	return id;
 }
 
@@ -211,6 +254,9 @@ int fp_topo_finalize(struct fp_topo *t, const char *name, struct fp_err *err)
 	for (; i < t->nnodes; i++)
 		if (!t->nodes[i].is_nic)
 			return fp_fail(err, EINVAL, "%s: internal error: switches must precede NICs", name);
+	for (i = t->nswitches + 1; i < t->nnodes; i++)
+		if (t->nodes[i - 1].is_twin && !t->nodes[i].is_twin)
+			return fp_fail(err, EINVAL, "%s: internal error: NICs must precede twins", name);
 	fp_topo_index_names(t);
 	/*
 	 * Switches without a seed of their own hash with the global seed mixed
@@ -223,7 +269,7 @@ int fp_topo_finalize(struct fp_topo *t, const char *name, struct fp_err *err)
 		if (!t->nodes[i].is_nic && !t->nodes[i].hfields_set)
 			t->nodes[i].hfields = (uint8_t)t->hash_fields;
 	for (i = 0; i < t->nnodes; i++) {
-		if (fp_topo_find(t, t->nodes[i].name) != i)
+		if (!t->nodes[i].is_twin && fp_topo_find(t, t->nodes[i].name) != i)
 			return fp_fail(err, EINVAL, "%s: name \"%s\" is used twice", name,
 				       t->nodes[i].name);
 	}
@@ -280,6 +326,17 @@ int fp_topo_finalize(struct fp_topo *t, const char *name, struct fp_err *err)
 			cnt[k->from]++;
 		}
 	}
+	/* A twin has its NIC's link (fp_tb_twin() set the rest). */
+	for (i = 0; i < t->nnodes; i++) {
+		struct fp_node *n = &t->nodes[i];
+
+		if (n->is_twin) {
+			n->gpu = t->nodes[n->twin].gpu;
+			n->leaf = t->nodes[n->twin].leaf;
+			n->up_link = t->nodes[n->twin].up_link;
+			n->down_link = t->nodes[n->twin].down_link;
+		}
+	}
 	/* CSR of switch-to-switch out links, ordered by neighbour name. */
 	t->out = fp_xcalloc((size_t)t->nlinks + 1, sizeof(int));
 	for (i = 0, l = 0; i < t->nnodes; i++) {
@@ -334,8 +391,8 @@ int fp_topo_finalize(struct fp_topo *t, const char *name, struct fp_err *err)
 	given = t->naddr;
 	/*
 	 * Generated addresses skip the ones given explicitly: IPv4 from
-	 * FP_ADDR_BASE, IPv6 (gen_v6) from 2001:2::1 (RFC 5180's benchmarking
-	 * prefix 2001:2::/48) on.
+	 * FP_ADDR_BASE, IPv6 (gen_v6, and twins) from 2001:2::1 (RFC 5180's
+	 * benchmarking prefix 2001:2::/48) on.
 	 */
 	for (i = 0; i < t->nnodes; i++) {
 		struct fp_node *n = &t->nodes[i];
@@ -344,7 +401,7 @@ int fp_topo_finalize(struct fp_topo *t, const char *name, struct fp_err *err)
 		if (!n->is_nic || !ip_unset(&n->ip))
 			continue;
 		for (;;) {
-			if (t->gen_v6) {
+			if (t->gen_v6 || n->is_twin) {
 				key.ip = (struct fp_addr){ .b = { 0x20, 0x01, 0x00, 0x02 } };
 				key.ip.b[12] = (uint8_t)(next6 >> 24);
 				key.ip.b[13] = (uint8_t)(next6 >> 16);

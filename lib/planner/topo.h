@@ -39,6 +39,16 @@ struct fp_node {
 	int gpu;		/* -1 when none */
 	struct fp_addr ip;	/* IPv4 held IPv4-mapped, or IPv6 */
 	uint32_t addr;		/* IPv4 in network order; 0 for an IPv6 NIC */
+	/*
+	 * A dual-stack NIC (an IPv4 and an IPv6 address) is two nodes: the
+	 * NIC's own (its IPv4 address, its name, its place among its host's
+	 * NICs) and a twin (its IPv6 address), after every NIC, that shares
+	 * the NIC's name, host, leaf and host link (up_link, down_link): one
+	 * NIC, one host link, whichever family a flow uses. Flows and entries
+	 * name the node of their family. Name lookups give the NIC's own node.
+	 */
+	int twin;		/* the other node of a dual-stack NIC, or -1 */
+	bool is_twin;		/* this node is the twin (the IPv6 address) */
 	int leaf;		/* node id of the NIC's leaf, -1 if unattached */
 	int up_link;		/* directed link NIC->leaf */
 	int down_link;		/* directed link leaf->NIC */
@@ -117,9 +127,25 @@ void fp_topo_free(struct fp_topo *t);
 char *fp_topo_to_json(const struct fp_topo *t, bool pretty);
 
 int fp_topo_find(const struct fp_topo *t, const char *name);
+/*
+ * The node of NIC @nic (either of its nodes) that has an address of the
+ * family (@v6), or -1 when the NIC has none of it.
+ */
+int fp_topo_nic_family(const struct fp_topo *t, int nic, bool v6);
+/*
+ * The family (4 or 6) of a flow between NICs @src and @dst whose schedule
+ * does not name one: IPv4 when both have an IPv4 address, else IPv6 when
+ * both have an IPv6 one; 0 when they share no family.
+ */
+int fp_topo_flow_family(const struct fp_topo *t, int src, int dst);
+/*
+ * The "family" a file writes for a flow between nodes @src and @dst: 0
+ * when it takes fp_topo_flow_family()'s (the key is left out), else 6.
+ */
+int fp_topo_family_key(const struct fp_topo *t, int src, int dst);
 /* The NIC of an IPv4 address (network order), or -1. */
 int fp_topo_find_addr(const struct fp_topo *t, uint32_t addr);
-/* The NIC of an address of either family, or -1. */
+/* The node of an address of either family (a twin for a dual-stack NIC's IPv6), or -1. */
 int fp_topo_find_ip(const struct fp_topo *t, const struct fp_addr *a);
 /*
  * A NIC address as the formats take it: a dotted quad or what

@@ -19,6 +19,11 @@ int fp_tb_node(struct fp_topo_builder *b, const char *name);
 int fp_tb_switch(struct fp_topo_builder *b, const char *name, int tier, int pod);
 int fp_tb_host(struct fp_topo_builder *b, const char *name);
 int fp_tb_nic(struct fp_topo_builder *b, int host, const char *name);
+/*
+ * The twin of NIC @nic (its IPv6 node, see struct fp_node), appended after
+ * every NIC: call it once all NICs are in. @ip may be unset (generated).
+ */
+int fp_tb_twin(struct fp_topo_builder *b, int nic, const struct fp_addr *ip);
 /* An undirected link: directed links a->z and z->a. */
 void fp_tb_link(struct fp_topo_builder *b, int a, int z, double gbps, bool up);
 

@@ -22,6 +22,7 @@ struct gen_args {
 	enum fp_hash_fn hash;
 	enum fp_hash_fields fields;
 	bool v6;
+	bool dual;		/* every NIC gets an IPv4 and an IPv6 address */
 };
 
 static int gen_parse(const char *spec, const char *params, struct gen_args *g,
@@ -41,6 +42,10 @@ static int gen_parse(const char *spec, const char *params, struct gen_args *g,
 		}
 		if (!strcmp(tok, "ipv6")) {
 			g->v6 = true;
+			continue;
+		}
+		if (!strcmp(tok, "dual")) {
+			g->dual = true;
 			continue;
 		}
 		if (!eq) {
@@ -286,6 +291,11 @@ int fp_topo_generate(const char *spec, struct fp_topo **out, struct fp_err *err)
 	rc = gen_parse(spec, colon + 1, &g, &fail_buf, err);
 	if (rc)
 		goto out;
+	if (g.v6 && g.dual) {
+		rc = fp_fail(err, EINVAL, "%s: ipv6 and dual: choose one (dual gives every NIC an IPv4 and an IPv6 address)",
+			     spec);
+		goto out;
+	}
 	if (!g.up_set)
 		g.up_gbps = g.host_gbps;
 	b.t->seed = g.seed;
@@ -298,6 +308,14 @@ int fp_topo_generate(const char *spec, struct fp_topo **out, struct fp_err *err)
 		rc = gen_fattree(&b, spec, &g, err);
 	else
 		rc = fp_fail(err, EINVAL, "%s: unknown generator (leafspine, fattree)", spec);
+	if (!rc && g.dual) {
+		static const struct fp_addr unset;	/* generated */
+		int i, n = b.t->nnodes;
+
+		for (i = 0; i < n; i++)
+			if (b.t->nodes[i].is_nic)
+				fp_tb_twin(&b, i, &unset);
+	}
 	if (!rc) {
 		fp_topo_index_names(b.t);
 		rc = gen_fail(b.t, spec, g.fail, err);

@@ -92,6 +92,61 @@ static int check_header(struct json_object *root, const char *format, const char
 	return 0;
 }
 
+/*
+ * A NIC's addresses: "addr" (one) or "addrs" (one per family, at most an
+ * IPv4 and an IPv6). @ip gets the IPv4 one of two, @ip6 the IPv6 one (set
+ * only for two). Both unset when the NIC gives none (generated).
+ */
+static int parse_nic_addrs(struct json_object *no, const char *name, const char *where,
+			   struct fp_addr *ip, struct fp_addr *ip6, bool *dual, struct fp_err *err)
+{
+	struct json_object *one, *arr;
+	bool has_one, has_arr;	/* a key with null is there, and not a string */
+	struct fp_addr a[2];
+	const char *why, *txt[2];
+	size_t i, n;
+
+	*dual = false;
+	has_one = json_object_object_get_ex(no, "addr", &one);
+	has_arr = json_object_object_get_ex(no, "addrs", &arr);
+	if (has_one && has_arr)
+		return fp_fail(err, EINVAL, "%s: %s: give \"addr\" or \"addrs\", not both", name, where);
+	if (has_one) {
+		if (!json_object_is_type(one, json_type_string))
+			return fp_fail(err, EINVAL, "%s: %s.addr: expected a string", name, where);
+		if (fp_nic_addr_parse(json_object_get_string(one), ip, &why))
+			return fp_fail(err, EINVAL, "%s: %s.addr: \"%s\" is %s",
+				       name, where, json_object_get_string(one), why);
+		return 0;
+	}
+	if (!has_arr)
+		return 0;
+	n = json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
+	if (n < 1 || n > 2)
+		return fp_fail(err, EINVAL, "%s: %s.addrs: expected an array of 1 or 2 addresses (at most one IPv4 and one IPv6)",
+			       name, where);
+	for (i = 0; i < n; i++) {
+		struct json_object *x = json_object_array_get_idx(arr, i);
+
+		if (!json_object_is_type(x, json_type_string))
+			return fp_fail(err, EINVAL, "%s: %s.addrs[%zu]: expected a string", name, where, i);
+		txt[i] = json_object_get_string(x);
+		if (fp_nic_addr_parse(txt[i], &a[i], &why))
+			return fp_fail(err, EINVAL, "%s: %s.addrs[%zu]: \"%s\" is %s",
+				       name, where, i, txt[i], why);
+	}
+	if (n == 2 && fp_addr_is_v4(&a[0]) == fp_addr_is_v4(&a[1]))
+		return fp_fail(err, EINVAL, "%s: %s.addrs: two %s addresses (%s, %s): a NIC has at most one address per family",
+			       name, where, fp_addr_is_v4(&a[0]) ? "IPv4" : "IPv6", txt[0], txt[1]);
+	i = n == 2 && !fp_addr_is_v4(&a[0]);	/* the IPv4 one is the NIC's own node */
+	*ip = a[i];
+	if (n == 2) {
+		*ip6 = a[!i];
+		*dual = true;
+	}
+	return 0;
+}
+
 static int parse_json(struct json_object *root, const char *name, struct fp_topo_builder *b,
 		      struct fp_err *err)
 {
@@ -100,11 +155,10 @@ static int parse_json(struct json_object *root, const char *name, struct fp_topo
 	static const char *const hash_keys[] = { "fn", "seed", "fields", NULL };
 	static const char *const sw_keys[] = { "name", "tier", "pod", "seed", "hash_fields", NULL };
 	static const char *const host_keys[] = { "name", "nics", NULL };
-	static const char *const nic_keys[] = { "name", "addr", "gpu", NULL };
+	static const char *const nic_keys[] = { "name", "addr", "addrs", "gpu", NULL };
 	static const char *const link_keys[] = { "a", "b", "gbps", "up", NULL };
 	struct fp_topo *t = b->t;
 	struct json_object *arr, *x, *h;
-	const char *why;
 	char where[96];
 	int rc;
 	size_t i, j;
@@ -189,6 +243,8 @@ static int parse_json(struct json_object *root, const char *name, struct fp_topo
 		struct json_object *ho = json_object_array_get_idx(arr, i), *nics;
 		const char *hn;
 		int hid;
+		struct fp_addr ip6;
+		bool dual;
 
 		snprintf(where, sizeof(where), "hosts[%zu]", i);
 		rc = fp_json_keys(ho, host_keys, name, where, err);
@@ -214,17 +270,33 @@ static int parse_json(struct json_object *root, const char *name, struct fp_topo
 			if (!nn)
 				return rc;
 			nid = fp_tb_nic(b, hid, nn);
-			if (json_object_object_get_ex(no, "addr", &x) &&
-			    !json_object_is_type(x, json_type_string))
-				return fp_fail(err, EINVAL, "%s: %s.addr: expected a string", name, where);
-			if (x && fp_nic_addr_parse(json_object_get_string(x), &t->nodes[nid].ip, &why))
-				return fp_fail(err, EINVAL, "%s: %s.addr: \"%s\" is %s",
-					       name, where, json_object_get_string(x), why);
+			rc = parse_nic_addrs(no, name, where, &t->nodes[nid].ip, &ip6, &dual, err);
+			if (rc)
+				return rc;
 			rc = get_int(no, "gpu", 0, 1024, &v, name, where, err);
 			if (rc && rc != ENOENT)
 				return rc;
 			if (!rc)
 				t->nodes[nid].gpu = (int)v;
+		}
+	}
+
+	/* Twins (the IPv6 nodes of dual-stack NICs) follow every NIC. */
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		struct json_object *nics = json_object_object_get(json_object_array_get_idx(arr, i), "nics");
+
+		for (j = 0; j < json_object_array_length(nics); j++) {
+			int nid = t->hosts[i].first_nic + (int)j;
+			struct fp_addr ip, ip6;
+			bool dual;
+
+			snprintf(where, sizeof(where), "hosts[%zu].nics[%zu]", i, j);
+			rc = parse_nic_addrs(json_object_array_get_idx(nics, j), name, where, &ip, &ip6,
+					     &dual, err);
+			if (rc)
+				return rc;
+			if (dual)
+				fp_tb_twin(b, nid, &ip6);
 		}
 	}
 
@@ -371,7 +443,17 @@ char *fp_topo_to_json(const struct fp_topo *t, bool pretty)
 
 			o = json_object_new_object();
 			json_object_object_add(o, "name", json_object_new_string(n->name));
-			json_object_object_add(o, "addr", json_object_new_string(fp_addr_str(&n->ip, ab)));
+			if (n->twin >= 0) {
+				struct json_object *aa = json_object_new_array();
+
+				json_object_array_add(aa, json_object_new_string(fp_addr_str(&n->ip, ab)));
+				json_object_array_add(aa, json_object_new_string(
+					fp_addr_str(&t->nodes[n->twin].ip, ab)));
+				json_object_object_add(o, "addrs", aa);
+			} else {
+				json_object_object_add(o, "addr",
+						       json_object_new_string(fp_addr_str(&n->ip, ab)));
+			}
 			if (n->gpu >= 0)
 				json_object_object_add(o, "gpu", json_object_new_int(n->gpu));
 			json_object_array_add(na, o);

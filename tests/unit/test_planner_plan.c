@@ -958,6 +958,97 @@ static void test_strategy_names(void **state)
 	assert_string_equal(fp_method_name((enum fp_method)99), "?");
 }
 
+/*
+ * A dual-stack NIC is one NIC with one host link: its IPv4 flow and its
+ * IPv6 flow load that link together, and the bound and the plan's busiest
+ * link count it once. Described as two NICs (one per family, the only way
+ * before "addrs"), each flow had a host link of its own and the phase
+ * looked twice as fast as the host could be.
+ */
+static void test_dual_stack_one_host_link(void **state)
+{
+	static const char ds[] =
+		"{\"format\":\"flowplan-schedule\",\"version\":1,\"phases\":[{\"flows\":["
+		"{\"src\":\"h0.n0\",\"dst\":\"h2.n0\",\"bytes\":1073741824},"
+		"{\"src\":\"h0.n0\",\"dst\":\"h3.n0\",\"family\":6,\"bytes\":1073741824}]}]}";
+	static const char two[] =
+		"{\"format\":\"flowplan-schedule\",\"version\":1,\"phases\":[{\"flows\":["
+		"{\"src\":\"h0.n0\",\"dst\":\"h2.n0\",\"bytes\":1073741824},"
+		"{\"src\":\"h0.n1\",\"dst\":\"h3.n1\",\"bytes\":1073741824}]}]}";
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=2,dual");
+	struct fp_topo *t2 = gen_topo("leafspine:leaves=2,spines=2,hosts=2,nics=2");
+	const double want = 2.0 * 1073741824 * 8 / 100e9;
+	struct fp_sched *s = NULL, *s2 = NULL;
+	struct fp_err err = { "" };
+	struct fp_plan *p, *p2;
+	struct fp_hostplan hp;
+	struct fp_addr local[2];
+	int h0 = fp_topo_find(t, "h0.n0");
+	char *js, sa[FP_ADDR_STRLEN], da[FP_ADDR_STRLEN];
+	enum fp_strategy st[] = { FP_STRAT_FLOWPLAN, FP_STRAT_ECMP, FP_STRAT_SPRAY };
+	size_t i;
+
+	(void)state;
+	if (fp_sched_parse(ds, strlen(ds), "ds", t, &s, &err) ||
+	    fp_sched_parse(two, strlen(two), "two", t2, &s2, &err))
+		fail_msg("%s", err.msg);
+	for (i = 0; i < sizeof(st) / sizeof(st[0]); i++) {
+		p = do_plan(t, s, st[i], 0, 0);
+		assert_true(fabs(p->ph[0].lower_bound - want) <= 1e-12 * want);
+		assert_true(fabs(p->ph[0].max_load - want) <= 1e-12 * want);
+		assert_int_equal(p->ph[0].bottleneck, t->nodes[h0].up_link);
+		assert_true(fabs(p->ph[0].link_bytes[t->nodes[h0].up_link] - 2.0 * 1073741824) < 1);
+		fp_plan_free(p);
+	}
+	fp_sched_free(s);
+	/* the two-NIC description: half, each family's host link alone */
+	p2 = do_plan(t2, s2, FP_STRAT_FLOWPLAN, 0, 0);
+	assert_true(fabs(p2->ph[0].lower_bound - want / 2) <= 1e-12 * want);
+	fp_plan_free(p2);
+	fp_sched_free(s2);
+
+	/* entries per family of the one NIC: IPv4 first, then IPv6 */
+	s = gen_sched("ring-allreduce:bytes=1G", t);
+	s2 = gen_sched("ring-allreduce:bytes=1G,family=6", t);
+	for (i = 0; i < s2->ph[0].n; i++)
+		fp_sched_add(s, 0, s2->ph[0].flows[i].src, s2->ph[0].flows[i].dst,
+			     s2->ph[0].flows[i].bytes, 0);
+	fp_sched_free(s2);
+	p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+	/* 4 hosts, rings of both families: each host link carries two flows */
+	assert_true(fabs(p->ph[0].lower_bound - 2.0 * (double)s->ph[0].flows[0].bytes * 8 / 100e9) <=
+		    1e-9 * p->ph[0].lower_bound);
+	js = fp_plan_to_json(p, false, true);
+	assert_non_null(strstr(js, "\"family\":6"));
+	assert_int_equal(fp_hostplan_parse(js, strlen(js), "plan", &hp, &err), 0);
+	/* 4 ring flows per family and their 4 reverse entries */
+	assert_int_equal(hp.n, 16);
+	for (i = 0; i < hp.n; i++) {
+		int a = fp_topo_find_ip(t, &hp.e[i].local), b = fp_topo_find_ip(t, &hp.e[i].remote);
+
+		assert_true(a >= 0 && b >= 0);
+		assert_int_equal(t->nodes[a].is_twin, t->nodes[b].is_twin);
+		assert_int_equal(fp_addr_is_v4(&hp.e[i].local), i < 8);
+	}
+	fp_hostplan_free(&hp);
+	/* the host's share holds both addresses' entries */
+	local[0] = t->nodes[h0].ip;
+	local[1] = t->nodes[t->nodes[h0].twin].ip;
+	assert_int_equal(fp_plan_hostplan(p, local, 2, &hp, &err), 0);
+	/* h0 -> h1 and the reverse entry h0 -> h3, in each family */
+	assert_int_equal(hp.n, 4);
+	fp_addr_str(&hp.e[1].local, sa);
+	fp_addr_str(&hp.e[2].local, da);
+	assert_string_equal(sa, "198.18.0.1");
+	assert_string_equal(da, "2001:2::1");
+	fp_hostplan_free(&hp);
+	free(js);
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+	fp_topo_free(t2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -986,6 +1077,7 @@ int main(void)
 		cmocka_unit_test(test_strategy_names),
 		cmocka_unit_test(test_partial_plan),
 		cmocka_unit_test(test_partial_plan_nothing_routable),
+		cmocka_unit_test(test_dual_stack_one_host_link),
 	};
 
 	return cmocka_run_group_tests_name("planner_plan", tests, NULL, NULL);

@@ -165,6 +165,9 @@ static const struct bad_case bad[] = {
 	{ "json same", SH "{\"src\":\"h0.n0\",\"dst\":\"h0.n0\",\"bytes\":5}]}]}", "src and dst are the same NIC" },
 	{ "json key", SH "{\"src\":\"h0.n0\",\"dst\":\"h1.n0\",\"bytes\":5,\"prio\":1}]}]}", "unknown key \"prio\"" },
 	{ "json syntax", SH "{\"src\":\"h0.n0\"", "unexpected end of file" },
+	{ "json family", SH "{\"src\":\"h0.n0\",\"dst\":\"h1.n0\",\"family\":6,\"bytes\":5}]}]}", "phases[0].flows[0].family: h0.n0 has no IPv6 address" },
+	{ "json family value", SH "{\"src\":\"h0.n0\",\"dst\":\"h1.n0\",\"family\":\"6\",\"bytes\":5}]}]}", "phases[0].flows[0].family: expected 4 or 6" },
+	{ "json family 5", SH "{\"src\":\"h0.n0\",\"dst\":\"h1.n0\",\"family\":5,\"bytes\":5}]}]}", "family: expected 4 or 6" },
 	{ "json empty", "{\"format\":\"flowplan-schedule\",\"version\":1,\"phases\":[]}", "no phases" },
 };
 
@@ -329,10 +332,73 @@ static void test_sched_families(void **state)
 	fp_topo_free(t);
 }
 
+/*
+ * Dual-stack NICs: a flow takes IPv4 unless its "family" says 6 (or only
+ * IPv6 is common to its NICs); the writer writes "family" only where the
+ * default would read otherwise; generators take family=.
+ */
+static void test_sched_dual_stack(void **state)
+{
+	static const char txt[] =
+		"{\"format\":\"flowplan-schedule\",\"version\":1,\"phases\":[{\"flows\":["
+		"{\"src\":\"h0.n0\",\"dst\":\"h2.n0\",\"bytes\":100},"
+		"{\"src\":\"h0.n0\",\"dst\":\"h2.n0\",\"family\":6,\"bytes\":200},"
+		"{\"src\":\"h1.n0\",\"dst\":\"h3.n0\",\"family\":4,\"bytes\":300,\"background\":true},"
+		"{\"src\":\"h1.n0\",\"dst\":\"h3.n0\",\"family\":6,\"bytes\":400,\"background\":true}]}]}";
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=2,dual");
+	struct fp_topo *t4 = gen_topo("leafspine:leaves=2,spines=2,hosts=2");
+	struct fp_sched *s = NULL, *u = NULL;
+	struct fp_err err = { "" };
+	int h0 = fp_topo_find(t, "h0.n0"), h2 = fp_topo_find(t, "h2.n0");
+	char *a, *b;
+	size_t i;
+
+	(void)state;
+	if (fp_sched_parse(txt, strlen(txt), "ds", t, &s, &err))
+		fail_msg("%s", err.msg);
+	assert_int_equal(s->ph[0].flows[0].src, h0);
+	assert_int_equal(s->ph[0].flows[0].dst, h2);
+	assert_int_equal(s->ph[0].flows[1].src, t->nodes[h0].twin);
+	assert_int_equal(s->ph[0].flows[1].dst, t->nodes[h2].twin);
+	assert_false(t->nodes[s->ph[0].bg[0].src].is_twin);
+	assert_true(t->nodes[s->ph[0].bg[1].src].is_twin && t->nodes[s->ph[0].bg[1].dst].is_twin);
+	a = fp_sched_to_json(s, t, 0);
+	assert_non_null(strstr(a, "\"src\":\"h0.n0\",\"dst\":\"h2.n0\",\"bytes\":100,"));
+	assert_non_null(strstr(a, "\"src\":\"h0.n0\",\"dst\":\"h2.n0\",\"family\":6,\"bytes\":200,"));
+	assert_non_null(strstr(a, "\"src\":\"h1.n0\",\"dst\":\"h3.n0\",\"family\":6,\"bytes\":400,"));
+	if (fp_sched_parse(a, strlen(a), "rt", t, &u, &err))
+		fail_msg("%s", err.msg);
+	b = fp_sched_to_json(u, t, 0);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	fp_sched_free(s);
+	fp_sched_free(u);
+	/* family=6: every flow between IPv6 nodes; on an IPv4 fabric, refused */
+	s = gen_sched("alltoall:bytes=64M,family=6", t);
+	for (i = 0; i < s->ph[0].n; i++)
+		assert_true(t->nodes[s->ph[0].flows[i].src].is_twin &&
+			    t->nodes[s->ph[0].flows[i].dst].is_twin);
+	fp_sched_free(s);
+	s = gen_sched("alltoall:bytes=64M,family=4", t);
+	for (i = 0; i < s->ph[0].n; i++)
+		assert_false(t->nodes[s->ph[0].flows[i].src].is_twin);
+	fp_sched_free(s);
+	s = NULL;
+	assert_int_equal(fp_sched_load("alltoall:bytes=64M,family=6", t4, &s, &err), EINVAL);
+	assert_non_null(strstr(err.msg, "family=6: h0.n0 has no IPv6 address"));
+	assert_int_equal(fp_sched_load("alltoall:bytes=64M,family=5", t, &s, &err), EINVAL);
+	assert_non_null(strstr(err.msg, "family: \"5\" (4 or 6)"));
+	assert_null(s);
+	fp_topo_free(t);
+	fp_topo_free(t4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sched_families),
+		cmocka_unit_test(test_sched_dual_stack),
 		cmocka_unit_test(test_ring_per_rail),
 		cmocka_unit_test(test_hd_and_rd),
 		cmocka_unit_test(test_alltoall_skips_own_host),

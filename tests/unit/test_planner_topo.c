@@ -521,6 +521,91 @@ static void test_json_round_trip_v6(void **state)
 	fp_topo_free(u);
 }
 
+/*
+ * A dual-stack NIC: one name, one host, one host link, two addresses; each
+ * address finds its own node (the NIC's for IPv4, its twin's for IPv6), the
+ * writer writes "addrs" IPv4 first whatever order the file had.
+ */
+static void test_dual_stack(void **state)
+{
+	static const char txt[] =
+		"{\"format\":\"flowplan-topology\",\"version\":1,\"name\":\"ds\","
+		"\"switches\":[{\"name\":\"leaf0\",\"tier\":1}],"
+		"\"hosts\":[{\"name\":\"h0\",\"nics\":[{\"name\":\"h0.n0\",\"addrs\":[\"2001:DB8::1\",\"198.18.0.1\"],\"gpu\":3},"
+		"{\"name\":\"h0.n1\",\"addrs\":[\"198.18.0.2\"]}]},"
+		"{\"name\":\"h1\",\"nics\":[{\"name\":\"h1.n0\",\"addrs\":[\"198.18.0.5\",\"2001:db8::5\"]},"
+		"{\"name\":\"h1.n1\",\"addr\":\"2001:db8::6\"}]}],"
+		"\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":100},{\"a\":\"h0.n1\",\"b\":\"leaf0\",\"gbps\":100},"
+		"{\"a\":\"leaf0\",\"b\":\"h1.n0\",\"gbps\":40},{\"a\":\"h1.n1\",\"b\":\"leaf0\",\"gbps\":100}]}";
+	struct fp_topo *t = NULL, *u = NULL, *g;
+	struct fp_err err = { "" };
+	struct fp_addr a4, a6;
+	int n0, tw, i;
+	char *a, *b, buf[FP_ADDR_STRLEN];
+
+	(void)state;
+	if (fp_topo_parse(txt, strlen(txt), "ds", &t, &err))
+		fail_msg("%s", err.msg);
+	assert_int_equal(t->hosts[0].nnics, 2);
+	assert_int_equal(t->hosts[1].nnics, 2);
+	assert_int_equal(t->nlinks, 8);		/* one link per NIC, not per address */
+	n0 = fp_topo_find(t, "h0.n0");
+	tw = t->nodes[n0].twin;
+	assert_true(tw >= t->hosts[1].first_nic + 2);	/* after every NIC */
+	assert_true(t->nodes[tw].is_twin && !t->nodes[n0].is_twin);
+	assert_int_equal(t->nodes[tw].twin, n0);
+	assert_string_equal(t->nodes[tw].name, "h0.n0");
+	assert_int_equal(t->nodes[tw].host, 0);
+	assert_int_equal(t->nodes[tw].gpu, 3);
+	assert_int_equal(t->nodes[tw].leaf, t->nodes[n0].leaf);
+	assert_int_equal(t->nodes[tw].up_link, t->nodes[n0].up_link);
+	assert_int_equal(t->nodes[tw].down_link, t->nodes[n0].down_link);
+	assert_string_equal(fp_addr_str(&t->nodes[n0].ip, buf), "198.18.0.1");
+	assert_string_equal(fp_addr_str(&t->nodes[tw].ip, buf), "2001:db8::1");
+	fp_addr_parse("198.18.0.1", &a4);
+	fp_addr_parse("2001:db8::1", &a6);
+	assert_int_equal(fp_topo_find_ip(t, &a4), n0);
+	assert_int_equal(fp_topo_find_ip(t, &a6), tw);
+	assert_int_equal(fp_topo_nic_family(t, n0, true), tw);
+	assert_int_equal(fp_topo_nic_family(t, tw, false), n0);
+	assert_int_equal(fp_topo_nic_family(t, tw, true), tw);
+	i = fp_topo_find(t, "h0.n1");
+	assert_int_equal(t->nodes[i].twin, -1);
+	assert_int_equal(fp_topo_nic_family(t, i, true), -1);
+	assert_int_equal(fp_topo_flow_family(t, i, fp_topo_find(t, "h1.n0")), 4);
+	assert_int_equal(fp_topo_flow_family(t, n0, fp_topo_find(t, "h1.n1")), 6);
+	assert_int_equal(fp_topo_flow_family(t, i, fp_topo_find(t, "h1.n1")), 0);
+	assert_int_equal(t->naddr, 6);
+	a = fp_topo_to_json(t, false);
+	assert_non_null(strstr(a, "\"name\":\"h0.n0\",\"addrs\":[\"198.18.0.1\",\"2001:db8::1\"]"));
+	assert_non_null(strstr(a, "\"name\":\"h0.n1\",\"addr\":\"198.18.0.2\""));
+	assert_int_equal(fp_topo_parse(a, strlen(a), "rt", &u, &err), 0);
+	b = fp_topo_to_json(u, false);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	fp_topo_free(t);
+	fp_topo_free(u);
+	/* generated: every NIC both, IPv4 from 198.18.0.1 and IPv6 from 2001:2::1 */
+	g = gen_topo("leafspine:leaves=2,spines=2,hosts=2,nics=2,dual");
+	assert_int_equal(g->nnodes - g->nswitches, 16);
+	for (i = g->nswitches; i < g->nnodes; i++) {
+		assert_int_equal(fp_topo_find_ip(g, &g->nodes[i].ip), i);
+		assert_int_equal(fp_addr_is_v4(&g->nodes[i].ip), !g->nodes[i].is_twin);
+	}
+	assert_string_equal(fp_addr_str(&g->nodes[g->hosts[3].first_nic + 1].ip, buf), "198.18.0.8");
+	assert_string_equal(fp_addr_str(&g->nodes[g->nodes[g->hosts[3].first_nic + 1].twin].ip, buf),
+			    "2001:2::8");
+	a = fp_topo_to_json(g, false);
+	assert_int_equal(fp_topo_parse(a, strlen(a), "rt", &u, &err), 0);
+	b = fp_topo_to_json(u, false);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	fp_topo_free(g);
+	fp_topo_free(u);
+}
+
 static void test_json_round_trip(void **state)
 {
 	struct fp_topo *t = gen_topo("fattree:k=4,nics=2,fail=leaf0-agg0.1,up_gbps=40,seed=5");
@@ -591,6 +676,29 @@ static const struct bad_case bad[] = {
 	{ "dup addr", HDR "\"switches\":[{\"name\":\"leaf0\",\"tier\":1}],\"hosts\":[{\"name\":\"a\",\"nics\":[{\"name\":\"a0\",\"addr\":\"198.18.0.7\"}]},"
 	  "{\"name\":\"b\",\"nics\":[{\"name\":\"b0\",\"addr\":\"198.18.0.7\"}]}],"
 	  "\"links\":[{\"a\":\"a0\",\"b\":\"leaf0\",\"gbps\":1},{\"a\":\"b0\",\"b\":\"leaf0\",\"gbps\":1}]}", "address 198.18.0.7 is used by two NICs" },
+	{ "addr and addrs", HDR SW "\"hosts\":[{\"name\":\"h0\",\"nics\":[{\"name\":\"h0.n0\",\"addr\":\"198.18.0.1\",\"addrs\":[\"2001:db8::1\"]}]}],"
+	  "\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":1}]}", "hosts[0].nics[0]: give \"addr\" or \"addrs\", not both" },
+	{ "addrs two IPv4", HDR SW "\"hosts\":[{\"name\":\"h0\",\"nics\":[{\"name\":\"h0.n0\",\"addrs\":[\"198.18.0.1\",\"198.18.0.2\"]}]}],"
+	  "\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":1}]}",
+	  "hosts[0].nics[0].addrs: two IPv4 addresses (198.18.0.1, 198.18.0.2): a NIC has at most one address per family" },
+	{ "addrs two IPv6", HDR SW "\"hosts\":[{\"name\":\"h0\",\"nics\":[{\"name\":\"h0.n0\",\"addrs\":[\"2001:db8::1\",\"2001:db8::1\"]}]}],"
+	  "\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":1}]}", "two IPv6 addresses (2001:db8::1, 2001:db8::1)" },
+	{ "addrs three", HDR SW "\"hosts\":[{\"name\":\"h0\",\"nics\":[{\"name\":\"h0.n0\",\"addrs\":[\"198.18.0.1\",\"2001:db8::1\",\"198.18.0.3\"]}]}],"
+	  "\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":1}]}", "addrs: expected an array of 1 or 2 addresses (at most one IPv4 and one IPv6)" },
+	{ "addrs empty", HDR SW "\"hosts\":[{\"name\":\"h0\",\"nics\":[{\"name\":\"h0.n0\",\"addrs\":[]}]}],"
+	  "\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":1}]}", "addrs: expected an array of 1 or 2" },
+	{ "addrs string", HDR SW "\"hosts\":[{\"name\":\"h0\",\"nics\":[{\"name\":\"h0.n0\",\"addrs\":\"198.18.0.1\"}]}],"
+	  "\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":1}]}", "addrs: expected an array of 1 or 2" },
+	{ "addrs malformed", HDR SW "\"hosts\":[{\"name\":\"h0\",\"nics\":[{\"name\":\"h0.n0\",\"addrs\":[\"198.18.0.1\",\"2001:db8::g\"]}]}],"
+	  "\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":1}]}", "hosts[0].nics[0].addrs[1]: \"2001:db8::g\" is not an IPv4 or IPv6 address" },
+	{ "addrs mapped", HDR SW "\"hosts\":[{\"name\":\"h0\",\"nics\":[{\"name\":\"h0.n0\",\"addrs\":[\"::ffff:198.18.0.1\",\"2001:db8::1\"]}]}],"
+	  "\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":1}]}", "addrs[0]: \"::ffff:198.18.0.1\" is an IPv4-mapped" },
+	{ "addrs number", HDR SW "\"hosts\":[{\"name\":\"h0\",\"nics\":[{\"name\":\"h0.n0\",\"addrs\":[4]}]}],"
+	  "\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":1}]}", "addrs[0]: expected a string" },
+	{ "dual dup addr", HDR "\"switches\":[{\"name\":\"leaf0\",\"tier\":1}],\"hosts\":[{\"name\":\"a\",\"nics\":[{\"name\":\"a0\",\"addrs\":[\"198.18.0.1\",\"2001:db8::7\"]}]},"
+	  "{\"name\":\"b\",\"nics\":[{\"name\":\"b0\",\"addr\":\"2001:db8::7\"}]}],"
+	  "\"links\":[{\"a\":\"a0\",\"b\":\"leaf0\",\"gbps\":1},{\"a\":\"b0\",\"b\":\"leaf0\",\"gbps\":1}]}", "address 2001:db8::7 is used by two NICs" },
+	{ "gen ipv6 dual", "leafspine:leaves=2,spines=2,hosts=1,ipv6,dual", "ipv6 and dual: choose one" },
 	{ "hash", HDR "\"hash\":{\"fn\":\"md5\"}," SW HOSTS "\"links\":[]}", "unknown hash \"md5\"" },
 	{ "gen kind", "ring:leaves=2", "unknown generator" },
 	{ "gen param", "leafspine:leaves=2,spines=2,hosts=1,colour=3", "unknown parameter \"colour\"" },
@@ -635,6 +743,7 @@ int main(void)
 		cmocka_unit_test(test_port_search_agrees_with_route),
 		cmocka_unit_test(test_json_round_trip),
 		cmocka_unit_test(test_json_round_trip_v6),
+		cmocka_unit_test(test_dual_stack),
 		cmocka_unit_test(test_hash_v6_known_answers),
 		cmocka_unit_test(test_hash_v6_fields),
 		cmocka_unit_test(test_hash_v6_linearity),
