@@ -16,6 +16,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1093,6 +1094,79 @@ static void test_dual_stack(void **state)
 	fpd_planner_free(&p);
 }
 
+/* The dual-stack fabric of test_dual_stack, each host one NIC with both addresses. */
+static const char topo_dual_nic[] =
+	"{\"format\":\"flowplan-topology\",\"version\":1,\"name\":\"dualnic\",\n"
+	"\"switches\":[{\"name\":\"leaf0\",\"tier\":1},{\"name\":\"leaf1\",\"tier\":1},\n"
+	"  {\"name\":\"spine0\",\"tier\":2},{\"name\":\"spine1\",\"tier\":2}],\n"
+	"\"hosts\":[\n"
+	"  {\"name\":\"h0\",\"nics\":[{\"name\":\"h0.n0\",\"addrs\":[\"198.18.0.1\",\"2001:db8::1\"]}]},\n"
+	"  {\"name\":\"h1\",\"nics\":[{\"name\":\"h1.n0\",\"addrs\":[\"198.18.0.2\",\"2001:db8::2\"]}]},\n"
+	"  {\"name\":\"h2\",\"nics\":[{\"name\":\"h2.n0\",\"addrs\":[\"198.18.0.3\",\"2001:db8::3\"]}]},\n"
+	"  {\"name\":\"h3\",\"nics\":[{\"name\":\"h3.n0\",\"addrs\":[\"198.18.0.4\",\"2001:db8::4\"]}]}],\n"
+	"\"links\":[\n"
+	"  {\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":100},{\"a\":\"h1.n0\",\"b\":\"leaf0\",\"gbps\":100},\n"
+	"  {\"a\":\"h2.n0\",\"b\":\"leaf1\",\"gbps\":100},{\"a\":\"h3.n0\",\"b\":\"leaf1\",\"gbps\":100},\n"
+	"  {\"a\":\"leaf0\",\"b\":\"spine0\",\"gbps\":100},{\"a\":\"leaf0\",\"b\":\"spine1\",\"gbps\":100},\n"
+	"  {\"a\":\"leaf1\",\"b\":\"spine0\",\"gbps\":100},{\"a\":\"leaf1\",\"b\":\"spine1\",\"gbps\":100}]}\n";
+
+/*
+ * Dual-stack NICs in the daemon: observed flows of both families from one
+ * NIC plan as flows over its one host link (the bound counts it once), the
+ * host's share has both families' entries, both addresses name the same
+ * host link, and that link's failure drops both families' flows.
+ */
+static void test_dual_stack_nic(void **state)
+{
+	struct fp_addr local[2] = { ip("2001:db8::1"), ip("198.18.0.1") };
+	struct fpd_flow fl[] = {
+		{ ip("198.18.0.1"), ip("198.18.0.3"), 1 << 30 },
+		{ ip("198.18.0.2"), ip("198.18.0.4"), 1 << 30 },
+		{ ip("2001:db8::1"), ip("2001:db8::4"), 1 << 30 },
+	};
+	struct fpd_cphase ph = { .n = 3, .f = fl, .steps = 1 };
+	struct fpd_cycle cy = { .job = 1, .period = 1, .nph = 1, .ph = &ph };
+	const struct fpd_cycle *cys[] = { &cy };
+	const double want = 2.0 * (1 << 30) * 8 / 100e9;
+	struct fp_err err = { "" };
+	struct fpd_planner p;
+	struct out o;
+	char tp[128];
+	bool changed;
+	int link;
+
+	(void)state;
+	snprintf(tp, sizeof(tp), "%s", test_file("dualnic.json", topo_dual_nic));
+	load_topo(&p, tp, NULL);
+	if (fpd_planner_plan(&p, cys, 1, local, 2, &o.hp, &o.fs, &o.nfs, &o.info, &err))
+		fail_msg("%s", err.msg);
+	assert_int_equal(o.info.flows, 3);
+	assert_int_equal(o.info.unmapped, 0);
+	/* h0's host link carries its IPv4 and its IPv6 flow: 2 GiB at 100G */
+	assert_true(fabs(o.info.lower_bound - want) <= 1e-9 * want);
+	assert_true(fabs(o.info.max_load - want) <= 1e-9 * want);
+	assert_int_equal(o.hp.n, 2);
+	assert_string_equal(str(&o.hp.e[0].local), "198.18.0.1");
+	assert_string_equal(str(&o.hp.e[0].remote), "198.18.0.3");
+	assert_string_equal(str(&o.hp.e[1].local), "2001:db8::1");
+	assert_string_equal(str(&o.hp.e[1].remote), "2001:db8::4");
+	check_entries_ip(&o, local, 2, p.base);
+	out_free(&o);
+	/* one host link for both addresses; down, it takes both families' flows */
+	link = fpd_planner_nic_link(&p, &local[0]);
+	assert_true(link >= 0);
+	assert_int_equal(fpd_planner_nic_link(&p, &local[1]), link);
+	assert_int_equal(fpd_planner_set_failed(&p, &link, 1, &changed, &err), 0);
+	if (fpd_planner_plan(&p, cys, 1, local, 2, &o.hp, &o.fs, &o.nfs, &o.info, &err))
+		fail_msg("%s", err.msg);
+	/* repaired: h0's flows of both families dropped, h1's kept */
+	assert_true(o.info.repaired);
+	assert_int_equal(o.info.repair.dropped, 2);
+	assert_int_equal(o.hp.n, 0);
+	out_free(&o);
+	fpd_planner_free(&p);
+}
+
 /*
  * The receiving host's plan: the replies of its QPs to h0 and h1 (no flow
  * goes back) get reverse entries, as many subflows as the data's, each
@@ -1162,6 +1236,7 @@ int main(void)
 		cmocka_unit_test(test_host_link_down),
 		cmocka_unit_test(test_leaf_cut_off),
 		cmocka_unit_test(test_ipv6_host),
+		cmocka_unit_test(test_dual_stack_nic),
 		cmocka_unit_test(test_observed6),
 		cmocka_unit_test(test_dual_stack),
 		cmocka_unit_test(test_responder),
