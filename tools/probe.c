@@ -169,7 +169,17 @@ static int parse_pairs(struct fp_topo *t, const char *spec, struct fp_probe_pair
 				    s < 0 ? tok : colon + 1, t->name);
 			break;
 		}
-		if (s == d) {
+		/* A dual-stack NIC's name stands for its address of the other end's family. */
+		if (fp_addr_is_v4(&t->nodes[s].ip) != fp_addr_is_v4(&t->nodes[d].ip)) {
+			int s2 = fp_topo_nic_family(t, s, fp_addr_is_v4(&t->nodes[d].ip) == 0);
+			int d2 = fp_topo_nic_family(t, d, fp_addr_is_v4(&t->nodes[s].ip) == 0);
+
+			if (s2 >= 0)
+				s = s2;
+			else if (d2 >= 0)
+				d = d2;
+		}
+		if (s == d || t->nodes[s].twin == d) {
 			rc = fp_err("probe: pair %s:%s has the same NIC twice", tok, colon + 1);
 			break;
 		}
