@@ -1000,6 +1000,18 @@ static void test_dual_stack_one_host_link(void **state)
 		assert_true(fabs(p->ph[0].link_bytes[t->nodes[h0].up_link] - 2.0 * 1073741824) < 1);
 		fp_plan_free(p);
 	}
+	/* the simulator shares the one host link too: both flows at 50G */
+	p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+	{
+		struct fp_sim *r = NULL;
+
+		assert_int_equal(fp_simulate(p, &r, &err), 0);
+		assert_true(fabs(r->ph[0].cct - want) <= 1e-9 * want);
+		assert_true(fabs(r->ph[0].fct[0] - want) <= 1e-9 * want);
+		assert_true(fabs(r->ph[0].fct[1] - want) <= 1e-9 * want);
+		fp_sim_free(r);
+	}
+	fp_plan_free(p);
 	fp_sched_free(s);
 	/* the two-NIC description: half, each family's host link alone */
 	p2 = do_plan(t2, s2, FP_STRAT_FLOWPLAN, 0, 0);
