@@ -76,10 +76,14 @@ static int sched_show(int argc, char **argv)
 			pr_arr_open("flow_list", NULL);
 			for (j = 0; j < s->ph[i].n; j++) {
 				const struct fp_flow *f = &s->ph[i].flows[j];
+				char sa[FP_ADDR_STRLEN], da[FP_ADDR_STRLEN];
 
 				pr_obj_open(NULL);
 				pr_str("src", "    %s", t->nodes[f->src].name);
 				pr_str("dst", " -> %s", t->nodes[f->dst].name);
+				/* the addresses say the family (a dual-stack NIC has both) */
+				pr_str("src_addr", " (%s", fp_addr_str(&t->nodes[f->src].ip, sa));
+				pr_str("dst_addr", " -> %s)", fp_addr_str(&t->nodes[f->dst].ip, da));
 				pr_u64("bytes", " %llu", f->bytes);
 				pr_str("job", " job %s\n", s->jobs[fp_flow_job(&s->ph[i], j)]);
 				pr_obj_close();
