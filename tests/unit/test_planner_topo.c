@@ -468,6 +468,23 @@ static void test_addr_v6(void **state)
 	fp_topo_free(t);
 }
 
+/* @t written, read back and written again: the same text. */
+static void assert_round_trip(const struct fp_topo *t)
+{
+	struct fp_topo *u = NULL;
+	struct fp_err err = { "" };
+	char *a = fp_topo_to_json(t, false), *b;
+
+	if (fp_topo_parse(a, strlen(a), "rt", &u, &err))
+		fail_msg("%s", err.msg);
+	b = fp_topo_to_json(u, false);
+	assert_string_equal(a, b);
+	assert_int_equal(u->nlinks, t->nlinks);
+	free(a);
+	free(b);
+	fp_topo_free(u);
+}
+
 /* IPv6 twin of the round trip, with per-switch hash fields over the fabric's. */
 static void test_json_round_trip_v6(void **state)
 {
@@ -483,9 +500,9 @@ static void test_json_round_trip_v6(void **state)
 		"{\"a\":\"h2.n0\",\"b\":\"leaf1\",\"gbps\":100},{\"a\":\"h2.n1\",\"b\":\"leaf1\",\"gbps\":100},"
 		"{\"a\":\"leaf0\",\"b\":\"spine0\",\"gbps\":100},{\"a\":\"leaf0\",\"b\":\"spine1\",\"gbps\":100},"
 		"{\"a\":\"leaf1\",\"b\":\"spine0\",\"gbps\":100},{\"a\":\"leaf1\",\"b\":\"spine1\",\"gbps\":100}]}";
-	struct fp_topo *t = NULL, *u = NULL, *g;
+	struct fp_topo *t = NULL, *g;
 	struct fp_err err = { "" };
-	char *a, *b;
+	char *a;
 
 	(void)state;
 	if (fp_topo_parse(txt, strlen(txt), "v6", &t, &err))
@@ -501,24 +518,14 @@ static void test_json_round_trip_v6(void **state)
 	assert_non_null(strstr(a, "\"addr\":\"198.18.9.9\""));
 	assert_non_null(strstr(a, "\"addr\":\"198.18.0.1\""));	/* generated: IPv4 */
 	assert_non_null(strstr(a, "\"fields\":\"l4+flowlabel\""));
-	assert_int_equal(fp_topo_parse(a, strlen(a), "rt", &u, &err), 0);
-	b = fp_topo_to_json(u, false);
-	assert_string_equal(a, b);
 	free(a);
-	free(b);
+	assert_round_trip(t);
 	fp_topo_free(t);
-	fp_topo_free(u);
 	/* a generated IPv6 fabric round-trips too */
 	g = gen_topo("fattree:k=4,nics=2,fail=leaf0-agg0.1,seed=5,ipv6,fields=l3+flowlabel");
-	a = fp_topo_to_json(g, false);
-	assert_int_equal(fp_topo_parse(a, strlen(a), "rt", &u, &err), 0);
-	b = fp_topo_to_json(u, false);
-	assert_string_equal(a, b);
-	assert_int_equal(u->hash_fields, FP_HF_L3_FL);
-	free(a);
-	free(b);
+	assert_int_equal(g->hash_fields, FP_HF_L3_FL);
+	assert_round_trip(g);
 	fp_topo_free(g);
-	fp_topo_free(u);
 }
 
 /*
@@ -537,11 +544,11 @@ static void test_dual_stack(void **state)
 		"{\"name\":\"h1.n1\",\"addr\":\"2001:db8::6\"}]}],"
 		"\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":100},{\"a\":\"h0.n1\",\"b\":\"leaf0\",\"gbps\":100},"
 		"{\"a\":\"leaf0\",\"b\":\"h1.n0\",\"gbps\":40},{\"a\":\"h1.n1\",\"b\":\"leaf0\",\"gbps\":100}]}";
-	struct fp_topo *t = NULL, *u = NULL, *g;
+	struct fp_topo *t = NULL, *g;
 	struct fp_err err = { "" };
 	struct fp_addr a4, a6;
 	int n0, tw, i;
-	char *a, *b, buf[FP_ADDR_STRLEN];
+	char *a, buf[FP_ADDR_STRLEN];
 
 	(void)state;
 	if (fp_topo_parse(txt, strlen(txt), "ds", &t, &err))
@@ -579,13 +586,9 @@ static void test_dual_stack(void **state)
 	a = fp_topo_to_json(t, false);
 	assert_non_null(strstr(a, "\"name\":\"h0.n0\",\"addrs\":[\"198.18.0.1\",\"2001:db8::1\"]"));
 	assert_non_null(strstr(a, "\"name\":\"h0.n1\",\"addr\":\"198.18.0.2\""));
-	assert_int_equal(fp_topo_parse(a, strlen(a), "rt", &u, &err), 0);
-	b = fp_topo_to_json(u, false);
-	assert_string_equal(a, b);
 	free(a);
-	free(b);
+	assert_round_trip(t);
 	fp_topo_free(t);
-	fp_topo_free(u);
 	/* generated: every NIC both, IPv4 from 198.18.0.1 and IPv6 from 2001:2::1 */
 	g = gen_topo("leafspine:leaves=2,spines=2,hosts=2,nics=2,dual");
 	assert_int_equal(g->nnodes - g->nswitches, 16);
@@ -596,32 +599,17 @@ static void test_dual_stack(void **state)
 	assert_string_equal(fp_addr_str(&g->nodes[g->hosts[3].first_nic + 1].ip, buf), "198.18.0.8");
 	assert_string_equal(fp_addr_str(&g->nodes[g->nodes[g->hosts[3].first_nic + 1].twin].ip, buf),
 			    "2001:2::8");
-	a = fp_topo_to_json(g, false);
-	assert_int_equal(fp_topo_parse(a, strlen(a), "rt", &u, &err), 0);
-	b = fp_topo_to_json(u, false);
-	assert_string_equal(a, b);
-	free(a);
-	free(b);
+	assert_round_trip(g);
 	fp_topo_free(g);
-	fp_topo_free(u);
 }
 
 static void test_json_round_trip(void **state)
 {
 	struct fp_topo *t = gen_topo("fattree:k=4,nics=2,fail=leaf0-agg0.1,up_gbps=40,seed=5");
-	struct fp_topo *u = NULL;
-	struct fp_err err;
-	char *a = fp_topo_to_json(t, false), *b;
 
 	(void)state;
-	assert_int_equal(fp_topo_parse(a, strlen(a), "rt", &u, &err), 0);
-	b = fp_topo_to_json(u, false);
-	assert_string_equal(a, b);
-	assert_int_equal(u->nlinks, t->nlinks);
-	free(a);
-	free(b);
+	assert_round_trip(t);
 	fp_topo_free(t);
-	fp_topo_free(u);
 }
 
 struct bad_case {
