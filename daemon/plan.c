@@ -1111,8 +1111,10 @@ int fpd_unroutable_list(const struct fp_plan *plan, struct fpd_unroutable **out,
 		const struct fp_flow *f = &plan->sched->ph[x->phase].flows[x->flow];
 		char why[192];
 
-		snprintf(u[i].text, sizeof(u[i].text), "%s -> %s: %s",
+		snprintf(u[i].text, sizeof(u[i].text), "%s -> %s%s: %s",
 			 plan->topo->nodes[f->src].name, plan->topo->nodes[f->dst].name,
+			 /* a dual-stack pair's IPv6 flow */
+			 fp_topo_family_key(plan->topo, f->src, f->dst) ? " (IPv6)" : "",
 			 fp_plan_unroutable_why(plan, x, why, sizeof(why)));
 	}
 	return 0;

@@ -145,6 +145,9 @@ static int print_unroutable(const struct fp_plan *p)
 		pr_str("phase", "  phase %s:", p->sched->ph[u->phase].name);
 		pr_str("src", " %s", t->nodes[f->src].name);
 		pr_str("dst", " -> %s", t->nodes[f->dst].name);
+		if (fp_topo_family_key(t, f->src, f->dst))	/* a dual-stack pair's IPv6 flow */
+			pr_u64("family", " (IPv%llu)",
+			       (uint64_t)fp_topo_family_key(t, f->src, f->dst));
 		pr_u64("bytes", NULL, f->bytes);
 		pr_str("why", ": %s\n", fp_plan_unroutable_why(p, u, why, sizeof(why)));
 		pr_obj_close();
