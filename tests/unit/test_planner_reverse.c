@@ -149,6 +149,41 @@ static void test_ring(void **state)
 	fp_topo_free(t);
 }
 
+/*
+ * Dense schedules, whose pairs are looked up in a bit per node pair (the
+ * ring's are in a hash set), on a fabric of more than 64 node pairs: one
+ * way (each host sends to every host after it), no flow has one back, so
+ * every one is planned back; both ways (all-to-all), none is.
+ */
+static void test_dense(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=4");
+	struct fp_sched *s = calloc(1, sizeof(*s));
+	struct fp_plan *p;
+	size_t split;
+	int a, b, n = 0;
+
+	(void)state;
+	s->name = fp_xstrdup("one-way");
+	fp_sched_job(s, "j0");
+	for (a = 0; a < t->nhosts; a++)
+		for (b = a + 1; b < t->nhosts; b++, n++)
+			fp_sched_add(s, 0, t->hosts[a].first_nic, t->hosts[b].first_nic,
+				     (uint64_t)(1 + n) << 20, 0);
+	p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+	assert_int_equal(check_reverse(p, NULL, NULL, &split), n);
+	assert_int_equal(p->ph[0].nrev, n);
+	fp_plan_free(p);
+	fp_sched_free(s);
+	s = gen_sched("alltoall:bytes=1M", t);
+	p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+	assert_int_equal(check_reverse(p, NULL, NULL, &split), 0);
+	assert_int_equal(p->ph[0].nrev, 0);
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
 /* Data both ways (all-to-all): each pair's own entry, nothing added. */
 static void test_both_ways(void **state)
 {
@@ -393,6 +428,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ring),
 		cmocka_unit_test(test_both_ways),
+		cmocka_unit_test(test_dense),
 		cmocka_unit_test(test_repair),
 		cmocka_unit_test(test_portmap),
 		cmocka_unit_test(test_portmap_one_way),
