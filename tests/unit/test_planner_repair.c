@@ -43,7 +43,10 @@ static void snap_free(struct snap *s)
 	free(s->n);
 }
 
-/* Valid after a repair: ports route, nothing on a dead link, bytes conserved. */
+/*
+ * Valid after a repair: ports route, nothing on a dead link, bytes conserved,
+ * the subflows packed in flow order.
+ */
 static void assert_repaired(const struct fp_plan *p)
 {
 	const struct fp_topo *t = p->topo;
@@ -53,10 +56,15 @@ static void assert_repaired(const struct fp_plan *p)
 	for (ph = 0; ph < p->nph; ph++) {
 		const struct fp_plan_phase *pp = &p->ph[ph];
 		double *lb = calloc((size_t)t->nlinks, sizeof(double));
+		size_t nsubs = 0;
 
 		for (i = 0; i < p->sched->ph[ph].n; i++) {
 			const struct fp_flow *f = &p->sched->ph[ph].flows[i];
 			uint64_t sum = 0;
+
+			/* the subflows are the flows' own, packed: nothing left between */
+			assert_int_equal(pp->flows[i].first, nsubs);
+			nsubs += pp->flows[i].n;
 
 			for (k = 0; k < pp->flows[i].n; k++) {
 				const struct fp_plan_subflow *s = &pp->subs[pp->flows[i].first + k];
@@ -80,6 +88,7 @@ static void assert_repaired(const struct fp_plan *p)
 			if (!t->nodes[t->links[l].from].is_nic && !t->nodes[t->links[l].to].is_nic)
 				assert_true(fabs(lb[l] - pp->link_bytes[l]) <= 1e-6 * (lb[l] + 1));
 		}
+		assert_int_equal(pp->nsubs, nsubs);
 		assert_true(pp->max_load >= pp->lower_bound * (1 - 1e-12));
 		free(lb);
 	}
