@@ -9,6 +9,7 @@
 #                   the man pages, the planner library and headers (its own
 #                   pkg-config), the module's source for DKMS; DESTDIR, PREFIX
 #   make style      checkpatch on kmod/ and the user code; fails on a violation
+#                   (make check runs both: check-kmod-build, check-style)
 #   V=1             print the full command lines (default: "CC file.o")
 #
 # Each part adds itself in its own build.mk: sources and rules, and the
@@ -102,6 +103,15 @@ style:
 	@rc=0; if $(MAKE) -n style-kmod >/dev/null 2>&1; then \
 		$(MAKE) --no-print-directory style-kmod || rc=1; scripts/style.sh || rc=1; \
 	else scripts/style.sh kmod || rc=1; fi; exit $$rc
+
+# The user code's style as a tier of make check (the module's checkpatch
+# runs in check-kmod-build), so that it cannot rot unseen: checkpatch on
+# each file, about 2 min of one core; the packages are check-kmod-build's.
+.PHONY: check-style
+check-style:
+	@scripts/deps.sh style
+	@scripts/style.sh
+CHECK_TIERS += check-style
 
 deps:
 	scripts/deps.sh build unit
