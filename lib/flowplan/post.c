@@ -298,6 +298,15 @@ static void __attribute__((noinline)) wr_template(struct fp_group *g)
 	}
 }
 
+/* Room on subflow @sub's queue for one more chunk. */
+static inline bool split_room(const struct fp_group *g, bool recv,
+			      unsigned int sub)
+{
+	const struct fp_group_subflow *s = &g->sub[sub];
+
+	return recv ? s->rq_used < FP_RQ_DEPTH : s->sq_used < FP_SQ_DEPTH;
+}
+
 /*
  * A message split over the subflows, each share one chunk (no share over
  * the chunk size): the shares of fp_split() (the weights sum to
@@ -314,36 +323,43 @@ post_split(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 {
 	const bool recv = op == FP_OP_RECV;
 	const struct fp_buf_reg *reg = &buf->reg[g->dev];
-	const unsigned int depth = recv ? FP_RQ_DEPTH : FP_SQ_DEPTH;
 	const uint64_t cmax = recv ? g->rchunk_max : g->chunk_max;
 	const uint8_t *sub = g->splan[recv].sub;
 	const uint32_t *cum = g->splan[recv].cum;
 	const unsigned int n = g->splan[recv].n;
-	uint64_t prev = 0, seq, base, raddr = 0;
+	uint64_t prev = 0, seq, tag, base, raddr = 0;
 	struct fp_spread *sp = spread_of(g, op);
 	unsigned int j, posted = 0;
 	uint32_t subs = 0;
 	struct fp_msg *m;
 	int ret = 0;
 
-	for (j = 0; j < n; j++) {
-		const struct fp_group_subflow *s = &g->sub[sub[j]];
-
-		if (unlikely(len > cmax)) {
+	/*
+	 * A share over the chunk size needs len > cmax: only then are the
+	 * shares worked out here, each subflow's room checked after its
+	 * share; else the loop checks room alone.
+	 */
+	if (unlikely(len > cmax)) {
+		for (j = 0; j < n; j++) {
 			uint64_t b = (len * cum[j]) >> 16;
 
 			if (b - prev > cmax)
 				return post_general(g, op, buf, off, len, rb,
 						    roff, wr_id);
 			prev = b;
+			if (!split_room(g, recv, sub[j]))
+				return EAGAIN;
 		}
-		if (unlikely((recv ? s->rq_used : s->sq_used) >= depth))
-			return EAGAIN;
+	} else {
+		for (j = 0; j < n; j++)
+			if (unlikely(!split_room(g, recv, sub[j])))
+				return EAGAIN;
 	}
 	m = fp_msg_slot(&g->tab);
 	if (unlikely(!m))
 		return EAGAIN;
 	seq = g->tab.next;
+	tag = fp_wrid_msg(seq, recv);
 	g->sge.lkey = reg->mr->lkey;
 	if (!recv) {
 		g->swr.opcode = op == FP_OP_WRITE ? IBV_WR_RDMA_WRITE :
@@ -367,12 +383,12 @@ post_split(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 		if (recv) {
 			struct ibv_recv_wr *bad;
 
-			g->rwr.wr_id = fp_wrid(seq, true, i);
+			g->rwr.wr_id = fp_wrid_on(tag, i);
 			ret = ibv_post_recv(s->qp, &g->rwr, &bad);
 		} else {
 			struct ibv_send_wr *bad;
 
-			g->swr.wr_id = fp_wrid(seq, false, i);
+			g->swr.wr_id = fp_wrid_on(tag, i);
 			if (op == FP_OP_WRITE)
 				g->swr.wr.rdma.remote_addr = raddr + prev;
 			ret = ibv_post_send(s->qp, &g->swr, &bad);

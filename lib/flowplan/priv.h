@@ -109,10 +109,23 @@ enum fp_msg_flags {
 #define FP_WRID_SEQ	((1ull << 56) - 1)
 #define FP_WRID_SUB(x)	((unsigned int)((x) >> 56) & 15u)
 
+/*
+ * The message's part of its chunks' wr_ids (sequence number, direction),
+ * made once a message; fp_wrid_on() adds a chunk's subflow.
+ */
+static inline uint64_t fp_wrid_msg(uint64_t seq, bool recv)
+{
+	return (seq & FP_WRID_SEQ) | (recv ? FP_WRID_RECV : 0);
+}
+
+static inline uint64_t fp_wrid_on(uint64_t msg, unsigned int sub)
+{
+	return msg | (uint64_t)sub << 56;
+}
+
 static inline uint64_t fp_wrid(uint64_t seq, bool recv, unsigned int sub)
 {
-	return (seq & FP_WRID_SEQ) | (uint64_t)sub << 56 |
-	       (recv ? FP_WRID_RECV : 0);
+	return fp_wrid_on(fp_wrid_msg(seq, recv), sub);
 }
 
 static inline uint64_t fp_wrid_seq(uint64_t wr_id)
