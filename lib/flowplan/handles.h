@@ -152,6 +152,7 @@ struct fp_group {
 	 */
 	struct {
 		uint64_t one_max, from, span;
+		uint64_t wsum;		/* the weights' sum, for the spread */
 		unsigned int n;
 		uint8_t sub[FP_MAX_SUBFLOWS];
 		uint32_t cum[FP_MAX_SUBFLOWS];

@@ -56,7 +56,7 @@ static int unspread(struct fp_spread *sp, const struct fp_chunk *c, int n,
 	int i;
 
 	for (i = 0; i < n; i++)
-		sp->sent[c[i].sub] -= c[i].len;
+		fp_spread_take(sp, c[i].sub, c[i].len);
 	return err;
 }
 
@@ -283,6 +283,7 @@ static void __attribute__((noinline)) wr_template(struct fp_group *g)
 			g->splan[d].cum[n++] = cum;
 		}
 		g->splan[d].n = n;
+		g->splan[d].wsum = d ? rw : sw;
 		/* A zero length is never split (post_general()). */
 		g->splan[d].from = from ? from : 1;
 		g->splan[d].span = 0;
@@ -406,6 +407,7 @@ post_split(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 	}
 	if (unlikely(!posted))
 		return ret;		/* nothing posted, nothing taken */
+	sp->total += prev;		/* the posted shares' bytes */
 	m->seq = seq;
 	m->wr_id = wr_id;
 	m->bytes = len;
@@ -542,7 +544,8 @@ post_spread(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 {
 	const uint32_t *w = op == FP_OP_RECV ? g->rw : g->w;
 	struct fp_spread *sp = spread_of(g, op);
-	unsigned int sub = fp_spread_pick(sp, w, g->k);
+	unsigned int sub = fp_spread_pick_sum(sp, w, g->k,
+					      g->splan[op == FP_OP_RECV].wsum);
 	int ret;
 
 	if (unlikely(!w[sub]))
@@ -550,7 +553,7 @@ post_spread(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 	ret = post_one(g, op, &buf->reg[g->dev], off, len, rb, roff, wr_id,
 		       sub, false);
 	if (!ret)
-		sp->sent[sub] += len;
+		fp_spread_add(sp, sub, len);
 	return ret;
 }
 

@@ -36,7 +36,29 @@ struct fp_chunk {
  */
 struct fp_spread {
 	uint64_t sent[FP_MAX_SUBFLOWS];
+	uint64_t total;			/* sum of sent[], modulo 2^64 */
 };
+
+/*
+ * Bytes on subflow @sub counted in (fp_spread_add()) or given back
+ * (fp_spread_take(): a message that was not posted), so that total stays
+ * the sum fp_spread_pick() needs without a loop. The one other writer,
+ * post_split(), counts a message's shares in sent[] and their sum in total
+ * once.
+ */
+static inline void fp_spread_add(struct fp_spread *sp, unsigned int sub,
+				 uint64_t len)
+{
+	sp->sent[sub] += len;
+	sp->total += len;
+}
+
+static inline void fp_spread_take(struct fp_spread *sp, unsigned int sub,
+				  uint64_t len)
+{
+	sp->sent[sub] -= len;
+	sp->total -= len;
+}
 
 /*
  * fp_split_shares - the byte share of every subflow: share[i] =
@@ -70,6 +92,10 @@ FP_HIDDEN int fp_split(uint64_t len, const uint32_t *w, unsigned int k,
  */
 FP_HIDDEN unsigned int fp_spread_pick(const struct fp_spread *sp,
 				      const uint32_t *w, unsigned int k);
+/* The same, with the weights' sum @wsum known to the caller. */
+FP_HIDDEN unsigned int fp_spread_pick_sum(const struct fp_spread *sp,
+					  const uint32_t *w, unsigned int k,
+					  uint64_t wsum);
 
 /*
  * How many chunks fp_split() will produce, without changing @sp (at most

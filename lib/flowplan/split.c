@@ -80,7 +80,18 @@ pick_wide(const struct fp_spread *sp, const uint32_t *w, unsigned int k,
 unsigned int fp_spread_pick(const struct fp_spread *sp, const uint32_t *w,
 			    unsigned int k)
 {
-	uint64_t total = 0, wsum = 0;
+	uint64_t wsum = 0;
+	unsigned int i;
+
+	for (i = 0; i < k; i++)
+		wsum += w[i];
+	return fp_spread_pick_sum(sp, w, k, wsum);
+}
+
+unsigned int fp_spread_pick_sum(const struct fp_spread *sp, const uint32_t *w,
+				unsigned int k, uint64_t wsum)
+{
+	uint64_t total = sp->total;
 	unsigned int i, best = 0;
 	/* No deficit is INT64_MIN: a weight of 0 is never picked. */
 	int64_t bd = INT64_MIN;
@@ -90,10 +101,6 @@ unsigned int fp_spread_pick(const struct fp_spread *sp, const uint32_t *w,
 	 * weight total), lowest index on ties: the subflow furthest behind
 	 * its share.
 	 */
-	for (i = 0; i < k; i++) {
-		total += sp->sent[i];
-		wsum += w[i];
-	}
 	/*
 	 * Both products under 2^63 (w_i <= W, sent_i <= T; true of the
 	 * first 2^46 bytes with weights that sum to 2^16): the same
@@ -169,7 +176,7 @@ int fp_split(uint64_t len, const uint32_t *w, unsigned int k,
 		ret = cut(0, len, s, chunk_max, out, max, &n);
 		if (ret)
 			return ret;
-		sp->sent[s] += len;
+		fp_spread_add(sp, s, len);
 		return (int)n;
 	}
 	ret = fp_split_shares(len, w, k, share);
@@ -185,6 +192,6 @@ int fp_split(uint64_t len, const uint32_t *w, unsigned int k,
 		off += share[i];
 	}
 	for (i = 0; i < k; i++)
-		sp->sent[i] += share[i];
+		fp_spread_add(sp, i, share[i]);
 	return (int)n;
 }

@@ -116,7 +116,7 @@ static void test_split_chunks_property(void **state)
 		uint64_t cmax = 1 + rnd() % (1ull << 20);
 		uint64_t smin = rnd() % 3 ? 0 : rnd() % 65536;
 		uint64_t share[FP_MAX_SUBFLOWS], per[FP_MAX_SUBFLOWS] = { 0 };
-		struct fp_spread sp = { { 0 } }, sp2 = { { 0 } };
+		struct fp_spread sp = { 0 }, sp2 = { 0 };
 		uint64_t next = 0;
 		unsigned int want;
 		int n, n2;
@@ -150,6 +150,7 @@ static void test_split_chunks_property(void **state)
 		}
 		for (i = 0; i < k; i++)
 			assert_true(sp.sent[i] == per[i]);
+		assert_true(sp.total == len);
 	}
 }
 
@@ -157,7 +158,7 @@ static void test_split_chunks_property(void **state)
 static void test_spread_small(void **state)
 {
 	uint32_t w[4] = { 32768, 16384, 16384, 0 };
-	struct fp_spread tx = { { 0 } }, rx = { { 0 } };
+	struct fp_spread tx = { 0 }, rx = { 0 };
 	struct fp_chunk a, b;
 	uint64_t total = 0, maxlen = 0;
 	unsigned int i;
@@ -221,7 +222,7 @@ static void test_spread_ties(void **state)
 
 	(void)state;
 	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
-		struct fp_spread sp = { { 0 } };
+		struct fp_spread sp = { 0 };
 		struct fp_chunk out;
 
 		for (i = 0; i < cases[c].n; i++) {
@@ -306,7 +307,7 @@ static void test_spread_pick_bounds(void **state)
 	(void)state;
 	for (c = 0; c < 200000; c++) {
 		unsigned int k = 1 + (unsigned int)(rnd() % FP_MAX_SUBFLOWS), i;
-		struct fp_spread sp = { { 0 } };
+		struct fp_spread sp = { 0 };
 		uint32_t w[FP_MAX_SUBFLOWS];
 		unsigned int shift;
 
@@ -340,6 +341,7 @@ static void test_spread_pick_bounds(void **state)
 				t += sp.sent[i];
 			if (t >> 64)
 				continue;
+			sp.total = (uint64_t)t;
 		}
 		if (fp_spread_pick(&sp, w, k) != ref_pick(&sp, w, k))
 			fail_msg("case %u: k %u: %u, not %u", c, k,
@@ -350,7 +352,7 @@ static void test_spread_pick_bounds(void **state)
 static void test_split_bad_input(void **state)
 {
 	uint32_t w[FP_MAX_SUBFLOWS + 1] = { 0 };
-	struct fp_spread sp = { { 0 } };
+	struct fp_spread sp = { 0 };
 	struct fp_chunk out[4];
 	uint64_t share[FP_MAX_SUBFLOWS + 1];
 
