@@ -2,7 +2,8 @@
 /*
  * device.c - the host's RDMA devices, their ports, GIDs and netdevs: an RDMA
  * client for devices coming and going, a netdevice notifier for links going
- * up and down, and events for both.
+ * up and down, an IB event handler per device for the port states and GID
+ * tables the RDMA core changed, and events for all three.
  *
  * A namespace sees the devices the RDMA subsystem lets it use
  * (rdma_dev_access_netns(): all of them in its default shared mode, its own
@@ -27,6 +28,7 @@ struct fp_dev {
 	struct list_head list;
 	struct ib_device *ibdev;
 	u8 *link;		/* last enum flowplan_link sent, per port */
+	struct ib_event_handler eh;	/* registered while on fp_devs */
 };
 
 static LIST_HEAD(fp_devs);
@@ -84,23 +86,23 @@ static int fp_put_gids(struct sk_buff *skb, struct ib_device *ibdev, u32 port)
 }
 
 /*
- * One port. For a link event (@event) the IB port state is left out: the
- * cache that holds it is updated after the netdev notifiers have run. Its
- * GIDs are there, as the GID table holds them when the event is sent (a
- * RoCE port's IPv4 GIDs stay while its link is down, being made of its
- * netdev's addresses).
+ * One port, with its IB port state when @state: a link event leaves it out,
+ * as the RDMA core updates its port cache after the netdev notifiers have
+ * run (the port event that follows carries it). Its GIDs are there, as the
+ * GID table holds them when the message is made (a RoCE port's IPv4 GIDs
+ * stay while its link is down, being made of its netdev's addresses).
  */
 static int fp_put_port(struct sk_buff *skb, const struct net *net, int idx,
-		       struct ib_device *ibdev, u32 port, bool event)
+		       struct ib_device *ibdev, u32 port, bool state)
 {
-	enum ib_port_state state = IB_PORT_NOP;
+	enum ib_port_state pstate = IB_PORT_NOP;
 	char name[IFNAMSIZ] = "";
 	struct net_device *ndev;
 	struct nlattr *nest;
 	int ifindex = 0;
 	u8 link;
 
-	ib_get_cached_port_state(ibdev, port, &state);
+	ib_get_cached_port_state(ibdev, port, &pstate);
 	rcu_read_lock();
 	ndev = fp_port_netdev(ibdev, port);
 	link = fp_netdev_link(ndev);
@@ -114,7 +116,7 @@ static int fp_put_port(struct sk_buff *skb, const struct net *net, int idx,
 	if (!nest)
 		return -EMSGSIZE;
 	if (nla_put_u32(skb, FLOWPLAN_PORT_A_NUM, port) ||
-	    (!event && nla_put_u8(skb, FLOWPLAN_PORT_A_STATE, state)) ||
+	    (state && nla_put_u8(skb, FLOWPLAN_PORT_A_STATE, pstate)) ||
 	    nla_put_u8(skb, FLOWPLAN_PORT_A_LINK, link) ||
 	    nla_put_u32(skb, FLOWPLAN_PORT_A_IFINDEX, ifindex) ||
 	    (name[0] && nla_put_string(skb, FLOWPLAN_PORT_A_NETDEV, name)) ||
@@ -175,10 +177,11 @@ static size_t fp_device_size(struct ib_device *ibdev, bool ports,
 
 /*
  * The FLOWPLAN_A_DEVICE nest as namespace @net sees it: all ports, or only
- * @only_port when non-zero.
+ * @only_port when non-zero; their IB port states when @state.
  */
 static int fp_put_device(struct sk_buff *skb, const struct net *net,
-			 struct ib_device *ibdev, bool ports, u32 only_port)
+			 struct ib_device *ibdev, bool ports, u32 only_port,
+			 bool state)
 {
 	struct nlattr *dev, *pnest;
 	int idx = 0;
@@ -197,8 +200,7 @@ static int fp_put_device(struct sk_buff *skb, const struct net *net,
 		rdma_for_each_port(ibdev, port) {
 			if (only_port && port != only_port)
 				continue;
-			if (fp_put_port(skb, net, idx++, ibdev, port,
-					only_port != 0))
+			if (fp_put_port(skb, net, idx++, ibdev, port, state))
 				goto cancel;
 		}
 		nla_nest_end(skb, pnest);
@@ -216,11 +218,13 @@ cancel:
 /*
  * An event to every namespace that may use @ibdev and listens, each its own
  * copy (netdevs are named in their own namespace only). Under RCU: the
- * messages are built atomically.
+ * messages are built atomically. Every event but LINK_CHANGED has the ports'
+ * IB states (see fp_put_port()).
  */
 static void fp_device_event(u8 cmd, struct ib_device *ibdev, bool ports,
 			    u32 only_port)
 {
+	bool state = cmd != FLOWPLAN_CMD_LINK_CHANGED;
 	size_t size = fp_device_size(ibdev, ports, only_port);
 	struct sk_buff *skb;
 	struct net *net;
@@ -234,7 +238,7 @@ static void fp_device_event(u8 cmd, struct ib_device *ibdev, bool ports,
 		skb = fp_nl_event_new(cmd, size, GFP_ATOMIC, &hdr);
 		if (!skb)
 			continue;
-		if (fp_put_device(skb, net, ibdev, ports, only_port)) {
+		if (fp_put_device(skb, net, ibdev, ports, only_port, state)) {
 			nlmsg_free(skb);
 			continue;
 		}
@@ -279,7 +283,7 @@ int fp_device_dump(struct sk_buff *skb, struct netlink_callback *cb)
 			ret = -EMSGSIZE;
 			break;
 		}
-		ret = fp_put_device(skb, net, fd->ibdev, true, 0);
+		ret = fp_put_device(skb, net, fd->ibdev, true, 0, true);
 		if (ret) {
 			genlmsg_cancel(skb, hdr);
 			break;
@@ -292,6 +296,31 @@ int fp_device_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	if (ret && cb->args[0] == skip)
 		return ret;
 	return skb->len;
+}
+
+/*
+ * The RDMA core's port events, as its own clients take them: it calls the
+ * handlers from its workqueue after it updated its port cache (PORT_ACTIVE,
+ * PORT_ERR) or its GID table (GID_CHANGE), so the state and GIDs read now
+ * are the new ones. Process context, under the device's event handler
+ * rwsem (and, for GID_CHANGE, the GID table's mutex). It needs no lock of
+ * the module's: fp_ib_remove() unregisters the handler, which waits for a
+ * call running, before the device leaves fp_devs.
+ */
+static void fp_ib_event(struct ib_event_handler *eh, struct ib_event *ev)
+{
+	switch (ev->event) {
+	case IB_EVENT_PORT_ACTIVE:
+	case IB_EVENT_PORT_ERR:
+	case IB_EVENT_GID_CHANGE:
+		break;
+	default:
+		return;
+	}
+	if (!rdma_is_port_valid(eh->device, ev->element.port_num))
+		return;
+	fp_device_event(FLOWPLAN_CMD_PORT_CHANGED, eh->device, true,
+			ev->element.port_num);
 }
 
 static int fp_ib_add(struct ib_device *ibdev)
@@ -319,6 +348,9 @@ static int fp_ib_add(struct ib_device *ibdev)
 	ib_set_client_data(ibdev, &fp_ib_client, fd);
 	mutex_unlock(&fp_devs_lock);
 	fp_device_event(FLOWPLAN_CMD_DEVICE_ADDED, ibdev, true, 0);
+	/* After DEVICE_ADDED: a listener hears of the device first. */
+	INIT_IB_EVENT_HANDLER(&fd->eh, ibdev, fp_ib_event);
+	ib_register_event_handler(&fd->eh);
 	return 0;
 }
 
@@ -326,6 +358,8 @@ static void fp_ib_remove(struct ib_device *ibdev, void *data)
 {
 	struct fp_dev *fd = data;
 
+	/* Waits for a handler running; none runs after it. */
+	ib_unregister_event_handler(&fd->eh);
 	mutex_lock(&fp_devs_lock);
 	list_del(&fd->list);
 	fp_devs_seq = fp_devs_seq + 1 ?: 1;

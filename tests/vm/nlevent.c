@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * fp-nlevent - the module's link events, as they come, one line each.
+ * fp-nlevent - the module's link and port events, as they come, one line
+ * each.
  *
  *   fp-nlevent SECONDS
  *       Joins flowplan's "events" group, prints "ready", then for each
- *       FLOWPLAN_CMD_LINK_CHANGED until SECONDS have passed:
+ *       FLOWPLAN_CMD_LINK_CHANGED and FLOWPLAN_CMD_PORT_CHANGED until
+ *       SECONDS have passed:
  *           link DEVICE port N link L state S gids G
+ *           port DEVICE port N link L state S gids G
  *       L the enum flowplan_link number, S the IB port state or "none"
  *       when the event has none, G the port's GIDs ("-" when the event has
  *       no GID nest, "" when it is empty), comma-separated: IPv4-mapped
@@ -126,7 +129,8 @@ static int port(const struct nlattr *nest, struct port *p)
 	return 0;
 }
 
-static int link_event(const struct nlattr *a, int len)
+/* A LINK_CHANGED or PORT_CHANGED event, printed as @kind. */
+static int port_event(const char *kind, const struct nlattr *a, int len)
 {
 	struct port p = { .state = "none", .gids = "-" };
 	const struct nlattr *d, *pn;
@@ -153,7 +157,7 @@ static int link_event(const struct nlattr *a, int len)
 	}
 	if (n != 1)
 		return -1;
-	printf("link %s port %u link %u state %s gids %s\n", name, p.num,
+	printf("%s %s port %u link %u state %s gids %s\n", kind, name, p.num,
 	       p.link, p.state, p.gids);
 	fflush(stdout);
 	return 0;
@@ -212,13 +216,18 @@ int main(int argc, char **argv)
 			if (nlh->nlmsg_type != nl.family)
 				continue;
 			gh = NLMSG_DATA(nlh);
-			if (gh->cmd != FLOWPLAN_CMD_LINK_CHANGED)
+			if (gh->cmd != FLOWPLAN_CMD_LINK_CHANGED &&
+			    gh->cmd != FLOWPLAN_CMD_PORT_CHANGED)
 				continue;
-			if (link_event((const struct nlattr *)
+			if (port_event(gh->cmd == FLOWPLAN_CMD_LINK_CHANGED ?
+				       "link" : "port",
+				       (const struct nlattr *)
 				       ((const char *)gh + GENL_HDRLEN),
 				       (int)nlh->nlmsg_len - NLMSG_HDRLEN -
 				       GENL_HDRLEN)) {
-				fprintf(stderr, "fp-nlevent: malformed link event\n");
+				fprintf(stderr, "fp-nlevent: malformed %s event\n",
+					gh->cmd == FLOWPLAN_CMD_LINK_CHANGED ?
+					"link" : "port");
 				return 1;
 			}
 		}

@@ -373,11 +373,12 @@ static const char *bad_message(struct fuzz *f, bool *raw)
 	switch (kind) {
 	case 0:
 		/*
-		 * no such command: 0, the events (requests of no kind) or
-		 * past FLOWPLAN_CMD_MAX; DEL_COUNTERS (10) is a request
+		 * no such command: 0, the events (requests of no kind:
+		 * DEVICE_ADDED to PLAN_CHANGED, PORT_CHANGED) or past
+		 * FLOWPLAN_CMD_MAX; DEL_COUNTERS (10) is a request
 		 */
 		i = below(f, 2) ? 0 : FLOWPLAN_CMD_DEVICE_ADDED + below(f, 250);
-		if (i > FLOWPLAN_CMD_PLAN_CHANGED && i <= FLOWPLAN_CMD_MAX)
+		if (i == FLOWPLAN_CMD_DEL_COUNTERS)
 			i = FLOWPLAN_CMD_MAX + 1 + below(f, 255 - FLOWPLAN_CMD_MAX);
 		put_hdr(f, i, below(f, 2) ? NLM_F_DUMP : 0);
 		put_noise(f);

@@ -259,7 +259,20 @@
  *        and FLOWPLAN_PORT_A_GIDS (as in GET_DEVICES), the port's GID table
  *        when the event is sent (a RoCE port's IPv4 GIDs, made of its
  *        netdev's addresses, stay while the link is down). No IB port state:
- *        RDMA updates it after the event; the link says up or down.
+ *        the event comes from the netdev notifier, and the RDMA core updates
+ *        its port state after that; the PORT_CHANGED that follows has it.
+ *    FLOWPLAN_CMD_PORT_CHANGED: the RDMA core changed a port's IB state or
+ *        GID table (its events IB_EVENT_PORT_ACTIVE, IB_EVENT_PORT_ERR and
+ *        IB_EVENT_GID_CHANGE, taken by an IB event handler as the RDMA
+ *        core's own clients take them). FLOWPLAN_A_DEVICE as in
+ *        LINK_CHANGED, and FLOWPLAN_PORT_A_STATE: the state the RDMA core
+ *        has once it updated its cache for the event, which is what a
+ *        GET_DEVICES after the event shows (until the next change). A soft-
+ *        RoCE port goes FLOWPLAN_PORT_DOWN when its netdev goes down and
+ *        FLOWPLAN_PORT_ACTIVE when it comes up; adding or removing an address
+ *        of its netdev sends one per GID that changed. A port whose link
+ *        changes sends both events; they come from two contexts, and their
+ *        order is not defined.
  *    FLOWPLAN_CMD_PLAN_CHANGED: FLOWPLAN_A_GENERATION, FLOWPLAN_A_NENTRIES
  *        (sent in the namespace of the plan)
  *
@@ -293,6 +306,7 @@ enum flowplan_cmd {
 	FLOWPLAN_CMD_LINK_CHANGED,
 	FLOWPLAN_CMD_PLAN_CHANGED,
 	FLOWPLAN_CMD_DEL_COUNTERS,
+	FLOWPLAN_CMD_PORT_CHANGED,
 	__FLOWPLAN_CMD_MAX
 };
 #define FLOWPLAN_CMD_MAX (__FLOWPLAN_CMD_MAX - 1)
