@@ -15,7 +15,6 @@
 #include <linux/skbuff.h>
 #include <linux/udp.h>
 #include <net/checksum.h>
-#include <net/netfilter/nf_conntrack.h>
 #include <net/sock.h>
 #include <asm/unaligned.h>
 
@@ -52,23 +51,6 @@ static bool fp_from_kernel(const struct sk_buff *skb)
 	const struct sock *sk = skb->sk;
 
 	return sk && sk_fullsock(sk) && sk->sk_kern_sock;
-}
-
-/*
- * NAT rewrote this packet's addresses or ports after rxe made its ICRC
- * (the hook runs after NAT): an update would carry the error over, so the
- * whole ICRC is computed instead. Only such packets pay for it.
- */
-static bool fp_natted(const struct sk_buff *skb)
-{
-#if IS_ENABLED(CONFIG_NF_NAT)
-	enum ip_conntrack_info ctinfo;
-	const struct nf_conn *ct = nf_ct_get(skb, &ctinfo);
-
-	return ct && (ct->status & IPS_NAT_MASK);
-#else
-	return false;
-#endif
 }
 
 /*
@@ -116,6 +98,11 @@ static void fp_udp_csum_update(struct sk_buff *skb, struct udphdr *uh,
  * header at @udp_off) to source port @sport with its ICRC and UDP checksum
  * updated; on IPv6 (@v6) also give it flow label @label, which neither
  * covers, so a packet whose port is already @sport gets only the label.
+ * The ICRC is updated for the two bytes changed, never made anew: it is
+ * right afterwards exactly when it was right before. A packet that NAT
+ * changed after rxe made its ICRC stays as NAT broke it (see "The hook" in
+ * the UAPI header: RoCEv2 does not pass NAT, and the module repairs no
+ * ICRC it did not break).
  * Always inlined with @v6 constant: each family's hook keeps a straight
  * path with direct calls, the same code as when each had its own copy.
  */
@@ -153,8 +140,6 @@ static __always_inline bool fp_rewrite(struct sk_buff *skb, unsigned int len,
 	}
 	if (v6)
 		fp_roce6_set_flow_label(ip, label);
-	if (unlikely(fp_natted(skb)))
-		fp_icrc4_put(ip, len, full(ip, len));
 	fp_udp_csum_update(skb, uh, old_port, old_icrc, icrc);
 	if (unlikely(check))
 		fp_icrc_verify(ip, len, before_ok, full);

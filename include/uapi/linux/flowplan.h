@@ -219,19 +219,31 @@
  *
  * Each namespace has a netfilter hook at IPv4 POST_ROUTING with the last
  * priority (NF_IP_PRI_LAST), and one at IPv6 POST_ROUTING with the last
- * priority (NF_IP6_PRI_LAST) when the kernel has IPv6: it sees the packet as it leaves, after NAT,
- * conntrack helpers and mangling, so that nothing restores the old source
- * port after the ICRC was made for the new one (SNAT in POST_ROUTING
- * did, from the hook's old place in LOCAL_OUT: conntrack had recorded the
- * port before the rewrite). A packet that NAT changed (its conntrack entry
- * says so) gets its whole ICRC computed, not updated: NAT does not know
- * the ICRC. Other rules that change a RoCEv2 packet's addresses or ports
- * break its ICRC (which covers them) whatever flowplan does. The hook
- * counts and pins RoCEv2 packets
- * only: UDP to port FLOWPLAN_ROCE_PORT (4791) with a BTH of transport
- * version 0, a valid P_Key and an opcode of RC, UC, UD, XRC or the CNP,
- * whose UDP length holds that opcode's headers, a payload padded to 4
- * bytes (at least the pad count) and the ICRC; sent from a kernel socket,
+ * priority (NF_IP6_PRI_LAST) when the kernel has IPv6: it sees the packet
+ * as it leaves, after NAT, conntrack helpers and mangling, so that nothing
+ * restores the old source port after the ICRC was updated for the new one
+ * (SNAT in POST_ROUTING did, from the hook's old place in LOCAL_OUT:
+ * conntrack had recorded the port before the rewrite).
+ *
+ * NAT. RoCEv2 does not pass NAT: its ICRC covers the IP addresses and the
+ * UDP ports (it masks only what routers change: TTL or hop limit, traffic
+ * class, flow label, checksums), and the receiver of a connected QP checks
+ * the addresses against the QP's GIDs. NAT and other rules that change them after rxe made the ICRC
+ * break the packet, and the receiver drops it, with or without flowplan.
+ * The module repairs no ICRC: it updates the ICRC for the bytes it changes
+ * only, so a packet's ICRC is right after the hook exactly when it was
+ * right before, whether or not the module rewrote it. A NATed packet of an
+ * enforcing entry still leaves on the planned port (the hook is last), and
+ * still broken. This is the RDMA subsystem's stance (rxe makes the ICRC
+ * once and drops a packet whose ICRC is wrong) and the rule that keeps the
+ * module's effect the same for every packet: it does not make some NATed
+ * packets pass, those it happens to rewrite, and others not.
+ *
+ * The hook counts and pins RoCEv2 packets only: UDP to port
+ * FLOWPLAN_ROCE_PORT (4791) with a BTH of transport version 0, a valid
+ * P_Key and an opcode of RC, UC, UD, XRC or the CNP, whose UDP length
+ * holds that opcode's headers, a payload padded to 4 bytes (at least the
+ * pad count) and the ICRC; sent from a kernel socket,
  * as soft-RoCE (rxe) sends them; hardware RoCE never passes netfilter. A
  * process's UDP or raw socket to port 4791, privileged or not, is neither
  * counted nor rewritten. Packets with IP options or fragmented are counted,

@@ -1,16 +1,21 @@
-# nat: RoCEv2 through an SNAT rule that remaps source ports (nftables,
-# conntrack). NAT changes the port after rxe made the ICRC; flowplan's hook,
-# last in POST_ROUTING, moves each packet to its planned port after NAT and
-# makes its ICRC anew, so an unmodified ib_write_bw completes on the planned
-# spine with every packet accepted. From its old place in LOCAL_OUT, NAT
-# wrote the port it chose back over flowplan's, with an ICRC made for
-# flowplan's, and the receiver dropped everything.
+# nat: RoCEv2 does not pass NAT, and flowplan repairs no ICRC it did not
+# break (the UAPI header's "NAT"). An nftables SNAT rule remaps the source
+# ports of h1's RoCEv2 packets after rxe made their ICRC, which covers them:
+#  1. With an enforcing entry, the hook (last in POST_ROUTING) still moves
+#     every packet to its planned port, after NAT: the planned spine carries
+#     them and the module counts them as rewritten. Their ICRC is updated
+#     for the module's change only, so NAT's damage stays and rxe1 accepts
+#     none of them (it drops a bad ICRC before rcvd_pkts counts it).
+#  2. With an entry that does not enforce, the packets leave on NAT's ports
+#     (the module counts them there, not rewritten) and rxe1 accepts none.
+# Before the NAT rule, the same ib_write_bw completes on the planned spine
+# with every packet accepted: only NAT breaks them. (The module used to
+# make the ICRC anew for the NATed packets it rewrote, which let those
+# pass and no others.)
 # FAM=6 (nat6.sh, which sources this file): the same on the fabric's IPv6
 # addresses (fabric_up6) through an ip6 SNAT rule that remaps the source
-# port (RoCEv2 has no IPv6 NAT of addresses: the ICRC covers them and rxe
-# checks them against the QP's GIDs): the module's IPv6 hook, after NAT,
-# gives the packet its planned port and flow label and a whole new ICRC.
-# vm: timeout=300
+# port.
+# vm: timeout=420
 . /tests/lib/common.sh
 . /tests/lib/fabric.sh
 . /tests/lib/flowplan.sh
@@ -24,16 +29,44 @@ fabric_up
 if [ "$FAM" = 6 ]; then
 	fabric_up6
 	A1=$H1_6 A2=$H2_6 BW=bw_run6 T=ip6 TO="[$H1_6]"
+	G0=$GID6_INDEX0 G1=$GID6_INDEX1
 	# /proc/net/nf_conntrack writes IPv6 addresses in full (%pI6)
 	C1=$(gid6_expand $A1) C2=$(gid6_expand $A2)
 	sp=$(sport_for_spine6 2) || fail "no source port takes spine 2"
 else
 	A1=$H1 A2=$H2 BW=bw_run T=ip TO=$H1 C1=$H1 C2=$H2
+	G0=$GID_INDEX G1=$GID_INDEX
 	sp=$(sport_for_spine 2) || fail "no source port takes spine 2"
 fi
 fp_load
 write_plan /tmp/plan.json 1 "$A1 $A2 0 true $sp"
 flowplanctl plan set /tmp/plan.json
+
+# snapshot; delta: what changed since, in spine2 spine1 h2rx rcvd oos
+snapshot() {
+	S=($(spine_rx 2 1) $(spine_rx 1 1) \
+		$(cat /sys/class/net/h2/statistics/rx_packets) \
+		$(rxe_counter $RXE1 rcvd_pkts) \
+		$(rxe_counter $RXE1 out_of_seq_request))
+}
+delta() {
+	p=$(($(spine_rx 2 1) - S[0])) o=$(($(spine_rx 1 1) - S[1]))
+	h=$(($(cat /sys/class/net/h2/statistics/rx_packets) - S[2]))
+	rcvd=$(($(rxe_counter $RXE1 rcvd_pkts) - S[3]))
+	oos=$(($(rxe_counter $RXE1 out_of_seq_request) - S[4]))
+	log "spine2 $p, spine1 $o packets from leaf1; h2 rx $h, rxe1 accepted $rcvd"
+}
+
+# ---- before NAT: the transfer completes on the planned spine ----
+snapshot
+$BW -s 65536 -n 20
+delta
+[ $((p + o)) -ge 1280 ] || fail "too few packets crossed the spines"
+[ $((p * 100)) -gt $(((p + o) * 90)) ] ||
+	fail "only $p of $((p + o)) packets took the planned spine"
+[ "$rcvd" -ge $((h - 5)) ] || fail "without NAT, rxe1 accepted $rcvd of $h packets"
+[ "$oos" = 0 ] || fail "$oos packets arrived out of sequence"
+
 for m in nf_tables nft_chain_nat nft_nat nf_conntrack; do modprobe $m; done
 nft -f - <<EOF2
 table $T fpnat {
@@ -44,28 +77,54 @@ table $T fpnat {
 }
 EOF2
 
-p0=$(spine_rx 2 1) o0=$(spine_rx 1 1)
-h0=$(cat /sys/class/net/h2/statistics/rx_packets)
-rcvd0=$(rxe_counter $RXE1 rcvd_pkts) oos0=$(rxe_counter $RXE1 out_of_seq_request)
-$BW -s 65536 -n 100
-p=$(($(spine_rx 2 1) - p0)) o=$(($(spine_rx 1 1) - o0))
-h=$(($(cat /sys/class/net/h2/statistics/rx_packets) - h0))
-rcvd=$(($(rxe_counter $RXE1 rcvd_pkts) - rcvd0))
-oos=$(($(rxe_counter $RXE1 out_of_seq_request) - oos0))
-log "spine2 $p, spine1 $o packets from leaf1; h2 rx $h, rxe1 accepted $rcvd"
+# bw_natted: an ib_write_bw whose requests NAT breaks. The client gives up
+# after its retries (QP timeout 14: 67 ms), so its exit status says nothing;
+# the counters judge.
+bw_natted() {
+	ib_write_bw -d $RXE1 -x "$G1" -u 14 -F -s 4096 -n 5 >/tmp/srv 2>&1 &
+	BW_SERVER=$!
+	poll 10 grep -q ':4853 .* 0A ' /proc/net/tcp ||
+		fail "ib_write_bw server did not listen"
+	timeout 120 ib_write_bw -d $RXE0 -x "$G0" -u 14 -F -s 4096 -n 5 \
+		127.0.0.1 >/tmp/cli 2>&1 || true
+	kill $BW_SERVER 2>/dev/null || true
+	wait $BW_SERVER 2>/dev/null || true
+}
+# The NATed packets on the wire, counted by the module under NAT's ports
+# (40000-40999) with field $1.
+natted() {
+	flowplanctl -j counters show | jq -r --arg d "$A2" --arg f "$1" \
+		'[.. | objects | select((.remote_addr // .dst_addr // .remote) == $d
+			and .sport >= 40000 and .sport <= 40999) | .[$f]] | add // 0'
+}
 
-# NAT did remap: conntrack holds h1's flow with a reply port in the range.
+# ---- 1. an enforcing entry: the planned port, and still broken ----
+rw0=$(counter_packets $A2 "$sp" rewritten)
+snapshot
+bw_natted
+delta
 grep -E "src=$C1 dst=$C2 sport=[0-9]+ dport=4791 .*dport=40[0-9]{3}" \
 	/proc/net/nf_conntrack >/dev/null ||
 	{ cat /proc/net/nf_conntrack; fail "SNAT did not remap the flow's port"; }
-# 100 x 64 KiB at MTU 1024: at least 6400 requests, on the planned spine.
-[ $((p + o)) -ge 6400 ] || fail "too few packets crossed the spines"
-[ $((p * 100)) -gt $(((p + o) * 90)) ] ||
-	fail "only $p of $((p + o)) packets took the planned spine"
-[ "$rcvd" -ge $((h - 5)) ] || fail "rxe1 accepted $rcvd of $h packets: ICRC drops"
-[ "$oos" = 0 ] || fail "$oos packets arrived out of sequence"
-[ "$(counter_packets $A2 "$sp" rewritten)" -ge 6400 ] ||
-	fail "the module rewrote too few packets to $sp"
+rw=$(($(counter_packets $A2 "$sp" rewritten) - rw0))
+[ "$rw" -ge 1 ] || fail "the module rewrote no NATed packet to $sp"
+[ "$p" -ge "$rw" ] || fail "$rw packets rewritten to $sp, $p on spine 2"
+[ "$h" -ge "$rw" ] || fail "h2 received $h packets of the $rw rewritten"
+[ "$rcvd" = 0 ] || fail "rxe1 accepted $rcvd NATed packets the module rewrote"
+
+# ---- 2. an entry that does not enforce: NAT's port, and broken ----
+write_plan /tmp/plan.json 2 "$A1 $A2 0 false $sp"
+flowplanctl plan set /tmp/plan.json
+n0=$(natted packets)
+snapshot
+bw_natted
+delta
+n=$(($(natted packets) - n0))
+[ "$n" -ge 1 ] || { flowplanctl counters show; fail "no packet left on NAT's ports"; }
+[ "$(natted rewritten)" = 0 ] || fail "the module rewrote packets of an entry that does not enforce"
+[ "$h" -ge "$n" ] || fail "h2 received $h of the $n NATed packets"
+[ "$rcvd" = 0 ] || fail "rxe1 accepted $rcvd NATed packets the module left alone"
+
 nft delete table $T fpnat
 flowplanctl plan delete
 fp_unload
