@@ -36,9 +36,11 @@ DLOPEN="/usr/lib/x86_64-linux-gnu/libibverbs/librxe-rdmav34.so
 MODS="rdma_rxe ib_uverbs rdma_ucm ib_core udp_tunnel ip6_udp_tunnel
 	crc32_generic veth dummy sch_tbf sch_htb sch_netem sch_ingress
 	cls_u32 cls_matchall act_pedit nf_tables nft_chain_nat nft_nat nf_nat
-	nf_conntrack crc32c_generic"
+	nf_conntrack crc32c_generic 9p 9pnet_virtio virtio_pci"
 # crc32c_generic: libcrc32c (nf_tables needs it) asks the crypto API for
 # crc32c when it loads (a soft dependency modules.dep does not list).
+# 9p, 9pnet_virtio, virtio_pci: the shared directory of make mutate's VM
+# tier (tests/mutate/vm.sh).
 
 # A cheap, order-independent fingerprint of everything the image is made of.
 key=$( {

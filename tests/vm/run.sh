@@ -11,6 +11,10 @@
 #   VM_OUT        where logs and the run part go (default build/vm)
 #   VM_SMP, VM_MEM, VM_TIMEOUT   defaults; a test overrides them with a line
 #                 "# vm: smp=2 mem=1024 timeout=300" near its top
+#   VM_QEMU_ARGS  more qemu arguments (word-split), e.g. the -virtfs share
+#                 of make mutate's VM tier (tests/mutate/vm.sh)
+# A TEST with a slash in it is a script outside tests/vm/tests (PATH/NAME.sh,
+# run as NAME); tests/mutate/vm-serve.sh is one.
 #   VM_KERNEL     "debian" (default): Debian's linux-image; "debug": the
 #                 debug kernel of debug-kernel.sh (KASAN, kmemleak, lockdep,
 #                 ...), every test with 2 vCPUs, 2 GiB and VM_DEBUG_SLOWER
@@ -107,6 +111,19 @@ mkdir -p "$R/tests/lib" "$R/usr/bin" "$R/usr/lib/modules/extra" \
 	"$R/usr/lib/x86_64-linux-gnu" "$OUT/logs"
 cp "$VM_INIT" "$R/init"
 cp "$HERE"/tests/*.sh "$R/tests/"
+declare -A tfile
+for t in "${tests[@]}"; do
+	case $t in
+	*/*) tfile[$(basename "$t" .sh)]=$t ;;
+	*) tfile[$t]=$HERE/tests/$t.sh ;;
+	esac
+done
+for t in "${!tfile[@]}"; do
+	case ${tfile[$t]} in
+	"$HERE"/tests/*) ;;
+	*) [ ! -f "${tfile[$t]}" ] || cp "${tfile[$t]}" "$R/tests/$t.sh" ;;
+	esac
+done
 cp "$HERE"/lib/*.sh "$R/tests/lib/"
 [ -d "$HERE/tests/data" ] && cp -r "$HERE/tests/data" "$R/tests/"
 if [ "$VM_KERNEL" = debug ] && [ -n "${FLOWPLAN_KO:-}" ]; then
@@ -143,15 +160,16 @@ cat "$BASE" "$W/run.cpio.gz" >"$W/initrd.img"
 # A test's "# vm: key=value ..." line overrides the defaults.
 opt() {
 	local v
-	v=$(sed -n 's/^# vm:.*\<'"$2"'=\([0-9]*\).*/\1/p' "$HERE/tests/$1.sh" |
+	v=$(sed -n 's/^# vm:.*\<'"$2"'=\([0-9]*\).*/\1/p' "${tfile[$1]}" |
 		head -1)
 	echo "${v:-$3}"
 }
 
 # ---- one boot per test ----
 for t in "${tests[@]}"; do
-	if [ ! -f "$HERE/tests/$t.sh" ]; then
-		echo "$TIER: $t failed: no tests/vm/tests/$t.sh"
+	[[ $t != */* ]] || t=$(basename "$t" .sh)
+	if [ ! -f "${tfile[$t]}" ]; then
+		echo "$TIER: $t failed: no ${tfile[$t]#"$TOP"/}"
 		fail=$((fail + 1))
 		continue
 	fi
@@ -169,9 +187,10 @@ for t in "${tests[@]}"; do
 	# no_timer_check: on a loaded host, TCG can miss the IO-APIC timer
 	# check's window and the kernel panics at boot ("IO-APIC + timer
 	# doesn't work!"); the check proves nothing about qemu's PIT
+	# shellcheck disable=SC2086 # VM_QEMU_ARGS: several words
 	timeout -k 5 $((to + 60)) qemu-system-x86_64 -accel tcg -cpu max \
 		-smp "$smp" -m "$mem" -nographic -no-reboot -nic none \
-		-kernel "$KERNEL" -initrd "$W/initrd.img" \
+		-kernel "$KERNEL" -initrd "$W/initrd.img" ${VM_QEMU_ARGS:-} \
 		-append "console=ttyS0 quiet loglevel=4 panic=-1 no_timer_check fp.test=$t fp.nonce=$nonce fp.timeout=$to" \
 		</dev/null >"$log" 2>&1
 	qrc=$?
