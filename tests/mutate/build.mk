@@ -15,6 +15,10 @@
 # Report: $(BUILD)/mutate/report.txt (and .json, logs/ of uncompiled and
 # timed-out mutants). Survivors that are not bugs go into
 # tests/mutate/equivalent.txt with a reason; the score leaves them out.
+# The flowplan part needs what check-vm needs (qemu, Debian's kernel): its
+# last test program, tests/mutate/vm-lib.sh, runs each mutant's
+# test_lib_verbs on rxe in one qemu VM booted at the part's baseline and
+# kept until the part ends (tests/mutate/vm.sh).
 # The mutants run in a copy of the checkout (MUTATE_WORKDIR, default
 # /tmp/flowplan-mutate-UID-HASH, kept for incremental builds); the checkout
 # itself is never written.
@@ -49,7 +53,9 @@ CHECK_TIERS += check-mutate
 #    and no binary after the first that fails).
 MUTATE_KT := $(BUILD)/tests/unit
 MUTATE_BINS_planner   = $(PLANNER_TESTS)
-MUTATE_BINS_flowplan  = $(LIB_TESTS)
+# flowplan's last program is the VM tier (tests/mutate/vm-lib.sh): its
+# test_lib_verbs on rxe in one qemu VM that lives across the mutants.
+MUTATE_BINS_flowplan  = $(LIB_TESTS) tests/mutate/vm-lib.sh
 MUTATE_BINS_core      = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_core_*.c)) \
 			$(LIB_TESTS) $(PLANNER_TESTS)
 MUTATE_BINS_placement = $(MUTATE_KT)/test_pcitopo $(MUTATE_KT)/test_gpu $(MUTATE_KT)/test_gpu_reg
