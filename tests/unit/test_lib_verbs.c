@@ -8,7 +8,9 @@
  * traffic to new QPs without loss, a receive nobody matches fails with
  * ETIMEDOUT at the group's deadline (then posting answers ENOTCONN until
  * both ends re-pin, after which the group carries data again), and a remote
- * access error fails exactly its message and then the group.
+ * access error fails exactly its message and then the group. fp_buf_query
+ * reports host buffers as registered; posts that do not fit their buffers
+ * are refused.
  *
  * Without an RDMA device it skips (exit 77): the host kernel of the build
  * machine has no RDMA. FP_TEST_ADDR names the local address to use, IPv4
@@ -276,6 +278,51 @@ static int teardown(void **state)
 	return srv_ret;
 }
 
+/* One line of a sysfs file into @buf ("" when it cannot be read). */
+static void read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	buf[0] = 0;
+	if (f && !fgets(buf, (int)len, f))
+		buf[0] = 0;
+	if (f)
+		fclose(f);
+}
+
+/*
+ * The index of @a's RoCEv2 GID on port @port of @dev, as the kernel lists
+ * the table in sysfs (not through libibverbs, which the library uses).
+ */
+static int sysfs_gid_index(const char *dev, unsigned int port, const char *a)
+{
+	char path[256], buf[64], want[40];
+	struct fp_addr fa;
+	int i, n = 0;
+
+	if (fp_addr_parse(a, &fa))
+		return -1;
+	for (i = 0; i < 16; i += 2)
+		n += snprintf(want + n, sizeof(want) - (size_t)n, "%s%02x%02x",
+			      i ? ":" : "", fa.b[i], fa.b[i + 1]);
+	for (i = 0; i < 4096; i++) {
+		snprintf(path, sizeof(path), "/sys/class/infiniband/%s/ports/%u/gids/%d",
+			 dev, port, i);
+		read_line(path, buf, sizeof(buf));
+		if (!buf[0])
+			break;
+		if (strncmp(buf, want, strlen(want)))
+			continue;
+		snprintf(path, sizeof(path),
+			 "/sys/class/infiniband/%s/ports/%u/gid_attrs/types/%d",
+			 dev, port, i);
+		read_line(path, buf, sizeof(buf));
+		if (!strncmp(buf, "RoCE v2", 7))
+			return i;
+	}
+	return -1;
+}
+
 static void test_pins(void **state)
 {
 	struct fp_group_info gi;
@@ -292,6 +339,56 @@ static void test_pins(void **state)
 		assert_int_not_equal(gi.sub[i].remote_qpn, 0);
 	}
 	assert_int_equal(gi.sub[1].weight, 24576);
+	/* the QPs use the RoCEv2 GID of the group's address */
+	assert_true(gi.gid_index >= 0);
+	assert_int_equal(gi.gid_index, sysfs_gid_index(gi.dev, gi.port, addr));
+}
+
+/*
+ * The buffers as fp_buf_query() tells them: host memory (gpu -1, also when
+ * FP_MEM_AUTO finds no GPU), registered with the group's device; a memory
+ * kind that does not exist is refused with EINVAL, a NIC that does not
+ * exist with ENODEV.
+ */
+static void test_buf(void **state)
+{
+	static uint8_t mem[8192];
+	struct fp_buf_attr aut = { .kind = FP_MEM_AUTO, .gpu = 0 };
+	struct fp_buf_attr bad = { .kind = (enum fp_mem_kind)7 };
+	struct fp_buf_attr nodev = { .nic = "fp-no-such-nic" };
+	struct fp_group_info gi;
+	struct fp_buf_info bi;
+	struct fp_rbuf rb;
+	struct fp_buf *b;
+
+	(void)state;
+	assert_int_equal(fp_group_query(cli.g, &gi), 0);
+	assert_int_equal(fp_buf_query(cli.buf, &bi), 0);
+	assert_int_equal(bi.kind, FP_MEM_HOST);
+	assert_int_equal(bi.reg, FP_REG_HOST);
+	assert_int_equal(bi.gpu, -1);
+	assert_string_equal(bi.nic, gi.dev);
+	assert_ptr_equal(bi.addr, fp_buf_addr(cli.buf));
+	assert_int_equal(bi.len, BUFLEN);
+
+	b = fp_buf_reg(cli.ctx, mem, sizeof(mem), &aut);
+	assert_non_null(b);
+	assert_int_equal(fp_buf_query(b, &bi), 0);
+	assert_int_equal(bi.kind, FP_MEM_HOST);
+	assert_int_equal(bi.gpu, -1);
+	assert_ptr_equal(bi.addr, mem);
+	assert_int_equal(bi.len, sizeof(mem));
+	assert_int_equal(fp_buf_export(cli.g, b, &rb), 0);
+	assert_int_equal(rb.addr, (uintptr_t)mem);
+	assert_int_equal(rb.len, sizeof(mem));
+	assert_int_equal(fp_buf_free(b), 0);
+
+	errno = 0;
+	assert_null(fp_buf_alloc(cli.ctx, 4096, &bad));
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_null(fp_buf_alloc(cli.ctx, 4096, &nodev));
+	assert_int_equal(errno, ENODEV);
 }
 
 static void test_write(void **state)
@@ -384,6 +481,44 @@ static void test_recv_timeout(void **state)
 	assert_int_equal(barrier(&cli, 0), 1);	/* server verified */
 }
 
+/*
+ * A post that does not fit its local or remote buffer is refused with
+ * EINVAL before anything is posted; one that fits exactly, at either end
+ * of both, is carried.
+ */
+static void test_bounds(void **state)
+{
+	struct fp_rbuf small = cli.peer;
+	int st[1] = { -1 };
+
+	(void)state;
+	small.len = 100;
+	assert_int_equal(fp_post_write(cli.g, cli.buf, 0, 4096, &cli.peer,
+				       BUFLEN - 100, 0), EINVAL);
+	assert_int_equal(fp_post_write(cli.g, cli.buf, 0, 101, &small, 0, 0),
+			 EINVAL);
+	assert_int_equal(fp_post_write(cli.g, cli.buf, 0, 1, &cli.peer,
+				       BUFLEN + 1, 0), EINVAL);
+	assert_int_equal(fp_post_write(cli.g, cli.buf, 0, 8, NULL, 0, 0), EINVAL);
+	assert_int_equal(fp_post_write(cli.g, cli.buf, BUFLEN - 10, 11,
+				       &cli.peer, 0, 0), EINVAL);
+	assert_int_equal(fp_post_write(cli.g, cli.buf, BUFLEN + 1, 0,
+				       &cli.peer, 0, 0), EINVAL);
+	assert_int_equal(fp_post_send(cli.g, cli.buf, BUFLEN - 10, 11, 0),
+			 EINVAL);
+	assert_int_equal(fp_post_recv(cli.g, cli.buf, BUFLEN - 10, 11, 0),
+			 EINVAL);
+	/* (test_repin writes the whole remote buffer again) */
+	assert_int_equal(fp_post_write(cli.g, cli.buf, BUFLEN - 100, 100,
+				       &cli.peer, BUFLEN - 100, 0), 0);
+	assert_int_equal(wait_msgs(&cli, 1, st, NULL), 0);
+	assert_int_equal(st[0], 0);
+	st[0] = -1;
+	assert_int_equal(fp_post_write(cli.g, cli.buf, 0, 100, &small, 0, 0), 0);
+	assert_int_equal(wait_msgs(&cli, 1, st, NULL), 0);
+	assert_int_equal(st[0], 0);
+}
+
 static void test_repin(void **state)
 {
 	uint8_t *b = fp_buf_addr(cli.buf);
@@ -438,10 +573,12 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pins),
+		cmocka_unit_test(test_buf),
 		cmocka_unit_test(test_write),
 		cmocka_unit_test(test_report),
 		cmocka_unit_test(test_send),
 		cmocka_unit_test(test_recv_timeout),
+		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_repin),
 		cmocka_unit_test(test_remote_error),
 	};
