@@ -182,6 +182,8 @@ static void test_ctx_plan(void **state)
 	assert_int_equal(info.generation, 7);
 	assert_int_equal(info.entries, 3);
 	assert_string_equal(info.report, "");
+	assert_int_equal(fp_ctx_query(NULL, &info), EINVAL);
+	assert_int_equal(fp_ctx_query(ctx, NULL), EINVAL);
 	/* A reload that fails keeps the plan in use. */
 	unlink(a.plan);
 	assert_int_equal(fp_ctx_reload(ctx), ENOENT);
