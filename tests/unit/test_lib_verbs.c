@@ -10,7 +10,7 @@
  * both ends re-pin, after which the group carries data again), and a remote
  * access error fails exactly its message and then the group. fp_buf_query
  * reports host buffers as registered; posts that do not fit their buffers
- * are refused.
+ * are refused; a pair the plan does not name gets one subflow.
  *
  * Without an RDMA device it skips (exit 77): the host kernel of the build
  * machine has no RDMA. FP_TEST_ADDR names the local address to use, IPv4
@@ -102,14 +102,16 @@ static void write_plan(uint64_t gen, uint32_t base)
 	fclose(f);
 }
 
-static int open_side(struct side *s, bool listen)
+/* One end of a group on @port, its plan from @plan (NULL: none). */
+static int open_side_at(struct side *s, bool listen, const char *plan,
+			unsigned int port)
 {
 	/*
 	 * The client records its messages (test_report). Both re-pin by
 	 * hand (test_repin, test_recv_timeout): not the library by itself
 	 * (lib-follow tests that).
 	 */
-	struct fp_ctx_attr ca = { .plan = plan_path,
+	struct fp_ctx_attr ca = { .plan = plan,
 				  .flags = FP_CTX_NO_NETLINK | FP_CTX_NO_FOLLOW |
 					   (listen ? FP_CTX_NO_REPORT : FP_CTX_REPORT),
 				  .timeout_ms = 20000,
@@ -117,7 +119,7 @@ static int open_side(struct side *s, bool listen)
 	struct fp_group_attr ga = {
 		.peer = listen ? NULL : addr,
 		.local = addr,
-		.port = PORT,
+		.port = (uint16_t)port,
 		.flags = listen ? FP_GROUP_LISTEN : 0,
 		.chunk_max = 256 << 10,
 		.qp_timeout = 18,
@@ -138,6 +140,11 @@ static int open_side(struct side *s, bool listen)
 	if (fp_buf_export(s->g, s->buf, &mine))
 		return EIO;
 	return fp_group_xchg(s->g, &mine, &s->peer, sizeof(mine));
+}
+
+static int open_side(struct side *s, bool listen)
+{
+	return open_side_at(s, listen, plan_path, PORT);
 }
 
 static int barrier(struct side *s, int v)
@@ -519,6 +526,63 @@ static void test_bounds(void **state)
 	assert_int_equal(st[0], 0);
 }
 
+/*
+ * A pair no plan names: one subflow carrying the whole weight (the
+ * contexts' default k of 1), which both ends accept and carry data over.
+ */
+static struct side one_cli, one_srv;
+
+static void *one_server(void *arg)
+{
+	int st[1] = { -1 };
+	uint8_t *b;
+	size_t j;
+
+	(void)arg;
+	if (open_side_at(&one_srv, true, NULL, PORT + 1) ||
+	    fp_post_recv(one_srv.g, one_srv.buf, 0, 70000, 0) ||
+	    barrier(&one_srv, 1) != 1 || wait_msgs(&one_srv, 1, st, NULL) ||
+	    st[0])
+		return (void *)1;
+	b = fp_buf_addr(one_srv.buf);
+	for (j = 0; j < 70000; j++)
+		if (b[j] != pat(30, j))
+			return (void *)1;
+	return NULL;
+}
+
+static void test_unplanned(void **state)
+{
+	struct fp_group_info gi;
+	void *ret = (void *)1;
+	int st[1] = { -1 };
+	pthread_t t;
+	uint8_t *b;
+	size_t j;
+
+	(void)state;
+	assert_int_equal(pthread_create(&t, NULL, one_server, NULL), 0);
+	assert_int_equal(open_side_at(&one_cli, false, NULL, PORT + 1), 0);
+	assert_int_equal(fp_group_query(one_cli.g, &gi), 0);
+	assert_int_equal(gi.k, 1);
+	assert_int_equal(gi.sub[0].weight, 65536);
+	b = fp_buf_addr(one_cli.buf);
+	for (j = 0; j < 70000; j++)
+		b[j] = pat(30, j);
+	assert_int_equal(barrier(&one_cli, 1), 1);	/* receive posted */
+	assert_int_equal(fp_post_send(one_cli.g, one_cli.buf, 0, 70000, 0), 0);
+	assert_int_equal(wait_msgs(&one_cli, 1, st, NULL), 0);
+	assert_int_equal(st[0], 0);
+	assert_int_equal(pthread_join(t, &ret), 0);
+	assert_null(ret);			/* the server verified */
+	fp_buf_free(one_cli.buf);
+	fp_group_close(one_cli.g);
+	fp_ctx_close(one_cli.ctx);
+	fp_buf_free(one_srv.buf);
+	fp_group_close(one_srv.g);
+	fp_ctx_close(one_srv.ctx);
+}
+
 static void test_repin(void **state)
 {
 	uint8_t *b = fp_buf_addr(cli.buf);
@@ -579,6 +643,7 @@ int main(void)
 		cmocka_unit_test(test_send),
 		cmocka_unit_test(test_recv_timeout),
 		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_unplanned),
 		cmocka_unit_test(test_repin),
 		cmocka_unit_test(test_remote_error),
 	};
