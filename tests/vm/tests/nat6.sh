@@ -4,6 +4,6 @@
 # enforcing entry their planned port and flow label, updates their ICRC for
 # that change only, and rxe1 accepts none of them, nor those of an entry
 # that does not enforce; without the rule, all pass.
-# vm: timeout=420
+# vm: timeout=300
 FAM=6
 . /tests/nat.sh
