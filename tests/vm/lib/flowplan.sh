@@ -16,7 +16,8 @@
 # With fabric.sh (fabric_up done), to let the planner compute plans:
 #   fabric_topology FILE [DOWN_SPINE]
 #                          the VM fabric as a topology file (h1.n0, h2.n0,
-#                          leaf1/2, spine1/2); leaf1-DOWN_SPINE marked down
+#                          leaf1/2, spine1/2); leaf1-DOWN_SPINE marked down;
+#                          with DUAL set, each NIC dual-stack (H1 and H1_6)
 #   fabric_portmap FILE [DOWN_SPINE [COUNT]]
 #                          a port map of COUNT (8) ports from 49153 for
 #                          h1 -> h2 and h2 -> h1, learned with spine_of in
@@ -86,15 +87,18 @@ stop_monitor() {
 }
 
 fabric_topology() {
-	local up1=true up2=true
+	local up1=true up2=true a1="\"addr\": \"$H1\"" a2="\"addr\": \"$H2\""
+	if [ -n "${DUAL:-}" ]; then	# dual-stack NICs: both families' addresses
+		a1="\"addrs\": [ \"$H1\", \"$H1_6\" ]" a2="\"addrs\": [ \"$H2\", \"$H2_6\" ]"
+	fi
 	[ "${2:-}" = 1 ] && up1=false
 	[ "${2:-}" = 2 ] && up2=false
 	cat >"$1" <<EOT
 { "format": "flowplan-topology", "version": 1, "name": "vm-2x2",
   "switches": [ { "name": "leaf1", "tier": 1 }, { "name": "leaf2", "tier": 1 },
     { "name": "spine1", "tier": 2 }, { "name": "spine2", "tier": 2 } ],
-  "hosts": [ { "name": "h1", "nics": [ { "name": "h1.n0", "addr": "$H1" } ] },
-    { "name": "h2", "nics": [ { "name": "h2.n0", "addr": "$H2" } ] } ],
+  "hosts": [ { "name": "h1", "nics": [ { "name": "h1.n0", $a1 } ] },
+    { "name": "h2", "nics": [ { "name": "h2.n0", $a2 } ] } ],
   "links": [ { "a": "h1.n0", "b": "leaf1", "gbps": 1 },
     { "a": "h2.n0", "b": "leaf2", "gbps": 1 },
     { "a": "leaf1", "b": "spine1", "gbps": 1, "up": $up1 },
