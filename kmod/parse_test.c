@@ -164,6 +164,72 @@ static unsigned int ud_send(u8 *p, unsigned int len)
 	return len;
 }
 
+/* A first fragment that ends @end bytes after the BTH's start. */
+static unsigned int fragment_to(u8 *p, unsigned int len, unsigned int end)
+{
+	first_fragment(p, len);
+	ip(p)->tot_len = htons(20 + 8 + end);
+	return len;
+}
+
+static unsigned int fragment_bth_icrc(u8 *p, unsigned int len)
+{
+	return fragment_to(p, len, FP_BTH_LEN + FP_ICRC_LEN);
+}
+
+static unsigned int fragment_short(u8 *p, unsigned int len)
+{
+	return fragment_to(p, len, FP_BTH_LEN + FP_ICRC_LEN - 1);
+}
+
+/* 4 bytes off: still a whole number of words, so only the length check. */
+static unsigned int udp_len_short4(u8 *p, unsigned int len)
+{
+	udp(p)->len = htons(ntohs(udp(p)->len) - 4);
+	return len;
+}
+
+static unsigned int udp_len_long4(u8 *p, unsigned int len)
+{
+	udp(p)->len = htons(ntohs(udp(p)->len) + 4);
+	return len;
+}
+
+/* Valid P_Keys are those whose low 15 bits are not all 0. */
+static unsigned int set_pkey(u8 *p, unsigned int len, u16 pkey)
+{
+	bth(p)[2] = pkey >> 8;
+	bth(p)[3] = pkey;
+	return len;
+}
+
+static unsigned int pkey_0000(u8 *p, unsigned int len)
+{
+	return set_pkey(p, len, 0x0000);
+}
+
+static unsigned int pkey_0100(u8 *p, unsigned int len)
+{
+	return set_pkey(p, len, 0x0100);
+}
+
+static unsigned int pkey_4000(u8 *p, unsigned int len)
+{
+	return set_pkey(p, len, 0x4000);
+}
+
+static unsigned int pkey_8001(u8 *p, unsigned int len)
+{
+	return set_pkey(p, len, 0x8001);
+}
+
+/* WRITE ONLY: its 16 bytes are the RETH, no payload for 3 pad bytes. */
+static unsigned int pad_beyond_reth(u8 *p, unsigned int len)
+{
+	bth(p)[1] |= 3 << 4;
+	return len;
+}
+
 static unsigned int trailing_bytes(u8 *p, unsigned int len)
 {
 	return len + 8;		/* Ethernet padding past tot_len is fine */
@@ -193,6 +259,17 @@ static const struct parse_case parse_cases[] = {
 	{ "payload not padded to 4 bytes", unpadded, 0, -EBADMSG },
 	{ "pad count beyond the payload", pad_beyond, 0, -EBADMSG },
 	{ "UD SEND ONLY", ud_send, 0, 0, true },
+	{ "headers end with the BTH", keep, 20 + 8 + FP_BTH_LEN, 0, true },
+	{ "first fragment of BTH and ICRC", fragment_bth_icrc, 0, 0, false },
+	{ "first fragment too short for the ICRC", fragment_short, 0,
+	  -EBADMSG },
+	{ "UDP length 4 short", udp_len_short4, 0, -EBADMSG },
+	{ "UDP length 4 long", udp_len_long4, 0, -EBADMSG },
+	{ "P_Key 0x0000", pkey_0000, 0, -EBADMSG },
+	{ "P_Key 0x0100", pkey_0100, 0, 0, true },
+	{ "P_Key 0x4000", pkey_4000, 0, 0, true },
+	{ "P_Key 0x8001", pkey_8001, 0, 0, true },
+	{ "pad count beyond a RETH-only packet", pad_beyond_reth, 0, -EBADMSG },
 };
 
 static void parse_case_desc(const struct parse_case *c, char *desc)
@@ -285,6 +362,83 @@ static void parse_bth_ext_test(struct kunit *test)
 }
 
 /*
+ * Every opcode against the headers the IBTA specification lists for it
+ * (vol. 1, 9.2-9.4; annex A17 for the CNP, A19 for FLUSH and ATOMIC
+ * WRITE), summed here from each header's size, not taken from the code.
+ */
+enum {
+	RETH = BIT(0), IMMDT = BIT(1), AETH = BIT(2), ATOMACKETH = BIT(3),
+	ATOMICETH = BIT(4), IETH = BIT(5), FETH = BIT(6), DETH = BIT(7),
+	XRCETH = BIT(8), CNP_RSVD = BIT(9), OPCODE = BIT(15),
+};
+
+static int ext_bytes(unsigned int hdrs)
+{
+	static const u8 size[] = { 16, 4, 4, 8, 28, 4, 4, 8, 4, 16 };
+	unsigned int i;
+	int n = 0;
+
+	if (!(hdrs & OPCODE))
+		return -1;
+	for (i = 0; i < ARRAY_SIZE(size); i++)
+		if (hdrs & BIT(i))
+			n += size[i];
+	return n;
+}
+
+/* RC's operations (an opcode's low five bits); the others are reserved. */
+static const u16 rc_hdrs[32] = {
+	[0x00] = OPCODE, [0x01] = OPCODE, [0x02] = OPCODE,	/* SEND F/M/L */
+	[0x03] = OPCODE | IMMDT,			/* SEND LAST Imm */
+	[0x04] = OPCODE, [0x05] = OPCODE | IMMDT,	/* SEND ONLY (Imm) */
+	[0x06] = OPCODE | RETH, [0x07] = OPCODE,	/* WRITE F/M */
+	[0x08] = OPCODE, [0x09] = OPCODE | IMMDT,	/* WRITE LAST (Imm) */
+	[0x0a] = OPCODE | RETH, [0x0b] = OPCODE | RETH | IMMDT, /* ONLY */
+	[0x0c] = OPCODE | RETH,				/* READ REQUEST */
+	[0x0d] = OPCODE | AETH, [0x0e] = OPCODE,	/* READ RESP F/M */
+	[0x0f] = OPCODE | AETH, [0x10] = OPCODE | AETH,	/* LAST, ONLY */
+	[0x11] = OPCODE | AETH,				/* ACKNOWLEDGE */
+	[0x12] = OPCODE | AETH | ATOMACKETH,		/* ATOMIC ACK */
+	[0x13] = OPCODE | ATOMICETH, [0x14] = OPCODE | ATOMICETH,
+	[0x16] = OPCODE | IETH, [0x17] = OPCODE | IETH,	/* SEND Invalidate */
+	[0x1c] = OPCODE | FETH | RETH,			/* FLUSH */
+	[0x1d] = OPCODE | RETH,				/* ATOMIC WRITE */
+};
+
+static int spec_ext_len(unsigned int opcode)
+{
+	unsigned int op = opcode & 0x1f;
+
+	switch (opcode >> 5) {
+	case 0:		/* RC */
+		return ext_bytes(rc_hdrs[op]);
+	case 1:		/* UC: RC's SENDs and RDMA WRITEs */
+		return op <= 0x0b ? ext_bytes(rc_hdrs[op]) : -1;
+	case 3:		/* UD: SEND ONLY (with Immediate) */
+		if (op == 0x04 || op == 0x05)
+			return ext_bytes(rc_hdrs[op] | DETH);
+		return -1;
+	case 4:		/* CNP */
+		return opcode == 0x81 ? ext_bytes(OPCODE | CNP_RSVD) : -1;
+	case 5:		/* XRC: RC's requests after an XRCETH, responses as RC */
+		if (op >= 0x0d && op <= 0x12)
+			return ext_bytes(rc_hdrs[op]);
+		return ext_bytes(rc_hdrs[op] | XRCETH);
+	default:	/* RD (no RoCEv2 implementation), 0xc0-0xff */
+		return -1;
+	}
+}
+
+static void parse_bth_ext_all_test(struct kunit *test)
+{
+	unsigned int op;
+
+	for (op = 0; op < 256; op++)
+		KUNIT_EXPECT_EQ_MSG(test, fp_bth_ext_len(op), spec_ext_len(op),
+				    "opcode 0x%02x", op);
+}
+
+/*
  * Every opcode, with exactly its headers and 0, 4 or 8 payload bytes: a
  * RoCEv2 packet when the opcode is one; with 4 bytes fewer than its
  * headers, never.
@@ -323,6 +477,7 @@ static void parse_every_opcode_test(struct kunit *test)
 static struct kunit_case parse_test_cases[] = {
 	KUNIT_CASE_PARAM(parse_test, parse_gen_params),
 	KUNIT_CASE(parse_bth_ext_test),
+	KUNIT_CASE(parse_bth_ext_all_test),
 	KUNIT_CASE(parse_every_opcode_test),
 	KUNIT_CASE(parse_every_prefix_test),
 	{}
