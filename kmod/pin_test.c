@@ -363,6 +363,30 @@ static void pin_not_roce_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, count(test, A(5), SPORT).packets, 0ULL);
 }
 
+/*
+ * A GSO skb is cut into several datagrams after the hook, each of which
+ * needs an ICRC of its own that the hook cannot make: counted, untouched.
+ */
+static void pin_gso_test(struct kunit *test)
+{
+	u8 pkt[FP_TEST_PKT_MAX];
+	struct fp_counter_val v;
+	struct sk_buff *skb;
+	unsigned int len;
+
+	len = fp_test_pkt(pkt, A(1), A(5), SPORT, 0x21, 64);
+	skb = pkt_skb(test, pkt, len, 0);
+	skb_shinfo(skb)->gso_size = 16;
+	skb_shinfo(skb)->gso_type = SKB_GSO_UDP_L4;
+	run(test, skb);
+	KUNIT_EXPECT_EQ(test, memcmp(skb->data, pkt, len), 0);
+	v = count(test, A(5), SPORT);
+	KUNIT_EXPECT_EQ(test, v.packets, 1ULL);
+	KUNIT_EXPECT_EQ(test, v.rewritten, 0ULL);
+	KUNIT_EXPECT_EQ(test, count(test, A(5), 0xc002).packets, 0ULL);
+	kfree_skb(skb);
+}
+
 /* Not ours, or not whole: counted when it is RoCE, never changed. */
 static void pin_untouched_test(struct kunit *test)
 {
@@ -412,6 +436,7 @@ static struct kunit_case pin_test_cases[] = {
 	KUNIT_CASE(pin_not_kernel_test),
 	KUNIT_CASE(pin_not_roce_test),
 	KUNIT_CASE(pin_untouched_test),
+	KUNIT_CASE(pin_gso_test),
 	{}
 };
 

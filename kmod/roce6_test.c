@@ -12,6 +12,7 @@
 #include <linux/ipv6.h>
 #include <linux/net.h>
 #include <linux/netfilter.h>
+#include <linux/siphash.h>
 #include <linux/skbuff.h>
 #include <linux/udp.h>
 #include <net/checksum.h>
@@ -456,6 +457,34 @@ static void roce6_same_as_qemu_test(struct kunit *test)
 			fp_icrc4_get(p, sizeof(rxe6_write_only)));
 }
 
+/*
+ * rxe's packet with other destination QPs: each of the BTH's three QP
+ * bytes lands in its place, and the reserved byte before them is not one.
+ */
+static void roce6_parse_dqpn_test(struct kunit *test)
+{
+	static const u32 dqpns[] = {
+		0x000001, 0x0000ff, 0x00ff00, 0xff0000, 0xabcdef, 0xffffff,
+	};
+	unsigned int len = sizeof(rxe6_write_only), i;
+	struct fp_roce6 p;
+	u8 *b;
+
+	b = kunit_kmalloc(test, len, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	for (i = 0; i < ARRAY_SIZE(dqpns); i++) {
+		memcpy(b, rxe6_write_only, len);
+		put_unaligned_be32(dqpns[i], b + 52);
+		b[52] = i % 2 ? 0xa5 : 0;	/* BTH reserved byte */
+		KUNIT_ASSERT_EQ(test, fp_parse_roce6(b, FP_PARSE6_LEN, len, &p),
+				0);
+		KUNIT_EXPECT_EQ_MSG(test, p.dqpn, dqpns[i], "dqpn 0x%06x",
+				    dqpns[i]);
+		KUNIT_EXPECT_EQ(test, p.opcode, 0x0a);
+		KUNIT_EXPECT_EQ(test, p.sport, RXE6_SPORT);
+	}
+}
+
 /* Not RoCEv2 over IPv6 as senders build it, or not whole. */
 static void roce6_parse_bad_test(struct kunit *test)
 {
@@ -496,6 +525,7 @@ static void roce6_parse_bad_test(struct kunit *test)
 
 static const struct in6_addr h1 = { .s6_addr = { 0xfd, 0, 0, 1, [15] = 1 } };
 static const struct in6_addr h2 = { .s6_addr = { 0xfd, 0, 0, 2, [15] = 1 } };
+static const struct in6_addr h2_2 = { .s6_addr = { 0xfd, 0, 0, 2, [15] = 2 } };
 
 static int hook6_init(struct kunit *test)
 {
@@ -504,6 +534,9 @@ static int hook6_init(struct kunit *test)
 		  .nsub = 2,
 		  .sub = { { .sport = 0xc001, .flow_label = 0xabc01 },
 			   { .sport = 0xc002, .flow_label = 0xabc02 } } },
+		/* planned, not enforced: counted, never rewritten */
+		{ .local = h1, .remote = h2_2, .nsub = 1,
+		  .sub = { { .sport = 0xc003, .flow_label = 0xabc03 } } },
 		/* the IPv4 entry of the same last bytes matches no IPv6 packet */
 		{ .local = FP_ADDR4(htonl(0xfd000001)),
 		  .remote = FP_ADDR4(htonl(0xfd000002)),
@@ -543,6 +576,7 @@ struct hook6_case {
 	u16 want;
 	u32 want_label;
 	bool counted;
+	bool gso;		/* to be cut into datagrams after the hook */
 };
 
 static const struct hook6_case hook6_cases[] = {
@@ -556,8 +590,12 @@ static const struct hook6_case hook6_cases[] = {
 	  0xc002, 0xabc02, true },
 	{ "no entry: counted only", 9, RXE6_SPORT, 0, false, false,
 	  RXE6_SPORT, 0, true },
+	{ "not enforced: counted only", 2, RXE6_SPORT, 0, false, false,
+	  RXE6_SPORT, 0, true },
 	{ "a process's socket: untouched", 1, RXE6_SPORT, 0, false, true,
 	  RXE6_SPORT, 0, false },
+	{ "GSO: counted, untouched", 1, RXE6_SPORT, 0, false, false,
+	  RXE6_SPORT, 0, true, true },
 };
 
 static void hook6_case_desc(const struct hook6_case *c, char *desc)
@@ -596,6 +634,10 @@ static void hook6_test(struct kunit *test)
 		KUNIT_ASSERT_EQ(test, (u16)udp6_csum(ip, len), 0);
 	}
 	fp_icrc_check = true;
+	if (c->gso) {
+		skb_shinfo(skb)->gso_size = 16;
+		skb_shinfo(skb)->gso_type = SKB_GSO_UDP_L4;
+	}
 
 	rcu_read_lock();
 	KUNIT_EXPECT_EQ(test, fp_hook_skb6(&ctx->fn, skb),
@@ -655,13 +697,85 @@ static void counters6_test(struct kunit *test)
 	fp_counters_free(c);
 }
 
+/*
+ * Two IPv6 destinations whose 46-bit keys collide under a chosen seed
+ * (found offline by a birthday search over fd00:200::/64 with SipHash-2-4):
+ * one slot per address all the same, never one counter for both.
+ */
+static void counters6_collision_test(struct kunit *test)
+{
+	static const siphash_key_t seed = { {
+		0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL,
+	} };
+	static const struct in6_addr a = { .s6_addr = {
+		0xfd, 0, 2, [13] = 0x2e, 0x44, 0x0c } };
+	static const struct in6_addr b = { .s6_addr = {
+		0xfd, 0, 2, [13] = 0xb4, 0x8d, 0x62 } };
+	struct fp_counters *c = fp_counters_alloc(16);
+	struct fp_counter_val v;
+	unsigned int pos = 0, n = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_EQ(test, siphash(&a, sizeof(a), &seed) & GENMASK_ULL(45, 0),
+			siphash(&b, sizeof(b), &seed) & GENMASK_ULL(45, 0));
+	c->seed = seed;
+	fp_counters_add(c, &a, 0xc001, 100, false);
+	fp_counters_add(c, &b, 0xc001, 10, true);
+	fp_counters_add(c, &a, 0xc001, 1, false);
+	while (fp_counters_read(c, &pos, &v)) {
+		n++;
+		if (ipv6_addr_equal(&v.daddr, &a)) {
+			KUNIT_EXPECT_EQ(test, v.packets, 2ULL);
+			KUNIT_EXPECT_EQ(test, v.bytes, 101ULL);
+			KUNIT_EXPECT_EQ(test, v.rewritten, 0ULL);
+		} else {
+			KUNIT_EXPECT_TRUE(test, ipv6_addr_equal(&v.daddr, &b));
+			KUNIT_EXPECT_EQ(test, v.packets, 1ULL);
+			KUNIT_EXPECT_EQ(test, v.bytes, 10ULL);
+			KUNIT_EXPECT_EQ(test, v.rewritten, 1ULL);
+		}
+	}
+	KUNIT_EXPECT_EQ(test, n, 2U);
+	fp_counters_free(c);
+}
+
+/*
+ * IPv6 destinations are keyed by a hash of the address: 128 of them to
+ * one port in 1024 slots are all counted, each on its own (linear probing
+ * gives up after 16 slots, so a key that many shared would go untracked).
+ */
+static void counters6_many_test(struct kunit *test)
+{
+	struct fp_counters *c = fp_counters_alloc(1024);
+	struct fp_counter_val v;
+	unsigned int pos = 0, n = 0, i;
+	struct in6_addr a = h2;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	for (i = 0; i < 128; i++) {
+		a.s6_addr[15] = i;
+		fp_counters_add(c, &a, 0xc001, 100 + i, false);
+	}
+	while (fp_counters_read(c, &pos, &v)) {
+		n++;
+		KUNIT_EXPECT_EQ(test, v.packets, 1ULL);
+		KUNIT_EXPECT_EQ(test, v.bytes, 100ULL + v.daddr.s6_addr[15]);
+	}
+	KUNIT_EXPECT_EQ(test, n, 128U);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&c->untracked), 0LL);
+	fp_counters_free(c);
+}
+
 static struct kunit_case roce6_test_cases[] = {
 	KUNIT_CASE_PARAM(roce6_icrc_parse_test, roce6_gen_params),
 	KUNIT_CASE_PARAM(roce6_mask_test, roce6_gen_params),
 	KUNIT_CASE_PARAM(roce6_repin_test, roce6_gen_params),
 	KUNIT_CASE(roce6_same_as_qemu_test),
+	KUNIT_CASE(roce6_parse_dqpn_test),
 	KUNIT_CASE(roce6_parse_bad_test),
 	KUNIT_CASE(counters6_test),
+	KUNIT_CASE(counters6_many_test),
+	KUNIT_CASE(counters6_collision_test),
 	{}
 };
 
