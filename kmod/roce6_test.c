@@ -577,6 +577,7 @@ struct hook6_case {
 	u32 want_label;
 	bool counted;
 	bool gso;		/* to be cut into datagrams after the hook */
+	u8 opcode;		/* the BTH's, when not 0 */
 };
 
 static const struct hook6_case hook6_cases[] = {
@@ -584,6 +585,8 @@ static const struct hook6_case hook6_cases[] = {
 	  false, false, 0xc002, 0xabc02, true },
 	{ "a planned port: its label only", 1, 0xc001, 0, false, false,
 	  0xc001, 0xabc01, true },
+	{ "rxe's port, its subflow's label already", 1, RXE6_SPORT, 0xabc02,
+	  false, false, 0xc002, 0xabc02, true },
 	{ "port and label planned already", 1, 0xc001, 0xabc01, false, false,
 	  0xc001, 0xabc01, true },
 	{ "real UDP checksum updated", 1, RXE6_SPORT, 0, true, false,
@@ -596,6 +599,8 @@ static const struct hook6_case hook6_cases[] = {
 	  RXE6_SPORT, 0, false },
 	{ "GSO: counted, untouched", 1, RXE6_SPORT, 0, false, false,
 	  RXE6_SPORT, 0, true, true },
+	{ "no RoCEv2 (unknown opcode): neither counted nor touched", 1,
+	  RXE6_SPORT, 0, false, false, RXE6_SPORT, 0, false, false, 0x1f },
 };
 
 static void hook6_case_desc(const struct hook6_case *c, char *desc)
@@ -627,6 +632,8 @@ static void hook6_test(struct kunit *test)
 	memcpy(&dst, ip + 24, 16);
 	fp_roce6_set_flow_label(ip, c->label);
 	fp_roce6_set_sport(ip, len, c->sport);
+	if (c->opcode)
+		ip[48] = c->opcode;
 	fp_icrc4_put(ip, len, fp_icrc6(ip, len));
 	if (c->csum) {
 		put_unaligned_be16(0, ip + 46);
