@@ -512,6 +512,15 @@ static void roce6_parse_bad_test(struct kunit *test)
 	BAD(b[50] = 0; b[51] = 0, -EBADMSG);		/* P_Key 0 */
 	BAD(b[48] = 0x1f, -EBADMSG);			/* unknown opcode */
 #undef BAD
+	/* The shortest: SEND ONLY of no payload, BTH and ICRC only. */
+	memcpy(b, rxe6_write_only, len);
+	put_unaligned_be16(8 + 12 + 4, b + 4);		/* payload length */
+	put_unaligned_be16(8 + 12 + 4, b + 44);		/* UDP length */
+	b[48] = 0x04;
+	KUNIT_EXPECT_EQ(test, fp_parse_roce6(b, FP_PARSE6_LEN, 64, &p), 0);
+	KUNIT_EXPECT_EQ(test, p.tot_len, 64U);
+	KUNIT_EXPECT_EQ(test, fp_parse_roce6(b, FP_PARSE6_LEN, 63, &p),
+			-EBADMSG);
 	memcpy(b, rxe6_write_only, len);
 	KUNIT_EXPECT_EQ(test, fp_parse_roce6(b, FP_PARSE6_LEN - 1, len, &p),
 			-EBADMSG);
