@@ -96,6 +96,19 @@ static struct fp_counter_val count(struct kunit *test, __be32 d, u16 sport)
 	return z;
 }
 
+/* Every packet the table has counted, tracked or not. */
+static u64 packets(struct kunit *test)
+{
+	struct fp_test_hook *ctx = test->priv;
+	struct fp_counter_val v;
+	unsigned int pos = 0;
+	u64 n = atomic64_read(&ctx->c->untracked);
+
+	while (fp_counters_read(ctx->c, &pos, &v))
+		n += v.packets;
+	return n;
+}
+
 /* The packet the skb carries now, checked: parse and ICRC. */
 static void expect_pkt(struct kunit *test, struct sk_buff *skb, u16 sport,
 		       u32 dqpn)
@@ -332,6 +345,7 @@ static void pin_not_kernel_test(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, count(test, A(5), SPORT).packets, 0ULL);
 	KUNIT_EXPECT_EQ(test, count(test, A(5), 0xc002).packets, 0ULL);
+	KUNIT_EXPECT_EQ(test, packets(test), 0ULL);
 }
 
 /*
@@ -361,6 +375,8 @@ static void pin_not_roce_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, memcmp(skb->data, pkt, 20 + 8 + 12 + 24), 0);
 	kfree_skb(skb);
 	KUNIT_EXPECT_EQ(test, count(test, A(5), SPORT).packets, 0ULL);
+	/* under no key at all */
+	KUNIT_EXPECT_EQ(test, packets(test), 0ULL);
 }
 
 /*

@@ -619,12 +619,24 @@ static void hook6_case_desc(const struct hook6_case *c, char *desc)
 
 KUNIT_ARRAY_PARAM(hook6, hook6_cases, hook6_case_desc);
 
+/* Every packet the table has counted, tracked or not. */
+static u64 hook6_packets(struct fp_counters *c)
+{
+	struct fp_counter_val v;
+	unsigned int pos = 0;
+	u64 n = atomic64_read(&c->untracked);
+
+	while (fp_counters_read(c, &pos, &v))
+		n += v.packets;
+	return n;
+}
+
 static void hook6_test(struct kunit *test)
 {
 	const struct hook6_case *c = test->param_value;
 	struct fp_test_hook *ctx = test->priv;
 	unsigned int len = sizeof(rxe6_write_only), pos = 0;
-	u64 mism = fp_pin_icrc_mismatches();
+	u64 mism = fp_pin_icrc_mismatches(), before;
 	struct fp_counter_val v, found = {};
 	struct sk_buff *skb;
 	struct in6_addr dst;
@@ -650,6 +662,7 @@ static void hook6_test(struct kunit *test)
 		KUNIT_ASSERT_EQ(test, (u16)udp6_csum(ip, len), 0);
 	}
 	fp_icrc_check = true;
+	before = hook6_packets(ctx->c);
 	if (c->gso) {
 		skb_shinfo(skb)->gso_size = 16;
 		skb_shinfo(skb)->gso_type = SKB_GSO_UDP_L4;
@@ -674,6 +687,9 @@ static void hook6_test(struct kunit *test)
 		if (ipv6_addr_equal(&v.daddr, &dst) && v.sport == c->want)
 			found = v;
 	KUNIT_EXPECT_EQ(test, found.packets, c->counted ? 1ULL : 0ULL);
+	/* and under no other key */
+	KUNIT_EXPECT_EQ(test, hook6_packets(ctx->c) - before,
+			c->counted ? 1ULL : 0ULL);
 	if (c->counted) {
 		KUNIT_EXPECT_EQ(test, found.bytes, (u64)len);
 		KUNIT_EXPECT_EQ(test, found.rewritten,
