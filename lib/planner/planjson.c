@@ -167,8 +167,7 @@ static void put_phases(struct out *o, const struct fp_plan *p, bool links)
 {
 	const struct fp_topo *t = p->topo;
 	const char *s = sep(o);
-	const struct fp_plan_unroutable *u = p->unroutable, *ue = u + p->nunroutable;
-	size_t i, j, k;
+	size_t i, j, k, ui = 0;	/* p->unroutable[ui]: the next one, in order */
 	int l, cnt;
 
 	put(o, ",");
@@ -210,13 +209,15 @@ static void put_phases(struct out *o, const struct fp_plan *p, bool links)
 			if (fp_topo_family_key(t, f->src, f->dst))
 				putf(o, ",%s\"family\":%s%d", s, s, fp_topo_family_key(t, f->src, f->dst));
 			putf(o, ",%s\"bytes\":%s%llu,", s, s, (unsigned long long)f->bytes);
-			if (u < ue && u->phase == i && u->flow == j) {
+			if (ui < p->nunroutable && p->unroutable[ui].phase == i &&
+			    p->unroutable[ui].flow == j) {
 				char why[192];
 
 				putf(o, "%s\"unroutable\":%s", s, s);
-				str(o, fp_plan_unroutable_why(p, u, why, sizeof(why)));
+				str(o, fp_plan_unroutable_why(p, &p->unroutable[ui], why,
+							      sizeof(why)));
 				put(o, ",");
-				u++;
+				ui++;
 			}
 			putf(o, "%s\"subflows\":%s[", s, s);
 			for (k = 0; k < pp->flows[j].n; k++) {
