@@ -352,11 +352,18 @@ int fpd_planner_set_portmap(struct fpd_planner *p, const char *text, const char 
 		n++;
 	}
 	fp_portmap_free(pm);
+	/*
+	 * The library's order puts IPv6 rows first (src 0), the daemon's IPv4:
+	 * pair_in() bisects in the daemon's, so a map of both families is
+	 * sorted before the merge looks its pairs up in it.
+	 */
+	if (n > 1)
+		qsort(r, n, sizeof(*r), row_cmp);
 	/* merging: the old map's pairs the new one does not name */
 	for (k = 0, m = n; merge && k < p->npm; k++)
 		if (!pair_in(r, m, &p->pm[k].src, &p->pm[k].dst))
 			r[n++] = p->pm[k];
-	if (n > 1)
+	if (n > m)
 		qsort(r, n, sizeof(*r), row_cmp);
 	i = p->have_pm ? rows_moved(p->pm, p->npm, r, n) : rows_off_model(p, r, n);
 	if (moved)

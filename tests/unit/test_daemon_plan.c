@@ -12,7 +12,9 @@
  * a host's own link going down drops its flows; a leaf cut off from every
  * spine leaves out only the flows to it, listed. On an IPv6 fabric and a
  * dual-stack one (hosts with an IPv4 NIC and an IPv6 NIC): the host's
- * IPv6 entries, IPv4 entries first, paths and port maps as on IPv4.
+ * IPv6 entries, IPv4 entries first, paths and port maps as on IPv4; on
+ * dual-stack NICs a probe of both families after a failure replaces the
+ * old rows and re-plans off the failed spine.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -1222,6 +1224,111 @@ static void test_responder(void **state)
 	fpd_planner_free(&p);
 }
 
+/* The VM's fabric (tests/vm/lib/fabric.sh), each host one dual-stack NIC. */
+static const char topo_vm_dual[] =
+	"{\"format\":\"flowplan-topology\",\"version\":1,\"name\":\"vm-2x2\",\n"
+	"\"switches\":[{\"name\":\"leaf1\",\"tier\":1},{\"name\":\"leaf2\",\"tier\":1},\n"
+	"  {\"name\":\"spine1\",\"tier\":2},{\"name\":\"spine2\",\"tier\":2}],\n"
+	"\"hosts\":[\n"
+	"  {\"name\":\"h1\",\"nics\":[{\"name\":\"h1.n0\",\"addrs\":[\"10.0.1.1\",\"fd00:1::1\"]}]},\n"
+	"  {\"name\":\"h2\",\"nics\":[{\"name\":\"h2.n0\",\"addrs\":[\"10.0.2.1\",\"fd00:2::1\"]}]}],\n"
+	"\"links\":[\n"
+	"  {\"a\":\"h1.n0\",\"b\":\"leaf1\",\"gbps\":1},{\"a\":\"h2.n0\",\"b\":\"leaf2\",\"gbps\":1},\n"
+	"  {\"a\":\"leaf1\",\"b\":\"spine1\",\"gbps\":1},{\"a\":\"leaf1\",\"b\":\"spine2\",\"gbps\":1},\n"
+	"  {\"a\":\"leaf2\",\"b\":\"spine1\",\"gbps\":1},{\"a\":\"leaf2\",\"b\":\"spine2\",\"gbps\":1}]}\n";
+
+/*
+ * What a probe of h1 -> h2 writes for both families, 16 ports each: every
+ * other port on spine1, or with @failed (spine1 - leaf2 down, not in the
+ * topology) every port on spine2, each pair incomplete.
+ */
+static char *probe_map_vm(bool failed)
+{
+	static const char *const pr[][2] = { { "10.0.1.1", "10.0.2.1" },
+					     { "fd00:1::1", "fd00:2::1" } };
+	char *txt = calloc(1, 8192);
+	size_t off;
+	int f, k;
+
+	assert_non_null(txt);
+	off = (size_t)sprintf(txt, "# flowplan-portmap 1\n");
+	for (f = 0; f < 2; f++) {
+		for (k = 1; k <= 16; k++)
+			off += (size_t)sprintf(txt + off, "%-12s %-12s %-6u leaf1,%s,leaf2\n",
+					       pr[f][0], pr[f][1], fp_label_to_sport((uint32_t)k),
+					       failed || k % 2 ? "spine2" : "spine1");
+		if (failed)
+			off += (size_t)sprintf(txt + off, "# %s %s: incomplete: found 1 of 2 paths\n",
+					       pr[f][0], pr[f][1]);
+	}
+	return txt;
+}
+
+static double spine1_load(const struct out *o)
+{
+	double l = 0;
+	size_t i;
+
+	for (i = 0; i < o->info.nlinks; i++)
+		if (strstr(o->info.links[i].name, "spine1"))
+			l += o->info.links[i].load;
+	return l;
+}
+
+/*
+ * Dual-stack NICs (daemon-dual in tests/vm): probes of both families'
+ * pairs before and after spine1 - leaf2 went down. The map after replaces
+ * the pairs' rows (the merge finds both pairs in it, whatever the
+ * library's row order), the plan leaves spine1, and the same map again
+ * moves nothing.
+ */
+static void test_dual_nic_probe_failure(void **state)
+{
+	struct fp_addr local[4] = { ip("10.0.1.1"), ip("10.0.2.1"), ip("fd00:1::1"),
+				    ip("fd00:2::1") };
+	struct fpd_flow fl[] = {
+		{ ip("10.0.1.1"), ip("10.0.2.1"), 1 << 20 },
+		{ ip("fd00:1::1"), ip("fd00:2::1"), 1 << 20 },
+	};
+	struct fpd_cphase ph = { .n = 2, .f = fl, .steps = 1 };
+	struct fpd_cycle cy = { .job = 1, .period = 1, .nph = 1, .ph = &ph };
+	const struct fpd_cycle *cys[] = { &cy };
+	char *before = probe_map_vm(false), *after = probe_map_vm(true), tp[128];
+	struct fp_err err = { "" };
+	struct fpd_planner p;
+	struct out o;
+	size_t moved;
+	unsigned int gen;
+
+	(void)state;
+	snprintf(tp, sizeof(tp), "%s", test_file("vmdual.json", topo_vm_dual));
+	load_topo(&p, tp, NULL);
+	assert_int_equal(fpd_planner_set_portmap(&p, before, "probe", true, &moved, &err), 0);
+	assert_int_equal(p.npm, 32);
+	if (fpd_planner_plan(&p, cys, 1, local, 4, &o.hp, &o.fs, &o.nfs, &o.info, &err))
+		fail_msg("%s", err.msg);
+	assert_true(spine1_load(&o) > 0);
+	out_free(&o);
+	/* the 8 spine1 ports of each family moved; the old rows are gone */
+	assert_int_equal(fpd_planner_set_portmap(&p, after, "probe", true, &moved, &err), 0);
+	assert_int_equal(moved, 16);
+	assert_int_equal(p.npm, 32);
+	if (fpd_planner_plan(&p, cys, 1, local, 4, &o.hp, &o.fs, &o.nfs, &o.info, &err))
+		fail_msg("%s", err.msg);
+	assert_int_equal(o.hp.n, 2);
+	assert_true(spine1_load(&o) == 0);
+	out_free(&o);
+	/* the next probe finds the same: no news */
+	gen = p.pm_gen;
+	assert_int_equal(fpd_planner_set_portmap(&p, after, "probe", true, &moved, &err), 0);
+	assert_int_equal(moved, 0);
+	assert_int_equal(p.pm_gen, gen);
+	assert_int_equal(p.npm, 32);
+	free(before);
+	free(after);
+	fpd_planner_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1240,6 +1347,7 @@ int main(void)
 		cmocka_unit_test(test_observed6),
 		cmocka_unit_test(test_dual_stack),
 		cmocka_unit_test(test_responder),
+		cmocka_unit_test(test_dual_nic_probe_failure),
 	};
 
 	return cmocka_run_group_tests_name("daemon_plan", tests, tmpdir_setup, tmpdir_teardown);
