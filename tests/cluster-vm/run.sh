@@ -18,9 +18,9 @@
 # -> h4 -> h1, every flow between the leaves, every message checked), one
 # between the hosts' IPv4 GIDs and one between their IPv6 GIDs, at once, in
 # one boot (FAMS="4 6"; FAMS=4 or FAMS=6 runs one ring). The topology gives
-# each host a NIC per family (h.n0, h.n1: one port in fact, two in the
-# model), so the planner's ring-allreduce is a ring per family, planned
-# jointly; the spines' counters (nftables counters per flow and per reply
+# each host one dual-stack NIC (h.n0 with both addresses: one port, one
+# host link, whose capacity the two rings share), and the planner's
+# schedule is a ring-allreduce per family (family=), planned jointly; the spines' counters (nftables counters per flow and per reply
 # direction, both families, in each spine) follow each flow's share. Then
 # spine1 loses its link to leaf2: leaf2 drops it from its ECMP
 # group (its own port is down) but leaf1 does not know and keeps hashing
@@ -299,8 +299,8 @@ done
 log "VMs booting"
 
 # the planner: the fabric as a topology, the port map of this boot. A host
-# has a NIC per family of FAMS, in that order (h.n0, h.n1), each linked to
-# its leaf: ring-allreduce over them is a ring per family
+# has one NIC, h.n0, with an address of each family of FAMS, linked to its
+# leaf
 {
 	echo '{ "format": "flowplan-topology", "version": 1, "name": "cluster-vm",'
 	echo '  "switches": [ { "name": "leaf1", "tier": 1 }, { "name": "leaf2", "tier": 1 },'
@@ -308,22 +308,18 @@ log "VMs booting"
 	echo '  "hosts": ['
 	sep=""
 	for h in h1 h3 h2 h4; do
-		nics="" k=0
+		addrs=""
 		for f in $FAMS; do
-			nics="$nics${nics:+, }{ \"name\": \"$h.n$k\", \"addr\": \"$(addr $h $f)\" }"
-			k=$((k + 1))
+			addrs="$addrs${addrs:+, }\"$(addr $h $f)\""
 		done
-		printf '%s    { "name": "%s", "nics": [ %s ] }' "$sep" $h "$nics"
+		printf '%s    { "name": "%s", "nics": [ { "name": "%s.n0", "addrs": [ %s ] } ] }' \
+			"$sep" $h $h "$addrs"
 		sep=$',\n'
 	done
 	echo ' ],'
 	echo '  "links": ['
 	for h in "${HOSTS[@]}"; do
-		k=0
-		for f in $FAMS; do
-			echo "    { \"a\": \"$h.n$k\", \"b\": \"leaf${LEAF[$h]}\", \"gbps\": 1 },"
-			k=$((k + 1))
-		done
+		echo "    { \"a\": \"$h.n0\", \"b\": \"leaf${LEAF[$h]}\", \"gbps\": 1 },"
 	done
 	echo '    { "a": "leaf1", "b": "spine1", "gbps": 1 }, { "a": "leaf1", "b": "spine2", "gbps": 1 },'
 	echo '    { "a": "leaf2", "b": "spine1", "gbps": 1 }, { "a": "leaf2", "b": "spine2", "gbps": 1 } ] }'
@@ -345,7 +341,7 @@ for f in $FAMS; do
 		done
 	done
 done >>"$T/portmap"
-# the schedule: a ring per family over its NICs, concurrent (";"), the
+# the schedule: a ring per family over its addresses, concurrent (";"), the
 # second ring with twice the bytes of the first. With equal rings a plan may
 # put each family on a spine of its own (the planner did: IPv4 all on
 # spine1, IPv6 on spine2) and the failure below would re-plan one family
@@ -353,7 +349,7 @@ done >>"$T/portmap"
 # loaded unevenly, so the plan mixes them (checked below)
 SCHED="" k=0
 for f in $FAMS; do
-	SCHED="$SCHED${SCHED:+;}ring-allreduce:bytes=$((64 * (k + 1)))M,nics=$k,job=ipv$f"
+	SCHED="$SCHED${SCHED:+;}ring-allreduce:bytes=$((64 * (k + 1)))M,family=$f,job=ipv$f"
 	k=$((k + 1))
 done
 cat >"$T/pa.conf" <<EOT
