@@ -233,14 +233,15 @@ static bool same_path(const struct fp_path *a, const struct fp_path *b)
 	return a->len == b->len && !memcmp(a->link, b->link, sizeof(a->link[0]) * a->len);
 }
 
+/*
+ * fp_pm_order(), the planner library's row order: rows converted from a
+ * parsed map keep it, and pair_in() and row_find() bisect it.
+ */
 static int row_cmp(const void *x, const void *y)
 {
 	const struct fpd_pmrow *a = x, *b = y;
-	int c = fp_addr_order(&a->src, &b->src);
 
-	if (!c)
-		c = fp_addr_order(&a->dst, &b->dst);
-	return c ? c : (int)a->sport - (int)b->sport;
+	return fp_pm_order(&a->src, &a->dst, a->sport, &b->src, &b->dst, b->sport);
 }
 
 static bool pair_in(const struct fpd_pmrow *r, size_t n, const struct fp_addr *src,
@@ -352,13 +353,6 @@ int fpd_planner_set_portmap(struct fpd_planner *p, const char *text, const char 
 		n++;
 	}
 	fp_portmap_free(pm);
-	/*
-	 * The library's order puts IPv6 rows first (src 0), the daemon's IPv4:
-	 * pair_in() bisects in the daemon's, so a map of both families is
-	 * sorted before the merge looks its pairs up in it.
-	 */
-	if (n > 1)
-		qsort(r, n, sizeof(*r), row_cmp);
 	/* merging: the old map's pairs the new one does not name */
 	for (k = 0, m = n; merge && k < p->npm; k++)
 		if (!pair_in(r, m, &p->pm[k].src, &p->pm[k].dst))
@@ -446,22 +440,6 @@ static bool pm_has(const struct fp_portmap *pm, const struct fp_pm_row *r, int p
 	return false;
 }
 
-/* The planner library's row order (lib/planner/portmap.c): its lookups bisect it. */
-static int pmrow_cmp(const void *x, const void *y)
-{
-	const struct fp_pm_row *a = x, *b = y;
-	int c;
-
-	if (a->src != b->src)
-		return a->src < b->src ? -1 : 1;
-	if (a->dst != b->dst)
-		return a->dst < b->dst ? -1 : 1;
-	c = fp_addr_cmp(&a->src6, &b->src6);
-	if (!c)
-		c = fp_addr_cmp(&a->dst6, &b->dst6);
-	return c ? c : (int)a->sport - (int)b->sport;
-}
-
 static bool is_local(const struct fp_addr *a, const struct fp_addr *local, size_t n);
 
 struct miss {
@@ -540,13 +518,7 @@ static int pm_resolve(struct fpd_planner *p, struct fp_topo *t, const struct fp_
 			continue;
 		pm->rows[pm->n++] = row;
 	}
-	known = pm->n;
-	/* the daemon's order has IPv4 first, the library's IPv6 (src 0) */
-	for (i = 1; i < known; i++)
-		if (pmrow_cmp(&pm->rows[i - 1], &pm->rows[i]) > 0) {
-			qsort(pm->rows, known, sizeof(*pm->rows), pmrow_cmp);
-			break;
-		}
+	known = pm->n;	/* p->pm's order, the library's: fp_portmap_pair_ip() bisects it */
 	kn = (struct fp_portmap){ .rows = pm->rows, .n = known, .cap = known };
 	/* the pairs the map lacks, each once */
 	for (i = 0; s && i < s->nph; i++) {
@@ -599,7 +571,7 @@ static int pm_resolve(struct fpd_planner *p, struct fp_topo *t, const struct fp_
 	}
 	free(miss);
 	if (pm->n > known)
-		qsort(pm->rows, pm->n, sizeof(*pm->rows), pmrow_cmp);
+		fp_portmap_sort(pm);
 	*out = pm;
 	return 0;
 }

@@ -16,25 +16,29 @@ void fp_portmap_free(struct fp_portmap *pm)
 	free(pm);
 }
 
-/* Pair order: (src, dst), then (src6, dst6) for IPv6 rows (src, dst 0). */
+/* fp_pm_order() of two rows, or of their pairs with @ports false. */
+static int order(const struct fp_pm_row *x, const struct fp_pm_row *y, bool ports)
+{
+	struct fp_addr xs = fp_pm_row_src(x), xd = fp_pm_row_dst(x);
+	struct fp_addr ys = fp_pm_row_src(y), yd = fp_pm_row_dst(y);
+
+	return fp_pm_order(&xs, &xd, ports ? x->sport : 0, &ys, &yd, ports ? y->sport : 0);
+}
+
 static int cmp_pair(const struct fp_pm_row *x, const struct fp_pm_row *y)
 {
-	int c;
-
-	if (x->src != y->src)
-		return x->src < y->src ? -1 : 1;
-	if (x->dst != y->dst)
-		return x->dst < y->dst ? -1 : 1;
-	c = fp_addr_cmp(&x->src6, &y->src6);
-	return c ? c : fp_addr_cmp(&x->dst6, &y->dst6);
+	return order(x, y, false);
 }
 
 static int cmp_row(const void *a, const void *b)
 {
-	const struct fp_pm_row *x = a, *y = b;
-	int c = cmp_pair(x, y);
+	return order(a, b, true);
+}
 
-	return c ? c : (int)x->sport - (int)y->sport;
+void fp_portmap_sort(struct fp_portmap *pm)
+{
+	if (pm->n > 1)
+		qsort(pm->rows, pm->n, sizeof(*pm->rows), cmp_row);
 }
 
 /* Map a comma-separated switch list onto a path index between the NICs' leaves. */
@@ -161,8 +165,7 @@ int fp_portmap_parse(const char *text, const char *name, struct fp_topo *t,
 		fp_portmap_free(pm);
 		return rc;
 	}
-	if (pm->n)
-		qsort(pm->rows, pm->n, sizeof(*pm->rows), cmp_row);
+	fp_portmap_sort(pm);
 	pm->topo = t;
 	pm->paths_gen = t->paths_gen;
 	*out = pm;
