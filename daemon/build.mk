@@ -3,7 +3,7 @@
 # N skipped"); and the client side of `flowplanctl daemon` (ctl_client.c,
 # entry point fpd_ctl_cli() in ctl.h) for tools/ to link.
 
-DAEMON_UNITS    := cycle fault conf loop ctl ctl_client metrics rings plan probe fpd
+DAEMON_UNITS    := cycle fault conf loop ctl ctl_client metrics rings plan probe fpd kmod_nl
 DAEMON_OBJ      := $(DAEMON_UNITS:%=$(BUILD)/daemon/%.o)
 DAEMON_SAN_OBJ  := $(DAEMON_UNITS:%=$(BUILD)/san/daemon/%.o)
 DAEMON_LIB      := $(BUILD)/libfpd.a
@@ -24,7 +24,7 @@ ALL += $(DAEMON_LIB)
 # not link libflowplan.
 # Cluster mode is its own library (daemon/cluster/build.mk: NATS, libcrypto).
 DAEMON_CLUSTER_LIB := $(BUILD)/libfpcluster.a
-$(FLOWPLAND): $(BUILD)/daemon/main.o $(BUILD)/daemon/kmod_nl.o $(DAEMON_CLUSTER_LIB) $(DAEMON_LIB) \
+$(FLOWPLAND): $(BUILD)/daemon/main.o $(DAEMON_CLUSTER_LIB) $(DAEMON_LIB) \
 		$(PROBE_LIB) $(PLANNER_LIB) $(CORE_LIB)
 	$(CC) $(CFLAGS) -o $@ $(filter %.o %.a,$^) $(DAEMON_LIBS) $(CLUSTER_LIBS) $(NL_LIBS)
 ALL += $(FLOWPLAND)

@@ -653,9 +653,11 @@ static void on_counters_timer(struct fpd_timer *t, uint64_t n)
 	fpd_read_counters(t->arg);
 }
 
-/* The module's link events: the NIC links of the port's addresses. */
+/* The module's link and port events: the NIC links of the port's addresses. */
 void fpd_kmod_event(struct fpd *d, const struct fpd_kev *ev)
 {
+	static const char *const kinds[2][2] = { { "link-down", "link-up" },
+						 { "port-down", "port-up" } };
 	struct fp_err err = { "" };
 	struct fp_hostplan hp = { 0 };
 	int before[FPD_FAILED_MAX];
@@ -678,7 +680,7 @@ void fpd_kmod_event(struct fpd *d, const struct fpd_kev *ev)
 			else if (ev->up && k < d->nfailed_ev)
 				d->failed_ev[k] = d->failed_ev[--d->nfailed_ev];
 		}
-		fpd_event(d, ev->up ? "link-up" : "link-down", "%s port %u", ev->dev, ev->port);
+		fpd_event(d, kinds[ev->ib_state][ev->up], "%s port %u", ev->dev, ev->port);
 		if (!same_set(before, nb, d->failed_ev, d->nfailed_ev))
 			d->mode->changed(d, ev->up ? "a link came up" : "a link went down");
 		break;

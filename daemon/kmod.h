@@ -20,7 +20,7 @@
 #include "fault.h"
 
 enum fpd_kev_kind {
-	FPD_KEV_LINK,		/* a port's link changed: @up, @addrs */
+	FPD_KEV_LINK,		/* a port's link or IB state changed: @up, @addrs */
 	FPD_KEV_DEVICE,		/* a device came or went: re-read */
 	FPD_KEV_PLAN,		/* the plan changed: @generation */
 	FPD_KEV_LOST,		/* events were lost: re-read everything */
@@ -33,6 +33,7 @@ struct fpd_kev {
 	char dev[64];
 	uint32_t port;
 	bool up;
+	bool ib_state;		/* @up from the port's IB state (PORT_CHANGED) */
 	size_t naddrs;
 	/* the port's IPv4 and IPv6 GIDs, IPv4 first; not link-local ones */
 	struct fp_addr addrs[FPD_KEV_ADDRS];

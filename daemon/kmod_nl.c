@@ -162,45 +162,54 @@ static void netdev_addrs(const char *name, struct fpd_kev *ev)
 	freeifaddrs(ifa);
 }
 
-static int km_read_event(void *ctx, struct fpd_kev *ev, struct fp_err *err)
+void fpd_kmod_nl_event(const struct fp_nl_event *e, struct fpd_kev *ev)
 {
-	struct kmod_nl *k = ctx;
-	struct fp_nl_event e;
 	size_t i;
-	int ret;
 
 	memset(ev, 0, sizeof(*ev));
-	ret = fp_nlc_read_event(k->ev, &e, err);
-	if (ret)
-		return ret;
-	switch (e.kind) {
+	switch (e->kind) {
 	case FP_NL_EV_DEVICE_ADDED:
 	case FP_NL_EV_DEVICE_REMOVED:
 		ev->kind = FPD_KEV_DEVICE;
 		break;
 	case FP_NL_EV_LINK_CHANGED:
+	case FP_NL_EV_PORT_CHANGED:
 		ev->kind = FPD_KEV_LINK;
-		if (e.dev.nports) {
-			const struct fp_nl_port *p = &e.dev.ports[0];
+		ev->ib_state = e->kind == FP_NL_EV_PORT_CHANGED;
+		if (e->dev.nports) {
+			const struct fp_nl_port *p = &e->dev.ports[0];
 
 			ev->port = p->num;
-			/* a link event carries no port state: the link says it */
+			/* a link event carries no port state (NOP): the link says it */
 			ev->up = p->link == FLOWPLAN_LINK_UP &&
 				 (!p->state || p->state == FLOWPLAN_PORT_ACTIVE);
 			for (i = 0; i < p->ngids; i++)
 				ev_add(ev, &p->gids[i].gid);
-			/* nor GIDs: its netdev's addresses are what they are made of */
+			/* no GIDs: its netdev's addresses are what they are made of */
 			if (!ev->naddrs && p->netdev[0])
 				netdev_addrs(p->netdev, ev);
 		}
 		break;
 	case FP_NL_EV_PLAN_CHANGED:
 		ev->kind = FPD_KEV_PLAN;
-		ev->generation = e.generation;
-		ev->nentries = e.nentries;
+		ev->generation = e->generation;
+		ev->nentries = e->nentries;
 		break;
 	}
-	snprintf(ev->dev, sizeof(ev->dev), "%s", e.dev.name);
+	snprintf(ev->dev, sizeof(ev->dev), "%s", e->dev.name);
+}
+
+static int km_read_event(void *ctx, struct fpd_kev *ev, struct fp_err *err)
+{
+	struct kmod_nl *k = ctx;
+	struct fp_nl_event e;
+	int ret;
+
+	memset(ev, 0, sizeof(*ev));
+	ret = fp_nlc_read_event(k->ev, &e, err);
+	if (ret)
+		return ret;
+	fpd_kmod_nl_event(&e, ev);
 	fp_nl_event_free(&e);
 	return 0;
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * monitor.c - flowplanctl monitor: the module's events (devices, links,
- * plan changes) as they happen, one line each (-j: one JSON object per
- * line), until interrupted.
+ * ports' IB states, plan changes) as they happen, one line each (-j: one
+ * JSON object per line), until interrupted.
  */
 #include <errno.h>
 #include <poll.h>
@@ -15,6 +15,7 @@
 static void print_event(const struct fp_nl_event *ev)
 {
 	const struct fp_nl_port *p = ev->dev.nports ? &ev->dev.ports[0] : NULL;
+	bool link;
 
 	switch (ev->kind) {
 	case FP_NL_EV_PLAN_CHANGED:
@@ -23,14 +24,19 @@ static void print_event(const struct fp_nl_event *ev)
 		pr_u64("nentries", ", %llu entries\n", ev->nentries);
 		break;
 	case FP_NL_EV_LINK_CHANGED:
-		pr_str("event", NULL, "link");
-		pr_str("device", "link %s", ev->dev.name);
+	case FP_NL_EV_PORT_CHANGED:
+		/* "link ... down" (the netdev), "port ... state DOWN link down" (the RDMA core) */
+		link = ev->kind == FP_NL_EV_LINK_CHANGED;
+		pr_str("event", NULL, link ? "link" : "port");
+		pr_str("device", link ? "link %s" : "port %s", ev->dev.name);
 		pr_u64("port", " port %llu", p->num);
 		if (p->netdev[0])
 			pr_str("netdev", " netdev %s", p->netdev);
 		else
 			pr_null("netdev", " netdev %s");
-		pr_str("link", " %s\n", link_name(p->link));
+		if (!link)
+			pr_str("state", " state %s", port_state_name(p->state));
+		pr_str("link", link ? " %s\n" : " link %s\n", link_name(p->link));
 		break;
 	case FP_NL_EV_DEVICE_ADDED:
 	case FP_NL_EV_DEVICE_REMOVED:

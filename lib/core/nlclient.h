@@ -120,6 +120,7 @@ enum fp_nl_event_kind {
 	FP_NL_EV_DEVICE_REMOVED,
 	FP_NL_EV_LINK_CHANGED,		/* dev.ports[0] is the port that changed */
 	FP_NL_EV_PLAN_CHANGED,
+	FP_NL_EV_PORT_CHANGED,		/* dev.ports[0] and its IB state, as the RDMA core has it */
 };
 
 struct fp_nl_event {

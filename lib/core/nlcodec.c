@@ -651,14 +651,22 @@ int fp_nlm_event_decode(struct nlmsghdr *nlh, struct fp_nl_event *ev,
 	case FLOWPLAN_CMD_LINK_CHANGED:
 		ev->kind = FP_NL_EV_LINK_CHANGED;
 		break;
+	case FLOWPLAN_CMD_PORT_CHANGED:
+		ev->kind = FP_NL_EV_PORT_CHANGED;
+		break;
 	default:
 		return ENOMSG;
 	}
 	if (!tb[FLOWPLAN_A_DEVICE])
 		return fp_fail(err, EPROTO, "device event: no device");
 	ret = fp_nlm_device_decode(tb[FLOWPLAN_A_DEVICE], &ev->dev, err);
-	if (!ret && ev->kind == FP_NL_EV_LINK_CHANGED && ev->dev.nports != 1)
-		ret = fp_fail(err, EPROTO, "link event: %zu ports, not 1", ev->dev.nports);
+	if (!ret && (ev->kind == FP_NL_EV_LINK_CHANGED || ev->kind == FP_NL_EV_PORT_CHANGED) &&
+	    ev->dev.nports != 1)
+		ret = fp_fail(err, EPROTO, "%s event: %zu ports, not 1",
+			      ev->kind == FP_NL_EV_LINK_CHANGED ? "link" : "port", ev->dev.nports);
+	else if (!ret && ev->kind == FP_NL_EV_PORT_CHANGED &&
+		 ev->dev.ports[0].state == FLOWPLAN_PORT_NOP)
+		ret = fp_fail(err, EPROTO, "port event: no port state");
 	if (ret)
 		fp_nl_event_free(ev);
 	return ret;

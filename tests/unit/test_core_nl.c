@@ -1049,6 +1049,27 @@ static void test_events(void **state)
 	assert_int_equal(fp_nlm_event_decode(nlmsg_hdr(msg), &ev, &err), EPROTO);
 	nlmsg_free(msg);
 
+	/* A port event: one port, its IB state and its GIDs; none without a state. */
+	msg = dev_msg(FLOWPLAN_CMD_PORT_CHANGED, 0, "rxe0", 1, false);
+	assert_int_equal(fp_nlm_event_decode(nlmsg_hdr(msg), &ev, &err), 0);
+	nlmsg_free(msg);
+	assert_int_equal(ev.kind, FP_NL_EV_PORT_CHANGED);
+	assert_string_equal(ev.dev.name, "rxe0");
+	assert_int_equal(ev.dev.nports, 1);
+	assert_int_equal(ev.dev.ports[0].num, 1);
+	assert_int_equal(ev.dev.ports[0].state, FLOWPLAN_PORT_ACTIVE);
+	assert_int_equal(ev.dev.ports[0].link, FLOWPLAN_LINK_UP);
+	assert_int_equal(ev.dev.ports[0].ngids, 3);
+	fp_nl_event_free(&ev);
+	msg = dev_msg(FLOWPLAN_CMD_PORT_CHANGED, 0, "rxe0", 1, true);
+	assert_int_equal(fp_nlm_event_decode(nlmsg_hdr(msg), &ev, &err), EPROTO);
+	assert_string_equal(err.msg, "port event: no port state");
+	nlmsg_free(msg);
+	msg = dev_msg(FLOWPLAN_CMD_PORT_CHANGED, 0, "rxe0", 2, false);
+	assert_int_equal(fp_nlm_event_decode(nlmsg_hdr(msg), &ev, &err), EPROTO);
+	assert_string_equal(err.msg, "port event: 2 ports, not 1");
+	nlmsg_free(msg);
+
 	/* A device gone: index and name only. Added: with its ports. */
 	msg = dev_msg(FLOWPLAN_CMD_DEVICE_REMOVED, 0, "rxe1", -1, false);
 	assert_int_equal(fp_nlm_event_decode(nlmsg_hdr(msg), &ev, &err), 0);

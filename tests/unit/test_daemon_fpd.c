@@ -9,7 +9,8 @@
  * subflows -> a suspected link -> a plan around it; someone else's newer
  * generation; observed cycles from messages; hold-down; the control
  * socket's answers and permission; the metrics text; probing in a child
- * whose port map shows a switch re-hash.
+ * whose port map shows a switch re-hash; the module's port events, read as
+ * flowpland reads them, taking the host's NIC link down and up.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,7 +26,11 @@
 
 #include <cmocka.h>
 
+#include <linux/flowplan.h>
+
+#include "core/nlclient.h"
 #include "fpd.h"
+#include "kmod_nl.h"
 
 /* ------------------------------------------------------ the fake module */
 
@@ -365,6 +370,76 @@ static void test_ipv6_host(void **state)
 	assert_int_not_equal(fpd_init(&d, &c, NULL, &fake_ops, &f, &err), 0);
 	assert_string_equal(err.msg, "[fabric] local_addrs: 'fe80::1%eth0' is not an IPv4 or IPv6 address");
 	fpd_fini(&d);
+}
+
+/*
+ * rxe0's port 1 as the module's event has it (fp_nlm_event_decode()'s
+ * result): link, IB state (NOP: a LINK_CHANGED), its GIDs: the link-local
+ * one and the host's IPv4 one.
+ */
+static void port_event(struct fpd *d, enum fp_nl_event_kind kind, uint8_t link, uint8_t state)
+{
+	struct fp_nl_gid gids[2] = { { .index = 0, .type = FLOWPLAN_GID_ROCE_V2 },
+				     { .index = 1, .type = FLOWPLAN_GID_ROCE_V2 } };
+	struct fp_nl_port port = { .num = 1, .state = state, .link = link, .ifindex = 3,
+				   .netdev = "h1", .ngids = 2, .gids = gids };
+	struct fp_nl_event e = { .kind = kind,
+				 .dev = { .index = 7, .name = "rxe0", .nports = 1, .ports = &port } };
+	struct fpd_kev ev;
+
+	assert_int_equal(fp_addr_parse("fe80::1", &gids[0].gid), 0);
+	gids[1].gid = fp_addr_v4(htonl(0xc6120001));
+	fpd_kmod_nl_event(&e, &ev);
+	assert_int_equal(ev.kind, FPD_KEV_LINK);
+	assert_string_equal(ev.dev, "rxe0");
+	assert_int_equal(ev.port, 1);
+	assert_int_equal(ev.naddrs, 1);		/* not the link-local GID */
+	assert_true(fp_addr_cmp(&ev.addrs[0], &gids[1].gid) == 0);
+	fpd_kmod_event(d, &ev);
+}
+
+/*
+ * The module's PORT_CHANGED (the RDMA core's state after its update) is a
+ * port state change as LINK_CHANGED is: DOWN takes the host's NIC link out
+ * (its flows leave the plan), ACTIVE brings it back. Whatever the link
+ * says, a state other than ACTIVE is down; the LINK_CHANGED that comes
+ * with it, in either order, changes nothing more.
+ */
+static void test_port_event(void **state)
+{
+	struct fake f = { .loaded = true };
+	struct fpd_conf c;
+	struct fpd d;
+
+	(void)state;
+	conf(&c, "alltoall:bytes=64M");
+	start(&d, &f, &c);
+	RUN_UNTIL(&d, f.sets == 1);
+	assert_int_equal(f.plan.n, 3);
+
+	port_event(&d, FP_NL_EV_PORT_CHANGED, FLOWPLAN_LINK_DOWN, FLOWPLAN_PORT_DOWN);
+	assert_int_equal(d.nfailed_ev, 1);
+	assert_string_equal(d.ev[(d.nev - 1) % FPD_EVENTS].kind, "port-down");
+	RUN_UNTIL(&d, d.replans == 2);
+	RUN_UNTIL(&d, f.plan.n == 0);
+	port_event(&d, FP_NL_EV_LINK_CHANGED, FLOWPLAN_LINK_DOWN, FLOWPLAN_PORT_NOP);
+	assert_int_equal(d.nfailed_ev, 1);
+	assert_string_equal(d.ev[(d.nev - 1) % FPD_EVENTS].kind, "link-down");
+	/* the netdev is up before the RDMA core's state is: still down */
+	port_event(&d, FP_NL_EV_PORT_CHANGED, FLOWPLAN_LINK_UP, FLOWPLAN_PORT_INIT);
+	assert_int_equal(d.nfailed_ev, 1);
+	assert_int_equal(fpd_loop_once(&d.loop, 10), 0);
+	assert_int_equal(d.replans, 2);
+
+	port_event(&d, FP_NL_EV_PORT_CHANGED, FLOWPLAN_LINK_UP, FLOWPLAN_PORT_ACTIVE);
+	assert_int_equal(d.nfailed_ev, 0);
+	assert_string_equal(d.ev[(d.nev - 1) % FPD_EVENTS].kind, "port-up");
+	RUN_UNTIL(&d, f.plan.n == 3);
+	assert_int_equal(d.replans, 3);
+	port_event(&d, FP_NL_EV_LINK_CHANGED, FLOWPLAN_LINK_UP, FLOWPLAN_PORT_NOP);
+	assert_int_equal(d.nfailed_ev, 0);
+	fpd_fini(&d);
+	fpd_hostplan_clear(&f.plan);
 }
 
 static void test_observed_cycle(void **state)
@@ -742,6 +817,7 @@ int main(void)
 		cmocka_unit_test(test_install_restart_reload),
 		cmocka_unit_test(test_fault_replan),
 		cmocka_unit_test(test_ipv6_host),
+		cmocka_unit_test(test_port_event),
 		cmocka_unit_test(test_observed_cycle),
 		cmocka_unit_test(test_unroutable_reported),
 		cmocka_unit_test(test_no_module_then_module),
