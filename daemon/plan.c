@@ -28,15 +28,13 @@ static uint64_t mono(void)
 /* The last plan and what only it needs. */
 static void drop_plan(struct fpd_planner *p)
 {
-	if (p->plan_sched && p->plan_sched != p->plan_in && p->plan_sched != p->fixed)
-		fp_sched_free(p->plan_sched);
 	if (p->plan_in)
 		fp_sched_free(p->plan_in);
 	fp_plan_free(p->plan);
 	if (p->plan_pm)
 		fp_portmap_free(p->plan_pm);
 	p->plan = NULL;
-	p->plan_in = p->plan_sched = NULL;
+	p->plan_in = NULL;
 	p->plan_pm = NULL;
 }
 
@@ -701,57 +699,6 @@ static bool sched_equal(const struct fp_sched *a, const struct fp_sched *b)
 	return true;
 }
 
-static bool host_link_up(const struct fp_topo *t, const struct fp_flow *f)
-{
-	const struct fp_node *a = &t->nodes[f->src], *b = &t->nodes[f->dst];
-
-	if (a->host == b->host)
-		return true;
-	return t->links[a->up_link].up && t->links[b->down_link].up;
-}
-
-/*
- * @s without the flows whose host link is down in @t (they cannot run; the
- * planner refuses them), or @s itself when there is none.
- */
-static struct fp_sched *sched_live(const struct fp_topo *t, const struct fp_sched *s,
-				   size_t *dropped)
-{
-	struct fp_sched *c;
-	size_t i, k;
-
-	for (i = 0; i < s->nph; i++)
-		for (k = 0; k < s->ph[i].n; k++)
-			if (!host_link_up(t, &s->ph[i].flows[k]))
-				goto copy;
-	return (struct fp_sched *)s;
-copy:
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		return NULL;
-	c->name = strdup(s->name ? s->name : "schedule");
-	for (i = 0; i < s->njobs; i++)
-		fp_sched_job(c, s->jobs[i]);
-	for (i = 0; i < s->nph; i++) {
-		for (k = 0; k < s->ph[i].n; k++) {
-			const struct fp_flow *f = &s->ph[i].flows[k];
-
-			if (!host_link_up(t, f)) {
-				(*dropped)++;
-				continue;
-			}
-			fp_sched_add(c, i, f->src, f->dst, f->bytes, fp_flow_job(&s->ph[i], k));
-		}
-		/* Background flows stay: the planner skips those over a down link. */
-		for (k = 0; k < s->ph[i].nbg; k++)
-			fp_sched_add_background(c, i, s->ph[i].bg[k].src, s->ph[i].bg[k].dst,
-						s->ph[i].bg[k].bytes, s->ph[i].bg[k].sport);
-		if (c->nph <= i)	/* keep the phase, empty */
-			fp_sched_reserve(c, i, 1);
-	}
-	return c;
-}
-
 /* Bring @t's links to the wanted states: configured, and @down down. */
 static void topo_states(const struct fp_topo *base, struct fp_topo *t, const uint8_t *down)
 {
@@ -768,28 +715,25 @@ static void topo_states(const struct fp_topo *base, struct fp_topo *t, const uin
 /* A fresh plan on @p->topo with every wanted link down. */
 static int compute(struct fpd_planner *p, struct fp_sched *in, const uint8_t *want,
 		   const uint8_t *failed, const struct fp_addr *local, size_t nlocal,
-		   size_t *dropped, struct fp_err *err)
+		   struct fp_err *err)
 {
-	/* a flow that cannot run leaves the plan (info says which), not the rest */
+	/*
+	 * A flow that cannot run (its NIC link down, its leaves cut apart)
+	 * leaves the plan, listed with why (info's unroutable), not the rest.
+	 */
 	struct fp_plan_opts o = {
 		.strategy = FP_STRAT_FLOWPLAN, .max_split = (int)p->max_split,
 		.enforce = p->enforce, .partial = true,
 	};
-	struct fp_sched *s;
+	const struct fp_sched *s = in ? in : p->fixed;
 	int ret;
 
 	drop_plan(p);
+	p->plan_in = in;	/* freed with the plan */
 	topo_states(p->base, p->topo, want);
 	topo_states(p->base, p->next, want);
 	topo_states(p->base, p->live, failed);
 	memcpy(p->down, want, (size_t)p->base->nlinks / 2);
-	s = sched_live(p->topo, in ? in : p->fixed, dropped);
-	if (!s) {
-		ret = fp_fail(err, ENOMEM, "out of memory");
-		goto fail;
-	}
-	p->plan_in = in;
-	p->plan_sched = s;
 	ret = pm_resolve(p, p->topo, s, local, nlocal, &p->plan_pm, err);
 	if (ret)
 		goto fail;
@@ -800,8 +744,6 @@ static int compute(struct fpd_planner *p, struct fp_sched *in, const uint8_t *wa
 	p->plan_pm_gen = p->pm_gen;
 	return 0;
 fail:
-	if (!p->plan_in)
-		p->plan_in = in;	/* freed with the rest */
 	drop_plan(p);
 	return ret;
 }
@@ -827,7 +769,7 @@ static int repair(struct fpd_planner *p, const int *add, size_t nadd, const uint
 		if (failed[add[i]])
 			fp_topo_link_set(p->live, dl[i], false);
 	}
-	ret = pm_resolve(p, p->next, p->plan_sched, local, nlocal, &pm, err);
+	ret = pm_resolve(p, p->next, p->plan->sched, local, nlocal, &pm, err);
 	if (!ret) {
 		o.pm = pm;
 		ret = fp_plan_repair(p->plan, dl, nadd, &o, st, err);
@@ -1161,7 +1103,7 @@ int fpd_planner_plan(struct fpd_planner *p, const struct fpd_cycle *const *cycle
 	struct fp_sched *own = NULL;
 	uint8_t *want = NULL, *failed = NULL;
 	int *add = NULL;
-	size_t nl, nadd = 0, i, k, flows = 0, dropped = 0;
+	size_t nl, nadd = 0, i, k, flows = 0;
 	bool gone = false, same;
 	uint64_t t0 = mono();
 	int ret;
@@ -1213,7 +1155,7 @@ int fpd_planner_plan(struct fpd_planner *p, const struct fpd_cycle *const *cycle
 		}
 	}
 	if (!same || gone) {
-		ret = compute(p, own, want, failed, local, nlocal, &dropped, err);
+		ret = compute(p, own, want, failed, local, nlocal, err);
 		own = NULL;
 		if (ret)
 			goto out;
@@ -1225,7 +1167,6 @@ int fpd_planner_plan(struct fpd_planner *p, const struct fpd_cycle *const *cycle
 		ret = figures(p, info, err);
 	if (ret)
 		goto out;
-	info->unmapped += dropped;
 	info->entries = hp->n;
 	for (k = 0; k < hp->n; k++)
 		info->subflows += hp->e[k].nsub;

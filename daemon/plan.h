@@ -107,7 +107,6 @@ struct fpd_planner {
 	/* the last plan and what it was computed from */
 	struct fp_plan *plan;
 	struct fp_sched *plan_in;	/* the observed schedule it plans (NULL: fixed) */
-	struct fp_sched *plan_sched;	/* what it plans: flows of dead host links left out */
 	struct fp_portmap *plan_pm;	/* the port map resolved against topo */
 	unsigned int plan_pm_gen;
 	uint8_t *down;			/* per undirected link: down in topo beyond the configured */

@@ -611,7 +611,8 @@ static void test_portmap_failure_and_change(void **state)
 
 /*
  * This host's NIC link goes down: its flows cannot run and leave the plan
- * (repaired, or planned anew without them), the other host's stay.
+ * (repaired, or planned anew without them and listed with why), the other
+ * host's stay.
  */
 static void test_host_link_down(void **state)
 {
@@ -629,13 +630,19 @@ static void test_host_link_down(void **state)
 	nic = fpd_planner_nic_link(&p, &local[0]);
 	assert_true(nic >= 0);
 	assert_int_equal(fpd_planner_set_failed(&p, &nic, 1, &changed, &err), 0);
-	/* first plan with the link down already: computed without its flows */
+	/* first plan with the link down already: computed without its flows, listed */
 	if (fpd_planner_plan(&p, cy, 1, local, 2, &o.hp, &o.fs, &o.nfs, &o.info, &err))
 		fail_msg("%s", err.msg);
 	assert_false(o.info.repaired);
 	assert_int_equal(o.hp.n, 2);
 	assert_int_equal(fp_addr_to_v4(&o.hp.e[0].local), A(2));
-	assert_int_equal(o.info.unmapped, 2);
+	assert_int_equal(o.info.unmapped, 0);
+	assert_int_equal(o.info.flows, 4);
+	assert_int_equal(o.info.nunroutable, 2);
+	assert_string_equal(o.info.unroutable[0].text,
+			    "h0.n0 -> h2.n0: the link of h0.n0 to leaf0 is down");
+	assert_string_equal(o.info.unroutable[1].text,
+			    "h0.n0 -> h3.n0: the link of h0.n0 to leaf0 is down");
 	out_free(&o);
 	/* up, planned; down again: repaired, dropping the flows */
 	assert_int_equal(fpd_planner_set_failed(&p, NULL, 0, &changed, &err), 0);
