@@ -1061,6 +1061,244 @@ static void test_dual_stack_one_host_link(void **state)
 	fp_topo_free(t2);
 }
 
+/*
+ * Flows between two NICs of one host cross no switch (NVLink, PCIe): under
+ * every strategy each is one subflow of no path, and a phase of nothing
+ * else loads no link, so it has no bottleneck (-1) and a max load of 0.
+ * The NICs on two rails sit on two leaves, which fabric paths would join:
+ * the planner must not take them.
+ */
+static void test_same_host_flows(void **state)
+{
+	static const char *const topos[] = {
+		"leafspine:leaves=2,spines=2,hosts=2,nics=2,rail",	/* n0, n1 on two leaves */
+		"leafspine:leaves=2,spines=2,hosts=2,nics=2",		/* on one leaf */
+	};
+	static const enum fp_strategy st[] = { FP_STRAT_ECMP, FP_STRAT_ECMPK, FP_STRAT_SPRAY,
+					       FP_STRAT_FLOWPLAN };
+	size_t a, b, i;
+	int l;
+
+	(void)state;
+	for (a = 0; a < sizeof(topos) / sizeof(topos[0]); a++) {
+		struct fp_topo *t = gen_topo(topos[a]);
+		struct fp_sched *s = calloc(1, sizeof(*s));
+
+		assert_non_null(s);
+		s->name = fp_xstrdup("local");
+		fp_sched_job(s, "j0");
+		fp_sched_add(s, 0, fp_topo_find(t, "h0.n0"), fp_topo_find(t, "h0.n1"), 3 << 20, 0);
+		fp_sched_add(s, 0, fp_topo_find(t, "h1.n1"), fp_topo_find(t, "h1.n0"), 5 << 20, 0);
+		assert_int_equal(t->nodes[fp_topo_find(t, "h0.n0")].leaf ==
+				 t->nodes[fp_topo_find(t, "h0.n1")].leaf, a == 1);
+		for (b = 0; b < sizeof(st) / sizeof(st[0]); b++) {
+			struct fp_plan *p = do_plan(t, s, st[b], 2, 1);
+
+			for (i = 0; i < s->ph[0].n; i++) {
+				const struct fp_plan_subflow *sf = &p->ph[0].subs[p->ph[0].flows[i].first];
+
+				assert_int_equal(p->ph[0].flows[i].n, 1);
+				assert_int_equal(sf->path, FP_PATH_NONE);
+				assert_int_equal(sf->bytes, s->ph[0].flows[i].bytes);
+			}
+			for (l = 0; l < t->nlinks; l++)
+				assert_true(p->ph[0].link_bytes[l] == 0);
+			assert_true(p->ph[0].max_load == 0);
+			assert_int_equal(p->ph[0].bottleneck, -1);
+			fp_plan_free(p);
+		}
+		fp_sched_free(s);
+		fp_topo_free(t);
+	}
+}
+
+/*
+ * Exact bins whole when whole bins meet the host links' bound exactly:
+ * 3 flows of 1 GiB from one leaf's 3 hosts (100G) to the other's, 2 spines
+ * at 200G. Delta = 3 flows per leaf, so whole bins hold ceil(3/2) = 2 flows:
+ * 2 GiB over 200G, just what each 1 GiB takes over its 100G host link.
+ * Nothing needs splitting; every spine link stays at the bound.
+ */
+static void test_exact_whole_at_host_bound(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=3,up_gbps=200");
+	struct fp_sched *s = calloc(1, sizeof(*s));
+	const double want = 8.0 * (1 << 30) / 100e9;
+	struct fp_plan *p;
+	size_t i;
+
+	(void)state;
+	assert_non_null(s);
+	s->name = fp_xstrdup("equal");
+	fp_sched_job(s, "j0");
+	for (i = 0; i < 3; i++)
+		fp_sched_add(s, 0, t->hosts[i].first_nic, t->hosts[3 + i].first_nic, 1 << 30, 0);
+	p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+	assert_int_equal(p->ph[0].method, FP_METHOD_EXACT);
+	assert_int_equal(p->ph[0].split_flows, 0);
+	assert_true(fabs(p->ph[0].lower_bound - want) <= 1e-12 * want);
+	assert_true(fabs(p->ph[0].max_load - want) <= 1e-12 * want);
+	assert_conserved(p);
+	assert_ports_route(p);
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
+/*
+ * Unequal flows whose fractional solution spreads over both spines but
+ * which also fit whole: 3, 2, 2 and 1 GiB from leaf0's hosts to leaf1's, 2
+ * spines. The leaf cut makes 4 GiB per spine the bound; 3 + 1 and 2 + 2
+ * meet it, so no flow is split and no spine carries more than 4 GiB.
+ */
+static void test_general_whole_when_they_fit(void **state)
+{
+	static const unsigned int gib[] = { 3, 2, 2, 1 };
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=4");
+	struct fp_sched *s = calloc(1, sizeof(*s));
+	const double want = 4.0 * 8 * (1 << 30) / 100e9;
+	struct fp_plan *p;
+	size_t i;
+
+	(void)state;
+	assert_non_null(s);
+	s->name = fp_xstrdup("unequal");
+	fp_sched_job(s, "j0");
+	for (i = 0; i < 4; i++)
+		fp_sched_add(s, 0, t->hosts[i].first_nic, t->hosts[4 + i].first_nic,
+			     (uint64_t)gib[i] << 30, 0);
+	p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+	assert_int_not_equal(p->ph[0].method, FP_METHOD_EXACT);
+	assert_int_equal(p->ph[0].split_flows, 0);
+	assert_true(fabs(p->ph[0].lower_bound - want) <= 1e-12 * want);
+	assert_true(p->ph[0].max_load <= want * (1 + 1e-9));
+	assert_conserved(p);
+	assert_ports_route(p);
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
+/*
+ * fp_mcf_restrict keeps the paths the solution gives the most bytes: of
+ * four paths carrying 1, 2, 3 and 4 bytes (in that order), restricted to
+ * two, paths 3 and 2 stay, with the 10 bytes moved there in proportion.
+ */
+static void test_mcf_restrict_keeps_busiest(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=4,hosts=1");
+	struct fp_sched *s = calloc(1, sizeof(*s));
+	struct fp_mcf m;
+	struct fp_mcf_com *c;
+	struct fp_err err;
+	int k;
+
+	(void)state;
+	assert_non_null(s);
+	s->name = fp_xstrdup("one");
+	fp_sched_job(s, "j0");
+	fp_sched_add(s, 0, t->hosts[0].first_nic, t->hosts[1].first_nic, 10, 0);
+	assert_int_equal(fp_mcf_init(&m, t, &s->ph[0], NULL, 8, &err), 0);
+	assert_int_equal(m.nc, 1);
+	c = &m.c[0];
+	assert_int_equal(c->ps.n, 4);
+	free(c->sup);
+	c->sup = calloc(4, sizeof(*c->sup));
+	assert_non_null(c->sup);
+	c->capsup = c->nsup = 4;
+	for (k = 0; k < 4; k++)
+		c->sup[k] = (struct fp_mcf_path){ (uint16_t)k, k + 1.0 };
+	fp_mcf_restrict(&m, c, 2);
+	assert_int_equal(c->nsup, 2);
+	assert_int_equal(c->nallowed, 2);
+	assert_int_equal(c->allowed[0], 2);
+	assert_int_equal(c->allowed[1], 3);
+	assert_int_equal(c->sup[0].path, 3);
+	assert_int_equal(c->sup[1].path, 2);
+	assert_true(fabs(c->sup[0].x - 40.0 / 7) < 1e-12);
+	assert_true(fabs(c->sup[1].x - 30.0 / 7) < 1e-12);
+	fp_mcf_free(&m);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
+/*
+ * A commodity whose flows do not go whole leaves the links as it found
+ * them for the next. Leaf-spine, 2 spines: A (leaf0 -> leaf1: 3, 3 and 2
+ * GiB) and B (leaf0 -> leaf2: 2, 2, 1 and 1 GiB), their fractional
+ * solution 4 + 4 and 3 + 3 GiB over the spines, the target 7 GiB on each
+ * of leaf0's uplinks. A does not go whole (3 + 3 + 2 into 4 + 4, and after
+ * 3 and 3 there is no room for 2); B does, 2 + 1 on each spine: none of
+ * its flows is split, and no uplink carries more than 7 GiB.
+ */
+static void test_unsplit_after_a_commodity_that_does_not_fit(void **state)
+{
+	static const struct {
+		const char *src, *dst;
+		unsigned int gib;
+	} fl[] = {
+		{ "h0.n0", "h4.n0", 3 }, { "h1.n0", "h5.n0", 3 }, { "h2.n0", "h6.n0", 2 },
+		{ "h3.n0", "h8.n0", 2 }, { "h0.n0", "h9.n0", 2 }, { "h1.n0", "h10.n0", 1 },
+		{ "h2.n0", "h11.n0", 1 },
+	};
+	const double gib = 1 << 30;
+	struct fp_topo *t = gen_topo("leafspine:leaves=3,spines=2,hosts=4");
+	struct fp_sched *s = calloc(1, sizeof(*s));
+	struct fp_plan_phase pp = { 0 };
+	double on[2] = { 0, 0 };
+	struct fp_mcf m;
+	struct fp_err err;
+	size_t i, k;
+
+	(void)state;
+	assert_non_null(s);
+	s->name = fp_xstrdup("two");
+	fp_sched_job(s, "j0");
+	for (i = 0; i < sizeof(fl) / sizeof(fl[0]); i++)
+		fp_sched_add(s, 0, fp_topo_find(t, fl[i].src), fp_topo_find(t, fl[i].dst),
+			     (uint64_t)fl[i].gib << 30, 0);
+	assert_int_equal(fp_mcf_init(&m, t, &s->ph[0], NULL, 8, &err), 0);
+	assert_int_equal(m.nc, 2);
+	for (k = 0; k < 2; k++) {
+		struct fp_mcf_com *c = &m.c[k];
+
+		/* c[0] is A (leaf pair 0 -> 1), c[1] B (0 -> 2) */
+		assert_int_equal(c->nflows, k ? 4 : 3);
+		assert_int_equal(c->ps.n, 2);
+		free(c->sup);
+		c->sup = calloc(2, sizeof(*c->sup));
+		assert_non_null(c->sup);
+		c->capsup = c->nsup = 2;
+		c->sup[0] = (struct fp_mcf_path){ 0, (k ? 3 : 4) * gib };
+		c->sup[1] = (struct fp_mcf_path){ 1, (k ? 3 : 4) * gib };
+	}
+	fp_mcf_account(&m);
+	assert_true(fabs(m.lambda - 7 * gib / (100e9 / 8)) <= 1e-12 * m.lambda);
+	pp.flows = calloc(s->ph[0].n, sizeof(*pp.flows));
+	assert_non_null(pp.flows);
+	assert_int_equal(fp_mcf_emit(&m, &pp, NULL, 8, m.lambda, &err), 0);
+	for (i = 0; i < s->ph[0].n; i++) {
+		uint64_t sum = 0;
+
+		if (i >= 3)
+			assert_int_equal(pp.flows[i].n, 1);	/* B: whole */
+		for (k = 0; k < pp.flows[i].n; k++) {
+			const struct fp_plan_subflow *sf = &pp.subs[pp.flows[i].first + k];
+
+			assert_true(sf->path < 2);
+			on[sf->path] += (double)sf->bytes;
+			sum += sf->bytes;
+		}
+		assert_int_equal(sum, s->ph[0].flows[i].bytes);
+	}
+	assert_true(on[0] <= 7 * gib * (1 + 1e-4) && on[1] <= 7 * gib * (1 + 1e-4));
+	free(pp.flows);
+	free(pp.subs);
+	fp_mcf_free(&m);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1090,6 +1328,11 @@ int main(void)
 		cmocka_unit_test(test_partial_plan),
 		cmocka_unit_test(test_partial_plan_nothing_routable),
 		cmocka_unit_test(test_dual_stack_one_host_link),
+		cmocka_unit_test(test_same_host_flows),
+		cmocka_unit_test(test_exact_whole_at_host_bound),
+		cmocka_unit_test(test_general_whole_when_they_fit),
+		cmocka_unit_test(test_mcf_restrict_keeps_busiest),
+		cmocka_unit_test(test_unsplit_after_a_commodity_that_does_not_fit),
 	};
 
 	return cmocka_run_group_tests_name("planner_plan", tests, NULL, NULL);
