@@ -240,6 +240,54 @@ static void test_many_unequal(void **state)
 	fp_topo_free(t);
 }
 
+/*
+ * Events are the distinct instants flows end, whichever way rates are
+ * found again. Three flows into h3 share its 100G link: a (1 GB) ends at
+ * 3 GB / 100G = 0.24 s; b (2 GB) then runs at 50G, 1 GB more: 0.40 s; c
+ * (10 GB) ends when all 13 GB have crossed the link: 1.04 s. Three flows
+ * of 10 GB within leaf2, each on host links of its own, end together at
+ * 0.8 s. Four instants, four events, though b's and c's rates changed on
+ * the way (the finish times first computed for them went stale, and with
+ * the three others in the heap they are left there, not rebuilt).
+ */
+static void test_events_are_ends(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=3,spines=1,hosts=3");
+	struct fp_sched *s = calloc(1, sizeof(*s));
+	static const struct {
+		int src, dst;
+		uint64_t gb;
+		double fct;
+	} fl[] = {
+		{ 0, 3, 1, 0.24 }, { 1, 3, 2, 0.40 }, { 2, 3, 10, 1.04 },
+		{ 6, 7, 10, 0.8 }, { 7, 8, 10, 0.8 }, { 8, 6, 10, 0.8 },
+	};
+	struct fp_plan *p;
+	struct fp_err err;
+	size_t m, i;
+
+	(void)state;
+	s->name = fp_xstrdup("incast");
+	fp_sched_job(s, "j0");
+	for (i = 0; i < sizeof(fl) / sizeof(fl[0]); i++)
+		fp_sched_add(s, 0, t->hosts[fl[i].src].first_nic, t->hosts[fl[i].dst].first_nic,
+			     fl[i].gb * GB, 0);
+	p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+	for (m = 0; m < 2; m++) {
+		struct fp_sim *r = NULL;
+
+		assert_int_equal(fp_simulate_method(p, m ? FP_SIM_PART : FP_SIM_LEVEL, &r, &err), 0);
+		for (i = 0; i < sizeof(fl) / sizeof(fl[0]); i++)
+			assert_close(r->ph[0].fct[i], fl[i].fct);
+		assert_close(r->ph[0].cct, 1.04);
+		assert_int_equal(r->ph[0].events, 4);
+		fp_sim_free(r);
+	}
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
 /* ---- a brute-force reference: every rate found again at every event ---- */
 
 struct rsub {
@@ -459,6 +507,24 @@ static void test_picture(void **state)
 	fclose(f);
 	assert_non_null(strstr(buf, "<svg "));
 	assert_non_null(strstr(buf, "</svg>\n"));
+	/* each panel's frame lies inside its panel, 4 px in from each side */
+	{
+		const char *r = buf;
+		double w, h, fw, fh;
+		int frames = 0;
+
+		assert_int_equal(sscanf(buf, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%lf\" height=\"%lf\"",
+					&w, &h), 2);
+		while ((r = strstr(r, "<rect x=\"4\" y=\"4\" width=\""))) {
+			assert_int_equal(sscanf(r, "<rect x=\"4\" y=\"4\" width=\"%lf\" height=\"%lf\"", &fw,
+						&fh), 2);
+			assert_true(4 + fw + 4 == w / 2);
+			assert_true(4 + fh + 4 < h);
+			frames++;
+			r++;
+		}
+		assert_int_equal(frames, 2);
+	}
 	assert_non_null(strstr(buf, "flow&lt;plan&gt;"));
 	assert_non_null(strstr(buf, "stroke-dasharray"));
 	/* the scale: idle grey, the bound yellow, 1.5x and more dark red */
@@ -488,6 +554,7 @@ int main(void)
 		cmocka_unit_test(test_incast),
 		cmocka_unit_test(test_unequal_incremental),
 		cmocka_unit_test(test_many_unequal),
+		cmocka_unit_test(test_events_are_ends),
 		cmocka_unit_test(test_against_reference),
 		cmocka_unit_test(test_picture),
 	};
