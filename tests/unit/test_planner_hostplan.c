@@ -200,14 +200,25 @@ static void shares(const char *spec)
 {
 	struct fp_topo *t = gen_topo(spec);
 	struct fp_sched *s = gen_sched("alltoall:bytes=300M;ring-allreduce:bytes=1G", t);
-	struct fp_plan *p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+	struct fp_plan *p;
 	char dir[] = "/tmp/fp-hostplan-XXXXXX", path[256], cmd[300];
 	struct fp_hostplan one, back;
 	struct fp_addr a[4];
 	struct fp_err err;
 	struct stat st;
+	size_t split = 0, i;
 	int h;
 
+	/*
+	 * A phase that splits: 3 flows of 4 GiB from leaf0 into leaf1, which
+	 * has 2 live spines (1.5 flows' bytes each), so that entries of
+	 * several subflows, with their weights, are written and read too.
+	 */
+	fp_sched_add(s, s->nph, fp_topo_find(t, "h0.n0"), fp_topo_find(t, "h2.n0"), 4ull << 30, 0);
+	fp_sched_add(s, s->nph - 1, fp_topo_find(t, "h0.n1"), fp_topo_find(t, "h2.n1"), 4ull << 30, 0);
+	fp_sched_add(s, s->nph - 1, fp_topo_find(t, "h1.n0"), fp_topo_find(t, "h3.n0"), 4ull << 30, 0);
+	p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+	assert_true(p->ph[s->nph - 1].split_flows > 0);
 	assert_non_null(mkdtemp(dir));
 	assert_int_equal(fp_plan_write_shares(p, dir, 0, &err), 0);
 	assert_int_equal(fp_plan_write_shares(p, dir, FP_PLAN_COMPACT, &err), 0);
@@ -215,6 +226,8 @@ static void shares(const char *spec)
 		size_t n = host_addrs(t, h, a);
 
 		assert_int_equal(fp_plan_hostplan(p, a, n, &one, &err), 0);
+		for (i = 0; i < one.n; i++)
+			split += one.e[i].nsub > 1;
 		snprintf(path, sizeof(path), "%s/%s.json", dir, t->hosts[h].name);
 		assert_int_equal(stat(path, &st), 0);
 		assert_int_equal(st.st_mode & 0044, 0044);	/* readable as any output */
@@ -228,6 +241,8 @@ static void shares(const char *spec)
 		fp_hostplan_free(&back);
 		fp_hostplan_free(&one);
 	}
+	/* entries of several subflows (weights written) went through too */
+	assert_true(split > 0);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	assert_int_equal(system(cmd), 0);
 	/* a directory that is not there */
@@ -248,6 +263,51 @@ static void test_shares_v6(void **state)
 {
 	(void)state;
 	shares("leafspine:leaves=3,spines=3,hosts=2,nics=2,fail=leaf1-spine2,ipv6,fields=l4+flowlabel");
+}
+
+/*
+ * A writer whose stdin is closed (a daemon may run so) gets descriptor 0
+ * for the first share it writes aside: that is a file like any other, and
+ * every host's share is written and reads back.
+ */
+static void test_shares_fd0(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=2");
+	struct fp_sched *s = gen_sched("ring-allreduce:bytes=1G", t);
+	struct fp_plan *p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+	char dir[] = "/tmp/fp-hostplan-XXXXXX", path[256], cmd[300];
+	struct fp_hostplan one, back;
+	struct fp_addr a[4];
+	struct fp_err err = { "" };
+	int saved = dup(0), h, rc;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	/* (saved < 0: the test runs with stdin closed already) */
+	assert_true(saved < 0 || close(0) == 0);
+	rc = fp_plan_write_shares(p, dir, FP_PLAN_COMPACT, &err);
+	if (saved >= 0) {
+		assert_int_equal(dup2(saved, 0), 0);
+		close(saved);
+	}
+	if (rc)
+		fail_msg("with fd 0 free: %s", err.msg);
+	for (h = 0; h < t->nhosts; h++) {
+		size_t n = host_addrs(t, h, a);
+
+		snprintf(path, sizeof(path), "%s/%s.share", dir, t->hosts[h].name);
+		if (fp_share_load(path, &back, &err))
+			fail_msg("%s", err.msg);
+		assert_int_equal(fp_plan_hostplan(p, a, n, &one, &err), 0);
+		assert_same(&one, &back);
+		fp_hostplan_free(&back);
+		fp_hostplan_free(&one);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
 }
 
 /* Host names that would leave the directory are refused. */
@@ -354,6 +414,7 @@ int main(void)
 		cmocka_unit_test(test_no_entries),
 		cmocka_unit_test(test_shares),
 		cmocka_unit_test(test_shares_v6),
+		cmocka_unit_test(test_shares_fd0),
 		cmocka_unit_test(test_share_names),
 		cmocka_unit_test(test_share_bad),
 		cmocka_unit_test(test_share_good),
