@@ -631,6 +631,9 @@ static const struct bad_case bad[] = {
 	{ "unknown key", HDR "\"colour\":1," SW HOSTS "\"links\":[]}", "unknown key \"colour\"" },
 	{ "tier", HDR "\"switches\":[{\"name\":\"s\",\"tier\":7}]," HOSTS "\"links\":[]}", "switches[0].tier: 7 is out of range" },
 	{ "unknown node", HDR SW HOSTS "\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf9\",\"gbps\":100}]}", "links[0]: unknown node \"leaf9\"" },
+	/* the known end is node 0 (the first switch): the unknown one is named */
+	{ "unknown b", HDR SW HOSTS "\"links\":[{\"a\":\"leaf0\",\"b\":\"leaf9\",\"gbps\":100}]}", "links[0]: unknown node \"leaf9\"" },
+	{ "unknown a", HDR SW HOSTS "\"links\":[{\"a\":\"leaf9\",\"b\":\"leaf0\",\"gbps\":100}]}", "links[0]: unknown node \"leaf9\"" },
 	{ "gbps", HDR SW HOSTS "\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":-1}]}", "links[0].gbps" },
 	{ "no link", HDR SW HOSTS "\"links\":[]}", "NIC h0.n0 has no link" },
 	{ "two links", HDR "\"switches\":[{\"name\":\"leaf0\",\"tier\":1},{\"name\":\"leaf1\",\"tier\":1}]," HOSTS
