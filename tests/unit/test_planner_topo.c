@@ -152,6 +152,31 @@ static void test_hash_known_answers(void **state)
 }
 
 /*
+ * Toeplitz seeds are XORed into the key's first 32 bits, every bit of
+ * them: seeds whose top byte shares bits with the key's first byte (0x6d)
+ * move the hash too. Known answers from the same Python Toeplitz (it gives
+ * the rows above and Microsoft's 0x51ccc178), 198.18.0.1 -> 198.18.0.5,
+ * port 49153.
+ */
+static void test_hash_toeplitz_seed_bits(void **state)
+{
+	static const struct {
+		uint32_t seed, toeplitz;
+	} v[] = {
+		{ 0, 0xd67e1621 }, { 0x6d000000, 0x817e1621 }, { 0xff00ff00, 0xcf673721 },
+		{ 0x40000000, 0x167e1621 },
+	};
+	uint32_t s, d;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(fp_parse_ipv4("198.18.0.1", &s), 0);
+	assert_int_equal(fp_parse_ipv4("198.18.0.5", &d), 0);
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		assert_int_equal(fp_hash(FP_HASH_TOEPLITZ, v[i].seed, s, d, 49153, 4791), v[i].toeplitz);
+}
+
+/*
  * ECMP groups wider than 64: 600 spines between two leaves. The route picks
  * any of them, a port is found for the last, spraying splits in 600.
  */
@@ -728,6 +753,7 @@ int main(void)
 		cmocka_unit_test(test_failed_links_remove_paths),
 		cmocka_unit_test(test_hash_crc32_reference),
 		cmocka_unit_test(test_hash_known_answers),
+		cmocka_unit_test(test_hash_toeplitz_seed_bits),
 		cmocka_unit_test(test_wide_ecmp),
 		cmocka_unit_test(test_hash_linearity),
 		cmocka_unit_test(test_label_to_sport),
