@@ -312,6 +312,46 @@ static void test_failed_links(void **state)
 }
 
 /*
+ * Background on a link between two switches of one tier (a leaf-to-leaf
+ * cable, which a topology file may have) leaves its leaf sideways, not up:
+ * it is no part of the leaf's uplink cut. Here 4 GiB of background goes
+ * leaf0 -> leaf1 over their 400G cable (their shortest path), the NICs'
+ * links are 400G and the uplinks to the spine 100G. Nothing crosses an
+ * uplink, so the bound is the host links' (and the cable's): 4 GiB over
+ * 400G, what the plan carries, not 4 GiB over the 100G uplink.
+ */
+static void test_background_sideways(void **state)
+{
+	static const char topo[] =
+		"{\"format\":\"flowplan-topology\",\"version\":1,\"switches\":["
+		"{\"name\":\"leaf0\",\"tier\":1},{\"name\":\"leaf1\",\"tier\":1},{\"name\":\"spine0\",\"tier\":2}],"
+		"\"hosts\":[{\"name\":\"h0\",\"nics\":[{\"name\":\"h0.n0\"}]},{\"name\":\"h1\",\"nics\":[{\"name\":\"h1.n0\"}]}],"
+		"\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":400},{\"a\":\"h1.n0\",\"b\":\"leaf1\",\"gbps\":400},"
+		"{\"a\":\"leaf0\",\"b\":\"spine0\",\"gbps\":100},{\"a\":\"leaf1\",\"b\":\"spine0\",\"gbps\":100},"
+		"{\"a\":\"leaf0\",\"b\":\"leaf1\",\"gbps\":400}]}";
+	const double want = 4.0 * GIB * 8 / 400e9;
+	struct fp_topo *t = NULL;
+	struct fp_sched *s = calloc(1, sizeof(*s));
+	struct fp_err err = { "" };
+	struct fp_plan *p;
+
+	(void)state;
+	if (fp_topo_parse(topo, strlen(topo), "sideways", &t, &err))
+		fail_msg("%s", err.msg);
+	assert_non_null(s);
+	s->name = fp_xstrdup("bg");
+	fp_sched_add_background(s, 0, fp_topo_find(t, "h0.n0"), fp_topo_find(t, "h1.n0"), 4 * GIB, 0);
+	p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+	assert_true(p->ph[0].bg_bytes[link_of(t, "leaf0", "leaf1")] == 4.0 * GIB);
+	assert_true(p->ph[0].bg_bytes[link_of(t, "leaf0", "spine0")] == 0);
+	assert_true(fabs(p->ph[0].max_load - want) <= 1e-12 * want);
+	assert_true(fabs(p->ph[0].lower_bound - want) <= 1e-12 * want);
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
+/*
  * A link fails under the background: its switch rehashes it onto what is
  * left, and fp_plan_repair() moves its bytes there before the planned
  * flows are moved, so no load stays on the failed link.
@@ -414,6 +454,7 @@ int main(void)
 		cmocka_unit_test(test_plan_json_and_round_trip),
 		cmocka_unit_test(test_failed_links),
 		cmocka_unit_test(test_repair_moves_background),
+		cmocka_unit_test(test_background_sideways),
 		cmocka_unit_test(test_bad_input),
 	};
 
