@@ -637,6 +637,90 @@ static void test_json_round_trip(void **state)
 	fp_topo_free(t);
 }
 
+/* The directed link from node @a to node @b (by name), or -1. */
+static int link_between(const struct fp_topo *t, const char *a, const char *b)
+{
+	int l, x = fp_topo_find(t, a), y = fp_topo_find(t, b);
+
+	for (l = 0; l < t->nlinks; l++)
+		if (t->links[l].from == x && t->links[l].to == y)
+			return l;
+	return -1;
+}
+
+/*
+ * Failing links after paths were cached: on the k=4 fat-tree leaf0 reaches
+ * leaf2 (another pod) over 4 paths, 2 per aggregation switch of its pod.
+ * When agg0.0 loses both its core links (failed by the direction that
+ * points up, away from leaf2), its distance to leaf2 grows and only the 2
+ * paths over agg0.1 remain, each over live links; the cores come back up
+ * with the 4.
+ */
+static void test_link_set_after_cache(void **state)
+{
+	struct fp_topo *t = gen_topo("fattree:k=4");
+	int src = fp_topo_find(t, "leaf0"), dst = fp_topo_find(t, "leaf2");
+	int up0 = link_between(t, "agg0.0", "core0"), up1 = link_between(t, "agg0.0", "core1");
+	struct fp_pathset ps;
+	int k, h;
+
+	(void)state;
+	assert_true(src >= 0 && dst >= 0 && up0 >= 0 && up1 >= 0);
+	ps = fp_topo_paths(t, src, dst);
+	assert_int_equal(ps.n, 4);
+	assert_int_equal(fp_topo_link_set(t, up0, false), 0);
+	ps = fp_topo_paths(t, src, dst);
+	assert_int_equal(ps.n, 3);
+	assert_int_equal(fp_topo_link_set(t, up1, false), 0);
+	ps = fp_topo_paths(t, src, dst);
+	assert_int_equal(ps.n, 2);
+	for (k = 0; k < ps.n; k++) {
+		assert_int_equal(ps.p[k].len, 4);
+		assert_int_equal(t->links[ps.p[k].link[0]].to, fp_topo_find(t, "agg0.1"));
+		for (h = 0; h < ps.p[k].len; h++)
+			assert_true(t->links[ps.p[k].link[h]].up);
+	}
+	assert_int_equal(fp_topo_link_set(t, up0, true), 0);
+	assert_int_equal(fp_topo_link_set(t, up1, true), 0);
+	assert_int_equal(fp_topo_paths(t, src, dst).n, 4);
+	fp_topo_free(t);
+
+	/*
+	 * A failure that makes the shortest path longer: leaf0 and leaf1 have
+	 * a cable of their own (1 hop) and a spine (2 hops). The cable, failed
+	 * from leaf0's end, leaves the path over spine0.
+	 */
+	{
+		static const char txt[] =
+			"{\"format\":\"flowplan-topology\",\"version\":1,\"switches\":["
+			"{\"name\":\"leaf0\",\"tier\":1},{\"name\":\"leaf1\",\"tier\":1},{\"name\":\"spine0\",\"tier\":2}],"
+			"\"hosts\":[{\"name\":\"h0\",\"nics\":[{\"name\":\"h0.n0\"}]},{\"name\":\"h1\",\"nics\":[{\"name\":\"h1.n0\"}]}],"
+			"\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":100},{\"a\":\"h1.n0\",\"b\":\"leaf1\",\"gbps\":100},"
+			"{\"a\":\"leaf0\",\"b\":\"spine0\",\"gbps\":100},{\"a\":\"leaf1\",\"b\":\"spine0\",\"gbps\":100},"
+			"{\"a\":\"leaf0\",\"b\":\"leaf1\",\"gbps\":100}]}";
+		struct fp_err err = { "" };
+		int cable;
+
+		t = NULL;
+		if (fp_topo_parse(txt, strlen(txt), "cable", &t, &err))
+			fail_msg("%s", err.msg);
+		src = fp_topo_find(t, "leaf0");
+		dst = fp_topo_find(t, "leaf1");
+		cable = link_between(t, "leaf0", "leaf1");
+		ps = fp_topo_paths(t, src, dst);
+		assert_true(ps.n == 1 && ps.p[0].len == 1 && ps.p[0].link[0] == cable);
+		assert_int_equal(fp_topo_link_set(t, cable, false), 0);
+		ps = fp_topo_paths(t, src, dst);
+		assert_true(ps.n == 1 && ps.p[0].len == 2);
+		assert_int_equal(ps.p[0].link[0], link_between(t, "leaf0", "spine0"));
+		assert_int_equal(ps.p[0].link[1], link_between(t, "spine0", "leaf1"));
+		assert_int_equal(fp_topo_link_set(t, cable, true), 0);
+		ps = fp_topo_paths(t, src, dst);
+		assert_true(ps.n == 1 && ps.p[0].len == 1);
+		fp_topo_free(t);
+	}
+}
+
 struct bad_case {
 	const char *name;
 	const char *text;	/* JSON, or a generator string when it starts with no '{' */
@@ -754,6 +838,7 @@ int main(void)
 		cmocka_unit_test(test_hash_crc32_reference),
 		cmocka_unit_test(test_hash_known_answers),
 		cmocka_unit_test(test_hash_toeplitz_seed_bits),
+		cmocka_unit_test(test_link_set_after_cache),
 		cmocka_unit_test(test_wide_ecmp),
 		cmocka_unit_test(test_hash_linearity),
 		cmocka_unit_test(test_label_to_sport),
