@@ -555,6 +555,9 @@ static void test_partial_plan_nothing_routable(void **state)
 			    "no live path (failed links cut leaf0 from leaf1)");
 	assert_int_equal(p->ph[0].nsubs, 0);
 	assert_float_equal(p->ph[0].max_load, 0, 0);
+	/* no flow has a subflow, none is split */
+	assert_int_equal(p->ph[0].max_subflows, 0);
+	assert_int_equal(p->ph[0].split_flows, 0);
 	assert_int_equal(fp_plan_hostplan(p, NULL, 0, &hp, &err), 0);
 	assert_int_equal(hp.n, 0);
 	fp_hostplan_free(&hp);
@@ -575,10 +578,14 @@ static void ecmp_strategies(const char *spec)
 	struct fp_sched *s = gen_sched("alltoall:bytes=64M", t);
 	struct fp_plan *e = do_plan(t, s, FP_STRAT_ECMP, 0, 3);
 	struct fp_plan *k = do_plan(t, s, FP_STRAT_ECMPK, 4, 3);
+	struct fp_plan *d = do_plan(t, s, FP_STRAT_ECMPK, 0, 3);	/* k not given: 4 */
 	size_t i;
 
 	assert_int_equal(e->ph[0].nsubs, s->ph[0].n);
 	assert_int_equal(k->ph[0].nsubs, s->ph[0].n * 4);
+	assert_int_equal(d->k, 4);
+	assert_int_equal(d->ph[0].nsubs, s->ph[0].n * 4);
+	fp_plan_free(d);
 	for (i = 0; i < s->ph[0].n; i++)
 		assert_int_equal(fp_topo_route_fl(t, s->ph[0].flows[i].src, s->ph[0].flows[i].dst,
 						  e->ph[0].subs[e->ph[0].flows[i].first].sport,
