@@ -1306,6 +1306,30 @@ static void test_unsplit_after_a_commodity_that_does_not_fit(void **state)
 	fp_topo_free(t);
 }
 
+/*
+ * Gradient projection stops once it is as sharp as it gets and has not
+ * improved for a while, even when the tolerance asked for is out of reach
+ * (1e-12 here): it does not run all the sweeps it may.
+ */
+static void test_gp_stops_when_stalled(void **state)
+{
+	struct fp_topo *t = gen_topo("fattree:k=4,up_gbps=50,fail=agg0.0-core0");
+	struct fp_sched *s = gen_sched("alltoall:bytes=64M", t);
+	struct fp_err err;
+	struct fp_mcf m;
+
+	(void)state;
+	assert_int_equal(fp_mcf_init(&m, t, &s->ph[0], NULL, 8, &err), 0);
+	fp_mcf_greedy(&m);
+	m.bound = 0;
+	fp_mcf_gp(&m, 1e-12, 2000);
+	assert_true(m.lambda > m.bound * (1 + 1e-12));	/* the tolerance was not met */
+	assert_true(m.iters > 0 && m.iters < 2000);
+	fp_mcf_free(&m);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1340,6 +1364,7 @@ int main(void)
 		cmocka_unit_test(test_general_whole_when_they_fit),
 		cmocka_unit_test(test_mcf_restrict_keeps_busiest),
 		cmocka_unit_test(test_unsplit_after_a_commodity_that_does_not_fit),
+		cmocka_unit_test(test_gp_stops_when_stalled),
 	};
 
 	return cmocka_run_group_tests_name("planner_plan", tests, NULL, NULL);
