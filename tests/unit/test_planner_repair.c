@@ -56,7 +56,8 @@ static void assert_repaired(const struct fp_plan *p)
 	for (ph = 0; ph < p->nph; ph++) {
 		const struct fp_plan_phase *pp = &p->ph[ph];
 		double *lb = calloc((size_t)t->nlinks, sizeof(double));
-		size_t nsubs = 0;
+		size_t nsubs = 0, split = 0;
+		int most = 0;
 
 		for (i = 0; i < p->sched->ph[ph].n; i++) {
 			const struct fp_flow *f = &p->sched->ph[ph].flows[i];
@@ -65,6 +66,8 @@ static void assert_repaired(const struct fp_plan *p)
 			/* the subflows are the flows' own, packed: nothing left between */
 			assert_int_equal(pp->flows[i].first, nsubs);
 			nsubs += pp->flows[i].n;
+			split += pp->flows[i].n > 1;
+			most = (int)pp->flows[i].n > most ? (int)pp->flows[i].n : most;
 
 			for (k = 0; k < pp->flows[i].n; k++) {
 				const struct fp_plan_subflow *s = &pp->subs[pp->flows[i].first + k];
@@ -75,6 +78,8 @@ static void assert_repaired(const struct fp_plan *p)
 				if (s->path == FP_PATH_NONE)
 					continue;
 				assert_int_equal(fp_topo_route(p->topo, f->src, f->dst, s->sport), s->path);
+				lb[t->nodes[f->src].up_link] += (double)s->bytes;
+				lb[t->nodes[f->dst].down_link] += (double)s->bytes;
 				ps = fp_topo_paths(p->topo, t->nodes[f->src].leaf, t->nodes[f->dst].leaf);
 				for (h = 0; h < ps.p[s->path].len; h++)
 					lb[ps.p[s->path].link[h]] += (double)s->bytes;
@@ -85,10 +90,12 @@ static void assert_repaired(const struct fp_plan *p)
 		for (l = 0; l < t->nlinks; l++) {
 			if (!t->links[l].up)
 				assert_true(pp->link_bytes[l] == 0 && lb[l] == 0);
-			if (!t->nodes[t->links[l].from].is_nic && !t->nodes[t->links[l].to].is_nic)
-				assert_true(fabs(lb[l] - pp->link_bytes[l]) <= 1e-6 * (lb[l] + 1));
+			/* every link, host links too, carries what the subflows put there */
+			assert_true(fabs(lb[l] - pp->link_bytes[l]) <= 1e-6 * (lb[l] + 1));
 		}
 		assert_int_equal(pp->nsubs, nsubs);
+		assert_int_equal(pp->split_flows, split);
+		assert_int_equal(pp->max_subflows, most);
 		assert_true(pp->max_load >= pp->lower_bound * (1 - 1e-12));
 		free(lb);
 	}
@@ -219,6 +226,81 @@ static void test_host_link(void **state)
 	assert_int_equal(fp_plan_hostplan(p, NULL, 0, &hp, &err), 0);
 	assert_int_equal(hp.n, 8 * 7 - 2 * 7);
 	fp_hostplan_free(&hp);
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
+/*
+ * The same with split flows: uplinks at 10G make the alltoall's flows
+ * split over the 5 spines, and when h0.n0's link fails every subflow of
+ * its flows leaves both host links it loaded (assert_repaired checks the
+ * host links too), not only the first of each flow.
+ */
+static void test_host_link_split(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=4,spines=5,hosts=2,up_gbps=10");
+	struct fp_sched *s = gen_sched("alltoall:bytes=64M", t);
+	struct fp_plan *p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+	struct fp_plan_repair_stats st;
+	struct fp_err err;
+	int nic = fp_topo_find(t, "h0.n0"), l = t->nodes[nic].up_link;
+	size_t i, split = 0;
+
+	(void)state;
+	for (i = 0; i < s->ph[0].n; i++)
+		split += (s->ph[0].flows[i].src == nic || s->ph[0].flows[i].dst == nic) &&
+			 p->ph[0].flows[i].n > 1;
+	assert_true(split > 0);
+	assert_repaired(p);
+	assert_int_equal(fp_plan_repair(p, &l, 1, NULL, &st, &err), 0);
+	assert_int_equal(st.dropped, 2 * 7);
+	assert_repaired(p);
+	assert_true(p->ph[0].link_bytes[t->nodes[nic].up_link] == 0);
+	assert_true(p->ph[0].link_bytes[t->nodes[nic].down_link] == 0);
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
+/*
+ * A repair elsewhere recounts the split flows of the whole phase, the
+ * first flow too: 1, 1 and 1.5 GiB from leaf0 to leaf1 over 2 spines put
+ * 1.75 GiB on each, which splits the first flow; a flow from leaf2 moves
+ * off its failed uplink and the split flow stays counted.
+ */
+static void test_recount_after_repair(void **state)
+{
+	static const struct {
+		const char *src, *dst;
+		uint64_t half_gib;
+	} fl[] = {
+		{ "h0.n0", "h3.n0", 2 }, { "h1.n0", "h4.n0", 2 }, { "h2.n0", "h5.n0", 3 },
+		{ "h6.n0", "h0.n0", 1 },
+	};
+	struct fp_topo *t = gen_topo("leafspine:leaves=3,spines=2,hosts=3");
+	struct fp_sched *s = calloc(1, sizeof(*s));
+	struct fp_plan_repair_stats st;
+	struct fp_err err;
+	struct fp_plan *p;
+	size_t i;
+	int l = fp_topo_link(t, fp_topo_find(t, "leaf2"), fp_topo_find(t, "spine1"));
+
+	(void)state;
+	assert_non_null(s);
+	s->name = fp_xstrdup("split");
+	fp_sched_job(s, "j0");
+	for (i = 0; i < sizeof(fl) / sizeof(fl[0]); i++)
+		fp_sched_add(s, 0, fp_topo_find(t, fl[i].src), fp_topo_find(t, fl[i].dst),
+			     fl[i].half_gib << 29, 0);
+	p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+	assert_int_equal(p->ph[0].flows[0].n, 2);
+	assert_int_equal(p->ph[0].split_flows, 1);
+	assert_int_equal(fp_plan_repair(p, &l, 1, NULL, &st, &err), 0);
+	assert_repaired(p);
+	assert_int_equal(p->ph[0].flows[0].n, 2);
+	assert_int_equal(p->ph[0].split_flows, 1);
+	assert_int_equal(p->ph[0].max_subflows, 2);
 	fp_plan_free(p);
 	fp_sched_free(s);
 	fp_topo_free(t);
@@ -403,6 +485,8 @@ int main(void)
 		cmocka_unit_test(test_ring_spine_link),
 		cmocka_unit_test(test_fat_tree_twice),
 		cmocka_unit_test(test_host_link),
+		cmocka_unit_test(test_host_link_split),
+		cmocka_unit_test(test_recount_after_repair),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_tighter_cap),
 		cmocka_unit_test(test_portmap),
