@@ -157,6 +157,7 @@ static const struct bad_case bad[] = {
 	{ "bad bytes", "ring-allreduce:bytes=12Q", "not a size" },
 	{ "hosts range", "alltoall:bytes=1M,hosts=0-99", "outside 0..7" },
 	{ "hosts syntax", "alltoall:bytes=1M,hosts=a-b", "not an index or range" },
+	{ "hosts open range", "alltoall:bytes=1M,hosts=0-", "\"0-\" is not a range" },
 	{ "hd pow2", "hd-allreduce:bytes=1M,hosts=0-2", "power-of-two" },
 	{ "one host", "ring-allreduce:bytes=1M,hosts=3", "at least 2 hosts" },
 	{ "nic", "ring-allreduce:bytes=1M,nics=1", "outside 0..0" },
@@ -176,6 +177,7 @@ static const struct bad_case bad[] = {
 	{ "json family value", SH "{\"src\":\"h0.n0\",\"dst\":\"h1.n0\",\"family\":\"6\",\"bytes\":5}]}]}", "phases[0].flows[0].family: expected 4 or 6" },
 	{ "json family 5", SH "{\"src\":\"h0.n0\",\"dst\":\"h1.n0\",\"family\":5,\"bytes\":5}]}]}", "family: expected 4 or 6" },
 	{ "json empty", "{\"format\":\"flowplan-schedule\",\"version\":1,\"phases\":[]}", "no phases" },
+	{ "json array", "[{\"format\":\"flowplan-schedule\",\"version\":1}]", "bad: expected a JSON object" },
 };
 
 static void test_bad_input(void **state)
@@ -187,7 +189,7 @@ static void test_bad_input(void **state)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct fp_sched *s = NULL;
 		struct fp_err err = { "" };
-		int rc = bad[i].text[0] == '{' ?
+		int rc = bad[i].text[0] == '{' || bad[i].text[0] == '[' ?
 			 fp_sched_parse(bad[i].text, strlen(bad[i].text), "bad", t, &s, &err) :
 			 fp_sched_load(bad[i].text, t, &s, &err);
 
