@@ -423,6 +423,44 @@ static void test_portmap_one_way(void **state)
 	fp_topo_free(t);
 }
 
+/*
+ * Reverse members per phase, in every phase: phase 0 sends h0 -> h2,
+ * phase 1 h1 -> h3 and h2 -> h0. h0 -> h2 and h2 -> h0 have each other as
+ * the flow back (in another phase), h1 -> h3 has none: one reverse entry,
+ * h3 -> h1, from phase 1.
+ */
+static void test_phases(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=2");
+	struct fp_sched *s = calloc(1, sizeof(*s));
+	struct fp_hostplan hp;
+	struct fp_err err;
+	struct fp_plan *p;
+	int h1 = fp_topo_find(t, "h1.n0"), h3 = fp_topo_find(t, "h3.n0");
+	size_t e, rev = 0;
+
+	(void)state;
+	assert_non_null(s);
+	s->name = fp_xstrdup("phases");
+	fp_sched_job(s, "j0");
+	fp_sched_add(s, 0, fp_topo_find(t, "h0.n0"), fp_topo_find(t, "h2.n0"), 1 << 20, 0);
+	fp_sched_add(s, 1, h1, h3, 1 << 20, 0);
+	fp_sched_add(s, 1, fp_topo_find(t, "h2.n0"), fp_topo_find(t, "h0.n0"), 1 << 20, 0);
+	p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+	assert_int_equal(p->ph[0].nrev, 0);
+	assert_int_equal(p->ph[1].nrev, 1);
+	assert_int_equal(fp_plan_hostplan(p, NULL, 0, &hp, &err), 0);
+	assert_int_equal(hp.n, 4);
+	for (e = 0; e < hp.n; e++)
+		rev += fp_topo_find_ip(t, &hp.e[e].local) == h3 &&
+		       fp_topo_find_ip(t, &hp.e[e].remote) == h1;
+	assert_int_equal(rev, 1);
+	fp_hostplan_free(&hp);
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -432,6 +470,7 @@ int main(void)
 		cmocka_unit_test(test_repair),
 		cmocka_unit_test(test_portmap),
 		cmocka_unit_test(test_portmap_one_way),
+		cmocka_unit_test(test_phases),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
