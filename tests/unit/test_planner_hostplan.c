@@ -52,6 +52,46 @@ static size_t host_addrs(const struct fp_topo *t, int h, struct fp_addr *a)
 }
 
 /*
+ * Pretty JSON is indented by its nesting: every line starts with two
+ * spaces per array or object open at its start, one fewer for a line that
+ * closes one.
+ */
+static void assert_indented(const char *js)
+{
+	const char *c = js;
+	int depth = 0, line = 1;
+	bool in_str = false;
+
+	while (*c) {
+		int sp = 0, want;
+
+		while (c[sp] == ' ')
+			sp++;
+		want = 2 * (depth - (c[sp] == ']' || c[sp] == '}'));
+		if (c[sp] && c[sp] != '\n' && sp != want)
+			fail_msg("line %d: %d spaces, want %d", line, sp, want);
+		for (; *c && *c != '\n'; c++) {
+			if (in_str) {
+				if (*c == '\\' && c[1])
+					c++;
+				else if (*c == '"')
+					in_str = false;
+			} else if (*c == '"') {
+				in_str = true;
+			} else if (*c == '[' || *c == '{') {
+				depth++;
+			} else if (*c == ']' || *c == '}') {
+				depth--;
+			}
+		}
+		if (*c)
+			c++;
+		line++;
+	}
+	assert_int_equal(depth, 0);
+}
+
+/*
  * Every pair's entry comes from its phase of most bytes, weights are exact
  * byte shares summing to 65536, and the plan file says the same.
  */
@@ -137,6 +177,7 @@ static void test_conversion(void **state)
 	/* The streamed plan file: valid JSON, and its entries are the same. */
 	js = fp_plan_to_json(p, true, true);
 	assert_non_null(js);
+	assert_indented(js);
 	{
 		struct json_object *root = json_tokener_parse(js);
 
@@ -331,6 +372,32 @@ static void test_share_names(void **state)
 	fp_plan_free(p);
 	fp_sched_free(s);
 	fp_topo_free(t);
+
+	/* every letter, digit, '.', '_' and '-' may name one: A to Z too */
+	{
+		static const char ok[] =
+			"{\"format\":\"flowplan-topology\",\"version\":1,\"switches\":[{\"name\":\"l0\",\"tier\":1}],"
+			"\"hosts\":[{\"name\":\"AZaz09.x_-\",\"nics\":[{\"name\":\"a\"}]},{\"name\":\"b\",\"nics\":[{\"name\":\"b0\"}]}],"
+			"\"links\":[{\"a\":\"a\",\"b\":\"l0\",\"gbps\":100},{\"a\":\"b0\",\"b\":\"l0\",\"gbps\":100}]}";
+		char dir[] = "/tmp/fp-hostplan-XXXXXX", path[256], cmd[300];
+		struct fp_hostplan back;
+
+		t = NULL;
+		assert_int_equal(fp_topo_parse(ok, strlen(ok), "t", &t, &err), 0);
+		s = gen_sched("pipeline:bytes=1M", t);
+		p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+		assert_non_null(mkdtemp(dir));
+		if (fp_plan_write_shares(p, dir, FP_PLAN_COMPACT, &err))
+			fail_msg("%s", err.msg);
+		snprintf(path, sizeof(path), "%s/AZaz09.x_-.share", dir);
+		assert_int_equal(fp_share_load(path, &back, &err), 0);
+		fp_hostplan_free(&back);
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		assert_int_equal(system(cmd), 0);
+		fp_plan_free(p);
+		fp_sched_free(s);
+		fp_topo_free(t);
+	}
 }
 
 struct share_case {
