@@ -721,6 +721,23 @@ static void test_link_set_after_cache(void **state)
 	}
 }
 
+/*
+ * Generated IPv6 addresses count on past 255: the i-th NIC gets 2001:2::i
+ * (hex), so the 257th, h256.n0, is 2001:2::101 and no two NICs share one.
+ */
+static void test_v6_addresses_past_255(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=1,hosts=150,ipv6");
+	char buf[FP_ADDR_STRLEN];
+
+	(void)state;
+	assert_string_equal(fp_addr_str(&t->nodes[fp_topo_find(t, "h0.n0")].ip, buf), "2001:2::1");
+	assert_string_equal(fp_addr_str(&t->nodes[fp_topo_find(t, "h255.n0")].ip, buf), "2001:2::100");
+	assert_string_equal(fp_addr_str(&t->nodes[fp_topo_find(t, "h256.n0")].ip, buf), "2001:2::101");
+	assert_string_equal(fp_addr_str(&t->nodes[fp_topo_find(t, "h299.n0")].ip, buf), "2001:2::12c");
+	fp_topo_free(t);
+}
+
 struct bad_case {
 	const char *name;
 	const char *text;	/* JSON, or a generator string when it starts with no '{' */
@@ -806,6 +823,7 @@ static const struct bad_case bad[] = {
 	{ "gen rail", "leafspine:leaves=3,spines=2,hosts=1,nics=2,rail", "multiple of nics" },
 	{ "gen fail", "leafspine:leaves=2,spines=2,hosts=1,fail=leaf0-leaf1", "no link between" },
 	{ "gen k", "fattree:k=5", "k must be even" },
+	{ "gen no hosts", "leafspine:leaves=2,spines=2,hosts=0", "leaves, spines, hosts and nics must be at least 1" },
 	{ "gen huge", "leafspine:leaves=100000,spines=1000,hosts=1000", "too large" },
 };
 
@@ -839,6 +857,7 @@ int main(void)
 		cmocka_unit_test(test_hash_known_answers),
 		cmocka_unit_test(test_hash_toeplitz_seed_bits),
 		cmocka_unit_test(test_link_set_after_cache),
+		cmocka_unit_test(test_v6_addresses_past_255),
 		cmocka_unit_test(test_wide_ecmp),
 		cmocka_unit_test(test_hash_linearity),
 		cmocka_unit_test(test_label_to_sport),
