@@ -145,6 +145,22 @@ static void test_json_round_trip(void **state)
 	fp_topo_free(t);
 }
 
+/* A job's name is looked up: asking again, first job or not, gives its index. */
+static void test_job_names(void **state)
+{
+	struct fp_sched *s = calloc(1, sizeof(*s));
+
+	(void)state;
+	assert_non_null(s);
+	s->name = fp_xstrdup("jobs");
+	assert_int_equal(fp_sched_job(s, "a"), 0);
+	assert_int_equal(fp_sched_job(s, "b"), 1);
+	assert_int_equal(fp_sched_job(s, "a"), 0);
+	assert_int_equal(fp_sched_job(s, "b"), 1);
+	assert_int_equal(s->njobs, 2);
+	fp_sched_free(s);
+}
+
 struct bad_case {
 	const char *name, *text, *want;
 };
@@ -401,6 +417,7 @@ static void test_sched_dual_stack(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_job_names),
 		cmocka_unit_test(test_sched_families),
 		cmocka_unit_test(test_sched_dual_stack),
 		cmocka_unit_test(test_ring_per_rail),
