@@ -525,6 +525,37 @@ static void test_picture(void **state)
 		}
 		assert_int_equal(frames, 2);
 	}
+	/*
+	 * Tiers in rows, the highest on top, all inside the panel: every core
+	 * above every aggregation switch, every one of those above every leaf.
+	 */
+	{
+		const char *r = buf;
+		double top[4] = { 0, 1e9, 1e9, 1e9 }, bottom[4] = { 0, -1e9, -1e9, -1e9 }, h = 0;
+		int seen = 0;
+
+		assert_int_equal(sscanf(buf, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%*f\" height=\"%lf\"",
+					&h), 1);
+		while ((r = strstr(r, "<circle cx=\""))) {
+			double x, y;
+			char name[32];
+			int n, tier;
+
+			assert_int_equal(sscanf(r, "<circle cx=\"%lf\" cy=\"%lf\" r=\"%*d\" fill=\"#446\"><title>%31[^<]",
+						&x, &y, name), 3);
+			n = fp_topo_find(t, name);
+			assert_true(n >= 0);
+			tier = t->nodes[n].tier;
+			assert_true(tier >= 1 && tier <= 3);
+			assert_true(y > 0 && y < h);
+			top[tier] = y < top[tier] ? y : top[tier];
+			bottom[tier] = y > bottom[tier] ? y : bottom[tier];
+			seen++;
+			r++;
+		}
+		assert_int_equal(seen, 2 * t->nswitches);	/* both panels */
+		assert_true(bottom[3] < top[2] && bottom[2] < top[1]);
+	}
 	assert_non_null(strstr(buf, "flow&lt;plan&gt;"));
 	assert_non_null(strstr(buf, "stroke-dasharray"));
 	/* the scale: idle grey, the bound yellow, 1.5x and more dark red */
