@@ -461,6 +461,55 @@ static void test_phases(void **state)
 	fp_topo_free(t);
 }
 
+/*
+ * Paths numbered differently each way: leaf0's aggregation switches reach
+ * cores 0-1 (A0) and core 2 (A1), leaf1's core 2 (B0) and cores 0-1 (B1).
+ * Paths go in the order of their first hops, so leaf0 -> leaf1's path 0 is
+ * A0-C0-B1 while leaf1 -> leaf0's path 0 is B0-C2-A1: the reply of a
+ * subflow takes the reversed path, not the path of the same number.
+ */
+static void test_order_differs(void **state)
+{
+	static const char txt[] =
+		"{\"format\":\"flowplan-topology\",\"version\":1,\"switches\":["
+		"{\"name\":\"leaf0\",\"tier\":1},{\"name\":\"leaf1\",\"tier\":1},"
+		"{\"name\":\"A0\",\"tier\":2},{\"name\":\"A1\",\"tier\":2},{\"name\":\"B0\",\"tier\":2},{\"name\":\"B1\",\"tier\":2},"
+		"{\"name\":\"C0\",\"tier\":3},{\"name\":\"C1\",\"tier\":3},{\"name\":\"C2\",\"tier\":3}],"
+		"\"hosts\":[{\"name\":\"h0\",\"nics\":[{\"name\":\"h0.n0\"}]},{\"name\":\"h1\",\"nics\":[{\"name\":\"h1.n0\"}]}],"
+		"\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":100},{\"a\":\"h1.n0\",\"b\":\"leaf1\",\"gbps\":100},"
+		"{\"a\":\"leaf0\",\"b\":\"A0\",\"gbps\":100},{\"a\":\"leaf0\",\"b\":\"A1\",\"gbps\":100},"
+		"{\"a\":\"leaf1\",\"b\":\"B0\",\"gbps\":100},{\"a\":\"leaf1\",\"b\":\"B1\",\"gbps\":100},"
+		"{\"a\":\"A0\",\"b\":\"C0\",\"gbps\":100},{\"a\":\"A0\",\"b\":\"C1\",\"gbps\":100},{\"a\":\"A1\",\"b\":\"C2\",\"gbps\":100},"
+		"{\"a\":\"B0\",\"b\":\"C2\",\"gbps\":100},{\"a\":\"B1\",\"b\":\"C0\",\"gbps\":100},{\"a\":\"B1\",\"b\":\"C1\",\"gbps\":100}]}";
+	struct fp_topo *t = NULL;
+	struct fp_sched *s = calloc(1, sizeof(*s));
+	struct fp_err err = { "" };
+	struct fp_pathset f, r;
+	struct fp_plan *p;
+	size_t split;
+	int l0, l1;
+
+	(void)state;
+	if (fp_topo_parse(txt, strlen(txt), "order", &t, &err))
+		fail_msg("%s", err.msg);
+	l0 = fp_topo_find(t, "leaf0");
+	l1 = fp_topo_find(t, "leaf1");
+	f = fp_topo_paths(t, l0, l1);
+	r = fp_topo_paths(t, l1, l0);
+	assert_true(f.n == 3 && r.n == 3);
+	assert_int_equal(t->links[f.p[0].link[1]].to, fp_topo_find(t, "C0"));
+	assert_int_equal(t->links[r.p[0].link[1]].to, fp_topo_find(t, "C2"));
+	assert_non_null(s);
+	s->name = fp_xstrdup("one way");
+	fp_sched_job(s, "j0");
+	fp_sched_add(s, 0, fp_topo_find(t, "h0.n0"), fp_topo_find(t, "h1.n0"), 1 << 20, 0);
+	p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+	assert_int_equal(check_reverse(p, NULL, NULL, &split), 1);
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -471,6 +520,7 @@ int main(void)
 		cmocka_unit_test(test_portmap),
 		cmocka_unit_test(test_portmap_one_way),
 		cmocka_unit_test(test_phases),
+		cmocka_unit_test(test_order_differs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
