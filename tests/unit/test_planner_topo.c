@@ -738,6 +738,19 @@ static void test_v6_addresses_past_255(void **state)
 	fp_topo_free(t);
 }
 
+/* Leaves that failed links cut apart: no route, for any port (-1). */
+static void test_route_cut_apart(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=1,fail=leaf0-spine0+leaf0-spine1");
+	int a = fp_topo_find(t, "h0.n0"), b = fp_topo_find(t, "h1.n0");
+
+	(void)state;
+	assert_int_equal(fp_topo_paths(t, t->nodes[a].leaf, t->nodes[b].leaf).n, 0);
+	assert_int_equal(fp_topo_route(t, a, b, 0xC001), -1);
+	assert_int_equal(fp_topo_route_fl(t, b, a, 0xC001, 1), -1);
+	fp_topo_free(t);
+}
+
 struct bad_case {
 	const char *name;
 	const char *text;	/* JSON, or a generator string when it starts with no '{' */
@@ -858,6 +871,7 @@ int main(void)
 		cmocka_unit_test(test_hash_toeplitz_seed_bits),
 		cmocka_unit_test(test_link_set_after_cache),
 		cmocka_unit_test(test_v6_addresses_past_255),
+		cmocka_unit_test(test_route_cut_apart),
 		cmocka_unit_test(test_wide_ecmp),
 		cmocka_unit_test(test_hash_linearity),
 		cmocka_unit_test(test_label_to_sport),
