@@ -20,8 +20,9 @@ ALL += $(CORE_LIB)
 CORE_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(sort $(wildcard tests/unit/test_core_*.c)))
 $(patsubst $(BUILD)/tests/%,$(BUILD)/san/tests/unit/%.o,$(CORE_TESTS)): \
 	CPPFLAGS += -Iinclude/uapi $(NL_CFLAGS) $(JSONC_CFLAGS) $(CORE_UAPI_FLAGS)
-# Allocation failure is injected at the core's own calls.
-$(BUILD)/tests/test_core_hostplan: CORE_TEST_LDFLAGS := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
+# Allocation failure is injected at the core's own calls (test_core_allocfail.h).
+$(BUILD)/tests/test_core_hostplan $(BUILD)/tests/test_core_nl: \
+	CORE_TEST_LDFLAGS := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
 $(BUILD)/tests/test_core_%: $(BUILD)/san/tests/unit/test_core_%.o $(CORE_SAN_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) $(CORE_TEST_LDFLAGS) -o $@ $^ -lcmocka $(CORE_LIBS)

@@ -23,40 +23,8 @@
 #include <cmocka.h>
 
 #include "core/hostplan.h"
+#include "test_core_allocfail.h"
 #include "test_core_tmpdir.h"
-
-/* ------------------------------------------ allocation failure injection */
-
-static long fail_at = -1;	/* the n-th allocation from now fails; -1: none */
-
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t sz);
-void *__real_realloc(void *p, size_t n);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t sz);
-void *__wrap_realloc(void *p, size_t n);
-
-static bool fail_now(void)
-{
-	if (fail_at < 0)
-		return false;
-	return fail_at-- == 0;
-}
-
-void *__wrap_malloc(size_t n)
-{
-	return fail_now() ? NULL : __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t sz)
-{
-	return fail_now() ? NULL : __real_calloc(n, sz);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-	return fail_now() ? NULL : __real_realloc(p, n);
-}
 
 /* ---------------------------------------------------------------- helpers */
 

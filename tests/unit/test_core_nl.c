@@ -8,11 +8,14 @@
  *    their index, 64-bit values with and without the pad attribute other
  *    architectures add), decoded into host plans, devices, counters and
  *    events; each malformed variant refused with EPROTO and a message that
- *    names the part;
+ *    names the part; every allocation of the decoders failing in turn:
+ *    ENOMEM, no leak;
  *  - SET_PLAN plans encoded and decoded back (round trip), large plans split
  *    into messages that are full (the next entry would not fit the 16-bit
- *    attribute length) and flagged as the UAPI says;
- *  - the client without the module: ENOENT and "not loaded".
+ *    attribute length) and flagged as the UAPI says; each limit the module
+ *    enforces refused before anything is sent;
+ *  - the client without the module: ENOENT and "not loaded"; every call on
+ *    no client: EINVAL, and what it says.
  *
  * Against the real module: tests/vm/tests/ctl.sh and lib-flowgroup.sh.
  */
@@ -35,6 +38,7 @@
 #include <linux/flowplan.h>
 
 #include "core/nlcodec.h"
+#include "test_core_allocfail.h"
 
 #define FAMILY 0x1d
 
@@ -90,6 +94,7 @@ struct kentry {
 	struct ksub sub[FP_MAX_SUBFLOWS + 1];
 	int addr_len;		/* 0: as the address (4 or 16); else that */
 	int dqpn_len;		/* 0: 4 */
+	int flags_len;		/* 0: 4 */
 };
 
 /* fp_nl_put_entry() of kmod/policy.c, with knobs to spoil it. */
@@ -98,6 +103,7 @@ static void kput_entry(struct nl_msg *msg, int idx, const struct kentry *e)
 	struct nlattr *en = knest(msg, idx), *subs;
 	struct fp_addr l = A(e->local), r = A(e->remote);
 	uint64_t dq = (uint64_t)e->dqpn;
+	uint32_t fl = e->flags;	/* flags_len: at most 4 */
 	int j, alen = fp_addr_is_v4(&l) ? 4 : 16;
 
 	nla_put(msg, FLOWPLAN_ENTRY_A_LOCAL_ADDR, e->addr_len ? e->addr_len : alen,
@@ -105,7 +111,7 @@ static void kput_entry(struct nl_msg *msg, int idx, const struct kentry *e)
 	nla_put(msg, FLOWPLAN_ENTRY_A_REMOTE_ADDR, alen, alen == 4 ? &r.b[12] : r.b);
 	if (e->dqpn >= 0)
 		nla_put(msg, FLOWPLAN_ENTRY_A_DQPN, e->dqpn_len ? e->dqpn_len : 4, &dq);
-	nla_put_u32(msg, FLOWPLAN_ENTRY_A_FLAGS, e->flags);
+	nla_put(msg, FLOWPLAN_ENTRY_A_FLAGS, e->flags_len ? e->flags_len : 4, &fl);
 	if (e->nsub >= 0) {
 		subs = knest(msg, FLOWPLAN_ENTRY_A_SUBFLOWS);
 		for (j = 0; j < e->nsub; j++) {
@@ -335,6 +341,8 @@ static void test_plan_dump_malformed(void **state)
 		    .sub = { { 1, 49153, 65536 } } }, "dqpn" },
 		{ { .local = "10.0.0.1", .remote = "10.0.0.2", .dqpn = 5, .dqpn_len = 8, .nsub = 1,
 		    .sub = { { 1, 49153, 65536 } } }, "dqpn" },
+		{ { .local = "10.0.0.1", .remote = "10.0.0.2", .dqpn = 5, .flags_len = 2,
+		    .nsub = 1, .sub = { { 1, 49153, 65536 } } }, "malformed flags" },
 	};
 	struct kentry many = { .local = "10.0.0.1", .remote = "10.0.0.2",
 			       .dqpn = 0, .nsub = FP_MAX_SUBFLOWS + 1 };
@@ -715,6 +723,7 @@ static void test_set_plan_refused(void **state)
 	struct sent s = { .fail_at = 1 };
 	struct fp_err err = { { 0 } };
 	struct fp_hostplan_entry *e;
+	int i;
 
 	(void)state;
 	/* The sender's error ends the plan: no further part is built. */
@@ -735,12 +744,46 @@ static void test_set_plan_refused(void **state)
 	assert_int_equal(s.n, 0);
 	assert_non_null(strstr(err.msg, "2001:db8::1 -> "));
 	assert_non_null(strstr(err.msg, "different families"));
-	/* What the module's policy refuses is refused here first. */
-	*e = hp.e[0];
-	e->sub[0].sport = 0;
-	assert_int_equal(fp_nlm_set_plan_encode(FAMILY, &hp, 1, false, collect, &s, &err),
-			 EINVAL);
-	assert_int_equal(s.n, 0);
+	/* What the module's policy refuses is refused here first, each limit. */
+	for (i = 0; i < 7; i++) {
+		static const char *const says[] = {
+			"entry 2999: subflow 0: flow label 1, port 0, weight 65536",
+			"entry 2999: 0 subflows, dqpn 0",
+			"entry 2999: 17 subflows, dqpn 0",
+			"entry 2999: 1 subflows, dqpn 16777216",
+			"entry 2999: subflow 0: flow label 1048576, port 49153, weight 65536",
+			"entry 2999: subflow 0: flow label 1, port 49153, weight 65537",
+			"entry 2999: weights sum to 3000, not 65536",
+		};
+
+		*e = hp.e[0];
+		assert_int_equal(e->nsub, 1);
+		assert_int_equal(e->dqpn, 0);
+		assert_int_equal(e->sub[0].flow_label, 1);
+		e->sub[0].sport = 49153;
+		if (i == 0)
+			e->sub[0].sport = 0;
+		else if (i == 1)
+			e->nsub = 0;
+		else if (i == 2)
+			e->nsub = FP_MAX_SUBFLOWS + 1;
+		else if (i == 3)
+			e->dqpn = FLOWPLAN_DQPN_MAX + 1;
+		else if (i == 4)
+			e->sub[0].flow_label = FLOWPLAN_FLOW_LABEL_MAX + 1;
+		else if (i == 5)
+			e->sub[0].weight = FLOWPLAN_WEIGHT_ONE + 1;
+		else {
+			e->nsub = 2;
+			e->sub[0].weight = 1000;
+			e->sub[1] = (struct fp_subflow){ 2, 49154, 2000 };
+		}
+		err.msg[0] = 0;
+		assert_int_equal(fp_nlm_set_plan_encode(FAMILY, &hp, 1, false, collect, &s, &err),
+				 EINVAL);
+		assert_int_equal(s.n, 0);
+		assert_string_equal(err.msg, says[i]);
+	}
 	fp_hostplan_free(&hp);
 }
 
@@ -845,7 +888,8 @@ static void test_devices(void **state)
 /*
  * A GET_DEVICES reply with one port whose GID table holds one entry, spoiled
  * as @spoil says: 0 none; 1 no index; 2 no type; 3 a 4-byte GID; 4 a
- * 2-byte type; 5 a 2-byte port state.
+ * 2-byte type; 5 a 2-byte port state; 6 no port number; 7 one byte after
+ * the port's last attribute, inside its nest.
  */
 static struct nl_msg *gid_msg(int spoil)
 {
@@ -858,7 +902,8 @@ static struct nl_msg *gid_msg(int spoil)
 	nla_put_string(msg, FLOWPLAN_DEVICE_A_NAME, "rxe0");
 	ports = knest(msg, FLOWPLAN_DEVICE_A_PORTS);
 	p = knest(msg, 0);
-	nla_put_u32(msg, FLOWPLAN_PORT_A_NUM, 1);
+	if (spoil != 6)
+		nla_put_u32(msg, FLOWPLAN_PORT_A_NUM, 1);
 	if (spoil == 5)
 		nla_put(msg, FLOWPLAN_PORT_A_STATE, sizeof(two), &two);
 	else
@@ -876,7 +921,12 @@ static struct nl_msg *gid_msg(int spoil)
 		nla_put_u8(msg, FLOWPLAN_GID_A_TYPE, FLOWPLAN_GID_ROCE_V2);
 	nla_nest_end(msg, g);
 	nla_nest_end(msg, gids);
+	/* four zero bytes, then the nest's length cut to count only the first */
+	if (spoil == 7)
+		assert_non_null(nlmsg_reserve(msg, 4, 0));
 	nla_nest_end(msg, p);
+	if (spoil == 7)
+		p->nla_len -= 3;
 	nla_nest_end(msg, ports);
 	nla_nest_end(msg, d);
 	return msg;
@@ -888,6 +938,7 @@ static void test_devices_malformed(void **state)
 	static const char *const why[] = {
 		NULL, "GID 0: malformed", "GID 0: malformed", "GID 0: malformed",
 		"GID 0: malformed", "port 1: malformed state",
+		"device rxe0: port: no port number", "device rxe0: port: no port number",
 	};
 	int spoil;
 
@@ -1126,7 +1177,6 @@ static void test_requests(void **state)
 static void test_client_no_module(void **state)
 {
 	struct fp_err err = { { 0 } };
-	struct fp_hostplan hp;
 	struct fp_nlc *nlc;
 
 	(void)state;
@@ -1137,10 +1187,118 @@ static void test_client_no_module(void **state)
 	assert_null(nlc);
 	assert_int_equal(errno, ENOENT);
 	assert_non_null(strstr(err.msg, "flowplan module not loaded"));
-	/* Calls on no client say so rather than crash. */
+}
+
+/*
+ * Every allocation of the decoders failing in turn (the plan's entries, a
+ * device dump's devices, ports and GIDs, the counters, an event's device):
+ * ENOMEM each time, what was built freed with the rest (no leak), then the
+ * whole message once nothing fails.
+ */
+static void test_decode_enomem(void **state)
+{
+	const struct kentry ents[2] = {
+		{ .local = "10.0.0.9", .remote = "10.0.0.8", .dqpn = 0, .nsub = 1,
+		  .sub = { { 1, 49153, 65536 } } },
+		{ .local = "10.0.0.9", .remote = "10.0.0.7", .dqpn = 0, .nsub = 1,
+		  .sub = { { 2, 49154, 65536 } } },
+	};
+	int kind;
+
+	(void)state;
+	for (kind = 0; kind < 4; kind++) {
+		long n;
+		int ret;
+
+		for (n = 0;; n++) {
+			struct nl_msg *msg = kind == 0 ? plan_msg(1, 2, ents, 2, false) :
+					     kind == 1 ? dev_msg(FLOWPLAN_CMD_GET_DEVICES, NLM_F_MULTI,
+								 "rxe0", 2, false) :
+					     kind == 2 ? ctr_msg(0, 70, 0, false, 0) :
+							 dev_msg(FLOWPLAN_CMD_PORT_CHANGED, 0, "rxe0", 1,
+								 false);
+			struct fp_nl_device *devs = NULL;
+			struct fp_nl_counters c = { 0 };
+			struct fp_err err = { { 0 } };
+			struct fp_nlm_plan_dump d;
+			size_t nd = 0, cap = 0;
+			struct fp_nl_event ev;
+			struct fp_hostplan hp;
+			bool intr = false;
+
+			fp_hostplan_init(&hp);
+			fp_nlm_plan_dump_init(&d, &hp);
+			fail_at = n;
+			if (kind == 0)
+				ret = fp_nlm_plan_decode(&d, nlmsg_hdr(msg), &err);
+			else if (kind == 1)
+				ret = fp_nlm_devices_decode(nlmsg_hdr(msg), &devs, &nd, &cap, &intr,
+							    &err);
+			else if (kind == 2)
+				ret = fp_nlm_counters_decode(nlmsg_hdr(msg), &c, &cap, &err);
+			else
+				ret = fp_nlm_event_decode(nlmsg_hdr(msg), &ev, &err);
+			fail_at = -1;
+			nlmsg_free(msg);
+			if (ret && (ret != ENOMEM || !strstr(err.msg, "out of memory")))
+				fail_msg("kind %d, allocation %ld failing: %d (%s), not ENOMEM",
+					 kind, n, ret, err.msg);
+			if (!ret) {
+				if (kind == 0)
+					assert_int_equal(hp.n, 2);
+				else if (kind == 1)
+					assert_int_equal(devs[0].ports[0].ngids, 3);
+				else if (kind == 2)
+					assert_int_equal(c.n, 70);
+				else
+					assert_int_equal(ev.dev.ports[0].ngids, 3);
+			}
+			fp_hostplan_free(&hp);
+			fp_nl_devices_free(devs, nd);
+			fp_nl_counters_free(&c);
+			if (kind == 3 && !ret)
+				fp_nl_event_free(&ev);
+			if (!ret)
+				break;
+		}
+		/* entries; devices, ports, GIDs; counters twice (64, then 128); ports, GIDs */
+		assert_int_equal(n, kind == 1 ? 3 : kind == 0 ? 1 : 2);
+	}
+}
+
+/* Calls on no client (fp_nlc_open() failed) say so rather than crash. */
+static void test_client_null(void **state)
+{
+	struct fp_nl_device *devs = (void *)&devs;
+	struct fp_nl_counters c = { .n = 3 };
+	struct fp_err err = { { 0 } };
+	struct fp_nl_event ev;
+	struct fp_hostplan hp;
+	size_t n = 5;
+
+	(void)state;
 	assert_int_equal(fp_nlc_get_plan(NULL, &hp, &err), EINVAL);
+	assert_string_equal(err.msg, "plan show: no netlink client");
+	assert_int_equal(hp.n, 0);
+	fp_hostplan_free(&hp);
 	assert_int_equal(fp_nlc_del_plan(NULL, &err), EINVAL);
+	assert_string_equal(err.msg, "plan delete: no netlink client");
+	fp_hostplan_init(&hp);
+	assert_int_equal(fp_nlc_set_plan(NULL, &hp, 1, false, &err), EINVAL);
+	assert_string_equal(err.msg, "plan set: no netlink client or plan");
+	assert_int_equal(fp_nlc_get_devices(NULL, &devs, &n, &err), EINVAL);
+	assert_string_equal(err.msg, "device dump: no netlink client");
+	assert_null(devs);
+	assert_int_equal(n, 0);
+	assert_int_equal(fp_nlc_get_counters(NULL, &c, &err), EINVAL);
+	assert_string_equal(err.msg, "counter dump: no netlink client");
+	assert_int_equal(c.n, 0);
+	assert_int_equal(fp_nlc_subscribe(NULL, &err), EINVAL);
+	assert_string_equal(err.msg, "events: no netlink client");
+	assert_int_equal(fp_nlc_read_event(NULL, &ev, &err), EINVAL);
+	assert_string_equal(err.msg, "events: not subscribed");
 	assert_int_equal(fp_nlc_fd(NULL), -1);
+	fp_nlc_set_debug(NULL, true);
 	fp_nlc_close(NULL);
 }
 
@@ -1165,6 +1323,8 @@ int main(void)
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_requests),
 		cmocka_unit_test(test_client_no_module),
+		cmocka_unit_test(test_decode_enomem),
+		cmocka_unit_test(test_client_null),
 	};
 
 	return cmocka_run_group_tests_name("core_nl", tests, NULL, NULL);
