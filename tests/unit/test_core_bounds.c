@@ -2,8 +2,9 @@
 /*
  * test_core_bounds - the core's limits at their edge: a message prefixed
  * when it already fills struct fp_err, a report ring path one byte too long
- * and one that just fits, calls given nothing (NULL), and the host's
- * IPv6 addresses whole. Each found by make mutate
+ * and one that just fits, calls given nothing (NULL), the host's IPv6
+ * addresses whole, and a file that grows while it is read, at its size
+ * limit and one byte past it. Each found by make mutate
  * (issue 17): a limit moved by one passed every other test.
  */
 #include <errno.h>
@@ -22,6 +23,7 @@
 
 #include "core/addr.h"
 #include "core/err.h"
+#include "core/file.h"
 #include "core/hostplan.h"
 #include "core/report.h"
 
@@ -81,6 +83,46 @@ static void test_ring_path_length(void **state)
 	free(r);
 }
 
+/*
+ * A file that grows while it is read, as /proc's do (they say size 0): read
+ * whole as its buffer grows, and refused with EFBIG one byte past the
+ * limit. What it holds is read with stdio to compare; /proc/self/cmdline
+ * stays the same for the life of the process.
+ */
+static void test_file_grows(void **state)
+{
+	const char *path = "/proc/self/cmdline";
+	struct fp_err err = { { 0 } };
+	char want[8192], *buf = NULL;
+	size_t n, len = 0;
+	FILE *f;
+
+	(void)state;
+	f = fopen(path, "r");
+	if (!f) {
+		printf("core_bounds: %s: %s: skipped\n", path, strerror(errno));
+		skip();
+	}
+	n = fread(want, 1, sizeof(want), f);
+	fclose(f);
+	assert_true(n > 1 && n < sizeof(want));
+	assert_int_equal(fp_file_read(path, 1 << 20, &buf, &len, &err), 0);
+	assert_int_equal(len, n);
+	assert_memory_equal(buf, want, n);
+	assert_int_equal(buf[len], 0);
+	free(buf);
+	/* exactly the limit: read; one byte past it: refused */
+	buf = NULL;
+	assert_int_equal(fp_file_read(path, n, &buf, &len, &err), 0);
+	assert_int_equal(len, n);
+	assert_memory_equal(buf, want, n);
+	free(buf);
+	buf = NULL;
+	assert_int_equal(fp_file_read(path, n - 1, &buf, &len, &err), EFBIG);
+	assert_null(buf);
+	assert_non_null(strstr(err.msg, "larger than the limit of"));
+}
+
 static void test_null_arguments(void **state)
 {
 	struct fp_addr *a = NULL;
@@ -128,6 +170,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_err_prefix_full),
 		cmocka_unit_test(test_ring_path_length),
+		cmocka_unit_test(test_file_grows),
 		cmocka_unit_test(test_null_arguments),
 		cmocka_unit_test(test_local_addrs_v6),
 	};
