@@ -5,9 +5,10 @@
  * order, wrap-around counted as lost, a reader that refuses files that are
  * no ring or lie about their size and layout, and survives a writer that
  * crashes or is hostile (the file cut short under it, the header changed
- * after open, records of garbage, a head that jumps or goes back); ring
- * files made, never taken over (O_EXCL | O_NOFOLLOW, mode 0600), and names
- * never cut (issue 11). Format version 2 (issue 15): IPv4 and IPv6 endpoints
+ * after open, records of garbage, a head that jumps or goes back, the
+ * oldest record spoiled behind a reader that caught up); records stamped
+ * in CLOCK_REALTIME; ring files made, never taken over (O_EXCL |
+ * O_NOFOLLOW, mode 0600), and names never cut (issue 11). Format version 2 (issue 15): IPv4 and IPv6 endpoints
  * read back as written, version 1 rings (an old libflowplan's) read too,
  * their records converted, and version 1's layout for FLOWPLAN_1.0's
  * readers, which stop with EOVERFLOW at an IPv6 endpoint.
@@ -23,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -103,6 +105,58 @@ static void test_ring_wrap(void **state)
 }
 
 /* A header that lies: each field spoiled in turn, each refused. */
+/* CLOCK_REALTIME - CLOCK_MONOTONIC, from @first read before @second. */
+static int64_t clock_diff(clockid_t first, clockid_t second)
+{
+	struct timespec a, b;
+	int64_t ns;
+
+	assert_int_equal(clock_gettime(first, &a), 0);
+	assert_int_equal(clock_gettime(second, &b), 0);
+	ns = ((int64_t)a.tv_sec - b.tv_sec) * 1000000000ll + (a.tv_nsec - b.tv_nsec);
+	return first == CLOCK_REALTIME ? ns : -ns;
+}
+
+/*
+ * A record's monotonic times read back as CLOCK_REALTIME: plus the offset
+ * the ring took when it was made. Read realtime first, the offset comes out
+ * low by the time between the two reads; monotonic first, high. The ring's
+ * is within those bounds taken before and after it, less a scheduler's
+ * delay inside its own two reads (up to 100 ms on a loaded machine); an
+ * offset built from the sub-second parts the wrong way round is off by
+ * twice their difference, which is any of -2..2 s.
+ */
+static void test_ring_realtime(void **state)
+{
+	struct fp_report_rec rec = { .comm = 1, .op = FP_OP_WRITE, .bytes = 1,
+				     .start_ns = 1000, .end_ns = 3000 };
+	struct fp_report_rec got_rec;
+	int64_t lo, hi, off;
+	struct fp_report *rep;
+	struct fp_ring r;
+	char path[128];
+	uint64_t lost;
+	size_t got;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/realtime", test_dir);
+	lo = clock_diff(CLOCK_REALTIME, CLOCK_MONOTONIC);
+	assert_int_equal(fp_ring_create(&r, path, 8), 0);
+	hi = clock_diff(CLOCK_MONOTONIC, CLOCK_REALTIME);
+	fp_ring_put(&r, &rec);
+	rep = fp_ring_reader_open(path);
+	assert_non_null(rep);
+	assert_int_equal(fp_ring_read(rep, &got_rec, 1, &got, &lost), 0);
+	assert_int_equal(got, 1);
+	off = (int64_t)got_rec.start_ns - 1000;
+	if (off < lo - 100000000ll || off > hi + 1000000ll)
+		fail_msg("realtime offset %lld ns, not in %lld..%lld", (long long)off,
+			 (long long)lo, (long long)hi);
+	assert_int_equal(got_rec.end_ns - got_rec.start_ns, 2000);
+	assert_int_equal(fp_ring_reader_close(rep), 0);
+	fp_ring_close(&r);
+}
+
 static void test_reader_hostile(void **state)
 {
 	static const struct {
@@ -143,6 +197,30 @@ static void test_reader_hostile(void **state)
 		errno = 0;
 		if (fp_ring_reader_open(path))
 			fail_msg("spoiled header %zu opened", i);
+		assert_int_equal(errno, EPROTO);
+	}
+	/* A version the reader does not know: refused, whatever record size it claims. */
+	for (i = 0; i < 3 * 4; i++) {
+		static const uint32_t version[] = { 0, 3, UINT32_MAX };
+		static const uint32_t rec_size[] = {
+			0, 1, sizeof(struct fp_report_rec), sizeof(struct fp_report_rec_v1),
+		};
+
+		unlink(path);
+		assert_int_equal(fp_ring_create(&r, path, 8), 0);
+		r.unlink_on_close = false;
+		fp_ring_close(&r);
+		fd = open(path, O_WRONLY);
+		assert_true(fd >= 0);
+		assert_int_equal(pwrite(fd, &version[i / 4], 4,
+					offsetof(struct fp_report_hdr, version)), 4);
+		assert_int_equal(pwrite(fd, &rec_size[i % 4], 4,
+					offsetof(struct fp_report_hdr, rec_size)), 4);
+		close(fd);
+		errno = 0;
+		if (fp_ring_reader_open(path))
+			fail_msg("version %u, records of %u bytes: opened", version[i / 4],
+				 rec_size[i % 4]);
 		assert_int_equal(errno, EPROTO);
 	}
 	/* A directory, a FIFO: no ring either, and no hang. */
@@ -277,6 +355,50 @@ static void test_insane_records(void **state)
 	assert_int_equal(lost, 4);
 	assert_int_equal(recs[0].seq, 5);
 	assert_true(recs[0].bytes == (1ull << 63) - 1);
+	assert_int_equal(fp_ring_reader_close(rep), 0);
+	fp_ring_close(&r);
+}
+
+/*
+ * A reader caught up with a full ring looks at no record behind it: a
+ * writer that spoils the oldest record's sequence number changes nothing
+ * the reader gives, and nothing outside the buffer it is given.
+ */
+static void test_spoiled_behind_reader(void **state)
+{
+	struct {
+		struct fp_report_rec guard[8];
+		struct fp_report_rec recs[8];
+	} b;
+	unsigned char want[sizeof(b.guard)];
+	struct fp_report *rep;
+	struct fp_ring r;
+	char path[128];
+	uint64_t lost, i;
+	size_t got;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/behind", test_dir);
+	assert_int_equal(fp_ring_create(&r, path, 8), 0);
+	for (i = 1; i <= 12; i++)
+		put(&r, i);
+	rep = fp_ring_reader_open(path);
+	assert_non_null(rep);
+	assert_int_equal(fp_ring_read(rep, b.recs, 8, &got, &lost), 0);
+	assert_int_equal(got, 8);
+	assert_int_equal(lost, 4);
+	assert_int_equal(b.recs[7].bytes, 12);
+	/* record 13 goes to slot 4; the oldest now is record 6, in slot 5 */
+	put(&r, 13);
+	r.rec[5].seq = 0;
+	memset(&b, 0xa5, sizeof(b));
+	memset(want, 0xa5, sizeof(want));
+	assert_int_equal(fp_ring_read(rep, b.recs, 8, &got, &lost), 0);
+	assert_int_equal(got, 1);
+	assert_int_equal(lost, 0);
+	assert_int_equal(b.recs[0].seq, 13);
+	assert_int_equal(b.recs[0].bytes, 13);
+	assert_memory_equal(b.guard, want, sizeof(want));
 	assert_int_equal(fp_ring_reader_close(rep), 0);
 	fp_ring_close(&r);
 }
@@ -595,10 +717,12 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ring_wrap),
+		cmocka_unit_test(test_ring_realtime),
 		cmocka_unit_test(test_reader_hostile),
 		cmocka_unit_test(test_reader_truncated),
 		cmocka_unit_test(test_header_changed_after_open),
 		cmocka_unit_test(test_insane_records),
+		cmocka_unit_test(test_spoiled_behind_reader),
 		cmocka_unit_test(test_create_safely),
 		cmocka_unit_test(test_v2_families),
 		cmocka_unit_test(test_v1_ring),
