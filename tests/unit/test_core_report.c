@@ -157,6 +157,21 @@ static void test_ring_realtime(void **state)
 	fp_ring_close(&r);
 }
 
+/* A fresh ring of 8 at @path, closed, its file kept: open for writing. */
+static int ring_to_spoil(const char *path)
+{
+	struct fp_ring r;
+	int fd;
+
+	unlink(path);
+	assert_int_equal(fp_ring_create(&r, path, 8), 0);
+	r.unlink_on_close = false;
+	fp_ring_close(&r);
+	fd = open(path, O_WRONLY);
+	assert_true(fd >= 0);
+	return fd;
+}
+
 static void test_reader_hostile(void **state)
 {
 	static const struct {
@@ -185,12 +200,7 @@ static void test_reader_hostile(void **state)
 	(void)state;
 	snprintf(path, sizeof(path), "%s/hostile", test_dir);
 	for (i = 0; i < sizeof(spoil) / sizeof(spoil[0]); i++) {
-		unlink(path);
-		assert_int_equal(fp_ring_create(&r, path, 8), 0);
-		r.unlink_on_close = false;
-		fp_ring_close(&r);
-		fd = open(path, O_WRONLY);
-		assert_true(fd >= 0);
+		fd = ring_to_spoil(path);
 		assert_int_equal(pwrite(fd, &spoil[i].val, (size_t)spoil[i].width,
 					(off_t)spoil[i].off), spoil[i].width);
 		close(fd);
@@ -206,12 +216,7 @@ static void test_reader_hostile(void **state)
 			0, 1, sizeof(struct fp_report_rec), sizeof(struct fp_report_rec_v1),
 		};
 
-		unlink(path);
-		assert_int_equal(fp_ring_create(&r, path, 8), 0);
-		r.unlink_on_close = false;
-		fp_ring_close(&r);
-		fd = open(path, O_WRONLY);
-		assert_true(fd >= 0);
+		fd = ring_to_spoil(path);
 		assert_int_equal(pwrite(fd, &version[i / 4], 4,
 					offsetof(struct fp_report_hdr, version)), 4);
 		assert_int_equal(pwrite(fd, &rec_size[i % 4], 4,
