@@ -900,8 +900,12 @@ poll_general(struct fp_group *g, struct fp_wc *wc, int n)
 	if (fp_msgtab_queued(&g->tab))
 		got = reap(g, wc, n);
 	ret = cq_step(g, wc, n, &got);
+	/*
+	 * What reap() took off the done queue is the caller's now: return
+	 * it, and the failure on the next call (the CQ fails again).
+	 */
 	if (unlikely(ret))
-		return -ret;
+		return got ? got : -ret;
 	if (fp_msgtab_queued(&g->tab) && got < n)
 		got += reap(g, wc + got, n - got);
 	return got;

@@ -74,6 +74,7 @@ static struct stub_qp qps[STUB_QPS];
 static unsigned int qp_created, qp_destroyed, qp_fail_at, qp_calls;
 static bool qp_bad_destroy;
 static bool flush_on_err;	/* a QP moved to the error state flushes at once */
+static bool poll_fails;		/* ibv_poll_cq fails (a CQ overrun) */
 
 static struct stub_qp *stub_of(struct ibv_qp *qp)
 {
@@ -142,6 +143,8 @@ static int stub_poll_cq(struct ibv_cq *c, int n, struct ibv_wc *wc)
 	int i = 0;
 
 	(void)c;
+	if (poll_fails)
+		return -1;
 	while (i < n && cq_head != cq_tail)
 		wc[i++] = cq[cq_head++ % STUB_WRS];
 	return i;
@@ -293,7 +296,7 @@ static void stub_reset(void)
 	nwrs = cq_head = cq_tail = 0;
 	qp_created = qp_destroyed = qp_fail_at = qp_calls = 0;
 	qp_bad_destroy = false;
-	flush_on_err = false;
+	flush_on_err = poll_fails = false;
 }
 
 /* A group of @k subflows on the provider, as fp_group_connect makes one. */
@@ -397,6 +400,14 @@ static int poll_nothing(struct fp_group *g)
 	struct fp_wc wc[4];
 
 	return poll_checked(g, wc, 4);
+}
+
+/* The peer's end has nothing to read. */
+static bool peer_has_nothing(struct fixture *f)
+{
+	char c;
+
+	return recv(f->peer, &c, 1, MSG_PEEK | MSG_DONTWAIT) < 0;
 }
 
 static void peer_leaves(struct fixture *f)
@@ -1259,6 +1270,34 @@ static void test_too_many_chunks(void **state)
 }
 
 /*
+ * ibv_poll_cq failing (a CQ overrun) is fp_poll()'s -EIO, but not at the
+ * cost of completions it already took off the done queue: those are
+ * returned, and the failure on the next call; with no room to hand any
+ * out, the failure at once.
+ */
+static void test_poll_cq_fails(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_wc wc[4];
+
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 100, 1), 0);
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 100, 2), 0);
+	stub_complete();
+	assert_int_equal(fp_poll(f->g, wc, 1), 1);
+	assert_int_equal(wc[0].wr_id, 1);
+	/* 2 waits on the done queue. */
+	poll_fails = true;
+	assert_int_equal(fp_poll(f->g, wc, 0), -EIO);
+	assert_int_equal(fp_poll(f->g, wc, 4), 1);
+	assert_int_equal(wc[0].wr_id, 2);
+	assert_int_equal(wc[0].status, 0);
+	assert_int_equal(fp_poll(f->g, wc, 4), -EIO);
+	poll_fails = false;
+	assert_int_equal(fp_poll(f->g, wc, 4), 0);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+}
+
+/*
  * Attributes out of range are refused before anything is done (no socket,
  * no device): max_msgs past FP_GROUP_MAX_MSGS (2^31 + 1 used to hang in
  * the table's sizing loop), chunk_max past FP_GROUP_MAX_CHUNK (chunks over
@@ -1410,13 +1449,6 @@ static struct fp_ctl peer_reads(struct fixture *f)
 	assert_int_equal(fp_sock_io(f->peer, &c, sizeof(c), false, 1000), 0);
 	assert_int_equal(c.magic, FP_CTL_MAGIC);
 	return c;
-}
-
-static bool peer_has_nothing(struct fixture *f)
-{
-	char c;
-
-	return recv(f->peer, &c, 1, MSG_PEEK | MSG_DONTWAIT) < 0;
 }
 
 /* The peer's side of pin() (a library that follows), and ours read off. */
@@ -1717,6 +1749,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pin_ok, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_chunks_over_4g, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_too_many_chunks, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_poll_cq_fails, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_attrs, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_listen_strays, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_cut, setup2, teardown),
