@@ -74,6 +74,7 @@ static struct stub_qp qps[STUB_QPS];
 static unsigned int qp_created, qp_destroyed, qp_fail_at, qp_calls;
 static bool qp_bad_destroy;
 static bool flush_on_err;	/* a QP moved to the error state flushes at once */
+static bool flush_on_poll;	/* ... or after the first poll that finds none */
 static bool poll_fails;		/* ibv_poll_cq fails (a CQ overrun) */
 
 static struct stub_qp *stub_of(struct ibv_qp *qp)
@@ -138,6 +139,8 @@ static int stub_post_recv(struct ibv_qp *qp, struct ibv_recv_wr *wr,
 	return 0;
 }
 
+static void stub_flush(void);
+
 static int stub_poll_cq(struct ibv_cq *c, int n, struct ibv_wc *wc)
 {
 	int i = 0;
@@ -145,6 +148,11 @@ static int stub_poll_cq(struct ibv_cq *c, int n, struct ibv_wc *wc)
 	(void)c;
 	if (poll_fails)
 		return -1;
+	if (flush_on_poll && cq_head == cq_tail) {
+		/* The device flushes after the modify returned (rxe does). */
+		stub_flush();
+		return 0;
+	}
 	while (i < n && cq_head != cq_tail)
 		wc[i++] = cq[cq_head++ % STUB_WRS];
 	return i;
@@ -296,7 +304,7 @@ static void stub_reset(void)
 	nwrs = cq_head = cq_tail = 0;
 	qp_created = qp_destroyed = qp_fail_at = qp_calls = 0;
 	qp_bad_destroy = false;
-	flush_on_err = poll_fails = false;
+	flush_on_err = flush_on_poll = poll_fails = false;
 }
 
 /* A group of @k subflows on the provider, as fp_group_connect makes one. */
@@ -1569,8 +1577,8 @@ static void test_switch_cut(void **state)
 	assert_int_equal(c.type, FP_CTL_DRAINED);
 	assert_int_equal(f->g->sw, FP_SW_DRAINED);
 
-	/* The peer drained too, and pins: the switch. */
-	flush_on_err = true;
+	/* The peer drained too, and pins: the switch (the flush comes late). */
+	flush_on_poll = true;
 	old_nwrs = nwrs;
 	peer_ctl(f, FP_CTL_DRAINED, c.epoch, 0);
 	peer_pins(f, 2, &qi);
@@ -1723,6 +1731,237 @@ static void test_switch_both_propose(void **state)
 	assert_int_equal(fp_group_repin(f->g), EBUSY);
 }
 
+/*
+ * COMMIT answers our ACK of the current switch only: one while idle (a
+ * stray), or of an earlier epoch while we wait, changes nothing.
+ */
+static void test_switch_stray_commit(void **state)
+{
+	struct fixture *f = *state;
+
+	follows(f, false);
+	f->g->plan_serial = f->ctx->plan_serial;	/* not stale: no proposal */
+	peer_ctl(f, FP_CTL_COMMIT, f->g->epoch, 5);
+	assert_int_equal(poll_nothing(f->g), 0);
+	assert_int_equal(f->g->sw, FP_SW_IDLE);
+	assert_int_equal(f->g->peer_cut, 0);
+	assert_false(f->g->hold);
+	peer_ctl(f, FP_CTL_PROPOSE, 7, 0);
+	assert_int_equal(poll_nothing(f->g), 0);
+	assert_int_equal(peer_reads(f).type, FP_CTL_ACK);
+	assert_int_equal(f->g->sw, FP_SW_ACKED);
+	peer_ctl(f, FP_CTL_COMMIT, 6, 5);
+	assert_int_equal(poll_nothing(f->g), 0);
+	assert_int_equal(f->g->sw, FP_SW_ACKED);
+	assert_int_equal(f->g->peer_cut, 0);
+	peer_ctl(f, FP_CTL_COMMIT, 7, 5);
+	assert_int_equal(poll_nothing(f->g), 0);
+	assert_int_equal(f->g->sw, FP_SW_DRAIN);
+	assert_int_equal(f->g->peer_cut, 5);
+}
+
+/*
+ * Sends and writes held while frozen: more than the queue's first size
+ * (64), all issued in order when the switch is given up. With the send
+ * queues full then, they wait, and a later check issues them once there
+ * is room.
+ */
+static void test_switch_held_wait(void **state)
+{
+	struct fixture *f = *state;
+	unsigned int i, n = 100;
+	struct fp_ctl c;
+
+	fp_msgtab_fini(&f->g->tab);
+	assert_int_equal(fp_msgtab_init(&f->g->tab, 256), 0);
+	follows(f, true);
+	fp_switch_propose(f->g, fp_now_ns());
+	c = peer_reads(f);
+	peer_ctl(f, FP_CTL_ACK, c.epoch, 0);
+	assert_int_equal(poll_nothing(f->g), 0);
+	assert_int_equal(peer_reads(f).type, FP_CTL_COMMIT);
+	for (i = 0; i < n; i++)
+		assert_int_equal(fp_post_send(f->g, f->b, 0, 100, i), 0);
+	assert_int_equal(nwrs, 0);
+	/* The send queues full (of sends before the freeze, say). */
+	f->g->sub[0].sq_used = f->g->sub[1].sq_used = FP_SQ_DEPTH;
+	peer_ctl(f, FP_CTL_ABORT, c.epoch, 0);
+	assert_int_equal(poll_nothing(f->g), 0);
+	assert_int_equal(f->g->sw, FP_SW_IDLE);
+	assert_int_equal(nwrs, 0);
+	assert_true(f->g->hold);
+	f->g->sub[0].sq_used = f->g->sub[1].sq_used = 0;
+	assert_int_equal(poll_nothing(f->g), 0);
+	assert_false(f->g->hold);
+	assert_int_equal(nwrs, n);
+	for (i = 0; i < n; i++)
+		assert_int_equal(f->g->tab.m[fp_wrid_seq(wrs[i].wr_id) &
+					     f->g->tab.mask].wr_id, i);
+}
+
+/*
+ * Up to our DRAINED, this side proposing: the peer froze with @cut sends
+ * on the old QPs. Returns the switch's epoch.
+ */
+static uint64_t switch_to_drained(struct fixture *f, uint64_t cut)
+{
+	struct fp_ctl c;
+
+	follows(f, true);
+	fp_switch_propose(f->g, fp_now_ns());
+	c = peer_reads(f);
+	assert_int_equal(c.type, FP_CTL_PROPOSE);
+	peer_ctl(f, FP_CTL_ACK, c.epoch, cut);
+	assert_int_equal(poll_nothing(f->g), 0);
+	assert_int_equal(peer_reads(f).type, FP_CTL_COMMIT);
+	assert_int_equal(poll_nothing(f->g), 0);
+	assert_int_equal(peer_reads(f).type, FP_CTL_DRAINED);
+	assert_int_equal(f->g->sw, FP_SW_DRAINED);
+	return c.epoch;
+}
+
+/*
+ * A receive beyond the cut that the flush finds filled after all is handed
+ * out with its bytes, not posted again; the other is posted again.
+ */
+static void test_switch_filled_late(void **state)
+{
+	struct fixture *f = *state;
+	struct qpinfo qi = good_peer(2);
+	unsigned int seen[4] = { 0 }, a, old_nwrs;
+	uint64_t e;
+
+	assert_int_equal(fp_post_recv(f->g, f->b, 0, 100, 1), 0);
+	assert_int_equal(fp_post_recv(f->g, f->b, 4096, 100, 2), 0);
+	e = switch_to_drained(f, 0);
+	for (a = 0; wrs[a].addr != (uintptr_t)f->mem; a++)
+		;
+	complete(&wrs[a], IBV_WC_SUCCESS);
+	flush_on_err = true;
+	old_nwrs = nwrs;
+	peer_ctl(f, FP_CTL_DRAINED, e, 0);
+	peer_pins(f, 2, &qi);
+	/* Straight to the switch: fp_poll() would take the completion first. */
+	fp_switch_step(f->g, fp_now_ns());
+	peer_reads_pin(f);
+	assert_int_equal(f->g->switches, 1);
+	assert_int_equal(nwrs - old_nwrs, 1);
+	assert_true(wrs[old_nwrs].recv);
+	assert_int_equal(wrs[old_nwrs].addr, (uintptr_t)f->mem + 4096);
+	assert_int_equal(f->g->nrecv, 1);
+	poll_count(f, seen, 4);
+	assert_int_equal(seen[1], 1);
+	assert_int_equal(seen[2], 0);
+	stub_complete();
+	poll_count(f, seen, 4);
+	assert_int_equal(seen[1], 1);
+	assert_int_equal(seen[2], 1);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+}
+
+/*
+ * The new QPs cannot take a receive posted again (the peer's new chunk
+ * size would need more chunks than the queues hold): it completes once,
+ * EMSGSIZE, and the switch stands.
+ */
+static void test_switch_repost_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct qpinfo qi = good_peer(2);
+	struct fp_wc wc[4];
+	uint64_t e;
+
+	assert_int_equal(fp_post_recv(f->g, f->b, 0, 4096, 1), 0);
+	e = switch_to_drained(f, 0);
+	flush_on_err = true;
+	qi.chunk_max = 1;
+	qi.split_min = 1;
+	peer_ctl(f, FP_CTL_DRAINED, e, 0);
+	peer_pins(f, 2, &qi);
+	assert_int_equal(poll_checked(f->g, wc, 4), 1);
+	peer_reads_pin(f);
+	assert_int_equal(f->g->switches, 1);
+	assert_int_equal(f->g->error, 0);
+	assert_int_equal(wc[0].wr_id, 1);
+	assert_int_equal(wc[0].status, EMSGSIZE);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+	assert_int_equal(f->g->sub[0].rq_used + f->g->sub[1].rq_used, 0);
+}
+
+/*
+ * The peer's new plan has FP_MAX_SUBFLOWS subflows: the group grows to
+ * them, and a receive posted again is cut over the new QPs.
+ */
+static void test_switch_to_max(void **state)
+{
+	struct fixture *f = *state;
+	struct qpinfo qi = good_peer(FP_MAX_SUBFLOWS);
+	unsigned int seen[4] = { 0 }, i, old_nwrs;
+	uint64_t e;
+
+	assert_int_equal(fp_post_recv(f->g, f->b, 0, 65536, 1), 0);
+	e = switch_to_drained(f, 0);
+	flush_on_err = true;
+	old_nwrs = nwrs;
+	peer_ctl(f, FP_CTL_DRAINED, e, 0);
+	peer_pins(f, FP_MAX_SUBFLOWS, &qi);
+	assert_int_equal(poll_nothing(f->g), 0);
+	peer_reads_pin(f);
+	assert_int_equal(f->g->switches, 1);
+	assert_int_equal(f->g->k, FP_MAX_SUBFLOWS);
+	assert_true(nwrs > old_nwrs);
+	for (i = old_nwrs; i < nwrs; i++) {
+		assert_true(wrs[i].recv);
+		assert_non_null(stub_of(f->g->sub[FP_WRID_SUB(wrs[i].wr_id)].qp));
+		assert_int_equal(wrs[i].qp_num,
+				 f->g->sub[FP_WRID_SUB(wrs[i].wr_id)].qp->qp_num);
+	}
+	stub_complete();
+	poll_count(f, seen, 4);
+	assert_int_equal(seen[1], 1);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+}
+
+/*
+ * The peer goes away after both said DRAINED: there is no way back, the
+ * group fails, and every message (a receive flushed, a send held)
+ * completes once, failed; later posts are refused.
+ */
+static void test_switch_peer_gone(void **state)
+{
+	struct fixture *f = *state;
+	unsigned int seen[4] = { 0 }, i;
+	struct fp_wc wc[4];
+	uint64_t e;
+	int got;
+
+	assert_int_equal(fp_post_recv(f->g, f->b, 0, 100, 1), 0);
+	e = switch_to_drained(f, 0);
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 100, 2), 0);
+	assert_int_equal(nwrs, 1);		/* held */
+	flush_on_err = true;
+	peer_ctl(f, FP_CTL_DRAINED, e, 0);
+	peer_leaves(f);
+	for (i = 0; i < 4; i++) {
+		got = poll_checked(f->g, wc, 4);
+		assert_true(got >= 0);
+		while (got-- > 0) {
+			assert_int_not_equal(wc[got].status, 0);
+			assert_true(wc[got].wr_id < 4);
+			seen[wc[got].wr_id]++;
+		}
+	}
+	assert_int_equal(seen[1], 1);
+	assert_int_equal(seen[2], 1);
+	assert_int_not_equal(f->g->error, 0);
+	assert_int_equal(f->g->sw, FP_SW_IDLE);
+	assert_int_equal(f->g->switches, 0);
+	assert_int_equal(f->g->switch_failures, 1);
+	assert_false(f->g->hold);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 100, 3), ENOTCONN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1756,6 +1995,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_switch_abort, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_no_answer, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_both_propose, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_switch_stray_commit, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_switch_held_wait, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_switch_filled_late, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_switch_repost_refused, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_switch_to_max, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_switch_peer_gone, setup2, teardown),
 	};
 
 	return cmocka_run_group_tests_name("lib_post", tests, NULL, NULL);
