@@ -7,7 +7,7 @@
  * The provider is libibverbs' own dispatch: a context whose ops table posts
  * and polls into arrays of this file, and -Wl,--wrap of the verbs calls
  * that are functions (ibv_create_qp, ibv_modify_qp, ibv_destroy_qp,
- * ibv_query_port). Work requests are held until the test completes them
+ * ibv_query_port, ibv_dereg_mr). Work requests are held until the test completes them
  * (stub_complete) or the QP is moved to the error state and the test
  * flushes it (stub_flush); QP creation fails at the N-th call when asked
  * (a QP or memlock limit). The peer's end of the bootstrap socket is one
@@ -24,7 +24,10 @@
  * refused, stray connections to a listening group do not cost it its peer
  * (issue 11); the fast ways of posting (issue 14) cut and place every
  * message as fp_split() does, keep completion order with the done queue,
- * and leave nothing behind when a queue, the table or the provider refuses.
+ * and leave nothing behind when a queue, the table or the provider refuses;
+ * a failing CQ loses no completion; fp_group_repin() and fp_buf_free()
+ * look at every subflow and device; the in-band switch (switch.c) cuts,
+ * holds, flushes and posts again with every message completing once.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -76,6 +79,8 @@ static bool qp_bad_destroy;
 static bool flush_on_err;	/* a QP moved to the error state flushes at once */
 static bool flush_on_poll;	/* ... or after the first poll that finds none */
 static bool poll_fails;		/* ibv_poll_cq fails (a CQ overrun) */
+static struct ibv_mr *mr_freed[4];
+static unsigned int nmr_freed;
 
 static struct stub_qp *stub_of(struct ibv_qp *qp)
 {
@@ -221,6 +226,7 @@ int __wrap_ibv_modify_qp(struct ibv_qp *qp, struct ibv_qp_attr *a, int mask);
 int __wrap_ibv_destroy_qp(struct ibv_qp *qp);
 int __wrap_ibv_query_port(struct ibv_context *c, uint8_t port,
 			  struct ibv_port_attr *pa);
+int __wrap_ibv_dereg_mr(struct ibv_mr *mr);
 
 struct ibv_qp *__wrap_ibv_create_qp(struct ibv_pd *pd,
 				    struct ibv_qp_init_attr *ia)
@@ -285,6 +291,14 @@ int __wrap_ibv_query_port(struct ibv_context *c, uint8_t port,
 	return 0;
 }
 
+int __wrap_ibv_dereg_mr(struct ibv_mr *mr)
+{
+	if (nmr_freed < 4)
+		mr_freed[nmr_freed] = mr;
+	nmr_freed++;
+	return 0;
+}
+
 /* ------------------------------------------------------------- a group */
 
 struct fixture {
@@ -305,6 +319,7 @@ static void stub_reset(void)
 	qp_created = qp_destroyed = qp_fail_at = qp_calls = 0;
 	qp_bad_destroy = false;
 	flush_on_err = flush_on_poll = poll_fails = false;
+	nmr_freed = 0;
 }
 
 /* A group of @k subflows on the provider, as fp_group_connect makes one. */
@@ -860,6 +875,9 @@ static void test_split_part_refused(void **state)
 	assert_int_equal(fp_poll(f->g, wc, 4), 1);
 	assert_int_equal(wc[0].wr_id, 9);
 	assert_int_equal(wc[0].status, EINVAL);
+	/* The provider refused a post: no subflow's completion failed. */
+	assert_int_equal(wc[0].subflow, -1);
+	assert_int_equal(wc[0].vendor_status, 0);
 	complete(&wrs[0], IBV_WC_SUCCESS);	/* a duplicate: nothing */
 	assert_int_equal(fp_poll(f->g, wc, 4), 0);
 	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
@@ -1278,6 +1296,36 @@ static void test_too_many_chunks(void **state)
 }
 
 /*
+ * Split, a message of exactly as many chunks as its queues hold together
+ * is posted (one more is EMSGSIZE), each queue filled to its depth.
+ */
+static void test_chunks_at_depth(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_rbuf rb = { .addr = 0x10000, .len = MEMLEN, .rkey = 2 };
+	struct fp_wc wc[2];
+	int i, got = 0;
+
+	f->g->chunk_max = 1;
+	f->g->split_min = 1;
+	assert_int_equal(fp_post_write(f->g, f->b, 0, 2 * FP_SQ_DEPTH + 1, &rb,
+				       0, 1), EMSGSIZE);
+	assert_int_equal(nwrs, 0);
+	assert_int_equal(fp_post_write(f->g, f->b, 0, 2 * FP_SQ_DEPTH, &rb, 0,
+				       2), 0);
+	assert_int_equal(nwrs, 2 * FP_SQ_DEPTH);
+	assert_int_equal(f->g->sub[0].sq_used, FP_SQ_DEPTH);
+	assert_int_equal(f->g->sub[1].sq_used, FP_SQ_DEPTH);
+	stub_complete();
+	for (i = 0; i < 2 * FP_SQ_DEPTH && !got; i++)
+		got = fp_poll(f->g, wc, 2);
+	assert_int_equal(got, 1);
+	assert_int_equal(wc[0].wr_id, 2);
+	assert_int_equal(wc[0].status, 0);
+	assert_true(wc[0].len == 2 * FP_SQ_DEPTH);
+}
+
+/*
  * ibv_poll_cq failing (a CQ overrun) is fp_poll()'s -EIO, but not at the
  * cost of completions it already took off the done queue: those are
  * returned, and the failure on the next call; with no room to hand any
@@ -1303,6 +1351,77 @@ static void test_poll_cq_fails(void **state)
 	poll_fails = false;
 	assert_int_equal(fp_poll(f->g, wc, 4), 0);
 	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+}
+
+/* The index of the work request posted on @sub's QP from @from on. */
+static unsigned int wr_on(struct fixture *f, unsigned int sub,
+			  unsigned int from)
+{
+	unsigned int i;
+
+	for (i = from; i < nwrs; i++)
+		if (wrs[i].qp_num == f->g->sub[sub].qp->qp_num)
+			return i;
+	fail_msg("no work request on subflow %u", sub);
+	return 0;
+}
+
+/*
+ * fp_group_repin() looks at every subflow: a receive still posted on the
+ * second is EBUSY, a send still out on the second is waited for (here
+ * until the deadline: ETIMEDOUT, and nothing of a new pin begun: no hello
+ * to the peer, no QP made).
+ */
+static void test_repin_every_subflow(void **state)
+{
+	struct fixture *f = *state;
+	unsigned int made = qp_created;
+	struct fp_wc wc[4];
+
+	assert_int_equal(fp_post_recv(f->g, f->b, 0, 100, 1), 0);
+	assert_int_equal(fp_post_recv(f->g, f->b, 4096, 100, 2), 0);
+	assert_int_equal(f->g->sub[0].rq_used, 1);
+	assert_int_equal(f->g->sub[1].rq_used, 1);
+	complete(&wrs[wr_on(f, 0, 0)], IBV_WC_SUCCESS);
+	assert_int_equal(fp_poll(f->g, wc, 4), 1);
+	assert_int_equal(f->g->sub[0].rq_used, 0);
+	assert_int_equal(fp_group_repin(f->g), EBUSY);
+	complete(&wrs[wr_on(f, 1, 0)], IBV_WC_SUCCESS);
+	assert_int_equal(fp_poll(f->g, wc, 4), 1);
+
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 100, 3), 0);
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 100, 4), 0);
+	assert_int_equal(f->g->sub[1].sq_used, 1);
+	complete(&wrs[wr_on(f, 0, 2)], IBV_WC_SUCCESS);
+	assert_int_equal(fp_poll(f->g, wc, 4), 1);
+	assert_int_equal(f->g->sub[0].sq_used, 0);
+	f->g->timeout_ns = 1000000;	/* the drain's deadline: 1 ms */
+	assert_int_equal(fp_group_repin(f->g), ETIMEDOUT);
+	assert_true(peer_has_nothing(f));
+	assert_int_equal(qp_created, made);
+}
+
+/* fp_buf_free() deregisters the buffer's memory on every device. */
+static void test_buf_free_every_mr(void **state)
+{
+	struct fixture *f = *state;
+	struct ibv_mr mr[2] = { { .context = &stub_ctx },
+				{ .context = &stub_ctx } };
+	struct fp_buf *b = calloc(1, sizeof(*b));
+
+	assert_non_null(b);
+	*b = (struct fp_buf){ .ctx = f->ctx, .addr = f->mem, .len = 4096 };
+	b->reg[0] = (struct fp_buf_reg){ .mr = &mr[0], .how = FP_REG_HOST,
+					 .base = f->mem };
+	b->reg[FP_MAX_DEVS - 1] = (struct fp_buf_reg){ .mr = &mr[1],
+						      .how = FP_REG_HOST,
+						      .base = f->mem };
+	f->ctx->nbufs++;
+	assert_int_equal(fp_buf_free(b), 0);
+	assert_int_equal(nmr_freed, 2);
+	assert_ptr_equal(mr_freed[0], &mr[0]);
+	assert_ptr_equal(mr_freed[1], &mr[1]);
+	assert_int_equal(f->ctx->nbufs, 1);
 }
 
 /*
@@ -1988,7 +2107,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pin_ok, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_chunks_over_4g, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_too_many_chunks, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_chunks_at_depth, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_poll_cq_fails, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_repin_every_subflow, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_buf_free_every_mr, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_attrs, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_listen_strays, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_cut, setup2, teardown),
