@@ -466,25 +466,35 @@ static void test_send(void **state)
 }
 
 /*
+ * @len bytes of pattern @seed from the start of @s's buffer, sent once the
+ * peer says its receive is posted (barrier @step); it completed well.
+ */
+static void send_pattern(struct side *s, unsigned int seed, size_t len,
+			 int step)
+{
+	uint8_t *b = fp_buf_addr(s->buf);
+	int st[1] = { -1 };
+	size_t j;
+
+	for (j = 0; j < len; j++)
+		b[j] = pat(seed, j);
+	assert_int_equal(barrier(s, step), step);	/* receive posted */
+	assert_int_equal(fp_post_send(s->g, s->buf, 0, len, 0), 0);
+	assert_int_equal(wait_msgs(s, 1, st, NULL), 0);
+	assert_int_equal(st[0], 0);
+}
+
+/*
  * The server posts a receive and the client sends nothing: it fails with
  * ETIMEDOUT at the server's deadline (5 s) instead of waiting forever, and
  * leaves the server's group failed; both re-pin and a send gets through.
  */
 static void test_recv_timeout(void **state)
 {
-	uint8_t *b = fp_buf_addr(cli.buf);
-	int st[1] = { -1 };
-	size_t j;
-
 	(void)state;
 	assert_int_equal(barrier(&cli, 7), 7);	/* server saw ETIMEDOUT */
 	assert_int_equal(fp_group_repin(cli.g), 0);
-	for (j = 0; j < 4096; j++)
-		b[j] = pat(20, j);
-	assert_int_equal(barrier(&cli, 8), 8);	/* receive posted */
-	assert_int_equal(fp_post_send(cli.g, cli.buf, 0, 4096, 0), 0);
-	assert_int_equal(wait_msgs(&cli, 1, st, NULL), 0);
-	assert_int_equal(st[0], 0);
+	send_pattern(&cli, 20, 4096, 8);
 	assert_int_equal(barrier(&cli, 0), 1);	/* server verified */
 }
 
@@ -558,14 +568,9 @@ static void *one_server(void *arg)
 
 static void test_unplanned(void **state)
 {
-	struct fp_group_info gi;
+	struct fp_group_info gi, gi0;
 	void *ret = (void *)1;
-	int st[1] = { -1 };
 	pthread_t t;
-	uint8_t *b;
-	size_t j;
-
-	struct fp_group_info gi0;
 
 	(void)state;
 	assert_int_equal(fp_group_query(cli.g, &gi0), 0);
@@ -577,13 +582,7 @@ static void test_unplanned(void **state)
 	assert_int_equal(gi.sub[0].weight, 65536);
 	assert_string_equal(gi.dev, gi0.dev);
 	assert_int_equal(gi.gid_index, gi0.gid_index);
-	b = fp_buf_addr(one_cli.buf);
-	for (j = 0; j < 70000; j++)
-		b[j] = pat(30, j);
-	assert_int_equal(barrier(&one_cli, 1), 1);	/* receive posted */
-	assert_int_equal(fp_post_send(one_cli.g, one_cli.buf, 0, 70000, 0), 0);
-	assert_int_equal(wait_msgs(&one_cli, 1, st, NULL), 0);
-	assert_int_equal(st[0], 0);
+	send_pattern(&one_cli, 30, 70000, 1);
 	assert_int_equal(pthread_join(t, &ret), 0);
 	unsetenv("FLOWPLAN_NO_RDMA_CM");
 	assert_null(ret);			/* the server verified */
