@@ -2041,6 +2041,51 @@ static void test_switch_to_max(void **state)
 	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
 }
 
+/* A peer that begins its pin only once ours arrived (it saw DRAINED late). */
+static void *late_pinner(void *arg)
+{
+	struct fixture *f = arg;
+	struct qpinfo qi = good_peer(2);
+	struct hello h = { .magic = HELLO_MAGIC, .version = FP_ABI_VERSION,
+			   .k = 2, .pad = FP_HELLO_FOLLOW }, ours;
+	char ready = 1;
+
+	if (fp_sock_io(f->peer, &ours, sizeof(ours), false, 5000) ||
+	    write(f->peer, &h, sizeof(h)) != sizeof(h) ||
+	    write(f->peer, &qi, sizeof(qi)) != sizeof(qi) ||
+	    write(f->peer, &ready, 1) != 1)
+		return (void *)1;
+	return NULL;
+}
+
+/*
+ * After DRAINED, our pin waits (within the group's timeout) for a peer
+ * that begins its own only once ours arrived.
+ */
+static void test_switch_peer_late(void **state)
+{
+	struct fixture *f = *state;
+	void *ret = (void *)1;
+	struct qpinfo qi;
+	pthread_t th;
+	char ready;
+	uint64_t e;
+
+	assert_int_equal(fp_post_recv(f->g, f->b, 0, 100, 1), 0);
+	e = switch_to_drained(f, 0);
+	flush_on_err = true;
+	assert_int_equal(pthread_create(&th, NULL, late_pinner, f), 0);
+	peer_ctl(f, FP_CTL_DRAINED, e, 0);
+	assert_int_equal(poll_nothing(f->g), 0);
+	assert_int_equal(pthread_join(th, &ret), 0);
+	assert_null(ret);
+	assert_int_equal(f->g->error, 0);
+	assert_int_equal(f->g->switches, 1);
+	assert_int_equal(f->g->sub[1].remote_qpn, 0x501);
+	assert_int_equal(fp_sock_io(f->peer, &qi, sizeof(qi), false, 1000), 0);
+	assert_int_equal(fp_sock_io(f->peer, &ready, 1, false, 1000), 0);
+}
+
 /*
  * The peer goes away after both said DRAINED: there is no way back, the
  * group fails, and every message (a receive flushed, a send held)
@@ -2123,6 +2168,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_switch_repost_refused, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_to_max, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_peer_gone, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_switch_peer_late, setup2, teardown),
 	};
 
 	return cmocka_run_group_tests_name("lib_post", tests, NULL, NULL);
