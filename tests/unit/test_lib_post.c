@@ -1625,6 +1625,35 @@ static void follows(struct fixture *f, bool listener)
 }
 
 /*
+ * Up to our COMMIT, this side (the listener) proposing: the peer froze
+ * with @cut sends on the old QPs. Returns the switch's epoch.
+ */
+static uint64_t switch_to_commit(struct fixture *f, uint64_t cut)
+{
+	struct fp_ctl c;
+
+	follows(f, true);
+	fp_switch_propose(f->g, fp_now_ns());
+	c = peer_reads(f);
+	assert_int_equal(c.type, FP_CTL_PROPOSE);
+	peer_ctl(f, FP_CTL_ACK, c.epoch, cut);
+	assert_int_equal(poll_nothing(f->g), 0);
+	assert_int_equal(peer_reads(f).type, FP_CTL_COMMIT);
+	return c.epoch;
+}
+
+/* ... and on to our DRAINED (the receives below the cut completed). */
+static uint64_t switch_to_drained(struct fixture *f, uint64_t cut)
+{
+	uint64_t e = switch_to_commit(f, cut);
+
+	assert_int_equal(poll_nothing(f->g), 0);
+	assert_int_equal(peer_reads(f).type, FP_CTL_DRAINED);
+	assert_int_equal(f->g->sw, FP_SW_DRAINED);
+	return e;
+}
+
+/*
  * The whole switch, this side proposing. Before the cut: 4 sends (the
  * last posted after PROPOSE, not yet frozen), 4 receives. The peer has
  * sent 2: receives 0 and 1 are filled on the old QPs, 2 and 3 (and one
@@ -1745,17 +1774,11 @@ static void test_switch_abort(void **state)
 	struct fixture *f = *state;
 	struct ibv_qp *old[2] = { f->g->sub[0].qp, f->g->sub[1].qp };
 	struct fp_follow_info fi;
-	struct fp_ctl c;
+	uint64_t e = switch_to_commit(f, 0);
 
-	follows(f, true);
-	fp_switch_propose(f->g, fp_now_ns());
-	c = peer_reads(f);
-	peer_ctl(f, FP_CTL_ACK, c.epoch, 0);
-	assert_int_equal(poll_nothing(f->g), 0);
-	assert_int_equal(peer_reads(f).type, FP_CTL_COMMIT);
 	assert_int_equal(fp_post_send(f->g, f->b, 0, 100, 1), 0);
 	assert_int_equal(nwrs, 0);
-	peer_ctl(f, FP_CTL_ABORT, c.epoch, 0);
+	peer_ctl(f, FP_CTL_ABORT, e, 0);
 	assert_int_equal(poll_nothing(f->g), 0);
 	assert_int_equal(f->g->sw, FP_SW_IDLE);
 	assert_false(f->g->hold);
@@ -1889,22 +1912,17 @@ static void test_switch_held_wait(void **state)
 {
 	struct fixture *f = *state;
 	unsigned int i, n = 100;
-	struct fp_ctl c;
+	uint64_t e;
 
 	fp_msgtab_fini(&f->g->tab);
 	assert_int_equal(fp_msgtab_init(&f->g->tab, 256), 0);
-	follows(f, true);
-	fp_switch_propose(f->g, fp_now_ns());
-	c = peer_reads(f);
-	peer_ctl(f, FP_CTL_ACK, c.epoch, 0);
-	assert_int_equal(poll_nothing(f->g), 0);
-	assert_int_equal(peer_reads(f).type, FP_CTL_COMMIT);
+	e = switch_to_commit(f, 0);
 	for (i = 0; i < n; i++)
 		assert_int_equal(fp_post_send(f->g, f->b, 0, 100, i), 0);
 	assert_int_equal(nwrs, 0);
 	/* The send queues full (of sends before the freeze, say). */
 	f->g->sub[0].sq_used = f->g->sub[1].sq_used = FP_SQ_DEPTH;
-	peer_ctl(f, FP_CTL_ABORT, c.epoch, 0);
+	peer_ctl(f, FP_CTL_ABORT, e, 0);
 	assert_int_equal(poll_nothing(f->g), 0);
 	assert_int_equal(f->g->sw, FP_SW_IDLE);
 	assert_int_equal(nwrs, 0);
@@ -1916,27 +1934,6 @@ static void test_switch_held_wait(void **state)
 	for (i = 0; i < n; i++)
 		assert_int_equal(f->g->tab.m[fp_wrid_seq(wrs[i].wr_id) &
 					     f->g->tab.mask].wr_id, i);
-}
-
-/*
- * Up to our DRAINED, this side proposing: the peer froze with @cut sends
- * on the old QPs. Returns the switch's epoch.
- */
-static uint64_t switch_to_drained(struct fixture *f, uint64_t cut)
-{
-	struct fp_ctl c;
-
-	follows(f, true);
-	fp_switch_propose(f->g, fp_now_ns());
-	c = peer_reads(f);
-	assert_int_equal(c.type, FP_CTL_PROPOSE);
-	peer_ctl(f, FP_CTL_ACK, c.epoch, cut);
-	assert_int_equal(poll_nothing(f->g), 0);
-	assert_int_equal(peer_reads(f).type, FP_CTL_COMMIT);
-	assert_int_equal(poll_nothing(f->g), 0);
-	assert_int_equal(peer_reads(f).type, FP_CTL_DRAINED);
-	assert_int_equal(f->g->sw, FP_SW_DRAINED);
-	return c.epoch;
 }
 
 /*
