@@ -363,6 +363,10 @@ static void test_split_bad_input(void **state)
 	assert_int_equal(fp_split_shares(10, w, FP_MAX_SUBFLOWS + 1, share),
 			 EINVAL);
 	assert_int_equal(fp_split(10, w, 0, 4, 0, &sp, out, 4), -EINVAL);
+	/* Unsplit too (shorter than split_min): k is checked first. */
+	assert_int_equal(fp_split(10, w, 0, 4, 100, &sp, out, 4), -EINVAL);
+	assert_int_equal(fp_split(10, w, FP_MAX_SUBFLOWS + 1, 4, 100, &sp, out,
+				  4), -EINVAL);
 	/* Too many chunks for the room given: the spread state is untouched. */
 	assert_int_equal(fp_split(100, w, 2, 4, 0, &sp, out, 4), -ENOSPC);
 	assert_true(sp.sent[0] == 0 && sp.sent[1] == 0);
