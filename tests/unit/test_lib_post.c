@@ -2006,16 +2006,20 @@ static void test_switch_repost_refused(void **state)
 
 /*
  * The peer's new plan has FP_MAX_SUBFLOWS subflows: the group grows to
- * them, and a receive posted again is cut over the new QPs.
+ * them, and a receive (in 8 chunks on the old QPs) posted again is cut
+ * over the new QPs, its chunks tiling its place in the buffer.
  */
 static void test_switch_to_max(void **state)
 {
 	struct fixture *f = *state;
 	struct qpinfo qi = good_peer(FP_MAX_SUBFLOWS);
 	unsigned int seen[4] = { 0 }, i, old_nwrs;
+	uintptr_t lo = (uintptr_t)f->mem + 8192, hi = lo + 65536, sum = 0;
 	uint64_t e;
 
-	assert_int_equal(fp_post_recv(f->g, f->b, 0, 65536, 1), 0);
+	f->g->rchunk_max = 8192;	/* 8 chunks: the general way */
+	assert_int_equal(fp_post_recv(f->g, f->b, 8192, 65536, 1), 0);
+	assert_int_equal(nwrs, 8);
 	e = switch_to_drained(f, 0);
 	flush_on_err = true;
 	old_nwrs = nwrs;
@@ -2028,10 +2032,13 @@ static void test_switch_to_max(void **state)
 	assert_true(nwrs > old_nwrs);
 	for (i = old_nwrs; i < nwrs; i++) {
 		assert_true(wrs[i].recv);
+		assert_true(wrs[i].addr >= lo && wrs[i].addr + wrs[i].len <= hi);
+		sum += wrs[i].len;
 		assert_non_null(stub_of(f->g->sub[FP_WRID_SUB(wrs[i].wr_id)].qp));
 		assert_int_equal(wrs[i].qp_num,
 				 f->g->sub[FP_WRID_SUB(wrs[i].wr_id)].qp->qp_num);
 	}
+	assert_true(sum == 65536);
 	stub_complete();
 	poll_count(f, seen, 4);
 	assert_int_equal(seen[1], 1);
