@@ -217,6 +217,7 @@ static void test_ctx_hostile_env(void **state)
 		{ "FLOWPLAN_TIMEOUT_MS", "0" },
 		{ "FLOWPLAN_TIMEOUT_MS", "4294967296" },
 		{ "FLOWPLAN_TIMEOUT_MS", "2147483648" },
+		{ "FLOWPLAN_DEFAULT_K", "0" },
 		{ "FLOWPLAN_DEFAULT_K", "17" },
 		{ "FLOWPLAN_DEFAULT_K", "4x" },
 	};
@@ -253,6 +254,12 @@ static void test_ctx_hostile_env(void **state)
 	}
 	setenv("FLOWPLAN_TIMEOUT_MS", "2147483647", 1);
 	setenv("FLOWPLAN_DEFAULT_K", "16", 1);
+	ctx = fp_ctx_open(&a);
+	assert_non_null(ctx);
+	assert_int_equal(fp_ctx_close(ctx), 0);
+	/* Both ends of each range are in it. */
+	setenv("FLOWPLAN_TIMEOUT_MS", "1", 1);
+	setenv("FLOWPLAN_DEFAULT_K", "1", 1);
 	ctx = fp_ctx_open(&a);
 	assert_non_null(ctx);
 	assert_int_equal(fp_ctx_close(ctx), 0);
