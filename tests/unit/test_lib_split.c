@@ -359,6 +359,7 @@ static void test_split_bad_input(void **state)
 	(void)state;
 	assert_int_equal(fp_split_shares(10, w, 0, share), EINVAL);
 	assert_int_equal(fp_split_shares(10, w, 2, share), EINVAL);	/* sum 0 */
+	assert_int_equal(fp_split(100, w, 2, 4, 0, &sp, out, 4), -EINVAL);
 	w[0] = w[1] = 1;
 	assert_int_equal(fp_split_shares(10, w, FP_MAX_SUBFLOWS + 1, share),
 			 EINVAL);
@@ -369,6 +370,8 @@ static void test_split_bad_input(void **state)
 				  4), -EINVAL);
 	/* Too many chunks for the room given: the spread state is untouched. */
 	assert_int_equal(fp_split(100, w, 2, 4, 0, &sp, out, 4), -ENOSPC);
+	assert_true(sp.sent[0] == 0 && sp.sent[1] == 0);
+	assert_int_equal(fp_split(100, w, 2, 4, 1000, &sp, out, 4), -ENOSPC);
 	assert_true(sp.sent[0] == 0 && sp.sent[1] == 0);
 	assert_int_equal(fp_split(8, w, 2, 4, 0, &sp, out, 4), 2);
 }
