@@ -1353,6 +1353,28 @@ static void test_poll_cq_fails(void **state)
 	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
 }
 
+/*
+ * fp_poll()'s checks (every 64th call) run on the way that takes the
+ * completions that are not the common case too: a duplicate completion
+ * there, and the peer gone is seen in the same call.
+ */
+static void test_poll_rest_checks(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_wc wc[4];
+
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 100, 1), 0);
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 100, 2), 0);
+	complete(&wrs[1], IBV_WC_SUCCESS);
+	assert_int_equal(fp_poll(f->g, wc, 4), 1);
+	assert_int_equal(wc[0].wr_id, 2);
+	complete(&wrs[1], IBV_WC_SUCCESS);	/* again: not the common case */
+	peer_leaves(f);
+	assert_int_equal(poll_checked(f->g, wc, 4), 1);
+	assert_int_equal(wc[0].wr_id, 1);
+	assert_int_equal(wc[0].status, ECONNRESET);
+}
+
 /* The index of the work request posted on @sub's QP from @from on. */
 static unsigned int wr_on(struct fixture *f, unsigned int sub,
 			  unsigned int from)
@@ -2158,6 +2180,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_too_many_chunks, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_chunks_at_depth, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_poll_cq_fails, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_poll_rest_checks, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_repin_every_subflow, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_buf_free_every_mr, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_attrs, setup2, teardown),
