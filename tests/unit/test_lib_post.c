@@ -1834,6 +1834,9 @@ static void test_switch_no_answer(void **state)
 	c = peer_reads(f);
 	assert_int_equal(fp_post_send(f->g, f->b, 0, 100, 1), 0);
 	assert_int_equal(nwrs, 1);
+	/* Waited for until the deadline (the group's timeout, 10 s). */
+	assert_int_equal(poll_nothing(f->g), 0);
+	assert_int_equal(f->g->sw, FP_SW_PROPOSED);
 	f->g->sw_deadline = 1;
 	assert_int_equal(poll_nothing(f->g), 0);
 	assert_int_equal(f->g->sw, FP_SW_IDLE);
