@@ -1579,6 +1579,32 @@ static void test_listen_strays(void **state)
 	unsetenv("FLOWPLAN_NO_RDMA_CM");
 }
 
+/*
+ * A listening group on a port another socket listens on: the bind's
+ * error (EADDRINUSE), at once, not a wait for a peer.
+ */
+static void test_listen_port_taken(void **state)
+{
+	struct fixture *f = *state;
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof(sa);
+	struct fp_group_attr a = { .local = "127.0.0.1",
+				   .flags = FP_GROUP_LISTEN,
+				   .connect_timeout_ms = 5000 };
+	int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(ls >= 0);
+	assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(ls, 1), 0);
+	assert_int_equal(getsockname(ls, (struct sockaddr *)&sa, &sl), 0);
+	a.port = ntohs(sa.sin_port);
+	errno = 0;
+	assert_null(fp_group_connect(f->ctx, &a));
+	assert_int_equal(errno, EADDRINUSE);
+	close(ls);
+}
+
 /* ------------------------------------------------- the in-band switch */
 
 /* What the peer's library says, and reads of ours. */
@@ -2188,6 +2214,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_buf_free_every_mr, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_attrs, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_listen_strays, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_listen_port_taken, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_cut, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_abort, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_no_answer, setup2, teardown),
