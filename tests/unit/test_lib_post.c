@@ -1389,32 +1389,35 @@ static unsigned int wr_on(struct fixture *f, unsigned int sub,
 }
 
 /*
- * fp_group_repin() looks at every subflow: a receive still posted on the
- * second is EBUSY, a send still out on the second is waited for (here
+ * fp_group_repin() looks at every subflow: a receive still posted on
+ * either alone is EBUSY, a send still out on the second is waited for (here
  * until the deadline: ETIMEDOUT, and nothing of a new pin begun: no hello
  * to the peer, no QP made).
  */
 static void test_repin_every_subflow(void **state)
 {
 	struct fixture *f = *state;
-	unsigned int made = qp_created;
+	unsigned int made = qp_created, i;
 	struct fp_wc wc[4];
 
-	assert_int_equal(fp_post_recv(f->g, f->b, 0, 100, 1), 0);
-	assert_int_equal(fp_post_recv(f->g, f->b, 4096, 100, 2), 0);
-	assert_int_equal(f->g->sub[0].rq_used, 1);
-	assert_int_equal(f->g->sub[1].rq_used, 1);
-	complete(&wrs[wr_on(f, 0, 0)], IBV_WC_SUCCESS);
-	assert_int_equal(fp_poll(f->g, wc, 4), 1);
-	assert_int_equal(f->g->sub[0].rq_used, 0);
-	assert_int_equal(fp_group_repin(f->g), EBUSY);
-	complete(&wrs[wr_on(f, 1, 0)], IBV_WC_SUCCESS);
-	assert_int_equal(fp_poll(f->g, wc, 4), 1);
+	for (i = 0; i < 2; i++) {
+		/* A receive on each; the one on subflow i completes. */
+		assert_int_equal(fp_post_recv(f->g, f->b, 0, 100, 1), 0);
+		assert_int_equal(fp_post_recv(f->g, f->b, 4096, 100, 2), 0);
+		assert_int_equal(f->g->sub[0].rq_used, 1);
+		assert_int_equal(f->g->sub[1].rq_used, 1);
+		complete(&wrs[wr_on(f, i, 2 * i)], IBV_WC_SUCCESS);
+		assert_int_equal(fp_poll(f->g, wc, 4), 1);
+		assert_int_equal(f->g->sub[i].rq_used, 0);
+		assert_int_equal(fp_group_repin(f->g), EBUSY);
+		complete(&wrs[wr_on(f, !i, 2 * i)], IBV_WC_SUCCESS);
+		assert_int_equal(fp_poll(f->g, wc, 4), 1);
+	}
 
 	assert_int_equal(fp_post_send(f->g, f->b, 0, 100, 3), 0);
 	assert_int_equal(fp_post_send(f->g, f->b, 0, 100, 4), 0);
 	assert_int_equal(f->g->sub[1].sq_used, 1);
-	complete(&wrs[wr_on(f, 0, 2)], IBV_WC_SUCCESS);
+	complete(&wrs[wr_on(f, 0, 4)], IBV_WC_SUCCESS);
 	assert_int_equal(fp_poll(f->g, wc, 4), 1);
 	assert_int_equal(f->g->sub[0].sq_used, 0);
 	f->g->timeout_ns = 1000000;	/* the drain's deadline: 1 ms */
@@ -2027,6 +2030,41 @@ static void test_switch_filled_late(void **state)
 }
 
 /*
+ * The flush waits for every subflow's QP: a receive beyond the cut on the
+ * second subflow alone (the first's completed) is posted again.
+ */
+static void test_switch_second_subflow(void **state)
+{
+	struct fixture *f = *state;
+	struct qpinfo qi = good_peer(2);
+	unsigned int seen[4] = { 0 }, old_nwrs;
+	uint64_t e;
+
+	assert_int_equal(fp_post_recv(f->g, f->b, 0, 100, 1), 0);
+	assert_int_equal(fp_post_recv(f->g, f->b, 4096, 100, 2), 0);
+	complete(&wrs[wr_on(f, 0, 0)], IBV_WC_SUCCESS);
+	poll_count(f, seen, 4);
+	assert_int_equal(seen[1] + seen[2], 1);
+	assert_int_equal(f->g->sub[0].rq_used, 0);
+	assert_int_equal(f->g->sub[1].rq_used, 1);
+	e = switch_to_drained(f, 0);
+	flush_on_poll = true;
+	old_nwrs = nwrs;
+	peer_ctl(f, FP_CTL_DRAINED, e, 0);
+	peer_pins(f, 2, &qi);
+	poll_count(f, seen, 4);
+	peer_reads_pin(f);
+	assert_int_equal(f->g->switches, 1);
+	assert_int_equal(nwrs - old_nwrs, 1);
+	assert_true(wrs[old_nwrs].recv);
+	stub_complete();
+	poll_count(f, seen, 4);
+	assert_int_equal(seen[1], 1);
+	assert_int_equal(seen[2], 1);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+}
+
+/*
  * The new QPs cannot take a receive posted again (the peer's new chunk
  * size would need more chunks than the queues hold): it completes once,
  * EMSGSIZE, and the switch stands.
@@ -2222,6 +2260,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_switch_stray_commit, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_held_wait, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_filled_late, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_switch_second_subflow, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_repost_refused, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_to_max, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_peer_gone, setup2, teardown),
