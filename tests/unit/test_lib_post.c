@@ -1426,7 +1426,10 @@ static void test_repin_every_subflow(void **state)
 	assert_int_equal(qp_created, made);
 }
 
-/* fp_buf_free() deregisters the buffer's memory on every device. */
+/*
+ * A buffer registered on a device is taken as it is there (no second
+ * registration); fp_buf_free() deregisters its memory on every device.
+ */
 static void test_buf_free_every_mr(void **state)
 {
 	struct fixture *f = *state;
@@ -1442,6 +1445,9 @@ static void test_buf_free_every_mr(void **state)
 						      .how = FP_REG_HOST,
 						      .base = f->mem };
 	f->ctx->nbufs++;
+	assert_ptr_equal(fp_buf_reg_for(b, FP_MAX_DEVS - 1),
+			 &b->reg[FP_MAX_DEVS - 1]);
+	assert_ptr_equal(b->reg[FP_MAX_DEVS - 1].mr, &mr[1]);
 	assert_int_equal(fp_buf_free(b), 0);
 	assert_int_equal(nmr_freed, 2);
 	assert_ptr_equal(mr_freed[0], &mr[0]);
