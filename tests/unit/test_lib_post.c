@@ -79,6 +79,7 @@ static bool qp_bad_destroy;
 static bool flush_on_err;	/* a QP moved to the error state flushes at once */
 static bool flush_on_poll;	/* ... or after the first poll that finds none */
 static bool poll_fails;		/* ibv_poll_cq fails (a CQ overrun) */
+static int modify_fails_to = -1;	/* ibv_modify_qp to this state fails */
 static struct ibv_mr *mr_freed[4];
 static unsigned int nmr_freed;
 
@@ -260,6 +261,10 @@ int __wrap_ibv_modify_qp(struct ibv_qp *qp, struct ibv_qp_attr *a, int mask)
 
 	if (!s)
 		return EINVAL;
+	if ((mask & IBV_QP_STATE) && (int)a->qp_state == modify_fails_to) {
+		errno = EINVAL;
+		return EINVAL;
+	}
 	if (mask & IBV_QP_STATE)
 		s->state = a->qp_state;
 	if (flush_on_err && s->state == IBV_QPS_ERR)
@@ -319,6 +324,7 @@ static void stub_reset(void)
 	qp_created = qp_destroyed = qp_fail_at = qp_calls = 0;
 	qp_bad_destroy = false;
 	flush_on_err = flush_on_poll = poll_fails = false;
+	modify_fails_to = -1;
 	nmr_freed = 0;
 }
 
@@ -1234,6 +1240,37 @@ static void test_pin_ok(void **state)
 	}
 	assert_true(f->g->rchunk_max == FP_GROUP_MAX_CHUNK);
 	assert_false(qp_bad_destroy);
+}
+
+/*
+ * The new QPs refused a state on the way to RTS (RTR, then RTS): the pin
+ * fails with the provider's error, the QPs it made are destroyed, and the
+ * group keeps the ones it had.
+ */
+static void test_pin_modify_fails(void **state)
+{
+	struct fixture *f = *state;
+	struct ibv_qp *old[2] = { f->g->sub[0].qp, f->g->sub[1].qp };
+	struct qpinfo qi = good_peer(2);
+	int st, sv[2];
+
+	for (st = IBV_QPS_RTR; st <= IBV_QPS_RTS; st++) {
+		unsigned int made = qp_created, gone = qp_destroyed;
+
+		modify_fails_to = st;
+		peer_says(f, 2, &qi);
+		assert_int_equal(fp_group_repin(f->g), EINVAL);
+		assert_int_equal(qp_created - made, 2);
+		assert_int_equal(qp_destroyed - gone, 2);
+		assert_group_intact(f, old, 2);
+		/* A fresh socket: the failed pin left the peer's bytes unread. */
+		close(f->g->fd);
+		close(f->peer);
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC,
+					    0, sv), 0);
+		f->g->fd = sv[0];
+		f->peer = sv[1];
+	}
 }
 
 /*
@@ -2249,6 +2286,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pin_fails_partway, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_pin_refuses_peer, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_pin_ok, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_pin_modify_fails, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_chunks_over_4g, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_too_many_chunks, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_chunks_at_depth, setup2, teardown),
