@@ -23,6 +23,7 @@
 #include <json-c/json.h>
 
 #include "flowplan/compat.h"
+#include "flowplan/handles.h"
 #include "flowplan/priv.h"
 #include "test_core_tmpdir.h"
 
@@ -393,6 +394,13 @@ static void test_ctx_coll(void **state)
 	assert_int_equal(recs[0].bytes, 4096);
 	assert_true(recs[0].end_ns >= recs[0].start_ns);
 	assert_string_equal(fp_op_str(FP_OP_ALLGATHER), "allgather");
+	/* The collective ids wrap past 0 (no collective). */
+	ctx->coll_serial = UINT32_MAX;
+	assert_int_equal(fp_coll_begin(ctx, 9, FP_OP_ALLGATHER, 1), 0);
+	assert_int_equal(fp_coll_end(ctx), 0);
+	assert_int_equal(fp_report_read(rep, recs, 4, &got, NULL), 0);
+	assert_int_equal(got, 1);
+	assert_int_equal(recs[0].coll, 1);
 
 	assert_int_equal(fp_report_close(rep), 0);
 	assert_int_equal(fp_ctx_close(ctx), 0);
