@@ -1078,6 +1078,8 @@ void fp_recv_repost(struct fp_group *g, struct fp_msg *m)
 	struct ibv_recv_wr rwr, *bad;
 	struct ibv_sge sge;
 	unsigned int need[FP_MAX_SUBFLOWS] = { 0 }, i;
+	/* A report's end time, should it fail here (as post_general()). */
+	uint64_t now = g->ctx->ring.hdr ? fp_now_ns() : 0;
 	int n, ret = 0;
 
 	n = fp_split(m->bytes, g->rw, g->k, g->rchunk_max, g->rsplit_min,
@@ -1098,7 +1100,7 @@ void fp_recv_repost(struct fp_group *g, struct fp_msg *m)
 	m->ridx = g->nrecv++;
 	if (ret || n < 0) {
 		m->pending = 0;
-		fp_msg_unposted(&g->tab, m, 0, ret ? ret : -n, 0);
+		fp_msg_unposted(&g->tab, m, 0, ret ? ret : -n, now);
 		return;
 	}
 	for (i = 0; i < (unsigned int)n; i++)
@@ -1107,7 +1109,7 @@ void fp_recv_repost(struct fp_group *g, struct fp_msg *m)
 		if (g->sub[i].rq_used + need[i] > FP_RQ_DEPTH) {
 			unspread(&g->sp_recv, g->chunks, n, 0);
 			m->pending = 0;
-			fp_msg_unposted(&g->tab, m, 0, ENOBUFS, 0);
+			fp_msg_unposted(&g->tab, m, 0, ENOBUFS, now);
 			return;
 		}
 	m->pending = (uint32_t)n;
@@ -1122,7 +1124,7 @@ void fp_recv_repost(struct fp_group *g, struct fp_msg *m)
 		rwr.num_sge = c->len ? 1 : 0;
 		ret = ibv_post_recv(g->sub[c->sub].qp, &rwr, &bad);
 		if (ret) {
-			fp_msg_unposted(&g->tab, m, (uint32_t)n - i, ret, 0);
+			fp_msg_unposted(&g->tab, m, (uint32_t)n - i, ret, now);
 			return;
 		}
 		g->sub[c->sub].rq_used++;

@@ -2137,6 +2137,47 @@ static void test_switch_repost_refused(void **state)
 }
 
 /*
+ * With reports on, that receive's record says it failed and ends after it
+ * began (one ending at 0 is a record the report reader counts lost).
+ */
+static void test_switch_repost_reported(void **state)
+{
+	struct fixture *f = *state;
+	struct qpinfo qi = good_peer(2);
+	struct fp_report_rec recs[4];
+	struct fp_err err = { { 0 } };
+	struct fp_report *rep;
+	uint32_t serial = 0;
+	struct fp_wc wc[4];
+	uint64_t lost = 0;
+	size_t got = 0;
+	uint64_t e;
+
+	assert_int_equal(fp_ring_create_in(&f->ctx->ring, "/tmp",
+					   (uint32_t)getpid(), &serial, 64,
+					   &err), 0);
+	rep = fp_report_open(f->ctx->ring.path);
+	assert_non_null(rep);
+	assert_int_equal(fp_post_recv(f->g, f->b, 0, 4096, 1), 0);
+	e = switch_to_drained(f, 0);
+	flush_on_err = true;
+	qi.chunk_max = 1;
+	qi.split_min = 1;
+	peer_ctl(f, FP_CTL_DRAINED, e, 0);
+	peer_pins(f, 2, &qi);
+	assert_int_equal(poll_checked(f->g, wc, 4), 1);
+	peer_reads_pin(f);
+	assert_int_equal(wc[0].status, EMSGSIZE);
+	assert_int_equal(fp_report_read(rep, recs, 4, &got, &lost), 0);
+	assert_int_equal(lost, 0);
+	assert_int_equal(got, 1);
+	assert_int_equal(recs[0].op, FP_OP_RECV);
+	assert_int_equal(recs[0].status, EMSGSIZE);
+	assert_true(recs[0].end_ns >= recs[0].start_ns);
+	assert_int_equal(fp_report_close(rep), 0);
+}
+
+/*
  * The peer's new plan has FP_MAX_SUBFLOWS subflows: the group grows to
  * them, and a receive (in 8 chunks on the old QPs) posted again is cut
  * over the new QPs, its chunks tiling its place in the buffer.
@@ -2306,6 +2347,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_switch_filled_late, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_second_subflow, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_repost_refused, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_switch_repost_reported, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_to_max, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_peer_gone, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_peer_late, setup2, teardown),
