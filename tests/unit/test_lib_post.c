@@ -2000,6 +2000,52 @@ static void test_switch_stray_commit(void **state)
 }
 
 /*
+ * A control record of no type the switch has (0, or past ABORT and
+ * XCHG) is a peer that does not speak it: the group fails, EPROTO.
+ */
+static void test_switch_bad_record(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t type[] = { 0, 7 };
+	unsigned int i;
+
+	follows(f, true);
+	f->g->plan_serial = f->ctx->plan_serial;	/* not stale: no proposal */
+	for (i = 0; i < 2; i++) {
+		f->g->error = 0;
+		peer_ctl(f, type[i], f->g->epoch, 0);
+		assert_int_equal(poll_nothing(f->g), 0);
+		assert_int_equal(f->g->error, EPROTO);
+		assert_int_equal(fp_post_send(f->g, f->b, 0, 100, 1), ENOTCONN);
+	}
+}
+
+/*
+ * DRAINED waits for every send on the old QPs: one still out on the
+ * second subflow alone holds it back until it completes.
+ */
+static void test_switch_drain_sends(void **state)
+{
+	struct fixture *f = *state;
+	unsigned int seen[4] = { 0 };
+
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 100, 1), 0);
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 100, 2), 0);
+	complete(&wrs[wr_on(f, 0, 0)], IBV_WC_SUCCESS);
+	poll_count(f, seen, 4);
+	assert_int_equal(f->g->sub[1].sq_used, 1);
+	switch_to_commit(f, 0);
+	assert_int_equal(poll_nothing(f->g), 0);
+	assert_int_equal(f->g->sw, FP_SW_DRAIN);
+	assert_true(peer_has_nothing(f));
+	complete(&wrs[wr_on(f, 1, 0)], IBV_WC_SUCCESS);
+	poll_count(f, seen, 4);
+	assert_int_equal(peer_reads(f).type, FP_CTL_DRAINED);
+	assert_int_equal(f->g->sw, FP_SW_DRAINED);
+	assert_int_equal(seen[1] + seen[2], 2);
+}
+
+/*
  * Sends and writes held while frozen: more than the queue's first size
  * (64), all issued in order when the switch is given up. With the send
  * queues full then, they wait, and a later check issues them once there
@@ -2343,6 +2389,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_switch_no_answer, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_both_propose, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_stray_commit, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_switch_bad_record, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_switch_drain_sends, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_held_wait, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_filled_late, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_second_subflow, setup2, teardown),
