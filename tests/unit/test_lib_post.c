@@ -1625,6 +1625,53 @@ static void test_listen_strays(void **state)
 	unsetenv("FLOWPLAN_NO_RDMA_CM");
 }
 
+struct dialer {
+	struct fp_ctx *ctx;
+	uint16_t port;
+};
+
+static void *dial_thread(void *arg)
+{
+	struct dialer *d = arg;
+	struct fp_group_attr a = { .peer = "127.0.0.1", .port = d->port,
+				   .connect_timeout_ms = 5000 };
+
+	return fp_group_connect(d->ctx, &a);
+}
+
+/*
+ * A connecting group given no local address takes the source address of
+ * its route to the peer, and says it in its hello (over lo: 127.0.0.1).
+ */
+static void test_connect_route_src(void **state)
+{
+	struct fixture *f = *state;
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof(sa);
+	struct dialer d = { .ctx = f->ctx };
+	int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), fd;
+	void *g = (void *)1;
+	struct hello h;
+	pthread_t th;
+
+	assert_true(ls >= 0);
+	assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(ls, 1), 0);
+	assert_int_equal(getsockname(ls, (struct sockaddr *)&sa, &sl), 0);
+	d.port = ntohs(sa.sin_port);
+	assert_int_equal(pthread_create(&th, NULL, dial_thread, &d), 0);
+	fd = accept(ls, NULL, NULL);
+	assert_true(fd >= 0);
+	assert_int_equal(fp_sock_io(fd, &h, sizeof(h), false, 5000), 0);
+	close(fd);			/* no answer: it gives up */
+	assert_int_equal(pthread_join(th, &g), 0);
+	assert_null(g);
+	assert_int_equal(h.magic, HELLO_MAGIC);
+	assert_memory_equal(h.addr, loopback_mapped, 16);
+	close(ls);
+}
+
 /*
  * A listening group on a port another socket listens on: the bind's
  * error (EADDRINUSE), at once, not a wait for a peer.
@@ -2384,6 +2431,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_connect_attrs, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_listen_strays, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_listen_port_taken, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_connect_route_src, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_cut, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_abort, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_no_answer, setup2, teardown),
