@@ -121,6 +121,43 @@ static void test_file_reload(void **state)
 	assert_int_equal(fp_ctx_close(ctx), 0);
 }
 
+/*
+ * The plan file changed: any of its mtime (to the nanosecond), its inode
+ * and its size, each alone, tells.
+ */
+static void test_file_change_fields(void **state)
+{
+	struct timespec ns[2] = { { .tv_sec = 1, .tv_nsec = 5 },
+				  { .tv_sec = 1, .tv_nsec = 5 } },
+			back[2] = { { .tv_sec = 1 }, { .tv_sec = 1 } };
+	struct fp_ctx *ctx;
+	FILE *f;
+
+	(void)state;
+	write_plan(1, 0x100);
+	ctx = open_ctx(0);
+	assert_non_null(ctx);
+	assert_false(fp_plansrc_file_changed(&ctx->plan));
+	assert_int_equal(utimensat(AT_FDCWD, path, ns, 0), 0);
+	assert_true(fp_plansrc_file_changed(&ctx->plan));
+	assert_int_equal(utimensat(AT_FDCWD, path, back, 0), 0);
+	assert_false(fp_plansrc_file_changed(&ctx->plan));
+	write_plan(1, 0x100);			/* the same bytes and mtime */
+	assert_true(fp_plansrc_file_changed(&ctx->plan));
+	assert_int_equal(fp_ctx_close(ctx), 0);
+
+	write_plan(1, 0x100);
+	ctx = open_ctx(0);
+	assert_non_null(ctx);
+	f = fopen(path, "a");
+	assert_non_null(f);
+	fputs(" ", f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(utimensat(AT_FDCWD, path, back, 0), 0);
+	assert_true(fp_plansrc_file_changed(&ctx->plan));
+	assert_int_equal(fp_ctx_close(ctx), 0);
+}
+
 static void test_bad_file_kept(void **state)
 {
 	uint64_t t = 1000000000ull;
@@ -265,6 +302,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_file_reload, env_clean),
+		cmocka_unit_test_setup(test_file_change_fields, env_clean),
 		cmocka_unit_test_setup(test_bad_file_kept, env_clean),
 		cmocka_unit_test_setup(test_off, env_clean),
 		cmocka_unit_test_setup(test_group_by_poll, env_clean),
