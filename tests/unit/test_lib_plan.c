@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "flowplan/handles.h"
 #include "flowplan/priv.h"
 #include "test_core_tmpdir.h"
 
@@ -262,9 +263,16 @@ static void test_ctx_hostile_env(void **state)
 	setenv("FLOWPLAN_DEFAULT_K", "1", 1);
 	ctx = fp_ctx_open(&a);
 	assert_non_null(ctx);
+	assert_int_equal(ctx->timeout_ms, 1);
 	assert_int_equal(fp_ctx_close(ctx), 0);
 	unsetenv("FLOWPLAN_TIMEOUT_MS");
 	unsetenv("FLOWPLAN_DEFAULT_K");
+	/* Unset: the defaults fp_ctx_open(3) gives, 10000 ms and 1. */
+	ctx = fp_ctx_open(&a);
+	assert_non_null(ctx);
+	assert_int_equal(ctx->timeout_ms, 10000);
+	assert_int_equal(ctx->default_k, 1);
+	assert_int_equal(fp_ctx_close(ctx), 0);
 	/* Attributes: a deadline past INT_MAX ms, flags nobody defined. */
 	a.timeout_ms = 1u << 31;
 	assert_null(fp_ctx_open(&a));
