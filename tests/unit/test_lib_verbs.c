@@ -102,9 +102,12 @@ static void write_plan(uint64_t gen, uint32_t base)
 	fclose(f);
 }
 
-/* One end of a group on @port, its plan from @plan (NULL: none). */
+/*
+ * One end of a group on @port, its plan from @plan (NULL: none), chunks
+ * of at most @chunk_max bytes (0: the default, 1 MiB).
+ */
 static int open_side_at(struct side *s, bool listen, const char *plan,
-			unsigned int port)
+			unsigned int port, size_t chunk_max)
 {
 	/*
 	 * The client records its messages (test_report). Both re-pin by
@@ -121,7 +124,7 @@ static int open_side_at(struct side *s, bool listen, const char *plan,
 		.local = addr,
 		.port = (uint16_t)port,
 		.flags = listen ? FP_GROUP_LISTEN : 0,
-		.chunk_max = 256 << 10,
+		.chunk_max = chunk_max,
 		.qp_timeout = 18,
 		/* test_recv_timeout waits this long on the server's side. */
 		.timeout_ms = listen ? 5000 : 0,
@@ -144,7 +147,7 @@ static int open_side_at(struct side *s, bool listen, const char *plan,
 
 static int open_side(struct side *s, bool listen)
 {
-	return open_side_at(s, listen, plan_path, PORT);
+	return open_side_at(s, listen, plan_path, PORT, 256 << 10);
 }
 
 static int barrier(struct side *s, int v)
@@ -378,6 +381,13 @@ static void test_buf(void **state)
 	assert_ptr_equal(bi.addr, fp_buf_addr(cli.buf));
 	assert_int_equal(bi.len, BUFLEN);
 
+	/* A buffer fp_buf_alloc() makes starts zeroed. */
+	b = fp_buf_alloc(cli.ctx, sizeof(mem), NULL);
+	assert_non_null(b);
+	memset(mem, 0, sizeof(mem));
+	assert_memory_equal(fp_buf_addr(b), mem, sizeof(mem));
+	assert_int_equal(fp_buf_free(b), 0);
+
 	b = fp_buf_reg(cli.ctx, mem, sizeof(mem), &aut);
 	assert_non_null(b);
 	assert_int_equal(fp_buf_query(b, &bi), 0);
@@ -538,7 +548,9 @@ static void test_bounds(void **state)
 
 /*
  * A pair no plan names: one subflow carrying the whole weight (the
- * contexts' default k of 1), which both ends accept and carry data over.
+ * contexts' default k of 1), which both ends accept and carry data over,
+ * in chunks of the default size (1 MiB: 70000 bytes need one, where
+ * chunks of a few bytes would overrun the queue).
  * Its device is found from the GID tables (FLOWPLAN_NO_RDMA_CM), and is
  * the one rdma_cm found for the first pair (run on a second device, as
  * vm-lib.sh does, this tells a scan that takes any device). A context
@@ -554,7 +566,7 @@ static void *one_server(void *arg)
 	size_t j;
 
 	(void)arg;
-	if (open_side_at(&one_srv, true, NULL, PORT + 1) ||
+	if (open_side_at(&one_srv, true, NULL, PORT + 1, 0) ||
 	    fp_post_recv(one_srv.g, one_srv.buf, 0, 70000, 0) ||
 	    barrier(&one_srv, 1) != 1 || wait_msgs(&one_srv, 1, st, NULL) ||
 	    st[0])
@@ -576,7 +588,7 @@ static void test_unplanned(void **state)
 	assert_int_equal(fp_group_query(cli.g, &gi0), 0);
 	setenv("FLOWPLAN_NO_RDMA_CM", "1", 1);
 	assert_int_equal(pthread_create(&t, NULL, one_server, NULL), 0);
-	assert_int_equal(open_side_at(&one_cli, false, NULL, PORT + 1), 0);
+	assert_int_equal(open_side_at(&one_cli, false, NULL, PORT + 1, 0), 0);
 	assert_int_equal(fp_group_query(one_cli.g, &gi), 0);
 	assert_int_equal(gi.k, 1);
 	assert_int_equal(gi.sub[0].weight, 65536);
