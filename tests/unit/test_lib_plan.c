@@ -185,6 +185,7 @@ static void test_ctx_plan(void **state)
 	assert_string_equal(info.report, "");
 	assert_int_equal(fp_ctx_query(NULL, &info), EINVAL);
 	assert_int_equal(fp_ctx_query(ctx, NULL), EINVAL);
+	assert_int_equal(fp_group_plan_changed(NULL), 0);	/* no group */
 	/* A reload that fails keeps the plan in use. */
 	unlink(a.plan);
 	assert_int_equal(fp_ctx_reload(ctx), ENOENT);

@@ -642,23 +642,31 @@ static void test_fast_split(void **state)
 	struct fp_rbuf rb = { .addr = 0x10000, .len = MEMLEN, .rkey = 2 };
 	const uint32_t uneven[4] = { 10000, 20000, 0, 35536 };
 	const uint32_t off16[4] = { 1, 2, 3, 4 };
-	uint64_t lens[] = { 16384, 100003, 65536, 1000001, MEMLEN - 7 };
+	uint64_t lens[] = { 16384, 100003, 65536, 300000, 1000001, MEMLEN - 7 };
 	struct fp_spread spw = { 0 }, sps = { 0 }, spr = { 0 };
 	struct fp_wc wc[8];
 	unsigned int i, j, total = 0;
 
-	for (j = 0; j < 3; j++) {
+	for (j = 0; j < 4; j++) {
 		if (j == 1) {
 			memcpy(f->g->w, uneven, sizeof(uneven));
 			memcpy(f->g->rw, uneven, sizeof(uneven));
 		} else if (j == 2) {
 			memcpy(f->g->w, off16, sizeof(off16));
 			memcpy(f->g->rw, off16, sizeof(off16));
+		} else if (j == 3) {
+			/* Even weights, chunks of 64 KiB: 300000's shares pass it. */
+			fp_weights_equal(f->g->w, 4);
+			fp_weights_equal(f->g->rw, 4);
+			f->g->chunk_max = f->g->rchunk_max = 65536;
 		}
 		fp_group_unready(f->g);	/* what group.c does on new weights */
-		for (i = 0; i < 5; i++) {
+		for (i = 0; i < 6; i++) {
 			unsigned int from = nwrs;
 			uint64_t id = 100 * j + i;
+
+			if (j == 3 && lens[i] > 300000)
+				break;	/* more chunks than one poll takes */
 
 			assert_int_equal(fp_post_write(f->g, f->b, 7, lens[i],
 						       &rb, 5, id), 0);
