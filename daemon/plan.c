@@ -1387,3 +1387,45 @@ size_t fpd_hostplan_keep(const struct fpd_planner *p, struct fp_hostplan *next,
 	}
 	return kept;
 }
+
+static bool has_pair(const struct fp_hostplan *hp, size_t n, const struct fp_hostplan_entry *e)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!fp_addr_cmp(&hp->e[i].local, &e->local) &&
+		    !fp_addr_cmp(&hp->e[i].remote, &e->remote))
+			return true;
+	return false;
+}
+
+int fpd_hostplan_carry(struct fp_hostplan *next, struct fpd_fsub *next_fs, size_t nnext_fs,
+		       const struct fp_hostplan *prev, size_t *carried, struct fp_err *err)
+{
+	size_t n0 = next->n, i, x;
+	int ret;
+
+	*carried = 0;
+	for (i = 0; i < prev->n; i++) {
+		if (has_pair(next, n0, &prev->e[i]))
+			continue;
+		ret = fp_hostplan_add(next, &prev->e[i], err);
+		if (ret)
+			return ret;
+		(*carried)++;
+	}
+	if (!*carried)
+		return 0;
+	/*
+	 * Sorted, @next's own entry i is preceded by its i own ones and by the
+	 * carried ones of smaller keys (no key is in both).
+	 */
+	for (x = 0; x < nnext_fs; x++) {
+		uint32_t e = next_fs[x].entry, below = 0;
+
+		for (i = n0; i < next->n; i++)
+			below += key_cmp(&next->e[i], &next->e[e]) < 0;
+		next_fs[x].entry = e + below;
+	}
+	return fp_hostplan_finish(next, err);
+}

@@ -7,8 +7,8 @@
 # per family at the spines, follow its own entry, before and after a
 # SIGKILL and restart (once both jobs' cycles are found again, the
 # entries of before: a plan of the first job found may be installed in
-# between, without the other job's entries); every message of both jobs
-# arrives intact.
+# between, the other job's entries kept as the module held them); every
+# message of both jobs arrives intact.
 # Left out: daemon-traffic's spine1 - leaf2 failure (step 2). Run with both
 # families, after the failure every periodic probe (3 s) reported 4 ports
 # moved for 85 s, none of the 2 pairs resolved, and the plan kept loading
