@@ -174,6 +174,7 @@ static const struct bad_case bad[] = {
 	{ "hosts range", "alltoall:bytes=1M,hosts=0-99", "outside 0..7" },
 	{ "hosts syntax", "alltoall:bytes=1M,hosts=a-b", "not an index or range" },
 	{ "hosts open range", "alltoall:bytes=1M,hosts=0-", "\"0-\" is not a range" },
+	{ "hosts trailing", "alltoall:bytes=1M,hosts=0+1x", "\"1x\" is not an index or range" },
 	{ "hd pow2", "hd-allreduce:bytes=1M,hosts=0-2", "power-of-two" },
 	{ "one host", "ring-allreduce:bytes=1M,hosts=3", "at least 2 hosts" },
 	{ "nic", "ring-allreduce:bytes=1M,nics=1", "outside 0..0" },

@@ -835,6 +835,7 @@ static const struct bad_case bad[] = {
 	{ "gen number", "leafspine:leaves=x,spines=2,hosts=1", "not a valid number" },
 	{ "gen rail", "leafspine:leaves=3,spines=2,hosts=1,nics=2,rail", "multiple of nics" },
 	{ "gen fail", "leafspine:leaves=2,spines=2,hosts=1,fail=leaf0-leaf1", "no link between" },
+	{ "gen fail one end", "leafspine:leaves=2,spines=2,hosts=1,fail=leaf0", "fail: \"leaf0\" is not NODE-NODE" },
 	{ "gen k", "fattree:k=5", "k must be even" },
 	{ "gen no hosts", "leafspine:leaves=2,spines=2,hosts=0", "leaves, spines, hosts and nics must be at least 1" },
 	{ "gen huge", "leafspine:leaves=100000,spines=1000,hosts=1000", "too large" },
