@@ -511,13 +511,14 @@ static void test_picture(void **state)
 	{
 		const char *r = buf;
 		double w, h, fw, fh;
-		int frames = 0;
+		int frames = 0, got;
 
-		assert_int_equal(sscanf(buf, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%lf\" height=\"%lf\"",
-					&w, &h), 2);
+		got = sscanf(buf, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%lf\" height=\"%lf\"",
+			     &w, &h);
+		assert_int_equal(got, 2);
 		while ((r = strstr(r, "<rect x=\"4\" y=\"4\" width=\""))) {
-			assert_int_equal(sscanf(r, "<rect x=\"4\" y=\"4\" width=\"%lf\" height=\"%lf\"", &fw,
-						&fh), 2);
+			got = sscanf(r, "<rect x=\"4\" y=\"4\" width=\"%lf\" height=\"%lf\"", &fw, &fh);
+			assert_int_equal(got, 2);
 			assert_true(4 + fw + 4 == w / 2);
 			assert_true(4 + fh + 4 < h);
 			frames++;
@@ -532,17 +533,19 @@ static void test_picture(void **state)
 	{
 		const char *r = buf;
 		double top[4] = { 0, 1e9, 1e9, 1e9 }, bottom[4] = { 0, -1e9, -1e9, -1e9 }, h = 0;
-		int seen = 0;
+		int seen = 0, got;
 
-		assert_int_equal(sscanf(buf, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%*f\" height=\"%lf\"",
-					&h), 1);
+		got = sscanf(buf, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%*f\" height=\"%lf\"",
+			     &h);
+		assert_int_equal(got, 1);
 		while ((r = strstr(r, "<circle cx=\""))) {
 			double x, y;
 			char name[32];
 			int n, tier;
 
-			assert_int_equal(sscanf(r, "<circle cx=\"%lf\" cy=\"%lf\" r=\"%*d\" fill=\"#446\"><title>%31[^<]",
-						&x, &y, name), 3);
+			got = sscanf(r, "<circle cx=\"%lf\" cy=\"%lf\" r=\"%*d\" fill=\"#446\"><title>%31[^<]",
+				     &x, &y, name);
+			assert_int_equal(got, 3);
 			n = fp_topo_find(t, name);
 			assert_true(n >= 0);
 			tier = t->nodes[n].tier;
