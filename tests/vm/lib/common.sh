@@ -3,7 +3,7 @@
 #   . /tests/lib/common.sh
 # It turns on `set -eu -o pipefail`, reports the line of a failing command,
 # and gives: log, fail, skip, poll, need_module, fp_load, fp_unload, as_user,
-# dmesg_clean, retry_until.
+# dmesg_clean, retry_until, on_debug_kernel.
 set -eEu -o pipefail
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 
@@ -65,6 +65,13 @@ fp_unload() {
 as_user() {
 	setpriv --reuid=65534 --regid=65534 --clear-groups \
 		--inh-caps=-all --bounding-set=-all --no-new-privs -- "$@"
+}
+
+# on_debug_kernel: this is tests/vm/debug-kernel.sh's kernel (6.1.N-fpdebug:
+# KASAN, kmemleak, lockdep, ...), many times slower than Debian's under TCG.
+on_debug_kernel() {
+	case $(uname -r) in *-fpdebug) return 0 ;; esac
+	return 1
 }
 
 # Nothing the kernel said so far is a warning, bug or oops.
