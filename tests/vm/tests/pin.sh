@@ -96,8 +96,9 @@ for down in 2 1 2; do
 	[ "$rcvd" -ge $((h - 5)) ] ||
 		fail "rxe1 accepted $rcvd of $h packets: ICRC or header drops"
 	# A retry after a time-out is TCG being slow, not a loss (the line
-	# above); a dropped packet would leave a gap seen as out of sequence.
-	[ "$oos" = 0 ] || fail "$oos packets arrived out of sequence at rxe1"
+	# above); a dropped packet would leave a gap seen as out of sequence
+	# (not judged on the debug kernel: in_sequence says why).
+	in_sequence "$oos"
 	# The module counted what the spine carried, within 1% (plus ARP).
 	diff=$((m > p ? m - p : p - m))
 	[ $((diff * 100)) -le $((p + 100)) ] ||

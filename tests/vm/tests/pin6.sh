@@ -129,7 +129,7 @@ for spine in 1 2; do
 		fail "only $p of $((p + o)) packets took planned spine $spine"
 	[ "$rcvd" -ge $((h - h / 100 - 20)) ] ||
 		fail "rxe1 accepted $rcvd of $h packets: ICRC or header drops"
-	[ "$oos" = 0 ] || fail "$oos packets arrived out of sequence at rxe1"
+	in_sequence "$oos"	# not judged on the debug kernel: see there
 	# Counted under the IPv6 destination, within 1% of what the spine
 	# carried (plus neighbour discovery).
 	diff=$((m > p ? m - p : p - m))
