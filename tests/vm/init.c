@@ -5,6 +5,7 @@
  * line with the nonce the host gave on the kernel command line, power off.
  *
  * Kernel command line: fp.test=NAME fp.nonce=WORD [fp.timeout=SECONDS]
+ * [fp.kmemleak=1] (the debug kernel: kmemleak must be there and running)
  * Verdict: "flowplan-vm: NONCE NAME pass|fail|skip [why]". The host counts
  * a test as passed only when it sees "pass" with its nonce; a panic, a hang
  * or a test that prints a forged line cannot produce it.
@@ -32,6 +33,7 @@
 static char test[128] = "none";
 static char nonce[64] = "none";
 static unsigned int timeout_s = 600;
+static bool need_kmemleak;
 
 static void say(const char *fmt, ...)
 {
@@ -75,15 +77,20 @@ static void do_mount(const char *src, const char *dst, const char *type)
 		panic_out(dst);
 }
 
-static void write_file(const char *path, const char *val)
+/* Returns 0, or -1 (errno set) when @path cannot be opened or written. */
+static int write_file(const char *path, const char *val)
 {
-	int fd = open(path, O_WRONLY);
+	int fd = open(path, O_WRONLY), ret = 0;
 
 	if (fd < 0)
-		return;
-	if (write(fd, val, strlen(val)) < 0)
-		say("init: cannot write %s", path);
+		return -1;
+	if (write(fd, val, strlen(val)) < 0) {
+		say("init: cannot write %s to %s: %s", val, path,
+		    strerror(errno));
+		ret = -1;
+	}
 	close(fd);
+	return ret;
 }
 
 static void copy_param(const char *cmdline, const char *key, char *dst,
@@ -104,7 +111,7 @@ static void copy_param(const char *cmdline, const char *key, char *dst,
 
 static void read_cmdline(void)
 {
-	char buf[4096] = "", t[16] = "";
+	char buf[4096] = "", t[16] = "", k[4] = "";
 	ssize_t n;
 	int fd;
 
@@ -121,6 +128,8 @@ static void read_cmdline(void)
 	copy_param(buf, "fp.timeout=", t, sizeof(t));
 	if (t[0])
 		timeout_s = strtoul(t, NULL, 10);
+	copy_param(buf, "fp.kmemleak=", k, sizeof(k));
+	need_kmemleak = !strcmp(k, "1");
 }
 
 static void setup(void)
@@ -254,16 +263,22 @@ static int check_kernel(void)
 /*
  * Debug kernels (kmemleak built in): what was unreferenced at boot is set
  * aside before the test; after it, a scan must find nothing new. Objects
- * younger than kmemleak's 5 s are not reported: wait them out.
+ * younger than kmemleak's 5 s are not reported: wait them out. With
+ * fp.kmemleak=1 a kmemleak that is missing or has turned itself off (it
+ * refuses "scan" then) fails the test rather than pass it unscanned.
  */
 #define KMEMLEAK "/sys/kernel/debug/kmemleak"
 
+static bool kmemleak_off;
+
 static void kmemleak_begin(void)
 {
-	if (access(KMEMLEAK, W_OK))
+	if (access(KMEMLEAK, W_OK)) {
+		kmemleak_off = need_kmemleak;
 		return;
-	write_file(KMEMLEAK, "scan");
-	write_file(KMEMLEAK, "clear");
+	}
+	if (write_file(KMEMLEAK, "scan") || write_file(KMEMLEAK, "clear"))
+		kmemleak_off = need_kmemleak;
 }
 
 static int kmemleak_end(void)
@@ -272,10 +287,13 @@ static int kmemleak_end(void)
 	int leaks = 0;
 	FILE *f;
 
-	if (access(KMEMLEAK, W_OK))
+	if (kmemleak_off || access(KMEMLEAK, W_OK))
 		return 0;
 	sleep(6);
-	write_file(KMEMLEAK, "scan");
+	if (write_file(KMEMLEAK, "scan")) {
+		kmemleak_off = need_kmemleak;
+		return 0;
+	}
 	f = fopen(KMEMLEAK, "r");
 	if (!f)
 		return 0;
@@ -307,6 +325,8 @@ int main(void)
 		verdict("fail", why);
 	} else if (bad) {
 		verdict("fail", "the kernel log has warnings or oopses (above)");
+	} else if (kmemleak_off) {
+		verdict("fail", "kmemleak is not running (missing or turned off)");
 	} else if (leaks) {
 		snprintf(why, sizeof(why), "kmemleak found %d leak(s) (above)",
 			 leaks);

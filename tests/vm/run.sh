@@ -183,6 +183,8 @@ for t in "${tests[@]}"; do
 		[ "$mem" -ge 2048 ] || mem=2048
 		to=$((to * ${VM_DEBUG_SLOWER:-4}))
 	fi
+	kml=
+	[ "$VM_KERNEL" = debug ] && kml=" fp.kmemleak=1"
 	start=$(date +%s%N)
 	# no_timer_check: on a loaded host, TCG can miss the IO-APIC timer
 	# check's window and the kernel panics at boot ("IO-APIC + timer
@@ -191,7 +193,7 @@ for t in "${tests[@]}"; do
 	timeout -k 5 $((to + 60)) qemu-system-x86_64 -accel tcg -cpu max \
 		-smp "$smp" -m "$mem" -nographic -no-reboot -nic none \
 		-kernel "$KERNEL" -initrd "$W/initrd.img" ${VM_QEMU_ARGS:-} \
-		-append "console=ttyS0 quiet loglevel=4 panic=-1 no_timer_check fp.test=$t fp.nonce=$nonce fp.timeout=$to" \
+		-append "console=ttyS0 quiet loglevel=4 panic=-1 no_timer_check fp.test=$t fp.nonce=$nonce fp.timeout=$to$kml" \
 		</dev/null >"$log" 2>&1
 	qrc=$?
 	secs=$((($(date +%s%N) - start) / 100000000))
