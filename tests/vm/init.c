@@ -10,6 +10,8 @@
  * a test as passed only when it sees "pass" with its nonce; a panic, a hang
  * or a test that prints a forged line cannot produce it.
  */
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -23,6 +25,7 @@
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define __noreturn	__attribute__((noreturn))
@@ -156,13 +159,72 @@ static void setup(void)
 	setenv("FP_TEST", test, 1);
 }
 
-static pid_t child;
-
+/*
+ * SIGALRM only interrupts run_test's wait(), which then looks at the clock;
+ * again every second, in case one came between two wait()s.
+ */
 static void on_alarm(int sig)
 {
 	(void)sig;
-	if (child > 0)
-		kill(-child, SIGKILL);
+	alarm(1);
+}
+
+static time_t now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/* Prints a file's lines with a prefix; nothing when it cannot be read. */
+static void print_file(const char *path, const char *prefix)
+{
+	char line[512];
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		printf("%s%s", prefix, line);
+	fclose(f);
+}
+
+/*
+ * A test that timed out: where every task is (its name, state and kernel
+ * stack), so that a hang in the kernel can be told from a slow test.
+ */
+static void dump_tasks(void)
+{
+	char path[300], comm[64] = "";
+	struct dirent *d;
+	DIR *dir = opendir("/proc");
+	FILE *f;
+
+	if (!dir)
+		return;
+	say("---- tasks at the time-out ----");
+	while ((d = readdir(dir))) {
+		if (!isdigit((unsigned char)d->d_name[0]))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/status", d->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		comm[0] = '\0';
+		if (!fgets(comm, sizeof(comm), f))
+			comm[0] = '\0';
+		comm[strcspn(comm, "\n")] = '\0';
+		printf("task %s %s\n", d->d_name, comm);
+		fclose(f);
+		snprintf(path, sizeof(path), "/proc/%s/stat", d->d_name);
+		print_file(path, "  stat: ");
+		snprintf(path, sizeof(path), "/proc/%s/stack", d->d_name);
+		print_file(path, "  ");
+	}
+	closedir(dir);
+	say("---- end of tasks ----");
+	fflush(stdout);
 }
 
 /* Runs the test in its own session; returns its exit status, -1 on timeout. */
@@ -170,7 +232,9 @@ static int run_test(void)
 {
 	char path[256];
 	int status = 0;
-	pid_t p;
+	bool killed = false;
+	time_t deadline;
+	pid_t p, child;
 
 	snprintf(path, sizeof(path), TEST_DIR "/%s.sh", test);
 	if (access(path, R_OK)) {
@@ -187,13 +251,25 @@ static int run_test(void)
 		execl("/bin/bash", "bash", path, (char *)NULL);
 		_exit(127);
 	}
-	signal(SIGALRM, on_alarm);
+	/* No SA_RESTART: the alarm interrupts wait(). */
+	sigaction(SIGALRM, &(struct sigaction){ .sa_handler = on_alarm },
+		  NULL);
+	deadline = now_s() + timeout_s;
 	alarm(timeout_s);
-	/* PID 1 reaps every orphan; the verdict is the test script's status. */
+	/*
+	 * PID 1 reaps every orphan; the verdict is the test script's status.
+	 * At the time-out: where every task is, then the test is killed.
+	 */
 	for (;;) {
 		p = wait(&status);
-		if (p < 0 && errno == EINTR)
+		if (p < 0 && errno == EINTR) {
+			if (!killed && now_s() >= deadline) {
+				dump_tasks();
+				kill(-child, SIGKILL);
+				killed = true;
+			}
 			continue;
+		}
 		if (p < 0 || p == child)
 			break;
 	}
