@@ -338,8 +338,11 @@ static int check_kernel(void)
 
 /*
  * Debug kernels (kmemleak built in): what was unreferenced at boot is set
- * aside before the test; after it, a scan must find nothing new. Objects
- * younger than kmemleak's 5 s are not reported: wait them out. With
+ * aside before the test; after it, scans must find nothing new. Objects
+ * younger than kmemleak's 5 s are not reported: wait them out. Nor is an
+ * object the first scan finds changed since the one before (its checksum:
+ * it may still be being filled in), and every object made during the test
+ * has changed since the scan before it: so two scans, at both ends. With
  * fp.kmemleak=1 a kmemleak that is missing or has turned itself off (it
  * refuses "scan" then) fails the test rather than pass it unscanned.
  */
@@ -353,7 +356,8 @@ static void kmemleak_begin(void)
 		kmemleak_off = need_kmemleak;
 		return;
 	}
-	if (write_file(KMEMLEAK, "scan") || write_file(KMEMLEAK, "clear"))
+	if (write_file(KMEMLEAK, "scan") || write_file(KMEMLEAK, "scan") ||
+	    write_file(KMEMLEAK, "clear"))
 		kmemleak_off = need_kmemleak;
 }
 
@@ -366,7 +370,7 @@ static int kmemleak_end(void)
 	if (kmemleak_off || access(KMEMLEAK, W_OK))
 		return 0;
 	sleep(6);
-	if (write_file(KMEMLEAK, "scan")) {
+	if (write_file(KMEMLEAK, "scan") || write_file(KMEMLEAK, "scan")) {
 		kmemleak_off = need_kmemleak;
 		return 0;
 	}
