@@ -25,14 +25,6 @@
 #include "planner/topo.h"
 #include "planner/util.h"
 
-/*
- * How long a restarted daemon keeps the module's entries for jobs whose
- * cycle it has not found again (struct fpd resync_until): a job whose
- * reports are read but which shows no cycle must not hold back for ever
- * the removal of entries nobody plans any more.
- */
-#define FPD_RESYNC_NS	60000000000ull
-
 static const double lat_bounds[FPD_LAT_BUCKETS] = {
 	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 };
@@ -216,32 +208,13 @@ int fpd_set_plan(struct fpd *d, const struct fp_hostplan *hp, struct fp_err *err
 	return sync_module(d, err);
 }
 
-/* Still keeping the module's entries of the jobs not found again since the start? */
-static bool resyncing(struct fpd *d)
-{
-	struct fpd_cyc_stats cs;
-
-	if (!d->resync_until)
-		return false;
-	fpd_cyc_stats(d->cyc, &cs);
-	if (cs.jobs && cs.locked == cs.jobs) {
-		fpd_event(d, "resync", "every job's cycle found again since the start");
-		d->resync_until = 0;
-	} else if (fpd_now() >= d->resync_until) {
-		fpd_event(d, "resync", "%zu of %zu jobs without a cycle %llu s after the start: the module's entries no plan has are dropped",
-			  cs.jobs - cs.locked, cs.jobs, FPD_RESYNC_NS / 1000000000ull);
-		d->resync_until = 0;
-	}
-	return d->resync_until != 0;
-}
-
 int fpd_replan_now(struct fpd *d, struct fp_err *err)
 {
 	const struct fpd_cycle **cy = NULL;
 	struct fp_hostplan hp;
 	struct fpd_plan_info info;
 	struct fpd_fsub *fs = NULL;
-	size_t ncy, nfs = 0, i, kept, carried = 0;
+	size_t ncy, nfs = 0, i, kept;
 	bool changed;
 	uint64_t t0 = d->replan_pending ? d->replan_t0 : fpd_now();
 	int ret;
@@ -273,21 +246,6 @@ int fpd_replan_now(struct fpd *d, struct fp_err *err)
 	}
 	d->why[0] = 0;
 	kept = fpd_hostplan_keep(&d->planner, &hp, fs, nfs, &d->wanted, d->fs, d->nfs);
-	/* restarted: the entries of jobs not found again yet stay as they are */
-	if (resyncing(d)) {
-		ret = fpd_hostplan_carry(&hp, fs, nfs, &d->installed, &carried, err);
-		if (ret) {
-			fpd_hostplan_clear(&hp);
-			free(fs);
-			fpd_plan_info_free(&info);
-			snprintf(d->why, sizeof(d->why), "%s", err->msg);
-			return ret;
-		}
-		if (carried)
-			fpd_log(d, LOG_INFO, "%zu entries of the module's plan kept: their jobs' cycles are not found again yet",
-				carried);
-	}
-	d->carried = carried;
 	fpd_hostplan_clear(&d->wanted);
 	d->wanted = hp;
 	d->have_wanted = true;
@@ -586,8 +544,6 @@ void fpd_read_reports(struct fpd *d, uint64_t now)
 	}
 	if (replan && !d->planner.fixed)
 		d->mode->changed(d, "the observed cycles changed");
-	else if (d->carried && !resyncing(d))
-		d->mode->changed(d, "no longer keeping the module's entries of before the start");
 }
 
 /* With no ring to read and no job left to retire, the timer sleeps. */
@@ -1369,8 +1325,6 @@ int fpd_init(struct fpd *d, const struct fpd_conf *conf, const char *conf_path,
 		fpd_log(d, LOG_WARNING, "cannot watch the module come and go");
 	if (kmod_up(d) == ENOENT)
 		fpd_event(d, "module", "flowplan module not loaded: waiting for it");
-	else if (d->kmod_open && d->installed.n && !d->planner.fixed)
-		d->resync_until = fpd_now() + FPD_RESYNC_NS;
 	if (sd_watchdog_enabled(0, &wd) > 0 && wd)
 		fpd_timer_set(&d->t_watchdog, wd * 500, wd * 500);
 	/* a fixed schedule is planned at once; observed cycles when found

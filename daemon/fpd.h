@@ -93,14 +93,6 @@ struct fpd {
 	size_t nfs;
 	struct fpd_plan_info info;
 	char why[512];			/* why there is no plan, when there is none */
-	/*
-	 * After a start that found the module holding a plan (a restart), a
-	 * plan keeps the module's entries of the pairs it has none for, until
-	 * every job whose reports are read has its cycle again or this time
-	 * (fpd_now()) has passed; 0: not (or no longer) so.
-	 */
-	uint64_t resync_until;
-	size_t carried;			/* entries of @wanted kept so */
 
 	/* links planned around: from module link events and from faults */
 	int failed_ev[FPD_FAILED_MAX], failed_fault[FPD_FAILED_MAX];

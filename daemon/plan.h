@@ -190,15 +190,6 @@ size_t fpd_hostplan_keep(const struct fpd_planner *p, struct fp_hostplan *next,
 			 struct fpd_fsub *next_fs, size_t nnext_fs, const struct fp_hostplan *prev,
 			 const struct fpd_fsub *prev_fs, size_t nprev_fs);
 
-/*
- * fpd_hostplan_carry - @prev's entries of the pairs (local, remote) that
- * @next has no entry for join @next, sorted in; @next_fs's entry indices
- * follow their entries. *@carried: how many joined. 0, or ENOMEM/EEXIST
- * with why (then @next and @next_fs are for freeing only).
- */
-int fpd_hostplan_carry(struct fp_hostplan *next, struct fpd_fsub *next_fs, size_t nnext_fs,
-		       const struct fp_hostplan *prev, size_t *carried, struct fp_err *err);
-
 /* Same entries (ignoring the generation). */
 bool fpd_hostplan_equal(const struct fp_hostplan *a, const struct fp_hostplan *b);
 int fpd_hostplan_copy(struct fp_hostplan *dst, const struct fp_hostplan *src);

@@ -7,12 +7,10 @@
  * installed, the module's generation continued); the family vanishing and
  * returning empty (re-installed with the next generation); stalled
  * subflows -> a suspected link -> a plan around it; someone else's newer
- * generation; observed cycles from messages; a restart that keeps the
- * module's entries of jobs whose cycles it has not found again; hold-down;
- * the control socket's answers and permission; the metrics text; probing
- * in a child whose port map shows a switch re-hash; the module's port
- * events, read as flowpland reads them, taking the host's NIC link down
- * and up.
+ * generation; observed cycles from messages; hold-down; the control
+ * socket's answers and permission; the metrics text; probing in a child
+ * whose port map shows a switch re-hash; the module's port events, read as
+ * flowpland reads them, taking the host's NIC link down and up.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -534,139 +532,6 @@ static void test_observed_cycle(void **state)
 	fpd_hostplan_clear(&f.plan);
 }
 
-/* @its iterations of job @job's one message h0 -> h@host every 50 ms from @t. */
-static void job_cycle(struct fpd *d, uint32_t job, uint32_t host, int its, uint64_t t)
-{
-	struct fpd_msg m[40];
-	int it;
-
-	assert_true(its <= 40);
-	for (it = 0; it < its; it++) {
-		m[it] = (struct fpd_msg){ .job = job, .src = fp_addr_v4(htonl(0xc6120001)),
-					  .dst = fp_addr_v4(htonl(0xc6120000 + host)),
-					  .bytes = 8 << 20, .start_ns = t, .end_ns = t + 1000000 };
-		t += 50000000;
-	}
-	assert_int_equal(fpd_cyc_add(d->cyc, m, (size_t)its), 0);
-}
-
-/* The entry h0 -> h@host of @hp, and does it have the same subflows as @want? */
-static const struct fp_hostplan_entry *to_host(const struct fp_hostplan *hp, uint32_t host)
-{
-	struct fp_addr l = fp_addr_v4(htonl(0xc6120001)), r = fp_addr_v4(htonl(0xc6120000 + host));
-
-	return fp_hostplan_find(hp, &l, &r, FP_DQPN_ANY);
-}
-
-static bool same_subflows(const struct fp_hostplan_entry *a, const struct fp_hostplan_entry *b)
-{
-	unsigned int i;
-
-	if (!a || !b || a->nsub != b->nsub || a->enforce != b->enforce)
-		return false;
-	for (i = 0; i < a->nsub; i++)
-		if (a->sub[i].flow_label != b->sub[i].flow_label ||
-		    a->sub[i].sport != b->sub[i].sport || a->sub[i].weight != b->sub[i].weight)
-			return false;
-	return true;
-}
-
-/* Each watched subflow is of the pair of the wanted entry it names. */
-static void subflows_name_their_entries(const struct fpd *d)
-{
-	size_t x;
-
-	assert_true(d->nfs > 0);
-	for (x = 0; x < d->nfs; x++) {
-		assert_true(d->fs[x].entry < d->wanted.n);
-		assert_int_equal(fp_addr_cmp(&d->fs[x].remote,
-					     &d->wanted.e[d->fs[x].entry].remote), 0);
-	}
-}
-
-/*
- * A restart while two jobs run (job 3: h0 -> h2, job 4: h0 -> h3). The
- * first cycle found again is planned with the module's entry of the other
- * job kept as it is (not dropped until that job's cycle is found again);
- * once both are found, the plan of both, the one of before. Restarted
- * again with job 4 seen but showing no cycle: its entry is kept until the
- * resync time has passed, then dropped.
- */
-static void test_restart_keeps_unseen_jobs(void **state)
-{
-	struct fake f = { .loaded = true };
-	struct fp_hostplan before = { 0 };
-	struct fpd_conf c;
-	struct fpd d;
-	uint64_t t;
-
-	(void)state;
-	conf(&c, NULL);
-	start(&d, &f, &c);
-	assert_int_equal(d.resync_until, 0);	/* the module held nothing */
-	t = fpd_wall() - 4000000000ull;		/* read 2 s after the last (as above) */
-	job_cycle(&d, 3, 3, 40, t);
-	job_cycle(&d, 4, 4, 40, t);
-	fpd_read_reports(&d, t + 4000000000ull);
-	assert_int_equal(fpd_cyc_count(d.cyc), 2);
-	RUN_UNTIL(&d, f.sets == 1);
-	assert_int_equal(f.plan.n, 2);
-	assert_int_equal(d.carried, 0);
-	fpd_hostplan_copy(&before, &f.plan);
-	fpd_fini(&d);
-
-	/*
-	 * restarted: job 4's cycle found, job 3 seen (its last two messages)
-	 * with no cycle yet; read 2 s after job 4's last, 2 s ago. Job 3's
-	 * entry sorts first: the watched subflows of job 4's follow it.
-	 */
-	start(&d, &f, &c);
-	assert_int_not_equal(d.resync_until, 0);
-	t = fpd_wall() - 6000000000ull;
-	job_cycle(&d, 4, 4, 40, t);
-	job_cycle(&d, 3, 3, 2, t + 1900000000ull);
-	fpd_read_reports(&d, t + 4000000000ull);
-	assert_int_equal(fpd_cyc_count(d.cyc), 1);
-	RUN_UNTIL(&d, d.replans == 1);
-	assert_int_equal(d.carried, 1);
-	assert_int_equal(f.plan.n, 2);
-	assert_non_null(to_host(&f.plan, 4));
-	assert_true(same_subflows(to_host(&f.plan, 3), to_host(&before, 3)));
-	assert_true(fpd_hostplan_equal(&d.wanted, &f.plan));	/* installed, not pending */
-	subflows_name_their_entries(&d);
-
-	/* job 3 goes on and its cycle is found: the plan of both, as before */
-	job_cycle(&d, 3, 3, 40, t + 2000000000ull);
-	fpd_read_reports(&d, t + 6000000000ull);
-	assert_int_equal(fpd_cyc_count(d.cyc), 2);
-	RUN_UNTIL(&d, d.replans == 2);
-	assert_int_equal(d.resync_until, 0);
-	assert_int_equal(d.carried, 0);
-	assert_true(fpd_hostplan_equal(&f.plan, &before));
-	subflows_name_their_entries(&d);
-	fpd_fini(&d);
-
-	/* restarted: job 4 seen, never cyclic; kept until the resync time */
-	start(&d, &f, &c);
-	t = fpd_wall() - 6000000000ull;
-	job_cycle(&d, 3, 3, 40, t);
-	job_cycle(&d, 4, 4, 2, t + 1900000000ull);
-	fpd_read_reports(&d, t + 4000000000ull);
-	RUN_UNTIL(&d, d.replans == 1);
-	assert_int_equal(d.carried, 1);
-	assert_true(same_subflows(to_host(&f.plan, 4), to_host(&before, 4)));
-	d.resync_until = fpd_now();		/* the resync time has passed */
-	fpd_read_reports(&d, t + 6000000000ull);
-	RUN_UNTIL(&d, d.replans == 2);
-	assert_int_equal(d.resync_until, 0);
-	assert_int_equal(d.carried, 0);
-	assert_int_equal(f.plan.n, 1);
-	assert_non_null(to_host(&f.plan, 3));
-	fpd_fini(&d);
-	fpd_hostplan_clear(&f.plan);
-	fpd_hostplan_clear(&before);
-}
-
 /*
  * leaf2 configured cut off from both spines: the plan for the rest is
  * installed, and the flows to and from leaf2's hosts are in the status
@@ -954,7 +819,6 @@ int main(void)
 		cmocka_unit_test(test_ipv6_host),
 		cmocka_unit_test(test_port_event),
 		cmocka_unit_test(test_observed_cycle),
-		cmocka_unit_test(test_restart_keeps_unseen_jobs),
 		cmocka_unit_test(test_unroutable_reported),
 		cmocka_unit_test(test_no_module_then_module),
 		cmocka_unit_test(test_holddown),

@@ -7,8 +7,8 @@
 # per family at the spines, follow its own entry, before and after a
 # SIGKILL and restart (once both jobs' cycles are found again, the
 # entries of before: a plan of the first job found may be installed in
-# between, the other job's entries kept as the module held them); every
-# message of both jobs arrives intact.
+# between, without the other job's entries); every message of both jobs
+# arrives intact.
 # Left out: daemon-traffic's spine1 - leaf2 failure (step 2), though its
 # body runs it for every family of the run (each router's routes of both
 # families in one ip run, then a wait for a probe begun after the change).

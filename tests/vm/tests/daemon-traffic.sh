@@ -357,8 +357,8 @@ poll 60 eval 'test "$(st .replans)" -ge 1' || fail "no plan after the restart: $
 if [ "$FAM" = dual ]; then
 	# Two jobs: the restarted daemon plans once it finds a job's cycle, so
 	# a plan of the first job found may be installed before the other's
-	# cycle is seen again (that job's entries kept as the module held
-	# them). Once both are found: the entries of before.
+	# cycle is seen again (that job's entries gone meanwhile). Once both
+	# are found: the entries of before.
 	poll 90 eval 'test "$(st .jobs.cycles)" -ge 2 && settled && test "$(entries)" = "$E"' ||
 		fail "the restart moved traffic: $(entries), was $E"
 	log "restarted: $(st .installs) install(s) before both jobs' cycles were found again"
