@@ -377,6 +377,9 @@ static void probe_done(void *arg, const struct fpd_probe_result *r)
 		return;
 	}
 	d->probe_last.moved = moved;
+	if (d->planner.pm_kept)
+		fpd_log(d, LOG_INFO, "probe: %zu pairs with no path named keep the ports learned before",
+			d->planner.pm_kept);
 	if (moved || !d->probe_saved)
 		save_portmap(d);
 	if (!moved) {

@@ -242,8 +242,14 @@ static int row_cmp(const void *x, const void *y)
 	return fp_pm_order(&a->src, &a->dst, a->sport, &b->src, &b->dst, b->sport);
 }
 
-static bool pair_in(const struct fpd_pmrow *r, size_t n, const struct fp_addr *src,
-		    const struct fp_addr *dst)
+static bool same_pair(const struct fpd_pmrow *a, const struct fpd_pmrow *b)
+{
+	return !fp_addr_cmp(&a->src, &b->src) && !fp_addr_cmp(&a->dst, &b->dst);
+}
+
+/* The first row of pair @src -> @dst in sorted @r, or @n. */
+static size_t pair_first(const struct fpd_pmrow *r, size_t n, const struct fp_addr *src,
+			 const struct fp_addr *dst)
 {
 	struct fpd_pmrow key = { .src = *src, .dst = *dst };
 	size_t lo = 0, hi = n;
@@ -256,7 +262,25 @@ static bool pair_in(const struct fpd_pmrow *r, size_t n, const struct fp_addr *s
 		else
 			hi = mid;
 	}
-	return lo < n && !fp_addr_cmp(&r[lo].src, src) && !fp_addr_cmp(&r[lo].dst, dst);
+	return lo < n && same_pair(&r[lo], &key) ? lo : n;
+}
+
+static bool pair_in(const struct fpd_pmrow *r, size_t n, const struct fp_addr *src,
+		    const struct fp_addr *dst)
+{
+	return pair_first(r, n, src, dst) < n;
+}
+
+/*
+ * Does sorted @r give pair @src -> @dst a port? A pair the probe named no
+ * path of has only its "unresolved" row (sport 0, first of its pair).
+ */
+static bool pair_named(const struct fpd_pmrow *r, size_t n, const struct fp_addr *src,
+		       const struct fp_addr *dst)
+{
+	size_t i = pair_first(r, n, src, dst);
+
+	return i < n && (r[i].sport || (i + 1 < n && same_pair(&r[i], &r[i + 1])));
 }
 
 static const struct fpd_pmrow *row_find(const struct fpd_pmrow *r, size_t n,
@@ -270,9 +294,10 @@ static const struct fpd_pmrow *row_find(const struct fpd_pmrow *r, size_t n,
 
 /*
  * Ports of sorted map @b that take another path than map @a (in use) says,
- * and ports of pairs @a does not name. A port only one of them names, of a
- * pair both name, is no news: a probe stops once every path it found has
- * its ports, and which ports answer first varies from probe to probe.
+ * and ports of pairs @a gives no port (absent, or only "unresolved"). A
+ * port only one of them names, of a pair both give ports, is no news: a
+ * probe stops once every path it found has its ports, and which ports
+ * answer first varies from probe to probe.
  */
 static size_t rows_moved(const struct fpd_pmrow *a, size_t na, const struct fpd_pmrow *b,
 			 size_t nb)
@@ -285,7 +310,7 @@ static size_t rows_moved(const struct fpd_pmrow *a, size_t na, const struct fpd_
 		if (d < 0) {
 			i++;
 		} else if (d > 0) {
-			moved += !pair_in(a, na, &b[k].src, &b[k].dst);
+			moved += b[k].sport && !pair_named(a, na, &b[k].src, &b[k].dst);
 			k++;
 		} else {
 			moved += !same_path(&a[i].path, &b[k].path);
@@ -351,12 +376,27 @@ int fpd_planner_set_portmap(struct fpd_planner *p, const char *text, const char 
 		n++;
 	}
 	fp_portmap_free(pm);
-	/* merging: the old map's pairs the new one does not name */
+	/*
+	 * merging: the old map's pairs the new one gives no port. A pair the
+	 * probe named no path of ("unresolved") keeps the ports learned
+	 * before: that probe learned nothing of it, and a pair with no port
+	 * would be planned on the hash model, whose paths know nothing of a
+	 * failure the probes saw. Its unresolved row goes.
+	 */
 	for (k = 0, m = n; merge && k < p->npm; k++)
-		if (!pair_in(r, m, &p->pm[k].src, &p->pm[k].dst))
+		if (p->pm[k].sport ? !pair_named(r, m, &p->pm[k].src, &p->pm[k].dst) :
+				     !pair_in(r, m, &p->pm[k].src, &p->pm[k].dst))
 			r[n++] = p->pm[k];
-	if (n > m)
+	p->pm_kept = 0;
+	if (n > m) {
 		qsort(r, n, sizeof(*r), row_cmp);
+		for (i = k = 0; i < n; i++)	/* rows of a pair: sport 0 first */
+			if (r[i].sport || i + 1 == n || !same_pair(&r[i], &r[i + 1]))
+				r[k++] = r[i];
+			else
+				p->pm_kept++;
+		n = k;
+	}
 	i = p->have_pm ? rows_moved(p->pm, p->npm, r, n) : rows_off_model(p, r, n);
 	if (moved)
 		*moved = i;

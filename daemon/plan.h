@@ -96,6 +96,7 @@ struct fpd_planner {
 	struct fpd_pmrow *pm;
 	size_t npm;
 	unsigned int pm_gen;
+	size_t pm_kept;			/* the last merge's unresolved pairs that kept their ports */
 	bool have_pm;
 	/* links wanted down beyond the configured ones (undirected indices) */
 	int *failed;			/* down: out of ECMP */
@@ -144,10 +145,11 @@ int fpd_planner_set_avoid(struct fpd_planner *p, const int *idx, size_t n,
 /*
  * fpd_planner_set_portmap - a port map (docs/formats.md) for the next plans.
  * With @merge, its pairs replace those pairs' ports and every other pair
- * keeps its own (a probe of this host's pairs over the configured map).
+ * keeps its own (a probe of this host's pairs over the configured map); a
+ * pair it lists only as unresolved keeps the ports it had.
  * *@moved (may be NULL): ports the map in use names on another path, and
- * ports of pairs it does not name; a map with none leaves the planner as it
- * was (a probe that saw other ports of the same paths is no change).
+ * ports of pairs it gives no port; a map with none leaves the planner as
+ * it was (a probe that saw other ports of the same paths is no change).
  * 0, or EINVAL (a map that does not fit the fabric) with the reason.
  */
 int fpd_planner_set_portmap(struct fpd_planner *p, const char *text, const char *name,

@@ -1245,11 +1245,12 @@ static const char topo_vm_dual[] =
 	"  {\"a\":\"leaf2\",\"b\":\"spine1\",\"gbps\":1},{\"a\":\"leaf2\",\"b\":\"spine2\",\"gbps\":1}]}\n";
 
 /*
- * What a probe of h1 -> h2 writes for both families, 16 ports each: every
- * other port on spine1, or with @failed (spine1 - leaf2 down, not in the
- * topology) every port on spine2, each pair incomplete.
+ * What a probe of h1 -> h2 writes for both families, 16 ports each, by
+ * @how (one letter per family, IPv4's then IPv6's): 's' every other port
+ * on spine1; '2' (spine1 - leaf2 down, not in the topology) every port on
+ * spine2, the pair incomplete; 'u' no named path, the pair unresolved.
  */
-static char *probe_map_vm(bool failed)
+static char *probe_map_vm(const char *how)
 {
 	static const char *const pr[][2] = { { "10.0.1.1", "10.0.2.1" },
 					     { "fd00:1::1", "fd00:2::1" } };
@@ -1260,11 +1261,17 @@ static char *probe_map_vm(bool failed)
 	assert_non_null(txt);
 	off = (size_t)sprintf(txt, "# flowplan-portmap 1\n");
 	for (f = 0; f < 2; f++) {
+		if (how[f] == 'u') {
+			off += (size_t)sprintf(txt + off, "# %s %s: no port got a complete path\n"
+					       "%-12s %-12s %-6s unresolved\n", pr[f][0], pr[f][1],
+					       pr[f][0], pr[f][1], "-");
+			continue;
+		}
 		for (k = 1; k <= 16; k++)
 			off += (size_t)sprintf(txt + off, "%-12s %-12s %-6u leaf1,%s,leaf2\n",
 					       pr[f][0], pr[f][1], fp_label_to_sport((uint32_t)k),
-					       failed || k % 2 ? "spine2" : "spine1");
-		if (failed)
+					       how[f] == '2' || k % 2 ? "spine2" : "spine1");
+		if (how[f] == '2')
 			off += (size_t)sprintf(txt + off, "# %s %s: incomplete: found 1 of 2 paths\n",
 					       pr[f][0], pr[f][1]);
 	}
@@ -1282,14 +1289,22 @@ static double spine1_load(const struct out *o)
 	return l;
 }
 
-/*
- * Dual-stack NICs (daemon-dual in tests/vm): probes of both families'
- * pairs before and after spine1 - leaf2 went down. The map after replaces
- * the pairs' rows (the merge finds both pairs in it, whatever the
- * library's row order), the plan leaves spine1, and the same map again
- * moves nothing.
- */
-static void test_dual_nic_probe_failure(void **state)
+/* @p on the VM's dual-stack fabric with probe_map_vm(@how) as its first map. */
+static void load_vm_dual(struct fpd_planner *p, const char *how)
+{
+	char *map = probe_map_vm(how), tp[128];
+	struct fp_err err = { "" };
+	size_t moved;
+
+	snprintf(tp, sizeof(tp), "%s", test_file("vmdual.json", topo_vm_dual));
+	load_topo(p, tp, NULL);
+	if (fpd_planner_set_portmap(p, map, "probe", true, &moved, &err))
+		fail_msg("%s", err.msg);
+	free(map);
+}
+
+/* Plan h1 -> h2 of both families, 1 MiB each, every address local (daemon-dual's jobs). */
+static void plan_vm_dual(struct fpd_planner *p, struct out *o)
 {
 	struct fp_addr local[4] = { ip("10.0.1.1"), ip("10.0.2.1"), ip("fd00:1::1"),
 				    ip("fd00:2::1") };
@@ -1300,7 +1315,22 @@ static void test_dual_nic_probe_failure(void **state)
 	struct fpd_cphase ph = { .n = 2, .f = fl, .steps = 1 };
 	struct fpd_cycle cy = { .job = 1, .period = 1, .nph = 1, .ph = &ph };
 	const struct fpd_cycle *cys[] = { &cy };
-	char *before = probe_map_vm(false), *after = probe_map_vm(true), tp[128];
+	struct fp_err err = { "" };
+
+	if (fpd_planner_plan(p, cys, 1, local, 4, &o->hp, &o->fs, &o->nfs, &o->info, &err))
+		fail_msg("%s", err.msg);
+}
+
+/*
+ * Dual-stack NICs (daemon-dual in tests/vm): probes of both families'
+ * pairs before and after spine1 - leaf2 went down. The map after replaces
+ * the pairs' rows (the merge finds both pairs in it, whatever the
+ * library's row order), the plan leaves spine1, and the same map again
+ * moves nothing.
+ */
+static void test_dual_nic_probe_failure(void **state)
+{
+	char *after = probe_map_vm("22");
 	struct fp_err err = { "" };
 	struct fpd_planner p;
 	struct out o;
@@ -1308,20 +1338,16 @@ static void test_dual_nic_probe_failure(void **state)
 	unsigned int gen;
 
 	(void)state;
-	snprintf(tp, sizeof(tp), "%s", test_file("vmdual.json", topo_vm_dual));
-	load_topo(&p, tp, NULL);
-	assert_int_equal(fpd_planner_set_portmap(&p, before, "probe", true, &moved, &err), 0);
+	load_vm_dual(&p, "ss");
 	assert_int_equal(p.npm, 32);
-	if (fpd_planner_plan(&p, cys, 1, local, 4, &o.hp, &o.fs, &o.nfs, &o.info, &err))
-		fail_msg("%s", err.msg);
+	plan_vm_dual(&p, &o);
 	assert_true(spine1_load(&o) > 0);
 	out_free(&o);
 	/* the 8 spine1 ports of each family moved; the old rows are gone */
 	assert_int_equal(fpd_planner_set_portmap(&p, after, "probe", true, &moved, &err), 0);
 	assert_int_equal(moved, 16);
 	assert_int_equal(p.npm, 32);
-	if (fpd_planner_plan(&p, cys, 1, local, 4, &o.hp, &o.fs, &o.nfs, &o.info, &err))
-		fail_msg("%s", err.msg);
+	plan_vm_dual(&p, &o);
 	assert_int_equal(o.hp.n, 2);
 	assert_true(spine1_load(&o) == 0);
 	out_free(&o);
@@ -1331,7 +1357,67 @@ static void test_dual_nic_probe_failure(void **state)
 	assert_int_equal(moved, 0);
 	assert_int_equal(p.pm_gen, gen);
 	assert_int_equal(p.npm, 32);
-	free(before);
+	free(after);
+	fpd_planner_free(&p);
+}
+
+/*
+ * daemon-dual's probe under way while spine1 - leaf2 went down: it saw
+ * the IPv4 ports moved and named no path of the IPv6 pair. That pair
+ * keeps the ports learned before (its unresolved row does not replace
+ * them: a pair with no port is planned on the hash model, whose paths
+ * still cross spine1), and the next probe, naming its ports on spine2,
+ * is news: the plan leaves spine1. A pair the map in use has only as
+ * unresolved (a first probe that named none of its paths) takes the
+ * ports of the probe that names them.
+ */
+static void test_dual_nic_probe_unresolved(void **state)
+{
+	char *during = probe_map_vm("2u"), *after = probe_map_vm("22");
+	struct fp_err err = { "" };
+	struct fpd_planner p;
+	struct out o;
+	size_t moved;
+	unsigned int gen;
+
+	(void)state;
+	load_vm_dual(&p, "ss");
+	assert_int_equal(p.npm, 32);
+	/* IPv4's 8 spine1 ports moved; IPv6 keeps its 16 rows, no unresolved row */
+	assert_int_equal(fpd_planner_set_portmap(&p, during, "probe", true, &moved, &err), 0);
+	assert_int_equal(moved, 8);
+	assert_int_equal(p.pm_kept, 1);
+	assert_int_equal(p.npm, 32);
+	assert_true(p.pm[31].sport != 0 && !fp_addr_is_v4(&p.pm[31].src));
+	/* the same again: nothing new */
+	gen = p.pm_gen;
+	assert_int_equal(fpd_planner_set_portmap(&p, during, "probe", true, &moved, &err), 0);
+	assert_int_equal(moved, 0);
+	assert_int_equal(p.pm_gen, gen);
+	/* IPv6's 8 spine1 ports moved: the plan leaves spine1 */
+	assert_int_equal(fpd_planner_set_portmap(&p, after, "probe", true, &moved, &err), 0);
+	assert_int_equal(moved, 8);
+	assert_int_equal(p.npm, 32);
+	plan_vm_dual(&p, &o);
+	assert_int_equal(o.hp.n, 2);
+	assert_true(spine1_load(&o) == 0);
+	out_free(&o);
+	fpd_planner_free(&p);
+
+	/* a first map with IPv6 unresolved: planned on the model, spine1 too */
+	load_vm_dual(&p, "2u");
+	assert_int_equal(p.npm, 17);
+	plan_vm_dual(&p, &o);
+	assert_true(spine1_load(&o) > 0);
+	out_free(&o);
+	/* IPv6's 16 ports named: news, though the map in use lists the pair */
+	assert_int_equal(fpd_planner_set_portmap(&p, after, "probe", true, &moved, &err), 0);
+	assert_int_equal(moved, 16);
+	assert_int_equal(p.npm, 32);
+	plan_vm_dual(&p, &o);
+	assert_true(spine1_load(&o) == 0);
+	out_free(&o);
+	free(during);
 	free(after);
 	fpd_planner_free(&p);
 }
@@ -1355,6 +1441,7 @@ int main(void)
 		cmocka_unit_test(test_dual_stack),
 		cmocka_unit_test(test_responder),
 		cmocka_unit_test(test_dual_nic_probe_failure),
+		cmocka_unit_test(test_dual_nic_probe_unresolved),
 	};
 
 	return cmocka_run_group_tests_name("daemon_plan", tests, tmpdir_setup, tmpdir_teardown);
