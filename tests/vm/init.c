@@ -388,9 +388,32 @@ static int kmemleak_end(void)
 	return leaks;
 }
 
+/*
+ * The test's first failure, as common.sh's fail() and ERR trap kept it, after
+ * ": "; empty if there is none. A longer one ends in "..." where it was cut.
+ */
+static void first_failure(char *buf, size_t size)
+{
+	FILE *f = fopen("/tmp/.flowplan-fail", "r");
+	size_t n;
+
+	buf[0] = 0;
+	if (!f)
+		return;
+	memcpy(buf, ": ", 3);
+	if (!fgets(buf + 2, size - 2, f))
+		buf[0] = 0;
+	fclose(f);
+	n = strlen(buf);
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = 0;
+	else if (n == size - 1)
+		memcpy(buf + size - 4, "...", 4);
+}
+
 int main(void)
 {
-	char why[96];
+	char why[512], first[400];
 	int rc, bad, leaks;
 
 	setup();
@@ -400,8 +423,10 @@ int main(void)
 	rc = run_test();
 	leaks = kmemleak_end();
 	bad = check_kernel();
+	first_failure(first, sizeof(first));
 	if (rc == -1) {
-		snprintf(why, sizeof(why), "timed out after %us", timeout_s);
+		snprintf(why, sizeof(why), "timed out after %us%s", timeout_s,
+			 first);
 		verdict("fail", why);
 	} else if (bad) {
 		verdict("fail", "the kernel log has warnings or oopses (above)");
@@ -414,7 +439,7 @@ int main(void)
 	} else if (rc == SKIP_RC) {
 		verdict("skip", NULL);
 	} else if (rc) {
-		snprintf(why, sizeof(why), "exit status %d", rc);
+		snprintf(why, sizeof(why), "exit status %d%s", rc, first);
 		verdict("fail", why);
 	} else {
 		verdict("pass", NULL);

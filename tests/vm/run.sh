@@ -34,7 +34,12 @@ pass=0 fail=0 skip=0
 TIER=vm
 [ "${VM_KERNEL:-debian}" = debug ] && TIER=vm-debug
 
+failures=()	# "TEST: why" of each failed test, repeated at the end
 summary() {
+	local f
+	# The summary is what a truncated log (CI's tail) keeps: each failure
+	# again, with the test's first failing check (see lib/common.sh).
+	for f in "${failures[@]}"; do echo "$TIER: failed: $f"; done
 	echo "$TIER: $pass passed, $fail failed, $skip skipped"
 	[ "$fail" = 0 ]
 	exit
@@ -228,6 +233,7 @@ for t in "${tests[@]}"; do
 	*)
 		[ -z "$line" ] && why="no verdict (panic, hang or qemu exit $qrc)"
 		echo "$TIER: $t FAILED: $why (${secs} s); log: $log"
+		failures+=("$t: $why (${secs} s)")
 		# The test's own output, then the kernel's complaints.
 		grep -av '^dmesg: ' "$log" | tail -40 | sed 's/^/    /'
 		grep -aE '^dmesg: .*(WARNING:|BUG:|Oops|KASAN|UBSAN|refcount_t|Call Trace|lockup|blocked for)' \

@@ -11,12 +11,25 @@ export ABI
 ABI=$(cat /tests/abi)
 FLOWPLAN_KO=/usr/lib/modules/extra/flowplan.ko
 
-trap 'echo "FAIL: ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND (status $?)"' ERR
+# first_failure WHAT: the test's first failure, kept in /tmp/.flowplan-fail
+# for init, which puts it in the verdict: the host's summary names it even
+# when a cleanup's output pushes the FAIL line out of the log's tail.
+first_failure() {
+	{ [ -e /tmp/.flowplan-fail ] || printf '%s\n' "$*" >/tmp/.flowplan-fail; } \
+		2>/dev/null || true
+}
+
+on_err() {
+	echo "FAIL: $1"
+	first_failure "$1"
+}
+trap 'on_err "${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND (status $?)"' ERR
 
 log() { echo "[$(cut -d' ' -f1 /proc/uptime)] $*"; }
 
 fail() {
 	echo "FAIL: $*"
+	first_failure "$*"
 	exit 1
 }
 
