@@ -482,6 +482,105 @@ static void test_tighter_cap(void **state)
 	fp_topo_free(t);
 }
 
+/*
+ * @f's subflows (@pf) avoid link @l, and each one's port still takes its
+ * path once @l is down: the repair keeps them as they are, with no port
+ * to look up.
+ */
+static bool stays(struct fp_topo *t, const struct fp_plan_phase *pp, const struct fp_flow *f,
+		  const struct fp_plan_flow *pf, int l)
+{
+	struct fp_pathset ps = fp_topo_paths(t, t->nodes[f->src].leaf, t->nodes[f->dst].leaf);
+	struct fp_path was[FP_MAX_SUBFLOWS];
+	bool same = true;
+	size_t k;
+
+	for (k = 0; k < pf->n; k++) {
+		was[k] = ps.p[pp->subs[pf->first + k].path];
+		if (over(t, &was[k], l) || over(t, &was[k], t->links[l].rev))
+			return false;
+	}
+	assert_int_equal(fp_topo_link_set(t, l, false), 0);
+	ps = fp_topo_paths(t, t->nodes[f->src].leaf, t->nodes[f->dst].leaf);
+	for (k = 0; k < pf->n && same; k++) {
+		const struct fp_plan_subflow *s = &pp->subs[pf->first + k];
+		int now = fp_topo_route_fl(t, f->src, f->dst, s->sport, s->flow_label);
+
+		same = now >= 0 && ps.p[now].len == was[k].len &&
+		       !memcmp(ps.p[now].link, was[k].link, was[k].len * sizeof(was[k].link[0]));
+	}
+	assert_int_equal(fp_topo_link_set(t, l, true), 0);
+	return same;
+}
+
+/*
+ * The re-balance after the moves takes ports from the map too, for every
+ * pair the failure touched: a map with none for such a pair is an error
+ * that names it, not a repair that skips the re-balance. The plan and
+ * failure of test_tighter_cap (whose moves leave the phase above its
+ * load before, so that the re-balance runs), planned without a map; the
+ * map lacks the ports of a pair with a path over the failed link whose
+ * subflows stay where they are with their ports (so that nothing before
+ * the re-balance looks its ports up).
+ */
+static void test_rebalance_needs_the_map(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=3,spines=3,hosts=2,up_gbps=50");
+	struct fp_sched *s = gen_sched("alltoall:bytes=1G", t);
+	struct fp_plan_opts po = { .strategy = FP_STRAT_FLOWPLAN, .generation = 1, .max_split = 3 };
+	struct fp_plan_repair_opts ro = { .max_split = 1 };
+	char *text = pm_from_model(t, s, 2), *w, *r, *eol, prefix[2 * FP_ADDR_STRLEN + 2];
+	char sa[FP_ADDR_STRLEN], da[FP_ADDR_STRLEN], want[256];
+	struct fp_plan_repair_stats st;
+	const struct fp_flow *f = NULL;
+	struct fp_portmap *pm;
+	struct fp_plan *p;
+	struct fp_err err;
+	size_t i;
+	int l, q;
+
+	(void)state;
+	assert_int_equal(fp_plan_compute(t, s, &po, &p, &err), 0);
+	l = loaded_link(p);
+	for (i = 0; i < s->ph[0].n && !f; i++) {
+		const struct fp_flow *g = &s->ph[0].flows[i];
+		struct fp_pathset ps = fp_topo_paths(t, t->nodes[g->src].leaf, t->nodes[g->dst].leaf);
+		bool touched = false;
+
+		if (t->nodes[g->src].leaf == t->nodes[g->dst].leaf)
+			continue;
+		for (q = 0; q < ps.n; q++)
+			touched |= over(t, &ps.p[q], l) || over(t, &ps.p[q], t->links[l].rev);
+		if (touched && stays(t, &p->ph[0], g, &p->ph[0].flows[i], l))
+			f = g;
+	}
+	assert_non_null(f);
+	fp_addr_str(&t->nodes[f->src].ip, sa);
+	fp_addr_str(&t->nodes[f->dst].ip, da);
+	snprintf(prefix, sizeof(prefix), "%s %s ", sa, da);
+	for (r = w = text; *r; r = eol) {
+		eol = strchr(r, '\n');
+		eol = eol ? eol + 1 : r + strlen(r);
+		if (strncmp(r, prefix, strlen(prefix))) {
+			memmove(w, r, (size_t)(eol - r));
+			w += eol - r;
+		}
+	}
+	*w = 0;
+	assert_int_equal(fp_portmap_parse(text, "pm", t, &pm, &err), 0);
+	ro.pm = pm;
+	assert_int_equal(fp_plan_repair(p, &l, 1, &ro, &st, &err), ENOENT);
+	snprintf(want, sizeof(want), "port map has no port for %s -> %s (%s -> %s)",
+		 t->nodes[f->src].name, t->nodes[f->dst].name, sa, da);
+	if (!strstr(err.msg, want))
+		fail_msg("%s: not in \"%s\"", want, err.msg);
+	fp_plan_free(p);
+	fp_portmap_free(pm);
+	free(text);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -493,6 +592,7 @@ int main(void)
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_tighter_cap),
 		cmocka_unit_test(test_portmap),
+		cmocka_unit_test(test_rebalance_needs_the_map),
 	};
 
 	return cmocka_run_group_tests_name("planner_repair", tests, NULL, NULL);
