@@ -1340,6 +1340,57 @@ static void test_gp_stops_when_stalled(void **state)
 	fp_topo_free(t);
 }
 
+/*
+ * Gradient projection keeps each commodity within its path limit: with
+ * one subflow a flow and one flow a commodity (one host a leaf), every
+ * commodity keeps the one path the greedy routing gave it (a commodity at
+ * its limit moves bytes only among the paths it has); with two, it uses
+ * at most two and the load falls below the greedy routing's.
+ */
+static void test_gp_within_the_limit(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=8,spines=4,hosts=1,fail=leaf0-spine1+leaf3-spine2");
+	struct fp_sched *s = gen_sched("alltoall:bytes=1G", t);
+	int max_split;
+
+	(void)state;
+	for (max_split = 1; max_split <= 2; max_split++) {
+		struct fp_err err;
+		struct fp_mcf m;
+		double greedy;
+		uint16_t *path;
+		size_t c;
+
+		assert_int_equal(fp_mcf_init(&m, t, &s->ph[0], NULL, max_split, &err), 0);
+		assert_int_equal(m.nc, 8 * 7);
+		fp_mcf_greedy(&m);
+		greedy = m.lambda;
+		path = calloc(m.nc, sizeof(*path));
+		assert_non_null(path);
+		for (c = 0; c < m.nc; c++) {
+			assert_int_equal(m.c[c].nflows, 1);
+			assert_int_equal(m.c[c].limit, max_split);
+			assert_int_equal(m.c[c].nsup, 1);
+			path[c] = m.c[c].sup[0].path;
+		}
+		m.bound = 0;
+		fp_mcf_gp(&m, 1e-4, 400);
+		for (c = 0; c < m.nc; c++) {
+			assert_true(m.c[c].nsup >= 1 && m.c[c].nsup <= max_split);
+			if (max_split == 1)
+				assert_int_equal(m.c[c].sup[0].path, path[c]);
+		}
+		if (max_split == 1)
+			assert_true(m.lambda == greedy);
+		else
+			assert_true(m.lambda < greedy * 0.9);
+		free(path);
+		fp_mcf_free(&m);
+	}
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1375,6 +1426,7 @@ int main(void)
 		cmocka_unit_test(test_mcf_restrict_keeps_busiest),
 		cmocka_unit_test(test_unsplit_after_a_commodity_that_does_not_fit),
 		cmocka_unit_test(test_gp_stops_when_stalled),
+		cmocka_unit_test(test_gp_within_the_limit),
 	};
 
 	return cmocka_run_group_tests_name("planner_plan", tests, NULL, NULL);
