@@ -1391,6 +1391,85 @@ static void test_gp_within_the_limit(void **state)
 	fp_topo_free(t);
 }
 
+/* The allowed paths of the one commodity of @s under @text, a port map. */
+static void assert_allowed(struct fp_topo *t, const struct fp_sched *s, const char *text,
+			   size_t rows, const char *const *spine, int n)
+{
+	struct fp_portmap *pm;
+	struct fp_err err;
+	struct fp_mcf m;
+	int k;
+
+	assert_int_equal(fp_portmap_parse(text, "pm", t, &pm, &err), 0);
+	assert_int_equal(pm->n, rows);
+	assert_int_equal(fp_mcf_init(&m, t, &s->ph[0], pm, 8, &err), 0);
+	assert_int_equal(m.nc, 1);
+	assert_int_equal(m.c[0].ps.n, 4);
+	assert_int_equal(m.c[0].nallowed, n);
+	for (k = 0; k < n; k++) {
+		const struct fp_path *q = &m.c[0].ps.p[m.c[0].allowed[k]];
+
+		assert_string_equal(t->nodes[t->links[q->link[0]].to].name, spine[k]);
+	}
+	fp_mcf_free(&m);
+	fp_portmap_free(pm);
+}
+
+/* @text's rows over spines 1 and 3 alone (in place). */
+static void keep_spines_1_3(char *text)
+{
+	char *w, *r, *eol;
+
+	for (r = w = text; *r; r = eol) {
+		eol = strchr(r, '\n');
+		eol = eol ? eol + 1 : r + strlen(r);
+		if (*r == '#' || memmem(r, (size_t)(eol - r), ",spine1,", 8) ||
+		    memmem(r, (size_t)(eol - r), ",spine3,", 8)) {
+			memmove(w, r, (size_t)(eol - r));
+			w += eol - r;
+		}
+	}
+	*w = 0;
+}
+
+/*
+ * A commodity's allowed paths under a port map are the paths the map has
+ * ports on, each once, in path order, however many ports it has for each
+ * and whether it has more rows than the pair has paths or not. The pair
+ * has 4 paths, one a spine.
+ */
+static void test_mcf_mapped_paths(void **state)
+{
+	static const char *const all[] = { "spine0", "spine1", "spine2", "spine3" };
+	static const char *const odd[] = { "spine1", "spine3" };
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=4,hosts=1");
+	struct fp_sched *s = calloc(1, sizeof(*s));
+	char *text;
+
+	(void)state;
+	assert_non_null(s);
+	s->name = fp_xstrdup("one");
+	fp_sched_job(s, "j0");
+	fp_sched_add(s, 0, t->hosts[0].first_nic, t->hosts[1].first_nic, 10, 0);
+	/* a port a path: 4 rows */
+	text = pm_from_model(t, s, 1);
+	assert_allowed(t, s, text, 4, all, 4);
+	free(text);
+	/* 2 a path on spines 1 and 3: 4 rows, 2 paths */
+	text = pm_from_model(t, s, 2);
+	keep_spines_1_3(text);
+	assert_allowed(t, s, text, 4, odd, 2);
+	free(text);
+	/* 8 a path: 32 rows; on spines 1 and 3, 16 */
+	text = pm_from_model(t, s, 8);
+	assert_allowed(t, s, text, 32, all, 4);
+	keep_spines_1_3(text);
+	assert_allowed(t, s, text, 16, odd, 2);
+	free(text);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1427,6 +1506,7 @@ int main(void)
 		cmocka_unit_test(test_unsplit_after_a_commodity_that_does_not_fit),
 		cmocka_unit_test(test_gp_stops_when_stalled),
 		cmocka_unit_test(test_gp_within_the_limit),
+		cmocka_unit_test(test_mcf_mapped_paths),
 	};
 
 	return cmocka_run_group_tests_name("planner_plan", tests, NULL, NULL);
