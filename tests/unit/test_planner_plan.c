@@ -1470,6 +1470,41 @@ static void test_mcf_mapped_paths(void **state)
 	fp_topo_free(t);
 }
 
+/*
+ * The method a phase asks for: left to choose, a problem of more rows than
+ * the simplex method takes by itself (700: here 552 leaf pairs and 382
+ * links) goes to gradient projection; asked for the LP, the simplex method
+ * takes up to four times that, and its vertex is at the bound; asked for
+ * GP, GP.
+ */
+static void test_method_asked(void **state)
+{
+	static const int want[] = { FP_METHOD_NONE, FP_METHOD_LP, FP_METHOD_GP };
+	static const int got[] = { FP_METHOD_GP, FP_METHOD_LP, FP_METHOD_GP };
+	struct fp_topo *t = gen_topo("leafspine:leaves=24,spines=8,hosts=1,up_gbps=10,fail=leaf0-spine1");
+	struct fp_sched *s = gen_sched("alltoall:bytes=1G", t);
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct fp_plan_opts o = { .strategy = FP_STRAT_FLOWPLAN, .generation = 1,
+					  .method = want[i] };
+		struct fp_plan *p;
+		struct fp_err err;
+
+		assert_int_equal(fp_plan_compute(t, s, &o, &p, &err), 0);
+		assert_int_equal(p->ph[0].method, got[i]);
+		if (got[i] == FP_METHOD_LP)
+			assert_true(p->ph[0].max_load <= p->ph[0].lower_bound * (1 + 1e-8));
+		else
+			assert_true(p->ph[0].max_load <= p->ph[0].lower_bound * (1 + 1e-3));
+		assert_conserved(p);
+		fp_plan_free(p);
+	}
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1507,6 +1542,7 @@ int main(void)
 		cmocka_unit_test(test_gp_stops_when_stalled),
 		cmocka_unit_test(test_gp_within_the_limit),
 		cmocka_unit_test(test_mcf_mapped_paths),
+		cmocka_unit_test(test_method_asked),
 	};
 
 	return cmocka_run_group_tests_name("planner_plan", tests, NULL, NULL);
