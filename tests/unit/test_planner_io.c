@@ -60,6 +60,8 @@ static const struct bad_case bad_pm[] = {
 	{ "switch", "# flowplan-portmap 1\n198.18.0.1 198.18.0.2 49153 leaf0,spine7,leaf1\n", "\"spine7\" is not a switch" },
 	{ "ends", "# flowplan-portmap 1\n198.18.0.1 198.18.0.2 49153 spine0,leaf1\n", "path must run from leaf0 to leaf1" },
 	{ "not a path", "# flowplan-portmap 1\n198.18.0.1 198.18.0.2 49153 leaf0,leaf1\n", "no live shortest path" },
+	/* a shortest path and a switch more: its hops past the path's own must not be read */
+	{ "longer path", "# flowplan-portmap 1\n198.18.0.2 198.18.0.1 49153 leaf1,spine0,leaf0,leaf0\n", "pm:2: no live shortest path" },
 	{ "unresolved port", "# flowplan-portmap 1\n198.18.0.1 198.18.0.2 5 unresolved\n", "sport \"-\"" },
 };
 
