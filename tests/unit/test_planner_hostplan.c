@@ -236,6 +236,39 @@ static void test_no_entries(void **state)
 	fp_topo_free(t);
 }
 
+/*
+ * NICs that send nothing have no entries and are no error, also in a plan
+ * without reverse entries (ECMP's): a ring of two hosts of four (one NIC
+ * each) pins its two pairs.
+ */
+static void test_idle_nics(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=2");
+	struct fp_sched *s = gen_sched("ring-allreduce:bytes=64M,hosts=0+2", t);
+	struct fp_plan *p = do_plan(t, s, FP_STRAT_ECMP, 0, 7);
+	struct fp_hostplan hp;
+	struct fp_err err;
+	size_t i, j;
+
+	(void)state;
+	assert_int_equal(s->nph, 1);
+	assert_int_equal(s->ph[0].n, 2);
+	assert_int_equal(fp_plan_hostplan(p, NULL, 0, &hp, &err), 0);
+	assert_int_equal(hp.n, 2);
+	for (i = 0; i < hp.n; i++) {
+		int a = fp_topo_find_addr(t, fp_addr_to_v4(&hp.e[i].local));
+		int b = fp_topo_find_addr(t, fp_addr_to_v4(&hp.e[i].remote));
+
+		for (j = 0; j < s->ph[0].n && (s->ph[0].flows[j].src != a || s->ph[0].flows[j].dst != b); j++)
+			;
+		assert_true(j < s->ph[0].n);
+	}
+	fp_hostplan_free(&hp);
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
 /* Per-host shares in a directory, JSON and compact, read back. */
 static void shares(const char *spec)
 {
@@ -479,6 +512,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_conversion),
 		cmocka_unit_test(test_no_entries),
+		cmocka_unit_test(test_idle_nics),
 		cmocka_unit_test(test_shares),
 		cmocka_unit_test(test_shares_v6),
 		cmocka_unit_test(test_shares_fd0),
