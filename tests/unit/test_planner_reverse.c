@@ -424,6 +424,84 @@ static void test_portmap_one_way(void **state)
 }
 
 /*
+ * A forward subflow without a flow label (its map port below 0xc000, as
+ * maps learned with TCP have) has no reverse, even where the map has ports
+ * for the reverse pair: the ring's leaf-crossing flows (h1 -> h2, h3 -> h0)
+ * have TCP ports, their reverse pairs RoCE ones; only the flows within a
+ * leaf get reverse subflows and a reverse entry (a member's n is 0 when
+ * it has no entry, plan.h).
+ */
+static void test_portmap_tcp_forward(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=2");
+	struct fp_sched *s = gen_sched("ring-allreduce:bytes=64M", t);
+	struct fp_sched *back = calloc(1, sizeof(*back));
+	struct fp_plan_opts o = { .strategy = FP_STRAT_FLOWPLAN, .max_split = 2, .generation = 1 };
+	char *fwd = pm_from_model(t, s, 2), *rev, *text, *r, *eol;
+	size_t e, ph, fl, nrev = 0, len = 0, i;
+	struct fp_hostplan hp;
+	struct fp_portmap *pm;
+	struct fp_plan *p;
+	struct fp_err err;
+	FILE *f = open_memstream(&text, &len);
+
+	(void)state;
+	assert_non_null(back);
+	assert_non_null(f);
+	back->name = fp_xstrdup("back");
+	fp_sched_job(back, "j0");
+	for (i = 0; i < s->ph[0].n; i++)
+		fp_sched_add(back, 0, s->ph[0].flows[i].dst, s->ph[0].flows[i].src, 1, 0);
+	rev = pm_from_model(t, back, 2);
+	/* the reverse pairs' rows (with the header), the forward ones with their */
+	/* ports' label bits alone (1..0x3fff: no label) */
+	fputs(rev, f);
+	for (r = strchr(fwd, '\n') + 1; *r; r = eol) {
+		char sa[64], da[64], path[128];
+		unsigned int port;
+
+		eol = strchr(r, '\n') + 1;
+		assert_int_equal(sscanf(r, "%63s %63s %u %127s", sa, da, &port, path), 4);
+		assert_true(port >= 0xc001);
+		fprintf(f, "%s %s %u %s\n", sa, da, port & 0x3fff, path);
+	}
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(fp_portmap_parse(text, "pm", t, &pm, &err), 0);
+	o.pm = pm;
+	assert_int_equal(fp_plan_compute(t, s, &o, &p, &err), 0);
+	assert_int_equal(fp_plan_hostplan(p, NULL, 0, &hp, &err), 0);
+	for (e = 0; e < hp.n; e++) {
+		int src = fp_topo_find_ip(t, &hp.e[e].local), dst = fp_topo_find_ip(t, &hp.e[e].remote);
+
+		if (pair_flow(p, src, dst, &ph, &fl))
+			continue;
+		nrev++;
+		assert_int_equal(t->nodes[src].leaf, t->nodes[dst].leaf);
+	}
+	assert_int_equal(nrev, 2);	/* h0 <- h1 and h2 <- h3 */
+	/* and the plan's reverse members say the same: subflows for those two alone */
+	nrev = 0;
+	for (i = 0; i < p->ph[0].nrev; i++) {
+		const struct fp_flow *g = &s->ph[0].flows[p->ph[0].rev[i].flow];
+
+		if (!p->ph[0].rev[i].n)
+			continue;
+		nrev++;
+		assert_int_equal(t->nodes[g->src].leaf, t->nodes[g->dst].leaf);
+	}
+	assert_int_equal(nrev, 2);
+	fp_hostplan_free(&hp);
+	fp_plan_free(p);
+	fp_portmap_free(pm);
+	free(text);
+	free(rev);
+	free(fwd);
+	fp_sched_free(back);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
+/*
  * Reverse members per phase, in every phase: phase 0 sends h0 -> h2,
  * phase 1 h1 -> h3 and h2 -> h0. h0 -> h2 and h2 -> h0 have each other as
  * the flow back (in another phase), h1 -> h3 has none: one reverse entry,
@@ -519,6 +597,7 @@ int main(void)
 		cmocka_unit_test(test_repair),
 		cmocka_unit_test(test_portmap),
 		cmocka_unit_test(test_portmap_one_way),
+		cmocka_unit_test(test_portmap_tcp_forward),
 		cmocka_unit_test(test_phases),
 		cmocka_unit_test(test_order_differs),
 	};
