@@ -218,6 +218,37 @@ static void test_bad_input(void **state)
 	fp_topo_free(t);
 }
 
+/*
+ * A collective's bare name, or its name and a colon, is the generator's
+ * (no file is looked for), for every collective: it says what it lacks,
+ * where a file reader would say there is no such file.
+ */
+static void test_bare_names(void **state)
+{
+	static const char *const name[] = { "ring-allreduce", "hd-allreduce", "rd-allreduce",
+					    "allgather", "reducescatter", "alltoall", "pipeline" };
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=4");
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(name) / sizeof(name[0]); i++) {
+		for (k = 0; k < 2; k++) {
+			struct fp_sched *s = NULL;
+			struct fp_err err = { "" };
+			char spec[32], want[64];
+			int rc;
+
+			snprintf(spec, sizeof(spec), "%s%s", name[i], k ? ":" : "");
+			snprintf(want, sizeof(want), "%s: bytes=SIZE is required", spec);
+			rc = fp_sched_load(spec, t, &s, &err);
+			if (rc != EINVAL || !strstr(err.msg, want))
+				fail_msg("%s: rc %d, error \"%s\", wanted \"%s\"", spec, rc, err.msg, want);
+			assert_null(s);
+		}
+	}
+	fp_topo_free(t);
+}
+
 /* Every collective's per-flow bytes, as docs/formats.md states them. */
 static void test_per_flow_bytes(void **state)
 {
@@ -427,6 +458,7 @@ int main(void)
 		cmocka_unit_test(test_frag_and_jobs),
 		cmocka_unit_test(test_json_round_trip),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_bare_names),
 		cmocka_unit_test(test_per_flow_bytes),
 		cmocka_unit_test(test_placement_bounds),
 	};
