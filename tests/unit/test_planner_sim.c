@@ -559,6 +559,24 @@ static void test_picture(void **state)
 		assert_int_equal(seen, 2 * t->nswitches);	/* both panels */
 		assert_true(bottom[3] < top[2] && bottom[2] < top[1]);
 	}
+	/* every NIC a small square of its own, in each panel */
+	{
+		const char *r = buf;
+		int nics = 0, got;
+
+		while ((r = strstr(r, "width=\"3\" height=\"3\" fill=\"#668\"><title>"))) {
+			char name[32];
+			int n;
+
+			got = sscanf(strchr(r, '>') + 1, "<title>%31[^<]", name);
+			assert_int_equal(got, 1);
+			n = fp_topo_find(t, name);
+			assert_true(n >= 0 && t->nodes[n].is_nic);
+			nics++;
+			r++;
+		}
+		assert_int_equal(nics, 2 * (t->nnodes - t->nswitches));
+	}
 	assert_non_null(strstr(buf, "flow&lt;plan&gt;"));
 	assert_non_null(strstr(buf, "stroke-dasharray"));
 	/* the scale: idle grey, the bound yellow, 1.5x and more dark red */
@@ -578,6 +596,47 @@ static void test_picture(void **state)
 	fp_topo_free(t);
 }
 
+/*
+ * Over 512 NICs, a leaf's host links are one bar, coloured by the busiest
+ * of them against the bound: a ring on 528 NICs (33 hosts a leaf) loads
+ * every host link alike, and those bind, so every bar is the bound's
+ * yellow; no NIC has a square of its own.
+ */
+static void test_picture_nic_bars(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=16,spines=4,hosts=33");
+	struct fp_sched *s = gen_sched("ring-allreduce:bytes=64M", t);
+	struct fp_plan *p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+	double *ld = calloc((size_t)t->nlinks, sizeof(double));
+	struct fp_svg_panel pn = { "flowplan", ld, p->ph[0].max_load, 0 };
+	const char *r;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct fp_err err;
+	int bars = 0;
+
+	(void)state;
+	assert_non_null(ld);
+	assert_int_equal(t->nnodes - t->nswitches, 528);
+	assert_true(p->ph[0].max_load == p->ph[0].lower_bound);
+	fp_plan_link_loads(p, ld);
+	assert_int_equal(fp_svg_write(f, t, &pn, 1, p->ph[0].lower_bound, &err), 0);
+	fclose(f);
+	for (r = buf; (r = strstr(r, "height=\"40\" fill=\"")); r++) {
+		assert_memory_equal(r + strlen("height=\"40\" fill=\""), "#ffdc3c\"", 8);
+		assert_non_null(strstr(r, "<title>host links of leaf"));
+		bars++;
+	}
+	assert_int_equal(bars, 16);
+	assert_null(strstr(buf, "width=\"3\" height=\"3\""));
+	free(buf);
+	free(ld);
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -591,6 +650,7 @@ int main(void)
 		cmocka_unit_test(test_events_are_ends),
 		cmocka_unit_test(test_against_reference),
 		cmocka_unit_test(test_picture),
+		cmocka_unit_test(test_picture_nic_bars),
 	};
 
 	return cmocka_run_group_tests_name("planner_sim", tests, NULL, NULL);
