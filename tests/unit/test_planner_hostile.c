@@ -190,11 +190,49 @@ static void test_files(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/*
+ * A file whose name looks like a generator's spec (a colon, an equals
+ * sign) is read as a file when it exists: a topology file so named is
+ * parsed, and one past the size limit is refused for its size, not handed
+ * to the generator.
+ */
+static void test_file_named_like_a_spec(void **state)
+{
+	char dir[] = "/tmp/fp-hostile-XXXXXX", path[128], cmd[160];
+	struct fp_topo *g = gen_topo("leafspine:leaves=2,spines=1,hosts=3"), *t = NULL;
+	struct fp_err err = { "" };
+	char *json = fp_topo_to_json(g, false);
+	FILE *f;
+
+	(void)state;
+	assert_non_null(json);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/leafspine:leaves=9.json", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_true(fputs(json, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+	if (fp_topo_load(path, &t, &err))
+		fail_msg("%s: %s", path, err.msg);
+	assert_int_equal(t->nnodes, g->nnodes);
+	assert_int_equal(t->nhosts, 6);
+	fp_topo_free(t);
+	t = NULL;
+	assert_int_equal(truncate(path, (off_t)FP_TOPO_FILE_MAX + 1), 0);
+	assert_int_equal(fp_topo_load(path, &t, &err), EFBIG);
+	assert_null(t);
+	free(json);
+	fp_topo_free(g);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_files),
+		cmocka_unit_test(test_file_named_like_a_spec),
 	};
 
 	return cmocka_run_group_tests_name("planner_hostile", tests, NULL, NULL);
