@@ -198,6 +198,37 @@ static void test_portmap_port_ends(void **state)
 	fp_topo_free(t);
 }
 
+/* Sizes: a count of bytes, or one of K, M, G, T (powers of 1024), B or iB after. */
+static void test_parse_size(void **state)
+{
+	static const struct {
+		const char *text;
+		int rc;
+		uint64_t bytes;
+	} cases[] = {
+		{ "0", 0, 0 }, { "1000", 0, 1000 }, { "18446744073709551615", 0, UINT64_MAX },
+		{ "1k", 0, 1024 }, { "64K", 0, 65536 }, { "3KB", 0, 3072 },
+		{ "1m", 0, 1048576 }, { "5MiB", 0, 5242880 },
+		{ "1G", 0, 1073741824 }, { "3g", 0, 3221225472ull }, { "2GiB", 0, 2147483648ull },
+		{ "1T", 0, 1099511627776ull }, { "16777215T", 0, 16777215ull << 40 },
+		{ "16777216T", ERANGE, 0 }, { "17179869184G", ERANGE, 0 },
+		{ "18446744073709551616", EINVAL, 0 }, { "", EINVAL, 0 }, { "-1", EINVAL, 0 },
+		{ "G", EINVAL, 0 }, { "1P", EINVAL, 0 }, { "1Gb", EINVAL, 0 }, { "1GiBs", EINVAL, 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t got = 0;
+		int rc = fp_parse_size(cases[i].text, &got);
+
+		if (rc != cases[i].rc || (!rc && got != cases[i].bytes))
+			fail_msg("\"%s\": rc %d, %llu bytes; wanted rc %d, %llu", cases[i].text, rc,
+				 (unsigned long long)got, cases[i].rc,
+				 (unsigned long long)cases[i].bytes);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -205,6 +236,7 @@ int main(void)
 		cmocka_unit_test(test_portmap_good_v6),
 		cmocka_unit_test(test_portmap_dual),
 		cmocka_unit_test(test_portmap_bad),
+		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_portmap_port_ends),
 	};
 
