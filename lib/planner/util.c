@@ -168,7 +168,8 @@ int fp_parse_size(const char *s, uint64_t *out)
 	unsigned long long v;
 	int shift = 0;
 
-	if (!s || !*s || *s == '-')
+	/* A digit first: strtoull() would take leading blanks and a sign (" -1": 2^64 - 1). */
+	if (!s || *s < '0' || *s > '9')
 		return EINVAL;
 	errno = 0;
 	v = strtoull(s, &end, 10);

@@ -214,6 +214,7 @@ static void test_parse_size(void **state)
 		{ "16777216T", ERANGE, 0 }, { "17179869184G", ERANGE, 0 },
 		{ "18446744073709551616", EINVAL, 0 }, { "", EINVAL, 0 }, { "-1", EINVAL, 0 },
 		{ "G", EINVAL, 0 }, { "1P", EINVAL, 0 }, { "1Gb", EINVAL, 0 }, { "1GiBs", EINVAL, 0 },
+		{ " 1", EINVAL, 0 }, { "+1", EINVAL, 0 }, { " -1", EINVAL, 0 }, { "\t-5G", EINVAL, 0 },
 	};
 	size_t i;
 

@@ -171,6 +171,9 @@ static const struct bad_case bad[] = {
 	{ "collective", "allsum:bytes=1M", "unknown collective \"allsum\"" },
 	{ "no bytes", "ring-allreduce:hosts=0-3", "bytes=SIZE is required" },
 	{ "bad bytes", "ring-allreduce:bytes=12Q", "not a size" },
+	/* a blank and a sign before the digits: no size ("-1" read as 2^64 - 1 was "2^63 or more") */
+	{ "signed bytes", "ring-allreduce:bytes= -1", "bytes: \" -1\" is not a size" },
+	{ "plus bytes", "ring-allreduce:bytes=+1M", "bytes: \"+1M\" is not a size" },
 	{ "hosts range", "alltoall:bytes=1M,hosts=0-99", "outside 0..7" },
 	{ "hosts syntax", "alltoall:bytes=1M,hosts=a-b", "not an index or range" },
 	{ "hosts open range", "alltoall:bytes=1M,hosts=0-", "\"0-\" is not a range" },
