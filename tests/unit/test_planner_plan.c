@@ -1505,6 +1505,42 @@ static void test_method_asked(void **state)
 	fp_topo_free(t);
 }
 
+/*
+ * Bytes are conserved where shares round in double: one flow of 2^62 - 1
+ * bytes (2^62 as a double) over two live spines, each carrying half: the
+ * halves round to 2^61 each, one byte more than the flow has, and the
+ * second subflow takes what is left (2^61 - 1).
+ */
+static void test_huge_flow_conserved(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=3,hosts=1,up_gbps=50,fail=leaf0-spine2");
+	struct fp_sched *s = calloc(1, sizeof(*s));
+	struct fp_plan_opts o = { .strategy = FP_STRAT_FLOWPLAN, .generation = 1 };
+	const uint64_t bytes = (1ull << 62) - 1;
+	struct fp_plan *p;
+	struct fp_err err;
+	size_t k;
+
+	(void)state;
+	assert_non_null(s);
+	s->name = fp_xstrdup("huge");
+	fp_sched_job(s, "j0");
+	fp_sched_add(s, 0, t->hosts[0].first_nic, t->hosts[1].first_nic, bytes, 0);
+	if (fp_plan_compute(t, s, &o, &p, &err))
+		fail_msg("plan: %s", err.msg);
+	assert_int_not_equal(p->ph[0].method, FP_METHOD_EXACT);
+	assert_int_equal(p->ph[0].flows[0].n, 2);
+	for (k = 0; k < 2; k++) {
+		uint64_t b = p->ph[0].subs[p->ph[0].flows[0].first + k].bytes;
+
+		assert_true(b == 1ull << 61 || b == (1ull << 61) - 1);
+	}
+	assert_conserved(p);
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1543,6 +1579,7 @@ int main(void)
 		cmocka_unit_test(test_gp_within_the_limit),
 		cmocka_unit_test(test_mcf_mapped_paths),
 		cmocka_unit_test(test_method_asked),
+		cmocka_unit_test(test_huge_flow_conserved),
 	};
 
 	return cmocka_run_group_tests_name("planner_plan", tests, NULL, NULL);
