@@ -1541,6 +1541,26 @@ static void test_huge_flow_conserved(void **state)
 	fp_topo_free(t);
 }
 
+/*
+ * The leaf cuts bound a single byte too: one byte from leaf0 (one live
+ * 10 Gbit/s uplink) to leaf1 (two) takes 1 / 10 Gbit/s = 0.8 ns at least;
+ * leaf1's way in (0.4 ns) and the host links (0.08 ns) bound it less.
+ */
+static void test_bound_one_byte(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=1,up_gbps=10,fail=leaf0-spine1");
+	struct fp_sched *s = calloc(1, sizeof(*s));
+
+	(void)state;
+	assert_non_null(s);
+	s->name = fp_xstrdup("byte");
+	fp_sched_job(s, "j0");
+	fp_sched_add(s, 0, t->hosts[0].first_nic, t->hosts[1].first_nic, 1, 0);
+	assert_true(fabs(fp_phase_lower_bound(t, &s->ph[0], NULL) / (8 / 10e9) - 1) < 1e-12);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1580,6 +1600,7 @@ int main(void)
 		cmocka_unit_test(test_mcf_mapped_paths),
 		cmocka_unit_test(test_method_asked),
 		cmocka_unit_test(test_huge_flow_conserved),
+		cmocka_unit_test(test_bound_one_byte),
 	};
 
 	return cmocka_run_group_tests_name("planner_plan", tests, NULL, NULL);
