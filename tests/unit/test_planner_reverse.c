@@ -459,9 +459,11 @@ static void test_portmap_tcp_forward(void **state)
 	for (r = strchr(fwd, '\n') + 1; *r; r = eol) {
 		char sa[64], da[64], path[128];
 		unsigned int port;
+		int got;
 
 		eol = strchr(r, '\n') + 1;
-		assert_int_equal(sscanf(r, "%63s %63s %u %127s", sa, da, &port, path), 4);
+		got = sscanf(r, "%63s %63s %u %127s", sa, da, &port, path);
+		assert_int_equal(got, 4);
 		assert_true(port >= 0xc001);
 		fprintf(f, "%s %s %u %s\n", sa, da, port & 0x3fff, path);
 	}
