@@ -62,6 +62,8 @@ static const struct bad_case bad_pm[] = {
 	{ "ends", "# flowplan-portmap 1\n198.18.0.1 198.18.0.2 49153 spine0,leaf1\n", "path must run from leaf0 to leaf1" },
 	{ "not a path", "# flowplan-portmap 1\n198.18.0.1 198.18.0.2 49153 leaf0,leaf1\n", "no live shortest path" },
 	/* a shortest path and a switch more: its hops past the path's own must not be read */
+	/* 9 switches: refused at the ninth, before it is stored */
+	{ "9 switches", "# flowplan-portmap 1\n198.18.0.1 198.18.0.2 49153 leaf0,spine0,leaf1,spine1,leaf0,spine0,leaf1,spine1,leaf1\n", "pm:2: path has more than 8 switches" },
 	{ "longer path", "# flowplan-portmap 1\n198.18.0.2 198.18.0.1 49153 leaf1,spine0,leaf0,leaf0\n", "pm:2: no live shortest path" },
 	{ "unresolved port", "# flowplan-portmap 1\n198.18.0.1 198.18.0.2 5 unresolved\n", "sport \"-\"" },
 };
