@@ -366,11 +366,12 @@ static void test_portmap(void **state)
 	char *text = pm_both_ways(t, s, 4);
 	int l = fp_topo_link(t, fp_topo_find(t, "spine0"), fp_topo_find(t, "leaf1"));
 	struct fp_plan_repair_stats st;
+	struct fp_hostplan before, after;
 	struct fp_portmap *pm;
 	struct fp_path *was;
 	struct fp_plan *p;
 	struct fp_err err;
-	size_t split;
+	size_t split, e, k, kept = 0;
 
 	(void)state;
 	assert_true(l >= 0);
@@ -380,11 +381,46 @@ static void test_portmap(void **state)
 	assert_int_equal(fp_plan_compute(t, s, &o, &p, &err), 0);
 	assert_int_equal(check_reverse(p, pm, was, &split), s->ph[0].n);
 	assert_true(split > 0);
+	rev_entries(p, &before);
 	ro.pm = pm;
 	assert_int_equal(fp_plan_repair(p, &l, 1, &ro, &st, &err), 0);
 	assert_true(st.moved > 0);
 	/* check_reverse: every reply's learned path is the reverse of its flow's, all links up */
 	assert_int_equal(check_reverse(p, pm, was, &split), s->ph[0].n);
+	/*
+	 * a reply whose old ports' learned paths are still the reversed paths
+	 * of its flow's subflows keeps them (looked up in the map, any row)
+	 */
+	rev_entries(p, &after);
+	assert_int_equal(after.n, before.n);
+	for (e = 0; e < before.n; e++) {
+		const struct fp_hostplan_entry *b = &before.e[e], *a = &after.e[e];
+		int src = fp_topo_find_ip(t, &b->local), dst = fp_topo_find_ip(t, &b->remote);
+		struct fp_pathset fps = fp_topo_paths(t, t->nodes[dst].leaf, t->nodes[src].leaf);
+		const struct fp_plan_flow *pf;
+		size_t ph, fl;
+		bool holds;
+
+		assert_true(pair_flow(p, dst, src, &ph, &fl));
+		pf = &p->ph[ph].flows[fl];
+		holds = pf->n == b->nsub;
+		for (k = 0; holds && k < b->nsub; k++) {
+			const struct fp_path *got = learned(pm, was, &b->local, &b->remote, b->sub[k].sport);
+			struct fp_path want;
+
+			reversed(t, &fps.p[p->ph[ph].subs[pf->first + k].path], &want);
+			holds = got && got->len == want.len &&
+				!memcmp(got->link, want.link, want.len * sizeof(want.link[0]));
+		}
+		if (holds) {
+			assert_int_equal(a->nsub, b->nsub);
+			assert_memory_equal(a->sub, b->sub, a->nsub * sizeof(a->sub[0]));
+			kept++;
+		}
+	}
+	assert_true(kept > 0);
+	fp_hostplan_free(&before);
+	fp_hostplan_free(&after);
 	fp_plan_free(p);
 	free(was);
 	fp_portmap_free(pm);
