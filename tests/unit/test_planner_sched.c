@@ -338,6 +338,20 @@ static void test_placement_bounds(void **state)
 	assert_int_equal(fp_sched_generate("ring-allreduce:bytes=1M,hosts=0-8", t, &s, &err), ERANGE);
 	assert_non_null(strstr(err.msg, "outside 0..7"));
 	fp_topo_free(t);
+	/* numbers of two digits, in decimal: 12 hosts of 16 from 3, stride 11; "a" is none */
+	t = gen_topo("leafspine:leaves=2,spines=2,hosts=8");
+	s = gen_sched("ring-allreduce:bytes=1M,count=12,off=3", t);
+	assert_int_equal(s->ph[0].n, 12);
+	assert_int_equal(t->nodes[s->ph[0].flows[0].src].host, 3);
+	assert_int_equal(t->nodes[s->ph[0].flows[11].src].host, 14);
+	fp_sched_free(s);
+	s = gen_sched("ring-allreduce:bytes=1M,stride=11,count=2", t);
+	assert_int_equal(s->ph[0].n, 2);
+	assert_int_equal(t->nodes[s->ph[0].flows[1].src].host, 11);
+	fp_sched_free(s);
+	assert_int_equal(fp_sched_generate("ring-allreduce:bytes=1M,count=a", t, &s, &err), EINVAL);
+	assert_non_null(strstr(err.msg, "count: \"a\" must be 0..16"));
+	fp_topo_free(t);
 }
 
 /*
