@@ -13,6 +13,8 @@
 #                 "# vm: smp=2 mem=1024 timeout=300" near its top
 #   VM_QEMU_ARGS  more qemu arguments (word-split), e.g. the -virtfs share
 #                 of make mutate's VM tier (tests/mutate/vm.sh)
+#   VM_APPEND     more kernel command-line words, e.g.
+#                 rcupdate.rcu_cpu_stall_timeout=60 for a debug-kernel run
 # A TEST with a slash in it is a script outside tests/vm/tests (PATH/NAME.sh,
 # run as NAME); tests/mutate/vm-serve.sh is one.
 #   VM_KERNEL     "debian" (default): Debian's linux-image; "debug": the
@@ -206,7 +208,7 @@ for t in "${tests[@]}"; do
 	timeout -k 5 $((to + after)) qemu-system-x86_64 -accel tcg -cpu max \
 		-smp "$smp" -m "$mem" -nographic -no-reboot -nic none \
 		-kernel "$KERNEL" -initrd "$W/initrd.img" ${VM_QEMU_ARGS:-} \
-		-append "console=ttyS0 quiet loglevel=4 panic=-1 no_timer_check fp.test=$t fp.nonce=$nonce fp.timeout=$to$kml" \
+		-append "console=ttyS0 quiet loglevel=4 panic=-1 no_timer_check fp.test=$t fp.nonce=$nonce fp.timeout=$to$kml${VM_APPEND:+ $VM_APPEND}" \
 		</dev/null >"$log" 2>&1
 	qrc=$?
 	secs=$((($(date +%s%N) - start) / 100000000))
