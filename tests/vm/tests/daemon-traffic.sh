@@ -227,10 +227,12 @@ cleanup() {
 	echo "---- flowpland (periodic probes that found nothing left out)"
 	grep -v 'probe (periodic): 1 pairs\|every port on the path the map in use says' \
 		/tmp/fpd.log | tail -150
+	# sed, not grep: a grep that matches nothing fails, and the ERR trap
+	# would end the cleanup before the other jobs' output
 	for f in /tmp/cli* /tmp/srv*; do
 		echo "---- $f"
-		grep -v 'messages, generation' $f | tail -20
-		grep 'messages, generation' $f | tail -3
+		sed '/messages, generation/d' "$f" | tail -20
+		sed -n '/messages, generation/p' "$f" | tail -3
 	done
 }
 trap cleanup EXIT
