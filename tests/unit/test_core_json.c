@@ -96,6 +96,8 @@ static void test_skip_strict(void **state)
 		"\"}]{[,:\"", "\"say \\\"hi\\\" {\"", "\"\\\\\"", "\"\\\\\\\"]\"",
 		"\"a\\\\\\\\\"", "\"\\u00e9\\uD83D\\ude00\\/\\b\\f\\n\\r\\t\"",
 		"\"\\ud800 lone\"", "\"\xc3\xa9 raw UTF-8 \xf0\x9f\x98\x80\"",
+		/* every hex digit's edge: 0 9 a f A F */
+		"\"\\u09af\\u0AF0\\uFFFF\\uffff\"",
 		"[[[[[[]]]]]]", "[[1,[2,[3]]],[[]],{}]",
 		"[{\"name\": \"]\", \"flows\": [{\"path\": [\"leaf0\", \"spine1\"]}]}]",
 		"{\"phases\": {\"phases\": [1]}}", "{\"\": \"\", \"a\\\"b\": 1}",
@@ -170,6 +172,7 @@ static void test_lenient_whole(void **state)
 	static const char *const values[] = {
 		"[1,]", "{\"a\":1,}", "[01]", "1.", "1e", "[NaN]", "TRUE", "['a']",
 		"[/* c */ 1]", "\"tab\there\"", "\"new\nline\"", "[-Infinity]",
+		"\"unit\x1fseparator\"",	/* the highest control character */
 		"[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]",
 	};
 	size_t i, j;
