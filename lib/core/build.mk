@@ -23,6 +23,8 @@ $(patsubst $(BUILD)/tests/%,$(BUILD)/san/tests/unit/%.o,$(CORE_TESTS)): \
 # Allocation failure is injected at the core's own calls (test_core_allocfail.h).
 $(BUILD)/tests/test_core_hostplan $(BUILD)/tests/test_core_nl: \
 	CORE_TEST_LDFLAGS := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
+# and at libnl's socket allocation, which passes by those (test_core_nl.c).
+$(BUILD)/tests/test_core_nl: CORE_TEST_LDFLAGS += -Wl,--wrap=nl_socket_alloc
 $(BUILD)/tests/test_core_%: $(BUILD)/san/tests/unit/test_core_%.o $(CORE_SAN_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) $(CORE_TEST_LDFLAGS) -o $@ $^ -lcmocka $(CORE_LIBS)

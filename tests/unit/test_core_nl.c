@@ -14,8 +14,9 @@
  *    into messages that are full (the next entry would not fit the 16-bit
  *    attribute length) and flagged as the UAPI says; each limit the module
  *    enforces refused before anything is sent;
- *  - the client without the module: ENOENT and "not loaded"; every call on
- *    no client: EINVAL, and what it says.
+ *  - the client without the module: ENOENT and "not loaded"; without a
+ *    socket (libnl's allocation failing): ENOMEM; every call on no client:
+ *    EINVAL, and what it says.
  *
  * Against the real module: tests/vm/tests/ctl.sh and lib-flowgroup.sh.
  */
@@ -84,6 +85,7 @@ struct ksub {
 	uint32_t label;
 	int sport;		/* -1: absent */
 	int64_t weight;		/* -1: absent */
+	bool stray;		/* one byte after its last attribute, inside its nest */
 };
 
 struct kentry {
@@ -124,7 +126,12 @@ static void kput_entry(struct nl_msg *msg, int idx, const struct kentry *e)
 			if (e->sub[j].weight >= 0)
 				nla_put_u32(msg, FLOWPLAN_SUBFLOW_A_WEIGHT,
 					    (uint32_t)e->sub[j].weight);
+			/* as gid_msg(7): four bytes, the nest's length counting one */
+			if (e->sub[j].stray)
+				assert_non_null(nlmsg_reserve(msg, 4, 0));
 			nla_nest_end(msg, s);
+			if (e->sub[j].stray)
+				s->nla_len -= 3;
 		}
 		nla_nest_end(msg, subs);
 	}
@@ -335,6 +342,8 @@ static void test_plan_dump_malformed(void **state)
 		    .sub = { { 1, 49153, 60000 }, { 2, 49154, 0 } } }, "weights sum to 60000" },
 		{ { .local = "10.0.0.1", .remote = "10.0.0.2", .dqpn = 0, .nsub = 2,
 		    .sub = { { 1, 49153, 65536 }, { 2, -1, 0 } } }, "subflow 1: no source port" },
+		{ { .local = "10.0.0.1", .remote = "10.0.0.2", .dqpn = 0, .nsub = 2,
+		    .sub = { { 1, 49153, 65536 }, { 2, 49154, 0, true } } }, "subflow 1: malformed" },
 		{ { .local = "10.0.0.1", .remote = "10.0.0.2", .dqpn = 0, .nsub = 1,
 		    .sub = { { 1, 0, 65536 } } }, "no source port" },
 		{ { .local = "10.0.0.1", .remote = "10.0.0.2", .dqpn = 0x1000000, .nsub = 1,
@@ -353,7 +362,8 @@ static void test_plan_dump_malformed(void **state)
 
 	(void)state;
 	for (i = 0; i <= FP_MAX_SUBFLOWS; i++)
-		many.sub[i] = (struct ksub){ (uint32_t)i + 1, 49153 + i, i ? 0 : 65536 };
+		many.sub[i] = (struct ksub){ .label = (uint32_t)i + 1, .sport = 49153 + i,
+					      .weight = i ? 0 : 65536 };
 	for (c = 0; c <= n; c++) {
 		struct kentry two[2] = { good, many };
 		const char *says = "more than 16 subflows";
@@ -1190,6 +1200,35 @@ static void test_client_no_module(void **state)
 }
 
 /*
+ * libnl's socket allocation failing (its allocations pass by the malloc
+ * wrap, and nothing makes them fail for real): ENOMEM, with or without the
+ * module, and nothing used of the socket that is not there.
+ */
+struct nl_sock *__real_nl_socket_alloc(void);
+struct nl_sock *__wrap_nl_socket_alloc(void);
+static bool fail_sock_alloc;
+
+struct nl_sock *__wrap_nl_socket_alloc(void)
+{
+	return fail_sock_alloc ? NULL : __real_nl_socket_alloc();
+}
+
+static void test_client_socket_enomem(void **state)
+{
+	struct fp_err err = { { 0 } };
+	struct fp_nlc *nlc;
+
+	(void)state;
+	fail_sock_alloc = true;
+	errno = 0;
+	nlc = fp_nlc_open(&err);
+	fail_sock_alloc = false;
+	assert_null(nlc);
+	assert_int_equal(errno, ENOMEM);
+	assert_string_equal(err.msg, "netlink: out of memory");
+}
+
+/*
  * Every allocation of the decoders failing in turn (the plan's entries, a
  * device dump's devices, ports and GIDs, the counters, an event's device):
  * ENOMEM each time, what was built freed with the rest (no leak), then the
@@ -1323,6 +1362,7 @@ int main(void)
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_requests),
 		cmocka_unit_test(test_client_no_module),
+		cmocka_unit_test(test_client_socket_enomem),
 		cmocka_unit_test(test_decode_enomem),
 		cmocka_unit_test(test_client_null),
 	};
