@@ -4,8 +4,8 @@
  * detection, lookups against a linear reference, this host's share), its
  * addresses, the plan-file reader on good and hostile input (nulls and
  * wrong types everywhere, numbers json-c saturates, size limits, FIFOs and
- * devices), the entry writer read back, and allocation failure at every
- * allocation of the core (ENOMEM, no leak).
+ * devices), the entry writer read back (16 subflows; 17 refused), and
+ * allocation failure at every allocation of the core (ENOMEM, no leak).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -468,12 +468,16 @@ static void test_planfile_limits(void **state)
 	assert_null(hp.e);
 }
 
-/* The writer's entries read back as they were, pretty or not. */
+/*
+ * The writer's entries read back as they were, pretty or not, the first with
+ * as many subflows as an entry may have; one more is refused.
+ */
 static void test_write_entry_round_trip(void **state)
 {
 	struct fp_hostplan hp, back;
 	struct fp_err err = { { 0 } };
-	size_t i, len;
+	uint32_t w[FP_MAX_SUBFLOWS];
+	size_t i, k, len;
 	char *text;
 	FILE *f;
 	int pretty;
@@ -481,6 +485,16 @@ static void test_write_entry_round_trip(void **state)
 	(void)state;
 	assert_int_equal(fp_hostplan_load(test_file("rt.json", good_plan), &hp, &err), 0);
 	hp.e[0].enforce = true;
+	/* 198.18.0.5 to .1, labels 20 and 21: 20 to 35 */
+	for (k = 0; k < hp.n && hp.e[k].sub[0].flow_label != 20; k++)
+		;
+	assert_true(k < hp.n);
+	fp_weights_equal(w, FP_MAX_SUBFLOWS);
+	for (i = 0; i < FP_MAX_SUBFLOWS; i++)
+		hp.e[k].sub[i] = (struct fp_subflow){ .flow_label = 20 + (uint32_t)i,
+						      .sport = fp_label_to_sport(20 + (uint32_t)i),
+						      .weight = w[i] };
+	hp.e[k].nsub = FP_MAX_SUBFLOWS;
 	for (pretty = 0; pretty < 2; pretty++) {
 		f = open_memstream(&text, &len);
 		assert_non_null(f);
@@ -505,6 +519,8 @@ static void test_write_entry_round_trip(void **state)
 		fp_hostplan_free(&back);
 		free(text);
 	}
+	hp.e[k].nsub = FP_MAX_SUBFLOWS + 1;
+	assert_int_equal(fp_hostplan_write_entry(stdout, &hp.e[k], false), EINVAL);
 	hp.e[0].nsub = 0;
 	assert_int_equal(fp_hostplan_write_entry(stdout, &hp.e[0], false), EINVAL);
 	fp_hostplan_free(&hp);
