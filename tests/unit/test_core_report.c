@@ -6,9 +6,10 @@
  * no ring or lie about their size and layout, and survives a writer that
  * crashes or is hostile (the file cut short under it, the header changed
  * after open, records of garbage, a head that jumps or goes back, the
- * oldest record spoiled behind a reader that caught up); records stamped
- * in CLOCK_REALTIME; ring files made, never taken over (O_EXCL |
- * O_NOFOLLOW, mode 0600), and names never cut (issue 11). Format version 2 (issue 15): IPv4 and IPv6 endpoints
+ * oldest record spoiled behind a reader that caught up) and returns a read
+ * error rather than retry it; records stamped in CLOCK_REALTIME; ring files
+ * made, never taken over (O_EXCL | O_NOFOLLOW, mode 0600), 64 taken names
+ * tried before giving up, and names never cut (issue 11). Format version 2 (issue 15): IPv4 and IPv6 endpoints
  * read back as written, version 1 rings (an old libflowplan's) read too,
  * their records converted, and version 1's layout for FLOWPLAN_1.0's
  * readers, which stop with EOVERFLOW at an IPv6 endpoint.
@@ -297,6 +298,46 @@ static void test_reader_truncated(void **state)
 }
 
 /*
+ * A read that fails for another reason than a signal (an I/O error; here the
+ * reader's descriptor made a directory's, whose reads fail with EISDIR): the
+ * error is returned at once, not retried.
+ */
+static void test_reader_read_error(void **state)
+{
+	struct fp_report_rec recs[16];
+	struct fp_report *rep;
+	struct fp_ring r;
+	struct stat a, b;
+	char path[128];
+	uint64_t lost;
+	size_t got;
+	int fd, dir;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/readerr", test_dir);
+	unlink(path);
+	assert_int_equal(fp_ring_create(&r, path, 8), 0);
+	put(&r, 1);
+	/* the reader's descriptor: the lowest free one, which open() gives */
+	fd = open("/dev/null", O_RDONLY);
+	assert_true(fd >= 0);
+	close(fd);
+	rep = fp_ring_reader_open(path);
+	assert_non_null(rep);
+	assert_int_equal(fstat(fd, &a), 0);
+	assert_int_equal(stat(path, &b), 0);
+	assert_true(a.st_ino == b.st_ino && a.st_dev == b.st_dev);
+	dir = open(test_dir, O_RDONLY | O_DIRECTORY);
+	assert_true(dir >= 0);
+	assert_int_equal(dup2(dir, fd), fd);
+	close(dir);
+	assert_int_equal(fp_ring_read(rep, recs, 16, &got, &lost), EISDIR);
+	assert_int_equal(got, 0);
+	assert_int_equal(fp_ring_reader_close(rep), 0);
+	fp_ring_close(&r);
+}
+
+/*
  * Whatever another writer of the file puts in the header after open, the
  * reader keeps the capacity and offset it checked, and the writer its own
  * capacity and head: neither reads or writes outside the ring.
@@ -425,7 +466,7 @@ static void test_create_safely(void **state)
 	struct fp_ring r, r2;
 	struct stat st;
 	mode_t old;
-	int fd;
+	int fd, i;
 
 	(void)state;
 	/* Something there already: a file, a symbolic link to a file. */
@@ -472,6 +513,23 @@ static void test_create_safely(void **state)
 	assert_string_equal(r2.path, path);
 	fp_ring_close(&r);
 	fp_ring_close(&r2);
+
+	/* 64 names taken in a row: refused, the 64 tried; the 65th is free. */
+	for (i = 1; i <= 64; i++) {
+		snprintf(path, sizeof(path), "%s/flowplan-43-%d", test_dir, i);
+		fd = open(path, O_CREAT | O_WRONLY, 0600);
+		assert_true(fd >= 0);
+		close(fd);
+	}
+	serial = 0;
+	assert_int_equal(fp_ring_create_in(&r, test_dir, 43, &serial, 8, &err), EEXIST);
+	assert_non_null(strstr(err.msg, "64 ring names in a row taken already"));
+	assert_int_equal(serial, 64);
+	assert_null(r.hdr);
+	assert_int_equal(fp_ring_create_in(&r, test_dir, 43, &serial, 8, &err), 0);
+	snprintf(path, sizeof(path), "%s/flowplan-43-65", test_dir);
+	assert_string_equal(r.path, path);
+	fp_ring_close(&r);
 
 	/* A directory whose name leaves no room: refused, not cut. */
 	memset(dir, 0, sizeof(dir));
@@ -733,6 +791,7 @@ int main(void)
 		cmocka_unit_test(test_ring_realtime),
 		cmocka_unit_test(test_reader_hostile),
 		cmocka_unit_test(test_reader_truncated),
+		cmocka_unit_test(test_reader_read_error),
 		cmocka_unit_test(test_header_changed_after_open),
 		cmocka_unit_test(test_insane_records),
 		cmocka_unit_test(test_spoiled_behind_reader),
