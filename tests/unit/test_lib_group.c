@@ -12,6 +12,8 @@
  *    connection from another address than its peer's, or of the other
  *    family, and still takes its peer's after it; a connecting side that
  *    meets another address than its peer's fails (EADDRNOTAVAIL);
+ *  - the bootstrap socket's I/O (fp_sock_io): megabytes in pieces arrive
+ *    as sent; a silent peer times out, a peer gone is ECONNRESET;
  *  - fp_group_query@FLOWPLAN_1.0 (compat.c): FLOWPLAN_1.0's layout filled
  *    from the current call, EOVERFLOW for an address that does not fit it.
  *    The current fp_group_query is wrapped (--wrap) for this: it needs a
@@ -36,6 +38,7 @@
 #include <cmocka.h>
 
 #include "flowplan/compat.h"
+#include "flowplan/handles.h"
 
 static struct fp_ctx *ctx;
 
@@ -136,6 +139,56 @@ static int listen_end(struct listener *l)
 {
 	assert_int_equal(pthread_join(l->t, NULL), 0);
 	return l->err;
+}
+
+/*
+ * The bootstrap socket's I/O (fp_sock_io): 4 MiB one way over a socket
+ * pair, far more than its buffers hold, non-blocking so that the sends
+ * (not only the receives) come in pieces: the bytes arrive as sent. A
+ * silent peer: ETIMEDOUT; a peer gone: ECONNRESET.
+ */
+struct pump {
+	pthread_t t;
+	int fd, ret;
+	uint8_t *p;
+	size_t len;
+};
+
+static void *send_thread(void *arg)
+{
+	struct pump *x = arg;
+
+	x->ret = fp_sock_io(x->fd, x->p, x->len, true, 60000);
+	return NULL;
+}
+
+static void test_sock_io(void **state)
+{
+	const size_t len = 4u << 20;
+	uint8_t *a = malloc(len), *b = calloc(1, len), c;
+	struct pump w = { .len = len };
+	int sv[2];
+	size_t i;
+
+	(void)state;
+	assert_non_null(a);
+	assert_non_null(b);
+	for (i = 0; i < len; i++)
+		a[i] = (uint8_t)(i * 7 + i / 251);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	w.fd = sv[0];
+	w.p = a;
+	assert_int_equal(pthread_create(&w.t, NULL, send_thread, &w), 0);
+	assert_int_equal(fp_sock_io(sv[1], b, len, false, 60000), 0);
+	assert_int_equal(pthread_join(w.t, NULL), 0);
+	assert_int_equal(w.ret, 0);
+	assert_memory_equal(a, b, len);
+	assert_int_equal(fp_sock_io(sv[1], &c, 1, false, 10), ETIMEDOUT);
+	close(sv[0]);
+	assert_int_equal(fp_sock_io(sv[1], &c, 1, false, 1000), ECONNRESET);
+	close(sv[1]);
+	free(a);
+	free(b);
 }
 
 static void need_ipv6_loopback(void)
@@ -320,6 +373,7 @@ static void test_query_1_0(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sock_io),
 		cmocka_unit_test(test_bad_addresses),
 		cmocka_unit_test(test_meet_ipv6),
 		cmocka_unit_test(test_meet_mixed_bootstrap),
