@@ -3,7 +3,7 @@
  * test_lib_verbs - a flow group over a real RDMA device (soft-RoCE in the
  * qemu test): two contexts in one process, one listening in a thread, talk
  * over the device's loopback. Asserts: the plan's k and labels are what the
- * QPs carry, RDMA writes and sends split over 4 subflows arrive byte for
+ * QPs carry, with the ACK timeout asked for and the default retries, RDMA writes and sends split over 4 subflows arrive byte for
  * byte with one completion per message, re-pinning after a plan change moves
  * traffic to new QPs without loss, a receive nobody matches fails with
  * ETIMEDOUT at the group's deadline (then posting answers ENOTCONN until
@@ -35,6 +35,7 @@
 
 #include "core/addr.h"
 #include "flowplan/flowplan.h"
+#include "flowplan/handles.h"
 
 #define PORT	18600
 #define BUFLEN	(8u << 20)
@@ -352,6 +353,19 @@ static void test_pins(void **state)
 	/* the QPs use the RoCEv2 GID of the group's address */
 	assert_true(gi.gid_index >= 0);
 	assert_int_equal(gi.gid_index, sysfs_gid_index(gi.dev, gi.port, addr));
+	/*
+	 * As the device tells them: the ACK timeout asked for (18), the
+	 * transport retries of an attribute left 0 (6, fp_group_connect(3)).
+	 */
+	for (i = 0; i < 4; i++) {
+		struct ibv_qp_init_attr ia;
+		struct ibv_qp_attr qa;
+
+		assert_int_equal(ibv_query_qp(cli.g->sub[i].qp, &qa,
+					      IBV_QP_TIMEOUT | IBV_QP_RETRY_CNT, &ia), 0);
+		assert_int_equal(qa.timeout, 18);
+		assert_int_equal(qa.retry_cnt, 6);
+	}
 }
 
 /*
