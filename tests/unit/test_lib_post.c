@@ -27,7 +27,15 @@
  * and leave nothing behind when a queue, the table or the provider refuses;
  * a failing CQ loses no completion; fp_group_repin() and fp_buf_free()
  * look at every subflow and device; the in-band switch (switch.c) cuts,
- * holds, flushes and posts again with every message completing once.
+ * holds, flushes and posts again with every message completing once, and
+ * fp_group_xchg() between such ends frames its bytes (none: a barrier; a
+ * count that differs: EPROTO). Seed 8222's survivors (issue 17): a hello of
+ * 0 or 17 subflows refused before any QP is made; QPs kept only where new
+ * source ports can be set (mlx5) on a group that has not failed; fp_poll()
+ * filling the caller's array from its start when the done queue is used
+ * part-way; a PROPOSE that cannot be sent retried only after the timeout;
+ * a peer's cut beyond the receives posted keeps this side from DRAINED; a
+ * receive posted again with no room on its one subflow: ENOBUFS, once.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -1226,6 +1234,125 @@ static void test_pin_refuses_peer(void **state)
 	}
 }
 
+/*
+ * The peer's hello is checked before any QP is made: no subflows, or more
+ * than FP_MAX_SUBFLOWS, is EPROTO, and the group stays as it was.
+ */
+static void test_pin_refuses_hello(void **state)
+{
+	static const uint32_t ks[] = { 0, FP_MAX_SUBFLOWS + 1 };
+	struct fixture *f = *state;
+	struct ibv_qp *old[2] = { f->g->sub[0].qp, f->g->sub[1].qp };
+	size_t c;
+
+	for (c = 0; c < sizeof(ks) / sizeof(ks[0]); c++) {
+		unsigned int made = qp_created;
+
+		peer_says(f, ks[c], NULL);
+		if (fp_group_repin(f->g) != EPROTO)
+			fail_msg("a hello of %u subflows: not refused", ks[c]);
+		assert_int_equal(qp_created, made);
+		assert_group_intact(f, old, 2);
+	}
+}
+
+#ifdef HAVE_MLX5DV
+/*
+ * QPs are kept only where new source ports can be set on them (mlx5) and
+ * the group has not failed (QPs in the error state): here, on a device
+ * that is not mlx5, healthy or failed, the group says no even when the
+ * peer would keep its own, and new QPs replace the old ones.
+ */
+static void test_repin_new_qps(void **state)
+{
+	const struct hello h = { .magic = HELLO_MAGIC, .version = FP_ABI_VERSION,
+				 .k = 2 };
+	const struct qpinfo qi = good_peer(2);
+	struct fixture *f = *state;
+	char keep = 1, ready = 1, ours;
+	struct hello oh;
+	struct qpinfo oqi;
+	int broken;
+
+	for (broken = 0; broken < 2; broken++) {
+		unsigned int gone = qp_destroyed;
+
+		f->g->error = broken ? ETIMEDOUT : 0;
+		assert_int_equal(write(f->peer, &keep, 1), 1);
+		assert_int_equal(write(f->peer, &h, sizeof(h)), sizeof(h));
+		assert_int_equal(write(f->peer, &qi, sizeof(qi)), sizeof(qi));
+		assert_int_equal(write(f->peer, &ready, 1), 1);
+		assert_int_equal(fp_group_repin(f->g), 0);
+		ours = 1;
+		assert_int_equal(fp_sock_io(f->peer, &ours, 1, false, 1000), 0);
+		assert_int_equal(ours, 0);
+		/* the rest of our side of the pin */
+		assert_int_equal(fp_sock_io(f->peer, &oh, sizeof(oh), false, 1000), 0);
+		assert_int_equal(fp_sock_io(f->peer, &oqi, sizeof(oqi), false, 1000), 0);
+		assert_int_equal(fp_sock_io(f->peer, &ours, 1, false, 1000), 0);
+		assert_int_equal(qp_destroyed - gone, 2);
+		assert_int_equal(f->g->error, 0);
+		assert_false(qp_bad_destroy);
+	}
+}
+#endif
+
+/*
+ * fp_poll() with a message waiting on the done queue and more in the CQ,
+ * one of which fails: the queue's first, then the CQ's, each once, from
+ * the start of the caller's array.
+ */
+static void test_poll_queue_then_cq(void **state)
+{
+	struct fixture *f = *state;
+	unsigned int first = nwrs;
+	struct fp_wc wc[4];
+	uint64_t i;
+
+	for (i = 1; i <= 4; i++)
+		assert_int_equal(fp_post_send(f->g, f->b, 0, 100, i), 0);
+	assert_int_equal(nwrs - first, 4);
+	complete(&wrs[first], IBV_WC_SUCCESS);
+	complete(&wrs[first + 1], IBV_WC_SUCCESS);
+	/* room for one: the second waits on the done queue */
+	assert_int_equal(fp_poll(f->g, wc, 1), 1);
+	assert_int_equal(wc[0].wr_id, 1);
+	complete(&wrs[first + 2], IBV_WC_SUCCESS);
+	complete(&wrs[first + 3], IBV_WC_REM_ACCESS_ERR);
+	memset(wc, 0, sizeof(wc));
+	assert_int_equal(fp_poll(f->g, wc, 4), 3);
+	assert_int_equal(wc[0].wr_id, 2);
+	assert_int_equal(wc[0].status, 0);
+	assert_int_equal(wc[1].wr_id, 3);
+	assert_int_equal(wc[1].status, 0);
+	assert_int_equal(wc[2].wr_id, 4);
+	assert_int_not_equal(wc[2].status, 0);
+}
+
+/*
+ * A completion fp_poll() takes the quick way, then a failed one in the
+ * same batch (taken the general way, through the done queue): both, in
+ * order, from the start of the caller's array.
+ */
+static void test_poll_quick_then_failed(void **state)
+{
+	struct fixture *f = *state;
+	unsigned int first = nwrs;
+	struct fp_wc wc[4];
+
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 100, 1), 0);
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 100, 2), 0);
+	assert_int_equal(nwrs - first, 2);
+	complete(&wrs[first], IBV_WC_SUCCESS);
+	complete(&wrs[first + 1], IBV_WC_REM_ACCESS_ERR);
+	memset(wc, 0, sizeof(wc));
+	assert_int_equal(fp_poll(f->g, wc, 4), 2);
+	assert_int_equal(wc[0].wr_id, 1);
+	assert_int_equal(wc[0].status, 0);
+	assert_int_equal(wc[1].wr_id, 2);
+	assert_int_not_equal(wc[1].status, 0);
+}
+
 /* A correct peer: new QPs replace the old ones, its weights mirrored. */
 static void test_pin_ok(void **state)
 {
@@ -2026,6 +2153,55 @@ static void test_switch_both_propose(void **state)
 }
 
 /*
+ * A PROPOSE that cannot be sent (the peer's end closed): no switch under
+ * way, the failure counted and said (ECONNRESET), and no new try before
+ * the group's timeout has passed; then one.
+ */
+static void test_switch_propose_fails(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t now = fp_now_ns();
+
+	follows(f, true);
+	close(f->peer);
+	f->peer = -1;
+	fp_switch_propose(f->g, now);
+	assert_int_equal(f->g->sw, FP_SW_IDLE);
+	assert_int_equal(f->g->switch_failures, 1);
+	assert_int_equal(f->g->switch_error, ECONNRESET);
+	fp_switch_propose(f->g, now + f->g->timeout_ns - 1);
+	assert_int_equal(f->g->switch_failures, 1);
+	fp_switch_propose(f->g, now + f->g->timeout_ns);
+	assert_int_equal(f->g->switch_failures, 2);
+	assert_int_equal(f->g->sw, FP_SW_IDLE);
+}
+
+/*
+ * fp_group_xchg() between ends that speak the switch: an exchange of no
+ * bytes (a barrier) is a record each way and 0; a peer whose record counts
+ * other bytes than ours is EPROTO.
+ */
+static void test_xchg_framed(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_ctl c, x = { .magic = FP_CTL_MAGIC, .type = FP_CTL_XCHG };
+	char in[3];
+
+	follows(f, false);
+	assert_int_equal(write(f->peer, &x, sizeof(x)), sizeof(x));
+	assert_int_equal(fp_group_xchg(f->g, NULL, NULL, 0), 0);
+	c = peer_reads(f);
+	assert_int_equal(c.type, FP_CTL_XCHG);
+	assert_int_equal(c.count, 0);
+	x.count = 2;
+	assert_int_equal(write(f->peer, &x, sizeof(x)), sizeof(x));
+	assert_int_equal(fp_group_xchg(f->g, "xyz", in, 3), EPROTO);
+	c = peer_reads(f);
+	assert_int_equal(c.type, FP_CTL_XCHG);
+	assert_int_equal(c.count, 3);
+}
+
+/*
  * COMMIT answers our ACK of the current switch only: one while idle (a
  * stray), or of an earlier epoch while we wait, changes nothing.
  */
@@ -2209,6 +2385,33 @@ static void test_switch_second_subflow(void **state)
 }
 
 /*
+ * The peer froze after 2 sends: this side is not drained while it has
+ * posted fewer receives than that, though the one it posted completed;
+ * it is once the second is posted and completes. The receives are of
+ * length 0, which go the general way (post_general()).
+ */
+static void test_switch_cut_beyond_receives(void **state)
+{
+	struct fixture *f = *state;
+	unsigned int seen[4] = { 0 };
+
+	assert_int_equal(fp_post_recv(f->g, f->b, 0, 0, 1), 0);
+	switch_to_commit(f, 2);
+	stub_complete();
+	poll_count(f, seen, 4);
+	assert_int_equal(seen[1], 1);
+	assert_int_equal(f->g->sw, FP_SW_DRAIN);
+	assert_int_equal(fp_post_recv(f->g, f->b, 0, 0, 2), 0);
+	assert_int_equal(poll_nothing(f->g), 0);
+	assert_int_equal(f->g->sw, FP_SW_DRAIN);
+	stub_complete();
+	poll_count(f, seen, 4);
+	assert_int_equal(seen[2], 1);
+	assert_int_equal(peer_reads(f).type, FP_CTL_DRAINED);
+	assert_int_equal(f->g->sw, FP_SW_DRAINED);
+}
+
+/*
  * The new QPs cannot take a receive posted again (the peer's new chunk
  * size would need more chunks than the queues hold): it completes once,
  * EMSGSIZE, and the switch stands.
@@ -2233,6 +2436,37 @@ static void test_switch_repost_refused(void **state)
 	assert_int_equal(f->g->error, 0);
 	assert_int_equal(wc[0].wr_id, 1);
 	assert_int_equal(wc[0].status, EMSGSIZE);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+	assert_int_equal(f->g->sub[0].rq_used + f->g->sub[1].rq_used, 0);
+}
+
+/*
+ * The new QPs could take the receive, but not on the one subflow the
+ * peer's new weights give all of it (600 chunks of 1 byte, 512 a queue):
+ * it completes once, ENOBUFS, and the switch stands.
+ */
+static void test_switch_repost_no_room(void **state)
+{
+	struct fixture *f = *state;
+	struct qpinfo qi = good_peer(2);
+	struct fp_wc wc[4];
+	uint64_t e;
+
+	assert_int_equal(fp_post_recv(f->g, f->b, 0, 600, 1), 0);
+	e = switch_to_drained(f, 0);
+	flush_on_err = true;
+	qi.chunk_max = 1;
+	qi.split_min = 1;
+	qi.weight[0] = FP_WEIGHT_ONE;
+	qi.weight[1] = 0;
+	peer_ctl(f, FP_CTL_DRAINED, e, 0);
+	peer_pins(f, 2, &qi);
+	assert_int_equal(poll_checked(f->g, wc, 4), 1);
+	peer_reads_pin(f);
+	assert_int_equal(f->g->switches, 1);
+	assert_int_equal(f->g->error, 0);
+	assert_int_equal(wc[0].wr_id, 1);
+	assert_int_equal(wc[0].status, ENOBUFS);
 	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
 	assert_int_equal(f->g->sub[0].rq_used + f->g->sub[1].rq_used, 0);
 }
@@ -2427,6 +2661,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_one_room, setup1, teardown),
 		cmocka_unit_test_setup_teardown(test_pin_fails_partway, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_pin_refuses_peer, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_pin_refuses_hello, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_poll_queue_then_cq, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_poll_quick_then_failed, setup1, teardown),
+#ifdef HAVE_MLX5DV
+		cmocka_unit_test_setup_teardown(test_repin_new_qps, setup2, teardown),
+#endif
 		cmocka_unit_test_setup_teardown(test_pin_ok, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_pin_modify_fails, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_chunks_over_4g, setup2, teardown),
@@ -2444,13 +2684,17 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_switch_abort, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_no_answer, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_both_propose, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_xchg_framed, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_switch_propose_fails, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_stray_commit, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_bad_record, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_drain_sends, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_held_wait, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_filled_late, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_second_subflow, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_switch_cut_beyond_receives, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_repost_refused, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_switch_repost_no_room, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_repost_reported, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_to_max, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_peer_gone, setup2, teardown),
