@@ -10,7 +10,9 @@
  * both ends re-pin, after which the group carries data again), and a remote
  * access error fails exactly its message and then the group. fp_buf_query
  * reports host buffers as registered; posts that do not fit their buffers
- * are refused; a pair the plan does not name gets one subflow.
+ * are refused; a pair with reports off at both ends (the fast ways of
+ * posting) carries sends and a write byte for byte; a pair the plan does
+ * not name gets one subflow.
  *
  * Without an RDMA device it skips (exit 77): the host kernel of the build
  * machine has no RDMA. FP_TEST_ADDR names the local address to use, IPv4
@@ -51,6 +53,8 @@ struct side {
 };
 
 static struct side cli, srv;
+/* Set while test_fast_ways opens its client: reports off there too. */
+static bool no_reports;
 static pthread_t srv_thread;
 static int srv_ret = -1;
 
@@ -117,7 +121,8 @@ static int open_side_at(struct side *s, bool listen, const char *plan,
 	 */
 	struct fp_ctx_attr ca = { .plan = plan,
 				  .flags = FP_CTX_NO_NETLINK | FP_CTX_NO_FOLLOW |
-					   (listen ? FP_CTX_NO_REPORT : FP_CTX_REPORT),
+					   (listen || no_reports ? FP_CTX_NO_REPORT :
+								   FP_CTX_REPORT),
 				  .timeout_ms = 20000,
 				  .comm = 42 };
 	struct fp_group_attr ga = {
@@ -561,6 +566,93 @@ static void test_bounds(void **state)
 }
 
 /*
+ * A pair with reports off at both ends (the client above records its
+ * messages, which takes the general way of posting): the fast ways (one
+ * chunk on one subflow below the split size, a message split by the
+ * plan's weights over 4 subflows above it) carry sends of 1 B to 300 kB
+ * and an RDMA write byte for byte.
+ */
+#define FAST_WRITE_OFF	(1u << 20)
+#define FAST_WRITE_LEN	200000u
+static const size_t fast_sizes[] = { 1, 4000, 70000, 300000 };
+static struct side fast_cli, fast_srv;
+
+static void *fast_server(void *arg)
+{
+	int st[4] = { -1, -1, -1, -1 }, i;
+	size_t j, off;
+	uint8_t *b;
+
+	(void)arg;
+	if (open_side_at(&fast_srv, true, plan_path, PORT + 2, 0))
+		return (void *)1;
+	for (i = 0, off = 0; i < 4; off += fast_sizes[i], i++)
+		if (fp_post_recv(fast_srv.g, fast_srv.buf, off, fast_sizes[i],
+				 (uint64_t)i))
+			return (void *)1;
+	if (barrier(&fast_srv, 1) != 1 || wait_msgs(&fast_srv, 4, st, NULL))
+		return (void *)1;
+	b = fp_buf_addr(fast_srv.buf);
+	for (i = 0, off = 0; i < 4; off += fast_sizes[i], i++) {
+		if (st[i])
+			return (void *)1;
+		for (j = 0; j < fast_sizes[i]; j++)
+			if (b[off + j] != pat(40 + (unsigned int)i, j))
+				return (void *)1;
+	}
+	/* the client's write completed before it says 2 */
+	if (barrier(&fast_srv, 2) != 2)
+		return (void *)1;
+	for (j = 0; j < FAST_WRITE_LEN; j++)
+		if (b[FAST_WRITE_OFF + j] != pat(50, j))
+			return (void *)1;
+	return NULL;
+}
+
+static void test_fast_ways(void **state)
+{
+	int st[4] = { -1, -1, -1, -1 }, i;
+	void *ret = (void *)1;
+	size_t j, off;
+	pthread_t t;
+	uint8_t *b;
+
+	(void)state;
+	assert_int_equal(pthread_create(&t, NULL, fast_server, NULL), 0);
+	no_reports = true;
+	assert_int_equal(open_side_at(&fast_cli, false, plan_path, PORT + 2, 0), 0);
+	no_reports = false;
+	b = fp_buf_addr(fast_cli.buf);
+	for (i = 0, off = 0; i < 4; off += fast_sizes[i], i++)
+		for (j = 0; j < fast_sizes[i]; j++)
+			b[off + j] = pat(40 + (unsigned int)i, j);
+	for (j = 0; j < FAST_WRITE_LEN; j++)
+		b[FAST_WRITE_OFF + j] = pat(50, j);
+	assert_int_equal(barrier(&fast_cli, 1), 1);	/* receives posted */
+	for (i = 0, off = 0; i < 4; off += fast_sizes[i], i++)
+		assert_int_equal(fp_post_send(fast_cli.g, fast_cli.buf, off,
+					      fast_sizes[i], (uint64_t)i), 0);
+	assert_int_equal(wait_msgs(&fast_cli, 4, st, NULL), 0);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(st[i], 0);
+	st[0] = -1;
+	assert_int_equal(fp_post_write(fast_cli.g, fast_cli.buf, FAST_WRITE_OFF,
+				       FAST_WRITE_LEN, &fast_cli.peer,
+				       FAST_WRITE_OFF, 0), 0);
+	assert_int_equal(wait_msgs(&fast_cli, 1, st, NULL), 0);
+	assert_int_equal(st[0], 0);
+	assert_int_equal(barrier(&fast_cli, 2), 2);
+	assert_int_equal(pthread_join(t, &ret), 0);
+	assert_null(ret);			/* the server verified */
+	assert_int_equal(fp_buf_free(fast_cli.buf), 0);
+	assert_int_equal(fp_group_close(fast_cli.g), 0);
+	assert_int_equal(fp_ctx_close(fast_cli.ctx), 0);
+	assert_int_equal(fp_buf_free(fast_srv.buf), 0);
+	assert_int_equal(fp_group_close(fast_srv.g), 0);
+	assert_int_equal(fp_ctx_close(fast_srv.ctx), 0);
+}
+
+/*
  * A pair no plan names: one subflow carrying the whole weight (the
  * contexts' default k of 1), which both ends accept and carry data over,
  * in chunks of the default size (1 MiB: 70000 bytes need one, where
@@ -682,6 +774,7 @@ int main(void)
 		cmocka_unit_test(test_send),
 		cmocka_unit_test(test_recv_timeout),
 		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_fast_ways),
 		cmocka_unit_test(test_unplanned),
 		cmocka_unit_test(test_repin),
 		cmocka_unit_test(test_remote_error),
