@@ -22,8 +22,13 @@ total() { echo $(($(spine_rx 1 1) + $(spine_rx 2 1))); }
 
 s0=$(spine_rx 2 1)
 # Long enough to outlast a slow rmmod under TCG (2-8 s seen) with room after.
-bw_server_bg -s 65536 -D 25
-bw_client -s 65536 -D 25 >/tmp/cli 2>&1 &
+# On the debug kernel 25 s ran out during the unload (11 s there, and each
+# spine_rx is a second or more), and "traffic goes on" then polled an ended
+# transfer until the time-out (2026-12-01): there it runs 120 s.
+D=25
+! on_debug_kernel || D=120
+bw_server_bg -s 65536 -D $D
+bw_client -s 65536 -D $D >/tmp/cli 2>&1 &
 cli=$!
 enough_on_spine2() { [ $(($(spine_rx 2 1) - s0)) -gt 3000 ]; }
 poll 30 enough_on_spine2 || fail "pinned traffic did not start on spine 2"
