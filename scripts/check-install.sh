@@ -134,6 +134,16 @@ else
 	grep fp_report_ <<<"$dyn"
 	bad "libflowplan.so.1 does not export both versions of fp_report_read and fp_report_schedule"
 fi
+# FLOWPLAN_1.3: fp_group_follow_query; FLOWPLAN_1.4: fp_post_write_batch
+# (writes posted many at a time); nothing older moved into them.
+if grep -E '\(?FLOWPLAN_1\.3\)? +fp_group_follow_query$' <<<"$dyn" >/dev/null &&
+   grep -E '\(?FLOWPLAN_1\.4\)? +fp_post_write_batch$' <<<"$dyn" >/dev/null &&
+   grep -E '\(?FLOWPLAN_1\.0\)? +fp_post_write$' <<<"$dyn" >/dev/null; then
+	ok "libflowplan.so.1 exports fp_group_follow_query@@FLOWPLAN_1.3 and fp_post_write_batch@@FLOWPLAN_1.4"
+else
+	grep -E 'fp_group_follow_query|fp_post_write' <<<"$dyn"
+	bad "libflowplan.so.1 does not export fp_group_follow_query@@FLOWPLAN_1.3 and fp_post_write_batch@@FLOWPLAN_1.4"
+fi
 # A format-2 ring written by hand to docs/reports.md's layout: records
 # 198.18.0.1 -> 198.18.0.2, 2001:db8::1 -> 2001:db8::2, and the first again.
 cat >"$D/ring.c" <<'C'

@@ -415,6 +415,36 @@ int fp_post_recv(struct fp_group *group, struct fp_buf *buf, size_t off,
 		 size_t len, uint64_t wr_id);
 int fp_poll(struct fp_group *group, struct fp_wc *wc, int n);
 
+/**
+ * struct fp_write - one message of fp_post_write_batch(): the arguments of
+ *	fp_post_write() after the group
+ * @buf: local buffer
+ * @off: offset in @buf
+ * @len: message length
+ * @rbuf: the peer's buffer
+ * @roff: offset in @rbuf
+ * @wr_id: the caller's id, returned in its completion
+ */
+struct fp_write {
+	struct fp_buf *buf;
+	size_t off;
+	size_t len;
+	const struct fp_rbuf *rbuf;
+	uint64_t roff;
+	uint64_t wr_id;
+};
+
+/*
+ * fp_post_write_batch() (FLOWPLAN_1.4): @n writes in order, each posted as
+ * fp_post_write() posts it and giving one completion; on a group of one
+ * subflow, writes of one chunk go to the provider up to 32 in one call.
+ * Returns how many were posted (w[ret], the first that was not, is one
+ * fp_post_write() would refuse: call again from it to see why), or a
+ * negative errno value when the first was refused (none posted).
+ */
+int fp_post_write_batch(struct fp_group *group, const struct fp_write *w,
+			int n);
+
 /* ------------------------------------------------------ schedule reports */
 
 int fp_coll_begin(struct fp_ctx *ctx, uint32_t comm, enum fp_op op,

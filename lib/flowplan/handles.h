@@ -10,6 +10,7 @@
 #define FP_MAX_DEVS	8
 #define FP_SQ_DEPTH	512
 #define FP_RQ_DEPTH	512
+#define FP_BATCH	32	/* writes fp_post_write_batch() chains */
 
 struct fp_dev {
 	char name[64];
@@ -162,6 +163,14 @@ struct fp_group {
 	struct ibv_recv_wr rwr;
 	struct ibv_send_wr *sbad;	/* the provider's bad_wr, unused */
 	struct ibv_recv_wr *rbad;
+	/*
+	 * fp_post_write_batch()'s chain (post.c): writes of the fast way
+	 * (fast_len), linked in order (bwr[i].next = &bwr[i + 1], each with
+	 * its own bsge[i]) and posted with one call to the provider; made
+	 * with the work requests, a post fills in what changes.
+	 */
+	struct ibv_send_wr bwr[FP_BATCH];
+	struct ibv_sge bsge[FP_BATCH];
 };
 
 /*

@@ -259,6 +259,12 @@ static void __attribute__((noinline)) wr_template(struct fp_group *g)
 	g->swr = (struct ibv_send_wr){ .sg_list = &g->sge, .num_sge = 1,
 				       .send_flags = IBV_SEND_SIGNALED };
 	g->rwr = (struct ibv_recv_wr){ .sg_list = &g->sge, .num_sge = 1 };
+	for (i = 0; i < FP_BATCH; i++)
+		g->bwr[i] = (struct ibv_send_wr){
+			.next = i + 1 < FP_BATCH ? &g->bwr[i + 1] : NULL,
+			.sg_list = &g->bsge[i], .num_sge = 1,
+			.opcode = IBV_WR_RDMA_WRITE,
+			.send_flags = IBV_SEND_SIGNALED };
 	for (i = 0; i < g->k; i++) {
 		sw += g->w[i];
 		rw += g->rw[i];
@@ -723,6 +729,134 @@ int fp_post_recv(struct fp_group *g, struct fp_buf *buf, size_t off,
 		 size_t len, uint64_t wr_id)
 {
 	return post(g, FP_OP_RECV, buf, off, len, NULL, 0, wr_id);
+}
+
+/*
+ * fp_post_write_batch()'s chain of @j writes (g->bwr), the newest @j
+ * messages of the table, to the provider in one call. Those it refuses
+ * (from its bad_wr on; all of them if it names none of the chain) are
+ * given back, as post_undo() gives back one. Returns 0, or the provider's
+ * error with *@untaken the number given back.
+ */
+static int __attribute__((noinline))
+batch_flush(struct fp_group *g, unsigned int j, unsigned int *untaken)
+{
+	struct ibv_send_wr *bad = NULL, *last = &g->bwr[j - 1];
+	struct fp_msgtab *t = &g->tab;
+	unsigned int cnt, i;
+	int ret;
+
+	last->next = NULL;
+	ret = ibv_post_send(g->sub[0].qp, g->bwr, &bad);
+	last->next = j < FP_BATCH ? last + 1 : NULL;
+	if (likely(!ret))
+		return 0;
+	cnt = bad >= g->bwr && bad <= last ?
+	      j - (unsigned int)(bad - g->bwr) : j;
+	for (i = 0; i < cnt; i++) {
+		t->next--;
+		t->m[t->next & t->mask].flags = 0;
+	}
+	t->live -= cnt;
+	g->sub[0].sq_used -= cnt;
+	*untaken = cnt;
+	return ret;
+}
+
+/* A write's arguments, as post() checks them, on a group of @ctx. */
+static inline bool write_ok(const struct fp_ctx *ctx, const struct fp_write *e)
+{
+	return e->buf && e->buf->ctx == ctx && e->off <= e->buf->len &&
+	       e->len <= e->buf->len - e->off && e->rbuf &&
+	       e->roff <= e->rbuf->len && e->len <= e->rbuf->len - e->roff;
+}
+
+/*
+ * Writes in order, each as fp_post_write() posts it (flowplan.h). Runs of
+ * those the fast way takes (one chunk on a group of one subflow: post()'s
+ * test), as many as the table, the queue and the chain have room for, are
+ * chained in g->bwr and go to the provider in one call; a write that
+ * ends a run goes alone the ways of post(), after it. The first refused
+ * ends the batch.
+ */
+int fp_post_write_batch(struct fp_group *g, const struct fp_write *w, int n)
+{
+	unsigned int untaken = 0;
+	int i = 0, ret = 0;
+
+	if (unlikely(!g || n < 0 || (n && !w)))
+		return -EINVAL;
+	while (i < n) {
+		struct fp_msgtab *t = &g->tab;
+		const uint64_t fast_len = g->fast_len, next = t->next;
+		const int dev = g->dev;
+		unsigned int room = 0, j;
+
+		/* fast_len 0: k > 1, or the group to be checked (post_more()) */
+		if (fast_len) {
+			uint64_t tab = t->cap - (next - t->oldest);
+
+			room = FP_SQ_DEPTH - g->sub[0].sq_used;
+			room = room < FP_BATCH ? room : FP_BATCH;
+			room = room < (unsigned int)(n - i) ? room :
+			       (unsigned int)(n - i);
+			room = room < tab ? room : (unsigned int)tab;
+		}
+		for (j = 0; j < room; j++) {
+			const struct fp_write *e = &w[i + j];
+			struct ibv_send_wr *wr = &g->bwr[j];
+			const struct fp_buf_reg *reg;
+			struct fp_msg *m;
+
+			if (unlikely(!write_ok(g->ctx, e)))
+				break;
+			reg = &e->buf->reg[dev];
+			if (unlikely(e->len - 1 >= fast_len || !reg->mr ||
+				     reg->how == FP_REG_STAGED))
+				break;
+			m = &t->m[(next + j) & t->mask];
+			m->seq = next + j;
+			m->wr_id = e->wr_id;
+			m->bytes = e->len;
+			m->pending = 1;
+			m->op = FP_OP_WRITE;
+			m->flags = FP_MSG_LIVE;
+			m->status = 0;
+			m->subs = 1;
+			m->deadline_ns = FP_DEADLINE_STAMP;
+			m->got = 0;
+			wr->wr_id = fp_wrid(next + j, false, 0);
+			wr->wr.rdma.remote_addr = e->rbuf->addr + e->roff;
+			wr->wr.rdma.rkey = e->rbuf->rkey;
+			g->bsge[j].addr = (uintptr_t)reg->base + e->off;
+			g->bsge[j].length = (uint32_t)e->len;
+			g->bsge[j].lkey = reg->mr->lkey;
+		}
+		if (j) {
+			t->next = next + j;
+			t->live += j;
+			g->sub[0].sq_used += j;
+			i += (int)j;
+			ret = batch_flush(g, j, &untaken);
+			if (ret)
+				break;
+			if (j == room)
+				continue;
+		}
+		/* w[i] alone: not the fast way, or no room left for a run */
+		if (unlikely(!write_ok(g->ctx, &w[i]))) {
+			ret = EINVAL;
+			break;
+		}
+		ret = post_ways_write(g, w[i].buf, w[i].off, w[i].len,
+				      w[i].rbuf, w[i].roff, w[i].wr_id);
+		if (ret)
+			break;
+		i++;
+	}
+	/* w[0 .. i - 1] taken but the @untaken the provider refused */
+	i -= (int)untaken;
+	return i ? i : -ret;
 }
 
 void fp_qp_error(struct fp_group *g, uint32_t mask)

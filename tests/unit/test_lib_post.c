@@ -90,6 +90,8 @@ static bool poll_fails;		/* ibv_poll_cq fails (a CQ overrun) */
 static int modify_fails_to = -1;	/* ibv_modify_qp to this state fails */
 static struct ibv_mr *mr_freed[4];
 static unsigned int nmr_freed;
+static int post_budget = -1;	/* work requests taken before ENOMEM; -1: all */
+static unsigned int send_calls;	/* calls of the provider's post_send */
 
 static struct stub_qp *stub_of(struct ibv_qp *qp)
 {
@@ -106,8 +108,10 @@ static int stub_post(struct ibv_qp *qp, uint64_t wr_id, struct ibv_sge *sg,
 {
 	struct stub_qp *s = stub_of(qp);
 
-	if (!s || nwrs == STUB_WRS)
+	if (!s || nwrs == STUB_WRS || !post_budget)
 		return ENOMEM;
+	if (post_budget > 0)
+		post_budget--;
 	if (s->state == IBV_QPS_ERR)
 		return EINVAL;
 	wrs[nwrs++] = (struct stub_wr){
@@ -125,6 +129,7 @@ static int stub_post(struct ibv_qp *qp, uint64_t wr_id, struct ibv_sge *sg,
 static int stub_post_send(struct ibv_qp *qp, struct ibv_send_wr *wr,
 			  struct ibv_send_wr **bad)
 {
+	send_calls++;
 	for (; wr; wr = wr->next) {
 		int ret = stub_post(qp, wr->wr_id, wr->sg_list, wr->num_sge,
 				    false, wr->opcode == IBV_WR_RDMA_WRITE ?
@@ -334,6 +339,8 @@ static void stub_reset(void)
 	flush_on_err = flush_on_poll = poll_fails = false;
 	modify_fails_to = -1;
 	nmr_freed = 0;
+	post_budget = -1;
+	send_calls = 0;
 }
 
 /* A group of @k subflows on the provider, as fp_group_connect makes one. */
@@ -904,6 +911,230 @@ static void test_split_part_refused(void **state)
 	assert_int_equal(fp_poll(f->g, wc, 4), 0);
 	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
 	assert_int_equal(f->g->sub[0].sq_used, 0);
+}
+
+/* ------------------------------------------------ fp_post_write_batch */
+
+/* Work requests on the group's send queues. */
+static unsigned int sq_sum(const struct fixture *f)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < f->g->k; i++)
+		n += f->g->sub[i].sq_used;
+	return n;
+}
+
+/*
+ * Writes posted in one batch are what fp_post_write() posts of each, in
+ * order (same chunks, addresses, subflows), and each completes once; on
+ * one subflow, a run of them goes to the provider in one call per
+ * FP_BATCH; a write the fast way does not take (over the chunk size, zero
+ * length) goes alone in its place.
+ */
+static void test_batch_order(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_rbuf rb = { .addr = 0x10000, .len = MEMLEN, .rkey = 2 };
+	struct fp_write w[40];
+	struct fp_spread sp = { 0 };
+	struct fp_wc wc[64];
+	unsigned int i, from = 0;
+	int r, n = 0;
+
+	for (i = 0; i < 40; i++)
+		w[i] = (struct fp_write){ .buf = f->b, .off = 3 * i,
+					  .len = 100 + 7 * i, .rbuf = &rb,
+					  .roff = 11 * i, .wr_id = 500 + i };
+	f->g->chunk_max = 65536;
+	w[33].len = 200000;	/* 4 chunks (general way) */
+	w[34].len = 0;		/* no scatter entry (general way) */
+	assert_int_equal(fp_post_write_batch(f->g, w, 40), 40);
+	for (i = 0; i < 40; i++) {
+		unsigned int at = from;
+
+		if (w[i].len) {
+			/* one subflow: as fp_split() cuts it, from sp */
+			struct fp_chunk c[8];
+			int k = fp_split(w[i].len, f->g->w, f->g->k,
+					 f->g->chunk_max, f->g->split_min, &sp,
+					 c, 8), j;
+
+			assert_true(k > 0);
+			for (j = 0; j < k; j++, at++) {
+				assert_true(wrs[at].addr ==
+					    (uintptr_t)f->mem + w[i].off + c[j].off);
+				assert_true(wrs[at].len == c[j].len);
+				assert_true(wrs[at].raddr ==
+					    rb.addr + w[i].roff + c[j].off);
+			}
+		} else {
+			assert_int_equal(wrs[at].num_sge, 0);
+			at++;
+		}
+		from = at;
+	}
+	assert_int_equal(from, nwrs);
+	/* 0..32 in two chains (32 + 1), 33 (4 chunks) and 34 alone, 35..39 */
+	assert_int_equal(send_calls, 2 + 4 + 1 + 1);
+	stub_complete();
+	while (n < 40) {
+		r = fp_poll(f->g, wc, 64);
+		assert_true(r > 0);
+		for (i = 0; i < (unsigned int)r; i++, n++) {
+			assert_int_equal(wc[i].wr_id, 500 + n);
+			assert_int_equal(wc[i].status, 0);
+			assert_int_equal(wc[i].op, FP_OP_WRITE);
+			assert_true(wc[i].len == w[n].len);
+		}
+	}
+	assert_int_equal(fp_poll(f->g, wc, 64), 0);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+	assert_int_equal(f->g->sub[0].sq_used, 0);
+}
+
+/*
+ * The batch stops at the first write fp_post_write() would refuse: it
+ * returns how many went before it (a negative errno when it is the first),
+ * and posts nothing of it nor after it; bad arguments of the call itself
+ * are -EINVAL.
+ */
+static void test_batch_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_rbuf rb = { .addr = 0x10000, .len = MEMLEN, .rkey = 2 };
+	struct fp_write w[8];
+	struct fp_wc wc[16];
+	unsigned int i;
+
+	for (i = 0; i < 8; i++)
+		w[i] = (struct fp_write){ .buf = f->b, .len = 64, .rbuf = &rb,
+					  .wr_id = i };
+	assert_int_equal(fp_post_write_batch(NULL, w, 1), -EINVAL);
+	assert_int_equal(fp_post_write_batch(f->g, NULL, 1), -EINVAL);
+	assert_int_equal(fp_post_write_batch(f->g, w, -1), -EINVAL);
+	assert_int_equal(fp_post_write_batch(f->g, NULL, 0), 0);
+	/* Out of range in the middle: the three before it go. */
+	w[3].roff = MEMLEN;
+	assert_int_equal(fp_post_write_batch(f->g, w, 8), 3);
+	assert_int_equal(nwrs, 3);
+	assert_int_equal(fp_post_write_batch(f->g, w + 3, 5), -EINVAL);
+	w[3].roff = 0;
+	w[4].rbuf = NULL;
+	assert_int_equal(fp_post_write_batch(f->g, w + 3, 5), 1);
+	w[4].rbuf = &rb;
+	/* The provider takes two of four: those two are posted. */
+	post_budget = 2;
+	assert_int_equal(fp_post_write_batch(f->g, w + 4, 4), 2);
+	assert_int_equal(nwrs, 6);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 6);
+	assert_int_equal(sq_sum(f), 6);
+	/* ... and none: its error, nothing taken, the next sequence kept. */
+	post_budget = 0;
+	assert_int_equal(fp_post_write_batch(f->g, w + 6, 2), -ENOMEM);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 6);
+	assert_int_equal(sq_sum(f), 6);
+	assert_int_equal(f->g->tab.m[f->g->tab.next & f->g->tab.mask].flags, 0);
+	post_budget = -1;
+	assert_int_equal(fp_post_write_batch(f->g, w + 6, 2), 2);
+	assert_true(fp_wrid_seq(wrs[6].wr_id) == fp_wrid_seq(wrs[5].wr_id) + 1);
+	stub_complete();
+	assert_int_equal(fp_poll(f->g, wc, 16), 8);
+	for (i = 0; i < 8; i++) {
+		assert_int_equal(wc[i].wr_id, i);
+		assert_int_equal(wc[i].status, 0);
+	}
+	assert_int_equal(fp_poll(f->g, wc, 16), 0);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+	assert_int_equal(sq_sum(f), 0);
+}
+
+/*
+ * A full table or send queue ends a batch as it refuses fp_post_write():
+ * what fitted is posted, then -EAGAIN; a group that failed is -ENOTCONN.
+ */
+static void test_batch_full(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_rbuf rb = { .addr = 0x10000, .len = MEMLEN, .rkey = 2 };
+	struct fp_write w[70];
+	struct fp_wc wc[70];
+	unsigned int i, n = 0;
+
+	for (i = 0; i < 70; i++)
+		w[i] = (struct fp_write){ .buf = f->b, .len = 8, .rbuf = &rb,
+					  .wr_id = i };
+	/* The table holds 64 messages. */
+	assert_int_equal(fp_post_write_batch(f->g, w, 70), 64);
+	assert_int_equal(fp_post_write_batch(f->g, w + 64, 6), -EAGAIN);
+	assert_int_equal(nwrs, 64);
+	stub_complete();
+	while (n < 64) {
+		int r = fp_poll(f->g, wc, 70);
+
+		assert_true(r > 0);
+		for (i = 0; i < (unsigned int)r; i++, n++)
+			assert_int_equal(wc[i].wr_id, n);
+	}
+	/* Room for two on the send queue. */
+	f->g->sub[0].sq_used = FP_SQ_DEPTH - 2;
+	assert_int_equal(fp_post_write_batch(f->g, w, 5), 2);
+	assert_int_equal(fp_post_write_batch(f->g, w + 2, 3), -EAGAIN);
+	assert_int_equal(nwrs, 66);
+	f->g->sub[0].sq_used = 2;
+	stub_complete();
+	assert_int_equal(fp_poll(f->g, wc, 70), 2);
+	assert_int_equal(f->g->sub[0].sq_used, 0);
+	fp_group_fail(f->g, ETIMEDOUT);
+	assert_int_equal(fp_post_write_batch(f->g, w, 5), -ENOTCONN);
+	assert_int_equal(nwrs, 66);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+}
+
+/*
+ * Over more than one subflow each write of a batch is cut and placed as
+ * fp_post_write() does it (split, unsplit on the subflow behind its
+ * share), and completes once.
+ */
+static void test_batch_split(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_rbuf rb = { .addr = 0x10000, .len = MEMLEN, .rkey = 2 };
+	uint64_t lens[] = { 16384, 100, 100003, 5000, 65536, 1 };
+	struct fp_spread sp = { 0 };
+	struct fp_write w[6];
+	struct fp_wc wc[8];
+	unsigned int i, from = 0;
+
+	for (i = 0; i < 6; i++)
+		w[i] = (struct fp_write){ .buf = f->b, .off = 7, .len = lens[i],
+					  .rbuf = &rb, .roff = 5, .wr_id = i };
+	assert_int_equal(fp_post_write_batch(f->g, w, 6), 6);
+	/* assert_posted_as_split() checks through nwrs: one at a time */
+	for (i = 0; i < 6; i++) {
+		struct fp_chunk c[16];
+		struct fp_spread before = sp;
+		int k = fp_split(lens[i], f->g->w, f->g->k, f->g->chunk_max,
+				 f->g->split_min, &before, c, 16);
+		unsigned int save = nwrs;
+
+		assert_true(k > 0);
+		nwrs = from + (unsigned int)k;
+		assert_posted_as_split(f, from, 7, lens[i], false, rb.addr + 5,
+				       &sp);
+		nwrs = save;
+		from += (unsigned int)k;
+	}
+	assert_int_equal(from, nwrs);
+	assert_memory_equal(&sp, &f->g->sp_write, sizeof(sp));
+	stub_complete();
+	assert_int_equal(fp_poll(f->g, wc, 8), 6);
+	for (i = 0; i < 6; i++) {
+		assert_int_equal(wc[i].wr_id, i);
+		assert_int_equal(wc[i].status, 0);
+		assert_true(wc[i].len == lens[i]);
+	}
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
 }
 
 /*
@@ -2659,6 +2890,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_one_refused, setup1, teardown),
 		cmocka_unit_test_setup_teardown(test_one_generation, setup1, teardown),
 		cmocka_unit_test_setup_teardown(test_one_room, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_order, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_refused, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_full, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_refused, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_split, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_split, setup4, teardown),
 		cmocka_unit_test_setup_teardown(test_pin_fails_partway, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_pin_refuses_peer, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_pin_refuses_hello, setup2, teardown),
