@@ -6,6 +6,9 @@
 #     fp_post_write + fp_poll over a flow group against raw ibv_post_send +
 #     ibv_poll_cq, both on the in-process provider stub of bench_post.c (the
 #     build machine has no RDMA device; the provider's own cost adds to both).
+#     Then BENCH_BATCH (16) messages at a time: fp_post_write_batch +
+#     fp_poll against BENCH_BATCH raw work requests chained into one
+#     ibv_post_send + ibv_poll_cq, both ratios given.
 #  2. Throughput over soft-RoCE in qemu through the 2x2 fabric (shaped
 #     uplinks): flow groups of 1 and 4 subflows against a raw QP
 #     (ib_write_bw), by lib/flowplan/bench/vm-bench.sh under the tests/vm harness.
@@ -20,42 +23,61 @@ count() {	# count ARGS...: instructions callgrind collected
 		sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
 
-# per_msg MODE SIZE [K]: instructions per message, start-up cost removed
+# per_msg MODE SIZE [K [B]]: instructions per message, start-up cost removed
+# (message counts that 16 and 32 divide, for the batched modes)
 per_msg() {
 	local a b
-	a=$(count "$BIN" "$1" 2000 "$2" ${3:-})
-	b=$(count "$BIN" "$1" 12000 "$2" ${3:-})
-	echo $(((b - a) / 10000))
+	a=$(count "$BIN" "$1" 2048 "${@:2}")
+	b=$(count "$BIN" "$1" 12288 "${@:2}")
+	echo $(((b - a) / 10240))
 }
 
-# ns_msg MODE SIZE [K]: nanoseconds per message of the loop itself, run
-# natively (the lowest of 5 runs of 1,000,000 messages: this machine is
-# shared); the stub provider costs next to nothing, so this is the CPU
+# ns_msg MODE SIZE [K [B]]: nanoseconds per message of the loop itself,
+# run natively (the lowest of 5 runs of 1,048,576 messages: this machine
+# is shared); the stub provider costs next to nothing, so this is the CPU
 # time of the calls themselves
 ns_msg() {
 	local i
 	for i in 1 2 3 4 5; do
-		BENCH_NS=1 "$BIN" "$1" 1000000 "$2" ${3:-}
+		BENCH_NS=1 "$BIN" "$1" 1048576 "${@:2}"
 	done | sort -n | head -1
 }
 
 echo "bench-lib: per message: instructions (callgrind) and ns (native), provider stub, see lib/flowplan/bench/bench_post.c"
 echo "bench-lib: ratios against one raw post; k=4 splits at 16 KiB and up (4 raw posts would be 4.00)"
 echo "bench-lib: per-post: the instruction ratio against the raw posts the message needs (k split, 1 unsplit); issue 14's targets: 1.5 at k=1, 1.3 at k>1"
-printf '%-10s %-28s %8s %6s %6s %6s %8s\n' size path instr ratio ns ratio per-post
+B=${BENCH_BATCH:-16}
+echo "bench-lib: xB rows: $B messages a call (fp_post_write_batch; raw: $B work requests chained in one ibv_post_send); per-chain: against the chained raw posts"
+printf '%-10s %-30s %8s %6s %6s %6s %8s %9s\n' size path instr ratio ns ratio per-post per-chain
 for size in ${BENCH_SIZES:-8 4096 65536 1048576}; do
 	raw=$(per_msg raw $size)
 	rawns=$(ns_msg raw $size)
-	printf '%-10s %-28s %8s %6s %6s %6s %8s\n' $size "raw ibv_post_send" "$raw" 1.00 "$rawns" 1.00 1.00
-	for k in 1 4; do
-		fp=$(per_msg fp $size $k)
-		fpns=$(ns_msg fp $size $k)
-		posts=1
-		[ "$size" -ge 16384 ] && posts=$k	# the group's split threshold
-		printf '%-10s %-28s %8s %6s %6s %6s %8s\n' $size "fp_post_write k=$k" "$fp" \
-			"$(echo "scale=2; $fp / $raw" | bc)" "$fpns" \
-			"$(echo "scale=2; $fpns / $rawns" | bc)" \
-			"$(echo "scale=2; $fp / ($raw * $posts)" | bc)"
+	rawb=$(per_msg rawb $size $B)
+	rawbns=$(ns_msg rawb $size $B)
+	printf '%-10s %-30s %8s %6s %6s %6s %8s %9s\n' $size "raw ibv_post_send" "$raw" 1.00 "$rawns" 1.00 1.00 -
+	printf '%-10s %-30s %8s %6s %6s %6s %8s %9s\n' $size "raw chained x$B" "$rawb" \
+		"$(echo "scale=2; $rawb / $raw" | bc)" "$rawbns" \
+		"$(echo "scale=2; $rawbns / $rawns" | bc)" \
+		"$(echo "scale=2; $rawb / $raw" | bc)" 1.00
+	for mode in fp fpb; do
+		for k in 1 4; do
+			posts=1
+			[ "$size" -ge 16384 ] && posts=$k	# the group's split threshold
+			if [ $mode = fp ]; then
+				fp=$(per_msg fp $size $k)
+				fpns=$(ns_msg fp $size $k)
+				name="fp_post_write k=$k" chain=-
+			else
+				fp=$(per_msg fpb $size $k $B)
+				fpns=$(ns_msg fpb $size $k $B)
+				name="fp_post_write_batch k=$k x$B"
+				chain=$(echo "scale=2; $fp / ($rawb * $posts)" | bc)
+			fi
+			printf '%-10s %-30s %8s %6s %6s %6s %8s %9s\n' $size "$name" "$fp" \
+				"$(echo "scale=2; $fp / $raw" | bc)" "$fpns" \
+				"$(echo "scale=2; $fpns / $rawns" | bc)" \
+				"$(echo "scale=2; $fp / ($raw * $posts)" | bc)" "$chain"
+		done
 	done
 done
 

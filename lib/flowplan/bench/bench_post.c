@@ -13,6 +13,12 @@
  *
  *   bench_post raw N SIZE
  *   bench_post fp N SIZE K
+ *   bench_post rawb N SIZE B
+ *   bench_post fpb N SIZE K B
+ *
+ * rawb and fpb post B messages at a time (N a multiple of B) and poll
+ * until their B completions are in: rawb chains B work requests into one
+ * ibv_post_send(), fpb calls fp_post_write_batch() with B writes.
  *
  * With BENCH_NS=1 in the environment it prints the nanoseconds per message
  * of the loop itself (CLOCK_MONOTONIC around it, set-up left out).
@@ -100,7 +106,82 @@ static int run_raw(long n, size_t size, char *buf)
 	return 0;
 }
 
-static int run_fp(long n, size_t size, unsigned int k, char *buf)
+static int run_rawb(long n, size_t size, unsigned int nb, char *buf)
+{
+	struct ibv_qp *qp = &stub_qp[0];
+	struct ibv_send_wr wr[FP_BATCH], *bad;
+	struct ibv_sge sge[FP_BATCH];
+	struct ibv_wc wc[FP_BATCH];
+	unsigned int j;
+	long i;
+	int got;
+
+	clock_gettime(CLOCK_MONOTONIC, &t_start);
+	for (i = 0; i < n; i += nb) {
+		for (j = 0; j < nb; j++) {
+			sge[j] = (struct ibv_sge){
+				.addr = (uintptr_t)buf,
+				.length = (uint32_t)size,
+				.lkey = stub_mr.lkey,
+			};
+			wr[j] = (struct ibv_send_wr){
+				.wr_id = (uint64_t)(i + j),
+				.next = j + 1 < nb ? &wr[j + 1] : NULL,
+				.sg_list = &sge[j],
+				.num_sge = 1,
+				.opcode = IBV_WR_RDMA_WRITE,
+				.send_flags = IBV_SEND_SIGNALED,
+				.wr.rdma = { .remote_addr = 0x1000, .rkey = 2 },
+			};
+		}
+		if (ibv_post_send(qp, wr, &bad))
+			return 1;
+		for (got = 0; got < (int)nb;) {
+			int r = ibv_poll_cq(&stub_cq, FP_BATCH, wc), c;
+
+			if (r <= 0)
+				return 1;
+			for (c = 0; c < r; c++)
+				if (wc[c].status ||
+				    wc[c].wr_id != (uint64_t)(i + got + c))
+					return 1;
+			got += r;
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t_end);
+	return 0;
+}
+
+/* fpb: @nb writes a call, polled until their @nb completions are in. */
+static int __attribute__((noinline))
+loop_fpb(struct fp_group *g, struct fp_write *bw, struct fp_wc *wc, long n,
+	 unsigned int nb)
+{
+	unsigned int i;
+	long m;
+
+	for (m = 0; m < n; m += nb) {
+		int got, r, c;
+
+		for (i = 0; i < nb; i++)
+			bw[i].wr_id = (uint64_t)m + i;
+		if (fp_post_write_batch(g, bw, (int)nb) != (int)nb)
+			return 1;
+		for (got = 0; got < (int)nb; got += r) {
+			r = fp_poll(g, wc, FP_BATCH);
+			if (r < 0)
+				return 1;
+			for (c = 0; c < r; c++)
+				if (wc[c].status ||
+				    wc[c].wr_id != (uint64_t)(m + got + c))
+					return 1;
+		}
+	}
+	return 0;
+}
+
+static int run_fp(long n, size_t size, unsigned int k, unsigned int nb,
+		  char *buf)
 {
 	struct fp_ctx_attr ca = {
 		.flags = FP_CTX_NO_NETLINK | FP_CTX_NO_REPORT,
@@ -109,7 +190,8 @@ static int run_fp(long n, size_t size, unsigned int k, char *buf)
 	struct fp_group *g;
 	struct fp_buf *b;
 	struct fp_ctx *ctx;
-	struct fp_wc wc[16];
+	struct fp_write bw[FP_BATCH];
+	struct fp_wc wc[FP_BATCH];
 	unsigned int i;
 	long m;
 
@@ -137,15 +219,22 @@ static int run_fp(long n, size_t size, unsigned int k, char *buf)
 	}
 	if (fp_msgtab_init(&g->tab, 256))
 		return 1;
+	for (i = 0; i < FP_BATCH; i++)
+		bw[i] = (struct fp_write){ .buf = b, .len = size, .rbuf = &rb };
 	clock_gettime(CLOCK_MONOTONIC, &t_start);
-	for (m = 0; m < n; m++) {
-		int r;
+	if (nb) {
+		if (loop_fpb(g, bw, wc, n, nb))
+			return 1;
+	} else {
+		for (m = 0; m < n; m++) {
+			int r;
 
-		if (fp_post_write(g, b, 0, size, &rb, 0, (uint64_t)m))
-			return 1;
-		r = fp_poll(g, wc, 16);
-		if (r != 1 || wc[0].status || wc[0].wr_id != (uint64_t)m)
-			return 1;
+			if (fp_post_write(g, b, 0, size, &rb, 0, (uint64_t)m))
+				return 1;
+			r = fp_poll(g, wc, 16);
+			if (r != 1 || wc[0].status || wc[0].wr_id != (uint64_t)m)
+				return 1;
+		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t_end);
 	fp_msgtab_fini(&g->tab);
@@ -158,19 +247,31 @@ static int run_fp(long n, size_t size, unsigned int k, char *buf)
 
 int main(int argc, char **argv)
 {
-	unsigned int i;
+	unsigned int i, nb = 0;
 	long n;
 	size_t size;
 	char *buf;
 	int ret;
 
-	if (argc < 4 || (strcmp(argv[1], "raw") && strcmp(argv[1], "fp")) ||
-	    (!strcmp(argv[1], "fp") && argc < 5)) {
-		fprintf(stderr, "usage: bench_post raw N SIZE | fp N SIZE K\n");
+	if (argc < 4 ||
+	    (strcmp(argv[1], "raw") && strcmp(argv[1], "fp") &&
+	     strcmp(argv[1], "rawb") && strcmp(argv[1], "fpb")) ||
+	    (!strcmp(argv[1], "fp") && argc < 5) ||
+	    (!strcmp(argv[1], "rawb") && argc < 5) ||
+	    (!strcmp(argv[1], "fpb") && argc < 6)) {
+		fprintf(stderr, "usage: bench_post raw N SIZE | fp N SIZE K | rawb N SIZE B | fpb N SIZE K B\n");
 		return 2;
 	}
 	n = atol(argv[2]);
 	size = strtoul(argv[3], NULL, 0);
+	if (!strcmp(argv[1], "rawb") || !strcmp(argv[1], "fpb")) {
+		nb = (unsigned int)atoi(argv[argv[1][0] == 'r' ? 4 : 5]);
+		if (!nb || nb > FP_BATCH || n % nb) {
+			fprintf(stderr, "bench_post: B is 1 to %d and divides N\n",
+				FP_BATCH);
+			return 2;
+		}
+	}
 	buf = calloc(1, size ? size : 1);
 	if (!buf)
 		return 1;
@@ -179,8 +280,10 @@ int main(int argc, char **argv)
 					      .qp_num = 0x100 + i };
 	if (!strcmp(argv[1], "raw"))
 		ret = run_raw(n, size, buf);
+	else if (!strcmp(argv[1], "rawb"))
+		ret = run_rawb(n, size, nb, buf);
 	else
-		ret = run_fp(n, size, (unsigned int)atoi(argv[4]), buf);
+		ret = run_fp(n, size, (unsigned int)atoi(argv[4]), nb, buf);
 	free(buf);
 	if (ret)
 		fprintf(stderr, "bench_post: %s failed\n", argv[1]);
