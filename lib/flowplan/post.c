@@ -305,6 +305,27 @@ static void __attribute__((noinline)) wr_template(struct fp_group *g)
 	}
 }
 
+/*
+ * A message of the fast ways in its table slot: what its completions
+ * need (fp_poll()'s common case reads nothing else), its deadline set at
+ * the first check.
+ */
+static inline __attribute__((always_inline)) void
+msg_fast(struct fp_msg *m, uint64_t seq, uint64_t wr_id, uint64_t len,
+	 uint32_t pending, enum fp_op op, uint32_t subs)
+{
+	m->seq = seq;
+	m->wr_id = wr_id;
+	m->bytes = len;
+	m->pending = pending;
+	m->op = (uint16_t)op;
+	m->flags = FP_MSG_LIVE;
+	m->status = 0;
+	m->subs = subs;
+	m->deadline_ns = FP_DEADLINE_STAMP;
+	m->got = 0;
+}
+
 /* Room on subflow @sub's queue for one more chunk. */
 static inline bool split_room(const struct fp_group *g, bool recv,
 			      unsigned int sub)
@@ -414,16 +435,7 @@ post_split(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 	if (unlikely(!posted))
 		return ret;		/* nothing posted, nothing taken */
 	sp->total += prev;		/* the posted shares' bytes */
-	m->seq = seq;
-	m->wr_id = wr_id;
-	m->bytes = len;
-	m->pending = posted;
-	m->op = (uint16_t)op;
-	m->flags = FP_MSG_LIVE;
-	m->status = 0;
-	m->subs = subs;
-	m->deadline_ns = FP_DEADLINE_STAMP;
-	m->got = 0;
+	msg_fast(m, seq, wr_id, len, posted, op, subs);
 	if (recv) {
 		m->ridx = g->nrecv++;
 		m->laddr = base;
@@ -500,16 +512,7 @@ post_one(struct fp_group *g, enum fp_op op, const struct fp_buf_reg *reg,
 	 * only @g lives across the call.
 	 */
 	seq = t->next;
-	m->seq = seq;
-	m->wr_id = wr_id;
-	m->bytes = len;
-	m->pending = 1;
-	m->op = (uint16_t)op;
-	m->flags = FP_MSG_LIVE;
-	m->status = 0;
-	m->subs = 1u << sub;
-	m->deadline_ns = FP_DEADLINE_STAMP;
-	m->got = 0;
+	msg_fast(m, seq, wr_id, len, 1, op, 1u << sub);
 	fp_msg_commit(t);
 	g->sge.addr = (uintptr_t)reg->base + off;
 	g->sge.length = (uint32_t)len;
@@ -815,16 +818,8 @@ int fp_post_write_batch(struct fp_group *g, const struct fp_write *w, int n)
 				     reg->how == FP_REG_STAGED))
 				break;
 			m = &t->m[(next + j) & t->mask];
-			m->seq = next + j;
-			m->wr_id = e->wr_id;
-			m->bytes = e->len;
-			m->pending = 1;
-			m->op = FP_OP_WRITE;
-			m->flags = FP_MSG_LIVE;
-			m->status = 0;
-			m->subs = 1;
-			m->deadline_ns = FP_DEADLINE_STAMP;
-			m->got = 0;
+			msg_fast(m, next + j, e->wr_id, e->len, 1, FP_OP_WRITE,
+				 1);
 			wr->wr_id = fp_wrid(next + j, false, 0);
 			wr->wr.rdma.remote_addr = e->rbuf->addr + e->roff;
 			wr->wr.rdma.rkey = e->rbuf->rkey;
