@@ -89,7 +89,7 @@ struct fp_msg *fp_msg_start(struct fp_msgtab *t, uint64_t wr_id, uint16_t op,
 		.op = op,
 		.flags = FP_MSG_LIVE,
 	};
-	fp_msg_commit(t);
+	fp_msg_commit(t, 1);
 	return m;
 }
 

@@ -443,7 +443,7 @@ post_split(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 	} else if (op == FP_OP_SEND) {
 		g->nsend++;
 	}
-	fp_msg_commit(&g->tab);
+	fp_msg_commit(&g->tab, 1);
 	/* Part of it is on the wire: it completes, failed. */
 	if (unlikely(ret))
 		fp_msg_unposted(&g->tab, m, 0, ret, 0);
@@ -463,9 +463,7 @@ post_undo(struct fp_group *g, bool recv, int ret)
 		&g->sub[FP_WRID_SUB(recv ? g->rwr.wr_id : g->swr.wr_id)];
 	struct fp_msgtab *t = &g->tab;
 
-	t->next--;
-	t->live--;
-	t->m[t->next & t->mask].flags = 0;
+	fp_msg_uncommit(t, 1);
 	if (recv) {
 		s->rq_used--;
 		g->nrecv--;
@@ -513,7 +511,7 @@ post_one(struct fp_group *g, enum fp_op op, const struct fp_buf_reg *reg,
 	 */
 	seq = t->next;
 	msg_fast(m, seq, wr_id, len, 1, op, 1u << sub);
-	fp_msg_commit(t);
+	fp_msg_commit(t, 1);
 	g->sge.addr = (uintptr_t)reg->base + off;
 	g->sge.length = (uint32_t)len;
 	g->sge.lkey = reg->mr->lkey;
@@ -683,6 +681,25 @@ post_ways(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 FP_WAYS(post_ways)
 
 /*
+ * post()'s arguments that are EINVAL: not @len bytes at @off of a local
+ * @buf of group @g's context (@g not NULL); for a write, not @len bytes
+ * at @roff of the peer's @rb. Unlikely, as post() expects.
+ */
+static inline __attribute__((always_inline)) bool
+buf_bad(const struct fp_group *g, const struct fp_buf *buf, size_t off,
+	size_t len)
+{
+	return unlikely(!buf || buf->ctx != g->ctx || off > buf->len ||
+			len > buf->len - off);
+}
+
+static inline __attribute__((always_inline)) bool
+rbuf_bad(const struct fp_rbuf *rb, uint64_t roff, size_t len)
+{
+	return unlikely(!rb || roff > rb->len || len > rb->len - roff);
+}
+
+/*
  * The fast way (see the top of this file), @op a constant in each caller:
  * the arguments checked, one chunk on a group of one subflow posted here,
  * everything else in post_more().
@@ -694,11 +711,9 @@ post(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 	const bool recv = op == FP_OP_RECV;
 	const struct fp_buf_reg *reg;
 
-	if (unlikely(!g || !buf || buf->ctx != g->ctx || off > buf->len ||
-		     len > buf->len - off))
+	if (unlikely(!g) || buf_bad(g, buf, off, len))
 		return EINVAL;
-	if (op == FP_OP_WRITE &&
-	    unlikely(!rb || roff > rb->len || len > rb->len - roff))
+	if (op == FP_OP_WRITE && rbuf_bad(rb, roff, len))
 		return EINVAL;
 	reg = &buf->reg[g->dev];
 	/*
@@ -746,7 +761,7 @@ batch_flush(struct fp_group *g, unsigned int j, unsigned int *untaken)
 {
 	struct ibv_send_wr *bad = NULL, *last = &g->bwr[j - 1];
 	struct fp_msgtab *t = &g->tab;
-	unsigned int cnt, i;
+	unsigned int cnt;
 	int ret;
 
 	last->next = NULL;
@@ -756,22 +771,10 @@ batch_flush(struct fp_group *g, unsigned int j, unsigned int *untaken)
 		return 0;
 	cnt = bad >= g->bwr && bad <= last ?
 	      j - (unsigned int)(bad - g->bwr) : j;
-	for (i = 0; i < cnt; i++) {
-		t->next--;
-		t->m[t->next & t->mask].flags = 0;
-	}
-	t->live -= cnt;
+	fp_msg_uncommit(t, cnt);
 	g->sub[0].sq_used -= cnt;
 	*untaken = cnt;
 	return ret;
-}
-
-/* A write's arguments, as post() checks them, on a group of @ctx. */
-static inline bool write_ok(const struct fp_ctx *ctx, const struct fp_write *e)
-{
-	return e->buf && e->buf->ctx == ctx && e->off <= e->buf->len &&
-	       e->len <= e->buf->len - e->off && e->rbuf &&
-	       e->roff <= e->rbuf->len && e->len <= e->rbuf->len - e->roff;
 }
 
 /*
@@ -811,7 +814,8 @@ int fp_post_write_batch(struct fp_group *g, const struct fp_write *w, int n)
 			const struct fp_buf_reg *reg;
 			struct fp_msg *m;
 
-			if (unlikely(!write_ok(g->ctx, e)))
+			if (buf_bad(g, e->buf, e->off, e->len) ||
+			    rbuf_bad(e->rbuf, e->roff, e->len))
 				break;
 			reg = &e->buf->reg[dev];
 			if (unlikely(e->len - 1 >= fast_len || !reg->mr ||
@@ -828,8 +832,7 @@ int fp_post_write_batch(struct fp_group *g, const struct fp_write *w, int n)
 			g->bsge[j].lkey = reg->mr->lkey;
 		}
 		if (j) {
-			t->next = next + j;
-			t->live += j;
+			fp_msg_commit(t, j);
 			g->sub[0].sq_used += j;
 			i += (int)j;
 			ret = batch_flush(g, j, &untaken);
@@ -838,8 +841,13 @@ int fp_post_write_batch(struct fp_group *g, const struct fp_write *w, int n)
 			if (j == room)
 				continue;
 		}
-		/* w[i] alone: not the fast way, or no room left for a run */
-		if (unlikely(!write_ok(g->ctx, &w[i]))) {
+		/*
+		 * w[i] alone: not the fast way, or no room left for a run;
+		 * post()'s arguments checked as it does, then its ways (its
+		 * fast test is the run's, above)
+		 */
+		if (buf_bad(g, w[i].buf, w[i].off, w[i].len) ||
+		    rbuf_bad(w[i].rbuf, w[i].roff, w[i].len)) {
 			ret = EINVAL;
 			break;
 		}

@@ -236,7 +236,9 @@ FP_HIDDEN bool fp_msgtab_trim(struct fp_msgtab *t);
  * Taking a slot in two steps, so that a post that fails leaves nothing to
  * undo: fp_msg_slot() is the slot the next message gets (NULL: the table
  * is full), fp_msg_commit() makes it that message's, filled in by the
- * caller.
+ * caller (fp_post_write_batch(): the next @n slots, the next @n messages').
+ * fp_msg_uncommit() gives the newest @n back, for posts the provider
+ * refused.
  */
 static inline struct fp_msg *fp_msg_slot(struct fp_msgtab *t)
 {
@@ -245,10 +247,20 @@ static inline struct fp_msg *fp_msg_slot(struct fp_msgtab *t)
 	return &t->m[t->next & t->mask];
 }
 
-static inline void fp_msg_commit(struct fp_msgtab *t)
+static inline void fp_msg_commit(struct fp_msgtab *t, unsigned int n)
 {
-	t->next++;
-	t->live++;
+	t->next += n;
+	t->live += n;
+}
+
+static inline void fp_msg_uncommit(struct fp_msgtab *t, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		t->m[(t->next - 1 - i) & t->mask].flags = 0;
+	t->next -= n;
+	t->live -= n;
 }
 
 /*
