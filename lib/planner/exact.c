@@ -21,7 +21,9 @@ bool fp_exact_applies(struct fp_topo *t, const struct fp_phase *ph, const struct
 	size_t i;
 	int l;
 
-	if (!t->two_tier || pm || t->nleaves > 2048)
+	/* More spines than a path index holds: the general method says so. */
+	if (!t->two_tier || pm || t->nleaves > 2048 ||
+	    t->nodes[t->leaves[0]].out_n > FP_MAX_PATHS)
 		return false;
 	for (l = 0; l < t->nlinks; l++) {
 		const struct fp_link *k = &t->links[l];

@@ -838,8 +838,48 @@ static const struct bad_case bad[] = {
 	{ "gen fail one end", "leafspine:leaves=2,spines=2,hosts=1,fail=leaf0", "fail: \"leaf0\" is not NODE-NODE" },
 	{ "gen k", "fattree:k=5", "k must be even" },
 	{ "gen no hosts", "leafspine:leaves=2,spines=2,hosts=0", "leaves, spines, hosts and nics must be at least 1" },
+	{ "gen no leaves", "leafspine:leaves=0,spines=2,hosts=2", "leaves, spines, hosts and nics must be at least 1" },
 	{ "gen huge", "leafspine:leaves=100000,spines=1000,hosts=1000", "too large" },
 };
+
+/*
+ * More equal-cost paths than a path index holds (FP_MAX_PATHS): 16384
+ * spines between two leaves. The pair has no path set (too_many), and a
+ * plan over it says so under every strategy, not that the pair has no path
+ * (the exact method, which needs no path set to bin flows to spines, said
+ * that no flow label took the flow over path 0).
+ */
+static void test_too_many_paths(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=16384,hosts=1");
+	struct fp_sched *s = gen_sched("pipeline:bytes=1M", t);
+	static const enum fp_strategy st[] = { FP_STRAT_FLOWPLAN, FP_STRAT_SPRAY, FP_STRAT_ECMP,
+					       FP_STRAT_ECMPK };
+	struct fp_plan_opts o = { .k = 2 };
+	struct fp_plan *p = NULL;
+	struct fp_err err = { "" };
+	size_t i;
+	int a = t->nodes[t->hosts[0].first_nic].leaf, b = t->nodes[t->hosts[1].first_nic].leaf;
+	struct fp_pathset ps = fp_topo_paths(t, a, b);
+	int rc;
+
+	(void)state;
+	assert_true(ps.too_many);
+	assert_int_equal(ps.n, 0);
+	/* the cached answer is the same */
+	ps = fp_topo_paths(t, a, b);
+	assert_true(ps.too_many);
+	for (i = 0; i < sizeof(st) / sizeof(st[0]); i++) {
+		o.strategy = st[i];
+		rc = fp_plan_compute(t, s, &o, &p, &err);
+		if (rc != E2BIG ||
+		    !strstr(err.msg, "h0.n0 -> h1.n0: more than 16383 equal-cost paths between leaf0 and leaf1"))
+			fail_msg("strategy %s: rc %d, \"%s\"", fp_strategy_name(st[i]), rc, err.msg);
+		assert_null(p);
+	}
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
 
 static void test_bad_input(void **state)
 {
@@ -886,6 +926,7 @@ int main(void)
 		cmocka_unit_test(test_hash_delta_tables),
 		cmocka_unit_test(test_route_v6),
 		cmocka_unit_test(test_addr_v6),
+		cmocka_unit_test(test_too_many_paths),
 		cmocka_unit_test(test_bad_input),
 	};
 
