@@ -458,6 +458,10 @@ static const struct share_case bad_share[] = {
 	{ "late", "flowplan-share 1\nsrc 10.0.0.1\nenforce 1\n", "after the first src" },
 	{ "trailing", "flowplan-share 1\nsrc 10.0.0.1\n10.0.0.2 1\x20\n", "" },	/* a blank */
 	{ "nul", "flowplan-share 1\nsrc 10.0.0.1\0\n", "NUL" },
+	/* a word of 62 characters: longer than any keyword or address (w[] holds 61) */
+	{ "long word", "flowplan-share 1\n"
+	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx 1\n",
+	  "s:2: expected a keyword or an address" },
 };
 
 static void test_share_bad(void **state)

@@ -435,18 +435,26 @@ static void test_portmap_plan_v6(void **state)
 	portmap_plan("leafspine:leaves=2,spines=4,hosts=2,ipv6,fields=l3+flowlabel");
 }
 
+/* Under every strategy: spraying has no path to spray over either. */
 static void test_unreachable_is_an_error(void **state)
 {
+	static const enum fp_strategy st[] = { FP_STRAT_FLOWPLAN, FP_STRAT_SPRAY, FP_STRAT_ECMP,
+					       FP_STRAT_ECMPK };
 	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=1,fail=leaf0-spine0+leaf0-spine1");
 	struct fp_sched *s = gen_sched("pipeline:bytes=1M", t);
-	struct fp_plan_opts o = { .strategy = FP_STRAT_FLOWPLAN };
-	struct fp_plan *p = NULL;
-	struct fp_err err;
+	size_t i;
 
 	(void)state;
-	assert_int_equal(fp_plan_compute(t, s, &o, &p, &err), EHOSTUNREACH);
-	assert_non_null(strstr(err.msg, "h0.n0 -> h1.n0: no live path"));
-	assert_null(p);
+	for (i = 0; i < sizeof(st) / sizeof(st[0]); i++) {
+		struct fp_plan_opts o = { .strategy = st[i], .k = 2 };
+		struct fp_plan *p = NULL;
+		struct fp_err err = { "" };
+		int rc = fp_plan_compute(t, s, &o, &p, &err);
+
+		if (rc != EHOSTUNREACH || !strstr(err.msg, "h0.n0 -> h1.n0: no live path"))
+			fail_msg("strategy %s: rc %d, \"%s\"", fp_strategy_name(st[i]), rc, err.msg);
+		assert_null(p);
+	}
 	fp_sched_free(s);
 	fp_topo_free(t);
 }
@@ -1126,6 +1134,71 @@ static void test_same_host_flows(void **state)
 }
 
 /*
+ * A subflow off the fabric has no port under the general method too (as
+ * every strategy gives it, test_same_host_flows): two NICs of h0, beside
+ * fabric flows of unequal bytes, which the exact method does not take.
+ */
+static void test_general_same_host_no_port(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=2,nics=2");
+	struct fp_sched *s = calloc(1, sizeof(*s));
+	const struct fp_plan_subflow *sf;
+	struct fp_plan *p;
+
+	(void)state;
+	assert_non_null(s);
+	s->name = fp_xstrdup("local");
+	fp_sched_job(s, "j0");
+	fp_sched_add(s, 0, fp_topo_find(t, "h0.n0"), fp_topo_find(t, "h0.n1"), 3 << 20, 0);
+	fp_sched_add(s, 0, fp_topo_find(t, "h0.n0"), fp_topo_find(t, "h2.n0"), 3u << 30, 0);
+	fp_sched_add(s, 0, fp_topo_find(t, "h1.n0"), fp_topo_find(t, "h3.n0"), 1u << 30, 0);
+	p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+	assert_int_not_equal(p->ph[0].method, FP_METHOD_EXACT);
+	assert_int_equal(p->ph[0].flows[0].n, 1);
+	sf = &p->ph[0].subs[p->ph[0].flows[0].first];
+	assert_int_equal(sf->path, FP_PATH_NONE);
+	assert_int_equal(sf->flow_label, 0);
+	assert_int_equal(sf->sport, 0);
+	assert_conserved(p);
+	assert_ports_route(p);
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
+/*
+ * The exact method asks equal bytes only of the flows that cross the
+ * fabric: a flow within one leaf of another size does not turn it away.
+ * 2 flows of 1 GiB from leaf0 to leaf1, 2 spines, and 5 MiB from h2 to h0
+ * (both on leaf0): one flow per spine, at the host links' bound.
+ */
+static void test_exact_ignores_leaf_local_flows(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=3");
+	struct fp_sched *s = calloc(1, sizeof(*s));
+	const double want = 8.0 * (1 << 30) / 100e9;
+	struct fp_plan *p;
+
+	(void)state;
+	assert_non_null(s);
+	s->name = fp_xstrdup("local");
+	fp_sched_job(s, "j0");
+	fp_sched_add(s, 0, t->hosts[0].first_nic, t->hosts[3].first_nic, 1 << 30, 0);
+	fp_sched_add(s, 0, t->hosts[1].first_nic, t->hosts[4].first_nic, 1 << 30, 0);
+	fp_sched_add(s, 0, t->hosts[2].first_nic, t->hosts[0].first_nic, 5 << 20, 0);
+	assert_int_equal(t->nodes[t->hosts[2].first_nic].leaf, t->nodes[t->hosts[0].first_nic].leaf);
+	p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+	assert_int_equal(p->ph[0].method, FP_METHOD_EXACT);
+	assert_int_equal(p->ph[0].split_flows, 0);
+	assert_true(fabs(p->ph[0].max_load - want) <= 1e-12 * want);
+	assert_conserved(p);
+	assert_ports_route(p);
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
+/*
  * Exact bins whole when whole bins meet the host links' bound exactly:
  * 3 flows of 1 GiB from one leaf's 3 hosts (100G) to the other's, 2 spines
  * at 200G. Delta = 3 flows per leaf, so whole bins hold ceil(3/2) = 2 flows:
@@ -1592,6 +1665,8 @@ int main(void)
 		cmocka_unit_test(test_dual_stack_one_host_link),
 		cmocka_unit_test(test_same_host_flows),
 		cmocka_unit_test(test_exact_whole_at_host_bound),
+		cmocka_unit_test(test_exact_ignores_leaf_local_flows),
+		cmocka_unit_test(test_general_same_host_no_port),
 		cmocka_unit_test(test_general_whole_when_they_fit),
 		cmocka_unit_test(test_mcf_restrict_keeps_busiest),
 		cmocka_unit_test(test_unsplit_after_a_commodity_that_does_not_fit),

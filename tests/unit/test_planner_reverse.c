@@ -632,6 +632,87 @@ static void test_order_differs(void **state)
 	fp_topo_free(t);
 }
 
+/*
+ * A flow's reverse subflows never share a label, even where two of its
+ * subflows take one path (a caller that sets subflows itself may put them
+ * so, fp_plan_reverse's doc): labels L1 < L2, both onto path P, where the
+ * search for a reverse label from L1 passes L2, so that the search from L2
+ * finds the same label R; the second reverse subflow must take another.
+ */
+static void test_reverse_labels_distinct(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=3");
+	struct fp_sched *s = calloc(1, sizeof(*s));
+	struct fp_plan_opts o = { .strategy = FP_STRAT_FLOWPLAN, .generation = 1 };
+	struct fp_plan_subflow *sf = NULL;
+	struct fp_plan_phase *pp;
+	struct fp_pathset fps, rps;
+	struct fp_path back;
+	struct fp_plan *p;
+	struct fp_err err;
+	uint32_t l1, l2 = 0, r = 0;
+	size_t i, fi = 0;
+	int a, b, want = -1, k;
+
+	(void)state;
+	assert_non_null(s);
+	s->name = fp_xstrdup("three");
+	fp_sched_job(s, "j0");
+	for (i = 0; i < 3; i++)
+		fp_sched_add(s, 0, t->hosts[i].first_nic, t->hosts[3 + i].first_nic, 1 << 30, 0);
+	assert_int_equal(fp_plan_compute(t, s, &o, &p, &err), 0);
+	pp = &p->ph[0];
+	/* three flows over two spines: one is split in two */
+	for (i = 0; i < 3 && !sf; i++)
+		if (pp->flows[i].n == 2)
+			sf = &pp->subs[pp->flows[fi = i].first];
+	assert_non_null(sf);
+	a = s->ph[0].flows[fi].src;
+	b = s->ph[0].flows[fi].dst;
+	fps = fp_topo_paths(t, t->nodes[a].leaf, t->nodes[b].leaf);
+	rps = fp_topo_paths(t, t->nodes[b].leaf, t->nodes[a].leaf);
+	reversed(t, &fps.p[sf[0].path], &back);
+	for (k = 0; k < rps.n; k++)
+		if (!memcmp(rps.p[k].link, back.link, sizeof(back.link[0]) * (size_t)back.len))
+			want = k;
+	assert_true(want >= 0);
+	/*
+	 * L1 < L2 < R, L1 and L2 onto sf[0]'s path, R the reverse label the
+	 * search from L1 finds (it tries L1 + 1, L1 + 2, ...): the search from
+	 * L2 finds R too.
+	 */
+	for (l1 = 1; l1 < 0x3f00; l1++) {
+		uint32_t x;
+
+		if (fp_topo_route(t, a, b, fp_label_to_sport(l1)) != sf[0].path)
+			continue;
+		assert_int_equal(fp_topo_port_search(t, b, a, want, l1, &r), 0);
+		for (x = l1 + 1; x < r && !l2; x++)
+			if (fp_topo_route(t, a, b, fp_label_to_sport(x)) == sf[0].path)
+				l2 = x;
+		if (l2)
+			break;
+	}
+	assert_true(l2 > 0);
+	sf[1].path = sf[0].path;
+	sf[0].flow_label = l1;
+	sf[0].sport = fp_label_to_sport(l1);
+	sf[1].flow_label = l2;
+	sf[1].sport = fp_label_to_sport(l2);
+	assert_int_equal(fp_plan_reverse(p, NULL, NULL, &err), 0);
+	for (i = 0; i < pp->nrev && pp->rev[i].flow != fi; i++)
+		;
+	assert_true(i < pp->nrev);
+	assert_int_equal(pp->rev[i].n, 2);
+	assert_int_equal(pp->rsubs[pp->rev[i].first].flow_label, r);
+	assert_int_not_equal(pp->rsubs[pp->rev[i].first + 1].flow_label, r);
+	for (k = 0; k < 2; k++)
+		assert_int_equal(fp_topo_route(t, b, a, pp->rsubs[pp->rev[i].first + k].sport), want);
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -644,6 +725,7 @@ int main(void)
 		cmocka_unit_test(test_portmap_tcp_forward),
 		cmocka_unit_test(test_phases),
 		cmocka_unit_test(test_order_differs),
+		cmocka_unit_test(test_reverse_labels_distinct),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

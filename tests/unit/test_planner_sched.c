@@ -380,6 +380,10 @@ static void test_sched_families(void **state)
 	static const char cross[] =
 		"{\"format\":\"flowplan-schedule\",\"version\":1,\"phases\":[{\"flows\":["
 		"{\"src\":\"h0.n0\",\"dst\":\"h1.n1\",\"bytes\":5}]}]}";
+	/* "family":6 where only the source has an IPv6 address */
+	static const char cross6[] =
+		"{\"format\":\"flowplan-schedule\",\"version\":1,\"phases\":[{\"flows\":["
+		"{\"src\":\"h0.n1\",\"dst\":\"h1.n0\",\"family\":6,\"bytes\":5}]}]}";
 	struct fp_topo *t = NULL;
 	struct fp_sched *s = NULL;
 	struct fp_plan *p;
@@ -402,6 +406,9 @@ static void test_sched_families(void **state)
 	s = NULL;
 	assert_int_equal(fp_sched_parse(cross, strlen(cross), "cross", t, &s, &err), EINVAL);
 	assert_non_null(strstr(err.msg, "h0.n0 is IPv4 and h1.n1 is IPv6: a flow's two NICs must be of one address family"));
+	assert_null(s);
+	assert_int_equal(fp_sched_parse(cross6, strlen(cross6), "cross6", t, &s, &err), EINVAL);
+	assert_non_null(strstr(err.msg, "phases[0].flows[0].family: h1.n0 has no IPv6 address"));
 	assert_null(s);
 	fp_topo_free(t);
 }

@@ -577,6 +577,30 @@ static void test_picture(void **state)
 		}
 		assert_int_equal(nics, 2 * (t->nnodes - t->nswitches));
 	}
+	/* every link's title: its busier direction's load and that load over the bound */
+	{
+		const char *r = buf;
+		double bound = b->ph[0].lower_bound;
+		int lines = 0, loaded = 0, got;
+
+		assert_true(bound > 0);
+		while ((r = strstr(r, "<line x1=\""))) {
+			double ld, ratio;
+
+			r = strstr(r, "<title>");
+			assert_non_null(r);
+			got = sscanf(r, "<title>%*[^:]: %lf s, %lfx the bound</title>", &ld, &ratio);
+			assert_int_equal(got, 2);
+			/* ld printed to 4 digits, the ratio to 3 decimals */
+			if (fabs(ratio - ld / bound) > 5e-4 + 1e-3 * ld / bound)
+				fail_msg("a link at %g s is %gx the bound %g, not %g", ld, ratio, bound,
+					 ld / bound);
+			loaded += ld > 0;
+			lines++;
+		}
+		assert_int_equal(lines, 2 * (t->nlinks / 2));	/* both panels, a line per link pair */
+		assert_true(loaded > 0);
+	}
 	assert_non_null(strstr(buf, "flow&lt;plan&gt;"));
 	assert_non_null(strstr(buf, "stroke-dasharray"));
 	/* the scale: idle grey, the bound yellow, 1.5x and more dark red */
