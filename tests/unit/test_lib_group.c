@@ -11,7 +11,8 @@
  *    on both ends says the meeting succeeded. A listener turns away a
  *    connection from another address than its peer's, or of the other
  *    family, and still takes its peer's after it; a connecting side that
- *    meets another address than its peer's fails (EADDRNOTAVAIL);
+ *    meets another address than its peer's fails (EADDRNOTAVAIL); a
+ *    listener nobody connects to gives up at its deadline (ETIMEDOUT);
  *  - the bootstrap socket's I/O (fp_sock_io): megabytes in pieces arrive
  *    as sent; a silent peer times out, a peer gone is ECONNRESET;
  *  - fp_group_query@FLOWPLAN_1.0 (compat.c): FLOWPLAN_1.0's layout filled
@@ -33,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -281,6 +283,48 @@ static void test_meet_strangers(void **state)
 	assert_int_equal(listen_end(&l), ENODEV);
 }
 
+/*
+ * A listener nobody connects to gives up at its deadline (ETIMEDOUT), not
+ * in accept(). It runs in a thread that gets 30 s, 150 times its deadline,
+ * so that a listener that waits forever fails the test instead of hanging it.
+ */
+struct lonely {
+	uint16_t port;
+	int err;
+};
+
+static void *lonely_thread(void *arg)
+{
+	struct lonely *x = arg;
+	struct fp_group_attr a = {
+		.local = "192.0.2.2",
+		.bootstrap = "127.0.0.1",
+		.port = x->port,
+		.flags = FP_GROUP_LISTEN,
+		.connect_timeout_ms = 200,
+	};
+
+	errno = 0;
+	x->err = fp_group_connect(ctx, &a) ? 0 : errno;
+	return NULL;
+}
+
+static void test_listen_deadline(void **state)
+{
+	struct lonely x = { .port = free_port(AF_INET) };
+	struct timespec end;
+	pthread_t t;
+
+	(void)state;
+	assert_int_not_equal(x.port, 0);
+	assert_int_equal(pthread_create(&t, NULL, lonely_thread, &x), 0);
+	assert_int_equal(clock_gettime(CLOCK_REALTIME, &end), 0);
+	end.tv_sec += 30;
+	if (pthread_timedjoin_np(t, NULL, &end))
+		fail_msg("a listener with a 200 ms deadline and no peer still waits after 30 s");
+	assert_int_equal(x.err, ETIMEDOUT);
+}
+
 /* ------------------------------------------- fp_group_query@FLOWPLAN_1.0 */
 
 int __wrap_fp_group_query(const struct fp_group *g, struct fp_group_info *info);
@@ -378,6 +422,7 @@ int main(void)
 		cmocka_unit_test(test_meet_ipv6),
 		cmocka_unit_test(test_meet_mixed_bootstrap),
 		cmocka_unit_test(test_meet_strangers),
+		cmocka_unit_test(test_listen_deadline),
 		cmocka_unit_test(test_query_1_0),
 	};
 

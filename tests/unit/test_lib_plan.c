@@ -192,6 +192,7 @@ static void test_ctx_plan(void **state)
 	assert_int_equal(fp_ctx_query(ctx, &info), 0);
 	assert_int_equal(info.entries, 3);
 	assert_int_equal(fp_ctx_close(ctx), 0);
+	assert_int_equal(fp_ctx_close(NULL), EINVAL);
 
 	a.plan = test_file("bad.json", "[]");
 	errno = 0;

@@ -36,6 +36,8 @@
  * part-way; a PROPOSE that cannot be sent retried only after the timeout;
  * a peer's cut beyond the receives posted keeps this side from DRAINED; a
  * receive posted again with no room on its one subflow: ENOBUFS, once.
+ * Seed 5353's: a send that finds no memory to be held (allocation failure
+ * injected, test_core_allocfail.h) is refused with ENOMEM, nothing held.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -54,6 +56,7 @@
 #include <cmocka.h>
 
 #include "flowplan/handles.h"
+#include "test_core_allocfail.h"
 
 /* ------------------------------------------------------------ provider */
 
@@ -2509,7 +2512,8 @@ static void test_switch_drain_sends(void **state)
 
 /*
  * Sends and writes held while frozen: more than the queue's first size
- * (64), all issued in order when the switch is given up. With the send
+ * (64), all issued in order when the switch is given up (one refused
+ * first, when no memory could be had to hold it). With the send
  * queues full then, they wait, and a later check issues them once there
  * is room.
  */
@@ -2522,6 +2526,10 @@ static void test_switch_held_wait(void **state)
 	fp_msgtab_fini(&f->g->tab);
 	assert_int_equal(fp_msgtab_init(&f->g->tab, 256), 0);
 	e = switch_to_commit(f, 0);
+	/* No memory for the queue of held posts: refused, nothing held. */
+	fail_at = 0;
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 100, 999), ENOMEM);
+	assert_int_equal(f->g->qtail - f->g->qhead, 0);
 	for (i = 0; i < n; i++)
 		assert_int_equal(fp_post_send(f->g, f->b, 0, 100, i), 0);
 	assert_int_equal(nwrs, 0);
