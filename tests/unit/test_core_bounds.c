@@ -27,7 +27,10 @@
 #include "core/hostplan.h"
 #include "core/report.h"
 
-/* A long message keeps the prefix, then as much of itself as fits. */
+/*
+ * A long message keeps the prefix, then as much of itself as fits; a
+ * prefix too long for the message alone is cut.
+ */
 static void test_err_prefix_full(void **state)
 {
 	struct fp_err *e = malloc(sizeof(*e));
@@ -52,6 +55,17 @@ static void test_err_prefix_full(void **state)
 	fp_err_prefix(e, NULL);
 	assert_string_equal(e->msg, "p: m");
 	fp_err_prefix(NULL, "p");
+	/* a prefix that fills the message alone: cut, with its ": " */
+	{
+		char big[600];
+
+		memset(big, 'p', sizeof(big) - 1);
+		big[sizeof(big) - 1] = 0;
+		fp_err_prefix(e, big);
+		assert_int_equal(strlen(e->msg), max);
+		assert_int_equal(strspn(e->msg, "p"), max - 2);
+		assert_string_equal(e->msg + max - 2, ": ");
+	}
 	free(e);
 }
 

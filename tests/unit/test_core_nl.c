@@ -94,7 +94,7 @@ struct kentry {
 	uint32_t flags;
 	int nsub;
 	struct ksub sub[FP_MAX_SUBFLOWS + 1];
-	int addr_len;		/* 0: as the address (4 or 16); else that */
+	int addr_len;		/* 0: as the address (4 or 16); -1: absent; else that */
 	int dqpn_len;		/* 0: 4 */
 	int flags_len;		/* 0: 4 */
 };
@@ -108,8 +108,9 @@ static void kput_entry(struct nl_msg *msg, int idx, const struct kentry *e)
 	uint32_t fl = e->flags;	/* flags_len: at most 4 */
 	int j, alen = fp_addr_is_v4(&l) ? 4 : 16;
 
-	nla_put(msg, FLOWPLAN_ENTRY_A_LOCAL_ADDR, e->addr_len ? e->addr_len : alen,
-		alen == 4 ? &l.b[12] : l.b);
+	if (e->addr_len >= 0)
+		nla_put(msg, FLOWPLAN_ENTRY_A_LOCAL_ADDR, e->addr_len ? e->addr_len : alen,
+			alen == 4 ? &l.b[12] : l.b);
 	nla_put(msg, FLOWPLAN_ENTRY_A_REMOTE_ADDR, alen, alen == 4 ? &r.b[12] : r.b);
 	if (e->dqpn >= 0)
 		nla_put(msg, FLOWPLAN_ENTRY_A_DQPN, e->dqpn_len ? e->dqpn_len : 4, &dq);
@@ -330,6 +331,8 @@ static void test_plan_dump_malformed(void **state)
 	} cases[] = {
 		{ { .local = "10.0.0.1", .remote = "10.0.0.2", .dqpn = 0, .nsub = 1,
 		    .sub = { { 1, 49153, 65536 } }, .addr_len = 3 }, "address of 4 or 16 bytes" },
+		{ { .local = "10.0.0.1", .remote = "10.0.0.2", .dqpn = 0, .nsub = 1,
+		    .sub = { { 1, 49153, 65536 } }, .addr_len = -1 }, "no local or remote address" },
 		{ { .local = "10.0.0.1", .remote = "10.0.0.2", .dqpn = 0, .nsub = -1 },
 		  "no subflows" },
 		{ { .local = "10.0.0.1", .remote = "10.0.0.2", .dqpn = 0, .nsub = 0 },
@@ -1074,6 +1077,18 @@ static void test_counters(void **state)
 	msg = ctr_msg(0, 1, 2, false, 1);
 	assert_int_equal(fp_nlm_counters_decode(nlmsg_hdr(msg), &c, &cap, &err), EPROTO);
 	assert_non_null(strstr(err.msg, "counter 0: malformed"));
+	nlmsg_free(msg);
+	fp_nl_counters_free(&c);
+	/* another command's message, and one without the untracked count */
+	msg = ctr_msg(0, 1, 0, false, 0);
+	((struct genlmsghdr *)nlmsg_data(nlmsg_hdr(msg)))->cmd = FLOWPLAN_CMD_GET_DEVICES;
+	assert_int_equal(fp_nlm_counters_decode(nlmsg_hdr(msg), &c, &cap, &err), EPROTO);
+	assert_non_null(strstr(err.msg, "counter dump: malformed message"));
+	assert_int_equal(c.n, 0);
+	nlmsg_free(msg);
+	msg = kmsg(FLOWPLAN_CMD_GET_COUNTERS, NLM_F_MULTI);
+	assert_int_equal(fp_nlm_counters_decode(nlmsg_hdr(msg), &c, &cap, &err), EPROTO);
+	assert_non_null(strstr(err.msg, "counter dump: malformed message"));
 	nlmsg_free(msg);
 	fp_nl_counters_free(&c);
 }

@@ -34,6 +34,7 @@
 #include "core/report.h"
 #include "test_core_tmpdir.h"
 
+/* A record of @bytes; fp_ring_put() fills in its sequence number. */
 static void put(struct fp_ring *r, uint64_t bytes)
 {
 	struct fp_report_rec rec = {
@@ -45,6 +46,7 @@ static void put(struct fp_ring *r, uint64_t bytes)
 	};
 
 	fp_ring_put(r, &rec);
+	assert_int_equal(rec.seq, r->head);
 }
 
 static void test_ring_wrap(void **state)
@@ -197,6 +199,7 @@ static void test_reader_hostile(void **state)
 		{ offsetof(struct fp_report_hdr, cap), 0, 4 },
 		{ offsetof(struct fp_report_hdr, cap), 6, 4 },
 		{ offsetof(struct fp_report_hdr, cap), 1u << 31, 4 },	/* past the file */
+		{ offsetof(struct fp_report_hdr, cap), 64, 4 },		/* and by less than rec_off */
 		{ offsetof(struct fp_report_hdr, rec_off), 4097, 8 },	/* misaligned */
 		{ offsetof(struct fp_report_hdr, rec_off), 8, 8 },		/* inside the header */
 		{ offsetof(struct fp_report_hdr, rec_off), UINT64_MAX - 8, 8 }, /* wraps */
@@ -683,8 +686,9 @@ static void test_v2_families(void **state)
  * A version 1 ring (what a libflowplan older than format 2 in a running
  * job writes) made by hand per its documented layout: read, its IPv4
  * addresses handed out IPv4-mapped, 0 as none; across a wrap and with
- * more records than the reader's scratch holds at once; read in version
- * 1's layout unchanged. Its records are held to the same sanity.
+ * more records than the reader's scratch holds at once (never more than
+ * asked for); read in version 1's layout unchanged. Its records are held
+ * to the same sanity.
  */
 static void test_v1_ring(void **state)
 {
@@ -745,6 +749,18 @@ static void test_v1_ring(void **state)
 	assert_int_equal(old[1].src, htonl(0xc6120001));
 	assert_int_equal(fp_ring_reader_close(rep), 0);
 	assert_int_equal(fp_ring_reader_close(rep1), 0);
+
+	/* At most @max records, also when it takes more than one scratch-full. */
+	rep = fp_ring_reader_open(path);
+	assert_non_null(rep);
+	assert_int_equal(fp_ring_read(rep, recs, 300, &got, &lost), 0);
+	assert_int_equal(got, 300);
+	assert_int_equal(lost, 88);
+	assert_int_equal(recs[299].seq, 88 + 300);
+	assert_int_equal(fp_ring_read(rep, recs, 600, &got, &lost), 0);
+	assert_int_equal(got, 211);
+	assert_int_equal(recs[0].seq, 88 + 301);
+	assert_int_equal(fp_ring_reader_close(rep), 0);
 }
 
 /* Endpoints of two families in one record: not sane, counted as lost. */
