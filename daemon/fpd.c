@@ -25,6 +25,15 @@
 #include "planner/topo.h"
 #include "planner/util.h"
 
+/*
+ * How long a restarted daemon keeps the module's entries of pairs its plans
+ * have none for (struct fpd resync): a running job's cycle is found again
+ * within its first repetitions (about 17 s in daemon-dual's restart), and
+ * the entries of a job that ended with the old daemon, which nobody plans
+ * any more, must not stay for ever.
+ */
+#define FPD_RESYNC_NS	60000000000ull
+
 static const double lat_bounds[FPD_LAT_BUCKETS] = {
 	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 };
@@ -208,13 +217,36 @@ int fpd_set_plan(struct fpd *d, const struct fp_hostplan *hp, struct fp_err *err
 	return sync_module(d, err);
 }
 
+/* No longer keeping the entries the module held at the start. */
+static void resync_end(struct fpd *d, const char *why)
+{
+	fpd_event(d, "resync", "%s", why);
+	fpd_hostplan_clear(&d->resync);
+	fpd_timer_set(&d->t_resync, 0, 0);
+}
+
+static void on_resync_timer(struct fpd_timer *t, uint64_t n)
+{
+	struct fpd *d = t->arg;
+	char why[160];
+
+	(void)n;
+	if (!d->resync.n)
+		return;
+	snprintf(why, sizeof(why), "%llu s after the start: the %zu entries of before it that no plan has are dropped",
+		 FPD_RESYNC_NS / 1000000000ull, d->carried);
+	resync_end(d, why);
+	if (d->carried)
+		d->mode->changed(d, "no longer keeping the module's entries of before the start");
+}
+
 int fpd_replan_now(struct fpd *d, struct fp_err *err)
 {
 	const struct fpd_cycle **cy = NULL;
 	struct fp_hostplan hp;
 	struct fpd_plan_info info;
 	struct fpd_fsub *fs = NULL;
-	size_t ncy, nfs = 0, i, kept;
+	size_t ncy, nfs = 0, i, kept, carried = 0;
 	bool changed;
 	uint64_t t0 = d->replan_pending ? d->replan_t0 : fpd_now();
 	int ret;
@@ -246,6 +278,24 @@ int fpd_replan_now(struct fpd *d, struct fp_err *err)
 	}
 	d->why[0] = 0;
 	kept = fpd_hostplan_keep(&d->planner, &hp, fs, nfs, &d->wanted, d->fs, d->nfs);
+	/* restarted: the entries of jobs not found again yet stay as they were */
+	if (d->resync.n) {
+		struct fp_err cerr = { "" };
+
+		if (fpd_hostplan_carry(&hp, fs, nfs, &d->resync, &carried, &cerr)) {
+			char why[sizeof(cerr.msg) + 64];
+
+			snprintf(why, sizeof(why), "cannot keep the module's entries of before the start: %s",
+				 cerr.msg);
+			resync_end(d, why);
+		} else if (carried) {
+			fpd_log(d, LOG_INFO, "%zu entries of the module's plan at the start kept: their jobs' cycles are not found again yet",
+				carried);
+		} else {
+			resync_end(d, "every pair of the module's plan at the start is planned again");
+		}
+	}
+	d->carried = carried;
 	fpd_hostplan_clear(&d->wanted);
 	d->wanted = hp;
 	d->have_wanted = true;
@@ -1289,7 +1339,7 @@ int fpd_init(struct fpd *d, const struct fpd_conf *conf, const char *conf_path,
 	d->kctx = kctx;
 	d->start_ns = fpd_now();
 	d->t_report.io.fd = d->t_counters.io.fd = d->t_replan.io.fd = d->t_watchdog.io.fd = -1;
-	d->t_probe.io.fd = -1;
+	d->t_probe.io.fd = d->t_resync.io.fd = -1;
 	d->probe.pid = -1;
 	d->probe.io.fd = -1;
 	d->kev_io.fd = d->kwatch_io.fd = -1;
@@ -1315,6 +1365,8 @@ int fpd_init(struct fpd *d, const struct fpd_conf *conf, const char *conf_path,
 		ret = fpd_timer_init(&d->loop, &d->t_watchdog, on_watchdog, d);
 	if (!ret)
 		ret = fpd_timer_init(&d->loop, &d->t_probe, on_probe_timer, d);
+	if (!ret)
+		ret = fpd_timer_init(&d->loop, &d->t_resync, on_resync_timer, d);
 	if (ret)
 		return fp_fail(err, ret, "timerfd: %s", strerror(ret));
 	ret = services(d, NULL, err);
@@ -1328,6 +1380,13 @@ int fpd_init(struct fpd *d, const struct fpd_conf *conf, const char *conf_path,
 		fpd_log(d, LOG_WARNING, "cannot watch the module come and go");
 	if (kmod_up(d) == ENOENT)
 		fpd_event(d, "module", "flowplan module not loaded: waiting for it");
+	else if (conf->mode == FPD_MODE_LOCAL && d->kmod_open && d->installed.n &&
+		 !d->planner.fixed) {
+		/* a restart: keep the module's entries while the cycles are found again */
+		if (fpd_hostplan_copy(&d->resync, &d->installed))
+			return fp_fail(err, ENOMEM, "out of memory");
+		fpd_timer_set(&d->t_resync, FPD_RESYNC_NS, 0);
+	}
 	if (sd_watchdog_enabled(0, &wd) > 0 && wd)
 		fpd_timer_set(&d->t_watchdog, wd * 500, wd * 500);
 	/* a fixed schedule is planned at once; observed cycles when found
@@ -1399,6 +1458,7 @@ void fpd_fini(struct fpd *d)
 	fpd_timer_fini(&d->t_replan);
 	fpd_timer_fini(&d->t_watchdog);
 	fpd_timer_fini(&d->t_probe);
+	fpd_timer_fini(&d->t_resync);
 	if (d->probe_on)
 		fpd_probe_fini(&d->probe);
 	fpd_cyc_free(d->cyc);
@@ -1406,6 +1466,7 @@ void fpd_fini(struct fpd *d)
 	fpd_planner_free(&d->planner);
 	fpd_hostplan_clear(&d->installed);
 	fpd_hostplan_clear(&d->wanted);
+	fpd_hostplan_clear(&d->resync);
 	fpd_plan_info_free(&d->info);
 	free(d->fs);
 	free(d->local);

@@ -73,7 +73,7 @@ struct fpd {
 	struct fpd_rings *rings;
 	struct fpd_cyc *cyc;
 	struct fpd_fault *fault;
-	struct fpd_timer t_report, t_counters, t_replan, t_watchdog;
+	struct fpd_timer t_report, t_counters, t_replan, t_watchdog, t_resync;
 
 	/* the module */
 	const struct fpd_kmod_ops *kops;
@@ -93,6 +93,15 @@ struct fpd {
 	size_t nfs;
 	struct fpd_plan_info info;
 	char why[512];			/* why there is no plan, when there is none */
+	/*
+	 * A restart: the plan the module held when the daemon started. A plan
+	 * keeps its entries of the pairs the plan has none for (jobs whose
+	 * cycles are not found again yet) until a plan has every one of its
+	 * pairs, or FPD_RESYNC_NS after the start (t_resync); empty: not, or
+	 * no longer, so.
+	 */
+	struct fp_hostplan resync;
+	size_t carried;			/* entries of @wanted kept so */
 
 	/* links planned around: from module link events and from faults */
 	int failed_ev[FPD_FAILED_MAX], failed_fault[FPD_FAILED_MAX];

@@ -644,7 +644,8 @@ int fpd_hostplan_copy(struct fp_hostplan *dst, const struct fp_hostplan *src)
 	return 0;
 }
 
-static bool entry_equal(const struct fp_hostplan_entry *a, const struct fp_hostplan_entry *b)
+bool fpd_hostplan_entry_equal(const struct fp_hostplan_entry *a,
+			      const struct fp_hostplan_entry *b)
 {
 	unsigned int i;
 
@@ -665,7 +666,7 @@ bool fpd_hostplan_equal(const struct fp_hostplan *a, const struct fp_hostplan *b
 	if (a->n != b->n)
 		return false;
 	for (i = 0; i < a->n; i++)
-		if (!entry_equal(&a->e[i], &b->e[i]))
+		if (!fpd_hostplan_entry_equal(&a->e[i], &b->e[i]))
 			return false;
 	return true;
 }
@@ -1426,4 +1427,56 @@ size_t fpd_hostplan_keep(const struct fpd_planner *p, struct fp_hostplan *next,
 		k++;
 	}
 	return kept;
+}
+
+static bool has_pair(const struct fp_hostplan *hp, size_t n, const struct fp_hostplan_entry *e)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!fp_addr_cmp(&hp->e[i].local, &e->local) &&
+		    !fp_addr_cmp(&hp->e[i].remote, &e->remote))
+			return true;
+	return false;
+}
+
+int fpd_hostplan_carry(struct fp_hostplan *next, struct fpd_fsub *next_fs, size_t nnext_fs,
+		       const struct fp_hostplan *prev, size_t *carried, struct fp_err *err)
+{
+	struct fp_hostplan out = { 0 };
+	size_t i, x, k = 0;
+	int ret;
+
+	*carried = 0;
+	for (i = 0; i < prev->n; i++) {
+		if (has_pair(next, next->n, &prev->e[i]))
+			continue;
+		if (!k++) {
+			ret = fpd_hostplan_copy(&out, next);
+			if (ret)
+				return fp_fail(err, ret, "out of memory");
+		}
+		ret = fp_hostplan_add(&out, &prev->e[i], err);
+		if (ret)
+			goto fail;
+	}
+	if (!k)
+		return 0;
+	ret = fp_hostplan_finish(&out, err);
+	if (ret)
+		goto fail;
+	/* the watched subflows follow their entries to where they sort */
+	for (x = 0; x < nnext_fs; x++) {
+		const struct fp_hostplan_entry *e = &next->e[next_fs[x].entry];
+
+		next_fs[x].entry = (uint32_t)(fp_hostplan_find(&out, &e->local, &e->remote,
+							       e->dqpn) - out.e);
+	}
+	fpd_hostplan_clear(next);
+	*next = out;
+	*carried = k;
+	return 0;
+fail:
+	fpd_hostplan_clear(&out);
+	return ret;
 }

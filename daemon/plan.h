@@ -192,8 +192,20 @@ size_t fpd_hostplan_keep(const struct fpd_planner *p, struct fp_hostplan *next,
 			 struct fpd_fsub *next_fs, size_t nnext_fs, const struct fp_hostplan *prev,
 			 const struct fpd_fsub *prev_fs, size_t nprev_fs);
 
-/* Same entries (ignoring the generation). */
+/*
+ * fpd_hostplan_carry - @prev's entries of the pairs (local, remote) that
+ * @next has no entry for join @next, sorted in; @next_fs's entry indices
+ * follow their entries. *@carried: how many joined. 0, or the error of an
+ * entry of @prev fp_hostplan_add() or fp_hostplan_finish() refuses, or
+ * ENOMEM, with why; then @next and @next_fs are as they were.
+ */
+int fpd_hostplan_carry(struct fp_hostplan *next, struct fpd_fsub *next_fs, size_t nnext_fs,
+		       const struct fp_hostplan *prev, size_t *carried, struct fp_err *err);
+
+/* Same entries (ignoring the generation); the same entry (key and subflows). */
 bool fpd_hostplan_equal(const struct fp_hostplan *a, const struct fp_hostplan *b);
+bool fpd_hostplan_entry_equal(const struct fp_hostplan_entry *a,
+			      const struct fp_hostplan_entry *b);
 int fpd_hostplan_copy(struct fp_hostplan *dst, const struct fp_hostplan *src);
 void fpd_hostplan_clear(struct fp_hostplan *hp);
 

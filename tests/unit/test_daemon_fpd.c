@@ -7,10 +7,12 @@
  * installed, the module's generation continued); the family vanishing and
  * returning empty (re-installed with the next generation); stalled
  * subflows -> a suspected link -> a plan around it; someone else's newer
- * generation; observed cycles from messages; hold-down; the control
- * socket's answers and permission; the metrics text; probing in a child
- * whose port map shows a switch re-hash; the module's port events, read as
- * flowpland reads them, taking the host's NIC link down and up.
+ * generation; observed cycles from messages; a restart that keeps the
+ * module's entries of jobs whose cycles it has not found again; hold-down;
+ * the control socket's answers and permission; the metrics text; probing
+ * in a child whose port map shows a switch re-hash; the module's port
+ * events, read as flowpland reads them, taking the host's NIC link down
+ * and up.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -532,6 +534,235 @@ static void test_observed_cycle(void **state)
 	fpd_hostplan_clear(&f.plan);
 }
 
+/* @its iterations of job @job's one message h0 -> h@host every 50 ms from @t. */
+static void job_cycle(struct fpd *d, uint32_t job, uint32_t host, int its, uint64_t t)
+{
+	struct fpd_msg m[40];
+	int it;
+
+	assert_true(its <= 40);
+	for (it = 0; it < its; it++) {
+		m[it] = (struct fpd_msg){ .job = job, .src = fp_addr_v4(htonl(0xc6120001)),
+					  .dst = fp_addr_v4(htonl(0xc6120000 + host)),
+					  .bytes = 8 << 20, .start_ns = t, .end_ns = t + 1000000 };
+		t += 50000000;
+	}
+	assert_int_equal(fpd_cyc_add(d->cyc, m, (size_t)its), 0);
+}
+
+/* The entry h0 -> h@host of @hp; are two such entries both there and the same? */
+static const struct fp_hostplan_entry *to_host(const struct fp_hostplan *hp, uint32_t host)
+{
+	struct fp_addr l = fp_addr_v4(htonl(0xc6120001)), r = fp_addr_v4(htonl(0xc6120000 + host));
+
+	return fp_hostplan_find(hp, &l, &r, FP_DQPN_ANY);
+}
+
+static bool same_entry(const struct fp_hostplan_entry *a, const struct fp_hostplan_entry *b)
+{
+	return a && b && fpd_hostplan_entry_equal(a, b);
+}
+
+/* Each watched subflow is of the pair of the wanted entry it names. */
+static void subflows_name_their_entries(const struct fpd *d)
+{
+	size_t x;
+
+	assert_true(d->nfs > 0);
+	for (x = 0; x < d->nfs; x++) {
+		assert_true(d->fs[x].entry < d->wanted.n);
+		assert_int_equal(fp_addr_cmp(&d->fs[x].remote,
+					     &d->wanted.e[d->fs[x].entry].remote), 0);
+	}
+}
+
+/* Jobs 3 (h0 -> h2) and 4 (h0 -> h3) found and planned; the plan in @before. */
+static void two_jobs_planned(struct fake *f, const struct fpd_conf *c, struct fp_hostplan *before)
+{
+	struct fpd d;
+	uint64_t t;
+
+	start(&d, f, c);
+	t = fpd_wall() - 4000000000ull;		/* read 2 s after the last (as above) */
+	job_cycle(&d, 3, 3, 40, t);
+	job_cycle(&d, 4, 4, 40, t);
+	fpd_read_reports(&d, t + 4000000000ull);
+	assert_int_equal(fpd_cyc_count(d.cyc), 2);
+	RUN_UNTIL(&d, f->sets == 1);
+	assert_int_equal(f->plan.n, 2);
+	fpd_hostplan_copy(before, &f->plan);
+	fpd_fini(&d);
+}
+
+/*
+ * Restarted: job @found's cycle found, job @seen seen (its last two
+ * messages; 0: none) with no cycle yet, read 2 s after the last message,
+ * 2 s ago; then the first plan.
+ */
+static uint64_t restart_one_found(struct fpd *d, struct fake *f, const struct fpd_conf *c,
+				  uint32_t found, uint32_t seen)
+{
+	uint64_t t, r;
+
+	start(d, f, c);
+	r = d->replans;
+	t = fpd_wall() - 6000000000ull;
+	job_cycle(d, found, found, 40, t);
+	if (seen)
+		job_cycle(d, seen, seen, 2, t + 1900000000ull);
+	fpd_read_reports(d, t + 4000000000ull);
+	assert_int_equal(fpd_cyc_count(d->cyc), 1);
+	RUN_UNTIL(d, d->replans == r + 1);
+	return t;
+}
+
+/*
+ * A restart while two jobs run (job 3: h0 -> h2, job 4: h0 -> h3). The
+ * first cycle found again (job 4's) is planned with the module's entry of
+ * the other job kept as it was, not dropped until that job's cycle is
+ * found again (without that, job 3's subflows lost their pinned ports
+ * meanwhile: about 17 s in daemon-dual); once both are found, the plan of
+ * both, the one of before. The same when job 3's reports are not read at
+ * all before job 4's cycle is found (d29f2e1 kept the entries only while
+ * a job whose reports were read had no cycle: here, none).
+ */
+static void test_restart_keeps_unseen_jobs(void **state)
+{
+	struct fake f = { .loaded = true };
+	struct fp_hostplan before = { 0 };
+	struct fpd_conf c;
+	struct fpd d;
+	uint64_t t;
+
+	(void)state;
+	conf(&c, NULL);
+	two_jobs_planned(&f, &c, &before);
+
+	/* job 3's entry sorts first: the watched subflows of job 4's follow it */
+	t = restart_one_found(&d, &f, &c, 4, 3);
+	assert_int_equal(f.plan.n, 2);
+	assert_non_null(to_host(&f.plan, 4));
+	assert_true(same_entry(to_host(&f.plan, 3), to_host(&before, 3)));
+	assert_true(fpd_hostplan_equal(&d.wanted, &f.plan));	/* installed, not pending */
+	subflows_name_their_entries(&d);
+
+	/* job 3 goes on and its cycle is found: the plan of both, as before */
+	job_cycle(&d, 3, 3, 40, t + 2000000000ull);
+	fpd_read_reports(&d, t + 6000000000ull);
+	assert_int_equal(fpd_cyc_count(d.cyc), 2);
+	RUN_UNTIL(&d, d.replans == 2);
+	assert_true(fpd_hostplan_equal(&f.plan, &before));
+	assert_true(fpd_hostplan_equal(&d.wanted, &f.plan));
+	assert_false(d.replan_pending);
+	subflows_name_their_entries(&d);
+	fpd_fini(&d);
+
+	restart_one_found(&d, &f, &c, 4, 0);
+	assert_int_equal(f.plan.n, 2);
+	assert_true(same_entry(to_host(&f.plan, 3), to_host(&before, 3)));
+	fpd_fini(&d);
+	fpd_hostplan_clear(&f.plan);
+	fpd_hostplan_clear(&before);
+}
+
+/*
+ * How long a restart keeps the module's entries: job 4 seen but never
+ * cyclic keeps its entry through re-plans until the resync time has passed
+ * (the timer made to fire now), then the next plan drops it and keeps
+ * nothing any more. Once every pair of the module's plan is planned again
+ * the resync ends at once.
+ */
+static void test_restart_keeps_for_a_while(void **state)
+{
+	struct fake f = { .loaded = true };
+	struct fp_hostplan before = { 0 };
+	struct fpd_conf c;
+	struct fpd d;
+	uint64_t t, g;
+
+	(void)state;
+	conf(&c, NULL);
+	start(&d, &f, &c);
+	assert_int_equal(d.resync.n, 0);	/* the module held nothing */
+	fpd_fini(&d);
+	two_jobs_planned(&f, &c, &before);
+
+	restart_one_found(&d, &f, &c, 3, 4);
+	assert_int_equal(d.resync.n, 2);
+	assert_int_equal(d.carried, 1);
+	assert_int_equal(f.plan.n, 2);
+	assert_true(same_entry(to_host(&f.plan, 4), to_host(&before, 4)));
+	fpd_request_replan(&d, "test: a re-plan before the resync time");
+	RUN_UNTIL(&d, d.replans == 2);
+	assert_int_equal(d.carried, 1);
+	assert_int_equal(f.plan.n, 2);
+	fpd_timer_set(&d.t_resync, 1, 0);	/* the resync time has passed */
+	RUN_UNTIL(&d, d.replans == 3);
+	assert_int_equal(d.resync.n, 0);
+	assert_int_equal(d.carried, 0);
+	assert_int_equal(f.plan.n, 1);
+	assert_non_null(to_host(&f.plan, 3));
+	assert_true(fpd_hostplan_equal(&d.wanted, &f.plan));
+	assert_false(d.replan_pending);
+	subflows_name_their_entries(&d);
+	fpd_request_replan(&d, "test: a re-plan after the resync");
+	RUN_UNTIL(&d, d.replans == 4);
+	assert_int_equal(d.carried, 0);
+	assert_int_equal(f.plan.n, 1);
+	fpd_fini(&d);
+
+	/* both pairs planned at the first plan: the resync ends with it */
+	g = f.plan.generation;
+	fpd_hostplan_copy(&f.plan, &before);
+	f.plan.generation = g;
+	start(&d, &f, &c);
+	assert_int_equal(d.resync.n, 2);
+	t = fpd_wall() - 4000000000ull;
+	job_cycle(&d, 3, 3, 40, t);
+	job_cycle(&d, 4, 4, 40, t);
+	fpd_read_reports(&d, t + 4000000000ull);
+	RUN_UNTIL(&d, d.replans == 1);
+	assert_int_equal(d.resync.n, 0);
+	assert_int_equal(d.carried, 0);
+	assert_true(fpd_hostplan_equal(&f.plan, &before));
+	fpd_fini(&d);
+	fpd_hostplan_clear(&f.plan);
+	fpd_hostplan_clear(&before);
+}
+
+/*
+ * A restart that finds in the module an entry it cannot keep (a flow label
+ * of 0: the module takes one, a plan may not hold one) plans without it:
+ * the plan of the job found is installed. d29f2e1 failed the re-plan
+ * instead, and every one until the resync time, after which it asked for
+ * none: no plan was installed at all, never "settled".
+ */
+static void test_restart_unkeepable_entry(void **state)
+{
+	struct fake f = { .loaded = true };
+	struct fp_hostplan before = { 0 };
+	struct fp_hostplan_entry *e;
+	struct fpd_conf c;
+	struct fpd d;
+	uint64_t sets;
+
+	(void)state;
+	conf(&c, NULL);
+	two_jobs_planned(&f, &c, &before);
+	e = (struct fp_hostplan_entry *)to_host(&f.plan, 4);
+	e->sub[0].flow_label = 0;
+	sets = f.sets;
+	restart_one_found(&d, &f, &c, 3, 4);
+	assert_int_equal(f.sets, sets + 1);
+	assert_int_equal(f.plan.n, 1);
+	assert_true(same_entry(to_host(&f.plan, 3), to_host(&before, 3)));
+	assert_true(fpd_hostplan_equal(&d.wanted, &f.plan));
+	assert_false(d.replan_pending);
+	fpd_fini(&d);
+	fpd_hostplan_clear(&f.plan);
+	fpd_hostplan_clear(&before);
+}
+
 /*
  * leaf2 configured cut off from both spines: the plan for the rest is
  * installed, and the flows to and from leaf2's hosts are in the status
@@ -819,6 +1050,9 @@ int main(void)
 		cmocka_unit_test(test_ipv6_host),
 		cmocka_unit_test(test_port_event),
 		cmocka_unit_test(test_observed_cycle),
+		cmocka_unit_test(test_restart_keeps_unseen_jobs),
+		cmocka_unit_test(test_restart_keeps_for_a_while),
+		cmocka_unit_test(test_restart_unkeepable_entry),
 		cmocka_unit_test(test_unroutable_reported),
 		cmocka_unit_test(test_no_module_then_module),
 		cmocka_unit_test(test_holddown),
