@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <rdma/rdma_cma.h>
@@ -97,37 +98,159 @@ int fp_sock_io(int fd, void *p, size_t len, bool wr, int timeout_ms)
 	return io_all(fd, p, len, wr, timeout_ms);
 }
 
+/*
+ * What an exchange still has to send: up to two pieces (a framed
+ * exchange's record and the application's bytes), in order.
+ */
+struct outq {
+	const char *p[2];
+	size_t left[2];
+};
+
+static bool outq_empty(const struct outq *o)
+{
+	return !o->left[0] && !o->left[1];
+}
+
+/* Send what the socket takes now, without blocking; 0 or an errno. */
+static int outq_send(int fd, struct outq *o)
+{
+	struct iovec iov[2];
+	struct msghdr mh = { .msg_iov = iov };
+	ssize_t n;
+	size_t k;
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (o->left[i])
+			iov[mh.msg_iovlen++] = (struct iovec){
+				.iov_base = (void *)o->p[i], .iov_len = o->left[i] };
+	n = sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK ?
+		       0 : errno;
+	for (i = 0; i < 2; i++) {
+		k = (size_t)n < o->left[i] ? (size_t)n : o->left[i];
+		o->p[i] += k;
+		o->left[i] -= k;
+		n -= (ssize_t)k;
+	}
+	return 0;
+}
+
+/*
+ * Read @len bytes into @in while sending what is left of @o, both at once:
+ * two ends that each sent all of an exchange before reading the other's
+ * would both block in send() once the bytes outgrow the two sockets'
+ * buffers (about 200 KiB), each waiting for the other to read. Returns
+ * once @in is full (some of @o may be left), or an errno; @timeout_ms
+ * bounds each wait, as in io_all().
+ */
+static int duplex(int fd, struct outq *o, void *in, size_t len, int timeout_ms)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+		int r, ret;
+
+		if (!outq_empty(o))
+			pfd.events |= POLLOUT;
+		r = poll(&pfd, 1, timeout_ms);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return errno;
+		if (!r)
+			return ETIMEDOUT;
+		if ((pfd.revents & (POLLOUT | POLLERR | POLLHUP)) && !outq_empty(o)) {
+			ret = outq_send(fd, o);
+			if (ret)
+				return ret;
+		}
+		if (!(pfd.revents & (POLLIN | POLLERR | POLLHUP)))
+			continue;
+		n = recv(fd, (char *)in + done, len - done, MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
+			continue;
+		if (n < 0)
+			return errno;
+		if (!n)
+			return ECONNRESET;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+/* The rest of @o, blocking. */
+static int outq_flush(int fd, struct outq *o, int timeout_ms)
+{
+	int i, ret = 0;
+
+	for (i = 0; i < 2 && !ret; i++)
+		if (o->left[i])
+			ret = io_all(fd, (void *)o->p[i], o->left[i], true, timeout_ms);
+	o->left[0] = o->left[1] = 0;
+	return ret;
+}
+
 static int xchg(struct fp_group *g, const void *out, void *in, size_t len,
 		int timeout_ms)
 {
-	int ret = io_all(g->fd, (void *)out, len, true, timeout_ms);
+	struct outq o = { .p = { out }, .left = { len } };
+	int ret = duplex(g->fd, &o, in, len, timeout_ms);
 
-	return ret ? ret : io_all(g->fd, in, len, false, timeout_ms);
+	return ret ? ret : outq_flush(g->fd, &o, timeout_ms);
 }
+
+/* At most this many of the peer's switch records wait for our bytes. */
+#define XCHG_HELD 16
 
 /*
  * Between two ends that speak the in-band switch, the application's bytes
  * go as a record (FP_CTL_XCHG, their length) and the bytes, so that a
  * control record of the switch met on the way is told apart and taken.
+ * Taking one may send an answer, which must not land inside our own bytes:
+ * the records met while ours are still going out wait (XCHG_HELD of them;
+ * beyond that, ours are sent first) and are taken once they are out, in
+ * the order they came.
  */
 static int xchg_framed(struct fp_group *g, const void *out, void *in,
 		       size_t len)
 {
 	struct fp_ctl c = { .magic = FP_CTL_MAGIC, .type = FP_CTL_XCHG,
-			    .count = len };
-	int ret;
+			    .count = len }, held[XCHG_HELD];
+	struct outq o = { .p = { (const char *)&c, out },
+			  .left = { sizeof(c), len } };
+	unsigned int nheld = 0, i;
+	bool mine = false;
+	int ret = 0;
 
-	ret = io_all(g->fd, &c, sizeof(c), true, -1);
-	if (!ret && len)
-		ret = io_all(g->fd, (void *)out, len, true, -1);
 	while (!ret) {
-		ret = io_all(g->fd, &c, sizeof(c), false, -1);
+		if (nheld == XCHG_HELD)
+			ret = outq_flush(g->fd, &o, -1);
+		if (!ret && nheld && outq_empty(&o)) {
+			for (i = 0; i < nheld && !ret; i++)
+				ret = fp_switch_record(g, &held[i], fp_now_ns());
+			nheld = 0;
+		}
+		if (ret || mine)
+			break;
+		ret = duplex(g->fd, &o, &held[nheld], sizeof(held[0]), -1);
 		if (ret)
 			break;
-		if (c.magic == FP_CTL_MAGIC && c.type == FP_CTL_XCHG)
-			return c.count != len ? EPROTO :
-			       len ? io_all(g->fd, in, len, false, -1) : 0;
-		ret = fp_switch_record(g, &c, fp_now_ns());
+		if (held[nheld].magic != FP_CTL_MAGIC ||
+		    held[nheld].type != FP_CTL_XCHG) {
+			nheld++;
+			continue;
+		}
+		if (held[nheld].count != len)
+			return EPROTO;
+		ret = len ? duplex(g->fd, &o, in, len, -1) : 0;
+		if (!ret)
+			ret = outq_flush(g->fd, &o, -1);
+		mine = true;
 	}
 	return ret;
 }

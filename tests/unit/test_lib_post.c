@@ -2436,6 +2436,117 @@ static void test_xchg_framed(void **state)
 }
 
 /*
+ * A peer end that sends all of its exchange before reading ours (as
+ * FLOWPLAN_1.3's fp_group_xchg() did), on a thread: @propose puts a
+ * PROPOSE before its bytes, and @framed frames them; then it reads ours,
+ * and after them the ACK that answers its PROPOSE.
+ */
+#define BIG_XCHG (4u << 20)	/* far beyond a socket pair's buffers */
+
+struct big_peer {
+	int fd;
+	bool framed, propose;
+	const char *mine, *theirs;	/* the peer's bytes, the ones it expects */
+	const char *why;		/* NULL: all as expected */
+};
+
+static void *big_peer_run(void *arg)
+{
+	struct big_peer *p = arg;
+	struct fp_ctl c = { .magic = FP_CTL_MAGIC, .type = FP_CTL_PROPOSE,
+			    .epoch = 7 };
+	char *got = malloc(BIG_XCHG);
+
+	p->why = "out of memory";
+	if (!got)
+		return NULL;
+	p->why = "could not send its bytes";
+	if (p->propose && fp_sock_io(p->fd, &c, sizeof(c), true, 60000))
+		goto out;
+	c = (struct fp_ctl){ .magic = FP_CTL_MAGIC, .type = FP_CTL_XCHG,
+			     .count = BIG_XCHG };
+	if (p->framed && fp_sock_io(p->fd, &c, sizeof(c), true, 60000))
+		goto out;
+	if (fp_sock_io(p->fd, (void *)p->mine, BIG_XCHG, true, 60000))
+		goto out;
+	p->why = "our record is not an FP_CTL_XCHG of BIG_XCHG bytes";
+	if (p->framed && (fp_sock_io(p->fd, &c, sizeof(c), false, 60000) ||
+			  c.magic != FP_CTL_MAGIC || c.type != FP_CTL_XCHG ||
+			  c.count != BIG_XCHG))
+		goto out;
+	p->why = "our bytes did not arrive whole and in order";
+	if (fp_sock_io(p->fd, got, BIG_XCHG, false, 60000) ||
+	    memcmp(got, p->theirs, BIG_XCHG))
+		goto out;
+	p->why = "no ACK of epoch 7 after our bytes";
+	if (p->propose && (fp_sock_io(p->fd, &c, sizeof(c), false, 60000) ||
+			   c.magic != FP_CTL_MAGIC || c.type != FP_CTL_ACK ||
+			   c.epoch != 7))
+		goto out;
+	p->why = NULL;
+out:
+	free(got);
+	return NULL;
+}
+
+static void big_xchg(struct fixture *f, bool framed, bool propose)
+{
+	struct big_peer p = { .fd = f->peer, .framed = framed,
+			      .propose = propose };
+	char *out = malloc(BIG_XCHG), *theirs = malloc(BIG_XCHG),
+	     *in = malloc(BIG_XCHG);
+	pthread_t th;
+	size_t i;
+
+	assert_non_null(out);
+	assert_non_null(theirs);
+	assert_non_null(in);
+	for (i = 0; i < BIG_XCHG; i++) {
+		out[i] = (char)(i * 7 + 1);
+		theirs[i] = (char)(i * 13 + 5);
+	}
+	p.mine = theirs;
+	p.theirs = out;
+	if (framed)
+		follows(f, false);
+	assert_int_equal(pthread_create(&th, NULL, big_peer_run, &p), 0);
+	/* Both ends blocked in send() would hang: end the test instead. */
+	alarm(120);
+	assert_int_equal(fp_group_xchg(f->g, out, in, BIG_XCHG), 0);
+	alarm(0);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	if (p.why)
+		fail_msg("the peer: %s", p.why);
+	assert_memory_equal(in, theirs, BIG_XCHG);
+	if (propose)
+		assert_int_equal(f->g->sw, FP_SW_ACKED);
+	free(out);
+	free(theirs);
+	free(in);
+}
+
+/*
+ * fp_group_xchg() of more bytes than the sockets hold, against a peer that
+ * sends all of its bytes before reading: ours go out while its come in
+ * (plain and framed), and a PROPOSE met before the peer's bytes is
+ * answered after ours, not inside them.
+ */
+static void test_xchg_big(void **state)
+{
+	big_xchg(*state, false, false);
+}
+
+static void test_xchg_big_framed(void **state)
+{
+	big_xchg(*state, true, false);
+}
+
+static void test_xchg_big_framed_propose(void **state)
+{
+	big_xchg(*state, true, true);
+}
+
+/*
  * COMMIT answers our ACK of the current switch only: one while idle (a
  * stray), or of an earlier epoch while we wait, changes nothing.
  */
@@ -2930,6 +3041,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_switch_no_answer, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_both_propose, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_xchg_framed, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_xchg_big, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_xchg_big_framed, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_xchg_big_framed_propose, setup2,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_switch_propose_fails, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_stray_commit, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_bad_record, setup2, teardown),
