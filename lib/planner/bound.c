@@ -120,9 +120,12 @@ static double lower_bound(struct fp_topo *t, const struct fp_phase *ph,
 			continue;
 		eg[sl] += (double)f->bytes;
 		in[dl] += (double)f->bytes;
-		if (t->nodes[sl].pod >= 0 && t->nodes[sl].pod != t->nodes[dl].pod) {
-			peg[t->nodes[sl].pod] += (double)f->bytes;
-			pin[t->nodes[dl].pod] += (double)f->bytes;
+		/* Either end may be of no pod (-1): a topology file names pods or not. */
+		if (t->nodes[sl].pod != t->nodes[dl].pod) {
+			if (t->nodes[sl].pod >= 0)
+				peg[t->nodes[sl].pod] += (double)f->bytes;
+			if (t->nodes[dl].pod >= 0)
+				pin[t->nodes[dl].pod] += (double)f->bytes;
 		}
 	}
 	for (l = 0; l < t->nlinks; l++) {

@@ -752,6 +752,39 @@ static void test_bound_parts(void **state)
 	fp_sched_free(s);
 	fp_topo_free(t);
 	/*
+	 * One pod among switches of none (a topology file may name pods for
+	 * some switches only): leaf0 and agg0 are pod 0, its one 100G link up
+	 * to core0 its cut; leaf1, agg1 and core0 are of no pod. h0 and h1 on
+	 * leaf0 send 100 MiB each to h2 and h3 on leaf1: 200 MiB over the pod's
+	 * 100G, twice what the host links (100G) and leaf0's 200G uplink see.
+	 * The flows end in no pod: nothing counts against a pod there.
+	 */
+	{
+		static const char topo[] =
+			"{\"format\":\"flowplan-topology\",\"version\":1,\"name\":\"onepod\","
+			"\"switches\":[{\"name\":\"leaf0\",\"tier\":1,\"pod\":0},{\"name\":\"leaf1\",\"tier\":1},"
+			"{\"name\":\"agg0\",\"tier\":2,\"pod\":0},{\"name\":\"agg1\",\"tier\":2},"
+			"{\"name\":\"core0\",\"tier\":3}],"
+			"\"hosts\":[{\"name\":\"h0\",\"nics\":[{\"name\":\"h0.n0\",\"addr\":\"198.18.0.1\"}]},"
+			"{\"name\":\"h1\",\"nics\":[{\"name\":\"h1.n0\",\"addr\":\"198.18.0.2\"}]},"
+			"{\"name\":\"h2\",\"nics\":[{\"name\":\"h2.n0\",\"addr\":\"198.18.0.3\"}]},"
+			"{\"name\":\"h3\",\"nics\":[{\"name\":\"h3.n0\",\"addr\":\"198.18.0.4\"}]}],"
+			"\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":100},{\"a\":\"h1.n0\",\"b\":\"leaf0\",\"gbps\":100},"
+			"{\"a\":\"h2.n0\",\"b\":\"leaf1\",\"gbps\":100},{\"a\":\"h3.n0\",\"b\":\"leaf1\",\"gbps\":100},"
+			"{\"a\":\"leaf0\",\"b\":\"agg0\",\"gbps\":200},{\"a\":\"agg0\",\"b\":\"core0\",\"gbps\":100},"
+			"{\"a\":\"core0\",\"b\":\"agg1\",\"gbps\":100},{\"a\":\"agg1\",\"b\":\"leaf1\",\"gbps\":200}]}";
+		static const int f[][3] = { { 0, 2, 100 }, { 1, 3, 100 } };
+		struct fp_err err;
+
+		t = NULL;
+		if (fp_topo_parse(topo, strlen(topo), "onepod", &t, &err))
+			fail_msg("%s", err.msg);
+		s = flows_of(t, f, 2);
+		assert_true(fabs(bound_of(t, s, false) - 200 * mib / 100e9) < 1e-12);
+		fp_sched_free(s);
+		fp_topo_free(t);
+	}
+	/*
 	 * The LP dual alone: leaf0 keeps spines 0 and 1, leaf1 spines 1 and 2,
 	 * so leaf0 -> leaf1 has one path (spine1). Two flows of 100 MiB: the
 	 * pair's 200 MiB on one 100G link, where every cut sees two links.
