@@ -423,6 +423,77 @@ static void test_portmap_many_ports(void **state)
 	fp_topo_free(t);
 }
 
+/*
+ * ECMP's ports take the path a port map learned for them, not the hash
+ * model's: a map that puts each of a plan's ports on the other spine than
+ * the model does moves every fabric subflow of the same plan (same seed,
+ * same ports) to the other spine.
+ */
+static void test_ecmp_follows_portmap(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=2");
+	struct fp_sched *s = gen_sched("ring-allreduce:bytes=1G", t);
+	struct fp_plan_opts o = { .strategy = FP_STRAT_ECMP, .seed = 1, .generation = 1 };
+	struct fp_plan *a = do_plan(t, s, FP_STRAT_ECMP, 0, 1), *b = NULL;
+	struct fp_portmap *pm;
+	struct fp_err err;
+	char *text = NULL;
+	size_t len = 0, i, k, moved[2] = { 0 };
+	FILE *f = open_memstream(&text, &len);
+
+	(void)state;
+	assert_non_null(f);
+	fprintf(f, "# flowplan-portmap 1\n");
+	for (i = 0; i < s->ph[0].n; i++) {
+		const struct fp_flow *fl = &s->ph[0].flows[i];
+		int sl = t->nodes[fl->src].leaf, dl = t->nodes[fl->dst].leaf, h;
+		struct fp_pathset ps = fp_topo_paths(t, sl, dl);
+		char sa[FP_ADDR_STRLEN], da[FP_ADDR_STRLEN];
+
+		if (sl == dl)
+			continue;
+		assert_int_equal(ps.n, 2);
+		for (k = 0; k < a->ph[0].flows[i].n; k++) {
+			const struct fp_plan_subflow *sub = &a->ph[0].subs[a->ph[0].flows[i].first + k];
+			const struct fp_path *other = &ps.p[1 - sub->path];
+
+			fprintf(f, "%s %s %u %s", fp_addr_str(&t->nodes[fl->src].ip, sa),
+				fp_addr_str(&t->nodes[fl->dst].ip, da), sub->sport, t->nodes[sl].name);
+			for (h = 0; h < other->len; h++)
+				fprintf(f, ",%s", t->nodes[t->links[other->link[h]].to].name);
+			fprintf(f, "\n");
+		}
+	}
+	assert_int_equal(fclose(f), 0);
+	if (fp_portmap_parse(text, "swapped", t, &pm, &err))
+		fail_msg("%s", err.msg);
+	o.pm = pm;
+	assert_int_equal(fp_plan_compute(t, s, &o, &b, &err), 0);
+	for (i = 0; i < s->ph[0].n; i++) {
+		const struct fp_flow *fl = &s->ph[0].flows[i];
+
+		if (t->nodes[fl->src].leaf == t->nodes[fl->dst].leaf)
+			continue;
+		assert_int_equal(b->ph[0].flows[i].n, a->ph[0].flows[i].n);
+		for (k = 0; k < a->ph[0].flows[i].n; k++) {
+			const struct fp_plan_subflow *x = &a->ph[0].subs[a->ph[0].flows[i].first + k];
+			const struct fp_plan_subflow *y = &b->ph[0].subs[b->ph[0].flows[i].first + k];
+
+			assert_int_equal(y->sport, x->sport);
+			assert_int_equal(y->path, 1 - x->path);
+			moved[y->path]++;
+		}
+	}
+	/* onto each spine, path 0 (the map's first) too */
+	assert_true(moved[0] && moved[1]);
+	fp_plan_free(b);
+	fp_portmap_free(pm);
+	free(text);
+	fp_plan_free(a);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
 static void test_portmap_plan(void **state)
 {
 	(void)state;
@@ -1699,6 +1770,7 @@ int main(void)
 		cmocka_unit_test(test_same_host_flows),
 		cmocka_unit_test(test_exact_whole_at_host_bound),
 		cmocka_unit_test(test_exact_ignores_leaf_local_flows),
+		cmocka_unit_test(test_ecmp_follows_portmap),
 		cmocka_unit_test(test_general_same_host_no_port),
 		cmocka_unit_test(test_general_whole_when_they_fit),
 		cmocka_unit_test(test_mcf_restrict_keeps_busiest),
