@@ -656,12 +656,13 @@ static void ecmp_strategies(const char *spec)
 	struct fp_topo *t = gen_topo(spec);
 	struct fp_sched *s = gen_sched("alltoall:bytes=64M", t);
 	struct fp_plan *e = do_plan(t, s, FP_STRAT_ECMP, 0, 3);
-	struct fp_plan *k = do_plan(t, s, FP_STRAT_ECMPK, 4, 3);
+	struct fp_plan *k = do_plan(t, s, FP_STRAT_ECMPK, 3, 3);	/* k given: not the default */
 	struct fp_plan *d = do_plan(t, s, FP_STRAT_ECMPK, 0, 3);	/* k not given: 4 */
 	size_t i;
 
 	assert_int_equal(e->ph[0].nsubs, s->ph[0].n);
-	assert_int_equal(k->ph[0].nsubs, s->ph[0].n * 4);
+	assert_int_equal(k->k, 3);
+	assert_int_equal(k->ph[0].nsubs, s->ph[0].n * 3);
 	assert_int_equal(d->k, 4);
 	assert_int_equal(d->ph[0].nsubs, s->ph[0].n * 4);
 	fp_plan_free(d);
