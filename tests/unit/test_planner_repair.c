@@ -581,6 +581,43 @@ static void test_rebalance_needs_the_map(void **state)
 	fp_topo_free(t);
 }
 
+/*
+ * A bound stays a bound when links fail and no flow is dropped, even where
+ * the cuts after the failure are lower: leaf0 -> leaf1 has one path (over
+ * spine1) and carries 200 MiB, which its LP dual bounds at 200 MiB per
+ * 100G, twice the cuts' 100 MiB. Failing leaf2 -> spine0, which carries
+ * nothing, leaves the cuts at 100 MiB: the plan keeps its bound.
+ */
+static void test_bound_kept(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=3,spines=3,hosts=2,"
+				     "fail=leaf0-spine2+leaf1-spine0");
+	struct fp_sched *s = calloc(1, sizeof(*s));
+	const double want = 200 * 8.0 * (1 << 20) / 100e9;
+	struct fp_plan_repair_stats st;
+	struct fp_plan *p;
+	struct fp_err err;
+	int l;
+
+	(void)state;
+	assert_non_null(s);
+	s->name = fp_xstrdup("one path");
+	fp_sched_job(s, "j0");
+	fp_sched_add(s, 0, t->hosts[0].first_nic, t->hosts[2].first_nic, 100 << 20, 0);
+	fp_sched_add(s, 0, t->hosts[1].first_nic, t->hosts[3].first_nic, 100 << 20, 0);
+	p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+	assert_true(fabs(p->ph[0].lower_bound - want) < 1e-9 * want);
+	l = fp_topo_link(t, fp_topo_find(t, "leaf2"), fp_topo_find(t, "spine0"));
+	assert_true(l >= 0);
+	assert_int_equal(fp_plan_repair(p, &l, 1, NULL, &st, &err), 0);
+	assert_int_equal(st.dropped, 0);
+	assert_true(fabs(p->ph[0].lower_bound - want) < 1e-9 * want);
+	assert_true(fabs(p->ph[0].max_load - want) < 1e-9 * want);
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -593,6 +630,7 @@ int main(void)
 		cmocka_unit_test(test_tighter_cap),
 		cmocka_unit_test(test_portmap),
 		cmocka_unit_test(test_rebalance_needs_the_map),
+		cmocka_unit_test(test_bound_kept),
 	};
 
 	return cmocka_run_group_tests_name("planner_repair", tests, NULL, NULL);
