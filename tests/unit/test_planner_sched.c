@@ -145,6 +145,35 @@ static void test_json_round_trip(void **state)
 	fp_topo_free(t);
 }
 
+/*
+ * hosts= takes decimal indices and ranges: 0-10 is the eleven hosts 0..10
+ * (an all-to-all of 110 flows), 3+5-6 three; "0-a" is no range.
+ */
+static void test_hosts_ranges(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=8");
+	struct fp_sched *s = gen_sched("alltoall:bytes=1M,hosts=0-10", t);
+	struct fp_err err = { "" };
+	size_t i;
+
+	(void)state;
+	assert_int_equal(s->nph, 1);
+	assert_int_equal(s->ph[0].n, 110);
+	for (i = 0; i < s->ph[0].n; i++) {
+		assert_true(t->nodes[s->ph[0].flows[i].src].host <= 10);
+		assert_true(t->nodes[s->ph[0].flows[i].dst].host <= 10);
+	}
+	fp_sched_free(s);
+	s = gen_sched("alltoall:bytes=1M,hosts=3+5-6", t);
+	assert_int_equal(s->ph[0].n, 6);
+	fp_sched_free(s);
+	s = NULL;
+	assert_int_equal(fp_sched_load("alltoall:bytes=1M,hosts=0-a", t, &s, &err), EINVAL);
+	assert_non_null(strstr(err.msg, "\"0-a\" is not a range"));
+	assert_null(s);
+	fp_topo_free(t);
+}
+
 /* A job's name is looked up: asking again, first job or not, gives its index. */
 static void test_job_names(void **state)
 {
@@ -481,6 +510,7 @@ int main(void)
 		cmocka_unit_test(test_alltoall_skips_own_host),
 		cmocka_unit_test(test_frag_and_jobs),
 		cmocka_unit_test(test_json_round_trip),
+		cmocka_unit_test(test_hosts_ranges),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_bare_names),
 		cmocka_unit_test(test_per_flow_bytes),
