@@ -577,6 +577,25 @@ static void test_picture(void **state)
 		}
 		assert_int_equal(nics, 2 * (t->nnodes - t->nswitches));
 	}
+	/* ... inside its panel's frame (4 px in from each side of 900 x 560) */
+	{
+		const char *r = buf;
+		int squares = 0;
+
+		while ((r = strstr(r, "<rect x=\""))) {
+			double x, y;
+			int end = 0;
+
+			if (sscanf(r, "<rect x=\"%lf\" y=\"%lf\" width=\"3\" height=\"3\"%n", &x, &y,
+				   &end) == 2 && end > 0) {
+				if (x < 4 || x + 3 > 900 - 4 || y < 4 || y + 3 > 560 - 4)
+					fail_msg("a NIC's square at %g, %g is outside its panel", x, y);
+				squares++;
+			}
+			r++;
+		}
+		assert_int_equal(squares, 2 * (t->nnodes - t->nswitches));
+	}
 	/* every link's title: its busier direction's load and that load over the bound */
 	{
 		const char *r = buf;
@@ -617,6 +636,52 @@ static void test_picture(void **state)
 	fp_plan_free(a);
 	fp_plan_free(b);
 	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
+/*
+ * A fabric of one leaf (tier 1 only, a topology file may be so): its row
+ * is a number, inside the panel (the rows' spacing divides by the tiers
+ * above the leaves, none here).
+ */
+static void test_picture_one_leaf(void **state)
+{
+	static const char topo[] =
+		"{\"format\":\"flowplan-topology\",\"version\":1,\"name\":\"one\","
+		"\"switches\":[{\"name\":\"leaf0\",\"tier\":1}],"
+		"\"hosts\":[{\"name\":\"h0\",\"nics\":[{\"name\":\"h0.n0\",\"addr\":\"198.18.0.1\"}]},"
+		"{\"name\":\"h1\",\"nics\":[{\"name\":\"h1.n0\",\"addr\":\"198.18.0.2\"}]}],"
+		"\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":100},"
+		"{\"a\":\"h1.n0\",\"b\":\"leaf0\",\"gbps\":100}]}";
+	struct fp_topo *t = NULL;
+	struct fp_err err;
+	double *load, x, y;
+	struct fp_svg_panel pn = { "one", NULL, 0, 0 };
+	char *buf = NULL;
+	const char *r;
+	size_t len = 0;
+	FILE *f;
+	int got;
+
+	(void)state;
+	if (fp_topo_parse(topo, strlen(topo), "one", &t, &err))
+		fail_msg("%s", err.msg);
+	assert_int_equal(t->max_tier, 1);
+	load = calloc((size_t)t->nlinks, sizeof(double));
+	assert_non_null(load);
+	pn.load = load;
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	assert_int_equal(fp_svg_write(f, t, &pn, 1, 1, &err), 0);
+	assert_int_equal(fclose(f), 0);
+	assert_null(strstr(buf, "nan"));
+	r = strstr(buf, "<circle cx=\"");
+	assert_non_null(r);
+	got = sscanf(r, "<circle cx=\"%lf\" cy=\"%lf\"", &x, &y);
+	assert_int_equal(got, 2);
+	assert_true(x > 4 && x < 900 - 4 && y > 4 && y < 560 - 4);
+	free(buf);
+	free(load);
 	fp_topo_free(t);
 }
 
@@ -675,6 +740,7 @@ int main(void)
 		cmocka_unit_test(test_against_reference),
 		cmocka_unit_test(test_picture),
 		cmocka_unit_test(test_picture_nic_bars),
+		cmocka_unit_test(test_picture_one_leaf),
 	};
 
 	return cmocka_run_group_tests_name("planner_sim", tests, NULL, NULL);

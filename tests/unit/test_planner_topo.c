@@ -837,6 +837,8 @@ static const struct bad_case bad[] = {
 	{ "gen fail", "leafspine:leaves=2,spines=2,hosts=1,fail=leaf0-leaf1", "no link between" },
 	{ "gen fail one end", "leafspine:leaves=2,spines=2,hosts=1,fail=leaf0", "fail: \"leaf0\" is not NODE-NODE" },
 	{ "gen k", "fattree:k=5", "k must be even" },
+	/* at the parameters' limit (10^6): not too large to read, k's own range says no */
+	{ "gen k million", "fattree:k=1000000", "k must be even, 2..64" },
 	{ "gen no hosts", "leafspine:leaves=2,spines=2,hosts=0", "leaves, spines, hosts and nics must be at least 1" },
 	{ "gen no leaves", "leafspine:leaves=0,spines=2,hosts=2", "leaves, spines, hosts and nics must be at least 1" },
 	{ "gen huge", "leafspine:leaves=100000,spines=1000,hosts=1000", "too large" },
