@@ -137,6 +137,30 @@ static void test_file_grows(void **state)
 	assert_non_null(strstr(err.msg, "larger than the limit of"));
 }
 
+/* A regular file, its size checked first: exactly the limit is read. */
+static void test_file_limit(void **state)
+{
+	struct fp_err err = { { 0 } };
+	char path[] = "/tmp/fp-core-bounds-XXXXXX", *buf = NULL;
+	size_t len = 0;
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "0123456789", 10), 10);
+	close(fd);
+	assert_int_equal(fp_file_read(path, 10, &buf, &len, &err), 0);
+	assert_int_equal(len, 10);
+	assert_memory_equal(buf, "0123456789", 10);
+	free(buf);
+	buf = NULL;
+	assert_int_equal(fp_file_read(path, 9, &buf, &len, &err), EFBIG);
+	assert_null(buf);
+	assert_non_null(strstr(err.msg, "10 bytes, larger than the limit of 9"));
+	unlink(path);
+}
+
 static void test_null_arguments(void **state)
 {
 	struct fp_addr *a = NULL;
@@ -185,6 +209,7 @@ int main(void)
 		cmocka_unit_test(test_err_prefix_full),
 		cmocka_unit_test(test_ring_path_length),
 		cmocka_unit_test(test_file_grows),
+		cmocka_unit_test(test_file_limit),
 		cmocka_unit_test(test_null_arguments),
 		cmocka_unit_test(test_local_addrs_v6),
 	};

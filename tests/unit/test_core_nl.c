@@ -797,6 +797,13 @@ static void test_set_plan_refused(void **state)
 		assert_int_equal(s.n, 0);
 		assert_string_equal(err.msg, says[i]);
 	}
+	/* ... and each limit itself is taken: the largest flow label. */
+	*e = hp.e[0];
+	e->sub[0].sport = 49153;
+	e->sub[0].flow_label = FLOWPLAN_FLOW_LABEL_MAX;
+	assert_int_equal(fp_nlm_set_plan_encode(FAMILY, &hp, 1, false, collect, &s, &err), 0);
+	assert_true(s.n > 0);
+	sent_free(&s);
 	fp_hostplan_free(&hp);
 }
 
