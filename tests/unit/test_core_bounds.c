@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -137,6 +138,39 @@ static void test_file_grows(void **state)
 	assert_non_null(strstr(err.msg, "larger than the limit of"));
 }
 
+/*
+ * A file that grows (size 0, as /proc's say) to exactly a limit that is a
+ * power of two, where its buffer is full just as the limit is reached:
+ * read. /proc/self/comm holds the name this test gives itself (15
+ * characters, the most a name has) and a newline: 16 bytes.
+ */
+static void test_file_grows_to_limit(void **state)
+{
+	const char *path = "/proc/self/comm";
+	struct fp_err err = { { 0 } };
+	char old[17] = "", *buf = NULL;
+	size_t len = 0;
+
+	(void)state;
+	if (prctl(PR_GET_NAME, old) || prctl(PR_SET_NAME, "fp-core-bounds1")) {
+		printf("core_bounds: cannot name the process: %s: skipped\n", strerror(errno));
+		skip();
+	}
+	if (access(path, R_OK)) {
+		prctl(PR_SET_NAME, old);
+		printf("core_bounds: %s: %s: skipped\n", path, strerror(errno));
+		skip();
+	}
+	assert_int_equal(fp_file_read(path, 16, &buf, &len, &err), 0);
+	assert_int_equal(len, 16);
+	assert_memory_equal(buf, "fp-core-bounds1\n", 16);
+	free(buf);
+	buf = NULL;
+	assert_int_equal(fp_file_read(path, 15, &buf, &len, &err), EFBIG);
+	assert_null(buf);
+	prctl(PR_SET_NAME, old);
+}
+
 /* A regular file, its size checked first: exactly the limit is read. */
 static void test_file_limit(void **state)
 {
@@ -210,6 +244,7 @@ int main(void)
 		cmocka_unit_test(test_ring_path_length),
 		cmocka_unit_test(test_file_grows),
 		cmocka_unit_test(test_file_limit),
+		cmocka_unit_test(test_file_grows_to_limit),
 		cmocka_unit_test(test_null_arguments),
 		cmocka_unit_test(test_local_addrs_v6),
 	};
