@@ -829,7 +829,8 @@ static void test_bound_parts(void **state)
 	 * to core0 its cut; leaf1, agg1 and core0 are of no pod. h0 and h1 on
 	 * leaf0 send 100 MiB each to h2 and h3 on leaf1: 200 MiB over the pod's
 	 * 100G, twice what the host links (100G) and leaf0's 200G uplink see.
-	 * The flows end in no pod: nothing counts against a pod there.
+	 * The flows end in no pod: nothing counts against a pod there. The
+	 * flows back, from no pod into pod 0, meet the same cut inward.
 	 */
 	{
 		static const char topo[] =
@@ -846,12 +847,17 @@ static void test_bound_parts(void **state)
 			"{\"a\":\"leaf0\",\"b\":\"agg0\",\"gbps\":200},{\"a\":\"agg0\",\"b\":\"core0\",\"gbps\":100},"
 			"{\"a\":\"core0\",\"b\":\"agg1\",\"gbps\":100},{\"a\":\"agg1\",\"b\":\"leaf1\",\"gbps\":200}]}";
 		static const int f[][3] = { { 0, 2, 100 }, { 1, 3, 100 } };
+		static const int back[][3] = { { 2, 0, 100 }, { 3, 1, 100 } };
 		struct fp_err err;
 
 		t = NULL;
 		if (fp_topo_parse(topo, strlen(topo), "onepod", &t, &err))
 			fail_msg("%s", err.msg);
 		s = flows_of(t, f, 2);
+		assert_true(fabs(bound_of(t, s, false) - 200 * mib / 100e9) < 1e-12);
+		fp_sched_free(s);
+		/* and into the pod from none: the same cut, inward */
+		s = flows_of(t, back, 2);
 		assert_true(fabs(bound_of(t, s, false) - 200 * mib / 100e9) < 1e-12);
 		fp_sched_free(s);
 		fp_topo_free(t);
