@@ -27,12 +27,16 @@
 
 /*
  * How long a restarted daemon keeps the module's entries of pairs its plans
- * have none for (struct fpd resync): a running job's cycle is found again
- * within its first repetitions (about 17 s in daemon-dual's restart), and
- * the entries of a job that ended with the old daemon, which nobody plans
- * any more, must not stay for ever.
+ * have none for (struct fpd resync). A running job's cycle is found again
+ * after min_reps (3) repetitions: seconds for a training step, but over
+ * 70 s after the start in daemon-dual on a loaded emulated VM, a step of
+ * tens of seconds takes minutes; dropped too early, the job's subflows
+ * lose their pinned ports until then. Kept too long costs little: the
+ * entries of a job that ended with the old daemon pin a pair nobody sends
+ * on, and a new job of that pair is planned over them once its cycle is
+ * found. Five minutes, so that they do not stay for ever.
  */
-#define FPD_RESYNC_NS	60000000000ull
+#define FPD_RESYNC_NS	300000000000ull
 
 static const double lat_bounds[FPD_LAT_BUCKETS] = {
 	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
