@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -55,6 +56,8 @@ struct side {
 static struct side cli, srv;
 /* Set while test_fast_ways opens its client: reports off there too. */
 static bool no_reports;
+/* Set while test_unplanned opens its client: that one follows its plan. */
+static bool cli_follows;
 static pthread_t srv_thread;
 static int srv_ret = -1;
 
@@ -120,7 +123,8 @@ static int open_side_at(struct side *s, bool listen, const char *plan,
 	 * (lib-follow tests that).
 	 */
 	struct fp_ctx_attr ca = { .plan = plan,
-				  .flags = FP_CTX_NO_NETLINK | FP_CTX_NO_FOLLOW |
+				  .flags = FP_CTX_NO_NETLINK |
+					   (cli_follows && !listen ? 0 : FP_CTX_NO_FOLLOW) |
 					   (listen || no_reports ? FP_CTX_NO_REPORT :
 								   FP_CTX_REPORT),
 				  .timeout_ms = 20000,
@@ -360,16 +364,20 @@ static void test_pins(void **state)
 	assert_int_equal(gi.gid_index, sysfs_gid_index(gi.dev, gi.port, addr));
 	/*
 	 * As the device tells them: the ACK timeout asked for (18), the
-	 * transport retries of an attribute left 0 (6, fp_group_connect(3)).
+	 * transport retries of an attribute left 0 (6, fp_group_connect(3)),
+	 * the subflow's flow label. (Not the hop limit: on RoCE the kernel
+	 * sets it from the route when it resolves the peer's MAC.)
 	 */
 	for (i = 0; i < 4; i++) {
 		struct ibv_qp_init_attr ia;
 		struct ibv_qp_attr qa;
 
 		assert_int_equal(ibv_query_qp(cli.g->sub[i].qp, &qa,
-					      IBV_QP_TIMEOUT | IBV_QP_RETRY_CNT, &ia), 0);
+					      IBV_QP_TIMEOUT | IBV_QP_RETRY_CNT |
+					      IBV_QP_AV, &ia), 0);
 		assert_int_equal(qa.timeout, 18);
 		assert_int_equal(qa.retry_cnt, 6);
+		assert_int_equal(qa.ah_attr.grh.flow_label, 0x101 + i);
 	}
 }
 
@@ -377,7 +385,9 @@ static void test_pins(void **state)
  * The buffers as fp_buf_query() tells them: host memory (gpu -1, also when
  * FP_MEM_AUTO finds no GPU), registered with the group's device; a memory
  * kind that does not exist is refused with EINVAL, a NIC that does not
- * exist with ENODEV.
+ * exist with ENODEV, memory the device cannot register (PROT_NONE) with
+ * the device's error, at fp_buf_reg() or, registered with no device, at its
+ * first post.
  */
 static void test_buf(void **state)
 {
@@ -385,13 +395,16 @@ static void test_buf(void **state)
 	struct fp_buf_attr aut = { .kind = FP_MEM_AUTO, .gpu = 0 };
 	struct fp_buf_attr bad = { .kind = (enum fp_mem_kind)7 };
 	struct fp_buf_attr nodev = { .nic = "fp-no-such-nic" };
+	struct fp_buf_attr ondev = { .nic = NULL };
 	struct fp_group_info gi;
 	struct fp_buf_info bi;
 	struct fp_rbuf rb;
 	struct fp_buf *b;
+	void *none;
 
 	(void)state;
 	assert_int_equal(fp_group_query(cli.g, &gi), 0);
+	ondev.nic = gi.dev;
 	assert_int_equal(fp_buf_query(cli.buf, &bi), 0);
 	assert_int_equal(bi.kind, FP_MEM_HOST);
 	assert_int_equal(bi.reg, FP_REG_HOST);
@@ -425,6 +438,25 @@ static void test_buf(void **state)
 	errno = 0;
 	assert_null(fp_buf_alloc(cli.ctx, 4096, &nodev));
 	assert_int_equal(errno, ENODEV);
+
+	/* Memory the device cannot register (no access at all): no buffer. */
+	none = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(none != MAP_FAILED);
+	errno = 0;
+	assert_null(fp_buf_reg(cli.ctx, none, 4096, &ondev));
+	assert_int_not_equal(errno, 0);
+	/*
+	 * With no device to register with (the context names none), it is
+	 * registered with a group's device at its first post: that post
+	 * fails with the device's error and posts nothing.
+	 */
+	if (!cli.ctx->dev_name[0]) {
+		b = fp_buf_reg(cli.ctx, none, 4096, NULL);
+		assert_non_null(b);
+		assert_int_not_equal(fp_post_send(cli.g, b, 0, 64, 99), 0);
+		assert_int_equal(fp_buf_free(b), 0);
+	}
+	assert_int_equal(munmap(none, 4096), 0);
 }
 
 static void test_write(void **state)
@@ -661,7 +693,8 @@ static void test_fast_ways(void **state)
  * the one rdma_cm found for the first pair (run on a second device, as
  * vm-lib.sh does, this tells a scan that takes any device). A context
  * with a group or buffer open will not close (EBUSY); closed in order,
- * everything closes without an error.
+ * everything closes without an error. Its client follows its plan, its
+ * server does not: the client's peer does not follow (no in-band switch).
  */
 static struct side one_cli, one_srv;
 
@@ -687,6 +720,7 @@ static void *one_server(void *arg)
 static void test_unplanned(void **state)
 {
 	struct fp_group_info gi, gi0;
+	struct fp_follow_info fi;
 	void *ret = (void *)1;
 	pthread_t t;
 
@@ -694,7 +728,12 @@ static void test_unplanned(void **state)
 	assert_int_equal(fp_group_query(cli.g, &gi0), 0);
 	setenv("FLOWPLAN_NO_RDMA_CM", "1", 1);
 	assert_int_equal(pthread_create(&t, NULL, one_server, NULL), 0);
+	cli_follows = true;
 	assert_int_equal(open_side_at(&one_cli, false, NULL, PORT + 1, 0), 0);
+	cli_follows = false;
+	assert_int_equal(fp_group_follow_query(one_cli.g, &fi), 0);
+	assert_int_equal(fi.follow, 1);
+	assert_int_equal(fi.peer_follows, 0);
 	assert_int_equal(fp_group_query(one_cli.g, &gi), 0);
 	assert_int_equal(gi.k, 1);
 	assert_int_equal(gi.sub[0].weight, 65536);
