@@ -485,30 +485,51 @@ static unsigned int pair_known_paths(const struct fp_probe_pair *p)
 	return n;
 }
 
-static bool pair_satisfied(struct prober *pr, struct fp_probe_pair *p)
+/* The paths a pair must find: those not known down, at least one. */
+static unsigned int pair_want(const struct fp_probe_pair *p)
+{
+	return p->npaths > p->ndown ? p->npaths - p->ndown : 1;
+}
+
+/* Has a path of the topology found fewer than @per_path ports? */
+static bool pair_short(const struct fp_probe_pair *p, unsigned int per_path)
 {
 	unsigned int i;
 
-	if (!pair_known_paths(p))
-		return false;
-	if (p->npaths && pair_known_paths(p) < p->npaths)
-		return false;
 	for (i = 0; i < p->nfound; i++)
-		if (!p->paths[i].foreign && p->paths[i].nports < pr->per_path)
-			return false;
-	/* Unknown path count: stop once a run of ports showed nothing new. */
-	return p->npaths || p->since_new >= 8;
+		if (!p->paths[i].foreign && p->paths[i].nports < per_path)
+			return true;
+	return false;
+}
+
+bool fp_probe_pair_done(const struct fp_probe_pair *p, unsigned int per_path, bool tried_all)
+{
+	unsigned int known = pair_known_paths(p);
+
+	if (!known || known < pair_want(p) || pair_short(p, per_path))
+		return false;
+	if (p->npaths && known >= p->npaths)
+		return true;
+	/* paths unaccounted for: stop once a run of ports showed nothing new */
+	return p->since_new >= FP_PROBE_QUIET || tried_all;
+}
+
+static bool pair_satisfied(struct prober *pr, struct fp_probe_pair *p)
+{
+	return fp_probe_pair_done(p, pr->per_path, p->next >= pr->cfg->nports && !p->active);
 }
 
 static void pair_finish(struct prober *pr, struct fp_probe_pair *p, const char *why)
 {
-	char s[FP_ADDR_STRLEN], d[FP_ADDR_STRLEN];
+	char s[FP_ADDR_STRLEN], d[FP_ADDR_STRLEN], down[48] = "";
 
 	if (p->finished)
 		return;
 	p->finished = true;
 	pr->unfinished--;
 	p->resolved = pair_satisfied(pr, p);
+	if (p->npaths && p->ndown)
+		snprintf(down, sizeof(down), " (%u of %u known down)", p->ndown, p->npaths);
 	if (!p->resolved && !p->why[0]) {
 		if (why)
 			snprintf(p->why, sizeof(p->why), "%s", why);
@@ -517,16 +538,20 @@ static void pair_finish(struct prober *pr, struct fp_probe_pair *p, const char *
 		else if (!pair_known_paths(p))
 			snprintf(p->why, sizeof(p->why),
 				 "every path found is off the topology (stale topology?)");
-		else if (p->npaths && pair_known_paths(p) < p->npaths)
-			snprintf(p->why, sizeof(p->why), "found %u of %u paths",
-				 pair_known_paths(p), p->npaths);
-		else
+		else if (p->npaths && pair_known_paths(p) < pair_want(p))
+			snprintf(p->why, sizeof(p->why), "found %u of %u paths%s",
+				 pair_known_paths(p), pair_want(p), down);
+		else if (pair_short(p, pr->per_path))
 			snprintf(p->why, sizeof(p->why), "fewer than %u ports on some path",
 				 pr->per_path);
+		else
+			snprintf(p->why, sizeof(p->why),
+				 "stopped before %u ports in a row found no new path%s",
+				 FP_PROBE_QUIET, down);
 	}
-	plog(pr, "%s -> %s: %s, %u paths, %u ports%s%s", fp_addr_str(&p->src, s),
+	plog(pr, "%s -> %s: %s, %u paths%s, %u ports%s%s", fp_addr_str(&p->src, s),
 	     fp_addr_str(&p->dst, d), p->resolved ? "resolved" : "unresolved", p->nfound,
-	     p->nres, p->resolved ? "" : ": ", p->resolved ? "" : p->why);
+	     down, p->nres, p->resolved ? "" : ": ", p->resolved ? "" : p->why);
 }
 
 static bool edge_ttl(const struct fp_probe_pair *p, unsigned int ttl)
@@ -924,6 +949,11 @@ static int check_input(const struct fp_probe_cfg *cfg, struct fp_probe_pair *pai
 		if (!pairs[i].hops || pairs[i].hops > FP_PROBE_MAX_HOPS)
 			return fp_fail(err, EINVAL, "probe: pair %zu: hops must be 1..%d", i,
 				       FP_PROBE_MAX_HOPS);
+		if (pairs[i].ndown > pairs[i].npaths)
+			return fp_fail(err, EINVAL,
+				       "probe: pair %zu: %u paths known down of %u%s", i,
+				       pairs[i].ndown, pairs[i].npaths,
+				       pairs[i].npaths ? "" : " (an unknown count)");
 		if (fp_addr_is_v4(&pairs[i].src) != fp_addr_is_v4(&pairs[i].dst))
 			return fp_fail(err, EINVAL,
 				       "probe: pair %zu: source and destination are of two families (IPv4 and IPv6)",
@@ -1149,6 +1179,9 @@ int fp_probe_write_portmap(FILE *f, const struct fp_probe_cfg *cfg,
 			fprintf(f, "%-12s %-12s %-6s %s\n", s, d, "-", "unresolved");
 		} else if (!p->resolved) {
 			fprintf(f, "# %s %s: incomplete: %s\n", s, d, p->why);
+		} else if (p->npaths && pair_known_paths(p) < p->npaths) {
+			fprintf(f, "# %s %s: %u of %u paths, the others known down\n", s, d,
+				pair_known_paths(p), p->npaths);
 		}
 	}
 	fflush(f);

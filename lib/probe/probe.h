@@ -26,7 +26,9 @@
  * after a burst of 6). Lost probes are retried with a doubling timeout, and
  * the send rate halves on every loss and grows back by one probe per second
  * on every reply. A pair stops as soon as each of its paths has per_path
- * ports.
+ * ports; one whose path count is unknown, or some of whose paths the caller
+ * knows to be down (a failure), once FP_PROBE_QUIET ports in a row found no
+ * new path (fp_probe_pair_done).
  *
  * The output is the port map of docs/formats.md, read back by planner/portmap.h.
  */
@@ -43,6 +45,7 @@
 
 #define FP_PROBE_MAX_HOPS	8	/* switches on a path */
 #define FP_PROBE_MAX_PATHS	64	/* distinct paths kept per pair */
+#define FP_PROBE_QUIET		8	/* ports in a row with no new path: none is left */
 
 enum fp_probe_proto {
 	FP_PROBE_UDP,			/* UDP to dport (4791: RoCEv2) */
@@ -72,7 +75,14 @@ struct fp_probe_pair {
 	/* input */
 	struct fp_addr src, dst;	/* of one family */
 	unsigned int hops;		/* switches on each path, 1..FP_PROBE_MAX_HOPS */
-	unsigned int npaths;		/* equal-cost paths expected; 0: unknown */
+	unsigned int npaths;		/* equal-cost paths of the topology; 0: unknown */
+	/*
+	 * Of npaths, those the caller knows to be down (a failure): the pair
+	 * is resolved without them (fp_probe_pair_done). A port found on one
+	 * is kept and written like any other (it is in cand, not foreign): a
+	 * caller comparing maps sees the path come back.
+	 */
+	unsigned int ndown;
 	/*
 	 * Optional: the switch names along every equal-cost path, ncand rows
 	 * of hops names. With them a port is probed only until its replies
@@ -82,7 +92,7 @@ struct fp_probe_pair {
 	const char *const *cand;
 	unsigned int ncand;
 	/* output of fp_probe_run() */
-	bool resolved;			/* every expected path has per_path ports */
+	bool resolved;			/* fp_probe_pair_done() when it stopped */
 	unsigned int nres;
 	struct fp_probe_result *res;	/* ports with a complete path, by port */
 	unsigned int nfound;
@@ -124,11 +134,25 @@ struct fp_probe_cfg {
  * pairs are unresolved), or an errno value with @err filled when probing
  * cannot run at all: EPERM without CAP_NET_RAW, EADDRNOTAVAIL when a source
  * address is not configured in this network namespace, EINVAL on bad input
- * (a pair whose addresses are of two families, or unspecified).
+ * (a pair whose addresses are of two families, or unspecified, or with more
+ * paths down than npaths).
  */
 int fp_probe_run(const struct fp_probe_cfg *cfg, struct fp_probe_pair *pairs, size_t n,
 		 struct fp_probe_stats *st, struct fp_err *err);
 void fp_probe_pair_release(struct fp_probe_pair *p);
+
+/*
+ * fp_probe_pair_done - whether pair @p, as probed so far, has what it wants:
+ * every path it found on the topology (not foreign) has @per_path ports,
+ * and it found all npaths paths; or, when some are down (ndown) or npaths
+ * is unknown, at least the npaths - ndown (at least one) paths up and then
+ * FP_PROBE_QUIET ports in a row on paths already found, or @tried_all (no
+ * candidate port left). So during a failure the caller knows of, a pair is
+ * resolved on the paths left up, and a path back is still looked for
+ * (a path of 2 missed by 8 ports: 1 chance in 256). The engine's stopping
+ * rule, exposed for tests; fp_probe_run() sets @p->resolved from it.
+ */
+bool fp_probe_pair_done(const struct fp_probe_pair *p, unsigned int per_path, bool tried_all);
 
 /* Name of the switch owning router address @addr, or NULL. */
 const char *fp_probe_router_name(const struct fp_probe_cfg *cfg, const struct fp_addr *addr);
@@ -136,8 +160,9 @@ const char *fp_probe_router_name(const struct fp_probe_cfg *cfg, const struct fp
 /*
  * fp_probe_write_portmap - the port map text of docs/formats.md. @header
  * writes the mandatory first line. Ports whose path crosses a router missing
- * from the router map, and pairs with fewer paths than expected, are written
- * as comments next to what was found. Returns 0 or an errno value.
+ * from the router map, and pairs with fewer paths than the topology has
+ * (unresolved, or resolved with the others known down), are written as
+ * comments next to what was found. Returns 0 or an errno value.
  */
 int fp_probe_write_portmap(FILE *f, const struct fp_probe_cfg *cfg,
 			   const struct fp_probe_pair *pairs, size_t n, bool header);

@@ -6,7 +6,8 @@
  * router maps of both families load or fail naming the line, bad input is
  * refused, probes are built as the wire wants them (checksums, hop limit,
  * flow label) and ICMP/ICMPv6 errors crafted around them are matched back
- * (or refused: other types, extension headers, truncation), and without
+ * (or refused: other types, extension headers, truncation), a pair stops
+ * when it has its paths (those known down left out: a failure), and without
  * CAP_NET_RAW probing fails naming the capability, for either family. Exit
  * 0 when all pass.
  */
@@ -388,6 +389,10 @@ static void test_bad_input(void)
 	p.hops = FP_PROBE_MAX_HOPS + 1;
 	CHECK(fp_probe_run(&cfg, &p, 1, NULL, &err) == EINVAL, "too many hops refused");
 	p.hops = 3;
+	p.ndown = 1;
+	CHECK(fp_probe_run(&cfg, &p, 1, NULL, &err) == EINVAL && strstr(err.msg, "known down"),
+	      "paths down of an unknown count refused: %s", err.msg);
+	p.ndown = 0;
 	cfg.nports = 0;
 	CHECK(fp_probe_run(&cfg, &p, 1, NULL, &err) == EINVAL, "no ports refused");
 	cfg.nports = 1;
@@ -399,6 +404,97 @@ static void test_bad_input(void)
 	CHECK(fp_probe_run(&cfg, &p, 1, NULL, &err) == EINVAL && strstr(err.msg, "unspecified"),
 	      "the unspecified address refused: %s", err.msg);
 	fp_probe_pair_release(&p);
+}
+
+/*
+ * When a pair has what it wants (fp_probe_pair_done): every path of the
+ * topology with per_path ports; with some known down (a failure), the paths
+ * left and a quiet run of ports (or none left); a path back counts and
+ * needs its ports; paths off the topology count for nothing. The map of a
+ * pair resolved so says which paths are missing, and reads back.
+ */
+static void test_pair_done(void)
+{
+	struct fp_probe_router rt[] = {
+		{ ip("198.19.0.1"), "leaf0" }, { ip("198.19.0.2"), "leaf1" },
+		{ ip("198.19.0.3"), "spine0" }, { ip("198.19.0.4"), "spine1" },
+	};
+	struct fp_probe_cfg cfg = { .routers = rt, .nrouters = 4 };
+	struct fp_probe_result res[] = { { 49153, 0 }, { 49154, 0 } };
+	struct fp_probe_pair p;
+	struct fp_portmap *pm = NULL;
+	struct fp_topo *t = NULL;
+	struct fp_err err = { "" };
+	const struct fp_pm_row *r;
+	char *text = NULL;
+	size_t len = 0, n;
+	FILE *f;
+
+	memset(&p, 0, sizeof(p));
+	p.src = ip("198.18.0.1");
+	p.dst = ip("198.18.0.2");
+	p.hops = 3;
+	p.npaths = 2;
+	p.nfound = 1;
+	p.paths[0] = (struct fp_probe_path){ { rt[0].addr, rt[2].addr, rt[1].addr }, 2, false };
+	p.since_new = FP_PROBE_QUIET;
+	CHECK(!fp_probe_pair_done(&p, 2, true), "1 of 2 paths, none known down: not done");
+	p.ndown = 1;
+	CHECK(fp_probe_pair_done(&p, 2, false), "1 of 2 paths, 1 known down, a quiet run: done");
+	p.since_new = FP_PROBE_QUIET - 1;
+	CHECK(!fp_probe_pair_done(&p, 2, false), "a run short of FP_PROBE_QUIET: not done");
+	CHECK(fp_probe_pair_done(&p, 2, true), "no port left: done");
+	CHECK(!fp_probe_pair_done(&p, 3, true), "a path short of per_path ports: not done");
+	/* the path known down is back: it counts, and needs its ports */
+	p.nfound = 2;
+	p.paths[1] = (struct fp_probe_path){ { rt[0].addr, rt[3].addr, rt[1].addr }, 1, false };
+	p.since_new = 0;
+	CHECK(!fp_probe_pair_done(&p, 2, false), "a path back with 1 port of 2: not done");
+	p.paths[1].nports = 2;
+	CHECK(fp_probe_pair_done(&p, 2, false), "both paths, the one thought down too: done");
+	/* off the topology: no path of it */
+	p.paths[0].foreign = true;
+	p.paths[1].foreign = true;
+	CHECK(!fp_probe_pair_done(&p, 2, true), "foreign paths only: not done");
+	/* every path down as far as the caller knows: one is still wanted */
+	p.ndown = 2;
+	p.nfound = 0;
+	CHECK(!fp_probe_pair_done(&p, 2, true), "nothing found: not done");
+	/* an unknown path count: a quiet run */
+	memset(&p.paths, 0, sizeof(p.paths));
+	p.npaths = p.ndown = 0;
+	p.nfound = 1;
+	p.paths[0] = (struct fp_probe_path){ { rt[0].addr, rt[2].addr, rt[1].addr }, 2, false };
+	p.since_new = FP_PROBE_QUIET;
+	CHECK(fp_probe_pair_done(&p, 2, false), "unknown path count, a quiet run: done");
+	p.since_new = 1;
+	CHECK(!fp_probe_pair_done(&p, 2, false), "unknown path count, no quiet run: not done");
+
+	/* resolved during a failure: the ports, and a comment on the missing path */
+	p.npaths = 2;
+	p.ndown = 1;
+	p.resolved = true;
+	p.res = res;
+	p.nres = 2;
+	f = open_memstream(&text, &len);
+	CHECK(f && !fp_probe_write_portmap(f, &cfg, &p, 1, true), "write");
+	fclose(f);
+	CHECK(strstr(text, "# 198.18.0.1 198.18.0.2: 1 of 2 paths, the others known down\n") &&
+	      !strstr(text, "incomplete"), "the missing path commented:\n%s", text);
+	CHECK(!fp_topo_load("leafspine:leaves=2,spines=2,hosts=1", &t, &err), "topology: %s",
+	      err.msg);
+	if (t && !fp_portmap_parse(text, "probe-output", t, &pm, &err)) {
+		r = fp_portmap_pair_ip(pm, &p.src, &p.dst, &n);
+		CHECK(n == 2 && r[0].sport == 49153 && r[0].path == spine_path(t, "spine0"),
+		      "two ports via spine0: %zu rows", n);
+	} else {
+		CHECK(0, "the planner reads the map: %s\n%s", err.msg, text);
+	}
+	if (pm)
+		fp_portmap_free(pm);
+	if (t)
+		fp_topo_free(t);
+	free(text);
 }
 
 /* Only meaningful without CAP_NET_RAW (check.sh runs it as nobody). */
@@ -428,6 +524,7 @@ int main(int argc, char **argv)
 		test_icmp6();
 		test_icmp4();
 		test_bad_input();
+		test_pair_done();
 	}
 	return failed ? 1 : 0;
 }
