@@ -492,7 +492,7 @@ int fpd_probe_now(struct fpd *d, const char *why, struct fp_err *err)
 			}
 		}
 	}
-	ret = fpd_probe_start(&d->probe, d->planner.base, pairs, n, err);
+	ret = fpd_probe_start(&d->probe, &d->planner, pairs, n, err);
 	k = n;
 	free(pairs);
 	if (ret)

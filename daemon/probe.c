@@ -14,7 +14,9 @@
 
 #include "core/err.h"
 #include "core/hostplan.h"
+#include "planner/portmap.h"
 #include "planner/topo.h"
+#include "plan.h"
 #include "probe.h"
 
 #define FPD_PROBE_MAP_MAX	(256u << 20)
@@ -229,9 +231,54 @@ static void on_pipe(struct fpd_io *io, uint32_t events)
 	finish(p);
 }
 
-int fpd_probe_start(struct fpd_probe *p, struct fp_topo *t, const struct fp_addr *addrs,
-		    size_t n, struct fp_err *err)
+/*
+ * How many of pair @src -> @dst's paths @ps (of the fabric as configured)
+ * the daemon knows to be down: a path with a link down in the live fabric
+ * (a link event), or one the map in use names no port on while it names
+ * ports of the pair on others (the probe that made it found that path
+ * gone). Suspected links (faults) are still up: switches hash onto them.
+ */
+static unsigned int paths_down(const struct fpd_planner *pl, const struct fp_addr *src,
+			       const struct fp_addr *dst, const struct fp_pathset *ps)
 {
+	const struct fpd_pmrow *r = pl->pm;
+	size_t lo = 0, hi = pl->npm, end;
+	unsigned int n = 0, h;
+	bool named;
+	int k;
+
+	while (lo < hi) {	/* the pair's first row: the map is in fp_pm_order() */
+		size_t mid = (lo + hi) / 2;
+
+		if (fp_pm_order(&r[mid].src, &r[mid].dst, r[mid].sport, src, dst, 0) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (end = lo; end < pl->npm && !fp_addr_cmp(&r[end].src, src) &&
+	     !fp_addr_cmp(&r[end].dst, dst); end++)
+		;
+	named = end > lo && r[end - 1].sport;
+	for (k = 0; k < ps->n; k++) {
+		bool down = false;
+		size_t i;
+
+		for (h = 0; h < ps->p[k].len; h++)
+			down |= !pl->live->links[ps->p[k].link[h]].up;
+		for (i = lo; named && !down && i < end; i++)
+			if (r[i].sport && r[i].path.len == ps->p[k].len &&
+			    !memcmp(r[i].path.link, ps->p[k].link,
+				    ps->p[k].len * sizeof(ps->p[k].link[0])))
+				break;
+		n += down || (named && i == end);
+	}
+	return n;
+}
+
+int fpd_probe_start(struct fpd_probe *p, const struct fpd_planner *pl,
+		    const struct fp_addr *addrs, size_t n, struct fp_err *err)
+{
+	struct fp_topo *t = pl->base;
 	struct fp_probe_pair *pairs;
 	const char **names = NULL;
 	size_t i, nn = 0, cap = 0, np = 0;
@@ -263,6 +310,7 @@ int fpd_probe_start(struct fpd_probe *p, struct fp_topo *t, const struct fp_addr
 		x->dst = addrs[2 * i + 1];
 		x->hops = ps.p[0].len + 1u;
 		x->npaths = (unsigned int)ps.n;
+		x->ndown = paths_down(pl, &x->src, &x->dst, &ps);
 		np++;
 		if (ps.n > 64 || x->hops <= 2)
 			continue;

@@ -20,7 +20,7 @@
 #include "loop.h"
 #include "probe/probe.h"
 
-struct fp_topo;
+struct fpd_planner;
 
 /*
  * The engine a child runs: fills @pairs' results and @st and writes the
@@ -75,10 +75,14 @@ bool fpd_probe_running(const struct fpd_probe *p);
 /*
  * fpd_probe_start - probe the address pairs @pairs (@n pairs, source and
  * destination, 2 * @n addresses, IPv4 or IPv6, the two of a pair of one
- * family) of fabric @t. EBUSY while one runs; 0 or an errno value with the
- * reason.
+ * family) of @pl's fabric. A pair expects the paths of the fabric as
+ * configured less those @pl knows to be down (a link down in its live
+ * fabric, or a path its port map in use gives the pair no port on): during
+ * a failure it is resolved on the paths left, and a port found on a path
+ * thought down is in the map like any other, news to the map in use.
+ * EBUSY while one runs; 0 or an errno value with the reason.
  */
-int fpd_probe_start(struct fpd_probe *p, struct fp_topo *t, const struct fp_addr *pairs,
-		    size_t n, struct fp_err *err);
+int fpd_probe_start(struct fpd_probe *p, const struct fpd_planner *pl,
+		    const struct fp_addr *pairs, size_t n, struct fp_err *err);
 
 #endif

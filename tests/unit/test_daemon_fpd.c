@@ -873,6 +873,7 @@ static void test_holddown(void **state)
  */
 static bool swap_spines;
 static bool probe_error;
+static const char *spine_down;	/* the leaves hash no port onto it */
 
 static int fake_engine(const struct fp_probe_cfg *cfg, struct fp_probe_pair *pairs, size_t n,
 		       FILE *out, struct fp_probe_stats *st, struct fp_err *err)
@@ -891,22 +892,37 @@ static int fake_engine(const struct fp_probe_cfg *cfg, struct fp_probe_pair *pai
 		int s = fp_topo_find_ip(t, &pairs[i].src), d = fp_topo_find_ip(t, &pairs[i].dst);
 		struct fp_pathset ps = fp_topo_paths(t, t->nodes[s].leaf, t->nodes[d].leaf);
 		char a[FP_ADDR_STRLEN], b[FP_ADDR_STRLEN];
+		struct fp_probe_pair *p = &pairs[i];
+		const char *seen[FP_PROBE_MAX_PATHS];	/* the spine of each path found */
 
-		assert_int_equal(pairs[i].hops, 3);
-		assert_int_equal(pairs[i].npaths, 2);
-		fp_addr_str(&pairs[i].src, a);
-		fp_addr_str(&pairs[i].dst, b);
+		assert_int_equal(p->hops, 3);
+		assert_int_equal(p->npaths, 2);
+		fp_addr_str(&p->src, a);
+		fp_addr_str(&p->dst, b);
+		p->nfound = 0;
 		for (k = 0; k < cfg->nports; k++) {
 			int r = fp_topo_route(t, s, d, cfg->ports[k]);
 			int sp = t->links[ps.p[r].link[0]].to;
 			const char *name = t->nodes[sp].name;
+			unsigned int j;
 
 			if (swap_spines)
 				name = strcmp(name, "spine0") ? "spine0" : "spine1";
+			if (spine_down && !strcmp(name, spine_down))
+				name = strcmp(name, "spine0") ? "spine0" : "spine1";
 			fprintf(out, "%s %s %u %s,%s,%s\n", a, b, cfg->ports[k],
 				t->nodes[t->nodes[s].leaf].name, name, t->nodes[t->nodes[d].leaf].name);
+			/* what lib/probe counts: its paths (by spine), their ports */
+			for (j = 0; j < p->nfound && strcmp(name, seen[j]); j++)
+				;
+			p->since_new = j < p->nfound ? p->since_new + 1 : 0;
+			if (j == p->nfound) {
+				memset(&p->paths[j], 0, sizeof(p->paths[j]));
+				seen[p->nfound++] = name;
+			}
+			p->paths[j].nports++;
 		}
-		pairs[i].resolved = true;
+		p->resolved = fp_probe_pair_done(p, cfg->per_path, true);
 	}
 	st->sent = n * cfg->nports;
 	fp_topo_free(t);
@@ -941,28 +957,37 @@ static void check_ports(struct fpd *d, bool swapped)
 	}
 }
 
+/* h0 -> h2, h3 probed on demand, 8 ports; the fake engine as it starts. */
+static void probe_conf(struct fpd_conf *c)
+{
+	char routers[128];
+	FILE *rf;
+
+	snprintf(routers, sizeof(routers), "%s/routers", dir);
+	rf = fopen(routers, "w");
+	fprintf(rf, "10.0.0.1 leaf0\n10.0.0.2 leaf1\n10.0.0.3 spine0\n10.0.0.4 spine1\n");
+	fclose(rf);
+	conf(c, "alltoall:bytes=64M,hosts=0+2+3");
+	snprintf(c->routers, sizeof(c->routers), "%s", routers);
+	c->probe_interval_ns = 0;
+	c->probe_ports = 8;
+	swap_spines = false;
+	probe_error = false;
+	spine_down = NULL;
+}
+
 static void test_probe(void **state)
 {
 	struct fake f = { .loaded = true };
 	struct fp_err err = { "" };
 	struct fpd_conf c;
 	struct fpd d;
-	char routers[128], path[128];
-	FILE *rf;
+	char path[128];
 	uint64_t sets;
 	json_object *r;
 
 	(void)state;
-	snprintf(routers, sizeof(routers), "%s/routers", dir);
-	rf = fopen(routers, "w");
-	fprintf(rf, "10.0.0.1 leaf0\n10.0.0.2 leaf1\n10.0.0.3 spine0\n10.0.0.4 spine1\n");
-	fclose(rf);
-	conf(&c, "alltoall:bytes=64M,hosts=0+2+3");
-	snprintf(c.routers, sizeof(c.routers), "%s", routers);
-	c.probe_interval_ns = 0;
-	c.probe_ports = 8;
-	swap_spines = false;
-	probe_error = false;
+	probe_conf(&c);
 	start(&d, &f, &c);
 	fpd_set_probe_engine(&d, fake_engine);
 	RUN_UNTIL(&d, f.sets == 1);
@@ -1042,6 +1067,97 @@ static void test_probe(void **state)
 	fpd_hostplan_clear(&f.plan);
 }
 
+/*
+ * One probe now, run to its end: @resolved of its 2 pairs resolved, and
+ * ports moved (@news, then its re-plan is waited for) or none.
+ */
+static void probe_once(struct fpd *d, size_t resolved, bool news)
+{
+	struct fp_err err = { "" };
+	uint64_t replans = d->replans, changes = d->probe_changes;
+
+	d->probe_wall_ns = 0;
+	assert_int_equal(fpd_probe_now(d, "test", &err), 0);
+	RUN_UNTIL(d, d->probe_wall_ns != 0);
+	if (d->probe_last.status)
+		fail_msg("probe: %s", d->probe_last.why);
+	assert_int_equal(d->probe_last.pairs, 2);
+	assert_int_equal(d->probe_last.resolved, resolved);
+	assert_int_equal(d->probe_last.moved > 0, news);
+	assert_int_equal(d->probe_changes, changes + news);
+	if (news)
+		RUN_UNTIL(d, d->replans > replans);
+}
+
+/* Does the plan in use load a link of @spine? */
+static bool spine_loaded(struct fpd *d, const char *spine)
+{
+	size_t k;
+
+	for (k = 0; k < d->nfs; k++) {
+		unsigned int h;
+
+		for (h = 0; h < d->fs[k].nlinks; h++) {
+			char name[80];
+
+			fpd_planner_link_name(&d->planner, d->fs[k].link[h], name, sizeof(name));
+			if (strstr(name, spine))
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Probing through a failure: spine1 loses its link to leaf1 and the leaves
+ * hash every port onto spine0. The first probe after it finds 1 of the 2
+ * paths: unresolved, and news (re-planned off spine1). The ones after
+ * expect the path left (the map in use gives the pairs no port on spine1)
+ * and are resolved, moving nothing. The link back: a probe finds ports on
+ * spine1 again, news (re-planned over both spines), resolved; the next
+ * ones expect both paths again. A link the daemon knows down (its failed
+ * set, as a link event fills it): the first probe after is resolved.
+ */
+static void test_probe_failure(void **state)
+{
+	struct fake f = { .loaded = true };
+	struct fpd_conf c;
+	struct fpd d;
+
+	(void)state;
+	probe_conf(&c);
+	snprintf(c.probe_state, sizeof(c.probe_state), "%s/portmap-failure", dir);
+	start(&d, &f, &c);
+	fpd_set_probe_engine(&d, fake_engine);
+	RUN_UNTIL(&d, f.sets == 1 && d.probe_wall_ns != 0);
+	assert_int_equal(d.probe_last.resolved, 2);
+	assert_true(spine_loaded(&d, "spine1"));
+
+	/* the failure: the first probe sees it */
+	spine_down = "spine1";
+	probe_once(&d, 0, true);
+	assert_false(spine_loaded(&d, "spine1"));
+	/* while it lasts: resolved on the path left, nothing moves */
+	probe_once(&d, 2, false);
+	probe_once(&d, 2, false);
+
+	/* the link back: news */
+	spine_down = NULL;
+	probe_once(&d, 2, true);
+	assert_true(spine_loaded(&d, "spine1"));
+	probe_once(&d, 2, false);
+
+	/* a link the daemon knows down: expected down from the first probe on */
+	d.failed_ev[d.nfailed_ev++] = fpd_planner_link(&d.planner, "spine1", "leaf1") / 2;
+	fpd_request_replan(&d, "test");
+	RUN_UNTIL(&d, !d.replan_pending);
+	assert_false(spine_loaded(&d, "spine1"));
+	spine_down = "spine1";
+	probe_once(&d, 2, true);
+	fpd_fini(&d);
+	fpd_hostplan_clear(&f.plan);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1057,6 +1173,7 @@ int main(void)
 		cmocka_unit_test(test_no_module_then_module),
 		cmocka_unit_test(test_holddown),
 		cmocka_unit_test(test_probe),
+		cmocka_unit_test(test_probe_failure),
 	};
 
 	return cmocka_run_group_tests_name("daemon_fpd", tests, setup, teardown);
