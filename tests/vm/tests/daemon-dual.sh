@@ -11,8 +11,10 @@
 # family's packets cross it; and back: spine1 planned and carrying again),
 # a SIGKILL and restart (once both jobs' cycles are found again, the
 # entries of before: a plan of the first job found may be installed in
-# between, without the other job's entries); every message of both jobs
-# arrives intact. A probe under way while the routes change may name no
+# between, which keeps the other job's entries as the module held them:
+# no job's entries leave the module, checked every half second; then again
+# with the IPv6 job's sender stopped across the restart, so that the IPv4
+# job's plan comes first); every message of both jobs arrives intact. A probe under way while the routes change may name no
 # path of one pair: the daemon keeps that pair's ports of before (without
 # that, it planned the pair on its hash model, over spine1, and no later
 # probe counted as news: the plan kept spine1 in one run of two).

@@ -20,7 +20,10 @@
 #     entry's port onto it, and the spines carry what the plan says.
 #  3. SIGKILL: the module keeps the plan and the traffic its split; a
 #     restart reads the plan and the learned port map back, plans the same
-#     and installs nothing.
+#     and installs nothing (two jobs, FAM=dual: the job found first may be
+#     planned first, with the other's entries kept as they were; no pair's
+#     entry leaves the module at any time; then again with the IPv6 job's
+#     sender stopped across the restart: the IPv4 job planned alone first).
 #  4. rmmod/insmod under traffic: the plan is re-installed as the next
 #     generation.
 #  5. The job ends: every message arrived, none corrupt, none lost, no hang.
@@ -242,12 +245,16 @@ start_daemon
 log "flowpland answers"
 rm -f /tmp/stop
 JOBS=""
-for f in $FAMS; do	# one job per family, each its own bootstrap port and communicator
+declare -A CLI	# each family's sending process
+# one job per family, each its own bootstrap port and communicator; a
+# message's time-out of 120 s outlasts the IPv6 sender's stop in step 3
+for f in $FAMS; do
 	fam $f
-	fpd-traffic -s -l $A2 -b $BOOT -p $((18600 + f)) -c $f -w 8 >/tmp/srv$f 2>&1 &
+	fpd-traffic -s -l $A2 -b $BOOT -p $((18600 + f)) -c $f -w 8 -t 120000 >/tmp/srv$f 2>&1 &
 	JOBS="$JOBS $!"
-	fpd-traffic -l $A1 -b $BOOT -p $((18600 + f)) -c $f -w 4 -P 500 -S /tmp/stop $A2 \
+	fpd-traffic -l $A1 -b $BOOT -p $((18600 + f)) -c $f -w 4 -t 120000 -P 500 -S /tmp/stop $A2 \
 		>/tmp/cli$f 2>&1 &
+	CLI[$f]=$!
 	JOBS="$JOBS $!"
 done
 poll 90 settled || fail "no plan installed: $(ctl show)"
@@ -356,29 +363,84 @@ wait_until 120 on_spine1 "$R" ||
 follows_plan "re-planned over both spines"
 
 # ---- 3. SIGKILL: the plan stays and so does the traffic; restart: nothing moves
-G=$(gen) E=$(entries)
+# pairs: the module's entries' pairs, "SRC>DST ..." sorted
+pairs() { plan_json | jq -r '[.entries[] | "\(.src_addr)>\(.dst_addr)"] | sort | join(" ")'; }
+# pairs_kept: every pair of before ($P) still has its entry in the module;
+# else the pairs missing go to /tmp/pairs-gone (once, the first time)
+pairs_kept() {
+	local now p
+	now=" $(pairs) "
+	for p in $P; do
+		[[ "$now" == *" $p "* ]] && continue
+		[ -s /tmp/pairs-gone ] ||
+			echo "$p left the module $(($(date +%s) - T0)) s after the restart (held then:$now)" >/tmp/pairs-gone
+		return 1
+	done
+}
+G=$(gen) E=$(entries) P=$(pairs)
 kill -KILL $FPD
 wait $FPD 2>/dev/null || true
 log "flowpland killed"
 follows_plan "the daemon killed"
 [ "$(gen)" = "$G" ] && [ "$(entries)" = "$E" ] || fail "the plan changed when the daemon died"
+rm -f /tmp/pairs-gone
+T0=$(date +%s)
 start_daemon
 log "flowpland restarted"
-poll 60 eval 'test "$(st .replans)" -ge 1' || fail "no plan after the restart: $(ctl show)"
+pairs_kept || fail "the restarted daemon's start took entries out of the module: $(cat /tmp/pairs-gone)"
 if [ "$FAM" = dual ]; then
-	# Two jobs: the restarted daemon plans once it finds a job's cycle, so
-	# a plan of the first job found may be installed before the other's
-	# cycle is seen again (that job's entries gone meanwhile). Once both
+	# Two jobs: the restarted daemon plans once it finds a job's cycle,
+	# maybe before the other's is found again; that plan keeps the module's
+	# entries of the other job as they were, so no job's entries leave the
+	# module at any time (checked every half second) and once both cycles
 	# are found: the entries of before.
-	wait_until 120 eval 'test "$(st .jobs.cycles)" -ge 2 && settled && test "$(entries)" = "$E"' ||
+	wait_until 120 eval 'pairs_kept; test "$(st .jobs.cycles)" -ge 2 && settled && test "$(entries)" = "$E"' ||
 		fail "120 s after the restart not both cycles found, settled, the entries of before: $(st .jobs.cycles) cycle(s), entries $(entries), were $E; $(ctl show | jq -c '{plan, probe}')"
-	log "restarted: $(st .installs) install(s) before both jobs' cycles were found again"
+	pairs_kept || true
+	[ ! -s /tmp/pairs-gone ] ||
+		fail "a job's entries left the module while the restarted daemon found the cycles again: $(cat /tmp/pairs-gone)"
+	log "restarted: $(st .installs) install(s) before both jobs' cycles were found again, the module's pairs kept throughout ($P); $(ctl show | jq -c '[.events[] | select(.kind == "resync") | .text]')"
 else
+	poll 60 eval 'test "$(st .replans)" -ge 1' || fail "no plan after the restart: $(ctl show)"
 	poll 30 settled || fail "the restarted daemon did not settle: $(ctl show)"
 	[ "$(st .installs)" = 0 ] || fail "the restart installed a plan: $(ctl show)"
 	[ "$(gen)" = "$G" ] && [ "$(entries)" = "$E" ] || fail "the restart moved traffic: $(entries)"
 fi
 follows_plan "after the restart"
+if [ "$FAM" = dual ]; then
+	# Again with the IPv6 job's sender stopped across the SIGKILL and
+	# restart, so the IPv4 job's cycle is found and planned alone first
+	# (above, both may be found at once: the reports since the SIGKILL show
+	# both): that plan keeps the IPv6 job's entries as they were; once the
+	# sender goes on and its cycle is found again, the entries of before.
+	E=$(entries) P=$(pairs)
+	kill -STOP "${CLI[6]}"
+	kill -KILL $FPD
+	wait $FPD 2>/dev/null || true
+	rm -f /tmp/pairs-gone
+	T0=$(date +%s)
+	start_daemon
+	log "flowpland restarted, the IPv6 job's sender stopped"
+	pairs_kept || fail "the restarted daemon's start took entries out of the module: $(cat /tmp/pairs-gone)"
+	wait_until 90 eval 'pairs_kept; settled' || {
+		kill -CONT "${CLI[6]}"
+		fail "90 s after the restart no plan of the IPv4 job installed: $(ctl show | jq -c '{plan, probe, cycles}')"
+	}
+	pairs_kept || true
+	[ ! -s /tmp/pairs-gone ] || {
+		kill -CONT "${CLI[6]}"
+		fail "the plan of the IPv4 job alone took the silent IPv6 job's entries out of the module: $(cat /tmp/pairs-gone)"
+	}
+	log "planned with $(st .jobs.cycles) job cycle(s) found, the IPv6 job's entry kept: $(entries | tr '\n' ' ')"
+	kill -CONT "${CLI[6]}"
+	wait_until 120 eval 'pairs_kept; test "$(st .jobs.cycles)" -ge 2 && settled && test "$(entries)" = "$E"' ||
+		fail "120 s after the IPv6 job went on not both cycles found, settled, the entries of before: $(st .jobs.cycles) cycle(s), entries $(entries), were $E; $(ctl show | jq -c '{plan, probe}')"
+	pairs_kept || true
+	[ ! -s /tmp/pairs-gone ] ||
+		fail "a job's entries left the module while the restarted daemon found the cycles again: $(cat /tmp/pairs-gone)"
+	log "restarted with one job silent: $(st .installs) install(s), the module's pairs kept throughout; $(ctl show | jq -c '[.events[] | select(.kind == "resync") | .text]')"
+	follows_plan "after the restart with one job silent"
+fi
 
 # ---- 4. rmmod / insmod under traffic
 if [ "$FAM" = 4 ]; then
