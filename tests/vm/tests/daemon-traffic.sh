@@ -247,12 +247,12 @@ rm -f /tmp/stop
 JOBS=""
 declare -A CLI	# each family's sending process
 # one job per family, each its own bootstrap port and communicator; a
-# message's time-out of 120 s outlasts the IPv6 sender's stop in step 3
+# message's time-out of 300 s outlasts the IPv6 sender's stop in step 3
 for f in $FAMS; do
 	fam $f
-	fpd-traffic -s -l $A2 -b $BOOT -p $((18600 + f)) -c $f -w 8 -t 120000 >/tmp/srv$f 2>&1 &
+	fpd-traffic -s -l $A2 -b $BOOT -p $((18600 + f)) -c $f -w 8 -t 300000 >/tmp/srv$f 2>&1 &
 	JOBS="$JOBS $!"
-	fpd-traffic -l $A1 -b $BOOT -p $((18600 + f)) -c $f -w 4 -t 120000 -P 500 -S /tmp/stop $A2 \
+	fpd-traffic -l $A1 -b $BOOT -p $((18600 + f)) -c $f -w 4 -t 300000 -P 500 -S /tmp/stop $A2 \
 		>/tmp/cli$f 2>&1 &
 	CLI[$f]=$!
 	JOBS="$JOBS $!"
@@ -422,9 +422,9 @@ if [ "$FAM" = dual ]; then
 	start_daemon
 	log "flowpland restarted, the IPv6 job's sender stopped"
 	pairs_kept || fail "the restarted daemon's start took entries out of the module: $(cat /tmp/pairs-gone)"
-	wait_until 90 eval 'pairs_kept; settled' || {
+	wait_until 150 eval 'pairs_kept; settled' || {
 		kill -CONT "${CLI[6]}"
-		fail "90 s after the restart no plan of the IPv4 job installed: $(ctl show | jq -c '{plan, probe, cycles}')"
+		fail "150 s after the restart no plan of the IPv4 job installed: $(ctl show | jq -c '{plan, probe, cycles}')"
 	}
 	pairs_kept || true
 	[ ! -s /tmp/pairs-gone ] || {
