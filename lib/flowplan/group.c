@@ -64,43 +64,9 @@ struct qpinfo {
 
 /* -------------------------------------------------------------- socket io */
 
-static int io_all(int fd, void *p, size_t len, bool wr, int timeout_ms)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		struct pollfd pfd = { .fd = fd,
-				      .events = wr ? POLLOUT : POLLIN };
-		ssize_t n;
-		int r = poll(&pfd, 1, timeout_ms);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return errno;
-		if (!r)
-			return ETIMEDOUT;
-		n = wr ? send(fd, (char *)p + done, len - done, MSG_NOSIGNAL) :
-			 recv(fd, (char *)p + done, len - done, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return errno;
-		if (!n)
-			return ECONNRESET;
-		done += (size_t)n;
-	}
-	return 0;
-}
-
-int fp_sock_io(int fd, void *p, size_t len, bool wr, int timeout_ms)
-{
-	return io_all(fd, p, len, wr, timeout_ms);
-}
-
 /*
- * What an exchange still has to send: up to two pieces (a framed
- * exchange's record and the application's bytes), in order.
+ * What is still to be sent: up to two pieces (a framed exchange's record
+ * and the application's bytes), in order.
  */
 struct outq {
 	const char *p[2];
@@ -139,22 +105,26 @@ static int outq_send(int fd, struct outq *o)
 }
 
 /*
- * Read @len bytes into @in while sending what is left of @o, both at once:
- * two ends that each sent all of an exchange before reading the other's
- * would both block in send() once the bytes outgrow the two sockets'
- * buffers (about 200 KiB), each waiting for the other to read. Returns
- * once @in is full (some of @o may be left), or an errno; @timeout_ms
- * bounds each wait, as in io_all().
+ * The socket io of the bootstrap: read @len bytes into @in while sending
+ * what is left of @o, both at once (two ends that each sent all of an
+ * exchange before reading the other's would both block in send() once the
+ * bytes outgrow the two sockets' buffers, about 200 KiB, each waiting for
+ * the other to read). Returns once @in is full and, with @flush, all of @o
+ * is sent (without, some of @o may be left); or an errno: ECONNRESET when
+ * the peer closed, ETIMEDOUT when a wait passed @timeout_ms (-1: none).
  */
-static int duplex(int fd, struct outq *o, void *in, size_t len, int timeout_ms)
+static int duplex(int fd, struct outq *o, void *in, size_t len, bool flush,
+		  int timeout_ms)
 {
 	size_t done = 0;
 
-	while (done < len) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	while (done < len || (flush && !outq_empty(o))) {
+		struct pollfd pfd = { .fd = fd };
 		ssize_t n;
 		int r, ret;
 
+		if (done < len)
+			pfd.events |= POLLIN;
 		if (!outq_empty(o))
 			pfd.events |= POLLOUT;
 		r = poll(&pfd, 1, timeout_ms);
@@ -169,7 +139,7 @@ static int duplex(int fd, struct outq *o, void *in, size_t len, int timeout_ms)
 			if (ret)
 				return ret;
 		}
-		if (!(pfd.revents & (POLLIN | POLLERR | POLLHUP)))
+		if (done == len || !(pfd.revents & (POLLIN | POLLERR | POLLHUP)))
 			continue;
 		n = recv(fd, (char *)in + done, len - done, MSG_DONTWAIT);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
@@ -183,25 +153,26 @@ static int duplex(int fd, struct outq *o, void *in, size_t len, int timeout_ms)
 	return 0;
 }
 
-/* The rest of @o, blocking. */
-static int outq_flush(int fd, struct outq *o, int timeout_ms)
+/* @len bytes of @p sent (@wr) or read, blocking; 0 or an errno. */
+static int io_all(int fd, void *p, size_t len, bool wr, int timeout_ms)
 {
-	int i, ret = 0;
+	struct outq o = { .p = { p }, .left = { wr ? len : 0 } };
 
-	for (i = 0; i < 2 && !ret; i++)
-		if (o->left[i])
-			ret = io_all(fd, (void *)o->p[i], o->left[i], true, timeout_ms);
-	o->left[0] = o->left[1] = 0;
-	return ret;
+	return wr ? duplex(fd, &o, NULL, 0, true, timeout_ms) :
+		    duplex(fd, &o, p, len, false, timeout_ms);
+}
+
+int fp_sock_io(int fd, void *p, size_t len, bool wr, int timeout_ms)
+{
+	return io_all(fd, p, len, wr, timeout_ms);
 }
 
 static int xchg(struct fp_group *g, const void *out, void *in, size_t len,
 		int timeout_ms)
 {
 	struct outq o = { .p = { out }, .left = { len } };
-	int ret = duplex(g->fd, &o, in, len, timeout_ms);
 
-	return ret ? ret : outq_flush(g->fd, &o, timeout_ms);
+	return duplex(g->fd, &o, in, len, true, timeout_ms);
 }
 
 /* At most this many of the peer's switch records wait for our bytes. */
@@ -229,7 +200,7 @@ static int xchg_framed(struct fp_group *g, const void *out, void *in,
 
 	while (!ret) {
 		if (nheld == XCHG_HELD)
-			ret = outq_flush(g->fd, &o, -1);
+			ret = duplex(g->fd, &o, NULL, 0, true, -1);
 		if (!ret && nheld && outq_empty(&o)) {
 			for (i = 0; i < nheld && !ret; i++)
 				ret = fp_switch_record(g, &held[i], fp_now_ns());
@@ -237,7 +208,7 @@ static int xchg_framed(struct fp_group *g, const void *out, void *in,
 		}
 		if (ret || mine)
 			break;
-		ret = duplex(g->fd, &o, &held[nheld], sizeof(held[0]), -1);
+		ret = duplex(g->fd, &o, &held[nheld], sizeof(held[0]), false, -1);
 		if (ret)
 			break;
 		if (held[nheld].magic != FP_CTL_MAGIC ||
@@ -247,9 +218,7 @@ static int xchg_framed(struct fp_group *g, const void *out, void *in,
 		}
 		if (held[nheld].count != len)
 			return EPROTO;
-		ret = len ? duplex(g->fd, &o, in, len, -1) : 0;
-		if (!ret)
-			ret = outq_flush(g->fd, &o, -1);
+		ret = duplex(g->fd, &o, in, len, true, -1);
 		mine = true;
 	}
 	return ret;
