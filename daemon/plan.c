@@ -233,7 +233,7 @@ static bool same_path(const struct fp_path *a, const struct fp_path *b)
 
 /*
  * fp_pm_order(), the planner library's row order: rows converted from a
- * parsed map keep it, and pair_in() and row_find() bisect it.
+ * parsed map keep it, and fpd_pm_pair_first() and row_find() bisect it.
  */
 static int row_cmp(const void *x, const void *y)
 {
@@ -247,8 +247,7 @@ static bool same_pair(const struct fpd_pmrow *a, const struct fpd_pmrow *b)
 	return !fp_addr_cmp(&a->src, &b->src) && !fp_addr_cmp(&a->dst, &b->dst);
 }
 
-/* The first row of pair @src -> @dst in sorted @r, or @n. */
-static size_t pair_first(const struct fpd_pmrow *r, size_t n, const struct fp_addr *src,
+size_t fpd_pm_pair_first(const struct fpd_pmrow *r, size_t n, const struct fp_addr *src,
 			 const struct fp_addr *dst)
 {
 	struct fpd_pmrow key = { .src = *src, .dst = *dst };
@@ -268,7 +267,7 @@ static size_t pair_first(const struct fpd_pmrow *r, size_t n, const struct fp_ad
 static bool pair_in(const struct fpd_pmrow *r, size_t n, const struct fp_addr *src,
 		    const struct fp_addr *dst)
 {
-	return pair_first(r, n, src, dst) < n;
+	return fpd_pm_pair_first(r, n, src, dst) < n;
 }
 
 /*
@@ -278,7 +277,7 @@ static bool pair_in(const struct fpd_pmrow *r, size_t n, const struct fp_addr *s
 static bool pair_named(const struct fpd_pmrow *r, size_t n, const struct fp_addr *src,
 		       const struct fp_addr *dst)
 {
-	size_t i = pair_first(r, n, src, dst);
+	size_t i = fpd_pm_pair_first(r, n, src, dst);
 
 	return i < n && (r[i].sport || (i + 1 < n && same_pair(&r[i], &r[i + 1])));
 }

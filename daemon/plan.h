@@ -86,6 +86,13 @@ struct fpd_pmrow {
 	struct fp_path path;
 };
 
+/*
+ * The first row of pair @src -> @dst in @r (@n rows, in fp_pm_order(), as
+ * the port map in use is kept), or @n when the map has no row of it.
+ */
+size_t fpd_pm_pair_first(const struct fpd_pmrow *r, size_t n, const struct fp_addr *src,
+			 const struct fp_addr *dst);
+
 struct fpd_planner {
 	struct fp_topo *base;		/* as configured: names, ids, port map paths */
 	struct fp_topo *topo;		/* failed and avoided links down: the plan's */

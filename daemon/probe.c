@@ -14,7 +14,6 @@
 
 #include "core/err.h"
 #include "core/hostplan.h"
-#include "planner/portmap.h"
 #include "planner/topo.h"
 #include "plan.h"
 #include "probe.h"
@@ -242,19 +241,11 @@ static unsigned int paths_down(const struct fpd_planner *pl, const struct fp_add
 			       const struct fp_addr *dst, const struct fp_pathset *ps)
 {
 	const struct fpd_pmrow *r = pl->pm;
-	size_t lo = 0, hi = pl->npm, end;
+	size_t lo = fpd_pm_pair_first(r, pl->npm, src, dst), end;
 	unsigned int n = 0, h;
 	bool named;
 	int k;
 
-	while (lo < hi) {	/* the pair's first row: the map is in fp_pm_order() */
-		size_t mid = (lo + hi) / 2;
-
-		if (fp_pm_order(&r[mid].src, &r[mid].dst, r[mid].sport, src, dst, 0) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	for (end = lo; end < pl->npm && !fp_addr_cmp(&r[end].src, src) &&
 	     !fp_addr_cmp(&r[end].dst, dst); end++)
 		;
