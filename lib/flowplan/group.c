@@ -762,9 +762,7 @@ static int meet(struct fp_group *g, bool listen, bool peer_given, int tmo)
 				return ret;
 		}
 		memcpy(me.addr, g->local.b, 16);
-		ret = io_all(g->fd, &me, sizeof(me), true, tmo);
-		if (!ret)
-			ret = io_all(g->fd, &them, sizeof(them), false, tmo);
+		ret = xchg(g, &me, &them, sizeof(me), tmo);
 		if (ret)
 			return ret;
 		if (them.magic != FP_HELLO_MAGIC ||
