@@ -70,6 +70,16 @@ static unsigned int other_dport(u8 *p, unsigned int len)
 	return len;
 }
 
+/*
+ * The UDP header is cut after its source port; the bytes beyond the given
+ * ones (a stack buffer in the hook) are not the port, and must not be read.
+ */
+static unsigned int udp_port_unread(u8 *p, unsigned int len)
+{
+	udp(p)->dest = htons(0xffff);
+	return len;
+}
+
 static unsigned int later_fragment(u8 *p, unsigned int len)
 {
 	ip(p)->frag_off = htons(100);
@@ -247,6 +257,7 @@ static const struct parse_case parse_cases[] = {
 	{ "IP header cut", keep, 19, -EPROTONOSUPPORT },
 	{ "IHL below 5", ihl4, 0, -EBADMSG },
 	{ "UDP header cut", keep, 27, -EBADMSG },
+	{ "UDP header cut before its port", udp_port_unread, 22, -EBADMSG },
 	{ "BTH cut", keep, 20 + 8 + FP_BTH_LEN - 1, -EBADMSG },
 	{ "datagram shorter than tot_len", short_datagram, 0, -EBADMSG },
 	{ "tot_len too small for BTH and ICRC", tot_len_tiny, 0, -EBADMSG },

@@ -3,7 +3,8 @@
  * pin_test.c - KUnit: the hook's work on real skbs: counting, rewriting
  * the source port of enforced entries with a correct ICRC and UDP checksum
  * (none, complete, or partial as offload leaves it), leaving alone what it
- * must not touch (clones stay intact, paged skbs are handled, packets of
+ * must not touch (clones stay intact, paged skbs are handled, a packet is
+ * measured from its network header, packets of
  * processes' sockets and UDP datagrams that are no RoCEv2 are neither
  * counted nor changed).
  */
@@ -187,6 +188,56 @@ static void pin_clone_test(struct kunit *test)
 	expect_pkt(test, clone, 0xc002, 0x21);
 	KUNIT_EXPECT_EQ(test, memcmp(skb->data, pkt, len), 0);
 	kfree_skb(clone);
+	kfree_skb(skb);
+}
+
+/* The packet after @pre bytes of a link-layer header, cut by @cut bytes. */
+static struct sk_buff *offset_skb(struct kunit *test, const u8 *pkt,
+				  unsigned int len, unsigned int pre,
+				  unsigned int cut)
+{
+	struct fp_test_hook *ctx = test->priv;
+	struct sk_buff *skb = alloc_skb(pre + len + 64, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	skb_reserve(skb, 32);
+	memset(skb_put(skb, pre), 0xee, pre);
+	skb_put_data(skb, pkt, len - cut);
+	skb_set_network_header(skb, pre);
+	skb->protocol = htons(ETH_P_IP);
+	skb->sk = ctx->ksock->sk;
+	return skb;
+}
+
+/*
+ * The packet is measured from its network header, wherever skb->data is:
+ * behind a link-layer header, one 4 bytes shorter than its tot_len is no
+ * RoCEv2 packet (neither counted nor changed), a whole one is rewritten
+ * where it lies, the bytes before it untouched.
+ */
+static void pin_network_offset_test(struct kunit *test)
+{
+	u8 pkt[FP_TEST_PKT_MAX], *buf;
+	struct sk_buff *skb;
+	struct fp_roce4 p;
+	unsigned int len;
+
+	len = fp_test_pkt(pkt, A(1), A(5), SPORT, 0x21, 64);
+	skb = offset_skb(test, pkt, len, ETH_HLEN, 4);
+	run(test, skb);
+	KUNIT_EXPECT_EQ(test, packets(test), 0ULL);
+	KUNIT_EXPECT_EQ(test, memcmp(skb->data + ETH_HLEN, pkt, len - 4), 0);
+	kfree_skb(skb);
+
+	skb = offset_skb(test, pkt, len, ETH_HLEN, 0);
+	run(test, skb);
+	KUNIT_EXPECT_EQ(test, count(test, A(5), 0xc002).rewritten, 1ULL);
+	KUNIT_EXPECT_EQ(test, packets(test), 1ULL);
+	KUNIT_EXPECT_PTR_EQ(test, memchr_inv(skb->data, 0xee, ETH_HLEN), NULL);
+	buf = skb->data + ETH_HLEN;
+	KUNIT_ASSERT_EQ(test, fp_parse_roce4(buf, len, len, &p), 0);
+	KUNIT_EXPECT_EQ(test, p.sport, 0xc002);
+	KUNIT_EXPECT_EQ(test, fp_icrc4(buf, len), fp_icrc4_get(buf, len));
 	kfree_skb(skb);
 }
 
@@ -445,6 +496,7 @@ static void pin_untouched_test(struct kunit *test)
 static struct kunit_case pin_test_cases[] = {
 	KUNIT_CASE_PARAM(pin_test, pin_gen_params),
 	KUNIT_CASE(pin_clone_test),
+	KUNIT_CASE(pin_network_offset_test),
 	KUNIT_CASE(pin_udp_csum_test),
 	KUNIT_CASE(pin_udp_no_csum_test),
 	KUNIT_CASE(pin_udp_csum_partial_test),

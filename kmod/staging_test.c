@@ -99,6 +99,9 @@ static const struct seq_case seq_cases[] = {
 	{ "other sockets' parts fill max_entries", 4, {
 		MORE(1, 0, 0, 3), FAIL(2, 0, true, NONE, 10, 2, -EBUSY),
 		LAST(1, 1, 4, 3, 1, 4), MORE(2, 0, 10, 2), { END } } },
+	{ "an empty part when other sockets' parts fill max_entries", 4, {
+		MORE(1, 0, 0, 4), FAIL(2, 0, true, NONE, 10, 0, -EBUSY),
+		{ END } } },
 	{ "empty parts", 8, {
 		MORE(1, 0, 0, 0), LAST(1, 1, 0, 0, 0, 0), { END } } },
 	{ "duplicate entry across parts", 8, {
