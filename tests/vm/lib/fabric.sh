@@ -21,7 +21,8 @@
 # sport_for_spine SPINE [FIRST [SRC DST]], spine_rx SPINE LEAF,
 # rxe_counter DEV NAME, in_sequence OOS, qp_sport LQPN RQPN, bw_sport
 # CLIENT_OUTPUT, bw_server / bw_client (ib_write_bw with the settings TCG
-# needs), leaf_of ADDR.
+# needs), leaf_of ADDR, h2_roce_up / h2_roce / rxe1_accepted_all (what
+# reached h2 and what rxe1 took of it).
 
 H1=10.0.1.1
 H2=10.0.2.1
@@ -203,6 +204,40 @@ in_sequence() {
 		return 0
 	fi
 	fail "$1 packets arrived out of sequence at rxe1"
+}
+
+# h2_roce_up, once after fabric_up: count the RoCEv2 packets (UDP
+# destination port 4791, IPv4 or IPv6) that reach h2, with an nftables
+# counter in init_net's prerouting ahead of conntrack (table inet fp_h2);
+# h2_roce: that count. Not h2's rx_packets: it counts ARP and neighbour
+# discovery as well (11 packets over pin's 250 s transfer on the debug
+# kernel, 2026-12-02), which no fixed allowance fits.
+h2_roce_up() {
+	command -v nft >/dev/null || skip "nft is not in the image (h2_roce_up)"
+	modprobe -q nf_tables || true	# built in on the debug kernel
+	nft -f - <<EOF
+table inet fp_h2 {
+	chain roce {
+		type filter hook prerouting priority raw;
+		iifname "h2" udp dport 4791 counter
+	}
+}
+EOF
+}
+
+h2_roce() {
+	nft list chain inet fp_h2 roce |
+		sed -n 's/.* counter packets \([0-9]*\) .*/\1/p'
+}
+
+# rxe1_accepted_all WHAT RCVD H: rxe1 counted RCVD packets received
+# (rcvd_pkts) while H RoCEv2 packets reached h2 (h2_roce); it must have
+# taken every one: rxe drops a packet with a bad ICRC or header before
+# rcvd_pkts counts it, so a shortfall is the module's rewrite or a lost
+# packet between h2 and rxe1.
+rxe1_accepted_all() {
+	[ "$2" -ge "$3" ] ||
+		fail "$1: rxe1 accepted $2 of the $3 RoCEv2 packets that reached h2 (ICRC or header drops)"
 }
 
 # ib_write_bw with what TCG needs (QP timeout 20: 4 s; a loaded host can
