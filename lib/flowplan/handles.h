@@ -149,11 +149,14 @@ struct fp_group {
 	 * span (one_max, span 0: neither; k = 1, reports on, a group failed
 	 * or holding posts; span also when the weights do not sum to
 	 * FP_WEIGHT_ONE). post_split() takes the subflows of non-zero weight
-	 * in order (n of them) and the weight sum through each.
+	 * in order (n of them) and the weight sum through each; so does
+	 * post_spread()'s pick, in 64 bits while 0 < total <= pick_max (its
+	 * deficits' products below 2^63, as fp_spread_pick_sum() tells).
 	 */
 	struct {
 		uint64_t one_max, from, span;
 		uint64_t wsum;		/* the weights' sum, for the spread */
+		uint64_t pick_max;
 		unsigned int n;
 		uint8_t sub[FP_MAX_SUBFLOWS];
 		uint32_t cum[FP_MAX_SUBFLOWS];

@@ -290,11 +290,14 @@ static void __attribute__((noinline)) wr_template(struct fp_group *g)
 		}
 		g->splan[d].n = n;
 		g->splan[d].wsum = d ? rw : sw;
+		/* total * wsum within 63 bits: total below 2^(63 - bits) */
+		g->splan[d].pick_max = g->splan[d].wsum ?
+			(1ull << (__builtin_clzll(g->splan[d].wsum) - 1)) - 1 : 0;
 		/* A zero length is never split (post_general()). */
 		g->splan[d].from = from ? from : 1;
 		g->splan[d].span = 0;
 		g->splan[d].one_max = 0;
-		if (!fast || g->k == 1 || (!d && g->hold))
+		if (!fast || g->k == 1 || (!d && g->hold) || !n)
 			continue;
 		/* Unsplit: shorter than the split threshold, one chunk. */
 		cmax = d ? g->rchunk_max : g->chunk_max;
@@ -541,6 +544,35 @@ post_one(struct fp_group *g, enum fp_op op, const struct fp_buf_reg *reg,
 }
 
 /*
+ * fp_spread_pick_sum() over the subflows of non-zero weight that
+ * wr_template() listed (at least one), in 64 bits while pick_max allows;
+ * the same pick, the lowest index on ties.
+ */
+static inline __attribute__((always_inline)) unsigned int
+spread_pick(const struct fp_group *g, bool recv, const struct fp_spread *sp,
+	    const uint32_t *w)
+{
+	const uint8_t *sub = g->splan[recv].sub;
+	const uint64_t total = sp->total, wsum = g->splan[recv].wsum;
+	const unsigned int n = g->splan[recv].n;
+	unsigned int j, best = sub[0];
+	int64_t bd;
+
+	if (unlikely(total - 1 >= g->splan[recv].pick_max))
+		return fp_spread_pick_sum(sp, w, g->k, wsum);
+	bd = (int64_t)(w[best] * total) - (int64_t)(sp->sent[best] * wsum);
+	for (j = 1; j < n; j++) {
+		unsigned int i = sub[j];
+		int64_t def = (int64_t)(w[i] * total) -
+			      (int64_t)(sp->sent[i] * wsum);
+
+		best = def > bd ? i : best;
+		bd = def > bd ? def : bd;
+	}
+	return best;
+}
+
+/*
  * An unsplit message on a group of more than one subflow: on the subflow
  * the spread state picks, one chunk. Checked by the caller: the group and
  * the buffer, 0 < len <= the chunk size.
@@ -551,8 +583,7 @@ post_spread(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 {
 	const uint32_t *w = op == FP_OP_RECV ? g->rw : g->w;
 	struct fp_spread *sp = spread_of(g, op);
-	unsigned int sub = fp_spread_pick_sum(sp, w, g->k,
-					      g->splan[op == FP_OP_RECV].wsum);
+	unsigned int sub = spread_pick(g, op == FP_OP_RECV, sp, w);
 	int ret;
 
 	if (unlikely(!w[sub]))

@@ -648,6 +648,63 @@ static void test_fast_unsplit(void **state)
 }
 
 /*
+ * Unsplit messages over uneven weights, one of them 0, and weights that do
+ * not sum to 2^16: each goes on the subflow fp_split() picks (the largest
+ * deficit, the lowest index on ties, never a weight of 0), also while the
+ * bytes sent pass 2^46, where the pick leaves 64-bit products, and 2^48,
+ * where those would overflow.
+ */
+static void test_fast_spread_pick(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_rbuf rb = { .addr = 0x10000, .len = MEMLEN, .rkey = 2 };
+	const uint32_t ws[5][4] = {
+		{ 10000, 0, 20000, 35536 }, { 1, 2, 3, 4 },
+		{ 0, 16384, 16384, 32768 }, { 10000, 0, 20000, 35536 },
+		{ 10000, 0, 20000, 35536 },
+	};
+	uint64_t x = 88172645463325252ull;	/* xorshift64 */
+	struct fp_wc wc[8];
+	unsigned int i, j;
+
+	for (j = 0; j < 5; j++) {
+		struct fp_spread sp = { 0 };
+		/* j 3, 4: 300000 bytes short of 2^46, 2^48, in proportion */
+		unsigned int sh = j == 3 ? 30 : 32;
+
+		memcpy(f->g->w, ws[j], sizeof(ws[j]));
+		if (j >= 3) {
+			sp.sent[0] = 10000ull << sh;
+			sp.sent[2] = 20000ull << sh;
+			sp.sent[3] = (35536ull << sh) - 300000;
+			sp.total = (1ull << (sh + 16)) - 300000;
+		}
+		f->g->sp_write = sp;
+		fp_group_unready(f->g);	/* what group.c does on new weights */
+		for (i = 0; i < 64; i++) {
+			unsigned int from = nwrs;
+			uint64_t len;
+
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			len = 1 + x % 16383;
+			assert_int_equal(fp_post_write(f->g, f->b, 0, len, &rb,
+						       0, i), 0);
+			assert_posted_as_split(f, from, 0, len, false, rb.addr,
+					       &sp);
+			stub_complete();
+			assert_int_equal(fp_poll(f->g, wc, 8), 1);
+			assert_int_equal(wc[0].wr_id, i);
+		}
+		assert_memory_equal(&sp, &f->g->sp_write, sizeof(sp));
+		if (j >= 3)
+			assert_true(sp.total > 1ull << (sh + 16));
+	}
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+}
+
+/*
  * Split messages, one chunk a subflow, take the fast way too; its shares
  * are fp_split()'s to the byte (the receiving end may take the general
  * way: both must cut a message alike), for writes, sends and receives,
@@ -2995,6 +3052,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_expiry_and_peer_gone_together, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_gone_keeps_success, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_fast_unsplit, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_fast_spread_pick, setup4, teardown),
 		cmocka_unit_test_setup_teardown(test_fast_split, setup4, teardown),
 		cmocka_unit_test_setup_teardown(test_fast_order, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_fast_recv_short, setup2, teardown),
