@@ -358,11 +358,10 @@ post_split(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 	const uint8_t *sub = g->splan[recv].sub;
 	const uint32_t *cum = g->splan[recv].cum;
 	const unsigned int n = g->splan[recv].n;
-	uint64_t prev = 0, seq, tag, base, raddr = 0;
+	uint64_t prev = 0, seq;
 	struct fp_spread *sp = spread_of(g, op);
-	unsigned int j, posted = 0;
-	uint32_t subs = 0;
 	struct fp_msg *m;
+	unsigned int j;
 	int ret = 0;
 
 	/*
@@ -389,63 +388,73 @@ post_split(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 	m = fp_msg_slot(&g->tab);
 	if (unlikely(!m))
 		return EAGAIN;
+	/*
+	 * The slot filled in first, not live until the end; what the loop
+	 * counts is counted there (pending, subs) and in the work request
+	 * (the addresses move on by each share posted; the subflow and the
+	 * share are read back from its wr_id and scatter entry), so that
+	 * little but the group lives across the provider's calls. The
+	 * weights sum to 2^16: the last share ends at @len.
+	 */
 	seq = g->tab.next;
-	tag = fp_wrid_msg(seq, recv);
+	msg_fast(m, seq, wr_id, len, 0, op, 0);
+	m->flags = 0;
 	g->sge.lkey = reg->mr->lkey;
-	if (!recv) {
+	g->sge.addr = (uintptr_t)reg->base + off;
+	if (recv) {
+		m->laddr = g->sge.addr;
+		m->lkey = g->sge.lkey;
+	} else {
 		g->swr.opcode = op == FP_OP_WRITE ? IBV_WR_RDMA_WRITE :
 						   IBV_WR_SEND;
-		if (op == FP_OP_WRITE)
+		if (op == FP_OP_WRITE) {
 			g->swr.wr.rdma.rkey = rb->rkey;
+			g->swr.wr.rdma.remote_addr = rb->addr + roff;
+		}
 	}
-	base = (uintptr_t)reg->base + off;
-	if (op == FP_OP_WRITE)
-		raddr = rb->addr + roff;
 	prev = 0;
-	for (j = 0; j < n; j++) {
-		unsigned int i = sub[j];
-		struct fp_group_subflow *s = &g->sub[i];
-		uint64_t b = (len * cum[j]) >> 16, share = b - prev;
+	for (j = 0; prev < len; j++) {
+		uint64_t share = ((len * cum[j]) >> 16) - prev, id;
+		struct fp_group_subflow *s;
+		unsigned int i;
 
 		if (!share)
 			continue;
-		g->sge.addr = base + prev;
+		i = sub[j];
+		s = &g->sub[i];
+		id = fp_wrid(m->seq, recv, i);
 		g->sge.length = (uint32_t)share;
 		if (recv) {
-			struct ibv_recv_wr *bad;
-
-			g->rwr.wr_id = fp_wrid_on(tag, i);
-			ret = ibv_post_recv(s->qp, &g->rwr, &bad);
+			g->rwr.wr_id = id;
+			ret = ibv_post_recv(s->qp, &g->rwr, &g->rbad);
 		} else {
-			struct ibv_send_wr *bad;
-
-			g->swr.wr_id = fp_wrid_on(tag, i);
-			if (op == FP_OP_WRITE)
-				g->swr.wr.rdma.remote_addr = raddr + prev;
-			ret = ibv_post_send(s->qp, &g->swr, &bad);
+			g->swr.wr_id = id;
+			ret = ibv_post_send(s->qp, &g->swr, &g->sbad);
 		}
 		if (unlikely(ret))
 			break;
+		i = FP_WRID_SUB(recv ? g->rwr.wr_id : g->swr.wr_id);
+		share = g->sge.length;
 		if (recv)
-			s->rq_used++;
+			g->sub[i].rq_used++;
 		else
-			s->sq_used++;
+			g->sub[i].sq_used++;
 		sp->sent[i] += share;
-		subs |= 1u << i;
-		posted++;
-		prev = b;
+		m->subs |= 1u << i;
+		m->pending++;
+		g->sge.addr += share;
+		if (op == FP_OP_WRITE)
+			g->swr.wr.rdma.remote_addr += share;
+		prev += share;
 	}
-	if (unlikely(!posted))
+	if (unlikely(!m->pending))
 		return ret;		/* nothing posted, nothing taken */
 	sp->total += prev;		/* the posted shares' bytes */
-	msg_fast(m, seq, wr_id, len, posted, op, subs);
-	if (recv) {
+	m->flags = FP_MSG_LIVE;
+	if (recv)
 		m->ridx = g->nrecv++;
-		m->laddr = base;
-		m->lkey = reg->mr->lkey;
-	} else if (op == FP_OP_SEND) {
+	else if (op == FP_OP_SEND)
 		g->nsend++;
-	}
 	fp_msg_commit(&g->tab, 1);
 	/* Part of it is on the wire: it completes, failed. */
 	if (unlikely(ret))
