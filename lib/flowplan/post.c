@@ -1154,8 +1154,8 @@ int fp_poll(struct fp_group *g, struct fp_wc *wc, int n)
 			if (s->rq_used)
 				s->rq_used--;
 			m->got += cqe[i].byte_len;
-		} else if (s->sq_used) {
-			s->sq_used--;
+		} else {
+			s->sq_used -= s->sq_used != 0;
 		}
 		if (m->pending > 1) {
 			m->pending--;

@@ -321,7 +321,9 @@ static inline void fp_msg_deliver(struct fp_msgtab *t, struct fp_msg *m,
 	wc->subflow = -1;
 	wc->vendor_status = 0;
 	wc->len = m->bytes;
+	/* pending, op and flags: one store */
 	m->pending = 0;
+	m->op = 0;
 	m->flags = 0;
 	t->live--;
 	if (m->seq == t->oldest)
