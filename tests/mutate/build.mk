@@ -50,7 +50,10 @@ CHECK_TIERS += check-mutate
 #    table's initializer), the binaries the mutant's build relinked (make's
 #    dependencies say which contain the mutated code);
 #  - the first failure ends the run (CMOCKA_TEST_ABORT=1 within a binary,
-#    and no binary after the first that fails).
+#    and no binary after the first that fails);
+#  - MUTATE_PROG_TIMEOUT (from the driver, for a part with its own
+#    `timeout`, which is its scripts'): the time-out of each binary that is
+#    not in MUTATE_ALWAYS (a loop on the host ends there, exit 124).
 MUTATE_KT := $(BUILD)/tests/unit
 MUTATE_BINS_planner   = $(PLANNER_TESTS)
 # flowplan's last program is the VM tier (tests/mutate/vm-lib.sh): its
@@ -88,9 +91,13 @@ mutate-test-%:
 		[ -n "$$bins" ] || { echo "$*: no test binary contains the mutated code"; exit 0; }; \
 	fi; \
 	for b in $$bins; do \
-		$(MUTATE_ENV_$*) CMOCKA_TEST_ABORT=1 $$b >$(BUILD)/mutate-test-$*.log 2>&1; rc=$$?; \
+		lim=; case " $(MUTATE_ALWAYS_$*) " in *" $$b "*) ;; \
+			*) [ -z "$$MUTATE_PROG_TIMEOUT" ] || lim="timeout -k 5 $$MUTATE_PROG_TIMEOUT";; esac; \
+		$(MUTATE_ENV_$*) CMOCKA_TEST_ABORT=1 $$lim $$b >$(BUILD)/mutate-test-$*.log 2>&1; rc=$$?; \
 		case $$rc in 0|77) ;; *) tail -20 $(BUILD)/mutate-test-$*.log; \
-			echo "$*: $$b FAILED (exit $$rc)"; exit 1;; esac; \
+			if [ -n "$$lim" ] && [ $$rc = 124 ]; then \
+				echo "$*: $$b FAILED: timed out after $$MUTATE_PROG_TIMEOUT s"; \
+			else echo "$*: $$b FAILED (exit $$rc)"; fi; exit 1;; esac; \
 	done; \
 	echo "$*: $$(echo $$bins | wc -w) test binaries passed"
 mutate-cover-%:

@@ -42,6 +42,7 @@ import fnmatch
 import glob
 import hashlib
 import json
+import math
 import os
 import random
 import re
@@ -382,11 +383,17 @@ class Runner:
                 r["tests"] = len(tests)
                 if set(tests) <= set(self.cover.always):
                     r["note"] = "no test program executes the line; scripts ran"
-                # the part's time-out is for all its programs: these few get
-                # 10 times their time under coverage (no sanitizer), + 30 s
+                # the programs gcov sees get 10 times their time under
+                # coverage (no sanitizer), + 30 s; a part's own time-out is
+                # for its scripts (the VM tier), so there the cap goes to
+                # each program gcov sees (MUTATE_PROG_TIMEOUT, build.mk),
+                # and a mutant that loops on the host costs seconds, not
+                # the VM's time-out
+                cap = 10 * sum(self.cover.seconds.get(t, 0) for t in tests) + 30
                 if not part.timeout:
-                    timeout = min(timeout, 10 * sum(self.cover.seconds.get(t, 0)
-                                                    for t in tests) + 30)
+                    timeout = min(timeout, cap)
+                elif set(tests) - set(self.cover.always):
+                    extra["MUTATE_PROG_TIMEOUT"] = "%d" % math.ceil(cap)
         with open(marker, "w") as f:
             f.write(m.path + "\n")
         try:
