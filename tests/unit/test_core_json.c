@@ -174,6 +174,8 @@ static void test_lenient_whole(void **state)
 		"[/* c */ 1]", "\"tab\there\"", "\"new\nline\"", "[-Infinity]",
 		"\"unit\x1fseparator\"",	/* the highest control character */
 		"[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]",
+		/* 16 containers in the root's one: the first too deep */
+		"[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]",
 	};
 	size_t i, j;
 

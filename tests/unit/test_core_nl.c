@@ -989,6 +989,82 @@ static void test_devices_malformed(void **state)
 	}
 }
 
+/*
+ * A device named with @nlen bytes of @name and one port whose netdev is
+ * @dlen bytes of @netdev, each as given: with or without its NUL.
+ */
+static struct nl_msg *named_msg(const char *name, int nlen, const char *netdev, int dlen)
+{
+	struct nl_msg *msg = kmsg(FLOWPLAN_CMD_GET_DEVICES, NLM_F_MULTI);
+	struct nlattr *d = knest(msg, FLOWPLAN_A_DEVICE), *ports, *p;
+
+	nla_put_u32(msg, FLOWPLAN_DEVICE_A_INDEX, 7);
+	nla_put(msg, FLOWPLAN_DEVICE_A_NAME, nlen, name);
+	ports = knest(msg, FLOWPLAN_DEVICE_A_PORTS);
+	p = knest(msg, 0);
+	nla_put_u32(msg, FLOWPLAN_PORT_A_NUM, 1);
+	nla_put_u8(msg, FLOWPLAN_PORT_A_LINK, FLOWPLAN_LINK_UP);
+	nla_put_u32(msg, FLOWPLAN_PORT_A_IFINDEX, 3);
+	nla_put(msg, FLOWPLAN_PORT_A_NETDEV, dlen, netdev);
+	nla_nest_end(msg, p);
+	nla_nest_end(msg, ports);
+	nla_nest_end(msg, d);
+	return msg;
+}
+
+/*
+ * Names that just fit their fields (63 and 15 characters) are taken whole;
+ * one character more, or a name without its NUL, is refused.
+ */
+static void test_device_names(void **state)
+{
+	char name[65], netdev[17];
+	static const struct {
+		int nlen, dlen;
+		const char *why;
+	} cases[] = {
+		{ 64, 16, NULL },
+		{ 65, 16, "device: no index or name" },
+		{ 4, 16, "device: no index or name" },
+		{ 64, 17, "port 1: malformed netdev name" },
+		{ 64, 4, "port 1: malformed netdev name" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fp_nl_device *devs = NULL;
+		struct fp_err err = { { 0 } };
+		size_t n = 0, cap = 0;
+		bool intr = false;
+		struct nl_msg *msg;
+		int ret;
+
+		/* the NUL at [nlen - 1]: the name's own or none (a letter there) */
+		memset(name, 'r', sizeof(name));
+		memset(netdev, 'e', sizeof(netdev));
+		name[cases[i].nlen == 4 ? 4 : cases[i].nlen - 1] = 0;
+		netdev[cases[i].dlen == 4 ? 4 : cases[i].dlen - 1] = 0;
+		msg = named_msg(name, cases[i].nlen, netdev, cases[i].dlen);
+		ret = fp_nlm_devices_decode(nlmsg_hdr(msg), &devs, &n, &cap, &intr, &err);
+		nlmsg_free(msg);
+		if (!cases[i].why) {
+			assert_int_equal(ret, 0);
+			assert_int_equal(n, 1);
+			assert_string_equal(devs[0].name, name);
+			assert_int_equal(strlen(devs[0].name), 63);
+			assert_string_equal(devs[0].ports[0].netdev, netdev);
+			assert_int_equal(strlen(devs[0].ports[0].netdev), 15);
+		} else {
+			assert_int_equal(ret, EPROTO);
+			if (!strstr(err.msg, cases[i].why))
+				fail_msg("name %d bytes, netdev %d: \"%s\", not \"%s\"",
+					 cases[i].nlen, cases[i].dlen, err.msg, cases[i].why);
+		}
+		fp_nl_devices_free(devs, n);
+	}
+}
+
 /* A device dump part that is no device: not another command, not without one. */
 static void test_devices_not_a_device(void **state)
 {
@@ -1105,6 +1181,7 @@ static void test_events(void **state)
 	struct fp_nl_event ev;
 	struct fp_err err = { { 0 } };
 	struct nl_msg *msg;
+	void *tail;
 
 	(void)state;
 	/* fp_nl_notify_plan() */
@@ -1179,6 +1256,16 @@ static void test_events(void **state)
 	msg = kmsg(FLOWPLAN_CMD_DEVICE_ADDED, 0);
 	assert_int_equal(fp_nlm_event_decode(nlmsg_hdr(msg), &ev, &err), EPROTO);
 	assert_non_null(strstr(err.msg, "no device"));
+	nlmsg_free(msg);
+	/* A whole plan event, then two bytes that are no attribute: refused. */
+	msg = kmsg(FLOWPLAN_CMD_PLAN_CHANGED, 0);
+	kput_u64(msg, FLOWPLAN_A_GENERATION, 8, FLOWPLAN_A_PAD, true);
+	nla_put_u32(msg, FLOWPLAN_A_NENTRIES, 33);
+	tail = nlmsg_reserve(msg, 2, 0);
+	assert_non_null(tail);
+	memset(tail, 0, 2);
+	assert_int_equal(fp_nlm_event_decode(nlmsg_hdr(msg), &ev, &err), EPROTO);
+	assert_string_equal(err.msg, "event: malformed message");
 	nlmsg_free(msg);
 }
 
@@ -1379,6 +1466,7 @@ int main(void)
 		cmocka_unit_test(test_set_plan_refused),
 		cmocka_unit_test(test_devices),
 		cmocka_unit_test(test_devices_malformed),
+		cmocka_unit_test(test_device_names),
 		cmocka_unit_test(test_devices_not_a_device),
 		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_events),
