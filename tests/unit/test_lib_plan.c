@@ -193,6 +193,9 @@ static void test_ctx_plan(void **state)
 	assert_int_equal(info.entries, 3);
 	assert_int_equal(fp_ctx_close(ctx), 0);
 	assert_int_equal(fp_ctx_close(NULL), EINVAL);
+	/* ... as closing no group or freeing no buffer */
+	assert_int_equal(fp_group_close(NULL), EINVAL);
+	assert_int_equal(fp_buf_free(NULL), EINVAL);
 
 	a.plan = test_file("bad.json", "[]");
 	errno = 0;

@@ -38,6 +38,13 @@
  * receive posted again with no room on its one subflow: ENOBUFS, once.
  * Seed 5353's: a send that finds no memory to be held (allocation failure
  * injected, test_core_allocfail.h) is refused with ENOMEM, nothing held.
+ * Seed 1301's: fp_buf_free() releases GPU staging for the caller's GPU
+ * memory only; a listener on a kernel without IPv6 takes IPv4
+ * (socket(AF_INET6) failing, wrapped); a late message of the general way
+ * fails its subflows; fp_poll()'s general way fills no more than the
+ * caller's room; a split whose second share is over the chunk size is cut
+ * the general way; a group that shrank splits over its subflows alone; an
+ * ACK of an old proposal is ignored once a newer one is out.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -93,6 +100,10 @@ static bool poll_fails;		/* ibv_poll_cq fails (a CQ overrun) */
 static int modify_fails_to = -1;	/* ibv_modify_qp to this state fails */
 static struct ibv_mr *mr_freed[4];
 static unsigned int nmr_freed;
+static void *staging_released;	/* fp_gpu_staging_release()'s last address */
+static unsigned int nstaging_released;
+static bool no_ipv6;		/* socket(AF_INET6) fails: a kernel without IPv6 */
+static unsigned int v6_refused;
 static int post_budget = -1;	/* work requests taken before ENOMEM; -1: all */
 static unsigned int send_calls;	/* calls of the provider's post_send */
 
@@ -244,6 +255,9 @@ int __wrap_ibv_destroy_qp(struct ibv_qp *qp);
 int __wrap_ibv_query_port(struct ibv_context *c, uint8_t port,
 			  struct ibv_port_attr *pa);
 int __wrap_ibv_dereg_mr(struct ibv_mr *mr);
+void __wrap_fp_gpu_staging_release(void *dptr);
+int __wrap_socket(int domain, int type, int protocol);
+int __real_socket(int domain, int type, int protocol);
 
 struct ibv_qp *__wrap_ibv_create_qp(struct ibv_pd *pd,
 				    struct ibv_qp_init_attr *ia)
@@ -320,6 +334,23 @@ int __wrap_ibv_dereg_mr(struct ibv_mr *mr)
 	return 0;
 }
 
+/* lib/flowplan/gpu.c's: the staging memory of the caller's GPU buffers. */
+void __wrap_fp_gpu_staging_release(void *dptr)
+{
+	staging_released = dptr;
+	nstaging_released++;
+}
+
+int __wrap_socket(int domain, int type, int protocol)
+{
+	if (no_ipv6 && domain == AF_INET6) {
+		v6_refused++;
+		errno = EAFNOSUPPORT;
+		return -1;
+	}
+	return __real_socket(domain, type, protocol);
+}
+
 /* ------------------------------------------------------------- a group */
 
 struct fixture {
@@ -342,6 +373,10 @@ static void stub_reset(void)
 	flush_on_err = flush_on_poll = poll_fails = false;
 	modify_fails_to = -1;
 	nmr_freed = 0;
+	staging_released = NULL;
+	nstaging_released = 0;
+	no_ipv6 = false;
+	v6_refused = 0;
 	post_budget = -1;
 	send_calls = 0;
 }
@@ -860,6 +895,37 @@ static void test_fast_expiry_subflow(void **state)
 	assert_int_equal(wc[0].status, ETIMEDOUT);
 	assert_int_equal(qps[0].state, IBV_QPS_RESET);
 	assert_int_equal(qps[1].state, IBV_QPS_ERR);
+	stub_flush();
+	assert_int_equal(poll_checked(f->g, wc, 4), 0);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+}
+
+/*
+ * A late message taken the general way (shares over the chunk size: 8
+ * chunks a subflow) moves the QPs it is on to the error state and fails
+ * the group, as one taken the fast way does: its subflows are in its mask.
+ */
+static void test_general_expiry_subflows(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_rbuf rb = { .addr = 0x10000, .len = MEMLEN, .rkey = 2 };
+	struct fp_group_info info;
+	struct fp_wc wc[4];
+
+	f->g->chunk_max = 4096;
+	fp_group_unready(f->g);
+	f->g->timeout_ns = 1;
+	assert_int_equal(fp_post_write(f->g, f->b, 0, 65536, &rb, 0, 9), 0);
+	assert_int_equal(stub_pending(), 16);
+	assert_int_equal(poll_checked(f->g, wc, 4), 0);	/* deadline set */
+	usleep(1000);
+	assert_int_equal(poll_checked(f->g, wc, 4), 1);
+	assert_int_equal(wc[0].wr_id, 9);
+	assert_int_equal(wc[0].status, ETIMEDOUT);
+	assert_int_equal(qps[0].state, IBV_QPS_ERR);
+	assert_int_equal(qps[1].state, IBV_QPS_ERR);
+	assert_int_equal(fp_group_query(f->g, &info), 0);
+	assert_int_equal(info.error, ETIMEDOUT);
 	stub_flush();
 	assert_int_equal(poll_checked(f->g, wc, 4), 0);
 	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
@@ -1621,6 +1687,88 @@ static void test_poll_queue_then_cq(void **state)
 }
 
 /*
+ * Weights 1/4 and 3/4, chunks of 64 KiB, 100000 bytes: the first share
+ * (25000) fits a chunk, the second (75000) does not, so the message is cut
+ * the general way: no chunk over the chunk size, 25000 bytes on subflow 0
+ * and 75000 on subflow 1, all of it once.
+ */
+static void test_split_second_share_over(void **state)
+{
+	static const uint32_t w[2] = { 16384, 49152 };
+	struct fixture *f = *state;
+	struct fp_rbuf rb = { .addr = 0x10000, .len = MEMLEN, .rkey = 2 };
+	uint64_t on[2] = { 0, 0 };
+	unsigned int first = nwrs, i;
+
+	memcpy(f->g->w, w, sizeof(w));
+	f->g->chunk_max = 65536;
+	fp_group_unready(f->g);
+	assert_int_equal(fp_post_write(f->g, f->b, 0, 100000, &rb, 0, 1), 0);
+	assert_true(nwrs - first >= 3);
+	for (i = first; i < nwrs; i++) {
+		if (wrs[i].len > 65536)
+			fail_msg("a chunk of %u bytes, over the chunk size", wrs[i].len);
+		on[wr_sub(f, &wrs[i])] += wrs[i].len;
+	}
+	assert_int_equal(on[0], 25000);
+	assert_int_equal(on[1], 75000);
+}
+
+/*
+ * A group that went from 4 subflows to 2 (a re-pin after both ends' plans
+ * shrank: pin() sets the weights of the new k only, those past it stay):
+ * a split message goes over its 2 subflows alone, half on each.
+ */
+static void test_split_after_shrink(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_rbuf rb = { .addr = 0x10000, .len = MEMLEN, .rkey = 2 };
+	uint64_t on[2] = { 0, 0 };
+	unsigned int first = nwrs, i;
+
+	assert_true(f->g->w[2] && f->g->w[3]);	/* the 4 subflows' weights */
+	f->g->k = 2;
+	f->g->w[0] = f->g->w[1] = FP_WEIGHT_ONE / 2;
+	fp_group_unready(f->g);
+	assert_int_equal(fp_post_write(f->g, f->b, 0, 65536, &rb, 0, 1), 0);
+	assert_int_equal(nwrs - first, 2);
+	for (i = first; i < nwrs; i++)
+		on[wr_sub(f, &wrs[i])] += wrs[i].len;
+	assert_int_equal(on[0], 32768);
+	assert_int_equal(on[1], 32768);
+}
+
+/*
+ * Room for two: a success taken the quick way, then two failures (taken
+ * the general way, through the done queue): the first failure fills the
+ * caller's array, exactly, and the second waits for the next call.
+ */
+static void test_poll_rest_room(void **state)
+{
+	struct fixture *f = *state;
+	unsigned int first = nwrs;
+	struct fp_wc *wc = calloc(2, sizeof(*wc));	/* its end is ASan's */
+	uint64_t i;
+
+	assert_non_null(wc);
+	for (i = 1; i <= 3; i++)
+		assert_int_equal(fp_post_send(f->g, f->b, 0, 100, i), 0);
+	assert_int_equal(nwrs - first, 3);
+	complete(&wrs[first], IBV_WC_SUCCESS);
+	complete(&wrs[first + 1], IBV_WC_REM_ACCESS_ERR);
+	complete(&wrs[first + 2], IBV_WC_REM_ACCESS_ERR);
+	assert_int_equal(fp_poll(f->g, wc, 2), 2);
+	assert_int_equal(wc[0].wr_id, 1);
+	assert_int_equal(wc[0].status, 0);
+	assert_int_equal(wc[1].wr_id, 2);
+	assert_int_not_equal(wc[1].status, 0);
+	assert_int_equal(fp_poll(f->g, wc, 2), 1);
+	assert_int_equal(wc[0].wr_id, 3);
+	assert_int_not_equal(wc[0].status, 0);
+	free(wc);
+}
+
+/*
  * A completion fp_poll() takes the quick way, then a failed one in the
  * same batch (taken the general way, through the done queue): both, in
  * order, from the start of the caller's array.
@@ -1916,6 +2064,28 @@ static void test_buf_free_every_mr(void **state)
 	assert_ptr_equal(mr_freed[0], &mr[0]);
 	assert_ptr_equal(mr_freed[1], &mr[1]);
 	assert_int_equal(f->ctx->nbufs, 1);
+	/* the caller's host memory: no GPU staging to release */
+	assert_int_equal(nstaging_released, 0);
+}
+
+/*
+ * The caller's GPU memory (not the library's own): fp_buf_free() releases
+ * the staging memory gpu.c may hold for it, and only for GPU memory.
+ */
+static void test_buf_free_caller_gpu(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_buf *b = calloc(1, sizeof(*b));
+
+	assert_non_null(b);
+	*b = (struct fp_buf){ .ctx = f->ctx, .addr = f->mem, .len = 4096,
+			      .kind = FP_MEM_CUDA };
+	f->ctx->nbufs++;
+	assert_int_equal(fp_buf_free(b), 0);
+	assert_int_equal(nstaging_released, 1);
+	assert_ptr_equal(staging_released, f->mem);
+	assert_int_equal(nmr_freed, 0);
+	assert_int_equal(f->ctx->nbufs, 1);
 }
 
 /*
@@ -1970,13 +2140,14 @@ static void test_connect_attrs(void **state)
 struct listener {
 	struct fp_ctx *ctx;
 	uint16_t port;
+	bool any;		/* no local address: every one */
 	int err;
 };
 
 static void *listen_thread(void *arg)
 {
 	struct listener *l = arg;
-	struct fp_group_attr a = { .local = "127.0.0.1", .port = l->port,
+	struct fp_group_attr a = { .local = l->any ? NULL : "127.0.0.1", .port = l->port,
 				   .flags = FP_GROUP_LISTEN,
 				   .connect_timeout_ms = 20000 };
 
@@ -2047,6 +2218,48 @@ static void test_listen_strays(void **state)
 	assert_int_equal(l.err, ENODEV);
 	close(fd);
 	close(silent);
+	close(peer);
+	unsetenv("FLOWPLAN_NO_RDMA_CM");
+}
+
+/*
+ * On a kernel without IPv6 (socket(AF_INET6) fails with EAFNOSUPPORT), a
+ * group that listens on no address in particular listens on IPv4's any
+ * address: the peer's hello over IPv4 is answered.
+ */
+static void test_listen_no_ipv6(void **state)
+{
+	struct fixture *f = *state;
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof(sa);
+	struct listener l = { .ctx = f->ctx, .any = true };
+	struct hello h = { .magic = HELLO_MAGIC, .version = FP_ABI_VERSION,
+			   .k = 1 }, back;
+	pthread_t th;
+	int fd, peer;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	close(fd);
+	l.port = ntohs(sa.sin_port);
+	memcpy(h.addr, loopback_mapped, 16);
+	setenv("FLOWPLAN_NO_RDMA_CM", "1", 1);
+	no_ipv6 = true;
+	assert_int_equal(pthread_create(&th, NULL, listen_thread, &l), 0);
+	peer = dial(l.port);
+	if (peer < 0) {
+		assert_int_equal(pthread_join(th, NULL), 0);
+		fail_msg("no IPv6: nothing listens on IPv4 (the group says %s)",
+			 strerror(l.err));
+	}
+	assert_int_equal(write(peer, &h, sizeof(h)), sizeof(h));
+	assert_int_equal(read(peer, &back, sizeof(back)), sizeof(back));
+	assert_int_equal(back.magic, HELLO_MAGIC);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(l.err, ENODEV);	/* then no device, as above */
+	assert_true(v6_refused > 0);
 	close(peer);
 	unsetenv("FLOWPLAN_NO_RDMA_CM");
 }
@@ -2362,13 +2575,14 @@ static void test_switch_abort(void **state)
 /*
  * A peer that does not answer: the proposal is given up at the deadline,
  * never frozen meanwhile; a late ACK is answered with ABORT so that the
- * peer lets go too. A peer that does not speak the switch (an older
+ * peer lets go too, and ignored once a newer proposal is out. A peer that does not speak the switch (an older
  * library) is never proposed to.
  */
 static void test_switch_no_answer(void **state)
 {
 	struct fixture *f = *state;
 	struct fp_ctl c;
+	uint64_t old;
 
 	fp_switch_propose(f->g, fp_now_ns());
 	assert_int_equal(f->g->sw, FP_SW_IDLE);
@@ -2392,10 +2606,22 @@ static void test_switch_no_answer(void **state)
 	assert_int_equal(f->g->sw, FP_SW_IDLE);
 	peer_ctl(f, FP_CTL_ACK, c.epoch, 0);
 	assert_int_equal(poll_nothing(f->g), 0);
+	old = c.epoch;
 	c = peer_reads(f);
 	assert_int_equal(c.type, FP_CTL_ABORT);
 	assert_int_equal(f->g->sw, FP_SW_IDLE);
 	assert_false(f->g->hold);
+	/* Proposed again: the old proposal's ACK, once more, is ignored. */
+	f->g->sw_retry_ns = 0;
+	fp_switch_propose(f->g, fp_now_ns());
+	c = peer_reads(f);
+	assert_int_equal(c.type, FP_CTL_PROPOSE);
+	assert_true(c.epoch > old);
+	peer_ctl(f, FP_CTL_ACK, old, 0);
+	assert_int_equal(poll_nothing(f->g), 0);
+	assert_int_equal(f->g->sw, FP_SW_PROPOSED);
+	assert_int_equal(f->g->error, 0);
+	assert_true(peer_has_nothing(f));
 }
 
 /*
@@ -3057,6 +3283,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fast_order, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_fast_recv_short, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_zero_length, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_general_expiry_subflows, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_fast_expiry_subflow, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_fast_full, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_fast_order, setup1, teardown),
@@ -3077,6 +3304,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pin_refuses_peer, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_pin_refuses_hello, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_poll_queue_then_cq, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_poll_rest_room, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_split_second_share_over, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_split_after_shrink, setup4, teardown),
 		cmocka_unit_test_setup_teardown(test_poll_quick_then_failed, setup1, teardown),
 #ifdef HAVE_MLX5DV
 		cmocka_unit_test_setup_teardown(test_repin_new_qps, setup2, teardown),
@@ -3089,9 +3319,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_poll_cq_fails, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_poll_rest_checks, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_repin_every_subflow, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_buf_free_caller_gpu, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_buf_free_every_mr, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_attrs, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_listen_strays, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_listen_no_ipv6, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_listen_port_taken, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_route_src, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_cut, setup2, teardown),
