@@ -53,12 +53,13 @@ $(BUILD)/tests/test_lib_%: $(BUILD)/san/tests/unit/test_lib_%.o $(LIB_SAN_OBJ) $
 	$(CC) $(CFLAGS) $(SAN) $(LIB_TEST_LDFLAGS) -o $@ $^ $(LIB_TEST_LIBS)
 # The data path on an in-process provider: the verbs calls that are
 # functions, not inline dispatch, are the test's (tests/unit/test_lib_post.c),
-# as are gpu.c's release of GPU staging memory and socket() (a kernel
-# without IPv6), and allocation failure is injected
-# (tests/unit/test_core_allocfail.h).
+# as are gpu.c's release of GPU staging memory, socket() (a kernel
+# without IPv6) and mlx5's source-port call, and allocation failure is
+# injected (tests/unit/test_core_allocfail.h).
 $(BUILD)/tests/test_lib_post: LIB_TEST_LDFLAGS := \
 	-Wl,--wrap=ibv_create_qp,--wrap=ibv_modify_qp,--wrap=ibv_destroy_qp,--wrap=ibv_query_port \
 	-Wl,--wrap=ibv_dereg_mr,--wrap=fp_gpu_staging_release,--wrap=socket \
+	-Wl,--wrap=mlx5dv_modify_qp_udp_sport \
 	-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
 $(BUILD)/san/tests/unit/test_lib_post.o: CPPFLAGS += $(if $(LIB_MLX5DV),-DHAVE_MLX5DV)
 # fp_group_query@FLOWPLAN_1.0 (compat.c, in the shared library only) over

@@ -44,7 +44,9 @@
  * fails its subflows; fp_poll()'s general way fills no more than the
  * caller's room; a split whose second share is over the chunk size is cut
  * the general way; a group that shrank splits over its subflows alone; an
- * ACK of an old proposal is ignored once a newer one is out.
+ * ACK of an old proposal is ignored once a newer one is out; on mlx5
+ * (mlx5dv_modify_qp_udp_sport wrapped) a re-pin keeps the QPs and sets
+ * their source ports.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -104,6 +106,9 @@ static void *staging_released;	/* fp_gpu_staging_release()'s last address */
 static unsigned int nstaging_released;
 static bool no_ipv6;		/* socket(AF_INET6) fails: a kernel without IPv6 */
 static unsigned int v6_refused;
+static struct ibv_qp *sport_qp[4];	/* mlx5dv_modify_qp_udp_sport()'s calls */
+static uint16_t sport_set[4];
+static unsigned int nsport;
 static int post_budget = -1;	/* work requests taken before ENOMEM; -1: all */
 static unsigned int send_calls;	/* calls of the provider's post_send */
 
@@ -341,6 +346,20 @@ void __wrap_fp_gpu_staging_release(void *dptr)
 	nstaging_released++;
 }
 
+#ifdef HAVE_MLX5DV
+int __wrap_mlx5dv_modify_qp_udp_sport(struct ibv_qp *qp, uint16_t sport);
+
+int __wrap_mlx5dv_modify_qp_udp_sport(struct ibv_qp *qp, uint16_t sport)
+{
+	if (nsport < 4) {
+		sport_qp[nsport] = qp;
+		sport_set[nsport] = sport;
+	}
+	nsport++;
+	return 0;
+}
+#endif
+
 int __wrap_socket(int domain, int type, int protocol)
 {
 	if (no_ipv6 && domain == AF_INET6) {
@@ -377,6 +396,7 @@ static void stub_reset(void)
 	nstaging_released = 0;
 	no_ipv6 = false;
 	v6_refused = 0;
+	nsport = 0;
 	post_budget = -1;
 	send_calls = 0;
 }
@@ -1651,6 +1671,48 @@ static void test_repin_new_qps(void **state)
 		assert_int_equal(f->g->error, 0);
 		assert_false(qp_bad_destroy);
 	}
+}
+
+/*
+ * On mlx5 (source ports can be set on live QPs), a healthy group whose
+ * peer keeps its QPs too keeps its own: each gets its new label's source
+ * port, the plan's labels and weights are taken, no QP is made or
+ * destroyed, and nothing of a pin follows.
+ */
+static void test_repin_keeps_qps_mlx5(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_hostplan_entry *e = calloc(1, sizeof(*e));
+	unsigned int gone = qp_destroyed, made = qp_created;
+	char keep = 1, ours = 0;
+
+	assert_non_null(e);
+	snprintf(f->ctx->dev[0].name, sizeof(f->ctx->dev[0].name), "mlx5_0");
+	f->g->local = fp_addr_v4(htonl(0xc6120001));	/* 198.18.0.1 */
+	f->g->peer = fp_addr_v4(htonl(0xc6120005));
+	*e = (struct fp_hostplan_entry){ .local = f->g->local, .remote = f->g->peer,
+					 .dqpn = FP_DQPN_ANY, .nsub = 2 };
+	e->sub[0] = (struct fp_subflow){ .flow_label = 7, .sport = fp_label_to_sport(7),
+					 .weight = 16384 };
+	e->sub[1] = (struct fp_subflow){ .flow_label = 9, .sport = fp_label_to_sport(9),
+					 .weight = 49152 };
+	f->ctx->plan.source = FP_PLAN_FILE;
+	f->ctx->plan.hp = (struct fp_hostplan){ .generation = 5, .n = 1, .cap = 1, .e = e };
+	assert_int_equal(write(f->peer, &keep, 1), 1);
+	assert_int_equal(fp_group_repin(f->g), 0);
+	assert_int_equal(fp_sock_io(f->peer, &ours, 1, false, 1000), 0);
+	assert_int_equal(ours, 1);
+	assert_true(peer_has_nothing(f));
+	assert_int_equal(qp_destroyed, gone);
+	assert_int_equal(qp_created, made);
+	assert_int_equal(nsport, 2);
+	assert_ptr_equal(sport_qp[0], f->g->sub[0].qp);
+	assert_int_equal(sport_set[0], fp_label_to_sport(7));
+	assert_ptr_equal(sport_qp[1], f->g->sub[1].qp);
+	assert_int_equal(sport_set[1], fp_label_to_sport(9));
+	assert_int_equal(f->g->sub[1].label, 9);
+	assert_int_equal(f->g->w[0], 16384);
+	assert_int_equal(f->g->w[1], 49152);
 }
 #endif
 
@@ -3310,6 +3372,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_poll_quick_then_failed, setup1, teardown),
 #ifdef HAVE_MLX5DV
 		cmocka_unit_test_setup_teardown(test_repin_new_qps, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_repin_keeps_qps_mlx5, setup2, teardown),
 #endif
 		cmocka_unit_test_setup_teardown(test_pin_ok, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_pin_modify_fails, setup2, teardown),
