@@ -187,8 +187,7 @@ static void test_file_limit(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, "0123456789", 10), 10);
 	close(fd);
-	/* An errno left by the caller is not the read's: EINTR from before
-	 * does not make the end of the file a retry. */
+	/* A stale EINTR from the caller does not make the file's end a retry. */
 	errno = EINTR;
 	assert_int_equal(fp_file_read(path, 10, &buf, &len, &err), 0);
 	assert_int_equal(len, 10);

@@ -1019,15 +1019,16 @@ static struct nl_msg *named_msg(const char *name, int nlen, const char *netdev, 
 static void test_device_names(void **state)
 {
 	char name[65], netdev[17];
+	/* characters, then the attribute's bytes: one more holds the NUL */
 	static const struct {
-		int nlen, dlen;
+		int nchars, nlen, dchars, dlen;
 		const char *why;
 	} cases[] = {
-		{ 64, 16, NULL },
-		{ 65, 16, "device: no index or name" },
-		{ 4, 16, "device: no index or name" },
-		{ 64, 17, "port 1: malformed netdev name" },
-		{ 64, 4, "port 1: malformed netdev name" },
+		{ 63, 64, 15, 16, NULL },
+		{ 64, 65, 15, 16, "device: no index or name" },
+		{ 4, 4, 15, 16, "device: no index or name" },
+		{ 63, 64, 16, 17, "port 1: malformed netdev name" },
+		{ 63, 64, 4, 4, "port 1: malformed netdev name" },
 	};
 	size_t i;
 
@@ -1040,11 +1041,10 @@ static void test_device_names(void **state)
 		struct nl_msg *msg;
 		int ret;
 
-		/* the NUL at [nlen - 1]: the name's own or none (a letter there) */
 		memset(name, 'r', sizeof(name));
 		memset(netdev, 'e', sizeof(netdev));
-		name[cases[i].nlen == 4 ? 4 : cases[i].nlen - 1] = 0;
-		netdev[cases[i].dlen == 4 ? 4 : cases[i].dlen - 1] = 0;
+		name[cases[i].nchars] = 0;
+		netdev[cases[i].dchars] = 0;
 		msg = named_msg(name, cases[i].nlen, netdev, cases[i].dlen);
 		ret = fp_nlm_devices_decode(nlmsg_hdr(msg), &devs, &n, &cap, &intr, &err);
 		nlmsg_free(msg);
