@@ -96,7 +96,7 @@ struct kentry {
 	struct ksub sub[FP_MAX_SUBFLOWS + 1];
 	int addr_len;		/* 0: as the address (4 or 16); -1: absent; else that */
 	int dqpn_len;		/* 0: 4 */
-	int flags_len;		/* 0: 4 */
+	int flags_len;		/* 0: 4; -1: absent */
 };
 
 /* fp_nl_put_entry() of kmod/policy.c, with knobs to spoil it. */
@@ -114,7 +114,8 @@ static void kput_entry(struct nl_msg *msg, int idx, const struct kentry *e)
 	nla_put(msg, FLOWPLAN_ENTRY_A_REMOTE_ADDR, alen, alen == 4 ? &r.b[12] : r.b);
 	if (e->dqpn >= 0)
 		nla_put(msg, FLOWPLAN_ENTRY_A_DQPN, e->dqpn_len ? e->dqpn_len : 4, &dq);
-	nla_put(msg, FLOWPLAN_ENTRY_A_FLAGS, e->flags_len ? e->flags_len : 4, &fl);
+	if (e->flags_len >= 0)
+		nla_put(msg, FLOWPLAN_ENTRY_A_FLAGS, e->flags_len ? e->flags_len : 4, &fl);
 	if (e->nsub >= 0) {
 		subs = knest(msg, FLOWPLAN_ENTRY_A_SUBFLOWS);
 		for (j = 0; j < e->nsub; j++) {
@@ -170,8 +171,9 @@ static void test_plan_dump(void **state)
 		{ .local = "198.18.0.1", .remote = "198.18.0.5", .dqpn = 0,
 		  .flags = FLOWPLAN_ENTRY_F_ENFORCE, .nsub = 2,
 		  .sub = { { 1, 49153, 40000 }, { 2, 49154, 25536 } } },
+		/* No flags (the UAPI makes them optional): not enforced. */
 		{ .local = "198.18.0.1", .remote = "198.18.0.5", .dqpn = 77,
-		  .nsub = 1, .sub = { { 9, 49161, 65536 } } },
+		  .nsub = 1, .sub = { { 9, 49161, 65536 } }, .flags_len = -1 },
 	};
 	const struct kentry e2[] = {
 		/* Installed without weights: the module dumps 0s, equal shares. */
@@ -909,7 +911,8 @@ static void test_devices(void **state)
  * A GET_DEVICES reply with one port whose GID table holds one entry, spoiled
  * as @spoil says: 0 none; 1 no index; 2 no type; 3 a 4-byte GID; 4 a
  * 2-byte type; 5 a 2-byte port state; 6 no port number; 7 one byte after
- * the port's last attribute, inside its nest.
+ * the port's last attribute, inside its nest; 8 no link state; 9 no
+ * ifindex.
  */
 static struct nl_msg *gid_msg(int spoil)
 {
@@ -928,8 +931,10 @@ static struct nl_msg *gid_msg(int spoil)
 		nla_put(msg, FLOWPLAN_PORT_A_STATE, sizeof(two), &two);
 	else
 		nla_put_u8(msg, FLOWPLAN_PORT_A_STATE, FLOWPLAN_PORT_ACTIVE);
-	nla_put_u8(msg, FLOWPLAN_PORT_A_LINK, FLOWPLAN_LINK_UP);
-	nla_put_u32(msg, FLOWPLAN_PORT_A_IFINDEX, 3);
+	if (spoil != 8)
+		nla_put_u8(msg, FLOWPLAN_PORT_A_LINK, FLOWPLAN_LINK_UP);
+	if (spoil != 9)
+		nla_put_u32(msg, FLOWPLAN_PORT_A_IFINDEX, 3);
 	gids = knest(msg, FLOWPLAN_PORT_A_GIDS);
 	g = knest(msg, 0);
 	if (spoil != 1)
@@ -959,6 +964,7 @@ static void test_devices_malformed(void **state)
 		NULL, "GID 0: malformed", "GID 0: malformed", "GID 0: malformed",
 		"GID 0: malformed", "port 1: malformed state",
 		"device rxe0: port: no port number", "device rxe0: port: no port number",
+		"port 1: no link state or ifindex", "port 1: no link state or ifindex",
 	};
 	int spoil;
 
