@@ -46,7 +46,9 @@
  * the general way; a group that shrank splits over its subflows alone; an
  * ACK of an old proposal is ignored once a newer one is out; on mlx5
  * (mlx5dv_modify_qp_udp_sport wrapped) a re-pin keeps the QPs and sets
- * their source ports.
+ * their source ports. Seed 1302's: fp_group_connect() and fp_group_xchg()
+ * refuse what is missing; fp_group_plan_changed() with more subflows in
+ * the group than in the plan, and fewer.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -1800,6 +1802,70 @@ static void test_split_after_shrink(void **state)
 	assert_int_equal(on[1], 32768);
 }
 
+/* fp_group_xchg() with bytes to move and no buffer on one side: EINVAL. */
+static void test_xchg_null(void **state)
+{
+	struct fixture *f = *state;
+	char b[4] = "abc";
+
+	assert_int_equal(fp_group_xchg(f->g, NULL, b, sizeof(b)), EINVAL);
+	assert_int_equal(fp_group_xchg(f->g, b, NULL, sizeof(b)), EINVAL);
+	assert_int_equal(fp_group_xchg(NULL, b, b, sizeof(b)), EINVAL);
+	assert_true(peer_has_nothing(f));
+}
+
+/* A plan of @n subflows for the fixture's pair: labels 7, 9, 11, ... */
+static void plan_of(struct fixture *f, unsigned int n, const uint32_t *w)
+{
+	struct fp_hostplan_entry *e = calloc(1, sizeof(*e));
+	unsigned int i;
+
+	assert_non_null(e);
+	f->g->local = fp_addr_v4(htonl(0xc6120001));	/* 198.18.0.1 */
+	f->g->peer = fp_addr_v4(htonl(0xc6120005));
+	*e = (struct fp_hostplan_entry){ .local = f->g->local, .remote = f->g->peer,
+					 .dqpn = FP_DQPN_ANY, .nsub = n };
+	for (i = 0; i < n; i++)
+		e->sub[i] = (struct fp_subflow){ .flow_label = 7 + 2 * i,
+						 .sport = fp_label_to_sport(7 + 2 * i),
+						 .weight = w[i] };
+	fp_hostplan_free(&f->ctx->plan.hp);
+	f->ctx->plan.source = FP_PLAN_FILE;
+	f->ctx->plan.hp = (struct fp_hostplan){ .generation = 5, .n = 1, .cap = 1, .e = e };
+}
+
+/*
+ * fp_group_plan_changed(): a group pinned as its plan says is unchanged,
+ * also with more subflows than the plan (the peer asked for them: weight
+ * 0, labels over again); a plan of more subflows than the group, the
+ * group's first among them, is a change.
+ */
+static void test_plan_changed_k(void **state)
+{
+	static const uint32_t w2[2] = { 16384, 49152 }, w3[3] = { 16384, 32768, 16384 };
+	struct fixture *f = *state;
+	unsigned int i;
+
+	plan_of(f, 2, w2);
+	for (i = 0; i < 2; i++) {
+		f->g->sub[i].label = 7 + 2 * i;
+		f->g->sub[i].weight = f->g->w[i] = w2[i];
+	}
+	assert_int_equal(fp_group_plan_changed(f->g), 0);
+	/* Four subflows, the peer's k: the last two carry nothing our way. */
+	f->g->k = 4;
+	for (i = 2; i < 4; i++) {
+		f->g->sub[i].label = 7 + 2 * (i % 2);
+		f->g->sub[i].weight = f->g->w[i] = 0;
+	}
+	assert_int_equal(fp_group_plan_changed(f->g), 0);
+	f->g->k = 2;
+	/* Three in the plan now, the group's two first: a change. */
+	f->g->sub[1].weight = f->g->w[1] = w3[1];
+	plan_of(f, 3, w3);
+	assert_int_equal(fp_group_plan_changed(f->g), 1);
+}
+
 /*
  * Room for two: a success taken the quick way, then two failures (taken
  * the general way, through the done queue): the first failure fills the
@@ -2183,6 +2249,13 @@ static void test_connect_attrs(void **state)
 			fail_msg("attribute set %zu: errno %d, not EINVAL", i,
 				 errno);
 	}
+	/* No context, no attributes: refused as well. */
+	errno = 0;
+	assert_null(fp_group_connect(NULL, &bad[0]));
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_null(fp_group_connect(f->ctx, NULL));
+	assert_int_equal(errno, EINVAL);
 	alarm(10);	/* the old sizing loop never ended */
 	assert_int_equal(fp_msgtab_init(&t, (1u << 31) + 1), EINVAL);
 	assert_int_equal(fp_msgtab_init(&t, UINT32_MAX), EINVAL);
@@ -3369,6 +3442,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_poll_rest_room, setup1, teardown),
 		cmocka_unit_test_setup_teardown(test_split_second_share_over, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_split_after_shrink, setup4, teardown),
+		cmocka_unit_test_setup_teardown(test_xchg_null, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_plan_changed_k, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_poll_quick_then_failed, setup1, teardown),
 #ifdef HAVE_MLX5DV
 		cmocka_unit_test_setup_teardown(test_repin_new_qps, setup2, teardown),
