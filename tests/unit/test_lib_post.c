@@ -955,12 +955,14 @@ static void test_general_expiry_subflows(void **state)
 
 /*
  * A zero-length message (a send as a signal, its receive) goes as one
- * work request with no scatter entry, and completes once.
+ * work request with no scatter entry, and completes once, before the
+ * group's work requests are made and after; with no room, none goes.
  */
 static void test_zero_length(void **state)
 {
 	struct fixture *f = *state;
 	struct fp_wc wc[4];
+	unsigned int i;
 
 	assert_int_equal(fp_post_send(f->g, f->b, 0, 0, 1), 0);
 	assert_int_equal(fp_post_recv(f->g, f->b, 0, 0, 2), 0);
@@ -974,6 +976,23 @@ static void test_zero_length(void **state)
 	assert_true(wc[0].len == 0);
 	assert_int_equal(wc[1].wr_id, 2);
 	assert_int_equal(wc[1].status, 0);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+	/* Again, the group's work requests made now (the fast ways): the same. */
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 0, 3), 0);
+	assert_int_equal(fp_post_recv(f->g, f->b, 0, 0, 4), 0);
+	assert_int_equal(nwrs, 4);
+	assert_int_equal(wrs[2].num_sge, 0);
+	assert_int_equal(wrs[3].num_sge, 0);
+	stub_complete();
+	assert_int_equal(fp_poll(f->g, wc, 4), 2);
+	assert_int_equal(wc[0].wr_id, 3);
+	assert_int_equal(wc[1].wr_id, 4);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+	/* Every send queue full: EAGAIN, nothing posted nor taken. */
+	for (i = 0; i < f->g->k; i++)
+		f->g->sub[i].sq_used = FP_SQ_DEPTH;
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 0, 5), EAGAIN);
+	assert_int_equal(nwrs, 4);
 	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
 }
 
