@@ -215,6 +215,8 @@ static void test_malformed(void **state)
 		"{\"phases\":[1],\"a\":[1 2]}", "{\"phases\":[1]\n,\n\"a\" 2}",
 		"{\"phases\":[1]", "{\"phases\":[1]}x", "{\"phases\":[1]}}", "[{\"phases\":1}]x",
 		"{\"phases\":[1],}", "", "null", "   ", "{\"phases\"}", "{\"phases\":}",
+		/* not a comma after the phases: json-c's error, not one at the gap */
+		"{\"phases\":[1];\"a\":2}", "{\"phases\":[1]x\"phases\":[2]}",
 	};
 	struct json_object *o;
 	size_t i, j;
