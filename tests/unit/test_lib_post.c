@@ -523,6 +523,32 @@ static void peer_leaves(struct fixture *f)
 /* ------------------------------------------------------------ issue 17 */
 
 /*
+ * A 64 KiB write that times out (@chunks work requests): fp_poll() hands
+ * it out once with ETIMEDOUT, moves both QPs to the error state and fails
+ * the group.
+ */
+static void late_write(struct fixture *f, uint64_t wr_id, unsigned int chunks)
+{
+	struct fp_rbuf rb = { .addr = 0x10000, .len = MEMLEN, .rkey = 2 };
+	struct fp_group_info info;
+	struct fp_wc wc[8];
+
+	f->g->timeout_ns = 1;		/* the deadline passes at once */
+	assert_int_equal(fp_post_write(f->g, f->b, 0, 65536, &rb, 0, wr_id), 0);
+	assert_int_equal(stub_pending(), chunks);
+	/* Posting reads no clock: the first check gives it its deadline. */
+	assert_int_equal(poll_checked(f->g, wc, 8), 0);
+	usleep(1000);
+	assert_int_equal(poll_checked(f->g, wc, 8), 1);
+	assert_int_equal(wc[0].wr_id, wr_id);
+	assert_int_equal(wc[0].status, ETIMEDOUT);
+	assert_int_equal(qps[0].state, IBV_QPS_ERR);
+	assert_int_equal(qps[1].state, IBV_QPS_ERR);
+	assert_int_equal(fp_group_query(f->g, &info), 0);
+	assert_int_equal(info.error, ETIMEDOUT);
+}
+
+/*
  * A write over two subflows times out (fp_poll hands it out once with
  * ETIMEDOUT and moves its QPs to the error state), then the peer goes
  * away, then the QPs are flushed: no second completion with its wr_id.
@@ -535,19 +561,7 @@ static void test_expiry_then_peer_gone(void **state)
 	struct fp_group_info info;
 	int i;
 
-	f->g->timeout_ns = 1;		/* the deadline passes at once */
-	assert_int_equal(fp_post_write(f->g, f->b, 0, 65536, &rb, 0, 77), 0);
-	assert_int_equal(stub_pending(), 2);
-	/* Posting reads no clock: the first check gives it its deadline. */
-	assert_int_equal(poll_checked(f->g, wc, 8), 0);
-	usleep(1000);
-	assert_int_equal(poll_checked(f->g, wc, 8), 1);
-	assert_int_equal(wc[0].wr_id, 77);
-	assert_int_equal(wc[0].status, ETIMEDOUT);
-	assert_int_equal(qps[0].state, IBV_QPS_ERR);
-	assert_int_equal(qps[1].state, IBV_QPS_ERR);
-	assert_int_equal(fp_group_query(f->g, &info), 0);
-	assert_int_equal(info.error, ETIMEDOUT);
+	late_write(f, 77, 2);
 	assert_int_equal(fp_post_write(f->g, f->b, 0, 8, &rb, 0, 78), ENOTCONN);
 
 	peer_leaves(f);
@@ -930,24 +944,11 @@ static void test_fast_expiry_subflow(void **state)
 static void test_general_expiry_subflows(void **state)
 {
 	struct fixture *f = *state;
-	struct fp_rbuf rb = { .addr = 0x10000, .len = MEMLEN, .rkey = 2 };
-	struct fp_group_info info;
 	struct fp_wc wc[4];
 
 	f->g->chunk_max = 4096;
 	fp_group_unready(f->g);
-	f->g->timeout_ns = 1;
-	assert_int_equal(fp_post_write(f->g, f->b, 0, 65536, &rb, 0, 9), 0);
-	assert_int_equal(stub_pending(), 16);
-	assert_int_equal(poll_checked(f->g, wc, 4), 0);	/* deadline set */
-	usleep(1000);
-	assert_int_equal(poll_checked(f->g, wc, 4), 1);
-	assert_int_equal(wc[0].wr_id, 9);
-	assert_int_equal(wc[0].status, ETIMEDOUT);
-	assert_int_equal(qps[0].state, IBV_QPS_ERR);
-	assert_int_equal(qps[1].state, IBV_QPS_ERR);
-	assert_int_equal(fp_group_query(f->g, &info), 0);
-	assert_int_equal(info.error, ETIMEDOUT);
+	late_write(f, 9, 16);
 	stub_flush();
 	assert_int_equal(poll_checked(f->g, wc, 4), 0);
 	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
@@ -962,32 +963,24 @@ static void test_zero_length(void **state)
 {
 	struct fixture *f = *state;
 	struct fp_wc wc[4];
-	unsigned int i;
+	unsigned int i, r;
 
-	assert_int_equal(fp_post_send(f->g, f->b, 0, 0, 1), 0);
-	assert_int_equal(fp_post_recv(f->g, f->b, 0, 0, 2), 0);
-	assert_int_equal(nwrs, 2);
-	assert_int_equal(wrs[0].num_sge, 0);
-	assert_int_equal(wrs[1].num_sge, 0);
-	stub_complete();
-	assert_int_equal(fp_poll(f->g, wc, 4), 2);
-	assert_int_equal(wc[0].wr_id, 1);
-	assert_int_equal(wc[0].status, 0);
-	assert_true(wc[0].len == 0);
-	assert_int_equal(wc[1].wr_id, 2);
-	assert_int_equal(wc[1].status, 0);
-	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
-	/* Again, the group's work requests made now (the fast ways): the same. */
-	assert_int_equal(fp_post_send(f->g, f->b, 0, 0, 3), 0);
-	assert_int_equal(fp_post_recv(f->g, f->b, 0, 0, 4), 0);
-	assert_int_equal(nwrs, 4);
-	assert_int_equal(wrs[2].num_sge, 0);
-	assert_int_equal(wrs[3].num_sge, 0);
-	stub_complete();
-	assert_int_equal(fp_poll(f->g, wc, 4), 2);
-	assert_int_equal(wc[0].wr_id, 3);
-	assert_int_equal(wc[1].wr_id, 4);
-	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+	/* Before the group's work requests are made, then after (fast ways). */
+	for (r = 0; r < 2; r++) {
+		assert_int_equal(fp_post_send(f->g, f->b, 0, 0, 2 * r + 1), 0);
+		assert_int_equal(fp_post_recv(f->g, f->b, 0, 0, 2 * r + 2), 0);
+		assert_int_equal(nwrs, 2 * r + 2);
+		assert_int_equal(wrs[2 * r].num_sge, 0);
+		assert_int_equal(wrs[2 * r + 1].num_sge, 0);
+		stub_complete();
+		assert_int_equal(fp_poll(f->g, wc, 4), 2);
+		assert_int_equal(wc[0].wr_id, 2 * r + 1);
+		assert_int_equal(wc[0].status, 0);
+		assert_true(wc[0].len == 0);
+		assert_int_equal(wc[1].wr_id, 2 * r + 2);
+		assert_int_equal(wc[1].status, 0);
+		assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+	}
 	/* Every send queue full: EAGAIN, nothing posted nor taken. */
 	for (i = 0; i < f->g->k; i++)
 		f->g->sub[i].sq_used = FP_SQ_DEPTH;
@@ -2331,25 +2324,31 @@ static int dial(uint16_t port)
 	return -1;
 }
 
-static void test_listen_strays(void **state)
+/* A free IPv4 port, found by the kernel. */
+static uint16_t free_port(void)
 {
-	struct fixture *f = *state;
 	struct sockaddr_in sa = { .sin_family = AF_INET,
 				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t sl = sizeof(sa);
-	struct listener l = { .ctx = f->ctx };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	close(fd);
+	return ntohs(sa.sin_port);
+}
+
+static void test_listen_strays(void **state)
+{
+	struct fixture *f = *state;
+	struct listener l = { .ctx = f->ctx, .port = free_port() };
 	struct hello h = { .magic = HELLO_MAGIC, .version = FP_ABI_VERSION,
 			   .k = 1 }, back;
 	char junk[16] = "GET / HTTP/1.0\r\n";
 	pthread_t th;
 	int fd, silent, peer;
 
-	/* A free port, found by the kernel. */
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
-	close(fd);
-	l.port = ntohs(sa.sin_port);
 	memcpy(h.addr, loopback_mapped, 16);
 	setenv("FLOWPLAN_NO_RDMA_CM", "1", 1);
 	assert_int_equal(pthread_create(&th, NULL, listen_thread, &l), 0);
@@ -2384,20 +2383,12 @@ static void test_listen_strays(void **state)
 static void test_listen_no_ipv6(void **state)
 {
 	struct fixture *f = *state;
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t sl = sizeof(sa);
-	struct listener l = { .ctx = f->ctx, .any = true };
+	struct listener l = { .ctx = f->ctx, .port = free_port(), .any = true };
 	struct hello h = { .magic = HELLO_MAGIC, .version = FP_ABI_VERSION,
 			   .k = 1 }, back;
 	pthread_t th;
-	int fd, peer;
+	int peer;
 
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
-	close(fd);
-	l.port = ntohs(sa.sin_port);
 	memcpy(h.addr, loopback_mapped, 16);
 	setenv("FLOWPLAN_NO_RDMA_CM", "1", 1);
 	no_ipv6 = true;
