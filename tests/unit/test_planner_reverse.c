@@ -713,6 +713,38 @@ static void test_reverse_labels_distinct(void **state)
 	fp_topo_free(t);
 }
 
+/*
+ * Eight phases, as many as the schedule's phase array holds (it grows 8,
+ * 16, ...), each with one flow leaf0 -> leaf1 and none back: every phase,
+ * the last one too, has its one reverse entry, and nothing past the last
+ * phase is read (the sanitizer's build sees a read past the array).
+ */
+static void test_full_phase_array(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=2");
+	struct fp_sched *s = calloc(1, sizeof(*s));
+	struct fp_plan *p;
+	size_t i;
+
+	(void)state;
+	assert_non_null(s);
+	s->name = fp_xstrdup("eight");
+	fp_sched_job(s, "j0");
+	for (i = 0; i < 8; i++)
+		fp_sched_add(s, i, t->hosts[i % 2].first_nic, t->hosts[2 + i / 4].first_nic,
+			     1 << 20, 0);
+	assert_int_equal(s->nph, 8);
+	assert_int_equal(s->cap, s->nph);
+	p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+	for (i = 0; i < 8; i++) {
+		assert_int_equal(p->ph[i].nrev, 1);
+		assert_int_equal(p->ph[i].rev[0].flow, 0);
+	}
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -726,6 +758,7 @@ int main(void)
 		cmocka_unit_test(test_phases),
 		cmocka_unit_test(test_order_differs),
 		cmocka_unit_test(test_reverse_labels_distinct),
+		cmocka_unit_test(test_full_phase_array),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
