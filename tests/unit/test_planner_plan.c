@@ -733,7 +733,6 @@ static void test_wide_groups(void **state)
 		fp_topo_free(t);
 	}
 }
-
 /* One phase, one flow per (src host, dst host, bytes). */
 static struct fp_sched *flows_of(struct fp_topo *t, const int (*f)[3], size_t n)
 {
@@ -1023,6 +1022,71 @@ static void test_host_bound_no_split(void **state)
 	assert_int_equal(p->ph[0].method, FP_METHOD_GREEDY);
 	assert_int_equal(p->ph[0].split_flows, 0);
 	assert_true(p->ph[0].max_load <= p->ph[0].lower_bound * (1 + 1e-12));
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
+/*
+ * The room-first cut where the line cut fails: two flows of 500 MiB from
+ * leaf0 to leaf1 over spines of 300, 100 and 100 Gbit/s, at most 2
+ * subflows each. The solution's shares are 600, 200 and 200 MiB; on the
+ * line the second flow would take all three (100 + 200 + 200), room first
+ * each flow takes one 200 MiB share and 300 MiB of the large one. So no
+ * path leaves the solution (restricting the pair to 2 paths would cost 25%),
+ * every link is at the bound and nothing is capped. Where every cut has too
+ * many pieces, the pair is restricted instead.
+ */
+static void test_room_first_cut(void **state)
+{
+	const char *txt =
+		"{\"format\":\"flowplan-topology\",\"version\":1,\"name\":\"uneven\","
+		"\"switches\":[{\"name\":\"leaf0\",\"tier\":1},{\"name\":\"leaf1\",\"tier\":1},"
+		"{\"name\":\"spine0\",\"tier\":2},{\"name\":\"spine1\",\"tier\":2},"
+		"{\"name\":\"spine2\",\"tier\":2}],"
+		"\"hosts\":[{\"name\":\"a\",\"nics\":[{\"name\":\"a0\"}]},{\"name\":\"b\",\"nics\":[{\"name\":\"b0\"}]},"
+		"{\"name\":\"c\",\"nics\":[{\"name\":\"c0\"}]},{\"name\":\"d\",\"nics\":[{\"name\":\"d0\"}]}],"
+		"\"links\":[{\"a\":\"a0\",\"b\":\"leaf0\",\"gbps\":400},{\"a\":\"b0\",\"b\":\"leaf0\",\"gbps\":400},"
+		"{\"a\":\"c0\",\"b\":\"leaf1\",\"gbps\":400},{\"a\":\"d0\",\"b\":\"leaf1\",\"gbps\":400},"
+		"{\"a\":\"leaf0\",\"b\":\"spine0\",\"gbps\":300},{\"a\":\"leaf0\",\"b\":\"spine1\",\"gbps\":100},"
+		"{\"a\":\"leaf0\",\"b\":\"spine2\",\"gbps\":100},{\"a\":\"leaf1\",\"b\":\"spine0\",\"gbps\":300},"
+		"{\"a\":\"leaf1\",\"b\":\"spine1\",\"gbps\":100},{\"a\":\"leaf1\",\"b\":\"spine2\",\"gbps\":100}]}";
+	static const int fl[][3] = { { 0, 2, 500 }, { 1, 3, 500 } }, one[][3] = { { 0, 2, 1000 } };
+	struct fp_plan_opts o = { .strategy = FP_STRAT_FLOWPLAN, .generation = 1, .max_split = 2 };
+	double want = 1000.0 * (1 << 20) * 8 / 500e9;
+	struct fp_topo *t = NULL;
+	struct fp_sched *s;
+	struct fp_plan *p;
+	struct fp_err err;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(fp_topo_parse(txt, strlen(txt), "uneven", &t, &err), 0);
+	s = flows_of(t, fl, 2);
+	assert_int_equal(fp_plan_compute(t, s, &o, &p, &err), 0);
+	assert_true(fabs(p->ph[0].lower_bound - want) <= 1e-12 * want);
+	assert_true(p->ph[0].max_load <= want * (1 + 1e-9));
+	assert_int_equal(p->ph[0].capped_flows, 0);
+	assert_int_equal(p->ph[0].split_flows, 2);
+	assert_int_equal(p->ph[0].max_subflows, 2);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(p->ph[0].flows[i].n, 2);
+	assert_conserved(p);
+	assert_ports_route(p);
+	fp_plan_free(p);
+	fp_sched_free(s);
+	/*
+	 * One flow of 1000 MiB: any cut of the three shares gives it three
+	 * pieces, so the pair is restricted to its 2 busiest paths (300 and
+	 * 100 Gbit/s) and solved again; nothing is capped.
+	 */
+	s = flows_of(t, one, 1);
+	assert_int_equal(fp_plan_compute(t, s, &o, &p, &err), 0);
+	want = 1000.0 * (1 << 20) * 8 / 400e9;
+	assert_true(fabs(p->ph[0].max_load - want) <= 1e-9 * want);
+	assert_int_equal(p->ph[0].capped_flows, 0);
+	assert_int_equal(p->ph[0].flows[0].n, 2);
+	assert_conserved(p);
 	fp_plan_free(p);
 	fp_sched_free(s);
 	fp_topo_free(t);
@@ -1770,6 +1834,7 @@ int main(void)
 		cmocka_unit_test(test_duals_prove),
 		cmocka_unit_test(test_host_bound_no_split),
 		cmocka_unit_test(test_tight_cap),
+		cmocka_unit_test(test_room_first_cut),
 		cmocka_unit_test(test_strategy_names),
 		cmocka_unit_test(test_partial_plan),
 		cmocka_unit_test(test_partial_plan_nothing_routable),

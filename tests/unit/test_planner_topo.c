@@ -381,6 +381,25 @@ static void test_hash_v6_linearity(void **state)
 						 fp_hash_pkt(fn, seed, key, &s, &d, 0, 4791, 0) ^
 						 fp_hash_pkt_delta(fn, key, sp, fl));
 			}
+			/*
+			 * Just past the planner's labels: label 0x4000 with port
+			 * 0xC000 (0xC000 | 0x4000), which no label table holds.
+			 */
+			for (i = 0; i < 4; i++) {
+				static const uint32_t edge[] = { 0x3fff, 0x4000, 0x4001, 0xfffff };
+				uint32_t seed = 5, fl = edge[i];
+				uint16_t sp = (uint16_t)(0xC000 | fl);
+				struct fp_addr s = fp_addr_v4(0x0a000001), d = fp_addr_v4(0x0a0001fe);
+
+				if (key != FP_HK_V4)
+					for (j = 0; j < 16; j++) {
+						s.b[j] = (uint8_t)(0x20 + 3 * j);
+						d.b[j] = (uint8_t)(0x91 ^ (7 * j));
+					}
+				assert_int_equal(fp_hash_pkt(fn, seed, key, &s, &d, sp, 4791, fl),
+						 fp_hash_pkt(fn, seed, key, &s, &d, 0, 4791, 0) ^
+						 fp_hash_pkt_delta(fn, key, sp, fl));
+			}
 		}
 	}
 }
