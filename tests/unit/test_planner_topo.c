@@ -707,7 +707,7 @@ static void test_link_set_after_cache(void **state)
 	/*
 	 * A failure that makes the shortest path longer: leaf0 and leaf1 have
 	 * a cable of their own (1 hop) and a spine (2 hops). The cable, failed
-	 * from leaf0's end, leaves the path over spine0.
+	 * from either end, leaves the path over spine0.
 	 */
 	{
 		static const char txt[] =
@@ -736,6 +736,11 @@ static void test_link_set_after_cache(void **state)
 		assert_int_equal(fp_topo_link_set(t, cable, true), 0);
 		ps = fp_topo_paths(t, src, dst);
 		assert_true(ps.n == 1 && ps.p[0].len == 1);
+		/* The same failure named from leaf1's end, the leaf the paths go to. */
+		assert_int_equal(fp_topo_link_set(t, link_between(t, "leaf1", "leaf0"), false), 0);
+		ps = fp_topo_paths(t, src, dst);
+		assert_true(ps.n == 1 && ps.p[0].len == 2);
+		assert_int_equal(ps.p[0].link[0], link_between(t, "leaf0", "spine0"));
 		fp_topo_free(t);
 	}
 }
