@@ -21,7 +21,10 @@ bool fp_exact_applies(struct fp_topo *t, const struct fp_phase *ph, const struct
 	size_t i;
 	int l;
 
-	/* More spines than a path index holds: the general method says so. */
+	/*
+	 * More spines than a path index holds, or more than 2048 leaves (the
+	 * leaf-pair table is leaves^2 ints): the general method says so.
+	 */
 	if (!t->two_tier || pm || t->nleaves > 2048 ||
 	    t->nodes[t->leaves[0]].out_n > FP_MAX_PATHS)
 		return false;

@@ -177,6 +177,40 @@ static void test_unknown_port_expected_split(void **state)
 }
 
 /*
+ * The even split is per switch, not per path: with agg0.0-core0 failed,
+ * leaf0 still gives each of its 2 aggregation switches half of the bytes;
+ * agg0.0 has 1 core left, which takes that half, agg0.1 2, a quarter each.
+ */
+static void test_unknown_port_split_per_switch(void **state)
+{
+	struct fp_topo *t = gen_topo("fattree:k=4,fail=agg0.0-core0");
+	const char *text =
+		"{\"format\":\"flowplan-schedule\",\"version\":1,\"phases\":[{\"flows\":["
+		"{\"src\":\"h0.n0\",\"dst\":\"h4.n0\",\"bytes\":1000},"
+		"{\"src\":\"h1.n0\",\"dst\":\"h15.n0\",\"bytes\":4096,\"background\":true}]}]}";
+	struct fp_sched *s = parse(t, text);
+	struct fp_plan *p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 1);
+	int a0 = fp_topo_find(t, "agg0.0"), a1 = fp_topo_find(t, "agg0.1");
+	int sl = t->nodes[fp_topo_find(t, "h1.n0")].leaf, l, cores = 0;
+	const double *bg = p->ph[0].bg_bytes;
+
+	(void)state;
+	assert_non_null(bg);
+	assert_true(bg[fp_topo_link(t, sl, a0)] == 2048);
+	assert_true(bg[fp_topo_link(t, sl, a1)] == 2048);
+	for (l = 0; l < t->nlinks; l++) {
+		if (t->nodes[t->links[l].to].tier != 3 || bg[l] <= 0)
+			continue;
+		assert_true(bg[l] == (t->links[l].from == a0 ? 2048 : 1024));
+		cores++;
+	}
+	assert_int_equal(cores, 3);
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
+/*
  * Random fabrics, all-to-all plus background of known and unknown ports:
  * every strategy's max load (background included) is at least the bound
  * computed with the background, and flowplan's is within 5% of it.
@@ -450,6 +484,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_steers_around_known_port),
 		cmocka_unit_test(test_unknown_port_expected_split),
+		cmocka_unit_test(test_unknown_port_split_per_switch),
 		cmocka_unit_test(test_bound_with_background),
 		cmocka_unit_test(test_plan_json_and_round_trip),
 		cmocka_unit_test(test_failed_links),

@@ -1035,7 +1035,8 @@ static void test_host_bound_no_split(void **state)
  * each flow takes one 200 MiB share and 300 MiB of the large one. So no
  * path leaves the solution (restricting the pair to 2 paths would cost 25%),
  * every link is at the bound and nothing is capped. Where every cut has too
- * many pieces, the pair is restricted instead.
+ * many pieces, the pair is restricted instead (with 1 subflow, to its
+ * fastest path).
  */
 static void test_room_first_cut(void **state)
 {
@@ -1054,6 +1055,7 @@ static void test_room_first_cut(void **state)
 	static const int fl[][3] = { { 0, 2, 500 }, { 1, 3, 500 } }, one[][3] = { { 0, 2, 1000 } };
 	struct fp_plan_opts o = { .strategy = FP_STRAT_FLOWPLAN, .generation = 1, .max_split = 2 };
 	double want = 1000.0 * (1 << 20) * 8 / 500e9;
+	struct fp_pathset ps;
 	struct fp_topo *t = NULL;
 	struct fp_sched *s;
 	struct fp_plan *p;
@@ -1086,6 +1088,18 @@ static void test_room_first_cut(void **state)
 	assert_true(fabs(p->ph[0].max_load - want) <= 1e-9 * want);
 	assert_int_equal(p->ph[0].capped_flows, 0);
 	assert_int_equal(p->ph[0].flows[0].n, 2);
+	assert_conserved(p);
+	fp_plan_free(p);
+	/* At most 1 subflow: restricted to the 300 Gbit/s spine, solved again. */
+	o.max_split = 1;
+	assert_int_equal(fp_plan_compute(t, s, &o, &p, &err), 0);
+	want = 1000.0 * (1 << 20) * 8 / 300e9;
+	assert_true(fabs(p->ph[0].max_load - want) <= 1e-9 * want);
+	assert_int_equal(p->ph[0].capped_flows, 0);
+	assert_int_equal(p->ph[0].flows[0].n, 1);
+	ps = fp_topo_paths(t, fp_topo_find(t, "leaf0"), fp_topo_find(t, "leaf1"));
+	assert_int_equal(t->links[ps.p[p->ph[0].subs[p->ph[0].flows[0].first].path].link[0]].to,
+			 fp_topo_find(t, "spine0"));
 	assert_conserved(p);
 	fp_plan_free(p);
 	fp_sched_free(s);
@@ -1339,6 +1353,38 @@ static void test_general_same_host_no_port(void **state)
 	fp_plan_free(p);
 	fp_sched_free(s);
 	fp_topo_free(t);
+}
+
+/*
+ * The exact method takes fabrics of up to 2048 leaves (its leaf-by-leaf
+ * matrix), larger ones go to the general method: one flow leaf0 -> leaf1
+ * on 2048 and on 2049 leaves.
+ */
+static void test_exact_leaf_limit(void **state)
+{
+	int leaves;
+
+	(void)state;
+	for (leaves = 2048; leaves <= 2049; leaves++) {
+		char spec[64];
+		struct fp_topo *t;
+		struct fp_sched *s;
+		struct fp_plan *p;
+		static const int fl[][3] = { { 0, 1, 64 } };
+
+		snprintf(spec, sizeof(spec), "leafspine:leaves=%d,spines=2,hosts=1", leaves);
+		t = gen_topo(spec);
+		s = flows_of(t, fl, 1);
+		p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+		if (leaves == 2048)
+			assert_int_equal(p->ph[0].method, FP_METHOD_EXACT);
+		else
+			assert_int_not_equal(p->ph[0].method, FP_METHOD_EXACT);
+		assert_conserved(p);
+		fp_plan_free(p);
+		fp_sched_free(s);
+		fp_topo_free(t);
+	}
 }
 
 /*
@@ -1842,6 +1888,7 @@ int main(void)
 		cmocka_unit_test(test_same_host_flows),
 		cmocka_unit_test(test_exact_whole_at_host_bound),
 		cmocka_unit_test(test_exact_ignores_leaf_local_flows),
+		cmocka_unit_test(test_exact_leaf_limit),
 		cmocka_unit_test(test_ecmp_follows_portmap),
 		cmocka_unit_test(test_general_same_host_no_port),
 		cmocka_unit_test(test_general_whole_when_they_fit),
