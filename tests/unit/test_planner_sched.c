@@ -227,6 +227,10 @@ static const struct bad_case bad[] = {
 	{ "json family 5", SH "{\"src\":\"h0.n0\",\"dst\":\"h1.n0\",\"family\":5,\"bytes\":5}]}]}", "family: expected 4 or 6" },
 	{ "json empty", "{\"format\":\"flowplan-schedule\",\"version\":1,\"phases\":[]}", "no phases" },
 	{ "json array", "[{\"format\":\"flowplan-schedule\",\"version\":1}]", "bad: expected a JSON object" },
+	{ "json version 2", "{\"format\":\"flowplan-schedule\",\"version\":2,\"phases\":[]}",
+	  "unsupported \"version\" (this reader knows 1)" },
+	{ "json version string", "{\"format\":\"flowplan-schedule\",\"version\":\"1\",\"phases\":[]}",
+	  "unsupported \"version\"" },
 };
 
 static void test_bad_input(void **state)
