@@ -746,6 +746,22 @@ static void test_link_set_after_cache(void **state)
 }
 
 /*
+ * A switch without a seed of its own hashes with the topology's seed XOR
+ * the FNV-1a (32-bit) of its name (docs/formats.md); the FNV values are
+ * Python's, from the published algorithm: "leaf0" 0xa99b55ff, "spine1"
+ * 0x92af98df.
+ */
+static void test_switch_seeds(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=1,spines=2,hosts=1");
+
+	(void)state;
+	assert_int_equal(t->nodes[fp_topo_find(t, "leaf0")].seed, t->seed ^ 0xa99b55ffu);
+	assert_int_equal(t->nodes[fp_topo_find(t, "spine1")].seed, t->seed ^ 0x92af98dfu);
+	fp_topo_free(t);
+}
+
+/*
  * Generated IPv6 addresses count on past 255: the i-th NIC gets 2001:2::i
  * (hex), so the 257th, h256.n0, is 2001:2::101 and no two NICs share one.
  */
@@ -937,6 +953,7 @@ int main(void)
 		cmocka_unit_test(test_hash_known_answers),
 		cmocka_unit_test(test_hash_toeplitz_seed_bits),
 		cmocka_unit_test(test_link_set_after_cache),
+		cmocka_unit_test(test_switch_seeds),
 		cmocka_unit_test(test_v6_addresses_past_255),
 		cmocka_unit_test(test_route_cut_apart),
 		cmocka_unit_test(test_wide_ecmp),
