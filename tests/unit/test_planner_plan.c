@@ -1628,7 +1628,8 @@ static void test_gp_stops_when_stalled(void **state)
 	m.bound = 0;
 	fp_mcf_gp(&m, 1e-12, 2000);
 	assert_true(m.lambda > m.bound * (1 + 1e-12));	/* the tolerance was not met */
-	assert_true(m.iters > 45 && m.iters < 100);
+	/* its last gain (sweep 38) counts: not 46, where the sharpening ends */
+	assert_true(m.iters >= 60 && m.iters < 100);
 	fp_mcf_free(&m);
 	fp_sched_free(s);
 	fp_topo_free(t);
