@@ -746,6 +746,30 @@ static void test_link_set_after_cache(void **state)
 }
 
 /*
+ * fp_topo_link: the directed link between two nodes, or -1, also for node
+ * numbers out of range on either side (-1, nnodes).
+ */
+static void test_link_lookup(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=1");
+	int leaf0 = fp_topo_find(t, "leaf0"), spine1 = fp_topo_find(t, "spine1");
+	int nic = fp_topo_find(t, "h0.n0"), l;
+
+	(void)state;
+	l = fp_topo_link(t, leaf0, spine1);
+	assert_true(l >= 0 && t->links[l].from == leaf0 && t->links[l].to == spine1);
+	assert_int_equal(fp_topo_link(t, spine1, leaf0), t->links[l].rev);
+	assert_int_equal(fp_topo_link(t, nic, leaf0), t->nodes[nic].up_link);
+	assert_int_equal(fp_topo_link(t, leaf0, nic), t->nodes[nic].down_link);
+	assert_int_equal(fp_topo_link(t, leaf0, fp_topo_find(t, "leaf1")), -1);
+	assert_int_equal(fp_topo_link(t, t->nnodes, leaf0), -1);
+	assert_int_equal(fp_topo_link(t, leaf0, t->nnodes), -1);
+	assert_int_equal(fp_topo_link(t, -1, leaf0), -1);
+	assert_int_equal(fp_topo_link(t, leaf0, -1), -1);
+	fp_topo_free(t);
+}
+
+/*
  * A switch without a seed of its own hashes with the topology's seed XOR
  * the FNV-1a (32-bit) of its name (docs/formats.md); the FNV values are
  * Python's, from the published algorithm: "leaf0" 0xa99b55ff, "spine1"
@@ -954,6 +978,7 @@ int main(void)
 		cmocka_unit_test(test_hash_toeplitz_seed_bits),
 		cmocka_unit_test(test_link_set_after_cache),
 		cmocka_unit_test(test_switch_seeds),
+		cmocka_unit_test(test_link_lookup),
 		cmocka_unit_test(test_v6_addresses_past_255),
 		cmocka_unit_test(test_route_cut_apart),
 		cmocka_unit_test(test_wide_ecmp),
