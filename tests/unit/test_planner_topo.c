@@ -859,6 +859,10 @@ static const struct bad_case bad[] = {
 	  "\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":1}]}", "\"0.0.0.0\" is the unspecified address" },
 	{ "addr6 multicast", HDR SW "\"hosts\":[{\"name\":\"h0\",\"nics\":[{\"name\":\"h0.n0\",\"addr\":\"ff02::1\"}]}],"
 	  "\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":1}]}", "is a multicast address" },
+	{ "addr4 multicast", HDR SW "\"hosts\":[{\"name\":\"h0\",\"nics\":[{\"name\":\"h0.n0\",\"addr\":\"239.255.255.250\"}]}],"
+	  "\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":1}]}", "\"239.255.255.250\" is a multicast address" },
+	{ "gpu 1025", HDR SW "\"hosts\":[{\"name\":\"h0\",\"nics\":[{\"name\":\"h0.n0\",\"gpu\":1025}]}],"
+	  "\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":1}]}", "hosts[0].nics[0].gpu: 1025 is out of range 0..1024" },
 	{ "addr6 number", HDR SW "\"hosts\":[{\"name\":\"h0\",\"nics\":[{\"name\":\"h0.n0\",\"addr\":6}]}],"
 	  "\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":1}]}", "addr: expected a string" },
 	{ "dup addr6", HDR "\"switches\":[{\"name\":\"leaf0\",\"tier\":1}],\"hosts\":[{\"name\":\"a\",\"nics\":[{\"name\":\"a0\",\"addr\":\"2001:db8::7\"}]},"
