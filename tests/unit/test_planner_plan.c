@@ -938,10 +938,14 @@ static void test_mcf_sort(void **state)
 		seen = calloc(n + 1, 1);
 		assert_true(key && was && idx && seen);
 		for (i = 0; i < n; i++) {
-			uint64_t r = fp_rand64(&rng);
+			uint64_t r = fp_rand64(&rng), d1 = (r >> 8) % 5;
 
-			/* digits 1 and 2 vary, 0 never, 3 in its top bit */
-			key[i] = (r % 37) << 40 | (r >> 8) % 5 << 16 | (r >> 20 & 1) << 63 | 0xbeef;
+			/*
+			 * digits 1 and 2 vary, 0 never, 3 in its top bit; digit 1
+			 * is 0..3 or 0xffff, so that together its values set every
+			 * bit while they differ
+			 */
+			key[i] = (r % 37) << 40 | (d1 == 4 ? 0xffff : d1) << 16 | (r >> 20 & 1) << 63 | 0xbeef;
 			was[i] = key[i];
 			idx[i] = (uint32_t)i;
 		}
