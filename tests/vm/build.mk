@@ -36,9 +36,9 @@ NL_LIBS   := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null || echo -lnl-g
 .PHONY: check-vm check-vm-debug
 
 # What check-vm-debug runs by default: the tests that drive the module
-# hardest and have passed there (tests/vm/README.md has the results; pin
-# and nat have not run there yet). The rest: VM_TESTS=all.
-VM_DEBUG_TESTS ?= stress link-event fuzz rmmod netns
+# hardest and have passed there (tests/vm/README.md has the results and
+# the tests that have not run there yet). The rest: VM_TESTS=all.
+VM_DEBUG_TESTS ?= stress link-event fuzz rmmod netns lib-planset
 
 # Static, so that PID 1 needs nothing from the image to start.
 $(VM_INIT): tests/vm/init.c
