@@ -28,6 +28,14 @@ fp_load
 
 rxe() { rxe_counter "$1" "$2"; }
 
+# Writes of 64 KiB a transfer: N for each spine, NFLIP while re-planning.
+# On the debug kernel a third of them: there one transfer of 300 took
+# about 250 s (2026-12-02, host load 4-5) after a fabric_up of 245 s or
+# more, so the three and the re-planning's 400 could not end within the
+# test's 1200 s.
+N=300 NFLIP=400
+if on_debug_kernel; then N=100 NFLIP=130; fi
+
 cat >/tmp/sched.json <<EOF
 { "format": "flowplan-schedule", "version": 1, "name": "vm-h1-h2",
   "phases": [ { "name": "write", "flows": [
@@ -72,7 +80,7 @@ for down in 2 1 2; do
 	retry0=$(rxe $RXE0 completer_retry_err)
 	dup0=$(rxe $RXE1 duplicate_request) oos0=$(rxe $RXE1 out_of_seq_request)
 
-	bw_run -s 65536 -n 300
+	bw_run -s 65536 -n $N
 
 	m=$(($(counter_packets $H2 "$sp") - m0))
 	rw=$(($(counter_packets $H2 "$sp" rewritten) - r0))
@@ -87,8 +95,9 @@ for down in 2 1 2; do
 	log "  h2 RoCEv2 $h, rxe1 rcvd $rcvd, rxe0 sent $sent, retries $retry, dup $dup, out of seq $oos"
 	grep -E '^ *65536 ' /tmp/cli
 
-	# 300 x 64 KiB at MTU 1024: at least 19200 request packets.
-	[ $((p + o)) -ge 19200 ] || fail "too few packets crossed the spines"
+	# N x 64 KiB at MTU 1024: at least N x 64 request packets.
+	[ $((p + o)) -ge $((N * 64)) ] ||
+		fail "$((p + o)) packets crossed the spines, fewer than $((N * 64))"
 	[ $((p * 100)) -gt $(((p + o) * 90)) ] ||
 		fail "only $p of $((p + o)) packets took planned spine $spine"
 	# Intact: every RoCEv2 packet that reached h2 was accepted by rxe1.
@@ -114,8 +123,8 @@ log "re-planning under traffic"
 s1=${SPORT[1]} s2=${SPORT[2]}
 a1=$(counter_packets $H2 $s1) a2=$(counter_packets $H2 $s2)
 h0=$(h2_roce) rcvd0=$(rxe $RXE1 rcvd_pkts) sent0=$(rxe $RXE0 sent_pkts)
-bw_server_bg -s 65536 -n 400
-bw_client -s 65536 -n 400 >/tmp/cli 2>&1 &
+bw_server_bg -s 65536 -n $NFLIP
+bw_client -s 65536 -n $NFLIP >/tmp/cli 2>&1 &
 cli=$!
 flips=0
 while kill -0 $cli 2>/dev/null; do
