@@ -1263,6 +1263,13 @@ static void test_events(void **state)
 	assert_int_equal(fp_nlm_event_decode(nlmsg_hdr(msg), &ev, &err), EPROTO);
 	assert_non_null(strstr(err.msg, "no device"));
 	nlmsg_free(msg);
+	/* A netlink header alone, no generic netlink one: refused. */
+	msg = nlmsg_alloc();
+	assert_non_null(msg);
+	assert_non_null(nlmsg_put(msg, 0, 0, FAMILY, 0, 0));
+	assert_int_equal(fp_nlm_event_decode(nlmsg_hdr(msg), &ev, &err), EPROTO);
+	assert_string_equal(err.msg, "event: malformed message");
+	nlmsg_free(msg);
 	/* A whole plan event, then two bytes that are no attribute: refused. */
 	msg = kmsg(FLOWPLAN_CMD_PLAN_CHANGED, 0);
 	kput_u64(msg, FLOWPLAN_A_GENERATION, 8, FLOWPLAN_A_PAD, true);
@@ -1454,6 +1461,7 @@ static void test_client_null(void **state)
 	assert_int_equal(fp_nlc_fd(NULL), -1);
 	fp_nlc_set_debug(NULL, true);
 	fp_nlc_close(NULL);
+	fp_nl_devices_free(NULL, 3);	/* no array: nothing to free, whatever n */
 }
 
 int main(void)
