@@ -265,7 +265,10 @@ static void test_group_by_poll(void **state)
 	g->plan_serial = ctx->plan_serial;
 	assert_int_equal(fp_msgtab_init(&g->tab, 16), 0);
 
+	memset(&fi, 0xff, sizeof(fi));
 	assert_int_equal(fp_group_follow_query(g, &fi), 0);
+	/* what a later version may fill: 0 */
+	assert_true(!fi.reserved[0] && !fi.reserved[1] && !fi.reserved[2]);
 	assert_int_equal(fi.follow, 1);
 	assert_int_equal(fi.stale, 0);
 	assert_int_equal(fi.generation, 1);

@@ -48,7 +48,8 @@
  * (mlx5dv_modify_qp_udp_sport wrapped) a re-pin keeps the QPs and sets
  * their source ports. Seed 1302's: fp_group_connect() and fp_group_xchg()
  * refuse what is missing; fp_group_plan_changed() with more subflows in
- * the group than in the plan, and fewer.
+ * the group than in the plan, and fewer. Seed 1303's: fp_group_xchg()
+ * with a stale EINTR in errno; fp_buf_export() refuses what is missing.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -1826,6 +1827,34 @@ static void test_xchg_null(void **state)
 	assert_true(peer_has_nothing(f));
 }
 
+/*
+ * fp_group_xchg() with a stale EINTR in errno (from the caller, not from
+ * its own poll()): the bytes go both ways as ever.
+ */
+static void test_xchg_stale_eintr(void **state)
+{
+	struct fixture *f = *state;
+	char in[3], got[3];
+
+	assert_int_equal(write(f->peer, "xyz", 3), 3);
+	errno = EINTR;
+	assert_int_equal(fp_group_xchg(f->g, "abc", in, 3), 0);
+	assert_memory_equal(in, "xyz", 3);
+	assert_int_equal(fp_sock_io(f->peer, got, 3, false, 1000), 0);
+	assert_memory_equal(got, "abc", 3);
+}
+
+/* fp_buf_export() with no group or no buffer: EINVAL. */
+static void test_export_null(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_rbuf rb;
+
+	assert_int_equal(fp_buf_export(NULL, f->b, &rb), EINVAL);
+	assert_int_equal(fp_buf_export(f->g, NULL, &rb), EINVAL);
+	assert_int_equal(fp_buf_export(f->g, f->b, NULL), EINVAL);
+}
+
 /* A plan of @n subflows for the fixture's pair: labels 7, 9, 11, ... */
 static void plan_of(struct fixture *f, unsigned int n, const uint32_t *w)
 {
@@ -3453,6 +3482,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_split_second_share_over, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_split_after_shrink, setup4, teardown),
 		cmocka_unit_test_setup_teardown(test_xchg_null, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_xchg_stale_eintr, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_export_null, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_plan_changed_k, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_poll_quick_then_failed, setup1, teardown),
 #ifdef HAVE_MLX5DV
