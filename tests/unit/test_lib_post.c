@@ -49,7 +49,8 @@
  * their source ports. Seed 1302's: fp_group_connect() and fp_group_xchg()
  * refuse what is missing; fp_group_plan_changed() with more subflows in
  * the group than in the plan, and fewer. Seed 1303's: fp_group_xchg()
- * with a stale EINTR in errno; fp_buf_export() refuses what is missing.
+ * with a stale EINTR in errno; fp_buf_export() refuses what is missing;
+ * a re-pin whose peer sends no hello fails with the exchange's error.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -1844,6 +1845,28 @@ static void test_xchg_stale_eintr(void **state)
 	assert_memory_equal(got, "abc", 3);
 }
 
+/*
+ * A re-pin whose peer stops sending before its hello (it said whether it
+ * keeps its QPs, where that is asked, then shut its side): ECONNRESET, the
+ * exchange's own error, and no QP made.
+ */
+static void test_repin_no_hello(void **state)
+{
+	struct fixture *f = *state;
+	unsigned int made = qp_created;
+
+#ifdef HAVE_MLX5DV
+	{
+		char keep = 0;
+
+		assert_int_equal(write(f->peer, &keep, 1), 1);
+	}
+#endif
+	assert_int_equal(shutdown(f->peer, SHUT_WR), 0);
+	assert_int_equal(fp_group_repin(f->g), ECONNRESET);
+	assert_int_equal(qp_created, made);
+}
+
 /* fp_buf_export() with no group or no buffer: EINVAL. */
 static void test_export_null(void **state)
 {
@@ -3484,6 +3507,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_xchg_null, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_xchg_stale_eintr, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_export_null, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_repin_no_hello, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_plan_changed_k, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_poll_quick_then_failed, setup1, teardown),
 #ifdef HAVE_MLX5DV
