@@ -747,7 +747,8 @@ static void test_link_set_after_cache(void **state)
 
 /*
  * fp_topo_link: the directed link between two nodes, or -1, also for node
- * numbers out of range on either side (-1, nnodes).
+ * numbers out of range on either side (-1, nnodes); fp_topo_link_set on a
+ * host link.
  */
 static void test_link_lookup(void **state)
 {
@@ -766,6 +767,13 @@ static void test_link_lookup(void **state)
 	assert_int_equal(fp_topo_link(t, leaf0, t->nnodes), -1);
 	assert_int_equal(fp_topo_link(t, -1, leaf0), -1);
 	assert_int_equal(fp_topo_link(t, leaf0, -1), -1);
+	/* a host link fails and comes back like any other: both directions, 0 */
+	l = t->nodes[nic].up_link;
+	assert_int_equal(fp_topo_link_set(t, l, false), 0);
+	assert_true(!t->links[l].up && !t->links[t->links[l].rev].up);
+	assert_int_equal(fp_topo_link_set(t, l, true), 0);
+	assert_true(t->links[l].up && t->links[t->links[l].rev].up);
+	assert_int_equal(fp_topo_link_set(t, t->nlinks, false), EINVAL);
 	fp_topo_free(t);
 }
 
