@@ -179,10 +179,32 @@ static void test_conversion(void **state)
 	assert_non_null(js);
 	assert_indented(js);
 	{
-		struct json_object *root = json_tokener_parse(js);
+		struct json_object *root = json_tokener_parse(js), *ph, *x;
+		size_t nl = 0;
+		int l;
 
 		assert_non_null(root);
+		/* phase 0's links: every link with bytes, link 0 (h0's uplink) among them */
+		assert_true(json_object_object_get_ex(root, "phases", &ph));
+		assert_true(json_object_object_get_ex(json_object_array_get_idx(ph, 0), "links", &x));
+		for (l = 0; l < t->nlinks; l++)
+			nl += p->ph[0].link_bytes[l] > 0;
+		assert_true(p->ph[0].link_bytes[0] > 0);
+		assert_int_equal(json_object_array_length(x), nl);
 		json_object_put(root);
+	}
+	/* A host's share, pretty: indented as the plan file is. */
+	{
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+
+		assert_non_null(f);
+		assert_int_equal(fp_plan_write_share(f, p, 0, FP_PLAN_PRETTY, &err), 0);
+		assert_int_equal(fclose(f), 0);
+		assert_non_null(strstr(buf, "\n  \"host\": \"h0\""));
+		assert_indented(buf);
+		free(buf);
 	}
 	assert_int_equal(fp_hostplan_parse(js, strlen(js), "plan", &file, &err), 0);
 	assert_same(&all, &file);
