@@ -275,7 +275,7 @@ static void test_plan_json_and_round_trip(void **state)
 		"{\"src\":\"h1.n0\",\"dst\":\"h3.n0\",\"bytes\":500,\"background\":true,\"sport\":65472},"
 		"{\"src\":\"h0.n0\",\"dst\":\"h1.n0\",\"bytes\":7,\"background\":true}]},"
 		"{\"name\":\"only\",\"flows\":["
-		"{\"src\":\"h2.n0\",\"dst\":\"h0.n0\",\"bytes\":9,\"background\":true}]}]}";
+		"{\"src\":\"h2.n0\",\"dst\":\"h0.n0\",\"bytes\":9,\"background\":true,\"sport\":65535}]}]}";
 	struct fp_sched *s = parse(t, text), *u;
 	struct fp_plan *p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 1);
 	char *j = fp_plan_to_json(p, false, true), *a, *b;
@@ -295,6 +295,7 @@ static void test_plan_json_and_round_trip(void **state)
 	assert_int_equal(u->ph[0].nbg, 2);
 	assert_int_equal(u->ph[0].bg[0].sport, 65472);
 	assert_int_equal(u->ph[0].bg[1].sport, 0);
+	assert_int_equal(u->ph[1].bg[0].sport, 65535);	/* the last port there is */
 	b = fp_sched_to_json(u, t, 0);
 	assert_string_equal(a, b);
 	free(a);
