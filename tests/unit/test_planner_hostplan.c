@@ -508,6 +508,37 @@ static void test_share_bad(void **state)
 	}
 }
 
+/*
+ * Failures a share's reader and writer report as such: a file that is not
+ * there (ENOENT, nothing read), and a share written to a full device
+ * (/dev/full: the writes are buffered, the flush fails; EIO).
+ */
+static void test_share_io_errors(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=1");
+	struct fp_sched *s = gen_sched("alltoall:bytes=1M", t);
+	struct fp_plan *p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+	struct fp_hostplan hp;
+	struct fp_err err = { "" };
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(fp_share_load("/nonexistent/h0.share", &hp, &err), ENOENT);
+	assert_int_equal(hp.n, 0);
+	fp_hostplan_free(&hp);
+	f = fopen("/dev/full", "w");
+	if (f) {
+		assert_int_equal(fp_share_write(f, p, 0, &err), EIO);
+		assert_non_null(strstr(err.msg, "writing the share of h0"));
+		fclose(f);
+	} else {
+		print_message("no /dev/full here: the failed write is not tested\n");
+	}
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
 static void test_share_good(void **state)
 {
 	const char *txt = "flowplan-share 1\n# comment\ngeneration 7\nhost h3\nenforce 1\n\n"
@@ -545,6 +576,7 @@ int main(void)
 		cmocka_unit_test(test_share_names),
 		cmocka_unit_test(test_share_bad),
 		cmocka_unit_test(test_share_good),
+		cmocka_unit_test(test_share_io_errors),
 	};
 
 	return cmocka_run_group_tests_name("planner_hostplan", tests, NULL, NULL);
