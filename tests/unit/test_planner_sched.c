@@ -285,6 +285,30 @@ static void test_bare_names(void **state)
 	fp_topo_free(t);
 }
 
+/*
+ * nics= is checked against every host: h0 has 2 NICs, h1 one, so NIC 1 is
+ * h0's but not h1's (the next node after h1's NIC is no NIC of h1).
+ */
+static void test_nic_per_host(void **state)
+{
+	static const char txt[] =
+		"{\"format\":\"flowplan-topology\",\"version\":1,\"switches\":[{\"name\":\"leaf0\",\"tier\":1}],"
+		"\"hosts\":[{\"name\":\"h0\",\"nics\":[{\"name\":\"h0.n0\"},{\"name\":\"h0.n1\"}]},"
+		"{\"name\":\"h1\",\"nics\":[{\"name\":\"h1.n0\"}]},{\"name\":\"h2\",\"nics\":[{\"name\":\"h2.n0\"}]}],"
+		"\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":100},{\"a\":\"h0.n1\",\"b\":\"leaf0\",\"gbps\":100},"
+		"{\"a\":\"h1.n0\",\"b\":\"leaf0\",\"gbps\":100},{\"a\":\"h2.n0\",\"b\":\"leaf0\",\"gbps\":100}]}";
+	struct fp_topo *t = NULL;
+	struct fp_sched *s = NULL;
+	struct fp_err err = { "" };
+
+	(void)state;
+	assert_int_equal(fp_topo_parse(txt, strlen(txt), "uneven", &t, &err), 0);
+	assert_int_equal(fp_sched_load("ring-allreduce:bytes=1M,nics=1", t, &s, &err), EINVAL);
+	assert_non_null(strstr(err.msg, "host h1 has no NIC 1"));
+	assert_null(s);
+	fp_topo_free(t);
+}
+
 /* Every collective's per-flow bytes, as docs/formats.md states them. */
 static void test_per_flow_bytes(void **state)
 {
@@ -518,6 +542,7 @@ int main(void)
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_bare_names),
 		cmocka_unit_test(test_per_flow_bytes),
+		cmocka_unit_test(test_nic_per_host),
 		cmocka_unit_test(test_placement_bounds),
 	};
 
