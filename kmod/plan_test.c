@@ -151,6 +151,9 @@ static void plan_pick_test(struct kunit *test)
 			0xc002);
 	KUNIT_EXPECT_EQ(test, fp_entry_pick_sport(&one, 99, 0xe123), 0xc00a);
 	KUNIT_EXPECT_EQ(test, fp_entry_pick_sport(&one, 99, 0xc00a), 0xc00a);
+	/* The unused slots after the last subflow (port 0) match nothing. */
+	KUNIT_EXPECT_EQ(test, fp_entry_pick_sport(&e, 7, 0), 0xc004);
+	KUNIT_EXPECT_EQ(test, fp_entry_pick_sport(&one, 99, 0), 0xc00a);
 }
 
 /* The division-free dqpn % n, for every n and QP numbers to 2^24 - 1. */
@@ -291,6 +294,50 @@ static void counters_test(struct kunit *test)
 	fp_counters_free(c);
 }
 
+/*
+ * Linear probing gives up after 16 slots: of 17 paths whose probing starts
+ * at the same slot, 16 are counted and the 17th is untracked. Where a
+ * path's probing starts is learnt from the table itself while it is empty
+ * (the one slot it takes, cleared again), so this holds for any hash.
+ */
+static void counters_probe_test(struct kunit *test)
+{
+	struct fp_counters *c = fp_counters_alloc(1024);
+	unsigned int pos, n = 0, i, *load, *home, target = UINT_MAX;
+	struct fp_counter_val v;
+	u16 same[17];
+	u32 sp;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	load = kunit_kcalloc(test, c->mask + 1, sizeof(*load), GFP_KERNEL);
+	home = kunit_kcalloc(test, 65536, sizeof(*home), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, load);
+	KUNIT_ASSERT_NOT_NULL(test, home);
+	for (sp = 0; sp < 65536 && target == UINT_MAX; sp++) {
+		fp_counters_add(c, M(1), sp, 1, false);
+		pos = 0;
+		KUNIT_ASSERT_TRUE(test, fp_counters_read(c, &pos, &v));
+		KUNIT_ASSERT_EQ(test, v.sport, (u16)sp);
+		pos--;			/* the read steps past the slot */
+		memset(&c->slot[pos], 0, sizeof(c->slot[pos]));
+		home[sp] = pos;
+		if (++load[pos] == ARRAY_SIZE(same))
+			target = pos;
+	}
+	KUNIT_ASSERT_NE_MSG(test, target, UINT_MAX, "no slot is home to 17 ports");
+	for (i = 0; i < sp && n < ARRAY_SIZE(same); i++)
+		if (home[i] == target)
+			same[n++] = i;
+	KUNIT_ASSERT_EQ(test, n, (unsigned int)ARRAY_SIZE(same));
+	for (i = 0; i < n; i++)
+		fp_counters_add(c, M(1), same[i], 1, false);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&c->untracked), 1LL);
+	for (pos = 0, n = 0; fp_counters_read(c, &pos, &v);)
+		n++;
+	KUNIT_EXPECT_EQ(test, n, 16U);
+	fp_counters_free(c);
+}
+
 static struct kunit_case plan_test_cases[] = {
 	KUNIT_CASE_PARAM(plan_lookup_test, lookup_gen_params),
 	KUNIT_CASE(plan_limits_test),
@@ -299,6 +346,7 @@ static struct kunit_case plan_test_cases[] = {
 	KUNIT_CASE(plan_subflow_of_test),
 	KUNIT_CASE(plan_replace_test),
 	KUNIT_CASE(counters_test),
+	KUNIT_CASE(counters_probe_test),
 	{}
 };
 
