@@ -18,7 +18,10 @@
 # The flowplan part needs what check-vm needs (qemu, Debian's kernel): its
 # last test program, tests/mutate/vm-lib.sh, runs each mutant's
 # test_lib_verbs on rxe in one qemu VM booted at the part's baseline and
-# kept until the part ends (tests/mutate/vm.sh).
+# kept until the part ends (tests/mutate/vm.sh). So does the core part: a
+# mutant of its netlink files (nlclient.c, nlcodec.c) runs check-vm's ctl
+# test, with the mutant's flowplanctl, against flowplan.ko in that VM
+# (tests/mutate/vm-core.sh).
 # The mutants run in a copy of the checkout (MUTATE_WORKDIR, default
 # /tmp/flowplan-mutate-UID-HASH, kept for incremental builds); the checkout
 # itself is never written.
@@ -63,8 +66,11 @@ MUTATE_BINS_flowplan  = $(LIB_TESTS) tests/mutate/vm-lib.sh
 # mutant on a line gcov does not count, an initializer): the VM test
 # builds its own test_lib_verbs.
 MUTATE_ALWAYS_flowplan = tests/mutate/vm-lib.sh
+# core's last is its VM tier (tests/mutate/vm-core.sh): check-vm's ctl test
+# against flowplan.ko, for mutants of the netlink files.
 MUTATE_BINS_core      = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_core_*.c)) \
-			$(LIB_TESTS) $(PLANNER_TESTS)
+			$(LIB_TESTS) $(PLANNER_TESTS) tests/mutate/vm-core.sh
+MUTATE_ALWAYS_core    = tests/mutate/vm-core.sh
 MUTATE_BINS_placement = $(MUTATE_KT)/test_pcitopo $(MUTATE_KT)/test_gpu $(MUTATE_KT)/test_gpu_reg
 MUTATE_BINS_kernels   = $(MUTATE_KT)/test_kernels_ref $(MUTATE_KT)/test_kernels_dispatch \
 			$(if $(NVCC),$(KERNELS_EMU)) $(MUTATE_KT)/test_gpu $(MUTATE_KT)/test_gpu_reg

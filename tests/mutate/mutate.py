@@ -327,6 +327,9 @@ class Runner:
         for up to HEAVY_BATCH seconds, then let the others have a turn."""
         if self.heavy.held_for() > HEAVY_BATCH:
             self.heavy.release()
+            # a waiter blocked in flock() needs a moment to be scheduled;
+            # taking the lock back at once would starve it
+            time.sleep(2)
         t0 = time.monotonic()
         self.heavy.acquire()
         self.lock_wait += time.monotonic() - t0

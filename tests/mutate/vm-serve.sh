@@ -2,6 +2,7 @@
 # vm-serve: PID 1's "test" in the qemu VM of make mutate's VM tier
 # (tests/mutate/vm.sh boots it with tests/vm/run.sh). It is not a test:
 # it builds the two-host soft-RoCE fabric (tests/vm/lib/fabric.sh) once,
+# both families where the kernel has IPv6 policy routing,
 # mounts the host's share (9p, tag "mut") on /mnt/mut, says "ready", and
 # then runs jobs, one at a time, for as many mutants as the host sends:
 #   the host writes /mnt/mut/jobs/N/ (run.sh, the programs it runs, and
@@ -24,6 +25,9 @@ mkdir -p $S
 mount -t 9p -o trans=virtio,version=9p2000.L,cache=none,msize=262144 mut $S ||
 	fail "cannot mount the host's share (tag mut)"
 fabric_up
+# the IPv6 half too where the kernel has it: tests a job runs (vm-core.sh's
+# ctl) call fabric_up and fabric_up6, which find both built
+! fabric_has6 || fabric_up6
 export H1 H2 RXE0 RXE1 GID_INDEX
 log "vm-serve: fabric up, $RXE0 on $H1, $RXE1 on $H2"
 echo "$ABI" >$S/ready.tmp

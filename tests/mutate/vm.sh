@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # vm.sh start|run|stop - make mutate's VM tier: ONE qemu VM (Debian's
 # kernel, rdma_rxe, the fabric of tests/vm/lib/fabric.sh) kept running
-# across a part's mutants, so that code only real RDMA runs (libflowplan's
-# groups, posts, buffers) is tested on rxe for each mutant without a boot
-# per mutant. Run in the mutation copy (never the checkout).
+# across a part's mutants, so that code only real RDMA or the real module
+# runs (libflowplan's groups, posts, buffers; lib/core's netlink client) is
+# tested on rxe and flowplan.ko for each mutant without a boot per mutant.
+# Run in the mutation copy (never the checkout).
 #
 #   vm.sh start            boot the VM unless it runs (tests/vm/run.sh with
 #                          tests/mutate/vm-serve.sh as its test and a 9p
@@ -54,13 +55,17 @@ start() {
 	stop
 	rm -rf "$SHARE"
 	mkdir -p "$SHARE/jobs"
-	# the libraries the programs need reach the image with these (run.sh)
-	make -s --no-print-directory "$BUILD/vm/init" "$BUILD/tests/test_lib_verbs"
+	# the libraries the programs need reach the image with these (run.sh);
+	# flowplan.ko (built against Debian's kernel) for vm-core.sh's jobs,
+	# which load it and run the mutant's flowplanctl against it
+	make -s --no-print-directory "$BUILD/vm/init" "$BUILD/tests/test_lib_verbs" \
+		"$BUILD/flowplanctl" module
 	echo "vm: booting the mutation VM (log $ST/vm/logs/vm-serve.log)"
 	# shellcheck disable=SC2016 # expanded by the inner bash
 	setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$PIDF" \
 		env VM_INIT="$TOP/$BUILD/vm/init" VM_OUT="$ST/vm" \
-		VM_BINS="$TOP/$BUILD/tests/test_lib_verbs" \
+		VM_BINS="$TOP/$BUILD/tests/test_lib_verbs $TOP/$BUILD/flowplanctl" \
+		FLOWPLAN_KO="$TOP/kmod/flowplan.ko" \
 		VM_QEMU_ARGS="-virtfs local,path=$SHARE,mount_tag=mut,security_model=none,id=mut" \
 		tests/vm/run.sh "$TOP/tests/mutate/vm-serve.sh" \
 		>"$ST/run.log" 2>&1 </dev/null &

@@ -34,6 +34,9 @@ sysctl_set() { echo "$2" >"/proc/sys/${1//.//}"; }
 
 fabric_up() {
 	local n l s
+	# once a boot: the mutation VM (tests/mutate/vm-serve.sh) builds it
+	# before the tests it runs, which call fabric_up themselves
+	[ ! -e /tmp/.fabric-up ] || return 0
 	modprobe veth
 	modprobe rdma_rxe
 	ip link set lo up
@@ -87,6 +90,7 @@ fabric_up() {
 	poll 10 port_active $RXE1 || fail "fabric: $RXE1 not active"
 	poll 10 gid_is $RXE0 $GID_INDEX $H1 || fail "fabric: no IPv4 GID on $RXE0"
 	poll 10 gid_is $RXE1 $GID_INDEX $H2 || fail "fabric: no IPv4 GID on $RXE1"
+	: >/tmp/.fabric-up
 }
 
 port_active() { grep -q ACTIVE "/sys/class/infiniband/$1/ports/1/state"; }
@@ -335,6 +339,7 @@ fabric_up6() {
 	local n l s
 	fabric_has6 ||
 		skip "fabric6: no IPv6 policy routing in this kernel (CONFIG_IPV6_MULTIPLE_TABLES)"
+	[ ! -e /tmp/.fabric-up6 ] || { fabric_gid6; return 0; }
 	for n in leaf1 leaf2 spine1 spine2; do
 		ip netns exec $n bash -c '
 			echo 1 >/proc/sys/net/ipv6/conf/all/forwarding
@@ -371,6 +376,11 @@ fabric_up6() {
 		fail "fabric6: no IPv6 GID on $RXE0"
 	poll 10 gid6_index $RXE1 $H2_6 >/dev/null ||
 		fail "fabric6: no IPv6 GID on $RXE1"
+	: >/tmp/.fabric-up6
+	fabric_gid6
+}
+
+fabric_gid6() {
 	GID6_INDEX0=$(gid6_index $RXE0 $H1_6)
 	GID6_INDEX1=$(gid6_index $RXE1 $H2_6)
 }
