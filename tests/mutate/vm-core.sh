@@ -25,7 +25,7 @@ make -s --no-print-directory "$BUILD/flowplanctl"
 # monitor or the test's rxe9.
 # shellcheck disable=SC2016 # expanded in the VM
 exec tests/mutate/vm.sh run 400 '
-	pkill -x flowplanctl || true
+	pkill -9 -x flowplanctl || true
 	rdma link delete rxe9 2>/dev/null || true
 	ip link del x0 2>/dev/null || true
 	! [ -d /sys/module/flowplan ] || rmmod flowplan
@@ -37,9 +37,11 @@ exec tests/mutate/vm.sh run 400 '
 	ip route replace default via 10.0.1.254 dev h1 src 10.0.1.1 table 101
 	! ip -6 rule show >/dev/null 2>&1 ||
 		ip -6 route replace default via fd00:1::fe dev h1 src fd00:1::1 table 101
-	# the image is read-only: the mutant'"'"'s program is bound over the
-	# baseline'"'"'s, which ctl.sh finds first in its own PATH
-	while umount /usr/bin/flowplanctl 2>/dev/null; do :; done
+	# the mutant'"'"'s program is bound over the image'"'"'s, which ctl.sh
+	# finds first in its own PATH; the last job'"'"'s is detached even if a
+	# monitor it left still runs (its file is gone with its job, and a
+	# mount onto a deleted file fails)
+	while umount -l /usr/bin/flowplanctl 2>/dev/null; do :; done
 	mount --bind "$PWD/flowplanctl" /usr/bin/flowplanctl || exit 1
 	cmp -s flowplanctl /usr/bin/flowplanctl ||
 		{ echo "vm-core: /usr/bin/flowplanctl is not the mutant'"'"'s"; exit 1; }

@@ -56,6 +56,8 @@ while [ ! -e $S/stop ]; do
 	echo $rc >"$J/rc.tmp"
 	mv "$J/rc.tmp" "$J/rc"
 	log "vm-serve: job $n: exit $rc"
-	[ $warned = 0 ] || fail "the kernel warned during job $n"
+	# not ready any more before it stops, so that the host's next job
+	# boots a fresh VM instead of meeting this one on its way down
+	[ $warned = 0 ] || { rm -f $S/ready; fail "the kernel warned during job $n"; }
 done
 log "vm-serve: stopped by the host"
