@@ -131,6 +131,12 @@ static void test_steers_around_known_port(void **state)
 	fp_topo_free(t);
 }
 
+/* A flow between pods, and 4096 background bytes h1 -> h15 on no known port. */
+static const char unknown_port_sched[] =
+	"{\"format\":\"flowplan-schedule\",\"version\":1,\"phases\":[{\"flows\":["
+	"{\"src\":\"h0.n0\",\"dst\":\"h4.n0\",\"bytes\":1000},"
+	"{\"src\":\"h1.n0\",\"dst\":\"h15.n0\",\"bytes\":4096,\"background\":true}]}]}";
+
 /*
  * Port unknown: ECMP's expectation, an even split at every switch. On a
  * k=4 fat-tree a flow between pods reaches each of the 4 cores with a
@@ -139,11 +145,7 @@ static void test_steers_around_known_port(void **state)
 static void test_unknown_port_expected_split(void **state)
 {
 	struct fp_topo *t = gen_topo("fattree:k=4");
-	const char *text =
-		"{\"format\":\"flowplan-schedule\",\"version\":1,\"phases\":[{\"flows\":["
-		"{\"src\":\"h0.n0\",\"dst\":\"h4.n0\",\"bytes\":1000},"
-		"{\"src\":\"h1.n0\",\"dst\":\"h15.n0\",\"bytes\":4096,\"background\":true}]}]}";
-	struct fp_sched *s = parse(t, text);
+	struct fp_sched *s = parse(t, unknown_port_sched);
 	struct fp_plan *p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 1);
 	int src = fp_topo_find(t, "h1.n0"), dst = fp_topo_find(t, "h15.n0");
 	int sl = t->nodes[src].leaf, l, cores = 0, ups = 0;
@@ -184,11 +186,7 @@ static void test_unknown_port_expected_split(void **state)
 static void test_unknown_port_split_per_switch(void **state)
 {
 	struct fp_topo *t = gen_topo("fattree:k=4,fail=agg0.0-core0");
-	const char *text =
-		"{\"format\":\"flowplan-schedule\",\"version\":1,\"phases\":[{\"flows\":["
-		"{\"src\":\"h0.n0\",\"dst\":\"h4.n0\",\"bytes\":1000},"
-		"{\"src\":\"h1.n0\",\"dst\":\"h15.n0\",\"bytes\":4096,\"background\":true}]}]}";
-	struct fp_sched *s = parse(t, text);
+	struct fp_sched *s = parse(t, unknown_port_sched);
 	struct fp_plan *p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 1);
 	int a0 = fp_topo_find(t, "agg0.0"), a1 = fp_topo_find(t, "agg0.1");
 	int sl = t->nodes[fp_topo_find(t, "h1.n0")].leaf, l, cores = 0;
