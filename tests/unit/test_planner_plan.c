@@ -107,6 +107,35 @@ static void exact_trials(bool v6)
 	}
 }
 
+/*
+ * More than 1984 flows in a phase: the exact method's first label for flow
+ * 1984 is 0x3fff (1 + 1984 * 7919 % 0x3fff), the last 14-bit label. Over
+ * one spine every label takes the path, so each flow keeps its first: flow
+ * 1984's is 0x3fff, not 0, and every label is 1..0x3fff and routes.
+ */
+static void test_exact_last_label(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=1,hosts=1");
+	struct fp_sched *s = calloc(1, sizeof(*s));
+	struct fp_plan *p;
+	int i;
+
+	(void)state;
+	s->name = fp_xstrdup("many");
+	fp_sched_job(s, "j0");
+	for (i = 0; i < 1985; i++)
+		fp_sched_add(s, 0, t->hosts[0].first_nic, t->hosts[1].first_nic, 1000003, 0);
+	p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+	assert_int_equal(p->ph[0].method, FP_METHOD_EXACT);
+	assert_conserved(p);
+	assert_ports_route(p);
+	assert_int_equal(p->ph[0].flows[1984].n, 1);
+	assert_int_equal(p->ph[0].subs[p->ph[0].flows[1984].first].flow_label, 0x3fff);
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
 static void test_exact_meets_spraying_bound(void **state)
 {
 	(void)state;
@@ -1864,6 +1893,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exact_meets_spraying_bound),
+		cmocka_unit_test(test_exact_last_label),
 		cmocka_unit_test(test_exact_meets_spraying_bound_v6),
 		cmocka_unit_test(test_general_at_the_bound),
 		cmocka_unit_test(test_general_at_the_bound_v6),

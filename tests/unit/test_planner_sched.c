@@ -206,6 +206,9 @@ static const struct bad_case bad[] = {
 	{ "hosts range", "alltoall:bytes=1M,hosts=0-99", "outside 0..7" },
 	{ "hosts syntax", "alltoall:bytes=1M,hosts=a-b", "not an index or range" },
 	{ "hosts open range", "alltoall:bytes=1M,hosts=0-", "\"0-\" is not a range" },
+	/* a range that runs down, and an index below 0, each on its own */
+	{ "hosts descending", "alltoall:bytes=1M,hosts=0+5-2", "hosts: 5-2 is outside 0..7" },
+	{ "hosts negative", "alltoall:bytes=1M,hosts=-1+0-3", "hosts: -1 is outside 0..7" },
 	{ "hosts trailing", "alltoall:bytes=1M,hosts=0+1x", "\"1x\" is not an index or range" },
 	{ "hd pow2", "hd-allreduce:bytes=1M,hosts=0-2", "power-of-two" },
 	{ "one host", "ring-allreduce:bytes=1M,hosts=3", "at least 2 hosts" },

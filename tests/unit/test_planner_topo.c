@@ -823,6 +823,68 @@ static void test_route_cut_apart(void **state)
 	fp_topo_free(t);
 }
 
+/*
+ * Two tiers by the counts, not by the wiring: each leaf has one spine and
+ * the other leaf, each spine one leaf and the other spine, so every switch
+ * has as many neighbours as a leaf-spine's. A link between two switches of
+ * one tier makes it no leaf-spine: leaf0 reaches leaf1 over their own link,
+ * its one shortest path.
+ */
+static void test_same_tier_links_not_two_tier(void **state)
+{
+	static const char txt[] =
+		"{\"format\":\"flowplan-topology\",\"version\":1,"
+		"\"switches\":[{\"name\":\"leaf0\",\"tier\":1},{\"name\":\"leaf1\",\"tier\":1},"
+		"{\"name\":\"spine0\",\"tier\":2},{\"name\":\"spine1\",\"tier\":2}],"
+		"\"hosts\":[{\"name\":\"h0\",\"nics\":[{\"name\":\"h0.n0\"}]},"
+		"{\"name\":\"h1\",\"nics\":[{\"name\":\"h1.n0\"}]}],"
+		"\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":100},"
+		"{\"a\":\"h1.n0\",\"b\":\"leaf1\",\"gbps\":100},"
+		"{\"a\":\"leaf0\",\"b\":\"spine0\",\"gbps\":100},"
+		"{\"a\":\"leaf1\",\"b\":\"spine1\",\"gbps\":100},"
+		"{\"a\":\"leaf0\",\"b\":\"leaf1\",\"gbps\":100},"
+		"{\"a\":\"spine0\",\"b\":\"spine1\",\"gbps\":100}]}";
+	struct fp_topo *t = NULL;
+	struct fp_err err = { "" };
+	struct fp_pathset ps;
+	int a, b;
+
+	(void)state;
+	if (fp_topo_parse(txt, strlen(txt), "tiers", &t, &err))
+		fail_msg("%s", err.msg);
+	a = fp_topo_find(t, "leaf0");
+	b = fp_topo_find(t, "leaf1");
+	assert_false(t->two_tier);
+	ps = fp_topo_paths(t, a, b);
+	assert_int_equal(ps.n, 1);
+	assert_int_equal(ps.p[0].len, 1);
+	assert_int_equal(t->links[ps.p[0].link[0]].from, a);
+	assert_int_equal(t->links[ps.p[0].link[0]].to, b);
+	fp_topo_free(t);
+}
+
+/*
+ * The path cache: a leaf pair's paths, asked for again, are the ones
+ * enumerated the first time (the same array), for each of 240 pairs, while
+ * the cache grew under them.
+ */
+static void test_path_cache_hits(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=16,spines=2,hosts=1");
+	const struct fp_path *first[16][16];
+	int i, j;
+
+	(void)state;
+	for (i = 0; i < t->nleaves; i++)
+		for (j = 0; j < t->nleaves; j++)
+			first[i][j] = fp_topo_paths(t, t->leaves[i], t->leaves[j]).p;
+	for (i = 0; i < t->nleaves; i++)
+		for (j = 0; j < t->nleaves; j++)
+			if (fp_topo_paths(t, t->leaves[i], t->leaves[j]).p != first[i][j])
+				fail_msg("leaf%d -> leaf%d: its paths enumerated again", i, j);
+	fp_topo_free(t);
+}
+
 struct bad_case {
 	const char *name;
 	const char *text;	/* JSON, or a generator string when it starts with no '{' */
@@ -834,7 +896,7 @@ struct bad_case {
 #define HOSTS "\"hosts\":[{\"name\":\"h0\",\"nics\":[{\"name\":\"h0.n0\"}]}],"
 
 static const struct bad_case bad[] = {
-	{ "syntax", "{\n \"format\": \"flowplan-topology\",\n \"version\": 1,,\n}", "bad:3:" },
+	{ "syntax", "{\n \"format\": \"flowplan-topology\",\n \"version\": 1,,\n}", "bad:3:15: " },
 	{ "truncated", HDR SW, "unexpected end of file" },
 	{ "trailing", HDR SW HOSTS "\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":100}]} x", "unexpected text" },
 	{ "format", "{\"format\":\"x\",\"version\":1}", "\"format\" must be" },
@@ -993,6 +1055,8 @@ int main(void)
 		cmocka_unit_test(test_link_lookup),
 		cmocka_unit_test(test_v6_addresses_past_255),
 		cmocka_unit_test(test_route_cut_apart),
+		cmocka_unit_test(test_same_tier_links_not_two_tier),
+		cmocka_unit_test(test_path_cache_hits),
 		cmocka_unit_test(test_wide_ecmp),
 		cmocka_unit_test(test_hash_linearity),
 		cmocka_unit_test(test_label_to_sport),
