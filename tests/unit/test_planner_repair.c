@@ -582,6 +582,34 @@ static void test_rebalance_needs_the_map(void **state)
 }
 
 /*
+ * More than 64 paths between two leaves: the rebalance after the repair
+ * keeps the paths a flow had as bits of one word (path % 64), and puts
+ * subflows on paths 64 and up; the plan is repaired and they are counted.
+ */
+static void test_rebalance_past_64_paths(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=66,hosts=66");
+	struct fp_sched *s = gen_sched("ring-allreduce:bytes=1G,place=frag", t);
+	struct fp_plan *p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+	struct fp_plan_repair_stats st;
+	struct fp_err err;
+	int l = loaded_link(p), most = 0;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(fp_plan_repair(p, &l, 1, NULL, &st, &err), 0);
+	assert_true(st.moved >= 1);
+	assert_repaired(p);
+	for (i = 0; i < p->ph[0].nsubs; i++)
+		if (p->ph[0].subs[i].path != FP_PATH_NONE && p->ph[0].subs[i].path > most)
+			most = p->ph[0].subs[i].path;
+	assert_true(most >= 64);
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
+/*
  * A bound stays a bound when links fail and no flow is dropped, even where
  * the cuts after the failure are lower: leaf0 -> leaf1 has one path (over
  * spine1) and carries 200 MiB, which its LP dual bounds at 200 MiB per
@@ -631,6 +659,7 @@ int main(void)
 		cmocka_unit_test(test_portmap),
 		cmocka_unit_test(test_rebalance_needs_the_map),
 		cmocka_unit_test(test_bound_kept),
+		cmocka_unit_test(test_rebalance_past_64_paths),
 	};
 
 	return cmocka_run_group_tests_name("planner_repair", tests, NULL, NULL);
