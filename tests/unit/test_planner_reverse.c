@@ -714,6 +714,64 @@ static void test_reverse_labels_distinct(void **state)
 }
 
 /*
+ * Two subflows of a flow on one path (a caller's, as above), and a map with
+ * one port on that path's reverse: the second reverse subflow finds only
+ * the label the first holds, in every try. The flow gets no reverse
+ * subflows, rather than two that share a label.
+ */
+static void test_reverse_one_port_two_subflows(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=3");
+	struct fp_sched *s = calloc(1, sizeof(*s)), *back = calloc(1, sizeof(*back));
+	struct fp_plan_opts o = { .strategy = FP_STRAT_FLOWPLAN, .generation = 1 };
+	struct fp_plan_subflow *sf = NULL;
+	struct fp_portmap *pm;
+	struct fp_plan_phase *pp;
+	struct fp_plan *p;
+	struct fp_err err;
+	char *text;
+	size_t i, fi = 0;
+
+	(void)state;
+	assert_non_null(s);
+	assert_non_null(back);
+	s->name = fp_xstrdup("three");
+	fp_sched_job(s, "j0");
+	for (i = 0; i < 3; i++)
+		fp_sched_add(s, 0, t->hosts[i].first_nic, t->hosts[3 + i].first_nic, 1 << 30, 0);
+	assert_int_equal(fp_plan_compute(t, s, &o, &p, &err), 0);
+	pp = &p->ph[0];
+	for (i = 0; i < 3 && !sf; i++)
+		if (pp->flows[i].n == 2)
+			sf = &pp->subs[pp->flows[fi = i].first];
+	assert_non_null(sf);
+	/* both on the first subflow's path: its label, and another that takes it */
+	sf[1].path = sf[0].path;
+	assert_int_equal(fp_topo_port_search(t, s->ph[0].flows[fi].src, s->ph[0].flows[fi].dst,
+					     sf[0].path, sf[0].flow_label % 0x3fff + 1,
+					     &sf[1].flow_label), 0);
+	sf[1].sport = fp_label_to_sport(sf[1].flow_label);
+	assert_int_not_equal(sf[1].flow_label, sf[0].flow_label);
+	/* the map: one port per path of the reverse pair, and nothing else */
+	back->name = fp_xstrdup("back");
+	fp_sched_job(back, "j0");
+	fp_sched_add(back, 0, s->ph[0].flows[fi].dst, s->ph[0].flows[fi].src, 1 << 30, 0);
+	text = pm_from_model(t, back, 1);
+	assert_int_equal(fp_portmap_parse(text, "pm", t, &pm, &err), 0);
+	assert_int_equal(fp_plan_reverse(p, pm, NULL, &err), 0);
+	for (i = 0; i < pp->nrev && pp->rev[i].flow != fi; i++)
+		;
+	assert_true(i < pp->nrev);
+	assert_int_equal(pp->rev[i].n, 0);
+	fp_portmap_free(pm);
+	free(text);
+	fp_plan_free(p);
+	fp_sched_free(back);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
+/*
  * Eight phases, as many as the schedule's phase array holds (it grows 8,
  * 16, ...), each with one flow leaf0 -> leaf1 and none back: every phase,
  * the last one too, has its one reverse entry, and nothing past the last
@@ -758,6 +816,7 @@ int main(void)
 		cmocka_unit_test(test_phases),
 		cmocka_unit_test(test_order_differs),
 		cmocka_unit_test(test_reverse_labels_distinct),
+		cmocka_unit_test(test_reverse_one_port_two_subflows),
 		cmocka_unit_test(test_full_phase_array),
 	};
 
