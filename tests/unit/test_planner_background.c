@@ -431,6 +431,82 @@ static void test_repair_moves_background(void **state)
 	fp_topo_free(t);
 }
 
+/*
+ * A pod on the spines only (a topology file may say so; leaves have none):
+ * no switch is above a spine, so no pod cut moves, and the bound with
+ * background over those spines is the one without the pods. The cuts'
+ * accounting skips a leaf that has no pod, on the way down too.
+ */
+static void test_pods_on_spines_only(void **state)
+{
+	static const char fmt[] =
+		"{\"format\":\"flowplan-topology\",\"version\":1,"
+		"\"switches\":[{\"name\":\"leaf0\",\"tier\":1},{\"name\":\"leaf1\",\"tier\":1},"
+		"{\"name\":\"spine0\",\"tier\":2%s},{\"name\":\"spine1\",\"tier\":2%s}],"
+		"\"hosts\":[{\"name\":\"h0\",\"nics\":[{\"name\":\"h0.n0\"}]},"
+		"{\"name\":\"h1\",\"nics\":[{\"name\":\"h1.n0\"}]},"
+		"{\"name\":\"h2\",\"nics\":[{\"name\":\"h2.n0\"}]}],"
+		"\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":100},"
+		"{\"a\":\"h1.n0\",\"b\":\"leaf0\",\"gbps\":100},"
+		"{\"a\":\"h2.n0\",\"b\":\"leaf1\",\"gbps\":100},"
+		"{\"a\":\"leaf0\",\"b\":\"spine0\",\"gbps\":100},{\"a\":\"leaf0\",\"b\":\"spine1\",\"gbps\":100},"
+		"{\"a\":\"leaf1\",\"b\":\"spine0\",\"gbps\":100},{\"a\":\"leaf1\",\"b\":\"spine1\",\"gbps\":100}]}";
+	const char *sched =
+		"{\"format\":\"flowplan-schedule\",\"version\":1,\"phases\":[{\"flows\":["
+		"{\"src\":\"h0.n0\",\"dst\":\"h2.n0\",\"bytes\":1000000},"
+		"{\"src\":\"h1.n0\",\"dst\":\"h2.n0\",\"bytes\":3000000,\"background\":true}]}]}";
+	double bound[2];
+	int k;
+
+	(void)state;
+	for (k = 0; k < 2; k++) {
+		struct fp_topo *t = NULL;
+		struct fp_err err = { "" };
+		struct fp_sched *s;
+		struct fp_plan *p;
+		char txt[2048];
+
+		snprintf(txt, sizeof(txt), fmt, k ? ",\"pod\":0" : "", k ? ",\"pod\":1" : "");
+		if (fp_topo_parse(txt, strlen(txt), "pods", &t, &err))
+			fail_msg("%s", err.msg);
+		s = parse(t, sched);
+		p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 1);
+		bound[k] = p->ph[0].lower_bound;
+		fp_plan_free(p);
+		fp_sched_free(s);
+		fp_topo_free(t);
+	}
+	assert_true(bound[0] > 0);
+	assert_true(bound[1] == bound[0]);
+}
+
+/*
+ * Links fail that cut the background's leaves apart (leaf0 loses both its
+ * spines): the repair is refused and says which background flow has no
+ * path, as fp_plan_compute does; the planned flow (leaf1 -> leaf2) alone
+ * would have been repaired.
+ */
+static void test_repair_cuts_background(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=3,spines=2,hosts=2");
+	int dead[2] = { link_of(t, "leaf0", "spine0"), link_of(t, "leaf0", "spine1") };
+	struct fp_plan_repair_stats st;
+	struct fp_err err = { "" };
+	struct fp_sched *s = parse(t,
+		"{\"format\":\"flowplan-schedule\",\"version\":1,\"phases\":[{\"flows\":["
+		"{\"src\":\"h2.n0\",\"dst\":\"h4.n0\",\"bytes\":1000000},"
+		"{\"src\":\"h0.n0\",\"dst\":\"h2.n0\",\"bytes\":3000000,\"background\":true}]}]}");
+	struct fp_plan *p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 1);
+
+	(void)state;
+	assert_int_equal(fp_plan_repair(p, dead, 2, NULL, &st, &err), EHOSTUNREACH);
+	if (!strstr(err.msg, "background flow: h0.n0 -> h2.n0: no live path"))
+		fail_msg("%s", err.msg);
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
 #define SH "{\"format\":\"flowplan-schedule\",\"version\":1,\"phases\":[{\"flows\":["
 #define F "{\"src\":\"h0.n0\",\"dst\":\"h2.n0\",\"bytes\":5"
 static const struct {
@@ -488,6 +564,8 @@ int main(void)
 		cmocka_unit_test(test_plan_json_and_round_trip),
 		cmocka_unit_test(test_failed_links),
 		cmocka_unit_test(test_repair_moves_background),
+		cmocka_unit_test(test_repair_cuts_background),
+		cmocka_unit_test(test_pods_on_spines_only),
 		cmocka_unit_test(test_background_sideways),
 		cmocka_unit_test(test_bad_input),
 	};
