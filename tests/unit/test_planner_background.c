@@ -345,6 +345,35 @@ static void test_failed_links(void **state)
 }
 
 /*
+ * A partial plan (a planned flow cut off with leaf0) carries every
+ * background flow that still has a path, the second one too.
+ */
+static void test_partial_keeps_every_background(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=3,spines=2,hosts=2,"
+				     "fail=leaf0-spine0+leaf0-spine1");
+	struct fp_sched *s = parse(t,
+		"{\"format\":\"flowplan-schedule\",\"version\":1,\"phases\":[{\"flows\":["
+		"{\"src\":\"h0.n0\",\"dst\":\"h2.n0\",\"bytes\":1000},"
+		"{\"src\":\"h2.n0\",\"dst\":\"h4.n0\",\"bytes\":3000,\"background\":true},"
+		"{\"src\":\"h3.n0\",\"dst\":\"h5.n0\",\"bytes\":5000,\"background\":true}]}]}");
+	struct fp_plan_opts o = { .strategy = FP_STRAT_FLOWPLAN, .partial = true };
+	struct fp_err err = { "" };
+	struct fp_plan *p = NULL;
+
+	(void)state;
+	assert_int_equal(fp_plan_compute(t, s, &o, &p, &err), 0);
+	assert_int_equal(p->nunroutable, 1);
+	assert_non_null(p->ph[0].bg_bytes);
+	assert_true(p->ph[0].bg_bytes[t->nodes[fp_topo_find(t, "h2.n0")].up_link] == 3000);
+	assert_true(p->ph[0].bg_bytes[t->nodes[fp_topo_find(t, "h3.n0")].up_link] == 5000);
+	assert_true(p->ph[0].bg_bytes[t->nodes[fp_topo_find(t, "h5.n0")].down_link] == 5000);
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
+/*
  * Background on a link between two switches of one tier (a leaf-to-leaf
  * cable, which a topology file may have) leaves its leaf sideways, not up:
  * it is no part of the leaf's uplink cut. Here 4 GiB of background goes
@@ -563,6 +592,7 @@ int main(void)
 		cmocka_unit_test(test_bound_with_background),
 		cmocka_unit_test(test_plan_json_and_round_trip),
 		cmocka_unit_test(test_failed_links),
+		cmocka_unit_test(test_partial_keeps_every_background),
 		cmocka_unit_test(test_repair_moves_background),
 		cmocka_unit_test(test_repair_cuts_background),
 		cmocka_unit_test(test_pods_on_spines_only),
