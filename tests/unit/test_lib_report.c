@@ -264,6 +264,86 @@ static json_object *schedule_of(const struct fp_report_rec *recs, size_t n)
 	return root;
 }
 
+/* The destinations of phase @i's flows, in order, as "a,b,...". */
+static void flows_to(json_object *root, size_t i, const char *want)
+{
+	json_object *flows = get(phase(root, i), "flows");
+	char got[256] = "";
+	size_t j, n = 0;
+
+	for (j = 0; j < json_object_array_length(flows); j++)
+		n += (size_t)snprintf(got + n, sizeof(got) - n, "%s%s",
+				      j ? "," : "",
+				      json_object_get_string(get(
+					json_object_array_get_idx(flows, j),
+					"dst")));
+	assert_string_equal(got, want);
+}
+
+/*
+ * Messages that start at the same time are taken in the order of their
+ * seq (docs/reports.md), whatever the order of the records: here the
+ * collective's (seq 1) first, so its phase comes first and the unmarked
+ * ones after it open a phase of their own, seq 2's flow before seq 3's.
+ */
+static void test_schedule_ties(void **state)
+{
+	const uint64_t t = 5000;
+	const struct fp_report_rec recs[] = {
+		{ .seq = 3, .op = FP_OP_WRITE, .src = V4(198, 18, 0, 1),
+		  .dst = V4(198, 18, 0, 4), .bytes = 1, .start_ns = t },
+		{ .seq = 2, .op = FP_OP_SEND, .src = V4(198, 18, 0, 1),
+		  .dst = V4(198, 18, 0, 3), .bytes = 1, .start_ns = t },
+		{ .seq = 1, .comm = 1, .op = FP_OP_WRITE, .coll = 1,
+		  .src = V4(198, 18, 0, 1), .dst = V4(198, 18, 0, 2),
+		  .bytes = 1, .start_ns = t },
+	};
+	static const char *const names[] = { "collective-1", "phase-1" };
+	static const int flows[] = { 1, 2 };
+	json_object *root;
+
+	(void)state;
+	phases_are(recs, 3, 0, names, flows, 2);
+	root = schedule_of(recs, 3);
+	flows_to(root, 0, "198.18.0.2");
+	flows_to(root, 1, "198.18.0.3,198.18.0.4");
+	json_object_put(root);
+}
+
+/*
+ * A collective's later messages join the phase its first one opened, also
+ * those to another peer (a new flow of that phase) and those that come
+ * after unmarked messages (which opened a phase of their own meanwhile).
+ */
+static void test_schedule_coll_later(void **state)
+{
+	const struct fp_report_rec recs[] = {
+		{ .seq = 1, .comm = 1, .op = FP_OP_WRITE, .coll = 2,
+		  .src = V4(198, 18, 0, 1), .dst = V4(198, 18, 0, 2),
+		  .bytes = 10, .start_ns = 1000 },
+		{ .seq = 2, .op = FP_OP_WRITE, .src = V4(198, 18, 0, 1),
+		  .dst = V4(198, 18, 0, 9), .bytes = 1, .start_ns = 1001 },
+		{ .seq = 3, .comm = 1, .op = FP_OP_WRITE, .coll = 2,
+		  .src = V4(198, 18, 0, 1), .dst = V4(198, 18, 0, 3),
+		  .bytes = 20, .start_ns = 1002 },
+		{ .seq = 4, .comm = 1, .op = FP_OP_ALLGATHER, .coll = 2,
+		  .bytes = 30, .start_ns = 999, .end_ns = 1003 },
+	};
+	static const char *const names[] = { "allgather-2", "phase-1" };
+	static const int flows[] = { 2, 1 };
+	json_object *root, *f;
+
+	(void)state;
+	phases_are(recs, 4, 0, names, flows, 2);
+	root = schedule_of(recs, 4);
+	flows_to(root, 0, "198.18.0.2,198.18.0.3");
+	flows_to(root, 1, "198.18.0.9");
+	f = json_object_array_get_idx(get(phase(root, 0), "flows"), 1);
+	assert_int_equal(json_object_get_int64(get(f, "bytes")), 20);
+	assert_string_equal(json_object_get_string(get(f, "job")), "comm1");
+	json_object_put(root);
+}
+
 /*
  * IPv6 endpoints become IPv6 flows in RFC 5952 form (as the schedule
  * format takes them), summed per pair like IPv4's, next to IPv4 flows of
@@ -475,6 +555,8 @@ int main(void)
 		cmocka_unit_test(test_phase_window),
 		cmocka_unit_test(test_schedule_overflow),
 		cmocka_unit_test(test_schedule_v6),
+		cmocka_unit_test(test_schedule_ties),
+		cmocka_unit_test(test_schedule_coll_later),
 		cmocka_unit_test(test_report_1_0),
 		cmocka_unit_test(test_ctx_coll),
 		cmocka_unit_test(test_ctx_report_settings),
