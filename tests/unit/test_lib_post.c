@@ -51,6 +51,10 @@
  * the group than in the plan, and fewer. Seed 1303's: fp_group_xchg()
  * with a stale EINTR in errno; fp_buf_export() refuses what is missing;
  * a re-pin whose peer sends no hello fails with the exchange's error.
+ * Gaps those samples left: fp_group_xchg() with 16 of the peer's switch
+ * records waiting (ours sent first, then the records taken); the
+ * receives of a switch that failed after the flush are not posted again
+ * by the next switch after a re-pin.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -3027,6 +3031,98 @@ static void test_xchg_big_framed_propose(void **state)
 }
 
 /*
+ * A peer that sends a PROPOSE and then XCHG_HELD (16) stray records
+ * (COMMITs of an older epoch) before anything else, reads all of our
+ * exchange, and only then sends its own; last, it reads the ACK that
+ * answers its PROPOSE. On a thread.
+ */
+#define XCHG_STRAYS 16
+
+static void *held_peer_run(void *arg)
+{
+	struct big_peer *p = arg;
+	struct fp_ctl c = { .magic = FP_CTL_MAGIC, .type = FP_CTL_PROPOSE,
+			    .epoch = 7 };
+	char *got = malloc(BIG_XCHG);
+	unsigned int i;
+
+	p->why = "out of memory";
+	if (!got)
+		return NULL;
+	p->why = "could not send its records";
+	if (fp_sock_io(p->fd, &c, sizeof(c), true, 60000))
+		goto out;
+	c.type = FP_CTL_COMMIT;
+	c.epoch = 6;
+	for (i = 0; i < XCHG_STRAYS; i++)
+		if (fp_sock_io(p->fd, &c, sizeof(c), true, 60000))
+			goto out;
+	p->why = "our record is not an FP_CTL_XCHG of BIG_XCHG bytes";
+	if (fp_sock_io(p->fd, &c, sizeof(c), false, 60000) ||
+	    c.magic != FP_CTL_MAGIC || c.type != FP_CTL_XCHG ||
+	    c.count != BIG_XCHG)
+		goto out;
+	p->why = "our bytes did not arrive whole and in order";
+	if (fp_sock_io(p->fd, got, BIG_XCHG, false, 60000) ||
+	    memcmp(got, p->theirs, BIG_XCHG))
+		goto out;
+	p->why = "could not send its bytes";
+	if (fp_sock_io(p->fd, &c, sizeof(c), true, 60000) ||
+	    fp_sock_io(p->fd, (void *)p->mine, BIG_XCHG, true, 60000))
+		goto out;
+	p->why = "no ACK of epoch 7 after our bytes";
+	if (fp_sock_io(p->fd, &c, sizeof(c), false, 60000) ||
+	    c.magic != FP_CTL_MAGIC || c.type != FP_CTL_ACK || c.epoch != 7)
+		goto out;
+	p->why = NULL;
+out:
+	free(got);
+	return NULL;
+}
+
+/*
+ * fp_group_xchg() of more bytes than the sockets hold, while the peer's
+ * switch records keep coming: once 16 wait, ours are sent first (the
+ * peer reads them), then the records are taken in the order they came,
+ * the PROPOSE answered after our bytes, the strays ignored; then the
+ * peer's bytes.
+ */
+static void test_xchg_held_full(void **state)
+{
+	struct fixture *f = *state;
+	struct big_peer p = { .fd = f->peer };
+	char *out = malloc(BIG_XCHG), *theirs = malloc(BIG_XCHG),
+	     *in = malloc(BIG_XCHG);
+	pthread_t th;
+	size_t i;
+
+	assert_non_null(out);
+	assert_non_null(theirs);
+	assert_non_null(in);
+	for (i = 0; i < BIG_XCHG; i++) {
+		out[i] = (char)(i * 7 + 1);
+		theirs[i] = (char)(i * 13 + 5);
+	}
+	p.mine = theirs;
+	p.theirs = out;
+	follows(f, false);
+	assert_int_equal(pthread_create(&th, NULL, held_peer_run, &p), 0);
+	alarm(120);
+	assert_int_equal(fp_group_xchg(f->g, out, in, BIG_XCHG), 0);
+	alarm(0);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	if (p.why)
+		fail_msg("the peer: %s", p.why);
+	assert_memory_equal(in, theirs, BIG_XCHG);
+	assert_int_equal(f->g->sw, FP_SW_ACKED);
+	assert_int_equal(f->g->epoch, 7);
+	assert_true(peer_has_nothing(f));
+	free(out);
+	free(theirs);
+	free(in);
+}
+
+/*
  * COMMIT answers our ACK of the current switch only: one while idle (a
  * stray), or of an earlier epoch while we wait, changes nothing.
  */
@@ -3468,6 +3564,94 @@ static void test_switch_peer_gone(void **state)
 	assert_int_equal(fp_post_send(f->g, f->b, 0, 100, 3), ENOTCONN);
 }
 
+/*
+ * A switch that fails after the flush (the peer's hello is refused):
+ * the group fails and the receives beyond the cut, flushed, are failed
+ * (EPROTO), not to be posted again. So when the application has not
+ * reaped them yet, repins the group and the next switch goes through,
+ * that switch posts none of them again: each completes once, failed.
+ */
+static void test_switch_failed_no_repost(void **state)
+{
+	struct fixture *f = *state;
+	struct qpinfo qi = good_peer(2);
+	struct hello h = { .magic = HELLO_MAGIC, .version = FP_ABI_VERSION + 1,
+			   .k = 2, .pad = FP_HELLO_FOLLOW }, ours;
+	unsigned int seen[4] = { 0 }, old_nwrs;
+	struct fp_wc wc[4];
+	struct fp_ctl c;
+	uint64_t e;
+	int got, i;
+
+	assert_int_equal(fp_post_recv(f->g, f->b, 0, 100, 1), 0);
+	assert_int_equal(fp_post_recv(f->g, f->b, 4096, 100, 2), 0);
+	e = switch_to_drained(f, 0);
+	flush_on_err = true;
+	peer_ctl(f, FP_CTL_DRAINED, e, 0);
+	assert_int_equal(write(f->peer, &h, sizeof(h)), sizeof(h));
+	/* Not through fp_poll(), which would reap the failed receives. */
+	fp_switch_step(f->g, fp_now_ns());
+	assert_int_equal(fp_sock_io(f->peer, &ours, sizeof(ours), false, 1000), 0);
+	assert_int_equal(f->g->error, EPROTO);
+	assert_int_equal(f->g->switch_failures, 1);
+	assert_int_equal(f->g->sw, FP_SW_IDLE);
+
+	/* The application repins the failed group; the peer follows. */
+#ifdef HAVE_MLX5DV
+	{
+		char keep = 0;
+
+		assert_int_equal(write(f->peer, &keep, 1), 1);
+	}
+#endif
+	peer_pins(f, 2, &qi);
+	assert_int_equal(fp_group_repin(f->g), 0);
+#ifdef HAVE_MLX5DV
+	{
+		char keep;
+
+		assert_int_equal(fp_sock_io(f->peer, &keep, 1, false, 1000), 0);
+	}
+#endif
+	peer_reads_pin(f);
+	assert_int_equal(f->g->error, 0);
+	assert_true(f->g->peer_follows);
+
+	/* The next switch, this side proposing, still without fp_poll(). */
+	fp_switch_propose(f->g, fp_now_ns());
+	c = peer_reads(f);
+	assert_int_equal(c.type, FP_CTL_PROPOSE);
+	peer_ctl(f, FP_CTL_ACK, c.epoch, 0);
+	fp_switch_step(f->g, fp_now_ns());
+	assert_int_equal(peer_reads(f).type, FP_CTL_COMMIT);
+	assert_int_equal(peer_reads(f).type, FP_CTL_DRAINED);
+	assert_int_equal(f->g->sw, FP_SW_DRAINED);
+	old_nwrs = nwrs;
+	peer_ctl(f, FP_CTL_DRAINED, c.epoch, 0);
+	peer_pins(f, 2, &qi);
+	fp_switch_step(f->g, fp_now_ns());
+	peer_reads_pin(f);
+	assert_int_equal(f->g->switches, 1);
+	assert_int_equal(f->g->error, 0);
+	if (nwrs != old_nwrs)
+		fail_msg("the switch after a failed one posted %u receives again",
+			 nwrs - old_nwrs);
+	assert_int_equal(f->g->nrecv, 0);
+	stub_complete();
+	for (i = 0; i < 4; i++) {
+		got = poll_checked(f->g, wc, 4);
+		assert_true(got >= 0);
+		while (got-- > 0) {
+			assert_int_equal(wc[got].status, EPROTO);
+			assert_true(wc[got].wr_id < 4);
+			seen[wc[got].wr_id]++;
+		}
+	}
+	assert_int_equal(seen[1], 1);
+	assert_int_equal(seen[2], 1);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -3538,6 +3722,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_xchg_big_framed, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_xchg_big_framed_propose, setup2,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_xchg_held_full, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_propose_fails, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_stray_commit, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_bad_record, setup2, teardown),
@@ -3551,6 +3736,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_switch_repost_reported, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_to_max, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_peer_gone, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_switch_failed_no_repost, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_peer_late, setup2, teardown),
 	};
 
