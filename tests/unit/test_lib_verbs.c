@@ -12,7 +12,10 @@
  * reports host buffers as registered; posts that do not fit their buffers
  * are refused; a pair with reports off at both ends (the fast ways of
  * posting) carries sends and a write byte for byte; a pair the plan does
- * not name gets one subflow.
+ * not name gets one subflow. Where there is a second device (rxe0 and
+ * rxe1 in qemu): a context's group on it opens it as the context's second
+ * and carries a send; a context told to use it refuses a group whose
+ * address it does not hold, EADDRNOTAVAIL.
  *
  * Without an RDMA device it skips (exit 77): the host kernel of the build
  * machine has no RDMA. FP_TEST_ADDR names the local address to use, IPv4
@@ -110,6 +113,22 @@ static void write_plan(uint64_t gen, uint32_t base)
 	fclose(f);
 }
 
+/* @s's group in its context, a buffer, and the buffers exchanged. */
+static int join(struct side *s, const struct fp_group_attr *ga)
+{
+	struct fp_rbuf mine;
+
+	s->g = fp_group_connect(s->ctx, ga);
+	if (!s->g)
+		return errno;
+	s->buf = fp_buf_alloc(s->ctx, BUFLEN, NULL);
+	if (!s->buf)
+		return errno;
+	if (fp_buf_export(s->g, s->buf, &mine))
+		return EIO;
+	return fp_group_xchg(s->g, &mine, &s->peer, sizeof(mine));
+}
+
 /*
  * One end of a group on @port, its plan from @plan (NULL: none), chunks
  * of at most @chunk_max bytes (0: the default, 1 MiB).
@@ -139,20 +158,11 @@ static int open_side_at(struct side *s, bool listen, const char *plan,
 		/* test_recv_timeout waits this long on the server's side. */
 		.timeout_ms = listen ? 5000 : 0,
 	};
-	struct fp_rbuf mine;
 
 	s->ctx = fp_ctx_open(&ca);
 	if (!s->ctx)
 		return errno;
-	s->g = fp_group_connect(s->ctx, &ga);
-	if (!s->g)
-		return errno;
-	s->buf = fp_buf_alloc(s->ctx, BUFLEN, NULL);
-	if (!s->buf)
-		return errno;
-	if (fp_buf_export(s->g, s->buf, &mine))
-		return EIO;
-	return fp_group_xchg(s->g, &mine, &s->peer, sizeof(mine));
+	return join(s, &ga);
 }
 
 static int open_side(struct side *s, bool listen)
@@ -803,6 +813,149 @@ static void test_remote_error(void **state)
 	assert_int_equal(barrier(&cli, 6), 6);
 }
 
+/*
+ * Another device than the one of the group's address, and its RoCEv2 IPv4
+ * address, into @dev and @a; false when there is none (one device).
+ */
+static bool other_device(char *dev, size_t dlen, char *a, size_t alen)
+{
+	struct ibv_device **list;
+	struct fp_group_info gi;
+	int n, i;
+
+	dev[0] = a[0] = 0;
+	if (fp_group_query(cli.g, &gi))
+		return false;
+	list = ibv_get_device_list(&n);
+	for (i = 0; list && i < n && !a[0]; i++) {
+		struct ibv_context *v;
+		struct ibv_gid_entry e;
+		uint32_t idx;
+
+		if (!strcmp(ibv_get_device_name(list[i]), gi.dev))
+			continue;
+		v = ibv_open_device(list[i]);
+		for (idx = 0; v && idx < 16 && !a[0]; idx++) {
+			if (ibv_query_gid_ex(v, 1, idx, &e, 0) ||
+			    e.gid_type != IBV_GID_TYPE_ROCE_V2 ||
+			    e.gid.raw[10] != 0xff || e.gid.raw[11] != 0xff)
+				continue;
+			inet_ntop(AF_INET, &e.gid.raw[12], a, (socklen_t)alen);
+			snprintf(dev, dlen, "%s", ibv_get_device_name(list[i]));
+		}
+		if (v)
+			ibv_close_device(v);
+	}
+	if (list)
+		ibv_free_device_list(list);
+	return a[0] != 0;
+}
+
+static struct side two_cli, two_srv;
+static char other_dev[64], other_addr[INET6_ADDRSTRLEN];
+
+/* The listening end on the other device: it receives 70000 bytes. */
+static void *other_server(void *arg)
+{
+	struct fp_ctx_attr ca = { .flags = FP_CTX_NO_NETLINK | FP_CTX_NO_FOLLOW |
+					   FP_CTX_NO_REPORT };
+	struct fp_group_attr ga = { .local = other_addr, .port = PORT + 2,
+				    .flags = FP_GROUP_LISTEN,
+				    .connect_timeout_ms = 20000 };
+	int st[1] = { -1 };
+	uint8_t *b;
+	size_t j;
+
+	(void)arg;
+	two_srv.ctx = fp_ctx_open(&ca);
+	if (!two_srv.ctx || join(&two_srv, &ga) ||
+	    fp_post_recv(two_srv.g, two_srv.buf, 0, 70000, 0) ||
+	    barrier(&two_srv, 1) != 1 || wait_msgs(&two_srv, 1, st, NULL) ||
+	    st[0])
+		return (void *)1;
+	b = fp_buf_addr(two_srv.buf);
+	for (j = 0; j < 70000; j++)
+		if (b[j] != pat(40, j))
+			return (void *)1;
+	return NULL;
+}
+
+/* A listener on the group's address that the client below never pins. */
+static void *named_server(void *arg)
+{
+	struct fp_ctx_attr ca = { .flags = FP_CTX_NO_NETLINK | FP_CTX_NO_FOLLOW |
+					   FP_CTX_NO_REPORT };
+	struct fp_group_attr ga = { .local = addr, .port = PORT + 3,
+				    .flags = FP_GROUP_LISTEN,
+				    .connect_timeout_ms = 20000 };
+	struct fp_ctx *ctx = fp_ctx_open(&ca);
+	struct fp_group *g = ctx ? fp_group_connect(ctx, &ga) : NULL;
+
+	(void)arg;
+	if (g)
+		fp_group_close(g);
+	if (ctx)
+		fp_ctx_close(ctx);
+	return g ? (void *)1 : NULL;
+}
+
+/*
+ * Where the machine has a second RDMA device (the qemu tests' rxe0 and
+ * rxe1): a context whose groups are on two devices opens the second as
+ * its second (fp_group_query names it) and carries a send over it; a
+ * context told to use the other device refuses a group whose address that
+ * device does not hold (EADDRNOTAVAIL), having looked on its ports.
+ */
+static void test_other_device(void **state)
+{
+	struct fp_ctx_attr named = { .flags = FP_CTX_NO_NETLINK |
+					      FP_CTX_NO_FOLLOW |
+					      FP_CTX_NO_REPORT };
+	struct fp_group_attr ga = { .peer = NULL, .port = PORT + 2 };
+	struct fp_group_info gi;
+	struct fp_ctx *ctx;
+	void *ret = (void *)1;
+	pthread_t t;
+
+	(void)state;
+	if (!other_device(other_dev, sizeof(other_dev), other_addr,
+			  sizeof(other_addr))) {
+		printf("test_other_device: SKIP: one RDMA device with a RoCEv2 IPv4 GID\n");
+		skip();
+	}
+	assert_int_equal(pthread_create(&t, NULL, other_server, NULL), 0);
+	ga.peer = other_addr;
+	ga.local = other_addr;
+	two_cli.ctx = cli.ctx;			/* its device is open already */
+	assert_int_equal(join(&two_cli, &ga), 0);
+	assert_int_equal(fp_group_query(two_cli.g, &gi), 0);
+	assert_string_equal(gi.dev, other_dev);
+	assert_int_equal(two_cli.g->dev, 1);	/* the context's second */
+	send_pattern(&two_cli, 40, 70000, 1);
+	assert_int_equal(pthread_join(t, &ret), 0);
+	assert_null(ret);			/* the server verified */
+	assert_int_equal(fp_buf_free(two_cli.buf), 0);
+	assert_int_equal(fp_group_close(two_cli.g), 0);
+	assert_int_equal(fp_buf_free(two_srv.buf), 0);
+	assert_int_equal(fp_group_close(two_srv.g), 0);
+	assert_int_equal(fp_ctx_close(two_srv.ctx), 0);
+
+	named.dev = other_dev;
+	ctx = fp_ctx_open(&named);
+	assert_non_null(ctx);
+	assert_int_equal(pthread_create(&t, NULL, named_server, NULL), 0);
+	ga = (struct fp_group_attr){ .peer = addr, .local = addr,
+				     .port = PORT + 3 };
+	errno = 0;
+	if (fp_group_connect(ctx, &ga))
+		fail_msg("a group on %s, which does not hold %s: not refused",
+			 other_dev, addr);
+	assert_int_equal(errno, EADDRNOTAVAIL);
+	assert_int_equal(pthread_join(t, &ret), 0);
+	assert_null(ret);			/* the listener was refused too */
+	assert_int_equal(fp_ctx_close(ctx), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -817,6 +970,7 @@ int main(void)
 		cmocka_unit_test(test_unplanned),
 		cmocka_unit_test(test_repin),
 		cmocka_unit_test(test_remote_error),
+		cmocka_unit_test(test_other_device),
 	};
 	struct ibv_device **list;
 	int n = 0;
