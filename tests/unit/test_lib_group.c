@@ -229,6 +229,22 @@ static void test_meet_ipv6(void **state)
 	assert_int_equal(listen_end(&l), ENODEV);
 }
 
+/*
+ * An IPv6 group that names no local address takes the source address of
+ * the route to its peer, all 16 bytes of it: over ::1, ::1, which the
+ * listener that names ::1 for its peer meets (then no device).
+ */
+static void test_meet_ipv6_route(void **state)
+{
+	struct listener l;
+
+	(void)state;
+	need_ipv6_loopback();
+	listen_start(&l, "::1", "::1", "::1");
+	assert_int_equal(connect_err(NULL, "::1", "::1", l.port, false), ENODEV);
+	assert_int_equal(listen_end(&l), ENODEV);
+}
+
 /* The bootstrap's family is not the group's: IPv6 over 127.0.0.1, IPv4 over ::1. */
 static void test_meet_mixed_bootstrap(void **state)
 {
@@ -404,6 +420,15 @@ static void test_query_1_0(void **state)
 	wrap_local = "2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff";
 	wrap_peer = "fd00:2::1";
 	assert_int_equal(fp_group_query_1_0(g, &o), EOVERFLOW);
+	/* 16 characters do not: the terminator would not fit. */
+	wrap_local = "2001:db8:a::b:cd";
+	assert_int_equal(fp_group_query_1_0(g, &o), EOVERFLOW);
+	wrap_local = "fd00:1::1";
+	wrap_peer = "2001:db8:a::b:cd";
+	memset(&o, 0xa5, sizeof(o));
+	assert_int_equal(fp_group_query_1_0(g, &o), EOVERFLOW);
+	assert_int_equal(o.k, 0xa5a5a5a5);
+	wrap_peer = "fd00:2::1";
 	/* 15 characters (the longest dotted quad) still fit. */
 	wrap_local = "2001:db8:a::b:c";
 	assert_int_equal(strlen(wrap_local), 15);
@@ -420,6 +445,7 @@ int main(void)
 		cmocka_unit_test(test_sock_io),
 		cmocka_unit_test(test_bad_addresses),
 		cmocka_unit_test(test_meet_ipv6),
+		cmocka_unit_test(test_meet_ipv6_route),
 		cmocka_unit_test(test_meet_mixed_bootstrap),
 		cmocka_unit_test(test_meet_strangers),
 		cmocka_unit_test(test_listen_deadline),

@@ -205,6 +205,23 @@ static void test_ctx_plan(void **state)
 	a.default_k = 99;
 	assert_null(fp_ctx_open(&a));
 	assert_int_equal(errno, EINVAL);
+	/* A device name that does not fit is refused, never cut. */
+	a.default_k = 0;
+	{
+		char dev[65];
+
+		memset(dev, 'd', 64);
+		dev[64] = 0;
+		a.dev = dev;
+		errno = 0;
+		assert_null(fp_ctx_open(&a));
+		assert_int_equal(errno, EINVAL);
+		dev[63] = 0;
+		ctx = fp_ctx_open(&a);
+		assert_non_null(ctx);
+		assert_string_equal(ctx->dev_name, dev);
+		assert_int_equal(fp_ctx_close(ctx), 0);
+	}
 }
 
 /*
