@@ -375,7 +375,8 @@ static void test_pins(void **state)
 	/*
 	 * As the device tells them: the ACK timeout asked for (18), the
 	 * transport retries of an attribute left 0 (6, fp_group_connect(3)),
-	 * the subflow's flow label. (Not the hop limit: on RoCE the kernel
+	 * RNR retries without end (7: a send that arrives before its receive
+	 * is posted waits for it), the subflow's flow label. (Not the hop limit: on RoCE the kernel
 	 * sets it from the route when it resolves the peer's MAC.)
 	 */
 	for (i = 0; i < 4; i++) {
@@ -384,9 +385,11 @@ static void test_pins(void **state)
 
 		assert_int_equal(ibv_query_qp(cli.g->sub[i].qp, &qa,
 					      IBV_QP_TIMEOUT | IBV_QP_RETRY_CNT |
-					      IBV_QP_AV, &ia), 0);
+					      IBV_QP_RNR_RETRY | IBV_QP_AV,
+					      &ia), 0);
 		assert_int_equal(qa.timeout, 18);
 		assert_int_equal(qa.retry_cnt, 6);
+		assert_int_equal(qa.rnr_retry, 7);
 		assert_int_equal(qa.ah_attr.grh.flow_label, 0x101 + i);
 	}
 }
