@@ -2973,7 +2973,9 @@ out:
 	return NULL;
 }
 
-static void big_xchg(struct fixture *f, bool framed, bool propose)
+/* fp_group_xchg() of BIG_XCHG bytes against the peer @run on a thread. */
+static void big_xchg(struct fixture *f, bool framed, bool propose,
+		     void *(*run)(void *))
 {
 	struct big_peer p = { .fd = f->peer, .framed = framed,
 			      .propose = propose };
@@ -2993,7 +2995,7 @@ static void big_xchg(struct fixture *f, bool framed, bool propose)
 	p.theirs = out;
 	if (framed)
 		follows(f, false);
-	assert_int_equal(pthread_create(&th, NULL, big_peer_run, &p), 0);
+	assert_int_equal(pthread_create(&th, NULL, run, &p), 0);
 	/* Both ends blocked in send() would hang: end the test instead. */
 	alarm(120);
 	assert_int_equal(fp_group_xchg(f->g, out, in, BIG_XCHG), 0);
@@ -3017,24 +3019,24 @@ static void big_xchg(struct fixture *f, bool framed, bool propose)
  */
 static void test_xchg_big(void **state)
 {
-	big_xchg(*state, false, false);
+	big_xchg(*state, false, false, big_peer_run);
 }
 
 static void test_xchg_big_framed(void **state)
 {
-	big_xchg(*state, true, false);
+	big_xchg(*state, true, false, big_peer_run);
 }
 
 static void test_xchg_big_framed_propose(void **state)
 {
-	big_xchg(*state, true, true);
+	big_xchg(*state, true, true, big_peer_run);
 }
 
 /*
  * A peer that sends a PROPOSE and then XCHG_HELD (16) stray records
  * (COMMITs of an older epoch) before anything else, reads all of our
- * exchange, and only then sends its own; last, it reads the ACK that
- * answers its PROPOSE. On a thread.
+ * exchange, and only then sends its own (framed); last, it reads the ACK
+ * that answers its PROPOSE. On a thread, as big_peer_run().
  */
 #define XCHG_STRAYS 16
 
@@ -3090,36 +3092,10 @@ out:
 static void test_xchg_held_full(void **state)
 {
 	struct fixture *f = *state;
-	struct big_peer p = { .fd = f->peer };
-	char *out = malloc(BIG_XCHG), *theirs = malloc(BIG_XCHG),
-	     *in = malloc(BIG_XCHG);
-	pthread_t th;
-	size_t i;
 
-	assert_non_null(out);
-	assert_non_null(theirs);
-	assert_non_null(in);
-	for (i = 0; i < BIG_XCHG; i++) {
-		out[i] = (char)(i * 7 + 1);
-		theirs[i] = (char)(i * 13 + 5);
-	}
-	p.mine = theirs;
-	p.theirs = out;
-	follows(f, false);
-	assert_int_equal(pthread_create(&th, NULL, held_peer_run, &p), 0);
-	alarm(120);
-	assert_int_equal(fp_group_xchg(f->g, out, in, BIG_XCHG), 0);
-	alarm(0);
-	assert_int_equal(pthread_join(th, NULL), 0);
-	if (p.why)
-		fail_msg("the peer: %s", p.why);
-	assert_memory_equal(in, theirs, BIG_XCHG);
-	assert_int_equal(f->g->sw, FP_SW_ACKED);
+	big_xchg(f, true, true, held_peer_run);
 	assert_int_equal(f->g->epoch, 7);
 	assert_true(peer_has_nothing(f));
-	free(out);
-	free(theirs);
-	free(in);
 }
 
 /*
