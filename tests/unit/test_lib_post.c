@@ -961,6 +961,32 @@ static void test_general_expiry_subflows(void **state)
 }
 
 /*
+ * A message of more chunks than the group has room for grows that room
+ * first; when no memory can be had for it, the post is refused with
+ * ENOMEM (not another error), nothing posted, nothing in the table, and
+ * the same post goes through once memory is there.
+ */
+static void test_general_chunks_nomem(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_wc wc[4];
+
+	f->g->chunk_max = 4096;
+	fp_group_unready(f->g);
+	fail_at = 0;
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 65536, 1), ENOMEM);
+	fail_at = -1;
+	assert_int_equal(nwrs, 0);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 65536, 1), 0);
+	assert_int_equal(nwrs, 16);
+	stub_complete();
+	assert_int_equal(poll_checked(f->g, wc, 4), 1);
+	assert_int_equal(wc[0].status, 0);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+}
+
+/*
  * A zero-length message (a send as a signal, its receive) goes as one
  * work request with no scatter entry, and completes once, before the
  * group's work requests are made and after; with no room, none goes.
@@ -3641,6 +3667,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fast_recv_short, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_zero_length, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_general_expiry_subflows, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_general_chunks_nomem, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_fast_expiry_subflow, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_fast_full, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_fast_order, setup1, teardown),
