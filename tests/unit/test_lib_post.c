@@ -729,32 +729,37 @@ static void test_fast_unsplit(void **state)
  * not sum to 2^16: each goes on the subflow fp_split() picks (the largest
  * deficit, the lowest index on ties, never a weight of 0), also while the
  * bytes sent pass 2^46, where the pick leaves 64-bit products, and 2^48,
- * where those would overflow.
+ * where those would overflow; and one subflow 3 x 2^47 bytes behind the
+ * other (weights changed on a group that carried that much: the deficit
+ * itself is past 64 bits once weighed), which gets them all.
  */
 static void test_fast_spread_pick(void **state)
 {
 	struct fixture *f = *state;
 	struct fp_rbuf rb = { .addr = 0x10000, .len = MEMLEN, .rkey = 2 };
-	const uint32_t ws[5][4] = {
+	const uint32_t ws[6][4] = {
 		{ 10000, 0, 20000, 35536 }, { 1, 2, 3, 4 },
 		{ 0, 16384, 16384, 32768 }, { 10000, 0, 20000, 35536 },
-		{ 10000, 0, 20000, 35536 },
+		{ 10000, 0, 20000, 35536 }, { 32768, 0, 0, 32768 },
 	};
 	uint64_t x = 88172645463325252ull;	/* xorshift64 */
 	struct fp_wc wc[8];
 	unsigned int i, j;
 
-	for (j = 0; j < 5; j++) {
+	for (j = 0; j < 6; j++) {
 		struct fp_spread sp = { 0 };
 		/* j 3, 4: 300000 bytes short of 2^46, 2^48, in proportion */
 		unsigned int sh = j == 3 ? 30 : 32;
 
 		memcpy(f->g->w, ws[j], sizeof(ws[j]));
-		if (j >= 3) {
+		if (j == 3 || j == 4) {
 			sp.sent[0] = 10000ull << sh;
 			sp.sent[2] = 20000ull << sh;
 			sp.sent[3] = (35536ull << sh) - 300000;
 			sp.total = (1ull << (sh + 16)) - 300000;
+		} else if (j == 5) {
+			sp.sent[3] = 3ull << 47;
+			sp.total = 3ull << 47;
 		}
 		f->g->sp_write = sp;
 		fp_group_unready(f->g);	/* what group.c does on new weights */
@@ -779,6 +784,33 @@ static void test_fast_spread_pick(void **state)
 			assert_true(sp.total > 1ull << (sh + 16));
 	}
 	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+}
+
+/*
+ * A subflow of weight 0 whose queues are full (what it carried before the
+ * weights changed: on mlx5 a re-pin keeps the QPs) does not hold up a
+ * split message, which goes on the subflows that have a weight.
+ */
+static void test_fast_split_zero_full(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_rbuf rb = { .addr = 0x10000, .len = MEMLEN, .rkey = 2 };
+	const uint32_t w[4] = { 0, 20000, 0, 45536 };
+	struct fp_spread spw = { 0 }, spr = { 0 };
+	unsigned int from;
+
+	memcpy(f->g->w, w, sizeof(w));
+	memcpy(f->g->rw, w, sizeof(w));
+	fp_group_unready(f->g);
+	f->g->sub[0].sq_used = FP_SQ_DEPTH;
+	f->g->sub[0].rq_used = FP_RQ_DEPTH;
+	from = nwrs;
+	assert_int_equal(fp_post_write(f->g, f->b, 0, 100000, &rb, 0, 1), 0);
+	assert_posted_as_split(f, from, 0, 100000, false, rb.addr, &spw);
+	from = nwrs;
+	assert_int_equal(fp_post_recv(f->g, f->b, 0, 100000, 2), 0);
+	assert_posted_as_split(f, from, 0, 100000, true, 0, &spr);
+	f->g->sub[0].sq_used = f->g->sub[0].rq_used = 0;
 }
 
 /*
@@ -3663,6 +3695,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fast_unsplit, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_fast_spread_pick, setup4, teardown),
 		cmocka_unit_test_setup_teardown(test_fast_split, setup4, teardown),
+		cmocka_unit_test_setup_teardown(test_fast_split_zero_full, setup4, teardown),
 		cmocka_unit_test_setup_teardown(test_fast_order, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_fast_recv_short, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_zero_length, setup2, teardown),
