@@ -1029,13 +1029,26 @@ static void test_zero_length(void **state)
 	struct fp_wc wc[4];
 	unsigned int i, r;
 
-	/* Before the group's work requests are made, then after (fast ways). */
+	/*
+	 * Before the group's work requests are made, then after (fast ways):
+	 * a zero length alone does not make them, a send of 100 bytes does.
+	 */
 	for (r = 0; r < 2; r++) {
+		unsigned int from;
+
+		if (r) {
+			assert_int_equal(fp_post_send(f->g, f->b, 0, 100, 9), 0);
+			stub_complete();
+			assert_int_equal(fp_poll(f->g, wc, 4), 1);
+			assert_int_equal(wc[0].wr_id, 9);
+			assert_ptr_equal(f->g->sge_ready, &f->g->sge);
+		}
+		from = nwrs;
 		assert_int_equal(fp_post_send(f->g, f->b, 0, 0, 2 * r + 1), 0);
 		assert_int_equal(fp_post_recv(f->g, f->b, 0, 0, 2 * r + 2), 0);
-		assert_int_equal(nwrs, 2 * r + 2);
-		assert_int_equal(wrs[2 * r].num_sge, 0);
-		assert_int_equal(wrs[2 * r + 1].num_sge, 0);
+		assert_int_equal(nwrs, from + 2);
+		assert_int_equal(wrs[from].num_sge, 0);
+		assert_int_equal(wrs[from + 1].num_sge, 0);
 		stub_complete();
 		assert_int_equal(fp_poll(f->g, wc, 4), 2);
 		assert_int_equal(wc[0].wr_id, 2 * r + 1);
@@ -1049,7 +1062,7 @@ static void test_zero_length(void **state)
 	for (i = 0; i < f->g->k; i++)
 		f->g->sub[i].sq_used = FP_SQ_DEPTH;
 	assert_int_equal(fp_post_send(f->g, f->b, 0, 0, 5), EAGAIN);
-	assert_int_equal(nwrs, 4);
+	assert_int_equal(nwrs, 5);
 	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
 }
 
@@ -2805,6 +2818,33 @@ static void test_switch_cut(void **state)
 }
 
 /*
+ * The cut counts sends, split ones too, and never writes: after two
+ * sends and a write split over both subflows and an unsplit send, the
+ * COMMIT says 3.
+ */
+static void test_switch_counts_split(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_rbuf rb = { .addr = 1 << 20, .len = 1 << 20, .rkey = 2 };
+	struct fp_ctl c;
+
+	follows(f, true);
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 100000, 1), 0);
+	assert_int_equal(fp_post_write(f->g, f->b, 0, 100000, &rb, 0, 2), 0);
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 100000, 3), 0);
+	assert_int_equal(nwrs, 6);		/* two chunks each */
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 100, 4), 0);
+	fp_switch_propose(f->g, fp_now_ns());
+	c = peer_reads(f);
+	assert_int_equal(c.type, FP_CTL_PROPOSE);
+	peer_ctl(f, FP_CTL_ACK, c.epoch, 0);
+	fp_switch_step(f->g, fp_now_ns());
+	c = peer_reads(f);
+	assert_int_equal(c.type, FP_CTL_COMMIT);
+	assert_int_equal(c.count, 3);
+}
+
+/*
  * The peer aborts after our COMMIT (its drain timed out): the old QPs stay,
  * what was held goes out on them, the failure is counted and said.
  */
@@ -3750,6 +3790,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_listen_port_taken, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_route_src, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_cut, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_switch_counts_split, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_abort, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_no_answer, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_both_propose, setup2, teardown),
