@@ -3472,6 +3472,43 @@ static void test_switch_repost_no_room(void **state)
 }
 
 /*
+ * A receive posted again on the new QPs is on the subflows it was posted
+ * on there: the peer's new weights give subflow 1 all of it, so when it
+ * is late, only that subflow's QP is moved to the error state.
+ */
+static void test_switch_repost_subflows(void **state)
+{
+	struct fixture *f = *state;
+	struct qpinfo qi = good_peer(2);
+	struct fp_wc wc[4];
+	struct fp_msg *m;
+	uint64_t e;
+	int got;
+
+	assert_int_equal(fp_post_recv(f->g, f->b, 0, 600, 1), 0);
+	e = switch_to_drained(f, 0);
+	flush_on_err = true;
+	qi.weight[0] = 0;
+	qi.weight[1] = FP_WEIGHT_ONE;
+	peer_ctl(f, FP_CTL_DRAINED, e, 0);
+	peer_pins(f, 2, &qi);
+	assert_int_equal(poll_nothing(f->g), 0);
+	peer_reads_pin(f);
+	assert_int_equal(f->g->switches, 1);
+	assert_int_equal(f->g->sub[0].rq_used, 0);
+	assert_int_equal(f->g->sub[1].rq_used, 1);
+	m = &f->g->tab.m[fp_wrid_seq(wrs[nwrs - 1].wr_id) & f->g->tab.mask];
+	assert_int_equal(m->wr_id, 1);
+	m->deadline_ns = 1;			/* long past */
+	got = poll_checked(f->g, wc, 4);
+	assert_int_equal(got, 1);
+	assert_int_equal(wc[0].wr_id, 1);
+	assert_int_equal(wc[0].status, ETIMEDOUT);
+	assert_int_not_equal(stub_of(f->g->sub[0].qp)->state, IBV_QPS_ERR);
+	assert_int_equal(stub_of(f->g->sub[1].qp)->state, IBV_QPS_ERR);
+}
+
+/*
  * With reports on, that receive's record says it failed and ends after it
  * began (one ending at 0 is a record the report reader counts lost).
  */
@@ -3810,6 +3847,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_switch_cut_beyond_receives, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_repost_refused, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_repost_no_room, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_switch_repost_subflows, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_repost_reported, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_to_max, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_peer_gone, setup2, teardown),
