@@ -185,6 +185,19 @@ static void test_ctx_plan(void **state)
 	assert_string_equal(info.report, "");
 	assert_int_equal(fp_ctx_query(NULL, &info), EINVAL);
 	assert_int_equal(fp_ctx_query(ctx, NULL), EINVAL);
+	/* Buffers: no context, no length, no memory to register: EINVAL. */
+	errno = 0;
+	assert_null(fp_buf_alloc(NULL, 4096, NULL));
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_null(fp_buf_alloc(ctx, 0, NULL));
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_null(fp_buf_reg(ctx, NULL, 4096, NULL));
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_null(fp_buf_reg(ctx, &info, 0, NULL));
+	assert_int_equal(errno, EINVAL);
 	assert_int_equal(fp_group_plan_changed(NULL), 0);	/* no group */
 	/* A reload that fails keeps the plan in use. */
 	unlink(a.plan);
