@@ -708,6 +708,8 @@ static void test_fast_ways(void **state)
  * with a group or buffer open will not close (EBUSY); closed in order,
  * everything closes without an error. Its client follows its plan, its
  * server does not: the client's peer does not follow (no in-band switch).
+ * The client has no reports, so it posts the fast ways: a batch write
+ * from a buffer no device has registered yet is registered and written.
  */
 static struct side one_cli, one_srv;
 
@@ -742,8 +744,10 @@ static void test_unplanned(void **state)
 	setenv("FLOWPLAN_NO_RDMA_CM", "1", 1);
 	assert_int_equal(pthread_create(&t, NULL, one_server, NULL), 0);
 	cli_follows = true;
+	no_reports = true;	/* one subflow, no reports: the fast ways */
 	assert_int_equal(open_side_at(&one_cli, false, NULL, PORT + 1, 0), 0);
 	cli_follows = false;
+	no_reports = false;
 	assert_int_equal(fp_group_follow_query(one_cli.g, &fi), 0);
 	assert_int_equal(fi.follow, 1);
 	assert_int_equal(fi.peer_follows, 0);
@@ -756,6 +760,26 @@ static void test_unplanned(void **state)
 	assert_int_equal(pthread_join(t, &ret), 0);
 	unsetenv("FLOWPLAN_NO_RDMA_CM");
 	assert_null(ret);			/* the server verified */
+	/*
+	 * A batch write (fast on this group) from a buffer that no device has
+	 * registered yet (the context names none): registered at that post,
+	 * and written.
+	 */
+	if (!one_cli.ctx->dev_name[0]) {
+		struct fp_buf *nb = fp_buf_alloc(one_cli.ctx, 4096, NULL);
+		struct fp_write bw = { .len = 4096, .rbuf = &one_cli.peer };
+		int st[1] = { -1 };
+
+		assert_non_null(nb);
+		bw.buf = nb;
+		assert_null(nb->reg[one_cli.g->dev].mr);
+		assert_int_not_equal(one_cli.g->fast_len, 0);
+		assert_int_equal(fp_post_write_batch(one_cli.g, &bw, 1), 1);
+		assert_int_equal(wait_msgs(&one_cli, 1, st, NULL), 0);
+		assert_int_equal(st[0], 0);
+		assert_non_null(nb->reg[one_cli.g->dev].mr);
+		assert_int_equal(fp_buf_free(nb), 0);
+	}
 	assert_int_equal(fp_ctx_close(one_cli.ctx), EBUSY);
 	assert_int_equal(fp_buf_free(one_cli.buf), 0);
 	assert_int_equal(fp_ctx_close(one_cli.ctx), EBUSY);
