@@ -886,7 +886,7 @@ static void *other_server(void *arg)
 {
 	struct fp_ctx_attr ca = { .flags = FP_CTX_NO_NETLINK | FP_CTX_NO_FOLLOW |
 					   FP_CTX_NO_REPORT };
-	struct fp_group_attr ga = { .local = other_addr, .port = PORT + 2,
+	struct fp_group_attr ga = { .local = other_addr, .port = PORT + 4,
 				    .flags = FP_GROUP_LISTEN,
 				    .connect_timeout_ms = 20000 };
 	int st[1] = { -1 };
@@ -938,7 +938,7 @@ static void test_other_device(void **state)
 	struct fp_ctx_attr named = { .flags = FP_CTX_NO_NETLINK |
 					      FP_CTX_NO_FOLLOW |
 					      FP_CTX_NO_REPORT };
-	struct fp_group_attr ga = { .peer = NULL, .port = PORT + 2 };
+	struct fp_group_attr ga = { .peer = NULL, .port = PORT + 4 };
 	struct fp_group_info gi;
 	struct fp_ctx *ctx;
 	void *ret = (void *)1;
