@@ -20,8 +20,8 @@ if [ "${MUTATE_BASELINE:-0}" != 1 ]; then
 fi
 make -s --no-print-directory "$BUILD/flowplanctl"
 # Each job starts from the fabric as booted: ctl sets h1 down and up, which
-# takes h1's policy route out of table 101 (fabric_up put it there), and a
-# job that failed half-way may have left the module loaded, h1 down, a
+# takes h1's policy routes out of table 101 (fabric_routes puts them back),
+# and a job that failed half-way may have left the module loaded, h1 down, a
 # monitor or the test's rxe9.
 # shellcheck disable=SC2016 # expanded in the VM
 exec tests/mutate/vm.sh run 400 '
@@ -34,9 +34,8 @@ exec tests/mutate/vm.sh run 400 '
 		grep -q ACTIVE /sys/class/infiniband/rxe0/ports/1/state && break
 		sleep 0.1
 	done
-	ip route replace default via 10.0.1.254 dev h1 src 10.0.1.1 table 101
-	! ip -6 rule show >/dev/null 2>&1 ||
-		ip -6 route replace default via fd00:1::fe dev h1 src fd00:1::1 table 101
+	. /tests/lib/fabric.sh
+	fabric_routes
 	# the mutant'"'"'s program is bound over the image'"'"'s, which ctl.sh
 	# finds first in its own PATH; the last job'"'"'s is detached even if a
 	# monitor it left still runs (its file is gone with its job, and a

@@ -17,12 +17,12 @@
 # sport_for_spine which spine a source port takes in this boot.
 #
 # Provides: H1 H2 (addresses), RXE0 RXE1 (device names), GID_INDEX (the
-# RoCEv2 IPv4 GID index of both), fabric_up, spine_of SPORT [SRC DST],
-# sport_for_spine SPINE [FIRST [SRC DST]], spine_rx SPINE LEAF,
-# rxe_counter DEV NAME, in_sequence OOS, qp_sport LQPN RQPN, bw_sport
-# CLIENT_OUTPUT, bw_server / bw_client (ib_write_bw with the settings TCG
-# needs), leaf_of ADDR, h2_roce_up / h2_roce / rxe1_accepted_all (what
-# reached h2 and what rxe1 took of it).
+# RoCEv2 IPv4 GID index of both), fabric_up, fabric_routes [4|6],
+# spine_of SPORT [SRC DST], sport_for_spine SPINE [FIRST [SRC DST]],
+# spine_rx SPINE LEAF, rxe_counter DEV NAME, in_sequence OOS, qp_sport
+# LQPN RQPN, bw_sport CLIENT_OUTPUT, bw_server / bw_client (ib_write_bw
+# with the settings TCG needs), leaf_of ADDR, h2_roce_up / h2_roce /
+# rxe1_accepted_all (what reached h2 and what rxe1 took of it).
 
 H1=10.0.1.1
 H2=10.0.2.1
@@ -31,6 +31,21 @@ RXE1=rxe1
 GID_INDEX=1
 
 sysctl_set() { echo "$2" >"/proc/sys/${1//.//}"; }
+
+# fabric_routes [4|6]: the hosts' default routes in their policy tables
+# (101 for h1, 102 for h2), of one family, or with no argument of each
+# family whose fabric is up. Setting a host's link down takes its routes
+# away; whatever flapped it calls this to put them back.
+fabric_routes() {
+	if [ "${1:-}" != 6 ]; then
+		ip route replace default via 10.0.1.254 dev h1 src $H1 table 101
+		ip route replace default via 10.0.2.254 dev h2 src $H2 table 102
+	fi
+	if [ "${1:-}" = 6 ] || { [ -z "${1:-}" ] && [ -e /tmp/.fabric-up6 ]; }; then
+		ip -6 route replace default via fd00:1::fe dev h1 src $H1_6 table 101
+		ip -6 route replace default via fd00:2::fe dev h2 src $H2_6 table 102
+	fi
+}
 
 fabric_up() {
 	local n l s
@@ -72,8 +87,7 @@ fabric_up() {
 	ip -n leaf2 route add 10.0.1.0/24 \
 		nexthop via 10.12.1.2 nexthop via 10.12.2.2
 	# Locally generated h1 <-> h2 traffic leaves through the fabric.
-	ip route add default via 10.0.1.254 dev h1 src $H1 table 101
-	ip route add default via 10.0.2.254 dev h2 src $H2 table 102
+	fabric_routes 4
 	ip rule add pref 100 iif lo from $H1 to 10.0.2.0/24 lookup 101
 	ip rule add pref 101 iif lo from $H2 to 10.0.1.0/24 lookup 102
 	ip rule add pref 1000 lookup local
@@ -364,8 +378,7 @@ fabric_up6() {
 		nexthop via fd11:1::2 dev l1-s1 nexthop via fd11:2::2 dev l1-s2
 	ip -n leaf2 -6 route add fd00:1::/64 \
 		nexthop via fd12:1::2 dev l2-s1 nexthop via fd12:2::2 dev l2-s2
-	ip -6 route add default via fd00:1::fe dev h1 src $H1_6 table 101
-	ip -6 route add default via fd00:2::fe dev h2 src $H2_6 table 102
+	fabric_routes 6
 	ip -6 rule add pref 100 iif lo from $H1_6 to fd00:2::/64 lookup 101
 	ip -6 rule add pref 101 iif lo from $H2_6 to fd00:1::/64 lookup 102
 	ip -6 rule add pref 1000 lookup local
