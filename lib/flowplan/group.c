@@ -111,7 +111,8 @@ static int outq_send(int fd, struct outq *o)
  * bytes outgrow the two sockets' buffers, about 200 KiB, each waiting for
  * the other to read). Returns once @in is full and, with @flush, all of @o
  * is sent (without, some of @o may be left); or an errno: ECONNRESET when
- * the peer closed, ETIMEDOUT when a wait passed @timeout_ms (-1: none).
+ * the peer closed, ETIMEDOUT when a wait passed @timeout_ms (-1: none),
+ * EBADF when @fd is not open.
  */
 static int duplex(int fd, struct outq *o, void *in, size_t len, bool flush,
 		  int timeout_ms)
@@ -134,6 +135,8 @@ static int duplex(int fd, struct outq *o, void *in, size_t len, bool flush,
 			return errno;
 		if (!r)
 			return ETIMEDOUT;
+		if (pfd.revents & POLLNVAL)	/* closed under us: poll never waits */
+			return EBADF;
 		if ((pfd.revents & (POLLOUT | POLLERR | POLLHUP)) && !outq_empty(o)) {
 			ret = outq_send(fd, o);
 			if (ret)

@@ -147,7 +147,8 @@ static int listen_end(struct listener *l)
  * The bootstrap socket's I/O (fp_sock_io): 4 MiB one way over a socket
  * pair, far more than its buffers hold, non-blocking so that the sends
  * (not only the receives) come in pieces: the bytes arrive as sent. A
- * silent peer: ETIMEDOUT; a peer gone: ECONNRESET.
+ * silent peer: ETIMEDOUT; a peer gone: ECONNRESET; a descriptor closed
+ * under it: EBADF.
  */
 struct pump {
 	pthread_t t;
@@ -189,6 +190,9 @@ static void test_sock_io(void **state)
 	close(sv[0]);
 	assert_int_equal(fp_sock_io(sv[1], &c, 1, false, 1000), ECONNRESET);
 	close(sv[1]);
+	/* a socket closed under the library (POLLNVAL): an error, not a spin */
+	assert_int_equal(fp_sock_io(sv[1], &c, 1, false, 1000), EBADF);
+	assert_int_equal(fp_sock_io(sv[1], &c, 1, true, -1), EBADF);
 	free(a);
 	free(b);
 }
