@@ -9,6 +9,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -527,7 +528,31 @@ static void test_ctx_report_settings(void **state)
 
 	setenv("FLOWPLAN_REPORT_DIR", test_dir, 1);
 	setenv("FLOWPLAN_REPORT_RECORDS", "1000", 1);	/* not 2^n */
-	ctx = fp_ctx_open(&a);
+	{
+		/* ... and it says so, on stderr */
+		char log[160], said[512] = "";
+		int saved, fd;
+		FILE *f;
+
+		snprintf(log, sizeof(log), "%s/stderr", test_dir);
+		fflush(stderr);
+		saved = dup(2);
+		fd = open(log, O_CREAT | O_TRUNC | O_WRONLY, 0600);
+		assert_true(saved >= 0 && fd >= 0);
+		assert_int_equal(dup2(fd, 2), 2);
+		close(fd);
+		ctx = fp_ctx_open(&a);
+		fflush(stderr);
+		assert_int_equal(dup2(saved, 2), 2);
+		close(saved);
+		f = fopen(log, "r");
+		assert_non_null(f);
+		if (!fread(said, 1, sizeof(said) - 1, f))
+			said[0] = 0;
+		fclose(f);
+		if (!strstr(said, "FLOWPLAN_REPORT_RECORDS=1000: not a power of two"))
+			fail_msg("no word of the ring's record count: \"%s\"", said);
+	}
 	assert_non_null(ctx);
 	assert_int_equal(fp_ctx_query(ctx, &info), 0);
 	assert_string_equal(info.report, "");
