@@ -1942,6 +1942,26 @@ static void test_repin_no_hello(void **state)
 	assert_int_equal(qp_created, made);
 }
 
+/*
+ * A re-pin whose peer leaves after its QP numbers, before its ready byte:
+ * ECONNRESET, the QPs made for it destroyed, the group's own kept.
+ */
+static void test_repin_no_ready(void **state)
+{
+	struct fixture *f = *state;
+	struct qpinfo qi = good_peer(2);
+	struct ibv_qp *old[2] = { f->g->sub[0].qp, f->g->sub[1].qp };
+	unsigned int made = qp_created, gone = qp_destroyed;
+
+	peer_says(f, 2, NULL);
+	assert_int_equal(write(f->peer, &qi, sizeof(qi)), sizeof(qi));
+	assert_int_equal(shutdown(f->peer, SHUT_WR), 0);
+	assert_int_equal(fp_group_repin(f->g), ECONNRESET);
+	assert_int_equal(qp_created - made, 2);
+	assert_int_equal(qp_destroyed - gone, 2);
+	assert_group_intact(f, old, 2);
+}
+
 /* fp_buf_export() with no group or no buffer: EINVAL. */
 static void test_export_null(void **state)
 {
@@ -3805,6 +3825,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_xchg_stale_eintr, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_export_null, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_repin_no_hello, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_repin_no_ready, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_plan_changed_k, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_poll_quick_then_failed, setup1, teardown),
 #ifdef HAVE_MLX5DV
