@@ -633,6 +633,33 @@ static void test_order_differs(void **state)
 }
 
 /*
+ * Three flows leaf0 -> leaf1 over two spines (@t: leafspine, 2 leaves, 2
+ * spines, 3 hosts each), planned in *@sp and the plan returned: one flow
+ * is split in two; its index in *@fi.
+ */
+static struct fp_plan *three_flows_one_split(struct fp_topo *t, struct fp_sched **sp, size_t *fi)
+{
+	struct fp_sched *s = calloc(1, sizeof(*s));
+	struct fp_plan_opts o = { .strategy = FP_STRAT_FLOWPLAN, .generation = 1 };
+	struct fp_plan *p;
+	struct fp_err err;
+	size_t i;
+
+	assert_non_null(s);
+	s->name = fp_xstrdup("three");
+	fp_sched_job(s, "j0");
+	for (i = 0; i < 3; i++)
+		fp_sched_add(s, 0, t->hosts[i].first_nic, t->hosts[3 + i].first_nic, 1 << 30, 0);
+	assert_int_equal(fp_plan_compute(t, s, &o, &p, &err), 0);
+	for (i = 0; i < 3 && p->ph[0].flows[i].n != 2; i++)
+		;
+	assert_true(i < 3);
+	*fi = i;
+	*sp = s;
+	return p;
+}
+
+/*
  * A flow's reverse subflows never share a label, even where two of its
  * subflows take one path (a caller that sets subflows itself may put them
  * so, fp_plan_reverse's doc): labels L1 < L2, both onto path P, where the
@@ -642,31 +669,18 @@ static void test_order_differs(void **state)
 static void test_reverse_labels_distinct(void **state)
 {
 	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=3");
-	struct fp_sched *s = calloc(1, sizeof(*s));
-	struct fp_plan_opts o = { .strategy = FP_STRAT_FLOWPLAN, .generation = 1 };
-	struct fp_plan_subflow *sf = NULL;
-	struct fp_plan_phase *pp;
+	struct fp_sched *s;
+	size_t i, fi;
+	struct fp_plan *p = three_flows_one_split(t, &s, &fi);
+	struct fp_plan_phase *pp = &p->ph[0];
+	struct fp_plan_subflow *sf = &pp->subs[pp->flows[fi].first];
 	struct fp_pathset fps, rps;
 	struct fp_path back;
-	struct fp_plan *p;
 	struct fp_err err;
 	uint32_t l1, l2 = 0, r = 0;
-	size_t i, fi = 0;
 	int a, b, want = -1, k;
 
 	(void)state;
-	assert_non_null(s);
-	s->name = fp_xstrdup("three");
-	fp_sched_job(s, "j0");
-	for (i = 0; i < 3; i++)
-		fp_sched_add(s, 0, t->hosts[i].first_nic, t->hosts[3 + i].first_nic, 1 << 30, 0);
-	assert_int_equal(fp_plan_compute(t, s, &o, &p, &err), 0);
-	pp = &p->ph[0];
-	/* three flows over two spines: one is split in two */
-	for (i = 0; i < 3 && !sf; i++)
-		if (pp->flows[i].n == 2)
-			sf = &pp->subs[pp->flows[fi = i].first];
-	assert_non_null(sf);
 	a = s->ph[0].flows[fi].src;
 	b = s->ph[0].flows[fi].dst;
 	fps = fp_topo_paths(t, t->nodes[a].leaf, t->nodes[b].leaf);
@@ -722,29 +736,17 @@ static void test_reverse_labels_distinct(void **state)
 static void test_reverse_one_port_two_subflows(void **state)
 {
 	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=3");
-	struct fp_sched *s = calloc(1, sizeof(*s)), *back = calloc(1, sizeof(*back));
-	struct fp_plan_opts o = { .strategy = FP_STRAT_FLOWPLAN, .generation = 1 };
-	struct fp_plan_subflow *sf = NULL;
+	struct fp_sched *s, *back = calloc(1, sizeof(*back));
+	size_t i, fi;
+	struct fp_plan *p = three_flows_one_split(t, &s, &fi);
+	struct fp_plan_phase *pp = &p->ph[0];
+	struct fp_plan_subflow *sf = &pp->subs[pp->flows[fi].first];
 	struct fp_portmap *pm;
-	struct fp_plan_phase *pp;
-	struct fp_plan *p;
 	struct fp_err err;
 	char *text;
-	size_t i, fi = 0;
 
 	(void)state;
-	assert_non_null(s);
 	assert_non_null(back);
-	s->name = fp_xstrdup("three");
-	fp_sched_job(s, "j0");
-	for (i = 0; i < 3; i++)
-		fp_sched_add(s, 0, t->hosts[i].first_nic, t->hosts[3 + i].first_nic, 1 << 30, 0);
-	assert_int_equal(fp_plan_compute(t, s, &o, &p, &err), 0);
-	pp = &p->ph[0];
-	for (i = 0; i < 3 && !sf; i++)
-		if (pp->flows[i].n == 2)
-			sf = &pp->subs[pp->flows[fi = i].first];
-	assert_non_null(sf);
 	/* both on the first subflow's path: its label, and another that takes it */
 	sf[1].path = sf[0].path;
 	assert_int_equal(fp_topo_port_search(t, s->ph[0].flows[fi].src, s->ph[0].flows[fi].dst,
