@@ -510,6 +510,44 @@ static void test_pods_on_spines_only(void **state)
 }
 
 /*
+ * A failure leaves pod 1 of a k=4 fat-tree 3 of its 4 core links; 16 MB
+ * come into the pod from the other pods, 4 MB of them background (on no
+ * known port). The repaired phase's bound is the pod's cut, the background
+ * counted in: 16 MB over three 100G links (its host links: 5 MB over one).
+ */
+static void test_repair_pod_cut_with_background(void **state)
+{
+	struct fp_topo *t = gen_topo("fattree:k=4");
+	struct fp_sched *s = calloc(1, sizeof(*s));
+	static const int from[3] = { -4, 4, 8 };
+	int dead = link_of(t, "agg1.0", "core0"), d, k;
+	struct fp_plan_repair_stats st;
+	struct fp_err err = { "" };
+	struct fp_plan *p;
+
+	(void)state;
+	assert_non_null(s);
+	s->name = fp_xstrdup("into pod 1");
+	fp_sched_job(s, "j0");
+	/* hosts 4..7 are pod 1's; 3 flows of 1 MB into each, from pods 0, 2, 3 */
+	for (d = 4; d < 8; d++)
+		for (k = 0; k < 3; k++)
+			fp_sched_add(s, 0, t->hosts[d + from[k]].first_nic, t->hosts[d].first_nic,
+				     1000000, 0);
+	fp_sched_add_background(s, 0, t->hosts[8].first_nic, t->hosts[5].first_nic, 2000000, 0);
+	fp_sched_add_background(s, 0, t->hosts[9].first_nic, t->hosts[7].first_nic, 2000000, 0);
+	p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 1);
+	assert_int_equal(fp_plan_repair(p, &dead, 1, NULL, &st, &err), 0);
+	if (fabs(p->ph[0].lower_bound / (16e6 / (3 * 100e9 / 8)) - 1) > 1e-9)
+		fail_msg("bound %.9g, not the pod's cut %.9g", p->ph[0].lower_bound,
+			 16e6 / (3 * 100e9 / 8));
+	assert_true(p->ph[0].max_load >= p->ph[0].lower_bound * (1 - 1e-9));
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
+/*
  * Links fail that cut the background's leaves apart (leaf0 loses both its
  * spines): the repair is refused and says which background flow has no
  * path, as fp_plan_compute does; the planned flow (leaf1 -> leaf2) alone
@@ -596,6 +634,7 @@ int main(void)
 		cmocka_unit_test(test_repair_moves_background),
 		cmocka_unit_test(test_repair_cuts_background),
 		cmocka_unit_test(test_pods_on_spines_only),
+		cmocka_unit_test(test_repair_pod_cut_with_background),
 		cmocka_unit_test(test_background_sideways),
 		cmocka_unit_test(test_bad_input),
 	};
