@@ -291,6 +291,45 @@ static void test_deterministic(void **state)
 	fp_topo_free(t);
 }
 
+/*
+ * The plan file names each subflow's path by its switches, source leaf
+ * first, and writes a load in its shortest exact form: 1 MB on a 100G host
+ * link is 8e-05 (%.17g would say 8.0000000000000007e-05).
+ */
+static void test_plan_json_paths_and_loads(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=2,spines=2,hosts=2");
+	struct fp_sched *s = calloc(1, sizeof(*s));
+	struct fp_plan *p;
+	struct fp_pathset ps;
+	char *js, want[128];
+	unsigned int k;
+
+	(void)state;
+	assert_non_null(s);
+	s->name = fp_xstrdup("one");
+	fp_sched_job(s, "j0");
+	fp_sched_add(s, 0, t->hosts[0].first_nic, t->hosts[2].first_nic, 1000000, 0);
+	p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+	js = fp_plan_to_json(p, false, false);
+	assert_non_null(strstr(js, "\"max_link_load\":8e-05,"));
+	ps = fp_topo_paths(t, fp_topo_find(t, "leaf0"), fp_topo_find(t, "leaf1"));
+	assert_true(p->ph[0].flows[0].n >= 1);
+	for (k = 0; k < p->ph[0].flows[0].n; k++) {
+		const struct fp_path *q = &ps.p[p->ph[0].subs[p->ph[0].flows[0].first + k].path];
+
+		assert_int_equal(q->len, 2);
+		snprintf(want, sizeof(want), "\"path\":[\"leaf0\",\"%s\",\"leaf1\"]",
+			 t->nodes[t->links[q->link[0]].to].name);
+		if (!strstr(js, want))
+			fail_msg("%s: not in %s", want, js);
+	}
+	free(js);
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
 /* The plan file's entries read back, weights exact, one per address pair. */
 static void entries_round_trip(const char *spec, bool v6)
 {
@@ -1901,6 +1940,7 @@ int main(void)
 		cmocka_unit_test(test_mixed_speeds),
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_entries_round_trip),
+		cmocka_unit_test(test_plan_json_paths_and_loads),
 		cmocka_unit_test(test_entries_round_trip_v6),
 		cmocka_unit_test(test_portmap_plan),
 		cmocka_unit_test(test_portmap_plan_v6),
