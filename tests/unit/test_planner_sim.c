@@ -726,6 +726,54 @@ static void test_picture_nic_bars(void **state)
 	fp_topo_free(t);
 }
 
+/*
+ * More than 64 switch links (17 leaves, 4 spines): only the busiest and
+ * those above the bound carry their ratio, not every loaded link. ECMP's
+ * random ports load the spine links (25G, the fabric's bottleneck)
+ * unevenly: some above the bound, some below.
+ */
+static void test_picture_labels_hot_links(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=17,spines=4,hosts=2,up_gbps=25");
+	struct fp_sched *s = gen_sched("alltoall:bytes=64M", t);
+	struct fp_plan *p = do_plan(t, s, FP_STRAT_ECMP, 0, 1);
+	double *ld = calloc((size_t)t->nlinks, sizeof(double)), busiest = 0, bound;
+	struct fp_svg_panel pn = { "ecmp", ld, p->ph[0].max_load, 0 };
+	const char *r;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct fp_err err;
+	int l, want = 0, loaded = 0, got = 0;
+
+	(void)state;
+	assert_non_null(ld);
+	fp_plan_link_loads(p, ld);
+	bound = p->ph[0].lower_bound;
+	for (l = 0; l < t->nlinks; l++)
+		busiest = ld[l] > busiest ? ld[l] : busiest;
+	for (l = 0; l < t->nlinks; l += 2) {
+		double x = ld[l] > ld[l + 1] ? ld[l] : ld[l + 1];
+
+		if (t->nodes[t->links[l].from].is_nic || t->nodes[t->links[l].to].is_nic || x <= 0)
+			continue;
+		loaded++;
+		want += x / bound > 1 + 1e-9 || x >= busiest * (1 - 1e-12);
+	}
+	assert_true(loaded == 68);
+	assert_true(want > 0 && want < loaded);
+	assert_int_equal(fp_svg_write(f, t, &pn, 1, bound, &err), 0);
+	fclose(f);
+	for (r = buf; (r = strstr(r, "font-size=\"9\"")); r++)
+		got++;
+	assert_int_equal(got, want);
+	free(buf);
+	free(ld);
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -740,6 +788,7 @@ int main(void)
 		cmocka_unit_test(test_against_reference),
 		cmocka_unit_test(test_picture),
 		cmocka_unit_test(test_picture_nic_bars),
+		cmocka_unit_test(test_picture_labels_hot_links),
 		cmocka_unit_test(test_picture_one_leaf),
 	};
 
