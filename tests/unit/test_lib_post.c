@@ -1843,28 +1843,39 @@ static void test_poll_queue_then_cq(void **state)
  * Weights 1/4 and 3/4, chunks of 64 KiB, 100000 bytes: the first share
  * (25000) fits a chunk, the second (75000) does not, so the message is cut
  * the general way: no chunk over the chunk size, 25000 bytes on subflow 0
- * and 75000 on subflow 1, all of it once.
+ * and 75000 on subflow 1, all of it once. Likewise a first share of one
+ * byte over the chunk size and a second within it (weights 40000 and
+ * 25536, 107376 bytes: 65537 and 41839).
  */
 static void test_split_second_share_over(void **state)
 {
-	static const uint32_t w[2] = { 16384, 49152 };
+	/* the second share over (75000); the first one byte over (65537) */
+	static const uint32_t w[2][2] = { { 16384, 49152 }, { 40000, 25536 } };
+	static const uint64_t len[2] = { 100000, 107376 };
+	static const uint64_t share[2][2] = { { 25000, 75000 }, { 65537, 41839 } };
 	struct fixture *f = *state;
 	struct fp_rbuf rb = { .addr = 0x10000, .len = MEMLEN, .rkey = 2 };
-	uint64_t on[2] = { 0, 0 };
-	unsigned int first = nwrs, i;
+	unsigned int c, first, i;
 
-	memcpy(f->g->w, w, sizeof(w));
-	f->g->chunk_max = 65536;
-	fp_group_unready(f->g);
-	assert_int_equal(fp_post_write(f->g, f->b, 0, 100000, &rb, 0, 1), 0);
-	assert_true(nwrs - first >= 3);
-	for (i = first; i < nwrs; i++) {
-		if (wrs[i].len > 65536)
-			fail_msg("a chunk of %u bytes, over the chunk size", wrs[i].len);
-		on[wr_sub(f, &wrs[i])] += wrs[i].len;
+	for (c = 0; c < 2; c++) {
+		uint64_t on[2] = { 0, 0 };
+
+		memcpy(f->g->w, w[c], sizeof(w[c]));
+		f->g->chunk_max = 65536;
+		fp_group_unready(f->g);
+		first = nwrs;
+		assert_int_equal(fp_post_write(f->g, f->b, 0, len[c], &rb, 0,
+					       c + 1), 0);
+		assert_true(nwrs - first >= 3);
+		for (i = first; i < nwrs; i++) {
+			if (wrs[i].len > 65536)
+				fail_msg("a chunk of %u bytes, over the chunk size",
+					 wrs[i].len);
+			on[wr_sub(f, &wrs[i])] += wrs[i].len;
+		}
+		assert_int_equal(on[0], share[c][0]);
+		assert_int_equal(on[1], share[c][1]);
 	}
-	assert_int_equal(on[0], 25000);
-	assert_int_equal(on[1], 75000);
 }
 
 /*
