@@ -2876,6 +2876,39 @@ static void test_switch_counts_split(void **state)
 }
 
 /*
+ * A PROPOSE is answered only while no switch is under way and the group
+ * has not failed: a second one after our ACK, or one to a failed group,
+ * is ignored (no ACK, the epoch and the state kept).
+ */
+static void test_switch_propose_ignored(void **state)
+{
+	struct fixture *f = *state;
+
+	follows(f, false);
+	f->g->plan_serial = f->ctx->plan_serial;	/* not stale: no proposal */
+	peer_ctl(f, FP_CTL_PROPOSE, 7, 0);
+	fp_switch_step(f->g, fp_now_ns());
+	assert_int_equal(peer_reads(f).type, FP_CTL_ACK);
+	assert_int_equal(f->g->sw, FP_SW_ACKED);
+	peer_ctl(f, FP_CTL_PROPOSE, 8, 0);
+	fp_switch_step(f->g, fp_now_ns());
+	assert_true(peer_has_nothing(f));
+	assert_int_equal(f->g->sw, FP_SW_ACKED);
+	assert_int_equal(f->g->epoch, 7);
+	peer_ctl(f, FP_CTL_ABORT, 7, 0);
+	fp_switch_step(f->g, fp_now_ns());
+	assert_int_equal(f->g->sw, FP_SW_IDLE);
+
+	f->g->error = EIO;			/* failed, as fp_group_fail() leaves it */
+	peer_ctl(f, FP_CTL_PROPOSE, 9, 0);
+	fp_switch_step(f->g, fp_now_ns());
+	assert_true(peer_has_nothing(f));
+	assert_int_equal(f->g->sw, FP_SW_IDLE);
+	assert_int_equal(f->g->epoch, 7);
+	assert_false(f->g->hold);
+}
+
+/*
  * The peer aborts after our COMMIT (its drain timed out): the old QPs stay,
  * what was held goes out on them, the failure is counted and said.
  */
@@ -3476,9 +3509,8 @@ static void test_switch_repost_refused(void **state)
  * peer's new weights give all of it (600 chunks of 1 byte, 512 a queue):
  * it completes once, ENOBUFS, and the switch stands.
  */
-static void test_switch_repost_no_room(void **state)
+static void repost_no_room(struct fixture *f, unsigned int sub)
 {
-	struct fixture *f = *state;
 	struct qpinfo qi = good_peer(2);
 	struct fp_wc wc[4];
 	uint64_t e;
@@ -3488,8 +3520,8 @@ static void test_switch_repost_no_room(void **state)
 	flush_on_err = true;
 	qi.chunk_max = 1;
 	qi.split_min = 1;
-	qi.weight[0] = FP_WEIGHT_ONE;
-	qi.weight[1] = 0;
+	qi.weight[sub] = FP_WEIGHT_ONE;
+	qi.weight[!sub] = 0;
 	peer_ctl(f, FP_CTL_DRAINED, e, 0);
 	peer_pins(f, 2, &qi);
 	assert_int_equal(poll_checked(f->g, wc, 4), 1);
@@ -3500,6 +3532,17 @@ static void test_switch_repost_no_room(void **state)
 	assert_int_equal(wc[0].status, ENOBUFS);
 	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
 	assert_int_equal(f->g->sub[0].rq_used + f->g->sub[1].rq_used, 0);
+}
+
+static void test_switch_repost_no_room(void **state)
+{
+	repost_no_room(*state, 0);
+}
+
+/* The same on the second subflow: every subflow's room is looked at. */
+static void test_switch_repost_no_room_second(void **state)
+{
+	repost_no_room(*state, 1);
 }
 
 /*
@@ -3860,6 +3903,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_connect_route_src, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_cut, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_counts_split, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_switch_propose_ignored, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_abort, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_no_answer, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_both_propose, setup2, teardown),
@@ -3879,6 +3923,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_switch_cut_beyond_receives, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_repost_refused, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_repost_no_room, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_switch_repost_no_room_second, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_repost_subflows, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_repost_reported, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_to_max, setup2, teardown),
