@@ -234,6 +234,22 @@ static void test_ctx_plan(void **state)
 		assert_non_null(ctx);
 		assert_string_equal(ctx->dev_name, dev);
 		assert_int_equal(fp_ctx_close(ctx), 0);
+		a.dev = NULL;
+	}
+	/* ... as is a plan path that does not fit (4096 characters). */
+	{
+		char *path = malloc(4097);
+
+		assert_non_null(path);
+		memset(path, 'p', 4096);
+		path[0] = '/';
+		path[4096] = 0;
+		a.plan = path;
+		errno = 0;
+		assert_null(fp_ctx_open(&a));
+		assert_int_equal(errno, EINVAL);
+		a.plan = NULL;
+		free(path);
 	}
 }
 
