@@ -2570,6 +2570,7 @@ static void test_listen_no_ipv6(void **state)
 struct dialer {
 	struct fp_ctx *ctx;
 	uint16_t port;
+	int err;		/* errno when no group */
 };
 
 static void *dial_thread(void *arg)
@@ -2577,8 +2578,10 @@ static void *dial_thread(void *arg)
 	struct dialer *d = arg;
 	struct fp_group_attr a = { .peer = "127.0.0.1", .port = d->port,
 				   .connect_timeout_ms = 5000 };
+	struct fp_group *g = fp_group_connect(d->ctx, &a);
 
-	return fp_group_connect(d->ctx, &a);
+	d->err = g ? 0 : errno;
+	return g;
 }
 
 /*
@@ -2611,6 +2614,42 @@ static void test_connect_route_src(void **state)
 	assert_null(g);
 	assert_int_equal(h.magic, HELLO_MAGIC);
 	assert_memory_equal(h.addr, loopback_mapped, 16);
+	close(ls);
+}
+
+/*
+ * A listener that answers the hello with another version of the protocol
+ * (another library), from the right address: the connecting group gives
+ * up at once with EPROTO, before it looks for a device.
+ */
+static void test_connect_other_version(void **state)
+{
+	struct fixture *f = *state;
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof(sa);
+	struct dialer d = { .ctx = f->ctx };
+	int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), fd;
+	struct hello h, back = { .magic = HELLO_MAGIC,
+				 .version = FP_ABI_VERSION + 1 };
+	void *g = (void *)1;
+	pthread_t th;
+
+	memcpy(back.addr, loopback_mapped, 16);
+	assert_true(ls >= 0);
+	assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(ls, 1), 0);
+	assert_int_equal(getsockname(ls, (struct sockaddr *)&sa, &sl), 0);
+	d.port = ntohs(sa.sin_port);
+	assert_int_equal(pthread_create(&th, NULL, dial_thread, &d), 0);
+	fd = accept(ls, NULL, NULL);
+	assert_true(fd >= 0);
+	assert_int_equal(fp_sock_io(fd, &h, sizeof(h), false, 5000), 0);
+	assert_int_equal(fp_sock_io(fd, &back, sizeof(back), true, 5000), 0);
+	assert_int_equal(pthread_join(th, &g), 0);
+	assert_null(g);
+	assert_int_equal(d.err, EPROTO);
+	close(fd);
 	close(ls);
 }
 
@@ -3901,6 +3940,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_listen_no_ipv6, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_listen_port_taken, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_route_src, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_connect_other_version, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_cut, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_counts_split, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_propose_ignored, setup2, teardown),
