@@ -551,6 +551,12 @@ static void gp_commodity(struct gp *g, struct fp_mcf_com *c)
 			q = com_path(c, k);
 		}
 	}
+	/*
+	 * Every path infinitely dear (a length overflowed: a link far above
+	 * the sweep's U) or NaN: no cheaper path to move bytes to.
+	 */
+	if (q < 0)
+		return;
 	for (k = 0; k < c->nsup; k++)
 		if (c->sup[k].path == q)
 			qs = k;
@@ -566,6 +572,8 @@ static void gp_commodity(struct gp *g, struct fp_mcf_com *c)
 					qs = k;
 				}
 			}
+			if (qs < 0)
+				return;
 			q = c->sup[qs].path;
 		} else {
 			qs = c->nsup;
