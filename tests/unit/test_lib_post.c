@@ -118,6 +118,7 @@ static struct ibv_qp *sport_qp[4];	/* mlx5dv_modify_qp_udp_sport()'s calls */
 static uint16_t sport_set[4];
 static unsigned int nsport;
 static int post_budget = -1;	/* work requests taken before ENOMEM; -1: all */
+static bool post_names_none;	/* a refused post names no work request */
 static unsigned int send_calls;	/* calls of the provider's post_send */
 
 static struct stub_qp *stub_of(struct ibv_qp *qp)
@@ -163,7 +164,8 @@ static int stub_post_send(struct ibv_qp *qp, struct ibv_send_wr *wr,
 					   wr->wr.rdma.remote_addr : 0);
 
 		if (ret) {
-			*bad = wr;
+			if (!post_names_none)
+				*bad = wr;
 			return ret;
 		}
 	}
@@ -406,6 +408,7 @@ static void stub_reset(void)
 	v6_refused = 0;
 	nsport = 0;
 	post_budget = -1;
+	post_names_none = false;
 	send_calls = 0;
 }
 
@@ -1272,6 +1275,13 @@ static void test_batch_refused(void **state)
 	assert_int_equal(fp_msgtab_live(&f->g->tab), 6);
 	assert_int_equal(sq_sum(f), 6);
 	assert_int_equal(f->g->tab.m[f->g->tab.next & f->g->tab.mask].flags, 0);
+	/* ... and none, naming none of the chain (bad left as it was): the same. */
+	post_names_none = true;
+	assert_int_equal(fp_post_write_batch(f->g, w + 6, 2), -ENOMEM);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 6);
+	assert_int_equal(sq_sum(f), 6);
+	assert_int_equal(f->g->tab.m[f->g->tab.next & f->g->tab.mask].flags, 0);
+	post_names_none = false;
 	post_budget = -1;
 	assert_int_equal(fp_post_write_batch(f->g, w + 6, 2), 2);
 	assert_true(fp_wrid_seq(wrs[6].wr_id) == fp_wrid_seq(wrs[5].wr_id) + 1);
