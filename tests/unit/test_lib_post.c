@@ -2958,6 +2958,31 @@ static void test_switch_propose_ignored(void **state)
 }
 
 /*
+ * The peer goes away while this side drains: once drained, its DRAINED
+ * cannot be sent, so the switch is given up (ECONNRESET) before the point
+ * of no return, the old QPs kept; not taken as said.
+ */
+static void test_switch_drained_unsent(void **state)
+{
+	struct fixture *f = *state;
+	struct ibv_qp *old[2] = { f->g->sub[0].qp, f->g->sub[1].qp };
+
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 100, 1), 0);
+	switch_to_commit(f, 0);
+	assert_int_equal(f->g->sw, FP_SW_DRAIN);	/* the send is out */
+	peer_leaves(f);
+	stub_complete();
+	f->g->sub[0].sq_used = f->g->sub[1].sq_used = 0;
+	fp_switch_step(f->g, fp_now_ns());
+	assert_int_equal(f->g->sw, FP_SW_IDLE);
+	assert_int_equal(f->g->switch_failures, 1);
+	assert_int_equal(f->g->switch_error, ECONNRESET);
+	assert_int_equal(f->g->switches, 0);
+	assert_ptr_equal(f->g->sub[0].qp, old[0]);
+	assert_ptr_equal(f->g->sub[1].qp, old[1]);
+}
+
+/*
  * The peer aborts after our COMMIT (its drain timed out): the old QPs stay,
  * what was held goes out on them, the failure is counted and said.
  */
@@ -3954,6 +3979,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_switch_cut, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_counts_split, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_propose_ignored, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_switch_drained_unsent, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_abort, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_no_answer, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_both_propose, setup2, teardown),
