@@ -112,7 +112,8 @@ BASE_LIST=${BASE%/*}/base.list
 # Private to this run: two runs in one tree must not mix their parts.
 mkdir -p "$OUT"
 W=$(mktemp -d "$OUT/run.XXXXXX")
-trap 'rm -rf "$W"' EXIT
+trap 'if [ -n "${qpid:-}" ]; then kill "$qpid" 2>/dev/null; fi; rm -rf "$W"' EXIT
+trap 'exit 130' INT TERM
 R=$W/root
 mkdir -p "$R/tests/lib" "$R/usr/bin" "$R/usr/lib/modules/extra" \
 	"$R/usr/lib/x86_64-linux-gnu" "$OUT/logs"
@@ -172,6 +173,36 @@ opt() {
 	echo "${v:-$3}"
 }
 
+# wait_vm PID LOG TIMEOUT AFTER: waits for qemu (PID, console in LOG) and
+# returns its exit status, or kills it and returns 124 TIMEOUT + AFTER
+# seconds after init said it runs the test (init's time-out, fp.timeout,
+# counts from there), or TIMEOUT seconds after qemu started if init never
+# said so. Counted from qemu's start, the debug kernel's boot and init's
+# two kmemleak scans before the test (minutes on a loaded host) were taken
+# from the AFTER that init needs to print a timed-out test's tasks and
+# kernel log, and those were lost (ctl and pin, 2026-12-02).
+qpid=
+wait_vm() {
+	local pid=$1 log=$2 limit=$3 t0=$SECONDS running=
+	while kill -0 "$pid" 2>/dev/null; do
+		if [ -z "$running" ] &&
+		   grep -aq 'flowplan-vm: init: running' "$log"; then
+			running=1
+			t0=$SECONDS
+			limit=$(($3 + $4))
+		fi
+		if [ $((SECONDS - t0)) -ge "$limit" ]; then
+			kill -TERM "$pid" 2>/dev/null
+			sleep 5
+			kill -KILL "$pid" 2>/dev/null
+			wait "$pid"
+			return 124
+		fi
+		sleep 1
+	done
+	wait "$pid"
+}
+
 # ---- one boot per test ----
 for t in "${tests[@]}"; do
 	[[ $t != */* ]] || t=$(basename "$t" .sh)
@@ -203,22 +234,29 @@ for t in "${tests[@]}"; do
 	# namespace's compat device) ran over 21 s without a quiescent state
 	# under KASAN and kmemleak, no flowplan code on the stack (pin,
 	# 2026-12-01, host load 10); a real stall lasts past any time-out.
+	# Every kernel message goes to the console as it is printed, with its
+	# time (ignore_loglevel, printk.time): a run killed before init
+	# printed the kernel log still shows what the kernel did, and when.
 	kml=
 	if [ "$VM_KERNEL" = debug ]; then
-		kml=" fp.kmemleak=1 kasan_multi_shot"
+		kml=" fp.kmemleak=1 kasan_multi_shot ignore_loglevel printk.time=1"
 		kml+=" rcupdate.rcu_cpu_stall_timeout=$((21 * ${VM_DEBUG_SLOWER:-4}))"
 	fi
+	: >"$log"	# before wait_vm reads it: the last run's is in it
 	start=$(date +%s%N)
 	# no_timer_check: on a loaded host, TCG can miss the IO-APIC timer
 	# check's window and the kernel panics at boot ("IO-APIC + timer
 	# doesn't work!"); the check proves nothing about qemu's PIT
 	# shellcheck disable=SC2086 # VM_QEMU_ARGS: several words
-	timeout -k 5 $((to + after)) qemu-system-x86_64 -accel tcg -cpu max \
+	qemu-system-x86_64 -accel tcg -cpu max \
 		-smp "$smp" -m "$mem" -nographic -no-reboot -nic none \
 		-kernel "$KERNEL" -initrd "$W/initrd.img" ${VM_QEMU_ARGS:-} \
 		-append "console=ttyS0 quiet loglevel=4 panic=-1 no_timer_check fp.test=$t fp.nonce=$nonce fp.timeout=$to$kml${VM_APPEND:+ $VM_APPEND}" \
-		</dev/null >"$log" 2>&1
+		</dev/null >"$log" 2>&1 &
+	qpid=$!
+	wait_vm "$qpid" "$log" "$to" "$after"
 	qrc=$?
+	qpid=
 	secs=$((($(date +%s%N) - start) / 100000000))
 	secs=$((secs / 10)).$((secs % 10))
 	line=$(grep -a "^flowplan-vm: $nonce $t " "$log" | tail -1 | tr -d '\r')
