@@ -454,7 +454,13 @@ int main(void)
 	setup();
 	read_cmdline();
 	kmemleak_begin();
-	say("init: running %s (timeout %us)", test, timeout_s);
+	/*
+	 * When the test starts, on the guest's clock (the tests' log lines
+	 * carry the same): the debug kernel's boot and kmemleak's scans
+	 * before it take minutes on a loaded host.
+	 */
+	say("init: running %s (timeout %us) at %lds", test, timeout_s,
+	    (long)now_s());
 	rc = run_test();
 	/*
 	 * A test that timed out has failed: the kernel log (an RCU stall's
