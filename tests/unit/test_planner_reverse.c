@@ -774,6 +774,60 @@ static void test_reverse_one_port_two_subflows(void **state)
 }
 
 /*
+ * A path of FP_PATH_MAX_LEN (6) links: four leaves in a chain through three
+ * spines, one flow from the first to the last and none back. Its reverse
+ * subflow takes the same six links backwards.
+ */
+static void test_reverse_longest_path(void **state)
+{
+	static const char txt[] =
+		"{\"format\":\"flowplan-topology\",\"version\":1,"
+		"\"switches\":[{\"name\":\"leaf0\",\"tier\":1},{\"name\":\"leaf1\",\"tier\":1},"
+		"{\"name\":\"leaf2\",\"tier\":1},{\"name\":\"leaf3\",\"tier\":1},"
+		"{\"name\":\"spine0\",\"tier\":2},{\"name\":\"spine1\",\"tier\":2},"
+		"{\"name\":\"spine2\",\"tier\":2}],"
+		"\"hosts\":[{\"name\":\"h0\",\"nics\":[{\"name\":\"h0.n0\"}]},"
+		"{\"name\":\"h1\",\"nics\":[{\"name\":\"h1.n0\"}]}],"
+		"\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf0\",\"gbps\":100},"
+		"{\"a\":\"h1.n0\",\"b\":\"leaf3\",\"gbps\":100},"
+		"{\"a\":\"leaf0\",\"b\":\"spine0\",\"gbps\":100},{\"a\":\"leaf1\",\"b\":\"spine0\",\"gbps\":100},"
+		"{\"a\":\"leaf1\",\"b\":\"spine1\",\"gbps\":100},{\"a\":\"leaf2\",\"b\":\"spine1\",\"gbps\":100},"
+		"{\"a\":\"leaf2\",\"b\":\"spine2\",\"gbps\":100},{\"a\":\"leaf3\",\"b\":\"spine2\",\"gbps\":100}]}";
+	struct fp_topo *t = NULL;
+	struct fp_sched *s = calloc(1, sizeof(*s));
+	struct fp_err err = { "" };
+	struct fp_pathset fps, rps;
+	struct fp_plan_phase *pp;
+	struct fp_path back;
+	struct fp_plan *p;
+
+	(void)state;
+	assert_non_null(s);
+	if (fp_topo_parse(txt, strlen(txt), "chain", &t, &err))
+		fail_msg("%s", err.msg);
+	s->name = fp_xstrdup("one");
+	fp_sched_job(s, "j0");
+	fp_sched_add(s, 0, fp_topo_find(t, "h0.n0"), fp_topo_find(t, "h1.n0"), 1 << 20, 0);
+	p = do_plan(t, s, FP_STRAT_FLOWPLAN, 0, 0);
+	pp = &p->ph[0];
+	fps = fp_topo_paths(t, fp_topo_find(t, "leaf0"), fp_topo_find(t, "leaf3"));
+	rps = fp_topo_paths(t, fp_topo_find(t, "leaf3"), fp_topo_find(t, "leaf0"));
+	assert_int_equal(fps.n, 1);
+	assert_int_equal(fps.p[0].len, FP_PATH_MAX_LEN);
+	assert_int_equal(pp->nrev, 1);
+	assert_int_equal(pp->rev[0].n, 1);
+	reversed(t, &fps.p[0], &back);
+	assert_int_equal(rps.n, 1);
+	assert_memory_equal(rps.p[0].link, back.link, sizeof(back.link[0]) * FP_PATH_MAX_LEN);
+	assert_int_equal(pp->rsubs[pp->rev[0].first].path, 0);
+	assert_int_equal(fp_topo_route(t, fp_topo_find(t, "h1.n0"), fp_topo_find(t, "h0.n0"),
+				       pp->rsubs[pp->rev[0].first].sport), 0);
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
+/*
  * Eight phases, as many as the schedule's phase array holds (it grows 8,
  * 16, ...), each with one flow leaf0 -> leaf1 and none back: every phase,
  * the last one too, has its one reverse entry, and nothing past the last
@@ -819,6 +873,7 @@ int main(void)
 		cmocka_unit_test(test_order_differs),
 		cmocka_unit_test(test_reverse_labels_distinct),
 		cmocka_unit_test(test_reverse_one_port_two_subflows),
+		cmocka_unit_test(test_reverse_longest_path),
 		cmocka_unit_test(test_full_phase_array),
 	};
 
