@@ -977,6 +977,8 @@ static const struct bad_case bad[] = {
 	{ "gen k", "fattree:k=5", "k must be even" },
 	/* at the parameters' limit (10^6): not too large to read, k's own range says no */
 	{ "gen k million", "fattree:k=1000000", "k must be even, 2..64" },
+	/* one past it: the parameter itself is too large */
+	{ "gen k million and one", "fattree:k=1000001", "k: 1000001 is too large" },
 	{ "gen no hosts", "leafspine:leaves=2,spines=2,hosts=0", "leaves, spines, hosts and nics must be at least 1" },
 	{ "gen no leaves", "leafspine:leaves=0,spines=2,hosts=2", "leaves, spines, hosts and nics must be at least 1" },
 	{ "gen huge", "leafspine:leaves=100000,spines=1000,hosts=1000", "too large" },
