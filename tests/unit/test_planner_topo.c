@@ -903,6 +903,7 @@ static const struct bad_case bad[] = {
 	{ "version", "{\"format\":\"flowplan-topology\",\"version\":2}", "version" },
 	{ "unknown key", HDR "\"colour\":1," SW HOSTS "\"links\":[]}", "unknown key \"colour\"" },
 	{ "tier", HDR "\"switches\":[{\"name\":\"s\",\"tier\":7}]," HOSTS "\"links\":[]}", "switches[0].tier: 7 is out of range" },
+	{ "tier 4", HDR "\"switches\":[{\"name\":\"s\",\"tier\":4}]," HOSTS "\"links\":[]}", "switches[0].tier: 4 is out of range" },
 	{ "unknown node", HDR SW HOSTS "\"links\":[{\"a\":\"h0.n0\",\"b\":\"leaf9\",\"gbps\":100}]}", "links[0]: unknown node \"leaf9\"" },
 	/* the known end is node 0 (the first switch): the unknown one is named */
 	{ "unknown b", HDR SW HOSTS "\"links\":[{\"a\":\"leaf0\",\"b\":\"leaf9\",\"gbps\":100}]}", "links[0]: unknown node \"leaf9\"" },
