@@ -1680,6 +1680,7 @@ static void test_pin_refuses_peer(void **state)
 		{ L_WEIGHT, 0, 1, L_WEIGHT, 1 },			/* sum != 2^16 */
 		{ L_WEIGHT, 0, 0xffffffffu, L_K, 2 },			/* 2^32 - 1 + ... */
 		{ L_WEIGHT, 2, 5, L_WEIGHT, 5 },			/* beyond k */
+		{ L_QPN, 2, 0x600, L_QPN, 0x600 },		/* beyond k, alone */
 		{ L_MTU, 0, 0, L_MTU, 0 },
 		{ L_MTU, 0, 6, L_MTU, 6 },
 		{ L_QPN, 1, 1u << 24, L_QPN, 1u << 24 },
