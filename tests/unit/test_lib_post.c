@@ -2033,6 +2033,14 @@ static void test_plan_changed_k(void **state)
 		f->g->sub[i].weight = f->g->w[i] = w2[i];
 	}
 	assert_int_equal(fp_group_plan_changed(f->g), 0);
+	/* Subflow 0 alone pinned otherwise (its label, then its weight). */
+	f->g->sub[0].label = 8;
+	assert_int_equal(fp_group_plan_changed(f->g), 1);
+	f->g->sub[0].label = 7;
+	f->g->sub[0].weight = w2[0] + 1;
+	assert_int_equal(fp_group_plan_changed(f->g), 1);
+	f->g->sub[0].weight = w2[0];
+	assert_int_equal(fp_group_plan_changed(f->g), 0);
 	/* Four subflows, the peer's k: the last two carry nothing our way. */
 	f->g->k = 4;
 	for (i = 2; i < 4; i++) {
