@@ -1022,6 +1022,28 @@ static void test_general_chunks_nomem(void **state)
 }
 
 /*
+ * A receive taken the general way whose first chunk the provider refuses:
+ * its error, nothing posted, and the count of receives (the switch's cut)
+ * as it was; the same receive then goes.
+ */
+static void test_general_recv_refused(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t before = f->g->nrecv;
+
+	f->g->rchunk_max = 4096;
+	fp_group_unready(f->g);
+	post_budget = 0;
+	assert_int_equal(fp_post_recv(f->g, f->b, 0, 65536, 1), ENOMEM);
+	post_budget = -1;
+	assert_int_equal(nwrs, 0);
+	assert_int_equal(f->g->nrecv, before);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+	assert_int_equal(fp_post_recv(f->g, f->b, 0, 65536, 1), 0);
+	assert_int_equal(f->g->nrecv, before + 1);
+}
+
+/*
  * A zero-length message (a send as a signal, its receive) goes as one
  * work request with no scatter entry, and completes once, before the
  * group's work requests are made and after; with no room, none goes.
@@ -3935,6 +3957,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_zero_length, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_general_expiry_subflows, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_general_chunks_nomem, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_general_recv_refused, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_fast_expiry_subflow, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_fast_full, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_fast_order, setup1, teardown),
