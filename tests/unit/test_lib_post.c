@@ -734,22 +734,24 @@ static void test_fast_unsplit(void **state)
  * bytes sent pass 2^46, where the pick leaves 64-bit products, and 2^48,
  * where those would overflow; and one subflow 3 x 2^47 bytes behind the
  * other (weights changed on a group that carried that much: the deficit
- * itself is past 64 bits once weighed), which gets them all.
+ * itself is past 64 bits once weighed), which gets them all; and the same
+ * below 2^48 bytes, with a weight of 65535.
  */
 static void test_fast_spread_pick(void **state)
 {
 	struct fixture *f = *state;
 	struct fp_rbuf rb = { .addr = 0x10000, .len = MEMLEN, .rkey = 2 };
-	const uint32_t ws[6][4] = {
+	const uint32_t ws[7][4] = {
 		{ 10000, 0, 20000, 35536 }, { 1, 2, 3, 4 },
 		{ 0, 16384, 16384, 32768 }, { 10000, 0, 20000, 35536 },
 		{ 10000, 0, 20000, 35536 }, { 32768, 0, 0, 32768 },
+		{ 65535, 0, 0, 1 },
 	};
 	uint64_t x = 88172645463325252ull;	/* xorshift64 */
 	struct fp_wc wc[8];
 	unsigned int i, j;
 
-	for (j = 0; j < 6; j++) {
+	for (j = 0; j < 7; j++) {
 		struct fp_spread sp = { 0 };
 		/* j 3, 4: 300000 bytes short of 2^46, 2^48, in proportion */
 		unsigned int sh = j == 3 ? 30 : 32;
@@ -763,6 +765,10 @@ static void test_fast_spread_pick(void **state)
 		} else if (j == 5) {
 			sp.sent[3] = 3ull << 47;
 			sp.total = 3ull << 47;
+		} else if (j == 6) {
+			/* below 2^48, but 65535 x the total is past 2^63 */
+			sp.sent[3] = 3ull << 46;
+			sp.total = 3ull << 46;
 		}
 		f->g->sp_write = sp;
 		fp_group_unready(f->g);	/* what group.c does on new weights */
@@ -783,7 +789,7 @@ static void test_fast_spread_pick(void **state)
 			assert_int_equal(wc[0].wr_id, i);
 		}
 		assert_memory_equal(&sp, &f->g->sp_write, sizeof(sp));
-		if (j >= 3)
+		if (j == 3 || j == 4)
 			assert_true(sp.total > 1ull << (sh + 16));
 	}
 	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
