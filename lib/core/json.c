@@ -2,6 +2,7 @@
 /* json.c - a JSON document from text, with errors that say where. */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -216,6 +217,9 @@ static int parse(const char *text, size_t len, const char *name,
 	size_t pos = 0, stop, end, i;
 	int g = 0, line = 1, col = 1;
 
+	if (len > INT32_MAX)		/* json-c takes an int length */
+		return fp_fail(err, EFBIG, "%s: %zu bytes, more than a JSON document may have here",
+			       name, len);
 	tok = json_tokener_new();
 	if (!tok)
 		return fp_fail(err, ENOMEM, "%s: out of memory", name);
@@ -244,10 +248,12 @@ static int parse(const char *text, size_t len, const char *name,
 	if (!o && jerr == json_tokener_continue)
 		end = len;
 	if (o) {
-		/* Only whitespace may follow the document. */
-		for (i = end; i < len; i++)
-			if (!strchr(" \t\r\n", text[i]))
-				break;
+		/*
+		 * Only whitespace may follow the document, and NULs: a length
+		 * that counts a C string's terminator (sizeof a literal).
+		 */
+		for (i = end; i < len && (!text[i] || strchr(" \t\r\n", text[i])); i++)
+			;
 		if (i < len) {
 			json_object_put(o);
 			o = NULL;

@@ -7,6 +7,7 @@
 
 #include <json-c/json.h>
 
+#include "core/json.h"
 #include "planner/sched.h"
 #include "planner/util.h"
 
@@ -272,12 +273,13 @@ int fp_sched_parse(const char *text, size_t len, const char *name, const struct 
 		   struct fp_sched **out, struct fp_err *err)
 {
 	struct fp_sched *s = fp_xcalloc(1, sizeof(*s));
-	struct json_object *root = fp_json_parse(text, len, name, err);
+	struct json_object *root;
 	int rc;
 
-	if (!root) {
+	rc = fp_json_text(text, len, name, &root, err);
+	if (rc) {
 		fp_sched_free(s);
-		return EINVAL;
+		return rc;
 	}
 	rc = parse_json(root, name, t, s, err);
 	json_object_put(root);

@@ -10,6 +10,7 @@
 
 #include <json-c/json.h>
 
+#include "core/json.h"
 #include "planner/topo.h"
 #include "planner/topo_priv.h"
 #include "planner/util.h"
@@ -360,12 +361,13 @@ int fp_topo_parse(const char *text, size_t len, const char *name, struct fp_topo
 		  struct fp_err *err)
 {
 	struct fp_topo_builder b = { .t = fp_xcalloc(1, sizeof(struct fp_topo)) };
-	struct json_object *root = fp_json_parse(text, len, name, err);
+	struct json_object *root;
 	int rc;
 
-	if (!root) {
+	rc = fp_json_text(text, len, name, &root, err);
+	if (rc) {
 		fp_topo_free(b.t);
-		return EINVAL;
+		return rc;
 	}
 	rc = parse_json(root, name, &b, err);
 	json_object_put(root);

@@ -106,62 +106,6 @@ int fp_read_file(const char *path, size_t max, char **buf, size_t *len, struct f
 	return fp_file_read(path, max, buf, len, err);
 }
 
-struct json_object *fp_json_parse(const char *text, size_t len, const char *name,
-				  struct fp_err *err)
-{
-	struct json_tokener *tok = json_tokener_new();
-	struct json_object *o;
-	enum json_tokener_error jerr;
-	size_t end, i;
-	int line = 1, col = 1;
-
-	if (!tok) {
-		fp_fail(err, ENOMEM, "%s: out of memory", name);
-		return NULL;
-	}
-	if (len > INT32_MAX) {
-		json_tokener_free(tok);
-		fp_fail(err, EFBIG, "%s: %zu bytes, more than a JSON document may have here", name, len);
-		return NULL;
-	}
-	o = json_tokener_parse_ex(tok, text, (int)len);
-	jerr = json_tokener_get_error(tok);
-	end = json_tokener_get_parse_end(tok);
-	if (!o && jerr == json_tokener_continue)
-		end = len;
-	if (o) {
-		/* Only whitespace may follow the document. */
-		for (i = end; i < len; i++)
-			if (!strchr(" \t\r\n", text[i]))
-				break;
-		if (i < len) {
-			json_object_put(o);
-			o = NULL;
-			end = i;
-			jerr = json_tokener_error_parse_unexpected;
-		}
-	}
-	if (!o) {
-		for (i = 0; i < end && i < len; i++) {
-			if (text[i] == '\n') {
-				line++;
-				col = 1;
-			} else {
-				col++;
-			}
-		}
-		fp_fail(err, jerr == json_tokener_success ? ENOMEM : EINVAL, "%s:%d:%d: %s", name,
-			line, col,
-			jerr == json_tokener_continue ? "unexpected end of file" :
-			jerr == json_tokener_error_parse_unexpected ? "unexpected text after the document" :
-			/* json-c gave up without an error: its memory ran out */
-			jerr == json_tokener_success ? "out of memory reading the document" :
-			json_tokener_error_desc(jerr));
-	}
-	json_tokener_free(tok);
-	return o;
-}
-
 int fp_parse_size(const char *s, uint64_t *out)
 {
 	char *end;

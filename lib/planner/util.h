@@ -44,12 +44,6 @@ int fp_read_file(const char *path, size_t max, char **buf, size_t *len, struct f
 #define FP_TOPO_FILE_MAX	(64u << 20)
 #define FP_SCHED_FILE_MAX	(256u << 20)
 #define FP_PORTMAP_FILE_MAX	(256u << 20)
-/*
- * Parse JSON text; on a syntax error fill err with "NAME:LINE:COL: ...".
- * Returns a new reference or NULL.
- */
-struct json_object *fp_json_parse(const char *text, size_t len, const char *name,
-				  struct fp_err *err);
 /* Serialise @root (and drop the reference); malloc'd text. */
 char *fp_json_dump(struct json_object *root, bool pretty);
 /* Parse "1G", "64K", "1000" into bytes (powers of 1024). */

@@ -6,7 +6,8 @@
  * last, alone, absent, twice), everything else exactly as fp_json_text
  * reads it (the same object, or the same error message): text json-c alone
  * accepts, too deep, malformed inside the skipped value or outside it; and
- * the plan-file reader on plans whose phases are good, odd or broken.
+ * the plan-file reader on plans whose phases are good, odd or broken; what
+ * may follow a document.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -354,6 +355,49 @@ static void test_planfile(void **state)
 	}
 }
 
+/*
+ * What may follow the document: whitespace, and NULs (a length that counts
+ * a C string's terminator); the error says where the first other byte is.
+ * A length json-c cannot take is refused.
+ */
+static void test_tail(void **state)
+{
+	static const struct {
+		const char *text;
+		size_t len;
+		const char *says;		/* NULL: accepted */
+	} cases[] = {
+		{ "{} \t\r\n", 6, NULL },
+		{ "{}\0", 3, NULL },
+		{ "{}\n\0\0", 5, NULL },
+		{ "{}  x", 5, "t:1:5: unexpected text after the document" },
+		{ "{}\0x", 4, "t:1:4: unexpected text after the document" },
+		{ "{}\n\n\tx", 6, "t:3:2: unexpected text after the document" },
+	};
+	struct json_object *o;
+	struct fp_err err;
+	size_t i;
+	int ret;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		o = NULL;
+		ret = fp_json_text(cases[i].text, cases[i].len, "t", &o, &err);
+		if (!cases[i].says) {
+			if (ret)
+				fail_msg("case %zu: %s", i, err.msg);
+			json_object_put(o);
+			continue;
+		}
+		assert_int_equal(ret, EINVAL);
+		assert_null(o);
+		assert_string_equal(err.msg, cases[i].says);
+	}
+	/* never read: the length is refused before json-c sees the text */
+	assert_int_equal(fp_json_text("{}", (size_t)INT32_MAX + 1, "t", &o, &err), EFBIG);
+	assert_string_equal(err.msg, "t: 2147483648 bytes, more than a JSON document may have here");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -365,6 +409,7 @@ int main(void)
 		cmocka_unit_test(test_cut_short),
 		cmocka_unit_test(test_error_place),
 		cmocka_unit_test(test_planfile),
+		cmocka_unit_test(test_tail),
 	};
 
 	return cmocka_run_group_tests_name("core_json", tests, NULL, NULL);
