@@ -2084,6 +2084,36 @@ static void test_plan_changed_k(void **state)
 }
 
 /*
+ * More failures queued (the peer gone: 60 sends) than one batch of the
+ * done queue (32), taken with room for 40 (the array's end is ASan's):
+ * 40, then 20, each once, never past the room.
+ */
+static void test_poll_queue_batches(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_wc *wc = calloc(40, sizeof(*wc));
+	unsigned int seen[60] = { 0 }, i;
+	int got, r;
+
+	assert_non_null(wc);
+	for (i = 0; i < 60; i++)
+		assert_int_equal(fp_post_send(f->g, f->b, 0, 100, i), 0);
+	peer_leaves(f);
+	for (r = 0; r < 2; r++) {
+		got = poll_checked(f->g, wc, 40);
+		assert_int_equal(got, r ? 20 : 40);
+		for (i = 0; i < (unsigned int)got; i++) {
+			assert_true(wc[i].wr_id < 60);
+			assert_int_not_equal(wc[i].status, 0);
+			seen[wc[i].wr_id]++;
+		}
+	}
+	for (i = 0; i < 60; i++)
+		assert_int_equal(seen[i], 1);
+	free(wc);
+}
+
+/*
  * Room for two: a success taken the quick way, then two failures (taken
  * the general way, through the done queue): the first failure fills the
  * caller's array, exactly, and the second waits for the next call.
@@ -3985,6 +4015,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pin_refuses_hello, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_poll_queue_then_cq, setup1, teardown),
 		cmocka_unit_test_setup_teardown(test_poll_rest_room, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_poll_queue_batches, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_split_second_share_over, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_split_after_shrink, setup4, teardown),
 		cmocka_unit_test_setup_teardown(test_xchg_null, setup2, teardown),
