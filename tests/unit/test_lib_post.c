@@ -2662,30 +2662,43 @@ static void *dial_thread(void *arg)
 }
 
 /*
+ * A listener on loopback, a group dialing it (dial_thread, in *@th), and
+ * the group's hello read into @h: the accepted socket, *@ls the listener.
+ */
+static int take_hello(struct dialer *d, pthread_t *th, int *ls, struct hello *h)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof(sa);
+	int fd;
+
+	*ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(*ls >= 0);
+	assert_int_equal(bind(*ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(*ls, 1), 0);
+	assert_int_equal(getsockname(*ls, (struct sockaddr *)&sa, &sl), 0);
+	d->port = ntohs(sa.sin_port);
+	assert_int_equal(pthread_create(th, NULL, dial_thread, d), 0);
+	fd = accept(*ls, NULL, NULL);
+	assert_true(fd >= 0);
+	assert_int_equal(fp_sock_io(fd, h, sizeof(*h), false, 5000), 0);
+	return fd;
+}
+
+/*
  * A connecting group given no local address takes the source address of
  * its route to the peer, and says it in its hello (over lo: 127.0.0.1).
  */
 static void test_connect_route_src(void **state)
 {
 	struct fixture *f = *state;
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t sl = sizeof(sa);
 	struct dialer d = { .ctx = f->ctx };
-	int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), fd;
 	void *g = (void *)1;
 	struct hello h;
 	pthread_t th;
+	int ls, fd;
 
-	assert_true(ls >= 0);
-	assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(ls, 1), 0);
-	assert_int_equal(getsockname(ls, (struct sockaddr *)&sa, &sl), 0);
-	d.port = ntohs(sa.sin_port);
-	assert_int_equal(pthread_create(&th, NULL, dial_thread, &d), 0);
-	fd = accept(ls, NULL, NULL);
-	assert_true(fd >= 0);
-	assert_int_equal(fp_sock_io(fd, &h, sizeof(h), false, 5000), 0);
+	fd = take_hello(&d, &th, &ls, &h);
 	close(fd);			/* no answer: it gives up */
 	assert_int_equal(pthread_join(th, &g), 0);
 	assert_null(g);
@@ -2702,26 +2715,15 @@ static void test_connect_route_src(void **state)
 static void test_connect_other_version(void **state)
 {
 	struct fixture *f = *state;
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t sl = sizeof(sa);
 	struct dialer d = { .ctx = f->ctx };
-	int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), fd;
 	struct hello h, back = { .magic = HELLO_MAGIC,
 				 .version = FP_ABI_VERSION + 1 };
 	void *g = (void *)1;
 	pthread_t th;
+	int ls, fd;
 
 	memcpy(back.addr, loopback_mapped, 16);
-	assert_true(ls >= 0);
-	assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(ls, 1), 0);
-	assert_int_equal(getsockname(ls, (struct sockaddr *)&sa, &sl), 0);
-	d.port = ntohs(sa.sin_port);
-	assert_int_equal(pthread_create(&th, NULL, dial_thread, &d), 0);
-	fd = accept(ls, NULL, NULL);
-	assert_true(fd >= 0);
-	assert_int_equal(fp_sock_io(fd, &h, sizeof(h), false, 5000), 0);
+	fd = take_hello(&d, &th, &ls, &h);
 	assert_int_equal(fp_sock_io(fd, &back, sizeof(back), true, 5000), 0);
 	assert_int_equal(pthread_join(th, &g), 0);
 	assert_null(g);
