@@ -947,7 +947,7 @@ static void test_other_device(void **state)
 	(void)state;
 	if (!other_device(other_dev, sizeof(other_dev), other_addr,
 			  sizeof(other_addr))) {
-		printf("test_other_device: SKIP: one RDMA device with a RoCEv2 IPv4 GID\n");
+		printf("%s: SKIP: one RDMA device with a RoCEv2 IPv4 GID\n", __func__);
 		skip();
 	}
 	assert_int_equal(pthread_create(&t, NULL, other_server, NULL), 0);

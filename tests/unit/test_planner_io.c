@@ -14,7 +14,7 @@ static void test_portmap_good(void **state)
 			  "# a comment\n"
 			  "\n"
 			  "  \t# an indented comment, and a line of blanks\n"
-			  " \t \n"
+			  " \t\x20\n"
 			  "198.18.0.1 198.18.0.2 49154 leaf0,spine1,leaf1\n"
 			  "198.18.0.1 198.18.0.2 49153 leaf0,spine0,leaf1\n"
 			  "198.18.0.2 198.18.0.1 - unresolved\n";
