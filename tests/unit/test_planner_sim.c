@@ -486,6 +486,22 @@ static void test_against_reference(void **state)
 	assert_true(cases >= 40);
 }
 
+/* fp_svg_write()'s picture of @n panels of @t as text (free it). */
+static char *svg_text(const struct fp_topo *t, const struct fp_svg_panel *pn, int n,
+		      double bound)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct fp_err err;
+
+	assert_non_null(f);
+	if (fp_svg_write(f, t, pn, n, bound, &err))
+		fail_msg("fp_svg_write: %s", err.msg);
+	assert_int_equal(fclose(f), 0);
+	return buf;
+}
+
 /* The picture: well-formed enough, a panel per strategy, failed links dashed. */
 static void test_picture(void **state)
 {
@@ -495,16 +511,13 @@ static void test_picture(void **state)
 	double *la = calloc((size_t)t->nlinks, sizeof(double)), *lb = calloc((size_t)t->nlinks, sizeof(double));
 	struct fp_svg_panel pn[2] = { { "ecmp", la, a->ph[0].max_load, 0 },
 				      { "flow<plan>", lb, b->ph[0].max_load, 1.5 } };
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
 	struct fp_err err;
+	char *buf;
 
 	(void)state;
 	fp_plan_link_loads(a, la);
 	fp_plan_link_loads(b, lb);
-	assert_int_equal(fp_svg_write(f, t, pn, 2, b->ph[0].lower_bound, &err), 0);
-	fclose(f);
+	buf = svg_text(t, pn, 2, b->ph[0].lower_bound);
 	assert_non_null(strstr(buf, "<svg "));
 	assert_non_null(strstr(buf, "</svg>\n"));
 	/* each panel's frame lies inside its panel, 4 px in from each side */
@@ -657,10 +670,8 @@ static void test_picture_one_leaf(void **state)
 	struct fp_err err;
 	double *load, x, y;
 	struct fp_svg_panel pn = { "one", NULL, 0, 0 };
-	char *buf = NULL;
+	char *buf;
 	const char *r;
-	size_t len = 0;
-	FILE *f;
 	int got;
 
 	(void)state;
@@ -670,10 +681,7 @@ static void test_picture_one_leaf(void **state)
 	load = calloc((size_t)t->nlinks, sizeof(double));
 	assert_non_null(load);
 	pn.load = load;
-	f = open_memstream(&buf, &len);
-	assert_non_null(f);
-	assert_int_equal(fp_svg_write(f, t, &pn, 1, 1, &err), 0);
-	assert_int_equal(fclose(f), 0);
+	buf = svg_text(t, &pn, 1, 1);
 	assert_null(strstr(buf, "nan"));
 	r = strstr(buf, "<circle cx=\"");
 	assert_non_null(r);
@@ -699,10 +707,7 @@ static void test_picture_nic_bars(void **state)
 	double *ld = calloc((size_t)t->nlinks, sizeof(double));
 	struct fp_svg_panel pn = { "flowplan", ld, p->ph[0].max_load, 0 };
 	const char *r;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	struct fp_err err;
+	char *buf;
 	int bars = 0;
 
 	(void)state;
@@ -710,8 +715,7 @@ static void test_picture_nic_bars(void **state)
 	assert_int_equal(t->nnodes - t->nswitches, 528);
 	assert_true(p->ph[0].max_load == p->ph[0].lower_bound);
 	fp_plan_link_loads(p, ld);
-	assert_int_equal(fp_svg_write(f, t, &pn, 1, p->ph[0].lower_bound, &err), 0);
-	fclose(f);
+	buf = svg_text(t, &pn, 1, p->ph[0].lower_bound);
 	for (r = buf; (r = strstr(r, "height=\"40\" fill=\"")); r++) {
 		assert_memory_equal(r + strlen("height=\"40\" fill=\""), "#ffdc3c\"", 8);
 		assert_non_null(strstr(r, "<title>host links of leaf"));
@@ -740,10 +744,7 @@ static void test_picture_labels_hot_links(void **state)
 	double *ld = calloc((size_t)t->nlinks, sizeof(double)), busiest = 0, bound;
 	struct fp_svg_panel pn = { "ecmp", ld, p->ph[0].max_load, 0 };
 	const char *r;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	struct fp_err err;
+	char *buf;
 	int l, want = 0, loaded = 0, got = 0;
 
 	(void)state;
@@ -762,8 +763,7 @@ static void test_picture_labels_hot_links(void **state)
 	}
 	assert_true(loaded == 68);
 	assert_true(want > 0 && want < loaded);
-	assert_int_equal(fp_svg_write(f, t, &pn, 1, bound, &err), 0);
-	fclose(f);
+	buf = svg_text(t, &pn, 1, bound);
 	for (r = buf; (r = strstr(r, "font-size=\"9\"")); r++)
 		got++;
 	assert_int_equal(got, want);
