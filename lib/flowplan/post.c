@@ -1155,7 +1155,13 @@ int fp_poll(struct fp_group *g, struct fp_wc *wc, int n)
 				s->rq_used--;
 			m->got += cqe[i].byte_len;
 		} else {
-			s->sq_used -= s->sq_used != 0;
+			/*
+			 * Counted on its queue when posted and not given back
+			 * before its completion: a live message's chunk finds
+			 * its count above 0 (pin() zeroes the counts only
+			 * after they drained to 0).
+			 */
+			s->sq_used--;
 		}
 		if (m->pending > 1) {
 			m->pending--;
