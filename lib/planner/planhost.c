@@ -42,10 +42,11 @@ void fp_plan_index_free(struct fp_plan_index *ix, size_t nph)
 
 	if (!ix)
 		return;
-	for (i = 0; i < nph; i++) {
+	/* (either array is NULL when build_index() could not allocate it) */
+	for (i = 0; ix->off && i < nph; i++)
 		free(ix->off[i]);
+	for (i = 0; ix->flow && i < nph; i++)
 		free(ix->flow[i]);
-	}
 	free(ix->off);
 	free(ix->flow);
 	free(ix->best);
