@@ -14,9 +14,12 @@ ALL += $(PLANNER_LIB)
 # Unit tests (cmocka, ASan/UBSan): tests/unit/test_planner_*.c
 PLANNER_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(sort $(wildcard tests/unit/test_planner_*.c)))
 EXTRA_CFLAGS_tests/unit += $(JSONC_CFLAGS)
+# Allocation failure is injected at the planner's own calls (test_core_allocfail.h).
+$(BUILD)/tests/test_planner_allocfail: \
+	PLANNER_TEST_LDFLAGS := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
 $(BUILD)/tests/test_planner_%: $(BUILD)/san/tests/unit/test_planner_%.o $(PLANNER_SAN_LIB) $(CORE_SAN_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lcmocka $(JSONC_LIBS) -lm
+	$(CC) $(CFLAGS) $(SAN) $(PLANNER_TEST_LDFLAGS) -o $@ $^ -lcmocka $(JSONC_LIBS) -lm
 
 .PHONY: check-planner
 check-planner: $(PLANNER_TESTS)
