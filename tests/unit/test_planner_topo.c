@@ -885,6 +885,61 @@ static void test_path_cache_hits(void **state)
 	fp_topo_free(t);
 }
 
+/*
+ * The path cache across a link failure (topo.h: the pairs with a path over
+ * the link are recomputed, every other pair keeps its paths): after spine0
+ * loses its link to leaf0, each pair of other leaves is found where it
+ * was (the same array, not enumerated again), each pair of leaf0 has the
+ * one path left. Three sizes, whose pairs' slots collide differently as
+ * the cache grows (24 leaves: pairs displaced when it grows to 1,024
+ * slots, 48: when it is rebuilt after the failure).
+ */
+static void test_path_cache_failure(void **state)
+{
+	static const char *const specs[] = {
+		"leafspine:leaves=16,spines=2,hosts=1",
+		"leafspine:leaves=24,spines=2,hosts=1",
+		"leafspine:leaves=48,spines=2,hosts=1",
+	};
+	size_t k;
+
+	(void)state;
+	for (k = 0; k < sizeof(specs) / sizeof(specs[0]); k++) {
+		struct fp_topo *t = gen_topo(specs[k]);
+		int nl = t->nleaves, i, j;
+		const struct fp_path **first = calloc((size_t)nl * (size_t)nl, sizeof(*first));
+
+		assert_non_null(first);
+		for (i = 0; i < nl; i++)
+			for (j = 0; j < nl; j++)
+				first[i * nl + j] = fp_topo_paths(t, t->leaves[i], t->leaves[j]).p;
+		for (i = 0; i < nl; i++)
+			for (j = 0; j < nl; j++)
+				if (fp_topo_paths(t, t->leaves[i], t->leaves[j]).p != first[i * nl + j])
+					fail_msg("%s: leaf%d -> leaf%d: its paths enumerated again",
+						 specs[k], i, j);
+		assert_int_equal(fp_topo_link_set(t, fp_topo_link(t, fp_topo_find(t, "spine0"),
+								  t->leaves[0]), false), 0);
+		for (i = 0; i < nl; i++)
+			for (j = 0; j < nl; j++) {
+				struct fp_pathset ps = fp_topo_paths(t, t->leaves[i], t->leaves[j]);
+
+				if (i == j)
+					continue;
+				if (i && j) {
+					if (ps.p != first[i * nl + j])
+						fail_msg("%s: leaf%d -> leaf%d: recomputed after a failure off its paths",
+							 specs[k], i, j);
+					assert_int_equal(ps.n, 2);
+				} else {
+					assert_int_equal(ps.n, 1);
+				}
+			}
+		free(first);
+		fp_topo_free(t);
+	}
+}
+
 struct bad_case {
 	const char *name;
 	const char *text;	/* JSON, or a generator string when it starts with no '{' */
@@ -1060,6 +1115,7 @@ int main(void)
 		cmocka_unit_test(test_route_cut_apart),
 		cmocka_unit_test(test_same_tier_links_not_two_tier),
 		cmocka_unit_test(test_path_cache_hits),
+		cmocka_unit_test(test_path_cache_failure),
 		cmocka_unit_test(test_wide_ecmp),
 		cmocka_unit_test(test_hash_linearity),
 		cmocka_unit_test(test_label_to_sport),
