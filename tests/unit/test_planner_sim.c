@@ -774,6 +774,52 @@ static void test_picture_labels_hot_links(void **state)
 	fp_topo_free(t);
 }
 
+/*
+ * The same rule where a host link is the busiest: h0 sends to every other
+ * host, so its uplink (link 0) carries the most and sets the bound. The
+ * busiest load is taken over every link, host links among them, so no
+ * switch link is at it or above the bound, and none carries its ratio.
+ */
+static void test_picture_host_link_busiest(void **state)
+{
+	struct fp_topo *t = gen_topo("leafspine:leaves=17,spines=4,hosts=2");
+	struct fp_sched *s = calloc(1, sizeof(*s));
+	double *ld = calloc((size_t)t->nlinks, sizeof(double));
+	struct fp_plan *p;
+	const char *r;
+	char *buf;
+	int h, l, nsw = 0, got = 0;
+
+	(void)state;
+	assert_non_null(s);
+	assert_non_null(ld);
+	s->name = fp_xstrdup("one-to-all");
+	fp_sched_job(s, "j0");
+	for (h = 1; h < t->nhosts; h++)
+		fp_sched_add(s, 0, t->hosts[0].first_nic, t->hosts[h].first_nic, 64 << 20, 0);
+	p = do_plan(t, s, FP_STRAT_ECMP, 0, 1);
+	fp_plan_link_loads(p, ld);
+	assert_int_equal(t->links[0].from, t->hosts[0].first_nic);
+	for (l = 1; l < t->nlinks; l++)
+		assert_true(ld[l] < ld[0]);
+	for (l = 0; l < t->nlinks; l += 2)	/* more than 64 switch links: not every one labelled */
+		nsw += !t->nodes[t->links[l].from].is_nic && !t->nodes[t->links[l].to].is_nic;
+	assert_int_equal(nsw, 68);
+	{
+		struct fp_svg_panel pn = { "ecmp", ld, p->ph[0].max_load, 0 };
+
+		buf = svg_text(t, &pn, 1, p->ph[0].lower_bound);
+	}
+	for (r = buf; (r = strstr(r, "font-size=\"9\"")); r++)
+		got++;
+	assert_int_equal(got, 0);
+	free(buf);
+	free(ld);
+	fp_plan_free(p);
+	fp_sched_free(s);
+	fp_topo_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -789,6 +835,7 @@ int main(void)
 		cmocka_unit_test(test_picture),
 		cmocka_unit_test(test_picture_nic_bars),
 		cmocka_unit_test(test_picture_labels_hot_links),
+		cmocka_unit_test(test_picture_host_link_busiest),
 		cmocka_unit_test(test_picture_one_leaf),
 	};
 
