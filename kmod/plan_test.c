@@ -112,6 +112,12 @@ static void plan_limits_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fp_plan_add(plan, &x), -ENOSPC);
 	KUNIT_EXPECT_EQ(test, plan->n, 2U);
 	fp_plan_free(plan);
+	/*
+	 * More entries than an allocation may hold (kvmalloc refuses above
+	 * INT_MAX bytes; __GFP_NOWARN: quietly): no plan, nothing written.
+	 */
+	KUNIT_EXPECT_GT(test, struct_size(plan, entries, 1U << 24), (size_t)INT_MAX);
+	KUNIT_EXPECT_NULL(test, fp_plan_alloc(1U << 24, 1, GFP_KERNEL | __GFP_NOWARN));
 }
 
 /* Many entries, many hash collisions: every one is found, nothing else. */

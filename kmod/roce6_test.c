@@ -528,6 +528,13 @@ static void roce6_parse_bad_test(struct kunit *test)
 			-EBADMSG);
 	KUNIT_EXPECT_EQ(test, fp_parse_roce6(b, 47, len, &p),
 			-EPROTONOSUPPORT);
+	/*
+	 * A whole packet no longer than the headers parsed (the hook passes
+	 * hdr_len == pkt_len then): UDP to 4791, too short for RoCEv2.
+	 */
+	KUNIT_EXPECT_EQ(test, fp_parse_roce6(b, FP_PARSE6_LEN, FP_PARSE6_LEN, &p),
+			-EBADMSG);
+	KUNIT_EXPECT_EQ(test, fp_parse_roce6(b, 48, 48, &p), -EBADMSG);
 }
 
 /* ---- the datapath ---- */
