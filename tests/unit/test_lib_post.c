@@ -2114,6 +2114,47 @@ static void test_poll_queue_batches(void **state)
 }
 
 /*
+ * The done queue refilled by the CQ in the same fp_poll(), with room for
+ * three (the array's end is ASan's): the message waiting on the queue,
+ * then the CQ's success the quick way, then a failure that queues itself
+ * and the two successes behind it: the failure fills the room, exactly,
+ * and the two wait for the next call, in order.
+ */
+static void test_poll_queue_refilled(void **state)
+{
+	struct fixture *f = *state;
+	unsigned int first = nwrs;
+	struct fp_wc *wc = calloc(3, sizeof(*wc));
+	uint64_t i;
+
+	assert_non_null(wc);
+	for (i = 1; i <= 6; i++)
+		assert_int_equal(fp_post_send(f->g, f->b, 0, 100, i), 0);
+	assert_int_equal(nwrs - first, 6);
+	complete(&wrs[first], IBV_WC_SUCCESS);
+	complete(&wrs[first + 1], IBV_WC_SUCCESS);
+	/* room for one: the second waits on the done queue */
+	assert_int_equal(fp_poll(f->g, wc, 1), 1);
+	assert_int_equal(wc[0].wr_id, 1);
+	complete(&wrs[first + 2], IBV_WC_SUCCESS);
+	complete(&wrs[first + 3], IBV_WC_REM_ACCESS_ERR);
+	complete(&wrs[first + 4], IBV_WC_SUCCESS);
+	complete(&wrs[first + 5], IBV_WC_SUCCESS);
+	assert_int_equal(fp_poll(f->g, wc, 3), 3);
+	assert_int_equal(wc[0].wr_id, 2);
+	assert_int_equal(wc[0].status, 0);
+	assert_int_equal(wc[1].wr_id, 3);
+	assert_int_equal(wc[1].status, 0);
+	assert_int_equal(wc[2].wr_id, 4);
+	assert_int_not_equal(wc[2].status, 0);
+	assert_int_equal(fp_poll(f->g, wc, 3), 2);
+	assert_int_equal(wc[0].wr_id, 5);
+	assert_int_equal(wc[1].wr_id, 6);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+	free(wc);
+}
+
+/*
  * Room for two: a success taken the quick way, then two failures (taken
  * the general way, through the done queue): the first failure fills the
  * caller's array, exactly, and the second waits for the next call.
@@ -4018,6 +4059,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_poll_queue_then_cq, setup1, teardown),
 		cmocka_unit_test_setup_teardown(test_poll_rest_room, setup1, teardown),
 		cmocka_unit_test_setup_teardown(test_poll_queue_batches, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_poll_queue_refilled, setup1, teardown),
 		cmocka_unit_test_setup_teardown(test_split_second_share_over, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_split_after_shrink, setup4, teardown),
 		cmocka_unit_test_setup_teardown(test_xchg_null, setup2, teardown),
