@@ -185,6 +185,52 @@ static void test_bad_file_kept(void **state)
 	assert_int_equal(fp_ctx_close(ctx), 0);
 }
 
+/*
+ * The plan file removed: that is a change (the file in use is gone), also
+ * right after a look at another name of the same file (a hard link, whose
+ * inode, mtime and size are the removed name's); the reload fails with
+ * ENOENT, counted, and the plan in use is kept until a file is back.
+ */
+static void test_file_removed(void **state)
+{
+	uint64_t t = 1000000000ull;
+	struct fp_ctx_attr a = {
+		.flags = FP_CTX_NO_NETLINK | FP_CTX_NO_REPORT | FP_CTX_NO_FOLLOW,
+	};
+	struct fp_ctx *ctx, *other;
+	char link2[160];
+	bool same, gone;
+
+	(void)state;
+	write_plan(1, 0x100);
+	snprintf(link2, sizeof(link2), "%s.link", path);
+	unlink(link2);
+	assert_int_equal(link(path, link2), 0);
+	ctx = open_ctx(0);
+	assert_non_null(ctx);
+	a.plan = link2;
+	other = fp_ctx_open(&a);
+	assert_non_null(other);
+	assert_int_equal(unlink(path), 0);
+	/* Back to back, nothing called between the two looks. */
+	same = fp_plansrc_file_changed(&other->plan);
+	gone = fp_plansrc_file_changed(&ctx->plan);
+	assert_false(same);
+	assert_true(gone);
+	assert_int_equal(fp_ctx_close(other), 0);
+	assert_int_equal(unlink(link2), 0);
+
+	assert_false(fp_ctx_follow(ctx, t));
+	assert_int_equal(ctx->reload_errors, 1);
+	assert_int_equal(ctx->reload_error, ENOENT);
+	assert_int_equal(ctx->plan.hp.generation, 1);	/* kept */
+	write_plan(2, 0x200);
+	assert_true(fp_ctx_follow(ctx, t + FP_FOLLOW_NS));
+	assert_int_equal(ctx->plan.hp.generation, 2);
+	assert_int_equal(ctx->reloads, 1);
+	assert_int_equal(fp_ctx_close(ctx), 0);
+}
+
 static void test_off(void **state)
 {
 	uint64_t t = 1000000000ull;
@@ -307,6 +353,7 @@ int main(void)
 		cmocka_unit_test_setup(test_file_reload, env_clean),
 		cmocka_unit_test_setup(test_file_change_fields, env_clean),
 		cmocka_unit_test_setup(test_bad_file_kept, env_clean),
+		cmocka_unit_test_setup(test_file_removed, env_clean),
 		cmocka_unit_test_setup(test_off, env_clean),
 		cmocka_unit_test_setup(test_group_by_poll, env_clean),
 	};
