@@ -66,6 +66,8 @@ $(BUILD)/san/tests/unit/test_lib_post.o: CPPFLAGS += $(if $(LIB_MLX5DV),-DHAVE_M
 # a wrapped current call (tests/unit/test_lib_group.c).
 $(BUILD)/tests/test_lib_group: $(BUILD)/san/lib/flowplan/compat.o
 $(BUILD)/tests/test_lib_group: LIB_TEST_LDFLAGS := -Wl,--wrap=fp_group_query
+# Buffer memory that cannot be had (tests/unit/test_lib_plan.c).
+$(BUILD)/tests/test_lib_plan: LIB_TEST_LDFLAGS := -Wl,--wrap=posix_memalign
 # fp_report_read@FLOWPLAN_1.0 and fp_report_schedule@FLOWPLAN_1.0 likewise
 # (tests/unit/test_lib_report.c).
 $(BUILD)/tests/test_lib_report: $(BUILD)/san/lib/flowplan/compat.o

@@ -39,6 +39,25 @@ static const char good_plan[] =
 	"                    { \"flow_label\": 21, \"weight\": 25536 } ] } ],\n"
 	"  \"phases\": [] }\n";
 
+/*
+ * posix_memalign() wrapped (lib/flowplan/build.mk): memalign_fail makes the
+ * next call fail with ENOMEM, as the allocator does when no memory can be
+ * had, which a test cannot arrange otherwise.
+ */
+static bool memalign_fail;
+
+int __real_posix_memalign(void **p, size_t align, size_t n);
+int __wrap_posix_memalign(void **p, size_t align, size_t n);
+
+int __wrap_posix_memalign(void **p, size_t align, size_t n)
+{
+	if (memalign_fail) {
+		memalign_fail = false;
+		return ENOMEM;
+	}
+	return __real_posix_memalign(p, align, n);
+}
+
 static void subflows(const struct fp_plansrc *p, const char *l, const char *r,
 		     uint32_t dqpn, struct fp_subflow_set *ps)
 {
@@ -172,7 +191,9 @@ static void test_ctx_plan(void **state)
 		.plan = test_file("ctx.json", good_plan),
 		.flags = FP_CTX_NO_NETLINK | FP_CTX_NO_REPORT,
 	};
+	static const uint8_t zero[4096];
 	struct fp_ctx_info info;
+	struct fp_buf *b;
 	struct fp_ctx *ctx;
 
 	(void)state;
@@ -198,6 +219,21 @@ static void test_ctx_plan(void **state)
 	errno = 0;
 	assert_null(fp_buf_reg(ctx, &info, 0, NULL));
 	assert_int_equal(errno, EINVAL);
+	/*
+	 * No memory for the buffer's bytes: ENOMEM, nothing held (the
+	 * context closes); the next one is had, zeroed.
+	 */
+	memalign_fail = true;
+	errno = 0;
+	assert_null(fp_buf_alloc(ctx, 4096, NULL));
+	assert_int_equal(errno, ENOMEM);
+	assert_false(memalign_fail);
+	assert_int_equal(ctx->nbufs, 0);
+	b = fp_buf_alloc(ctx, 4096, NULL);
+	assert_non_null(b);
+	assert_int_equal(ctx->nbufs, 1);
+	assert_memory_equal(fp_buf_addr(b), zero, sizeof(zero));
+	assert_int_equal(fp_buf_free(b), 0);
 	assert_int_equal(fp_group_plan_changed(NULL), 0);	/* no group */
 	/* A reload that fails keeps the plan in use. */
 	unlink(a.plan);
