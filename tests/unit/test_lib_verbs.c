@@ -460,12 +460,16 @@ static void test_buf(void **state)
 	assert_int_not_equal(errno, 0);
 	/*
 	 * With no device to register with (the context names none), it is
-	 * registered with a group's device at its first post: that post
-	 * fails with the device's error and posts nothing.
+	 * registered with a group's device at its first post (until then
+	 * fp_buf_query() names no NIC, though the context has one open):
+	 * that post fails with the device's error and posts nothing.
 	 */
 	if (!cli.ctx->dev_name[0]) {
 		b = fp_buf_reg(cli.ctx, none, 4096, NULL);
 		assert_non_null(b);
+		assert_int_equal(fp_buf_query(b, &bi), 0);
+		assert_int_equal(bi.reg, FP_REG_NONE);
+		assert_string_equal(bi.nic, "");
 		assert_int_not_equal(fp_post_send(cli.g, b, 0, 64, 99), 0);
 		assert_int_equal(fp_buf_free(b), 0);
 	}
