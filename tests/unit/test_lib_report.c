@@ -500,18 +500,49 @@ static void test_ctx_coll(void **state)
 	unsetenv("FLOWPLAN_REPORT");
 }
 
+/* fp_ctx_open(@a), what it writes to stderr meanwhile in @said. */
+static struct fp_ctx *open_said(const struct fp_ctx_attr *a, char *said,
+				size_t len)
+{
+	struct fp_ctx *ctx;
+	char log[160];
+	size_t n;
+	int saved, fd;
+	FILE *f;
+
+	snprintf(log, sizeof(log), "%s/stderr", test_dir);
+	fflush(stderr);
+	saved = dup(2);
+	fd = open(log, O_CREAT | O_TRUNC | O_WRONLY, 0600);
+	assert_true(saved >= 0 && fd >= 0);
+	assert_int_equal(dup2(fd, 2), 2);
+	close(fd);
+	ctx = fp_ctx_open(a);
+	fflush(stderr);
+	assert_int_equal(dup2(saved, 2), 2);
+	close(saved);
+	f = fopen(log, "r");
+	assert_non_null(f);
+	n = fread(said, 1, len - 1, f);
+	said[n] = 0;
+	fclose(f);
+	return ctx;
+}
+
 /*
  * Report settings the ring cannot honour: no ring (the context opens all
  * the same: reports never fail a job), never one under another name. A
  * FLOWPLAN_REPORT_DIR whose name leaves no room for the ring's used to be
- * cut, so that two processes met in one file.
+ * cut, so that two processes met in one file. Each is said on stderr;
+ * a ring made says nothing, and one left out for a reason of the system's
+ * is said only with FLOWPLAN_DEBUG.
  */
 static void test_ctx_report_settings(void **state)
 {
 	struct fp_ctx_attr a = { .flags = FP_CTX_NO_NETLINK | FP_CTX_REPORT };
 	struct fp_ctx_info info;
+	char dir[200], said[512];
 	struct fp_ctx *ctx;
-	char dir[200];
 	size_t n;
 
 	(void)state;
@@ -520,7 +551,9 @@ static void test_ctx_report_settings(void **state)
 	dir[95] = 0;
 	assert_int_equal(mkdir(dir, 0700), 0);
 	setenv("FLOWPLAN_REPORT_DIR", dir, 1);
-	ctx = fp_ctx_open(&a);
+	ctx = open_said(&a, said, sizeof(said));
+	if (!strstr(said, "no report ring"))
+		fail_msg("no word of the ring left out: \"%s\"", said);
 	assert_non_null(ctx);
 	assert_int_equal(fp_ctx_query(ctx, &info), 0);
 	assert_string_equal(info.report, "");
@@ -528,31 +561,10 @@ static void test_ctx_report_settings(void **state)
 
 	setenv("FLOWPLAN_REPORT_DIR", test_dir, 1);
 	setenv("FLOWPLAN_REPORT_RECORDS", "1000", 1);	/* not 2^n */
-	{
-		/* ... and it says so, on stderr */
-		char log[160], said[512] = "";
-		int saved, fd;
-		FILE *f;
-
-		snprintf(log, sizeof(log), "%s/stderr", test_dir);
-		fflush(stderr);
-		saved = dup(2);
-		fd = open(log, O_CREAT | O_TRUNC | O_WRONLY, 0600);
-		assert_true(saved >= 0 && fd >= 0);
-		assert_int_equal(dup2(fd, 2), 2);
-		close(fd);
-		ctx = fp_ctx_open(&a);
-		fflush(stderr);
-		assert_int_equal(dup2(saved, 2), 2);
-		close(saved);
-		f = fopen(log, "r");
-		assert_non_null(f);
-		if (!fread(said, 1, sizeof(said) - 1, f))
-			said[0] = 0;
-		fclose(f);
-		if (!strstr(said, "FLOWPLAN_REPORT_RECORDS=1000: not a power of two"))
-			fail_msg("no word of the ring's record count: \"%s\"", said);
-	}
+	ctx = open_said(&a, said, sizeof(said));
+	/* ... and it says so, on stderr */
+	if (!strstr(said, "FLOWPLAN_REPORT_RECORDS=1000: not a power of two"))
+		fail_msg("no word of the ring's record count: \"%s\"", said);
 	assert_non_null(ctx);
 	assert_int_equal(fp_ctx_query(ctx, &info), 0);
 	assert_string_equal(info.report, "");
@@ -564,12 +576,42 @@ static void test_ctx_report_settings(void **state)
 	assert_string_equal(info.report, "");
 	assert_int_equal(fp_ctx_close(ctx), 0);
 	setenv("FLOWPLAN_REPORT_RECORDS", "64", 1);
-	ctx = fp_ctx_open(&a);
+	ctx = open_said(&a, said, sizeof(said));
+	assert_string_equal(said, "");		/* a ring made: nothing to say */
 	assert_non_null(ctx);
 	assert_int_equal(fp_ctx_query(ctx, &info), 0);
 	assert_true(strncmp(info.report, test_dir, strlen(test_dir)) == 0);
 	assert_int_equal(fp_ctx_close(ctx), 0);
 	unsetenv("FLOWPLAN_REPORT_RECORDS");
+
+	/*
+	 * A reason of the system's (here a directory that is not there) is
+	 * said only with FLOWPLAN_DEBUG; a ring made is not "no report ring"
+	 * with it either.
+	 */
+	snprintf(dir, sizeof(dir), "%s/none", test_dir);
+	setenv("FLOWPLAN_REPORT_DIR", dir, 1);
+	ctx = open_said(&a, said, sizeof(said));
+	assert_string_equal(said, "");
+	assert_non_null(ctx);
+	assert_int_equal(fp_ctx_query(ctx, &info), 0);
+	assert_string_equal(info.report, "");
+	assert_int_equal(fp_ctx_close(ctx), 0);
+	setenv("FLOWPLAN_DEBUG", "1", 1);
+	ctx = open_said(&a, said, sizeof(said));
+	if (!strstr(said, "no report ring"))
+		fail_msg("FLOWPLAN_DEBUG: no word of the ring left out: \"%s\"", said);
+	assert_non_null(ctx);
+	assert_int_equal(fp_ctx_close(ctx), 0);
+	setenv("FLOWPLAN_REPORT_DIR", test_dir, 1);
+	ctx = open_said(&a, said, sizeof(said));
+	if (strstr(said, "no report ring"))
+		fail_msg("FLOWPLAN_DEBUG: a ring made said to be none: \"%s\"", said);
+	assert_non_null(ctx);
+	assert_int_equal(fp_ctx_query(ctx, &info), 0);
+	assert_true(strncmp(info.report, test_dir, strlen(test_dir)) == 0);
+	assert_int_equal(fp_ctx_close(ctx), 0);
+	unsetenv("FLOWPLAN_DEBUG");
 }
 
 int main(void)
