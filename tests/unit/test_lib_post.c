@@ -796,6 +796,51 @@ static void test_fast_spread_pick(void **state)
 }
 
 /*
+ * fp_group_progress() (drain()'s step) runs the checks, at their pace,
+ * also when the CQ has nothing: its first call on a group whose peer left
+ * fails the group, and the send still out comes back failed.
+ */
+static void test_progress_checks(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_wc wc[4];
+
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 100, 7), 0);
+	peer_leaves(f);
+	assert_int_equal(f->g->next_check_ns, 0);	/* a check is due */
+	assert_int_equal(fp_group_progress(f->g), 0);
+	assert_int_equal(f->g->error, ECONNRESET);
+	assert_int_equal(fp_poll(f->g, wc, 4), 1);
+	assert_int_equal(wc[0].wr_id, 7);
+	assert_int_not_equal(wc[0].status, 0);
+}
+
+/*
+ * A message of 2^48 bytes or more never takes the split way, whose shares
+ * are len x cum / 2^16 in 64 bits (2^49 x 2^15 wraps to 0): the general
+ * way counts its chunks, more than the queues can ever hold, EMSGSIZE,
+ * nothing posted. Just below 2^48 bytes, likewise. (The buffer is the
+ * fixture's, described as that long: nothing reads its bytes.)
+ */
+static void test_split_past_2_48(void **state)
+{
+	static const uint64_t lens[] = { 1ull << 49, 1ull << 48,
+					 (1ull << 48) - 1 };
+	struct fixture *f = *state;
+	unsigned int first = nwrs, c;
+
+	f->b->len = 1ull << 49;
+	for (c = 0; c < sizeof(lens) / sizeof(lens[0]); c++) {
+		assert_int_equal(fp_post_send(f->g, f->b, 0, lens[c], c), EMSGSIZE);
+		assert_int_equal(fp_post_recv(f->g, f->b, 0, lens[c], c), EMSGSIZE);
+	}
+	f->b->len = MEMLEN;
+	assert_int_equal(nwrs, first);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+	assert_int_equal(f->g->sp_send.total, 0);
+}
+
+/*
  * A subflow of weight 0 whose queues are full (what it carried before the
  * weights changed: on mlx5 a re-pin keeps the QPs) does not hold up a
  * split message, which goes on the subflows that have a weight.
@@ -2454,6 +2499,40 @@ static void test_repin_every_subflow(void **state)
 }
 
 /*
+ * A group that failed on one subflow (a completion error on subflow 1:
+ * only that QP is in the error state on a device) is re-pinned with every
+ * QP moved to the error state first: the receive still posted on subflow
+ * 0 is flushed, not waited for, and comes back from fp_poll() failed.
+ */
+static void test_repin_broken_flushes_all(void **state)
+{
+	struct fixture *f = *state;
+	struct qpinfo qi = good_peer(2);
+	unsigned int gone = qp_destroyed;
+	struct fp_wc wc[4];
+
+	flush_on_err = true;
+	assert_int_equal(fp_post_recv(f->g, f->b, 0, 100, 1), 0);
+	assert_int_equal(fp_post_recv(f->g, f->b, 4096, 100, 2), 0);
+	assert_int_equal(f->g->sub[0].rq_used, 1);
+	assert_int_equal(f->g->sub[1].rq_used, 1);
+	complete(&wrs[wr_on(f, 1, 0)], IBV_WC_LOC_PROT_ERR);
+	assert_int_equal(poll_checked(f->g, wc, 4), 1);
+	assert_int_equal(wc[0].wr_id, 2);
+	assert_int_not_equal(wc[0].status, 0);
+	assert_int_not_equal(f->g->error, 0);
+	assert_int_equal(f->g->sub[0].rq_used, 1);
+	peer_says(f, 2, &qi);
+	assert_int_equal(fp_group_repin(f->g), 0);
+	assert_int_equal(qp_destroyed - gone, 2);
+	assert_int_equal(f->g->error, 0);
+	assert_int_equal(poll_checked(f->g, wc, 4), 1);
+	assert_int_equal(wc[0].wr_id, 1);
+	assert_int_not_equal(wc[0].status, 0);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+}
+
+/*
  * A buffer registered on a device is taken as it is there (no second
  * registration); fp_buf_free() deregisters its memory on every device.
  */
@@ -2893,6 +2972,43 @@ static uint64_t switch_to_drained(struct fixture *f, uint64_t cut)
 	assert_int_equal(peer_reads(f).type, FP_CTL_DRAINED);
 	assert_int_equal(f->g->sw, FP_SW_DRAINED);
 	return e;
+}
+
+/*
+ * A switch whose old QPs flush more receives than one poll of the CQ takes
+ * (40 beyond the cut, polled 32 at a time): each is kept, posted again on
+ * the new QPs with its wr_id, and completes there once.
+ */
+static void test_switch_flush_batches(void **state)
+{
+	struct fixture *f = *state;
+	struct qpinfo qi = good_peer(2);
+	unsigned int seen[40] = { 0 }, old_nwrs, i;
+	uint64_t e;
+
+	for (i = 0; i < 40; i++)
+		assert_int_equal(fp_post_recv(f->g, f->b, 100 * i, 100, i), 0);
+	e = switch_to_drained(f, 0);
+	flush_on_err = true;
+	old_nwrs = nwrs;
+	peer_ctl(f, FP_CTL_DRAINED, e, 0);
+	peer_pins(f, 2, &qi);
+	assert_int_equal(poll_nothing(f->g), 0);
+	peer_reads_pin(f);
+	assert_int_equal(f->g->sw, FP_SW_IDLE);
+	assert_int_equal(f->g->switches, 1);
+	assert_int_equal(f->g->error, 0);
+	assert_int_equal(nwrs - old_nwrs, 40);
+	for (i = old_nwrs; i < nwrs; i++) {
+		assert_true(wrs[i].recv);
+		assert_true(wrs[i].qp_num == f->g->sub[0].qp->qp_num ||
+			    wrs[i].qp_num == f->g->sub[1].qp->qp_num);
+	}
+	stub_complete();
+	poll_count(f, seen, 40);
+	for (i = 0; i < 40; i++)
+		assert_int_equal(seen[i], 1);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
 }
 
 /*
@@ -4060,6 +4176,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_poll_rest_room, setup1, teardown),
 		cmocka_unit_test_setup_teardown(test_poll_queue_batches, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_poll_queue_refilled, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_repin_broken_flushes_all, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_split_past_2_48, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_progress_checks, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_switch_flush_batches, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_split_second_share_over, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_split_after_shrink, setup4, teardown),
 		cmocka_unit_test_setup_teardown(test_xchg_null, setup2, teardown),
