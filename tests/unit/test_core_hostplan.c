@@ -311,6 +311,7 @@ static void test_planfile_good(void **state)
 	e = fp_hostplan_find(&hp, &a, &b, 78);
 	assert_int_equal(e->dqpn, 0);
 	assert_int_equal(e->nsub, 2);
+	assert_false(e->enforce);		/* "enforce" left out: false */
 	/* Flow label 16385 folds onto port 0xC000: as rxe and mlx5 do. */
 	assert_int_equal(e->sub[1].sport, 0xC000);
 	e = fp_hostplan_find(&hp, &b, &a, 0);
@@ -523,6 +524,9 @@ static void test_write_entry_round_trip(void **state)
 	assert_int_equal(fp_hostplan_write_entry(stdout, &hp.e[k], false), EINVAL);
 	hp.e[0].nsub = 0;
 	assert_int_equal(fp_hostplan_write_entry(stdout, &hp.e[0], false), EINVAL);
+	/* No file, or no entry: refused, nothing written. */
+	assert_int_equal(fp_hostplan_write_entry(NULL, &hp.e[1], false), EINVAL);
+	assert_int_equal(fp_hostplan_write_entry(stdout, NULL, false), EINVAL);
 	fp_hostplan_free(&hp);
 }
 
