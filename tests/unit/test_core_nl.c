@@ -97,6 +97,7 @@ struct kentry {
 	int addr_len;		/* 0: as the address (4 or 16); -1: absent; else that */
 	int dqpn_len;		/* 0: 4 */
 	int flags_len;		/* 0: 4; -1: absent */
+	bool stray;		/* one byte after its last attribute, inside its nest */
 };
 
 /* fp_nl_put_entry() of kmod/policy.c, with knobs to spoil it. */
@@ -137,7 +138,11 @@ static void kput_entry(struct nl_msg *msg, int idx, const struct kentry *e)
 		}
 		nla_nest_end(msg, subs);
 	}
+	if (e->stray)
+		assert_non_null(nlmsg_reserve(msg, 4, 0));
 	nla_nest_end(msg, en);
+	if (e->stray)
+		en->nla_len -= 3;
 }
 
 /* One message of fp_nl_get_plan_dump(): generation, count, entries. */
@@ -357,6 +362,8 @@ static void test_plan_dump_malformed(void **state)
 		    .sub = { { 1, 49153, 65536 } } }, "dqpn" },
 		{ { .local = "10.0.0.1", .remote = "10.0.0.2", .dqpn = 5, .flags_len = 2,
 		    .nsub = 1, .sub = { { 1, 49153, 65536 } } }, "malformed flags" },
+		{ { .local = "10.0.0.1", .remote = "10.0.0.2", .dqpn = 0, .nsub = 1,
+		    .sub = { { 1, 49153, 65536 } }, .stray = true }, "entry 1: malformed" },
 	};
 	struct kentry many = { .local = "10.0.0.1", .remote = "10.0.0.2",
 			       .dqpn = 0, .nsub = FP_MAX_SUBFLOWS + 1 };
