@@ -481,7 +481,18 @@ for f in "${FLOWS[@]}"; do [ -n "$(share $f)" ] || { log "no entry for $(fname $
 check "each host's share has an entry for its flow in each family ($FAMS)" [ $bad = 0 ]
 mark
 L0=$(links)
-must "traffic on every flow (1 MiB each over the spines)" wait_s 240 window_full 1048576
+if ! wait_s 240 window_full 1048576; then
+	nok "traffic on every flow (1 MiB each over the spines)"
+	vms_alive || log "a VM has stopped"
+	flows_since
+	log "routers' interface counters (rx bytes) before: $L0; now: $(links)"
+	for h in "${HOSTS[@]}"; do
+		log "---- $h"
+		grep -av '^dmesg: ' "$W/logs/$h.log" | tail -20 | sed 's/^/#    /'
+	done
+	finish
+fi
+ok "traffic on every flow (1 MiB each over the spines)"
 flows_since
 log "routers' interface counters (rx bytes) before: $L0; after: $(links)"
 check "the spines carry each flow as its share says" follows "both spines"
