@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# style.sh [kmod] - kernel coding style (checkpatch.pl from Debian's
-# linux-source-6.1) on flowplan's C code; any ERROR or WARNING fails.
-# Last line: "style: N passed, N failed, 0 skipped" (N: files).
+# style.sh [kmod | FILE...] - kernel coding style (checkpatch.pl from
+# Debian's linux-source-6.1) on flowplan's C code; any ERROR or WARNING
+# fails. Last line: "style: N passed, N failed, 0 skipped" (N: files).
 #
 #   kmod    also the module and the UAPI header, with the kernel's rules
 #           (used when kmod/build.mk has no style-kmod target of its own)
+#   FILE... only these files, each with the checks of where it lives
 #
 # User-space code follows the kernel's style, with these checks off, as the
 # kernel's rules do not fit a program or library outside it:
@@ -52,20 +53,33 @@ check() {	# IGNORE FILE...
 	done
 }
 
+# The checks a file gets, by where it lives.
+ignore_for() {
+	case $1 in
+	kmod/* | include/uapi/*) echo "$KERNEL_IGNORE" ;;
+	kernels/fp_half.h) echo "$USER_IGNORE,COMPLEX_MACRO" ;;
+	tests/* | lib/*/tests/*) echo "$TEST_IGNORE" ;;
+	*) echo "$USER_IGNORE" ;;
+	esac
+}
+
 shopt -s nullglob globstar
-[ "${1:-}" = kmod ] && check "$KERNEL_IGNORE" kmod/*.c kmod/*.h include/uapi/linux/flowplan.h
-lib_src=() lib_tests=()
-for f in lib/**/*.c lib/**/*.h; do
-	case $f in lib/*/tests/*) lib_tests+=("$f") ;; *) lib_src+=("$f") ;; esac
+files=()
+if [ $# -gt 0 ] && [ "$1" != kmod ]; then
+	# style.sh FILE...: only these (paths from the top of the tree)
+	for f in "$@"; do
+		[ -f "$f" ] || { echo "style.sh: $f: no such file" >&2; exit 2; }
+		files+=("$f")
+	done
+else
+	[ "${1:-}" = kmod ] && files+=(kmod/*.c kmod/*.h include/uapi/linux/flowplan.h)
+	files+=(lib/**/*.c lib/**/*.h tools/*.c tools/*.h examples/*.c
+		daemon/**/*.c daemon/**/*.h kernels/*.c kernels/*.h
+		tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/gpu/*.c
+		tests/gpu/*.h tests/lab/*.c tests/vm/*.c)
+fi
+for f in "${files[@]}"; do
+	check "$(ignore_for "$f")" "$f"
 done
-cuda_hdr=kernels/fp_half.h
-check "$USER_IGNORE" "${lib_src[@]}" tools/*.c tools/*.h examples/*.c \
-	daemon/**/*.c daemon/**/*.h kernels/*.c
-for f in kernels/*.h; do
-	[ "$f" = "$cuda_hdr" ] || check "$USER_IGNORE" "$f"
-done
-check "$USER_IGNORE,COMPLEX_MACRO" "$cuda_hdr"
-check "$TEST_IGNORE" "${lib_tests[@]}" tests/unit/*.c tests/unit/*.h \
-	tests/fuzz/*.c tests/gpu/*.c tests/gpu/*.h tests/lab/*.c tests/vm/*.c
 echo "style: $pass passed, $fail failed, 0 skipped"
 [ "$fail" = 0 ]
