@@ -2533,6 +2533,38 @@ static void test_repin_broken_flushes_all(void **state)
 }
 
 /*
+ * A failed group's re-pin waits for sends and receives alike, counted
+ * apart: one send and one receive still out on subflow 0 (the QP does not
+ * flush them) keep it waiting until the deadline, ETIMEDOUT, with no hello
+ * to the peer, however the two counts compare.
+ */
+static void test_repin_broken_waits_both(void **state)
+{
+	struct fixture *f = *state;
+	unsigned int first = nwrs, made = qp_created;
+	struct fp_wc wc[4];
+
+	flush_on_err = false;
+	assert_int_equal(fp_post_recv(f->g, f->b, 0, 100, 1), 0);
+	assert_int_equal(fp_post_recv(f->g, f->b, 4096, 100, 2), 0);
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 100, 3), 0);
+	assert_int_equal(f->g->sub[0].rq_used, 1);
+	assert_int_equal(f->g->sub[1].rq_used, 1);
+	assert_int_equal(f->g->sub[0].sq_used, 1);
+	assert_int_equal(f->g->sub[1].sq_used, 0);
+	complete(&wrs[wr_on(f, 1, first)], IBV_WC_LOC_PROT_ERR);
+	assert_int_equal(poll_checked(f->g, wc, 4), 1);
+	assert_int_equal(wc[0].wr_id, 2);
+	assert_int_not_equal(wc[0].status, 0);
+	assert_int_not_equal(f->g->error, 0);
+	assert_int_equal(f->g->sub[1].rq_used, 0);
+	f->g->timeout_ns = 1000000;	/* the drain's deadline: 1 ms */
+	assert_int_equal(fp_group_repin(f->g), ETIMEDOUT);
+	assert_true(peer_has_nothing(f));
+	assert_int_equal(qp_created, made);
+}
+
+/*
  * A buffer registered on a device is taken as it is there (no second
  * registration); fp_buf_free() deregisters its memory on every device.
  */
@@ -4177,6 +4209,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_poll_queue_batches, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_poll_queue_refilled, setup1, teardown),
 		cmocka_unit_test_setup_teardown(test_repin_broken_flushes_all, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_repin_broken_waits_both, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_split_past_2_48, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_progress_checks, setup1, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_flush_batches, setup2, teardown),
