@@ -18,7 +18,7 @@ abi() {
 	a=$(apt-cache depends linux-image-amd64 2>/dev/null |
 		sed -n 's/.*Depends: linux-image-\(6\.1\.[0-9.-]*-amd64\)$/\1/p' | head -1)
 	if [ -z "$a" ]; then
-		$SUDO apt-get update -qq >&2
+		$SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq >&2
 		a=$(apt-cache depends linux-image-amd64 |
 			sed -n 's/.*Depends: linux-image-\(6\.1\.[0-9.-]*-amd64\)$/\1/p' | head -1)
 	fi
@@ -35,7 +35,7 @@ headers)
 	d=/usr/src/linux-headers-$a
 	if [ ! -e "$d/Makefile" ]; then
 		echo "debian-kernel.sh: installing linux-headers-$a" >&2
-		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+		DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
 			--no-install-recommends "linux-headers-$a" >&2
 	fi
 	echo "$d"

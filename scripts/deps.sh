@@ -39,6 +39,9 @@ SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
 echo "deps.sh: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
+# Tiers run side by side (make -j, CI's jobs) each call this: one apt-get
+# waits for another's dpkg lock (up to 10 minutes) instead of failing.
+APT=(apt-get -o DPkg::Lock::Timeout=600)
+$SUDO "${APT[@]}" update -qq
 # shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+$SUDO "${APT[@]}" install -y -qq --no-install-recommends $missing >/dev/null
