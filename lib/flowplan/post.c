@@ -1010,6 +1010,17 @@ cqe_one(struct fp_group *g, const struct ibv_wc *cqe, struct fp_wc *wc, int n,
 	chunk_slow(g, cqe, sub);
 }
 
+/*
+ * Every FP_POLL_CHECK_EVERY-th poll that found completions: the checks are
+ * due. g->polls counts in steps of FP_POLL_STEP, so that it wraps to 0 at
+ * the due one: one add to memory and a branch on its zero flag.
+ */
+static inline __attribute__((always_inline)) bool poll_due(struct fp_group *g)
+{
+	g->polls += FP_POLL_STEP;
+	return !g->polls;
+}
+
 /* Poll the CQ once (up to FP_POLL_BATCH completions); then the checks. */
 static int cq_step(struct fp_group *g, struct fp_wc *wc, int n, int *got)
 {
@@ -1021,7 +1032,7 @@ static int cq_step(struct fp_group *g, struct fp_wc *wc, int n, int *got)
 		return EIO;
 	for (i = 0; i < c; i++)
 		cqe_one(g, &cqe[i], wc, n, got);
-	if (unlikely(!c || !(++g->polls & 63)))
+	if (unlikely(poll_due(g) || !c))
 		check(g);
 	return 0;
 }
@@ -1100,7 +1111,7 @@ poll_rest(struct fp_group *g, const struct ibv_wc *cqe, int c,
 
 	for (i = 0; i < c; i++)
 		cqe_one(g, &cqe[i], wc, n, &got);
-	if (!(++g->polls & 63))
+	if (poll_due(g))
 		check(g);
 	if (fp_msgtab_queued(&g->tab) && got < n)
 		got += reap(g, wc + got, n - got);
@@ -1118,15 +1129,67 @@ poll_check(struct fp_group *g, struct fp_wc *wc, int n, int got)
 }
 
 /*
+ * fp_poll()'s common case for the completion @cqe, @got of @n handed out
+ * so far: the good chunk of a live message (neither failed, queued nor
+ * handed out) on a subflow of the group, counted, or, the message's last
+ * and room in @wc, handed out. Returns the new @got, or -1 with nothing
+ * done: poll_rest() takes it (a last chunk with no room in @wc waits on the
+ * done queue, a receive short of its length fails there). It calls
+ * nothing, so that its callers' state needs no saved registers.
+ */
+static inline __attribute__((always_inline)) int
+cqe_fast(struct fp_group *g, const struct ibv_wc *cqe, struct fp_wc *wc, int n,
+	 int got)
+{
+	struct fp_msgtab *t = &g->tab;
+	uint64_t id = cqe->wr_id, seq = fp_wrid_seq(id);
+	unsigned int sub = FP_WRID_SUB(id);
+	struct fp_group_subflow *s = &g->sub[sub];
+	struct fp_msg *m = &t->m[seq & t->mask];
+	uint32_t pending;
+
+	/* FP_MSG_LIVE alone: not failed (FP_MSG_FAILED), not queued nor
+	 * handed out.
+	 */
+	if (unlikely(cqe->status || sub >= g->k || m->seq != seq ||
+		     m->flags != FP_MSG_LIVE || !m->pending))
+		return -1;
+	pending = m->pending;
+	if (fp_wrid_recv(id)) {
+		if (pending == 1 &&
+		    (got >= n || m->got + cqe->byte_len != m->bytes))
+			return -1;
+		if (s->rq_used)
+			s->rq_used--;
+		m->got += cqe->byte_len;
+	} else {
+		if (unlikely(pending == 1 && got >= n))
+			return -1;
+		/*
+		 * Counted on its queue when posted and not given back before
+		 * its completion: a live message's chunk finds its count above
+		 * 0 (pin() zeroes the counts only after they drained to 0).
+		 */
+		s->sq_used--;
+	}
+	if (pending > 1) {
+		m->pending = pending - 1;
+		return got;
+	}
+	fp_msg_deliver(t, m, &wc[got]);
+	return got + 1;
+}
+
+/*
  * The common case inline: nothing on the done queue, and every completion
- * the good chunk of a message neither failed nor handed out, on a subflow
- * of the group. At the first that is not, poll_rest() takes over.
+ * cqe_fast()'s; at the first that is not, poll_rest() takes over. One
+ * completion, the common poll of a latency-bound caller, goes without the
+ * loop.
  */
 int fp_poll(struct fp_group *g, struct fp_wc *wc, int n)
 {
 	struct ibv_wc cqe[FP_POLL_BATCH];
-	struct fp_msgtab *t;
-	int c, i, got = 0;
+	int c, got;
 
 	if (unlikely(!g || !wc || n < 0))
 		return -EINVAL;
@@ -1135,46 +1198,23 @@ int fp_poll(struct fp_group *g, struct fp_wc *wc, int n)
 	c = ibv_poll_cq(g->cq, FP_POLL_BATCH, cqe);
 	if (unlikely(c <= 0))
 		return c ? -EIO : poll_check(g, wc, n, 0);
-	t = &g->tab;
-	for (i = 0; i < c; i++) {
-		uint64_t id = cqe[i].wr_id, seq = fp_wrid_seq(id);
-		unsigned int sub = FP_WRID_SUB(id);
-		struct fp_group_subflow *s = &g->sub[sub];
-		struct fp_msg *m = &t->m[seq & t->mask];
+	if (unlikely(c > 1)) {
+		const struct ibv_wc *e = cqe, *end = cqe + c;
 
-		/* FP_MSG_LIVE alone: not failed (FP_MSG_FAILED), not queued
-		 * nor handed out.
-		 */
-		if (unlikely(cqe[i].status || sub >= g->k || m->seq != seq ||
-			     m->flags != FP_MSG_LIVE || !m->pending))
-			return poll_rest(g, &cqe[i], c - i, wc, n, got);
-		if (fp_wrid_recv(id)) {
-			if (m->pending == 1 && m->got + cqe[i].byte_len != m->bytes)
-				return poll_rest(g, &cqe[i], c - i, wc, n, got);
-			if (s->rq_used)
-				s->rq_used--;
-			m->got += cqe[i].byte_len;
-		} else {
-			/*
-			 * Counted on its queue when posted and not given back
-			 * before its completion: a live message's chunk finds
-			 * its count above 0 (pin() zeroes the counts only
-			 * after they drained to 0).
-			 */
-			s->sq_used--;
+		for (got = 0; e < end; e++) {
+			int r = cqe_fast(g, e, wc, n, got);
+
+			if (unlikely(r < 0))
+				return poll_rest(g, e, (int)(end - e), wc, n,
+						 got);
+			got = r;
 		}
-		if (m->pending > 1) {
-			m->pending--;
-			continue;
-		}
-		if (unlikely(got >= n)) {
-			/* No room: it waits on the done queue. */
-			fp_msg_chunk_done(t, seq, 0, 0, (int)sub, 0, 0);
-			continue;
-		}
-		fp_msg_deliver(t, m, &wc[got++]);
+	} else {
+		got = cqe_fast(g, cqe, wc, n, 0);
+		if (unlikely(got < 0))
+			return poll_rest(g, cqe, 1, wc, n, 0);
 	}
-	if (unlikely(!(++g->polls & 63)))
+	if (unlikely(poll_due(g)))
 		return poll_check(g, wc, n, got);
 	return got;
 }

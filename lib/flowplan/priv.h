@@ -364,6 +364,16 @@ static inline bool fp_msgtab_queued(const struct fp_msgtab *t)
 	return t->dhead != t->dtail;
 }
 
+/*
+ * fp_poll() checks deadlines and the peer every FP_POLL_CHECK_EVERY polls
+ * that find completions: g->polls (an unsigned int) counts them in steps of
+ * FP_POLL_STEP, 2^32 / FP_POLL_CHECK_EVERY, and the due one wraps it to 0.
+ */
+#define FP_POLL_CHECK_EVERY	64u
+#define FP_POLL_STEP		(1u << 26)
+_Static_assert(FP_POLL_STEP * (uint64_t)FP_POLL_CHECK_EVERY == 1ull << 32,
+	       "g->polls wraps to 0 every FP_POLL_CHECK_EVERY steps");
+
 /* Map an enum ibv_wc_status to the errno a message completes with. */
 FP_HIDDEN int fp_wc_errno(int ibv_status);
 

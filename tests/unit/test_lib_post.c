@@ -503,7 +503,7 @@ static int teardown(void **state)
 static int poll_checked(struct fp_group *g, struct fp_wc *wc, int n)
 {
 	g->next_check_ns = 0;
-	g->polls = 63;
+	g->polls = 0u - FP_POLL_STEP;
 	return fp_poll(g, wc, n);
 }
 
@@ -2227,6 +2227,77 @@ static void test_poll_rest_room(void **state)
 	assert_int_equal(wc[0].wr_id, 3);
 	assert_int_not_equal(wc[0].status, 0);
 	free(wc);
+}
+
+/*
+ * One completion (fp_poll()'s way without the loop) and no room for it
+ * (n = 0): it waits on the done queue, its send queue's room given back
+ * once, and the next call hands it out; likewise a receive, whose bytes
+ * are counted once.
+ */
+static void test_poll_one_no_room(void **state)
+{
+	struct fixture *f = *state;
+	unsigned int first = nwrs;
+	struct fp_wc wc[1];
+
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 100, 9), 0);
+	assert_int_equal(nwrs - first, 1);
+	assert_int_equal(f->g->sub[0].sq_used, 1);
+	complete(&wrs[first], IBV_WC_SUCCESS);
+	assert_int_equal(fp_poll(f->g, wc, 0), 0);
+	assert_int_equal(f->g->sub[0].sq_used, 0);
+	assert_int_equal(fp_poll(f->g, wc, 1), 1);
+	assert_int_equal(wc[0].wr_id, 9);
+	assert_int_equal(wc[0].status, 0);
+	assert_true(wc[0].len == 100);
+
+	assert_int_equal(fp_post_recv(f->g, f->b, 0, 100, 10), 0);
+	assert_int_equal(f->g->sub[0].rq_used, 1);
+	complete(&wrs[first + 1], IBV_WC_SUCCESS);
+	assert_int_equal(fp_poll(f->g, wc, 0), 0);
+	assert_int_equal(f->g->sub[0].rq_used, 0);
+	assert_int_equal(fp_poll(f->g, wc, 1), 1);
+	assert_int_equal(wc[0].wr_id, 10);
+	assert_int_equal(wc[0].status, 0);
+	assert_true(wc[0].len == 100);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+}
+
+/*
+ * Deadlines and the peer are checked on every FP_POLL_CHECK_EVERY-th poll
+ * that finds completions, not before: with a message in flight, a peer
+ * gone is noticed on that one, which hands out its completion, then the
+ * message in flight failed; the count starts again.
+ */
+static void test_poll_check_cadence(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_wc wc[4];
+	unsigned int i;
+
+	peer_leaves(f);
+	f->g->polls = 0;
+	f->g->next_check_ns = 0;
+	for (i = 1; i <= FP_POLL_CHECK_EVERY; i++) {
+		unsigned int first = nwrs;
+
+		assert_int_equal(f->g->error, 0);
+		assert_int_equal(fp_post_send(f->g, f->b, 0, 100, i), 0);
+		/* in flight through the last poll */
+		if (i == FP_POLL_CHECK_EVERY)
+			assert_int_equal(fp_post_send(f->g, f->b, 0, 100, 1000),
+					 0);
+		complete(&wrs[first], IBV_WC_SUCCESS);
+		assert_int_equal(fp_poll(f->g, wc, 4),
+				 i < FP_POLL_CHECK_EVERY ? 1 : 2);
+		assert_int_equal(wc[0].wr_id, i);
+		assert_int_equal(wc[0].status, 0);
+	}
+	assert_int_equal(f->g->error, ECONNRESET);
+	assert_int_equal(wc[1].wr_id, 1000);
+	assert_int_equal(wc[1].status, ECONNRESET);
+	assert_int_equal(f->g->polls, 0);
 }
 
 /*
@@ -4206,6 +4277,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pin_refuses_hello, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_poll_queue_then_cq, setup1, teardown),
 		cmocka_unit_test_setup_teardown(test_poll_rest_room, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_poll_one_no_room, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_poll_check_cadence, setup1, teardown),
 		cmocka_unit_test_setup_teardown(test_poll_queue_batches, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_poll_queue_refilled, setup1, teardown),
 		cmocka_unit_test_setup_teardown(test_repin_broken_flushes_all, setup2, teardown),
