@@ -244,6 +244,23 @@ static void on_resync_timer(struct fpd_timer *t, uint64_t n)
 		d->mode->changed(d, "no longer keeping the module's entries of before the start");
 }
 
+/* Entries of @hp that @a (or NULL) or @b has as they are. */
+static size_t same_entries(const struct fp_hostplan *hp, const struct fp_hostplan *a,
+			   const struct fp_hostplan *b)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < hp->n; i++) {
+		const struct fp_hostplan_entry *e = &hp->e[i], *x;
+
+		x = a ? fp_hostplan_find(a, &e->local, &e->remote, e->dqpn) : NULL;
+		if (!x || !fpd_hostplan_entry_equal(e, x))
+			x = fp_hostplan_find(b, &e->local, &e->remote, e->dqpn);
+		n += x && fpd_hostplan_entry_equal(e, x);
+	}
+	return n;
+}
+
 int fpd_replan_now(struct fpd *d, struct fp_err *err)
 {
 	const struct fpd_cycle **cy = NULL;
@@ -281,7 +298,16 @@ int fpd_replan_now(struct fpd *d, struct fp_err *err)
 		return ret;
 	}
 	d->why[0] = 0;
-	kept = fpd_hostplan_keep(&d->planner, &hp, fs, nfs, &d->wanted, d->fs, d->nfs);
+	/*
+	 * Restarted: a pair's entry in the module since before the start keeps
+	 * its ports where they take the planned paths (the old daemon may have
+	 * chosen other ports of those paths than this plan: nothing need move);
+	 * then what this run planned before.
+	 */
+	if (d->resync.n)
+		fpd_hostplan_keep(&d->planner, &hp, fs, nfs, &d->resync, NULL, 0);
+	fpd_hostplan_keep(&d->planner, &hp, fs, nfs, &d->wanted, d->fs, d->nfs);
+	kept = same_entries(&hp, d->resync.n ? &d->resync : NULL, &d->wanted);
 	/* restarted: the entries of jobs not found again yet stay as they were */
 	if (d->resync.n) {
 		struct fp_err cerr = { "" };

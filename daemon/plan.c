@@ -1379,6 +1379,64 @@ static bool still_takes(const struct fpd_planner *p, const struct fp_hostplan_en
 	return r >= 0 && r < ps.n && same_path(&ps.p[r], &want);
 }
 
+/*
+ * The subflows of @e as sorted signatures of where each port goes now
+ * (the port map, or the hash model over live links), for an entry no plan
+ * of this run made: the module's at the start. Returns how many; 0 when a
+ * port's way is not known.
+ */
+static unsigned int sigs_now(const struct fpd_planner *p, const struct fp_hostplan_entry *e,
+			     struct psig *out)
+{
+	const struct fp_node *a, *b;
+	int src, dst;
+	unsigned int m;
+
+	if (!p || !p->base || !e->nsub || e->nsub > FP_MAX_SUBFLOWS)
+		return 0;
+	src = fp_topo_find_ip(p->live, &e->local);
+	dst = fp_topo_find_ip(p->live, &e->remote);
+	if (src < 0 || dst < 0)
+		return 0;
+	a = &p->live->nodes[src];
+	b = &p->live->nodes[dst];
+	for (m = 0; m < e->nsub; m++) {
+		const struct fp_path *path = NULL;
+		struct psig *s = &out[m];
+		unsigned int i;
+
+		if (a->leaf >= 0 && b->leaf >= 0 && a->leaf != b->leaf) {
+			if (p->have_pm) {
+				const struct fpd_pmrow *row = row_find(p->pm, p->npm, &e->local,
+								       &e->remote, e->sub[m].sport);
+
+				if (!row)
+					return 0;
+				path = &row->path;
+			} else {
+				struct fp_pathset ps = fp_topo_paths(p->live, a->leaf, b->leaf);
+				int r = fp_topo_route(p->live, src, dst, e->sub[m].sport);
+
+				if (r < 0 || r >= ps.n)
+					return 0;
+				path = &ps.p[r];
+			}
+		}
+		/* as sub_links() gives a planned subflow's: NIC up, path, NIC down */
+		s->weight = e->sub[m].weight;
+		s->sport = e->sub[m].sport;
+		s->nlinks = 0;
+		if (a->up_link >= 0)
+			s->link[s->nlinks++] = a->up_link;
+		for (i = 0; path && i < path->len && s->nlinks < FPD_PATH_MAX - 1; i++)
+			s->link[s->nlinks++] = path->link[i];
+		if (b->down_link >= 0 && s->nlinks < FPD_PATH_MAX)
+			s->link[s->nlinks++] = b->down_link;
+	}
+	qsort(out, m, sizeof(*out), psig_cmp);
+	return m;
+}
+
 size_t fpd_hostplan_keep(const struct fpd_planner *p, struct fp_hostplan *next,
 			 struct fpd_fsub *next_fs, size_t nnext_fs, const struct fp_hostplan *prev,
 			 const struct fpd_fsub *prev_fs, size_t nprev_fs)
@@ -1401,6 +1459,8 @@ size_t fpd_hostplan_keep(const struct fpd_planner *p, struct fp_hostplan *next,
 		}
 		na = sigs(next_fs, nnext_fs, &at_next, (uint32_t)i, a);
 		nb = sigs(prev_fs, nprev_fs, &at_prev, (uint32_t)k, b);
+		if (!nb && na && na == next->e[i].nsub)
+			nb = sigs_now(p, &prev->e[k], b);	/* not planned here */
 		same = na == nb && na == next->e[i].nsub && nb == prev->e[k].nsub &&
 		       next->e[i].enforce == prev->e[k].enforce;
 		for (j = 0; same && j < na && !psig_cmp(&a[j], &b[j]) &&

@@ -192,7 +192,10 @@ int fpd_planner_pairs(const struct fpd_planner *p, const struct fp_addr *local, 
  * by @prev's entry, so its QPs keep their labels and nothing moves; with
  * @p, only when each of @prev's ports still takes its path in the fabric
  * as it is now (the port map, or the hash model over live links).
- * @prev_fs/@next_fs give the paths (as fpd_planner_plan returned them).
+ * @prev_fs/@next_fs give the paths (as fpd_planner_plan returned them);
+ * an entry of @prev that @prev_fs has no subflows of (the module's at the
+ * start, which no plan of this run made) has its ports' paths as the port
+ * map, or the hash model over live links, says they go now (with @p only).
  * Returns how many entries were kept.
  */
 size_t fpd_hostplan_keep(const struct fpd_planner *p, struct fp_hostplan *next,

@@ -33,6 +33,7 @@
 #include "core/nlclient.h"
 #include "fpd.h"
 #include "kmod_nl.h"
+#include "planner/topo.h"
 
 /* ------------------------------------------------------ the fake module */
 
@@ -666,6 +667,100 @@ static void test_restart_keeps_unseen_jobs(void **state)
 }
 
 /*
+ * @hp's labels moved to others, unused in their entries, whose ports the
+ * hash model sends the same way (the daemon of before chose other ports of
+ * the same paths than this one would).
+ */
+static void same_paths_other_ports(struct fp_hostplan *hp)
+{
+	struct fp_err err = { "" };
+	struct fp_topo *t;
+	size_t i;
+	unsigned int m, j;
+
+	assert_int_equal(fp_topo_load("leafspine:leaves=2,spines=2,hosts=2", &t, &err), 0);
+	for (i = 0; i < hp->n; i++) {
+		struct fp_hostplan_entry *e = &hp->e[i];
+		int src = fp_topo_find_ip(t, &e->local), dst = fp_topo_find_ip(t, &e->remote);
+
+		assert_true(src >= 0 && dst >= 0 && t->nodes[src].leaf != t->nodes[dst].leaf);
+		for (m = 0; m < e->nsub; m++) {
+			int r = fp_topo_route(t, src, dst, e->sub[m].sport);
+			uint32_t fl;
+
+			for (fl = 1; fl < 0x4000; fl++) {
+				for (j = 0; j < e->nsub && e->sub[j].flow_label != fl; j++)
+					;
+				if (j == e->nsub &&
+				    fp_topo_route(t, src, dst, fp_label_to_sport(fl)) == r)
+					break;
+			}
+			assert_true(fl < 0x4000);
+			e->sub[m].flow_label = fl;
+			e->sub[m].sport = fp_label_to_sport(fl);
+		}
+	}
+	fp_topo_free(t);
+}
+
+/*
+ * A restart finds both jobs' cycles, and plans their flows on the paths of
+ * before, but the module's entries (the old daemon's) have other ports of
+ * those paths than this plan chose: the module's are kept, and nothing is
+ * installed (without that, daemon-dual's restarted daemon moved a job to
+ * another port of its spine).
+ */
+static void test_restart_keeps_ports_of_the_same_paths(void **state)
+{
+	struct fake f = { .loaded = true };
+	struct fp_hostplan before = { 0 }, mod = { 0 };
+	struct fpd_conf c;
+	struct fpd d;
+	uint64_t t, sets;
+	char pm[96];
+
+	(void)state;
+	conf(&c, NULL);
+	snprintf(pm, sizeof(pm), "%s/portmap", dir);
+	unlink(pm);	/* the hash model, as same_paths_other_ports() */
+	two_jobs_planned(&f, &c, &before);
+	same_paths_other_ports(&f.plan);
+	assert_false(fpd_hostplan_equal(&f.plan, &before));
+	assert_int_equal(fpd_hostplan_copy(&mod, &f.plan), 0);
+	sets = f.sets;
+
+	start(&d, &f, &c);
+	assert_int_equal(d.resync.n, 2);
+	t = fpd_wall() - 6000000000ull;
+	job_cycle(&d, 3, 3, 40, t);
+	job_cycle(&d, 4, 4, 40, t);
+	fpd_read_reports(&d, t + 4000000000ull);
+	assert_int_equal(fpd_cyc_count(d.cyc), 2);
+	RUN_UNTIL(&d, d.replans == 1);
+	assert_true(fpd_hostplan_equal(&d.wanted, &mod));
+	assert_true(fpd_hostplan_equal(&f.plan, &mod));
+	assert_int_equal(f.sets, sets);		/* the module holds it already */
+	assert_int_equal(d.resync.n, 0);	/* every pair planned again */
+	subflows_name_their_entries(&d);
+	{
+		size_t x;
+		unsigned int m;
+
+		for (x = 0; x < d.nfs; x++) {	/* watched on the ports kept */
+			const struct fp_hostplan_entry *e = &d.wanted.e[d.fs[x].entry];
+
+			for (m = 0; m < e->nsub && e->sub[m].sport != d.fs[x].sport; m++)
+				;
+			assert_true(m < e->nsub);
+		}
+	}
+	fpd_fini(&d);
+	fpd_hostplan_clear(&f.plan);
+	fpd_hostplan_clear(&before);
+	fpd_hostplan_clear(&mod);
+}
+
+/*
  * How long a restart keeps the module's entries: job 4 seen but never
  * cyclic keeps its entry through re-plans until the resync time has passed
  * (the timer made to fire now), then the next plan drops it and keeps
@@ -1168,6 +1263,7 @@ int main(void)
 		cmocka_unit_test(test_observed_cycle),
 		cmocka_unit_test(test_restart_keeps_unseen_jobs),
 		cmocka_unit_test(test_restart_keeps_for_a_while),
+		cmocka_unit_test(test_restart_keeps_ports_of_the_same_paths),
 		cmocka_unit_test(test_restart_unkeepable_entry),
 		cmocka_unit_test(test_unroutable_reported),
 		cmocka_unit_test(test_no_module_then_module),

@@ -610,6 +610,115 @@ static void test_portmap_failure_and_change(void **state)
 }
 
 /*
+ * @hp with each subflow's label changed to another label, unused in its
+ * entry, whose port takes the same spine as the old one by the hash model
+ * (@same) or the other spine (!@same), among labels @from..@upto.
+ */
+static void relabel(const struct fpd_planner *p, struct fp_hostplan *hp, bool same, uint32_t from,
+		    uint32_t upto)
+{
+	size_t i;
+	unsigned int m, j;
+
+	for (i = 0; i < hp->n; i++) {
+		struct fp_hostplan_entry *e = &hp->e[i];
+		int src = fp_topo_find_ip(p->live, &e->local), dst = fp_topo_find_ip(p->live, &e->remote);
+
+		for (m = 0; m < e->nsub; m++) {
+			int sp = spine_of(p->live, src, dst, e->sub[m].sport);
+			uint32_t fl;
+
+			for (fl = from; fl <= upto; fl++) {
+				for (j = 0; j < e->nsub && e->sub[j].flow_label != fl; j++)
+					;
+				if (j == e->nsub &&
+				    (spine_of(p->live, src, dst, fp_label_to_sport(fl)) == sp) == same)
+					break;
+			}
+			assert_true(fl <= upto);
+			e->sub[m].flow_label = fl;
+			e->sub[m].sport = fp_label_to_sport(fl);
+		}
+	}
+}
+
+/* Every watched subflow's port is one of its entry's. */
+static void fs_follow(const struct out *o)
+{
+	size_t x;
+	unsigned int m;
+
+	for (x = 0; x < o->nfs; x++) {
+		const struct fp_hostplan_entry *e = &o->hp.e[o->fs[x].entry];
+
+		for (m = 0; m < e->nsub && e->sub[m].sport != o->fs[x].sport; m++)
+			;
+		assert_true(m < e->nsub);
+	}
+}
+
+/*
+ * The module's entries at a restart (no subflow paths of this run's plans:
+ * the old daemon may have chosen other ports): kept where each port takes,
+ * by the hash model, and then by a port map, the path the new plan gives
+ * with the same weight; not kept where a port takes another spine, or
+ * where the port map does not know the port; nor without the planner.
+ */
+static void test_keep_module_entries(void **state)
+{
+	const struct fpd_cycle *cy[] = { &cy_a2a };
+	struct fp_hostplan mod = { 0 }, other = { 0 };
+	struct fp_err err = { "" };
+	struct fpd_planner p;
+	struct out o;
+	char *map;
+	size_t moved;
+
+	(void)state;
+	init_flows();
+	load(&p, NULL);
+	plan(&p, cy, 1, &o);
+	assert_int_equal(fpd_hostplan_copy(&mod, &o.hp), 0);
+	relabel(&p, &mod, true, 1, 16);
+	assert_false(fpd_hostplan_equal(&mod, &o.hp));
+	assert_int_equal(fpd_hostplan_copy(&other, &o.hp), 0);
+	relabel(&p, &other, false, 1, 16);
+	out_free(&o);
+
+	/* by the hash model */
+	plan(&p, cy, 1, &o);
+	assert_int_equal(fpd_hostplan_keep(NULL, &o.hp, o.fs, o.nfs, &mod, NULL, 0), 0);
+	assert_int_equal(fpd_hostplan_keep(&p, &o.hp, o.fs, o.nfs, &other, NULL, 0), 0);
+	assert_int_equal(fpd_hostplan_keep(&p, &o.hp, o.fs, o.nfs, &mod, NULL, 0), mod.n);
+	assert_true(fpd_hostplan_equal(&o.hp, &mod));
+	fs_follow(&o);
+	out_free(&o);
+
+	/* by a port map that says what the hash model says, of labels 1..16 */
+	map = portmap_text(false);
+	assert_int_equal(fpd_planner_set_portmap(&p, map, "map", false, &moved, &err), 0);
+	plan(&p, cy, 1, &o);
+	assert_int_equal(fpd_hostplan_keep(&p, &o.hp, o.fs, o.nfs, &other, NULL, 0), 0);
+	assert_int_equal(fpd_hostplan_keep(&p, &o.hp, o.fs, o.nfs, &mod, NULL, 0), mod.n);
+	assert_true(fpd_hostplan_equal(&o.hp, &mod));
+	fs_follow(&o);
+	out_free(&o);
+	/* ports the map does not know (labels above 16): not kept */
+	fpd_hostplan_clear(&mod);
+	plan(&p, cy, 1, &o);
+	assert_int_equal(fpd_hostplan_copy(&mod, &o.hp), 0);
+	relabel(&p, &mod, true, 17, 0x3fff);
+	out_free(&o);
+	plan(&p, cy, 1, &o);
+	assert_int_equal(fpd_hostplan_keep(&p, &o.hp, o.fs, o.nfs, &mod, NULL, 0), 0);
+	out_free(&o);
+	free(map);
+	fpd_hostplan_clear(&mod);
+	fpd_hostplan_clear(&other);
+	fpd_planner_free(&p);
+}
+
+/*
  * This host's NIC link goes down: its flows cannot run and leave the plan
  * (repaired, or planned anew without them and listed with why), the other
  * host's stay.
@@ -1433,6 +1542,7 @@ int main(void)
 		cmocka_unit_test(test_fixed_schedule_and_nothing),
 		cmocka_unit_test(test_repair_moves_only_crossing),
 		cmocka_unit_test(test_portmap_failure_and_change),
+		cmocka_unit_test(test_keep_module_entries),
 		cmocka_unit_test(test_host_link_down),
 		cmocka_unit_test(test_leaf_cut_off),
 		cmocka_unit_test(test_ipv6_host),
