@@ -377,6 +377,29 @@ pairs_kept() {
 		return 1
 	done
 }
+# found_again: both jobs' cycles found, settled (as settled() says), the
+# entries of before ($E); every pair of before checked as pairs_kept does.
+# One status read a try, the entries read last (a slow guest runs few
+# tries), and what failed each try counted in WHY for the failure message.
+declare -A WHY
+found_again() {
+	local s why=""
+	pairs_kept || true
+	s=$(ctl status) || why="no status"
+	[ -n "$why" ] || [ "$(jq -r .jobs.cycles <<<"$s")" -ge 2 ] || why="under 2 cycles"
+	[ -n "$why" ] || jq -e '.plan.installed == true' <<<"$s" >/dev/null || why="not installed"
+	[ -n "$why" ] || jq -e '.plan.pending == false' <<<"$s" >/dev/null || why="re-plan pending"
+	[ -n "$why" ] || jq -e '.probe.running == false and .probe.runs >= 1' <<<"$s" >/dev/null ||
+		why="probe running or none yet"
+	[ -n "$why" ] || [ "$(entries)" = "$E" ] || why="other entries"
+	[ -z "$why" ] && return 0
+	WHY[$why]=$((${WHY[$why]:-0} + 1))
+	return 1
+}
+whys() {
+	local k
+	for k in "${!WHY[@]}"; do printf '%s %s, ' "$k" "${WHY[$k]}"; done
+}
 G=$(gen) E=$(entries) P=$(pairs)
 kill -KILL $FPD
 wait $FPD 2>/dev/null || true
@@ -394,11 +417,13 @@ if [ "$FAM" = dual ]; then
 	# entries of the other job as they were, so no job's entries leave the
 	# module at any time (checked every half second) and once both cycles
 	# are found: the entries of before.
-	wait_until 120 eval 'pairs_kept; test "$(st .jobs.cycles)" -ge 2 && settled && test "$(entries)" = "$E"' ||
-		fail "120 s after the restart not both cycles found, settled, the entries of before: $(st .jobs.cycles) cycle(s), entries $(entries), were $E; $(ctl show | jq -c '{plan, probe}')"
+	WHY=()
+	wait_until 120 found_again ||
+		fail "120 s after the restart not both cycles found, settled, the entries of before (tries failed on: $(whys)): $(st .jobs.cycles) cycle(s), entries $(entries), were $E; $(ctl show | jq -c '{plan, probe}')"
 	pairs_kept || true
 	[ ! -s /tmp/pairs-gone ] ||
 		fail "a job's entries left the module while the restarted daemon found the cycles again: $(cat /tmp/pairs-gone)"
+	log "restarted: tries before that failed on: $(whys)"
 	log "restarted: $(st .installs) install(s) before both jobs' cycles were found again, the module's pairs kept throughout ($P); $(ctl show | jq -c '[.events[] | select(.kind == "resync") | .text]')"
 else
 	poll 60 eval 'test "$(st .replans)" -ge 1' || fail "no plan after the restart: $(ctl show)"
@@ -433,8 +458,9 @@ if [ "$FAM" = dual ]; then
 	}
 	log "planned with $(st .jobs.cycles) job cycle(s) found, the IPv6 job's entry kept: $(entries | tr '\n' ' ')"
 	kill -CONT "${CLI[6]}"
-	wait_until 120 eval 'pairs_kept; test "$(st .jobs.cycles)" -ge 2 && settled && test "$(entries)" = "$E"' ||
-		fail "120 s after the IPv6 job went on not both cycles found, settled, the entries of before: $(st .jobs.cycles) cycle(s), entries $(entries), were $E; $(ctl show | jq -c '{plan, probe}')"
+	WHY=()
+	wait_until 120 found_again ||
+		fail "120 s after the IPv6 job went on not both cycles found, settled, the entries of before (tries failed on: $(whys)): $(st .jobs.cycles) cycle(s), entries $(entries), were $E; $(ctl show | jq -c '{plan, probe}')"
 	pairs_kept || true
 	[ ! -s /tmp/pairs-gone ] ||
 		fail "a job's entries left the module while the restarted daemon found the cycles again: $(cat /tmp/pairs-gone)"
