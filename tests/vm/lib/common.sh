@@ -87,6 +87,33 @@ on_debug_kernel() {
 	return 1
 }
 
+# ack_u: the QP ACK time-out exponent (-u) of the tests' RDMA programs: 18
+# (4.096 us x 2^18, 1.07 s); 20 (4.3 s) on the debug kernel, where rxe
+# under KASAN and lockdep in TCG answers slower: with 18, stress's fp_bw
+# and daemon-traffic's fpd-traffic died of retry errors there (2026-12-01,
+# 2026-12-02).
+ack_u() {
+	if on_debug_kernel; then echo 20; else echo 18; fi
+}
+
+# rxe_window W SIZE: a window of W messages of SIZE bytes (N, NK or NM; a buffer of W x
+# SIZE), one message less on the debug kernel when the buffer is a whole
+# number of MiB: Debian 6.1's rxe reads past its map array when a copy
+# ends at the end of an MR of whole 1 MiB maps, which KASAN reports as a
+# slab-out-of-bounds read in rxe_mr_copy (tests/vm/README.md, stress).
+rxe_window() {
+	local b=$2
+	case $b in
+	*K) b=$((${b%K} * 1024)) ;;
+	*M) b=$((${b%M} * 1048576)) ;;
+	esac
+	if on_debug_kernel && [ "$1" -gt 1 ] && [ $(($1 * b % 1048576)) = 0 ]; then
+		echo $(($1 - 1))
+	else
+		echo "$1"
+	fi
+}
+
 # Nothing the kernel said so far is a warning, bug or oops.
 dmesg_clean() {
 	# "traps: PROG[PID] general protection fault ... in LIB" is a user

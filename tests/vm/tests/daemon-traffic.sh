@@ -250,9 +250,11 @@ declare -A CLI	# each family's sending process
 # message's time-out of 300 s outlasts the IPv6 sender's stop in step 3
 for f in $FAMS; do
 	fam $f
-	fpd-traffic -s -l $A2 -b $BOOT -p $((18600 + f)) -c $f -w 8 -t 300000 >/tmp/srv$f 2>&1 &
+	fpd-traffic -s -l $A2 -b $BOOT -p $((18600 + f)) -c $f -w "$(rxe_window 8 262144)" \
+		-u "$(ack_u)" -t 300000 >/tmp/srv$f 2>&1 &
 	JOBS="$JOBS $!"
-	fpd-traffic -l $A1 -b $BOOT -p $((18600 + f)) -c $f -w 4 -t 300000 -P 500 -S /tmp/stop $A2 \
+	fpd-traffic -l $A1 -b $BOOT -p $((18600 + f)) -c $f -w "$(rxe_window 4 262144)" \
+		-u "$(ack_u)" -t 300000 -P 500 -S /tmp/stop $A2 \
 		>/tmp/cli$f 2>&1 &
 	CLI[$f]=$!
 	JOBS="$JOBS $!"

@@ -106,6 +106,11 @@ wire_check() {
 	}
 }
 
+# The bw runs' message size: 1 MiB; on the debug kernel 960 KiB, so that no
+# copy ends at the end of a receive buffer of whole MiB (one message: rxe's
+# bug, rxe_window in common.sh), still split in 4 at 16 KiB and up.
+MSG=1M
+! on_debug_kernel || MSG=960K
 # bw PLAN OP SIZE COUNT [extra args of both ends]: one fp_bw run h1 -> h2;
 # the bootstrap runs over lo (BOOT, or BW_BOOT when set), the RDMA traffic
 # over the fabric. A message's deadline counts from its post, so the last
@@ -114,13 +119,14 @@ wire_check() {
 # paths, not deadlines (part 3 does): 60 s, well within the run's 240 s,
 # so a message that is lost still fails the run.
 bw() {
-	local plan=$1 op=$2 size=$3 count=$4 boot=${BW_BOOT:-$BOOT}
+	local plan=$1 op=$2 size=$3 count=$4 boot=${BW_BOOT:-$BOOT} w
 	shift 4
-	fp_bw -s -l $A2 -b "$boot" -P "$plan" -o "$op" -n "$size" \
-		-c "$count" -u 18 -t 60000 "$@" >/tmp/srv 2>&1 &
+	w=$(rxe_window 16 "$size")
+	fp_bw -s -l $A2 -b "$boot" -P "$plan" -o "$op" -n "$size" -w "$w" \
+		-c "$count" -u "$(ack_u)" -t 60000 "$@" >/tmp/srv 2>&1 &
 	SRV=$!
-	timeout 240 fp_bw -l $A1 -b "$boot" -P "$plan" -o "$op" -n "$size" \
-		-c "$count" -u 18 -t 60000 "$@" $A2 >/tmp/cli 2>&1
+	timeout 240 fp_bw -l $A1 -b "$boot" -P "$plan" -o "$op" -n "$size" -w "$w" \
+		-c "$count" -u "$(ack_u)" -t 60000 "$@" $A2 >/tmp/cli 2>&1
 	CLI_RC=$?
 	wait $SRV
 	SRV_RC=$?
@@ -133,7 +139,7 @@ share() {
 		"$A2 $A1 0 false $sports"
 	spine_mark
 	[ "$FAM" = 4 ] || capture 8000
-	bw /tmp/plan.json "$op" 1M 48 || true
+	bw /tmp/plan.json "$op" $MSG 48 || true
 	[ "$FAM" = 4 ] || capture_end
 	cat /tmp/cli
 	[ "$CLI_RC" = 0 ] || { cat /tmp/srv; fail "fp_bw client failed ($sports, $op)"; }
@@ -188,7 +194,7 @@ for op in $OPS; do
 	write_plan /tmp/plan.json 1 "$A1 $A2 0 false $S1" "$A2 $A1 0 false $S1"
 	write_plan /tmp/plan2.json 2 "$A1 $A2 0 false $S2" "$A2 $A1 0 false $S2"
 	a=$(spine_rx 1 1) b=$(spine_rx 2 1)
-	bw /tmp/plan.json $op 1M 48 -R /tmp/plan2.json || true
+	bw /tmp/plan.json $op $MSG 48 -R /tmp/plan2.json || true
 	p1=$(($(spine_rx 1 1) - a)) p2=$(($(spine_rx 2 1) - b))
 	cat /tmp/cli
 	[ "$CLI_RC" = 0 ] && [ "$SRV_RC" = 0 ] ||
@@ -211,10 +217,10 @@ if [ "$FAM" = 4 ]; then
 		"$H1 $H2 0 false $(first $S1 1),$(first $S1 2),$(first $S2 1),$(first $S2 2)" \
 		"$H2 $H1 0 false $(first $S1 1),$(first $S1 2),$(first $S2 1),$(first $S2 2)"
 	fp_bw -s -l $H2 -b 127.0.0.1 -P /tmp/plan.json -o send -n 256K -c 100000 \
-		-u 18 >/tmp/srv 2>&1 &
+		-w "$(rxe_window 16 256K)" -u "$(ack_u)" >/tmp/srv 2>&1 &
 	SRV=$!
 	timeout 120 fp_bw -l $H1 -b 127.0.0.1 -P /tmp/plan.json -o send -n 256K \
-		-c 100000 -u 18 -t 5000 $H2 >/tmp/cli 2>&1 &
+		-w "$(rxe_window 16 256K)" -c 100000 -u "$(ack_u)" -t 5000 $H2 >/tmp/cli 2>&1 &
 	CLI=$!
 	a=$(spine_rx 1 1)
 	moving() { [ $(($(spine_rx 1 1) - a)) -gt 2000 ]; }
@@ -247,10 +253,10 @@ if [ "$FAM" = 4 ]; then
 	# never closes. Spine 2 only, untouched above.
 	write_plan /tmp/plan.json 1 "$H1 $H2 0 false $S2" "$H2 $H1 0 false $S2"
 	fp_bw -s -l $H2 -b 127.0.0.1 -P /tmp/plan.json -o send -n 64K -c 1000000 \
-		-u 18 -t 4000 >/tmp/srv 2>&1 &
+		-w "$(rxe_window 16 64K)" -u "$(ack_u)" -t 4000 >/tmp/srv 2>&1 &
 	SRV=$!
 	fp_bw -l $H1 -b 127.0.0.1 -P /tmp/plan.json -o send -n 64K -c 1000000 \
-		-u 18 $H2 >/tmp/cli 2>&1 &
+		-w "$(rxe_window 16 64K)" -u "$(ack_u)" $H2 >/tmp/cli 2>&1 &
 	CLI=$!
 	b=$(spine_rx 2 1)
 	moving2() { [ $(($(spine_rx 2 1) - b)) -gt 2000 ]; }
@@ -287,7 +293,7 @@ unset FLOWPLAN_NO_NETLINK
 declare -A C0 C
 for s in ${P4//,/ }; do C0[$s]=$(counter_packets $A2 $s); done
 a=$(spine_rx 1 1) b=$(spine_rx 2 1)
-bw "" write 1M 48 || true
+bw "" write $MSG 48 || true
 p1=$(($(spine_rx 1 1) - a)) p2=$(($(spine_rx 2 1) - b))
 cat /tmp/cli
 [ "$CLI_RC" = 0 ] && [ "$SRV_RC" = 0 ] || { cat /tmp/srv; fail "fp_bw failed with the module's plan"; }

@@ -74,9 +74,9 @@ share() {
 }
 
 plan 1 "$S1"
-fpd-traffic -s -l $A2 -b $BOOT -w 8 -n 65536 -u 18 >/tmp/srv 2>/tmp/srv.err &
+fpd-traffic -s -l $A2 -b $BOOT -w 8 -n 65536 -u "$(ack_u)" >/tmp/srv 2>/tmp/srv.err &
 SRV=$!
-fpd-traffic -l $A1 -b $BOOT -w 4 -n 65536 -u 18 -S /tmp/stop $A2 \
+fpd-traffic -l $A1 -b $BOOT -w 4 -n 65536 -u "$(ack_u)" -S /tmp/stop $A2 \
 	>/tmp/cli 2>/tmp/cli.err &
 CLI=$!
 stop() { touch /tmp/stop; kill -KILL $CLI $SRV 2>/dev/null; }
