@@ -3,7 +3,7 @@
 #   . /tests/lib/common.sh
 # It turns on `set -eu -o pipefail`, reports the line of a failing command,
 # and gives: log, fail, skip, poll, need_module, fp_load, fp_unload, as_user,
-# dmesg_clean, retry_until, on_debug_kernel.
+# dmesg_clean, retry_until, on_debug_kernel, ack_u, rxe_window.
 set -eEu -o pipefail
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 
