@@ -39,7 +39,8 @@ NL_LIBS   := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null || echo -lnl-g
 # hardest and have passed there (tests/vm/README.md has the results and
 # the tests that have not run there yet). The rest: VM_TESTS=all.
 VM_DEBUG_TESTS ?= stress link-event fuzz rmmod netns lib-planset \
-		  counters counters6 nat nat6 ctl pin pin6
+		  counters counters6 nat nat6 ctl pin pin6 fabric lib-follow \
+		  daemon-service daemon-latency
 
 # Static, so that PID 1 needs nothing from the image to start.
 $(VM_INIT): tests/vm/init.c
