@@ -68,6 +68,13 @@ static struct side cli, srv;
 static bool no_reports;
 /* Set while test_unplanned opens its client: that one follows its plan. */
 static bool cli_follows;
+/*
+ * FP_TEST_SLOW=N (1..100; lib-flowgroup sets it on the debug kernel, where
+ * rxe moves about 0.3 MB/s): the groups' deadlines N times longer, and an
+ * ACK time-out of 4.3 s (20), not 1.07 s (18). A 3 MiB message within the
+ * server's 5 s cannot be had there.
+ */
+static unsigned int slow = 1;
 static pthread_t srv_thread;
 static int srv_ret = -1;
 
@@ -153,7 +160,7 @@ static int open_side_at(struct side *s, bool listen, const char *plan,
 					   (cli_follows && !listen ? 0 : FP_CTX_NO_FOLLOW) |
 					   (listen || no_reports ? FP_CTX_NO_REPORT :
 								   FP_CTX_REPORT),
-				  .timeout_ms = 20000,
+				  .timeout_ms = 20000 * slow,
 				  .comm = 42 };
 	struct fp_group_attr ga = {
 		.peer = listen ? NULL : addr,
@@ -161,9 +168,9 @@ static int open_side_at(struct side *s, bool listen, const char *plan,
 		.port = (uint16_t)port,
 		.flags = listen ? FP_GROUP_LISTEN : 0,
 		.chunk_max = chunk_max,
-		.qp_timeout = 18,
+		.qp_timeout = slow > 1 ? 20 : 18,
 		/* test_recv_timeout waits this long on the server's side. */
-		.timeout_ms = listen ? 5000 : 0,
+		.timeout_ms = listen ? 5000 * slow : 0,
 	};
 
 	s->ctx = fp_ctx_open(&ca);
@@ -1010,9 +1017,21 @@ int main(void)
 		cmocka_unit_test(test_remote_error),
 		cmocka_unit_test(test_other_device),
 	};
+	const char *sv = getenv("FP_TEST_SLOW");
 	struct ibv_device **list;
 	int n = 0;
 
+	if (sv) {
+		char *end;
+		unsigned long v = strtoul(sv, &end, 10);
+
+		if (!*sv || *end || v < 1 || v > 100) {
+			fprintf(stderr, "test_lib_verbs: FP_TEST_SLOW=%s: not a whole number 1..100\n",
+				sv);
+			return 2;
+		}
+		slow = (unsigned int)v;
+	}
 	list = ibv_get_device_list(&n);
 	if (list)
 		ibv_free_device_list(list);
