@@ -50,10 +50,14 @@ export FPN_PLUGIN=$PLUGIN
 # of 1 MiB in flight take about 30 s: the first run there failed with a
 # data write's time-out); part 5's one message is 32 MiB, not 512 MiB;
 # part 6 streams 64 KiB messages with 30 s deadlines and may take 120 s.
-BIG=512M STREAM=256K DL=5000 FAILMAX=60
+# M1 is the 1 MiB of part 2: 960 KiB there, and part 5's 31 MiB, so that no
+# copy ends at the end of a buffer of whole MiB (rxe's map bug, common.sh's
+# rxe_window: KASAN reports in rxe_mr_copy at part 2's first transfer of
+# the second run there).
+BIG=512M STREAM=256K DL=5000 FAILMAX=60 M1=1M
 if on_debug_kernel; then
 	export FLOWPLAN_TIMEOUT_MS=120000
-	BIG=32M STREAM=64K DL=30000 FAILMAX=120
+	BIG=31M STREAM=64K DL=30000 FAILMAX=120 M1=960K
 fi
 
 # ---- 1. devices and properties
@@ -124,8 +128,8 @@ share() {
 # ---- 2. sizes, byte for byte, and the plan's shares on the spines
 P22="$(first $S1 1),$(first $S1 2),$(first $S2 1),$(first $S2 2)"
 P31="$(first $S1 1),$(first $S1 2),$(first $S1 3),$(first $S2 1)"
-share "$P22" 50 8 -s 0,1,4099,1M -c 8
-share "$P31" 75 8 -s 1M -c 24
+share "$P22" 50 8 -s 0,1,4099,$M1 -c 8
+share "$P31" 75 8 -s $M1 -c 24
 for v in 10 9; do
 	FLOWPLAN_PLAN=/tmp/plan.json xfer_ok -V $v -s 0,1,12345,256K -c 4
 done
