@@ -1562,6 +1562,18 @@ static bool recv_done(struct fpn_comm *c, struct fpn_req *r)
 	return true;
 }
 
+/*
+ * A receive whose FINs all arrived is complete even if the comm failed
+ * since: the sender writes a FIN only once its data writes completed. A
+ * sender that finished and left fails this side's next keep-alive probe;
+ * a receiver slower than it (descheduled while the sender sent it all)
+ * must still hand out what it received, not ncclRemoteError.
+ */
+static bool arrived(struct fpn_comm *c, struct fpn_req *r)
+{
+	return !r->send && !r->failed && recv_done(c, r);
+}
+
 ncclResult_t fpn_test(void *request, int *done, int *sizes)
 {
 	struct fpn_req *r = request;
@@ -1573,7 +1585,7 @@ ncclResult_t fpn_test(void *request, int *done, int *sizes)
 	c = r->c;
 	*done = 0;
 	progress(c);
-	if (r->failed || c->error) {
+	if ((r->failed || c->error) && !arrived(c, r)) {
 		if (r->ev && fpn_proffn) {
 			r->pd.status = c->error;
 			fpn_proffn(&r->ev, ncclProfilerNetEventUpdateAndStop,
