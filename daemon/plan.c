@@ -868,23 +868,37 @@ static int live_label(struct fpd_planner *p, int src, int dst, int path, uint32_
 	return ENOENT;
 }
 
+/*
+ * A subflow's links into @link (FPD_PATH_MAX): NIC @a up, @path's switch
+ * links (none: NULL, within a leaf), NIC @b down. Returns how many.
+ */
+static unsigned int nic_path_links(const struct fp_node *a, const struct fp_node *b,
+				   const struct fp_path *path, int32_t *link)
+{
+	unsigned int n = 0;
+	int i;
+
+	if (a->up_link >= 0)
+		link[n++] = a->up_link;
+	for (i = 0; path && i < path->len && n < FPD_PATH_MAX - 1; i++)
+		link[n++] = path->link[i];
+	if (b->down_link >= 0 && n < FPD_PATH_MAX)
+		link[n++] = b->down_link;
+	return n;
+}
+
 static void sub_links(struct fp_topo *t, int src, int dst, int path, struct fpd_fsub *fs)
 {
 	const struct fp_node *a = &t->nodes[src], *b = &t->nodes[dst];
-	int i;
+	const struct fp_path *pp = NULL;
 
-	fs->nlinks = 0;
-	if (a->up_link >= 0)
-		fs->link[fs->nlinks++] = a->up_link;
 	if (path >= 0 && a->leaf >= 0 && b->leaf >= 0) {
 		struct fp_pathset ps = fp_topo_paths(t, a->leaf, b->leaf);
 
 		if (path < ps.n)
-			for (i = 0; i < ps.p[path].len && fs->nlinks < FPD_PATH_MAX - 1; i++)
-				fs->link[fs->nlinks++] = ps.p[path].link[i];
+			pp = &ps.p[path];
 	}
-	if (b->down_link >= 0 && fs->nlinks < FPD_PATH_MAX)
-		fs->link[fs->nlinks++] = b->down_link;
+	fs->nlinks = nic_path_links(a, b, pp, fs->link);
 }
 
 /*
@@ -1345,6 +1359,31 @@ static int key_cmp(const struct fp_hostplan_entry *a, const struct fp_hostplan_e
 }
 
 /*
+ * The switch links @sport takes from @local to @remote in the fabric as it
+ * is now: its port map row, or the hash model's route over live links;
+ * NULL when neither knows.
+ */
+static const struct fp_path *path_now(const struct fpd_planner *p, const struct fp_addr *local,
+				      const struct fp_addr *remote, uint16_t sport)
+{
+	struct fp_pathset ps;
+	int src, dst, r;
+
+	if (p->have_pm) {
+		const struct fpd_pmrow *row = row_find(p->pm, p->npm, local, remote, sport);
+
+		return row ? &row->path : NULL;
+	}
+	src = fp_topo_find_ip(p->live, local);
+	dst = fp_topo_find_ip(p->live, remote);
+	if (src < 0 || dst < 0)
+		return NULL;
+	r = fp_topo_route(p->live, src, dst, sport);
+	ps = fp_topo_paths(p->live, p->live->nodes[src].leaf, p->live->nodes[dst].leaf);
+	return r >= 0 && r < ps.n ? &ps.p[r] : NULL;
+}
+
+/*
  * Does @sport, from @local to @remote, still take the fabric links of
  * @s (NIC up, switch links, NIC down) in the fabric as it is now?
  */
@@ -1352,38 +1391,27 @@ static bool still_takes(const struct fpd_planner *p, const struct fp_hostplan_en
 			const struct psig *s)
 {
 	struct fp_path want = { .len = 0 };
-	struct fp_pathset ps;
-	int src, dst, r;
+	const struct fp_path *now;
 	unsigned int i;
 
 	if (!p || !p->base || s->nlinks <= 2)
 		return true;	/* within a leaf: one way */
 	for (i = 1; i + 1 < s->nlinks && want.len < FP_PATH_MAX_LEN; i++)
 		want.link[want.len++] = s->link[i];
-	if (p->have_pm) {
-		const struct fpd_pmrow *row = row_find(p->pm, p->npm, &e->local, &e->remote, s->sport);
-
-		if (!row || !same_path(&row->path, &want))
-			return false;
+	now = path_now(p, &e->local, &e->remote, s->sport);
+	if (!now || !same_path(now, &want))
+		return false;
+	if (p->have_pm)
 		for (i = 0; i < want.len; i++)
 			if (!p->live->links[want.link[i]].up)
 				return false;	/* the port goes elsewhere now */
-		return true;
-	}
-	src = fp_topo_find_ip(p->live, &e->local);
-	dst = fp_topo_find_ip(p->live, &e->remote);
-	if (src < 0 || dst < 0)
-		return false;
-	r = fp_topo_route(p->live, src, dst, s->sport);
-	ps = fp_topo_paths(p->live, p->live->nodes[src].leaf, p->live->nodes[dst].leaf);
-	return r >= 0 && r < ps.n && same_path(&ps.p[r], &want);
+	return true;
 }
 
 /*
  * The subflows of @e as sorted signatures of where each port goes now
- * (the port map, or the hash model over live links), for an entry no plan
- * of this run made: the module's at the start. Returns how many; 0 when a
- * port's way is not known.
+ * (path_now()), for an entry no plan of this run made: the module's at
+ * the start. Returns how many; 0 when a port's way is not known.
  */
 static unsigned int sigs_now(const struct fpd_planner *p, const struct fp_hostplan_entry *e,
 			     struct psig *out)
@@ -1402,36 +1430,15 @@ static unsigned int sigs_now(const struct fpd_planner *p, const struct fp_hostpl
 	b = &p->live->nodes[dst];
 	for (m = 0; m < e->nsub; m++) {
 		const struct fp_path *path = NULL;
-		struct psig *s = &out[m];
-		unsigned int i;
 
 		if (a->leaf >= 0 && b->leaf >= 0 && a->leaf != b->leaf) {
-			if (p->have_pm) {
-				const struct fpd_pmrow *row = row_find(p->pm, p->npm, &e->local,
-								       &e->remote, e->sub[m].sport);
-
-				if (!row)
-					return 0;
-				path = &row->path;
-			} else {
-				struct fp_pathset ps = fp_topo_paths(p->live, a->leaf, b->leaf);
-				int r = fp_topo_route(p->live, src, dst, e->sub[m].sport);
-
-				if (r < 0 || r >= ps.n)
-					return 0;
-				path = &ps.p[r];
-			}
+			path = path_now(p, &e->local, &e->remote, e->sub[m].sport);
+			if (!path)
+				return 0;
 		}
-		/* as sub_links() gives a planned subflow's: NIC up, path, NIC down */
-		s->weight = e->sub[m].weight;
-		s->sport = e->sub[m].sport;
-		s->nlinks = 0;
-		if (a->up_link >= 0)
-			s->link[s->nlinks++] = a->up_link;
-		for (i = 0; path && i < path->len && s->nlinks < FPD_PATH_MAX - 1; i++)
-			s->link[s->nlinks++] = path->link[i];
-		if (b->down_link >= 0 && s->nlinks < FPD_PATH_MAX)
-			s->link[s->nlinks++] = b->down_link;
+		out[m].weight = e->sub[m].weight;
+		out[m].sport = e->sub[m].sport;
+		out[m].nlinks = nic_path_links(a, b, path, out[m].link);
 	}
 	qsort(out, m, sizeof(*out), psig_cmp);
 	return m;
