@@ -618,6 +618,25 @@ static uint64_t restart_one_found(struct fpd *d, struct fake *f, const struct fp
 }
 
 /*
+ * Restarted onto a module holding two pairs' entries: both jobs' cycles
+ * (3 and 4) found at once, read now, 2 s after their last messages; then
+ * the first plan.
+ */
+static void restart_both_found(struct fpd *d, struct fake *f, const struct fpd_conf *c)
+{
+	uint64_t t;
+
+	start(d, f, c);
+	assert_int_equal(d->resync.n, 2);
+	t = fpd_wall() - 4000000000ull;
+	job_cycle(d, 3, 3, 40, t);
+	job_cycle(d, 4, 4, 40, t);
+	fpd_read_reports(d, t + 4000000000ull);
+	assert_int_equal(fpd_cyc_count(d->cyc), 2);
+	RUN_UNTIL(d, d->replans == 1);
+}
+
+/*
  * A restart while two jobs run (job 3: h0 -> h2, job 4: h0 -> h3). The
  * first cycle found again (job 4's) is planned with the module's entry of
  * the other job kept as it was, not dropped until that job's cycle is
@@ -716,7 +735,7 @@ static void test_restart_keeps_ports_of_the_same_paths(void **state)
 	struct fp_hostplan before = { 0 }, mod = { 0 };
 	struct fpd_conf c;
 	struct fpd d;
-	uint64_t t, sets;
+	uint64_t sets;
 	char pm[96];
 
 	(void)state;
@@ -729,14 +748,7 @@ static void test_restart_keeps_ports_of_the_same_paths(void **state)
 	assert_int_equal(fpd_hostplan_copy(&mod, &f.plan), 0);
 	sets = f.sets;
 
-	start(&d, &f, &c);
-	assert_int_equal(d.resync.n, 2);
-	t = fpd_wall() - 6000000000ull;
-	job_cycle(&d, 3, 3, 40, t);
-	job_cycle(&d, 4, 4, 40, t);
-	fpd_read_reports(&d, t + 4000000000ull);
-	assert_int_equal(fpd_cyc_count(d.cyc), 2);
-	RUN_UNTIL(&d, d.replans == 1);
+	restart_both_found(&d, &f, &c);
 	assert_true(fpd_hostplan_equal(&d.wanted, &mod));
 	assert_true(fpd_hostplan_equal(&f.plan, &mod));
 	assert_int_equal(f.sets, sets);		/* the module holds it already */
@@ -773,7 +785,7 @@ static void test_restart_keeps_for_a_while(void **state)
 	struct fp_hostplan before = { 0 };
 	struct fpd_conf c;
 	struct fpd d;
-	uint64_t t, g;
+	uint64_t g;
 
 	(void)state;
 	conf(&c, NULL);
@@ -810,13 +822,7 @@ static void test_restart_keeps_for_a_while(void **state)
 	g = f.plan.generation;
 	fpd_hostplan_copy(&f.plan, &before);
 	f.plan.generation = g;
-	start(&d, &f, &c);
-	assert_int_equal(d.resync.n, 2);
-	t = fpd_wall() - 4000000000ull;
-	job_cycle(&d, 3, 3, 40, t);
-	job_cycle(&d, 4, 4, 40, t);
-	fpd_read_reports(&d, t + 4000000000ull);
-	RUN_UNTIL(&d, d.replans == 1);
+	restart_both_found(&d, &f, &c);
 	assert_int_equal(d.resync.n, 0);
 	assert_int_equal(d.carried, 0);
 	assert_true(fpd_hostplan_equal(&f.plan, &before));
