@@ -86,10 +86,21 @@ entry() {	# entry F: the installed h1 -> h2 entry of family F: "SPORT:WEIGHT ...
 		'.entries[] | select(.src_addr == $s and .dst_addr == $d) |
 		 [.subflows[] | "\(.sport):\(.weight)"] | join(" ")'
 }
-# settled: a plan installed, no re-plan waiting, no probe under way
+# unsettled STATUS: why the daemon's status (JSON) is not settled, or
+# nothing; settled: a plan installed, no re-plan waiting, a probe done and
+# none under way
+unsettled() {
+	if ! jq -e '.plan.installed == true' <<<"$1" >/dev/null; then
+		echo "not installed"
+	elif ! jq -e '.plan.pending == false' <<<"$1" >/dev/null; then
+		echo "re-plan pending"
+	elif ! jq -e '.probe.running == false and .probe.runs >= 1' <<<"$1" >/dev/null; then
+		echo "probe running or none yet"
+	fi
+}
 settled() {
-	ctl status | jq -e '.plan.installed == true and .plan.pending == false and
-		.probe.running == false and .probe.runs >= 1' >/dev/null
+	local s
+	s=$(ctl status) && [ -z "$(unsettled "$s")" ]
 }
 # wait_until SECONDS CMD...: CMD every 0.5 s until it succeeds; false once
 # SECONDS have passed by the clock (poll counts tries: these run several
@@ -386,20 +397,18 @@ pairs_kept() {
 		return 1
 	done
 }
-# found_again: both jobs' cycles found, settled (as settled() says), the
-# entries of before ($E); every pair of before checked as pairs_kept does.
-# One status read a try, the entries read last (a slow guest runs few
-# tries), and what failed each try counted in WHY for the failure message.
+# found_again: both jobs' cycles found, settled (unsettled() says nothing),
+# the entries of before ($E); every pair of before checked as pairs_kept
+# does. One status read a try, the entries read last (a slow guest runs
+# few tries), and what failed each try counted in WHY for the failure
+# message.
 declare -A WHY
 found_again() {
 	local s why=""
 	pairs_kept || true
 	s=$(ctl status) || why="no status"
 	[ -n "$why" ] || [ "$(jq -r .jobs.cycles <<<"$s")" -ge 2 ] || why="under 2 cycles"
-	[ -n "$why" ] || jq -e '.plan.installed == true' <<<"$s" >/dev/null || why="not installed"
-	[ -n "$why" ] || jq -e '.plan.pending == false' <<<"$s" >/dev/null || why="re-plan pending"
-	[ -n "$why" ] || jq -e '.probe.running == false and .probe.runs >= 1' <<<"$s" >/dev/null ||
-		why="probe running or none yet"
+	[ -n "$why" ] || why=$(unsettled "$s")
 	[ -n "$why" ] || [ "$(entries)" = "$E" ] || why="other entries"
 	[ -z "$why" ] && return 0
 	WHY[$why]=$((${WHY[$why]:-0} + 1))

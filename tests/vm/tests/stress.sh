@@ -27,7 +27,8 @@ command -v fp_bw >/dev/null || skip "fp_bw is not built"
 command -v fp-nlseq >/dev/null || skip "fp-nlseq is not built"
 T=60
 # fp_bw's window W (its send buffer is W x 64 KiB) and QP ACK time-out
-# exponent U. On the debug kernel:
+# exponent U, as common.sh's rxe_window and ack_u give them. On the debug
+# kernel:
 #  - W=15: 16 x 64 KiB is 256 pages, exactly one of rxe's page maps, and
 #    6.1's rxe_mr_copy (rxe's bug, not flowplan's) steps to the next map
 #    after a map's last page even when the copy is done: every message from
@@ -38,8 +39,8 @@ T=60
 #    below, an ACK can take longer than 1 s seven times running and the QP
 #    ends in a retry error. A retry loses nothing (every byte is still
 #    verified by the receiver); it only says the kernel is slow.
-W=16 U=18
-! on_debug_kernel || { T=30 W=15 U=20; }
+W=$(rxe_window 16 64K) U=$(ack_u)
+! on_debug_kernel || T=30
 fabric_up
 S1=$(sport_for_spine 1) || fail "no source port takes spine 1"
 S2=$(sport_for_spine 2) || fail "no source port takes spine 2"
@@ -80,10 +81,10 @@ traffic_until() {
 			a1=$H1 a2=$H2 fam=IPv4
 		fi
 		fp_bw -s -l $a2 -b 127.0.0.1 -P /tmp/bw.json -o send -n 64K \
-			-c 64 -w $W -u $U -t 60000 >/tmp/srv 2>&1 &
+			-c 64 -w "$W" -u "$U" -t 60000 >/tmp/srv 2>&1 &
 		local srv=$!
 		timeout 180 fp_bw -l $a1 -b 127.0.0.1 -P /tmp/bw.json -o send \
-			-n 64K -c 64 -w $W -u $U -t 60000 $a2 >/tmp/cli 2>&1 ||
+			-n 64K -c 64 -w "$W" -u "$U" -t 60000 $a2 >/tmp/cli 2>&1 ||
 			{ cat /tmp/cli /tmp/srv; fail "fp_bw failed (run $runs, $fam)"; }
 		wait $srv || { cat /tmp/srv; fail "fp_bw server failed (run $runs, $fam)"; }
 		grep -q "fp_bw: verified" /tmp/srv ||
