@@ -3,7 +3,9 @@
 # qemu tests (`make check-vm-debug`): Debian's linux-source-6.1 built from
 # tests/vm/debug.config (allnoconfig plus the options there: KASAN,
 # kmemleak, lockdep and PROVE_RCU, DEBUG_ATOMIC_SLEEP, DEBUG_OBJECTS, UBSAN,
-# and what the tests need, built in), cached like the UML kernel.
+# and what the tests need, built in), with tests/vm/debug-patches/*.patch
+# applied (fixes of Debian 6.1's rxe that KASAN reports under the tests'
+# traffic; each patch says why), cached like the UML kernel.
 #
 #   image      build (or reuse) it; print the root holding boot/vmlinuz-REL
 #              and lib/modules/REL (modules.builtin, for modprobe)
@@ -12,7 +14,8 @@
 #   prune      remove cached debug kernels other than the current key
 #
 # Cache: $FLOWPLAN_CACHE/debug-kernel/<linux-source version>-<key>, key =
-# sha256 of the version, gcc's version, debug.config and the recipe (the
+# sha256 of the version, gcc's version, debug.config, the patches and the
+# recipe (the
 # functions build and prune_tree as bash prints them: comments and messages
 # outside them do not cost a rebuild). The sources and build tree are pruned
 # to what `make M=` needs (about 170 MB).
@@ -23,6 +26,7 @@ set -euo pipefail
 
 HERE=$(dirname "$(realpath "$0")")
 CFG=$HERE/debug.config
+PATCHES=$HERE/debug-patches
 CACHE=${FLOWPLAN_CACHE:-/var/cache/flowplan}/debug-kernel
 SRC_TAR=/usr/src/linux-source-6.1.tar.xz
 
@@ -40,7 +44,8 @@ key() {
 	kver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null) ||
 		die "linux-source-6.1 is not installed (scripts/deps.sh kunit)"
 	printf '%s-%s\n' "$kver" "$({ echo "$kver"; gcc --version | head -1
-		cat "$CFG"; declare -f build prune_tree; } | sha256sum |
+		cat "$CFG" "$PATCHES"/*.patch; declare -f build prune_tree; } |
+		sha256sum |
 		cut -c1-16)"
 }
 
@@ -74,7 +79,11 @@ build() {
 		rm -rf "$c"
 		mkdir -p "$c/build"
 		tar -C "$c" -xf "$SRC_TAR"
-		local src=$c/linux-source-6.1
+		local src=$c/linux-source-6.1 p
+		for p in "$PATCHES"/*.patch; do
+			patch -s -d "$src" -p1 <"$p" >>"$c/build.log" 2>&1 ||
+				die "$(basename "$p") does not apply (log: $c/build.log)"
+		done
 		{
 			make -C "$src" O="$c/build" KCONFIG_ALLCONFIG="$CFG" allnoconfig &&
 			make -C "$src" O="$c/build" olddefconfig
