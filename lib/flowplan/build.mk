@@ -113,6 +113,7 @@ install-lib: $(LIB_SO) $(LIB_A)
 	$(Q)ln -sf $(LIB_SONAME) $(DESTDIR)$(PREFIX)/lib/libflowplan.so
 	$(Q)install -m 0644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/libflowplan.a
 	$(Q)install -m 0644 lib/flowplan/flowplan.h $(DESTDIR)$(PREFIX)/include/flowplan.h
+	$(Q)install -m 0644 lib/flowplan/flowplan_fast.h $(DESTDIR)$(PREFIX)/include/flowplan_fast.h
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(LIB_VERSION)|g' \
 		lib/flowplan/flowplan.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/flowplan.pc
 	$(Q)$(if $(LIB_MAN),install -m 0644 $(LIB_MAN) $(DESTDIR)$(PREFIX)/share/man/man3/)

@@ -445,6 +445,12 @@ struct fp_write {
 int fp_post_write_batch(struct fp_group *group, const struct fp_write *w,
 			int n);
 
+/*
+ * flowplan_fast.h (FLOWPLAN_1.5): fp_post_write(), fp_post_send() and
+ * fp_poll() inline in their common case (one chunk on a group of one
+ * subflow), the rest left to these functions, on the same group.
+ */
+
 /* ------------------------------------------------------ schedule reports */
 
 int fp_coll_begin(struct fp_ctx *ctx, uint32_t comm, enum fp_op op,

@@ -106,7 +106,6 @@ struct fp_group {
 	enum fp_plan_source source;
 	uint64_t generation;
 	uint64_t next_check_ns;
-	unsigned int polls;
 	/* follow.c: ctx->plan_serial when the group last compared plans */
 	uint64_t plan_serial;
 	bool stale;			/* the plan pins the pair otherwise */
@@ -132,14 +131,14 @@ struct fp_group {
 	struct ibv_sge *sge_ready;
 	unsigned int split_ok;		/* 1: w sums to 2^16, 2: rw does */
 	/*
-	 * The longest write or send post() takes on its one chunk, checking
-	 * nothing else of the group: made with the work requests, the chunk
-	 * size on a group of one subflow without reports, neither failed
-	 * (error) nor holding posts (hold); else 0, and fp_group_unready()
-	 * makes it 0 again. Its receive twin (never held): rfast_len, the
-	 * peer's chunk size.
+	 * tab.fast_len (priv.h): the longest write or send post() takes on
+	 * its one chunk, checking nothing else of the group: made with the
+	 * work requests, the chunk size on a group of one subflow without
+	 * reports, neither failed (error) nor holding posts (hold); else 0,
+	 * and fp_group_unready() makes it 0 again. Its receive twin (never
+	 * held): rfast_len, the peer's chunk size.
 	 */
-	uint64_t fast_len, rfast_len;
+	uint64_t rfast_len;
 	/*
 	 * post_more()'s view of a direction ([0]: ours, for writes and
 	 * sends; [1]: the peer's, for receives), made with the work
@@ -168,9 +167,9 @@ struct fp_group {
 	struct ibv_recv_wr *rbad;
 	/*
 	 * fp_post_write_batch()'s chain (post.c): writes of the fast way
-	 * (fast_len), linked in order (bwr[i].next = &bwr[i + 1], each with
-	 * its own bsge[i]) and posted with one call to the provider; made
-	 * with the work requests, a post fills in what changes.
+	 * (tab.fast_len), linked in order (bwr[i].next = &bwr[i + 1], each
+	 * with its own bsge[i]) and posted with one call to the provider;
+	 * made with the work requests, a post fills in what changes.
 	 */
 	struct ibv_send_wr bwr[FP_BATCH];
 	struct ibv_sge bsge[FP_BATCH];
@@ -178,13 +177,14 @@ struct fp_group {
 
 /*
  * What post.c's fast way relies on changed (the weights, the subflows, an
- * error, posts held): the work requests are made again, and fast_len with
- * them, on the next post.
+ * error, posts held): the work requests are made again, and tab.fast_len
+ * with them, on the next post (flowplan_fast.h's posts fall back to the
+ * library's until then).
  */
 static inline void fp_group_unready(struct fp_group *g)
 {
 	g->sge_ready = NULL;
-	g->fast_len = 0;
+	g->tab.fast_len = 0;
 	g->rfast_len = 0;
 	g->splan[0].one_max = g->splan[0].span = 0;
 	g->splan[1].one_max = g->splan[1].span = 0;

@@ -26,10 +26,12 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "flowplan/flowplan_fast.h"
 #include "flowplan/handles.h"
 
 #define FP_CHECK_NS	10000000ull	/* deadline / peer checks when busy */
@@ -285,7 +287,7 @@ static void __attribute__((noinline)) wr_template(struct fp_group *g)
 		      (rw == FP_WEIGHT_ONE ? 2u : 0);
 	g->sge_ready = &g->sge;
 	fast = !g->ctx->ring.hdr && !g->error;
-	g->fast_len = fast && g->k == 1 && !g->hold ? g->chunk_max : 0;
+	g->tab.fast_len = fast && g->k == 1 && !g->hold ? g->chunk_max : 0;
 	g->rfast_len = fast && g->k == 1 ? g->rchunk_max : 0;
 	for (d = 0; d < 2; d++) {
 		const uint32_t *w = d ? g->rw : g->w;
@@ -774,7 +776,7 @@ post(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 	 * (fast_len 0, wr_template()). The table full: post_more() does it,
 	 * so that the common case calls nothing before the provider.
 	 */
-	if (unlikely(len - 1 >= (recv ? g->rfast_len : g->fast_len) ||
+	if (unlikely(len - 1 >= (recv ? g->rfast_len : g->tab.fast_len) ||
 		     !reg->mr || reg->how == FP_REG_STAGED ||
 		     g->tab.next - g->tab.oldest >= g->tab.cap)) {
 		return post_ways_op(g, op, buf, off, len, rb, roff, wr_id);
@@ -849,7 +851,7 @@ int fp_post_write_batch(struct fp_group *g, const struct fp_write *w, int n)
 		return -EINVAL;
 	while (i < n) {
 		struct fp_msgtab *t = &g->tab;
-		const uint64_t fast_len = g->fast_len, next = t->next;
+		const uint64_t fast_len = g->tab.fast_len, next = t->next;
 		const int dev = g->dev;
 		unsigned int room = 0, j;
 
@@ -1027,13 +1029,13 @@ cqe_one(struct fp_group *g, const struct ibv_wc *cqe, struct fp_wc *wc, int n,
 
 /*
  * Every FP_POLL_CHECK_EVERY-th poll that found completions: the checks are
- * due. g->polls counts in steps of FP_POLL_STEP, so that it wraps to 0 at
+ * due. g->tab.polls counts in steps of FP_POLL_STEP, so that it wraps to 0 at
  * the due one: one add to memory and a branch on its zero flag.
  */
 static inline __attribute__((always_inline)) bool poll_due(struct fp_group *g)
 {
-	g->polls += FP_POLL_STEP;
-	return !g->polls;
+	g->tab.polls += FP_POLL_STEP;
+	return !g->tab.polls;
 }
 
 /* Poll the CQ once (up to FP_POLL_BATCH completions); then the checks. */
@@ -1196,23 +1198,17 @@ cqe_fast(struct fp_group *g, const struct ibv_wc *cqe, struct fp_wc *wc, int n,
 }
 
 /*
- * The common case inline: nothing on the done queue, and every completion
- * cqe_fast()'s; at the first that is not, poll_rest() takes over. One
- * completion, the common poll of a latency-bound caller, goes without the
- * loop.
+ * The @c completions polled into @cqe, nothing on the done queue: the
+ * common case inline, every completion cqe_fast()'s; at the first that is
+ * not, poll_rest() takes over. One completion, the common poll of a
+ * latency-bound caller, goes without the loop.
  */
-int fp_poll(struct fp_group *g, struct fp_wc *wc, int n)
+static inline __attribute__((always_inline)) int
+poll_cqes(struct fp_group *g, const struct ibv_wc *cqe, int c,
+	  struct fp_wc *wc, int n)
 {
-	struct ibv_wc cqe[FP_POLL_BATCH];
-	int c, got;
+	int got;
 
-	if (unlikely(!g || !wc || n < 0))
-		return -EINVAL;
-	if (unlikely(fp_msgtab_queued(&g->tab)))
-		return poll_general(g, wc, n);
-	c = ibv_poll_cq(g->cq, FP_POLL_BATCH, cqe);
-	if (unlikely(c <= 0))
-		return c ? -EIO : poll_check(g, wc, n, 0);
 	if (unlikely(c > 1)) {
 		const struct ibv_wc *e = cqe, *end = cqe + c;
 
@@ -1232,6 +1228,142 @@ int fp_poll(struct fp_group *g, struct fp_wc *wc, int n)
 	if (unlikely(poll_due(g)))
 		return poll_check(g, wc, n, got);
 	return got;
+}
+
+int fp_poll(struct fp_group *g, struct fp_wc *wc, int n)
+{
+	struct ibv_wc cqe[FP_POLL_BATCH];
+	int c;
+
+	if (unlikely(!g || !wc || n < 0))
+		return -EINVAL;
+	if (unlikely(fp_msgtab_queued(&g->tab)))
+		return poll_general(g, wc, n);
+	c = ibv_poll_cq(g->cq, FP_POLL_BATCH, cqe);
+	if (unlikely(c <= 0))
+		return c ? -EIO : poll_check(g, wc, n, 0);
+	return poll_cqes(g, cqe, c, wc, n);
+}
+
+/* ------------------------------------------- the inline fast path */
+
+/*
+ * flowplan_fast.h's view of the table and its slots is this library's:
+ * a change here that moves them is a new FP_FAST_VERSION.
+ */
+#define FP_FAST_SAME(a, fa, b, fb)					\
+	(offsetof(a, fa) == offsetof(b, fb) &&				\
+	 sizeof(((a *)0)->fa) == sizeof(((b *)0)->fb))
+_Static_assert(FP_FAST_SAME(struct fp_msgtab, m, struct fp_fast_tab, slots) &&
+	       FP_FAST_SAME(struct fp_msgtab, mask, struct fp_fast_tab, mask) &&
+	       FP_FAST_SAME(struct fp_msgtab, next, struct fp_fast_tab, next) &&
+	       FP_FAST_SAME(struct fp_msgtab, oldest, struct fp_fast_tab, oldest) &&
+	       FP_FAST_SAME(struct fp_msgtab, cap, struct fp_fast_tab, cap) &&
+	       FP_FAST_SAME(struct fp_msgtab, live, struct fp_fast_tab, live) &&
+	       FP_FAST_SAME(struct fp_msgtab, dhead, struct fp_fast_tab, dhead) &&
+	       FP_FAST_SAME(struct fp_msgtab, dtail, struct fp_fast_tab, dtail) &&
+	       FP_FAST_SAME(struct fp_msgtab, polls, struct fp_fast_tab, polls) &&
+	       FP_FAST_SAME(struct fp_msgtab, fast_len, struct fp_fast_tab,
+			    len_max),
+	       "struct fp_fast_tab is struct fp_msgtab's head");
+_Static_assert(FP_FAST_SAME(struct fp_msg, seq, struct fp_fast_msg, seq) &&
+	       FP_FAST_SAME(struct fp_msg, wr_id, struct fp_fast_msg, wr_id) &&
+	       FP_FAST_SAME(struct fp_msg, bytes, struct fp_fast_msg, bytes) &&
+	       FP_FAST_SAME(struct fp_msg, pending, struct fp_fast_msg, pending) &&
+	       FP_FAST_SAME(struct fp_msg, op, struct fp_fast_msg, op) &&
+	       FP_FAST_SAME(struct fp_msg, flags, struct fp_fast_msg, flags) &&
+	       FP_FAST_SAME(struct fp_msg, status, struct fp_fast_msg, status) &&
+	       FP_FAST_SAME(struct fp_msg, subs, struct fp_fast_msg, subs) &&
+	       FP_FAST_SAME(struct fp_msg, deadline_ns, struct fp_fast_msg,
+			    deadline_ns) &&
+	       FP_FAST_SAME(struct fp_msg, got, struct fp_fast_msg, got),
+	       "struct fp_fast_msg is struct fp_msg's head");
+_Static_assert(sizeof(struct fp_msg) == 1u << FP_FAST_SLOT_SHIFT,
+	       "a message slot is 1 << FP_FAST_SLOT_SHIFT bytes");
+/* flowplan_fast.h's constants are the library's */
+_Static_assert((uint64_t)FP_FAST_WRID_SEQ == FP_WRID_SEQ, "wr_id");
+_Static_assert((uint64_t)FP_FAST_MSG_LIVE == FP_MSG_LIVE, "live");
+_Static_assert((uint64_t)FP_FAST_DEADLINE_STAMP == FP_DEADLINE_STAMP, "stamp");
+_Static_assert((uint64_t)FP_FAST_POLL_STEP == FP_POLL_STEP, "poll step");
+_Static_assert((uint64_t)FP_FAST_POLL_EVERY == FP_POLL_CHECK_EVERY, "polls");
+
+/*
+ * The fast path's descriptor: pointers to what it reads and counts, none
+ * of which moves while the group is open (a re-pin writes g->sub[] in
+ * place and keeps the table). fast_len gates it as it gates post()'s own
+ * fast way: 0 on a group of more than one subflow, with reports, failed
+ * or holding posts, and until the work requests are made (made here).
+ */
+int fp_group_fast(struct fp_group *g, unsigned int version, struct fp_fast *f,
+		  size_t size)
+{
+	if (!g || !f || size < sizeof(*f))
+		return EINVAL;
+	if (version != FP_FAST_VERSION)
+		return ENOTSUP;
+	if (g->sge_ready != &g->sge)
+		wr_template(g);
+	*f = (struct fp_fast){
+		.size = sizeof(*f),
+		.version = FP_FAST_VERSION,
+		.group = g,
+		.qp = &g->sub[0].qp,
+		.wr = &g->swr,
+		.cq = g->cq,
+		.tab = (struct fp_fast_tab *)&g->tab,
+		.sq_used = &g->sub[0].sq_used,
+		.nsend = &g->nsend,
+		.sq_depth = FP_SQ_DEPTH,
+		.dev = (uintptr_t)&g->ctx->dev[g->dev],
+	};
+	return 0;
+}
+
+/*
+ * A buffer the fast path posts from: registered on the group's device
+ * (now, if it was not), not staged; a staged one gets a length of 0, so
+ * that every post of it goes to post_general().
+ */
+int fp_buf_fast(struct fp_group *g, struct fp_buf *buf, struct fp_fast_buf *fb,
+		size_t size)
+{
+	const struct fp_buf_reg *reg;
+
+	if (!g || !buf || !fb || size < sizeof(*fb) || buf->ctx != g->ctx)
+		return EINVAL;
+	reg = &buf->reg[g->dev];
+	if (!reg->mr) {
+		reg = fp_buf_reg_for(buf, g->dev);
+		if (!reg)
+			return errno;
+	}
+	*fb = (struct fp_fast_buf){
+		.buf = buf,
+		.addr = (uintptr_t)reg->base,
+		.len = reg->how == FP_REG_STAGED ? 0 : buf->len,
+		.lkey = reg->mr->lkey,
+		.dev = (uintptr_t)&g->ctx->dev[g->dev],
+	};
+	return 0;
+}
+
+/*
+ * fp_fast_poll()'s fallback: the completion it polled and could not take,
+ * as fp_poll() takes it (poll_cqes()), and when that hands nothing out (a
+ * chunk of a split message), the CQ polled on as fp_poll() polls it; or
+ * none (it found none, or its count made the checks due: poll_check()).
+ */
+int fp_fast_poll_slow(struct fp_group *g, const struct ibv_wc *cqe,
+		      struct fp_wc *wc, int n)
+{
+	int got;
+
+	if (unlikely(!g || n < 0 || (n && !wc)))
+		return -EINVAL;
+	if (!cqe)
+		return poll_check(g, wc, n, 0);
+	got = poll_cqes(g, cqe, 1, wc, n);
+	return got || !n ? got : fp_poll(g, wc, n);
 }
 
 /* --------------------------------------------------- in-band switch */

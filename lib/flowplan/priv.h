@@ -173,17 +173,20 @@ static inline bool fp_wrid_recv(uint64_t wr_id)
 #define FP_DEADLINE_STAMP	UINT64_MAX
 
 struct fp_msg {
-	/* Every message: written at post, read at completion. */
+	/*
+	 * Every message: written at post, read at completion. Up to @got:
+	 * struct fp_fast_msg (flowplan_fast.h), checked in post.c.
+	 */
 	uint64_t seq;			/* chunk wr_ids carry it */
 	uint64_t wr_id;
 	uint64_t bytes;
 	uint32_t pending;		/* chunks not completed */
 	uint16_t op;
 	uint16_t flags;
-	int status;
 	uint32_t subs;			/* bit mask of subflows it uses */
+	int status;
 	uint64_t deadline_ns;		/* 0: none; FP_DEADLINE_STAMP */
-	uint64_t got;			/* bytes received (FP_OP_RECV) */
+	uint64_t got;			/* bytes received: receives only */
 	/*
 	 * Set only when an error is (vendor_status, subflow), or reports or
 	 * staged buffers need them (the rest).
@@ -219,9 +222,18 @@ struct fp_msgtab {
 	uint64_t oldest;		/* oldest sequence possibly live */
 	unsigned int cap;		/* power of two */
 	unsigned int live;		/* messages in the table */
+	unsigned int dhead, dtail;	/* dtail - dhead entries */
+	/*
+	 * Not the table's own, kept with it for the fast path, which reads
+	 * them with it (the group's, post.c): fp_poll()'s count (polls), and
+	 * the longest message post() takes its fast way, 0: none
+	 * (fast_len, handles.h). Up to here: struct fp_fast_tab
+	 * (flowplan_fast.h), checked in post.c.
+	 */
+	unsigned int polls;
+	uint64_t fast_len;
 	uint64_t timeout_ns;		/* for FP_DEADLINE_STAMP */
 	uint64_t *done;			/* done queue of sequence numbers */
-	unsigned int dhead, dtail;	/* dtail - dhead entries */
 	uint64_t stale;			/* completions of no live message */
 };
 
@@ -366,13 +378,14 @@ static inline bool fp_msgtab_queued(const struct fp_msgtab *t)
 
 /*
  * fp_poll() checks deadlines and the peer every FP_POLL_CHECK_EVERY polls
- * that find completions: g->polls (an unsigned int) counts them in steps of
- * FP_POLL_STEP, 2^32 / FP_POLL_CHECK_EVERY, and the due one wraps it to 0.
+ * that find completions: g->tab.polls (an unsigned int) counts them in
+ * steps of FP_POLL_STEP, 2^32 / FP_POLL_CHECK_EVERY, and the due one wraps
+ * it to 0.
  */
 #define FP_POLL_CHECK_EVERY	64u
 #define FP_POLL_STEP		(1u << 26)
 _Static_assert(FP_POLL_STEP * (uint64_t)FP_POLL_CHECK_EVERY == 1ull << 32,
-	       "g->polls wraps to 0 every FP_POLL_CHECK_EVERY steps");
+	       "g->tab.polls wraps to 0 every FP_POLL_CHECK_EVERY steps");
 
 /* Map an enum ibv_wc_status to the errno a message completes with. */
 FP_HIDDEN int fp_wc_errno(int ibv_status);

@@ -72,6 +72,7 @@
 
 #include <cmocka.h>
 
+#include "flowplan/flowplan_fast.h"
 #include "flowplan/handles.h"
 #include "test_core_allocfail.h"
 
@@ -503,7 +504,7 @@ static int teardown(void **state)
 static int poll_checked(struct fp_group *g, struct fp_wc *wc, int n)
 {
 	g->next_check_ns = 0;
-	g->polls = 0u - FP_POLL_STEP;
+	g->tab.polls = 0u - FP_POLL_STEP;
 	return fp_poll(g, wc, n);
 }
 
@@ -2277,7 +2278,7 @@ static void test_poll_check_cadence(void **state)
 	unsigned int i;
 
 	peer_leaves(f);
-	f->g->polls = 0;
+	f->g->tab.polls = 0;
 	f->g->next_check_ns = 0;
 	for (i = 1; i <= FP_POLL_CHECK_EVERY; i++) {
 		unsigned int first = nwrs;
@@ -2297,7 +2298,323 @@ static void test_poll_check_cadence(void **state)
 	assert_int_equal(f->g->error, ECONNRESET);
 	assert_int_equal(wc[1].wr_id, 1000);
 	assert_int_equal(wc[1].status, ECONNRESET);
-	assert_int_equal(f->g->polls, 0);
+	assert_int_equal(f->g->tab.polls, 0);
+}
+
+/* ------------------------------------------- the inline fast path */
+
+/*
+ * fp_fast_poll() until @want completions are in @wc (one chunk of a split
+ * message may give none, its last more than one): how many came.
+ */
+static int fast_poll_all(const struct fp_fast *d, struct fp_wc *wc, int want)
+{
+	int got = 0, r, tries;
+
+	for (tries = 0; got < want && tries < 1000; tries++) {
+		r = fp_fast_poll(d, wc + got, want - got);
+		assert_true(r >= 0);
+		got += r;
+	}
+	return got;
+}
+
+/* @g's fast path descriptors, for @f's buffer. */
+static void fast_open(struct fixture *f, struct fp_fast *d,
+		      struct fp_fast_buf *fb)
+{
+	assert_int_equal(fp_group_fast(f->g, FP_FAST_VERSION, d, sizeof(*d)),
+			 0);
+	assert_int_equal(fp_buf_fast(f->g, f->b, fb, sizeof(*fb)), 0);
+	assert_int_equal(d->version, FP_FAST_VERSION);
+	assert_true(f->g->tab.fast_len != 0);
+}
+
+/*
+ * flowplan_fast.h's calls mixed with the library's on one group: every
+ * message posted with the sequence number the library gives it, completed
+ * once, in order, whichever call polls it; sends counted as the library
+ * counts them (the in-band switch's cut).
+ */
+static void test_inline_mixed(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_rbuf rb = { .addr = 0x10000, .len = MEMLEN, .rkey = 7 };
+	struct fp_fast_buf fb;
+	struct fp_fast d;
+	struct fp_wc wc[4];
+	unsigned int first = nwrs, i;
+	uint64_t next = f->g->tab.next;
+
+	fast_open(f, &d, &fb);
+	assert_int_equal(fp_fast_write(&d, &fb, 64, 100, &rb, 32, 1), 0);
+	assert_int_equal(fp_post_write(f->g, f->b, 0, 200, &rb, 0, 2), 0);
+	assert_int_equal(fp_fast_send(&d, &fb, 0, 300, 3), 0);
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 400, 4), 0);
+	assert_int_equal(fp_fast_write(&d, &fb, 0, 500, &rb, 0, 5), 0);
+	assert_int_equal(nwrs - first, 5);
+	for (i = 0; i < 5; i++)
+		assert_true(wrs[first + i].wr_id == fp_wrid(next + i, false, 0));
+	assert_true(wrs[first].addr == (uintptr_t)f->mem + 64);
+	assert_true(wrs[first].raddr == 0x10000 + 32);
+	assert_int_equal(wrs[first].len, 100);
+	assert_int_equal(f->g->sub[0].sq_used, 5);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 5);
+	assert_true(f->g->nsend == 2);
+	for (i = 1; i <= 5; i++) {
+		int r;
+
+		complete(&wrs[first + i - 1], IBV_WC_SUCCESS);
+		r = i % 2 ? fp_fast_poll(&d, wc, 4) : fp_poll(f->g, wc, 4);
+
+		assert_int_equal(r, 1);
+		assert_true(wc[0].wr_id == i);
+		assert_int_equal(wc[0].status, 0);
+		assert_int_equal(wc[0].subflow, -1);
+		assert_true(wc[0].len == 100 * i);
+		assert_int_equal(wc[0].op, i == 3 || i == 4 ? FP_OP_SEND :
+							     FP_OP_WRITE);
+	}
+	assert_int_equal(fp_fast_poll(&d, wc, 4), 0);
+	assert_int_equal(fp_poll(f->g, wc, 4), 0);
+	assert_int_equal(f->g->sub[0].sq_used, 0);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+	assert_true(f->g->tab.oldest == f->g->tab.next);
+}
+
+/*
+ * A completion waiting on the done queue (fp_poll() had no room for it)
+ * is handed out before a later one fp_fast_poll() finds on the CQ.
+ */
+static void test_inline_after_queue(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_fast_buf fb;
+	struct fp_fast d;
+	struct fp_wc wc[2];
+	unsigned int first = nwrs;
+
+	fast_open(f, &d, &fb);
+	assert_int_equal(fp_fast_send(&d, &fb, 0, 10, 1), 0);
+	assert_int_equal(fp_fast_send(&d, &fb, 0, 20, 2), 0);
+	complete(&wrs[first], IBV_WC_SUCCESS);
+	assert_int_equal(fp_poll(f->g, wc, 0), 0);	/* 1: queued */
+	assert_true(fp_msgtab_queued(&f->g->tab));
+	complete(&wrs[first + 1], IBV_WC_SUCCESS);
+	assert_int_equal(fp_fast_poll(&d, wc, 1), 1);
+	assert_true(wc[0].wr_id == 1);
+	assert_int_equal(fp_fast_poll(&d, wc, 1), 1);
+	assert_true(wc[0].wr_id == 2);
+	assert_int_equal(fp_fast_poll(&d, wc, 1), 0);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+}
+
+/*
+ * What the fast path does not take goes to the library, which answers as
+ * it answers its own calls: arguments out of range (EINVAL, nothing
+ * posted), a full table (EAGAIN, nothing taken), a zero length and one
+ * over the chunk size (posted the general way, one completion each), a
+ * buffer's descriptor made for another device (the library's lookup).
+ */
+static void test_inline_fallbacks(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_rbuf rb = { .addr = 0x10000, .len = 4096, .rkey = 7 };
+	struct fp_fast_buf fb, other;
+	struct fp_fast d;
+	struct fp_wc wc[2];
+	unsigned int first = nwrs, i;
+	uint64_t next;
+	int r;
+
+	f->g->chunk_max = 4096;
+	fast_open(f, &d, &fb);
+	assert_int_equal(fp_fast_write(&d, &fb, MEMLEN, 1, &rb, 0, 1), EINVAL);
+	assert_int_equal(fp_fast_write(&d, &fb, 0, 100, &rb, 4000, 1), EINVAL);
+	assert_int_equal(fp_fast_write(&d, &fb, 0, 100, NULL, 0, 1), EINVAL);
+	assert_int_equal(nwrs, first);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+
+	/* 3 chunks of one message, then an empty one: both, in order */
+	assert_int_equal(fp_fast_send(&d, &fb, 0, 3 * 4096, 1), 0);
+	assert_int_equal(fp_fast_send(&d, &fb, 0, 0, 2), 0);
+	assert_int_equal(nwrs - first, 4);
+	complete(&wrs[first], IBV_WC_SUCCESS);	/* not the message yet */
+	assert_int_equal(fp_fast_poll(&d, wc, 2), 0);
+	stub_complete();
+	r = fast_poll_all(&d, wc, 2);
+	assert_int_equal(r, 2);
+	assert_true(wc[0].wr_id == 1 && wc[0].len == 3 * 4096);
+	assert_true(wc[1].wr_id == 2 && wc[1].len == 0);
+	assert_int_equal(wc[0].status, 0);
+	assert_int_equal(wc[1].status, 0);
+	assert_int_equal(f->g->sub[0].sq_used, 0);
+	assert_true(f->g->tab.stale == 0);
+
+	/* another device's descriptor: the library's own registration */
+	other = fb;
+	other.dev++;
+	other.lkey = 99;
+	first = nwrs;
+	assert_int_equal(fp_fast_send(&d, &other, 0, 10, 3), 0);
+	assert_int_equal(nwrs - first, 1);
+	assert_int_equal(f->g->sge.lkey, stub_mr.lkey);
+	stub_complete();
+	assert_int_equal(fp_fast_poll(&d, wc, 2), 1);
+
+	/* the table full: EAGAIN, nothing taken */
+	first = nwrs;
+	for (i = 0; i < f->g->tab.cap; i++)
+		assert_int_equal(fp_fast_send(&d, &fb, 0, 10, 100 + i), 0);
+	next = f->g->tab.next;
+	assert_int_equal(fp_fast_send(&d, &fb, 0, 10, 999), EAGAIN);
+	assert_int_equal(nwrs - first, f->g->tab.cap);
+	assert_true(f->g->tab.next == next);
+	assert_int_equal(f->g->sub[0].sq_used, f->g->tab.cap);
+	stub_complete();
+	for (i = 0; i < f->g->tab.cap; i++) {
+		assert_int_equal(fp_fast_poll(&d, wc, 2), 1);
+		assert_true(wc[0].wr_id == 100 + i);
+	}
+	assert_int_equal(fp_fast_poll(&d, wc, 2), 0);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+}
+
+/*
+ * The send queue full with the table not: EAGAIN from the fast path too.
+ * A message of 511 chunks (chunk size 1 KiB) and one more single-chunk
+ * message fill the 512 entries.
+ */
+static void test_inline_queue_full(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_fast_buf fb;
+	struct fp_fast d;
+	struct fp_wc wc[2];
+	unsigned int first = nwrs;
+
+	f->g->chunk_max = 1024;
+	fast_open(f, &d, &fb);
+	assert_int_equal(fp_fast_send(&d, &fb, 0, (FP_SQ_DEPTH - 1) * 1024, 1),
+			 0);
+	assert_int_equal(fp_fast_send(&d, &fb, 0, 100, 2), 0);
+	assert_int_equal(f->g->sub[0].sq_used, FP_SQ_DEPTH);
+	assert_int_equal(fp_fast_send(&d, &fb, 0, 100, 3), EAGAIN);
+	assert_int_equal(nwrs - first, FP_SQ_DEPTH);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 2);
+	stub_complete();
+	assert_int_equal(fast_poll_all(&d, wc, 2), 2);
+	assert_true(wc[0].wr_id == 1);
+	assert_true(wc[1].wr_id == 2);
+	assert_int_equal(f->g->sub[0].sq_used, 0);
+}
+
+/*
+ * A failed completion through fp_fast_poll(): handed out once with the
+ * library's status and subflow; the group failed, the next post is
+ * ENOTCONN (the fast path off); the message after it flushed, once.
+ */
+static void test_inline_error(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_fast_buf fb;
+	struct fp_fast d;
+	struct fp_wc wc[2];
+	unsigned int first = nwrs;
+
+	fast_open(f, &d, &fb);
+	assert_int_equal(fp_fast_send(&d, &fb, 0, 10, 1), 0);
+	assert_int_equal(fp_fast_send(&d, &fb, 0, 10, 2), 0);
+	complete(&wrs[first], IBV_WC_REM_ACCESS_ERR);
+	assert_int_equal(fp_fast_poll(&d, wc, 2), 1);
+	assert_true(wc[0].wr_id == 1);
+	assert_int_equal(wc[0].status, EACCES);
+	assert_int_equal(wc[0].subflow, 0);
+	assert_int_equal(f->g->error, EACCES);
+	assert_true(f->g->tab.fast_len == 0);
+	assert_int_equal(fp_fast_send(&d, &fb, 0, 10, 3), ENOTCONN);
+	complete(&wrs[first + 1], IBV_WC_WR_FLUSH_ERR);
+	assert_int_equal(fp_fast_poll(&d, wc, 2), 1);
+	assert_true(wc[0].wr_id == 2);
+	assert_int_equal(wc[0].status, ECANCELED);
+	assert_int_equal(fp_fast_poll(&d, wc, 2), 0);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
+	assert_int_equal(f->g->sub[0].sq_used, 0);
+}
+
+/*
+ * fp_fast_poll() keeps fp_poll()'s check cadence: the peer gone is seen
+ * on the FP_POLL_CHECK_EVERY-th poll that finds a completion, which hands
+ * out that one and the message in flight, failed.
+ */
+static void test_inline_cadence(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_fast_buf fb;
+	struct fp_fast d;
+	struct fp_wc wc[4];
+	unsigned int i;
+
+	fast_open(f, &d, &fb);
+	peer_leaves(f);
+	f->g->tab.polls = 0;
+	f->g->next_check_ns = 0;
+	for (i = 1; i <= FP_POLL_CHECK_EVERY; i++) {
+		unsigned int first = nwrs;
+
+		assert_int_equal(f->g->error, 0);
+		assert_int_equal(fp_fast_send(&d, &fb, 0, 100, i), 0);
+		if (i == FP_POLL_CHECK_EVERY)
+			assert_int_equal(fp_fast_send(&d, &fb, 0, 100, 1000),
+					 0);
+		complete(&wrs[first], IBV_WC_SUCCESS);
+		assert_int_equal(fp_fast_poll(&d, wc, 4),
+				 i < FP_POLL_CHECK_EVERY ? 1 : 2);
+		assert_true(wc[0].wr_id == i);
+		assert_int_equal(wc[0].status, 0);
+	}
+	assert_int_equal(f->g->error, ECONNRESET);
+	assert_true(wc[1].wr_id == 1000);
+	assert_int_equal(wc[1].status, ECONNRESET);
+}
+
+/*
+ * The descriptors: a version this library does not provide is ENOTSUP,
+ * missing or short arguments EINVAL; a group of more than one subflow
+ * leaves every post to the library (it splits as it always does).
+ */
+static void test_inline_descriptor(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_rbuf rb = { .addr = 0x10000, .len = MEMLEN, .rkey = 7 };
+	struct fp_fast_buf fb;
+	struct fp_fast d;
+	struct fp_wc wc[2];
+	struct fp_buf alien = *f->b;
+	unsigned int first = nwrs;
+
+	assert_int_equal(fp_group_fast(f->g, FP_FAST_VERSION + 1, &d,
+				       sizeof(d)), ENOTSUP);
+	assert_int_equal(fp_group_fast(f->g, FP_FAST_VERSION, &d,
+				       sizeof(d) - 1), EINVAL);
+	assert_int_equal(fp_group_fast(NULL, FP_FAST_VERSION, &d, sizeof(d)),
+			 EINVAL);
+	assert_int_equal(fp_buf_fast(f->g, f->b, &fb, sizeof(fb) - 1), EINVAL);
+	alien.ctx = NULL;
+	assert_int_equal(fp_buf_fast(f->g, &alien, &fb, sizeof(fb)), EINVAL);
+	assert_int_equal(fp_fast_poll_slow(f->g, NULL, NULL, 1), -EINVAL);
+
+	assert_int_equal(fp_group_fast(f->g, FP_FAST_VERSION, &d, sizeof(d)),
+			 0);
+	assert_int_equal(fp_buf_fast(f->g, f->b, &fb, sizeof(fb)), 0);
+	assert_true(f->g->tab.fast_len == 0);	/* k = 2 */
+	assert_int_equal(fp_fast_write(&d, &fb, 0, 65536, &rb, 0, 1), 0);
+	assert_int_equal(nwrs - first, 2);	/* split in two */
+	stub_complete();
+	assert_int_equal(fast_poll_all(&d, wc, 1), 1);
+	assert_true(wc[0].wr_id == 1);
+	assert_true(wc[0].len == 65536);
+	assert_int_equal(fp_fast_poll(&d, wc, 2), 0);
 }
 
 /*
@@ -4279,6 +4596,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_poll_rest_room, setup1, teardown),
 		cmocka_unit_test_setup_teardown(test_poll_one_no_room, setup1, teardown),
 		cmocka_unit_test_setup_teardown(test_poll_check_cadence, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_inline_mixed, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_inline_after_queue, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_inline_fallbacks, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_inline_queue_full, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_inline_error, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_inline_cadence, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_inline_descriptor, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_poll_queue_batches, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_poll_queue_refilled, setup1, teardown),
 		cmocka_unit_test_setup_teardown(test_repin_broken_flushes_all, setup2, teardown),

@@ -791,7 +791,7 @@ static void test_unplanned(void **state)
 		assert_non_null(nb);
 		bw.buf = nb;
 		assert_null(nb->reg[one_cli.g->dev].mr);
-		assert_int_not_equal(one_cli.g->fast_len, 0);
+		assert_int_not_equal(one_cli.g->tab.fast_len, 0);
 		assert_int_equal(fp_post_write_batch(one_cli.g, &bw, 1), 1);
 		assert_int_equal(wait_msgs(&one_cli, 1, st, NULL), 0);
 		assert_int_equal(st[0], 0);
