@@ -8,7 +8,10 @@
 #     build machine has no RDMA device; the provider's own cost adds to both).
 #     Then BENCH_BATCH (16) messages at a time: fp_post_write_batch +
 #     fp_poll against BENCH_BATCH raw work requests chained into one
-#     ibv_post_send + ibv_poll_cq, both ratios given.
+#     ibv_post_send + ibv_poll_cq, both ratios given. The fast rows: the
+#     same with flowplan_fast.h's inline fp_fast_write + fp_fast_poll
+#     (fastb: BENCH_BATCH fp_fast_write calls, then fp_fast_poll until
+#     their completions are in; per-chain against the chained raw posts).
 #  2. Throughput over soft-RoCE in qemu through the 2x2 fabric (shaped
 #     uplinks): flow groups of 1 and 4 subflows against a raw QP
 #     (ib_write_bw), by lib/flowplan/bench/vm-bench.sh under the tests/vm harness.
@@ -59,14 +62,20 @@ for size in ${BENCH_SIZES:-8 4096 65536 1048576}; do
 		"$(echo "scale=2; $rawb / $raw" | bc)" "$rawbns" \
 		"$(echo "scale=2; $rawbns / $rawns" | bc)" \
 		"$(echo "scale=2; $rawb / $raw" | bc)" 1.00
-	for mode in fp fpb; do
+	for mode in fp fpb fast fastb; do
 		for k in 1 4; do
 			posts=1
 			[ "$size" -ge 16384 ] && posts=$k	# the group's split threshold
-			if [ $mode = fp ]; then
-				fp=$(per_msg fp $size $k)
-				fpns=$(ns_msg fp $size $k)
+			if [ $mode = fp ] || [ $mode = fast ]; then
+				fp=$(per_msg $mode $size $k)
+				fpns=$(ns_msg $mode $size $k)
 				name="fp_post_write k=$k" chain=-
+				[ $mode = fast ] && name="fp_fast_write k=$k (inline)"
+			elif [ $mode = fastb ]; then
+				fp=$(per_msg fastb $size $k $B)
+				fpns=$(ns_msg fastb $size $k $B)
+				name="fp_fast_write k=$k x$B (inline)"
+				chain=$(echo "scale=2; $fp / ($rawb * $posts)" | bc)
 			else
 				fp=$(per_msg fpb $size $k $B)
 				fpns=$(ns_msg fpb $size $k $B)

@@ -15,10 +15,15 @@
  *   bench_post fp N SIZE K
  *   bench_post rawb N SIZE B
  *   bench_post fpb N SIZE K B
+ *   bench_post fast N SIZE K
+ *   bench_post fastb N SIZE K B
  *
  * rawb and fpb post B messages at a time (N a multiple of B) and poll
  * until their B completions are in: rawb chains B work requests into one
  * ibv_post_send(), fpb calls fp_post_write_batch() with B writes.
+ * fast and fastb are fp and fpb with flowplan_fast.h's inline
+ * fp_fast_write() and fp_fast_poll() (fastb: B fp_fast_write() calls,
+ * then fp_fast_poll() until their B completions are in).
  *
  * With BENCH_NS=1 in the environment it prints the nanoseconds per message
  * of the loop itself (CLOCK_MONOTONIC around it, set-up left out).
@@ -29,6 +34,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "flowplan/flowplan_fast.h"
 #include "flowplan/handles.h"
 
 #define STUB_CQ 4096
@@ -180,8 +186,54 @@ loop_fpb(struct fp_group *g, struct fp_write *bw, struct fp_wc *wc, long n,
 	return 0;
 }
 
+/* fast (@nb 0) and fastb: flowplan_fast.h's inline calls. */
+static int __attribute__((noinline))
+loop_fast(struct fp_group *g, struct fp_buf *b, const struct fp_rbuf *rb,
+	  size_t size, long n, unsigned int nb)
+{
+	struct fp_fast_buf fb;
+	struct fp_wc wc[FP_BATCH];
+	struct fp_fast f;
+	unsigned int i;
+	long m;
+
+	if (fp_group_fast(g, FP_FAST_VERSION, &f, sizeof(f)) ||
+	    fp_buf_fast(g, b, &fb, sizeof(fb)))
+		return 1;
+	if (!nb) {
+		for (m = 0; m < n; m++) {
+			int r;
+
+			if (fp_fast_write(&f, &fb, 0, size, rb, 0, (uint64_t)m))
+				return 1;
+			/* one chunk a call: a split message takes more */
+			do
+				r = fp_fast_poll(&f, wc, 16);
+			while (!r);
+			if (r != 1 || wc[0].status || wc[0].wr_id != (uint64_t)m)
+				return 1;
+		}
+		return 0;
+	}
+	for (m = 0; m < n; m += nb) {
+		int got, r;
+
+		for (i = 0; i < nb; i++)
+			if (fp_fast_write(&f, &fb, 0, size, rb, 0,
+					  (uint64_t)m + i))
+				return 1;
+		for (got = 0; got < (int)nb; got += r) {
+			r = fp_fast_poll(&f, wc, FP_BATCH);
+			if (r < 0 || (r && (wc[0].status ||
+					    wc[0].wr_id != (uint64_t)(m + got))))
+				return 1;
+		}
+	}
+	return 0;
+}
+
 static int run_fp(long n, size_t size, unsigned int k, unsigned int nb,
-		  char *buf)
+		  bool fast, char *buf)
 {
 	struct fp_ctx_attr ca = {
 		.flags = FP_CTX_NO_NETLINK | FP_CTX_NO_REPORT,
@@ -222,7 +274,10 @@ static int run_fp(long n, size_t size, unsigned int k, unsigned int nb,
 	for (i = 0; i < FP_BATCH; i++)
 		bw[i] = (struct fp_write){ .buf = b, .len = size, .rbuf = &rb };
 	clock_gettime(CLOCK_MONOTONIC, &t_start);
-	if (nb) {
+	if (fast) {
+		if (loop_fast(g, b, &rb, size, n, nb))
+			return 1;
+	} else if (nb) {
 		if (loop_fpb(g, bw, wc, n, nb))
 			return 1;
 	} else {
@@ -255,16 +310,20 @@ int main(int argc, char **argv)
 
 	if (argc < 4 ||
 	    (strcmp(argv[1], "raw") && strcmp(argv[1], "fp") &&
-	     strcmp(argv[1], "rawb") && strcmp(argv[1], "fpb")) ||
-	    (!strcmp(argv[1], "fp") && argc < 5) ||
+	     strcmp(argv[1], "rawb") && strcmp(argv[1], "fpb") &&
+	     strcmp(argv[1], "fast") && strcmp(argv[1], "fastb")) ||
+	    ((!strcmp(argv[1], "fp") || !strcmp(argv[1], "fast")) &&
+	     argc < 5) ||
 	    (!strcmp(argv[1], "rawb") && argc < 5) ||
-	    (!strcmp(argv[1], "fpb") && argc < 6)) {
-		fprintf(stderr, "usage: bench_post raw N SIZE | fp N SIZE K | rawb N SIZE B | fpb N SIZE K B\n");
+	    ((!strcmp(argv[1], "fpb") || !strcmp(argv[1], "fastb")) &&
+	     argc < 6)) {
+		fprintf(stderr, "usage: bench_post raw N SIZE | fp|fast N SIZE K | rawb N SIZE B | fpb|fastb N SIZE K B\n");
 		return 2;
 	}
 	n = atol(argv[2]);
 	size = strtoul(argv[3], NULL, 0);
-	if (!strcmp(argv[1], "rawb") || !strcmp(argv[1], "fpb")) {
+	if (!strcmp(argv[1], "rawb") || !strcmp(argv[1], "fpb") ||
+	    !strcmp(argv[1], "fastb")) {
 		nb = (unsigned int)atoi(argv[argv[1][0] == 'r' ? 4 : 5]);
 		if (!nb || nb > FP_BATCH || n % nb) {
 			fprintf(stderr, "bench_post: B is 1 to %d and divides N\n",
@@ -283,7 +342,8 @@ int main(int argc, char **argv)
 	else if (!strcmp(argv[1], "rawb"))
 		ret = run_rawb(n, size, nb, buf);
 	else
-		ret = run_fp(n, size, (unsigned int)atoi(argv[4]), nb, buf);
+		ret = run_fp(n, size, (unsigned int)atoi(argv[4]), nb,
+			     !strncmp(argv[1], "fast", 4), buf);
 	free(buf);
 	if (ret)
 		fprintf(stderr, "bench_post: %s failed\n", argv[1]);
