@@ -207,10 +207,10 @@ loop_fast(struct fp_group *g, struct fp_buf *b, const struct fp_rbuf *rb,
 			if (fp_fast_write(&f, &fb, 0, size, rb, 0, (uint64_t)m))
 				return 1;
 			/* one chunk a call: a split message takes more */
-			do
-				r = fp_fast_poll(&f, wc, 16);
-			while (!r);
-			if (r != 1 || wc[0].status || wc[0].wr_id != (uint64_t)m)
+			while ((r = fp_fast_poll(&f, wc, 16)) != 1)
+				if (r)
+					return 1;
+			if (wc[0].status || wc[0].wr_id != (uint64_t)m)
 				return 1;
 		}
 		return 0;
