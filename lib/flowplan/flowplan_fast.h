@@ -12,8 +12,9 @@
  * the library's functions, which check and do everything:
  *  - a post: a group of more than one subflow, reports on, a group failed
  *    or switching QPs (held posts), a zero length or one over the chunk
- *    size, a buffer that is staged or arguments out of range (EINVAL), a
- *    full message table or send queue (EAGAIN);
+ *    size, a buffer that is staged or arguments out of range (EINVAL), no
+ *    credit left (struct fp_fast_tab: a full message table or send queue,
+ *    EAGAIN, or room the library has not counted back yet);
  *  - a poll: completions waiting on the library's done queue, a completion
  *    in error, of a receive, of a split message, or stale, a poll that
  *    finds nothing, and every FP_FAST_POLL_EVERY-th one (the deadline and
@@ -103,6 +104,12 @@ struct FP_FAST_ALIAS fp_fast_tab {
 	uint32_t live;
 	uint32_t dhead, dtail;		/* the done queue: not empty, fp_poll() */
 	uint32_t polls;			/* fp_poll()'s, FP_FAST_POLL_STEP a poll */
+	/*
+	 * Fast posts there is room for, both in the table and on the send
+	 * queue (at most that, kept by the library): one taken a post, one
+	 * given back by the completion of the oldest message.
+	 */
+	uint32_t credit;
 	uint64_t len_max;		/* the longest fast post; 0: none now */
 };
 
@@ -112,48 +119,50 @@ struct FP_FAST_ALIAS fp_fast_tab {
  * @version: FP_FAST_VERSION
  * @group: the group, for the fallbacks
  * @qp: the group's first subflow's QP (a pointer to it: a re-pin changes it)
- * @wr: the group's work request for it, made once: a post fills in what
- *	changes (@wr->sg_list, its one scatter entry, likewise)
+ * @wr: the group's work requests for the fast path's writes ([0]) and
+ *	sends ([1]), made once, the library's other posts use others: a post
+ *	fills in what changes (wr_id, and a write's peer address)
+ * @sge: their one scatter entry: a post fills it in
  * @cq: the group's CQ
  * @tab: the message table
  * @sq_used: work requests on @qp's send queue
  * @nsend: sends posted since the group was pinned
- * @sq_depth: @qp's send queue depth
- * @dev: the device of the group, as struct fp_fast_buf.dev
+ * @dev: the index of the group's device: struct fp_fast_buf.len[@dev]
  */
 struct fp_fast {
 	uint32_t size;
 	uint32_t version;
 	struct fp_group *group;
 	struct ibv_qp *const *qp;
-	struct ibv_send_wr *wr;
+	struct ibv_send_wr *wr[2];
+	struct ibv_sge *sge;
 	struct ibv_cq *cq;
 	struct fp_fast_tab *tab;
 	uint32_t *sq_used;
 	uint64_t *nsend;
-	uint32_t sq_depth;
+	uint32_t dev;
 	uint32_t reserved;
-	uint64_t dev;
 };
+
+#define FP_FAST_DEVS		8	/* struct fp_fast.dev below this */
 
 /**
  * struct fp_fast_buf - a buffer as the fast path posts from it, filled by
  *	fp_buf_fast() for one group's device
  * @buf: the buffer, for the fallbacks
  * @addr: byte 0 as the NIC sees it
- * @len: its length; 0 for a buffer the fast path does not post from
- *	(staged GPU memory): every post falls back
- * @lkey: its local key on the device
- * @dev: that device (struct fp_fast.dev; a buffer's descriptor made for
- *	another device's group falls back)
+ * @lkey: its local key on that device
+ * @len: its length on device d, len[d]: 0 but on that device (a buffer's
+ *	descriptor made for another device's group falls back) and for a
+ *	buffer the fast path does not post from (staged GPU memory): every
+ *	post falls back
  */
 struct fp_fast_buf {
 	struct fp_buf *buf;
 	uint64_t addr;
-	uint64_t len;
 	uint32_t lkey;
 	uint32_t reserved;
-	uint64_t dev;
+	uint64_t len[FP_FAST_DEVS];
 };
 
 /*
@@ -193,25 +202,33 @@ fp_fast_post(const struct fp_fast *f, enum fp_op op,
 	     const struct fp_rbuf *rb, uint64_t roff, uint64_t wr_id)
 {
 	struct fp_fast_tab *t = f->tab;
-	uint64_t seq = t->next;
-	uint32_t *sq_used = f->sq_used, used = *sq_used;
+	uint64_t seq = t->next, blen = fb->len[f->dev];
+	uint32_t credit = t->credit;
 	struct ibv_send_wr *wr, *bad;
+	struct ibv_sge *sge;
 	struct fp_fast_msg *m;
 	int ret;
 
-	if (__builtin_expect(len - 1 >= t->len_max || off > fb->len ||
-			     len > fb->len - off || fb->dev != f->dev ||
+	if (__builtin_expect(len - 1 >= t->len_max || off > blen ||
+			     len > blen - off ||
 			     (op == FP_OP_WRITE &&
 			      (!rb || roff > rb->len || len > rb->len - roff)) ||
-			     seq - t->oldest >= t->cap ||
-			     used >= f->sq_depth, 0)) {
+			     !credit, 0)) {
 		if (op == FP_OP_WRITE)
 			return fp_post_write(f->group, fb->buf, off, len, rb,
 					     roff, wr_id);
 		return fp_post_send(f->group, fb->buf, off, len, wr_id);
 	}
+	/*
+	 * The table's head (may_alias) written between a slot's first two
+	 * fields and between the scatter entry's length and lkey: GCC's SLP
+	 * vectorizer pairs such stores in vector registers, at more
+	 * instructions than it saves, unless a store it cannot move them
+	 * past stands between.
+	 */
 	m = fp_fast_slot(t, seq);
 	m->seq = seq;
+	t->next = seq + 1;
 	m->wr_id = wr_id;
 	m->bytes = len;
 	m->pending = 1;
@@ -220,20 +237,18 @@ fp_fast_post(const struct fp_fast *f, enum fp_op op,
 	m->subs = 1;
 	m->status = 0;
 	m->deadline_ns = FP_FAST_DEADLINE_STAMP;	/* got: receives' only */
-	t->next = seq + 1;
+	sge = f->sge;
+	sge->addr = fb->addr + off;
+	sge->length = (uint32_t)len;
 	t->live++;
-	*sq_used = used + 1;
-	wr = f->wr;
+	sge->lkey = fb->lkey;
+	t->credit = credit - 1;
+	++*f->sq_used;
+	wr = f->wr[op == FP_OP_SEND];
 	wr->wr_id = seq & FP_FAST_WRID_SEQ;	/* subflow 0, not a receive */
-	wr->sg_list->addr = fb->addr + off;
-	wr->sg_list->length = (uint32_t)len;
-	wr->sg_list->lkey = fb->lkey;
 	if (op == FP_OP_WRITE) {
-		wr->opcode = IBV_WR_RDMA_WRITE;
 		wr->wr.rdma.remote_addr = rb->addr + roff;
 		wr->wr.rdma.rkey = rb->rkey;
-	} else {
-		wr->opcode = IBV_WR_SEND;
 	}
 	ret = ibv_post_send(*f->qp, wr, &bad);
 	if (__builtin_expect(ret, 0)) {
@@ -242,6 +257,7 @@ fp_fast_post(const struct fp_fast *f, enum fp_op op,
 		fp_fast_slot(t, t->next - 1)->flags = 0;
 		t->next--;
 		t->live--;
+		t->credit++;
 		--*f->sq_used;
 		return ret;
 	}
@@ -304,8 +320,10 @@ fp_fast_poll(const struct fp_fast *f, struct fp_wc *wc, int n)
 	m->op = 0;
 	m->flags = 0;
 	t->live--;
-	if (cqe.wr_id == t->oldest)	/* m->seq */
+	if (cqe.wr_id == t->oldest) {	/* m->seq */
 		t->oldest = cqe.wr_id + 1;
+		t->credit++;		/* a slot and the queue's room */
+	}
 	t->polls += FP_FAST_POLL_STEP;
 	if (__builtin_expect(!t->polls, 0))
 		return 1 + fp_fast_poll_slow(f->group, NULL, wc + 1, n - 1);

@@ -173,6 +173,13 @@ struct fp_group {
 	 */
 	struct ibv_send_wr bwr[FP_BATCH];
 	struct ibv_sge bsge[FP_BATCH];
+	/*
+	 * flowplan_fast.h's work requests (a write's, a send's) and their
+	 * scatter entry: made by fp_group_fast(), written by nothing else
+	 * of the library, so that an inline post fills in only what changes.
+	 */
+	struct ibv_send_wr fwr[2];
+	struct ibv_sge fsge;
 };
 
 /*

@@ -90,6 +90,7 @@ struct fp_msg *fp_msg_start(struct fp_msgtab *t, uint64_t wr_id, uint16_t op,
 		.flags = FP_MSG_LIVE,
 	};
 	fp_msg_commit(t, 1);
+	fp_credit_take(t, nchunks);	/* the queue's room: priv.h */
 	return m;
 }
 

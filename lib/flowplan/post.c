@@ -257,6 +257,19 @@ post_general(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 
 
 /*
+ * flowplan_fast.h's credit (priv.h) made exact: the room both in the
+ * table and on the send queue of a group the fast path posts on.
+ */
+static void fast_credit(struct fp_group *g)
+{
+	struct fp_msgtab *t = &g->tab;
+	uint64_t tab = t->cap - (t->next - t->oldest);
+	unsigned int sq = FP_SQ_DEPTH - g->sub[0].sq_used;
+
+	t->credit = !t->fast_len ? 0 : tab < sq ? (unsigned int)tab : sq;
+}
+
+/*
  * The fast way's work requests (one chunk, signaled, nothing chained),
  * whether each direction's weights sum to FP_WEIGHT_ONE (post_split()),
  * and the longest message post() takes the fast way (fast_len, rfast_len:
@@ -288,6 +301,7 @@ static void __attribute__((noinline)) wr_template(struct fp_group *g)
 	g->sge_ready = &g->sge;
 	fast = !g->ctx->ring.hdr && !g->error;
 	g->tab.fast_len = fast && g->k == 1 && !g->hold ? g->chunk_max : 0;
+	fast_credit(g);
 	g->rfast_len = fast && g->k == 1 ? g->rchunk_max : 0;
 	for (d = 0; d < 2; d++) {
 		const uint32_t *w = d ? g->rw : g->w;
@@ -469,7 +483,7 @@ post_split(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 		m->ridx = g->nrecv++;
 	else if (op == FP_OP_SEND)
 		g->nsend++;
-	fp_msg_commit(&g->tab, 1);
+	fp_msg_commit_nc(&g->tab, 1);	/* k > 1: no credit (priv.h) */
 	/* Part of it is on the wire: it completes, failed. */
 	if (unlikely(ret))
 		fp_msg_unposted(&g->tab, m, 0, ret, 0);
@@ -503,13 +517,15 @@ post_undo(struct fp_group *g, bool recv, int ret)
  * One chunk, the whole message, on subflow @sub, from the group's work
  * request; checked by the caller: the arguments, a registered host buffer,
  * no reports, 0 < len <= the chunk size; with @ready, also the work
- * requests made and a free slot in the table. EAGAIN when the queue or the
- * table is full, nothing taken.
+ * requests made and a free slot in the table (a write or send: credit,
+ * its queue's room too). EAGAIN when the queue or the table is full,
+ * nothing taken. @spread: a group of more than one subflow, where the
+ * credit (priv.h) means nothing (fast_len 0) and is left alone.
  */
 static inline __attribute__((always_inline)) int
 post_one(struct fp_group *g, enum fp_op op, const struct fp_buf_reg *reg,
 	 size_t off, size_t len, const struct fp_rbuf *rb, uint64_t roff,
-	 uint64_t wr_id, unsigned int sub, bool ready)
+	 uint64_t wr_id, unsigned int sub, bool ready, bool spread)
 {
 	const bool recv = op == FP_OP_RECV;
 	struct fp_group_subflow *s = &g->sub[sub];
@@ -518,7 +534,8 @@ post_one(struct fp_group *g, enum fp_op op, const struct fp_buf_reg *reg,
 	uint64_t seq;
 	int ret;
 
-	if (unlikely((recv ? s->rq_used : s->sq_used) >=
+	if ((!ready || recv) &&
+	    unlikely((recv ? s->rq_used : s->sq_used) >=
 		     (recv ? FP_RQ_DEPTH : FP_SQ_DEPTH)))
 		return EAGAIN;
 	if (ready) {
@@ -537,7 +554,15 @@ post_one(struct fp_group *g, enum fp_op op, const struct fp_buf_reg *reg,
 	 */
 	seq = t->next;
 	msg_fast(m, seq, wr_id, len, 1, op, 1u << sub);
-	fp_msg_commit(t, 1);
+	if (ready && !recv) {
+		t->next++;
+		t->live++;
+		t->credit--;
+	} else if (spread) {
+		fp_msg_commit_nc(t, 1);
+	} else {
+		fp_msg_commit(t, 1);
+	}
 	g->sge.addr = (uintptr_t)reg->base + off;
 	g->sge.length = (uint32_t)len;
 	g->sge.lkey = reg->mr->lkey;
@@ -612,7 +637,7 @@ post_spread(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 	if (unlikely(!w[sub]))
 		return post_general(g, op, buf, off, len, rb, roff, wr_id);
 	ret = post_one(g, op, &buf->reg[g->dev], off, len, rb, roff, wr_id,
-		       sub, false);
+		       sub, false, true);
 	if (!ret)
 		fp_spread_add(sp, sub, len);
 	return ret;
@@ -702,7 +727,7 @@ post_more(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 		return post_way(true, g, op, buf, off, len, rb, roff, wr_id);
 	if (g->k > 1 || len > (recv ? g->rchunk_max : g->chunk_max))
 		return post_general(g, op, buf, off, len, rb, roff, wr_id);
-	return post_one(g, op, reg, off, len, rb, roff, wr_id, 0, false);
+	return post_one(g, op, reg, off, len, rb, roff, wr_id, 0, false, false);
 }
 
 FP_WAYS(post_more)
@@ -773,15 +798,17 @@ post(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 	/*
 	 * len - 1 >= fast_len: also a zero length, and k > 1, reports on, a
 	 * group failed or holding posts, or the work requests to be made
-	 * (fast_len 0, wr_template()). The table full: post_more() does it,
-	 * so that the common case calls nothing before the provider.
+	 * (fast_len 0, wr_template()). The table full (a write or send: no
+	 * credit, which covers its queue too): post_more() does it, so that
+	 * the common case calls nothing before the provider.
 	 */
 	if (unlikely(len - 1 >= (recv ? g->rfast_len : g->tab.fast_len) ||
 		     !reg->mr || reg->how == FP_REG_STAGED ||
-		     g->tab.next - g->tab.oldest >= g->tab.cap)) {
+		     (recv ? g->tab.next - g->tab.oldest >= g->tab.cap :
+			     !g->tab.credit))) {
 		return post_ways_op(g, op, buf, off, len, rb, roff, wr_id);
 	}
-	return post_one(g, op, reg, off, len, rb, roff, wr_id, 0, true);
+	return post_one(g, op, reg, off, len, rb, roff, wr_id, 0, true, false);
 }
 
 FP_SCALAR_STORES
@@ -949,6 +976,7 @@ static void __attribute__((noinline)) check(struct fp_group *g)
 	uint64_t now = fp_now_ns();
 	uint32_t late;
 
+	fast_credit(g);		/* what completions freed since */
 	/* A switch under way takes every check, not one in 10 ms. */
 	if (g->sw || g->hold)
 		fp_switch_step(g, now);
@@ -1020,7 +1048,7 @@ cqe_one(struct fp_group *g, const struct ibv_wc *cqe, struct fp_wc *wc, int n,
 		if (m == FP_CHUNK_TAKEN)
 			return;
 		if (likely(m && *got < n && !fp_msgtab_queued(&g->tab))) {
-			fp_msg_deliver(&g->tab, m, &wc[(*got)++]);
+			fp_msg_deliver(&g->tab, m, &wc[(*got)++], false);
 			return;
 		}
 	}
@@ -1193,7 +1221,8 @@ cqe_fast(struct fp_group *g, const struct ibv_wc *cqe, struct fp_wc *wc, int n,
 		m->pending = pending - 1;
 		return got;
 	}
-	fp_msg_deliver(t, m, &wc[got]);
+	/* a send's: its slot and its queue's room, as credit (priv.h) */
+	fp_msg_deliver(t, m, &wc[got], !fp_wrid_recv(id));
 	return got + 1;
 }
 
@@ -1263,6 +1292,8 @@ _Static_assert(FP_FAST_SAME(struct fp_msgtab, m, struct fp_fast_tab, slots) &&
 	       FP_FAST_SAME(struct fp_msgtab, dhead, struct fp_fast_tab, dhead) &&
 	       FP_FAST_SAME(struct fp_msgtab, dtail, struct fp_fast_tab, dtail) &&
 	       FP_FAST_SAME(struct fp_msgtab, polls, struct fp_fast_tab, polls) &&
+	       FP_FAST_SAME(struct fp_msgtab, credit, struct fp_fast_tab,
+			    credit) &&
 	       FP_FAST_SAME(struct fp_msgtab, fast_len, struct fp_fast_tab,
 			    len_max),
 	       "struct fp_fast_tab is struct fp_msgtab's head");
@@ -1286,35 +1317,46 @@ _Static_assert((uint64_t)FP_FAST_MSG_LIVE == FP_MSG_LIVE, "live");
 _Static_assert((uint64_t)FP_FAST_DEADLINE_STAMP == FP_DEADLINE_STAMP, "stamp");
 _Static_assert((uint64_t)FP_FAST_POLL_STEP == FP_POLL_STEP, "poll step");
 _Static_assert((uint64_t)FP_FAST_POLL_EVERY == FP_POLL_CHECK_EVERY, "polls");
+_Static_assert(FP_FAST_DEVS == FP_MAX_DEVS, "a buffer's length per device");
 
 /*
  * The fast path's descriptor: pointers to what it reads and counts, none
  * of which moves while the group is open (a re-pin writes g->sub[] in
  * place and keeps the table). fast_len gates it as it gates post()'s own
  * fast way: 0 on a group of more than one subflow, with reports, failed
- * or holding posts, and until the work requests are made (made here).
+ * or holding posts, and until the work requests are made (made here);
+ * the credit (priv.h) as post()'s too, made exact here. Its own work
+ * requests (g->fwr) are made here each time: no other post writes them.
  */
 int fp_group_fast(struct fp_group *g, unsigned int version, struct fp_fast *f,
 		  size_t size)
 {
+	unsigned int i;
+
 	if (!g || !f || size < sizeof(*f))
 		return EINVAL;
 	if (version != FP_FAST_VERSION)
 		return ENOTSUP;
 	if (g->sge_ready != &g->sge)
 		wr_template(g);
+	fast_credit(g);
+	for (i = 0; i < 2; i++)
+		g->fwr[i] = (struct ibv_send_wr){
+			.sg_list = &g->fsge, .num_sge = 1,
+			.opcode = i ? IBV_WR_SEND : IBV_WR_RDMA_WRITE,
+			.send_flags = IBV_SEND_SIGNALED };
 	*f = (struct fp_fast){
 		.size = sizeof(*f),
 		.version = FP_FAST_VERSION,
 		.group = g,
 		.qp = &g->sub[0].qp,
-		.wr = &g->swr,
+		.wr = { &g->fwr[0], &g->fwr[1] },
+		.sge = &g->fsge,
 		.cq = g->cq,
 		.tab = (struct fp_fast_tab *)&g->tab,
 		.sq_used = &g->sub[0].sq_used,
 		.nsend = &g->nsend,
-		.sq_depth = FP_SQ_DEPTH,
-		.dev = (uintptr_t)&g->ctx->dev[g->dev],
+		.dev = (uint32_t)g->dev,
 	};
 	return 0;
 }
@@ -1340,10 +1382,9 @@ int fp_buf_fast(struct fp_group *g, struct fp_buf *buf, struct fp_fast_buf *fb,
 	*fb = (struct fp_fast_buf){
 		.buf = buf,
 		.addr = (uintptr_t)reg->base,
-		.len = reg->how == FP_REG_STAGED ? 0 : buf->len,
 		.lkey = reg->mr->lkey,
-		.dev = (uintptr_t)&g->ctx->dev[g->dev],
 	};
+	fb->len[g->dev] = reg->how == FP_REG_STAGED ? 0 : buf->len;
 	return 0;
 }
 

@@ -229,8 +229,20 @@ struct fp_msgtab {
 	 * the longest message post() takes its fast way, 0: none
 	 * (fast_len, handles.h). Up to here: struct fp_fast_tab
 	 * (flowplan_fast.h), checked in post.c.
+	 *
+	 * credit: while fast_len is not 0, at most the room both in the
+	 * table (cap - (next - oldest)) and on the group's one send queue
+	 * (FP_SQ_DEPTH - sq_used). flowplan_fast.h's posts and post()'s
+	 * fast way check it alone and take one; the completion of the
+	 * oldest message gives one back, a send's (fp_fast_poll(), and
+	 * fp_poll(): fp_msg_deliver()); the library takes one for every
+	 * other slot it takes (fp_msg_commit()) and one more for every
+	 * chunk of a message it starts (fp_msg_start()), never below 0.
+	 * Made exact when fast_len is set (wr_template()), by
+	 * fp_group_fast() and at every check.
 	 */
 	unsigned int polls;
+	unsigned int credit;
 	uint64_t fast_len;
 	uint64_t timeout_ns;		/* for FP_DEADLINE_STAMP */
 	uint64_t *done;			/* done queue of sequence numbers */
@@ -259,10 +271,26 @@ static inline struct fp_msg *fp_msg_slot(struct fp_msgtab *t)
 	return &t->m[t->next & t->mask];
 }
 
-static inline void fp_msg_commit(struct fp_msgtab *t, unsigned int n)
+/* @n of the fast path's credit taken (t->credit), down to 0 */
+static inline void fp_credit_take(struct fp_msgtab *t, unsigned int n)
+{
+	t->credit = t->credit > n ? t->credit - n : 0;
+}
+
+/*
+ * fp_msg_commit() on a group of more than one subflow, whose credit means
+ * nothing (fast_len 0: wr_template() makes it again with fast_len)
+ */
+static inline void fp_msg_commit_nc(struct fp_msgtab *t, unsigned int n)
 {
 	t->next += n;
 	t->live += n;
+}
+
+static inline void fp_msg_commit(struct fp_msgtab *t, unsigned int n)
+{
+	fp_msg_commit_nc(t, n);
+	fp_credit_take(t, n);
 }
 
 static inline void fp_msg_uncommit(struct fp_msgtab *t, unsigned int n)
@@ -323,9 +351,13 @@ static inline struct fp_msg *fp_msg_chunk_fast(struct fp_msgtab *t,
 	return NULL;
 }
 
-/* Hand @m (complete, not queued) out into @wc; its slot is free. */
+/*
+ * Hand @m (complete, not queued) out into @wc; its slot is free. With
+ * @credit, the caller gave its chunks' room back on the group's queue
+ * (each counted on it): the oldest message's slot gives one of credit.
+ */
 static inline void fp_msg_deliver(struct fp_msgtab *t, struct fp_msg *m,
-				  struct fp_wc *wc)
+				  struct fp_wc *wc, bool credit)
 {
 	wc->wr_id = m->wr_id;
 	wc->status = 0;
@@ -338,8 +370,10 @@ static inline void fp_msg_deliver(struct fp_msgtab *t, struct fp_msg *m,
 	m->op = 0;
 	m->flags = 0;
 	t->live--;
-	if (m->seq == t->oldest)
+	if (m->seq == t->oldest) {
 		t->oldest++;
+		t->credit += credit;
+	}
 }
 
 /* Forget the newest message: none of its chunks was posted. */

@@ -2347,11 +2347,14 @@ static void test_inline_mixed(void **state)
 	uint64_t next = f->g->tab.next;
 
 	fast_open(f, &d, &fb);
+	f->g->tab.credit = 3;	/* as a check of a fuller table would make it */
 	assert_int_equal(fp_fast_write(&d, &fb, 64, 100, &rb, 32, 1), 0);
 	assert_int_equal(fp_post_write(f->g, f->b, 0, 200, &rb, 0, 2), 0);
+	assert_int_equal(f->g->tab.credit, 1);
 	assert_int_equal(fp_fast_send(&d, &fb, 0, 300, 3), 0);
-	assert_int_equal(fp_post_send(f->g, f->b, 0, 400, 4), 0);
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 400, 4), 0);	/* none */
 	assert_int_equal(fp_fast_write(&d, &fb, 0, 500, &rb, 0, 5), 0);
+	assert_int_equal(f->g->tab.credit, 0);
 	assert_int_equal(nwrs - first, 5);
 	for (i = 0; i < 5; i++)
 		assert_true(wrs[first + i].wr_id == fp_wrid(next + i, false, 0));
@@ -2375,11 +2378,14 @@ static void test_inline_mixed(void **state)
 		assert_int_equal(wc[0].op, i == 3 || i == 4 ? FP_OP_SEND :
 							     FP_OP_WRITE);
 	}
+	assert_int_equal(f->g->tab.credit, 5);	/* one a completion */
 	assert_int_equal(fp_fast_poll(&d, wc, 4), 0);
 	assert_int_equal(fp_poll(f->g, wc, 4), 0);
 	assert_int_equal(f->g->sub[0].sq_used, 0);
 	assert_int_equal(fp_msgtab_live(&f->g->tab), 0);
 	assert_true(f->g->tab.oldest == f->g->tab.next);
+	/* exact again at a check (a poll that finds nothing) */
+	assert_int_equal(f->g->tab.credit, f->g->tab.cap);
 }
 
 /*
@@ -2453,7 +2459,8 @@ static void test_inline_fallbacks(void **state)
 
 	/* another device's descriptor: the library's own registration */
 	other = fb;
-	other.dev++;
+	other.len[d.dev + 1] = other.len[d.dev];
+	other.len[d.dev] = 0;
 	other.lkey = 99;
 	first = nwrs;
 	assert_int_equal(fp_fast_send(&d, &other, 0, 10, 3), 0);
@@ -2579,6 +2586,113 @@ static void test_inline_cadence(void **state)
 }
 
 /*
+ * The fast path's credit (priv.h) never above the room both in the table
+ * and on the send queue, as the library counts them.
+ */
+static void credit_ok(const struct fp_group *g)
+{
+	const struct fp_msgtab *t = &g->tab;
+
+	if (!t->fast_len)
+		return;
+	assert_true(t->credit <= t->cap - (t->next - t->oldest));
+	assert_true(t->credit <= FP_SQ_DEPTH - g->sub[0].sq_used);
+}
+
+/*
+ * A receive the library posted holds the oldest slot: fast sends, each
+ * completed at once, by fp_fast_poll() or fp_poll() in turn, find the
+ * table full after cap - 1 of them (EAGAIN, the receive's slot not
+ * taken), as the library's sends do; the receive then completes, once.
+ * The credit stays within the room all along and comes back with the
+ * oldest message.
+ */
+static void test_inline_credit(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_fast_buf fb;
+	struct fp_fast d;
+	struct fp_wc wc[2];
+	unsigned int cap = f->g->tab.cap, i, first;
+	uint64_t next;
+
+	fast_open(f, &d, &fb);
+	credit_ok(f->g);
+	assert_int_equal(f->g->tab.credit, cap);
+	first = nwrs;
+	assert_int_equal(fp_post_recv(f->g, f->b, 0, 100, 7), 0);
+	credit_ok(f->g);
+	for (i = 0; i < cap - 1; i++) {
+		assert_int_equal(fp_fast_send(&d, &fb, 0, 10, 100 + i), 0);
+		credit_ok(f->g);
+		complete(&wrs[nwrs - 1], IBV_WC_SUCCESS);
+		assert_int_equal(i % 2 ? fp_poll(f->g, wc, 2) :
+					 fp_fast_poll(&d, wc, 2), 1);
+		assert_true(wc[0].wr_id == 100 + i);
+		credit_ok(f->g);
+	}
+	next = f->g->tab.next;
+	assert_int_equal(fp_fast_send(&d, &fb, 0, 10, 999), EAGAIN);
+	assert_int_equal(fp_post_send(f->g, f->b, 0, 10, 999), EAGAIN);
+	assert_true(f->g->tab.next == next);
+	assert_int_equal(fp_msgtab_live(&f->g->tab), 1);
+	complete(&wrs[first], IBV_WC_SUCCESS);
+	assert_int_equal(fp_fast_poll(&d, wc, 2), 1);
+	assert_true(wc[0].wr_id == 7);
+	assert_int_equal(wc[0].op, FP_OP_RECV);
+	assert_int_equal(fp_fast_poll(&d, wc, 2), 0);
+	credit_ok(f->g);
+	/* in order again: every completion gives its credit back */
+	for (i = 0; i < 2 * cap; i++) {
+		unsigned int c = f->g->tab.credit;
+
+		assert_int_equal(fp_fast_send(&d, &fb, 0, 10, i), 0);
+		assert_int_equal(f->g->tab.credit, c ? c - 1 : 0);
+		complete(&wrs[nwrs - 1], IBV_WC_SUCCESS);
+		assert_int_equal(fp_fast_poll(&d, wc, 2), 1);
+		credit_ok(f->g);
+	}
+	assert_true(f->g->tab.credit > 0);
+}
+
+/*
+ * The send queue, not the table, bounds the credit: a receive's
+ * completion (its queue is another) gives none back, a send's does.
+ */
+static void test_inline_credit_queue(void **state)
+{
+	struct fixture *f = *state;
+	struct fp_fast_buf fb;
+	struct fp_fast d;
+	struct fp_wc wc[2];
+	unsigned int first = nwrs;
+
+	f->g->chunk_max = 1024;
+	fast_open(f, &d, &fb);
+	assert_int_equal(fp_post_recv(f->g, f->b, 0, 100, 1), 0);
+	assert_int_equal(fp_fast_send(&d, &fb, 0, (FP_SQ_DEPTH - 3) * 1024, 2),
+			 0);
+	assert_int_equal(f->g->tab.credit, 0);
+	credit_ok(f->g);
+	assert_int_equal(fp_fast_poll_slow(f->g, NULL, wc, 0), 0); /* check */
+	assert_int_equal(f->g->tab.credit, 3);
+	complete(&wrs[first], IBV_WC_SUCCESS);
+	assert_int_equal(fp_fast_poll(&d, wc, 2), 1);
+	assert_true(wc[0].wr_id == 1);
+	assert_int_equal(f->g->tab.credit, 3);
+	credit_ok(f->g);
+	assert_int_equal(fp_fast_send(&d, &fb, 0, 100, 3), 0);
+	assert_int_equal(fp_fast_send(&d, &fb, 0, 100, 4), 0);
+	assert_int_equal(fp_fast_send(&d, &fb, 0, 100, 5), 0);
+	assert_int_equal(fp_fast_send(&d, &fb, 0, 100, 6), EAGAIN);
+	assert_int_equal(f->g->sub[0].sq_used, FP_SQ_DEPTH);
+	stub_complete();
+	assert_int_equal(fast_poll_all(&d, wc, 1), 1);
+	assert_true(wc[0].wr_id == 2);
+	credit_ok(f->g);
+}
+
+/*
  * The descriptors: a version this library does not provide is ENOTSUP,
  * missing or short arguments EINVAL; a group of more than one subflow
  * leaves every post to the library (it splits as it always does).
@@ -2591,7 +2705,7 @@ static void test_inline_descriptor(void **state)
 	struct fp_fast d;
 	struct fp_wc wc[2];
 	struct fp_buf alien = *f->b;
-	unsigned int first = nwrs;
+	unsigned int first = nwrs, i;
 
 	assert_int_equal(fp_group_fast(f->g, FP_FAST_VERSION + 1, &d,
 				       sizeof(d)), ENOTSUP);
@@ -2607,6 +2721,8 @@ static void test_inline_descriptor(void **state)
 	assert_int_equal(fp_group_fast(f->g, FP_FAST_VERSION, &d, sizeof(d)),
 			 0);
 	assert_int_equal(fp_buf_fast(f->g, f->b, &fb, sizeof(fb)), 0);
+	for (i = 0; i < FP_FAST_DEVS; i++)	/* the group's device alone */
+		assert_true(fb.len[i] == (i == d.dev ? MEMLEN : 0));
 	assert_true(f->g->tab.fast_len == 0);	/* k = 2 */
 	assert_int_equal(fp_fast_write(&d, &fb, 0, 65536, &rb, 0, 1), 0);
 	assert_int_equal(nwrs - first, 2);	/* split in two */
@@ -4602,6 +4718,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_inline_queue_full, setup1, teardown),
 		cmocka_unit_test_setup_teardown(test_inline_error, setup1, teardown),
 		cmocka_unit_test_setup_teardown(test_inline_cadence, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_inline_credit, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_inline_credit_queue, setup1, teardown),
 		cmocka_unit_test_setup_teardown(test_inline_descriptor, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_poll_queue_batches, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_poll_queue_refilled, setup1, teardown),
