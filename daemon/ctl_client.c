@@ -184,9 +184,11 @@ static void print_status(json_object *r)
 		printf("plan: %s\n", gs(r, "plan.why"));
 	printf("re-plans: %" PRId64 ", last event to install %.3f ms\n", gi(r, "replans"),
 	       gd(r, "last_latency_ms"));
-	printf("jobs: %" PRId64 " seen, %" PRId64 " with a cycle; report rings: %" PRId64
-	       "; suspected faults: %" PRId64 "\n", gi(r, "jobs.seen"), gi(r, "jobs.cycles"),
-	       gi(r, "rings"), gi(r, "faults_now"));
+	printf("jobs: %" PRId64 " seen, %" PRId64 " with a cycle; report rings: %" PRId64,
+	       gi(r, "jobs.seen"), gi(r, "jobs.cycles"), gi(r, "rings"));
+	if (gi(r, "rings_denied"))
+		printf(" (%" PRId64 " more it may not read)", gi(r, "rings_denied"));
+	printf("; suspected faults: %" PRId64 "\n", gi(r, "faults_now"));
 	printf("port map: %" PRId64 " ports", gi(r, "portmap.ports"));
 	if (!json_object_get_boolean(get(r, "probe.on")))
 		printf("; probing off\n");

@@ -592,9 +592,17 @@ void fpd_read_reports(struct fpd *d, uint64_t now)
 	int ret;
 
 	if (d->rings) {
+		struct fpd_rings_stats rs;
+
 		ret = fpd_rings_read(d->rings, feed, d);
 		if (ret)
 			fpd_log(d, LOG_ERR, "reading report rings: %s", strerror(ret));
+		fpd_rings_stats(d->rings, &rs);
+		if (rs.denied > d->rings_denied)
+			fpd_log(d, LOG_WARNING,
+				"%s: %zu report ring(s) the daemon may not read: a writer grants the daemon's user read with a POSIX ACL, which the file system must support (tmpfs: CONFIG_TMPFS_POSIX_ACL)",
+				d->conf.report_dir, rs.denied);
+		d->rings_denied = rs.denied;
 	}
 	ret = fpd_cyc_advance(d->cyc, now, ev, 32, &nev);
 	if (ret)
@@ -968,6 +976,7 @@ json_object *fpd_status_json(struct fpd *d, bool show)
 	json_object_object_add(j, "cycles", json_object_new_int64((int64_t)cs.locked));
 	json_object_object_add(o, "jobs", j);
 	json_object_object_add(o, "rings", json_object_new_int64((int64_t)rs.open));
+	json_object_object_add(o, "rings_denied", json_object_new_int64((int64_t)rs.denied));
 	json_object_object_add(o, "faults_now", json_object_new_int64((int64_t)d->nsuspects));
 	json_object_object_add(o, "faults_total", json_object_new_int64((int64_t)d->faults_total));
 	if (d->mode->status)
@@ -1191,6 +1200,8 @@ void fpd_metrics_render(void *arg, FILE *f)
 			"Jobs whose cycle is known.", cs.locked);
 	fpd_prom_metric_u64(f, "flowpland_report_rings", "gauge",
 			"Report rings being read.", rs.open);
+	fpd_prom_metric_u64(f, "flowpland_report_rings_denied", "gauge",
+			"Report rings the daemon may not read (permission).", rs.denied);
 	fpd_prom_metric_u64(f, "flowpland_report_records_total", "counter",
 			"Report records read.", rs.records);
 	fpd_prom_metric_u64(f, "flowpland_report_records_lost_total", "counter",

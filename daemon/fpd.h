@@ -71,6 +71,7 @@ struct fpd {
 
 	/* observers */
 	struct fpd_rings *rings;
+	size_t rings_denied;		/* rings it may not read, as last logged */
 	struct fpd_cyc *cyc;
 	struct fpd_fault *fault;
 	struct fpd_timer t_report, t_counters, t_replan, t_watchdog, t_resync;

@@ -25,6 +25,7 @@ struct ring {
 	struct fp_report *rep;	/* NULL until its header is complete */
 	uint32_t pid;
 	bool removed;		/* its file is gone: read what is left, close */
+	bool denied;		/* the daemon may not read it (EACCES, EPERM) */
 };
 
 struct fpd_rings {
@@ -269,7 +270,12 @@ int fpd_rings_read(struct fpd_rings *r, fpd_msgs_fn fn, void *arg)
 				r->st.opened++;
 			else if (errno == ENOENT)
 				g->removed = true;
-			/* EPROTO: still being created; tried again next time */
+			/*
+			 * EACCES: its writer could not grant the daemon's user
+			 * read (fp_ring_create: a POSIX ACL); counted, tried
+			 * again next time. EPROTO: still being created.
+			 */
+			g->denied = !g->rep && (errno == EACCES || errno == EPERM);
 		}
 		if (g->rep) {
 			ret = read_ring(r, g, fn, arg);
@@ -292,6 +298,9 @@ void fpd_rings_stats(const struct fpd_rings *r, struct fpd_rings_stats *st)
 	*st = r->st;
 	st->open = 0;
 	st->pending = r->n;
-	for (i = 0; i < r->n; i++)
+	st->denied = 0;
+	for (i = 0; i < r->n; i++) {
 		st->open += r->r[i].rep != NULL;
+		st->denied += r->r[i].denied;
+	}
 }

@@ -35,6 +35,7 @@ int fpd_rings_read(struct fpd_rings *r, fpd_msgs_fn fn, void *arg);
 struct fpd_rings_stats {
 	size_t open;		/* rings being read */
 	size_t pending;		/* rings known, open or not yet */
+	size_t denied;		/* of those, rings the daemon may not read */
 	uint64_t records, sends, lost, opened, closed;
 };
 void fpd_rings_stats(const struct fpd_rings *r, struct fpd_rings_stats *st);

@@ -7,7 +7,8 @@
  * into messages (receives, collectives and failed messages not), the job
  * of a record without a communicator, a removed ring read to its end and
  * let go, a ring left by a dead process never read, other files ignored;
- * rings of format version 1 (an old libflowplan's) and 2 alike.
+ * rings of format version 1 (an old libflowplan's) and 2 alike; a ring the
+ * daemon may not read counted as denied until it may.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -292,6 +294,80 @@ static void test_rings(void **state)
 	fpd_loop_fini(&l);
 }
 
+/*
+ * In a child that may not read the ring (root reads every file: it becomes
+ * nobody; anyone else takes the ring's read bit away): 0 when the ring is
+ * known, not open and counted as denied.
+ */
+static int denied_child(const char *path)
+{
+	struct fp_err err = { "" };
+	struct fpd_rings_stats st;
+	struct got got = { 0 };
+	struct fpd_rings *r;
+	struct fpd_loop l;
+
+	if (geteuid() == 0 ? setresgid(65534, 65534, 65534) ||
+			     setresuid(65534, 65534, 65534) : chmod(path, 0))
+		return 2;
+	if (fpd_loop_init(&l))
+		return 3;
+	r = fpd_rings_open(&l, dir, &err);
+	if (!r)
+		return 3;
+	if (fpd_rings_read(r, collect, &got))
+		return 4;
+	fpd_rings_stats(r, &st);
+	if (got.n || st.pending != 1 || st.open || st.denied != 1)
+		return 5;
+	fpd_rings_close(r);
+	fpd_loop_fini(&l);
+	return 0;
+}
+
+static void test_denied(void **state)
+{
+	struct fp_err err = { "" };
+	struct fpd_rings_stats st;
+	struct got got = { 0 };
+	struct fpd_rings *r;
+	struct fpd_loop l;
+	struct wring a;
+	char cmd[128];
+	pid_t child;
+	int status;
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -f %s/*", dir);	/* test_rings' rings */
+	assert_int_equal(system(cmd), 0);
+	wr_create(&a, (uint32_t)getpid(), 1, 64, true);
+	wr_put(&a, 5, FP_OP_WRITE, 0, 1, 2, 1000, 100);
+	assert_int_equal(chmod(a.path, 0600), 0);	/* as fp_ring_create */
+	assert_int_equal(chmod(dir, 0755), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (!child)
+		_exit(denied_child(a.path));
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+
+	/* its writer (or root) reads it: not denied */
+	assert_int_equal(chmod(a.path, 0600), 0);
+	assert_int_equal(fpd_loop_init(&l), 0);
+	r = fpd_rings_open(&l, dir, &err);
+	if (!r)
+		fail_msg("%s", err.msg);
+	assert_int_equal(fpd_rings_read(r, collect, &got), 0);
+	assert_int_equal(got.n, 1);
+	fpd_rings_stats(r, &st);
+	assert_int_equal(st.open, 1);
+	assert_int_equal(st.denied, 0);
+	fpd_rings_close(r);
+	fpd_loop_fini(&l);
+	wr_unmap(&a);
+}
+
 static void test_no_dir(void **state)
 {
 	struct fp_err err = { "" };
@@ -310,6 +386,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rings),
+		cmocka_unit_test(test_denied),
 		cmocka_unit_test(test_no_dir),
 	};
 
