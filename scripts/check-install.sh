@@ -30,7 +30,7 @@ ok "make install DESTDIR=... PREFIX=/usr"
 R=$D/root
 missing=""
 for f in usr/lib/libflowplan.so.1 usr/lib/libflowplan.so usr/lib/libflowplan.a \
-	 usr/include/flowplan.h usr/lib/pkgconfig/flowplan.pc \
+	 usr/include/flowplan.h usr/include/flowplan_fast.h usr/lib/pkgconfig/flowplan.pc \
 	 usr/share/man/man3/fp_ctx_open.3 usr/share/man/man3/fp_post_write.3 \
 	 usr/sbin/flowplanctl usr/share/man/man8/flowplanctl.8 \
 	 usr/lib/libfpplanner.a usr/lib/libfpcore.a usr/lib/pkgconfig/flowplan-planner.pc \
@@ -74,6 +74,26 @@ if cc -o "$D/app" "$D/app.c" $(pkg-config --cflags --libs flowplan) 2>"$D/cc.log
 else
 	cat "$D/cc.log"
 	bad "a libflowplan program against the installed tree"
+fi
+# the inline fast path's header stands alone, warning-free, in strict C11
+cat >"$D/fast.c" <<'C'
+#include <stdio.h>
+#include <flowplan_fast.h>
+int main(void)
+{
+	int (*g)(struct fp_group *, unsigned int, struct fp_fast *, size_t) = fp_group_fast;
+
+	printf("fast %d %d\n", FP_FAST_VERSION, g != NULL);
+	return 0;
+}
+C
+if cc -std=c11 -Wall -Wextra -Werror -o "$D/fast" "$D/fast.c" \
+	$(pkg-config --cflags --libs flowplan) 2>"$D/cc.log" &&
+   [ "$("$D/fast")" = "fast 1 1" ]; then
+	ok "flowplan_fast.h builds alone in strict C11 and links fp_group_fast"
+else
+	cat "$D/cc.log"
+	bad "a program with flowplan_fast.h against the installed tree"
 fi
 cat >"$D/planner.c" <<'C'
 #include <stdio.h>
