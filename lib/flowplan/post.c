@@ -258,15 +258,22 @@ post_general(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 
 /*
  * flowplan_fast.h's credit (priv.h) made exact: the room both in the
- * table and on the send queue of a group the fast path posts on.
+ * table (its oldest moved on past the slots freed out of order) and on
+ * the send queue of a group the fast path posts on.
  */
 static void fast_credit(struct fp_group *g)
 {
 	struct fp_msgtab *t = &g->tab;
-	uint64_t tab = t->cap - (t->next - t->oldest);
+	uint64_t tab;
 	unsigned int sq = FP_SQ_DEPTH - g->sub[0].sq_used;
 
-	t->credit = !t->fast_len ? 0 : tab < sq ? (unsigned int)tab : sq;
+	if (!t->fast_len) {
+		t->credit = 0;
+		return;
+	}
+	fp_msgtab_trim(t);
+	tab = t->cap - (t->next - t->oldest);
+	t->credit = tab < sq ? (unsigned int)tab : sq;
 }
 
 /*
@@ -727,6 +734,8 @@ post_more(struct fp_group *g, enum fp_op op, struct fp_buf *buf, size_t off,
 		return post_way(true, g, op, buf, off, len, rb, roff, wr_id);
 	if (g->k > 1 || len > (recv ? g->rchunk_max : g->chunk_max))
 		return post_general(g, op, buf, off, len, rb, roff, wr_id);
+	/* no credit: what completions gave back since, counted (priv.h) */
+	fast_credit(g);
 	return post_one(g, op, reg, off, len, rb, roff, wr_id, 0, false, false);
 }
 
@@ -1048,7 +1057,7 @@ cqe_one(struct fp_group *g, const struct ibv_wc *cqe, struct fp_wc *wc, int n,
 		if (m == FP_CHUNK_TAKEN)
 			return;
 		if (likely(m && *got < n && !fp_msgtab_queued(&g->tab))) {
-			fp_msg_deliver(&g->tab, m, &wc[(*got)++], false);
+			fp_msg_deliver(&g->tab, m, &wc[(*got)++]);
 			return;
 		}
 	}
@@ -1221,8 +1230,7 @@ cqe_fast(struct fp_group *g, const struct ibv_wc *cqe, struct fp_wc *wc, int n,
 		m->pending = pending - 1;
 		return got;
 	}
-	/* a send's: its slot and its queue's room, as credit (priv.h) */
-	fp_msg_deliver(t, m, &wc[got], !fp_wrid_recv(id));
+	fp_msg_deliver(t, m, &wc[got]);
 	return got + 1;
 }
 

@@ -233,13 +233,13 @@ struct fp_msgtab {
 	 * credit: while fast_len is not 0, at most the room both in the
 	 * table (cap - (next - oldest)) and on the group's one send queue
 	 * (FP_SQ_DEPTH - sq_used). flowplan_fast.h's posts and post()'s
-	 * fast way check it alone and take one; the completion of the
-	 * oldest message gives one back, a send's (fp_fast_poll(), and
-	 * fp_poll(): fp_msg_deliver()); the library takes one for every
-	 * other slot it takes (fp_msg_commit()) and one more for every
-	 * chunk of a message it starts (fp_msg_start()), never below 0.
-	 * Made exact when fast_len is set (wr_template()), by
-	 * fp_group_fast() and at every check.
+	 * fast way check it alone and take one; fp_fast_poll()'s completion
+	 * of the oldest message, a send's, gives one back. The library
+	 * takes one for every other slot it takes (fp_msg_commit()) and
+	 * one more for every chunk of a message it starts (fp_msg_start()),
+	 * never below 0, and makes it exact when fast_len is set
+	 * (wr_template()), in fp_group_fast(), at every check and when a
+	 * post finds none (post_more()).
 	 */
 	unsigned int polls;
 	unsigned int credit;
@@ -351,13 +351,9 @@ static inline struct fp_msg *fp_msg_chunk_fast(struct fp_msgtab *t,
 	return NULL;
 }
 
-/*
- * Hand @m (complete, not queued) out into @wc; its slot is free. With
- * @credit, the caller gave its chunks' room back on the group's queue
- * (each counted on it): the oldest message's slot gives one of credit.
- */
+/* Hand @m (complete, not queued) out into @wc; its slot is free. */
 static inline void fp_msg_deliver(struct fp_msgtab *t, struct fp_msg *m,
-				  struct fp_wc *wc, bool credit)
+				  struct fp_wc *wc)
 {
 	wc->wr_id = m->wr_id;
 	wc->status = 0;
@@ -370,10 +366,8 @@ static inline void fp_msg_deliver(struct fp_msgtab *t, struct fp_msg *m,
 	m->op = 0;
 	m->flags = 0;
 	t->live--;
-	if (m->seq == t->oldest) {
+	if (m->seq == t->oldest)
 		t->oldest++;
-		t->credit += credit;
-	}
 }
 
 /* Forget the newest message: none of its chunks was posted. */

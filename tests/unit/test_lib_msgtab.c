@@ -500,7 +500,7 @@ static void test_oldest_moves_on(void **state)
 		assert_non_null(m);
 		/* Its completion comes before the failed one is reaped. */
 		assert_ptr_equal(fp_msg_chunk_fast(t, m->seq, 0), m);
-		fp_msg_deliver(t, m, wc, false);
+		fp_msg_deliver(t, m, wc);
 		assert_int_equal(wc[0].wr_id, 2 + i);
 	}
 	assert_int_equal(fp_msgtab_reap(t, wc, NULL, 4), 1);
