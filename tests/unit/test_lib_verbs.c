@@ -911,10 +911,12 @@ static char other_dev[64], other_addr[INET6_ADDRSTRLEN];
 static void *other_server(void *arg)
 {
 	struct fp_ctx_attr ca = { .flags = FP_CTX_NO_NETLINK | FP_CTX_NO_FOLLOW |
-					   FP_CTX_NO_REPORT };
+					   FP_CTX_NO_REPORT,
+				  .timeout_ms = 20000 * slow };
 	struct fp_group_attr ga = { .local = other_addr, .port = PORT + 4,
 				    .flags = FP_GROUP_LISTEN,
-				    .connect_timeout_ms = 20000 };
+				    .connect_timeout_ms = 20000 * slow,
+				    .qp_timeout = ack_timeout() };
 	int st[1] = { -1 };
 	uint8_t *b;
 	size_t j;
@@ -964,7 +966,9 @@ static void test_other_device(void **state)
 	struct fp_ctx_attr named = { .flags = FP_CTX_NO_NETLINK |
 					      FP_CTX_NO_FOLLOW |
 					      FP_CTX_NO_REPORT };
-	struct fp_group_attr ga = { .peer = NULL, .port = PORT + 4 };
+	struct fp_group_attr ga = { .peer = NULL, .port = PORT + 4,
+				    .connect_timeout_ms = 30000 * slow,
+				    .qp_timeout = ack_timeout() };
 	struct fp_group_info gi;
 	struct fp_ctx *ctx;
 	void *ret = (void *)1;
