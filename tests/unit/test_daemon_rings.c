@@ -174,10 +174,22 @@ static int teardown(void **state)
 	return system(cmd);
 }
 
+/* @l set up, and the rings of dir watched on it. */
+static struct fpd_rings *open_rings(struct fpd_loop *l)
+{
+	struct fp_err err = { "" };
+	struct fpd_rings *r;
+
+	assert_int_equal(fpd_loop_init(l), 0);
+	r = fpd_rings_open(l, dir, &err);
+	if (!r)
+		fail_msg("%s", err.msg);
+	return r;
+}
+
 static void test_rings(void **state)
 {
 	struct wring a, b, c, dead;
-	struct fp_err err = { "" };
 	struct fpd_rings_stats st;
 	struct got got = { 0 };
 	struct fpd_rings *r;
@@ -208,10 +220,7 @@ static void test_rings(void **state)
 		close(open(p, O_CREAT | O_WRONLY, 0644));
 	}
 
-	assert_int_equal(fpd_loop_init(&l), 0);
-	r = fpd_rings_open(&l, dir, &err);
-	if (!r)
-		fail_msg("%s", err.msg);
+	r = open_rings(&l);
 	assert_int_equal(fpd_rings_read(r, collect, &got), 0);
 	assert_int_equal(got.n, 1);
 	assert_int_equal(got.m[0].job, 5);
@@ -327,7 +336,6 @@ static int denied_child(const char *path)
 
 static void test_denied(void **state)
 {
-	struct fp_err err = { "" };
 	struct fpd_rings_stats st;
 	struct got got = { 0 };
 	struct fpd_rings *r;
@@ -354,10 +362,7 @@ static void test_denied(void **state)
 
 	/* its writer (or root) reads it: not denied */
 	assert_int_equal(chmod(a.path, 0600), 0);
-	assert_int_equal(fpd_loop_init(&l), 0);
-	r = fpd_rings_open(&l, dir, &err);
-	if (!r)
-		fail_msg("%s", err.msg);
+	r = open_rings(&l);
 	assert_int_equal(fpd_rings_read(r, collect, &got), 0);
 	assert_int_equal(got.n, 1);
 	fpd_rings_stats(r, &st);
