@@ -1444,6 +1444,52 @@ static unsigned int sigs_now(const struct fpd_planner *p, const struct fp_hostpl
 	return m;
 }
 
+/*
+ * A reverse entry (no subflow watched: the replies of this host's QP for a
+ * flow that comes in) of @prev that does what @next's would: subflow by
+ * subflow (subflow i carries the replies of the data's subflow i), the same
+ * weight, and a port that takes the path @next's takes, both as the port
+ * map, or the hash model over live links, says they go now; within a leaf,
+ * one way. Its labels derive from the data's, so a plan that labels the
+ * data anew (another cycle's shape, another daemon) labels the replies anew
+ * on the same paths: kept, nothing moves. With @p only.
+ */
+static bool same_replies(const struct fpd_planner *p, const struct fp_hostplan_entry *next,
+			 const struct fp_hostplan_entry *prev)
+{
+	int src, dst;
+	unsigned int m, i;
+
+	if (!p || !p->base || !next->nsub || next->nsub != prev->nsub ||
+	    next->enforce != prev->enforce)
+		return false;
+	src = fp_topo_find_ip(p->live, &next->local);
+	dst = fp_topo_find_ip(p->live, &next->remote);
+	if (src < 0 || dst < 0)
+		return false;
+	for (m = 0; m < next->nsub; m++) {
+		const struct fp_path *now;
+		struct fp_path want;
+
+		if (next->sub[m].weight != prev->sub[m].weight)
+			return false;
+		if (p->live->nodes[src].leaf == p->live->nodes[dst].leaf)
+			continue;
+		now = path_now(p, &next->local, &next->remote, next->sub[m].sport);
+		if (!now || !now->len)
+			return false;
+		want = *now;
+		now = path_now(p, &prev->local, &prev->remote, prev->sub[m].sport);
+		if (!now || !same_path(now, &want))
+			return false;
+		if (p->have_pm)
+			for (i = 0; i < want.len; i++)
+				if (!p->live->links[want.link[i]].up)
+					return false;	/* the port goes elsewhere now */
+	}
+	return true;
+}
+
 size_t fpd_hostplan_keep(const struct fpd_planner *p, struct fp_hostplan *next,
 			 struct fpd_fsub *next_fs, size_t nnext_fs, const struct fp_hostplan *prev,
 			 const struct fpd_fsub *prev_fs, size_t nprev_fs)
@@ -1466,6 +1512,15 @@ size_t fpd_hostplan_keep(const struct fpd_planner *p, struct fp_hostplan *next,
 		}
 		na = sigs(next_fs, nnext_fs, &at_next, (uint32_t)i, a);
 		nb = sigs(prev_fs, nprev_fs, &at_prev, (uint32_t)k, b);
+		if (!na && !nb) {	/* a reverse entry: replies, not watched */
+			if (same_replies(p, &next->e[i], &prev->e[k])) {
+				next->e[i] = prev->e[k];
+				kept++;
+			}
+			i++;
+			k++;
+			continue;
+		}
 		if (!nb && na && na == next->e[i].nsub)
 			nb = sigs_now(p, &prev->e[k], b);	/* not planned here */
 		same = na == nb && na == next->e[i].nsub && nb == prev->e[k].nsub &&

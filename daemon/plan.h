@@ -196,6 +196,10 @@ int fpd_planner_pairs(const struct fpd_planner *p, const struct fp_addr *local, 
  * an entry of @prev that @prev_fs has no subflows of (the module's at the
  * start, which no plan of this run made) has its ports' paths as the port
  * map, or the hash model over live links, says they go now (with @p only).
+ * A reverse entry (the replies of a flow that comes in; none of its
+ * subflows watched) is kept where each of @prev's ports takes now the path
+ * of @next's port of the same subflow, with the same weight (with @p only):
+ * its labels derive from the data's, which a plan may label anew.
  * Returns how many entries were kept.
  */
 size_t fpd_hostplan_keep(const struct fpd_planner *p, struct fp_hostplan *next,

@@ -1340,6 +1340,57 @@ static void test_responder(void **state)
 	fpd_planner_free(&p);
 }
 
+/*
+ * The receiving host's reverse entries at a re-plan or a restart: the
+ * module's (another daemon's, or a plan of another cycle's shape, whose
+ * data was labelled otherwise) have other ports of the same reverse paths:
+ * kept, so nothing is installed (without that, daemon-traffic's restarted
+ * daemon installed a plan: its reverse entry's label, derived from the
+ * data's, came out another); not kept where a port takes the other spine,
+ * with another enforce, nor without the planner.
+ */
+static void test_keep_replies(void **state)
+{
+	const struct fpd_cycle *cy[] = { &cy_a2a };
+	struct fp_hostplan mod = { 0 }, other = { 0 };
+	struct fp_addr local;
+	struct fpd_planner p;
+	struct fp_err err = { "" };
+	struct out o;
+	int pass;
+
+	(void)state;
+	init_flows();
+	load(&p, NULL);
+	local = fp_addr_v4(A(3));
+	for (pass = 0; pass < 2; pass++) {
+		if (fpd_planner_plan(&p, cy, 1, &local, 1, &o.hp, &o.fs, &o.nfs, &o.info, &err))
+			fail_msg("%s", err.msg);
+		assert_int_equal(o.hp.n, 2);
+		assert_int_equal(o.nfs, 0);	/* replies only */
+		if (!pass) {
+			assert_int_equal(fpd_hostplan_copy(&mod, &o.hp), 0);
+			relabel(&p, &mod, true, 1, 0x3fff);
+			assert_false(fpd_hostplan_equal(&mod, &o.hp));
+			assert_int_equal(fpd_hostplan_copy(&other, &o.hp), 0);
+			relabel(&p, &other, false, 1, 0x3fff);
+			out_free(&o);
+			continue;
+		}
+		assert_int_equal(fpd_hostplan_keep(NULL, &o.hp, o.fs, o.nfs, &mod, NULL, 0), 0);
+		assert_int_equal(fpd_hostplan_keep(&p, &o.hp, o.fs, o.nfs, &other, NULL, 0), 0);
+		other.e[0] = mod.e[0];
+		other.e[0].enforce = !other.e[0].enforce;
+		assert_int_equal(fpd_hostplan_keep(&p, &o.hp, o.fs, o.nfs, &other, NULL, 0), 0);
+		assert_int_equal(fpd_hostplan_keep(&p, &o.hp, o.fs, o.nfs, &mod, NULL, 0), mod.n);
+		assert_true(fpd_hostplan_equal(&o.hp, &mod));
+		out_free(&o);
+	}
+	fpd_hostplan_clear(&mod);
+	fpd_hostplan_clear(&other);
+	fpd_planner_free(&p);
+}
+
 /* The VM's fabric (tests/vm/lib/fabric.sh), each host one dual-stack NIC. */
 static const char topo_vm_dual[] =
 	"{\"format\":\"flowplan-topology\",\"version\":1,\"name\":\"vm-2x2\",\n"
@@ -1550,6 +1601,7 @@ int main(void)
 		cmocka_unit_test(test_observed6),
 		cmocka_unit_test(test_dual_stack),
 		cmocka_unit_test(test_responder),
+		cmocka_unit_test(test_keep_replies),
 		cmocka_unit_test(test_dual_nic_probe_failure),
 		cmocka_unit_test(test_dual_nic_probe_unresolved),
 	};
