@@ -234,6 +234,7 @@ EOT
 chmod 0644 /etc/flowplan/*
 
 start_daemon() {
+	FPD_L=$(($(wc -l </tmp/fpd.log 2>/dev/null || echo 0) + 1))
 	setpriv --reuid=65534 --regid=65534 --clear-groups \
 		--inh-caps=-all,+net_admin,+net_raw --ambient-caps=-all,+net_admin,+net_raw \
 		--bounding-set=-all,+net_admin,+net_raw --no-new-privs -- \
@@ -256,6 +257,12 @@ cleanup() {
 	done
 }
 trap cleanup EXIT
+# since_start: what the daemon started last did, its plans, installs and
+# probes, short and first (a vm failure line keeps some 400 characters)
+since_start() {
+	tail -n +"$FPD_L" /tmp/fpd.log | grep -E 'kept as they were|install|probe:|cycle|resync' |
+		sed 's/^flowpland: [a-z]*: //; s/ (generation [0-9]*)//' | head -8 | tr '\n' ';'
+}
 
 # ---- 1. the job reports, the daemon plans, probes, installs; spines follow
 start_daemon
@@ -446,8 +453,9 @@ if [ "$FAM" = dual ]; then
 else
 	poll 60 eval 'test "$(st .replans)" -ge 1' || fail "no plan after the restart: $(ctl show)"
 	poll 30 settled || fail "the restarted daemon did not settle: $(ctl show)"
-	[ "$(st .installs)" = 0 ] || fail "the restart installed a plan: $(ctl show)"
-	[ "$(gen)" = "$G" ] && [ "$(entries)" = "$E" ] || fail "the restart moved traffic: $(entries)"
+	[ "$(st .installs)" = 0 ] || fail "the restart installed a plan: $(since_start) $(ctl show)"
+	[ "$(gen)" = "$G" ] && [ "$(entries)" = "$E" ] ||
+		fail "the restart moved traffic: $(entries), were $E: $(since_start)"
 fi
 follows_plan "after the restart"
 if [ "$FAM" = dual ]; then
