@@ -41,7 +41,8 @@ NL_LIBS   := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null || echo -lnl-g
 VM_DEBUG_TESTS ?= stress link-event fuzz rmmod netns lib-planset \
 		  counters counters6 nat nat6 ctl pin pin6 fabric lib-follow \
 		  daemon-service daemon-latency preload-pin preload-ucx nccl-net \
-		  daemon-traffic lib-follow6 nccl-net6 daemon-traffic6
+		  daemon-traffic lib-follow6 nccl-net6 daemon-traffic6 \
+		  lib-flowgroup6 daemon-dual preload-pin6 lib-flowgroup
 
 # Static, so that PID 1 needs nothing from the image to start.
 $(VM_INIT): tests/vm/init.c

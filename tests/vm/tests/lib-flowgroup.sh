@@ -224,19 +224,26 @@ for op in $OPS; do
 done
 
 # ---- 3. a spine link goes down mid-transfer (IPv4)
+# A window of 16 x 256 KiB, whose last message waits 4 MiB for its turn;
+# 4 on the debug kernel: rxe moves under 1 MB/s there, where the later
+# messages of 16 outlive the 5 s deadline before the link goes down (the
+# likely cause of 2026-12-02's "no traffic on spine 1" there; the
+# client's output was not kept, the failure says its last lines since).
+W3=16
+! on_debug_kernel || W3=4
 if [ "$FAM" = 4 ]; then
 	write_plan /tmp/plan.json 1 \
 		"$H1 $H2 0 false $(first $S1 1),$(first $S1 2),$(first $S2 1),$(first $S2 2)" \
 		"$H2 $H1 0 false $(first $S1 1),$(first $S1 2),$(first $S2 1),$(first $S2 2)"
 	fp_bw -s -l $H2 -b 127.0.0.1 -P /tmp/plan.json -o send -n 256K -c 100000 \
-		-w "$(rxe_window 16 256K)" -u "$(ack_u)" >/tmp/srv 2>&1 &
+		-w "$(rxe_window $W3 256K)" -u "$(ack_u)" >/tmp/srv 2>&1 &
 	SRV=$!
 	timeout 120 fp_bw -l $H1 -b 127.0.0.1 -P /tmp/plan.json -o send -n 256K \
-		-w "$(rxe_window 16 256K)" -c 100000 -u "$(ack_u)" -t 5000 $H2 >/tmp/cli 2>&1 &
+		-w "$(rxe_window $W3 256K)" -c 100000 -u "$(ack_u)" -t 5000 $H2 >/tmp/cli 2>&1 &
 	CLI=$!
 	a=$(spine_rx 1 1)
 	moving() { [ $(($(spine_rx 1 1) - a)) -gt 2000 ]; }
-	poll 60 moving || fail "no traffic on spine 1"
+	poll 60 moving || fail "no traffic on spine 1: $(tail -2 /tmp/cli | tr '\n' ' ')"
 	ip -n spine1 link set s1-l2 down
 	log "spine1 - leaf2 link down"
 	t0=$(cut -d. -f1 /proc/uptime)
