@@ -1384,6 +1384,26 @@ static const struct fp_path *path_now(const struct fpd_planner *p, const struct 
 }
 
 /*
+ * Does @sport, from @e's local to its remote address, take the switch
+ * links @want in the fabric as it is now (path_now(); with a port map,
+ * every one of them up)?
+ */
+static bool takes_now(const struct fpd_planner *p, const struct fp_hostplan_entry *e,
+		      uint16_t sport, const struct fp_path *want)
+{
+	const struct fp_path *now = path_now(p, &e->local, &e->remote, sport);
+	int i;
+
+	if (!now || !same_path(now, want))
+		return false;
+	if (p->have_pm)
+		for (i = 0; i < want->len; i++)
+			if (!p->live->links[want->link[i]].up)
+				return false;	/* the port goes elsewhere now */
+	return true;
+}
+
+/*
  * Does @sport, from @local to @remote, still take the fabric links of
  * @s (NIC up, switch links, NIC down) in the fabric as it is now?
  */
@@ -1391,21 +1411,13 @@ static bool still_takes(const struct fpd_planner *p, const struct fp_hostplan_en
 			const struct psig *s)
 {
 	struct fp_path want = { .len = 0 };
-	const struct fp_path *now;
 	unsigned int i;
 
 	if (!p || !p->base || s->nlinks <= 2)
 		return true;	/* within a leaf: one way */
 	for (i = 1; i + 1 < s->nlinks && want.len < FP_PATH_MAX_LEN; i++)
 		want.link[want.len++] = s->link[i];
-	now = path_now(p, &e->local, &e->remote, s->sport);
-	if (!now || !same_path(now, &want))
-		return false;
-	if (p->have_pm)
-		for (i = 0; i < want.len; i++)
-			if (!p->live->links[want.link[i]].up)
-				return false;	/* the port goes elsewhere now */
-	return true;
+	return takes_now(p, e, s->sport, &want);
 }
 
 /*
@@ -1458,7 +1470,7 @@ static bool same_replies(const struct fpd_planner *p, const struct fp_hostplan_e
 			 const struct fp_hostplan_entry *prev)
 {
 	int src, dst;
-	unsigned int m, i;
+	unsigned int m;
 
 	if (!p || !p->base || !next->nsub || next->nsub != prev->nsub ||
 	    next->enforce != prev->enforce)
@@ -1479,13 +1491,8 @@ static bool same_replies(const struct fpd_planner *p, const struct fp_hostplan_e
 		if (!now || !now->len)
 			return false;
 		want = *now;
-		now = path_now(p, &prev->local, &prev->remote, prev->sub[m].sport);
-		if (!now || !same_path(now, &want))
+		if (!takes_now(p, prev, prev->sub[m].sport, &want))
 			return false;
-		if (p->have_pm)
-			for (i = 0; i < want.len; i++)
-				if (!p->live->links[want.link[i]].up)
-					return false;	/* the port goes elsewhere now */
 	}
 	return true;
 }
