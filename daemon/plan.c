@@ -1256,6 +1256,7 @@ int fpd_planner_pairs(const struct fpd_planner *p, const struct fp_addr *local, 
 	const struct fp_topo *t = p->base;
 	struct fp_addr *a = NULL;
 	size_t cap = 0, m = 0, i, k;
+	int end;
 
 	*pairs = NULL;
 	*n = 0;
@@ -1268,22 +1269,29 @@ int fpd_planner_pairs(const struct fpd_planner *p, const struct fp_addr *local, 
 			const struct fp_node *s = &t->nodes[ph->flows[k].src];
 			const struct fp_node *d = &t->nodes[ph->flows[k].dst];
 
-			if (!is_local(&s->ip, local, nlocal) || s->leaf == d->leaf)
+			if (s->leaf == d->leaf)
 				continue;
-			if (m == cap) {
-				struct fp_addr *na;
+			/* its data's pair where it leaves, its replies' where it comes in */
+			for (end = 0; end < 2; end++) {
+				const struct fp_node *from = end ? d : s, *to = end ? s : d;
 
-				cap = cap ? 2 * cap : 16;
-				na = realloc(a, 2 * cap * sizeof(*a));
-				if (!na) {
-					free(a);
-					return ENOMEM;
+				if (!is_local(&from->ip, local, nlocal))
+					continue;
+				if (m == cap) {
+					struct fp_addr *na;
+
+					cap = cap ? 2 * cap : 16;
+					na = realloc(a, 2 * cap * sizeof(*a));
+					if (!na) {
+						free(a);
+						return ENOMEM;
+					}
+					a = na;
 				}
-				a = na;
+				a[2 * m] = from->ip;
+				a[2 * m + 1] = to->ip;
+				m++;
 			}
-			a[2 * m] = s->ip;
-			a[2 * m + 1] = d->ip;
-			m++;
 		}
 	}
 	if (m > 1)

@@ -179,9 +179,12 @@ int fpd_planner_plan(struct fpd_planner *p, const struct fpd_cycle *const *cycle
 void fpd_plan_info_free(struct fpd_plan_info *info);
 
 /*
- * fpd_planner_pairs - the (source, destination) address pairs of the last
- * plan whose source is one of @local (each once; IPv4 pairs first, then
- * IPv6), for probing; *@pairs malloc'd, two addresses a pair. 0 or ENOMEM.
+ * fpd_planner_pairs - the address pairs this host probes for the last
+ * plan (each once; IPv4 pairs first, then IPv6): (source, destination) of
+ * each flow across leaves whose source is one of @local, and (destination,
+ * source) of each whose destination is: the pair whose ports the replies
+ * of a flow that comes in take (its reverse entry, lib/planner/reverse.c).
+ * *@pairs malloc'd, two addresses a pair. 0 or ENOMEM.
  */
 int fpd_planner_pairs(const struct fpd_planner *p, const struct fp_addr *local, size_t nlocal,
 		      struct fp_addr **pairs, size_t *n);

@@ -1293,11 +1293,11 @@ static void test_dual_stack_nic(void **state)
 static void test_responder(void **state)
 {
 	const struct fpd_cycle *cy[] = { &cy_a2a };
-	struct fp_addr local;
+	struct fp_addr local, two[2], *pairs;
 	struct fpd_planner p;
 	struct fp_err err = { "" };
 	struct out o;
-	size_t i;
+	size_t i, npairs;
 	unsigned int k;
 
 	(void)state;
@@ -1336,6 +1336,33 @@ static void test_responder(void **state)
 			assert_int_equal(rps.p[r].link[1], p.topo->links[fps.p[s->path].link[0]].rev);
 		}
 	}
+	/*
+	 * Its probe: the pairs of its replies, whose port map rows its
+	 * reverse entries take their ports from (it had none: a host that
+	 * also sends probed only its sends' pairs once it had a plan).
+	 */
+	assert_int_equal(fpd_planner_pairs(&p, &local, 1, &pairs, &npairs), 0);
+	assert_int_equal(npairs, 2);
+	for (i = 0; i < npairs; i++) {
+		assert_int_equal(fp_addr_to_v4(&pairs[2 * i]), A(3));
+		assert_int_equal(fp_addr_to_v4(&pairs[2 * i + 1]), A(i + 1));
+	}
+	free(pairs);
+	/*
+	 * One daemon for A(1) and A(3): A(1)'s data to A(3) and A(4), and
+	 * the replies of what A(3) receives, from A(1) too.
+	 */
+	two[0] = fp_addr_v4(A(1));
+	two[1] = local;
+	assert_int_equal(fpd_planner_pairs(&p, two, 2, &pairs, &npairs), 0);
+	assert_int_equal(npairs, 4);
+	for (i = 0; i < npairs; i++) {
+		static const int want[4][2] = { { 1, 3 }, { 1, 4 }, { 3, 1 }, { 3, 2 } };
+
+		assert_int_equal(fp_addr_to_v4(&pairs[2 * i]), A(want[i][0]));
+		assert_int_equal(fp_addr_to_v4(&pairs[2 * i + 1]), A(want[i][1]));
+	}
+	free(pairs);
 	out_free(&o);
 	fpd_planner_free(&p);
 }

@@ -246,7 +246,7 @@ cleanup() {
 	touch /tmp/stop
 	kill $FPD 2>/dev/null || true
 	echo "---- flowpland (periodic probes that found nothing left out)"
-	grep -v 'probe (periodic): 1 pairs\|every port on the path the map in use says' \
+	grep -v 'probe (periodic): [0-9]* pairs\|every port on the path the map in use says' \
 		/tmp/fpd.log | tail -150
 	# sed, not grep: a grep that matches nothing fails, and the ERR trap
 	# would end the cleanup before the other jobs' output
