@@ -57,6 +57,17 @@ endif
 # definitions. Static libraries in link order (a library before what it
 # needs): probe -> planner -> core.
 FLOWPLANCTL     := $(BUILD)/flowplanctl
+
+# The version flowpland and flowplanctl print (make FLOWPLAN_VERSION=...
+# to set it): git describe at make time. $(VERSION_FILE) holds it and is
+# written only when it changed, so the objects that print it, which depend
+# on it, rebuild at each new commit or dirty tree, and only then.
+ifeq ($(origin FLOWPLAN_VERSION),undefined)
+FLOWPLAN_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
+endif
+VERSION_FILE    := $(BUILD)/version
+$(shell mkdir -p $(BUILD) && { [ "$$(cat $(VERSION_FILE) 2>/dev/null)" = '$(FLOWPLAN_VERSION)' ] || \
+	echo '$(FLOWPLAN_VERSION)' >$(VERSION_FILE); })
 CORE_LIB        := $(BUILD)/libfpcore.a
 CORE_OBJ        := $(patsubst %.c,$(BUILD)/%.o,$(wildcard lib/core/*.c))
 CORE_SAN_LIB    := $(BUILD)/san/libfpcore.a

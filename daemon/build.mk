@@ -11,7 +11,7 @@ DAEMON_SAN_LIB  := $(BUILD)/san/libfpd.a
 DAEMON_LIBS     := $(JSONC_LIBS) $(shell pkg-config --libs libmicrohttpd libsystemd 2>/dev/null || echo -lmicrohttpd -lsystemd) -lm
 FLOWPLAND       := $(BUILD)/flowpland
 EXTRA_CFLAGS_daemon := -Idaemon -Iinclude/uapi $(JSONC_CFLAGS) $(NL_CFLAGS) \
-	-DFLOWPLAN_VERSION='"$(shell git describe --always --dirty 2>/dev/null || echo 0.1)"'
+	-DFLOWPLAN_VERSION='"$(FLOWPLAN_VERSION)"'
 
 $(DAEMON_LIB): $(DAEMON_OBJ)
 	$(AR) rcs $@ $^
@@ -28,6 +28,7 @@ $(FLOWPLAND): $(BUILD)/daemon/main.o $(DAEMON_CLUSTER_LIB) $(DAEMON_LIB) \
 		$(PROBE_LIB) $(PLANNER_LIB) $(CORE_LIB)
 	$(CC) $(CFLAGS) -o $@ $(filter %.o %.a,$^) $(DAEMON_LIBS) $(CLUSTER_LIBS) $(NL_LIBS)
 ALL += $(FLOWPLAND)
+$(BUILD)/daemon/main.o: $(VERSION_FILE)
 VM_BINS += $(FLOWPLAND)
 
 # flowplanctl daemon (tools/daemon.c) is this client.

@@ -2,7 +2,6 @@
 # It plans (the planner and the prober), speaks to the module (the core's
 # netlink client) and shows GPU placement (libflowplan's placement objects,
 # which need only libc and libibverbs).
-FLOWPLAN_VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 FLOWPLANCTL_SRC  := $(sort $(wildcard tools/*.c))
 FLOWPLANCTL_OBJ  := $(FLOWPLANCTL_SRC:%.c=$(BUILD)/%.o) \
 		    $(BUILD)/lib/flowplan/pcitopo.o $(BUILD)/lib/flowplan/gpu.o
@@ -13,6 +12,7 @@ $(FLOWPLANCTL): $(FLOWPLANCTL_OBJ) $(PROBE_LIB) $(PLANNER_LIB) $(CORE_LIB)
 	$(CC) $(CFLAGS) -o $@ $^ $(NL_LIBS) $(JSONC_LIBS) -libverbs -lm
 
 ALL += $(FLOWPLANCTL)
+$(BUILD)/tools/flowplanctl.o: $(VERSION_FILE)
 
 .PHONY: install-tools
 install-tools: $(FLOWPLANCTL)
