@@ -518,7 +518,7 @@ int fpd_probe_now(struct fpd *d, const char *why, struct fp_err *err)
 			}
 		}
 	}
-	ret = fpd_probe_start(&d->probe, &d->planner, pairs, n, err);
+	ret = fpd_probe_start(&d->probe, &d->planner, pairs, n, &d->installed, err);
 	k = n;
 	free(pairs);
 	if (ret)

@@ -266,13 +266,38 @@ static unsigned int paths_down(const struct fpd_planner *pl, const struct fp_add
 	return n;
 }
 
+/*
+ * The ports @keep's entries of pair @x hold, into @first from @nf on, as
+ * @x's first ports (an offset into @first until it settles).
+ */
+static void keep_ports(struct fp_probe_pair *x, const struct fp_hostplan *keep,
+		       uint16_t *first, size_t *nf)
+{
+	size_t i;
+	unsigned int k;
+
+	x->first = (const uint16_t *)(uintptr_t)*nf;
+	for (i = 0; keep && i < keep->n; i++) {
+		const struct fp_hostplan_entry *e = &keep->e[i];
+
+		if (fp_addr_cmp(&e->local, &x->src) || fp_addr_cmp(&e->remote, &x->dst))
+			continue;
+		for (k = 0; k < e->nsub; k++)
+			if (e->sub[k].sport)
+				first[(*nf)++] = e->sub[k].sport;
+	}
+	x->nfirst = (unsigned int)(*nf - (uintptr_t)x->first);
+}
+
 int fpd_probe_start(struct fpd_probe *p, const struct fpd_planner *pl,
-		    const struct fp_addr *addrs, size_t n, struct fp_err *err)
+		    const struct fp_addr *addrs, size_t n, const struct fp_hostplan *keep,
+		    struct fp_err *err)
 {
 	struct fp_topo *t = pl->base;
 	struct fp_probe_pair *pairs;
 	const char **names = NULL;
-	size_t i, nn = 0, cap = 0, np = 0;
+	uint16_t *first;
+	size_t i, nn = 0, cap = 0, np = 0, nf = 0, nkeep = 0;
 	int fds[2], ret = 0;
 	pid_t parent = getpid();
 
@@ -280,9 +305,15 @@ int fpd_probe_start(struct fpd_probe *p, const struct fpd_planner *pl,
 		return fp_fail(err, EBUSY, "a probe is under way");
 	if (!n)
 		return fp_fail(err, ENODATA, "no pair of this host to probe");
+	for (i = 0; keep && i < keep->n; i++)
+		nkeep += keep->e[i].nsub;
 	pairs = calloc(n, sizeof(*pairs));
-	if (!pairs)
+	first = malloc((nkeep ? nkeep : 1) * sizeof(*first));
+	if (!pairs || !first) {
+		free(pairs);
+		free(first);
 		return fp_fail(err, ENOMEM, "out of memory");
+	}
 	for (i = 0; i < n && !ret; i++) {
 		int s = fp_topo_find_ip(t, &addrs[2 * i]), d = fp_topo_find_ip(t, &addrs[2 * i + 1]);
 		struct fp_probe_pair *x = &pairs[np];
@@ -302,6 +333,8 @@ int fpd_probe_start(struct fpd_probe *p, const struct fpd_planner *pl,
 		x->hops = ps.p[0].len + 1u;
 		x->npaths = (unsigned int)ps.n;
 		x->ndown = paths_down(pl, &x->src, &x->dst, &ps);
+		/* the ports of the plan in use first: the map keeps their paths */
+		keep_ports(x, keep, first, &nf);
 		np++;
 		if (ps.n > 64 || x->hops <= 2)
 			continue;
@@ -324,15 +357,18 @@ int fpd_probe_start(struct fpd_probe *p, const struct fpd_planner *pl,
 				names[nn++] = t->nodes[h ? t->links[ps.p[k].link[h - 1]].to :
 						   t->links[ps.p[k].link[0]].from].name;
 	}
-	for (i = 0; i < np; i++)
+	for (i = 0; i < np; i++) {
 		if (pairs[i].ncand)
 			pairs[i].cand = names + (uintptr_t)pairs[i].cand;
+		pairs[i].first = first + (uintptr_t)pairs[i].first;
+	}
 	if (!ret && !np)
 		ret = fp_fail(err, ENODATA, "no pair of this host crosses the fabric");
 	if (!ret && pipe2(fds, O_CLOEXEC))
 		ret = fp_fail(err, errno, "pipe: %s", strerror(errno));
 	if (ret) {
 		free(names);
+		free(first);
 		free(pairs);
 		return ret;
 	}
@@ -344,6 +380,7 @@ int fpd_probe_start(struct fpd_probe *p, const struct fpd_planner *pl,
 	ret = p->pid < 0 ? errno : 0;
 	close(fds[1]);
 	free(names);
+	free(first);
 	free(pairs);
 	if (ret) {
 		close(fds[0]);

@@ -20,6 +20,7 @@
 #include "loop.h"
 #include "probe/probe.h"
 
+struct fp_hostplan;
 struct fpd_planner;
 
 /*
@@ -80,9 +81,14 @@ bool fpd_probe_running(const struct fpd_probe *p);
  * fabric, or a path its port map in use gives the pair no port on): during
  * a failure it is resolved on the paths left, and a port found on a path
  * thought down is in the map like any other, news to the map in use.
+ * The ports @keep's entries of a pair hold (the plan in use; may be NULL)
+ * are that pair's first ports (struct fp_probe_pair): probed before the
+ * others and each in the map with its path, so that the map in use can
+ * confirm them however many other ports share their paths.
  * EBUSY while one runs; 0 or an errno value with the reason.
  */
 int fpd_probe_start(struct fpd_probe *p, const struct fpd_planner *pl,
-		    const struct fp_addr *pairs, size_t n, struct fp_err *err);
+		    const struct fp_addr *pairs, size_t n, const struct fp_hostplan *keep,
+		    struct fp_err *err);
 
 #endif

@@ -3,7 +3,7 @@
  * probe.c - flowplanctl probe: learn the port-to-path map of a fabric.
  *
  *   flowplanctl probe TOPO [pairs SRC:DST,...|all] [ports N | sports LIST]
- *                     [per-path K] [proto udp|tcp] [dport P] [rate PPS]
+ *                     [first LIST] [per-path K] [proto udp|tcp] [dport P] [rate PPS]
  *                     [routers FILE] [retries N] [timeout MS] [deadline S]
  *                     [out FILE]
  *
@@ -12,7 +12,8 @@
  * other hosts of the same family (IPv4 or IPv6). A pair names two NICs by
  * name or address, IPv6 addresses in brackets ([2001:db8::1]:[2001:db8::5]).
  * Candidate ports are the RoCEv2 ports of flow labels 1..N
- * (0xC000 | label), or the given list ("49153,50000-50015"). The router map
+ * (0xC000 | label), or the given list ("49153,50000-50015"); `first` ports
+ * (a list too) go before them for every pair. The router map
  * ("ADDR SWITCH" lines, IPv4 or IPv6; lab.sh writes one per family) names
  * the hops.
  */
@@ -190,7 +191,7 @@ static int parse_pairs(struct fp_topo *t, const char *spec, struct fp_probe_pair
 }
 
 /* "49153,50000-50015" into a port list; 0 or 1 after complaining. */
-static int parse_sports(const char *spec, uint16_t **ports, long *n)
+static int parse_sports(const char *what, const char *spec, uint16_t **ports, long *n)
 {
 	char *dup = fp_xstrdup(spec), *tok, *save = NULL, *end;
 	size_t cap = 0;
@@ -203,7 +204,7 @@ static int parse_sports(const char *spec, uint16_t **ports, long *n)
 		if (*end == '-')
 			hi = strtol(end + 1, &end, 10);
 		if (*end || lo < 1 || hi > 65535 || lo > hi || *n + (hi - lo + 1) > 65535) {
-			rc = fp_err("probe: sports: \"%s\" is not a port or range of ports", tok);
+			rc = fp_err("probe: %s: \"%s\" is not a port or range of ports", what, tok);
 			break;
 		}
 		for (; lo <= hi; lo++) {
@@ -213,7 +214,7 @@ static int parse_sports(const char *spec, uint16_t **ports, long *n)
 	}
 	free(dup);
 	if (!rc && !*n)
-		rc = fp_err("probe: sports: no port given");
+		rc = fp_err("probe: %s: no port given", what);
 	return rc;
 }
 
@@ -299,22 +300,22 @@ int cmd_probe(int argc, char **argv)
 	struct fp_probe_cfg cfg = { .proto = FP_PROBE_UDP, .dport = FP_ROCE_PORT,
 				    .per_path = 2, .rate = 200, .log = probe_log };
 	const char *topo_spec, *pairs_spec = "all", *out = NULL, *routers = NULL;
-	const char *sports = NULL;
+	const char *sports = NULL, *first = NULL;
 	struct fp_probe_router *rt = NULL;
 	struct fp_probe_pair *pairs = NULL;
 	struct fp_probe_stats st;
 	struct fp_topo *t = NULL;
 	struct fp_err err = { "" };
 	size_t npairs = 0, nrt = 0, i;
-	uint16_t *ports = NULL;
-	long nports = 64;
+	uint16_t *ports = NULL, *fports = NULL;
+	long nports = 64, nfirst = 0;
 	bool bad = false;
 	int rc = 1;
 	FILE *f;
 
 	if (argc < 1 || fp_matches(argv[0], "help")) {
 		fputs("Usage: flowplanctl probe TOPO routers FILE [pairs SRC:DST,...|all]\n"
-		      "                        [ports N | sports LIST] [per-path K]\n"
+		      "                        [ports N | sports LIST] [first LIST] [per-path K]\n"
 		      "                        [proto udp|tcp] [dport P] [rate PPS]\n"
 		      "                        [retries N] [timeout MS] [deadline S] [out FILE]\n",
 		      stderr);
@@ -332,6 +333,8 @@ int cmd_probe(int argc, char **argv)
 			nports = num_arg(v, "ports", 1, 0x3fff, &bad);
 		else if (fp_matches(k, "sports"))
 			sports = v;
+		else if (fp_matches(k, "first"))
+			first = v;
 		else if (fp_matches(k, "per-path"))
 			cfg.per_path = (unsigned int)num_arg(v, "per-path", 1, 1000, &bad);
 		else if (fp_matches(k, "proto")) {
@@ -382,12 +385,18 @@ int cmd_probe(int argc, char **argv)
 	if (parse_pairs(t, pairs_spec, &pairs, &npairs))
 		goto out;
 	if (sports) {
-		if (parse_sports(sports, &ports, &nports))
+		if (parse_sports("sports", sports, &ports, &nports))
 			goto out;
 	} else {
 		ports = fp_xcalloc((size_t)nports, sizeof(*ports));
 		for (i = 0; i < (size_t)nports; i++)
 			ports[i] = fp_label_to_sport((uint32_t)i + 1);
+	}
+	if (first && parse_sports("first", first, &fports, &nfirst))
+		goto out;
+	for (i = 0; i < npairs; i++) {
+		pairs[i].first = fports;
+		pairs[i].nfirst = (unsigned int)nfirst;
 	}
 	cfg.ports = ports;
 	cfg.nports = (unsigned int)nports;
@@ -436,6 +445,7 @@ out:
 	}
 	free(pairs);
 	free(ports);
+	free(fports);
 	fp_probe_routers_free(rt, nrt);
 	if (t)
 		fp_topo_free(t);

@@ -514,9 +514,23 @@ bool fp_probe_pair_done(const struct fp_probe_pair *p, unsigned int per_path, bo
 	return p->since_new >= FP_PROBE_QUIET || tried_all;
 }
 
+/* Has one of the pair's own first ports not found its path nor failed? */
+static bool first_pending(const struct fp_probe_pair *p)
+{
+	unsigned int k;
+
+	if (p->next < p->nown)
+		return true;
+	for (k = 0; k < p->nown; k++)
+		if (p->pst[k].st == PT_ACTIVE)
+			return true;
+	return false;
+}
+
 static bool pair_satisfied(struct prober *pr, struct fp_probe_pair *p)
 {
-	return fp_probe_pair_done(p, pr->per_path, p->next >= pr->cfg->nports && !p->active);
+	return !first_pending(p) &&
+	       fp_probe_pair_done(p, pr->per_path, p->next >= p->nport && !p->active);
 }
 
 static void pair_finish(struct prober *pr, struct fp_probe_pair *p, const char *why)
@@ -775,7 +789,7 @@ static void port_check(struct prober *pr, struct fp_probe_pair *p, unsigned int 
 		return;
 	}
 	p->res = res;
-	p->res[p->nres++] = (struct fp_probe_result){ pr->cfg->ports[k], i };
+	p->res[p->nres++] = (struct fp_probe_result){ p->port[k], i };
 	if (pair_satisfied(pr, p))
 		pair_finish(pr, p, NULL);
 }
@@ -790,9 +804,9 @@ static void pair_refill(struct prober *pr, uint32_t pi, uint64_t now)
 	/* Until the edges are known, one port learns them for all. */
 	if (addr_unset(&p->edge[0]) || addr_unset(&p->edge[1]))
 		win = 1;
-	while (!p->finished && p->active < win && p->next < pr->cfg->nports)
+	while (!p->finished && p->active < win && p->next < p->nport)
 		port_start(pr, p, pi, p->next++, now);
-	if (!p->finished && !p->active && p->next >= pr->cfg->nports)
+	if (!p->finished && !p->active && p->next >= p->nport)
 		pair_finish(pr, p, NULL);
 }
 
@@ -818,7 +832,7 @@ static void send_slot(struct prober *pr, const struct ev *e, uint64_t now)
 		pr->next_tok = 1;
 	id = pr->next_tok;
 	pr->tok[id] = (struct tok){ e->pair, e->port, e->ttl, 1 };
-	len = fp_probe_build(pr->cfg, pkt, &p->src, &p->dst, pr->cfg->ports[e->port], e->ttl, id,
+	len = fp_probe_build(pr->cfg, pkt, &p->src, &p->dst, p->port[e->port], e->ttl, id,
 			     pr->nonce);
 	memcpy(&sa6.sin6_addr, p->dst.b, 16);
 	r = sendto(src_fd(pr, &p->src), pkt, len, 0,
@@ -879,7 +893,7 @@ static void on_reply(struct prober *pr, const struct fp_probe_reply *r, uint64_t
 		return;
 	p = &pr->pairs[t->pair];
 	if (!addr_eq(&r->src, &p->src) || !addr_eq(&r->dst, &p->dst) ||
-	    r->sport != pr->cfg->ports[t->port] || r->dport != pr->cfg->dport ||
+	    r->sport != p->port[t->port] || r->dport != pr->cfg->dport ||
 	    r->proto != (pr->cfg->proto == FP_PROBE_TCP ? IPPROTO_TCP : IPPROTO_UDP))
 		return;
 	pr->st->replies++;
@@ -939,6 +953,7 @@ static void drain(struct prober *pr, uint64_t now)
 static int check_input(const struct fp_probe_cfg *cfg, struct fp_probe_pair *pairs,
 		       size_t n, struct fp_err *err)
 {
+	unsigned int k;
 	size_t i;
 
 	if (!cfg->nports || cfg->nports > 65535)
@@ -958,12 +973,56 @@ static int check_input(const struct fp_probe_cfg *cfg, struct fp_probe_pair *pai
 			return fp_fail(err, EINVAL,
 				       "probe: pair %zu: source and destination are of two families (IPv4 and IPv6)",
 				       i);
+		if (pairs[i].nfirst > 65535 || (pairs[i].nfirst && !pairs[i].first))
+			return fp_fail(err, EINVAL, "probe: pair %zu: %u first ports%s", i,
+				       pairs[i].nfirst,
+				       pairs[i].first ? " (at most 65535)" : " but none given");
+		for (k = 0; k < pairs[i].nfirst; k++)
+			if (!pairs[i].first[k])
+				return fp_fail(err, EINVAL,
+					       "probe: pair %zu: its first port number %u is 0, not a port",
+					       i, k + 1);
 		if (addr_unset(&pairs[i].src) || addr_unset(&pairs[i].dst) ||
 		    (fp_addr_is_v4(&pairs[i].src) && (!fp_addr_to_v4(&pairs[i].src) ||
 						      !fp_addr_to_v4(&pairs[i].dst))))
 			return fp_fail(err, EINVAL, "probe: pair %zu: an unspecified address", i);
 	}
 	return 0;
+}
+
+/*
+ * The pair's ports in the order they are probed: its own first ports, then
+ * the configuration's that are not among them, each once; and their
+ * states. ENOMEM, or 0.
+ */
+static int pair_ports(struct fp_probe_pair *p, const struct fp_probe_cfg *cfg)
+{
+	uint64_t *seen;
+	unsigned int k, n = 0;
+
+	free(p->port);
+	p->pst = NULL;
+	p->nport = p->nown = 0;
+	p->port = malloc(((size_t)p->nfirst + cfg->nports) * sizeof(*p->port));
+	seen = calloc(65536 / 64, sizeof(*seen));
+	if (!p->port || !seen) {
+		free(seen);
+		return ENOMEM;
+	}
+	for (k = 0; k < p->nfirst + cfg->nports; k++) {
+		uint16_t v = k < p->nfirst ? p->first[k] : cfg->ports[k - p->nfirst];
+
+		if (seen[v / 64] & 1ull << (v % 64))
+			continue;
+		seen[v / 64] |= 1ull << (v % 64);
+		p->port[n++] = v;
+		if (k < p->nfirst)
+			p->nown = n;
+	}
+	free(seen);
+	p->nport = n;
+	p->pst = calloc(n, sizeof(*p->pst));
+	return p->pst ? 0 : ENOMEM;
 }
 
 static int cmp_res(const void *a, const void *b)
@@ -1004,9 +1063,8 @@ int fp_probe_run(const struct fp_probe_cfg *cfg, struct fp_probe_pair *pairs, si
 		free(p->res);
 		p->res = NULL;
 		free(p->pst);
-		p->pst = calloc(cfg->nports, sizeof(*p->pst));
 		memset(p->paths, 0, sizeof(p->paths));
-		if (!p->pst)
+		if (pair_ports(p, cfg))
 			pr.oom = true;
 	}
 	if (getrandom(&pr.nonce, sizeof(pr.nonce), GRND_NONBLOCK) != sizeof(pr.nonce))
@@ -1107,9 +1165,12 @@ void fp_probe_pair_release(struct fp_probe_pair *p)
 {
 	free(p->res);
 	free(p->pst);
+	free(p->port);
 	p->res = NULL;
 	p->pst = NULL;
+	p->port = NULL;
 	p->nres = 0;
+	p->nport = p->nown = 0;
 }
 
 const char *fp_probe_router_name(const struct fp_probe_cfg *cfg, const struct fp_addr *addr)

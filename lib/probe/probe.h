@@ -91,6 +91,15 @@ struct fp_probe_pair {
 	 */
 	const char *const *cand;
 	unsigned int ncand;
+	/*
+	 * Optional: source ports probed before the configuration's, in this
+	 * order (the ports a plan in use holds, so that the map has their
+	 * paths however many others share them); a port in both lists is
+	 * probed once. The pair is not resolved before each of them found
+	 * its path or failed.
+	 */
+	const uint16_t *first;
+	unsigned int nfirst;
 	/* output of fp_probe_run() */
 	bool resolved;			/* fp_probe_pair_done() when it stopped */
 	unsigned int nres;
@@ -99,7 +108,9 @@ struct fp_probe_pair {
 	struct fp_probe_path paths[FP_PROBE_MAX_PATHS];
 	char why[160];			/* when not resolved */
 	/* private */
-	struct fp_probe_pst *pst;
+	struct fp_probe_pst *pst;	/* by index in port[] */
+	uint16_t *port;			/* first, then the configuration's others */
+	unsigned int nport, nown;	/* nown: of first, without repeats */
 	unsigned int next, active, done_ports, since_new, fails;
 	struct fp_addr edge[2];		/* first and last hop, once known (else ::) */
 	bool finished;

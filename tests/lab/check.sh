@@ -198,6 +198,20 @@ else
 	nok "probe udp/4791 under ICMP rate limiting: $(cat "$W/udp.json" "$W/udp.err")"
 fi
 
+# A plan's ports first: with one port a path wanted, the pair would stop at
+# the first port of each spine; `first` ports (those an installed plan
+# holds: the daemon passes them) are each probed and in the map with their
+# path, however many ports their spine has already.
+ip netns exec "$src_ns" "$F" -j probe "$W/topo.json" pairs "$src_nic:$dst_nic" per-path 1 \
+	sports 49153-49156 first 50000-50003 routers "$ST/routers" out "$W/first.map" \
+	>"$W/first.json" 2>"$W/first.err" || true
+nfirst=$(awk '!/^#/ && $3 >= 50000 && $3 <= 50003 && $4 ~ /spine/' "$W/first.map" 2>/dev/null | wc -l)
+if [ "$nfirst" = 4 ] && jq -e '.probe.resolved == 1' "$W/first.json" >/dev/null 2>&1; then
+	ok "probe first ports: all 4 in the map with their spine at per-path 1 ($(awk '!/^#/ {split($4, p, ","); print p[2]}' "$W/first.map" | sort | uniq -c | tr -s ' \n' ' '))"
+else
+	nok "probe first ports: $nfirst of 4 in the map with a path; $(cat "$W/first.json" "$W/first.err" 2>/dev/null | head -c 600)"
+fi
+
 # plan_on_map WHAT TOPO MAP NICS SUFFIX: the planner plans SCHED on TOPO with
 # the probed MAP ($W/planSUFFIX.json); its cross-leaf subflows, "SRC DST
 # SPORT PATH BYTES" in $W/subsSUFFIX, are all on the map's ports and paths

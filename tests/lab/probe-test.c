@@ -6,7 +6,7 @@
  * router maps of both families load or fail naming the line, bad input is
  * refused, probes are built as the wire wants them (checksums, hop limit,
  * flow label) and ICMP/ICMPv6 errors crafted around them are matched back
- * (or refused: other types, extension headers, truncation), a pair stops
+ * (or refused: other types, extension headers, truncation; bad first ports), a pair stops
  * when it has its paths (those known down left out: a failure), and without
  * CAP_NET_RAW probing fails naming the capability, for either family. Exit
  * 0 when all pass.
@@ -379,7 +379,7 @@ static void test_icmp4(void)
 
 static void test_bad_input(void)
 {
-	uint16_t port = 49153;
+	uint16_t port = 49153, zero = 0;
 	struct fp_probe_cfg cfg = { .ports = &port, .nports = 1 };
 	struct fp_probe_pair p = { .src = ip("198.18.0.1"), .dst = ip("198.18.0.2") };
 	struct fp_err err = { "" };
@@ -396,6 +396,14 @@ static void test_bad_input(void)
 	cfg.nports = 0;
 	CHECK(fp_probe_run(&cfg, &p, 1, NULL, &err) == EINVAL, "no ports refused");
 	cfg.nports = 1;
+	p.nfirst = 1;
+	CHECK(fp_probe_run(&cfg, &p, 1, NULL, &err) == EINVAL && strstr(err.msg, "none given"),
+	      "first ports counted but not given refused: %s", err.msg);
+	p.first = &zero;
+	CHECK(fp_probe_run(&cfg, &p, 1, NULL, &err) == EINVAL && strstr(err.msg, "is 0, not a port"),
+	      "first port 0 refused: %s", err.msg);
+	p.first = NULL;
+	p.nfirst = 0;
 	p.dst = ip("2001:2::2");
 	CHECK(fp_probe_run(&cfg, &p, 1, NULL, &err) == EINVAL && strstr(err.msg, "two families"),
 	      "a pair of two families refused: %s", err.msg);

@@ -975,6 +975,7 @@ static void test_holddown(void **state)
 static bool swap_spines;
 static bool probe_error;
 static const char *spine_down;	/* the leaves hash no port onto it */
+static const char *first_log;	/* the engine's pairs and their first ports */
 
 static int fake_engine(const struct fp_probe_cfg *cfg, struct fp_probe_pair *pairs, size_t n,
 		       FILE *out, struct fp_probe_stats *st, struct fp_err *err)
@@ -1024,6 +1025,17 @@ static int fake_engine(const struct fp_probe_cfg *cfg, struct fp_probe_pair *pai
 			p->paths[j].nports++;
 		}
 		p->resolved = fp_probe_pair_done(p, cfg->per_path, true);
+		/* the pair's first ports, for the test (this is the child) */
+		if (first_log) {
+			FILE *fl = fopen(first_log, "a");
+
+			assert_non_null(fl);
+			fprintf(fl, "%s %s", a, b);
+			for (k = 0; k < p->nfirst; k++)
+				fprintf(fl, "%c%u", k ? ',' : ' ', p->first[k]);
+			fprintf(fl, "\n");
+			fclose(fl);
+		}
 	}
 	st->sent = n * cfg->nports;
 	fp_topo_free(t);
@@ -1056,6 +1068,42 @@ static void check_ports(struct fpd *d, bool swapped)
 		else
 			assert_int_equal(spine, planned);
 	}
+}
+
+/*
+ * The fake engine's log @path: a line a pair, its first ports those of the
+ * pair's entries in the plan in use, in their order.
+ */
+static void check_first_ports(const struct fpd *d, const char *path)
+{
+	char line[256], want[256], a[FP_ADDR_STRLEN], b[FP_ADDR_STRLEN];
+	FILE *fl = fopen(path, "r");
+	size_t i, lines = 0;
+	unsigned int k;
+
+	assert_non_null(fl);
+	while (fgets(line, sizeof(line), fl)) {
+		int len = 0;
+
+		line[strcspn(line, "\n")] = 0;
+		for (i = 0; i < d->installed.n; i++) {
+			const struct fp_hostplan_entry *e = &d->installed.e[i];
+
+			len = snprintf(want, sizeof(want), "%s %s", fp_addr_str(&e->local, a),
+				       fp_addr_str(&e->remote, b));
+			if (!strncmp(line, want, (size_t)len) && line[len] == ' ')
+				break;
+		}
+		if (i == d->installed.n)
+			fail_msg("probed pair \"%s\" without an entry in use", line);
+		for (k = 0; k < d->installed.e[i].nsub; k++)
+			len += snprintf(want + len, sizeof(want) - (size_t)len, "%c%u",
+					k ? ',' : ' ', d->installed.e[i].sub[k].sport);
+		assert_string_equal(line, want);
+		lines++;
+	}
+	fclose(fl);
+	assert_int_equal(lines, 2);
 }
 
 /* h0 -> h2, h3 probed on demand, 8 ports; the fake engine as it starts. */
@@ -1113,12 +1161,21 @@ static void test_probe(void **state)
 	check_ports(&d, true);
 	assert_int_equal(d.planner.npm, 16);
 
-	/* the same map again: nothing moves */
+	/*
+	 * The same map again: nothing moves. Each pair's ports in the plan in
+	 * use went to the probe as its first ports, so that the new map has
+	 * their paths however many ports the probe wants a path.
+	 */
+	snprintf(path, sizeof(path), "%s/first.log", dir);
+	unlink(path);
+	first_log = path;
 	d.probe_wall_ns = 0;
 	assert_int_equal(fpd_probe_now(&d, "test", &err), 0);
 	RUN_UNTIL(&d, d.probe_wall_ns != 0);
+	first_log = NULL;
 	assert_int_equal(d.probe_changes, 1);
 	assert_int_equal(d.probe_last.moved, 0);
+	check_first_ports(&d, path);
 
 	/* a failing probe: the map in use stays */
 	probe_error = true;
