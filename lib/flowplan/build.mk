@@ -79,7 +79,8 @@ $(BUILD)/tests/test_lib_link: $(BUILD)/san/tests/unit/test_lib_link.o $(LIB_SO_L
 	$(CC) $(CFLAGS) $(SAN) -o $@ $< -L$(BUILD) -lflowplan $(PLANNER_SAN_LIB) $(CORE_SAN_LIB) \
 		-Wl,-rpath,'$$ORIGIN/..' -lcmocka $(JSONC_LIBS) -lm
 $(BUILD)/san/tests/unit/test_lib_link.o: CPPFLAGS += $(JSONC_CFLAGS)
-# What libflowplan.so is made of (tests/unit/test_lib_so.sh, run in the tier).
+# What libflowplan.so is made of (tests/unit/test_lib_so.sh, run in the tier;
+# it compares the library with the planner's, built for it in ALL_LIB_CHECK).
 LIB_TESTS += tests/unit/test_lib_so.sh
 
 # The qemu tests (tests/vm/tests/lib-*.sh) run these over soft-RoCE.
@@ -91,7 +92,7 @@ check-lib:
 	@$(MAKE) --no-print-directory $(filter-out %.sh,$(LIB_TESTS)) $(ALL_LIB_CHECK)
 	@FLOWPLAN_NO_NETLINK=1 FLOWPLAN_SRCDIR=$(CURDIR) FLOWPLAN_BUILD=$(BUILD) \
 		scripts/run-cmocka.sh lib $(LIB_TESTS)
-ALL_LIB_CHECK := $(LIB_SO_LINK) $(LIB_A) $(FP_BW) $(FP_SCHED)
+ALL_LIB_CHECK := $(LIB_SO_LINK) $(LIB_A) $(PLANNER_LIB) $(FP_BW) $(FP_SCHED)
 CHECK_TIERS += check-lib
 
 # --------------------------------------------------------------- benchmark
