@@ -993,22 +993,19 @@ static int check_input(const struct fp_probe_cfg *cfg, struct fp_probe_pair *pai
 /*
  * The pair's ports in the order they are probed: its own first ports, then
  * the configuration's that are not among them, each once; and their
- * states. ENOMEM, or 0.
+ * states. @seen: a bit a port, all clear, left clear. ENOMEM, or 0.
  */
-static int pair_ports(struct fp_probe_pair *p, const struct fp_probe_cfg *cfg)
+static int pair_ports(struct fp_probe_pair *p, const struct fp_probe_cfg *cfg, uint64_t *seen)
 {
-	uint64_t *seen;
 	unsigned int k, n = 0;
 
 	free(p->port);
+	free(p->pst);
 	p->pst = NULL;
 	p->nport = p->nown = 0;
 	p->port = malloc(((size_t)p->nfirst + cfg->nports) * sizeof(*p->port));
-	seen = calloc(65536 / 64, sizeof(*seen));
-	if (!p->port || !seen) {
-		free(seen);
+	if (!p->port)
 		return ENOMEM;
-	}
 	for (k = 0; k < p->nfirst + cfg->nports; k++) {
 		uint16_t v = k < p->nfirst ? p->first[k] : cfg->ports[k - p->nfirst];
 
@@ -1019,7 +1016,8 @@ static int pair_ports(struct fp_probe_pair *p, const struct fp_probe_cfg *cfg)
 		if (k < p->nfirst)
 			p->nown = n;
 	}
-	free(seen);
+	for (k = 0; k < n; k++)
+		seen[p->port[k] / 64] = 0;
 	p->nport = n;
 	p->pst = calloc(n, sizeof(*p->pst));
 	return p->pst ? 0 : ENOMEM;
@@ -1042,7 +1040,7 @@ int fp_probe_run(const struct fp_probe_cfg *cfg, struct fp_probe_pair *pairs, si
 		.retries = cfg->retries ? cfg->retries : 5,
 		.timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : 250,
 	};
-	uint64_t start, deadline;
+	uint64_t start, deadline, *seen;
 	double maxrate;
 	size_t i;
 	int rc;
@@ -1052,6 +1050,9 @@ int fp_probe_run(const struct fp_probe_cfg *cfg, struct fp_probe_pair *pairs, si
 	rc = check_input(cfg, pairs, n, err);
 	if (rc)
 		return rc;
+	seen = calloc(65536 / 64, sizeof(*seen));
+	if (!seen)
+		pr.oom = true;
 	for (i = 0; i < n; i++) {
 		struct fp_probe_pair *p = &pairs[i];
 
@@ -1062,11 +1063,11 @@ int fp_probe_run(const struct fp_probe_cfg *cfg, struct fp_probe_pair *pairs, si
 		p->why[0] = 0;
 		free(p->res);
 		p->res = NULL;
-		free(p->pst);
 		memset(p->paths, 0, sizeof(p->paths));
-		if (pair_ports(p, cfg))
+		if (!seen || pair_ports(p, cfg, seen))
 			pr.oom = true;
 	}
+	free(seen);
 	if (getrandom(&pr.nonce, sizeof(pr.nonce), GRND_NONBLOCK) != sizeof(pr.nonce))
 		pr.nonce = (uint32_t)now_ns() ^ (uint32_t)getpid() << 16;
 	pr.next_tok = (uint16_t)(pr.nonce >> 7);	/* nor the same tokens */
