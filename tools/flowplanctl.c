@@ -28,7 +28,7 @@ static const struct fp_cmd objects[] = {
 	{ "plan", cmd_plan, "plan { compute TOPO SCHED ... | show | set FILE ... | delete }" },
 	{ "simulate", cmd_simulate,
 	  "simulate TOPO SCHED [strategies LIST] [seed N] [seeds N] [portmap FILE] [max-split N] [picture FILE.svg]" },
-	{ "probe", cmd_probe, "probe TOPO routers FILE [pairs SRC:DST,...|all] [ports N|sports LIST] [per-path K] [proto udp|tcp] [dport P] [rate PPS] [out FILE]" },
+	{ "probe", cmd_probe, "probe TOPO routers FILE [pairs SRC:DST,...|all] [ports N|sports LIST] [first LIST] [per-path K] [proto udp|tcp] [dport P] [rate PPS] [out FILE]" },
 	{ "gpu", cmd_gpu, "gpu show [sysroot DIR] [nic NIC|GPU:NIC,...]" },
 	{ "device", cmd_device, "device show" },
 	{ "counters", cmd_counters, "counters show" },
