@@ -99,10 +99,21 @@ CHECK_TIERS += check-lib
 LIB_BENCH := $(BUILD)/lib/flowplan/bench/bench_post
 $(LIB_BENCH): $(BUILD)/lib/flowplan/bench/bench_post.o $(LIB_OBJ) $(CORE_LIB)
 	$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
+# The same program on a real provider (bench_post.c, BENCH_DEV), for the
+# soft-RoCE half of bench-lib.
+LIB_BENCH_DEV := $(BUILD)/lib/flowplan/bench/bench_post_dev
+$(BUILD)/lib/flowplan/bench/bench_post_dev.o: lib/flowplan/bench/bench_post.c
+	@mkdir -p $(@D)
+	$(Q)$(call say,CC,$@)$(CC_CMD) $(FP_CFLAGS) -DBENCH_DEV -MMD -MP -c -o $@ $<
+$(LIB_BENCH_DEV): $(BUILD)/lib/flowplan/bench/bench_post_dev.o $(LIB_OBJ) $(CORE_LIB)
+	$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
+# check-lib builds both, so that what measures the library keeps building.
+ALL_LIB_CHECK += $(LIB_BENCH) $(LIB_BENCH_DEV)
 bench-lib:
 	@scripts/deps.sh build unit
-	@$(MAKE) --no-print-directory $(LIB_BENCH) $(FP_BW)
-	@BENCH_BIN=$(LIB_BENCH) FP_BW=$(FP_BW) lib/flowplan/bench/bench.sh
+	@$(MAKE) --no-print-directory $(LIB_BENCH) $(LIB_BENCH_DEV) $(FP_BW)
+	@BENCH_BIN=$(LIB_BENCH) BENCH_BIN_DEV=$(LIB_BENCH_DEV) FP_BW=$(FP_BW) \
+		lib/flowplan/bench/bench.sh
 BENCH += bench-lib
 
 # ----------------------------------------------------------------- install

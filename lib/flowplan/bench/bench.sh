@@ -14,9 +14,11 @@
 #     their completions are in; per-chain against the chained raw posts).
 #  2. Throughput over soft-RoCE in qemu through the 2x2 fabric (shaped
 #     uplinks): flow groups of 1 and 4 subflows against a raw QP
-#     (ib_write_bw), by lib/flowplan/bench/vm-bench.sh under the tests/vm harness.
+#     (ib_write_bw), by lib/flowplan/bench/vm-bench.sh under the tests/vm harness;
+#     then 1.'s instructions on soft-RoCE's own provider in place of the
+#     stub (bench_post_dev under callgrind in the VM; 8 B, 4 KiB, 64 KiB).
 #     Skipped with a reason when the harness cannot run.
-# Environment: BENCH_BIN, FP_BW (set by lib/build.mk), BENCH_VM=0 to skip 2.
+# Environment: BENCH_BIN, FP_BW (set by lib/build.mk), BENCH_VM=0 to skip 2, BENCH_BIN_DEV.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 BIN=${BENCH_BIN:-build/lib/flowplan/bench/bench_post}
@@ -103,9 +105,15 @@ cp -r tests/vm "$T/tests/vm"
 ln -s "$PWD/scripts" "$T/scripts"
 cp lib/flowplan/bench/vm-bench.sh "$T/tests/vm/tests/lib-bench.sh"
 scripts/deps.sh vm >/dev/null
-make --no-print-directory build/vm/init "${FP_BW:-build/fp_bw}" build/flowplanctl >/dev/null
+DEV=${BENCH_BIN_DEV:-build/lib/flowplan/bench/bench_post_dev}
+make --no-print-directory build/vm/init "${FP_BW:-build/fp_bw}" build/flowplanctl \
+	"$DEV" >/dev/null
+# callgrind for the guest: the host's valgrind (its tools are static), in
+# /usr/bin there with VALGRIND_LIB pointing at it (vm-bench.sh)
+VG=/usr/libexec/valgrind
+VGBINS="/usr/bin/valgrind.bin $VG/callgrind-amd64-linux $VG/vgpreload_core-amd64-linux.so $VG/default.supp"
 out=$(VM_OUT=$PWD/build/vm-bench VM_INIT=$PWD/build/vm/init \
-	VM_BINS="${FP_BW:-build/fp_bw} build/flowplanctl" \
+	VM_BINS="${FP_BW:-build/fp_bw} build/flowplanctl $DEV $VGBINS" \
 	"$T/tests/vm/run.sh" lib-bench || true)
 echo "$out"
 grep -a '^lib-bench:' build/vm-bench/logs/lib-bench.log 2>/dev/null | tr -d '\r' ||
