@@ -349,6 +349,30 @@ gid6_expand() {
 # without it.
 fabric_has6() { ip -6 rule show >/dev/null 2>&1; }
 
+# fabric_diag: the fabric's state for a failed test's log: each router's
+# links, routes and neighbours (both families), the hosts' policy tables
+# and neighbours, and rxe's counters that are not 0.
+fabric_diag() {
+	local n
+	echo "fabric_diag: at $(cut -d' ' -f1 /proc/uptime) s"
+	for n in leaf1 leaf2 spine1 spine2; do
+		echo "--- $n"
+		ip -n $n -br link || true
+		ip -n $n route || true
+		ip -n $n -6 route 2>/dev/null || true
+		ip -n $n neigh || true
+	done
+	echo "--- host"
+	ip route show table 101 || true
+	ip route show table 102 || true
+	ip -6 route show table 101 2>/dev/null || true
+	ip -6 route show table 102 2>/dev/null || true
+	ip neigh || true
+	# rxe's counters that are not 0
+	grep -H . /sys/class/infiniband/*/ports/1/hw_counters/* 2>/dev/null |
+		grep -v ':0$' || true
+}
+
 fabric_up6() {
 	local n l s
 	fabric_has6 ||

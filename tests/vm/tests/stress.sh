@@ -69,6 +69,13 @@ write_plan /tmp/pin.json 1 "$H1 $H2 0 true $S1" "${PIN6[@]}"
 flowplanctl plan set /tmp/pin.json
 
 runs=0 runs6=0 bytes=0
+# stress_diag: for a failed run, when each run and each flap began (uptime
+# seconds), then the fabric's state.
+stress_diag() {
+	echo "--- runs, flaps (uptime s)"
+	sort -n /tmp/runs.log /tmp/flap.log 2>/dev/null | tail -20 || true
+	fabric_diag
+}
 # traffic_until END: fp_bw runs of 64 x 64 KiB until time END, every
 # other one over IPv6; each must complete and be verified.
 traffic_until() {
@@ -83,9 +90,11 @@ traffic_until() {
 		fp_bw -s -l $a2 -b 127.0.0.1 -P /tmp/bw.json -o send -n 64K \
 			-c 64 -w "$W" -u "$U" -t 60000 >/tmp/srv 2>&1 &
 		local srv=$!
+		echo "$(cut -d' ' -f1 /proc/uptime) run $runs $fam" >>/tmp/runs.log
 		timeout 180 fp_bw -l $a1 -b 127.0.0.1 -P /tmp/bw.json -o send \
 			-n 64K -c 64 -w "$W" -u "$U" -t 60000 $a2 >/tmp/cli 2>&1 ||
-			{ cat /tmp/cli /tmp/srv; fail "fp_bw failed (run $runs, $fam)"; }
+			{ cat /tmp/cli /tmp/srv; stress_diag
+			  fail "fp_bw failed (run $runs, $fam)"; }
 		wait $srv || { cat /tmp/srv; fail "fp_bw server failed (run $runs, $fam)"; }
 		grep -q "fp_bw: verified" /tmp/srv ||
 			{ cat /tmp/srv; fail "the receiver did not verify run $runs ($fam)"; }
@@ -122,9 +131,11 @@ nspid=$!
 	while [ "$(date +%s)" -lt $end ]; do
 		n=$((n + 1))
 		s=$((n % 2 + 1))
+		echo "$(cut -d' ' -f1 /proc/uptime) flap l1-s$s down" >>/tmp/flap.log
 		ip -n leaf1 link set l1-s$s down
 		sleep 0.3
 		ip -n leaf1 link set l1-s$s up
+		echo "$(cut -d' ' -f1 /proc/uptime) flap l1-s$s up" >>/tmp/flap.log
 		ip link set x0 up
 		rdma link add rxe9 type rxe netdev x0 2>/dev/null || true
 		ip link set x0 down
