@@ -84,6 +84,13 @@ NL_LIBS         ?= $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null || echo 
 # Objects are kept: make would otherwise delete those only a test needs.
 .SECONDARY:
 
+# A tier's build step (`@+$(BUILD_STEP) TARGET...` in its recipe, after
+# scripts/deps.sh): a sub-make under one lock a build directory, so that
+# tiers made at once (make -j2 check-core check-lib) never build the same
+# file together; the sub-make itself still builds in parallel ('+': it is
+# a recursive make, and gets the jobserver).
+BUILD_STEP = mkdir -p $(BUILD) && flock $(BUILD)/.build.lock $(MAKE) --no-print-directory
+
 # Normal objects and sanitizer objects (tests) of the same source.
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)

@@ -90,7 +90,7 @@ check-daemon-unit:
 check-daemon: SHELL := /bin/bash
 check-daemon:
 	@scripts/deps.sh build unit fuzz
-	@$(MAKE) --no-print-directory $(DAEMON_TESTS) $(DAEMON_FUZZ:%=$(BUILD)/fuzz/fuzz_daemon_%) \
+	@+$(BUILD_STEP) $(DAEMON_TESTS) $(DAEMON_FUZZ:%=$(BUILD)/fuzz/fuzz_daemon_%) \
 		$(FLOWPLAND)
 	@FLOWPLAN_SRCDIR=$(CURDIR) scripts/run-cmocka.sh daemon-cmocka $(DAEMON_TESTS) | tee $(BUILD)/daemon-cmocka.log; \
 	line=$$(tail -1 $(BUILD)/daemon-cmocka.log); \

@@ -137,7 +137,7 @@ kernels-test-bins: $(KERNELS_TESTS) $(BUILD)/tests/gpu/kernels-cmp $(KERNELS_CUD
 		$(if $(NVCC),$(KERNELS_EMU) $(BUILD)/kernels/nvcc-strict.stamp)
 check-kernels:
 	@scripts/deps.sh build unit
-	@$(MAKE) --no-print-directory kernels-test-bins
+	@+$(BUILD_STEP) kernels-test-bins
 	@$(KERNELS_TEST_ENV) scripts/run-cmocka.sh kernels $(KERNELS_TESTS) $(KERNELS_EMU) \
 		tests/gpu/ctl_gpu.sh
 

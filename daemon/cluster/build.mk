@@ -43,7 +43,7 @@ $(BUILD)/tests/test_cluster_%: $(BUILD)/san/tests/unit/test_cluster_%.o $(CLUSTE
 check-cluster: SHELL := /bin/bash
 check-cluster:
 	@scripts/deps.sh build unit cluster
-	@$(MAKE) --no-print-directory $(CLUSTER_TESTS) $(FLOWPLAND) $(FPC) $(FPD_CTL) $(FLOWPLANCTL)
+	@+$(BUILD_STEP) $(CLUSTER_TESTS) $(FLOWPLAND) $(FPC) $(FPD_CTL) $(FLOWPLANCTL)
 	@FLOWPLAN_SRCDIR=$(CURDIR) scripts/run-cmocka.sh cluster-cmocka $(CLUSTER_TESTS) \
 		| tee $(BUILD)/cluster-cmocka.log; \
 	line=$$(tail -1 $(BUILD)/cluster-cmocka.log); \

@@ -35,7 +35,7 @@ CORE_TESTS += tests/unit/test_core_ctl.sh
 .PHONY: check-core
 check-core:
 	@scripts/deps.sh build unit
-	@$(MAKE) --no-print-directory $(filter-out %.sh,$(CORE_TESTS)) $(FLOWPLANCTL)
+	@+$(BUILD_STEP) $(filter-out %.sh,$(CORE_TESTS)) $(FLOWPLANCTL)
 	@FLOWPLAN_BUILD=$(BUILD) scripts/run-cmocka.sh core $(CORE_TESTS)
 CHECK_TIERS += check-core
 
@@ -60,7 +60,7 @@ $(CORE_BENCH): $(BUILD)/lib/core/bench/bench_planload.o $(CORE_LIB)
 .PHONY: bench-core
 bench-core:
 	@scripts/deps.sh build
-	@$(MAKE) --no-print-directory $(CORE_BENCH) $(FLOWPLANCTL)
+	@+$(BUILD_STEP) $(CORE_BENCH) $(FLOWPLANCTL)
 	@d=$$(mktemp -d /tmp/fp-bench-core-XXXXXX) && trap 'rm -rf "$$d"' EXIT && \
 		$(FLOWPLANCTL) plan compute $(CORE_BENCH_PLAN) out $$d/plan.json >/dev/null && \
 		$(CORE_BENCH) $$d/plan.json

@@ -89,7 +89,7 @@ VM_BINS += $(FP_BW) $(FP_SCHED) $(BUILD)/tests/test_lib_verbs
 .PHONY: check-lib bench-lib install-lib
 check-lib:
 	@scripts/deps.sh build unit
-	@$(MAKE) --no-print-directory $(filter-out %.sh,$(LIB_TESTS)) $(ALL_LIB_CHECK)
+	@+$(BUILD_STEP) $(filter-out %.sh,$(LIB_TESTS)) $(ALL_LIB_CHECK)
 	@FLOWPLAN_NO_NETLINK=1 FLOWPLAN_SRCDIR=$(CURDIR) FLOWPLAN_BUILD=$(BUILD) \
 		scripts/run-cmocka.sh lib $(LIB_TESTS)
 ALL_LIB_CHECK := $(LIB_SO_LINK) $(LIB_A) $(PLANNER_LIB) $(FP_BW) $(FP_SCHED)
@@ -111,7 +111,7 @@ $(LIB_BENCH_DEV): $(BUILD)/lib/flowplan/bench/bench_post_dev.o $(LIB_OBJ) $(CORE
 ALL_LIB_CHECK += $(LIB_BENCH) $(LIB_BENCH_DEV)
 bench-lib:
 	@scripts/deps.sh build unit
-	@$(MAKE) --no-print-directory $(LIB_BENCH) $(LIB_BENCH_DEV) $(FP_BW)
+	@+$(BUILD_STEP) $(LIB_BENCH) $(LIB_BENCH_DEV) $(FP_BW)
 	@BENCH_BIN=$(LIB_BENCH) BENCH_BIN_DEV=$(LIB_BENCH_DEV) FP_BW=$(FP_BW) \
 		lib/flowplan/bench/bench.sh
 BENCH += bench-lib

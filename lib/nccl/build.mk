@@ -61,7 +61,7 @@ $(NCCL_NET_TEST): $(BUILD)/san/lib/nccl/tests/test_net.o \
 .PHONY: check-nccl
 check-nccl:
 	@scripts/deps.sh build unit nccl
-	@$(MAKE) --no-print-directory $(NCCL_NET_SO) $(NCCL_PROF_SO) \
+	@+$(BUILD_STEP) $(NCCL_NET_SO) $(NCCL_PROF_SO) \
 		$(NCCL_HARNESS) $(NCCL_ABI) $(NCCL_PROF_TEST) $(NCCL_NET_TEST)
 	@p=0; f=0; s=0; \
 	run() { "$$@"; case $$? in 0) p=$$((p+1));; 77) s=$$((s+1));; \
@@ -98,7 +98,7 @@ $(NCCL_BENCH): $(BUILD)/lib/nccl/bench/bench_req.o \
 .PHONY: bench-nccl
 bench-nccl:
 	@scripts/deps.sh build unit vm
-	@$(MAKE) --no-print-directory $(NCCL_BENCH) $(NCCL_NET_SO) \
+	@+$(BUILD_STEP) $(NCCL_BENCH) $(NCCL_NET_SO) \
 		$(NCCL_HARNESS) $(BUILD)/fp_bw $(BUILD)/vm/init
 	@BENCH_BIN=$(NCCL_BENCH) lib/nccl/bench/bench.sh
 BENCH += bench-nccl

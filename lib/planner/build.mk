@@ -22,7 +22,9 @@ $(BUILD)/tests/test_planner_%: $(BUILD)/san/tests/unit/test_planner_%.o $(PLANNE
 	$(CC) $(CFLAGS) $(SAN) $(PLANNER_TEST_LDFLAGS) -o $@ $^ -lcmocka $(JSONC_LIBS) -lm
 
 .PHONY: check-planner
-check-planner: $(PLANNER_TESTS)
+check-planner:
+	@scripts/deps.sh build unit
+	@+$(BUILD_STEP) $(PLANNER_TESTS)
 	@scripts/run-cmocka.sh planner $(PLANNER_TESTS)
 CHECK_TIERS += check-planner
 

@@ -77,7 +77,7 @@ $(PRELOAD_PLAIN_TEST): $(BUILD)/lib/preload/tests/test_preload_dlopen.o \
 .PHONY: check-preload
 check-preload:
 	@scripts/deps.sh build unit
-	@$(MAKE) --no-print-directory $(PRELOAD_TESTS) $(PRELOAD_PLAIN_TEST) \
+	@+$(BUILD_STEP) $(PRELOAD_TESTS) $(PRELOAD_PLAIN_TEST) \
 		$(PRELOAD_SAN_SO) $(PRELOAD_SO)
 	@FP_PRELOAD_SO=$(CURDIR)/$(PRELOAD_SAN_SO) FP_PRELOAD_PLAIN_SO=$(CURDIR)/$(PRELOAD_SO) \
 		scripts/run-cmocka.sh preload $(PRELOAD_TESTS)
@@ -104,7 +104,7 @@ EXTRA_CFLAGS_lib/preload/bench := -fno-inline-functions-called-once
 .PHONY: bench-preload
 bench-preload:
 	@scripts/deps.sh build unit
-	@$(MAKE) --no-print-directory $(PRELOAD_SO) $(PRELOAD_QPBENCH) \
+	@+$(BUILD_STEP) $(PRELOAD_SO) $(PRELOAD_QPBENCH) \
 		$(PRELOAD_POSTBENCH) $(PRELOAD_FAKE)
 	@BUILD=$(BUILD) lib/preload/bench/bench.sh
 BENCH += bench-preload

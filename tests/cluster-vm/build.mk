@@ -7,7 +7,7 @@
 .PHONY: check-cluster-vm
 check-cluster-vm:
 	@scripts/deps.sh build unit vm cluster
-	@$(MAKE) --no-print-directory $(VM_INIT) $(FLOWPLAND) $(FPC) $(FPD_CTL) $(FPD_TRAFFIC) \
+	@+$(BUILD_STEP) $(VM_INIT) $(FLOWPLAND) $(FPC) $(FPD_CTL) $(FPD_TRAFFIC) \
 		$(FLOWPLANCTL) $(if $(FLOWPLAN_KO),module)
 	@BUILD=$(BUILD) VM_INIT=$(VM_INIT) FLOWPLAN_KO="$(FLOWPLAN_KO)" tests/cluster-vm/run.sh
 # In CHECK_TIERS since the reverse direction of every planned flow is

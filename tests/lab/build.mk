@@ -19,7 +19,8 @@ $(LAB_PROBE_TEST): $(BUILD)/san/tests/lab/probe-test.o $(PROBE_SAN_LIB) $(PLANNE
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(JSONC_LIBS) -lm
 
 .PHONY: check-lab bench-lab
-check-lab: $(LAB_CTL) $(LAB_TRAFFIC) $(LAB_UDP) $(LAB_PROBE_TEST)
+check-lab:
+	@+$(BUILD_STEP) $(LAB_CTL) $(LAB_TRAFFIC) $(LAB_UDP) $(LAB_PROBE_TEST)
 	@FLOWPLANCTL=$(LAB_CTL) FP_TRAFFIC=$(LAB_TRAFFIC) FP_UDP=$(LAB_UDP) PROBE_TEST=$(LAB_PROBE_TEST) \
 		tests/lab/check.sh
 

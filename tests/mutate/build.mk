@@ -87,7 +87,7 @@ MUTATE_COV_BINS       = $(patsubst $(BUILD)/%,$(MUTATE_COV)/%,$(filter $(BUILD)/
 
 mutate-build-%:
 	@mkdir -p $(BUILD) && touch $(MUTATE_STAMP)
-	@$(MAKE) --no-print-directory $(or $(MUTATE_TESTS),$(MUTATE_BINS_$*))
+	@+$(BUILD_STEP) $(or $(MUTATE_TESTS),$(MUTATE_BINS_$*))
 mutate-test-%:
 	@bins="$(or $(MUTATE_TESTS),$(MUTATE_BINS_$*))"; \
 	if [ -z "$$MUTATE_TESTS" ] && [ "$$MUTATE_BASELINE" != 1 ] && [ -e $(MUTATE_STAMP) ]; then \

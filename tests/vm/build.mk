@@ -66,7 +66,7 @@ $(VM_NLPOLICY) $(VM_NLSEQ) $(VM_NLEVENT) $(VM_NLPLAN): $(VM_BUILD)/fp-%: tests/v
 # still add to it. "unit" too: test programs in VM_BINS may need cmocka.
 check-vm:
 	@scripts/deps.sh build unit vm
-	@$(MAKE) --no-print-directory $(VM_INIT) $(VM_BINS) \
+	@+$(BUILD_STEP) $(VM_INIT) $(VM_BINS) \
 		$(if $(FLOWPLAN_KO),module)
 	$(if $(VM_TESTS),,$(if $(VM_TESTS_ELSEWHERE),@echo "vm: left to \
 		their own tiers: $(sort $(VM_TESTS_ELSEWHERE))"))
@@ -76,7 +76,7 @@ check-vm:
 
 check-vm-debug:
 	@scripts/deps.sh build unit vm kunit
-	@$(MAKE) --no-print-directory $(VM_INIT) $(VM_BINS) \
+	@+$(BUILD_STEP) $(VM_INIT) $(VM_BINS) \
 		$(if $(FLOWPLAN_KO),module)
 	@VM_KERNEL=debug VM_INIT=$(VM_INIT) VM_OUT=$(VM_BUILD) \
 		VM_BINS="$(VM_BINS)" FLOWPLAN_KO="$(FLOWPLAN_KO)" \
