@@ -349,6 +349,26 @@ gid6_expand() {
 # without it.
 fabric_has6() { ip -6 rule show >/dev/null 2>&1; }
 
+# fabric_neigh_ready [6]: every router on h1 -> h2's paths over both spines
+# knows its next hop's link address (IPv4, or IPv6 with 6). A burst sent
+# while a next hop is still being resolved waits in that neighbour's queue
+# of unresolved packets (about 200 KB) and loses what overflows it: the
+# fabric's set-up pings over one spine only.
+fabric_neigh_ready() {
+	local s a b
+	for s in 1 2; do
+		if [ "${1:-4}" = 6 ]; then
+			a=fd11:$s::2 b=fd12:$s::1
+		else
+			a=10.11.$s.2 b=10.12.$s.1
+		fi
+		ip -n leaf1 neigh show "$a" |
+			grep -qE 'REACHABLE|STALE|DELAY|PROBE' || return 1
+		ip -n spine$s neigh show "$b" |
+			grep -qE 'REACHABLE|STALE|DELAY|PROBE' || return 1
+	done
+}
+
 # fabric_diag: the fabric's state for a failed test's log: each router's
 # links, routes and neighbours (both families), the hosts' policy tables
 # and neighbours, and rxe's counters that are not 0.

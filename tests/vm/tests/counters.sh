@@ -31,6 +31,12 @@ flowplanctl plan set /tmp/plan.json
 paths() { flowplanctl -j counters show | jq '[.. | objects | select(has("sport"))] | length'; }
 untracked() { flowplanctl -j counters show | jq '.untracked // 0'; }
 
+# A first burst of the user's (a new source port each, so over both spines)
+# resolves every next hop h1 -> h2, so that none of the 300 counted below
+# is lost in a neighbour's queue while it is resolved (once, 299 of 300).
+as_user fp-udpsend $A1 $A2 32
+poll 10 fabric_neigh_ready "$FAM" || fail "the fabric's next hops were not resolved"
+
 # 300 datagrams from h1's address (of the family), each from a new socket (a new source
 # port): SEND ONLY to QP 0x21, through the fabric like rxe's.
 tcpdump -i h2 -nn -l udp dst port 4791 >/tmp/dump 2>/tmp/dump.err &
