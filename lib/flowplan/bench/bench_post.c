@@ -487,13 +487,8 @@ static int dev_open(const char *name, unsigned int k, char *buf, size_t size)
 
 int main(int argc, char **argv)
 {
-#ifdef BENCH_DEV
-	unsigned int k;
+	unsigned int k, nb = 0;
 	size_t i;
-#else
-	unsigned int i;
-#endif
-	unsigned int nb = 0;
 	long n;
 	size_t size;
 	char *buf;
@@ -522,24 +517,28 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	buf = calloc(1, size ? size : 1);
-	if (!buf)
-		return 1;
-	for (i = 0; i < FP_MAX_SUBFLOWS; i++)
-		stub_qp[i] = (struct ibv_qp){ .context = &stub_ctx,
-					      .qp_num = 0x100 + i };
-#ifdef BENCH_DEV
-	if (nb) {
-		fprintf(stderr, "bench_post: %s: not on a device\n", argv[1]);
-		return 2;
-	}
+	/* raw: one QP; the others: K subflows, as many QPs */
 	k = argv[1][0] == 'r' ? 1 : (unsigned int)atoi(argv[4]);
 	if (!k || k > FP_MAX_SUBFLOWS) {
 		fprintf(stderr, "bench_post: K is 1 to %d\n", FP_MAX_SUBFLOWS);
 		return 2;
 	}
-	if (!getenv("BENCH_DEV") ||
-	    dev_open(getenv("BENCH_DEV"), k, buf, size))
+	buf = calloc(1, size ? size : 1);
+	if (!buf)
+		return 1;
+	for (i = 0; i < FP_MAX_SUBFLOWS; i++)
+		stub_qp[i] = (struct ibv_qp){ .context = &stub_ctx,
+					      .qp_num = 0x100 + (uint32_t)i };
+#ifdef BENCH_DEV
+	if (nb) {
+		fprintf(stderr, "bench_post: %s: not on a device\n", argv[1]);
+		return 2;
+	}
+	if (!getenv("BENCH_DEV")) {
+		fprintf(stderr, "bench_post: BENCH_DEV names no verbs device\n");
+		return 2;
+	}
+	if (dev_open(getenv("BENCH_DEV"), k, buf, size))
 		return 1;
 	for (i = 0; i < size; i++)
 		buf[i] = (char)(i * 7 + 1);
@@ -549,7 +548,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(argv[1], "rawb"))
 		ret = run_rawb(n, size, nb, buf);
 	else
-		ret = run_fp(n, size, (unsigned int)atoi(argv[4]), nb,
+		ret = run_fp(n, size, k, nb,
 			     !strncmp(argv[1], "fast", 4), buf);
 #ifdef BENCH_DEV
 	/* every message wrote the whole buffer: the last one's bytes */
